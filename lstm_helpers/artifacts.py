@@ -1,0 +1,134 @@
+"""Plain, safe artifacts: npz without pickles, JSON, CSV, YAML; written to a temporary name
+and renamed, so a crash never leaves a half-written file where a good one was.
+
+Also the small glue every notebook starts with: :func:`open_run` resolves the run directory
+and its validated parameters (``params.yaml`` in the run directory when the pipeline wrote
+one, else the config file), so notebooks stay a few lines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from .config import PROJECT_ROOT, Config, ConfigError, load_config, resolve_config
+
+PARAMS_FILE = "params.yaml"
+SCRATCH_RUN = "reports/scratch"
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        write(tmp_path)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+    return path
+
+
+def _to_jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _to_jsonable(obj.tolist())
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        f = float(obj)
+        return None if not np.isfinite(f) else f
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    text = json.dumps(_to_jsonable(data), indent=2, sort_keys=False)
+    return _atomic(Path(path), lambda p: p.write_text(text + "\n"))
+
+
+def read_json(path: str | Path) -> Any:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist")
+    return json.loads(path.read_text())
+
+
+def write_yaml(path: str | Path, data: Any) -> Path:
+    text = yaml.safe_dump(_to_jsonable(data), sort_keys=False)
+    return _atomic(Path(path), lambda p: p.write_text(text))
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    return _atomic(Path(path), lambda p: p.write_text(text))
+
+
+def save_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> Path:
+    """Save arrays compressed; object arrays are refused so the file loads without pickles."""
+    for k, v in arrays.items():
+        if np.asarray(v).dtype == object:
+            raise TypeError(f"array {k!r} has dtype object; store strings as fixed-width unicode")
+
+    def write(p: Path) -> None:
+        with open(p, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+
+    return _atomic(Path(path), write)
+
+
+def load_npz(path: str | Path) -> dict[str, np.ndarray]:
+    """Load every array of an npz with ``allow_pickle=False``."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist")
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def open_run(
+    run_dir: str | Path = "",
+    config_file: str | Path = "",
+    overrides: dict[str, Any] | None = None,
+) -> tuple[Config, Path]:
+    """Resolve a notebook's run directory and validated parameters.
+
+    ``run_dir`` empty means the scratch run ``reports/scratch`` (interactive use). The
+    parameters come from ``run_dir/params.yaml`` when present, else ``config_file`` (empty:
+    ``configs/demo.yaml``); ``overrides`` (dotted keys) are applied and validated on top and
+    the result is written back to ``params.yaml`` so later stages see the same values.
+    """
+    rd = Path(run_dir) if run_dir else PROJECT_ROOT / SCRATCH_RUN
+    rd = rd.resolve() if rd.is_absolute() or rd.exists() else (PROJECT_ROOT / rd)
+    rd.mkdir(parents=True, exist_ok=True)
+    params = rd / PARAMS_FILE
+    if params.is_file() and not config_file:
+        raw = yaml.safe_load(params.read_text()) or {}
+        try:
+            cfg = resolve_config(raw, overrides or {})
+        except ConfigError as exc:
+            raise ConfigError(f"{params}: {exc}") from None
+    else:
+        cfg = load_config(config_file or None, overrides or {})
+    write_yaml(params, cfg.to_dict())
+    return cfg, rd

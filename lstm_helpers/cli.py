@@ -1,0 +1,191 @@
+"""The ``lstm-workbench`` command (also ``python -m lstm_helpers``).
+
+Every command validates its parameters before any work starts; a mistake exits with code 2
+and one message naming the key, the value and what is allowed. A failing stage exits 1 with
+a one-line reason and the path of the executed notebook that shows the error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import ConfigError, load_config, resolve_config
+
+
+def _add_config_args(p: argparse.ArgumentParser, config_required: bool = False) -> None:
+    p.add_argument("--config", "-c", default=None, required=config_required,
+                   help="YAML run config (default: configs/demo.yaml)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter, dotted key, YAML value (repeatable), "
+                        "e.g. --set windows.overlap_percent=75")
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="lstm-workbench", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("prepare", help="stage 01: validate, split, window, scale, rebalance")
+    _add_config_args(p)
+    p.add_argument("--out", default=None, help="run directory to write (default: a new one under reports/)")
+    p.add_argument("--no-notebook", action="store_true",
+                   help="call the helpers directly instead of executing notebooks/01_prepare.ipynb")
+
+    p = sub.add_parser("train", help="stage 02 on a run directory that holds prepared artifacts")
+    p.add_argument("--run", required=True, help="run directory (with prepared.npz / prepare.json)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    p = sub.add_parser("evaluate", help="stage 03 on a run directory that holds a trained model")
+    p.add_argument("--run", required=True)
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    p = sub.add_parser("run", help="the whole pipeline 01 -> 02 -> 03 -> report.html")
+    _add_config_args(p)
+    p.add_argument("--out", default=None, help="run directory (default: reports/<time stamp>_<model name>)")
+    p.add_argument("--quiet", action="store_true", help="no cell output, stage lines only")
+
+    p = sub.add_parser("report", help="re-export report.html of a run and reports/index.html")
+    p.add_argument("--run", required=True)
+
+    p = sub.add_parser("predict", help="label new recordings with a finished run's model")
+    p.add_argument("--run", required=True, help="finished run directory")
+    p.add_argument("--input", required=True, help="recordings file or folder (same format as training)")
+    p.add_argument("--out", default=None, help="output file (.csv or .parquet); default <input>.predictions.csv")
+
+    p = sub.add_parser("sweep", help="run a grid of configurations and compare them")
+    p.add_argument("file", help="sweep YAML (base, set, grid, variants, seeds)")
+    p.add_argument("--workers", type=int, default=1, help="runs in parallel on this machine")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override applied to every run of the sweep")
+    p.add_argument("--out", default=None, help="sweep directory (default reports/sweeps/<sweep id>)")
+    p.add_argument("--mlflow", default=None, metavar="URI", help="also log each run to MLflow")
+
+    p = sub.add_parser("compare", help="comparison.csv + comparison.html for any set of runs")
+    p.add_argument("dirs", nargs="+", help="run or sweep directories")
+    p.add_argument("--out", default=None, help="output directory (default: the first sweep dir or reports/)")
+
+    p = sub.add_parser("search", help="KerasTuner hyperparameter search, then a normal run of the best")
+    p.add_argument("file", help="search YAML (base, set, space, tuner, max_trials, objective)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--out", default=None)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - one clear line at the top level
+        from .recordings import DataError
+        from .runs import RunFailed
+
+        if isinstance(exc, RunFailed):
+            print(f"run failed: {exc}", file=sys.stderr)
+            if exc.notebook is not None:
+                print(f"see the executed notebook: {exc.notebook}", file=sys.stderr)
+            return 1
+        if isinstance(exc, DataError | FileNotFoundError | ValueError):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    cmd = args.command
+    if cmd == "prepare":
+        cfg = load_config(args.config, args.overrides)
+        from .runs import new_run_dir, run_pipeline
+
+        out = Path(args.out) if args.out else new_run_dir(cfg)
+        if args.no_notebook:
+            from .artifacts import write_yaml
+            from .prepare import run_prepare
+
+            out.mkdir(parents=True, exist_ok=True)
+            write_yaml(out / "params.yaml", cfg.to_dict())
+            info = run_prepare(cfg, out)
+            print(f"windows train/val/test: {info['windows']['train']}/{info['windows']['val']}/"
+                  f"{info['windows']['test']}; leakage ok: {info['leakage']['ok']}")
+        else:
+            run_pipeline(cfg, out, stages=("prepare",), report=False)
+        print(f"prepared artifacts: {out / 'prepared.npz'}, {out / 'prepare.json'}")
+        return 0
+    if cmd in ("train", "evaluate"):
+        from .artifacts import read_json
+        from .runs import STAGES, execute_stage
+
+        run = Path(args.run).resolve()
+        params = run / "params.yaml"
+        need = {"train": ["prepared.npz", "prepare.json"], "evaluate": ["prepared.npz", "model.keras"]}[cmd]
+        missing = [n for n in need if not (run / n).is_file()]
+        if missing:
+            raise FileNotFoundError(f"run directory {run} lacks {missing}; run the earlier stage first")
+        import yaml
+
+        raw = yaml.safe_load(params.read_text()) if params.is_file() else {}
+        cfg = resolve_config(raw, args.overrides)  # validate before starting
+        from .artifacts import write_yaml
+
+        write_yaml(params, cfg.to_dict())
+        execute_stage(cmd, run)
+        if cmd == "train":
+            t = read_json(run / "train.json")
+            print(f"model {t.get('model_name')}: {t.get('epochs_run')} epochs, "
+                  f"{t.get('total_seconds')} s; artifacts in {run} ({STAGES[cmd]} executed there)")
+        return 0
+    if cmd == "run":
+        cfg = load_config(args.config, args.overrides)
+        from .runs import run_pipeline
+
+        run = run_pipeline(cfg, Path(args.out) if args.out else None, quiet=args.quiet)
+        from .report import headline
+
+        print(headline(run))
+        print(f"report: {run / 'report.html'}")
+        return 0
+    if cmd == "report":
+        from .report import export_report, write_index
+
+        run = Path(args.run).resolve()
+        print(export_report(run))
+        write_index(run.parent)
+        return 0
+    if cmd == "predict":
+        from .predict import predict_recordings
+
+        out = predict_recordings(Path(args.run), Path(args.input), Path(args.out) if args.out else None)
+        for k, v in out.items():
+            print(f"{k}: {v}")
+        return 0
+    if cmd == "sweep":
+        from .sweeps import run_sweep
+
+        result = run_sweep(Path(args.file), workers=args.workers, scheduler=args.scheduler,
+                           overrides=args.overrides, out=Path(args.out) if args.out else None,
+                           mlflow_uri=args.mlflow)
+        print(f"sweep: {result['done']} finished, {result['failed']} failed; "
+              f"comparison: {result['comparison_html']}")
+        return 0 if result["failed"] == 0 else 1
+    if cmd == "compare":
+        from .sweeps import compare_runs
+
+        paths = compare_runs([Path(d) for d in args.dirs], Path(args.out) if args.out else None)
+        for p in paths:
+            print(p)
+        return 0
+    if cmd == "search":
+        from .search import run_search
+
+        result = run_search(Path(args.file), overrides=args.overrides, out=Path(args.out) if args.out else None)
+        print(f"best config: {result['best_config']}\nbest run: {result['best_run']}")
+        return 0
+    raise AssertionError(cmd)  # pragma: no cover
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

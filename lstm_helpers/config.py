@@ -1,0 +1,412 @@
+"""Typed, validated run parameters: the one place defaults, ranges and allowed values live.
+
+YAML files, ``--set key=value`` overrides, the notebooks' parameters cells and sweeps all
+go through :func:`load_config` / :func:`resolve_config`, so a mistake is refused once,
+before any work starts, with a message naming the key, the value and what is allowed.
+Unknown keys are errors (``extra="forbid"``): a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "demo.yaml"
+
+
+class ConfigError(ValueError):
+    """A parameter is invalid; the message names the key, the value and what is allowed."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataConfig(_Section):
+    """Where the data is and how to read it."""
+
+    kind: Literal["recordings", "sequences", "text"] = "recordings"
+    path: str = "data/raw/demo"  # file or folder of recordings (csv / parquet), .npz or .txt
+    demo: bool = True  # generate the demo recordings at `path` when it does not exist
+    format: Literal["auto", "csv", "parquet"] = "auto"
+    recording_column: str = "recording_id"
+    group_column: str | None = "animal_id"  # subject/group; None = split by recording
+    time_column: str | None = "time_s"
+    label_column: str = "behaviour"
+    channels: list[str] = Field(
+        default_factory=lambda: ["acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
+    )
+    sample_rate_hz: float | None = Field(25.0, gt=0)
+    class_map: dict[str, str] = Field(default_factory=dict)  # raw label -> task class
+    other_class: str | None = None  # catch-all for raw labels not in class_map
+    classes_of_interest: list[str] = Field(default_factory=list)  # e.g. ["play"]
+    nan_policy: Literal["error", "interpolate", "drop"] = "error"
+    split_column: str | None = None  # predefined split per recording: train / val / test
+    test_path: str | None = None  # a separate test file (public-benchmark style)
+    # pre-segmented sequences (.npz)
+    pad_length: int | None = Field(None, ge=1)  # None = longest sequence
+    mask_value: float = 0.0
+    # text
+    vocab_size: int = Field(100, ge=3)
+    lowercase: bool = False
+    max_chars: int | None = Field(None, ge=10)
+
+    @field_validator("channels")
+    @classmethod
+    def _channels_unique(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"channel names must be unique, got {v}")
+        return v
+
+
+class SplitConfig(_Section):
+    """Train / validation / test split, by group, before windowing."""
+
+    by: Literal["group", "recording"] = "group"
+    val_fraction: float = Field(0.2, ge=0.0, lt=1.0)
+    test_fraction: float = Field(0.2, ge=0.0, lt=1.0)
+    stratify: bool = True
+    attempts: int = Field(200, ge=1)  # seeded shuffles tried to put rare classes in every split
+
+    @model_validator(mode="after")
+    def _fractions(self) -> SplitConfig:
+        if self.val_fraction + self.test_fraction >= 1.0:
+            raise ValueError(
+                f"val_fraction + test_fraction must be < 1, got "
+                f"{self.val_fraction} + {self.test_fraction}"
+            )
+        return self
+
+
+class WindowsConfig(_Section):
+    """Cutting recordings into fixed-length windows."""
+
+    length: int = Field(50, ge=2)  # timesteps per window
+    length_seconds: float | None = Field(None, gt=0)  # overrides `length` via data.sample_rate_hz
+    overlap_percent: float = Field(50.0, ge=0.0, lt=100.0)
+    label_rule: Literal["majority", "center", "last", "any"] = "majority"
+    min_fraction: float = Field(0.25, gt=0.0, le=1.0)  # for label_rule=any
+    unlabelled: Literal["drop", "partial"] = "drop"
+
+
+class ScaleConfig(_Section):
+    method: Literal["standard", "robust", "minmax", "none"] = "standard"
+
+
+class AugmentConfig(_Section):
+    jitter_sigma: float = Field(0.05, ge=0.0)  # additive noise, in scaled units
+    scale_sigma: float = Field(0.1, ge=0.0)  # per-channel multiplicative factor spread
+    max_shift: int = Field(5, ge=0)  # circular time shift, timesteps
+
+
+class ResampleConfig(_Section):
+    """Rebalancing of the training split only."""
+
+    method: Literal[
+        "none", "class_weight", "undersample", "oversample", "smote", "smote_under", "augment"
+    ] = "class_weight"
+    imbalance_factor: float = Field(5.0, ge=1.0)  # largest : each smaller class, after
+    class_weight: Literal["balanced"] | dict[str, float] = "balanced"
+    smote_k: int = Field(5, ge=1)
+    on_small_class: Literal["reduce", "error"] = "reduce"
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
+
+
+class ConvBlock(_Section):
+    filters: int = Field(64, ge=1)
+    kernel_size: int = Field(5, ge=1)
+    pool: int = Field(2, ge=1)  # max-pool size after the block; 1 = none
+
+
+class ModelConfig(_Section):
+    """Model spec -> Keras model (see lstm_helpers.models)."""
+
+    cell: Literal["lstm", "gru", "none"] = "lstm"  # none = convolution-only baseline
+    units: list[int] = Field(default_factory=lambda: [64, 32])
+    bidirectional: bool = True
+    dropout: float | list[float] = 0.2  # after each recurrent layer
+    recurrent_dropout: float = Field(0.0, ge=0.0, lt=1.0)  # leaves the fused fast kernel
+    conv: list[ConvBlock] = Field(default_factory=list, max_length=2)
+    dense_units: list[int] = Field(default_factory=lambda: [32])
+    dense_dropout: float | list[float] = 0.1
+    embedding_dim: int = Field(64, ge=1)  # token inputs only
+    masking: Literal["auto", "on", "off"] = "auto"
+
+    @field_validator("units", "dense_units")
+    @classmethod
+    def _positive(cls, v: list[int]) -> list[int]:
+        if any(u < 1 for u in v):
+            raise ValueError(f"every entry must be >= 1, got {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> ModelConfig:
+        if self.cell != "none" and not self.units:
+            raise ValueError("units must list at least one layer unless cell is 'none'")
+        if self.cell == "none" and not self.conv:
+            raise ValueError("cell 'none' (convolution-only baseline) needs at least one conv block")
+        for name, n in (("dropout", len(self.units)), ("dense_dropout", len(self.dense_units))):
+            v = getattr(self, name)
+            vals = v if isinstance(v, list) else [v]
+            if isinstance(v, list) and len(v) != n:
+                raise ValueError(f"{name} lists {len(v)} values for {n} layers")
+            if any(not 0.0 <= d < 1.0 for d in vals):
+                raise ValueError(f"{name} values must be in [0, 1), got {v}")
+        return self
+
+
+class EarlyStoppingConfig(_Section):
+    enabled: bool = True
+    patience: int = Field(5, ge=0)
+    restore_best_weights: bool = True
+
+
+class ScheduleConfig(_Section):
+    kind: Literal["constant", "plateau", "cosine", "cyclical", "one_cycle"] = "constant"
+    factor: float = Field(0.5, gt=0.0, lt=1.0)  # plateau
+    patience: int = Field(2, ge=0)  # plateau
+    min_lr: float = Field(1e-6, ge=0.0)
+    warmup_fraction: float = Field(0.3, ge=0.0, lt=1.0)  # one_cycle: rising part
+    max_lr: float | None = Field(None, gt=0.0)  # cyclical / one_cycle peak; None = 10x lr
+    mode: Literal["triangular", "triangular2", "exp_range"] = "triangular"  # cyclical
+    step_size_epochs: float = Field(2.0, gt=0.0)  # cyclical half-cycle
+    gamma: float = Field(0.99994, gt=0.0, le=1.0)  # exp_range decay per step
+
+
+class TrainConfig(_Section):
+    epochs: int = Field(20, ge=1)
+    batch_size: int = Field(64, ge=1)
+    optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
+    learning_rate: float = Field(1e-3, gt=0.0)
+    weight_decay: float = Field(0.0, ge=0.0)
+    momentum: float = Field(0.9, ge=0.0, lt=1.0)  # sgd
+    clipnorm: float | None = Field(None, gt=0.0)
+    loss: Literal["crossentropy", "focal"] = "crossentropy"
+    focal_alpha: float | None = Field(None, gt=0.0, lt=1.0)  # weight of the positive class
+    focal_gamma: float = Field(2.0, ge=0.0)
+    label_smoothing: float = Field(0.0, ge=0.0, lt=1.0)
+    use_class_weight: bool = True  # use the prepared class weights when resample made them
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
+    monitor: str = "auto"  # auto = val_pr_auc (binary) / val_accuracy (multi-class)
+    monitor_mode: Literal["auto", "min", "max"] = "auto"
+    checkpoint: bool = True
+    tensorboard: bool = False
+    top_k: int = Field(5, ge=1)
+    shuffle_buffer: int = Field(10000, ge=1)
+    jit_compile: bool = False
+    distribute: Literal["none", "mirrored"] = "none"
+    verbose: int = Field(2, ge=0, le=2)
+
+
+class EvaluateConfig(_Section):
+    threshold_strategy: Literal[
+        "fixed", "max_f1", "max_fbeta", "recall_at_precision", "precision_at_recall"
+    ] = "max_f1"
+    threshold: float = Field(0.5, gt=0.0, lt=1.0)  # for fixed
+    beta: float = Field(1.0, gt=0.0)  # for max_fbeta
+    min_precision: float = Field(0.5, gt=0.0, le=1.0)  # recall_at_precision
+    min_recall: float = Field(0.5, gt=0.0, le=1.0)  # precision_at_recall
+    bout_min_seconds: float = Field(0.0, ge=0.0)  # drop predicted bouts shorter than this
+    bout_merge_gap_seconds: float = Field(0.0, ge=0.0)  # merge predicted bouts closer than this
+    timeline_recording: str | None = None  # recording for the timeline plot; None = most play
+    # multi-class with a class of interest: "threshold" = one-vs-rest threshold on that class
+    # (predict it when p >= threshold, else argmax of the rest); "argmax" = plain argmax
+    multiclass_decision: Literal["threshold", "argmax"] = "threshold"
+
+
+class RunSection(_Section):
+    name: str | None = None  # optional label appended to the run id
+    reports_dir: str = "reports"
+
+
+class Config(_Section):
+    """All parameters of one run."""
+
+    seed: int = Field(42, ge=0)
+    run: RunSection = Field(default_factory=RunSection)
+    data: DataConfig = Field(default_factory=DataConfig)
+    split: SplitConfig = Field(default_factory=SplitConfig)
+    windows: WindowsConfig = Field(default_factory=WindowsConfig)
+    scale: ScaleConfig = Field(default_factory=ScaleConfig)
+    resample: ResampleConfig = Field(default_factory=ResampleConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+
+    @model_validator(mode="after")
+    def _cross(self) -> Config:
+        if self.windows.length_seconds is not None and self.data.sample_rate_hz is None:
+            raise ValueError("windows.length_seconds needs data.sample_rate_hz")
+        return self
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def window_length(self) -> int:
+        """Window length in timesteps (from `length_seconds` when given)."""
+        if self.windows.length_seconds is not None:
+            return max(2, int(round(self.windows.length_seconds * self.data.sample_rate_hz)))
+        return self.windows.length
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    def fingerprint(self, exclude: tuple[str, ...] = ("run",)) -> str:
+        """Short hash of the resolved parameters (used to recognise finished sweep runs)."""
+        d = {k: v for k, v in self.to_dict().items() if k not in exclude}
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
+
+
+# ---------------------------------------------------------------------- loading
+def _format_errors(err: ValidationError, raw: dict[str, Any]) -> str:
+    lines = []
+    for e in err.errors():
+        loc = [str(p) for p in e["loc"]]
+        # pydantic adds union member names (e.g. 'float', 'list[float]'); keep real keys
+        key_parts: list[str] = []
+        node: Any = raw
+        for p in loc:
+            if isinstance(node, dict) and p in node:
+                key_parts.append(p)
+                node = node[p]
+            elif isinstance(node, list) and p.isdigit() and int(p) < len(node):
+                key_parts.append(p)
+                node = node[int(p)]
+        key = ".".join(key_parts) or ".".join(loc) or "(config)"
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            parent = ".".join(key_parts[:-1])
+            allowed = _allowed_keys(parent)
+            lines.append(
+                f"unknown key '{key}'" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else "")
+            )
+            continue
+        value = e.get("input", node)
+        if isinstance(value, dict):
+            value = "{...}"
+        lines.append(f"{key} = {value!r}: {msg}")
+    # de-duplicate union noise while keeping order
+    seen: list[str] = []
+    for line in lines:
+        if line not in seen:
+            seen.append(line)
+    return "invalid parameters:\n  " + "\n  ".join(seen)
+
+
+def _allowed_keys(dotted_parent: str) -> list[str]:
+    model: Any = Config
+    for part in [p for p in dotted_parent.split(".") if p]:
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+        else:
+            args = getattr(ann, "__args__", ())
+            sub = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            if not sub:
+                return []
+            model = sub[0]
+    return sorted(getattr(model, "model_fields", {}))
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """Parse one ``key=value`` override; the value is read as YAML (``75``, ``[64, 32]``, ``null``)."""
+    if "=" not in item:
+        raise ConfigError(f"override {item!r} must look like key=value, e.g. windows.overlap_percent=75")
+    key, _, text = item.partition("=")
+    key = key.strip()
+    if not key:
+        raise ConfigError(f"override {item!r} has an empty key")
+    try:
+        value = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"override {key}: value {text!r} is not valid YAML ({exc})") from exc
+    return key, value
+
+
+def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``raw`` with dotted-key overrides applied (``train.epochs: 2``)."""
+    out = copy.deepcopy(raw)
+    for dotted, value in overrides.items():
+        parts = dotted.split(".")
+        node = out
+        for i, p in enumerate(parts[:-1]):
+            nxt = node.get(p)
+            if nxt is None:
+                nxt = node[p] = {}
+            if not isinstance(nxt, dict):
+                raise ConfigError(
+                    f"override {dotted}: '{'.'.join(parts[: i + 1])}' is a value, not a section"
+                )
+            node = nxt
+        node[parts[-1]] = value
+    return out
+
+
+def resolve_config(
+    raw: dict[str, Any] | None = None,
+    overrides: dict[str, Any] | list[str] | None = None,
+) -> Config:
+    """Validate a raw mapping (plus overrides) into a :class:`Config`, or raise ConfigError."""
+    raw = dict(raw or {})
+    if isinstance(overrides, list):
+        overrides = dict(parse_override(o) for o in overrides)
+    merged = apply_overrides(raw, overrides or {})
+    try:
+        return Config.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, merged)) from None
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of sections, got {type(raw).__name__}")
+    return raw
+
+
+def load_config(
+    path: str | Path | None = None, overrides: dict[str, Any] | list[str] | None = None
+) -> Config:
+    """Read a YAML config (default ``configs/demo.yaml``), apply overrides, validate."""
+    raw = read_yaml(path or DEFAULT_CONFIG)
+    try:
+        return resolve_config(raw, overrides)
+    except ConfigError as exc:
+        raise ConfigError(f"{path or DEFAULT_CONFIG}: {exc}") from None
+
+
+def resolve_path(p: str | Path, base: Path | None = None) -> Path:
+    """Resolve a path from a config.
+
+    Absolute paths stay as they are. A relative path is taken relative to ``base`` when
+    given, else to the current directory when something exists there, else to the project
+    root -- so ``data/raw/demo`` means the same thing from the CLI, from a papermill kernel
+    (whose cwd is a run directory) and from JupyterLab (whose cwd is ``notebooks/``).
+    """
+    p = Path(p).expanduser()
+    if p.is_absolute():
+        return p
+    if base is not None:
+        return (base / p).resolve()
+    if p.exists():
+        return p.resolve()
+    return PROJECT_ROOT / p

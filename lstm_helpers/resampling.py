@@ -1,0 +1,217 @@
+"""Per-channel scaling fitted on training timesteps, and rebalancing of the training split.
+
+Scalers are scikit-learn's; samplers are imbalanced-learn's (RandomUnderSampler,
+RandomOverSampler, SMOTE on flattened windows, reshaped back). Hand-written here: the target
+counts for an *imbalance factor* (largest class : each smaller class after resampling) and
+the jitter / scale / time-shift augmentation of minority windows, which imbalanced-learn
+does not offer for time series.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from imblearn.over_sampling import SMOTE, RandomOverSampler
+from imblearn.under_sampling import RandomUnderSampler
+from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+from sklearn.utils.class_weight import compute_class_weight
+
+from .config import ResampleConfig
+
+RESAMPLE_METHODS = ("none", "class_weight", "undersample", "oversample", "smote", "smote_under", "augment")
+
+
+# ------------------------------------------------------------------------------ scaling
+def fit_scaler(train_values: np.ndarray, method: str) -> dict:
+    """Fit a per-channel scaler on training timesteps; return ``{method, center, scale}``."""
+    c = train_values.shape[1]
+    if method == "none":
+        return {"method": "none", "center": [0.0] * c, "scale": [1.0] * c}
+    scaler = {"standard": StandardScaler, "robust": RobustScaler, "minmax": MinMaxScaler}[method]()
+    scaler.fit(train_values)
+    if method == "minmax":
+        center, scale = scaler.data_min_, scaler.data_range_
+    else:
+        center = scaler.center_ if method == "robust" else scaler.mean_
+        scale = scaler.scale_
+    scale = np.where(np.asarray(scale) > 0, scale, 1.0)
+    return {"method": method, "center": np.asarray(center, float).tolist(),
+            "scale": np.asarray(scale, float).tolist()}
+
+
+def apply_scaler(values: np.ndarray, scaler: dict) -> np.ndarray:
+    """(values - center) / scale, as float32 (a new array; the input is untouched)."""
+    center = np.asarray(scaler["center"], dtype=np.float32)
+    scale = np.asarray(scaler["scale"], dtype=np.float32)
+    return ((values - center) / scale).astype(np.float32)
+
+
+# ------------------------------------------------------------------------------ rebalancing
+@dataclass
+class Resampled:
+    X: np.ndarray
+    y: np.ndarray
+    source: np.ndarray  # index into the original windows, -1 for synthetic (SMOTE/augment)
+    synthetic: np.ndarray
+    class_weight: dict[int, float] | None
+    notes: list[str]
+
+
+def target_counts(counts: np.ndarray, factor: float, how: str) -> np.ndarray:
+    """Per-class counts after resampling so that largest : each smaller class <= ``factor``.
+
+    ``over``: raise each smaller class to ``ceil(max / factor)``; ``under``: cut each larger
+    class to ``floor(factor * min)``; ``both``: raise smaller classes to the geometric middle
+    ``sqrt(n * max / factor)`` first (SMOTE), then cut (undersampling) to ``factor * min``.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    present = counts > 0
+    if how == "over":
+        need = int(math.ceil(counts.max() / factor))
+        return np.where(present, np.maximum(counts, need), 0)
+    if how == "under":
+        cap = int(math.floor(factor * counts[present].min()))
+        return np.where(present, np.minimum(counts, max(cap, 1)), 0)
+    mid = np.ceil(np.sqrt(counts * counts.max() / factor)).astype(np.int64)
+    raised = np.where(present, np.maximum(counts, mid), 0)
+    cap = int(math.floor(factor * raised[present].min()))
+    return np.where(present, np.minimum(raised, cap), 0)
+
+
+def balanced_class_weight(y: np.ndarray, n_classes: int, explicit: dict | None = None,
+                          classes: list[str] | None = None) -> dict[int, float]:
+    """Class weights ``{index: weight}``: sklearn's ``balanced`` or an explicit map by class name."""
+    present = np.unique(y)
+    if explicit:
+        names = classes or [str(i) for i in range(n_classes)]
+        unknown = sorted(set(explicit) - set(names))
+        if unknown:
+            raise ValueError(f"resample.class_weight names unknown class(es) {unknown}; classes: {names}")
+        return {i: float(explicit.get(n, 1.0)) for i, n in enumerate(names)}
+    w = compute_class_weight("balanced", classes=present, y=y)
+    out = {i: 1.0 for i in range(n_classes)}
+    out.update({int(c): float(v) for c, v in zip(present, w, strict=True)})
+    return out
+
+
+def augment_windows(X: np.ndarray, n_new: int, rng: np.random.Generator, jitter_sigma: float,
+                    scale_sigma: float, max_shift: int) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``n_new`` windows from ``X`` and perturb them (vectorised over the batch):
+    additive Gaussian jitter, a per-channel gain ``~ N(1, scale_sigma)`` and a circular time
+    shift of up to ``max_shift`` steps. Returns (new windows, index of the source window)."""
+    src = rng.integers(0, len(X), n_new)
+    base = X[src]
+    n, t = base.shape[:2]
+    if max_shift:
+        shift = rng.integers(-max_shift, max_shift + 1, n)
+        idx = (np.arange(t)[None, :] - shift[:, None]) % t
+        base = np.take_along_axis(base, idx[:, :, None], axis=1)
+    if X.ndim == 3:
+        gain = rng.normal(1.0, scale_sigma, (n, 1, X.shape[2])).astype(np.float32)
+        base = base * gain + rng.normal(0.0, jitter_sigma, base.shape).astype(np.float32)
+    return base.astype(X.dtype), src
+
+
+def rebalance(X: np.ndarray, y: np.ndarray, cfg: ResampleConfig, n_classes: int, seed: int,
+              classes: list[str] | None = None, tokens: bool = False) -> Resampled:
+    """Rebalance training windows ``X`` (n, T, C) / labels ``y`` by ``cfg.method``.
+
+    Only ever called on the training split. ``source`` maps every output window to the input
+    window it came from (-1 for synthetic ones) so metadata can follow.
+    """
+    method = cfg.method
+    n = len(y)
+    ident = np.arange(n)
+    notes: list[str] = []
+    counts = np.bincount(y, minlength=n_classes)
+    if method in ("none", "class_weight"):
+        cw = None
+        if method == "class_weight":
+            cw = balanced_class_weight(y, n_classes, cfg.class_weight if isinstance(cfg.class_weight, dict)
+                                       else None, classes)
+        return Resampled(X, y, ident, np.zeros(n, bool), cw, notes)
+    if tokens and method in ("smote", "smote_under", "augment"):
+        raise ValueError(f"resample.method {method!r} interpolates values and cannot be used on token "
+                         f"windows; use none, class_weight, undersample or oversample")
+    if (counts > 0).sum() < 2:
+        raise ValueError("resampling needs at least two classes in the training split")
+    rng = np.random.default_rng(seed)
+
+    if method == "undersample":
+        tgt = target_counts(counts, cfg.imbalance_factor, "under")
+        rus = RandomUnderSampler(sampling_strategy={int(c): int(t) for c, t in enumerate(tgt) if t},
+                                 random_state=seed)
+        rus.fit_resample(ident[:, None], y)
+        idx = np.sort(rus.sample_indices_)
+        return Resampled(X[idx], y[idx], idx, np.zeros(len(idx), bool), None, notes)
+
+    if method == "oversample":
+        tgt = target_counts(counts, cfg.imbalance_factor, "over")
+        ros = RandomOverSampler(sampling_strategy={int(c): int(t) for c, t in enumerate(tgt) if t},
+                                random_state=seed)
+        ros.fit_resample(ident[:, None], y)
+        idx = ros.sample_indices_
+        dup = np.zeros(len(idx), bool)
+        dup[n:] = True  # imbalanced-learn appends the drawn copies after the originals
+        return Resampled(X[idx], y[idx], idx, dup, None, notes + ["oversampled copies flagged synthetic"])
+
+    if method == "augment":
+        tgt = target_counts(counts, cfg.imbalance_factor, "over")
+        Xs, ys, srcs = [X], [y], [ident]
+        for c in np.flatnonzero(tgt > counts):
+            members = np.flatnonzero(y == c)
+            new, src = augment_windows(X[members], int(tgt[c] - counts[c]), rng, cfg.augment.jitter_sigma,
+                                       cfg.augment.scale_sigma, cfg.augment.max_shift)
+            Xs.append(new)
+            ys.append(np.full(len(new), c, dtype=y.dtype))
+            srcs.append(np.full(len(new), -1))
+        Xo, yo, so = np.concatenate(Xs), np.concatenate(ys), np.concatenate(srcs)
+        return Resampled(Xo, yo, so, so < 0, None, notes)
+
+    # SMOTE (optionally followed by undersampling), on flattened windows
+    how = "over" if method == "smote" else "both"
+    tgt = target_counts(counts, cfg.imbalance_factor, how)
+    smote_tgt = np.maximum(counts, tgt) if method == "smote" else np.maximum(
+        counts, np.ceil(np.sqrt(counts * counts.max() / cfg.imbalance_factor)).astype(np.int64))
+    grow = [c for c in range(n_classes) if smote_tgt[c] > counts[c] > 0]
+    k = cfg.smote_k
+    smallest = int(min(counts[c] for c in grow)) if grow else n
+    if grow and smallest <= k:
+        if cfg.on_small_class == "error" or smallest < 2:
+            raise ValueError(
+                f"class with {smallest} training window(s) is too small for SMOTE with "
+                f"resample.smote_k={k} (needs more than k); lower smote_k, use "
+                f"resample.on_small_class=reduce, or use oversample/augment"
+            )
+        k = smallest - 1
+        msg = f"SMOTE k_neighbors reduced from {cfg.smote_k} to {k}: a class has only {smallest} windows"
+        warnings.warn(msg, stacklevel=2)
+        notes.append(msg)
+    flat = X.reshape(n, -1)
+    if grow:
+        sm = SMOTE(sampling_strategy={int(c): int(smote_tgt[c]) for c in grow}, k_neighbors=k,
+                   random_state=seed)
+        Xf, yf = sm.fit_resample(flat, y)
+    else:
+        Xf, yf = flat, y
+    src = np.concatenate([ident, np.full(len(yf) - n, -1)])  # SMOTE appends new samples
+    if method == "smote_under":
+        c2 = np.bincount(yf, minlength=n_classes)
+        cap = int(math.floor(cfg.imbalance_factor * c2[c2 > 0].min()))
+        rus = RandomUnderSampler(sampling_strategy={int(c): int(min(v, cap)) for c, v in enumerate(c2) if v},
+                                 random_state=seed)
+        rus.fit_resample(np.arange(len(yf))[:, None], yf)
+        keep = np.sort(rus.sample_indices_)
+        Xf, yf, src = Xf[keep], yf[keep], src[keep]
+    return Resampled(Xf.reshape(len(yf), *X.shape[1:]).astype(X.dtype), yf.astype(y.dtype), src,
+                     src < 0, None, notes)
+
+
+def measured_imbalance(y: np.ndarray, n_classes: int) -> float | None:
+    """Largest class count / smallest non-empty class count."""
+    c = np.bincount(y, minlength=n_classes)
+    c = c[c > 0]
+    return float(c.max() / c.min()) if len(c) > 1 else None

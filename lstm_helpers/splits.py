@@ -1,0 +1,181 @@
+"""Train / validation / test splits by group, made before windowing, and the leakage check.
+
+Hand-written search over seeded group assignments: scikit-learn's ``GroupShuffleSplit``
+ignores classes and ``StratifiedGroupKFold`` gives k equal folds, while here the splits have
+arbitrary fractions and the rare class must land in every split where the data allow. Each
+candidate is a seeded permutation of the groups filled greedily up to the target fractions
+(in timesteps); the candidate that puts every class in every split and best matches the
+fractions and class proportions wins.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .recordings import SPLIT_NAMES, DataError
+
+
+def _score(assign: np.ndarray, group_counts: np.ndarray, targets: np.ndarray) -> tuple[int, float]:
+    """(number of (split, class) pairs with no example, deviation from the target mix)."""
+    per_split = np.zeros((3, group_counts.shape[1]))
+    np.add.at(per_split, assign, group_counts)
+    sizes = per_split.sum(1)
+    total = sizes.sum()
+    missing = int(((per_split == 0) & (targets[:, None] > 0)).sum())
+    frac_dev = np.abs(sizes / total - targets).sum()
+    overall = per_split.sum(0) / total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prop = per_split / sizes[:, None]
+    prop_dev = np.nansum(np.abs(prop - overall) * (targets[:, None] > 0))
+    return missing, float(frac_dev + prop_dev)
+
+
+def split_groups(
+    groups: np.ndarray,
+    class_counts: np.ndarray,
+    val_fraction: float,
+    test_fraction: float,
+    seed: int,
+    stratify: bool = True,
+    attempts: int = 200,
+    predefined: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict]:
+    """Assign each recording to ``train`` / ``val`` / ``test`` so that no group spans two splits.
+
+    Parameters
+    ----------
+    groups
+        Group id per recording (the animal/subject; or the recording itself).
+    class_counts
+        (R, K) labelled timesteps per class per recording.
+    predefined
+        Optional split per recording (``train``/``val``/``test``/``""``); honoured as given,
+        with validation carved from train by group when no recording is marked ``val``.
+
+    Returns
+    -------
+    split per recording (array of str) and a report dict (fractions, classes missing from a
+    split, and a note when stratification was not possible).
+    """
+    groups = np.asarray(groups).astype(str)
+    uniq, g_idx = np.unique(groups, return_inverse=True)
+    g_counts = np.zeros((len(uniq), class_counts.shape[1]), dtype=np.int64)
+    np.add.at(g_counts, g_idx, class_counts)
+    rng = np.random.default_rng(seed)
+    fixed = np.full(len(uniq), -1)
+    targets = np.array([1 - val_fraction - test_fraction, val_fraction, test_fraction])
+    if predefined is not None:
+        pre = np.asarray(predefined).astype(str)
+        has = {name: bool((pre == name).any()) for name in SPLIT_NAMES}
+        for i, name in enumerate(SPLIT_NAMES):
+            if name == "train" and not has["val"]:
+                continue  # validation is carved from the predefined training groups
+            gs = np.unique(g_idx[pre == name])
+            if ((fixed[gs] >= 0) & (fixed[gs] != i)).any():
+                raise DataError(f"predefined split puts group(s) {list(uniq[gs])[:3]} in more than one split")
+            fixed[gs] = i
+        total = g_counts.sum()
+        for i, name in ((1, "val"), (2, "test")):
+            if has[name]:  # given: its target is what it holds
+                targets[i] = g_counts[fixed == i].sum() / total
+        targets[0] = 1 - targets[1:].sum()
+    need = targets > 0
+    free = np.flatnonzero(fixed < 0)
+    to_fill = int(need[0]) + sum(int(need[i] and not (fixed == i).any()) for i in (1, 2))
+    if len(free) < to_fill:
+        raise DataError(
+            f"{len(uniq)} group(s) cannot fill train, validation and test; lower "
+            f"split.val_fraction / split.test_fraction (0 = no such split) or provide more groups"
+        )
+    sizes = g_counts.sum(1).astype(float)
+    best, best_score = None, None
+    n_try = attempts if stratify else 1
+    for _ in range(n_try):
+        assign = fixed.copy()
+        order = rng.permutation(free)
+        # fill test, then val, up to target; the rest is train. Each needed split gets >= 1 group.
+        cum = np.cumsum(sizes[order]) / sizes.sum()
+        pos = 0
+        for s in (2, 1):
+            if targets[s] <= 0 or pos >= len(order) or (fixed == s).any():
+                continue
+            base = cum[pos - 1] if pos else 0.0
+            take = int(np.searchsorted(cum[pos:] - base, targets[s] - 1e-9)) + 1
+            take = max(1, min(take, len(order) - pos - 1))
+            assign[order[pos : pos + take]] = s
+            pos += take
+        assign[order[pos:]] = np.where(assign[order[pos:]] < 0, 0, assign[order[pos:]])
+        sc = _score(assign, g_counts, targets)
+        if best_score is None or sc < best_score:
+            best, best_score = assign, sc
+    assert best is not None
+    per_split = np.zeros((3, g_counts.shape[1]), dtype=np.int64)
+    np.add.at(per_split, best, g_counts)
+    missing = {SPLIT_NAMES[s]: [int(k) for k in np.flatnonzero(per_split[s] == 0)]
+               for s in range(3) if targets[s] > 0 and (per_split[s] == 0).any()}
+    report = {
+        "method": "predefined" if predefined is not None else ("stratified by group" if stratify else "by group"),
+        "fraction_timesteps": {SPLIT_NAMES[s]: float(per_split[s].sum() / max(1, per_split.sum()))
+                               for s in range(3)},
+        "classes_missing": missing,
+        "note": "",
+    }
+    if missing:
+        report["note"] = (
+            "the data do not allow every class in every split (too few groups hold them): "
+            + "; ".join(f"{k} lacks class index {v}" for k, v in missing.items())
+        )
+    split_of_group = np.array(SPLIT_NAMES)[best]
+    return split_of_group[g_idx], report
+
+
+def check_leakage(
+    split_of_rec: np.ndarray,
+    groups: np.ndarray,
+    offsets: np.ndarray,
+    window_sets: dict[str, tuple[np.ndarray, np.ndarray]],
+    length: int,
+) -> dict:
+    """Prove no raw timestep and no group is in two splits.
+
+    ``window_sets`` maps split -> (global window starts, recording index of each window).
+    Checks: (1) each group's recordings all belong to one split; (2) every window lies inside
+    its own recording, whose split is the window's split; (3) coverage masks of the splits'
+    windows over the concatenated timesteps never overlap (difference arrays, vectorised).
+    """
+    offsets = np.asarray(offsets)
+    n = int(offsets[-1])
+    problems: list[str] = []
+    g_split: dict[str, set] = {}
+    for g, s in zip(np.asarray(groups).astype(str), split_of_rec, strict=True):
+        g_split.setdefault(g, set()).add(str(s))
+    shared_groups = sorted(g for g, ss in g_split.items() if len(ss) > 1)
+    if shared_groups:
+        problems.append(f"group(s) in more than one split: {shared_groups[:5]}")
+    covered = np.zeros(n, dtype=np.int8)
+    owner = np.full(n, -1, dtype=np.int8)
+    for i, (name, (starts, rec)) in enumerate(window_sets.items()):
+        if len(starts) == 0:
+            continue
+        wrong = np.asarray(split_of_rec)[rec] != name
+        if wrong.any():
+            problems.append(f"{int(wrong.sum())} {name} window(s) come from recordings of another split")
+        outside = (starts < offsets[rec]) | (starts + length > offsets[rec + 1])
+        if outside.any():
+            problems.append(f"{int(outside.sum())} {name} window(s) cross a recording boundary")
+        diff = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(diff, starts, 1)
+        np.add.at(diff, np.minimum(starts + length, n), -1)
+        mask = np.cumsum(diff[:-1]) > 0
+        clash = mask & (owner >= 0) & (owner != i)
+        if clash.any():
+            problems.append(f"{int(clash.sum())} timestep(s) are in {name} and another split")
+        owner[mask] = i
+        covered += mask
+    return {
+        "ok": not problems,
+        "problems": problems,
+        "checked": ["groups in one split", "windows inside their recording's split",
+                    "no timestep in two splits"],
+        "timesteps_covered": {name: int(((owner == i)).sum()) for i, name in enumerate(window_sets)},
+    }

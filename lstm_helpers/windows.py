@@ -1,0 +1,150 @@
+"""Cutting recordings into fixed-length windows: vectorised, and views until a copy is needed.
+
+A window is identified by its recording and start index; its contents are a view into the
+concatenated recordings (``numpy.lib.stride_tricks.sliding_window_view``), so cutting 10
+million timesteps into windows costs index arrays, not copies. Labels come from per-class
+prefix sums, so every label rule is O(timesteps + windows) with no loop over windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+LABEL_RULES = ("majority", "center", "last", "any")
+
+
+def window_step(length: int, overlap_percent: float) -> int:
+    """Step between consecutive window starts: ``max(1, round(length * (1 - overlap/100)))``."""
+    if not 0 <= overlap_percent < 100:
+        raise ValueError(f"windows.overlap_percent must be in [0, 100), got {overlap_percent}")
+    if length < 1:
+        raise ValueError(f"windows.length must be >= 1, got {length}")
+    return max(1, int(round(length * (1 - overlap_percent / 100.0))))
+
+
+def count_windows(n_timesteps: np.ndarray | int, length: int, step: int) -> np.ndarray:
+    """Windows per recording: ``(n - length) // step + 1`` when ``n >= length``, else 0."""
+    n = np.asarray(n_timesteps, dtype=np.int64)
+    return np.where(n >= length, (n - length) // step + 1, 0)
+
+
+def window_starts(offsets: np.ndarray, length: int, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start index (global, into the concatenated array) and recording index of every window.
+
+    Vectorised: no loop over windows or recordings.
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    per_rec = count_windows(np.diff(offsets), length, step)
+    total = int(per_rec.sum())
+    rec = np.repeat(np.arange(len(per_rec)), per_rec)
+    first = np.cumsum(per_rec) - per_rec  # index of each recording's first window
+    k = np.arange(total, dtype=np.int64) - first[rec]
+    return offsets[rec] + k * step, rec
+
+
+def window_view(values: np.ndarray, length: int) -> np.ndarray:
+    """All windows of ``values`` (N, C) as a read-only view of shape (N - length + 1, length, C)."""
+    if values.ndim == 1:
+        return sliding_window_view(values, length)
+    return sliding_window_view(values, length, axis=0).transpose(0, 2, 1)
+
+
+@dataclass
+class Windows:
+    """Windows of a :class:`~lstm_helpers.recordings.SeriesSet`, without copying their contents."""
+
+    starts: np.ndarray  # global start into the concatenated values
+    rec_index: np.ndarray  # recording index of each window
+    local_starts: np.ndarray  # start within its recording
+    labels: np.ndarray  # class index per window
+    length: int
+    step: int
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def subset(self, mask: np.ndarray) -> Windows:
+        return Windows(self.starts[mask], self.rec_index[mask], self.local_starts[mask],
+                       self.labels[mask], self.length, self.step)
+
+    def materialise(self, values: np.ndarray) -> np.ndarray:
+        """Copy the windows out of ``values`` into a contiguous (n, length, C) array."""
+        return np.ascontiguousarray(window_view(values, self.length)[self.starts])
+
+
+def _prefix_counts(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """(N + 1, K + 1) cumulative counts per class; the last column counts unlabelled steps."""
+    lab = np.where(labels < 0, n_classes, labels)
+    out = np.zeros((len(labels) + 1, n_classes + 1), dtype=np.int32)
+    for c in range(n_classes + 1):  # loop over classes, not timesteps
+        np.cumsum(lab == c, out=out[1:, c])
+    return out
+
+
+def label_windows(
+    labels: np.ndarray,
+    starts: np.ndarray,
+    length: int,
+    n_classes: int,
+    rule: str = "majority",
+    min_fraction: float = 0.25,
+    classes_of_interest: list[int] | None = None,
+    unlabelled: str = "drop",
+) -> np.ndarray:
+    """Class index per window (``-1`` = window to drop).
+
+    Rules: ``majority`` (most frequent labelled class; ties go to the lower index),
+    ``center`` (label of the middle timestep), ``last`` (label of the last timestep), ``any``
+    (a class of interest when it covers at least ``min_fraction`` of the window -- the rarest
+    such class when several do -- else the majority). ``unlabelled='drop'`` drops windows
+    touching any unlabelled timestep; ``'partial'`` labels them from their labelled part (a
+    ``center``/``last`` step that is unlabelled falls back to the majority of the labelled
+    part); windows with no labelled step are always dropped.
+    """
+    if rule not in LABEL_RULES:
+        raise ValueError(f"windows.label_rule must be one of {LABEL_RULES}, got {rule!r}")
+    if len(starts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    pc = _prefix_counts(labels, n_classes)
+    counts = pc[starts + length] - pc[starts]  # (n, K + 1)
+    n_unl = counts[:, n_classes]
+    lab_counts = counts[:, :n_classes]
+    out = np.argmax(lab_counts, axis=1).astype(np.int64)
+    if rule in ("center", "last"):
+        at = labels[starts + (length // 2 if rule == "center" else length - 1)]
+        out = np.where(at >= 0, at, out)
+    elif rule == "any" and classes_of_interest:
+        need = min_fraction * length
+        # rarest class of interest (by total count) wins when several qualify
+        totals = pc[-1, :n_classes]
+        for c in sorted(classes_of_interest, key=lambda c: -totals[c]):
+            out = np.where(lab_counts[:, c] >= need, c, out)
+    drop = n_unl == length
+    if unlabelled == "drop":
+        drop |= n_unl > 0
+    return np.where(drop, -1, out)
+
+
+def make_windows(
+    offsets: np.ndarray,
+    labels: np.ndarray,
+    n_classes: int,
+    length: int,
+    overlap_percent: float,
+    rule: str = "majority",
+    min_fraction: float = 0.25,
+    classes_of_interest: list[int] | None = None,
+    unlabelled: str = "drop",
+    keep_dropped: bool = False,
+) -> Windows:
+    """Cut every recording into windows and label them; dropped windows are removed unless
+    ``keep_dropped`` (then their label is -1)."""
+    step = window_step(length, overlap_percent)
+    starts, rec = window_starts(offsets, length, step)
+    lab = label_windows(labels, starts, length, n_classes, rule, min_fraction,
+                        classes_of_interest, unlabelled)
+    w = Windows(starts, rec, starts - np.asarray(offsets)[rec], lab, length, step)
+    return w if keep_dropped else w.subset(lab >= 0)

@@ -1,0 +1,55 @@
+import pytest
+
+from lstm_helpers.config import ConfigError, load_config, parse_override, resolve_config
+
+
+def test_demo_config_loads_and_window_length_from_seconds():
+    cfg = load_config("configs/demo.yaml")
+    assert cfg.data.sample_rate_hz == 25
+    assert cfg.window_length == 50
+    assert cfg.data.classes_of_interest == ["play"]
+
+
+def test_overrides_are_typed_and_validated():
+    cfg = load_config("configs/demo.yaml", ["windows.overlap_percent=75", "model.units=[128, 64]"])
+    assert cfg.windows.overlap_percent == 75.0
+    assert cfg.model.units == [128, 64]
+
+
+@pytest.mark.parametrize(
+    "override, words",
+    [
+        ("windows.overlap_percent=100", ["windows.overlap_percent", "100", "less than 100"]),
+        ("windows.overlapp=50", ["unknown key", "windows.overlapp", "overlap_percent"]),
+        ("train.optimizer=adamx", ["train.optimizer", "adamx", "adam"]),
+        ("resample.method=smote2", ["resample.method", "smote"]),
+        ("model.units=[0, 3]", ["model.units", ">= 1"]),
+        ("model.dropout=[0.1]", ["dropout", "2 layers"]),
+        ("nosuchsection.x=1", ["unknown key", "nosuchsection"]),
+        ("split.val_fraction=0.85", ["val_fraction + test_fraction"]),
+    ],
+)
+def test_invalid_values_name_key_value_and_allowed(override, words):
+    with pytest.raises(ConfigError) as err:
+        load_config("configs/demo.yaml", [override])
+    for w in words:
+        assert w in str(err.value), str(err.value)
+
+
+def test_bad_override_syntax():
+    with pytest.raises(ConfigError, match="key=value"):
+        parse_override("train.epochs")
+    with pytest.raises(ConfigError, match="not a section"):
+        resolve_config({"seed": 1}, {"seed.x": 2})
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_fingerprint_ignores_run_section_only():
+    a = resolve_config({})
+    b = resolve_config({}, {"run.name": "x"})
+    c = resolve_config({}, {"seed": 1})
+    assert a.fingerprint() == b.fingerprint() != c.fingerprint()

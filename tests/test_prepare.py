@@ -1,0 +1,122 @@
+"""Stage 01 end to end on tiny demo recordings (no TensorFlow involved)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstm_helpers.artifacts import load_npz
+from lstm_helpers.cli import main
+from lstm_helpers.demo import generate_demo_recordings
+from lstm_helpers.prepare import run_prepare, split_table, summary_table
+from lstm_helpers.recordings import DataError
+
+SPLITS = ("train", "val", "test")
+
+
+def test_artifacts_follow_the_contract(tiny_config, tmp_path):
+    info = run_prepare(tiny_config(), tmp_path)
+    a = load_npz(tmp_path / "prepared.npz")  # allow_pickle=False inside
+    meta = json.loads((tmp_path / "prepare.json").read_text())
+    assert meta["classes"] == ["other", "play"] and meta["positive_class"] == "play"
+    for s in SPLITS:
+        X, y = a[f"X_{s}"], a[f"y_{s}"]
+        assert X.ndim == 3 and X.shape[1:] == (24, 6) and X.dtype == np.float32
+        assert len(X) == len(y) == len(a[f"rec_{s}"]) == len(a[f"start_{s}"]) == len(a[f"synthetic_{s}"])
+        assert meta["counts"][s]["after"] == dict(zip(meta["classes"], np.bincount(y, minlength=2).tolist(),
+                                                       strict=True))
+    assert meta["leakage"]["ok"] and meta["class_weight"]["play"] > meta["class_weight"]["other"]
+    assert set(meta["groups"]["train"]).isdisjoint(meta["groups"]["test"])
+    # windows can be put back on the timeline: start + length lies inside the recording
+    lens = np.diff(a["timeline_offsets"])
+    rec_len = dict(zip(a["timeline_rec_ids"], lens, strict=True))
+    assert all(st + 24 <= rec_len[r] for r, st in zip(a["rec_test"], a["start_test"], strict=True))
+    assert len(a["timeline_labels"]) == a["timeline_offsets"][-1]
+    assert "leakage check" in summary_table(info).index and len(split_table(info)) == 3
+
+
+def test_scaler_fitted_on_training_timesteps_only(tiny_config, tmp_path):
+    run_prepare(tiny_config(), tmp_path)
+    a = load_npz(tmp_path / "prepared.npz")
+    # scaled training windows are centred; val/test were scaled with train's statistics
+    train_mean = a["X_train"].reshape(-1, 6).mean(0)
+    assert np.abs(train_mean).max() < 0.2
+    assert not np.allclose(a["X_test"].reshape(-1, 6).mean(0), 0, atol=1e-3)
+
+
+@pytest.mark.parametrize("method", ["smote", "undersample", "augment"])
+def test_resampling_changes_only_the_training_split(tiny_config, tmp_path, method):
+    run_prepare(tiny_config(resample__method="none"), tmp_path / "none")
+    run_prepare(tiny_config(resample__method=method, resample__imbalance_factor=2), tmp_path / method)
+    a, b = load_npz(tmp_path / "none" / "prepared.npz"), load_npz(tmp_path / method / "prepared.npz")
+    for s in ("val", "test"):
+        for k in ("X", "y", "rec", "start", "synthetic"):
+            assert np.array_equal(a[f"{k}_{s}"], b[f"{k}_{s}"]), (s, k)
+    assert len(a["y_train"]) != len(b["y_train"])
+    c = np.bincount(b["y_train"])
+    assert c.max() / c.min() == pytest.approx(2, rel=0.05)
+    meta = json.loads((tmp_path / method / "prepare.json").read_text())
+    assert meta["leakage"]["ok"] and meta["imbalance_factor_measured"]["train_after"] == pytest.approx(2, rel=0.05)
+
+
+def test_overlap_75_gives_about_twice_the_windows_of_50(tiny_config, tmp_path):
+    a = run_prepare(tiny_config(windows__overlap_percent=50), tmp_path / "a")["windows"]["windows_total"]
+    b = run_prepare(tiny_config(windows__overlap_percent=75), tmp_path / "b")["windows"]["windows_total"]
+    assert 1.9 < b / a < 2.1
+
+
+def test_short_recordings_skipped_and_counted_all_short_refused(tiny_config, tmp_path):
+    df = generate_demo_recordings(n_animals=6, minutes=1.0, seed=1)
+    short = df[df.recording_id == "a01_r1"].iloc[:10]
+    df = pd.concat([df[df.recording_id != "a01_r1"], short])
+    df.to_parquet(tmp_path / "d.parquet")
+    with pytest.warns(UserWarning, match="1 recording"):
+        info = run_prepare(tiny_config(data__path=str(tmp_path / "d.parquet")), tmp_path / "run")
+    assert info["windows"]["recordings_too_short"] == 1
+    with pytest.raises(DataError, match="all 12 recordings are shorter than one window"):
+        run_prepare(tiny_config(data__path=str(tmp_path / "d.parquet"), windows__length=5000), tmp_path / "r2")
+
+
+def test_sequences_and_text_go_through_the_same_stage(tiny_config, tmp_path):
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(5, 30, 120)
+    values = rng.normal(size=(lengths.sum(), 2)).astype(np.float32)
+    y = np.array(["a", "b", "b"] * 40)
+    np.savez(tmp_path / "seq.npz", values=values, lengths=lengths, y=y, groups=np.arange(120) // 3)
+    info = run_prepare(tiny_config(data__kind="sequences", data__path=str(tmp_path / "seq.npz"),
+                                   data__classes_of_interest=[], data__class_map={}, data__other_class=None),
+                       tmp_path / "seq")
+    assert info["input"]["masked"] and info["input"]["window_length"] == 29
+    assert info["leakage"]["ok"] and sum(info["windows"][s] for s in SPLITS) == 120
+    a = load_npz(tmp_path / "seq" / "prepared.npz")
+    assert (a["X_train"][:, -1] == 0.0).any()  # padded with the mask value
+    (tmp_path / "t.txt").write_text("the quick brown fox jumps over the lazy dog. " * 60)
+    info = run_prepare(tiny_config(data__kind="text", data__path=str(tmp_path / "t.txt"), data__vocab_size=20,
+                                   data__classes_of_interest=[], data__class_map={}, data__other_class=None,
+                                   resample__method="none"), tmp_path / "txt")
+    a = load_npz(tmp_path / "txt" / "prepared.npz")
+    assert a["X_train"].dtype == np.int32 and a["X_train"].shape[1] == 24 and info["input"]["kind"] == "tokens"
+    # the label is the token right after the window
+    text_codes = a["X_train"][0]
+    assert a["y_train"][0] >= 0 and text_codes.max() < 20
+
+
+def test_cli_prepare_writes_artifacts_and_refuses_bad_values(tiny_demo_dir, tmp_path, capsys):
+    out = tmp_path / "run"
+    rc = main(["prepare", "--config", "configs/demo.yaml", "--out", str(out), "--no-notebook",
+               "--set", f"data.path={tiny_demo_dir}", "--set", "data.demo=false",
+               "--set", "windows.overlap_percent=75"])
+    assert rc == 0 and (out / "prepared.npz").is_file() and (out / "prepare.json").is_file()
+    rc = main(["prepare", "--config", "configs/demo.yaml", "--out", str(tmp_path / "bad"), "--no-notebook",
+               "--set", "windows.overlap_percent=150"])
+    assert rc == 2 and not (tmp_path / "bad").exists()
+    assert "windows.overlap_percent = 150" in capsys.readouterr().err
+
+
+def test_a_failing_prepare_leaves_earlier_artifacts_intact(tiny_config, tmp_path):
+    run_prepare(tiny_config(), tmp_path)
+    before = (tmp_path / "prepared.npz").read_bytes()
+    with pytest.raises(DataError):
+        run_prepare(tiny_config(data__path=str(tmp_path / "missing.csv")), tmp_path)
+    assert (tmp_path / "prepared.npz").read_bytes() == before

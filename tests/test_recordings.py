@@ -1,0 +1,173 @@
+"""Reading inputs: every bad input gets a clear error naming the file/column and what is valid."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstm_helpers.config import DataConfig
+from lstm_helpers.recordings import DataError, read_recordings, read_sequences, read_text
+
+CH = ["ax", "ay"]
+
+
+def _frame(n=60, recs=("r1", "r2"), label="walk"):
+    rows = []
+    for i, r in enumerate(recs):
+        rows.append(pd.DataFrame({
+            "rec": r, "subject": f"s{i}", "t": np.arange(n) / 10.0,
+            "ax": np.sin(np.arange(n) / 3.0), "ay": np.cos(np.arange(n) / 5.0),
+            "label": [label if k % 20 < 15 else "play" for k in range(n)],
+        }))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _cfg(path, **kw):
+    base = dict(path=str(path), demo=False, recording_column="rec", group_column="subject",
+                time_column="t", label_column="label", channels=CH, sample_rate_hz=10)
+    base.update(kw)
+    return DataConfig(**base)
+
+
+def test_reads_csv_and_parquet_folder(tmp_path):
+    df = _frame()
+    df.to_csv(tmp_path / "a.csv", index=False)
+    s = read_recordings(_cfg(tmp_path / "a.csv"))
+    assert s.classes == ["play", "walk"] and s.n_recordings == 2
+    assert s.values.shape == (120, 2) and s.values.dtype == np.float32
+    folder = tmp_path / "f"
+    folder.mkdir()
+    df[df.rec == "r1"].to_parquet(folder / "one.parquet")
+    df[df.rec == "r2"].to_parquet(folder / "two.parquet")
+    s2 = read_recordings(_cfg(folder))
+    assert list(s2.rec_ids) == ["r1", "r2"] and np.array_equal(s2.labels, s.labels)
+
+
+def test_class_map_and_other_class(tmp_path):
+    df = _frame()
+    df.loc[df.index % 7 == 0, "label"] = "play_chase"
+    df.loc[df.index % 11 == 0, "label"] = ""  # unlabelled
+    df.to_csv(tmp_path / "a.csv", index=False)
+    s = read_recordings(_cfg(tmp_path / "a.csv", class_map={"play_chase": "play", "play": "play"},
+                             other_class="other", classes_of_interest=["play"]))
+    assert s.classes == ["other", "play"]  # class of interest last: index 1 in a binary task
+    assert (s.labels == -1).sum() == (df.index % 11 == 0).sum()
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        read_recordings(_cfg(tmp_path / "none.csv"))
+
+
+def test_missing_column_names_it(tmp_path):
+    _frame().drop(columns=["ay"]).to_csv(tmp_path / "a.csv", index=False)
+    with pytest.raises(DataError, match=r"a.csv.*'ay' \(data.channels\[1\]\)"):
+        read_recordings(_cfg(tmp_path / "a.csv"))
+
+
+def test_non_numeric_channel(tmp_path):
+    df = _frame()
+    df["ax"] = df["ax"].astype(object)
+    df.loc[5, "ax"] = "oops"
+    df.to_csv(tmp_path / "a.csv", index=False)
+    with pytest.raises(DataError, match="'ax' is not numeric.*oops"):
+        read_recordings(_cfg(tmp_path / "a.csv"))
+
+
+def test_nan_policies(tmp_path):
+    df = _frame()
+    df.loc[[3, 70], "ay"] = np.nan
+    df.to_csv(tmp_path / "a.csv", index=False)
+    with pytest.raises(DataError, match="NaN.*data.nan_policy"):
+        read_recordings(_cfg(tmp_path / "a.csv"))
+    s = read_recordings(_cfg(tmp_path / "a.csv", nan_policy="interpolate"))
+    assert not np.isnan(s.values).any() and len(s.values) == 120
+    assert s.values[3, 1] == pytest.approx((df.loc[2, "ay"] + df.loc[4, "ay"]) / 2, rel=1e-5)
+    s = read_recordings(_cfg(tmp_path / "a.csv", nan_policy="drop"))
+    assert len(s.values) == 118 and list(s.lengths) == [59, 59]
+
+
+def test_label_not_covered_by_class_map(tmp_path):
+    _frame().to_csv(tmp_path / "a.csv", index=False)
+    with pytest.raises(DataError, match=r"\['walk'\].*not covered by data.class_map.*other_class"):
+        read_recordings(_cfg(tmp_path / "a.csv", class_map={"play": "play"}))
+
+
+def test_single_class_refused(tmp_path):
+    df = _frame()
+    df["label"] = "walk"
+    df.to_csv(tmp_path / "a.csv", index=False)
+    with pytest.raises(DataError, match="only 1 class"):
+        read_recordings(_cfg(tmp_path / "a.csv"))
+
+
+def test_duplicated_and_unsorted_timestamps(tmp_path):
+    df = _frame()
+    df.loc[10, "t"] = df.loc[9, "t"]
+    df.to_csv(tmp_path / "a.csv", index=False)
+    with pytest.raises(DataError, match="recording 'r1' has duplicated timestamps.*row 10"):
+        read_recordings(_cfg(tmp_path / "a.csv"))
+    df = _frame()
+    df.loc[[70, 71], "t"] = df.loc[[71, 70], "t"].to_numpy()
+    df.to_csv(tmp_path / "b.csv", index=False)
+    with pytest.raises(DataError, match="recording 'r2' has unsorted"):
+        read_recordings(_cfg(tmp_path / "b.csv"))
+
+
+def test_class_of_interest_must_exist(tmp_path):
+    _frame().to_csv(tmp_path / "a.csv", index=False)
+    with pytest.raises(DataError, match="classes_of_interest"):
+        read_recordings(_cfg(tmp_path / "a.csv", classes_of_interest=["run"]))
+
+
+def test_predefined_split_column(tmp_path):
+    df = _frame(recs=("r1", "r2", "r3"))
+    df["split"] = df["rec"].map({"r1": "train", "r2": "train", "r3": "test"})
+    df.to_csv(tmp_path / "a.csv", index=False)
+    s = read_recordings(_cfg(tmp_path / "a.csv", split_column="split"))
+    assert list(s.predefined_split) == ["train", "train", "test"]
+    df.loc[df.rec == "r3", "split"] = "holdout"
+    df.to_csv(tmp_path / "b.csv", index=False)
+    with pytest.raises(DataError, match="'holdout'.*allowed: train, val"):
+        read_recordings(_cfg(tmp_path / "b.csv", split_column="split"))
+
+
+# ----------------------------------------------------------------------------- sequences
+def test_sequences_fixed_and_variable_length(tmp_path):
+    X = np.random.default_rng(0).normal(size=(10, 7, 3)).astype(np.float32)
+    y = np.array(["a", "b"] * 5)
+    np.savez(tmp_path / "fixed.npz", X=X, y=y, groups=np.arange(10) // 2)
+    s = read_sequences(DataConfig(kind="sequences", path=str(tmp_path / "fixed.npz")))
+    assert s.values.shape == (70, 3) and list(s.case_labels) == [0, 1] * 5
+    assert list(s.groups[:4]) == ["0", "0", "1", "1"]
+    lengths = np.array([3, 5, 2, 4])
+    values = np.arange(lengths.sum() * 2, dtype=np.float32).reshape(-1, 2) + 1
+    np.savez(tmp_path / "var.npz", values=values, lengths=lengths, y=np.array([0, 1, 0, 1]))
+    s = read_sequences(DataConfig(kind="sequences", path=str(tmp_path / "var.npz"), mask_value=-9))
+    padded = s.values.reshape(4, 5, 2)
+    assert np.array_equal(padded[0, :3], values[:3]) and (padded[0, 3:] == -9).all()
+    assert np.array_equal(padded[1], values[3:8])
+    with pytest.warns(UserWarning, match="truncated"):
+        s = read_sequences(DataConfig(kind="sequences", path=str(tmp_path / "var.npz"), pad_length=3))
+    assert s.values.shape == (12, 2)
+
+
+def test_sequences_bad_inputs(tmp_path):
+    np.savez(tmp_path / "obj.npz", X=np.zeros((2, 3, 1)), y=np.array([{"a": 1}, {"b": 2}], dtype=object))
+    with pytest.raises(DataError, match="without pickles"):
+        read_sequences(DataConfig(kind="sequences", path=str(tmp_path / "obj.npz")))
+    np.savez(tmp_path / "noy.npz", X=np.zeros((2, 3, 1)))
+    with pytest.raises(DataError, match="missing array 'y'"):
+        read_sequences(DataConfig(kind="sequences", path=str(tmp_path / "noy.npz")))
+    np.savez(tmp_path / "len.npz", values=np.zeros((5, 1)), lengths=np.array([2, 2]), y=np.array([0, 1]))
+    with pytest.raises(DataError, match="sum to len"):
+        read_sequences(DataConfig(kind="sequences", path=str(tmp_path / "len.npz")))
+
+
+# ----------------------------------------------------------------------------- text
+def test_text_vocabulary_capped_with_unknown(tmp_path):
+    (tmp_path / "t.txt").write_text("abracadabra! " * 20 + "xyz")
+    s = read_text(DataConfig(kind="text", path=str(tmp_path / "t.txt"), vocab_size=5), n_chunks=4)
+    assert s.vocabulary[:2] == ["<pad>", "<unk>"] and len(s.vocabulary) == 5
+    assert s.vocabulary[2] == "a"  # most frequent
+    assert (s.values == 1).sum() > 0  # rare characters became <unk>
+    assert s.n_recordings == 4 and s.offsets[-1] == len(s.values)

@@ -1,0 +1,81 @@
+"""Rebalancing: target imbalance factors, synthetic flags, and the training split only."""
+
+import numpy as np
+import pytest
+
+from lstm_helpers.config import ResampleConfig
+from lstm_helpers.resampling import (
+    apply_scaler,
+    balanced_class_weight,
+    fit_scaler,
+    rebalance,
+    target_counts,
+)
+
+
+def _data(n_major=200, n_minor=20, t=8, c=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_major + n_minor, t, c)).astype(np.float32)
+    y = np.array([0] * n_major + [1] * n_minor)
+    X[y == 1] += 2.0
+    return X, y
+
+
+def test_target_counts():
+    assert list(target_counts(np.array([1000, 50]), 5, "over")) == [1000, 200]
+    assert list(target_counts(np.array([1000, 50]), 5, "under")) == [250, 50]
+    both = target_counts(np.array([1000, 50]), 5, "both")
+    assert both[0] / both[1] == pytest.approx(5, rel=0.01) and both[1] > 50 and both[0] < 1000
+
+
+@pytest.mark.parametrize("method", ["undersample", "oversample", "smote", "smote_under", "augment"])
+def test_each_method_reaches_the_imbalance_factor(method):
+    X, y = _data()
+    r = rebalance(X, y, ResampleConfig(method=method, imbalance_factor=4), 2, seed=0)
+    counts = np.bincount(r.y)
+    assert counts.max() / counts.min() == pytest.approx(4, rel=0.03)
+    assert r.X.shape[1:] == X.shape[1:] and len(r.X) == len(r.y) == len(r.synthetic) == len(r.source)
+    # originals keep their metadata pointer; synthetic windows are flagged
+    orig = r.source >= 0
+    assert np.array_equal(r.X[orig & ~r.synthetic], X[r.source[orig & ~r.synthetic]])
+    if method in ("smote", "smote_under", "augment", "oversample"):
+        assert r.synthetic.any() and (r.y[r.synthetic] == 1).all()
+    else:
+        assert not r.synthetic.any()
+
+
+def test_smote_small_class_reduce_or_refuse():
+    X, y = _data(n_minor=3)
+    with pytest.warns(UserWarning, match="k_neighbors reduced from 5 to 2"):
+        r = rebalance(X, y, ResampleConfig(method="smote"), 2, seed=0)
+    assert np.bincount(r.y)[1] == 40
+    with pytest.raises(ValueError, match="too small for SMOTE.*smote_k=5"):
+        rebalance(X, y, ResampleConfig(method="smote", on_small_class="error"), 2, seed=0)
+    X1, y1 = _data(n_minor=1)
+    with pytest.raises(ValueError, match="too small for SMOTE"):
+        rebalance(X1, y1, ResampleConfig(method="smote"), 2, seed=0)
+
+
+def test_class_weights_balanced_and_explicit():
+    y = np.array([0] * 90 + [1] * 10)
+    w = balanced_class_weight(y, 2)
+    assert w[0] == pytest.approx(100 / (2 * 90)) and w[1] == pytest.approx(100 / (2 * 10))
+    assert balanced_class_weight(y, 2, {"play": 3.0}, ["other", "play"]) == {0: 1.0, 1: 3.0}
+    with pytest.raises(ValueError, match="unknown class"):
+        balanced_class_weight(y, 2, {"jump": 3.0}, ["other", "play"])
+
+
+def test_token_windows_refuse_interpolating_methods():
+    X = np.zeros((20, 5), np.int32)
+    y = np.array([0] * 15 + [1] * 5)
+    with pytest.raises(ValueError, match="token windows"):
+        rebalance(X, y, ResampleConfig(method="smote"), 2, 0, tokens=True)
+
+
+def test_scaler_fitted_values():
+    v = np.array([[0.0, 10.0], [2.0, 30.0]])
+    sc = fit_scaler(v, "standard")
+    assert sc["center"] == [1.0, 20.0] and sc["scale"] == [1.0, 10.0]
+    assert np.allclose(apply_scaler(v, sc), [[-1, -1], [1, 1]])
+    mm = fit_scaler(v, "minmax")
+    assert np.allclose(apply_scaler(v, mm), [[0, 0], [1, 1]])

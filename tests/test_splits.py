@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from lstm_helpers.recordings import DataError
+from lstm_helpers.splits import split_groups
+
+
+def _counts(n_groups, rare_in):
+    c = np.tile([[1000, 0]], (n_groups, 1))
+    c[rare_in, 1] = 50
+    return c
+
+
+def test_groups_never_span_splits_and_rare_class_everywhere():
+    groups = np.repeat([f"animal{i}" for i in range(10)], 2)  # 2 recordings per animal
+    counts = np.repeat(_counts(10, [1, 4, 7, 8]), 2, axis=0)
+    split, rep = split_groups(groups, counts, 0.2, 0.2, seed=1)
+    for g in set(groups):
+        assert len(set(split[groups == g])) == 1
+    for s in ("train", "val", "test"):
+        assert counts[split == s, 1].sum() > 0, s
+    assert rep["classes_missing"] == {} and rep["note"] == ""
+
+
+def test_seeded_and_reproducible():
+    groups = np.array([f"g{i}" for i in range(12)])
+    counts = _counts(12, [0, 5, 9])
+    a, _ = split_groups(groups, counts, 0.25, 0.25, seed=7)
+    b, _ = split_groups(groups, counts, 0.25, 0.25, seed=7)
+    assert np.array_equal(a, b)
+
+
+def test_says_so_when_rare_class_cannot_be_everywhere():
+    groups = np.array([f"g{i}" for i in range(6)])
+    split, rep = split_groups(groups, _counts(6, [2]), 0.2, 0.2, seed=0)
+    assert rep["classes_missing"] and "do not allow" in rep["note"]
+
+
+def test_predefined_split_honoured_and_val_carved_from_train_by_group():
+    groups = np.array(["a", "a", "b", "c", "d", "e", "f"])
+    pre = np.array(["train", "train", "train", "train", "train", "test", "test"])
+    split, rep = split_groups(groups, _counts(7, [0, 2, 3, 5]), 0.2, 0.2, seed=0, predefined=pre)
+    assert list(split[5:]) == ["test", "test"]
+    assert "val" in set(split[:5]) and "test" not in set(split[:5])
+    assert split[0] == split[1]  # group a stays together
+    assert rep["method"] == "predefined"
+
+
+def test_too_few_groups():
+    with pytest.raises(DataError, match="cannot fill"):
+        split_groups(np.array(["a", "b"]), _counts(2, [0]), 0.2, 0.2, seed=0)

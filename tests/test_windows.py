@@ -1,0 +1,108 @@
+"""Windowing: counts match the formula, labels follow the rules, windows are views."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lstm_helpers.splits import check_leakage, split_groups
+from lstm_helpers.windows import (
+    count_windows,
+    label_windows,
+    make_windows,
+    window_starts,
+    window_step,
+    window_view,
+)
+
+
+@pytest.mark.parametrize("length, overlap, step", [(50, 50, 25), (50, 75, 12), (50, 0, 50), (10, 99, 1),
+                                                   (4, 90, 1), (100, 33.3, 67)])
+def test_step_formula(length, overlap, step):
+    assert window_step(length, overlap) == step
+
+
+def test_step_rejects_bad_overlap():
+    with pytest.raises(ValueError, match=r"overlap_percent must be in \[0, 100\)"):
+        window_step(10, 100)
+
+
+def test_starts_are_per_recording_and_never_cross():
+    offsets = np.array([0, 10, 13, 30])  # lengths 10, 3, 17
+    starts, rec = window_starts(offsets, 4, 3)
+    assert list(starts) == [0, 3, 6, 13, 16, 19, 22, 25]
+    assert list(rec) == [0, 0, 0, 2, 2, 2, 2, 2]
+    assert list(count_windows(np.diff(offsets), 4, 3)) == [3, 0, 5]
+
+
+def test_label_rules():
+    labels = np.array([0, 0, 1, 1, 1, 0, 2, 2])
+    starts = np.array([0, 4])
+    assert list(label_windows(labels, starts, 4, 3, "majority")) == [0, 2]  # tie -> lower index
+    assert list(label_windows(labels, starts, 4, 3, "center")) == [1, 2]
+    assert list(label_windows(labels, starts, 4, 3, "last")) == [1, 2]
+    # `any`: class 2 covers 50 % of the second window, 0 % of the first
+    assert list(label_windows(labels, starts, 4, 3, "any", 0.5, [2])) == [0, 2]
+    assert list(label_windows(labels, starts, 4, 3, "any", 0.75, [2])) == [0, 2]  # majority
+    assert list(label_windows(labels, starts, 4, 3, "any", 0.25, [1])) == [1, 1]
+
+
+def test_unlabelled_drop_or_partial():
+    labels = np.array([1, 1, -1, 1, -1, -1, -1, -1])
+    starts = np.array([0, 4])
+    assert list(label_windows(labels, starts, 4, 2, "majority", unlabelled="drop")) == [-1, -1]
+    assert list(label_windows(labels, starts, 4, 2, "majority", unlabelled="partial")) == [1, -1]
+    # center step unlabelled -> majority of the labelled part
+    assert list(label_windows(labels, np.array([0]), 4, 2, "center", unlabelled="partial")) == [1]
+
+
+def test_windows_are_views_until_materialised():
+    values = np.arange(200, dtype=np.float32).reshape(100, 2)
+    view = window_view(values, 10)
+    assert view.shape == (91, 10, 2) and np.shares_memory(view, values)
+    assert np.array_equal(view[5], values[5:15])
+    w = make_windows(np.array([0, 60, 100]), np.zeros(100, int), 1, 10, 50)
+    X = w.materialise(values)
+    assert not np.shares_memory(X, values) and X.shape == (len(w), 10, 2)
+    assert np.array_equal(X[1], values[5:15])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lengths=st.lists(st.integers(1, 300), min_size=3, max_size=12),
+    length=st.integers(2, 60),
+    overlap=st.floats(0, 99.9),
+    seed=st.integers(0, 10_000),
+)
+def test_property_counts_and_no_timestep_crosses_splits(lengths, length, overlap, seed):
+    lengths = np.array(lengths)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, offsets[-1])
+    step = window_step(length, overlap)
+    w = make_windows(offsets, labels, 2, length, overlap, keep_dropped=True)
+    expected = sum((n - length) // step + 1 for n in lengths if n >= length)
+    assert len(w) == expected
+    groups = np.array([f"g{i % 4}" for i in range(len(lengths))])
+    counts = np.stack([np.bincount(labels[a:b], minlength=2) for a, b in zip(offsets[:-1], offsets[1:], strict=True)])
+    split, _ = split_groups(groups, counts, 0.25, 0.25, seed, attempts=5) if len(set(groups)) >= 3 else (
+        np.array(["train"] * len(lengths)), {})
+    sets = {n: (w.starts[split[w.rec_index] == n], w.rec_index[split[w.rec_index] == n])
+            for n in ("train", "val", "test")}
+    assert check_leakage(split, groups, offsets, sets, length)["ok"]
+    # direct proof: the set of raw timesteps each split's windows touch are disjoint
+    touched = {}
+    for n, (s, _) in sets.items():
+        idx = (s[:, None] + np.arange(length)[None, :]).ravel()
+        touched[n] = set(idx.tolist())
+    assert not touched["train"] & touched["val"] and not touched["train"] & touched["test"]
+    assert not touched["val"] & touched["test"]
+
+
+def test_leakage_check_catches_a_shared_timestep():
+    offsets = np.array([0, 20, 40])
+    split = np.array(["train", "test"])
+    sets = {"train": (np.array([0, 16]), np.array([0, 0])), "test": (np.array([20]), np.array([1]))}
+    assert check_leakage(split, np.array(["a", "b"]), offsets, sets, 8)["ok"] is False  # 16+8 crosses
+    sets["train"] = (np.array([0]), np.array([0]))
+    assert check_leakage(split, np.array(["a", "a"]), offsets, sets, 8)["ok"] is False  # group in two
