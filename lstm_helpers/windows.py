@@ -75,13 +75,25 @@ class Windows:
         return np.ascontiguousarray(window_view(values, self.length)[self.starts])
 
 
-def _prefix_counts(labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """(N + 1, K + 1) cumulative counts per class; the last column counts unlabelled steps."""
+def window_class_counts(labels: np.ndarray, starts: np.ndarray, length: int,
+                        n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Timesteps of each class inside each window, from prefix sums.
+
+    Returns ((n_windows, K + 1) counts, the last column counting unlabelled steps; (K,)
+    totals per class). One reusable O(N) int32 buffer per class: no (N, K) matrix and no
+    loop over windows or timesteps (the loop is over classes).
+    """
     lab = np.where(labels < 0, n_classes, labels)
-    out = np.zeros((len(labels) + 1, n_classes + 1), dtype=np.int32)
-    for c in range(n_classes + 1):  # loop over classes, not timesteps
-        np.cumsum(lab == c, out=out[1:, c])
-    return out
+    buf = np.zeros(len(labels) + 1, dtype=np.int32)
+    counts = np.empty((len(starts), n_classes + 1), dtype=np.int32)
+    totals = np.zeros(n_classes, dtype=np.int64)
+    ends = starts + length
+    for c in range(n_classes + 1):
+        np.cumsum(lab == c, out=buf[1:])
+        np.subtract(buf[ends], buf[starts], out=counts[:, c])
+        if c < n_classes:
+            totals[c] = buf[-1]
+    return counts, totals
 
 
 def label_windows(
@@ -108,8 +120,7 @@ def label_windows(
         raise ValueError(f"windows.label_rule must be one of {LABEL_RULES}, got {rule!r}")
     if len(starts) == 0:
         return np.zeros(0, dtype=np.int64)
-    pc = _prefix_counts(labels, n_classes)
-    counts = pc[starts + length] - pc[starts]  # (n, K + 1)
+    counts, totals = window_class_counts(labels, starts, length, n_classes)
     n_unl = counts[:, n_classes]
     lab_counts = counts[:, :n_classes]
     out = np.argmax(lab_counts, axis=1).astype(np.int64)
@@ -119,7 +130,6 @@ def label_windows(
     elif rule == "any" and classes_of_interest:
         need = min_fraction * length
         # rarest class of interest (by total count) wins when several qualify
-        totals = pc[-1, :n_classes]
         for c in sorted(classes_of_interest, key=lambda c: -totals[c]):
             out = np.where(lab_counts[:, c] >= need, c, out)
     drop = n_unl == length

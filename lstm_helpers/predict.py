@@ -1,0 +1,145 @@
+"""Label new recordings with a finished run: same columns, scaler, windows and threshold.
+
+Refuses input whose channels or sample rate differ from the run's before predicting
+anything. Writes per-timestep probabilities and labels, per-window probabilities and the
+predicted bouts of each class of interest (CSV or Parquet, by the output's suffix).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .artifacts import read_json
+from .config import resolve_config
+from .recordings import DataError, _list_files, _read_table, read_recordings
+from .resampling import apply_scaler
+from .windows import window_starts, window_view
+
+
+def _write_table(df: pd.DataFrame, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        df.to_parquet(tmp, index=False)
+    else:
+        df.to_csv(tmp, index=False)
+    tmp.replace(path)
+    return path
+
+
+def check_compatible(run_info: dict, cfg, input_path: Path) -> float | None:
+    """Refuse input whose channel columns or sample rate differ from the run's."""
+    want = list(run_info["input"]["channels"])
+    for f in _list_files(input_path, cfg.data.format):
+        cols = list(_read_table(f).columns)
+        missing = [c for c in want if c not in cols]
+        if missing:
+            raise DataError(f"{f}: channels {missing} of the run are missing; the model was trained on "
+                            f"channels {want} (columns present: {cols})")
+    rate = run_info["input"].get("sample_rate_hz")
+    return rate
+
+
+def _sample_rate_of(df_time: np.ndarray, offsets: np.ndarray) -> float | None:
+    dt = np.diff(df_time)
+    same = np.ones(len(dt), bool)
+    same[offsets[1:-1] - 1] = False  # ignore jumps between recordings
+    dt = dt[same]
+    return float(1.0 / np.median(dt)) if len(dt) and np.median(dt) > 0 else None
+
+
+def predict_recordings(run: Path, input_path: Path, out: Path | None = None, batch_size: int = 1024) -> dict:
+    """Predict every window of the recordings at ``input_path`` with the model of ``run``."""
+    run = Path(run).resolve()
+    for need in ("params.yaml", "prepare.json", "model.keras"):
+        if not (run / need).is_file():
+            raise FileNotFoundError(f"{run} is not a finished run: {need} is missing")
+    cfg = resolve_config(yaml.safe_load((run / "params.yaml").read_text()))
+    if cfg.data.kind != "recordings":
+        raise DataError(f"predict labels recordings; this run was trained on data.kind={cfg.data.kind!r}")
+    info = read_json(run / "prepare.json")
+    metrics = read_json(run / "metrics.json") if (run / "metrics.json").is_file() else {}
+    input_path = Path(input_path)
+    if not input_path.exists():
+        raise DataError(f"--input {input_path} does not exist")
+    check_compatible(info, cfg, input_path)
+    data_cfg = cfg.data.model_copy(update={"demo": False, "split_column": None})
+    s = read_recordings(data_cfg, input_path, require_labels=False, classes=info["classes"])
+    rate = info["input"].get("sample_rate_hz")
+    if rate and cfg.data.time_column:
+        frames = [_read_table(f) for f in _list_files(input_path, cfg.data.format)]
+        t = pd.concat(frames)[[cfg.data.recording_column, cfg.data.time_column]]
+        t = t.set_index(cfg.data.recording_column).loc[list(s.rec_ids), cfg.data.time_column].to_numpy(float)
+        if len(t) == len(s.values):
+            got = _sample_rate_of(t, s.offsets)
+            if got is not None and abs(got - rate) / rate > 0.02:
+                raise DataError(f"{input_path}: sample rate {got:.3g} Hz (from column {cfg.data.time_column!r}) "
+                                f"does not match the run's {rate:g} Hz; resample the input first")
+    length, step = int(info["input"]["window_length"]), int(info["input"]["step"])
+    values = apply_scaler(s.values, info["scaler"])
+    starts, rec = window_starts(s.offsets, length, step)
+    if len(starts) == 0:
+        raise DataError(f"{input_path}: every recording is shorter than one window ({length} timesteps)")
+    from .evaluation import find_bouts, predict_labels, stitch_timeline
+    from .models import load_trained_model
+
+    model = load_trained_model(run / "model.keras")
+    view = window_view(values, length)
+    probs = np.concatenate([model.predict(view[starts[i:i + batch_size]], verbose=0)
+                            for i in range(0, len(starts), batch_size)])
+    classes = info["classes"]
+    binary = probs.shape[1] == 1
+    if binary:
+        probs = np.column_stack([1 - probs[:, 0], probs[:, 0]])
+    threshold = metrics.get("threshold")
+    interest = info.get("classes_of_interest") or []
+    pos = classes.index(interest[0]) if interest else (1 if binary else None)
+    local = starts - s.offsets[rec]
+    rec_ids = s.rec_ids[rec]
+    lengths = dict(zip(s.rec_ids, s.lengths.tolist(), strict=True))
+    timeline = stitch_timeline(probs, rec_ids, local, length, lengths)
+    out = Path(out) if out else input_path.with_name(input_path.stem + ".predictions.csv")
+    step_frames, bout_rows = [], []
+    for r in s.rec_ids:
+        p = timeline[r]
+        covered = ~np.isnan(p).any(axis=1)
+        lab = np.full(len(p), "", dtype=object)
+        if covered.any():
+            scores = p[covered]
+            if binary:
+                idx = predict_labels(scores[:, 1], threshold if threshold is not None else 0.5, 1)
+            elif threshold is not None and pos is not None:
+                idx = predict_labels(scores, threshold, pos)
+            else:
+                idx = np.argmax(scores, axis=1)
+            lab[covered] = np.asarray(classes)[idx]
+        frame = pd.DataFrame({cfg.data.recording_column: r, "timestep": np.arange(len(p))})
+        if rate:
+            frame["time_s"] = frame["timestep"] / rate
+        for k, c in enumerate(classes):
+            frame[f"p_{c}"] = p[:, k]
+        frame["predicted"] = lab
+        step_frames.append(frame)
+        for c in interest:
+            for a, b in find_bouts(lab == c):
+                bout_rows.append({cfg.data.recording_column: r, "class": c, "start": int(a), "end": int(b),
+                                  "start_s": a / rate if rate else None, "end_s": b / rate if rate else None,
+                                  "mean_p": float(np.nanmean(p[a:b, classes.index(c)]))})
+    per_step = pd.concat(step_frames, ignore_index=True)
+    win = pd.DataFrame({cfg.data.recording_column: rec_ids, "start": local})
+    for k, c in enumerate(classes):
+        win[f"p_{c}"] = probs[:, k]
+    bouts = pd.DataFrame(bout_rows, columns=[cfg.data.recording_column, "class", "start", "end", "start_s",
+                                             "end_s", "mean_p"])
+    suffix = out.suffix if out.suffix.lower() in (".csv", ".parquet", ".pq") else ".csv"
+    base = out.with_suffix("")
+    paths = {
+        "timesteps": _write_table(per_step, out if out.suffix else out.with_suffix(".csv")),
+        "windows": _write_table(win, base.with_name(base.name + ".windows" + suffix)),
+        "bouts": _write_table(bouts, base.with_name(base.name + ".bouts" + suffix)),
+    }
+    return {**paths, "threshold": threshold, "n_windows": len(starts), "n_bouts": len(bouts)}
