@@ -292,9 +292,11 @@ def _format_errors(err: ValidationError, raw: dict[str, Any]) -> str:
             )
             continue
         value = e.get("input", node)
-        if isinstance(value, dict):
-            value = "{...}"
-        lines.append(f"{key} = {value!r}: {msg}")
+        msg = msg.removeprefix("Value error, ")
+        if isinstance(value, dict):  # a whole-section rule: the message names the keys
+            lines.append(f"{key}: {msg}")
+        else:
+            lines.append(f"{key} = {value!r}: {msg}")
     # de-duplicate union noise while keeping order
     seen: list[str] = []
     for line in lines:

@@ -79,6 +79,7 @@ def execute_stage(stage: str, run_dir: Path, overrides: dict[str, Any] | None = 
     """Execute one stage notebook into ``run_dir`` with papermill; return the executed copy."""
     import papermill as pm
 
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # kernels inherit it: no TF start-up noise
     src = NOTEBOOKS_DIR / STAGES[stage]
     out = run_dir / STAGES[stage]
     if not quiet:

@@ -1,0 +1,499 @@
+"""Tests of lstm_helpers.evaluation: hand-computed metrics, threshold strategies, timeline
+stitching, bout matching, and the whole stage on a tiny real trained model (plus a
+papermill run of notebooks/03_evaluate.ipynb)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from lstm_helpers.artifacts import save_npz, write_json, write_yaml
+from lstm_helpers.config import PROJECT_ROOT, resolve_config
+from lstm_helpers.evaluation import (
+    THRESHOLD_STRATEGIES,
+    choose_threshold,
+    clean_bouts,
+    compare_threshold_strategies,
+    compute_metrics,
+    find_bouts,
+    match_bouts,
+    per_recording_scores,
+    predict_labels,
+    run_evaluation,
+    stitch_timeline,
+    windows_to_signal,
+)
+
+# ------------------------------------------------------------------ threshold strategies
+# scores ascending with labels; positive when score >= t. Hand-computed (TP, FP of 4 pos):
+# t=.1 P.444 R1 | .2 P.5 R1 | .3 P.571 R1 | .4 P.667 R1 F1 .8 | .5 P.6 R.75 | .6 P.75 R.75
+# .7 P.667 R.5 | .8 P.5 R.25 | .9 P1 R.25
+SCORES = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+LABELS = np.array([0, 0, 0, 1, 0, 1, 1, 0, 1])
+
+
+@pytest.mark.parametrize(
+    "strategy, kwargs, value, precision, recall",
+    [
+        ("fixed", {"threshold": 0.5}, 0.5, 0.6, 0.75),
+        ("max_f1", {}, 0.4, 2 / 3, 1.0),
+        ("max_fbeta", {"beta": 0.5}, 0.6, 0.75, 0.75),  # precision-weighted
+        ("max_fbeta", {"beta": 2.0}, 0.4, 2 / 3, 1.0),
+        ("recall_at_precision", {"min_precision": 0.7}, 0.6, 0.75, 0.75),
+        ("recall_at_precision", {"min_precision": 0.6}, 0.4, 2 / 3, 1.0),
+        ("recall_at_precision", {"min_precision": 1.0}, 0.9, 1.0, 0.25),
+        ("precision_at_recall", {"min_recall": 0.75}, 0.6, 0.75, 0.75),
+        ("precision_at_recall", {"min_recall": 1.0}, 0.4, 2 / 3, 1.0),
+    ],
+)
+def test_choose_threshold_known_answers(strategy, kwargs, value, precision, recall):
+    out = choose_threshold(LABELS, SCORES, strategy, **kwargs)
+    assert out["value"] == pytest.approx(value)
+    assert out["precision"] == pytest.approx(precision)
+    assert out["recall"] == pytest.approx(recall)
+    assert out["fallback"] is None and out["note"] is None
+    assert out["n"] == 9 and out["n_positive"] == 4
+    if strategy in ("recall_at_precision", "precision_at_recall"):
+        assert out["constraint_met"] is True
+
+
+def test_choose_threshold_unattainable_precision_falls_back_to_max_f1():
+    # best precision reachable is 0.5, so precision >= 0.9 cannot be met
+    out = choose_threshold([1, 0, 1, 0], [0.2, 0.4, 0.6, 0.8], "recall_at_precision", min_precision=0.9)
+    assert out["constraint_met"] is False
+    assert out["fallback"] == "max_f1"
+    assert "precision >= 0.9" in out["note"] and "0.500" in out["note"]
+    assert out["value"] == pytest.approx(0.2)  # F1 0.667 (P .5, R 1) beats t=.6 (F1 .5)
+    assert out["recall"] == 1.0
+
+
+def test_choose_threshold_no_positives_uses_fixed():
+    out = choose_threshold([0, 0, 0], [0.1, 0.7, 0.3], "max_f1", threshold=0.3)
+    assert out["value"] == 0.3 and out["fallback"] == "fixed" and "no positive" in out["note"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"strategy": "best"}, "threshold strategy 'best' is not valid"),
+        ({"min_precision": 0.0}, "min_precision must be in"),
+        ({"min_precision": 1.5}, "min_precision must be in"),
+        ({"min_recall": -0.1}, "min_recall must be in"),
+        ({"beta": 0.0}, "beta must be > 0"),
+        ({"threshold": 1.0}, "threshold must be in"),
+    ],
+)
+def test_choose_threshold_rejects_bad_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        choose_threshold(LABELS, SCORES, **kwargs)
+
+
+def test_choose_threshold_rejects_bad_data():
+    with pytest.raises(ValueError, match="only 0/1"):
+        choose_threshold([0, 2, 1], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="3 entries but scores has 2"):
+        choose_threshold([0, 1, 1], [0.1, 0.2])
+
+
+def test_compare_threshold_strategies_table():
+    table = compare_threshold_strategies(LABELS, SCORES, LABELS, SCORES, min_precision=0.7)
+    assert list(table["strategy"]) == list(THRESHOLD_STRATEGIES)
+    row = table.set_index("strategy").loc["recall_at_precision"]
+    assert row["threshold"] == pytest.approx(0.6) and row["test_precision"] == pytest.approx(0.75)
+
+
+# ------------------------------------------------------------------ decision rule
+def test_predict_labels_binary_and_multiclass():
+    np.testing.assert_array_equal(predict_labels([0.2, 0.5, 0.7], 0.5), [0, 1, 1])
+    np.testing.assert_array_equal(predict_labels(np.array([[0.2], [0.5], [0.7]]), 0.6), [0, 0, 1])
+    probs = np.array([[0.5, 0.3, 0.2], [0.2, 0.35, 0.45], [0.1, 0.6, 0.3]])
+    np.testing.assert_array_equal(predict_labels(probs), [0, 2, 1])
+    np.testing.assert_array_equal(predict_labels(probs, 0.3, positive_index=2), [0, 2, 2])
+    # below the threshold the class of interest is never predicted: argmax of the rest
+    np.testing.assert_array_equal(predict_labels(probs, 0.5, positive_index=2), [0, 1, 1])
+    with pytest.raises(ValueError, match="positive_index 3 is out of range"):
+        predict_labels(probs, 0.5, positive_index=3)
+
+
+# ------------------------------------------------------------------ metrics
+def test_compute_metrics_binary_hand_computed():
+    y_true = np.array([0, 0, 0, 0, 0, 0, 0, 1, 1, 1])
+    y_pred = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 0])  # TN 5, FP 2, TP 2, FN 1
+    scores = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.45])
+    m = compute_metrics(y_true, scores, y_pred, ["other", "play"], positive_index=1)
+    assert m["n"] == 10
+    assert m["accuracy"] == pytest.approx(0.7)
+    assert m["majority_baseline_accuracy"] == pytest.approx(0.7)  # the accuracy paradox
+    assert m["majority_class"] == "other"
+    assert m["balanced_accuracy"] == pytest.approx((5 / 7 + 2 / 3) / 2)
+    assert m["mcc"] == pytest.approx(8 / np.sqrt(4 * 3 * 7 * 6))
+    assert m["per_class"]["play"] == pytest.approx(
+        {"precision": 0.5, "recall": 2 / 3, "f1": 4 / 7, "support": 3}
+    )
+    assert m["per_class"]["other"]["precision"] == pytest.approx(5 / 6)
+    assert m["confusion_matrix"] == [[5, 2], [1, 2]]
+    np.testing.assert_allclose(m["confusion_matrix_normalized"], [[5 / 7, 2 / 7], [1 / 3, 2 / 3]])
+    # ranked: .9(1) .8(1) .7 .6 .5 (0) .45(1): AP = 1/3 + 1/3 + 1/3 * 3/6
+    assert m["pr_auc"] == pytest.approx(2 / 3 + 1 / 6)
+    assert m["roc_auc"] == pytest.approx(18 / 21)  # positive-above-negative pairs
+    assert m["top_k_accuracy"] is None
+
+
+def test_compute_metrics_multiclass_top_k_and_ovr():
+    classes = ["rest", "walk", "play"]
+    y_true = np.array([0, 1, 2, 2])
+    probs = np.array([[0.5, 0.3, 0.2], [0.5, 0.2, 0.3], [0.3, 0.3, 0.4], [0.6, 0.1, 0.3]])
+    y_pred = probs.argmax(axis=1)  # [0, 0, 2, 0]
+    m = compute_metrics(y_true, probs, y_pred, classes, top_k=2)
+    assert m["top_k"] == 2 and m["top_k_accuracy"] == pytest.approx(0.75)
+    assert m["accuracy"] == pytest.approx(0.5)
+    assert m["majority_baseline_accuracy"] == pytest.approx(0.5) and m["majority_class"] == "play"
+    assert m["roc_auc"] == pytest.approx(roc_auc_score(y_true, probs, multi_class="ovr"))
+    assert set(m["pr_auc_per_class"]) == set(classes)
+    assert compute_metrics(y_true, probs, y_pred, classes, top_k=5)["top_k"] == 2  # clipped to K-1
+
+
+def test_compute_metrics_absent_class_and_bad_input():
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.2, 0.2, 0.6]])
+    m = compute_metrics([0, 2, 2], probs, [0, 2, 2], ["a", "b", "c"])
+    assert m["roc_auc_per_class"]["b"] is None and m["roc_auc"] == pytest.approx(1.0)
+    assert np.isnan(m["confusion_matrix_normalized"][1]).all()
+    with pytest.raises(ValueError, match="y_true holds class indices outside"):
+        compute_metrics([0, 3], probs[:2], [0, 0], ["a", "b", "c"])
+    with pytest.raises(ValueError, match="expected \\(n, 3\\)"):
+        compute_metrics([0, 1], np.ones((2, 2)) / 2, [0, 1], ["a", "b", "c"])
+
+
+# ------------------------------------------------------------------ timeline stitching
+def test_stitch_timeline_overlap_average_uncovered_and_edges():
+    # shuffled windows of length 4: rec a (10 steps) starts 0/.2, 2/.6, 6/1.0 (ends at the edge)
+    rec = np.array(["a", "b", "a", "a"])
+    starts = np.array([6, 2, 0, 2])
+    scores = np.array([1.0, 0.5, 0.2, 0.6])
+    out = stitch_timeline(scores, rec, starts, 4, {"a": 10, "b": 8, "c": 5})
+    np.testing.assert_allclose(out["a"], [0.2, 0.2, 0.4, 0.4, 0.6, 0.6, 1, 1, 1, 1])
+    np.testing.assert_allclose(out["b"], [np.nan, np.nan, 0.5, 0.5, 0.5, 0.5, np.nan, np.nan])
+    assert np.isnan(out["c"]).all() and out["c"].shape == (5,)
+    two = stitch_timeline(np.column_stack([1 - scores, scores]), rec, starts, 4, {"a": 10, "b": 8})
+    assert two["a"].shape == (10, 2)
+    np.testing.assert_allclose(two["a"][:, 1], out["a"])
+    np.testing.assert_allclose(two["a"].sum(axis=1), 1.0)
+
+
+def test_stitch_timeline_errors():
+    with pytest.raises(ValueError, match="falls outside its 9 timesteps"):
+        stitch_timeline([0.5], ["a"], [6], 4, {"a": 9})
+    with pytest.raises(ValueError, match="no entry in recording_lengths"):
+        stitch_timeline([0.5], ["z"], [0], 4, {"a": 9})
+    with pytest.raises(ValueError, match="equal length"):
+        stitch_timeline([0.5, 0.1], ["a"], [0], 4, {"a": 9})
+
+
+def test_windows_to_signal_rebuilds_the_recording():
+    signal = np.arange(12.0)
+    starts = np.array([0, 3, 6])
+    windows = signal[starts[:, None] + np.arange(5)]
+    rebuilt = windows_to_signal(windows, starts, 12)
+    np.testing.assert_allclose(rebuilt[:11], signal[:11])
+    assert np.isnan(rebuilt[11])
+
+
+# ------------------------------------------------------------------ bouts
+def test_find_bouts_edges():
+    np.testing.assert_array_equal(find_bouts([1, 1, 0, 0, 1, 0, 1, 1]), [[0, 2], [4, 5], [6, 8]])
+    assert find_bouts(np.zeros(5, bool)).shape == (0, 2)
+    np.testing.assert_array_equal(find_bouts(np.ones(4, bool)), [[0, 4]])
+
+
+def test_match_bouts_overlap_spanning_false_alarm_and_errors():
+    sr = 10.0
+    true = [[0, 10], [20, 30], [40, 50], [90, 100]]  # at the very start and end of a 100-step recording
+    pred = [[0, 12], [18, 45], [60, 65], [95, 100]]  # [18, 45) spans two true bouts; [60, 65) false alarm
+    res = match_bouts(true, pred, sr)
+    assert (res["n_true"], res["n_pred"], res["n_found"], res["n_false_alarms"]) == (4, 4, 4, 1)
+    assert res["bout_recall"] == 1.0 and res["bout_precision"] == pytest.approx(0.75)
+    # onsets |0-0|, |18-20|, |18-40|, |95-90| ; offsets |12-10|, |45-30|, |45-50|, |100-100| (/10 Hz)
+    assert res["onset_error_s"] == pytest.approx((0 + 0.2 + 2.2 + 0.5) / 4)
+    assert res["offset_error_s"] == pytest.approx((0.2 + 1.5 + 0.5 + 0.0) / 4)
+    assert res["false_alarms"] == [[6.0, 6.5]]
+    missed = match_bouts(true, pred[:3], sr)
+    assert missed["n_found"] == 3 and missed["bout_recall"] == 0.75
+    assert missed["pairs"][3]["found"] is False and missed["pairs"][3]["onset_error_s"] is None
+
+
+def test_match_bouts_touching_is_not_overlap_and_empty_cases():
+    res = match_bouts([[0, 10]], [[10, 15]], 1.0)
+    assert res["n_found"] == 0 and res["n_false_alarms"] == 1 and res["onset_error_s"] is None
+    none = match_bouts(np.empty((0, 2)), np.empty((0, 2)), 1.0)
+    assert none["bout_recall"] is None and none["bout_precision"] is None
+
+
+def test_clean_bouts_merge_then_drop_short():
+    pred = [[30, 31], [0, 5], [7, 10]]
+    np.testing.assert_array_equal(clean_bouts(pred, 10.0, merge_gap_seconds=0.3), [[0, 10], [30, 31]])
+    np.testing.assert_array_equal(clean_bouts(pred, 10.0, 0.2, 0.3), [[0, 10]])
+    res = match_bouts([[0, 10], [40, 50]], pred, 10.0, min_pred_seconds=0.2, merge_gap_seconds=0.3)
+    assert res["n_pred"] == 1 and res["n_false_alarms"] == 0 and res["offset_error_s"] == 0.0
+    with pytest.raises(ValueError, match="sample_rate_hz must be > 0"):
+        clean_bouts(pred, 0.0)
+
+
+def test_per_recording_scores():
+    table = per_recording_scores(
+        ["r1", "r1", "r2", "r2"], [1, 0, 1, 1], [1, 1, 0, 1], 1,
+        {"r1": np.array([1, 1, 0, -1])}, {"r1": np.array([1, 0, 0, 1])},
+    ).set_index("recording")
+    assert table.loc["r1", "window_precision"] == 0.5 and table.loc["r1", "window_recall"] == 1.0
+    assert table.loc["r2", "window_recall"] == 0.5 and table.loc["r2", "window_accuracy"] == 0.5
+    assert table.loc["r1", "n_timesteps"] == 3 and table.loc["r1", "timestep_recall"] == 0.5
+    assert np.isnan(table.loc["r2", "timestep_recall"])
+
+
+# ------------------------------------------------------------------ the stage on a real model
+T, C, STEP, LENGTH, SR = 16, 2, 8, 160, 10.0
+SPLITS = {"train": ["r0", "r1"], "val": ["r2", "r3"], "test": ["r4", "r5"]}
+
+
+def _recording(k: int, n_classes: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    labels = np.zeros(LENGTH, np.int64)
+    labels[40 + 4 * k : 72 + 4 * k] = 1  # a play bout
+    labels[130:150] = 1 if k % 2 else 0
+    if n_classes == 3:
+        labels[90:110] = 2
+    signal = rng.normal(0, 0.3, (LENGTH, C))
+    signal[:, 0] += 1.5 * (labels == 1) * np.sin(np.arange(LENGTH))
+    signal[:, 1] += 1.0 * (labels == 2)
+    if k == 5:
+        labels[152:] = -1  # unlabelled tail
+    return signal.astype(np.float32), labels
+
+
+def _make_run(run_dir: Path, n_classes: int) -> Path:
+    import keras
+
+    rng = np.random.default_rng(n_classes)
+    classes = ["other", "play"] + (["walk"] if n_classes == 3 else [])
+    starts = np.arange(0, LENGTH - T + 1, STEP)
+    arrays: dict[str, np.ndarray] = {}
+    timeline = {}
+    for split, recs in SPLITS.items():
+        Xs, ys, rs, ss = [], [], [], []
+        for rec in recs:
+            signal, labels = _recording(int(rec[1]), n_classes, rng)
+            idx = starts[:, None] + np.arange(T)
+            Xs.append(signal[idx])
+            ys.append(np.eye(n_classes)[np.maximum(labels, 0)[idx]].sum(axis=1).argmax(axis=1))
+            rs.append(np.full(len(starts), rec))
+            ss.append(starts)
+            if split != "train":
+                timeline[rec] = labels
+        arrays[f"X_{split}"] = np.concatenate(Xs)
+        arrays[f"y_{split}"] = np.concatenate(ys).astype(np.int64)
+        arrays[f"rec_{split}"] = np.concatenate(rs).astype(str)
+        arrays[f"start_{split}"] = np.concatenate(ss).astype(np.int64)
+        arrays[f"synthetic_{split}"] = np.zeros(len(arrays[f"y_{split}"]), bool)
+    arrays["timeline_rec_ids"] = np.array(list(timeline), dtype=str)
+    arrays["timeline_offsets"] = np.concatenate([[0], np.cumsum([len(v) for v in timeline.values()])]).astype(np.int64)
+    arrays["timeline_labels"] = np.concatenate(list(timeline.values())).astype(np.int64)
+    run_dir.mkdir(parents=True)
+    save_npz(run_dir / "prepared.npz", arrays)
+    binary = n_classes == 2
+    counts = {s: {"before": {c: int((arrays[f"y_{s}"] == k).sum()) for k, c in enumerate(classes)}} for s in SPLITS}
+    write_json(run_dir / "prepare.json", {
+        "classes": classes,
+        "positive_class": "play" if binary else None,
+        "positive_index": 1 if binary else None,
+        "classes_of_interest": ["play"],
+        "input": {"kind": "real", "window_length": T, "n_channels": C, "channels": ["acc_x", "acc_y"],
+                  "vocab_size": None, "masked": False, "mask_value": 0.0, "sample_rate_hz": SR,
+                  "step": STEP, "data_kind": "recordings"},
+        "class_weight": None, "counts": counts, "groups": SPLITS, "leakage": {"ok": True},
+        "splits_recordings": SPLITS,
+    })
+    cfg = resolve_config({}, {"data.sample_rate_hz": SR, "data.channels": ["acc_x", "acc_y"],
+                              "data.classes_of_interest": ["play"], "train.top_k": 2,
+                              "evaluate.bout_min_seconds": 0.5})
+    write_yaml(run_dir / "params.yaml", cfg.to_dict())
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((T, C)),
+        keras.layers.LSTM(4),
+        keras.layers.Dense(1, activation="sigmoid") if binary else keras.layers.Dense(n_classes, activation="softmax"),
+    ])
+    model.compile("adam", "binary_crossentropy" if binary else "sparse_categorical_crossentropy")
+    model.fit(arrays["X_train"], arrays["y_train"], epochs=1, batch_size=32, verbose=0)
+    model.save(run_dir / "model.keras")
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def binary_run(tmp_path_factory) -> Path:
+    return _make_run(tmp_path_factory.mktemp("eval") / "binary", 2)
+
+
+@pytest.fixture(scope="module")
+def multiclass_run(tmp_path_factory) -> Path:
+    return _make_run(tmp_path_factory.mktemp("eval") / "multi", 3)
+
+
+STABLE_KEYS = {
+    "accuracy", "majority_baseline_accuracy", "balanced_accuracy", "mcc", "pr_auc", "roc_auc",
+    "threshold", "threshold_strategy", "per_class", "confusion_matrix", "confusion_matrix_normalized",
+    "bouts", "per_recording", "top_k_accuracy", "val", "classes", "positive_class", "n_test",
+}
+CORE_KEYS = {"accuracy", "majority_baseline_accuracy", "balanced_accuracy", "mcc", "pr_auc", "roc_auc",
+             "per_class", "confusion_matrix", "confusion_matrix_normalized", "top_k_accuracy"}
+
+
+@pytest.mark.slow
+def test_run_evaluation_binary(binary_run):
+    from lstm_helpers.artifacts import open_run
+
+    cfg, run = open_run(str(binary_run))
+    result = run_evaluation(cfg, run)
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert STABLE_KEYS <= set(metrics) and CORE_KEYS <= set(metrics["val"])
+    assert metrics["classes"] == ["other", "play"] and metrics["positive_class"] == "play"
+    assert metrics["n_test"] == 2 * 19 and metrics["threshold_strategy"] == "max_f1"
+    threshold = json.loads((run / "threshold.json").read_text())
+    assert threshold["value"] == metrics["threshold"] and threshold["chosen_on"] == "validation"
+    # the validation threshold is applied unchanged to test
+    pred = pd.read_csv(run / "predictions_test.csv")
+    assert list(pred.columns) == ["rec", "start", "y_true", "y_pred", "p_other", "p_play"]
+    assert ((pred["p_play"] >= metrics["threshold"]) == (pred["y_pred"] == "play")).all()
+    tp = ((pred["y_pred"] == "play") & (pred["y_true"] == "play")).sum()
+    assert metrics["per_class"]["play"]["precision"] == pytest.approx(tp / max(1, (pred["y_pred"] == "play").sum()))
+    bouts = metrics["bouts"]["play"]
+    assert {"n_true", "n_found", "n_false_alarms", "bout_recall", "bout_precision", "onset_error_s"} <= set(bouts)
+    assert bouts["n_true"] == 3 and bouts["min_pred_seconds"] == 0.5  # r4: 1 bout, r5: 2 bouts
+    assert {r["recording"] for r in metrics["per_recording"]} == {"r4", "r5"}
+    assert metrics["top_k_accuracy"] is None
+    for name in ("confusion_matrix", "pr_curve", "roc_curve", "score_distributions",
+                 "metric_vs_threshold", "timeline"):
+        png = run / "figures" / f"{name}.png"
+        assert png.is_file() and png.stat().st_size > 1000, name
+    assert set(result["timeline"]) == {"r4", "r5"} and result["timeline"]["r4"].shape == (LENGTH,)
+    assert {"metric", "validation", "test"} <= {result["summary"].index.name, *result["summary"].columns}
+    assert len(result["threshold_options"]) == len(THRESHOLD_STRATEGIES)
+    bad = resolve_config(cfg.to_dict(), {"evaluate.timeline_recording": "r0"})  # params.yaml untouched
+    with pytest.raises(ValueError, match="evaluate.timeline_recording = 'r0' is not a test recording"):
+        run_evaluation(bad, run)
+
+
+@pytest.mark.slow
+def test_run_evaluation_multiclass(multiclass_run):
+    from lstm_helpers.artifacts import open_run
+
+    cfg, run = open_run(str(multiclass_run))
+    cfg = resolve_config(cfg.to_dict(), {"evaluate.threshold_strategy": "precision_at_recall"})
+    result = run_evaluation(cfg, run)
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert STABLE_KEYS <= set(metrics)
+    assert metrics["top_k"] == 2 and 0.0 <= metrics["top_k_accuracy"] <= 1.0
+    assert np.asarray(metrics["confusion_matrix"]).shape == (3, 3)
+    assert metrics["positive_class"] == "play" and metrics["threshold_strategy"] == "precision_at_recall"
+    probs = result["predictions"][["p_other", "p_play", "p_walk"]].to_numpy()
+    expected = predict_labels(probs, metrics["threshold"], positive_index=1)
+    assert (result["predictions"]["y_pred"] == np.array(metrics["classes"])[expected]).all()
+    assert "play" in metrics["bouts"] and (run / "figures" / "timeline.png").is_file()
+    argmax_cfg = resolve_config(cfg.to_dict(), {"evaluate.multiclass_decision": "argmax"})
+    argmax = run_evaluation(argmax_cfg, run)["metrics"]
+    assert argmax["threshold"] is None and argmax["threshold_strategy"] == "argmax"
+    assert not (run / "threshold.json").exists()  # no stale threshold from the run before
+
+
+@pytest.mark.slow
+def test_run_evaluation_multiclass_without_class_of_interest(multiclass_run, tmp_path):
+    from lstm_helpers.artifacts import open_run, read_json
+
+    run = tmp_path / "no_interest"
+    shutil.copytree(multiclass_run, run)
+    prep = read_json(run / "prepare.json")
+    prep["classes_of_interest"] = []
+    write_json(run / "prepare.json", prep)
+    cfg, _ = open_run(str(run))
+    result = run_evaluation(cfg, run)
+    metrics = result["metrics"]
+    assert metrics["positive_class"] is None and metrics["threshold_strategy"] == "argmax"
+    assert metrics["bouts"] is None and metrics["per_recording"] is None
+    expected = result["predictions"][["p_other", "p_play", "p_walk"]].to_numpy().argmax(axis=1)
+    assert (result["predictions"]["y_pred"] == np.array(metrics["classes"])[expected]).all()
+    assert set(result["figure_paths"]) == {"confusion_matrix", "pr_curve", "roc_curve"}
+    assert not (run / "figures" / "timeline.png").exists()
+
+
+@pytest.mark.slow
+def test_run_evaluation_sequences_skip_timeline_and_missing_files(binary_run, tmp_path):
+    from lstm_helpers.artifacts import load_npz, read_json
+
+    run = tmp_path / "seq"
+    run.mkdir()
+    arrays = {k: v for k, v in load_npz(binary_run / "prepared.npz").items() if not k.startswith("timeline_")}
+    prep = read_json(binary_run / "prepare.json")
+    prep["input"]["data_kind"] = "sequences"
+    cfg = resolve_config({}, {"data.kind": "sequences"})
+    with pytest.raises(FileNotFoundError, match="prepared.npz"):
+        run_evaluation(cfg, run)
+    save_npz(run / "prepared.npz", arrays)
+    write_json(run / "prepare.json", prep)
+    with pytest.raises(FileNotFoundError, match="model.keras"):
+        run_evaluation(cfg, run)
+    shutil.copy(binary_run / "model.keras", run / "model.keras")
+    metrics = run_evaluation(cfg, run)["metrics"]
+    assert metrics["bouts"] is None and metrics["per_recording"] is None
+    assert not (run / "figures" / "timeline.png").exists()
+    assert (run / "figures" / "pr_curve.png").is_file()
+
+
+@pytest.mark.slow
+def test_notebook_03_runs_with_papermill(binary_run, tmp_path):
+    import nbformat
+    import papermill
+
+    run = tmp_path / "nb_run"
+    shutil.copytree(binary_run, run)
+    for leftover in ("metrics.json", "threshold.json", "figures"):
+        path = run / leftover
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    notebook = PROJECT_ROOT / "notebooks" / "03_evaluate.ipynb"
+    source = nbformat.read(notebook, as_version=4)
+    assert all(not cell.get("outputs") for cell in source.cells if cell.cell_type == "code")
+    out = tmp_path / "03_out.ipynb"
+    papermill.execute_notebook(
+        str(notebook), str(out), parameters={"run_dir": str(run.resolve())},
+        kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"), cwd=str(run), progress_bar=False,
+    )
+    assert (run / "metrics.json").is_file() and (run / "figures" / "timeline.png").is_file()
+    executed = nbformat.read(out, as_version=4)
+    images = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if "image/png" in o.get("data", {})]
+    assert len(images) >= 6
+
+
+@pytest.mark.slow
+def test_run_evaluation_without_validation_and_with_synthetic_test_windows(binary_run, tmp_path):
+    from lstm_helpers.artifacts import load_npz, open_run
+
+    run = tmp_path / "no_val"
+    shutil.copytree(binary_run, run)
+    arrays = load_npz(run / "prepared.npz")
+    for key in ("X", "y", "rec", "start", "synthetic"):
+        arrays[f"{key}_val"] = arrays[f"{key}_val"][:0]
+    arrays["synthetic_test"] = arrays["synthetic_test"].copy()
+    arrays["synthetic_test"][:3] = True
+    save_npz(run / "prepared.npz", arrays)
+    cfg, _ = open_run(str(run))
+    metrics = run_evaluation(cfg, run)["metrics"]
+    assert metrics["val"] is None and metrics["n_test"] == 2 * 19 - 3
+    assert metrics["threshold"] == cfg.evaluate.threshold
+    assert metrics["threshold_detail"]["chosen_on"] == "none"
+    assert any("synthetic test windows" in note for note in metrics["notes"])

@@ -1,0 +1,130 @@
+"""The one-command pipeline end to end on tiny data, its failure path, the report and predict."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from lstm_helpers.cli import main
+from lstm_helpers.config import resolve_config
+from lstm_helpers.report import key_metrics, write_index
+from lstm_helpers.runs import RunFailed, run_pipeline
+
+pytestmark = pytest.mark.slow
+
+METRIC_KEYS = ["accuracy", "majority_baseline_accuracy", "balanced_accuracy", "mcc", "pr_auc", "roc_auc",
+               "threshold", "per_class", "confusion_matrix", "bouts"]
+
+
+def _tree_hash(d: Path) -> dict:
+    return {str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory, tiny_demo_dir_module):
+    reports = tmp_path_factory.mktemp("reports")
+    cfg_file = reports.parent / "tiny.yaml"
+    raw = yaml.safe_load(Path("configs/demo.yaml").read_text())
+    from conftest import TINY
+
+    cfg = resolve_config(raw, {**TINY, "data.path": str(tiny_demo_dir_module), "run.reports_dir": str(reports),
+                               "train.epochs": 2})
+    cfg_file.write_text(cfg.to_yaml())
+    rc = main(["run", "--config", str(cfg_file), "--quiet"])
+    assert rc == 0
+    runs = [p for p in reports.iterdir() if p.is_dir()]
+    assert len(runs) == 1
+    return runs[0], cfg_file
+
+
+@pytest.fixture(scope="module")
+def tiny_demo_dir_module(tmp_path_factory):
+    from lstm_helpers.demo import write_demo_recordings
+
+    d = tmp_path_factory.mktemp("demo_mod")
+    write_demo_recordings(d, seed=3, n_animals=6, minutes=1.0)
+    return d
+
+
+def test_run_directory_holds_every_artifact(finished_run):
+    run, _ = finished_run
+    for name in ("params.yaml", "01_prepare.ipynb", "02_train.ipynb", "03_evaluate.ipynb", "prepared.npz",
+                 "prepare.json", "model.keras", "history.csv", "train.json", "metrics.json", "report.html",
+                 "status.json"):
+        assert (run / name).is_file(), name
+    assert (run / "figures").is_dir() and any((run / "figures").glob("*.png"))
+    assert json.loads((run / "status.json").read_text())["status"] == "finished"
+    assert "_bilstm" not in run.name and "lstm_lay1_sz8" in run.name  # time stamp + model name
+
+
+def test_metrics_json_has_stable_keys(finished_run):
+    run, _ = finished_run
+    m = json.loads((run / "metrics.json").read_text())
+    for k in METRIC_KEYS:
+        assert k in m, k
+    assert "play" in m["per_class"] and 0 <= m["threshold"] <= 1
+
+
+def test_report_html_has_figures_and_no_code(finished_run):
+    run, _ = finished_run
+    page = (run / "report.html").read_text()
+    assert page.count("data:image/png;base64") >= 4
+    assert "Key metrics" in page and "majority-class baseline" in page and "Confusion" in page
+    for code in ("open_run(", "run_prepare(", "import ", "jp-InputArea-editor"):
+        assert code not in page, code
+    index = (run.parent / "index.html").read_text()
+    assert run.name in index and "report.html" in index
+
+
+def test_failing_notebook_marks_run_failed_and_leaves_others_untouched(finished_run, tmp_path, capsys):
+    run, cfg_file = finished_run
+    before = _tree_hash(run)
+    raw = yaml.safe_load(cfg_file.read_text())
+    raw["data"]["path"] = str(tmp_path / "no_such_recordings.csv")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(raw))
+    rc = main(["run", "--config", str(bad), "--quiet"])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "run failed: prepare failed in 01_prepare.ipynb: DataError" in err and "does not exist" in err
+    failed = [p for p in run.parent.iterdir() if p.is_dir() and p != run]
+    assert len(failed) == 1
+    status = json.loads((failed[0] / "status.json").read_text())
+    assert status["status"] == "failed" and "does not exist" in status["reason"]
+    assert "DataError" in (failed[0] / "01_prepare.ipynb").read_text()  # the error is visible there
+    assert _tree_hash(run) == before
+    write_index(run.parent)
+    assert key_metrics(failed[0])["status"] == "failed"
+
+
+def test_run_pipeline_raises_runfailed(tmp_path, tiny_config):
+    cfg = tiny_config(data__path=str(tmp_path / "missing"))
+    with pytest.raises(RunFailed, match="prepare failed"):
+        run_pipeline(cfg, tmp_path / "r", quiet=True)
+
+
+def test_predict_on_unlabelled_recording_and_refusals(finished_run, tiny_demo_dir_module, tmp_path, capsys):
+    run, _ = finished_run
+    df = pd.read_parquet(next(Path(tiny_demo_dir_module).glob("*.parquet")))
+    new = df.drop(columns=["behaviour"])
+    new.to_csv(tmp_path / "new.csv", index=False)
+    rc = main(["predict", "--run", str(run), "--input", str(tmp_path / "new.csv"), "--out", str(tmp_path / "out.csv")])
+    assert rc == 0
+    steps = pd.read_csv(tmp_path / "out.csv")
+    assert len(steps) == len(new) and {"p_play", "p_other", "predicted"} <= set(steps.columns)
+    assert set(steps["predicted"].dropna()) <= {"play", "other"}
+    assert (tmp_path / "out.windows.csv").is_file() and (tmp_path / "out.bouts.csv").is_file()
+    # mismatched channel set
+    new.drop(columns=["gyr_z"]).to_csv(tmp_path / "nochan.csv", index=False)
+    rc = main(["predict", "--run", str(run), "--input", str(tmp_path / "nochan.csv")])
+    assert rc == 2 and "channels ['gyr_z'] of the run are missing" in capsys.readouterr().err
+    # mismatched sample rate (50 Hz timestamps for a 25 Hz model)
+    fast = new.copy()
+    fast["time_s"] = fast["time_s"] / 2
+    fast.to_csv(tmp_path / "fast.csv", index=False)
+    rc = main(["predict", "--run", str(run), "--input", str(tmp_path / "fast.csv")])
+    assert rc == 2 and "sample rate 50 Hz" in capsys.readouterr().err
