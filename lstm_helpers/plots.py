@@ -449,3 +449,15 @@ def plot_learning_rate(
     ax.set_ylabel("Learning rate")
     ax.set_title(title or "Learning rate schedule")
     return _finish(fig, path)
+
+
+def as_image(fig: Figure) -> Any:
+    """A figure as an inline PNG for notebook display, whatever the matplotlib backend
+    (papermill kernels may run with ``MPLBACKEND=Agg``, where a bare Figure shows as text)."""
+    import io
+
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    return Image(data=buf.getvalue(), format="png")

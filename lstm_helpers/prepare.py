@@ -280,3 +280,12 @@ def summary_table(info: dict) -> pd.DataFrame:
     if info["split"].get("note"):
         facts["split note"] = info["split"]["note"]
     return pd.DataFrame({"value": [str(v) for v in facts.values()]}, index=list(facts))
+
+
+def leakage_table(info: dict) -> pd.DataFrame:
+    """The leakage check as a table: each check and whether it passed."""
+    leak = info["leakage"]
+    rows = [{"check": c, "result": "passed" if leak["ok"] else "see problems"} for c in leak["checked"]]
+    rows += [{"check": "problem", "result": p} for p in leak["problems"]]
+    rows += [{"check": f"timesteps covered by {k} windows", "result": v} for k, v in leak["timesteps_covered"].items()]
+    return pd.DataFrame(rows).set_index("check")

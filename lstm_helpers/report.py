@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +162,26 @@ def _read_params(run: Path) -> dict:
     return yaml.safe_load(p.read_text()) if p.is_file() else {}
 
 
+_LOG_NOISE = re.compile(r"^([IWE]\d{4} [\d:.]+\s+\d+ \S+\.cc:\d+\]|WARNING: All log messages before absl"
+                        r"|\[IPKernelApp\] WARNING|\s*$)")
+
+
+def _presentable(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop TensorFlow/absl start-up log lines from stderr outputs (the page is for people)."""
+    if cell.cell_type != "code":
+        return cell
+    kept = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            lines = [ln for ln in out.get("text", "").splitlines() if not _LOG_NOISE.match(ln)]
+            if not lines:
+                continue
+            out["text"] = "\n".join(lines) + "\n"
+        kept.append(out)
+    cell["outputs"] = kept
+    return cell
+
+
 def build_report_notebook(run: Path) -> nbformat.NotebookNode:
     """The headline section followed by the outputs of every executed stage notebook."""
     nb = nbformat.v4.new_notebook()
@@ -178,7 +199,7 @@ def build_report_notebook(run: Path) -> nbformat.NotebookNode:
                 continue
             if cell.cell_type == "markdown" and cell.source.startswith("# "):
                 cell.source = "#" + cell.source  # the notebook title becomes a sub-heading
-            nb.cells.append(cell)
+            nb.cells.append(_presentable(cell))
     nb.metadata["title"] = f"lstm-workbench run {run.name}"
     return nb
 

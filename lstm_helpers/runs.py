@@ -79,7 +79,7 @@ def execute_stage(stage: str, run_dir: Path, overrides: dict[str, Any] | None = 
     """Execute one stage notebook into ``run_dir`` with papermill; return the executed copy."""
     import papermill as pm
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # kernels inherit it: no TF start-up noise
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # kernels inherit it: no TF start-up noise
     src = NOTEBOOKS_DIR / STAGES[stage]
     out = run_dir / STAGES[stage]
     if not quiet:
@@ -129,11 +129,27 @@ def run_pipeline(cfg: Config, run_dir: Path | None = None, stages: tuple[str, ..
                 fingerprint=cfg.fingerprint())
     for stage in stages:
         _set_status(run_dir, "running", stage=stage)
-        execute_stage(stage, run_dir, quiet=quiet)
+        try:
+            execute_stage(stage, run_dir, quiet=quiet)
+        except RunFailed:
+            if report:  # a page that shows the failure and what ran before it
+                from .report import export_report, write_index
+
+                try:
+                    export_report(run_dir)
+                    write_index(run_dir.parent)
+                except Exception:  # noqa: BLE001 - the stage failure is the error to report
+                    pass
+            raise
+    _set_status(run_dir, "finished", stage=None, reason=None, seconds=round(time.perf_counter() - t0, 1))
     if report:
         from .report import export_report, write_index
 
-        export_report(run_dir)
-        write_index(run_dir.parent)
-    _set_status(run_dir, "finished", stage=None, reason=None, seconds=round(time.perf_counter() - t0, 1))
+        try:
+            export_report(run_dir)
+            write_index(run_dir.parent)
+        except Exception as exc:
+            reason = f"report export failed: {_one_line(exc)}"
+            _set_status(run_dir, "failed", stage="report", reason=reason)
+            raise RunFailed(reason, None, run_dir) from exc
     return run_dir

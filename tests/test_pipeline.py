@@ -74,8 +74,11 @@ def test_report_html_has_figures_and_no_code(finished_run):
     page = (run / "report.html").read_text()
     assert page.count("data:image/png;base64") >= 4
     assert "Key metrics" in page and "majority-class baseline" in page and "Confusion" in page
-    for code in ("open_run(", "run_prepare(", "import ", "jp-InputArea-editor"):
+    for code in ("open_run(", "run_prepare(", "from lstm_helpers"):
         assert code not in page, code
+    import re
+
+    assert not re.search(r'class="[^"]*jp-InputArea-editor', page)  # no input cells rendered
     index = (run.parent / "index.html").read_text()
     assert run.name in index and "report.html" in index
 
