@@ -60,5 +60,6 @@ def test_papermill_smoke_prepare(tiny_config, tmp_path):
     meta = json.loads((tmp_path / "prepare.json").read_text())
     assert meta["parameters"]["windows"]["overlap_percent"] == 60 and meta["leakage"]["ok"]
     executed = nbformat.read(tmp_path / "01_prepare.ipynb", as_version=4)
-    assert any(o.get("output_type") == "display_data" for c in executed.cells if c.cell_type == "code"
-               for o in c.outputs)
+    images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
+              if "image/png" in o.get("data", {})]
+    assert len(images) >= 2  # class distribution + example windows, whatever the backend
