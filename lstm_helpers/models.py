@@ -1,0 +1,340 @@
+"""Model spec (``cfg.model``) -> Keras 3 model, plus its readable name and parameter counts.
+
+The builder stays on Keras' fast recurrent path by default (tanh / sigmoid activations,
+no recurrent dropout, ``unroll=False``, ``use_cudnn="auto"``), so a GPU uses the fused
+cuDNN kernel and a CPU the compiled ``while_loop``. ``recurrent_dropout > 0`` is allowed
+but warned about, because it forces the slow generic kernel.
+
+Padded variable-length sequences are masked (``Masking`` for real-valued channels,
+``Embedding(mask_zero=True)`` for tokens). Keras' ``Conv1D`` / ``MaxPooling1D`` drop a
+mask, so a masked convolution front-end uses :class:`MaskedConvBlock`, which zeroes padded
+timesteps before the convolution and pools the mask with the features.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import keras
+from keras import layers, ops
+
+from .config import ModelConfig
+
+SERIALIZATION_PACKAGE = "lstm_workbench"
+
+
+# ---------------------------------------------------------------------- layers
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
+class MaskedConvBlock(layers.Layer):
+    """``Conv1D(padding="same", relu)`` then ``MaxPooling1D(pool)`` that keeps the mask.
+
+    Written by hand because Keras' convolution and pooling layers destroy an incoming
+    mask (Keras warns and the recurrent layer would then read padding as data). Padded
+    timesteps are set to 0 before the convolution; the output mask is the input mask
+    max-pooled with the same window, i.e. a pooled step is valid when any of its input
+    steps was. (Keras records the mask computation as small op nodes -- NotEqual, Any,
+    MaxPool... -- in a functional model's summary; they hold no weights.)
+
+    Parameters
+    ----------
+    filters, kernel_size, pool : int
+        As in ``cfg.model.conv[i]``; ``pool`` 1 means no pooling.
+    """
+
+    def __init__(self, filters: int, kernel_size: int, pool: int = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.filters = int(filters)
+        self.kernel_size = int(kernel_size)
+        self.pool = int(pool)
+        self.conv = layers.Conv1D(self.filters, self.kernel_size, padding="same", activation="relu")
+        self.pooling = layers.MaxPooling1D(self.pool) if self.pool > 1 else None
+        self.supports_masking = True
+
+    def build(self, input_shape: tuple) -> None:
+        self.conv.build(input_shape)
+        self.built = True
+
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        if mask is not None:
+            inputs = inputs * ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+        x = self.conv(inputs)
+        return self.pooling(x) if self.pooling is not None else x
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        if mask is None or self.pool == 1:
+            return mask
+        pooled = ops.max_pool(
+            ops.expand_dims(ops.cast(mask, "float32"), -1), self.pool, self.pool, "valid"
+        )
+        return ops.squeeze(pooled, -1) > 0.5
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        steps = input_shape[1]
+        if steps is not None and self.pool > 1:
+            steps = steps // self.pool
+        return (input_shape[0], steps, self.filters)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "pool": self.pool,
+        }
+
+
+# ---------------------------------------------------------------------- helpers
+def lstm_param_count(input_dim: int, units: int, bidirectional: bool = False) -> int:
+    """Trainable parameters of one Keras LSTM layer: ``4 * ((in + units) * units + units)``.
+
+    Four gates, each with an input kernel (in x units), a recurrent kernel
+    (units x units) and a bias (units); doubled for a bidirectional wrapper.
+    """
+    n = 4 * ((input_dim + units) * units + units)
+    return 2 * n if bidirectional else n
+
+
+def gru_param_count(input_dim: int, units: int, bidirectional: bool = False) -> int:
+    """Trainable parameters of one Keras GRU layer (``reset_after=True``, the default):
+    ``3 * ((in + units) * units + 2 * units)`` (two bias vectors per gate)."""
+    n = 3 * ((input_dim + units) * units + 2 * units)
+    return 2 * n if bidirectional else n
+
+
+def _per_layer(value: float | list[float], n: int) -> list[float]:
+    return list(value) if isinstance(value, list) else [float(value)] * n
+
+
+def masking_enabled(model_cfg: ModelConfig, input_info: dict[str, Any]) -> bool:
+    """``model.masking``: ``auto`` follows ``prepare.json["input"]["masked"]``."""
+    if model_cfg.masking == "auto":
+        return bool(input_info.get("masked", False))
+    return model_cfg.masking == "on"
+
+
+def sequence_length_after_conv(model_cfg: ModelConfig, window_length: int) -> int:
+    """Timesteps left after the convolution front-end (``same`` convs, ``valid`` pooling)."""
+    steps = int(window_length)
+    for block in model_cfg.conv:
+        steps //= block.pool
+    return steps
+
+
+def check_model_input(
+    model_cfg: ModelConfig, input_info: dict[str, Any], n_classes: int
+) -> None:
+    """Refuse a model spec that cannot work on this input, before anything is built.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter and what would be valid.
+    """
+    required = ("kind", "window_length", "n_channels")
+    missing = [k for k in required if input_info.get(k) is None]
+    if missing:
+        raise ValueError(
+            f"prepare.json['input'] lacks {missing}; re-run stage 01 (prepare) to rewrite it"
+        )
+    kind = input_info["kind"]
+    if kind not in ("real", "tokens"):
+        raise ValueError(f"prepare.json['input']['kind'] = {kind!r}; valid: 'real', 'tokens'")
+    if n_classes < 2:
+        raise ValueError(f"need at least 2 classes to train a classifier, got {n_classes}")
+    window_length = int(input_info["window_length"])
+    if window_length < 1:
+        raise ValueError(f"prepare.json['input']['window_length'] = {window_length}; must be >= 1")
+    steps = window_length
+    for i, block in enumerate(model_cfg.conv):
+        steps //= block.pool
+        if steps < 1:
+            pools = [b.pool for b in model_cfg.conv]
+            raise ValueError(
+                f"model.conv[{i}].pool = {block.pool}: the pooling {pools} shrinks the "
+                f"{window_length}-step window to 0 steps; use smaller pools (their product "
+                f"must be <= {window_length}) or longer windows"
+            )
+    if kind == "tokens":
+        vocab = input_info.get("vocab_size")
+        if vocab is None or int(vocab) < 2:
+            raise ValueError(
+                "token input needs prepare.json['input']['vocab_size'] (an int >= 2) for the "
+                f"Embedding layer, got {vocab!r}; re-run stage 01 (prepare) with data.kind=text"
+            )
+        if masking_enabled(model_cfg, input_info) and float(input_info.get("mask_value", 0)) != 0:
+            raise ValueError(
+                "masked token input must pad with token 0 (Embedding mask_zero), got "
+                f"prepare.json['input']['mask_value'] = {input_info.get('mask_value')!r}; "
+                "set model.masking=off or re-prepare with data.mask_value=0"
+            )
+
+
+def _recurrent(
+    model_cfg: ModelConfig, units: int, return_sequences: bool, name: str, use_cudnn: bool | str
+) -> Any:
+    cls = layers.LSTM if model_cfg.cell == "lstm" else layers.GRU
+    layer = cls(
+        units,
+        return_sequences=return_sequences,
+        recurrent_dropout=model_cfg.recurrent_dropout,
+        unroll=False,
+        use_cudnn=use_cudnn,
+        name=name if not model_cfg.bidirectional else f"{name}_cell",
+    )
+    if model_cfg.bidirectional:
+        return layers.Bidirectional(layer, name=name)
+    return layer
+
+
+def build_model(
+    model_cfg: ModelConfig,
+    input_info: dict[str, Any],
+    n_classes: int,
+    seed: int | None = None,
+    use_cudnn: bool | str = "auto",
+) -> keras.Model:
+    """Build the (uncompiled) Keras model that ``cfg.model`` describes.
+
+    Parameters
+    ----------
+    model_cfg : ModelConfig
+        ``cfg.model``: cell (lstm / gru / none), units, bidirectional, dropout,
+        recurrent_dropout, conv blocks, dense head, embedding_dim, masking.
+    input_info : dict
+        ``prepare.json["input"]``: kind (real / tokens), window_length, n_channels,
+        vocab_size, masked, mask_value.
+    n_classes : int
+        2 gives ``Dense(1, sigmoid)`` = P(positive class); more gives ``Dense(K, softmax)``.
+    seed : int, optional
+        Seeds Keras' global generators (``keras.utils.set_random_seed``) so initial
+        weights are reproducible.
+    use_cudnn : "auto" or bool
+        Passed to the recurrent layers. ``"auto"`` (default) takes the fused cuDNN kernel
+        on a GPU; there Keras (TensorFlow backend) marks the model as not XLA compatible,
+        so ``jit_compile=True`` needs ``use_cudnn=False`` to take effect.
+
+    Returns
+    -------
+    keras.Model
+        Named by :func:`model_name`.
+
+    Raises
+    ------
+    ValueError
+        When the spec cannot work on this input (see :func:`check_model_input`).
+    """
+    check_model_input(model_cfg, input_info, n_classes)
+    if model_cfg.recurrent_dropout > 0 and model_cfg.cell != "none":
+        warnings.warn(
+            f"model.recurrent_dropout = {model_cfg.recurrent_dropout} leaves the fast fused "
+            "recurrent kernel (cuDNN on GPU): training is several times slower; prefer "
+            "model.dropout between layers",
+            UserWarning,
+            stacklevel=2,
+        )
+    if seed is not None:
+        keras.utils.set_random_seed(int(seed))
+
+    steps = int(input_info["window_length"])
+    masked = masking_enabled(model_cfg, input_info)
+    if input_info["kind"] == "tokens":
+        inputs = keras.Input(shape=(steps,), dtype="int32", name="tokens")
+        x = layers.Embedding(
+            int(input_info["vocab_size"]), model_cfg.embedding_dim, mask_zero=masked, name="embedding"
+        )(inputs)
+    else:
+        inputs = keras.Input(shape=(steps, int(input_info["n_channels"])), name="channels")
+        x = inputs
+        if masked:
+            x = layers.Masking(mask_value=float(input_info.get("mask_value", 0.0)), name="masking")(x)
+
+    for i, block in enumerate(model_cfg.conv, start=1):
+        if masked:
+            x = MaskedConvBlock(block.filters, block.kernel_size, block.pool, name=f"conv{i}")(x)
+        else:
+            x = layers.Conv1D(
+                block.filters, block.kernel_size, padding="same", activation="relu", name=f"conv{i}"
+            )(x)
+            if block.pool > 1:
+                x = layers.MaxPooling1D(block.pool, name=f"pool{i}")(x)
+
+    if model_cfg.cell == "none":
+        x = layers.GlobalAveragePooling1D(name="global_average")(x)
+    else:
+        dropouts = _per_layer(model_cfg.dropout, len(model_cfg.units))
+        last = len(model_cfg.units) - 1
+        for i, (units, rate) in enumerate(zip(model_cfg.units, dropouts, strict=True)):
+            x = _recurrent(model_cfg, units, i < last, f"{model_cfg.cell}{i + 1}", use_cudnn)(x)
+            if rate > 0:
+                x = layers.Dropout(rate, name=f"dropout{i + 1}")(x)
+
+    dense_dropouts = _per_layer(model_cfg.dense_dropout, len(model_cfg.dense_units))
+    for i, (units, rate) in enumerate(zip(model_cfg.dense_units, dense_dropouts, strict=True)):
+        x = layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
+        if rate > 0:
+            x = layers.Dropout(rate, name=f"dense_dropout{i + 1}")(x)
+
+    if n_classes == 2:
+        outputs = layers.Dense(1, activation="sigmoid", name="p_positive")(x)
+    else:
+        outputs = layers.Dense(n_classes, activation="softmax", name="p_classes")(x)
+    return keras.Model(inputs, outputs, name=model_name(model_cfg, input_info))
+
+
+def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None) -> str:
+    """A short name that says what the model is, e.g. ``bilstm_cv1-128x5p2_lay2_sz64-32_d32``.
+
+    Parts, in order: cell (``lstm`` / ``gru``, ``bi`` prefix when bidirectional, ``cnn``
+    for the convolution-only baseline); ``emb<dim>`` for token input; ``cv<n>-`` then
+    ``<filters>x<kernel>[p<pool>]`` per conv block (no ``p`` when pool is 1);
+    ``lay<n>_sz<units>`` for the recurrent stack; ``d<units>`` for the dense head when
+    there is one. Dropout and masking are training details and left out.
+    """
+    if model_cfg.cell == "none":
+        parts = ["cnn"]
+    else:
+        parts = [("bi" if model_cfg.bidirectional else "") + model_cfg.cell]
+    if input_info is not None and input_info.get("kind") == "tokens":
+        parts.append(f"emb{model_cfg.embedding_dim}")
+    if model_cfg.conv:
+        blocks = "-".join(
+            f"{b.filters}x{b.kernel_size}" + (f"p{b.pool}" if b.pool > 1 else "") for b in model_cfg.conv
+        )
+        parts.append(f"cv{len(model_cfg.conv)}-{blocks}")
+    if model_cfg.cell != "none":
+        parts.append(f"lay{len(model_cfg.units)}_sz" + "-".join(str(u) for u in model_cfg.units))
+    if model_cfg.dense_units:
+        parts.append("d" + "-".join(str(u) for u in model_cfg.dense_units))
+    name = "_".join(parts)
+    return re.sub(r"[^A-Za-z0-9_.-]", "", name)
+
+
+def count_params(model: keras.Model) -> dict[str, int]:
+    """Trainable, non-trainable and total parameter counts."""
+    trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
+    non_trainable = sum(int(w.numpy().size) for w in model.non_trainable_weights)
+    return {"trainable": trainable, "non_trainable": non_trainable, "total": trainable + non_trainable}
+
+
+def model_size_mb(model: keras.Model) -> float:
+    """Size of the weights in memory, MB (10^6 bytes): sum of ``size * itemsize``."""
+    total = sum(int(w.numpy().size) * w.numpy().dtype.itemsize for w in model.weights)
+    return total / 1e6
+
+
+def load_trained_model(path: str | Path, compile: bool = False) -> keras.Model:
+    """Load a ``model.keras`` written by stage 02.
+
+    Importing this module registers :class:`MaskedConvBlock` and the hand-written learning
+    rate schedules, which ``keras.models.load_model`` needs to rebuild such models.
+    ``compile=False`` (default) skips the optimizer and loss: enough for predictions.
+    """
+    from . import schedules  # noqa: F401  (registers the schedules for deserialisation)
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist; run stage 02 (notebooks/02_train.ipynb)")
+    return keras.models.load_model(path, compile=compile)

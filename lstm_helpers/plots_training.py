@@ -1,0 +1,81 @@
+"""Figures of stage 02: learning curves and the learning-rate curve (matplotlib).
+
+Each function returns the figure and, given ``path``, also saves it as PNG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+
+def _save(fig: Figure, path: str | Path | None) -> Figure:
+    if path is not None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    return fig
+
+
+def plot_learning_curves(
+    history: pd.DataFrame,
+    monitor: str,
+    best_epoch: int | None = None,
+    path: str | Path | None = None,
+) -> Figure:
+    """Loss and the monitored metric per epoch, training vs validation.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``history.csv``: column ``epoch`` (1-based) and Keras logs (``loss``, ``val_loss``...).
+    monitor : str
+        The monitored quantity (``val_pr_auc``...); its training counterpart is drawn too.
+    best_epoch : int, optional
+        Marked with a vertical line (the weights kept in ``model.keras``).
+    """
+    metric = monitor.removeprefix("val_")
+    panels = ["loss"] if metric == "loss" else ["loss", metric]
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.8), squeeze=False)
+    for ax, name in zip(axes[0], panels, strict=True):
+        for column, label, style in ((name, "training", "-"), (f"val_{name}", "validation", "--")):
+            if column in history:
+                ax.plot(history["epoch"], history[column], style, marker="o", ms=3, label=label)
+        if best_epoch is not None:
+            ax.axvline(best_epoch, color="grey", lw=1, ls=":", label=f"best epoch {best_epoch}")
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(name)
+        ax.set_title(name + (" (monitored)" if f"val_{name}" == monitor or name == monitor else ""))
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_learning_rate(
+    history: pd.DataFrame,
+    lr_per_step: np.ndarray | None = None,
+    steps_per_epoch: int | None = None,
+    path: str | Path | None = None,
+) -> Figure:
+    """The learning rate per epoch (``history["lr"]``, end of each epoch) and, for step
+    schedules, the rate at every step (x axis in epochs)."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    if lr_per_step is not None and steps_per_epoch:
+        x = np.arange(len(lr_per_step)) / steps_per_epoch
+        ax.plot(x, lr_per_step, lw=1, label="per step (schedule)")
+    if "lr" in history:
+        ax.plot(history["epoch"], history["lr"], "o-", ms=3, label="end of epoch")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("learning rate")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    fig.tight_layout()
+    return _save(fig, path)

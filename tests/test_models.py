@@ -1,0 +1,249 @@
+"""lstm_helpers.models: spec -> Keras model, names, parameter counts, masking, errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+from lstm_helpers.config import ModelConfig, TrainConfig
+from lstm_helpers.models import (
+    build_model,
+    count_params,
+    gru_param_count,
+    load_trained_model,
+    lstm_param_count,
+    model_name,
+    model_size_mb,
+)
+from lstm_helpers.training import make_loss, make_metrics
+
+N, T, C, VOCAB = 32, 12, 3, 20
+
+
+def _info(kind: str = "real", masked: bool = False, length: int = T, **extra) -> dict:
+    info = {
+        "kind": kind,
+        "window_length": length,
+        "n_channels": 1 if kind == "tokens" else C,
+        "vocab_size": VOCAB if kind == "tokens" else None,
+        "masked": masked,
+        "mask_value": 0.0,
+    }
+    info.update(extra)
+    return info
+
+
+def _inputs(kind: str, masked: bool, rng: np.random.Generator, length: int = T) -> np.ndarray:
+    if kind == "tokens":
+        X = rng.integers(1, VOCAB, (N, length)).astype("int32")
+        if masked:
+            X[: N // 2, length // 2 :] = 0
+    else:
+        X = rng.normal(size=(N, length, C)).astype("float32")
+        if masked:
+            X[: N // 2, length // 2 :, :] = 0.0
+    return X
+
+
+CONV = {
+    0: [],
+    1: [{"filters": 8, "kernel_size": 3, "pool": 2}],
+    2: [{"filters": 8, "kernel_size": 3, "pool": 2}, {"filters": 6, "kernel_size": 2, "pool": 1}],
+}
+
+# (cell, bidirectional, conv blocks, input kind, classes, masked): a covering set in which
+# every pair of factor values occurs at least once
+MATRIX = [
+    ("lstm", False, 0, "real", 2, False),
+    ("lstm", True, 0, "real", 4, True),
+    ("lstm", True, 1, "real", 2, True),
+    ("lstm", False, 2, "tokens", 4, True),
+    ("lstm", True, 1, "tokens", 2, False),
+    ("lstm", True, 2, "real", 2, True),
+    ("lstm", False, 1, "real", 4, False),
+    ("gru", False, 0, "tokens", 2, True),
+    ("gru", True, 2, "real", 4, False),
+    ("gru", True, 0, "real", 2, False),
+    ("gru", False, 1, "real", 4, True),
+    ("gru", True, 1, "tokens", 4, True),
+    ("none", False, 1, "real", 2, True),
+    ("none", False, 2, "tokens", 4, False),
+]
+
+
+@pytest.mark.parametrize(
+    "cell,bidirectional,n_conv,kind,n_classes,masked",
+    MATRIX,
+    ids=[f"{c}-{'bi' if b else 'uni'}-cv{n}-{k}-K{K}-{'mask' if m else 'nomask'}" for c, b, n, k, K, m in MATRIX],
+)
+def test_builds_and_trains_one_step(cell, bidirectional, n_conv, kind, n_classes, masked):
+    spec = ModelConfig(
+        cell=cell, units=[8, 6] if cell != "none" else [8], bidirectional=bidirectional,
+        dropout=0.1, conv=CONV[n_conv], dense_units=[4], embedding_dim=5,
+    )
+    model = build_model(spec, _info(kind, masked), n_classes, seed=0)
+    rng = np.random.default_rng(0)
+    X = _inputs(kind, masked, rng)
+    y = rng.integers(0, n_classes, N)
+    out = keras.ops.convert_to_numpy(model(X, training=False))  # eager: no graph tracing
+    assert out.shape == ((N, 1) if n_classes == 2 else (N, n_classes))
+    assert np.all((out >= 0) & (out <= 1))
+    if n_classes > 2:
+        np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
+    train_cfg = TrainConfig()
+    model.compile("adam", loss=make_loss(train_cfg, n_classes), metrics=make_metrics(train_cfg, n_classes))
+    labels = y.reshape(-1, 1).astype("float32") if n_classes == 2 else y
+    before = [w.copy() for w in model.get_weights()]
+    hist = model.fit(X, labels, batch_size=N, epochs=1, verbose=0)
+    assert np.isfinite(hist.history["loss"][0])
+    assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+    # the layers the spec asks for are there
+    layer_types = {type(layer).__name__ for layer in model.layers}
+    if cell != "none":
+        assert ("Bidirectional" in layer_types) == bidirectional
+    else:
+        assert "GlobalAveragePooling1D" in layer_types and not {"LSTM", "GRU"} & layer_types
+    assert ("Embedding" in layer_types) == (kind == "tokens")
+    if masked and kind == "real":
+        assert "Masking" in layer_types
+    if n_conv and masked:
+        assert "MaskedConvBlock" in layer_types
+    elif n_conv:
+        assert "Conv1D" in layer_types
+
+
+def test_lstm_parameter_count_matches_formula():
+    spec = ModelConfig(cell="lstm", units=[16, 8], bidirectional=False, dense_units=[], dropout=0.0)
+    model = build_model(spec, _info(), 2, seed=0)
+    assert model.get_layer("lstm1").count_params() == lstm_param_count(C, 16) == 4 * ((C + 16) * 16 + 16)
+    assert model.get_layer("lstm2").count_params() == lstm_param_count(16, 8)
+    bi = build_model(spec.model_copy(update={"bidirectional": True}), _info(), 2, seed=0)
+    assert bi.get_layer("lstm1").count_params() == lstm_param_count(C, 16, bidirectional=True)
+    # second layer reads both directions of the first
+    assert bi.get_layer("lstm2").count_params() == lstm_param_count(32, 8, bidirectional=True)
+    total = lstm_param_count(C, 16, True) + lstm_param_count(32, 8, True) + (16 + 1)
+    assert count_params(bi)["total"] == bi.count_params() == total
+    assert model_size_mb(bi) == pytest.approx(total * 4 / 1e6)
+
+
+def test_gru_parameter_count_matches_formula():
+    spec = ModelConfig(cell="gru", units=[8], bidirectional=True, dense_units=[])
+    model = build_model(spec, _info(), 2, seed=0)
+    assert model.get_layer("gru1").count_params() == gru_param_count(C, 8, bidirectional=True)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"cell": "lstm", "units": [8], "bidirectional": True},
+        {"cell": "gru", "units": [8], "bidirectional": False, "conv": CONV[1]},
+        {"cell": "none", "conv": CONV[2]},
+    ],
+    ids=["bilstm", "gru-conv", "cnn"],
+)
+@pytest.mark.parametrize("kind", ["real", "tokens"])
+def test_masked_padding_does_not_change_the_output(spec, kind):
+    """A window padded from 6 to 12 steps must score like the 6-step window itself."""
+    model_cfg = ModelConfig(dense_units=[4], dropout=0.0, dense_dropout=0.0, **spec)
+    long_model = build_model(model_cfg, _info(kind, masked=True, length=12), 3, seed=0)
+    short_model = build_model(model_cfg, _info(kind, masked=True, length=6), 3, seed=0)
+    short_model.set_weights(long_model.get_weights())
+    rng = np.random.default_rng(1)
+    short = _inputs(kind, False, rng, length=6)
+    if kind == "tokens":
+        padded = np.concatenate([short, np.zeros_like(short)], axis=1)
+    else:
+        padded = np.concatenate([short, np.zeros_like(short)], axis=1)
+    np.testing.assert_allclose(
+        long_model.predict(padded, verbose=0), short_model.predict(short, verbose=0), atol=1e-5
+    )
+    # and without masking the padding does change it (the test can fail)
+    unmasked = build_model(model_cfg.model_copy(update={"masking": "off"}), _info(kind, True, 12), 3, 0)
+    unmasked_short = build_model(model_cfg.model_copy(update={"masking": "off"}), _info(kind, True, 6), 3, 0)
+    unmasked_short.set_weights(unmasked.get_weights())
+    assert not np.allclose(unmasked.predict(padded, verbose=0), unmasked_short.predict(short, verbose=0), atol=1e-5)
+
+
+def test_masking_auto_follows_prepare_json():
+    spec = ModelConfig(units=[4], dense_units=[])
+    assert "masking" in [layer.name for layer in build_model(spec, _info(masked=True), 2).layers]
+    assert "masking" not in [layer.name for layer in build_model(spec, _info(masked=False), 2).layers]
+    forced = build_model(spec.model_copy(update={"masking": "on"}), _info(masked=False), 2)
+    assert "masking" in [layer.name for layer in forced.layers]
+
+
+def test_dropout_per_layer_and_fast_path_defaults():
+    spec = ModelConfig(units=[8, 4], dropout=[0.3, 0.1], dense_units=[4, 2], dense_dropout=[0.2, 0.0])
+    model = build_model(spec, _info(), 2)
+    rates = {layer.name: layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)}
+    assert rates == {"dropout1": 0.3, "dropout2": 0.1, "dense_dropout1": 0.2}
+    lstm = model.get_layer("lstm1").forward_layer
+    assert lstm.cell.activation.__name__ == "tanh" and lstm.cell.recurrent_activation.__name__ == "sigmoid"
+    assert lstm.unroll is False and lstm.use_cudnn == "auto" and lstm.cell.recurrent_dropout == 0
+
+
+def test_recurrent_dropout_warns_about_the_slow_kernel():
+    with pytest.warns(UserWarning, match="fast fused"):
+        build_model(ModelConfig(units=[4], recurrent_dropout=0.2), _info(), 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build_model(ModelConfig(units=[4]), _info(), 2)
+
+
+def test_model_names():
+    def name(info=None, **spec):
+        return model_name(ModelConfig(**spec), info)
+
+    assert name(cell="lstm", units=[64, 32], bidirectional=True, dense_units=[],
+                conv=[{"filters": 128, "kernel_size": 5, "pool": 1}]) == "bilstm_cv1-128x5_lay2_sz64-32"
+    assert name(cell="gru", units=[128], bidirectional=False, dense_units=[]) == "gru_lay1_sz128"
+    assert name(cell="none", dense_units=[], conv=[{"filters": 64, "kernel_size": 5, "pool": 1},
+                                                    {"filters": 64, "kernel_size": 3, "pool": 1}]) == "cnn_cv2-64x5-64x3"
+    assert name(units=[64, 32]) == "bilstm_lay2_sz64-32_d32"
+    assert name(_info("tokens"), units=[128, 64], embedding_dim=64) == "bilstm_emb64_lay2_sz128-64_d32"
+    # architecture differences give different names
+    variants = [
+        {"units": [64]}, {"units": [64], "bidirectional": False}, {"units": [64], "cell": "gru"},
+        {"units": [64], "dense_units": [16]}, {"units": [64], "conv": CONV[1]},
+        {"units": [64], "conv": [{"filters": 8, "kernel_size": 3, "pool": 1}]},
+    ]
+    assert len({name(**v) for v in variants}) == len(variants)
+    built = build_model(ModelConfig(units=[8]), _info(), 2)
+    assert built.name == name(units=[8])
+
+
+@pytest.mark.parametrize(
+    "spec,info,match",
+    [
+        ({"conv": [{"filters": 4, "kernel_size": 3, "pool": 4}, {"filters": 4, "kernel_size": 3, "pool": 4}]},
+         {}, r"model\.conv\[1\]\.pool"),
+        ({}, {"kind": "tokens", "vocab_size": None}, "vocab_size"),
+        ({"masking": "on"}, {"kind": "tokens", "vocab_size": 20, "mask_value": -1.0}, "mask_value"),
+        ({}, {"kind": "image"}, "kind"),
+        ({}, {"window_length": None}, "window_length"),
+    ],
+    ids=["pool-too-large", "tokens-without-vocab", "token-mask-not-zero", "bad-kind", "missing-length"],
+)
+def test_incompatible_spec_is_refused(spec, info, match):
+    with pytest.raises(ValueError, match=match):
+        build_model(ModelConfig(units=[4], **spec), {**_info(), **info}, 2)
+
+
+def test_single_class_is_refused():
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        build_model(ModelConfig(units=[4]), _info(), 1)
+
+
+def test_masked_conv_model_saves_and_loads(tmp_path):
+    spec = ModelConfig(units=[4], conv=CONV[1], dense_units=[])
+    model = build_model(spec, _info(masked=True), 2, seed=0)
+    X = _inputs("real", True, np.random.default_rng(0))
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = load_trained_model(path)
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), atol=1e-6)
+    with pytest.raises(FileNotFoundError, match="stage 02"):
+        load_trained_model(tmp_path / "missing.keras")

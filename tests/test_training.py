@@ -1,0 +1,424 @@
+"""lstm_helpers.training: losses, class weights, monitors, callbacks, resume, determinism,
+artifacts, clear errors, and a papermill smoke run of notebooks/02_train.ipynb."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstm_helpers.artifacts import load_npz, save_npz, write_json, write_yaml
+from lstm_helpers.config import Config, TrainConfig, resolve_config
+from lstm_helpers.models import load_trained_model
+from lstm_helpers.training import (
+    BACKUP_DIR,
+    ResumableEarlyStopping,
+    TimingCallback,
+    make_loss,
+    recurrent_use_cudnn,
+    resolve_monitor,
+    run_training,
+    set_determinism,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAIN_JSON_KEYS = {
+    "model_name", "spec", "n_params", "size_mb", "epochs_run", "best_epoch", "stopped_early",
+    "seconds_per_epoch", "seconds_per_epoch_mean", "windows_per_second", "total_seconds", "device",
+    "versions", "monitor", "loss", "optimizer",
+}
+
+
+def make_prepared(
+    run_dir: Path,
+    n_train: int = 64,
+    length: int = 12,
+    channels: int = 3,
+    n_classes: int = 2,
+    kind: str = "real",
+    masked: bool = False,
+    class_weight: dict[str, float] | None = None,
+    seed: int = 0,
+) -> Path:
+    """prepared.npz + prepare.json as the contract describes, from synthetic windows whose
+    class shows in channel 0 (real) or the first token (tokens), so models can learn."""
+    rng = np.random.default_rng(seed)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {}
+    for split, n in (("train", n_train), ("val", n_train // 2), ("test", n_train // 2)):
+        y = rng.permutation(np.arange(n) % n_classes).astype(np.int64)
+        if kind == "tokens":
+            X = rng.integers(1, 20, (n, length)).astype(np.int32)
+            X[:, 0] = 1 + y
+            if masked:
+                X[: n // 2, length // 2 :] = 0
+        else:
+            X = rng.normal(size=(n, length, channels)).astype(np.float32)
+            X[:, :, 0] += 1.5 * (y[:, None] - (n_classes - 1) / 2)
+            if masked:
+                X[: n // 2, length // 2 :, :] = 0.0
+        arrays |= {
+            f"X_{split}": X, f"y_{split}": y, f"rec_{split}": np.array([f"r{i % 4}" for i in range(n)]),
+            f"start_{split}": np.arange(n, dtype=np.int64), f"synthetic_{split}": np.zeros(n, bool),
+        }
+    save_npz(run_dir / "prepared.npz", arrays)
+    classes = ["other", "play"] if n_classes == 2 else [f"class{i}" for i in range(n_classes)]
+    write_json(run_dir / "prepare.json", {
+        "classes": classes,
+        "positive_class": "play" if n_classes == 2 else None,
+        "positive_index": 1 if n_classes == 2 else None,
+        "classes_of_interest": classes[1:2],
+        "input": {
+            "kind": kind, "window_length": length, "n_channels": 1 if kind == "tokens" else channels,
+            "channels": ["token"] if kind == "tokens" else [f"ch{i}" for i in range(channels)],
+            "vocab_size": 20 if kind == "tokens" else None, "masked": masked, "mask_value": 0.0,
+            "sample_rate_hz": None, "step": None, "data_kind": "text" if kind == "tokens" else "sequences",
+        },
+        "class_weight": class_weight,
+    })
+    return run_dir
+
+
+def tiny_cfg(**overrides) -> Config:
+    base = {
+        "seed": 7, "model.units": [8], "model.dense_units": [4], "model.bidirectional": False,
+        "train.epochs": 3, "train.batch_size": 16, "train.verbose": 0,
+        "train.early_stopping.patience": 10,
+    }
+    base.update({k.replace("__", "."): v for k, v in overrides.items()})
+    return resolve_config({}, base)
+
+
+# ---------------------------------------------------------------------- losses
+def _focal_expected(y, p, alpha, gamma):
+    """Focal loss (Lin et al. 2017) with alpha = weight of the positive class."""
+    y, p = np.asarray(y, float), np.asarray(p, float)
+    pos = -alpha * (1 - p) ** gamma * np.log(p)
+    neg = -(1 - alpha) * p**gamma * np.log(1 - p)
+    return float(np.mean(np.where(y == 1, pos, neg)))
+
+
+def test_focal_alpha_weights_positives_alpha_and_negatives_one_minus_alpha():
+    y = np.array([[1.0], [1.0], [0.0], [0.0]])
+    p = np.array([[0.9], [0.3], [0.2], [0.7]])
+
+    def loss(**kw):
+        return float(make_loss(TrainConfig(loss="focal", **kw), 2)(y, p))
+
+    assert loss(focal_alpha=0.75, focal_gamma=2.0) == pytest.approx(_focal_expected(y, p, 0.75, 2.0), rel=1e-5)
+    assert loss(focal_alpha=0.25, focal_gamma=0.0) == pytest.approx(_focal_expected(y, p, 0.25, 0.0), rel=1e-5)
+    # alpha None: both classes weight 1 (plain focal)
+    unweighted = np.mean(np.where(y == 1, -(1 - p) ** 2 * np.log(p), -(p**2) * np.log(1 - p)))
+    assert loss(focal_gamma=2.0) == pytest.approx(unweighted, rel=1e-5)
+    # only positives: the loss scales by alpha exactly
+    pos = np.array([[1.0]]), np.array([[0.6]])
+    with_alpha = float(make_loss(TrainConfig(loss="focal", focal_alpha=0.8), 2)(*pos))
+    without = float(make_loss(TrainConfig(loss="focal"), 2)(*pos))
+    assert with_alpha == pytest.approx(0.8 * without, rel=1e-5)
+
+
+def test_losses_by_task():
+    assert make_loss(TrainConfig(), 2).name == "binary_crossentropy"
+    assert make_loss(TrainConfig(), 3).name == "sparse_categorical_crossentropy"
+    assert make_loss(TrainConfig(label_smoothing=0.1), 3).name == "categorical_crossentropy"
+    assert make_loss(TrainConfig(loss="focal"), 3).name == "categorical_focal_crossentropy"
+    smoothed = make_loss(TrainConfig(label_smoothing=0.2), 2)
+    assert float(smoothed(np.array([[1.0]]), np.array([[0.9]]))) == pytest.approx(
+        -(0.9 * np.log(0.9) + 0.1 * np.log(0.1)), rel=1e-4)
+    with pytest.raises(ValueError, match="focal_alpha"):
+        make_loss(TrainConfig(loss="focal", focal_alpha=0.25), 3)
+
+
+def test_monitor_resolution():
+    assert resolve_monitor(TrainConfig(), 2) == ("val_pr_auc", "max")
+    assert resolve_monitor(TrainConfig(), 5) == ("val_accuracy", "max")
+    assert resolve_monitor(TrainConfig(monitor="val_loss"), 2) == ("val_loss", "min")
+    assert resolve_monitor(TrainConfig(monitor="val_top3_accuracy", top_k=3), 5) == ("val_top3_accuracy", "max")
+    with pytest.raises(ValueError, match=r"train\.monitor = 'val_pr_auc'.*val_accuracy"):
+        resolve_monitor(TrainConfig(monitor="val_pr_auc"), 4)
+
+
+# ---------------------------------------------------------------------- callbacks (unit)
+def test_timing_eta_uses_steady_epochs(capsys):
+    ticks = iter([0.0, 9.0, 10.0,   # epoch 1: 10 s (tracing), validation from 9 s
+                  10.0, 11.5, 12.0,  # epoch 2: 2 s
+                  12.0, 13.5, 14.0])  # epoch 3: 2 s
+    cb = TimingCallback(n_windows=300, steps_per_epoch=10, epochs=10, clock=lambda: next(ticks))
+    cb.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    cb.on_train_begin()
+    for epoch in range(3):
+        cb.on_epoch_begin(epoch)
+        cb.on_test_begin()
+        cb.on_epoch_end(epoch)
+    frame = cb.frame
+    assert frame["seconds"].tolist() == [10.0, 2.0, 2.0]
+    assert frame["train_seconds"].tolist() == [9.0, 1.5, 1.5]
+    assert frame["windows_per_second"].iloc[-1] == pytest.approx(200.0)
+    assert frame["ms_per_step"].iloc[-1] == pytest.approx(150.0)
+    # after epoch 1 only the tracing epoch exists; after that it is left out
+    assert frame["eta_seconds"].tolist() == [90.0, 16.0, 14.0]
+    assert "excluding" in capsys.readouterr().out
+
+
+def test_early_stopping_state_survives_a_resume():
+    previous = pd.DataFrame({"epoch": [1, 2, 3, 4, 5], "val_pr_auc": [0.5, 0.6, 0.55, 0.54, 0.7]})
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    cb = ResumableEarlyStopping(previous=previous, monitor="val_pr_auc", mode="max", patience=3)
+    cb.set_model(model)
+    cb.on_train_begin()
+    cb.on_epoch_begin(4)  # BackupAndRestore restored 4 finished epochs; row 5 is stale
+    assert (cb.best, cb.best_epoch, cb.wait) == (0.6, 1, 2)
+    cb.on_epoch_end(4, {"val_pr_auc": 0.58})  # a third epoch without improvement: stop
+    assert model.stop_training
+
+
+def test_jit_compile_needs_no_cudnn_and_no_determinism():
+    from lstm_helpers.config import ModelConfig
+    from lstm_helpers.models import build_model
+
+    info = {"kind": "real", "window_length": 6, "n_channels": 2, "masked": False}
+    assert recurrent_use_cudnn(TrainConfig(jit_compile=True)) is False
+    assert recurrent_use_cudnn(TrainConfig()) == "auto"
+    set_determinism(0, deterministic=False)
+    model = build_model(ModelConfig(units=[4]), info, 2, use_cudnn=False)
+    model.compile("adam", "binary_crossentropy", jit_compile=True)
+    assert model.jit_compile is True
+    set_determinism(0)
+    with pytest.warns(UserWarning, match="jit_compile"):  # ... and under op determinism
+        build_model(ModelConfig(units=[4]), info, 2, use_cudnn=False).compile(
+            "adam", "binary_crossentropy", jit_compile=True)
+
+
+# ---------------------------------------------------------------------- training runs
+def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch):
+    run = make_prepared(tmp_path / "run", class_weight={"other": 0.6, "play": 2.5})
+    seen = {}
+    original_fit = keras.Model.fit
+
+    def spy(self, *args, **kwargs):
+        seen["class_weight"] = kwargs.get("class_weight")
+        return original_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    result = run_training(tiny_cfg(), run)
+    assert seen["class_weight"] == {0: 0.6, 1: 2.5}
+
+    info = json.loads((run / "train.json").read_text())
+    assert TRAIN_JSON_KEYS <= set(info)
+    assert info["model_name"] == "lstm_lay1_sz8_d4" and info["class_weight"] == {"other": 0.6, "play": 2.5}
+    assert info["n_params"] == 4 * ((3 + 8) * 8 + 8) + (8 * 4 + 4) + (4 + 1)
+    assert info["epochs_run"] == 3 and len(info["seconds_per_epoch"]) == 3 and not info["stopped_early"]
+    assert info["monitor"] == "val_pr_auc" and info["loss"] == "binary_crossentropy"
+    assert set(info["versions"]) == {"tensorflow", "keras", "numpy", "python"}
+    assert info["windows_per_second"] > 0 and info["total_seconds"] > 0
+    history = pd.read_csv(run / "history.csv")
+    assert history["epoch"].tolist() == [1, 2, 3]
+    assert {"loss", "val_loss", "val_pr_auc", "val_roc_auc", "precision", "recall", "lr"} <= set(history)
+    assert not {"seconds", "time"} & set(history)
+    assert pd.read_csv(run / "timing.csv")["epoch"].tolist() == [1, 2, 3]
+    assert info["best_epoch"] == int(history["epoch"][history["val_pr_auc"].idxmax()])
+    assert not (run / BACKUP_DIR).exists() and not (run / "best.weights.h5").exists()
+    # model.keras holds the best epoch's weights
+    model = load_trained_model(run / "model.keras")
+    X = load_npz(run / "prepared.npz")["X_val"]
+    np.testing.assert_allclose(model.predict(X, verbose=0), result["model"].predict(X, verbose=0), atol=1e-6)
+    assert isinstance(result["history"], pd.DataFrame) and len(result["timing"]) == 3
+
+    # no class weights; early stopping on a flat metric; no checkpoint file
+    seen.clear()
+    flat = run_training(tiny_cfg(
+        train__use_class_weight=False, train__epochs=6, train__early_stopping__patience=1,
+        train__monitor="val_accuracy", train__optimizer="sgd", train__learning_rate=1e-9,
+        train__checkpoint=False,
+    ), run)
+    assert seen["class_weight"] is None
+    assert flat["stopped_early"] and flat["epochs_run"] == 2 and flat["epochs_planned"] == 6
+    assert flat["best_epoch"] == 1 and flat["weights_epoch"] == 1  # Keras restored epoch 1
+    assert not (run / "best.weights.h5").exists()
+    assert pd.read_csv(run / "history.csv")["epoch"].tolist() == [1, 2]
+
+
+def test_same_seed_gives_identical_history(tmp_path):
+    cfg = tiny_cfg(model__dropout=0.3)
+    runs = [make_prepared(tmp_path / name) for name in ("a", "b")]
+    for run in runs:
+        run_training(cfg, run)
+    first, second = ((r / "history.csv").read_bytes() for r in runs)
+    assert first == second
+    other = make_prepared(tmp_path / "c")
+    run_training(tiny_cfg(model__dropout=0.3, seed=8), other)
+    assert (other / "history.csv").read_bytes() != first  # the seed matters (the test can fail)
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Raise in the middle of epoch index ``at`` (after its second batch)."""
+
+    def __init__(self, at: int = 2):
+        super().__init__()
+        self.at = at
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == self.at and batch == 1:
+            raise RuntimeError("simulated kill")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+
+def test_interrupted_run_resumes_and_finishes(tmp_path):
+    cfg = tiny_cfg(train__epochs=4, train__schedule__kind="plateau", train__schedule__patience=1)
+    reference = make_prepared(tmp_path / "reference")
+    run_training(cfg, reference)
+    run = make_prepared(tmp_path / "run")
+    with pytest.raises(RuntimeError, match="simulated kill"):
+        run_training(cfg, run, extra_callbacks=[Interrupt()])
+    assert (run / BACKUP_DIR).is_dir()
+    assert pd.read_csv(run / "history.csv")["epoch"].tolist() == [1, 2]
+
+    result = run_training(cfg, run)
+    history = pd.read_csv(run / "history.csv")
+    assert history["epoch"].tolist() == [1, 2, 3, 4]  # every epoch exactly once
+    assert result["epochs_run"] == 4 and result["resumed"] and len(result["seconds_per_epoch"]) == 4
+    assert not (run / BACKUP_DIR).exists() and (run / "model.keras").is_file()
+    expected = pd.read_csv(reference / "history.csv")
+    pd.testing.assert_frame_equal(history.iloc[:2], expected.iloc[:2])  # same first two epochs
+    assert len(expected) == 4
+    # plateau: the first epoch runs at the configured rate, later ones at halvings of it
+    assert history["lr"].iloc[0] == pytest.approx(1e-3)
+    halvings = np.log2(1e-3 / history["lr"].to_numpy())
+    np.testing.assert_allclose(halvings, np.round(halvings), atol=1e-4)
+    # the resumed epoch 3 runs at the rate the plateau callback left after epoch 2
+    assert history["lr"].iloc[2] == expected["lr"].iloc[2]
+
+
+def test_backup_of_other_parameters_is_not_resumed(tmp_path):
+    run = make_prepared(tmp_path / "run")
+    with pytest.raises(RuntimeError, match="simulated kill"):
+        run_training(tiny_cfg(train__epochs=2), run, extra_callbacks=[Interrupt(at=1)])
+    with pytest.warns(UserWarning, match="discarding"):
+        result = run_training(tiny_cfg(train__epochs=2, model__units=[6]), run)
+    assert not result["resumed"] and result["epochs_run"] == 2
+    assert pd.read_csv(run / "history.csv")["epoch"].tolist() == [1, 2]
+
+
+def test_multiclass_tokens_focal_one_cycle(tmp_path):
+    run = make_prepared(tmp_path / "run", n_classes=3, kind="tokens", masked=True)
+    cfg = tiny_cfg(
+        train__epochs=2, train__loss="focal", train__label_smoothing=0.05, train__top_k=5,
+        train__optimizer="adamw", train__weight_decay=0.01, train__clipnorm=1.0,
+        train__schedule__kind="one_cycle", model__embedding_dim=4,
+    )
+    result = run_training(cfg, run)
+    assert result["model_name"] == "lstm_emb4_lay1_sz8_d4"
+    assert result["monitor"] == "val_accuracy" and result["loss"] == "categorical_focal_crossentropy"
+    history = result["history"]
+    assert {"accuracy", "top2_accuracy", "val_top2_accuracy"} <= set(history)  # k = min(5, K - 1)
+    assert history["lr"].nunique() == 2  # the schedule moves the rate
+    steps = result["steps_per_epoch"]
+    assert len(result["lr_per_step"]) == 2 * steps
+    # history's lr is the rate of each epoch's last step
+    np.testing.assert_allclose(history["lr"], result["lr_per_step"][[steps - 1, 2 * steps - 1]], rtol=1e-6)
+    loaded = load_trained_model(run / "model.keras")
+    assert loaded.output_shape == (None, 3)
+
+
+def test_mirrored_strategy_trains(tmp_path):
+    """train.distribute = mirrored: one replica here (CPU); on a multi-GPU machine the
+    same code splits each batch across the GPUs."""
+    run = make_prepared(tmp_path / "run")
+    result = run_training(tiny_cfg(train__distribute="mirrored", train__epochs=1), run)
+    assert result["distribute"] == "mirrored" and result["epochs_run"] == 1
+    assert (run / "model.keras").is_file()
+
+
+@pytest.mark.parametrize(
+    "mutate,error,match",
+    [
+        (lambda run: (run / "prepared.npz").unlink(), FileNotFoundError, "stage 01"),
+        (lambda run: (run / "prepare.json").unlink(), FileNotFoundError, "stage 01"),
+        (lambda run: _edit_json(run, lambda m: m["input"].update(window_length=20)), ValueError, "window shape"),
+        (lambda run: _edit_json(run, lambda m: m.update(classes=["a", "b", "c", "d", "e"][:1])), ValueError, "at least 2"),
+        (lambda run: _edit_json(run, lambda m: m.update(class_weight={"nope": 1.0})), ValueError, "class_weight"),
+        (lambda run: _edit_npz(run, y_train=lambda a: a + 5), ValueError, "y_train"),
+        (lambda run: _edit_npz(run, X_val=lambda a: a[:0], y_val=lambda a: a[:0]), ValueError, "X_val is empty"),
+    ],
+    ids=["no-npz", "no-json", "shape-mismatch", "one-class", "weight-names", "labels-out-of-range", "no-val"],
+)
+def test_inconsistent_artifacts_fail_before_training(tmp_path, mutate, error, match):
+    run = make_prepared(tmp_path / "run")
+    mutate(run)
+    with pytest.raises(error, match=match):
+        run_training(tiny_cfg(), run)
+    assert not (run / "model.keras").exists()
+
+
+def test_spec_and_input_mismatch_fail_before_training(tmp_path):
+    run = make_prepared(tmp_path / "run")
+    conv = [{"filters": 4, "kernel_size": 3, "pool": 4}, {"filters": 4, "kernel_size": 3, "pool": 4}]
+    with pytest.raises(ValueError, match=r"model\.conv\[1\]\.pool"):
+        run_training(tiny_cfg(model__conv=conv), run)
+    with pytest.raises(ValueError, match="train.monitor"):
+        run_training(tiny_cfg(train__monitor="val_top5_accuracy"), run)
+    tokens = make_prepared(tmp_path / "tokens", kind="tokens")
+    _edit_json(tokens, lambda m: m["input"].update(vocab_size=None))
+    with pytest.raises(ValueError, match="vocab_size"):
+        run_training(tiny_cfg(), tokens)
+
+
+def _edit_json(run: Path, change) -> None:
+    meta = json.loads((run / "prepare.json").read_text())
+    change(meta)
+    write_json(run / "prepare.json", meta)
+
+
+def _edit_npz(run: Path, **changes) -> None:
+    arrays = load_npz(run / "prepared.npz")
+    for key, change in changes.items():
+        arrays[key] = change(arrays[key])
+    save_npz(run / "prepared.npz", arrays)
+
+
+# ---------------------------------------------------------------------- notebook
+def _prepared_for_notebook(run: Path, request) -> None:
+    """Stage 01 artifacts: the lead's run_prepare on the tiny demo config when available,
+    else the synthetic fixture."""
+    try:
+        from lstm_helpers.prepare import run_prepare
+
+        tiny_config = request.getfixturevalue("tiny_config")
+    except (ImportError, pytest.FixtureLookupError):
+        make_prepared(run)
+        write_yaml(run / "params.yaml", tiny_cfg().to_dict())
+        return
+    cfg = tiny_config()
+    run.mkdir(parents=True, exist_ok=True)
+    write_yaml(run / "params.yaml", cfg.to_dict())
+    run_prepare(cfg, run)
+
+
+@pytest.mark.slow
+def test_papermill_smoke_train_notebook(tmp_path, request):
+    import nbformat
+    import papermill as pm
+
+    run = tmp_path / "run"
+    _prepared_for_notebook(run, request)
+    out = run / "02_train.ipynb"
+    pm.execute_notebook(
+        str(ROOT / "notebooks" / "02_train.ipynb"), str(out),
+        parameters={"run_dir": str(run), "overrides": {"train.epochs": 1}},
+        kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"), cwd=str(run), progress_bar=False,
+    )
+    for name in ("model.keras", "history.csv", "timing.csv", "train.json",
+                 "figures/train_learning_curves.png", "figures/train_learning_rate.png"):
+        assert (run / name).is_file(), name
+    info = json.loads((run / "train.json").read_text())
+    assert info["epochs_run"] == 1 and TRAIN_JSON_KEYS <= set(info)
+    executed = nbformat.read(out, as_version=4)
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert any(o.get("output_type") == "display_data" for o in outputs)  # figures were drawn
