@@ -98,6 +98,9 @@ class WindowsConfig(_Section):
 
 class ScaleConfig(_Section):
     method: Literal["standard", "robust", "minmax", "none"] = "standard"
+    # global: one scaler fitted on training timesteps; recording: each recording scaled by its
+    # own statistics (label-free; removes per-animal sensor offsets and gains)
+    per: Literal["global", "recording"] = "global"
 
 
 class AugmentConfig(_Section):

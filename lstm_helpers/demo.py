@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 CHANNELS = ["acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
-BEHAVIOURS = ["rest", "walk", "run", "forage", "play_chase", "play_wrestle", "play_solo"]
+BEHAVIOURS = ["rest", "walk", "run", "forage", "groom", "play_chase", "play_wrestle", "play_solo"]
 PLAY_KINDS = ["play_chase", "play_wrestle", "play_solo"]
 
 # mean bout duration (s), min, max
@@ -34,14 +34,16 @@ _DURATIONS = {
     "walk": (15.0, 4.0, 60.0),
     "run": (5.0, 2.0, 15.0),
     "forage": (20.0, 5.0, 60.0),
+    "groom": (6.0, 3.0, 15.0),
     "play": (3.5, 2.0, 6.0),
 }
 # transition weights between non-play behaviours (row: from)
 _NEXT = {
-    "rest": {"rest": 0.0, "walk": 0.6, "run": 0.1, "forage": 0.3},
-    "walk": {"rest": 0.35, "walk": 0.0, "run": 0.25, "forage": 0.4},
-    "run": {"rest": 0.2, "walk": 0.6, "run": 0.0, "forage": 0.2},
-    "forage": {"rest": 0.3, "walk": 0.5, "run": 0.2, "forage": 0.0},
+    "rest": {"rest": 0.0, "walk": 0.5, "run": 0.1, "forage": 0.25, "groom": 0.15},
+    "walk": {"rest": 0.3, "walk": 0.0, "run": 0.25, "forage": 0.35, "groom": 0.1},
+    "run": {"rest": 0.2, "walk": 0.55, "run": 0.0, "forage": 0.15, "groom": 0.1},
+    "forage": {"rest": 0.3, "walk": 0.45, "run": 0.15, "forage": 0.0, "groom": 0.1},
+    "groom": {"rest": 0.5, "walk": 0.3, "run": 0.05, "forage": 0.15, "groom": 0.0},
 }
 
 
@@ -89,7 +91,11 @@ def _segment_signal(rng: np.random.Generator, label: str, n: int, rate: float) -
     elif label in ("walk", "run"):
         f = rng.uniform(1.6, 2.4) if label == "walk" else rng.uniform(2.8, 3.8)
         amp = rng.uniform(0.2, 0.4) if label == "walk" else rng.uniform(0.55, 0.9)
-        ph = 2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)
+        if label == "run" and rng.random() < 0.5:  # hunting / fleeing: turns and a wandering stride
+            f = f + 0.6 * np.sin(2 * np.pi * rng.uniform(0.3, 0.8) * t)
+            turns = (rng.random(n) < 0.04).astype(float) * rng.choice([-1, 1], n)
+            gyr[:, 2] += 1.0 * np.convolve(turns, np.hanning(9))[:n]
+        ph = 2 * np.pi * np.cumsum(np.broadcast_to(f, t.shape)) / rate + rng.uniform(0, 2 * np.pi)
         acc[:, 2] += amp * np.sin(ph)
         acc[:, 0] += 0.5 * amp * np.sin(ph / 2 + 0.3)
         acc[:, 1] += 0.25 * amp * np.sin(ph + 1.1)
@@ -103,6 +109,18 @@ def _segment_signal(rng: np.random.Generator, label: str, n: int, rate: float) -
         acc[:, 0] += 0.35 * peck
         acc += 0.05 * rng.standard_normal((n, 3))
         gyr[:, 1] += 0.6 * peck + 0.05 * rng.standard_normal(n)
+        if rng.random() < 0.35:  # digging: rolling and broadband energy
+            roll = np.cumsum(rng.standard_normal(n)) * 0.05
+            acc[:, 1] += 0.35 * np.sin(roll)
+            acc += 0.18 * rng.standard_normal((n, 3))
+            gyr[:, 0] += 0.6 * np.gradient(roll) * rate / 4 + 0.2 * rng.standard_normal(n)
+    elif label == "groom":
+        # scratching and head shakes: the same 4-6 Hz shakes as solo play, head tilted
+        gravity = np.array([0.3, 0.35, 0.89])
+        shake = np.sin(2 * np.pi * rng.uniform(4.0, 6.0) * t) * (rng.random(n) < 0.5)
+        gyr[:, 2] += rng.uniform(0.4, 0.7) * shake
+        acc[:, 1] += 0.2 * shake
+        acc += 0.1 * rng.standard_normal((n, 3))
     elif label == "play_chase":
         # run-like but with a wandering stride frequency and sharp turns
         f = rng.uniform(2.4, 3.6) + 0.8 * np.sin(2 * np.pi * rng.uniform(0.3, 0.8) * t)
@@ -112,7 +130,7 @@ def _segment_signal(rng: np.random.Generator, label: str, n: int, rate: float) -
         acc[:, 0] += 0.5 * amp * np.sin(ph / 2)
         acc[:, 1] += 0.35 * amp * np.sin(ph + 0.7)
         turns = (rng.random(n) < 0.05).astype(float) * rng.choice([-1, 1], n)
-        gyr[:, 2] += 1.2 * np.convolve(turns, np.hanning(9))[:n]
+        gyr[:, 2] += 1.1 * np.convolve(turns, np.hanning(9))[:n]
         gyr[:, 1] += 0.7 * amp * np.cos(ph)
     elif label == "play_wrestle":
         # rolling: orientation changes, broadband energy near walk/run levels
@@ -125,7 +143,7 @@ def _segment_signal(rng: np.random.Generator, label: str, n: int, rate: float) -
     elif label == "play_solo":
         # bouncing jumps and head shakes
         jumps = (rng.random(n) < 0.06).astype(float)
-        acc[:, 2] += 0.9 * np.convolve(jumps, np.hanning(7))[:n]
+        acc[:, 2] += rng.uniform(0.4, 0.9) * np.convolve(jumps, np.hanning(7))[:n]
         shake = np.sin(2 * np.pi * rng.uniform(4.0, 6.0) * t) * (rng.random(n) < 0.5)
         gyr[:, 2] += 0.6 * shake
         acc[:, 1] += 0.2 * shake
@@ -136,10 +154,33 @@ def _segment_signal(rng: np.random.Generator, label: str, n: int, rate: float) -
     return np.hstack([acc, gyr])
 
 
+def _jitter_play_edges(rng: np.random.Generator, labels: np.ndarray, segs: list, jitter: int) -> np.ndarray:
+    """Annotators mark play onsets and offsets up to ``jitter`` steps early or late."""
+    out = labels.copy()
+    ends = np.cumsum([n for _, n in segs])
+    total = len(labels)
+    for i, (lab, n) in enumerate(segs):  # a loop over bouts, not timesteps
+        if not lab.startswith("play"):
+            continue
+        a, b = int(ends[i] - n), int(min(ends[i], total))
+        if a >= total:
+            break
+        d_on, d_off = (int(v) for v in rng.integers(-jitter, jitter + 1, 2))
+        if d_on < 0:  # marked early: the label starts before the play
+            out[max(a + d_on, 0):a] = lab
+        elif d_on > 0 and a > 0:  # marked late: the first steps keep the previous label
+            out[a:min(a + d_on, b)] = labels[a - 1]
+        if d_off > 0:  # marked late: the label runs past the play
+            out[b:min(b + d_off, total)] = lab
+        elif d_off < 0 and b < total:  # marked early: the last steps get the next label
+            out[max(b + d_off, a):b] = labels[b]
+    return out
+
+
 def generate_demo_recordings(
-    n_animals: int = 8,
+    n_animals: int = 12,
     recordings_per_animal: int = 2,
-    minutes: float = 8.0,
+    minutes: float = 6.0,
     sample_rate_hz: float = 25.0,
     play_prob: float = 0.4,
     unlabelled_fraction: float = 0.04,
@@ -166,16 +207,17 @@ def generate_demo_recordings(
     n_steps = int(round(minutes * 60 * sample_rate_hz))
     frames = []
     for a in range(n_animals):
-        rot = _rotation(rng, 25.0)  # collar orientation
-        offset = np.concatenate([rng.normal(0, 0.06, 3), rng.normal(0, 0.05, 3)])
-        gain = rng.uniform(0.8, 1.25, 6)
-        noise = rng.uniform(0.03, 0.09)
+        rot = _rotation(rng, 40.0)  # collar orientation
+        offset = np.concatenate([rng.normal(0, 0.08, 3), rng.normal(0, 0.06, 3)])
+        gain = rng.uniform(0.75, 1.35, 6)
+        noise = rng.uniform(0.05, 0.14)
         # animals differ in how playful they are, the youngest most
         animal_play = play_prob * rng.uniform(0.4, 1.6)
         for r in range(recordings_per_animal):
             segs = _segments(rng, n_steps, sample_rate_hz, animal_play)
             sig = np.vstack([_segment_signal(rng, lab, n, sample_rate_hz) for lab, n in segs])[:n_steps]
             labels = np.concatenate([np.full(n, lab, dtype=object) for lab, n in segs])[:n_steps]
+            labels = _jitter_play_edges(rng, labels, segs, int(0.6 * sample_rate_hz))
             sig[:, :3] = sig[:, :3] @ rot.T
             sig[:, 3:] = sig[:, 3:] @ rot.T
             sig = sig * gain + offset + noise * rng.standard_normal(sig.shape)

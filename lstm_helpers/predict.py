@@ -16,7 +16,7 @@ import yaml
 from .artifacts import read_json
 from .config import resolve_config
 from .recordings import DataError, _list_files, _read_table, read_recordings
-from .resampling import apply_scaler
+from .resampling import apply_scaler, scale_per_recording
 from .windows import window_starts, window_view
 
 
@@ -80,7 +80,10 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
                 raise DataError(f"{input_path}: sample rate {got:.3g} Hz (from column {cfg.data.time_column!r}) "
                                 f"does not match the run's {rate:g} Hz; resample the input first")
     length, step = int(info["input"]["window_length"]), int(info["input"]["step"])
-    values = apply_scaler(s.values, info["scaler"])
+    if info["scaler"].get("per") == "recording":
+        values = scale_per_recording(s.values, s.offsets, info["scaler"]["method"])
+    else:
+        values = apply_scaler(s.values, info["scaler"])
     starts, rec = window_starts(s.offsets, length, step)
     if len(starts) == 0:
         raise DataError(f"{input_path}: every recording is shorter than one window ({length} timesteps)")

@@ -18,7 +18,7 @@ import pandas as pd
 from .artifacts import save_npz, write_json
 from .config import Config
 from .recordings import SPLIT_NAMES, DataError, SeriesSet, read_dataset
-from .resampling import apply_scaler, fit_scaler, rebalance
+from .resampling import apply_scaler, fit_scaler, rebalance, scale_per_recording
 from .splits import check_leakage, split_groups
 from .windows import Windows, count_windows, label_windows, window_starts, window_step
 
@@ -123,8 +123,13 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> dict:
             train_rows &= real
         if not train_rows.any():
             raise DataError("the training split holds no timesteps; check split fractions / predefined split")
-        scaler = fit_scaler(s.values[train_rows], cfg.scale.method)
-        values = apply_scaler(s.values, scaler)
+        if cfg.scale.per == "recording" and s.kind == "recordings":
+            scaler = {"method": cfg.scale.method, "per": "recording", "center": [0.0] * s.values.shape[1],
+                      "scale": [1.0] * s.values.shape[1]}
+            values = scale_per_recording(s.values, s.offsets, cfg.scale.method)
+        else:
+            scaler = fit_scaler(s.values[train_rows], cfg.scale.method) | {"per": "global"}
+            values = apply_scaler(s.values, scaler)
         if s.kind == "sequences":
             values[~real] = cfg.data.mask_value
 
@@ -270,7 +275,8 @@ def summary_table(info: dict) -> pd.DataFrame:
         "imbalance train before -> after": f"{info['imbalance_factor_measured']['train_before']} -> "
         f"{info['imbalance_factor_measured']['train_after']}",
         "synthetic training windows": info["resample"]["synthetic_windows"],
-        "scaler (fit on train)": info["scaler"]["method"],
+        "scaler": info["scaler"]["method"] + (" per recording (own statistics, label-free)"
+                                              if info["scaler"].get("per") == "recording" else " (fitted on training timesteps)"),
         "leakage check": "passed" if info["leakage"]["ok"] else "FAILED: " + "; ".join(info["leakage"]["problems"]),
     }
     if info["windows"].get("recordings_too_short"):

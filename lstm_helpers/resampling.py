@@ -49,6 +49,21 @@ def apply_scaler(values: np.ndarray, scaler: dict) -> np.ndarray:
     return ((values - center) / scale).astype(np.float32)
 
 
+def scale_per_recording(values: np.ndarray, offsets: np.ndarray, method: str) -> np.ndarray:
+    """Scale each recording by its own per-channel statistics (no labels involved).
+
+    ``standard``: mean / std; ``robust``: median / IQR; ``minmax``: min / range. Written
+    here because scikit-learn's scalers fit one set of statistics for all rows; the loop is
+    over recordings, each step vectorised over its timesteps.
+    """
+    out = np.empty_like(values, dtype=np.float32)
+    for a, b in zip(offsets[:-1], offsets[1:], strict=True):
+        if b > a:
+            sc = fit_scaler(values[a:b], method)
+            out[a:b] = apply_scaler(values[a:b], sc)
+    return out
+
+
 # ------------------------------------------------------------------------------ rebalancing
 @dataclass
 class Resampled:

@@ -79,3 +79,21 @@ def test_scaler_fitted_values():
     assert np.allclose(apply_scaler(v, sc), [[-1, -1], [1, 1]])
     mm = fit_scaler(v, "minmax")
     assert np.allclose(apply_scaler(v, mm), [[0, 0], [1, 1]])
+
+
+def test_scale_per_recording_uses_each_recordings_own_statistics():
+    from lstm_helpers.resampling import scale_per_recording
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(5, 2, (100, 2))
+    b = rng.normal(-3, 0.5, (50, 2))
+    out = scale_per_recording(np.vstack([a, b]).astype(np.float32), np.array([0, 100, 150]), "standard")
+    for part in (out[:100], out[100:]):
+        assert np.allclose(part.mean(0), 0, atol=1e-5) and np.allclose(part.std(0), 1, atol=1e-4)
+
+
+def test_prepare_per_recording_scaling(tiny_config, tmp_path):
+    from lstm_helpers.prepare import run_prepare
+
+    info = run_prepare(tiny_config(scale__per="recording"), tmp_path)
+    assert info["scaler"]["per"] == "recording" and info["leakage"]["ok"]
