@@ -564,10 +564,10 @@ def _best_so_far(values: np.ndarray, mode: str) -> tuple[float, int]:
     return float(values[idx]), idx
 
 
-class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
-    """Keras ``EarlyStopping`` whose best value and patience counter continue across a
-    resumed run (Keras resets them in ``on_train_begin``; ``BackupAndRestore`` does not
-    save callback state). The state is replayed from the kept ``history.csv`` rows."""
+class _ReplaysHistory:
+    """Mixin for monitor callbacks: on the first epoch of a resumed fit, replay the kept
+    ``history.csv`` rows into the callback's state (Keras resets it in ``on_train_begin``
+    and ``BackupAndRestore`` does not save callback state)."""
 
     def __init__(self, previous: pd.DataFrame | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -578,6 +578,7 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
         self._replayed = False
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        super().on_epoch_begin(epoch, logs)
         if self._replayed:
             return
         self._replayed = True
@@ -586,33 +587,28 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
             return
         if self.monitor_op is None:
             self._set_monitor_op()
+        self._replay(prior)
+
+    def _replay(self, prior: pd.DataFrame) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class ResumableEarlyStopping(_ReplaysHistory, keras.callbacks.EarlyStopping):
+    """Keras ``EarlyStopping`` whose best value and patience counter continue across a
+    resumed run."""
+
+    def _replay(self, prior: pd.DataFrame) -> None:
         for epoch, value in zip(prior["epoch"] - 1, prior[self.monitor], strict=True):
             self.wait += 1
             if self._is_improvement(value, self.best):
                 self.best, self.best_epoch, self.wait = float(value), int(epoch), 0
 
 
-class ResumableReduceLROnPlateau(keras.callbacks.ReduceLROnPlateau):
+class ResumableReduceLROnPlateau(_ReplaysHistory, keras.callbacks.ReduceLROnPlateau):
     """Keras ``ReduceLROnPlateau`` whose best value and wait counter continue across a
     resumed run (the learning rate itself is restored with the optimizer state)."""
 
-    def __init__(self, previous: pd.DataFrame | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.previous = previous
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        super().on_train_begin(logs)
-        self._replayed = False
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        if self._replayed:
-            return
-        self._replayed = True
-        prior = _prior_rows(self.previous, epoch)
-        if prior is None or self.monitor not in prior:
-            return
-        if self.monitor_op is None:
-            self._set_monitor_op()
+    def _replay(self, prior: pd.DataFrame) -> None:
         for value in prior[self.monitor]:
             if self._is_improvement(value, self.best):
                 self.best, self.wait = float(value), 0
