@@ -131,3 +131,23 @@ def test_predict_on_unlabelled_recording_and_refusals(finished_run, tiny_demo_di
     fast.to_csv(tmp_path / "fast.csv", index=False)
     rc = main(["predict", "--run", str(run), "--input", str(tmp_path / "fast.csv")])
     assert rc == 2 and "sample rate 50 Hz" in capsys.readouterr().err
+
+
+def test_stage_by_stage_cli(tiny_demo_dir_module, tmp_path, capsys):
+    run = tmp_path / "staged"
+    common = ["--set", f"data.path={tiny_demo_dir_module}", "--set", "data.demo=false",
+              "--set", "windows.length_seconds=null", "--set", "windows.length=24",
+              "--set", "model.units=[8]", "--set", "model.bidirectional=false", "--set", "train.verbose=0"]
+    assert main(["prepare", "--config", "configs/demo.yaml", "--out", str(run), *common]) == 0
+    assert (run / "01_prepare.ipynb").is_file() and (run / "prepared.npz").is_file()
+    assert main(["train", "--run", str(run), "--set", "train.epochs=1"]) == 0
+    assert json.loads((run / "train.json").read_text())["epochs_run"] == 1
+    assert yaml.safe_load((run / "params.yaml").read_text())["train"]["epochs"] == 1
+    assert main(["evaluate", "--run", str(run)]) == 0
+    assert (run / "metrics.json").is_file()
+    # a typo is refused before the stage starts, and nothing is overwritten
+    before = (run / "train.json").read_bytes()
+    assert main(["train", "--run", str(run), "--set", "train.epoch=3"]) == 2
+    assert "unknown key 'train.epoch'" in capsys.readouterr().err
+    assert (run / "train.json").read_bytes() == before
+    assert main(["evaluate", "--run", str(tmp_path / "empty")]) == 2
