@@ -64,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="comparison.csv + comparison.html for any set of runs")
     p.add_argument("dirs", nargs="+", help="run or sweep directories")
-    p.add_argument("--out", default=None, help="output directory (default: the first sweep dir or reports/)")
+    p.add_argument("--out", default=None, help="output directory (default: the first sweep or search dir "
+                                                 "given, else reports/comparisons/compare-<hash of the runs>)")
 
     p = sub.add_parser("search", help="KerasTuner hyperparameter search, then a normal run of the best")
     p.add_argument("file", help="search YAML (base, set, space, tuner, max_trials, objective)")
@@ -163,12 +164,17 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"{k}: {v}")
         return 0
     if cmd == "sweep":
-        from .sweeps import run_sweep
+        from .sweeps import SweepLocked, run_sweep
 
-        result = run_sweep(Path(args.file), workers=args.workers, scheduler=args.scheduler,
-                           overrides=args.overrides, out=Path(args.out) if args.out else None,
-                           mlflow_uri=args.mlflow)
-        print(f"sweep: {result['done']} finished, {result['failed']} failed; "
+        try:
+            result = run_sweep(Path(args.file), workers=args.workers, scheduler=args.scheduler,
+                               overrides=args.overrides, out=Path(args.out) if args.out else None,
+                               mlflow_uri=args.mlflow)
+        except SweepLocked as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"sweep {result['sweep_id']}: {result['done']} finished ({result['skipped']} from before), "
+              f"{result['failed']} failed; see runs.csv for reasons\n"
               f"comparison: {result['comparison_html']}")
         return 0 if result["failed"] == 0 else 1
     if cmd == "compare":
@@ -179,10 +185,16 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(p)
         return 0
     if cmd == "search":
-        from .search import run_search
+        from .search import SearchFailed, run_search
 
-        result = run_search(Path(args.file), overrides=args.overrides, out=Path(args.out) if args.out else None)
-        print(f"best config: {result['best_config']}\nbest run: {result['best_run']}")
+        try:
+            result = run_search(Path(args.file), overrides=args.overrides, out=Path(args.out) if args.out else None)
+        except SearchFailed as exc:  # no trial completed
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"best {result['objective']} = {result['best_score']:.4f} with {result['best_values']}\n"
+              f"best config: {result['best_config']}\nbest run: {result['best_run']}\n"
+              f"comparison: {result['comparison_html']}")
         return 0
     raise AssertionError(cmd)  # pragma: no cover
 

@@ -1,0 +1,446 @@
+"""Hyperparameter search (story 5): KerasTuner over a declared space of model and training
+parameters on one prepared dataset, then a normal run of the best configuration.
+
+A search file holds::
+
+    base: ../demo.yaml            # run config, relative to the search file
+    set: {train.epochs: 20}       # dotted overrides for every trial and the final run
+    space:                        # dotted key -> distribution
+      model.units: {type: choice, values: [[32], [64, 32]]}
+      train.learning_rate: {type: float, min: 1.0e-4, max: 1.0e-2, log: true}
+      model.dropout: {type: float, min: 0.0, max: 0.4, step: 0.1}
+      train.batch_size: {type: int, min: 32, max: 128, step: 32}
+    tuner: random                 # random | hyperband | bayesian
+    max_trials: 10                # random / bayesian (hyperband's budget comes from epochs)
+    epochs: 5                     # epochs per trial (hyperband: the most epochs of a trial)
+    objective: auto               # auto = val_pr_auc (binary) / val_accuracy (multi-class)
+
+Only ``model.*`` and ``train.*`` keys can be searched: stage 01 runs once (into
+``<out>/prepared``) and every trial trains on the same windows. Each trial's parameters are
+resolved through :func:`lstm_helpers.config.resolve_config` and built and compiled with the
+training stage's own functions (``models.build_model``, ``training.make_loss`` /
+``make_metrics`` / ``make_optimizer`` / ``make_dataset``), so a trial is the model a run with
+those parameters would train.
+
+Output (``<reports_dir>/search/<file stem>-<hash>/``, stable for the same search file and
+overrides, so re-running resumes the tuner): ``tuner/`` (KerasTuner's state), ``trials.csv``
+(one row per trial: values, score, status), ``best_config.yaml`` (a complete run config),
+the best configuration's normal run directory, and ``comparison.csv`` / ``comparison.html``
+with the trials table as a section.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .artifacts import write_text
+from .config import (
+    PROJECT_ROOT,
+    Config,
+    ConfigError,
+    apply_overrides,
+    parse_override,
+    read_yaml,
+    resolve_config,
+    resolve_path,
+)
+
+SEARCHABLE_SECTIONS = ("model", "train")
+TUNERS = ("random", "hyperband", "bayesian")
+BEST_CONFIG = "best_config.yaml"
+TRIALS_CSV = "trials.csv"
+PREPARED_DIR = "prepared"
+TUNER_DIR = "tuner"
+
+
+class SearchFailed(RuntimeError):
+    """No trial of the search completed."""
+
+
+# ============================================================================ search files
+class Dimension(BaseModel):
+    """One searched parameter: ``choice`` of values, or an ``int`` / ``float`` range."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["choice", "int", "float"]
+    values: list[Any] | None = None
+    min: float | None = None
+    max: float | None = None
+    step: float | None = Field(None, gt=0)
+    log: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Dimension:
+        if self.type == "choice":
+            if not self.values:
+                raise ValueError("type choice needs a non-empty 'values' list")
+            if self.min is not None or self.max is not None or self.step is not None or self.log:
+                raise ValueError("type choice takes only 'values' (not min / max / step / log)")
+            return self
+        if self.values is not None:
+            raise ValueError(f"type {self.type} takes min / max (/ step / log), not 'values'")
+        if self.min is None or self.max is None or not self.min < self.max:
+            raise ValueError(f"type {self.type} needs min < max, got min={self.min}, max={self.max}")
+        if self.log and self.min <= 0:
+            raise ValueError(f"log scale needs min > 0, got {self.min}")
+        if self.type == "int" and any(v is not None and float(v) != int(v) for v in (self.min, self.max, self.step)):
+            raise ValueError("type int needs integer min / max / step")
+        return self
+
+
+class SearchSpec(BaseModel):
+    """The keys a search file may hold; anything else is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+    base: str | None = None
+    description: str | None = None
+    set: dict[str, Any] = Field(default_factory=dict)
+    space: dict[str, Dimension]
+    tuner: Literal["random", "hyperband", "bayesian"] = "random"
+    max_trials: int = Field(10, ge=1)
+    epochs: int = Field(5, ge=1)
+    objective: str = "auto"
+    executions_per_trial: int = Field(1, ge=1)
+    hyperband_factor: int = Field(3, ge=2)
+
+    @model_validator(mode="after")
+    def _space(self) -> SearchSpec:
+        if not self.space:
+            raise ValueError("space must declare at least one parameter")
+        return self
+
+
+def _encode(value: Any) -> Any:
+    return json.dumps(value, sort_keys=True)
+
+
+def _needs_encoding(values: list[Any]) -> bool:
+    """KerasTuner's Choice takes one scalar type (int, float, str or bool); anything else is
+    passed as JSON strings."""
+    kinds = {type(v) for v in values}
+    return len(kinds) != 1 or not kinds <= {int, float, str, bool}
+
+
+def read_search(path: str | Path) -> SearchSpec:
+    """Read and validate a search file's keys (not yet the parameter values).
+
+    Raises
+    ------
+    ConfigError
+        Missing file, invalid YAML, unknown keys, malformed space entries.
+    """
+    path = Path(path)
+    raw = read_yaml(path)
+    try:
+        return SearchSpec.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for e in exc.errors():
+            key = ".".join(str(p) for p in e["loc"]) or "(search)"
+            if e["type"] == "extra_forbidden":
+                allowed = Dimension.model_fields if "space" in key else SearchSpec.model_fields
+                lines.append(f"unknown key '{key}'; allowed keys: {', '.join(allowed)}")
+            else:
+                lines.append(f"{key}: {e['msg'].removeprefix('Value error, ')}")
+        raise ConfigError(f"search file {path}:\n  " + "\n  ".join(dict.fromkeys(lines))) from None
+
+
+class Search:
+    """A validated search file: the common parameters and the space, checked key by key."""
+
+    def __init__(self, path: str | Path, overrides: dict[str, Any] | list[str] | None = None):
+        self.file = Path(path).resolve()
+        self.spec = read_search(self.file)
+        if isinstance(overrides, list):
+            overrides = dict(parse_override(o) for o in overrides)
+        self.overrides = dict(overrides or {})
+        spec = self.spec
+        base_file = (self.file.parent / spec.base).resolve() if spec.base else PROJECT_ROOT / "configs" / "demo.yaml"
+        if not base_file.is_file():
+            raise ConfigError(f"search file {self.file}: base {spec.base!r} -> {base_file} does not exist "
+                              "(the path is relative to the search file)")
+        clash = sorted(set(self.overrides) & set(spec.space))
+        if clash:
+            raise ConfigError(f"search file {self.file}: --set {', '.join(clash)} would fix searched "
+                              "parameters; remove them from the space instead")
+        self.common = apply_overrides(apply_overrides(read_yaml(base_file), spec.set), self.overrides)
+        self.base_config = self._resolve("base + set", {})
+        for key, dim in spec.space.items():
+            if key.split(".")[0] not in SEARCHABLE_SECTIONS:
+                raise ConfigError(f"search file {self.file}: space key '{key}' changes the prepared data; "
+                                  f"searchable sections: {', '.join(SEARCHABLE_SECTIONS)} (sweep the "
+                                  "others with lstm-workbench sweep)")
+            probes = dim.values if dim.type == "choice" else [dim.min, dim.max]
+            for value in probes:
+                if dim.type == "int":
+                    value = int(value)
+                self._resolve(f"space key '{key}' value {value!r}", {key: value})
+        self.encoded = {k: d.type == "choice" and _needs_encoding(d.values) for k, d in spec.space.items()}
+
+    def _resolve(self, what: str, extra: dict[str, Any]) -> Config:
+        try:
+            return resolve_config(self.common, extra)
+        except ConfigError as exc:
+            raise ConfigError(f"search file {self.file}: {what}: {exc}") from None
+
+    @property
+    def search_id(self) -> str:
+        """``<file stem>-<hash of the base parameters and the search settings>``."""
+        payload = json.dumps({"base": self.base_config.fingerprint(),
+                              "spec": self.spec.model_dump(mode="json", exclude={"description"})},
+                             sort_keys=True)
+        return f"{self.file.stem}-{hashlib.sha256(payload.encode()).hexdigest()[:8]}"
+
+    def default_dir(self) -> Path:
+        return resolve_path(self.base_config.run.reports_dir) / "search" / self.search_id
+
+    def values_of(self, hp_values: dict[str, Any]) -> dict[str, Any]:
+        """A trial's hyperparameter values as config values (decoded, only the space's keys)."""
+        out = {}
+        for key, dim in self.spec.space.items():
+            if key not in hp_values:
+                continue
+            v = hp_values[key]
+            out[key] = json.loads(v) if self.encoded[key] else (int(v) if dim.type == "int" else v)
+        return out
+
+    def config_for(self, values: dict[str, Any]) -> Config:
+        return self._resolve(f"trial {values}", values)
+
+
+# ============================================================================ the hypermodel
+def _define(hp: Any, key: str, dim: Dimension, encoded: bool) -> Any:
+    if dim.type == "choice":
+        return hp.Choice(key, [_encode(v) for v in dim.values] if encoded else dim.values, ordered=False)
+    sampling = "log" if dim.log else "linear"
+    if dim.type == "int":
+        return hp.Int(key, int(dim.min), int(dim.max), step=int(dim.step) if dim.step else None, sampling=sampling)
+    return hp.Float(key, float(dim.min), float(dim.max), step=dim.step, sampling=sampling)
+
+
+def make_hypermodel(search: Search, data: Any) -> Any:
+    """A ``keras_tuner.HyperModel`` whose ``build`` makes the run model of a trial's config and
+    whose ``fit`` trains it on the prepared windows with the config's batch size and class
+    weights (the same datasets and compile parts as stage 02)."""
+    import keras_tuner as kt
+
+    from .models import build_model
+    from .schedules import make_schedule
+    from .training import (
+        make_dataset,
+        make_loss,
+        make_metrics,
+        make_optimizer,
+        needs_one_hot,
+        recurrent_use_cudnn,
+    )
+
+    class TrialModel(kt.HyperModel):
+        def config(self, hp: Any) -> Config:
+            for key, dim in search.spec.space.items():
+                _define(hp, key, dim, search.encoded[key])
+            return search.config_for(search.values_of(hp.values))
+
+        def build(self, hp: Any) -> Any:
+            cfg = self.config(hp)
+            k = data.n_classes
+            steps = math.ceil(len(data.X_train) / cfg.train.batch_size)
+            train_cfg = cfg.train
+            model = build_model(cfg.model, data.input_info, k, seed=cfg.seed,
+                                use_cudnn=recurrent_use_cudnn(train_cfg))
+            # the schedule spans the trial's epochs, as it would span a run's
+            lr = make_schedule(train_cfg.schedule, train_cfg.learning_rate, steps, search.spec.epochs)
+            model.compile(optimizer=make_optimizer(train_cfg, lr), loss=make_loss(train_cfg, k),
+                          metrics=make_metrics(train_cfg, k), jit_compile=train_cfg.jit_compile)
+            return model
+
+        def fit(self, hp: Any, model: Any, *args: Any, **kwargs: Any) -> Any:
+            cfg = self.config(hp)
+            k = data.n_classes
+            one_hot = needs_one_hot(cfg.train, k)
+            train_ds = make_dataset(data.X_train, data.y_train, cfg.train.batch_size, k, one_hot, True,
+                                    cfg.seed, cfg.train.shuffle_buffer)
+            val_ds = make_dataset(data.X_val, data.y_val, cfg.train.batch_size, k, one_hot, False, cfg.seed)
+            kwargs.setdefault("epochs", search.spec.epochs)
+            kwargs.pop("validation_data", None)
+            class_weight = data.class_weight if cfg.train.use_class_weight else None
+            kwargs.update(verbose=0, shuffle=False)  # the tf.data pipeline shuffles (seeded)
+            return model.fit(train_ds, validation_data=val_ds, class_weight=class_weight, **kwargs)
+
+    return TrialModel(name="lstm_workbench_trial")
+
+
+def resolve_objective(spec: SearchSpec, n_classes: int) -> tuple[str, str]:
+    """``(name, direction)``: auto is val_pr_auc (binary) / val_accuracy (multi-class);
+    direction is min for losses, else max."""
+    name = spec.objective
+    if name == "auto":
+        name = "val_pr_auc" if n_classes == 2 else "val_accuracy"
+    return name, "min" if name.endswith("loss") else "max"
+
+
+def _without_tensorboard(tuner_class: type) -> type:
+    """The tuner class, touching TensorBoard only when a TensorBoard callback is given.
+
+    KerasTuner (1.4) imports ``tensorboard`` for every trial on the TensorFlow backend, and
+    TensorFlow 2.21 no longer installs it; a search without a TensorBoard callback needs none.
+    """
+
+    class Tuner(tuner_class):
+        def _configure_tensorboard_dir(self, callbacks: list, trial: Any, execution: int = 0) -> None:
+            if any(type(c).__name__ == "TensorBoard" for c in callbacks):
+                super()._configure_tensorboard_dir(callbacks, trial, execution)
+
+    Tuner.__name__ = tuner_class.__name__
+    return Tuner
+
+
+def make_tuner(search: Search, hypermodel: Any, objective: tuple[str, str], directory: Path) -> Any:
+    """keras_tuner.RandomSearch / Hyperband / BayesianOptimization for ``search.spec.tuner``."""
+    import keras_tuner as kt
+
+    spec = search.spec
+    common = {"hypermodel": hypermodel, "objective": kt.Objective(*objective), "seed": search.base_config.seed,
+              "directory": str(directory), "project_name": TUNER_DIR, "overwrite": False,
+              "executions_per_trial": spec.executions_per_trial}
+    if spec.tuner == "hyperband":
+        return _without_tensorboard(kt.Hyperband)(max_epochs=spec.epochs, factor=spec.hyperband_factor, **common)
+    if spec.tuner == "bayesian":
+        return _without_tensorboard(kt.BayesianOptimization)(max_trials=spec.max_trials, **common)
+    return _without_tensorboard(kt.RandomSearch)(max_trials=spec.max_trials, **common)
+
+
+def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.DataFrame:
+    """One row per trial: id, status, score, the searched values, best validation metrics."""
+    rows = []
+    for trial in tuner.oracle.trials.values():
+        values = search.values_of(trial.hyperparameters.values)
+        row: dict[str, Any] = {"trial": trial.trial_id, "status": trial.status, "objective": objective[0],
+                               "direction": objective[1], "score": trial.score, "best_step": trial.best_step}
+        row.update({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()})
+        for name, history in trial.metrics.metrics.items():
+            if name.startswith("val_") and name != objective[0]:
+                best = history.get_best_value()
+                row[name] = float(best) if best is not None else None
+        epochs = trial.hyperparameters.values.get("tuner/epochs")
+        if epochs is not None:
+            row["epochs"] = epochs
+        if trial.message:
+            lines = [ln for ln in str(trial.message).splitlines() if ln.strip()]
+            row["message"] = lines[-1][:300] if lines else None
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        table = table.sort_values("score", ascending=objective[1] == "min", na_position="last")
+    return table
+
+
+def _write_best_config(path: Path, cfg: Config, values: dict[str, Any], score: Any, objective: str) -> Path:
+    header = (f"# Best configuration of a KerasTuner search ({dt.datetime.now().isoformat(timespec='seconds')}):\n"
+              f"# {objective} = {score}\n"
+              + "".join(f"#   {k}: {json.dumps(v)}\n" for k, v in values.items())
+              + f"# Run it: lstm-workbench run --config {path}\n")
+    return write_text(path, header + yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+
+
+# ============================================================================ run_search
+def run_search(
+    file: str | Path,
+    overrides: dict[str, Any] | list[str] | None = None,
+    out: str | Path | None = None,
+    verbose: int = 1,
+    run_best: bool = True,
+) -> dict[str, Any]:
+    """Run a KerasTuner search, write ``best_config.yaml`` and run it through the pipeline.
+
+    Parameters
+    ----------
+    file : path
+        Search YAML (base, set, space, tuner, max_trials, epochs, objective).
+    overrides : dict or list of "key=value", optional
+        Applied to every trial and the final run (must not touch searched keys).
+    out : path, optional
+        Search directory; default ``<reports_dir>/search/<search id>`` (re-running resumes).
+    verbose : int
+        KerasTuner's progress output (0 = silent).
+    run_best : bool
+        Run the best configuration as a normal run (``runs.run_pipeline``) and write the
+        comparison with the trials section.
+
+    Returns
+    -------
+    dict
+        ``search_dir``, ``best_config`` (path), ``best_values``, ``best_score``,
+        ``objective``, ``trials_csv``, ``trials`` (DataFrame), ``best_run`` (run directory or
+        None), ``comparison_html``.
+
+    Raises
+    ------
+    ConfigError
+        Before any work, for an invalid search file or space.
+    SearchFailed
+        When no trial completed (trials.csv holds each trial's message).
+    lstm_helpers.runs.RunFailed
+        When the best configuration's run fails (trials.csv and best_config.yaml are written).
+    """
+    search = Search(file, overrides)
+    search_dir = Path(out).resolve() if out else search.default_dir()
+    search_dir.mkdir(parents=True, exist_ok=True)
+    write_text(search_dir / "search.yaml", search.file.read_text())
+    t0 = time.perf_counter()
+
+    from .prepare import run_prepare
+    from .training import load_prepared, set_determinism
+
+    base = search.base_config
+    run_prepare(base, search_dir / PREPARED_DIR)
+    data = load_prepared(search_dir / PREPARED_DIR)
+    objective = resolve_objective(search.spec, data.n_classes)
+    set_determinism(base.seed)
+    tuner = make_tuner(search, make_hypermodel(search, data), objective, search_dir)
+    tuner.search(verbose=verbose)
+
+    trials = trials_table(tuner, search, objective)
+    trials_csv = write_text(search_dir / TRIALS_CSV, trials.to_csv(index=False))
+    completed = [t for t in tuner.oracle.get_best_trials(len(tuner.oracle.trials)) if t.status == "COMPLETED"
+                 and t.score is not None]
+    if not completed:
+        reasons = "; ".join(sorted(set(trials.get("message", pd.Series(dtype=str)).dropna())))
+        raise SearchFailed(f"no trial of the search completed ({reasons or 'no trial ran'}); see {trials_csv}")
+    best = completed[0]
+    values = search.values_of(best.hyperparameters.values)
+    best_cfg = search.config_for(values)
+    best_config = _write_best_config(search_dir / BEST_CONFIG, best_cfg, values, best.score, objective[0])
+    result: dict[str, Any] = {
+        "search_dir": search_dir, "best_config": best_config, "best_values": values, "best_score": best.score,
+        "objective": objective[0], "trials_csv": trials_csv, "trials": trials, "best_run": None,
+        "comparison_html": None, "search_seconds": round(time.perf_counter() - t0, 1),
+    }
+    if not run_best:
+        return result
+
+    from .runs import expected_model_name, run_pipeline
+    from .sweeps import finished_runs, run_name, write_comparison
+
+    fp = best_cfg.fingerprint()
+    name = run_name(expected_model_name(best_cfg), values, "best", best_cfg.seed, fp)
+    best_cfg = best_cfg.model_copy(update={"run": best_cfg.run.model_copy(update={"name": name})})
+    run_dir = finished_runs(search_dir).get(fp)
+    if run_dir is None:
+        run_dir = run_pipeline(best_cfg, search_dir / name, quiet=True)
+    result["best_run"] = run_dir
+    _, html_path = write_comparison(search_dir, [{"run_dir": str(run_dir), "keys": list(search.spec.space),
+                                                   "variant": "best"}],
+                                    title=f"Search {search.search_id}")
+    result["comparison_html"] = html_path
+    return result

@@ -1,0 +1,117 @@
+"""Hyperparameter search: search-file validation, and a real tiny KerasTuner search whose best
+configuration then runs through the pipeline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from lstm_helpers.config import ConfigError, load_config
+from lstm_helpers.search import Search, read_search, resolve_objective, run_search
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY_SET = {
+    "data.demo": False,
+    "windows.length_seconds": None,
+    "windows.length": 24,
+    "windows.overlap_percent": 50,
+    "model.units": [8],
+    "model.dense_units": [8],
+    "model.bidirectional": False,
+    "train.epochs": 1,
+    "train.batch_size": 32,
+    "train.verbose": 0,
+}
+
+
+def write_search(path: Path, data_dir: Path | str, **spec) -> Path:
+    body = {"base": str(ROOT / "configs" / "demo.yaml"), **spec}
+    body["set"] = {**TINY_SET, **spec.get("set", {}), "data.path": str(data_dir)}
+    body.setdefault("space", {"model.units": {"type": "choice", "values": [[4], [8]]}})
+    path.write_text(yaml.safe_dump(body, sort_keys=False))
+    return path
+
+
+def test_shipped_example_is_valid():
+    s = Search(ROOT / "configs" / "search.yaml")
+    assert s.spec.tuner == "random" and "model.units" in s.spec.space
+    assert s.encoded["model.units"] and not s.encoded["train.learning_rate"]
+    assert s.values_of({"model.units": "[64, 32]", "train.learning_rate": 0.01}) == {
+        "model.units": [64, 32], "train.learning_rate": 0.01}
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"spaces": {}}, "unknown key 'spaces'"),
+    ({"space": {}}, "at least one parameter"),
+    ({"space": {"train.learning_rate": {"type": "float", "min": 0.1, "max": 0.01}}}, "min < max"),
+    ({"space": {"train.learning_rate": {"type": "float", "min": 0, "max": 0.1, "log": True}}}, "log scale"),
+    ({"space": {"model.units": {"type": "choice"}}}, "non-empty 'values'"),
+    ({"space": {"model.units": {"type": "choice", "values": [[8]], "min": 1}}}, "only 'values'"),
+    ({"space": {"model.dropout": {"type": "uniform", "min": 0, "max": 1}}}, "space.model.dropout.type"),
+    ({"tuner": "grid"}, "tuner"),
+])
+def test_malformed_search_files_are_refused(tmp_path, spec, message):
+    f = write_search(tmp_path / "s.yaml", tmp_path / "data", **spec)
+    with pytest.raises(ConfigError, match=message):
+        read_search(f)
+
+
+def test_invalid_space_values_name_the_key(tmp_path):
+    f = write_search(tmp_path / "s.yaml", tmp_path / "data",
+                     space={"model.dropout": {"type": "float", "min": 0.0, "max": 1.5}})
+    with pytest.raises(ConfigError, match=r"space key 'model.dropout' value 1.5"):
+        Search(f)
+    f = write_search(tmp_path / "s.yaml", tmp_path / "data",
+                     space={"model.unitz": {"type": "choice", "values": [[8]]}})
+    with pytest.raises(ConfigError, match="model.unitz"):
+        Search(f)
+    f = write_search(tmp_path / "s.yaml", tmp_path / "data",
+                     space={"windows.length": {"type": "int", "min": 16, "max": 32}})
+    with pytest.raises(ConfigError, match="changes the prepared data"):
+        Search(f)
+    f = write_search(tmp_path / "s.yaml", tmp_path / "data")
+    with pytest.raises(ConfigError, match="would fix searched parameters"):
+        Search(f, ["model.units=[16]"])
+    with pytest.raises(ConfigError, match="unknown key 'train.epochz'"):
+        Search(f, ["train.epochz=3"])
+
+
+def test_objective_follows_the_task():
+    spec = read_search(ROOT / "configs" / "search.yaml")
+    assert resolve_objective(spec, 2) == ("val_pr_auc", "max")
+    assert resolve_objective(spec, 4) == ("val_accuracy", "max")
+    assert resolve_objective(spec.model_copy(update={"objective": "val_loss"}), 2) == ("val_loss", "min")
+
+
+@pytest.mark.slow
+def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir):
+    f = write_search(tmp_path / "s.yaml", tiny_demo_dir, tuner="random", max_trials=2, epochs=1,
+                     space={"model.units": {"type": "choice", "values": [[4], [8, 4]]},
+                            "train.learning_rate": {"type": "float", "min": 1e-3, "max": 1e-2, "log": True}})
+    out = tmp_path / "search"
+    result = run_search(f, out=out, verbose=0)
+
+    trials = pd.read_csv(result["trials_csv"])
+    assert len(trials) == 2 and (trials["status"] == "COMPLETED").all()
+    assert trials["score"].notna().all() and set(trials["objective"]) == {"val_pr_auc"}
+    assert set(trials["model.units"]) <= {"[4]", "[8, 4]"}
+    assert trials["score"].iloc[0] == trials["score"].max() == pytest.approx(result["best_score"])
+
+    # the best config is a complete run config holding the best trial's values
+    best_cfg = load_config(result["best_config"])
+    assert best_cfg.model.units == result["best_values"]["model.units"]
+    assert best_cfg.train.learning_rate == pytest.approx(result["best_values"]["train.learning_rate"])
+    assert best_cfg.train.epochs == 1 and best_cfg.data.path == str(tiny_demo_dir)
+
+    run = Path(result["best_run"])
+    status = json.loads((run / "status.json").read_text())
+    assert status["status"] == "finished" and status["fingerprint"] == best_cfg.fingerprint()
+    assert (run / "metrics.json").is_file() and (run / "report.html").is_file()
+    page = Path(result["comparison_html"]).read_text()
+    assert "Hyperparameter search trials" in page and "val_pr_auc" in page
+    table = pd.read_csv(out / "comparison.csv")
+    assert len(table) == 1 and table.loc[0, "status"] == "finished"
