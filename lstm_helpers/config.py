@@ -326,6 +326,30 @@ def _allowed_keys(dotted_parent: str) -> list[str]:
     return sorted(getattr(model, "model_fields", {}))
 
 
+def validate_spec(model: type[BaseModel], raw: dict[str, Any], label: str) -> Any:
+    """Validate a sweep / search file's own keys against ``model``; one ConfigError naming
+    each bad key (unknown keys list what is allowed where they stand)."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for e in exc.errors():
+            loc = [str(p) for p in e["loc"]]
+            key = ".".join(loc) or "(file)"
+            if e["type"] == "extra_forbidden":
+                node: Any = model
+                for part in loc[:-1]:
+                    field = getattr(node, "model_fields", {}).get(part)
+                    ann = getattr(field, "annotation", None)
+                    args = [ann, *getattr(ann, "__args__", ())]
+                    sub = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+                    node = sub[0] if sub else node
+                lines.append(f"unknown key '{key}'; allowed keys: {', '.join(getattr(node, 'model_fields', {}))}")
+            else:
+                lines.append(f"{key}: {e['msg'].removeprefix('Value error, ')}")
+        raise ConfigError(f"{label}:\n  " + "\n  ".join(dict.fromkeys(lines))) from None
+
+
 def parse_override(item: str) -> tuple[str, Any]:
     """Parse one ``key=value`` override; the value is read as YAML (``75``, ``[64, 32]``, ``null``)."""
     if "=" not in item:

@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .artifacts import write_text
 from .config import (
@@ -53,6 +53,7 @@ from .config import (
     read_yaml,
     resolve_config,
     resolve_path,
+    validate_spec,
 )
 
 SEARCHABLE_SECTIONS = ("model", "train")
@@ -140,19 +141,7 @@ def read_search(path: str | Path) -> SearchSpec:
         Missing file, invalid YAML, unknown keys, malformed space entries.
     """
     path = Path(path)
-    raw = read_yaml(path)
-    try:
-        return SearchSpec.model_validate(raw)
-    except ValidationError as exc:
-        lines = []
-        for e in exc.errors():
-            key = ".".join(str(p) for p in e["loc"]) or "(search)"
-            if e["type"] == "extra_forbidden":
-                allowed = Dimension.model_fields if "space" in key else SearchSpec.model_fields
-                lines.append(f"unknown key '{key}'; allowed keys: {', '.join(allowed)}")
-            else:
-                lines.append(f"{key}: {e['msg'].removeprefix('Value error, ')}")
-        raise ConfigError(f"search file {path}:\n  " + "\n  ".join(dict.fromkeys(lines))) from None
+    return validate_spec(SearchSpec, read_yaml(path), f"search file {path}")
 
 
 class Search:

@@ -66,7 +66,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .artifacts import PARAMS_FILE, read_json, write_json, write_text
 from .config import (
@@ -78,6 +78,7 @@ from .config import (
     read_yaml,
     resolve_config,
     resolve_path,
+    validate_spec,
 )
 
 STATUS_FILE = "status.json"
@@ -232,18 +233,7 @@ def read_sweep(path: str | Path) -> SweepSpec:
         Missing file, invalid YAML, unknown keys or malformed values, naming the key.
     """
     path = Path(path)
-    raw = read_yaml(path)
-    try:
-        return SweepSpec.model_validate(raw)
-    except ValidationError as exc:
-        lines = []
-        for e in exc.errors():
-            key = ".".join(str(p) for p in e["loc"]) or "(sweep)"
-            if e["type"] == "extra_forbidden":
-                lines.append(f"unknown key '{key}'; allowed keys: {', '.join(SweepSpec.model_fields)}")
-            else:
-                lines.append(f"{key}: {e['msg'].removeprefix('Value error, ')}")
-        raise ConfigError(f"sweep file {path}:\n  " + "\n  ".join(dict.fromkeys(lines))) from None
+    return validate_spec(SweepSpec, read_yaml(path), f"sweep file {path}")
 
 
 def _as_override_dict(overrides: dict[str, Any] | list[str] | None) -> dict[str, Any]:

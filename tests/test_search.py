@@ -9,23 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import TINY
 
 from lstm_helpers.config import ConfigError, load_config
 from lstm_helpers.search import Search, read_search, resolve_objective, run_search
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY_SET = {
-    "data.demo": False,
-    "windows.length_seconds": None,
-    "windows.length": 24,
-    "windows.overlap_percent": 50,
-    "model.units": [8],
-    "model.dense_units": [8],
-    "model.bidirectional": False,
-    "train.epochs": 1,
-    "train.batch_size": 32,
-    "train.verbose": 0,
-}
+TINY_SET = dict(TINY)
 
 
 def write_search(path: Path, data_dir: Path | str, **spec) -> Path:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import TINY
 
 from lstm_helpers import sweeps
 from lstm_helpers.artifacts import write_json, write_yaml
@@ -19,18 +20,7 @@ from lstm_helpers.config import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "configs" / "demo.yaml"
-TINY_SET = {
-    "data.demo": False,
-    "windows.length_seconds": None,
-    "windows.length": 24,
-    "windows.overlap_percent": 50,
-    "model.units": [8],
-    "model.dense_units": [8],
-    "model.bidirectional": False,
-    "train.epochs": 1,
-    "train.batch_size": 32,
-    "train.verbose": 0,
-}
+TINY_SET = dict(TINY)
 
 
 def write_sweep(path: Path, data_dir: Path | str, **spec) -> Path:
