@@ -278,22 +278,6 @@ def resolve_objective(spec: SearchSpec, n_classes: int) -> tuple[str, str]:
     return name, "min" if name.endswith("loss") else "max"
 
 
-def _without_tensorboard(tuner_class: type) -> type:
-    """The tuner class, touching TensorBoard only when a TensorBoard callback is given.
-
-    KerasTuner (1.4) imports ``tensorboard`` for every trial on the TensorFlow backend, and
-    TensorFlow 2.21 no longer installs it; a search without a TensorBoard callback needs none.
-    """
-
-    class Tuner(tuner_class):
-        def _configure_tensorboard_dir(self, callbacks: list, trial: Any, execution: int = 0) -> None:
-            if any(type(c).__name__ == "TensorBoard" for c in callbacks):
-                super()._configure_tensorboard_dir(callbacks, trial, execution)
-
-    Tuner.__name__ = tuner_class.__name__
-    return Tuner
-
-
 def make_tuner(search: Search, hypermodel: Any, objective: tuple[str, str], directory: Path) -> Any:
     """keras_tuner.RandomSearch / Hyperband / BayesianOptimization for ``search.spec.tuner``."""
     import keras_tuner as kt
@@ -303,10 +287,10 @@ def make_tuner(search: Search, hypermodel: Any, objective: tuple[str, str], dire
               "directory": str(directory), "project_name": TUNER_DIR, "overwrite": False,
               "executions_per_trial": spec.executions_per_trial}
     if spec.tuner == "hyperband":
-        return _without_tensorboard(kt.Hyperband)(max_epochs=spec.epochs, factor=spec.hyperband_factor, **common)
+        return kt.Hyperband(max_epochs=spec.epochs, factor=spec.hyperband_factor, **common)
     if spec.tuner == "bayesian":
-        return _without_tensorboard(kt.BayesianOptimization)(max_trials=spec.max_trials, **common)
-    return _without_tensorboard(kt.RandomSearch)(max_trials=spec.max_trials, **common)
+        return kt.BayesianOptimization(max_trials=spec.max_trials, **common)
+    return kt.RandomSearch(max_trials=spec.max_trials, **common)
 
 
 def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.DataFrame:

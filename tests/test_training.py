@@ -422,3 +422,13 @@ def test_papermill_smoke_train_notebook(tmp_path, request):
     executed = nbformat.read(out, as_version=4)
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
     assert any(o.get("output_type") == "display_data" for o in outputs)  # figures were drawn
+
+
+def test_tensorboard_option_writes_event_files(tiny_config, tmp_path):
+    from lstm_helpers.prepare import run_prepare
+    from lstm_helpers.training import run_training
+
+    cfg = tiny_config(train__tensorboard=True)
+    run_prepare(cfg, tmp_path)
+    run_training(cfg, tmp_path)
+    assert list((tmp_path / "tensorboard").rglob("events.out.tfevents.*"))
