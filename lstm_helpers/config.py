@@ -185,7 +185,7 @@ class ScheduleConfig(_Section):
 
 class TrainConfig(_Section):
     epochs: int = Field(20, ge=1)
-    batch_size: int = Field(64, ge=1)
+    batch_size: int = Field(128, ge=1)  # measured: same quality as 64 on the demo, 30 % faster (benchmarks/README.md)
     optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
     learning_rate: float = Field(1e-3, gt=0.0)
     weight_decay: float = Field(0.0, ge=0.0)
