@@ -120,3 +120,25 @@ def test_a_failing_prepare_leaves_earlier_artifacts_intact(tiny_config, tmp_path
     with pytest.raises(DataError):
         run_prepare(tiny_config(data__path=str(tmp_path / "missing.csv")), tmp_path)
     assert (tmp_path / "prepared.npz").read_bytes() == before
+
+
+def test_separate_test_file_is_honoured_and_val_carved_from_train(tiny_demo_dir, tmp_path):
+    from lstm_helpers.config import resolve_config
+
+    files = sorted(tiny_demo_dir.glob("*.parquet"))
+    train_dir, test_file = tmp_path / "train", tmp_path / "test.parquet"
+    train_dir.mkdir()
+    for f in files[:-1]:
+        (train_dir / f.name).write_bytes(f.read_bytes())
+    test_file.write_bytes(files[-1].read_bytes())
+    import yaml
+
+    from conftest import ROOT, TINY
+
+    cfg = resolve_config(yaml.safe_load((ROOT / "configs" / "demo.yaml").read_text()),
+                         {**TINY, "data.path": str(train_dir), "data.test_path": str(test_file)})
+    info = run_prepare(cfg, tmp_path / "run")
+    test_animal = pd.read_parquet(test_file)["animal_id"].iloc[0]
+    assert info["groups"]["test"] == [test_animal]
+    assert info["groups"]["val"] and test_animal not in info["groups"]["train"] + info["groups"]["val"]
+    assert info["split"]["method"] == "predefined" and info["leakage"]["ok"]
