@@ -90,6 +90,16 @@ def _rates_at(y: np.ndarray, s: np.ndarray, threshold: float) -> tuple[float, fl
     return precision, recall, fpr
 
 
+def _one_vs_rest(y_true: Any, scores: np.ndarray, classes: Sequence[str] | None):
+    """(class name, y == k, scores[:, k]) for every class present and absent in ``y_true``."""
+    if classes is None or len(classes) != scores.shape[1]:
+        raise ValueError("multi-class scores need classes, one name per column")
+    y = np.asarray(y_true)
+    for k, cls in enumerate(classes):
+        if 0 < (y == k).sum() < len(y):
+            yield cls, y == k, scores[:, k]
+
+
 def plot_pr_curve(
     y_true: Any,
     scores: Any,
@@ -109,14 +119,9 @@ def plot_pr_curve(
     ax = fig.subplots()
     s = np.asarray(scores, dtype=float)
     if s.ndim == 2:
-        if classes is None or len(classes) != s.shape[1]:
-            raise ValueError("multi-class scores need classes, one name per column")
-        y = np.asarray(y_true)
-        for k, cls in enumerate(classes):
-            if 0 < (y == k).sum() < len(y):
-                precision, recall, _ = precision_recall_curve(y == k, s[:, k])
-                ap = average_precision_score(y == k, s[:, k])
-                ax.plot(recall, precision, label=f"{cls} (PR-AUC {ap:.2f})")
+        for cls, yk, sk in _one_vs_rest(y_true, s, classes):
+            precision, recall, _ = precision_recall_curve(yk, sk)
+            ax.plot(recall, precision, label=f"{cls} (PR-AUC {average_precision_score(yk, sk):.2f})")
         ax.set_title(title or "Precision-recall, one class vs rest")
     else:
         y, s = _binary_inputs(y_true, s)
@@ -152,13 +157,9 @@ def plot_roc_curve(
     ax = fig.subplots()
     s = np.asarray(scores, dtype=float)
     if s.ndim == 2:
-        if classes is None or len(classes) != s.shape[1]:
-            raise ValueError("multi-class scores need classes, one name per column")
-        y = np.asarray(y_true)
-        for k, cls in enumerate(classes):
-            if 0 < (y == k).sum() < len(y):
-                fpr, tpr, _ = roc_curve(y == k, s[:, k])
-                ax.plot(fpr, tpr, label=f"{cls} (AUC {auc(fpr, tpr):.2f})")
+        for cls, yk, sk in _one_vs_rest(y_true, s, classes):
+            fpr, tpr, _ = roc_curve(yk, sk)
+            ax.plot(fpr, tpr, label=f"{cls} (AUC {auc(fpr, tpr):.2f})")
         ax.set_title(title or "ROC, one class vs rest")
     else:
         y, s = _binary_inputs(y_true, s)
