@@ -75,6 +75,35 @@ def read_json(path: str | Path) -> Any:
     return json.loads(path.read_text())
 
 
+def read_json_optional(path: str | Path) -> dict:
+    """A JSON file's content, or ``{}`` when it is missing or not valid JSON (a run still
+    being written, or one that failed before writing it)."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text()) if path.is_file() else {}
+    except json.JSONDecodeError:
+        return {}
+
+
+def read_params(run_dir: str | Path) -> dict:
+    """A run directory's ``params.yaml`` as a raw mapping (``{}`` when absent)."""
+    path = Path(run_dir) / PARAMS_FILE
+    return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+
+
+def flatten(d: dict[str, Any], prefix: str = "", keep: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Nested dict -> dotted keys (``train.schedule.kind``); lists, and dicts under a key in
+    ``keep`` (e.g. ``class_map``), stay single values."""
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v and k not in keep:
+            out.update(flatten(v, key + ".", keep))
+        else:
+            out[key] = v
+    return out
+
+
 def write_yaml(path: str | Path, data: Any) -> Path:
     text = yaml.safe_dump(_to_jsonable(data), sort_keys=False)
     return _atomic(Path(path), lambda p: p.write_text(text))
@@ -82,6 +111,14 @@ def write_yaml(path: str | Path, data: Any) -> Path:
 
 def write_text(path: str | Path, text: str) -> Path:
     return _atomic(Path(path), lambda p: p.write_text(text))
+
+
+def write_table(path: str | Path, df: Any) -> Path:
+    """A DataFrame as Parquet (``.parquet`` / ``.pq``) or else CSV, without its index."""
+    path = Path(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return _atomic(path, lambda p: df.to_parquet(p, index=False))
+    return _atomic(path, lambda p: df.to_csv(p, index=False))
 
 
 def save_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> Path:

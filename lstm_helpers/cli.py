@@ -82,7 +82,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - one clear line at the top level
-        from .recordings import DataError
         from .runs import RunFailed
 
         if isinstance(exc, RunFailed):
@@ -90,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             if exc.notebook is not None:
                 print(f"see the executed notebook: {exc.notebook}", file=sys.stderr)
             return 1
-        if isinstance(exc, DataError | FileNotFoundError | ValueError):
+        if isinstance(exc, FileNotFoundError | ValueError):  # DataError is a ValueError
             print(f"error: {exc}", file=sys.stderr)
             return 2
         raise

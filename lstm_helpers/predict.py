@@ -11,37 +11,32 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from .artifacts import read_json
+from .artifacts import read_json, read_params, write_table
 from .config import resolve_config
-from .recordings import DataError, _list_files, _read_table, read_recordings
+from .recordings import DataError, _list_files, read_recordings
 from .resampling import apply_scaler, scale_per_recording
 from .windows import window_starts, window_view
 
 
-def _write_table(df: pd.DataFrame, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    if path.suffix.lower() in (".parquet", ".pq"):
-        df.to_parquet(tmp, index=False)
-    else:
-        df.to_csv(tmp, index=False)
-    tmp.replace(path)
-    return path
+def _columns(path: Path) -> list[str]:
+    """Column names of a CSV / Parquet file, from its header only."""
+    if path.suffix.lower() == ".csv":
+        return list(pd.read_csv(path, nrows=0).columns)
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
 
 
-def check_compatible(run_info: dict, cfg, input_path: Path) -> float | None:
-    """Refuse input whose channel columns or sample rate differ from the run's."""
+def check_channels(run_info: dict, cfg, input_path: Path) -> None:
+    """Refuse input that lacks any channel the run's model was trained on."""
     want = list(run_info["input"]["channels"])
     for f in _list_files(input_path, cfg.data.format):
-        cols = list(_read_table(f).columns)
+        cols = _columns(f)
         missing = [c for c in want if c not in cols]
         if missing:
             raise DataError(f"{f}: channels {missing} of the run are missing; the model was trained on "
                             f"channels {want} (columns present: {cols})")
-    rate = run_info["input"].get("sample_rate_hz")
-    return rate
 
 
 def _sample_rate_of(df_time: np.ndarray, offsets: np.ndarray) -> float | None:
@@ -58,7 +53,7 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     for need in ("params.yaml", "prepare.json", "model.keras"):
         if not (run / need).is_file():
             raise FileNotFoundError(f"{run} is not a finished run: {need} is missing")
-    cfg = resolve_config(yaml.safe_load((run / "params.yaml").read_text()))
+    cfg = resolve_config(read_params(run))
     if cfg.data.kind != "recordings":
         raise DataError(f"predict labels recordings; this run was trained on data.kind={cfg.data.kind!r}")
     info = read_json(run / "prepare.json")
@@ -66,19 +61,15 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     input_path = Path(input_path)
     if not input_path.exists():
         raise DataError(f"--input {input_path} does not exist")
-    check_compatible(info, cfg, input_path)
+    check_channels(info, cfg, input_path)
     data_cfg = cfg.data.model_copy(update={"demo": False, "split_column": None})
     s = read_recordings(data_cfg, input_path, require_labels=False, classes=info["classes"])
     rate = info["input"].get("sample_rate_hz")
-    if rate and cfg.data.time_column:
-        frames = [_read_table(f) for f in _list_files(input_path, cfg.data.format)]
-        t = pd.concat(frames)[[cfg.data.recording_column, cfg.data.time_column]]
-        t = t.set_index(cfg.data.recording_column).loc[list(s.rec_ids), cfg.data.time_column].to_numpy(float)
-        if len(t) == len(s.values):
-            got = _sample_rate_of(t, s.offsets)
-            if got is not None and abs(got - rate) / rate > 0.02:
-                raise DataError(f"{input_path}: sample rate {got:.3g} Hz (from column {cfg.data.time_column!r}) "
-                                f"does not match the run's {rate:g} Hz; resample the input first")
+    if rate and s.times is not None:
+        got = _sample_rate_of(s.times, s.offsets)
+        if got is not None and abs(got - rate) / rate > 0.02:
+            raise DataError(f"{input_path}: sample rate {got:.3g} Hz (from column {cfg.data.time_column!r}) "
+                            f"does not match the run's {rate:g} Hz; resample the input first")
     length, step = int(info["input"]["window_length"]), int(info["input"]["step"])
     if info["scaler"].get("per") == "recording":
         values = scale_per_recording(s.values, s.offsets, info["scaler"]["method"])
@@ -141,8 +132,8 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     suffix = out.suffix if out.suffix.lower() in (".csv", ".parquet", ".pq") else ".csv"
     base = out.with_suffix("")
     paths = {
-        "timesteps": _write_table(per_step, out if out.suffix else out.with_suffix(".csv")),
-        "windows": _write_table(win, base.with_name(base.name + ".windows" + suffix)),
-        "bouts": _write_table(bouts, base.with_name(base.name + ".bouts" + suffix)),
+        "timesteps": write_table(out if out.suffix else out.with_suffix(".csv"), per_step),
+        "windows": write_table(base.with_name(base.name + ".windows" + suffix), win),
+        "bouts": write_table(base.with_name(base.name + ".bouts" + suffix), bouts),
     }
     return {**paths, "threshold": threshold, "n_windows": len(starts), "n_bouts": len(bouts)}

@@ -167,8 +167,8 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> dict:
         arrays[f"rec_{name}"] = np.asarray(rec).astype(str)
         arrays[f"start_{name}"] = start.astype(np.int64)
         arrays[f"synthetic_{name}"] = synthetic
-    if any(len(arrays[f"y_{n}"]) == 0 for n in ("val", "test")) and not cfg.split.val_fraction == 0:
-        empty = [n for n in ("val", "test") if len(arrays[f"y_{n}"]) == 0]
+    empty = [n for n in ("val", "test") if len(arrays[f"y_{n}"]) == 0]
+    if empty:
         notes.append(f"split(s) {empty} have no windows")
 
     # 5. leakage check (no raw timestep, no group in two splits; synthetic only in train)
@@ -191,9 +191,7 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> dict:
     arrays["scaler_scale"] = np.asarray(scaler["scale"], dtype=np.float64)
 
     binary = K == 2
-    positive = s.classes[1] if binary and cfg.data.classes_of_interest else None
-    if binary and positive is None:
-        positive = s.classes[1]
+    positive = s.classes[1] if binary else None  # order_classes puts the class of interest at 1
     groups_by_split = {n: sorted(set(np.asarray(groups)[split_of_rec == n].tolist())) for n in SPLIT_NAMES}
     recs_by_split = {n: s.rec_ids[split_of_rec == n].tolist() for n in SPLIT_NAMES}
     info = {

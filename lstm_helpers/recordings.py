@@ -46,6 +46,7 @@ class SeriesSet:
     kind: str = "recordings"
     sample_rate_hz: float | None = None
     predefined_split: np.ndarray | None = None  # per recording: train/val/test or ""
+    times: np.ndarray | None = None  # recordings with a time column: seconds per timestep
     case_labels: np.ndarray | None = None  # sequences/text: one label per recording/case
     lengths_true: np.ndarray | None = None  # sequences: unpadded lengths
     vocabulary: list[str] | None = None
@@ -215,6 +216,7 @@ def read_recordings(cfg: DataConfig, path: str | Path | None = None, *, require_
     counts = np.bincount(rec_codes, minlength=len(order))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
+    t = None
     if cfg.time_column:
         t = pd.to_numeric(df[cfg.time_column], errors="coerce").to_numpy(dtype=np.float64)
         if np.isnan(t).any():
@@ -238,6 +240,7 @@ def read_recordings(cfg: DataConfig, path: str | Path | None = None, *, require_
         df = df.loc[keep_rows].reset_index(drop=True)
         values = values[keep_rows]
         rec_codes = rec_codes[keep_rows]
+        t = t[keep_rows] if t is not None else None
         counts = np.bincount(rec_codes, minlength=len(order))
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
@@ -289,7 +292,7 @@ def read_recordings(cfg: DataConfig, path: str | Path | None = None, *, require_
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     return SeriesSet(values=values, labels=labels, offsets=offsets, rec_ids=rec_ids, groups=groups,
                      classes=classes, channels=list(cfg.channels), kind="recordings",
-                     sample_rate_hz=cfg.sample_rate_hz, predefined_split=predefined)
+                     sample_rate_hz=cfg.sample_rate_hz, predefined_split=predefined, times=t)
 
 
 def order_classes(seen: list[str], classes_of_interest: list[str]) -> list[str]:
@@ -312,6 +315,7 @@ def concat_series(a: SeriesSet, b: SeriesSet, b_split: str) -> SeriesSet:
         rec_ids=np.concatenate([a.rec_ids, b.rec_ids]), groups=np.concatenate([a.groups, b.groups]),
         classes=a.classes, channels=a.channels, kind=a.kind, sample_rate_hz=a.sample_rate_hz,
         predefined_split=np.concatenate([pa.astype("<U5"), pb]),
+        times=np.concatenate([a.times, b.times]) if a.times is not None and b.times is not None else None,
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import nbformat
 import pandas as pd
 
-from .artifacts import read_json, write_text
+from .artifacts import flatten, read_json_optional, read_params, write_text
 
 STAGE_TITLES = [("01_prepare.ipynb", "Data preparation"), ("02_train.ipynb", "Training"),
                 ("03_evaluate.ipynb", "Evaluation")]
@@ -34,22 +34,6 @@ _CSS = """
 .lw-head .lw-note {color: #555}
 </style>
 """
-
-
-def _flatten(d: dict, prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and v and k not in ("class_map", "class_weight"):
-            out.update(_flatten(v, key + "."))
-        else:
-            out[key] = v
-    return out
-
-
-def _read(run: Path, name: str) -> dict:
-    p = run / name
-    return read_json(p) if p.is_file() else {}
 
 
 def _img(path: Path) -> str:
@@ -70,8 +54,8 @@ def _fmt(v: Any, digits: int = 3) -> str:
 def key_metrics(run: Path) -> dict[str, Any]:
     """The numbers a run is judged by (flat dict; missing ones are None)."""
     run = Path(run)
-    m, t, p = _read(run, "metrics.json"), _read(run, "train.json"), _read(run, "prepare.json")
-    status = _read(run, "status.json")
+    m, t, p = read_json_optional(run / "metrics.json"), read_json_optional(run / "train.json"), read_json_optional(run / "prepare.json")
+    status = read_json_optional(run / "status.json")
     pos = m.get("positive_class") or (p.get("classes_of_interest") or [None])[0]
     pc = (m.get("per_class") or {}).get(pos, {}) if pos else {}
     bouts = (m.get("bouts") or {}).get(pos, {}) if pos else {}
@@ -114,8 +98,8 @@ def headline(run: Path) -> str:
 
 def _headline_html(run: Path) -> str:
     k = key_metrics(run)
-    p = _read(run, "prepare.json")
-    params = _read_params(run)
+    p = read_json_optional(run / "prepare.json")
+    params = read_params(run)
     rows = "".join(
         f"<tr><th>{html.escape(name)}</th><td>{_fmt(k[key])}</td></tr>"
         for name, key in [
@@ -137,14 +121,14 @@ def _headline_html(run: Path) -> str:
                    f'for always predicting the most frequent class: judge the model by balanced accuracy, '
                    f'MCC, PR-AUC and the precision/recall of the class of interest.</p>')
     figs = "".join(_img(run / "figures" / f) for f in ("confusion_matrix.png", "pr_curve.png"))
-    flat = _flatten(params)
+    flat = flatten(params, keep=("class_map", "class_weight"))
     ptable = "".join(f"<tr><th>{html.escape(k2)}</th><td>{html.escape(str(v))}</td></tr>" for k2, v in flat.items())
     data_rows = ""
     if p:
         from .prepare import summary_table
 
         data_rows = summary_table(p).to_html(header=False, border=0)
-    when = _read(run, "status.json").get("updated", dt.datetime.now().isoformat(timespec="seconds"))
+    when = read_json_optional(run / "status.json").get("updated", dt.datetime.now().isoformat(timespec="seconds"))
     return (
         f'{_CSS}<div class="lw-head"><h1>Run {html.escape(run.name)}</h1>'
         f'<p class="lw-note">{html.escape(str(when))} · lstm-workbench</p>{warn}'
@@ -153,13 +137,6 @@ def _headline_html(run: Path) -> str:
         f"<h2>Data</h2>{data_rows}"
         f"<details><summary><b>All parameters</b></summary><table>{ptable}</table></details></div>"
     )
-
-
-def _read_params(run: Path) -> dict:
-    import yaml
-
-    p = run / "params.yaml"
-    return yaml.safe_load(p.read_text()) if p.is_file() else {}
 
 
 _LOG_NOISE = re.compile(r"^([IWE]\d{4} [\d:.]+\s+\d+ \S+\.cc:\d+\]|WARNING: All log messages before absl"

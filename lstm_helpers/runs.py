@@ -114,6 +114,14 @@ def run_status(run_dir: Path) -> dict:
     return read_json(path) if path.is_file() else {"status": "unknown"}
 
 
+def _export(run_dir: Path) -> None:
+    """``report.html`` of the run and the ``index.html`` of the directory holding it."""
+    from .report import export_report, write_index
+
+    export_report(run_dir)
+    write_index(run_dir.parent)
+
+
 def run_pipeline(cfg: Config, run_dir: Path | None = None, stages: tuple[str, ...] = ("prepare", "train", "evaluate"),
                  report: bool = True, quiet: bool = False) -> Path:
     """Execute 01 -> 02 -> 03 into a new run directory, then export ``report.html``.
@@ -133,21 +141,15 @@ def run_pipeline(cfg: Config, run_dir: Path | None = None, stages: tuple[str, ..
             execute_stage(stage, run_dir, quiet=quiet)
         except RunFailed:
             if report:  # a page that shows the failure and what ran before it
-                from .report import export_report, write_index
-
                 try:
-                    export_report(run_dir)
-                    write_index(run_dir.parent)
+                    _export(run_dir)
                 except Exception:  # noqa: BLE001 - the stage failure is the error to report
                     pass
             raise
     _set_status(run_dir, "finished", stage=None, reason=None, seconds=round(time.perf_counter() - t0, 1))
     if report:
-        from .report import export_report, write_index
-
         try:
-            export_report(run_dir)
-            write_index(run_dir.parent)
+            _export(run_dir)
         except Exception as exc:
             reason = f"report export failed: {_one_line(exc)}"
             _set_status(run_dir, "failed", stage="report", reason=reason)

@@ -65,10 +65,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .artifacts import PARAMS_FILE, read_json, write_json, write_text
+from .artifacts import (
+    PARAMS_FILE,
+    flatten,
+    read_json,
+    read_json_optional,
+    read_params,
+    write_json,
+    write_text,
+)
 from .config import (
     PROJECT_ROOT,
     Config,
@@ -765,18 +772,6 @@ def _import_mlflow() -> Any:
     return mlflow
 
 
-def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dict -> dotted keys (lists stay values)."""
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and v:
-            out.update(flatten(v, key + "."))
-        else:
-            out[key] = v
-    return out
-
-
 def run_numbers(run_dir: Path) -> dict[str, float]:
     """Numeric values of a run's train.json and metrics.json, flattened (``metrics.per_class.play.f1``)."""
     numbers: dict[str, float] = {}
@@ -811,7 +806,7 @@ def log_run_to_mlflow(run_dir: Path, uri: str, experiment: str, tags: dict[str, 
     rid = run.info.run_id
     from mlflow.entities import Metric, Param
 
-    params = yaml.safe_load((run_dir / PARAMS_FILE).read_text()) if (run_dir / PARAMS_FILE).is_file() else {}
+    params = read_params(run_dir)
     flat = [Param(k, json.dumps(v) if isinstance(v, list | dict) else str(v)[:6000])
             for k, v in flatten(params).items()]
     stamp = int(time.time() * 1000)
@@ -828,13 +823,6 @@ def log_run_to_mlflow(run_dir: Path, uri: str, experiment: str, tags: dict[str, 
 def _cell(v: Any) -> Any:
     """A parameter value as one table cell (lists / dicts as compact JSON)."""
     return json.dumps(v, separators=(",", ":")) if isinstance(v, list | dict) else v
-
-
-def _read_optional(path: Path) -> dict[str, Any]:
-    try:
-        return read_json(path) if path.is_file() else {}
-    except json.JSONDecodeError:
-        return {}
 
 
 def _records_from_sweep(sweep_dir: Path) -> list[dict[str, Any]]:
@@ -858,7 +846,7 @@ def collect_runs(dirs: list[str | Path]) -> list[dict[str, Any]]:
         if (d / SWEEP_JSON).is_file():
             records += _records_from_sweep(d)
         elif (d / PARAMS_FILE).is_file():
-            sweep_meta = _read_optional(d.parent / SWEEP_JSON)
+            sweep_meta = read_json_optional(d.parent / SWEEP_JSON)
             match = [r for r in sweep_meta.get("runs", []) if Path(r["run_dir"]).name == d.name]
             records.append({**match[0], "keys": sweep_meta.get("keys", []), "run_dir": str(d)} if match
                            else {"run_dir": str(d)})
@@ -896,15 +884,15 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
     interest: list[str] = []
     for rec in records:
         run_dir = Path(rec["run_dir"])
-        p = yaml.safe_load((run_dir / PARAMS_FILE).read_text()) if (run_dir / PARAMS_FILE).is_file() else {}
-        m = _read_optional(run_dir / "metrics.json")
+        p = read_params(run_dir)
+        m = read_json_optional(run_dir / "metrics.json")
         for c in m.get("classes_of_interest") or (p.get("data") or {}).get("classes_of_interest") or []:
             if c not in interest:
                 interest.append(c)
         params.append(p)
     if not interest:  # multi-class without a class of interest: every class
         for rec in records:
-            for c in _read_optional(Path(rec["run_dir"]) / "metrics.json").get("classes") or []:
+            for c in read_json_optional(Path(rec["run_dir"]) / "metrics.json").get("classes") or []:
                 if c not in interest:
                     interest.append(c)
 
@@ -917,9 +905,9 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
 
     for rec, p, f in zip(records, params, flat, strict=True):
         run_dir = Path(rec["run_dir"])
-        t = _read_optional(run_dir / "train.json")
-        m = _read_optional(run_dir / "metrics.json")
-        st = _read_optional(run_dir / STATUS_FILE)
+        t = read_json_optional(run_dir / "train.json")
+        m = read_json_optional(run_dir / "metrics.json")
+        st = read_json_optional(run_dir / STATUS_FILE)
         row: dict[str, Any] = {"run": run_dir.name, "variant": rec.get("variant"),
                                "seed": p.get("seed", rec.get("seed"))}
         row.update({k: f.get(k) for k in keys})
@@ -1036,7 +1024,7 @@ def open_comparison(sweep_dir: str | Path = "", run_dirs: list[str | Path] | Non
     d = Path(sweep_dir).resolve() if sweep_dir else None
     if d is not None and (d / COMPARISON_CSV).is_file():
         table = pd.read_csv(d / COMPARISON_CSV)
-        meta = _read_optional(d / COMPARISON_JSON)
+        meta = read_json_optional(d / COMPARISON_JSON)
         return Comparison(table, meta, d)
     dirs = list(run_dirs or []) or ([d] if d is not None else [])
     if not dirs:

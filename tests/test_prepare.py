@@ -132,7 +132,6 @@ def test_separate_test_file_is_honoured_and_val_carved_from_train(tiny_demo_dir,
         (train_dir / f.name).write_bytes(f.read_bytes())
     test_file.write_bytes(files[-1].read_bytes())
     import yaml
-
     from conftest import ROOT, TINY
 
     cfg = resolve_config(yaml.safe_load((ROOT / "configs" / "demo.yaml").read_text()),
