@@ -50,8 +50,8 @@ def main() -> None:
     args = ap.parse_args()
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from lstm_helpers.demo import write_demo_recordings
-    from lstm_helpers.sweeps import available_cores, run_sweep, threads_per_run
+    from lstm_helpers.data.demo import write_demo_recordings
+    from lstm_helpers.experiments.sweeps import available_cores, run_sweep, threads_per_run
 
     base = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="sweep-throughput-"))
     data_dir = base / "data"

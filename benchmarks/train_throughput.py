@@ -1,7 +1,7 @@
 """Training and inference throughput (windows/s) of the demo model spec.
 
 Demo spec: BiLSTM [64, 32], dense [32], dropout 0.2 / 0.1, 6 real-valued channels,
-binary output, compiled as ``lstm_helpers.training`` compiles it (Adam, binary
+binary output, compiled as ``lstm_helpers.model.training`` compiles it (Adam, binary
 cross-entropy, accuracy / precision / recall / PR-AUC / ROC-AUC). Synthetic windows.
 
 Measured per (sequence length, batch size):
@@ -62,8 +62,8 @@ def _set_determinism(on: bool) -> None:
 
 def _demo_model(length: int, jit: bool | str):
     from lstm_helpers.config import ModelConfig, TrainConfig
-    from lstm_helpers.models import build_model
-    from lstm_helpers.training import make_loss, make_metrics
+    from lstm_helpers.model.models import build_model
+    from lstm_helpers.model.training import make_loss, make_metrics
 
     info = {"kind": "real", "window_length": length, "n_channels": N_CHANNELS, "masked": False}
     # on a GPU, Keras drops jit_compile for cuDNN-capable LSTMs: build them without cuDNN
@@ -88,7 +88,7 @@ def _data(n: int, length: int):
 
 
 def _measure(model, X, y, batch_size: int, pipeline: str) -> dict[str, float]:
-    from lstm_helpers.training import make_dataset
+    from lstm_helpers.model.training import make_dataset
 
     n = len(X)
     if pipeline == "tf.data":

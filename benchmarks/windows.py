@@ -17,7 +17,7 @@ import tracemalloc
 
 import numpy as np
 
-from lstm_helpers.windows import label_windows, window_starts, window_step, window_view
+from lstm_helpers.data.windows import label_windows, window_starts, window_step, window_view
 
 
 def measure(n: int, length: int = 50, overlap: float = 50, channels: int = 6, repeat: int = 3) -> dict:

@@ -2,6 +2,6 @@
 
 import sys
 
-from .cli import main
+from lstm_helpers.cli import main
 
 sys.exit(main())

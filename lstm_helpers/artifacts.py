@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from .config import PROJECT_ROOT, Config, ConfigError, load_config, resolve_config
+from lstm_helpers.config import PROJECT_ROOT, Config, ConfigError, load_config, resolve_config
 
 PARAMS_FILE = "params.yaml"
 SCRATCH_RUN = "reports/scratch"

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import ConfigError, load_config, resolve_config
+from lstm_helpers.config import ConfigError, load_config, resolve_config
 
 
 def _add_config_args(p: argparse.ArgumentParser, config_required: bool = False) -> None:
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - one clear line at the top level
-        from .runs import RunFailed
+        from lstm_helpers.runs.pipeline.pipeline import RunFailed
 
         if isinstance(exc, RunFailed):
             print(f"run failed: {exc}", file=sys.stderr)
@@ -99,12 +99,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     cmd = args.command
     if cmd == "prepare":
         cfg = load_config(args.config, args.overrides)
-        from .runs import new_run_dir, run_pipeline
+        from lstm_helpers.runs.pipeline.pipeline import new_run_dir, run_pipeline
 
         out = Path(args.out) if args.out else new_run_dir(cfg)
         if args.no_notebook:
-            from .artifacts import write_yaml
-            from .prepare import run_prepare
+            from lstm_helpers.artifacts import write_yaml
+            from lstm_helpers.data.prepare import run_prepare
 
             out.mkdir(parents=True, exist_ok=True)
             write_yaml(out / "params.yaml", cfg.to_dict())
@@ -116,8 +116,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"prepared artifacts: {out / 'prepared.npz'}, {out / 'prepare.json'}")
         return 0
     if cmd in ("train", "evaluate"):
-        from .artifacts import read_json
-        from .runs import STAGES, execute_stage
+        from lstm_helpers.artifacts import read_json
+        from lstm_helpers.runs.pipeline.pipeline import STAGES, execute_stage
 
         run = Path(args.run).resolve()
         params = run / "params.yaml"
@@ -129,7 +129,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         raw = yaml.safe_load(params.read_text()) if params.is_file() else {}
         cfg = resolve_config(raw, args.overrides)  # validate before starting
-        from .artifacts import write_yaml
+        from lstm_helpers.artifacts import write_yaml
 
         write_yaml(params, cfg.to_dict())
         execute_stage(cmd, run)
@@ -140,30 +140,30 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if cmd == "run":
         cfg = load_config(args.config, args.overrides)
-        from .runs import run_pipeline
+        from lstm_helpers.runs.pipeline.pipeline import run_pipeline
 
         run = run_pipeline(cfg, Path(args.out) if args.out else None, quiet=args.quiet)
-        from .report import headline
+        from lstm_helpers.runs.pipeline.report import headline
 
         print(headline(run))
         print(f"report: {run / 'report.html'}")
         return 0
     if cmd == "report":
-        from .report import export_report, write_index
+        from lstm_helpers.runs.pipeline.report import export_report, write_index
 
         run = Path(args.run).resolve()
         print(export_report(run))
         write_index(run.parent)
         return 0
     if cmd == "predict":
-        from .predict import predict_recordings
+        from lstm_helpers.runs.pipeline.predict import predict_recordings
 
         out = predict_recordings(Path(args.run), Path(args.input), Path(args.out) if args.out else None)
         for k, v in out.items():
             print(f"{k}: {v}")
         return 0
     if cmd == "sweep":
-        from .sweeps import SweepLocked, run_sweep
+        from lstm_helpers.experiments.sweeps import SweepLocked, run_sweep
 
         try:
             result = run_sweep(Path(args.file), workers=args.workers, scheduler=args.scheduler,
@@ -177,14 +177,14 @@ def _dispatch(args: argparse.Namespace) -> int:
               f"comparison: {result['comparison_html']}")
         return 0 if result["failed"] == 0 else 1
     if cmd == "compare":
-        from .sweeps import compare_runs
+        from lstm_helpers.experiments.sweeps import compare_runs
 
         paths = compare_runs([Path(d) for d in args.dirs], Path(args.out) if args.out else None)
         for p in paths:
             print(p)
         return 0
     if cmd == "search":
-        from .search import SearchFailed, run_search
+        from lstm_helpers.experiments.search import SearchFailed, run_search
 
         try:
             result = run_search(Path(args.file), overrides=args.overrides, out=Path(args.out) if args.out else None)

@@ -129,7 +129,7 @@ class ConvBlock(_Section):
 
 
 class ModelConfig(_Section):
-    """Model spec -> Keras model (see lstm_helpers.models)."""
+    """Model spec -> Keras model (see lstm_helpers.model.models)."""
 
     cell: Literal["lstm", "gru", "none"] = "lstm"  # none = convolution-only baseline
     units: list[int] = Field(default_factory=lambda: [64, 32])

@@ -11,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from lstm_helpers.config import resolve_config  # noqa: E402
-from lstm_helpers.demo import write_demo_recordings  # noqa: E402
+from lstm_helpers.data.demo import write_demo_recordings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

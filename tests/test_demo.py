@@ -4,9 +4,14 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.config import DataConfig
-from lstm_helpers.demo import BEHAVIOURS, CHANNELS, generate_demo_recordings, write_demo_recordings
-from lstm_helpers.recordings import read_recordings
-from lstm_helpers.windows import make_windows
+from lstm_helpers.data.demo import (
+    BEHAVIOURS,
+    CHANNELS,
+    generate_demo_recordings,
+    write_demo_recordings,
+)
+from lstm_helpers.data.recordings import read_recordings
+from lstm_helpers.data.windows import make_windows
 
 
 def test_seeded_and_deterministic():

@@ -1,4 +1,4 @@
-"""Tests of lstm_helpers.evaluation: hand-computed metrics, threshold strategies, timeline
+"""Tests of lstm_helpers.judge.evaluation: hand-computed metrics, threshold strategies, timeline
 stitching, bout matching, and the whole stage on a tiny real trained model (plus a
 papermill run of notebooks/03_evaluate.ipynb)."""
 
@@ -18,7 +18,7 @@ from sklearn.metrics import roc_auc_score
 
 from lstm_helpers.artifacts import save_npz, write_json, write_yaml
 from lstm_helpers.config import PROJECT_ROOT, resolve_config
-from lstm_helpers.evaluation import (
+from lstm_helpers.judge.evaluation import (
     THRESHOLD_STRATEGIES,
     choose_threshold,
     clean_bouts,

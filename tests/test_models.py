@@ -1,4 +1,4 @@
-"""lstm_helpers.models: spec -> Keras model, names, parameter counts, masking, errors."""
+"""lstm_helpers.model.models: spec -> Keras model, names, parameter counts, masking, errors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lstm_helpers.config import ModelConfig, TrainConfig
-from lstm_helpers.models import (
+from lstm_helpers.model.models import (
     build_model,
     count_params,
     gru_param_count,
@@ -18,7 +18,7 @@ from lstm_helpers.models import (
     model_name,
     model_size_mb,
 )
-from lstm_helpers.training import make_loss, make_metrics
+from lstm_helpers.model.training import make_loss, make_metrics
 
 N, T, C, VOCAB = 32, 12, 3, 20
 

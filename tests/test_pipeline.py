@@ -10,8 +10,8 @@ import yaml
 
 from lstm_helpers.cli import main
 from lstm_helpers.config import resolve_config
-from lstm_helpers.report import key_metrics, write_index
-from lstm_helpers.runs import RunFailed, run_pipeline
+from lstm_helpers.runs.pipeline import RunFailed, run_pipeline
+from lstm_helpers.runs.report import key_metrics, write_index
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def finished_run(tmp_path_factory, tiny_demo_dir_module):
 
 @pytest.fixture(scope="module")
 def tiny_demo_dir_module(tmp_path_factory):
-    from lstm_helpers.demo import write_demo_recordings
+    from lstm_helpers.data.demo import write_demo_recordings
 
     d = tmp_path_factory.mktemp("demo_mod")
     write_demo_recordings(d, seed=3, n_animals=6, minutes=1.0)

@@ -1,4 +1,4 @@
-"""Tests of lstm_helpers.plots: every function returns a Figure and writes a non-empty PNG."""
+"""Tests of lstm_helpers.judge.plots: every function returns a Figure and writes a non-empty PNG."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from lstm_helpers import plots
+from lstm_helpers.judge import plots
 
 RNG = np.random.default_rng(0)
 Y_BIN = np.array([0] * 40 + [1] * 10)
@@ -110,7 +110,7 @@ def test_history_plots(tmp_path):
 
 
 def test_plots_module_does_not_import_tensorflow():
-    code = "import sys, lstm_helpers.plots; print('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    code = "import sys, lstm_helpers.judge.plots; print('tensorflow' in sys.modules or 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "MPLBACKEND": "Agg"})
     assert out.stdout.strip() == "False"

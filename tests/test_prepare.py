@@ -8,9 +8,9 @@ import pytest
 
 from lstm_helpers.artifacts import load_npz
 from lstm_helpers.cli import main
-from lstm_helpers.demo import generate_demo_recordings
-from lstm_helpers.prepare import run_prepare, split_table, summary_table
-from lstm_helpers.recordings import DataError
+from lstm_helpers.data.demo import generate_demo_recordings
+from lstm_helpers.data.prepare import run_prepare, split_table, summary_table
+from lstm_helpers.data.recordings import DataError
 
 SPLITS = ("train", "val", "test")
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from lstm_helpers.config import DataConfig
-from lstm_helpers.recordings import DataError, read_recordings, read_sequences, read_text
+from lstm_helpers.data.recordings import DataError, read_recordings, read_sequences, read_text
 
 CH = ["ax", "ay"]
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lstm_helpers.config import ResampleConfig
-from lstm_helpers.resampling import (
+from lstm_helpers.data.resampling import (
     apply_scaler,
     balanced_class_weight,
     fit_scaler,
@@ -82,7 +82,7 @@ def test_scaler_fitted_values():
 
 
 def test_scale_per_recording_uses_each_recordings_own_statistics():
-    from lstm_helpers.resampling import scale_per_recording
+    from lstm_helpers.data.resampling import scale_per_recording
 
     rng = np.random.default_rng(0)
     a = rng.normal(5, 2, (100, 2))
@@ -93,7 +93,7 @@ def test_scale_per_recording_uses_each_recordings_own_statistics():
 
 
 def test_prepare_per_recording_scaling(tiny_config, tmp_path):
-    from lstm_helpers.prepare import run_prepare
+    from lstm_helpers.data.prepare import run_prepare
 
     info = run_prepare(tiny_config(scale__per="recording"), tmp_path)
     assert info["scaler"]["per"] == "recording" and info["leakage"]["ok"]

@@ -1,4 +1,4 @@
-"""lstm_helpers.schedules: hand-written schedules against their formulas, serialisation."""
+"""lstm_helpers.model.schedules: hand-written schedules against their formulas, serialisation."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lstm_helpers.config import ScheduleConfig
-from lstm_helpers.schedules import (
+from lstm_helpers.model.schedules import (
     CyclicalLearningRate,
     OneCycleLearningRate,
     learning_rate_curve,

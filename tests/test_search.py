@@ -12,7 +12,7 @@ import yaml
 from conftest import TINY
 
 from lstm_helpers.config import ConfigError, load_config
-from lstm_helpers.search import Search, read_search, resolve_objective, run_search
+from lstm_helpers.experiments.search import Search, read_search, resolve_objective, run_search
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY_SET = dict(TINY)

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from lstm_helpers.recordings import DataError
-from lstm_helpers.splits import split_groups
+from lstm_helpers.data.recordings import DataError
+from lstm_helpers.data.splits import split_groups
 
 
 def _counts(n_groups, rare_in):

@@ -14,9 +14,9 @@ import pytest
 import yaml
 from conftest import TINY
 
-from lstm_helpers import sweeps
 from lstm_helpers.artifacts import write_json, write_yaml
 from lstm_helpers.config import ConfigError
+from lstm_helpers.experiments import sweeps
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "configs" / "demo.yaml"

@@ -1,4 +1,4 @@
-"""lstm_helpers.training: losses, class weights, monitors, callbacks, resume, determinism,
+"""lstm_helpers.model.training: losses, class weights, monitors, callbacks, resume, determinism,
 artifacts, clear errors, and a papermill smoke run of notebooks/02_train.ipynb."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 
 from lstm_helpers.artifacts import load_npz, save_npz, write_json, write_yaml
 from lstm_helpers.config import Config, TrainConfig, resolve_config
-from lstm_helpers.models import load_trained_model
-from lstm_helpers.training import (
+from lstm_helpers.model.models import load_trained_model
+from lstm_helpers.model.training import (
     BACKUP_DIR,
     ResumableEarlyStopping,
     TimingCallback,
@@ -179,7 +179,7 @@ def test_early_stopping_state_survives_a_resume():
 
 def test_jit_compile_needs_no_cudnn_and_no_determinism():
     from lstm_helpers.config import ModelConfig
-    from lstm_helpers.models import build_model
+    from lstm_helpers.model.models import build_model
 
     info = {"kind": "real", "window_length": 6, "n_channels": 2, "masked": False}
     assert recurrent_use_cudnn(TrainConfig(jit_compile=True)) is False
@@ -388,7 +388,7 @@ def _prepared_for_notebook(run: Path, request) -> None:
     """Stage 01 artifacts: the lead's run_prepare on the tiny demo config when available,
     else the synthetic fixture."""
     try:
-        from lstm_helpers.prepare import run_prepare
+        from lstm_helpers.data.prepare import run_prepare
 
         tiny_config = request.getfixturevalue("tiny_config")
     except (ImportError, pytest.FixtureLookupError):
@@ -425,8 +425,8 @@ def test_papermill_smoke_train_notebook(tmp_path, request):
 
 
 def test_tensorboard_option_writes_event_files(tiny_config, tmp_path):
-    from lstm_helpers.prepare import run_prepare
-    from lstm_helpers.training import run_training
+    from lstm_helpers.data.prepare import run_prepare
+    from lstm_helpers.model.training import run_training
 
     cfg = tiny_config(train__tensorboard=True)
     run_prepare(cfg, tmp_path)

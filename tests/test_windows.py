@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstm_helpers.splits import check_leakage, split_groups
-from lstm_helpers.windows import (
+from lstm_helpers.data.splits import check_leakage, split_groups
+from lstm_helpers.data.windows import (
     count_windows,
     label_windows,
     make_windows,

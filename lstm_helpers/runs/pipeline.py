@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .artifacts import PARAMS_FILE, read_json, write_json, write_yaml
-from .config import PROJECT_ROOT, Config, resolve_path
+from lstm_helpers.artifacts import PARAMS_FILE, read_json, write_json, write_yaml
+from lstm_helpers.config import PROJECT_ROOT, Config, resolve_path
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 STAGES = {"prepare": "01_prepare.ipynb", "train": "02_train.ipynb", "evaluate": "03_evaluate.ipynb"}
@@ -45,7 +45,7 @@ def reports_root(cfg: Config) -> Path:
 
 def expected_model_name(cfg: Config) -> str:
     """The model name the training stage will give this config (used in the run id)."""
-    from .models import model_name
+    from lstm_helpers.model.models import model_name
 
     info = {"kind": "tokens" if cfg.data.kind == "text" else "real",
             "masked": cfg.data.kind == "sequences", "data_kind": cfg.data.kind}
@@ -116,7 +116,7 @@ def run_status(run_dir: Path) -> dict:
 
 def _export(run_dir: Path) -> None:
     """``report.html`` of the run and the ``index.html`` of the directory holding it."""
-    from .report import export_report, write_index
+    from lstm_helpers.runs.pipeline.report import export_report, write_index
 
     export_report(run_dir)
     write_index(run_dir.parent)

@@ -43,8 +43,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .artifacts import write_text
-from .config import (
+from lstm_helpers.artifacts import write_text
+from lstm_helpers.config import (
     PROJECT_ROOT,
     Config,
     ConfigError,
@@ -223,9 +223,9 @@ def make_hypermodel(search: Search, data: Any) -> Any:
     weights (the same datasets and compile parts as stage 02)."""
     import keras_tuner as kt
 
-    from .models import build_model
-    from .schedules import make_schedule
-    from .training import (
+    from lstm_helpers.model.models import build_model
+    from lstm_helpers.model.schedules import make_schedule
+    from lstm_helpers.model.training import (
         make_dataset,
         make_loss,
         make_metrics,
@@ -363,7 +363,7 @@ def run_search(
         Before any work, for an invalid search file or space.
     SearchFailed
         When no trial completed (trials.csv holds each trial's message).
-    lstm_helpers.runs.RunFailed
+    lstm_helpers.runs.pipeline.RunFailed
         When the best configuration's run fails (trials.csv and best_config.yaml are written).
     """
     search = Search(file, overrides)
@@ -372,8 +372,8 @@ def run_search(
     write_text(search_dir / "search.yaml", search.file.read_text())
     t0 = time.perf_counter()
 
-    from .prepare import run_prepare
-    from .training import load_prepared, set_determinism
+    from lstm_helpers.data.prepare import run_prepare
+    from lstm_helpers.model.training import load_prepared, set_determinism
 
     base = search.base_config
     run_prepare(base, search_dir / PREPARED_DIR)
@@ -402,8 +402,8 @@ def run_search(
     if not run_best:
         return result
 
-    from .runs import expected_model_name, run_pipeline
-    from .sweeps import finished_runs, run_name, write_comparison
+    from lstm_helpers.experiments.sweeps import finished_runs, run_name, write_comparison
+    from lstm_helpers.runs.pipeline.pipeline import expected_model_name, run_pipeline
 
     fp = best_cfg.fingerprint()
     name = run_name(expected_model_name(best_cfg), values, "best", best_cfg.seed, fp)

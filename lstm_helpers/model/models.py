@@ -21,7 +21,7 @@ from typing import Any
 import keras
 from keras import layers, ops
 
-from .config import ModelConfig
+from lstm_helpers.config import ModelConfig
 
 SERIALIZATION_PACKAGE = "lstm_workbench"
 
@@ -332,7 +332,7 @@ def load_trained_model(path: str | Path, compile: bool = False) -> keras.Model:
     rate schedules, which ``keras.models.load_model`` needs to rebuild such models.
     ``compile=False`` (default) skips the optimizer and loss: enough for predictions.
     """
-    from . import schedules  # noqa: F401  (registers the schedules for deserialisation)
+    from lstm_helpers.model import schedules  # noqa: F401  (registers the schedules for deserialisation)
 
     path = Path(path)
     if not path.is_file():

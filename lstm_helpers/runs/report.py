@@ -18,7 +18,7 @@ from typing import Any
 import nbformat
 import pandas as pd
 
-from .artifacts import flatten, read_json_optional, read_params, write_text
+from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_text
 
 STAGE_TITLES = [("01_prepare.ipynb", "Data preparation"), ("02_train.ipynb", "Training"),
                 ("03_evaluate.ipynb", "Evaluation")]
@@ -125,7 +125,7 @@ def _headline_html(run: Path) -> str:
     ptable = "".join(f"<tr><th>{html.escape(k2)}</th><td>{html.escape(str(v))}</td></tr>" for k2, v in flat.items())
     data_rows = ""
     if p:
-        from .prepare import summary_table
+        from lstm_helpers.data.prepare import summary_table
 
         data_rows = summary_table(p).to_html(header=False, border=0)
     when = read_json_optional(run / "status.json").get("updated", dt.datetime.now().isoformat(timespec="seconds"))

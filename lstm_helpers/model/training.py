@@ -37,10 +37,10 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from .artifacts import load_npz, read_json, write_json, write_text
-from .config import Config, TrainConfig
-from .models import build_model, count_params, model_name, model_size_mb
-from .schedules import learning_rate_curve, make_schedule
+from lstm_helpers.artifacts import load_npz, read_json, write_json, write_text
+from lstm_helpers.config import Config, TrainConfig
+from lstm_helpers.model.models import build_model, count_params, model_name, model_size_mb
+from lstm_helpers.model.schedules import learning_rate_curve, make_schedule
 
 PREPARED_FILE = "prepared.npz"
 PREPARE_JSON = "prepare.json"
@@ -285,7 +285,7 @@ def make_optimizer(
 ) -> keras.optimizers.Optimizer:
     """adam / adamw / rmsprop / sgd (momentum) with weight decay and clipnorm.
 
-    ``learning_rate``: a float or a schedule from :func:`lstm_helpers.schedules.make_schedule`;
+    ``learning_rate``: a float or a schedule from :func:`lstm_helpers.model.schedules.make_schedule`;
     None means ``train.learning_rate``.
     """
     lr = train_cfg.learning_rate if learning_rate is None else learning_rate

@@ -33,8 +33,8 @@ failed or interrupted ones (``running``, ``failed``, no status) are moved aside 
 
 Parallelism
 -----------
-Each run is a child process (``python -m lstm_helpers.sweeps``) that calls
-:func:`lstm_helpers.runs.run_pipeline`; its papermill kernels inherit
+Each run is a child process (``python -m lstm_helpers.experiments.sweeps``) that calls
+:func:`lstm_helpers.runs.pipeline.run_pipeline`; its papermill kernels inherit
 ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` / ``OMP_NUM_THREADS`` =
 ``max(1, cores // workers)`` so N parallel runs do not oversubscribe the cores (TensorFlow
 reads these variables when it starts). With ``scheduler`` the same child process is started
@@ -67,7 +67,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .artifacts import (
+from lstm_helpers.artifacts import (
     PARAMS_FILE,
     flatten,
     read_json,
@@ -76,7 +76,7 @@ from .artifacts import (
     write_json,
     write_text,
 )
-from .config import (
+from lstm_helpers.config import (
     PROJECT_ROOT,
     Config,
     ConfigError,
@@ -300,7 +300,7 @@ def plan_sweep(path: str | Path, overrides: dict[str, Any] | list[str] | None = 
     seeds = spec.seeds or [base_cfg.seed]
     variants: list[VariantSpec | None] = list(spec.variants) or [None]
     combos = [dict(zip(spec.grid, vals, strict=True)) for vals in itertools.product(*spec.grid.values())]
-    from .runs import expected_model_name
+    from lstm_helpers.runs.pipeline.pipeline import expected_model_name
 
     runs: list[PlannedRun] = []
     seen: dict[str, str] = {}
@@ -355,12 +355,12 @@ def _write_status(run_dir: Path, **fields: Any) -> None:
 
 
 def execute_run(params: dict[str, Any], run_dir: str | Path) -> dict[str, Any]:
-    """Run one sweep run in this process with :func:`lstm_helpers.runs.run_pipeline`.
+    """Run one sweep run in this process with :func:`lstm_helpers.runs.pipeline.run_pipeline`.
 
     Never raises for a failing run: returns ``{"status": "finished" | "failed", "reason",
     "seconds", "run_dir"}`` and leaves ``status.json`` saying the same.
     """
-    from .runs import RunFailed, run_pipeline
+    from lstm_helpers.runs.pipeline.pipeline import RunFailed, run_pipeline
 
     run_dir = Path(run_dir)
     t0 = time.perf_counter()
@@ -400,7 +400,7 @@ def run_in_subprocess(params: dict[str, Any], run_dir: str, threads: int | None 
     env = {**os.environ, **thread_environment(threads), "TF_CPP_MIN_LOG_LEVEL": "2"}
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lstm_helpers.sweeps"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        [sys.executable, "-m", "lstm_helpers.experiments.sweeps"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, env=env, cwd=str(PROJECT_ROOT),
     )
     with _CHILDREN_LOCK:
@@ -425,7 +425,7 @@ def run_in_subprocess(params: dict[str, Any], run_dir: str, threads: int | None 
 
 
 def _child_main() -> None:
-    """Entry point of ``python -m lstm_helpers.sweeps``: one run from a JSON payload on stdin."""
+    """Entry point of ``python -m lstm_helpers.experiments.sweeps``: one run from a JSON payload on stdin."""
     payload = json.loads(sys.stdin.read())
     result = execute_run(payload["params"], payload["run_dir"])
     print(RESULT_MARKER + json.dumps(result), flush=True)
@@ -949,7 +949,7 @@ def write_comparison(out: Path, records: list[dict[str, Any]], title: str = "Com
                      html_report: bool = True) -> tuple[Path, Path | None]:
     """Write ``comparison.csv`` + ``comparison.json`` and (``html_report``) ``comparison.html``,
     rendered by executing notebooks/04_compare.ipynb with papermill and exporting it with the
-    code hidden (:func:`lstm_helpers.report.export_html`)."""
+    code hidden (:func:`lstm_helpers.runs.report.export_html`)."""
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     table, meta = comparison_table(records)
@@ -966,8 +966,8 @@ def render_comparison(out: Path, title: str = "Comparison") -> Path:
     import nbformat
     import papermill as pm
 
-    from .report import export_html
-    from .runs import NOTEBOOKS_DIR, kernel_name
+    from lstm_helpers.runs.pipeline.pipeline import NOTEBOOKS_DIR, kernel_name
+    from lstm_helpers.runs.pipeline.report import export_html
 
     executed = out / COMPARE_NOTEBOOK
     pm.execute_notebook(str(NOTEBOOKS_DIR / COMPARE_NOTEBOOK), str(executed),

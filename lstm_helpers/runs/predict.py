@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .artifacts import read_json, read_params, write_table
-from .config import resolve_config
-from .recordings import DataError, _list_files, read_recordings
-from .resampling import apply_scaler, scale_per_recording
-from .windows import window_starts, window_view
+from lstm_helpers.artifacts import read_json, read_params, write_table
+from lstm_helpers.config import resolve_config
+from lstm_helpers.data.recordings import DataError, _list_files, read_recordings
+from lstm_helpers.data.resampling import apply_scaler, scale_per_recording
+from lstm_helpers.data.windows import window_starts, window_view
 
 
 def _columns(path: Path) -> list[str]:
@@ -78,8 +78,8 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     starts, rec = window_starts(s.offsets, length, step)
     if len(starts) == 0:
         raise DataError(f"{input_path}: every recording is shorter than one window ({length} timesteps)")
-    from .evaluation import find_bouts, predict_labels, stitch_timeline
-    from .models import load_trained_model
+    from lstm_helpers.judge.evaluation import find_bouts, predict_labels, stitch_timeline
+    from lstm_helpers.model.models import load_trained_model
 
     model = load_trained_model(run / "model.keras")
     view = window_view(values, length)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import DataConfig, resolve_path
+from lstm_helpers.config import DataConfig, resolve_path
 
 SPLIT_NAMES = ("train", "val", "test")
 _SPLIT_ALIASES = {"train": "train", "training": "train", "val": "val", "valid": "val",
@@ -182,7 +182,7 @@ def read_recordings(cfg: DataConfig, path: str | Path | None = None, *, require_
     """
     root = resolve_path(path or cfg.path)
     if not root.exists() and cfg.demo and path is None:
-        from .demo import ensure_demo_recordings
+        from lstm_helpers.data.demo import ensure_demo_recordings
 
         ensure_demo_recordings(root)
     files = _list_files(root, cfg.format)

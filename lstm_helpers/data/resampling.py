@@ -19,7 +19,7 @@ from imblearn.under_sampling import RandomUnderSampler
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 from sklearn.utils.class_weight import compute_class_weight
 
-from .config import ResampleConfig
+from lstm_helpers.config import ResampleConfig
 
 RESAMPLE_METHODS = ("none", "class_weight", "undersample", "oversample", "smote", "smote_under", "augment")
 

@@ -39,8 +39,8 @@ from sklearn.metrics import (
     top_k_accuracy_score,
 )
 
-from .artifacts import load_npz, read_json, save_npz, write_json, write_text
-from .config import Config
+from lstm_helpers.artifacts import load_npz, read_json, save_npz, write_json, write_text
+from lstm_helpers.config import Config
 
 THRESHOLD_STRATEGIES = ("fixed", "max_f1", "max_fbeta", "recall_at_precision", "precision_at_recall")
 PREPARED_FILE = "prepared.npz"
@@ -760,7 +760,7 @@ def show_figure(result: dict[str, Any], name: str) -> Any:
 # ============================================================================ the stage
 def _load_custom_objects() -> None:
     """Import the project modules that register Keras custom objects, when they exist."""
-    for name in ("lstm_helpers.schedules", "lstm_helpers.models"):
+    for name in ("lstm_helpers.model.schedules", "lstm_helpers.model.models"):
         try:
             importlib.import_module(name)
         except ImportError:
@@ -912,7 +912,7 @@ def _draw_figures(
     cfg: Config,
 ) -> dict[str, Any]:
     """Draw and save the stage's figures; returns name -> Figure."""
-    from . import plots  # matplotlib only, imported when figures are drawn
+    from lstm_helpers.judge import plots  # matplotlib only, imported when figures are drawn
 
     figures: dict[str, Any] = {}
     figures["confusion_matrix"] = plots.plot_confusion_matrix(

@@ -54,7 +54,7 @@ def window_view(values: np.ndarray, length: int) -> np.ndarray:
 
 @dataclass
 class Windows:
-    """Windows of a :class:`~lstm_helpers.recordings.SeriesSet`, without copying their contents."""
+    """Windows of a :class:`~lstm_helpers.data.recordings.SeriesSet`, without copying their contents."""
 
     starts: np.ndarray  # global start into the concatenated values
     rec_index: np.ndarray  # recording index of each window

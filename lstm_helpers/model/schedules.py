@@ -12,7 +12,7 @@
 
 The hand-written schedules are ``LearningRateSchedule`` subclasses registered with
 Keras' serialiser, so a compiled ``model.keras`` that uses one saves and loads (import
-this module before ``keras.models.load_model``; ``lstm_helpers.models.load_trained_model``
+this module before ``keras.models.load_model``; ``lstm_helpers.model.models.load_trained_model``
 does it).
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from .config import ScheduleConfig
+from lstm_helpers.config import ScheduleConfig
 
 SERIALIZATION_PACKAGE = "lstm_workbench"
 CYCLICAL_MODES = ("triangular", "triangular2", "exp_range")
@@ -172,7 +172,7 @@ def make_schedule(
     """The optimizer's ``learning_rate`` argument for ``cfg.train.schedule``.
 
     ``constant`` and ``plateau`` give the float (plateau works through Keras'
-    ``ReduceLROnPlateau`` callback, added by ``lstm_helpers.training``); the others a
+    ``ReduceLROnPlateau`` callback, added by ``lstm_helpers.model.training``); the others a
     per-step schedule over
     ``steps_per_epoch * epochs`` steps. ``max_lr`` None means 10 x ``learning_rate``.
     """

@@ -15,12 +15,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .artifacts import save_npz, write_json
-from .config import Config
-from .recordings import SPLIT_NAMES, DataError, SeriesSet, read_dataset
-from .resampling import apply_scaler, fit_scaler, rebalance, scale_per_recording
-from .splits import check_leakage, split_groups
-from .windows import Windows, count_windows, label_windows, window_starts, window_step
+from lstm_helpers.artifacts import save_npz, write_json
+from lstm_helpers.config import Config
+from lstm_helpers.data.recordings import SPLIT_NAMES, DataError, SeriesSet, read_dataset
+from lstm_helpers.data.resampling import apply_scaler, fit_scaler, rebalance, scale_per_recording
+from lstm_helpers.data.splits import check_leakage, split_groups
+from lstm_helpers.data.windows import (
+    Windows,
+    count_windows,
+    label_windows,
+    window_starts,
+    window_step,
+)
 
 
 def _text_windows(s: SeriesSet, length: int, overlap: float) -> Windows:

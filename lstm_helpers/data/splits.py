@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .recordings import SPLIT_NAMES, DataError
+from lstm_helpers.data.recordings import SPLIT_NAMES, DataError
 
 
 def _score(assign: np.ndarray, group_counts: np.ndarray, targets: np.ndarray) -> tuple[int, float]:
