@@ -1,0 +1,213 @@
+"""One run layout: the name of every artifact a run or sweep directory holds, said once.
+
+Every stage, the CLI, the report, predict, sweeps and search find a run's files through
+:class:`RunLayout` (or a sweep's through :class:`SweepLayout`) instead of spelling file
+names: renaming an artifact is a change here and nowhere else (kedro's catalog idea).
+
+>>> lay = RunLayout(Path("reports/r1"))
+>>> lay.metrics.name
+'metrics.json'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# stage notebooks, in run order: stage name -> notebook file (source in notebooks/, executed copy in the run)
+STAGE_NOTEBOOKS: dict[str, str] = {
+    "prepare": "01_prepare.ipynb",
+    "train": "02_train.ipynb",
+    "evaluate": "03_evaluate.ipynb",
+}
+COMPARE_NOTEBOOK = "04_compare.ipynb"
+
+
+@dataclass(frozen=True)
+class RunLayout:
+    """Paths of one run directory's artifacts (nothing is created by asking for a path)."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
+    # --- the run itself
+    @property
+    def params(self) -> Path:
+        """``params.yaml``: the resolved parameters every stage reads."""
+        return self.root / "params.yaml"
+
+    @property
+    def status(self) -> Path:
+        """``status.json``: finished / failed / interrupted / running, with the reason."""
+        return self.root / "status.json"
+
+    @property
+    def report(self) -> Path:
+        """``report.html``: the presentation page (code hidden)."""
+        return self.root / "report.html"
+
+    @property
+    def slides(self) -> Path:
+        """``slides.html``: the reveal.js deck of the run."""
+        return self.root / "slides.html"
+
+    @property
+    def figures(self) -> Path:
+        """``figures/``: every PNG the stages draw."""
+        return self.root / "figures"
+
+    def figure(self, name: str) -> Path:
+        """``figures/<name>.png``."""
+        return self.figures / f"{name}.png"
+
+    def notebook(self, stage: str) -> Path:
+        """The executed copy of a stage notebook (``01_prepare.ipynb`` ...)."""
+        return self.root / STAGE_NOTEBOOKS[stage]
+
+    # --- stage 01: prepare
+    @property
+    def prepared(self) -> Path:
+        """``prepared.npz``: windows and labels per split (no pickles)."""
+        return self.root / "prepared.npz"
+
+    @property
+    def prepare_json(self) -> Path:
+        """``prepare.json``: input facts, classes, counts, groups per split, scaler, leakage check."""
+        return self.root / "prepare.json"
+
+    # --- stage 02: train
+    @property
+    def model(self) -> Path:
+        """``model.keras``: weights of the best epoch."""
+        return self.root / "model.keras"
+
+    @property
+    def history(self) -> Path:
+        """``history.csv``: one row per epoch."""
+        return self.root / "history.csv"
+
+    @property
+    def timing(self) -> Path:
+        """``timing.csv``: seconds per epoch, windows/s, ETA."""
+        return self.root / "timing.csv"
+
+    @property
+    def train_json(self) -> Path:
+        """``train.json``: model name, size, epochs, best epoch, timing, versions."""
+        return self.root / "train.json"
+
+    @property
+    def backup(self) -> Path:
+        """``backup/``: Keras BackupAndRestore state of an interrupted fit."""
+        return self.root / "backup"
+
+    @property
+    def best_weights(self) -> Path:
+        """``backup/best.weights.h5``: the best epoch's weights while training runs."""
+        return self.backup / "best.weights.h5"
+
+    @property
+    def run_fingerprint(self) -> Path:
+        """``backup/run_fingerprint.json``: parameters a backup was made with."""
+        return self.backup / "run_fingerprint.json"
+
+    @property
+    def tensorboard(self) -> Path:
+        """``tensorboard/``: logs when ``train.tensorboard`` is on."""
+        return self.root / "tensorboard"
+
+    # --- stage 03: evaluate
+    @property
+    def metrics(self) -> Path:
+        """``metrics.json``: validation and test metrics, threshold, baselines."""
+        return self.root / "metrics.json"
+
+    @property
+    def threshold(self) -> Path:
+        """``threshold.json``: the decision rule chosen on validation (predict reuses it)."""
+        return self.root / "threshold.json"
+
+    @property
+    def predictions_csv(self) -> Path:
+        """``predictions_test.csv``: one row per test window."""
+        return self.root / "predictions_test.csv"
+
+    @property
+    def predictions_npz(self) -> Path:
+        """``predictions_test.npz``: test probabilities."""
+        return self.root / "predictions_test.npz"
+
+    @property
+    def bouts(self) -> Path:
+        """``bouts_test.csv``: true and predicted bouts on the test recordings."""
+        return self.root / "bouts_test.csv"
+
+
+@dataclass(frozen=True)
+class SweepLayout:
+    """Paths of a sweep (or search / comparison) directory's own files."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
+    @property
+    def spec(self) -> Path:
+        """``sweep.yaml``: the sweep file as given."""
+        return self.root / "sweep.yaml"
+
+    @property
+    def plan(self) -> Path:
+        """``sweep.json``: the planned runs with their fingerprints."""
+        return self.root / "sweep.json"
+
+    @property
+    def runs_csv(self) -> Path:
+        """``runs.csv``: one row per run with status and reason."""
+        return self.root / "runs.csv"
+
+    @property
+    def lock(self) -> Path:
+        """``sweep.lock``: held while a sweep process runs here."""
+        return self.root / "sweep.lock"
+
+    @property
+    def attempts(self) -> Path:
+        """``_attempts/``: failed attempts moved aside on resume."""
+        return self.root / "_attempts"
+
+    @property
+    def comparison_csv(self) -> Path:
+        return self.root / "comparison.csv"
+
+    @property
+    def comparison_json(self) -> Path:
+        return self.root / "comparison.json"
+
+    @property
+    def comparison_html(self) -> Path:
+        return self.root / "comparison.html"
+
+    @property
+    def compare_notebook(self) -> Path:
+        return self.root / COMPARE_NOTEBOOK
+
+    @property
+    def slides(self) -> Path:
+        return self.root / "slides.html"
+
+    @property
+    def trials(self) -> Path:
+        """``trials.csv``: a search's trials."""
+        return self.root / "trials.csv"
+
+    @property
+    def best_config(self) -> Path:
+        """``best_config.yaml``: a search's best parameters as a run config."""
+        return self.root / "best_config.yaml"
+
+
+INDEX_FILE = "index.html"  # reports/index.html: every run, sweep and search
