@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - one clear line at the top level
-        from lstm_helpers.runs.pipeline.pipeline import RunFailed
+        from lstm_helpers.runs.pipeline import RunFailed
 
         if isinstance(exc, RunFailed):
             print(f"run failed: {exc}", file=sys.stderr)
@@ -99,7 +99,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     cmd = args.command
     if cmd == "prepare":
         cfg = load_config(args.config, args.overrides)
-        from lstm_helpers.runs.pipeline.pipeline import new_run_dir, run_pipeline
+        from lstm_helpers.runs.pipeline import new_run_dir, run_pipeline
 
         out = Path(args.out) if args.out else new_run_dir(cfg)
         if args.no_notebook:
@@ -117,7 +117,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if cmd in ("train", "evaluate"):
         from lstm_helpers.artifacts import read_json
-        from lstm_helpers.runs.pipeline.pipeline import STAGES, execute_stage
+        from lstm_helpers.runs.pipeline import STAGES, execute_stage
 
         run = Path(args.run).resolve()
         params = run / "params.yaml"
@@ -140,7 +140,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if cmd == "run":
         cfg = load_config(args.config, args.overrides)
-        from lstm_helpers.runs.pipeline.pipeline import run_pipeline
+        from lstm_helpers.runs.pipeline import run_pipeline
 
         run = run_pipeline(cfg, Path(args.out) if args.out else None, quiet=args.quiet)
         from lstm_helpers.runs.pipeline.report import headline

@@ -403,7 +403,7 @@ def run_search(
         return result
 
     from lstm_helpers.experiments.sweeps import finished_runs, run_name, write_comparison
-    from lstm_helpers.runs.pipeline.pipeline import expected_model_name, run_pipeline
+    from lstm_helpers.runs.pipeline import expected_model_name, run_pipeline
 
     fp = best_cfg.fingerprint()
     name = run_name(expected_model_name(best_cfg), values, "best", best_cfg.seed, fp)

@@ -300,7 +300,7 @@ def plan_sweep(path: str | Path, overrides: dict[str, Any] | list[str] | None = 
     seeds = spec.seeds or [base_cfg.seed]
     variants: list[VariantSpec | None] = list(spec.variants) or [None]
     combos = [dict(zip(spec.grid, vals, strict=True)) for vals in itertools.product(*spec.grid.values())]
-    from lstm_helpers.runs.pipeline.pipeline import expected_model_name
+    from lstm_helpers.runs.pipeline import expected_model_name
 
     runs: list[PlannedRun] = []
     seen: dict[str, str] = {}
@@ -360,7 +360,7 @@ def execute_run(params: dict[str, Any], run_dir: str | Path) -> dict[str, Any]:
     Never raises for a failing run: returns ``{"status": "finished" | "failed", "reason",
     "seconds", "run_dir"}`` and leaves ``status.json`` saying the same.
     """
-    from lstm_helpers.runs.pipeline.pipeline import RunFailed, run_pipeline
+    from lstm_helpers.runs.pipeline import RunFailed, run_pipeline
 
     run_dir = Path(run_dir)
     t0 = time.perf_counter()
@@ -966,7 +966,7 @@ def render_comparison(out: Path, title: str = "Comparison") -> Path:
     import nbformat
     import papermill as pm
 
-    from lstm_helpers.runs.pipeline.pipeline import NOTEBOOKS_DIR, kernel_name
+    from lstm_helpers.runs.pipeline import NOTEBOOKS_DIR, kernel_name
     from lstm_helpers.runs.pipeline.report import export_html
 
     executed = out / COMPARE_NOTEBOOK
