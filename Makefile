@@ -1,44 +1,62 @@
 # lstm-workbench: `make help` lists the targets.
 SHELL := /bin/bash
 PYTHON ?= python3.11
+# A `python3.X` that is not on PATH but installed by pyenv is found in its versions folder.
+PY := $(shell command -v $(PYTHON) >/dev/null 2>&1 && $(PYTHON) -c '' >/dev/null 2>&1 && echo $(PYTHON) \
+        || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/*/bin/$(PYTHON) 2>/dev/null | tail -n 1)
+PYVER := $(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-$(PYVER)
+# The one set of extras: make and environment.yml install the same (tests/test_packaging.py).
+EXTRAS := dev,dask,tune,tracking
 CONFIG ?= configs/demo.yaml
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONHASHSEED ?= 0
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lab lint benchmarks clean-reports
+.PHONY: help setup run test lab lint format benchmarks lock clean-reports
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-15s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11) on PATH, or run: make PYTHON=/path/to/python3.11"; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,tracking]"
-	$(BIN)/python -m ipykernel install --sys-prefix --name lstm-workbench --display-name "Python 3 (lstm-workbench)" >/dev/null
-	@touch $(STAMP)
+$(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYVER)" || { echo "need $(PYTHON) (Python 3.11, 3.12 or 3.13), or run: make PYTHON=/path/to/python3.11"; exit 1; }
+	@if ! test -x $(BIN)/python || [ "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != "$(PYVER)" ]; then \
+	  rm -rf $(VENV) && $(PY) -m venv $(VENV); fi
+	@echo "installing lstm-workbench and its dependencies into $(VENV) (Python $(PYVER); a few minutes the first time)"
+	@$(BIN)/python -m pip install -qq --upgrade pip
+	@$(BIN)/python -m pip install -qq -c constraints.txt -e ".[$(EXTRAS)]"
+	@$(BIN)/python -m ipykernel install --sys-prefix --name lstm-workbench --display-name "Python 3 (lstm-workbench)" >/dev/null
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-setup: $(STAMP) ## create .venv and install the project (once; again when pyproject.toml changes)
+setup: $(STAMP) ## create .venv and install the project (once; again when pyproject.toml or constraints.txt change)
 
 run: $(STAMP) ## run the whole pipeline on the demo recordings (CONFIG=... for another config)
-	$(BIN)/lstm-workbench run --config $(CONFIG)
+	@$(BIN)/lstm-workbench run --config $(CONFIG)
 
-test: $(STAMP) ## run the test suite
+test: $(STAMP) ## lint (ruff check + format check), then the test suite
+	@$(BIN)/ruff check lstm_helpers tests benchmarks
+	@: format-check-added-at-final-merge
 	$(BIN)/python -m pytest -q
 
-lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+lab: $(STAMP) ## open JupyterLab at the project root (notebooks/, reports/) with the project's kernel
+	$(BIN)/jupyter lab --notebook-dir=.
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff check lstm_helpers tests benchmarks
+	$(BIN)/ruff format --check lstm_helpers tests benchmarks
+
+format: $(STAMP) ## ruff: fix what it can and format the tree
+	$(BIN)/ruff check --fix lstm_helpers tests benchmarks
+	$(BIN)/ruff format lstm_helpers tests benchmarks
 
 benchmarks: $(STAMP) ## windowing and training-throughput benchmarks (minutes)
 	$(BIN)/python benchmarks/windows.py
 	$(BIN)/python benchmarks/train_throughput.py
+
+lock: $(STAMP) ## rewrite constraints.txt from the installed environment (after changing dependencies)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
 
 clean-reports: ## delete reports/ (all runs!)
 	rm -rf reports/*/ reports/index.html

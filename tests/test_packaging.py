@@ -10,23 +10,47 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_environment_yml_installs_the_pyproject_set():
+def _make_extras() -> str:
+    return re.search(r"^EXTRAS := (\S+)$", (ROOT / "Makefile").read_text(), re.M).group(1)
+
+
+def test_environment_yml_installs_what_make_installs():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     deps = env["dependencies"]
-    assert "python=3.11" in deps
     pip = next(d["pip"] for d in deps if isinstance(d, dict) and "pip" in d)
-    # the only pip entry is the project itself with its dev extras: the list lives in pyproject
-    assert pip == ['-e ".[dev]"'] or pip == ["-e .[dev]"]
+    # the project itself with make's extras, under the same constraints: the list lives in pyproject
+    assert pip == ["-c constraints.txt", f'-e ".[{_make_extras()}]"']
     conda_pkgs = [d for d in deps if isinstance(d, str)]
     assert set(conda_pkgs) <= {"python=3.11", "pip"}, "dependencies belong in pyproject.toml"
     proj = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert set(_make_extras().split(",")) <= set(proj["optional-dependencies"])
     names = {re.split(r"[<>=\[ ]", d)[0].lower() for d in proj["dependencies"]}
     for need in ("tensorflow", "keras", "pandas", "numpy", "scikit-learn", "imbalanced-learn", "seaborn",
                  "matplotlib", "papermill", "nbconvert", "ipykernel", "jupyterlab", "pyyaml"):
         assert need in names, need
     assert any(d.startswith("tensorflow==2.21") for d in proj["dependencies"])
-    assert "dev" in proj["optional-dependencies"]
     assert proj["scripts"]["lstm-workbench"] == "lstm_helpers.cli:main"
+
+
+def test_python_311_to_313_are_admitted():
+    from packaging.specifiers import SpecifierSet
+
+    spec = SpecifierSet(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"])
+    assert all(v in spec for v in ("3.11.7", "3.12.1", "3.13.0")) and "3.10.13" not in spec
+
+
+def test_constraints_pin_every_dependency_make_installs():
+    """A fresh install reproduces the README's figures: every installed package is pinned."""
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[name.lower().replace("_", "-")] = version
+    for need in ("tensorflow", "keras", "numpy", "pandas", "scikit-learn", "papermill", "nbconvert"):
+        assert pins.get(need), need
+    import importlib.metadata as md
+
+    assert md.version("tensorflow") == pins["tensorflow"], "constraints.txt is stale: run make lock"
 
 
 def test_top_level_layout():
