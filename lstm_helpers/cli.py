@@ -143,20 +143,20 @@ def _dispatch(args: argparse.Namespace) -> int:
         from lstm_helpers.runs.pipeline import run_pipeline
 
         run = run_pipeline(cfg, Path(args.out) if args.out else None, quiet=args.quiet)
-        from lstm_helpers.runs.pipeline.report import headline
+        from lstm_helpers.runs.report import headline
 
         print(headline(run))
         print(f"report: {run / 'report.html'}")
         return 0
     if cmd == "report":
-        from lstm_helpers.runs.pipeline.report import export_report, write_index
+        from lstm_helpers.runs.report import export_report, write_index
 
         run = Path(args.run).resolve()
         print(export_report(run))
         write_index(run.parent)
         return 0
     if cmd == "predict":
-        from lstm_helpers.runs.pipeline.predict import predict_recordings
+        from lstm_helpers.runs.predict import predict_recordings
 
         out = predict_recordings(Path(args.run), Path(args.input), Path(args.out) if args.out else None)
         for k, v in out.items():

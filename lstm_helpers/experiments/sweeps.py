@@ -967,7 +967,7 @@ def render_comparison(out: Path, title: str = "Comparison") -> Path:
     import papermill as pm
 
     from lstm_helpers.runs.pipeline import NOTEBOOKS_DIR, kernel_name
-    from lstm_helpers.runs.pipeline.report import export_html
+    from lstm_helpers.runs.report import export_html
 
     executed = out / COMPARE_NOTEBOOK
     pm.execute_notebook(str(NOTEBOOKS_DIR / COMPARE_NOTEBOOK), str(executed),

@@ -116,7 +116,7 @@ def run_status(run_dir: Path) -> dict:
 
 def _export(run_dir: Path) -> None:
     """``report.html`` of the run and the ``index.html`` of the directory holding it."""
-    from lstm_helpers.runs.pipeline.report import export_report, write_index
+    from lstm_helpers.runs.report import export_report, write_index
 
     export_report(run_dir)
     write_index(run_dir.parent)
