@@ -70,7 +70,10 @@ class SplitConfig(_Section):
     """Train / validation / test split, by group, before windowing."""
 
     by: Literal["group", "recording"] = "group"
+    # share of all data; with a predefined test split (split_column / test_path), a share
+    # of the training side, carved from it by group
     val_fraction: float = Field(0.2, ge=0.0, lt=1.0)
+    min_val_groups: int = Field(2, ge=1)  # floor on validation's size (and >= 1 group per class)
     test_fraction: float = Field(0.2, ge=0.0, lt=1.0)
     stratify: bool = True
     attempts: int = Field(200, ge=1)  # seeded shuffles tried to put rare classes in every split
@@ -93,7 +96,11 @@ class WindowsConfig(_Section):
     overlap_percent: float = Field(50.0, ge=0.0, lt=100.0)
     label_rule: Literal["majority", "center", "last", "any"] = "majority"
     min_fraction: float = Field(0.25, gt=0.0, le=1.0)  # for label_rule=any
-    unlabelled: Literal["drop", "partial"] = "drop"
+    # when is a window unlabelled (dropped)? rule: when the label rule's own evidence is
+    # (center/last: that step; majority/any: most of the window); drop: any unlabelled step;
+    # partial: only a window with no labelled step. Table in data/README.md.
+    unlabelled: Literal["rule", "drop", "partial"] = "rule"
+    max_unlabelled_fraction: float = Field(1.0, ge=0.0, le=1.0)  # also drop windows above this share
 
 
 class ScaleConfig(_Section):
