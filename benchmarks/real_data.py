@@ -99,7 +99,7 @@ def headline(kind: str, a: dict, p_val: np.ndarray, p_test: np.ndarray) -> dict:
     yv, yt = a["y_val"], a["y_test"]
     if kind == "uea":
         return {"val": float((p_val.argmax(1) == yv).mean()), "test": float((p_test.argmax(1) == yt).mean())}
-    th = choose_threshold(yv == 1, p_val[:, 1], "max_f1")["threshold"]
+    th = choose_threshold(yv == 1, p_val[:, 1], "max_f1")["value"]
     return {"val": float(average_precision_score(yv == 1, p_val[:, 1])),
             "test": float(average_precision_score(yt == 1, p_test[:, 1])),
             "test_f1": float(f1_score(yt == 1, p_test[:, 1] >= th)), "threshold": float(th)}
