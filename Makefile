@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(PYVER)
 # The one set of extras: make and environment.yml install the same (tests/test_packaging.py).
-EXTRAS := dev,dask,tune,tracking
+EXTRAS := dev,dask,tune,tracking,benchmarks
 CONFIG ?= configs/demo.yaml
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONHASHSEED ?= 0

@@ -70,7 +70,10 @@ class SplitConfig(_Section):
     """Train / validation / test split, by group, before windowing."""
 
     by: Literal["group", "recording"] = "group"
+    # share of all data; with a predefined test split (split_column / test_path), a share
+    # of the training side, carved from it by group
     val_fraction: float = Field(0.2, ge=0.0, lt=1.0)
+    min_val_groups: int = Field(2, ge=1)  # floor on validation's size (and >= 1 group per class)
     test_fraction: float = Field(0.2, ge=0.0, lt=1.0)
     stratify: bool = True
     attempts: int = Field(200, ge=1)  # seeded shuffles tried to put rare classes in every split
@@ -93,7 +96,11 @@ class WindowsConfig(_Section):
     overlap_percent: float = Field(50.0, ge=0.0, lt=100.0)
     label_rule: Literal["majority", "center", "last", "any"] = "majority"
     min_fraction: float = Field(0.25, gt=0.0, le=1.0)  # for label_rule=any
-    unlabelled: Literal["drop", "partial"] = "drop"
+    # when is a window unlabelled (dropped)? rule: when the label rule's own evidence is
+    # (center/last: that step; majority/any: most of the window); drop: any unlabelled step;
+    # partial: only a window with no labelled step. Table in data/README.md.
+    unlabelled: Literal["rule", "drop", "partial"] = "rule"
+    max_unlabelled_fraction: float = Field(1.0, ge=0.0, le=1.0)  # also drop windows above this share
 
 
 class ScaleConfig(_Section):
@@ -165,16 +172,41 @@ class ModelConfig(_Section):
         return self
 
 
+Auto = Literal["auto"]  # "choose from the data size" (lstm_helpers.model.budget)
+
+
+def _auto_or_at_least(v: Any, minimum: int, key: str) -> Any:
+    """Accept ``"auto"`` or an int >= ``minimum`` (a bool or a float with a fraction is refused)."""
+    if v == "auto":
+        return v
+    if isinstance(v, bool) or not isinstance(v, int | float) or int(v) != v or v < minimum:
+        raise ValueError(f"{key} must be 'auto' or a whole number >= {minimum}, got {v!r}")
+    return int(v)
+
+
 class EarlyStoppingConfig(_Section):
     enabled: bool = True
-    patience: int = Field(5, ge=0)
+    # epochs without improvement; auto = scaled so it spans enough updates (model/budget.py)
+    patience: int | Auto = 5
+    restore_best_weights: bool = True
+
+    @field_validator("patience", mode="before")
+    @classmethod
+    def _patience(cls, v: Any) -> Any:
+        return _auto_or_at_least(v, 0, "train.early_stopping.patience")
     restore_best_weights: bool = True
 
 
 class ScheduleConfig(_Section):
     kind: Literal["constant", "plateau", "cosine", "cyclical", "one_cycle"] = "constant"
     factor: float = Field(0.5, gt=0.0, lt=1.0)  # plateau
-    patience: int = Field(2, ge=0)  # plateau
+    patience: int | Auto = 2  # plateau; auto = about a third of early stopping's
+
+    @field_validator("patience", mode="before")
+    @classmethod
+    def _patience(cls, v: Any) -> Any:
+        return _auto_or_at_least(v, 0, "train.schedule.patience")
+
     min_lr: float = Field(1e-6, ge=0.0)
     warmup_fraction: float = Field(0.3, ge=0.0, lt=1.0)  # one_cycle: rising part
     max_lr: float | None = Field(None, gt=0.0)  # cyclical / one_cycle peak; None = 10x lr
@@ -184,8 +216,12 @@ class ScheduleConfig(_Section):
 
 
 class TrainConfig(_Section):
-    epochs: int = Field(20, ge=1)
-    batch_size: int = Field(128, ge=1)  # measured: same quality as 64 on the demo, 30 % faster (benchmarks/README.md)
+    # auto = chosen from the number of training windows so every run gets hundreds of
+    # updates (lstm_helpers.model.budget); a whole number fixes the value. The numeric
+    # defaults switch to "auto" once training calls model.budget.apply_budget (issue #9).
+    epochs: int | Auto = 20
+    batch_size: int | Auto = 128  # measured: same quality as 64 on the demo, 30 % faster (benchmarks/README.md)
+    min_updates: int = Field(2000, ge=1)  # auto budget: at least this many optimiser steps
     optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
     learning_rate: float = Field(1e-3, gt=0.0)
     weight_decay: float = Field(0.0, ge=0.0)
@@ -208,8 +244,19 @@ class TrainConfig(_Section):
     distribute: Literal["none", "mirrored"] = "none"
     verbose: int = Field(2, ge=0, le=2)
 
+    @field_validator("epochs", "batch_size", mode="before")
+    @classmethod
+    def _auto_int(cls, v: Any, info: Any) -> Any:
+        return _auto_or_at_least(v, 1, f"train.{info.field_name}")
+
+
+BaselineKind = Literal["minirocket", "none"]  # non-deep baseline beside every run
+
 
 class EvaluateConfig(_Section):
+    # MiniRocket features + a linear classifier, fitted on the same training windows, scored
+    # with the same threshold strategy on the same validation / test windows (judge/baseline.py)
+    baseline: BaselineKind = "minirocket"
     threshold_strategy: Literal[
         "fixed", "max_f1", "max_fbeta", "recall_at_precision", "precision_at_recall"
     ] = "max_f1"

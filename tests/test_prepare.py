@@ -141,3 +141,23 @@ def test_separate_test_file_is_honoured_and_val_carved_from_train(tiny_demo_dir,
     assert info["groups"]["test"] == [test_animal]
     assert info["groups"]["val"] and test_animal not in info["groups"]["train"] + info["groups"]["val"]
     assert info["split"]["method"] == "predefined" and info["leakage"]["ok"]
+
+
+def test_per_recording_scaling_of_sequences_scales_each_sequence_by_its_real_steps(tiny_config, tmp_path):
+    rng = np.random.default_rng(1)
+    lengths = rng.integers(12, 30, 60)
+    gain = np.repeat(rng.uniform(1, 50, 60), lengths)[:, None]  # each sequence its own level/gain
+    values = (rng.normal(size=(lengths.sum(), 2)) * gain + gain).astype(np.float32)
+    np.savez(tmp_path / "seq.npz", values=values, lengths=lengths, y=np.array(["a", "b"] * 30),
+             groups=np.arange(60))
+    info = run_prepare(tiny_config(data__kind="sequences", data__path=str(tmp_path / "seq.npz"), scale__per="recording",
+                                   data__classes_of_interest=[], data__class_map={}, data__other_class=None,
+                                   resample__method="none", data__mask_value=-9.0), tmp_path / "seq")
+    assert info["scaler"]["per"] == "sequence"  # not silently global
+    a = load_npz(tmp_path / "seq" / "prepared.npz")
+    X = a["X_train"]
+    real = X[:, :, 0] != -9.0
+    means = np.nanmean(np.where(real[:, :, None], X, np.nan), axis=1)
+    stds = np.nanstd(np.where(real[:, :, None], X, np.nan), axis=1)
+    assert np.allclose(means, 0, atol=1e-4) and np.allclose(stds, 1, atol=1e-3)
+    assert (~real).any() and (X[~real] == -9.0).all()  # padding keeps the mask value

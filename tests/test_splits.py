@@ -49,3 +49,28 @@ def test_predefined_split_honoured_and_val_carved_from_train_by_group():
 def test_too_few_groups():
     with pytest.raises(DataError, match="cannot fill"):
         split_groups(np.array(["a", "b"]), _counts(2, [0]), 0.2, 0.2, seed=0)
+
+
+def test_val_fraction_is_a_share_of_the_training_side_when_test_is_predefined():
+    # 40 official training cases (one group each, 4 classes) and 40 official test cases
+    groups = np.array([f"c{i}" for i in range(80)])
+    counts = np.zeros((80, 4), np.int64)
+    counts[np.arange(80), np.arange(80) % 4] = 100
+    pre = np.array(["train"] * 40 + ["test"] * 40)
+    split, rep = split_groups(groups, counts, 0.2, 0.2, seed=0, predefined=pre)
+    assert (split[40:] == "test").all()
+    assert (split == "val").sum() == 8  # 20 % of the 40 training cases, not of all 80
+    val_classes = counts[split == "val"].argmax(1)
+    assert set(val_classes) == {0, 1, 2, 3}  # stratified: every class in validation
+    assert rep["val_groups"] == 8
+
+
+def test_validation_has_a_floor_in_groups():
+    groups = np.array([f"c{i}" for i in range(30)])
+    counts = np.zeros((30, 3), np.int64)
+    counts[np.arange(30), np.arange(30) % 3] = 10
+    pre = np.array(["train"] * 20 + ["test"] * 10)
+    split, _ = split_groups(groups, counts, 0.01, 0.0, seed=0, predefined=pre)
+    assert (split == "val").sum() == 3  # 1 % would be no case; floor: one per class
+    split, _ = split_groups(groups, counts, 0.01, 0.0, seed=0, predefined=pre, min_val_groups=5)
+    assert (split == "val").sum() == 5

@@ -56,6 +56,36 @@ def test_unlabelled_drop_or_partial():
     assert list(label_windows(labels, np.array([0]), 4, 2, "center", unlabelled="partial")) == [1]
 
 
+@pytest.mark.parametrize(
+    "rule, unlabelled, expected",
+    [
+        # windows: [centre unlabelled, 1 of 5 unlabelled], [3 of 5 unlabelled], [2 of 5, centre labelled]
+        ("center", "rule", [-1, -1, 1]),
+        ("majority", "rule", [1, -1, 1]),
+        ("last", "rule", [1, 0, -1]),
+        ("majority", "drop", [-1, -1, -1]),
+        ("center", "partial", [1, 0, 1]),
+        ("majority", "partial", [1, 0, 1]),
+    ],
+)
+def test_unlabelled_follows_the_rule(rule, unlabelled, expected):
+    labels = np.array([1, 1, -1, 1, 1,   -1, -1, -1, 0, 0,   -1, 1, 1, 1, -1])
+    starts = np.array([0, 5, 10])
+    assert list(label_windows(labels, starts, 5, 2, rule, unlabelled=unlabelled)) == expected
+
+
+def test_max_unlabelled_fraction_caps_every_rule():
+    labels = np.array([-1, 1, 1, 1, -1])  # 40 % unlabelled, centre labelled
+    start = np.array([0])
+    assert list(label_windows(labels, start, 5, 2, "center")) == [1]
+    assert list(label_windows(labels, start, 5, 2, "center", max_unlabelled_fraction=0.4)) == [1]
+    assert list(label_windows(labels, start, 5, 2, "center", max_unlabelled_fraction=0.3)) == [-1]
+    with pytest.raises(ValueError, match="max_unlabelled_fraction"):
+        label_windows(labels, start, 5, 2, "center", max_unlabelled_fraction=1.5)
+    with pytest.raises(ValueError, match="windows.unlabelled must be one of"):
+        label_windows(labels, start, 5, 2, "center", unlabelled="keep")
+
+
 def test_windows_are_views_until_materialised():
     values = np.arange(200, dtype=np.float32).reshape(100, 2)
     view = window_view(values, 10)

@@ -18,7 +18,13 @@ import pandas as pd
 from lstm_helpers.artifacts import save_npz, write_json
 from lstm_helpers.config import Config
 from lstm_helpers.data.recordings import SPLIT_NAMES, DataError, SeriesSet, read_dataset
-from lstm_helpers.data.resampling import apply_scaler, fit_scaler, rebalance, scale_per_recording
+from lstm_helpers.data.resampling import (
+    apply_scaler,
+    fit_scaler,
+    rebalance,
+    scale_per_recording,
+    scale_per_sequence,
+)
 from lstm_helpers.data.splits import check_leakage, split_groups
 from lstm_helpers.data.windows import (
     Windows,
@@ -73,7 +79,8 @@ def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
     starts, rec = window_starts(s.offsets, length, step)
     coi = [s.classes.index(c) for c in cfg.data.classes_of_interest]
     lab = label_windows(s.labels, starts, length, len(s.classes), cfg.windows.label_rule,
-                        cfg.windows.min_fraction, coi, cfg.windows.unlabelled)
+                        cfg.windows.min_fraction, coi, cfg.windows.unlabelled,
+                        cfg.windows.max_unlabelled_fraction)
     info["windows_total"] = int(len(starts))
     info["windows_dropped_unlabelled"] = int((lab < 0).sum())
     keep = lab >= 0
@@ -102,7 +109,7 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> dict:
     groups = s.groups if cfg.split.by == "group" else s.rec_ids
     split_of_rec, split_report = split_groups(
         groups, rec_counts, cfg.split.val_fraction, cfg.split.test_fraction, cfg.seed,
-        cfg.split.stratify, cfg.split.attempts, s.predefined_split,
+        cfg.split.stratify, cfg.split.attempts, s.predefined_split, cfg.split.min_val_groups,
     )
     if split_report["classes_missing"]:
         missing = {k: [s.classes[i] for i in v] for k, v in split_report["classes_missing"].items()}
@@ -129,10 +136,11 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> dict:
             train_rows &= real
         if not train_rows.any():
             raise DataError("the training split holds no timesteps; check split fractions / predefined split")
-        if cfg.scale.per == "recording" and s.kind == "recordings":
-            scaler = {"method": cfg.scale.method, "per": "recording", "center": [0.0] * s.values.shape[1],
-                      "scale": [1.0] * s.values.shape[1]}
-            values = scale_per_recording(s.values, s.offsets, cfg.scale.method)
+        if cfg.scale.per == "recording":  # sequences: each sequence by its own real steps
+            scaler = {"method": cfg.scale.method, "per": "recording" if s.kind == "recordings" else "sequence",
+                      "center": [0.0] * s.values.shape[1], "scale": [1.0] * s.values.shape[1]}
+            values = (scale_per_recording(s.values, s.offsets, cfg.scale.method) if s.kind == "recordings"
+                      else scale_per_sequence(s.values, s.n_recordings, s.lengths_true, cfg.scale.method))
         else:
             scaler = fit_scaler(s.values[train_rows], cfg.scale.method) | {"per": "global"}
             values = apply_scaler(s.values, scaler)
@@ -279,8 +287,9 @@ def summary_table(info: dict) -> pd.DataFrame:
         "imbalance train before -> after": f"{info['imbalance_factor_measured']['train_before']} -> "
         f"{info['imbalance_factor_measured']['train_after']}",
         "synthetic training windows": info["resample"]["synthetic_windows"],
-        "scaler": info["scaler"]["method"] + (" per recording (own statistics, label-free)"
-                                              if info["scaler"].get("per") == "recording" else " (fitted on training timesteps)"),
+        "scaler": info["scaler"]["method"] + (f" per {info['scaler']['per']} (own statistics, label-free)"
+                                              if info["scaler"].get("per") in ("recording", "sequence")
+                                              else " (fitted on training timesteps)"),
         "leakage check": "passed" if info["leakage"]["ok"] else "FAILED: " + "; ".join(info["leakage"]["problems"]),
     }
     if info["windows"].get("recordings_too_short"):

@@ -64,6 +64,36 @@ def scale_per_recording(values: np.ndarray, offsets: np.ndarray, method: str) ->
     return out
 
 
+def scale_per_sequence(values: np.ndarray, n_sequences: int, lengths_true: np.ndarray,
+                       method: str) -> np.ndarray:
+    """Scale each padded sequence by its own per-channel statistics over its real steps.
+
+    ``values`` is the concatenation of ``n_sequences`` sequences padded to one length; the
+    padded steps neither enter the statistics nor keep meaning (the caller resets them to
+    the mask value). Vectorised over sequences (NaN-aware reductions on the padded block);
+    a channel that is constant within a sequence is only centred.
+    """
+    n_steps = len(values) // n_sequences
+    X = values.reshape(n_sequences, n_steps, -1).astype(np.float64)
+    real = np.arange(n_steps)[None, :] < np.asarray(lengths_true)[:, None]
+    Xn = np.where(real[:, :, None], X, np.nan)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module="numpy")
+        if method == "none":
+            return values.astype(np.float32)
+        if method == "standard":
+            center, scale = np.nanmean(Xn, axis=1), np.nanstd(Xn, axis=1)
+        elif method == "robust":
+            q25, center, q75 = np.nanpercentile(Xn, [25, 50, 75], axis=1)
+            scale = q75 - q25
+        else:  # minmax
+            center = np.nanmin(Xn, axis=1)
+            scale = np.nanmax(Xn, axis=1) - center
+    center = np.nan_to_num(center)
+    scale = np.where(np.nan_to_num(scale) > 0, scale, 1.0)
+    return ((X - center[:, None, :]) / scale[:, None, :]).astype(np.float32).reshape(values.shape)
+
+
 # ------------------------------------------------------------------------------ rebalancing
 @dataclass
 class Resampled:

@@ -39,6 +39,7 @@ def split_groups(
     stratify: bool = True,
     attempts: int = 200,
     predefined: np.ndarray | None = None,
+    min_val_groups: int = 2,
 ) -> tuple[np.ndarray, dict]:
     """Assign each recording to ``train`` / ``val`` / ``test`` so that no group spans two splits.
 
@@ -51,6 +52,11 @@ def split_groups(
     predefined
         Optional split per recording (``train``/``val``/``test``/``""``); honoured as given,
         with validation carved from train by group when no recording is marked ``val``.
+        ``val_fraction`` is then a share of the *training side* (the groups not marked
+        ``test``), and ``test_fraction`` is unused when a test split is given.
+    min_val_groups
+        Floor on the validation split's size in groups (with ``stratify``, at least one
+        group per class present, too), capped at a quarter of the groups free to assign.
 
     Returns
     -------
@@ -78,6 +84,8 @@ def split_groups(
         for i, name in ((1, "val"), (2, "test")):
             if has[name]:  # given: its target is what it holds
                 targets[i] = g_counts[fixed == i].sum() / total
+        if has["test"] and not has["val"]:  # val_fraction: a share of the training side
+            targets[1] = val_fraction * (1 - targets[2])
         targets[0] = 1 - targets[1:].sum()
     need = targets > 0
     free = np.flatnonzero(fixed < 0)
@@ -88,6 +96,8 @@ def split_groups(
             f"split.val_fraction / split.test_fraction (0 = no such split) or provide more groups"
         )
     sizes = g_counts.sum(1).astype(float)
+    n_present = int((g_counts[free].sum(0) > 0).sum())
+    floor = {1: min(max(min_val_groups, n_present if stratify else 1), max(1, len(free) // 4)), 2: 1}
     best, best_score = None, None
     n_try = attempts if stratify else 1
     for _ in range(n_try):
@@ -101,7 +111,7 @@ def split_groups(
                 continue
             base = cum[pos - 1] if pos else 0.0
             take = int(np.searchsorted(cum[pos:] - base, targets[s] - 1e-9)) + 1
-            take = max(1, min(take, len(order) - pos - 1))
+            take = max(1, min(max(floor[s], take), len(order) - pos - 1))
             assign[order[pos : pos + take]] = s
             pos += take
         assign[order[pos:]] = np.where(assign[order[pos:]] < 0, 0, assign[order[pos:]])
@@ -118,6 +128,7 @@ def split_groups(
         "fraction_timesteps": {SPLIT_NAMES[s]: float(per_split[s].sum() / max(1, per_split.sum()))
                                for s in range(3)},
         "classes_missing": missing,
+        "val_groups": int((best == 1).sum()),
         "note": "",
     }
     if missing:

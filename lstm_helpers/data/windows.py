@@ -14,6 +14,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 LABEL_RULES = ("majority", "center", "last", "any")
+UNLABELLED_POLICIES = ("rule", "drop", "partial")
 
 
 def window_step(length: int, overlap_percent: float) -> int:
@@ -104,26 +105,41 @@ def label_windows(
     rule: str = "majority",
     min_fraction: float = 0.25,
     classes_of_interest: list[int] | None = None,
-    unlabelled: str = "drop",
+    unlabelled: str = "rule",
+    max_unlabelled_fraction: float = 1.0,
 ) -> np.ndarray:
     """Class index per window (``-1`` = window to drop).
 
     Rules: ``majority`` (most frequent labelled class; ties go to the lower index),
     ``center`` (label of the middle timestep), ``last`` (label of the last timestep), ``any``
     (a class of interest when it covers at least ``min_fraction`` of the window -- the rarest
-    such class when several do -- else the majority). ``unlabelled='drop'`` drops windows
-    touching any unlabelled timestep; ``'partial'`` labels them from their labelled part (a
-    ``center``/``last`` step that is unlabelled falls back to the majority of the labelled
-    part); windows with no labelled step are always dropped.
+    such class when several do -- else the majority).
+
+    When is a window unlabelled (dropped)?
+
+    * ``unlabelled='rule'`` (default) -- when the rule's own evidence is: ``center`` /
+      ``last`` when that timestep is unlabelled; ``majority`` / ``any`` when more than half
+      of the window is. Otherwise the label comes from the labelled part;
+    * ``'drop'`` -- when any timestep is unlabelled (strict);
+    * ``'partial'`` -- only when no timestep is labelled (a ``center``/``last`` step that is
+      unlabelled falls back to the majority of the labelled part).
+
+    In every case a window whose unlabelled share exceeds ``max_unlabelled_fraction`` is
+    dropped too, and a window with no labelled step always is.
     """
     if rule not in LABEL_RULES:
         raise ValueError(f"windows.label_rule must be one of {LABEL_RULES}, got {rule!r}")
+    if unlabelled not in UNLABELLED_POLICIES:
+        raise ValueError(f"windows.unlabelled must be one of {UNLABELLED_POLICIES}, got {unlabelled!r}")
+    if not 0.0 <= max_unlabelled_fraction <= 1.0:
+        raise ValueError(f"windows.max_unlabelled_fraction must be in [0, 1], got {max_unlabelled_fraction}")
     if len(starts) == 0:
         return np.zeros(0, dtype=np.int64)
     counts, totals = window_class_counts(labels, starts, length, n_classes)
     n_unl = counts[:, n_classes]
     lab_counts = counts[:, :n_classes]
     out = np.argmax(lab_counts, axis=1).astype(np.int64)
+    at = None
     if rule in ("center", "last"):
         at = labels[starts + (length // 2 if rule == "center" else length - 1)]
         out = np.where(at >= 0, at, out)
@@ -132,9 +148,11 @@ def label_windows(
         # rarest class of interest (by total count) wins when several qualify
         for c in sorted(classes_of_interest, key=lambda c: -totals[c]):
             out = np.where(lab_counts[:, c] >= need, c, out)
-    drop = n_unl == length
+    drop = (n_unl == length) | (n_unl > max_unlabelled_fraction * length)
     if unlabelled == "drop":
         drop |= n_unl > 0
+    elif unlabelled == "rule":
+        drop |= (at < 0) if at is not None else (2 * n_unl > length)
     return np.where(drop, -1, out)
 
 
@@ -147,14 +165,15 @@ def make_windows(
     rule: str = "majority",
     min_fraction: float = 0.25,
     classes_of_interest: list[int] | None = None,
-    unlabelled: str = "drop",
+    unlabelled: str = "rule",
     keep_dropped: bool = False,
+    max_unlabelled_fraction: float = 1.0,
 ) -> Windows:
     """Cut every recording into windows and label them; dropped windows are removed unless
     ``keep_dropped`` (then their label is -1)."""
     step = window_step(length, overlap_percent)
     starts, rec = window_starts(offsets, length, step)
     lab = label_windows(labels, starts, length, n_classes, rule, min_fraction,
-                        classes_of_interest, unlabelled)
+                        classes_of_interest, unlabelled, max_unlabelled_fraction)
     w = Windows(starts, rec, starts - np.asarray(offsets)[rec], lab, length, step)
     return w if keep_dropped else w.subset(lab >= 0)

@@ -1,0 +1,162 @@
+"""Real data: the workbench's recipes vs MiniRocket on the same splits (issue #9).
+
+Datasets ship inside installable packages (nothing is downloaded):
+
+* ``BasicMotions`` (aeon; UEA, 40 train / 40 test cases, 6 channels, 4 classes) -- accuracy;
+* ``JapaneseVowels`` (aeon; UEA, 270 / 370 variable-length cases, 12 channels, 9 classes);
+* ``GunPoint`` (aeon; UCR, 50 / 150 univariate cases, 2 classes) -- accuracy;
+* ``Watch`` (seglearn's wrist recordings: 6 channels at 50 Hz, 10 subjects, 14 exercise
+  bouts each, concatenated per subject into continuous recordings; the exercise ``PEN``,
+  ~11 % of time, is the rare class vs rest; split by subject) -- PR-AUC of ``PEN``.
+
+Each dataset gets a *data-only* config (``data`` + window length; nothing about the
+model or training), run through the public stage functions (``run_prepare`` ->
+``run_training``) under each recipe, and MiniRocket (``fit_baseline``) on the same
+prepared training windows. The UEA/UCR sets keep their official test split; validation
+is carved from the training side (``split.val_fraction`` of it). Thresholds (Watch F1)
+are chosen on validation. Usage::
+
+    python benchmarks/real_data.py --out /tmp/real --datasets all --recipes all
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lstm_helpers.config import Config, resolve_config
+from lstm_helpers.data.prepare import run_prepare
+from lstm_helpers.judge.baseline import fit_baseline
+from lstm_helpers.judge.evaluation import choose_threshold
+from lstm_helpers.model.budget import apply_budget, choose_budget
+
+UEA = {"BasicMotions": 1.00, "JapaneseVowels": 0.99, "GunPoint": None}  # published accuracy (as cited in issue #9)
+AUTO = {"train.batch_size": "auto", "train.epochs": "auto", "train.early_stopping.patience": "auto",
+        "train.schedule.patience": "auto"}
+RECIPES: dict[str, dict] = {
+    "shipped": {},  # the code's defaults before issue #9
+    "auto": AUTO,
+    "auto+conv+onecycle": AUTO | {"model.conv": [{"filters": 64, "kernel_size": 5, "pool": 1}],
+                                  "train.schedule.kind": "one_cycle", "train.schedule.max_lr": 3e-3},
+    "auto+conv+onecycle+perrec": AUTO | {"model.conv": [{"filters": 64, "kernel_size": 5, "pool": 1}],
+                                         "train.schedule.kind": "one_cycle", "train.schedule.max_lr": 3e-3,
+                                         "scale.per": "recording"},
+}
+
+
+def write_uea(name: str, folder: Path) -> dict:
+    """The aeon-bundled set as an .npz (values + lengths, official split); its data config."""
+    from aeon.datasets import load_classification
+
+    parts = [load_classification(name, split=s) for s in ("train", "test")]
+    series = [np.asarray(x, np.float32).T for X, _ in parts for x in X]  # (time, channels)
+    y = np.concatenate([np.asarray(yy).astype(str) for _, yy in parts])
+    split = np.array(["train"] * len(parts[0][1]) + ["test"] * len(parts[1][1]))
+    path = folder / f"{name}.npz"
+    np.savez(path, values=np.concatenate(series), lengths=np.array([len(s) for s in series]), y=y,
+             split=split, groups=np.array([f"case{i}" for i in range(len(y))]))
+    return {"data": {"kind": "sequences", "path": str(path), "demo": False, "channels": [],
+                     "classes_of_interest": []}}
+
+
+def write_watch(folder: Path) -> dict:
+    """seglearn's watch bouts, concatenated per subject (long format parquet); its data config."""
+    from seglearn.datasets import load_watch
+
+    d = load_watch()
+    names = list(d["y_labels"])
+    frames = []
+    for subj in np.unique(d["subject"]):
+        idx = np.flatnonzero(np.asarray(d["subject"]) == subj)
+        X = np.concatenate([d["X"][i] for i in idx])
+        lab = np.concatenate([np.full(len(d["X"][i]), names[d["y"][i]]) for i in idx])
+        df = pd.DataFrame(X, columns=["ax", "ay", "az", "gx", "gy", "gz"])
+        df["exercise"], df["subject"], df["recording_id"] = lab, f"s{subj:02d}", f"s{subj:02d}"
+        frames.append(df)
+    path = folder / "watch.parquet"
+    pd.concat(frames, ignore_index=True).to_parquet(path)
+    return {"data": {"kind": "recordings", "path": str(path), "demo": False, "group_column": "subject",
+                     "time_column": None, "label_column": "exercise", "recording_column": "recording_id",
+                     "channels": ["ax", "ay", "az", "gx", "gy", "gz"], "sample_rate_hz": 50.0,
+                     "class_map": {"PEN": "PEN"}, "other_class": "other", "classes_of_interest": ["PEN"]},
+            "windows": {"length_seconds": 2.0, "overlap_percent": 50.0, "label_rule": "center"}}
+
+
+def _proba(model, X: np.ndarray) -> np.ndarray:
+    p = np.asarray(model.predict(X, batch_size=512, verbose=0), np.float64)
+    return np.column_stack([1 - p[:, 0], p[:, 0]]) if p.shape[1] == 1 else p
+
+
+def headline(kind: str, a: dict, p_val: np.ndarray, p_test: np.ndarray) -> dict:
+    """Accuracy (UEA) or rare-class PR-AUC + F1 at the validation-chosen threshold (Watch)."""
+    from sklearn.metrics import average_precision_score, f1_score
+
+    yv, yt = a["y_val"], a["y_test"]
+    if kind == "uea":
+        return {"val": float((p_val.argmax(1) == yv).mean()), "test": float((p_test.argmax(1) == yt).mean())}
+    th = choose_threshold(yv == 1, p_val[:, 1], "max_f1")["value"]
+    return {"val": float(average_precision_score(yv == 1, p_val[:, 1])),
+            "test": float(average_precision_score(yt == 1, p_test[:, 1])),
+            "test_f1": float(f1_score(yt == 1, p_test[:, 1] >= th)), "threshold": float(th)}
+
+
+def run_one(name: str, data_cfg: dict, recipe: str, out: Path, seed: int) -> dict:
+    from lstm_helpers.model.training import run_training
+
+    cfg: Config = resolve_config(data_cfg | {"seed": seed, "train": {"verbose": 0}}, RECIPES[recipe])
+    run_dir = out / f"{name}_{recipe}_s{seed}"
+    t0 = time.perf_counter()
+    info = run_prepare(cfg, run_dir)
+    a = info["_arrays"]
+    budget = choose_budget(len(a["y_train"]), np.bincount(a["y_train"]), cfg.train)
+    result = run_training(apply_budget(cfg, budget), run_dir)
+    kind = "uea" if name in UEA else "recordings"
+    h = headline(kind, a, _proba(result["model"], a["X_val"]), _proba(result["model"], a["X_test"]))
+    hist = result["history"]
+    return {"dataset": name, "recipe": recipe, "seed": seed, "windows": info["windows"],
+            "budget": budget.explanation, "epochs_run": len(hist),
+            "updates_run": len(hist) * budget.steps_per_epoch, "seconds": round(time.perf_counter() - t0, 1),
+            **{f"lstm_{k}": v for k, v in h.items()}}
+
+
+def run_baseline(name: str, data_cfg: dict, out: Path, seed: int) -> dict:
+    cfg = resolve_config(data_cfg | {"seed": seed})
+    t0 = time.perf_counter()
+    info = run_prepare(cfg, out / f"{name}_baseline")
+    a = info["_arrays"]
+    res = fit_baseline(a["X_train"], a["y_train"], {"val": a["X_val"], "test": a["X_test"]},
+                       len(info["classes"]), synthetic=a["synthetic_train"], y_val=a["y_val"], seed=seed)
+    h = headline("uea" if name in UEA else "recordings", a, res.proba["val"], res.proba["test"])
+    return {"dataset": name, "recipe": "MiniRocket", "seed": seed, "classifier": res.classifier,
+            "head_val_pr_auc": res.val_pr_auc, "seconds": round(time.perf_counter() - t0, 1),
+            **{f"lstm_{k}": v for k, v in h.items()}}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--datasets", default="all")
+    ap.add_argument("--recipes", default="all")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    names = [*UEA, "Watch"] if args.datasets == "all" else args.datasets.split(",")
+    recipes = list(RECIPES) if args.recipes == "all" else args.recipes.split(",")
+    results = args.out / "results.jsonl"
+    for name in names:
+        data_cfg = write_watch(args.out) if name == "Watch" else write_uea(name, args.out)
+        for recipe in ["MiniRocket", *recipes]:
+            row = (run_baseline(name, data_cfg, args.out, args.seed) if recipe == "MiniRocket"
+                   else run_one(name, data_cfg, recipe, args.out, args.seed))
+            print(json.dumps(row), flush=True)
+            with results.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+
+
+if __name__ == "__main__":
+    main()

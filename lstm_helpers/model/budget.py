@@ -1,0 +1,151 @@
+"""Training budget that adapts to the data size: batch size, epochs and patience.
+
+A fixed recipe (batch 128, 20 epochs, patience 5) gives a 40-sequence training set one
+optimiser step per epoch and about 20 updates in all, and watches a validation curve too
+short and noisy to stop on. Here the budget is stated in *updates* (optimiser steps), the
+unit in which a network actually learns, and converted to epochs for the data at hand:
+
+* ``batch_size: auto`` -- the largest power of two <= n / 16, clipped to [8, 128], so even
+  small sets get at least a few steps per epoch while large sets keep the fast batch 128;
+* ``epochs: auto`` -- enough epochs for ``train.min_updates`` steps, clipped to [20, 300];
+* ``early_stopping.patience: auto`` -- a fifth of that budget in updates, in epochs, at
+  least 5 and at most a third of the epochs (so stopping stays possible);
+* ``schedule.patience: auto`` (plateau) -- a third of the early-stopping patience, >= 2.
+
+A whole number in the config is honoured as given; a warning says when it yields fewer
+than ``min_updates / 4`` updates. Pure arithmetic written here (no library sizes a
+training budget); nothing reads the validation or test split.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lstm_helpers.config import Config, TrainConfig
+
+BATCH_MIN, BATCH_MAX = 8, 128
+EPOCHS_MIN, EPOCHS_MAX = 20, 300
+PATIENCE_MIN = 5
+WINDOWS_PER_STEP = 16  # auto batch: at least this many steps per epoch before clipping
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The resolved training budget and how it was chosen."""
+
+    n_train: int
+    batch_size: int
+    steps_per_epoch: int
+    epochs: int
+    patience: int  # early stopping, epochs without improvement
+    plateau_patience: int  # ReduceLROnPlateau, epochs
+    chosen: dict[str, str]  # parameter -> "auto" or "set"
+    explanation: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def max_updates(self) -> int:
+        return self.steps_per_epoch * self.epochs
+
+    @property
+    def patience_updates(self) -> int:
+        return self.steps_per_epoch * self.patience
+
+    def as_dict(self) -> dict:
+        """JSON-ready summary (for train.json / the report)."""
+        return {
+            "n_train": self.n_train, "batch_size": self.batch_size,
+            "steps_per_epoch": self.steps_per_epoch, "epochs": self.epochs,
+            "max_updates": self.max_updates, "patience": self.patience,
+            "patience_updates": self.patience_updates, "plateau_patience": self.plateau_patience,
+            "chosen": dict(self.chosen), "explanation": self.explanation,
+            "warnings": list(self.warnings),
+        }
+
+
+def auto_batch_size(n_train: int) -> int:
+    """Largest power of two <= ``n_train / 16``, clipped to [8, 128]."""
+    target = max(1.0, n_train / WINDOWS_PER_STEP)
+    return int(np.clip(2 ** int(math.floor(math.log2(target))), BATCH_MIN, BATCH_MAX))
+
+
+def choose_budget(n_train: int, class_counts: np.ndarray | list[int] | None,
+                  train: TrainConfig) -> Budget:
+    """Batch size, epochs and patience for ``n_train`` training windows.
+
+    Parameters
+    ----------
+    n_train
+        Training windows the model will see per epoch (after resampling).
+    class_counts
+        Training windows per class (named in the explanation: the smallest class is what
+        a small batch must still meet); ``None`` to leave it out.
+    train
+        ``cfg.train``; ``"auto"`` values are chosen here, whole numbers are kept.
+
+    Raises
+    ------
+    ValueError
+        When ``n_train`` < 1 or ``class_counts`` holds a negative number.
+    """
+    if int(n_train) < 1:
+        raise ValueError(f"the training split holds {n_train} windows; need at least 1 to train")
+    n_train = int(n_train)
+    counts = None if class_counts is None else np.asarray(class_counts, dtype=np.int64)
+    if counts is not None and (counts < 0).any():
+        raise ValueError(f"class_counts must be >= 0, got {counts.tolist()}")
+    es, sched = train.early_stopping, train.schedule
+    chosen = {
+        "batch_size": "auto" if train.batch_size == "auto" else "set",
+        "epochs": "auto" if train.epochs == "auto" else "set",
+        "early_stopping.patience": "auto" if es.patience == "auto" else "set",
+        "schedule.patience": "auto" if sched.patience == "auto" else "set",
+    }
+    batch = auto_batch_size(n_train) if train.batch_size == "auto" else int(train.batch_size)
+    steps = math.ceil(n_train / batch)
+    if train.epochs == "auto":
+        epochs = int(np.clip(math.ceil(train.min_updates / steps), EPOCHS_MIN, EPOCHS_MAX))
+    else:
+        epochs = int(train.epochs)
+    if es.patience == "auto":
+        want = max(PATIENCE_MIN, math.ceil(train.min_updates / 5 / steps))
+        patience = min(want, max(PATIENCE_MIN, epochs // 3), epochs)
+    else:
+        patience = int(es.patience)
+    plateau = max(2, patience // 3) if sched.patience == "auto" else int(sched.patience)
+
+    warnings: list[str] = []
+    if steps * epochs < train.min_updates / 4:
+        warnings.append(
+            f"{n_train} training windows at batch {batch} for {epochs} epochs give only "
+            f"{steps * epochs} updates (train.min_updates = {train.min_updates}); set "
+            f"train.epochs / train.batch_size to auto or raise them"
+        )
+    smallest = ""
+    if counts is not None and len(counts):
+        smallest = f", smallest class {int(counts.min())}"
+        if batch > n_train:
+            warnings.append(f"train.batch_size = {batch} exceeds the {n_train} training windows")
+    mark = {k: "" if v == "auto" else " (set)" for k, v in chosen.items()}
+    explanation = (
+        f"{n_train} training windows{smallest}: batch {batch}{mark['batch_size']} "
+        f"({steps} updates per epoch), up to {epochs} epochs{mark['epochs']} "
+        f"({steps * epochs} updates), early-stopping patience {patience} epochs"
+        f"{mark['early_stopping.patience']} (~{steps * patience} updates)"
+    )
+    if sched.kind == "plateau":
+        explanation += f", plateau patience {plateau} epochs{mark['schedule.patience']}"
+    return Budget(n_train, batch, steps, epochs, patience, plateau, chosen, explanation, warnings)
+
+
+def apply_budget(cfg: Config, budget: Budget) -> Config:
+    """A copy of ``cfg`` whose ``train`` holds the budget's whole numbers (no ``"auto"``)."""
+    out = cfg.model_copy(deep=True)
+    out.train.batch_size = budget.batch_size
+    out.train.epochs = budget.epochs
+    out.train.early_stopping.patience = budget.patience
+    out.train.schedule.patience = budget.plateau_patience
+    return out

@@ -1,0 +1,63 @@
+import pytest
+
+from lstm_helpers.config import ConfigError, resolve_config
+from lstm_helpers.model.budget import apply_budget, auto_batch_size, choose_budget
+
+AUTO = {"train": {"batch_size": "auto", "epochs": "auto", "early_stopping": {"patience": "auto"},
+                  "schedule": {"kind": "plateau", "patience": "auto"}}}
+
+
+@pytest.mark.parametrize("n", [40, 270, 312, 1000])
+def test_small_sets_get_hundreds_of_updates_and_room_to_stop(n):
+    cfg = resolve_config(AUTO)
+    b = choose_budget(n, [n // 4, n - n // 4], cfg.train)
+    assert b.batch_size <= 16 or n >= 1000
+    assert b.max_updates >= cfg.train.min_updates or b.epochs == 300
+    assert b.max_updates >= 1000
+    assert b.patience_updates >= 100  # patience spans enough steps to see past noise
+    assert b.patience <= max(5, b.epochs // 3)  # ... and can still stop
+    assert b.plateau_patience < b.patience
+    assert not b.warnings
+    assert f"{n} training windows" in b.explanation and "updates" in b.explanation
+
+
+def test_large_sets_keep_batch_128_and_the_minimum_epochs():
+    b = choose_budget(100_000, None, resolve_config(AUTO).train)
+    assert (b.batch_size, b.epochs, b.patience) == (128, 20, 5)
+    assert b.steps_per_epoch == 782
+
+
+def test_auto_batch_is_a_power_of_two_in_range():
+    sizes = [auto_batch_size(n) for n in (1, 40, 200, 270, 1024, 2048, 10**7)]
+    assert sizes == [8, 8, 8, 16, 64, 128, 128]
+
+
+def test_explicit_values_are_honoured_and_marked_and_warned():
+    cfg = resolve_config({"train": {"batch_size": 128, "epochs": 20,
+                                    "early_stopping": {"patience": 5}, "schedule": {"patience": 2}}})
+    b = choose_budget(270, [200, 70], cfg.train)
+    assert (b.batch_size, b.epochs, b.patience, b.plateau_patience) == (128, 20, 5, 2)
+    assert set(b.chosen.values()) == {"set"}
+    assert "(set)" in b.explanation
+    assert b.max_updates == 60 and "only 60 updates" in b.warnings[0]
+
+
+def test_apply_budget_fills_whole_numbers_without_touching_the_input():
+    cfg = resolve_config(AUTO)
+    b = choose_budget(270, None, cfg.train)
+    out = apply_budget(cfg, b)
+    assert out.train.batch_size == 16 and out.train.epochs == b.epochs
+    assert out.train.early_stopping.patience == b.patience
+    assert cfg.train.batch_size == "auto"
+
+
+def test_no_training_windows_is_an_error():
+    with pytest.raises(ValueError, match="training split holds 0 windows"):
+        choose_budget(0, None, resolve_config(AUTO).train)
+
+
+@pytest.mark.parametrize("override", ["train.batch_size=big", "train.epochs=0", "train.epochs=2.5",
+                                      "train.early_stopping.patience=-1", "train.batch_size=true"])
+def test_config_refuses_anything_but_auto_or_a_whole_number(override):
+    with pytest.raises(ConfigError, match="must be 'auto' or a whole number"):
+        resolve_config({}, [override])
