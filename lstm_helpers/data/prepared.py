@@ -18,9 +18,9 @@ import numpy as np
 
 from lstm_helpers.artifacts import load_npz, read_json
 from lstm_helpers.config import Config
+from lstm_helpers.data.recordings import SPLIT_NAMES
 from lstm_helpers.layout import RunLayout
 
-SPLITS = ("train", "val", "test")
 STAGE01_HINT = "run stage 01 (notebooks/01_prepare.ipynb) for this run first"
 InputKind = Literal["real", "tokens"]
 _WHERE = "prepare.json['input']"
@@ -192,7 +192,7 @@ class PreparedData:
             raise ValueError(f"{json_path}: 'classes' = {classes}; need at least 2")
         info = InputInfo.from_dict(meta["input"], where=f"{json_path}['input']")
         typed = dict(arrays)
-        for split in SPLITS:
+        for split in SPLIT_NAMES:
             if f"X_{split}" in typed and f"y_{split}" in typed:
                 typed[f"X_{split}"], typed[f"y_{split}"] = _checked_split(
                     typed[f"X_{split}"], typed[f"y_{split}"], split, info, classes, path

@@ -33,7 +33,7 @@ import time
 import warnings
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
 import numpy as np
@@ -116,7 +116,7 @@ class TrainResult:
     lr_per_step: np.ndarray | None = field(repr=False)
     model: keras.Model = field(repr=False)
 
-    IN_MEMORY = ("history", "timing", "lr_per_step", "model")
+    IN_MEMORY: ClassVar[tuple[str, ...]] = ("history", "timing", "lr_per_step", "model")
 
     def to_dict(self) -> dict[str, Any]:
         """The ``train.json`` content (everything but the in-memory parts)."""
@@ -263,8 +263,9 @@ def _resume_state(layout: RunLayout, fingerprint: str) -> _Resume:
         layout.history.unlink(missing_ok=True)
         layout.timing.unlink(missing_ok=True)
         return _Resume(False)
-    history = pd.read_csv(layout.history) if layout.history.is_file() else None
-    timing = pd.read_csv(layout.timing) if layout.timing.is_file() else None
+    # round_trip: the kept rows are written back digit for digit
+    history = pd.read_csv(layout.history, float_precision="round_trip") if layout.history.is_file() else None
+    timing = pd.read_csv(layout.timing, float_precision="round_trip") if layout.timing.is_file() else None
     return _Resume(True, history, timing)
 
 
