@@ -18,7 +18,7 @@ A search file holds::
 Only ``model.*`` and ``train.*`` keys can be searched: stage 01 runs once (into
 ``<out>/prepared``) and every trial trains on the same windows. Each trial's parameters are
 resolved through :func:`lstm_helpers.config.resolve_config` and built and compiled with the
-training stage's own functions (``models.build_model``, ``training.make_loss`` /
+training stage's own functions (``models.build_model``, ``compile.make_loss`` /
 ``make_metrics`` / ``make_optimizer`` / ``make_dataset``), so a trial is the model a run with
 those parameters would train.
 

@@ -284,27 +284,27 @@ def random_state_variables(model: keras.Model) -> list[Any]:
 class RandomStateKeeper(keras.callbacks.Callback):
     """Make a resumed fit draw the random numbers the uninterrupted fit would have drawn.
 
-    Two random streams shape an epoch: the order of the training windows (``tf.data``
-    reshuffles each epoch from one seed generator that draws a new seed whenever an
-    iterator over the shuffled dataset is made) and the dropout masks (Keras seed
-    generators, whose state variables ``BackupAndRestore`` does not save). On the first
-    epoch of a resumed fit (``epoch`` = epochs already done) this makes one iterator over
-    ``order`` per finished epoch, so the shuffle stream stands where it stood, and
-    restores the seed states saved after that epoch. After every epoch it saves the states,
-    keeping the last two epochs (a kill between this save and the backup's leaves the one
-    the backup needs). Place it before ``BackupAndRestore`` in the callback list.
+    Two random streams shape an epoch: the order of the training windows and the dropout
+    masks. The order of epoch ``e`` depends on ``(seed, e)`` alone
+    (:func:`lstm_helpers.model.training.training_stream`); on the first epoch of a fit
+    (``epoch`` = epochs already done, as ``BackupAndRestore`` restored them) this sets the
+    stream's first epoch. The dropout masks come from Keras seed generators, whose state
+    variables ``BackupAndRestore`` does not save: this saves them after every epoch
+    (keeping the last two, so a kill between this save and the backup's leaves the one the
+    backup needs) and restores those of the resumed epoch. Place it before
+    ``BackupAndRestore`` in the callback list.
 
     Parameters
     ----------
-    order : tf.data.Dataset
-        The shuffled index dataset the training pipeline is built on.
+    first_epoch : tf.Variable
+        The training stream's first epoch.
     path : Path
         ``.npz`` file for the saved seed states (inside the backup directory).
     """
 
-    def __init__(self, order: Any, path: Path) -> None:
+    def __init__(self, first_epoch: Any, path: Path) -> None:
         super().__init__()
-        self.order = order
+        self.first_epoch = first_epoch
         self.path = Path(path)
         self.restored_from: int | None = None
 
@@ -315,10 +315,9 @@ class RandomStateKeeper(keras.callbacks.Callback):
         if not self._first:
             return
         self._first = False
+        self.first_epoch.assign(epoch)
         if epoch == 0:
             return
-        for _ in range(epoch):
-            iter(self.order)  # draws one epoch's shuffle seed, as the epoch's own iterator did
         saved = load_npz(self.path) if self.path.is_file() else {}
         variables = random_state_variables(self.model)
         states = [saved.get(f"epoch{epoch}_{i}") for i in range(len(variables))]

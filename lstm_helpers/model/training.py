@@ -13,11 +13,13 @@ this module builds the datasets and orchestrates ``fit``.
 Resuming: an interrupted run (an exception, or the process killed) leaves ``run_dir/backup``;
 calling :func:`run_training` again with the same model / train parameters and seed restores
 weights, optimizer state and the epoch counter (Keras ``BackupAndRestore``), the
-early-stopping / plateau / checkpoint state (replayed from ``history.csv``), the position
-of the shuffle stream and the dropout seed states (:class:`~lstm_helpers.model.callbacks.RandomStateKeeper`),
-then finishes the planned epochs. On a CPU with op determinism (the default) the resumed
-run's ``history.csv`` is byte-identical to the uninterrupted run's (tests/test_resume.py
-kills a training process with SIGKILL to check it). A backup made with other parameters is
+early-stopping / plateau / checkpoint state (replayed from ``history.csv``) and the dropout
+seed states (:class:`~lstm_helpers.model.callbacks.RandomStateKeeper`), then finishes the
+planned epochs; each epoch's shuffle order depends on ``(seed, epoch)`` alone
+(:func:`training_stream`), so the resumed epochs see the windows in the same order. On a
+CPU with op determinism (the default) the resumed run's ``history.csv`` is byte-identical
+to the uninterrupted run's (tests/test_resume.py kills a training process with SIGKILL to
+check it). A backup made with other parameters is
 discarded with a warning.
 """
 
@@ -124,15 +126,6 @@ class TrainResult:
 
 
 # ---------------------------------------------------------------------- datasets, determinism
-def shuffled_order(n: int, seed: int, shuffle_buffer: int = 10000) -> tf.data.Dataset:
-    """Window indices ``0..n-1``, reshuffled each epoch from ``seed``. The training
-    pipeline gathers its batches through this, so :class:`RandomStateKeeper` can put the
-    shuffle stream where an interrupted run left it."""
-    return tf.data.Dataset.range(n).shuffle(
-        min(shuffle_buffer, n), seed=seed, reshuffle_each_iteration=True
-    )
-
-
 def make_dataset(
     X: np.ndarray,
     y: np.ndarray,
@@ -142,25 +135,66 @@ def make_dataset(
     shuffle: bool,
     seed: int,
     shuffle_buffer: int = 10000,
-    order: tf.data.Dataset | None = None,
 ) -> tf.data.Dataset:
-    """Batches of ``(X, labels)``: (seeded shuffle) -> batch -> (one-hot) -> prefetch.
+    """``from_tensor_slices`` -> (seeded shuffle) -> batch -> (one-hot) -> prefetch, for a
+    ``fit`` that reshuffles every epoch (search trials) or for validation / inference.
 
-    Shuffled batches are gathered through ``order`` (:func:`shuffled_order`, made here
-    when not given): the same windows in the same order as shuffling the slices themselves.
     Binary labels become float32 ``(n, 1)`` to match ``Dense(1, sigmoid)``; multi-class
     labels stay int (sparse) unless ``one_hot``.
     """
-    labels = y.astype(np.float32).reshape(-1, 1) if n_classes == 2 else y.astype(np.int32)
+    labels = _labels(y, n_classes)
+    ds = tf.data.Dataset.from_tensor_slices((X, labels))
     if shuffle:
-        order = order if order is not None else shuffled_order(len(X), seed, shuffle_buffer)
-        X_t, labels_t = tf.convert_to_tensor(X), tf.convert_to_tensor(labels)
-        ds = order.batch(batch_size).map(lambda i: (tf.gather(X_t, i), tf.gather(labels_t, i)))
-    else:
-        ds = tf.data.Dataset.from_tensor_slices((X, labels)).batch(batch_size)
+        ds = ds.shuffle(min(shuffle_buffer, len(X)), seed=seed, reshuffle_each_iteration=True)
+    return _finish(ds.batch(batch_size), n_classes, one_hot)
+
+
+def _labels(y: np.ndarray, n_classes: int) -> np.ndarray:
+    return y.astype(np.float32).reshape(-1, 1) if n_classes == 2 else y.astype(np.int32)
+
+
+def _finish(ds: tf.data.Dataset, n_classes: int, one_hot: bool) -> tf.data.Dataset:
     if one_hot:
         ds = ds.map(lambda x, t: (x, tf.one_hot(t, n_classes)), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def epoch_seed(seed: int, epoch: Any) -> Any:
+    """The shuffle seed of one epoch: a function of the run's seed and the epoch alone."""
+    return int(seed) * 1_000_003 + epoch
+
+
+def training_stream(
+    X: np.ndarray,
+    y: np.ndarray,
+    train_cfg: TrainConfig,
+    n_classes: int,
+    one_hot: bool,
+    seed: int,
+) -> tuple[tf.data.Dataset, tf.Variable]:
+    """The training batches of every planned epoch as one stream, and its first epoch.
+
+    Epoch ``e`` is the windows shuffled with :func:`epoch_seed` ``(seed, e)`` (a
+    ``train.shuffle_buffer`` shuffle) and cut into ``ceil(n / batch_size)`` batches, so an
+    epoch's order needs no state: a resumed run sets the returned variable to its first
+    epoch (:class:`~lstm_helpers.model.callbacks.RandomStateKeeper` does, before the stream
+    is read) and sees the batches the uninterrupted run saw. ``fit`` must get
+    ``steps_per_epoch = ceil(n / batch_size)`` so Keras reads the stream with one iterator.
+    """
+    n, buffer = len(X), min(train_cfg.shuffle_buffer, len(X))
+    X_t, labels_t = tf.convert_to_tensor(X), tf.convert_to_tensor(_labels(y, n_classes))
+    first = tf.Variable(0, dtype=tf.int64, trainable=False, name="first_epoch")
+
+    def epochs(_: Any) -> tf.data.Dataset:
+        return tf.data.Dataset.range(first.read_value(), train_cfg.epochs)
+
+    def one_epoch(e: Any) -> tf.data.Dataset:
+        order = tf.data.Dataset.range(n).shuffle(buffer, seed=epoch_seed(seed, e))
+        return order.batch(train_cfg.batch_size)
+
+    ds = tf.data.Dataset.from_tensors(0).flat_map(epochs).flat_map(one_epoch)
+    ds = ds.map(lambda i: (tf.gather(X_t, i), tf.gather(labels_t, i)))
+    return _finish(ds, n_classes, one_hot), first
 
 
 _determinism = {"on": False}  # whether this process switched TF op determinism on
@@ -492,9 +526,7 @@ def run_training(
     steps_per_epoch = math.ceil(len(data.X_train) / train_cfg.batch_size)
     model, loss, schedule = _compiled_model(cfg, data, steps_per_epoch)
     one_hot = needs_one_hot(train_cfg, k)
-    order = shuffled_order(len(data.X_train), cfg.seed, train_cfg.shuffle_buffer)
-    train_ds = make_dataset(data.X_train, data.y_train, train_cfg.batch_size, k, one_hot, True,
-                            cfg.seed, order=order)
+    train_ds, first_epoch = training_stream(data.X_train, data.y_train, train_cfg, k, one_hot, cfg.seed)
     val_ds = make_dataset(data.X_val, data.y_val, train_cfg.batch_size, k, one_hot, False, cfg.seed)
 
     history_cb = EpochLogWriter(layout.history, resume.history, schedule)
@@ -507,11 +539,12 @@ def run_training(
     callbacks = [timing_cb, history_cb, *monitors]
     if train_cfg.tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(layout.tensorboard)))
-    callbacks += [*(extra_callbacks or []), RandomStateKeeper(order, layout.rng_state),
+    callbacks += [*(extra_callbacks or []), RandomStateKeeper(first_epoch, layout.rng_state),
                   keras.callbacks.BackupAndRestore(str(layout.backup), delete_checkpoint=False)]
     write_json(layout.run_fingerprint, {"fingerprint": fingerprint})
     model.fit(
         train_ds, validation_data=val_ds, epochs=train_cfg.epochs, callbacks=callbacks,
+        steps_per_epoch=steps_per_epoch,
         class_weight=data.class_weight if train_cfg.use_class_weight else None,
         shuffle=False,  # the tf.data pipeline shuffles (seeded)
         verbose=train_cfg.verbose,
