@@ -152,7 +152,7 @@ def test_per_recording_scaling_of_sequences_scales_each_sequence_by_its_real_ste
              groups=np.arange(60))
     info = run_prepare(tiny_config(data__kind="sequences", data__path=str(tmp_path / "seq.npz"), scale__per="recording",
                                    data__classes_of_interest=[], data__class_map={}, data__other_class=None,
-                                   resample__method="none", data__mask_value=-9.0), tmp_path / "seq")
+                                   resample__method="none", data__mask_value=-9.0), tmp_path / "seq").meta
     assert info["scaler"]["per"] == "sequence"  # not silently global
     a = load_npz(tmp_path / "seq" / "prepared.npz")
     X = a["X_train"]
