@@ -111,13 +111,13 @@ def run_one(name: str, data_cfg: dict, recipe: str, out: Path, seed: int) -> dic
     cfg: Config = resolve_config(data_cfg | {"seed": seed, "train": {"verbose": 0}}, RECIPES[recipe])
     run_dir = out / f"{name}_{recipe}_s{seed}"
     t0 = time.perf_counter()
-    info = run_prepare(cfg, run_dir)
-    a = info["_arrays"]
+    prepared = run_prepare(cfg, run_dir)
+    info, a = prepared.meta, prepared.arrays
     budget = choose_budget(len(a["y_train"]), np.bincount(a["y_train"]), cfg.train)
     result = run_training(apply_budget(cfg, budget), run_dir)
     kind = "uea" if name in UEA else "recordings"
-    h = headline(kind, a, _proba(result["model"], a["X_val"]), _proba(result["model"], a["X_test"]))
-    hist = result["history"]
+    h = headline(kind, a, _proba(result.model, a["X_val"]), _proba(result.model, a["X_test"]))
+    hist = result.history
     return {"dataset": name, "recipe": recipe, "seed": seed, "windows": info["windows"],
             "budget": budget.explanation, "epochs_run": len(hist),
             "updates_run": len(hist) * budget.steps_per_epoch, "seconds": round(time.perf_counter() - t0, 1),
@@ -127,8 +127,8 @@ def run_one(name: str, data_cfg: dict, recipe: str, out: Path, seed: int) -> dic
 def run_baseline(name: str, data_cfg: dict, out: Path, seed: int) -> dict:
     cfg = resolve_config(data_cfg | {"seed": seed})
     t0 = time.perf_counter()
-    info = run_prepare(cfg, out / f"{name}_baseline")
-    a = info["_arrays"]
+    prepared = run_prepare(cfg, out / f"{name}_baseline")
+    info, a = prepared.meta, prepared.arrays
     res = fit_baseline(a["X_train"], a["y_train"], {"val": a["X_val"], "test": a["X_test"]},
                        len(info["classes"]), synthetic=a["synthetic_train"], y_val=a["y_val"], seed=seed)
     h = headline("uea" if name in UEA else "recordings", a, res.proba["val"], res.proba["test"])

@@ -62,10 +62,11 @@ def _set_determinism(on: bool) -> None:
 
 def _demo_model(length: int, jit: bool | str):
     from lstm_helpers.config import ModelConfig, TrainConfig
+    from lstm_helpers.data.prepared import InputInfo
+    from lstm_helpers.model.compile import make_loss, make_metrics
     from lstm_helpers.model.models import build_model
-    from lstm_helpers.model.training import make_loss, make_metrics
 
-    info = {"kind": "real", "window_length": length, "n_channels": N_CHANNELS, "masked": False}
+    info = InputInfo(kind="real", data_kind="recordings", window_length=length, n_channels=N_CHANNELS)
     # on a GPU, Keras drops jit_compile for cuDNN-capable LSTMs: build them without cuDNN
     model = build_model(ModelConfig(), info, 2, seed=0, use_cudnn=False if jit is True else "auto")
     train_cfg = TrainConfig()

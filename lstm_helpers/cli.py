@@ -108,7 +108,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             out.mkdir(parents=True, exist_ok=True)
             write_yaml(out / "params.yaml", cfg.to_dict())
-            info = run_prepare(cfg, out)
+            info = run_prepare(cfg, out).meta
             print(f"windows train/val/test: {info['windows']['train']}/{info['windows']['val']}/"
                   f"{info['windows']['test']}; leakage ok: {info['leakage']['ok']}")
         else:

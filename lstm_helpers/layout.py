@@ -109,6 +109,11 @@ class RunLayout:
         return self.backup / "best.weights.h5"
 
     @property
+    def rng_state(self) -> Path:
+        """``backup/rng_state.npz``: the dropout seed states after the last finished epochs."""
+        return self.backup / "rng_state.npz"
+
+    @property
     def run_fingerprint(self) -> Path:
         """``backup/run_fingerprint.json``: parameters a backup was made with."""
         return self.backup / "run_fingerprint.json"

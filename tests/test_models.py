@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from lstm_helpers.config import ModelConfig, TrainConfig
+from lstm_helpers.data.prepared import InputInfo
+from lstm_helpers.model.compile import make_loss, make_metrics
 from lstm_helpers.model.models import (
     build_model,
     count_params,
@@ -18,12 +20,12 @@ from lstm_helpers.model.models import (
     model_name,
     model_size_mb,
 )
-from lstm_helpers.model.training import make_loss, make_metrics
 
 N, T, C, VOCAB = 32, 12, 3, 20
 
 
-def _info(kind: str = "real", masked: bool = False, length: int = T, **extra) -> dict:
+def _raw(kind: str = "real", masked: bool = False, length: int = T, **extra) -> dict:
+    """``prepare.json["input"]`` as stage 01 writes it."""
     info = {
         "kind": kind,
         "window_length": length,
@@ -34,6 +36,10 @@ def _info(kind: str = "real", masked: bool = False, length: int = T, **extra) ->
     }
     info.update(extra)
     return info
+
+
+def _info(kind: str = "real", masked: bool = False, length: int = T, **extra) -> InputInfo:
+    return InputInfo.from_dict(_raw(kind, masked, length, **extra))
 
 
 def _inputs(kind: str, masked: bool, rng: np.random.Generator, length: int = T) -> np.ndarray:
@@ -203,7 +209,7 @@ def test_model_names():
     assert name(cell="none", dense_units=[], conv=[{"filters": 64, "kernel_size": 5, "pool": 1},
                                                     {"filters": 64, "kernel_size": 3, "pool": 1}]) == "cnn_cv2-64x5-64x3"
     assert name(units=[64, 32]) == "bilstm_lay2_sz64-32_d32"
-    assert name(_info("tokens"), units=[128, 64], embedding_dim=64) == "bilstm_emb64_lay2_sz128-64_d32"
+    assert name(_raw("tokens"), units=[128, 64], embedding_dim=64) == "bilstm_emb64_lay2_sz128-64_d32"
     # architecture differences give different names
     variants = [
         {"units": [64]}, {"units": [64], "bidirectional": False}, {"units": [64], "cell": "gru"},
@@ -229,7 +235,7 @@ def test_model_names():
 )
 def test_incompatible_spec_is_refused(spec, info, match):
     with pytest.raises(ValueError, match=match):
-        build_model(ModelConfig(units=[4], **spec), {**_info(), **info}, 2)
+        build_model(ModelConfig(units=[4], **spec), InputInfo.from_dict({**_raw(), **info}), 2)
 
 
 def test_single_class_is_refused():

@@ -16,7 +16,7 @@ SPLITS = ("train", "val", "test")
 
 
 def test_artifacts_follow_the_contract(tiny_config, tmp_path):
-    info = run_prepare(tiny_config(), tmp_path)
+    info = run_prepare(tiny_config(), tmp_path).meta
     a = load_npz(tmp_path / "prepared.npz")  # allow_pickle=False inside
     meta = json.loads((tmp_path / "prepare.json").read_text())
     assert meta["classes"] == ["other", "play"] and meta["positive_class"] == "play"
@@ -61,8 +61,8 @@ def test_resampling_changes_only_the_training_split(tiny_config, tmp_path, metho
 
 
 def test_overlap_75_gives_about_twice_the_windows_of_50(tiny_config, tmp_path):
-    a = run_prepare(tiny_config(windows__overlap_percent=50), tmp_path / "a")["windows"]["windows_total"]
-    b = run_prepare(tiny_config(windows__overlap_percent=75), tmp_path / "b")["windows"]["windows_total"]
+    a = run_prepare(tiny_config(windows__overlap_percent=50), tmp_path / "a").meta["windows"]["windows_total"]
+    b = run_prepare(tiny_config(windows__overlap_percent=75), tmp_path / "b").meta["windows"]["windows_total"]
     assert 1.9 < b / a < 2.1
 
 
@@ -72,7 +72,7 @@ def test_short_recordings_skipped_and_counted_all_short_refused(tiny_config, tmp
     df = pd.concat([df[df.recording_id != "a01_r1"], short])
     df.to_parquet(tmp_path / "d.parquet")
     with pytest.warns(UserWarning, match="1 recording"):
-        info = run_prepare(tiny_config(data__path=str(tmp_path / "d.parquet")), tmp_path / "run")
+        info = run_prepare(tiny_config(data__path=str(tmp_path / "d.parquet")), tmp_path / "run").meta
     assert info["windows"]["recordings_too_short"] == 1
     with pytest.raises(DataError, match="all 12 recordings are shorter than one window"):
         run_prepare(tiny_config(data__path=str(tmp_path / "d.parquet"), windows__length=5000), tmp_path / "r2")
@@ -86,7 +86,7 @@ def test_sequences_and_text_go_through_the_same_stage(tiny_config, tmp_path):
     np.savez(tmp_path / "seq.npz", values=values, lengths=lengths, y=y, groups=np.arange(120) // 3)
     info = run_prepare(tiny_config(data__kind="sequences", data__path=str(tmp_path / "seq.npz"),
                                    data__classes_of_interest=[], data__class_map={}, data__other_class=None),
-                       tmp_path / "seq")
+                       tmp_path / "seq").meta
     assert info["input"]["masked"] and info["input"]["window_length"] == 29
     assert info["leakage"]["ok"] and sum(info["windows"][s] for s in SPLITS) == 120
     a = load_npz(tmp_path / "seq" / "prepared.npz")
@@ -94,7 +94,7 @@ def test_sequences_and_text_go_through_the_same_stage(tiny_config, tmp_path):
     (tmp_path / "t.txt").write_text("the quick brown fox jumps over the lazy dog. " * 60)
     info = run_prepare(tiny_config(data__kind="text", data__path=str(tmp_path / "t.txt"), data__vocab_size=20,
                                    data__classes_of_interest=[], data__class_map={}, data__other_class=None,
-                                   resample__method="none"), tmp_path / "txt")
+                                   resample__method="none"), tmp_path / "txt").meta
     a = load_npz(tmp_path / "txt" / "prepared.npz")
     assert a["X_train"].dtype == np.int32 and a["X_train"].shape[1] == 24 and info["input"]["kind"] == "tokens"
     # the label is the token right after the window
@@ -136,7 +136,7 @@ def test_separate_test_file_is_honoured_and_val_carved_from_train(tiny_demo_dir,
 
     cfg = resolve_config(yaml.safe_load((ROOT / "configs" / "demo.yaml").read_text()),
                          {**TINY, "data.path": str(train_dir), "data.test_path": str(test_file)})
-    info = run_prepare(cfg, tmp_path / "run")
+    info = run_prepare(cfg, tmp_path / "run").meta
     test_animal = pd.read_parquet(test_file)["animal_id"].iloc[0]
     assert info["groups"]["test"] == [test_animal]
     assert info["groups"]["val"] and test_animal not in info["groups"]["train"] + info["groups"]["val"]
@@ -152,7 +152,7 @@ def test_per_recording_scaling_of_sequences_scales_each_sequence_by_its_real_ste
              groups=np.arange(60))
     info = run_prepare(tiny_config(data__kind="sequences", data__path=str(tmp_path / "seq.npz"), scale__per="recording",
                                    data__classes_of_interest=[], data__class_map={}, data__other_class=None,
-                                   resample__method="none", data__mask_value=-9.0), tmp_path / "seq")
+                                   resample__method="none", data__mask_value=-9.0), tmp_path / "seq").meta
     assert info["scaler"]["per"] == "sequence"  # not silently global
     a = load_npz(tmp_path / "seq" / "prepared.npz")
     X = a["X_train"]

@@ -95,5 +95,5 @@ def test_scale_per_recording_uses_each_recordings_own_statistics():
 def test_prepare_per_recording_scaling(tiny_config, tmp_path):
     from lstm_helpers.data.prepare import run_prepare
 
-    info = run_prepare(tiny_config(scale__per="recording"), tmp_path)
+    info = run_prepare(tiny_config(scale__per="recording"), tmp_path).meta
     assert info["scaler"]["per"] == "recording" and info["leakage"]["ok"]

@@ -14,17 +14,11 @@ import pytest
 
 from lstm_helpers.artifacts import load_npz, save_npz, write_json, write_yaml
 from lstm_helpers.config import Config, TrainConfig, resolve_config
+from lstm_helpers.layout import RunLayout
+from lstm_helpers.model.callbacks import ResumableEarlyStopping, TimingCallback
+from lstm_helpers.model.compile import make_loss, resolve_monitor
 from lstm_helpers.model.models import load_trained_model
-from lstm_helpers.model.training import (
-    BACKUP_DIR,
-    ResumableEarlyStopping,
-    TimingCallback,
-    make_loss,
-    recurrent_use_cudnn,
-    resolve_monitor,
-    run_training,
-    set_determinism,
-)
+from lstm_helpers.model.training import recurrent_use_cudnn, run_training
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN_JSON_KEYS = {
@@ -177,21 +171,39 @@ def test_early_stopping_state_survives_a_resume():
     assert model.stop_training
 
 
-def test_jit_compile_needs_no_cudnn_and_no_determinism():
-    from lstm_helpers.config import ModelConfig
-    from lstm_helpers.model.models import build_model
+JIT_SCRIPT = """
+import warnings
+from lstm_helpers.config import ModelConfig
+from lstm_helpers.data.prepared import InputInfo
+from lstm_helpers.model.models import build_model
+from lstm_helpers.model.training import set_determinism
 
-    info = {"kind": "real", "window_length": 6, "n_channels": 2, "masked": False}
+info = InputInfo(kind="real", data_kind="recordings", window_length=6, n_channels=2)
+set_determinism(0, deterministic=False)
+model = build_model(ModelConfig(units=[4]), info, 2, use_cudnn=False)
+model.compile("adam", "binary_crossentropy", jit_compile=True)
+print("jit before determinism:", model.jit_compile)
+set_determinism(0)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    set_determinism(0, deterministic=False)
+print("warned:", any("fresh process" in str(w.message) for w in caught))
+"""
+
+
+def test_jit_compile_needs_no_cudnn_and_no_determinism():
+    """XLA applies in a process that has not switched op determinism on; once it is on
+    (TensorFlow has no public switch-off) asking for no determinism warns. Runs in a fresh
+    process, because other tests here switch determinism on."""
+    import subprocess
+    import sys
+
     assert recurrent_use_cudnn(TrainConfig(jit_compile=True)) is False
     assert recurrent_use_cudnn(TrainConfig()) == "auto"
-    set_determinism(0, deterministic=False)
-    model = build_model(ModelConfig(units=[4]), info, 2, use_cudnn=False)
-    model.compile("adam", "binary_crossentropy", jit_compile=True)
-    assert model.jit_compile is True
-    set_determinism(0)
-    with pytest.warns(UserWarning, match="jit_compile"):  # ... and under op determinism
-        build_model(ModelConfig(units=[4]), info, 2, use_cudnn=False).compile(
-            "adam", "binary_crossentropy", jit_compile=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run([sys.executable, "-c", JIT_SCRIPT], capture_output=True, text=True,
+                         env=env, timeout=300, check=True).stdout
+    assert "jit before determinism: True" in out and "warned: True" in out
 
 
 # ---------------------------------------------------------------------- training runs
@@ -222,12 +234,12 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
     assert not {"seconds", "time"} & set(history)
     assert pd.read_csv(run / "timing.csv")["epoch"].tolist() == [1, 2, 3]
     assert info["best_epoch"] == int(history["epoch"][history["val_pr_auc"].idxmax()])
-    assert not (run / BACKUP_DIR).exists() and not (run / "best.weights.h5").exists()
+    assert not RunLayout(run).backup.exists()  # with the checkpoint file inside it
     # model.keras holds the best epoch's weights
     model = load_trained_model(run / "model.keras")
     X = load_npz(run / "prepared.npz")["X_val"]
-    np.testing.assert_allclose(model.predict(X, verbose=0), result["model"].predict(X, verbose=0), atol=1e-6)
-    assert isinstance(result["history"], pd.DataFrame) and len(result["timing"]) == 3
+    np.testing.assert_allclose(model.predict(X, verbose=0), result.model.predict(X, verbose=0), atol=1e-6)
+    assert isinstance(result.history, pd.DataFrame) and len(result.timing) == 3
 
     # no class weights; early stopping on a flat metric; no checkpoint file
     seen.clear()
@@ -237,9 +249,9 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
         train__checkpoint=False,
     ), run)
     assert seen["class_weight"] is None
-    assert flat["stopped_early"] and flat["epochs_run"] == 2 and flat["epochs_planned"] == 6
-    assert flat["best_epoch"] == 1 and flat["weights_epoch"] == 1  # Keras restored epoch 1
-    assert not (run / "best.weights.h5").exists()
+    assert flat.stopped_early and flat.epochs_run == 2 and flat.epochs_planned == 6
+    assert flat.best_epoch == 1 and flat.weights_epoch == 1  # Keras restored epoch 1
+    assert not RunLayout(run).best_weights.exists()
     assert pd.read_csv(run / "history.csv")["epoch"].tolist() == [1, 2]
 
 
@@ -271,23 +283,24 @@ class Interrupt(keras.callbacks.Callback):
 
 
 def test_interrupted_run_resumes_and_finishes(tmp_path):
-    cfg = tiny_cfg(train__epochs=4, train__schedule__kind="plateau", train__schedule__patience=1)
+    cfg = tiny_cfg(train__epochs=4, train__schedule__kind="plateau", train__schedule__patience=1,
+                   model__dropout=0.3)
     reference = make_prepared(tmp_path / "reference")
     run_training(cfg, reference)
     run = make_prepared(tmp_path / "run")
     with pytest.raises(RuntimeError, match="simulated kill"):
         run_training(cfg, run, extra_callbacks=[Interrupt()])
-    assert (run / BACKUP_DIR).is_dir()
+    assert RunLayout(run).backup.is_dir()
     assert pd.read_csv(run / "history.csv")["epoch"].tolist() == [1, 2]
 
     result = run_training(cfg, run)
     history = pd.read_csv(run / "history.csv")
     assert history["epoch"].tolist() == [1, 2, 3, 4]  # every epoch exactly once
-    assert result["epochs_run"] == 4 and result["resumed"] and len(result["seconds_per_epoch"]) == 4
-    assert not (run / BACKUP_DIR).exists() and (run / "model.keras").is_file()
+    assert result.epochs_run == 4 and result.resumed and len(result.seconds_per_epoch) == 4
+    assert not RunLayout(run).backup.exists() and (run / "model.keras").is_file()
+    # exact resume: the resumed epochs see the shuffle and dropout draws of the uninterrupted run
+    assert (run / "history.csv").read_bytes() == (reference / "history.csv").read_bytes()
     expected = pd.read_csv(reference / "history.csv")
-    pd.testing.assert_frame_equal(history.iloc[:2], expected.iloc[:2])  # same first two epochs
-    assert len(expected) == 4
     # plateau: the first epoch runs at the configured rate, later ones at halvings of it
     assert history["lr"].iloc[0] == pytest.approx(1e-3)
     halvings = np.log2(1e-3 / history["lr"].to_numpy())
@@ -302,7 +315,7 @@ def test_backup_of_other_parameters_is_not_resumed(tmp_path):
         run_training(tiny_cfg(train__epochs=2), run, extra_callbacks=[Interrupt(at=1)])
     with pytest.warns(UserWarning, match="discarding"):
         result = run_training(tiny_cfg(train__epochs=2, model__units=[6]), run)
-    assert not result["resumed"] and result["epochs_run"] == 2
+    assert not result.resumed and result.epochs_run == 2
     assert pd.read_csv(run / "history.csv")["epoch"].tolist() == [1, 2]
 
 
@@ -314,15 +327,15 @@ def test_multiclass_tokens_focal_one_cycle(tmp_path):
         train__schedule__kind="one_cycle", model__embedding_dim=4,
     )
     result = run_training(cfg, run)
-    assert result["model_name"] == "lstm_emb4_lay1_sz8_d4"
-    assert result["monitor"] == "val_accuracy" and result["loss"] == "categorical_focal_crossentropy"
-    history = result["history"]
+    assert result.model_name == "lstm_emb4_lay1_sz8_d4"
+    assert result.monitor == "val_accuracy" and result.loss == "categorical_focal_crossentropy"
+    history = result.history
     assert {"accuracy", "top2_accuracy", "val_top2_accuracy"} <= set(history)  # k = min(5, K - 1)
     assert history["lr"].nunique() == 2  # the schedule moves the rate
-    steps = result["steps_per_epoch"]
-    assert len(result["lr_per_step"]) == 2 * steps
+    steps = result.steps_per_epoch
+    assert len(result.lr_per_step) == 2 * steps
     # history's lr is the rate of each epoch's last step
-    np.testing.assert_allclose(history["lr"], result["lr_per_step"][[steps - 1, 2 * steps - 1]], rtol=1e-6)
+    np.testing.assert_allclose(history["lr"], result.lr_per_step[[steps - 1, 2 * steps - 1]], rtol=1e-6)
     loaded = load_trained_model(run / "model.keras")
     assert loaded.output_shape == (None, 3)
 
@@ -332,7 +345,7 @@ def test_mirrored_strategy_trains(tmp_path):
     same code splits each batch across the GPUs."""
     run = make_prepared(tmp_path / "run")
     result = run_training(tiny_cfg(train__distribute="mirrored", train__epochs=1), run)
-    assert result["distribute"] == "mirrored" and result["epochs_run"] == 1
+    assert result.distribute == "mirrored" and result.epochs_run == 1
     assert (run / "model.keras").is_file()
 
 

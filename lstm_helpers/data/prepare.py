@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 
 from lstm_helpers.artifacts import save_npz, write_json
 from lstm_helpers.config import Config
+from lstm_helpers.data.prepared import InputInfo, PreparedData
 from lstm_helpers.data.recordings import SPLIT_NAMES, DataError, SeriesSet, read_dataset
 from lstm_helpers.data.resampling import (
     apply_scaler,
@@ -33,6 +35,7 @@ from lstm_helpers.data.windows import (
     window_starts,
     window_step,
 )
+from lstm_helpers.layout import RunLayout
 
 
 def _text_windows(s: SeriesSet, length: int, overlap: float) -> Windows:
@@ -92,164 +95,202 @@ def _counts(y: np.ndarray, classes: list[str]) -> dict[str, int]:
     return {cls: int(n) for cls, n in zip(classes, c, strict=True)}
 
 
-def run_prepare(cfg: Config, run_dir: str | Path) -> dict:
-    """Run stage 01 and write ``prepared.npz`` + ``prepare.json`` into ``run_dir``.
-
-    Returns the prepare.json content plus a few in-memory extras (``_arrays``) for the
-    notebook's figures.
-    """
-    t0 = time.perf_counter()
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    s = read_dataset(cfg.data)
-    K = len(s.classes)
-
-    # 1. split recordings (by group) before any window exists
+def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.ndarray]:
+    """Split of each recording (by group, before any window exists), the split report and
+    the group of each recording."""
     rec_counts = s.recording_class_counts() if s.kind != "text" else np.ones((s.n_recordings, 1))
     groups = s.groups if cfg.split.by == "group" else s.rec_ids
-    split_of_rec, split_report = split_groups(
+    split_of_rec, report = split_groups(
         groups, rec_counts, cfg.split.val_fraction, cfg.split.test_fraction, cfg.seed,
         cfg.split.stratify, cfg.split.attempts, s.predefined_split, cfg.split.min_val_groups,
     )
-    if split_report["classes_missing"]:
-        missing = {k: [s.classes[i] for i in v] for k, v in split_report["classes_missing"].items()}
-        split_report["classes_missing"] = missing
-        split_report["note"] = "the data do not allow every class in every split: " + "; ".join(
+    if report["classes_missing"]:
+        missing = {k: [s.classes[i] for i in v] for k, v in report["classes_missing"].items()}
+        report["classes_missing"] = missing
+        report["note"] = "the data do not allow every class in every split: " + "; ".join(
             f"{k} has no {v}" for k, v in missing.items())
-        warnings.warn(split_report["note"], stacklevel=2)
+        warnings.warn(report["note"], stacklevel=3)
+    return split_of_rec, report, groups
 
-    # 2. windows (index arrays only; contents are views until materialised)
-    w, win_info = build_windows(s, cfg)
-    w_split = split_of_rec[w.rec_index]
 
-    # 3. scaler fitted on training timesteps only
-    tokens = s.kind == "text"
-    if tokens:
-        scaler = {"method": "none", "center": [0.0], "scale": [1.0]}
-        values = s.values
+def _scaled_values(s: SeriesSet, cfg: Config, split_of_rec: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Every timestep's values scaled with statistics of training timesteps only (or of
+    each recording / sequence itself), padding set to ``data.mask_value``; tokens pass unchanged."""
+    if s.kind == "text":
+        return s.values, {"method": "none", "center": [0.0], "scale": [1.0]}
+    rec_of_step = np.repeat(np.arange(s.n_recordings), s.lengths)
+    train_rows = split_of_rec[rec_of_step] == "train"
+    real = None
+    if s.kind == "sequences":
+        pos = np.arange(len(rec_of_step)) - s.offsets[rec_of_step]
+        real = pos < s.lengths_true[rec_of_step]
+        train_rows &= real
+    if not train_rows.any():
+        raise DataError("the training split holds no timesteps; check split fractions / predefined split")
+    if cfg.scale.per == "recording":  # sequences: each sequence by its own real steps
+        n_channels = s.values.shape[1]
+        scaler = {"method": cfg.scale.method, "per": "recording" if s.kind == "recordings" else "sequence",
+                  "center": [0.0] * n_channels, "scale": [1.0] * n_channels}
+        values = (scale_per_recording(s.values, s.offsets, cfg.scale.method) if s.kind == "recordings"
+                  else scale_per_sequence(s.values, s.n_recordings, s.lengths_true, cfg.scale.method))
     else:
-        rec_of_step = np.repeat(np.arange(s.n_recordings), s.lengths)
-        train_rows = split_of_rec[rec_of_step] == "train"
-        if s.kind == "sequences":
-            pos = np.arange(len(rec_of_step)) - s.offsets[rec_of_step]
-            real = pos < s.lengths_true[rec_of_step]
-            train_rows &= real
-        if not train_rows.any():
-            raise DataError("the training split holds no timesteps; check split fractions / predefined split")
-        if cfg.scale.per == "recording":  # sequences: each sequence by its own real steps
-            scaler = {"method": cfg.scale.method, "per": "recording" if s.kind == "recordings" else "sequence",
-                      "center": [0.0] * s.values.shape[1], "scale": [1.0] * s.values.shape[1]}
-            values = (scale_per_recording(s.values, s.offsets, cfg.scale.method) if s.kind == "recordings"
-                      else scale_per_sequence(s.values, s.n_recordings, s.lengths_true, cfg.scale.method))
-        else:
-            scaler = fit_scaler(s.values[train_rows], cfg.scale.method) | {"per": "global"}
-            values = apply_scaler(s.values, scaler)
-        if s.kind == "sequences":
-            values[~real] = cfg.data.mask_value
+        scaler = fit_scaler(s.values[train_rows], cfg.scale.method) | {"per": "global"}
+        values = apply_scaler(s.values, scaler)
+    if real is not None:
+        values[~real] = cfg.data.mask_value
+    return values, scaler
 
-    # 4. materialise per split, rebalance the training split only
-    arrays: dict[str, np.ndarray] = {}
-    counts: dict[str, dict] = {}
-    window_sets = {}
-    class_weight = None
-    notes = list(s.notes)
+
+@dataclass
+class _Splits:
+    """The materialised splits: arrays for ``prepared.npz`` and what prepare.json says of them."""
+
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    counts: dict[str, dict] = field(default_factory=dict)
+    window_sets: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    class_weight: dict[str, float] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _materialise(s: SeriesSet, cfg: Config, w: Windows, w_split: np.ndarray, values: np.ndarray) -> _Splits:
+    """Windows, labels, provenance per split; the training split rebalanced (only it)."""
+    tokens = s.kind == "text"
+    out = _Splits(notes=list(s.notes))
     for name in SPLIT_NAMES:
         ws = w.subset(w_split == name)
-        window_sets[name] = (ws.starts, ws.rec_index)
+        out.window_sets[name] = (ws.starts, ws.rec_index)
         X = ws.materialise(values)
-        if tokens:
-            X = X.astype(np.int32)
-        y = ws.labels
-        rec = s.rec_ids[ws.rec_index]
-        start = ws.local_starts.astype(np.int64)
+        X = X.astype(np.int32) if tokens else X
+        y, rec, start = ws.labels, s.rec_ids[ws.rec_index], ws.local_starts.astype(np.int64)
         before = _counts(y, s.classes)
         synthetic = np.zeros(len(y), bool)
         if name == "train":
             if len(y) == 0:
                 raise DataError("no training windows: recordings too short or all windows unlabelled")
-            r = rebalance(X, y, cfg.resample, K, cfg.seed, s.classes, tokens=tokens)
-            notes += r.notes
-            X, y, synthetic = r.X, r.y, r.synthetic
-            src = r.source
+            r = rebalance(X, y, cfg.resample, len(s.classes), cfg.seed, s.classes, tokens=tokens)
+            out.notes += r.notes
+            X, y, synthetic, src = r.X, r.y, r.synthetic, r.source
             rec = np.where(src >= 0, rec[np.maximum(src, 0)], "synthetic")
             start = np.where(src >= 0, start[np.maximum(src, 0)], -1)
             if r.class_weight is not None:
-                class_weight = {s.classes[i]: v for i, v in r.class_weight.items()}
-        counts[name] = {"before": before, "after": _counts(y, s.classes)}
-        arrays[f"X_{name}"] = X
-        arrays[f"y_{name}"] = y.astype(np.int64)
-        arrays[f"rec_{name}"] = np.asarray(rec).astype(str)
-        arrays[f"start_{name}"] = start.astype(np.int64)
-        arrays[f"synthetic_{name}"] = synthetic
-    empty = [n for n in ("val", "test") if len(arrays[f"y_{n}"]) == 0]
+                out.class_weight = {s.classes[i]: v for i, v in r.class_weight.items()}
+        out.counts[name] = {"before": before, "after": _counts(y, s.classes)}
+        out.arrays |= {
+            f"X_{name}": X, f"y_{name}": y.astype(np.int64), f"rec_{name}": np.asarray(rec).astype(str),
+            f"start_{name}": start.astype(np.int64), f"synthetic_{name}": synthetic,
+        }
+    empty = [n for n in ("val", "test") if len(out.arrays[f"y_{n}"]) == 0]
     if empty:
-        notes.append(f"split(s) {empty} have no windows")
+        out.notes.append(f"split(s) {empty} have no windows")
+    return out
 
-    # 5. leakage check (no raw timestep, no group in two splits; synthetic only in train)
-    leakage = check_leakage(split_of_rec, groups, s.offsets, window_sets, w.length)
-    syn_outside = int(sum(arrays[f"synthetic_{n}"].sum() for n in ("val", "test")))
+
+def _leakage(split_of_rec: np.ndarray, groups: np.ndarray, s: SeriesSet, splits: _Splits, length: int) -> dict:
+    """No raw timestep and no group in two splits; synthetic windows only in train."""
+    leakage = check_leakage(split_of_rec, groups, s.offsets, splits.window_sets, length)
+    syn_outside = int(sum(splits.arrays[f"synthetic_{n}"].sum() for n in ("val", "test")))
     if syn_outside:
         leakage["ok"] = False
         leakage["problems"].append(f"{syn_outside} synthetic window(s) outside the training split")
     leakage["checked"].append("resampling touched the training split only")
+    return leakage
 
-    # 6. timelines of val/test recordings, for stitching predictions back later
-    if s.kind == "recordings":
-        eval_recs = np.flatnonzero(np.isin(split_of_rec, ["val", "test"]))
-        lens = s.lengths[eval_recs]
-        arrays["timeline_rec_ids"] = s.rec_ids[eval_recs].astype(str)
-        arrays["timeline_offsets"] = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
-        arrays["timeline_labels"] = (np.concatenate([s.labels[s.offsets[r]:s.offsets[r + 1]] for r in eval_recs])
-                                     if len(eval_recs) else np.zeros(0, np.int64))
-    arrays["scaler_center"] = np.asarray(scaler["center"], dtype=np.float64)
-    arrays["scaler_scale"] = np.asarray(scaler["scale"], dtype=np.float64)
 
-    binary = K == 2
-    positive = s.classes[1] if binary else None  # order_classes puts the class of interest at 1
-    groups_by_split = {n: sorted(set(np.asarray(groups)[split_of_rec == n].tolist())) for n in SPLIT_NAMES}
-    recs_by_split = {n: s.rec_ids[split_of_rec == n].tolist() for n in SPLIT_NAMES}
-    info = {
+def _timeline_arrays(s: SeriesSet, split_of_rec: np.ndarray) -> dict[str, np.ndarray]:
+    """Timelines of val/test recordings, for stitching predictions back later (recordings only)."""
+    if s.kind != "recordings":
+        return {}
+    eval_recs = np.flatnonzero(np.isin(split_of_rec, ["val", "test"]))
+    lens = s.lengths[eval_recs]
+    labels = (np.concatenate([s.labels[s.offsets[r]:s.offsets[r + 1]] for r in eval_recs])
+              if len(eval_recs) else np.zeros(0, np.int64))
+    return {
+        "timeline_rec_ids": s.rec_ids[eval_recs].astype(str),
+        "timeline_offsets": np.concatenate([[0], np.cumsum(lens)]).astype(np.int64),
+        "timeline_labels": labels,
+    }
+
+
+def _input_info(s: SeriesSet, cfg: Config, w: Windows, values: np.ndarray) -> InputInfo:
+    tokens = s.kind == "text"
+    return InputInfo(
+        kind="tokens" if tokens else "real",
+        data_kind=s.kind,
+        window_length=int(w.length),
+        n_channels=1 if tokens else int(values.shape[1]),
+        step=int(w.step) if s.kind != "sequences" else None,
+        channels=list(s.channels),
+        vocab_size=len(s.vocabulary) if tokens else None,
+        vocabulary=s.vocabulary,
+        masked=bool(s.kind == "sequences" and (s.lengths_true < w.length).any()),
+        mask_value=float(cfg.data.mask_value),
+        sample_rate_hz=s.sample_rate_hz,
+        source=str(cfg.data.path),
+    )
+
+
+def _prepare_json(cfg: Config, s: SeriesSet, inp: InputInfo, splits: _Splits, extra: dict) -> dict:
+    """The ``prepare.json`` content; ``extra`` holds windows info, split report, groups,
+    scaler, leakage and timing."""
+    binary = len(s.classes) == 2
+    counts = splits.counts
+    return {
         "parameters": cfg.to_dict(),
         "classes": s.classes,
         "classes_of_interest": [c for c in cfg.data.classes_of_interest if c in s.classes],
-        "positive_class": positive,
+        "positive_class": s.classes[1] if binary else None,  # order_classes puts the class of interest at 1
         "positive_index": 1 if binary else None,
-        "input": {
-            "kind": "tokens" if tokens else "real",
-            "data_kind": s.kind,
-            "window_length": int(w.length),
-            "step": int(w.step) if s.kind != "sequences" else None,
-            "n_channels": 1 if tokens else int(values.shape[1]),
-            "channels": s.channels,
-            "vocab_size": len(s.vocabulary) if tokens else None,
-            "vocabulary": s.vocabulary,
-            "masked": bool(s.kind == "sequences" and (s.lengths_true < w.length).any()),
-            "mask_value": float(cfg.data.mask_value),
-            "sample_rate_hz": s.sample_rate_hz,
-            "source": str(cfg.data.path),
-        },
+        "input": inp.to_dict(),
         "counts": counts,
-        "windows": {n: int(len(arrays[f"y_{n}"])) for n in SPLIT_NAMES} | win_info,
-        "groups": groups_by_split,
-        "splits_recordings": recs_by_split,
-        "split": split_report,
-        "scaler": scaler,
-        "class_weight": class_weight,
+        "windows": {n: int(len(splits.arrays[f"y_{n}"])) for n in SPLIT_NAMES} | extra["windows"],
+        "groups": extra["groups"],
+        "splits_recordings": extra["splits_recordings"],
+        "split": extra["split"],
+        "scaler": extra["scaler"],
+        "class_weight": splits.class_weight,
         "resample": {"method": cfg.resample.method, "imbalance_factor_target": cfg.resample.imbalance_factor,
-                     "synthetic_windows": int(arrays["synthetic_train"].sum())},
+                     "synthetic_windows": int(splits.arrays["synthetic_train"].sum())},
         "imbalance_factor_measured": {
             "train_before": _ratio(counts["train"]["before"]),
             "train_after": _ratio(counts["train"]["after"]),
             "val": _ratio(counts["val"]["before"]),
             "test": _ratio(counts["test"]["before"]),
         },
-        "leakage": leakage,
-        "notes": notes,
+        "leakage": extra["leakage"],
+        "notes": splits.notes,
+        "seconds": extra["seconds"],
+    }
+
+
+def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
+    """Run stage 01 and write ``prepared.npz`` + ``prepare.json`` into ``run_dir``.
+
+    Returns the checked :class:`~lstm_helpers.data.prepared.PreparedData` of what was
+    written: ``meta`` is the ``prepare.json`` content, ``arrays`` the ``prepared.npz`` arrays.
+    """
+    t0 = time.perf_counter()
+    layout = RunLayout(Path(run_dir))
+    layout.root.mkdir(parents=True, exist_ok=True)
+    s = read_dataset(cfg.data)
+    split_of_rec, split_report, groups = _split_recordings(s, cfg)  # 1. split recordings
+    w, win_info = build_windows(s, cfg)  # 2. windows (index arrays only)
+    values, scaler = _scaled_values(s, cfg, split_of_rec)  # 3. scaler fitted on training timesteps only
+    splits = _materialise(s, cfg, w, split_of_rec[w.rec_index], values)  # 4. rebalance train only
+    leakage = _leakage(split_of_rec, groups, s, splits, w.length)  # 5. leakage check
+    arrays = splits.arrays | _timeline_arrays(s, split_of_rec)  # 6. timelines of val/test
+    arrays["scaler_center"] = np.asarray(scaler["center"], dtype=np.float64)
+    arrays["scaler_scale"] = np.asarray(scaler["scale"], dtype=np.float64)
+    extra = {
+        "windows": win_info,
+        "groups": {n: sorted(set(np.asarray(groups)[split_of_rec == n].tolist())) for n in SPLIT_NAMES},
+        "splits_recordings": {n: s.rec_ids[split_of_rec == n].tolist() for n in SPLIT_NAMES},
+        "split": split_report, "scaler": scaler, "leakage": leakage,
         "seconds": round(time.perf_counter() - t0, 3),
     }
-    save_npz(run_dir / "prepared.npz", arrays)
-    write_json(run_dir / "prepare.json", info)
-    return info | {"_arrays": arrays}
+    info = _prepare_json(cfg, s, _input_info(s, cfg, w, values), splits, extra)
+    save_npz(layout.prepared, arrays)
+    write_json(layout.prepare_json, info)
+    return PreparedData.from_parts(info, arrays, layout.prepared)
 
 
 def _ratio(counts: dict[str, int]) -> float | None:

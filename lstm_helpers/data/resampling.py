@@ -160,68 +160,44 @@ def augment_windows(X: np.ndarray, n_new: int, rng: np.random.Generator, jitter_
     return base.astype(X.dtype), src
 
 
-def rebalance(X: np.ndarray, y: np.ndarray, cfg: ResampleConfig, n_classes: int, seed: int,
-              classes: list[str] | None = None, tokens: bool = False) -> Resampled:
-    """Rebalance training windows ``X`` (n, T, C) / labels ``y`` by ``cfg.method``.
+def _undersample(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConfig, seed: int) -> Resampled:
+    tgt = target_counts(counts, cfg.imbalance_factor, "under")
+    rus = RandomUnderSampler(sampling_strategy={int(c): int(t) for c, t in enumerate(tgt) if t},
+                             random_state=seed)
+    rus.fit_resample(np.arange(len(y))[:, None], y)
+    idx = np.sort(rus.sample_indices_)
+    return Resampled(X[idx], y[idx], idx, np.zeros(len(idx), bool), None, [])
 
-    Only ever called on the training split. ``source`` maps every output window to the input
-    window it came from (-1 for synthetic ones) so metadata can follow.
-    """
-    method = cfg.method
-    n = len(y)
-    ident = np.arange(n)
-    notes: list[str] = []
-    counts = np.bincount(y, minlength=n_classes)
-    if method in ("none", "class_weight"):
-        cw = None
-        if method == "class_weight":
-            cw = balanced_class_weight(y, n_classes, cfg.class_weight if isinstance(cfg.class_weight, dict)
-                                       else None, classes)
-        return Resampled(X, y, ident, np.zeros(n, bool), cw, notes)
-    if tokens and method in ("smote", "smote_under", "augment"):
-        raise ValueError(f"resample.method {method!r} interpolates values and cannot be used on token "
-                         f"windows; use none, class_weight, undersample or oversample")
-    if (counts > 0).sum() < 2:
-        raise ValueError("resampling needs at least two classes in the training split")
+
+def _oversample(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConfig, seed: int) -> Resampled:
+    tgt = target_counts(counts, cfg.imbalance_factor, "over")
+    ros = RandomOverSampler(sampling_strategy={int(c): int(t) for c, t in enumerate(tgt) if t},
+                            random_state=seed)
+    ros.fit_resample(np.arange(len(y))[:, None], y)
+    idx = ros.sample_indices_
+    dup = np.zeros(len(idx), bool)
+    dup[len(y):] = True  # imbalanced-learn appends the drawn copies after the originals
+    return Resampled(X[idx], y[idx], idx, dup, None, ["oversampled copies flagged synthetic"])
+
+
+def _augment(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConfig, seed: int) -> Resampled:
     rng = np.random.default_rng(seed)
+    tgt = target_counts(counts, cfg.imbalance_factor, "over")
+    Xs, ys, srcs = [X], [y], [np.arange(len(y))]
+    for c in np.flatnonzero(tgt > counts):
+        members = np.flatnonzero(y == c)
+        new, _ = augment_windows(X[members], int(tgt[c] - counts[c]), rng, cfg.augment.jitter_sigma,
+                                 cfg.augment.scale_sigma, cfg.augment.max_shift)
+        Xs.append(new)
+        ys.append(np.full(len(new), c, dtype=y.dtype))
+        srcs.append(np.full(len(new), -1))
+    Xo, yo, so = np.concatenate(Xs), np.concatenate(ys), np.concatenate(srcs)
+    return Resampled(Xo, yo, so, so < 0, None, [])
 
-    if method == "undersample":
-        tgt = target_counts(counts, cfg.imbalance_factor, "under")
-        rus = RandomUnderSampler(sampling_strategy={int(c): int(t) for c, t in enumerate(tgt) if t},
-                                 random_state=seed)
-        rus.fit_resample(ident[:, None], y)
-        idx = np.sort(rus.sample_indices_)
-        return Resampled(X[idx], y[idx], idx, np.zeros(len(idx), bool), None, notes)
 
-    if method == "oversample":
-        tgt = target_counts(counts, cfg.imbalance_factor, "over")
-        ros = RandomOverSampler(sampling_strategy={int(c): int(t) for c, t in enumerate(tgt) if t},
-                                random_state=seed)
-        ros.fit_resample(ident[:, None], y)
-        idx = ros.sample_indices_
-        dup = np.zeros(len(idx), bool)
-        dup[n:] = True  # imbalanced-learn appends the drawn copies after the originals
-        return Resampled(X[idx], y[idx], idx, dup, None, notes + ["oversampled copies flagged synthetic"])
-
-    if method == "augment":
-        tgt = target_counts(counts, cfg.imbalance_factor, "over")
-        Xs, ys, srcs = [X], [y], [ident]
-        for c in np.flatnonzero(tgt > counts):
-            members = np.flatnonzero(y == c)
-            new, src = augment_windows(X[members], int(tgt[c] - counts[c]), rng, cfg.augment.jitter_sigma,
-                                       cfg.augment.scale_sigma, cfg.augment.max_shift)
-            Xs.append(new)
-            ys.append(np.full(len(new), c, dtype=y.dtype))
-            srcs.append(np.full(len(new), -1))
-        Xo, yo, so = np.concatenate(Xs), np.concatenate(ys), np.concatenate(srcs)
-        return Resampled(Xo, yo, so, so < 0, None, notes)
-
-    # SMOTE (optionally followed by undersampling), on flattened windows
-    how = "over" if method == "smote" else "both"
-    tgt = target_counts(counts, cfg.imbalance_factor, how)
-    smote_tgt = np.maximum(counts, tgt) if method == "smote" else np.maximum(
-        counts, np.ceil(np.sqrt(counts * counts.max() / cfg.imbalance_factor)).astype(np.int64))
-    grow = [c for c in range(n_classes) if smote_tgt[c] > counts[c] > 0]
+def _smote_neighbours(counts: np.ndarray, grow: list[int], cfg: ResampleConfig, n: int,
+                      notes: list[str]) -> int:
+    """``resample.smote_k``, reduced (with a note) when a growing class is too small for it."""
     k = cfg.smote_k
     smallest = int(min(counts[c] for c in grow)) if grow else n
     if grow and smallest <= k:
@@ -233,8 +209,21 @@ def rebalance(X: np.ndarray, y: np.ndarray, cfg: ResampleConfig, n_classes: int,
             )
         k = smallest - 1
         msg = f"SMOTE k_neighbors reduced from {cfg.smote_k} to {k}: a class has only {smallest} windows"
-        warnings.warn(msg, stacklevel=2)
+        warnings.warn(msg, stacklevel=4)
         notes.append(msg)
+    return k
+
+
+def _smote(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConfig, seed: int,
+           n_classes: int) -> Resampled:
+    """SMOTE (``smote_under``: then undersampling), on flattened windows."""
+    n, notes = len(y), []
+    how = "over" if cfg.method == "smote" else "both"
+    tgt = target_counts(counts, cfg.imbalance_factor, how)
+    smote_tgt = np.maximum(counts, tgt) if cfg.method == "smote" else np.maximum(
+        counts, np.ceil(np.sqrt(counts * counts.max() / cfg.imbalance_factor)).astype(np.int64))
+    grow = [c for c in range(n_classes) if smote_tgt[c] > counts[c] > 0]
+    k = _smote_neighbours(counts, grow, cfg, n, notes)
     flat = X.reshape(n, -1)
     if grow:
         sm = SMOTE(sampling_strategy={int(c): int(smote_tgt[c]) for c in grow}, k_neighbors=k,
@@ -242,8 +231,8 @@ def rebalance(X: np.ndarray, y: np.ndarray, cfg: ResampleConfig, n_classes: int,
         Xf, yf = sm.fit_resample(flat, y)
     else:
         Xf, yf = flat, y
-    src = np.concatenate([ident, np.full(len(yf) - n, -1)])  # SMOTE appends new samples
-    if method == "smote_under":
+    src = np.concatenate([np.arange(n), np.full(len(yf) - n, -1)])  # SMOTE appends new samples
+    if cfg.method == "smote_under":
         c2 = np.bincount(yf, minlength=n_classes)
         cap = int(math.floor(cfg.imbalance_factor * c2[c2 > 0].min()))
         rus = RandomUnderSampler(sampling_strategy={int(c): int(min(v, cap)) for c, v in enumerate(c2) if v},
@@ -253,6 +242,36 @@ def rebalance(X: np.ndarray, y: np.ndarray, cfg: ResampleConfig, n_classes: int,
         Xf, yf, src = Xf[keep], yf[keep], src[keep]
     return Resampled(Xf.reshape(len(yf), *X.shape[1:]).astype(X.dtype), yf.astype(y.dtype), src,
                      src < 0, None, notes)
+
+
+def rebalance(X: np.ndarray, y: np.ndarray, cfg: ResampleConfig, n_classes: int, seed: int,
+              classes: list[str] | None = None, tokens: bool = False) -> Resampled:
+    """Rebalance training windows ``X`` (n, T, C) / labels ``y`` by ``cfg.method``.
+
+    Only ever called on the training split. ``source`` maps every output window to the input
+    window it came from (-1 for synthetic ones) so metadata can follow.
+    """
+    method = cfg.method
+    n = len(y)
+    counts = np.bincount(y, minlength=n_classes)
+    if method in ("none", "class_weight"):
+        cw = None
+        if method == "class_weight":
+            cw = balanced_class_weight(y, n_classes, cfg.class_weight if isinstance(cfg.class_weight, dict)
+                                       else None, classes)
+        return Resampled(X, y, np.arange(n), np.zeros(n, bool), cw, [])
+    if tokens and method in ("smote", "smote_under", "augment"):
+        raise ValueError(f"resample.method {method!r} interpolates values and cannot be used on token "
+                         f"windows; use none, class_weight, undersample or oversample")
+    if (counts > 0).sum() < 2:
+        raise ValueError("resampling needs at least two classes in the training split")
+    if method == "undersample":
+        return _undersample(X, y, counts, cfg, seed)
+    if method == "oversample":
+        return _oversample(X, y, counts, cfg, seed)
+    if method == "augment":
+        return _augment(X, y, counts, cfg, seed)
+    return _smote(X, y, counts, cfg, seed, n_classes)
 
 
 def measured_imbalance(y: np.ndarray, n_classes: int) -> float | None:

@@ -18,7 +18,7 @@ A search file holds::
 Only ``model.*`` and ``train.*`` keys can be searched: stage 01 runs once (into
 ``<out>/prepared``) and every trial trains on the same windows. Each trial's parameters are
 resolved through :func:`lstm_helpers.config.resolve_config` and built and compiled with the
-training stage's own functions (``models.build_model``, ``training.make_loss`` /
+training stage's own functions (``models.build_model``, ``compile.make_loss`` /
 ``make_metrics`` / ``make_optimizer`` / ``make_dataset``), so a trial is the model a run with
 those parameters would train.
 
@@ -223,16 +223,10 @@ def make_hypermodel(search: Search, data: Any) -> Any:
     weights (the same datasets and compile parts as stage 02)."""
     import keras_tuner as kt
 
+    from lstm_helpers.model.compile import make_loss, make_metrics, make_optimizer, needs_one_hot
     from lstm_helpers.model.models import build_model
     from lstm_helpers.model.schedules import make_schedule
-    from lstm_helpers.model.training import (
-        make_dataset,
-        make_loss,
-        make_metrics,
-        make_optimizer,
-        needs_one_hot,
-        recurrent_use_cudnn,
-    )
+    from lstm_helpers.model.training import make_dataset, recurrent_use_cudnn
 
     class TrialModel(kt.HyperModel):
         def config(self, hp: Any) -> Config:
@@ -373,7 +367,8 @@ def run_search(
     t0 = time.perf_counter()
 
     from lstm_helpers.data.prepare import run_prepare
-    from lstm_helpers.model.training import load_prepared, set_determinism
+    from lstm_helpers.data.prepared import load_prepared
+    from lstm_helpers.model.training import set_determinism
 
     base = search.base_config
     run_prepare(base, search_dir / PREPARED_DIR)

@@ -39,12 +39,12 @@ from sklearn.metrics import (
     top_k_accuracy_score,
 )
 
-from lstm_helpers.artifacts import load_npz, read_json, save_npz, write_json, write_text
+from lstm_helpers.artifacts import save_npz, write_json, write_text
 from lstm_helpers.config import Config
+from lstm_helpers.data.prepared import load_prepared
+from lstm_helpers.layout import RunLayout
 
 THRESHOLD_STRATEGIES = ("fixed", "max_f1", "max_fbeta", "recall_at_precision", "precision_at_recall")
-PREPARED_FILE = "prepared.npz"
-PREPARE_JSON = "prepare.json"
 MODEL_FILE = "model.keras"
 METRICS_FILE = "metrics.json"
 THRESHOLD_FILE = "threshold.json"
@@ -996,17 +996,14 @@ def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
         Parts that do not apply are None.
     """
     run_dir = Path(run_dir)
-    prepared_path = _required(run_dir, PREPARED_FILE, "stage 01 (prepare)")
-    prepare_path = _required(run_dir, PREPARE_JSON, "stage 01 (prepare)")
+    prepared = load_prepared(run_dir, require=("val", "test"))  # checked: shapes, labels, classes
+    prepared_path, prepare_path = prepared.path, RunLayout(run_dir).prepare_json
     model_path = _required(run_dir, MODEL_FILE, "stage 02 (train)")
-    data = load_npz(prepared_path)
-    prep = read_json(prepare_path)
-    for key in ("X_val", "y_val", "X_test", "y_test", "rec_test", "start_test"):
+    data, prep = prepared.arrays, prepared.meta
+    for key in ("rec_test", "start_test"):
         if key not in data:
             raise ValueError(f"{prepared_path} has no array {key!r}; re-run stage 01 (prepare)")
-    if not prep.get("classes") or len(prep["classes"]) < 2:
-        raise ValueError(f"{prepare_path} must list at least 2 'classes'; re-run stage 01 (prepare)")
-    classes: list[str] = list(prep["classes"])
+    classes: list[str] = list(prepared.classes)
     binary = len(classes) == 2
     info = prep.get("input") or {}
     ev = cfg.evaluate

@@ -22,6 +22,7 @@ import keras
 from keras import layers, ops
 
 from lstm_helpers.config import ModelConfig
+from lstm_helpers.data.prepared import InputInfo
 
 SERIALIZATION_PACKAGE = "lstm_workbench"
 
@@ -108,10 +109,10 @@ def _per_layer(value: float | list[float], n: int) -> list[float]:
     return list(value) if isinstance(value, list) else [float(value)] * n
 
 
-def masking_enabled(model_cfg: ModelConfig, input_info: dict[str, Any]) -> bool:
+def masking_enabled(model_cfg: ModelConfig, input_info: InputInfo) -> bool:
     """``model.masking``: ``auto`` follows ``prepare.json["input"]["masked"]``."""
     if model_cfg.masking == "auto":
-        return bool(input_info.get("masked", False))
+        return input_info.masked
     return model_cfg.masking == "on"
 
 
@@ -123,30 +124,22 @@ def sequence_length_after_conv(model_cfg: ModelConfig, window_length: int) -> in
     return steps
 
 
-def check_model_input(
-    model_cfg: ModelConfig, input_info: dict[str, Any], n_classes: int
-) -> None:
-    """Refuse a model spec that cannot work on this input, before anything is built.
+def check_model_input(model_cfg: ModelConfig, input_info: InputInfo, n_classes: int) -> None:
+    """Refuse a model spec that cannot work on this input, before anything is built
+    (the input facts themselves are checked by :meth:`InputInfo.from_dict`).
 
     Raises
     ------
     ValueError
         Naming the parameter and what would be valid.
     """
-    required = ("kind", "window_length", "n_channels")
-    missing = [k for k in required if input_info.get(k) is None]
-    if missing:
+    if input_info.window_length is None or input_info.n_channels is None:
         raise ValueError(
-            f"prepare.json['input'] lacks {missing}; re-run stage 01 (prepare) to rewrite it"
+            "prepare.json['input'] lacks window_length / n_channels; re-run stage 01 (prepare)"
         )
-    kind = input_info["kind"]
-    if kind not in ("real", "tokens"):
-        raise ValueError(f"prepare.json['input']['kind'] = {kind!r}; valid: 'real', 'tokens'")
     if n_classes < 2:
         raise ValueError(f"need at least 2 classes to train a classifier, got {n_classes}")
-    window_length = int(input_info["window_length"])
-    if window_length < 1:
-        raise ValueError(f"prepare.json['input']['window_length'] = {window_length}; must be >= 1")
+    window_length = input_info.window_length
     steps = window_length
     for i, block in enumerate(model_cfg.conv):
         steps //= block.pool
@@ -157,19 +150,12 @@ def check_model_input(
                 f"{window_length}-step window to 0 steps; use smaller pools (their product "
                 f"must be <= {window_length}) or longer windows"
             )
-    if kind == "tokens":
-        vocab = input_info.get("vocab_size")
-        if vocab is None or int(vocab) < 2:
-            raise ValueError(
-                "token input needs prepare.json['input']['vocab_size'] (an int >= 2) for the "
-                f"Embedding layer, got {vocab!r}; re-run stage 01 (prepare) with data.kind=text"
-            )
-        if masking_enabled(model_cfg, input_info) and float(input_info.get("mask_value", 0)) != 0:
-            raise ValueError(
-                "masked token input must pad with token 0 (Embedding mask_zero), got "
-                f"prepare.json['input']['mask_value'] = {input_info.get('mask_value')!r}; "
-                "set model.masking=off or re-prepare with data.mask_value=0"
-            )
+    if input_info.tokens and masking_enabled(model_cfg, input_info) and input_info.mask_value != 0:
+        raise ValueError(
+            "masked token input must pad with token 0 (Embedding mask_zero), got "
+            f"prepare.json['input']['mask_value'] = {input_info.mask_value!r}; "
+            "set model.masking=off or re-prepare with data.mask_value=0"
+        )
 
 
 def _recurrent(
@@ -189,9 +175,64 @@ def _recurrent(
     return layer
 
 
+def _inputs(model_cfg: ModelConfig, input_info: InputInfo, masked: bool) -> tuple[Any, Any]:
+    """The ``keras.Input`` and the tensor after embedding (tokens) or masking (padded channels)."""
+    steps = int(input_info.window_length or 0)
+    if input_info.tokens:
+        inputs = keras.Input(shape=(steps,), dtype="int32", name="tokens")
+        x = layers.Embedding(
+            int(input_info.vocab_size or 0), model_cfg.embedding_dim, mask_zero=masked, name="embedding"
+        )(inputs)
+        return inputs, x
+    inputs = keras.Input(shape=(steps, int(input_info.n_channels or 0)), name="channels")
+    x = inputs
+    if masked:
+        x = layers.Masking(mask_value=input_info.mask_value, name="masking")(x)
+    return inputs, x
+
+
+def _conv_front(model_cfg: ModelConfig, x: Any, masked: bool) -> Any:
+    """The convolution blocks (mask-keeping :class:`MaskedConvBlock` when masked)."""
+    for i, block in enumerate(model_cfg.conv, start=1):
+        if masked:
+            x = MaskedConvBlock(block.filters, block.kernel_size, block.pool, name=f"conv{i}")(x)
+            continue
+        x = layers.Conv1D(
+            block.filters, block.kernel_size, padding="same", activation="relu", name=f"conv{i}"
+        )(x)
+        if block.pool > 1:
+            x = layers.MaxPooling1D(block.pool, name=f"pool{i}")(x)
+    return x
+
+
+def _sequence_body(model_cfg: ModelConfig, x: Any, use_cudnn: bool | str) -> Any:
+    """The recurrent stack with dropout between layers (global average pooling for ``cell: none``)."""
+    if model_cfg.cell == "none":
+        return layers.GlobalAveragePooling1D(name="global_average")(x)
+    dropouts = _per_layer(model_cfg.dropout, len(model_cfg.units))
+    last = len(model_cfg.units) - 1
+    for i, (units, rate) in enumerate(zip(model_cfg.units, dropouts, strict=True)):
+        x = _recurrent(model_cfg, units, i < last, f"{model_cfg.cell}{i + 1}", use_cudnn)(x)
+        if rate > 0:
+            x = layers.Dropout(rate, name=f"dropout{i + 1}")(x)
+    return x
+
+
+def _head(model_cfg: ModelConfig, x: Any, n_classes: int) -> Any:
+    """Dense layers, then ``Dense(1, sigmoid)`` (binary) or ``Dense(K, softmax)``."""
+    dense_dropouts = _per_layer(model_cfg.dense_dropout, len(model_cfg.dense_units))
+    for i, (units, rate) in enumerate(zip(model_cfg.dense_units, dense_dropouts, strict=True)):
+        x = layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
+        if rate > 0:
+            x = layers.Dropout(rate, name=f"dense_dropout{i + 1}")(x)
+    if n_classes == 2:
+        return layers.Dense(1, activation="sigmoid", name="p_positive")(x)
+    return layers.Dense(n_classes, activation="softmax", name="p_classes")(x)
+
+
 def build_model(
     model_cfg: ModelConfig,
-    input_info: dict[str, Any],
+    input_info: InputInfo,
     n_classes: int,
     seed: int | None = None,
     use_cudnn: bool | str = "auto",
@@ -203,8 +244,8 @@ def build_model(
     model_cfg : ModelConfig
         ``cfg.model``: cell (lstm / gru / none), units, bidirectional, dropout,
         recurrent_dropout, conv blocks, dense head, embedding_dim, masking.
-    input_info : dict
-        ``prepare.json["input"]``: kind (real / tokens), window_length, n_channels,
+    input_info : InputInfo
+        Stage 01's input facts: kind (real / tokens), window_length, n_channels,
         vocab_size, masked, mask_value.
     n_classes : int
         2 gives ``Dense(1, sigmoid)`` = P(positive class); more gives ``Dense(K, softmax)``.
@@ -237,51 +278,12 @@ def build_model(
         )
     if seed is not None:
         keras.utils.set_random_seed(int(seed))
-
-    steps = int(input_info["window_length"])
     masked = masking_enabled(model_cfg, input_info)
-    if input_info["kind"] == "tokens":
-        inputs = keras.Input(shape=(steps,), dtype="int32", name="tokens")
-        x = layers.Embedding(
-            int(input_info["vocab_size"]), model_cfg.embedding_dim, mask_zero=masked, name="embedding"
-        )(inputs)
-    else:
-        inputs = keras.Input(shape=(steps, int(input_info["n_channels"])), name="channels")
-        x = inputs
-        if masked:
-            x = layers.Masking(mask_value=float(input_info.get("mask_value", 0.0)), name="masking")(x)
-
-    for i, block in enumerate(model_cfg.conv, start=1):
-        if masked:
-            x = MaskedConvBlock(block.filters, block.kernel_size, block.pool, name=f"conv{i}")(x)
-        else:
-            x = layers.Conv1D(
-                block.filters, block.kernel_size, padding="same", activation="relu", name=f"conv{i}"
-            )(x)
-            if block.pool > 1:
-                x = layers.MaxPooling1D(block.pool, name=f"pool{i}")(x)
-
-    if model_cfg.cell == "none":
-        x = layers.GlobalAveragePooling1D(name="global_average")(x)
-    else:
-        dropouts = _per_layer(model_cfg.dropout, len(model_cfg.units))
-        last = len(model_cfg.units) - 1
-        for i, (units, rate) in enumerate(zip(model_cfg.units, dropouts, strict=True)):
-            x = _recurrent(model_cfg, units, i < last, f"{model_cfg.cell}{i + 1}", use_cudnn)(x)
-            if rate > 0:
-                x = layers.Dropout(rate, name=f"dropout{i + 1}")(x)
-
-    dense_dropouts = _per_layer(model_cfg.dense_dropout, len(model_cfg.dense_units))
-    for i, (units, rate) in enumerate(zip(model_cfg.dense_units, dense_dropouts, strict=True)):
-        x = layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
-        if rate > 0:
-            x = layers.Dropout(rate, name=f"dense_dropout{i + 1}")(x)
-
-    if n_classes == 2:
-        outputs = layers.Dense(1, activation="sigmoid", name="p_positive")(x)
-    else:
-        outputs = layers.Dense(n_classes, activation="softmax", name="p_classes")(x)
-    return keras.Model(inputs, outputs, name=model_name(model_cfg, input_info))
+    inputs, x = _inputs(model_cfg, input_info, masked)
+    x = _conv_front(model_cfg, x, masked)
+    x = _sequence_body(model_cfg, x, use_cudnn)
+    outputs = _head(model_cfg, x, n_classes)
+    return keras.Model(inputs, outputs, name=model_name(model_cfg, input_info.to_dict()))
 
 
 def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None) -> str:

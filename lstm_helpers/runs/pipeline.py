@@ -45,11 +45,10 @@ def reports_root(cfg: Config) -> Path:
 
 def expected_model_name(cfg: Config) -> str:
     """The model name the training stage will give this config (used in the run id)."""
+    from lstm_helpers.data.prepared import InputInfo
     from lstm_helpers.model.models import model_name
 
-    info = {"kind": "tokens" if cfg.data.kind == "text" else "real",
-            "masked": cfg.data.kind == "sequences", "data_kind": cfg.data.kind}
-    return model_name(cfg.model, info)
+    return model_name(cfg.model, InputInfo.from_config(cfg).to_dict())
 
 
 def new_run_dir(cfg: Config, root: Path | None = None) -> Path:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from lstm_helpers.artifacts import read_json, read_params, write_table
 from lstm_helpers.config import resolve_config
+from lstm_helpers.data.prepared import InputInfo, read_prepare_json
 from lstm_helpers.data.recordings import DataError, _list_files, read_recordings
 from lstm_helpers.data.resampling import apply_scaler, scale_per_recording
 from lstm_helpers.data.windows import window_starts, window_view
@@ -56,7 +57,8 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     cfg = resolve_config(read_params(run))
     if cfg.data.kind != "recordings":
         raise DataError(f"predict labels recordings; this run was trained on data.kind={cfg.data.kind!r}")
-    info = read_json(run / "prepare.json")
+    info = read_prepare_json(run)
+    inp = InputInfo.from_dict(info["input"])
     metrics = read_json(run / "metrics.json") if (run / "metrics.json").is_file() else {}
     input_path = Path(input_path)
     if not input_path.exists():
@@ -64,13 +66,13 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     check_channels(info, cfg, input_path)
     data_cfg = cfg.data.model_copy(update={"demo": False, "split_column": None})
     s = read_recordings(data_cfg, input_path, require_labels=False, classes=info["classes"])
-    rate = info["input"].get("sample_rate_hz")
+    rate = inp.sample_rate_hz
     if rate and s.times is not None:
         got = _sample_rate_of(s.times, s.offsets)
         if got is not None and abs(got - rate) / rate > 0.02:
             raise DataError(f"{input_path}: sample rate {got:.3g} Hz (from column {cfg.data.time_column!r}) "
                             f"does not match the run's {rate:g} Hz; resample the input first")
-    length, step = int(info["input"]["window_length"]), int(info["input"]["step"])
+    length, step = int(inp.window_length or 0), int(inp.step or 0)
     if info["scaler"].get("per") == "recording":
         values = scale_per_recording(s.values, s.offsets, info["scaler"]["method"])
     else:

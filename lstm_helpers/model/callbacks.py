@@ -1,0 +1,341 @@
+"""Stage 02's callbacks: what Keras lacks for a run that can be killed and resumed exactly.
+
+Hand-written, because no Keras callback does it: an epoch log that holds every epoch
+exactly once after a resume (:class:`EpochLogWriter`), honest timing
+(:class:`TimingCallback`), early stopping / plateau whose state continues across a resume
+(:class:`ResumableEarlyStopping`, :class:`ResumableReduceLROnPlateau`; Keras resets it in
+``on_train_begin`` and ``BackupAndRestore`` does not save it), and the random state that
+makes a resumed epoch draw what the uninterrupted one drew (:class:`RandomStateKeeper`).
+Only public Keras hooks are used (``on_*`` methods, ``model.variables`` / ``model.weights``).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+
+from lstm_helpers.artifacts import load_npz, save_npz, write_text
+
+
+def _prior_rows(df: pd.DataFrame | None, done_epochs: int) -> pd.DataFrame | None:
+    """Rows of an interrupted run's log for the epochs the backup restored.
+
+    The resumable callbacks call this at the first ``on_epoch_begin`` of a fit call, whose
+    ``epoch`` argument is the number of epochs already done (``BackupAndRestore`` sets it),
+    so they do not depend on the callbacks' order or on Keras internals.
+    """
+    if df is None or df.empty:
+        return None
+    return df[df["epoch"] <= done_epochs].reset_index(drop=True)
+
+
+class EpochLogWriter(keras.callbacks.Callback):
+    """Write ``history.csv`` after every epoch: 1-based ``epoch``, Keras logs, ``lr``.
+
+    ``lr`` is the learning rate of the epoch's last training step (for plateau / constant
+    rates the rate in force during the epoch, before any reduction at its end).
+
+    Hand-written (rather than ``CSVLogger(append=True)``) so a resumed run's file holds
+    every epoch exactly once: rows from before the resume are kept only up to the epoch the
+    backup restored, and the file is rewritten atomically. No timing columns, so seeded
+    CPU runs write byte-identical files.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        previous: pd.DataFrame | None = None,
+        schedule: keras.optimizers.schedules.LearningRateSchedule | None = None,
+    ) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.previous = previous
+        self.schedule = schedule
+        self.rows: list[dict[str, Any]] = []
+        self._epoch_lr = float("nan")
+
+    def _current_lr(self) -> float:
+        optimizer = self.model.optimizer
+        if self.schedule is not None:
+            last_step = max(int(keras.ops.convert_to_numpy(optimizer.iterations)) - 1, 0)
+            return float(keras.ops.convert_to_numpy(self.schedule(last_step)))
+        return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.rows, self._started = [], False
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        if not self._started:
+            prior = _prior_rows(self.previous, epoch)
+            self.rows = prior.to_dict("records") if prior is not None else []
+            self._started = True
+        if self.schedule is None:
+            self._epoch_lr = self._current_lr()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        row: dict[str, Any] = {"epoch": epoch + 1}
+        for key, value in (logs or {}).items():
+            if key != "learning_rate":
+                row[key] = float(value)
+        row["lr"] = self._current_lr() if self.schedule is not None else self._epoch_lr
+        self.rows = [r for r in self.rows if r["epoch"] < epoch + 1] + [row]
+        write_text(self.path, pd.DataFrame(self.rows).to_csv(index=False))
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+
+class TimingCallback(keras.callbacks.Callback):
+    """Seconds per epoch, per step, windows per second and an honest ETA; writes ``timing.csv``.
+
+    An epoch's time is split into training (``on_epoch_begin`` -> validation start) and
+    validation. ``windows_per_second`` is training windows / training seconds. The ETA is
+    the mean duration of completed epochs x the epochs still planned (an upper bound when
+    early stopping ends the run sooner). The first epoch of each ``fit`` call includes
+    graph tracing, so once more than one epoch is measured it is left out of the mean
+    (steady state); the printed line says which epochs the mean uses.
+
+    Parameters
+    ----------
+    n_windows, steps_per_epoch, epochs : int
+        Training windows, batches per epoch, planned epochs.
+    path : Path, optional
+        Where to write ``timing.csv`` (every epoch exactly once after a resume).
+    previous : DataFrame, optional
+        ``timing.csv`` rows of an interrupted run being resumed.
+    verbose : bool
+        Print one line per epoch.
+    clock : callable
+        Returns seconds (``time.perf_counter``; tests pass a fake clock).
+    """
+
+    def __init__(
+        self,
+        n_windows: int,
+        steps_per_epoch: int,
+        epochs: int,
+        path: Path | None = None,
+        previous: pd.DataFrame | None = None,
+        verbose: bool = True,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        super().__init__()
+        self.clock = clock
+        self.n_windows = int(n_windows)
+        self.steps_per_epoch = int(steps_per_epoch)
+        self.epochs = int(epochs)
+        self.path = Path(path) if path is not None else None
+        self.previous = previous
+        self.verbose = verbose
+        self.records: list[dict[str, Any]] = []
+        self._epoch_start: float | None = None
+        self._val_start: float | None = None
+        self._first_in_fit = True
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.records, self._first_in_fit = [], True
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        if self._first_in_fit:
+            prior = _prior_rows(self.previous, epoch)
+            self.records = prior.to_dict("records") if prior is not None else []
+        self._val_start = None
+        self._epoch_start = self.clock()
+
+    def on_test_begin(self, logs: dict | None = None) -> None:
+        if self._epoch_start is not None:
+            self._val_start = self.clock()
+
+    def steady_epoch_seconds(self) -> tuple[float, str]:
+        """Mean seconds per epoch over completed epochs, and which epochs it uses."""
+        if not self.records:
+            return float("nan"), "no epoch measured"
+        frame = pd.DataFrame(self.records)
+        steady = frame[~frame["includes_tracing"].astype(bool)]
+        if steady.empty:
+            return float(frame["seconds"].mean()), "only the first epoch, incl. graph tracing"
+        return float(steady["seconds"].mean()), (
+            f"mean of {len(steady)} epoch(s), excluding each fit call's first epoch (graph tracing)"
+        )
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        end = self.clock()
+        start = self._epoch_start if self._epoch_start is not None else end
+        val_start = self._val_start if self._val_start is not None else end
+        seconds, train_seconds = end - start, val_start - start
+        record = {
+            "epoch": epoch + 1,
+            "seconds": seconds,
+            "train_seconds": train_seconds,
+            "val_seconds": end - val_start,
+            "ms_per_step": 1000.0 * train_seconds / max(self.steps_per_epoch, 1),
+            "windows_per_second": self.n_windows / train_seconds if train_seconds > 0 else float("nan"),
+            "includes_tracing": self._first_in_fit,
+        }
+        self._first_in_fit = False
+        self.records = [r for r in self.records if r["epoch"] < epoch + 1] + [record]
+        mean, basis = self.steady_epoch_seconds()
+        remaining = self.epochs - (epoch + 1)
+        record["eta_seconds"] = mean * remaining
+        if self.path is not None:
+            write_text(self.path, pd.DataFrame(self.records).to_csv(index=False))
+        if self.verbose:
+            print(
+                f"epoch {epoch + 1}/{self.epochs}: {seconds:.2f} s ({record['ms_per_step']:.1f} ms/step, "
+                f"{record['windows_per_second']:.0f} windows/s); ETA {record['eta_seconds']:.0f} s "
+                f"for {remaining} more epoch(s) at {mean:.2f} s/epoch ({basis})",
+                flush=True,
+            )
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.records)
+
+
+def best_so_far(values: np.ndarray, mode: str) -> tuple[float, int]:
+    """Best value and its 0-based position (first occurrence)."""
+    idx = int(np.nanargmin(values) if mode == "min" else np.nanargmax(values))
+    return float(values[idx]), idx
+
+
+def improves(value: float, best: float | None, mode: str, min_delta: float = 0.0) -> bool:
+    """Keras' improvement rule, written out: ``value`` beats ``best`` by more than
+    ``min_delta`` in the direction of ``mode`` (``max`` / ``min``); anything beats None."""
+    if best is None:
+        return True
+    delta = abs(float(min_delta))
+    return value - delta > best if mode == "max" else value + delta < best
+
+
+class _ReplaysHistory:
+    """Mixin for monitor callbacks: on the first epoch of a resumed fit, replay the kept
+    ``history.csv`` rows into the callback's state (Keras resets it in ``on_train_begin``
+    and ``BackupAndRestore`` does not save callback state). ``mode`` must be ``min`` or
+    ``max`` (stage 02 resolves ``auto`` before)."""
+
+    def __init__(self, previous: pd.DataFrame | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.mode not in ("min", "max"):
+            raise ValueError(f"{type(self).__name__} needs mode 'min' or 'max', got {self.mode!r}")
+        self.previous = previous
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        super().on_train_begin(logs)
+        self._replayed = False
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        super().on_epoch_begin(epoch, logs)
+        if self._replayed:
+            return
+        self._replayed = True
+        prior = _prior_rows(self.previous, epoch)
+        if prior is not None and self.monitor in prior:
+            self._replay(prior)
+
+    def _improves(self, value: float) -> bool:
+        return improves(float(value), self.best, self.mode, self.min_delta)
+
+    def _replay(self, prior: pd.DataFrame) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class ResumableEarlyStopping(_ReplaysHistory, keras.callbacks.EarlyStopping):
+    """Keras ``EarlyStopping`` whose best value and patience counter continue across a
+    resumed run."""
+
+    def _replay(self, prior: pd.DataFrame) -> None:
+        for epoch, value in zip(prior["epoch"] - 1, prior[self.monitor], strict=True):
+            self.wait += 1
+            if self._improves(value):
+                self.best, self.best_epoch, self.wait = float(value), int(epoch), 0
+
+
+class ResumableReduceLROnPlateau(_ReplaysHistory, keras.callbacks.ReduceLROnPlateau):
+    """Keras ``ReduceLROnPlateau`` whose best value and wait counter continue across a
+    resumed run (the learning rate itself is restored with the optimizer state)."""
+
+    def _replay(self, prior: pd.DataFrame) -> None:
+        for value in prior[self.monitor]:
+            if self._improves(value):
+                self.best, self.wait = float(value), 0
+            else:
+                self.wait += 1
+                if self.wait >= self.patience:
+                    self.wait = 0
+
+
+def random_state_variables(model: keras.Model) -> list[Any]:
+    """The model's random-generator states: ``model.variables`` (all state, "including
+    random seeds" in Keras' words) minus ``model.weights`` (which excludes them). Dropout
+    layers draw their masks from these; ``save_weights`` (and so ``BackupAndRestore``)
+    does not save them."""
+    weight_ids = {id(w) for w in model.weights}
+    return [v for v in model.variables if id(v) not in weight_ids]
+
+
+class RandomStateKeeper(keras.callbacks.Callback):
+    """Make a resumed fit draw the random numbers the uninterrupted fit would have drawn.
+
+    Two random streams shape an epoch: the order of the training windows and the dropout
+    masks. The order of epoch ``e`` depends on ``(seed, e)`` alone
+    (:func:`lstm_helpers.model.training.training_stream`); on the first epoch of a fit
+    (``epoch`` = epochs already done, as ``BackupAndRestore`` restored them) this sets the
+    stream's first epoch. The dropout masks come from Keras seed generators, whose state
+    variables ``BackupAndRestore`` does not save: this saves them after every epoch
+    (keeping the last two, so a kill between this save and the backup's leaves the one the
+    backup needs) and restores those of the resumed epoch. Place it before
+    ``BackupAndRestore`` in the callback list.
+
+    Parameters
+    ----------
+    first_epoch : tf.Variable
+        The training stream's first epoch.
+    path : Path
+        ``.npz`` file for the saved seed states (inside the backup directory).
+    """
+
+    def __init__(self, first_epoch: Any, path: Path) -> None:
+        super().__init__()
+        self.first_epoch = first_epoch
+        self.path = Path(path)
+        self.restored_from: int | None = None
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._first = True
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        if not self._first:
+            return
+        self._first = False
+        self.first_epoch.assign(epoch)
+        if epoch == 0:
+            return
+        saved = load_npz(self.path) if self.path.is_file() else {}
+        variables = random_state_variables(self.model)
+        states = [saved.get(f"epoch{epoch}_{i}") for i in range(len(variables))]
+        if any(s is None for s in states):
+            warnings.warn(
+                f"{self.path} holds no random state for epoch {epoch}: the resumed epochs' "
+                "dropout masks will differ from an uninterrupted run's",
+                UserWarning,
+                stacklevel=2,
+            )
+            return
+        for variable, state in zip(variables, states, strict=True):
+            variable.assign(state)
+        self.restored_from = epoch
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        saved = load_npz(self.path) if self.path.is_file() else {}
+        kept = {k: v for k, v in saved.items() if k.startswith(f"epoch{epoch}_")}
+        for i, variable in enumerate(random_state_variables(self.model)):
+            kept[f"epoch{epoch + 1}_{i}"] = keras.ops.convert_to_numpy(variable)
+        save_npz(self.path, kept)

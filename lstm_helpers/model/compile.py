@@ -1,0 +1,150 @@
+"""Compile parts of stage 02: the Keras loss, metrics, optimizer and the monitored quantity
+that ``cfg.train`` describes (every one a Keras component; nothing hand-written here)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import keras
+
+from lstm_helpers.config import TrainConfig
+
+
+def top_k_for(train_cfg: TrainConfig, n_classes: int) -> int:
+    """``k = min(train.top_k, K - 1)`` for multi-class tasks (top-K of K is always 1)."""
+    return max(1, min(train_cfg.top_k, n_classes - 1))
+
+
+def metric_names(n_classes: int, train_cfg: TrainConfig) -> list[str]:
+    """Names Keras logs for this task (without the ``val_`` prefix)."""
+    if n_classes == 2:
+        return ["loss", "accuracy", "precision", "recall", "pr_auc", "roc_auc"]
+    return ["loss", "accuracy", f"top{top_k_for(train_cfg, n_classes)}_accuracy"]
+
+
+def resolve_monitor(train_cfg: TrainConfig, n_classes: int) -> tuple[str, str]:
+    """``(monitor, mode)``: ``auto`` is ``val_pr_auc`` (binary) / ``val_accuracy`` (multi-class);
+    mode ``auto`` is ``min`` for losses and ``max`` otherwise.
+
+    Raises
+    ------
+    ValueError
+        When ``train.monitor`` names no logged quantity.
+    """
+    if train_cfg.monitor == "auto":
+        monitor = "val_pr_auc" if n_classes == 2 else "val_accuracy"
+    else:
+        monitor = train_cfg.monitor
+    names = metric_names(n_classes, train_cfg)
+    valid = [f"val_{n}" for n in names] + names
+    if monitor not in valid:
+        raise ValueError(
+            f"train.monitor = {monitor!r} is not logged for a {n_classes}-class task; valid: "
+            f"auto, {', '.join(valid)}"
+        )
+    mode = train_cfg.monitor_mode
+    if mode == "auto":
+        mode = "min" if monitor.endswith("loss") else "max"
+    return monitor, mode
+
+
+def needs_one_hot(train_cfg: TrainConfig, n_classes: int) -> bool:
+    """Multi-class focal loss and label smoothing need one-hot labels (the sparse
+    cross-entropy has neither)."""
+    return n_classes > 2 and (train_cfg.loss == "focal" or train_cfg.label_smoothing > 0)
+
+
+def make_loss(train_cfg: TrainConfig, n_classes: int) -> keras.losses.Loss:
+    """The Keras loss for ``train.loss`` (crossentropy / focal).
+
+    ``train.focal_alpha`` is the weight of the positive class (negatives get
+    ``1 - alpha``), as users of focal loss mean it. Keras' ``BinaryFocalCrossentropy``
+    ignores ``alpha`` unless ``apply_class_balancing=True``, so setting ``focal_alpha``
+    turns class balancing on; leaving it None weights both classes 1.
+
+    Raises
+    ------
+    ValueError
+        ``focal_alpha`` on a multi-class task (Keras' categorical focal alpha is one
+        scalar for every class, i.e. only a loss scale); use class weights instead.
+    """
+    smoothing = train_cfg.label_smoothing
+    if n_classes == 2:
+        if train_cfg.loss == "focal":
+            alpha = train_cfg.focal_alpha
+            return keras.losses.BinaryFocalCrossentropy(
+                apply_class_balancing=alpha is not None,
+                alpha=alpha if alpha is not None else 0.25,
+                gamma=train_cfg.focal_gamma,
+                label_smoothing=smoothing,
+                name="binary_focal_crossentropy",
+            )
+        return keras.losses.BinaryCrossentropy(label_smoothing=smoothing, name="binary_crossentropy")
+    if train_cfg.loss == "focal":
+        if train_cfg.focal_alpha is not None:
+            raise ValueError(
+                f"train.focal_alpha = {train_cfg.focal_alpha} is the positive-class weight of a "
+                f"binary task, but this task has {n_classes} classes; leave it null (multi-class "
+                "focal loss uses alpha = 1) and weight classes with resample.method=class_weight"
+            )
+        return keras.losses.CategoricalFocalCrossentropy(
+            alpha=1.0, gamma=train_cfg.focal_gamma, label_smoothing=smoothing,
+            name="categorical_focal_crossentropy",
+        )
+    if smoothing > 0:
+        return keras.losses.CategoricalCrossentropy(
+            label_smoothing=smoothing, name="categorical_crossentropy"
+        )
+    return keras.losses.SparseCategoricalCrossentropy(name="sparse_categorical_crossentropy")
+
+
+def make_metrics(train_cfg: TrainConfig, n_classes: int) -> list[keras.metrics.Metric]:
+    """Binary: accuracy, precision, recall, PR-AUC, ROC-AUC. Multi-class: accuracy, top-k."""
+    if n_classes == 2:
+        return [
+            keras.metrics.BinaryAccuracy(name="accuracy"),
+            keras.metrics.Precision(name="precision"),
+            keras.metrics.Recall(name="recall"),
+            keras.metrics.AUC(curve="PR", name="pr_auc"),
+            keras.metrics.AUC(curve="ROC", name="roc_auc"),
+        ]
+    k = top_k_for(train_cfg, n_classes)
+    if needs_one_hot(train_cfg, n_classes):
+        return [
+            keras.metrics.CategoricalAccuracy(name="accuracy"),
+            keras.metrics.TopKCategoricalAccuracy(k=k, name=f"top{k}_accuracy"),
+        ]
+    return [
+        keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+        keras.metrics.SparseTopKCategoricalAccuracy(k=k, name=f"top{k}_accuracy"),
+    ]
+
+
+def make_optimizer(
+    train_cfg: TrainConfig,
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule | None = None,
+) -> keras.optimizers.Optimizer:
+    """adam / adamw / rmsprop / sgd (momentum) with weight decay and clipnorm.
+
+    ``learning_rate``: a float or a schedule from :func:`lstm_helpers.model.schedules.make_schedule`;
+    None means ``train.learning_rate``.
+    """
+    lr = train_cfg.learning_rate if learning_rate is None else learning_rate
+    wd = train_cfg.weight_decay if train_cfg.weight_decay > 0 else None
+    common: dict[str, Any] = {"learning_rate": lr, "clipnorm": train_cfg.clipnorm}
+    if train_cfg.optimizer == "adam":
+        return keras.optimizers.Adam(weight_decay=wd, **common)
+    if train_cfg.optimizer == "adamw":
+        if wd is None:
+            warnings.warn(
+                "train.optimizer = adamw with train.weight_decay = 0 is plain Adam; set "
+                "train.weight_decay (Keras' AdamW default is 0.004)",
+                UserWarning,
+                stacklevel=2,
+            )
+        return keras.optimizers.AdamW(weight_decay=train_cfg.weight_decay, **common)
+    if train_cfg.optimizer == "rmsprop":
+        return keras.optimizers.RMSprop(weight_decay=wd, **common)
+    return keras.optimizers.SGD(momentum=train_cfg.momentum, weight_decay=wd, **common)
+

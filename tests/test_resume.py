@@ -1,0 +1,96 @@
+"""Exact resume (issue 10): a training process killed with SIGKILL after an epoch and then
+resumed writes the same ``history.csv`` and ``train.json`` figures as an uninterrupted run
+with the same seed -- byte for byte on a CPU with op determinism."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lstm_helpers.artifacts import write_yaml
+from lstm_helpers.data.prepare import run_prepare
+from lstm_helpers.layout import RunLayout
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAIN = (
+    "import sys\n"
+    "from lstm_helpers.artifacts import read_params\n"
+    "from lstm_helpers.config import resolve_config\n"
+    "from lstm_helpers.model.training import run_training\n"
+    "run_training(resolve_config(read_params(sys.argv[1])), sys.argv[1])\n"
+)
+# dropout (seed-generator state), a plateau schedule and early stopping (callback state)
+# and a shuffle of the training windows all have to continue where the killed run stopped
+RESUME_CFG = {
+    "train.epochs": 6, "model.dropout": 0.3, "train.schedule.kind": "plateau",
+    "train.schedule.patience": 1, "train.early_stopping.patience": 3, "train.batch_size": 16,
+}
+
+
+def _train_process(run: Path) -> subprocess.Popen:
+    """The training stage in its own process; its stderr goes to a file beside the run (a
+    pipe nobody reads could fill and stall it)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    log = (run.parent / f"{run.name}.stderr").open("a")
+    return subprocess.Popen([sys.executable, "-c", TRAIN, str(run)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=log)
+
+
+def _stderr(run: Path) -> str:
+    return (run.parent / f"{run.name}.stderr").read_text()[-3000:]
+
+
+def _epochs_logged(run: Path) -> int:
+    try:
+        return len(pd.read_csv(RunLayout(run).history))
+    except (FileNotFoundError, pd.errors.EmptyDataError):
+        return 0
+
+
+def _prepared_run(tiny_config, run: Path) -> Path:
+    cfg = tiny_config(**{k.replace(".", "__"): v for k, v in RESUME_CFG.items()})
+    run.mkdir(parents=True)
+    write_yaml(run / "params.yaml", cfg.to_dict())
+    run_prepare(cfg, run)
+    return run
+
+
+def _train_json(run: Path) -> dict:
+    info = json.loads(RunLayout(run).train_json.read_text())
+    return {k: info[k] for k in ("epochs_run", "best_epoch", "best_value", "weights_epoch", "stopped_early")}
+
+
+@pytest.mark.slow
+def test_sigkill_after_an_epoch_then_resume_gives_the_uninterrupted_history(tiny_config, tmp_path):
+    reference = _prepared_run(tiny_config, tmp_path / "reference")
+    run = _prepared_run(tiny_config, tmp_path / "run")
+    killed = _train_process(run)
+    deadline = time.monotonic() + 900  # TensorFlow's start on a busy machine can take minutes
+    while _epochs_logged(run) < 2 and killed.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    killed.send_signal(signal.SIGKILL)
+    assert killed.wait(timeout=60) == -signal.SIGKILL, _stderr(run)
+    logged = _epochs_logged(run)
+    assert 2 <= logged < RESUME_CFG["train.epochs"], f"killed after {logged} epochs"
+    assert RunLayout(run).backup.is_dir() and not RunLayout(run).model.exists()
+
+    done, resumed = _train_process(reference), _train_process(run)
+    assert done.wait(timeout=900) == 0, _stderr(reference)
+    assert resumed.wait(timeout=900) == 0, _stderr(run)
+
+    read = {"float_precision": "round_trip"}
+    pd.testing.assert_frame_equal(pd.read_csv(RunLayout(run).history, **read),
+                                  pd.read_csv(RunLayout(reference).history, **read), check_exact=True)
+    expected = RunLayout(reference).history.read_bytes()
+    assert RunLayout(run).history.read_bytes() == expected  # identical, not merely close
+    assert _train_json(run) == _train_json(reference)
+    assert json.loads(RunLayout(run).train_json.read_text())["resumed"] is True
+    assert not RunLayout(run).backup.exists()
