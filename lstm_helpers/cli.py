@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="re-export report.html of a run and reports/index.html")
     p.add_argument("--run", required=True)
 
+    p = sub.add_parser("slides", help="write slides.html (reveal.js, works offline) of a run or a sweep")
+    p.add_argument("dir", help="run directory, or a sweep / search / comparison directory (comparison.csv)")
+
     p = sub.add_parser("predict", help="label new recordings with a finished run's model")
     p.add_argument("--run", required=True, help="finished run directory")
     p.add_argument("--input", required=True, help="recordings file or folder (same format as training)")
@@ -143,10 +146,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         from lstm_helpers.runs.pipeline import run_pipeline
 
         run = run_pipeline(cfg, Path(args.out) if args.out else None, quiet=args.quiet)
+        from lstm_helpers.layout import RunLayout
         from lstm_helpers.runs.report import headline
+        from lstm_helpers.runs.terminal import display_path
 
         print(headline(run))
-        print(f"report: {run / 'report.html'}")
+        print(f"report: {display_path(RunLayout(run).report)}  slides: {display_path(RunLayout(run).slides)}")
+        return 0
+    if cmd == "slides":
+        from lstm_helpers.runs.slides import write_slides
+        from lstm_helpers.runs.terminal import display_path
+
+        print(f"slides: {display_path(write_slides(Path(args.dir)))}")
         return 0
     if cmd == "report":
         from lstm_helpers.runs.report import export_report, write_index
@@ -172,6 +183,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         except SweepLocked as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
+        if result.get("comparison_html"):
+            from lstm_helpers.runs.slides import write_slides
+
+            write_slides(Path(result["comparison_html"]).parent)  # slides.html next to comparison.html
         print(f"sweep {result['sweep_id']}: {result['done']} finished ({result['skipped']} from before), "
               f"{result['failed']} failed; see runs.csv for reasons\n"
               f"comparison: {result['comparison_html']}")
