@@ -71,7 +71,7 @@ def _cell(key: str, k: dict[str, Any]) -> str:
 
 
 def _runs_html(root: Path) -> str:
-    from lstm_helpers.runs.report import key_metrics
+    from lstm_helpers.runs.report import key_metrics, scrub_paths
 
     runs = _run_dirs(root)
     if not runs:
@@ -85,7 +85,7 @@ def _runs_html(root: Path) -> str:
         if lay.slides.is_file():
             name += f" · {_link(lay.slides, root, 'slides')}"
         if k.get("reason") and k["status"] != "finished":
-            name += f'<div class="reason">{html.escape(str(k["reason"]))}</div>'
+            name += f'<div class="reason">{html.escape(scrub_paths(str(k["reason"]), run))}</div>'
         status = f'<td class="{html.escape(k["status"])}">{html.escape(k["status"])}</td>'
         cells = "".join(_cell(key, k) for key, _ in RUN_COLUMNS[2:])
         rows.append(f'<tr><td class="run">{name}</td>{status}{cells}</tr>')

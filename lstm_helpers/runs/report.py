@@ -194,7 +194,8 @@ def _key_metrics_html(run: Path) -> str:
 
 def _params_html(run: Path) -> str:
     flat = flatten(read_params(run), keep=("class_map", "class_weight"))
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in flat.items())
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(scrub_paths(str(v), run))}</td></tr>"
+                   for k, v in flat.items())
     return (f'<h1 id="parameters">All parameters</h1><details><summary>{len(flat)} parameters '
             f'(click to open)</summary><table class="lw-kv">{rows}</table></details>')
 
@@ -203,10 +204,23 @@ _LOG_NOISE = re.compile(r"^([IWE]\d{4} [\d:.]+\s+\d+ \S+\.cc:\d+\]|WARNING: All 
                         r"|To enable the following instructions|\[IPKernelApp\]|\s*$)")
 
 
-def scrub_paths(text: str, run: Path) -> str:
-    """Absolute paths of the run and the project replaced by the run name / relative paths."""
-    for base, repl in ((run.resolve(), run.name), (PROJECT_ROOT.resolve(), ".")):
-        text = text.replace(str(base) + "/", f"{repl}/").replace(str(base), repl)
+def _path_replacements(run: Path) -> list[tuple[str, str]]:
+    """Absolute paths a run's outputs may hold (the run, its parent, the project, absolute paths
+    in its parameters such as ``data.path``), longest first, with what to show instead."""
+    from lstm_helpers.runs.terminal import display_path
+
+    run = Path(run).resolve()
+    pairs = {str(run): run.name, str(run.parent): display_path(run.parent), str(PROJECT_ROOT.resolve()): "."}
+    for value in flatten(read_params(run)).values():
+        if isinstance(value, str) and value.startswith("/"):
+            pairs[value.rstrip("/")] = display_path(value)
+    return sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+
+
+def scrub_paths(text: str, run: Path, pairs: list[tuple[str, str]] | None = None) -> str:
+    """Absolute paths replaced by the run name / paths relative to the project."""
+    for base, repl in pairs if pairs is not None else _path_replacements(run):
+        text = text.replace(base, repl)
     return text
 
 
@@ -216,15 +230,15 @@ def _details(summary: str, text: str, kind: str = "log") -> dict:
         f"<pre>{html.escape(text)}</pre></details>")})
 
 
-def _presentable(cell: nbformat.NotebookNode, run: Path) -> nbformat.NotebookNode:
+def _presentable(cell: nbformat.NotebookNode, run: Path, pairs: list[tuple[str, str]]) -> nbformat.NotebookNode:
     """Outputs for people: start-up noise dropped, long logs and warnings collapsed, no absolute path."""
     if cell.cell_type != "code":
-        cell.source = scrub_paths(cell.source, run)
+        cell.source = scrub_paths(cell.source, run, pairs)
         return cell
     kept = []
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream":
-            lines = [scrub_paths(ln, run) for ln in out.get("text", "").splitlines() if not _LOG_NOISE.match(ln)]
+            lines = [scrub_paths(ln, run, pairs) for ln in out.get("text", "").splitlines() if not _LOG_NOISE.match(ln)]
             if not lines:
                 continue
             if out.get("name") == "stderr":
@@ -236,7 +250,7 @@ def _presentable(cell: nbformat.NotebookNode, run: Path) -> nbformat.NotebookNod
         elif out.get("output_type") in ("display_data", "execute_result"):
             for mime in ("text/html", "text/plain", "text/markdown"):
                 if mime in out.get("data", {}):
-                    out["data"][mime] = scrub_paths("".join(out["data"][mime]), run)
+                    out["data"][mime] = scrub_paths("".join(out["data"][mime]), run, pairs)
         kept.append(out)
     cell["outputs"] = kept
     return cell
@@ -253,6 +267,7 @@ def build_report_notebook(run: Path) -> nbformat.NotebookNode:
     run = Path(run)
     lay = RunLayout(run)
     nb = nbformat.v4.new_notebook()
+    pairs = _path_replacements(run)
     nb.cells += [_html_cell(_answer_html(run)), _html_cell(_key_metrics_html(run))]
     for stage, title in STAGE_TITLES.items():
         path = lay.notebook(stage)
@@ -265,7 +280,7 @@ def build_report_notebook(run: Path) -> nbformat.NotebookNode:
                 continue
             if cell.cell_type == "markdown" and cell.source.startswith("# "):
                 continue  # the notebook's own title: the section heading above replaces it
-            nb.cells.append(_presentable(cell, run))
+            nb.cells.append(_presentable(cell, run, pairs))
     nb.cells.append(_html_cell(_params_html(run)))
     return nb
 
@@ -284,7 +299,7 @@ def export_html(nb: nbformat.NotebookNode, path: Path, title: str) -> Path:
                             exclude_output_prompt=True, embed_images=True)
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(nb)
-    return write_text(path, body)
+    return write_text(path, scrub_paths(body, path.parent) if (path.parent / "params.yaml").is_file() else body)
 
 
 def export_report(run: Path) -> Path:

@@ -26,6 +26,7 @@ from lstm_helpers.runs.report import (
     headline_sentence,
     img_tag,
     key_metrics,
+    scrub_paths,
 )
 from lstm_helpers.runs.terminal import plural
 from lstm_helpers.style import fmt_number, table_html
@@ -206,4 +207,4 @@ def write_slides(directory: Path) -> Path:
                 else "How well does the model tell the classes apart?")
     slides = [_question_slide(directory, f"Run {directory.name}", question), _tried_slide(directory),
               *_result_slides(directory)]
-    return write_text(lay.slides, deck_html(f"Run {directory.name}", slides))
+    return write_text(lay.slides, scrub_paths(deck_html(f"Run {directory.name}", slides), directory))
