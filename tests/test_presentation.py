@@ -131,3 +131,20 @@ def test_report_template_loads_nothing_from_the_internet(tmp_path):
 def test_slides_refuse_a_directory_that_is_neither(tmp_path):
     with pytest.raises(FileNotFoundError, match="neither a run directory"):
         write_slides(tmp_path)
+
+
+def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path):
+    a = _fake_run(tmp_path, "a", "finished", val={"pr_auc": 0.9})
+    b = _fake_run(tmp_path, "b", "finished", val={"pr_auc": 0.5}, pr_auc=0.99)  # better on test only
+    sweep = tmp_path / "sweeps" / "s"
+    sweep.mkdir(parents=True)
+    (sweep / "sweep.yaml").write_text(yaml.safe_dump({"description": "naive vs <defaults>"}))
+    pd.DataFrame({"run": ["a", "b"], "variant": ["defaults", "naive"], "status": ["finished", "finished"],
+                  "play_precision": [0.7, 0.5], "play_recall": [0.8, 0.4], "pr_auc": [0.78, 0.99],
+                  "run_dir": [str(a), str(b)]}).to_csv(sweep / "comparison.csv", index=False)
+    (sweep / "comparison.json").write_text(json.dumps({"classes": ["play"], "quality_metric": "pr_auc",
+                                                       "title": "Before / after"}))
+    deck = write_slides(sweep).read_text()
+    assert "naive vs &lt;defaults&gt;" in deck and "What was tried: before / after" in deck
+    assert "Best by validation</h2><p class=\"lead\">a</p>" in deck  # a: better on validation
+    assert deck.count("<section>") >= 5 and str(tmp_path) not in deck
