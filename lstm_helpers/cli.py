@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="the whole pipeline 01 -> 02 -> 03 -> report.html")
     _add_config_args(p)
     p.add_argument("--out", default=None, help="run directory (default: reports/<time stamp>_<model name>)")
-    p.add_argument("--quiet", action="store_true", help="no cell output, stage lines only")
+    p.add_argument("--quiet", action="store_true", help="stage lines and the result only (no epoch lines)")
 
     p = sub.add_parser("report", help="re-export report.html of a run and reports/index.html")
     p.add_argument("--run", required=True)
@@ -90,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, RunFailed):
             print(f"run failed: {exc}", file=sys.stderr)
             if exc.notebook is not None:
-                print(f"see the executed notebook: {exc.notebook}", file=sys.stderr)
+                from lstm_helpers.runs.terminal import display_path
+
+                print(f"see the executed notebook: {display_path(exc.notebook)}", file=sys.stderr)
             return 1
         if isinstance(exc, FileNotFoundError | ValueError):  # DataError is a ValueError
             print(f"error: {exc}", file=sys.stderr)
@@ -116,7 +118,9 @@ def _dispatch(args: argparse.Namespace) -> int:
                   f"{info['windows']['test']}; leakage ok: {info['leakage']['ok']}")
         else:
             run_pipeline(cfg, out, stages=("prepare",), report=False)
-        print(f"prepared artifacts: {out / 'prepared.npz'}, {out / 'prepare.json'}")
+        from lstm_helpers.runs.terminal import display_path
+
+        print(f"prepared artifacts in {display_path(out)}: prepared.npz, prepare.json")
         return 0
     if cmd in ("train", "evaluate"):
         from lstm_helpers.artifacts import read_json
@@ -138,8 +142,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         execute_stage(cmd, run)
         if cmd == "train":
             t = read_json(run / "train.json")
-            print(f"model {t.get('model_name')}: {t.get('epochs_run')} epochs, "
-                  f"{t.get('total_seconds')} s; artifacts in {run} ({STAGES[cmd]} executed there)")
+            from lstm_helpers.runs.terminal import display_path, duration, plural
+
+            print(f"model {t.get('model_name')}: {plural(t.get('epochs_run') or 0, 'epoch')}, "
+                  f"{duration(t.get('total_seconds') or float('nan'))}; artifacts in {display_path(run)} "
+                  f"({STAGES[cmd]} executed there)")
         return 0
     if cmd == "run":
         cfg = load_config(args.config, args.overrides)
@@ -161,9 +168,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if cmd == "report":
         from lstm_helpers.runs.report import export_report, write_index
+        from lstm_helpers.runs.terminal import display_path
 
         run = Path(args.run).resolve()
-        print(export_report(run))
+        print(f"report: {display_path(export_report(run))}")
         write_index(run.parent)
         return 0
     if cmd == "predict":
