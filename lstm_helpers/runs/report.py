@@ -24,7 +24,7 @@ import nbformat
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_text
 from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
-from lstm_helpers.runs.terminal import plural
+from lstm_helpers.runs.terminal import PROGRESS_LINE, plural
 from lstm_helpers.style import fmt_number
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -235,16 +235,24 @@ def _presentable(cell: nbformat.NotebookNode, run: Path, pairs: list[tuple[str, 
     if cell.cell_type != "code":
         cell.source = scrub_paths(cell.source, run, pairs)
         return cell
+    merged: list = []
+    for out in cell.get("outputs", []):  # one stream output per name, as a reader sees it
+        if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == out.get("name")):
+            merged[-1]["text"] = merged[-1]["text"] + out["text"]
+        else:
+            merged.append(out)
     kept = []
-    for out in cell.get("outputs", []):
+    for out in merged:
         if out.get("output_type") == "stream":
             lines = [scrub_paths(ln, run, pairs) for ln in out.get("text", "").splitlines() if not _LOG_NOISE.match(ln)]
             if not lines:
                 continue
             if out.get("name") == "stderr":
                 out = _details(f"Warnings ({plural(len(lines), 'line')})", "\n".join(lines), "warn")
-            elif len(lines) > LOG_LINES_SHOWN:
-                out = _details(f"Log ({plural(len(lines), 'line')})", "\n".join(lines))
+            elif len(lines) > LOG_LINES_SHOWN or any(PROGRESS_LINE.match(ln) for ln in lines):
+                out = _details(f"Log ({plural(len(lines), 'line')})" if not PROGRESS_LINE.match(lines[-1])
+                               else f"Epoch log ({plural(len(lines), 'line')})", "\n".join(lines))
             else:
                 out["text"] = "\n".join(lines) + "\n"
         elif out.get("output_type") in ("display_data", "execute_result"):

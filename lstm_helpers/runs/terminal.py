@@ -46,9 +46,11 @@ def display_path(path: str | Path) -> str:
         return p.as_posix()
     for base in (PROJECT_ROOT, Path.cwd()):
         try:
-            return p.resolve().relative_to(base.resolve()).as_posix()
+            rel = p.resolve().relative_to(base.resolve())
         except ValueError:
             continue
+        if rel.parts:  # "." says nothing: fall through to the name
+            return rel.as_posix()
     return Path(*p.parts[-2:]).as_posix()
 
 
