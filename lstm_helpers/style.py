@@ -77,10 +77,13 @@ def table_html(df: Any, max_rows: int = LONG_TABLE_ROWS, summary: str | None = N
 
     frame = df.copy()
     if not isinstance(frame.index, pd.RangeIndex):
+        names = [n if n is not None else "" for n in frame.index.names]
+        frame.index = frame.index.set_names(names)
         frame = frame.reset_index()
     frame.columns = [" / ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in frame.columns]
+    text_cols = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     styler = frame.style.hide(axis="index").format(fmt_number, escape="html")
-    styler = styler.format_index(escape="html", axis=1)
+    styler = styler.format_index(escape="html", axis=1).set_properties(subset=text_cols, **{"text-align": "left"})
     body = f'<div class="lw-table">{styler.to_html()}</div>'
     if len(frame) > max_rows:
         label = html.escape(summary or f"table of {len(frame)} rows")

@@ -29,7 +29,7 @@ from lstm_helpers.style import fmt_number
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STAGE_TITLES = {"prepare": "Data preparation", "train": "Training", "evaluate": "Evaluation"}
-LOG_LINES_SHOWN = 3  # stream outputs longer than this are collapsed
+LOG_LINES_SHOWN = 8  # stream outputs longer than this (and every epoch log) are collapsed
 
 
 def _status(run: Path) -> dict:
