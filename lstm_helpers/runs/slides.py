@@ -52,6 +52,8 @@ _CSS = """
 .reveal table.lw-cm td.lw-hit { background: rgba(46, 139, 87, calc(0.12 + 0.5 * var(--f))); }
 .reveal table.lw-cm td.lw-miss { background: rgba(200, 60, 60, calc(0.05 + 0.6 * var(--f))); }
 .reveal table.lw-cm caption { font-size: 0.6em; }
+.reveal table.lw-cm th.lw-corner { font-size: 0.5em; font-weight: normal; color: #555; }
+.reveal .run-name { font-size: 0.5em; color: #777; margin-top: 1.5em; }
 .reveal .lw-table { overflow-x: auto; }
 @media print {
   .reveal section { break-inside: avoid; page-break-inside: avoid; }
@@ -76,14 +78,15 @@ def _data_facts(run: Path) -> list[str]:
         facts.append("windows train / validation / test: "
                      + " / ".join(fmt_number(win.get(s)) for s in ("train", "val", "test")))
     if (p.get("split") or {}).get("method"):
-        facts.append(f"split: {p['split']['method']} -- no group is in two splits")
+        facts.append(f"split: {p['split']['method']} — no group is in two splits")
     return facts
 
 
 def _question_slide(run: Path, title: str, question: str) -> str:
     facts = "".join(f"<li>{html.escape(f)}</li>" for f in _data_facts(run))
-    return _slide(title, f'<p class="lead">{html.escape(question)}</p><ul>{facts}</ul>'
-                         f'<p class="small">Answer: {html.escape(headline_sentence(run))}</p>')
+    return _slide(question, f"<ul>{facts}</ul>"
+                            f'<p class="lead">Answer: {html.escape(headline_sentence(run))}</p>'
+                            f'<p class="run-name">{html.escape(title)}</p>')
 
 
 def _tried_slide(run: Path) -> str:
@@ -103,19 +106,23 @@ def _result_slides(run: Path) -> list[str]:
     slides = []
     cm = confusion_html(m) or img_tag(lay.figure("confusion_matrix"), "confusion matrix", "lw-fig")
     if cm:
-        slides.append(_slide("Where the errors are", cm + '<p class="small">Rows: true class; columns: '
+        slides.append(_slide(_errors_title(m), cm + '<p class="small">Rows: true class; columns: '
                              "prediction; percentages per row (the diagonal is each class's recall).</p>"))
     pr = img_tag(lay.figure("pr_curve"), "precision-recall curve with the chosen threshold", "lw-fig")
     if pr:
         thr = (f"threshold {k['threshold']:.2f} chosen on validation ({m.get('threshold_strategy', '')}): "
                f"precision {k['precision']:.2f}, recall {k['recall']:.2f}" if k["threshold"] is not None
                and k["precision"] is not None else "")
-        slides.append(_slide("Precision against recall", pr + f'<p class="small">{html.escape(thr)}</p>'))
+        title = (f"Precision {k['precision']:.2f} at recall {k['recall']:.2f}: the threshold sets the trade-off"
+                 if k["precision"] is not None and k["recall"] is not None else "Precision against recall")
+        slides.append(_slide(title, pr + f'<p class="small">{html.escape(thr)}</p>'))
     tl = img_tag(lay.figure("timeline"), "bouts on the timeline of one recording", "lw-fig")
     if tl:
         bouts = (f"{k['bouts found']} of {plural(k['bouts true'], 'bout')} found, "
                  f"{plural(k['false alarms'], 'false alarm')}" if k["bouts true"] else "")
-        slides.append(_slide("Bouts on a timeline", tl + f'<p class="small">{html.escape(bouts)}</p>'))
+        slides.append(_slide(f"Bouts: {bouts}" if bouts else "Bouts on a timeline", tl
+                             + '<p class="small">True bouts (upper band) and predicted bouts (lower band) '
+                               "on one test recording.</p>"))
     notes = [str(n) for n in (m.get("notes") or [])][:MAX_NEXT_STEPS]
     status = key_metrics(run)
     if status["status"] not in ("finished", "unknown"):
@@ -124,6 +131,16 @@ def _result_slides(run: Path) -> list[str]:
         slides.append(_slide("What to change next",
                              "<ul>" + "".join(f"<li class='small'>{html.escape(n)}</li>" for n in notes) + "</ul>"))
     return slides
+
+
+def _errors_title(m: dict) -> str:
+    """``89 false alarms and 33 misses in 2,047 test windows`` (binary), else a generic title."""
+    cm, classes, pos = m.get("confusion_matrix"), m.get("classes") or [], m.get("positive_class")
+    if not cm or len(classes) != 2 or pos not in classes:
+        return "Where the errors are"
+    p = classes.index(pos)
+    fp, fn, n = cm[1 - p][p], cm[p][1 - p], sum(map(sum, cm))
+    return f"{plural(fp, 'false alarm')} and {plural(fn, 'miss', 'misses')} in {fmt_number(n)} test windows"
 
 
 def _before_after(table: pd.DataFrame, meta: dict) -> str:
