@@ -44,10 +44,11 @@ def figure_style() -> Iterator[None]:
 
 
 def fmt_number(v: Any) -> str:
-    """Three significant digits; integers (also integer-valued floats) without decimals.
+    """Three significant digits (three decimals below 1, so metrics line up); integers (also
+    integer-valued floats) without decimals.
 
-    >>> [fmt_number(x) for x in (0.64237, 79681.0, 12.3456, 3, float("nan"), None, 1.2e-05)]
-    ['0.642', '79,681', '12.3', '3', '–', '–', '1.2e-05']
+    >>> [fmt_number(x) for x in (0.64237, 0.64, 79681.0, 12.3456, 3, float("nan"), None, 1.2e-05)]
+    ['0.642', '0.640', '79,681', '12.3', '3', '–', '–', '1.2e-05']
     """
     if v is None or isinstance(v, bool):
         return "–" if v is None else str(v)
@@ -67,6 +68,8 @@ def fmt_number(v: Any) -> str:
         return f"{x:,.0f}"
     if x != 0 and abs(x) < 1e-3:
         return f"{x:.2g}"
+    if abs(x) < 1:  # metrics in [0, 1] line up: 0.640, not 0.64
+        return f"{x:.3f}"
     return f"{x:.3g}"
 
 

@@ -25,8 +25,8 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 def test_numbers_plurals_durations():
-    assert [fmt_number(x) for x in (0.64237, 79681.0, 12.3456, 3, float("nan"), None)] == [
-        "0.642", "79,681", "12.3", "3", "–", "–"]
+    assert [fmt_number(x) for x in (0.64237, 0.64, 79681.0, 12.3456, 3, float("nan"), None)] == [
+        "0.642", "0.640", "79,681", "12.3", "3", "–", "–"]
     assert plural(1, "false alarm") == "1 false alarm" and plural(20, "false alarm") == "20 false alarms"
     assert plural(1, "run") == "1 run" and plural(0, "run") == "0 runs"
     assert duration(10.065695405000042) == "10 s" and duration(4.21) == "4.2 s"
@@ -51,7 +51,7 @@ def test_table_html_drops_range_index_rounds_and_escapes():
     df = pd.DataFrame({"class": [HOSTILE, "other"], "precision": [0.123456, 0.9], "support": [191.0, 1856.0]})
     page = table_html(df)
     assert HOSTILE not in page and "&lt;img src=x" in page
-    assert "0.123" in page and "1,856" in page and "1856.0" not in page
+    assert "0.123" in page and "0.900" in page and "1,856" in page and "1856.0" not in page
     assert "<th class=\"blank" not in page and ">0<" not in page  # no 0..n index
     assert "<details>" in table_html(pd.DataFrame({"a": range(40)}))
 
@@ -100,6 +100,7 @@ def test_index_escapes_keeps_integers_and_hides_paths(tmp_path):
     page = write_index(tmp_path).read_text()
     assert HOSTILE not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "79,681" in page and "79681.0" not in page  # integer column stays integer beside a failed run
+    assert ">10 s<" in page  # training time rounded, not 10.065695405000042
     assert "before &lt;b&gt;after&lt;/b&gt;" in page and 'href="sweeps/s1/comparison.html"' in page
     assert "1 of 2 runs finished" in page
     assert str(tmp_path) not in page

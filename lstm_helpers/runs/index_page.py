@@ -20,13 +20,13 @@ import yaml
 
 from lstm_helpers.artifacts import write_text
 from lstm_helpers.layout import INDEX_FILE, RunLayout, SweepLayout
-from lstm_helpers.runs.terminal import plural
+from lstm_helpers.runs.terminal import duration, plural
 from lstm_helpers.style import fmt_number
 
 RUN_COLUMNS = [("run", "run"), ("status", "status"), ("class", "class"), ("precision", "precision"),
                ("recall", "recall"), ("F1", "F1"), ("PR-AUC", "PR-AUC"), ("MCC", "MCC"),
                ("balanced accuracy", "bal. acc."), ("bouts", "bouts found"), ("model", "model"),
-               ("params", "params"), ("epochs", "epochs"), ("train s", "train s")]
+               ("params", "params"), ("epochs", "epochs"), ("train s", "training")]
 # kinds of directories under reports/ that hold sweeps, searches and comparisons
 GROUPS = [("sweeps", "Sweeps"), ("search", "Searches"), ("comparisons", "Comparisons")]
 
@@ -65,6 +65,8 @@ def _cell(key: str, k: dict[str, Any]) -> str:
         v = f"{fmt_number(k['bouts found'])} of {fmt_number(k['bouts true'])}" if k.get("bouts true") else "–"
         return f'<td class="num">{v}</td>'
     v = k.get(key)
+    if key == "train s" and v is not None:
+        return f'<td class="num">{duration(float(v))}</td>'
     if isinstance(v, str) or v is None:
         return f"<td>{html.escape(v) if v is not None else '–'}</td>"
     return f'<td class="num">{fmt_number(v)}</td>'
