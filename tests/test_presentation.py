@@ -84,7 +84,7 @@ def test_headline_sentence_with_and_without_baseline(tmp_path):
                                       "30 of 30 bouts found, 1 false alarm")
     run2 = _fake_run(tmp_path, "r2", "finished", baseline={
         "label": "MiniRocket baseline", "per_class": {"play": {"precision": 0.5, "recall": 0.7}}})
-    assert headline_sentence(run2).endswith("; MiniRocket baseline: precision 0.5, recall 0.7")
+    assert headline_sentence(run2).endswith("; MiniRocket baseline: precision 0.50, recall 0.70")
     failed = _fake_run(tmp_path, "r3", "failed")
     assert headline_sentence(failed).startswith("Run failed: prepare failed")
 

@@ -81,9 +81,9 @@ def _baseline_phrase(m: dict, pos: str | None) -> str:
     name = b.get("label") or b.get("name") or "baseline"
     pc = (b.get("per_class") or {}).get(pos, {}) if pos else {}
     if pc.get("precision") is not None and pc.get("recall") is not None:
-        return f"{name}: precision {fmt_number(pc['precision'])}, recall {fmt_number(pc['recall'])}"
+        return f"{name}: precision {pc['precision']:.2f}, recall {pc['recall']:.2f}"
     if b.get("pr_auc") is not None:
-        return f"{name}: PR-AUC {fmt_number(b['pr_auc'])} (this model {fmt_number(m.get('pr_auc'))})"
+        return f"{name}: PR-AUC {b['pr_auc']:.2f} (this model {fmt_number(m.get('pr_auc'))})"
     return ""
 
 
