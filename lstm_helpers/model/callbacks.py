@@ -98,10 +98,11 @@ def compact_epoch_line(epoch: int, epochs: int, seconds: float, windows_per_seco
     """One short line per epoch: ``epoch 3/15  12 s  loss 0.412  val_loss 0.380  val_pr_auc 0.71  ETA 2 min 24 s``."""
     from lstm_helpers.runs.terminal import duration
 
-    shown = "  ".join(f"{k} {logs[k]:.3g}" for k in ("loss", "val_loss", "val_pr_auc") if k in logs)
-    eta = f"  ETA {duration(eta_seconds)}" if epoch < epochs else ""
-    return (f"epoch {epoch}/{epochs}  {duration(seconds)}  {windows_per_second:.0f} windows/s  "
-            f"{shown}{eta}").rstrip()
+    parts = [f"epoch {epoch}/{epochs}", duration(seconds), f"{windows_per_second:.0f} windows/s"]
+    parts += [f"{k} {logs[k]:.3g}" for k in ("loss", "val_loss", "val_pr_auc") if k in logs]
+    if epoch < epochs:
+        parts.append(f"ETA {duration(eta_seconds)}")
+    return "  ".join(parts)
 
 
 class TimingCallback(keras.callbacks.Callback):
