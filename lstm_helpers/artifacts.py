@@ -146,7 +146,8 @@ def load_npz(path: str | Path) -> dict[str, np.ndarray]:
 def open_run(
     run_dir: str | Path = "",
     config_file: str | Path = "",
-    overrides: dict[str, Any] | None = None,
+    overrides: dict[str, Any] | str | None = None,
+    namespace: dict[str, Any] | None = None,
 ) -> tuple[Config, Path]:
     """Resolve a notebook's run directory and validated parameters.
 
@@ -154,7 +155,18 @@ def open_run(
     parameters come from ``run_dir/params.yaml`` when present, else ``config_file`` (empty:
     ``configs/demo.yaml``); ``overrides`` (dotted keys) are applied and validated on top and
     the result is written back to ``params.yaml`` so later stages see the same values.
+    ``namespace`` (a notebook's ``globals()``) adds the knob parameters that were set, e.g.
+    ``papermill -p train__epochs 2`` (:mod:`lstm_helpers.runs.params_cell`); ``overrides`` wins.
     """
+    if isinstance(overrides, str):  # papermill -p overrides '{"train.epochs": 2}' passes the text
+        overrides = yaml.safe_load(overrides) or {}
+        if not isinstance(overrides, dict):
+            raise ConfigError(f"notebook parameter overrides must be a mapping of dotted keys to values, "
+                              f"e.g. '{{\"train.epochs\": 2}}'; got {overrides!r}")
+    if namespace is not None:
+        from lstm_helpers.runs.params_cell import overrides_from_namespace
+
+        overrides = {**overrides_from_namespace(namespace), **(overrides or {})}
     rd = Path(run_dir) if run_dir else PROJECT_ROOT / SCRATCH_RUN
     rd = rd.resolve() if rd.is_absolute() or rd.exists() else (PROJECT_ROOT / rd)
     rd.mkdir(parents=True, exist_ok=True)
@@ -168,4 +180,7 @@ def open_run(
     else:
         cfg = load_config(config_file or None, overrides or {})
     write_yaml(params, cfg.to_dict())
+    from lstm_helpers.style import apply_notebook_style
+
+    apply_notebook_style()  # projection-sized figures, index-free rounded tables (lstm_helpers/style.py)
     return cfg, rd

@@ -43,10 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="the whole pipeline 01 -> 02 -> 03 -> report.html")
     _add_config_args(p)
     p.add_argument("--out", default=None, help="run directory (default: reports/<time stamp>_<model name>)")
-    p.add_argument("--quiet", action="store_true", help="no cell output, stage lines only")
+    p.add_argument("--quiet", action="store_true", help="stage lines and the result only (no epoch lines)")
 
     p = sub.add_parser("report", help="re-export report.html of a run and reports/index.html")
     p.add_argument("--run", required=True)
+
+    p = sub.add_parser("slides", help="write slides.html (reveal.js, works offline) of a run or a sweep")
+    p.add_argument("dir", help="run directory, or a sweep / search / comparison directory (comparison.csv)")
 
     p = sub.add_parser("predict", help="label new recordings with a finished run's model")
     p.add_argument("--run", required=True, help="finished run directory")
@@ -87,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, RunFailed):
             print(f"run failed: {exc}", file=sys.stderr)
             if exc.notebook is not None:
-                print(f"see the executed notebook: {exc.notebook}", file=sys.stderr)
+                from lstm_helpers.runs.terminal import display_path
+
+                print(f"see the executed notebook: {display_path(exc.notebook)}", file=sys.stderr)
             return 1
         if isinstance(exc, FileNotFoundError | ValueError):  # DataError is a ValueError
             print(f"error: {exc}", file=sys.stderr)
@@ -113,7 +118,9 @@ def _dispatch(args: argparse.Namespace) -> int:
                   f"{info['windows']['test']}; leakage ok: {info['leakage']['ok']}")
         else:
             run_pipeline(cfg, out, stages=("prepare",), report=False)
-        print(f"prepared artifacts: {out / 'prepared.npz'}, {out / 'prepare.json'}")
+        from lstm_helpers.runs.terminal import display_path
+
+        print(f"prepared artifacts in {display_path(out)}: prepared.npz, prepare.json")
         return 0
     if cmd in ("train", "evaluate"):
         from lstm_helpers.artifacts import read_json
@@ -135,24 +142,36 @@ def _dispatch(args: argparse.Namespace) -> int:
         execute_stage(cmd, run)
         if cmd == "train":
             t = read_json(run / "train.json")
-            print(f"model {t.get('model_name')}: {t.get('epochs_run')} epochs, "
-                  f"{t.get('total_seconds')} s; artifacts in {run} ({STAGES[cmd]} executed there)")
+            from lstm_helpers.runs.terminal import display_path, duration, plural
+
+            print(f"model {t.get('model_name')}: {plural(t.get('epochs_run') or 0, 'epoch')}, "
+                  f"{duration(t.get('total_seconds') or float('nan'))}; artifacts in {display_path(run)} "
+                  f"({STAGES[cmd]} executed there)")
         return 0
     if cmd == "run":
         cfg = load_config(args.config, args.overrides)
         from lstm_helpers.runs.pipeline import run_pipeline
 
         run = run_pipeline(cfg, Path(args.out) if args.out else None, quiet=args.quiet)
+        from lstm_helpers.layout import RunLayout
         from lstm_helpers.runs.report import headline
+        from lstm_helpers.runs.terminal import display_path
 
         print(headline(run))
-        print(f"report: {run / 'report.html'}")
+        print(f"report: {display_path(RunLayout(run).report)}  slides: {display_path(RunLayout(run).slides)}")
+        return 0
+    if cmd == "slides":
+        from lstm_helpers.runs.slides import write_slides
+        from lstm_helpers.runs.terminal import display_path
+
+        print(f"slides: {display_path(write_slides(Path(args.dir)))}")
         return 0
     if cmd == "report":
         from lstm_helpers.runs.report import export_report, write_index
+        from lstm_helpers.runs.terminal import display_path
 
         run = Path(args.run).resolve()
-        print(export_report(run))
+        print(f"report: {display_path(export_report(run))}")
         write_index(run.parent)
         return 0
     if cmd == "predict":
@@ -172,6 +191,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         except SweepLocked as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
+        if result.get("comparison_html"):
+            from lstm_helpers.runs.slides import write_slides
+
+            write_slides(Path(result["comparison_html"]).parent)  # slides.html next to comparison.html
         print(f"sweep {result['sweep_id']}: {result['done']} finished ({result['skipped']} from before), "
               f"{result['failed']} failed; see runs.csv for reasons\n"
               f"comparison: {result['comparison_html']}")

@@ -242,7 +242,7 @@ class TrainConfig(_Section):
     shuffle_buffer: int = Field(10000, ge=1)
     jit_compile: bool = False
     distribute: Literal["none", "mirrored"] = "none"
-    verbose: int = Field(2, ge=0, le=2)
+    verbose: int = Field(1, ge=0, le=2)  # 0 silent, 1 one compact line per epoch, 2 also Keras's log
 
     @field_validator("epochs", "batch_size", mode="before")
     @classmethod

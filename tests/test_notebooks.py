@@ -37,8 +37,8 @@ def test_header_and_single_parameters_cell_of_literals(path):
     for node in tree.body:
         assert isinstance(node, ast.AnnAssign | ast.Assign), ast.dump(node)
         ast.literal_eval(node.value)  # plain literals only
-    for c in nb.cells:
-        if c.cell_type == "code":
+    for c in nb.cells:  # the parameters cell is literals only (checked above), however long
+        if c.cell_type == "code" and c is not tagged[0]:
             assert len(c.source.splitlines()) <= 12, f"{path.name}: logic belongs in lstm_helpers"
 
 
@@ -63,3 +63,79 @@ def test_papermill_smoke_prepare(tiny_config, tmp_path):
     images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
               if "image/png" in o.get("data", {})]
     assert len(images) >= 2  # class distribution + example windows, whatever the backend
+
+
+STAGES = [p for p in NOTEBOOKS if p.name in ("01_prepare.ipynb", "02_train.ipynb", "03_evaluate.ipynb")]
+
+
+@pytest.mark.parametrize("path", STAGES, ids=lambda p: p.name)
+def test_every_knob_is_a_parameter(path):
+    """The parameters cell is the generated one: every config knob as <section>__<key> = None."""
+    from lstm_helpers.runs.params_cell import knob_defaults, parameters_cell_source
+
+    cell = next(c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", []))
+    assert cell.source == parameters_cell_source(), "run: python -m lstm_helpers.runs.params_cell"
+    assert "train__epochs = None" in cell.source and len(knob_defaults()) > 50
+
+
+def test_all_notebooks_name_the_project_kernel():
+    specs = {p.name: nbformat.read(p, as_version=4).metadata["kernelspec"] for p in NOTEBOOKS}
+    assert {s["name"] for s in specs.values()} == {"lstm-workbench"}, specs
+    assert {s["display_name"] for s in specs.values()} == {"Python 3 (lstm-workbench)"}, specs
+
+
+def test_flat_parameters_map_to_dotted_overrides_and_unknown_ones_are_refused():
+    from lstm_helpers.config import ConfigError
+    from lstm_helpers.runs.params_cell import overrides_from_namespace
+
+    ns = {"train__epochs": 2, "model__units": [8], "seed": None, "In": [], "my_variable": 3}
+    assert overrides_from_namespace(ns) == {"train.epochs": 2, "model.units": [8]}
+    for bad, hint in (({"epochs": 2}, "train__epochs"), ({"train__epoch": 2}, "train__epochs"),
+                      ({"windows__overlap": 50}, "windows__overlap_percent")):
+        with pytest.raises(ConfigError, match=f"unknown notebook parameter '{next(iter(bad))}'.*{hint}"):
+            overrides_from_namespace(bad)
+
+
+@pytest.mark.slow
+def test_papermill_flat_knob_and_overrides_text(tiny_config, tmp_path):
+    """``-p windows__overlap_percent 60 -p overrides '{...}'`` as papermill passes them, in a quiet
+    kernel: no TensorFlow / kernel start-up lines in the executed notebook (they go to kernel.log)."""
+    import json
+
+    import papermill as pm
+
+    from lstm_helpers.artifacts import write_yaml
+    from lstm_helpers.runs.kernel import KERNEL_LOG, quiet_kernel_kwargs
+
+    write_yaml(tmp_path / "params.yaml", tiny_config().to_dict())
+    pm.execute_notebook(str(ROOT / "notebooks" / "01_prepare.ipynb"), str(tmp_path / "01_prepare.ipynb"),
+                        parameters={"run_dir": str(tmp_path), "windows__overlap_percent": 60,
+                                    "overrides": '{"split.val_fraction": 0.25}'},
+                        kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"), cwd=str(tmp_path),
+                        progress_bar=False, **quiet_kernel_kwargs(tmp_path))
+    meta = json.loads((tmp_path / "prepare.json").read_text())
+    assert meta["parameters"]["windows"]["overlap_percent"] == 60
+    assert meta["parameters"]["split"]["val_fraction"] == 0.25
+    executed = nbformat.read(tmp_path / "01_prepare.ipynb", as_version=4)
+    stderr = [o.text for c in executed.cells if c.cell_type == "code" for o in c.outputs
+              if o.get("name") == "stderr"]
+    assert not any("absl" in t or "oneDNN" in t or "IPKernelApp" in t for t in stderr), stderr
+    assert "IPKernelApp" in (tmp_path / KERNEL_LOG).read_text()  # the noise went to the log
+    assert "KeyboardInterrupt" not in (tmp_path / KERNEL_LOG).read_text()
+
+
+@pytest.mark.slow
+def test_papermill_unknown_parameter_is_refused(tiny_config, tmp_path):
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from lstm_helpers.artifacts import write_yaml
+    from lstm_helpers.runs.kernel import quiet_kernel_kwargs
+
+    write_yaml(tmp_path / "params.yaml", tiny_config().to_dict())
+    with pytest.raises(PapermillExecutionError, match="unknown notebook parameter 'epochs'.*train__epochs"):
+        pm.execute_notebook(str(ROOT / "notebooks" / "02_train.ipynb"), str(tmp_path / "02_train.ipynb"),
+                            parameters={"run_dir": str(tmp_path), "epochs": 2},
+                            kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"), cwd=str(tmp_path),
+                            progress_bar=False, **quiet_kernel_kwargs(tmp_path))
+    assert not (tmp_path / "model.keras").exists()

@@ -547,7 +547,7 @@ def run_training(
         steps_per_epoch=steps_per_epoch,
         class_weight=data.class_weight if train_cfg.use_class_weight else None,
         shuffle=False,  # the tf.data pipeline shuffles (seeded)
-        verbose=train_cfg.verbose,
+        verbose=2 if train_cfg.verbose >= 2 else 0,  # 1: only TimingCallback's compact line
     )
     fitted = _Fitted(model, loss, schedule, history_cb, timing_cb, early_stopping, steps_per_epoch)
     result = _result(cfg, data, layout, fitted, monitor, mode, resume, started)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from lstm_helpers.artifacts import PARAMS_FILE, read_json, write_json, write_yaml
 from lstm_helpers.config import PROJECT_ROOT, Config, resolve_path
+from lstm_helpers.runs.kernel import quiet_kernel_kwargs
+from lstm_helpers.runs.terminal import ProgressEcho, stage_done_line, stage_start_line
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 STAGES = {"prepare": "01_prepare.ipynb", "train": "02_train.ipynb", "evaluate": "03_evaluate.ipynb"}
@@ -81,23 +82,21 @@ def execute_stage(stage: str, run_dir: Path, overrides: dict[str, Any] | None = 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # kernels inherit it: no TF start-up noise
     src = NOTEBOOKS_DIR / STAGES[stage]
     out = run_dir / STAGES[stage]
-    if not quiet:
-        print(f"[{stage}] executing {src.name} -> {out}", flush=True)
+    print(stage_start_line(stage, out), flush=True)
     t0 = time.perf_counter()
     try:
         pm.execute_notebook(
             str(src), str(out),
             parameters={"run_dir": str(run_dir), "config_file": "", "overrides": overrides or {}},
-            kernel_name=kernel_name(), cwd=str(run_dir), log_output=log_output and not quiet,
-            progress_bar=False, stdout_file=None if quiet else sys.stdout,
-            stderr_file=None if quiet else sys.stderr,
+            kernel_name=kernel_name(), cwd=str(run_dir), log_output=False, progress_bar=False,
+            stdout_file=ProgressEcho() if log_output and not quiet else None,  # epoch lines only
+            **quiet_kernel_kwargs(run_dir),  # kernel noise -> kernel.log (runs/kernel.py)
         )
     except Exception as exc:  # papermill's PapermillExecutionError, kernel death, ...
         reason = f"{stage} failed in {out.name}: {_one_line(exc)}"
         _set_status(run_dir, "failed", stage=stage, reason=reason)
         raise RunFailed(reason, out, run_dir) from exc
-    if not quiet:
-        print(f"[{stage}] done in {time.perf_counter() - t0:.1f} s", flush=True)
+    print(stage_done_line(stage, time.perf_counter() - t0), flush=True)
     return out
 
 
@@ -114,10 +113,12 @@ def run_status(run_dir: Path) -> dict:
 
 
 def _export(run_dir: Path) -> None:
-    """``report.html`` of the run and the ``index.html`` of the directory holding it."""
+    """``report.html`` and ``slides.html`` of the run and the ``index.html`` of the directory holding it."""
     from lstm_helpers.runs.report import export_report, write_index
+    from lstm_helpers.runs.slides import write_slides
 
     export_report(run_dir)
+    write_slides(run_dir)
     write_index(run_dir.parent)
 
 

@@ -1,66 +1,53 @@
-"""One presentation-ready HTML page per run, and ``reports/index.html`` listing every run.
+"""One presentation-ready HTML page per run that leads with the answer.
 
-The page is the three executed notebooks joined after a headline section (key metrics next
-to the majority baseline, confusion matrix, PR curve, parameters, data summary), exported by
-nbconvert's ``HTMLExporter`` with every input cell and prompt hidden. Only the joining and
-the headline are written here; rendering is nbconvert's.
+The first screen (1280x720) holds one plain sentence -- what was found, how precisely, at
+which threshold, how many bouts -- beside the confusion matrix and the precision/recall
+curve with the chosen point. Below: a table of contents, the key metrics, then the three
+executed stage notebooks (code hidden) with their logs collapsed and absolute paths
+replaced by the run's name. The page is self-contained: figures are embedded and the
+nbconvert template (``templates/report``) loads no script or style from the internet.
+
+Rendering is nbconvert's ``HTMLExporter``; written here are only the answer section, the
+output clean-up and the joining. The index page is :mod:`lstm_helpers.runs.index_page`.
 """
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import html
 import re
 from pathlib import Path
 from typing import Any
 
 import nbformat
-import pandas as pd
 
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_text
+from lstm_helpers.config import PROJECT_ROOT
+from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
+from lstm_helpers.runs.terminal import PROGRESS_LINE, plural
+from lstm_helpers.style import fmt_number
 
-STAGE_TITLES = [("01_prepare.ipynb", "Data preparation"), ("02_train.ipynb", "Training"),
-                ("03_evaluate.ipynb", "Evaluation")]
-
-_CSS = """
-<style>
-.lw-head {font-family: system-ui, sans-serif; max-width: 1100px}
-.lw-head table {border-collapse: collapse; margin: 0.5em 0 1em 0}
-.lw-head td, .lw-head th {border: 1px solid #ccc; padding: 4px 10px; text-align: left}
-.lw-head th {background: #f3f3f3}
-.lw-head .lw-figs img {max-width: 48%; margin-right: 1%; vertical-align: top}
-.lw-head .lw-warn {color: #a33}
-.lw-head .lw-note {color: #555}
-</style>
-"""
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STAGE_TITLES = {"prepare": "Data preparation", "train": "Training", "evaluate": "Evaluation"}
+LOG_LINES_SHOWN = 8  # stream outputs longer than this (and every epoch log) are collapsed
 
 
-def _img(path: Path) -> str:
-    if not path.is_file():
-        return ""
-    data = base64.b64encode(path.read_bytes()).decode()
-    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
+def _status(run: Path) -> dict:
+    from lstm_helpers.runs.pipeline import run_status
 
-
-def _fmt(v: Any, digits: int = 3) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float):
-        return f"{v:.{digits}f}"
-    return html.escape(str(v))
+    return run_status(run)
 
 
 def key_metrics(run: Path) -> dict[str, Any]:
     """The numbers a run is judged by (flat dict; missing ones are None)."""
-    run = Path(run)
-    m, t, p = read_json_optional(run / "metrics.json"), read_json_optional(run / "train.json"), read_json_optional(run / "prepare.json")
-    status = read_json_optional(run / "status.json")
+    lay = RunLayout(Path(run))
+    m, t, p = (read_json_optional(f) for f in (lay.metrics, lay.train_json, lay.prepare_json))
+    status = _status(lay.root)
     pos = m.get("positive_class") or (p.get("classes_of_interest") or [None])[0]
     pc = (m.get("per_class") or {}).get(pos, {}) if pos else {}
     bouts = (m.get("bouts") or {}).get(pos, {}) if pos else {}
     return {
-        "run": run.name,
+        "run": lay.root.name,
         "status": status.get("status", "unknown"),
         "model": t.get("model_name"),
         "params": t.get("n_params"),
@@ -79,147 +66,258 @@ def key_metrics(run: Path) -> dict[str, Any]:
         "threshold": m.get("threshold"),
         "bout recall": bouts.get("bout_recall"),
         "bout precision": bouts.get("bout_precision"),
+        "bouts true": bouts.get("n_true"),
+        "bouts found": bouts.get("n_found"),
+        "false alarms": bouts.get("n_false_alarms"),
         "reason": status.get("reason"),
     }
 
 
-def headline(run: Path) -> str:
-    """One line for the terminal: what the run achieved, next to the majority baseline."""
+def _baseline_phrase(m: dict, pos: str | None) -> str:
+    """``MiniRocket baseline: precision 0.51, recall 0.78`` when metrics.json has a baseline."""
+    b = m.get("baseline")
+    if not isinstance(b, dict) or b.get("available") is False:
+        return ""
+    name = b.get("label") or b.get("name") or "baseline"
+    pc = (b.get("per_class") or {}).get(pos, {}) if pos else {}
+    if pc.get("precision") is not None and pc.get("recall") is not None:
+        return f"{name}: precision {pc['precision']:.2f}, recall {pc['recall']:.2f}"
+    if b.get("pr_auc") is not None:
+        return f"{name}: PR-AUC {b['pr_auc']:.2f} (this model {fmt_number(m.get('pr_auc'))})"
+    return ""
+
+
+def headline_sentence(run: Path) -> str:
+    """The answer in plain words (plain text; escape it for HTML), e.g. ``play found with
+    precision 0.64 and recall 0.83 at threshold 0.59; 30 of 30 bouts found, 20 false alarms``."""
     k = key_metrics(run)
+    m = read_json_optional(RunLayout(Path(run)).metrics)
+    if k["status"] not in ("finished", "unknown") and k["accuracy"] is None:
+        return f"Run {k['status']}: {k['reason'] or 'no reason recorded'}"
     if k["accuracy"] is None:
-        return f"{k['run']}: {k['status']}"
-    s = (f"{k['model']}: accuracy {_fmt(k['accuracy'])} (majority baseline {_fmt(k['majority baseline'])}), "
-         f"balanced accuracy {_fmt(k['balanced accuracy'])}, MCC {_fmt(k['MCC'])}, PR-AUC {_fmt(k['PR-AUC'])}")
-    if k["class"]:
-        s += (f"; {k['class']} precision {_fmt(k['precision'])} recall {_fmt(k['recall'])} "
-              f"at threshold {_fmt(k['threshold'])}")
-    return s
+        return "No evaluation yet: this run has no metrics."
+    if k["class"] and k["precision"] is not None:
+        parts = [f"{k['class']} found with precision {k['precision']:.2f} and recall {k['recall']:.2f}"
+                 + (f" at threshold {k['threshold']:.2f}" if k["threshold"] is not None else "")]
+    else:
+        parts = [f"balanced accuracy {fmt_number(k['balanced accuracy'])}, MCC {fmt_number(k['MCC'])} "
+                 f"(accuracy {fmt_number(k['accuracy'])}, always-majority {fmt_number(k['majority baseline'])})"]
+    if k["bouts true"]:
+        parts.append(f"{k['bouts found']} of {plural(k['bouts true'], 'bout')} found, "
+                     f"{plural(k['false alarms'], 'false alarm')}")
+    baseline = _baseline_phrase(m, k["class"])
+    if baseline:
+        parts.append(baseline)
+    return "; ".join(parts)
 
 
-def _headline_html(run: Path) -> str:
+def headline(run: Path) -> str:
+    """One line for the terminal: the headline sentence and the model."""
     k = key_metrics(run)
-    p = read_json_optional(run / "prepare.json")
-    params = read_params(run)
-    rows = "".join(
-        f"<tr><th>{html.escape(name)}</th><td>{_fmt(k[key])}</td></tr>"
-        for name, key in [
-            ("status", "status"), ("model", "model"), ("parameters", "params"), ("epochs", "epochs"),
-            ("seconds per epoch", "s/epoch"), ("training seconds", "train s"),
-            ("accuracy", "accuracy"), ("majority-class baseline accuracy", "majority baseline"),
+    return f"{k['model'] or k['run']}: {headline_sentence(run)}"
+
+
+def img_tag(path: Path, alt: str, cls: str = "") -> str:
+    """An ``<img>`` with the PNG embedded (empty string when the file is missing)."""
+    if not path.is_file():
+        return ""
+    data = base64.b64encode(path.read_bytes()).decode()
+    klass = f' class="{cls}"' if cls else ""
+    return f'<img{klass} alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def confusion_html(m: dict) -> str:
+    """The test confusion matrix as a large HTML table: counts and row percentages (recall
+    on the diagonal), readable from the back of a room. Empty when there are > 6 classes."""
+    cm, classes = m.get("confusion_matrix"), m.get("classes") or []
+    if not cm or not classes or len(classes) > 6:
+        return ""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in classes)
+    rows = []
+    for i, (cls, row) in enumerate(zip(classes, cm, strict=False)):
+        total = sum(row) or 1
+        cells = "".join(
+            f'<td class="{"lw-hit" if j == i else "lw-miss"}" style="--f:{v / total:.3f}">'
+            f"<b>{fmt_number(v)}</b><small>{100 * v / total:.0f}%</small></td>"
+            for j, v in enumerate(row)
+        )
+        rows.append(f"<tr><th>{html.escape(str(cls))}</th>{cells}</tr>")
+    return (f'<table class="lw-cm"><caption>Confusion matrix (test windows)</caption>'
+            f'<tr><th class="lw-corner">true ↓ / predicted →</th>{head}</tr>{"".join(rows)}</table>')
+
+
+def _answer_html(run: Path) -> str:
+    lay = RunLayout(run)
+    k, m = key_metrics(run), read_json_optional(lay.metrics)
+    warn = ""
+    if k["status"] not in ("finished", "unknown"):
+        warn = (f'<p class="lw-warn">This run is <b>{html.escape(k["status"])}</b>'
+                f'{": " + html.escape(str(k["reason"])) if k["reason"] else ""}</p>')
+    cm = confusion_html(m) or img_tag(lay.figure("confusion_matrix"), "confusion matrix", "lw-fig")
+    pr = img_tag(lay.figure("pr_curve"), "precision-recall curve with the chosen threshold", "lw-fig")
+    when = _status(run).get("updated", "")
+    model = f" · {html.escape(k['model'])}" if k["model"] and k["model"] not in run.name else ""
+    toc = "".join(f'<li><a href="#{sid}">{html.escape(t)}</a></li>' for sid, t in _sections(run))
+    return (
+        f'<div class="lw-answer"><p class="lw-meta">Run {html.escape(run.name)}{model} · '
+        f'{html.escape(str(when).replace("T", " "))}</p>{warn}'
+        f'<p class="lw-headline">{html.escape(headline_sentence(run))}</p>'
+        f'<div class="lw-hero">{cm}{pr}</div>'
+        f'<nav class="lw-toc"><b>Contents</b><ol>{toc}</ol></nav></div>'
+    )
+
+
+def _sections(run: Path) -> list[tuple[str, str]]:
+    lay = RunLayout(run)
+    out = [("key-metrics", "Key metrics")]
+    out += [(stage, STAGE_TITLES[stage]) for stage in STAGE_NOTEBOOKS if lay.notebook(stage).is_file()]
+    return out + [("parameters", "All parameters")]
+
+
+def _key_metrics_html(run: Path) -> str:
+    k = key_metrics(run)
+    rows = [("model", "model"), ("parameters", "params"), ("epochs", "epochs"), ("seconds per epoch", "s/epoch"),
+            ("accuracy", "accuracy"), ("always-majority accuracy", "majority baseline"),
             ("balanced accuracy", "balanced accuracy"), ("MCC", "MCC"), ("PR-AUC", "PR-AUC"),
             (f"precision ({k['class']})", "precision"), (f"recall ({k['class']})", "recall"),
-            (f"F1 ({k['class']})", "F1"), ("decision threshold (chosen on validation)", "threshold"),
-            (f"bout recall ({k['class']})", "bout recall"), (f"bout precision ({k['class']})", "bout precision"),
-        ] if k.get(key) is not None
-    )
-    warn = ""
-    if k["status"] == "failed":
-        warn = f'<p class="lw-warn"><b>This run failed:</b> {html.escape(str(k["reason"]))}</p>'
-    paradox = ""
+            (f"F1 ({k['class']})", "F1"), ("threshold (chosen on validation)", "threshold"),
+            ("bout recall", "bout recall"), ("bout precision", "bout precision")]
+    body = "".join(f"<tr><th>{html.escape(name)}</th><td>{fmt_number(k[key]) if not isinstance(k[key], str) else html.escape(k[key])}</td></tr>"
+                   for name, key in rows if k.get(key) is not None)
+    note = ""
     if k["accuracy"] is not None and k["majority baseline"] is not None:
-        paradox = (f'<p class="lw-note">Accuracy {k["accuracy"]:.3f} against {k["majority baseline"]:.3f} '
-                   f'for always predicting the most frequent class: judge the model by balanced accuracy, '
-                   f'MCC, PR-AUC and the precision/recall of the class of interest.</p>')
-    figs = "".join(_img(run / "figures" / f) for f in ("confusion_matrix.png", "pr_curve.png"))
-    flat = flatten(params, keep=("class_map", "class_weight"))
-    ptable = "".join(f"<tr><th>{html.escape(k2)}</th><td>{html.escape(str(v))}</td></tr>" for k2, v in flat.items())
-    data_rows = ""
-    if p:
-        from lstm_helpers.data.prepare import summary_table
+        note = (f'<p class="lw-note">Accuracy {fmt_number(k["accuracy"])} against {fmt_number(k["majority baseline"])} '
+                "for always predicting the most frequent class: judge the model by balanced accuracy, MCC, "
+                "PR-AUC and the precision / recall of the class of interest.</p>")
+    return f'<h1 id="key-metrics">Key metrics (test split)</h1><table class="lw-kv">{body}</table>{note}'
 
-        data_rows = summary_table(p).to_html(header=False, border=0)
-    when = read_json_optional(run / "status.json").get("updated", dt.datetime.now().isoformat(timespec="seconds"))
-    return (
-        f'{_CSS}<div class="lw-head"><h1>Run {html.escape(run.name)}</h1>'
-        f'<p class="lw-note">{html.escape(str(when))} · lstm-workbench</p>{warn}'
-        f"<h2>Key metrics (test split)</h2><table>{rows}</table>{paradox}"
-        f'<div class="lw-figs">{figs}</div>'
-        f"<h2>Data</h2>{data_rows}"
-        f"<details><summary><b>All parameters</b></summary><table>{ptable}</table></details></div>"
-    )
+
+def _params_html(run: Path) -> str:
+    flat = flatten(read_params(run), keep=("class_map", "class_weight"))
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(scrub_paths(str(v), run))}</td></tr>"
+                   for k, v in flat.items())
+    return (f'<h1 id="parameters">All parameters</h1><details><summary>{len(flat)} parameters '
+            f'(click to open)</summary><table class="lw-kv">{rows}</table></details>')
 
 
 _LOG_NOISE = re.compile(r"^([IWE]\d{4} [\d:.]+\s+\d+ \S+\.cc:\d+\]|WARNING: All log messages before absl"
-                        r"|\[IPKernelApp\] WARNING|\s*$)")
+                        r"|To enable the following instructions|\[IPKernelApp\]|\s*$)")
 
 
-def _presentable(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop TensorFlow/absl start-up log lines from stderr outputs (the page is for people)."""
+def _path_replacements(run: Path) -> list[tuple[str, str]]:
+    """Absolute paths a run's outputs may hold (the run, its parent, the project, absolute paths
+    in its parameters such as ``data.path``), longest first, with what to show instead."""
+    from lstm_helpers.runs.terminal import display_path
+
+    run = Path(run).resolve()
+    pairs = {str(run): run.name, str(run.parent): display_path(run.parent), str(PROJECT_ROOT.resolve()): "."}
+    for value in flatten(read_params(run)).values():
+        if isinstance(value, str) and value.startswith("/"):
+            pairs[value.rstrip("/")] = display_path(value)
+    return sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+
+
+def scrub_paths(text: str, run: Path, pairs: list[tuple[str, str]] | None = None) -> str:
+    """Absolute paths replaced by the run name / paths relative to the project."""
+    for base, repl in pairs if pairs is not None else _path_replacements(run):
+        text = text.replace(base, repl)
+    return text
+
+
+def _details(summary: str, text: str, kind: str = "log") -> dict:
+    return nbformat.v4.new_output("display_data", data={"text/html": (
+        f'<details class="lw-{kind}"><summary>{html.escape(summary)} (click to open)</summary>'
+        f"<pre>{html.escape(text)}</pre></details>")})
+
+
+def _presentable(cell: nbformat.NotebookNode, run: Path, pairs: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    """Outputs for people: start-up noise dropped, long logs and warnings collapsed, no absolute path."""
     if cell.cell_type != "code":
+        cell.source = scrub_paths(cell.source, run, pairs)
         return cell
+    merged: list = []
+    for out in cell.get("outputs", []):  # one stream output per name, as a reader sees it
+        if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == out.get("name")):
+            merged[-1]["text"] = merged[-1]["text"] + out["text"]
+        else:
+            merged.append(out)
     kept = []
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "stream" and out.get("name") == "stderr":
-            lines = [ln for ln in out.get("text", "").splitlines() if not _LOG_NOISE.match(ln)]
+    for out in merged:
+        if out.get("output_type") == "stream":
+            lines = [scrub_paths(ln, run, pairs) for ln in out.get("text", "").splitlines() if not _LOG_NOISE.match(ln)]
             if not lines:
                 continue
-            out["text"] = "\n".join(lines) + "\n"
+            if out.get("name") == "stderr":
+                out = _details(f"Warnings ({plural(len(lines), 'line')})", "\n".join(lines), "warn")
+            elif len(lines) > LOG_LINES_SHOWN or any(PROGRESS_LINE.match(ln) for ln in lines):
+                out = _details(f"Log ({plural(len(lines), 'line')})" if not PROGRESS_LINE.match(lines[-1])
+                               else f"Epoch log ({plural(len(lines), 'line')})", "\n".join(lines))
+            else:
+                out["text"] = "\n".join(lines) + "\n"
+        elif out.get("output_type") in ("display_data", "execute_result"):
+            for mime in ("text/html", "text/plain", "text/markdown"):
+                if mime in out.get("data", {}):
+                    out["data"][mime] = scrub_paths("".join(out["data"][mime]), run, pairs)
         kept.append(out)
     cell["outputs"] = kept
     return cell
 
 
+def _html_cell(text: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": text})]
+    return cell
+
+
 def build_report_notebook(run: Path) -> nbformat.NotebookNode:
-    """The headline section followed by the outputs of every executed stage notebook."""
+    """The answer section, key metrics, every executed stage notebook's outputs, the parameters."""
+    run = Path(run)
+    lay = RunLayout(run)
     nb = nbformat.v4.new_notebook()
-    head = nbformat.v4.new_code_cell("")
-    head.outputs = [nbformat.v4.new_output("display_data", data={"text/html": _headline_html(run)})]
-    nb.cells.append(head)
-    for name, title in STAGE_TITLES:
-        path = run / name
+    pairs = _path_replacements(run)
+    nb.cells += [_html_cell(_answer_html(run)), _html_cell(_key_metrics_html(run))]
+    for stage, title in STAGE_TITLES.items():
+        path = lay.notebook(stage)
         if not path.is_file():
             continue
-        nb.cells.append(nbformat.v4.new_markdown_cell(f"# {title}"))
-        stage = nbformat.read(path, as_version=4)
-        for cell in stage.cells:
-            if "parameters" in cell.metadata.get("tags", []) or "injected-parameters" in cell.metadata.get("tags", []):
+        nb.cells.append(_html_cell(f'<h1 id="{stage}">{html.escape(title)}</h1>'))
+        for cell in nbformat.read(path, as_version=4).cells:
+            tags = cell.metadata.get("tags", [])
+            if "parameters" in tags or "injected-parameters" in tags:
                 continue
             if cell.cell_type == "markdown" and cell.source.startswith("# "):
-                cell.source = "#" + cell.source  # the notebook title becomes a sub-heading
-            nb.cells.append(_presentable(cell))
-    nb.metadata["title"] = f"lstm-workbench run {run.name}"
+                continue  # the notebook's own title: the section heading above replaces it
+            nb.cells.append(_presentable(cell, run, pairs))
+    nb.cells.append(_html_cell(_params_html(run)))
     return nb
 
 
 def export_html(nb: nbformat.NotebookNode, path: Path, title: str) -> Path:
-    """Export a notebook to one self-contained HTML page with code hidden (nbconvert)."""
+    """Export a notebook to one self-contained HTML page with code hidden (nbconvert).
+
+    The ``report`` template (``lstm_helpers/templates/report``) extends JupyterLab's and
+    drops its require.js, MathJax and mermaid ``<script>`` tags (CDN URLs) and adds the
+    presentation CSS; images are embedded.
+    """
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(nb)
-    return write_text(path, body)
+    return write_text(path, scrub_paths(body, path.parent) if (path.parent / "params.yaml").is_file() else body)
 
 
 def export_report(run: Path) -> Path:
     """Write ``report.html`` for a run directory (finished or failed)."""
     run = Path(run)
-    return export_html(build_report_notebook(run), run / "report.html", f"lstm-workbench run {run.name}")
-
-
-def runs_table(root: Path) -> pd.DataFrame:
-    """Key metrics of every run directory under ``root`` (newest first)."""
-    runs = sorted((p for p in Path(root).iterdir() if (p / "status.json").is_file() or (p / "params.yaml").is_file()),
-                  reverse=True) if Path(root).is_dir() else []
-    return pd.DataFrame([key_metrics(r) for r in runs])
+    return export_html(build_report_notebook(run), RunLayout(run).report, f"Run {run.name}")
 
 
 def write_index(root: Path) -> Path:
-    """``<root>/index.html``: every run with its key metrics and a link to its report."""
-    root = Path(root)
-    df = runs_table(root)
-    if df.empty:
-        body = "<p>No runs yet.</p>"
-    else:
-        def link(name: str) -> str:
-            rep = root / name / "report.html"
-            return f'<a href="{html.escape(name)}/report.html">{html.escape(name)}</a>' if rep.is_file() else html.escape(name)
+    """``<root>/index.html`` (see :mod:`lstm_helpers.runs.index_page`)."""
+    from lstm_helpers.runs.index_page import write_index as _write
 
-        shown = df.drop(columns=["reason"]).copy()
-        shown["run"] = [link(n) for n in df["run"]]
-        body = shown.to_html(index=False, escape=False, na_rep="–", float_format=lambda x: f"{x:.3f}", border=0)
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>lstm-workbench runs</title>{_CSS}</head>"
-            f"<body class='lw-head'><h1>lstm-workbench runs</h1><p class='lw-note'>{html.escape(str(root))} · "
-            f"updated {dt.datetime.now().isoformat(timespec='seconds')}</p>{body}</body></html>")
-    return write_text(root / "index.html", page)
+    return _write(root)

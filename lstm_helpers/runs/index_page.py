@@ -1,0 +1,144 @@
+"""``reports/index.html``: every run, sweep, search and comparison, with links.
+
+One static page, no script, readable at 1280 px: runs show the columns that judge them
+(precision and recall of the class of interest first), numbers go through
+:func:`lstm_helpers.style.fmt_number` (integer columns stay integers even after a failed run
+leaves a gap) and every text that comes from data -- run names, class names, reasons,
+descriptions -- is HTML-escaped. Written by hand: the page is a few tables, pandas'
+``to_html`` would need the same escaping and formatting code around it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from lstm_helpers.artifacts import write_text
+from lstm_helpers.layout import INDEX_FILE, RunLayout, SweepLayout
+from lstm_helpers.runs.terminal import duration, plural
+from lstm_helpers.style import fmt_number
+
+RUN_COLUMNS = [("run", "run"), ("status", "status"), ("class", "class"), ("precision", "precision"),
+               ("recall", "recall"), ("F1", "F1"), ("PR-AUC", "PR-AUC"), ("MCC", "MCC"),
+               ("balanced accuracy", "bal. acc."), ("bouts", "bouts found"), ("model", "model"),
+               ("params", "params"), ("epochs", "epochs"), ("train s", "training")]
+# kinds of directories under reports/ that hold sweeps, searches and comparisons
+GROUPS = [("sweeps", "Sweeps"), ("search", "Searches"), ("comparisons", "Comparisons")]
+
+_CSS = """
+body {font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 16px 24px; max-width: 1232px}
+h1 {font-size: 26px; margin: 0 0 4px 0} h2 {font-size: 20px; margin: 22px 0 6px 0}
+.note {color: #555; margin: 0 0 10px 0}
+table {border-collapse: collapse; font-size: 14px; width: 100%}
+th, td {border: 1px solid #ddd; padding: 4px 7px; text-align: left; vertical-align: top}
+th {background: #f4f4f4} td.num {text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap}
+td.run {max-width: 330px; overflow-wrap: anywhere} .failed {color: #a31515} .finished {color: #26734d}
+.reason {color: #a31515; font-size: 12px}
+"""
+
+
+def _run_dirs(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return sorted((p for p in root.iterdir() if p.is_dir() and (RunLayout(p).status.is_file()
+                                                               or RunLayout(p).params.is_file())), reverse=True)
+
+
+def runs_table(root: Path) -> pd.DataFrame:
+    """Key metrics of every run directory directly under ``root`` (newest first)."""
+    from lstm_helpers.runs.report import key_metrics
+
+    return pd.DataFrame([key_metrics(r) for r in _run_dirs(Path(root))])
+
+
+def _link(href: Path, root: Path, text: str) -> str:
+    return f'<a href="{html.escape(href.relative_to(root).as_posix())}">{html.escape(text)}</a>'
+
+
+def _cell(key: str, k: dict[str, Any]) -> str:
+    if key == "bouts":
+        v = f"{fmt_number(k['bouts found'])} of {fmt_number(k['bouts true'])}" if k.get("bouts true") else "–"
+        return f'<td class="num">{v}</td>'
+    v = k.get(key)
+    if key == "train s" and v is not None:
+        return f'<td class="num">{duration(float(v))}</td>'
+    if isinstance(v, str) or v is None:
+        return f"<td>{html.escape(v) if v is not None else '–'}</td>"
+    return f'<td class="num">{fmt_number(v)}</td>'
+
+
+def _runs_html(root: Path) -> str:
+    from lstm_helpers.runs.report import key_metrics, scrub_paths
+
+    runs = _run_dirs(root)
+    if not runs:
+        return "<p>No runs yet.</p>"
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in RUN_COLUMNS)
+    rows = []
+    for run in runs:
+        k = key_metrics(run)
+        lay = RunLayout(run)
+        name = _link(lay.report, root, run.name) if lay.report.is_file() else html.escape(run.name)
+        if lay.slides.is_file():
+            name += f" · {_link(lay.slides, root, 'slides')}"
+        if k.get("reason") and k["status"] != "finished":
+            name += f'<div class="reason">{html.escape(scrub_paths(str(k["reason"]), run))}</div>'
+        status = f'<td class="{html.escape(k["status"])}">{html.escape(k["status"])}</td>'
+        cells = "".join(_cell(key, k) for key, _ in RUN_COLUMNS[2:])
+        rows.append(f'<tr><td class="run">{name}</td>{status}{cells}</tr>')
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _group_row(d: Path, root: Path) -> str:
+    lay = SweepLayout(d)
+    spec_file = next((f for f in (lay.spec, d / "search.yaml") if f.is_file()), None)
+    description = ""
+    if spec_file is not None:
+        try:
+            description = str((yaml.safe_load(spec_file.read_text()) or {}).get("description") or "")
+        except yaml.YAMLError:
+            description = ""
+    runs = ""
+    if lay.runs_csv.is_file():
+        table = pd.read_csv(lay.runs_csv)
+        done = int((table.get("status") == "finished").sum()) if "status" in table else len(table)
+        runs = f"{done} of {plural(len(table), 'run')} finished"
+    elif lay.trials.is_file():
+        runs = plural(len(pd.read_csv(lay.trials)), "trial")
+    links = [_link(lay.comparison_html, root, "comparison")] if lay.comparison_html.is_file() else []
+    if lay.slides.is_file():
+        links.append(_link(lay.slides, root, "slides"))
+    if lay.best_config.is_file():
+        links.append(_link(lay.best_config, root, "best config"))
+    return (f'<tr><td class="run">{html.escape(d.name)}</td><td>{" · ".join(links) or "–"}</td>'
+            f"<td>{html.escape(runs) or '–'}</td><td>{html.escape(description) or '–'}</td></tr>")
+
+
+def _groups_html(root: Path) -> str:
+    parts = []
+    for sub, title in GROUPS:
+        dirs = sorted((p for p in (root / sub).iterdir() if p.is_dir()), reverse=True) if (root / sub).is_dir() else []
+        if not dirs:
+            continue
+        rows = "".join(_group_row(d, root) for d in dirs)
+        parts.append(f"<h2>{title}</h2><table><tr><th>name</th><th>pages</th><th>runs</th>"
+                     f"<th>description</th></tr>{rows}</table>")
+    return "".join(parts)
+
+
+def write_index(root: Path) -> Path:
+    """``<root>/index.html``: every run with its key metrics and links, then sweeps, searches
+    and comparisons."""
+    root = Path(root)
+    when = dt.datetime.now().isoformat(timespec="seconds")
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>lstm-workbench reports</title>"
+            f"<style>{_CSS}</style></head><body><h1>lstm-workbench reports</h1>"
+            f"<p class='note'>Updated {when}. Precision, recall and F1 are for the class of interest "
+            f"on the test split, at the threshold chosen on validation.</p>"
+            f"<h2>Runs</h2>{_runs_html(root)}{_groups_html(root)}</body></html>")
+    return write_text(root / INDEX_FILE, page)

@@ -1,0 +1,227 @@
+"""A reveal.js deck for a run or a sweep that works offline: ``slides.html``.
+
+One message per slide: the question and the data, what was tried (a sweep's before/after),
+the confusion matrix, the precision/recall trade-off and the threshold, bouts on a
+timeline, what to change next. reveal.js (MIT, its ``dist/`` files shipped in
+``lstm_helpers/templates/reveal/`` with their LICENSE) and every figure are inlined, so the
+file needs no network. A ``@media print`` layout keeps each figure with its heading
+(Chromium's "Save as PDF", or reveal.js's ``?print-pdf``).
+
+Written here: the choice and wording of the slides; the deck machinery is reveal.js's.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lstm_helpers.artifacts import read_json_optional, read_params, write_text
+from lstm_helpers.layout import RunLayout, SweepLayout
+from lstm_helpers.runs.report import (
+    TEMPLATES,
+    confusion_html,
+    headline_sentence,
+    img_tag,
+    key_metrics,
+    scrub_paths,
+)
+from lstm_helpers.runs.terminal import plural
+from lstm_helpers.style import fmt_number, table_html
+
+REVEAL = TEMPLATES / "reveal"
+MAX_NEXT_STEPS = 4
+
+_CSS = """
+.reveal { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 30px; }
+.reveal h2 { font-size: 1.45em; text-transform: none; margin-bottom: 0.4em; }
+.reveal section { text-align: left; }
+.reveal .lead { font-size: 1.05em; font-weight: 600; }
+.reveal .small { font-size: 0.7em; color: #444; }
+.reveal ul { display: block; margin-left: 1em; }
+.reveal img.lw-fig { max-height: 500px; max-width: 100%; margin: 0 auto; display: block; border: 0; }
+.reveal table { font-size: 0.62em; margin: 0; border-collapse: collapse; }
+.reveal table th, .reveal table td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; }
+.reveal table th { background: #f3f3f3; }
+.reveal table.lw-cm { font-size: 0.9em; margin: 0 auto; }
+.reveal table.lw-cm td { text-align: center; padding: 0.35em 0.9em; }
+.reveal table.lw-cm td b { display: block; font-size: 1.3em; }
+.reveal table.lw-cm td small { display: block; font-size: 0.6em; }
+.reveal table.lw-cm td.lw-hit { background: rgba(46, 139, 87, calc(0.12 + 0.5 * var(--f))); }
+.reveal table.lw-cm td.lw-miss { background: rgba(200, 60, 60, calc(0.05 + 0.6 * var(--f))); }
+.reveal table.lw-cm caption { font-size: 0.6em; }
+.reveal table.lw-cm th.lw-corner { font-size: 0.5em; font-weight: normal; color: #555; }
+.reveal .run-name { font-size: 0.5em; color: #777; margin-top: 1.5em; }
+.reveal .lw-table { overflow-x: auto; }
+@media print {
+  .reveal section { break-inside: avoid; page-break-inside: avoid; }
+  .reveal h2 { break-after: avoid; page-break-after: avoid; }
+  .reveal img, .reveal table { break-inside: avoid; page-break-inside: avoid; }
+}
+"""
+
+
+def _slide(title: str, body: str) -> str:
+    return f"<section><h2>{html.escape(title)}</h2>{body}</section>"
+
+
+def _data_facts(run: Path) -> list[str]:
+    p = read_json_optional(RunLayout(run).prepare_json)
+    if not p:
+        return []
+    inp, win = p.get("input") or {}, p.get("windows") or {}
+    facts = [f"{inp.get('data_kind', 'data')} with {plural(inp.get('n_channels') or 0, 'channel')}; "
+             f"classes: {', '.join(map(str, p.get('classes') or []))}"]
+    if win:
+        facts.append("windows train / validation / test: "
+                     + " / ".join(fmt_number(win.get(s)) for s in ("train", "val", "test")))
+    if (p.get("split") or {}).get("method"):
+        facts.append(f"split: {p['split']['method']} — no group is in two splits")
+    return facts
+
+
+def _question_slide(run: Path, title: str, question: str) -> str:
+    facts = "".join(f"<li>{html.escape(f)}</li>" for f in _data_facts(run))
+    return _slide(question, f"<ul>{facts}</ul>"
+                            f'<p class="lead">Answer: {html.escape(headline_sentence(run))}</p>'
+                            f'<p class="run-name">{html.escape(title)}</p>')
+
+
+def _tried_slide(run: Path) -> str:
+    params, t = read_params(run), read_json_optional(RunLayout(run).train_json)
+    model, train, res = params.get("model") or {}, params.get("train") or {}, params.get("resample") or {}
+    items = [f"model {t.get('model_name') or model.get('cell')}: {fmt_number(t.get('n_params'))} parameters",
+             f"{plural(t.get('epochs_run') or train.get('epochs') or 0, 'epoch')} (best {fmt_number(t.get('best_epoch'))}), "
+             f"loss {train.get('loss', '–')}",
+             f"imbalance: {res.get('method', '–')}",
+             f"scaling: {(params.get('scale') or {}).get('method', '–')} per {(params.get('scale') or {}).get('per', '–')}"]
+    return _slide("What was tried", "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+
+
+def _result_slides(run: Path) -> list[str]:
+    lay, k = RunLayout(run), key_metrics(run)
+    m = read_json_optional(lay.metrics)
+    slides = []
+    cm = confusion_html(m) or img_tag(lay.figure("confusion_matrix"), "confusion matrix", "lw-fig")
+    if cm:
+        slides.append(_slide(_errors_title(m), cm + '<p class="small">Rows: true class; columns: '
+                             "prediction; percentages per row (the diagonal is each class's recall).</p>"))
+    pr = img_tag(lay.figure("pr_curve"), "precision-recall curve with the chosen threshold", "lw-fig")
+    if pr:
+        thr = (f"threshold {k['threshold']:.2f} chosen on validation ({m.get('threshold_strategy', '')}): "
+               f"precision {k['precision']:.2f}, recall {k['recall']:.2f}" if k["threshold"] is not None
+               and k["precision"] is not None else "")
+        title = (f"Precision {k['precision']:.2f} at recall {k['recall']:.2f}: the threshold sets the trade-off"
+                 if k["precision"] is not None and k["recall"] is not None else "Precision against recall")
+        slides.append(_slide(title, pr + f'<p class="small">{html.escape(thr)}</p>'))
+    tl = img_tag(lay.figure("timeline"), "bouts on the timeline of one recording", "lw-fig")
+    if tl:
+        bouts = (f"{k['bouts found']} of {plural(k['bouts true'], 'bout')} found, "
+                 f"{plural(k['false alarms'], 'false alarm')}" if k["bouts true"] else "")
+        slides.append(_slide(f"Bouts: {bouts}" if bouts else "Bouts on a timeline", tl
+                             + '<p class="small">True bouts (upper band) and predicted bouts (lower band) '
+                               "on one test recording.</p>"))
+    notes = [str(n) for n in (m.get("notes") or [])][:MAX_NEXT_STEPS]
+    status = key_metrics(run)
+    if status["status"] not in ("finished", "unknown"):
+        notes.insert(0, f"the run is {status['status']}: {status['reason'] or 'no reason recorded'}")
+    if notes:
+        slides.append(_slide("What to change next",
+                             "<ul>" + "".join(f"<li class='small'>{html.escape(n)}</li>" for n in notes) + "</ul>"))
+    return slides
+
+
+def _errors_title(m: dict) -> str:
+    """``89 false alarms and 33 misses in 2,047 test windows`` (binary), else a generic title."""
+    cm, classes, pos = m.get("confusion_matrix"), m.get("classes") or [], m.get("positive_class")
+    if not cm or len(classes) != 2 or pos not in classes:
+        return "Where the errors are"
+    p = classes.index(pos)
+    fp, fn, n = cm[1 - p][p], cm[p][1 - p], sum(map(sum, cm))
+    return f"{plural(fp, 'false alarm')} and {plural(fn, 'miss', 'misses')} in {fmt_number(n)} test windows"
+
+
+def _before_after(table: pd.DataFrame, meta: dict) -> str:
+    """Mean of the judging metrics per variant (or per run when there are no variants)."""
+    fin = table[table.get("status") == "finished"] if "status" in table else table
+    classes = meta.get("classes") or []
+    cols = [c for c in [f"{classes[0]}_precision", f"{classes[0]}_recall", f"{classes[0]}_f1"] if classes] \
+        + ["pr_auc", "balanced_accuracy", "total_seconds"]
+    cols = [c for c in cols if c in fin]
+    if "variant" in fin and fin["variant"].nunique() >= 2:
+        shown = fin.groupby("variant", sort=False)[cols].mean().reset_index()
+        return table_html(shown, max_rows=12) + (
+            f'<p class="small">Mean over {plural(len(fin), "finished run")}, per variant.</p>')
+    keys = [k for k in meta.get("keys", []) if k in fin]
+    return table_html(fin[["run", *keys, *cols]].head(10), max_rows=12)
+
+
+def _best_run(table: pd.DataFrame, meta: dict) -> Path | None:
+    """The finished run with the best *validation* quality metric (never test)."""
+    metric = meta.get("quality_metric") or "pr_auc"
+    best, best_value = None, float("-inf")
+    for d in table.get("run_dir", pd.Series(dtype=str)).dropna():
+        m = read_json_optional(RunLayout(Path(d)).metrics)
+        v = (m.get("val") or {}).get(metric)
+        if v is not None and v > best_value:
+            best, best_value = Path(d), v
+    return best
+
+
+def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
+    lay = SweepLayout(sweep)
+    table, meta = pd.read_csv(lay.comparison_csv), read_json_optional(lay.comparison_json)
+    spec = {}
+    for f in (lay.spec, sweep / "search.yaml"):
+        if f.is_file():
+            import yaml
+
+            spec = yaml.safe_load(f.read_text()) or {}
+            break
+    title = str(meta.get("title") or sweep.name)
+    description = str(spec.get("description") or f"{plural(len(table), 'run')} compared")
+    best = _best_run(table, meta)
+    slides = [_question_slide(best, title, description) if best else _slide(title, f"<p>{html.escape(description)}</p>"),
+              _slide("What was tried: before / after", _before_after(table, meta))]
+    if best is not None:
+        slides.append(_slide("Best by validation", f'<p class="lead">{html.escape(best.name)}</p>'
+                             f"<p>{html.escape(headline_sentence(best))}</p>"))
+        slides += _result_slides(best)
+    return title, slides
+
+
+def deck_html(title: str, slides: list[str]) -> str:
+    """A whole reveal.js deck with reveal.js, its theme and every image inlined."""
+    css = "\n".join((REVEAL / f).read_text() for f in ("reveal.css", "white.css"))
+    js = (REVEAL / "reveal.js").read_text()
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1.0'>"
+        f"<title>{html.escape(title)}</title><style>{css}\n{_CSS}</style></head><body>"
+        f"<div class='reveal'><div class='slides'>{''.join(slides)}</div></div>"
+        f"<script>{js}</script>"
+        "<script>Reveal.initialize({hash: true, width: 1280, height: 720, margin: 0.04, "
+        "transition: 'none', controls: true, progress: true, slideNumber: 'c/t'});</script>"
+        "</body></html>"
+    )
+
+
+def write_slides(directory: Path) -> Path:
+    """``slides.html`` of a run directory, or of a sweep / search / comparison directory
+    (one holding ``comparison.csv``)."""
+    directory = Path(directory)
+    if SweepLayout(directory).comparison_csv.is_file():
+        title, slides = _sweep_slides(directory)
+        return write_text(SweepLayout(directory).slides, deck_html(title, slides))
+    lay = RunLayout(directory)
+    if not (lay.params.is_file() or lay.status.is_file()):
+        raise FileNotFoundError(f"{directory} is neither a run directory (params.yaml, status.json) nor a "
+                                f"sweep directory (comparison.csv)")
+    k: dict[str, Any] = key_metrics(directory)
+    question = (f"Can the model find '{k['class']}' in these recordings, and how reliably?" if k["class"]
+                else "How well does the model tell the classes apart?")
+    slides = [_question_slide(directory, f"Run {directory.name}", question), _tried_slide(directory),
+              *_result_slides(directory)]
+    return write_text(lay.slides, scrub_paths(deck_html(f"Run {directory.name}", slides), directory))

@@ -1,0 +1,82 @@
+"""What a run prints on the terminal: one line per stage, one compact line per epoch.
+
+Numbers are rounded for people (``1 min 52 s``, not ``112.41337 s``), counts get the right
+plural (``1 false alarm``, ``2 false alarms``) and paths are shown relative to the project
+(``reports/<run>``), never as absolute paths.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from lstm_helpers.config import PROJECT_ROOT
+
+# the stdout lines of a stage notebook that reach the terminal (the rest stays in the notebook)
+PROGRESS_LINE = re.compile(r"^\s*(epoch \d+/\d+|Epoch \d+: (early stopping|ReduceLROnPlateau))")
+
+
+def plural(n: int | float, word: str, plural_word: str | None = None) -> str:
+    """``plural(1, "run") == "1 run"``, ``plural(3, "false alarm") == "3 false alarms"``."""
+    n_int = int(n) if float(n).is_integer() else n
+    return f"{n_int} {word if n_int == 1 else (plural_word or word + 's')}"
+
+
+def duration(seconds: float) -> str:
+    """``4.2 s``, ``52 s``, ``1 min 52 s``, ``1 h 03 min``."""
+    if seconds != seconds:  # NaN
+        return "?"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {(s % 3600) // 60:02d} min"
+
+
+def display_path(path: str | Path) -> str:
+    """A path as a person should read it: relative to the project root (or the working
+    directory) when inside it, else just its last two parts -- never absolute."""
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    for base in (PROJECT_ROOT, Path.cwd()):
+        try:
+            rel = p.resolve().relative_to(base.resolve())
+        except ValueError:
+            continue
+        if rel.parts:  # "." says nothing: fall through to the name
+            return rel.as_posix()
+    return Path(*p.parts[-2:]).as_posix()
+
+
+def stage_start_line(stage: str, notebook: Path) -> str:
+    return f"[{stage}] {notebook.name} in {display_path(notebook.parent)}"
+
+
+def stage_done_line(stage: str, seconds: float) -> str:
+    return f"[{stage}] done in {duration(seconds)}"
+
+
+class ProgressEcho:
+    """A file-like ``stdout_file`` for papermill that passes on only progress lines.
+
+    papermill writes each stream output of a cell to it; the epoch lines of the training
+    stage reach the terminal, everything else stays in the executed notebook only.
+    """
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stdout
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if PROGRESS_LINE.match(line):
+                self.stream.write(line.rstrip() + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()

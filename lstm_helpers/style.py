@@ -1,0 +1,108 @@
+"""One presentation style for every figure and table a notebook shows.
+
+Figures: :data:`RC` (matplotlib rc settings: fonts sized for projection, 150 dpi) applied
+with :func:`figure_style` -- a context manager for one figure -- or :func:`apply_notebook_style`
+for a whole kernel. Tables: pandas DataFrames render without a 0..n index, numbers at three
+significant digits (integers stay integers), wide tables scroll inside their box and long
+ones sit in a collapsed ``<details>``. Everything is matplotlib's / pandas' own machinery
+(``rc_context``, ``Styler``); written here are only the number format and the wrapping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import math
+from collections.abc import Iterator
+from typing import Any
+
+DPI = 150  # figures saved and shown at >= 150 dpi
+RC: dict[str, Any] = {
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "font.size": 13,
+    "axes.titlesize": 15,
+    "axes.labelsize": 14,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "legend.fontsize": 12,
+    "legend.title_fontsize": 12,
+    "figure.titlesize": 16,
+    "lines.linewidth": 2.0,
+    "lines.markersize": 8,
+}
+LONG_TABLE_ROWS = 15  # longer tables are shown collapsed
+
+
+@contextlib.contextmanager
+def figure_style() -> Iterator[None]:
+    """``with figure_style(): fig = Figure(...)`` -- fonts and dpi of :data:`RC` for that figure."""
+    import matplotlib
+
+    with matplotlib.rc_context(RC):
+        yield
+
+
+def fmt_number(v: Any) -> str:
+    """Three significant digits (three decimals below 1, so metrics line up); integers (also
+    integer-valued floats) without decimals.
+
+    >>> [fmt_number(x) for x in (0.64237, 0.64, 79681.0, 12.3456, 3, float("nan"), None, 1.2e-05)]
+    ['0.642', '0.640', '79,681', '12.3', '3', '–', '–', '1.2e-05']
+    """
+    if v is None or isinstance(v, bool):
+        return "–" if v is None else str(v)
+    if isinstance(v, int) or (hasattr(v, "dtype") and getattr(v.dtype, "kind", "") in "iu"):
+        return f"{int(v):,}"
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if math.isnan(x):
+        return "–"
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    if x.is_integer() and abs(x) >= 1:
+        return f"{int(x):,}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if x != 0 and abs(x) < 1e-3:
+        return f"{x:.2g}"
+    if abs(x) < 1:  # metrics in [0, 1] line up: 0.640, not 0.64
+        return f"{x:.3f}"
+    return f"{x:.3g}"
+
+
+def table_html(df: Any, max_rows: int = LONG_TABLE_ROWS, summary: str | None = None) -> str:
+    """A DataFrame as presentable HTML: no 0..n index, :func:`fmt_number` numbers, escaped
+    text, horizontal scroll when wide, collapsed when longer than ``max_rows``."""
+    import pandas as pd
+
+    frame = df.copy()
+    if not isinstance(frame.index, pd.RangeIndex):
+        names = [n if n is not None else "" for n in frame.index.names]
+        frame.index = frame.index.set_names(names)
+        frame = frame.reset_index()
+    frame.columns = [" / ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in frame.columns]
+    text_cols = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    styler = frame.style.hide(axis="index").format(fmt_number, escape="html")
+    styler = styler.format_index(escape="html", axis=1).set_properties(subset=text_cols, **{"text-align": "left"})
+    body = f'<div class="lw-table">{styler.to_html()}</div>'
+    if len(frame) > max_rows:
+        label = html.escape(summary or f"table of {len(frame)} rows")
+        body = f"<details><summary>{label} (click to open)</summary>{body}</details>"
+    return body
+
+
+def apply_notebook_style() -> None:
+    """Use :data:`RC` for every figure of this kernel and :func:`table_html` for every
+    DataFrame it displays (no-op outside IPython for the tables)."""
+    import matplotlib
+    import pandas as pd
+
+    matplotlib.rcParams.update(RC)
+    try:
+        ip = get_ipython()  # type: ignore[name-defined]  # noqa: F821
+    except NameError:
+        return
+    ip.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)

@@ -1,0 +1,151 @@
+"""Presentation pieces without a browser: number formats, plurals, paths, the terminal filter,
+the headline sentence, the index page (escaping, integer columns after a failed run) and the
+self-contained report template."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from lstm_helpers.config import PROJECT_ROOT
+from lstm_helpers.layout import RunLayout
+from lstm_helpers.runs.index_page import write_index
+from lstm_helpers.runs.report import confusion_html, headline_sentence
+from lstm_helpers.runs.slides import write_slides
+from lstm_helpers.runs.terminal import ProgressEcho, display_path, duration, plural
+from lstm_helpers.style import fmt_number, table_html
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def test_numbers_plurals_durations():
+    assert [fmt_number(x) for x in (0.64237, 0.64, 79681.0, 12.3456, 3, float("nan"), None)] == [
+        "0.642", "0.640", "79,681", "12.3", "3", "–", "–"]
+    assert plural(1, "false alarm") == "1 false alarm" and plural(20, "false alarm") == "20 false alarms"
+    assert plural(1, "run") == "1 run" and plural(0, "run") == "0 runs"
+    assert duration(10.065695405000042) == "10 s" and duration(4.21) == "4.2 s"
+    assert duration(112.4) == "1 min 52 s" and duration(3780) == "1 h 03 min"
+
+
+def test_display_path_is_never_absolute(tmp_path):
+    assert display_path(PROJECT_ROOT / "reports" / "r1") == "reports/r1"
+    shown = display_path(tmp_path / "a" / "b")
+    assert not shown.startswith("/") and shown.endswith("a/b")
+
+
+def test_progress_echo_passes_only_epoch_lines():
+    out = io.StringIO()
+    echo = ProgressEcho(out)
+    echo.write("run directory: reports/x\nepoch 1/2  3.1 s  loss 0.5\n- a note\n")
+    echo.write("epoch 2/2  2.9 s  loss 0.4\n")
+    assert out.getvalue() == "epoch 1/2  3.1 s  loss 0.5\nepoch 2/2  2.9 s  loss 0.4\n"
+
+
+def test_table_html_drops_range_index_rounds_and_escapes():
+    df = pd.DataFrame({"class": [HOSTILE, "other"], "precision": [0.123456, 0.9], "support": [191.0, 1856.0]})
+    page = table_html(df)
+    assert HOSTILE not in page and "&lt;img src=x" in page
+    assert "0.123" in page and "0.900" in page and "1,856" in page and "1856.0" not in page
+    assert "<th class=\"blank" not in page and ">0<" not in page  # no 0..n index
+    assert "<details>" in table_html(pd.DataFrame({"a": range(40)}))
+
+
+def _fake_run(root: Path, name: str, status: str, pos: str = "play", **metrics) -> Path:
+    """A run directory holding the JSON files the pipeline writes (formats of metrics.json,
+    train.json, status.json), for the page builders that only read them."""
+    run = root / name
+    lay = RunLayout(run)
+    (run / "figures").mkdir(parents=True)
+    lay.params.write_text(yaml.safe_dump({"data": {"path": str(root / "data")}, "run": {"reports_dir": str(root)}}))
+    lay.status.write_text(json.dumps({"status": status, "reason": None if status == "finished"
+                                      else f"prepare failed: {root}/data does not exist"}))
+    if status == "finished":
+        lay.train_json.write_text(json.dumps({"model_name": "lstm_lay1_sz8", "n_params": 79681, "epochs_run": 2,
+                                              "total_seconds": 10.065695405000042}))
+        lay.metrics.write_text(json.dumps({
+            "accuracy": 0.9, "majority_baseline_accuracy": 0.907, "balanced_accuracy": 0.905, "mcc": 0.61,
+            "pr_auc": 0.78, "positive_class": pos, "classes": ["other", pos], "threshold": 0.5912,
+            "confusion_matrix": [[1659, 197], [16, 175]],
+            "per_class": {pos: {"precision": 0.6412, "recall": 0.8333, "f1": 0.72}},
+            "bouts": {pos: {"n_true": 30, "n_found": 30, "n_false_alarms": 1, "bout_recall": 1.0}},
+            "notes": ["raise evaluate.min_precision"], **metrics}))
+    return run
+
+
+def test_headline_sentence_with_and_without_baseline(tmp_path):
+    run = _fake_run(tmp_path, "r1", "finished")
+    assert headline_sentence(run) == ("play found with precision 0.64 and recall 0.83 at threshold 0.59; "
+                                      "30 of 30 bouts found, 1 false alarm")
+    run2 = _fake_run(tmp_path, "r2", "finished", baseline={
+        "label": "MiniRocket baseline", "per_class": {"play": {"precision": 0.5, "recall": 0.7}}})
+    assert headline_sentence(run2).endswith("; MiniRocket baseline: precision 0.50, recall 0.70")
+    failed = _fake_run(tmp_path, "r3", "failed")
+    assert headline_sentence(failed).startswith("Run failed: prepare failed")
+
+
+def test_index_escapes_keeps_integers_and_hides_paths(tmp_path):
+    _fake_run(tmp_path, "20260101-000001_ok", "finished", pos=HOSTILE)
+    _fake_run(tmp_path, "20260101-000002_failed", "failed")
+    sweep = tmp_path / "sweeps" / "s1"
+    sweep.mkdir(parents=True)
+    (sweep / "sweep.yaml").write_text(yaml.safe_dump({"description": "before <b>after</b>"}))
+    (sweep / "runs.csv").write_text("run,status\na,finished\nb,failed\n")
+    (sweep / "comparison.html").write_text("<html></html>")
+    page = write_index(tmp_path).read_text()
+    assert HOSTILE not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "79,681" in page and "79681.0" not in page  # integer column stays integer beside a failed run
+    assert ">10 s<" in page  # training time rounded, not 10.065695405000042
+    assert "before &lt;b&gt;after&lt;/b&gt;" in page and 'href="sweeps/s1/comparison.html"' in page
+    assert "1 of 2 runs finished" in page
+    assert str(tmp_path) not in page
+
+
+def test_confusion_html_and_slides_escape_class_names(tmp_path):
+    run = _fake_run(tmp_path, "r1", "finished", pos=HOSTILE)
+    m = json.loads(RunLayout(run).metrics.read_text())
+    assert HOSTILE not in confusion_html(m) and "1,659" in confusion_html(m)
+    deck = write_slides(run).read_text()
+    assert HOSTILE not in deck and "&lt;img src=x" in deck
+    assert "Reveal.initialize" in deck and str(tmp_path) not in deck
+    assert not re.search(r'<(script|link)[^>]+(src|href)="?https?:', deck)
+
+
+def test_report_template_loads_nothing_from_the_internet(tmp_path):
+    import nbformat
+
+    from lstm_helpers.runs.report import export_html
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell("# Title\n\nMB = 10⁶ bytes, $x^2$"))
+    page = export_html(nb, tmp_path / "p.html", "t").read_text()
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)=["\']?(https?:)?//', page)
+    assert "require.js" not in page and "mathjax" not in page.lower()
+    assert "10⁶" in page
+
+
+def test_slides_refuse_a_directory_that_is_neither(tmp_path):
+    with pytest.raises(FileNotFoundError, match="neither a run directory"):
+        write_slides(tmp_path)
+
+
+def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path):
+    a = _fake_run(tmp_path, "a", "finished", val={"pr_auc": 0.9})
+    b = _fake_run(tmp_path, "b", "finished", val={"pr_auc": 0.5}, pr_auc=0.99)  # better on test only
+    sweep = tmp_path / "sweeps" / "s"
+    sweep.mkdir(parents=True)
+    (sweep / "sweep.yaml").write_text(yaml.safe_dump({"description": "naive vs <defaults>"}))
+    pd.DataFrame({"run": ["a", "b"], "variant": ["defaults", "naive"], "status": ["finished", "finished"],
+                  "play_precision": [0.7, 0.5], "play_recall": [0.8, 0.4], "pr_auc": [0.78, 0.99],
+                  "run_dir": [str(a), str(b)]}).to_csv(sweep / "comparison.csv", index=False)
+    (sweep / "comparison.json").write_text(json.dumps({"classes": ["play"], "quality_metric": "pr_auc",
+                                                       "title": "Before / after"}))
+    deck = write_slides(sweep).read_text()
+    assert "naive vs &lt;defaults&gt;" in deck and "What was tried: before / after" in deck
+    assert "Best by validation</h2><p class=\"lead\">a</p>" in deck  # a: better on validation
+    assert deck.count("<section>") >= 5 and str(tmp_path) not in deck
