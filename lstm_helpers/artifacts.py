@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +188,49 @@ def _npz_member(z: Any, key: str, path: Path) -> np.ndarray:
     if not isinstance(arr, np.ndarray):
         raise UnreadableFile(f"{path}: member {key!r} is not a .npy array; not an npz this workbench reads")
     return arr
+
+
+class NotAModel(UnreadableFile):
+    """A model file this workbench did not save (or that is broken); the message is one line."""
+
+
+_MODEL_MODULES = ("keras", "lstm_helpers")  # modules a model.keras of this workbench refers to
+
+
+def _config_modules(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("module"), str):
+            yield node["module"]
+        for v in node.values():
+            yield from _config_modules(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _config_modules(v)
+
+
+def check_model_file(path: str | Path) -> None:
+    """Refuse, without TensorFlow, a ``.keras`` file this workbench did not save: empty, not a
+    zip, truncated, missing ``config.json`` / weights, or naming code outside Keras and this
+    package (a module injection). Loading then still uses Keras' ``safe_mode``."""
+    path = Path(path)
+    bad = f"{path}: not a model this workbench saved"
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head != b"PK\x03\x04":
+        raise NotAModel(f"{bad} ({'empty (0 bytes)' if not head else 'not a .keras zip archive'})")
+    try:
+        with zipfile.ZipFile(path) as z:
+            members = set(z.namelist())
+            broken = z.testzip()
+            config = json.loads(z.read("config.json")) if "config.json" in members and broken is None else None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise NotAModel(f"{bad} (truncated or corrupt: {str(exc)[:200]})") from None
+    if broken is not None or config is None or "model.weights.h5" not in members:
+        what = f"member {broken} is corrupt" if broken else f"it holds {sorted(members)[:5]}"
+        raise NotAModel(f"{bad} ({what})")
+    foreign = sorted({m for m in _config_modules(config) if m.split(".")[0] not in _MODEL_MODULES})
+    if foreign:
+        raise NotAModel(f"{bad} (it refers to code outside Keras: module {str(foreign[0])[:80]!r})")
 
 
 def open_run(

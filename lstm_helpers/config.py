@@ -361,8 +361,13 @@ def safe_yaml(text: str, source: str = "<string>") -> Any:
     loader.name = source
     try:
         return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = "; ".join(x for x in (exc.context, exc.problem) if x)
+        raise ConfigError(f"{source} is not valid YAML{where}: {_short_text(what, 300)}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source} is not valid YAML: {_short_text(str(exc), 400)}") from None
+        raise ConfigError(f"{source} is not valid YAML: {_short_text(' '.join(str(exc).split()), 300)}") from None
     finally:
         loader.dispose()
 

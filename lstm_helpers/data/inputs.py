@@ -61,12 +61,28 @@ def closest_existing(path: Path) -> Path | None:
     return parent / match[0] if match else None
 
 
-def missing_path_error(path: Path, key: str = "data.path") -> DataError:
-    """``key`` names a path that does not exist: say which, what is closest, and where we are."""
-    near = closest_existing(path)
-    hint = f"; did you mean {near}?" if near is not None else ""
-    return DataError(f"{key} {path} does not exist{hint} (current directory: {Path.cwd()}); "
+def missing_path_error(path: str | Path, key: str = "data.path") -> DataError:
+    """``key`` names a path that does not exist: say which, what is closest, and where we are.
+
+    A relative path is looked for (as :func:`lstm_helpers.config.resolve_path` does) under the
+    current directory and the project root; the closest existing name in either is suggested.
+    """
+    from lstm_helpers.config import PROJECT_ROOT
+
+    path = Path(path).expanduser()
+    bases = [path] if path.is_absolute() else [Path.cwd() / path, PROJECT_ROOT / path]
+    near = next((n for n in map(closest_existing, bases) if n is not None), None)
+    hint = f"; the closest existing name is {_rel(near)}" if near is not None else ""
+    where = "" if path.is_absolute() else " (looked under the current directory and the project root)"
+    return DataError(f"{key} {str(path)[:300]} does not exist{where}{hint}; current directory: {Path.cwd()}; "
                      f"nothing was created")
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def describe(path: Path) -> str:
@@ -98,11 +114,13 @@ def check_encoding(path: Path, encoding: str, key: str = "data.encoding") -> Non
                     f"{offset + exc.start} cannot be decoded; convert the file to UTF-8 or set {key} "
                     f"to its encoding (e.g. latin-1, cp1252)") from None
             offset += len(chunk)
+        pending = len(decoder.getstate()[0])  # bytes of an unfinished character at the end
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            raise DataError(f"{path} is not valid {encoding} text: it ends inside a multi-byte "
-                            f"character (truncated?); set {key} to its encoding") from None
+            raise DataError(f"{path} is not valid {encoding} text: it ends inside a multi-byte character "
+                            f"at byte offset {offset - pending} (truncated?); convert the file to UTF-8 or "
+                            f"set {key} to its encoding") from None
 
 
 def check_text_file(path: Path, encoding: str, what: str) -> None:

@@ -105,6 +105,9 @@ def recording_files(cfg: DataConfig, path: str | Path | None = None) -> list[Pat
         from lstm_helpers.data.demo import ensure_demo_recordings
 
         ensure_demo_recordings(root)
+    if not root.exists():
+        key = "data.path" if path is None else "data.test_path" if path == cfg.test_path else "input"
+        raise missing_path_error(path or cfg.path, key)
     return _list_files(root, cfg.format)
 
 
@@ -468,6 +471,8 @@ def read_sequences(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet
     (default: the longest) with ``data.mask_value``.
     """
     p = resolve_path(path or cfg.path)
+    if not p.is_file():
+        raise missing_path_error(path or cfg.path) if not p.exists() else DataError(f"{p} is a folder, not an .npz")
     arrays = _sequence_arrays(p)
     y = arrays["y"]
     n = len(y)
@@ -516,7 +521,7 @@ def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 2
     """
     p = resolve_path(path or cfg.path)
     if not p.is_file():
-        raise missing_path_error(p)
+        raise missing_path_error(path or cfg.path) if not p.exists() else DataError(f"{p} is a folder, not a text file")
     check_text_file(p, cfg.encoding, "a plain-text file")
     text = p.read_text(encoding=cfg.encoding)
     if cfg.lowercase:

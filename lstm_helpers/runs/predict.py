@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import read_json, read_params, write_table
+from lstm_helpers.artifacts import check_model_file, read_json, read_params, write_table
 from lstm_helpers.config import resolve_config
 from lstm_helpers.data.prepared import InputInfo, read_prepare_json
 from lstm_helpers.data.recordings import DataError, _list_files, read_recordings
@@ -54,6 +54,10 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     for need in ("params.yaml", "prepare.json", "model.keras"):
         if not (run / need).is_file():
             raise FileNotFoundError(f"{run} is not a finished run: {need} is missing")
+    check_model_file(run / "model.keras")  # a broken or foreign model file is refused before TF loads
+    from lstm_helpers.model.models import load_trained_model
+
+    model = load_trained_model(run / "model.keras")
     cfg = resolve_config(read_params(run))
     if cfg.data.kind != "recordings":
         raise DataError(f"predict labels recordings; this run was trained on data.kind={cfg.data.kind!r}")
@@ -81,9 +85,7 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     if len(starts) == 0:
         raise DataError(f"{input_path}: every recording is shorter than one window ({length} timesteps)")
     from lstm_helpers.judge.evaluation import find_bouts, predict_labels, stitch_timeline
-    from lstm_helpers.model.models import load_trained_model
 
-    model = load_trained_model(run / "model.keras")
     view = window_view(values, length)
     probs = np.concatenate([model.predict(view[starts[i:i + batch_size]], verbose=0)
                             for i in range(0, len(starts), batch_size)])
