@@ -34,7 +34,7 @@ class DataConfig(_Section):
 
     kind: Literal["recordings", "sequences", "text"] = "recordings"
     path: str = "data/raw/demo"  # file or folder of recordings (csv / parquet), .npz or .txt
-    demo: bool = True  # generate the demo recordings at `path` when it does not exist
+    demo: bool = True  # generate the demo recordings when `path` is the shipped data/raw/demo (never elsewhere)
     format: Literal["auto", "csv", "parquet"] = "auto"
     recording_column: str = "recording_id"
     group_column: str | None = "animal_id"  # subject/group; None = split by recording

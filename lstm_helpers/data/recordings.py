@@ -123,7 +123,7 @@ def _needed_columns(cfg: DataConfig, need_label: bool) -> dict[str, str]:
     return need
 
 
-def _header(path: Path, cfg: DataConfig) -> list[str]:
+def table_columns(path: Path, cfg: DataConfig) -> list[str]:
     """Column names from the header (CSV first line / Parquet schema) without reading the body."""
     if path.suffix.lower() == ".csv":
         return csv_header(path, cfg.encoding)
@@ -140,7 +140,7 @@ def _header(path: Path, cfg: DataConfig) -> list[str]:
 
 def _read_table(path: Path, cfg: DataConfig, need_label: bool) -> pd.DataFrame:
     """Check the header, then read only the needed columns, by name."""
-    names = _header(path, cfg)
+    names = table_columns(path, cfg)
     need = _needed_columns(cfg, need_label)
     missing = [(k, v) for k, v in need.items() if v not in names]
     if missing:

@@ -173,7 +173,7 @@ def run_status(run_dir: str | Path) -> dict[str, Any]:
                         f"(killed, crashed, or the machine restarted)",
               "resume": resume_command(run_dir)}
     elif st.get("status") == "interrupted":
-        st.setdefault("resume", resume_command(run_dir))
+        st["resume"] = resume_command(run_dir)  # relative to the reader's current directory
     return st
 
 
@@ -214,7 +214,7 @@ def _kill_children() -> None:
 @contextlib.contextmanager
 def _stop_kernel_on_signal(run_dir: Path, stage: str) -> Iterator[None]:
     """On SIGTERM / SIGINT while a stage runs: kill the kernel, mark the run ``interrupted``
-    (with the resume command), then die of the same signal."""
+    (:func:`run_status` adds the resume command), then die of the same signal."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -222,7 +222,7 @@ def _stop_kernel_on_signal(run_dir: Path, stage: str) -> Iterator[None]:
     def handler(signum: int, frame: Any) -> None:
         _kill_children()
         with contextlib.suppress(Exception):
-            _set_status(run_dir, "interrupted", stage=stage, resume=resume_command(run_dir),
+            _set_status(run_dir, "interrupted", stage=stage,
                         reason=f"stopped by {signal.Signals(signum).name} during stage {stage}")
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
@@ -364,7 +364,7 @@ def claim_run(cfg: Config, run_dir: Path | None = None, continue_run: bool = Fal
     run's own resume, or with ``continue_run`` a run that is neither finished nor running."""
     if run_dir is None:
         return new_run_dir(cfg)
-    run_dir = Path(run_dir)
+    run_dir = Path(run_dir).resolve()  # papermill changes the working directory while a stage runs
     if continue_run:
         check_stage_allowed(run_dir)
         return run_dir
@@ -396,7 +396,7 @@ def run_pipeline(cfg: Config, run_dir: Path | None = None, stages: tuple[str, ..
     write_yaml(RunLayout(run_dir).params, cfg.to_dict())
     t0 = time.perf_counter()
     _set_status(run_dir, "running", started=dt.datetime.now().isoformat(timespec="seconds"),
-                fingerprint=cfg.fingerprint(), stages_done=done, reason=None, resume=None, **_owner())
+                fingerprint=cfg.fingerprint(), stages_done=done, reason=None, **_owner())
     with _heartbeat(run_dir):
         for stage in stages:
             _set_status(run_dir, "running", stage=stage)
