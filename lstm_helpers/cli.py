@@ -109,7 +109,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     cmd = args.command
     if cmd == "prepare":
         cfg = load_config(args.config, args.overrides)
-        from lstm_helpers.runs.pipeline import claim_run, run_pipeline, validate_inputs
+        from lstm_helpers.runs.pipeline import (
+            claim_run,
+            record_stages,
+            run_pipeline,
+            validate_inputs,
+        )
 
         out = Path(args.out) if args.out else None
         if args.no_notebook:
@@ -120,6 +125,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             write_yaml(RunLayout(out).params, cfg.to_dict())
             info = run_prepare(cfg, out).meta
+            record_stages(out, cfg, ["prepare"])
             print(f"windows train/val/test: {info['windows']['train']}/{info['windows']['val']}/"
                   f"{info['windows']['test']}; leakage ok: {info['leakage']['ok']}")
         else:

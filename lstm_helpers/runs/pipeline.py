@@ -177,6 +177,13 @@ def run_status(run_dir: str | Path) -> dict[str, Any]:
     return st
 
 
+def record_stages(run_dir: Path, cfg: Config, stages_done: list[str]) -> None:
+    """Status of a run whose stages ran outside :func:`run_pipeline` (``prepare --no-notebook``)."""
+    status = "finished" if list(stages_done) == list(ALL_STAGES) else "partial"
+    _set_status(Path(run_dir), status, stages_done=list(stages_done), fingerprint=cfg.fingerprint(),
+                stage=None, reason=None)
+
+
 @contextlib.contextmanager
 def _heartbeat(run_dir: Path) -> Iterator[None]:
     """Refresh ``heartbeat`` in ``status.json`` every :data:`HEARTBEAT_S` seconds while the block runs."""
