@@ -161,7 +161,10 @@ def _predict_input(d: Path, name: str, content: bytes) -> list[str]:
     """``predict`` of a run whose files pass the cheap checks, on a bad ``--input``."""
     run = _fake_run(d, {"status": "finished"}, files=())
     (run / "model.keras").write_bytes(_keras_like(_MODEL))
-    (run / "prepare.json").write_text(json.dumps({"input": {"channels": CHANNELS}, "classes": ["play", "walk"]}))
+    (run / "prepare.json").write_text(json.dumps({
+        "classes": ["play", "walk"], "scaler": {"method": "none", "per": "global"},
+        "input": {"kind": "real", "data_kind": "recordings", "window_length": 10, "step": 5, "n_channels": 2,
+                  "channels": CHANNELS, "sample_rate_hz": 10}}))
     if content:
         (d / name).write_bytes(content)
     return ["predict", "--run", str(run), "--input", str(d / name), "--out", str(d / "pred.csv")]
