@@ -159,7 +159,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         from lstm_helpers.runs.pipeline import run_pipeline
 
         run = run_pipeline(cfg, Path(args.out) if args.out else None, quiet=args.quiet)
-        from lstm_helpers.layout import RunLayout
         from lstm_helpers.runs.report import headline
         from lstm_helpers.runs.terminal import display_path
 
