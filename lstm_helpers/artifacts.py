@@ -11,14 +11,23 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
-from lstm_helpers.config import PROJECT_ROOT, Config, ConfigError, load_config, resolve_config
+from lstm_helpers.config import (
+    PROJECT_ROOT,
+    Config,
+    ConfigError,
+    load_config,
+    resolve_config,
+    safe_yaml,
+)
+from lstm_helpers.layout import RunLayout
 
 PARAMS_FILE = "params.yaml"
 SCRATCH_RUN = "reports/scratch"
@@ -87,8 +96,8 @@ def read_json_optional(path: str | Path) -> dict:
 
 def read_params(run_dir: str | Path) -> dict:
     """A run directory's ``params.yaml`` as a raw mapping (``{}`` when absent)."""
-    path = Path(run_dir) / PARAMS_FILE
-    return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+    path = RunLayout(Path(run_dir)).params
+    return (safe_yaml(path.read_text(), str(path)) or {}) if path.is_file() else {}
 
 
 def flatten(d: dict[str, Any], prefix: str = "", keep: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -134,13 +143,94 @@ def save_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> Path:
     return _atomic(Path(path), write)
 
 
+class UnreadableFile(ValueError):
+    """A file is not what it should be; the message names it and says what it is."""
+
+
 def load_npz(path: str | Path) -> dict[str, np.ndarray]:
-    """Load every array of an npz with ``allow_pickle=False``."""
+    """Load every array of an npz with ``allow_pickle=False``.
+
+    Refuses, naming the file: an empty file, anything that is not an npz (a zip of ``.npy``
+    arrays), a corrupt or truncated zip, and arrays that would need pickles to load.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist")
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if not head:
+        raise UnreadableFile(f"{path} is empty (0 bytes), not an npz")
+    if head.startswith(b"\x93NUMPY"):
+        raise UnreadableFile(f"{path} is a single .npy array, not an npz; save arrays with np.savez")
+    if not head.startswith(b"PK"):
+        raise UnreadableFile(f"{path} is not an npz (an npz is a zip of .npy arrays; this file starts "
+                             f"with {head[:4]!r})")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            out = {k: _npz_member(z, k, path) for k in z.files}
+    except UnreadableFile:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+        raise UnreadableFile(f"{path} is not a readable npz (corrupt or truncated zip: "
+                             f"{str(exc)[:200]})") from None
+    return out
+
+
+def _npz_member(z: Any, key: str, path: Path) -> np.ndarray:
+    try:
+        arr = z[key]
+    except ValueError as exc:
+        if "pickle" not in str(exc):
+            raise
+        raise UnreadableFile(f"{path}: array {key!r} contains pickles (an object array), which are "
+                             f"never loaded; store strings as fixed-width unicode, e.g. "
+                             f"np.array(labels, dtype=str)") from None
+    if not isinstance(arr, np.ndarray):
+        raise UnreadableFile(f"{path}: member {key!r} is not a .npy array; not an npz this workbench reads")
+    return arr
+
+
+class NotAModel(UnreadableFile):
+    """A model file this workbench did not save (or that is broken); the message is one line."""
+
+
+_MODEL_MODULES = ("keras", "lstm_helpers")  # modules a model.keras of this workbench refers to
+
+
+def _config_modules(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("module"), str):
+            yield node["module"]
+        for v in node.values():
+            yield from _config_modules(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _config_modules(v)
+
+
+def check_model_file(path: str | Path) -> None:
+    """Refuse, without TensorFlow, a ``.keras`` file this workbench did not save: empty, not a
+    zip, truncated, missing ``config.json`` / weights, or naming code outside Keras and this
+    package (a module injection). Loading then still uses Keras' ``safe_mode``."""
+    path = Path(path)
+    bad = f"{path}: not a model this workbench saved"
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head != b"PK\x03\x04":
+        raise NotAModel(f"{bad} ({'empty (0 bytes)' if not head else 'not a .keras zip archive'})")
+    try:
+        with zipfile.ZipFile(path) as z:
+            members = set(z.namelist())
+            broken = z.testzip()
+            config = json.loads(z.read("config.json")) if "config.json" in members and broken is None else None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise NotAModel(f"{bad} (truncated or corrupt: {str(exc)[:200]})") from None
+    if broken is not None or config is None or "model.weights.h5" not in members:
+        what = f"member {broken} is corrupt" if broken else f"it holds {sorted(members)[:5]}"
+        raise NotAModel(f"{bad} ({what})")
+    foreign = sorted({m for m in _config_modules(config) if m.split(".")[0] not in _MODEL_MODULES})
+    if foreign:
+        raise NotAModel(f"{bad} (it refers to code outside Keras: module {str(foreign[0])[:80]!r})")
 
 
 def open_run(
@@ -170,9 +260,11 @@ def open_run(
     rd = Path(run_dir) if run_dir else PROJECT_ROOT / SCRATCH_RUN
     rd = rd.resolve() if rd.is_absolute() or rd.exists() else (PROJECT_ROOT / rd)
     rd.mkdir(parents=True, exist_ok=True)
-    params = rd / PARAMS_FILE
+    params = RunLayout(rd).params
     if params.is_file() and not config_file:
-        raw = yaml.safe_load(params.read_text()) or {}
+        raw = safe_yaml(params.read_text(), str(params)) or {}
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{params} must hold a mapping of sections, got {type(raw).__name__}")
         try:
             cfg = resolve_config(raw, overrides or {})
         except ConfigError as exc:

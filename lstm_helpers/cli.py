@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from lstm_helpers.config import ConfigError, load_config, resolve_config
+from lstm_helpers.layout import RunLayout
 
 
 def _add_config_args(p: argparse.ArgumentParser, config_required: bool = False) -> None:
@@ -50,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("slides", help="write slides.html (reveal.js, works offline) of a run or a sweep")
     p.add_argument("dir", help="run directory, or a sweep / search / comparison directory (comparison.csv)")
+
+    p = sub.add_parser("demo", help="write the synthetic demo recordings (Parquet, one file per animal)")
+    p.add_argument("--out", required=True, help="a new or empty folder")
+    p.add_argument("--seed", type=int, default=7, help="same seed, same recordings")
 
     p = sub.add_parser("predict", help="label new recordings with a finished run's model")
     p.add_argument("--run", required=True, help="finished run directory")
@@ -104,44 +109,45 @@ def _dispatch(args: argparse.Namespace) -> int:
     cmd = args.command
     if cmd == "prepare":
         cfg = load_config(args.config, args.overrides)
-        from lstm_helpers.runs.pipeline import new_run_dir, run_pipeline
+        from lstm_helpers.runs.pipeline import (
+            claim_run,
+            record_stages,
+            run_pipeline,
+            validate_inputs,
+        )
 
-        out = Path(args.out) if args.out else new_run_dir(cfg)
+        out = Path(args.out) if args.out else None
         if args.no_notebook:
+            validate_inputs(cfg)
+            out = claim_run(cfg, out)
             from lstm_helpers.artifacts import write_yaml
             from lstm_helpers.data.prepare import run_prepare
 
-            out.mkdir(parents=True, exist_ok=True)
-            write_yaml(out / "params.yaml", cfg.to_dict())
+            write_yaml(RunLayout(out).params, cfg.to_dict())
             info = run_prepare(cfg, out).meta
+            record_stages(out, cfg, ["prepare"])
             print(f"windows train/val/test: {info['windows']['train']}/{info['windows']['val']}/"
                   f"{info['windows']['test']}; leakage ok: {info['leakage']['ok']}")
         else:
-            run_pipeline(cfg, out, stages=("prepare",), report=False)
+            out = run_pipeline(cfg, out, stages=("prepare",), report=False)
         from lstm_helpers.runs.terminal import display_path
 
         print(f"prepared artifacts in {display_path(out)}: prepared.npz, prepare.json")
         return 0
     if cmd in ("train", "evaluate"):
-        from lstm_helpers.artifacts import read_json
-        from lstm_helpers.runs.pipeline import STAGES, execute_stage
+        from lstm_helpers.artifacts import read_json, read_params
+        from lstm_helpers.runs.pipeline import STAGES, run_pipeline
 
-        run = Path(args.run).resolve()
-        params = run / "params.yaml"
-        need = {"train": ["prepared.npz", "prepare.json"], "evaluate": ["prepared.npz", "model.keras"]}[cmd]
-        missing = [n for n in need if not (run / n).is_file()]
+        run = Path(args.run)
+        lay = RunLayout(run)
+        need = {"train": [lay.prepared, lay.prepare_json], "evaluate": [lay.prepared, lay.model]}[cmd]
+        missing = [p.name for p in need if not p.is_file()]
         if missing:
             raise FileNotFoundError(f"run directory {run} lacks {missing}; run the earlier stage first")
-        import yaml
-
-        raw = yaml.safe_load(params.read_text()) if params.is_file() else {}
-        cfg = resolve_config(raw, args.overrides)  # validate before starting
-        from lstm_helpers.artifacts import write_yaml
-
-        write_yaml(params, cfg.to_dict())
-        execute_stage(cmd, run)
+        cfg = resolve_config(read_params(run), args.overrides)  # validate before starting
+        run_pipeline(cfg, run, stages=(cmd,), quiet=False, continue_run=True)
         if cmd == "train":
-            t = read_json(run / "train.json")
+            t = read_json(lay.train_json)
             from lstm_helpers.runs.terminal import display_path, duration, plural
 
             print(f"model {t.get('model_name')}: {plural(t.get('epochs_run') or 0, 'epoch')}, "
@@ -153,7 +159,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         from lstm_helpers.runs.pipeline import run_pipeline
 
         run = run_pipeline(cfg, Path(args.out) if args.out else None, quiet=args.quiet)
-        from lstm_helpers.layout import RunLayout
         from lstm_helpers.runs.report import headline
         from lstm_helpers.runs.terminal import display_path
 
@@ -167,12 +172,26 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"slides: {display_path(write_slides(Path(args.dir)))}")
         return 0
     if cmd == "report":
+        from lstm_helpers.runs.pipeline import STAGES, check_notebook
+
+        run = Path(args.run).resolve()
+        for stage in STAGES:  # a notebook truncated by a full disk is named, not a JSON error
+            if RunLayout(run).notebook(stage).is_file():
+                check_notebook(RunLayout(run).notebook(stage))
         from lstm_helpers.runs.report import export_report, write_index
         from lstm_helpers.runs.terminal import display_path
 
-        run = Path(args.run).resolve()
         print(f"report: {display_path(export_report(run))}")
         write_index(run.parent)
+        return 0
+    if cmd == "demo":
+        from lstm_helpers.data.demo import write_demo_recordings
+
+        out = Path(args.out)
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise ConfigError(f"demo --out {out} exists and is not an empty folder; give a new folder")
+        for p in write_demo_recordings(out, seed=args.seed):
+            print(p)
         return 0
     if cmd == "predict":
         from lstm_helpers.runs.predict import predict_recordings

@@ -34,7 +34,7 @@ class DataConfig(_Section):
 
     kind: Literal["recordings", "sequences", "text"] = "recordings"
     path: str = "data/raw/demo"  # file or folder of recordings (csv / parquet), .npz or .txt
-    demo: bool = True  # generate the demo recordings at `path` when it does not exist
+    demo: bool = True  # generate the demo recordings when `path` is the shipped data/raw/demo (never elsewhere)
     format: Literal["auto", "csv", "parquet"] = "auto"
     recording_column: str = "recording_id"
     group_column: str | None = "animal_id"  # subject/group; None = split by recording
@@ -48,6 +48,7 @@ class DataConfig(_Section):
     other_class: str | None = None  # catch-all for raw labels not in class_map
     classes_of_interest: list[str] = Field(default_factory=list)  # e.g. ["play"]
     nan_policy: Literal["error", "interpolate", "drop"] = "error"
+    encoding: str = "utf-8"  # text encoding of CSV and text files (e.g. latin-1, cp1252)
     split_column: str | None = None  # predefined split per recording: train / val / test
     test_path: str | None = None  # a separate test file (public-benchmark style)
     # pre-segmented sequences (.npz)
@@ -57,6 +58,17 @@ class DataConfig(_Section):
     vocab_size: int = Field(100, ge=3)
     lowercase: bool = False
     max_chars: int | None = Field(None, ge=10)
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(v)
+        except LookupError:
+            raise ValueError(f"unknown text encoding {v[:60]!r}; e.g. utf-8, latin-1, cp1252") from None
+        return v
 
     @field_validator("channels")
     @classmethod
@@ -318,6 +330,48 @@ class Config(_Section):
 
 
 # ---------------------------------------------------------------------- loading
+_SHOW = 200  # characters of a value an error message may echo
+
+
+def _short_text(text: str, limit: int = _SHOW) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def _short(value: Any, limit: int = _SHOW) -> str:
+    """``repr(value)`` cut to ``limit`` characters: a message never echoes a whole value."""
+    return _short_text(repr(value), limit)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses YAML aliases (``*name``): a few hundred bytes of nested aliases
+    expand to gigabytes (a "billion laughs" file), and configs never need them."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            mark = event.start_mark
+            raise ConfigError(f"{self.name}: line {mark.line + 1}: YAML aliases (*{_short_text(str(event.anchor), 40)}) "
+                              f"are not allowed in parameter files; write the value out")
+        return super().compose_node(parent, index)
+
+
+def safe_yaml(text: str, source: str = "<string>") -> Any:
+    """Parse YAML text with the safe loader, refusing aliases; errors name ``source``."""
+    loader = _NoAliasLoader(text)
+    loader.name = source
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = "; ".join(x for x in (exc.context, exc.problem) if x)
+        raise ConfigError(f"{source} is not valid YAML{where}: {_short_text(what, 300)}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source} is not valid YAML: {_short_text(' '.join(str(exc).split()), 300)}") from None
+    finally:
+        loader.dispose()
+
+
 def _format_errors(err: ValidationError, raw: dict[str, Any]) -> str:
     lines = []
     for e in err.errors():
@@ -332,8 +386,8 @@ def _format_errors(err: ValidationError, raw: dict[str, Any]) -> str:
             elif isinstance(node, list) and p.isdigit() and int(p) < len(node):
                 key_parts.append(p)
                 node = node[int(p)]
-        key = ".".join(key_parts) or ".".join(loc) or "(config)"
-        msg = e["msg"]
+        key = _short_text(".".join(key_parts) or ".".join(loc) or "(config)", 120)
+        msg = _short_text(e["msg"])
         if e["type"] == "extra_forbidden":
             parent = ".".join(key_parts[:-1])
             allowed = _allowed_keys(parent)
@@ -346,7 +400,7 @@ def _format_errors(err: ValidationError, raw: dict[str, Any]) -> str:
         if isinstance(value, dict):  # a whole-section rule: the message names the keys
             lines.append(f"{key}: {msg}")
         else:
-            lines.append(f"{key} = {value!r}: {msg}")
+            lines.append(f"{key} = {_short(value)}: {msg}")
     # de-duplicate union noise while keeping order
     seen: list[str] = []
     for line in lines:
@@ -382,7 +436,7 @@ def validate_spec(model: type[BaseModel], raw: dict[str, Any], label: str) -> An
         lines = []
         for e in exc.errors():
             loc = [str(p) for p in e["loc"]]
-            key = ".".join(loc) or "(file)"
+            key = _short_text(".".join(loc) or "(file)", 120)
             if e["type"] == "extra_forbidden":
                 node: Any = model
                 for part in loc[:-1]:
@@ -393,7 +447,7 @@ def validate_spec(model: type[BaseModel], raw: dict[str, Any], label: str) -> An
                     node = sub[0] if sub else node
                 lines.append(f"unknown key '{key}'; allowed keys: {', '.join(getattr(node, 'model_fields', {}))}")
             else:
-                lines.append(f"{key}: {e['msg'].removeprefix('Value error, ')}")
+                lines.append(f"{key}: {_short_text(e['msg'].removeprefix('Value error, '))}")
         raise ConfigError(f"{label}:\n  " + "\n  ".join(dict.fromkeys(lines))) from None
 
 
@@ -406,9 +460,9 @@ def parse_override(item: str) -> tuple[str, Any]:
     if not key:
         raise ConfigError(f"override {item!r} has an empty key")
     try:
-        value = yaml.safe_load(text) if text.strip() else None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"override {key}: value {text!r} is not valid YAML ({exc})") from exc
+        value = safe_yaml(text, f"override {key}") if text.strip() else None
+    except ConfigError as exc:
+        raise ConfigError(f"override {key}: value {_short(text)} is refused ({exc})") from None
     return key, value
 
 
@@ -451,9 +505,10 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 text (byte offset {exc.start})") from None
+    raw = safe_yaml(text, f"config file {path}") or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"config file {path} must hold a mapping of sections, got {type(raw).__name__}")
     return raw

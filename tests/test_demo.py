@@ -39,3 +39,15 @@ def test_default_demo_is_imbalanced_like_the_field(tmp_path):
     w = make_windows(s.offsets, s.labels, 2, 50, 50)
     majority = np.bincount(w.labels).max() / len(w)
     assert 0.85 < majority < 0.93
+
+
+def test_demo_command_writes_only_where_asked(tmp_path, capsys):
+    from lstm_helpers.cli import main
+
+    out = tmp_path / "my-demo"
+    assert main(["demo", "--out", str(out), "--seed", "3"]) == 0
+    files = sorted(out.glob("*.parquet"))
+    assert len(files) == 12 and str(files[0]) in capsys.readouterr().out
+    assert sorted(tmp_path.iterdir()) == [out]
+    assert main(["demo", "--out", str(out)]) == 2  # never over existing files
+    assert "not an empty folder" in capsys.readouterr().err

@@ -10,7 +10,8 @@ import yaml
 
 from lstm_helpers.cli import main
 from lstm_helpers.config import resolve_config
-from lstm_helpers.runs.pipeline import RunFailed, run_pipeline
+from lstm_helpers.data.recordings import DataError
+from lstm_helpers.runs.pipeline import run_pipeline
 from lstm_helpers.runs.report import key_metrics, write_index
 
 pytestmark = pytest.mark.slow
@@ -90,27 +91,38 @@ def test_failing_notebook_marks_run_failed_and_leaves_others_untouched(finished_
     run, cfg_file = finished_run
     before = _tree_hash(run)
     raw = yaml.safe_load(cfg_file.read_text())
-    raw["data"]["path"] = str(tmp_path / "no_such_recordings.csv")
+    raw["windows"]["length"] = 5000  # longer than every recording: stage 01 fails while windowing
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(raw))
     rc = main(["run", "--config", str(bad), "--quiet"])
     assert rc == 1
     err = capsys.readouterr().err
-    assert "run failed: prepare failed in 01_prepare.ipynb: DataError" in err and "does not exist" in err
+    assert "run failed: prepare failed in 01_prepare.ipynb" in err
     failed = [p for p in run.parent.iterdir() if p.is_dir() and p != run]
     assert len(failed) == 1
     status = json.loads((failed[0] / "status.json").read_text())
-    assert status["status"] == "failed" and "does not exist" in status["reason"]
-    assert "DataError" in (failed[0] / "01_prepare.ipynb").read_text()  # the error is visible there
+    assert status["status"] == "failed" and status["stage"] == "prepare" and status["reason"]
+    assert "Error" in (failed[0] / "01_prepare.ipynb").read_text()  # the error is visible there
+    assert not list(failed[0].glob(".*.partial.ipynb"))  # the temporary copy was renamed
     assert _tree_hash(run) == before
     write_index(run.parent)
     assert key_metrics(failed[0])["status"] == "failed"
 
 
-def test_run_pipeline_raises_runfailed(tmp_path, tiny_config):
+def test_missing_data_path_fails_before_a_run_directory_exists(finished_run, tmp_path, capsys):
+    run, cfg_file = finished_run
+    before = sorted(run.parent.iterdir())
+    rc = main(["run", "--config", str(cfg_file), "--set", f"data.path={tmp_path / 'no_such_recordings.csv'}"])
+    assert rc == 2
+    assert "no_such_recordings.csv does not exist" in capsys.readouterr().err
+    assert sorted(run.parent.iterdir()) == before and list(tmp_path.iterdir()) == []
+
+
+def test_run_pipeline_validates_inputs_before_claiming(tmp_path, tiny_config):
     cfg = tiny_config(data__path=str(tmp_path / "missing"))
-    with pytest.raises(RunFailed, match="prepare failed"):
+    with pytest.raises(DataError, match="does not exist"):
         run_pipeline(cfg, tmp_path / "r", quiet=True)
+    assert not (tmp_path / "r").exists()
 
 
 def test_predict_on_unlabelled_recording_and_refusals(finished_run, tiny_demo_dir_module, tmp_path, capsys):

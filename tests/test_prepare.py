@@ -108,6 +108,9 @@ def test_cli_prepare_writes_artifacts_and_refuses_bad_values(tiny_demo_dir, tmp_
                "--set", f"data.path={tiny_demo_dir}", "--set", "data.demo=false",
                "--set", "windows.overlap_percent=75"])
     assert rc == 0 and (out / "prepared.npz").is_file() and (out / "prepare.json").is_file()
+    from lstm_helpers.runs.pipeline import run_status
+
+    assert run_status(out)["status"] == "partial" and run_status(out)["stages_done"] == ["prepare"]
     rc = main(["prepare", "--config", "configs/demo.yaml", "--out", str(tmp_path / "bad"), "--no-notebook",
                "--set", "windows.overlap_percent=150"])
     assert rc == 2 and not (tmp_path / "bad").exists()

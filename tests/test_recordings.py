@@ -153,7 +153,7 @@ def test_sequences_fixed_and_variable_length(tmp_path):
 
 def test_sequences_bad_inputs(tmp_path):
     np.savez(tmp_path / "obj.npz", X=np.zeros((2, 3, 1)), y=np.array([{"a": 1}, {"b": 2}], dtype=object))
-    with pytest.raises(DataError, match="without pickles"):
+    with pytest.raises(DataError, match="contains pickles"):
         read_sequences(DataConfig(kind="sequences", path=str(tmp_path / "obj.npz")))
     np.savez(tmp_path / "noy.npz", X=np.zeros((2, 3, 1)))
     with pytest.raises(DataError, match="missing array 'y'"):

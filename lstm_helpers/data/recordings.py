@@ -17,15 +17,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.config import DataConfig, resolve_path
+from lstm_helpers.config import PROJECT_ROOT, DataConfig, resolve_path
+from lstm_helpers.data.inputs import (
+    DataError,
+    check_finite,
+    check_text_file,
+    csv_header,
+    describe,
+    missing_path_error,
+    short,
+)
+
+DEMO_PATH = "data/raw/demo"  # the shipped demo folder: the one place demo recordings are generated
 
 SPLIT_NAMES = ("train", "val", "test")
 _SPLIT_ALIASES = {"train": "train", "training": "train", "val": "val", "valid": "val",
                   "validation": "val", "dev": "val", "test": "test", "testing": "test"}
-
-
-class DataError(ValueError):
-    """The input data cannot be used; the message says where and what would be valid."""
 
 
 @dataclass
@@ -79,45 +86,94 @@ def _list_files(path: Path, fmt: str) -> list[Path]:
             raise DataError(f"data.path {path} is a folder without {' / '.join(exts)} files")
         return files
     if not path.exists():
-        raise DataError(f"data.path {path} does not exist (give a CSV/Parquet file or a folder of them)")
+        raise missing_path_error(path)
     if path.suffix.lower() not in exts:
         raise DataError(f"data.path {path}: unsupported file type {path.suffix!r}; expected {exts}")
     return [path]
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    try:
-        if path.suffix.lower() == ".csv":
-            return pd.read_csv(path, keep_default_na=True)
-        return pd.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 - re-raised with the file name
-        raise DataError(f"cannot read {path}: {exc}") from exc
+def is_demo_path(path: Path) -> bool:
+    """True for the shipped demo folder ``data/raw/demo`` (the only place demo data is generated)."""
+    return Path(path).resolve() == (PROJECT_ROOT / DEMO_PATH).resolve()
 
 
-def _check_columns(df: pd.DataFrame, path: Path, cfg: DataConfig, need_label: bool) -> None:
+def recording_files(cfg: DataConfig, path: str | Path | None = None) -> list[Path]:
+    """The recording files ``data.path`` (or ``path``) names; never creates anything except the
+    demo recordings at the shipped demo path when ``data.demo`` is true."""
+    root = resolve_path(path or cfg.path)
+    if cfg.demo and path is None and is_demo_path(root) and not any(root.glob("*.parquet")):
+        from lstm_helpers.data.demo import ensure_demo_recordings
+
+        ensure_demo_recordings(root)
+    if not root.exists():
+        key = "data.path" if path is None else "data.test_path" if path == cfg.test_path else "input"
+        raise missing_path_error(path or cfg.path, key)
+    return _list_files(root, cfg.format)
+
+
+def _needed_columns(cfg: DataConfig, need_label: bool) -> dict[str, str]:
     need = {"data.recording_column": cfg.recording_column}
     if need_label:
         need["data.label_column"] = cfg.label_column
-    if cfg.group_column:
-        need["data.group_column"] = cfg.group_column
-    if cfg.time_column:
-        need["data.time_column"] = cfg.time_column
-    if cfg.split_column:
-        need["data.split_column"] = cfg.split_column
+    for key in ("group_column", "time_column", "split_column"):
+        if getattr(cfg, key):
+            need[f"data.{key}"] = getattr(cfg, key)
     for i, ch in enumerate(cfg.channels):
         need[f"data.channels[{i}]"] = ch
-    missing = [(k, v) for k, v in need.items() if v not in df.columns]
+    return need
+
+
+def table_columns(path: Path, cfg: DataConfig) -> list[str]:
+    """Column names from the header (CSV first line / Parquet schema) without reading the body."""
+    if path.suffix.lower() == ".csv":
+        return csv_header(path, cfg.encoding)
+    kind = describe(path)
+    if kind != "a Parquet file":
+        raise DataError(f"{path} is {kind}, not a Parquet file")
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(path).names)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a broken file
+        raise DataError(f"{path} is not a readable Parquet file (corrupt or truncated): {short(str(exc))}") from None
+
+
+def _read_table(path: Path, cfg: DataConfig, need_label: bool) -> pd.DataFrame:
+    """Check the header, then read only the needed columns, by name."""
+    names = table_columns(path, cfg)
+    need = _needed_columns(cfg, need_label)
+    missing = [(k, v) for k, v in need.items() if v not in names]
     if missing:
         what = ", ".join(f"{v!r} ({k})" for k, v in missing)
-        raise DataError(f"{path}: missing column(s) {what}; columns present: {list(df.columns)}")
+        shown = names if len(names) <= 30 else [*names[:30], f"... {len(names)} in all"]
+        raise DataError(f"{path}: missing column(s) {what}; columns present: {short(shown, 600)}")
+    keep = list(dict.fromkeys([*need.values(), *([cfg.label_column] if cfg.label_column in names else [])]))
+    try:
+        if path.suffix.lower() == ".csv":
+            df = pd.read_csv(path, usecols=keep, encoding=cfg.encoding, keep_default_na=True)
+        else:
+            df = pd.read_parquet(path, columns=keep)
+    except Exception as exc:  # noqa: BLE001 - re-raised with the file name
+        raise DataError(f"cannot read {path}: {short(str(exc))}") from exc
+    if df.empty:
+        raise DataError(f"{path} has a header but no data rows")
     for ch in cfg.channels:
         if not pd.api.types.is_numeric_dtype(df[ch]):
             bad = pd.to_numeric(df[ch], errors="coerce").isna() & df[ch].notna()
-            example = df.loc[bad, ch].iloc[0] if bad.any() else None
-            raise DataError(
-                f"{path}: channel column {ch!r} is not numeric (e.g. value {example!r} at row "
-                f"{int(np.argmax(bad.to_numpy()))}); channels must hold numbers"
-            )
+            row = int(np.argmax(bad.to_numpy()))
+            raise DataError(f"{path}: channel column {ch!r} is not numeric (e.g. value "
+                            f"{short(df[ch].iloc[row], 60)} at row {row}); channels must hold numbers")
+    df["__file"] = str(path)
+    df["__row"] = np.arange(len(df))
+    return df
+
+
+def _check_columns(df: pd.DataFrame, path: Path, cfg: DataConfig, need_label: bool) -> None:
+    """Refuse a frame (e.g. given to predict) that lacks a needed column."""
+    missing = [(k, v) for k, v in _needed_columns(cfg, need_label).items() if v not in df.columns]
+    if missing:
+        what = ", ".join(f"{v!r} ({k})" for k, v in missing)
+        raise DataError(f"{path}: missing column(s) {what}; columns present: {short(list(df.columns), 600)}")
 
 
 def map_labels(raw: pd.Series, cfg: DataConfig, source: str) -> tuple[pd.Series, list[str]]:
@@ -136,8 +192,8 @@ def map_labels(raw: pd.Series, cfg: DataConfig, source: str) -> tuple[pd.Series,
         if uncovered:
             if cfg.other_class is None:
                 raise DataError(
-                    f"{source}: label(s) {uncovered} in column {cfg.label_column!r} are not covered "
-                    f"by data.class_map (keys: {sorted(cfg.class_map)}); add them to the map or set "
+                    f"{source}: label(s) {short(uncovered)} in column {cfg.label_column!r} are not covered "
+                    f"by data.class_map (keys: {short(sorted(cfg.class_map))}); add them to the map or set "
                     f"data.other_class to a catch-all class"
                 )
             mapped = mapped.where(~lab.isin(uncovered), cfg.other_class)
@@ -171,123 +227,139 @@ def _nan_policy(values: np.ndarray, rec_offsets: np.ndarray, policy: str, source
     return out, None
 
 
-def read_recordings(cfg: DataConfig, path: str | Path | None = None, *, require_labels: bool = True,
-                    classes: list[str] | None = None) -> SeriesSet:
-    """Read long-format recordings (CSV / Parquet, one file or a folder) into a SeriesSet.
-
-    Validates columns, numeric channels, NaNs (``data.nan_policy``), time order within each
-    recording (duplicated or decreasing timestamps are errors), labels against the class
-    map, and that more than one class is present. ``classes`` fixes the class list (used
-    when reading a separate test file or new recordings for prediction).
-    """
-    root = resolve_path(path or cfg.path)
-    if not root.exists() and cfg.demo and path is None:
-        from lstm_helpers.data.demo import ensure_demo_recordings
-
-        ensure_demo_recordings(root)
-    files = _list_files(root, cfg.format)
-    frames = []
-    for f in files:
-        df = _read_table(f)
-        _check_columns(df, f, cfg, need_label=require_labels)
-        keep = [cfg.recording_column, *cfg.channels]
-        keep += [c for c in (cfg.group_column, cfg.time_column, cfg.split_column) if c]
-        if require_labels or cfg.label_column in df.columns:
-            keep.append(cfg.label_column)
-        part = df[list(dict.fromkeys(keep))].copy()
-        part["__file"] = f.name
-        part["__row"] = np.arange(len(part))
-        frames.append(part)
-    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    source = str(root)
+def _order_by_recording(df: pd.DataFrame, cfg: DataConfig, source: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rows grouped by recording (file order kept); returns the frame and each row's recording code."""
     df[cfg.recording_column] = df[cfg.recording_column].astype(str)
-    if df.empty:
-        raise DataError(f"{source}: no rows")
-
-    # a recording must not be split over files; keep file order, group rows by recording
     rec_files = df.groupby(cfg.recording_column, sort=False)["__file"].nunique()
     if (rec_files > 1).any():
         r = rec_files[rec_files > 1].index[0]
-        raise DataError(f"{source}: recording {r!r} appears in more than one file")
+        raise DataError(f"{source}: recording {short(r, 80)} appears in more than one file")
     order = pd.Index(pd.unique(df[cfg.recording_column]))
     codes = order.get_indexer(df[cfg.recording_column])
     df = df.iloc[np.argsort(codes, kind="stable")].reset_index(drop=True)
-    rec_codes = np.sort(codes, kind="stable")
-    counts = np.bincount(rec_codes, minlength=len(order))
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return df, np.sort(codes, kind="stable")
 
-    t = None
-    if cfg.time_column:
-        t = pd.to_numeric(df[cfg.time_column], errors="coerce").to_numpy(dtype=np.float64)
-        if np.isnan(t).any():
-            raise DataError(f"{source}: time column {cfg.time_column!r} has missing or non-numeric values")
-        dt = np.diff(t)
-        same_rec = np.diff(rec_codes) == 0
-        dup = same_rec & (dt == 0)
-        back = same_rec & (dt < 0)
-        for bad, what in ((dup, "duplicated timestamps"), (back, "unsorted (decreasing) time")):
-            if bad.any():
-                i = int(np.argmax(bad)) + 1
-                raise DataError(
-                    f"{df['__file'].iloc[i]}: recording {df[cfg.recording_column].iloc[i]!r} has "
-                    f"{what} in column {cfg.time_column!r} at row {int(df['__row'].iloc[i])} "
-                    f"(t={t[i]}); sort each recording by time and remove duplicates"
-                )
 
-    values = df[cfg.channels].to_numpy(dtype=np.float32)
-    values, keep_rows = _nan_policy(values, offsets, cfg.nan_policy, source, cfg.channels)
-    if keep_rows is not None:
-        df = df.loc[keep_rows].reset_index(drop=True)
-        values = values[keep_rows]
-        rec_codes = rec_codes[keep_rows]
-        t = t[keep_rows] if t is not None else None
-        counts = np.bincount(rec_codes, minlength=len(order))
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+def _times(df: pd.DataFrame, rec_codes: np.ndarray, cfg: DataConfig, source: str) -> np.ndarray | None:
+    """Timestamps in seconds; duplicated or decreasing times within a recording are errors."""
+    if not cfg.time_column:
+        return None
+    t = pd.to_numeric(df[cfg.time_column], errors="coerce").to_numpy(dtype=np.float64)
+    if not np.isfinite(t).all():
+        i = int(np.argmax(~np.isfinite(t)))
+        raise DataError(f"{df['__file'].iloc[i]}: time column {cfg.time_column!r} has a missing, "
+                        f"non-numeric or infinite value at row {int(df['__row'].iloc[i])}")
+    dt = np.diff(t)
+    same_rec = np.diff(rec_codes) == 0
+    for bad, what in ((same_rec & (dt == 0), "duplicated timestamps"),
+                      (same_rec & (dt < 0), "unsorted (decreasing) time")):
+        if bad.any():
+            i = int(np.argmax(bad)) + 1
+            raise DataError(
+                f"{df['__file'].iloc[i]}: recording {short(df[cfg.recording_column].iloc[i], 80)} has "
+                f"{what} in column {cfg.time_column!r} at row {int(df['__row'].iloc[i])} "
+                f"(t={t[i]}); sort each recording by time and remove duplicates"
+            )
+    return t
 
-    if cfg.label_column in df.columns:
-        task, seen = map_labels(df[cfg.label_column], cfg, source)
-    else:
-        task, seen = pd.Series(pd.NA, index=df.index, dtype="string"), []
+
+def _channel_values(df: pd.DataFrame, cfg: DataConfig) -> np.ndarray:
+    """Channels as float64, refusing infinite and out-of-float32-range values with file, column, row."""
+    values = df[cfg.channels].to_numpy(dtype=np.float64)
+    limit = float(np.finfo(np.float32).max)
+    with np.errstate(invalid="ignore"):
+        bad_rows = (np.isinf(values) | (np.abs(values) > limit)).any(axis=1)
+    if bad_rows.any():
+        i = int(np.argmax(bad_rows))
+        same_file = (df["__file"] == df["__file"].iloc[i]).to_numpy()
+        check_finite(values[same_file], str(df["__file"].iloc[i]), cfg.channels,
+                     rows=df["__row"].to_numpy()[same_file])
+    return values
+
+
+def _class_list(seen: list[str], cfg: DataConfig, classes: list[str] | None, source: str,
+                require_labels: bool) -> list[str]:
     if classes is None:
         if require_labels and len(seen) < 2:
             raise DataError(
-                f"{source}: only {len(seen)} class ({seen}) in column {cfg.label_column!r} after "
+                f"{source}: only {len(seen)} class ({short(seen)}) in column {cfg.label_column!r} after "
                 f"data.class_map; a classifier needs at least two"
             )
         classes = order_classes(seen, cfg.classes_of_interest)
     else:
         unknown = sorted(set(seen) - set(classes))
         if unknown:
-            raise DataError(f"{source}: class(es) {unknown} were not in the training classes {classes}")
+            raise DataError(f"{source}: class(es) {short(unknown)} were not in the training classes {classes}")
     missing_interest = [c for c in cfg.classes_of_interest if c not in classes]
     if missing_interest:
-        raise DataError(
-            f"data.classes_of_interest {missing_interest} not among the classes found {classes}"
-        )
-    labels = pd.Index(classes).get_indexer(task.fillna("\x00"))  # -1 where unlabelled
-    labels = labels.astype(np.int64)
+        raise DataError(f"data.classes_of_interest {missing_interest} not among the classes found "
+                        f"{short(classes)}")
+    return classes
 
-    groups_col = cfg.group_column or cfg.recording_column
+
+def _per_recording(df: pd.DataFrame, column: str, first_rows: np.ndarray, cfg: DataConfig, source: str,
+                   what: str) -> np.ndarray:
+    """One value of ``column`` per recording; a recording holding two values is an error."""
+    per_rec = df.groupby(cfg.recording_column, sort=False)[column].nunique()
+    if (per_rec > 1).any():
+        raise DataError(f"{source}: recording {short(per_rec[per_rec > 1].index[0], 80)} has more than "
+                        f"one {what} in column {column!r}")
+    return df[column].astype(str).to_numpy()[first_rows].astype(str)
+
+
+def _predefined_split(df: pd.DataFrame, cfg: DataConfig, first_rows: np.ndarray, source: str) -> np.ndarray | None:
+    if not cfg.split_column:
+        return None
+    sp = df[cfg.split_column].astype(str).str.strip().str.lower().map(_SPLIT_ALIASES)
+    if sp.isna().any():
+        bad = df[cfg.split_column][sp.isna()].iloc[0]
+        raise DataError(f"{source}: split column {cfg.split_column!r} has value {short(bad, 60)}; "
+                        f"allowed: train, val (validation), test")
+    df = df.assign(__split=sp)
+    return _per_recording(df, "__split", first_rows, cfg, source, "split")
+
+
+def read_recordings(cfg: DataConfig, path: str | Path | None = None, *, require_labels: bool = True,
+                    classes: list[str] | None = None) -> SeriesSet:
+    """Read long-format recordings (CSV / Parquet, one file or a folder) into a SeriesSet.
+
+    Checks each file's header before its body and reads only the configured columns, by
+    name. Validates numeric and finite channels, NaNs (``data.nan_policy``), time order
+    within each recording (duplicated or decreasing timestamps are errors), labels against
+    the class map, and that more than one class is present. ``classes`` fixes the class
+    list (used when reading a separate test file or new recordings for prediction).
+    """
+    files = recording_files(cfg, path)
+    source = str(resolve_path(path or cfg.path))
+    frames = [_read_table(f, cfg, need_label=require_labels) for f in files]
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    df, rec_codes = _order_by_recording(df, cfg, source)
+    t = _times(df, rec_codes, cfg, source)
+    n_recs = int(rec_codes.max()) + 1
+    counts = np.bincount(rec_codes, minlength=n_recs)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    values, keep_rows = _nan_policy(_channel_values(df, cfg), offsets, cfg.nan_policy, source, cfg.channels)
+    values = values.astype(np.float32)
+    if keep_rows is not None:
+        df, values, rec_codes = df.loc[keep_rows].reset_index(drop=True), values[keep_rows], rec_codes[keep_rows]
+        t = t[keep_rows] if t is not None else None
+        counts = np.bincount(rec_codes, minlength=n_recs)
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+    if cfg.label_column in df.columns:
+        task, seen = map_labels(df[cfg.label_column], cfg, source)
+    else:
+        task, seen = pd.Series(pd.NA, index=df.index, dtype="string"), []
+    classes = _class_list(seen, cfg, classes, source, require_labels)
+    labels = pd.Index(classes).get_indexer(task.fillna("\x00")).astype(np.int64)  # -1 where unlabelled
+
     first_rows = offsets[:-1][counts > 0]
     rec_ids = df[cfg.recording_column].to_numpy()[first_rows].astype(str)
-    groups = df[groups_col].astype(str).to_numpy()[first_rows].astype(str)
     if cfg.group_column:
-        per_rec = df.groupby(cfg.recording_column, sort=False)[cfg.group_column].nunique()
-        if (per_rec > 1).any():
-            raise DataError(f"{source}: recording {per_rec[per_rec > 1].index[0]!r} has more than "
-                            f"one value in group column {cfg.group_column!r}")
-    predefined = None
-    if cfg.split_column:
-        sp = df[cfg.split_column].astype(str).str.strip().str.lower().map(_SPLIT_ALIASES)
-        if sp.isna().any():
-            bad = df[cfg.split_column][sp.isna()].iloc[0]
-            raise DataError(f"{source}: split column {cfg.split_column!r} has value {bad!r}; "
-                            f"allowed: train, val (validation), test")
-        per_rec = sp.groupby(df[cfg.recording_column], sort=False).nunique()
-        if (per_rec > 1).any():
-            raise DataError(f"{source}: recording {per_rec[per_rec > 1].index[0]!r} has more than "
-                            f"one split in column {cfg.split_column!r}")
-        predefined = sp.to_numpy()[first_rows].astype(str)
+        groups = _per_recording(df, cfg.group_column, first_rows, cfg, source, "value")
+    else:
+        groups = rec_ids.copy()
+    predefined = _predefined_split(df, cfg, first_rows, source)
     counts = counts[counts > 0]
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     return SeriesSet(values=values, labels=labels, offsets=offsets, rec_ids=rec_ids, groups=groups,
@@ -320,6 +392,75 @@ def concat_series(a: SeriesSet, b: SeriesSet, b_split: str) -> SeriesSet:
 
 
 # ---------------------------------------------------------------------------- sequences
+def _sequence_arrays(p: Path) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` of sequences, loaded without pickles; DataError naming what is wrong."""
+    from lstm_helpers.artifacts import UnreadableFile, load_npz
+
+    if not p.is_file():
+        raise missing_path_error(p)
+    try:
+        arrays = load_npz(p)
+    except UnreadableFile as exc:
+        raise DataError(str(exc)) from None
+    if "y" not in arrays:
+        raise DataError(f"{p}: missing array 'y'; present: {short(sorted(arrays))}")
+    return arrays
+
+
+def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every case's timesteps end to end (total, channels) and each case's length."""
+    if "X" in arrays:
+        X = arrays["X"]
+        if X.ndim == 2:
+            X = X[:, :, None]
+        if X.ndim != 3 or len(X) != n:
+            raise DataError(f"{p}: 'X' must be (n, time, channels) with n = len(y) = {n}; got {X.shape}")
+        values_flat, lens, name = X.reshape(-1, X.shape[2]), np.full(n, X.shape[1], dtype=np.int64), "X"
+    elif "values" in arrays and "lengths" in arrays:
+        values_flat, name = arrays["values"], "values"
+        if values_flat.ndim == 1:
+            values_flat = values_flat[:, None]
+        lens = arrays["lengths"].astype(np.int64)
+        if len(lens) != n:
+            raise DataError(f"{p}: 'lengths' has {len(lens)} entries but 'y' has {n}")
+        if (lens < 1).any() or lens.sum() != len(values_flat):
+            raise DataError(f"{p}: 'lengths' must be >= 1 and sum to len(values) = {len(values_flat)}, "
+                            f"got sum {int(lens.sum())}")
+    else:
+        raise DataError(f"{p}: needs 'X' (n, time, channels) or 'values' + 'lengths'; "
+                        f"present: {short(sorted(arrays))}")
+    if not np.issubdtype(values_flat.dtype, np.number):
+        raise DataError(f"{p}: sequence values must be numeric, got dtype {values_flat.dtype}")
+    values_flat = values_flat.astype(np.float64, copy=False)
+    if np.isnan(values_flat).any():
+        raise DataError(f"{p}: {name!r} contains NaN; fill or drop those cases")
+    check_finite(values_flat, f"{p} array {name!r}", [f"channel {i}" for i in range(values_flat.shape[1])],
+                 nan_policy_key="(for .npz: fix the cases) data.nan_policy")
+    return values_flat, lens
+
+
+def _pad_cases(values_flat: np.ndarray, lens: np.ndarray, T: int, mask_value: float) -> np.ndarray:
+    """(n, T, C) block: each case's first min(len, T) steps, the rest ``mask_value`` (vectorised)."""
+    n, C = len(lens), values_flat.shape[1]
+    keep = np.minimum(lens, T)
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    case = np.repeat(np.arange(n), keep)
+    pos = np.arange(keep.sum()) - np.repeat(np.cumsum(keep) - keep, keep)
+    padded = np.full((n, T, C), mask_value, dtype=np.float32)
+    padded[case, pos] = values_flat[starts[case] + pos]
+    return padded
+
+
+def _case_split(arrays: dict[str, np.ndarray], p: Path) -> np.ndarray | None:
+    if "split" not in arrays:
+        return None
+    sp = pd.Series(arrays["split"].astype(str)).str.lower().map(_SPLIT_ALIASES)
+    if sp.isna().any():
+        raise DataError(f"{p}: 'split' must hold train / val / test, got "
+                        f"{short(arrays['split'][sp.isna().to_numpy()][0], 60)}")
+    return sp.to_numpy().astype(str)
+
+
 def read_sequences(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet:
     """Read pre-segmented sequences from an ``.npz`` (loaded without pickles).
 
@@ -331,45 +472,11 @@ def read_sequences(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet
     """
     p = resolve_path(path or cfg.path)
     if not p.is_file():
-        raise DataError(f"data.path {p} does not exist (expected an .npz of sequences)")
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except ValueError as exc:
-        raise DataError(f"{p}: cannot load without pickles ({exc}); store strings as fixed-width "
-                        f"unicode arrays, e.g. np.array(labels, dtype=str)") from exc
-    if "y" not in arrays:
-        raise DataError(f"{p}: missing array 'y'; present: {sorted(arrays)}")
+        raise missing_path_error(path or cfg.path) if not p.exists() else DataError(f"{p} is a folder, not an .npz")
+    arrays = _sequence_arrays(p)
     y = arrays["y"]
     n = len(y)
-    if "X" in arrays:
-        X = arrays["X"]
-        if X.ndim == 2:
-            X = X[:, :, None]
-        if X.ndim != 3 or len(X) != n:
-            raise DataError(f"{p}: 'X' must be (n, time, channels) with n = len(y) = {n}; got {X.shape}")
-        lengths = np.full(n, X.shape[1], dtype=np.int64)
-        flat = X.reshape(-1, X.shape[2])
-        if np.isnan(flat).any():
-            raise DataError(f"{p}: 'X' contains NaN; fill or drop those cases")
-        values_flat, lens = flat, lengths
-    elif "values" in arrays and "lengths" in arrays:
-        values_flat = arrays["values"]
-        if values_flat.ndim == 1:
-            values_flat = values_flat[:, None]
-        lens = arrays["lengths"].astype(np.int64)
-        if len(lens) != n:
-            raise DataError(f"{p}: 'lengths' has {len(lens)} entries but 'y' has {n}")
-        if (lens < 1).any() or lens.sum() != len(values_flat):
-            raise DataError(f"{p}: 'lengths' must be >= 1 and sum to len(values) = {len(values_flat)}, "
-                            f"got sum {int(lens.sum())}")
-        if np.isnan(values_flat).any():
-            raise DataError(f"{p}: 'values' contains NaN; fill or drop those cases")
-    else:
-        raise DataError(f"{p}: needs 'X' (n, time, channels) or 'values' + 'lengths'; "
-                        f"present: {sorted(arrays)}")
-    if not np.issubdtype(values_flat.dtype, np.number):
-        raise DataError(f"{p}: sequence values must be numeric, got dtype {values_flat.dtype}")
+    values_flat, lens = _flat_values(arrays, p, n)
     T = int(cfg.pad_length or lens.max())
     notes = []
     if (lens > T).any():
@@ -377,39 +484,25 @@ def read_sequences(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet
         warnings.warn(msg, stacklevel=2)
         notes.append(msg)
     C = values_flat.shape[1]
-    # pad: scatter each case's first min(len, T) steps into an (n, T, C) block (vectorised)
-    keep = np.minimum(lens, T)
-    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
-    case = np.repeat(np.arange(n), keep)
-    pos = np.arange(keep.sum()) - np.repeat(np.cumsum(keep) - keep, keep)
-    padded = np.full((n, T, C), cfg.mask_value, dtype=np.float32)
-    padded[case, pos] = values_flat[starts[case] + pos]
+    padded = _pad_cases(values_flat, lens, T, cfg.mask_value)
     y_str = y.astype(str)
     seen = sorted(np.unique(y_str).tolist())
     if len(seen) < 2:
-        raise DataError(f"{p}: only one class {seen} in 'y'; a classifier needs at least two")
+        raise DataError(f"{p}: only one class {short(seen)} in 'y'; a classifier needs at least two")
     classes = order_classes(seen, cfg.classes_of_interest)
     missing_interest = [c for c in cfg.classes_of_interest if c not in classes]
     if missing_interest:
-        raise DataError(f"data.classes_of_interest {missing_interest} not among the classes {classes}")
+        raise DataError(f"data.classes_of_interest {missing_interest} not among the classes {short(classes)}")
     y_idx = pd.Index(classes).get_indexer(y_str).astype(np.int64)
     groups = arrays["groups"].astype(str) if "groups" in arrays else np.array([f"case{i}" for i in range(n)])
     if len(groups) != n:
         raise DataError(f"{p}: 'groups' has {len(groups)} entries but 'y' has {n}")
-    predefined = None
-    if "split" in arrays:
-        sp = pd.Series(arrays["split"].astype(str)).str.lower().map(_SPLIT_ALIASES)
-        if sp.isna().any():
-            raise DataError(f"{p}: 'split' must hold train / val / test, got "
-                            f"{arrays['split'][sp.isna().to_numpy()][0]!r}")
-        predefined = sp.to_numpy().astype(str)
-    rec_ids = np.array([f"case{i:06d}" for i in range(n)])
     masked = bool((lens != T).any())
     return SeriesSet(
         values=padded.reshape(n * T, C), labels=np.repeat(y_idx, T), offsets=np.arange(n + 1) * T,
-        rec_ids=rec_ids, groups=groups, classes=classes,
+        rec_ids=np.array([f"case{i:06d}" for i in range(n)]), groups=groups, classes=classes,
         channels=[f"ch{i}" for i in range(C)], kind="sequences", sample_rate_hz=None,
-        predefined_split=predefined, case_labels=y_idx, lengths_true=np.minimum(lens, T),
+        predefined_split=_case_split(arrays, p), case_labels=y_idx, lengths_true=np.minimum(lens, T),
         notes=notes + (["variable-length cases padded"] if masked else []),
     )
 
@@ -428,8 +521,9 @@ def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 2
     """
     p = resolve_path(path or cfg.path)
     if not p.is_file():
-        raise DataError(f"data.path {p} does not exist (expected a plain-text file)")
-    text = p.read_text(encoding="utf-8", errors="replace")
+        raise missing_path_error(path or cfg.path) if not p.exists() else DataError(f"{p} is a folder, not a text file")
+    check_text_file(p, cfg.encoding, "a plain-text file")
+    text = p.read_text(encoding=cfg.encoding)
     if cfg.lowercase:
         text = text.lower()
     if cfg.max_chars:

@@ -21,6 +21,7 @@ from typing import Any
 import keras
 from keras import layers, ops
 
+from lstm_helpers.artifacts import NotAModel, check_model_file
 from lstm_helpers.config import ModelConfig
 from lstm_helpers.data.prepared import InputInfo
 
@@ -328,15 +329,26 @@ def model_size_mb(model: keras.Model) -> float:
 
 
 def load_trained_model(path: str | Path, compile: bool = False) -> keras.Model:
-    """Load a ``model.keras`` written by stage 02.
+    """Load a ``model.keras`` written by stage 02, refusing anything else in one line.
 
     Importing this module registers :class:`MaskedConvBlock` and the hand-written learning
     rate schedules, which ``keras.models.load_model`` needs to rebuild such models.
     ``compile=False`` (default) skips the optimizer and loss: enough for predictions.
+    ``safe_mode=True`` refuses lambda layers and code a file would smuggle in; a file that
+    fails to load for any reason (truncated, not a zip, foreign layers) raises
+    :class:`~lstm_helpers.artifacts.NotAModel` naming the file.
     """
     from lstm_helpers.model import schedules  # noqa: F401  (registers the schedules for deserialisation)
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist; run stage 02 (notebooks/02_train.ipynb)")
-    return keras.models.load_model(path, compile=compile)
+    check_model_file(path)  # empty, truncated, foreign modules: refused before Keras reads it
+    try:
+        model = keras.models.load_model(path, compile=compile, safe_mode=True)
+    except Exception as exc:  # noqa: BLE001 - Keras raises many types for a hostile or broken file
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise NotAModel(f"{path}: not a model this workbench saved ({type(exc).__name__}: {reason})") from None
+    if not isinstance(model, keras.Model):
+        raise NotAModel(f"{path}: not a model this workbench saved (it holds a {type(model).__name__})")
+    return model

@@ -2,28 +2,48 @@
 report out.
 
 Each stage notebook is executed by papermill in a fresh kernel with the run directory as
-its working directory; nbconvert exports the presentation page with code hidden. A failing
-notebook leaves its executed copy (error visible), a ``status.json`` saying ``failed`` and
-why, and raises :class:`RunFailed` -- earlier runs are never touched.
+its working directory (into a temporary file, renamed when complete); nbconvert exports
+the presentation page with code hidden. A failing notebook leaves its executed copy (error
+visible), a ``status.json`` saying ``failed`` and why, and raises :class:`RunFailed` --
+earlier runs are never touched.
+
+A run directory is claimed atomically (``mkdir``, a suffix on collision) after the inputs
+are validated, so a bad input leaves nothing behind. A finished run is never rewritten:
+:class:`RunRefused` says how to make a new one. ``status.json`` carries the owner's pid and
+a heartbeat, so :func:`run_status` reports a run whose process died as ``interrupted``,
+with the command that resumes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
+import signal
+import socket
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lstm_helpers.artifacts import PARAMS_FILE, read_json, write_json, write_yaml
-from lstm_helpers.config import PROJECT_ROOT, Config, resolve_path
+from lstm_helpers.artifacts import read_json_optional, read_params, write_json, write_yaml
+from lstm_helpers.config import PROJECT_ROOT, Config, ConfigError, resolve_config, resolve_path
+from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.kernel import quiet_kernel_kwargs
 from lstm_helpers.runs.terminal import ProgressEcho, stage_done_line, stage_start_line
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
-STAGES = {"prepare": "01_prepare.ipynb", "train": "02_train.ipynb", "evaluate": "03_evaluate.ipynb"}
-STATUS_FILE = "status.json"
+STAGES = STAGE_NOTEBOOKS
+ALL_STAGES = tuple(STAGE_NOTEBOOKS)
+HEARTBEAT_S = 30.0  # status.json heartbeat while a run is running
+STALE_S = 5 * HEARTBEAT_S  # a run on another host without a heartbeat for this long is interrupted
+_STATUS_LOCK = threading.Lock()
+
+
+class RunRefused(ConfigError):
+    """A run directory may not be (re)written; the message says why and how to make a new run."""
 
 
 class RunFailed(RuntimeError):
@@ -52,64 +72,231 @@ def expected_model_name(cfg: Config) -> str:
     return model_name(cfg.model, InputInfo.from_config(cfg).to_dict())
 
 
+def claim_run_dir(root: Path, name: str, attempts: int = 1000) -> Path:
+    """Create ``root/name`` (or ``name-2``, ``name-3`` ...) with one ``mkdir`` each: the directory
+    that ``mkdir`` creates is ours, whatever other processes do at the same moment."""
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(1, attempts + 1):
+        path = root / (name if i == 1 else f"{name}-{i}")
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise RunRefused(f"{root}: {attempts} run directories named {name}* already exist; set run.name")
+
+
 def new_run_dir(cfg: Config, root: Path | None = None) -> Path:
-    """``reports/<YYYYmmdd-HHMMSS>_<model name>[_<run.name>]``, unique even within a second."""
+    """``reports/<YYYYmmdd-HHMMSS>_<model name>[_<run.name>]``, claimed atomically."""
     root = root or reports_root(cfg)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     name = f"{stamp}_{expected_model_name(cfg)}"
     if cfg.run.name:
-        name += "_" + re.sub(r"[^A-Za-z0-9_.-]+", "-", cfg.run.name)
-    path, i = root / name, 1
-    while path.exists():
-        i += 1
-        path = root / f"{name}-{i}"
-    path.mkdir(parents=True)
-    return path
+        name += "_" + re.sub(r"[^A-Za-z0-9_.-]+", "-", cfg.run.name)[:80]
+    return claim_run_dir(root, name)
 
 
 def _one_line(exc: BaseException) -> str:
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = getattr(exc, "evalue", str(exc))
     text = f"{ename}: {evalue}".strip().splitlines()
-    return text[0] if len(text) == 1 else f"{text[0]} {text[-1]}"[:500]
+    return text[0][:500] if len(text) == 1 else f"{text[0]} {text[-1]}"[:500]
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the current directory when it lies below it (messages avoid absolute paths)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+# ------------------------------------------------------------------------------- status
+def _set_status(run_dir: Path, status: str, **extra: Any) -> None:
+    path = RunLayout(run_dir).status
+    with _STATUS_LOCK:
+        data = read_json_optional(path)
+        data.update({"status": status, "updated": dt.datetime.now().isoformat(timespec="seconds")}, **extra)
+        write_json(path, data)
+
+
+def _owner() -> dict[str, Any]:
+    import psutil
+
+    return {"pid": os.getpid(), "host": socket.gethostname(),
+            "pid_started": round(psutil.Process().create_time(), 2),
+            "heartbeat": dt.datetime.now().isoformat(timespec="seconds")}
+
+
+def _owner_alive(st: dict[str, Any]) -> bool:
+    """Is the process that wrote a ``running`` status still alive (same pid, same start time)?"""
+    import psutil
+
+    pid, host = st.get("pid"), st.get("host")
+    if pid is not None and host == socket.gethostname():
+        try:
+            proc = psutil.Process(int(pid))
+            if st.get("pid_started") and abs(proc.create_time() - float(st["pid_started"])) > 1.0:
+                return False  # the pid was reused by another process
+            return proc.status() != psutil.STATUS_ZOMBIE
+        except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
+            return False
+    beat = st.get("heartbeat") or st.get("updated")
+    try:
+        age = (dt.datetime.now() - dt.datetime.fromisoformat(str(beat))).total_seconds()
+    except ValueError:
+        return False
+    return age < STALE_S
+
+
+def resume_command(run_dir: Path) -> str:
+    """The command that resumes an interrupted run in place."""
+    d = shown(Path(run_dir))
+    return f"lstm-workbench run --config {d}/{RunLayout(Path(d)).params.name} --out {d}"
+
+
+def run_status(run_dir: str | Path) -> dict[str, Any]:
+    """The true state of a run: ``status.json``, with a ``running`` whose process is gone shown as
+    ``interrupted`` (reason and ``resume`` command added). Never writes anything.
+
+    Statuses: ``running``, ``finished`` (every stage done), ``partial`` (some stages done, no
+    failure), ``failed``, ``interrupted``, ``unknown`` (no status file).
+    """
+    run_dir = Path(run_dir)
+    st = read_json_optional(RunLayout(run_dir).status)
+    if not st:
+        return {"status": "unknown"}
+    if st.get("status") == "running" and not _owner_alive(st):
+        who = f"process {st['pid']}" if st.get("pid") else "the process running it"
+        st = {**st, "status": "interrupted",
+              "reason": f"{who} stopped during stage {st.get('stage') or '?'} without finishing "
+                        f"(killed, crashed, or the machine restarted)",
+              "resume": resume_command(run_dir)}
+    elif st.get("status") == "interrupted":
+        st["resume"] = resume_command(run_dir)  # relative to the reader's current directory
+    return st
+
+
+def record_stages(run_dir: Path, cfg: Config, stages_done: list[str]) -> None:
+    """Status of a run whose stages ran outside :func:`run_pipeline` (``prepare --no-notebook``)."""
+    status = "finished" if list(stages_done) == list(ALL_STAGES) else "partial"
+    _set_status(Path(run_dir), status, stages_done=list(stages_done), fingerprint=cfg.fingerprint(),
+                stage=None, reason=None)
+
+
+@contextlib.contextmanager
+def _heartbeat(run_dir: Path) -> Iterator[None]:
+    """Refresh ``heartbeat`` in ``status.json`` every :data:`HEARTBEAT_S` seconds while the block runs."""
+    stop = threading.Event()
+
+    path = RunLayout(run_dir).status
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_S):
+            with _STATUS_LOCK, contextlib.suppress(OSError):
+                data = read_json_optional(path)
+                if data.get("status") == "running":  # never undo a status set meanwhile
+                    data["heartbeat"] = dt.datetime.now().isoformat(timespec="seconds")
+                    write_json(path, data)
+
+    thread = threading.Thread(target=beat, name="lstm-workbench-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _kill_children() -> None:
+    """Kill every process this one started (the papermill kernel runs in its own session, so
+    a signal to the CLI alone never reaches it)."""
+    import psutil
+
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+
+
+@contextlib.contextmanager
+def _stop_kernel_on_signal(run_dir: Path, stage: str) -> Iterator[None]:
+    """On SIGTERM / SIGINT while a stage runs: kill the kernel, mark the run ``interrupted``
+    (:func:`run_status` adds the resume command), then die of the same signal."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        _kill_children()
+        with contextlib.suppress(Exception):
+            _set_status(run_dir, "interrupted", stage=stage,
+                        reason=f"stopped by {signal.Signals(signum).name} during stage {stage}")
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+# ------------------------------------------------------------------------------- stages
+def check_notebook(path: Path) -> None:
+    """Refuse a stage notebook that is not a readable notebook (truncated by a full disk, edited by hand)."""
+    import nbformat
+
+    try:
+        nbformat.read(path, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises JSON, validation and OS errors
+        raise RunRefused(f"{shown(path)} is not a readable notebook (truncated or corrupt: "
+                         f"{_one_line(exc)[:200]}); re-run its stage, e.g. {resume_command(path.parent)}") from None
 
 
 def execute_stage(stage: str, run_dir: Path, overrides: dict[str, Any] | None = None,
                   log_output: bool = True, quiet: bool = False) -> Path:
-    """Execute one stage notebook into ``run_dir`` with papermill; return the executed copy."""
+    """Execute one stage notebook into ``run_dir`` with papermill; return the executed copy.
+
+    papermill writes its output as it goes, so it writes a temporary file next to the
+    executed copy, renamed over it only when it is a complete notebook (also on a failure,
+    so the error stays visible). A signal to this process kills the kernel.
+    """
     import papermill as pm
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # kernels inherit it: no TF start-up noise
     src = NOTEBOOKS_DIR / STAGES[stage]
-    out = run_dir / STAGES[stage]
+    out = RunLayout(run_dir).notebook(stage)
+    tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
     print(stage_start_line(stage, out), flush=True)
     t0 = time.perf_counter()
+    error: Exception | None = None
     try:
-        pm.execute_notebook(
-            str(src), str(out),
-            parameters={"run_dir": str(run_dir), "config_file": "", "overrides": overrides or {}},
-            kernel_name=kernel_name(), cwd=str(run_dir), log_output=False, progress_bar=False,
-            stdout_file=ProgressEcho() if log_output and not quiet else None,  # epoch lines only
-            **quiet_kernel_kwargs(run_dir),  # kernel noise -> kernel.log (runs/kernel.py)
-        )
-    except Exception as exc:  # papermill's PapermillExecutionError, kernel death, ...
-        reason = f"{stage} failed in {out.name}: {_one_line(exc)}"
-        _set_status(run_dir, "failed", stage=stage, reason=reason)
-        raise RunFailed(reason, out, run_dir) from exc
+        with _stop_kernel_on_signal(run_dir, stage):
+            pm.execute_notebook(
+                str(src), str(tmp),
+                parameters={"run_dir": str(run_dir), "config_file": "", "overrides": overrides or {}},
+                kernel_name=kernel_name(), cwd=str(run_dir), log_output=False, progress_bar=False,
+                stdout_file=ProgressEcho() if log_output and not quiet else None,  # epoch lines only
+                **quiet_kernel_kwargs(run_dir),  # kernel noise -> kernel.log (runs/kernel.py)
+            )
+    except Exception as exc:  # noqa: BLE001 - papermill's PapermillExecutionError, kernel death, ...
+        error = exc
+    try:
+        check_notebook(tmp)
+        os.replace(tmp, out)
+    except (RunRefused, OSError) as exc:
+        tmp.unlink(missing_ok=True)
+        error = error or exc
+        reason = f"{stage} failed: could not write {out.name} ({_one_line(error)})"
+    else:
+        reason = f"{stage} failed in {out.name}: {_one_line(error)}" if error else ""
+    if error is not None:
+        with contextlib.suppress(OSError):  # a full disk may refuse the status too; run_status still tells
+            _set_status(run_dir, "failed", stage=stage, reason=reason)
+        raise RunFailed(reason, out if out.is_file() else None, run_dir) from error
     print(stage_done_line(stage, time.perf_counter() - t0), flush=True)
     return out
-
-
-def _set_status(run_dir: Path, status: str, **extra: Any) -> None:
-    path = run_dir / STATUS_FILE
-    data = read_json(path) if path.is_file() else {}
-    data.update({"status": status, "updated": dt.datetime.now().isoformat(timespec="seconds")}, **extra)
-    write_json(path, data)
-
-
-def run_status(run_dir: Path) -> dict:
-    path = Path(run_dir) / STATUS_FILE
-    return read_json(path) if path.is_file() else {"status": "unknown"}
 
 
 def _export(run_dir: Path) -> None:
@@ -122,31 +309,115 @@ def _export(run_dir: Path) -> None:
     write_index(run_dir.parent)
 
 
-def run_pipeline(cfg: Config, run_dir: Path | None = None, stages: tuple[str, ...] = ("prepare", "train", "evaluate"),
-                 report: bool = True, quiet: bool = False) -> Path:
-    """Execute 01 -> 02 -> 03 into a new run directory, then export ``report.html``.
+# ------------------------------------------------------------------------------- runs
+def validate_inputs(cfg: Config) -> None:
+    """Read the run's data once, as stage 01 will, so a bad input fails before a run directory
+    is claimed or a kernel started (raises DataError naming file, column, row)."""
+    from lstm_helpers.data.recordings import read_dataset
 
-    The resolved parameters are saved first as ``params.yaml``; every notebook reads them
-    from there. Raises :class:`RunFailed` with a one-line reason when a stage fails.
+    read_dataset(cfg.data)
+
+
+def _recorded_fingerprint(run_dir: Path, st: dict[str, Any]) -> str | None:
+    if st.get("fingerprint"):
+        return st["fingerprint"]
+    try:
+        return resolve_config(read_params(run_dir)).fingerprint()
+    except ConfigError:
+        return None
+
+
+def check_out_dir(run_dir: Path, cfg: Config) -> None:
+    """``--out`` at an existing directory: allowed only for an empty folder or that run's own resume
+    (not finished, not running, same parameter fingerprint)."""
+    if not run_dir.exists():
+        return
+    if not run_dir.is_dir():
+        raise RunRefused(f"--out {shown(run_dir)} is a file, not a run directory")
+    lay = RunLayout(run_dir)
+    if not any(run_dir.iterdir()):
+        return
+    if not lay.status.is_file() and not lay.params.is_file():
+        raise RunRefused(f"--out {shown(run_dir)} is a folder holding other files, not a run; give a new "
+                         f"or empty folder, or leave out --out for a new run directory")
+    st = run_status(run_dir)
+    new_run = "leave out --out for a new run directory under run.reports_dir, or give a new --out"
+    if st["status"] == "running":
+        raise RunRefused(f"{shown(run_dir)} is running (pid {st.get('pid')}, since {st.get('started')}); "
+                         f"wait for it, or stop it and resume later")
+    if st["status"] == "finished":
+        raise RunRefused(f"{shown(run_dir)} is a finished run and finished runs are never rewritten; {new_run}")
+    if _recorded_fingerprint(run_dir, st) != cfg.fingerprint():
+        raise RunRefused(f"{shown(run_dir)} holds a run with other parameters; it can only be resumed with "
+                         f"its own ({resume_command(run_dir)}); for these parameters {new_run}")
+
+
+def check_stage_allowed(run_dir: Path) -> dict[str, Any]:
+    """``train`` / ``evaluate --run``: refused on a finished or running run (immutable / busy)."""
+    st = run_status(run_dir)
+    d = shown(run_dir)
+    if st["status"] == "finished":
+        raise RunRefused(
+            f"{d} is a finished run and finished runs are never rewritten; for other parameters make a new "
+            f"run: lstm-workbench run --config {d}/{RunLayout(Path(d)).params.name} --set KEY=VALUE ... "
+            f"(its page: lstm-workbench report --run {d})")
+    if st["status"] == "running":
+        raise RunRefused(f"{d} is running (pid {st.get('pid')}); wait for it to finish")
+    return st
+
+
+def claim_run(cfg: Config, run_dir: Path | None = None, continue_run: bool = False) -> Path:
+    """The run directory to write: a new one (``run_dir`` None), ``run_dir`` when empty or this
+    run's own resume, or with ``continue_run`` a run that is neither finished nor running."""
+    if run_dir is None:
+        return new_run_dir(cfg)
+    run_dir = Path(run_dir).resolve()  # papermill changes the working directory while a stage runs
+    if continue_run:
+        check_stage_allowed(run_dir)
+        return run_dir
+    check_out_dir(run_dir, cfg)
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir()
+    except FileExistsError:
+        pass  # an empty folder or this run's own resume (checked above)
+    return run_dir
+
+
+def run_pipeline(cfg: Config, run_dir: Path | None = None, stages: tuple[str, ...] = ALL_STAGES,
+                 report: bool = True, quiet: bool = False, *, continue_run: bool = False) -> Path:
+    """Execute 01 -> 02 -> 03 (or ``stages``) into a run directory, then export ``report.html``.
+
+    The inputs are validated first (when stage 01 runs), then the directory is claimed: a new
+    one, or ``run_dir`` when it is empty or this run's own resume; ``continue_run`` runs later
+    stages in a run that is not finished (``train`` / ``evaluate --run``). The resolved
+    parameters are saved as ``params.yaml``; every notebook reads them from there. Raises
+    :class:`RunFailed` with a one-line reason when a stage fails, :class:`RunRefused` when
+    the directory may not be written.
     """
-    run_dir = Path(run_dir) if run_dir else new_run_dir(cfg)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_yaml(run_dir / PARAMS_FILE, cfg.to_dict())
+    if "prepare" in stages:
+        validate_inputs(cfg)
+    run_dir = claim_run(cfg, run_dir, continue_run)
+    before = read_json_optional(RunLayout(run_dir).status).get("stages_done", []) if continue_run else []
+    done = [s for s in before if ALL_STAGES.index(s) < ALL_STAGES.index(stages[0])]
+    write_yaml(RunLayout(run_dir).params, cfg.to_dict())
     t0 = time.perf_counter()
     _set_status(run_dir, "running", started=dt.datetime.now().isoformat(timespec="seconds"),
-                fingerprint=cfg.fingerprint())
-    for stage in stages:
-        _set_status(run_dir, "running", stage=stage)
-        try:
-            execute_stage(stage, run_dir, quiet=quiet)
-        except RunFailed:
-            if report:  # a page that shows the failure and what ran before it
-                try:
-                    _export(run_dir)
-                except Exception:  # noqa: BLE001 - the stage failure is the error to report
-                    pass
-            raise
-    _set_status(run_dir, "finished", stage=None, reason=None, seconds=round(time.perf_counter() - t0, 1))
+                fingerprint=cfg.fingerprint(), stages_done=done, reason=None, **_owner())
+    with _heartbeat(run_dir):
+        for stage in stages:
+            _set_status(run_dir, "running", stage=stage)
+            try:
+                execute_stage(stage, run_dir, quiet=quiet)
+            except RunFailed:
+                if report:  # a page that shows the failure and what ran before it
+                    with contextlib.suppress(Exception):
+                        _export(run_dir)
+                raise
+            done.append(stage)
+            _set_status(run_dir, "running", stages_done=list(done))
+    status = "finished" if list(done) == list(ALL_STAGES) else "partial"
+    _set_status(run_dir, status, stage=None, reason=None, seconds=round(time.perf_counter() - t0, 1))
     if report:
         try:
             _export(run_dir)

@@ -12,28 +12,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import read_json, read_params, write_table
+from lstm_helpers.artifacts import check_model_file, read_json, read_params, write_table
 from lstm_helpers.config import resolve_config
+from lstm_helpers.data.inputs import missing_path_error
 from lstm_helpers.data.prepared import InputInfo, read_prepare_json
 from lstm_helpers.data.recordings import DataError, _list_files, read_recordings
 from lstm_helpers.data.resampling import apply_scaler, scale_per_recording
 from lstm_helpers.data.windows import window_starts, window_view
 
 
-def _columns(path: Path) -> list[str]:
-    """Column names of a CSV / Parquet file, from its header only."""
-    if path.suffix.lower() == ".csv":
-        return list(pd.read_csv(path, nrows=0).columns)
-    import pyarrow.parquet as pq
+def _columns(path: Path, data_cfg) -> list[str]:
+    """Column names of a CSV / Parquet file, from its header only (checked: kind, encoding, duplicates)."""
+    from lstm_helpers.data.recordings import table_columns
 
-    return list(pq.read_schema(path).names)
+    return table_columns(path, data_cfg)
 
 
 def check_channels(run_info: dict, cfg, input_path: Path) -> None:
     """Refuse input that lacks any channel the run's model was trained on."""
     want = list(run_info["input"]["channels"])
     for f in _list_files(input_path, cfg.data.format):
-        cols = _columns(f)
+        cols = _columns(f, cfg.data)
         missing = [c for c in want if c not in cols]
         if missing:
             raise DataError(f"{f}: channels {missing} of the run are missing; the model was trained on "
@@ -54,6 +53,7 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     for need in ("params.yaml", "prepare.json", "model.keras"):
         if not (run / need).is_file():
             raise FileNotFoundError(f"{run} is not a finished run: {need} is missing")
+    check_model_file(run / "model.keras")  # a broken or foreign model file is refused before TF loads
     cfg = resolve_config(read_params(run))
     if cfg.data.kind != "recordings":
         raise DataError(f"predict labels recordings; this run was trained on data.kind={cfg.data.kind!r}")
@@ -62,7 +62,7 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     metrics = read_json(run / "metrics.json") if (run / "metrics.json").is_file() else {}
     input_path = Path(input_path)
     if not input_path.exists():
-        raise DataError(f"--input {input_path} does not exist")
+        raise missing_path_error(input_path, "--input")
     check_channels(info, cfg, input_path)
     data_cfg = cfg.data.model_copy(update={"demo": False, "split_column": None})
     s = read_recordings(data_cfg, input_path, require_labels=False, classes=info["classes"])
@@ -83,7 +83,7 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     from lstm_helpers.judge.evaluation import find_bouts, predict_labels, stitch_timeline
     from lstm_helpers.model.models import load_trained_model
 
-    model = load_trained_model(run / "model.keras")
+    model = load_trained_model(run / "model.keras")  # after the input is validated: TF starts only now
     view = window_view(values, length)
     probs = np.concatenate([model.predict(view[starts[i:i + batch_size]], verbose=0)
                             for i in range(0, len(starts), batch_size)])

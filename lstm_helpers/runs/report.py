@@ -70,6 +70,7 @@ def key_metrics(run: Path) -> dict[str, Any]:
         "bouts found": bouts.get("n_found"),
         "false alarms": bouts.get("n_false_alarms"),
         "reason": status.get("reason"),
+        "resume": status.get("resume"),
     }
 
 
