@@ -996,11 +996,12 @@ def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
         Parts that do not apply are None.
     """
     run_dir = Path(run_dir)
-    prepared = load_prepared(run_dir, require=("val", "test"))  # checked: shapes, labels, classes
+    # checked: shapes, labels, classes; validation may be empty (then a fixed threshold)
+    prepared = load_prepared(run_dir, require=("test",))
     prepared_path, prepare_path = prepared.path, RunLayout(run_dir).prepare_json
     model_path = _required(run_dir, MODEL_FILE, "stage 02 (train)")
     data, prep = prepared.arrays, prepared.meta
-    for key in ("rec_test", "start_test"):
+    for key in ("X_val", "y_val", "rec_test", "start_test"):
         if key not in data:
             raise ValueError(f"{prepared_path} has no array {key!r}; re-run stage 01 (prepare)")
     classes: list[str] = list(prepared.classes)
