@@ -16,7 +16,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from lstm_helpers.display import save_figure
+from lstm_helpers.display import new_figure, save_figure
 
 
 def plot_class_distribution(
@@ -41,7 +41,7 @@ def plot_class_distribution(
             rows += [{"split": split, "stage": stage, "class": c, "windows": int(n)} for c, n in per_class.items()]
     df = pd.DataFrame(rows)
     splits = list(counts)
-    fig = Figure(figsize=(4.5 * len(splits), 4))
+    fig = new_figure(figsize=(4.5 * len(splits), 4))
     axes = np.atleast_1d(fig.subplots(1, len(splits), squeeze=False)[0])
     for ax, split in zip(axes, splits, strict=True):
         part = df[df["split"] == split]
@@ -80,7 +80,7 @@ def plot_example_windows(
         raise ValueError(f"channels {chans} out of range for {Xa.shape[2]} channels")
     rng = np.random.default_rng(seed)
     present = [k for k in range(len(classes)) if (ya == k).any()]
-    fig = Figure(figsize=(3.2 * n_per_class + 1, 2.2 * max(1, len(present)) + 0.5))
+    fig = new_figure(figsize=(3.2 * n_per_class + 1, 2.2 * max(1, len(present)) + 0.5))
     axes = fig.subplots(max(1, len(present)), n_per_class, squeeze=False, sharex=True)
     for row, k in enumerate(present):
         idx = rng.permutation(np.flatnonzero(ya == k))[:n_per_class]

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
 
-from lstm_helpers.display import save_figure
+from lstm_helpers.display import new_figure, save_figure
 from lstm_helpers.judge.threshold import rates_at
 
 TRUE_COLOUR = "tab:green"
@@ -59,7 +59,7 @@ def plot_confusion_matrix(
     with np.errstate(invalid="ignore", divide="ignore"):
         norm = counts / counts.sum(axis=1, keepdims=True)
     side = max(3.5, 0.9 * k + 2)
-    fig = Figure(figsize=(2 * side + 1, side))
+    fig = new_figure(figsize=(2 * side + 1, side))
     ax_counts, ax_norm = fig.subplots(1, 2)
     names = list(classes)
     sns.heatmap(counts, annot=True, fmt="d", cmap="Blues", cbar=False, square=True,
@@ -100,7 +100,7 @@ def plot_top_confusions(
     """The ``n`` most frequent confusions as horizontal bars ("true -> predicted", count and
     share of the true class): readable where a K x K heat map of many classes is not."""
     table = top_confusions(cm, classes, n)
-    fig = Figure(figsize=(7, 1.2 + 0.32 * max(1, len(table))))
+    fig = new_figure(figsize=(7, 1.2 + 0.32 * max(1, len(table))))
     ax = fig.subplots()
     labels = [f"{t!r} -> {p!r}" for t, p in zip(table["true"], table["predicted"], strict=True)]
     ax.barh(np.arange(len(table)), table["count"], color="tab:blue")
@@ -154,7 +154,7 @@ def plot_pr_curve(
     positive). Multi-class: ``y_true`` class indices and ``scores`` (n, K) with
     ``classes``: one one-vs-rest curve for each of the ``max_curves`` most frequent classes.
     """
-    fig = Figure(figsize=(6, 5))
+    fig = new_figure(figsize=(6, 5))
     ax = fig.subplots()
     s = np.asarray(scores)
     if s.ndim == 2:
@@ -195,7 +195,7 @@ def plot_roc_curve(
     """ROC curve with the chance diagonal and the chosen threshold marked (binary), or one
     one-vs-rest curve for each of the ``max_curves`` most frequent classes (``scores``
     (n, K) with ``classes``)."""
-    fig = Figure(figsize=(6, 5))
+    fig = new_figure(figsize=(6, 5))
     ax = fig.subplots()
     s = np.asarray(scores)
     if s.ndim == 2:
@@ -240,7 +240,7 @@ def plot_score_distributions(
         raise ValueError(f"y_true and scores must be 1-D of equal length, got {y.shape} and {s.shape}")
     names = np.asarray(list(classes))
     df = pd.DataFrame({score_label: s, "true class": names[y]})
-    fig = Figure(figsize=(7, 4.5))
+    fig = new_figure(figsize=(7, 4.5))
     ax = fig.subplots()
     in_unit = s.size and s.min() >= 0 and s.max() <= 1
     sns.histplot(data=df, x=score_label, hue="true class", hue_order=[c for c in classes if c in set(df["true class"])],
@@ -269,7 +269,7 @@ def plot_metric_vs_threshold(
     p, r = precision[:-1], recall[:-1]
     with np.errstate(invalid="ignore", divide="ignore"):
         f1 = np.where(p + r > 0, 2 * p * r / (p + r), 0.0)
-    fig = Figure(figsize=(7, 4.5))
+    fig = new_figure(figsize=(7, 4.5))
     ax = fig.subplots()
     ax.plot(thresholds, p, label="precision")
     ax.plot(thresholds, r, label="recall")
@@ -311,7 +311,7 @@ def plot_timeline(
     tb = np.asarray(true_bouts if true_bouts is not None else np.empty((0, 2)), dtype=float).reshape(-1, 2) / rate
     pb = np.asarray(pred_bouts if pred_bouts is not None else np.empty((0, 2)), dtype=float).reshape(-1, 2) / rate
     n_rows = 2 if signal is not None else 1
-    fig = Figure(figsize=(12, 2.6 * n_rows + 0.6))
+    fig = new_figure(figsize=(12, 2.6 * n_rows + 0.6))
     axes = np.atleast_1d(fig.subplots(n_rows, 1, sharex=True))
     if signal is not None:
         sig = np.asarray(signal, dtype=float)
