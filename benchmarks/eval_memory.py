@@ -37,15 +37,80 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 DOC_MODULES = (
-    "os", "re", "json", "collections", "functools", "itertools", "pathlib", "argparse", "logging",
-    "typing", "subprocess", "threading", "unittest", "email", "urllib.request", "tarfile", "zipfile",
-    "datetime", "decimal", "statistics", "random", "string", "textwrap", "csv", "sqlite3", "asyncio",
-    "shutil", "tempfile", "inspect", "dataclasses", "enum", "contextlib", "heapq", "socket", "ssl",
-    "hashlib", "pickle", "difflib", "calendar", "io", "time", "multiprocessing", "concurrent.futures",
-    "smtplib", "uuid", "ipaddress", "html.parser", "base64", "doctest", "pdb", "timeit", "tracemalloc",
-    "warnings", "traceback", "ast", "tokenize", "dis", "platform", "ctypes", "glob", "configparser",
-    "gzip", "lzma", "zlib", "numpy", "numpy.linalg", "numpy.random", "pandas", "scipy.stats",
-    "scipy.signal", "sklearn.metrics", "sklearn.linear_model", "sklearn.ensemble", "matplotlib.pyplot",
+    "os",
+    "re",
+    "json",
+    "collections",
+    "functools",
+    "itertools",
+    "pathlib",
+    "argparse",
+    "logging",
+    "typing",
+    "subprocess",
+    "threading",
+    "unittest",
+    "email",
+    "urllib.request",
+    "tarfile",
+    "zipfile",
+    "datetime",
+    "decimal",
+    "statistics",
+    "random",
+    "string",
+    "textwrap",
+    "csv",
+    "sqlite3",
+    "asyncio",
+    "shutil",
+    "tempfile",
+    "inspect",
+    "dataclasses",
+    "enum",
+    "contextlib",
+    "heapq",
+    "socket",
+    "ssl",
+    "hashlib",
+    "pickle",
+    "difflib",
+    "calendar",
+    "io",
+    "time",
+    "multiprocessing",
+    "concurrent.futures",
+    "smtplib",
+    "uuid",
+    "ipaddress",
+    "html.parser",
+    "base64",
+    "doctest",
+    "pdb",
+    "timeit",
+    "tracemalloc",
+    "warnings",
+    "traceback",
+    "ast",
+    "tokenize",
+    "dis",
+    "platform",
+    "ctypes",
+    "glob",
+    "configparser",
+    "gzip",
+    "lzma",
+    "zlib",
+    "numpy",
+    "numpy.linalg",
+    "numpy.random",
+    "pandas",
+    "scipy.stats",
+    "scipy.signal",
+    "sklearn.metrics",
+    "sklearn.linear_model",
+    "sklearn.ensemble",
+    "matplotlib.pyplot",
 )
 
 
@@ -68,7 +133,9 @@ def build_text(path: Path, min_chars: int) -> Path:
         if total >= min_chars:
             break
     if total < min_chars:
-        raise SystemExit(f"only {total} characters of docstrings found; pass --text with a longer text")
+        raise SystemExit(
+            f"only {total} characters of docstrings found; pass --text with a longer text"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n\n".join(parts), encoding="utf-8")
     return path
@@ -81,12 +148,24 @@ def make_run(text: Path, n_chars: int, overlap: float, train_windows: int, work:
     from lstm_helpers.data.prepare import run_prepare
     from lstm_helpers.model.training import run_training
 
-    cfg = resolve_config({}, {
-        "data.kind": "text", "data.path": str(text), "data.demo": False, "data.max_chars": n_chars,
-        "data.classes_of_interest": [], "windows.length": 50, "windows.overlap_percent": overlap,
-        "model.units": [64], "model.bidirectional": False, "model.dense_units": [],
-        "resample.method": "none", "train.epochs": 1, "train.verbose": 0,
-    })
+    cfg = resolve_config(
+        {},
+        {
+            "data.kind": "text",
+            "data.path": str(text),
+            "data.demo": False,
+            "data.max_chars": n_chars,
+            "data.classes_of_interest": [],
+            "windows.length": 50,
+            "windows.overlap_percent": overlap,
+            "model.units": [64],
+            "model.bidirectional": False,
+            "model.dense_units": [],
+            "resample.method": "none",
+            "train.epochs": 1,
+            "train.verbose": 0,
+        },
+    )
     run = work / f"chars_{n_chars}_overlap{overlap:g}"
     shutil.rmtree(run, ignore_errors=True)
     run_prepare(cfg, run)
@@ -127,8 +206,11 @@ def evaluate_here(run: Path) -> dict:
     arrays = load_npz(run / "prepared.npz")
     return {
         "classes": len(read_json(run / "prepare.json")["classes"]),
-        "val_windows": int(len(arrays["y_val"])), "test_windows": int(len(arrays["y_test"])),
-        "seconds": round(seconds, 2), "rss_before_mb": round(before, 1), "peak_rss_mb": round(peak, 1),
+        "val_windows": int(len(arrays["y_val"])),
+        "test_windows": int(len(arrays["y_test"])),
+        "seconds": round(seconds, 2),
+        "rss_before_mb": round(before, 1),
+        "peak_rss_mb": round(peak, 1),
     }
 
 
@@ -144,16 +226,23 @@ def _child_rss_mb(pid: int) -> float:
 
 def evaluate_in_subprocess(run: Path, env: dict, max_rss_mb: float) -> dict:
     """Evaluate ``run`` in a fresh process; stop it (and say so) once it holds over ``max_rss_mb``."""
-    proc = subprocess.Popen([sys.executable, __file__, "--evaluate", str(run)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--evaluate", str(run)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen, t0 = 0.0, time.perf_counter()
     while proc.poll() is None:
         seen = max(seen, _child_rss_mb(proc.pid))
         if seen > max_rss_mb:
             proc.kill()
             proc.wait()
-            return {"stopped": f"over {max_rss_mb:.0f} MB after {time.perf_counter() - t0:.0f} s",
-                    "peak_rss_mb": round(seen, 1)}
+            return {
+                "stopped": f"over {max_rss_mb:.0f} MB after {time.perf_counter() - t0:.0f} s",
+                "peak_rss_mb": round(seen, 1),
+            }
         time.sleep(0.2)
     out, err = proc.communicate()
     if proc.returncode:
@@ -164,11 +253,19 @@ def evaluate_in_subprocess(run: Path, env: dict, max_rss_mb: float) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    p.add_argument("--overlap", type=float, default=50.0, help="windows.overlap_percent (50 = issue 13's run)")
-    p.add_argument("--train-windows", type=int, default=2000, help="training windows for the 1-epoch model")
-    p.add_argument("--text", type=Path, default=None, help="plain-text file (default: built from docstrings)")
+    p.add_argument(
+        "--overlap", type=float, default=50.0, help="windows.overlap_percent (50 = issue 13's run)"
+    )
+    p.add_argument(
+        "--train-windows", type=int, default=2000, help="training windows for the 1-epoch model"
+    )
+    p.add_argument(
+        "--text", type=Path, default=None, help="plain-text file (default: built from docstrings)"
+    )
     p.add_argument("--work", type=Path, default=RESULTS / "eval_memory")
-    p.add_argument("--max-rss-mb", type=float, default=8000, help="stop an evaluation that grows past this")
+    p.add_argument(
+        "--max-rss-mb", type=float, default=8000, help="stop an evaluation that grows past this"
+    )
     p.add_argument("--json", type=Path, default=None, help="also write the rows here")
     p.add_argument("--evaluate", type=Path, default=None, help=argparse.SUPPRESS)  # subprocess mode
     args = p.parse_args(argv)
@@ -182,19 +279,28 @@ def main(argv: list[str] | None = None) -> int:
     for n in args.sizes:
         run = make_run(text, n, args.overlap, args.train_windows, args.work)
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
-        row = {"characters": n, "overlap_percent": args.overlap,
-               **evaluate_in_subprocess(run, env, args.max_rss_mb)}
+        row = {
+            "characters": n,
+            "overlap_percent": args.overlap,
+            **evaluate_in_subprocess(run, env, args.max_rss_mb),
+        }
         rows.append(row)
         print(json.dumps(row), flush=True)
-    print("\n| characters | overlap % | classes | val windows | test windows | evaluate s | RSS before MB "
-          "| peak RSS MB |\n|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "\n| characters | overlap % | classes | val windows | test windows | evaluate s | RSS before MB "
+        "| peak RSS MB |\n|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )
     for r in rows:
         if "stopped" in r:
-            print(f"| {r['characters']:,} | {r['overlap_percent']:g} | | | | stopped: {r['stopped']} | "
-                  f"| > {r['peak_rss_mb']:.0f} |")
+            print(
+                f"| {r['characters']:,} | {r['overlap_percent']:g} | | | | stopped: {r['stopped']} | "
+                f"| > {r['peak_rss_mb']:.0f} |"
+            )
             continue
-        print(f"| {r['characters']:,} | {r['overlap_percent']:g} | {r['classes']} | {r['val_windows']:,} | "
-              f"{r['test_windows']:,} | {r['seconds']} | {r['rss_before_mb']:.0f} | {r['peak_rss_mb']:.0f} |")
+        print(
+            f"| {r['characters']:,} | {r['overlap_percent']:g} | {r['classes']} | {r['val_windows']:,} | "
+            f"{r['test_windows']:,} | {r['seconds']} | {r['rss_before_mb']:.0f} | {r['peak_rss_mb']:.0f} |"
+        )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 0

@@ -24,8 +24,14 @@ RNG = np.random.default_rng(0)
 Y_BIN = np.array([0] * 40 + [1] * 10)
 S_BIN = np.clip(0.3 * Y_BIN + RNG.uniform(0, 0.7, 50), 0, 1)
 HISTORY = pd.DataFrame(
-    {"epoch": [1, 2, 3], "loss": [0.9, 0.6, 0.5], "val_loss": [0.8, 0.7, 0.75],
-     "pr_auc": [0.3, 0.5, 0.6], "val_pr_auc": [0.25, 0.45, 0.4], "lr": [1e-3, 1e-3, 5e-4]}
+    {
+        "epoch": [1, 2, 3],
+        "loss": [0.9, 0.6, 0.5],
+        "val_loss": [0.8, 0.7, 0.75],
+        "pr_auc": [0.3, 0.5, 0.6],
+        "val_pr_auc": [0.25, 0.45, 0.4],
+        "lr": [1e-3, 1e-3, 5e-4],
+    }
 )
 
 
@@ -41,14 +47,30 @@ def _check(fig, path):
 
 def test_evaluation_plots_save_pngs(tmp_path):
     classes = ["other", "play"]
-    _check(plots.plot_confusion_matrix([[30, 10], [2, 8]], classes, path=tmp_path / "cm.png"), tmp_path / "cm.png")
-    _check(plots.plot_pr_curve(Y_BIN, S_BIN, threshold=0.5, positive_label="play", path=tmp_path / "pr.png"),
-           tmp_path / "pr.png")
-    _check(plots.plot_roc_curve(Y_BIN, S_BIN, threshold=0.5, path=tmp_path / "roc.png"), tmp_path / "roc.png")
-    _check(plots.plot_score_distributions(Y_BIN, S_BIN, classes, threshold=0.5, path=tmp_path / "d.png"),
-           tmp_path / "d.png")
-    _check(plots.plot_metric_vs_threshold(Y_BIN, S_BIN, threshold=0.5, path=tmp_path / "m" / "t.png"),
-           tmp_path / "m" / "t.png")
+    _check(
+        plots.plot_confusion_matrix([[30, 10], [2, 8]], classes, path=tmp_path / "cm.png"),
+        tmp_path / "cm.png",
+    )
+    _check(
+        plots.plot_pr_curve(
+            Y_BIN, S_BIN, threshold=0.5, positive_label="play", path=tmp_path / "pr.png"
+        ),
+        tmp_path / "pr.png",
+    )
+    _check(
+        plots.plot_roc_curve(Y_BIN, S_BIN, threshold=0.5, path=tmp_path / "roc.png"),
+        tmp_path / "roc.png",
+    )
+    _check(
+        plots.plot_score_distributions(
+            Y_BIN, S_BIN, classes, threshold=0.5, path=tmp_path / "d.png"
+        ),
+        tmp_path / "d.png",
+    )
+    _check(
+        plots.plot_metric_vs_threshold(Y_BIN, S_BIN, threshold=0.5, path=tmp_path / "m" / "t.png"),
+        tmp_path / "m" / "t.png",
+    )
 
 
 def test_confusion_matrix_labels_and_annotations():
@@ -64,7 +86,10 @@ def test_confusion_matrix_labels_and_annotations():
 def test_multiclass_curves(tmp_path):
     y = np.repeat([0, 1, 2], 10)
     probs = RNG.dirichlet(np.ones(3), size=30)
-    _check(plots.plot_pr_curve(y, probs, classes=["a", "b", "c"], path=tmp_path / "pr.png"), tmp_path / "pr.png")
+    _check(
+        plots.plot_pr_curve(y, probs, classes=["a", "b", "c"], path=tmp_path / "pr.png"),
+        tmp_path / "pr.png",
+    )
     fig = plots.plot_roc_curve(y, probs, classes=["a", "b", "c"])
     assert len(fig.axes[0].lines) == 4  # three classes + chance
     with pytest.raises(ValueError, match="need classes"):
@@ -76,9 +101,17 @@ def test_multiclass_curves(tmp_path):
 def test_timeline(tmp_path):
     score = np.full(100, np.nan)
     score[10:] = np.linspace(0, 1, 90)
-    fig = plots.plot_timeline(score, 0.5, true_bouts=[[20, 40]], pred_bouts=[[25, 45], [80, 90]],
-                              signal=RNG.normal(size=(100, 2)), channel_names=["acc_x", "acc_y"],
-                              sample_rate_hz=25, class_name="play", path=tmp_path / "tl.png")
+    fig = plots.plot_timeline(
+        score,
+        0.5,
+        true_bouts=[[20, 40]],
+        pred_bouts=[[25, 45], [80, 90]],
+        signal=RNG.normal(size=(100, 2)),
+        channel_names=["acc_x", "acc_y"],
+        sample_rate_hz=25,
+        class_name="play",
+        path=tmp_path / "tl.png",
+    )
     _check(fig, tmp_path / "tl.png")
     assert len(fig.axes) == 2 and fig.axes[1].get_xlabel() == "Time (s)"
     assert len(fig.axes[1].patches) == 3  # one true, two predicted spans
@@ -87,8 +120,10 @@ def test_timeline(tmp_path):
 
 
 def test_general_plots(tmp_path):
-    counts = {"train": {"before": {"other": 100, "play": 10}, "after": {"other": 50, "play": 10}},
-              "test": {"before": {"other": 30, "play": 3}}}
+    counts = {
+        "train": {"before": {"other": 100, "play": 10}, "after": {"other": 50, "play": 10}},
+        "test": {"before": {"other": 30, "play": 3}},
+    }
     fig = data_plots.plot_class_distribution(counts, path=tmp_path / "c.png")
     _check(fig, tmp_path / "c.png")
     assert [ax.get_title() for ax in fig.axes] == ["train", "test"]
@@ -96,8 +131,9 @@ def test_general_plots(tmp_path):
         data_plots.plot_class_distribution({"train": 3})
     X = RNG.normal(size=(12, 20, 3))
     y = np.repeat([0, 1, 2], 4)
-    fig = data_plots.plot_example_windows(X, y, ["a", "b", "c"], n_per_class=2, channels=[0, 2],
-                                     path=tmp_path / "w.png")
+    fig = data_plots.plot_example_windows(
+        X, y, ["a", "b", "c"], n_per_class=2, channels=[0, 2], path=tmp_path / "w.png"
+    )
     _check(fig, tmp_path / "w.png")
     assert len(fig.axes) == 6 and len(fig.axes[0].lines) == 2
     with pytest.raises(ValueError, match="channels \\[5\\] out of range"):
@@ -105,7 +141,9 @@ def test_general_plots(tmp_path):
 
 
 def test_learning_curve_plots(tmp_path):
-    fig = plots_training.plot_learning_curves(HISTORY, "val_pr_auc", best_epoch=2, path=tmp_path / "lc.png")
+    fig = plots_training.plot_learning_curves(
+        HISTORY, "val_pr_auc", best_epoch=2, path=tmp_path / "lc.png"
+    )
     _check(fig, tmp_path / "lc.png")
     assert [ax.get_title() for ax in fig.axes] == ["loss", "pr_auc (monitored)"]
     best = [line for line in fig.axes[1].lines if "best epoch" in line.get_label()]
@@ -117,10 +155,17 @@ def test_learning_curve_plots(tmp_path):
 
 
 def test_plots_module_does_not_import_tensorflow():
-    code = ("import sys, lstm_helpers.judge.plots, lstm_helpers.data.plots, lstm_helpers.display; "
-            "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "MPLBACKEND": "Agg"})
+    code = (
+        "import sys, lstm_helpers.judge.plots, lstm_helpers.data.plots, lstm_helpers.display; "
+        "print('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
     assert out.stdout.strip() == "False"
 
 
@@ -133,7 +178,9 @@ def _dot(fig):
 
 @pytest.mark.parametrize("threshold", [0.05, 0.5, 0.65, 0.99])  # 0.99: nothing predicted positive
 def test_pr_and_roc_dots_agree_with_the_threshold_table(threshold):
-    table = compare_threshold_strategies(Y_BIN, S_BIN, Y_BIN, S_BIN, threshold=threshold).set_index("strategy")
+    table = compare_threshold_strategies(Y_BIN, S_BIN, Y_BIN, S_BIN, threshold=threshold).set_index(
+        "strategy"
+    )
     fixed = table.loc["fixed"]
     rates = rates_at(Y_BIN, S_BIN, threshold)
     recall, precision = _dot(plots.plot_pr_curve(Y_BIN, S_BIN, threshold=threshold))
@@ -148,11 +195,19 @@ def test_pr_and_roc_dots_agree_with_the_threshold_table(threshold):
 def test_top_confusions_for_many_classes(tmp_path):
     cm = np.array([[5, 3, 0], [1, 4, 6], [2, 0, 9]])
     table = plots.top_confusions(cm, ["a", "b", "c"], n=3)
-    assert table[["true", "predicted", "count"]].values.tolist() == [["b", "c", 6], ["a", "b", 3], ["c", "a", 2]]
+    assert table[["true", "predicted", "count"]].values.tolist() == [
+        ["b", "c", 6],
+        ["a", "b", 3],
+        ["c", "a", 2],
+    ]
     assert table["share_of_true"].tolist() == pytest.approx([6 / 11, 3 / 8, 2 / 11])
     k = 60
-    big = np.diag(np.full(k, 50)) + np.eye(k, k=1, dtype=int) * np.arange(k)[:, None]  # row i: i at column i + 1
-    fig = plots.plot_top_confusions(big, [f"c{i}" for i in range(k)], n=20, path=tmp_path / "top.png")
+    big = (
+        np.diag(np.full(k, 50)) + np.eye(k, k=1, dtype=int) * np.arange(k)[:, None]
+    )  # row i: i at column i + 1
+    fig = plots.plot_top_confusions(
+        big, [f"c{i}" for i in range(k)], n=20, path=tmp_path / "top.png"
+    )
     _check(fig, tmp_path / "top.png")
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert len(labels) == 20 and labels[0] == "'c58' -> 'c59'"  # the largest confusion first
@@ -177,7 +232,8 @@ def test_show_figure_from_a_figure_a_path_and_a_result(tmp_path):
     result = {"figure_paths": {"confusion_matrix": tmp_path / "cm.png"}}
     assert show_figure(result, "confusion_matrix").data == (tmp_path / "cm.png").read_bytes()
     assert show_figure(result, "timeline") == (
-        "figure 'timeline' was not drawn for this run (drawn: confusion_matrix)")
+        "figure 'timeline' was not drawn for this run (drawn: confusion_matrix)"
+    )
     with pytest.raises(ValueError, match="name the figure"):
         show_figure(result)
     with pytest.raises(FileNotFoundError, match="draw the figure first"):

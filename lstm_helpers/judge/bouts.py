@@ -28,7 +28,7 @@ def _rows_by_recording(recs: np.ndarray) -> dict[str, np.ndarray]:
     uniq, inverse = np.unique(recs, return_inverse=True)
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(len(uniq) + 1))
-    return {rec: order[bounds[i]:bounds[i + 1]] for i, rec in enumerate(uniq)}
+    return {rec: order[bounds[i] : bounds[i + 1]] for i, rec in enumerate(uniq)}
 
 
 def _stitch_one(s: np.ndarray, w: np.ndarray, window_length: int, length: int) -> np.ndarray:
@@ -88,7 +88,9 @@ def stitch_timeline(
     recs = np.asarray(rec_ids).astype(str)
     st = np.asarray(starts).astype(np.int64)
     if not (len(sc) == len(recs) == len(st)):
-        raise ValueError(f"scores ({len(sc)}), rec_ids ({len(recs)}) and starts ({len(st)}) must have equal length")
+        raise ValueError(
+            f"scores ({len(sc)}), rec_ids ({len(recs)}) and starts ({len(st)}) must have equal length"
+        )
     if int(window_length) < 1:
         raise ValueError(f"window_length must be >= 1, got {window_length}")
     rows_of = _rows_by_recording(recs)
@@ -100,8 +102,10 @@ def stitch_timeline(
         rows = rows_of.get(rec, np.empty(0, dtype=np.int64))
         s = st[rows]
         if len(rows) and (s.min() < 0 or s.max() + int(window_length) > int(length)):
-            raise ValueError(f"recording {rec!r}: a window [{s.min()}, {s.max() + int(window_length)}) "
-                             f"falls outside its {int(length)} timesteps")
+            raise ValueError(
+                f"recording {rec!r}: a window [{s.min()}, {s.max() + int(window_length)}) "
+                f"falls outside its {int(length)} timesteps"
+            )
         mean = _stitch_one(s, sc[rows].astype(np.float64), int(window_length), int(length))
         out[rec] = mean[:, 0] if squeeze else mean
     return out
@@ -118,7 +122,9 @@ def windows_to_signal(X_windows: Any, starts: Any, length: int) -> np.ndarray:
     if squeeze:
         X = X[:, :, None]
     if X.ndim != 3:
-        raise ValueError(f"X_windows must have shape (n, T) or (n, T, C), got {np.shape(X_windows)}")
+        raise ValueError(
+            f"X_windows must have shape (n, T) or (n, T, C), got {np.shape(X_windows)}"
+        )
     st = np.asarray(starts, dtype=np.int64)
     idx = st[:, None] + np.arange(X.shape[1])[None, :]
     if idx.size and (idx.min() < 0 or idx.max() >= length):
@@ -133,7 +139,9 @@ def windows_to_signal(X_windows: Any, starts: Any, length: int) -> np.ndarray:
     return signal[:, 0] if squeeze else signal
 
 
-def predict_timesteps(timeline: dict[str, np.ndarray], decide: Callable[[np.ndarray], np.ndarray]) -> dict:
+def predict_timesteps(
+    timeline: dict[str, np.ndarray], decide: Callable[[np.ndarray], np.ndarray]
+) -> dict:
     """Class index per timestep of stitched scores by ``decide`` (-1 where no window covers it)."""
     predicted = {}
     for rec, scores in timeline.items():
@@ -155,7 +163,9 @@ def find_bouts(mask: Any) -> np.ndarray:
     if m.ndim != 1:
         raise ValueError(f"mask must be 1-D, got shape {m.shape}")
     change = np.diff(np.concatenate([[0], m.astype(np.int8), [0]]))
-    return np.column_stack([np.flatnonzero(change == 1), np.flatnonzero(change == -1)]).astype(np.int64)
+    return np.column_stack([np.flatnonzero(change == 1), np.flatnonzero(change == -1)]).astype(
+        np.int64
+    )
 
 
 def clean_bouts(
@@ -167,7 +177,9 @@ def clean_bouts(
     if not sample_rate_hz or sample_rate_hz <= 0:
         raise ValueError(f"sample_rate_hz must be > 0, got {sample_rate_hz}")
     if min_seconds < 0 or merge_gap_seconds < 0:
-        raise ValueError(f"min_seconds and merge_gap_seconds must be >= 0, got {min_seconds}, {merge_gap_seconds}")
+        raise ValueError(
+            f"min_seconds and merge_gap_seconds must be >= 0, got {min_seconds}, {merge_gap_seconds}"
+        )
     b = np.asarray(bouts, dtype=np.int64).reshape(-1, 2)
     b = b[np.argsort(b[:, 0], kind="stable")]
     if len(b) > 1 and merge_gap_seconds > 0:
@@ -179,11 +191,21 @@ def clean_bouts(
     return b
 
 
-def _bout_rates(n_true: int, n_pred: int, n_found: int, n_false_alarms: int, onset: Any, offset: Any) -> dict:
+def _bout_rates(
+    n_true: int, n_pred: int, n_found: int, n_false_alarms: int, onset: Any, offset: Any
+) -> dict:
     """Bout recall / precision and mean onset / offset errors from counts (None where undefined)."""
-    n_true, n_pred, n_found, n_false_alarms = int(n_true), int(n_pred), int(n_found), int(n_false_alarms)
+    n_true, n_pred, n_found, n_false_alarms = (
+        int(n_true),
+        int(n_pred),
+        int(n_found),
+        int(n_false_alarms),
+    )
     return {
-        "n_true": n_true, "n_pred": n_pred, "n_found": n_found, "n_false_alarms": n_false_alarms,
+        "n_true": n_true,
+        "n_pred": n_pred,
+        "n_found": n_found,
+        "n_false_alarms": n_false_alarms,
         "bout_recall": n_found / n_true if n_true else None,
         "bout_precision": (n_pred - n_false_alarms) / n_pred if n_pred else None,
         "onset_error_s": float(np.mean(onset)) if n_found else None,
@@ -228,15 +250,23 @@ def match_bouts(
     overlap = (p[None, :, 0] < t[:, None, 1]) & (t[:, None, 0] < p[None, :, 1])
     found = overlap.any(axis=1)
     false_alarm = ~overlap.any(axis=0)
-    first = overlap.argmax(axis=1) if len(p) else np.zeros(len(t), dtype=np.int64)  # p sorted by start
+    first = (
+        overlap.argmax(axis=1) if len(p) else np.zeros(len(t), dtype=np.int64)
+    )  # p sorted by start
     matched = p[first] if len(p) else np.zeros((len(t), 2), dtype=np.int64)
     onset = np.abs(matched[:, 0] - t[:, 0]) / sample_rate_hz
     offset = np.abs(matched[:, 1] - t[:, 1]) / sample_rate_hz
-    pairs = pd.DataFrame({
-        "true_start_s": t[:, 0] / sample_rate_hz, "true_end_s": t[:, 1] / sample_rate_hz, "found": found,
-        "pred_start_s": matched[:, 0] / sample_rate_hz, "pred_end_s": matched[:, 1] / sample_rate_hz,
-        "onset_error_s": onset, "offset_error_s": offset,
-    }).astype(object)
+    pairs = pd.DataFrame(
+        {
+            "true_start_s": t[:, 0] / sample_rate_hz,
+            "true_end_s": t[:, 1] / sample_rate_hz,
+            "found": found,
+            "pred_start_s": matched[:, 0] / sample_rate_hz,
+            "pred_end_s": matched[:, 1] / sample_rate_hz,
+            "onset_error_s": onset,
+            "offset_error_s": offset,
+        }
+    ).astype(object)
     pairs.loc[~found, ["pred_start_s", "pred_end_s", "onset_error_s", "offset_error_s"]] = None
     return {
         **_bout_rates(len(t), len(p), found.sum(), false_alarm.sum(), onset[found], offset[found]),
@@ -248,18 +278,28 @@ def match_bouts(
 def bout_summary(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Totals of several :func:`match_bouts` results (e.g. one per recording): summed counts,
     recall / precision of the sums, onset / offset errors averaged over every found bout."""
-    totals = {k: sum(r[k] for r in results) for k in ("n_true", "n_pred", "n_found", "n_false_alarms")}
+    totals = {
+        k: sum(r[k] for r in results) for k in ("n_true", "n_pred", "n_found", "n_false_alarms")
+    }
     found = [p for r in results for p in r["pairs"] if p["found"]]
-    return _bout_rates(**totals, onset=[p["onset_error_s"] for p in found],
-                       offset=[p["offset_error_s"] for p in found])
+    return _bout_rates(
+        **totals,
+        onset=[p["onset_error_s"] for p in found],
+        offset=[p["offset_error_s"] for p in found],
+    )
 
 
 # ============================================================================ per recording
 def _binary_scores(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> dict[str, float]:
     yt, yp = y_true == k, y_pred == k
     p, r, f, _ = precision_recall_fscore_support(yt, yp, average="binary", zero_division=np.nan)
-    return {"accuracy": float(accuracy_score(y_true, y_pred)), "precision": float(p), "recall": float(r),
-            "f1": float(f), "support": int(yt.sum())}
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "precision": float(p),
+        "recall": float(r),
+        "f1": float(f),
+        "support": int(yt.sum()),
+    }
 
 
 def per_recording_scores(
@@ -283,28 +323,46 @@ def per_recording_scores(
     rows = []
     for rec, sel in _rows_by_recording(recs).items():
         row: dict[str, Any] = {"recording": rec, "n_windows": len(sel)}
-        row.update({f"window_{k}": v for k, v in _binary_scores(yt[sel], yp[sel], class_index).items()})
-        if timestep_labels is not None and timestep_predictions is not None and rec in timestep_labels:
+        row.update(
+            {f"window_{k}": v for k, v in _binary_scores(yt[sel], yp[sel], class_index).items()}
+        )
+        if (
+            timestep_labels is not None
+            and timestep_predictions is not None
+            and rec in timestep_labels
+        ):
             lab, pred = np.asarray(timestep_labels[rec]), np.asarray(timestep_predictions[rec])
             ok = (lab >= 0) & (pred >= 0)
             row["n_timesteps"] = int(ok.sum())
             if ok.any():
-                row.update({f"timestep_{k}": v for k, v in _binary_scores(lab[ok], pred[ok], class_index).items()})
+                row.update(
+                    {
+                        f"timestep_{k}": v
+                        for k, v in _binary_scores(lab[ok], pred[ok], class_index).items()
+                    }
+                )
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 # ============================================================================ a run's test timelines
-def timeline_labels(data: dict[str, np.ndarray], test_recs: np.ndarray, source: Path) -> dict[str, np.ndarray]:
+def timeline_labels(
+    data: dict[str, np.ndarray], test_recs: np.ndarray, source: Path
+) -> dict[str, np.ndarray]:
     """True label per timestep of every test recording, from prepared.npz's ``timeline_*`` arrays."""
     t_ids = data["timeline_rec_ids"].astype(str)
     offsets = data["timeline_offsets"].astype(np.int64)
     wanted = set(np.unique(test_recs))
     missing = wanted - set(t_ids)
     if missing:
-        raise ValueError(f"{source}: test recordings {sorted(missing)[:5]} have no timeline_* entry")
-    return {r: data["timeline_labels"][offsets[i]:offsets[i + 1]].astype(np.int64)
-            for i, r in enumerate(t_ids) if r in wanted}
+        raise ValueError(
+            f"{source}: test recordings {sorted(missing)[:5]} have no timeline_* entry"
+        )
+    return {
+        r: data["timeline_labels"][offsets[i] : offsets[i + 1]].astype(np.int64)
+        for i, r in enumerate(t_ids)
+        if r in wanted
+    }
 
 
 def score_bouts(
@@ -325,14 +383,30 @@ def score_bouts(
     details: list[dict] = []
     for cls in interest_names:
         k = classes.index(cls)
-        results = {rec: match_bouts(find_bouts(labels[rec] == k), find_bouts(predicted[rec] == k), rate,
-                                    min_seconds, merge_gap_seconds) for rec in predicted}
+        results = {
+            rec: match_bouts(
+                find_bouts(labels[rec] == k),
+                find_bouts(predicted[rec] == k),
+                rate,
+                min_seconds,
+                merge_gap_seconds,
+            )
+            for rec in predicted
+        }
         for rec, res in results.items():
-            rows.append({"recording": rec, "class": cls,
-                         **{key: v for key, v in res.items() if key not in ("pairs", "false_alarms")}})
+            rows.append(
+                {
+                    "recording": rec,
+                    "class": cls,
+                    **{key: v for key, v in res.items() if key not in ("pairs", "false_alarms")},
+                }
+            )
             details += [{"recording": rec, "class": cls, **pair} for pair in res["pairs"]]
-        summary[cls] = {**bout_summary(list(results.values())), "min_pred_seconds": min_seconds,
-                        "merge_gap_seconds": merge_gap_seconds}
+        summary[cls] = {
+            **bout_summary(list(results.values())),
+            "min_pred_seconds": min_seconds,
+            "merge_gap_seconds": merge_gap_seconds,
+        }
     return summary, rows, details
 
 
@@ -355,14 +429,28 @@ def score_test_timelines(
     """
     rate = float(sample_rate) if sample_rate else 1.0
     labels = timeline_labels(data, test["rec"], source)
-    timeline = stitch_timeline(test["probs"], test["rec"], test["start"], window_length,
-                               {r: len(v) for r, v in labels.items()})
+    timeline = stitch_timeline(
+        test["probs"],
+        test["rec"],
+        test["start"],
+        window_length,
+        {r: len(v) for r, v in labels.items()},
+    )
     predicted = predict_timesteps(timeline, decide)
     per_recording = None
     if interest_index is not None:
-        per_recording = per_recording_scores(test["rec"], test["y"], test["y_pred"], interest_index, labels, predicted)
-    summary, rows, details = score_bouts(labels, predicted, classes, interest_names, rate,
-                                         evaluate.bout_min_seconds, evaluate.bout_merge_gap_seconds)
+        per_recording = per_recording_scores(
+            test["rec"], test["y"], test["y_pred"], interest_index, labels, predicted
+        )
+    summary, rows, details = score_bouts(
+        labels,
+        predicted,
+        classes,
+        interest_names,
+        rate,
+        evaluate.bout_min_seconds,
+        evaluate.bout_merge_gap_seconds,
+    )
     for s in summary.values():
         s["time_unit"] = "s" if sample_rate else "timesteps"
     plot_rec = None
@@ -370,11 +458,19 @@ def score_test_timelines(
         counts = {r: int((lab == interest_index).sum()) for r, lab in labels.items()}
         plot_rec = evaluate.timeline_recording or max(counts, key=lambda r: (counts[r], r))
         if plot_rec not in timeline:
-            raise ValueError(f"evaluate.timeline_recording = {plot_rec!r} is not a test recording; "
-                             f"choose one of {sorted(timeline)}")
+            raise ValueError(
+                f"evaluate.timeline_recording = {plot_rec!r} is not a test recording; "
+                f"choose one of {sorted(timeline)}"
+            )
     return {
-        "timeline": timeline, "labels": labels, "predicted": predicted, "rate": rate,
-        "sample_rate": sample_rate, "per_recording": per_recording, "bouts": summary or None,
+        "timeline": timeline,
+        "labels": labels,
+        "predicted": predicted,
+        "rate": rate,
+        "sample_rate": sample_rate,
+        "per_recording": per_recording,
+        "bouts": summary or None,
         "bouts_table": pd.DataFrame(rows) if rows else None,
-        "bout_details": pd.DataFrame(details) if details else None, "plot_recording": plot_rec,
+        "bout_details": pd.DataFrame(details) if details else None,
+        "plot_recording": plot_rec,
     }

@@ -20,6 +20,7 @@ whole, and many-class runs write compact predictions and figures.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,9 @@ from lstm_helpers.judge.threshold import (
 )
 from lstm_helpers.layout import RunLayout
 
-MAX_PROB_COLUMNS = 20  # predictions_test.csv: one p_<class> column per class up to this many classes
+MAX_PROB_COLUMNS = (
+    20  # predictions_test.csv: one p_<class> column per class up to this many classes
+)
 SPLIT_KEYS = ("X", "y", "rec", "start", "synthetic")
 TIMELINE_KEYS = ("timeline_rec_ids", "timeline_offsets", "timeline_labels")
 
@@ -76,7 +79,9 @@ def _split(data: dict[str, np.ndarray], split: str, notes: list[str]) -> dict[st
         notes.append(f"left out {int((~keep).sum())} synthetic {split} windows")
     out = {"X": data[f"X_{split}"], "y": y.astype(np.int64)}
     if f"rec_{split}" in data:
-        out.update(rec=data[f"rec_{split}"].astype(str), start=data[f"start_{split}"].astype(np.int64))
+        out.update(
+            rec=data[f"rec_{split}"].astype(str), start=data[f"start_{split}"].astype(np.int64)
+        )
     return out if keep is None else {k: v[keep] for k, v in out.items()}
 
 
@@ -91,122 +96,201 @@ def _predict_splits(
     p_val, p_test = predict_probs(model, val["X"], batch), predict_probs(model, test["X"], batch)
     n_out = 1 if p_test.ndim == 1 else p_test.shape[1]
     if not (n_out == len(classes) or (len(classes) == 2 and n_out == 1)):
-        raise ValueError(f"{layout.model} outputs {n_out} column(s) but {layout.prepare_json} lists "
-                         f"{len(classes)} classes {classes}")
+        raise ValueError(
+            f"{layout.model} outputs {n_out} column(s) but {layout.prepare_json} lists "
+            f"{len(classes)} classes {classes}"
+        )
     return p_val, p_test
 
 
-def _class_of_interest(prep: dict[str, Any], classes: list[str]) -> tuple[int | None, int | None, list[str]]:
-    """(positive_index for binary runs, index of the class of interest, names of the classes of interest)."""
-    binary = len(classes) == 2
-    positive_index = (1 if prep.get("positive_index") is None else int(prep["positive_index"])) if binary else None
+@dataclass
+class _Stage:
+    """What every step of one evaluation shares."""
+
+    cfg: Config
+    layout: RunLayout
+    classes: list[str]
+    info: dict[str, Any]
+    positive: int | None  # binary runs: the positive class
+    interest: int | None  # the class of interest (binary: the positive class)
+    interest_names: list[str]
+    notes: list[str] = field(default_factory=list)
+    rule: DecisionRule | None = None
+
+
+def _class_of_interest(
+    prep: dict[str, Any], classes: list[str]
+) -> tuple[int | None, int | None, list[str]]:
+    """(positive index of a binary run, index of the class of interest, names of the classes of interest)."""
     names = [c for c in (prep.get("classes_of_interest") or []) if c in classes]
-    if binary:
-        return positive_index, positive_index, [classes[positive_index]] + [c for c in names if c != classes[positive_index]]
-    return None, (classes.index(names[0]) if names else None), names
+    if len(classes) != 2:
+        return None, (classes.index(names[0]) if names else None), names
+    pos = 1 if prep.get("positive_index") is None else int(prep["positive_index"])
+    return pos, pos, [classes[pos]] + [c for c in names if c != classes[pos]]
+
+
+def _open(cfg: Config, run_dir: str | Path) -> tuple[_Stage, dict[str, np.ndarray]]:
+    """The stage context and the validation / test arrays; refuses runs that lack a stage."""
+    layout = RunLayout(Path(run_dir))
+    data = _read_arrays(_required(layout.prepared, "stage 01 (prepare)"))
+    prep = read_json(_required(layout.prepare_json, "stage 01 (prepare)"))
+    _required(layout.model, "stage 02 (train)")
+    classes = list(prep.get("classes") or [])
+    if len(classes) < 2:
+        raise ValueError(
+            f"{layout.prepare_json} must list at least 2 'classes'; re-run stage 01 (prepare)"
+        )
+    positive, interest, names = _class_of_interest(prep, classes)
+    stage = _Stage(cfg, layout, classes, prep.get("input") or {}, positive, interest, names)
+    return stage, data
+
+
+def _predict_splits(st: _Stage, val: dict, test: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Validation and test probabilities, one prediction pass each, from the run's model."""
+    from lstm_helpers.model.models import load_trained_model  # TensorFlow only when a model runs
+
+    model = load_trained_model(st.layout.model)
+    batch = max(256, st.cfg.train.batch_size)
+    p_val, p_test = predict_probs(model, val["X"], batch), predict_probs(model, test["X"], batch)
+    n_out = 1 if p_test.ndim == 1 else p_test.shape[1]
+    if not (n_out == len(st.classes) or (len(st.classes) == 2 and n_out == 1)):
+        raise ValueError(
+            f"{st.layout.model} outputs {n_out} column(s) but {st.layout.prepare_json} lists "
+            f"{len(st.classes)} classes {st.classes}"
+        )
+    return p_val, p_test
 
 
 def _threshold(
-    cfg: Config, val: dict, test: dict, p_val: np.ndarray, classes: list[str], interest: int, positive: int | None
+    st: _Stage, val: dict, test: dict, p_val: np.ndarray
 ) -> tuple[dict[str, Any], pd.DataFrame | None]:
-    """The threshold of class ``interest`` chosen on validation, and every strategy's table."""
-    ev = cfg.evaluate
+    """The threshold of the class of interest chosen on validation, and every strategy's table."""
+    ev, k = st.cfg.evaluate, st.interest
     kwargs = {"threshold": ev.threshold, "beta": ev.beta, "min_precision": ev.min_precision,
-              "min_recall": ev.min_recall}
+              "min_recall": ev.min_recall}  # fmt: skip
     options = None
     if len(val["y"]):
-        s_val = class_scores(p_val, interest, positive)
-        choice = choose_threshold(val["y"] == interest, s_val, ev.threshold_strategy, **kwargs)
-        options = compare_threshold_strategies(val["y"] == interest, s_val, test["y"] == interest,
-                                               class_scores(test["probs"], interest, positive), **kwargs)
+        s_val = class_scores(p_val, k, st.positive)
+        s_test = class_scores(test["probs"], k, st.positive)
+        choice = choose_threshold(val["y"] == k, s_val, ev.threshold_strategy, **kwargs)
+        options = compare_threshold_strategies(
+            val["y"] == k, s_val, test["y"] == k, s_test, **kwargs
+        )
     else:
         choice = {"strategy": ev.threshold_strategy, "value": ev.threshold, "constraint_met": None,
-                  "fallback": "fixed", "note": "no validation windows: used the fixed evaluate.threshold"}
-    choice.update(positive_class=classes[interest], chosen_on="validation" if len(val["y"]) else "none")
+                  "fallback": "fixed", "note": "no validation windows: used the fixed evaluate.threshold"}  # fmt: skip
+    chosen_on = "validation" if len(val["y"]) else "none"
+    choice.update(positive_class=st.classes[k], chosen_on=chosen_on)
     return choice, options
 
 
 def _decision_rule(
-    cfg: Config, layout: RunLayout, val: dict, test: dict, p_val: np.ndarray, classes: list[str],
-    positive: int | None, interest: int | None, notes: list[str],
-) -> tuple[DecisionRule, dict | None, pd.DataFrame | None]:
-    """The run's decision rule (threshold on the class of interest, chosen on validation, or
-    the argmax), the threshold choice and the strategies table; writes ``threshold.json``."""
-    layout.threshold.unlink(missing_ok=True)
-    if interest is None or (len(classes) > 2 and cfg.evaluate.multiclass_decision == "argmax"):
-        return DecisionRule(tuple(classes)), None, None
-    choice, options = _threshold(cfg, val, test, p_val, classes, interest, positive)
-    write_json(layout.threshold, choice)
+    st: _Stage, val: dict, test: dict, p_val: np.ndarray
+) -> tuple[dict | None, pd.DataFrame | None]:
+    """Sets the run's decision rule (threshold on the class of interest chosen on validation,
+    or the argmax); returns the threshold choice and the strategies table; writes ``threshold.json``."""
+    st.layout.threshold.unlink(missing_ok=True)
+    argmax = len(st.classes) > 2 and st.cfg.evaluate.multiclass_decision == "argmax"
+    if st.interest is None or argmax:
+        st.rule = DecisionRule(tuple(st.classes))
+        return None, None
+    choice, options = _threshold(st, val, test, p_val)
+    write_json(st.layout.threshold, choice)
     if choice["note"]:
-        notes.append(f"threshold: {choice['note']}")
-    return DecisionRule(tuple(classes), float(choice["value"]), interest), choice, options
+        st.notes.append(f"threshold: {choice['note']}")
+    st.rule = DecisionRule(tuple(st.classes), float(choice["value"]), st.interest)
+    return choice, options
 
 
-def _write_predictions(layout: RunLayout, test: dict, classes: list[str], positive_index: int | None) -> pd.DataFrame:
+def _write_predictions(st: _Stage, test: dict) -> pd.DataFrame:
     """``predictions_test.csv`` (one row per test window) and ``predictions_test.npz`` (all probabilities).
 
     Up to :data:`MAX_PROB_COLUMNS` classes the CSV has a ``p_<class>`` column per class;
     beyond, ``p_true`` and ``p_pred`` (the probabilities of the true and predicted class).
     """
-    full = full_probs(test["probs"], len(classes), positive_index)
-    names = np.asarray(classes)
-    predictions = pd.DataFrame({"rec": test["rec"], "start": test["start"], "y_true": names[test["y"]],
-                                "y_pred": names[test["y_pred"]]})
-    if len(classes) <= MAX_PROB_COLUMNS:
-        for k, cls in enumerate(classes):
-            predictions[f"p_{cls}"] = full[:, k].astype(np.float64)  # the model's values, written exactly
+    full = full_probs(test["probs"], len(st.classes), st.positive)
+    names = np.asarray(st.classes)
+    predictions = pd.DataFrame({"rec": test["rec"], "start": test["start"],
+                                "y_true": names[test["y"]], "y_pred": names[test["y_pred"]]})  # fmt: skip
+    if len(st.classes) <= MAX_PROB_COLUMNS:
+        for k, cls in enumerate(st.classes):
+            predictions[f"p_{cls}"] = full[:, k].astype(np.float64)  # the model's values, exactly
     else:
         rows = np.arange(len(full))
         predictions["p_true"] = full[rows, test["y"]].astype(np.float64)
         predictions["p_pred"] = full[rows, test["y_pred"]].astype(np.float64)
-    write_table(layout.predictions_csv, predictions)
-    save_npz(layout.predictions_npz, {"rec": test["rec"], "start": test["start"], "y_true": test["y"],
-                                      "y_pred": test["y_pred"], "probs": full.astype(np.float32, copy=False),
-                                      "classes": names.astype(str)})
+    write_table(st.layout.predictions_csv, predictions)
+    arrays = {"rec": test["rec"], "start": test["start"], "y_true": test["y"],
+              "y_pred": test["y_pred"], "probs": full.astype(np.float32, copy=False),
+              "classes": names.astype(str)}  # fmt: skip
+    save_npz(st.layout.predictions_npz, arrays)
     return predictions
 
 
-def _timelines(cfg: Config, layout: RunLayout, data: dict, info: dict, test: dict, classes: list[str],
-               interest: int | None, interest_names: list[str], rule: DecisionRule, notes: list[str]) -> dict | None:
+def _timelines(st: _Stage, data: dict, test: dict) -> dict | None:
     """Timeline and bouts of the test recordings (recordings only), and ``bouts_test.csv``."""
-    layout.bouts.unlink(missing_ok=True)
-    if info.get("data_kind", cfg.data.kind) != "recordings":
+    st.layout.bouts.unlink(missing_ok=True)
+    if st.info.get("data_kind", st.cfg.data.kind) != "recordings":
         return None
     if not all(k in data for k in TIMELINE_KEYS):
-        notes.append("prepared.npz has no timeline_* arrays: timeline and bouts skipped")
+        st.notes.append("prepared.npz has no timeline_* arrays: timeline and bouts skipped")
         return None
-    sample_rate = info.get("sample_rate_hz") or cfg.data.sample_rate_hz
-    window_length = int(info.get("window_length") or test["X"].shape[1])
-    timeline = score_test_timelines(data, test, window_length, classes, interest, interest_names, rule.apply,
-                                    sample_rate, cfg.evaluate, layout.prepared)
+    sample_rate = st.info.get("sample_rate_hz") or st.cfg.data.sample_rate_hz
+    window_length = int(st.info.get("window_length") or test["X"].shape[1])
+    timeline = score_test_timelines(
+        data, test, window_length, st.classes, st.interest, st.interest_names, st.rule.apply,
+        sample_rate, st.cfg.evaluate, st.layout.prepared,
+    )  # fmt: skip
     if not sample_rate:
-        notes.append("no sample rate: bout times are in timesteps, not seconds")
+        st.notes.append("no sample rate: bout times are in timesteps, not seconds")
     if timeline["bout_details"] is not None:
-        write_table(layout.bouts, timeline["bout_details"])
+        write_table(st.layout.bouts, timeline["bout_details"])
     return timeline
 
 
-def _metrics_json(cfg: Config, test_metrics: dict, val_metrics: dict | None, classes: list[str],
-                  interest: int | None, interest_names: list[str], rule: DecisionRule, choice: dict | None,
-                  options: pd.DataFrame | None, timeline: dict | None, notes: list[str]) -> dict[str, Any]:
+def _metrics_json(
+    st: _Stage, test_metrics: dict, val_metrics: dict | None, choice: dict | None,
+    options: pd.DataFrame | None, timeline: dict | None,
+) -> dict[str, Any]:  # fmt: skip
+    """The content of ``metrics.json``: test metrics at the top, validation under ``val``."""
     per_recording = timeline["per_recording"] if timeline else None
     metrics: dict[str, Any] = {k: test_metrics[k] for k in CORE_METRICS}
+    thresholded = st.rule.threshold is not None
     metrics.update({
         "n_test": test_metrics["n"],
-        "classes": classes,
-        "positive_class": classes[interest] if interest is not None else None,
-        "classes_of_interest": interest_names,
-        "threshold": rule.threshold,
-        "threshold_strategy": cfg.evaluate.threshold_strategy if rule.threshold is not None else "argmax",
+        "classes": st.classes,
+        "positive_class": st.classes[st.interest] if st.interest is not None else None,
+        "classes_of_interest": st.interest_names,
+        "threshold": st.rule.threshold,
+        "threshold_strategy": st.cfg.evaluate.threshold_strategy if thresholded else "argmax",
         "threshold_detail": choice,
         "threshold_options": options.to_dict("records") if options is not None else None,
-        "decision_rule": rule.describe(),
+        "decision_rule": st.rule.describe(),
         "bouts": timeline["bouts"] if timeline else None,
         "per_recording": per_recording.to_dict("records") if per_recording is not None else None,
         "val": {k: val_metrics[k] for k in CORE_METRICS} if val_metrics else None,
-    })
-    metrics["notes"] = notes + interpret_metrics(metrics)
+    })  # fmt: skip
+    metrics["notes"] = st.notes + interpret_metrics(metrics)
     return metrics
+
+
+def _result(st: _Stage, metrics: dict, test_metrics: dict, choice: dict | None, options: Any,
+            timeline: dict | None, predictions: pd.DataFrame, figures: dict) -> dict[str, Any]:  # fmt: skip
+    return {
+        "metrics": metrics,
+        "summary": summary_table(metrics, tokens=st.info.get("kind") == "tokens"),
+        "per_class": per_class_table(test_metrics),
+        "threshold": choice,
+        "threshold_options": options,
+        "per_recording": timeline["per_recording"] if timeline else None,
+        "bouts": timeline["bouts_table"] if timeline else None,
+        "bout_details": timeline["bout_details"] if timeline else None,
+        "notes": metrics["notes"],
+        "figures": figures,
+        "figure_paths": figure_paths(st.layout, figures),
+        "predictions": predictions,
+        "timeline": timeline["timeline"] if timeline else {},
+    }
 
 
 def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
@@ -235,45 +319,30 @@ def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
         ``predictions`` (test DataFrame), ``timeline`` (recording -> stitched test scores).
         Parts that do not apply are None.
     """
-    layout = RunLayout(Path(run_dir))
-    data = _read_arrays(_required(layout.prepared, "stage 01 (prepare)"))
-    prep = read_json(_required(layout.prepare_json, "stage 01 (prepare)"))
-    _required(layout.model, "stage 02 (train)")
-    if not prep.get("classes") or len(prep["classes"]) < 2:
-        raise ValueError(f"{layout.prepare_json} must list at least 2 'classes'; re-run stage 01 (prepare)")
-    classes: list[str] = list(prep["classes"])
-    info = prep.get("input") or {}
-    notes: list[str] = []
-    val, test = _split(data, "val", notes), _split(data, "test", notes)
+    st, data = _open(cfg, run_dir)
+    val, test = _split(data, "val", st.notes), _split(data, "test", st.notes)
     if not len(test["y"]):
-        raise ValueError(f"{layout.prepared} has no test windows; set split.test_fraction > 0 or data.test_path")
-    p_val, test["probs"] = _predict_splits(layout, cfg, val, test, classes)
-    positive, interest, interest_names = _class_of_interest(prep, classes)
-    rule, choice, options = _decision_rule(cfg, layout, val, test, p_val, classes, positive, interest, notes)
+        raise ValueError(
+            f"{st.layout.prepared} has no test windows; set split.test_fraction > 0 or data.test_path"
+        )
+    p_val, test["probs"] = _predict_splits(st, val, test)
+    choice, options = _decision_rule(st, val, test, p_val)
     top_k = cfg.train.top_k
-    test["y_pred"] = rule.apply(test["probs"])
-    test_metrics = compute_metrics(test["y"], test["probs"], test["y_pred"], classes, positive, top_k)
-    val_metrics = compute_metrics(val["y"], p_val, rule.apply(p_val), classes, positive, top_k) if len(val["y"]) else None
+    test["y_pred"] = st.rule.apply(test["probs"])
+    test_metrics = compute_metrics(
+        test["y"], test["probs"], test["y_pred"], st.classes, st.positive, top_k
+    )
+    val_metrics = None
+    if len(val["y"]):
+        val_pred = st.rule.apply(p_val)
+        val_metrics = compute_metrics(val["y"], p_val, val_pred, st.classes, st.positive, top_k)
     del p_val
-    timeline = _timelines(cfg, layout, data, info, test, classes, interest, interest_names, rule, notes)
-    metrics = _metrics_json(cfg, test_metrics, val_metrics, classes, interest, interest_names, rule, choice,
-                            options, timeline, notes)
-    write_json(layout.metrics, metrics)
-    predictions = _write_predictions(layout, test, classes, positive)
-    figures = draw_figures(layout, test, classes, interest, positive, rule.threshold, rule.describe(),
-                           test_metrics["confusion_matrix"], timeline, test["X"], info, cfg.evaluate)
-    return {
-        "metrics": metrics,
-        "summary": summary_table(metrics, tokens=info.get("kind") == "tokens"),
-        "per_class": per_class_table(test_metrics),
-        "threshold": choice,
-        "threshold_options": options,
-        "per_recording": timeline["per_recording"] if timeline else None,
-        "bouts": timeline["bouts_table"] if timeline else None,
-        "bout_details": timeline["bout_details"] if timeline else None,
-        "notes": metrics["notes"],
-        "figures": figures,
-        "figure_paths": figure_paths(layout, figures),
-        "predictions": predictions,
-        "timeline": timeline["timeline"] if timeline else {},
-    }
+    timeline = _timelines(st, data, test)
+    metrics = _metrics_json(st, test_metrics, val_metrics, choice, options, timeline)
+    write_json(st.layout.metrics, metrics)
+    predictions = _write_predictions(st, test)
+    figures = draw_figures(
+        st.layout, test, st.classes, st.interest, st.positive, st.rule,
+        test_metrics["confusion_matrix"], timeline, st.info, cfg.evaluate,
+    )  # fmt: skip
+    return _result(st, metrics, test_metrics, choice, options, timeline, predictions, figures)

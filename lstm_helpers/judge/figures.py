@@ -21,9 +21,17 @@ import numpy as np
 
 from lstm_helpers.judge.bouts import clean_bouts, find_bouts, match_bouts, windows_to_signal
 from lstm_helpers.judge.probs import class_scores, full_probs
+from lstm_helpers.judge.threshold import DecisionRule
 from lstm_helpers.layout import RunLayout
 
-FIGURE_NAMES = ("confusion_matrix", "pr_curve", "roc_curve", "metric_vs_threshold", "score_distributions", "timeline")
+FIGURE_NAMES = (
+    "confusion_matrix",
+    "pr_curve",
+    "roc_curve",
+    "metric_vs_threshold",
+    "score_distributions",
+    "timeline",
+)
 MAX_HEATMAP_CLASSES = 20  # above this many classes the confusions are drawn as top-N bars
 TOP_CONFUSIONS = 20
 
@@ -39,16 +47,25 @@ def _confusion_figure(layout: RunLayout, confusion: Any, classes: list[str], rul
 
     path = layout.figure("confusion_matrix")
     if len(classes) > MAX_HEATMAP_CLASSES:
-        return plots.plot_top_confusions(confusion, classes, TOP_CONFUSIONS, path=path,
-                                         title=f"Test: top {TOP_CONFUSIONS} confusions of {len(classes)} classes "
-                                               f"({rule})")
-    return plots.plot_confusion_matrix(np.asarray(confusion), classes, path=path,
-                                       title=f"Test confusion matrix ({rule})")
+        return plots.plot_top_confusions(
+            confusion,
+            classes,
+            TOP_CONFUSIONS,
+            path=path,
+            title=f"Test: top {TOP_CONFUSIONS} confusions of {len(classes)} classes ({rule})",
+        )
+    return plots.plot_confusion_matrix(
+        np.asarray(confusion), classes, path=path, title=f"Test confusion matrix ({rule})"
+    )
 
 
 def _interest_figures(
-    layout: RunLayout, test: dict[str, np.ndarray], classes: list[str], interest_index: int,
-    positive_index: int | None, threshold: float | None,
+    layout: RunLayout,
+    test: dict[str, np.ndarray],
+    classes: list[str],
+    interest_index: int,
+    positive_index: int | None,
+    threshold: float | None,
 ) -> dict[str, Any]:
     from lstm_helpers.judge import plots
 
@@ -57,19 +74,35 @@ def _interest_figures(
     scores = class_scores(test["probs"], interest_index, positive_index)
     y_bin = (test["y"] == interest_index).astype(int)
     if 0 < y_bin.sum() < len(y_bin):
-        for name, plot in (("pr_curve", plots.plot_pr_curve), ("roc_curve", plots.plot_roc_curve),
-                           ("metric_vs_threshold", plots.plot_metric_vs_threshold)):
-            figures[name] = plot(y_bin, scores, threshold=threshold, positive_label=cls, path=layout.figure(name))
+        for name, plot in (
+            ("pr_curve", plots.plot_pr_curve),
+            ("roc_curve", plots.plot_roc_curve),
+            ("metric_vs_threshold", plots.plot_metric_vs_threshold),
+        ):
+            figures[name] = plot(
+                y_bin, scores, threshold=threshold, positive_label=cls, path=layout.figure(name)
+            )
     figures["score_distributions"] = plots.plot_score_distributions(
-        test["y"], scores, classes, threshold=threshold, score_label=f"P({cls})",
+        test["y"],
+        scores,
+        classes,
+        threshold=threshold,
+        score_label=f"P({cls})",
         path=layout.figure("score_distributions"),
     )
     return figures
 
 
 def _timeline_figure(
-    layout: RunLayout, test: dict[str, np.ndarray], timeline: dict[str, Any], X_test: np.ndarray,
-    classes: list[str], interest_index: int, threshold: float | None, info: dict[str, Any], evaluate: Any,
+    layout: RunLayout,
+    test: dict[str, np.ndarray],
+    timeline: dict[str, Any],
+    X_test: np.ndarray,
+    classes: list[str],
+    interest_index: int,
+    threshold: float | None,
+    info: dict[str, Any],
+    evaluate: Any,
 ) -> Any:
     from lstm_helpers.judge import plots
 
@@ -79,13 +112,19 @@ def _timeline_figure(
     signal = windows_to_signal(X_test[sel], test["start"][sel], len(stitched))
     real = info.get("kind", "real") == "real" and signal.ndim == 2
     true_bouts = find_bouts(timeline["labels"][rec] == interest_index)
-    pred_bouts = clean_bouts(find_bouts(timeline["predicted"][rec] == interest_index), timeline["rate"],
-                             evaluate.bout_min_seconds, evaluate.bout_merge_gap_seconds)
+    pred_bouts = clean_bouts(
+        find_bouts(timeline["predicted"][rec] == interest_index),
+        timeline["rate"],
+        evaluate.bout_min_seconds,
+        evaluate.bout_merge_gap_seconds,
+    )
     res = match_bouts(true_bouts, pred_bouts, timeline["rate"])
     cls = classes[interest_index]
     return plots.plot_timeline(
         stitched if stitched.ndim == 1 else stitched[:, interest_index],
-        threshold=threshold, true_bouts=true_bouts, pred_bouts=pred_bouts,
+        threshold=threshold,
+        true_bouts=true_bouts,
+        pred_bouts=pred_bouts,
         signal=signal[:, :2] if real else None,
         channel_names=list(info.get("channels") or [])[:2] or None,
         sample_rate_hz=float(timeline["sample_rate"]) if timeline["sample_rate"] else None,
@@ -102,33 +141,34 @@ def draw_figures(
     classes: list[str],
     interest_index: int | None,
     positive_index: int | None,
-    threshold: float | None,
-    rule: str,
+    rule: DecisionRule,
     confusion: Any,
     timeline: dict[str, Any] | None,
-    X_test: np.ndarray,
     info: dict[str, Any],
     evaluate: Any,
 ) -> dict[str, Any]:
     """Draw and save the stage's figures (see the module docstring); returns name -> Figure.
 
-    ``test`` holds the test windows' ``probs``, ``y``, ``rec``, ``start``; ``timeline`` is
+    ``test`` holds the test windows' ``X``, ``probs``, ``y``, ``rec``, ``start``; ``rule`` is
+    the run's decision rule (its threshold is marked); ``timeline`` is
     :func:`lstm_helpers.judge.bouts.score_test_timelines`'s result or None; ``evaluate`` is
     the run's ``cfg.evaluate``.
     """
     from lstm_helpers.judge import plots
 
     clear_figures(layout)
-    figures = {"confusion_matrix": _confusion_figure(layout, confusion, classes, rule)}
+    figures = {"confusion_matrix": _confusion_figure(layout, confusion, classes, rule.describe())}
     if interest_index is None:
         full = full_probs(test["probs"], len(classes), positive_index)
-        figures["pr_curve"] = plots.plot_pr_curve(test["y"], full, classes=classes, path=layout.figure("pr_curve"))
-        figures["roc_curve"] = plots.plot_roc_curve(test["y"], full, classes=classes, path=layout.figure("roc_curve"))
+        for name, plot in (("pr_curve", plots.plot_pr_curve), ("roc_curve", plots.plot_roc_curve)):
+            figures[name] = plot(test["y"], full, classes=classes, path=layout.figure(name))
         return figures
-    figures.update(_interest_figures(layout, test, classes, interest_index, positive_index, threshold))
+    t = rule.threshold
+    figures.update(_interest_figures(layout, test, classes, interest_index, positive_index, t))
     if timeline is not None and timeline["plot_recording"] is not None:
-        figures["timeline"] = _timeline_figure(layout, test, timeline, X_test, classes, interest_index, threshold,
-                                               info, evaluate)
+        figures["timeline"] = _timeline_figure(
+            layout, test, timeline, test["X"], classes, interest_index, t, info, evaluate
+        )
     return figures
 
 

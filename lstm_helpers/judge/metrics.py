@@ -28,10 +28,25 @@ from sklearn.metrics import (
 from lstm_helpers.judge.probs import full_probs
 
 # the metrics of a split kept in metrics.json (top level = test, "val" = validation)
-CORE_METRICS = ("n", "accuracy", "majority_baseline_accuracy", "majority_class", "balanced_accuracy",
-                "mcc", "pr_auc", "roc_auc", "pr_auc_per_class", "roc_auc_per_class", "top_k",
-                "top_k_accuracy", "log_loss", "perplexity", "per_class", "confusion_matrix",
-                "confusion_matrix_normalized")
+CORE_METRICS = (
+    "n",
+    "accuracy",
+    "majority_baseline_accuracy",
+    "majority_class",
+    "balanced_accuracy",
+    "mcc",
+    "pr_auc",
+    "roc_auc",
+    "pr_auc_per_class",
+    "roc_auc_per_class",
+    "top_k",
+    "top_k_accuracy",
+    "log_loss",
+    "perplexity",
+    "per_class",
+    "confusion_matrix",
+    "confusion_matrix_normalized",
+)
 CHUNK_CELLS = 2_000_000  # rows x classes per chunk for top-k accuracy and log loss
 
 
@@ -39,7 +54,9 @@ def _check_labels(y_true: Any, y_pred: Any, k_classes: int) -> tuple[np.ndarray,
     yt = np.asarray(y_true).astype(np.int64)
     yp = np.asarray(y_pred).astype(np.int64)
     if yt.ndim != 1 or yt.shape != yp.shape:
-        raise ValueError(f"y_true and y_pred must be 1-D of equal length, got {yt.shape} and {yp.shape}")
+        raise ValueError(
+            f"y_true and y_pred must be 1-D of equal length, got {yt.shape} and {yp.shape}"
+        )
     if len(yt) == 0:
         raise ValueError("y_true is empty: nothing to evaluate")
     for name, arr in (("y_true", yt), ("y_pred", yp)):
@@ -56,16 +73,20 @@ def _row_chunks(n: int, k: int) -> list[slice]:
 def chunked_top_k_accuracy(y_true: np.ndarray, full: np.ndarray, k: int) -> float:
     """``sklearn.metrics.top_k_accuracy_score`` over row chunks (same value, bounded memory)."""
     labels = np.arange(full.shape[1])
-    hits = sum(top_k_accuracy_score(y_true[c], full[c], k=k, labels=labels, normalize=False)
-               for c in _row_chunks(len(y_true), full.shape[1]))
+    hits = sum(
+        top_k_accuracy_score(y_true[c], full[c], k=k, labels=labels, normalize=False)
+        for c in _row_chunks(len(y_true), full.shape[1])
+    )
     return float(hits / len(y_true))
 
 
 def chunked_log_loss(y_true: np.ndarray, full: np.ndarray) -> float:
     """Mean cross-entropy (nats) of the true class: ``sklearn.metrics.log_loss`` over row chunks."""
     labels = np.arange(full.shape[1])
-    total = sum(log_loss(y_true[c], full[c], labels=labels, normalize=False)
-                for c in _row_chunks(len(y_true), full.shape[1]))
+    total = sum(
+        log_loss(y_true[c], full[c], labels=labels, normalize=False)
+        for c in _row_chunks(len(y_true), full.shape[1])
+    )
     return float(total / len(y_true))
 
 
@@ -90,7 +111,10 @@ def _headline_auc(pr: dict, roc: dict, classes: list[str], positive_index: int |
         return pr[pos], roc[pos]
     pr_vals = [v for v in pr.values() if v is not None]
     roc_vals = [v for v in roc.values() if v is not None]
-    return (float(np.mean(pr_vals)) if pr_vals else None, float(np.mean(roc_vals)) if roc_vals else None)
+    return (
+        float(np.mean(pr_vals)) if pr_vals else None,
+        float(np.mean(roc_vals)) if roc_vals else None,
+    )
 
 
 def compute_metrics(
@@ -138,7 +162,9 @@ def compute_metrics(
         raise ValueError(f"probs has {len(full)} rows but y_true has {len(yt)}")
     labels = np.arange(k_classes)
     counts = np.bincount(yt, minlength=k_classes)
-    precision, recall, f1, support = precision_recall_fscore_support(yt, yp, labels=labels, zero_division=0.0)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        yt, yp, labels=labels, zero_division=0.0
+    )
     cm = confusion_matrix(yt, yp, labels=labels)
     with np.errstate(invalid="ignore", divide="ignore"):
         cm_norm = cm / cm.sum(axis=1, keepdims=True)
@@ -163,8 +189,12 @@ def compute_metrics(
         "log_loss": cross_entropy,
         "perplexity": float(np.exp(cross_entropy)),
         "per_class": {
-            cls: {"precision": float(precision[k]), "recall": float(recall[k]), "f1": float(f1[k]),
-                  "support": int(support[k])}
+            cls: {
+                "precision": float(precision[k]),
+                "recall": float(recall[k]),
+                "f1": float(f1[k]),
+                "support": int(support[k]),
+            }
             for k, cls in enumerate(classes)
         },
         "confusion_matrix": cm.tolist(),
@@ -259,7 +289,10 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
     val = metrics.get("val") or {}
     rows = [
         ("accuracy", "share of windows right; compare with the majority baseline"),
-        ("majority_baseline_accuracy", f"always predicting '{metrics['majority_class']}' (accuracy paradox)"),
+        (
+            "majority_baseline_accuracy",
+            f"always predicting '{metrics['majority_class']}' (accuracy paradox)",
+        ),
         ("balanced_accuracy", "mean recall over classes; 1/K = chance"),
         ("mcc", "Matthews correlation; 0 = chance, 1 = perfect"),
         ("pr_auc", "average precision; no-skill = prevalence of the class"),
@@ -269,16 +302,27 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
         rows.insert(1, ("top_k_accuracy", f"true class among the top {metrics['top_k']}"))
     if tokens and metrics.get("perplexity") is not None:
         n_classes = len(metrics.get("classes") or []) or "K"
-        rows.insert(2, ("perplexity", f"per character: exp(mean cross-entropy); 1 = certain, "
-                                      f"{n_classes} = uniform guessing"))
-    table = [{"metric": m, "validation": val.get(m), "test": metrics.get(m), "how to read": how} for m, how in rows]
+        rows.insert(
+            2,
+            (
+                "perplexity",
+                f"per character: exp(mean cross-entropy); 1 = certain, "
+                f"{n_classes} = uniform guessing",
+            ),
+        )
+    table = [
+        {"metric": m, "validation": val.get(m), "test": metrics.get(m), "how to read": how}
+        for m, how in rows
+    ]
     pos = metrics.get("positive_class")
     if pos:
         for m in ("precision", "recall", "f1"):
-            table.append({
-                "metric": f"{pos} {m}",
-                "validation": ((val.get("per_class") or {}).get(pos) or {}).get(m),
-                "test": metrics["per_class"][pos][m],
-                "how to read": f"at threshold {_fmt(metrics['threshold'])} ({metrics['threshold_strategy']})",
-            })
+            table.append(
+                {
+                    "metric": f"{pos} {m}",
+                    "validation": ((val.get("per_class") or {}).get(pos) or {}).get(m),
+                    "test": metrics["per_class"][pos][m],
+                    "how to read": f"at threshold {_fmt(metrics['threshold'])} ({metrics['threshold_strategy']})",
+                }
+            )
     return pd.DataFrame(table).set_index("metric")

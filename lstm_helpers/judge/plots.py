@@ -35,7 +35,9 @@ def _binary_inputs(y_true: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(y_true)
     s = np.asarray(scores, dtype=float)
     if y.ndim != 1 or s.ndim != 1 or len(y) != len(s):
-        raise ValueError(f"y_true and scores must be 1-D of equal length, got {y.shape} and {s.shape}")
+        raise ValueError(
+            f"y_true and scores must be 1-D of equal length, got {y.shape} and {s.shape}"
+        )
     if not np.isin(y, (0, 1)).all():
         raise ValueError("y_true must be 0/1 for a binary curve")
     if y.sum() == 0 or y.sum() == len(y):
@@ -55,17 +57,39 @@ def plot_confusion_matrix(
     counts = np.asarray(cm)
     k = len(classes)
     if counts.shape != (k, k):
-        raise ValueError(f"cm has shape {counts.shape}, expected ({k}, {k}) for classes {list(classes)}")
+        raise ValueError(
+            f"cm has shape {counts.shape}, expected ({k}, {k}) for classes {list(classes)}"
+        )
     with np.errstate(invalid="ignore", divide="ignore"):
         norm = counts / counts.sum(axis=1, keepdims=True)
     side = max(3.5, 0.9 * k + 2)
     fig = new_figure(figsize=(2 * side + 1, side))
     ax_counts, ax_norm = fig.subplots(1, 2)
     names = list(classes)
-    sns.heatmap(counts, annot=True, fmt="d", cmap="Blues", cbar=False, square=True,
-                xticklabels=names, yticklabels=names, ax=ax_counts)
-    sns.heatmap(norm, annot=True, fmt=".2f", cmap="Blues", cbar=False, square=True, vmin=0, vmax=1,
-                xticklabels=names, yticklabels=names, ax=ax_norm)
+    sns.heatmap(
+        counts,
+        annot=True,
+        fmt="d",
+        cmap="Blues",
+        cbar=False,
+        square=True,
+        xticklabels=names,
+        yticklabels=names,
+        ax=ax_counts,
+    )
+    sns.heatmap(
+        norm,
+        annot=True,
+        fmt=".2f",
+        cmap="Blues",
+        cbar=False,
+        square=True,
+        vmin=0,
+        vmax=1,
+        xticklabels=names,
+        yticklabels=names,
+        ax=ax_norm,
+    )
     ax_counts.set_title("Counts")
     ax_norm.set_title("Row-normalised (diagonal = recall)")
     for ax in (ax_counts, ax_norm):
@@ -90,12 +114,22 @@ def top_confusions(cm: Any, classes: Sequence[str], n: int = 20) -> pd.DataFrame
     true_k, pred_k = np.unravel_index(flat, off.shape)
     support = counts.sum(axis=1)
     names = np.asarray(list(classes), dtype=object)
-    return pd.DataFrame({"true": names[true_k], "predicted": names[pred_k], "count": off[true_k, pred_k],
-                         "share_of_true": off[true_k, pred_k] / np.maximum(support[true_k], 1)})
+    return pd.DataFrame(
+        {
+            "true": names[true_k],
+            "predicted": names[pred_k],
+            "count": off[true_k, pred_k],
+            "share_of_true": off[true_k, pred_k] / np.maximum(support[true_k], 1),
+        }
+    )
 
 
 def plot_top_confusions(
-    cm: Any, classes: Sequence[str], n: int = 20, path: str | Path | None = None, title: str | None = None
+    cm: Any,
+    classes: Sequence[str],
+    n: int = 20,
+    path: str | Path | None = None,
+    title: str | None = None,
 ) -> Figure:
     """The ``n`` most frequent confusions as horizontal bars ("true -> predicted", count and
     share of the true class): readable where a K x K heat map of many classes is not."""
@@ -110,7 +144,9 @@ def plot_top_confusions(
         ax.text(c, i, f" {c} ({share:.0%})", va="center", fontsize="small")
     ax.set_xlabel("Test windows (share of the true class)")
     total = int(np.asarray(cm).sum() - np.trace(np.asarray(cm)))
-    ax.set_title(title or f"Top {len(table)} confusions of {len(classes)} classes ({total} errors in all)")
+    ax.set_title(
+        title or f"Top {len(table)} confusions of {len(classes)} classes ({total} errors in all)"
+    )
     return save_figure(fig, path)
 
 
@@ -160,7 +196,9 @@ def plot_pr_curve(
     if s.ndim == 2:
         for cls, yk, sk in _one_vs_rest(y_true, s, classes, max_curves):
             precision, recall, _ = precision_recall_curve(yk, sk, drop_intermediate=True)
-            ax.plot(recall, precision, label=f"{cls} (PR-AUC {average_precision_score(yk, sk):.2f})")
+            ax.plot(
+                recall, precision, label=f"{cls} (PR-AUC {average_precision_score(yk, sk):.2f})"
+            )
         ax.set_title(_curve_title(title, "Precision-recall", s.shape[1], max_curves))
     else:
         y, s = _binary_inputs(y_true, s)
@@ -171,8 +209,14 @@ def plot_pr_curve(
         if threshold is not None:
             rates = rates_at(y, s, threshold)
             p_t, r_t = rates["precision"], rates["recall"]
-            ax.plot(r_t, p_t, "o", color=THRESHOLD_COLOUR, ms=9,
-                    label=f"threshold {threshold:.3g}: P {p_t:.2f}, R {r_t:.2f}")
+            ax.plot(
+                r_t,
+                p_t,
+                "o",
+                color=THRESHOLD_COLOUR,
+                ms=9,
+                label=f"threshold {threshold:.3g}: P {p_t:.2f}, R {r_t:.2f}",
+            )
         ax.set_title(title or f"Precision-recall for '{positive_label}'")
     ax.set_xlabel("Recall")
     ax.set_ylabel("Precision")
@@ -210,8 +254,14 @@ def plot_roc_curve(
         if threshold is not None:
             rates = rates_at(y, s, threshold)
             r_t, f_t = rates["recall"], rates["false_positive_rate"]
-            ax.plot(f_t, r_t, "o", color=THRESHOLD_COLOUR, ms=9,
-                    label=f"threshold {threshold:.3g}: TPR {r_t:.2f}, FPR {f_t:.2f}")
+            ax.plot(
+                f_t,
+                r_t,
+                "o",
+                color=THRESHOLD_COLOUR,
+                ms=9,
+                label=f"threshold {threshold:.3g}: TPR {r_t:.2f}, FPR {f_t:.2f}",
+            )
         ax.set_title(title or f"ROC for '{positive_label}'")
     ax.plot([0, 1], [0, 1], ls="--", color="grey", label="chance")
     ax.set_xlabel("False positive rate")
@@ -237,19 +287,35 @@ def plot_score_distributions(
     y = np.asarray(y_true).astype(np.int64)
     s = np.asarray(scores, dtype=float)
     if y.ndim != 1 or s.ndim != 1 or len(y) != len(s):
-        raise ValueError(f"y_true and scores must be 1-D of equal length, got {y.shape} and {s.shape}")
+        raise ValueError(
+            f"y_true and scores must be 1-D of equal length, got {y.shape} and {s.shape}"
+        )
     names = np.asarray(list(classes))
     df = pd.DataFrame({score_label: s, "true class": names[y]})
     fig = new_figure(figsize=(7, 4.5))
     ax = fig.subplots()
     in_unit = s.size and s.min() >= 0 and s.max() <= 1
-    sns.histplot(data=df, x=score_label, hue="true class", hue_order=[c for c in classes if c in set(df["true class"])],
-                 stat="density", common_norm=False, element="step", bins=25,
-                 binrange=(0, 1) if in_unit else None, ax=ax)
+    sns.histplot(
+        data=df,
+        x=score_label,
+        hue="true class",
+        hue_order=[c for c in classes if c in set(df["true class"])],
+        stat="density",
+        common_norm=False,
+        element="step",
+        bins=25,
+        binrange=(0, 1) if in_unit else None,
+        ax=ax,
+    )
     if threshold is not None:
         ax.axvline(threshold, color=THRESHOLD_COLOUR, ls="--", lw=2)
-        ax.text(threshold, ax.get_ylim()[1] * 0.95, f" threshold {threshold:.3g}",
-                color=THRESHOLD_COLOUR, va="top")
+        ax.text(
+            threshold,
+            ax.get_ylim()[1] * 0.95,
+            f" threshold {threshold:.3g}",
+            color=THRESHOLD_COLOUR,
+            va="top",
+        )
     ax.set_ylabel("Density (per true class)")
     ax.set_title(title or f"Distribution of {score_label} by true class")
     return save_figure(fig, path)
@@ -308,8 +374,18 @@ def plot_timeline(
         raise ValueError(f"score must be 1-D (one value per timestep), got shape {sc.shape}")
     rate = float(sample_rate_hz) if sample_rate_hz else 1.0
     x = np.arange(len(sc)) / rate
-    tb = np.asarray(true_bouts if true_bouts is not None else np.empty((0, 2)), dtype=float).reshape(-1, 2) / rate
-    pb = np.asarray(pred_bouts if pred_bouts is not None else np.empty((0, 2)), dtype=float).reshape(-1, 2) / rate
+    tb = (
+        np.asarray(true_bouts if true_bouts is not None else np.empty((0, 2)), dtype=float).reshape(
+            -1, 2
+        )
+        / rate
+    )
+    pb = (
+        np.asarray(pred_bouts if pred_bouts is not None else np.empty((0, 2)), dtype=float).reshape(
+            -1, 2
+        )
+        / rate
+    )
     n_rows = 2 if signal is not None else 1
     fig = new_figure(figsize=(12, 2.6 * n_rows + 0.6))
     axes = np.atleast_1d(fig.subplots(n_rows, 1, sharex=True))
@@ -320,7 +396,11 @@ def plot_timeline(
             raise ValueError(f"signal has {len(sig)} timesteps but score has {len(sc)}")
         ax = axes[0]
         for c in range(sig.shape[1]):
-            label = channel_names[c] if channel_names is not None and c < len(channel_names) else f"channel {c}"
+            label = (
+                channel_names[c]
+                if channel_names is not None and c < len(channel_names)
+                else f"channel {c}"
+            )
             ax.plot(x, sig[:, c], lw=0.8, label=label)
         for start, end in tb:
             ax.axvspan(start, end, color=TRUE_COLOUR, alpha=0.15, lw=0)
@@ -332,10 +412,18 @@ def plot_timeline(
     for start, end in pb:
         ax.axvspan(start, end, ymin=0.0, ymax=0.5, color=PRED_COLOUR, alpha=0.3, lw=0)
     ax.plot(x, sc, color="black", lw=1, label=f"P({class_name}), stitched")
-    handles = [ax.lines[-1], Patch(color=TRUE_COLOUR, alpha=0.3, label=f"true '{class_name}' bouts"),
-               Patch(color=PRED_COLOUR, alpha=0.3, label=f"predicted '{class_name}' bouts")]
+    handles = [
+        ax.lines[-1],
+        Patch(color=TRUE_COLOUR, alpha=0.3, label=f"true '{class_name}' bouts"),
+        Patch(color=PRED_COLOUR, alpha=0.3, label=f"predicted '{class_name}' bouts"),
+    ]
     if threshold is not None:
-        handles.insert(1, ax.axhline(threshold, color=THRESHOLD_COLOUR, ls="--", label=f"threshold {threshold:.3g}"))
+        handles.insert(
+            1,
+            ax.axhline(
+                threshold, color=THRESHOLD_COLOUR, ls="--", label=f"threshold {threshold:.3g}"
+            ),
+        )
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("Score")
     ax.set_xlabel("Time (s)" if sample_rate_hz else "Timestep")

@@ -29,10 +29,14 @@ from sklearn.metrics import (
 
 from lstm_helpers.config import EvaluateConfig
 
-THRESHOLD_STRATEGIES: tuple[str, ...] = get_args(EvaluateConfig.model_fields["threshold_strategy"].annotation)
+THRESHOLD_STRATEGIES: tuple[str, ...] = get_args(
+    EvaluateConfig.model_fields["threshold_strategy"].annotation
+)
 
 
-def check_binary(y_true_binary: Any, scores: Any, name: str = "y_true_binary") -> tuple[np.ndarray, np.ndarray]:
+def check_binary(
+    y_true_binary: Any, scores: Any, name: str = "y_true_binary"
+) -> tuple[np.ndarray, np.ndarray]:
     """Validate 0/1 labels and finite scores of equal length; return (bool labels, float64 scores)."""
     y = np.asarray(y_true_binary)
     s = np.asarray(scores, dtype=np.float64)
@@ -43,13 +47,17 @@ def check_binary(y_true_binary: Any, scores: Any, name: str = "y_true_binary") -
     if len(y) == 0:
         raise ValueError(f"{name} is empty: need at least one example to choose a threshold")
     if not np.isin(y, (0, 1)).all():
-        raise ValueError(f"{name} must hold only 0/1 (or False/True), got values {np.unique(y)[:5]}")
+        raise ValueError(
+            f"{name} must hold only 0/1 (or False/True), got values {np.unique(y)[:5]}"
+        )
     if not np.isfinite(s).all():
         raise ValueError("scores contain NaN or infinite values")
     return y.astype(bool), s
 
 
-def rates_at(y_true_binary: Any, scores: Any, threshold: float, beta: float = 1.0) -> dict[str, float]:
+def rates_at(
+    y_true_binary: Any, scores: Any, threshold: float, beta: float = 1.0
+) -> dict[str, float]:
     """What "positive when score >= threshold" gives on these data (scikit-learn metrics).
 
     Returns ``precision``, ``recall``, ``f1``, ``fbeta``, ``false_positive_rate`` and
@@ -71,7 +79,9 @@ def rates_at(y_true_binary: Any, scores: Any, threshold: float, beta: float = 1.
     }
 
 
-def _check_strategy(strategy: str, threshold: float, beta: float, min_precision: float, min_recall: float) -> None:
+def _check_strategy(
+    strategy: str, threshold: float, beta: float, min_precision: float, min_recall: float
+) -> None:
     if strategy not in THRESHOLD_STRATEGIES:
         raise ValueError(
             f"threshold strategy {strategy!r} is not valid; choose one of {', '.join(THRESHOLD_STRATEGIES)}"
@@ -104,7 +114,10 @@ def _constrained(
     p, r = precision[:-1], recall[:-1]  # the last point (recall 0) has no threshold
     if strategy == "recall_at_precision":
         ok, primary, secondary = p >= min_precision, r, p
-        want, reachable = f"precision >= {min_precision}", f"the highest precision reached is {p.max():.3f}"
+        want, reachable = (
+            f"precision >= {min_precision}",
+            f"the highest precision reached is {p.max():.3f}",
+        )
     else:
         ok, primary, secondary = r >= min_recall, p, r
         want, reachable = f"recall >= {min_recall}", f"the highest recall reached is {r.max():.3f}"
@@ -171,8 +184,10 @@ def choose_threshold(
     elif n_pos == 0 or n_pos == len(y):
         value, fallback = float(threshold), "fixed"
         which = "no positive" if n_pos == 0 else "only positive"
-        note = (f"the data has {which} examples, so no threshold can be chosen by {strategy}; "
-                f"used the fixed threshold {threshold}")
+        note = (
+            f"the data has {which} examples, so no threshold can be chosen by {strategy}; "
+            f"used the fixed threshold {threshold}"
+        )
     elif strategy in ("max_f1", "max_fbeta"):
         precision, recall, thresholds = precision_recall_curve(y, s)
         value = float(thresholds[_best_fbeta(precision[:-1], recall[:-1], thresholds, fb)])
@@ -212,20 +227,31 @@ def compare_threshold_strategies(
     """
     rows = []
     for strategy in THRESHOLD_STRATEGIES:
-        choice = choose_threshold(y_val_binary, val_scores, strategy, threshold, beta, min_precision, min_recall)
-        row = {"strategy": strategy, "threshold": choice["value"], "val_precision": choice["precision"],
-               "val_recall": choice["recall"], "val_f1": choice["f1"]}
+        choice = choose_threshold(
+            y_val_binary, val_scores, strategy, threshold, beta, min_precision, min_recall
+        )
+        row = {
+            "strategy": strategy,
+            "threshold": choice["value"],
+            "val_precision": choice["precision"],
+            "val_recall": choice["recall"],
+            "val_f1": choice["f1"],
+        }
         if y_test_binary is not None and test_scores is not None:
             check_binary(y_test_binary, test_scores, "y_test_binary")
             rates = rates_at(y_test_binary, test_scores, choice["value"])
-            row.update(test_precision=rates["precision"], test_recall=rates["recall"], test_f1=rates["f1"])
+            row.update(
+                test_precision=rates["precision"], test_recall=rates["recall"], test_f1=rates["f1"]
+            )
         row["note"] = choice["note"] or ""
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 # ============================================================================ the decision rule
-def predict_labels(probs: Any, threshold: float | None = None, positive_index: int | None = None) -> np.ndarray:
+def predict_labels(
+    probs: Any, threshold: float | None = None, positive_index: int | None = None
+) -> np.ndarray:
     """Turn predicted probabilities into class indices (the rule is written here).
 
     * **binary**, ``probs`` of shape (n,) or (n, 1) = P(class ``positive_index``, default 1):
@@ -251,7 +277,9 @@ def predict_labels(probs: Any, threshold: float | None = None, positive_index: i
     if p.ndim == 1:
         pos = 1 if positive_index is None else int(positive_index)
         if pos not in (0, 1):
-            raise ValueError(f"positive_index must be 0 or 1 for binary scores, got {positive_index}")
+            raise ValueError(
+                f"positive_index must be 0 or 1 for binary scores, got {positive_index}"
+            )
         t = 0.5 if threshold is None else float(threshold)
         return np.where(p.astype(np.float64) >= t, pos, 1 - pos).astype(np.int64)
     if p.ndim != 2 or p.shape[1] < 2:
@@ -288,9 +316,13 @@ class DecisionRule:
 
     def __post_init__(self) -> None:
         if (self.threshold is None) != (self.class_index is None):
-            raise ValueError("a decision rule needs both threshold and class_index, or neither (argmax)")
+            raise ValueError(
+                "a decision rule needs both threshold and class_index, or neither (argmax)"
+            )
         if self.class_index is not None and not 0 <= self.class_index < len(self.classes):
-            raise ValueError(f"class_index {self.class_index} is out of range for classes {list(self.classes)}")
+            raise ValueError(
+                f"class_index {self.class_index} is out of range for classes {list(self.classes)}"
+            )
 
     def apply(self, probs: Any) -> np.ndarray:
         """Class indices for ``probs`` ((n,) = P(class ``class_index``) for binary, or (n, K))."""
@@ -300,11 +332,17 @@ class DecisionRule:
         """The rule in words, e.g. "'play' when P >= 0.42, else the other class"."""
         if self.threshold is None:
             return "argmax of the class probabilities"
-        rest = ", else the other class" if len(self.classes) == 2 else ", else the most probable other class"
+        rest = (
+            ", else the other class"
+            if len(self.classes) == 2
+            else ", else the most probable other class"
+        )
         return f"'{self.classes[self.class_index]}' when P >= {self.threshold:.3g}" + rest
 
     @classmethod
-    def from_run(cls, classes: list[str], positive_index: int | None, threshold_file: str | Path) -> DecisionRule:
+    def from_run(
+        cls, classes: list[str], positive_index: int | None, threshold_file: str | Path
+    ) -> DecisionRule:
         """The rule a finished run's evaluation chose (its ``threshold.json``), for new data.
 
         Without that file: binary runs threshold their positive class at 0.5; multi-class
@@ -316,8 +354,12 @@ class DecisionRule:
         if path.is_file():
             choice = read_json(path)
             if choice.get("positive_class") not in classes:
-                raise ValueError(f"{path}: positive_class {choice.get('positive_class')!r} is not one of {classes}")
-            return cls(tuple(classes), float(choice["value"]), classes.index(choice["positive_class"]))
+                raise ValueError(
+                    f"{path}: positive_class {choice.get('positive_class')!r} is not one of {classes}"
+                )
+            return cls(
+                tuple(classes), float(choice["value"]), classes.index(choice["positive_class"])
+            )
         if len(classes) == 2:
             return cls(tuple(classes), 0.5, 1 if positive_index is None else int(positive_index))
         return cls(tuple(classes))

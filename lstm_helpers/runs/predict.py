@@ -59,8 +59,10 @@ def check_channels(run_info: dict, cfg: Config, input_path: Path) -> None:
         cols = _columns(f)
         missing = [c for c in want if c not in cols]
         if missing:
-            raise DataError(f"{f}: channels {missing} of the run are missing; the model was trained on "
-                            f"channels {want} (columns present: {cols})")
+            raise DataError(
+                f"{f}: channels {missing} of the run are missing; the model was trained on "
+                f"channels {want} (columns present: {cols})"
+            )
 
 
 def _sample_rate_of(df_time: np.ndarray, offsets: np.ndarray) -> float | None:
@@ -79,9 +81,13 @@ def open_finished_run(run: str | Path) -> FinishedRun:
             raise FileNotFoundError(f"{layout.root} is not a finished run: {need.name} is missing")
     cfg = resolve_config(read_params(layout.root))
     if cfg.data.kind != "recordings":
-        raise DataError(f"predict labels recordings; this run was trained on data.kind={cfg.data.kind!r}")
+        raise DataError(
+            f"predict labels recordings; this run was trained on data.kind={cfg.data.kind!r}"
+        )
     info = read_json(layout.prepare_json)
-    rule = DecisionRule.from_run(list(info["classes"]), info.get("positive_index"), layout.threshold)
+    rule = DecisionRule.from_run(
+        list(info["classes"]), info.get("positive_index"), layout.threshold
+    )
     return FinishedRun(layout, cfg, info, rule)
 
 
@@ -96,21 +102,29 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
     if rate and s.times is not None:
         got = _sample_rate_of(s.times, s.offsets)
         if got is not None and abs(got - rate) / rate > 0.02:
-            raise DataError(f"{input_path}: sample rate {got:.3g} Hz (from column {run.cfg.data.time_column!r}) "
-                            f"does not match the run's {rate:g} Hz; resample the input first")
+            raise DataError(
+                f"{input_path}: sample rate {got:.3g} Hz (from column {run.cfg.data.time_column!r}) "
+                f"does not match the run's {rate:g} Hz; resample the input first"
+            )
     scaler = run.info["scaler"]
     if scaler.get("per") == "recording":
         return s, scale_per_recording(s.values, s.offsets, scaler["method"])
     return s, apply_scaler(s.values, scaler)
 
 
-def label_timesteps(run: FinishedRun, s: SeriesSet, timeline: dict[str, np.ndarray]) -> pd.DataFrame:
+def label_timesteps(
+    run: FinishedRun, s: SeriesSet, timeline: dict[str, np.ndarray]
+) -> pd.DataFrame:
     """One row per input timestep: recording, timestep, time, stitched ``p_<class>``, predicted class
     ("" where no window covers it). Vectorised over all recordings at once."""
     probs = np.concatenate([timeline[r] for r in s.rec_ids])
     rec_of_step = np.repeat(np.arange(len(s.rec_ids)), s.lengths)
-    frame = pd.DataFrame({run.cfg.data.recording_column: s.rec_ids[rec_of_step],
-                          "timestep": np.arange(len(probs)) - s.offsets[rec_of_step]})
+    frame = pd.DataFrame(
+        {
+            run.cfg.data.recording_column: s.rec_ids[rec_of_step],
+            "timestep": np.arange(len(probs)) - s.offsets[rec_of_step],
+        }
+    )
     rate = run.info["input"].get("sample_rate_hz")
     if rate:
         frame["time_s"] = frame["timestep"] / rate
@@ -134,13 +148,27 @@ def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> p
         sums = np.concatenate([[0.0], np.cumsum(np.nan_to_num(p))])
         counts = np.concatenate([[0], np.cumsum(~np.isnan(p))])
         is_c = per_step["predicted"].to_numpy() == c
-        for r, (lo, hi) in zip(s.rec_ids, zip(s.offsets[:-1], s.offsets[1:], strict=True), strict=True):
+        for r, (lo, hi) in zip(
+            s.rec_ids, zip(s.offsets[:-1], s.offsets[1:], strict=True), strict=True
+        ):
             b = find_bouts(is_c[lo:hi])
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean_p = (sums[lo + b[:, 1]] - sums[lo + b[:, 0]]) / (counts[lo + b[:, 1]] - counts[lo + b[:, 0]])
-            parts.append(pd.DataFrame({rec_col: r, "class": c, "start": b[:, 0], "end": b[:, 1],
-                                       "start_s": b[:, 0] / rate if rate else None,
-                                       "end_s": b[:, 1] / rate if rate else None, "mean_p": mean_p}))
+                mean_p = (sums[lo + b[:, 1]] - sums[lo + b[:, 0]]) / (
+                    counts[lo + b[:, 1]] - counts[lo + b[:, 0]]
+                )
+            parts.append(
+                pd.DataFrame(
+                    {
+                        rec_col: r,
+                        "class": c,
+                        "start": b[:, 0],
+                        "end": b[:, 1],
+                        "start_s": b[:, 0] / rate if rate else None,
+                        "end_s": b[:, 1] / rate if rate else None,
+                        "mean_p": mean_p,
+                    }
+                )
+            )
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
@@ -149,12 +177,16 @@ def _output_paths(input_path: Path, out: Path | None) -> dict[str, Path]:
     out = Path(out) if out else input_path.with_name(input_path.stem + ".predictions.csv")
     suffix = out.suffix if out.suffix.lower() in (".csv", ".parquet", ".pq") else ".csv"
     base = out.with_suffix("")
-    return {"timesteps": out if out.suffix else out.with_suffix(".csv"),
-            "windows": base.with_name(base.name + ".windows" + suffix),
-            "bouts": base.with_name(base.name + ".bouts" + suffix)}
+    return {
+        "timesteps": out if out.suffix else out.with_suffix(".csv"),
+        "windows": base.with_name(base.name + ".windows" + suffix),
+        "bouts": base.with_name(base.name + ".bouts" + suffix),
+    }
 
 
-def predict_recordings(run: Path, input_path: Path, out: Path | None = None, batch_size: int = 1024) -> dict:
+def predict_recordings(
+    run: Path, input_path: Path, out: Path | None = None, batch_size: int = 1024
+) -> dict:
     """Predict every window of the recordings at ``input_path`` with the model of ``run``.
 
     Writes the per-timestep table at ``out`` (default ``<input>.predictions.csv``), and
@@ -170,13 +202,20 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     length, step = int(finished.info["input"]["window_length"]), int(finished.info["input"]["step"])
     starts, rec = window_starts(s.offsets, length, step)
     if len(starts) == 0:
-        raise DataError(f"{input_path}: every recording is shorter than one window ({length} timesteps)")
+        raise DataError(
+            f"{input_path}: every recording is shorter than one window ({length} timesteps)"
+        )
     model = load_trained_model(finished.layout.model)
     classes = finished.classes
-    probs = full_probs(predict_probs(model, window_view(values, length), batch_size, rows=starts), len(classes),
-                       finished.info.get("positive_index"))
+    probs = full_probs(
+        predict_probs(model, window_view(values, length), batch_size, rows=starts),
+        len(classes),
+        finished.info.get("positive_index"),
+    )
     local, rec_ids = starts - s.offsets[rec], s.rec_ids[rec]
-    timeline = stitch_timeline(probs, rec_ids, local, length, dict(zip(s.rec_ids, s.lengths.tolist(), strict=True)))
+    timeline = stitch_timeline(
+        probs, rec_ids, local, length, dict(zip(s.rec_ids, s.lengths.tolist(), strict=True))
+    )
     per_step = label_timesteps(finished, s, timeline)
     windows = pd.DataFrame({finished.cfg.data.recording_column: rec_ids, "start": local})
     for k, c in enumerate(classes):
@@ -185,4 +224,9 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     paths = _output_paths(input_path, out)
     for name, table in (("timesteps", per_step), ("windows", windows), ("bouts", bouts)):
         write_table(paths[name], table)
-    return {**paths, "threshold": finished.rule.threshold, "n_windows": len(starts), "n_bouts": len(bouts)}
+    return {
+        **paths,
+        "threshold": finished.rule.threshold,
+        "n_windows": len(starts),
+        "n_bouts": len(bouts),
+    }
