@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import read_json, save_npz, write_json, write_table
+from lstm_helpers.artifacts import save_npz, write_json, write_table
 from lstm_helpers.config import Config
+from lstm_helpers.data.prepared import load_prepared, read_prepare_json
 from lstm_helpers.judge.bouts import score_test_timelines
 from lstm_helpers.judge.figures import draw_figures, figure_paths
 from lstm_helpers.judge.metrics import (
@@ -59,15 +60,15 @@ def _required(path: Path, stage: str) -> Path:
     return path
 
 
-def _read_arrays(path: Path) -> dict[str, np.ndarray]:
-    """The validation / test / timeline arrays of ``prepared.npz`` (not the training windows)."""
+def _read_arrays(run_dir: Path) -> dict[str, np.ndarray]:
+    """The validation / test / timeline arrays of the run's prepared data (the one loader,
+    :func:`~lstm_helpers.data.prepared.load_prepared`, checks them against ``prepare.json``)."""
+    prepared = load_prepared(run_dir, require=("test",))
+    for key in ("X_val", "y_val", "rec_test", "start_test"):
+        if key not in prepared.arrays:
+            raise ValueError(f"{prepared.path} has no array {key!r}; re-run stage 01 (prepare)")
     wanted = [f"{k}_{s}" for s in ("val", "test") for k in SPLIT_KEYS] + list(TIMELINE_KEYS)
-    with np.load(path, allow_pickle=False) as z:
-        data = {k: z[k] for k in wanted if k in z.files}
-    for key in ("X_val", "y_val", "X_test", "y_test", "rec_test", "start_test"):
-        if key not in data:
-            raise ValueError(f"{path} has no array {key!r}; re-run stage 01 (prepare)")
-    return data
+    return {k: prepared.arrays[k] for k in wanted if k in prepared.arrays}
 
 
 def _split(data: dict[str, np.ndarray], split: str, notes: list[str]) -> dict[str, np.ndarray]:
@@ -132,14 +133,10 @@ def _class_of_interest(
 def _open(cfg: Config, run_dir: str | Path) -> tuple[_Stage, dict[str, np.ndarray]]:
     """The stage context and the validation / test arrays; refuses runs that lack a stage."""
     layout = RunLayout(Path(run_dir))
-    data = _read_arrays(_required(layout.prepared, "stage 01 (prepare)"))
-    prep = read_json(_required(layout.prepare_json, "stage 01 (prepare)"))
+    data = _read_arrays(layout.root)
+    prep = read_prepare_json(layout.root)
     _required(layout.model, "stage 02 (train)")
-    classes = list(prep.get("classes") or [])
-    if len(classes) < 2:
-        raise ValueError(
-            f"{layout.prepare_json} must list at least 2 'classes'; re-run stage 01 (prepare)"
-        )
+    classes = list(prep["classes"])
     positive, interest, names = _class_of_interest(prep, classes)
     stage = _Stage(cfg, layout, classes, prep.get("input") or {}, positive, interest, names)
     return stage, data

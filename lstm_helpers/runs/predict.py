@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import read_json, read_params, write_table
+from lstm_helpers.artifacts import read_params, write_table
 from lstm_helpers.config import Config, resolve_config
+from lstm_helpers.data.prepared import InputInfo, read_prepare_json
 from lstm_helpers.data.recordings import DataError, SeriesSet, _list_files, read_recordings
 from lstm_helpers.data.resampling import apply_scaler, scale_per_recording
 from lstm_helpers.data.windows import window_starts, window_view
@@ -41,6 +42,11 @@ class FinishedRun:
     @property
     def classes(self) -> list[str]:
         return list(self.info["classes"])
+
+    @property
+    def input(self) -> InputInfo:
+        """``prepare.json["input"]``, typed: window length, step, sample rate, channels."""
+        return InputInfo.from_dict(self.info["input"])
 
 
 def _columns(path: Path) -> list[str]:
@@ -84,7 +90,7 @@ def open_finished_run(run: str | Path) -> FinishedRun:
         raise DataError(
             f"predict labels recordings; this run was trained on data.kind={cfg.data.kind!r}"
         )
-    info = read_json(layout.prepare_json)
+    info = read_prepare_json(layout.root)
     rule = DecisionRule.from_run(
         list(info["classes"]), info.get("positive_index"), layout.threshold
     )
@@ -98,7 +104,7 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
     check_channels(run.info, run.cfg, input_path)
     data_cfg = run.cfg.data.model_copy(update={"demo": False, "split_column": None})
     s = read_recordings(data_cfg, input_path, require_labels=False, classes=run.classes)
-    rate = run.info["input"].get("sample_rate_hz")
+    rate = run.input.sample_rate_hz
     if rate and s.times is not None:
         got = _sample_rate_of(s.times, s.offsets)
         if got is not None and abs(got - rate) / rate > 0.02:
@@ -125,7 +131,7 @@ def label_timesteps(
             "timestep": np.arange(len(probs)) - s.offsets[rec_of_step],
         }
     )
-    rate = run.info["input"].get("sample_rate_hz")
+    rate = run.input.sample_rate_hz
     if rate:
         frame["time_s"] = frame["timestep"] / rate
     for k, c in enumerate(run.classes):
@@ -140,7 +146,7 @@ def label_timesteps(
 def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> pd.DataFrame:
     """Runs of each class of interest per recording, with their mean stitched probability."""
     rec_col = run.cfg.data.recording_column
-    rate = run.info["input"].get("sample_rate_hz")
+    rate = run.input.sample_rate_hz
     columns = [rec_col, "class", "start", "end", "start_s", "end_s", "mean_p"]
     parts = []
     for c in run.info.get("classes_of_interest") or []:
@@ -199,7 +205,7 @@ def predict_recordings(
     finished = open_finished_run(run)
     input_path = Path(input_path)
     s, values = read_new_recordings(finished, input_path)
-    length, step = int(finished.info["input"]["window_length"]), int(finished.info["input"]["step"])
+    length, step = int(finished.input.window_length or 0), int(finished.input.step or 0)
     starts, rec = window_starts(s.offsets, length, step)
     if len(starts) == 0:
         raise DataError(
