@@ -103,6 +103,14 @@ def _per_class_auc(yt: np.ndarray, full: np.ndarray, classes: list[str]) -> tupl
     return pr, roc
 
 
+def _per_class(classes: list[str], precision: Any, recall: Any, f1: Any, support: Any) -> dict:
+    return {
+        cls: {"precision": float(precision[k]), "recall": float(recall[k]), "f1": float(f1[k]),
+              "support": int(support[k])}
+        for k, cls in enumerate(classes)
+    }  # fmt: skip
+
+
 def _headline_auc(pr: dict, roc: dict, classes: list[str], positive_index: int | None) -> tuple:
     """Binary: the positive class's PR-AUC / ROC-AUC. Multi-class: one-vs-rest macro over the
     classes present (== sklearn's ``multi_class="ovr", average="macro"``)."""
@@ -188,15 +196,7 @@ def compute_metrics(
         "top_k_accuracy": top_k_acc,
         "log_loss": cross_entropy,
         "perplexity": float(np.exp(cross_entropy)),
-        "per_class": {
-            cls: {
-                "precision": float(precision[k]),
-                "recall": float(recall[k]),
-                "f1": float(f1[k]),
-                "support": int(support[k]),
-            }
-            for k, cls in enumerate(classes)
-        },
+        "per_class": _per_class(classes, precision, recall, f1, support),
         "confusion_matrix": cm.tolist(),
         "confusion_matrix_normalized": cm_norm.tolist(),
     }
