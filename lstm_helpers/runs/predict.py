@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import read_params, write_table
+from lstm_helpers.artifacts import check_model_file, read_params, write_table
 from lstm_helpers.config import Config, resolve_config
+from lstm_helpers.data.inputs import missing_path_error
 from lstm_helpers.data.prepared import InputInfo, read_prepare_json
 from lstm_helpers.data.recordings import DataError, SeriesSet, _list_files, read_recordings
 from lstm_helpers.data.resampling import apply_scaler, scale_per_recording
@@ -49,20 +50,18 @@ class FinishedRun:
         return InputInfo.from_dict(self.info["input"])
 
 
-def _columns(path: Path) -> list[str]:
-    """Column names of a CSV / Parquet file, from its header only."""
-    if path.suffix.lower() == ".csv":
-        return list(pd.read_csv(path, nrows=0).columns)
-    import pyarrow.parquet as pq
+def _columns(path: Path, data_cfg: Any) -> list[str]:
+    """Column names of a CSV / Parquet file, from its header only (checked: kind, encoding, duplicates)."""
+    from lstm_helpers.data.recordings import table_columns
 
-    return list(pq.read_schema(path).names)
+    return table_columns(path, data_cfg)
 
 
 def check_channels(run_info: dict, cfg: Config, input_path: Path) -> None:
     """Refuse input that lacks any channel the run's model was trained on."""
     want = list(run_info["input"]["channels"])
     for f in _list_files(input_path, cfg.data.format):
-        cols = _columns(f)
+        cols = _columns(f, cfg.data)
         missing = [c for c in want if c not in cols]
         if missing:
             raise DataError(
@@ -85,6 +84,7 @@ def open_finished_run(run: str | Path) -> FinishedRun:
     for need in (layout.params, layout.prepare_json, layout.model):
         if not need.is_file():
             raise FileNotFoundError(f"{layout.root} is not a finished run: {need.name} is missing")
+    check_model_file(layout.model)  # a broken or foreign model file is refused before TF loads
     cfg = resolve_config(read_params(layout.root))
     if cfg.data.kind != "recordings":
         raise DataError(
@@ -100,7 +100,7 @@ def open_finished_run(run: str | Path) -> FinishedRun:
 def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.ndarray]:
     """The recordings at ``input_path`` checked against the run and scaled as in training."""
     if not input_path.exists():
-        raise DataError(f"--input {input_path} does not exist")
+        raise missing_path_error(input_path, "--input")
     check_channels(run.info, run.cfg, input_path)
     data_cfg = run.cfg.data.model_copy(update={"demo": False, "split_column": None})
     s = read_recordings(data_cfg, input_path, require_labels=False, classes=run.classes)
