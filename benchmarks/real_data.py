@@ -32,7 +32,7 @@ import pandas as pd
 from lstm_helpers.config import Config, resolve_config
 from lstm_helpers.data.prepare import run_prepare
 from lstm_helpers.judge.baseline import fit_baseline
-from lstm_helpers.judge.evaluation import choose_threshold
+from lstm_helpers.judge.threshold import choose_threshold
 from lstm_helpers.model.budget import apply_budget, choose_budget
 
 UEA = {"BasicMotions": 1.00, "JapaneseVowels": 0.99, "GunPoint": None}  # published accuracy (as cited in issue #9)

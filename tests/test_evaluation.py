@@ -1,5 +1,5 @@
-"""Tests of lstm_helpers.judge.evaluation: hand-computed metrics, threshold strategies, timeline
-stitching, bout matching, and the whole stage on a tiny real trained model (plus a
+"""Tests of the evaluation stage (lstm_helpers.judge): hand-computed metrics, threshold strategies,
+timeline stitching, bout matching, and the whole stage on a tiny real trained model (plus a
 papermill run of notebooks/03_evaluate.ipynb)."""
 
 from __future__ import annotations
@@ -18,19 +18,22 @@ from sklearn.metrics import roc_auc_score
 
 from lstm_helpers.artifacts import save_npz, write_json, write_yaml
 from lstm_helpers.config import PROJECT_ROOT, resolve_config
-from lstm_helpers.judge.evaluation import (
-    THRESHOLD_STRATEGIES,
-    choose_threshold,
+from lstm_helpers.judge.bouts import (
     clean_bouts,
-    compare_threshold_strategies,
-    compute_metrics,
     find_bouts,
     match_bouts,
     per_recording_scores,
-    predict_labels,
-    run_evaluation,
     stitch_timeline,
     windows_to_signal,
+)
+from lstm_helpers.judge.evaluation import run_evaluation
+from lstm_helpers.judge.metrics import compute_metrics, interpret_metrics
+from lstm_helpers.judge.threshold import (
+    THRESHOLD_STRATEGIES,
+    DecisionRule,
+    choose_threshold,
+    compare_threshold_strategies,
+    predict_labels,
 )
 
 # ------------------------------------------------------------------ threshold strategies
@@ -68,7 +71,9 @@ def test_choose_threshold_known_answers(strategy, kwargs, value, precision, reca
 
 def test_choose_threshold_unattainable_precision_falls_back_to_max_f1():
     # best precision reachable is 0.5, so precision >= 0.9 cannot be met
-    out = choose_threshold([1, 0, 1, 0], [0.2, 0.4, 0.6, 0.8], "recall_at_precision", min_precision=0.9)
+    out = choose_threshold(
+        [1, 0, 1, 0], [0.2, 0.4, 0.6, 0.8], "recall_at_precision", min_precision=0.9
+    )
     assert out["constraint_met"] is False
     assert out["fallback"] == "max_f1"
     assert "precision >= 0.9" in out["note"] and "0.500" in out["note"]
@@ -124,6 +129,37 @@ def test_predict_labels_binary_and_multiclass():
         predict_labels(probs, 0.5, positive_index=3)
 
 
+def test_predict_labels_runner_up_matches_the_copying_rule():
+    """The rule without an (n, K) copy gives what "mask the class, argmax the rest" gives."""
+    rng = np.random.default_rng(1)
+    probs = rng.dirichlet(np.ones(6) * 0.3, size=2000).astype(np.float32)
+    probs[:50, 2] = probs[:50, 4]  # ties between the class of interest and another
+    for k, t in ((2, 0.3), (2, 0.9), (0, 0.05), (5, 1.0)):
+        rest = probs.astype(np.float64)
+        rest[:, k] = -np.inf
+        expected = np.where(probs[:, k].astype(np.float64) >= t, k, rest.argmax(axis=1))
+        np.testing.assert_array_equal(predict_labels(probs, t, positive_index=k), expected)
+
+
+def test_decision_rule_from_run_and_description(tmp_path):
+    write_json(tmp_path / "threshold.json", {"value": 0.3, "positive_class": "walk"})
+    rule = DecisionRule.from_run(["other", "play", "walk"], None, tmp_path / "threshold.json")
+    assert (rule.threshold, rule.class_index) == (0.3, 2)
+    assert rule.describe() == "'walk' when P >= 0.3, else the most probable other class"
+    np.testing.assert_array_equal(rule.apply([[0.5, 0.2, 0.3], [0.6, 0.3, 0.1]]), [2, 0])
+    binary = DecisionRule.from_run(["other", "play"], 1, tmp_path / "none.json")
+    assert (binary.threshold, binary.class_index) == (0.5, 1) and binary.describe().endswith(
+        "else the other class"
+    )
+    argmax = DecisionRule.from_run(["a", "b", "c"], None, tmp_path / "none.json")
+    assert argmax.threshold is None and argmax.describe() == "argmax of the class probabilities"
+    write_json(tmp_path / "bad.json", {"value": 0.3, "positive_class": "run"})
+    with pytest.raises(ValueError, match="positive_class 'run' is not one of"):
+        DecisionRule.from_run(["other", "play"], 1, tmp_path / "bad.json")
+    with pytest.raises(ValueError, match="both threshold and class_index"):
+        DecisionRule(("a", "b"), 0.5, None)
+
+
 # ------------------------------------------------------------------ metrics
 def test_compute_metrics_binary_hand_computed():
     y_true = np.array([0, 0, 0, 0, 0, 0, 0, 1, 1, 1])
@@ -173,6 +209,89 @@ def test_compute_metrics_absent_class_and_bad_input():
         compute_metrics([0, 1], np.ones((2, 2)) / 2, [0, 1], ["a", "b", "c"])
 
 
+def test_chunked_top_k_and_log_loss_equal_sklearn_on_the_whole(monkeypatch):
+    from sklearn.metrics import log_loss, top_k_accuracy_score
+
+    from lstm_helpers.judge import metrics as metrics_module
+
+    rng = np.random.default_rng(2)
+    k = 40
+    probs = rng.dirichlet(np.ones(k), size=503).astype(np.float32)
+    y = rng.integers(0, k, 503)
+    monkeypatch.setattr(metrics_module, "CHUNK_CELLS", 7 * k)  # 72 chunks of 7 rows
+    m = compute_metrics(y, probs, probs.argmax(axis=1), [f"c{i}" for i in range(k)], top_k=5)
+    assert m["top_k"] == 5
+    assert m["top_k_accuracy"] == pytest.approx(
+        top_k_accuracy_score(y, probs, k=5, labels=np.arange(k))
+    )
+    assert m["log_loss"] == pytest.approx(log_loss(y, probs, labels=np.arange(k)))
+    assert m["perplexity"] == pytest.approx(
+        np.exp(-np.mean(np.log(probs[np.arange(503), y]))), rel=1e-5
+    )
+
+
+def test_perplexity_of_uniform_and_certain_predictions():
+    y = np.array([0, 1, 2, 3] * 5)
+    uniform = compute_metrics(y, np.full((20, 4), 0.25), np.zeros(20, int), list("abcd"))
+    assert uniform["perplexity"] == pytest.approx(4.0)  # K = uniform guessing
+    certain = compute_metrics(y, np.eye(4)[y] * (1 - 3e-9) + 1e-9, y, list("abcd"))
+    assert certain["perplexity"] == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------------ interpretation
+BASE_METRICS = {
+    "accuracy": 0.9,
+    "majority_baseline_accuracy": 0.88,
+    "majority_class": "other",
+    "balanced_accuracy": 0.6,
+    "mcc": 0.3,
+    "n": 1000,
+    "threshold": 0.42,
+    "positive_class": "play",
+    "per_class": {"play": {"precision": 0.4, "recall": 0.5, "f1": 0.44, "support": 100}},
+    "pr_auc_per_class": {"play": 0.5},
+    "pr_auc": 0.5,
+}
+
+
+def test_interpret_metrics_accuracy_and_class_of_interest():
+    notes = interpret_metrics(BASE_METRICS)
+    assert notes[0].startswith(
+        "Accuracy 0.900 vs 0.880 for always predicting 'other': the model adds +0.020"
+    )
+    assert "'play' at threshold 0.42: precision 0.400, recall 0.500" in notes[1]
+    assert (
+        "the ranking is informative" in notes[2] and "0.100" in notes[2]
+    )  # 0.5 >= 2 x prevalence 0.1
+    weak = interpret_metrics({**BASE_METRICS, "pr_auc_per_class": {"play": 0.15}})
+    assert "barely rank it above the rest" in weak[2] and "rather than the threshold" in weak[2]
+    argmax = interpret_metrics({**BASE_METRICS, "threshold": None})
+    assert "'play' at threshold none (argmax)" in argmax[1]
+    assert (
+        len(interpret_metrics({k: v for k, v in BASE_METRICS.items() if k != "positive_class"}))
+        == 1
+    )
+
+
+def test_interpret_metrics_validation_gap_and_bouts():
+    gap = interpret_metrics({**BASE_METRICS, "val": {"pr_auc": 0.65}})
+    assert any("PR-AUC drops from 0.650 (validation) to 0.500 (test)" in n for n in gap)
+    assert not any(
+        "drops" in n for n in interpret_metrics({**BASE_METRICS, "val": {"pr_auc": 0.59}})
+    )
+    bouts = {
+        "play": {"n_pred": 9, "n_false_alarms": 6, "n_found": 2, "n_true": 4},
+        "rest": {"n_pred": 5, "n_false_alarms": 1, "n_found": 4, "n_true": 4},
+    }
+    notes = interpret_metrics({**BASE_METRICS, "bouts": bouts})
+    alarms = [n for n in notes if "predicted bouts overlap no true bout" in n]
+    assert alarms == [
+        "'play': 6 predicted bouts overlap no true bout (2/4 true bouts found); if they are "
+        "short, raise evaluate.bout_min_seconds or evaluate.bout_merge_gap_seconds."
+    ]
+    assert interpret_metrics({}) == []
+
+
 # ------------------------------------------------------------------ timeline stitching
 def test_stitch_timeline_overlap_average_uncovered_and_edges():
     # shuffled windows of length 4: rec a (10 steps) starts 0/.2, 2/.6, 6/1.0 (ends at the edge)
@@ -216,8 +335,18 @@ def test_find_bouts_edges():
 
 def test_match_bouts_overlap_spanning_false_alarm_and_errors():
     sr = 10.0
-    true = [[0, 10], [20, 30], [40, 50], [90, 100]]  # at the very start and end of a 100-step recording
-    pred = [[0, 12], [18, 45], [60, 65], [95, 100]]  # [18, 45) spans two true bouts; [60, 65) false alarm
+    true = [
+        [0, 10],
+        [20, 30],
+        [40, 50],
+        [90, 100],
+    ]  # at the very start and end of a 100-step recording
+    pred = [
+        [0, 12],
+        [18, 45],
+        [60, 65],
+        [95, 100],
+    ]  # [18, 45) spans two true bouts; [60, 65) false alarm
     res = match_bouts(true, pred, sr)
     assert (res["n_true"], res["n_pred"], res["n_found"], res["n_false_alarms"]) == (4, 4, 4, 1)
     assert res["bout_recall"] == 1.0 and res["bout_precision"] == pytest.approx(0.75)
@@ -239,7 +368,9 @@ def test_match_bouts_touching_is_not_overlap_and_empty_cases():
 
 def test_clean_bouts_merge_then_drop_short():
     pred = [[30, 31], [0, 5], [7, 10]]
-    np.testing.assert_array_equal(clean_bouts(pred, 10.0, merge_gap_seconds=0.3), [[0, 10], [30, 31]])
+    np.testing.assert_array_equal(
+        clean_bouts(pred, 10.0, merge_gap_seconds=0.3), [[0, 10], [30, 31]]
+    )
     np.testing.assert_array_equal(clean_bouts(pred, 10.0, 0.2, 0.3), [[0, 10]])
     res = match_bouts([[0, 10], [40, 50]], pred, 10.0, min_pred_seconds=0.2, merge_gap_seconds=0.3)
     assert res["n_pred"] == 1 and res["n_false_alarms"] == 0 and res["offset_error_s"] == 0.0
@@ -249,8 +380,12 @@ def test_clean_bouts_merge_then_drop_short():
 
 def test_per_recording_scores():
     table = per_recording_scores(
-        ["r1", "r1", "r2", "r2"], [1, 0, 1, 1], [1, 1, 0, 1], 1,
-        {"r1": np.array([1, 1, 0, -1])}, {"r1": np.array([1, 0, 0, 1])},
+        ["r1", "r1", "r2", "r2"],
+        [1, 0, 1, 1],
+        [1, 1, 0, 1],
+        1,
+        {"r1": np.array([1, 1, 0, -1])},
+        {"r1": np.array([1, 0, 0, 1])},
     ).set_index("recording")
     assert table.loc["r1", "window_precision"] == 0.5 and table.loc["r1", "window_recall"] == 1.0
     assert table.loc["r2", "window_recall"] == 0.5 and table.loc["r2", "window_accuracy"] == 0.5
@@ -302,33 +437,65 @@ def _make_run(run_dir: Path, n_classes: int) -> Path:
         arrays[f"start_{split}"] = np.concatenate(ss).astype(np.int64)
         arrays[f"synthetic_{split}"] = np.zeros(len(arrays[f"y_{split}"]), bool)
     arrays["timeline_rec_ids"] = np.array(list(timeline), dtype=str)
-    arrays["timeline_offsets"] = np.concatenate([[0], np.cumsum([len(v) for v in timeline.values()])]).astype(np.int64)
+    arrays["timeline_offsets"] = np.concatenate(
+        [[0], np.cumsum([len(v) for v in timeline.values()])]
+    ).astype(np.int64)
     arrays["timeline_labels"] = np.concatenate(list(timeline.values())).astype(np.int64)
     run_dir.mkdir(parents=True)
     save_npz(run_dir / "prepared.npz", arrays)
     binary = n_classes == 2
-    counts = {s: {"before": {c: int((arrays[f"y_{s}"] == k).sum()) for k, c in enumerate(classes)}} for s in SPLITS}
-    write_json(run_dir / "prepare.json", {
-        "classes": classes,
-        "positive_class": "play" if binary else None,
-        "positive_index": 1 if binary else None,
-        "classes_of_interest": ["play"],
-        "input": {"kind": "real", "window_length": T, "n_channels": C, "channels": ["acc_x", "acc_y"],
-                  "vocab_size": None, "masked": False, "mask_value": 0.0, "sample_rate_hz": SR,
-                  "step": STEP, "data_kind": "recordings"},
-        "class_weight": None, "counts": counts, "groups": SPLITS, "leakage": {"ok": True},
-        "splits_recordings": SPLITS,
-    })
-    cfg = resolve_config({}, {"data.sample_rate_hz": SR, "data.channels": ["acc_x", "acc_y"],
-                              "data.classes_of_interest": ["play"], "train.top_k": 2,
-                              "evaluate.bout_min_seconds": 0.5})
+    counts = {
+        s: {"before": {c: int((arrays[f"y_{s}"] == k).sum()) for k, c in enumerate(classes)}}
+        for s in SPLITS
+    }
+    write_json(
+        run_dir / "prepare.json",
+        {
+            "classes": classes,
+            "positive_class": "play" if binary else None,
+            "positive_index": 1 if binary else None,
+            "classes_of_interest": ["play"],
+            "input": {
+                "kind": "real",
+                "window_length": T,
+                "n_channels": C,
+                "channels": ["acc_x", "acc_y"],
+                "vocab_size": None,
+                "masked": False,
+                "mask_value": 0.0,
+                "sample_rate_hz": SR,
+                "step": STEP,
+                "data_kind": "recordings",
+            },
+            "class_weight": None,
+            "counts": counts,
+            "groups": SPLITS,
+            "leakage": {"ok": True},
+            "splits_recordings": SPLITS,
+            "scaler": {"method": "none", "per": "global", "center": [0.0] * C, "scale": [1.0] * C},
+        },
+    )
+    cfg = resolve_config(
+        {},
+        {
+            "data.sample_rate_hz": SR,
+            "data.channels": ["acc_x", "acc_y"],
+            "data.classes_of_interest": ["play"],
+            "train.top_k": 2,
+            "evaluate.bout_min_seconds": 0.5,
+        },
+    )
     write_yaml(run_dir / "params.yaml", cfg.to_dict())
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((T, C)),
-        keras.layers.LSTM(4),
-        keras.layers.Dense(1, activation="sigmoid") if binary else keras.layers.Dense(n_classes, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((T, C)),
+            keras.layers.LSTM(4),
+            keras.layers.Dense(1, activation="sigmoid")
+            if binary
+            else keras.layers.Dense(n_classes, activation="softmax"),
+        ]
+    )
     model.compile("adam", "binary_crossentropy" if binary else "sparse_categorical_crossentropy")
     model.fit(arrays["X_train"], arrays["y_train"], epochs=1, batch_size=32, verbose=0)
     model.save(run_dir / "model.keras")
@@ -346,12 +513,37 @@ def multiclass_run(tmp_path_factory) -> Path:
 
 
 STABLE_KEYS = {
-    "accuracy", "majority_baseline_accuracy", "balanced_accuracy", "mcc", "pr_auc", "roc_auc",
-    "threshold", "threshold_strategy", "per_class", "confusion_matrix", "confusion_matrix_normalized",
-    "bouts", "per_recording", "top_k_accuracy", "val", "classes", "positive_class", "n_test",
+    "accuracy",
+    "majority_baseline_accuracy",
+    "balanced_accuracy",
+    "mcc",
+    "pr_auc",
+    "roc_auc",
+    "threshold",
+    "threshold_strategy",
+    "per_class",
+    "confusion_matrix",
+    "confusion_matrix_normalized",
+    "bouts",
+    "per_recording",
+    "top_k_accuracy",
+    "val",
+    "classes",
+    "positive_class",
+    "n_test",
 }
-CORE_KEYS = {"accuracy", "majority_baseline_accuracy", "balanced_accuracy", "mcc", "pr_auc", "roc_auc",
-             "per_class", "confusion_matrix", "confusion_matrix_normalized", "top_k_accuracy"}
+CORE_KEYS = {
+    "accuracy",
+    "majority_baseline_accuracy",
+    "balanced_accuracy",
+    "mcc",
+    "pr_auc",
+    "roc_auc",
+    "per_class",
+    "confusion_matrix",
+    "confusion_matrix_normalized",
+    "top_k_accuracy",
+}
 
 
 @pytest.mark.slow
@@ -371,21 +563,43 @@ def test_run_evaluation_binary(binary_run):
     assert list(pred.columns) == ["rec", "start", "y_true", "y_pred", "p_other", "p_play"]
     assert ((pred["p_play"] >= metrics["threshold"]) == (pred["y_pred"] == "play")).all()
     tp = ((pred["y_pred"] == "play") & (pred["y_true"] == "play")).sum()
-    assert metrics["per_class"]["play"]["precision"] == pytest.approx(tp / max(1, (pred["y_pred"] == "play").sum()))
+    assert metrics["per_class"]["play"]["precision"] == pytest.approx(
+        tp / max(1, (pred["y_pred"] == "play").sum())
+    )
     bouts = metrics["bouts"]["play"]
-    assert {"n_true", "n_found", "n_false_alarms", "bout_recall", "bout_precision", "onset_error_s"} <= set(bouts)
+    assert {
+        "n_true",
+        "n_found",
+        "n_false_alarms",
+        "bout_recall",
+        "bout_precision",
+        "onset_error_s",
+    } <= set(bouts)
     assert bouts["n_true"] == 3 and bouts["min_pred_seconds"] == 0.5  # r4: 1 bout, r5: 2 bouts
     assert {r["recording"] for r in metrics["per_recording"]} == {"r4", "r5"}
     assert metrics["top_k_accuracy"] is None
-    for name in ("confusion_matrix", "pr_curve", "roc_curve", "score_distributions",
-                 "metric_vs_threshold", "timeline"):
+    for name in (
+        "confusion_matrix",
+        "pr_curve",
+        "roc_curve",
+        "score_distributions",
+        "metric_vs_threshold",
+        "timeline",
+    ):
         png = run / "figures" / f"{name}.png"
         assert png.is_file() and png.stat().st_size > 1000, name
     assert set(result["timeline"]) == {"r4", "r5"} and result["timeline"]["r4"].shape == (LENGTH,)
-    assert {"metric", "validation", "test"} <= {result["summary"].index.name, *result["summary"].columns}
+    assert {"metric", "validation", "test"} <= {
+        result["summary"].index.name,
+        *result["summary"].columns,
+    }
     assert len(result["threshold_options"]) == len(THRESHOLD_STRATEGIES)
-    bad = resolve_config(cfg.to_dict(), {"evaluate.timeline_recording": "r0"})  # params.yaml untouched
-    with pytest.raises(ValueError, match="evaluate.timeline_recording = 'r0' is not a test recording"):
+    bad = resolve_config(
+        cfg.to_dict(), {"evaluate.timeline_recording": "r0"}
+    )  # params.yaml untouched
+    with pytest.raises(
+        ValueError, match="evaluate.timeline_recording = 'r0' is not a test recording"
+    ):
         run_evaluation(bad, run)
 
 
@@ -400,7 +614,10 @@ def test_run_evaluation_multiclass(multiclass_run):
     assert STABLE_KEYS <= set(metrics)
     assert metrics["top_k"] == 2 and 0.0 <= metrics["top_k_accuracy"] <= 1.0
     assert np.asarray(metrics["confusion_matrix"]).shape == (3, 3)
-    assert metrics["positive_class"] == "play" and metrics["threshold_strategy"] == "precision_at_recall"
+    assert (
+        metrics["positive_class"] == "play"
+        and metrics["threshold_strategy"] == "precision_at_recall"
+    )
     probs = result["predictions"][["p_other", "p_play", "p_walk"]].to_numpy()
     expected = predict_labels(probs, metrics["threshold"], positive_index=1)
     assert (result["predictions"]["y_pred"] == np.array(metrics["classes"])[expected]).all()
@@ -437,7 +654,11 @@ def test_run_evaluation_sequences_skip_timeline_and_missing_files(binary_run, tm
 
     run = tmp_path / "seq"
     run.mkdir()
-    arrays = {k: v for k, v in load_npz(binary_run / "prepared.npz").items() if not k.startswith("timeline_")}
+    arrays = {
+        k: v
+        for k, v in load_npz(binary_run / "prepared.npz").items()
+        if not k.startswith("timeline_")
+    }
     prep = read_json(binary_run / "prepare.json")
     prep["input"]["data_kind"] = "sequences"
     cfg = resolve_config({}, {"data.kind": "sequences"})
@@ -469,13 +690,22 @@ def test_notebook_03_runs_with_papermill(binary_run, tmp_path):
     assert all(not cell.get("outputs") for cell in source.cells if cell.cell_type == "code")
     out = tmp_path / "03_out.ipynb"
     papermill.execute_notebook(
-        str(notebook), str(out), parameters={"run_dir": str(run.resolve())},
-        kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"), cwd=str(run), progress_bar=False,
+        str(notebook),
+        str(out),
+        parameters={"run_dir": str(run.resolve())},
+        kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"),
+        cwd=str(run),
+        progress_bar=False,
     )
     assert (run / "metrics.json").is_file() and (run / "figures" / "timeline.png").is_file()
     executed = nbformat.read(out, as_version=4)
-    images = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if "image/png" in o.get("data", {})]
+    images = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if "image/png" in o.get("data", {})
+    ]
     assert len(images) >= 6
 
 
@@ -497,3 +727,134 @@ def test_run_evaluation_without_validation_and_with_synthetic_test_windows(binar
     assert metrics["threshold"] == cfg.evaluate.threshold
     assert metrics["threshold_detail"]["chosen_on"] == "none"
     assert any("synthetic test windows" in note for note in metrics["notes"])
+
+
+@pytest.mark.slow
+def test_each_split_is_predicted_once(binary_run, tmp_path, monkeypatch):
+    from lstm_helpers.artifacts import load_npz, open_run
+    from lstm_helpers.judge import evaluation
+
+    run = tmp_path / "once"
+    shutil.copytree(binary_run, run)
+    calls = []
+    real = evaluation.predict_probs
+
+    def counting(model, X, batch_size, rows=None):
+        calls.append(len(X))
+        return real(model, X, batch_size, rows)
+
+    monkeypatch.setattr(evaluation, "predict_probs", counting)
+    cfg, _ = open_run(str(run))
+    run_evaluation(cfg, run)
+    arrays = load_npz(run / "prepared.npz")
+    assert calls == [len(arrays["y_val"]), len(arrays["y_test"])]  # no second pass over any window
+
+
+@pytest.mark.slow
+def test_predict_multiclass_run_on_parquet_input_agrees_with_evaluation(multiclass_run, tmp_path):
+    """predict on new recordings (Parquet) uses the run's loader, probabilities and rule: on the test
+    recordings' own signals it reproduces the evaluation stage's stitched timeline and decisions."""
+    from lstm_helpers.artifacts import load_npz, open_run
+    from lstm_helpers.runs.predict import predict_recordings
+
+    run = tmp_path / "multi_predict"
+    shutil.copytree(multiclass_run, run)
+    cfg, _ = open_run(str(run))
+    result = run_evaluation(cfg, run)
+    threshold = result["metrics"]["threshold"]
+    arrays = load_npz(run / "prepared.npz")
+    frames = []
+    for rec in SPLITS["test"]:
+        sel = arrays["rec_test"] == rec
+        signal = windows_to_signal(arrays["X_test"][sel], arrays["start_test"][sel], LENGTH)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "recording_id": rec,
+                    "animal_id": rec,
+                    "time_s": np.arange(LENGTH) / SR,
+                    "acc_x": signal[:, 0],
+                    "acc_y": signal[:, 1],
+                }
+            )
+        )
+    pd.concat(frames).to_parquet(tmp_path / "new.parquet", index=False)
+    out = predict_recordings(run, tmp_path / "new.parquet", tmp_path / "labels.parquet")
+    assert out["threshold"] == threshold and out["n_windows"] == len(arrays["y_test"])
+    steps = pd.read_parquet(out["timesteps"])
+    assert len(steps) == 2 * LENGTH and out["windows"].suffix == ".parquet"
+    for rec in SPLITS["test"]:
+        mine = steps[steps["recording_id"] == rec][["p_other", "p_play", "p_walk"]].to_numpy()
+        np.testing.assert_allclose(mine, result["timeline"][rec], atol=1e-6)
+        clear = np.abs(mine[:, 1] - threshold) > 1e-5  # away from the threshold itself
+        expected = np.array(["other", "play", "walk"])[
+            predict_labels(result["timeline"][rec], threshold, 1)
+        ]
+        assert (
+            steps[steps["recording_id"] == rec]["predicted"].to_numpy()[clear] == expected[clear]
+        ).all()
+    bouts = pd.read_parquet(out["bouts"])
+    assert set(bouts["class"]) <= {"play"} and (bouts["end"] > bouts["start"]).all()
+    assert len(bouts) == out["n_bouts"] and bouts["mean_p"].between(threshold, 1).all()
+
+
+ZEN = (
+    "Beautiful is better than ugly. Explicit is better than implicit. Simple is better than complex. "
+    "Complex is better than complicated. Flat is better than nested. Sparse is better than dense. "
+    "Readability counts. Special cases aren't special enough to break the rules. Although practicality "
+    "beats purity. Errors should never pass silently. Unless explicitly silenced. In the face of "
+    "ambiguity, refuse the temptation to guess. There should be one-- and preferably only one --obvious "
+    "way to do it. Now is better than never. If the implementation is hard to explain, it's a bad idea. "
+    "Namespaces are one honking great idea -- let's do more of those! 0123456789 (x, y) [z]; Q? J&K: W/V\n"
+)
+
+
+@pytest.mark.slow
+def test_character_run_reports_top5_and_perplexity(tmp_path):
+    """A character model trained from a plain text file: top-5 accuracy and perplexity per character
+    in metrics.json and the summary; many classes get compact predictions and top-N confusions."""
+    from lstm_helpers.artifacts import load_npz
+    from lstm_helpers.data.prepare import run_prepare
+    from lstm_helpers.model.training import run_training
+
+    (tmp_path / "zen.txt").write_text(ZEN * 6)
+    cfg = resolve_config(
+        {},
+        {
+            "data.kind": "text",
+            "data.path": str(tmp_path / "zen.txt"),
+            "data.demo": False,
+            "data.classes_of_interest": [],
+            "windows.length": 20,
+            "windows.overlap_percent": 50,
+            "model.units": [8],
+            "model.bidirectional": False,
+            "model.dense_units": [],
+            "model.embedding_dim": 8,
+            "resample.method": "none",
+            "train.epochs": 1,
+            "train.verbose": 0,
+        },
+    )
+    run = tmp_path / "chars"
+    run_prepare(cfg, run)
+    run_training(cfg, run)
+    result = run_evaluation(cfg, run)
+    m = json.loads((run / "metrics.json").read_text())
+    n_classes = len(m["classes"])
+    assert n_classes > 20 and m["positive_class"] is None and m["threshold_strategy"] == "argmax"
+    assert m["top_k"] == 5 and m["accuracy"] <= m["top_k_accuracy"] <= 1.0
+    saved = load_npz(run / "predictions_test.npz")
+    p_true = saved["probs"][np.arange(len(saved["y_true"])), saved["y_true"]].astype(np.float64)
+    assert m["perplexity"] == pytest.approx(np.exp(-np.mean(np.log(p_true))), rel=1e-4)
+    assert 1.0 < m["perplexity"] < 2 * n_classes and m["val"]["perplexity"] > 1.0
+    summary = result["summary"]
+    assert list(summary.index[:3]) == ["accuracy", "top_k_accuracy", "perplexity"]
+    assert summary.loc["perplexity", "test"] == m["perplexity"]
+    pred = pd.read_csv(run / "predictions_test.csv", keep_default_na=False)
+    assert list(pred.columns) == ["rec", "start", "y_true", "y_pred", "p_true", "p_pred"]
+    assert (
+        pred["p_pred"] >= pred["p_true"] - 1e-7
+    ).all()  # argmax: the predicted class is the most probable
+    assert "top 20 confusions" in result["figures"]["confusion_matrix"].axes[0].get_title()
+    assert set(result["figure_paths"]) == {"confusion_matrix", "pr_curve", "roc_curve"}

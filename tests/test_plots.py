@@ -1,4 +1,5 @@
-"""Tests of lstm_helpers.judge.plots: every function returns a Figure and writes a non-empty PNG."""
+"""Tests of the figures: lstm_helpers.judge.plots (evaluation), lstm_helpers.data.plots (prepare),
+lstm_helpers.model.plots_training (learning curves) and lstm_helpers.display (save / show)."""
 
 from __future__ import annotations
 
@@ -13,32 +14,63 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from lstm_helpers.data import plots as data_plots
+from lstm_helpers.display import show_figure
 from lstm_helpers.judge import plots
+from lstm_helpers.judge.threshold import compare_threshold_strategies, rates_at
+from lstm_helpers.model import plots_training
 
 RNG = np.random.default_rng(0)
 Y_BIN = np.array([0] * 40 + [1] * 10)
 S_BIN = np.clip(0.3 * Y_BIN + RNG.uniform(0, 0.7, 50), 0, 1)
 HISTORY = pd.DataFrame(
-    {"epoch": [1, 2, 3], "loss": [0.9, 0.6, 0.5], "val_loss": [0.8, 0.7, 0.75],
-     "pr_auc": [0.3, 0.5, 0.6], "val_pr_auc": [0.25, 0.45, 0.4], "lr": [1e-3, 1e-3, 5e-4]}
+    {
+        "epoch": [1, 2, 3],
+        "loss": [0.9, 0.6, 0.5],
+        "val_loss": [0.8, 0.7, 0.75],
+        "pr_auc": [0.3, 0.5, 0.6],
+        "val_pr_auc": [0.25, 0.45, 0.4],
+        "lr": [1e-3, 1e-3, 5e-4],
+    }
 )
 
 
 def _check(fig, path):
+    """The figure was returned and saved as a PNG that is not blank."""
+    from matplotlib.image import imread
+
     assert isinstance(fig, Figure)
-    assert path.is_file() and path.stat().st_size > 1000
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pixels = imread(path)
+    assert pixels.shape[0] > 100 and pixels.shape[1] > 100 and pixels[..., :3].std() > 0.01
 
 
 def test_evaluation_plots_save_pngs(tmp_path):
     classes = ["other", "play"]
-    _check(plots.plot_confusion_matrix([[30, 10], [2, 8]], classes, path=tmp_path / "cm.png"), tmp_path / "cm.png")
-    _check(plots.plot_pr_curve(Y_BIN, S_BIN, threshold=0.5, positive_label="play", path=tmp_path / "pr.png"),
-           tmp_path / "pr.png")
-    _check(plots.plot_roc_curve(Y_BIN, S_BIN, threshold=0.5, path=tmp_path / "roc.png"), tmp_path / "roc.png")
-    _check(plots.plot_score_distributions(Y_BIN, S_BIN, classes, threshold=0.5, path=tmp_path / "d.png"),
-           tmp_path / "d.png")
-    _check(plots.plot_metric_vs_threshold(Y_BIN, S_BIN, threshold=0.5, path=tmp_path / "m" / "t.png"),
-           tmp_path / "m" / "t.png")
+    _check(
+        plots.plot_confusion_matrix([[30, 10], [2, 8]], classes, path=tmp_path / "cm.png"),
+        tmp_path / "cm.png",
+    )
+    _check(
+        plots.plot_pr_curve(
+            Y_BIN, S_BIN, threshold=0.5, positive_label="play", path=tmp_path / "pr.png"
+        ),
+        tmp_path / "pr.png",
+    )
+    _check(
+        plots.plot_roc_curve(Y_BIN, S_BIN, threshold=0.5, path=tmp_path / "roc.png"),
+        tmp_path / "roc.png",
+    )
+    _check(
+        plots.plot_score_distributions(
+            Y_BIN, S_BIN, classes, threshold=0.5, path=tmp_path / "d.png"
+        ),
+        tmp_path / "d.png",
+    )
+    _check(
+        plots.plot_metric_vs_threshold(Y_BIN, S_BIN, threshold=0.5, path=tmp_path / "m" / "t.png"),
+        tmp_path / "m" / "t.png",
+    )
 
 
 def test_confusion_matrix_labels_and_annotations():
@@ -54,7 +86,10 @@ def test_confusion_matrix_labels_and_annotations():
 def test_multiclass_curves(tmp_path):
     y = np.repeat([0, 1, 2], 10)
     probs = RNG.dirichlet(np.ones(3), size=30)
-    _check(plots.plot_pr_curve(y, probs, classes=["a", "b", "c"], path=tmp_path / "pr.png"), tmp_path / "pr.png")
+    _check(
+        plots.plot_pr_curve(y, probs, classes=["a", "b", "c"], path=tmp_path / "pr.png"),
+        tmp_path / "pr.png",
+    )
     fig = plots.plot_roc_curve(y, probs, classes=["a", "b", "c"])
     assert len(fig.axes[0].lines) == 4  # three classes + chance
     with pytest.raises(ValueError, match="need classes"):
@@ -66,9 +101,17 @@ def test_multiclass_curves(tmp_path):
 def test_timeline(tmp_path):
     score = np.full(100, np.nan)
     score[10:] = np.linspace(0, 1, 90)
-    fig = plots.plot_timeline(score, 0.5, true_bouts=[[20, 40]], pred_bouts=[[25, 45], [80, 90]],
-                              signal=RNG.normal(size=(100, 2)), channel_names=["acc_x", "acc_y"],
-                              sample_rate_hz=25, class_name="play", path=tmp_path / "tl.png")
+    fig = plots.plot_timeline(
+        score,
+        0.5,
+        true_bouts=[[20, 40]],
+        pred_bouts=[[25, 45], [80, 90]],
+        signal=RNG.normal(size=(100, 2)),
+        channel_names=["acc_x", "acc_y"],
+        sample_rate_hz=25,
+        class_name="play",
+        path=tmp_path / "tl.png",
+    )
     _check(fig, tmp_path / "tl.png")
     assert len(fig.axes) == 2 and fig.axes[1].get_xlabel() == "Time (s)"
     assert len(fig.axes[1].patches) == 3  # one true, two predicted spans
@@ -77,40 +120,121 @@ def test_timeline(tmp_path):
 
 
 def test_general_plots(tmp_path):
-    counts = {"train": {"before": {"other": 100, "play": 10}, "after": {"other": 50, "play": 10}},
-              "test": {"before": {"other": 30, "play": 3}}}
-    fig = plots.plot_class_distribution(counts, path=tmp_path / "c.png")
+    counts = {
+        "train": {"before": {"other": 100, "play": 10}, "after": {"other": 50, "play": 10}},
+        "test": {"before": {"other": 30, "play": 3}},
+    }
+    fig = data_plots.plot_class_distribution(counts, path=tmp_path / "c.png")
     _check(fig, tmp_path / "c.png")
     assert [ax.get_title() for ax in fig.axes] == ["train", "test"]
     with pytest.raises(ValueError, match="counts\\['train'\\]"):
-        plots.plot_class_distribution({"train": 3})
+        data_plots.plot_class_distribution({"train": 3})
     X = RNG.normal(size=(12, 20, 3))
     y = np.repeat([0, 1, 2], 4)
-    fig = plots.plot_example_windows(X, y, ["a", "b", "c"], n_per_class=2, channels=[0, 2],
-                                     path=tmp_path / "w.png")
+    fig = data_plots.plot_example_windows(
+        X, y, ["a", "b", "c"], n_per_class=2, channels=[0, 2], path=tmp_path / "w.png"
+    )
     _check(fig, tmp_path / "w.png")
     assert len(fig.axes) == 6 and len(fig.axes[0].lines) == 2
     with pytest.raises(ValueError, match="channels \\[5\\] out of range"):
-        plots.plot_example_windows(X, y, ["a", "b", "c"], channels=[5])
+        data_plots.plot_example_windows(X, y, ["a", "b", "c"], channels=[5])
 
 
-def test_history_plots(tmp_path):
-    fig = plots.plot_learning_curves(HISTORY, "val_pr_auc", path=tmp_path / "lc.png")
+def test_learning_curve_plots(tmp_path):
+    fig = plots_training.plot_learning_curves(
+        HISTORY, "val_pr_auc", best_epoch=2, path=tmp_path / "lc.png"
+    )
     _check(fig, tmp_path / "lc.png")
+    assert [ax.get_title() for ax in fig.axes] == ["loss", "pr_auc (monitored)"]
     best = [line for line in fig.axes[1].lines if "best epoch" in line.get_label()]
     assert best and best[0].get_label() == "best epoch 2"
-    assert len(plots.plot_learning_curves(HISTORY).axes) == 2  # auto picks pr_auc
-    with pytest.raises(ValueError, match="monitor 'val_f1' is not a history column"):
-        plots.plot_learning_curves(HISTORY, "val_f1")
-    fig = plots.plot_learning_rate(HISTORY.rename(columns={"lr": "learning_rate"}), path=tmp_path / "lr.png")
+    assert len(plots_training.plot_learning_curves(HISTORY, "val_loss").axes) == 1
+    fig = plots_training.plot_learning_rate(HISTORY, path=tmp_path / "lr.png")
     _check(fig, tmp_path / "lr.png")
     assert fig.axes[0].get_yscale() == "log"
-    with pytest.raises(ValueError, match="no 'lr' or 'learning_rate'"):
-        plots.plot_learning_rate(HISTORY.drop(columns="lr"))
 
 
 def test_plots_module_does_not_import_tensorflow():
-    code = "import sys, lstm_helpers.judge.plots; print('tensorflow' in sys.modules or 'keras' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "MPLBACKEND": "Agg"})
+    code = (
+        "import sys, lstm_helpers.judge.plots, lstm_helpers.data.plots, lstm_helpers.display; "
+        "print('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
     assert out.stdout.strip() == "False"
+
+
+def _dot(fig):
+    """(x, y) of the threshold's marker on a curve figure."""
+    dots = [line for line in fig.axes[0].lines if line.get_marker() == "o"]
+    assert len(dots) == 1
+    return float(dots[0].get_xdata()[0]), float(dots[0].get_ydata()[0])
+
+
+@pytest.mark.parametrize("threshold", [0.05, 0.5, 0.65, 0.99])  # 0.99: nothing predicted positive
+def test_pr_and_roc_dots_agree_with_the_threshold_table(threshold):
+    table = compare_threshold_strategies(Y_BIN, S_BIN, Y_BIN, S_BIN, threshold=threshold).set_index(
+        "strategy"
+    )
+    fixed = table.loc["fixed"]
+    rates = rates_at(Y_BIN, S_BIN, threshold)
+    recall, precision = _dot(plots.plot_pr_curve(Y_BIN, S_BIN, threshold=threshold))
+    assert (precision, recall) == pytest.approx((fixed["test_precision"], fixed["test_recall"]))
+    assert (precision, recall) == pytest.approx((fixed["val_precision"], fixed["val_recall"]))
+    fpr, tpr = _dot(plots.plot_roc_curve(Y_BIN, S_BIN, threshold=threshold))
+    assert (fpr, tpr) == pytest.approx((rates["false_positive_rate"], rates["recall"]))
+    if threshold > S_BIN.max():  # sklearn's zero_division=0 convention, everywhere
+        assert precision == 0.0 and recall == 0.0 and fpr == 0.0
+
+
+def test_top_confusions_for_many_classes(tmp_path):
+    cm = np.array([[5, 3, 0], [1, 4, 6], [2, 0, 9]])
+    table = plots.top_confusions(cm, ["a", "b", "c"], n=3)
+    assert table[["true", "predicted", "count"]].values.tolist() == [
+        ["b", "c", 6],
+        ["a", "b", 3],
+        ["c", "a", 2],
+    ]
+    assert table["share_of_true"].tolist() == pytest.approx([6 / 11, 3 / 8, 2 / 11])
+    k = 60
+    big = (
+        np.diag(np.full(k, 50)) + np.eye(k, k=1, dtype=int) * np.arange(k)[:, None]
+    )  # row i: i at column i + 1
+    fig = plots.plot_top_confusions(
+        big, [f"c{i}" for i in range(k)], n=20, path=tmp_path / "top.png"
+    )
+    _check(fig, tmp_path / "top.png")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == 20 and labels[0] == "'c58' -> 'c59'"  # the largest confusion first
+
+
+def test_multiclass_curves_draw_the_most_frequent_classes_only():
+    k = 30
+    y = np.repeat(np.arange(k), np.arange(1, k + 1))  # class i has i + 1 examples
+    probs = RNG.dirichlet(np.ones(k), size=len(y)).astype(np.float32)
+    names = [f"c{i}" for i in range(k)]
+    fig = plots.plot_pr_curve(y, probs, classes=names)
+    labels = [line.get_label().split(" ")[0] for line in fig.axes[0].lines]
+    assert labels == [f"c{i}" for i in range(k - plots.MAX_CURVES, k)]
+    assert f"{plots.MAX_CURVES} most frequent of {k} classes" in fig.axes[0].get_title()
+
+
+def test_show_figure_from_a_figure_a_path_and_a_result(tmp_path):
+    fig = plots.plot_confusion_matrix([[3, 1], [0, 2]], ["a", "b"], path=tmp_path / "cm.png")
+    image = show_figure(fig)
+    assert image.format == "png" and image.data[:4] == b"\x89PNG"
+    assert show_figure(tmp_path / "cm.png").data == (tmp_path / "cm.png").read_bytes()
+    result = {"figure_paths": {"confusion_matrix": tmp_path / "cm.png"}}
+    assert show_figure(result, "confusion_matrix").data == (tmp_path / "cm.png").read_bytes()
+    assert show_figure(result, "timeline") == (
+        "figure 'timeline' was not drawn for this run (drawn: confusion_matrix)"
+    )
+    with pytest.raises(ValueError, match="name the figure"):
+        show_figure(result)
+    with pytest.raises(FileNotFoundError, match="draw the figure first"):
+        show_figure(tmp_path / "missing.png")

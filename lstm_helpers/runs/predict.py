@@ -1,42 +1,73 @@
-"""Label new recordings with a finished run: same columns, scaler, windows and threshold.
+"""Label new recordings with a finished run: same columns, scaler, windows and decision rule.
 
 Refuses input whose channels or sample rate differ from the run's before predicting
 anything. Writes per-timestep probabilities and labels, per-window probabilities and the
-predicted bouts of each class of interest (CSV or Parquet, by the output's suffix).
+predicted bouts of each class of interest (CSV or Parquet, by the output's suffix). The
+model is loaded, run and decided on exactly as the evaluation stage does
+(:func:`~lstm_helpers.model.models.load_trained_model`,
+:func:`~lstm_helpers.judge.probs.predict_probs`,
+:class:`~lstm_helpers.judge.threshold.DecisionRule` from the run's ``threshold.json``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import check_model_file, read_json, read_params, write_table
-from lstm_helpers.config import resolve_config
+from lstm_helpers.artifacts import check_model_file, read_params, write_table
+from lstm_helpers.config import Config, resolve_config
 from lstm_helpers.data.inputs import missing_path_error
 from lstm_helpers.data.prepared import InputInfo, read_prepare_json
-from lstm_helpers.data.recordings import DataError, _list_files, read_recordings
+from lstm_helpers.data.recordings import DataError, SeriesSet, _list_files, read_recordings
 from lstm_helpers.data.resampling import apply_scaler, scale_per_recording
 from lstm_helpers.data.windows import window_starts, window_view
+from lstm_helpers.judge.bouts import find_bouts, stitch_timeline
+from lstm_helpers.judge.probs import full_probs, predict_probs
+from lstm_helpers.judge.threshold import DecisionRule
+from lstm_helpers.layout import RunLayout
 
 
-def _columns(path: Path, data_cfg) -> list[str]:
+@dataclass(frozen=True)
+class FinishedRun:
+    """What predicting with a run needs: its layout, parameters, prepare facts and decision rule."""
+
+    layout: RunLayout
+    cfg: Config
+    info: dict[str, Any]
+    rule: DecisionRule
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.info["classes"])
+
+    @property
+    def input(self) -> InputInfo:
+        """``prepare.json["input"]``, typed: window length, step, sample rate, channels."""
+        return InputInfo.from_dict(self.info["input"])
+
+
+def _columns(path: Path, data_cfg: Any) -> list[str]:
     """Column names of a CSV / Parquet file, from its header only (checked: kind, encoding, duplicates)."""
     from lstm_helpers.data.recordings import table_columns
 
     return table_columns(path, data_cfg)
 
 
-def check_channels(run_info: dict, cfg, input_path: Path) -> None:
+def check_channels(run_info: dict, cfg: Config, input_path: Path) -> None:
     """Refuse input that lacks any channel the run's model was trained on."""
     want = list(run_info["input"]["channels"])
     for f in _list_files(input_path, cfg.data.format):
         cols = _columns(f, cfg.data)
         missing = [c for c in want if c not in cols]
         if missing:
-            raise DataError(f"{f}: channels {missing} of the run are missing; the model was trained on "
-                            f"channels {want} (columns present: {cols})")
+            raise DataError(
+                f"{f}: channels {missing} of the run are missing; the model was trained on "
+                f"channels {want} (columns present: {cols})"
+            )
 
 
 def _sample_rate_of(df_time: np.ndarray, offsets: np.ndarray) -> float | None:
@@ -47,95 +78,161 @@ def _sample_rate_of(df_time: np.ndarray, offsets: np.ndarray) -> float | None:
     return float(1.0 / np.median(dt)) if len(dt) and np.median(dt) > 0 else None
 
 
-def predict_recordings(run: Path, input_path: Path, out: Path | None = None, batch_size: int = 1024) -> dict:
-    """Predict every window of the recordings at ``input_path`` with the model of ``run``."""
-    run = Path(run).resolve()
-    for need in ("params.yaml", "prepare.json", "model.keras"):
-        if not (run / need).is_file():
-            raise FileNotFoundError(f"{run} is not a finished run: {need} is missing")
-    check_model_file(run / "model.keras")  # a broken or foreign model file is refused before TF loads
-    cfg = resolve_config(read_params(run))
+def open_finished_run(run: str | Path) -> FinishedRun:
+    """The run's parameters, ``prepare.json`` and decision rule; refuses unfinished / non-recording runs."""
+    layout = RunLayout(Path(run).resolve())
+    for need in (layout.params, layout.prepare_json, layout.model):
+        if not need.is_file():
+            raise FileNotFoundError(f"{layout.root} is not a finished run: {need.name} is missing")
+    check_model_file(layout.model)  # a broken or foreign model file is refused before TF loads
+    cfg = resolve_config(read_params(layout.root))
     if cfg.data.kind != "recordings":
-        raise DataError(f"predict labels recordings; this run was trained on data.kind={cfg.data.kind!r}")
-    info = read_prepare_json(run)
-    inp = InputInfo.from_dict(info["input"])
-    metrics = read_json(run / "metrics.json") if (run / "metrics.json").is_file() else {}
-    input_path = Path(input_path)
+        raise DataError(
+            f"predict labels recordings; this run was trained on data.kind={cfg.data.kind!r}"
+        )
+    info = read_prepare_json(layout.root)
+    rule = DecisionRule.from_run(
+        list(info["classes"]), info.get("positive_index"), layout.threshold
+    )
+    return FinishedRun(layout, cfg, info, rule)
+
+
+def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.ndarray]:
+    """The recordings at ``input_path`` checked against the run and scaled as in training."""
     if not input_path.exists():
         raise missing_path_error(input_path, "--input")
-    check_channels(info, cfg, input_path)
-    data_cfg = cfg.data.model_copy(update={"demo": False, "split_column": None})
-    s = read_recordings(data_cfg, input_path, require_labels=False, classes=info["classes"])
-    rate = inp.sample_rate_hz
+    check_channels(run.info, run.cfg, input_path)
+    data_cfg = run.cfg.data.model_copy(update={"demo": False, "split_column": None})
+    s = read_recordings(data_cfg, input_path, require_labels=False, classes=run.classes)
+    rate = run.input.sample_rate_hz
     if rate and s.times is not None:
         got = _sample_rate_of(s.times, s.offsets)
         if got is not None and abs(got - rate) / rate > 0.02:
-            raise DataError(f"{input_path}: sample rate {got:.3g} Hz (from column {cfg.data.time_column!r}) "
-                            f"does not match the run's {rate:g} Hz; resample the input first")
-    length, step = int(inp.window_length or 0), int(inp.step or 0)
-    if info["scaler"].get("per") == "recording":
-        values = scale_per_recording(s.values, s.offsets, info["scaler"]["method"])
-    else:
-        values = apply_scaler(s.values, info["scaler"])
-    starts, rec = window_starts(s.offsets, length, step)
-    if len(starts) == 0:
-        raise DataError(f"{input_path}: every recording is shorter than one window ({length} timesteps)")
-    from lstm_helpers.judge.evaluation import find_bouts, predict_labels, stitch_timeline
-    from lstm_helpers.model.models import load_trained_model
+            raise DataError(
+                f"{input_path}: sample rate {got:.3g} Hz (from column {run.cfg.data.time_column!r}) "
+                f"does not match the run's {rate:g} Hz; resample the input first"
+            )
+    scaler = run.info["scaler"]
+    if scaler.get("per") == "recording":
+        return s, scale_per_recording(s.values, s.offsets, scaler["method"])
+    return s, apply_scaler(s.values, scaler)
 
-    model = load_trained_model(run / "model.keras")  # after the input is validated: TF starts only now
-    view = window_view(values, length)
-    probs = np.concatenate([model.predict(view[starts[i:i + batch_size]], verbose=0)
-                            for i in range(0, len(starts), batch_size)])
-    classes = info["classes"]
-    binary = probs.shape[1] == 1
-    if binary:
-        probs = np.column_stack([1 - probs[:, 0], probs[:, 0]])
-    threshold = metrics.get("threshold")
-    interest = info.get("classes_of_interest") or []
-    pos = classes.index(interest[0]) if interest else (1 if binary else None)
-    local = starts - s.offsets[rec]
-    rec_ids = s.rec_ids[rec]
-    lengths = dict(zip(s.rec_ids, s.lengths.tolist(), strict=True))
-    timeline = stitch_timeline(probs, rec_ids, local, length, lengths)
+
+def label_timesteps(
+    run: FinishedRun, s: SeriesSet, timeline: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    """One row per input timestep: recording, timestep, time, stitched ``p_<class>``, predicted class
+    ("" where no window covers it). Vectorised over all recordings at once."""
+    probs = np.concatenate([timeline[r] for r in s.rec_ids])
+    rec_of_step = np.repeat(np.arange(len(s.rec_ids)), s.lengths)
+    frame = pd.DataFrame(
+        {
+            run.cfg.data.recording_column: s.rec_ids[rec_of_step],
+            "timestep": np.arange(len(probs)) - s.offsets[rec_of_step],
+        }
+    )
+    rate = run.input.sample_rate_hz
+    if rate:
+        frame["time_s"] = frame["timestep"] / rate
+    for k, c in enumerate(run.classes):
+        frame[f"p_{c}"] = probs[:, k]
+    covered = ~np.isnan(probs).any(axis=1)
+    labels = np.full(len(probs), "", dtype=object)
+    labels[covered] = np.asarray(run.classes, dtype=object)[run.rule.apply(probs[covered])]
+    frame["predicted"] = labels
+    return frame
+
+
+def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> pd.DataFrame:
+    """Runs of each class of interest per recording, with their mean stitched probability."""
+    rec_col = run.cfg.data.recording_column
+    rate = run.input.sample_rate_hz
+    columns = [rec_col, "class", "start", "end", "start_s", "end_s", "mean_p"]
+    parts = []
+    for c in run.info.get("classes_of_interest") or []:
+        p = per_step[f"p_{c}"].to_numpy()
+        sums = np.concatenate([[0.0], np.cumsum(np.nan_to_num(p))])
+        counts = np.concatenate([[0], np.cumsum(~np.isnan(p))])
+        is_c = per_step["predicted"].to_numpy() == c
+        for r, (lo, hi) in zip(
+            s.rec_ids, zip(s.offsets[:-1], s.offsets[1:], strict=True), strict=True
+        ):
+            b = find_bouts(is_c[lo:hi])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean_p = (sums[lo + b[:, 1]] - sums[lo + b[:, 0]]) / (
+                    counts[lo + b[:, 1]] - counts[lo + b[:, 0]]
+                )
+            parts.append(
+                pd.DataFrame(
+                    {
+                        rec_col: r,
+                        "class": c,
+                        "start": b[:, 0],
+                        "end": b[:, 1],
+                        "start_s": b[:, 0] / rate if rate else None,
+                        "end_s": b[:, 1] / rate if rate else None,
+                        "mean_p": mean_p,
+                    }
+                )
+            )
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+def _output_paths(input_path: Path, out: Path | None) -> dict[str, Path]:
     out = Path(out) if out else input_path.with_name(input_path.stem + ".predictions.csv")
-    step_frames, bout_rows = [], []
-    for r in s.rec_ids:
-        p = timeline[r]
-        covered = ~np.isnan(p).any(axis=1)
-        lab = np.full(len(p), "", dtype=object)
-        if covered.any():
-            scores = p[covered]
-            if binary:
-                idx = predict_labels(scores[:, 1], threshold if threshold is not None else 0.5, 1)
-            elif threshold is not None and pos is not None:
-                idx = predict_labels(scores, threshold, pos)
-            else:
-                idx = np.argmax(scores, axis=1)
-            lab[covered] = np.asarray(classes)[idx]
-        frame = pd.DataFrame({cfg.data.recording_column: r, "timestep": np.arange(len(p))})
-        if rate:
-            frame["time_s"] = frame["timestep"] / rate
-        for k, c in enumerate(classes):
-            frame[f"p_{c}"] = p[:, k]
-        frame["predicted"] = lab
-        step_frames.append(frame)
-        for c in interest:
-            for a, b in find_bouts(lab == c):
-                bout_rows.append({cfg.data.recording_column: r, "class": c, "start": int(a), "end": int(b),
-                                  "start_s": a / rate if rate else None, "end_s": b / rate if rate else None,
-                                  "mean_p": float(np.nanmean(p[a:b, classes.index(c)]))})
-    per_step = pd.concat(step_frames, ignore_index=True)
-    win = pd.DataFrame({cfg.data.recording_column: rec_ids, "start": local})
-    for k, c in enumerate(classes):
-        win[f"p_{c}"] = probs[:, k]
-    bouts = pd.DataFrame(bout_rows, columns=[cfg.data.recording_column, "class", "start", "end", "start_s",
-                                             "end_s", "mean_p"])
     suffix = out.suffix if out.suffix.lower() in (".csv", ".parquet", ".pq") else ".csv"
     base = out.with_suffix("")
-    paths = {
-        "timesteps": write_table(out if out.suffix else out.with_suffix(".csv"), per_step),
-        "windows": write_table(base.with_name(base.name + ".windows" + suffix), win),
-        "bouts": write_table(base.with_name(base.name + ".bouts" + suffix), bouts),
+    return {
+        "timesteps": out if out.suffix else out.with_suffix(".csv"),
+        "windows": base.with_name(base.name + ".windows" + suffix),
+        "bouts": base.with_name(base.name + ".bouts" + suffix),
     }
-    return {**paths, "threshold": threshold, "n_windows": len(starts), "n_bouts": len(bouts)}
+
+
+def predict_recordings(
+    run: Path, input_path: Path, out: Path | None = None, batch_size: int = 1024
+) -> dict:
+    """Predict every window of the recordings at ``input_path`` with the model of ``run``.
+
+    Writes the per-timestep table at ``out`` (default ``<input>.predictions.csv``), and
+    ``.windows`` and ``.bouts`` tables beside it; returns their paths, the threshold, and
+    the numbers of windows and bouts.
+    """
+    # TensorFlow is imported only once the input has been checked
+    from lstm_helpers.model.models import load_trained_model
+
+    finished = open_finished_run(run)
+    input_path = Path(input_path)
+    s, values = read_new_recordings(finished, input_path)
+    length, step = int(finished.input.window_length or 0), int(finished.input.step or 0)
+    starts, rec = window_starts(s.offsets, length, step)
+    if len(starts) == 0:
+        raise DataError(
+            f"{input_path}: every recording is shorter than one window ({length} timesteps)"
+        )
+    model = load_trained_model(finished.layout.model)
+    classes = finished.classes
+    probs = full_probs(
+        predict_probs(model, window_view(values, length), batch_size, rows=starts),
+        len(classes),
+        finished.info.get("positive_index"),
+    )
+    local, rec_ids = starts - s.offsets[rec], s.rec_ids[rec]
+    timeline = stitch_timeline(
+        probs, rec_ids, local, length, dict(zip(s.rec_ids, s.lengths.tolist(), strict=True))
+    )
+    per_step = label_timesteps(finished, s, timeline)
+    windows = pd.DataFrame({finished.cfg.data.recording_column: rec_ids, "start": local})
+    for k, c in enumerate(classes):
+        windows[f"p_{c}"] = probs[:, k]
+    bouts = predicted_bouts(finished, s, per_step)
+    paths = _output_paths(input_path, out)
+    for name, table in (("timesteps", per_step), ("windows", windows), ("bouts", bouts)):
+        write_table(paths[name], table)
+    return {
+        **paths,
+        "threshold": finished.rule.threshold,
+        "n_windows": len(starts),
+        "n_bouts": len(bouts),
+    }

@@ -1,0 +1,125 @@
+"""Figures of stage 01 (prepare): windows per class and split, example windows (matplotlib + seaborn).
+
+Every function returns a :class:`matplotlib.figure.Figure` and, when ``path`` is given,
+also saves it as PNG there (:func:`lstm_helpers.display.save_figure`); show one in a
+notebook with :func:`lstm_helpers.display.show_figure`. No TensorFlow here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from lstm_helpers.display import new_figure, save_figure
+
+
+def plot_class_distribution(
+    counts: Mapping[str, Mapping[str, Mapping[str, int]]],
+    path: str | Path | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Windows per class in each split, before and after resampling (one panel per split).
+
+    ``counts``: ``{split: {"before": {cls: n}, "after": {cls: n}}}`` as in
+    ``prepare.json["counts"]``; a split may give only ``before``.
+    """
+    rows = []
+    if not isinstance(counts, Mapping) or not counts:
+        raise ValueError(
+            "counts must be a non-empty dict split -> {'before'/'after' -> {class: n}}"
+        )
+    for split, stages in counts.items():
+        if not isinstance(stages, Mapping):
+            raise ValueError(
+                f"counts[{split!r}] must map 'before'/'after' to {{class: n}}, got {stages!r}"
+            )
+        for stage, per_class in stages.items():
+            if not isinstance(per_class, Mapping):
+                raise ValueError(
+                    f"counts[{split!r}][{stage!r}] must be {{class: n}}, got {per_class!r}"
+                )
+            rows += [
+                {"split": split, "stage": stage, "class": c, "windows": int(n)}
+                for c, n in per_class.items()
+            ]
+    df = pd.DataFrame(rows)
+    splits = list(counts)
+    fig = new_figure(figsize=(4.5 * len(splits), 4))
+    axes = np.atleast_1d(fig.subplots(1, len(splits), squeeze=False)[0])
+    for ax, split in zip(axes, splits, strict=True):
+        part = df[df["split"] == split]
+        sns.barplot(
+            data=part,
+            x="class",
+            y="windows",
+            hue="stage",
+            ax=ax,
+            hue_order=[s for s in ("before", "after") if s in set(part["stage"])] or None,
+        )
+        for container in ax.containers:
+            ax.bar_label(container, fontsize="small")
+        ax.set_title(split)
+        ax.set_xlabel("Class")
+        ax.set_ylabel("Windows")
+    fig.suptitle(title or "Class distribution per split, before / after resampling")
+    return save_figure(fig, path)
+
+
+def plot_example_windows(
+    X: Any,
+    y: Any,
+    classes: Sequence[str],
+    n_per_class: int = 2,
+    channels: Sequence[int] | None = None,
+    channel_names: Sequence[str] | None = None,
+    seed: int = 0,
+    path: str | Path | None = None,
+    title: str | None = None,
+) -> Figure:
+    """A few randomly drawn windows of each class (rows = classes), ``channels`` (indices) overlaid."""
+    Xa = np.asarray(X)
+    Xa = Xa[:, :, None] if Xa.ndim == 2 else Xa
+    ya = np.asarray(y).astype(np.int64)
+    if Xa.ndim != 3 or len(Xa) != len(ya):
+        raise ValueError(
+            f"X must be (n, T) or (n, T, C) with one label per window, got {np.shape(X)} and {ya.shape}"
+        )
+    if n_per_class < 1:
+        raise ValueError(f"n_per_class must be >= 1, got {n_per_class}")
+    chans = list(range(Xa.shape[2])) if channels is None else list(channels)
+    if any(not 0 <= c < Xa.shape[2] for c in chans):
+        raise ValueError(f"channels {chans} out of range for {Xa.shape[2]} channels")
+    rng = np.random.default_rng(seed)
+    present = [k for k in range(len(classes)) if (ya == k).any()]
+    fig = new_figure(figsize=(3.2 * n_per_class + 1, 2.2 * max(1, len(present)) + 0.5))
+    axes = fig.subplots(max(1, len(present)), n_per_class, squeeze=False, sharex=True)
+    for row, k in enumerate(present):
+        idx = rng.permutation(np.flatnonzero(ya == k))[:n_per_class]
+        for col in range(n_per_class):
+            ax = axes[row, col]
+            if col >= len(idx):
+                ax.axis("off")
+                continue
+            for c in chans:
+                name = (
+                    channel_names[c]
+                    if channel_names is not None and c < len(channel_names)
+                    else f"ch {c}"
+                )
+                ax.plot(Xa[idx[col], :, c], lw=0.9, label=name)
+            ax.set_title(f"{classes[k]} (window {idx[col]})", fontsize="small")
+            if col == 0:
+                ax.set_ylabel(classes[k])
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    if handles:
+        axes[0, -1].legend(
+            handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small"
+        )
+    fig.suptitle(title or "Example windows per class")
+    return save_figure(fig, path)

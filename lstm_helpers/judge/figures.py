@@ -1,0 +1,177 @@
+"""Which figures the evaluation stage draws for a run, and where it saves them.
+
+* every run: the test confusions -- a K x K heat map (counts and row-normalised) up to
+  :data:`MAX_HEATMAP_CLASSES` classes, the top-N confusions as bars beyond (a 100 x 100
+  heat map is unreadable and its canvas alone takes gigabytes);
+* without a class of interest: one-vs-rest PR and ROC curves of the most frequent classes;
+* with one: its PR curve, ROC curve and metric-vs-threshold plot (threshold marked), and
+  the distribution of its score per true class;
+* recordings with a class of interest: the timeline of one test recording (signal,
+  stitched score, true and predicted bouts).
+
+The saved names are :data:`FIGURE_NAMES` under the run's ``figures/`` folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lstm_helpers.judge.bouts import clean_bouts, find_bouts, match_bouts, windows_to_signal
+from lstm_helpers.judge.probs import class_scores, full_probs
+from lstm_helpers.judge.threshold import DecisionRule
+from lstm_helpers.layout import RunLayout
+
+FIGURE_NAMES = (
+    "confusion_matrix",
+    "pr_curve",
+    "roc_curve",
+    "metric_vs_threshold",
+    "score_distributions",
+    "timeline",
+)
+MAX_HEATMAP_CLASSES = 20  # above this many classes the confusions are drawn as top-N bars
+TOP_CONFUSIONS = 20
+
+
+def clear_figures(layout: RunLayout) -> None:
+    """Remove the figures of an earlier evaluation of this run (none stays stale)."""
+    for name in FIGURE_NAMES:
+        layout.figure(name).unlink(missing_ok=True)
+
+
+def _confusion_figure(layout: RunLayout, confusion: Any, classes: list[str], rule: str) -> Any:
+    from lstm_helpers.judge import plots  # matplotlib only, imported when figures are drawn
+
+    path = layout.figure("confusion_matrix")
+    if len(classes) > MAX_HEATMAP_CLASSES:
+        return plots.plot_top_confusions(
+            confusion,
+            classes,
+            TOP_CONFUSIONS,
+            path=path,
+            title=f"Test: top {TOP_CONFUSIONS} confusions of {len(classes)} classes ({rule})",
+        )
+    return plots.plot_confusion_matrix(
+        np.asarray(confusion), classes, path=path, title=f"Test confusion matrix ({rule})"
+    )
+
+
+def _interest_figures(
+    layout: RunLayout,
+    test: dict[str, np.ndarray],
+    classes: list[str],
+    interest_index: int,
+    positive_index: int | None,
+    threshold: float | None,
+) -> dict[str, Any]:
+    from lstm_helpers.judge import plots
+
+    figures: dict[str, Any] = {}
+    cls = classes[interest_index]
+    scores = class_scores(test["probs"], interest_index, positive_index)
+    y_bin = (test["y"] == interest_index).astype(int)
+    if 0 < y_bin.sum() < len(y_bin):
+        for name, plot in (
+            ("pr_curve", plots.plot_pr_curve),
+            ("roc_curve", plots.plot_roc_curve),
+            ("metric_vs_threshold", plots.plot_metric_vs_threshold),
+        ):
+            figures[name] = plot(
+                y_bin, scores, threshold=threshold, positive_label=cls, path=layout.figure(name)
+            )
+    figures["score_distributions"] = plots.plot_score_distributions(
+        test["y"],
+        scores,
+        classes,
+        threshold=threshold,
+        score_label=f"P({cls})",
+        path=layout.figure("score_distributions"),
+    )
+    return figures
+
+
+def _timeline_figure(
+    layout: RunLayout,
+    test: dict[str, np.ndarray],
+    timeline: dict[str, Any],
+    X_test: np.ndarray,
+    classes: list[str],
+    interest_index: int,
+    threshold: float | None,
+    info: dict[str, Any],
+    evaluate: Any,
+) -> Any:
+    from lstm_helpers.judge import plots
+
+    rec = timeline["plot_recording"]
+    stitched = timeline["timeline"][rec]
+    sel = test["rec"] == rec
+    signal = windows_to_signal(X_test[sel], test["start"][sel], len(stitched))
+    real = info.get("kind", "real") == "real" and signal.ndim == 2
+    true_bouts = find_bouts(timeline["labels"][rec] == interest_index)
+    pred_bouts = clean_bouts(
+        find_bouts(timeline["predicted"][rec] == interest_index),
+        timeline["rate"],
+        evaluate.bout_min_seconds,
+        evaluate.bout_merge_gap_seconds,
+    )
+    res = match_bouts(true_bouts, pred_bouts, timeline["rate"])
+    cls = classes[interest_index]
+    return plots.plot_timeline(
+        stitched if stitched.ndim == 1 else stitched[:, interest_index],
+        threshold=threshold,
+        true_bouts=true_bouts,
+        pred_bouts=pred_bouts,
+        signal=signal[:, :2] if real else None,
+        channel_names=list(info.get("channels") or [])[:2] or None,
+        sample_rate_hz=float(timeline["sample_rate"]) if timeline["sample_rate"] else None,
+        class_name=cls,
+        title=f"Test recording {rec}: {res['n_found']}/{res['n_true']} '{cls}' bouts found, "
+        f"{res['n_false_alarms']} false alarms",
+        path=layout.figure("timeline"),
+    )
+
+
+def draw_figures(
+    layout: RunLayout,
+    test: dict[str, np.ndarray],
+    classes: list[str],
+    interest_index: int | None,
+    positive_index: int | None,
+    rule: DecisionRule,
+    confusion: Any,
+    timeline: dict[str, Any] | None,
+    info: dict[str, Any],
+    evaluate: Any,
+) -> dict[str, Any]:
+    """Draw and save the stage's figures (see the module docstring); returns name -> Figure.
+
+    ``test`` holds the test windows' ``X``, ``probs``, ``y``, ``rec``, ``start``; ``rule`` is
+    the run's decision rule (its threshold is marked); ``timeline`` is
+    :func:`lstm_helpers.judge.bouts.score_test_timelines`'s result or None; ``evaluate`` is
+    the run's ``cfg.evaluate``.
+    """
+    from lstm_helpers.judge import plots
+
+    clear_figures(layout)
+    figures = {"confusion_matrix": _confusion_figure(layout, confusion, classes, rule.describe())}
+    if interest_index is None:
+        full = full_probs(test["probs"], len(classes), positive_index)
+        for name, plot in (("pr_curve", plots.plot_pr_curve), ("roc_curve", plots.plot_roc_curve)):
+            figures[name] = plot(test["y"], full, classes=classes, path=layout.figure(name))
+        return figures
+    t = rule.threshold
+    figures.update(_interest_figures(layout, test, classes, interest_index, positive_index, t))
+    if timeline is not None and timeline["plot_recording"] is not None:
+        figures["timeline"] = _timeline_figure(
+            layout, test, timeline, test["X"], classes, interest_index, t, info, evaluate
+        )
+    return figures
+
+
+def figure_paths(layout: RunLayout, figures: dict[str, Any]) -> dict[str, Path]:
+    """Name -> saved PNG of each drawn figure."""
+    return {name: layout.figure(name) for name in figures}

@@ -1,0 +1,328 @@
+"""Metrics of one split (all from scikit-learn), their plain-language reading, the summary table.
+
+:func:`compute_metrics` is linear in windows x classes with a small constant: the (n, K)
+probabilities are read in their own dtype, column by column for the per-class curves and a
+chunk of rows at a time for top-k accuracy and the log loss (scikit-learn's
+``top_k_accuracy_score`` argsorts the whole (n, K) matrix into int64 and ``log_loss``
+one-hot encodes it in float64; chunks keep that to a few MB whatever n is).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    balanced_accuracy_score,
+    confusion_matrix,
+    log_loss,
+    matthews_corrcoef,
+    precision_recall_fscore_support,
+    roc_auc_score,
+    top_k_accuracy_score,
+)
+
+from lstm_helpers.judge.probs import full_probs
+
+# the metrics of a split kept in metrics.json (top level = test, "val" = validation)
+CORE_METRICS = (
+    "n",
+    "accuracy",
+    "majority_baseline_accuracy",
+    "majority_class",
+    "balanced_accuracy",
+    "mcc",
+    "pr_auc",
+    "roc_auc",
+    "pr_auc_per_class",
+    "roc_auc_per_class",
+    "top_k",
+    "top_k_accuracy",
+    "log_loss",
+    "perplexity",
+    "per_class",
+    "confusion_matrix",
+    "confusion_matrix_normalized",
+)
+CHUNK_CELLS = 2_000_000  # rows x classes per chunk for top-k accuracy and log loss
+
+
+def _check_labels(y_true: Any, y_pred: Any, k_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    yt = np.asarray(y_true).astype(np.int64)
+    yp = np.asarray(y_pred).astype(np.int64)
+    if yt.ndim != 1 or yt.shape != yp.shape:
+        raise ValueError(
+            f"y_true and y_pred must be 1-D of equal length, got {yt.shape} and {yp.shape}"
+        )
+    if len(yt) == 0:
+        raise ValueError("y_true is empty: nothing to evaluate")
+    for name, arr in (("y_true", yt), ("y_pred", yp)):
+        if arr.min() < 0 or arr.max() >= k_classes:
+            raise ValueError(f"{name} holds class indices outside 0..{k_classes - 1}")
+    return yt, yp
+
+
+def _row_chunks(n: int, k: int) -> list[slice]:
+    step = max(1, CHUNK_CELLS // max(1, k))
+    return [slice(i, i + step) for i in range(0, n, step)]
+
+
+def chunked_top_k_accuracy(y_true: np.ndarray, full: np.ndarray, k: int) -> float:
+    """``sklearn.metrics.top_k_accuracy_score`` over row chunks (same value, bounded memory)."""
+    labels = np.arange(full.shape[1])
+    hits = sum(
+        top_k_accuracy_score(y_true[c], full[c], k=k, labels=labels, normalize=False)
+        for c in _row_chunks(len(y_true), full.shape[1])
+    )
+    return float(hits / len(y_true))
+
+
+def chunked_log_loss(y_true: np.ndarray, full: np.ndarray) -> float:
+    """Mean cross-entropy (nats) of the true class: ``sklearn.metrics.log_loss`` over row chunks."""
+    labels = np.arange(full.shape[1])
+    total = sum(
+        log_loss(y_true[c], full[c], labels=labels, normalize=False)
+        for c in _row_chunks(len(y_true), full.shape[1])
+    )
+    return float(total / len(y_true))
+
+
+def _per_class_auc(yt: np.ndarray, full: np.ndarray, classes: list[str]) -> tuple[dict, dict]:
+    """One-vs-rest PR-AUC (average precision) and ROC-AUC per class; None where undefined."""
+    pr: dict[str, float | None] = {}
+    roc: dict[str, float | None] = {}
+    counts = np.bincount(yt, minlength=len(classes))
+    for k, cls in enumerate(classes):
+        defined = 0 < counts[k] < len(yt)
+        column = full[:, k].astype(np.float64) if defined else None
+        pr[cls] = float(average_precision_score(yt == k, column)) if defined else None
+        roc[cls] = float(roc_auc_score(yt == k, column)) if defined else None
+    return pr, roc
+
+
+def _per_class(classes: list[str], precision: Any, recall: Any, f1: Any, support: Any) -> dict:
+    return {
+        cls: {"precision": float(precision[k]), "recall": float(recall[k]), "f1": float(f1[k]),
+              "support": int(support[k])}
+        for k, cls in enumerate(classes)
+    }  # fmt: skip
+
+
+def _headline_auc(pr: dict, roc: dict, classes: list[str], positive_index: int | None) -> tuple:
+    """Binary: the positive class's PR-AUC / ROC-AUC. Multi-class: one-vs-rest macro over the
+    classes present (== sklearn's ``multi_class="ovr", average="macro"``)."""
+    if len(classes) == 2:
+        pos = classes[1 if positive_index is None else int(positive_index)]
+        return pr[pos], roc[pos]
+    pr_vals = [v for v in pr.values() if v is not None]
+    roc_vals = [v for v in roc.values() if v is not None]
+    return (
+        float(np.mean(pr_vals)) if pr_vals else None,
+        float(np.mean(roc_vals)) if roc_vals else None,
+    )
+
+
+def compute_metrics(
+    y_true: Any,
+    probs: Any,
+    y_pred: Any,
+    classes: list[str],
+    positive_index: int | None = None,
+    top_k: int = 5,
+) -> dict[str, Any]:
+    """Metrics of one split, all from scikit-learn.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of int, shape (n,)
+        True and predicted class indices into ``classes``.
+    probs : array-like, shape (n,) for binary (P(class ``positive_index``)) or (n, K)
+    classes : list of str
+    positive_index : int, optional
+        Binary: the positive class (default 1) whose PR-AUC / ROC-AUC is reported.
+    top_k : int
+        k for top-k accuracy (multi-class only; clipped to K - 1 so it stays informative).
+
+    Returns
+    -------
+    dict
+        ``n``, ``accuracy``, ``majority_baseline_accuracy`` and ``majority_class`` (always
+        predicting the most frequent true class of this split: the accuracy paradox),
+        ``balanced_accuracy``, ``mcc``, ``per_class`` {cls: precision, recall, f1, support},
+        ``confusion_matrix`` (counts, rows = true), ``confusion_matrix_normalized`` (rows sum
+        to 1; NaN for a class with no examples), ``pr_auc`` (average precision) and
+        ``roc_auc`` (binary: of the positive class; multi-class: one-vs-rest macro over
+        classes present), ``pr_auc_per_class``, ``roc_auc_per_class``, ``top_k`` and
+        ``top_k_accuracy`` (None for binary), ``log_loss`` (mean cross-entropy of the true
+        class, nats) and ``perplexity`` (its exponential: for a character model, the
+        perplexity per character; 1 = certain and right, K = uniform guessing). Undefined
+        values are None.
+    """
+    k_classes = len(classes)
+    if k_classes < 2:
+        raise ValueError(f"classes must list at least 2 classes, got {classes}")
+    yt, yp = _check_labels(y_true, y_pred, k_classes)
+    full = full_probs(probs, k_classes, positive_index)
+    if len(full) != len(yt):
+        raise ValueError(f"probs has {len(full)} rows but y_true has {len(yt)}")
+    labels = np.arange(k_classes)
+    counts = np.bincount(yt, minlength=k_classes)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        yt, yp, labels=labels, zero_division=0.0
+    )
+    cm = confusion_matrix(yt, yp, labels=labels)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cm_norm = cm / cm.sum(axis=1, keepdims=True)
+    pr_auc_per_class, roc_auc_per_class = _per_class_auc(yt, full, classes)
+    pr_auc, roc_auc = _headline_auc(pr_auc_per_class, roc_auc_per_class, classes, positive_index)
+    top_k_value = None if k_classes == 2 else int(min(max(1, top_k), k_classes - 1))
+    top_k_acc = None if top_k_value is None else chunked_top_k_accuracy(yt, full, top_k_value)
+    cross_entropy = chunked_log_loss(yt, full)
+    return {
+        "n": int(len(yt)),
+        "accuracy": float(accuracy_score(yt, yp)),
+        "majority_baseline_accuracy": float(counts.max() / len(yt)),
+        "majority_class": classes[int(counts.argmax())],
+        "balanced_accuracy": float(balanced_accuracy_score(yt, yp)),
+        "mcc": float(matthews_corrcoef(yt, yp)),
+        "pr_auc": pr_auc,
+        "roc_auc": roc_auc,
+        "pr_auc_per_class": pr_auc_per_class,
+        "roc_auc_per_class": roc_auc_per_class,
+        "top_k": top_k_value,
+        "top_k_accuracy": top_k_acc,
+        "log_loss": cross_entropy,
+        "perplexity": float(np.exp(cross_entropy)),
+        "per_class": _per_class(classes, precision, recall, f1, support),
+        "confusion_matrix": cm.tolist(),
+        "confusion_matrix_normalized": cm_norm.tolist(),
+    }
+
+
+def per_class_table(metrics: dict[str, Any]) -> pd.DataFrame:
+    """``metrics["per_class"]`` as a table, one row per class (precision, recall, f1, support)."""
+    table = pd.DataFrame.from_dict(metrics["per_class"], orient="index").astype({"support": int})
+    table.index.name = "class"
+    return table
+
+
+# ============================================================================ interpretation
+def _fmt(value: float | None) -> str:
+    return "none (argmax)" if value is None else f"{value:.3g}"
+
+
+def _accuracy_note(metrics: dict[str, Any]) -> list[str]:
+    acc, base = metrics.get("accuracy"), metrics.get("majority_baseline_accuracy")
+    if acc is None or base is None:
+        return []
+    return [
+        f"Accuracy {acc:.3f} vs {base:.3f} for always predicting '{metrics.get('majority_class')}': "
+        f"the model adds {acc - base:+.3f}. Judge it by balanced accuracy "
+        f"({metrics['balanced_accuracy']:.3f}), MCC ({metrics['mcc']:.3f}) and the class-of-interest "
+        f"precision/recall instead."
+    ]
+
+
+def _class_of_interest_notes(metrics: dict[str, Any]) -> list[str]:
+    pos = metrics.get("positive_class")
+    pc = (metrics.get("per_class") or {}).get(pos) if pos else None
+    if not pc:
+        return []
+    notes = [
+        f"'{pos}' at threshold {_fmt(metrics.get('threshold'))}: precision {pc['precision']:.3f}, "
+        f"recall {pc['recall']:.3f}. Moving the threshold trades one for the other "
+        f"(see the threshold options table and the metric-vs-threshold plot)."
+    ]
+    prevalence = pc["support"] / metrics["n"] if metrics.get("n") else None
+    ap = (metrics.get("pr_auc_per_class") or {}).get(pos)
+    if ap is None or not prevalence:
+        return notes
+    if ap < 2 * prevalence:
+        notes.append(
+            f"PR-AUC of '{pos}' ({ap:.3f}) is less than twice its prevalence ({prevalence:.3f}): "
+            "the scores barely rank it above the rest, so no threshold will give good "
+            "precision; change the data/model (window length, more labelled bouts, features, "
+            "loss) rather than the threshold."
+        )
+    else:
+        notes.append(
+            f"PR-AUC of '{pos}' is {ap:.3f} against a no-skill {prevalence:.3f}: the ranking is "
+            "informative; the threshold decides where on the precision/recall curve you sit."
+        )
+    return notes
+
+
+def interpret_metrics(metrics: dict[str, Any]) -> list[str]:
+    """A few plain-language readings of ``metrics.json`` (rules written here).
+
+    In order: accuracy against the majority baseline; the class of interest's precision /
+    recall at its threshold, and whether its PR-AUC beats twice its prevalence (else the
+    threshold cannot help); a validation -> test PR-AUC drop over 0.1 (the threshold may
+    not transfer); classes whose predicted bouts are mostly false alarms.
+    """
+    notes = _accuracy_note(metrics) + _class_of_interest_notes(metrics)
+    val = metrics.get("val") or {}
+    if val.get("pr_auc") is not None and metrics.get("pr_auc") is not None:
+        if val["pr_auc"] - metrics["pr_auc"] > 0.1:
+            notes.append(
+                f"PR-AUC drops from {val['pr_auc']:.3f} (validation) to {metrics['pr_auc']:.3f} (test): "
+                "the threshold tuned on validation may not transfer; more validation recordings help."
+            )
+    for cls, b in (metrics.get("bouts") or {}).items():
+        if b.get("n_pred") and b["n_false_alarms"] > b["n_found"]:
+            notes.append(
+                f"'{cls}': {b['n_false_alarms']} predicted bouts overlap no true bout "
+                f"({b['n_found']}/{b['n_true']} true bouts found); if they are short, raise "
+                "evaluate.bout_min_seconds or evaluate.bout_merge_gap_seconds."
+            )
+    return notes
+
+
+def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame:
+    """Key metrics, validation next to test, with how to read each (for the notebook and report).
+
+    ``tokens``: a character / token run, which also shows perplexity per token.
+    """
+    val = metrics.get("val") or {}
+    rows = [
+        ("accuracy", "share of windows right; compare with the majority baseline"),
+        (
+            "majority_baseline_accuracy",
+            f"always predicting '{metrics['majority_class']}' (accuracy paradox)",
+        ),
+        ("balanced_accuracy", "mean recall over classes; 1/K = chance"),
+        ("mcc", "Matthews correlation; 0 = chance, 1 = perfect"),
+        ("pr_auc", "average precision; no-skill = prevalence of the class"),
+        ("roc_auc", "0.5 = chance; optimistic under heavy imbalance"),
+    ]
+    if metrics.get("top_k_accuracy") is not None:
+        rows.insert(1, ("top_k_accuracy", f"true class among the top {metrics['top_k']}"))
+    if tokens and metrics.get("perplexity") is not None:
+        n_classes = len(metrics.get("classes") or []) or "K"
+        rows.insert(
+            2,
+            (
+                "perplexity",
+                f"per character: exp(mean cross-entropy); 1 = certain, "
+                f"{n_classes} = uniform guessing",
+            ),
+        )
+    table = [
+        {"metric": m, "validation": val.get(m), "test": metrics.get(m), "how to read": how}
+        for m, how in rows
+    ]
+    pos = metrics.get("positive_class")
+    if pos:
+        for m in ("precision", "recall", "f1"):
+            table.append(
+                {
+                    "metric": f"{pos} {m}",
+                    "validation": ((val.get("per_class") or {}).get(pos) or {}).get(m),
+                    "test": metrics["per_class"][pos][m],
+                    "how to read": f"at threshold {_fmt(metrics['threshold'])} ({metrics['threshold_strategy']})",
+                }
+            )
+    return pd.DataFrame(table).set_index("metric")
