@@ -55,11 +55,11 @@ from lstm_helpers.config import (
     resolve_path,
     validate_spec,
 )
+from lstm_helpers.layout import SweepLayout
 
 SEARCHABLE_SECTIONS = ("model", "train")
 TUNERS = ("random", "hyperband", "bayesian")
-BEST_CONFIG = "best_config.yaml"
-TRIALS_CSV = "trials.csv"
+TUNER_INSTALL_HINT = "it is a dependency of lstm-workbench: pip install -e . (or pip install keras-tuner)"
 PREPARED_DIR = "prepared"
 TUNER_DIR = "tuner"
 
@@ -118,6 +118,9 @@ class SearchSpec(BaseModel):
     def _space(self) -> SearchSpec:
         if not self.space:
             raise ValueError("space must declare at least one parameter")
+        if self.objective != "auto" and not self.objective.startswith("val_"):
+            raise ValueError(f"objective must be 'auto' or a validation metric (val_pr_auc, val_loss, "
+                             f"val_accuracy, ...), got {self.objective!r}: trials are chosen on validation")
         return self
 
 
@@ -221,7 +224,7 @@ def make_hypermodel(search: Search, data: Any) -> Any:
     """A ``keras_tuner.HyperModel`` whose ``build`` makes the run model of a trial's config and
     whose ``fit`` trains it on the prepared windows with the config's batch size and class
     weights (the same datasets and compile parts as stage 02)."""
-    import keras_tuner as kt
+    kt = import_keras_tuner()
 
     from lstm_helpers.model.compile import make_loss, make_metrics, make_optimizer, needs_one_hot
     from lstm_helpers.model.models import build_model
@@ -274,7 +277,7 @@ def resolve_objective(spec: SearchSpec, n_classes: int) -> tuple[str, str]:
 
 def make_tuner(search: Search, hypermodel: Any, objective: tuple[str, str], directory: Path) -> Any:
     """keras_tuner.RandomSearch / Hyperband / BayesianOptimization for ``search.spec.tuner``."""
-    import keras_tuner as kt
+    kt = import_keras_tuner()
 
     spec = search.spec
     common = {"hypermodel": hypermodel, "objective": kt.Objective(*objective), "seed": search.base_config.seed,
@@ -330,6 +333,9 @@ def run_search(
 ) -> dict[str, Any]:
     """Run a KerasTuner search, write ``best_config.yaml`` and run it through the pipeline.
 
+    Trials are ranked by the objective, a validation metric (``val_*``): the test split is
+    never looked at to choose.
+
     Parameters
     ----------
     file : path
@@ -354,18 +360,48 @@ def run_search(
     Raises
     ------
     ConfigError
-        Before any work, for an invalid search file or space.
+        Before any work, for an invalid search file or space, or when KerasTuner is missing.
     SearchFailed
         When no trial completed (trials.csv holds each trial's message).
     lstm_helpers.runs.pipeline.RunFailed
         When the best configuration's run fails (trials.csv and best_config.yaml are written).
     """
     search = Search(file, overrides)
+    import_keras_tuner()
     search_dir = Path(out).resolve() if out else search.default_dir()
     search_dir.mkdir(parents=True, exist_ok=True)
     write_text(search_dir / "search.yaml", search.file.read_text())
     t0 = time.perf_counter()
+    tuner, objective = _tune(search, search_dir, verbose)
+    trials = trials_table(tuner, search, objective)
+    trials_csv = write_text(SweepLayout(search_dir).trials, trials.to_csv(index=False))
+    best = _best_trial(tuner, trials, trials_csv)
+    values = search.values_of(best.hyperparameters.values)
+    best_cfg = search.config_for(values)
+    best_config = _write_best_config(SweepLayout(search_dir).best_config, best_cfg, values, best.score,
+                                     objective[0])
+    result: dict[str, Any] = {
+        "search_dir": search_dir, "best_config": best_config, "best_values": values, "best_score": best.score,
+        "objective": objective[0], "trials_csv": trials_csv, "trials": trials, "best_run": None,
+        "comparison_html": None, "search_seconds": round(time.perf_counter() - t0, 1),
+    }
+    if run_best:
+        result["best_run"], result["comparison_html"] = _run_best(search, search_dir, best_cfg, values)
+    return result
 
+
+def import_keras_tuner() -> Any:
+    """``keras_tuner``, or a ConfigError saying how to install it."""
+    try:
+        import keras_tuner
+    except ImportError as exc:
+        raise ConfigError("lstm-workbench search needs KerasTuner, which is not installed; "
+                          f"{TUNER_INSTALL_HINT}") from exc
+    return keras_tuner
+
+
+def _tune(search: Search, search_dir: Path, verbose: int) -> tuple[Any, tuple[str, str]]:
+    """Stage 01 once into ``<search_dir>/prepared``, then the tuner's search on those windows."""
     from lstm_helpers.data.prepare import run_prepare
     from lstm_helpers.data.prepared import load_prepared
     from lstm_helpers.model.training import set_determinism
@@ -377,38 +413,35 @@ def run_search(
     set_determinism(base.seed)
     tuner = make_tuner(search, make_hypermodel(search, data), objective, search_dir)
     tuner.search(verbose=verbose)
+    return tuner, objective
 
-    trials = trials_table(tuner, search, objective)
-    trials_csv = write_text(search_dir / TRIALS_CSV, trials.to_csv(index=False))
+
+def _best_trial(tuner: Any, trials: pd.DataFrame, trials_csv: Path) -> Any:
+    """The completed trial with the best validation objective (KerasTuner's ranking)."""
     completed = [t for t in tuner.oracle.get_best_trials(len(tuner.oracle.trials)) if t.status == "COMPLETED"
                  and t.score is not None]
     if not completed:
         reasons = "; ".join(sorted(set(trials.get("message", pd.Series(dtype=str)).dropna())))
-        raise SearchFailed(f"no trial of the search completed ({reasons or 'no trial ran'}); see {trials_csv}")
-    best = completed[0]
-    values = search.values_of(best.hyperparameters.values)
-    best_cfg = search.config_for(values)
-    best_config = _write_best_config(search_dir / BEST_CONFIG, best_cfg, values, best.score, objective[0])
-    result: dict[str, Any] = {
-        "search_dir": search_dir, "best_config": best_config, "best_values": values, "best_score": best.score,
-        "objective": objective[0], "trials_csv": trials_csv, "trials": trials, "best_run": None,
-        "comparison_html": None, "search_seconds": round(time.perf_counter() - t0, 1),
-    }
-    if not run_best:
-        return result
+        raise SearchFailed(f"no trial of the search completed ({reasons or 'no trial ran'}); "
+                           f"see {trials_csv.name} in the search directory")
+    return completed[0]
 
-    from lstm_helpers.experiments.sweeps import finished_runs, run_name, write_comparison
-    from lstm_helpers.runs.pipeline import expected_model_name, run_pipeline
+
+def _run_best(search: Search, search_dir: Path, best_cfg: Config, values: dict[str, Any]) -> tuple[Path, Path | None]:
+    """A normal run of the best configuration (kept when already finished) and the comparison."""
+    from lstm_helpers.experiments.compare import write_comparison
+    from lstm_helpers.experiments.plan import run_name
+    from lstm_helpers.experiments.resume import finished_runs
+    from lstm_helpers.model.naming import planned_model_name
+    from lstm_helpers.runs.pipeline import run_pipeline
 
     fp = best_cfg.fingerprint()
-    name = run_name(expected_model_name(best_cfg), values, "best", best_cfg.seed, fp)
+    name = run_name(planned_model_name(best_cfg), values, "best", best_cfg.seed, fp)
     best_cfg = best_cfg.model_copy(update={"run": best_cfg.run.model_copy(update={"name": name})})
     run_dir = finished_runs(search_dir).get(fp)
     if run_dir is None:
         run_dir = run_pipeline(best_cfg, search_dir / name, quiet=True)
-    result["best_run"] = run_dir
-    _, html_path = write_comparison(search_dir, [{"run_dir": str(run_dir), "keys": list(search.spec.space),
-                                                   "variant": "best"}],
-                                    title=f"Search {search.search_id}")
-    result["comparison_html"] = html_path
-    return result
+    record = {"run_dir": str(run_dir), "keys": list(search.spec.space), "variant": "best"}
+    _, html_path = write_comparison(search_dir, [record], title=f"Search {search.file.stem}",
+                                    description=search.spec.description)
+    return run_dir, html_path
