@@ -129,6 +129,47 @@ def test_overrides_of_swept_keys_and_duplicate_runs_are_refused(tmp_path):
         plan.plan_sweep(f)
 
 
+def test_planning_the_shipped_sweep_imports_no_tensorflow_and_is_fast():
+    import subprocess
+    import sys
+
+    code = ("import sys, time\n"
+            "t0 = time.perf_counter()\n"
+            "from lstm_helpers.experiments.plan import plan_sweep\n"
+            "sweep = plan_sweep('configs/sweeps/before_after.yaml')\n"
+            "print(len(sweep.runs), round(time.perf_counter() - t0, 3), 'tensorflow' in sys.modules,"
+            " 'keras' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=str(ROOT), capture_output=True, text=True, check=True)
+    runs, seconds, tf_loaded, keras_loaded = out.stdout.split()
+    assert runs == "6" and tf_loaded == "False" and keras_loaded == "False"
+    assert float(seconds) < 2.0, f"planning before_after took {seconds} s"
+
+
+def test_eta_moves_with_the_clock():
+    from lstm_helpers.experiments.progress import Progress, estimate_eta, format_seconds, plural
+
+    assert estimate_eta(10, [], queued=4, slots=2) == 20
+    assert estimate_eta(10, [4, 6], queued=1, slots=2) == 14  # 6 s and 4 s left, then one more run
+    assert estimate_eta(10, [12], queued=0, slots=2) == 0  # overdue runs count as ending now
+    now = [0.0]
+    prog = Progress(total=4, workers=2, skipped=0, enabled=False, clock=lambda: now[0])
+    assert prog.eta_seconds() is None and "ETA after the first run ends" in prog.line()
+    prog.start("a")
+    now[0] = 5.0
+    prog.start("b")
+    now[0] = 10.0
+    prog.record("a", {"status": "finished", "seconds": 10.0, "reason": None})
+    prog.start("c")
+    etas = []
+    for t in (10.0, 13.0, 16.0):  # no run ends, the clock moves: so does the ETA
+        now[0] = t
+        etas.append(prog.eta_seconds())
+    assert etas == [15.0, 12.0, 10.0]
+    assert plural(1, "run") == "1 run" and plural(2, "run") == "2 runs"
+    assert format_seconds(10.065695405000042) == "10 s" and format_seconds(125) == "2 min 05 s"
+    assert "1/4 runs finished" in prog.line()
+
+
 def test_thread_pools_are_sized_to_the_workers():
     assert runner.threads_per_run(1, cores=8) == 8
     assert runner.threads_per_run(2, cores=8) == 4
