@@ -43,6 +43,8 @@ def test_shipped_example_is_valid():
     ({"space": {"model.units": {"type": "choice", "values": [[8]], "min": 1}}}, "only 'values'"),
     ({"space": {"model.dropout": {"type": "uniform", "min": 0, "max": 1}}}, "space.model.dropout.type"),
     ({"tuner": "grid"}, "tuner"),
+    ({"objective": "pr_auc"}, "objective must be 'auto' or a validation metric"),
+    ({"objective": "test_pr_auc"}, "trials are chosen on validation"),
 ])
 def test_malformed_search_files_are_refused(tmp_path, spec, message):
     f = write_search(tmp_path / "s.yaml", tmp_path / "data", **spec)
@@ -103,5 +105,7 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir):
     assert (run / "metrics.json").is_file() and (run / "report.html").is_file()
     page = Path(result["comparison_html"]).read_text()
     assert "Hyperparameter search trials" in page and "val_pr_auc" in page
+    assert "Best by validation val_pr_auc" in page
+    assert not any(c.startswith("test_") for c in trials.columns)  # trials never see the test split
     table = pd.read_csv(out / "comparison.csv")
     assert len(table) == 1 and table.loc[0, "status"] == "finished"

@@ -503,14 +503,49 @@ def test_real_sweep_with_two_workers(real_sweep):
     assert (r["total"], r["done"], r["failed"]) == (4, 4, 0), r["runs"]
     table = pd.read_csv(r["comparison_csv"])
     assert len(table) == 4 and (table["status"] == "finished").all()
-    for col in ("accuracy", "majority_baseline_accuracy", "pr_auc", "n_params", "seconds_per_epoch",
-                "total_seconds", "play_precision", "play_recall", "play_f1", "threshold"):
+    for col in ("val_accuracy", "test_accuracy", "test_majority_baseline_accuracy", "val_pr_auc", "test_pr_auc",
+                "n_params", "seconds_per_epoch", "total_seconds", "val_play_precision", "test_play_precision",
+                "test_play_recall", "test_play_f1", "threshold"):
         assert table[col].notna().all(), col
     assert set(table["windows.overlap_percent"]) == {0, 50} and set(table["seed"]) == {1, 2}
     for run_dir in table["run_dir"]:
         assert (Path(run_dir) / "report.html").is_file() and (Path(run_dir) / "model.keras").is_file()
     page = Path(r["comparison_html"]).read_text()
-    assert "Mean ± std over seeds" in page and "Pareto front" in page
+    assert "Mean ± std over seeds" in page and "Pareto front" in page and "Best by validation val_pr_auc" in page
+
+
+@pytest.mark.slow
+def test_ranking_is_unchanged_when_test_labels_are_shuffled(real_sweep, tmp_path):
+    """Issue 9: selection never reads the test split. Copies of the sweep's real runs are
+    re-evaluated with their test labels shuffled; test metrics move, the ranking does not."""
+    import shutil
+
+    import numpy as np
+
+    from lstm_helpers.artifacts import load_npz, read_params, save_npz
+    from lstm_helpers.config import resolve_config
+    from lstm_helpers.judge.evaluation import run_evaluation
+
+    copies = tmp_path / "copies"
+    for d in resume.run_dirs_in(real_sweep["out"]):
+        shutil.copytree(d, copies / d.name)
+    before, meta = compare.comparison_table(compare.collect_runs([copies]))
+    assert meta["rank_by"] == "val_pr_auc" and before["val_pr_auc"].notna().all()
+    rng = np.random.default_rng(0)
+    for d in resume.run_dirs_in(copies):
+        arrays = load_npz(d / "prepared.npz")
+        arrays["y_test"] = rng.permutation(arrays["y_test"])
+        save_npz(d / "prepared.npz", arrays)
+        run_evaluation(resolve_config(read_params(d)), d)
+    after, meta_after = compare.comparison_table(compare.collect_runs([copies]))
+    b, a = before.set_index("run"), after.set_index("run")
+    assert not np.allclose(b["test_pr_auc"], a.loc[b.index, "test_pr_auc"])  # the shuffle reached test
+    assert np.allclose(b["val_pr_auc"], a.loc[b.index, "val_pr_auc"])
+    assert meta_after["rank_by"] == "val_pr_auc"
+    rank = lambda t: list(t.sort_values(["val_pr_auc", "run"], ascending=[False, True])["run"])  # noqa: E731
+    assert rank(before) == rank(after)
+    best_before = display.Comparison(before, meta, copies).best()["run"]
+    assert display.Comparison(after, meta_after, copies).best()["run"] == best_before
 
 
 @pytest.mark.slow
