@@ -130,6 +130,9 @@ def test_overrides_of_swept_keys_and_duplicate_runs_are_refused(tmp_path):
 
 
 def test_planning_the_shipped_sweep_imports_no_tensorflow_and_is_fast():
+    """Issue 8: planning before_after (6 runs) imports no TensorFlow and takes < 2 s. Timed as
+    the process's CPU seconds (interpreter start, imports and planning), which other jobs on a
+    shared machine cannot inflate; the wall time is in the message."""
     import subprocess
     import sys
 
@@ -137,12 +140,12 @@ def test_planning_the_shipped_sweep_imports_no_tensorflow_and_is_fast():
             "t0 = time.perf_counter()\n"
             "from lstm_helpers.experiments.plan import plan_sweep\n"
             "sweep = plan_sweep('configs/sweeps/before_after.yaml')\n"
-            "print(len(sweep.runs), round(time.perf_counter() - t0, 3), 'tensorflow' in sys.modules,"
-            " 'keras' in sys.modules)\n")
+            "print(len(sweep.runs), round(time.process_time(), 3), round(time.perf_counter() - t0, 3),"
+            " 'tensorflow' in sys.modules, 'keras' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=str(ROOT), capture_output=True, text=True, check=True)
-    runs, seconds, tf_loaded, keras_loaded = out.stdout.split()
+    runs, cpu, wall, tf_loaded, keras_loaded = out.stdout.split()
     assert runs == "6" and tf_loaded == "False" and keras_loaded == "False"
-    assert float(seconds) < 2.0, f"planning before_after took {seconds} s"
+    assert float(cpu) < 2.0, f"planning before_after took {cpu} s of CPU ({wall} s wall)"
 
 
 def test_eta_moves_with_the_clock():
@@ -322,7 +325,18 @@ def test_comparison_of_run_dirs_and_sweep_dirs(tmp_path, fake_runs):
     assert list(variants.columns) == ["measure", "before", "after", "change (after − before)"]
     fig = display.plot_metric_vs_keys(c)
     assert len(fig.axes) == 3 * 2  # 3 metrics x (variant, overlap)
-    assert len(display.plot_quality_vs_time(c).axes) == 1
+    pareto = display.plot_quality_vs_time(c)
+    assert len(pareto.axes) == 1 and pareto.axes[0].get_ylabel() == "val_pr_auc (validation)"
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(pareto)
+    canvas.draw()
+    labels = pareto.axes[0].texts
+    assert labels  # the Pareto front is labelled, and no label is cut at the figure's edge
+    for text in labels:
+        box = text.get_window_extent(canvas.get_renderer())
+        assert pareto.bbox.x0 <= box.x0 and box.x1 <= pareto.bbox.x1, text.get_text()
+        assert pareto.bbox.y0 <= box.y0 and box.y1 <= pareto.bbox.y1, text.get_text()
     html = display.sortable_table(table).data
     assert "lw-sortable" in html and "addEventListener" in html and "http" not in html.split("<script>")[1]
     assert "<td class=\"num\">500</td>" in html and "500.0" not in html  # integers without decimals
