@@ -228,16 +228,17 @@ class _Resolver:
         return self._alone[slot]
 
 
-def _common_parameters(path: Path, spec: SweepSpec, cli: dict[str, Any]) -> dict[str, Any]:
-    """Base file + ``set`` + command-line overrides, refusing overrides of swept keys."""
+def _common_parameters(path: Path, shown: Path, spec: SweepSpec, cli: dict[str, Any]) -> dict[str, Any]:
+    """Base file + ``set`` + command-line overrides, refusing overrides of swept keys
+    (``shown``: the sweep file as the user named it, for messages)."""
     base_file = (path.parent / spec.base).resolve() if spec.base else DEFAULT_BASE
     if not base_file.is_file():
-        raise ConfigError(f"sweep file {path}: base {spec.base!r} -> {base_file} does not exist "
+        raise ConfigError(f"sweep file {shown}: base {spec.base!r} does not exist "
                           "(the path is relative to the sweep file)")
     swept = set(spec.grid) | {k for v in spec.variants for k in v.set} | ({"seed"} if spec.seeds else set())
     clash = sorted(set(cli) & swept)
     if clash:
-        raise ConfigError(f"sweep file {path}: --set {', '.join(clash)} would overwrite swept values; "
+        raise ConfigError(f"sweep file {shown}: --set {', '.join(clash)} would overwrite swept values; "
                           "change the grid / variants / seeds in the sweep file instead")
     return apply_overrides(apply_overrides(read_yaml(base_file), spec.set), cli)
 
@@ -255,10 +256,11 @@ def plan_sweep(path: str | Path, overrides: dict[str, Any] | list[str] | None = 
         that is not a valid parameter (the message names the key and value), an override that
         also appears in the grid / variants / seeds, or two runs with identical parameters.
     """
-    path = Path(path).resolve()
-    spec = read_sweep(path)
+    shown = Path(path)  # as the user named it: messages show no absolute path they did not give
+    path = shown.resolve()
+    spec = read_sweep(shown)
     cli = as_override_dict(overrides)
-    resolve = _Resolver(path, _common_parameters(path, spec, cli))
+    resolve = _Resolver(shown, _common_parameters(path, shown, spec, cli))
     base_cfg = resolve("base + set", {})
     for variant in spec.variants:
         resolve(f"variant '{variant.name}'", variant.set)
@@ -271,7 +273,7 @@ def plan_sweep(path: str | Path, overrides: dict[str, Any] | list[str] | None = 
         run = _plan_run(resolve, variant, values, seed)
         what = _describe(variant, values, seed)
         if run.fingerprint in seen:
-            raise ConfigError(f"sweep file {path}: runs ({seen[run.fingerprint]}) and ({what}) have "
+            raise ConfigError(f"sweep file {shown}: runs ({seen[run.fingerprint]}) and ({what}) have "
                               "identical parameters; remove the duplicate value")
         seen[run.fingerprint] = what
         runs.append(run)

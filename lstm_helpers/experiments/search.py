@@ -151,25 +151,26 @@ class Search:
     """A validated search file: the common parameters and the space, checked key by key."""
 
     def __init__(self, path: str | Path, overrides: dict[str, Any] | list[str] | None = None):
-        self.file = Path(path).resolve()
-        self.spec = read_search(self.file)
+        self.shown = Path(path)  # as the user named it, for messages
+        self.file = self.shown.resolve()
+        self.spec = read_search(self.shown)
         if isinstance(overrides, list):
             overrides = dict(parse_override(o) for o in overrides)
         self.overrides = dict(overrides or {})
         spec = self.spec
         base_file = (self.file.parent / spec.base).resolve() if spec.base else PROJECT_ROOT / "configs" / "demo.yaml"
         if not base_file.is_file():
-            raise ConfigError(f"search file {self.file}: base {spec.base!r} -> {base_file} does not exist "
+            raise ConfigError(f"search file {self.shown}: base {spec.base!r} does not exist "
                               "(the path is relative to the search file)")
         clash = sorted(set(self.overrides) & set(spec.space))
         if clash:
-            raise ConfigError(f"search file {self.file}: --set {', '.join(clash)} would fix searched "
+            raise ConfigError(f"search file {self.shown}: --set {', '.join(clash)} would fix searched "
                               "parameters; remove them from the space instead")
         self.common = apply_overrides(apply_overrides(read_yaml(base_file), spec.set), self.overrides)
         self.base_config = self._resolve("base + set", {})
         for key, dim in spec.space.items():
             if key.split(".")[0] not in SEARCHABLE_SECTIONS:
-                raise ConfigError(f"search file {self.file}: space key '{key}' changes the prepared data; "
+                raise ConfigError(f"search file {self.shown}: space key '{key}' changes the prepared data; "
                                   f"searchable sections: {', '.join(SEARCHABLE_SECTIONS)} (sweep the "
                                   "others with lstm-workbench sweep)")
             probes = dim.values if dim.type == "choice" else [dim.min, dim.max]
@@ -183,7 +184,7 @@ class Search:
         try:
             return resolve_config(self.common, extra)
         except ConfigError as exc:
-            raise ConfigError(f"search file {self.file}: {what}: {exc}") from None
+            raise ConfigError(f"search file {self.shown}: {what}: {exc}") from None
 
     @property
     def search_id(self) -> str:
