@@ -109,3 +109,13 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir):
     assert not any(c.startswith("test_") for c in trials.columns)  # trials never see the test split
     table = pd.read_csv(out / "comparison.csv")
     assert len(table) == 1 and table.loc[0, "status"] == "finished"
+
+
+def test_missing_keras_tuner_names_the_tune_extra(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "keras_tuner", None)  # import fails as if it were not installed
+    f = write_search(tmp_path / "s.yaml", tmp_path / "data")
+    with pytest.raises(ConfigError, match=r"install the tune extra: pip install -e '\.\[tune\]'"):
+        run_search(f, out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -608,3 +609,16 @@ def test_dask_sweep_reports_a_failing_run_and_finishes_the_other(tmp_path, tiny_
     assert len(table) == 2
     assert table.set_index("windows.length").loc[5000, "reason"] == bad["reason"]
     assert table.set_index("windows.length").loc[24, "status"] == "finished"
+
+
+# ============================================================================ optional extras
+@pytest.mark.parametrize("module, kwargs, extra", [
+    ("mlflow", {"mlflow_uri": "file:///tmp/mlruns"}, "tracking"),
+    ("distributed", {"scheduler": "tcp://127.0.0.1:1"}, "dask"),
+])
+def test_a_missing_extra_is_named_before_anything_runs(tmp_path, monkeypatch, module, kwargs, extra):
+    monkeypatch.setitem(sys.modules, module, None)  # import fails as if it were not installed
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    with pytest.raises(ConfigError, match=rf"install the {extra} extra: pip install -e '\.\[{extra}\]'"):
+        runner.run_sweep(f, out=tmp_path / "out", **kwargs)
+    assert not (tmp_path / "out").exists()

@@ -54,7 +54,7 @@ __all__ = ["SweepLocked", "run_sweep", "run_in_subprocess", "execute_run", "thre
 RESULT_MARKER = "SWEEP-RESULT "
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
 PROGRESS_EVERY = 30  # seconds between progress lines while no run ends
-DASK_HINT = "install Dask's distributed scheduler: pip install 'dask[distributed]'"
+DASK_HINT = "install the dask extra: pip install -e '.[dask]'"
 
 
 # ============================================================================ one run

@@ -59,7 +59,7 @@ from lstm_helpers.layout import SweepLayout
 
 SEARCHABLE_SECTIONS = ("model", "train")
 TUNERS = ("random", "hyperband", "bayesian")
-TUNER_INSTALL_HINT = "it is a dependency of lstm-workbench: pip install -e . (or pip install keras-tuner)"
+TUNER_INSTALL_HINT = "install the tune extra: pip install -e '.[tune]'"
 PREPARED_DIR = "prepared"
 TUNER_DIR = "tuner"
 
