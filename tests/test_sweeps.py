@@ -233,6 +233,7 @@ def fake_run(params, run_dir, threads=None):
     write_json(d / "metrics.json", {
         **scores(1.5 - score), "threshold": 0.4, "classes": ["other", "play"], "classes_of_interest": ["play"],
         "bouts": {"play": {"bout_recall": 0.5, "bout_precision": 0.25}}, "val": scores(score),
+        "baseline": {"kind": "minirocket", "available": True, **scores(0.9), "val": scores(0.95)},
     })
     write_json(d / "status.json", {"status": "finished", "fingerprint": cfg.fingerprint(), "seconds": 3.0})
     return {"status": "finished", "reason": None, "seconds": 3.0, "run_dir": run_dir}
@@ -314,6 +315,7 @@ def test_comparison_of_run_dirs_and_sweep_dirs(tmp_path, fake_runs):
     assert meta["rank_by"] == "val_pr_auc" and meta["classes"] == ["play"]
     cols = list(table.columns)
     assert cols.index("test_pr_auc") == cols.index("val_pr_auc") + 1  # side by side
+    assert (table["val_baseline_pr_auc"] == 0.95).all() and (table["test_baseline_pr_auc"] == 0.9).all()
     # any set of run dirs: the differing parameters become the key columns
     some = [Path(p) for p in table["run_dir"][:3]]
     t2, m2 = compare.comparison_table(compare.collect_runs(some))

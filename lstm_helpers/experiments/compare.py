@@ -26,6 +26,7 @@ from lstm_helpers.layout import RunLayout, SweepLayout
 SCORES = ("pr_auc", "roc_auc", "balanced_accuracy", "mcc", "accuracy", "majority_baseline_accuracy",
           "top_k_accuracy")
 PER_CLASS = ("precision", "recall", "f1")
+BASELINE_SCORES = ("pr_auc", "balanced_accuracy", "mcc")  # metrics.json "baseline" section, when present
 RANK_CANDIDATES = ("val_pr_auc", "val_balanced_accuracy")
 TIME_COLUMNS = ("n_params", "seconds_per_epoch", "total_seconds", "run_seconds", "epochs_run")
 
@@ -111,6 +112,11 @@ def _metric_cells(m: dict[str, Any], interest: list[str]) -> dict[str, Any]:
         vpc, tpc = (val.get("per_class") or {}).get(c) or {}, (test.get("per_class") or {}).get(c) or {}
         for what in PER_CLASS:
             row[f"val_{c}_{what}"], row[f"test_{c}_{what}"] = vpc.get(what), tpc.get(what)
+    base = m.get("baseline")
+    if isinstance(base, dict) and base.get("available", True) and (base.get("val") or base.get("test")):
+        bval, btest = split_metrics(base)  # the MiniRocket baseline, scored like the run
+        for s in BASELINE_SCORES:
+            row[f"val_baseline_{s}"], row[f"test_baseline_{s}"] = bval.get(s), btest.get(s)
     row["threshold"] = m.get("threshold")
     for c in interest:
         b = (m.get("bouts") or {}).get(c) or {}
