@@ -79,7 +79,9 @@ def cmd_prepare(args: argparse.Namespace) -> int:
         write_yaml(lay.params, cfg.to_dict())
         info = run_prepare(cfg, out).meta
         w = info["windows"]
-        print(f"windows train/val/test: {w['train']}/{w['val']}/{w['test']}; leakage ok: {info['leakage']['ok']}")
+        print(
+            f"windows train/val/test: {w['train']}/{w['val']}/{w['test']}; leakage ok: {info['leakage']['ok']}"
+        )
     else:
         run_pipeline(cfg, out, stages=("prepare",), report=False)
     print(f"prepared artifacts: {_shown(lay.prepared)}, {_shown(lay.prepare_json)}")
@@ -110,8 +112,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     run = _cmd_stage("train", args, ("prepared", "prepare_json"))
     lay = RunLayout(run)
     t = read_json(lay.train_json)
-    print(f"model {t.get('model_name')}: {t.get('epochs_run')} epochs in {_seconds(t.get('total_seconds'))}; "
-          f"artifacts in {_shown(run)} ({lay.notebook('train').name} executed there)")
+    print(
+        f"model {t.get('model_name')}: {t.get('epochs_run')} epochs in {_seconds(t.get('total_seconds'))}; "
+        f"artifacts in {_shown(run)} ({lay.notebook('train').name} executed there)"
+    )
     return 0
 
 
@@ -160,13 +164,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from lstm_helpers.experiments.progress import plural
     from lstm_helpers.experiments.runner import run_sweep
 
-    result = run_sweep(Path(args.file), workers=args.workers, scheduler=args.scheduler,
-                       overrides=args.overrides, out=Path(args.out) if args.out else None,
-                       mlflow_uri=args.mlflow)
+    result = run_sweep(
+        Path(args.file),
+        workers=args.workers,
+        scheduler=args.scheduler,
+        overrides=args.overrides,
+        out=Path(args.out) if args.out else None,
+        mlflow_uri=args.mlflow,
+    )
     before = f" ({result['skipped']} from before)" if result["skipped"] else ""
     reasons = "; see runs.csv for the reasons" if result["failed"] else ""
-    print(f"sweep {result['sweep_id']}: {plural(result['done'], 'run')} finished{before}, "
-          f"{result['failed']} failed{reasons}\ncomparison: {_shown(result['comparison_html'])}")
+    print(
+        f"sweep {result['sweep_id']}: {plural(result['done'], 'run')} finished{before}, "
+        f"{result['failed']} failed{reasons}\ncomparison: {_shown(result['comparison_html'])}"
+    )
     return 0 if result["failed"] == 0 else EXIT_FAILED
 
 
@@ -181,29 +192,44 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from lstm_helpers.experiments.search import run_search
 
-    result = run_search(Path(args.file), overrides=args.overrides, out=Path(args.out) if args.out else None)
-    print(f"best {result['objective']} (validation) = {result['best_score']:.3g} with {result['best_values']}\n"
-          f"best config: {_shown(result['best_config'])}\nbest run: {_shown(result['best_run'])}\n"
-          f"comparison: {_shown(result['comparison_html'])}")
+    result = run_search(
+        Path(args.file), overrides=args.overrides, out=Path(args.out) if args.out else None
+    )
+    print(
+        f"best {result['objective']} (validation) = {result['best_score']:.3g} with {result['best_values']}\n"
+        f"best config: {_shown(result['best_config'])}\nbest run: {_shown(result['best_run'])}\n"
+        f"comparison: {_shown(result['comparison_html'])}"
+    )
     return 0
 
 
 # ============================================================================ parser
-def _add_overrides(p: argparse.ArgumentParser, help_text: str = "override a parameter, dotted key, YAML "
-                   "value (repeatable), e.g. --set windows.overlap_percent=75") -> None:
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help_text)
+def _add_overrides(
+    p: argparse.ArgumentParser,
+    help_text: str = "override a parameter, dotted key, YAML "
+    "value (repeatable), e.g. --set windows.overlap_percent=75",
+) -> None:
+    p.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help_text
+    )
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", "-c", default=None, help="YAML run config (default: configs/demo.yaml)")
+    p.add_argument(
+        "--config", "-c", default=None, help="YAML run config (default: configs/demo.yaml)"
+    )
     _add_overrides(p)
 
 
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="lstm-workbench", description=__doc__.splitlines()[0])
-    ap.add_argument("--debug", action="store_true", help="print the full traceback of an internal error")
+    ap.add_argument(
+        "--debug", action="store_true", help="print the full traceback of an internal error"
+    )
     common = argparse.ArgumentParser(add_help=False)  # --debug also after the subcommand
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
     sub = ap.add_subparsers(dest="command", required=True)
 
     def add(name: str, func: object, help_text: str) -> argparse.ArgumentParser:
@@ -213,9 +239,14 @@ def _parser() -> argparse.ArgumentParser:
 
     p = add("prepare", cmd_prepare, "stage 01: validate, split, window, scale, rebalance")
     _add_config_args(p)
-    p.add_argument("--out", default=None, help="run directory to write (default: a new one under reports/)")
-    p.add_argument("--no-notebook", action="store_true",
-                   help="call the helpers directly instead of executing notebooks/01_prepare.ipynb")
+    p.add_argument(
+        "--out", default=None, help="run directory to write (default: a new one under reports/)"
+    )
+    p.add_argument(
+        "--no-notebook",
+        action="store_true",
+        help="call the helpers directly instead of executing notebooks/01_prepare.ipynb",
+    )
     p = add("train", cmd_train, "stage 02 on a run directory that holds prepared artifacts")
     p.add_argument("--run", required=True, help="run directory (with prepared.npz / prepare.json)")
     _add_overrides(p)
@@ -224,25 +255,39 @@ def _parser() -> argparse.ArgumentParser:
     _add_overrides(p)
     p = add("run", cmd_run, "the whole pipeline 01 -> 02 -> 03 -> report.html")
     _add_config_args(p)
-    p.add_argument("--out", default=None, help="run directory (default: reports/<time stamp>_<model name>)")
+    p.add_argument(
+        "--out", default=None, help="run directory (default: reports/<time stamp>_<model name>)"
+    )
     p.add_argument("--quiet", action="store_true", help="no cell output, stage lines only")
     p = add("report", cmd_report, "re-export report.html of a run and reports/index.html")
     p.add_argument("--run", required=True)
     p = add("predict", cmd_predict, "label new recordings with a finished run's model")
     p.add_argument("--run", required=True, help="finished run directory")
-    p.add_argument("--input", required=True, help="recordings file or folder (same format as training)")
-    p.add_argument("--out", default=None, help="output file (.csv or .parquet); default <input>.predictions.csv")
+    p.add_argument(
+        "--input", required=True, help="recordings file or folder (same format as training)"
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        help="output file (.csv or .parquet); default <input>.predictions.csv",
+    )
     p = add("sweep", cmd_sweep, "run a grid of configurations and compare them")
     p.add_argument("file", help="sweep YAML (base, description, set, grid, variants, seeds)")
     p.add_argument("--workers", type=int, default=1, help="runs in parallel on this machine")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
     _add_overrides(p, "override applied to every run of the sweep")
-    p.add_argument("--out", default=None, help="sweep directory (default reports/sweeps/<sweep id>)")
+    p.add_argument(
+        "--out", default=None, help="sweep directory (default reports/sweeps/<sweep id>)"
+    )
     p.add_argument("--mlflow", default=None, metavar="URI", help="also log each run to MLflow")
     p = add("compare", cmd_compare, "comparison.csv + comparison.html for any set of runs")
     p.add_argument("dirs", nargs="+", help="run or sweep directories")
-    p.add_argument("--out", default=None, help="output directory (default: the first sweep or search dir "
-                                               "given, else reports/comparisons/compare-<hash of the runs>)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="output directory (default: the first sweep or search dir "
+        "given, else reports/comparisons/compare-<hash of the runs>)",
+    )
     p = add("search", cmd_search, "KerasTuner hyperparameter search, then a normal run of the best")
     p.add_argument("file", help="search YAML (base, set, space, tuner, max_trials, objective)")
     _add_overrides(p)
@@ -297,8 +342,11 @@ def _report_internal(exc: BaseException) -> None:
     print(f"internal error: {type(exc).__name__}: {message}", file=sys.stderr)
     saved = save_traceback(exc)
     where = f"the traceback saved in {_shown(saved)}" if saved else "the traceback"
-    print(f"This is a bug in lstm-workbench, not a mistake in your input; {ISSUES_HINT} with {where} "
-          "(or re-run the same command with --debug to print it).", file=sys.stderr)
+    print(
+        f"This is a bug in lstm-workbench, not a mistake in your input; {ISSUES_HINT} with {where} "
+        "(or re-run the same command with --debug to print it).",
+        file=sys.stderr,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,8 +23,18 @@ def test_config_error_exits_2_with_one_line(tmp_path, capsys):
 
 
 def test_data_error_exits_2(tmp_path, capsys):
-    rc = main(["prepare", "--no-notebook", "--out", str(tmp_path / "r"),
-               "--set", f"data.path={tmp_path / 'no_such_recordings.csv'}", "--set", "data.demo=false"])
+    rc = main(
+        [
+            "prepare",
+            "--no-notebook",
+            "--out",
+            str(tmp_path / "r"),
+            "--set",
+            f"data.path={tmp_path / 'no_such_recordings.csv'}",
+            "--set",
+            "data.demo=false",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and err.startswith("error: ") and "no_such_recordings.csv" in err
     assert "internal error" not in err
@@ -81,9 +91,15 @@ def test_sweep_locked_exits_1(tmp_path, tiny_demo_dir, capsys):
     import os
 
     f = tmp_path / "s.yaml"
-    f.write_text(yaml.safe_dump({"base": str(ROOT / "configs" / "demo.yaml"),
-                                 "set": {"data.path": str(tiny_demo_dir), "data.demo": False},
-                                 "grid": {"windows.overlap_percent": [0, 50]}}))
+    f.write_text(
+        yaml.safe_dump(
+            {
+                "base": str(ROOT / "configs" / "demo.yaml"),
+                "set": {"data.path": str(tiny_demo_dir), "data.demo": False},
+                "grid": {"windows.overlap_percent": [0, 50]},
+            }
+        )
+    )
     out = tmp_path / "out"
     out.mkdir()
     (out / "sweep.lock").write_text(f"{os.getppid()}\n")  # held by a live process

@@ -33,58 +33,80 @@ def write_sweep(path: Path, data_dir: Path | str, **spec) -> Path:
 
 
 def dir_hashes(d: Path) -> dict[str, str]:
-    return {str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(d.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(d.rglob("*"))
+        if p.is_file()
+    }
 
 
 # ============================================================================ planning
 def test_plan_expands_variants_grid_and_seeds(tmp_path):
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data",
-                    grid={"windows.overlap_percent": [0, 50], "resample.method": ["class_weight", "smote"]},
-                    variants=[{"name": "before", "set": {"model.units": [16, 8]}},
-                              {"name": "after", "set": {"model.units": [8]}}],
-                    seeds=[1, 2])
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50], "resample.method": ["class_weight", "smote"]},
+        variants=[
+            {"name": "before", "set": {"model.units": [16, 8]}},
+            {"name": "after", "set": {"model.units": [8]}},
+        ],
+        seeds=[1, 2],
+    )
     sweep = plan.plan_sweep(f)
     assert len(sweep.runs) == 2 * 2 * 2 * 2
-    assert len({r.fingerprint for r in sweep.runs}) == 16 and len({r.name for r in sweep.runs}) == 16
+    assert (
+        len({r.fingerprint for r in sweep.runs}) == 16 and len({r.name for r in sweep.runs}) == 16
+    )
     first = sweep.runs[0]
     assert first.variant == "before" and first.seed == 1
     assert first.values == {"windows.overlap_percent": 0, "resample.method": "class_weight"}
     assert first.config.model.units == [16, 8] and first.config.seed == 1
     assert first.config.windows.length == 24 and first.config.train.epochs == 1  # set applied
     # story-4 naming: model name, variant, swept values, seed, fingerprint
-    assert first.name.startswith("lstm_lay2_sz16-8_d8_before_overlap_percent-0_method-class_weight_seed1_")
+    assert first.name.startswith(
+        "lstm_lay2_sz16-8_d8_before_overlap_percent-0_method-class_weight_seed1_"
+    )
     assert first.name.endswith(first.fingerprint) and first.config.run.name == first.name
     assert sweep.keys == ["windows.overlap_percent", "resample.method"]
 
 
 def test_sweep_id_is_stable_and_follows_the_run_list(tmp_path):
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    f = write_sweep(
+        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]}
+    )
     a, b = plan.plan_sweep(f), plan.plan_sweep(f)
     assert a.sweep_id == b.sweep_id and a.sweep_id.startswith("s-")
     assert plan.plan_sweep(f, ["train.epochs=2"]).sweep_id != a.sweep_id
-    f2 = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 25]})
+    f2 = write_sweep(
+        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 25]}
+    )
     assert plan.plan_sweep(f2).sweep_id != a.sweep_id
 
 
 def test_seeds_default_to_the_config_seed_and_base_is_relative(tmp_path):
     (tmp_path / "cfg").mkdir()
     (tmp_path / "cfg" / "run.yaml").write_text(yaml.safe_dump({"seed": 7, "data": {"demo": False}}))
-    (tmp_path / "cfg" / "sweep.yaml").write_text(yaml.safe_dump({"base": "run.yaml",
-                                                                "grid": {"train.epochs": [1, 2]}}))
+    (tmp_path / "cfg" / "sweep.yaml").write_text(
+        yaml.safe_dump({"base": "run.yaml", "grid": {"train.epochs": [1, 2]}})
+    )
     sweep = plan.plan_sweep(tmp_path / "cfg" / "sweep.yaml")
-    assert [r.seed for r in sweep.runs] == [7, 7] and [r.config.train.epochs for r in sweep.runs] == [1, 2]
+    assert [r.seed for r in sweep.runs] == [7, 7] and [
+        r.config.train.epochs for r in sweep.runs
+    ] == [1, 2]
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"grids": {"train.epochs": [1]}}, "unknown key 'grids'"),
-    ({"grid": {"train.epochs": []}}, "lists no values"),
-    ({"grid": {"train.epochs": 3}}, "grid.train.epochs"),
-    ({"seeds": [1, 1]}, "seeds"),
-    ({"variants": [{"name": "a"}, {"name": "a"}]}, "unique"),
-    ({"variants": [{"name": "a", "sett": {}}]}, "variants.0.sett"),
-    ({"base": "missing.yaml"}, "missing.yaml"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"grids": {"train.epochs": [1]}}, "unknown key 'grids'"),
+        ({"grid": {"train.epochs": []}}, "lists no values"),
+        ({"grid": {"train.epochs": 3}}, "grid.train.epochs"),
+        ({"seeds": [1, 1]}, "seeds"),
+        ({"variants": [{"name": "a"}, {"name": "a"}]}, "unique"),
+        ({"variants": [{"name": "a", "sett": {}}]}, "variants.0.sett"),
+        ({"base": "missing.yaml"}, "missing.yaml"),
+    ],
+)
 def test_malformed_sweep_files_are_refused(tmp_path, spec, message):
     f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", **spec)
     with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
@@ -92,8 +114,11 @@ def test_malformed_sweep_files_are_refused(tmp_path, spec, message):
 
 
 def test_invalid_grid_key_is_refused_before_any_run_starts(tmp_path):
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data",
-                    grid={"windows.overlap_percent": [0, 50], "model.unitz": [[8], [16]]})
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50], "model.unitz": [[8], [16]]},
+    )
     out = tmp_path / "sweep"
     with pytest.raises(ConfigError, match="model.unitz") as err:
         runner.run_sweep(f, workers=2, out=out)
@@ -111,12 +136,18 @@ def test_cli_refuses_an_invalid_sweep_with_exit_code_2(tmp_path, capsys):
 
 
 def test_invalid_grid_value_and_cross_key_combination_name_the_culprit(tmp_path):
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [50, 100]})
+    f = write_sweep(
+        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [50, 100]}
+    )
     with pytest.raises(ConfigError, match=r"grid key 'windows.overlap_percent' value 100"):
         plan.plan_sweep(f)
     # each value valid alone, the combination not (dropout list of 2 for a 1-layer model)
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", set={**TINY_SET, "model.units": [8, 8]},
-                    grid={"model.units": [[8], [8, 8]], "model.dropout": [[0.1, 0.1]]})
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        set={**TINY_SET, "model.units": [8, 8]},
+        grid={"model.units": [[8], [8, 8]], "model.dropout": [[0.1, 0.1]]},
+    )
     with pytest.raises(ConfigError, match=r"run \(model.units=\[8\], model.dropout=\[0.1, 0.1\]"):
         plan.plan_sweep(f)
 
@@ -137,13 +168,17 @@ def test_planning_the_shipped_sweep_imports_no_tensorflow_and_is_fast():
     import subprocess
     import sys
 
-    code = ("import sys, time\n"
-            "t0 = time.perf_counter()\n"
-            "from lstm_helpers.experiments.plan import plan_sweep\n"
-            "sweep = plan_sweep('configs/sweeps/before_after.yaml')\n"
-            "print(len(sweep.runs), round(time.process_time(), 3), round(time.perf_counter() - t0, 3),"
-            " 'tensorflow' in sys.modules, 'keras' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], cwd=str(ROOT), capture_output=True, text=True, check=True)
+    code = (
+        "import sys, time\n"
+        "t0 = time.perf_counter()\n"
+        "from lstm_helpers.experiments.plan import plan_sweep\n"
+        "sweep = plan_sweep('configs/sweeps/before_after.yaml')\n"
+        "print(len(sweep.runs), round(time.process_time(), 3), round(time.perf_counter() - t0, 3),"
+        " 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=str(ROOT), capture_output=True, text=True, check=True
+    )
     runs, cpu, wall, tf_loaded, keras_loaded = out.stdout.split()
     assert runs == "6" and tf_loaded == "False" and keras_loaded == "False"
     assert float(cpu) < 2.0, f"planning before_after took {cpu} s of CPU ({wall} s wall)"
@@ -179,7 +214,11 @@ def test_thread_pools_are_sized_to_the_workers():
     assert runner.threads_per_run(2, cores=8) == 4
     assert runner.threads_per_run(4, cores=2) == 1
     env = runner.thread_environment(3)
-    assert env == {"TF_NUM_INTRAOP_THREADS": "3", "TF_NUM_INTEROP_THREADS": "3", "OMP_NUM_THREADS": "3"}
+    assert env == {
+        "TF_NUM_INTRAOP_THREADS": "3",
+        "TF_NUM_INTEROP_THREADS": "3",
+        "OMP_NUM_THREADS": "3",
+    }
     assert runner.thread_environment(None) == {}
 
 
@@ -188,13 +227,17 @@ def test_tensorflow_honours_the_thread_variables():
     import subprocess
     import sys
 
-    code = ("import tensorflow as tf, os\n"
-            "tf.constant(1.0) + 1\n"
-            "print(len(os.listdir('/proc/self/task')))\n")
+    code = (
+        "import tensorflow as tf, os\n"
+        "tf.constant(1.0) + 1\n"
+        "print(len(os.listdir('/proc/self/task')))\n"
+    )
     counts = {}
     for threads in (1, 8):
         env = {**os.environ, **runner.thread_environment(threads), "TF_CPP_MIN_LOG_LEVEL": "3"}
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
         counts[threads] = int(out.stdout.split()[-1])
     assert counts[1] < counts[8], counts  # more intra/inter-op threads started with 8
 
@@ -216,26 +259,67 @@ def fake_run(params, run_dir, threads=None):
     d.mkdir(parents=True, exist_ok=True)
     write_yaml(d / "params.yaml", cfg.to_dict())
     if cfg.windows.length > 1000:
-        write_json(d / "status.json", {"status": "failed", "fingerprint": cfg.fingerprint(),
-                                       "reason": "prepare failed: DataError: recordings shorter than one window"})
-        return {"status": "failed", "reason": "prepare failed: DataError", "seconds": 0.1, "run_dir": run_dir}
+        write_json(
+            d / "status.json",
+            {
+                "status": "failed",
+                "fingerprint": cfg.fingerprint(),
+                "reason": "prepare failed: DataError: recordings shorter than one window",
+            },
+        )
+        return {
+            "status": "failed",
+            "reason": "prepare failed: DataError",
+            "seconds": 0.1,
+            "run_dir": run_dir,
+        }
     score = 0.5 + cfg.windows.overlap_percent / 1000 + cfg.seed / 100
-    write_json(d / "train.json", {"model_name": "lstm_lay1_sz8_d8", "n_params": 500, "epochs_run": 1,
-                                  "seconds_per_epoch_mean": 0.5 + cfg.seed / 10, "total_seconds": 2.0 + cfg.seed})
+    write_json(
+        d / "train.json",
+        {
+            "model_name": "lstm_lay1_sz8_d8",
+            "n_params": 500,
+            "epochs_run": 1,
+            "seconds_per_epoch_mean": 0.5 + cfg.seed / 10,
+            "total_seconds": 2.0 + cfg.seed,
+        },
+    )
 
     def scores(s):  # the core metrics of one split, as evaluation writes them
-        return {"accuracy": s, "majority_baseline_accuracy": 0.8, "balanced_accuracy": s, "mcc": s - 0.4,
-                "pr_auc": s, "roc_auc": s,
-                "per_class": {"play": {"precision": 0.4, "recall": 0.6, "f1": 0.48, "support": 10},
-                              "other": {"precision": 0.9, "recall": 0.8, "f1": 0.85, "support": 90}}}
+        return {
+            "accuracy": s,
+            "majority_baseline_accuracy": 0.8,
+            "balanced_accuracy": s,
+            "mcc": s - 0.4,
+            "pr_auc": s,
+            "roc_auc": s,
+            "per_class": {
+                "play": {"precision": 0.4, "recall": 0.6, "f1": 0.48, "support": 10},
+                "other": {"precision": 0.9, "recall": 0.8, "f1": 0.85, "support": 90},
+            },
+        }
 
     # test scores run opposite to validation: a ranking that read them would invert
-    write_json(d / "metrics.json", {
-        **scores(1.5 - score), "threshold": 0.4, "classes": ["other", "play"], "classes_of_interest": ["play"],
-        "bouts": {"play": {"bout_recall": 0.5, "bout_precision": 0.25}}, "val": scores(score),
-        "baseline": {"kind": "minirocket", "available": True, **scores(0.9), "val": scores(0.95)},
-    })
-    write_json(d / "status.json", {"status": "finished", "fingerprint": cfg.fingerprint(), "seconds": 3.0})
+    write_json(
+        d / "metrics.json",
+        {
+            **scores(1.5 - score),
+            "threshold": 0.4,
+            "classes": ["other", "play"],
+            "classes_of_interest": ["play"],
+            "bouts": {"play": {"bout_recall": 0.5, "bout_precision": 0.25}},
+            "val": scores(score),
+            "baseline": {
+                "kind": "minirocket",
+                "available": True,
+                **scores(0.9),
+                "val": scores(0.95),
+            },
+        },
+    )
+    write_json(
+        d / "status.json", {"status": "finished", "fingerprint": cfg.fingerprint(), "seconds": 3.0}
+    )
     return {"status": "finished", "reason": None, "seconds": 3.0, "run_dir": run_dir}
 
 
@@ -252,8 +336,12 @@ def fake_runs(monkeypatch):
 
 
 def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs, capsys):
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data",
-                    grid={"windows.overlap_percent": [0, 50], "windows.length": [24, 5000]}, seeds=[1])
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50], "windows.length": [24, 5000]},
+        seeds=[1],
+    )
     out = tmp_path / "sweep"
     first = runner.run_sweep(f, workers=2, out=out, html=False)
     assert (first["total"], first["done"], first["failed"]) == (4, 2, 2)
@@ -265,15 +353,23 @@ def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs
     finished = [Path(r["run_dir"]) for r in first["runs"] if r["status"] == "finished"]
     # simulate a kill: one finished run looks interrupted (status running, half its files)
     interrupted = finished[1]
-    write_json(interrupted / "status.json", {"status": "running", "fingerprint": json.loads(
-        (interrupted / "status.json").read_text())["fingerprint"], "stage": "train"})
+    write_json(
+        interrupted / "status.json",
+        {
+            "status": "running",
+            "fingerprint": json.loads((interrupted / "status.json").read_text())["fingerprint"],
+            "stage": "train",
+        },
+    )
     (interrupted / "metrics.json").unlink()
     kept = dir_hashes(finished[0])
 
     fake_runs.clear()
     second = runner.run_sweep(f, workers=2, out=out, html=False)
     # only the interrupted run and the two failed ones ran again
-    assert sorted(fake_runs) == sorted([interrupted.name] + [Path(r["run_dir"]).name for r in failed])
+    assert sorted(fake_runs) == sorted(
+        [interrupted.name] + [Path(r["run_dir"]).name for r in failed]
+    )
     assert dir_hashes(finished[0]) == kept  # byte-identical
     assert second["skipped"] == 1 and second["done"] == 2 and second["failed"] == 2
     attempts = sorted(p.name for p in SweepLayout(out).attempts.iterdir())
@@ -284,14 +380,26 @@ def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs
     assert runs_csv.loc[runs_csv["status"] == "failed", "reason"].str.contains("DataError").all()
     table = pd.read_csv(out / "comparison.csv")
     assert len(table) == 4
-    assert {"windows.overlap_percent", "windows.length", "val_pr_auc", "test_pr_auc", "val_play_precision",
-            "test_play_precision", "test_play_bout_recall", "test_majority_baseline_accuracy",
-            "seconds_per_epoch", "status", "reason"} <= set(table.columns)
+    assert {
+        "windows.overlap_percent",
+        "windows.length",
+        "val_pr_auc",
+        "test_pr_auc",
+        "val_play_precision",
+        "test_play_precision",
+        "test_play_bout_recall",
+        "test_majority_baseline_accuracy",
+        "seconds_per_epoch",
+        "status",
+        "reason",
+    } <= set(table.columns)
     assert table.loc[table["status"] == "failed", "test_pr_auc"].isna().all()
 
 
 def test_a_running_sweep_is_not_run_twice(tmp_path, fake_runs):
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    f = write_sweep(
+        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]}
+    )
     out = tmp_path / "sweep"
     out.mkdir()
     SweepLayout(out).lock.write_text(f"{os.getppid()}\n")  # a live process holds it
@@ -302,10 +410,16 @@ def test_a_running_sweep_is_not_run_twice(tmp_path, fake_runs):
 
 
 def test_comparison_of_run_dirs_and_sweep_dirs(tmp_path, fake_runs):
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data",
-                    grid={"windows.overlap_percent": [0, 50]},
-                    variants=[{"name": "before", "set": {"train.learning_rate": 0.01}},
-                              {"name": "after", "set": {"train.learning_rate": 0.001}}], seeds=[1, 2])
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50]},
+        variants=[
+            {"name": "before", "set": {"train.learning_rate": 0.01}},
+            {"name": "after", "set": {"train.learning_rate": 0.001}},
+        ],
+        seeds=[1, 2],
+    )
     out = tmp_path / "sweep"
     runner.run_sweep(f, out=out, html=False, progress=False)
     table, meta = compare.comparison_table(compare.collect_runs([out]))
@@ -315,7 +429,9 @@ def test_comparison_of_run_dirs_and_sweep_dirs(tmp_path, fake_runs):
     assert meta["rank_by"] == "val_pr_auc" and meta["classes"] == ["play"]
     cols = list(table.columns)
     assert cols.index("test_pr_auc") == cols.index("val_pr_auc") + 1  # side by side
-    assert (table["val_baseline_pr_auc"] == 0.95).all() and (table["test_baseline_pr_auc"] == 0.9).all()
+    assert (table["val_baseline_pr_auc"] == 0.95).all() and (
+        table["test_baseline_pr_auc"] == 0.9
+    ).all()
     # any set of run dirs: the differing parameters become the key columns
     some = [Path(p) for p in table["run_dir"][:3]]
     t2, m2 = compare.comparison_table(compare.collect_runs(some))
@@ -341,14 +457,23 @@ def test_comparison_of_run_dirs_and_sweep_dirs(tmp_path, fake_runs):
         assert pareto.bbox.x0 <= box.x0 and box.x1 <= pareto.bbox.x1, text.get_text()
         assert pareto.bbox.y0 <= box.y0 and box.y1 <= pareto.bbox.y1, text.get_text()
     html = display.sortable_table(table).data
-    assert "lw-sortable" in html and "addEventListener" in html and "http" not in html.split("<script>")[1]
-    assert "<td class=\"num\">500</td>" in html and "500.0" not in html  # integers without decimals
+    assert (
+        "lw-sortable" in html
+        and "addEventListener" in html
+        and "http" not in html.split("<script>")[1]
+    )
+    assert '<td class="num">500</td>' in html and "500.0" not in html  # integers without decimals
 
 
 def test_best_run_is_chosen_on_validation_not_test(tmp_path, fake_runs):
     """The fake runs' test scores run opposite to their validation scores."""
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]},
-                    seeds=[1, 2], description="which overlap?")
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50]},
+        seeds=[1, 2],
+        description="which overlap?",
+    )
     out = tmp_path / "sweep"
     runner.run_sweep(f, out=out, html=False, progress=False)
     c = display.open_comparison(out)
@@ -368,9 +493,15 @@ def test_best_run_is_chosen_on_validation_not_test(tmp_path, fake_runs):
 def test_keys_that_change_together_share_one_panel(tmp_path, fake_runs):
     import shutil
 
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]},
-                    variants=[{"name": "a", "set": {"train.learning_rate": 0.01, "model.dropout": 0.1}},
-                              {"name": "b", "set": {"train.learning_rate": 0.001, "model.dropout": 0.3}}])
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50]},
+        variants=[
+            {"name": "a", "set": {"train.learning_rate": 0.01, "model.dropout": 0.1}},
+            {"name": "b", "set": {"train.learning_rate": 0.001, "model.dropout": 0.3}},
+        ],
+    )
     out = tmp_path / "sweep"
     runner.run_sweep(f, out=out, html=False, progress=False)
     loose = tmp_path / "loose"  # the same runs outside their sweep: no variants, no grid keys known
@@ -391,8 +522,13 @@ EVIL = "<img src=x onerror=alert(1)>"
 
 def make_evil(tmp_path: Path, fake_runs) -> Path:
     """A sweep whose description, one run directory and one class name are HTML."""
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]},
-                    seeds=[1, 2], description=f"<script>alert(2)</script>{EVIL}")
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50]},
+        seeds=[1, 2],
+        description=f"<script>alert(2)</script>{EVIL}",
+    )
     out = tmp_path / "sweep"
     runner.run_sweep(f, out=out, html=False, progress=False)
     runs = resume.run_dirs_in(out)
@@ -412,7 +548,9 @@ def make_evil(tmp_path: Path, fake_runs) -> Path:
         if Path(r["run_dir"]).name == runs[0].name:
             r["run_dir"] = str(evil_dir)
     write_json(out / "sweep.json", runs_meta)
-    compare.write_comparison(out, resume.records_from_sweep(out), title="Sweep s", html_report=False)
+    compare.write_comparison(
+        out, resume.records_from_sweep(out), title="Sweep s", html_report=False
+    )
     return out
 
 
@@ -420,8 +558,13 @@ def test_data_derived_text_is_escaped(tmp_path, fake_runs):
     out = make_evil(tmp_path, fake_runs)
     c = display.open_comparison(out)
     assert f"val_{EVIL}_f1" in c.table.columns and EVIL in set(c.table["run"])
-    pages = [display.headline(c).data, display.sortable_table(c.table).data, display.seed_summary(c).data,
-             display.ranking(c).data, display.failed_runs(c).data]
+    pages = [
+        display.headline(c).data,
+        display.sortable_table(c.table).data,
+        display.seed_summary(c).data,
+        display.ranking(c).data,
+        display.failed_runs(c).data,
+    ]
     for page in pages:
         assert "<img" not in page and "<script>alert" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in pages[1] and "&lt;script&gt;" in pages[0]
@@ -441,8 +584,12 @@ def test_compare_command_renders_the_notebook(tmp_path, fake_runs):
 
     from lstm_helpers.cli import main
 
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]},
-                    seeds=[1, 2])
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50]},
+        seeds=[1, 2],
+    )
     out = tmp_path / "sweep"
     runner.run_sweep(f, out=out, html=False, progress=False)
     runs = resume.run_dirs_in(out)
@@ -452,7 +599,13 @@ def test_compare_command_renders_the_notebook(tmp_path, fake_runs):
     assert "Quality against training time" in page and "lw-sortable" in page
     assert "display.open_comparison" not in page  # code hidden
     executed = nbformat.read(target / "04_compare.ipynb", as_version=4)
-    images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
+    images = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "image/png" in o.get("data", {})
+    ]
     assert len(images) == 2  # metric-vs-key and quality-vs-time figures
     assert page.count("data:image/png;base64") >= 2  # embedded in the page
     assert len(pd.read_csv(target / "comparison.csv")) == 4
@@ -466,9 +619,9 @@ def test_comparison_page_opens_with_the_answer_and_escapes_names(tmp_path, fake_
     assert main(["compare", str(out)]) == 0  # renders into the sweep directory
     page = (out / "comparison.html").read_text()
     assert "04 · Compare" not in page  # the notebook's own header is left out
-    body = page[page.index("<body"):]
+    body = page[page.index("<body") :]
     first = body.index("<h1")
-    assert body[first:first + 200].count("Sweep s") == 1  # the page opens with the sweep
+    assert body[first : first + 200].count("Sweep s") == 1  # the page opens with the sweep
     assert body.index("Best by validation") < body.index("All runs")
     assert "<img src=x" not in page and "<script>alert(2)" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
@@ -484,11 +637,29 @@ def real_sweep(tmp_path_factory, tiny_demo_dir):
     import sys
 
     tmp = tmp_path_factory.mktemp("sweep")
-    f = write_sweep(tmp / "tiny.yaml", tiny_demo_dir, grid={"windows.overlap_percent": [0, 50]}, seeds=[1, 2])
+    f = write_sweep(
+        tmp / "tiny.yaml", tiny_demo_dir, grid={"windows.overlap_percent": [0, 50]}, seeds=[1, 2]
+    )
     out, uri = tmp / "out", f"file://{tmp / 'mlruns'}"
-    cli = subprocess.Popen([sys.executable, "-m", "lstm_helpers", "sweep", str(f), "--workers", "2",
-                            "--out", str(out), "--mlflow", uri], cwd=str(ROOT),
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    cli = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lstm_helpers",
+            "sweep",
+            str(f),
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+            "--mlflow",
+            uri,
+        ],
+        cwd=str(ROOT),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     finished: list[Path] = []
     deadline = time.monotonic() + 400
     while time.monotonic() < deadline and cli.poll() is None:
@@ -498,8 +669,11 @@ def real_sweep(tmp_path_factory, tiny_demo_dir):
             except json.JSONDecodeError:
                 runs = []
             finished = [Path(r["run_dir"]) for r in runs if r["status"] == "finished"]
-            started = [d for d in resume.run_dirs_in(out) if d not in finished
-                       and resume.run_status(d).get("stage") in ("train", "evaluate")]
+            started = [
+                d
+                for d in resume.run_dirs_in(out)
+                if d not in finished and resume.run_status(d).get("stage") in ("train", "evaluate")
+            ]
             if len(finished) >= 2 and started:  # kill while a later run is training
                 break
         time.sleep(0.5)
@@ -510,8 +684,15 @@ def real_sweep(tmp_path_factory, tiny_demo_dir):
     unfinished = [d for d in resume.run_dirs_in(out) if d not in finished]
     states = {d.name: json.loads((d / "status.json").read_text())["status"] for d in unfinished}
     result = runner.run_sweep(f, workers=2, out=out, mlflow_uri=uri)
-    return {"result": result, "out": out, "uri": uri, "killed_log": log, "finished_before": finished,
-            "hashes_before": hashes, "unfinished_states": states}
+    return {
+        "result": result,
+        "out": out,
+        "uri": uri,
+        "killed_log": log,
+        "finished_before": finished,
+        "hashes_before": hashes,
+        "unfinished_states": states,
+    }
 
 
 @pytest.mark.slow
@@ -520,15 +701,33 @@ def test_real_sweep_with_two_workers(real_sweep):
     assert (r["total"], r["done"], r["failed"]) == (4, 4, 0), r["runs"]
     table = pd.read_csv(r["comparison_csv"])
     assert len(table) == 4 and (table["status"] == "finished").all()
-    for col in ("val_accuracy", "test_accuracy", "test_majority_baseline_accuracy", "val_pr_auc", "test_pr_auc",
-                "n_params", "seconds_per_epoch", "total_seconds", "val_play_precision", "test_play_precision",
-                "test_play_recall", "test_play_f1", "threshold"):
+    for col in (
+        "val_accuracy",
+        "test_accuracy",
+        "test_majority_baseline_accuracy",
+        "val_pr_auc",
+        "test_pr_auc",
+        "n_params",
+        "seconds_per_epoch",
+        "total_seconds",
+        "val_play_precision",
+        "test_play_precision",
+        "test_play_recall",
+        "test_play_f1",
+        "threshold",
+    ):
         assert table[col].notna().all(), col
     assert set(table["windows.overlap_percent"]) == {0, 50} and set(table["seed"]) == {1, 2}
     for run_dir in table["run_dir"]:
-        assert (Path(run_dir) / "report.html").is_file() and (Path(run_dir) / "model.keras").is_file()
+        assert (Path(run_dir) / "report.html").is_file() and (
+            Path(run_dir) / "model.keras"
+        ).is_file()
     page = Path(r["comparison_html"]).read_text()
-    assert "Mean ± std over seeds" in page and "Pareto front" in page and "Best by validation val_pr_auc" in page
+    assert (
+        "Mean ± std over seeds" in page
+        and "Pareto front" in page
+        and "Best by validation val_pr_auc" in page
+    )
 
 
 @pytest.mark.slow
@@ -556,7 +755,9 @@ def test_ranking_is_unchanged_when_test_labels_are_shuffled(real_sweep, tmp_path
         run_evaluation(resolve_config(read_params(d)), d)
     after, meta_after = compare.comparison_table(compare.collect_runs([copies]))
     b, a = before.set_index("run"), after.set_index("run")
-    assert not np.allclose(b["test_pr_auc"], a.loc[b.index, "test_pr_auc"])  # the shuffle reached test
+    assert not np.allclose(
+        b["test_pr_auc"], a.loc[b.index, "test_pr_auc"]
+    )  # the shuffle reached test
     assert np.allclose(b["val_pr_auc"], a.loc[b.index, "val_pr_auc"])
     assert meta_after["rank_by"] == "val_pr_auc"
     rank = lambda t: list(t.sort_values(["val_pr_auc", "run"], ascending=[False, True])["run"])  # noqa: E731
@@ -576,7 +777,9 @@ def test_killed_sweep_reruns_only_the_missing_runs(real_sweep):
     skipped = {Path(x["run_dir"]).name for x in r["runs"] if x["skipped"]}
     assert skipped == {d.name for d in real_sweep["finished_before"]}
     # finished runs are byte-identical after the re-run
-    assert {d.name: dir_hashes(d) for d in real_sweep["finished_before"]} == real_sweep["hashes_before"]
+    assert {d.name: dir_hashes(d) for d in real_sweep["finished_before"]} == real_sweep[
+        "hashes_before"
+    ]
     attempts = {p.name.split(".")[0] for p in SweepLayout(real_sweep["out"]).attempts.iterdir()}
     assert attempts == set(real_sweep["unfinished_states"])
 
@@ -601,8 +804,12 @@ def test_dask_sweep_reports_a_failing_run_and_finishes_the_other(tmp_path, tiny_
     distributed = pytest.importorskip("distributed")
 
     f = write_sweep(tmp_path / "dask.yaml", tiny_demo_dir, grid={"windows.length": [24, 5000]})
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         result = runner.run_sweep(f, scheduler=client, out=tmp_path / "out", html=False)
     assert (result["total"], result["done"], result["failed"]) == (2, 1, 1)
     bad = next(r for r in result["runs"] if r["status"] == "failed")
@@ -614,13 +821,22 @@ def test_dask_sweep_reports_a_failing_run_and_finishes_the_other(tmp_path, tiny_
 
 
 # ============================================================================ optional extras
-@pytest.mark.parametrize("module, kwargs, extra", [
-    ("mlflow", {"mlflow_uri": "file:///tmp/mlruns"}, "tracking"),
-    ("distributed", {"scheduler": "tcp://127.0.0.1:1"}, "dask"),
-])
-def test_a_missing_extra_is_named_before_anything_runs(tmp_path, monkeypatch, module, kwargs, extra):
+@pytest.mark.parametrize(
+    "module, kwargs, extra",
+    [
+        ("mlflow", {"mlflow_uri": "file:///tmp/mlruns"}, "tracking"),
+        ("distributed", {"scheduler": "tcp://127.0.0.1:1"}, "dask"),
+    ],
+)
+def test_a_missing_extra_is_named_before_anything_runs(
+    tmp_path, monkeypatch, module, kwargs, extra
+):
     monkeypatch.setitem(sys.modules, module, None)  # import fails as if it were not installed
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
-    with pytest.raises(ConfigError, match=rf"install the {extra} extra: pip install -e '\.\[{extra}\]'"):
+    f = write_sweep(
+        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]}
+    )
+    with pytest.raises(
+        ConfigError, match=rf"install the {extra} extra: pip install -e '\.\[{extra}\]'"
+    ):
         runner.run_sweep(f, out=tmp_path / "out", **kwargs)
     assert not (tmp_path / "out").exists()

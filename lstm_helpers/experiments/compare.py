@@ -23,10 +23,21 @@ from lstm_helpers.experiments.resume import cell, records_from_sweep, run_dirs_i
 from lstm_helpers.layout import RunLayout, SweepLayout
 
 # metrics.json's core scores, reported for validation and test (``val_<m>``, ``test_<m>``)
-SCORES = ("pr_auc", "roc_auc", "balanced_accuracy", "mcc", "accuracy", "majority_baseline_accuracy",
-          "top_k_accuracy")
+SCORES = (
+    "pr_auc",
+    "roc_auc",
+    "balanced_accuracy",
+    "mcc",
+    "accuracy",
+    "majority_baseline_accuracy",
+    "top_k_accuracy",
+)
 PER_CLASS = ("precision", "recall", "f1")
-BASELINE_SCORES = ("pr_auc", "balanced_accuracy", "mcc")  # metrics.json "baseline" section, when present
+BASELINE_SCORES = (
+    "pr_auc",
+    "balanced_accuracy",
+    "mcc",
+)  # metrics.json "baseline" section, when present
 RANK_CANDIDATES = ("val_pr_auc", "val_balanced_accuracy")
 TIME_COLUMNS = ("n_params", "seconds_per_epoch", "total_seconds", "run_seconds", "epochs_run")
 
@@ -43,7 +54,9 @@ def collect_runs(dirs: list[str | Path]) -> list[dict[str, Any]]:
     for d in map(Path, dirs):
         d = d.resolve()
         if not d.is_dir():
-            raise ConfigError(f"{d.name or d} is not a directory (expected a run or sweep directory)")
+            raise ConfigError(
+                f"{d.name or d} is not a directory (expected a run or sweep directory)"
+            )
         if SweepLayout(d).plan.is_file():
             records += records_from_sweep(d)
         elif RunLayout(d).params.is_file():
@@ -82,7 +95,9 @@ def _classes_of_interest(records: list[dict[str, Any]], params: list[dict[str, A
     interest: list[str] = []
     metrics = [read_json_optional(RunLayout(r["run_dir"]).metrics) for r in records]
     for m, p in zip(metrics, params, strict=True):
-        for c in m.get("classes_of_interest") or (p.get("data") or {}).get("classes_of_interest") or []:
+        for c in (
+            m.get("classes_of_interest") or (p.get("data") or {}).get("classes_of_interest") or []
+        ):
             if c not in interest:
                 interest.append(c)
     if not interest:
@@ -94,11 +109,17 @@ def _classes_of_interest(records: list[dict[str, Any]], params: list[dict[str, A
 def _key_columns(records: list[dict[str, Any]], flat: list[dict[str, Any]]) -> list[str]:
     """The sweep's grid keys, or (runs of different origins) every parameter that differs."""
     keys = list(dict.fromkeys(k for r in records for k in r.get("keys", [])))
-    same_origin = all(r.get("keys") for r in records) and len({tuple(r["keys"]) for r in records}) == 1
+    same_origin = (
+        all(r.get("keys") for r in records) and len({tuple(r["keys"]) for r in records}) == 1
+    )
     if keys and same_origin:
         return keys
     all_keys = list(dict.fromkeys(k for f in flat for k in f))
-    return [k for k in all_keys if len({json.dumps(f.get(k), sort_keys=True, default=str) for f in flat}) > 1]
+    return [
+        k
+        for k in all_keys
+        if len({json.dumps(f.get(k), sort_keys=True, default=str) for f in flat}) > 1
+    ]
 
 
 def _metric_cells(m: dict[str, Any], interest: list[str]) -> dict[str, Any]:
@@ -109,11 +130,18 @@ def _metric_cells(m: dict[str, Any], interest: list[str]) -> dict[str, Any]:
     for s in SCORES:
         row[f"val_{s}"], row[f"test_{s}"] = val.get(s), test.get(s)
     for c in interest:
-        vpc, tpc = (val.get("per_class") or {}).get(c) or {}, (test.get("per_class") or {}).get(c) or {}
+        vpc, tpc = (
+            (val.get("per_class") or {}).get(c) or {},
+            (test.get("per_class") or {}).get(c) or {},
+        )
         for what in PER_CLASS:
             row[f"val_{c}_{what}"], row[f"test_{c}_{what}"] = vpc.get(what), tpc.get(what)
     base = m.get("baseline")
-    if isinstance(base, dict) and base.get("available", True) and (base.get("val") or base.get("test")):
+    if (
+        isinstance(base, dict)
+        and base.get("available", True)
+        and (base.get("val") or base.get("test"))
+    ):
         bval, btest = split_metrics(base)  # the MiniRocket baseline, scored like the run
         for s in BASELINE_SCORES:
             row[f"val_baseline_{s}"], row[f"test_baseline_{s}"] = bval.get(s), btest.get(s)
@@ -125,22 +153,38 @@ def _metric_cells(m: dict[str, Any], interest: list[str]) -> dict[str, Any]:
     return row
 
 
-def _row(rec: dict[str, Any], p: dict[str, Any], f: dict[str, Any], keys: list[str],
-         interest: list[str]) -> dict[str, Any]:
+def _row(
+    rec: dict[str, Any], p: dict[str, Any], f: dict[str, Any], keys: list[str], interest: list[str]
+) -> dict[str, Any]:
     lay = RunLayout(rec["run_dir"])
     t = read_json_optional(lay.train_json)
     st = read_json_optional(lay.status)
-    row: dict[str, Any] = {"run": lay.root.name, "variant": rec.get("variant"), "seed": p.get("seed", rec.get("seed"))}
+    row: dict[str, Any] = {
+        "run": lay.root.name,
+        "variant": rec.get("variant"),
+        "seed": p.get("seed", rec.get("seed")),
+    }
     row.update({k: f.get(k) for k in keys})
-    row.update({
-        "model_name": t.get("model_name"), "n_params": t.get("n_params"),
-        "seconds_per_epoch": t.get("seconds_per_epoch_mean"), "total_seconds": t.get("total_seconds"),
-        "run_seconds": st.get("seconds"), "epochs_run": t.get("epochs_run"), "best_epoch": t.get("best_epoch"),
-    })
+    row.update(
+        {
+            "model_name": t.get("model_name"),
+            "n_params": t.get("n_params"),
+            "seconds_per_epoch": t.get("seconds_per_epoch_mean"),
+            "total_seconds": t.get("total_seconds"),
+            "run_seconds": st.get("seconds"),
+            "epochs_run": t.get("epochs_run"),
+            "best_epoch": t.get("best_epoch"),
+        }
+    )
     row.update(_metric_cells(read_json_optional(lay.metrics), interest))
-    row.update({"status": st.get("status") or rec.get("status") or "missing",
-                "reason": st.get("reason") or rec.get("reason"),
-                "fingerprint": st.get("fingerprint") or rec.get("fingerprint"), "run_dir": str(lay.root)})
+    row.update(
+        {
+            "status": st.get("status") or rec.get("status") or "missing",
+            "reason": st.get("reason") or rec.get("reason"),
+            "fingerprint": st.get("fingerprint") or rec.get("fingerprint"),
+            "run_dir": str(lay.root),
+        }
+    )
     return row
 
 
@@ -168,26 +212,51 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
     """
     params = [read_params(r["run_dir"]) for r in records]
     interest = _classes_of_interest(records, params)
-    flat = [{k: cell(v) for k, v in flatten({x: y for x, y in p.items() if x not in ("run", "seed")}).items()}
-            for p in params]
+    flat = [
+        {
+            k: cell(v)
+            for k, v in flatten({x: y for x, y in p.items() if x not in ("run", "seed")}).items()
+        }
+        for p in params
+    ]
     keys = _key_columns(records, flat)
-    rows = [_row(rec, p, f, keys, interest) for rec, p, f in zip(records, params, flat, strict=True)]
+    rows = [
+        _row(rec, p, f, keys, interest) for rec, p, f in zip(records, params, flat, strict=True)
+    ]
     table = pd.DataFrame(rows)
     if not table.empty:  # drop columns no run has (e.g. variant, bouts, top-k)
-        table = table[[c for c in table.columns if c in ("run", "status", "run_dir") or table[c].notna().any()]]
+        table = table[
+            [
+                c
+                for c in table.columns
+                if c in ("run", "status", "run_dir") or table[c].notna().any()
+            ]
+        ]
     metric_cols = [c for c in table.columns if c.startswith(("val_", "test_")) or c == "threshold"]
     sweep = next((r["sweep"] for r in records if r.get("sweep")), {})
-    meta = {"keys": keys, "variant_keys": sweep.get("variant_keys") or [], "metrics": metric_cols,
-            "val_metrics": [c for c in metric_cols if c.startswith("val_")],
-            "test_metrics": [c for c in metric_cols if c.startswith("test_")],
-            "classes": interest, "rank_by": rank_metric(table), "selection": "validation",
-            "time_columns": [c for c in TIME_COLUMNS if c in table.columns],
-            "title": sweep.get("title"), "description": sweep.get("description")}
+    meta = {
+        "keys": keys,
+        "variant_keys": sweep.get("variant_keys") or [],
+        "metrics": metric_cols,
+        "val_metrics": [c for c in metric_cols if c.startswith("val_")],
+        "test_metrics": [c for c in metric_cols if c.startswith("test_")],
+        "classes": interest,
+        "rank_by": rank_metric(table),
+        "selection": "validation",
+        "time_columns": [c for c in TIME_COLUMNS if c in table.columns],
+        "title": sweep.get("title"),
+        "description": sweep.get("description"),
+    }
     return table, meta
 
 
-def write_comparison(out: Path, records: list[dict[str, Any]], title: str = "Comparison",
-                     html_report: bool = True, description: str | None = None) -> tuple[Path, Path | None]:
+def write_comparison(
+    out: Path,
+    records: list[dict[str, Any]],
+    title: str = "Comparison",
+    html_report: bool = True,
+    description: str | None = None,
+) -> tuple[Path, Path | None]:
     """Write ``comparison.csv`` + ``comparison.json`` and (``html_report``) ``comparison.html``,
     rendered by executing notebooks/04_compare.ipynb with papermill and exporting it with the
     code hidden (:func:`lstm_helpers.runs.report.export_html`)."""
@@ -197,7 +266,9 @@ def write_comparison(out: Path, records: list[dict[str, Any]], title: str = "Com
     meta["title"] = title
     meta["description"] = description or meta.get("description")
     csv_path = write_text(lay.comparison_csv, table.to_csv(index=False))
-    write_json(lay.comparison_json, {**meta, "written": dt.datetime.now().isoformat(timespec="seconds")})
+    write_json(
+        lay.comparison_json, {**meta, "written": dt.datetime.now().isoformat(timespec="seconds")}
+    )
     if not html_report:
         return csv_path, None
     return csv_path, render_comparison(lay.root, title)
@@ -214,9 +285,15 @@ def render_comparison(out: Path, title: str = "Comparison") -> Path:
 
     lay = SweepLayout(out)
     executed = lay.compare_notebook
-    pm.execute_notebook(str(NOTEBOOKS_DIR / executed.name), str(executed),
-                        parameters={"sweep_dir": str(out), "run_dirs": []}, kernel_name=kernel_name(),
-                        cwd=str(out), progress_bar=False, log_output=False)
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / executed.name),
+        str(executed),
+        parameters={"sweep_dir": str(out), "run_dirs": []},
+        kernel_name=kernel_name(),
+        cwd=str(out),
+        progress_bar=False,
+        log_output=False,
+    )
     nb = nbformat.read(executed, as_version=4)
     drop = {"parameters", "injected-parameters", "notebook-header"}
     nb.cells = [c for c in nb.cells if not (drop & set(c.metadata.get("tags", [])))]
@@ -234,15 +311,21 @@ def compare_runs(dirs: list[str | Path], out: str | Path | None = None) -> list[
         raise ConfigError("compare needs at least one run or sweep directory")
     records = collect_runs(dirs)
     if out is None:
-        sweeps = [Path(d).resolve() for d in dirs
-                  if SweepLayout(d).plan.is_file() or SweepLayout(d).trials.is_file()]
+        sweeps = [
+            Path(d).resolve()
+            for d in dirs
+            if SweepLayout(d).plan.is_file() or SweepLayout(d).trials.is_file()
+        ]
         if sweeps:
             out = sweeps[0]
         else:
-            digest = hashlib.sha256("\n".join(sorted(r["run_dir"] for r in records)).encode()).hexdigest()[:8]
+            digest = hashlib.sha256(
+                "\n".join(sorted(r["run_dir"] for r in records)).encode()
+            ).hexdigest()[:8]
             out = resolve_path("reports") / "comparisons" / f"compare-{digest}"
     title = records[0]["sweep"]["title"] if len(dirs) == 1 and records[0].get("sweep") else None
     n = len(records)
-    csv_path, html_path = write_comparison(Path(out), records,
-                                           title=title or f"Comparison of {n} run{'s' if n != 1 else ''}")
+    csv_path, html_path = write_comparison(
+        Path(out), records, title=title or f"Comparison of {n} run{'s' if n != 1 else ''}"
+    )
     return [csv_path, html_path] if html_path else [csv_path]

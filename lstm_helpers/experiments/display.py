@@ -42,7 +42,9 @@ class Comparison:
 
     @property
     def finished(self) -> pd.DataFrame:
-        return self.table[self.table["status"] == "finished"] if "status" in self.table else self.table
+        return (
+            self.table[self.table["status"] == "finished"] if "status" in self.table else self.table
+        )
 
     def best(self) -> pd.Series | None:
         """The finished run with the highest validation metric, or None."""
@@ -52,16 +54,22 @@ class Comparison:
         return fin.loc[fin[q].idxmax()]
 
 
-def open_comparison(sweep_dir: str | Path = "", run_dirs: list[str | Path] | None = None) -> Comparison:
+def open_comparison(
+    sweep_dir: str | Path = "", run_dirs: list[str | Path] | None = None
+) -> Comparison:
     """Load ``comparison.csv`` / ``comparison.json`` from ``sweep_dir``, or build the table from
     ``run_dirs`` (run or sweep directories) when ``sweep_dir`` is empty or has none."""
     d = Path(sweep_dir).resolve() if sweep_dir else None
     if d is not None and SweepLayout(d).comparison_csv.is_file():
         lay = SweepLayout(d)
-        return Comparison(pd.read_csv(lay.comparison_csv), read_json_optional(lay.comparison_json), d)
+        return Comparison(
+            pd.read_csv(lay.comparison_csv), read_json_optional(lay.comparison_json), d
+        )
     dirs = list(run_dirs or []) or ([d] if d is not None else [])
     if not dirs:
-        raise ValueError("set sweep_dir (a directory with comparison.csv) or run_dirs (runs / sweeps to compare)")
+        raise ValueError(
+            "set sweep_dir (a directory with comparison.csv) or run_dirs (runs / sweeps to compare)"
+        )
     table, meta = comparison_table(collect_runs(dirs))
     return Comparison(table, meta, d)
 
@@ -69,7 +77,11 @@ def open_comparison(sweep_dir: str | Path = "", run_dirs: list[str | Path] | Non
 # ============================================================================ formatting
 def fmt_number(x: Any) -> str:
     """Integers without decimals, other numbers at 3 significant digits, missing as ''."""
-    if x is None or isinstance(x, bool) or not isinstance(x, int | float | np.integer | np.floating):
+    if (
+        x is None
+        or isinstance(x, bool)
+        or not isinstance(x, int | float | np.integer | np.floating)
+    ):
         return "" if x is None else str(x)
     if not math.isfinite(float(x)):
         return "" if math.isnan(float(x)) else str(x)
@@ -161,11 +173,17 @@ def table_html(table: pd.DataFrame, sortable: bool = True) -> str:
     head = "".join(f"<th>{esc(c)}</th>" for c in table.columns)
     rows = []
     for values in table.itertuples(index=False):
-        cells = "".join(f'<td class="num">{esc(v)}</td>' if isinstance(v, int | float | np.number)
-                        and not isinstance(v, bool) else f"<td>{esc(v)}</td>" for v in values)
+        cells = "".join(
+            f'<td class="num">{esc(v)}</td>'
+            if isinstance(v, int | float | np.number) and not isinstance(v, bool)
+            else f"<td>{esc(v)}</td>"
+            for v in values
+        )
         rows.append(f"<tr>{cells}</tr>")
-    body = (f'<table class="lw-sortable" id="{table_id}"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    body = (
+        f'<table class="lw-sortable" id="{table_id}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
     script = _SORT_JS % {"id": table_id} if sortable else ""
     return _TABLE_CSS + '<div style="overflow-x: auto">' + body + "</div>" + script
 
@@ -201,25 +219,34 @@ def run_labels(c: Comparison) -> pd.Series:
 
 
 def _test_of(metric: str) -> str:
-    return "test_" + metric[len("val_"):] if metric.startswith("val_") else metric
+    return "test_" + metric[len("val_") :] if metric.startswith("val_") else metric
 
 
 def answer_sentence(c: Comparison) -> str:
     """Plain HTML: runs finished, and the best run by the validation metric with its test figure."""
     t, fin, q = c.table, c.finished, c.rank_by
-    parts = [f"{plural(len(t), 'run')}, {len(fin)} finished"
-             + (f", {len(t) - len(fin)} not finished." if len(t) > len(fin) else ".")]
+    parts = [
+        f"{plural(len(t), 'run')}, {len(fin)} finished"
+        + (f", {len(t) - len(fin)} not finished." if len(t) > len(fin) else ".")
+    ]
     best = c.best()
     if best is None:
-        parts.append("No finished run has validation metrics, so none is named best "
-                     "(runs are never ranked on the test split).")
+        parts.append(
+            "No finished run has validation metrics, so none is named best "
+            "(runs are never ranked on the test split)."
+        )
         return " ".join(parts)
     label = run_labels(c).loc[best.name]
     test_q = _test_of(q)
-    test_text = (f"; on the test split {esc(test_q)} = {esc(best[test_q])} (reported, not used to choose)"
-                 if test_q in best and pd.notna(best[test_q]) else "")
-    parts.append(f"<b>Best by validation {esc(q)}</b>: <code>{esc(label or best['run'])}</code> "
-                 f"({esc(q)} = {esc(best[q])}{test_text}).")
+    test_text = (
+        f"; on the test split {esc(test_q)} = {esc(best[test_q])} (reported, not used to choose)"
+        if test_q in best and pd.notna(best[test_q])
+        else ""
+    )
+    parts.append(
+        f"<b>Best by validation {esc(q)}</b>: <code>{esc(label or best['run'])}</code> "
+        f"({esc(q)} = {esc(best[q])}{test_text})."
+    )
     return " ".join(parts)
 
 
@@ -232,12 +259,16 @@ def headline(c: Comparison) -> Any:
         out.append(f'<p style="font-size: 1.15em">{esc(c.meta["description"])}</p>')
     out.append(f"<p>{answer_sentence(c)}</p>")
     if c.rank_by:
-        out.append(f"<p><i>Runs are ranked by <b>{esc(c.rank_by)}</b> (validation split); test columns "
-                   "(<code>test_*</code>) sit beside the validation ones (<code>val_*</code>) and are "
-                   "never used to choose.</i></p>")
+        out.append(
+            f"<p><i>Runs are ranked by <b>{esc(c.rank_by)}</b> (validation split); test columns "
+            "(<code>test_*</code>) sit beside the validation ones (<code>val_*</code>) and are "
+            "never used to choose.</i></p>"
+        )
     variants = _variant_means(c)
     if variants is not None:
-        out.append("<h2>Before / after</h2><p>Mean over seeds (and grid values) per variant, and the change.</p>")
+        out.append(
+            "<h2>Before / after</h2><p>Mean over seeds (and grid values) per variant, and the change.</p>"
+        )
         out.append(table_html(variants, sortable=False))
     return _html("\n".join(out))
 
@@ -268,7 +299,9 @@ def ranking(c: Comparison) -> Any:
     if q is None or fin.empty:
         return _html("<p><i>No finished run with validation metrics: nothing to rank.</i></p>")
     cols = ["run", q] + [x for x in (_test_of(q), "seconds_per_epoch", "total_seconds") if x in fin]
-    shown = fin.assign(label=run_labels(c).loc[fin.index])[["label", *cols]].sort_values(q, ascending=False)
+    shown = fin.assign(label=run_labels(c).loc[fin.index])[["label", *cols]].sort_values(
+        q, ascending=False
+    )
     return _html(table_html(shown, sortable=False))
 
 
@@ -281,8 +314,10 @@ def seed_summary(c: Comparison) -> Any:
     """Mean ± std over seeds of every metric and time column, one row per configuration."""
     fin = c.finished
     if fin.empty or "seed" not in fin or fin["seed"].nunique() < 2:
-        return _html("<p><i>One seed per configuration: no spread to show "
-                     "(add <code>seeds: [1, 2, 3]</code> to the sweep).</i></p>")
+        return _html(
+            "<p><i>One seed per configuration: no spread to show "
+            "(add <code>seeds: [1, 2, 3]</code> to the sweep).</i></p>"
+        )
     group = _group_columns(c) or ["model_name"]
     cols = [x for x in c.meta.get("metrics", []) + c.meta.get("time_columns", []) if x in fin]
     g = fin.fillna({k: "–" for k in group}).groupby(group, sort=False)[cols]
@@ -290,8 +325,10 @@ def seed_summary(c: Comparison) -> Any:
     out = pd.DataFrame(index=mean.index)
     out["runs"] = n
     for col in cols:
-        out[col] = [("" if pd.isna(m) else f"{fmt_number(m)} ± {fmt_number(0.0 if pd.isna(s) else s)}")
-                    for m, s in zip(mean[col], std[col], strict=True)]
+        out[col] = [
+            ("" if pd.isna(m) else f"{fmt_number(m)} ± {fmt_number(0.0 if pd.isna(s) else s)}")
+            for m, s in zip(mean[col], std[col], strict=True)
+        ]
     return _html(table_html(out.reset_index()))
 
 
@@ -326,8 +363,11 @@ def plot_metric_vs_keys(c: Comparison, metrics: list[str] | None = None) -> Any:
 
     fin = c.finished
     keys, together = keys_that_vary_alone(c)
-    metrics = [m for m in (metrics or [c.rank_by, "val_mcc", "seconds_per_epoch"])
-               if m and m in fin and fin[m].notna().any()]
+    metrics = [
+        m
+        for m in (metrics or [c.rank_by, "val_mcc", "seconds_per_epoch"])
+        if m and m in fin and fin[m].notna().any()
+    ]
     if fin.empty or not keys or not metrics:
         return _html("<p><i>No parameter varies alone among finished runs.</i></p>")
     fig = Figure(figsize=(4.2 * len(keys), 3.0 * len(metrics)))
@@ -366,8 +406,16 @@ def plot_quality_vs_time(c: Comparison, time_column: str = "total_seconds") -> A
     from matplotlib.figure import Figure
 
     fin, q = c.finished, c.rank_by
-    if fin.empty or q is None or q not in fin or time_column not in fin or fin[[q, time_column]].dropna().empty:
-        return _html("<p><i>No finished run with both a validation metric and a training time.</i></p>")
+    if (
+        fin.empty
+        or q is None
+        or q not in fin
+        or time_column not in fin
+        or fin[[q, time_column]].dropna().empty
+    ):
+        return _html(
+            "<p><i>No finished run with both a validation metric and a training time.</i></p>"
+        )
     data = fin.assign(label=run_labels(c).loc[fin.index]).dropna(subset=[q, time_column])
     front = pareto_front(data[time_column], data[q])
     hue = "variant" if "variant" in data and data["variant"].notna().any() else "model_name"
@@ -381,8 +429,14 @@ def plot_quality_vs_time(c: Comparison, time_column: str = "total_seconds") -> A
     x_mid = float(np.mean(ax.get_xlim()))
     for _, r in pts.iterrows():
         left = r[time_column] > x_mid
-        ax.annotate(str(r["label"])[:50], (r[time_column], r[q]), fontsize=8,
-                    xytext=(-6 if left else 6, 6), textcoords="offset points", ha="right" if left else "left")
+        ax.annotate(
+            str(r["label"])[:50],
+            (r[time_column], r[q]),
+            fontsize=8,
+            xytext=(-6 if left else 6, 6),
+            textcoords="offset points",
+            ha="right" if left else "left",
+        )
     ax.set_xlabel(f"{time_column} (s)")
     ax.set_ylabel(f"{q} (validation)")
     ax.legend(fontsize=8, loc="best")
@@ -410,6 +464,8 @@ def failed_runs(c: Comparison) -> Any:
     bad = t[t["status"] != "finished"] if "status" in t else t.iloc[0:0]
     if bad.empty:
         return _html("<p><i>Every run finished.</i></p>")
-    items = "".join(f"<li><code>{esc(r['run'])}</code> <b>{esc(r['status'])}</b>: {esc(r.get('reason'))}</li>"
-                    for _, r in bad.iterrows())
+    items = "".join(
+        f"<li><code>{esc(r['run'])}</code> <b>{esc(r['status'])}</b>: {esc(r.get('reason'))}</li>"
+        for _, r in bad.iterrows()
+    )
     return _html(f"<ul>{items}</ul>")

@@ -60,9 +60,20 @@ def estimate_eta(mean: float, running_elapsed: list[float], queued: int, slots: 
 class Progress:
     """Runs finished / failed / running and a moving ETA, printed as ``[sweep] ...`` lines."""
 
-    def __init__(self, total: int, workers: int, skipped: int, enabled: bool = True,
-                 clock: Any = time.perf_counter):
-        self.total, self.workers, self.skipped, self.enabled = total, max(1, workers), skipped, enabled
+    def __init__(
+        self,
+        total: int,
+        workers: int,
+        skipped: int,
+        enabled: bool = True,
+        clock: Any = time.perf_counter,
+    ):
+        self.total, self.workers, self.skipped, self.enabled = (
+            total,
+            max(1, workers),
+            skipped,
+            enabled,
+        )
         self.finished = self.failed = 0
         self.durations: list[float] = []
         self.clock = clock
@@ -98,7 +109,9 @@ class Progress:
         with self._lock:
             running = [now - t for t in self.started.values()]
         queued = max(0, self.total - self.finished - self.failed - len(running))
-        return estimate_eta(sum(self.durations) / len(self.durations), running, queued, self.workers)
+        return estimate_eta(
+            sum(self.durations) / len(self.durations), running, queued, self.workers
+        )
 
     def line(self) -> str:
         done = self.finished + self.failed
@@ -107,8 +120,10 @@ class Progress:
         eta_text = "after the first run ends" if eta is None else format_seconds(eta)
         skipped = f" (+{self.skipped} already finished)" if self.skipped else ""
         elapsed = dt.timedelta(seconds=round(self.clock() - self.t0))
-        return (f"[sweep] {self.finished}/{plural(self.total, 'run')} finished{skipped}, {self.failed} failed, "
-                f"{running} running; elapsed {elapsed}, ETA {eta_text}")
+        return (
+            f"[sweep] {self.finished}/{plural(self.total, 'run')} finished{skipped}, {self.failed} failed, "
+            f"{running} running; elapsed {elapsed}, ETA {eta_text}"
+        )
 
     def say(self, text: str) -> None:
         if self.enabled:

@@ -32,8 +32,13 @@ def run_dirs_in(sweep_dir: Path) -> list[Path]:
     if not sweep_dir.is_dir():
         return []
     attempts = SweepLayout(sweep_dir).attempts.name
-    return sorted(p for p in sweep_dir.iterdir() if p.is_dir() and p.name != attempts
-                  and (RunLayout(p).status.is_file() or RunLayout(p).params.is_file()))
+    return sorted(
+        p
+        for p in sweep_dir.iterdir()
+        if p.is_dir()
+        and p.name != attempts
+        and (RunLayout(p).status.is_file() or RunLayout(p).params.is_file())
+    )
 
 
 def run_status(run_dir: Path) -> dict[str, Any]:
@@ -93,8 +98,10 @@ def acquire_lock(sweep_dir: Path) -> Path:
         except (ValueError, IndexError, ProcessLookupError, PermissionError):
             alive = False
         if alive:
-            raise SweepLocked(f"sweep directory {sweep_dir.name} is being run by process {pid}; "
-                              f"wait for it or delete {lock.name} there if that process is gone")
+            raise SweepLocked(
+                f"sweep directory {sweep_dir.name} is being run by process {pid}; "
+                f"wait for it or delete {lock.name} there if that process is gone"
+            )
     write_text(lock, f"{os.getpid()}\n")
     return lock
 
@@ -104,25 +111,57 @@ def cell(v: Any) -> Any:
     return json.dumps(v, separators=(",", ":")) if isinstance(v, list | dict) else v
 
 
-def run_record(run: PlannedRun, run_dir: Path, status: str, reason: str | None, seconds: float | None,
-               skipped: bool) -> dict[str, Any]:
+def run_record(
+    run: PlannedRun,
+    run_dir: Path,
+    status: str,
+    reason: str | None,
+    seconds: float | None,
+    skipped: bool,
+) -> dict[str, Any]:
     """One run's line in ``sweep.json``."""
-    return {"name": run.name, "fingerprint": run.fingerprint, "variant": run.variant, "seed": run.seed,
-            "values": run.values, "status": status, "reason": reason, "seconds": seconds,
-            "skipped": skipped, "run_dir": str(run_dir)}
+    return {
+        "name": run.name,
+        "fingerprint": run.fingerprint,
+        "variant": run.variant,
+        "seed": run.seed,
+        "values": run.values,
+        "status": status,
+        "reason": reason,
+        "seconds": seconds,
+        "skipped": skipped,
+        "run_dir": str(run_dir),
+    }
 
 
-def write_bookkeeping(sweep: Sweep, sweep_dir: Path, records: list[dict[str, Any]], extra: dict) -> None:
+def write_bookkeeping(
+    sweep: Sweep, sweep_dir: Path, records: list[dict[str, Any]], extra: dict
+) -> None:
     """``sweep.json`` (the plan, every run's status) and ``runs.csv`` (the same as a table)."""
     lay = SweepLayout(sweep_dir)
-    write_json(lay.plan, {
-        "sweep_id": sweep.sweep_id, "title": sweep.title, "description": sweep.spec.description,
-        "file": str(sweep.file), "keys": sweep.keys, "variants": [v.name for v in sweep.spec.variants],
-        "variant_keys": sorted({k for v in sweep.spec.variants for k in v.set}),
-        "seeds": sweep.spec.seeds, "overrides": sweep.overrides, **extra, "runs": records,
-    })
-    rows = [{**{k: v for k, v in r.items() if k != "values"},
-             **{k: cell(v) for k, v in r["values"].items()}} for r in records]
+    write_json(
+        lay.plan,
+        {
+            "sweep_id": sweep.sweep_id,
+            "title": sweep.title,
+            "description": sweep.spec.description,
+            "file": str(sweep.file),
+            "keys": sweep.keys,
+            "variants": [v.name for v in sweep.spec.variants],
+            "variant_keys": sorted({k for v in sweep.spec.variants for k in v.set}),
+            "seeds": sweep.spec.seeds,
+            "overrides": sweep.overrides,
+            **extra,
+            "runs": records,
+        },
+    )
+    rows = [
+        {
+            **{k: v for k, v in r.items() if k != "values"},
+            **{k: cell(v) for k, v in r["values"].items()},
+        }
+        for r in records
+    ]
     columns = list(dict.fromkeys(k for r in rows for k in r))
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")

@@ -48,8 +48,15 @@ from lstm_helpers.experiments.resume import (
 )
 from lstm_helpers.layout import SweepLayout
 
-__all__ = ["SweepLocked", "run_sweep", "run_in_subprocess", "execute_run", "threads_per_run",
-           "thread_environment", "available_cores"]
+__all__ = [
+    "SweepLocked",
+    "run_sweep",
+    "run_in_subprocess",
+    "execute_run",
+    "threads_per_run",
+    "thread_environment",
+    "available_cores",
+]
 
 RESULT_MARKER = "SWEEP-RESULT "
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
@@ -97,8 +104,12 @@ def execute_run(params: dict[str, Any], run_dir: str | Path) -> dict[str, Any]:
         status, reason = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
         if run_dir.is_dir():
             write_status(run_dir, status="failed", reason=reason)
-    return {"status": status, "reason": reason, "seconds": round(time.perf_counter() - t0, 1),
-            "run_dir": str(run_dir)}
+    return {
+        "status": status,
+        "reason": reason,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "run_dir": str(run_dir),
+    }
 
 
 _CHILDREN: set[subprocess.Popen] = set()
@@ -115,7 +126,9 @@ def _terminate_children() -> None:
             proc.terminate()
 
 
-def run_in_subprocess(params: dict[str, Any], run_dir: str, threads: int | None = None) -> dict[str, Any]:
+def run_in_subprocess(
+    params: dict[str, Any], run_dir: str, threads: int | None = None
+) -> dict[str, Any]:
     """Run one sweep run in a child Python process with sized thread pools.
 
     This is also the task a Dask worker executes for ``--scheduler``.
@@ -123,8 +136,13 @@ def run_in_subprocess(params: dict[str, Any], run_dir: str, threads: int | None 
     env = {**os.environ, **thread_environment(threads), "TF_CPP_MIN_LOG_LEVEL": "2"}
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lstm_helpers.experiments.runner"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, env=env, cwd=str(PROJECT_ROOT),
+        [sys.executable, "-m", "lstm_helpers.experiments.runner"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=str(PROJECT_ROOT),
     )
     with _CHILDREN_LOCK:
         _CHILDREN.add(proc)
@@ -135,16 +153,24 @@ def run_in_subprocess(params: dict[str, Any], run_dir: str, threads: int | None 
             _CHILDREN.discard(proc)
     for line in reversed(stdout.splitlines()):
         if line.startswith(RESULT_MARKER):
-            return json.loads(line[len(RESULT_MARKER):])
+            return json.loads(line[len(RESULT_MARKER) :])
     tail = [ln for ln in stderr.splitlines() if ln.strip()]
     if proc.returncode < 0:
         reason = f"interrupted (run process ended by signal {-proc.returncode})"
     else:
-        reason = f"run process exited with code {proc.returncode}: {tail[-1] if tail else 'no output'}"[:500]
+        reason = (
+            f"run process exited with code {proc.returncode}: {tail[-1] if tail else 'no output'}"[
+                :500
+            ]
+        )
     if Path(run_dir).is_dir():
         write_status(Path(run_dir), status="failed", reason=reason)
-    return {"status": "failed", "reason": reason, "seconds": round(time.perf_counter() - t0, 1),
-            "run_dir": run_dir}
+    return {
+        "status": "failed",
+        "reason": reason,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "run_dir": run_dir,
+    }
 
 
 def _child_main() -> None:
@@ -223,7 +249,9 @@ def run_sweep(
     if threading.current_thread() is threading.main_thread():  # `kill PID` stops it like Ctrl-C
         previous_handler = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return _SweepRun(sweep, sweep_dir, progress, mlflow_uri).run(workers, scheduler, threads, html)
+        return _SweepRun(sweep, sweep_dir, progress, mlflow_uri).run(
+            workers, scheduler, threads, html
+        )
     finally:
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
@@ -238,7 +266,9 @@ def _import_distributed() -> Any:
     try:
         import distributed
     except ImportError as exc:
-        raise ConfigError(f"--scheduler needs Dask distributed, which is not installed; {DASK_HINT}") from exc
+        raise ConfigError(
+            f"--scheduler needs Dask distributed, which is not installed; {DASK_HINT}"
+        ) from exc
     return distributed
 
 
@@ -246,7 +276,12 @@ class _SweepRun:
     """One execution of a sweep in a locked directory: bookkeeping shared by the run threads."""
 
     def __init__(self, sweep: Sweep, sweep_dir: Path, progress: bool, mlflow_uri: str | None):
-        self.sweep, self.dir, self.progress, self.mlflow_uri = sweep, sweep_dir, progress, mlflow_uri
+        self.sweep, self.dir, self.progress, self.mlflow_uri = (
+            sweep,
+            sweep_dir,
+            progress,
+            mlflow_uri,
+        )
         self.records: dict[str, dict[str, Any]] = {}
         self.meta: dict[str, Any] = {}
         self.lock = threading.Lock()
@@ -259,12 +294,16 @@ class _SweepRun:
         for run in self.sweep.runs:
             if run.fingerprint in done_by_fp:
                 d = done_by_fp[run.fingerprint]
-                self.records[run.name] = run_record(run, d, "finished", None, run_status(d).get("seconds"), True)
+                self.records[run.name] = run_record(
+                    run, d, "finished", None, run_status(d).get("seconds"), True
+                )
                 continue
             for d in run_dirs_in(self.dir):  # interrupted / failed attempts of this run
                 if d.name == run.name or run_status(d).get("fingerprint") == run.fingerprint:
                     move_aside(d, self.dir)
-            self.records[run.name] = run_record(run, self.dir / run.name, "pending", None, None, False)
+            self.records[run.name] = run_record(
+                run, self.dir / run.name, "pending", None, None, False
+            )
             todo.append(run)
         return todo
 
@@ -274,20 +313,32 @@ class _SweepRun:
         client = None
         if scheduler is not None:
             distributed = _import_distributed()
-            client = scheduler if isinstance(scheduler, distributed.Client) else distributed.Client(scheduler)
+            client = (
+                scheduler
+                if isinstance(scheduler, distributed.Client)
+                else distributed.Client(scheduler)
+            )
             per_run, slots = _dask_threads(client)
             where = f"Dask scheduler {client.scheduler.address}"
         else:
             per_run, slots = threads_per_run(workers), workers
             where = plural(workers, "local worker")
         per_run = threads or per_run
-        self.meta = {"started": dt.datetime.now().isoformat(timespec="seconds"), "where": where,
-                     "threads_per_run": per_run}
+        self.meta = {
+            "started": dt.datetime.now().isoformat(timespec="seconds"),
+            "where": where,
+            "threads_per_run": per_run,
+        }
         self.save()
-        self.prog = Progress(len(todo), slots, len(self.sweep.runs) - len(todo), enabled=self.progress)
+        self.prog = Progress(
+            len(todo), slots, len(self.sweep.runs) - len(todo), enabled=self.progress
+        )
         if self.progress:
-            print(f"[sweep] {self.sweep.sweep_id}: {plural(len(self.sweep.runs), 'run')}, {len(todo)} to run "
-                  f"on {where}, {plural(per_run, 'thread')} each", flush=True)
+            print(
+                f"[sweep] {self.sweep.sweep_id}: {plural(len(self.sweep.runs), 'run')}, {len(todo)} to run "
+                f"on {where}, {plural(per_run, 'thread')} each",
+                flush=True,
+            )
         try:
             if client is not None:
                 _run_dask(client, todo, self.dir, per_run, self.finish, self.prog)
@@ -306,16 +357,21 @@ class _SweepRun:
     def finish(self, run: PlannedRun, result: dict[str, Any]) -> None:
         """Record a run's result (called from the run threads), then log it to MLflow."""
         with self.lock:
-            self.records[run.name].update(status=result["status"], reason=result["reason"],
-                                          seconds=result["seconds"])
+            self.records[run.name].update(
+                status=result["status"], reason=result["reason"], seconds=result["seconds"]
+            )
             self.prog.record(run.name, result)
             self.save()
         if self.mlflow_uri:
             from lstm_helpers.experiments.tracking import log_run_to_mlflow
 
             try:
-                log_run_to_mlflow(Path(result["run_dir"]), self.mlflow_uri, self.sweep.sweep_id,
-                                  tags={"variant": run.variant or "", "sweep": self.sweep.sweep_id})
+                log_run_to_mlflow(
+                    Path(result["run_dir"]),
+                    self.mlflow_uri,
+                    self.sweep.sweep_id,
+                    tags={"variant": run.variant or "", "sweep": self.sweep.sweep_id},
+                )
             except Exception as exc:  # noqa: BLE001 - tracking never stops a sweep
                 print(f"[sweep] MLflow logging of {run.name} failed: {exc}", flush=True)
 
@@ -324,13 +380,17 @@ class _SweepRun:
 
         recs = [self.records[r.name] for r in self.sweep.runs]
         out = {
-            "sweep_dir": self.dir, "sweep_id": self.sweep.sweep_id, "total": len(recs),
+            "sweep_dir": self.dir,
+            "sweep_id": self.sweep.sweep_id,
+            "total": len(recs),
             "done": sum(r["status"] == "finished" for r in recs),
             "failed": sum(r["status"] == "failed" for r in recs),
-            "skipped": sum(r["skipped"] for r in recs), "runs": recs,
+            "skipped": sum(r["skipped"] for r in recs),
+            "runs": recs,
         }
-        csv_path, html_path = write_comparison(self.dir, records_from_sweep(self.dir),
-                                               title=self.sweep.title, html_report=html)
+        csv_path, html_path = write_comparison(
+            self.dir, records_from_sweep(self.dir), title=self.sweep.title, html_report=html
+        )
         out.update(comparison_csv=csv_path, comparison_html=html_path)
         return out
 
@@ -356,8 +416,14 @@ def _dask_threads(client: Any) -> tuple[int, int]:
 Finish = Callable[[PlannedRun, dict[str, Any]], None]
 
 
-def _run_local(todo: list[PlannedRun], sweep_dir: Path, workers: int, threads: int, finish: Finish,
-               prog: Progress) -> None:
+def _run_local(
+    todo: list[PlannedRun],
+    sweep_dir: Path,
+    workers: int,
+    threads: int,
+    finish: Finish,
+    prog: Progress,
+) -> None:
     def task(run: PlannedRun) -> dict[str, Any]:
         prog.start(run.name)
         return run_in_subprocess(run.config.to_dict(), str(sweep_dir / run.name), threads)
@@ -367,7 +433,9 @@ def _run_local(todo: list[PlannedRun], sweep_dir: Path, workers: int, threads: i
         try:
             pending = set(futures)
             while pending:
-                done, pending = cf.wait(pending, timeout=PROGRESS_EVERY, return_when=cf.FIRST_COMPLETED)
+                done, pending = cf.wait(
+                    pending, timeout=PROGRESS_EVERY, return_when=cf.FIRST_COMPLETED
+                )
                 for f in done:
                     finish(futures[f], f.result())
                 if not done and prog.enabled:
@@ -376,23 +444,45 @@ def _run_local(todo: list[PlannedRun], sweep_dir: Path, workers: int, threads: i
             pool.shutdown(wait=False, cancel_futures=True)
             _terminate_children()
             if prog.enabled:
-                print("[sweep] interrupted: unfinished runs run again when the same sweep is re-run", flush=True)
+                print(
+                    "[sweep] interrupted: unfinished runs run again when the same sweep is re-run",
+                    flush=True,
+                )
             raise
 
 
-def _run_dask(client: Any, todo: list[PlannedRun], sweep_dir: Path, threads: int, finish: Finish,
-              prog: Progress) -> None:
+def _run_dask(
+    client: Any,
+    todo: list[PlannedRun],
+    sweep_dir: Path,
+    threads: int,
+    finish: Finish,
+    prog: Progress,
+) -> None:
     import distributed
 
-    futures = {client.submit(run_in_subprocess, r.config.to_dict(), str(sweep_dir / r.name), threads,
-                             key=f"lstm-run-{r.name}", pure=False): r for r in todo}
-    for r in todo[:prog.workers]:  # Dask does not say when a task starts: the first slots start now
+    futures = {
+        client.submit(
+            run_in_subprocess,
+            r.config.to_dict(),
+            str(sweep_dir / r.name),
+            threads,
+            key=f"lstm-run-{r.name}",
+            pure=False,
+        ): r
+        for r in todo
+    }
+    for r in todo[
+        : prog.workers
+    ]:  # Dask does not say when a task starts: the first slots start now
         prog.start(r.name)
-    queue = list(todo[prog.workers:])
+    queue = list(todo[prog.workers :])
     pending = list(futures)
     while pending:
         try:
-            done_pending = distributed.wait(pending, timeout=PROGRESS_EVERY, return_when="FIRST_COMPLETED")
+            done_pending = distributed.wait(
+                pending, timeout=PROGRESS_EVERY, return_when="FIRST_COMPLETED"
+            )
         except distributed.TimeoutError:
             if prog.enabled:
                 print(prog.line(), flush=True)
@@ -406,8 +496,12 @@ def _run_dask(client: Any, todo: list[PlannedRun], sweep_dir: Path, threads: int
                 result = f.result()
             except Exception as exc:  # noqa: BLE001 - a lost worker etc.: record and go on
                 run = futures[f]
-                result = {"status": "failed", "reason": f"Dask task failed: {type(exc).__name__}: {exc}"[:500],
-                          "seconds": None, "run_dir": str(sweep_dir / run.name)}
+                result = {
+                    "status": "failed",
+                    "reason": f"Dask task failed: {type(exc).__name__}: {exc}"[:500],
+                    "seconds": None,
+                    "run_dir": str(sweep_dir / run.name),
+                }
             finish(futures[f], result)
             if queue:
                 prog.start(queue.pop(0).name)

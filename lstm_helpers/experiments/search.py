@@ -91,10 +91,14 @@ class Dimension(BaseModel):
         if self.values is not None:
             raise ValueError(f"type {self.type} takes min / max (/ step / log), not 'values'")
         if self.min is None or self.max is None or not self.min < self.max:
-            raise ValueError(f"type {self.type} needs min < max, got min={self.min}, max={self.max}")
+            raise ValueError(
+                f"type {self.type} needs min < max, got min={self.min}, max={self.max}"
+            )
         if self.log and self.min <= 0:
             raise ValueError(f"log scale needs min > 0, got {self.min}")
-        if self.type == "int" and any(v is not None and float(v) != int(v) for v in (self.min, self.max, self.step)):
+        if self.type == "int" and any(
+            v is not None and float(v) != int(v) for v in (self.min, self.max, self.step)
+        ):
             raise ValueError("type int needs integer min / max / step")
         return self
 
@@ -119,8 +123,10 @@ class SearchSpec(BaseModel):
         if not self.space:
             raise ValueError("space must declare at least one parameter")
         if self.objective != "auto" and not self.objective.startswith("val_"):
-            raise ValueError(f"objective must be 'auto' or a validation metric (val_pr_auc, val_loss, "
-                             f"val_accuracy, ...), got {self.objective!r}: trials are chosen on validation")
+            raise ValueError(
+                f"objective must be 'auto' or a validation metric (val_pr_auc, val_loss, "
+                f"val_accuracy, ...), got {self.objective!r}: trials are chosen on validation"
+            )
         return self
 
 
@@ -158,27 +164,41 @@ class Search:
             overrides = dict(parse_override(o) for o in overrides)
         self.overrides = dict(overrides or {})
         spec = self.spec
-        base_file = (self.file.parent / spec.base).resolve() if spec.base else PROJECT_ROOT / "configs" / "demo.yaml"
+        base_file = (
+            (self.file.parent / spec.base).resolve()
+            if spec.base
+            else PROJECT_ROOT / "configs" / "demo.yaml"
+        )
         if not base_file.is_file():
-            raise ConfigError(f"search file {self.shown}: base {spec.base!r} does not exist "
-                              "(the path is relative to the search file)")
+            raise ConfigError(
+                f"search file {self.shown}: base {spec.base!r} does not exist "
+                "(the path is relative to the search file)"
+            )
         clash = sorted(set(self.overrides) & set(spec.space))
         if clash:
-            raise ConfigError(f"search file {self.shown}: --set {', '.join(clash)} would fix searched "
-                              "parameters; remove them from the space instead")
-        self.common = apply_overrides(apply_overrides(read_yaml(base_file), spec.set), self.overrides)
+            raise ConfigError(
+                f"search file {self.shown}: --set {', '.join(clash)} would fix searched "
+                "parameters; remove them from the space instead"
+            )
+        self.common = apply_overrides(
+            apply_overrides(read_yaml(base_file), spec.set), self.overrides
+        )
         self.base_config = self._resolve("base + set", {})
         for key, dim in spec.space.items():
             if key.split(".")[0] not in SEARCHABLE_SECTIONS:
-                raise ConfigError(f"search file {self.shown}: space key '{key}' changes the prepared data; "
-                                  f"searchable sections: {', '.join(SEARCHABLE_SECTIONS)} (sweep the "
-                                  "others with lstm-workbench sweep)")
+                raise ConfigError(
+                    f"search file {self.shown}: space key '{key}' changes the prepared data; "
+                    f"searchable sections: {', '.join(SEARCHABLE_SECTIONS)} (sweep the "
+                    "others with lstm-workbench sweep)"
+                )
             probes = dim.values if dim.type == "choice" else [dim.min, dim.max]
             for value in probes:
                 if dim.type == "int":
                     value = int(value)
                 self._resolve(f"space key '{key}' value {value!r}", {key: value})
-        self.encoded = {k: d.type == "choice" and _needs_encoding(d.values) for k, d in spec.space.items()}
+        self.encoded = {
+            k: d.type == "choice" and _needs_encoding(d.values) for k, d in spec.space.items()
+        }
 
     def _resolve(self, what: str, extra: dict[str, Any]) -> Config:
         try:
@@ -189,9 +209,13 @@ class Search:
     @property
     def search_id(self) -> str:
         """``<file stem>-<hash of the base parameters and the search settings>``."""
-        payload = json.dumps({"base": self.base_config.fingerprint(),
-                              "spec": self.spec.model_dump(mode="json", exclude={"description"})},
-                             sort_keys=True)
+        payload = json.dumps(
+            {
+                "base": self.base_config.fingerprint(),
+                "spec": self.spec.model_dump(mode="json", exclude={"description"}),
+            },
+            sort_keys=True,
+        )
         return f"{self.file.stem}-{hashlib.sha256(payload.encode()).hexdigest()[:8]}"
 
     def default_dir(self) -> Path:
@@ -214,10 +238,18 @@ class Search:
 # ============================================================================ the hypermodel
 def _define(hp: Any, key: str, dim: Dimension, encoded: bool) -> Any:
     if dim.type == "choice":
-        return hp.Choice(key, [_encode(v) for v in dim.values] if encoded else dim.values, ordered=False)
+        return hp.Choice(
+            key, [_encode(v) for v in dim.values] if encoded else dim.values, ordered=False
+        )
     sampling = "log" if dim.log else "linear"
     if dim.type == "int":
-        return hp.Int(key, int(dim.min), int(dim.max), step=int(dim.step) if dim.step else None, sampling=sampling)
+        return hp.Int(
+            key,
+            int(dim.min),
+            int(dim.max),
+            step=int(dim.step) if dim.step else None,
+            sampling=sampling,
+        )
     return hp.Float(key, float(dim.min), float(dim.max), step=dim.step, sampling=sampling)
 
 
@@ -243,21 +275,42 @@ def make_hypermodel(search: Search, data: Any) -> Any:
             k = data.n_classes
             steps = math.ceil(len(data.X_train) / cfg.train.batch_size)
             train_cfg = cfg.train
-            model = build_model(cfg.model, data.input_info, k, seed=cfg.seed,
-                                use_cudnn=recurrent_use_cudnn(train_cfg))
+            model = build_model(
+                cfg.model,
+                data.input_info,
+                k,
+                seed=cfg.seed,
+                use_cudnn=recurrent_use_cudnn(train_cfg),
+            )
             # the schedule spans the trial's epochs, as it would span a run's
-            lr = make_schedule(train_cfg.schedule, train_cfg.learning_rate, steps, search.spec.epochs)
-            model.compile(optimizer=make_optimizer(train_cfg, lr), loss=make_loss(train_cfg, k),
-                          metrics=make_metrics(train_cfg, k), jit_compile=train_cfg.jit_compile)
+            lr = make_schedule(
+                train_cfg.schedule, train_cfg.learning_rate, steps, search.spec.epochs
+            )
+            model.compile(
+                optimizer=make_optimizer(train_cfg, lr),
+                loss=make_loss(train_cfg, k),
+                metrics=make_metrics(train_cfg, k),
+                jit_compile=train_cfg.jit_compile,
+            )
             return model
 
         def fit(self, hp: Any, model: Any, *args: Any, **kwargs: Any) -> Any:
             cfg = self.config(hp)
             k = data.n_classes
             one_hot = needs_one_hot(cfg.train, k)
-            train_ds = make_dataset(data.X_train, data.y_train, cfg.train.batch_size, k, one_hot, True,
-                                    cfg.seed, cfg.train.shuffle_buffer)
-            val_ds = make_dataset(data.X_val, data.y_val, cfg.train.batch_size, k, one_hot, False, cfg.seed)
+            train_ds = make_dataset(
+                data.X_train,
+                data.y_train,
+                cfg.train.batch_size,
+                k,
+                one_hot,
+                True,
+                cfg.seed,
+                cfg.train.shuffle_buffer,
+            )
+            val_ds = make_dataset(
+                data.X_val, data.y_val, cfg.train.batch_size, k, one_hot, False, cfg.seed
+            )
             kwargs.setdefault("epochs", search.spec.epochs)
             kwargs.pop("validation_data", None)
             class_weight = data.class_weight if cfg.train.use_class_weight else None
@@ -281,9 +334,15 @@ def make_tuner(search: Search, hypermodel: Any, objective: tuple[str, str], dire
     kt = import_keras_tuner()
 
     spec = search.spec
-    common = {"hypermodel": hypermodel, "objective": kt.Objective(*objective), "seed": search.base_config.seed,
-              "directory": str(directory), "project_name": TUNER_DIR, "overwrite": False,
-              "executions_per_trial": spec.executions_per_trial}
+    common = {
+        "hypermodel": hypermodel,
+        "objective": kt.Objective(*objective),
+        "seed": search.base_config.seed,
+        "directory": str(directory),
+        "project_name": TUNER_DIR,
+        "overwrite": False,
+        "executions_per_trial": spec.executions_per_trial,
+    }
     if spec.tuner == "hyperband":
         return kt.Hyperband(max_epochs=spec.epochs, factor=spec.hyperband_factor, **common)
     if spec.tuner == "bayesian":
@@ -296,9 +355,17 @@ def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.D
     rows = []
     for trial in tuner.oracle.trials.values():
         values = search.values_of(trial.hyperparameters.values)
-        row: dict[str, Any] = {"trial": trial.trial_id, "status": trial.status, "objective": objective[0],
-                               "direction": objective[1], "score": trial.score, "best_step": trial.best_step}
-        row.update({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()})
+        row: dict[str, Any] = {
+            "trial": trial.trial_id,
+            "status": trial.status,
+            "objective": objective[0],
+            "direction": objective[1],
+            "score": trial.score,
+            "best_step": trial.best_step,
+        }
+        row.update(
+            {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()}
+        )
         for name, history in trial.metrics.metrics.items():
             if name.startswith("val_") and name != objective[0]:
                 best = history.get_best_value()
@@ -316,11 +383,15 @@ def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.D
     return table
 
 
-def _write_best_config(path: Path, cfg: Config, values: dict[str, Any], score: Any, objective: str) -> Path:
-    header = (f"# Best configuration of a KerasTuner search ({dt.datetime.now().isoformat(timespec='seconds')}):\n"
-              f"# {objective} = {score}\n"
-              + "".join(f"#   {k}: {json.dumps(v)}\n" for k, v in values.items())
-              + f"# Run it: lstm-workbench run --config {path}\n")
+def _write_best_config(
+    path: Path, cfg: Config, values: dict[str, Any], score: Any, objective: str
+) -> Path:
+    header = (
+        f"# Best configuration of a KerasTuner search ({dt.datetime.now().isoformat(timespec='seconds')}):\n"
+        f"# {objective} = {score}\n"
+        + "".join(f"#   {k}: {json.dumps(v)}\n" for k, v in values.items())
+        + f"# Run it: lstm-workbench run --config {path}\n"
+    )
     return write_text(path, header + yaml.safe_dump(cfg.to_dict(), sort_keys=False))
 
 
@@ -379,15 +450,25 @@ def run_search(
     best = _best_trial(tuner, trials, trials_csv)
     values = search.values_of(best.hyperparameters.values)
     best_cfg = search.config_for(values)
-    best_config = _write_best_config(SweepLayout(search_dir).best_config, best_cfg, values, best.score,
-                                     objective[0])
+    best_config = _write_best_config(
+        SweepLayout(search_dir).best_config, best_cfg, values, best.score, objective[0]
+    )
     result: dict[str, Any] = {
-        "search_dir": search_dir, "best_config": best_config, "best_values": values, "best_score": best.score,
-        "objective": objective[0], "trials_csv": trials_csv, "trials": trials, "best_run": None,
-        "comparison_html": None, "search_seconds": round(time.perf_counter() - t0, 1),
+        "search_dir": search_dir,
+        "best_config": best_config,
+        "best_values": values,
+        "best_score": best.score,
+        "objective": objective[0],
+        "trials_csv": trials_csv,
+        "trials": trials,
+        "best_run": None,
+        "comparison_html": None,
+        "search_seconds": round(time.perf_counter() - t0, 1),
     }
     if run_best:
-        result["best_run"], result["comparison_html"] = _run_best(search, search_dir, best_cfg, values)
+        result["best_run"], result["comparison_html"] = _run_best(
+            search, search_dir, best_cfg, values
+        )
     return result
 
 
@@ -396,8 +477,9 @@ def import_keras_tuner() -> Any:
     try:
         import keras_tuner
     except ImportError as exc:
-        raise ConfigError("lstm-workbench search needs KerasTuner, which is not installed; "
-                          f"{TUNER_INSTALL_HINT}") from exc
+        raise ConfigError(
+            f"lstm-workbench search needs KerasTuner, which is not installed; {TUNER_INSTALL_HINT}"
+        ) from exc
     return keras_tuner
 
 
@@ -419,16 +501,23 @@ def _tune(search: Search, search_dir: Path, verbose: int) -> tuple[Any, tuple[st
 
 def _best_trial(tuner: Any, trials: pd.DataFrame, trials_csv: Path) -> Any:
     """The completed trial with the best validation objective (KerasTuner's ranking)."""
-    completed = [t for t in tuner.oracle.get_best_trials(len(tuner.oracle.trials)) if t.status == "COMPLETED"
-                 and t.score is not None]
+    completed = [
+        t
+        for t in tuner.oracle.get_best_trials(len(tuner.oracle.trials))
+        if t.status == "COMPLETED" and t.score is not None
+    ]
     if not completed:
         reasons = "; ".join(sorted(set(trials.get("message", pd.Series(dtype=str)).dropna())))
-        raise SearchFailed(f"no trial of the search completed ({reasons or 'no trial ran'}); "
-                           f"see {trials_csv.name} in the search directory")
+        raise SearchFailed(
+            f"no trial of the search completed ({reasons or 'no trial ran'}); "
+            f"see {trials_csv.name} in the search directory"
+        )
     return completed[0]
 
 
-def _run_best(search: Search, search_dir: Path, best_cfg: Config, values: dict[str, Any]) -> tuple[Path, Path | None]:
+def _run_best(
+    search: Search, search_dir: Path, best_cfg: Config, values: dict[str, Any]
+) -> tuple[Path, Path | None]:
     """A normal run of the best configuration (kept when already finished) and the comparison."""
     from lstm_helpers.experiments.compare import write_comparison
     from lstm_helpers.experiments.plan import run_name
@@ -443,6 +532,10 @@ def _run_best(search: Search, search_dir: Path, best_cfg: Config, values: dict[s
     if run_dir is None:
         run_dir = run_pipeline(best_cfg, search_dir / name, quiet=True)
     record = {"run_dir": str(run_dir), "keys": list(search.spec.space), "variant": "best"}
-    _, html_path = write_comparison(search_dir, [record], title=f"Search {search.file.stem}",
-                                    description=search.spec.description)
+    _, html_path = write_comparison(
+        search_dir,
+        [record],
+        title=f"Search {search.file.stem}",
+        description=search.spec.description,
+    )
     return run_dir, html_path

@@ -51,7 +51,9 @@ def run_numbers(run_dir: Path) -> dict[str, float]:
     return numbers
 
 
-def log_run_to_mlflow(run_dir: Path, uri: str, experiment: str, tags: dict[str, str] | None = None) -> str:
+def log_run_to_mlflow(
+    run_dir: Path, uri: str, experiment: str, tags: dict[str, str] | None = None
+) -> str:
     """Log one run directory to MLflow: flattened parameters, numeric metrics, report.html.
 
     A ``file://`` store needs ``MLFLOW_ALLOW_FILE_STORE=true`` with MLflow 3 (set here);
@@ -67,16 +69,25 @@ def log_run_to_mlflow(run_dir: Path, uri: str, experiment: str, tags: dict[str, 
     exp = client.get_experiment_by_name(experiment)
     exp_id = exp.experiment_id if exp else client.create_experiment(experiment)
     status = run_status(run_dir)
-    run = client.create_run(exp_id, run_name=run_dir.name,
-                            tags={"status": str(status.get("status")), "fingerprint": str(status.get("fingerprint")),
-                                  "reason": str(status.get("reason") or "")[:5000], **(tags or {})})
+    run = client.create_run(
+        exp_id,
+        run_name=run_dir.name,
+        tags={
+            "status": str(status.get("status")),
+            "fingerprint": str(status.get("fingerprint")),
+            "reason": str(status.get("reason") or "")[:5000],
+            **(tags or {}),
+        },
+    )
     rid = run.info.run_id
-    flat = [Param(k, json.dumps(v) if isinstance(v, list | dict) else str(v)[:6000])
-            for k, v in flatten(read_params(run_dir)).items()]
+    flat = [
+        Param(k, json.dumps(v) if isinstance(v, list | dict) else str(v)[:6000])
+        for k, v in flatten(read_params(run_dir)).items()
+    ]
     stamp = int(time.time() * 1000)
     metrics = [Metric(k, v, stamp, 0) for k, v in run_numbers(run_dir).items()]
     for i in range(0, max(len(flat), len(metrics)), 100):
-        client.log_batch(rid, metrics=metrics[i:i + 100], params=flat[i:i + 100])
+        client.log_batch(rid, metrics=metrics[i : i + 100], params=flat[i : i + 100])
     report = RunLayout(run_dir).report
     if report.is_file():
         client.log_artifact(rid, str(report))
