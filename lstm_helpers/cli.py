@@ -5,8 +5,8 @@ Every command validates its parameters before any work starts. Exit codes:
 - 0: done.
 - 1: the work ran and failed (a stage notebook failed, a sweep had failed runs, no search
   trial completed, the sweep directory is busy): one line with the reason.
-- 2: a mistake in the input (configuration, data, paths): ``error: ...`` naming the key,
-  file or value and what is allowed.
+- 2: a mistake in the input (configuration, data, paths, unreadable artifacts):
+  ``error: ...`` naming the key, file or value and what is allowed.
 - 3: an internal error (a bug): ``internal error: <type>: <message>``, the traceback saved
   to ``reports/errors/`` and a request to report it; ``--debug`` prints the traceback instead.
 - 130: interrupted (Ctrl-C).
@@ -29,12 +29,10 @@ ISSUES_HINT = "please report it to the lstm-workbench maintainers"
 
 # ============================================================================ helpers
 def _shown(path: Path | str) -> str:
-    """A path for the terminal: relative to the working directory when it lies below it."""
-    p = Path(path).resolve()
-    try:
-        return str(p.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """A path for the terminal, never absolute (:func:`lstm_helpers.runs.terminal.display_path`)."""
+    from lstm_helpers.runs.terminal import display_path
+
+    return display_path(path)
 
 
 def _existing_run(path: str, need: tuple[str, ...] = ()) -> Path:
@@ -58,62 +56,58 @@ def _existing_run(path: str, need: tuple[str, ...] = ()) -> Path:
 
 
 def _seconds(value: object) -> str:
-    from lstm_helpers.experiments.progress import format_seconds
+    from lstm_helpers.runs.terminal import duration
 
-    return format_seconds(value if isinstance(value, int | float) else None)
+    return duration(float(value)) if isinstance(value, int | float) else "?"
 
 
 # ============================================================================ subcommands
 def cmd_prepare(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, args.overrides)
     from lstm_helpers.layout import RunLayout
-    from lstm_helpers.runs.pipeline import new_run_dir, run_pipeline
+    from lstm_helpers.runs.pipeline import claim_run, record_stages, run_pipeline, validate_inputs
 
-    out = Path(args.out) if args.out else new_run_dir(cfg)
-    lay = RunLayout(out)
+    out = Path(args.out) if args.out else None
     if args.no_notebook:
         from lstm_helpers.artifacts import write_yaml
         from lstm_helpers.data.prepare import run_prepare
 
-        out.mkdir(parents=True, exist_ok=True)
-        write_yaml(lay.params, cfg.to_dict())
+        validate_inputs(cfg)
+        out = claim_run(cfg, out)
+        write_yaml(RunLayout(out).params, cfg.to_dict())
         info = run_prepare(cfg, out).meta
+        record_stages(out, cfg, ["prepare"])
         w = info["windows"]
         print(
             f"windows train/val/test: {w['train']}/{w['val']}/{w['test']}; leakage ok: {info['leakage']['ok']}"
         )
     else:
-        run_pipeline(cfg, out, stages=("prepare",), report=False)
-    print(f"prepared artifacts: {_shown(lay.prepared)}, {_shown(lay.prepare_json)}")
+        out = run_pipeline(cfg, out, stages=("prepare",), report=False)
+    print(f"prepared artifacts in {_shown(out)}: prepared.npz, prepare.json")
     return 0
 
 
 def _cmd_stage(stage: str, args: argparse.Namespace, need: tuple[str, ...]) -> Path:
-    """Validate the run's parameters (with ``--set``), save them, execute one stage notebook."""
-    import yaml
-
-    from lstm_helpers.artifacts import write_yaml
-    from lstm_helpers.layout import RunLayout
-    from lstm_helpers.runs.pipeline import execute_stage
+    """Validate the run's parameters (with ``--set``), then run one stage on the existing run."""
+    from lstm_helpers.artifacts import read_params
+    from lstm_helpers.runs.pipeline import run_pipeline
 
     run = _existing_run(args.run, need)
-    lay = RunLayout(run)
-    raw = yaml.safe_load(lay.params.read_text()) if lay.params.is_file() else {}
-    cfg = resolve_config(raw or {}, args.overrides)  # validate before starting
-    write_yaml(lay.params, cfg.to_dict())
-    execute_stage(stage, run)
+    cfg = resolve_config(read_params(run), args.overrides)  # validate before starting
+    run_pipeline(cfg, run, stages=(stage,), quiet=False, continue_run=True)
     return run
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from lstm_helpers.artifacts import read_json
     from lstm_helpers.layout import RunLayout
+    from lstm_helpers.runs.terminal import plural
 
     run = _cmd_stage("train", args, ("prepared", "prepare_json"))
     lay = RunLayout(run)
     t = read_json(lay.train_json)
     print(
-        f"model {t.get('model_name')}: {t.get('epochs_run')} epochs in {_seconds(t.get('total_seconds'))}; "
+        f"model {t.get('model_name')}: {plural(t.get('epochs_run') or 0, 'epoch')} in {_seconds(t.get('total_seconds'))}; "
         f"artifacts in {_shown(run)} ({lay.notebook('train').name} executed there)"
     )
     return 0
@@ -135,15 +129,38 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     run = run_pipeline(cfg, Path(args.out) if args.out else None, quiet=args.quiet)
     print(headline(run))
-    print(f"report: {_shown(RunLayout(run).report)}")
+    print(f"report: {_shown(RunLayout(run).report)}  slides: {_shown(RunLayout(run).slides)}")
+    return 0
+
+
+def cmd_slides(args: argparse.Namespace) -> int:
+    from lstm_helpers.runs.slides import write_slides
+
+    print(f"slides: {_shown(write_slides(Path(args.dir)))}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from lstm_helpers.data.demo import write_demo_recordings
+
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"demo --out {out} exists and is not an empty folder; give a new folder")
+    for p in write_demo_recordings(out, seed=args.seed):
+        print(p)
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from lstm_helpers.layout import RunLayout
+    from lstm_helpers.runs.pipeline import STAGES, check_notebook
     from lstm_helpers.runs.report import export_report, write_index
 
     run = _existing_run(args.run, ("params",))
-    print(_shown(export_report(run)))
+    for stage in STAGES:  # a notebook truncated by a full disk is named, not a JSON error
+        if RunLayout(run).notebook(stage).is_file():
+            check_notebook(RunLayout(run).notebook(stage))
+    print(f"report: {_shown(export_report(run))}")
     write_index(run.parent)
     return 0
 
@@ -152,8 +169,6 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from lstm_helpers.runs.predict import predict_recordings
 
     run = _existing_run(args.run, ("params", "model"))
-    if not Path(args.input).exists():
-        raise ConfigError(f"--input {args.input}: no such file or folder")
     out = predict_recordings(run, Path(args.input), Path(args.out) if args.out else None)
     for k, v in out.items():
         print(f"{k}: {_shown(v) if isinstance(v, Path) else v}")
@@ -161,8 +176,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from lstm_helpers.experiments.progress import plural
     from lstm_helpers.experiments.runner import run_sweep
+    from lstm_helpers.runs.terminal import plural
 
     result = run_sweep(
         Path(args.file),
@@ -172,6 +187,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         out=Path(args.out) if args.out else None,
         mlflow_uri=args.mlflow,
     )
+    if result.get("comparison_html"):
+        from lstm_helpers.runs.slides import write_slides
+
+        write_slides(Path(result["comparison_html"]).parent)  # slides.html next to comparison.html
     before = f" ({result['skipped']} from before)" if result["skipped"] else ""
     reasons = "; see runs.csv for the reasons" if result["failed"] else ""
     print(
@@ -258,9 +277,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", default=None, help="run directory (default: reports/<time stamp>_<model name>)"
     )
-    p.add_argument("--quiet", action="store_true", help="no cell output, stage lines only")
+    p.add_argument(
+        "--quiet", action="store_true", help="stage lines and the result only (no epoch lines)"
+    )
     p = add("report", cmd_report, "re-export report.html of a run and reports/index.html")
     p.add_argument("--run", required=True)
+    p = add(
+        "slides", cmd_slides, "write slides.html (reveal.js, works offline) of a run or a sweep"
+    )
+    p.add_argument(
+        "dir", help="run directory, or a sweep / search / comparison directory (comparison.csv)"
+    )
+    p = add("demo", cmd_demo, "write the synthetic demo recordings (Parquet, one file per animal)")
+    p.add_argument("--out", required=True, help="a new or empty folder")
+    p.add_argument("--seed", type=int, default=7, help="same seed, same recordings")
     p = add("predict", cmd_predict, "label new recordings with a finished run's model")
     p.add_argument("--run", required=True, help="finished run directory")
     p.add_argument(
@@ -297,13 +327,19 @@ def _parser() -> argparse.ArgumentParser:
 
 # ============================================================================ errors
 def _failure_kind(exc: BaseException) -> int | None:
-    """The exit code of an expected failure, or None for an internal error."""
+    """The exit code of an expected failure, or None for an internal error.
+
+    User errors (exit 2): :class:`ConfigError` (parameters, paths, refused runs),
+    ``DataError`` (the input data) and ``UnreadableFile`` (an artifact that is not what it
+    should be, e.g. a truncated model.keras).
+    """
+    from lstm_helpers.artifacts import UnreadableFile
     from lstm_helpers.data.recordings import DataError
     from lstm_helpers.experiments.resume import SweepLocked
     from lstm_helpers.experiments.search import SearchFailed
     from lstm_helpers.runs.pipeline import RunFailed
 
-    if isinstance(exc, ConfigError | DataError):
+    if isinstance(exc, ConfigError | DataError | UnreadableFile):
         return EXIT_USER
     if isinstance(exc, RunFailed | SweepLocked | SearchFailed):
         return EXIT_FAILED

@@ -14,22 +14,14 @@ import threading
 import time
 from typing import Any
 
+from lstm_helpers.runs.terminal import duration, plural
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``1 run``, ``2 runs`` (``many`` for irregular plurals)."""
-    return f"{n} {word if n == 1 else (many or word + 's')}"
+__all__ = ["Progress", "estimate_eta", "format_seconds", "plural"]
 
 
 def format_seconds(seconds: float | None) -> str:
-    """Rounded, readable: ``8 s``, ``2 min 05 s``, ``1 h 02 min``; ``?`` for None."""
-    if seconds is None:
-        return "?"
-    s = max(0, round(float(seconds)))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s // 3600} h {(s % 3600) // 60:02d} min"
+    """Rounded, readable (:func:`lstm_helpers.runs.terminal.duration`); ``?`` for None."""
+    return "?" if seconds is None else duration(float(seconds))
 
 
 def estimate_eta(mean: float, running_elapsed: list[float], queued: int, slots: int) -> float:
