@@ -51,7 +51,7 @@ def main() -> None:
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from lstm_helpers.data.demo import write_demo_recordings
-    from lstm_helpers.experiments.sweeps import available_cores, run_sweep, threads_per_run
+    from lstm_helpers.experiments.runner import available_cores, run_sweep, threads_per_run
 
     base = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="sweep-throughput-"))
     data_dir = base / "data"

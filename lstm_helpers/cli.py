@@ -1,243 +1,407 @@
 """The ``lstm-workbench`` command (also ``python -m lstm_helpers``).
 
-Every command validates its parameters before any work starts; a mistake exits with code 2
-and one message naming the key, the value and what is allowed. A failing stage exits 1 with
-a one-line reason and the path of the executed notebook that shows the error.
+Every command validates its parameters before any work starts. Exit codes:
+
+- 0: done.
+- 1: the work ran and failed (a stage notebook failed, a sweep had failed runs, no search
+  trial completed, the sweep directory is busy): one line with the reason.
+- 2: a mistake in the input (configuration, data, paths, unreadable artifacts):
+  ``error: ...`` naming the key, file or value and what is allowed.
+- 3: an internal error (a bug): ``internal error: <type>: <message>``, the traceback saved
+  to ``reports/errors/`` and a request to report it; ``--debug`` prints the traceback instead.
+- 130: interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import os
 import sys
+import traceback
 from pathlib import Path
 
 from lstm_helpers.config import ConfigError, load_config, resolve_config
-from lstm_helpers.layout import RunLayout
+
+EXIT_FAILED, EXIT_USER, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
+ISSUES_HINT = "please report it to the lstm-workbench maintainers"
 
 
-def _add_config_args(p: argparse.ArgumentParser, config_required: bool = False) -> None:
-    p.add_argument("--config", "-c", default=None, required=config_required,
-                   help="YAML run config (default: configs/demo.yaml)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a parameter, dotted key, YAML value (repeatable), "
-                        "e.g. --set windows.overlap_percent=75")
+# ============================================================================ helpers
+def _shown(path: Path | str) -> str:
+    """A path for the terminal, never absolute (:func:`lstm_helpers.runs.terminal.display_path`)."""
+    from lstm_helpers.runs.terminal import display_path
+
+    return display_path(path)
+
+
+def _existing_run(path: str, need: tuple[str, ...] = ()) -> Path:
+    """``--run`` as a directory holding the artifacts ``need`` (RunLayout attribute names).
+
+    Raises
+    ------
+    ConfigError
+        When the directory or one of the artifacts is missing, naming the earlier stage to run.
+    """
+    from lstm_helpers.layout import RunLayout
+
+    run = Path(path).resolve()
+    if not run.is_dir():
+        raise ConfigError(f"--run {path}: no such run directory")
+    lay = RunLayout(run)
+    missing = [getattr(lay, n).name for n in need if not getattr(lay, n).exists()]
+    if missing:
+        raise ConfigError(f"--run {path} lacks {', '.join(missing)}; run the earlier stage first")
+    return run
+
+
+def _seconds(value: object) -> str:
+    from lstm_helpers.runs.terminal import duration
+
+    return duration(float(value)) if isinstance(value, int | float) else "?"
+
+
+# ============================================================================ subcommands
+def cmd_prepare(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config, args.overrides)
+    from lstm_helpers.layout import RunLayout
+    from lstm_helpers.runs.pipeline import claim_run, record_stages, run_pipeline, validate_inputs
+
+    out = Path(args.out) if args.out else None
+    if args.no_notebook:
+        from lstm_helpers.artifacts import write_yaml
+        from lstm_helpers.data.prepare import run_prepare
+
+        validate_inputs(cfg)
+        out = claim_run(cfg, out)
+        write_yaml(RunLayout(out).params, cfg.to_dict())
+        info = run_prepare(cfg, out).meta
+        record_stages(out, cfg, ["prepare"])
+        w = info["windows"]
+        print(
+            f"windows train/val/test: {w['train']}/{w['val']}/{w['test']}; leakage ok: {info['leakage']['ok']}"
+        )
+    else:
+        out = run_pipeline(cfg, out, stages=("prepare",), report=False)
+    print(f"prepared artifacts in {_shown(out)}: prepared.npz, prepare.json")
+    return 0
+
+
+def _cmd_stage(stage: str, args: argparse.Namespace, need: tuple[str, ...]) -> Path:
+    """Validate the run's parameters (with ``--set``), then run one stage on the existing run."""
+    from lstm_helpers.artifacts import read_params
+    from lstm_helpers.runs.pipeline import run_pipeline
+
+    run = _existing_run(args.run, need)
+    cfg = resolve_config(read_params(run), args.overrides)  # validate before starting
+    run_pipeline(cfg, run, stages=(stage,), quiet=False, continue_run=True)
+    return run
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from lstm_helpers.artifacts import read_json
+    from lstm_helpers.layout import RunLayout
+    from lstm_helpers.runs.terminal import plural
+
+    run = _cmd_stage("train", args, ("prepared", "prepare_json"))
+    lay = RunLayout(run)
+    t = read_json(lay.train_json)
+    print(
+        f"model {t.get('model_name')}: {plural(t.get('epochs_run') or 0, 'epoch')} in {_seconds(t.get('total_seconds'))}; "
+        f"artifacts in {_shown(run)} ({lay.notebook('train').name} executed there)"
+    )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from lstm_helpers.layout import RunLayout
+
+    run = _cmd_stage("evaluate", args, ("prepared", "model"))
+    print(f"metrics: {_shown(RunLayout(run).metrics)}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config, args.overrides)
+    from lstm_helpers.layout import RunLayout
+    from lstm_helpers.runs.pipeline import run_pipeline
+    from lstm_helpers.runs.report import headline
+
+    run = run_pipeline(cfg, Path(args.out) if args.out else None, quiet=args.quiet)
+    print(headline(run))
+    print(f"report: {_shown(RunLayout(run).report)}  slides: {_shown(RunLayout(run).slides)}")
+    return 0
+
+
+def cmd_slides(args: argparse.Namespace) -> int:
+    from lstm_helpers.runs.slides import write_slides
+
+    print(f"slides: {_shown(write_slides(Path(args.dir)))}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from lstm_helpers.data.demo import write_demo_recordings
+
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"demo --out {out} exists and is not an empty folder; give a new folder")
+    for p in write_demo_recordings(out, seed=args.seed):
+        print(p)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from lstm_helpers.layout import RunLayout
+    from lstm_helpers.runs.pipeline import STAGES, check_notebook
+    from lstm_helpers.runs.report import export_report, write_index
+
+    run = _existing_run(args.run, ("params",))
+    for stage in STAGES:  # a notebook truncated by a full disk is named, not a JSON error
+        if RunLayout(run).notebook(stage).is_file():
+            check_notebook(RunLayout(run).notebook(stage))
+    print(f"report: {_shown(export_report(run))}")
+    write_index(run.parent)
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from lstm_helpers.runs.predict import predict_recordings
+
+    run = _existing_run(args.run, ("params", "model"))
+    out = predict_recordings(run, Path(args.input), Path(args.out) if args.out else None)
+    for k, v in out.items():
+        print(f"{k}: {_shown(v) if isinstance(v, Path) else v}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from lstm_helpers.experiments.runner import run_sweep
+    from lstm_helpers.runs.terminal import plural
+
+    result = run_sweep(
+        Path(args.file),
+        workers=args.workers,
+        scheduler=args.scheduler,
+        overrides=args.overrides,
+        out=Path(args.out) if args.out else None,
+        mlflow_uri=args.mlflow,
+    )
+    if result.get("comparison_html"):
+        from lstm_helpers.runs.slides import write_slides
+
+        write_slides(Path(result["comparison_html"]).parent)  # slides.html next to comparison.html
+    before = f" ({result['skipped']} from before)" if result["skipped"] else ""
+    reasons = "; see runs.csv for the reasons" if result["failed"] else ""
+    print(
+        f"sweep {result['sweep_id']}: {plural(result['done'], 'run')} finished{before}, "
+        f"{result['failed']} failed{reasons}\ncomparison: {_shown(result['comparison_html'])}"
+    )
+    return 0 if result["failed"] == 0 else EXIT_FAILED
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from lstm_helpers.experiments.compare import compare_runs
+
+    for p in compare_runs([Path(d) for d in args.dirs], Path(args.out) if args.out else None):
+        print(_shown(p))
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from lstm_helpers.experiments.search import run_search
+
+    result = run_search(
+        Path(args.file), overrides=args.overrides, out=Path(args.out) if args.out else None
+    )
+    print(
+        f"best {result['objective']} (validation) = {result['best_score']:.3g} with {result['best_values']}\n"
+        f"best config: {_shown(result['best_config'])}\nbest run: {_shown(result['best_run'])}\n"
+        f"comparison: {_shown(result['comparison_html'])}"
+    )
+    return 0
+
+
+# ============================================================================ parser
+def _add_overrides(
+    p: argparse.ArgumentParser,
+    help_text: str = "override a parameter, dotted key, YAML "
+    "value (repeatable), e.g. --set windows.overlap_percent=75",
+) -> None:
+    p.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help_text
+    )
+
+
+def _add_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config", "-c", default=None, help="YAML run config (default: configs/demo.yaml)"
+    )
+    _add_overrides(p)
 
 
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="lstm-workbench", description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--debug", action="store_true", help="print the full traceback of an internal error"
+    )
+    common = argparse.ArgumentParser(add_help=False)  # --debug also after the subcommand
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
     sub = ap.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("prepare", help="stage 01: validate, split, window, scale, rebalance")
-    _add_config_args(p)
-    p.add_argument("--out", default=None, help="run directory to write (default: a new one under reports/)")
-    p.add_argument("--no-notebook", action="store_true",
-                   help="call the helpers directly instead of executing notebooks/01_prepare.ipynb")
+    def add(name: str, func: object, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, parents=[common])
+        p.set_defaults(func=func)
+        return p
 
-    p = sub.add_parser("train", help="stage 02 on a run directory that holds prepared artifacts")
+    p = add("prepare", cmd_prepare, "stage 01: validate, split, window, scale, rebalance")
+    _add_config_args(p)
+    p.add_argument(
+        "--out", default=None, help="run directory to write (default: a new one under reports/)"
+    )
+    p.add_argument(
+        "--no-notebook",
+        action="store_true",
+        help="call the helpers directly instead of executing notebooks/01_prepare.ipynb",
+    )
+    p = add("train", cmd_train, "stage 02 on a run directory that holds prepared artifacts")
     p.add_argument("--run", required=True, help="run directory (with prepared.npz / prepare.json)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-
-    p = sub.add_parser("evaluate", help="stage 03 on a run directory that holds a trained model")
+    _add_overrides(p)
+    p = add("evaluate", cmd_evaluate, "stage 03 on a run directory that holds a trained model")
     p.add_argument("--run", required=True)
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-
-    p = sub.add_parser("run", help="the whole pipeline 01 -> 02 -> 03 -> report.html")
+    _add_overrides(p)
+    p = add("run", cmd_run, "the whole pipeline 01 -> 02 -> 03 -> report.html")
     _add_config_args(p)
-    p.add_argument("--out", default=None, help="run directory (default: reports/<time stamp>_<model name>)")
-    p.add_argument("--quiet", action="store_true", help="stage lines and the result only (no epoch lines)")
-
-    p = sub.add_parser("report", help="re-export report.html of a run and reports/index.html")
+    p.add_argument(
+        "--out", default=None, help="run directory (default: reports/<time stamp>_<model name>)"
+    )
+    p.add_argument(
+        "--quiet", action="store_true", help="stage lines and the result only (no epoch lines)"
+    )
+    p = add("report", cmd_report, "re-export report.html of a run and reports/index.html")
     p.add_argument("--run", required=True)
-
-    p = sub.add_parser("slides", help="write slides.html (reveal.js, works offline) of a run or a sweep")
-    p.add_argument("dir", help="run directory, or a sweep / search / comparison directory (comparison.csv)")
-
-    p = sub.add_parser("demo", help="write the synthetic demo recordings (Parquet, one file per animal)")
+    p = add(
+        "slides", cmd_slides, "write slides.html (reveal.js, works offline) of a run or a sweep"
+    )
+    p.add_argument(
+        "dir", help="run directory, or a sweep / search / comparison directory (comparison.csv)"
+    )
+    p = add("demo", cmd_demo, "write the synthetic demo recordings (Parquet, one file per animal)")
     p.add_argument("--out", required=True, help="a new or empty folder")
     p.add_argument("--seed", type=int, default=7, help="same seed, same recordings")
-
-    p = sub.add_parser("predict", help="label new recordings with a finished run's model")
+    p = add("predict", cmd_predict, "label new recordings with a finished run's model")
     p.add_argument("--run", required=True, help="finished run directory")
-    p.add_argument("--input", required=True, help="recordings file or folder (same format as training)")
-    p.add_argument("--out", default=None, help="output file (.csv or .parquet); default <input>.predictions.csv")
-
-    p = sub.add_parser("sweep", help="run a grid of configurations and compare them")
-    p.add_argument("file", help="sweep YAML (base, set, grid, variants, seeds)")
+    p.add_argument(
+        "--input", required=True, help="recordings file or folder (same format as training)"
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        help="output file (.csv or .parquet); default <input>.predictions.csv",
+    )
+    p = add("sweep", cmd_sweep, "run a grid of configurations and compare them")
+    p.add_argument("file", help="sweep YAML (base, description, set, grid, variants, seeds)")
     p.add_argument("--workers", type=int, default=1, help="runs in parallel on this machine")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override applied to every run of the sweep")
-    p.add_argument("--out", default=None, help="sweep directory (default reports/sweeps/<sweep id>)")
+    _add_overrides(p, "override applied to every run of the sweep")
+    p.add_argument(
+        "--out", default=None, help="sweep directory (default reports/sweeps/<sweep id>)"
+    )
     p.add_argument("--mlflow", default=None, metavar="URI", help="also log each run to MLflow")
-
-    p = sub.add_parser("compare", help="comparison.csv + comparison.html for any set of runs")
+    p = add("compare", cmd_compare, "comparison.csv + comparison.html for any set of runs")
     p.add_argument("dirs", nargs="+", help="run or sweep directories")
-    p.add_argument("--out", default=None, help="output directory (default: the first sweep or search dir "
-                                                 "given, else reports/comparisons/compare-<hash of the runs>)")
-
-    p = sub.add_parser("search", help="KerasTuner hyperparameter search, then a normal run of the best")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="output directory (default: the first sweep or search dir "
+        "given, else reports/comparisons/compare-<hash of the runs>)",
+    )
+    p = add("search", cmd_search, "KerasTuner hyperparameter search, then a normal run of the best")
     p.add_argument("file", help="search YAML (base, set, space, tuner, max_trials, objective)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    _add_overrides(p)
     p.add_argument("--out", default=None)
     return ap
 
 
+# ============================================================================ errors
+def _failure_kind(exc: BaseException) -> int | None:
+    """The exit code of an expected failure, or None for an internal error.
+
+    User errors (exit 2): :class:`ConfigError` (parameters, paths, refused runs),
+    ``DataError`` (the input data) and ``UnreadableFile`` (an artifact that is not what it
+    should be, e.g. a truncated model.keras).
+    """
+    from lstm_helpers.artifacts import UnreadableFile
+    from lstm_helpers.data.recordings import DataError
+    from lstm_helpers.experiments.resume import SweepLocked
+    from lstm_helpers.experiments.search import SearchFailed
+    from lstm_helpers.runs.pipeline import RunFailed
+
+    if isinstance(exc, ConfigError | DataError | UnreadableFile):
+        return EXIT_USER
+    if isinstance(exc, RunFailed | SweepLocked | SearchFailed):
+        return EXIT_FAILED
+    return None
+
+
+def _report_failure(exc: BaseException) -> None:
+    from lstm_helpers.runs.pipeline import RunFailed
+
+    if isinstance(exc, RunFailed):
+        print(f"run failed: {exc}", file=sys.stderr)
+        if exc.notebook is not None:
+            print(f"see the executed notebook: {_shown(exc.notebook)}", file=sys.stderr)
+    else:
+        print(f"error: {exc}", file=sys.stderr)
+
+
+def save_traceback(exc: BaseException) -> Path | None:
+    """Write the traceback to ``reports/errors/internal-error-<time>.txt`` (None when it cannot)."""
+    from lstm_helpers.config import resolve_path
+
+    text = "".join(traceback.format_exception(exc))
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    header = f"lstm-workbench internal error, {stamp}\ncommand: {' '.join(sys.argv)}\npython: {sys.version}\n\n"
+    try:
+        path = resolve_path("reports") / "errors" / f"internal-error-{stamp}-{os.getpid()}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(header + text)
+        return path
+    except OSError:
+        return None
+
+
+def _report_internal(exc: BaseException) -> None:
+    message = (str(exc).strip().splitlines() or [""])[0][:300]
+    print(f"internal error: {type(exc).__name__}: {message}", file=sys.stderr)
+    saved = save_traceback(exc)
+    where = f"the traceback saved in {_shown(saved)}" if saved else "the traceback"
+    print(
+        f"This is a bug in lstm-workbench, not a mistake in your input; {ISSUES_HINT} with {where} "
+        "(or re-run the same command with --debug to print it).",
+        file=sys.stderr,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv``, run the subcommand, and turn exceptions into exit codes (module docstring)."""
     args = _parser().parse_args(argv)
     try:
-        return _dispatch(args)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # noqa: BLE001 - one clear line at the top level
-        from lstm_helpers.runs.pipeline import RunFailed
-
-        if isinstance(exc, RunFailed):
-            print(f"run failed: {exc}", file=sys.stderr)
-            if exc.notebook is not None:
-                from lstm_helpers.runs.terminal import display_path
-
-                print(f"see the executed notebook: {display_path(exc.notebook)}", file=sys.stderr)
-            return 1
-        if isinstance(exc, FileNotFoundError | ValueError):  # DataError is a ValueError
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        raise
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    cmd = args.command
-    if cmd == "prepare":
-        cfg = load_config(args.config, args.overrides)
-        from lstm_helpers.runs.pipeline import (
-            claim_run,
-            record_stages,
-            run_pipeline,
-            validate_inputs,
-        )
-
-        out = Path(args.out) if args.out else None
-        if args.no_notebook:
-            validate_inputs(cfg)
-            out = claim_run(cfg, out)
-            from lstm_helpers.artifacts import write_yaml
-            from lstm_helpers.data.prepare import run_prepare
-
-            write_yaml(RunLayout(out).params, cfg.to_dict())
-            info = run_prepare(cfg, out).meta
-            record_stages(out, cfg, ["prepare"])
-            print(f"windows train/val/test: {info['windows']['train']}/{info['windows']['val']}/"
-                  f"{info['windows']['test']}; leakage ok: {info['leakage']['ok']}")
-        else:
-            out = run_pipeline(cfg, out, stages=("prepare",), report=False)
-        from lstm_helpers.runs.terminal import display_path
-
-        print(f"prepared artifacts in {display_path(out)}: prepared.npz, prepare.json")
-        return 0
-    if cmd in ("train", "evaluate"):
-        from lstm_helpers.artifacts import read_json, read_params
-        from lstm_helpers.runs.pipeline import STAGES, run_pipeline
-
-        run = Path(args.run)
-        lay = RunLayout(run)
-        need = {"train": [lay.prepared, lay.prepare_json], "evaluate": [lay.prepared, lay.model]}[cmd]
-        missing = [p.name for p in need if not p.is_file()]
-        if missing:
-            raise FileNotFoundError(f"run directory {run} lacks {missing}; run the earlier stage first")
-        cfg = resolve_config(read_params(run), args.overrides)  # validate before starting
-        run_pipeline(cfg, run, stages=(cmd,), quiet=False, continue_run=True)
-        if cmd == "train":
-            t = read_json(lay.train_json)
-            from lstm_helpers.runs.terminal import display_path, duration, plural
-
-            print(f"model {t.get('model_name')}: {plural(t.get('epochs_run') or 0, 'epoch')}, "
-                  f"{duration(t.get('total_seconds') or float('nan'))}; artifacts in {display_path(run)} "
-                  f"({STAGES[cmd]} executed there)")
-        return 0
-    if cmd == "run":
-        cfg = load_config(args.config, args.overrides)
-        from lstm_helpers.runs.pipeline import run_pipeline
-
-        run = run_pipeline(cfg, Path(args.out) if args.out else None, quiet=args.quiet)
-        from lstm_helpers.runs.report import headline
-        from lstm_helpers.runs.terminal import display_path
-
-        print(headline(run))
-        print(f"report: {display_path(RunLayout(run).report)}  slides: {display_path(RunLayout(run).slides)}")
-        return 0
-    if cmd == "slides":
-        from lstm_helpers.runs.slides import write_slides
-        from lstm_helpers.runs.terminal import display_path
-
-        print(f"slides: {display_path(write_slides(Path(args.dir)))}")
-        return 0
-    if cmd == "report":
-        from lstm_helpers.runs.pipeline import STAGES, check_notebook
-
-        run = Path(args.run).resolve()
-        for stage in STAGES:  # a notebook truncated by a full disk is named, not a JSON error
-            if RunLayout(run).notebook(stage).is_file():
-                check_notebook(RunLayout(run).notebook(stage))
-        from lstm_helpers.runs.report import export_report, write_index
-        from lstm_helpers.runs.terminal import display_path
-
-        print(f"report: {display_path(export_report(run))}")
-        write_index(run.parent)
-        return 0
-    if cmd == "demo":
-        from lstm_helpers.data.demo import write_demo_recordings
-
-        out = Path(args.out)
-        if out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise ConfigError(f"demo --out {out} exists and is not an empty folder; give a new folder")
-        for p in write_demo_recordings(out, seed=args.seed):
-            print(p)
-        return 0
-    if cmd == "predict":
-        from lstm_helpers.runs.predict import predict_recordings
-
-        out = predict_recordings(Path(args.run), Path(args.input), Path(args.out) if args.out else None)
-        for k, v in out.items():
-            print(f"{k}: {v}")
-        return 0
-    if cmd == "sweep":
-        from lstm_helpers.experiments.sweeps import SweepLocked, run_sweep
-
-        try:
-            result = run_sweep(Path(args.file), workers=args.workers, scheduler=args.scheduler,
-                               overrides=args.overrides, out=Path(args.out) if args.out else None,
-                               mlflow_uri=args.mlflow)
-        except SweepLocked as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        if result.get("comparison_html"):
-            from lstm_helpers.runs.slides import write_slides
-
-            write_slides(Path(result["comparison_html"]).parent)  # slides.html next to comparison.html
-        print(f"sweep {result['sweep_id']}: {result['done']} finished ({result['skipped']} from before), "
-              f"{result['failed']} failed; see runs.csv for reasons\n"
-              f"comparison: {result['comparison_html']}")
-        return 0 if result["failed"] == 0 else 1
-    if cmd == "compare":
-        from lstm_helpers.experiments.sweeps import compare_runs
-
-        paths = compare_runs([Path(d) for d in args.dirs], Path(args.out) if args.out else None)
-        for p in paths:
-            print(p)
-        return 0
-    if cmd == "search":
-        from lstm_helpers.experiments.search import SearchFailed, run_search
-
-        try:
-            result = run_search(Path(args.file), overrides=args.overrides, out=Path(args.out) if args.out else None)
-        except SearchFailed as exc:  # no trial completed
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        print(f"best {result['objective']} = {result['best_score']:.4f} with {result['best_values']}\n"
-              f"best config: {result['best_config']}\nbest run: {result['best_run']}\n"
-              f"comparison: {result['comparison_html']}")
-        return 0
-    raise AssertionError(cmd)  # pragma: no cover
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - every exception ends as one clear line and an exit code
+        code = _failure_kind(exc)
+        if code is not None:
+            _report_failure(exc)
+            return code
+        if getattr(args, "debug", False):
+            raise
+        _report_internal(exc)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

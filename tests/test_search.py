@@ -31,19 +31,42 @@ def test_shipped_example_is_valid():
     assert s.spec.tuner == "random" and "model.units" in s.spec.space
     assert s.encoded["model.units"] and not s.encoded["train.learning_rate"]
     assert s.values_of({"model.units": "[64, 32]", "train.learning_rate": 0.01}) == {
-        "model.units": [64, 32], "train.learning_rate": 0.01}
+        "model.units": [64, 32],
+        "train.learning_rate": 0.01,
+    }
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"spaces": {}}, "unknown key 'spaces'"),
-    ({"space": {}}, "at least one parameter"),
-    ({"space": {"train.learning_rate": {"type": "float", "min": 0.1, "max": 0.01}}}, "min < max"),
-    ({"space": {"train.learning_rate": {"type": "float", "min": 0, "max": 0.1, "log": True}}}, "log scale"),
-    ({"space": {"model.units": {"type": "choice"}}}, "non-empty 'values'"),
-    ({"space": {"model.units": {"type": "choice", "values": [[8]], "min": 1}}}, "only 'values'"),
-    ({"space": {"model.dropout": {"type": "uniform", "min": 0, "max": 1}}}, "space.model.dropout.type"),
-    ({"tuner": "grid"}, "tuner"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"spaces": {}}, "unknown key 'spaces'"),
+        ({"space": {}}, "at least one parameter"),
+        (
+            {"space": {"train.learning_rate": {"type": "float", "min": 0.1, "max": 0.01}}},
+            "min < max",
+        ),
+        (
+            {
+                "space": {
+                    "train.learning_rate": {"type": "float", "min": 0, "max": 0.1, "log": True}
+                }
+            },
+            "log scale",
+        ),
+        ({"space": {"model.units": {"type": "choice"}}}, "non-empty 'values'"),
+        (
+            {"space": {"model.units": {"type": "choice", "values": [[8]], "min": 1}}},
+            "only 'values'",
+        ),
+        (
+            {"space": {"model.dropout": {"type": "uniform", "min": 0, "max": 1}}},
+            "space.model.dropout.type",
+        ),
+        ({"tuner": "grid"}, "tuner"),
+        ({"objective": "pr_auc"}, "objective must be 'auto' or a validation metric"),
+        ({"objective": "test_pr_auc"}, "trials are chosen on validation"),
+    ],
+)
 def test_malformed_search_files_are_refused(tmp_path, spec, message):
     f = write_search(tmp_path / "s.yaml", tmp_path / "data", **spec)
     with pytest.raises(ConfigError, match=message):
@@ -51,16 +74,25 @@ def test_malformed_search_files_are_refused(tmp_path, spec, message):
 
 
 def test_invalid_space_values_name_the_key(tmp_path):
-    f = write_search(tmp_path / "s.yaml", tmp_path / "data",
-                     space={"model.dropout": {"type": "float", "min": 0.0, "max": 1.5}})
+    f = write_search(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        space={"model.dropout": {"type": "float", "min": 0.0, "max": 1.5}},
+    )
     with pytest.raises(ConfigError, match=r"space key 'model.dropout' value 1.5"):
         Search(f)
-    f = write_search(tmp_path / "s.yaml", tmp_path / "data",
-                     space={"model.unitz": {"type": "choice", "values": [[8]]}})
+    f = write_search(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        space={"model.unitz": {"type": "choice", "values": [[8]]}},
+    )
     with pytest.raises(ConfigError, match="model.unitz"):
         Search(f)
-    f = write_search(tmp_path / "s.yaml", tmp_path / "data",
-                     space={"windows.length": {"type": "int", "min": 16, "max": 32}})
+    f = write_search(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        space={"windows.length": {"type": "int", "min": 16, "max": 32}},
+    )
     with pytest.raises(ConfigError, match="changes the prepared data"):
         Search(f)
     f = write_search(tmp_path / "s.yaml", tmp_path / "data")
@@ -74,14 +106,25 @@ def test_objective_follows_the_task():
     spec = read_search(ROOT / "configs" / "search.yaml")
     assert resolve_objective(spec, 2) == ("val_pr_auc", "max")
     assert resolve_objective(spec, 4) == ("val_accuracy", "max")
-    assert resolve_objective(spec.model_copy(update={"objective": "val_loss"}), 2) == ("val_loss", "min")
+    assert resolve_objective(spec.model_copy(update={"objective": "val_loss"}), 2) == (
+        "val_loss",
+        "min",
+    )
 
 
 @pytest.mark.slow
 def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir):
-    f = write_search(tmp_path / "s.yaml", tiny_demo_dir, tuner="random", max_trials=2, epochs=1,
-                     space={"model.units": {"type": "choice", "values": [[4], [8, 4]]},
-                            "train.learning_rate": {"type": "float", "min": 1e-3, "max": 1e-2, "log": True}})
+    f = write_search(
+        tmp_path / "s.yaml",
+        tiny_demo_dir,
+        tuner="random",
+        max_trials=2,
+        epochs=1,
+        space={
+            "model.units": {"type": "choice", "values": [[4], [8, 4]]},
+            "train.learning_rate": {"type": "float", "min": 1e-3, "max": 1e-2, "log": True},
+        },
+    )
     out = tmp_path / "search"
     result = run_search(f, out=out, verbose=0)
 
@@ -94,7 +137,9 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir):
     # the best config is a complete run config holding the best trial's values
     best_cfg = load_config(result["best_config"])
     assert best_cfg.model.units == result["best_values"]["model.units"]
-    assert best_cfg.train.learning_rate == pytest.approx(result["best_values"]["train.learning_rate"])
+    assert best_cfg.train.learning_rate == pytest.approx(
+        result["best_values"]["train.learning_rate"]
+    )
     assert best_cfg.train.epochs == 1 and best_cfg.data.path == str(tiny_demo_dir)
 
     run = Path(result["best_run"])
@@ -103,5 +148,19 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir):
     assert (run / "metrics.json").is_file() and (run / "report.html").is_file()
     page = Path(result["comparison_html"]).read_text()
     assert "Hyperparameter search trials" in page and "val_pr_auc" in page
+    assert "Best by validation val_pr_auc" in page
+    assert not any(c.startswith("test_") for c in trials.columns)  # trials never see the test split
     table = pd.read_csv(out / "comparison.csv")
     assert len(table) == 1 and table.loc[0, "status"] == "finished"
+
+
+def test_missing_keras_tuner_names_the_tune_extra(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(
+        sys.modules, "keras_tuner", None
+    )  # import fails as if it were not installed
+    f = write_search(tmp_path / "s.yaml", tmp_path / "data")
+    with pytest.raises(ConfigError, match=r"install the tune extra: pip install -e '\.\[tune\]'"):
+        run_search(f, out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from conftest import TINY
 
 from lstm_helpers.artifacts import write_json, write_yaml
 from lstm_helpers.config import ConfigError
-from lstm_helpers.experiments import sweeps
+from lstm_helpers.experiments import compare, display, plan, resume, runner
+from lstm_helpers.layout import SweepLayout
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "configs" / "demo.yaml"
@@ -31,70 +33,95 @@ def write_sweep(path: Path, data_dir: Path | str, **spec) -> Path:
 
 
 def dir_hashes(d: Path) -> dict[str, str]:
-    return {str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(d.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(d.rglob("*"))
+        if p.is_file()
+    }
 
 
 # ============================================================================ planning
 def test_plan_expands_variants_grid_and_seeds(tmp_path):
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data",
-                    grid={"windows.overlap_percent": [0, 50], "resample.method": ["class_weight", "smote"]},
-                    variants=[{"name": "before", "set": {"model.units": [16, 8]}},
-                              {"name": "after", "set": {"model.units": [8]}}],
-                    seeds=[1, 2])
-    sweep = sweeps.plan_sweep(f)
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50], "resample.method": ["class_weight", "smote"]},
+        variants=[
+            {"name": "before", "set": {"model.units": [16, 8]}},
+            {"name": "after", "set": {"model.units": [8]}},
+        ],
+        seeds=[1, 2],
+    )
+    sweep = plan.plan_sweep(f)
     assert len(sweep.runs) == 2 * 2 * 2 * 2
-    assert len({r.fingerprint for r in sweep.runs}) == 16 and len({r.name for r in sweep.runs}) == 16
+    assert (
+        len({r.fingerprint for r in sweep.runs}) == 16 and len({r.name for r in sweep.runs}) == 16
+    )
     first = sweep.runs[0]
     assert first.variant == "before" and first.seed == 1
     assert first.values == {"windows.overlap_percent": 0, "resample.method": "class_weight"}
     assert first.config.model.units == [16, 8] and first.config.seed == 1
     assert first.config.windows.length == 24 and first.config.train.epochs == 1  # set applied
     # story-4 naming: model name, variant, swept values, seed, fingerprint
-    assert first.name.startswith("lstm_lay2_sz16-8_d8_before_overlap_percent-0_method-class_weight_seed1_")
+    assert first.name.startswith(
+        "lstm_lay2_sz16-8_d8_before_overlap_percent-0_method-class_weight_seed1_"
+    )
     assert first.name.endswith(first.fingerprint) and first.config.run.name == first.name
     assert sweep.keys == ["windows.overlap_percent", "resample.method"]
 
 
 def test_sweep_id_is_stable_and_follows_the_run_list(tmp_path):
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
-    a, b = sweeps.plan_sweep(f), sweeps.plan_sweep(f)
+    f = write_sweep(
+        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]}
+    )
+    a, b = plan.plan_sweep(f), plan.plan_sweep(f)
     assert a.sweep_id == b.sweep_id and a.sweep_id.startswith("s-")
-    assert sweeps.plan_sweep(f, ["train.epochs=2"]).sweep_id != a.sweep_id
-    f2 = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 25]})
-    assert sweeps.plan_sweep(f2).sweep_id != a.sweep_id
+    assert plan.plan_sweep(f, ["train.epochs=2"]).sweep_id != a.sweep_id
+    f2 = write_sweep(
+        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 25]}
+    )
+    assert plan.plan_sweep(f2).sweep_id != a.sweep_id
 
 
 def test_seeds_default_to_the_config_seed_and_base_is_relative(tmp_path):
     (tmp_path / "cfg").mkdir()
     (tmp_path / "cfg" / "run.yaml").write_text(yaml.safe_dump({"seed": 7, "data": {"demo": False}}))
-    (tmp_path / "cfg" / "sweep.yaml").write_text(yaml.safe_dump({"base": "run.yaml",
-                                                                "grid": {"train.epochs": [1, 2]}}))
-    sweep = sweeps.plan_sweep(tmp_path / "cfg" / "sweep.yaml")
-    assert [r.seed for r in sweep.runs] == [7, 7] and [r.config.train.epochs for r in sweep.runs] == [1, 2]
+    (tmp_path / "cfg" / "sweep.yaml").write_text(
+        yaml.safe_dump({"base": "run.yaml", "grid": {"train.epochs": [1, 2]}})
+    )
+    sweep = plan.plan_sweep(tmp_path / "cfg" / "sweep.yaml")
+    assert [r.seed for r in sweep.runs] == [7, 7] and [
+        r.config.train.epochs for r in sweep.runs
+    ] == [1, 2]
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"grids": {"train.epochs": [1]}}, "unknown key 'grids'"),
-    ({"grid": {"train.epochs": []}}, "lists no values"),
-    ({"grid": {"train.epochs": 3}}, "grid.train.epochs"),
-    ({"seeds": [1, 1]}, "seeds"),
-    ({"variants": [{"name": "a"}, {"name": "a"}]}, "unique"),
-    ({"variants": [{"name": "a", "sett": {}}]}, "variants.0.sett"),
-    ({"base": "missing.yaml"}, "missing.yaml"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"grids": {"train.epochs": [1]}}, "unknown key 'grids'"),
+        ({"grid": {"train.epochs": []}}, "lists no values"),
+        ({"grid": {"train.epochs": 3}}, "grid.train.epochs"),
+        ({"seeds": [1, 1]}, "seeds"),
+        ({"variants": [{"name": "a"}, {"name": "a"}]}, "unique"),
+        ({"variants": [{"name": "a", "sett": {}}]}, "variants.0.sett"),
+        ({"base": "missing.yaml"}, "missing.yaml"),
+    ],
+)
 def test_malformed_sweep_files_are_refused(tmp_path, spec, message):
     f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", **spec)
     with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
-        sweeps.plan_sweep(f)
+        plan.plan_sweep(f)
 
 
 def test_invalid_grid_key_is_refused_before_any_run_starts(tmp_path):
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data",
-                    grid={"windows.overlap_percent": [0, 50], "model.unitz": [[8], [16]]})
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50], "model.unitz": [[8], [16]]},
+    )
     out = tmp_path / "sweep"
     with pytest.raises(ConfigError, match="model.unitz") as err:
-        sweeps.run_sweep(f, workers=2, out=out)
+        runner.run_sweep(f, workers=2, out=out)
     assert "grid key 'model.unitz'" in str(err.value)
     assert not out.exists()  # no sweep directory, no run directory
 
@@ -109,32 +136,90 @@ def test_cli_refuses_an_invalid_sweep_with_exit_code_2(tmp_path, capsys):
 
 
 def test_invalid_grid_value_and_cross_key_combination_name_the_culprit(tmp_path):
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [50, 100]})
+    f = write_sweep(
+        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [50, 100]}
+    )
     with pytest.raises(ConfigError, match=r"grid key 'windows.overlap_percent' value 100"):
-        sweeps.plan_sweep(f)
+        plan.plan_sweep(f)
     # each value valid alone, the combination not (dropout list of 2 for a 1-layer model)
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", set={**TINY_SET, "model.units": [8, 8]},
-                    grid={"model.units": [[8], [8, 8]], "model.dropout": [[0.1, 0.1]]})
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        set={**TINY_SET, "model.units": [8, 8]},
+        grid={"model.units": [[8], [8, 8]], "model.dropout": [[0.1, 0.1]]},
+    )
     with pytest.raises(ConfigError, match=r"run \(model.units=\[8\], model.dropout=\[0.1, 0.1\]"):
-        sweeps.plan_sweep(f)
+        plan.plan_sweep(f)
 
 
 def test_overrides_of_swept_keys_and_duplicate_runs_are_refused(tmp_path):
     f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"train.epochs": [1, 2]})
     with pytest.raises(ConfigError, match="--set train.epochs would overwrite swept values"):
-        sweeps.plan_sweep(f, ["train.epochs=3"])
+        plan.plan_sweep(f, ["train.epochs=3"])
     f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"train.epochs": [1, 1]})
     with pytest.raises(ConfigError, match="identical parameters"):
-        sweeps.plan_sweep(f)
+        plan.plan_sweep(f)
+
+
+def test_planning_the_shipped_sweep_imports_no_tensorflow_and_is_fast():
+    """Issue 8: planning before_after (6 runs) imports no TensorFlow and takes < 2 s. Timed as
+    the process's CPU seconds (interpreter start, imports and planning), which other jobs on a
+    shared machine cannot inflate; the wall time is in the message."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time\n"
+        "t0 = time.perf_counter()\n"
+        "from lstm_helpers.experiments.plan import plan_sweep\n"
+        "sweep = plan_sweep('configs/sweeps/before_after.yaml')\n"
+        "print(len(sweep.runs), round(time.process_time(), 3), round(time.perf_counter() - t0, 3),"
+        " 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=str(ROOT), capture_output=True, text=True, check=True
+    )
+    runs, cpu, wall, tf_loaded, keras_loaded = out.stdout.split()
+    assert runs == "6" and tf_loaded == "False" and keras_loaded == "False"
+    assert float(cpu) < 2.0, f"planning before_after took {cpu} s of CPU ({wall} s wall)"
+
+
+def test_eta_moves_with_the_clock():
+    from lstm_helpers.experiments.progress import Progress, estimate_eta, format_seconds, plural
+
+    assert estimate_eta(10, [], queued=4, slots=2) == 20
+    assert estimate_eta(10, [4, 6], queued=1, slots=2) == 14  # 6 s and 4 s left, then one more run
+    assert estimate_eta(10, [12], queued=0, slots=2) == 0  # overdue runs count as ending now
+    now = [0.0]
+    prog = Progress(total=4, workers=2, skipped=0, enabled=False, clock=lambda: now[0])
+    assert prog.eta_seconds() is None and "ETA after the first run ends" in prog.line()
+    prog.start("a")
+    now[0] = 5.0
+    prog.start("b")
+    now[0] = 10.0
+    prog.record("a", {"status": "finished", "seconds": 10.0, "reason": None})
+    prog.start("c")
+    etas = []
+    for t in (10.0, 13.0, 16.0):  # no run ends, the clock moves: so does the ETA
+        now[0] = t
+        etas.append(prog.eta_seconds())
+    assert etas == [15.0, 12.0, 10.0]
+    assert plural(1, "run") == "1 run" and plural(2, "run") == "2 runs"
+    assert format_seconds(10.065695405000042) == "10 s" and format_seconds(125) == "2 min 05 s"
+    assert "1/4 runs finished" in prog.line()
 
 
 def test_thread_pools_are_sized_to_the_workers():
-    assert sweeps.threads_per_run(1, cores=8) == 8
-    assert sweeps.threads_per_run(2, cores=8) == 4
-    assert sweeps.threads_per_run(4, cores=2) == 1
-    env = sweeps.thread_environment(3)
-    assert env == {"TF_NUM_INTRAOP_THREADS": "3", "TF_NUM_INTEROP_THREADS": "3", "OMP_NUM_THREADS": "3"}
-    assert sweeps.thread_environment(None) == {}
+    assert runner.threads_per_run(1, cores=8) == 8
+    assert runner.threads_per_run(2, cores=8) == 4
+    assert runner.threads_per_run(4, cores=2) == 1
+    env = runner.thread_environment(3)
+    assert env == {
+        "TF_NUM_INTRAOP_THREADS": "3",
+        "TF_NUM_INTEROP_THREADS": "3",
+        "OMP_NUM_THREADS": "3",
+    }
+    assert runner.thread_environment(None) == {}
 
 
 def test_tensorflow_honours_the_thread_variables():
@@ -142,13 +227,17 @@ def test_tensorflow_honours_the_thread_variables():
     import subprocess
     import sys
 
-    code = ("import tensorflow as tf, os\n"
-            "tf.constant(1.0) + 1\n"
-            "print(len(os.listdir('/proc/self/task')))\n")
+    code = (
+        "import tensorflow as tf, os\n"
+        "tf.constant(1.0) + 1\n"
+        "print(len(os.listdir('/proc/self/task')))\n"
+    )
     counts = {}
     for threads in (1, 8):
-        env = {**os.environ, **sweeps.thread_environment(threads), "TF_CPP_MIN_LOG_LEVEL": "3"}
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        env = {**os.environ, **runner.thread_environment(threads), "TF_CPP_MIN_LOG_LEVEL": "3"}
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
         counts[threads] = int(out.stdout.split()[-1])
     assert counts[1] < counts[8], counts  # more intra/inter-op threads started with 8
 
@@ -156,8 +245,8 @@ def test_tensorflow_honours_the_thread_variables():
 def test_pareto_front():
     t = [10, 20, 30, 15, 40]
     q = [0.5, 0.7, 0.69, 0.4, 0.9]
-    assert sweeps.pareto_front(t, q).tolist() == [True, True, False, False, True]
-    assert sweeps.pareto_front([1, float("nan")], [0.5, 0.9]).tolist() == [True, False]
+    assert display.pareto_front(t, q).tolist() == [True, True, False, False, True]
+    assert display.pareto_front([1, float("nan")], [0.5, 0.9]).tolist() == [True, False]
 
 
 # ============================================================================ fake runs: resume logic
@@ -170,21 +259,67 @@ def fake_run(params, run_dir, threads=None):
     d.mkdir(parents=True, exist_ok=True)
     write_yaml(d / "params.yaml", cfg.to_dict())
     if cfg.windows.length > 1000:
-        write_json(d / "status.json", {"status": "failed", "fingerprint": cfg.fingerprint(),
-                                       "reason": "prepare failed: DataError: recordings shorter than one window"})
-        return {"status": "failed", "reason": "prepare failed: DataError", "seconds": 0.1, "run_dir": run_dir}
+        write_json(
+            d / "status.json",
+            {
+                "status": "failed",
+                "fingerprint": cfg.fingerprint(),
+                "reason": "prepare failed: DataError: recordings shorter than one window",
+            },
+        )
+        return {
+            "status": "failed",
+            "reason": "prepare failed: DataError",
+            "seconds": 0.1,
+            "run_dir": run_dir,
+        }
     score = 0.5 + cfg.windows.overlap_percent / 1000 + cfg.seed / 100
-    write_json(d / "train.json", {"model_name": "lstm_lay1_sz8_d8", "n_params": 500, "epochs_run": 1,
-                                  "seconds_per_epoch_mean": 0.5 + cfg.seed / 10, "total_seconds": 2.0 + cfg.seed})
-    write_json(d / "metrics.json", {
-        "accuracy": score, "majority_baseline_accuracy": 0.8, "balanced_accuracy": score, "mcc": score - 0.4,
-        "pr_auc": score, "roc_auc": score, "threshold": 0.4, "classes": ["other", "play"],
-        "classes_of_interest": ["play"],
-        "per_class": {"play": {"precision": 0.4, "recall": 0.6, "f1": 0.48, "support": 10},
-                      "other": {"precision": 0.9, "recall": 0.8, "f1": 0.85, "support": 90}},
-        "bouts": {"play": {"bout_recall": 0.5, "bout_precision": 0.25}},
-    })
-    write_json(d / "status.json", {"status": "finished", "fingerprint": cfg.fingerprint(), "seconds": 3.0})
+    write_json(
+        d / "train.json",
+        {
+            "model_name": "lstm_lay1_sz8_d8",
+            "n_params": 500,
+            "epochs_run": 1,
+            "seconds_per_epoch_mean": 0.5 + cfg.seed / 10,
+            "total_seconds": 2.0 + cfg.seed,
+        },
+    )
+
+    def scores(s):  # the core metrics of one split, as evaluation writes them
+        return {
+            "accuracy": s,
+            "majority_baseline_accuracy": 0.8,
+            "balanced_accuracy": s,
+            "mcc": s - 0.4,
+            "pr_auc": s,
+            "roc_auc": s,
+            "per_class": {
+                "play": {"precision": 0.4, "recall": 0.6, "f1": 0.48, "support": 10},
+                "other": {"precision": 0.9, "recall": 0.8, "f1": 0.85, "support": 90},
+            },
+        }
+
+    # test scores run opposite to validation: a ranking that read them would invert
+    write_json(
+        d / "metrics.json",
+        {
+            **scores(1.5 - score),
+            "threshold": 0.4,
+            "classes": ["other", "play"],
+            "classes_of_interest": ["play"],
+            "bouts": {"play": {"bout_recall": 0.5, "bout_precision": 0.25}},
+            "val": scores(score),
+            "baseline": {
+                "kind": "minirocket",
+                "available": True,
+                **scores(0.9),
+                "val": scores(0.95),
+            },
+        },
+    )
+    write_json(
+        d / "status.json", {"status": "finished", "fingerprint": cfg.fingerprint(), "seconds": 3.0}
+    )
     return {"status": "finished", "reason": None, "seconds": 3.0, "run_dir": run_dir}
 
 
@@ -196,15 +331,19 @@ def fake_runs(monkeypatch):
         calls.append(Path(run_dir).name)
         return fake_run(params, run_dir, threads)
 
-    monkeypatch.setattr(sweeps, "run_in_subprocess", fake)
+    monkeypatch.setattr(runner, "run_in_subprocess", fake)
     return calls
 
 
 def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs, capsys):
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data",
-                    grid={"windows.overlap_percent": [0, 50], "windows.length": [24, 5000]}, seeds=[1])
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50], "windows.length": [24, 5000]},
+        seeds=[1],
+    )
     out = tmp_path / "sweep"
-    first = sweeps.run_sweep(f, workers=2, out=out, html=False)
+    first = runner.run_sweep(f, workers=2, out=out, html=False)
     assert (first["total"], first["done"], first["failed"]) == (4, 2, 2)
     assert "ETA" in capsys.readouterr().out
     by_status = {r["status"] for r in first["runs"]}
@@ -214,18 +353,26 @@ def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs
     finished = [Path(r["run_dir"]) for r in first["runs"] if r["status"] == "finished"]
     # simulate a kill: one finished run looks interrupted (status running, half its files)
     interrupted = finished[1]
-    write_json(interrupted / "status.json", {"status": "running", "fingerprint": json.loads(
-        (interrupted / "status.json").read_text())["fingerprint"], "stage": "train"})
+    write_json(
+        interrupted / "status.json",
+        {
+            "status": "running",
+            "fingerprint": json.loads((interrupted / "status.json").read_text())["fingerprint"],
+            "stage": "train",
+        },
+    )
     (interrupted / "metrics.json").unlink()
     kept = dir_hashes(finished[0])
 
     fake_runs.clear()
-    second = sweeps.run_sweep(f, workers=2, out=out, html=False)
+    second = runner.run_sweep(f, workers=2, out=out, html=False)
     # only the interrupted run and the two failed ones ran again
-    assert sorted(fake_runs) == sorted([interrupted.name] + [Path(r["run_dir"]).name for r in failed])
+    assert sorted(fake_runs) == sorted(
+        [interrupted.name] + [Path(r["run_dir"]).name for r in failed]
+    )
     assert dir_hashes(finished[0]) == kept  # byte-identical
     assert second["skipped"] == 1 and second["done"] == 2 and second["failed"] == 2
-    attempts = sorted(p.name for p in (out / sweeps.ATTEMPTS_DIR).iterdir())
+    attempts = sorted(p.name for p in SweepLayout(out).attempts.iterdir())
     assert len(attempts) == 3 and any(a.startswith(interrupted.name) for a in attempts)
 
     runs_csv = pd.read_csv(out / "runs.csv")
@@ -233,47 +380,202 @@ def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs
     assert runs_csv.loc[runs_csv["status"] == "failed", "reason"].str.contains("DataError").all()
     table = pd.read_csv(out / "comparison.csv")
     assert len(table) == 4
-    assert {"windows.overlap_percent", "windows.length", "pr_auc", "play_precision", "play_bout_recall",
-            "majority_baseline_accuracy", "seconds_per_epoch", "status", "reason"} <= set(table.columns)
-    assert table.loc[table["status"] == "failed", "pr_auc"].isna().all()
+    assert {
+        "windows.overlap_percent",
+        "windows.length",
+        "val_pr_auc",
+        "test_pr_auc",
+        "val_play_precision",
+        "test_play_precision",
+        "test_play_bout_recall",
+        "test_majority_baseline_accuracy",
+        "seconds_per_epoch",
+        "status",
+        "reason",
+    } <= set(table.columns)
+    assert table.loc[table["status"] == "failed", "test_pr_auc"].isna().all()
 
 
 def test_a_running_sweep_is_not_run_twice(tmp_path, fake_runs):
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    f = write_sweep(
+        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]}
+    )
     out = tmp_path / "sweep"
     out.mkdir()
-    (out / sweeps.LOCK_FILE).write_text(f"{os.getppid()}\n")  # a live process holds it
-    with pytest.raises(sweeps.SweepLocked, match="is being run by process"):
-        sweeps.run_sweep(f, out=out, html=False)
-    (out / sweeps.LOCK_FILE).write_text("999999999\n")  # stale lock of a dead process
-    assert sweeps.run_sweep(f, out=out, html=False, progress=False)["done"] == 2
+    SweepLayout(out).lock.write_text(f"{os.getppid()}\n")  # a live process holds it
+    with pytest.raises(resume.SweepLocked, match="is being run by process"):
+        runner.run_sweep(f, out=out, html=False)
+    SweepLayout(out).lock.write_text("999999999\n")  # stale lock of a dead process
+    assert runner.run_sweep(f, out=out, html=False, progress=False)["done"] == 2
 
 
 def test_comparison_of_run_dirs_and_sweep_dirs(tmp_path, fake_runs):
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data",
-                    grid={"windows.overlap_percent": [0, 50]},
-                    variants=[{"name": "before", "set": {"train.learning_rate": 0.01}},
-                              {"name": "after", "set": {"train.learning_rate": 0.001}}], seeds=[1, 2])
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50]},
+        variants=[
+            {"name": "before", "set": {"train.learning_rate": 0.01}},
+            {"name": "after", "set": {"train.learning_rate": 0.001}},
+        ],
+        seeds=[1, 2],
+    )
     out = tmp_path / "sweep"
-    sweeps.run_sweep(f, out=out, html=False, progress=False)
-    table, meta = sweeps.comparison_table(sweeps.collect_runs([out]))
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    table, meta = compare.comparison_table(compare.collect_runs([out]))
     assert len(table) == 8 and meta["keys"] == ["windows.overlap_percent"]
+    assert meta["variant_keys"] == ["train.learning_rate"] and meta["title"] == "Sweep s"
     assert set(table["variant"]) == {"before", "after"} and set(table["seed"]) == {1, 2}
-    assert meta["quality_metric"] == "pr_auc" and meta["classes"] == ["play"]
+    assert meta["rank_by"] == "val_pr_auc" and meta["classes"] == ["play"]
+    cols = list(table.columns)
+    assert cols.index("test_pr_auc") == cols.index("val_pr_auc") + 1  # side by side
+    assert (table["val_baseline_pr_auc"] == 0.95).all() and (
+        table["test_baseline_pr_auc"] == 0.9
+    ).all()
     # any set of run dirs: the differing parameters become the key columns
     some = [Path(p) for p in table["run_dir"][:3]]
-    t2, m2 = sweeps.comparison_table(sweeps.collect_runs(some))
+    t2, m2 = compare.comparison_table(compare.collect_runs(some))
     assert len(t2) == 3 and "windows.overlap_percent" in m2["keys"]
-    with pytest.raises(FileNotFoundError, match="not a directory"):
-        sweeps.collect_runs([tmp_path / "nope"])
-    c = sweeps.Comparison(table, meta, out)
-    assert sweeps.seed_summary(c) is not None
-    assert list(sweeps.variant_table(c).columns) == ["before", "after", "change (after − before)"]
-    fig = sweeps.plot_metric_vs_keys(c)
+    with pytest.raises(ConfigError, match="not a directory"):
+        compare.collect_runs([tmp_path / "nope"])
+    c = display.Comparison(table, meta, out)
+    assert "±" in display.seed_summary(c).data
+    variants = display._variant_means(c)
+    assert list(variants.columns) == ["measure", "before", "after", "change (after − before)"]
+    fig = display.plot_metric_vs_keys(c)
     assert len(fig.axes) == 3 * 2  # 3 metrics x (variant, overlap)
-    assert len(sweeps.plot_quality_vs_time(c).axes) == 1
-    html = sweeps.sortable_table(table).data
-    assert "lw-sortable" in html and "addEventListener" in html and "http" not in html.split("<script>")[1]
+    pareto = display.plot_quality_vs_time(c)
+    assert len(pareto.axes) == 1 and pareto.axes[0].get_ylabel() == "val_pr_auc (validation)"
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(pareto)
+    canvas.draw()
+    labels = pareto.axes[0].texts
+    assert labels  # the Pareto front is labelled, and no label is cut at the figure's edge
+    for text in labels:
+        box = text.get_window_extent(canvas.get_renderer())
+        assert pareto.bbox.x0 <= box.x0 and box.x1 <= pareto.bbox.x1, text.get_text()
+        assert pareto.bbox.y0 <= box.y0 and box.y1 <= pareto.bbox.y1, text.get_text()
+    html = display.sortable_table(table).data
+    assert (
+        "lw-sortable" in html
+        and "addEventListener" in html
+        and "http" not in html.split("<script>")[1]
+    )
+    assert '<td class="num">500</td>' in html and "500.0" not in html  # integers without decimals
+
+
+def test_best_run_is_chosen_on_validation_not_test(tmp_path, fake_runs):
+    """The fake runs' test scores run opposite to their validation scores."""
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50]},
+        seeds=[1, 2],
+        description="which overlap?",
+    )
+    out = tmp_path / "sweep"
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    c = display.open_comparison(out)
+    best = c.best()
+    assert best["val_pr_auc"] == c.finished["val_pr_auc"].max()
+    assert best["test_pr_auc"] == c.finished["test_pr_auc"].min()  # the worst on test, still chosen
+    assert best["windows.overlap_percent"] == 50 and best["seed"] == 2
+    head = display.headline(c).data
+    assert "<h1>Sweep s</h1>" in head and "which overlap?" in head
+    assert "Best by validation val_pr_auc" in head and "4 runs, 4 finished" in head
+    assert "test_pr_auc = " in head and "not used to choose" in head
+    ranked = display.ranking(c).data
+    order = [r for r in c.finished.sort_values("val_pr_auc", ascending=False)["run"]]
+    assert [ranked.index(r) for r in order] == sorted(ranked.index(r) for r in order)
+
+
+def test_keys_that_change_together_share_one_panel(tmp_path, fake_runs):
+    import shutil
+
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50]},
+        variants=[
+            {"name": "a", "set": {"train.learning_rate": 0.01, "model.dropout": 0.1}},
+            {"name": "b", "set": {"train.learning_rate": 0.001, "model.dropout": 0.3}},
+        ],
+    )
+    out = tmp_path / "sweep"
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    loose = tmp_path / "loose"  # the same runs outside their sweep: no variants, no grid keys known
+    for d in resume.run_dirs_in(out):
+        shutil.copytree(d, loose / d.name)
+    table, meta = compare.comparison_table(compare.collect_runs(resume.run_dirs_in(loose)))
+    assert {"train.learning_rate", "model.dropout", "windows.overlap_percent"} <= set(meta["keys"])
+    c = display.Comparison(table, meta, None)
+    kept, together = display.keys_that_vary_alone(c)
+    assert len(kept) == 2 and "windows.overlap_percent" in kept
+    lr_group = next(k for k in kept if k != "windows.overlap_percent")
+    assert set([lr_group, *together[lr_group]]) >= {"train.learning_rate", "model.dropout"}
+    assert len(display.plot_metric_vs_keys(c).axes) == 3 * 2
+
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+def make_evil(tmp_path: Path, fake_runs) -> Path:
+    """A sweep whose description, one run directory and one class name are HTML."""
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50]},
+        seeds=[1, 2],
+        description=f"<script>alert(2)</script>{EVIL}",
+    )
+    out = tmp_path / "sweep"
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    runs = resume.run_dirs_in(out)
+    for d in runs:
+        m = json.loads((d / "metrics.json").read_text())
+        for section in (m, m["val"]):
+            section["per_class"][EVIL] = section["per_class"].pop("play")
+        m["classes"], m["classes_of_interest"] = ["other", EVIL], [EVIL]
+        m["bouts"] = {EVIL: m["bouts"]["play"]}
+        write_json(d / "metrics.json", m)
+    evil_dir = out / EVIL  # a run directory named like markup, failed with a markup reason
+    runs[0].rename(evil_dir)
+    st = json.loads((evil_dir / "status.json").read_text())
+    write_json(evil_dir / "status.json", {**st, "status": "failed", "reason": f"boom {EVIL}"})
+    runs_meta = json.loads((out / "sweep.json").read_text())
+    for r in runs_meta["runs"]:
+        if Path(r["run_dir"]).name == runs[0].name:
+            r["run_dir"] = str(evil_dir)
+    write_json(out / "sweep.json", runs_meta)
+    compare.write_comparison(
+        out, resume.records_from_sweep(out), title="Sweep s", html_report=False
+    )
+    return out
+
+
+def test_data_derived_text_is_escaped(tmp_path, fake_runs):
+    out = make_evil(tmp_path, fake_runs)
+    c = display.open_comparison(out)
+    assert f"val_{EVIL}_f1" in c.table.columns and EVIL in set(c.table["run"])
+    pages = [
+        display.headline(c).data,
+        display.sortable_table(c.table).data,
+        display.seed_summary(c).data,
+        display.ranking(c).data,
+        display.failed_runs(c).data,
+    ]
+    for page in pages:
+        assert "<img" not in page and "<script>alert" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in pages[1] and "&lt;script&gt;" in pages[0]
+    assert "boom &lt;img" in pages[4]
+
+
+def test_numbers_are_formatted_for_reading():
+    assert display.fmt_number(79681.0) == "79681" and display.fmt_number(3) == "3"
+    assert display.fmt_number(0.834567) == "0.835" and display.fmt_number(12.3456) == "12.3"
+    assert display.fmt_number(1234.56) == "1235" and display.fmt_number(float("nan")) == ""
+    assert display.fmt_number(None) == "" and display.fmt_number(0.00012345) == "1.23e-04"
 
 
 @pytest.mark.slow
@@ -282,21 +584,47 @@ def test_compare_command_renders_the_notebook(tmp_path, fake_runs):
 
     from lstm_helpers.cli import main
 
-    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]},
-                    seeds=[1, 2])
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50]},
+        seeds=[1, 2],
+    )
     out = tmp_path / "sweep"
-    sweeps.run_sweep(f, out=out, html=False, progress=False)
-    runs = sweeps.run_dirs_in(out)
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    runs = resume.run_dirs_in(out)
     target = tmp_path / "cmp"
     assert main(["compare", str(runs[0]), str(runs[1]), str(out), "--out", str(target)]) == 0
     page = (target / "comparison.html").read_text()
     assert "Quality against training time" in page and "lw-sortable" in page
-    assert "sweeps.open_comparison" not in page  # code hidden
+    assert "display.open_comparison" not in page  # code hidden
     executed = nbformat.read(target / "04_compare.ipynb", as_version=4)
-    images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
+    images = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "image/png" in o.get("data", {})
+    ]
     assert len(images) == 2  # metric-vs-key and quality-vs-time figures
     assert page.count("data:image/png;base64") >= 2  # embedded in the page
     assert len(pd.read_csv(target / "comparison.csv")) == 4
+
+
+@pytest.mark.slow
+def test_comparison_page_opens_with_the_answer_and_escapes_names(tmp_path, fake_runs):
+    from lstm_helpers.cli import main
+
+    out = make_evil(tmp_path, fake_runs)
+    assert main(["compare", str(out)]) == 0  # renders into the sweep directory
+    page = (out / "comparison.html").read_text()
+    assert "04 · Compare" not in page  # the notebook's own header is left out
+    body = page[page.index("<body") :]
+    first = body.index("<h1")
+    assert body[first : first + 200].count("Sweep s") == 1  # the page opens with the sweep
+    assert body.index("Best by validation") < body.index("All runs")
+    assert "<img src=x" not in page and "<script>alert(2)" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
 # ============================================================================ real tiny sweeps
@@ -309,11 +637,29 @@ def real_sweep(tmp_path_factory, tiny_demo_dir):
     import sys
 
     tmp = tmp_path_factory.mktemp("sweep")
-    f = write_sweep(tmp / "tiny.yaml", tiny_demo_dir, grid={"windows.overlap_percent": [0, 50]}, seeds=[1, 2])
+    f = write_sweep(
+        tmp / "tiny.yaml", tiny_demo_dir, grid={"windows.overlap_percent": [0, 50]}, seeds=[1, 2]
+    )
     out, uri = tmp / "out", f"file://{tmp / 'mlruns'}"
-    cli = subprocess.Popen([sys.executable, "-m", "lstm_helpers", "sweep", str(f), "--workers", "2",
-                            "--out", str(out), "--mlflow", uri], cwd=str(ROOT),
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    cli = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lstm_helpers",
+            "sweep",
+            str(f),
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+            "--mlflow",
+            uri,
+        ],
+        cwd=str(ROOT),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     finished: list[Path] = []
     deadline = time.monotonic() + 400
     while time.monotonic() < deadline and cli.poll() is None:
@@ -323,8 +669,11 @@ def real_sweep(tmp_path_factory, tiny_demo_dir):
             except json.JSONDecodeError:
                 runs = []
             finished = [Path(r["run_dir"]) for r in runs if r["status"] == "finished"]
-            started = [d for d in sweeps.run_dirs_in(out) if d not in finished
-                       and sweeps._status(d).get("stage") in ("train", "evaluate")]
+            started = [
+                d
+                for d in resume.run_dirs_in(out)
+                if d not in finished and resume.run_status(d).get("stage") in ("train", "evaluate")
+            ]
             if len(finished) >= 2 and started:  # kill while a later run is training
                 break
         time.sleep(0.5)
@@ -332,11 +681,18 @@ def real_sweep(tmp_path_factory, tiny_demo_dir):
     log = cli.communicate(timeout=120)[0]
     assert len(finished) == 2, log
     hashes = {d.name: dir_hashes(d) for d in finished}
-    unfinished = [d for d in sweeps.run_dirs_in(out) if d not in finished]
+    unfinished = [d for d in resume.run_dirs_in(out) if d not in finished]
     states = {d.name: json.loads((d / "status.json").read_text())["status"] for d in unfinished}
-    result = sweeps.run_sweep(f, workers=2, out=out, mlflow_uri=uri)
-    return {"result": result, "out": out, "uri": uri, "killed_log": log, "finished_before": finished,
-            "hashes_before": hashes, "unfinished_states": states}
+    result = runner.run_sweep(f, workers=2, out=out, mlflow_uri=uri)
+    return {
+        "result": result,
+        "out": out,
+        "uri": uri,
+        "killed_log": log,
+        "finished_before": finished,
+        "hashes_before": hashes,
+        "unfinished_states": states,
+    }
 
 
 @pytest.mark.slow
@@ -345,14 +701,69 @@ def test_real_sweep_with_two_workers(real_sweep):
     assert (r["total"], r["done"], r["failed"]) == (4, 4, 0), r["runs"]
     table = pd.read_csv(r["comparison_csv"])
     assert len(table) == 4 and (table["status"] == "finished").all()
-    for col in ("accuracy", "majority_baseline_accuracy", "pr_auc", "n_params", "seconds_per_epoch",
-                "total_seconds", "play_precision", "play_recall", "play_f1", "threshold"):
+    for col in (
+        "val_accuracy",
+        "test_accuracy",
+        "test_majority_baseline_accuracy",
+        "val_pr_auc",
+        "test_pr_auc",
+        "n_params",
+        "seconds_per_epoch",
+        "total_seconds",
+        "val_play_precision",
+        "test_play_precision",
+        "test_play_recall",
+        "test_play_f1",
+        "threshold",
+    ):
         assert table[col].notna().all(), col
     assert set(table["windows.overlap_percent"]) == {0, 50} and set(table["seed"]) == {1, 2}
     for run_dir in table["run_dir"]:
-        assert (Path(run_dir) / "report.html").is_file() and (Path(run_dir) / "model.keras").is_file()
+        assert (Path(run_dir) / "report.html").is_file() and (
+            Path(run_dir) / "model.keras"
+        ).is_file()
     page = Path(r["comparison_html"]).read_text()
-    assert "Mean ± std over seeds" in page and "Pareto front" in page
+    assert (
+        "Mean ± std over seeds" in page
+        and "Pareto front" in page
+        and "Best by validation val_pr_auc" in page
+    )
+
+
+@pytest.mark.slow
+def test_ranking_is_unchanged_when_test_labels_are_shuffled(real_sweep, tmp_path):
+    """Issue 9: selection never reads the test split. Copies of the sweep's real runs are
+    re-evaluated with their test labels shuffled; test metrics move, the ranking does not."""
+    import shutil
+
+    import numpy as np
+
+    from lstm_helpers.artifacts import load_npz, read_params, save_npz
+    from lstm_helpers.config import resolve_config
+    from lstm_helpers.judge.evaluation import run_evaluation
+
+    copies = tmp_path / "copies"
+    for d in resume.run_dirs_in(real_sweep["out"]):
+        shutil.copytree(d, copies / d.name)
+    before, meta = compare.comparison_table(compare.collect_runs([copies]))
+    assert meta["rank_by"] == "val_pr_auc" and before["val_pr_auc"].notna().all()
+    rng = np.random.default_rng(0)
+    for d in resume.run_dirs_in(copies):
+        arrays = load_npz(d / "prepared.npz")
+        arrays["y_test"] = rng.permutation(arrays["y_test"])
+        save_npz(d / "prepared.npz", arrays)
+        run_evaluation(resolve_config(read_params(d)), d)
+    after, meta_after = compare.comparison_table(compare.collect_runs([copies]))
+    b, a = before.set_index("run"), after.set_index("run")
+    assert not np.allclose(
+        b["test_pr_auc"], a.loc[b.index, "test_pr_auc"]
+    )  # the shuffle reached test
+    assert np.allclose(b["val_pr_auc"], a.loc[b.index, "val_pr_auc"])
+    assert meta_after["rank_by"] == "val_pr_auc"
+    rank = lambda t: list(t.sort_values(["val_pr_auc", "run"], ascending=[False, True])["run"])  # noqa: E731
+    assert rank(before) == rank(after)
+    best_before = display.Comparison(before, meta, copies).best()["run"]
+    assert display.Comparison(after, meta_after, copies).best()["run"] == best_before
 
 
 @pytest.mark.slow
@@ -366,8 +777,10 @@ def test_killed_sweep_reruns_only_the_missing_runs(real_sweep):
     skipped = {Path(x["run_dir"]).name for x in r["runs"] if x["skipped"]}
     assert skipped == {d.name for d in real_sweep["finished_before"]}
     # finished runs are byte-identical after the re-run
-    assert {d.name: dir_hashes(d) for d in real_sweep["finished_before"]} == real_sweep["hashes_before"]
-    attempts = {p.name.split(".")[0] for p in (real_sweep["out"] / sweeps.ATTEMPTS_DIR).iterdir()}
+    assert {d.name: dir_hashes(d) for d in real_sweep["finished_before"]} == real_sweep[
+        "hashes_before"
+    ]
+    attempts = {p.name.split(".")[0] for p in SweepLayout(real_sweep["out"]).attempts.iterdir()}
     assert attempts == set(real_sweep["unfinished_states"])
 
 
@@ -391,9 +804,13 @@ def test_dask_sweep_reports_a_failing_run_and_finishes_the_other(tmp_path, tiny_
     distributed = pytest.importorskip("distributed")
 
     f = write_sweep(tmp_path / "dask.yaml", tiny_demo_dir, grid={"windows.length": [24, 5000]})
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        result = sweeps.run_sweep(f, scheduler=client, out=tmp_path / "out", html=False)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        result = runner.run_sweep(f, scheduler=client, out=tmp_path / "out", html=False)
     assert (result["total"], result["done"], result["failed"]) == (2, 1, 1)
     bad = next(r for r in result["runs"] if r["status"] == "failed")
     assert "prepare" in bad["reason"] and "shorter than one window" in bad["reason"]
@@ -401,3 +818,25 @@ def test_dask_sweep_reports_a_failing_run_and_finishes_the_other(tmp_path, tiny_
     assert len(table) == 2
     assert table.set_index("windows.length").loc[5000, "reason"] == bad["reason"]
     assert table.set_index("windows.length").loc[24, "status"] == "finished"
+
+
+# ============================================================================ optional extras
+@pytest.mark.parametrize(
+    "module, kwargs, extra",
+    [
+        ("mlflow", {"mlflow_uri": "file:///tmp/mlruns"}, "tracking"),
+        ("distributed", {"scheduler": "tcp://127.0.0.1:1"}, "dask"),
+    ],
+)
+def test_a_missing_extra_is_named_before_anything_runs(
+    tmp_path, monkeypatch, module, kwargs, extra
+):
+    monkeypatch.setitem(sys.modules, module, None)  # import fails as if it were not installed
+    f = write_sweep(
+        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]}
+    )
+    with pytest.raises(
+        ConfigError, match=rf"install the {extra} extra: pip install -e '\.\[{extra}\]'"
+    ):
+        runner.run_sweep(f, out=tmp_path / "out", **kwargs)
+    assert not (tmp_path / "out").exists()

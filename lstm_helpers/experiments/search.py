@@ -55,11 +55,11 @@ from lstm_helpers.config import (
     resolve_path,
     validate_spec,
 )
+from lstm_helpers.layout import SweepLayout
 
 SEARCHABLE_SECTIONS = ("model", "train")
 TUNERS = ("random", "hyperband", "bayesian")
-BEST_CONFIG = "best_config.yaml"
-TRIALS_CSV = "trials.csv"
+TUNER_INSTALL_HINT = "install the tune extra: pip install -e '.[tune]'"
 PREPARED_DIR = "prepared"
 TUNER_DIR = "tuner"
 
@@ -91,10 +91,14 @@ class Dimension(BaseModel):
         if self.values is not None:
             raise ValueError(f"type {self.type} takes min / max (/ step / log), not 'values'")
         if self.min is None or self.max is None or not self.min < self.max:
-            raise ValueError(f"type {self.type} needs min < max, got min={self.min}, max={self.max}")
+            raise ValueError(
+                f"type {self.type} needs min < max, got min={self.min}, max={self.max}"
+            )
         if self.log and self.min <= 0:
             raise ValueError(f"log scale needs min > 0, got {self.min}")
-        if self.type == "int" and any(v is not None and float(v) != int(v) for v in (self.min, self.max, self.step)):
+        if self.type == "int" and any(
+            v is not None and float(v) != int(v) for v in (self.min, self.max, self.step)
+        ):
             raise ValueError("type int needs integer min / max / step")
         return self
 
@@ -118,6 +122,11 @@ class SearchSpec(BaseModel):
     def _space(self) -> SearchSpec:
         if not self.space:
             raise ValueError("space must declare at least one parameter")
+        if self.objective != "auto" and not self.objective.startswith("val_"):
+            raise ValueError(
+                f"objective must be 'auto' or a validation metric (val_pr_auc, val_loss, "
+                f"val_accuracy, ...), got {self.objective!r}: trials are chosen on validation"
+            )
         return self
 
 
@@ -148,46 +157,65 @@ class Search:
     """A validated search file: the common parameters and the space, checked key by key."""
 
     def __init__(self, path: str | Path, overrides: dict[str, Any] | list[str] | None = None):
-        self.file = Path(path).resolve()
-        self.spec = read_search(self.file)
+        self.shown = Path(path)  # as the user named it, for messages
+        self.file = self.shown.resolve()
+        self.spec = read_search(self.shown)
         if isinstance(overrides, list):
             overrides = dict(parse_override(o) for o in overrides)
         self.overrides = dict(overrides or {})
         spec = self.spec
-        base_file = (self.file.parent / spec.base).resolve() if spec.base else PROJECT_ROOT / "configs" / "demo.yaml"
+        base_file = (
+            (self.file.parent / spec.base).resolve()
+            if spec.base
+            else PROJECT_ROOT / "configs" / "demo.yaml"
+        )
         if not base_file.is_file():
-            raise ConfigError(f"search file {self.file}: base {spec.base!r} -> {base_file} does not exist "
-                              "(the path is relative to the search file)")
+            raise ConfigError(
+                f"search file {self.shown}: base {spec.base!r} does not exist "
+                "(the path is relative to the search file)"
+            )
         clash = sorted(set(self.overrides) & set(spec.space))
         if clash:
-            raise ConfigError(f"search file {self.file}: --set {', '.join(clash)} would fix searched "
-                              "parameters; remove them from the space instead")
-        self.common = apply_overrides(apply_overrides(read_yaml(base_file), spec.set), self.overrides)
+            raise ConfigError(
+                f"search file {self.shown}: --set {', '.join(clash)} would fix searched "
+                "parameters; remove them from the space instead"
+            )
+        self.common = apply_overrides(
+            apply_overrides(read_yaml(base_file), spec.set), self.overrides
+        )
         self.base_config = self._resolve("base + set", {})
         for key, dim in spec.space.items():
             if key.split(".")[0] not in SEARCHABLE_SECTIONS:
-                raise ConfigError(f"search file {self.file}: space key '{key}' changes the prepared data; "
-                                  f"searchable sections: {', '.join(SEARCHABLE_SECTIONS)} (sweep the "
-                                  "others with lstm-workbench sweep)")
+                raise ConfigError(
+                    f"search file {self.shown}: space key '{key}' changes the prepared data; "
+                    f"searchable sections: {', '.join(SEARCHABLE_SECTIONS)} (sweep the "
+                    "others with lstm-workbench sweep)"
+                )
             probes = dim.values if dim.type == "choice" else [dim.min, dim.max]
             for value in probes:
                 if dim.type == "int":
                     value = int(value)
                 self._resolve(f"space key '{key}' value {value!r}", {key: value})
-        self.encoded = {k: d.type == "choice" and _needs_encoding(d.values) for k, d in spec.space.items()}
+        self.encoded = {
+            k: d.type == "choice" and _needs_encoding(d.values) for k, d in spec.space.items()
+        }
 
     def _resolve(self, what: str, extra: dict[str, Any]) -> Config:
         try:
             return resolve_config(self.common, extra)
         except ConfigError as exc:
-            raise ConfigError(f"search file {self.file}: {what}: {exc}") from None
+            raise ConfigError(f"search file {self.shown}: {what}: {exc}") from None
 
     @property
     def search_id(self) -> str:
         """``<file stem>-<hash of the base parameters and the search settings>``."""
-        payload = json.dumps({"base": self.base_config.fingerprint(),
-                              "spec": self.spec.model_dump(mode="json", exclude={"description"})},
-                             sort_keys=True)
+        payload = json.dumps(
+            {
+                "base": self.base_config.fingerprint(),
+                "spec": self.spec.model_dump(mode="json", exclude={"description"}),
+            },
+            sort_keys=True,
+        )
         return f"{self.file.stem}-{hashlib.sha256(payload.encode()).hexdigest()[:8]}"
 
     def default_dir(self) -> Path:
@@ -210,10 +238,18 @@ class Search:
 # ============================================================================ the hypermodel
 def _define(hp: Any, key: str, dim: Dimension, encoded: bool) -> Any:
     if dim.type == "choice":
-        return hp.Choice(key, [_encode(v) for v in dim.values] if encoded else dim.values, ordered=False)
+        return hp.Choice(
+            key, [_encode(v) for v in dim.values] if encoded else dim.values, ordered=False
+        )
     sampling = "log" if dim.log else "linear"
     if dim.type == "int":
-        return hp.Int(key, int(dim.min), int(dim.max), step=int(dim.step) if dim.step else None, sampling=sampling)
+        return hp.Int(
+            key,
+            int(dim.min),
+            int(dim.max),
+            step=int(dim.step) if dim.step else None,
+            sampling=sampling,
+        )
     return hp.Float(key, float(dim.min), float(dim.max), step=dim.step, sampling=sampling)
 
 
@@ -221,7 +257,7 @@ def make_hypermodel(search: Search, data: Any) -> Any:
     """A ``keras_tuner.HyperModel`` whose ``build`` makes the run model of a trial's config and
     whose ``fit`` trains it on the prepared windows with the config's batch size and class
     weights (the same datasets and compile parts as stage 02)."""
-    import keras_tuner as kt
+    kt = import_keras_tuner()
 
     from lstm_helpers.model.compile import make_loss, make_metrics, make_optimizer, needs_one_hot
     from lstm_helpers.model.models import build_model
@@ -239,21 +275,42 @@ def make_hypermodel(search: Search, data: Any) -> Any:
             k = data.n_classes
             steps = math.ceil(len(data.X_train) / cfg.train.batch_size)
             train_cfg = cfg.train
-            model = build_model(cfg.model, data.input_info, k, seed=cfg.seed,
-                                use_cudnn=recurrent_use_cudnn(train_cfg))
+            model = build_model(
+                cfg.model,
+                data.input_info,
+                k,
+                seed=cfg.seed,
+                use_cudnn=recurrent_use_cudnn(train_cfg),
+            )
             # the schedule spans the trial's epochs, as it would span a run's
-            lr = make_schedule(train_cfg.schedule, train_cfg.learning_rate, steps, search.spec.epochs)
-            model.compile(optimizer=make_optimizer(train_cfg, lr), loss=make_loss(train_cfg, k),
-                          metrics=make_metrics(train_cfg, k), jit_compile=train_cfg.jit_compile)
+            lr = make_schedule(
+                train_cfg.schedule, train_cfg.learning_rate, steps, search.spec.epochs
+            )
+            model.compile(
+                optimizer=make_optimizer(train_cfg, lr),
+                loss=make_loss(train_cfg, k),
+                metrics=make_metrics(train_cfg, k),
+                jit_compile=train_cfg.jit_compile,
+            )
             return model
 
         def fit(self, hp: Any, model: Any, *args: Any, **kwargs: Any) -> Any:
             cfg = self.config(hp)
             k = data.n_classes
             one_hot = needs_one_hot(cfg.train, k)
-            train_ds = make_dataset(data.X_train, data.y_train, cfg.train.batch_size, k, one_hot, True,
-                                    cfg.seed, cfg.train.shuffle_buffer)
-            val_ds = make_dataset(data.X_val, data.y_val, cfg.train.batch_size, k, one_hot, False, cfg.seed)
+            train_ds = make_dataset(
+                data.X_train,
+                data.y_train,
+                cfg.train.batch_size,
+                k,
+                one_hot,
+                True,
+                cfg.seed,
+                cfg.train.shuffle_buffer,
+            )
+            val_ds = make_dataset(
+                data.X_val, data.y_val, cfg.train.batch_size, k, one_hot, False, cfg.seed
+            )
             kwargs.setdefault("epochs", search.spec.epochs)
             kwargs.pop("validation_data", None)
             class_weight = data.class_weight if cfg.train.use_class_weight else None
@@ -274,12 +331,18 @@ def resolve_objective(spec: SearchSpec, n_classes: int) -> tuple[str, str]:
 
 def make_tuner(search: Search, hypermodel: Any, objective: tuple[str, str], directory: Path) -> Any:
     """keras_tuner.RandomSearch / Hyperband / BayesianOptimization for ``search.spec.tuner``."""
-    import keras_tuner as kt
+    kt = import_keras_tuner()
 
     spec = search.spec
-    common = {"hypermodel": hypermodel, "objective": kt.Objective(*objective), "seed": search.base_config.seed,
-              "directory": str(directory), "project_name": TUNER_DIR, "overwrite": False,
-              "executions_per_trial": spec.executions_per_trial}
+    common = {
+        "hypermodel": hypermodel,
+        "objective": kt.Objective(*objective),
+        "seed": search.base_config.seed,
+        "directory": str(directory),
+        "project_name": TUNER_DIR,
+        "overwrite": False,
+        "executions_per_trial": spec.executions_per_trial,
+    }
     if spec.tuner == "hyperband":
         return kt.Hyperband(max_epochs=spec.epochs, factor=spec.hyperband_factor, **common)
     if spec.tuner == "bayesian":
@@ -292,9 +355,17 @@ def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.D
     rows = []
     for trial in tuner.oracle.trials.values():
         values = search.values_of(trial.hyperparameters.values)
-        row: dict[str, Any] = {"trial": trial.trial_id, "status": trial.status, "objective": objective[0],
-                               "direction": objective[1], "score": trial.score, "best_step": trial.best_step}
-        row.update({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()})
+        row: dict[str, Any] = {
+            "trial": trial.trial_id,
+            "status": trial.status,
+            "objective": objective[0],
+            "direction": objective[1],
+            "score": trial.score,
+            "best_step": trial.best_step,
+        }
+        row.update(
+            {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()}
+        )
         for name, history in trial.metrics.metrics.items():
             if name.startswith("val_") and name != objective[0]:
                 best = history.get_best_value()
@@ -312,11 +383,15 @@ def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.D
     return table
 
 
-def _write_best_config(path: Path, cfg: Config, values: dict[str, Any], score: Any, objective: str) -> Path:
-    header = (f"# Best configuration of a KerasTuner search ({dt.datetime.now().isoformat(timespec='seconds')}):\n"
-              f"# {objective} = {score}\n"
-              + "".join(f"#   {k}: {json.dumps(v)}\n" for k, v in values.items())
-              + f"# Run it: lstm-workbench run --config {path}\n")
+def _write_best_config(
+    path: Path, cfg: Config, values: dict[str, Any], score: Any, objective: str
+) -> Path:
+    header = (
+        f"# Best configuration of a KerasTuner search ({dt.datetime.now().isoformat(timespec='seconds')}):\n"
+        f"# {objective} = {score}\n"
+        + "".join(f"#   {k}: {json.dumps(v)}\n" for k, v in values.items())
+        + f"# Run it: lstm-workbench run --config {path}\n"
+    )
     return write_text(path, header + yaml.safe_dump(cfg.to_dict(), sort_keys=False))
 
 
@@ -329,6 +404,9 @@ def run_search(
     run_best: bool = True,
 ) -> dict[str, Any]:
     """Run a KerasTuner search, write ``best_config.yaml`` and run it through the pipeline.
+
+    Trials are ranked by the objective, a validation metric (``val_*``): the test split is
+    never looked at to choose.
 
     Parameters
     ----------
@@ -354,18 +432,59 @@ def run_search(
     Raises
     ------
     ConfigError
-        Before any work, for an invalid search file or space.
+        Before any work, for an invalid search file or space, or when KerasTuner is missing.
     SearchFailed
         When no trial completed (trials.csv holds each trial's message).
     lstm_helpers.runs.pipeline.RunFailed
         When the best configuration's run fails (trials.csv and best_config.yaml are written).
     """
     search = Search(file, overrides)
+    import_keras_tuner()
     search_dir = Path(out).resolve() if out else search.default_dir()
     search_dir.mkdir(parents=True, exist_ok=True)
     write_text(search_dir / "search.yaml", search.file.read_text())
     t0 = time.perf_counter()
+    tuner, objective = _tune(search, search_dir, verbose)
+    trials = trials_table(tuner, search, objective)
+    trials_csv = write_text(SweepLayout(search_dir).trials, trials.to_csv(index=False))
+    best = _best_trial(tuner, trials, trials_csv)
+    values = search.values_of(best.hyperparameters.values)
+    best_cfg = search.config_for(values)
+    best_config = _write_best_config(
+        SweepLayout(search_dir).best_config, best_cfg, values, best.score, objective[0]
+    )
+    result: dict[str, Any] = {
+        "search_dir": search_dir,
+        "best_config": best_config,
+        "best_values": values,
+        "best_score": best.score,
+        "objective": objective[0],
+        "trials_csv": trials_csv,
+        "trials": trials,
+        "best_run": None,
+        "comparison_html": None,
+        "search_seconds": round(time.perf_counter() - t0, 1),
+    }
+    if run_best:
+        result["best_run"], result["comparison_html"] = _run_best(
+            search, search_dir, best_cfg, values
+        )
+    return result
 
+
+def import_keras_tuner() -> Any:
+    """``keras_tuner``, or a ConfigError saying how to install it."""
+    try:
+        import keras_tuner
+    except ImportError as exc:
+        raise ConfigError(
+            f"lstm-workbench search needs KerasTuner, which is not installed; {TUNER_INSTALL_HINT}"
+        ) from exc
+    return keras_tuner
+
+
+def _tune(search: Search, search_dir: Path, verbose: int) -> tuple[Any, tuple[str, str]]:
+    """Stage 01 once into ``<search_dir>/prepared``, then the tuner's search on those windows."""
     from lstm_helpers.data.prepare import run_prepare
     from lstm_helpers.data.prepared import load_prepared
     from lstm_helpers.model.training import set_determinism
@@ -377,38 +496,46 @@ def run_search(
     set_determinism(base.seed)
     tuner = make_tuner(search, make_hypermodel(search, data), objective, search_dir)
     tuner.search(verbose=verbose)
+    return tuner, objective
 
-    trials = trials_table(tuner, search, objective)
-    trials_csv = write_text(search_dir / TRIALS_CSV, trials.to_csv(index=False))
-    completed = [t for t in tuner.oracle.get_best_trials(len(tuner.oracle.trials)) if t.status == "COMPLETED"
-                 and t.score is not None]
+
+def _best_trial(tuner: Any, trials: pd.DataFrame, trials_csv: Path) -> Any:
+    """The completed trial with the best validation objective (KerasTuner's ranking)."""
+    completed = [
+        t
+        for t in tuner.oracle.get_best_trials(len(tuner.oracle.trials))
+        if t.status == "COMPLETED" and t.score is not None
+    ]
     if not completed:
         reasons = "; ".join(sorted(set(trials.get("message", pd.Series(dtype=str)).dropna())))
-        raise SearchFailed(f"no trial of the search completed ({reasons or 'no trial ran'}); see {trials_csv}")
-    best = completed[0]
-    values = search.values_of(best.hyperparameters.values)
-    best_cfg = search.config_for(values)
-    best_config = _write_best_config(search_dir / BEST_CONFIG, best_cfg, values, best.score, objective[0])
-    result: dict[str, Any] = {
-        "search_dir": search_dir, "best_config": best_config, "best_values": values, "best_score": best.score,
-        "objective": objective[0], "trials_csv": trials_csv, "trials": trials, "best_run": None,
-        "comparison_html": None, "search_seconds": round(time.perf_counter() - t0, 1),
-    }
-    if not run_best:
-        return result
+        raise SearchFailed(
+            f"no trial of the search completed ({reasons or 'no trial ran'}); "
+            f"see {trials_csv.name} in the search directory"
+        )
+    return completed[0]
 
-    from lstm_helpers.experiments.sweeps import finished_runs, run_name, write_comparison
-    from lstm_helpers.runs.pipeline import expected_model_name, run_pipeline
+
+def _run_best(
+    search: Search, search_dir: Path, best_cfg: Config, values: dict[str, Any]
+) -> tuple[Path, Path | None]:
+    """A normal run of the best configuration (kept when already finished) and the comparison."""
+    from lstm_helpers.experiments.compare import write_comparison
+    from lstm_helpers.experiments.plan import run_name
+    from lstm_helpers.experiments.resume import finished_runs
+    from lstm_helpers.model.naming import planned_model_name
+    from lstm_helpers.runs.pipeline import run_pipeline
 
     fp = best_cfg.fingerprint()
-    name = run_name(expected_model_name(best_cfg), values, "best", best_cfg.seed, fp)
+    name = run_name(planned_model_name(best_cfg), values, "best", best_cfg.seed, fp)
     best_cfg = best_cfg.model_copy(update={"run": best_cfg.run.model_copy(update={"name": name})})
     run_dir = finished_runs(search_dir).get(fp)
     if run_dir is None:
         run_dir = run_pipeline(best_cfg, search_dir / name, quiet=True)
-    result["best_run"] = run_dir
-    _, html_path = write_comparison(search_dir, [{"run_dir": str(run_dir), "keys": list(search.spec.space),
-                                                   "variant": "best"}],
-                                    title=f"Search {search.search_id}")
-    result["comparison_html"] = html_path
-    return result
+    record = {"run_dir": str(run_dir), "keys": list(search.spec.space), "variant": "best"}
+    _, html_path = write_comparison(
+        search_dir,
+        [record],
+        title=f"Search {search.file.stem}",
+        description=search.spec.description,
+    )
+    return run_dir, html_path

@@ -66,10 +66,9 @@ def reports_root(cfg: Config) -> Path:
 
 def expected_model_name(cfg: Config) -> str:
     """The model name the training stage will give this config (used in the run id)."""
-    from lstm_helpers.data.prepared import InputInfo
-    from lstm_helpers.model.models import model_name
+    from lstm_helpers.model.naming import planned_model_name  # TF-free
 
-    return model_name(cfg.model, InputInfo.from_config(cfg).to_dict())
+    return planned_model_name(cfg)
 
 
 def claim_run_dir(root: Path, name: str, attempts: int = 1000) -> Path:

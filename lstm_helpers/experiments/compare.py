@@ -1,0 +1,331 @@
+"""Comparison of runs: collect run records from run / sweep / search directories, build one
+table with validation and test metrics side by side, and write ``comparison.csv``,
+``comparison.json`` and ``comparison.html`` (notebooks/04_compare.ipynb, executed).
+
+Selection is honest: every ranking and every "best" uses a **validation** metric
+(``rank_by``, e.g. ``val_pr_auc``); test columns (``test_pr_auc``) are reported next to them
+and never used to choose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_json, write_text
+from lstm_helpers.config import ConfigError, resolve_path
+from lstm_helpers.experiments.resume import cell, records_from_sweep, run_dirs_in
+from lstm_helpers.layout import RunLayout, SweepLayout
+
+# metrics.json's core scores, reported for validation and test (``val_<m>``, ``test_<m>``)
+SCORES = (
+    "pr_auc",
+    "roc_auc",
+    "balanced_accuracy",
+    "mcc",
+    "accuracy",
+    "majority_baseline_accuracy",
+    "top_k_accuracy",
+)
+PER_CLASS = ("precision", "recall", "f1")
+BASELINE_SCORES = (
+    "pr_auc",
+    "balanced_accuracy",
+    "mcc",
+)  # metrics.json "baseline" section, when present
+RANK_CANDIDATES = ("val_pr_auc", "val_balanced_accuracy")
+TIME_COLUMNS = ("n_params", "seconds_per_epoch", "total_seconds", "run_seconds", "epochs_run")
+
+
+def collect_runs(dirs: list[str | Path]) -> list[dict[str, Any]]:
+    """Run records from run directories and sweep / search directories (expanded to their runs).
+
+    Raises
+    ------
+    ConfigError
+        A path that does not exist or holds no run.
+    """
+    records: list[dict[str, Any]] = []
+    for d in map(Path, dirs):
+        d = d.resolve()
+        if not d.is_dir():
+            raise ConfigError(
+                f"{d.name or d} is not a directory (expected a run or sweep directory)"
+            )
+        if SweepLayout(d).plan.is_file():
+            records += records_from_sweep(d)
+        elif RunLayout(d).params.is_file():
+            records.append(_record_of_run(d))
+        else:
+            runs = run_dirs_in(d)
+            if not runs:
+                raise ConfigError(f"{d.name} holds no run (no params.yaml) and no run directories")
+            records += [{"run_dir": str(r)} for r in runs]
+    seen: set[str] = set()
+    unique = []
+    for r in records:
+        if r["run_dir"] not in seen:
+            seen.add(r["run_dir"])
+            unique.append(r)
+    return unique
+
+
+def _record_of_run(d: Path) -> dict[str, Any]:
+    """A run directory's record; its sweep's record when it sits in a sweep directory."""
+    if SweepLayout(d.parent).plan.is_file():
+        match = [r for r in records_from_sweep(d.parent) if Path(r["run_dir"]).name == d.name]
+        if match:
+            return {**match[0], "run_dir": str(d)}
+    return {"run_dir": str(d)}
+
+
+def split_metrics(m: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(validation, test)`` sections of a metrics.json (test at the top level or under ``test``)."""
+    test = m["test"] if isinstance(m.get("test"), dict) else m
+    return (m.get("val") or {}), test
+
+
+def _classes_of_interest(records: list[dict[str, Any]], params: list[dict[str, Any]]) -> list[str]:
+    """Classes of interest of every run, or every class when none is named (multi-class)."""
+    interest: list[str] = []
+    metrics = [read_json_optional(RunLayout(r["run_dir"]).metrics) for r in records]
+    for m, p in zip(metrics, params, strict=True):
+        for c in (
+            m.get("classes_of_interest") or (p.get("data") or {}).get("classes_of_interest") or []
+        ):
+            if c not in interest:
+                interest.append(c)
+    if not interest:
+        for m in metrics:
+            interest += [c for c in m.get("classes") or [] if c not in interest]
+    return interest
+
+
+def _key_columns(records: list[dict[str, Any]], flat: list[dict[str, Any]]) -> list[str]:
+    """The sweep's grid keys, or (runs of different origins) every parameter that differs."""
+    keys = list(dict.fromkeys(k for r in records for k in r.get("keys", [])))
+    same_origin = (
+        all(r.get("keys") for r in records) and len({tuple(r["keys"]) for r in records}) == 1
+    )
+    if keys and same_origin:
+        return keys
+    all_keys = list(dict.fromkeys(k for f in flat for k in f))
+    return [
+        k
+        for k in all_keys
+        if len({json.dumps(f.get(k), sort_keys=True, default=str) for f in flat}) > 1
+    ]
+
+
+def _metric_cells(m: dict[str, Any], interest: list[str]) -> dict[str, Any]:
+    """``val_<score>`` beside ``test_<score>`` for every score and class of interest, then
+    the threshold (chosen on validation) and the test bouts."""
+    val, test = split_metrics(m)
+    row: dict[str, Any] = {}
+    for s in SCORES:
+        row[f"val_{s}"], row[f"test_{s}"] = val.get(s), test.get(s)
+    for c in interest:
+        vpc, tpc = (
+            (val.get("per_class") or {}).get(c) or {},
+            (test.get("per_class") or {}).get(c) or {},
+        )
+        for what in PER_CLASS:
+            row[f"val_{c}_{what}"], row[f"test_{c}_{what}"] = vpc.get(what), tpc.get(what)
+    base = m.get("baseline")
+    if (
+        isinstance(base, dict)
+        and base.get("available", True)
+        and (base.get("val") or base.get("test"))
+    ):
+        bval, btest = split_metrics(base)  # the MiniRocket baseline, scored like the run
+        for s in BASELINE_SCORES:
+            row[f"val_baseline_{s}"], row[f"test_baseline_{s}"] = bval.get(s), btest.get(s)
+    row["threshold"] = m.get("threshold")
+    for c in interest:
+        b = (m.get("bouts") or {}).get(c) or {}
+        row[f"test_{c}_bout_recall"] = b.get("bout_recall")
+        row[f"test_{c}_bout_precision"] = b.get("bout_precision")
+    return row
+
+
+def _row(
+    rec: dict[str, Any], p: dict[str, Any], f: dict[str, Any], keys: list[str], interest: list[str]
+) -> dict[str, Any]:
+    lay = RunLayout(rec["run_dir"])
+    t = read_json_optional(lay.train_json)
+    st = read_json_optional(lay.status)
+    row: dict[str, Any] = {
+        "run": lay.root.name,
+        "variant": rec.get("variant"),
+        "seed": p.get("seed", rec.get("seed")),
+    }
+    row.update({k: f.get(k) for k in keys})
+    row.update(
+        {
+            "model_name": t.get("model_name"),
+            "n_params": t.get("n_params"),
+            "seconds_per_epoch": t.get("seconds_per_epoch_mean"),
+            "total_seconds": t.get("total_seconds"),
+            "run_seconds": st.get("seconds"),
+            "epochs_run": t.get("epochs_run"),
+            "best_epoch": t.get("best_epoch"),
+        }
+    )
+    row.update(_metric_cells(read_json_optional(lay.metrics), interest))
+    row.update(
+        {
+            "status": st.get("status") or rec.get("status") or "missing",
+            "reason": st.get("reason") or rec.get("reason"),
+            "fingerprint": st.get("fingerprint") or rec.get("fingerprint"),
+            "run_dir": str(lay.root),
+        }
+    )
+    return row
+
+
+def rank_metric(table: pd.DataFrame) -> str | None:
+    """The validation metric that ranks: ``val_pr_auc`` when any run has it, else
+    ``val_balanced_accuracy``; None when no run has validation metrics (never a test metric)."""
+    for name in RANK_CANDIDATES:
+        if name in table and table[name].notna().any():
+            return name
+    return None
+
+
+def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """One row per run: swept keys, variant, seed, model, size, time, validation and test
+    metrics side by side, status.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        The table, and its description: ``keys`` (columns of swept / differing parameters),
+        ``variant_keys`` (parameters the variants change together), ``metrics`` (metric
+        columns), ``val_metrics`` / ``test_metrics``, ``classes`` (classes of interest),
+        ``rank_by`` (the validation metric that ranks, see :func:`rank_metric`),
+        ``time_columns``, ``title`` and ``description`` (of the sweep, when there is one).
+    """
+    params = [read_params(r["run_dir"]) for r in records]
+    interest = _classes_of_interest(records, params)
+    flat = [
+        {
+            k: cell(v)
+            for k, v in flatten({x: y for x, y in p.items() if x not in ("run", "seed")}).items()
+        }
+        for p in params
+    ]
+    keys = _key_columns(records, flat)
+    rows = [
+        _row(rec, p, f, keys, interest) for rec, p, f in zip(records, params, flat, strict=True)
+    ]
+    table = pd.DataFrame(rows)
+    if not table.empty:  # drop columns no run has (e.g. variant, bouts, top-k)
+        table = table[
+            [
+                c
+                for c in table.columns
+                if c in ("run", "status", "run_dir") or table[c].notna().any()
+            ]
+        ]
+    metric_cols = [c for c in table.columns if c.startswith(("val_", "test_")) or c == "threshold"]
+    sweep = next((r["sweep"] for r in records if r.get("sweep")), {})
+    meta = {
+        "keys": keys,
+        "variant_keys": sweep.get("variant_keys") or [],
+        "metrics": metric_cols,
+        "val_metrics": [c for c in metric_cols if c.startswith("val_")],
+        "test_metrics": [c for c in metric_cols if c.startswith("test_")],
+        "classes": interest,
+        "rank_by": rank_metric(table),
+        "selection": "validation",
+        "time_columns": [c for c in TIME_COLUMNS if c in table.columns],
+        "title": sweep.get("title"),
+        "description": sweep.get("description"),
+    }
+    return table, meta
+
+
+def write_comparison(
+    out: Path,
+    records: list[dict[str, Any]],
+    title: str = "Comparison",
+    html_report: bool = True,
+    description: str | None = None,
+) -> tuple[Path, Path | None]:
+    """Write ``comparison.csv`` + ``comparison.json`` and (``html_report``) ``comparison.html``,
+    rendered by executing notebooks/04_compare.ipynb with papermill and exporting it with the
+    code hidden (:func:`lstm_helpers.runs.report.export_html`)."""
+    lay = SweepLayout(Path(out).resolve())
+    lay.root.mkdir(parents=True, exist_ok=True)
+    table, meta = comparison_table(records)
+    meta["title"] = title
+    meta["description"] = description or meta.get("description")
+    csv_path = write_text(lay.comparison_csv, table.to_csv(index=False))
+    write_json(
+        lay.comparison_json, {**meta, "written": dt.datetime.now().isoformat(timespec="seconds")}
+    )
+    if not html_report:
+        return csv_path, None
+    return csv_path, render_comparison(lay.root, title)
+
+
+def render_comparison(out: Path, title: str = "Comparison") -> Path:
+    """Execute notebooks/04_compare.ipynb on ``out`` and export ``out/comparison.html``
+    (parameter cells and the notebook's own header left out: the page opens with the sweep)."""
+    import nbformat
+    import papermill as pm
+
+    from lstm_helpers.runs.pipeline import NOTEBOOKS_DIR, kernel_name
+    from lstm_helpers.runs.report import export_html
+
+    lay = SweepLayout(out)
+    executed = lay.compare_notebook
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / executed.name),
+        str(executed),
+        parameters={"sweep_dir": str(out), "run_dirs": []},
+        kernel_name=kernel_name(),
+        cwd=str(out),
+        progress_bar=False,
+        log_output=False,
+    )
+    nb = nbformat.read(executed, as_version=4)
+    drop = {"parameters", "injected-parameters", "notebook-header"}
+    nb.cells = [c for c in nb.cells if not (drop & set(c.metadata.get("tags", [])))]
+    return export_html(nb, lay.comparison_html, title)
+
+
+def compare_runs(dirs: list[str | Path], out: str | Path | None = None) -> list[Path]:
+    """``lstm-workbench compare``: comparison.csv + comparison.html for any run / sweep directories.
+
+    ``out`` defaults to the first sweep or search directory among ``dirs`` (a search's
+    trials.csv then joins the page), else
+    ``reports/comparisons/compare-<hash of the run directories>``.
+    """
+    if not dirs:
+        raise ConfigError("compare needs at least one run or sweep directory")
+    records = collect_runs(dirs)
+    if out is None:
+        sweeps = [
+            Path(d).resolve()
+            for d in dirs
+            if SweepLayout(d).plan.is_file() or SweepLayout(d).trials.is_file()
+        ]
+        if sweeps:
+            out = sweeps[0]
+        else:
+            digest = hashlib.sha256(
+                "\n".join(sorted(r["run_dir"] for r in records)).encode()
+            ).hexdigest()[:8]
+            out = resolve_path("reports") / "comparisons" / f"compare-{digest}"
+    title = records[0]["sweep"]["title"] if len(dirs) == 1 and records[0].get("sweep") else None
+    n = len(records)
+    csv_path, html_path = write_comparison(
+        Path(out), records, title=title or f"Comparison of {n} run{'s' if n != 1 else ''}"
+    )
+    return [csv_path, html_path] if html_path else [csv_path]

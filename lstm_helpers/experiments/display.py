@@ -1,0 +1,471 @@
+"""What notebooks/04_compare.ipynb shows: the sweep's question and answer first (best run by
+validation, the before / after table), then the tables and figures.
+
+Every text that comes from data (run names, class names, parameter values, reasons, the
+sweep's description) is HTML-escaped here: a run or class named ``<img src=x onerror=...>``
+shows as text, never as markup. Numbers: integers without decimals, others at 3 significant
+digits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lstm_helpers.artifacts import read_json_optional
+from lstm_helpers.experiments.compare import collect_runs, comparison_table
+from lstm_helpers.experiments.plan import short_keys
+from lstm_helpers.experiments.progress import plural
+from lstm_helpers.layout import SweepLayout
+
+
+@dataclass
+class Comparison:
+    """What notebooks/04_compare.ipynb shows: the table and its description."""
+
+    table: pd.DataFrame
+    meta: dict[str, Any]
+    directory: Path | None
+
+    @property
+    def rank_by(self) -> str | None:
+        """The validation metric that ranks runs (never a test metric)."""
+        return self.meta.get("rank_by")
+
+    @property
+    def finished(self) -> pd.DataFrame:
+        return (
+            self.table[self.table["status"] == "finished"] if "status" in self.table else self.table
+        )
+
+    def best(self) -> pd.Series | None:
+        """The finished run with the highest validation metric, or None."""
+        q, fin = self.rank_by, self.finished
+        if q is None or q not in fin or fin[q].isna().all():
+            return None
+        return fin.loc[fin[q].idxmax()]
+
+
+def open_comparison(
+    sweep_dir: str | Path = "", run_dirs: list[str | Path] | None = None
+) -> Comparison:
+    """Load ``comparison.csv`` / ``comparison.json`` from ``sweep_dir``, or build the table from
+    ``run_dirs`` (run or sweep directories) when ``sweep_dir`` is empty or has none."""
+    d = Path(sweep_dir).resolve() if sweep_dir else None
+    if d is not None and SweepLayout(d).comparison_csv.is_file():
+        lay = SweepLayout(d)
+        return Comparison(
+            pd.read_csv(lay.comparison_csv), read_json_optional(lay.comparison_json), d
+        )
+    dirs = list(run_dirs or []) or ([d] if d is not None else [])
+    if not dirs:
+        raise ValueError(
+            "set sweep_dir (a directory with comparison.csv) or run_dirs (runs / sweeps to compare)"
+        )
+    table, meta = comparison_table(collect_runs(dirs))
+    return Comparison(table, meta, d)
+
+
+# ============================================================================ formatting
+def fmt_number(x: Any) -> str:
+    """Integers without decimals, other numbers at 3 significant digits, missing as ''."""
+    if (
+        x is None
+        or isinstance(x, bool)
+        or not isinstance(x, int | float | np.integer | np.floating)
+    ):
+        return "" if x is None else str(x)
+    if not math.isfinite(float(x)):
+        return "" if math.isnan(float(x)) else str(x)
+    if float(x) == round(float(x)):
+        return str(int(round(float(x))))
+    if abs(x) >= 1000:
+        return f"{x:.0f}"
+    return f"{x:.3g}" if abs(x) >= 1e-3 else f"{x:.2e}"
+
+
+def _text(x: Any) -> str:
+    if isinstance(x, float) and math.isnan(x):
+        return ""
+    return fmt_number(x) if isinstance(x, int | float | np.integer | np.floating) else str(x)
+
+
+def esc(x: Any) -> str:
+    """Any value as escaped HTML text (numbers formatted by :func:`fmt_number`)."""
+    return html.escape(_text(x), quote=True)
+
+
+def _html(text: str) -> Any:
+    from IPython.display import HTML
+
+    return HTML(text)
+
+
+def show(obj: Any) -> Any:
+    """A matplotlib figure as a PNG image object (displays whatever the kernel's matplotlib
+    backend is, e.g. ``MPLBACKEND=Agg``); anything else is returned unchanged."""
+    from matplotlib.figure import Figure
+
+    if not isinstance(obj, Figure):
+        return obj
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    obj.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    return Image(data=buf.getvalue(), format="png")
+
+
+_SORT_JS = """
+<script>
+(function () {
+  var table = document.getElementById("%(id)s");
+  if (!table) return;
+  var heads = table.tHead.rows[table.tHead.rows.length - 1].cells;
+  Array.prototype.forEach.call(heads, function (th, col) {
+    th.style.cursor = "pointer";
+    th.title = "click to sort";
+    th.addEventListener("click", function () {
+      var asc = th.getAttribute("data-dir") !== "asc";
+      Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("data-dir"); });
+      th.setAttribute("data-dir", asc ? "asc" : "desc");
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[col].textContent.trim(), y = b.cells[col].textContent.trim();
+        var nx = parseFloat(x), ny = parseFloat(y);
+        var ex = x === "" || x === "–", ey = y === "" || y === "–";
+        if (ex || ey) return ex === ey ? 0 : (ex ? 1 : -1);
+        var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
+        return asc ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+})();
+</script>
+"""
+
+_TABLE_CSS = """<style>
+table.lw-sortable {border-collapse: collapse; font-size: 12px}
+table.lw-sortable th, table.lw-sortable td {border: 1px solid #ccc; padding: 2px 6px; white-space: nowrap}
+table.lw-sortable td.num {text-align: right}
+table.lw-sortable th {background: #f3f3f3; position: sticky; top: 0}
+table.lw-sortable th[data-dir=asc]::after {content: " ▲"}
+table.lw-sortable th[data-dir=desc]::after {content: " ▼"}
+</style>"""
+
+
+def table_html(table: pd.DataFrame, sortable: bool = True) -> str:
+    """An escaped HTML table (no index), numbers formatted; sortable on a click (a dozen lines
+    of inline JavaScript, written here because pandas' Styler does not sort and a CDN library
+    would need the internet at view time)."""
+    if table is None or table.empty:
+        return "<p>No rows.</p>"
+    table_id = "lw-" + hashlib.sha256(table.to_csv().encode()).hexdigest()[:10]
+    head = "".join(f"<th>{esc(c)}</th>" for c in table.columns)
+    rows = []
+    for values in table.itertuples(index=False):
+        cells = "".join(
+            f'<td class="num">{esc(v)}</td>'
+            if isinstance(v, int | float | np.number) and not isinstance(v, bool)
+            else f"<td>{esc(v)}</td>"
+            for v in values
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    body = (
+        f'<table class="lw-sortable" id="{table_id}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    script = _SORT_JS % {"id": table_id} if sortable else ""
+    return _TABLE_CSS + '<div style="overflow-x: auto">' + body + "</div>" + script
+
+
+def sortable_table(table: pd.DataFrame, drop: tuple[str, ...] = ("run_dir", "fingerprint")) -> Any:
+    """The table (without ``drop`` columns) as a sortable, escaped HTML table."""
+    if table is None or table.empty:
+        return _html("<p>No rows.</p>")
+    return _html(table_html(table.drop(columns=[c for c in drop if c in table.columns])))
+
+
+# ============================================================================ the answer
+def _as_labels(values: pd.Series) -> pd.Series:
+    """Values as category labels; whole floats (CSV turns 50 into 50.0) lose the '.0'."""
+    num = pd.to_numeric(values, errors="coerce")
+    if num.notna().all() and (num == num.round()).all():
+        return num.astype(int).astype(str)
+    return values.astype(str)
+
+
+def run_labels(c: Comparison) -> pd.Series:
+    """Short labels saying how runs differ: variant, swept key=value, seed."""
+    t = c.table
+    keys = [k for k in c.meta.get("keys", []) if k in t]
+    short = short_keys(keys)
+    parts = [t["variant"].fillna("").astype(str)] if "variant" in t else []
+    parts += [short[k] + "=" + _as_labels(t[k]) for k in keys]
+    if "seed" in t and t["seed"].nunique() > 1:
+        parts.append("seed " + _as_labels(t["seed"]))
+    if not parts:
+        return t["run"].astype(str)
+    return pd.concat(parts, axis=1).apply(lambda r: " · ".join(x for x in r if x), axis=1)
+
+
+def _test_of(metric: str) -> str:
+    return "test_" + metric[len("val_") :] if metric.startswith("val_") else metric
+
+
+def answer_sentence(c: Comparison) -> str:
+    """Plain HTML: runs finished, and the best run by the validation metric with its test figure."""
+    t, fin, q = c.table, c.finished, c.rank_by
+    parts = [
+        f"{plural(len(t), 'run')}, {len(fin)} finished"
+        + (f", {len(t) - len(fin)} not finished." if len(t) > len(fin) else ".")
+    ]
+    best = c.best()
+    if best is None:
+        parts.append(
+            "No finished run has validation metrics, so none is named best "
+            "(runs are never ranked on the test split)."
+        )
+        return " ".join(parts)
+    label = run_labels(c).loc[best.name]
+    test_q = _test_of(q)
+    test_text = (
+        f"; on the test split {esc(test_q)} = {esc(best[test_q])} (reported, not used to choose)"
+        if test_q in best and pd.notna(best[test_q])
+        else ""
+    )
+    parts.append(
+        f"<b>Best by validation {esc(q)}</b>: <code>{esc(label or best['run'])}</code> "
+        f"({esc(q)} = {esc(best[q])}{test_text})."
+    )
+    return " ".join(parts)
+
+
+def headline(c: Comparison) -> Any:
+    """The page's opening: the sweep's title and description, the answer (best by validation)
+    and, when the sweep has variants, the before / after table."""
+    title = c.meta.get("title") or "Comparison"
+    out = [f"<h1>{esc(title)}</h1>"]
+    if c.meta.get("description"):
+        out.append(f'<p style="font-size: 1.15em">{esc(c.meta["description"])}</p>')
+    out.append(f"<p>{answer_sentence(c)}</p>")
+    if c.rank_by:
+        out.append(
+            f"<p><i>Runs are ranked by <b>{esc(c.rank_by)}</b> (validation split); test columns "
+            "(<code>test_*</code>) sit beside the validation ones (<code>val_*</code>) and are "
+            "never used to choose.</i></p>"
+        )
+    variants = _variant_means(c)
+    if variants is not None:
+        out.append(
+            "<h2>Before / after</h2><p>Mean over seeds (and grid values) per variant, and the change.</p>"
+        )
+        out.append(table_html(variants, sortable=False))
+    return _html("\n".join(out))
+
+
+def _variant_means(c: Comparison) -> pd.DataFrame | None:
+    fin = c.finished
+    if "variant" not in fin or fin["variant"].nunique() < 2:
+        return None
+    cols = [x for x in c.meta.get("time_columns", []) + c.meta.get("metrics", []) if x in fin]
+    order = list(dict.fromkeys(fin["variant"]))
+    means = fin.groupby("variant", sort=False)[cols].mean().T[order]
+    means[f"change ({order[-1]} − {order[0]})"] = means[order[-1]] - means[order[0]]
+    return means.rename_axis("measure").reset_index()
+
+
+def variant_table(c: Comparison) -> Any:
+    """Before / after: each metric and time column per variant (mean over seeds and grid),
+    plus the change from the first to the last variant."""
+    means = _variant_means(c)
+    if means is None:
+        return _html("<p><i>No variants in this comparison.</i></p>")
+    return _html(table_html(means, sortable=False))
+
+
+def ranking(c: Comparison) -> Any:
+    """Finished runs, best first by the validation metric, with its test counterpart beside it."""
+    fin, q = c.finished, c.rank_by
+    if q is None or fin.empty:
+        return _html("<p><i>No finished run with validation metrics: nothing to rank.</i></p>")
+    cols = ["run", q] + [x for x in (_test_of(q), "seconds_per_epoch", "total_seconds") if x in fin]
+    shown = fin.assign(label=run_labels(c).loc[fin.index])[["label", *cols]].sort_values(
+        q, ascending=False
+    )
+    return _html(table_html(shown, sortable=False))
+
+
+# ============================================================================ details
+def _group_columns(c: Comparison) -> list[str]:
+    return [k for k in ["variant", *c.meta.get("keys", [])] if k in c.table.columns]
+
+
+def seed_summary(c: Comparison) -> Any:
+    """Mean ± std over seeds of every metric and time column, one row per configuration."""
+    fin = c.finished
+    if fin.empty or "seed" not in fin or fin["seed"].nunique() < 2:
+        return _html(
+            "<p><i>One seed per configuration: no spread to show "
+            "(add <code>seeds: [1, 2, 3]</code> to the sweep).</i></p>"
+        )
+    group = _group_columns(c) or ["model_name"]
+    cols = [x for x in c.meta.get("metrics", []) + c.meta.get("time_columns", []) if x in fin]
+    g = fin.fillna({k: "–" for k in group}).groupby(group, sort=False)[cols]
+    mean, std, n = g.mean(), g.std(), g.size()
+    out = pd.DataFrame(index=mean.index)
+    out["runs"] = n
+    for col in cols:
+        out[col] = [
+            ("" if pd.isna(m) else f"{fmt_number(m)} ± {fmt_number(0.0 if pd.isna(s) else s)}")
+            for m, s in zip(mean[col], std[col], strict=True)
+        ]
+    return _html(table_html(out.reset_index()))
+
+
+def keys_that_vary_alone(c: Comparison) -> tuple[list[str], dict[str, list[str]]]:
+    """Columns worth a "metric vs parameter" panel, and the columns that change with each.
+
+    A column (variant or key) that splits the finished runs exactly as an earlier column does
+    changes together with it (e.g. the keys a variant sets): it gets no panel of its own.
+    """
+    fin = c.finished
+    kept: list[str] = []
+    together: dict[str, list[str]] = {}
+    signatures: dict[tuple[int, ...], str] = {}
+    for k in _group_columns(c):
+        if k not in fin or fin[k].astype(str).nunique() < 2:
+            continue
+        sig = tuple(pd.factorize(fin[k].astype(str))[0].tolist())
+        if sig in signatures:
+            together[signatures[sig]].append(k)
+            continue
+        signatures[sig] = k
+        kept.append(k)
+        together[k] = []
+    return kept, together
+
+
+def plot_metric_vs_keys(c: Comparison, metrics: list[str] | None = None) -> Any:
+    """The validation metric, validation MCC and seconds per epoch against each parameter
+    that varies alone (mean and sd over the other keys and seeds; seaborn point plots)."""
+    import seaborn as sns
+    from matplotlib.figure import Figure
+
+    fin = c.finished
+    keys, together = keys_that_vary_alone(c)
+    metrics = [
+        m
+        for m in (metrics or [c.rank_by, "val_mcc", "seconds_per_epoch"])
+        if m and m in fin and fin[m].notna().any()
+    ]
+    if fin.empty or not keys or not metrics:
+        return _html("<p><i>No parameter varies alone among finished runs.</i></p>")
+    fig = Figure(figsize=(4.2 * len(keys), 3.0 * len(metrics)))
+    axes = fig.subplots(len(metrics), len(keys), squeeze=False)
+    data = fin.assign(**{k: _as_labels(fin[k]) for k in keys})
+    for i, m in enumerate(metrics):
+        for j, k in enumerate(keys):
+            ax = axes[i][j]
+            sns.pointplot(data=data, x=k, y=m, errorbar="sd", ax=ax, linestyle="none", capsize=0.1)
+            sns.stripplot(data=data, x=k, y=m, ax=ax, color="0.5", alpha=0.5, size=3)
+            more = f" (+{len(together[k])} changing with it)" if together[k] else ""
+            ax.set_xlabel(k + more if i == len(metrics) - 1 else "")
+            ax.set_ylabel(m if j == 0 else "")
+            ax.tick_params(axis="x", rotation=20)
+    fig.tight_layout()
+    return fig
+
+
+def pareto_front(time: Any, quality: Any) -> np.ndarray:
+    """Boolean mask of the runs no other run beats on both time (lower) and quality (higher)."""
+    t = np.asarray(time, dtype=float)
+    q = np.asarray(quality, dtype=float)
+    ok = np.isfinite(t) & np.isfinite(q)
+    # i is dominated when some j has t_j <= t_i and q_j >= q_i with one strict
+    le_t = t[None, :] <= t[:, None]
+    ge_q = q[None, :] >= q[:, None]
+    strict = (t[None, :] < t[:, None]) | (q[None, :] > q[:, None])
+    dominated = (le_t & ge_q & strict & ok[None, :]).any(axis=1)
+    return ok & ~dominated
+
+
+def plot_quality_vs_time(c: Comparison, time_column: str = "total_seconds") -> Any:
+    """The validation metric against training time, one point per run, the Pareto front marked
+    and labelled (labels point inward so none is cut at the figure's edge)."""
+    import seaborn as sns
+    from matplotlib.figure import Figure
+
+    fin, q = c.finished, c.rank_by
+    if (
+        fin.empty
+        or q is None
+        or q not in fin
+        or time_column not in fin
+        or fin[[q, time_column]].dropna().empty
+    ):
+        return _html(
+            "<p><i>No finished run with both a validation metric and a training time.</i></p>"
+        )
+    data = fin.assign(label=run_labels(c).loc[fin.index]).dropna(subset=[q, time_column])
+    front = pareto_front(data[time_column], data[q])
+    hue = "variant" if "variant" in data and data["variant"].notna().any() else "model_name"
+    fig = Figure(figsize=(8, 4.8))
+    ax = fig.subplots()
+    sns.scatterplot(data=data, x=time_column, y=q, hue=hue, ax=ax, s=45)
+    pts = data[front].sort_values(time_column)
+    ax.step(pts[time_column], pts[q], where="post", color="tab:red", lw=1.2, label="Pareto front")
+    ax.scatter(pts[time_column], pts[q], s=150, facecolors="none", edgecolors="tab:red")
+    ax.margins(x=0.12, y=0.15)
+    x_mid = float(np.mean(ax.get_xlim()))
+    for _, r in pts.iterrows():
+        left = r[time_column] > x_mid
+        ax.annotate(
+            str(r["label"])[:50],
+            (r[time_column], r[q]),
+            fontsize=8,
+            xytext=(-6 if left else 6, 6),
+            textcoords="offset points",
+            ha="right" if left else "left",
+        )
+    ax.set_xlabel(f"{time_column} (s)")
+    ax.set_ylabel(f"{q} (validation)")
+    ax.legend(fontsize=8, loc="best")
+    ax.set_title("Validation quality vs training time (red: no run is both faster and better)")
+    fig.tight_layout()
+    return fig
+
+
+def trials_table(c: Comparison) -> Any:
+    """The hyperparameter-search trials (trials.csv next to the comparison), best first by
+    their validation objective."""
+    path = SweepLayout(c.directory).trials if c.directory else None
+    if path is None or not path.is_file():
+        return _html("<p><i>No hyperparameter search in this comparison.</i></p>")
+    trials = pd.read_csv(path)
+    if "score" in trials:
+        ascending = "direction" in trials and (trials["direction"] == "min").any()
+        trials = trials.sort_values("score", ascending=ascending, na_position="last")
+    return _html(table_html(trials))
+
+
+def failed_runs(c: Comparison) -> Any:
+    """Runs that did not finish, with their one-line reason."""
+    t = c.table
+    bad = t[t["status"] != "finished"] if "status" in t else t.iloc[0:0]
+    if bad.empty:
+        return _html("<p><i>Every run finished.</i></p>")
+    items = "".join(
+        f"<li><code>{esc(r['run'])}</code> <b>{esc(r['status'])}</b>: {esc(r.get('reason'))}</li>"
+        for _, r in bad.iterrows()
+    )
+    return _html(f"<ul>{items}</ul>")

@@ -1,0 +1,326 @@
+"""Sweep files: their keys, validation, and the expansion into planned runs with their names.
+
+A sweep file holds::
+
+    base: ../demo.yaml          # a run config, relative to the sweep file
+    description: what the sweep asks (shown at the top of comparison.html)
+    set: {train.epochs: 5}      # dotted overrides for every run
+    grid:                       # cartesian product of dotted keys -> value lists
+      windows.overlap_percent: [0, 50]
+      resample.method: [class_weight, smote]
+    variants:                   # optional named parameter sets (e.g. before / after)
+      - {name: before, set: {model.units: [128, 64, 64, 32]}}
+      - {name: after, set: {model.units: [64, 32]}}
+    seeds: [1, 2]               # repeats
+
+Runs = variants x grid x seeds. Every run's parameters are resolved through
+:func:`lstm_helpers.config.resolve_config` and checked before the first run starts.
+
+Each run is named ``<model name>[_<variant>][_<key>-<value>...]_seed<seed>_<fingerprint>``
+(story 4's naming: the model name says the architecture, the rest the swept values; the
+fingerprint is :meth:`Config.fingerprint` of the run's resolved parameters). The sweep id is
+the sweep file's stem plus a hash of the fingerprints of every planned run, so re-running the
+same sweep file with the same ``--set`` finds the same directory and resumes it.
+
+Planning imports neither TensorFlow nor pandas: model names come from
+:mod:`lstm_helpers.model.naming`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lstm_helpers.config import (
+    PROJECT_ROOT,
+    Config,
+    ConfigError,
+    apply_overrides,
+    parse_override,
+    read_yaml,
+    resolve_config,
+    resolve_path,
+    validate_spec,
+)
+from lstm_helpers.model.naming import planned_model_name
+
+# model keys that the model name already spells out (left out of run directory names)
+NAMED_BY_MODEL = {
+    "model.cell",
+    "model.units",
+    "model.bidirectional",
+    "model.conv",
+    "model.dense_units",
+    "model.embedding_dim",
+}
+MAX_NAME = 180
+DEFAULT_BASE = PROJECT_ROOT / "configs" / "demo.yaml"
+
+
+class VariantSpec(BaseModel):
+    """One named parameter set of a sweep (e.g. ``before`` / ``after``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    set: dict[str, Any] = Field(default_factory=dict)
+
+
+class SweepSpec(BaseModel):
+    """The keys a sweep file may hold; anything else is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+    base: str | None = None  # run config file relative to the sweep file; None = configs/demo.yaml
+    description: str | None = None
+    set: dict[str, Any] = Field(default_factory=dict)
+    grid: dict[str, list[Any]] = Field(default_factory=dict)
+    variants: list[VariantSpec] = Field(default_factory=list)
+    seeds: list[int] | None = None
+
+    @field_validator("grid")
+    @classmethod
+    def _non_empty(cls, v: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for key, values in v.items():
+            if not values:
+                raise ValueError(f"grid key {key!r} lists no values")
+        return v
+
+    @field_validator("variants")
+    @classmethod
+    def _unique_names(cls, v: list[VariantSpec]) -> list[VariantSpec]:
+        names = [x.name for x in v]
+        if len(set(names)) != len(names):
+            raise ValueError(f"variant names must be unique, got {names}")
+        return v
+
+    @field_validator("seeds")
+    @classmethod
+    def _seeds(cls, v: list[int] | None) -> list[int] | None:
+        if v is not None and (not v or len(set(v)) != len(v) or min(v) < 0):
+            raise ValueError(f"seeds must be a non-empty list of distinct integers >= 0, got {v}")
+        return v
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One run of a sweep: its resolved parameters and what makes it differ from the others."""
+
+    name: str
+    config: Config
+    values: dict[str, Any]  # grid key -> value
+    variant: str | None
+    seed: int
+
+    @property
+    def fingerprint(self) -> str:
+        return self.config.fingerprint()
+
+
+@dataclass
+class Sweep:
+    """A validated, expanded sweep file."""
+
+    file: Path
+    spec: SweepSpec
+    runs: list[PlannedRun]
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def keys(self) -> list[str]:
+        """The grid's keys: the parameters that vary alone."""
+        return list(self.spec.grid)
+
+    @property
+    def sweep_id(self) -> str:
+        """``<file stem>-<hash of the planned runs' fingerprints>``: stable across re-runs."""
+        digest = hashlib.sha256("\n".join(sorted(r.fingerprint for r in self.runs)).encode())
+        return f"{safe_name(self.file.stem)}-{digest.hexdigest()[:8]}"
+
+    @property
+    def title(self) -> str:
+        return f"Sweep {safe_name(self.file.stem)}"
+
+    def default_dir(self) -> Path:
+        return resolve_path(self.runs[0].config.run.reports_dir) / "sweeps" / self.sweep_id
+
+
+def safe_name(text: str) -> str:
+    """``text`` with anything but letters, digits, ``_ . -`` replaced by ``-``."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
+
+
+def _fmt_value(value: Any) -> str:
+    """A value as it appears in a run directory name."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
+        return "-".join(_fmt_value(v) for v in value) or "empty"
+    if isinstance(value, dict | list):
+        return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:6]
+    return safe_name(str(value))
+
+
+def short_keys(keys: list[str]) -> dict[str, str]:
+    """Last part of each dotted key, or the whole key (dots -> '-') when the last part is ambiguous."""
+    last = [k.rsplit(".", 1)[-1] for k in keys]
+    return {
+        k: (s if last.count(s) == 1 else k.replace(".", "-"))
+        for k, s in zip(keys, last, strict=True)
+    }
+
+
+def run_name(
+    model: str, values: dict[str, Any], variant: str | None, seed: int, fingerprint: str
+) -> str:
+    """``<model>[_<variant>][_<key>-<value>...]_seed<seed>_<fingerprint>``.
+
+    Swept model-architecture keys are left out: the model name spells them out
+    (e.g. ``bilstm_cv1-128x5_lay2_sz64-32_d32``).
+    """
+    short = short_keys(list(values))
+    parts = [model] + ([variant] if variant else [])
+    parts += [f"{short[k]}-{_fmt_value(v)}" for k, v in values.items() if k not in NAMED_BY_MODEL]
+    label = safe_name("_".join(parts))[:MAX_NAME]
+    return f"{label}_seed{seed}_{fingerprint}"
+
+
+def read_sweep(path: str | Path) -> SweepSpec:
+    """Read and validate the top-level keys of a sweep file (not yet the run parameters).
+
+    Raises
+    ------
+    ConfigError
+        Missing file, invalid YAML, unknown keys or malformed values, naming the key.
+    """
+    path = Path(path)
+    return validate_spec(SweepSpec, read_yaml(path), f"sweep file {path}")
+
+
+def as_override_dict(overrides: dict[str, Any] | list[str] | None) -> dict[str, Any]:
+    """``--set key=value`` strings (or a dict) as a dict of dotted key -> value."""
+    if isinstance(overrides, list):
+        return dict(parse_override(o) for o in overrides)
+    return dict(overrides or {})
+
+
+class _Resolver:
+    """Resolves run parameters on the sweep's common base, naming the sweep file in errors."""
+
+    def __init__(self, path: Path, common: dict[str, Any]):
+        self.path, self.common = path, common
+        self._alone: dict[tuple[str, str], bool] = {}
+
+    def __call__(self, what: str, extra: dict[str, Any]) -> Config:
+        try:
+            return resolve_config(self.common, extra)
+        except ConfigError as exc:
+            raise ConfigError(f"sweep file {self.path}: {what}: {exc}") from None
+
+    def valid_alone(self, key: str, value: Any) -> bool:
+        """Whether ``key: value`` is valid on the base alone (cached). A value may still be
+        valid together with another key's value (e.g. units + dropout lists)."""
+        slot = (key, json.dumps(value, sort_keys=True))
+        if slot not in self._alone:
+            try:
+                resolve_config(self.common, {key: value})
+                self._alone[slot] = True
+            except ConfigError:
+                self._alone[slot] = False
+        return self._alone[slot]
+
+
+def _common_parameters(
+    path: Path, shown: Path, spec: SweepSpec, cli: dict[str, Any]
+) -> dict[str, Any]:
+    """Base file + ``set`` + command-line overrides, refusing overrides of swept keys
+    (``shown``: the sweep file as the user named it, for messages)."""
+    base_file = (path.parent / spec.base).resolve() if spec.base else DEFAULT_BASE
+    if not base_file.is_file():
+        raise ConfigError(
+            f"sweep file {shown}: base {spec.base!r} does not exist "
+            "(the path is relative to the sweep file)"
+        )
+    swept = (
+        set(spec.grid)
+        | {k for v in spec.variants for k in v.set}
+        | ({"seed"} if spec.seeds else set())
+    )
+    clash = sorted(set(cli) & swept)
+    if clash:
+        raise ConfigError(
+            f"sweep file {shown}: --set {', '.join(clash)} would overwrite swept values; "
+            "change the grid / variants / seeds in the sweep file instead"
+        )
+    return apply_overrides(apply_overrides(read_yaml(base_file), spec.set), cli)
+
+
+def plan_sweep(path: str | Path, overrides: dict[str, Any] | list[str] | None = None) -> Sweep:
+    """Validate a sweep file and expand it into its runs, resolving every run's parameters.
+
+    Order of application: base file, ``set``, command-line overrides, the variant's ``set``,
+    the grid values, the seed.
+
+    Raises
+    ------
+    ConfigError
+        Anything invalid, before any run starts: an unknown sweep key, a grid key or value
+        that is not a valid parameter (the message names the key and value), an override that
+        also appears in the grid / variants / seeds, or two runs with identical parameters.
+    """
+    shown = Path(path)  # as the user named it: messages show no absolute path they did not give
+    path = shown.resolve()
+    spec = read_sweep(shown)
+    cli = as_override_dict(overrides)
+    resolve = _Resolver(shown, _common_parameters(path, shown, spec, cli))
+    base_cfg = resolve("base + set", {})
+    for variant in spec.variants:
+        resolve(f"variant '{variant.name}'", variant.set)
+    seeds = spec.seeds or [base_cfg.seed]
+    variants: list[VariantSpec | None] = list(spec.variants) or [None]
+    combos = [
+        dict(zip(spec.grid, vals, strict=True)) for vals in itertools.product(*spec.grid.values())
+    ]
+    runs: list[PlannedRun] = []
+    seen: dict[str, str] = {}
+    for variant, values, seed in itertools.product(variants, combos, seeds):
+        run = _plan_run(resolve, variant, values, seed)
+        what = _describe(variant, values, seed)
+        if run.fingerprint in seen:
+            raise ConfigError(
+                f"sweep file {shown}: runs ({seen[run.fingerprint]}) and ({what}) have "
+                "identical parameters; remove the duplicate value"
+            )
+        seen[run.fingerprint] = what
+        runs.append(run)
+    return Sweep(path, spec, runs, cli)
+
+
+def _describe(variant: VariantSpec | None, values: dict[str, Any], seed: int) -> str:
+    extra = {**(variant.set if variant else {}), **values, "seed": seed}
+    what = ", ".join(f"{k}={v!r}" for k, v in extra.items())
+    return f"variant '{variant.name}', {what}" if variant else what
+
+
+def _plan_run(
+    resolve: _Resolver, variant: VariantSpec | None, values: dict[str, Any], seed: int
+) -> PlannedRun:
+    """One run's resolved parameters and name; a grid value invalid on its own is named as such."""
+    for key, value in values.items():
+        if not resolve.valid_alone(key, value):
+            resolve(f"grid key '{key}' value {value!r}", {key: value})
+    extra = {**(variant.set if variant else {}), **values, "seed": seed}
+    cfg = resolve(f"run ({_describe(variant, values, seed)})", extra)
+    vname = variant.name if variant else None
+    name = run_name(planned_model_name(cfg), values, vname, seed, cfg.fingerprint())
+    cfg = cfg.model_copy(update={"run": cfg.run.model_copy(update={"name": name})})
+    return PlannedRun(name, cfg, values, vname, seed)

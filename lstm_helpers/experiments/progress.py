@@ -1,0 +1,123 @@
+"""Terminal progress of a sweep: runs finished / failed / running, elapsed time and an ETA
+that moves with the clock.
+
+The ETA is written here (no library estimates a queue of runs on a fixed number of slots):
+each running run is expected to take the mean duration of the finished ones, so its
+remaining time shrinks as it runs; queued runs then fill the slots that free up first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import threading
+import time
+from typing import Any
+
+from lstm_helpers.runs.terminal import duration, plural
+
+__all__ = ["Progress", "estimate_eta", "format_seconds", "plural"]
+
+
+def format_seconds(seconds: float | None) -> str:
+    """Rounded, readable (:func:`lstm_helpers.runs.terminal.duration`); ``?`` for None."""
+    return "?" if seconds is None else duration(float(seconds))
+
+
+def estimate_eta(mean: float, running_elapsed: list[float], queued: int, slots: int) -> float:
+    """Seconds until the last run ends, when every run takes ``mean`` seconds.
+
+    Parameters
+    ----------
+    mean : float
+        Mean duration of the finished runs.
+    running_elapsed : list of float
+        How long each running run has been running.
+    queued : int
+        Runs not started yet.
+    slots : int
+        Runs that can run at once.
+    """
+    free = [max(0.0, mean - e) for e in running_elapsed]
+    free += [0.0] * max(0, slots - len(free))
+    heapq.heapify(free)
+    end = max(free, default=0.0)
+    for _ in range(queued):
+        start = heapq.heappop(free)
+        heapq.heappush(free, start + mean)
+        end = max(end, start + mean)
+    return end
+
+
+class Progress:
+    """Runs finished / failed / running and a moving ETA, printed as ``[sweep] ...`` lines."""
+
+    def __init__(
+        self,
+        total: int,
+        workers: int,
+        skipped: int,
+        enabled: bool = True,
+        clock: Any = time.perf_counter,
+    ):
+        self.total, self.workers, self.skipped, self.enabled = (
+            total,
+            max(1, workers),
+            skipped,
+            enabled,
+        )
+        self.finished = self.failed = 0
+        self.durations: list[float] = []
+        self.clock = clock
+        self.t0 = clock()
+        self.started: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def start(self, name: str) -> None:
+        """A run began (called from the thread that starts it)."""
+        with self._lock:
+            self.started[name] = self.clock()
+
+    def record(self, name: str, result: dict[str, Any]) -> None:
+        """A run ended: count it, learn its duration, print one line and the progress line."""
+        with self._lock:
+            began = self.started.pop(name, None)
+            seconds = result.get("seconds")
+            if seconds is None and began is not None:
+                seconds = self.clock() - began
+            self.durations.append(float(seconds or 0.0))
+        if result["status"] == "finished":
+            self.finished += 1
+            self.say(f"finished {name} in {format_seconds(seconds)}")
+        else:
+            self.failed += 1
+            self.say(f"FAILED {name}: {result['reason']}")
+
+    def eta_seconds(self) -> float | None:
+        """None until a run has ended; then :func:`estimate_eta` at this moment."""
+        if not self.durations:
+            return None
+        now = self.clock()
+        with self._lock:
+            running = [now - t for t in self.started.values()]
+        queued = max(0, self.total - self.finished - self.failed - len(running))
+        return estimate_eta(
+            sum(self.durations) / len(self.durations), running, queued, self.workers
+        )
+
+    def line(self) -> str:
+        done = self.finished + self.failed
+        running = min(self.workers, self.total - done)
+        eta = self.eta_seconds()
+        eta_text = "after the first run ends" if eta is None else format_seconds(eta)
+        skipped = f" (+{self.skipped} already finished)" if self.skipped else ""
+        elapsed = dt.timedelta(seconds=round(self.clock() - self.t0))
+        return (
+            f"[sweep] {self.finished}/{plural(self.total, 'run')} finished{skipped}, {self.failed} failed, "
+            f"{running} running; elapsed {elapsed}, ETA {eta_text}"
+        )
+
+    def say(self, text: str) -> None:
+        if self.enabled:
+            print(f"[sweep] {text}", flush=True)
+            print(self.line(), flush=True)

@@ -1,0 +1,177 @@
+"""Resume bookkeeping of a sweep directory: which runs finished, moving failed attempts
+aside, the lock that keeps two processes off one sweep, and ``sweep.json`` / ``runs.csv``.
+
+A run whose ``status.json`` says ``finished`` with the planned fingerprint is skipped and never
+touched; failed or interrupted ones (``running``, ``failed``, no status) are moved to
+``_attempts/`` and run again.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from lstm_helpers.artifacts import read_json, write_json, write_text
+from lstm_helpers.experiments.plan import PlannedRun, Sweep
+from lstm_helpers.layout import RunLayout, SweepLayout
+
+
+class SweepLocked(RuntimeError):
+    """The sweep directory is being run by another live process."""
+
+
+def run_dirs_in(sweep_dir: Path) -> list[Path]:
+    """Run directories directly under a sweep directory (those holding params.yaml / status.json)."""
+    sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        return []
+    attempts = SweepLayout(sweep_dir).attempts.name
+    return sorted(
+        p
+        for p in sweep_dir.iterdir()
+        if p.is_dir()
+        and p.name != attempts
+        and (RunLayout(p).status.is_file() or RunLayout(p).params.is_file())
+    )
+
+
+def run_status(run_dir: Path) -> dict[str, Any]:
+    """A run's ``status.json`` ({} when missing or half-written)."""
+    try:
+        return read_json(RunLayout(run_dir).status)
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def write_status(run_dir: Path, **fields: Any) -> None:
+    """Update a run's ``status.json`` with ``fields`` and the time."""
+    path = RunLayout(run_dir).status
+    data = read_json(path) if path.is_file() else {}
+    data.update(fields, updated=dt.datetime.now().isoformat(timespec="seconds"))
+    write_json(path, data)
+
+
+def finished_runs(sweep_dir: Path) -> dict[str, Path]:
+    """Fingerprint -> directory of every finished run under ``sweep_dir``."""
+    out: dict[str, Path] = {}
+    for d in run_dirs_in(sweep_dir):
+        st = run_status(d)
+        if st.get("status") == "finished" and st.get("fingerprint"):
+            out.setdefault(st["fingerprint"], d)
+    return out
+
+
+def move_aside(run_dir: Path, sweep_dir: Path) -> Path:
+    """Move a failed / interrupted attempt to ``_attempts/<name>.<time stamp>``."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    attempts = SweepLayout(sweep_dir).attempts
+    target = attempts / f"{run_dir.name}.{stamp}"
+    i = 1
+    while target.exists():
+        i += 1
+        target = attempts / f"{run_dir.name}.{stamp}-{i}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(run_dir), str(target))
+    return target
+
+
+def acquire_lock(sweep_dir: Path) -> Path:
+    """Write ``sweep.lock`` with this process id.
+
+    Raises
+    ------
+    SweepLocked
+        When the lock names another live process (a stale lock of a dead one is taken over).
+    """
+    lock = SweepLayout(sweep_dir).lock
+    if lock.is_file():
+        try:
+            pid = int(lock.read_text().split()[0])
+            os.kill(pid, 0)
+            alive = pid != os.getpid()
+        except (ValueError, IndexError, ProcessLookupError, PermissionError):
+            alive = False
+        if alive:
+            raise SweepLocked(
+                f"sweep directory {sweep_dir.name} is being run by process {pid}; "
+                f"wait for it or delete {lock.name} there if that process is gone"
+            )
+    write_text(lock, f"{os.getpid()}\n")
+    return lock
+
+
+def cell(v: Any) -> Any:
+    """A parameter value as one table cell (lists / dicts as compact JSON)."""
+    return json.dumps(v, separators=(",", ":")) if isinstance(v, list | dict) else v
+
+
+def run_record(
+    run: PlannedRun,
+    run_dir: Path,
+    status: str,
+    reason: str | None,
+    seconds: float | None,
+    skipped: bool,
+) -> dict[str, Any]:
+    """One run's line in ``sweep.json``."""
+    return {
+        "name": run.name,
+        "fingerprint": run.fingerprint,
+        "variant": run.variant,
+        "seed": run.seed,
+        "values": run.values,
+        "status": status,
+        "reason": reason,
+        "seconds": seconds,
+        "skipped": skipped,
+        "run_dir": str(run_dir),
+    }
+
+
+def write_bookkeeping(
+    sweep: Sweep, sweep_dir: Path, records: list[dict[str, Any]], extra: dict
+) -> None:
+    """``sweep.json`` (the plan, every run's status) and ``runs.csv`` (the same as a table)."""
+    lay = SweepLayout(sweep_dir)
+    write_json(
+        lay.plan,
+        {
+            "sweep_id": sweep.sweep_id,
+            "title": sweep.title,
+            "description": sweep.spec.description,
+            "file": str(sweep.file),
+            "keys": sweep.keys,
+            "variants": [v.name for v in sweep.spec.variants],
+            "variant_keys": sorted({k for v in sweep.spec.variants for k in v.set}),
+            "seeds": sweep.spec.seeds,
+            "overrides": sweep.overrides,
+            **extra,
+            "runs": records,
+        },
+    )
+    rows = [
+        {
+            **{k: v for k, v in r.items() if k != "values"},
+            **{k: cell(v) for k, v in r["values"].items()},
+        }
+        for r in records
+    ]
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(lay.runs_csv, buf.getvalue())
+
+
+def records_from_sweep(sweep_dir: Path) -> list[dict[str, Any]]:
+    """The run records of ``sweep.json``, each with the sweep's keys and description."""
+    meta = read_json(SweepLayout(sweep_dir).plan)
+    shared = {k: meta.get(k) for k in ("title", "description", "variant_keys")}
+    return [{**r, "keys": meta.get("keys", []), "sweep": shared} for r in meta["runs"]]

@@ -1,0 +1,511 @@
+"""Running a sweep: every planned run as a child process, on local threads or a Dask cluster,
+resumable, with a lock, SIGTERM handling, progress lines and the comparison at the end.
+
+Layout: ``reports/sweeps/<sweep id>/`` holds one normal run directory per run plus
+``sweep.yaml`` (the sweep file as read), ``sweep.json`` + ``runs.csv`` (every planned run with
+status, reason and seconds), ``comparison.csv``, ``comparison.json``, ``04_compare.ipynb``
+(executed) and ``comparison.html`` (see :class:`lstm_helpers.layout.SweepLayout`).
+
+Each run is a child process (``python -m lstm_helpers.experiments.runner``) that calls
+:func:`lstm_helpers.runs.pipeline.run_pipeline`; its papermill kernels inherit
+``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` / ``OMP_NUM_THREADS`` =
+``max(1, cores // workers)`` so N parallel runs do not oversubscribe the cores (TensorFlow
+reads these variables when it starts). With ``scheduler`` the same child process is started
+by a task on a Dask distributed worker instead; the workers need this package installed and
+the same file system paths (data, reports).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lstm_helpers.artifacts import write_text
+from lstm_helpers.config import PROJECT_ROOT, ConfigError, resolve_config
+from lstm_helpers.experiments.plan import PlannedRun, Sweep, plan_sweep
+from lstm_helpers.experiments.progress import Progress, plural
+from lstm_helpers.experiments.resume import (
+    SweepLocked,
+    acquire_lock,
+    finished_runs,
+    move_aside,
+    records_from_sweep,
+    run_dirs_in,
+    run_record,
+    run_status,
+    write_bookkeeping,
+    write_status,
+)
+from lstm_helpers.layout import SweepLayout
+
+__all__ = [
+    "SweepLocked",
+    "run_sweep",
+    "run_in_subprocess",
+    "execute_run",
+    "threads_per_run",
+    "thread_environment",
+    "available_cores",
+]
+
+RESULT_MARKER = "SWEEP-RESULT "
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+PROGRESS_EVERY = 30  # seconds between progress lines while no run ends
+DASK_HINT = "install the dask extra: pip install -e '.[dask]'"
+
+
+# ============================================================================ one run
+def thread_environment(threads: int | None) -> dict[str, str]:
+    """Environment variables that size TensorFlow's / OpenMP's thread pools (empty for None)."""
+    if not threads:
+        return {}
+    return dict.fromkeys(THREAD_VARIABLES, str(int(threads)))
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def threads_per_run(workers: int, cores: int | None = None) -> int:
+    """``max(1, cores // workers)``: threads each of ``workers`` parallel runs may use."""
+    return max(1, (cores or available_cores()) // max(1, workers))
+
+
+def execute_run(params: dict[str, Any], run_dir: str | Path) -> dict[str, Any]:
+    """Run one sweep run in this process with :func:`lstm_helpers.runs.pipeline.run_pipeline`.
+
+    Never raises for a failing run: returns ``{"status": "finished" | "failed", "reason",
+    "seconds", "run_dir"}`` and leaves ``status.json`` saying the same.
+    """
+    from lstm_helpers.runs.pipeline import RunFailed, run_pipeline
+
+    run_dir = Path(run_dir)
+    t0 = time.perf_counter()
+    status, reason = "finished", None
+    try:
+        cfg = resolve_config(params)
+        run_pipeline(cfg, run_dir, quiet=True, report=True)
+    except RunFailed as exc:
+        status, reason = "failed", str(exc)
+    except Exception as exc:  # noqa: BLE001 - reported as the run's reason, the sweep goes on
+        status, reason = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        if run_dir.is_dir():
+            write_status(run_dir, status="failed", reason=reason)
+    return {
+        "status": status,
+        "reason": reason,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "run_dir": str(run_dir),
+    }
+
+
+_CHILDREN: set[subprocess.Popen] = set()
+_CHILDREN_LOCK = threading.Lock()
+
+
+def _terminate_children() -> None:
+    """End the run processes this process started (their kernels follow: ipykernel exits when
+    its parent process is gone)."""
+    with _CHILDREN_LOCK:
+        children = list(_CHILDREN)
+    for proc in children:
+        if proc.poll() is None:
+            proc.terminate()
+
+
+def run_in_subprocess(
+    params: dict[str, Any], run_dir: str, threads: int | None = None
+) -> dict[str, Any]:
+    """Run one sweep run in a child Python process with sized thread pools.
+
+    This is also the task a Dask worker executes for ``--scheduler``.
+    """
+    env = {**os.environ, **thread_environment(threads), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lstm_helpers.experiments.runner"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=str(PROJECT_ROOT),
+    )
+    with _CHILDREN_LOCK:
+        _CHILDREN.add(proc)
+    try:
+        stdout, stderr = proc.communicate(json.dumps({"params": params, "run_dir": run_dir}))
+    finally:
+        with _CHILDREN_LOCK:
+            _CHILDREN.discard(proc)
+    for line in reversed(stdout.splitlines()):
+        if line.startswith(RESULT_MARKER):
+            return json.loads(line[len(RESULT_MARKER) :])
+    tail = [ln for ln in stderr.splitlines() if ln.strip()]
+    if proc.returncode < 0:
+        reason = f"interrupted (run process ended by signal {-proc.returncode})"
+    else:
+        reason = (
+            f"run process exited with code {proc.returncode}: {tail[-1] if tail else 'no output'}"[
+                :500
+            ]
+        )
+    if Path(run_dir).is_dir():
+        write_status(Path(run_dir), status="failed", reason=reason)
+    return {
+        "status": "failed",
+        "reason": reason,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "run_dir": run_dir,
+    }
+
+
+def _child_main() -> None:
+    """Entry point of ``python -m lstm_helpers.experiments.runner``: one run from a JSON payload on stdin."""
+    payload = json.loads(sys.stdin.read())
+    result = execute_run(payload["params"], payload["run_dir"])
+    print(RESULT_MARKER + json.dumps(result), flush=True)
+
+
+# ============================================================================ the sweep
+def run_sweep(
+    file: str | Path,
+    workers: int = 1,
+    scheduler: str | None = None,
+    overrides: dict[str, Any] | list[str] | None = None,
+    out: str | Path | None = None,
+    mlflow_uri: str | None = None,
+    progress: bool = True,
+    html: bool = True,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """Run (or resume) every run of a sweep file, then write the comparison.
+
+    Parameters
+    ----------
+    file : path
+        Sweep YAML (base, description, set, grid, variants, seeds).
+    workers : int
+        Runs in parallel on this machine (each in its own process, thread pools sized
+        ``max(1, cores // workers)``). Ignored with ``scheduler``.
+    scheduler : str, optional
+        Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``: each run
+        becomes a task on the cluster.
+    overrides : dict or list of "key=value", optional
+        Applied to every run (must not touch swept keys).
+    out : path, optional
+        Sweep directory; default ``<reports_dir>/sweeps/<sweep id>``.
+    mlflow_uri : str, optional
+        Also log each new run's parameters, metrics and report to MLflow.
+    progress : bool
+        Print progress lines (runs finished / failed / running, ETA).
+    html : bool
+        Also render comparison.html (notebooks/04_compare.ipynb); comparison.csv is always written.
+    threads : int, optional
+        TensorFlow / OpenMP threads per run; default ``max(1, cores // workers)`` (local) or
+        per Dask host ``max(1, cores // worker threads on that host)``.
+
+    Returns
+    -------
+    dict
+        ``sweep_dir``, ``sweep_id``, ``total``, ``done`` (finished, including those skipped
+        as already finished), ``failed``, ``skipped``, ``runs`` (one record per run),
+        ``comparison_csv``, ``comparison_html`` (None when ``html`` is False).
+
+    Raises
+    ------
+    ConfigError
+        Before any run directory is created, when the sweep file or any run's parameters
+        are invalid, or a needed extra (MLflow, Dask) is missing.
+    SweepLocked
+        When another live process runs the same sweep directory.
+    """
+    if workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {workers}")
+    sweep = plan_sweep(file, overrides)
+    if mlflow_uri:
+        from lstm_helpers.experiments.tracking import import_mlflow
+
+        import_mlflow()  # fail before running anything when tracking cannot work
+    if scheduler is not None:
+        _import_distributed()
+    sweep_dir = Path(out).resolve() if out else sweep.default_dir()
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    lock = acquire_lock(sweep_dir)
+    previous_handler = None
+    if threading.current_thread() is threading.main_thread():  # `kill PID` stops it like Ctrl-C
+        previous_handler = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return _SweepRun(sweep, sweep_dir, progress, mlflow_uri).run(
+            workers, scheduler, threads, html
+        )
+    finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGTERM, previous_handler)
+        lock.unlink(missing_ok=True)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as exc:
+        raise ConfigError(
+            f"--scheduler needs Dask distributed, which is not installed; {DASK_HINT}"
+        ) from exc
+    return distributed
+
+
+class _SweepRun:
+    """One execution of a sweep in a locked directory: bookkeeping shared by the run threads."""
+
+    def __init__(self, sweep: Sweep, sweep_dir: Path, progress: bool, mlflow_uri: str | None):
+        self.sweep, self.dir, self.progress, self.mlflow_uri = (
+            sweep,
+            sweep_dir,
+            progress,
+            mlflow_uri,
+        )
+        self.records: dict[str, dict[str, Any]] = {}
+        self.meta: dict[str, Any] = {}
+        self.lock = threading.Lock()
+        self.prog: Progress | None = None
+
+    def plan_todo(self) -> list[PlannedRun]:
+        """Records for every run; finished ones are kept, failed attempts moved aside."""
+        done_by_fp = finished_runs(self.dir)
+        todo: list[PlannedRun] = []
+        for run in self.sweep.runs:
+            if run.fingerprint in done_by_fp:
+                d = done_by_fp[run.fingerprint]
+                self.records[run.name] = run_record(
+                    run, d, "finished", None, run_status(d).get("seconds"), True
+                )
+                continue
+            for d in run_dirs_in(self.dir):  # interrupted / failed attempts of this run
+                if d.name == run.name or run_status(d).get("fingerprint") == run.fingerprint:
+                    move_aside(d, self.dir)
+            self.records[run.name] = run_record(
+                run, self.dir / run.name, "pending", None, None, False
+            )
+            todo.append(run)
+        return todo
+
+    def run(self, workers: int, scheduler: Any, threads: int | None, html: bool) -> dict[str, Any]:
+        write_text(SweepLayout(self.dir).spec, self.sweep.file.read_text())
+        todo = self.plan_todo()
+        client = None
+        if scheduler is not None:
+            distributed = _import_distributed()
+            client = (
+                scheduler
+                if isinstance(scheduler, distributed.Client)
+                else distributed.Client(scheduler)
+            )
+            per_run, slots = _dask_threads(client)
+            where = f"Dask scheduler {client.scheduler.address}"
+        else:
+            per_run, slots = threads_per_run(workers), workers
+            where = plural(workers, "local worker")
+        per_run = threads or per_run
+        self.meta = {
+            "started": dt.datetime.now().isoformat(timespec="seconds"),
+            "where": where,
+            "threads_per_run": per_run,
+        }
+        self.save()
+        self.prog = Progress(
+            len(todo), slots, len(self.sweep.runs) - len(todo), enabled=self.progress
+        )
+        if self.progress:
+            print(
+                f"[sweep] {self.sweep.sweep_id}: {plural(len(self.sweep.runs), 'run')}, {len(todo)} to run "
+                f"on {where}, {plural(per_run, 'thread')} each",
+                flush=True,
+            )
+        try:
+            if client is not None:
+                _run_dask(client, todo, self.dir, per_run, self.finish, self.prog)
+            else:
+                _run_local(todo, self.dir, workers, per_run, self.finish, self.prog)
+        finally:
+            self.meta["ended"] = dt.datetime.now().isoformat(timespec="seconds")
+            self.save()
+            if client is not None and client is not scheduler:
+                client.close()
+        return self.result(html)
+
+    def save(self) -> None:
+        write_bookkeeping(self.sweep, self.dir, list(self.records.values()), self.meta)
+
+    def finish(self, run: PlannedRun, result: dict[str, Any]) -> None:
+        """Record a run's result (called from the run threads), then log it to MLflow."""
+        with self.lock:
+            self.records[run.name].update(
+                status=result["status"], reason=result["reason"], seconds=result["seconds"]
+            )
+            self.prog.record(run.name, result)
+            self.save()
+        if self.mlflow_uri:
+            from lstm_helpers.experiments.tracking import log_run_to_mlflow
+
+            try:
+                log_run_to_mlflow(
+                    Path(result["run_dir"]),
+                    self.mlflow_uri,
+                    self.sweep.sweep_id,
+                    tags={"variant": run.variant or "", "sweep": self.sweep.sweep_id},
+                )
+            except Exception as exc:  # noqa: BLE001 - tracking never stops a sweep
+                print(f"[sweep] MLflow logging of {run.name} failed: {exc}", flush=True)
+
+    def result(self, html: bool) -> dict[str, Any]:
+        from lstm_helpers.experiments.compare import write_comparison
+
+        recs = [self.records[r.name] for r in self.sweep.runs]
+        out = {
+            "sweep_dir": self.dir,
+            "sweep_id": self.sweep.sweep_id,
+            "total": len(recs),
+            "done": sum(r["status"] == "finished" for r in recs),
+            "failed": sum(r["status"] == "failed" for r in recs),
+            "skipped": sum(r["skipped"] for r in recs),
+            "runs": recs,
+        }
+        csv_path, html_path = write_comparison(
+            self.dir, records_from_sweep(self.dir), title=self.sweep.title, html_report=html
+        )
+        out.update(comparison_csv=csv_path, comparison_html=html_path)
+        return out
+
+
+def _dask_threads(client: Any) -> tuple[int, int]:
+    """(threads per run, total worker threads) on a Dask cluster: per host, cores // worker threads."""
+    from urllib.parse import urlparse
+
+    nthreads = client.nthreads()
+    if not nthreads:
+        raise RuntimeError("the Dask cluster has no workers")
+    cores = client.run(available_cores)
+    per_host: dict[str, int] = {}
+    host_cores: dict[str, int] = {}
+    for addr, n in nthreads.items():
+        host = urlparse(addr).hostname or addr
+        per_host[host] = per_host.get(host, 0) + int(n)
+        host_cores[host] = int(cores.get(addr, 1))
+    threads = min(max(1, host_cores[h] // n) for h, n in per_host.items())
+    return threads, sum(per_host.values())
+
+
+Finish = Callable[[PlannedRun, dict[str, Any]], None]
+
+
+def _run_local(
+    todo: list[PlannedRun],
+    sweep_dir: Path,
+    workers: int,
+    threads: int,
+    finish: Finish,
+    prog: Progress,
+) -> None:
+    def task(run: PlannedRun) -> dict[str, Any]:
+        prog.start(run.name)
+        return run_in_subprocess(run.config.to_dict(), str(sweep_dir / run.name), threads)
+
+    with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sweep-run") as pool:
+        futures = {pool.submit(task, r): r for r in todo}
+        try:
+            pending = set(futures)
+            while pending:
+                done, pending = cf.wait(
+                    pending, timeout=PROGRESS_EVERY, return_when=cf.FIRST_COMPLETED
+                )
+                for f in done:
+                    finish(futures[f], f.result())
+                if not done and prog.enabled:
+                    print(prog.line(), flush=True)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            _terminate_children()
+            if prog.enabled:
+                print(
+                    "[sweep] interrupted: unfinished runs run again when the same sweep is re-run",
+                    flush=True,
+                )
+            raise
+
+
+def _run_dask(
+    client: Any,
+    todo: list[PlannedRun],
+    sweep_dir: Path,
+    threads: int,
+    finish: Finish,
+    prog: Progress,
+) -> None:
+    import distributed
+
+    futures = {
+        client.submit(
+            run_in_subprocess,
+            r.config.to_dict(),
+            str(sweep_dir / r.name),
+            threads,
+            key=f"lstm-run-{r.name}",
+            pure=False,
+        ): r
+        for r in todo
+    }
+    for r in todo[
+        : prog.workers
+    ]:  # Dask does not say when a task starts: the first slots start now
+        prog.start(r.name)
+    queue = list(todo[prog.workers :])
+    pending = list(futures)
+    while pending:
+        try:
+            done_pending = distributed.wait(
+                pending, timeout=PROGRESS_EVERY, return_when="FIRST_COMPLETED"
+            )
+        except distributed.TimeoutError:
+            if prog.enabled:
+                print(prog.line(), flush=True)
+            continue
+        except KeyboardInterrupt:
+            client.cancel(pending)
+            raise
+        pending = list(done_pending.not_done)
+        for f in done_pending.done:
+            try:
+                result = f.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker etc.: record and go on
+                run = futures[f]
+                result = {
+                    "status": "failed",
+                    "reason": f"Dask task failed: {type(exc).__name__}: {exc}"[:500],
+                    "seconds": None,
+                    "run_dir": str(sweep_dir / run.name),
+                }
+            finish(futures[f], result)
+            if queue:
+                prog.start(queue.pop(0).name)
+
+
+if __name__ == "__main__":
+    _child_main()

@@ -1,0 +1,47 @@
+"""Model names without TensorFlow: what a model is, spelled from its config alone.
+
+Kept apart from :mod:`lstm_helpers.model.models` (which imports Keras) so that planning a
+sweep, naming a run directory or listing runs never starts TensorFlow.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lstm_helpers.config import Config, ModelConfig
+
+
+def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None) -> str:
+    """A short name that says what the model is, e.g. ``bilstm_cv1-128x5p2_lay2_sz64-32_d32``.
+
+    Parts, in order: cell (``lstm`` / ``gru``, ``bi`` prefix when bidirectional, ``cnn``
+    for the convolution-only baseline); ``emb<dim>`` for token input; ``cv<n>-`` then
+    ``<filters>x<kernel>[p<pool>]`` per conv block (no ``p`` when pool is 1);
+    ``lay<n>_sz<units>`` for the recurrent stack; ``d<units>`` for the dense head when
+    there is one. Dropout and masking are training details and left out.
+    """
+    if model_cfg.cell == "none":
+        parts = ["cnn"]
+    else:
+        parts = [("bi" if model_cfg.bidirectional else "") + model_cfg.cell]
+    if input_info is not None and input_info.get("kind") == "tokens":
+        parts.append(f"emb{model_cfg.embedding_dim}")
+    if model_cfg.conv:
+        blocks = "-".join(
+            f"{b.filters}x{b.kernel_size}" + (f"p{b.pool}" if b.pool > 1 else "")
+            for b in model_cfg.conv
+        )
+        parts.append(f"cv{len(model_cfg.conv)}-{blocks}")
+    if model_cfg.cell != "none":
+        parts.append(f"lay{len(model_cfg.units)}_sz" + "-".join(str(u) for u in model_cfg.units))
+    if model_cfg.dense_units:
+        parts.append("d" + "-".join(str(u) for u in model_cfg.dense_units))
+    name = "_".join(parts)
+    return re.sub(r"[^A-Za-z0-9_.-]", "", name)
+
+
+def planned_model_name(cfg: Config) -> str:
+    """The model name the training stage will give ``cfg`` (token input for text data),
+    known before any data is read."""
+    return model_name(cfg.model, {"kind": "tokens" if cfg.data.kind == "text" else "real"})

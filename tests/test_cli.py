@@ -1,0 +1,115 @@
+"""The command line's exit codes and messages: user errors (2), failures (1), internal errors
+(3, traceback saved and --debug), and readable numbers in its output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lstm_helpers import cli
+from lstm_helpers.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_config_error_exits_2_with_one_line(tmp_path, capsys):
+    assert main(["run", "--config", str(tmp_path / "missing.yaml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "missing.yaml" in err[0]
+    assert main(["run", "--set", "train.epochz=3"]) == 2
+    assert "unknown key 'train.epochz'" in capsys.readouterr().err
+
+
+def test_data_error_exits_2(tmp_path, capsys):
+    rc = main(
+        [
+            "prepare",
+            "--no-notebook",
+            "--out",
+            str(tmp_path / "r"),
+            "--set",
+            f"data.path={tmp_path / 'no_such_recordings.csv'}",
+            "--set",
+            "data.demo=false",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("error: ") and "no_such_recordings.csv" in err
+    assert "internal error" not in err
+
+
+def test_missing_run_directory_and_artifacts_are_user_errors(tmp_path, capsys):
+    assert main(["report", "--run", str(tmp_path / "nope")]) == 2
+    assert "no such run directory" in capsys.readouterr().err
+    (tmp_path / "half").mkdir()
+    assert main(["evaluate", "--run", str(tmp_path / "half")]) == 2
+    assert "lacks prepared.npz, model.keras; run the earlier stage first" in capsys.readouterr().err
+    assert main(["compare", str(tmp_path / "nope")]) == 2
+    assert "not a directory" in capsys.readouterr().err
+
+
+def _boom(args):
+    raise KeyError("val_pr_auc")
+
+
+def test_internal_error_exits_3_with_a_saved_traceback(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reports").mkdir()
+    monkeypatch.setattr(cli, "cmd_compare", _boom)  # a bug inside a subcommand
+    assert main(["compare", str(tmp_path)]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0] == "internal error: KeyError: 'val_pr_auc'"
+    assert "bug in lstm-workbench" in err[1] and "--debug" in err[1] and "report it" in err[1]
+    saved = list((tmp_path / "reports" / "errors").glob("internal-error-*.txt"))
+    assert len(saved) == 1 and str(saved[0].relative_to(tmp_path)) in err[1]  # relative path shown
+    text = saved[0].read_text()
+    assert "Traceback (most recent call last)" in text and "_boom" in text and "KeyError" in text
+
+
+def test_debug_raises_the_internal_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "cmd_compare", _boom)
+    with pytest.raises(KeyError, match="val_pr_auc"):
+        main(["--debug", "compare", str(tmp_path)])
+    with pytest.raises(KeyError, match="val_pr_auc"):
+        main(["compare", str(tmp_path), "--debug"])
+
+
+def test_a_value_error_inside_the_code_is_internal_not_a_user_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+
+    def bug(args):
+        int("not a number")
+
+    monkeypatch.setattr(cli, "cmd_report", bug)
+    assert main(["report", "--run", str(tmp_path)]) == 3
+    assert capsys.readouterr().err.startswith("internal error: ValueError: invalid literal")
+
+
+def test_sweep_locked_exits_1(tmp_path, tiny_demo_dir, capsys):
+    import os
+
+    f = tmp_path / "s.yaml"
+    f.write_text(
+        yaml.safe_dump(
+            {
+                "base": str(ROOT / "configs" / "demo.yaml"),
+                "set": {"data.path": str(tiny_demo_dir), "data.demo": False},
+                "grid": {"windows.overlap_percent": [0, 50]},
+            }
+        )
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sweep.lock").write_text(f"{os.getppid()}\n")  # held by a live process
+    assert main(["sweep", str(f), "--out", str(out)]) == 1
+    assert capsys.readouterr().err.startswith("error: sweep directory out is being run by process")
+
+
+def test_subcommands_are_one_function_each():
+    parser = cli._parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    funcs = {name: p.get_default("func") for name, p in sub.choices.items()}
+    assert all(callable(f) for f in funcs.values())
+    assert len(set(funcs.values())) == len(funcs)  # one function per subcommand
