@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--input", required=True, help="recordings file or folder (same format as training)")
     p.add_argument("--out", default=None, help="output file (.csv or .parquet); default <input>.predictions.csv")
 
+    _add_generate_parser(sub)
+
     p = sub.add_parser("sweep", help="run a grid of configurations and compare them")
     p.add_argument("file", help="sweep YAML (base, set, grid, variants, seeds)")
     p.add_argument("--workers", type=int, default=1, help="runs in parallel on this machine")
@@ -75,6 +77,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--out", default=None)
     return ap
+
+
+def _add_generate_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("generate", help="write text with a trained character run (data.kind: text)")
+    p.add_argument("--run", required=True, help="finished character run directory")
+    p.add_argument("--prime", required=True, help="text to start from (its last window-length characters are read)")
+    p.add_argument("--length", type=int, required=True, help="characters to write")
+    p.add_argument("--temperature", type=float, default=1.0,
+                   help="sampling temperature: < 1 safer, > 1 wilder, 0 always the most likely (default 1)")
+    p.add_argument("--top-k", type=int, default=None, help="draw only among the k most likely characters")
+    p.add_argument("--seed", type=int, default=None, help="same seed, same text (default: fresh randomness)")
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    """Print exactly ``--length`` generated characters (the continuation, without the prime)."""
+    from lstm_helpers.runs.generate import generate_text
+
+    print(generate_text(Path(args.run), args.prime, args.length, args.temperature, args.top_k, args.seed))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,6 +202,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         for k, v in out.items():
             print(f"{k}: {v}")
         return 0
+    if cmd == "generate":
+        return _cmd_generate(args)
     if cmd == "sweep":
         from lstm_helpers.experiments.sweeps import SweepLocked, run_sweep
 
