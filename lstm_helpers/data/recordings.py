@@ -199,7 +199,14 @@ def read_recordings(cfg: DataConfig, path: str | Path | None = None, *, require_
         part["__row"] = np.arange(len(part))
         frames.append(part)
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    source = str(root)
+    return series_from_frame(df, cfg, str(root), require_labels=require_labels, classes=classes)
+
+
+def series_from_frame(df: pd.DataFrame, cfg: DataConfig, source: str, *, require_labels: bool = True,
+                      classes: list[str] | None = None) -> SeriesSet:
+    """The validation and grouping half of :func:`read_recordings`, on rows already read
+    (columns checked; ``__file`` / ``__row`` name each row's file and row for errors).
+    ``data.kind: table`` (lstm_helpers.data.tables) reuses it."""
     df[cfg.recording_column] = df[cfg.recording_column].astype(str)
     if df.empty:
         raise DataError(f"{source}: no rows")
@@ -338,6 +345,13 @@ def read_sequences(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet
     except ValueError as exc:
         raise DataError(f"{p}: cannot load without pickles ({exc}); store strings as fixed-width "
                         f"unicode arrays, e.g. np.array(labels, dtype=str)") from exc
+    return sequences_from_arrays(arrays, cfg, p)
+
+
+def sequences_from_arrays(arrays: dict[str, np.ndarray], cfg: DataConfig, p: Path) -> SeriesSet:
+    """The checking and padding half of :func:`read_sequences`, on arrays already loaded
+    (``p`` names the source in errors). ``data.kind: table`` with ``data.sequence_columns``
+    reuses it."""
     if "y" not in arrays:
         raise DataError(f"{p}: missing array 'y'; present: {sorted(arrays)}")
     y = arrays["y"]
@@ -464,4 +478,8 @@ def read_dataset(cfg: DataConfig) -> SeriesSet:
                         "'split' array in the .npz")
     if cfg.kind == "sequences":
         return read_sequences(cfg)
+    if cfg.kind == "table":
+        from lstm_helpers.data.tables import read_table
+
+        return read_table(cfg)
     return read_text(cfg)
