@@ -47,7 +47,7 @@ def tiny_overrides(kind: str, data: dict[str, Path]) -> dict:
 
 
 def run_stages(cfg: Config, run: Path) -> dict:
-    info = run_prepare(cfg, run)
+    info = run_prepare(cfg, run).meta
     total = sum(info["windows"][s] for s in ("train", "val", "test"))
     assert 50 <= total <= 2000, total  # a tiny slice
     run_training(cfg, run)
@@ -85,7 +85,7 @@ def test_run_config_runs_on_a_tiny_slice(name, example_data, tmp_path):
     cfg = load_config(EXAMPLES / f"{name}.yaml", tiny_overrides(kind, example_data))
     if kind == "text":  # see EVAL_MANY_CLASSES
         run_prepare(cfg, tmp_path)
-        history = run_training(cfg, tmp_path)["history"]
+        history = run_training(cfg, tmp_path).history
         assert {"top5_accuracy", "val_top5_accuracy"} <= set(history.columns)
         return
     result = run_stages(cfg, tmp_path)

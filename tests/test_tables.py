@@ -80,7 +80,7 @@ def test_rows_per_step_through_prepare_no_window_crosses_a_block(tmp_path, tiny_
                       data__group_column=None, data__time_column=None, data__label_column="label",
                       data__channels=CH, data__class_map={}, data__other_class=None,
                       data__classes_of_interest=["busy"], data__table_blocks=8, windows__length=10)
-    info = run_prepare(cfg, tmp_path / "run")
+    info = run_prepare(cfg, tmp_path / "run").meta
     assert info["leakage"]["ok"] and sum(info["windows"][n] for n in ("train", "val", "test")) > 0
 
 
