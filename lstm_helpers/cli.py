@@ -165,6 +165,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Print exactly ``--length`` generated characters (the continuation, without the prime)."""
+    from lstm_helpers.runs.generate import generate_text
+
+    run = _existing_run(args.run, ("params", "model"))
+    print(generate_text(run, args.prime, args.length, args.temperature, args.top_k, args.seed))
+    return 0
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
     from lstm_helpers.runs.predict import predict_recordings
 
@@ -291,6 +300,20 @@ def _parser() -> argparse.ArgumentParser:
     p = add("demo", cmd_demo, "write the synthetic demo recordings (Parquet, one file per animal)")
     p.add_argument("--out", required=True, help="a new or empty folder")
     p.add_argument("--seed", type=int, default=7, help="same seed, same recordings")
+    p = add("generate", cmd_generate, "write text with a trained character run (data.kind: text)")
+    p.add_argument("--run", required=True, help="finished character run directory")
+    p.add_argument(
+        "--prime", required=True, help="text to start from (its last window-length characters are read)"
+    )
+    p.add_argument("--length", type=int, required=True, help="characters to write")
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=1.0,
+        help="sampling temperature: < 1 safer, > 1 wilder, 0 always the most likely (default 1)",
+    )
+    p.add_argument("--top-k", type=int, default=None, help="draw only among the k most likely characters")
+    p.add_argument("--seed", type=int, default=None, help="same seed, same text (default: fresh randomness)")
     p = add("predict", cmd_predict, "label new recordings with a finished run's model")
     p.add_argument("--run", required=True, help="finished run directory")
     p.add_argument(

@@ -32,11 +32,11 @@ class _Section(BaseModel):
 class DataConfig(_Section):
     """Where the data is and how to read it."""
 
-    kind: Literal["recordings", "sequences", "text"] = "recordings"
+    kind: Literal["recordings", "sequences", "text", "table"] = "recordings"
     path: str = "data/raw/demo"  # file or folder of recordings (csv / parquet), .npz or .txt
     demo: bool = True  # generate the demo recordings when `path` is the shipped data/raw/demo (never elsewhere)
     format: Literal["auto", "csv", "parquet"] = "auto"
-    recording_column: str = "recording_id"
+    recording_column: str | None = "recording_id"  # None: table only (rows cut into table_blocks)
     group_column: str | None = "animal_id"  # subject/group; None = split by recording
     time_column: str | None = "time_s"
     label_column: str = "behaviour"
@@ -54,6 +54,10 @@ class DataConfig(_Section):
     # pre-segmented sequences (.npz)
     pad_length: int | None = Field(None, ge=1)  # None = longest sequence
     mask_value: float = 0.0
+    # table (data/README.md): one row per time step (windowed like recordings), or with
+    # sequence_columns one row per sample, its columns named by a pattern, e.g. "{channel}_t{t}"
+    sequence_columns: str | None = None
+    table_blocks: int = Field(20, ge=3)  # table without recording_column: contiguous blocks = groups
     # text
     vocab_size: int = Field(100, ge=3)
     lowercase: bool = False
@@ -76,6 +80,33 @@ class DataConfig(_Section):
         if len(set(v)) != len(v):
             raise ValueError(f"channel names must be unique, got {v}")
         return v
+
+    @model_validator(mode="after")
+    def _table_fields(self) -> DataConfig:
+        if self.kind != "table":
+            if self.sequence_columns is not None:
+                raise ValueError(f"data.sequence_columns is for data.kind 'table', not {self.kind!r}")
+            if self.recording_column is None and self.kind == "recordings":
+                raise ValueError("data.recording_column may be null only for data.kind 'table'")
+            return self
+        pattern = self.sequence_columns
+        if pattern is not None:
+            import string
+
+            fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
+            if fields.count("t") != 1 or set(fields) - {"t", "channel"} or fields.count("channel") > 1:
+                raise ValueError(
+                    f"data.sequence_columns = {pattern!r}: a column-name pattern with {{t}} (the step) "
+                    f"once and {{channel}} at most once, e.g. '{{channel}}_t{{t}}' for acc_x_t0, acc_x_t1, ...")
+            if "channel" not in fields and len(self.channels) != 1:
+                raise ValueError(
+                    f"data.sequence_columns = {pattern!r} has no {{channel}} but data.channels lists "
+                    f"{len(self.channels)} channels; add {{channel}} (e.g. '{{channel}}_t{{t}}') or list one channel")
+        elif self.recording_column is None and self.group_column is not None:
+            raise ValueError(
+                "data.recording_column is null (the table is cut into data.table_blocks blocks that are "
+                f"the split groups), so data.group_column must be null too, got {self.group_column!r}")
+        return self
 
 
 class SplitConfig(_Section):

@@ -113,13 +113,15 @@ class InputInfo:
         """What is known of the input before any data are read (for names and plans):
         kind, data kind, masking, channels and, except for padded sequences, the window length."""
         tokens = cfg.data.kind == "text"
+        # a table with one row per sample is read as padded sequences (data/tables.py)
+        cases = cfg.data.kind == "sequences" or (cfg.data.kind == "table" and cfg.data.sequence_columns is not None)
         return cls(
             kind="tokens" if tokens else "real",
             data_kind=cfg.data.kind,
-            window_length=None if cfg.data.kind == "sequences" else cfg.window_length,
+            window_length=None if cases else cfg.window_length,
             n_channels=1 if tokens else (len(cfg.data.channels) or None),
             channels=["token"] if tokens else list(cfg.data.channels),
-            masked=cfg.data.kind == "sequences",
+            masked=cases,
             mask_value=float(cfg.data.mask_value),
             sample_rate_hz=cfg.data.sample_rate_hz,
             source=str(cfg.data.path),

@@ -333,6 +333,14 @@ def read_recordings(cfg: DataConfig, path: str | Path | None = None, *, require_
     source = str(resolve_path(path or cfg.path))
     frames = [_read_table(f, cfg, need_label=require_labels) for f in files]
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return series_from_frame(df, cfg, source, require_labels=require_labels, classes=classes)
+
+
+def series_from_frame(df: pd.DataFrame, cfg: DataConfig, source: str, *, require_labels: bool = True,
+                      classes: list[str] | None = None) -> SeriesSet:
+    """The checking and grouping half of :func:`read_recordings`, on rows already read
+    (columns checked; ``__file`` / ``__row`` name each row's file and row for errors).
+    ``data.kind: table`` (:mod:`lstm_helpers.data.tables`) reuses it."""
     df, rec_codes = _order_by_recording(df, cfg, source)
     t = _times(df, rec_codes, cfg, source)
     n_recs = int(rec_codes.max()) + 1
@@ -473,7 +481,15 @@ def read_sequences(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet
     p = resolve_path(path or cfg.path)
     if not p.is_file():
         raise missing_path_error(path or cfg.path) if not p.exists() else DataError(f"{p} is a folder, not an .npz")
-    arrays = _sequence_arrays(p)
+    return sequences_from_arrays(_sequence_arrays(p), cfg, p)
+
+
+def sequences_from_arrays(arrays: dict[str, np.ndarray], cfg: DataConfig, p: Path) -> SeriesSet:
+    """The checking and padding half of :func:`read_sequences`, on arrays already loaded
+    (``p`` names the source in errors). ``data.kind: table`` with ``data.sequence_columns``
+    reuses it."""
+    if "y" not in arrays:
+        raise DataError(f"{p}: missing array 'y'; present: {short(sorted(arrays))}")
     y = arrays["y"]
     n = len(y)
     values_flat, lens = _flat_values(arrays, p, n)
@@ -558,4 +574,8 @@ def read_dataset(cfg: DataConfig) -> SeriesSet:
                         "'split' array in the .npz")
     if cfg.kind == "sequences":
         return read_sequences(cfg)
+    if cfg.kind == "table":
+        from lstm_helpers.data.tables import read_table
+
+        return read_table(cfg)
     return read_text(cfg)

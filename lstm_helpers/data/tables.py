@@ -1,0 +1,187 @@
+"""``data.kind: table``: a CSV / Parquet table of feature columns (file or folder of files).
+
+Two shapes, chosen by ``data.sequence_columns`` (examples in data/README.md):
+
+* **One row per time step** (``sequence_columns`` null): feature columns ``data.channels``,
+  a label per row, windowed exactly like recordings. With ``data.recording_column`` the rows of
+  each recording form one series (group column, time column, split column as for recordings);
+  with ``recording_column: null`` each file is one series in row order, cut into
+  ``data.table_blocks`` contiguous blocks that act as recordings and split groups (windows
+  never cross a block, so no timestep is in two splits).
+* **One row per sample** (``sequence_columns`` a pattern such as ``"{channel}_t{t}"``): each row
+  is a whole sequence, its step ``t`` of channel ``c`` in the column the pattern names
+  (``acc_x_t0, acc_x_t1, ...``); one label per row (``data.label_column``), optional
+  ``data.group_column`` and ``data.split_column``. Trailing empty cells make a row shorter:
+  rows are padded to ``data.pad_length`` (default: the longest) and masked, as sequences are.
+
+Both end in the same in-memory form as the other kinds (:class:`SeriesSet`), through the
+helpers the recordings and sequences readers use, so the checks and messages are the same.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lstm_helpers.config import DataConfig, resolve_path
+from lstm_helpers.data.recordings import (
+    DataError,
+    SeriesSet,
+    _check_columns,
+    _list_files,
+    map_labels,
+    sequences_from_arrays,
+    series_from_frame,
+)
+
+BLOCK_COLUMN = "__block"
+
+
+def _read_whole(path: Path, cfg: DataConfig) -> pd.DataFrame:
+    """Every column of one table file (the columns it needs are found by name afterwards)."""
+    try:
+        if path.suffix.lower() == ".csv":
+            return pd.read_csv(path, encoding=cfg.encoding)
+        return pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - re-raised with the file name
+        raise DataError(f"cannot read {path} as a table: {str(exc)[:200]}") from exc
+
+
+def read_table(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet:
+    """Read ``data.path`` as a table of features (see the module docstring for the two shapes).
+
+    Raises
+    ------
+    DataError
+        Naming the file, the column and what would be valid: a missing or non-numeric
+        feature column, a pattern that matches no column, a gap in the steps, a value missing
+        inside a sequence, unlabelled rows in one-row-per-sample tables.
+    """
+    root = resolve_path(path or cfg.path)
+    files = _list_files(root, cfg.format)
+    if cfg.sequence_columns:
+        return _rows_are_samples(files, cfg, str(root))
+    return _rows_are_steps(files, cfg, str(root))
+
+
+# ------------------------------------------------------------------- one row per time step
+def _rows_are_steps(files: list[Path], cfg: DataConfig, source: str) -> SeriesSet:
+    blocks = cfg.recording_column is None
+    rec_col = BLOCK_COLUMN if blocks else cfg.recording_column
+    cfg_rec = cfg.model_copy(update={"recording_column": rec_col})
+    frames = []
+    for f in files:
+        df = _read_whole(f, cfg)
+        if df.empty:
+            raise DataError(f"{f}: no rows")
+        if blocks:  # each file its own series in row order, cut into contiguous blocks
+            k = min(cfg.table_blocks, len(df))
+            block = (np.arange(len(df)) * k) // len(df)
+            prefix = f"{f.stem}_block" if len(files) > 1 else "block"
+            df[BLOCK_COLUMN] = pd.Series(block).map(lambda b, p=prefix: f"{p}{b:03d}").to_numpy()
+        _check_columns(df, f, cfg_rec, need_label=True)
+        keep = [rec_col, *cfg.channels, cfg.label_column]
+        keep += [c for c in (cfg.group_column, cfg.time_column, cfg.split_column) if c]
+        part = df[list(dict.fromkeys(keep))].copy()
+        part["__file"] = f.name
+        part["__row"] = np.arange(len(part))
+        frames.append(part)
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    s = series_from_frame(df, cfg_rec, source)
+    how = (f"one row per time step, cut into {cfg.table_blocks} contiguous blocks per file (no recording column)"
+           if blocks else f"one row per time step, recordings from column {cfg.recording_column!r}")
+    s.notes.append(f"table: {how}")
+    return s
+
+
+# ------------------------------------------------------------------- one row per sample
+def step_columns(columns: list[str], pattern: str, channel: str) -> dict[int, str]:
+    """Columns of ``channel`` named by ``pattern`` (``{channel}``, ``{t}``), keyed by step."""
+    parts = re.split(r"(\{channel\}|\{t\})", pattern)
+    rx = "".join(re.escape(channel) if p == "{channel}" else r"(\d+)" if p == "{t}" else re.escape(p)
+                 for p in parts)
+    found = {}
+    for col in columns:
+        m = re.fullmatch(rx, str(col))
+        if m:
+            found[int(m.group(1))] = col
+    return dict(sorted(found.items()))
+
+
+def _wide_block(df: pd.DataFrame, cfg: DataConfig, source: str) -> np.ndarray:
+    """(rows, steps, channels) float32 from the pattern's columns, checked column by column."""
+    pattern = cfg.sequence_columns
+    per_channel = {ch: step_columns(list(df.columns), pattern, ch) for ch in cfg.channels}
+    for ch, cols in per_channel.items():
+        if not cols:
+            example = pattern.replace("{channel}", ch).replace("{t}", "0")
+            raise DataError(f"{source}: no column matches data.sequence_columns = {pattern!r} for channel "
+                            f"{ch!r} (e.g. {example!r}); columns present: {list(df.columns)[:20]}")
+    first_ch, first = next(iter(per_channel.items()))
+    steps = list(range(min(first), max(first) + 1))
+    for ch, cols in per_channel.items():
+        missing = [t for t in steps if t not in cols]
+        extra = [t for t in cols if t not in steps]
+        if missing or extra:
+            t = (missing or extra)[0]
+            name = pattern.replace("{channel}", ch).replace("{t}", str(t))
+            what = "is missing" if missing else f"has no partner for channel {first_ch!r}"
+            raise DataError(f"{source}: column {name!r} {what}: every channel needs one column per step "
+                            f"{steps[0]}..{steps[-1]} (data.sequence_columns = {pattern!r})")
+    names = [per_channel[ch][t] for ch in cfg.channels for t in steps]
+    for col in names:
+        if not pd.api.types.is_numeric_dtype(df[col]):
+            bad = pd.to_numeric(df[col], errors="coerce").isna() & df[col].notna()
+            row = int(np.argmax(bad.to_numpy()))
+            raise DataError(f"{source}: column {col!r} is not numeric (value {df[col].iloc[row]!r} at row "
+                            f"{row}); feature columns must hold numbers")
+    X = df[names].to_numpy(dtype=np.float32).reshape(len(df), len(cfg.channels), len(steps))
+    return X.transpose(0, 2, 1)
+
+
+def _lengths(X: np.ndarray, names: list[str], source: str) -> np.ndarray:
+    """Steps per row: up to the last step with any value; a gap before it is an error."""
+    present = ~np.isnan(X).all(axis=2)  # (rows, steps)
+    lengths = np.where(present.any(axis=1), X.shape[1] - np.argmax(present[:, ::-1], axis=1), 0)
+    inside = np.arange(X.shape[1])[None, :] < lengths[:, None]
+    holes = np.isnan(X) & inside[:, :, None]
+    if (lengths == 0).any():
+        raise DataError(f"{source}: row {int(np.argmax(lengths == 0))} has no values in its sequence columns")
+    if holes.any():
+        row, t, c = (int(v[0]) for v in np.nonzero(holes))
+        raise DataError(f"{source}: row {row}, column {names[c].replace('{t}', str(t))!r} (step {t}) is empty inside the sequence; only trailing steps may be empty "
+                        f"(a shorter sequence); fill the gap")
+    return lengths
+
+
+def _rows_are_samples(files: list[Path], cfg: DataConfig, source: str) -> SeriesSet:
+    frames = [_read_whole(f, cfg) for f in files]
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    need = {"data.label_column": cfg.label_column, "data.group_column": cfg.group_column,
+            "data.split_column": cfg.split_column}
+    missing = [(k, v) for k, v in need.items() if v and v not in df.columns]
+    if missing:
+        what = ", ".join(f"{v!r} ({k})" for k, v in missing)
+        raise DataError(f"{source}: missing column(s) {what}; columns present: {list(df.columns)[:20]}")
+    labels, _ = map_labels(df[cfg.label_column], cfg, source)
+    unlabelled = labels.isna().to_numpy()
+    if unlabelled.any():
+        raise DataError(f"{source}: {int(unlabelled.sum())} row(s) have no label in column "
+                        f"{cfg.label_column!r} (first: row {int(np.argmax(unlabelled))}); one row per sample "
+                        f"needs a label on every row")
+    X = _wide_block(df, cfg, source)
+    names = [cfg.sequence_columns.replace("{channel}", ch) for ch in cfg.channels]
+    lengths = _lengths(X, names, source)
+    valid = np.arange(X.shape[1])[None, :] < lengths[:, None]
+    arrays = {"values": X[valid], "lengths": lengths, "y": labels.to_numpy().astype(str)}
+    if cfg.group_column:
+        arrays["groups"] = df[cfg.group_column].astype(str).to_numpy()
+    if cfg.split_column:
+        arrays["split"] = df[cfg.split_column].astype(str).to_numpy()
+    s = sequences_from_arrays(arrays, cfg, Path(source))
+    s.notes.append(f"table: one row per sample, {X.shape[1]} steps x {len(cfg.channels)} channels "
+                   f"from columns {cfg.sequence_columns!r}")
+    return s

@@ -1,0 +1,177 @@
+"""``data.kind: table``: one row per time step (with or without a recording column) and one row
+per sample (``data.sequence_columns``), with the bad inputs each must refuse by name."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstm_helpers.config import ConfigError, DataConfig, resolve_config
+from lstm_helpers.data.recordings import DataError, read_dataset, read_recordings
+from lstm_helpers.data.tables import read_table, step_columns
+
+CH = ["f1", "f2"]
+
+
+def _steps_table(n_rec: int = 4, n: int = 60, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r in range(n_rec):
+        lab = np.where((np.arange(n) // 10) % 2 == 0, "calm", "busy")
+        rows.append(pd.DataFrame({"rec": f"r{r}", "f1": rng.normal(size=n), "f2": rng.normal(size=n),
+                                  "label": lab}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _steps_cfg(path, **kw) -> DataConfig:
+    base = dict(kind="table", path=str(path), recording_column="rec", group_column=None, time_column=None,
+                label_column="label", channels=CH, sample_rate_hz=None)
+    return DataConfig(**(base | kw))
+
+
+def _wide_table(n: int = 40, steps: int = 12, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    data = {f"{c}_t{t}": rng.normal(size=n) for c in CH for t in range(steps)}
+    df = pd.DataFrame(data)
+    lengths = rng.integers(5, steps + 1, n)
+    for c in CH:  # trailing empty cells: shorter sequences
+        cols = [f"{c}_t{t}" for t in range(steps)]
+        block = df[cols].to_numpy()
+        block[np.arange(steps)[None, :] >= lengths[:, None]] = np.nan
+        df[cols] = block
+    df["label"] = np.where(np.arange(n) % 3 == 0, "a", "b")
+    df["subject"] = [f"s{i // 4}" for i in range(n)]
+    return df, lengths
+
+
+def _wide_cfg(path, **kw) -> DataConfig:
+    base = dict(kind="table", path=str(path), sequence_columns="{channel}_t{t}", recording_column=None,
+                group_column="subject", time_column=None, label_column="label", channels=CH)
+    return DataConfig(**(base | kw))
+
+
+# ----------------------------------------------------------------------- one row per time step
+def test_rows_per_step_with_recording_column_read_like_recordings(tmp_path):
+    df = _steps_table()
+    df.to_csv(tmp_path / "t.csv", index=False)
+    s = read_table(_steps_cfg(tmp_path / "t.csv"))
+    r = read_recordings(_steps_cfg(tmp_path / "t.csv").model_copy(update={"kind": "recordings"}))
+    assert s.kind == "recordings" and s.n_recordings == 4 and s.classes == ["busy", "calm"]
+    np.testing.assert_array_equal(s.values, r.values)
+    np.testing.assert_array_equal(s.labels, r.labels)
+    assert any("recordings from column 'rec'" in n for n in s.notes)
+
+
+def test_rows_per_step_without_recording_column_cut_into_blocks(tmp_path):
+    df = _steps_table().drop(columns="rec")
+    df.to_parquet(tmp_path / "t.parquet", index=False)
+    s = read_table(_steps_cfg(tmp_path / "t.parquet", recording_column=None, table_blocks=6))
+    assert s.n_recordings == 6 and list(s.groups) == list(s.rec_ids)
+    assert s.lengths.sum() == len(df) and s.lengths.min() >= len(df) // 6
+    np.testing.assert_allclose(s.values[:, 0], df["f1"].to_numpy(np.float32))
+
+
+def test_rows_per_step_through_prepare_no_window_crosses_a_block(tmp_path, tiny_config):
+    from lstm_helpers.data.prepare import run_prepare
+
+    _steps_table(n=120).drop(columns="rec").to_csv(tmp_path / "t.csv", index=False)
+    cfg = tiny_config(data__kind="table", data__path=str(tmp_path / "t.csv"), data__recording_column=None,
+                      data__group_column=None, data__time_column=None, data__label_column="label",
+                      data__channels=CH, data__class_map={}, data__other_class=None,
+                      data__classes_of_interest=["busy"], data__table_blocks=8, windows__length=10)
+    info = run_prepare(cfg, tmp_path / "run").meta
+    assert info["leakage"]["ok"] and sum(info["windows"][n] for n in ("train", "val", "test")) > 0
+
+
+# ----------------------------------------------------------------------- one row per sample
+def test_rows_per_sample_variable_length_padded_and_masked(tmp_path):
+    df, lengths = _wide_table()
+    df.to_csv(tmp_path / "w.csv", index=False)
+    s = read_table(_wide_cfg(tmp_path / "w.csv"))
+    assert s.kind == "sequences" and s.n_recordings == 40 and s.classes == ["a", "b"]
+    np.testing.assert_array_equal(s.lengths_true, lengths)
+    assert (s.lengths == lengths.max()).all()  # padded to the longest
+    first = s.values[: lengths.max()]
+    np.testing.assert_allclose(first[: lengths[0], 1], df.loc[0, [f"f2_t{t}" for t in range(lengths[0])]]
+                               .to_numpy(np.float32))
+    assert (first[lengths[0]:] == 0).all()  # data.mask_value
+    assert len(set(s.groups)) == 10
+
+
+def test_rows_per_sample_through_read_dataset_and_steps_from_one(tmp_path):
+    df, _ = _wide_table()
+    df = df.rename(columns={f"{c}_t{t}": f"{c}[{t + 1}]" for c in CH for t in range(12)})
+    df.to_parquet(tmp_path / "w.parquet", index=False)
+    s = read_dataset(_wide_cfg(tmp_path / "w.parquet", sequence_columns="{channel}[{t}]"))
+    assert s.n_recordings == 40
+    assert list(step_columns(list(df.columns), "{channel}[{t}]", "f1"))[:3] == [1, 2, 3]
+
+
+# ----------------------------------------------------------------------- bad inputs
+def test_missing_feature_column_is_named(tmp_path):
+    _steps_table().drop(columns="f2").to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(DataError, match=r"'f2' \(data.channels\[1\]\)"):
+        read_table(_steps_cfg(tmp_path / "t.csv"))
+
+
+def test_non_numeric_feature_column_is_named(tmp_path):
+    df = _steps_table()
+    df["f1"] = df["f1"].astype(object)
+    df.loc[5, "f1"] = "fast"
+    df.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(DataError, match="'f1' is not numeric"):
+        read_table(_steps_cfg(tmp_path / "t.csv"))
+    wide, _ = _wide_table()
+    wide["f1_t3"] = wide["f1_t3"].astype(object)
+    wide.loc[2, "f1_t3"] = "x"
+    wide.to_csv(tmp_path / "w.csv", index=False)
+    with pytest.raises(DataError, match="column 'f1_t3' is not numeric"):
+        read_table(_wide_cfg(tmp_path / "w.csv"))
+
+
+def test_pattern_that_matches_nothing_names_pattern_and_channel(tmp_path):
+    _wide_table()[0].to_csv(tmp_path / "w.csv", index=False)
+    with pytest.raises(DataError, match=r"no column matches .*'\{channel\}_step\{t\}' for channel 'f1'"):
+        read_table(_wide_cfg(tmp_path / "w.csv", sequence_columns="{channel}_step{t}"))
+
+
+def test_missing_step_column_is_named(tmp_path):
+    _wide_table()[0].drop(columns="f2_t3").to_csv(tmp_path / "w.csv", index=False)
+    with pytest.raises(DataError, match="column 'f2_t3' is missing"):
+        read_table(_wide_cfg(tmp_path / "w.csv"))
+
+
+def test_gap_inside_a_sequence_names_row_and_column(tmp_path):
+    df, _ = _wide_table()
+    df.loc[7, ["f1_t1", "f2_t1"]] = np.nan  # step 1 empty, step 2.. present
+    df.loc[7, ["f1_t2", "f2_t2"]] = 1.0
+    df.to_csv(tmp_path / "w.csv", index=False)
+    with pytest.raises(DataError, match=r"row 7, column 'f1_t1' \(step 1\) is empty inside the sequence"):
+        read_table(_wide_cfg(tmp_path / "w.csv"))
+
+
+def test_unlabelled_and_missing_label_column_in_rows_per_sample(tmp_path):
+    df, _ = _wide_table()
+    df.loc[4, "label"] = None
+    df.to_csv(tmp_path / "w.csv", index=False)
+    with pytest.raises(DataError, match="1 row\\(s\\) have no label in column 'label' \\(first: row 4\\)"):
+        read_table(_wide_cfg(tmp_path / "w.csv"))
+    df.drop(columns="subject").to_csv(tmp_path / "w2.csv", index=False)
+    with pytest.raises(DataError, match=r"'subject' \(data.group_column\)"):
+        read_table(_wide_cfg(tmp_path / "w2.csv"))
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"data.kind": "recordings", "data.sequence_columns": "{channel}_t{t}"},
+     "sequence_columns is for data.kind 'table'"),
+    ({"data.kind": "table", "data.sequence_columns": "{channel}_t"}, "with {t} \\(the step\\) once"),
+    ({"data.kind": "table", "data.sequence_columns": "{channel}_{t}_{x}"}, "with {t} \\(the step\\) once"),
+    ({"data.kind": "table", "data.sequence_columns": "x_{t}"}, "has no {channel} but data.channels lists 6"),
+    ({"data.kind": "table", "data.recording_column": None}, "data.group_column must be null too"),
+    ({"data.kind": "recordings", "data.recording_column": None}, "may be null only for data.kind 'table'"),
+    ({"data.kind": "table", "data.table_blocks": 1}, "data.table_blocks = 1"),
+])
+def test_config_refuses_bad_table_settings(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        resolve_config({}, overrides)
