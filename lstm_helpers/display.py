@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-DPI = 120
+from lstm_helpers.style import DPI
 
 
 def new_figure(**kwargs: Any) -> Any:

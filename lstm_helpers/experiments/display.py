@@ -25,6 +25,7 @@ from lstm_helpers.experiments.compare import collect_runs, comparison_table
 from lstm_helpers.experiments.plan import short_keys
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.layout import SweepLayout
+from lstm_helpers.style import DPI
 
 
 @dataclass
@@ -119,7 +120,7 @@ def show(obj: Any) -> Any:
     from IPython.display import Image
 
     buf = io.BytesIO()
-    obj.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    obj.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
     return Image(data=buf.getvalue(), format="png")
 
 

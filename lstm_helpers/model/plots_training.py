@@ -13,12 +13,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from lstm_helpers.style import DPI
+
 
 def _save(fig: Figure, path: str | Path | None) -> Figure:
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=120, bbox_inches="tight")
+        fig.savefig(path, dpi=DPI, bbox_inches="tight")
     return fig
 
 
