@@ -604,6 +604,26 @@ def test_run_evaluation_binary(binary_run):
 
 
 @pytest.mark.slow
+def test_minirocket_baseline_is_judged_like_the_model(binary_run):
+    """metrics.json carries the non-deep baseline: fitted on the same training windows, its
+    threshold chosen by the same strategy on its own validation scores, scored on test."""
+    from lstm_helpers.artifacts import open_run
+
+    cfg, run = open_run(str(binary_run))
+    run_evaluation(cfg, run)
+    metrics = json.loads((run / "metrics.json").read_text())
+    b = metrics["baseline"]
+    assert b["available"] and b["name"] == "MiniRocket" and b["classifier"] == "logistic"
+    assert CORE_KEYS <= set(b) and CORE_KEYS <= set(b["val"])
+    assert b["n"] == metrics["n_test"] and 0.0 < b["threshold"] < 1.0
+    assert sum(sum(r) for r in b["confusion_matrix"]) == metrics["n_test"]
+    assert any("MiniRocket baseline" in note for note in metrics["notes"])
+    off = resolve_config(cfg.to_dict(), {"evaluate.baseline": "none"})
+    run_evaluation(off, run)
+    assert json.loads((run / "metrics.json").read_text())["baseline"] is None
+
+
+@pytest.mark.slow
 def test_run_evaluation_multiclass(multiclass_run):
     from lstm_helpers.artifacts import open_run
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, TINY
-from lstm_helpers.experiments.sweeps import plan_sweep
+from lstm_helpers.experiments.plan import plan_sweep
 
 from lstm_helpers.config import Config, load_config
 from lstm_helpers.data.examples import write_example_sequences, write_example_table

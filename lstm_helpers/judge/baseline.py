@@ -123,6 +123,27 @@ def macro_pr_auc(y: np.ndarray, proba: np.ndarray) -> float:
     return float(np.mean([average_precision_score(y == k, proba[:, k]) for k in present]))
 
 
+def _minirocket_features(
+    X_train: np.ndarray, keep: np.ndarray, X_eval: dict[str, np.ndarray], n_kernels: int,
+    n_jobs: int, seed: int,
+) -> tuple[np.ndarray, dict[str, np.ndarray | None], list[str]]:  # fmt: skip
+    """MiniRocket fitted on the kept training windows; features of every split, and notes."""
+    from aeon.transformations.collection.convolution_based import MiniRocket  # numba: import on use
+
+    Xt = _to_channels_first(np.asarray(X_train)[keep], "X_train")
+    notes = []
+    if np.asarray(X_train).shape[1] < MINIROCKET_MIN_LENGTH:
+        notes.append(f"windows of {np.asarray(X_train).shape[1]} steps were edge-padded to "
+                     f"{MINIROCKET_MIN_LENGTH} (MiniRocket's kernel length)")
+    if (~keep).any():
+        notes.append(f"{int((~keep).sum())} synthetic training window(s) left out")
+    rocket = MiniRocket(n_kernels=n_kernels, n_jobs=n_jobs, random_state=seed)
+    F_train = rocket.fit_transform(Xt)
+    F_eval = {k: (rocket.transform(_to_channels_first(v, f"X_{k}")) if len(v) else None)
+              for k, v in X_eval.items()}
+    return F_train, F_eval, notes
+
+
 def fit_baseline(
     X_train: np.ndarray,
     y_train: np.ndarray,
@@ -176,19 +197,7 @@ def fit_baseline(
     if len(np.unique(y_train[keep])) < 2:
         return _unavailable(kind, "the training windows hold fewer than two classes")
     t0 = time.perf_counter()
-    from aeon.transformations.collection.convolution_based import MiniRocket  # numba: import on use
-
-    Xt = _to_channels_first(np.asarray(X_train)[keep], "X_train")
-    notes = []
-    if np.asarray(X_train).shape[1] < MINIROCKET_MIN_LENGTH:
-        notes.append(f"windows of {np.asarray(X_train).shape[1]} steps were edge-padded to "
-                     f"{MINIROCKET_MIN_LENGTH} (MiniRocket's kernel length)")
-    if synthetic is not None and (~keep).any():
-        notes.append(f"{int((~keep).sum())} synthetic training window(s) left out")
-    rocket = MiniRocket(n_kernels=n_kernels, n_jobs=n_jobs, random_state=seed)
-    F_train = rocket.fit_transform(Xt)
-    F_eval = {k: (rocket.transform(_to_channels_first(v, f"X_{k}")) if len(v) else None)
-              for k, v in X_eval.items()}
+    F_train, F_eval, notes = _minirocket_features(X_train, keep, X_eval, n_kernels, n_jobs, seed)
     heads = list(CLASSIFIERS) if classifier == "auto" else [classifier]
     if classifier == "auto" and (y_val is None or F_eval.get("val") is None):
         heads = ["logistic"]

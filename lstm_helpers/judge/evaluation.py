@@ -30,6 +30,7 @@ import pandas as pd
 from lstm_helpers.artifacts import save_npz, write_json, write_table
 from lstm_helpers.config import Config
 from lstm_helpers.data.prepared import load_prepared, read_prepare_json
+from lstm_helpers.judge.baseline import fit_baseline
 from lstm_helpers.judge.bouts import score_test_timelines
 from lstm_helpers.judge.figures import draw_figures, figure_paths
 from lstm_helpers.judge.metrics import (
@@ -60,14 +61,16 @@ def _required(path: Path, stage: str) -> Path:
     return path
 
 
-def _read_arrays(run_dir: Path) -> dict[str, np.ndarray]:
-    """The validation / test / timeline arrays of the run's prepared data (the one loader,
+def _read_arrays(run_dir: Path, with_train: bool = False) -> dict[str, np.ndarray]:
+    """The validation / test / timeline arrays of the run's prepared data, and the training
+    windows when the baseline needs them (the one loader,
     :func:`~lstm_helpers.data.prepared.load_prepared`, checks them against ``prepare.json``)."""
     prepared = load_prepared(run_dir, require=("test",))
     for key in ("X_val", "y_val", "rec_test", "start_test"):
         if key not in prepared.arrays:
             raise ValueError(f"{prepared.path} has no array {key!r}; re-run stage 01 (prepare)")
-    wanted = [f"{k}_{s}" for s in ("val", "test") for k in SPLIT_KEYS] + list(TIMELINE_KEYS)
+    splits = ("train", "val", "test") if with_train else ("val", "test")
+    wanted = [f"{k}_{s}" for s in splits for k in SPLIT_KEYS] + list(TIMELINE_KEYS)
     return {k: prepared.arrays[k] for k in wanted if k in prepared.arrays}
 
 
@@ -84,24 +87,6 @@ def _split(data: dict[str, np.ndarray], split: str, notes: list[str]) -> dict[st
             rec=data[f"rec_{split}"].astype(str), start=data[f"start_{split}"].astype(np.int64)
         )
     return out if keep is None else {k: v[keep] for k, v in out.items()}
-
-
-def _predict_splits(
-    layout: RunLayout, cfg: Config, val: dict, test: dict, classes: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Validation and test probabilities, one prediction pass each, from the run's model."""
-    from lstm_helpers.model.models import load_trained_model  # TensorFlow only when a model is run
-
-    model = load_trained_model(layout.model)
-    batch = max(256, cfg.train.batch_size)
-    p_val, p_test = predict_probs(model, val["X"], batch), predict_probs(model, test["X"], batch)
-    n_out = 1 if p_test.ndim == 1 else p_test.shape[1]
-    if not (n_out == len(classes) or (len(classes) == 2 and n_out == 1)):
-        raise ValueError(
-            f"{layout.model} outputs {n_out} column(s) but {layout.prepare_json} lists "
-            f"{len(classes)} classes {classes}"
-        )
-    return p_val, p_test
 
 
 @dataclass
@@ -133,7 +118,7 @@ def _class_of_interest(
 def _open(cfg: Config, run_dir: str | Path) -> tuple[_Stage, dict[str, np.ndarray]]:
     """The stage context and the validation / test arrays; refuses runs that lack a stage."""
     layout = RunLayout(Path(run_dir))
-    data = _read_arrays(layout.root)
+    data = _read_arrays(layout.root, with_train=cfg.evaluate.baseline != "none")
     prep = read_prepare_json(layout.root)
     _required(layout.model, "stage 02 (train)")
     classes = list(prep["classes"])
@@ -158,13 +143,18 @@ def _predict_splits(st: _Stage, val: dict, test: dict) -> tuple[np.ndarray, np.n
     return p_val, p_test
 
 
+def _strategy_kwargs(st: _Stage) -> dict[str, float]:
+    ev = st.cfg.evaluate
+    return {"threshold": ev.threshold, "beta": ev.beta, "min_precision": ev.min_precision,
+            "min_recall": ev.min_recall}  # fmt: skip
+
+
 def _threshold(
     st: _Stage, val: dict, test: dict, p_val: np.ndarray
 ) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """The threshold of the class of interest chosen on validation, and every strategy's table."""
     ev, k = st.cfg.evaluate, st.interest
-    kwargs = {"threshold": ev.threshold, "beta": ev.beta, "min_precision": ev.min_precision,
-              "min_recall": ev.min_recall}  # fmt: skip
+    kwargs = _strategy_kwargs(st)
     options = None
     if len(val["y"]):
         s_val = class_scores(p_val, k, st.positive)
@@ -245,9 +235,46 @@ def _timelines(st: _Stage, data: dict, test: dict) -> dict | None:
     return timeline
 
 
+def _baseline(st: _Stage, data: dict, val: dict, test: dict) -> dict[str, Any] | None:
+    """MiniRocket + logistic regression on the same training windows, judged as the model is:
+    the same threshold strategy chosen on its own validation scores, the same test windows.
+    ``metrics.json["baseline"]``: test metrics at the top, validation under ``val``."""
+    kind = st.cfg.evaluate.baseline
+    if kind == "none":
+        return None
+    has_val = len(val["y"]) > 0
+    b = fit_baseline(
+        data["X_train"], data["y_train"], {"val": val["X"], "test": test["X"]}, len(st.classes),
+        kind=kind, input_kind=st.info.get("kind", "real"), synthetic=data.get("synthetic_train"),
+        y_val=val["y"] if has_val else None, classifier="logistic", seed=st.cfg.seed,
+    )  # fmt: skip
+    if not b.available:
+        st.notes.append(f"baseline: {b.reason}")
+        return {"available": False, "name": "MiniRocket", "reason": b.reason}
+    p_val, p_test = b.proba["val"], b.proba["test"]
+    if len(st.classes) == 2:  # the model's own form: P(positive class)
+        p_val, p_test = p_val[:, st.positive], p_test[:, st.positive]
+    rule = st.rule
+    if st.rule.threshold is not None and has_val:
+        scores = class_scores(p_val, st.interest, st.positive)
+        choice = choose_threshold(val["y"] == st.interest, scores, st.cfg.evaluate.threshold_strategy,
+                                  **_strategy_kwargs(st))  # fmt: skip
+        rule = DecisionRule(tuple(st.classes), float(choice["value"]), st.interest)
+    top_k = st.cfg.train.top_k
+    m = compute_metrics(test["y"], p_test, rule.apply(p_test), st.classes, st.positive, top_k)
+    out: dict[str, Any] = {k: m[k] for k in CORE_METRICS}
+    out.update(available=True, name="MiniRocket", label="MiniRocket baseline",
+               classifier=b.classifier, threshold=rule.threshold, fit_seconds=b.fit_seconds,
+               n_features=b.n_features, notes=b.notes)  # fmt: skip
+    if has_val:
+        mv = compute_metrics(val["y"], p_val, rule.apply(p_val), st.classes, st.positive, top_k)
+        out["val"] = {k: mv[k] for k in CORE_METRICS}
+    return out
+
+
 def _metrics_json(
     st: _Stage, test_metrics: dict, val_metrics: dict | None, choice: dict | None,
-    options: pd.DataFrame | None, timeline: dict | None,
+    options: pd.DataFrame | None, timeline: dict | None, baseline: dict | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The content of ``metrics.json``: test metrics at the top, validation under ``val``."""
     per_recording = timeline["per_recording"] if timeline else None
@@ -266,6 +293,7 @@ def _metrics_json(
         "bouts": timeline["bouts"] if timeline else None,
         "per_recording": per_recording.to_dict("records") if per_recording is not None else None,
         "val": {k: val_metrics[k] for k in CORE_METRICS} if val_metrics else None,
+        "baseline": baseline,
     })  # fmt: skip
     metrics["notes"] = st.notes + interpret_metrics(metrics)
     return metrics
@@ -335,7 +363,8 @@ def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
         val_metrics = compute_metrics(val["y"], p_val, val_pred, st.classes, st.positive, top_k)
     del p_val
     timeline = _timelines(st, data, test)
-    metrics = _metrics_json(st, test_metrics, val_metrics, choice, options, timeline)
+    baseline = _baseline(st, data, val, test)
+    metrics = _metrics_json(st, test_metrics, val_metrics, choice, options, timeline, baseline)
     write_json(st.layout.metrics, metrics)
     predictions = _write_predictions(st, test)
     figures = draw_figures(
