@@ -230,20 +230,19 @@ def _auto_or_at_least(v: Any, minimum: int, key: str) -> Any:
 class EarlyStoppingConfig(_Section):
     enabled: bool = True
     # epochs without improvement; auto = scaled so it spans enough updates (model/budget.py)
-    patience: int | Auto = 5
+    patience: int | Auto = "auto"
     restore_best_weights: bool = True
 
     @field_validator("patience", mode="before")
     @classmethod
     def _patience(cls, v: Any) -> Any:
         return _auto_or_at_least(v, 0, "train.early_stopping.patience")
-    restore_best_weights: bool = True
 
 
 class ScheduleConfig(_Section):
     kind: Literal["constant", "plateau", "cosine", "cyclical", "one_cycle"] = "constant"
     factor: float = Field(0.5, gt=0.0, lt=1.0)  # plateau
-    patience: int | Auto = 2  # plateau; auto = about a third of early stopping's
+    patience: int | Auto = "auto"  # plateau; auto = about a third of early stopping's
 
     @field_validator("patience", mode="before")
     @classmethod
@@ -260,10 +259,10 @@ class ScheduleConfig(_Section):
 
 class TrainConfig(_Section):
     # auto = chosen from the number of training windows so every run gets hundreds of
-    # updates (lstm_helpers.model.budget); a whole number fixes the value. The numeric
-    # defaults switch to "auto" once training calls model.budget.apply_budget (issue #9).
-    epochs: int | Auto = 20
-    batch_size: int | Auto = 128  # measured: same quality as 64 on the demo, 30 % faster (benchmarks/README.md)
+    # updates (lstm_helpers.model.budget); a whole number fixes the value. The run's log and
+    # train.json["budget"] say what was chosen and why.
+    epochs: int | Auto = "auto"
+    batch_size: int | Auto = "auto"
     min_updates: int = Field(2000, ge=1)  # auto budget: at least this many optimiser steps
     optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
     learning_rate: float = Field(1e-3, gt=0.0)

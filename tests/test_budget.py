@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from lstm_helpers.config import ConfigError, resolve_config
@@ -61,3 +63,24 @@ def test_no_training_windows_is_an_error():
 def test_config_refuses_anything_but_auto_or_a_whole_number(override):
     with pytest.raises(ConfigError, match="must be 'auto' or a whole number"):
         resolve_config({}, [override])
+
+
+def test_code_defaults_are_the_adaptive_budget():
+    """A config that only describes the data gets a budget chosen from its size (issue #9)."""
+    t = resolve_config({}).train
+    assert (t.batch_size, t.epochs, t.early_stopping.patience, t.schedule.patience) == ("auto",) * 4
+
+
+@pytest.mark.slow
+def test_training_applies_and_records_the_budget(tiny_config, tmp_path, capsys):
+    from lstm_helpers.data.prepare import run_prepare
+    from lstm_helpers.model.training import run_training
+
+    cfg = tiny_config(train__batch_size="auto", train__epochs=1, train__verbose=1)
+    prepared = run_prepare(cfg, tmp_path)
+    result = run_training(cfg, tmp_path)
+    n = len(prepared.y_train)
+    assert result.batch_size == auto_batch_size(n) and result.steps_per_epoch == -(-n // result.batch_size)
+    saved = json.loads((tmp_path / "train.json").read_text())["budget"]
+    assert saved["batch_size"] == result.batch_size and saved["chosen"]["batch_size"] == "auto"
+    assert f"{n} training windows" in capsys.readouterr().out

@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -259,6 +260,7 @@ def make_hypermodel(search: Search, data: Any) -> Any:
     weights (the same datasets and compile parts as stage 02)."""
     kt = import_keras_tuner()
 
+    from lstm_helpers.model.budget import apply_budget, choose_budget
     from lstm_helpers.model.compile import make_loss, make_metrics, make_optimizer, needs_one_hot
     from lstm_helpers.model.models import build_model
     from lstm_helpers.model.schedules import make_schedule
@@ -268,7 +270,9 @@ def make_hypermodel(search: Search, data: Any) -> Any:
         def config(self, hp: Any) -> Config:
             for key, dim in search.spec.space.items():
                 _define(hp, key, dim, search.encoded[key])
-            return search.config_for(search.values_of(hp.values))
+            cfg = search.config_for(search.values_of(hp.values))
+            counts = np.bincount(data.y_train, minlength=data.n_classes)
+            return apply_budget(cfg, choose_budget(len(data.y_train), counts, cfg.train))
 
         def build(self, hp: Any) -> Any:
             cfg = self.config(hp)

@@ -132,7 +132,8 @@ def _predict_splits(st: _Stage, val: dict, test: dict) -> tuple[np.ndarray, np.n
     from lstm_helpers.model.models import load_trained_model  # TensorFlow only when a model runs
 
     model = load_trained_model(st.layout.model)
-    batch = max(256, st.cfg.train.batch_size)
+    train_batch = st.cfg.train.batch_size  # 'auto' until training chose it
+    batch = max(256, train_batch if isinstance(train_batch, int) else 256)
     p_val, p_test = predict_probs(model, val["X"], batch), predict_probs(model, test["X"], batch)
     n_out = 1 if p_test.ndim == 1 else p_test.shape[1]
     if not (n_out == len(st.classes) or (len(st.classes) == 2 and n_out == 1)):

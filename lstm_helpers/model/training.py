@@ -51,6 +51,7 @@ from lstm_helpers.data.prepared import (
     read_prepare_json,
 )
 from lstm_helpers.layout import RunLayout
+from lstm_helpers.model.budget import Budget, apply_budget, choose_budget
 from lstm_helpers.model.callbacks import (
     EpochLogWriter,
     RandomStateKeeper,
@@ -117,6 +118,8 @@ class TrainResult:
     timing: pd.DataFrame = field(repr=False)
     lr_per_step: np.ndarray | None = field(repr=False)
     model: keras.Model = field(repr=False)
+
+    budget: dict[str, Any] | None = None  # how batch size, epochs and patience were chosen
 
     IN_MEMORY: ClassVar[tuple[str, ...]] = ("history", "timing", "lr_per_step", "model")
 
@@ -416,9 +419,12 @@ def training_summary(result: TrainResult) -> pd.DataFrame:
     keys = [
         "model_name", "n_params", "size_mb", "epochs_run", "best_epoch", "stopped_early",
         "monitor", "best_value", "seconds_per_epoch_mean", "windows_per_second",
-        "total_seconds", "device", "loss", "optimizer",
+        "total_seconds", "device", "loss", "optimizer", "batch_size",
     ]
-    return pd.DataFrame({"value": [getattr(result, k) for k in keys]}, index=keys)
+    table = pd.DataFrame({"value": [getattr(result, k) for k in keys]}, index=keys)
+    if result.budget:  # how batch size, epochs and patience were chosen (model/budget.py)
+        table.loc["budget"] = result.budget["explanation"]
+    return table
 
 
 @dataclass(frozen=True)
@@ -483,6 +489,18 @@ def _result(
 
 
 # ---------------------------------------------------------------------- entry point
+def _budgeted(cfg: Config, data: PreparedData) -> tuple[Config, Budget]:
+    """``cfg`` with 'auto' batch size / epochs / patience replaced by the budget chosen
+    from the training windows (:mod:`lstm_helpers.model.budget`); says how, once."""
+    k = data.n_classes
+    budget = choose_budget(len(data.y_train), np.bincount(data.y_train, minlength=k), cfg.train)
+    if cfg.train.verbose:
+        print(budget.explanation, flush=True)
+    for message in budget.warnings:
+        warnings.warn(message, UserWarning, stacklevel=3)
+    return apply_budget(cfg, budget), budget
+
+
 def run_training(
     cfg: Config,
     run_dir: str | Path,
@@ -509,9 +527,11 @@ def run_training(
         or monitor does not fit the task.
     """
     started = time.perf_counter()
-    layout, train_cfg = RunLayout(Path(run_dir)), cfg.train
+    layout = RunLayout(Path(run_dir))
     data = load_prepared(layout.root, require=("train", "val"))
     k = data.n_classes
+    cfg, budget = _budgeted(cfg, data)
+    train_cfg = cfg.train
     monitor, mode = resolve_monitor(train_cfg, k)
     fingerprint = training_fingerprint(cfg)
     resume = _resume_state(layout, fingerprint)
@@ -551,5 +571,6 @@ def run_training(
     )
     fitted = _Fitted(model, loss, schedule, history_cb, timing_cb, early_stopping, steps_per_epoch)
     result = _result(cfg, data, layout, fitted, monitor, mode, resume, started)
+    result.budget = budget.as_dict()
     write_json(layout.train_json, result.to_dict())
     return result
