@@ -19,7 +19,9 @@ import datetime as dt
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from lstm_helpers.config import ConfigError, load_config, resolve_config
 
@@ -249,22 +251,8 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
     _add_overrides(p)
 
 
-def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="lstm-workbench", description=__doc__.splitlines()[0])
-    ap.add_argument(
-        "--debug", action="store_true", help="print the full traceback of an internal error"
-    )
-    common = argparse.ArgumentParser(add_help=False)  # --debug also after the subcommand
-    common.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
-    )
-    sub = ap.add_subparsers(dest="command", required=True)
-
-    def add(name: str, func: object, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, parents=[common])
-        p.set_defaults(func=func)
-        return p
-
+def _stage_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) -> None:
+    """prepare / train / evaluate / run / report / slides / demo."""
     p = add("prepare", cmd_prepare, "stage 01: validate, split, window, scale, rebalance")
     _add_config_args(p)
     p.add_argument(
@@ -300,6 +288,10 @@ def _parser() -> argparse.ArgumentParser:
     p = add("demo", cmd_demo, "write the synthetic demo recordings (Parquet, one file per animal)")
     p.add_argument("--out", required=True, help="a new or empty folder")
     p.add_argument("--seed", type=int, default=7, help="same seed, same recordings")
+
+
+def _output_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) -> None:
+    """generate / predict: use a finished run."""
     p = add("generate", cmd_generate, "write text with a trained character run (data.kind: text)")
     p.add_argument("--run", required=True, help="finished character run directory")
     p.add_argument(
@@ -324,6 +316,10 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="output file (.csv or .parquet); default <input>.predictions.csv",
     )
+
+
+def _experiment_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) -> None:
+    """sweep / compare / search."""
     p = add("sweep", cmd_sweep, "run a grid of configurations and compare them")
     p.add_argument("file", help="sweep YAML (base, description, set, grid, variants, seeds)")
     p.add_argument("--workers", type=int, default=1, help="runs in parallel on this machine")
@@ -345,6 +341,30 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="search YAML (base, set, space, tuner, max_trials, objective)")
     _add_overrides(p)
     p.add_argument("--out", default=None)
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="lstm-workbench",
+        description="Train and judge LSTM classifiers on sequence data: runs, sweeps, reports.",
+    )
+    ap.add_argument(
+        "--debug", action="store_true", help="print the full traceback of an internal error"
+    )
+    common = argparse.ArgumentParser(add_help=False)  # --debug also after the subcommand
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: object, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, parents=[common])
+        p.set_defaults(func=func)
+        return p
+
+    _stage_commands(add)
+    _output_commands(add)
+    _experiment_commands(add)
     return ap
 
 

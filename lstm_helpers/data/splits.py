@@ -30,6 +30,56 @@ def _score(assign: np.ndarray, group_counts: np.ndarray, targets: np.ndarray) ->
     return missing, float(frac_dev + prop_dev)
 
 
+def _honour_predefined(
+    predefined: np.ndarray, g_idx: np.ndarray, uniq: np.ndarray, g_counts: np.ndarray,
+    fixed: np.ndarray, targets: np.ndarray, val_fraction: float,
+) -> np.ndarray:  # fmt: skip
+    """Fix the groups a predefined split names (in place, in ``fixed``); the split targets.
+
+    Validation is carved from the predefined training groups when no recording is marked
+    ``val``: ``val_fraction`` is then a share of the training side."""
+    pre = np.asarray(predefined).astype(str)
+    has = {name: bool((pre == name).any()) for name in SPLIT_NAMES}
+    for i, name in enumerate(SPLIT_NAMES):
+        if name == "train" and not has["val"]:
+            continue  # validation is carved from the predefined training groups
+        gs = np.unique(g_idx[pre == name])
+        if ((fixed[gs] >= 0) & (fixed[gs] != i)).any():
+            raise DataError(f"predefined split puts group(s) {list(uniq[gs])[:3]} in more than one split")
+        fixed[gs] = i
+    targets = targets.copy()
+    total = g_counts.sum()
+    for i, name in ((1, "val"), (2, "test")):
+        if has[name]:  # given: its target is what it holds
+            targets[i] = g_counts[fixed == i].sum() / total
+    if has["test"] and not has["val"]:  # val_fraction: a share of the training side
+        targets[1] = val_fraction * (1 - targets[2])
+    targets[0] = 1 - targets[1:].sum()
+    return targets
+
+
+def _split_report(best: np.ndarray, g_counts: np.ndarray, targets: np.ndarray, method: str) -> dict:
+    """Fractions per split, classes a split lacks, and a note when stratification failed."""
+    per_split = np.zeros((3, g_counts.shape[1]), dtype=np.int64)
+    np.add.at(per_split, best, g_counts)
+    missing = {SPLIT_NAMES[s]: [int(k) for k in np.flatnonzero(per_split[s] == 0)]
+               for s in range(3) if targets[s] > 0 and (per_split[s] == 0).any()}
+    report = {
+        "method": method,
+        "fraction_timesteps": {SPLIT_NAMES[s]: float(per_split[s].sum() / max(1, per_split.sum()))
+                               for s in range(3)},
+        "classes_missing": missing,
+        "val_groups": int((best == 1).sum()),
+        "note": "",
+    }
+    if missing:
+        report["note"] = (
+            "the data do not allow every class in every split (too few groups hold them): "
+            + "; ".join(f"{k} lacks class index {v}" for k, v in missing.items())
+        )
+    return report
+
+
 def split_groups(
     groups: np.ndarray,
     class_counts: np.ndarray,
@@ -71,22 +121,7 @@ def split_groups(
     fixed = np.full(len(uniq), -1)
     targets = np.array([1 - val_fraction - test_fraction, val_fraction, test_fraction])
     if predefined is not None:
-        pre = np.asarray(predefined).astype(str)
-        has = {name: bool((pre == name).any()) for name in SPLIT_NAMES}
-        for i, name in enumerate(SPLIT_NAMES):
-            if name == "train" and not has["val"]:
-                continue  # validation is carved from the predefined training groups
-            gs = np.unique(g_idx[pre == name])
-            if ((fixed[gs] >= 0) & (fixed[gs] != i)).any():
-                raise DataError(f"predefined split puts group(s) {list(uniq[gs])[:3]} in more than one split")
-            fixed[gs] = i
-        total = g_counts.sum()
-        for i, name in ((1, "val"), (2, "test")):
-            if has[name]:  # given: its target is what it holds
-                targets[i] = g_counts[fixed == i].sum() / total
-        if has["test"] and not has["val"]:  # val_fraction: a share of the training side
-            targets[1] = val_fraction * (1 - targets[2])
-        targets[0] = 1 - targets[1:].sum()
+        targets = _honour_predefined(predefined, g_idx, uniq, g_counts, fixed, targets, val_fraction)
     need = targets > 0
     free = np.flatnonzero(fixed < 0)
     to_fill = int(need[0]) + sum(int(need[i] and not (fixed == i).any()) for i in (1, 2))
@@ -119,23 +154,8 @@ def split_groups(
         if best_score is None or sc < best_score:
             best, best_score = assign, sc
     assert best is not None
-    per_split = np.zeros((3, g_counts.shape[1]), dtype=np.int64)
-    np.add.at(per_split, best, g_counts)
-    missing = {SPLIT_NAMES[s]: [int(k) for k in np.flatnonzero(per_split[s] == 0)]
-               for s in range(3) if targets[s] > 0 and (per_split[s] == 0).any()}
-    report = {
-        "method": "predefined" if predefined is not None else ("stratified by group" if stratify else "by group"),
-        "fraction_timesteps": {SPLIT_NAMES[s]: float(per_split[s].sum() / max(1, per_split.sum()))
-                               for s in range(3)},
-        "classes_missing": missing,
-        "val_groups": int((best == 1).sum()),
-        "note": "",
-    }
-    if missing:
-        report["note"] = (
-            "the data do not allow every class in every split (too few groups hold them): "
-            + "; ".join(f"{k} lacks class index {v}" for k, v in missing.items())
-        )
+    method = "predefined" if predefined is not None else ("stratified by group" if stratify else "by group")
+    report = _split_report(best, g_counts, targets, method)
     split_of_group = np.array(SPLIT_NAMES)[best]
     return split_of_group[g_idx], report
 
