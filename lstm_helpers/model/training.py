@@ -339,7 +339,8 @@ def _monitor_callbacks(
     if train_cfg.schedule.kind == "plateau":
         callbacks.append(ResumableReduceLROnPlateau(
             previous=previous, monitor=monitor, mode=mode, factor=train_cfg.schedule.factor,
-            patience=train_cfg.schedule.patience, min_lr=train_cfg.schedule.min_lr, verbose=verbose,
+            patience=train_cfg.schedule.patience, min_lr=train_cfg.schedule.min_lr,
+            verbose=0,  # Keras prints the new rate unrounded; the learning-rate figure shows it
         ))
     if train_cfg.checkpoint:
         initial = None
