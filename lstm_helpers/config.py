@@ -281,7 +281,7 @@ class TrainConfig(_Section):
     checkpoint: bool = True
     tensorboard: bool = False
     top_k: int = Field(5, ge=1)
-    shuffle_buffer: int = Field(10000, ge=1)
+    shuffle_buffer: int = Field(10000, ge=1)  # search trials only; runs shuffle fully per epoch
     jit_compile: bool = False
     distribute: Literal["none", "mirrored"] = "none"
     verbose: int = Field(1, ge=0, le=2)  # 0 silent, 1 one compact line per epoch, 2 also Keras's log

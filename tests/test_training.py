@@ -446,3 +446,14 @@ def test_tensorboard_option_writes_event_files(tiny_config, tmp_path):
     run_prepare(cfg, tmp_path)
     run_training(cfg, tmp_path)
     assert list((tmp_path / "tensorboard").rglob("events.out.tfevents.*"))
+
+
+@pytest.mark.slow
+def test_seed_zero_trains(tiny_config, tmp_path):
+    """Seed 0 is a valid seed: the per-epoch shuffle must not depend on a non-zero global seed."""
+    from lstm_helpers.data.prepare import run_prepare
+    from lstm_helpers.model.training import run_training
+
+    cfg = tiny_config(seed=0)
+    run_prepare(cfg, tmp_path)
+    assert run_training(cfg, tmp_path).epochs_run == 1

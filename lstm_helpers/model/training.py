@@ -177,14 +177,14 @@ def training_stream(
 ) -> tuple[tf.data.Dataset, tf.Variable]:
     """The training batches of every planned epoch as one stream, and its first epoch.
 
-    Epoch ``e`` is the windows shuffled with :func:`epoch_seed` ``(seed, e)`` (a
-    ``train.shuffle_buffer`` shuffle) and cut into ``ceil(n / batch_size)`` batches, so an
+    Epoch ``e`` is a full permutation of the windows seeded by :func:`epoch_seed`
+    ``(seed, e)`` (indices only: the windows are gathered per batch) and cut into ``ceil(n / batch_size)`` batches, so an
     epoch's order needs no state: a resumed run sets the returned variable to its first
     epoch (:class:`~lstm_helpers.model.callbacks.RandomStateKeeper` does, before the stream
     is read) and sees the batches the uninterrupted run saw. ``fit`` must get
     ``steps_per_epoch = ceil(n / batch_size)`` so Keras reads the stream with one iterator.
     """
-    n, buffer = len(X), min(train_cfg.shuffle_buffer, len(X))
+    n = len(X)
     X_t, labels_t = tf.convert_to_tensor(X), tf.convert_to_tensor(_labels(y, n_classes))
     first = tf.Variable(0, dtype=tf.int64, trainable=False, name="first_epoch")
 
@@ -192,8 +192,11 @@ def training_stream(
         return tf.data.Dataset.range(first.read_value(), train_cfg.epochs)
 
     def one_epoch(e: Any) -> tf.data.Dataset:
-        order = tf.data.Dataset.range(n).shuffle(buffer, seed=epoch_seed(seed, e))
-        return order.batch(train_cfg.batch_size)
+        # a stateless permutation of the window indices: a function of (seed, epoch) alone
+        # (Dataset.shuffle with a tensor seed fails in graph mode when the global seed is 0)
+        key = tf.stack([tf.constant(int(seed), tf.int64), epoch_seed(seed, e)])
+        order = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=key)
+        return tf.data.Dataset.from_tensor_slices(order).batch(train_cfg.batch_size)
 
     ds = tf.data.Dataset.from_tensors(0).flat_map(epochs).flat_map(one_epoch)
     ds = ds.map(lambda i: (tf.gather(X_t, i), tf.gather(labels_t, i)))

@@ -175,6 +175,19 @@ def _sections(run: Path) -> list[tuple[str, str]]:
     return out + [("parameters", "All parameters")]
 
 
+def _baseline_metrics(run: Path, pos: str | None) -> dict[str, Any]:
+    """The MiniRocket baseline's figures under :func:`key_metrics`' keys ({} when absent)."""
+    b = (read_json_optional(RunLayout(Path(run)).metrics).get("baseline")) or {}
+    if not b.get("available"):
+        return {}
+    pc = (b.get("per_class") or {}).get(pos, {}) if pos else {}
+    return {"model": "MiniRocket + logistic regression", "accuracy": b.get("accuracy"),
+            "majority baseline": b.get("majority_baseline_accuracy"),
+            "balanced accuracy": b.get("balanced_accuracy"), "MCC": b.get("mcc"), "PR-AUC": b.get("pr_auc"),
+            "precision": pc.get("precision"), "recall": pc.get("recall"), "F1": pc.get("f1"),
+            "threshold": b.get("threshold")}  # fmt: skip
+
+
 def _key_metrics_html(run: Path) -> str:
     k = key_metrics(run)
     rows = [("model", "model"), ("parameters", "params"), ("epochs", "epochs"), ("seconds per epoch", "s/epoch"),
@@ -183,8 +196,17 @@ def _key_metrics_html(run: Path) -> str:
             (f"precision ({k['class']})", "precision"), (f"recall ({k['class']})", "recall"),
             (f"F1 ({k['class']})", "F1"), ("threshold (chosen on validation)", "threshold"),
             ("bout recall", "bout recall"), ("bout precision", "bout precision")]
-    body = "".join(f"<tr><th>{html.escape(name)}</th><td>{fmt_number(k[key]) if not isinstance(k[key], str) else html.escape(k[key])}</td></tr>"
-                   for name, key in rows if k.get(key) is not None)
+    base = _baseline_metrics(run, k["class"])
+
+    def cell(v: Any) -> str:
+        return "" if v is None else fmt_number(v) if not isinstance(v, str) else html.escape(v)
+
+    head = "<tr><th></th><th>this model</th><th>MiniRocket baseline</th></tr>" if base else ""
+    body = head + "".join(
+        f"<tr><th>{html.escape(name)}</th><td>{cell(k[key])}</td>"
+        + (f"<td>{cell(base.get(key))}</td>" if base else "") + "</tr>"
+        for name, key in rows if k.get(key) is not None
+    )
     note = ""
     if k["accuracy"] is not None and k["majority baseline"] is not None:
         note = (f'<p class="lw-note">Accuracy {fmt_number(k["accuracy"])} against {fmt_number(k["majority baseline"])} '
