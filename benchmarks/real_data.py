@@ -129,9 +129,9 @@ def run_one(name: str, data_cfg: dict, recipe: str, out: Path, seed: int) -> dic
     hist = result.history
     monitor = next((c for c in ("val_pr_auc", "val_accuracy") if c in hist), None)
     curve = hist[monitor].round(3).tolist() if monitor else []
-    best = int(np.argmax(curve)) + 1 if curve else None
     return {"dataset": name, "recipe": recipe, "seed": seed, "windows": info["windows"],
-            "budget": budget.explanation, "epochs_run": len(hist), "best_epoch": best,
+            "budget": budget.explanation, "epochs_run": len(hist),
+            "monitor": result["monitor"], "weights_epoch": result["weights_epoch"],
             "updates_run": len(hist) * budget.steps_per_epoch, "seconds": round(time.perf_counter() - t0, 1),
             "load_avg": round(os.getloadavg()[0], 1), f"{monitor}_curve": curve[::max(1, len(curve) // 30)],
             **{f"lstm_{k}": v for k, v in h.items()}}
