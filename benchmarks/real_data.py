@@ -52,6 +52,11 @@ RECIPES: dict[str, dict] = {
     "auto+conv2pool+onecycle+valloss": AUTO | {"model.conv": [{"filters": 64, "kernel_size": 5, "pool": 2}] * 2,
                                                "train.schedule.kind": "one_cycle", "train.schedule.max_lr": 3e-3,
                                                "train.monitor": "val_loss"},
+    # the whole one-cycle budget (early stopping off): the schedule anneals before it ends;
+    # the checkpoint still keeps the epoch with the best validation loss
+    "auto+conv2pool+onecycle+valloss+full": AUTO | {
+        "model.conv": [{"filters": 64, "kernel_size": 5, "pool": 2}] * 2, "train.schedule.kind": "one_cycle",
+        "train.schedule.max_lr": 3e-3, "train.monitor": "val_loss", "train.early_stopping.enabled": False},
     "auto+conv+onecycle+perrec": AUTO | {"model.conv": [{"filters": 64, "kernel_size": 5, "pool": 1}],
                                          "train.schedule.kind": "one_cycle", "train.schedule.max_lr": 3e-3,
                                          "scale.per": "recording"},
