@@ -136,7 +136,7 @@ def run_one(name: str, data_cfg: dict, recipe: str, out: Path, seed: int) -> dic
     curve = hist[monitor].round(3).tolist() if monitor else []
     return {"dataset": name, "recipe": recipe, "seed": seed, "windows": info["windows"],
             "budget": budget.explanation, "epochs_run": len(hist),
-            "monitor": result["monitor"], "weights_epoch": result["weights_epoch"],
+            "monitor": result.monitor, "weights_epoch": result.weights_epoch,
             "updates_run": len(hist) * budget.steps_per_epoch, "seconds": round(time.perf_counter() - t0, 1),
             "load_avg": round(os.getloadavg()[0], 1), f"{monitor}_curve": curve[::max(1, len(curve) // 30)],
             **{f"lstm_{k}": v for k, v in h.items()}}
