@@ -40,7 +40,9 @@ UEA = {"BasicMotions": 1.00, "JapaneseVowels": 0.99, "GunPoint": None}  # publis
 AUTO = {"train.batch_size": "auto", "train.epochs": "auto", "train.early_stopping.patience": "auto",
         "train.schedule.patience": "auto"}
 RECIPES: dict[str, dict] = {
-    "shipped": {},  # the code's defaults before issue #9
+    # the code's defaults before issue #9, spelled out (main's defaults are now "auto")
+    "shipped": {"train.batch_size": 128, "train.epochs": 20, "train.early_stopping.patience": 5,
+                "train.schedule.patience": 2},
     "auto": AUTO,
     "auto+conv+onecycle": AUTO | {"model.conv": [{"filters": 64, "kernel_size": 5, "pool": 1}],
                                   "train.schedule.kind": "one_cycle", "train.schedule.max_lr": 3e-3},
