@@ -37,7 +37,7 @@ run: $(STAMP) ## run the whole pipeline on the demo recordings (CONFIG=... for a
 
 test: $(STAMP) ## lint (ruff check + format check), then the test suite
 	@$(BIN)/ruff check lstm_helpers tests benchmarks
-	@: format-check-added-at-final-merge
+	@$(BIN)/ruff format --check lstm_helpers tests benchmarks
 	$(BIN)/python -m pytest -q
 
 lab: $(STAMP) ## open JupyterLab at the project root (notebooks/, reports/) with the project's kernel

@@ -133,9 +133,7 @@ def build_text(path: Path, min_chars: int) -> Path:
         if total >= min_chars:
             break
     if total < min_chars:
-        raise SystemExit(
-            f"only {total} characters of docstrings found; pass --text with a longer text"
-        )
+        raise SystemExit(f"only {total} characters of docstrings found; pass --text with a longer text")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n\n".join(parts), encoding="utf-8")
     return path
@@ -253,19 +251,11 @@ def evaluate_in_subprocess(run: Path, env: dict, max_rss_mb: float) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    p.add_argument(
-        "--overlap", type=float, default=50.0, help="windows.overlap_percent (50 = issue 13's run)"
-    )
-    p.add_argument(
-        "--train-windows", type=int, default=2000, help="training windows for the 1-epoch model"
-    )
-    p.add_argument(
-        "--text", type=Path, default=None, help="plain-text file (default: built from docstrings)"
-    )
+    p.add_argument("--overlap", type=float, default=50.0, help="windows.overlap_percent (50 = issue 13's run)")
+    p.add_argument("--train-windows", type=int, default=2000, help="training windows for the 1-epoch model")
+    p.add_argument("--text", type=Path, default=None, help="plain-text file (default: built from docstrings)")
     p.add_argument("--work", type=Path, default=RESULTS / "eval_memory")
-    p.add_argument(
-        "--max-rss-mb", type=float, default=8000, help="stop an evaluation that grows past this"
-    )
+    p.add_argument("--max-rss-mb", type=float, default=8000, help="stop an evaluation that grows past this")
     p.add_argument("--json", type=Path, default=None, help="also write the rows here")
     p.add_argument("--evaluate", type=Path, default=None, help=argparse.SUPPRESS)  # subprocess mode
     args = p.parse_args(argv)

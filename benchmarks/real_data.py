@@ -36,32 +36,65 @@ from lstm_helpers.judge.baseline import fit_baseline
 from lstm_helpers.judge.threshold import choose_threshold
 from lstm_helpers.model.budget import apply_budget, choose_budget
 
-UEA = {"BasicMotions": 1.00, "JapaneseVowels": 0.99, "GunPoint": None}  # published accuracy (as cited in issue #9)
-AUTO = {"train.batch_size": "auto", "train.epochs": "auto", "train.early_stopping.patience": "auto",
-        "train.schedule.patience": "auto"}
+UEA = {
+    "BasicMotions": 1.00,
+    "JapaneseVowels": 0.99,
+    "GunPoint": None,
+}  # published accuracy (as cited in issue #9)
+AUTO = {
+    "train.batch_size": "auto",
+    "train.epochs": "auto",
+    "train.early_stopping.patience": "auto",
+    "train.schedule.patience": "auto",
+}
 RECIPES: dict[str, dict] = {
     # the code's defaults before issue #9, spelled out (main's defaults are now "auto")
-    "shipped": {"train.batch_size": 128, "train.epochs": 20, "train.early_stopping.patience": 5,
-                "train.schedule.patience": 2},
+    "shipped": {
+        "train.batch_size": 128,
+        "train.epochs": 20,
+        "train.early_stopping.patience": 5,
+        "train.schedule.patience": 2,
+    },
     "auto": AUTO,
-    "auto+conv+onecycle": AUTO | {"model.conv": [{"filters": 64, "kernel_size": 5, "pool": 1}],
-                                  "train.schedule.kind": "one_cycle", "train.schedule.max_lr": 3e-3},
+    "auto+conv+onecycle": AUTO
+    | {
+        "model.conv": [{"filters": 64, "kernel_size": 5, "pool": 1}],
+        "train.schedule.kind": "one_cycle",
+        "train.schedule.max_lr": 3e-3,
+    },
     # DeepConvLSTM-style front end that also pools time by 4: the LSTM reads 4x fewer steps
     # (the recurrent loop dominates CPU time), the convolutions see local motion patterns
-    "auto+conv2pool+onecycle": AUTO | {"model.conv": [{"filters": 64, "kernel_size": 5, "pool": 2}] * 2,
-                                       "train.schedule.kind": "one_cycle", "train.schedule.max_lr": 3e-3},
+    "auto+conv2pool+onecycle": AUTO
+    | {
+        "model.conv": [{"filters": 64, "kernel_size": 5, "pool": 2}] * 2,
+        "train.schedule.kind": "one_cycle",
+        "train.schedule.max_lr": 3e-3,
+    },
     # small validation sets saturate accuracy at 1.0 early; the loss keeps ranking epochs
-    "auto+conv2pool+onecycle+valloss": AUTO | {"model.conv": [{"filters": 64, "kernel_size": 5, "pool": 2}] * 2,
-                                               "train.schedule.kind": "one_cycle", "train.schedule.max_lr": 3e-3,
-                                               "train.monitor": "val_loss"},
+    "auto+conv2pool+onecycle+valloss": AUTO
+    | {
+        "model.conv": [{"filters": 64, "kernel_size": 5, "pool": 2}] * 2,
+        "train.schedule.kind": "one_cycle",
+        "train.schedule.max_lr": 3e-3,
+        "train.monitor": "val_loss",
+    },
     # the whole one-cycle budget (early stopping off): the schedule anneals before it ends;
     # the checkpoint still keeps the epoch with the best validation loss
-    "auto+conv2pool+onecycle+valloss+full": AUTO | {
-        "model.conv": [{"filters": 64, "kernel_size": 5, "pool": 2}] * 2, "train.schedule.kind": "one_cycle",
-        "train.schedule.max_lr": 3e-3, "train.monitor": "val_loss", "train.early_stopping.enabled": False},
-    "auto+conv+onecycle+perrec": AUTO | {"model.conv": [{"filters": 64, "kernel_size": 5, "pool": 1}],
-                                         "train.schedule.kind": "one_cycle", "train.schedule.max_lr": 3e-3,
-                                         "scale.per": "recording"},
+    "auto+conv2pool+onecycle+valloss+full": AUTO
+    | {
+        "model.conv": [{"filters": 64, "kernel_size": 5, "pool": 2}] * 2,
+        "train.schedule.kind": "one_cycle",
+        "train.schedule.max_lr": 3e-3,
+        "train.monitor": "val_loss",
+        "train.early_stopping.enabled": False,
+    },
+    "auto+conv+onecycle+perrec": AUTO
+    | {
+        "model.conv": [{"filters": 64, "kernel_size": 5, "pool": 1}],
+        "train.schedule.kind": "one_cycle",
+        "train.schedule.max_lr": 3e-3,
+        "scale.per": "recording",
+    },
 }
 
 
@@ -74,10 +107,23 @@ def write_uea(name: str, folder: Path) -> dict:
     y = np.concatenate([np.asarray(yy).astype(str) for _, yy in parts])
     split = np.array(["train"] * len(parts[0][1]) + ["test"] * len(parts[1][1]))
     path = folder / f"{name}.npz"
-    np.savez(path, values=np.concatenate(series), lengths=np.array([len(s) for s in series]), y=y,
-             split=split, groups=np.array([f"case{i}" for i in range(len(y))]))
-    return {"data": {"kind": "sequences", "path": str(path), "demo": False, "channels": [],
-                     "classes_of_interest": []}}
+    np.savez(
+        path,
+        values=np.concatenate(series),
+        lengths=np.array([len(s) for s in series]),
+        y=y,
+        split=split,
+        groups=np.array([f"case{i}" for i in range(len(y))]),
+    )
+    return {
+        "data": {
+            "kind": "sequences",
+            "path": str(path),
+            "demo": False,
+            "channels": [],
+            "classes_of_interest": [],
+        }
+    }
 
 
 def write_watch(folder: Path) -> dict:
@@ -96,11 +142,23 @@ def write_watch(folder: Path) -> dict:
         frames.append(df)
     path = folder / "watch.parquet"
     pd.concat(frames, ignore_index=True).to_parquet(path)
-    return {"data": {"kind": "recordings", "path": str(path), "demo": False, "group_column": "subject",
-                     "time_column": None, "label_column": "exercise", "recording_column": "recording_id",
-                     "channels": ["ax", "ay", "az", "gx", "gy", "gz"], "sample_rate_hz": 50.0,
-                     "class_map": {"PEN": "PEN"}, "other_class": "other", "classes_of_interest": ["PEN"]},
-            "windows": {"length_seconds": 2.0, "overlap_percent": 50.0, "label_rule": "center"}}
+    return {
+        "data": {
+            "kind": "recordings",
+            "path": str(path),
+            "demo": False,
+            "group_column": "subject",
+            "time_column": None,
+            "label_column": "exercise",
+            "recording_column": "recording_id",
+            "channels": ["ax", "ay", "az", "gx", "gy", "gz"],
+            "sample_rate_hz": 50.0,
+            "class_map": {"PEN": "PEN"},
+            "other_class": "other",
+            "classes_of_interest": ["PEN"],
+        },
+        "windows": {"length_seconds": 2.0, "overlap_percent": 50.0, "label_rule": "center"},
+    }
 
 
 def _proba(model, X: np.ndarray) -> np.ndarray:
@@ -114,11 +172,17 @@ def headline(kind: str, a: dict, p_val: np.ndarray, p_test: np.ndarray) -> dict:
 
     yv, yt = a["y_val"], a["y_test"]
     if kind == "uea":
-        return {"val": float((p_val.argmax(1) == yv).mean()), "test": float((p_test.argmax(1) == yt).mean())}
+        return {
+            "val": float((p_val.argmax(1) == yv).mean()),
+            "test": float((p_test.argmax(1) == yt).mean()),
+        }
     th = choose_threshold(yv == 1, p_val[:, 1], "max_f1")["value"]
-    return {"val": float(average_precision_score(yv == 1, p_val[:, 1])),
-            "test": float(average_precision_score(yt == 1, p_test[:, 1])),
-            "test_f1": float(f1_score(yt == 1, p_test[:, 1] >= th)), "threshold": float(th)}
+    return {
+        "val": float(average_precision_score(yv == 1, p_val[:, 1])),
+        "test": float(average_precision_score(yt == 1, p_test[:, 1])),
+        "test_f1": float(f1_score(yt == 1, p_test[:, 1] >= th)),
+        "threshold": float(th),
+    }
 
 
 def run_one(name: str, data_cfg: dict, recipe: str, out: Path, seed: int) -> dict:
@@ -136,12 +200,21 @@ def run_one(name: str, data_cfg: dict, recipe: str, out: Path, seed: int) -> dic
     hist = result.history
     monitor = next((c for c in ("val_pr_auc", "val_accuracy") if c in hist), None)
     curve = hist[monitor].round(3).tolist() if monitor else []
-    return {"dataset": name, "recipe": recipe, "seed": seed, "windows": info["windows"],
-            "budget": budget.explanation, "epochs_run": len(hist),
-            "monitor": result.monitor, "weights_epoch": result.weights_epoch,
-            "updates_run": len(hist) * budget.steps_per_epoch, "seconds": round(time.perf_counter() - t0, 1),
-            "load_avg": round(os.getloadavg()[0], 1), f"{monitor}_curve": curve[::max(1, len(curve) // 30)],
-            **{f"lstm_{k}": v for k, v in h.items()}}
+    return {
+        "dataset": name,
+        "recipe": recipe,
+        "seed": seed,
+        "windows": info["windows"],
+        "budget": budget.explanation,
+        "epochs_run": len(hist),
+        "monitor": result.monitor,
+        "weights_epoch": result.weights_epoch,
+        "updates_run": len(hist) * budget.steps_per_epoch,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "load_avg": round(os.getloadavg()[0], 1),
+        f"{monitor}_curve": curve[:: max(1, len(curve) // 30)],
+        **{f"lstm_{k}": v for k, v in h.items()},
+    }
 
 
 def run_baseline(name: str, data_cfg: dict, out: Path, seed: int) -> dict:
@@ -149,13 +222,26 @@ def run_baseline(name: str, data_cfg: dict, out: Path, seed: int) -> dict:
     t0 = time.perf_counter()
     prepared = run_prepare(cfg, out / f"{name}_baseline")
     info, a = prepared.meta, prepared.arrays
-    res = fit_baseline(a["X_train"], a["y_train"], {"val": a["X_val"], "test": a["X_test"]},
-                       len(info["classes"]), synthetic=a["synthetic_train"], y_val=a["y_val"], seed=seed)
+    res = fit_baseline(
+        a["X_train"],
+        a["y_train"],
+        {"val": a["X_val"], "test": a["X_test"]},
+        len(info["classes"]),
+        synthetic=a["synthetic_train"],
+        y_val=a["y_val"],
+        seed=seed,
+    )
     h = headline("uea" if name in UEA else "recordings", a, res.proba["val"], res.proba["test"])
-    return {"dataset": name, "recipe": "MiniRocket", "seed": seed, "classifier": res.classifier,
-            "head_val_pr_auc": res.val_pr_auc, "seconds": round(time.perf_counter() - t0, 1),
-            "load_avg": round(os.getloadavg()[0], 1),
-            **{f"lstm_{k}": v for k, v in h.items()}}
+    return {
+        "dataset": name,
+        "recipe": "MiniRocket",
+        "seed": seed,
+        "classifier": res.classifier,
+        "head_val_pr_auc": res.val_pr_auc,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "load_avg": round(os.getloadavg()[0], 1),
+        **{f"lstm_{k}": v for k, v in h.items()},
+    }
 
 
 def main() -> None:
@@ -165,8 +251,13 @@ def main() -> None:
     ap.add_argument("--recipes", default="all")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-baseline", action="store_true", help="skip MiniRocket (already measured)")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
-                    help="override on top of every recipe, e.g. train.min_updates=1000 (JSON value)")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="override on top of every recipe, e.g. train.min_updates=1000 (JSON value)",
+    )
     args = ap.parse_args()
     extra = {k: json.loads(v) for k, v in (kv.split("=", 1) for kv in args.set)}
     for r in RECIPES.values():
@@ -178,8 +269,11 @@ def main() -> None:
     for name in names:
         data_cfg = write_watch(args.out) if name == "Watch" else write_uea(name, args.out)
         for recipe in ([] if args.no_baseline else ["MiniRocket"]) + recipes:
-            row = (run_baseline(name, data_cfg, args.out, args.seed) if recipe == "MiniRocket"
-                   else run_one(name, data_cfg, recipe, args.out, args.seed))
+            row = (
+                run_baseline(name, data_cfg, args.out, args.seed)
+                if recipe == "MiniRocket"
+                else run_one(name, data_cfg, recipe, args.out, args.seed)
+            )
             row["overrides"] = extra
             print(json.dumps(row), flush=True)
             with results.open("a") as f:

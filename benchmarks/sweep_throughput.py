@@ -28,10 +28,15 @@ def sweep_file(directory: Path, data_dir: Path) -> Path:
     spec = {
         "base": str(ROOT / "configs" / "demo.yaml"),
         "set": {
-            "data.path": str(data_dir), "data.demo": False,
-            "windows.length_seconds": None, "windows.length": 32,
-            "model.bidirectional": False, "model.dense_units": [16],
-            "train.epochs": 2, "train.batch_size": 64, "train.verbose": 0,
+            "data.path": str(data_dir),
+            "data.demo": False,
+            "windows.length_seconds": None,
+            "windows.length": 32,
+            "model.bidirectional": False,
+            "model.dense_units": [16],
+            "train.epochs": 2,
+            "train.batch_size": 64,
+            "train.verbose": 0,
         },
         "grid": {"windows.overlap_percent": [0, 50], "model.units": [[16], [32]]},
         "seeds": [1, 2],
@@ -45,8 +50,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--out", default=None, help="where the sweeps go (default: a temporary folder)")
-    ap.add_argument("--oversubscribed", type=int, nargs="*", default=[],
-                    help="also run these worker counts with every run using all cores (no thread sizing)")
+    ap.add_argument(
+        "--oversubscribed",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also run these worker counts with every run using all cores (no thread sizing)",
+    )
     args = ap.parse_args()
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -63,14 +73,23 @@ def main() -> None:
     plans = [(w, threads_per_run(w, cores)) for w in args.workers] + [(w, cores) for w in args.oversubscribed]
     for workers, threads in plans:
         t0 = time.perf_counter()
-        result = run_sweep(file, workers=workers, out=base / f"workers{workers}-threads{threads}", html=False,
-                           progress=False, threads=threads)
+        result = run_sweep(
+            file,
+            workers=workers,
+            out=base / f"workers{workers}-threads{threads}",
+            html=False,
+            progress=False,
+            threads=threads,
+        )
         wall = time.perf_counter() - t0
         ran = [r for r in result["runs"] if not r["skipped"]]
         per_run = sum(r["seconds"] or 0 for r in ran) / max(1, len(ran))
         rows.append((workers, threads, len(ran), result["failed"], wall, per_run, 3600 * len(ran) / wall))
-        print(f"workers {workers} x {threads} threads: {len(ran)} runs in {wall:.0f} s "
-              f"({3600 * len(ran) / wall:.0f} runs/hour)", flush=True)
+        print(
+            f"workers {workers} x {threads} threads: {len(ran)} runs in {wall:.0f} s "
+            f"({3600 * len(ran) / wall:.0f} runs/hour)",
+            flush=True,
+        )
 
     print(f"\nMachine: {platform.machine()}, {cores} cores available; {platform.python_version()}\n")
     print("| workers | threads per run | runs | failed | wall time (s) | mean run time (s) | runs per hour |")

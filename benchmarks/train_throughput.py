@@ -41,8 +41,12 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-FULL = {"lengths": [50, 100, 200], "batch_sizes": [16, 32, 64, 128, 256, 512], "windows": 2048,
-        "jit": [(50, 64), (50, 256)]}
+FULL = {
+    "lengths": [50, 100, 200],
+    "batch_sizes": [16, 32, 64, 128, 256, 512],
+    "windows": 2048,
+    "jit": [(50, 64), (50, 256)],
+}
 QUICK = {"lengths": [50], "batch_sizes": [32, 64, 512], "windows": 512, "jit": [(50, 64)]}
 DEFAULT_BATCH = 64
 DEMO_LENGTH = 50
@@ -71,7 +75,9 @@ def _demo_model(length: int, jit: bool | str):
     model = build_model(ModelConfig(), info, 2, seed=0, use_cudnn=False if jit is True else "auto")
     train_cfg = TrainConfig()
     model.compile(
-        optimizer="adam", loss=make_loss(train_cfg, 2), metrics=make_metrics(train_cfg, 2),
+        optimizer="adam",
+        loss=make_loss(train_cfg, 2),
+        metrics=make_metrics(train_cfg, 2),
         jit_compile=jit,
     )
     if jit is True and not model.jit_compile:
@@ -89,7 +95,7 @@ def _data(n: int, length: int):
 
 
 def _measure(model, X, y, batch_size: int, pipeline: str) -> dict[str, float]:
-    from lstm_helpers.model.training import make_dataset
+    from lstm_helpers.model.datasets import make_dataset
 
     n = len(X)
     if pipeline == "tf.data":
@@ -108,7 +114,13 @@ def _measure(model, X, y, batch_size: int, pipeline: str) -> dict[str, float]:
     else:
         labels = y.astype("float32").reshape(-1, 1)
         t0 = time.perf_counter()
-        model.fit(X[: 2 * batch_size], labels[: 2 * batch_size], batch_size=batch_size, epochs=1, verbose=0)
+        model.fit(
+            X[: 2 * batch_size],
+            labels[: 2 * batch_size],
+            batch_size=batch_size,
+            epochs=1,
+            verbose=0,
+        )
         first = time.perf_counter() - t0
         t0 = time.perf_counter()
         model.fit(X, labels, batch_size=batch_size, epochs=1, verbose=0)
@@ -124,8 +136,15 @@ def run_grid(grid: dict[str, Any], backend: str, pipelines: tuple[str, ...]) -> 
     rows: list[dict[str, Any]] = []
 
     def add(pipeline: str, length: int, bs: int, jit: Any, det: bool, m: dict[str, float]) -> None:
-        row = {"backend": backend, "pipeline": pipeline, "length": length, "batch": bs,
-               "jit_compile": jit, "deterministic": det, **{k: round(v, 2) for k, v in m.items()}}
+        row = {
+            "backend": backend,
+            "pipeline": pipeline,
+            "length": length,
+            "batch": bs,
+            "jit_compile": jit,
+            "deterministic": det,
+            **{k: round(v, 2) for k, v in m.items()},
+        }
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
 
@@ -145,8 +164,10 @@ def run_grid(grid: dict[str, Any], backend: str, pipelines: tuple[str, ...]) -> 
             # Keras refuses XLA while TF op determinism is on, so the jit comparison (and
             # the price of determinism) is measured with determinism off
             _set_determinism(False)
-            shapes = sorted({(jl, jb) for jl, jb in grid["jit"] if jl == length}
-                            | ({(length, DEFAULT_BATCH)} if length == DEMO_LENGTH else set()))
+            shapes = sorted(
+                {(jl, jb) for jl, jb in grid["jit"] if jl == length}
+                | ({(length, DEFAULT_BATCH)} if length == DEMO_LENGTH else set())
+            )
             if shapes:
                 model = _demo_model(length, False)
                 for _, bs in shapes:
@@ -154,7 +175,14 @@ def run_grid(grid: dict[str, Any], backend: str, pipelines: tuple[str, ...]) -> 
             for jit_length, jit_bs in grid["jit"]:
                 if jit_length == length:
                     model = _demo_model(length, True)
-                    add("tf.data", length, jit_bs, True, False, _measure(model, X, y, jit_bs, "tf.data"))
+                    add(
+                        "tf.data",
+                        length,
+                        jit_bs,
+                        True,
+                        False,
+                        _measure(model, X, y, jit_bs, "tf.data"),
+                    )
     return rows
 
 
@@ -166,8 +194,13 @@ def other_backends(grid: dict[str, Any], quick: bool) -> list[dict[str, Any]]:
             rows.append({"backend": name, "pipeline": "not installed"})
             continue
         cmd = [sys.executable, __file__, "--worker"] + (["--quick"] if quick else [])
-        out = subprocess.run(cmd, env={**os.environ, "KERAS_BACKEND": name}, capture_output=True,
-                             text=True, check=False)
+        out = subprocess.run(
+            cmd,
+            env={**os.environ, "KERAS_BACKEND": name},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if out.returncode != 0:
             rows.append({"backend": name, "pipeline": f"failed: {out.stderr.strip()[-200:]}"})
         else:
@@ -176,8 +209,17 @@ def other_backends(grid: dict[str, Any], quick: bool) -> list[dict[str, Any]]:
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
-    cols = ["backend", "pipeline", "length", "batch", "jit_compile", "deterministic",
-            "train_wps", "infer_wps", "first_call_s"]
+    cols = [
+        "backend",
+        "pipeline",
+        "length",
+        "batch",
+        "jit_compile",
+        "deterministic",
+        "train_wps",
+        "infer_wps",
+        "first_call_s",
+    ]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         lines.append("| " + " | ".join(str(r.get(c, "")) for c in cols) + " |")
@@ -188,8 +230,14 @@ def summary(rows: list[dict[str, Any]]) -> str:
     def pick(**kw: Any) -> dict[str, Any] | None:
         return next((r for r in rows if all(r.get(k) == v for k, v in kw.items())), None)
 
-    chosen = pick(backend="tensorflow", pipeline="tf.data", length=DEMO_LENGTH, batch=DEFAULT_BATCH,
-                  jit_compile=False, deterministic=True)
+    chosen = pick(
+        backend="tensorflow",
+        pipeline="tf.data",
+        length=DEMO_LENGTH,
+        batch=DEFAULT_BATCH,
+        jit_compile=False,
+        deterministic=True,
+    )
     lines = []
     for bs in (DEFAULT_BATCH, 32):
         base = pick(backend="tensorflow", pipeline="numpy", length=DEMO_LENGTH, batch=bs)
@@ -201,16 +249,27 @@ def summary(rows: list[dict[str, Any]]) -> str:
                 f"{chosen['infer_wps'] / base['infer_wps']:.2f}x"
             )
     for jit_row in (r for r in rows if r.get("jit_compile") is True):
-        off = pick(backend="tensorflow", pipeline="tf.data", length=jit_row["length"],
-                   batch=jit_row["batch"], jit_compile=False, deterministic=False)
+        off = pick(
+            backend="tensorflow",
+            pipeline="tf.data",
+            length=jit_row["length"],
+            batch=jit_row["batch"],
+            jit_compile=False,
+            deterministic=False,
+        )
         if off:
             lines.append(
                 f"jit_compile on vs off (T={jit_row['length']}, batch {jit_row['batch']}): training "
                 f"{jit_row['train_wps'] / off['train_wps']:.2f}x, inference "
                 f"{jit_row['infer_wps'] / off['infer_wps']:.2f}x"
             )
-    nondet = pick(pipeline="tf.data", length=DEMO_LENGTH, batch=DEFAULT_BATCH, jit_compile=False,
-                  deterministic=False)
+    nondet = pick(
+        pipeline="tf.data",
+        length=DEMO_LENGTH,
+        batch=DEFAULT_BATCH,
+        jit_compile=False,
+        deterministic=False,
+    )
     if chosen and nondet:
         lines.append(
             f"op determinism on vs off (T={DEMO_LENGTH}, batch {DEFAULT_BATCH}): training "
@@ -240,8 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = run_grid(grid, backend, ("numpy", "tf.data"))
     rows += other_backends(grid, args.quick)
     elapsed = time.perf_counter() - started
-    print(f"# {platform.machine()}, {os.cpu_count()} cores, TensorFlow {tf.__version__}, "
-          f"Keras {keras.__version__}; {grid['windows']} windows; {elapsed:.0f} s\n")
+    print(
+        f"# {platform.machine()}, {os.cpu_count()} cores, TensorFlow {tf.__version__}, "
+        f"Keras {keras.__version__}; {grid['windows']} windows; {elapsed:.0f} s\n"
+    )
     print(markdown(rows))
     print()
     print(summary(rows))

@@ -48,10 +48,16 @@ def measure(n: int, length: int = 50, overlap: float = 50, channels: int = 6, re
     assert np.shares_memory(view, values)
     t_mat, m_mat, X = best(lambda: np.ascontiguousarray(view[starts]))
     return {
-        "timesteps": n, "windows": len(starts),
-        "index_s": t_index, "index_Mts_per_s": n / t_index / 1e6, "index_peak_MB": m_index / 1e6,
-        "view_s": t_view, "view_peak_MB": m_view / 1e6,
-        "materialise_s": t_mat, "materialise_peak_MB": m_mat / 1e6, "windows_MB": X.nbytes / 1e6,
+        "timesteps": n,
+        "windows": len(starts),
+        "index_s": t_index,
+        "index_Mts_per_s": n / t_index / 1e6,
+        "index_peak_MB": m_index / 1e6,
+        "view_s": t_view,
+        "view_peak_MB": m_view / 1e6,
+        "materialise_s": t_mat,
+        "materialise_peak_MB": m_mat / 1e6,
+        "windows_MB": X.nbytes / 1e6,
         "input_MB": values.nbytes / 1e6,
     }
 
@@ -63,18 +69,24 @@ def main() -> None:
     args = ap.parse_args()
     sizes = [n for n in (100_000, 300_000, 1_000_000, 3_000_000, 10_000_000) if n <= args.max]
     rows = [measure(n, repeat=args.repeat) for n in sizes]
-    print("| timesteps | windows | index+labels s | Mtimesteps/s | index peak MB | view s | view peak MB "
-          "| materialise s | materialise peak MB | input MB |")
+    print(
+        "| timesteps | windows | index+labels s | Mtimesteps/s | index peak MB | view s | view peak MB "
+        "| materialise s | materialise peak MB | input MB |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['timesteps']:,} | {r['windows']:,} | {r['index_s']:.4f} | {r['index_Mts_per_s']:.1f} "
-              f"| {r['index_peak_MB']:.1f} | {r['view_s'] * 1e6:.0f} µs | {r['view_peak_MB']:.3f} "
-              f"| {r['materialise_s']:.3f} | {r['materialise_peak_MB']:.0f} | {r['input_MB']:.0f} |")
+        print(
+            f"| {r['timesteps']:,} | {r['windows']:,} | {r['index_s']:.4f} | {r['index_Mts_per_s']:.1f} "
+            f"| {r['index_peak_MB']:.1f} | {r['view_s'] * 1e6:.0f} µs | {r['view_peak_MB']:.3f} "
+            f"| {r['materialise_s']:.3f} | {r['materialise_peak_MB']:.0f} | {r['input_MB']:.0f} |"
+        )
     a, b = rows[0], rows[-1]
     scale = b["timesteps"] / a["timesteps"]
-    print(f"\n{scale:.0f}x the timesteps: index time x{b['index_s'] / a['index_s']:.1f}, "
-          f"index memory x{b['index_peak_MB'] / a['index_peak_MB']:.1f}, "
-          f"materialise time x{b['materialise_s'] / a['materialise_s']:.1f}")
+    print(
+        f"\n{scale:.0f}x the timesteps: index time x{b['index_s'] / a['index_s']:.1f}, "
+        f"index memory x{b['index_peak_MB'] / a['index_peak_MB']:.1f}, "
+        f"materialise time x{b['materialise_s'] / a['materialise_s']:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -163,16 +163,16 @@ def load_npz(path: str | Path) -> dict[str, np.ndarray]:
     if head.startswith(b"\x93NUMPY"):
         raise UnreadableFile(f"{path} is a single .npy array, not an npz; save arrays with np.savez")
     if not head.startswith(b"PK"):
-        raise UnreadableFile(f"{path} is not an npz (an npz is a zip of .npy arrays; this file starts "
-                             f"with {head[:4]!r})")
+        raise UnreadableFile(
+            f"{path} is not an npz (an npz is a zip of .npy arrays; this file starts with {head[:4]!r})"
+        )
     try:
         with np.load(path, allow_pickle=False) as z:
             out = {k: _npz_member(z, k, path) for k in z.files}
     except UnreadableFile:
         raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
-        raise UnreadableFile(f"{path} is not a readable npz (corrupt or truncated zip: "
-                             f"{str(exc)[:200]})") from None
+        raise UnreadableFile(f"{path} is not a readable npz (corrupt or truncated zip: {str(exc)[:200]})") from None
     return out
 
 
@@ -182,9 +182,11 @@ def _npz_member(z: Any, key: str, path: Path) -> np.ndarray:
     except ValueError as exc:
         if "pickle" not in str(exc):
             raise
-        raise UnreadableFile(f"{path}: array {key!r} contains pickles (an object array), which are "
-                             f"never loaded; store strings as fixed-width unicode, e.g. "
-                             f"np.array(labels, dtype=str)") from None
+        raise UnreadableFile(
+            f"{path}: array {key!r} contains pickles (an object array), which are "
+            f"never loaded; store strings as fixed-width unicode, e.g. "
+            f"np.array(labels, dtype=str)"
+        ) from None
     if not isinstance(arr, np.ndarray):
         raise UnreadableFile(f"{path}: member {key!r} is not a .npy array; not an npz this workbench reads")
     return arr
@@ -251,8 +253,10 @@ def open_run(
     if isinstance(overrides, str):  # papermill -p overrides '{"train.epochs": 2}' passes the text
         overrides = yaml.safe_load(overrides) or {}
         if not isinstance(overrides, dict):
-            raise ConfigError(f"notebook parameter overrides must be a mapping of dotted keys to values, "
-                              f"e.g. '{{\"train.epochs\": 2}}'; got {overrides!r}")
+            raise ConfigError(
+                f"notebook parameter overrides must be a mapping of dotted keys to values, "
+                f"e.g. '{{\"train.epochs\": 2}}'; got {overrides!r}"
+            )
     if namespace is not None:
         from lstm_helpers.runs.params_cell import overrides_from_namespace
 

@@ -80,9 +80,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
         info = run_prepare(cfg, out).meta
         record_stages(out, cfg, ["prepare"])
         w = info["windows"]
-        print(
-            f"windows train/val/test: {w['train']}/{w['val']}/{w['test']}; leakage ok: {info['leakage']['ok']}"
-        )
+        print(f"windows train/val/test: {w['train']}/{w['val']}/{w['test']}; leakage ok: {info['leakage']['ok']}")
     else:
         out = run_pipeline(cfg, out, stages=("prepare",), report=False)
     print(f"prepared artifacts in {_shown(out)}: prepared.npz, prepare.json")
@@ -171,7 +169,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     """Print exactly ``--length`` generated characters (the continuation, without the prime)."""
     from lstm_helpers.runs.generate import generate_text
 
-    run = _existing_run(args.run, ("params", "model"))
+    run = Path(args.run)  # generate_text says what is missing or why the run is not a character run
     print(generate_text(run, args.prime, args.length, args.temperature, args.top_k, args.seed))
     return 0
 
@@ -222,9 +220,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from lstm_helpers.experiments.search import run_search
 
-    result = run_search(
-        Path(args.file), overrides=args.overrides, out=Path(args.out) if args.out else None
-    )
+    result = run_search(Path(args.file), overrides=args.overrides, out=Path(args.out) if args.out else None)
     print(
         f"best {result['objective']} (validation) = {result['best_score']:.3g} with {result['best_values']}\n"
         f"best config: {_shown(result['best_config'])}\nbest run: {_shown(result['best_run'])}\n"
@@ -236,18 +232,13 @@ def cmd_search(args: argparse.Namespace) -> int:
 # ============================================================================ parser
 def _add_overrides(
     p: argparse.ArgumentParser,
-    help_text: str = "override a parameter, dotted key, YAML "
-    "value (repeatable), e.g. --set windows.overlap_percent=75",
+    help_text: str = "override a parameter, dotted key, YAML value (repeatable), e.g. --set windows.overlap_percent=75",
 ) -> None:
-    p.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help_text
-    )
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help_text)
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--config", "-c", default=None, help="YAML run config (default: configs/demo.yaml)"
-    )
+    p.add_argument("--config", "-c", default=None, help="YAML run config (default: configs/demo.yaml)")
     _add_overrides(p)
 
 
@@ -255,9 +246,7 @@ def _stage_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) -> 
     """prepare / train / evaluate / run / report / slides / demo."""
     p = add("prepare", cmd_prepare, "stage 01: validate, split, window, scale, rebalance")
     _add_config_args(p)
-    p.add_argument(
-        "--out", default=None, help="run directory to write (default: a new one under reports/)"
-    )
+    p.add_argument("--out", default=None, help="run directory to write (default: a new one under reports/)")
     p.add_argument(
         "--no-notebook",
         action="store_true",
@@ -271,20 +260,12 @@ def _stage_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) -> 
     _add_overrides(p)
     p = add("run", cmd_run, "the whole pipeline 01 -> 02 -> 03 -> report.html")
     _add_config_args(p)
-    p.add_argument(
-        "--out", default=None, help="run directory (default: reports/<time stamp>_<model name>)"
-    )
-    p.add_argument(
-        "--quiet", action="store_true", help="stage lines and the result only (no epoch lines)"
-    )
+    p.add_argument("--out", default=None, help="run directory (default: reports/<time stamp>_<model name>)")
+    p.add_argument("--quiet", action="store_true", help="stage lines and the result only (no epoch lines)")
     p = add("report", cmd_report, "re-export report.html of a run and reports/index.html")
     p.add_argument("--run", required=True)
-    p = add(
-        "slides", cmd_slides, "write slides.html (reveal.js, works offline) of a run or a sweep"
-    )
-    p.add_argument(
-        "dir", help="run directory, or a sweep / search / comparison directory (comparison.csv)"
-    )
+    p = add("slides", cmd_slides, "write slides.html (reveal.js, works offline) of a run or a sweep")
+    p.add_argument("dir", help="run directory, or a sweep / search / comparison directory (comparison.csv)")
     p = add("demo", cmd_demo, "write the synthetic demo recordings (Parquet, one file per animal)")
     p.add_argument("--out", required=True, help="a new or empty folder")
     p.add_argument("--seed", type=int, default=7, help="same seed, same recordings")
@@ -295,7 +276,9 @@ def _output_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) ->
     p = add("generate", cmd_generate, "write text with a trained character run (data.kind: text)")
     p.add_argument("--run", required=True, help="finished character run directory")
     p.add_argument(
-        "--prime", required=True, help="text to start from (its last window-length characters are read)"
+        "--prime",
+        required=True,
+        help="text to start from (its last window-length characters are read)",
     )
     p.add_argument("--length", type=int, required=True, help="characters to write")
     p.add_argument(
@@ -308,9 +291,7 @@ def _output_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) ->
     p.add_argument("--seed", type=int, default=None, help="same seed, same text (default: fresh randomness)")
     p = add("predict", cmd_predict, "label new recordings with a finished run's model")
     p.add_argument("--run", required=True, help="finished run directory")
-    p.add_argument(
-        "--input", required=True, help="recordings file or folder (same format as training)"
-    )
+    p.add_argument("--input", required=True, help="recordings file or folder (same format as training)")
     p.add_argument(
         "--out",
         default=None,
@@ -325,9 +306,7 @@ def _experiment_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]
     p.add_argument("--workers", type=int, default=1, help="runs in parallel on this machine")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
     _add_overrides(p, "override applied to every run of the sweep")
-    p.add_argument(
-        "--out", default=None, help="sweep directory (default reports/sweeps/<sweep id>)"
-    )
+    p.add_argument("--out", default=None, help="sweep directory (default reports/sweeps/<sweep id>)")
     p.add_argument("--mlflow", default=None, metavar="URI", help="also log each run to MLflow")
     p = add("compare", cmd_compare, "comparison.csv + comparison.html for any set of runs")
     p.add_argument("dirs", nargs="+", help="run or sweep directories")
@@ -348,13 +327,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="lstm-workbench",
         description="Train and judge LSTM classifiers on sequence data: runs, sweeps, reports.",
     )
-    ap.add_argument(
-        "--debug", action="store_true", help="print the full traceback of an internal error"
-    )
+    ap.add_argument("--debug", action="store_true", help="print the full traceback of an internal error")
     common = argparse.ArgumentParser(add_help=False)  # --debug also after the subcommand
-    common.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
-    )
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = ap.add_subparsers(dest="command", required=True)
 
     def add(name: str, func: object, help_text: str) -> argparse.ArgumentParser:

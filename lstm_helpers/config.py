@@ -40,9 +40,7 @@ class DataConfig(_Section):
     group_column: str | None = "animal_id"  # subject/group; None = split by recording
     time_column: str | None = "time_s"
     label_column: str = "behaviour"
-    channels: list[str] = Field(
-        default_factory=lambda: ["acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
-    )
+    channels: list[str] = Field(default_factory=lambda: ["acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"])
     sample_rate_hz: float | None = Field(25.0, gt=0)
     class_map: dict[str, str] = Field(default_factory=dict)  # raw label -> task class
     other_class: str | None = None  # catch-all for raw labels not in class_map
@@ -97,15 +95,18 @@ class DataConfig(_Section):
             if fields.count("t") != 1 or set(fields) - {"t", "channel"} or fields.count("channel") > 1:
                 raise ValueError(
                     f"data.sequence_columns = {pattern!r}: a column-name pattern with {{t}} (the step) "
-                    f"once and {{channel}} at most once, e.g. '{{channel}}_t{{t}}' for acc_x_t0, acc_x_t1, ...")
+                    f"once and {{channel}} at most once, e.g. '{{channel}}_t{{t}}' for acc_x_t0, acc_x_t1, ..."
+                )
             if "channel" not in fields and len(self.channels) != 1:
                 raise ValueError(
                     f"data.sequence_columns = {pattern!r} has no {{channel}} but data.channels lists "
-                    f"{len(self.channels)} channels; add {{channel}} (e.g. '{{channel}}_t{{t}}') or list one channel")
+                    f"{len(self.channels)} channels; add {{channel}} (e.g. '{{channel}}_t{{t}}') or list one channel"
+                )
         elif self.recording_column is None and self.group_column is not None:
             raise ValueError(
                 "data.recording_column is null (the table is cut into data.table_blocks blocks that are "
-                f"the split groups), so data.group_column must be null too, got {self.group_column!r}")
+                f"the split groups), so data.group_column must be null too, got {self.group_column!r}"
+            )
         return self
 
 
@@ -125,8 +126,7 @@ class SplitConfig(_Section):
     def _fractions(self) -> SplitConfig:
         if self.val_fraction + self.test_fraction >= 1.0:
             raise ValueError(
-                f"val_fraction + test_fraction must be < 1, got "
-                f"{self.val_fraction} + {self.test_fraction}"
+                f"val_fraction + test_fraction must be < 1, got {self.val_fraction} + {self.test_fraction}"
             )
         return self
 
@@ -162,9 +162,9 @@ class AugmentConfig(_Section):
 class ResampleConfig(_Section):
     """Rebalancing of the training split only."""
 
-    method: Literal[
-        "none", "class_weight", "undersample", "oversample", "smote", "smote_under", "augment"
-    ] = "class_weight"
+    method: Literal["none", "class_weight", "undersample", "oversample", "smote", "smote_under", "augment"] = (
+        "class_weight"
+    )
     imbalance_factor: float = Field(5.0, ge=1.0)  # largest : each smaller class, after
     class_weight: Literal["balanced"] | dict[str, float] = "balanced"
     smote_k: int = Field(5, ge=1)
@@ -299,9 +299,7 @@ class EvaluateConfig(_Section):
     # MiniRocket features + a linear classifier, fitted on the same training windows, scored
     # with the same threshold strategy on the same validation / test windows (judge/baseline.py)
     baseline: BaselineKind = "minirocket"
-    threshold_strategy: Literal[
-        "fixed", "max_f1", "max_fbeta", "recall_at_precision", "precision_at_recall"
-    ] = "max_f1"
+    threshold_strategy: Literal["fixed", "max_f1", "max_fbeta", "recall_at_precision", "precision_at_recall"] = "max_f1"
     threshold: float = Field(0.5, gt=0.0, lt=1.0)  # for fixed
     beta: float = Field(1.0, gt=0.0)  # for max_fbeta
     min_precision: float = Field(0.5, gt=0.0, le=1.0)  # recall_at_precision
@@ -380,8 +378,10 @@ class _NoAliasLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             mark = event.start_mark
-            raise ConfigError(f"{self.name}: line {mark.line + 1}: YAML aliases (*{_short_text(str(event.anchor), 40)}) "
-                              f"are not allowed in parameter files; write the value out")
+            raise ConfigError(
+                f"{self.name}: line {mark.line + 1}: YAML aliases (*{_short_text(str(event.anchor), 40)}) "
+                f"are not allowed in parameter files; write the value out"
+            )
         return super().compose_node(parent, index)
 
 
@@ -421,9 +421,7 @@ def _format_errors(err: ValidationError, raw: dict[str, Any]) -> str:
         if e["type"] == "extra_forbidden":
             parent = ".".join(key_parts[:-1])
             allowed = _allowed_keys(parent)
-            lines.append(
-                f"unknown key '{key}'" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else "")
-            )
+            lines.append(f"unknown key '{key}'" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else ""))
             continue
         value = e.get("input", node)
         msg = msg.removeprefix("Value error, ")
@@ -507,9 +505,7 @@ def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str,
             if nxt is None:
                 nxt = node[p] = {}
             if not isinstance(nxt, dict):
-                raise ConfigError(
-                    f"override {dotted}: '{'.'.join(parts[: i + 1])}' is a value, not a section"
-                )
+                raise ConfigError(f"override {dotted}: '{'.'.join(parts[: i + 1])}' is a value, not a section")
             node = nxt
         node[parts[-1]] = value
     return out
@@ -544,9 +540,7 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return raw
 
 
-def load_config(
-    path: str | Path | None = None, overrides: dict[str, Any] | list[str] | None = None
-) -> Config:
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | list[str] | None = None) -> Config:
     """Read a YAML config (default ``configs/demo.yaml``), apply overrides, validate."""
     raw = read_yaml(path or DEFAULT_CONFIG)
     try:

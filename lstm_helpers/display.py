@@ -74,9 +74,7 @@ def show_figure(figure: Any, name: str | None = None) -> Any:
             raise FileNotFoundError(f"{figure} does not exist; draw the figure first")
         return Image(filename=str(figure))
     if not hasattr(figure, "savefig"):
-        raise TypeError(
-            f"show_figure needs a matplotlib Figure, a PNG path or a result dict, got {type(figure)}"
-        )
+        raise TypeError(f"show_figure needs a matplotlib Figure, a PNG path or a result dict, got {type(figure)}")
     buf = io.BytesIO()
     figure.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
     return Image(data=buf.getvalue(), format="png")

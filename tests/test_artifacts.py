@@ -9,8 +9,16 @@ from lstm_helpers.config import ConfigError
 
 
 def test_json_roundtrip_converts_numpy_and_nan(tmp_path):
-    p = artifacts.write_json(tmp_path / "a.json", {"x": np.float32(1.5), "n": np.int64(3), "bad": float("nan"),
-                                                   "arr": np.arange(3), "flag": np.bool_(True)})
+    p = artifacts.write_json(
+        tmp_path / "a.json",
+        {
+            "x": np.float32(1.5),
+            "n": np.int64(3),
+            "bad": float("nan"),
+            "arr": np.arange(3),
+            "flag": np.bool_(True),
+        },
+    )
     assert artifacts.read_json(p) == {"x": 1.5, "n": 3, "bad": None, "arr": [0, 1, 2], "flag": True}
 
 

@@ -33,19 +33,38 @@ def _frame(recs=("r1", "r2", "r3", "r4"), n=80) -> pd.DataFrame:
     rows = []
     for i, r in enumerate(recs):
         k = np.arange(n)
-        rows.append(pd.DataFrame({"rec": r, "subject": f"s{i % 2}", "t": k / 10.0,
-                                  "ax": np.sin(k / 3.0), "ay": np.cos(k / 5.0),
-                                  "label": np.where(k % 20 < 15, "walk", "play")}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "rec": r,
+                    "subject": f"s{i % 2}",
+                    "t": k / 10.0,
+                    "ax": np.sin(k / 3.0),
+                    "ay": np.cos(k / 5.0),
+                    "label": np.where(k % 20 < 15, "walk", "play"),
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
 def _config(d: Path, **data: object) -> Path:
     """A valid tiny config whose data section is updated with ``data``; reports go to d/reports."""
     raw = {
-        "data": {"kind": "recordings", "path": str(d / "good.csv"), "demo": False, "recording_column": "rec",
-                 "group_column": "subject", "time_column": "t", "label_column": "label", "channels": CHANNELS,
-                 "sample_rate_hz": 10, **data},
-        "windows": {"length": 10}, "model": {"units": [4], "dense_units": [4], "bidirectional": False},
+        "data": {
+            "kind": "recordings",
+            "path": str(d / "good.csv"),
+            "demo": False,
+            "recording_column": "rec",
+            "group_column": "subject",
+            "time_column": "t",
+            "label_column": "label",
+            "channels": CHANNELS,
+            "sample_rate_hz": 10,
+            **data,
+        },
+        "windows": {"length": 10},
+        "model": {"units": [4], "dense_units": [4], "bidirectional": False},
         "train": {"epochs": 1, "verbose": 0},
         "run": {"reports_dir": str(d / "reports")},
     }
@@ -100,8 +119,12 @@ def _good_npz_bytes() -> bytes:
     return buf.getvalue()
 
 
-def _fake_run(d: Path, status: dict | None, files: tuple[str, ...] = ("prepared.npz", "prepare.json", "model.keras"),
-              params: dict | None = None) -> Path:
+def _fake_run(
+    d: Path,
+    status: dict | None,
+    files: tuple[str, ...] = ("prepared.npz", "prepare.json", "model.keras"),
+    params: dict | None = None,
+) -> Path:
     """A run directory as the pipeline leaves it (params + status + artifact files), for refusals
     that must happen before any artifact is read."""
     from lstm_helpers.config import load_config
@@ -129,9 +152,26 @@ def _keras_like(config: dict) -> bytes:
     return buf.getvalue()
 
 
-_DENSE = {"module": "keras.layers", "class_name": "Dense", "config": {"units": 2}, "registered_name": None}
-_MODEL = {"module": "keras", "class_name": "Sequential", "config": {"layers": [
-    {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [None, 4]}}, _DENSE]}}
+_DENSE = {
+    "module": "keras.layers",
+    "class_name": "Dense",
+    "config": {"units": 2},
+    "registered_name": None,
+}
+_MODEL = {
+    "module": "keras",
+    "class_name": "Sequential",
+    "config": {
+        "layers": [
+            {
+                "module": "keras.layers",
+                "class_name": "InputLayer",
+                "config": {"batch_shape": [None, 4]},
+            },
+            _DENSE,
+        ]
+    },
+}
 
 
 def _keras_file(d: Path, kind: str) -> Path:
@@ -146,25 +186,49 @@ def _keras_file(d: Path, kind: str) -> Path:
         path.write_bytes(_keras_like(_MODEL)[:300])
     else:  # module injection: a layer that names os.system with a command
         evil = json.loads(json.dumps(_MODEL))
-        evil["config"]["layers"][1] = {"module": "os", "class_name": "system",
-                                       "config": {"command": f"touch {d / 'PWNED'}"}}
+        evil["config"]["layers"][1] = {
+            "module": "os",
+            "class_name": "system",
+            "config": {"command": f"touch {d / 'PWNED'}"},
+        }
         path.write_bytes(_keras_like(evil))
     return run
 
 
 def _predict(d: Path, kind: str) -> list[str]:
     run = _keras_file(d, kind)
-    return ["predict", "--run", str(run), "--input", str(d / "good.csv"), "--out", str(d / "pred.csv")]
+    return [
+        "predict",
+        "--run",
+        str(run),
+        "--input",
+        str(d / "good.csv"),
+        "--out",
+        str(d / "pred.csv"),
+    ]
 
 
 def _predict_input(d: Path, name: str, content: bytes) -> list[str]:
     """``predict`` of a run whose files pass the cheap checks, on a bad ``--input``."""
     run = _fake_run(d, {"status": "finished"}, files=())
     (run / "model.keras").write_bytes(_keras_like(_MODEL))
-    (run / "prepare.json").write_text(json.dumps({
-        "classes": ["play", "walk"], "scaler": {"method": "none", "per": "global"},
-        "input": {"kind": "real", "data_kind": "recordings", "window_length": 10, "step": 5, "n_channels": 2,
-                  "channels": CHANNELS, "sample_rate_hz": 10}}))
+    (run / "prepare.json").write_text(
+        json.dumps(
+            {
+                "classes": ["play", "walk"],
+                "scaler": {"method": "none", "per": "global"},
+                "input": {
+                    "kind": "real",
+                    "data_kind": "recordings",
+                    "window_length": 10,
+                    "step": 5,
+                    "n_channels": 2,
+                    "channels": CHANNELS,
+                    "sample_rate_hz": 10,
+                },
+            }
+        )
+    )
     if content:
         (d / name).write_bytes(content)
     return ["predict", "--run", str(run), "--input", str(d / name), "--out", str(d / "pred.csv")]
@@ -202,188 +266,551 @@ def _sweep(d: Path, text: str, cmd: str = "sweep") -> list[str]:
 
 CASES = [
     # ---- configuration files and overrides
-    Case("config missing", lambda d: ["run", "--config", str(d / "nope.yaml")], ("nope.yaml", "does not exist")),
+    Case(
+        "config missing",
+        lambda d: ["run", "--config", str(d / "nope.yaml")],
+        ("nope.yaml", "does not exist"),
+    ),
     Case("config is a list", lambda d: _cfg_text(d, "- 1\n- 2\n"), ("must hold a mapping",)),
     Case("config invalid yaml", lambda d: _cfg_text(d, "data: [1, 2\n"), ("c.yaml", "not valid YAML")),
-    Case("config alias bomb", lambda d: _cfg_text(d, _alias_bomb() + "seed: *i\n"), ("aliases", "not allowed")),
+    Case(
+        "config alias bomb",
+        lambda d: _cfg_text(d, _alias_bomb() + "seed: *i\n"),
+        ("aliases", "not allowed"),
+    ),
     Case("config single alias", lambda d: _cfg_text(d, "seed: &s 3\nx: *s\n"), ("aliases", "line 2")),
     Case("config binary", lambda d: _cfg_text(d, b"\xff\xfe\x00\x01" * 10), ("not UTF-8",)),
-    Case("config huge value", lambda d: _cfg_text(d, f"train:\n  epochs: x{BIG}\n"),
-         ("train.epochs", "characters)")),
-    Case("override huge key", lambda d: ["run", "--config", str(_config(d)), "--set", f"train.e{BIG}=1"],
-         ("unknown key", "characters)")),
-    Case("config unknown key", lambda d: ["run", "--config", str(_config(d)), "--set", "train.epoch=3"],
-         ("unknown key 'train.epoch'", "epochs")),
-    Case("override syntax", lambda d: ["run", "--config", str(_config(d)), "--set", "train.epochs"], ("key=value",)),
-    Case("override into a value", lambda d: ["run", "--config", str(_config(d)), "--set", "windows.length.x=1"],
-         ("not a section",)),
-    Case("override alias", lambda d: ["run", "--config", str(_config(d)), "--set", "data.channels=[&a ax, *a]"],
-         ("aliases",)),
-    Case("overlap out of range", lambda d: ["run", "--config", str(_config(d)), "--set", "windows.overlap_percent=100"],
-         ("windows.overlap_percent", "less than 100")),
-    Case("unknown encoding", lambda d: _run(d, d / "good.csv", encoding="klingon"),
-         ("data.encoding", "unknown text encoding")),
-    Case("bad nan_policy", lambda d: _run(d, d / "good.csv", nan_policy="ignore"), ("data.nan_policy", "interpolate")),
+    Case(
+        "config huge value",
+        lambda d: _cfg_text(d, f"train:\n  epochs: x{BIG}\n"),
+        ("train.epochs", "characters)"),
+    ),
+    Case(
+        "override huge key",
+        lambda d: ["run", "--config", str(_config(d)), "--set", f"train.e{BIG}=1"],
+        ("unknown key", "characters)"),
+    ),
+    Case(
+        "config unknown key",
+        lambda d: ["run", "--config", str(_config(d)), "--set", "train.epoch=3"],
+        ("unknown key 'train.epoch'", "epochs"),
+    ),
+    Case(
+        "override syntax",
+        lambda d: ["run", "--config", str(_config(d)), "--set", "train.epochs"],
+        ("key=value",),
+    ),
+    Case(
+        "override into a value",
+        lambda d: ["run", "--config", str(_config(d)), "--set", "windows.length.x=1"],
+        ("not a section",),
+    ),
+    Case(
+        "override alias",
+        lambda d: ["run", "--config", str(_config(d)), "--set", "data.channels=[&a ax, *a]"],
+        ("aliases",),
+    ),
+    Case(
+        "overlap out of range",
+        lambda d: ["run", "--config", str(_config(d)), "--set", "windows.overlap_percent=100"],
+        ("windows.overlap_percent", "less than 100"),
+    ),
+    Case(
+        "unknown encoding",
+        lambda d: _run(d, d / "good.csv", encoding="klingon"),
+        ("data.encoding", "unknown text encoding"),
+    ),
+    Case(
+        "bad nan_policy",
+        lambda d: _run(d, d / "good.csv", nan_policy="ignore"),
+        ("data.nan_policy", "interpolate"),
+    ),
     Case("sweep alias bomb", lambda d: _sweep(d, _alias_bomb() + "grid: *i\n"), ("aliases",)),
-    Case("search alias", lambda d: _sweep(d, "base: &b configs/demo.yaml\nspace: *b\n", "search"), ("aliases",)),
+    Case(
+        "search alias",
+        lambda d: _sweep(d, "base: &b configs/demo.yaml\nspace: *b\n", "search"),
+        ("aliases",),
+    ),
     # ---- the data path
-    Case("data path missing", lambda d: _run(d, "/no/such/file.csv"),
-         ("/no/such/file.csv", "does not exist", "current directory", "nothing was created")),
-    Case("data path typo", lambda d: _run(d, d / "god.csv"), ("god.csv", "closest existing name", "good.csv")),
-    Case("data path missing, demo on", lambda d: _run(d, d / "mine" / "rec.csv", demo=True),
-         ("rec.csv", "does not exist")),
-    Case("folder without tables", lambda d: (d / "empty").mkdir() or _run(d, d / "empty"), ("folder without",)),
-    Case("unsupported extension", lambda d: _bytes(d, "rec.xlsx", b"PK\x03\x04xx"), ("unsupported file type",)),
+    Case(
+        "data path missing",
+        lambda d: _run(d, "/no/such/file.csv"),
+        ("/no/such/file.csv", "does not exist", "current directory", "nothing was created"),
+    ),
+    Case(
+        "data path typo",
+        lambda d: _run(d, d / "god.csv"),
+        ("god.csv", "closest existing name", "good.csv"),
+    ),
+    Case(
+        "data path missing, demo on",
+        lambda d: _run(d, d / "mine" / "rec.csv", demo=True),
+        ("rec.csv", "does not exist"),
+    ),
+    Case(
+        "folder without tables",
+        lambda d: (d / "empty").mkdir() or _run(d, d / "empty"),
+        ("folder without",),
+    ),
+    Case(
+        "unsupported extension",
+        lambda d: _bytes(d, "rec.xlsx", b"PK\x03\x04xx"),
+        ("unsupported file type",),
+    ),
     # ---- what the file is
     Case("csv empty", lambda d: _bytes(d, "bad.csv", b""), ("bad.csv", "empty (0 bytes)")),
-    Case("csv header only", lambda d: _bytes(d, "bad.csv", b"rec,subject,t,ax,ay,label\n"),
-         ("bad.csv", "header but no data rows")),
-    Case("csv binary", lambda d: _bytes(d, "bad.csv", b"rec,t\n\x00\x01\x02" * 50), ("bad.csv", "binary")),
-    Case("csv is parquet", lambda d: (_frame().to_parquet(d / "bad.csv"), _run(d, d / "bad.csv"))[1],
-         ("Parquet file", "not a CSV")),
+    Case(
+        "csv header only",
+        lambda d: _bytes(d, "bad.csv", b"rec,subject,t,ax,ay,label\n"),
+        ("bad.csv", "header but no data rows"),
+    ),
+    Case(
+        "csv binary",
+        lambda d: _bytes(d, "bad.csv", b"rec,t\n\x00\x01\x02" * 50),
+        ("bad.csv", "binary"),
+    ),
+    Case(
+        "csv is parquet",
+        lambda d: (_frame().to_parquet(d / "bad.csv"), _run(d, d / "bad.csv"))[1],
+        ("Parquet file", "not a CSV"),
+    ),
     Case("csv is zip", lambda d: _bytes(d, "bad.csv", b"PK\x03\x04" + b"\x00" * 40), ("zip archive",)),
     Case("csv is gzip", lambda d: _bytes(d, "bad.csv", b"\x1f\x8b\x08" + b"\x00" * 40), ("gzip",)),
-    Case("csv latin-1", lambda d: _bytes(d, "bad.csv", _frame().to_csv(index=False).replace("walk", "wälk")
-                                         .encode("latin-1")),
-         ("not valid utf-8", "byte 0xe4", "byte offset", "data.encoding")),
+    Case(
+        "csv latin-1",
+        lambda d: _bytes(d, "bad.csv", _frame().to_csv(index=False).replace("walk", "wälk").encode("latin-1")),
+        ("not valid utf-8", "byte 0xe4", "byte offset", "data.encoding"),
+    ),
     Case("csv blank header", lambda d: _bytes(d, "bad.csv", b"\n1,2\n"), ("first line is blank",)),
-    Case("csv 2 MB duplicated header", lambda d: _bytes(d, "bad.csv", (",".join(["ax"] * 700_000) + "\n1\n").encode()),
-         ("duplicated", "'ax' x 700000", "unique name")),
-    Case("parquet truncated", lambda d: (_frame().to_parquet(d / "p.parquet"),
-                                         (d / "p.parquet").write_bytes((d / "p.parquet").read_bytes()[:200]),
-                                         _run(d, d / "p.parquet"))[2], ("p.parquet", "not a readable Parquet")),
-    Case("parquet is text", lambda d: _bytes(d, "p.parquet", b"rec,t\n1,2\n"), ("p.parquet", "is text",
-                                                                                 "not a Parquet file")),
+    Case(
+        "csv 2 MB duplicated header",
+        lambda d: _bytes(d, "bad.csv", (",".join(["ax"] * 700_000) + "\n1\n").encode()),
+        ("duplicated", "'ax' x 700000", "unique name"),
+    ),
+    Case(
+        "parquet truncated",
+        lambda d: (
+            _frame().to_parquet(d / "p.parquet"),
+            (d / "p.parquet").write_bytes((d / "p.parquet").read_bytes()[:200]),
+            _run(d, d / "p.parquet"),
+        )[2],
+        ("p.parquet", "not a readable Parquet"),
+    ),
+    Case(
+        "parquet is text",
+        lambda d: _bytes(d, "p.parquet", b"rec,t\n1,2\n"),
+        ("p.parquet", "is text", "not a Parquet file"),
+    ),
     # ---- columns and values
-    Case("missing channel", lambda d: _run(d, _csv(d, _frame().drop(columns=["ay"]))),
-         ("missing column", "'ay' (data.channels[1])", "columns present")),
-    Case("missing label column", lambda d: _run(d, _csv(d, _frame().drop(columns=["label"]))),
-         ("'label' (data.label_column)",)),
-    Case("missing recording column", lambda d: _run(d, _csv(d, _frame().drop(columns=["rec"]))),
-         ("'rec' (data.recording_column)",)),
-    Case("missing time column", lambda d: _run(d, _csv(d, _frame().drop(columns=["t"]))), ("'t' (data.time_column)",)),
-    Case("non-numeric channel", lambda d: _run(d, _csv(d, _with(_frame(), "ax", 5, "oops"))),
-         ("'ax' is not numeric", "oops", "row 5")),
-    Case("inf in channel", lambda d: _run(d, _csv(d, _with(_frame(), "ay", 7, np.inf))),
-         ("bad.csv", "infinite", "column 'ay'", "row 7", "data.nan_policy")),
-    Case("-inf in channel", lambda d: _run(d, _csv(d, _with(_frame(), "ax", 90, -np.inf))),
-         ("column 'ax'", "row 90", "infinite")),
-    Case("1e300 in channel", lambda d: _run(d, _csv(d, _with(_frame(), "ax", 3, 1e300))),
-         ("float32", "column 'ax'", "row 3")),
-    Case("inf with nan_policy interpolate", lambda d: _run(d, _csv(d, _with(_frame(), "ay", 1, np.inf)),
-                                                          nan_policy="interpolate"), ("infinite", "row 1")),
-    Case("inf in a folder file", lambda d: ((d / "f").mkdir(), _csv(d, _frame()[:160], "f/a.csv"),
-                                            _csv(d, _with(_frame()[160:].reset_index(drop=True), "ax", 4, np.inf),
-                                                 "f/b.csv"), _run(d, d / "f"))[3], ("b.csv", "row 4", "'ax'")),
-    Case("nan with policy error", lambda d: _run(d, _csv(d, _with(_frame(), "ay", 9, np.nan)), nan_policy="error"),
-         ("NaN", "row 9", "data.nan_policy")),
-    Case("channel all NaN", lambda d: _run(d, _csv(d, _frame().assign(ay=np.nan)), nan_policy="interpolate"),
-         ("entirely NaN",)),
-    Case("duplicated timestamps", lambda d: _run(d, _csv(d, _with(_frame(), "t", 10, 0.9))),
-         ("duplicated timestamps", "row 10")),
+    Case(
+        "missing channel",
+        lambda d: _run(d, _csv(d, _frame().drop(columns=["ay"]))),
+        ("missing column", "'ay' (data.channels[1])", "columns present"),
+    ),
+    Case(
+        "missing label column",
+        lambda d: _run(d, _csv(d, _frame().drop(columns=["label"]))),
+        ("'label' (data.label_column)",),
+    ),
+    Case(
+        "missing recording column",
+        lambda d: _run(d, _csv(d, _frame().drop(columns=["rec"]))),
+        ("'rec' (data.recording_column)",),
+    ),
+    Case(
+        "missing time column",
+        lambda d: _run(d, _csv(d, _frame().drop(columns=["t"]))),
+        ("'t' (data.time_column)",),
+    ),
+    Case(
+        "non-numeric channel",
+        lambda d: _run(d, _csv(d, _with(_frame(), "ax", 5, "oops"))),
+        ("'ax' is not numeric", "oops", "row 5"),
+    ),
+    Case(
+        "inf in channel",
+        lambda d: _run(d, _csv(d, _with(_frame(), "ay", 7, np.inf))),
+        ("bad.csv", "infinite", "column 'ay'", "row 7", "data.nan_policy"),
+    ),
+    Case(
+        "-inf in channel",
+        lambda d: _run(d, _csv(d, _with(_frame(), "ax", 90, -np.inf))),
+        ("column 'ax'", "row 90", "infinite"),
+    ),
+    Case(
+        "1e300 in channel",
+        lambda d: _run(d, _csv(d, _with(_frame(), "ax", 3, 1e300))),
+        ("float32", "column 'ax'", "row 3"),
+    ),
+    Case(
+        "inf with nan_policy interpolate",
+        lambda d: _run(d, _csv(d, _with(_frame(), "ay", 1, np.inf)), nan_policy="interpolate"),
+        ("infinite", "row 1"),
+    ),
+    Case(
+        "inf in a folder file",
+        lambda d: (
+            (d / "f").mkdir(),
+            _csv(d, _frame()[:160], "f/a.csv"),
+            _csv(d, _with(_frame()[160:].reset_index(drop=True), "ax", 4, np.inf), "f/b.csv"),
+            _run(d, d / "f"),
+        )[3],
+        ("b.csv", "row 4", "'ax'"),
+    ),
+    Case(
+        "nan with policy error",
+        lambda d: _run(d, _csv(d, _with(_frame(), "ay", 9, np.nan)), nan_policy="error"),
+        ("NaN", "row 9", "data.nan_policy"),
+    ),
+    Case(
+        "channel all NaN",
+        lambda d: _run(d, _csv(d, _frame().assign(ay=np.nan)), nan_policy="interpolate"),
+        ("entirely NaN",),
+    ),
+    Case(
+        "duplicated timestamps",
+        lambda d: _run(d, _csv(d, _with(_frame(), "t", 10, 0.9))),
+        ("duplicated timestamps", "row 10"),
+    ),
     Case("unsorted time", lambda d: _run(d, _csv(d, _with(_frame(), "t", 10, 0.1))), ("unsorted",)),
-    Case("non-numeric time", lambda d: _run(d, _csv(d, _with(_frame(), "t", 12, "noon"))), ("time column", "row 12")),
-    Case("inf time", lambda d: _run(d, _csv(d, _with(_frame(), "t", 12, np.inf))), ("time column", "infinite")),
+    Case(
+        "non-numeric time",
+        lambda d: _run(d, _csv(d, _with(_frame(), "t", 12, "noon"))),
+        ("time column", "row 12"),
+    ),
+    Case(
+        "inf time",
+        lambda d: _run(d, _csv(d, _with(_frame(), "t", 12, np.inf))),
+        ("time column", "infinite"),
+    ),
     Case("single class", lambda d: _run(d, _csv(d, _frame().assign(label="walk"))), ("only 1 class",)),
-    Case("huge single label", lambda d: _run(d, _csv(d, _frame().assign(label="w" * 5_000))),
-         ("only 1 class", "characters)")),
-    Case("label not in class map", lambda d: _run(d, _csv(d, _frame()), class_map={"play": "play"}),
-         ("not covered by data.class_map", "other_class")),
-    Case("class of interest absent", lambda d: _run(d, _csv(d, _frame()), classes_of_interest=["run"]),
-         ("classes_of_interest",)),
-    Case("recording in two files", lambda d: ((d / "f").mkdir(), _csv(d, _frame()[:100], "f/a.csv"),
-                                              _csv(d, _frame()[60:], "f/b.csv"), _run(d, d / "f"))[3],
-         ("appears in more than one file",)),
-    Case("recording with two groups", lambda d: _run(d, _csv(d, _with(_frame(), "subject", 3, "s9"))),
-         ("more than one value", "'subject'")),
-    Case("bad split value", lambda d: _run(d, _csv(d, _frame().assign(split="holdout")), split_column="split"),
-         ("'holdout'", "allowed: train, val")),
-    Case("recording with two splits", lambda d: _run(d, _csv(d, _frame().assign(
-        split=["train"] * 10 + ["test"] * 310)), split_column="split"), ("more than one split",)),
-    Case("test path missing", lambda d: _run(d, _csv(d, _frame()), test_path=str(d / "tst.csv")),
-         ("data.test_path", "does not exist")),
-    Case("test path shares recordings", lambda d: _run(d, _csv(d, _frame()), test_path=str(_csv(d, _frame(), "t.csv"))),
-         ("also in data.path",)),
-    Case("test path unknown class", lambda d: _run(d, _csv(d, _frame()), test_path=str(
-        _csv(d, _frame(recs=("x1",)).assign(label="run"), "t.csv"))), ("not in the training classes",)),
+    Case(
+        "huge single label",
+        lambda d: _run(d, _csv(d, _frame().assign(label="w" * 5_000))),
+        ("only 1 class", "characters)"),
+    ),
+    Case(
+        "label not in class map",
+        lambda d: _run(d, _csv(d, _frame()), class_map={"play": "play"}),
+        ("not covered by data.class_map", "other_class"),
+    ),
+    Case(
+        "class of interest absent",
+        lambda d: _run(d, _csv(d, _frame()), classes_of_interest=["run"]),
+        ("classes_of_interest",),
+    ),
+    Case(
+        "recording in two files",
+        lambda d: (
+            (d / "f").mkdir(),
+            _csv(d, _frame()[:100], "f/a.csv"),
+            _csv(d, _frame()[60:], "f/b.csv"),
+            _run(d, d / "f"),
+        )[3],
+        ("appears in more than one file",),
+    ),
+    Case(
+        "recording with two groups",
+        lambda d: _run(d, _csv(d, _with(_frame(), "subject", 3, "s9"))),
+        ("more than one value", "'subject'"),
+    ),
+    Case(
+        "bad split value",
+        lambda d: _run(d, _csv(d, _frame().assign(split="holdout")), split_column="split"),
+        ("'holdout'", "allowed: train, val"),
+    ),
+    Case(
+        "recording with two splits",
+        lambda d: _run(d, _csv(d, _frame().assign(split=["train"] * 10 + ["test"] * 310)), split_column="split"),
+        ("more than one split",),
+    ),
+    Case(
+        "test path missing",
+        lambda d: _run(d, _csv(d, _frame()), test_path=str(d / "tst.csv")),
+        ("data.test_path", "does not exist"),
+    ),
+    Case(
+        "test path shares recordings",
+        lambda d: _run(d, _csv(d, _frame()), test_path=str(_csv(d, _frame(), "t.csv"))),
+        ("also in data.path",),
+    ),
+    Case(
+        "test path unknown class",
+        lambda d: _run(
+            d,
+            _csv(d, _frame()),
+            test_path=str(_csv(d, _frame(recs=("x1",)).assign(label="run"), "t.csv")),
+        ),
+        ("not in the training classes",),
+    ),
     # ---- sequences (.npz)
     Case("npz empty", lambda d: _seq_bytes(d, b""), ("seq.npz", "empty", "not an npz")),
     Case("npz garbage", lambda d: _seq_bytes(d, b"hello, not numbers" * 10), ("not an npz",)),
-    Case("npz truncated", lambda d: _seq_bytes(d, _good_npz_bytes()[:150]), ("not a readable npz", "truncated")),
-    Case("npz pickles", lambda d: _seq(d, X=np.zeros((2, 3, 1)), y=np.array([{"a": 1}, {"b": 2}], dtype=object)),
-         ("contains pickles", "'y'")),
-    Case("npy as npz", lambda d: (np.save(d / "a.npy", np.zeros(3)), _seq_bytes(d, (d / "a.npy").read_bytes()))[1],
-         ("single .npy array",)),
+    Case(
+        "npz truncated",
+        lambda d: _seq_bytes(d, _good_npz_bytes()[:150]),
+        ("not a readable npz", "truncated"),
+    ),
+    Case(
+        "npz pickles",
+        lambda d: _seq(d, X=np.zeros((2, 3, 1)), y=np.array([{"a": 1}, {"b": 2}], dtype=object)),
+        ("contains pickles", "'y'"),
+    ),
+    Case(
+        "npy as npz",
+        lambda d: (np.save(d / "a.npy", np.zeros(3)), _seq_bytes(d, (d / "a.npy").read_bytes()))[1],
+        ("single .npy array",),
+    ),
     Case("npz without y", lambda d: _seq(d, X=np.zeros((2, 3, 1))), ("missing array 'y'",)),
-    Case("npz inf", lambda d: _seq(d, X=np.where(np.arange(24).reshape(4, 3, 2) == 7, np.inf, 0.0),
-                                   y=np.array(["a", "b", "a", "b"])), ("infinite", "'X'", "row 3")),
-    Case("npz 1e300", lambda d: _seq(d, X=np.full((4, 3, 1), 1e300), y=np.array(["a", "b", "a", "b"])),
-         ("float32",)),
-    Case("npz nan", lambda d: _seq(d, X=np.full((4, 3, 1), np.nan), y=np.array(["a", "b", "a", "b"])), ("NaN",)),
-    Case("npz lengths", lambda d: _seq(d, values=np.zeros((5, 1)), lengths=np.array([2, 2]), y=np.array([0, 1])),
-         ("sum to len",)),
-    Case("npz one class", lambda d: _seq(d, X=np.zeros((4, 3, 1)), y=np.array(["a"] * 4)), ("only one class",)),
-    Case("npz bad split", lambda d: _seq(d, X=np.zeros((4, 3, 1)), y=np.array(["a", "b"] * 2),
-                                         split=np.array(["x"] * 4)), ("'split' must hold",)),
-    Case("npz X shape", lambda d: _seq(d, X=np.zeros((3, 3, 1)), y=np.array(["a", "b"] * 2)), ("'X' must be",)),
+    Case(
+        "npz inf",
+        lambda d: _seq(
+            d,
+            X=np.where(np.arange(24).reshape(4, 3, 2) == 7, np.inf, 0.0),
+            y=np.array(["a", "b", "a", "b"]),
+        ),
+        ("infinite", "'X'", "row 3"),
+    ),
+    Case(
+        "npz 1e300",
+        lambda d: _seq(d, X=np.full((4, 3, 1), 1e300), y=np.array(["a", "b", "a", "b"])),
+        ("float32",),
+    ),
+    Case(
+        "npz nan",
+        lambda d: _seq(d, X=np.full((4, 3, 1), np.nan), y=np.array(["a", "b", "a", "b"])),
+        ("NaN",),
+    ),
+    Case(
+        "npz lengths",
+        lambda d: _seq(d, values=np.zeros((5, 1)), lengths=np.array([2, 2]), y=np.array([0, 1])),
+        ("sum to len",),
+    ),
+    Case(
+        "npz one class",
+        lambda d: _seq(d, X=np.zeros((4, 3, 1)), y=np.array(["a"] * 4)),
+        ("only one class",),
+    ),
+    Case(
+        "npz bad split",
+        lambda d: _seq(d, X=np.zeros((4, 3, 1)), y=np.array(["a", "b"] * 2), split=np.array(["x"] * 4)),
+        ("'split' must hold",),
+    ),
+    Case(
+        "npz X shape",
+        lambda d: _seq(d, X=np.zeros((3, 3, 1)), y=np.array(["a", "b"] * 2)),
+        ("'X' must be",),
+    ),
     # ---- text
-    Case("text invalid utf-8", lambda d: _text(d, b"abc " * 40 + b"\xff\xfe" + b"xyz" * 40),
-         ("not valid utf-8", "byte 0xff", "byte offset 160", "data.encoding")),
+    Case(
+        "text invalid utf-8",
+        lambda d: _text(d, b"abc " * 40 + b"\xff\xfe" + b"xyz" * 40),
+        ("not valid utf-8", "byte 0xff", "byte offset 160", "data.encoding"),
+    ),
     Case("text binary", lambda d: _text(d, b"\x00\x01\x02" * 100), ("binary",)),
     Case("text empty", lambda d: _text(d, b""), ("empty (0 bytes)",)),
     Case("text too short", lambda d: _text(d, b"short text"), ("at least 100",)),
-    Case("text truncated multibyte", lambda d: _text(d, "é".encode() * 80 + b"\xc3"), ("byte offset 160",)),
+    Case(
+        "text truncated multibyte",
+        lambda d: _text(d, "é".encode() * 80 + b"\xc3"),
+        ("byte offset 160",),
+    ),
     # ---- run directories are immutable
-    Case("out is a file", lambda d: (d / "f.txt").write_text("x") and _run(d, _csv(d, _frame()), "--out",
-                                                                            str(d / "f.txt")), ("is a file",)),
-    Case("out holds other files", lambda d: ((d / "o").mkdir(), (d / "o" / "x").write_text("x"),
-                                             _run(d, _csv(d, _frame()), "--out", str(d / "o")))[2], ("not a run",)),
-    Case("out is a finished run", lambda d: _run(d, _csv(d, _frame(), "good.csv"), "--out",
-                                                 str(_fake_run(d, {"status": "finished"}))),
-         ("finished run", "never rewritten", "leave out --out")),
-    Case("prepare --out a finished run", lambda d: ["prepare", "--config", str(_config(d)), "--out",
-                                                    str(_fake_run(d, {"status": "finished"}))],
-         ("finished run", "never rewritten")),
-    Case("prepare --no-notebook --out a finished run", lambda d: [
-        "prepare", "--no-notebook", "--config", str(_config(d)), "--out", str(_fake_run(d, {"status": "finished"}))],
-        ("finished run",)),
-    Case("out with other parameters", lambda d: _run(d, _csv(d, _frame(), "good.csv"), "--out",
-                                                     str(_fake_run(d, {"status": "failed", "fingerprint": "abc"}))),
-         ("other parameters", "--out")),
-    Case("out is running", lambda d: _run(d, _csv(d, _frame(), "good.csv"), "--out", str(_fake_run(
-        d, {"status": "running", "pid": os.getpid(), "host": __import__("socket").gethostname()}))), ("is running",)),
-    Case("train a finished run", lambda d: ["train", "--run", str(_fake_run(d, {"status": "finished"})),
-                                            "--set", "train.epochs=3"],
-         ("finished run", "lstm-workbench run --config", "params.yaml")),
-    Case("evaluate a finished run", lambda d: ["evaluate", "--run", str(_fake_run(d, {"status": "finished"})),
-                                               "--set", "evaluate.threshold_strategy=fixed"], ("finished run",)),
-    Case("train a running run", lambda d: ["train", "--run", str(_fake_run(
-        d, {"status": "running", "pid": os.getpid(), "host": __import__("socket").gethostname()}))], ("is running",)),
-    Case("train without prepared data", lambda d: ["train", "--run", str(_fake_run(d, {"status": "partial"},
-                                                                                    files=()))], ("lacks",)),
-    Case("train with a typo", lambda d: ["train", "--run", str(_fake_run(d, {"status": "partial"})),
-                                         "--set", "train.epoch=3"], ("unknown key 'train.epoch'",)),
-    Case("params.yaml alias", lambda d: (_fake_run(d, {"status": "partial"}),
-                                         (d / "reports" / "r1" / "params.yaml").write_text("seed: &a 1\nx: *a\n"),
-                                         ["train", "--run", str(d / "reports" / "r1")])[2], ("aliases",)),
-    Case("demo into a non-empty folder", lambda d: ["demo", "--out", str(_csv(d, _frame()).parent)],
-         ("not an empty folder",)),
+    Case(
+        "out is a file",
+        lambda d: (d / "f.txt").write_text("x") and _run(d, _csv(d, _frame()), "--out", str(d / "f.txt")),
+        ("is a file",),
+    ),
+    Case(
+        "out holds other files",
+        lambda d: (
+            (d / "o").mkdir(),
+            (d / "o" / "x").write_text("x"),
+            _run(d, _csv(d, _frame()), "--out", str(d / "o")),
+        )[2],
+        ("not a run",),
+    ),
+    Case(
+        "out is a finished run",
+        lambda d: _run(d, _csv(d, _frame(), "good.csv"), "--out", str(_fake_run(d, {"status": "finished"}))),
+        ("finished run", "never rewritten", "leave out --out"),
+    ),
+    Case(
+        "prepare --out a finished run",
+        lambda d: [
+            "prepare",
+            "--config",
+            str(_config(d)),
+            "--out",
+            str(_fake_run(d, {"status": "finished"})),
+        ],
+        ("finished run", "never rewritten"),
+    ),
+    Case(
+        "prepare --no-notebook --out a finished run",
+        lambda d: [
+            "prepare",
+            "--no-notebook",
+            "--config",
+            str(_config(d)),
+            "--out",
+            str(_fake_run(d, {"status": "finished"})),
+        ],
+        ("finished run",),
+    ),
+    Case(
+        "out with other parameters",
+        lambda d: _run(
+            d,
+            _csv(d, _frame(), "good.csv"),
+            "--out",
+            str(_fake_run(d, {"status": "failed", "fingerprint": "abc"})),
+        ),
+        ("other parameters", "--out"),
+    ),
+    Case(
+        "out is running",
+        lambda d: _run(
+            d,
+            _csv(d, _frame(), "good.csv"),
+            "--out",
+            str(
+                _fake_run(
+                    d,
+                    {
+                        "status": "running",
+                        "pid": os.getpid(),
+                        "host": __import__("socket").gethostname(),
+                    },
+                )
+            ),
+        ),
+        ("is running",),
+    ),
+    Case(
+        "train a finished run",
+        lambda d: [
+            "train",
+            "--run",
+            str(_fake_run(d, {"status": "finished"})),
+            "--set",
+            "train.epochs=3",
+        ],
+        ("finished run", "lstm-workbench run --config", "params.yaml"),
+    ),
+    Case(
+        "evaluate a finished run",
+        lambda d: [
+            "evaluate",
+            "--run",
+            str(_fake_run(d, {"status": "finished"})),
+            "--set",
+            "evaluate.threshold_strategy=fixed",
+        ],
+        ("finished run",),
+    ),
+    Case(
+        "train a running run",
+        lambda d: [
+            "train",
+            "--run",
+            str(
+                _fake_run(
+                    d,
+                    {
+                        "status": "running",
+                        "pid": os.getpid(),
+                        "host": __import__("socket").gethostname(),
+                    },
+                )
+            ),
+        ],
+        ("is running",),
+    ),
+    Case(
+        "train without prepared data",
+        lambda d: ["train", "--run", str(_fake_run(d, {"status": "partial"}, files=()))],
+        ("lacks",),
+    ),
+    Case(
+        "train with a typo",
+        lambda d: [
+            "train",
+            "--run",
+            str(_fake_run(d, {"status": "partial"})),
+            "--set",
+            "train.epoch=3",
+        ],
+        ("unknown key 'train.epoch'",),
+    ),
+    Case(
+        "params.yaml alias",
+        lambda d: (
+            _fake_run(d, {"status": "partial"}),
+            (d / "reports" / "r1" / "params.yaml").write_text("seed: &a 1\nx: *a\n"),
+            ["train", "--run", str(d / "reports" / "r1")],
+        )[2],
+        ("aliases",),
+    ),
+    Case(
+        "demo into a non-empty folder",
+        lambda d: ["demo", "--out", str(_csv(d, _frame()).parent)],
+        ("not an empty folder",),
+    ),
     # ---- model files
-    Case("model empty", lambda d: _predict(d, "empty"), ("model.keras", "not a model this workbench saved")),
-    Case("model text", lambda d: _predict(d, "text"), ("not a model this workbench saved", "not a .keras zip")),
-    Case("model truncated", lambda d: _predict(d, "truncated"), ("not a model this workbench saved", "truncated")),
-    Case("model module injection", lambda d: _predict(d, "inject"), ("not a model this workbench saved",)),
-    Case("predict input missing", lambda d: _predict_input(d, "nwe.csv", b""), ("--input", "does not exist")),
-    Case("predict input duplicated header", lambda d: _predict_input(d, "new.csv", b"ax," * 700_000 + b"\n1\n"),
-         ("duplicated", "unique name")),
-    Case("predict input binary", lambda d: _predict_input(d, "new.csv", bytes(range(256)) * 4), ("binary",)),
-    Case("predict input without a channel", lambda d: _predict_input(
-        d, "new.csv", _frame().drop(columns=["ay"]).to_csv(index=False).encode()), ("channels ['ay']", "missing")),
-    Case("predict input with inf", lambda d: _predict_input(
-        d, "new.csv", _with(_frame(), "ax", 2, np.inf).to_csv(index=False).encode()), ("infinite", "row 2")),
-    Case("report on a truncated notebook", lambda d: (
-        (_fake_run(d, {"status": "interrupted"}) / "02_train.ipynb").write_text('{"cells": [{"cell_type": "co'),
-        ["report", "--run", str(d / "reports" / "r1")])[1], ("02_train.ipynb", "not a readable notebook")),
+    Case(
+        "model empty",
+        lambda d: _predict(d, "empty"),
+        ("model.keras", "not a model this workbench saved"),
+    ),
+    Case(
+        "model text",
+        lambda d: _predict(d, "text"),
+        ("not a model this workbench saved", "not a .keras zip"),
+    ),
+    Case(
+        "model truncated",
+        lambda d: _predict(d, "truncated"),
+        ("not a model this workbench saved", "truncated"),
+    ),
+    Case(
+        "model module injection",
+        lambda d: _predict(d, "inject"),
+        ("not a model this workbench saved",),
+    ),
+    Case(
+        "predict input missing",
+        lambda d: _predict_input(d, "nwe.csv", b""),
+        ("--input", "does not exist"),
+    ),
+    Case(
+        "predict input duplicated header",
+        lambda d: _predict_input(d, "new.csv", b"ax," * 700_000 + b"\n1\n"),
+        ("duplicated", "unique name"),
+    ),
+    Case(
+        "predict input binary",
+        lambda d: _predict_input(d, "new.csv", bytes(range(256)) * 4),
+        ("binary",),
+    ),
+    Case(
+        "predict input without a channel",
+        lambda d: _predict_input(d, "new.csv", _frame().drop(columns=["ay"]).to_csv(index=False).encode()),
+        ("channels ['ay']", "missing"),
+    ),
+    Case(
+        "predict input with inf",
+        lambda d: _predict_input(d, "new.csv", _with(_frame(), "ax", 2, np.inf).to_csv(index=False).encode()),
+        ("infinite", "row 2"),
+    ),
+    Case(
+        "report on a truncated notebook",
+        lambda d: (
+            (_fake_run(d, {"status": "interrupted"}) / "02_train.ipynb").write_text('{"cells": [{"cell_type": "co'),
+            ["report", "--run", str(d / "reports" / "r1")],
+        )[1],
+        ("02_train.ipynb", "not a readable notebook"),
+    ),
 ]
 
 

@@ -49,8 +49,7 @@ def test_synthetic_windows_are_left_out_and_absent_classes_score_zero():
     X, y = _windows(100, 2, 30, 0)
     synthetic = np.zeros(100, bool)
     synthetic[:30] = True
-    res = fit_baseline(X, y, {"val": X[:5]}, 3, synthetic=synthetic, n_kernels=200,
-                       classifier="ridge")
+    res = fit_baseline(X, y, {"val": X[:5]}, 3, synthetic=synthetic, n_kernels=200, classifier="ridge")
     assert res.n_train == 70 and "30 synthetic" in res.notes[0]
     assert res.proba["val"].shape == (5, 3) and (res.proba["val"][:, 2] == 0).all()
 

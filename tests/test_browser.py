@@ -45,15 +45,24 @@ def hostile_run(tmp_path_factory):
     write_demo_recordings(data, seed=3, n_animals=6, minutes=1.0)
     first = sorted(data.glob("*.parquet"))[0]
     frame = pd.read_parquet(first)
-    frame["recording_id"] = frame["recording_id"].where(frame["recording_id"] != frame["recording_id"].iloc[0],
-                                                        HOSTILE_REC)
+    frame["recording_id"] = frame["recording_id"].where(
+        frame["recording_id"] != frame["recording_id"].iloc[0], HOSTILE_REC
+    )
     frame.to_parquet(first)
     raw = yaml.safe_load((ROOT / "configs" / "demo.yaml").read_text())
     raw["data"]["class_map"] = {k: HOSTILE_CLASS for k in raw["data"]["class_map"]}
     raw["data"]["classes_of_interest"] = [HOSTILE_CLASS]
     reports = tmp_path_factory.mktemp("browser_reports")
-    cfg = resolve_config(raw, {**TINY, "data.path": str(data), "run.reports_dir": str(reports),
-                               "train.epochs": 2, "train.verbose": 1})
+    cfg = resolve_config(
+        raw,
+        {
+            **TINY,
+            "data.path": str(data),
+            "run.reports_dir": str(reports),
+            "train.epochs": 2,
+            "train.verbose": 1,
+        },
+    )
     return run_pipeline(cfg, quiet=True)
 
 
@@ -69,7 +78,10 @@ def _open(browser, path: Path, fragment: str = ""):
     """Open ``path`` offline; return the page and the list of problems seen while loading."""
     page = browser.new_page(viewport=VIEW)
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
 
@@ -83,16 +95,19 @@ def _open(browser, path: Path, fragment: str = ""):
     page.goto(path.as_uri() + fragment)
     page.wait_for_load_state("load")
     page.wait_for_timeout(300)
-    broken = page.evaluate("Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
-                           ".map(i => i.alt || i.src.slice(0, 40))")
+    broken = page.evaluate(
+        "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
+        ".map(i => i.alt || i.src.slice(0, 40))"
+    )
     problems += [f"image did not load: {b}" for b in broken]
     return page, problems
 
 
 def _assert_text_not_markup(page) -> None:
     assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0, "a class name became an <img>"
-    assert page.evaluate("Array.from(document.scripts).filter(s => s.text.includes('alert(')).length") == 0, \
+    assert page.evaluate("Array.from(document.scripts).filter(s => s.text.includes('alert(')).length") == 0, (
         "a recording id became a <script>"
+    )
 
 
 def test_report_first_screen_offline(hostile_run, browser):

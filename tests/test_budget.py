@@ -5,8 +5,14 @@ import pytest
 from lstm_helpers.config import ConfigError, resolve_config
 from lstm_helpers.model.budget import apply_budget, auto_batch_size, choose_budget
 
-AUTO = {"train": {"batch_size": "auto", "epochs": "auto", "early_stopping": {"patience": "auto"},
-                  "schedule": {"kind": "plateau", "patience": "auto"}}}
+AUTO = {
+    "train": {
+        "batch_size": "auto",
+        "epochs": "auto",
+        "early_stopping": {"patience": "auto"},
+        "schedule": {"kind": "plateau", "patience": "auto"},
+    }
+}
 
 
 @pytest.mark.parametrize("n", [40, 270, 312, 1000])
@@ -35,8 +41,16 @@ def test_auto_batch_is_a_power_of_two_in_range():
 
 
 def test_explicit_values_are_honoured_and_marked_and_warned():
-    cfg = resolve_config({"train": {"batch_size": 128, "epochs": 20,
-                                    "early_stopping": {"patience": 5}, "schedule": {"patience": 2}}})
+    cfg = resolve_config(
+        {
+            "train": {
+                "batch_size": 128,
+                "epochs": 20,
+                "early_stopping": {"patience": 5},
+                "schedule": {"patience": 2},
+            }
+        }
+    )
     b = choose_budget(270, [200, 70], cfg.train)
     assert (b.batch_size, b.epochs, b.patience, b.plateau_patience) == (128, 20, 5, 2)
     assert set(b.chosen.values()) == {"set"}
@@ -58,8 +72,16 @@ def test_no_training_windows_is_an_error():
         choose_budget(0, None, resolve_config(AUTO).train)
 
 
-@pytest.mark.parametrize("override", ["train.batch_size=big", "train.epochs=0", "train.epochs=2.5",
-                                      "train.early_stopping.patience=-1", "train.batch_size=true"])
+@pytest.mark.parametrize(
+    "override",
+    [
+        "train.batch_size=big",
+        "train.epochs=0",
+        "train.epochs=2.5",
+        "train.early_stopping.patience=-1",
+        "train.batch_size=true",
+    ],
+)
 def test_config_refuses_anything_but_auto_or_a_whole_number(override):
     with pytest.raises(ConfigError, match="must be 'auto' or a whole number"):
         resolve_config({}, [override])

@@ -33,9 +33,16 @@ def test_default_demo_is_imbalanced_like_the_field(tmp_path):
     assert df[CHANNELS].isna().any(axis=1).mean() < 0.01  # a few dropouts
     # a majority-class guess on 2 s windows scores about 0.9
     write_demo_recordings(tmp_path, seed=7)
-    s = read_recordings(DataConfig(path=str(tmp_path), demo=False,
-                                   class_map={"play_chase": "play", "play_wrestle": "play", "play_solo": "play"},
-                                   other_class="other", classes_of_interest=["play"], nan_policy="interpolate"))
+    s = read_recordings(
+        DataConfig(
+            path=str(tmp_path),
+            demo=False,
+            class_map={"play_chase": "play", "play_wrestle": "play", "play_solo": "play"},
+            other_class="other",
+            classes_of_interest=["play"],
+            nan_policy="interpolate",
+        )
+    )
     w = make_windows(s.offsets, s.labels, 2, 50, 50)
     majority = np.bincount(w.labels).max() / len(w)
     assert 0.85 < majority < 0.93

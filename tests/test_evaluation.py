@@ -71,9 +71,7 @@ def test_choose_threshold_known_answers(strategy, kwargs, value, precision, reca
 
 def test_choose_threshold_unattainable_precision_falls_back_to_max_f1():
     # best precision reachable is 0.5, so precision >= 0.9 cannot be met
-    out = choose_threshold(
-        [1, 0, 1, 0], [0.2, 0.4, 0.6, 0.8], "recall_at_precision", min_precision=0.9
-    )
+    out = choose_threshold([1, 0, 1, 0], [0.2, 0.4, 0.6, 0.8], "recall_at_precision", min_precision=0.9)
     assert out["constraint_met"] is False
     assert out["fallback"] == "max_f1"
     assert "precision >= 0.9" in out["note"] and "0.500" in out["note"]
@@ -148,9 +146,7 @@ def test_decision_rule_from_run_and_description(tmp_path):
     assert rule.describe() == "'walk' when P >= 0.3, else the most probable other class"
     np.testing.assert_array_equal(rule.apply([[0.5, 0.2, 0.3], [0.6, 0.3, 0.1]]), [2, 0])
     binary = DecisionRule.from_run(["other", "play"], 1, tmp_path / "none.json")
-    assert (binary.threshold, binary.class_index) == (0.5, 1) and binary.describe().endswith(
-        "else the other class"
-    )
+    assert (binary.threshold, binary.class_index) == (0.5, 1) and binary.describe().endswith("else the other class")
     argmax = DecisionRule.from_run(["a", "b", "c"], None, tmp_path / "none.json")
     assert argmax.threshold is None and argmax.describe() == "argmax of the class probabilities"
     write_json(tmp_path / "bad.json", {"value": 0.3, "positive_class": "run"})
@@ -172,9 +168,7 @@ def test_compute_metrics_binary_hand_computed():
     assert m["majority_class"] == "other"
     assert m["balanced_accuracy"] == pytest.approx((5 / 7 + 2 / 3) / 2)
     assert m["mcc"] == pytest.approx(8 / np.sqrt(4 * 3 * 7 * 6))
-    assert m["per_class"]["play"] == pytest.approx(
-        {"precision": 0.5, "recall": 2 / 3, "f1": 4 / 7, "support": 3}
-    )
+    assert m["per_class"]["play"] == pytest.approx({"precision": 0.5, "recall": 2 / 3, "f1": 4 / 7, "support": 3})
     assert m["per_class"]["other"]["precision"] == pytest.approx(5 / 6)
     assert m["confusion_matrix"] == [[5, 2], [1, 2]]
     np.testing.assert_allclose(m["confusion_matrix_normalized"], [[5 / 7, 2 / 7], [1 / 3, 2 / 3]])
@@ -221,13 +215,9 @@ def test_chunked_top_k_and_log_loss_equal_sklearn_on_the_whole(monkeypatch):
     monkeypatch.setattr(metrics_module, "CHUNK_CELLS", 7 * k)  # 72 chunks of 7 rows
     m = compute_metrics(y, probs, probs.argmax(axis=1), [f"c{i}" for i in range(k)], top_k=5)
     assert m["top_k"] == 5
-    assert m["top_k_accuracy"] == pytest.approx(
-        top_k_accuracy_score(y, probs, k=5, labels=np.arange(k))
-    )
+    assert m["top_k_accuracy"] == pytest.approx(top_k_accuracy_score(y, probs, k=5, labels=np.arange(k)))
     assert m["log_loss"] == pytest.approx(log_loss(y, probs, labels=np.arange(k)))
-    assert m["perplexity"] == pytest.approx(
-        np.exp(-np.mean(np.log(probs[np.arange(503), y]))), rel=1e-5
-    )
+    assert m["perplexity"] == pytest.approx(np.exp(-np.mean(np.log(probs[np.arange(503), y]))), rel=1e-5)
 
 
 def test_perplexity_of_uniform_and_certain_predictions():
@@ -256,29 +246,20 @@ BASE_METRICS = {
 
 def test_interpret_metrics_accuracy_and_class_of_interest():
     notes = interpret_metrics(BASE_METRICS)
-    assert notes[0].startswith(
-        "Accuracy 0.900 vs 0.880 for always predicting 'other': the model adds +0.020"
-    )
+    assert notes[0].startswith("Accuracy 0.900 vs 0.880 for always predicting 'other': the model adds +0.020")
     assert "'play' at threshold 0.42: precision 0.400, recall 0.500" in notes[1]
-    assert (
-        "the ranking is informative" in notes[2] and "0.100" in notes[2]
-    )  # 0.5 >= 2 x prevalence 0.1
+    assert "the ranking is informative" in notes[2] and "0.100" in notes[2]  # 0.5 >= 2 x prevalence 0.1
     weak = interpret_metrics({**BASE_METRICS, "pr_auc_per_class": {"play": 0.15}})
     assert "barely rank it above the rest" in weak[2] and "rather than the threshold" in weak[2]
     argmax = interpret_metrics({**BASE_METRICS, "threshold": None})
     assert "'play' at threshold none (argmax)" in argmax[1]
-    assert (
-        len(interpret_metrics({k: v for k, v in BASE_METRICS.items() if k != "positive_class"}))
-        == 1
-    )
+    assert len(interpret_metrics({k: v for k, v in BASE_METRICS.items() if k != "positive_class"})) == 1
 
 
 def test_interpret_metrics_validation_gap_and_bouts():
     gap = interpret_metrics({**BASE_METRICS, "val": {"pr_auc": 0.65}})
     assert any("PR-AUC drops from 0.650 (validation) to 0.500 (test)" in n for n in gap)
-    assert not any(
-        "drops" in n for n in interpret_metrics({**BASE_METRICS, "val": {"pr_auc": 0.59}})
-    )
+    assert not any("drops" in n for n in interpret_metrics({**BASE_METRICS, "val": {"pr_auc": 0.59}}))
     bouts = {
         "play": {"n_pred": 9, "n_false_alarms": 6, "n_found": 2, "n_true": 4},
         "rest": {"n_pred": 5, "n_false_alarms": 1, "n_found": 4, "n_true": 4},
@@ -368,9 +349,7 @@ def test_match_bouts_touching_is_not_overlap_and_empty_cases():
 
 def test_clean_bouts_merge_then_drop_short():
     pred = [[30, 31], [0, 5], [7, 10]]
-    np.testing.assert_array_equal(
-        clean_bouts(pred, 10.0, merge_gap_seconds=0.3), [[0, 10], [30, 31]]
-    )
+    np.testing.assert_array_equal(clean_bouts(pred, 10.0, merge_gap_seconds=0.3), [[0, 10], [30, 31]])
     np.testing.assert_array_equal(clean_bouts(pred, 10.0, 0.2, 0.3), [[0, 10]])
     res = match_bouts([[0, 10], [40, 50]], pred, 10.0, min_pred_seconds=0.2, merge_gap_seconds=0.3)
     assert res["n_pred"] == 1 and res["n_false_alarms"] == 0 and res["offset_error_s"] == 0.0
@@ -437,17 +416,12 @@ def _make_run(run_dir: Path, n_classes: int) -> Path:
         arrays[f"start_{split}"] = np.concatenate(ss).astype(np.int64)
         arrays[f"synthetic_{split}"] = np.zeros(len(arrays[f"y_{split}"]), bool)
     arrays["timeline_rec_ids"] = np.array(list(timeline), dtype=str)
-    arrays["timeline_offsets"] = np.concatenate(
-        [[0], np.cumsum([len(v) for v in timeline.values()])]
-    ).astype(np.int64)
+    arrays["timeline_offsets"] = np.concatenate([[0], np.cumsum([len(v) for v in timeline.values()])]).astype(np.int64)
     arrays["timeline_labels"] = np.concatenate(list(timeline.values())).astype(np.int64)
     run_dir.mkdir(parents=True)
     save_npz(run_dir / "prepared.npz", arrays)
     binary = n_classes == 2
-    counts = {
-        s: {"before": {c: int((arrays[f"y_{s}"] == k).sum()) for k, c in enumerate(classes)}}
-        for s in SPLITS
-    }
+    counts = {s: {"before": {c: int((arrays[f"y_{s}"] == k).sum()) for k, c in enumerate(classes)}} for s in SPLITS}
     write_json(
         run_dir / "prepare.json",
         {
@@ -563,9 +537,7 @@ def test_run_evaluation_binary(binary_run):
     assert list(pred.columns) == ["rec", "start", "y_true", "y_pred", "p_other", "p_play"]
     assert ((pred["p_play"] >= metrics["threshold"]) == (pred["y_pred"] == "play")).all()
     tp = ((pred["y_pred"] == "play") & (pred["y_true"] == "play")).sum()
-    assert metrics["per_class"]["play"]["precision"] == pytest.approx(
-        tp / max(1, (pred["y_pred"] == "play").sum())
-    )
+    assert metrics["per_class"]["play"]["precision"] == pytest.approx(tp / max(1, (pred["y_pred"] == "play").sum()))
     bouts = metrics["bouts"]["play"]
     assert {
         "n_true",
@@ -594,12 +566,8 @@ def test_run_evaluation_binary(binary_run):
         *result["summary"].columns,
     }
     assert len(result["threshold_options"]) == len(THRESHOLD_STRATEGIES)
-    bad = resolve_config(
-        cfg.to_dict(), {"evaluate.timeline_recording": "r0"}
-    )  # params.yaml untouched
-    with pytest.raises(
-        ValueError, match="evaluate.timeline_recording = 'r0' is not a test recording"
-    ):
+    bad = resolve_config(cfg.to_dict(), {"evaluate.timeline_recording": "r0"})  # params.yaml untouched
+    with pytest.raises(ValueError, match="evaluate.timeline_recording = 'r0' is not a test recording"):
         run_evaluation(bad, run)
 
 
@@ -634,10 +602,7 @@ def test_run_evaluation_multiclass(multiclass_run):
     assert STABLE_KEYS <= set(metrics)
     assert metrics["top_k"] == 2 and 0.0 <= metrics["top_k_accuracy"] <= 1.0
     assert np.asarray(metrics["confusion_matrix"]).shape == (3, 3)
-    assert (
-        metrics["positive_class"] == "play"
-        and metrics["threshold_strategy"] == "precision_at_recall"
-    )
+    assert metrics["positive_class"] == "play" and metrics["threshold_strategy"] == "precision_at_recall"
     probs = result["predictions"][["p_other", "p_play", "p_walk"]].to_numpy()
     expected = predict_labels(probs, metrics["threshold"], positive_index=1)
     assert (result["predictions"]["y_pred"] == np.array(metrics["classes"])[expected]).all()
@@ -674,11 +639,7 @@ def test_run_evaluation_sequences_skip_timeline_and_missing_files(binary_run, tm
 
     run = tmp_path / "seq"
     run.mkdir()
-    arrays = {
-        k: v
-        for k, v in load_npz(binary_run / "prepared.npz").items()
-        if not k.startswith("timeline_")
-    }
+    arrays = {k: v for k, v in load_npz(binary_run / "prepared.npz").items() if not k.startswith("timeline_")}
     prep = read_json(binary_run / "prepare.json")
     prep["input"]["data_kind"] = "sequences"
     cfg = resolve_config({}, {"data.kind": "sequences"})
@@ -807,12 +768,8 @@ def test_predict_multiclass_run_on_parquet_input_agrees_with_evaluation(multicla
         mine = steps[steps["recording_id"] == rec][["p_other", "p_play", "p_walk"]].to_numpy()
         np.testing.assert_allclose(mine, result["timeline"][rec], atol=1e-6)
         clear = np.abs(mine[:, 1] - threshold) > 1e-5  # away from the threshold itself
-        expected = np.array(["other", "play", "walk"])[
-            predict_labels(result["timeline"][rec], threshold, 1)
-        ]
-        assert (
-            steps[steps["recording_id"] == rec]["predicted"].to_numpy()[clear] == expected[clear]
-        ).all()
+        expected = np.array(["other", "play", "walk"])[predict_labels(result["timeline"][rec], threshold, 1)]
+        assert (steps[steps["recording_id"] == rec]["predicted"].to_numpy()[clear] == expected[clear]).all()
     bouts = pd.read_parquet(out["bouts"])
     assert set(bouts["class"]) <= {"play"} and (bouts["end"] > bouts["start"]).all()
     assert len(bouts) == out["n_bouts"] and bouts["mean_p"].between(threshold, 1).all()
@@ -873,8 +830,6 @@ def test_character_run_reports_top5_and_perplexity(tmp_path):
     assert summary.loc["perplexity", "test"] == m["perplexity"]
     pred = pd.read_csv(run / "predictions_test.csv", keep_default_na=False)
     assert list(pred.columns) == ["rec", "start", "y_true", "y_pred", "p_true", "p_pred"]
-    assert (
-        pred["p_pred"] >= pred["p_true"] - 1e-7
-    ).all()  # argmax: the predicted class is the most probable
+    assert (pred["p_pred"] >= pred["p_true"] - 1e-7).all()  # argmax: the predicted class is the most probable
     assert "top 20 confusions" in result["figures"]["confusion_matrix"].axes[0].get_title()
     assert set(result["figure_paths"]) == {"confusion_matrix", "pr_curve", "roc_curve"}

@@ -10,16 +10,21 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, TINY
-from lstm_helpers.experiments.plan import plan_sweep
 
 from lstm_helpers.config import Config, load_config
 from lstm_helpers.data.examples import write_example_sequences, write_example_table
 from lstm_helpers.data.prepare import run_prepare
+from lstm_helpers.experiments.plan import plan_sweep
 from lstm_helpers.judge.evaluation import run_evaluation
 from lstm_helpers.model.training import run_training
 
 EXAMPLES = ROOT / "configs" / "examples"
-SMALL_TRAIN = {"train.epochs": 1, "train.verbose": 0, "train.batch_size": 64, "train.early_stopping.patience": 1}
+SMALL_TRAIN = {
+    "train.epochs": 1,
+    "train.verbose": 0,
+    "train.batch_size": 64,
+    "train.early_stopping.patience": 1,
+}
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +46,12 @@ def tiny_overrides(kind: str, data: dict[str, Path]) -> dict:
     if kind == "table":
         return ov | {"windows.length": 24, "windows.overlap_percent": 0}
     if kind == "text":  # 8,000 characters, a window every 10: about 800 windows
-        return ov | {"data.max_chars": 8000, "windows.overlap_percent": 80, "model.units": [16, 8],
-                     "model.embedding_dim": 8}
+        return ov | {
+            "data.max_chars": 8000,
+            "windows.overlap_percent": 80,
+            "model.units": [16, 8],
+            "model.embedding_dim": 8,
+        }
     return ov  # sequences: 200 cases
 
 
@@ -85,15 +94,21 @@ def test_run_config_runs_on_a_tiny_slice(name, example_data, tmp_path):
         assert m["top_k"] == min(5, n_classes - 1) and m["top_k_accuracy"] is not None
 
 
-@pytest.mark.parametrize("name,expect_runs,run_names", [
-    ("slow_to_fast", 3, ["slow", "fast", "cnn"]),
-    ("sequences_sweep", 8, ["lstm_lay1_sz64_", "lstm_cv1-128x5_lay2_sz256-256_"]),
-])
+@pytest.mark.parametrize(
+    "name,expect_runs,run_names",
+    [
+        ("slow_to_fast", 3, ["slow", "fast", "cnn"]),
+        ("sequences_sweep", 8, ["lstm_lay1_sz64_", "lstm_cv1-128x5_lay2_sz256-256_"]),
+    ],
+)
 def test_sweep_is_planned_in_full_and_its_architectures_run(name, expect_runs, run_names, example_data, tmp_path):
     base = load_config(EXAMPLES / f"{'table_features' if name == 'slow_to_fast' else 'sequences'}.yaml")
     # a sweep refuses --set on keys its variants set (batch size, patience in slow_to_fast)
-    ov = {k: v for k, v in tiny_overrides(base.data.kind, example_data).items()
-          if k not in ("train.batch_size", "train.early_stopping.patience")}
+    ov = {
+        k: v
+        for k, v in tiny_overrides(base.data.kind, example_data).items()
+        if k not in ("train.batch_size", "train.early_stopping.patience")
+    }
     sweep = plan_sweep(EXAMPLES / f"{name}.yaml", ov)
     assert len(sweep.runs) == expect_runs
     for want in run_names:
@@ -104,7 +119,10 @@ def test_sweep_is_planned_in_full_and_its_architectures_run(name, expect_runs, r
         result = run_stages(cfg, tmp_path / run.name)
         assert (tmp_path / run.name / "model.keras").is_file() and result is not None
     if name == "sequences_sweep":
-        assert {r.name.split("_seed")[0] for r in sweep.runs} >= {"lstm_lay2_sz64-64", "lstm_cv1-128x5_lay1_sz256"}
+        assert {r.name.split("_seed")[0] for r in sweep.runs} >= {
+            "lstm_lay2_sz64-64",
+            "lstm_cv1-128x5_lay1_sz256",
+        }
 
 
 def test_char_text_pipeline_reports_top5_and_shows_generated_text(example_data, tmp_path):

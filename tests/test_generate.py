@@ -29,15 +29,25 @@ def char_run(tmp_path_factory, tiny_demo_dir):
 
     from lstm_helpers.config import resolve_config
 
-
-
     raw = yaml.safe_load((ROOT / "configs" / "demo.yaml").read_text())
-    cfg = resolve_config(raw, TINY | {
-        "data.kind": "text", "data.path": str(TEXT), "data.max_chars": 20000, "data.vocab_size": 60,
-        "data.classes_of_interest": [], "windows.length": 20, "windows.overlap_percent": 50,
-        "resample.method": "none", "model.units": [16], "model.embedding_dim": 8, "model.dense_units": [],
-        "evaluate.threshold_strategy": "fixed",
-    })
+    cfg = resolve_config(
+        raw,
+        TINY
+        | {
+            "data.kind": "text",
+            "data.path": str(TEXT),
+            "data.max_chars": 20000,
+            "data.vocab_size": 60,
+            "data.classes_of_interest": [],
+            "windows.length": 20,
+            "windows.overlap_percent": 50,
+            "resample.method": "none",
+            "model.units": [16],
+            "model.embedding_dim": 8,
+            "model.dense_units": [],
+            "evaluate.threshold_strategy": "fixed",
+        },
+    )
     run = tmp_path_factory.mktemp("char_run")
     run_prepare(cfg, run)
     run_training(cfg, run)
@@ -45,12 +55,40 @@ def char_run(tmp_path_factory, tiny_demo_dir):
 
 
 def test_generate_prints_the_asked_number_of_characters_same_seed_same_text(char_run, capsys):
-    assert main(["generate", "--run", str(char_run), "--prime", "It is a truth", "--length", "120",
-                 "--seed", "7"]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--run",
+                str(char_run),
+                "--prime",
+                "It is a truth",
+                "--length",
+                "120",
+                "--seed",
+                "7",
+            ]
+        )
+        == 0
+    )
     first = capsys.readouterr().out
     assert len(first) == 120 + 1  # print adds the newline
-    assert main(["generate", "--run", str(char_run), "--prime", "It is a truth", "--length", "120",
-                 "--seed", "7"]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--run",
+                str(char_run),
+                "--prime",
+                "It is a truth",
+                "--length",
+                "120",
+                "--seed",
+                "7",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out == first
     other = generate_text(char_run, "It is a truth", 120, seed=8)
     assert other != first[:-1]
@@ -76,8 +114,14 @@ def test_refuses_a_run_that_is_not_a_character_model(tiny_config, tmp_path, caps
     assert sample_table(tmp_path) is None  # notebook 03 shows no samples for such runs
 
 
-@pytest.mark.parametrize("flag,value,word", [("--length", "0", "--length"), ("--temperature", "-1", "--temperature"),
-                                             ("--top-k", "0", "--top-k")])
+@pytest.mark.parametrize(
+    "flag,value,word",
+    [
+        ("--length", "0", "--length"),
+        ("--temperature", "-1", "--temperature"),
+        ("--top-k", "0", "--top-k"),
+    ],
+)
 def test_bad_knobs_exit_2_naming_the_option(char_run, capsys, flag, value, word):
     args = {"--length": "10", "--temperature": "1", "--top-k": "3"} | {flag: value}
     argv = ["generate", "--run", str(char_run), "--prime", "a"] + [x for kv in args.items() for x in kv]

@@ -87,8 +87,13 @@ MATRIX = [
 )
 def test_builds_and_trains_one_step(cell, bidirectional, n_conv, kind, n_classes, masked):
     spec = ModelConfig(
-        cell=cell, units=[8, 6] if cell != "none" else [8], bidirectional=bidirectional,
-        dropout=0.1, conv=CONV[n_conv], dense_units=[4], embedding_dim=5,
+        cell=cell,
+        units=[8, 6] if cell != "none" else [8],
+        bidirectional=bidirectional,
+        dropout=0.1,
+        conv=CONV[n_conv],
+        dense_units=[4],
+        embedding_dim=5,
     )
     model = build_model(spec, _info(kind, masked), n_classes, seed=0)
     rng = np.random.default_rng(0)
@@ -163,9 +168,7 @@ def test_masked_padding_does_not_change_the_output(spec, kind):
         padded = np.concatenate([short, np.zeros_like(short)], axis=1)
     else:
         padded = np.concatenate([short, np.zeros_like(short)], axis=1)
-    np.testing.assert_allclose(
-        long_model.predict(padded, verbose=0), short_model.predict(short, verbose=0), atol=1e-5
-    )
+    np.testing.assert_allclose(long_model.predict(padded, verbose=0), short_model.predict(short, verbose=0), atol=1e-5)
     # and without masking the padding does change it (the test can fail)
     unmasked = build_model(model_cfg.model_copy(update={"masking": "off"}), _info(kind, True, 12), 3, 0)
     unmasked_short = build_model(model_cfg.model_copy(update={"masking": "off"}), _info(kind, True, 6), 3, 0)
@@ -203,17 +206,37 @@ def test_model_names():
     def name(info=None, **spec):
         return model_name(ModelConfig(**spec), info)
 
-    assert name(cell="lstm", units=[64, 32], bidirectional=True, dense_units=[],
-                conv=[{"filters": 128, "kernel_size": 5, "pool": 1}]) == "bilstm_cv1-128x5_lay2_sz64-32"
+    assert (
+        name(
+            cell="lstm",
+            units=[64, 32],
+            bidirectional=True,
+            dense_units=[],
+            conv=[{"filters": 128, "kernel_size": 5, "pool": 1}],
+        )
+        == "bilstm_cv1-128x5_lay2_sz64-32"
+    )
     assert name(cell="gru", units=[128], bidirectional=False, dense_units=[]) == "gru_lay1_sz128"
-    assert name(cell="none", dense_units=[], conv=[{"filters": 64, "kernel_size": 5, "pool": 1},
-                                                    {"filters": 64, "kernel_size": 3, "pool": 1}]) == "cnn_cv2-64x5-64x3"
+    assert (
+        name(
+            cell="none",
+            dense_units=[],
+            conv=[
+                {"filters": 64, "kernel_size": 5, "pool": 1},
+                {"filters": 64, "kernel_size": 3, "pool": 1},
+            ],
+        )
+        == "cnn_cv2-64x5-64x3"
+    )
     assert name(units=[64, 32]) == "bilstm_lay2_sz64-32_d32"
     assert name(_raw("tokens"), units=[128, 64], embedding_dim=64) == "bilstm_emb64_lay2_sz128-64_d32"
     # architecture differences give different names
     variants = [
-        {"units": [64]}, {"units": [64], "bidirectional": False}, {"units": [64], "cell": "gru"},
-        {"units": [64], "dense_units": [16]}, {"units": [64], "conv": CONV[1]},
+        {"units": [64]},
+        {"units": [64], "bidirectional": False},
+        {"units": [64], "cell": "gru"},
+        {"units": [64], "dense_units": [16]},
+        {"units": [64], "conv": CONV[1]},
         {"units": [64], "conv": [{"filters": 8, "kernel_size": 3, "pool": 1}]},
     ]
     assert len({name(**v) for v in variants}) == len(variants)
@@ -224,14 +247,28 @@ def test_model_names():
 @pytest.mark.parametrize(
     "spec,info,match",
     [
-        ({"conv": [{"filters": 4, "kernel_size": 3, "pool": 4}, {"filters": 4, "kernel_size": 3, "pool": 4}]},
-         {}, r"model\.conv\[1\]\.pool"),
+        (
+            {
+                "conv": [
+                    {"filters": 4, "kernel_size": 3, "pool": 4},
+                    {"filters": 4, "kernel_size": 3, "pool": 4},
+                ]
+            },
+            {},
+            r"model\.conv\[1\]\.pool",
+        ),
         ({}, {"kind": "tokens", "vocab_size": None}, "vocab_size"),
         ({"masking": "on"}, {"kind": "tokens", "vocab_size": 20, "mask_value": -1.0}, "mask_value"),
         ({}, {"kind": "image"}, "kind"),
         ({}, {"window_length": None}, "window_length"),
     ],
-    ids=["pool-too-large", "tokens-without-vocab", "token-mask-not-zero", "bad-kind", "missing-length"],
+    ids=[
+        "pool-too-large",
+        "tokens-without-vocab",
+        "token-mask-not-zero",
+        "bad-kind",
+        "missing-length",
+    ],
 )
 def test_incompatible_spec_is_refused(spec, info, match):
     with pytest.raises(ValueError, match=match):

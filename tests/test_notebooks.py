@@ -50,18 +50,21 @@ def test_papermill_smoke_prepare(tiny_config, tmp_path):
 
     cfg = tiny_config()
     write_yaml(tmp_path / "params.yaml", cfg.to_dict())
-    pm.execute_notebook(str(ROOT / "notebooks" / "01_prepare.ipynb"), str(tmp_path / "01_prepare.ipynb"),
-                        parameters={"run_dir": str(tmp_path), "overrides": {"windows.overlap_percent": 60}},
-                        kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"), cwd=str(tmp_path),
-                        progress_bar=False)
+    pm.execute_notebook(
+        str(ROOT / "notebooks" / "01_prepare.ipynb"),
+        str(tmp_path / "01_prepare.ipynb"),
+        parameters={"run_dir": str(tmp_path), "overrides": {"windows.overlap_percent": 60}},
+        kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"),
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
     assert (tmp_path / "prepared.npz").is_file() and (tmp_path / "prepare.json").is_file()
     import json
 
     meta = json.loads((tmp_path / "prepare.json").read_text())
     assert meta["parameters"]["windows"]["overlap_percent"] == 60 and meta["leakage"]["ok"]
     executed = nbformat.read(tmp_path / "01_prepare.ipynb", as_version=4)
-    images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
-              if "image/png" in o.get("data", {})]
+    images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
     assert len(images) >= 2  # class distribution + example windows, whatever the backend
 
 
@@ -90,8 +93,11 @@ def test_flat_parameters_map_to_dotted_overrides_and_unknown_ones_are_refused():
 
     ns = {"train__epochs": 2, "model__units": [8], "seed": None, "In": [], "my_variable": 3}
     assert overrides_from_namespace(ns) == {"train.epochs": 2, "model.units": [8]}
-    for bad, hint in (({"epochs": 2}, "train__epochs"), ({"train__epoch": 2}, "train__epochs"),
-                      ({"windows__overlap": 50}, "windows__overlap_percent")):
+    for bad, hint in (
+        ({"epochs": 2}, "train__epochs"),
+        ({"train__epoch": 2}, "train__epochs"),
+        ({"windows__overlap": 50}, "windows__overlap_percent"),
+    ):
         with pytest.raises(ConfigError, match=f"unknown notebook parameter '{next(iter(bad))}'.*{hint}"):
             overrides_from_namespace(bad)
 
@@ -108,17 +114,24 @@ def test_papermill_flat_knob_and_overrides_text(tiny_config, tmp_path):
     from lstm_helpers.runs.kernel import KERNEL_LOG, quiet_kernel_kwargs
 
     write_yaml(tmp_path / "params.yaml", tiny_config().to_dict())
-    pm.execute_notebook(str(ROOT / "notebooks" / "01_prepare.ipynb"), str(tmp_path / "01_prepare.ipynb"),
-                        parameters={"run_dir": str(tmp_path), "windows__overlap_percent": 60,
-                                    "overrides": '{"split.val_fraction": 0.25}'},
-                        kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"), cwd=str(tmp_path),
-                        progress_bar=False, **quiet_kernel_kwargs(tmp_path))
+    pm.execute_notebook(
+        str(ROOT / "notebooks" / "01_prepare.ipynb"),
+        str(tmp_path / "01_prepare.ipynb"),
+        parameters={
+            "run_dir": str(tmp_path),
+            "windows__overlap_percent": 60,
+            "overrides": '{"split.val_fraction": 0.25}',
+        },
+        kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"),
+        cwd=str(tmp_path),
+        progress_bar=False,
+        **quiet_kernel_kwargs(tmp_path),
+    )
     meta = json.loads((tmp_path / "prepare.json").read_text())
     assert meta["parameters"]["windows"]["overlap_percent"] == 60
     assert meta["parameters"]["split"]["val_fraction"] == 0.25
     executed = nbformat.read(tmp_path / "01_prepare.ipynb", as_version=4)
-    stderr = [o.text for c in executed.cells if c.cell_type == "code" for o in c.outputs
-              if o.get("name") == "stderr"]
+    stderr = [o.text for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.get("name") == "stderr"]
     assert not any("absl" in t or "oneDNN" in t or "IPKernelApp" in t for t in stderr), stderr
     assert "IPKernelApp" in (tmp_path / KERNEL_LOG).read_text()  # the noise went to the log
     assert "KeyboardInterrupt" not in (tmp_path / KERNEL_LOG).read_text()
@@ -134,8 +147,13 @@ def test_papermill_unknown_parameter_is_refused(tiny_config, tmp_path):
 
     write_yaml(tmp_path / "params.yaml", tiny_config().to_dict())
     with pytest.raises(PapermillExecutionError, match="unknown notebook parameter 'epochs'.*train__epochs"):
-        pm.execute_notebook(str(ROOT / "notebooks" / "02_train.ipynb"), str(tmp_path / "02_train.ipynb"),
-                            parameters={"run_dir": str(tmp_path), "epochs": 2},
-                            kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"), cwd=str(tmp_path),
-                            progress_bar=False, **quiet_kernel_kwargs(tmp_path))
+        pm.execute_notebook(
+            str(ROOT / "notebooks" / "02_train.ipynb"),
+            str(tmp_path / "02_train.ipynb"),
+            parameters={"run_dir": str(tmp_path), "epochs": 2},
+            kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"),
+            cwd=str(tmp_path),
+            progress_bar=False,
+            **quiet_kernel_kwargs(tmp_path),
+        )
     assert not (tmp_path / "model.keras").exists()

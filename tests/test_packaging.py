@@ -25,8 +25,21 @@ def test_environment_yml_installs_what_make_installs():
     proj = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert set(_make_extras().split(",")) <= set(proj["optional-dependencies"])
     names = {re.split(r"[<>=\[ ]", d)[0].lower() for d in proj["dependencies"]}
-    for need in ("tensorflow", "keras", "pandas", "numpy", "scikit-learn", "imbalanced-learn", "seaborn",
-                 "matplotlib", "papermill", "nbconvert", "ipykernel", "jupyterlab", "pyyaml"):
+    for need in (
+        "tensorflow",
+        "keras",
+        "pandas",
+        "numpy",
+        "scikit-learn",
+        "imbalanced-learn",
+        "seaborn",
+        "matplotlib",
+        "papermill",
+        "nbconvert",
+        "ipykernel",
+        "jupyterlab",
+        "pyyaml",
+    ):
         assert need in names, need
     assert any(d.startswith("tensorflow==2.21") for d in proj["dependencies"])
     assert proj["scripts"]["lstm-workbench"] == "lstm_helpers.cli:main"
@@ -46,7 +59,15 @@ def test_constraints_pin_every_dependency_make_installs():
         if line and not line.startswith("#"):
             name, _, version = line.partition("==")
             pins[name.lower().replace("_", "-")] = version
-    for need in ("tensorflow", "keras", "numpy", "pandas", "scikit-learn", "papermill", "nbconvert"):
+    for need in (
+        "tensorflow",
+        "keras",
+        "numpy",
+        "pandas",
+        "scikit-learn",
+        "papermill",
+        "nbconvert",
+    ):
         assert pins.get(need), need
     import importlib.metadata as md
 
@@ -54,8 +75,20 @@ def test_constraints_pin_every_dependency_make_installs():
 
 
 def test_top_level_layout():
-    for p in ("notebooks", "lstm_helpers", "data", "reports", "environment.yml", "tests", "README.md",
-              "Makefile", "pyproject.toml", "configs", "benchmarks", ".ci/run"):
+    for p in (
+        "notebooks",
+        "lstm_helpers",
+        "data",
+        "reports",
+        "environment.yml",
+        "tests",
+        "README.md",
+        "Makefile",
+        "pyproject.toml",
+        "configs",
+        "benchmarks",
+        ".ci/run",
+    ):
         assert (ROOT / p).exists(), p
 
 

@@ -16,13 +16,24 @@ from lstm_helpers.runs.report import key_metrics, write_index
 
 pytestmark = pytest.mark.slow
 
-METRIC_KEYS = ["accuracy", "majority_baseline_accuracy", "balanced_accuracy", "mcc", "pr_auc", "roc_auc",
-               "threshold", "per_class", "confusion_matrix", "bouts"]
+METRIC_KEYS = [
+    "accuracy",
+    "majority_baseline_accuracy",
+    "balanced_accuracy",
+    "mcc",
+    "pr_auc",
+    "roc_auc",
+    "threshold",
+    "per_class",
+    "confusion_matrix",
+    "bouts",
+]
 
 
 def _tree_hash(d: Path) -> dict:
-    return {str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +43,15 @@ def finished_run(tmp_path_factory, tiny_demo_dir_module):
     raw = yaml.safe_load(Path("configs/demo.yaml").read_text())
     from conftest import TINY
 
-    cfg = resolve_config(raw, {**TINY, "data.path": str(tiny_demo_dir_module), "run.reports_dir": str(reports),
-                               "train.epochs": 2})
+    cfg = resolve_config(
+        raw,
+        {
+            **TINY,
+            "data.path": str(tiny_demo_dir_module),
+            "run.reports_dir": str(reports),
+            "train.epochs": 2,
+        },
+    )
     cfg_file.write_text(cfg.to_yaml())
     rc = main(["run", "--config", str(cfg_file), "--quiet"])
     assert rc == 0
@@ -53,11 +71,28 @@ def tiny_demo_dir_module(tmp_path_factory):
 
 def test_run_directory_holds_every_artifact(finished_run):
     run, _ = finished_run
-    for name in ("params.yaml", "01_prepare.ipynb", "02_train.ipynb", "03_evaluate.ipynb", "prepared.npz",
-                 "prepare.json", "model.keras", "history.csv", "train.json", "metrics.json", "report.html",
-                 "status.json", "slides.html", "kernel.log"):
+    for name in (
+        "params.yaml",
+        "01_prepare.ipynb",
+        "02_train.ipynb",
+        "03_evaluate.ipynb",
+        "prepared.npz",
+        "prepare.json",
+        "model.keras",
+        "history.csv",
+        "train.json",
+        "metrics.json",
+        "report.html",
+        "status.json",
+        "slides.html",
+        "kernel.log",
+    ):
         assert (run / name).is_file(), name
-    for nb in ("01_prepare.ipynb", "02_train.ipynb", "03_evaluate.ipynb"):  # kernel noise went to kernel.log
+    for nb in (
+        "01_prepare.ipynb",
+        "02_train.ipynb",
+        "03_evaluate.ipynb",
+    ):  # kernel noise went to kernel.log
         text = (run / nb).read_text()
         assert "absl::InitializeLog" not in text and "oneDNN" not in text and "IPKernelApp" not in text, nb
     assert (run / "figures").is_dir() and any((run / "figures").glob("*.png"))
@@ -112,7 +147,15 @@ def test_failing_notebook_marks_run_failed_and_leaves_others_untouched(finished_
 def test_missing_data_path_fails_before_a_run_directory_exists(finished_run, tmp_path, capsys):
     run, cfg_file = finished_run
     before = sorted(run.parent.iterdir())
-    rc = main(["run", "--config", str(cfg_file), "--set", f"data.path={tmp_path / 'no_such_recordings.csv'}"])
+    rc = main(
+        [
+            "run",
+            "--config",
+            str(cfg_file),
+            "--set",
+            f"data.path={tmp_path / 'no_such_recordings.csv'}",
+        ]
+    )
     assert rc == 2
     assert "no_such_recordings.csv does not exist" in capsys.readouterr().err
     assert sorted(run.parent.iterdir()) == before and list(tmp_path.iterdir()) == []
@@ -130,7 +173,17 @@ def test_predict_on_unlabelled_recording_and_refusals(finished_run, tiny_demo_di
     df = pd.read_parquet(next(Path(tiny_demo_dir_module).glob("*.parquet")))
     new = df.drop(columns=["behaviour"])
     new.to_csv(tmp_path / "new.csv", index=False)
-    rc = main(["predict", "--run", str(run), "--input", str(tmp_path / "new.csv"), "--out", str(tmp_path / "out.csv")])
+    rc = main(
+        [
+            "predict",
+            "--run",
+            str(run),
+            "--input",
+            str(tmp_path / "new.csv"),
+            "--out",
+            str(tmp_path / "out.csv"),
+        ]
+    )
     assert rc == 0
     steps = pd.read_csv(tmp_path / "out.csv")
     assert len(steps) == len(new) and {"p_play", "p_other", "predicted"} <= set(steps.columns)
@@ -150,9 +203,22 @@ def test_predict_on_unlabelled_recording_and_refusals(finished_run, tiny_demo_di
 
 def test_stage_by_stage_cli(tiny_demo_dir_module, tmp_path, capsys):
     run = tmp_path / "staged"
-    common = ["--set", f"data.path={tiny_demo_dir_module}", "--set", "data.demo=false",
-              "--set", "windows.length_seconds=null", "--set", "windows.length=24",
-              "--set", "model.units=[8]", "--set", "model.bidirectional=false", "--set", "train.verbose=0"]
+    common = [
+        "--set",
+        f"data.path={tiny_demo_dir_module}",
+        "--set",
+        "data.demo=false",
+        "--set",
+        "windows.length_seconds=null",
+        "--set",
+        "windows.length=24",
+        "--set",
+        "model.units=[8]",
+        "--set",
+        "model.bidirectional=false",
+        "--set",
+        "train.verbose=0",
+    ]
     assert main(["prepare", "--config", "configs/demo.yaml", "--out", str(run), *common]) == 0
     assert (run / "01_prepare.ipynb").is_file() and (run / "prepared.npz").is_file()
     assert main(["train", "--run", str(run), "--set", "train.epochs=1"]) == 0

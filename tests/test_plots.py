@@ -52,9 +52,7 @@ def test_evaluation_plots_save_pngs(tmp_path):
         tmp_path / "cm.png",
     )
     _check(
-        plots.plot_pr_curve(
-            Y_BIN, S_BIN, threshold=0.5, positive_label="play", path=tmp_path / "pr.png"
-        ),
+        plots.plot_pr_curve(Y_BIN, S_BIN, threshold=0.5, positive_label="play", path=tmp_path / "pr.png"),
         tmp_path / "pr.png",
     )
     _check(
@@ -62,9 +60,7 @@ def test_evaluation_plots_save_pngs(tmp_path):
         tmp_path / "roc.png",
     )
     _check(
-        plots.plot_score_distributions(
-            Y_BIN, S_BIN, classes, threshold=0.5, path=tmp_path / "d.png"
-        ),
+        plots.plot_score_distributions(Y_BIN, S_BIN, classes, threshold=0.5, path=tmp_path / "d.png"),
         tmp_path / "d.png",
     )
     _check(
@@ -141,9 +137,7 @@ def test_general_plots(tmp_path):
 
 
 def test_learning_curve_plots(tmp_path):
-    fig = plots_training.plot_learning_curves(
-        HISTORY, "val_pr_auc", best_epoch=2, path=tmp_path / "lc.png"
-    )
+    fig = plots_training.plot_learning_curves(HISTORY, "val_pr_auc", best_epoch=2, path=tmp_path / "lc.png")
     _check(fig, tmp_path / "lc.png")
     assert [ax.get_title() for ax in fig.axes] == ["loss", "pr_auc (monitored)"]
     best = [line for line in fig.axes[1].lines if "best epoch" in line.get_label()]
@@ -178,9 +172,7 @@ def _dot(fig):
 
 @pytest.mark.parametrize("threshold", [0.05, 0.5, 0.65, 0.99])  # 0.99: nothing predicted positive
 def test_pr_and_roc_dots_agree_with_the_threshold_table(threshold):
-    table = compare_threshold_strategies(Y_BIN, S_BIN, Y_BIN, S_BIN, threshold=threshold).set_index(
-        "strategy"
-    )
+    table = compare_threshold_strategies(Y_BIN, S_BIN, Y_BIN, S_BIN, threshold=threshold).set_index("strategy")
     fixed = table.loc["fixed"]
     rates = rates_at(Y_BIN, S_BIN, threshold)
     recall, precision = _dot(plots.plot_pr_curve(Y_BIN, S_BIN, threshold=threshold))
@@ -202,12 +194,8 @@ def test_top_confusions_for_many_classes(tmp_path):
     ]
     assert table["share_of_true"].tolist() == pytest.approx([6 / 11, 3 / 8, 2 / 11])
     k = 60
-    big = (
-        np.diag(np.full(k, 50)) + np.eye(k, k=1, dtype=int) * np.arange(k)[:, None]
-    )  # row i: i at column i + 1
-    fig = plots.plot_top_confusions(
-        big, [f"c{i}" for i in range(k)], n=20, path=tmp_path / "top.png"
-    )
+    big = np.diag(np.full(k, 50)) + np.eye(k, k=1, dtype=int) * np.arange(k)[:, None]  # row i: i at column i + 1
+    fig = plots.plot_top_confusions(big, [f"c{i}" for i in range(k)], n=20, path=tmp_path / "top.png")
     _check(fig, tmp_path / "top.png")
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert len(labels) == 20 and labels[0] == "'c58' -> 'c59'"  # the largest confusion first
@@ -231,9 +219,7 @@ def test_show_figure_from_a_figure_a_path_and_a_result(tmp_path):
     assert show_figure(tmp_path / "cm.png").data == (tmp_path / "cm.png").read_bytes()
     result = {"figure_paths": {"confusion_matrix": tmp_path / "cm.png"}}
     assert show_figure(result, "confusion_matrix").data == (tmp_path / "cm.png").read_bytes()
-    assert show_figure(result, "timeline") == (
-        "figure 'timeline' was not drawn for this run (drawn: confusion_matrix)"
-    )
+    assert show_figure(result, "timeline") == ("figure 'timeline' was not drawn for this run (drawn: confusion_matrix)")
     with pytest.raises(ValueError, match="name the figure"):
         show_figure(result)
     with pytest.raises(FileNotFoundError, match="draw the figure first"):

@@ -24,8 +24,9 @@ def test_artifacts_follow_the_contract(tiny_config, tmp_path):
         X, y = a[f"X_{s}"], a[f"y_{s}"]
         assert X.ndim == 3 and X.shape[1:] == (24, 6) and X.dtype == np.float32
         assert len(X) == len(y) == len(a[f"rec_{s}"]) == len(a[f"start_{s}"]) == len(a[f"synthetic_{s}"])
-        assert meta["counts"][s]["after"] == dict(zip(meta["classes"], np.bincount(y, minlength=2).tolist(),
-                                                       strict=True))
+        assert meta["counts"][s]["after"] == dict(
+            zip(meta["classes"], np.bincount(y, minlength=2).tolist(), strict=True)
+        )
     assert meta["leakage"]["ok"] and meta["class_weight"]["play"] > meta["class_weight"]["other"]
     assert set(meta["groups"]["train"]).isdisjoint(meta["groups"]["test"])
     # windows can be put back on the timeline: start + length lies inside the recording
@@ -49,7 +50,10 @@ def test_scaler_fitted_on_training_timesteps_only(tiny_config, tmp_path):
 def test_resampling_changes_only_the_training_split(tiny_config, tmp_path, method):
     run_prepare(tiny_config(resample__method="none"), tmp_path / "none")
     run_prepare(tiny_config(resample__method=method, resample__imbalance_factor=2), tmp_path / method)
-    a, b = load_npz(tmp_path / "none" / "prepared.npz"), load_npz(tmp_path / method / "prepared.npz")
+    a, b = (
+        load_npz(tmp_path / "none" / "prepared.npz"),
+        load_npz(tmp_path / method / "prepared.npz"),
+    )
     for s in ("val", "test"):
         for k in ("X", "y", "rec", "start", "synthetic"):
             assert np.array_equal(a[f"{k}_{s}"], b[f"{k}_{s}"]), (s, k)
@@ -75,7 +79,10 @@ def test_short_recordings_skipped_and_counted_all_short_refused(tiny_config, tmp
         info = run_prepare(tiny_config(data__path=str(tmp_path / "d.parquet")), tmp_path / "run").meta
     assert info["windows"]["recordings_too_short"] == 1
     with pytest.raises(DataError, match="all 12 recordings are shorter than one window"):
-        run_prepare(tiny_config(data__path=str(tmp_path / "d.parquet"), windows__length=5000), tmp_path / "r2")
+        run_prepare(
+            tiny_config(data__path=str(tmp_path / "d.parquet"), windows__length=5000),
+            tmp_path / "r2",
+        )
 
 
 def test_sequences_and_text_go_through_the_same_stage(tiny_config, tmp_path):
@@ -84,17 +91,33 @@ def test_sequences_and_text_go_through_the_same_stage(tiny_config, tmp_path):
     values = rng.normal(size=(lengths.sum(), 2)).astype(np.float32)
     y = np.array(["a", "b", "b"] * 40)
     np.savez(tmp_path / "seq.npz", values=values, lengths=lengths, y=y, groups=np.arange(120) // 3)
-    info = run_prepare(tiny_config(data__kind="sequences", data__path=str(tmp_path / "seq.npz"),
-                                   data__classes_of_interest=[], data__class_map={}, data__other_class=None),
-                       tmp_path / "seq").meta
+    info = run_prepare(
+        tiny_config(
+            data__kind="sequences",
+            data__path=str(tmp_path / "seq.npz"),
+            data__classes_of_interest=[],
+            data__class_map={},
+            data__other_class=None,
+        ),
+        tmp_path / "seq",
+    ).meta
     assert info["input"]["masked"] and info["input"]["window_length"] == 29
     assert info["leakage"]["ok"] and sum(info["windows"][s] for s in SPLITS) == 120
     a = load_npz(tmp_path / "seq" / "prepared.npz")
     assert (a["X_train"][:, -1] == 0.0).any()  # padded with the mask value
     (tmp_path / "t.txt").write_text("the quick brown fox jumps over the lazy dog. " * 60)
-    info = run_prepare(tiny_config(data__kind="text", data__path=str(tmp_path / "t.txt"), data__vocab_size=20,
-                                   data__classes_of_interest=[], data__class_map={}, data__other_class=None,
-                                   resample__method="none"), tmp_path / "txt").meta
+    info = run_prepare(
+        tiny_config(
+            data__kind="text",
+            data__path=str(tmp_path / "t.txt"),
+            data__vocab_size=20,
+            data__classes_of_interest=[],
+            data__class_map={},
+            data__other_class=None,
+            resample__method="none",
+        ),
+        tmp_path / "txt",
+    ).meta
     a = load_npz(tmp_path / "txt" / "prepared.npz")
     assert a["X_train"].dtype == np.int32 and a["X_train"].shape[1] == 24 and info["input"]["kind"] == "tokens"
     # the label is the token right after the window
@@ -104,15 +127,38 @@ def test_sequences_and_text_go_through_the_same_stage(tiny_config, tmp_path):
 
 def test_cli_prepare_writes_artifacts_and_refuses_bad_values(tiny_demo_dir, tmp_path, capsys):
     out = tmp_path / "run"
-    rc = main(["prepare", "--config", "configs/demo.yaml", "--out", str(out), "--no-notebook",
-               "--set", f"data.path={tiny_demo_dir}", "--set", "data.demo=false",
-               "--set", "windows.overlap_percent=75"])
+    rc = main(
+        [
+            "prepare",
+            "--config",
+            "configs/demo.yaml",
+            "--out",
+            str(out),
+            "--no-notebook",
+            "--set",
+            f"data.path={tiny_demo_dir}",
+            "--set",
+            "data.demo=false",
+            "--set",
+            "windows.overlap_percent=75",
+        ]
+    )
     assert rc == 0 and (out / "prepared.npz").is_file() and (out / "prepare.json").is_file()
     from lstm_helpers.runs.pipeline import run_status
 
     assert run_status(out)["status"] == "partial" and run_status(out)["stages_done"] == ["prepare"]
-    rc = main(["prepare", "--config", "configs/demo.yaml", "--out", str(tmp_path / "bad"), "--no-notebook",
-               "--set", "windows.overlap_percent=150"])
+    rc = main(
+        [
+            "prepare",
+            "--config",
+            "configs/demo.yaml",
+            "--out",
+            str(tmp_path / "bad"),
+            "--no-notebook",
+            "--set",
+            "windows.overlap_percent=150",
+        ]
+    )
     assert rc == 2 and not (tmp_path / "bad").exists()
     assert "windows.overlap_percent = 150" in capsys.readouterr().err
 
@@ -137,8 +183,10 @@ def test_separate_test_file_is_honoured_and_val_carved_from_train(tiny_demo_dir,
     import yaml
     from conftest import ROOT, TINY
 
-    cfg = resolve_config(yaml.safe_load((ROOT / "configs" / "demo.yaml").read_text()),
-                         {**TINY, "data.path": str(train_dir), "data.test_path": str(test_file)})
+    cfg = resolve_config(
+        yaml.safe_load((ROOT / "configs" / "demo.yaml").read_text()),
+        {**TINY, "data.path": str(train_dir), "data.test_path": str(test_file)},
+    )
     info = run_prepare(cfg, tmp_path / "run").meta
     test_animal = pd.read_parquet(test_file)["animal_id"].iloc[0]
     assert info["groups"]["test"] == [test_animal]
@@ -151,11 +199,26 @@ def test_per_recording_scaling_of_sequences_scales_each_sequence_by_its_real_ste
     lengths = rng.integers(12, 30, 60)
     gain = np.repeat(rng.uniform(1, 50, 60), lengths)[:, None]  # each sequence its own level/gain
     values = (rng.normal(size=(lengths.sum(), 2)) * gain + gain).astype(np.float32)
-    np.savez(tmp_path / "seq.npz", values=values, lengths=lengths, y=np.array(["a", "b"] * 30),
-             groups=np.arange(60))
-    info = run_prepare(tiny_config(data__kind="sequences", data__path=str(tmp_path / "seq.npz"), scale__per="recording",
-                                   data__classes_of_interest=[], data__class_map={}, data__other_class=None,
-                                   resample__method="none", data__mask_value=-9.0), tmp_path / "seq").meta
+    np.savez(
+        tmp_path / "seq.npz",
+        values=values,
+        lengths=lengths,
+        y=np.array(["a", "b"] * 30),
+        groups=np.arange(60),
+    )
+    info = run_prepare(
+        tiny_config(
+            data__kind="sequences",
+            data__path=str(tmp_path / "seq.npz"),
+            scale__per="recording",
+            data__classes_of_interest=[],
+            data__class_map={},
+            data__other_class=None,
+            resample__method="none",
+            data__mask_value=-9.0,
+        ),
+        tmp_path / "seq",
+    ).meta
     assert info["scaler"]["per"] == "sequence"  # not silently global
     a = load_npz(tmp_path / "seq" / "prepared.npz")
     X = a["X_train"]

@@ -26,7 +26,14 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 
 def test_numbers_plurals_durations():
     assert [fmt_number(x) for x in (0.64237, 0.64, 79681.0, 12.3456, 3, float("nan"), None)] == [
-        "0.642", "0.640", "79,681", "12.3", "3", "–", "–"]
+        "0.642",
+        "0.640",
+        "79,681",
+        "12.3",
+        "3",
+        "–",
+        "–",
+    ]
     assert plural(1, "false alarm") == "1 false alarm" and plural(20, "false alarm") == "20 false alarms"
     assert plural(1, "run") == "1 run" and plural(0, "run") == "0 runs"
     assert duration(10.065695405000042) == "10 s" and duration(4.21) == "4.2 s"
@@ -52,7 +59,7 @@ def test_table_html_drops_range_index_rounds_and_escapes():
     page = table_html(df)
     assert HOSTILE not in page and "&lt;img src=x" in page
     assert "0.123" in page and "0.900" in page and "1,856" in page and "1856.0" not in page
-    assert "<th class=\"blank" not in page and ">0<" not in page  # no 0..n index
+    assert '<th class="blank' not in page and ">0<" not in page  # no 0..n index
     assert "<details>" in table_html(pd.DataFrame({"a": range(40)}))
 
 
@@ -63,27 +70,61 @@ def _fake_run(root: Path, name: str, status: str, pos: str = "play", **metrics) 
     lay = RunLayout(run)
     (run / "figures").mkdir(parents=True)
     lay.params.write_text(yaml.safe_dump({"data": {"path": str(root / "data")}, "run": {"reports_dir": str(root)}}))
-    lay.status.write_text(json.dumps({"status": status, "reason": None if status == "finished"
-                                      else f"prepare failed: {root}/data does not exist"}))
+    lay.status.write_text(
+        json.dumps(
+            {
+                "status": status,
+                "reason": None if status == "finished" else f"prepare failed: {root}/data does not exist",
+            }
+        )
+    )
     if status == "finished":
-        lay.train_json.write_text(json.dumps({"model_name": "lstm_lay1_sz8", "n_params": 79681, "epochs_run": 2,
-                                              "total_seconds": 10.065695405000042}))
-        lay.metrics.write_text(json.dumps({
-            "accuracy": 0.9, "majority_baseline_accuracy": 0.907, "balanced_accuracy": 0.905, "mcc": 0.61,
-            "pr_auc": 0.78, "positive_class": pos, "classes": ["other", pos], "threshold": 0.5912,
-            "confusion_matrix": [[1659, 197], [16, 175]],
-            "per_class": {pos: {"precision": 0.6412, "recall": 0.8333, "f1": 0.72}},
-            "bouts": {pos: {"n_true": 30, "n_found": 30, "n_false_alarms": 1, "bout_recall": 1.0}},
-            "notes": ["raise evaluate.min_precision"], **metrics}))
+        lay.train_json.write_text(
+            json.dumps(
+                {
+                    "model_name": "lstm_lay1_sz8",
+                    "n_params": 79681,
+                    "epochs_run": 2,
+                    "total_seconds": 10.065695405000042,
+                }
+            )
+        )
+        lay.metrics.write_text(
+            json.dumps(
+                {
+                    "accuracy": 0.9,
+                    "majority_baseline_accuracy": 0.907,
+                    "balanced_accuracy": 0.905,
+                    "mcc": 0.61,
+                    "pr_auc": 0.78,
+                    "positive_class": pos,
+                    "classes": ["other", pos],
+                    "threshold": 0.5912,
+                    "confusion_matrix": [[1659, 197], [16, 175]],
+                    "per_class": {pos: {"precision": 0.6412, "recall": 0.8333, "f1": 0.72}},
+                    "bouts": {pos: {"n_true": 30, "n_found": 30, "n_false_alarms": 1, "bout_recall": 1.0}},
+                    "notes": ["raise evaluate.min_precision"],
+                    **metrics,
+                }
+            )
+        )
     return run
 
 
 def test_headline_sentence_with_and_without_baseline(tmp_path):
     run = _fake_run(tmp_path, "r1", "finished")
-    assert headline_sentence(run) == ("play found with precision 0.64 and recall 0.83 at threshold 0.59; "
-                                      "30 of 30 bouts found, 1 false alarm")
-    run2 = _fake_run(tmp_path, "r2", "finished", baseline={
-        "label": "MiniRocket baseline", "per_class": {"play": {"precision": 0.5, "recall": 0.7}}})
+    assert headline_sentence(run) == (
+        "play found with precision 0.64 and recall 0.83 at threshold 0.59; 30 of 30 bouts found, 1 false alarm"
+    )
+    run2 = _fake_run(
+        tmp_path,
+        "r2",
+        "finished",
+        baseline={
+            "label": "MiniRocket baseline",
+            "per_class": {"play": {"precision": 0.5, "recall": 0.7}},
+        },
+    )
     assert headline_sentence(run2).endswith("; MiniRocket baseline: precision 0.50, recall 0.70")
     failed = _fake_run(tmp_path, "r3", "failed")
     assert headline_sentence(failed).startswith("Run failed: prepare failed")
@@ -140,12 +181,21 @@ def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path)
     sweep = tmp_path / "sweeps" / "s"
     sweep.mkdir(parents=True)
     (sweep / "sweep.yaml").write_text(yaml.safe_dump({"description": "naive vs <defaults>"}))
-    pd.DataFrame({"run": ["a", "b"], "variant": ["defaults", "naive"], "status": ["finished", "finished"],
-                  "play_precision": [0.7, 0.5], "play_recall": [0.8, 0.4], "pr_auc": [0.78, 0.99],
-                  "run_dir": [str(a), str(b)]}).to_csv(sweep / "comparison.csv", index=False)
-    (sweep / "comparison.json").write_text(json.dumps({"classes": ["play"], "quality_metric": "pr_auc",
-                                                       "title": "Before / after"}))
+    pd.DataFrame(
+        {
+            "run": ["a", "b"],
+            "variant": ["defaults", "naive"],
+            "status": ["finished", "finished"],
+            "play_precision": [0.7, 0.5],
+            "play_recall": [0.8, 0.4],
+            "pr_auc": [0.78, 0.99],
+            "run_dir": [str(a), str(b)],
+        }
+    ).to_csv(sweep / "comparison.csv", index=False)
+    (sweep / "comparison.json").write_text(
+        json.dumps({"classes": ["play"], "quality_metric": "pr_auc", "title": "Before / after"})
+    )
     deck = write_slides(sweep).read_text()
     assert "naive vs &lt;defaults&gt;" in deck and "What was tried: before / after" in deck
-    assert "Best by validation</h2><p class=\"lead\">a</p>" in deck  # a: better on validation
+    assert 'Best by validation</h2><p class="lead">a</p>' in deck  # a: better on validation
     assert deck.count("<section>") >= 5 and str(tmp_path) not in deck

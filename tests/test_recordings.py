@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from lstm_helpers.config import DataConfig
-from lstm_helpers.data.recordings import DataError, read_recordings, read_sequences, read_text
+from lstm_helpers.data.recordings import DataError, read_recordings, read_text
+from lstm_helpers.data.sequences import read_sequences
 
 CH = ["ax", "ay"]
 
@@ -13,17 +14,32 @@ CH = ["ax", "ay"]
 def _frame(n=60, recs=("r1", "r2"), label="walk"):
     rows = []
     for i, r in enumerate(recs):
-        rows.append(pd.DataFrame({
-            "rec": r, "subject": f"s{i}", "t": np.arange(n) / 10.0,
-            "ax": np.sin(np.arange(n) / 3.0), "ay": np.cos(np.arange(n) / 5.0),
-            "label": [label if k % 20 < 15 else "play" for k in range(n)],
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "rec": r,
+                    "subject": f"s{i}",
+                    "t": np.arange(n) / 10.0,
+                    "ax": np.sin(np.arange(n) / 3.0),
+                    "ay": np.cos(np.arange(n) / 5.0),
+                    "label": [label if k % 20 < 15 else "play" for k in range(n)],
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
 def _cfg(path, **kw):
-    base = dict(path=str(path), demo=False, recording_column="rec", group_column="subject",
-                time_column="t", label_column="label", channels=CH, sample_rate_hz=10)
+    base = dict(
+        path=str(path),
+        demo=False,
+        recording_column="rec",
+        group_column="subject",
+        time_column="t",
+        label_column="label",
+        channels=CH,
+        sample_rate_hz=10,
+    )
     base.update(kw)
     return DataConfig(**base)
 
@@ -47,8 +63,14 @@ def test_class_map_and_other_class(tmp_path):
     df.loc[df.index % 7 == 0, "label"] = "play_chase"
     df.loc[df.index % 11 == 0, "label"] = ""  # unlabelled
     df.to_csv(tmp_path / "a.csv", index=False)
-    s = read_recordings(_cfg(tmp_path / "a.csv", class_map={"play_chase": "play", "play": "play"},
-                             other_class="other", classes_of_interest=["play"]))
+    s = read_recordings(
+        _cfg(
+            tmp_path / "a.csv",
+            class_map={"play_chase": "play", "play": "play"},
+            other_class="other",
+            classes_of_interest=["play"],
+        )
+    )
     assert s.classes == ["other", "play"]  # class of interest last: index 1 in a binary task
     assert (s.labels == -1).sum() == (df.index % 11 == 0).sum()
 

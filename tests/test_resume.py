@@ -30,8 +30,12 @@ TRAIN = (
 # dropout (seed-generator state), a plateau schedule and early stopping (callback state)
 # and a shuffle of the training windows all have to continue where the killed run stopped
 RESUME_CFG = {
-    "train.epochs": 6, "model.dropout": 0.3, "train.schedule.kind": "plateau",
-    "train.schedule.patience": 1, "train.early_stopping.patience": 3, "train.batch_size": 16,
+    "train.epochs": 6,
+    "model.dropout": 0.3,
+    "train.schedule.kind": "plateau",
+    "train.schedule.patience": 1,
+    "train.early_stopping.patience": 3,
+    "train.batch_size": 16,
 }
 
 
@@ -40,8 +44,7 @@ def _train_process(run: Path) -> subprocess.Popen:
     pipe nobody reads could fill and stall it)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
     log = (run.parent / f"{run.name}.stderr").open("a")
-    return subprocess.Popen([sys.executable, "-c", TRAIN, str(run)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=log)
+    return subprocess.Popen([sys.executable, "-c", TRAIN, str(run)], env=env, stdout=subprocess.DEVNULL, stderr=log)
 
 
 def _stderr(run: Path) -> str:
@@ -87,8 +90,11 @@ def test_sigkill_after_an_epoch_then_resume_gives_the_uninterrupted_history(tiny
     assert resumed.wait(timeout=900) == 0, _stderr(run)
 
     read = {"float_precision": "round_trip"}
-    pd.testing.assert_frame_equal(pd.read_csv(RunLayout(run).history, **read),
-                                  pd.read_csv(RunLayout(reference).history, **read), check_exact=True)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(RunLayout(run).history, **read),
+        pd.read_csv(RunLayout(reference).history, **read),
+        check_exact=True,
+    )
     expected = RunLayout(reference).history.read_bytes()
     assert RunLayout(run).history.read_bytes() == expected  # identical, not merely close
     assert _train_json(run) == _train_json(reference)

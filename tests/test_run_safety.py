@@ -43,8 +43,10 @@ def test_run_names_are_claimed_atomically_by_concurrent_processes(tmp_path):
         for _ in range(5):
             print(claim_run_dir(Path({str(tmp_path)!r}), "20260101-000000_lstm"))
     """)
-    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(6)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [e for _, e in outs]
     claimed = [line for out, _ in outs for line in out.split()]
@@ -69,7 +71,13 @@ def test_a_dead_running_status_reads_interrupted_with_the_resume_command(tmp_pat
     old = (dt.datetime.now() - dt.timedelta(hours=1)).isoformat(timespec="seconds")
     _status(run, status="running", pid=1, host="another-machine", heartbeat=old)
     assert run_status(run)["status"] == "interrupted"
-    _status(run, status="running", pid=1, host="another-machine", heartbeat=dt.datetime.now().isoformat())
+    _status(
+        run,
+        status="running",
+        pid=1,
+        host="another-machine",
+        heartbeat=dt.datetime.now().isoformat(),
+    )
     assert run_status(run)["status"] == "running"
     assert run_status(tmp_path / "none")["status"] == "unknown"
     from lstm_helpers.runs.report import key_metrics
@@ -105,8 +113,14 @@ def _config_file(tmp_path: Path, data_dir: Path, reports: Path, **overrides) -> 
 
 def _cli(*args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.Popen([sys.executable, "-m", "lstm_helpers", *args], env=env, cwd=str(ROOT),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "lstm_helpers", *args],
+        env=env,
+        cwd=str(ROOT),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.slow
@@ -117,8 +131,7 @@ def test_sigterm_stops_the_kernel_and_a_resume_finishes_the_run(tmp_path, tiny_d
     kernels: list[psutil.Process] = []
     deadline = time.time() + 120
     while time.time() < deadline and not kernels:  # kill as soon as the stage's kernel runs
-        kernels = [p for p in psutil.Process(cli.pid).children(recursive=True)
-                   if "ipykernel" in " ".join(p.cmdline())]
+        kernels = [p for p in psutil.Process(cli.pid).children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
         time.sleep(0.2)
     assert kernels, "no kernel started"
     time.sleep(1.0)

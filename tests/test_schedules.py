@@ -57,8 +57,7 @@ def test_cyclical_matches_formula_at_many_steps(mode):
 
 
 def test_one_cycle_values():
-    sched = OneCycleLearningRate(initial_lr=0.001, max_lr=0.01, total_steps=100, warmup_fraction=0.3,
-                                 final_lr=1e-5)
+    sched = OneCycleLearningRate(initial_lr=0.001, max_lr=0.01, total_steps=100, warmup_fraction=0.3, final_lr=1e-5)
     assert sched.warmup_steps == 30
     assert _at(sched, 0) == pytest.approx(0.001, rel=1e-5)
     assert _at(sched, 15) == pytest.approx((0.001 + 0.01) / 2, rel=1e-5)  # half-way up (cosine)

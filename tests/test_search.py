@@ -46,11 +46,7 @@ def test_shipped_example_is_valid():
             "min < max",
         ),
         (
-            {
-                "space": {
-                    "train.learning_rate": {"type": "float", "min": 0, "max": 0.1, "log": True}
-                }
-            },
+            {"space": {"train.learning_rate": {"type": "float", "min": 0, "max": 0.1, "log": True}}},
             "log scale",
         ),
         ({"space": {"model.units": {"type": "choice"}}}, "non-empty 'values'"),
@@ -137,9 +133,7 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir):
     # the best config is a complete run config holding the best trial's values
     best_cfg = load_config(result["best_config"])
     assert best_cfg.model.units == result["best_values"]["model.units"]
-    assert best_cfg.train.learning_rate == pytest.approx(
-        result["best_values"]["train.learning_rate"]
-    )
+    assert best_cfg.train.learning_rate == pytest.approx(result["best_values"]["train.learning_rate"])
     assert best_cfg.train.epochs == 1 and best_cfg.data.path == str(tiny_demo_dir)
 
     run = Path(result["best_run"])
@@ -157,9 +151,7 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir):
 def test_missing_keras_tuner_names_the_tune_extra(tmp_path, monkeypatch):
     import sys
 
-    monkeypatch.setitem(
-        sys.modules, "keras_tuner", None
-    )  # import fails as if it were not installed
+    monkeypatch.setitem(sys.modules, "keras_tuner", None)  # import fails as if it were not installed
     f = write_search(tmp_path / "s.yaml", tmp_path / "data")
     with pytest.raises(ConfigError, match=r"install the tune extra: pip install -e '\.\[tune\]'"):
         run_search(f, out=tmp_path / "out")

@@ -34,9 +34,7 @@ def write_sweep(path: Path, data_dir: Path | str, **spec) -> Path:
 
 def dir_hashes(d: Path) -> dict[str, str]:
     return {
-        str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(d.rglob("*"))
-        if p.is_file()
+        str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*")) if p.is_file()
     }
 
 
@@ -54,45 +52,33 @@ def test_plan_expands_variants_grid_and_seeds(tmp_path):
     )
     sweep = plan.plan_sweep(f)
     assert len(sweep.runs) == 2 * 2 * 2 * 2
-    assert (
-        len({r.fingerprint for r in sweep.runs}) == 16 and len({r.name for r in sweep.runs}) == 16
-    )
+    assert len({r.fingerprint for r in sweep.runs}) == 16 and len({r.name for r in sweep.runs}) == 16
     first = sweep.runs[0]
     assert first.variant == "before" and first.seed == 1
     assert first.values == {"windows.overlap_percent": 0, "resample.method": "class_weight"}
     assert first.config.model.units == [16, 8] and first.config.seed == 1
     assert first.config.windows.length == 24 and first.config.train.epochs == 1  # set applied
     # story-4 naming: model name, variant, swept values, seed, fingerprint
-    assert first.name.startswith(
-        "lstm_lay2_sz16-8_d8_before_overlap_percent-0_method-class_weight_seed1_"
-    )
+    assert first.name.startswith("lstm_lay2_sz16-8_d8_before_overlap_percent-0_method-class_weight_seed1_")
     assert first.name.endswith(first.fingerprint) and first.config.run.name == first.name
     assert sweep.keys == ["windows.overlap_percent", "resample.method"]
 
 
 def test_sweep_id_is_stable_and_follows_the_run_list(tmp_path):
-    f = write_sweep(
-        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]}
-    )
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
     a, b = plan.plan_sweep(f), plan.plan_sweep(f)
     assert a.sweep_id == b.sweep_id and a.sweep_id.startswith("s-")
     assert plan.plan_sweep(f, ["train.epochs=2"]).sweep_id != a.sweep_id
-    f2 = write_sweep(
-        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 25]}
-    )
+    f2 = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 25]})
     assert plan.plan_sweep(f2).sweep_id != a.sweep_id
 
 
 def test_seeds_default_to_the_config_seed_and_base_is_relative(tmp_path):
     (tmp_path / "cfg").mkdir()
     (tmp_path / "cfg" / "run.yaml").write_text(yaml.safe_dump({"seed": 7, "data": {"demo": False}}))
-    (tmp_path / "cfg" / "sweep.yaml").write_text(
-        yaml.safe_dump({"base": "run.yaml", "grid": {"train.epochs": [1, 2]}})
-    )
+    (tmp_path / "cfg" / "sweep.yaml").write_text(yaml.safe_dump({"base": "run.yaml", "grid": {"train.epochs": [1, 2]}}))
     sweep = plan.plan_sweep(tmp_path / "cfg" / "sweep.yaml")
-    assert [r.seed for r in sweep.runs] == [7, 7] and [
-        r.config.train.epochs for r in sweep.runs
-    ] == [1, 2]
+    assert [r.seed for r in sweep.runs] == [7, 7] and [r.config.train.epochs for r in sweep.runs] == [1, 2]
 
 
 @pytest.mark.parametrize(
@@ -136,9 +122,7 @@ def test_cli_refuses_an_invalid_sweep_with_exit_code_2(tmp_path, capsys):
 
 
 def test_invalid_grid_value_and_cross_key_combination_name_the_culprit(tmp_path):
-    f = write_sweep(
-        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [50, 100]}
-    )
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [50, 100]})
     with pytest.raises(ConfigError, match=r"grid key 'windows.overlap_percent' value 100"):
         plan.plan_sweep(f)
     # each value valid alone, the combination not (dropout list of 2 for a 1-layer model)
@@ -176,9 +160,7 @@ def test_planning_the_shipped_sweep_imports_no_tensorflow_and_is_fast():
         "print(len(sweep.runs), round(time.process_time(), 3), round(time.perf_counter() - t0, 3),"
         " 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=str(ROOT), capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=str(ROOT), capture_output=True, text=True, check=True)
     runs, cpu, wall, tf_loaded, keras_loaded = out.stdout.split()
     assert runs == "6" and tf_loaded == "False" and keras_loaded == "False"
     assert float(cpu) < 2.0, f"planning before_after took {cpu} s of CPU ({wall} s wall)"
@@ -227,17 +209,11 @@ def test_tensorflow_honours_the_thread_variables():
     import subprocess
     import sys
 
-    code = (
-        "import tensorflow as tf, os\n"
-        "tf.constant(1.0) + 1\n"
-        "print(len(os.listdir('/proc/self/task')))\n"
-    )
+    code = "import tensorflow as tf, os\ntf.constant(1.0) + 1\nprint(len(os.listdir('/proc/self/task')))\n"
     counts = {}
     for threads in (1, 8):
         env = {**os.environ, **runner.thread_environment(threads), "TF_CPP_MIN_LOG_LEVEL": "3"}
-        out = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-        )
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
         counts[threads] = int(out.stdout.split()[-1])
     assert counts[1] < counts[8], counts  # more intra/inter-op threads started with 8
 
@@ -317,9 +293,7 @@ def fake_run(params, run_dir, threads=None):
             },
         },
     )
-    write_json(
-        d / "status.json", {"status": "finished", "fingerprint": cfg.fingerprint(), "seconds": 3.0}
-    )
+    write_json(d / "status.json", {"status": "finished", "fingerprint": cfg.fingerprint(), "seconds": 3.0})
     return {"status": "finished", "reason": None, "seconds": 3.0, "run_dir": run_dir}
 
 
@@ -367,9 +341,7 @@ def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs
     fake_runs.clear()
     second = runner.run_sweep(f, workers=2, out=out, html=False)
     # only the interrupted run and the two failed ones ran again
-    assert sorted(fake_runs) == sorted(
-        [interrupted.name] + [Path(r["run_dir"]).name for r in failed]
-    )
+    assert sorted(fake_runs) == sorted([interrupted.name] + [Path(r["run_dir"]).name for r in failed])
     assert dir_hashes(finished[0]) == kept  # byte-identical
     assert second["skipped"] == 1 and second["done"] == 2 and second["failed"] == 2
     attempts = sorted(p.name for p in SweepLayout(out).attempts.iterdir())
@@ -397,9 +369,7 @@ def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs
 
 
 def test_a_running_sweep_is_not_run_twice(tmp_path, fake_runs):
-    f = write_sweep(
-        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]}
-    )
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
     out = tmp_path / "sweep"
     out.mkdir()
     SweepLayout(out).lock.write_text(f"{os.getppid()}\n")  # a live process holds it
@@ -429,9 +399,7 @@ def test_comparison_of_run_dirs_and_sweep_dirs(tmp_path, fake_runs):
     assert meta["rank_by"] == "val_pr_auc" and meta["classes"] == ["play"]
     cols = list(table.columns)
     assert cols.index("test_pr_auc") == cols.index("val_pr_auc") + 1  # side by side
-    assert (table["val_baseline_pr_auc"] == 0.95).all() and (
-        table["test_baseline_pr_auc"] == 0.9
-    ).all()
+    assert (table["val_baseline_pr_auc"] == 0.95).all() and (table["test_baseline_pr_auc"] == 0.9).all()
     # any set of run dirs: the differing parameters become the key columns
     some = [Path(p) for p in table["run_dir"][:3]]
     t2, m2 = compare.comparison_table(compare.collect_runs(some))
@@ -457,11 +425,7 @@ def test_comparison_of_run_dirs_and_sweep_dirs(tmp_path, fake_runs):
         assert pareto.bbox.x0 <= box.x0 and box.x1 <= pareto.bbox.x1, text.get_text()
         assert pareto.bbox.y0 <= box.y0 and box.y1 <= pareto.bbox.y1, text.get_text()
     html = display.sortable_table(table).data
-    assert (
-        "lw-sortable" in html
-        and "addEventListener" in html
-        and "http" not in html.split("<script>")[1]
-    )
+    assert "lw-sortable" in html and "addEventListener" in html and "http" not in html.split("<script>")[1]
     assert '<td class="num">500</td>' in html and "500.0" not in html  # integers without decimals
 
 
@@ -548,9 +512,7 @@ def make_evil(tmp_path: Path, fake_runs) -> Path:
         if Path(r["run_dir"]).name == runs[0].name:
             r["run_dir"] = str(evil_dir)
     write_json(out / "sweep.json", runs_meta)
-    compare.write_comparison(
-        out, resume.records_from_sweep(out), title="Sweep s", html_report=False
-    )
+    compare.write_comparison(out, resume.records_from_sweep(out), title="Sweep s", html_report=False)
     return out
 
 
@@ -599,13 +561,7 @@ def test_compare_command_renders_the_notebook(tmp_path, fake_runs):
     assert "Quality against training time" in page and "lw-sortable" in page
     assert "display.open_comparison" not in page  # code hidden
     executed = nbformat.read(target / "04_compare.ipynb", as_version=4)
-    images = [
-        o
-        for c in executed.cells
-        if c.cell_type == "code"
-        for o in c.outputs
-        if "image/png" in o.get("data", {})
-    ]
+    images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
     assert len(images) == 2  # metric-vs-key and quality-vs-time figures
     assert page.count("data:image/png;base64") >= 2  # embedded in the page
     assert len(pd.read_csv(target / "comparison.csv")) == 4
@@ -637,9 +593,7 @@ def real_sweep(tmp_path_factory, tiny_demo_dir):
     import sys
 
     tmp = tmp_path_factory.mktemp("sweep")
-    f = write_sweep(
-        tmp / "tiny.yaml", tiny_demo_dir, grid={"windows.overlap_percent": [0, 50]}, seeds=[1, 2]
-    )
+    f = write_sweep(tmp / "tiny.yaml", tiny_demo_dir, grid={"windows.overlap_percent": [0, 50]}, seeds=[1, 2])
     out, uri = tmp / "out", f"file://{tmp / 'mlruns'}"
     cli = subprocess.Popen(
         [
@@ -719,15 +673,9 @@ def test_real_sweep_with_two_workers(real_sweep):
         assert table[col].notna().all(), col
     assert set(table["windows.overlap_percent"]) == {0, 50} and set(table["seed"]) == {1, 2}
     for run_dir in table["run_dir"]:
-        assert (Path(run_dir) / "report.html").is_file() and (
-            Path(run_dir) / "model.keras"
-        ).is_file()
+        assert (Path(run_dir) / "report.html").is_file() and (Path(run_dir) / "model.keras").is_file()
     page = Path(r["comparison_html"]).read_text()
-    assert (
-        "Mean ± std over seeds" in page
-        and "Pareto front" in page
-        and "Best by validation val_pr_auc" in page
-    )
+    assert "Mean ± std over seeds" in page and "Pareto front" in page and "Best by validation val_pr_auc" in page
 
 
 @pytest.mark.slow
@@ -755,9 +703,7 @@ def test_ranking_is_unchanged_when_test_labels_are_shuffled(real_sweep, tmp_path
         run_evaluation(resolve_config(read_params(d)), d)
     after, meta_after = compare.comparison_table(compare.collect_runs([copies]))
     b, a = before.set_index("run"), after.set_index("run")
-    assert not np.allclose(
-        b["test_pr_auc"], a.loc[b.index, "test_pr_auc"]
-    )  # the shuffle reached test
+    assert not np.allclose(b["test_pr_auc"], a.loc[b.index, "test_pr_auc"])  # the shuffle reached test
     assert np.allclose(b["val_pr_auc"], a.loc[b.index, "val_pr_auc"])
     assert meta_after["rank_by"] == "val_pr_auc"
     rank = lambda t: list(t.sort_values(["val_pr_auc", "run"], ascending=[False, True])["run"])  # noqa: E731
@@ -777,9 +723,7 @@ def test_killed_sweep_reruns_only_the_missing_runs(real_sweep):
     skipped = {Path(x["run_dir"]).name for x in r["runs"] if x["skipped"]}
     assert skipped == {d.name for d in real_sweep["finished_before"]}
     # finished runs are byte-identical after the re-run
-    assert {d.name: dir_hashes(d) for d in real_sweep["finished_before"]} == real_sweep[
-        "hashes_before"
-    ]
+    assert {d.name: dir_hashes(d) for d in real_sweep["finished_before"]} == real_sweep["hashes_before"]
     attempts = {p.name.split(".")[0] for p in SweepLayout(real_sweep["out"]).attempts.iterdir()}
     assert attempts == set(real_sweep["unfinished_states"])
 
@@ -805,9 +749,7 @@ def test_dask_sweep_reports_a_failing_run_and_finishes_the_other(tmp_path, tiny_
 
     f = write_sweep(tmp_path / "dask.yaml", tiny_demo_dir, grid={"windows.length": [24, 5000]})
     with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):
         result = runner.run_sweep(f, scheduler=client, out=tmp_path / "out", html=False)
@@ -828,15 +770,9 @@ def test_dask_sweep_reports_a_failing_run_and_finishes_the_other(tmp_path, tiny_
         ("distributed", {"scheduler": "tcp://127.0.0.1:1"}, "dask"),
     ],
 )
-def test_a_missing_extra_is_named_before_anything_runs(
-    tmp_path, monkeypatch, module, kwargs, extra
-):
+def test_a_missing_extra_is_named_before_anything_runs(tmp_path, monkeypatch, module, kwargs, extra):
     monkeypatch.setitem(sys.modules, module, None)  # import fails as if it were not installed
-    f = write_sweep(
-        tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]}
-    )
-    with pytest.raises(
-        ConfigError, match=rf"install the {extra} extra: pip install -e '\.\[{extra}\]'"
-    ):
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    with pytest.raises(ConfigError, match=rf"install the {extra} extra: pip install -e '\.\[{extra}\]'"):
         runner.run_sweep(f, out=tmp_path / "out", **kwargs)
     assert not (tmp_path / "out").exists()

@@ -19,14 +19,21 @@ def _steps_table(n_rec: int = 4, n: int = 60, seed: int = 0) -> pd.DataFrame:
     rows = []
     for r in range(n_rec):
         lab = np.where((np.arange(n) // 10) % 2 == 0, "calm", "busy")
-        rows.append(pd.DataFrame({"rec": f"r{r}", "f1": rng.normal(size=n), "f2": rng.normal(size=n),
-                                  "label": lab}))
+        rows.append(pd.DataFrame({"rec": f"r{r}", "f1": rng.normal(size=n), "f2": rng.normal(size=n), "label": lab}))
     return pd.concat(rows, ignore_index=True)
 
 
 def _steps_cfg(path, **kw) -> DataConfig:
-    base = dict(kind="table", path=str(path), recording_column="rec", group_column=None, time_column=None,
-                label_column="label", channels=CH, sample_rate_hz=None)
+    base = dict(
+        kind="table",
+        path=str(path),
+        recording_column="rec",
+        group_column=None,
+        time_column=None,
+        label_column="label",
+        channels=CH,
+        sample_rate_hz=None,
+    )
     return DataConfig(**(base | kw))
 
 
@@ -46,8 +53,16 @@ def _wide_table(n: int = 40, steps: int = 12, seed: int = 0) -> pd.DataFrame:
 
 
 def _wide_cfg(path, **kw) -> DataConfig:
-    base = dict(kind="table", path=str(path), sequence_columns="{channel}_t{t}", recording_column=None,
-                group_column="subject", time_column=None, label_column="label", channels=CH)
+    base = dict(
+        kind="table",
+        path=str(path),
+        sequence_columns="{channel}_t{t}",
+        recording_column=None,
+        group_column="subject",
+        time_column=None,
+        label_column="label",
+        channels=CH,
+    )
     return DataConfig(**(base | kw))
 
 
@@ -76,10 +91,20 @@ def test_rows_per_step_through_prepare_no_window_crosses_a_block(tmp_path, tiny_
     from lstm_helpers.data.prepare import run_prepare
 
     _steps_table(n=120).drop(columns="rec").to_csv(tmp_path / "t.csv", index=False)
-    cfg = tiny_config(data__kind="table", data__path=str(tmp_path / "t.csv"), data__recording_column=None,
-                      data__group_column=None, data__time_column=None, data__label_column="label",
-                      data__channels=CH, data__class_map={}, data__other_class=None,
-                      data__classes_of_interest=["busy"], data__table_blocks=8, windows__length=10)
+    cfg = tiny_config(
+        data__kind="table",
+        data__path=str(tmp_path / "t.csv"),
+        data__recording_column=None,
+        data__group_column=None,
+        data__time_column=None,
+        data__label_column="label",
+        data__channels=CH,
+        data__class_map={},
+        data__other_class=None,
+        data__classes_of_interest=["busy"],
+        data__table_blocks=8,
+        windows__length=10,
+    )
     info = run_prepare(cfg, tmp_path / "run").meta
     assert info["leakage"]["ok"] and sum(info["windows"][n] for n in ("train", "val", "test")) > 0
 
@@ -93,9 +118,11 @@ def test_rows_per_sample_variable_length_padded_and_masked(tmp_path):
     np.testing.assert_array_equal(s.lengths_true, lengths)
     assert (s.lengths == lengths.max()).all()  # padded to the longest
     first = s.values[: lengths.max()]
-    np.testing.assert_allclose(first[: lengths[0], 1], df.loc[0, [f"f2_t{t}" for t in range(lengths[0])]]
-                               .to_numpy(np.float32))
-    assert (first[lengths[0]:] == 0).all()  # data.mask_value
+    np.testing.assert_allclose(
+        first[: lengths[0], 1],
+        df.loc[0, [f"f2_t{t}" for t in range(lengths[0])]].to_numpy(np.float32),
+    )
+    assert (first[lengths[0] :] == 0).all()  # data.mask_value
     assert len(set(s.groups)) == 10
 
 
@@ -162,16 +189,36 @@ def test_unlabelled_and_missing_label_column_in_rows_per_sample(tmp_path):
         read_table(_wide_cfg(tmp_path / "w2.csv"))
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"data.kind": "recordings", "data.sequence_columns": "{channel}_t{t}"},
-     "sequence_columns is for data.kind 'table'"),
-    ({"data.kind": "table", "data.sequence_columns": "{channel}_t"}, "with {t} \\(the step\\) once"),
-    ({"data.kind": "table", "data.sequence_columns": "{channel}_{t}_{x}"}, "with {t} \\(the step\\) once"),
-    ({"data.kind": "table", "data.sequence_columns": "x_{t}"}, "has no {channel} but data.channels lists 6"),
-    ({"data.kind": "table", "data.recording_column": None}, "data.group_column must be null too"),
-    ({"data.kind": "recordings", "data.recording_column": None}, "may be null only for data.kind 'table'"),
-    ({"data.kind": "table", "data.table_blocks": 1}, "data.table_blocks = 1"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        (
+            {"data.kind": "recordings", "data.sequence_columns": "{channel}_t{t}"},
+            "sequence_columns is for data.kind 'table'",
+        ),
+        (
+            {"data.kind": "table", "data.sequence_columns": "{channel}_t"},
+            "with {t} \\(the step\\) once",
+        ),
+        (
+            {"data.kind": "table", "data.sequence_columns": "{channel}_{t}_{x}"},
+            "with {t} \\(the step\\) once",
+        ),
+        (
+            {"data.kind": "table", "data.sequence_columns": "x_{t}"},
+            "has no {channel} but data.channels lists 6",
+        ),
+        (
+            {"data.kind": "table", "data.recording_column": None},
+            "data.group_column must be null too",
+        ),
+        (
+            {"data.kind": "recordings", "data.recording_column": None},
+            "may be null only for data.kind 'table'",
+        ),
+        ({"data.kind": "table", "data.table_blocks": 1}, "data.table_blocks = 1"),
+    ],
+)
 def test_config_refuses_bad_table_settings(overrides, message):
     with pytest.raises(ConfigError, match=message):
         resolve_config({}, overrides)

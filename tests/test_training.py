@@ -17,14 +17,28 @@ from lstm_helpers.config import Config, TrainConfig, resolve_config
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.model.callbacks import ResumableEarlyStopping, TimingCallback
 from lstm_helpers.model.compile import make_loss, resolve_monitor
+from lstm_helpers.model.datasets import recurrent_use_cudnn
 from lstm_helpers.model.models import load_trained_model
-from lstm_helpers.model.training import recurrent_use_cudnn, run_training
+from lstm_helpers.model.training import run_training
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN_JSON_KEYS = {
-    "model_name", "spec", "n_params", "size_mb", "epochs_run", "best_epoch", "stopped_early",
-    "seconds_per_epoch", "seconds_per_epoch_mean", "windows_per_second", "total_seconds", "device",
-    "versions", "monitor", "loss", "optimizer",
+    "model_name",
+    "spec",
+    "n_params",
+    "size_mb",
+    "epochs_run",
+    "best_epoch",
+    "stopped_early",
+    "seconds_per_epoch",
+    "seconds_per_epoch_mean",
+    "windows_per_second",
+    "total_seconds",
+    "device",
+    "versions",
+    "monitor",
+    "loss",
+    "optimizer",
 }
 
 
@@ -57,31 +71,48 @@ def make_prepared(
             if masked:
                 X[: n // 2, length // 2 :, :] = 0.0
         arrays |= {
-            f"X_{split}": X, f"y_{split}": y, f"rec_{split}": np.array([f"r{i % 4}" for i in range(n)]),
-            f"start_{split}": np.arange(n, dtype=np.int64), f"synthetic_{split}": np.zeros(n, bool),
+            f"X_{split}": X,
+            f"y_{split}": y,
+            f"rec_{split}": np.array([f"r{i % 4}" for i in range(n)]),
+            f"start_{split}": np.arange(n, dtype=np.int64),
+            f"synthetic_{split}": np.zeros(n, bool),
         }
     save_npz(run_dir / "prepared.npz", arrays)
     classes = ["other", "play"] if n_classes == 2 else [f"class{i}" for i in range(n_classes)]
-    write_json(run_dir / "prepare.json", {
-        "classes": classes,
-        "positive_class": "play" if n_classes == 2 else None,
-        "positive_index": 1 if n_classes == 2 else None,
-        "classes_of_interest": classes[1:2],
-        "input": {
-            "kind": kind, "window_length": length, "n_channels": 1 if kind == "tokens" else channels,
-            "channels": ["token"] if kind == "tokens" else [f"ch{i}" for i in range(channels)],
-            "vocab_size": 20 if kind == "tokens" else None, "masked": masked, "mask_value": 0.0,
-            "sample_rate_hz": None, "step": None, "data_kind": "text" if kind == "tokens" else "sequences",
+    write_json(
+        run_dir / "prepare.json",
+        {
+            "classes": classes,
+            "positive_class": "play" if n_classes == 2 else None,
+            "positive_index": 1 if n_classes == 2 else None,
+            "classes_of_interest": classes[1:2],
+            "input": {
+                "kind": kind,
+                "window_length": length,
+                "n_channels": 1 if kind == "tokens" else channels,
+                "channels": ["token"] if kind == "tokens" else [f"ch{i}" for i in range(channels)],
+                "vocab_size": 20 if kind == "tokens" else None,
+                "masked": masked,
+                "mask_value": 0.0,
+                "sample_rate_hz": None,
+                "step": None,
+                "data_kind": "text" if kind == "tokens" else "sequences",
+            },
+            "class_weight": class_weight,
         },
-        "class_weight": class_weight,
-    })
+    )
     return run_dir
 
 
 def tiny_cfg(**overrides) -> Config:
     base = {
-        "seed": 7, "model.units": [8], "model.dense_units": [4], "model.bidirectional": False,
-        "train.epochs": 3, "train.batch_size": 16, "train.verbose": 0,
+        "seed": 7,
+        "model.units": [8],
+        "model.dense_units": [4],
+        "model.bidirectional": False,
+        "train.epochs": 3,
+        "train.batch_size": 16,
+        "train.verbose": 0,
         "train.early_stopping.patience": 10,
     }
     base.update({k.replace("__", "."): v for k, v in overrides.items()})
@@ -107,7 +138,7 @@ def test_focal_alpha_weights_positives_alpha_and_negatives_one_minus_alpha():
     assert loss(focal_alpha=0.75, focal_gamma=2.0) == pytest.approx(_focal_expected(y, p, 0.75, 2.0), rel=1e-5)
     assert loss(focal_alpha=0.25, focal_gamma=0.0) == pytest.approx(_focal_expected(y, p, 0.25, 0.0), rel=1e-5)
     # alpha None: both classes weight 1 (plain focal)
-    unweighted = np.mean(np.where(y == 1, -(1 - p) ** 2 * np.log(p), -(p**2) * np.log(1 - p)))
+    unweighted = np.mean(np.where(y == 1, -((1 - p) ** 2) * np.log(p), -(p**2) * np.log(1 - p)))
     assert loss(focal_gamma=2.0) == pytest.approx(unweighted, rel=1e-5)
     # only positives: the loss scales by alpha exactly
     pos = np.array([[1.0]]), np.array([[0.6]])
@@ -123,7 +154,8 @@ def test_losses_by_task():
     assert make_loss(TrainConfig(loss="focal"), 3).name == "categorical_focal_crossentropy"
     smoothed = make_loss(TrainConfig(label_smoothing=0.2), 2)
     assert float(smoothed(np.array([[1.0]]), np.array([[0.9]]))) == pytest.approx(
-        -(0.9 * np.log(0.9) + 0.1 * np.log(0.1)), rel=1e-4)
+        -(0.9 * np.log(0.9) + 0.1 * np.log(0.1)), rel=1e-4
+    )
     with pytest.raises(ValueError, match="focal_alpha"):
         make_loss(TrainConfig(loss="focal", focal_alpha=0.25), 3)
 
@@ -132,16 +164,29 @@ def test_monitor_resolution():
     assert resolve_monitor(TrainConfig(), 2) == ("val_pr_auc", "max")
     assert resolve_monitor(TrainConfig(), 5) == ("val_accuracy", "max")
     assert resolve_monitor(TrainConfig(monitor="val_loss"), 2) == ("val_loss", "min")
-    assert resolve_monitor(TrainConfig(monitor="val_top3_accuracy", top_k=3), 5) == ("val_top3_accuracy", "max")
+    assert resolve_monitor(TrainConfig(monitor="val_top3_accuracy", top_k=3), 5) == (
+        "val_top3_accuracy",
+        "max",
+    )
     with pytest.raises(ValueError, match=r"train\.monitor = 'val_pr_auc'.*val_accuracy"):
         resolve_monitor(TrainConfig(monitor="val_pr_auc"), 4)
 
 
 # ---------------------------------------------------------------------- callbacks (unit)
 def test_timing_eta_uses_steady_epochs(capsys):
-    ticks = iter([0.0, 9.0, 10.0,   # epoch 1: 10 s (tracing), validation from 9 s
-                  10.0, 11.5, 12.0,  # epoch 2: 2 s
-                  12.0, 13.5, 14.0])  # epoch 3: 2 s
+    ticks = iter(
+        [
+            0.0,
+            9.0,
+            10.0,  # epoch 1: 10 s (tracing), validation from 9 s
+            10.0,
+            11.5,
+            12.0,  # epoch 2: 2 s
+            12.0,
+            13.5,
+            14.0,
+        ]
+    )  # epoch 3: 2 s
     cb = TimingCallback(n_windows=300, steps_per_epoch=10, epochs=10, clock=lambda: next(ticks))
     cb.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
     cb.on_train_begin()
@@ -177,7 +222,7 @@ import warnings
 from lstm_helpers.config import ModelConfig
 from lstm_helpers.data.prepared import InputInfo
 from lstm_helpers.model.models import build_model
-from lstm_helpers.model.training import set_determinism
+from lstm_helpers.model.datasets import set_determinism
 
 info = InputInfo(kind="real", data_kind="recordings", window_length=6, n_channels=2)
 set_determinism(0, deterministic=False)
@@ -202,8 +247,14 @@ def test_jit_compile_needs_no_cudnn_and_no_determinism():
     assert recurrent_use_cudnn(TrainConfig(jit_compile=True)) is False
     assert recurrent_use_cudnn(TrainConfig()) == "auto"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    out = subprocess.run([sys.executable, "-c", JIT_SCRIPT], capture_output=True, text=True,
-                         env=env, timeout=300, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", JIT_SCRIPT],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
+    ).stdout
     assert "jit before determinism: True" in out and "warned: True" in out
 
 
@@ -223,7 +274,10 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
 
     info = json.loads((run / "train.json").read_text())
     assert TRAIN_JSON_KEYS <= set(info)
-    assert info["model_name"] == "lstm_lay1_sz8_d4" and info["class_weight"] == {"other": 0.6, "play": 2.5}
+    assert info["model_name"] == "lstm_lay1_sz8_d4" and info["class_weight"] == {
+        "other": 0.6,
+        "play": 2.5,
+    }
     assert info["n_params"] == 4 * ((3 + 8) * 8 + 8) + (8 * 4 + 4) + (4 + 1)
     assert info["epochs_run"] == 3 and len(info["seconds_per_epoch"]) == 3 and not info["stopped_early"]
     assert info["monitor"] == "val_pr_auc" and info["loss"] == "binary_crossentropy"
@@ -244,11 +298,18 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
 
     # no class weights; early stopping on a flat metric; no checkpoint file
     seen.clear()
-    flat = run_training(tiny_cfg(
-        train__use_class_weight=False, train__epochs=6, train__early_stopping__patience=1,
-        train__monitor="val_accuracy", train__optimizer="sgd", train__learning_rate=1e-9,
-        train__checkpoint=False,
-    ), run)
+    flat = run_training(
+        tiny_cfg(
+            train__use_class_weight=False,
+            train__epochs=6,
+            train__early_stopping__patience=1,
+            train__monitor="val_accuracy",
+            train__optimizer="sgd",
+            train__learning_rate=1e-9,
+            train__checkpoint=False,
+        ),
+        run,
+    )
     assert seen["class_weight"] is None
     assert flat.stopped_early and flat.epochs_run == 2 and flat.epochs_planned == 6
     assert flat.best_epoch == 1 and flat.weights_epoch == 1  # Keras restored epoch 1
@@ -284,8 +345,12 @@ class Interrupt(keras.callbacks.Callback):
 
 
 def test_interrupted_run_resumes_and_finishes(tmp_path):
-    cfg = tiny_cfg(train__epochs=4, train__schedule__kind="plateau", train__schedule__patience=1,
-                   model__dropout=0.3)
+    cfg = tiny_cfg(
+        train__epochs=4,
+        train__schedule__kind="plateau",
+        train__schedule__patience=1,
+        model__dropout=0.3,
+    )
     reference = make_prepared(tmp_path / "reference")
     run_training(cfg, reference)
     run = make_prepared(tmp_path / "run")
@@ -323,9 +388,15 @@ def test_backup_of_other_parameters_is_not_resumed(tmp_path):
 def test_multiclass_tokens_focal_one_cycle(tmp_path):
     run = make_prepared(tmp_path / "run", n_classes=3, kind="tokens", masked=True)
     cfg = tiny_cfg(
-        train__epochs=2, train__loss="focal", train__label_smoothing=0.05, train__top_k=5,
-        train__optimizer="adamw", train__weight_decay=0.01, train__clipnorm=1.0,
-        train__schedule__kind="one_cycle", model__embedding_dim=4,
+        train__epochs=2,
+        train__loss="focal",
+        train__label_smoothing=0.05,
+        train__top_k=5,
+        train__optimizer="adamw",
+        train__weight_decay=0.01,
+        train__clipnorm=1.0,
+        train__schedule__kind="one_cycle",
+        model__embedding_dim=4,
     )
     result = run_training(cfg, run)
     assert result.model_name == "lstm_emb4_lay1_sz8_d4"
@@ -355,13 +426,37 @@ def test_mirrored_strategy_trains(tmp_path):
     [
         (lambda run: (run / "prepared.npz").unlink(), FileNotFoundError, "stage 01"),
         (lambda run: (run / "prepare.json").unlink(), FileNotFoundError, "stage 01"),
-        (lambda run: _edit_json(run, lambda m: m["input"].update(window_length=20)), ValueError, "window shape"),
-        (lambda run: _edit_json(run, lambda m: m.update(classes=["a", "b", "c", "d", "e"][:1])), ValueError, "at least 2"),
-        (lambda run: _edit_json(run, lambda m: m.update(class_weight={"nope": 1.0})), ValueError, "class_weight"),
+        (
+            lambda run: _edit_json(run, lambda m: m["input"].update(window_length=20)),
+            ValueError,
+            "window shape",
+        ),
+        (
+            lambda run: _edit_json(run, lambda m: m.update(classes=["a", "b", "c", "d", "e"][:1])),
+            ValueError,
+            "at least 2",
+        ),
+        (
+            lambda run: _edit_json(run, lambda m: m.update(class_weight={"nope": 1.0})),
+            ValueError,
+            "class_weight",
+        ),
         (lambda run: _edit_npz(run, y_train=lambda a: a + 5), ValueError, "y_train"),
-        (lambda run: _edit_npz(run, X_val=lambda a: a[:0], y_val=lambda a: a[:0]), ValueError, "X_val is empty"),
+        (
+            lambda run: _edit_npz(run, X_val=lambda a: a[:0], y_val=lambda a: a[:0]),
+            ValueError,
+            "X_val is empty",
+        ),
     ],
-    ids=["no-npz", "no-json", "shape-mismatch", "one-class", "weight-names", "labels-out-of-range", "no-val"],
+    ids=[
+        "no-npz",
+        "no-json",
+        "shape-mismatch",
+        "one-class",
+        "weight-names",
+        "labels-out-of-range",
+        "no-val",
+    ],
 )
 def test_inconsistent_artifacts_fail_before_training(tmp_path, mutate, error, match):
     run = make_prepared(tmp_path / "run")
@@ -373,7 +468,10 @@ def test_inconsistent_artifacts_fail_before_training(tmp_path, mutate, error, ma
 
 def test_spec_and_input_mismatch_fail_before_training(tmp_path):
     run = make_prepared(tmp_path / "run")
-    conv = [{"filters": 4, "kernel_size": 3, "pool": 4}, {"filters": 4, "kernel_size": 3, "pool": 4}]
+    conv = [
+        {"filters": 4, "kernel_size": 3, "pool": 4},
+        {"filters": 4, "kernel_size": 3, "pool": 4},
+    ]
     with pytest.raises(ValueError, match=r"model\.conv\[1\]\.pool"):
         run_training(tiny_cfg(model__conv=conv), run)
     with pytest.raises(ValueError, match="train.monitor"):
@@ -424,12 +522,21 @@ def test_papermill_smoke_train_notebook(tmp_path, request):
     _prepared_for_notebook(run, request)
     out = run / "02_train.ipynb"
     pm.execute_notebook(
-        str(ROOT / "notebooks" / "02_train.ipynb"), str(out),
+        str(ROOT / "notebooks" / "02_train.ipynb"),
+        str(out),
         parameters={"run_dir": str(run), "overrides": {"train.epochs": 1}},
-        kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"), cwd=str(run), progress_bar=False,
+        kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"),
+        cwd=str(run),
+        progress_bar=False,
     )
-    for name in ("model.keras", "history.csv", "timing.csv", "train.json",
-                 "figures/train_learning_curves.png", "figures/train_learning_rate.png"):
+    for name in (
+        "model.keras",
+        "history.csv",
+        "timing.csv",
+        "train.json",
+        "figures/train_learning_curves.png",
+        "figures/train_learning_rate.png",
+    ):
         assert (run / name).is_file(), name
     info = json.loads((run / "train.json").read_text())
     assert info["epochs_run"] == 1 and TRAIN_JSON_KEYS <= set(info)

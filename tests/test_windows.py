@@ -16,8 +16,10 @@ from lstm_helpers.data.windows import (
 )
 
 
-@pytest.mark.parametrize("length, overlap, step", [(50, 50, 25), (50, 75, 12), (50, 0, 50), (10, 99, 1),
-                                                   (4, 90, 1), (100, 33.3, 67)])
+@pytest.mark.parametrize(
+    "length, overlap, step",
+    [(50, 50, 25), (50, 75, 12), (50, 0, 50), (10, 99, 1), (4, 90, 1), (100, 33.3, 67)],
+)
 def test_step_formula(length, overlap, step):
     assert window_step(length, overlap) == step
 
@@ -69,7 +71,7 @@ def test_unlabelled_drop_or_partial():
     ],
 )
 def test_unlabelled_follows_the_rule(rule, unlabelled, expected):
-    labels = np.array([1, 1, -1, 1, 1,   -1, -1, -1, 0, 0,   -1, 1, 1, 1, -1])
+    labels = np.array([1, 1, -1, 1, 1, -1, -1, -1, 0, 0, -1, 1, 1, 1, -1])
     starts = np.array([0, 5, 10])
     assert list(label_windows(labels, starts, 5, 2, rule, unlabelled=unlabelled)) == expected
 
@@ -115,10 +117,14 @@ def test_property_counts_and_no_timestep_crosses_splits(lengths, length, overlap
     assert len(w) == expected
     groups = np.array([f"g{i % 4}" for i in range(len(lengths))])
     counts = np.stack([np.bincount(labels[a:b], minlength=2) for a, b in zip(offsets[:-1], offsets[1:], strict=True)])
-    split, _ = split_groups(groups, counts, 0.25, 0.25, seed, attempts=5) if len(set(groups)) >= 3 else (
-        np.array(["train"] * len(lengths)), {})
-    sets = {n: (w.starts[split[w.rec_index] == n], w.rec_index[split[w.rec_index] == n])
-            for n in ("train", "val", "test")}
+    split, _ = (
+        split_groups(groups, counts, 0.25, 0.25, seed, attempts=5)
+        if len(set(groups)) >= 3
+        else (np.array(["train"] * len(lengths)), {})
+    )
+    sets = {
+        n: (w.starts[split[w.rec_index] == n], w.rec_index[split[w.rec_index] == n]) for n in ("train", "val", "test")
+    }
     assert check_leakage(split, groups, offsets, sets, length)["ok"]
     # direct proof: the set of raw timesteps each split's windows touch are disjoint
     touched = {}

@@ -68,9 +68,7 @@ def _segments(rng: np.random.Generator, n_steps: int, rate: float, play_prob: fl
         total += n
         playing = cur.startswith("play")
         # play comes after activity, and a play bout is often followed by another one
-        if (not playing and cur != "rest" and rng.random() < play_prob) or (
-            playing and rng.random() < 0.55
-        ):
+        if (not playing and cur != "rest" and rng.random() < play_prob) or (playing and rng.random() < 0.55):
             cur = str(rng.choice(PLAY_KINDS, p=[0.45, 0.35, 0.2]))
         else:
             base = "walk" if cur.startswith("play") else cur
@@ -167,13 +165,13 @@ def _jitter_play_edges(rng: np.random.Generator, labels: np.ndarray, segs: list,
             break
         d_on, d_off = (int(v) for v in rng.integers(-jitter, jitter + 1, 2))
         if d_on < 0:  # marked early: the label starts before the play
-            out[max(a + d_on, 0):a] = lab
+            out[max(a + d_on, 0) : a] = lab
         elif d_on > 0 and a > 0:  # marked late: the first steps keep the previous label
-            out[a:min(a + d_on, b)] = labels[a - 1]
+            out[a : min(a + d_on, b)] = labels[a - 1]
         if d_off > 0:  # marked late: the label runs past the play
-            out[b:min(b + d_off, total)] = lab
+            out[b : min(b + d_off, total)] = lab
         elif d_off < 0 and b < total:  # marked early: the last steps get the next label
-            out[max(b + d_off, a):b] = labels[b]
+            out[max(b + d_off, a) : b] = labels[b]
     return out
 
 

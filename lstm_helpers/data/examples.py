@@ -35,8 +35,14 @@ def write_example_table(path: str | Path, n_animals: int = 8, minutes: float = 4
     return write_table(Path(path), df.round(5))
 
 
-def write_example_sequences(path: str | Path, n: int = 800, min_len: int = 30, max_len: int = 100,
-                            n_channels: int = 2, seed: int = 5) -> Path:
+def write_example_sequences(
+    path: str | Path,
+    n: int = 800,
+    min_len: int = 30,
+    max_len: int = 100,
+    n_channels: int = 2,
+    seed: int = 5,
+) -> Path:
     """An ``.npz`` of variable-length sequences (``values`` + ``lengths`` + ``y`` + ``groups``).
 
     Four classes by waveform (sine, square, chirp, noise bursts) with random frequency, phase,
@@ -59,15 +65,20 @@ def write_example_sequences(path: str | Path, n: int = 800, min_len: int = 30, m
     values = (amp * wave + rng.normal(0, 0.35, wave.shape)).astype(np.float32)
     labels = np.array(SEQUENCE_CLASSES)[y]
     groups = np.array([f"g{i // 5:03d}" for i in range(n)])
-    return save_npz(Path(path), {"values": values, "lengths": lengths.astype(np.int64), "y": labels,
-                                 "groups": groups})
+    return save_npz(
+        Path(path),
+        {"values": values, "lengths": lengths.astype(np.int64), "y": labels, "groups": groups},
+    )
 
 
 def main(folder: str | Path = EXAMPLES_DIR) -> list[Path]:
     """Write both example inputs under ``folder`` (default ``data/raw/examples``)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return [write_example_table(folder / "features.csv"), write_example_sequences(folder / "sequences.npz")]
+    return [
+        write_example_table(folder / "features.csv"),
+        write_example_sequences(folder / "sequences.npz"),
+    ]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -74,8 +74,9 @@ def missing_path_error(path: str | Path, key: str = "data.path") -> DataError:
     near = next((n for n in map(closest_existing, bases) if n is not None), None)
     hint = f"; the closest existing name is {_rel(near)}" if near is not None else ""
     where = "" if path.is_absolute() else " (looked under the current directory and the project root)"
-    return DataError(f"{key} {str(path)[:300]} does not exist{where}{hint}; current directory: {Path.cwd()}; "
-                     f"nothing was created")
+    return DataError(
+        f"{key} {str(path)[:300]} does not exist{where}{hint}; current directory: {Path.cwd()}; nothing was created"
+    )
 
 
 def _rel(path: Path) -> str:
@@ -108,19 +109,22 @@ def check_encoding(path: Path, encoding: str, key: str = "data.encoding") -> Non
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                bad = chunk[exc.start:exc.start + 1]
+                bad = chunk[exc.start : exc.start + 1]
                 raise DataError(
                     f"{path} is not valid {encoding} text: byte 0x{bad.hex()} at byte offset "
                     f"{offset + exc.start} cannot be decoded; convert the file to UTF-8 or set {key} "
-                    f"to its encoding (e.g. latin-1, cp1252)") from None
+                    f"to its encoding (e.g. latin-1, cp1252)"
+                ) from None
             offset += len(chunk)
         pending = len(decoder.getstate()[0])  # bytes of an unfinished character at the end
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            raise DataError(f"{path} is not valid {encoding} text: it ends inside a multi-byte character "
-                            f"at byte offset {offset - pending} (truncated?); convert the file to UTF-8 or "
-                            f"set {key} to its encoding") from None
+            raise DataError(
+                f"{path} is not valid {encoding} text: it ends inside a multi-byte character "
+                f"at byte offset {offset - pending} (truncated?); convert the file to UTF-8 or "
+                f"set {key} to its encoding"
+            ) from None
 
 
 def check_text_file(path: Path, encoding: str, what: str) -> None:
@@ -147,13 +151,20 @@ def csv_header(path: Path, encoding: str) -> list[str]:
     repeated = [(n, c) for n, c in dup.most_common(3) if c > 1]
     if repeated:
         what = ", ".join(f"{short(n, 40)} x {c}" for n, c in repeated)
-        raise DataError(f"{path}: the header names {sum(c - 1 for c in dup.values() if c > 1)} duplicated "
-                        f"column(s) ({what}); every column needs a unique name")
+        raise DataError(
+            f"{path}: the header names {sum(c - 1 for c in dup.values() if c > 1)} duplicated "
+            f"column(s) ({what}); every column needs a unique name"
+        )
     return names
 
 
-def check_finite(values: np.ndarray, where: str, columns: list[str], rows: np.ndarray | None = None,
-                 nan_policy_key: str = "data.nan_policy") -> None:
+def check_finite(
+    values: np.ndarray,
+    where: str,
+    columns: list[str],
+    rows: np.ndarray | None = None,
+    nan_policy_key: str = "data.nan_policy",
+) -> None:
     """Refuse infinite values and values beyond float32's range (they become inf when stored).
 
     ``values`` is (N, C) float64 as read; NaN is left to ``data.nan_policy``. The message
@@ -171,5 +182,5 @@ def check_finite(values: np.ndarray, where: str, columns: list[str], rows: np.nd
     raise DataError(
         f"{where}: {int(bad.sum())} value(s) are infinite or beyond float32's range (+-{limit:.3g}); "
         f"first: column {columns[col]!r}, row {row}, value {value!r}. Fix them at the source, or blank "
-        f"them (empty cells) and set {nan_policy_key} to 'interpolate' or 'drop'")
-
+        f"them (empty cells) and set {nan_policy_key} to 'interpolate' or 'drop'"
+    )

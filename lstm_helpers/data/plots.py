@@ -31,23 +31,14 @@ def plot_class_distribution(
     """
     rows = []
     if not isinstance(counts, Mapping) or not counts:
-        raise ValueError(
-            "counts must be a non-empty dict split -> {'before'/'after' -> {class: n}}"
-        )
+        raise ValueError("counts must be a non-empty dict split -> {'before'/'after' -> {class: n}}")
     for split, stages in counts.items():
         if not isinstance(stages, Mapping):
-            raise ValueError(
-                f"counts[{split!r}] must map 'before'/'after' to {{class: n}}, got {stages!r}"
-            )
+            raise ValueError(f"counts[{split!r}] must map 'before'/'after' to {{class: n}}, got {stages!r}")
         for stage, per_class in stages.items():
             if not isinstance(per_class, Mapping):
-                raise ValueError(
-                    f"counts[{split!r}][{stage!r}] must be {{class: n}}, got {per_class!r}"
-                )
-            rows += [
-                {"split": split, "stage": stage, "class": c, "windows": int(n)}
-                for c, n in per_class.items()
-            ]
+                raise ValueError(f"counts[{split!r}][{stage!r}] must be {{class: n}}, got {per_class!r}")
+            rows += [{"split": split, "stage": stage, "class": c, "windows": int(n)} for c, n in per_class.items()]
     df = pd.DataFrame(rows)
     splits = list(counts)
     fig = new_figure(figsize=(4.5 * len(splits), 4))
@@ -87,9 +78,7 @@ def plot_example_windows(
     Xa = Xa[:, :, None] if Xa.ndim == 2 else Xa
     ya = np.asarray(y).astype(np.int64)
     if Xa.ndim != 3 or len(Xa) != len(ya):
-        raise ValueError(
-            f"X must be (n, T) or (n, T, C) with one label per window, got {np.shape(X)} and {ya.shape}"
-        )
+        raise ValueError(f"X must be (n, T) or (n, T, C) with one label per window, got {np.shape(X)} and {ya.shape}")
     if n_per_class < 1:
         raise ValueError(f"n_per_class must be >= 1, got {n_per_class}")
     chans = list(range(Xa.shape[2])) if channels is None else list(channels)
@@ -107,19 +96,13 @@ def plot_example_windows(
                 ax.axis("off")
                 continue
             for c in chans:
-                name = (
-                    channel_names[c]
-                    if channel_names is not None and c < len(channel_names)
-                    else f"ch {c}"
-                )
+                name = channel_names[c] if channel_names is not None and c < len(channel_names) else f"ch {c}"
                 ax.plot(Xa[idx[col], :, c], lw=0.9, label=name)
             ax.set_title(f"{classes[k]} (window {idx[col]})", fontsize="small")
             if col == 0:
                 ax.set_ylabel(classes[k])
     handles, labels = axes[0, 0].get_legend_handles_labels()
     if handles:
-        axes[0, -1].legend(
-            handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small"
-        )
+        axes[0, -1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     fig.suptitle(title or "Example windows per class")
     return save_figure(fig, path)

@@ -51,8 +51,14 @@ def _text_windows(s: SeriesSet, length: int, overlap: float) -> Windows:
 def _sequence_windows(s: SeriesSet) -> Windows:
     t = int(s.lengths[0])
     rec = np.arange(s.n_recordings)
-    return Windows(s.offsets[:-1].copy(), rec, np.zeros(s.n_recordings, np.int64),
-                   s.case_labels.astype(np.int64), t, t)
+    return Windows(
+        s.offsets[:-1].copy(),
+        rec,
+        np.zeros(s.n_recordings, np.int64),
+        s.case_labels.astype(np.int64),
+        t,
+        t,
+    )
 
 
 def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
@@ -77,13 +83,23 @@ def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
             f"timesteps; longest recording {int(s.lengths.max())}); shorten the window"
         )
     if short.any():
-        warnings.warn(f"{int(short.sum())} recording(s) shorter than one window ({length} steps) "
-                      f"were skipped", stacklevel=2)
+        warnings.warn(
+            f"{int(short.sum())} recording(s) shorter than one window ({length} steps) were skipped",
+            stacklevel=2,
+        )
     starts, rec = window_starts(s.offsets, length, step)
     coi = [s.classes.index(c) for c in cfg.data.classes_of_interest]
-    lab = label_windows(s.labels, starts, length, len(s.classes), cfg.windows.label_rule,
-                        cfg.windows.min_fraction, coi, cfg.windows.unlabelled,
-                        cfg.windows.max_unlabelled_fraction)
+    lab = label_windows(
+        s.labels,
+        starts,
+        length,
+        len(s.classes),
+        cfg.windows.label_rule,
+        cfg.windows.min_fraction,
+        coi,
+        cfg.windows.unlabelled,
+        cfg.windows.max_unlabelled_fraction,
+    )
     info["windows_total"] = int(len(starts))
     info["windows_dropped_unlabelled"] = int((lab < 0).sum())
     keep = lab >= 0
@@ -101,14 +117,22 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
     rec_counts = s.recording_class_counts() if s.kind != "text" else np.ones((s.n_recordings, 1))
     groups = s.groups if cfg.split.by == "group" else s.rec_ids
     split_of_rec, report = split_groups(
-        groups, rec_counts, cfg.split.val_fraction, cfg.split.test_fraction, cfg.seed,
-        cfg.split.stratify, cfg.split.attempts, s.predefined_split, cfg.split.min_val_groups,
+        groups,
+        rec_counts,
+        cfg.split.val_fraction,
+        cfg.split.test_fraction,
+        cfg.seed,
+        cfg.split.stratify,
+        cfg.split.attempts,
+        s.predefined_split,
+        cfg.split.min_val_groups,
     )
     if report["classes_missing"]:
         missing = {k: [s.classes[i] for i in v] for k, v in report["classes_missing"].items()}
         report["classes_missing"] = missing
         report["note"] = "the data do not allow every class in every split: " + "; ".join(
-            f"{k} has no {v}" for k, v in missing.items())
+            f"{k} has no {v}" for k, v in missing.items()
+        )
         warnings.warn(report["note"], stacklevel=3)
     return split_of_rec, report, groups
 
@@ -129,10 +153,17 @@ def _scaled_values(s: SeriesSet, cfg: Config, split_of_rec: np.ndarray) -> tuple
         raise DataError("the training split holds no timesteps; check split fractions / predefined split")
     if cfg.scale.per == "recording":  # sequences: each sequence by its own real steps
         n_channels = s.values.shape[1]
-        scaler = {"method": cfg.scale.method, "per": "recording" if s.kind == "recordings" else "sequence",
-                  "center": [0.0] * n_channels, "scale": [1.0] * n_channels}
-        values = (scale_per_recording(s.values, s.offsets, cfg.scale.method) if s.kind == "recordings"
-                  else scale_per_sequence(s.values, s.n_recordings, s.lengths_true, cfg.scale.method))
+        scaler = {
+            "method": cfg.scale.method,
+            "per": "recording" if s.kind == "recordings" else "sequence",
+            "center": [0.0] * n_channels,
+            "scale": [1.0] * n_channels,
+        }
+        values = (
+            scale_per_recording(s.values, s.offsets, cfg.scale.method)
+            if s.kind == "recordings"
+            else scale_per_sequence(s.values, s.n_recordings, s.lengths_true, cfg.scale.method)
+        )
     else:
         scaler = fit_scaler(s.values[train_rows], cfg.scale.method) | {"per": "global"}
         values = apply_scaler(s.values, scaler)
@@ -176,8 +207,11 @@ def _materialise(s: SeriesSet, cfg: Config, w: Windows, w_split: np.ndarray, val
                 out.class_weight = {s.classes[i]: v for i, v in r.class_weight.items()}
         out.counts[name] = {"before": before, "after": _counts(y, s.classes)}
         out.arrays |= {
-            f"X_{name}": X, f"y_{name}": y.astype(np.int64), f"rec_{name}": np.asarray(rec).astype(str),
-            f"start_{name}": start.astype(np.int64), f"synthetic_{name}": synthetic,
+            f"X_{name}": X,
+            f"y_{name}": y.astype(np.int64),
+            f"rec_{name}": np.asarray(rec).astype(str),
+            f"start_{name}": start.astype(np.int64),
+            f"synthetic_{name}": synthetic,
         }
     empty = [n for n in ("val", "test") if len(out.arrays[f"y_{n}"]) == 0]
     if empty:
@@ -202,8 +236,11 @@ def _timeline_arrays(s: SeriesSet, split_of_rec: np.ndarray) -> dict[str, np.nda
         return {}
     eval_recs = np.flatnonzero(np.isin(split_of_rec, ["val", "test"]))
     lens = s.lengths[eval_recs]
-    labels = (np.concatenate([s.labels[s.offsets[r]:s.offsets[r + 1]] for r in eval_recs])
-              if len(eval_recs) else np.zeros(0, np.int64))
+    labels = (
+        np.concatenate([s.labels[s.offsets[r] : s.offsets[r + 1]] for r in eval_recs])
+        if len(eval_recs)
+        else np.zeros(0, np.int64)
+    )
     return {
         "timeline_rec_ids": s.rec_ids[eval_recs].astype(str),
         "timeline_offsets": np.concatenate([[0], np.cumsum(lens)]).astype(np.int64),
@@ -248,8 +285,11 @@ def _prepare_json(cfg: Config, s: SeriesSet, inp: InputInfo, splits: _Splits, ex
         "split": extra["split"],
         "scaler": extra["scaler"],
         "class_weight": splits.class_weight,
-        "resample": {"method": cfg.resample.method, "imbalance_factor_target": cfg.resample.imbalance_factor,
-                     "synthetic_windows": int(splits.arrays["synthetic_train"].sum())},
+        "resample": {
+            "method": cfg.resample.method,
+            "imbalance_factor_target": cfg.resample.imbalance_factor,
+            "synthetic_windows": int(splits.arrays["synthetic_train"].sum()),
+        },
         "imbalance_factor_measured": {
             "train_before": _ratio(counts["train"]["before"]),
             "train_after": _ratio(counts["train"]["after"]),
@@ -284,7 +324,9 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
         "windows": win_info,
         "groups": {n: sorted(set(np.asarray(groups)[split_of_rec == n].tolist())) for n in SPLIT_NAMES},
         "splits_recordings": {n: s.rec_ids[split_of_rec == n].tolist() for n in SPLIT_NAMES},
-        "split": split_report, "scaler": scaler, "leakage": leakage,
+        "split": split_report,
+        "scaler": scaler,
+        "leakage": leakage,
         "seconds": round(time.perf_counter() - t0, 3),
     }
     info = _prepare_json(cfg, s, _input_info(s, cfg, w, values), splits, extra)
@@ -302,7 +344,11 @@ def split_table(info: dict) -> pd.DataFrame:
     """One row per split: recordings, groups, windows per class before/after resampling."""
     rows = []
     for n in SPLIT_NAMES:
-        row = {"split": n, "groups": len(info["groups"][n]), "recordings": len(info["splits_recordings"][n])}
+        row = {
+            "split": n,
+            "groups": len(info["groups"][n]),
+            "recordings": len(info["splits_recordings"][n]),
+        }
         for cls, v in info["counts"][n]["before"].items():
             row[f"{cls} (before)"] = v
         for cls, v in info["counts"][n]["after"].items():
@@ -328,9 +374,12 @@ def summary_table(info: dict) -> pd.DataFrame:
         "imbalance train before -> after": f"{info['imbalance_factor_measured']['train_before']} -> "
         f"{info['imbalance_factor_measured']['train_after']}",
         "synthetic training windows": info["resample"]["synthetic_windows"],
-        "scaler": info["scaler"]["method"] + (f" per {info['scaler']['per']} (own statistics, label-free)"
-                                              if info["scaler"].get("per") in ("recording", "sequence")
-                                              else " (fitted on training timesteps)"),
+        "scaler": info["scaler"]["method"]
+        + (
+            f" per {info['scaler']['per']} (own statistics, label-free)"
+            if info["scaler"].get("per") in ("recording", "sequence")
+            else " (fitted on training timesteps)"
+        ),
         "leakage check": "passed" if info["leakage"]["ok"] else "FAILED: " + "; ".join(info["leakage"]["problems"]),
     }
     if info["windows"].get("recordings_too_short"):

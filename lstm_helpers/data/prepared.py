@@ -219,8 +219,7 @@ def _checked_split(
             raise ValueError(f"{path}: token input X_{split} must be integer, got {X.dtype}")
         if len(X) and (X.min() < 0 or X.max() >= int(info.vocab_size or 0)):
             raise ValueError(
-                f"{path}: X_{split} holds token ids in [{X.min()}, {X.max()}] outside "
-                f"[0, vocab_size={info.vocab_size})"
+                f"{path}: X_{split} holds token ids in [{X.min()}, {X.max()}] outside [0, vocab_size={info.vocab_size})"
             )
     if len(y) and (y.min() < 0 or y.max() >= len(classes)):
         raise ValueError(
@@ -298,7 +297,5 @@ def load_prepared(run_dir: str | Path, require: tuple[str, ...] = ("train", "val
     data = PreparedData.from_parts(meta, arrays, npz_path)
     for split in require:
         if len(data.X(split)) == 0:
-            raise ValueError(
-                f"{npz_path}: X_{split} is empty; this stage needs windows here{_EMPTY_HINTS[split]}"
-            )
+            raise ValueError(f"{npz_path}: X_{split} is empty; this stage needs windows here{_EMPTY_HINTS[split]}")
     return data

@@ -9,7 +9,6 @@ indices (``-1`` = unlabelled), and one group id per recording for splitting.
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +30,16 @@ from lstm_helpers.data.inputs import (
 DEMO_PATH = "data/raw/demo"  # the shipped demo folder: the one place demo recordings are generated
 
 SPLIT_NAMES = ("train", "val", "test")
-_SPLIT_ALIASES = {"train": "train", "training": "train", "val": "val", "valid": "val",
-                  "validation": "val", "dev": "val", "test": "test", "testing": "test"}
+SPLIT_ALIASES = {
+    "train": "train",
+    "training": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "dev": "val",
+    "test": "test",
+    "testing": "test",
+}
 
 
 @dataclass
@@ -161,8 +168,10 @@ def _read_table(path: Path, cfg: DataConfig, need_label: bool) -> pd.DataFrame:
         if not pd.api.types.is_numeric_dtype(df[ch]):
             bad = pd.to_numeric(df[ch], errors="coerce").isna() & df[ch].notna()
             row = int(np.argmax(bad.to_numpy()))
-            raise DataError(f"{path}: channel column {ch!r} is not numeric (e.g. value "
-                            f"{short(df[ch].iloc[row], 60)} at row {row}); channels must hold numbers")
+            raise DataError(
+                f"{path}: channel column {ch!r} is not numeric (e.g. value "
+                f"{short(df[ch].iloc[row], 60)} at row {row}); channels must hold numbers"
+            )
     df["__file"] = str(path)
     df["__row"] = np.arange(len(df))
     return df
@@ -201,8 +210,9 @@ def map_labels(raw: pd.Series, cfg: DataConfig, source: str) -> tuple[pd.Series,
     return lab, sorted(lab.dropna().unique().tolist())
 
 
-def _nan_policy(values: np.ndarray, rec_offsets: np.ndarray, policy: str, source: str,
-                channels: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+def _nan_policy(
+    values: np.ndarray, rec_offsets: np.ndarray, policy: str, source: str, channels: list[str]
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Return values after the NaN policy and, for 'drop', the row mask kept."""
     nan_rows = np.isnan(values).any(axis=1)
     if not nan_rows.any():
@@ -247,12 +257,16 @@ def _times(df: pd.DataFrame, rec_codes: np.ndarray, cfg: DataConfig, source: str
     t = pd.to_numeric(df[cfg.time_column], errors="coerce").to_numpy(dtype=np.float64)
     if not np.isfinite(t).all():
         i = int(np.argmax(~np.isfinite(t)))
-        raise DataError(f"{df['__file'].iloc[i]}: time column {cfg.time_column!r} has a missing, "
-                        f"non-numeric or infinite value at row {int(df['__row'].iloc[i])}")
+        raise DataError(
+            f"{df['__file'].iloc[i]}: time column {cfg.time_column!r} has a missing, "
+            f"non-numeric or infinite value at row {int(df['__row'].iloc[i])}"
+        )
     dt = np.diff(t)
     same_rec = np.diff(rec_codes) == 0
-    for bad, what in ((same_rec & (dt == 0), "duplicated timestamps"),
-                      (same_rec & (dt < 0), "unsorted (decreasing) time")):
+    for bad, what in (
+        (same_rec & (dt == 0), "duplicated timestamps"),
+        (same_rec & (dt < 0), "unsorted (decreasing) time"),
+    ):
         if bad.any():
             i = int(np.argmax(bad)) + 1
             raise DataError(
@@ -272,13 +286,18 @@ def _channel_values(df: pd.DataFrame, cfg: DataConfig) -> np.ndarray:
     if bad_rows.any():
         i = int(np.argmax(bad_rows))
         same_file = (df["__file"] == df["__file"].iloc[i]).to_numpy()
-        check_finite(values[same_file], str(df["__file"].iloc[i]), cfg.channels,
-                     rows=df["__row"].to_numpy()[same_file])
+        check_finite(
+            values[same_file],
+            str(df["__file"].iloc[i]),
+            cfg.channels,
+            rows=df["__row"].to_numpy()[same_file],
+        )
     return values
 
 
-def _class_list(seen: list[str], cfg: DataConfig, classes: list[str] | None, source: str,
-                require_labels: bool) -> list[str]:
+def _class_list(
+    seen: list[str], cfg: DataConfig, classes: list[str] | None, source: str, require_labels: bool
+) -> list[str]:
     if classes is None:
         if require_labels and len(seen) < 2:
             raise DataError(
@@ -292,35 +311,44 @@ def _class_list(seen: list[str], cfg: DataConfig, classes: list[str] | None, sou
             raise DataError(f"{source}: class(es) {short(unknown)} were not in the training classes {classes}")
     missing_interest = [c for c in cfg.classes_of_interest if c not in classes]
     if missing_interest:
-        raise DataError(f"data.classes_of_interest {missing_interest} not among the classes found "
-                        f"{short(classes)}")
+        raise DataError(f"data.classes_of_interest {missing_interest} not among the classes found {short(classes)}")
     return classes
 
 
-def _per_recording(df: pd.DataFrame, column: str, first_rows: np.ndarray, cfg: DataConfig, source: str,
-                   what: str) -> np.ndarray:
+def _per_recording(
+    df: pd.DataFrame, column: str, first_rows: np.ndarray, cfg: DataConfig, source: str, what: str
+) -> np.ndarray:
     """One value of ``column`` per recording; a recording holding two values is an error."""
     per_rec = df.groupby(cfg.recording_column, sort=False)[column].nunique()
     if (per_rec > 1).any():
-        raise DataError(f"{source}: recording {short(per_rec[per_rec > 1].index[0], 80)} has more than "
-                        f"one {what} in column {column!r}")
+        raise DataError(
+            f"{source}: recording {short(per_rec[per_rec > 1].index[0], 80)} has more than "
+            f"one {what} in column {column!r}"
+        )
     return df[column].astype(str).to_numpy()[first_rows].astype(str)
 
 
 def _predefined_split(df: pd.DataFrame, cfg: DataConfig, first_rows: np.ndarray, source: str) -> np.ndarray | None:
     if not cfg.split_column:
         return None
-    sp = df[cfg.split_column].astype(str).str.strip().str.lower().map(_SPLIT_ALIASES)
+    sp = df[cfg.split_column].astype(str).str.strip().str.lower().map(SPLIT_ALIASES)
     if sp.isna().any():
         bad = df[cfg.split_column][sp.isna()].iloc[0]
-        raise DataError(f"{source}: split column {cfg.split_column!r} has value {short(bad, 60)}; "
-                        f"allowed: train, val (validation), test")
+        raise DataError(
+            f"{source}: split column {cfg.split_column!r} has value {short(bad, 60)}; "
+            f"allowed: train, val (validation), test"
+        )
     df = df.assign(__split=sp)
     return _per_recording(df, "__split", first_rows, cfg, source, "split")
 
 
-def read_recordings(cfg: DataConfig, path: str | Path | None = None, *, require_labels: bool = True,
-                    classes: list[str] | None = None) -> SeriesSet:
+def read_recordings(
+    cfg: DataConfig,
+    path: str | Path | None = None,
+    *,
+    require_labels: bool = True,
+    classes: list[str] | None = None,
+) -> SeriesSet:
     """Read long-format recordings (CSV / Parquet, one file or a folder) into a SeriesSet.
 
     Checks each file's header before its body and reads only the configured columns, by
@@ -336,8 +364,14 @@ def read_recordings(cfg: DataConfig, path: str | Path | None = None, *, require_
     return series_from_frame(df, cfg, source, require_labels=require_labels, classes=classes)
 
 
-def series_from_frame(df: pd.DataFrame, cfg: DataConfig, source: str, *, require_labels: bool = True,
-                      classes: list[str] | None = None) -> SeriesSet:
+def series_from_frame(
+    df: pd.DataFrame,
+    cfg: DataConfig,
+    source: str,
+    *,
+    require_labels: bool = True,
+    classes: list[str] | None = None,
+) -> SeriesSet:
     """The checking and grouping half of :func:`read_recordings`, on rows already read
     (columns checked; ``__file`` / ``__row`` name each row's file and row for errors).
     ``data.kind: table`` (:mod:`lstm_helpers.data.tables`) reuses it."""
@@ -349,7 +383,11 @@ def series_from_frame(df: pd.DataFrame, cfg: DataConfig, source: str, *, require
     values, keep_rows = _nan_policy(_channel_values(df, cfg), offsets, cfg.nan_policy, source, cfg.channels)
     values = values.astype(np.float32)
     if keep_rows is not None:
-        df, values, rec_codes = df.loc[keep_rows].reset_index(drop=True), values[keep_rows], rec_codes[keep_rows]
+        df, values, rec_codes = (
+            df.loc[keep_rows].reset_index(drop=True),
+            values[keep_rows],
+            rec_codes[keep_rows],
+        )
         t = t[keep_rows] if t is not None else None
         counts = np.bincount(rec_codes, minlength=n_recs)
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -370,9 +408,19 @@ def series_from_frame(df: pd.DataFrame, cfg: DataConfig, source: str, *, require
     predefined = _predefined_split(df, cfg, first_rows, source)
     counts = counts[counts > 0]
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return SeriesSet(values=values, labels=labels, offsets=offsets, rec_ids=rec_ids, groups=groups,
-                     classes=classes, channels=list(cfg.channels), kind="recordings",
-                     sample_rate_hz=cfg.sample_rate_hz, predefined_split=predefined, times=t)
+    return SeriesSet(
+        values=values,
+        labels=labels,
+        offsets=offsets,
+        rec_ids=rec_ids,
+        groups=groups,
+        classes=classes,
+        channels=list(cfg.channels),
+        kind="recordings",
+        sample_rate_hz=cfg.sample_rate_hz,
+        predefined_split=predefined,
+        times=t,
+    )
 
 
 def order_classes(seen: list[str], classes_of_interest: list[str]) -> list[str]:
@@ -390,136 +438,17 @@ def concat_series(a: SeriesSet, b: SeriesSet, b_split: str) -> SeriesSet:
     pa = a.predefined_split if a.predefined_split is not None else np.full(a.n_recordings, "", dtype="<U5")
     pb = np.full(b.n_recordings, b_split, dtype="<U5")
     return SeriesSet(
-        values=np.concatenate([a.values, b.values]), labels=np.concatenate([a.labels, b.labels]),
+        values=np.concatenate([a.values, b.values]),
+        labels=np.concatenate([a.labels, b.labels]),
         offsets=np.concatenate([a.offsets, a.offsets[-1] + b.offsets[1:]]),
-        rec_ids=np.concatenate([a.rec_ids, b.rec_ids]), groups=np.concatenate([a.groups, b.groups]),
-        classes=a.classes, channels=a.channels, kind=a.kind, sample_rate_hz=a.sample_rate_hz,
+        rec_ids=np.concatenate([a.rec_ids, b.rec_ids]),
+        groups=np.concatenate([a.groups, b.groups]),
+        classes=a.classes,
+        channels=a.channels,
+        kind=a.kind,
+        sample_rate_hz=a.sample_rate_hz,
         predefined_split=np.concatenate([pa.astype("<U5"), pb]),
         times=np.concatenate([a.times, b.times]) if a.times is not None and b.times is not None else None,
-    )
-
-
-# ---------------------------------------------------------------------------- sequences
-def _sequence_arrays(p: Path) -> dict[str, np.ndarray]:
-    """The arrays of an ``.npz`` of sequences, loaded without pickles; DataError naming what is wrong."""
-    from lstm_helpers.artifacts import UnreadableFile, load_npz
-
-    if not p.is_file():
-        raise missing_path_error(p)
-    try:
-        arrays = load_npz(p)
-    except UnreadableFile as exc:
-        raise DataError(str(exc)) from None
-    if "y" not in arrays:
-        raise DataError(f"{p}: missing array 'y'; present: {short(sorted(arrays))}")
-    return arrays
-
-
-def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every case's timesteps end to end (total, channels) and each case's length."""
-    if "X" in arrays:
-        X = arrays["X"]
-        if X.ndim == 2:
-            X = X[:, :, None]
-        if X.ndim != 3 or len(X) != n:
-            raise DataError(f"{p}: 'X' must be (n, time, channels) with n = len(y) = {n}; got {X.shape}")
-        values_flat, lens, name = X.reshape(-1, X.shape[2]), np.full(n, X.shape[1], dtype=np.int64), "X"
-    elif "values" in arrays and "lengths" in arrays:
-        values_flat, name = arrays["values"], "values"
-        if values_flat.ndim == 1:
-            values_flat = values_flat[:, None]
-        lens = arrays["lengths"].astype(np.int64)
-        if len(lens) != n:
-            raise DataError(f"{p}: 'lengths' has {len(lens)} entries but 'y' has {n}")
-        if (lens < 1).any() or lens.sum() != len(values_flat):
-            raise DataError(f"{p}: 'lengths' must be >= 1 and sum to len(values) = {len(values_flat)}, "
-                            f"got sum {int(lens.sum())}")
-    else:
-        raise DataError(f"{p}: needs 'X' (n, time, channels) or 'values' + 'lengths'; "
-                        f"present: {short(sorted(arrays))}")
-    if not np.issubdtype(values_flat.dtype, np.number):
-        raise DataError(f"{p}: sequence values must be numeric, got dtype {values_flat.dtype}")
-    values_flat = values_flat.astype(np.float64, copy=False)
-    if np.isnan(values_flat).any():
-        raise DataError(f"{p}: {name!r} contains NaN; fill or drop those cases")
-    check_finite(values_flat, f"{p} array {name!r}", [f"channel {i}" for i in range(values_flat.shape[1])],
-                 nan_policy_key="(for .npz: fix the cases) data.nan_policy")
-    return values_flat, lens
-
-
-def _pad_cases(values_flat: np.ndarray, lens: np.ndarray, T: int, mask_value: float) -> np.ndarray:
-    """(n, T, C) block: each case's first min(len, T) steps, the rest ``mask_value`` (vectorised)."""
-    n, C = len(lens), values_flat.shape[1]
-    keep = np.minimum(lens, T)
-    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
-    case = np.repeat(np.arange(n), keep)
-    pos = np.arange(keep.sum()) - np.repeat(np.cumsum(keep) - keep, keep)
-    padded = np.full((n, T, C), mask_value, dtype=np.float32)
-    padded[case, pos] = values_flat[starts[case] + pos]
-    return padded
-
-
-def _case_split(arrays: dict[str, np.ndarray], p: Path) -> np.ndarray | None:
-    if "split" not in arrays:
-        return None
-    sp = pd.Series(arrays["split"].astype(str)).str.lower().map(_SPLIT_ALIASES)
-    if sp.isna().any():
-        raise DataError(f"{p}: 'split' must hold train / val / test, got "
-                        f"{short(arrays['split'][sp.isna().to_numpy()][0], 60)}")
-    return sp.to_numpy().astype(str)
-
-
-def read_sequences(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet:
-    """Read pre-segmented sequences from an ``.npz`` (loaded without pickles).
-
-    The file holds ``y`` (n,) and either ``X`` (n, time, channels) or the variable-length
-    form ``values`` (total timesteps, channels) + ``lengths`` (n,). Optional ``groups`` (n,)
-    names the group of each case for splitting and ``split`` (n,) a predefined split.
-    Variable-length cases are padded (or truncated, with a warning) to ``data.pad_length``
-    (default: the longest) with ``data.mask_value``.
-    """
-    p = resolve_path(path or cfg.path)
-    if not p.is_file():
-        raise missing_path_error(path or cfg.path) if not p.exists() else DataError(f"{p} is a folder, not an .npz")
-    return sequences_from_arrays(_sequence_arrays(p), cfg, p)
-
-
-def sequences_from_arrays(arrays: dict[str, np.ndarray], cfg: DataConfig, p: Path) -> SeriesSet:
-    """The checking and padding half of :func:`read_sequences`, on arrays already loaded
-    (``p`` names the source in errors). ``data.kind: table`` with ``data.sequence_columns``
-    reuses it."""
-    if "y" not in arrays:
-        raise DataError(f"{p}: missing array 'y'; present: {short(sorted(arrays))}")
-    y = arrays["y"]
-    n = len(y)
-    values_flat, lens = _flat_values(arrays, p, n)
-    T = int(cfg.pad_length or lens.max())
-    notes = []
-    if (lens > T).any():
-        msg = f"{int((lens > T).sum())} case(s) longer than data.pad_length={T} were truncated"
-        warnings.warn(msg, stacklevel=2)
-        notes.append(msg)
-    C = values_flat.shape[1]
-    padded = _pad_cases(values_flat, lens, T, cfg.mask_value)
-    y_str = y.astype(str)
-    seen = sorted(np.unique(y_str).tolist())
-    if len(seen) < 2:
-        raise DataError(f"{p}: only one class {short(seen)} in 'y'; a classifier needs at least two")
-    classes = order_classes(seen, cfg.classes_of_interest)
-    missing_interest = [c for c in cfg.classes_of_interest if c not in classes]
-    if missing_interest:
-        raise DataError(f"data.classes_of_interest {missing_interest} not among the classes {short(classes)}")
-    y_idx = pd.Index(classes).get_indexer(y_str).astype(np.int64)
-    groups = arrays["groups"].astype(str) if "groups" in arrays else np.array([f"case{i}" for i in range(n)])
-    if len(groups) != n:
-        raise DataError(f"{p}: 'groups' has {len(groups)} entries but 'y' has {n}")
-    masked = bool((lens != T).any())
-    return SeriesSet(
-        values=padded.reshape(n * T, C), labels=np.repeat(y_idx, T), offsets=np.arange(n + 1) * T,
-        rec_ids=np.array([f"case{i:06d}" for i in range(n)]), groups=groups, classes=classes,
-        channels=[f"ch{i}" for i in range(C)], kind="sequences", sample_rate_hz=None,
-        predefined_split=_case_split(arrays, p), case_labels=y_idx, lengths_true=np.minimum(lens, T),
-        notes=notes + (["variable-length cases padded"] if masked else []),
     )
 
 
@@ -537,7 +466,9 @@ def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 2
     """
     p = resolve_path(path or cfg.path)
     if not p.is_file():
-        raise missing_path_error(path or cfg.path) if not p.exists() else DataError(f"{p} is a folder, not a text file")
+        raise (
+            missing_path_error(path or cfg.path) if not p.exists() else DataError(f"{p} is a folder, not a text file")
+        )
     check_text_file(p, cfg.encoding, "a plain-text file")
     text = p.read_text(encoding=cfg.encoding)
     if cfg.lowercase:
@@ -554,10 +485,15 @@ def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 2
     n = len(codes)
     bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
     return SeriesSet(
-        values=codes, labels=codes.astype(np.int64), offsets=bounds,
+        values=codes,
+        labels=codes.astype(np.int64),
+        offsets=bounds,
         rec_ids=np.array([f"chunk{i:03d}" for i in range(n_chunks)]),
         groups=np.array([f"chunk{i:03d}" for i in range(n_chunks)]),
-        classes=vocab, channels=["token"], kind="text", vocabulary=vocab,
+        classes=vocab,
+        channels=["token"],
+        kind="text",
+        vocabulary=vocab,
     )
 
 
@@ -570,9 +506,12 @@ def read_dataset(cfg: DataConfig) -> SeriesSet:
             s = concat_series(s, t, "test")
         return s
     if cfg.test_path:
-        raise DataError("data.test_path is supported for data.kind 'recordings'; for sequences put a "
-                        "'split' array in the .npz")
+        raise DataError(
+            "data.test_path is supported for data.kind 'recordings'; for sequences put a 'split' array in the .npz"
+        )
     if cfg.kind == "sequences":
+        from lstm_helpers.data.sequences import read_sequences
+
         return read_sequences(cfg)
     if cfg.kind == "table":
         from lstm_helpers.data.tables import read_table

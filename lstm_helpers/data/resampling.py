@@ -21,7 +21,15 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from lstm_helpers.config import ResampleConfig
 
-RESAMPLE_METHODS = ("none", "class_weight", "undersample", "oversample", "smote", "smote_under", "augment")
+RESAMPLE_METHODS = (
+    "none",
+    "class_weight",
+    "undersample",
+    "oversample",
+    "smote",
+    "smote_under",
+    "augment",
+)
 
 
 # ------------------------------------------------------------------------------ scaling
@@ -38,8 +46,11 @@ def fit_scaler(train_values: np.ndarray, method: str) -> dict:
         center = scaler.center_ if method == "robust" else scaler.mean_
         scale = scaler.scale_
     scale = np.where(np.asarray(scale) > 0, scale, 1.0)
-    return {"method": method, "center": np.asarray(center, float).tolist(),
-            "scale": np.asarray(scale, float).tolist()}
+    return {
+        "method": method,
+        "center": np.asarray(center, float).tolist(),
+        "scale": np.asarray(scale, float).tolist(),
+    }
 
 
 def apply_scaler(values: np.ndarray, scaler: dict) -> np.ndarray:
@@ -64,8 +75,7 @@ def scale_per_recording(values: np.ndarray, offsets: np.ndarray, method: str) ->
     return out
 
 
-def scale_per_sequence(values: np.ndarray, n_sequences: int, lengths_true: np.ndarray,
-                       method: str) -> np.ndarray:
+def scale_per_sequence(values: np.ndarray, n_sequences: int, lengths_true: np.ndarray, method: str) -> np.ndarray:
     """Scale each padded sequence by its own per-channel statistics over its real steps.
 
     ``values`` is the concatenation of ``n_sequences`` sequences padded to one length; the
@@ -126,8 +136,9 @@ def target_counts(counts: np.ndarray, factor: float, how: str) -> np.ndarray:
     return np.where(present, np.minimum(raised, cap), 0)
 
 
-def balanced_class_weight(y: np.ndarray, n_classes: int, explicit: dict | None = None,
-                          classes: list[str] | None = None) -> dict[int, float]:
+def balanced_class_weight(
+    y: np.ndarray, n_classes: int, explicit: dict | None = None, classes: list[str] | None = None
+) -> dict[int, float]:
     """Class weights ``{index: weight}``: sklearn's ``balanced`` or an explicit map by class name."""
     present = np.unique(y)
     if explicit:
@@ -142,8 +153,14 @@ def balanced_class_weight(y: np.ndarray, n_classes: int, explicit: dict | None =
     return out
 
 
-def augment_windows(X: np.ndarray, n_new: int, rng: np.random.Generator, jitter_sigma: float,
-                    scale_sigma: float, max_shift: int) -> tuple[np.ndarray, np.ndarray]:
+def augment_windows(
+    X: np.ndarray,
+    n_new: int,
+    rng: np.random.Generator,
+    jitter_sigma: float,
+    scale_sigma: float,
+    max_shift: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``n_new`` windows from ``X`` and perturb them (vectorised over the batch):
     additive Gaussian jitter, a per-channel gain ``~ N(1, scale_sigma)`` and a circular time
     shift of up to ``max_shift`` steps. Returns (new windows, index of the source window)."""
@@ -162,8 +179,7 @@ def augment_windows(X: np.ndarray, n_new: int, rng: np.random.Generator, jitter_
 
 def _undersample(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConfig, seed: int) -> Resampled:
     tgt = target_counts(counts, cfg.imbalance_factor, "under")
-    rus = RandomUnderSampler(sampling_strategy={int(c): int(t) for c, t in enumerate(tgt) if t},
-                             random_state=seed)
+    rus = RandomUnderSampler(sampling_strategy={int(c): int(t) for c, t in enumerate(tgt) if t}, random_state=seed)
     rus.fit_resample(np.arange(len(y))[:, None], y)
     idx = np.sort(rus.sample_indices_)
     return Resampled(X[idx], y[idx], idx, np.zeros(len(idx), bool), None, [])
@@ -171,12 +187,11 @@ def _undersample(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: Resample
 
 def _oversample(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConfig, seed: int) -> Resampled:
     tgt = target_counts(counts, cfg.imbalance_factor, "over")
-    ros = RandomOverSampler(sampling_strategy={int(c): int(t) for c, t in enumerate(tgt) if t},
-                            random_state=seed)
+    ros = RandomOverSampler(sampling_strategy={int(c): int(t) for c, t in enumerate(tgt) if t}, random_state=seed)
     ros.fit_resample(np.arange(len(y))[:, None], y)
     idx = ros.sample_indices_
     dup = np.zeros(len(idx), bool)
-    dup[len(y):] = True  # imbalanced-learn appends the drawn copies after the originals
+    dup[len(y) :] = True  # imbalanced-learn appends the drawn copies after the originals
     return Resampled(X[idx], y[idx], idx, dup, None, ["oversampled copies flagged synthetic"])
 
 
@@ -186,8 +201,14 @@ def _augment(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConf
     Xs, ys, srcs = [X], [y], [np.arange(len(y))]
     for c in np.flatnonzero(tgt > counts):
         members = np.flatnonzero(y == c)
-        new, _ = augment_windows(X[members], int(tgt[c] - counts[c]), rng, cfg.augment.jitter_sigma,
-                                 cfg.augment.scale_sigma, cfg.augment.max_shift)
+        new, _ = augment_windows(
+            X[members],
+            int(tgt[c] - counts[c]),
+            rng,
+            cfg.augment.jitter_sigma,
+            cfg.augment.scale_sigma,
+            cfg.augment.max_shift,
+        )
         Xs.append(new)
         ys.append(np.full(len(new), c, dtype=y.dtype))
         srcs.append(np.full(len(new), -1))
@@ -195,8 +216,7 @@ def _augment(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConf
     return Resampled(Xo, yo, so, so < 0, None, [])
 
 
-def _smote_neighbours(counts: np.ndarray, grow: list[int], cfg: ResampleConfig, n: int,
-                      notes: list[str]) -> int:
+def _smote_neighbours(counts: np.ndarray, grow: list[int], cfg: ResampleConfig, n: int, notes: list[str]) -> int:
     """``resample.smote_k``, reduced (with a note) when a growing class is too small for it."""
     k = cfg.smote_k
     smallest = int(min(counts[c] for c in grow)) if grow else n
@@ -214,20 +234,27 @@ def _smote_neighbours(counts: np.ndarray, grow: list[int], cfg: ResampleConfig, 
     return k
 
 
-def _smote(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConfig, seed: int,
-           n_classes: int) -> Resampled:
+def _smote(
+    X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConfig, seed: int, n_classes: int
+) -> Resampled:
     """SMOTE (``smote_under``: then undersampling), on flattened windows."""
     n, notes = len(y), []
     how = "over" if cfg.method == "smote" else "both"
     tgt = target_counts(counts, cfg.imbalance_factor, how)
-    smote_tgt = np.maximum(counts, tgt) if cfg.method == "smote" else np.maximum(
-        counts, np.ceil(np.sqrt(counts * counts.max() / cfg.imbalance_factor)).astype(np.int64))
+    smote_tgt = (
+        np.maximum(counts, tgt)
+        if cfg.method == "smote"
+        else np.maximum(counts, np.ceil(np.sqrt(counts * counts.max() / cfg.imbalance_factor)).astype(np.int64))
+    )
     grow = [c for c in range(n_classes) if smote_tgt[c] > counts[c] > 0]
     k = _smote_neighbours(counts, grow, cfg, n, notes)
     flat = X.reshape(n, -1)
     if grow:
-        sm = SMOTE(sampling_strategy={int(c): int(smote_tgt[c]) for c in grow}, k_neighbors=k,
-                   random_state=seed)
+        sm = SMOTE(
+            sampling_strategy={int(c): int(smote_tgt[c]) for c in grow},
+            k_neighbors=k,
+            random_state=seed,
+        )
         Xf, yf = sm.fit_resample(flat, y)
     else:
         Xf, yf = flat, y
@@ -235,17 +262,32 @@ def _smote(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConfig
     if cfg.method == "smote_under":
         c2 = np.bincount(yf, minlength=n_classes)
         cap = int(math.floor(cfg.imbalance_factor * c2[c2 > 0].min()))
-        rus = RandomUnderSampler(sampling_strategy={int(c): int(min(v, cap)) for c, v in enumerate(c2) if v},
-                                 random_state=seed)
+        rus = RandomUnderSampler(
+            sampling_strategy={int(c): int(min(v, cap)) for c, v in enumerate(c2) if v},
+            random_state=seed,
+        )
         rus.fit_resample(np.arange(len(yf))[:, None], yf)
         keep = np.sort(rus.sample_indices_)
         Xf, yf, src = Xf[keep], yf[keep], src[keep]
-    return Resampled(Xf.reshape(len(yf), *X.shape[1:]).astype(X.dtype), yf.astype(y.dtype), src,
-                     src < 0, None, notes)
+    return Resampled(
+        Xf.reshape(len(yf), *X.shape[1:]).astype(X.dtype),
+        yf.astype(y.dtype),
+        src,
+        src < 0,
+        None,
+        notes,
+    )
 
 
-def rebalance(X: np.ndarray, y: np.ndarray, cfg: ResampleConfig, n_classes: int, seed: int,
-              classes: list[str] | None = None, tokens: bool = False) -> Resampled:
+def rebalance(
+    X: np.ndarray,
+    y: np.ndarray,
+    cfg: ResampleConfig,
+    n_classes: int,
+    seed: int,
+    classes: list[str] | None = None,
+    tokens: bool = False,
+) -> Resampled:
     """Rebalance training windows ``X`` (n, T, C) / labels ``y`` by ``cfg.method``.
 
     Only ever called on the training split. ``source`` maps every output window to the input
@@ -257,12 +299,18 @@ def rebalance(X: np.ndarray, y: np.ndarray, cfg: ResampleConfig, n_classes: int,
     if method in ("none", "class_weight"):
         cw = None
         if method == "class_weight":
-            cw = balanced_class_weight(y, n_classes, cfg.class_weight if isinstance(cfg.class_weight, dict)
-                                       else None, classes)
+            cw = balanced_class_weight(
+                y,
+                n_classes,
+                cfg.class_weight if isinstance(cfg.class_weight, dict) else None,
+                classes,
+            )
         return Resampled(X, y, np.arange(n), np.zeros(n, bool), cw, [])
     if tokens and method in ("smote", "smote_under", "augment"):
-        raise ValueError(f"resample.method {method!r} interpolates values and cannot be used on token "
-                         f"windows; use none, class_weight, undersample or oversample")
+        raise ValueError(
+            f"resample.method {method!r} interpolates values and cannot be used on token "
+            f"windows; use none, class_weight, undersample or oversample"
+        )
     if (counts > 0).sum() < 2:
         raise ValueError("resampling needs at least two classes in the training split")
     if method == "undersample":

@@ -62,20 +62,21 @@ def _split_report(best: np.ndarray, g_counts: np.ndarray, targets: np.ndarray, m
     """Fractions per split, classes a split lacks, and a note when stratification failed."""
     per_split = np.zeros((3, g_counts.shape[1]), dtype=np.int64)
     np.add.at(per_split, best, g_counts)
-    missing = {SPLIT_NAMES[s]: [int(k) for k in np.flatnonzero(per_split[s] == 0)]
-               for s in range(3) if targets[s] > 0 and (per_split[s] == 0).any()}
+    missing = {
+        SPLIT_NAMES[s]: [int(k) for k in np.flatnonzero(per_split[s] == 0)]
+        for s in range(3)
+        if targets[s] > 0 and (per_split[s] == 0).any()
+    }
     report = {
         "method": method,
-        "fraction_timesteps": {SPLIT_NAMES[s]: float(per_split[s].sum() / max(1, per_split.sum()))
-                               for s in range(3)},
+        "fraction_timesteps": {SPLIT_NAMES[s]: float(per_split[s].sum() / max(1, per_split.sum())) for s in range(3)},
         "classes_missing": missing,
         "val_groups": int((best == 1).sum()),
         "note": "",
     }
     if missing:
-        report["note"] = (
-            "the data do not allow every class in every split (too few groups hold them): "
-            + "; ".join(f"{k} lacks class index {v}" for k, v in missing.items())
+        report["note"] = "the data do not allow every class in every split (too few groups hold them): " + "; ".join(
+            f"{k} lacks class index {v}" for k, v in missing.items()
         )
     return report
 
@@ -108,10 +109,8 @@ def split_groups(
         Floor on the validation split's size in groups (with ``stratify``, at least one
         group per class present, too), capped at a quarter of the groups free to assign.
 
-    Returns
-    -------
-    split per recording (array of str) and a report dict (fractions, classes missing from a
-    split, and a note when stratification was not possible).
+    Returns the split per recording (array of str) and a report dict (fractions, classes
+    missing from a split, a note when stratification was not possible).
     """
     groups = np.asarray(groups).astype(str)
     uniq, g_idx = np.unique(groups, return_inverse=True)
@@ -132,7 +131,10 @@ def split_groups(
         )
     sizes = g_counts.sum(1).astype(float)
     n_present = int((g_counts[free].sum(0) > 0).sum())
-    floor = {1: min(max(min_val_groups, n_present if stratify else 1), max(1, len(free) // 4)), 2: 1}
+    floor = {
+        1: min(max(min_val_groups, n_present if stratify else 1), max(1, len(free) // 4)),
+        2: 1,
+    }
     best, best_score = None, None
     n_try = attempts if stratify else 1
     for _ in range(n_try):
@@ -206,7 +208,10 @@ def check_leakage(
     return {
         "ok": not problems,
         "problems": problems,
-        "checked": ["groups in one split", "windows inside their recording's split",
-                    "no timestep in two splits"],
-        "timesteps_covered": {name: int(((owner == i)).sum()) for i, name in enumerate(window_sets)},
+        "checked": [
+            "groups in one split",
+            "windows inside their recording's split",
+            "no timestep in two splits",
+        ],
+        "timesteps_covered": {name: int((owner == i).sum()) for i, name in enumerate(window_sets)},
     }

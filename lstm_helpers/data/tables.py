@@ -33,9 +33,9 @@ from lstm_helpers.data.recordings import (
     _check_columns,
     _list_files,
     map_labels,
-    sequences_from_arrays,
     series_from_frame,
 )
+from lstm_helpers.data.sequences import sequences_from_arrays
 
 BLOCK_COLUMN = "__block"
 
@@ -83,6 +83,14 @@ def _rows_are_steps(files: list[Path], cfg: DataConfig, source: str) -> SeriesSe
             prefix = f"{f.stem}_block" if len(files) > 1 else "block"
             df[BLOCK_COLUMN] = pd.Series(block).map(lambda b, p=prefix: f"{p}{b:03d}").to_numpy()
         _check_columns(df, f, cfg_rec, need_label=True)
+        for ch in cfg.channels:  # refused here with the file, column and row, not deep in numpy
+            if not pd.api.types.is_numeric_dtype(df[ch]):
+                bad = pd.to_numeric(df[ch], errors="coerce").isna() & df[ch].notna()
+                row = int(np.argmax(bad.to_numpy()))
+                raise DataError(
+                    f"{f}: feature column {ch!r} is not numeric (value {str(df[ch].iloc[row])[:60]!r} at row {row}); "
+                    "feature columns must hold numbers"
+                )
         keep = [rec_col, *cfg.channels, cfg.label_column]
         keep += [c for c in (cfg.group_column, cfg.time_column, cfg.split_column) if c]
         part = df[list(dict.fromkeys(keep))].copy()
@@ -91,8 +99,11 @@ def _rows_are_steps(files: list[Path], cfg: DataConfig, source: str) -> SeriesSe
         frames.append(part)
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     s = series_from_frame(df, cfg_rec, source)
-    how = (f"one row per time step, cut into {cfg.table_blocks} contiguous blocks per file (no recording column)"
-           if blocks else f"one row per time step, recordings from column {cfg.recording_column!r}")
+    how = (
+        f"one row per time step, cut into {cfg.table_blocks} contiguous blocks per file (no recording column)"
+        if blocks
+        else f"one row per time step, recordings from column {cfg.recording_column!r}"
+    )
     s.notes.append(f"table: {how}")
     return s
 
@@ -101,8 +112,7 @@ def _rows_are_steps(files: list[Path], cfg: DataConfig, source: str) -> SeriesSe
 def step_columns(columns: list[str], pattern: str, channel: str) -> dict[int, str]:
     """Columns of ``channel`` named by ``pattern`` (``{channel}``, ``{t}``), keyed by step."""
     parts = re.split(r"(\{channel\}|\{t\})", pattern)
-    rx = "".join(re.escape(channel) if p == "{channel}" else r"(\d+)" if p == "{t}" else re.escape(p)
-                 for p in parts)
+    rx = "".join(re.escape(channel) if p == "{channel}" else r"(\d+)" if p == "{t}" else re.escape(p) for p in parts)
     found = {}
     for col in columns:
         m = re.fullmatch(rx, str(col))
@@ -118,8 +128,10 @@ def _wide_block(df: pd.DataFrame, cfg: DataConfig, source: str) -> np.ndarray:
     for ch, cols in per_channel.items():
         if not cols:
             example = pattern.replace("{channel}", ch).replace("{t}", "0")
-            raise DataError(f"{source}: no column matches data.sequence_columns = {pattern!r} for channel "
-                            f"{ch!r} (e.g. {example!r}); columns present: {list(df.columns)[:20]}")
+            raise DataError(
+                f"{source}: no column matches data.sequence_columns = {pattern!r} for channel "
+                f"{ch!r} (e.g. {example!r}); columns present: {list(df.columns)[:20]}"
+            )
     first_ch, first = next(iter(per_channel.items()))
     steps = list(range(min(first), max(first) + 1))
     for ch, cols in per_channel.items():
@@ -129,15 +141,19 @@ def _wide_block(df: pd.DataFrame, cfg: DataConfig, source: str) -> np.ndarray:
             t = (missing or extra)[0]
             name = pattern.replace("{channel}", ch).replace("{t}", str(t))
             what = "is missing" if missing else f"has no partner for channel {first_ch!r}"
-            raise DataError(f"{source}: column {name!r} {what}: every channel needs one column per step "
-                            f"{steps[0]}..{steps[-1]} (data.sequence_columns = {pattern!r})")
+            raise DataError(
+                f"{source}: column {name!r} {what}: every channel needs one column per step "
+                f"{steps[0]}..{steps[-1]} (data.sequence_columns = {pattern!r})"
+            )
     names = [per_channel[ch][t] for ch in cfg.channels for t in steps]
     for col in names:
         if not pd.api.types.is_numeric_dtype(df[col]):
             bad = pd.to_numeric(df[col], errors="coerce").isna() & df[col].notna()
             row = int(np.argmax(bad.to_numpy()))
-            raise DataError(f"{source}: column {col!r} is not numeric (value {df[col].iloc[row]!r} at row "
-                            f"{row}); feature columns must hold numbers")
+            raise DataError(
+                f"{source}: column {col!r} is not numeric (value {df[col].iloc[row]!r} at row "
+                f"{row}); feature columns must hold numbers"
+            )
     X = df[names].to_numpy(dtype=np.float32).reshape(len(df), len(cfg.channels), len(steps))
     return X.transpose(0, 2, 1)
 
@@ -152,16 +168,21 @@ def _lengths(X: np.ndarray, names: list[str], source: str) -> np.ndarray:
         raise DataError(f"{source}: row {int(np.argmax(lengths == 0))} has no values in its sequence columns")
     if holes.any():
         row, t, c = (int(v[0]) for v in np.nonzero(holes))
-        raise DataError(f"{source}: row {row}, column {names[c].replace('{t}', str(t))!r} (step {t}) is empty inside the sequence; only trailing steps may be empty "
-                        f"(a shorter sequence); fill the gap")
+        raise DataError(
+            f"{source}: row {row}, column {names[c].replace('{t}', str(t))!r} (step {t}) is empty inside the sequence; only trailing steps may be empty "
+            f"(a shorter sequence); fill the gap"
+        )
     return lengths
 
 
 def _rows_are_samples(files: list[Path], cfg: DataConfig, source: str) -> SeriesSet:
     frames = [_read_whole(f, cfg) for f in files]
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    need = {"data.label_column": cfg.label_column, "data.group_column": cfg.group_column,
-            "data.split_column": cfg.split_column}
+    need = {
+        "data.label_column": cfg.label_column,
+        "data.group_column": cfg.group_column,
+        "data.split_column": cfg.split_column,
+    }
     missing = [(k, v) for k, v in need.items() if v and v not in df.columns]
     if missing:
         what = ", ".join(f"{v!r} ({k})" for k, v in missing)
@@ -169,9 +190,11 @@ def _rows_are_samples(files: list[Path], cfg: DataConfig, source: str) -> Series
     labels, _ = map_labels(df[cfg.label_column], cfg, source)
     unlabelled = labels.isna().to_numpy()
     if unlabelled.any():
-        raise DataError(f"{source}: {int(unlabelled.sum())} row(s) have no label in column "
-                        f"{cfg.label_column!r} (first: row {int(np.argmax(unlabelled))}); one row per sample "
-                        f"needs a label on every row")
+        raise DataError(
+            f"{source}: {int(unlabelled.sum())} row(s) have no label in column "
+            f"{cfg.label_column!r} (first: row {int(np.argmax(unlabelled))}); one row per sample "
+            f"needs a label on every row"
+        )
     X = _wide_block(df, cfg, source)
     names = [cfg.sequence_columns.replace("{channel}", ch) for ch in cfg.channels]
     lengths = _lengths(X, names, source)
@@ -182,6 +205,8 @@ def _rows_are_samples(files: list[Path], cfg: DataConfig, source: str) -> Series
     if cfg.split_column:
         arrays["split"] = df[cfg.split_column].astype(str).to_numpy()
     s = sequences_from_arrays(arrays, cfg, Path(source))
-    s.notes.append(f"table: one row per sample, {X.shape[1]} steps x {len(cfg.channels)} channels "
-                   f"from columns {cfg.sequence_columns!r}")
+    s.notes.append(
+        f"table: one row per sample, {X.shape[1]} steps x {len(cfg.channels)} channels "
+        f"from columns {cfg.sequence_columns!r}"
+    )
     return s

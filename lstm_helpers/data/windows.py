@@ -68,16 +68,23 @@ class Windows:
         return len(self.starts)
 
     def subset(self, mask: np.ndarray) -> Windows:
-        return Windows(self.starts[mask], self.rec_index[mask], self.local_starts[mask],
-                       self.labels[mask], self.length, self.step)
+        return Windows(
+            self.starts[mask],
+            self.rec_index[mask],
+            self.local_starts[mask],
+            self.labels[mask],
+            self.length,
+            self.step,
+        )
 
     def materialise(self, values: np.ndarray) -> np.ndarray:
         """Copy the windows out of ``values`` into a contiguous (n, length, C) array."""
         return np.ascontiguousarray(window_view(values, self.length)[self.starts])
 
 
-def window_class_counts(labels: np.ndarray, starts: np.ndarray, length: int,
-                        n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+def window_class_counts(
+    labels: np.ndarray, starts: np.ndarray, length: int, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Timesteps of each class inside each window, from prefix sums.
 
     Returns ((n_windows, K + 1) counts, the last column counting unlabelled steps; (K,)
@@ -173,7 +180,16 @@ def make_windows(
     ``keep_dropped`` (then their label is -1)."""
     step = window_step(length, overlap_percent)
     starts, rec = window_starts(offsets, length, step)
-    lab = label_windows(labels, starts, length, n_classes, rule, min_fraction,
-                        classes_of_interest, unlabelled, max_unlabelled_fraction)
+    lab = label_windows(
+        labels,
+        starts,
+        length,
+        n_classes,
+        rule,
+        min_fraction,
+        classes_of_interest,
+        unlabelled,
+        max_unlabelled_fraction,
+    )
     w = Windows(starts, rec, starts - np.asarray(offsets)[rec], lab, length, step)
     return w if keep_dropped else w.subset(lab >= 0)

@@ -54,9 +54,7 @@ def collect_runs(dirs: list[str | Path]) -> list[dict[str, Any]]:
     for d in map(Path, dirs):
         d = d.resolve()
         if not d.is_dir():
-            raise ConfigError(
-                f"{d.name or d} is not a directory (expected a run or sweep directory)"
-            )
+            raise ConfigError(f"{d.name or d} is not a directory (expected a run or sweep directory)")
         if SweepLayout(d).plan.is_file():
             records += records_from_sweep(d)
         elif RunLayout(d).params.is_file():
@@ -95,9 +93,7 @@ def _classes_of_interest(records: list[dict[str, Any]], params: list[dict[str, A
     interest: list[str] = []
     metrics = [read_json_optional(RunLayout(r["run_dir"]).metrics) for r in records]
     for m, p in zip(metrics, params, strict=True):
-        for c in (
-            m.get("classes_of_interest") or (p.get("data") or {}).get("classes_of_interest") or []
-        ):
+        for c in m.get("classes_of_interest") or (p.get("data") or {}).get("classes_of_interest") or []:
             if c not in interest:
                 interest.append(c)
     if not interest:
@@ -109,17 +105,11 @@ def _classes_of_interest(records: list[dict[str, Any]], params: list[dict[str, A
 def _key_columns(records: list[dict[str, Any]], flat: list[dict[str, Any]]) -> list[str]:
     """The sweep's grid keys, or (runs of different origins) every parameter that differs."""
     keys = list(dict.fromkeys(k for r in records for k in r.get("keys", [])))
-    same_origin = (
-        all(r.get("keys") for r in records) and len({tuple(r["keys"]) for r in records}) == 1
-    )
+    same_origin = all(r.get("keys") for r in records) and len({tuple(r["keys"]) for r in records}) == 1
     if keys and same_origin:
         return keys
     all_keys = list(dict.fromkeys(k for f in flat for k in f))
-    return [
-        k
-        for k in all_keys
-        if len({json.dumps(f.get(k), sort_keys=True, default=str) for f in flat}) > 1
-    ]
+    return [k for k in all_keys if len({json.dumps(f.get(k), sort_keys=True, default=str) for f in flat}) > 1]
 
 
 def _metric_cells(m: dict[str, Any], interest: list[str]) -> dict[str, Any]:
@@ -137,11 +127,7 @@ def _metric_cells(m: dict[str, Any], interest: list[str]) -> dict[str, Any]:
         for what in PER_CLASS:
             row[f"val_{c}_{what}"], row[f"test_{c}_{what}"] = vpc.get(what), tpc.get(what)
     base = m.get("baseline")
-    if (
-        isinstance(base, dict)
-        and base.get("available", True)
-        and (base.get("val") or base.get("test"))
-    ):
+    if isinstance(base, dict) and base.get("available", True) and (base.get("val") or base.get("test")):
         bval, btest = split_metrics(base)  # the MiniRocket baseline, scored like the run
         for s in BASELINE_SCORES:
             row[f"val_baseline_{s}"], row[f"test_baseline_{s}"] = bval.get(s), btest.get(s)
@@ -213,25 +199,14 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
     params = [read_params(r["run_dir"]) for r in records]
     interest = _classes_of_interest(records, params)
     flat = [
-        {
-            k: cell(v)
-            for k, v in flatten({x: y for x, y in p.items() if x not in ("run", "seed")}).items()
-        }
+        {k: cell(v) for k, v in flatten({x: y for x, y in p.items() if x not in ("run", "seed")}).items()}
         for p in params
     ]
     keys = _key_columns(records, flat)
-    rows = [
-        _row(rec, p, f, keys, interest) for rec, p, f in zip(records, params, flat, strict=True)
-    ]
+    rows = [_row(rec, p, f, keys, interest) for rec, p, f in zip(records, params, flat, strict=True)]
     table = pd.DataFrame(rows)
     if not table.empty:  # drop columns no run has (e.g. variant, bouts, top-k)
-        table = table[
-            [
-                c
-                for c in table.columns
-                if c in ("run", "status", "run_dir") or table[c].notna().any()
-            ]
-        ]
+        table = table[[c for c in table.columns if c in ("run", "status", "run_dir") or table[c].notna().any()]]
     metric_cols = [c for c in table.columns if c.startswith(("val_", "test_")) or c == "threshold"]
     sweep = next((r["sweep"] for r in records if r.get("sweep")), {})
     meta = {
@@ -266,9 +241,7 @@ def write_comparison(
     meta["title"] = title
     meta["description"] = description or meta.get("description")
     csv_path = write_text(lay.comparison_csv, table.to_csv(index=False))
-    write_json(
-        lay.comparison_json, {**meta, "written": dt.datetime.now().isoformat(timespec="seconds")}
-    )
+    write_json(lay.comparison_json, {**meta, "written": dt.datetime.now().isoformat(timespec="seconds")})
     if not html_report:
         return csv_path, None
     return csv_path, render_comparison(lay.root, title)
@@ -311,17 +284,11 @@ def compare_runs(dirs: list[str | Path], out: str | Path | None = None) -> list[
         raise ConfigError("compare needs at least one run or sweep directory")
     records = collect_runs(dirs)
     if out is None:
-        sweeps = [
-            Path(d).resolve()
-            for d in dirs
-            if SweepLayout(d).plan.is_file() or SweepLayout(d).trials.is_file()
-        ]
+        sweeps = [Path(d).resolve() for d in dirs if SweepLayout(d).plan.is_file() or SweepLayout(d).trials.is_file()]
         if sweeps:
             out = sweeps[0]
         else:
-            digest = hashlib.sha256(
-                "\n".join(sorted(r["run_dir"] for r in records)).encode()
-            ).hexdigest()[:8]
+            digest = hashlib.sha256("\n".join(sorted(r["run_dir"] for r in records)).encode()).hexdigest()[:8]
             out = resolve_path("reports") / "comparisons" / f"compare-{digest}"
     title = records[0]["sweep"]["title"] if len(dirs) == 1 and records[0].get("sweep") else None
     n = len(records)

@@ -43,9 +43,7 @@ class Comparison:
 
     @property
     def finished(self) -> pd.DataFrame:
-        return (
-            self.table[self.table["status"] == "finished"] if "status" in self.table else self.table
-        )
+        return self.table[self.table["status"] == "finished"] if "status" in self.table else self.table
 
     def best(self) -> pd.Series | None:
         """The finished run with the highest validation metric, or None."""
@@ -55,22 +53,16 @@ class Comparison:
         return fin.loc[fin[q].idxmax()]
 
 
-def open_comparison(
-    sweep_dir: str | Path = "", run_dirs: list[str | Path] | None = None
-) -> Comparison:
+def open_comparison(sweep_dir: str | Path = "", run_dirs: list[str | Path] | None = None) -> Comparison:
     """Load ``comparison.csv`` / ``comparison.json`` from ``sweep_dir``, or build the table from
     ``run_dirs`` (run or sweep directories) when ``sweep_dir`` is empty or has none."""
     d = Path(sweep_dir).resolve() if sweep_dir else None
     if d is not None and SweepLayout(d).comparison_csv.is_file():
         lay = SweepLayout(d)
-        return Comparison(
-            pd.read_csv(lay.comparison_csv), read_json_optional(lay.comparison_json), d
-        )
+        return Comparison(pd.read_csv(lay.comparison_csv), read_json_optional(lay.comparison_json), d)
     dirs = list(run_dirs or []) or ([d] if d is not None else [])
     if not dirs:
-        raise ValueError(
-            "set sweep_dir (a directory with comparison.csv) or run_dirs (runs / sweeps to compare)"
-        )
+        raise ValueError("set sweep_dir (a directory with comparison.csv) or run_dirs (runs / sweeps to compare)")
     table, meta = comparison_table(collect_runs(dirs))
     return Comparison(table, meta, d)
 
@@ -78,11 +70,7 @@ def open_comparison(
 # ============================================================================ formatting
 def fmt_number(x: Any) -> str:
     """Integers without decimals, other numbers at 3 significant digits, missing as ''."""
-    if (
-        x is None
-        or isinstance(x, bool)
-        or not isinstance(x, int | float | np.integer | np.floating)
-    ):
+    if x is None or isinstance(x, bool) or not isinstance(x, int | float | np.integer | np.floating):
         return "" if x is None else str(x)
     if not math.isfinite(float(x)):
         return "" if math.isnan(float(x)) else str(x)
@@ -233,8 +221,7 @@ def answer_sentence(c: Comparison) -> str:
     best = c.best()
     if best is None:
         parts.append(
-            "No finished run has validation metrics, so none is named best "
-            "(runs are never ranked on the test split)."
+            "No finished run has validation metrics, so none is named best (runs are never ranked on the test split)."
         )
         return " ".join(parts)
     label = run_labels(c).loc[best.name]
@@ -267,9 +254,7 @@ def headline(c: Comparison) -> Any:
         )
     variants = _variant_means(c)
     if variants is not None:
-        out.append(
-            "<h2>Before / after</h2><p>Mean over seeds (and grid values) per variant, and the change.</p>"
-        )
+        out.append("<h2>Before / after</h2><p>Mean over seeds (and grid values) per variant, and the change.</p>")
         out.append(table_html(variants, sortable=False))
     return _html("\n".join(out))
 
@@ -300,9 +285,7 @@ def ranking(c: Comparison) -> Any:
     if q is None or fin.empty:
         return _html("<p><i>No finished run with validation metrics: nothing to rank.</i></p>")
     cols = ["run", q] + [x for x in (_test_of(q), "seconds_per_epoch", "total_seconds") if x in fin]
-    shown = fin.assign(label=run_labels(c).loc[fin.index])[["label", *cols]].sort_values(
-        q, ascending=False
-    )
+    shown = fin.assign(label=run_labels(c).loc[fin.index])[["label", *cols]].sort_values(q, ascending=False)
     return _html(table_html(shown, sortable=False))
 
 
@@ -365,9 +348,7 @@ def plot_metric_vs_keys(c: Comparison, metrics: list[str] | None = None) -> Any:
     fin = c.finished
     keys, together = keys_that_vary_alone(c)
     metrics = [
-        m
-        for m in (metrics or [c.rank_by, "val_mcc", "seconds_per_epoch"])
-        if m and m in fin and fin[m].notna().any()
+        m for m in (metrics or [c.rank_by, "val_mcc", "seconds_per_epoch"]) if m and m in fin and fin[m].notna().any()
     ]
     if fin.empty or not keys or not metrics:
         return _html("<p><i>No parameter varies alone among finished runs.</i></p>")
@@ -407,16 +388,8 @@ def plot_quality_vs_time(c: Comparison, time_column: str = "total_seconds") -> A
     from matplotlib.figure import Figure
 
     fin, q = c.finished, c.rank_by
-    if (
-        fin.empty
-        or q is None
-        or q not in fin
-        or time_column not in fin
-        or fin[[q, time_column]].dropna().empty
-    ):
-        return _html(
-            "<p><i>No finished run with both a validation metric and a training time.</i></p>"
-        )
+    if fin.empty or q is None or q not in fin or time_column not in fin or fin[[q, time_column]].dropna().empty:
+        return _html("<p><i>No finished run with both a validation metric and a training time.</i></p>")
     data = fin.assign(label=run_labels(c).loc[fin.index]).dropna(subset=[q, time_column])
     front = pareto_front(data[time_column], data[q])
     hue = "variant" if "variant" in data and data["variant"].notna().any() else "model_name"

@@ -173,15 +173,10 @@ def _fmt_value(value: Any) -> str:
 def short_keys(keys: list[str]) -> dict[str, str]:
     """Last part of each dotted key, or the whole key (dots -> '-') when the last part is ambiguous."""
     last = [k.rsplit(".", 1)[-1] for k in keys]
-    return {
-        k: (s if last.count(s) == 1 else k.replace(".", "-"))
-        for k, s in zip(keys, last, strict=True)
-    }
+    return {k: (s if last.count(s) == 1 else k.replace(".", "-")) for k, s in zip(keys, last, strict=True)}
 
 
-def run_name(
-    model: str, values: dict[str, Any], variant: str | None, seed: int, fingerprint: str
-) -> str:
+def run_name(model: str, values: dict[str, Any], variant: str | None, seed: int, fingerprint: str) -> str:
     """``<model>[_<variant>][_<key>-<value>...]_seed<seed>_<fingerprint>``.
 
     Swept model-architecture keys are left out: the model name spells them out
@@ -239,22 +234,15 @@ class _Resolver:
         return self._alone[slot]
 
 
-def _common_parameters(
-    path: Path, shown: Path, spec: SweepSpec, cli: dict[str, Any]
-) -> dict[str, Any]:
+def _common_parameters(path: Path, shown: Path, spec: SweepSpec, cli: dict[str, Any]) -> dict[str, Any]:
     """Base file + ``set`` + command-line overrides, refusing overrides of swept keys
     (``shown``: the sweep file as the user named it, for messages)."""
     base_file = (path.parent / spec.base).resolve() if spec.base else DEFAULT_BASE
     if not base_file.is_file():
         raise ConfigError(
-            f"sweep file {shown}: base {spec.base!r} does not exist "
-            "(the path is relative to the sweep file)"
+            f"sweep file {shown}: base {spec.base!r} does not exist (the path is relative to the sweep file)"
         )
-    swept = (
-        set(spec.grid)
-        | {k for v in spec.variants for k in v.set}
-        | ({"seed"} if spec.seeds else set())
-    )
+    swept = set(spec.grid) | {k for v in spec.variants for k in v.set} | ({"seed"} if spec.seeds else set())
     clash = sorted(set(cli) & swept)
     if clash:
         raise ConfigError(
@@ -287,9 +275,7 @@ def plan_sweep(path: str | Path, overrides: dict[str, Any] | list[str] | None = 
         resolve(f"variant '{variant.name}'", variant.set)
     seeds = spec.seeds or [base_cfg.seed]
     variants: list[VariantSpec | None] = list(spec.variants) or [None]
-    combos = [
-        dict(zip(spec.grid, vals, strict=True)) for vals in itertools.product(*spec.grid.values())
-    ]
+    combos = [dict(zip(spec.grid, vals, strict=True)) for vals in itertools.product(*spec.grid.values())]
     runs: list[PlannedRun] = []
     seen: dict[str, str] = {}
     for variant, values, seed in itertools.product(variants, combos, seeds):
@@ -311,9 +297,7 @@ def _describe(variant: VariantSpec | None, values: dict[str, Any], seed: int) ->
     return f"variant '{variant.name}', {what}" if variant else what
 
 
-def _plan_run(
-    resolve: _Resolver, variant: VariantSpec | None, values: dict[str, Any], seed: int
-) -> PlannedRun:
+def _plan_run(resolve: _Resolver, variant: VariantSpec | None, values: dict[str, Any], seed: int) -> PlannedRun:
     """One run's resolved parameters and name; a grid value invalid on its own is named as such."""
     for key, value in values.items():
         if not resolve.valid_alone(key, value):

@@ -101,9 +101,7 @@ class Progress:
         with self._lock:
             running = [now - t for t in self.started.values()]
         queued = max(0, self.total - self.finished - self.failed - len(running))
-        return estimate_eta(
-            sum(self.durations) / len(self.durations), running, queued, self.workers
-        )
+        return estimate_eta(sum(self.durations) / len(self.durations), running, queued, self.workers)
 
     def line(self) -> str:
         done = self.finished + self.failed

@@ -35,9 +35,7 @@ def run_dirs_in(sweep_dir: Path) -> list[Path]:
     return sorted(
         p
         for p in sweep_dir.iterdir()
-        if p.is_dir()
-        and p.name != attempts
-        and (RunLayout(p).status.is_file() or RunLayout(p).params.is_file())
+        if p.is_dir() and p.name != attempts and (RunLayout(p).status.is_file() or RunLayout(p).params.is_file())
     )
 
 
@@ -134,9 +132,7 @@ def run_record(
     }
 
 
-def write_bookkeeping(
-    sweep: Sweep, sweep_dir: Path, records: list[dict[str, Any]], extra: dict
-) -> None:
+def write_bookkeeping(sweep: Sweep, sweep_dir: Path, records: list[dict[str, Any]], extra: dict) -> None:
     """``sweep.json`` (the plan, every run's status) and ``runs.csv`` (the same as a table)."""
     lay = SweepLayout(sweep_dir)
     write_json(

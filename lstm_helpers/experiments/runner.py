@@ -126,9 +126,7 @@ def _terminate_children() -> None:
             proc.terminate()
 
 
-def run_in_subprocess(
-    params: dict[str, Any], run_dir: str, threads: int | None = None
-) -> dict[str, Any]:
+def run_in_subprocess(params: dict[str, Any], run_dir: str, threads: int | None = None) -> dict[str, Any]:
     """Run one sweep run in a child Python process with sized thread pools.
 
     This is also the task a Dask worker executes for ``--scheduler``.
@@ -158,11 +156,7 @@ def run_in_subprocess(
     if proc.returncode < 0:
         reason = f"interrupted (run process ended by signal {-proc.returncode})"
     else:
-        reason = (
-            f"run process exited with code {proc.returncode}: {tail[-1] if tail else 'no output'}"[
-                :500
-            ]
-        )
+        reason = f"run process exited with code {proc.returncode}: {tail[-1] if tail else 'no output'}"[:500]
     if Path(run_dir).is_dir():
         write_status(Path(run_dir), status="failed", reason=reason)
     return {
@@ -249,9 +243,7 @@ def run_sweep(
     if threading.current_thread() is threading.main_thread():  # `kill PID` stops it like Ctrl-C
         previous_handler = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return _SweepRun(sweep, sweep_dir, progress, mlflow_uri).run(
-            workers, scheduler, threads, html
-        )
+        return _SweepRun(sweep, sweep_dir, progress, mlflow_uri).run(workers, scheduler, threads, html)
     finally:
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
@@ -266,9 +258,7 @@ def _import_distributed() -> Any:
     try:
         import distributed
     except ImportError as exc:
-        raise ConfigError(
-            f"--scheduler needs Dask distributed, which is not installed; {DASK_HINT}"
-        ) from exc
+        raise ConfigError(f"--scheduler needs Dask distributed, which is not installed; {DASK_HINT}") from exc
     return distributed
 
 
@@ -294,16 +284,12 @@ class _SweepRun:
         for run in self.sweep.runs:
             if run.fingerprint in done_by_fp:
                 d = done_by_fp[run.fingerprint]
-                self.records[run.name] = run_record(
-                    run, d, "finished", None, run_status(d).get("seconds"), True
-                )
+                self.records[run.name] = run_record(run, d, "finished", None, run_status(d).get("seconds"), True)
                 continue
             for d in run_dirs_in(self.dir):  # interrupted / failed attempts of this run
                 if d.name == run.name or run_status(d).get("fingerprint") == run.fingerprint:
                     move_aside(d, self.dir)
-            self.records[run.name] = run_record(
-                run, self.dir / run.name, "pending", None, None, False
-            )
+            self.records[run.name] = run_record(run, self.dir / run.name, "pending", None, None, False)
             todo.append(run)
         return todo
 
@@ -313,11 +299,7 @@ class _SweepRun:
         client = None
         if scheduler is not None:
             distributed = _import_distributed()
-            client = (
-                scheduler
-                if isinstance(scheduler, distributed.Client)
-                else distributed.Client(scheduler)
-            )
+            client = scheduler if isinstance(scheduler, distributed.Client) else distributed.Client(scheduler)
             per_run, slots = _dask_threads(client)
             where = f"Dask scheduler {client.scheduler.address}"
         else:
@@ -330,9 +312,7 @@ class _SweepRun:
             "threads_per_run": per_run,
         }
         self.save()
-        self.prog = Progress(
-            len(todo), slots, len(self.sweep.runs) - len(todo), enabled=self.progress
-        )
+        self.prog = Progress(len(todo), slots, len(self.sweep.runs) - len(todo), enabled=self.progress)
         if self.progress:
             print(
                 f"[sweep] {self.sweep.sweep_id}: {plural(len(self.sweep.runs), 'run')}, {len(todo)} to run "
@@ -357,9 +337,7 @@ class _SweepRun:
     def finish(self, run: PlannedRun, result: dict[str, Any]) -> None:
         """Record a run's result (called from the run threads), then log it to MLflow."""
         with self.lock:
-            self.records[run.name].update(
-                status=result["status"], reason=result["reason"], seconds=result["seconds"]
-            )
+            self.records[run.name].update(status=result["status"], reason=result["reason"], seconds=result["seconds"])
             self.prog.record(run.name, result)
             self.save()
         if self.mlflow_uri:
@@ -433,9 +411,7 @@ def _run_local(
         try:
             pending = set(futures)
             while pending:
-                done, pending = cf.wait(
-                    pending, timeout=PROGRESS_EVERY, return_when=cf.FIRST_COMPLETED
-                )
+                done, pending = cf.wait(pending, timeout=PROGRESS_EVERY, return_when=cf.FIRST_COMPLETED)
                 for f in done:
                     finish(futures[f], f.result())
                 if not done and prog.enabled:
@@ -472,17 +448,13 @@ def _run_dask(
         ): r
         for r in todo
     }
-    for r in todo[
-        : prog.workers
-    ]:  # Dask does not say when a task starts: the first slots start now
+    for r in todo[: prog.workers]:  # Dask does not say when a task starts: the first slots start now
         prog.start(r.name)
     queue = list(todo[prog.workers :])
     pending = list(futures)
     while pending:
         try:
-            done_pending = distributed.wait(
-                pending, timeout=PROGRESS_EVERY, return_when="FIRST_COMPLETED"
-            )
+            done_pending = distributed.wait(pending, timeout=PROGRESS_EVERY, return_when="FIRST_COMPLETED")
         except distributed.TimeoutError:
             if prog.enabled:
                 print(prog.line(), flush=True)

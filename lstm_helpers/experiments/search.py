@@ -92,14 +92,10 @@ class Dimension(BaseModel):
         if self.values is not None:
             raise ValueError(f"type {self.type} takes min / max (/ step / log), not 'values'")
         if self.min is None or self.max is None or not self.min < self.max:
-            raise ValueError(
-                f"type {self.type} needs min < max, got min={self.min}, max={self.max}"
-            )
+            raise ValueError(f"type {self.type} needs min < max, got min={self.min}, max={self.max}")
         if self.log and self.min <= 0:
             raise ValueError(f"log scale needs min > 0, got {self.min}")
-        if self.type == "int" and any(
-            v is not None and float(v) != int(v) for v in (self.min, self.max, self.step)
-        ):
+        if self.type == "int" and any(v is not None and float(v) != int(v) for v in (self.min, self.max, self.step)):
             raise ValueError("type int needs integer min / max / step")
         return self
 
@@ -165,15 +161,10 @@ class Search:
             overrides = dict(parse_override(o) for o in overrides)
         self.overrides = dict(overrides or {})
         spec = self.spec
-        base_file = (
-            (self.file.parent / spec.base).resolve()
-            if spec.base
-            else PROJECT_ROOT / "configs" / "demo.yaml"
-        )
+        base_file = (self.file.parent / spec.base).resolve() if spec.base else PROJECT_ROOT / "configs" / "demo.yaml"
         if not base_file.is_file():
             raise ConfigError(
-                f"search file {self.shown}: base {spec.base!r} does not exist "
-                "(the path is relative to the search file)"
+                f"search file {self.shown}: base {spec.base!r} does not exist (the path is relative to the search file)"
             )
         clash = sorted(set(self.overrides) & set(spec.space))
         if clash:
@@ -181,9 +172,7 @@ class Search:
                 f"search file {self.shown}: --set {', '.join(clash)} would fix searched "
                 "parameters; remove them from the space instead"
             )
-        self.common = apply_overrides(
-            apply_overrides(read_yaml(base_file), spec.set), self.overrides
-        )
+        self.common = apply_overrides(apply_overrides(read_yaml(base_file), spec.set), self.overrides)
         self.base_config = self._resolve("base + set", {})
         for key, dim in spec.space.items():
             if key.split(".")[0] not in SEARCHABLE_SECTIONS:
@@ -197,9 +186,7 @@ class Search:
                 if dim.type == "int":
                     value = int(value)
                 self._resolve(f"space key '{key}' value {value!r}", {key: value})
-        self.encoded = {
-            k: d.type == "choice" and _needs_encoding(d.values) for k, d in spec.space.items()
-        }
+        self.encoded = {k: d.type == "choice" and _needs_encoding(d.values) for k, d in spec.space.items()}
 
     def _resolve(self, what: str, extra: dict[str, Any]) -> Config:
         try:
@@ -239,9 +226,7 @@ class Search:
 # ============================================================================ the hypermodel
 def _define(hp: Any, key: str, dim: Dimension, encoded: bool) -> Any:
     if dim.type == "choice":
-        return hp.Choice(
-            key, [_encode(v) for v in dim.values] if encoded else dim.values, ordered=False
-        )
+        return hp.Choice(key, [_encode(v) for v in dim.values] if encoded else dim.values, ordered=False)
     sampling = "log" if dim.log else "linear"
     if dim.type == "int":
         return hp.Int(
@@ -262,9 +247,9 @@ def make_hypermodel(search: Search, data: Any) -> Any:
 
     from lstm_helpers.model.budget import apply_budget, choose_budget
     from lstm_helpers.model.compile import make_loss, make_metrics, make_optimizer, needs_one_hot
+    from lstm_helpers.model.datasets import make_dataset, recurrent_use_cudnn
     from lstm_helpers.model.models import build_model
     from lstm_helpers.model.schedules import make_schedule
-    from lstm_helpers.model.training import make_dataset, recurrent_use_cudnn
 
     class TrialModel(kt.HyperModel):
         def config(self, hp: Any) -> Config:
@@ -287,9 +272,7 @@ def make_hypermodel(search: Search, data: Any) -> Any:
                 use_cudnn=recurrent_use_cudnn(train_cfg),
             )
             # the schedule spans the trial's epochs, as it would span a run's
-            lr = make_schedule(
-                train_cfg.schedule, train_cfg.learning_rate, steps, search.spec.epochs
-            )
+            lr = make_schedule(train_cfg.schedule, train_cfg.learning_rate, steps, search.spec.epochs)
             model.compile(
                 optimizer=make_optimizer(train_cfg, lr),
                 loss=make_loss(train_cfg, k),
@@ -312,9 +295,7 @@ def make_hypermodel(search: Search, data: Any) -> Any:
                 cfg.seed,
                 cfg.train.shuffle_buffer,
             )
-            val_ds = make_dataset(
-                data.X_val, data.y_val, cfg.train.batch_size, k, one_hot, False, cfg.seed
-            )
+            val_ds = make_dataset(data.X_val, data.y_val, cfg.train.batch_size, k, one_hot, False, cfg.seed)
             kwargs.setdefault("epochs", search.spec.epochs)
             kwargs.pop("validation_data", None)
             class_weight = data.class_weight if cfg.train.use_class_weight else None
@@ -367,9 +348,7 @@ def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.D
             "score": trial.score,
             "best_step": trial.best_step,
         }
-        row.update(
-            {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()}
-        )
+        row.update({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()})
         for name, history in trial.metrics.metrics.items():
             if name.startswith("val_") and name != objective[0]:
                 best = history.get_best_value()
@@ -387,9 +366,7 @@ def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.D
     return table
 
 
-def _write_best_config(
-    path: Path, cfg: Config, values: dict[str, Any], score: Any, objective: str
-) -> Path:
+def _write_best_config(path: Path, cfg: Config, values: dict[str, Any], score: Any, objective: str) -> Path:
     header = (
         f"# Best configuration of a KerasTuner search ({dt.datetime.now().isoformat(timespec='seconds')}):\n"
         f"# {objective} = {score}\n"
@@ -454,9 +431,7 @@ def run_search(
     best = _best_trial(tuner, trials, trials_csv)
     values = search.values_of(best.hyperparameters.values)
     best_cfg = search.config_for(values)
-    best_config = _write_best_config(
-        SweepLayout(search_dir).best_config, best_cfg, values, best.score, objective[0]
-    )
+    best_config = _write_best_config(SweepLayout(search_dir).best_config, best_cfg, values, best.score, objective[0])
     result: dict[str, Any] = {
         "search_dir": search_dir,
         "best_config": best_config,
@@ -470,9 +445,7 @@ def run_search(
         "search_seconds": round(time.perf_counter() - t0, 1),
     }
     if run_best:
-        result["best_run"], result["comparison_html"] = _run_best(
-            search, search_dir, best_cfg, values
-        )
+        result["best_run"], result["comparison_html"] = _run_best(search, search_dir, best_cfg, values)
     return result
 
 
@@ -491,7 +464,7 @@ def _tune(search: Search, search_dir: Path, verbose: int) -> tuple[Any, tuple[st
     """Stage 01 once into ``<search_dir>/prepared``, then the tuner's search on those windows."""
     from lstm_helpers.data.prepare import run_prepare
     from lstm_helpers.data.prepared import load_prepared
-    from lstm_helpers.model.training import set_determinism
+    from lstm_helpers.model.datasets import set_determinism
 
     base = search.base_config
     run_prepare(base, search_dir / PREPARED_DIR)
@@ -519,9 +492,7 @@ def _best_trial(tuner: Any, trials: pd.DataFrame, trials_csv: Path) -> Any:
     return completed[0]
 
 
-def _run_best(
-    search: Search, search_dir: Path, best_cfg: Config, values: dict[str, Any]
-) -> tuple[Path, Path | None]:
+def _run_best(search: Search, search_dir: Path, best_cfg: Config, values: dict[str, Any]) -> tuple[Path, Path | None]:
     """A normal run of the best configuration (kept when already finished) and the comparison."""
     from lstm_helpers.experiments.compare import write_comparison
     from lstm_helpers.experiments.plan import run_name

@@ -51,9 +51,7 @@ def run_numbers(run_dir: Path) -> dict[str, float]:
     return numbers
 
 
-def log_run_to_mlflow(
-    run_dir: Path, uri: str, experiment: str, tags: dict[str, str] | None = None
-) -> str:
+def log_run_to_mlflow(run_dir: Path, uri: str, experiment: str, tags: dict[str, str] | None = None) -> str:
     """Log one run directory to MLflow: flattened parameters, numeric metrics, report.html.
 
     A ``file://`` store needs ``MLFLOW_ALLOW_FILE_STORE=true`` with MLflow 3 (set here);

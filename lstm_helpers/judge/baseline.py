@@ -133,14 +133,15 @@ def _minirocket_features(
     Xt = _to_channels_first(np.asarray(X_train)[keep], "X_train")
     notes = []
     if np.asarray(X_train).shape[1] < MINIROCKET_MIN_LENGTH:
-        notes.append(f"windows of {np.asarray(X_train).shape[1]} steps were edge-padded to "
-                     f"{MINIROCKET_MIN_LENGTH} (MiniRocket's kernel length)")
+        notes.append(
+            f"windows of {np.asarray(X_train).shape[1]} steps were edge-padded to "
+            f"{MINIROCKET_MIN_LENGTH} (MiniRocket's kernel length)"
+        )
     if (~keep).any():
         notes.append(f"{int((~keep).sum())} synthetic training window(s) left out")
     rocket = MiniRocket(n_kernels=n_kernels, n_jobs=n_jobs, random_state=seed)
     F_train = rocket.fit_transform(Xt)
-    F_eval = {k: (rocket.transform(_to_channels_first(v, f"X_{k}")) if len(v) else None)
-              for k, v in X_eval.items()}
+    F_eval = {k: (rocket.transform(_to_channels_first(v, f"X_{k}")) if len(v) else None) for k, v in X_eval.items()}
     return F_train, F_eval, notes
 
 
@@ -170,14 +171,10 @@ def fit_baseline(
         Split name -> windows to score (e.g. ``{"val": X_val, "test": X_test}``).
     n_classes
         Number of classes K; ``proba`` columns follow the class indices 0..K-1.
-    kind
-        ``cfg.evaluate.baseline``; ``"none"`` returns an unavailable result at once.
-    input_kind
-        ``"tokens"`` (text) has no baseline.
-    synthetic
-        Boolean mask of synthetic training windows (resampling); they are left out.
-    y_val
-        Validation labels; needed by ``classifier="auto"`` to pick the head on validation.
+    kind, input_kind
+        ``cfg.evaluate.baseline`` (``"none"``: unavailable at once); ``"tokens"`` has no baseline.
+    synthetic, y_val
+        Mask of synthetic training windows (left out); validation labels (``"auto"`` needs them).
     classifier
         ``"logistic"``, ``"ridge"`` or ``"auto"`` (both; higher validation macro PR-AUC).
     class_weight, n_kernels, seed, n_jobs
@@ -192,8 +189,9 @@ def fit_baseline(
     y_train = np.asarray(y_train, dtype=np.int64)
     keep = np.ones(len(y_train), bool) if synthetic is None else ~np.asarray(synthetic, bool)
     if len(keep) != len(y_train) or len(np.asarray(X_train)) != len(y_train):
-        raise ValueError(f"X_train, y_train and synthetic disagree in length "
-                         f"({len(X_train)}, {len(y_train)}, {len(keep)})")
+        raise ValueError(
+            f"X_train, y_train and synthetic disagree in length ({len(X_train)}, {len(y_train)}, {len(keep)})"
+        )
     if len(np.unique(y_train[keep])) < 2:
         return _unavailable(kind, "the training windows hold fewer than two classes")
     t0 = time.perf_counter()
@@ -211,10 +209,18 @@ def fit_baseline(
         if y_val is not None and F_eval.get("val") is not None:
             val_auc[name] = round(macro_pr_auc(y_val, _scores(fitted[name], F_eval["val"], n_classes)), 4)
     best = max(heads, key=lambda h: (np.nan_to_num(val_auc.get(h, 0.0), nan=0.0), h == "logistic"))
-    proba = {k: (_scores(fitted[best], F, n_classes) if F is not None else np.zeros((0, n_classes)))
-             for k, F in F_eval.items()}
+    proba = {
+        k: (_scores(fitted[best], F, n_classes) if F is not None else np.zeros((0, n_classes)))
+        for k, F in F_eval.items()
+    }
     return BaselineResult(
-        kind=kind, available=True, classifier=best, proba=proba, val_pr_auc=val_auc,
-        n_train=int(keep.sum()), n_features=int(F_train.shape[1]),
-        fit_seconds=round(time.perf_counter() - t0, 2), notes=notes,
+        kind=kind,
+        available=True,
+        classifier=best,
+        proba=proba,
+        val_pr_auc=val_auc,
+        n_train=int(keep.sum()),
+        n_features=int(F_train.shape[1]),
+        fit_seconds=round(time.perf_counter() - t0, 2),
+        notes=notes,
     )

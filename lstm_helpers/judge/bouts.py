@@ -88,9 +88,7 @@ def stitch_timeline(
     recs = np.asarray(rec_ids).astype(str)
     st = np.asarray(starts).astype(np.int64)
     if not (len(sc) == len(recs) == len(st)):
-        raise ValueError(
-            f"scores ({len(sc)}), rec_ids ({len(recs)}) and starts ({len(st)}) must have equal length"
-        )
+        raise ValueError(f"scores ({len(sc)}), rec_ids ({len(recs)}) and starts ({len(st)}) must have equal length")
     if int(window_length) < 1:
         raise ValueError(f"window_length must be >= 1, got {window_length}")
     rows_of = _rows_by_recording(recs)
@@ -122,9 +120,7 @@ def windows_to_signal(X_windows: Any, starts: Any, length: int) -> np.ndarray:
     if squeeze:
         X = X[:, :, None]
     if X.ndim != 3:
-        raise ValueError(
-            f"X_windows must have shape (n, T) or (n, T, C), got {np.shape(X_windows)}"
-        )
+        raise ValueError(f"X_windows must have shape (n, T) or (n, T, C), got {np.shape(X_windows)}")
     st = np.asarray(starts, dtype=np.int64)
     idx = st[:, None] + np.arange(X.shape[1])[None, :]
     if idx.size and (idx.min() < 0 or idx.max() >= length):
@@ -139,9 +135,7 @@ def windows_to_signal(X_windows: Any, starts: Any, length: int) -> np.ndarray:
     return signal[:, 0] if squeeze else signal
 
 
-def predict_timesteps(
-    timeline: dict[str, np.ndarray], decide: Callable[[np.ndarray], np.ndarray]
-) -> dict:
+def predict_timesteps(timeline: dict[str, np.ndarray], decide: Callable[[np.ndarray], np.ndarray]) -> dict:
     """Class index per timestep of stitched scores by ``decide`` (-1 where no window covers it)."""
     predicted = {}
     for rec, scores in timeline.items():
@@ -163,9 +157,7 @@ def find_bouts(mask: Any) -> np.ndarray:
     if m.ndim != 1:
         raise ValueError(f"mask must be 1-D, got shape {m.shape}")
     change = np.diff(np.concatenate([[0], m.astype(np.int8), [0]]))
-    return np.column_stack([np.flatnonzero(change == 1), np.flatnonzero(change == -1)]).astype(
-        np.int64
-    )
+    return np.column_stack([np.flatnonzero(change == 1), np.flatnonzero(change == -1)]).astype(np.int64)
 
 
 def clean_bouts(
@@ -177,9 +169,7 @@ def clean_bouts(
     if not sample_rate_hz or sample_rate_hz <= 0:
         raise ValueError(f"sample_rate_hz must be > 0, got {sample_rate_hz}")
     if min_seconds < 0 or merge_gap_seconds < 0:
-        raise ValueError(
-            f"min_seconds and merge_gap_seconds must be >= 0, got {min_seconds}, {merge_gap_seconds}"
-        )
+        raise ValueError(f"min_seconds and merge_gap_seconds must be >= 0, got {min_seconds}, {merge_gap_seconds}")
     b = np.asarray(bouts, dtype=np.int64).reshape(-1, 2)
     b = b[np.argsort(b[:, 0], kind="stable")]
     if len(b) > 1 and merge_gap_seconds > 0:
@@ -191,9 +181,7 @@ def clean_bouts(
     return b
 
 
-def _bout_rates(
-    n_true: int, n_pred: int, n_found: int, n_false_alarms: int, onset: Any, offset: Any
-) -> dict:
+def _bout_rates(n_true: int, n_pred: int, n_found: int, n_false_alarms: int, onset: Any, offset: Any) -> dict:
     """Bout recall / precision and mean onset / offset errors from counts (None where undefined)."""
     n_true, n_pred, n_found, n_false_alarms = (
         int(n_true),
@@ -250,9 +238,7 @@ def match_bouts(
     overlap = (p[None, :, 0] < t[:, None, 1]) & (t[:, None, 0] < p[None, :, 1])
     found = overlap.any(axis=1)
     false_alarm = ~overlap.any(axis=0)
-    first = (
-        overlap.argmax(axis=1) if len(p) else np.zeros(len(t), dtype=np.int64)
-    )  # p sorted by start
+    first = overlap.argmax(axis=1) if len(p) else np.zeros(len(t), dtype=np.int64)  # p sorted by start
     matched = p[first] if len(p) else np.zeros((len(t), 2), dtype=np.int64)
     onset = np.abs(matched[:, 0] - t[:, 0]) / sample_rate_hz
     offset = np.abs(matched[:, 1] - t[:, 1]) / sample_rate_hz
@@ -278,9 +264,7 @@ def match_bouts(
 def bout_summary(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Totals of several :func:`match_bouts` results (e.g. one per recording): summed counts,
     recall / precision of the sums, onset / offset errors averaged over every found bout."""
-    totals = {
-        k: sum(r[k] for r in results) for k in ("n_true", "n_pred", "n_found", "n_false_alarms")
-    }
+    totals = {k: sum(r[k] for r in results) for k in ("n_true", "n_pred", "n_found", "n_false_alarms")}
     found = [p for r in results for p in r["pairs"] if p["found"]]
     return _bout_rates(
         **totals,
@@ -323,41 +307,26 @@ def per_recording_scores(
     rows = []
     for rec, sel in _rows_by_recording(recs).items():
         row: dict[str, Any] = {"recording": rec, "n_windows": len(sel)}
-        row.update(
-            {f"window_{k}": v for k, v in _binary_scores(yt[sel], yp[sel], class_index).items()}
-        )
-        if (
-            timestep_labels is not None
-            and timestep_predictions is not None
-            and rec in timestep_labels
-        ):
+        row.update({f"window_{k}": v for k, v in _binary_scores(yt[sel], yp[sel], class_index).items()})
+        if timestep_labels is not None and timestep_predictions is not None and rec in timestep_labels:
             lab, pred = np.asarray(timestep_labels[rec]), np.asarray(timestep_predictions[rec])
             ok = (lab >= 0) & (pred >= 0)
             row["n_timesteps"] = int(ok.sum())
             if ok.any():
-                row.update(
-                    {
-                        f"timestep_{k}": v
-                        for k, v in _binary_scores(lab[ok], pred[ok], class_index).items()
-                    }
-                )
+                row.update({f"timestep_{k}": v for k, v in _binary_scores(lab[ok], pred[ok], class_index).items()})
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 # ============================================================================ a run's test timelines
-def timeline_labels(
-    data: dict[str, np.ndarray], test_recs: np.ndarray, source: Path
-) -> dict[str, np.ndarray]:
+def timeline_labels(data: dict[str, np.ndarray], test_recs: np.ndarray, source: Path) -> dict[str, np.ndarray]:
     """True label per timestep of every test recording, from prepared.npz's ``timeline_*`` arrays."""
     t_ids = data["timeline_rec_ids"].astype(str)
     offsets = data["timeline_offsets"].astype(np.int64)
     wanted = set(np.unique(test_recs))
     missing = wanted - set(t_ids)
     if missing:
-        raise ValueError(
-            f"{source}: test recordings {sorted(missing)[:5]} have no timeline_* entry"
-        )
+        raise ValueError(f"{source}: test recordings {sorted(missing)[:5]} have no timeline_* entry")
     return {
         r: data["timeline_labels"][offsets[i] : offsets[i + 1]].astype(np.int64)
         for i, r in enumerate(t_ids)
@@ -439,9 +408,7 @@ def score_test_timelines(
     predicted = predict_timesteps(timeline, decide)
     per_recording = None
     if interest_index is not None:
-        per_recording = per_recording_scores(
-            test["rec"], test["y"], test["y_pred"], interest_index, labels, predicted
-        )
+        per_recording = per_recording_scores(test["rec"], test["y"], test["y_pred"], interest_index, labels, predicted)
     summary, rows, details = score_bouts(
         labels,
         predicted,
@@ -459,8 +426,7 @@ def score_test_timelines(
         plot_rec = evaluate.timeline_recording or max(counts, key=lambda r: (counts[r], r))
         if plot_rec not in timeline:
             raise ValueError(
-                f"evaluate.timeline_recording = {plot_rec!r} is not a test recording; "
-                f"choose one of {sorted(timeline)}"
+                f"evaluate.timeline_recording = {plot_rec!r} is not a test recording; choose one of {sorted(timeline)}"
             )
     return {
         "timeline": timeline,

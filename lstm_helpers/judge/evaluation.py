@@ -48,9 +48,7 @@ from lstm_helpers.judge.threshold import (
 )
 from lstm_helpers.layout import RunLayout
 
-MAX_PROB_COLUMNS = (
-    20  # predictions_test.csv: one p_<class> column per class up to this many classes
-)
+MAX_PROB_COLUMNS = 20  # predictions_test.csv: one p_<class> column per class up to this many classes
 SPLIT_KEYS = ("X", "y", "rec", "start", "synthetic")
 TIMELINE_KEYS = ("timeline_rec_ids", "timeline_offsets", "timeline_labels")
 
@@ -83,9 +81,7 @@ def _split(data: dict[str, np.ndarray], split: str, notes: list[str]) -> dict[st
         notes.append(f"left out {int((~keep).sum())} synthetic {split} windows")
     out = {"X": data[f"X_{split}"], "y": y.astype(np.int64)}
     if f"rec_{split}" in data:
-        out.update(
-            rec=data[f"rec_{split}"].astype(str), start=data[f"start_{split}"].astype(np.int64)
-        )
+        out.update(rec=data[f"rec_{split}"].astype(str), start=data[f"start_{split}"].astype(np.int64))
     return out if keep is None else {k: v[keep] for k, v in out.items()}
 
 
@@ -104,9 +100,7 @@ class _Stage:
     rule: DecisionRule | None = None
 
 
-def _class_of_interest(
-    prep: dict[str, Any], classes: list[str]
-) -> tuple[int | None, int | None, list[str]]:
+def _class_of_interest(prep: dict[str, Any], classes: list[str]) -> tuple[int | None, int | None, list[str]]:
     """(positive index of a binary run, index of the class of interest, names of the classes of interest)."""
     names = [c for c in (prep.get("classes_of_interest") or []) if c in classes]
     if len(classes) != 2:
@@ -150,9 +144,7 @@ def _strategy_kwargs(st: _Stage) -> dict[str, float]:
             "min_recall": ev.min_recall}  # fmt: skip
 
 
-def _threshold(
-    st: _Stage, val: dict, test: dict, p_val: np.ndarray
-) -> tuple[dict[str, Any], pd.DataFrame | None]:
+def _threshold(st: _Stage, val: dict, test: dict, p_val: np.ndarray) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """The threshold of the class of interest chosen on validation, and every strategy's table."""
     ev, k = st.cfg.evaluate, st.interest
     kwargs = _strategy_kwargs(st)
@@ -161,9 +153,7 @@ def _threshold(
         s_val = class_scores(p_val, k, st.positive)
         s_test = class_scores(test["probs"], k, st.positive)
         choice = choose_threshold(val["y"] == k, s_val, ev.threshold_strategy, **kwargs)
-        options = compare_threshold_strategies(
-            val["y"] == k, s_val, test["y"] == k, s_test, **kwargs
-        )
+        options = compare_threshold_strategies(val["y"] == k, s_val, test["y"] == k, s_test, **kwargs)
     else:
         choice = {"strategy": ev.threshold_strategy, "value": ev.threshold, "constraint_met": None,
                   "fallback": "fixed", "note": "no validation windows: used the fixed evaluate.threshold"}  # fmt: skip
@@ -172,9 +162,7 @@ def _threshold(
     return choice, options
 
 
-def _decision_rule(
-    st: _Stage, val: dict, test: dict, p_val: np.ndarray
-) -> tuple[dict | None, pd.DataFrame | None]:
+def _decision_rule(st: _Stage, val: dict, test: dict, p_val: np.ndarray) -> tuple[dict | None, pd.DataFrame | None]:
     """Sets the run's decision rule (threshold on the class of interest chosen on validation,
     or the argmax); returns the threshold choice and the strategies table; writes ``threshold.json``."""
     st.layout.threshold.unlink(missing_ok=True)
@@ -348,16 +336,12 @@ def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
     st, data = _open(cfg, run_dir)
     val, test = _split(data, "val", st.notes), _split(data, "test", st.notes)
     if not len(test["y"]):
-        raise ValueError(
-            f"{st.layout.prepared} has no test windows; set split.test_fraction > 0 or data.test_path"
-        )
+        raise ValueError(f"{st.layout.prepared} has no test windows; set split.test_fraction > 0 or data.test_path")
     p_val, test["probs"] = _predict_splits(st, val, test)
     choice, options = _decision_rule(st, val, test, p_val)
     top_k = cfg.train.top_k
     test["y_pred"] = st.rule.apply(test["probs"])
-    test_metrics = compute_metrics(
-        test["y"], test["probs"], test["y_pred"], st.classes, st.positive, top_k
-    )
+    test_metrics = compute_metrics(test["y"], test["probs"], test["y_pred"], st.classes, st.positive, top_k)
     val_metrics = None
     if len(val["y"]):
         val_pred = st.rule.apply(p_val)

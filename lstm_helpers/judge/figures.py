@@ -79,9 +79,7 @@ def _interest_figures(
             ("roc_curve", plots.plot_roc_curve),
             ("metric_vs_threshold", plots.plot_metric_vs_threshold),
         ):
-            figures[name] = plot(
-                y_bin, scores, threshold=threshold, positive_label=cls, path=layout.figure(name)
-            )
+            figures[name] = plot(y_bin, scores, threshold=threshold, positive_label=cls, path=layout.figure(name))
     figures["score_distributions"] = plots.plot_score_distributions(
         test["y"],
         scores,

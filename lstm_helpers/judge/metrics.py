@@ -54,9 +54,7 @@ def _check_labels(y_true: Any, y_pred: Any, k_classes: int) -> tuple[np.ndarray,
     yt = np.asarray(y_true).astype(np.int64)
     yp = np.asarray(y_pred).astype(np.int64)
     if yt.ndim != 1 or yt.shape != yp.shape:
-        raise ValueError(
-            f"y_true and y_pred must be 1-D of equal length, got {yt.shape} and {yp.shape}"
-        )
+        raise ValueError(f"y_true and y_pred must be 1-D of equal length, got {yt.shape} and {yp.shape}")
     if len(yt) == 0:
         raise ValueError("y_true is empty: nothing to evaluate")
     for name, arr in (("y_true", yt), ("y_pred", yp)):
@@ -84,8 +82,7 @@ def chunked_log_loss(y_true: np.ndarray, full: np.ndarray) -> float:
     """Mean cross-entropy (nats) of the true class: ``sklearn.metrics.log_loss`` over row chunks."""
     labels = np.arange(full.shape[1])
     total = sum(
-        log_loss(y_true[c], full[c], labels=labels, normalize=False)
-        for c in _row_chunks(len(y_true), full.shape[1])
+        log_loss(y_true[c], full[c], labels=labels, normalize=False) for c in _row_chunks(len(y_true), full.shape[1])
     )
     return float(total / len(y_true))
 
@@ -170,9 +167,7 @@ def compute_metrics(
         raise ValueError(f"probs has {len(full)} rows but y_true has {len(yt)}")
     labels = np.arange(k_classes)
     counts = np.bincount(yt, minlength=k_classes)
-    precision, recall, f1, support = precision_recall_fscore_support(
-        yt, yp, labels=labels, zero_division=0.0
-    )
+    precision, recall, f1, support = precision_recall_fscore_support(yt, yp, labels=labels, zero_division=0.0)
     cm = confusion_matrix(yt, yp, labels=labels)
     with np.errstate(invalid="ignore", divide="ignore"):
         cm_norm = cm / cm.sum(axis=1, keepdims=True)
@@ -264,8 +259,10 @@ def _baseline_note(metrics: dict[str, Any]) -> list[str]:
     gap = metrics[key] - b[key]
     verdict = ("beats it" if gap > 0.01 else "is level with it" if gap >= -0.01
                else "falls short: try the conv front end, a longer budget or augmentation")  # fmt: skip
-    return [f"{key} {metrics[key]:.3f} against the MiniRocket baseline's {b[key]:.3f} on the same "
-            f"windows: the model {verdict}."]
+    return [
+        f"{key} {metrics[key]:.3f} against the MiniRocket baseline's {b[key]:.3f} on the same "
+        f"windows: the model {verdict}."
+    ]
 
 
 def interpret_metrics(metrics: dict[str, Any]) -> list[str]:
@@ -320,14 +317,10 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
             2,
             (
                 "perplexity",
-                f"per character: exp(mean cross-entropy); 1 = certain, "
-                f"{n_classes} = uniform guessing",
+                f"per character: exp(mean cross-entropy); 1 = certain, {n_classes} = uniform guessing",
             ),
         )
-    table = [
-        {"metric": m, "validation": val.get(m), "test": metrics.get(m), "how to read": how}
-        for m, how in rows
-    ]
+    table = [{"metric": m, "validation": val.get(m), "test": metrics.get(m), "how to read": how} for m, how in rows]
     pos = metrics.get("positive_class")
     if pos:
         for m in ("precision", "recall", "f1"):

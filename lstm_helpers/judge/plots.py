@@ -35,9 +35,7 @@ def _binary_inputs(y_true: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(y_true)
     s = np.asarray(scores, dtype=float)
     if y.ndim != 1 or s.ndim != 1 or len(y) != len(s):
-        raise ValueError(
-            f"y_true and scores must be 1-D of equal length, got {y.shape} and {s.shape}"
-        )
+        raise ValueError(f"y_true and scores must be 1-D of equal length, got {y.shape} and {s.shape}")
     if not np.isin(y, (0, 1)).all():
         raise ValueError("y_true must be 0/1 for a binary curve")
     if y.sum() == 0 or y.sum() == len(y):
@@ -57,9 +55,7 @@ def plot_confusion_matrix(
     counts = np.asarray(cm)
     k = len(classes)
     if counts.shape != (k, k):
-        raise ValueError(
-            f"cm has shape {counts.shape}, expected ({k}, {k}) for classes {list(classes)}"
-        )
+        raise ValueError(f"cm has shape {counts.shape}, expected ({k}, {k}) for classes {list(classes)}")
     with np.errstate(invalid="ignore", divide="ignore"):
         norm = counts / counts.sum(axis=1, keepdims=True)
     side = max(3.5, 0.9 * k + 2)
@@ -144,9 +140,7 @@ def plot_top_confusions(
         ax.text(c, i, f" {c} ({share:.0%})", va="center", fontsize="small")
     ax.set_xlabel("Test windows (share of the true class)")
     total = int(np.asarray(cm).sum() - np.trace(np.asarray(cm)))
-    ax.set_title(
-        title or f"Top {len(table)} confusions of {len(classes)} classes ({total} errors in all)"
-    )
+    ax.set_title(title or f"Top {len(table)} confusions of {len(classes)} classes ({total} errors in all)")
     return save_figure(fig, path)
 
 
@@ -196,9 +190,7 @@ def plot_pr_curve(
     if s.ndim == 2:
         for cls, yk, sk in _one_vs_rest(y_true, s, classes, max_curves):
             precision, recall, _ = precision_recall_curve(yk, sk, drop_intermediate=True)
-            ax.plot(
-                recall, precision, label=f"{cls} (PR-AUC {average_precision_score(yk, sk):.2f})"
-            )
+            ax.plot(recall, precision, label=f"{cls} (PR-AUC {average_precision_score(yk, sk):.2f})")
         ax.set_title(_curve_title(title, "Precision-recall", s.shape[1], max_curves))
     else:
         y, s = _binary_inputs(y_true, s)
@@ -287,9 +279,7 @@ def plot_score_distributions(
     y = np.asarray(y_true).astype(np.int64)
     s = np.asarray(scores, dtype=float)
     if y.ndim != 1 or s.ndim != 1 or len(y) != len(s):
-        raise ValueError(
-            f"y_true and scores must be 1-D of equal length, got {y.shape} and {s.shape}"
-        )
+        raise ValueError(f"y_true and scores must be 1-D of equal length, got {y.shape} and {s.shape}")
     names = np.asarray(list(classes))
     df = pd.DataFrame({score_label: s, "true class": names[y]})
     fig = new_figure(figsize=(7, 4.5))
@@ -374,18 +364,8 @@ def plot_timeline(
         raise ValueError(f"score must be 1-D (one value per timestep), got shape {sc.shape}")
     rate = float(sample_rate_hz) if sample_rate_hz else 1.0
     x = np.arange(len(sc)) / rate
-    tb = (
-        np.asarray(true_bouts if true_bouts is not None else np.empty((0, 2)), dtype=float).reshape(
-            -1, 2
-        )
-        / rate
-    )
-    pb = (
-        np.asarray(pred_bouts if pred_bouts is not None else np.empty((0, 2)), dtype=float).reshape(
-            -1, 2
-        )
-        / rate
-    )
+    tb = np.asarray(true_bouts if true_bouts is not None else np.empty((0, 2)), dtype=float).reshape(-1, 2) / rate
+    pb = np.asarray(pred_bouts if pred_bouts is not None else np.empty((0, 2)), dtype=float).reshape(-1, 2) / rate
     n_rows = 2 if signal is not None else 1
     fig = new_figure(figsize=(12, 2.6 * n_rows + 0.6))
     axes = np.atleast_1d(fig.subplots(n_rows, 1, sharex=True))
@@ -396,11 +376,7 @@ def plot_timeline(
             raise ValueError(f"signal has {len(sig)} timesteps but score has {len(sc)}")
         ax = axes[0]
         for c in range(sig.shape[1]):
-            label = (
-                channel_names[c]
-                if channel_names is not None and c < len(channel_names)
-                else f"channel {c}"
-            )
+            label = channel_names[c] if channel_names is not None and c < len(channel_names) else f"channel {c}"
             ax.plot(x, sig[:, c], lw=0.8, label=label)
         for start, end in tb:
             ax.axvspan(start, end, color=TRUE_COLOUR, alpha=0.15, lw=0)
@@ -420,9 +396,7 @@ def plot_timeline(
     if threshold is not None:
         handles.insert(
             1,
-            ax.axhline(
-                threshold, color=THRESHOLD_COLOUR, ls="--", label=f"threshold {threshold:.3g}"
-            ),
+            ax.axhline(threshold, color=THRESHOLD_COLOUR, ls="--", label=f"threshold {threshold:.3g}"),
         )
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("Score")

@@ -16,9 +16,7 @@ import numpy as np
 DEFAULT_CHUNK_ROWS = 65_536  # windows gathered and predicted at a time when rows are given
 
 
-def predict_probs(
-    model: Any, X: np.ndarray, batch_size: int, rows: np.ndarray | None = None
-) -> np.ndarray:
+def predict_probs(model: Any, X: np.ndarray, batch_size: int, rows: np.ndarray | None = None) -> np.ndarray:
     """The model's outputs for every window, as float32.
 
     Parameters
@@ -44,10 +42,7 @@ def predict_probs(
         out = np.asarray(model.predict(X, batch_size=batch_size, verbose=0), dtype=np.float32)
     else:
         chunk = max(batch_size, DEFAULT_CHUNK_ROWS // batch_size * batch_size)
-        parts = [
-            model.predict(X[rows[i : i + chunk]], batch_size=batch_size, verbose=0)
-            for i in range(0, n, chunk)
-        ]
+        parts = [model.predict(X[rows[i : i + chunk]], batch_size=batch_size, verbose=0) for i in range(0, n, chunk)]
         out = np.concatenate(parts).astype(np.float32, copy=False)
     return out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else out
 
@@ -69,9 +64,7 @@ def full_probs(probs: Any, n_classes: int, positive_index: int | None = None) ->
         full[:, 1 - pos] = 1.0 - p.astype(np.float64)
         return full
     if p.ndim != 2 or p.shape[1] != n_classes:
-        raise ValueError(
-            f"probs has shape {p.shape}, expected (n, {n_classes}) for {n_classes} classes"
-        )
+        raise ValueError(f"probs has shape {p.shape}, expected (n, {n_classes}) for {n_classes} classes")
     if not np.issubdtype(p.dtype, np.floating):
         p = p.astype(np.float64)
     return p

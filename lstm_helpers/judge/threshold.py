@@ -29,14 +29,10 @@ from sklearn.metrics import (
 
 from lstm_helpers.config import EvaluateConfig
 
-THRESHOLD_STRATEGIES: tuple[str, ...] = get_args(
-    EvaluateConfig.model_fields["threshold_strategy"].annotation
-)
+THRESHOLD_STRATEGIES: tuple[str, ...] = get_args(EvaluateConfig.model_fields["threshold_strategy"].annotation)
 
 
-def check_binary(
-    y_true_binary: Any, scores: Any, name: str = "y_true_binary"
-) -> tuple[np.ndarray, np.ndarray]:
+def check_binary(y_true_binary: Any, scores: Any, name: str = "y_true_binary") -> tuple[np.ndarray, np.ndarray]:
     """Validate 0/1 labels and finite scores of equal length; return (bool labels, float64 scores)."""
     y = np.asarray(y_true_binary)
     s = np.asarray(scores, dtype=np.float64)
@@ -47,17 +43,13 @@ def check_binary(
     if len(y) == 0:
         raise ValueError(f"{name} is empty: need at least one example to choose a threshold")
     if not np.isin(y, (0, 1)).all():
-        raise ValueError(
-            f"{name} must hold only 0/1 (or False/True), got values {np.unique(y)[:5]}"
-        )
+        raise ValueError(f"{name} must hold only 0/1 (or False/True), got values {np.unique(y)[:5]}")
     if not np.isfinite(s).all():
         raise ValueError("scores contain NaN or infinite values")
     return y.astype(bool), s
 
 
-def rates_at(
-    y_true_binary: Any, scores: Any, threshold: float, beta: float = 1.0
-) -> dict[str, float]:
+def rates_at(y_true_binary: Any, scores: Any, threshold: float, beta: float = 1.0) -> dict[str, float]:
     """What "positive when score >= threshold" gives on these data (scikit-learn metrics).
 
     Returns ``precision``, ``recall``, ``f1``, ``fbeta``, ``false_positive_rate`` and
@@ -79,9 +71,7 @@ def rates_at(
     }
 
 
-def _check_strategy(
-    strategy: str, threshold: float, beta: float, min_precision: float, min_recall: float
-) -> None:
+def _check_strategy(strategy: str, threshold: float, beta: float, min_precision: float, min_recall: float) -> None:
     if strategy not in THRESHOLD_STRATEGIES:
         raise ValueError(
             f"threshold strategy {strategy!r} is not valid; choose one of {', '.join(THRESHOLD_STRATEGIES)}"
@@ -227,9 +217,7 @@ def compare_threshold_strategies(
     """
     rows = []
     for strategy in THRESHOLD_STRATEGIES:
-        choice = choose_threshold(
-            y_val_binary, val_scores, strategy, threshold, beta, min_precision, min_recall
-        )
+        choice = choose_threshold(y_val_binary, val_scores, strategy, threshold, beta, min_precision, min_recall)
         row = {
             "strategy": strategy,
             "threshold": choice["value"],
@@ -240,18 +228,14 @@ def compare_threshold_strategies(
         if y_test_binary is not None and test_scores is not None:
             check_binary(y_test_binary, test_scores, "y_test_binary")
             rates = rates_at(y_test_binary, test_scores, choice["value"])
-            row.update(
-                test_precision=rates["precision"], test_recall=rates["recall"], test_f1=rates["f1"]
-            )
+            row.update(test_precision=rates["precision"], test_recall=rates["recall"], test_f1=rates["f1"])
         row["note"] = choice["note"] or ""
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 # ============================================================================ the decision rule
-def predict_labels(
-    probs: Any, threshold: float | None = None, positive_index: int | None = None
-) -> np.ndarray:
+def predict_labels(probs: Any, threshold: float | None = None, positive_index: int | None = None) -> np.ndarray:
     """Turn predicted probabilities into class indices (the rule is written here).
 
     * **binary**, ``probs`` of shape (n,) or (n, 1) = P(class ``positive_index``, default 1):
@@ -277,9 +261,7 @@ def predict_labels(
     if p.ndim == 1:
         pos = 1 if positive_index is None else int(positive_index)
         if pos not in (0, 1):
-            raise ValueError(
-                f"positive_index must be 0 or 1 for binary scores, got {positive_index}"
-            )
+            raise ValueError(f"positive_index must be 0 or 1 for binary scores, got {positive_index}")
         t = 0.5 if threshold is None else float(threshold)
         return np.where(p.astype(np.float64) >= t, pos, 1 - pos).astype(np.int64)
     if p.ndim != 2 or p.shape[1] < 2:
@@ -316,13 +298,9 @@ class DecisionRule:
 
     def __post_init__(self) -> None:
         if (self.threshold is None) != (self.class_index is None):
-            raise ValueError(
-                "a decision rule needs both threshold and class_index, or neither (argmax)"
-            )
+            raise ValueError("a decision rule needs both threshold and class_index, or neither (argmax)")
         if self.class_index is not None and not 0 <= self.class_index < len(self.classes):
-            raise ValueError(
-                f"class_index {self.class_index} is out of range for classes {list(self.classes)}"
-            )
+            raise ValueError(f"class_index {self.class_index} is out of range for classes {list(self.classes)}")
 
     def apply(self, probs: Any) -> np.ndarray:
         """Class indices for ``probs`` ((n,) = P(class ``class_index``) for binary, or (n, K))."""
@@ -332,17 +310,11 @@ class DecisionRule:
         """The rule in words, e.g. "'play' when P >= 0.42, else the other class"."""
         if self.threshold is None:
             return "argmax of the class probabilities"
-        rest = (
-            ", else the other class"
-            if len(self.classes) == 2
-            else ", else the most probable other class"
-        )
+        rest = ", else the other class" if len(self.classes) == 2 else ", else the most probable other class"
         return f"'{self.classes[self.class_index]}' when P >= {self.threshold:.3g}" + rest
 
     @classmethod
-    def from_run(
-        cls, classes: list[str], positive_index: int | None, threshold_file: str | Path
-    ) -> DecisionRule:
+    def from_run(cls, classes: list[str], positive_index: int | None, threshold_file: str | Path) -> DecisionRule:
         """The rule a finished run's evaluation chose (its ``threshold.json``), for new data.
 
         Without that file: binary runs threshold their positive class at 0.5; multi-class
@@ -354,12 +326,8 @@ class DecisionRule:
         if path.is_file():
             choice = read_json(path)
             if choice.get("positive_class") not in classes:
-                raise ValueError(
-                    f"{path}: positive_class {choice.get('positive_class')!r} is not one of {classes}"
-                )
-            return cls(
-                tuple(classes), float(choice["value"]), classes.index(choice["positive_class"])
-            )
+                raise ValueError(f"{path}: positive_class {choice.get('positive_class')!r} is not one of {classes}")
+            return cls(tuple(classes), float(choice["value"]), classes.index(choice["positive_class"]))
         if len(classes) == 2:
             return cls(tuple(classes), 0.5, 1 if positive_index is None else int(positive_index))
         return cls(tuple(classes))

@@ -57,11 +57,16 @@ class Budget:
     def as_dict(self) -> dict:
         """JSON-ready summary (for train.json / the report)."""
         return {
-            "n_train": self.n_train, "batch_size": self.batch_size,
-            "steps_per_epoch": self.steps_per_epoch, "epochs": self.epochs,
-            "max_updates": self.max_updates, "patience": self.patience,
-            "patience_updates": self.patience_updates, "plateau_patience": self.plateau_patience,
-            "chosen": dict(self.chosen), "explanation": self.explanation,
+            "n_train": self.n_train,
+            "batch_size": self.batch_size,
+            "steps_per_epoch": self.steps_per_epoch,
+            "epochs": self.epochs,
+            "max_updates": self.max_updates,
+            "patience": self.patience,
+            "patience_updates": self.patience_updates,
+            "plateau_patience": self.plateau_patience,
+            "chosen": dict(self.chosen),
+            "explanation": self.explanation,
             "warnings": list(self.warnings),
         }
 
@@ -72,8 +77,7 @@ def auto_batch_size(n_train: int) -> int:
     return int(np.clip(2 ** int(math.floor(math.log2(target))), BATCH_MIN, BATCH_MAX))
 
 
-def choose_budget(n_train: int, class_counts: np.ndarray | list[int] | None,
-                  train: TrainConfig) -> Budget:
+def choose_budget(n_train: int, class_counts: np.ndarray | list[int] | None, train: TrainConfig) -> Budget:
     """Batch size, epochs and patience for ``n_train`` training windows.
 
     Parameters

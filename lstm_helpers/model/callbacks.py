@@ -93,8 +93,14 @@ class EpochLogWriter(keras.callbacks.Callback):
         return pd.DataFrame(self.rows)
 
 
-def compact_epoch_line(epoch: int, epochs: int, seconds: float, windows_per_second: float,
-                       eta_seconds: float, logs: dict) -> str:
+def compact_epoch_line(
+    epoch: int,
+    epochs: int,
+    seconds: float,
+    windows_per_second: float,
+    eta_seconds: float,
+    logs: dict,
+) -> str:
     """One short line per epoch: ``epoch 3/15  12 s  loss 0.412  val_loss 0.380  val_pr_auc 0.71  ETA 2 min 24 s``."""
     from lstm_helpers.runs.terminal import duration
 
@@ -200,8 +206,17 @@ class TimingCallback(keras.callbacks.Callback):
         if self.path is not None:
             write_text(self.path, pd.DataFrame(self.records).to_csv(index=False))
         if self.verbose:
-            print(compact_epoch_line(epoch + 1, self.epochs, seconds, record["windows_per_second"],
-                                     record["eta_seconds"], logs or {}), flush=True)
+            print(
+                compact_epoch_line(
+                    epoch + 1,
+                    self.epochs,
+                    seconds,
+                    record["windows_per_second"],
+                    record["eta_seconds"],
+                    logs or {},
+                ),
+                flush=True,
+            )
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -294,7 +309,7 @@ class RandomStateKeeper(keras.callbacks.Callback):
 
     Two random streams shape an epoch: the order of the training windows and the dropout
     masks. The order of epoch ``e`` depends on ``(seed, e)`` alone
-    (:func:`lstm_helpers.model.training.training_stream`); on the first epoch of a fit
+    (:func:`lstm_helpers.model.datasets.training_stream`); on the first epoch of a fit
     (``epoch`` = epochs already done, as ``BackupAndRestore`` restored them) this sets the
     stream's first epoch. The dropout masks come from Keras seed generators, whose state
     variables ``BackupAndRestore`` does not save: this saves them after every epoch

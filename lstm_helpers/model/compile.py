@@ -40,8 +40,7 @@ def resolve_monitor(train_cfg: TrainConfig, n_classes: int) -> tuple[str, str]:
     valid = [f"val_{n}" for n in names] + names
     if monitor not in valid:
         raise ValueError(
-            f"train.monitor = {monitor!r} is not logged for a {n_classes}-class task; valid: "
-            f"auto, {', '.join(valid)}"
+            f"train.monitor = {monitor!r} is not logged for a {n_classes}-class task; valid: auto, {', '.join(valid)}"
         )
     mode = train_cfg.monitor_mode
     if mode == "auto":
@@ -89,13 +88,13 @@ def make_loss(train_cfg: TrainConfig, n_classes: int) -> keras.losses.Loss:
                 "focal loss uses alpha = 1) and weight classes with resample.method=class_weight"
             )
         return keras.losses.CategoricalFocalCrossentropy(
-            alpha=1.0, gamma=train_cfg.focal_gamma, label_smoothing=smoothing,
+            alpha=1.0,
+            gamma=train_cfg.focal_gamma,
+            label_smoothing=smoothing,
             name="categorical_focal_crossentropy",
         )
     if smoothing > 0:
-        return keras.losses.CategoricalCrossentropy(
-            label_smoothing=smoothing, name="categorical_crossentropy"
-        )
+        return keras.losses.CategoricalCrossentropy(label_smoothing=smoothing, name="categorical_crossentropy")
     return keras.losses.SparseCategoricalCrossentropy(name="sparse_categorical_crossentropy")
 
 
@@ -147,4 +146,3 @@ def make_optimizer(
     if train_cfg.optimizer == "rmsprop":
         return keras.optimizers.RMSprop(weight_decay=wd, **common)
     return keras.optimizers.SGD(momentum=train_cfg.momentum, weight_decay=wd, **common)
-

@@ -68,9 +68,7 @@ class MaskedConvBlock(layers.Layer):
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         if mask is None or self.pool == 1:
             return mask
-        pooled = ops.max_pool(
-            ops.expand_dims(ops.cast(mask, "float32"), -1), self.pool, self.pool, "valid"
-        )
+        pooled = ops.max_pool(ops.expand_dims(ops.cast(mask, "float32"), -1), self.pool, self.pool, "valid")
         return ops.squeeze(pooled, -1) > 0.5
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
@@ -135,9 +133,7 @@ def check_model_input(model_cfg: ModelConfig, input_info: InputInfo, n_classes: 
         Naming the parameter and what would be valid.
     """
     if input_info.window_length is None or input_info.n_channels is None:
-        raise ValueError(
-            "prepare.json['input'] lacks window_length / n_channels; re-run stage 01 (prepare)"
-        )
+        raise ValueError("prepare.json['input'] lacks window_length / n_channels; re-run stage 01 (prepare)")
     if n_classes < 2:
         raise ValueError(f"need at least 2 classes to train a classifier, got {n_classes}")
     window_length = input_info.window_length
@@ -159,9 +155,7 @@ def check_model_input(model_cfg: ModelConfig, input_info: InputInfo, n_classes: 
         )
 
 
-def _recurrent(
-    model_cfg: ModelConfig, units: int, return_sequences: bool, name: str, use_cudnn: bool | str
-) -> Any:
+def _recurrent(model_cfg: ModelConfig, units: int, return_sequences: bool, name: str, use_cudnn: bool | str) -> Any:
     cls = layers.LSTM if model_cfg.cell == "lstm" else layers.GRU
     layer = cls(
         units,
@@ -182,7 +176,10 @@ def _inputs(model_cfg: ModelConfig, input_info: InputInfo, masked: bool) -> tupl
     if input_info.tokens:
         inputs = keras.Input(shape=(steps,), dtype="int32", name="tokens")
         x = layers.Embedding(
-            int(input_info.vocab_size or 0), model_cfg.embedding_dim, mask_zero=masked, name="embedding"
+            int(input_info.vocab_size or 0),
+            model_cfg.embedding_dim,
+            mask_zero=masked,
+            name="embedding",
         )(inputs)
         return inputs, x
     inputs = keras.Input(shape=(steps, int(input_info.n_channels or 0)), name="channels")
@@ -198,9 +195,7 @@ def _conv_front(model_cfg: ModelConfig, x: Any, masked: bool) -> Any:
         if masked:
             x = MaskedConvBlock(block.filters, block.kernel_size, block.pool, name=f"conv{i}")(x)
             continue
-        x = layers.Conv1D(
-            block.filters, block.kernel_size, padding="same", activation="relu", name=f"conv{i}"
-        )(x)
+        x = layers.Conv1D(block.filters, block.kernel_size, padding="same", activation="relu", name=f"conv{i}")(x)
         if block.pool > 1:
             x = layers.MaxPooling1D(block.pool, name=f"pool{i}")(x)
     return x
@@ -291,7 +286,11 @@ def count_params(model: keras.Model) -> dict[str, int]:
     """Trainable, non-trainable and total parameter counts."""
     trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
     non_trainable = sum(int(w.numpy().size) for w in model.non_trainable_weights)
-    return {"trainable": trainable, "non_trainable": non_trainable, "total": trainable + non_trainable}
+    return {
+        "trainable": trainable,
+        "non_trainable": non_trainable,
+        "total": trainable + non_trainable,
+    }
 
 
 def model_size_mb(model: keras.Model) -> float:

@@ -28,10 +28,7 @@ def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None)
     if input_info is not None and input_info.get("kind") == "tokens":
         parts.append(f"emb{model_cfg.embedding_dim}")
     if model_cfg.conv:
-        blocks = "-".join(
-            f"{b.filters}x{b.kernel_size}" + (f"p{b.pool}" if b.pool > 1 else "")
-            for b in model_cfg.conv
-        )
+        blocks = "-".join(f"{b.filters}x{b.kernel_size}" + (f"p{b.pool}" if b.pool > 1 else "") for b in model_cfg.conv)
         parts.append(f"cv{len(model_cfg.conv)}-{blocks}")
     if model_cfg.cell != "none":
         parts.append(f"lay{len(model_cfg.units)}_sz" + "-".join(str(u) for u in model_cfg.units))

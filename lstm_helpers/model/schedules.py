@@ -211,9 +211,7 @@ def make_schedule(
     raise ValueError(f"train.schedule.kind = {kind!r} is not supported")
 
 
-def learning_rate_curve(
-    schedule: float | keras.optimizers.schedules.LearningRateSchedule, total_steps: int
-) -> Any:
+def learning_rate_curve(schedule: float | keras.optimizers.schedules.LearningRateSchedule, total_steps: int) -> Any:
     """The learning rate at every step 0..total_steps-1 as a numpy array (vectorised)."""
     import numpy as np
 

@@ -67,6 +67,13 @@ from lstm_helpers.model.compile import (
     needs_one_hot,
     resolve_monitor,
 )
+from lstm_helpers.model.datasets import (
+    distribution_strategy,
+    make_dataset,
+    recurrent_use_cudnn,
+    set_determinism,
+    training_stream,
+)
 from lstm_helpers.model.models import build_model, count_params, model_name, model_size_mb
 from lstm_helpers.model.schedules import learning_rate_curve, make_schedule
 
@@ -128,139 +135,6 @@ class TrainResult:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in self.IN_MEMORY}
 
 
-# ---------------------------------------------------------------------- datasets, determinism
-def make_dataset(
-    X: np.ndarray,
-    y: np.ndarray,
-    batch_size: int,
-    n_classes: int,
-    one_hot: bool,
-    shuffle: bool,
-    seed: int,
-    shuffle_buffer: int = 10000,
-) -> tf.data.Dataset:
-    """``from_tensor_slices`` -> (seeded shuffle) -> batch -> (one-hot) -> prefetch, for a
-    ``fit`` that reshuffles every epoch (search trials) or for validation / inference.
-
-    Binary labels become float32 ``(n, 1)`` to match ``Dense(1, sigmoid)``; multi-class
-    labels stay int (sparse) unless ``one_hot``.
-    """
-    labels = _labels(y, n_classes)
-    ds = tf.data.Dataset.from_tensor_slices((X, labels))
-    if shuffle:
-        ds = ds.shuffle(min(shuffle_buffer, len(X)), seed=seed, reshuffle_each_iteration=True)
-    return _finish(ds.batch(batch_size), n_classes, one_hot)
-
-
-def _labels(y: np.ndarray, n_classes: int) -> np.ndarray:
-    return y.astype(np.float32).reshape(-1, 1) if n_classes == 2 else y.astype(np.int32)
-
-
-def _finish(ds: tf.data.Dataset, n_classes: int, one_hot: bool) -> tf.data.Dataset:
-    if one_hot:
-        ds = ds.map(lambda x, t: (x, tf.one_hot(t, n_classes)), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
-
-
-def epoch_seed(seed: int, epoch: Any) -> Any:
-    """The shuffle seed of one epoch: a function of the run's seed and the epoch alone."""
-    return int(seed) * 1_000_003 + epoch
-
-
-def training_stream(
-    X: np.ndarray,
-    y: np.ndarray,
-    train_cfg: TrainConfig,
-    n_classes: int,
-    one_hot: bool,
-    seed: int,
-) -> tuple[tf.data.Dataset, tf.Variable]:
-    """The training batches of every planned epoch as one stream, and its first epoch.
-
-    Epoch ``e`` is a full permutation of the windows seeded by :func:`epoch_seed`
-    ``(seed, e)`` (indices only: the windows are gathered per batch) and cut into ``ceil(n / batch_size)`` batches, so an
-    epoch's order needs no state: a resumed run sets the returned variable to its first
-    epoch (:class:`~lstm_helpers.model.callbacks.RandomStateKeeper` does, before the stream
-    is read) and sees the batches the uninterrupted run saw. ``fit`` must get
-    ``steps_per_epoch = ceil(n / batch_size)`` so Keras reads the stream with one iterator.
-    """
-    n = len(X)
-    X_t, labels_t = tf.convert_to_tensor(X), tf.convert_to_tensor(_labels(y, n_classes))
-    first = tf.Variable(0, dtype=tf.int64, trainable=False, name="first_epoch")
-
-    def epochs(_: Any) -> tf.data.Dataset:
-        return tf.data.Dataset.range(first.read_value(), train_cfg.epochs)
-
-    def one_epoch(e: Any) -> tf.data.Dataset:
-        # a stateless permutation of the window indices: a function of (seed, epoch) alone
-        # (Dataset.shuffle with a tensor seed fails in graph mode when the global seed is 0)
-        key = tf.stack([tf.constant(int(seed), tf.int64), epoch_seed(seed, e)])
-        order = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=key)
-        return tf.data.Dataset.from_tensor_slices(order).batch(train_cfg.batch_size)
-
-    ds = tf.data.Dataset.from_tensors(0).flat_map(epochs).flat_map(one_epoch)
-    ds = ds.map(lambda i: (tf.gather(X_t, i), tf.gather(labels_t, i)))
-    return _finish(ds, n_classes, one_hot), first
-
-
-_determinism = {"on": False}  # whether this process switched TF op determinism on
-
-
-def set_determinism(seed: int, deterministic: bool = True) -> bool:
-    """Seed Python, numpy and TensorFlow (``keras.utils.set_random_seed``) and, when
-    ``deterministic``, make TF ops deterministic, so two CPU runs with the same seed give
-    identical histories. Returns whether op determinism is on in this process.
-
-    Keras refuses XLA (``jit_compile``) while op determinism is on, and TensorFlow has no
-    public way to switch it off again; so a ``jit_compile`` run must start in a process that
-    has not trained deterministically before (each pipeline stage runs in a fresh kernel).
-    A warning says so when it has.
-    """
-    keras.utils.set_random_seed(int(seed))
-    if deterministic:
-        tf.config.experimental.enable_op_determinism()
-        _determinism["on"] = True
-    elif _determinism["on"]:
-        warnings.warn(
-            "TensorFlow op determinism was switched on earlier in this process and cannot be "
-            "switched off, so Keras will compile without XLA; run a jit_compile training in a "
-            "fresh process (restart the notebook kernel)",
-            UserWarning,
-            stacklevel=2,
-        )
-    return _determinism["on"]
-
-
-def distribution_strategy(train_cfg: TrainConfig) -> tf.distribute.Strategy:
-    """``train.distribute: mirrored`` -> ``tf.distribute.MirroredStrategy`` (all local GPUs;
-    ``train.batch_size`` is then the global batch, split across replicas), else the
-    default strategy. Model building and compiling happen inside ``strategy.scope()``."""
-    if train_cfg.distribute == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.get_strategy()
-
-
-def recurrent_use_cudnn(train_cfg: TrainConfig) -> bool | str:
-    """``use_cudnn`` for the recurrent layers: ``"auto"``, except with ``train.jit_compile``.
-
-    On a GPU, Keras (TensorFlow backend) marks a model whose LSTM / GRU can use cuDNN as
-    not XLA compatible and compiles it without XLA (with only a warning); so
-    ``jit_compile=True`` builds the recurrent layers with ``use_cudnn=False`` to make XLA
-    real (giving up the fused cuDNN kernel: measure before choosing it, see
-    benchmarks/README.md). On a CPU cuDNN never applies and this changes nothing.
-    """
-    if train_cfg.jit_compile:
-        if tf.config.list_physical_devices("GPU"):
-            warnings.warn(
-                "train.jit_compile = true builds the recurrent layers without cuDNN so XLA "
-                "applies; on a GPU the cuDNN kernel is usually faster",
-                UserWarning,
-                stacklevel=2,
-            )
-        return False
-    return "auto"
-
-
 # ---------------------------------------------------------------------- resume
 def training_fingerprint(cfg: Config) -> str:
     """Hash of what shapes a training run (seed, model, train except verbosity): a backup is
@@ -318,12 +192,8 @@ def _compiled_model(
     train_cfg, k = cfg.train, data.n_classes
     loss = make_loss(train_cfg, k)
     with distribution_strategy(train_cfg).scope():
-        model = build_model(
-            cfg.model, data.input_info, k, seed=cfg.seed, use_cudnn=recurrent_use_cudnn(train_cfg)
-        )
-        learning_rate = make_schedule(
-            train_cfg.schedule, train_cfg.learning_rate, steps_per_epoch, train_cfg.epochs
-        )
+        model = build_model(cfg.model, data.input_info, k, seed=cfg.seed, use_cudnn=recurrent_use_cudnn(train_cfg))
+        learning_rate = make_schedule(train_cfg.schedule, train_cfg.learning_rate, steps_per_epoch, train_cfg.epochs)
         model.compile(
             optimizer=make_optimizer(train_cfg, learning_rate),
             loss=loss,
@@ -334,31 +204,50 @@ def _compiled_model(
 
 
 def _monitor_callbacks(
-    train_cfg: TrainConfig, layout: RunLayout, monitor: str, mode: str, previous: pd.DataFrame | None
+    train_cfg: TrainConfig,
+    layout: RunLayout,
+    monitor: str,
+    mode: str,
+    previous: pd.DataFrame | None,
 ) -> tuple[list[keras.callbacks.Callback], ResumableEarlyStopping | None]:
     """Plateau, checkpoint and early stopping, each continuing an interrupted run's state."""
     callbacks: list[keras.callbacks.Callback] = []
     verbose = int(train_cfg.verbose > 0)
     if train_cfg.schedule.kind == "plateau":
-        callbacks.append(ResumableReduceLROnPlateau(
-            previous=previous, monitor=monitor, mode=mode, factor=train_cfg.schedule.factor,
-            patience=train_cfg.schedule.patience, min_lr=train_cfg.schedule.min_lr,
-            verbose=0,  # Keras prints the new rate unrounded; the learning-rate figure shows it
-        ))
+        callbacks.append(
+            ResumableReduceLROnPlateau(
+                previous=previous,
+                monitor=monitor,
+                mode=mode,
+                factor=train_cfg.schedule.factor,
+                patience=train_cfg.schedule.patience,
+                min_lr=train_cfg.schedule.min_lr,
+                verbose=0,  # Keras prints the new rate unrounded; the learning-rate figure shows it
+            )
+        )
     if train_cfg.checkpoint:
         initial = None
         if previous is not None and monitor in previous and layout.best_weights.is_file():
             initial, _ = best_so_far(previous[monitor].to_numpy(float), mode)
-        callbacks.append(keras.callbacks.ModelCheckpoint(
-            str(layout.best_weights), monitor=monitor, mode=mode, save_best_only=True,
-            save_weights_only=True, initial_value_threshold=initial,
-        ))
+        callbacks.append(
+            keras.callbacks.ModelCheckpoint(
+                str(layout.best_weights),
+                monitor=monitor,
+                mode=mode,
+                save_best_only=True,
+                save_weights_only=True,
+                initial_value_threshold=initial,
+            )
+        )
     early_stopping = None
     es_cfg = train_cfg.early_stopping
     if es_cfg.enabled:
         # with a checkpoint the best weights come from its file (which survives a resume)
         early_stopping = ResumableEarlyStopping(
-            previous=previous, monitor=monitor, mode=mode, patience=es_cfg.patience,
+            previous=previous,
+            monitor=monitor,
+            mode=mode,
+            patience=es_cfg.patience,
             restore_best_weights=es_cfg.restore_best_weights and not train_cfg.checkpoint,
             verbose=verbose,
         )
@@ -367,7 +256,10 @@ def _monitor_callbacks(
 
 
 def _kept_weights_epoch(
-    model: keras.Model, layout: RunLayout, history: pd.DataFrame, best_epoch: int,
+    model: keras.Model,
+    layout: RunLayout,
+    history: pd.DataFrame,
+    best_epoch: int,
     early_stopping: ResumableEarlyStopping | None,
 ) -> int:
     """Load the checkpointed best weights when there are some; the epoch the model's
@@ -409,21 +301,37 @@ def build_run_model(cfg: Config, run_dir: str | Path) -> keras.Model:
 def model_overview(model: keras.Model) -> pd.DataFrame:
     """One-row table: name, parameter counts, size in MB."""
     counts = count_params(model)
-    return pd.DataFrame([{
-        "model_name": model.name,
-        "params": counts["total"],
-        "trainable": counts["trainable"],
-        "size_mb": round(model_size_mb(model), 3),
-        "layers": len(model.layers),
-    }])
+    return pd.DataFrame(
+        [
+            {
+                "model_name": model.name,
+                "params": counts["total"],
+                "trainable": counts["trainable"],
+                "size_mb": round(model_size_mb(model), 3),
+                "layers": len(model.layers),
+            }
+        ]
+    )
 
 
 def training_summary(result: TrainResult) -> pd.DataFrame:
     """The headline numbers of :func:`run_training` as a one-column table."""
     keys = [
-        "model_name", "n_params", "size_mb", "epochs_run", "best_epoch", "stopped_early",
-        "monitor", "best_value", "seconds_per_epoch_mean", "windows_per_second",
-        "total_seconds", "device", "loss", "optimizer", "batch_size",
+        "model_name",
+        "n_params",
+        "size_mb",
+        "epochs_run",
+        "best_epoch",
+        "stopped_early",
+        "monitor",
+        "best_value",
+        "seconds_per_epoch_mean",
+        "windows_per_second",
+        "total_seconds",
+        "device",
+        "loss",
+        "optimizer",
+        "batch_size",
     ]
     table = pd.DataFrame({"value": [getattr(result, k) for k in keys]}, index=keys)
     if result.budget:  # how batch size, epochs and patience were chosen (model/budget.py)
@@ -445,8 +353,14 @@ class _Fitted:
 
 
 def _result(
-    cfg: Config, data: PreparedData, layout: RunLayout, fit: _Fitted, monitor: str, mode: str,
-    resume: _Resume, started: float,
+    cfg: Config,
+    data: PreparedData,
+    layout: RunLayout,
+    fit: _Fitted,
+    monitor: str,
+    mode: str,
+    resume: _Resume,
+    started: float,
 ) -> TrainResult:
     """Keep the best weights, save ``model.keras`` and gather :class:`TrainResult`."""
     train_cfg, model = cfg.train, fit.model
@@ -469,26 +383,45 @@ def _result(
     return TrainResult(
         model_name=model_name(cfg.model, data.input_info.to_dict()),
         spec=cfg.model.model_dump(mode="json"),
-        n_params=counts["total"], n_trainable_params=counts["trainable"],
-        size_mb=model_size_mb(model), n_classes=data.n_classes, classes=data.classes,
-        epochs_planned=train_cfg.epochs, epochs_run=int(len(history)), best_epoch=best_epoch,
-        best_value=best_value, weights_epoch=weights_epoch,
-        stopped_early=bool(len(history) < train_cfg.epochs), resumed=resume.resuming,
+        n_params=counts["total"],
+        n_trainable_params=counts["trainable"],
+        size_mb=model_size_mb(model),
+        n_classes=data.n_classes,
+        classes=data.classes,
+        epochs_planned=train_cfg.epochs,
+        epochs_run=int(len(history)),
+        best_epoch=best_epoch,
+        best_value=best_value,
+        weights_epoch=weights_epoch,
+        stopped_early=bool(len(history) < train_cfg.epochs),
+        resumed=resume.resuming,
         seconds_per_epoch=timing["seconds"].round(4).tolist(),
-        seconds_per_epoch_mean=mean_seconds, timing_basis=timing_basis,
+        seconds_per_epoch_mean=mean_seconds,
+        timing_basis=timing_basis,
         ms_per_step=float(steady["ms_per_step"].mean()),
         windows_per_second=float(len(data.X_train) / steady["train_seconds"].mean()),
         total_seconds=prior_seconds + (time.perf_counter() - started),
-        n_train_windows=int(len(data.X_train)), n_val_windows=int(len(data.X_val)),
-        batch_size=train_cfg.batch_size, steps_per_epoch=fit.steps_per_epoch,
-        device=device_description(), versions=versions(), monitor=monitor, monitor_mode=mode,
+        n_train_windows=int(len(data.X_train)),
+        n_val_windows=int(len(data.X_val)),
+        batch_size=train_cfg.batch_size,
+        steps_per_epoch=fit.steps_per_epoch,
+        device=device_description(),
+        versions=versions(),
+        monitor=monitor,
+        monitor_mode=mode,
         loss=fit.loss.name,
         focal_alpha=train_cfg.focal_alpha if train_cfg.loss == "focal" else None,
         class_weight={data.classes[i]: w for i, w in class_weight.items()} if class_weight else None,
-        optimizer=train_cfg.optimizer, learning_rate=train_cfg.learning_rate,
-        schedule=train_cfg.schedule.kind, jit_compile=train_cfg.jit_compile,
-        distribute=train_cfg.distribute, seed=cfg.seed,
-        history=history, timing=timing, lr_per_step=lr_curve, model=model,
+        optimizer=train_cfg.optimizer,
+        learning_rate=train_cfg.learning_rate,
+        schedule=train_cfg.schedule.kind,
+        jit_compile=train_cfg.jit_compile,
+        distribute=train_cfg.distribute,
+        seed=cfg.seed,
+        history=history,
+        timing=timing,
+        lr_per_step=lr_curve,
+        model=model,
     )
 
 
@@ -512,23 +445,12 @@ def run_training(
 ) -> TrainResult:
     """Build, compile and fit the model of ``cfg`` on the run's prepared windows.
 
-    Parameters
-    ----------
-    cfg : Config
-        Uses ``cfg.model``, ``cfg.train`` and ``cfg.seed``.
-    run_dir : path
-        Holds ``prepared.npz`` and ``prepare.json``; receives ``model.keras``,
-        ``history.csv``, ``timing.csv``, ``train.json``, ``tensorboard/`` when enabled;
-        while running also ``backup/`` (Keras' backup, the fingerprint, the random state
-        and, with ``train.checkpoint``, the best weights), removed once ``model.keras`` is written.
-    extra_callbacks : list, optional
-        Appended to the callbacks (tests use this to interrupt a run).
-
-    Raises
-    ------
-    FileNotFoundError, ValueError
-        Before any training, when artifacts are missing / inconsistent or the model spec
-        or monitor does not fit the task.
+    ``run_dir`` holds ``prepared.npz`` / ``prepare.json`` and receives ``model.keras``,
+    ``history.csv``, ``timing.csv``, ``train.json`` (and ``tensorboard/`` when enabled);
+    while running also ``backup/`` (Keras' backup, fingerprint, random state, best weights),
+    removed once ``model.keras`` is written. ``extra_callbacks`` are appended (tests use
+    them to interrupt a run). Raises FileNotFoundError / ValueError before any training
+    when artifacts are missing or inconsistent or the model spec or monitor does not fit.
     """
     started = time.perf_counter()
     layout = RunLayout(Path(run_dir))
@@ -554,8 +476,14 @@ def run_training(
     val_ds = make_dataset(data.X_val, data.y_val, train_cfg.batch_size, k, one_hot, False, cfg.seed)
 
     history_cb = EpochLogWriter(layout.history, resume.history, schedule)
-    timing_cb = TimingCallback(len(data.X_train), steps_per_epoch, train_cfg.epochs, layout.timing,
-                               resume.timing, verbose=train_cfg.verbose > 0)
+    timing_cb = TimingCallback(
+        len(data.X_train),
+        steps_per_epoch,
+        train_cfg.epochs,
+        layout.timing,
+        resume.timing,
+        verbose=train_cfg.verbose > 0,
+    )
     monitors, early_stopping = _monitor_callbacks(train_cfg, layout, monitor, mode, resume.history)
     # order of on_epoch_end: timing first (closest to the epoch), then the logs, checkpoint
     # and stopping, the random state, the backup last, so a crash between them never loses
@@ -563,11 +491,17 @@ def run_training(
     callbacks = [timing_cb, history_cb, *monitors]
     if train_cfg.tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(layout.tensorboard)))
-    callbacks += [*(extra_callbacks or []), RandomStateKeeper(first_epoch, layout.rng_state),
-                  keras.callbacks.BackupAndRestore(str(layout.backup), delete_checkpoint=False)]
+    callbacks += [
+        *(extra_callbacks or []),
+        RandomStateKeeper(first_epoch, layout.rng_state),
+        keras.callbacks.BackupAndRestore(str(layout.backup), delete_checkpoint=False),
+    ]
     write_json(layout.run_fingerprint, {"fingerprint": fingerprint})
     model.fit(
-        train_ds, validation_data=val_ds, epochs=train_cfg.epochs, callbacks=callbacks,
+        train_ds,
+        validation_data=val_ds,
+        epochs=train_cfg.epochs,
+        callbacks=callbacks,
         steps_per_epoch=steps_per_epoch,
         class_weight=data.class_weight if train_cfg.use_class_weight else None,
         shuffle=False,  # the tf.data pipeline shuffles (seeded)

@@ -55,18 +55,21 @@ class CharModel:
 def _text_input(run_dir: Path) -> tuple[dict, dict]:
     lay = RunLayout(run_dir)
     if not lay.prepare_json.is_file():
-        raise FileNotFoundError(f"{run_dir.name}: no {lay.prepare_json.name}; not a run directory "
-                                f"(or stage 01 has not run)")
+        raise FileNotFoundError(
+            f"{run_dir.name}: no {lay.prepare_json.name}; not a run directory (or stage 01 has not run)"
+        )
     meta = read_json(lay.prepare_json)
     inp = meta.get("input", {})
     if inp.get("data_kind") != "text" or inp.get("kind") != "tokens" or not inp.get("vocabulary"):
         kind = inp.get("data_kind", "unknown")
         raise NotACharacterRun(
             f"run {run_dir.name} is a {kind!r} run, not a character model: generate needs a run "
-            f"trained with data.kind: text (e.g. configs/examples/char_text.yaml)")
+            f"trained with data.kind: text (e.g. configs/examples/char_text.yaml)"
+        )
     if not lay.model.is_file():
-        raise FileNotFoundError(f"run {run_dir.name} has no {lay.model.name}; train it first "
-                                f"(lstm-workbench train --run ...)")
+        raise FileNotFoundError(
+            f"run {run_dir.name} has no {lay.model.name}; train it first (lstm-workbench train --run ...)"
+        )
     return meta, inp
 
 
@@ -90,10 +93,15 @@ def load_char_model(run_dir: str | Path) -> CharModel:
     length = int(inp["window_length"])
     n_out = int(model.output_shape[-1])
     if n_out != len(inp["vocabulary"]):
-        raise ValueError(f"run {run_dir.name}: the model predicts {n_out} classes but the vocabulary "
-                         f"in prepare.json has {len(inp['vocabulary'])}; re-run the run")
-    call = tf.function(lambda x: model(x, training=False), reduce_retracing=True,
-                       input_signature=[tf.TensorSpec([None, length], tf.int32)])
+        raise ValueError(
+            f"run {run_dir.name}: the model predicts {n_out} classes but the vocabulary "
+            f"in prepare.json has {len(inp['vocabulary'])}; re-run the run"
+        )
+    call = tf.function(
+        lambda x: model(x, training=False),
+        reduce_retracing=True,
+        input_signature=[tf.TensorSpec([None, length], tf.int32)],
+    )
     lower = bool(meta.get("parameters", {}).get("data", {}).get("lowercase", False))
     return CharModel(list(inp["vocabulary"]), length, lower, lambda ids: call(ids).numpy())
 
@@ -112,8 +120,13 @@ def decode(ids: np.ndarray, vocabulary: Sequence[str]) -> str:
     return "".join(table[np.asarray(ids, dtype=np.int64)])
 
 
-def sample_ids(probs: np.ndarray, temperatures: np.ndarray, top_k: int | None,
-               rng: np.random.Generator, banned: Sequence[int] = ()) -> np.ndarray:
+def sample_ids(
+    probs: np.ndarray,
+    temperatures: np.ndarray,
+    top_k: int | None,
+    rng: np.random.Generator,
+    banned: Sequence[int] = (),
+) -> np.ndarray:
     """Draw one id per row of ``probs`` (B, K), vectorised over the batch.
 
     ``log p / T`` plus Gumbel noise, argmax (the Gumbel-max trick: a draw from
@@ -132,8 +145,14 @@ def sample_ids(probs: np.ndarray, temperatures: np.ndarray, top_k: int | None,
     return np.where(greedy, logp.argmax(axis=1), scaled.argmax(axis=1)).astype(np.int32)
 
 
-def generate_ids(cm: CharModel, primes: np.ndarray, length: int, temperatures: Sequence[float] | np.ndarray,
-                 top_k: int | None = None, seed: int | None = None) -> np.ndarray:
+def generate_ids(
+    cm: CharModel,
+    primes: np.ndarray,
+    length: int,
+    temperatures: Sequence[float] | np.ndarray,
+    top_k: int | None = None,
+    seed: int | None = None,
+) -> np.ndarray:
     """Continue each row of ``primes`` (B, L) by ``length`` ids; returns (B, length).
 
     Row b uses ``temperatures[b]``. Seeded: the same seed, primes and model give the same ids.
@@ -153,13 +172,19 @@ def generate_ids(cm: CharModel, primes: np.ndarray, length: int, temperatures: S
 
 def prime_window(cm: CharModel, prime: str) -> np.ndarray:
     """The last ``L`` ids of ``prime``, left-filled with spaces when it is shorter."""
-    ids = encode(prime, cm.vocabulary, cm.lowercase)[-cm.window_length:]
+    ids = encode(prime, cm.vocabulary, cm.lowercase)[-cm.window_length :]
     fill = np.full(cm.window_length - len(ids), cm.fill_id, dtype=np.int32)
     return np.concatenate([fill, ids])
 
 
-def generate_text(run_dir: str | Path, prime: str, length: int, temperature: float = 1.0,
-                  top_k: int | None = None, seed: int | None = None) -> str:
+def generate_text(
+    run_dir: str | Path,
+    prime: str,
+    length: int,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    seed: int | None = None,
+) -> str:
     """``length`` characters that continue ``prime``, from the run's character model.
 
     Raises
@@ -182,8 +207,14 @@ def _check_knobs(length: int, temperature: float, top_k: int | None) -> None:
         raise ValueError(f"--top-k = {top_k}: must be >= 1 (or left out for no cut)")
 
 
-def sample_table(run_dir: str | Path, temperatures: Sequence[float] = (0.5, 1.0), n_primes: int = 2,
-                 length: int = 160, top_k: int | None = None, seed: int = 0) -> pd.DataFrame | None:
+def sample_table(
+    run_dir: str | Path,
+    temperatures: Sequence[float] = (0.5, 1.0),
+    n_primes: int = 2,
+    length: int = 160,
+    top_k: int | None = None,
+    seed: int = 0,
+) -> pd.DataFrame | None:
     """A few samples per temperature, primed with held-out windows (test split, else validation).
 
     Returns None for runs that are not character runs (notebook 03 shows nothing then).
@@ -203,11 +234,13 @@ def sample_table(run_dir: str | Path, temperatures: Sequence[float] = (0.5, 1.0)
     batch = np.repeat(primes, len(temperatures), axis=0)
     temps = np.tile(np.asarray(temperatures, dtype=np.float64), len(primes))
     ids = generate_ids(cm, batch, length, temps, top_k, seed)
-    return pd.DataFrame({
-        f"prime ({split} split)": [_show(decode(p, cm.vocabulary)) for p in batch],
-        "temperature": temps,
-        "generated": [_show(decode(g, cm.vocabulary)) for g in ids],
-    })
+    return pd.DataFrame(
+        {
+            f"prime ({split} split)": [_show(decode(p, cm.vocabulary)) for p in batch],
+            "temperature": temps,
+            "generated": [_show(decode(g, cm.vocabulary)) for g in ids],
+        }
+    )
 
 
 def _show(text: str) -> str:

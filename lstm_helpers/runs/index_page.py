@@ -23,10 +23,22 @@ from lstm_helpers.layout import INDEX_FILE, RunLayout, SweepLayout
 from lstm_helpers.runs.terminal import duration, plural
 from lstm_helpers.style import fmt_number
 
-RUN_COLUMNS = [("run", "run"), ("status", "status"), ("class", "class"), ("precision", "precision"),
-               ("recall", "recall"), ("F1", "F1"), ("PR-AUC", "PR-AUC"), ("MCC", "MCC"),
-               ("balanced accuracy", "bal. acc."), ("bouts", "bouts found"), ("model", "model"),
-               ("params", "params"), ("epochs", "epochs"), ("train s", "training")]
+RUN_COLUMNS = [
+    ("run", "run"),
+    ("status", "status"),
+    ("class", "class"),
+    ("precision", "precision"),
+    ("recall", "recall"),
+    ("F1", "F1"),
+    ("PR-AUC", "PR-AUC"),
+    ("MCC", "MCC"),
+    ("balanced accuracy", "bal. acc."),
+    ("bouts", "bouts found"),
+    ("model", "model"),
+    ("params", "params"),
+    ("epochs", "epochs"),
+    ("train s", "training"),
+]
 # kinds of directories under reports/ that hold sweeps, searches and comparisons
 GROUPS = [("sweeps", "Sweeps"), ("search", "Searches"), ("comparisons", "Comparisons")]
 
@@ -45,8 +57,10 @@ td.run {max-width: 330px; overflow-wrap: anywhere} .failed {color: #a31515} .fin
 def _run_dirs(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
-    return sorted((p for p in root.iterdir() if p.is_dir() and (RunLayout(p).status.is_file()
-                                                               or RunLayout(p).params.is_file())), reverse=True)
+    return sorted(
+        (p for p in root.iterdir() if p.is_dir() and (RunLayout(p).status.is_file() or RunLayout(p).params.is_file())),
+        reverse=True,
+    )
 
 
 def runs_table(root: Path) -> pd.DataFrame:
@@ -115,8 +129,10 @@ def _group_row(d: Path, root: Path) -> str:
         links.append(_link(lay.slides, root, "slides"))
     if lay.best_config.is_file():
         links.append(_link(lay.best_config, root, "best config"))
-    return (f'<tr><td class="run">{html.escape(d.name)}</td><td>{" · ".join(links) or "–"}</td>'
-            f"<td>{html.escape(runs) or '–'}</td><td>{html.escape(description) or '–'}</td></tr>")
+    return (
+        f'<tr><td class="run">{html.escape(d.name)}</td><td>{" · ".join(links) or "–"}</td>'
+        f"<td>{html.escape(runs) or '–'}</td><td>{html.escape(description) or '–'}</td></tr>"
+    )
 
 
 def _groups_html(root: Path) -> str:
@@ -126,8 +142,10 @@ def _groups_html(root: Path) -> str:
         if not dirs:
             continue
         rows = "".join(_group_row(d, root) for d in dirs)
-        parts.append(f"<h2>{title}</h2><table><tr><th>name</th><th>pages</th><th>runs</th>"
-                     f"<th>description</th></tr>{rows}</table>")
+        parts.append(
+            f"<h2>{title}</h2><table><tr><th>name</th><th>pages</th><th>runs</th>"
+            f"<th>description</th></tr>{rows}</table>"
+        )
     return "".join(parts)
 
 
@@ -136,9 +154,11 @@ def write_index(root: Path) -> Path:
     and comparisons."""
     root = Path(root)
     when = dt.datetime.now().isoformat(timespec="seconds")
-    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>lstm-workbench reports</title>"
-            f"<style>{_CSS}</style></head><body><h1>lstm-workbench reports</h1>"
-            f"<p class='note'>Updated {when}. Precision, recall and F1 are for the class of interest "
-            f"on the test split, at the threshold chosen on validation.</p>"
-            f"<h2>Runs</h2>{_runs_html(root)}{_groups_html(root)}</body></html>")
+    page = (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>lstm-workbench reports</title>"
+        f"<style>{_CSS}</style></head><body><h1>lstm-workbench reports</h1>"
+        f"<p class='note'>Updated {when}. Precision, recall and F1 are for the class of interest "
+        f"on the test split, at the threshold chosen on validation.</p>"
+        f"<h2>Runs</h2>{_runs_html(root)}{_groups_html(root)}</body></html>"
+    )
     return write_text(root / INDEX_FILE, page)

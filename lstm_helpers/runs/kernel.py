@@ -69,6 +69,9 @@ def quiet_kernel_kwargs(run_dir: Path | None) -> dict[str, Any]:
 
     Kernel output goes to ``<run_dir>/kernel.log`` (or nowhere when ``run_dir`` is None).
     """
-    manager = type("RunKernelManager", (QuietKernelManager,),
-                   {"log_path": Path(run_dir) / KERNEL_LOG if run_dir is not None else None})
+    manager = type(
+        "RunKernelManager",
+        (QuietKernelManager,),
+        {"log_path": Path(run_dir) / KERNEL_LOG if run_dir is not None else None},
+    )
     return {"kernel_manager_class": manager, "extra_arguments": list(KERNEL_ARGS)}

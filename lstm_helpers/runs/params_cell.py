@@ -27,7 +27,7 @@ STAGE_NOTEBOOKS = ("01_prepare.ipynb", "02_train.ipynb", "03_evaluate.ipynb")
 HEAD = [
     'run_dir: str = ""  # run directory; empty: reports/scratch (interactive use)',
     'config_file: str = ""  # YAML config; empty: the run params.yaml, else configs/demo.yaml',
-    "overrides: dict = {}  # dotted-key overrides, e.g. {\"train.epochs\": 2} (also as JSON text)",
+    'overrides: dict = {}  # dotted-key overrides, e.g. {"train.epochs": 2} (also as JSON text)',
     "# Every knob of config.py: <section>__<key> = None takes the value from the config;",
     "# set one with papermill -p train__epochs 2 (lists/dicts with -y). Defaults in the comments.",
 ]
@@ -68,11 +68,14 @@ def overrides_from_namespace(namespace: dict[str, Any]) -> dict[str, Any]:
             if value is not None:
                 out[known[name]] = value
         elif _knob_like(name, set(known)) and isinstance(value, str | int | float | bool | list | dict):
-            close = difflib.get_close_matches(name, list(known), n=1) or [
-                k for k in known if k.endswith(SEP + name)][:1]
+            close = (
+                difflib.get_close_matches(name, list(known), n=1) or [k for k in known if k.endswith(SEP + name)][:1]
+            )
             hint = f"; did you mean {close[0]}?" if close else ""
-            raise ConfigError(f"unknown notebook parameter '{name}'{hint} Knobs are <section>__<key> "
-                              f"(e.g. train__epochs); `papermill --help-notebook` lists them")
+            raise ConfigError(
+                f"unknown notebook parameter '{name}'{hint} Knobs are <section>__<key> "
+                f"(e.g. train__epochs); `papermill --help-notebook` lists them"
+            )
     return out
 
 

@@ -122,9 +122,12 @@ def _set_status(run_dir: Path, status: str, **extra: Any) -> None:
 def _owner() -> dict[str, Any]:
     import psutil
 
-    return {"pid": os.getpid(), "host": socket.gethostname(),
-            "pid_started": round(psutil.Process().create_time(), 2),
-            "heartbeat": dt.datetime.now().isoformat(timespec="seconds")}
+    return {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "pid_started": round(psutil.Process().create_time(), 2),
+        "heartbeat": dt.datetime.now().isoformat(timespec="seconds"),
+    }
 
 
 def _owner_alive(st: dict[str, Any]) -> bool:
@@ -167,10 +170,13 @@ def run_status(run_dir: str | Path) -> dict[str, Any]:
         return {"status": "unknown"}
     if st.get("status") == "running" and not _owner_alive(st):
         who = f"process {st['pid']}" if st.get("pid") else "the process running it"
-        st = {**st, "status": "interrupted",
-              "reason": f"{who} stopped during stage {st.get('stage') or '?'} without finishing "
-                        f"(killed, crashed, or the machine restarted)",
-              "resume": resume_command(run_dir)}
+        st = {
+            **st,
+            "status": "interrupted",
+            "reason": f"{who} stopped during stage {st.get('stage') or '?'} without finishing "
+            f"(killed, crashed, or the machine restarted)",
+            "resume": resume_command(run_dir),
+        }
     elif st.get("status") == "interrupted":
         st["resume"] = resume_command(run_dir)  # relative to the reader's current directory
     return st
@@ -179,8 +185,14 @@ def run_status(run_dir: str | Path) -> dict[str, Any]:
 def record_stages(run_dir: Path, cfg: Config, stages_done: list[str]) -> None:
     """Status of a run whose stages ran outside :func:`run_pipeline` (``prepare --no-notebook``)."""
     status = "finished" if list(stages_done) == list(ALL_STAGES) else "partial"
-    _set_status(Path(run_dir), status, stages_done=list(stages_done), fingerprint=cfg.fingerprint(),
-                stage=None, reason=None)
+    _set_status(
+        Path(run_dir),
+        status,
+        stages_done=list(stages_done),
+        fingerprint=cfg.fingerprint(),
+        stage=None,
+        reason=None,
+    )
 
 
 @contextlib.contextmanager
@@ -228,8 +240,12 @@ def _stop_kernel_on_signal(run_dir: Path, stage: str) -> Iterator[None]:
     def handler(signum: int, frame: Any) -> None:
         _kill_children()
         with contextlib.suppress(Exception):
-            _set_status(run_dir, "interrupted", stage=stage,
-                        reason=f"stopped by {signal.Signals(signum).name} during stage {stage}")
+            _set_status(
+                run_dir,
+                "interrupted",
+                stage=stage,
+                reason=f"stopped by {signal.Signals(signum).name} during stage {stage}",
+            )
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 
@@ -249,12 +265,19 @@ def check_notebook(path: Path) -> None:
     try:
         nbformat.read(path, as_version=4)
     except Exception as exc:  # noqa: BLE001 - nbformat raises JSON, validation and OS errors
-        raise RunRefused(f"{shown(path)} is not a readable notebook (truncated or corrupt: "
-                         f"{_one_line(exc)[:200]}); re-run its stage, e.g. {resume_command(path.parent)}") from None
+        raise RunRefused(
+            f"{shown(path)} is not a readable notebook (truncated or corrupt: "
+            f"{_one_line(exc)[:200]}); re-run its stage, e.g. {resume_command(path.parent)}"
+        ) from None
 
 
-def execute_stage(stage: str, run_dir: Path, overrides: dict[str, Any] | None = None,
-                  log_output: bool = True, quiet: bool = False) -> Path:
+def execute_stage(
+    stage: str,
+    run_dir: Path,
+    overrides: dict[str, Any] | None = None,
+    log_output: bool = True,
+    quiet: bool = False,
+) -> Path:
     """Execute one stage notebook into ``run_dir`` with papermill; return the executed copy.
 
     papermill writes its output as it goes, so it writes a temporary file next to the
@@ -273,9 +296,17 @@ def execute_stage(stage: str, run_dir: Path, overrides: dict[str, Any] | None = 
     try:
         with _stop_kernel_on_signal(run_dir, stage):
             pm.execute_notebook(
-                str(src), str(tmp),
-                parameters={"run_dir": str(run_dir), "config_file": "", "overrides": overrides or {}},
-                kernel_name=kernel_name(), cwd=str(run_dir), log_output=False, progress_bar=False,
+                str(src),
+                str(tmp),
+                parameters={
+                    "run_dir": str(run_dir),
+                    "config_file": "",
+                    "overrides": overrides or {},
+                },
+                kernel_name=kernel_name(),
+                cwd=str(run_dir),
+                log_output=False,
+                progress_bar=False,
                 stdout_file=ProgressEcho() if log_output and not quiet else None,  # epoch lines only
                 **quiet_kernel_kwargs(run_dir),  # kernel noise -> kernel.log (runs/kernel.py)
             )
@@ -337,18 +368,24 @@ def check_out_dir(run_dir: Path, cfg: Config) -> None:
     if not any(run_dir.iterdir()):
         return
     if not lay.status.is_file() and not lay.params.is_file():
-        raise RunRefused(f"--out {shown(run_dir)} is a folder holding other files, not a run; give a new "
-                         f"or empty folder, or leave out --out for a new run directory")
+        raise RunRefused(
+            f"--out {shown(run_dir)} is a folder holding other files, not a run; give a new "
+            f"or empty folder, or leave out --out for a new run directory"
+        )
     st = run_status(run_dir)
     new_run = "leave out --out for a new run directory under run.reports_dir, or give a new --out"
     if st["status"] == "running":
-        raise RunRefused(f"{shown(run_dir)} is running (pid {st.get('pid')}, since {st.get('started')}); "
-                         f"wait for it, or stop it and resume later")
+        raise RunRefused(
+            f"{shown(run_dir)} is running (pid {st.get('pid')}, since {st.get('started')}); "
+            f"wait for it, or stop it and resume later"
+        )
     if st["status"] == "finished":
         raise RunRefused(f"{shown(run_dir)} is a finished run and finished runs are never rewritten; {new_run}")
     if _recorded_fingerprint(run_dir, st) != cfg.fingerprint():
-        raise RunRefused(f"{shown(run_dir)} holds a run with other parameters; it can only be resumed with "
-                         f"its own ({resume_command(run_dir)}); for these parameters {new_run}")
+        raise RunRefused(
+            f"{shown(run_dir)} holds a run with other parameters; it can only be resumed with "
+            f"its own ({resume_command(run_dir)}); for these parameters {new_run}"
+        )
 
 
 def check_stage_allowed(run_dir: Path) -> dict[str, Any]:
@@ -359,7 +396,8 @@ def check_stage_allowed(run_dir: Path) -> dict[str, Any]:
         raise RunRefused(
             f"{d} is a finished run and finished runs are never rewritten; for other parameters make a new "
             f"run: lstm-workbench run --config {d}/{RunLayout(Path(d)).params.name} --set KEY=VALUE ... "
-            f"(its page: lstm-workbench report --run {d})")
+            f"(its page: lstm-workbench report --run {d})"
+        )
     if st["status"] == "running":
         raise RunRefused(f"{d} is running (pid {st.get('pid')}); wait for it to finish")
     return st
@@ -383,8 +421,15 @@ def claim_run(cfg: Config, run_dir: Path | None = None, continue_run: bool = Fal
     return run_dir
 
 
-def run_pipeline(cfg: Config, run_dir: Path | None = None, stages: tuple[str, ...] = ALL_STAGES,
-                 report: bool = True, quiet: bool = False, *, continue_run: bool = False) -> Path:
+def run_pipeline(
+    cfg: Config,
+    run_dir: Path | None = None,
+    stages: tuple[str, ...] = ALL_STAGES,
+    report: bool = True,
+    quiet: bool = False,
+    *,
+    continue_run: bool = False,
+) -> Path:
     """Execute 01 -> 02 -> 03 (or ``stages``) into a run directory, then export ``report.html``.
 
     The inputs are validated first (when stage 01 runs), then the directory is claimed: a new
@@ -401,8 +446,15 @@ def run_pipeline(cfg: Config, run_dir: Path | None = None, stages: tuple[str, ..
     done = [s for s in before if ALL_STAGES.index(s) < ALL_STAGES.index(stages[0])]
     write_yaml(RunLayout(run_dir).params, cfg.to_dict())
     t0 = time.perf_counter()
-    _set_status(run_dir, "running", started=dt.datetime.now().isoformat(timespec="seconds"),
-                fingerprint=cfg.fingerprint(), stages_done=done, reason=None, **_owner())
+    _set_status(
+        run_dir,
+        "running",
+        started=dt.datetime.now().isoformat(timespec="seconds"),
+        fingerprint=cfg.fingerprint(),
+        stages_done=done,
+        reason=None,
+        **_owner(),
+    )
     with _heartbeat(run_dir):
         for stage in stages:
             _set_status(run_dir, "running", stage=stage)

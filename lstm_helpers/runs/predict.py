@@ -87,13 +87,9 @@ def open_finished_run(run: str | Path) -> FinishedRun:
     check_model_file(layout.model)  # a broken or foreign model file is refused before TF loads
     cfg = resolve_config(read_params(layout.root))
     if cfg.data.kind != "recordings":
-        raise DataError(
-            f"predict labels recordings; this run was trained on data.kind={cfg.data.kind!r}"
-        )
+        raise DataError(f"predict labels recordings; this run was trained on data.kind={cfg.data.kind!r}")
     info = read_prepare_json(layout.root)
-    rule = DecisionRule.from_run(
-        list(info["classes"]), info.get("positive_index"), layout.threshold
-    )
+    rule = DecisionRule.from_run(list(info["classes"]), info.get("positive_index"), layout.threshold)
     return FinishedRun(layout, cfg, info, rule)
 
 
@@ -118,9 +114,7 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
     return s, apply_scaler(s.values, scaler)
 
 
-def label_timesteps(
-    run: FinishedRun, s: SeriesSet, timeline: dict[str, np.ndarray]
-) -> pd.DataFrame:
+def label_timesteps(run: FinishedRun, s: SeriesSet, timeline: dict[str, np.ndarray]) -> pd.DataFrame:
     """One row per input timestep: recording, timestep, time, stitched ``p_<class>``, predicted class
     ("" where no window covers it). Vectorised over all recordings at once."""
     probs = np.concatenate([timeline[r] for r in s.rec_ids])
@@ -154,14 +148,10 @@ def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> p
         sums = np.concatenate([[0.0], np.cumsum(np.nan_to_num(p))])
         counts = np.concatenate([[0], np.cumsum(~np.isnan(p))])
         is_c = per_step["predicted"].to_numpy() == c
-        for r, (lo, hi) in zip(
-            s.rec_ids, zip(s.offsets[:-1], s.offsets[1:], strict=True), strict=True
-        ):
+        for r, (lo, hi) in zip(s.rec_ids, zip(s.offsets[:-1], s.offsets[1:], strict=True), strict=True):
             b = find_bouts(is_c[lo:hi])
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean_p = (sums[lo + b[:, 1]] - sums[lo + b[:, 0]]) / (
-                    counts[lo + b[:, 1]] - counts[lo + b[:, 0]]
-                )
+                mean_p = (sums[lo + b[:, 1]] - sums[lo + b[:, 0]]) / (counts[lo + b[:, 1]] - counts[lo + b[:, 0]])
             parts.append(
                 pd.DataFrame(
                     {
@@ -190,9 +180,7 @@ def _output_paths(input_path: Path, out: Path | None) -> dict[str, Path]:
     }
 
 
-def predict_recordings(
-    run: Path, input_path: Path, out: Path | None = None, batch_size: int = 1024
-) -> dict:
+def predict_recordings(run: Path, input_path: Path, out: Path | None = None, batch_size: int = 1024) -> dict:
     """Predict every window of the recordings at ``input_path`` with the model of ``run``.
 
     Writes the per-timestep table at ``out`` (default ``<input>.predictions.csv``), and
@@ -208,9 +196,7 @@ def predict_recordings(
     length, step = int(finished.input.window_length or 0), int(finished.input.step or 0)
     starts, rec = window_starts(s.offsets, length, step)
     if len(starts) == 0:
-        raise DataError(
-            f"{input_path}: every recording is shorter than one window ({length} timesteps)"
-        )
+        raise DataError(f"{input_path}: every recording is shorter than one window ({length} timesteps)")
     model = load_trained_model(finished.layout.model)
     classes = finished.classes
     probs = full_probs(
@@ -219,9 +205,7 @@ def predict_recordings(
         finished.info.get("positive_index"),
     )
     local, rec_ids = starts - s.offsets[rec], s.rec_ids[rec]
-    timeline = stitch_timeline(
-        probs, rec_ids, local, length, dict(zip(s.rec_ids, s.lengths.tolist(), strict=True))
-    )
+    timeline = stitch_timeline(probs, rec_ids, local, length, dict(zip(s.rec_ids, s.lengths.tolist(), strict=True)))
     per_step = label_timesteps(finished, s, timeline)
     windows = pd.DataFrame({finished.cfg.data.recording_column: rec_ids, "start": local})
     for k, c in enumerate(classes):

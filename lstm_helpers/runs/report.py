@@ -98,14 +98,19 @@ def headline_sentence(run: Path) -> str:
     if k["accuracy"] is None:
         return "No evaluation yet: this run has no metrics."
     if k["class"] and k["precision"] is not None:
-        parts = [f"{k['class']} found with precision {k['precision']:.2f} and recall {k['recall']:.2f}"
-                 + (f" at threshold {k['threshold']:.2f}" if k["threshold"] is not None else "")]
+        parts = [
+            f"{k['class']} found with precision {k['precision']:.2f} and recall {k['recall']:.2f}"
+            + (f" at threshold {k['threshold']:.2f}" if k["threshold"] is not None else "")
+        ]
     else:
-        parts = [f"balanced accuracy {fmt_number(k['balanced accuracy'])}, MCC {fmt_number(k['MCC'])} "
-                 f"(accuracy {fmt_number(k['accuracy'])}, always-majority {fmt_number(k['majority baseline'])})"]
+        parts = [
+            f"balanced accuracy {fmt_number(k['balanced accuracy'])}, MCC {fmt_number(k['MCC'])} "
+            f"(accuracy {fmt_number(k['accuracy'])}, always-majority {fmt_number(k['majority baseline'])})"
+        ]
     if k["bouts true"]:
-        parts.append(f"{k['bouts found']} of {plural(k['bouts true'], 'bout')} found, "
-                     f"{plural(k['false alarms'], 'false alarm')}")
+        parts.append(
+            f"{k['bouts found']} of {plural(k['bouts true'], 'bout')} found, {plural(k['false alarms'], 'false alarm')}"
+        )
     baseline = _baseline_phrase(m, k["class"])
     if baseline:
         parts.append(baseline)
@@ -143,8 +148,10 @@ def confusion_html(m: dict) -> str:
             for j, v in enumerate(row)
         )
         rows.append(f"<tr><th>{html.escape(str(cls))}</th>{cells}</tr>")
-    return (f'<table class="lw-cm"><caption>Confusion matrix (test windows)</caption>'
-            f'<tr><th class="lw-corner">true ↓ / predicted →</th>{head}</tr>{"".join(rows)}</table>')
+    return (
+        f'<table class="lw-cm"><caption>Confusion matrix (test windows)</caption>'
+        f'<tr><th class="lw-corner">true ↓ / predicted →</th>{head}</tr>{"".join(rows)}</table>'
+    )
 
 
 def _answer_html(run: Path) -> str:
@@ -152,8 +159,10 @@ def _answer_html(run: Path) -> str:
     k, m = key_metrics(run), read_json_optional(lay.metrics)
     warn = ""
     if k["status"] not in ("finished", "unknown"):
-        warn = (f'<p class="lw-warn">This run is <b>{html.escape(k["status"])}</b>'
-                f'{": " + html.escape(str(k["reason"])) if k["reason"] else ""}</p>')
+        warn = (
+            f'<p class="lw-warn">This run is <b>{html.escape(k["status"])}</b>'
+            f"{': ' + html.escape(str(k['reason'])) if k['reason'] else ''}</p>"
+        )
     cm = confusion_html(m) or img_tag(lay.figure("confusion_matrix"), "confusion matrix", "lw-fig")
     pr = img_tag(lay.figure("pr_curve"), "precision-recall curve with the chosen threshold", "lw-fig")
     when = _status(run).get("updated", "")
@@ -161,7 +170,7 @@ def _answer_html(run: Path) -> str:
     toc = "".join(f'<li><a href="#{sid}">{html.escape(t)}</a></li>' for sid, t in _sections(run))
     return (
         f'<div class="lw-answer"><p class="lw-meta">Run {html.escape(run.name)}{model} · '
-        f'{html.escape(str(when).replace("T", " "))}</p>{warn}'
+        f"{html.escape(str(when).replace('T', ' '))}</p>{warn}"
         f'<p class="lw-headline">{html.escape(headline_sentence(run))}</p>'
         f'<div class="lw-hero">{cm}{pr}</div>'
         f'<nav class="lw-toc"><b>Contents</b><ol>{toc}</ol></nav></div>'
@@ -190,12 +199,23 @@ def _baseline_metrics(run: Path, pos: str | None) -> dict[str, Any]:
 
 def _key_metrics_html(run: Path) -> str:
     k = key_metrics(run)
-    rows = [("model", "model"), ("parameters", "params"), ("epochs", "epochs"), ("seconds per epoch", "s/epoch"),
-            ("accuracy", "accuracy"), ("always-majority accuracy", "majority baseline"),
-            ("balanced accuracy", "balanced accuracy"), ("MCC", "MCC"), ("PR-AUC", "PR-AUC"),
-            (f"precision ({k['class']})", "precision"), (f"recall ({k['class']})", "recall"),
-            (f"F1 ({k['class']})", "F1"), ("threshold (chosen on validation)", "threshold"),
-            ("bout recall", "bout recall"), ("bout precision", "bout precision")]
+    rows = [
+        ("model", "model"),
+        ("parameters", "params"),
+        ("epochs", "epochs"),
+        ("seconds per epoch", "s/epoch"),
+        ("accuracy", "accuracy"),
+        ("always-majority accuracy", "majority baseline"),
+        ("balanced accuracy", "balanced accuracy"),
+        ("MCC", "MCC"),
+        ("PR-AUC", "PR-AUC"),
+        (f"precision ({k['class']})", "precision"),
+        (f"recall ({k['class']})", "recall"),
+        (f"F1 ({k['class']})", "F1"),
+        ("threshold (chosen on validation)", "threshold"),
+        ("bout recall", "bout recall"),
+        ("bout precision", "bout precision"),
+    ]
     base = _baseline_metrics(run, k["class"])
 
     def cell(v: Any) -> str:
@@ -204,27 +224,36 @@ def _key_metrics_html(run: Path) -> str:
     head = "<tr><th></th><th>this model</th><th>MiniRocket baseline</th></tr>" if base else ""
     body = head + "".join(
         f"<tr><th>{html.escape(name)}</th><td>{cell(k[key])}</td>"
-        + (f"<td>{cell(base.get(key))}</td>" if base else "") + "</tr>"
-        for name, key in rows if k.get(key) is not None
+        + (f"<td>{cell(base.get(key))}</td>" if base else "")
+        + "</tr>"
+        for name, key in rows
+        if k.get(key) is not None
     )
     note = ""
     if k["accuracy"] is not None and k["majority baseline"] is not None:
-        note = (f'<p class="lw-note">Accuracy {fmt_number(k["accuracy"])} against {fmt_number(k["majority baseline"])} '
-                "for always predicting the most frequent class: judge the model by balanced accuracy, MCC, "
-                "PR-AUC and the precision / recall of the class of interest.</p>")
+        note = (
+            f'<p class="lw-note">Accuracy {fmt_number(k["accuracy"])} against {fmt_number(k["majority baseline"])} '
+            "for always predicting the most frequent class: judge the model by balanced accuracy, MCC, "
+            "PR-AUC and the precision / recall of the class of interest.</p>"
+        )
     return f'<h1 id="key-metrics">Key metrics (test split)</h1><table class="lw-kv">{body}</table>{note}'
 
 
 def _params_html(run: Path) -> str:
     flat = flatten(read_params(run), keep=("class_map", "class_weight"))
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(scrub_paths(str(v), run))}</td></tr>"
-                   for k, v in flat.items())
-    return (f'<h1 id="parameters">All parameters</h1><details><summary>{len(flat)} parameters '
-            f'(click to open)</summary><table class="lw-kv">{rows}</table></details>')
+    rows = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(scrub_paths(str(v), run))}</td></tr>" for k, v in flat.items()
+    )
+    return (
+        f'<h1 id="parameters">All parameters</h1><details><summary>{len(flat)} parameters '
+        f'(click to open)</summary><table class="lw-kv">{rows}</table></details>'
+    )
 
 
-_LOG_NOISE = re.compile(r"^([IWE]\d{4} [\d:.]+\s+\d+ \S+\.cc:\d+\]|WARNING: All log messages before absl"
-                        r"|To enable the following instructions|\[IPKernelApp\]|\s*$)")
+_LOG_NOISE = re.compile(
+    r"^([IWE]\d{4} [\d:.]+\s+\d+ \S+\.cc:\d+\]|WARNING: All log messages before absl"
+    r"|To enable the following instructions|\[IPKernelApp\]|\s*$)"
+)
 
 
 def _path_replacements(run: Path) -> list[tuple[str, str]]:
@@ -233,7 +262,11 @@ def _path_replacements(run: Path) -> list[tuple[str, str]]:
     from lstm_helpers.runs.terminal import display_path
 
     run = Path(run).resolve()
-    pairs = {str(run): run.name, str(run.parent): display_path(run.parent), str(PROJECT_ROOT.resolve()): "."}
+    pairs = {
+        str(run): run.name,
+        str(run.parent): display_path(run.parent),
+        str(PROJECT_ROOT.resolve()): ".",
+    }
     for value in flatten(read_params(run)).values():
         if isinstance(value, str) and value.startswith("/"):
             pairs[value.rstrip("/")] = display_path(value)
@@ -248,9 +281,15 @@ def scrub_paths(text: str, run: Path, pairs: list[tuple[str, str]] | None = None
 
 
 def _details(summary: str, text: str, kind: str = "log") -> dict:
-    return nbformat.v4.new_output("display_data", data={"text/html": (
-        f'<details class="lw-{kind}"><summary>{html.escape(summary)} (click to open)</summary>'
-        f"<pre>{html.escape(text)}</pre></details>")})
+    return nbformat.v4.new_output(
+        "display_data",
+        data={
+            "text/html": (
+                f'<details class="lw-{kind}"><summary>{html.escape(summary)} (click to open)</summary>'
+                f"<pre>{html.escape(text)}</pre></details>"
+            )
+        },
+    )
 
 
 def _presentable(cell: nbformat.NotebookNode, run: Path, pairs: list[tuple[str, str]]) -> nbformat.NotebookNode:
@@ -260,8 +299,12 @@ def _presentable(cell: nbformat.NotebookNode, run: Path, pairs: list[tuple[str, 
         return cell
     merged: list = []
     for out in cell.get("outputs", []):  # one stream output per name, as a reader sees it
-        if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
-                and merged[-1].get("name") == out.get("name")):
+        if (
+            out.get("output_type") == "stream"
+            and merged
+            and merged[-1].get("output_type") == "stream"
+            and merged[-1].get("name") == out.get("name")
+        ):
             merged[-1]["text"] = merged[-1]["text"] + out["text"]
         else:
             merged.append(out)
@@ -274,8 +317,12 @@ def _presentable(cell: nbformat.NotebookNode, run: Path, pairs: list[tuple[str, 
             if out.get("name") == "stderr":
                 out = _details(f"Warnings ({plural(len(lines), 'line')})", "\n".join(lines), "warn")
             elif len(lines) > LOG_LINES_SHOWN or any(PROGRESS_LINE.match(ln) for ln in lines):
-                out = _details(f"Log ({plural(len(lines), 'line')})" if not PROGRESS_LINE.match(lines[-1])
-                               else f"Epoch log ({plural(len(lines), 'line')})", "\n".join(lines))
+                out = _details(
+                    f"Log ({plural(len(lines), 'line')})"
+                    if not PROGRESS_LINE.match(lines[-1])
+                    else f"Epoch log ({plural(len(lines), 'line')})",
+                    "\n".join(lines),
+                )
             else:
                 out["text"] = "\n".join(lines) + "\n"
         elif out.get("output_type") in ("display_data", "execute_result"):
@@ -325,9 +372,14 @@ def export_html(nb: nbformat.NotebookNode, path: Path, title: str) -> Path:
     """
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True)
+    exporter = HTMLExporter(
+        template_name="report",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(nb)
     return write_text(path, scrub_paths(body, path.parent) if (path.parent / "params.yaml").is_file() else body)

@@ -72,11 +72,14 @@ def _data_facts(run: Path) -> list[str]:
     if not p:
         return []
     inp, win = p.get("input") or {}, p.get("windows") or {}
-    facts = [f"{inp.get('data_kind', 'data')} with {plural(inp.get('n_channels') or 0, 'channel')}; "
-             f"classes: {', '.join(map(str, p.get('classes') or []))}"]
+    facts = [
+        f"{inp.get('data_kind', 'data')} with {plural(inp.get('n_channels') or 0, 'channel')}; "
+        f"classes: {', '.join(map(str, p.get('classes') or []))}"
+    ]
     if win:
-        facts.append("windows train / validation / test: "
-                     + " / ".join(fmt_number(win.get(s)) for s in ("train", "val", "test")))
+        facts.append(
+            "windows train / validation / test: " + " / ".join(fmt_number(win.get(s)) for s in ("train", "val", "test"))
+        )
     if (p.get("split") or {}).get("method"):
         facts.append(f"split: {p['split']['method']} — no group is in two splits")
     return facts
@@ -84,19 +87,28 @@ def _data_facts(run: Path) -> list[str]:
 
 def _question_slide(run: Path, title: str, question: str) -> str:
     facts = "".join(f"<li>{html.escape(f)}</li>" for f in _data_facts(run))
-    return _slide(question, f"<ul>{facts}</ul>"
-                            f'<p class="lead">Answer: {html.escape(headline_sentence(run))}</p>'
-                            f'<p class="run-name">{html.escape(title)}</p>')
+    return _slide(
+        question,
+        f"<ul>{facts}</ul>"
+        f'<p class="lead">Answer: {html.escape(headline_sentence(run))}</p>'
+        f'<p class="run-name">{html.escape(title)}</p>',
+    )
 
 
 def _tried_slide(run: Path) -> str:
     params, t = read_params(run), read_json_optional(RunLayout(run).train_json)
-    model, train, res = params.get("model") or {}, params.get("train") or {}, params.get("resample") or {}
-    items = [f"model {t.get('model_name') or model.get('cell')}: {fmt_number(t.get('n_params'))} parameters",
-             f"{plural(t.get('epochs_run') or train.get('epochs') or 0, 'epoch')} (best {fmt_number(t.get('best_epoch'))}), "
-             f"loss {train.get('loss', '–')}",
-             f"imbalance: {res.get('method', '–')}",
-             f"scaling: {(params.get('scale') or {}).get('method', '–')} per {(params.get('scale') or {}).get('per', '–')}"]
+    model, train, res = (
+        params.get("model") or {},
+        params.get("train") or {},
+        params.get("resample") or {},
+    )
+    items = [
+        f"model {t.get('model_name') or model.get('cell')}: {fmt_number(t.get('n_params'))} parameters",
+        f"{plural(t.get('epochs_run') or train.get('epochs') or 0, 'epoch')} (best {fmt_number(t.get('best_epoch'))}), "
+        f"loss {train.get('loss', '–')}",
+        f"imbalance: {res.get('method', '–')}",
+        f"scaling: {(params.get('scale') or {}).get('method', '–')} per {(params.get('scale') or {}).get('per', '–')}",
+    ]
     return _slide("What was tried", "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
 
 
@@ -106,30 +118,52 @@ def _result_slides(run: Path) -> list[str]:
     slides = []
     cm = confusion_html(m) or img_tag(lay.figure("confusion_matrix"), "confusion matrix", "lw-fig")
     if cm:
-        slides.append(_slide(_errors_title(m), cm + '<p class="small">Rows: true class; columns: '
-                             "prediction; percentages per row (the diagonal is each class's recall).</p>"))
+        slides.append(
+            _slide(
+                _errors_title(m),
+                cm + '<p class="small">Rows: true class; columns: '
+                "prediction; percentages per row (the diagonal is each class's recall).</p>",
+            )
+        )
     pr = img_tag(lay.figure("pr_curve"), "precision-recall curve with the chosen threshold", "lw-fig")
     if pr:
-        thr = (f"threshold {k['threshold']:.2f} chosen on validation ({m.get('threshold_strategy', '')}): "
-               f"precision {k['precision']:.2f}, recall {k['recall']:.2f}" if k["threshold"] is not None
-               and k["precision"] is not None else "")
-        title = (f"Precision {k['precision']:.2f} at recall {k['recall']:.2f}: the threshold sets the trade-off"
-                 if k["precision"] is not None and k["recall"] is not None else "Precision against recall")
+        thr = (
+            f"threshold {k['threshold']:.2f} chosen on validation ({m.get('threshold_strategy', '')}): "
+            f"precision {k['precision']:.2f}, recall {k['recall']:.2f}"
+            if k["threshold"] is not None and k["precision"] is not None
+            else ""
+        )
+        title = (
+            f"Precision {k['precision']:.2f} at recall {k['recall']:.2f}: the threshold sets the trade-off"
+            if k["precision"] is not None and k["recall"] is not None
+            else "Precision against recall"
+        )
         slides.append(_slide(title, pr + f'<p class="small">{html.escape(thr)}</p>'))
     tl = img_tag(lay.figure("timeline"), "bouts on the timeline of one recording", "lw-fig")
     if tl:
-        bouts = (f"{k['bouts found']} of {plural(k['bouts true'], 'bout')} found, "
-                 f"{plural(k['false alarms'], 'false alarm')}" if k["bouts true"] else "")
-        slides.append(_slide(f"Bouts: {bouts}" if bouts else "Bouts on a timeline", tl
-                             + '<p class="small">True bouts (upper band) and predicted bouts (lower band) '
-                               "on one test recording.</p>"))
+        bouts = (
+            f"{k['bouts found']} of {plural(k['bouts true'], 'bout')} found, {plural(k['false alarms'], 'false alarm')}"
+            if k["bouts true"]
+            else ""
+        )
+        slides.append(
+            _slide(
+                f"Bouts: {bouts}" if bouts else "Bouts on a timeline",
+                tl + '<p class="small">True bouts (upper band) and predicted bouts (lower band) '
+                "on one test recording.</p>",
+            )
+        )
     notes = [str(n) for n in (m.get("notes") or [])][:MAX_NEXT_STEPS]
     status = key_metrics(run)
     if status["status"] not in ("finished", "unknown"):
         notes.insert(0, f"the run is {status['status']}: {status['reason'] or 'no reason recorded'}")
     if notes:
-        slides.append(_slide("What to change next",
-                             "<ul>" + "".join(f"<li class='small'>{html.escape(n)}</li>" for n in notes) + "</ul>"))
+        slides.append(
+            _slide(
+                "What to change next",
+                "<ul>" + "".join(f"<li class='small'>{html.escape(n)}</li>" for n in notes) + "</ul>",
+            )
+        )
     return slides
 
 
@@ -147,13 +181,17 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
     """Mean of the judging metrics per variant (or per run when there are no variants)."""
     fin = table[table.get("status") == "finished"] if "status" in table else table
     classes = meta.get("classes") or []
-    cols = [c for c in [f"{classes[0]}_precision", f"{classes[0]}_recall", f"{classes[0]}_f1"] if classes] \
-        + ["pr_auc", "balanced_accuracy", "total_seconds"]
+    cols = [c for c in [f"{classes[0]}_precision", f"{classes[0]}_recall", f"{classes[0]}_f1"] if classes] + [
+        "pr_auc",
+        "balanced_accuracy",
+        "total_seconds",
+    ]
     cols = [c for c in cols if c in fin]
     if "variant" in fin and fin["variant"].nunique() >= 2:
         shown = fin.groupby("variant", sort=False)[cols].mean().reset_index()
         return table_html(shown, max_rows=12) + (
-            f'<p class="small">Mean over {plural(len(fin), "finished run")}, per variant.</p>')
+            f'<p class="small">Mean over {plural(len(fin), "finished run")}, per variant.</p>'
+        )
     keys = [k for k in meta.get("keys", []) if k in fin]
     return table_html(fin[["run", *keys, *cols]].head(10), max_rows=12)
 
@@ -183,11 +221,17 @@ def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
     title = str(meta.get("title") or sweep.name)
     description = str(spec.get("description") or f"{plural(len(table), 'run')} compared")
     best = _best_run(table, meta)
-    slides = [_question_slide(best, title, description) if best else _slide(title, f"<p>{html.escape(description)}</p>"),
-              _slide("What was tried: before / after", _before_after(table, meta))]
+    slides = [
+        _question_slide(best, title, description) if best else _slide(title, f"<p>{html.escape(description)}</p>"),
+        _slide("What was tried: before / after", _before_after(table, meta)),
+    ]
     if best is not None:
-        slides.append(_slide("Best by validation", f'<p class="lead">{html.escape(best.name)}</p>'
-                             f"<p>{html.escape(headline_sentence(best))}</p>"))
+        slides.append(
+            _slide(
+                "Best by validation",
+                f'<p class="lead">{html.escape(best.name)}</p><p>{html.escape(headline_sentence(best))}</p>',
+            )
+        )
         slides += _result_slides(best)
     return title, slides
 
@@ -217,11 +261,18 @@ def write_slides(directory: Path) -> Path:
         return write_text(SweepLayout(directory).slides, deck_html(title, slides))
     lay = RunLayout(directory)
     if not (lay.params.is_file() or lay.status.is_file()):
-        raise FileNotFoundError(f"{directory} is neither a run directory (params.yaml, status.json) nor a "
-                                f"sweep directory (comparison.csv)")
+        raise FileNotFoundError(
+            f"{directory} is neither a run directory (params.yaml, status.json) nor a sweep directory (comparison.csv)"
+        )
     k: dict[str, Any] = key_metrics(directory)
-    question = (f"Can the model find '{k['class']}' in these recordings, and how reliably?" if k["class"]
-                else "How well does the model tell the classes apart?")
-    slides = [_question_slide(directory, f"Run {directory.name}", question), _tried_slide(directory),
-              *_result_slides(directory)]
+    question = (
+        f"Can the model find '{k['class']}' in these recordings, and how reliably?"
+        if k["class"]
+        else "How well does the model tell the classes apart?"
+    )
+    slides = [
+        _question_slide(directory, f"Run {directory.name}", question),
+        _tried_slide(directory),
+        *_result_slides(directory),
+    ]
     return write_text(lay.slides, scrub_paths(deck_html(f"Run {directory.name}", slides), directory))

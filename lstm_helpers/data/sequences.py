@@ -1,0 +1,160 @@
+"""Pre-segmented sequences (``data.kind: sequences``): an ``.npz`` of cases, variable-length
+cases padded (and masked by the model) to one length. Read into the same :class:`SeriesSet`
+as recordings (one "recording" per case)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lstm_helpers.config import DataConfig, resolve_path
+from lstm_helpers.data.inputs import (
+    DataError,
+    check_finite,
+    missing_path_error,
+    short,
+)
+from lstm_helpers.data.recordings import SPLIT_ALIASES, SeriesSet, order_classes
+
+
+def _sequence_arrays(p: Path) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` of sequences, loaded without pickles; DataError naming what is wrong."""
+    from lstm_helpers.artifacts import UnreadableFile, load_npz
+
+    if not p.is_file():
+        raise missing_path_error(p)
+    try:
+        arrays = load_npz(p)
+    except UnreadableFile as exc:
+        raise DataError(str(exc)) from None
+    if "y" not in arrays:
+        raise DataError(f"{p}: missing array 'y'; present: {short(sorted(arrays))}")
+    return arrays
+
+
+def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every case's timesteps end to end (total, channels) and each case's length."""
+    if "X" in arrays:
+        X = arrays["X"]
+        if X.ndim == 2:
+            X = X[:, :, None]
+        if X.ndim != 3 or len(X) != n:
+            raise DataError(f"{p}: 'X' must be (n, time, channels) with n = len(y) = {n}; got {X.shape}")
+        values_flat, lens, name = (
+            X.reshape(-1, X.shape[2]),
+            np.full(n, X.shape[1], dtype=np.int64),
+            "X",
+        )
+    elif "values" in arrays and "lengths" in arrays:
+        values_flat, name = arrays["values"], "values"
+        if values_flat.ndim == 1:
+            values_flat = values_flat[:, None]
+        lens = arrays["lengths"].astype(np.int64)
+        if len(lens) != n:
+            raise DataError(f"{p}: 'lengths' has {len(lens)} entries but 'y' has {n}")
+        if (lens < 1).any() or lens.sum() != len(values_flat):
+            raise DataError(
+                f"{p}: 'lengths' must be >= 1 and sum to len(values) = {len(values_flat)}, got sum {int(lens.sum())}"
+            )
+    else:
+        raise DataError(f"{p}: needs 'X' (n, time, channels) or 'values' + 'lengths'; present: {short(sorted(arrays))}")
+    if not np.issubdtype(values_flat.dtype, np.number):
+        raise DataError(f"{p}: sequence values must be numeric, got dtype {values_flat.dtype}")
+    values_flat = values_flat.astype(np.float64, copy=False)
+    if np.isnan(values_flat).any():
+        raise DataError(f"{p}: {name!r} contains NaN; fill or drop those cases")
+    check_finite(
+        values_flat,
+        f"{p} array {name!r}",
+        [f"channel {i}" for i in range(values_flat.shape[1])],
+        nan_policy_key="(for .npz: fix the cases) data.nan_policy",
+    )
+    return values_flat, lens
+
+
+def _pad_cases(values_flat: np.ndarray, lens: np.ndarray, T: int, mask_value: float) -> np.ndarray:
+    """(n, T, C) block: each case's first min(len, T) steps, the rest ``mask_value`` (vectorised)."""
+    n, C = len(lens), values_flat.shape[1]
+    keep = np.minimum(lens, T)
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    case = np.repeat(np.arange(n), keep)
+    pos = np.arange(keep.sum()) - np.repeat(np.cumsum(keep) - keep, keep)
+    padded = np.full((n, T, C), mask_value, dtype=np.float32)
+    padded[case, pos] = values_flat[starts[case] + pos]
+    return padded
+
+
+def _case_split(arrays: dict[str, np.ndarray], p: Path) -> np.ndarray | None:
+    if "split" not in arrays:
+        return None
+    sp = pd.Series(arrays["split"].astype(str)).str.lower().map(SPLIT_ALIASES)
+    if sp.isna().any():
+        raise DataError(
+            f"{p}: 'split' must hold train / val / test, got {short(arrays['split'][sp.isna().to_numpy()][0], 60)}"
+        )
+    return sp.to_numpy().astype(str)
+
+
+def read_sequences(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet:
+    """Read pre-segmented sequences from an ``.npz`` (loaded without pickles).
+
+    The file holds ``y`` (n,) and either ``X`` (n, time, channels) or the variable-length
+    form ``values`` (total timesteps, channels) + ``lengths`` (n,). Optional ``groups`` (n,)
+    names the group of each case for splitting and ``split`` (n,) a predefined split.
+    Variable-length cases are padded (or truncated, with a warning) to ``data.pad_length``
+    (default: the longest) with ``data.mask_value``.
+    """
+    p = resolve_path(path or cfg.path)
+    if not p.is_file():
+        raise (missing_path_error(path or cfg.path) if not p.exists() else DataError(f"{p} is a folder, not an .npz"))
+    return sequences_from_arrays(_sequence_arrays(p), cfg, p)
+
+
+def sequences_from_arrays(arrays: dict[str, np.ndarray], cfg: DataConfig, p: Path) -> SeriesSet:
+    """The checking and padding half of :func:`read_sequences`, on arrays already loaded
+    (``p`` names the source in errors). ``data.kind: table`` with ``data.sequence_columns``
+    reuses it."""
+    if "y" not in arrays:
+        raise DataError(f"{p}: missing array 'y'; present: {short(sorted(arrays))}")
+    y = arrays["y"]
+    n = len(y)
+    values_flat, lens = _flat_values(arrays, p, n)
+    T = int(cfg.pad_length or lens.max())
+    notes = []
+    if (lens > T).any():
+        msg = f"{int((lens > T).sum())} case(s) longer than data.pad_length={T} were truncated"
+        warnings.warn(msg, stacklevel=2)
+        notes.append(msg)
+    C = values_flat.shape[1]
+    padded = _pad_cases(values_flat, lens, T, cfg.mask_value)
+    y_str = y.astype(str)
+    seen = sorted(np.unique(y_str).tolist())
+    if len(seen) < 2:
+        raise DataError(f"{p}: only one class {short(seen)} in 'y'; a classifier needs at least two")
+    classes = order_classes(seen, cfg.classes_of_interest)
+    missing_interest = [c for c in cfg.classes_of_interest if c not in classes]
+    if missing_interest:
+        raise DataError(f"data.classes_of_interest {missing_interest} not among the classes {short(classes)}")
+    y_idx = pd.Index(classes).get_indexer(y_str).astype(np.int64)
+    groups = arrays["groups"].astype(str) if "groups" in arrays else np.array([f"case{i}" for i in range(n)])
+    if len(groups) != n:
+        raise DataError(f"{p}: 'groups' has {len(groups)} entries but 'y' has {n}")
+    masked = bool((lens != T).any())
+    return SeriesSet(
+        values=padded.reshape(n * T, C),
+        labels=np.repeat(y_idx, T),
+        offsets=np.arange(n + 1) * T,
+        rec_ids=np.array([f"case{i:06d}" for i in range(n)]),
+        groups=groups,
+        classes=classes,
+        channels=[f"ch{i}" for i in range(C)],
+        kind="sequences",
+        sample_rate_hz=None,
+        predefined_split=_case_split(arrays, p),
+        case_labels=y_idx,
+        lengths_true=np.minimum(lens, T),
+        notes=notes + (["variable-length cases padded"] if masked else []),
+    )

@@ -1,0 +1,146 @@
+"""Stage 02's data and determinism: the tf.data pipelines (the training stream whose epoch
+order is a function of (seed, epoch) alone, so a resumed run sees the same batches), op
+determinism, the distribution strategy and the recurrent kernel choice."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from lstm_helpers.config import TrainConfig
+
+
+def make_dataset(
+    X: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    n_classes: int,
+    one_hot: bool,
+    shuffle: bool,
+    seed: int,
+    shuffle_buffer: int = 10000,
+) -> tf.data.Dataset:
+    """``from_tensor_slices`` -> (seeded shuffle) -> batch -> (one-hot) -> prefetch, for a
+    ``fit`` that reshuffles every epoch (search trials) or for validation / inference.
+
+    Binary labels become float32 ``(n, 1)`` to match ``Dense(1, sigmoid)``; multi-class
+    labels stay int (sparse) unless ``one_hot``.
+    """
+    labels = _labels(y, n_classes)
+    ds = tf.data.Dataset.from_tensor_slices((X, labels))
+    if shuffle:
+        ds = ds.shuffle(min(shuffle_buffer, len(X)), seed=seed, reshuffle_each_iteration=True)
+    return _finish(ds.batch(batch_size), n_classes, one_hot)
+
+
+def _labels(y: np.ndarray, n_classes: int) -> np.ndarray:
+    return y.astype(np.float32).reshape(-1, 1) if n_classes == 2 else y.astype(np.int32)
+
+
+def _finish(ds: tf.data.Dataset, n_classes: int, one_hot: bool) -> tf.data.Dataset:
+    if one_hot:
+        ds = ds.map(lambda x, t: (x, tf.one_hot(t, n_classes)), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def epoch_seed(seed: int, epoch: Any) -> Any:
+    """The shuffle seed of one epoch: a function of the run's seed and the epoch alone."""
+    return int(seed) * 1_000_003 + epoch
+
+
+def training_stream(
+    X: np.ndarray,
+    y: np.ndarray,
+    train_cfg: TrainConfig,
+    n_classes: int,
+    one_hot: bool,
+    seed: int,
+) -> tuple[tf.data.Dataset, tf.Variable]:
+    """The training batches of every planned epoch as one stream, and its first epoch.
+
+    Epoch ``e`` is a full permutation of the windows seeded by :func:`epoch_seed`
+    ``(seed, e)`` (indices only: the windows are gathered per batch) and cut into ``ceil(n / batch_size)`` batches, so an
+    epoch's order needs no state: a resumed run sets the returned variable to its first
+    epoch (:class:`~lstm_helpers.model.callbacks.RandomStateKeeper` does, before the stream
+    is read) and sees the batches the uninterrupted run saw. ``fit`` must get
+    ``steps_per_epoch = ceil(n / batch_size)`` so Keras reads the stream with one iterator.
+    """
+    n = len(X)
+    X_t, labels_t = tf.convert_to_tensor(X), tf.convert_to_tensor(_labels(y, n_classes))
+    first = tf.Variable(0, dtype=tf.int64, trainable=False, name="first_epoch")
+
+    def epochs(_: Any) -> tf.data.Dataset:
+        return tf.data.Dataset.range(first.read_value(), train_cfg.epochs)
+
+    def one_epoch(e: Any) -> tf.data.Dataset:
+        # a stateless permutation of the window indices: a function of (seed, epoch) alone
+        # (Dataset.shuffle with a tensor seed fails in graph mode when the global seed is 0)
+        key = tf.stack([tf.constant(int(seed), tf.int64), epoch_seed(seed, e)])
+        order = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=key)
+        return tf.data.Dataset.from_tensor_slices(order).batch(train_cfg.batch_size)
+
+    ds = tf.data.Dataset.from_tensors(0).flat_map(epochs).flat_map(one_epoch)
+    ds = ds.map(lambda i: (tf.gather(X_t, i), tf.gather(labels_t, i)))
+    return _finish(ds, n_classes, one_hot), first
+
+
+_determinism = {"on": False}  # whether this process switched TF op determinism on
+
+
+def set_determinism(seed: int, deterministic: bool = True) -> bool:
+    """Seed Python, numpy and TensorFlow (``keras.utils.set_random_seed``) and, when
+    ``deterministic``, make TF ops deterministic, so two CPU runs with the same seed give
+    identical histories. Returns whether op determinism is on in this process.
+
+    Keras refuses XLA (``jit_compile``) while op determinism is on, and TensorFlow has no
+    public way to switch it off again; so a ``jit_compile`` run must start in a process that
+    has not trained deterministically before (each pipeline stage runs in a fresh kernel).
+    A warning says so when it has.
+    """
+    keras.utils.set_random_seed(int(seed))
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+        _determinism["on"] = True
+    elif _determinism["on"]:
+        warnings.warn(
+            "TensorFlow op determinism was switched on earlier in this process and cannot be "
+            "switched off, so Keras will compile without XLA; run a jit_compile training in a "
+            "fresh process (restart the notebook kernel)",
+            UserWarning,
+            stacklevel=2,
+        )
+    return _determinism["on"]
+
+
+def distribution_strategy(train_cfg: TrainConfig) -> tf.distribute.Strategy:
+    """``train.distribute: mirrored`` -> ``tf.distribute.MirroredStrategy`` (all local GPUs;
+    ``train.batch_size`` is then the global batch, split across replicas), else the
+    default strategy. Model building and compiling happen inside ``strategy.scope()``."""
+    if train_cfg.distribute == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def recurrent_use_cudnn(train_cfg: TrainConfig) -> bool | str:
+    """``use_cudnn`` for the recurrent layers: ``"auto"``, except with ``train.jit_compile``.
+
+    On a GPU, Keras (TensorFlow backend) marks a model whose LSTM / GRU can use cuDNN as
+    not XLA compatible and compiles it without XLA (with only a warning); so
+    ``jit_compile=True`` builds the recurrent layers with ``use_cudnn=False`` to make XLA
+    real (giving up the fused cuDNN kernel: measure before choosing it, see
+    benchmarks/README.md). On a CPU cuDNN never applies and this changes nothing.
+    """
+    if train_cfg.jit_compile:
+        if tf.config.list_physical_devices("GPU"):
+            warnings.warn(
+                "train.jit_compile = true builds the recurrent layers without cuDNN so XLA "
+                "applies; on a GPU the cuDNN kernel is usually faster",
+                UserWarning,
+                stacklevel=2,
+            )
+        return False
+    return "auto"
