@@ -24,11 +24,12 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.artifacts import read_json
+from lstm_helpers.config import ConfigError
 from lstm_helpers.data.recordings import PAD_TOKEN, UNK_TOKEN
 from lstm_helpers.layout import RunLayout
 
 
-class NotACharacterRun(ValueError):
+class NotACharacterRun(ConfigError):
     """The run was not trained on text (``data.kind: text``), so it cannot write characters."""
 
 
@@ -55,9 +56,7 @@ class CharModel:
 def _text_input(run_dir: Path) -> tuple[dict, dict]:
     lay = RunLayout(run_dir)
     if not lay.prepare_json.is_file():
-        raise FileNotFoundError(
-            f"{run_dir.name}: no {lay.prepare_json.name}; not a run directory (or stage 01 has not run)"
-        )
+        raise ConfigError(f"--run {run_dir}: no {lay.prepare_json.name}; not a run directory (or stage 01 has not run)")
     meta = read_json(lay.prepare_json)
     inp = meta.get("input", {})
     if inp.get("data_kind") != "text" or inp.get("kind") != "tokens" or not inp.get("vocabulary"):
@@ -67,7 +66,7 @@ def _text_input(run_dir: Path) -> tuple[dict, dict]:
             f"trained with data.kind: text (e.g. configs/examples/char_text.yaml)"
         )
     if not lay.model.is_file():
-        raise FileNotFoundError(
+        raise ConfigError(
             f"run {run_dir.name} has no {lay.model.name}; train it first (lstm-workbench train --run ...)"
         )
     return meta, inp
@@ -79,8 +78,8 @@ def load_char_model(run_dir: str | Path) -> CharModel:
     Raises
     ------
     NotACharacterRun
-        When the run is not a text run (a ValueError: the CLI exits 2 with the message).
-    FileNotFoundError
+        When the run is not a text run (a ConfigError: the CLI exits 2 with the message).
+    ConfigError
         When the run directory lacks ``prepare.json`` or ``model.keras``.
     """
     run_dir = Path(run_dir)
@@ -200,11 +199,11 @@ def generate_text(
 
 def _check_knobs(length: int, temperature: float, top_k: int | None) -> None:
     if length < 1:
-        raise ValueError(f"--length = {length}: must be >= 1 (characters to write)")
+        raise ConfigError(f"--length = {length}: must be >= 1 (characters to write)")
     if temperature < 0:
-        raise ValueError(f"--temperature = {temperature}: must be >= 0 (0 = always the most likely)")
+        raise ConfigError(f"--temperature = {temperature}: must be >= 0 (0 = always the most likely)")
     if top_k is not None and top_k < 1:
-        raise ValueError(f"--top-k = {top_k}: must be >= 1 (or left out for no cut)")
+        raise ConfigError(f"--top-k = {top_k}: must be >= 1 (or left out for no cut)")
 
 
 def sample_table(
