@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 
 class DataError(ValueError):
@@ -38,6 +39,19 @@ _MAGIC = (
 )
 _CHUNK = 1 << 20
 _SHOW = 200  # characters of a value shown in a message
+
+
+def check_numeric(df: pd.DataFrame, columns: list[str], source: object, what: str = "column") -> None:
+    """Refuse the first column of ``columns`` holding a value that is not a number, naming
+    the source, the column, the value and its row (before numpy would fail on it)."""
+    for col in columns:
+        if not pd.api.types.is_numeric_dtype(df[col]):
+            bad = pd.to_numeric(df[col], errors="coerce").isna() & df[col].notna()
+            row = int(np.argmax(bad.to_numpy()))
+            raise DataError(
+                f"{source}: {what} {col!r} is not numeric (value {short(df[col].iloc[row], 60)} at row {row}); "
+                f"{what}s must hold numbers"
+            )
 
 
 def short(value: object, limit: int = _SHOW) -> str:

@@ -20,6 +20,7 @@ from lstm_helpers.config import PROJECT_ROOT, DataConfig, resolve_path
 from lstm_helpers.data.inputs import (
     DataError,
     check_finite,
+    check_numeric,
     check_text_file,
     csv_header,
     describe,
@@ -164,14 +165,7 @@ def _read_table(path: Path, cfg: DataConfig, need_label: bool) -> pd.DataFrame:
         raise DataError(f"cannot read {path}: {short(str(exc))}") from exc
     if df.empty:
         raise DataError(f"{path} has a header but no data rows")
-    for ch in cfg.channels:
-        if not pd.api.types.is_numeric_dtype(df[ch]):
-            bad = pd.to_numeric(df[ch], errors="coerce").isna() & df[ch].notna()
-            row = int(np.argmax(bad.to_numpy()))
-            raise DataError(
-                f"{path}: channel column {ch!r} is not numeric (e.g. value "
-                f"{short(df[ch].iloc[row], 60)} at row {row}); channels must hold numbers"
-            )
+    check_numeric(df, list(cfg.channels), path, "channel column")
     df["__file"] = str(path)
     df["__row"] = np.arange(len(df))
     return df

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.config import DataConfig, resolve_path
+from lstm_helpers.data.inputs import check_numeric
 from lstm_helpers.data.recordings import (
     DataError,
     SeriesSet,
@@ -83,14 +84,7 @@ def _rows_are_steps(files: list[Path], cfg: DataConfig, source: str) -> SeriesSe
             prefix = f"{f.stem}_block" if len(files) > 1 else "block"
             df[BLOCK_COLUMN] = pd.Series(block).map(lambda b, p=prefix: f"{p}{b:03d}").to_numpy()
         _check_columns(df, f, cfg_rec, need_label=True)
-        for ch in cfg.channels:  # refused here with the file, column and row, not deep in numpy
-            if not pd.api.types.is_numeric_dtype(df[ch]):
-                bad = pd.to_numeric(df[ch], errors="coerce").isna() & df[ch].notna()
-                row = int(np.argmax(bad.to_numpy()))
-                raise DataError(
-                    f"{f}: feature column {ch!r} is not numeric (value {str(df[ch].iloc[row])[:60]!r} at row {row}); "
-                    "feature columns must hold numbers"
-                )
+        check_numeric(df, list(cfg.channels), f, "feature column")
         keep = [rec_col, *cfg.channels, cfg.label_column]
         keep += [c for c in (cfg.group_column, cfg.time_column, cfg.split_column) if c]
         part = df[list(dict.fromkeys(keep))].copy()
@@ -146,14 +140,7 @@ def _wide_block(df: pd.DataFrame, cfg: DataConfig, source: str) -> np.ndarray:
                 f"{steps[0]}..{steps[-1]} (data.sequence_columns = {pattern!r})"
             )
     names = [per_channel[ch][t] for ch in cfg.channels for t in steps]
-    for col in names:
-        if not pd.api.types.is_numeric_dtype(df[col]):
-            bad = pd.to_numeric(df[col], errors="coerce").isna() & df[col].notna()
-            row = int(np.argmax(bad.to_numpy()))
-            raise DataError(
-                f"{source}: column {col!r} is not numeric (value {df[col].iloc[row]!r} at row "
-                f"{row}); feature columns must hold numbers"
-            )
+    check_numeric(df, names, source, "feature column")
     X = df[names].to_numpy(dtype=np.float32).reshape(len(df), len(cfg.channels), len(steps))
     return X.transpose(0, 2, 1)
 
