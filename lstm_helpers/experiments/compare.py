@@ -253,6 +253,7 @@ def render_comparison(out: Path, title: str = "Comparison") -> Path:
     import nbformat
     import papermill as pm
 
+    from lstm_helpers.runs.kernel import quiet_kernel_kwargs
     from lstm_helpers.runs.pipeline import NOTEBOOKS_DIR, kernel_name
     from lstm_helpers.runs.report import export_html
 
@@ -266,6 +267,7 @@ def render_comparison(out: Path, title: str = "Comparison") -> Path:
         cwd=str(out),
         progress_bar=False,
         log_output=False,
+        **quiet_kernel_kwargs(out),  # kernel start-up noise to kernel.log, not the terminal
     )
     nb = nbformat.read(executed, as_version=4)
     drop = {"parameters", "injected-parameters", "notebook-header"}
