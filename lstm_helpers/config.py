@@ -186,7 +186,10 @@ class ModelConfig(_Section):
     bidirectional: bool = True
     dropout: float | list[float] = 0.2  # after each recurrent layer
     recurrent_dropout: float = Field(0.0, ge=0.0, lt=1.0)  # leaves the fused fast kernel
-    conv: list[ConvBlock] = Field(default_factory=list, max_length=2)
+    # DeepConvLSTM-style front end: two Conv1D(64, 5) blocks, each max-pooling time by 2, so the
+    # recurrent layers read 4x fewer steps (cheaper) of local motion features; [] = none.
+    # Chosen by measurement on real data (benchmarks/README.md, "Real data")
+    conv: list[ConvBlock] = Field(default_factory=lambda: [ConvBlock(), ConvBlock()], max_length=2)
     dense_units: list[int] = Field(default_factory=lambda: [32])
     dense_dropout: float | list[float] = 0.1
     embedding_dim: int = Field(64, ge=1)  # token inputs only
@@ -240,7 +243,8 @@ class EarlyStoppingConfig(_Section):
 
 
 class ScheduleConfig(_Section):
-    kind: Literal["constant", "plateau", "cosine", "cyclical", "one_cycle"] = "constant"
+    # one_cycle: warm-up to max_lr over warmup_fraction of the budget, then cosine annealing
+    kind: Literal["constant", "plateau", "cosine", "cyclical", "one_cycle"] = "one_cycle"
     factor: float = Field(0.5, gt=0.0, lt=1.0)  # plateau
     patience: int | Auto = "auto"  # plateau; auto = about a third of early stopping's
 
@@ -251,10 +255,19 @@ class ScheduleConfig(_Section):
 
     min_lr: float = Field(1e-6, ge=0.0)
     warmup_fraction: float = Field(0.3, ge=0.0, lt=1.0)  # one_cycle: rising part
-    max_lr: float | None = Field(None, gt=0.0)  # cyclical / one_cycle peak; None = 10x lr
+    max_lr: float | None = Field(None, gt=0.0)  # peak; None = 3x lr (one_cycle) / 10x lr (cyclical)
     mode: Literal["triangular", "triangular2", "exp_range"] = "triangular"  # cyclical
     step_size_epochs: float = Field(2.0, gt=0.0)  # cyclical half-cycle
     gamma: float = Field(0.99994, gt=0.0, le=1.0)  # exp_range decay per step
+
+
+class TrainAugmentConfig(_Section):
+    """On-the-fly perturbation of every training batch (a fresh draw each epoch; validation,
+    test, padding and the saved model untouched). 0 switches a part off; numeric windows only
+    (token windows are never perturbed)."""
+
+    jitter_sigma: float = Field(0.03, ge=0.0)  # additive Gaussian noise, in scaled units
+    scale_sigma: float = Field(0.1, ge=0.0)  # per-window, per-channel gain ~ N(1, sigma)
 
 
 class TrainConfig(_Section):
@@ -275,8 +288,11 @@ class TrainConfig(_Section):
     label_smoothing: float = Field(0.0, ge=0.0, lt=1.0)
     use_class_weight: bool = True  # use the prepared class weights when resample made them
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    augment: TrainAugmentConfig = Field(default_factory=TrainAugmentConfig)
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
-    monitor: str = "auto"  # auto = val_pr_auc (binary) / val_accuracy (multi-class)
+    # auto = val_pr_auc (binary) / val_accuracy (multi-class), or val_loss when validation holds
+    # fewer than 30 windows of a class (model/compile.py resolve_monitor)
+    monitor: str = "auto"
     monitor_mode: Literal["auto", "min", "max"] = "auto"
     checkpoint: bool = True
     tensorboard: bool = False

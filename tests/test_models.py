@@ -127,7 +127,7 @@ def test_builds_and_trains_one_step(cell, bidirectional, n_conv, kind, n_classes
 
 
 def test_lstm_parameter_count_matches_formula():
-    spec = ModelConfig(cell="lstm", units=[16, 8], bidirectional=False, dense_units=[], dropout=0.0)
+    spec = ModelConfig(cell="lstm", units=[16, 8], bidirectional=False, dense_units=[], dropout=0.0, conv=[])
     model = build_model(spec, _info(), 2, seed=0)
     assert model.get_layer("lstm1").count_params() == lstm_param_count(C, 16) == 4 * ((C + 16) * 16 + 16)
     assert model.get_layer("lstm2").count_params() == lstm_param_count(16, 8)
@@ -141,7 +141,7 @@ def test_lstm_parameter_count_matches_formula():
 
 
 def test_gru_parameter_count_matches_formula():
-    spec = ModelConfig(cell="gru", units=[8], bidirectional=True, dense_units=[])
+    spec = ModelConfig(cell="gru", units=[8], bidirectional=True, dense_units=[], conv=[])
     model = build_model(spec, _info(), 2, seed=0)
     assert model.get_layer("gru1").count_params() == gru_param_count(C, 8, bidirectional=True)
 
@@ -149,7 +149,7 @@ def test_gru_parameter_count_matches_formula():
 @pytest.mark.parametrize(
     "spec",
     [
-        {"cell": "lstm", "units": [8], "bidirectional": True},
+        {"cell": "lstm", "units": [8], "bidirectional": True, "conv": []},
         {"cell": "gru", "units": [8], "bidirectional": False, "conv": CONV[1]},
         {"cell": "none", "conv": CONV[2]},
     ],
@@ -216,7 +216,7 @@ def test_model_names():
         )
         == "bilstm_cv1-128x5_lay2_sz64-32"
     )
-    assert name(cell="gru", units=[128], bidirectional=False, dense_units=[]) == "gru_lay1_sz128"
+    assert name(cell="gru", units=[128], bidirectional=False, dense_units=[], conv=[]) == "gru_lay1_sz128"
     assert (
         name(
             cell="none",
@@ -228,8 +228,10 @@ def test_model_names():
         )
         == "cnn_cv2-64x5-64x3"
     )
-    assert name(units=[64, 32]) == "bilstm_lay2_sz64-32_d32"
-    assert name(_raw("tokens"), units=[128, 64], embedding_dim=64) == "bilstm_emb64_lay2_sz128-64_d32"
+    assert name(units=[64, 32], conv=[]) == "bilstm_lay2_sz64-32_d32"
+    assert name(_raw("tokens"), units=[128, 64], embedding_dim=64, conv=[]) == "bilstm_emb64_lay2_sz128-64_d32"
+    # the default: the two-block conv front end (each block pools time by 2) before the BiLSTM
+    assert name() == "bilstm_cv2-64x5p2-64x5p2_lay2_sz64-32_d32"
     # architecture differences give different names
     variants = [
         {"units": [64]},

@@ -16,7 +16,7 @@ from lstm_helpers.artifacts import load_npz, save_npz, write_json, write_yaml
 from lstm_helpers.config import Config, TrainConfig, resolve_config
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.model.callbacks import ResumableEarlyStopping, TimingCallback
-from lstm_helpers.model.compile import make_loss, resolve_monitor
+from lstm_helpers.model.compile import make_loss, monitor_explanation, resolve_monitor
 from lstm_helpers.model.datasets import recurrent_use_cudnn
 from lstm_helpers.model.models import load_trained_model
 from lstm_helpers.model.training import run_training
@@ -170,6 +170,19 @@ def test_monitor_resolution():
     )
     with pytest.raises(ValueError, match=r"train\.monitor = 'val_pr_auc'.*val_accuracy"):
         resolve_monitor(TrainConfig(monitor="val_pr_auc"), 4)
+
+
+def test_auto_monitor_watches_the_loss_on_a_small_validation_set():
+    # 29 windows of a class: accuracy / PR-AUC saturate, so auto watches val_loss
+    assert resolve_monitor(TrainConfig(), 2, [400, 29]) == ("val_loss", "min")
+    assert resolve_monitor(TrainConfig(), 4, [30, 30, 5, 30]) == ("val_loss", "min")
+    assert resolve_monitor(TrainConfig(), 2, [400, 30]) == ("val_pr_auc", "max")
+    assert resolve_monitor(TrainConfig(), 3, [30, 31, 32]) == ("val_accuracy", "max")
+    # a monitor the user set is kept whatever the validation size
+    assert resolve_monitor(TrainConfig(monitor="val_accuracy"), 2, [5, 5]) == ("val_accuracy", "max")
+    why = monitor_explanation(TrainConfig(), "val_loss", np.array([400, 12]))
+    assert "12 window(s)" in why and "val_loss" in why
+    assert "train.monitor" in monitor_explanation(TrainConfig(monitor="val_loss"), "val_loss", [5, 5])
 
 
 # ---------------------------------------------------------------------- callbacks (unit)

@@ -7,7 +7,7 @@ unit in which a network actually learns, and converted to epochs for the data at
 
 * ``batch_size: auto`` -- the largest power of two <= n / 16, clipped to [8, 128], so even
   small sets get at least a few steps per epoch while large sets keep the fast batch 128;
-* ``epochs: auto`` -- enough epochs for ``train.min_updates`` steps, clipped to [20, 300];
+* ``epochs: auto`` -- enough epochs for ``train.min_updates`` steps, clipped to [20, 500];
 * ``early_stopping.patience: auto`` -- a fifth of that budget in updates, in epochs, at
   least 5 and at most a third of the epochs (so stopping stays possible);
 * ``schedule.patience: auto`` (plateau) -- a third of the early-stopping patience, >= 2.
@@ -27,7 +27,7 @@ import numpy as np
 from lstm_helpers.config import Config, TrainConfig
 
 BATCH_MIN, BATCH_MAX = 8, 128
-EPOCHS_MIN, EPOCHS_MAX = 20, 300
+EPOCHS_MIN, EPOCHS_MAX = 20, 500
 PATIENCE_MIN = 5
 WINDOWS_PER_STEP = 16  # auto batch: at least this many steps per epoch before clipping
 

@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 import keras
+import numpy as np
 
 from lstm_helpers.config import TrainConfig
 
@@ -23,9 +24,21 @@ def metric_names(n_classes: int, train_cfg: TrainConfig) -> list[str]:
     return ["loss", "accuracy", f"top{top_k_for(train_cfg, n_classes)}_accuracy"]
 
 
-def resolve_monitor(train_cfg: TrainConfig, n_classes: int) -> tuple[str, str]:
-    """``(monitor, mode)``: ``auto`` is ``val_pr_auc`` (binary) / ``val_accuracy`` (multi-class);
-    mode ``auto`` is ``min`` for losses and ``max`` otherwise.
+MIN_VAL_CASES = 30  # monitor auto: below this many validation windows of a class, watch the loss
+
+
+def resolve_monitor(
+    train_cfg: TrainConfig, n_classes: int, val_counts: np.ndarray | list[int] | None = None
+) -> tuple[str, str]:
+    """``(monitor, mode)`` for early stopping, the checkpoint and the plateau schedule.
+
+    ``monitor: auto`` is ``val_pr_auc`` (binary) / ``val_accuracy`` (multi-class), except
+    when ``val_counts`` (validation windows per class) holds a class with fewer than
+    :data:`MIN_VAL_CASES`: then ``val_loss``. On so small a validation set accuracy and
+    PR-AUC reach 1.0 within a few epochs and stay there; Keras counts a tie as no
+    improvement, so the *first* epoch at the maximum would be kept, undertrained, while the
+    loss keeps ranking epochs (benchmarks/README.md, "Real data"). Mode ``auto`` is ``min``
+    for losses and ``max`` otherwise.
 
     Raises
     ------
@@ -34,6 +47,8 @@ def resolve_monitor(train_cfg: TrainConfig, n_classes: int) -> tuple[str, str]:
     """
     if train_cfg.monitor == "auto":
         monitor = "val_pr_auc" if n_classes == 2 else "val_accuracy"
+        if val_counts is not None and len(val_counts) and int(np.min(val_counts)) < MIN_VAL_CASES:
+            monitor = "val_loss"
     else:
         monitor = train_cfg.monitor
     names = metric_names(n_classes, train_cfg)
@@ -46,6 +61,19 @@ def resolve_monitor(train_cfg: TrainConfig, n_classes: int) -> tuple[str, str]:
     if mode == "auto":
         mode = "min" if monitor.endswith("loss") else "max"
     return monitor, mode
+
+
+def monitor_explanation(train_cfg: TrainConfig, monitor: str, val_counts: np.ndarray | list[int] | None) -> str:
+    """One line for the run's log and report: what early stopping watches and why."""
+    if train_cfg.monitor != "auto":
+        return f"early stopping and checkpoint watch {monitor} (train.monitor)"
+    if monitor == "val_loss" and val_counts is not None and len(val_counts):
+        n = int(np.min(val_counts))
+        return (
+            f"early stopping and checkpoint watch val_loss: validation holds {n} window(s) of its "
+            f"smallest class (< {MIN_VAL_CASES}), too few for accuracy / PR-AUC to rank epochs"
+        )
+    return f"early stopping and checkpoint watch {monitor} (train.monitor auto)"
 
 
 def needs_one_hot(train_cfg: TrainConfig, n_classes: int) -> bool:

@@ -59,6 +59,7 @@ def training_stream(
     n_classes: int,
     one_hot: bool,
     seed: int,
+    mask_value: float | None = None,
 ) -> tuple[tf.data.Dataset, tf.Variable]:
     """The training batches of every planned epoch as one stream, and its first epoch.
 
@@ -68,6 +69,10 @@ def training_stream(
     epoch (:class:`~lstm_helpers.model.callbacks.RandomStateKeeper` does, before the stream
     is read) and sees the batches the uninterrupted run saw. ``fit`` must get
     ``steps_per_epoch = ceil(n / batch_size)`` so Keras reads the stream with one iterator.
+
+    ``train.augment`` perturbs each numeric batch (:func:`augment_batch`); padded timesteps
+    (every channel equal to ``mask_value``, when given) are left as they are so the model's
+    mask still finds them.
     """
     n = len(X)
     X_t, labels_t = tf.convert_to_tensor(X), tf.convert_to_tensor(_labels(y, n_classes))
@@ -81,11 +86,39 @@ def training_stream(
         # (Dataset.shuffle with a tensor seed fails in graph mode when the global seed is 0)
         key = tf.stack([tf.constant(int(seed), tf.int64), epoch_seed(seed, e)])
         order = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=key)
-        return tf.data.Dataset.from_tensor_slices(order).batch(train_cfg.batch_size)
+        batches = tf.data.Dataset.from_tensor_slices(order).batch(train_cfg.batch_size).enumerate()
+        # the augmentation keys of batch b: (epoch seed, 2b) and (epoch seed, 2b + 1)
+        return batches.map(lambda b, i: (tf.stack([key[1], 2 * b]), i))
 
-    ds = tf.data.Dataset.from_tensors(0).flat_map(epochs).flat_map(one_epoch)
-    ds = ds.map(lambda i: (tf.gather(X_t, i), tf.gather(labels_t, i)))
+    aug = train_cfg.augment
+    perturb = X.ndim == 3 and np.issubdtype(X.dtype, np.floating) and (aug.jitter_sigma > 0 or aug.scale_sigma > 0)
+
+    def batch(key: Any, i: Any) -> tuple[Any, Any]:
+        x = tf.gather(X_t, i)
+        if perturb:
+            x = augment_batch(x, key, aug.jitter_sigma, aug.scale_sigma, mask_value)
+        return x, tf.gather(labels_t, i)
+
+    ds = tf.data.Dataset.from_tensors(0).flat_map(epochs).flat_map(one_epoch).map(batch)
     return _finish(ds, n_classes, one_hot), first
+
+
+def augment_batch(x: Any, key: Any, jitter_sigma: float, scale_sigma: float, mask_value: float | None = None) -> Any:
+    """``x * gain + noise`` for one training batch ``(batch, time, channels)``: a gain
+    ``~ N(1, scale_sigma)`` per window and channel and Gaussian jitter ``~ N(0, jitter_sigma)``
+    per value (in scaled units), drawn statelessly from ``key`` and ``key + (0, 1)`` (functions
+    of the run's seed, the epoch and the batch), so a resumed run sees the same perturbations. Written by hand:
+    Keras' preprocessing layers have no time-series jitter / scaling (``GaussianNoise`` has
+    no gain and would live in the saved model). Timesteps whose every channel equals
+    ``mask_value`` (padding) are returned unchanged."""
+    shape = tf.shape(x)
+    gain = 1.0 + scale_sigma * tf.random.stateless_normal(tf.stack([shape[0], 1, shape[2]]), key, dtype=x.dtype)
+    noise = jitter_sigma * tf.random.stateless_normal(shape, key + tf.constant([0, 1], key.dtype), dtype=x.dtype)
+    out = x * gain + noise
+    if mask_value is None:
+        return out
+    padded = tf.reduce_all(tf.equal(x, tf.cast(mask_value, x.dtype)), axis=-1, keepdims=True)
+    return tf.where(padded, x, out)
 
 
 _determinism = {"on": False}  # whether this process switched TF op determinism on

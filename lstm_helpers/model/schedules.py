@@ -174,11 +174,14 @@ def make_schedule(
     ``constant`` and ``plateau`` give the float (plateau works through Keras'
     ``ReduceLROnPlateau`` callback, added by ``lstm_helpers.model.training``); the others a
     per-step schedule over
-    ``steps_per_epoch * epochs`` steps. ``max_lr`` None means 10 x ``learning_rate``.
+    ``steps_per_epoch * epochs`` steps. ``max_lr`` None means 3 x ``learning_rate`` for
+    ``one_cycle`` (0.003 from Adam's 0.001: the recipe measured in benchmarks/README.md,
+    "Real data") and 10 x for ``cyclical``.
     """
     kind = schedule_cfg.kind
     total_steps = max(1, int(steps_per_epoch) * int(epochs))
-    max_lr = schedule_cfg.max_lr if schedule_cfg.max_lr is not None else 10.0 * learning_rate
+    factor = 3.0 if kind == "one_cycle" else 10.0
+    max_lr = schedule_cfg.max_lr if schedule_cfg.max_lr is not None else factor * learning_rate
     if kind in ("constant", "plateau"):
         return float(learning_rate)
     if kind == "cosine":

@@ -64,6 +64,7 @@ from lstm_helpers.model.compile import (
     make_loss,
     make_metrics,
     make_optimizer,
+    monitor_explanation,
     needs_one_hot,
     resolve_monitor,
 )
@@ -336,6 +337,8 @@ def training_summary(result: TrainResult) -> pd.DataFrame:
     table = pd.DataFrame({"value": [getattr(result, k) for k in keys]}, index=keys)
     if result.budget:  # how batch size, epochs and patience were chosen (model/budget.py)
         table.loc["budget"] = result.budget["explanation"]
+        if "monitor" in result.budget:
+            table.loc["monitor_why"] = result.budget["monitor"]
     return table
 
 
@@ -458,7 +461,11 @@ def run_training(
     k = data.n_classes
     cfg, budget = _budgeted(cfg, data)
     train_cfg = cfg.train
-    monitor, mode = resolve_monitor(train_cfg, k)
+    val_counts = np.bincount(data.y_val, minlength=k)
+    monitor, mode = resolve_monitor(train_cfg, k, val_counts)
+    monitor_why = monitor_explanation(train_cfg, monitor, val_counts)
+    if train_cfg.verbose:
+        print(monitor_why, flush=True)
     fingerprint = training_fingerprint(cfg)
     resume = _resume_state(layout, fingerprint)
     if train_cfg.jit_compile:
@@ -472,7 +479,8 @@ def run_training(
     steps_per_epoch = math.ceil(len(data.X_train) / train_cfg.batch_size)
     model, loss, schedule = _compiled_model(cfg, data, steps_per_epoch)
     one_hot = needs_one_hot(train_cfg, k)
-    train_ds, first_epoch = training_stream(data.X_train, data.y_train, train_cfg, k, one_hot, cfg.seed)
+    mask_value = data.input_info.mask_value if data.input_info.masked else None
+    train_ds, first_epoch = training_stream(data.X_train, data.y_train, train_cfg, k, one_hot, cfg.seed, mask_value)
     val_ds = make_dataset(data.X_val, data.y_val, train_cfg.batch_size, k, one_hot, False, cfg.seed)
 
     history_cb = EpochLogWriter(layout.history, resume.history, schedule)
@@ -509,6 +517,6 @@ def run_training(
     )
     fitted = _Fitted(model, loss, schedule, history_cb, timing_cb, early_stopping, steps_per_epoch)
     result = _result(cfg, data, layout, fitted, monitor, mode, resume, started)
-    result.budget = budget.as_dict()
+    result.budget = budget.as_dict() | {"monitor": monitor_why}
     write_json(layout.train_json, result.to_dict())
     return result
