@@ -20,6 +20,7 @@ TINY = {
     "windows.length_seconds": None,
     "windows.length": 24,
     "windows.overlap_percent": 50,
+    "model.conv": [],  # the default's conv front end is tested in test_models / test_training
     "model.units": [8],
     "model.dense_units": [8],
     "model.bidirectional": False,

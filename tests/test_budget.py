@@ -3,7 +3,7 @@ import json
 import pytest
 
 from lstm_helpers.config import ConfigError, resolve_config
-from lstm_helpers.model.budget import apply_budget, auto_batch_size, choose_budget
+from lstm_helpers.model.budget import EPOCHS_MAX, apply_budget, auto_batch_size, choose_budget
 
 AUTO = {
     "train": {
@@ -20,13 +20,20 @@ def test_small_sets_get_hundreds_of_updates_and_room_to_stop(n):
     cfg = resolve_config(AUTO)
     b = choose_budget(n, [n // 4, n - n // 4], cfg.train)
     assert b.batch_size <= 16 or n >= 1000
-    assert b.max_updates >= cfg.train.min_updates or b.epochs == 300
+    assert b.max_updates >= cfg.train.min_updates or b.epochs == EPOCHS_MAX
     assert b.max_updates >= 1000
     assert b.patience_updates >= 100  # patience spans enough steps to see past noise
     assert b.patience <= max(5, b.epochs // 3)  # ... and can still stop
     assert b.plateau_patience < b.patience
     assert not b.warnings
     assert f"{n} training windows" in b.explanation and "updates" in b.explanation
+
+
+@pytest.mark.parametrize("n", [32, 40])
+def test_the_smallest_sets_still_get_min_updates(n):
+    # BasicMotions / GunPoint size: batch 8, 4-5 steps per epoch, 400-500 epochs
+    b = choose_budget(n, [n // 2, n - n // 2], resolve_config(AUTO).train)
+    assert b.batch_size == 8 and b.max_updates == 2000 and b.epochs <= EPOCHS_MAX
 
 
 def test_large_sets_keep_batch_128_and_the_minimum_epochs():

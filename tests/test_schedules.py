@@ -114,6 +114,9 @@ def test_make_schedule_kinds():
     assert isinstance(one, OneCycleLearningRate) and one.total_steps == 50 and one.warmup_steps == 10
     with pytest.raises(ValueError, match="max_lr"):
         make_schedule(ScheduleConfig(kind="one_cycle", max_lr=0.001), lr, 10, 5)
+    # the default schedule: one_cycle peaking at 3 x the rate (max_lr None)
+    default = make_schedule(ScheduleConfig(), lr, 10, 5)
+    assert isinstance(default, OneCycleLearningRate) and default.max_lr == pytest.approx(3 * lr)
 
 
 def test_constant_curve():

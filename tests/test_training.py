@@ -17,7 +17,7 @@ from lstm_helpers.config import Config, TrainConfig, resolve_config
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.model.callbacks import ResumableEarlyStopping, TimingCallback
 from lstm_helpers.model.compile import make_loss, monitor_explanation, resolve_monitor
-from lstm_helpers.model.datasets import recurrent_use_cudnn
+from lstm_helpers.model.datasets import recurrent_use_cudnn, training_stream
 from lstm_helpers.model.models import load_trained_model
 from lstm_helpers.model.training import run_training
 
@@ -107,6 +107,7 @@ def make_prepared(
 def tiny_cfg(**overrides) -> Config:
     base = {
         "seed": 7,
+        "model.conv": [],  # the default's conv front end: test_default_recipe_trains
         "model.units": [8],
         "model.dense_units": [4],
         "model.bidirectional": False,
@@ -293,7 +294,9 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
     }
     assert info["n_params"] == 4 * ((3 + 8) * 8 + 8) + (8 * 4 + 4) + (4 + 1)
     assert info["epochs_run"] == 3 and len(info["seconds_per_epoch"]) == 3 and not info["stopped_early"]
-    assert info["monitor"] == "val_pr_auc" and info["loss"] == "binary_crossentropy"
+    # 16 validation windows per class (< 30): monitor auto watches the loss
+    assert info["monitor"] == "val_loss" and info["loss"] == "binary_crossentropy"
+    assert "16 window(s)" in info["budget"]["monitor"]
     assert set(info["versions"]) == {"tensorflow", "keras", "numpy", "python"}
     assert info["windows_per_second"] > 0 and info["total_seconds"] > 0
     history = pd.read_csv(run / "history.csv")
@@ -301,7 +304,7 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
     assert {"loss", "val_loss", "val_pr_auc", "val_roc_auc", "precision", "recall", "lr"} <= set(history)
     assert not {"seconds", "time"} & set(history)
     assert pd.read_csv(run / "timing.csv")["epoch"].tolist() == [1, 2, 3]
-    assert info["best_epoch"] == int(history["epoch"][history["val_pr_auc"].idxmax()])
+    assert info["best_epoch"] == int(history["epoch"][history["val_loss"].idxmin()])
     assert not RunLayout(run).backup.exists()  # with the checkpoint file inside it
     # model.keras holds the best epoch's weights
     model = load_trained_model(run / "model.keras")
@@ -413,7 +416,7 @@ def test_multiclass_tokens_focal_one_cycle(tmp_path):
     )
     result = run_training(cfg, run)
     assert result.model_name == "lstm_emb4_lay1_sz8_d4"
-    assert result.monitor == "val_accuracy" and result.loss == "categorical_focal_crossentropy"
+    assert result.monitor == "val_loss" and result.loss == "categorical_focal_crossentropy"  # small validation
     history = result.history
     assert {"accuracy", "top2_accuracy", "val_top2_accuracy"} <= set(history)  # k = min(5, K - 1)
     assert history["lr"].nunique() == 2  # the schedule moves the rate
@@ -423,6 +426,50 @@ def test_multiclass_tokens_focal_one_cycle(tmp_path):
     np.testing.assert_allclose(history["lr"], result.lr_per_step[[steps - 1, 2 * steps - 1]], rtol=1e-6)
     loaded = load_trained_model(run / "model.keras")
     assert loaded.output_shape == (None, 3)
+
+
+def test_default_recipe_trains(tmp_path):
+    """A data-only config trains the default recipe: the conv front end, one-cycle to 3x the
+    rate, augmentation and (small validation) the loss as monitor."""
+    run = make_prepared(tmp_path / "run", length=16)
+    result = run_training(resolve_config({}, {"train.epochs": 2, "train.verbose": 0}), run)
+    assert result.model_name == "bilstm_cv2-64x5p2-64x5p2_lay2_sz64-32_d32" and result.monitor == "val_loss"
+    assert result.lr_per_step.max() == pytest.approx(3e-3, rel=0.05)  # the one-cycle peak
+    info = json.loads((run / "train.json").read_text())
+    assert info["spec"]["conv"][0] == {"filters": 64, "kernel_size": 5, "pool": 2}
+    assert result.budget["monitor"].startswith("early stopping and checkpoint watch val_loss")
+
+
+def _stream(X, y, seed=0, mask_value=None, **augment):
+    cfg = TrainConfig(epochs=2, batch_size=8, augment=augment)
+    ds, _ = training_stream(X, y, cfg, 2, False, seed, mask_value)
+    return [x.numpy() for x, _ in ds]
+
+
+def test_augmentation_perturbs_training_batches_reproducibly():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 10, 3)).astype(np.float32)
+    X[:5, 6:] = 0.0  # padding of five cases
+    y = np.arange(20) % 2
+    plain = _stream(X, y, jitter_sigma=0.0, scale_sigma=0.0)
+    # without augmentation an epoch's batches hold the windows themselves
+    np.testing.assert_array_equal(np.sort(np.concatenate(plain[:3]).ravel()), np.sort(X.ravel()))
+    aug = _stream(X, y, mask_value=0.0, jitter_sigma=0.05, scale_sigma=0.1)
+    assert [a.shape for a in aug] == [p.shape for p in plain] and len(aug) == 6  # 2 epochs x 3 batches
+    diff = np.concatenate([a - p for a, p in zip(aug, plain, strict=True)])
+    assert 0.02 < np.abs(diff).mean() < 0.2  # perturbed, mildly
+    # the padded steps stay exactly at the mask value, so the model's mask still finds them
+    flat_plain, flat_aug = np.concatenate(plain), np.concatenate(aug)
+    padded = (flat_plain == 0.0).all(axis=-1)
+    assert padded.sum() == 2 * 5 * 4 and (flat_aug[padded] == 0.0).all()
+    # reproducible from the seed (a resumed run sees the same draws), different per epoch
+    again = _stream(X, y, mask_value=0.0, jitter_sigma=0.05, scale_sigma=0.1)
+    assert all(np.array_equal(a, b) for a, b in zip(aug, again, strict=True))
+    assert not np.array_equal(_stream(X, y, seed=1, jitter_sigma=0.05)[0], _stream(X, y, jitter_sigma=0.05)[0])
+    # token windows are never perturbed
+    tokens = rng.integers(1, 20, (20, 10)).astype(np.int32)
+    kept = _stream(tokens, y, jitter_sigma=0.05, scale_sigma=0.1)
+    assert all(np.issubdtype(b.dtype, np.integer) for b in kept)
 
 
 def test_mirrored_strategy_trains(tmp_path):

@@ -27,6 +27,8 @@ import numpy as np
 from lstm_helpers.config import Config, TrainConfig
 
 BATCH_MIN, BATCH_MAX = 8, 128
+# 500: a 32-40-window set (batch 8, 4-5 steps per epoch) still gets min_updates 2000; at 300
+# GunPoint's validation loss was still falling at the last epoch (benchmarks/README.md)
 EPOCHS_MIN, EPOCHS_MAX = 20, 500
 PATIENCE_MIN = 5
 WINDOWS_PER_STEP = 16  # auto batch: at least this many steps per epoch before clipping
