@@ -83,8 +83,8 @@ RECIPES: dict[str, dict] = {
     | AUTO
     | ONECYCLE
     | {"model.conv": [{"filters": 64, "kernel_size": 5, "pool": 1}], "scale.per": "recording"},
-    # the default without its on-the-fly jitter / gain augmentation of the training batches
-    "default-augment": NOAUG,
+    # the default plus on-the-fly jitter / gain augmentation of the training batches
+    "default+augment": {"train.augment.jitter_sigma": 0.03, "train.augment.scale_sigma": 0.1},
 }
 
 
