@@ -14,8 +14,10 @@ model or training), run through the public stage functions (``run_prepare`` ->
 ``run_training``) under each recipe, and MiniRocket (``fit_baseline``) on the same
 prepared training windows. The UEA/UCR sets keep their official test split; validation
 is carved from the training side (``split.val_fraction`` of it). Thresholds (Watch F1)
-are chosen on validation. Usage::
+are chosen on validation. Recipe ``default`` sets nothing: the code's defaults, what a user
+with a data-only config gets. Usage::
 
+    python benchmarks/real_data.py --out /tmp/real --datasets all --recipes default
     python benchmarks/real_data.py --out /tmp/real --datasets all --recipes all
 """
 
