@@ -104,13 +104,16 @@ def training_stream(
 
 
 def augment_batch(x: Any, key: Any, jitter_sigma: float, scale_sigma: float, mask_value: float | None = None) -> Any:
-    """``x * gain + noise`` for one training batch ``(batch, time, channels)``: a gain
-    ``~ N(1, scale_sigma)`` per window and channel and Gaussian jitter ``~ N(0, jitter_sigma)``
-    per value (in scaled units), drawn statelessly from ``key`` and ``key + (0, 1)`` (functions
-    of the run's seed, the epoch and the batch), so a resumed run sees the same perturbations. Written by hand:
-    Keras' preprocessing layers have no time-series jitter / scaling (``GaussianNoise`` has
-    no gain and would live in the saved model). Timesteps whose every channel equals
-    ``mask_value`` (padding) are returned unchanged."""
+    """``x * gain + noise`` for one training batch ``(batch, time, channels)``.
+
+    A gain ``~ N(1, scale_sigma)`` per window and channel and Gaussian jitter
+    ``~ N(0, jitter_sigma)`` per value (in scaled units), drawn statelessly from ``key`` and
+    ``key + (0, 1)`` (functions of the run's seed, the epoch and the batch), so a resumed run
+    sees the same perturbations. Timesteps whose every channel equals ``mask_value``
+    (padding) are returned unchanged. Written by hand: Keras' preprocessing layers have no
+    time-series jitter / scaling (``GaussianNoise`` has no gain and would live in the saved
+    model).
+    """
     shape = tf.shape(x)
     gain = 1.0 + scale_sigma * tf.random.stateless_normal(tf.stack([shape[0], 1, shape[2]]), key, dtype=x.dtype)
     noise = jitter_sigma * tf.random.stateless_normal(shape, key + tf.constant([0, 1], key.dtype), dtype=x.dtype)
