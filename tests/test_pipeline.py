@@ -232,3 +232,37 @@ def test_stage_by_stage_cli(tiny_demo_dir_module, tmp_path, capsys):
     assert "unknown key 'train.epoch'" in capsys.readouterr().err
     assert (run / "train.json").read_bytes() == before
     assert main(["evaluate", "--run", str(tmp_path / "empty")]) == 2
+
+
+def test_warm_kernel_runs_are_reproducible_and_survive_a_failed_run(tmp_path, tiny_config):
+    """Issue 12: every stage of three runs in ONE kernel. A failing run is reported as before
+    (status failed, its notebook shows the error) and the kernel is restarted; a run after it
+    and after another run in the same kernel gives the same bytes as the run in a fresh
+    kernel, and its notebooks count cells from 1 as a fresh kernel would."""
+    from lstm_helpers.runs.kernel import StageKernel
+    from lstm_helpers.runs.pipeline import RunFailed, kernel_name
+
+    good = tiny_config(seed=7)
+    fresh = run_pipeline(good, tmp_path / "fresh", quiet=True, report=False)  # its own kernel
+    with StageKernel(kernel_name()) as kernel:
+        bad = tiny_config(windows__length=5000)  # longer than every recording: 01 fails while windowing
+        with pytest.raises(RunFailed, match="prepare failed in 01_prepare.ipynb"):
+            run_pipeline(bad, tmp_path / "bad", quiet=True, report=False, kernel=kernel, silent=True)
+        assert json.loads((tmp_path / "bad" / "status.json").read_text())["status"] == "failed"
+        assert "Error" in (tmp_path / "bad" / "01_prepare.ipynb").read_text()
+        run_pipeline(tiny_config(seed=3, model__units=[6]), tmp_path / "other", quiet=True, report=False, kernel=kernel)
+        pid = kernel.pid
+        warm = run_pipeline(good, tmp_path / "warm", quiet=True, report=False, kernel=kernel, silent=True)
+        assert kernel.pid == pid and kernel.notebooks_run == 6 and kernel.restarts == 1  # restarted once: after bad
+    assert kernel.km is None  # shut down on leaving the block
+    for name in ("history.csv", "threshold.json", "predictions_test.csv"):
+        assert (fresh / name).read_bytes() == (warm / name).read_bytes(), name
+    m1, m2 = (json.loads((d / "metrics.json").read_text()) for d in (fresh, warm))
+    assert m1["pr_auc"] == m2["pr_auc"] and m1["confusion_matrix"] == m2["confusion_matrix"]
+    for stage in ("01_prepare", "02_train", "03_evaluate"):
+        nb = json.loads((warm / f"{stage}.ipynb").read_text())
+        counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1)), stage
+    assert json.loads((warm / "status.json").read_text())["status"] == "finished"
+    assert "windows/s" in (warm / "03_evaluate.ipynb").read_text()  # the inference speed is in the run's log
+    assert (warm / "kernel.log").is_file()  # the kernel's own output went to this run's log

@@ -1,5 +1,7 @@
-"""Quiet kernels for papermill: start-up noise goes to a log file, not the terminal or the notebook.
+"""Quiet kernels for papermill, and one kernel for all of a run's stage notebooks.
 
+Quiet
+-----
 Where the noise comes from (measured on TF 2.21, ipykernel 7, jupyter_client 8):
 
 - TensorFlow's C++ start-up lines (``oneDNN custom operations are on``, ``cudart_stub``,
@@ -22,11 +24,35 @@ its stdout/stderr go to ``kernel.log`` in the run directory (kept for debugging)
 environment sets ``TF_CPP_MIN_LOG_LEVEL=3`` whatever the caller exported, and the SIGINT
 before an orderly shutdown is skipped. Written here because jupyter_client has no option for
 the last two; everything else is its own API.
+
+One kernel per run (issue 12)
+-----------------------------
+Starting a kernel and importing TensorFlow costs seconds per notebook, more than training a
+small model for an epoch. :class:`StageKernel` starts one quiet kernel and executes each
+stage notebook in it through papermill, so the executed notebooks, their parameters cell
+and their error output are exactly papermill's. Before every notebook the kernel is reset
+(:data:`RESET`): the user namespace is cleared (``%reset -f``), the working directory
+becomes the run directory, the kernel's file descriptors 1 and 2 are pointed at that run's
+``kernel.log``, open figures are closed, Keras' global state is cleared
+(``keras.backend.clear_session``) and the execution counter restarts at 1, so an executed
+notebook reads as if a fresh kernel ran it. Imported modules stay imported, which is the
+point: TensorFlow is imported once per kernel. Each stage seeds its random generators from
+the run's seed, so results do not depend on what ran before in the kernel
+(``tests/test_pipeline.py`` checks byte-identical histories). After a notebook fails, the
+kernel is restarted before the next one (its state is unknown).
+
+Papermill's own engine starts and stops a kernel per notebook. The ``lstm_warm`` engine
+registered here hands papermill's notebook client our started kernel manager (nbclient
+leaves a kernel it did not start running), runs the reset before the notebook's cells and
+closes only the notebook's client channels afterwards. :class:`KernelPool` keeps one
+warm :class:`StageKernel` per sweep worker thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +101,262 @@ def quiet_kernel_kwargs(run_dir: Path | None) -> dict[str, Any]:
         {"log_path": Path(run_dir) / KERNEL_LOG if run_dir is not None else None},
     )
     return {"kernel_manager_class": manager, "extra_arguments": list(KERNEL_ARGS)}
+
+
+# ------------------------------------------------------------------------ one kernel per run
+ENGINE = "lstm_warm"  # the papermill engine of StageKernel
+STAGE_KERNEL_ARGS = [*KERNEL_ARGS, "--HistoryManager.hist_file=:memory:"]  # no history sqlite per kernel
+RESET = """\
+%reset -f
+import os as _os, sys as _sys
+_os.chdir({cwd!r})
+_fd = _os.open({log!r}, _os.O_WRONLY | _os.O_CREAT | _os.O_APPEND, 0o644)
+_os.dup2(_fd, 1)
+_os.dup2(_fd, 2)
+_os.close(_fd)
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
+if "keras" in _sys.modules:
+    _sys.modules["keras"].backend.clear_session()
+get_ipython().execution_count = 1
+del _os, _sys, _fd
+"""
+
+
+class KernelResetFailed(RuntimeError):
+    """The reset before a notebook raised in the kernel (e.g. the run directory is gone)."""
+
+
+def _register_engine() -> None:
+    """Register the ``lstm_warm`` papermill engine (once per process)."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    if ENGINE in papermill_engines._engines:  # papermill has no public "is registered"
+        return
+
+    class WarmClient(PapermillNotebookClient):
+        """Papermill's client, with the kernel reset (silent: no output, no execution count) first."""
+
+        def __init__(self, nb_man: Any, km: Any = None, reset_code: str = "", **kw: Any) -> None:
+            super().__init__(nb_man, km=km, **kw)
+            self.reset_code = reset_code
+
+        def papermill_execute_cells(self) -> None:
+            if self.reset_code:
+                reply = self.wait_for_reply(self.kc.execute(self.reset_code, silent=True, store_history=False))
+                content = (reply or {}).get("content", {})
+                if content.get("status") != "ok":
+                    raise KernelResetFailed(f"kernel reset failed: {content.get('ename')}: {content.get('evalue')}")
+            super().papermill_execute_cells()
+
+    class WarmEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: int = 60,
+            execution_timeout: int | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            final = merge_kwargs(
+                kwargs,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
+            client = WarmClient(nb_man, **final)
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:  # the kernel stays; this notebook's channels go
+                    client.kc.stop_channels()
+
+    papermill_engines.register(ENGINE, WarmEngine)
+
+
+class StageKernel:
+    """A quiet Jupyter kernel that executes stage notebooks one after another.
+
+    Parameters
+    ----------
+    kernel_name : str
+        The Jupyter kernel spec (see :func:`lstm_helpers.runs.pipeline.kernel_name`).
+    env : dict, optional
+        Extra environment variables of the kernel process (e.g. thread-pool sizes); they
+        apply for the kernel's life, so a warm kernel keeps the sizes it started with.
+    log_dir : path, optional
+        Where the kernel's start-up output goes (``<log_dir>/kernel.log``; None: nowhere);
+        while a notebook runs, its output goes to ``kernel.log`` in that notebook's ``cwd``.
+
+    Use as a context manager, or call :meth:`close`. :attr:`notebooks_run` counts the
+    notebooks that ran through; :attr:`restarts` the kernel starts after the first.
+    """
+
+    def __init__(
+        self, kernel_name: str = "python3", env: dict[str, str] | None = None, log_dir: str | Path | None = None
+    ) -> None:
+        self.kernel_name = kernel_name
+        self.env = {**os.environ, **(env or {})}
+        self.log_dir = Path(log_dir) if log_dir is not None else None
+        self.km: Any = None
+        self.notebooks_run = 0
+        self.restarts = -1
+        self._needs_restart = False
+
+    def start(self) -> StageKernel:
+        """Start the kernel process unless it is running."""
+        from jupyter_core.utils import run_sync
+
+        if self.km is not None and self.alive():
+            return self
+        self.close()
+        km = QuietKernelManager(kernel_name=self.kernel_name)
+        km.log_path = self.log_dir / KERNEL_LOG if self.log_dir is not None else None
+        cwd = str(self.log_dir) if self.log_dir is not None and self.log_dir.is_dir() else os.getcwd()
+        run_sync(km.start_kernel)(cwd=cwd, env=self.env, extra_arguments=list(STAGE_KERNEL_ARGS))
+        self.km, self._needs_restart = km, False
+        self.restarts += 1
+        return self
+
+    def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        return bool(self.km is not None and run_sync(self.km.is_alive)())
+
+    @property
+    def pid(self) -> int | None:
+        """The kernel process id (None when no kernel runs)."""
+        provisioner = getattr(self.km, "provisioner", None)
+        return getattr(provisioner, "pid", None)
+
+    def close(self) -> None:
+        """Shut the kernel down at once (no cell runs between notebooks); idempotent."""
+        from jupyter_core.utils import run_sync
+
+        km, self.km = self.km, None
+        if km is None:
+            return
+        try:
+            if run_sync(km.is_alive)():
+                run_sync(km.shutdown_kernel)(now=True)
+        finally:
+            run_sync(km.cleanup_resources)()
+
+    def kill(self) -> None:
+        """Kill the kernel process from any thread (a sweep being interrupted); :meth:`close` tidies up."""
+        import signal
+
+        pid = self.pid
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+    def __enter__(self) -> StageKernel:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def execute(
+        self,
+        src: Path,
+        out: Path,
+        parameters: dict[str, Any],
+        cwd: Path,
+        stdout_file: Any = None,
+        stderr_file: Any = None,
+    ) -> None:
+        """Execute notebook ``src`` into ``out`` with papermill in this kernel, ``cwd`` as working directory.
+
+        Raises whatever papermill raises (``PapermillExecutionError`` for a failing cell,
+        ``DeadKernelError``, :class:`KernelResetFailed`); the kernel is then restarted
+        before the next notebook.
+        """
+        import papermill as pm
+
+        _register_engine()
+        if self._needs_restart:
+            self.close()
+        self.start()
+        self._needs_restart = True  # cleared only when the notebook ran through
+        pm.execute_notebook(
+            str(src),
+            str(out),
+            parameters=parameters,
+            engine_name=ENGINE,
+            kernel_name=self.kernel_name,
+            km=self.km,
+            # no papermill cwd=: it would chdir this whole process (sweep threads share it)
+            reset_code=RESET.format(cwd=str(cwd), log=str(Path(cwd) / KERNEL_LOG)),
+            log_output=False,
+            progress_bar=False,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+        )
+        self._needs_restart = False
+        self.notebooks_run += 1
+
+
+class KernelPool:
+    """One warm :class:`StageKernel` per worker thread, for a sweep's local workers.
+
+    ``pool.call(fn, *args)`` runs ``fn(*args, kernel=<this thread's kernel>)``; the kernel
+    starts with the thread's first notebook. :meth:`close` shuts every kernel down,
+    :meth:`kill` kills them from the main thread (an interrupted sweep); after either,
+    :attr:`closed` is True and no new kernel starts.
+    """
+
+    def __init__(self, kernel_name: str = "python3", env: dict[str, str] | None = None) -> None:
+        self.kernel_name, self.env = kernel_name, env
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._kernels: list[StageKernel] = []
+        self.closed = False
+
+    def kernel(self) -> StageKernel:
+        """This thread's kernel (created on first use)."""
+        k = getattr(self._local, "kernel", None)
+        if k is None:
+            k = StageKernel(self.kernel_name, env=self.env)
+            with self._lock:
+                if self.closed:
+                    raise RuntimeError("the sweep was stopped: no new run starts")
+                self._kernels.append(k)
+            self._local.kernel = k
+        return k
+
+    def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(*args, kernel=self.kernel(), **kwargs)
+
+    def kill(self) -> None:
+        with self._lock:
+            self.closed = True
+            kernels = list(self._kernels)
+        for k in kernels:
+            k.kill()
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            kernels, self._kernels = self._kernels, []
+        for k in kernels:
+            with contextlib.suppress(Exception):  # shutting down: the other kernels still go
+                k.close()
+
+    def __enter__(self) -> KernelPool:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

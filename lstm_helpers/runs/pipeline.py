@@ -1,11 +1,14 @@
 """Runs: parameters in, an immutable directory of executed notebooks, artifacts and one HTML
 report out.
 
-Each stage notebook is executed by papermill in a fresh kernel with the run directory as
-its working directory (into a temporary file, renamed when complete); nbconvert exports
-the presentation page with code hidden. A failing notebook leaves its executed copy (error
-visible), a ``status.json`` saying ``failed`` and why, and raises :class:`RunFailed` --
-earlier runs are never touched.
+The stage notebooks of a run are executed by papermill one after another in ONE quiet
+kernel (:class:`lstm_helpers.runs.kernel.StageKernel`: reset between notebooks, the run
+directory as working directory), so TensorFlow is imported once per run; a sweep worker
+passes its warm kernel on to its next run. Each executed notebook is written to a
+temporary file, renamed when complete; nbconvert exports the presentation page with code
+hidden. A failing notebook leaves its executed copy (error visible), a ``status.json``
+saying ``failed`` and why, and raises :class:`RunFailed` -- earlier runs are never touched;
+the kernel is restarted before any next notebook.
 
 A run directory is claimed atomically (``mkdir``, a suffix on collision) after the inputs
 are validated, so a bad input leaves nothing behind. A finished run is never rewritten:
@@ -31,7 +34,7 @@ from typing import Any
 from lstm_helpers.artifacts import read_json_optional, read_params, write_json, write_yaml
 from lstm_helpers.config import PROJECT_ROOT, Config, ConfigError, resolve_config, resolve_path
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
-from lstm_helpers.runs.kernel import quiet_kernel_kwargs
+from lstm_helpers.runs.kernel import StageKernel
 from lstm_helpers.runs.terminal import ProgressEcho, stage_done_line, stage_start_line
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
@@ -277,41 +280,42 @@ def execute_stage(
     overrides: dict[str, Any] | None = None,
     log_output: bool = True,
     quiet: bool = False,
+    *,
+    kernel: StageKernel | None = None,
+    silent: bool = False,
 ) -> Path:
     """Execute one stage notebook into ``run_dir`` with papermill; return the executed copy.
 
-    papermill writes its output as it goes, so it writes a temporary file next to the
-    executed copy, renamed over it only when it is a complete notebook (also on a failure,
-    so the error stays visible). A signal to this process kills the kernel.
+    ``kernel``: the started kernel of the run (left running; restarted before its next
+    notebook when this one fails); None starts a quiet kernel for this notebook only.
+    ``silent``: print nothing (a sweep's runs). papermill writes its output as it goes, so it
+    writes a temporary file next to the executed copy, renamed over it only when it is a
+    complete notebook (also on a failure, so the error stays visible). A signal to this
+    process kills the kernel.
     """
-    import papermill as pm
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # kernels inherit it: no TF start-up noise
     src = NOTEBOOKS_DIR / STAGES[stage]
     out = RunLayout(run_dir).notebook(stage)
     tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
-    print(stage_start_line(stage, out), flush=True)
+    if not silent:
+        print(stage_start_line(stage, out), flush=True)
     t0 = time.perf_counter()
     error: Exception | None = None
+    own = kernel is None
     try:
         with _stop_kernel_on_signal(run_dir, stage):
-            pm.execute_notebook(
-                str(src),
-                str(tmp),
-                parameters={
-                    "run_dir": str(run_dir),
-                    "config_file": "",
-                    "overrides": overrides or {},
-                },
-                kernel_name=kernel_name(),
-                cwd=str(run_dir),
-                log_output=False,
-                progress_bar=False,
-                stdout_file=ProgressEcho() if log_output and not quiet else None,  # epoch lines only
-                **quiet_kernel_kwargs(run_dir),  # kernel noise -> kernel.log (runs/kernel.py)
+            kernel = kernel or StageKernel(kernel_name(), log_dir=run_dir)
+            kernel.execute(
+                src,
+                tmp,
+                {"run_dir": str(run_dir), "config_file": "", "overrides": overrides or {}},
+                cwd=run_dir,
+                stdout_file=ProgressEcho() if log_output and not (quiet or silent) else None,  # epoch lines only
             )
     except Exception as exc:  # noqa: BLE001 - papermill's PapermillExecutionError, kernel death, ...
         error = exc
+    finally:
+        if own and kernel is not None:
+            kernel.close()
     try:
         check_notebook(tmp)
         os.replace(tmp, out)
@@ -325,7 +329,8 @@ def execute_stage(
         with contextlib.suppress(OSError):  # a full disk may refuse the status too; run_status still tells
             _set_status(run_dir, "failed", stage=stage, reason=reason)
         raise RunFailed(reason, out if out.is_file() else None, run_dir) from error
-    print(stage_done_line(stage, time.perf_counter() - t0), flush=True)
+    if not silent:
+        print(stage_done_line(stage, time.perf_counter() - t0), flush=True)
     return out
 
 
@@ -429,13 +434,17 @@ def run_pipeline(
     quiet: bool = False,
     *,
     continue_run: bool = False,
+    kernel: StageKernel | None = None,
+    silent: bool = False,
 ) -> Path:
     """Execute 01 -> 02 -> 03 (or ``stages``) into a run directory, then export ``report.html``.
 
     The inputs are validated first (when stage 01 runs), then the directory is claimed: a new
     one, or ``run_dir`` when it is empty or this run's own resume; ``continue_run`` runs later
     stages in a run that is not finished (``train`` / ``evaluate --run``). The resolved
-    parameters are saved as ``params.yaml``; every notebook reads them from there. Raises
+    parameters are saved as ``params.yaml``; every notebook reads them from there. All
+    stages run in one kernel: ``kernel`` (a sweep worker's warm one, left running) or one
+    started here and shut down at the end. ``silent``: print nothing. Raises
     :class:`RunFailed` with a one-line reason when a stage fails, :class:`RunRefused` when
     the directory may not be written.
     """
@@ -455,18 +464,24 @@ def run_pipeline(
         reason=None,
         **_owner(),
     )
-    with _heartbeat(run_dir):
-        for stage in stages:
-            _set_status(run_dir, "running", stage=stage)
-            try:
-                execute_stage(stage, run_dir, quiet=quiet)
-            except RunFailed:
-                if report:  # a page that shows the failure and what ran before it
-                    with contextlib.suppress(Exception):
-                        _export(run_dir)
-                raise
-            done.append(stage)
-            _set_status(run_dir, "running", stages_done=list(done))
+    own = kernel is None
+    kernel = kernel or StageKernel(kernel_name(), log_dir=run_dir)
+    try:
+        with _heartbeat(run_dir):
+            for stage in stages:
+                _set_status(run_dir, "running", stage=stage)
+                try:
+                    execute_stage(stage, run_dir, quiet=quiet, kernel=kernel, silent=silent)
+                except RunFailed:
+                    if report:  # a page that shows the failure and what ran before it
+                        with contextlib.suppress(Exception):
+                            _export(run_dir)
+                    raise
+                done.append(stage)
+                _set_status(run_dir, "running", stages_done=list(done))
+    finally:
+        if own:
+            kernel.close()
     status = "finished" if list(done) == list(ALL_STAGES) else "partial"
     _set_status(run_dir, status, stage=None, reason=None, seconds=round(time.perf_counter() - t0, 1))
     if report:
