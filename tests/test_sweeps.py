@@ -301,12 +301,36 @@ def fake_run(params, run_dir, threads=None):
 def fake_runs(monkeypatch):
     calls = []
 
-    def fake(params, run_dir, threads=None):
+    def fake(params, run_dir, threads=None, kernel=None):
         calls.append(Path(run_dir).name)
         return fake_run(params, run_dir, threads)
 
-    monkeypatch.setattr(runner, "run_in_subprocess", fake)
+    monkeypatch.setattr(runner, "run_in_subprocess", fake)  # Dask tasks
+    monkeypatch.setattr(runner, "execute_run", fake)  # local workers, in their warm kernels
     return calls
+
+
+def test_local_workers_keep_one_kernel_each_for_all_their_runs(tmp_path, monkeypatch):
+    """Issue 12: 4 runs on 2 local workers use 2 kernels (one per worker thread, sized to the
+    worker's thread share), each for all of its runs, never started by a run that does not use it."""
+    import threading
+
+    seen = []
+
+    def fake(params, run_dir, kernel=None):
+        seen.append((threading.current_thread().name, kernel))
+        return fake_run(params, run_dir)
+
+    monkeypatch.setattr(runner, "execute_run", fake)
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]}, seeds=[1, 2])
+    result = runner.run_sweep(f, workers=2, out=tmp_path / "sweep", html=False, progress=False, threads=3)
+    assert result["done"] == 4 and len(seen) == 4
+    kernels = {id(k): k for _, k in seen}
+    assert 1 <= len(kernels) <= 2  # a worker may take 3 runs while the other takes 1, or all 4
+    for name, kernel in seen:  # one thread, one kernel
+        assert all(k is kernel for n, k in seen if n == name)
+    for k in kernels.values():
+        assert k.env["TF_NUM_INTRAOP_THREADS"] == "3" and k.km is None  # never started here, closed at the end
 
 
 def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs, capsys):

@@ -1,23 +1,27 @@
-"""Running a sweep: every planned run as a child process, on local threads or a Dask cluster,
-resumable, with a lock, SIGTERM handling, progress lines and the comparison at the end.
+"""Running a sweep: every planned run on a warm local worker or a Dask cluster, resumable,
+with a lock, SIGTERM handling, progress lines and the comparison at the end.
 
 Layout: ``reports/sweeps/<sweep id>/`` holds one normal run directory per run plus
 ``sweep.yaml`` (the sweep file as read), ``sweep.json`` + ``runs.csv`` (every planned run with
 status, reason and seconds), ``comparison.csv``, ``comparison.json``, ``04_compare.ipynb``
 (executed) and ``comparison.html`` (see :class:`lstm_helpers.layout.SweepLayout`).
 
-Each run is a child process (``python -m lstm_helpers.experiments.runner``) that calls
-:func:`lstm_helpers.runs.pipeline.run_pipeline`; its papermill kernels inherit
-``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` / ``OMP_NUM_THREADS`` =
-``max(1, cores // workers)`` so N parallel runs do not oversubscribe the cores (TensorFlow
-reads these variables when it starts). With ``scheduler`` the same child process is started
-by a task on a Dask distributed worker instead; the workers need this package installed and
-the same file system paths (data, reports).
+Local workers (``--workers N``) are N threads of this process; each keeps ONE warm Jupyter
+kernel (:class:`lstm_helpers.runs.kernel.StageKernel`) and runs every stage notebook of each
+of its runs in it with :func:`lstm_helpers.runs.pipeline.run_pipeline`, so TensorFlow is
+imported once per worker, not three times per run (the kernel is reset between notebooks;
+results do not depend on what ran before in it). The kernels get ``TF_NUM_INTRAOP_THREADS``
+/ ``TF_NUM_INTEROP_THREADS`` / ``OMP_NUM_THREADS`` = ``max(1, cores // workers)`` so N
+parallel runs do not oversubscribe the cores (TensorFlow reads these variables when it
+starts). With ``scheduler`` each run is a child process (``python -m
+lstm_helpers.experiments.runner``) started by a task on a Dask distributed worker instead;
+the workers need this package installed and the same file system paths (data, reports).
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
+import collections
+import contextlib
 import datetime as dt
 import json
 import os
@@ -28,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from lstm_helpers.artifacts import write_text
@@ -84,8 +89,10 @@ def threads_per_run(workers: int, cores: int | None = None) -> int:
     return max(1, (cores or available_cores()) // max(1, workers))
 
 
-def execute_run(params: dict[str, Any], run_dir: str | Path) -> dict[str, Any]:
-    """Run one sweep run in this process with :func:`lstm_helpers.runs.pipeline.run_pipeline`.
+def execute_run(params: dict[str, Any], run_dir: str | Path, kernel: Any = None) -> dict[str, Any]:
+    """Run one sweep run in this process with :func:`lstm_helpers.runs.pipeline.run_pipeline`,
+    printing nothing; ``kernel``: a worker's warm :class:`~lstm_helpers.runs.kernel.StageKernel`
+    (None: one kernel started for this run).
 
     Never raises for a failing run: returns ``{"status": "finished" | "failed", "reason",
     "seconds", "run_dir"}`` and leaves ``status.json`` saying the same.
@@ -97,7 +104,7 @@ def execute_run(params: dict[str, Any], run_dir: str | Path) -> dict[str, Any]:
     status, reason = "finished", None
     try:
         cfg = resolve_config(params)
-        run_pipeline(cfg, run_dir, quiet=True, report=True)
+        run_pipeline(cfg, run_dir, quiet=True, report=True, kernel=kernel, silent=True)
     except RunFailed as exc:
         status, reason = "failed", str(exc)
     except Exception as exc:  # noqa: BLE001 - reported as the run's reason, the sweep goes on
@@ -112,25 +119,9 @@ def execute_run(params: dict[str, Any], run_dir: str | Path) -> dict[str, Any]:
     }
 
 
-_CHILDREN: set[subprocess.Popen] = set()
-_CHILDREN_LOCK = threading.Lock()
-
-
-def _terminate_children() -> None:
-    """End the run processes this process started (their kernels follow: ipykernel exits when
-    its parent process is gone)."""
-    with _CHILDREN_LOCK:
-        children = list(_CHILDREN)
-    for proc in children:
-        if proc.poll() is None:
-            proc.terminate()
-
-
 def run_in_subprocess(params: dict[str, Any], run_dir: str, threads: int | None = None) -> dict[str, Any]:
-    """Run one sweep run in a child Python process with sized thread pools.
-
-    This is also the task a Dask worker executes for ``--scheduler``.
-    """
+    """Run one sweep run in a child Python process with sized thread pools: the task a Dask
+    worker executes for ``--scheduler``."""
     env = {**os.environ, **thread_environment(threads), "TF_CPP_MIN_LOG_LEVEL": "2"}
     t0 = time.perf_counter()
     proc = subprocess.Popen(
@@ -142,13 +133,7 @@ def run_in_subprocess(params: dict[str, Any], run_dir: str, threads: int | None 
         env=env,
         cwd=str(PROJECT_ROOT),
     )
-    with _CHILDREN_LOCK:
-        _CHILDREN.add(proc)
-    try:
-        stdout, stderr = proc.communicate(json.dumps({"params": params, "run_dir": run_dir}))
-    finally:
-        with _CHILDREN_LOCK:
-            _CHILDREN.discard(proc)
+    stdout, stderr = proc.communicate(json.dumps({"params": params, "run_dir": run_dir}))
     for line in reversed(stdout.splitlines()):
         if line.startswith(RESULT_MARKER):
             return json.loads(line[len(RESULT_MARKER) :])
@@ -402,29 +387,81 @@ def _run_local(
     finish: Finish,
     prog: Progress,
 ) -> None:
-    def task(run: PlannedRun) -> dict[str, Any]:
-        prog.start(run.name)
-        return run_in_subprocess(run.config.to_dict(), str(sweep_dir / run.name), threads)
+    """``workers`` threads, each with one warm kernel for all of its runs; results reach
+    ``finish`` in this (the main) thread. Ctrl-C / SIGTERM kills the kernels (the runs in
+    flight end as failed, ``interrupted``) and re-raises."""
+    from lstm_helpers.runs.kernel import StageKernel
+    from lstm_helpers.runs.pipeline import kernel_name
 
-    with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sweep-run") as pool:
-        futures = {pool.submit(task, r): r for r in todo}
-        try:
-            pending = set(futures)
-            while pending:
-                done, pending = cf.wait(pending, timeout=PROGRESS_EVERY, return_when=cf.FIRST_COMPLETED)
-                for f in done:
-                    finish(futures[f], f.result())
-                if not done and prog.enabled:
+    queue = collections.deque(todo)
+    results: SimpleQueue[tuple[PlannedRun, dict[str, Any]]] = SimpleQueue()
+    stop = threading.Event()
+    kernels = [StageKernel(kernel_name(), env=thread_environment(threads)) for _ in range(min(workers, len(todo)))]
+    pool = [
+        threading.Thread(target=_worker, args=(k, queue, results, stop, sweep_dir, prog), name=f"sweep-worker-{i}")
+        for i, k in enumerate(kernels)
+    ]
+    for t in pool:
+        t.start()
+    received = 0
+    try:
+        while received < len(todo) and (any(t.is_alive() for t in pool) or not results.empty()):
+            try:
+                run, result = results.get(timeout=PROGRESS_EVERY)
+            except Empty:
+                if prog.enabled:
                     print(prog.line(), flush=True)
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
-            _terminate_children()
-            if prog.enabled:
-                print(
-                    "[sweep] interrupted: unfinished runs run again when the same sweep is re-run",
-                    flush=True,
-                )
-            raise
+                continue
+            finish(run, result)
+            received += 1
+    except KeyboardInterrupt:
+        stop.set()
+        for k in kernels:  # the worker threads notice the dead kernel, record the run and end
+            k.kill()
+        if prog.enabled:
+            print("[sweep] interrupted: unfinished runs run again when the same sweep is re-run", flush=True)
+        for t in pool:
+            t.join(timeout=60)
+        raise
+    for t in pool:
+        t.join()
+
+
+def _worker(
+    kernel: Any,
+    queue: collections.deque[PlannedRun],
+    results: SimpleQueue[tuple[PlannedRun, dict[str, Any]]],
+    stop: threading.Event,
+    sweep_dir: Path,
+    prog: Progress,
+) -> None:
+    """One local worker: take runs off ``queue`` until it is empty or ``stop`` is set, all in
+    ``kernel`` (started with the first notebook, shut down here, in the thread that used it)."""
+    try:
+        while not stop.is_set():
+            try:
+                run = queue.popleft()
+            except IndexError:
+                return
+            prog.start(run.name)
+            run_dir = sweep_dir / run.name
+            try:
+                result = execute_run(run.config.to_dict(), str(run_dir), kernel=kernel)
+            except Exception as exc:  # noqa: BLE001 - execute_run reports failures itself; this is a last resort
+                result = {
+                    "status": "failed",
+                    "reason": f"{type(exc).__name__}: {exc}"[:500],
+                    "seconds": None,
+                    "run_dir": str(run_dir),
+                }
+            if stop.is_set() and result["status"] != "finished":
+                result["reason"] = "interrupted (the sweep was stopped)"
+                if run_dir.is_dir():
+                    write_status(run_dir, status="failed", reason=result["reason"])
+            results.put((run, result))
+    finally:
+        with contextlib.suppress(Exception):
+            kernel.close()
 
 
 def _run_dask(
