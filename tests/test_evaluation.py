@@ -720,9 +720,9 @@ def test_each_split_is_predicted_once(binary_run, tmp_path, monkeypatch):
     calls = []
     real = evaluation.predict_probs
 
-    def counting(model, X, batch_size, rows=None):
+    def counting(model, X, batch_size, rows=None, **kw):
         calls.append(len(X))
-        return real(model, X, batch_size, rows)
+        return real(model, X, batch_size, rows, **kw)
 
     monkeypatch.setattr(evaluation, "predict_probs", counting)
     cfg, _ = open_run(str(run))

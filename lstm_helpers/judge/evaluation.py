@@ -33,6 +33,7 @@ from lstm_helpers.data.prepared import load_prepared, read_prepare_json
 from lstm_helpers.judge.baseline import fit_baseline
 from lstm_helpers.judge.bouts import score_test_timelines
 from lstm_helpers.judge.figures import draw_figures, figure_paths
+from lstm_helpers.judge.inference import DEFAULT_BATCH
 from lstm_helpers.judge.metrics import (
     CORE_METRICS,
     compute_metrics,
@@ -126,9 +127,9 @@ def _predict_splits(st: _Stage, val: dict, test: dict) -> tuple[np.ndarray, np.n
     from lstm_helpers.model.models import load_trained_model  # TensorFlow only when a model runs
 
     model = load_trained_model(st.layout.model)
-    train_batch = st.cfg.train.batch_size  # 'auto' until training chose it
-    batch = max(256, train_batch if isinstance(train_batch, int) else 256)
-    p_val, p_test = predict_probs(model, val["X"], batch), predict_probs(model, test["X"], batch)
+    # large fixed-size chunks, whatever the training batch (judge/inference.py); windows/s in the run's log
+    p_val = predict_probs(model, val["X"], DEFAULT_BATCH, log=print, what="validation windows")
+    p_test = predict_probs(model, test["X"], DEFAULT_BATCH, log=print, what="test windows")
     n_out = 1 if p_test.ndim == 1 else p_test.shape[1]
     if not (n_out == len(st.classes) or (len(st.classes) == 2 and n_out == 1)):
         raise ValueError(

@@ -1,7 +1,8 @@
 """From a trained model to class probabilities: the one place that runs the model.
 
-:func:`predict_probs` is the only call of ``model.predict`` in evaluation and ``predict``
-(so a faster inference path is a one-line swap here). :func:`full_probs` and
+:func:`predict_probs` is the one place evaluation and ``predict`` run the model, through
+:func:`lstm_helpers.judge.inference.run_inference` (one traced forward per large chunk, XLA
+for large inputs), optionally logging its windows/s. :func:`full_probs` and
 :func:`class_scores` read the (n,) binary / (n, K) multi-class outputs the same way
 everywhere. Probabilities stay in the model's dtype (float32): an (n, K) matrix is never
 copied to float64; one class's column is, when a threshold or a curve needs it.
@@ -9,14 +10,21 @@ copied to float64; one class's column is, when a threshold or a curve needs it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-DEFAULT_CHUNK_ROWS = 65_536  # windows gathered and predicted at a time when rows are given
 
-
-def predict_probs(model: Any, X: np.ndarray, batch_size: int, rows: np.ndarray | None = None) -> np.ndarray:
+def predict_probs(
+    model: Any,
+    X: np.ndarray,
+    batch_size: int,
+    rows: np.ndarray | None = None,
+    *,
+    log: Callable[[str], Any] | None = None,
+    what: str = "windows",
+) -> np.ndarray:
     """The model's outputs for every window, as float32.
 
     Parameters
@@ -29,22 +37,22 @@ def predict_probs(model: Any, X: np.ndarray, batch_size: int, rows: np.ndarray |
     rows : numpy.ndarray of int, optional
         Predict ``X[rows]``, gathered a chunk at a time (e.g. window starts into a strided
         view of whole recordings, so windows are never all materialised at once).
+    log : callable, optional
+        Receives one line: windows, seconds, windows/s, XLA or not, batch (``print`` puts it
+        in the run's log).
+    what : str
+        What the windows are, for that line (``"test windows"``).
 
     Returns
     -------
     numpy.ndarray of float32, shape (n,) for a one-column (sigmoid) output, else (n, K)
     """
-    n = len(X) if rows is None else len(rows)
-    if n == 0:
-        width = tuple(int(d) for d in model.output_shape[1:])
-        return np.zeros((0,) if width == (1,) else (0, *width), dtype=np.float32)
-    if rows is None:
-        out = np.asarray(model.predict(X, batch_size=batch_size, verbose=0), dtype=np.float32)
-    else:
-        chunk = max(batch_size, DEFAULT_CHUNK_ROWS // batch_size * batch_size)
-        parts = [model.predict(X[rows[i : i + chunk]], batch_size=batch_size, verbose=0) for i in range(0, n, chunk)]
-        out = np.concatenate(parts).astype(np.float32, copy=False)
-    return out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else out
+    from lstm_helpers.judge.inference import run_inference
+
+    result = run_inference(model, X, batch_size, rows=rows)
+    if log is not None and len(result.probs):
+        log(result.line(what))
+    return result.probs
 
 
 def full_probs(probs: Any, n_classes: int, positive_index: int | None = None) -> np.ndarray:

@@ -26,6 +26,7 @@ from lstm_helpers.data.recordings import DataError, SeriesSet, _list_files, read
 from lstm_helpers.data.resampling import apply_scaler, scale_per_recording
 from lstm_helpers.data.windows import window_starts, window_view
 from lstm_helpers.judge.bouts import find_bouts, stitch_timeline
+from lstm_helpers.judge.inference import DEFAULT_BATCH
 from lstm_helpers.judge.probs import full_probs, predict_probs
 from lstm_helpers.judge.threshold import DecisionRule
 from lstm_helpers.layout import RunLayout
@@ -180,12 +181,12 @@ def _output_paths(input_path: Path, out: Path | None) -> dict[str, Path]:
     }
 
 
-def predict_recordings(run: Path, input_path: Path, out: Path | None = None, batch_size: int = 1024) -> dict:
+def predict_recordings(run: Path, input_path: Path, out: Path | None = None, batch_size: int = DEFAULT_BATCH) -> dict:
     """Predict every window of the recordings at ``input_path`` with the model of ``run``.
 
     Writes the per-timestep table at ``out`` (default ``<input>.predictions.csv``), and
-    ``.windows`` and ``.bouts`` tables beside it; returns their paths, the threshold, and
-    the numbers of windows and bouts.
+    ``.windows`` and ``.bouts`` tables beside it; returns their paths, the threshold, the
+    numbers of windows and bouts, and ``inference``: how fast the windows were predicted.
     """
     # TensorFlow is imported only once the input has been checked
     from lstm_helpers.model.models import load_trained_model
@@ -199,8 +200,9 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
         raise DataError(f"{input_path}: every recording is shorter than one window ({length} timesteps)")
     model = load_trained_model(finished.layout.model)
     classes = finished.classes
+    speed: list[str] = []
     probs = full_probs(
-        predict_probs(model, window_view(values, length), batch_size, rows=starts),
+        predict_probs(model, window_view(values, length), batch_size, rows=starts, log=speed.append),
         len(classes),
         finished.info.get("positive_index"),
     )
@@ -219,4 +221,5 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
         "threshold": finished.rule.threshold,
         "n_windows": len(starts),
         "n_bouts": len(bouts),
+        "inference": speed[0] if speed else None,
     }
