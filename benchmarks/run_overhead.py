@@ -1,0 +1,148 @@
+"""Per-run overhead (issue 12): an empty stage, a stage that only imports the package, one
+whole 1-epoch demo run and a 4-run 1-epoch demo sweep on 2 workers, wall clock.
+
+- ``empty stage, cold``: start a quiet kernel and run a notebook with one ``pass`` cell
+  through papermill (what every stage paid before one kernel per run);
+- ``empty stage, warm``: the same notebook again in the same kernel (what the 2nd and 3rd
+  stage of a run, and every stage of a warm sweep worker's later runs, pay now);
+- ``import stage, cold`` / ``warm``: the same with ``from lstm_helpers.model import training``
+  (TensorFlow + Keras imported);
+- ``demo run``: ``lstm-workbench run --config configs/demo.yaml --set train.epochs=1 --quiet``;
+- ``sweep``: ``lstm-workbench sweep benchmarks/sweep_demo_1epoch.yaml --workers 2``.
+
+Every row prints the 1-minute load average when it ended (the machine's other work
+shows there). The warm rows need :class:`lstm_helpers.runs.kernel.StageKernel`; on a
+checkout without it only the cold rows are measured, so the same script times before and
+after.
+
+    python benchmarks/run_overhead.py              # all of it
+    python benchmarks/run_overhead.py --no-sweep --no-run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+IMPORT_CELL = "from lstm_helpers.model import training"
+
+
+def _notebook(path: Path, source: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(source),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def _cold(nb: Path, tmp: Path) -> float:
+    """A fresh quiet kernel for one notebook, as ``execute_stage`` did before one kernel per run."""
+    import papermill as pm
+
+    from lstm_helpers.runs.kernel import quiet_kernel_kwargs
+    from lstm_helpers.runs.pipeline import kernel_name
+
+    t0 = time.perf_counter()
+    pm.execute_notebook(
+        str(nb),
+        str(tmp / "out.ipynb"),
+        parameters={"x": 2},
+        kernel_name=kernel_name(),
+        cwd=str(tmp),
+        progress_bar=False,
+        **quiet_kernel_kwargs(tmp),
+    )
+    return time.perf_counter() - t0
+
+
+def _cold_and_warm(nb: Path, tmp: Path) -> tuple[float, float]:
+    """(first notebook in a new StageKernel incl. its start, the same notebook again in it)."""
+    from lstm_helpers.runs.kernel import StageKernel
+    from lstm_helpers.runs.pipeline import kernel_name
+
+    t0 = time.perf_counter()
+    with StageKernel(kernel_name(), log_dir=tmp) as kernel:
+        kernel.execute(nb, tmp / "out.ipynb", {"x": 2}, cwd=tmp)
+        cold = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        kernel.execute(nb, tmp / "out.ipynb", {"x": 3}, cwd=tmp)
+        return cold, time.perf_counter() - t0
+
+
+def stage_times(tmp: Path) -> list[tuple[str, float, float]]:
+    try:
+        from lstm_helpers.runs.kernel import StageKernel  # noqa: F401 - only: is it there?
+    except ImportError:
+        warm = False
+    else:
+        warm = True
+    rows = []
+    for label, source in (("empty", "pass"), ("import", IMPORT_CELL)):
+        nb = _notebook(tmp / f"{label}.ipynb", source)
+        if warm:
+            cold_s, warm_s = _cold_and_warm(nb, tmp)
+            rows.append((f"{label} stage, cold (kernel start + notebook)", cold_s, os.getloadavg()[0]))
+            rows.append((f"{label} stage, warm (same kernel again)", warm_s, os.getloadavg()[0]))
+        else:
+            rows.append((f"{label} stage, cold (kernel start + notebook)", _cold(nb, tmp), os.getloadavg()[0]))
+    return rows
+
+
+def timed(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-stage", action="store_true", help="skip the empty / import stage rows")
+    parser.add_argument("--no-run", action="store_true", help="skip the 1-epoch demo run")
+    parser.add_argument("--no-sweep", action="store_true", help="skip the 4-run sweep")
+    parser.add_argument("--keep-run", type=Path, help="write the demo run here and keep it (for inference_path.py)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    cli = str(Path(sys.executable).with_name("lstm-workbench"))
+    tmp = Path(tempfile.mkdtemp(prefix="overhead-"))
+    rows: list[tuple[str, float, float]] = []
+    print(f"load at start: {os.getloadavg()[0]:.2f}", flush=True)
+    try:
+        if not args.no_stage:
+            rows += stage_times(tmp)
+        if not args.no_run:
+            run = [
+                cli,
+                "run",
+                "--config",
+                "configs/demo.yaml",
+                "--set",
+                "train.epochs=1",
+                "--out",
+                str(args.keep_run.resolve() if args.keep_run else tmp / "run"),
+                "--quiet",
+            ]
+            rows.append(("demo run, 1 epoch", timed(run), os.getloadavg()[0]))
+        if not args.no_sweep:
+            sweep = [cli, "sweep", "benchmarks/sweep_demo_1epoch.yaml", "--workers", "2", "--out", str(tmp / "sweep")]
+            rows.append(("4-run 1-epoch demo sweep, 2 workers", timed(sweep), os.getloadavg()[0]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("| what | seconds | load (1 min) at its end |\n|---|---:|---:|")
+    for label, seconds, load in rows:
+        print(f"| {label} | {seconds:.1f} | {load:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
