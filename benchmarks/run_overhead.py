@@ -17,6 +17,7 @@ after.
 
     python benchmarks/run_overhead.py              # all of it
     python benchmarks/run_overhead.py --no-sweep --no-run
+    python benchmarks/run_overhead.py --no-stage --set evaluate.baseline=none   # without the MiniRocket baseline
 """
 
 from __future__ import annotations
@@ -111,12 +112,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-stage", action="store_true", help="skip the empty / import stage rows")
     parser.add_argument("--no-run", action="store_true", help="skip the 1-epoch demo run")
     parser.add_argument("--no-sweep", action="store_true", help="skip the 4-run sweep")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override for the demo run and every sweep run (e.g. evaluate.baseline=none)",
+    )
     parser.add_argument("--keep-run", type=Path, help="write the demo run here and keep it (for inference_path.py)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     cli = str(Path(sys.executable).with_name("lstm-workbench"))
     tmp = Path(tempfile.mkdtemp(prefix="overhead-"))
     rows: list[tuple[str, float, float]] = []
+    sets = [a for kv in args.set for a in ("--set", kv)]
+    label = "".join(f", {kv}" for kv in args.set)
     print(f"load at start: {os.getloadavg()[0]:.2f}", flush=True)
     try:
         if not args.no_stage:
@@ -132,11 +142,12 @@ def main(argv: list[str] | None = None) -> None:
                 "--out",
                 str(args.keep_run.resolve() if args.keep_run else tmp / "run"),
                 "--quiet",
+                *sets,
             ]
-            rows.append(("demo run, 1 epoch", timed(run), os.getloadavg()[0]))
+            rows.append((f"demo run, 1 epoch{label}", timed(run), os.getloadavg()[0]))
         if not args.no_sweep:
             sweep = [cli, "sweep", "benchmarks/sweep_demo_1epoch.yaml", "--workers", "2", "--out", str(tmp / "sweep")]
-            rows.append(("4-run 1-epoch demo sweep, 2 workers", timed(sweep), os.getloadavg()[0]))
+            rows.append((f"4-run 1-epoch demo sweep, 2 workers{label}", timed([*sweep, *sets]), os.getloadavg()[0]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("| what | seconds | load (1 min) at its end |\n|---|---:|---:|")

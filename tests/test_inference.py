@@ -61,7 +61,7 @@ def test_predict_probs_logs_its_speed(binary, windows):
     lines = []
     probs = predict_probs(binary, windows, 4096, log=lines.append, what="test windows")
     assert probs.shape == (150,) and len(lines) == 1
-    assert lines[0].startswith("predicted 150 test windows in ") and "windows/s, no XLA, batch 256" in lines[0]
+    assert lines[0].startswith("predicted 150 test windows in ") and "windows/s, no XLA, batch 150" in lines[0]
 
 
 def test_chunk_size_and_a_bad_batch(binary, windows):
@@ -69,3 +69,13 @@ def test_chunk_size_and_a_bad_batch(binary, windows):
     assert chunk_size(150, 100) == 100
     with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
         run_inference(binary, windows, batch_size=0)
+
+
+def test_plain_forward_is_traced_once_for_any_number_of_windows(binary, windows):
+    from lstm_helpers.judge import inference
+
+    run_inference(binary, windows, jit_compile=False)  # 150 windows in one call
+    (model, _, forward), *_ = inference._LAST
+    run_inference(binary, windows[:70], batch_size=32, jit_compile=False)  # 32 + 32 + 6: the same forward
+    assert model is binary and inference._LAST[0][2] is forward
+    assert forward.structured_input_signature[0][0].shape.as_list() == [None, 12, 3]

@@ -1,17 +1,17 @@
-"""The inference path of evaluation and ``predict``: one compiled forward pass over large,
-fixed-size chunks of windows, and how fast it went.
+"""The inference path of evaluation and ``predict``: one traced forward pass over large
+chunks of windows, and how fast it went.
 
 Keras' ``model.predict`` runs a Python loop per batch (a tf.data iterator, callbacks, one
 ``tf.function`` call and a host copy per batch). :func:`run_inference` instead calls one
-``tf.function`` of ``model(x, training=False)`` per chunk of ``batch_size`` windows; the last
-chunk is padded to the chunk size, so the forward is traced once per input shape, not
-once per remainder. From :data:`XLA_MIN_WINDOWS` windows on the forward is XLA-compiled
-(TensorFlow's ``jit_compile``); below that the compile (seconds) costs more than it saves
-and the plain graph forward runs. Where XLA cannot compile the model (cuDNN recurrent
-layers on a GPU, masked sequences) the plain forward runs and :attr:`Inference.compiled`
-says so. Written here because Keras has no predict with a fixed-shape compiled forward;
-the compiled call itself is TensorFlow's. Measured against ``model.predict`` in
-benchmarks/README.md (issue 12).
+``tf.function`` of ``model(x, training=False)`` per chunk of ``batch_size`` windows. Below
+:data:`XLA_MIN_WINDOWS` windows that is the plain graph forward, traced once for any number
+of windows (batch dimension None). From there on the forward is XLA-compiled (TensorFlow's
+``jit_compile``), with the last chunk padded to the chunk size so that one shape compiles;
+for fewer windows the compile (seconds) costs more than it saves. Where XLA cannot compile
+the model (cuDNN recurrent layers on a GPU, masked sequences) the plain forward runs and
+:attr:`Inference.compiled` says so. Written here because Keras has no predict with one
+traced forward over large chunks; the forward itself is TensorFlow's. Measured against
+``model.predict`` in benchmarks/README.md (issue 12).
 """
 
 from __future__ import annotations
@@ -62,24 +62,29 @@ class Inference:
         )
 
 
-_LAST: list[tuple[Any, bool, Any]] = []  # (model, jit, forward) of the last model predicted
+_LAST: list[tuple[Any, tuple, Any]] = []  # (model, key, forward) of the last model predicted
 
 
-def _forward(model: Any, jit: bool) -> Any:
-    """A ``tf.function`` of ``model(x, training=False)``, kept for the last model only (a second
-    prediction with it -- validation, then test -- reuses the traced forward; older models are
-    not kept alive)."""
+def _forward(model: Any, jit: bool, shape: tuple[int | None, ...], dtype: Any) -> Any:
+    """The traced ``model(x, training=False)`` for inputs of ``shape`` (batch first: None for
+    the plain forward, any number of windows; the chunk size for XLA, which needs static
+    shapes), as a concrete function: traced once here, never retraced by a call (and so never
+    counted by TensorFlow's frequent-retracing warning when a warm kernel predicts with model
+    after model). Kept for the last model only: validation, then test reuse it; older models
+    are not kept alive."""
     import tensorflow as tf
 
-    for m, j, fn in _LAST:
-        if m is model and j == jit:
+    key = (jit, shape, np.dtype(dtype).str)
+    for m, k, fn in _LAST:
+        if m is model and k == key:
             return fn
 
     def call(x: Any) -> Any:
         return model(x, training=False)
 
-    fn = tf.function(call, jit_compile=jit, reduce_retracing=True)
-    _LAST[:] = [(model, jit, fn)]
+    spec = tf.TensorSpec(shape, tf.as_dtype(dtype))
+    fn = tf.function(call, jit_compile=jit, input_signature=[spec]).get_concrete_function()
+    _LAST[:] = [(model, key, fn)]
     return fn
 
 
@@ -144,7 +149,7 @@ def run_inference(
         width = tuple(int(d) for d in model.output_shape[1:])
         return Inference(np.zeros((0,) if width == (1,) else (0, *width), np.float32), 0.0, int(batch_size), False)
     jit = n >= XLA_MIN_WINDOWS and _xla_possible(model) if jit_compile == "auto" else bool(jit_compile)
-    size = chunk_size(n, batch_size)
+    size = chunk_size(n, batch_size) if jit else min(n, int(batch_size))
     try:
         probs = _chunks(model, X, size, jit, rows)
     except Exception as exc:
@@ -153,22 +158,24 @@ def run_inference(
         warnings.warn(
             f"XLA inference failed ({type(exc).__name__}); predicting without XLA", RuntimeWarning, stacklevel=2
         )
-        jit = False
+        jit, size = False, min(n, int(batch_size))
         probs = _chunks(model, X, size, jit, rows)
     probs = probs[:, 0] if probs.ndim == 2 and probs.shape[1] == 1 else probs
     return Inference(probs, time.perf_counter() - t0, size, jit)
 
 
 def _chunks(model: Any, X: np.ndarray, size: int, jit: bool, rows: np.ndarray | None) -> np.ndarray:
-    """The chunk loop: one call per ``size`` windows, the last chunk padded with zeros."""
-    forward = _forward(model, jit)
-    dtype = np.int32 if np.issubdtype(np.asarray(X[:1]).dtype, np.integer) else np.float32
+    """The chunk loop: one call per ``size`` windows; with XLA the last chunk is padded with zeros
+    (one compiled shape)."""
+    first = np.asarray(X[:1] if rows is None else X[rows[:1]])
+    dtype = np.int32 if np.issubdtype(first.dtype, np.integer) else np.float32
+    forward = _forward(model, jit, (size if jit else None, *(int(d) for d in first.shape[1:])), dtype)
     n = len(X) if rows is None else len(rows)
     out: np.ndarray | None = None
     for start in range(0, n, size):
         chunk = np.asarray(X[start : start + size] if rows is None else X[rows[start : start + size]], dtype=dtype)
         m = len(chunk)
-        if m < size:
+        if jit and m < size:
             chunk = np.concatenate([chunk, np.zeros((size - m, *chunk.shape[1:]), dtype)])
         part = np.asarray(forward(chunk), dtype=np.float32)[:m]
         if out is None:
