@@ -178,8 +178,9 @@ def run_sweep(
     file : path
         Sweep YAML (base, description, set, grid, variants, seeds).
     workers : int
-        Runs in parallel on this machine (each in its own process, thread pools sized
-        ``max(1, cores // workers)``). Ignored with ``scheduler``.
+        Runs in parallel on this machine: worker threads, each with one warm kernel for
+        all of its runs (thread pools sized ``max(1, cores // workers)``). Ignored with
+        ``scheduler``.
     scheduler : str, optional
         Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``: each run
         becomes a task on the cluster.
