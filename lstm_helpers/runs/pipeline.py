@@ -27,7 +27,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -233,21 +233,23 @@ def _kill_children() -> None:
 
 
 @contextlib.contextmanager
-def _stop_kernel_on_signal(run_dir: Path, stage: str) -> Iterator[None]:
-    """On SIGTERM / SIGINT while a stage runs: kill the kernel, mark the run ``interrupted``
-    (:func:`run_status` adds the resume command), then die of the same signal."""
+def _stop_kernel_on_signal(run_dir: Path, stage: str | Callable[[], str]) -> Iterator[None]:
+    """On SIGTERM / SIGINT while a stage runs (``stage``: its name, or a callable giving the
+    current one while a run's kernel lives between stages): kill the kernel, mark the run
+    ``interrupted`` (:func:`run_status` adds the resume command), then die of the same signal."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handler(signum: int, frame: Any) -> None:
         _kill_children()
+        where = stage() if callable(stage) else stage
         with contextlib.suppress(Exception):
             _set_status(
                 run_dir,
                 "interrupted",
-                stage=stage,
-                reason=f"stopped by {signal.Signals(signum).name} during stage {stage}",
+                stage=where,
+                reason=f"stopped by {signal.Signals(signum).name} during stage {where}",
             )
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
@@ -466,9 +468,11 @@ def run_pipeline(
     )
     own = kernel is None
     kernel = kernel or StageKernel(kernel_name(), log_dir=run_dir)
+    current = [stages[0]]  # the kernel lives between stages too: a signal there also stops it
     try:
-        with _heartbeat(run_dir):
+        with _heartbeat(run_dir), _stop_kernel_on_signal(run_dir, lambda: current[0]):
             for stage in stages:
+                current[0] = stage
                 _set_status(run_dir, "running", stage=stage)
                 try:
                     execute_stage(stage, run_dir, quiet=quiet, kernel=kernel, silent=silent)
