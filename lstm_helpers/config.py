@@ -301,6 +301,10 @@ class TrainConfig(_Section):
     shuffle_buffer: int = Field(10000, ge=1)  # search trials only; runs shuffle fully per epoch
     jit_compile: bool = False
     distribute: Literal["none", "mirrored"] = "none"
+    # compute dtype of the layers (variables stay float32, the output layer computes in
+    # float32): mixed_float16 for NVIDIA GPUs (loss scaling added by Keras), mixed_bfloat16
+    # for TPUs / bf16-capable CPUs; on other CPUs both are slower than float32
+    precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
     verbose: int = Field(1, ge=0, le=2)  # 0 silent, 1 one compact line per epoch, 2 also Keras's log
 
     @field_validator("epochs", "batch_size", mode="before")

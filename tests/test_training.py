@@ -483,6 +483,37 @@ def test_mirrored_strategy_trains(tmp_path):
     assert (run / "model.keras").is_file()
 
 
+@pytest.mark.parametrize("policy,compute", [("mixed_bfloat16", "bfloat16"), ("mixed_float16", "float16")])
+def test_mixed_precision_trains_and_restores_the_policy(tmp_path, policy, compute):
+    """train.precision = mixed_*: the recurrent layers compute in 16 bits with float32
+    variables, the output layer in float32 (probabilities stay full precision), the saved
+    model loads with its policies, and the global policy is float32 again afterwards (a warm
+    kernel's next run is unaffected). On this CPU-only machine it warns that 16 bits are slow."""
+    run = make_prepared(tmp_path / "run")
+    with pytest.warns(RuntimeWarning, match=f"train.precision = {policy} on a machine without a GPU"):
+        result = run_training(tiny_cfg(train__precision=policy, train__epochs=1), run)
+    assert result.precision == policy and result.epochs_run == 1
+    # float16 needs loss scaling, which Keras' compile adds for a mixed_float16 model
+    scaled = type(result.model.optimizer).__name__ == "LossScaleOptimizer"
+    assert scaled == (policy == "mixed_float16")
+    assert keras.mixed_precision.global_policy().name == "float32"
+    model = keras.models.load_model(run / "model.keras", compile=False)
+    recurrent = [layer for layer in model.layers if "lstm" in layer.name or "bidirectional" in layer.name]
+    assert recurrent and all(layer.compute_dtype == compute for layer in recurrent)
+    assert all(w.dtype == "float32" for w in model.weights)
+    out = model(np.zeros((3, *model.input_shape[1:]), np.float32))
+    assert str(out.dtype) in ("float32", "<dtype: 'float32'>")
+    # a float32 run after it builds float32 layers
+    plain = make_prepared(tmp_path / "plain")
+    again = run_training(tiny_cfg(train__epochs=1), plain)
+    assert all(layer.compute_dtype == "float32" for layer in again.model.layers if layer.weights)
+
+
+def test_precision_must_be_a_known_policy():
+    with pytest.raises(Exception, match="train.precision"):
+        tiny_cfg(train__precision="float16")
+
+
 @pytest.mark.parametrize(
     "mutate,error,match",
     [

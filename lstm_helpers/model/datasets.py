@@ -4,7 +4,9 @@ determinism, the distribution strategy and the recurrent kernel choice."""
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import keras
@@ -159,6 +161,38 @@ def distribution_strategy(train_cfg: TrainConfig) -> tf.distribute.Strategy:
     if train_cfg.distribute == "mirrored":
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+@contextlib.contextmanager
+def precision_policy(train_cfg: TrainConfig) -> Iterator[str]:
+    """Build (and compile) a model under ``train.precision``'s Keras dtype policy.
+
+    ``mixed_float16`` / ``mixed_bfloat16``: layers compute in 16 bits and keep float32
+    variables (Keras' mixed precision; ``compile`` adds loss scaling for float16, and the
+    output layer computes in float32, see ``models._head``). The global policy is put back
+    afterwards, so later models in the same kernel (a warm sweep worker) are unaffected; a
+    built model keeps its layers' policies, also when saved and loaded. Warns on a machine
+    without a GPU, where 16-bit compute is emulated and slower than float32 unless the CPU
+    has bfloat16 instructions.
+    """
+    policy = train_cfg.precision
+    if policy == "float32":
+        yield policy
+        return
+    if not tf.config.list_physical_devices("GPU"):
+        warnings.warn(
+            f"train.precision = {policy} on a machine without a GPU: 16-bit compute is usually "
+            "slower than float32 on a CPU; use it on a GPU (mixed_float16) or a bfloat16-capable "
+            "accelerator (mixed_bfloat16)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    before = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        yield policy
+    finally:
+        keras.mixed_precision.set_global_policy(before)
 
 
 def recurrent_use_cudnn(train_cfg: TrainConfig) -> bool | str:

@@ -221,9 +221,11 @@ def _head(model_cfg: ModelConfig, x: Any, n_classes: int) -> Any:
         x = layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
         if rate > 0:
             x = layers.Dropout(rate, name=f"dense_dropout{i + 1}")(x)
+    # float32 output under a mixed-precision policy (train.precision): probabilities and the
+    # loss stay full precision; under float32 this changes nothing
     if n_classes == 2:
-        return layers.Dense(1, activation="sigmoid", name="p_positive")(x)
-    return layers.Dense(n_classes, activation="softmax", name="p_classes")(x)
+        return layers.Dense(1, activation="sigmoid", name="p_positive", dtype="float32")(x)
+    return layers.Dense(n_classes, activation="softmax", name="p_classes", dtype="float32")(x)
 
 
 def build_model(

@@ -71,6 +71,7 @@ from lstm_helpers.model.compile import (
 from lstm_helpers.model.datasets import (
     distribution_strategy,
     make_dataset,
+    precision_policy,
     recurrent_use_cudnn,
     set_determinism,
     training_stream,
@@ -121,6 +122,7 @@ class TrainResult:
     schedule: str
     jit_compile: bool
     distribute: str
+    precision: str
     seed: int
     history: pd.DataFrame = field(repr=False)
     timing: pd.DataFrame = field(repr=False)
@@ -192,7 +194,7 @@ def _compiled_model(
     learning-rate schedule (None for a constant / plateau rate)."""
     train_cfg, k = cfg.train, data.n_classes
     loss = make_loss(train_cfg, k)
-    with distribution_strategy(train_cfg).scope():
+    with distribution_strategy(train_cfg).scope(), precision_policy(train_cfg):
         model = build_model(cfg.model, data.input_info, k, seed=cfg.seed, use_cudnn=recurrent_use_cudnn(train_cfg))
         learning_rate = make_schedule(train_cfg.schedule, train_cfg.learning_rate, steps_per_epoch, train_cfg.epochs)
         model.compile(
@@ -420,6 +422,7 @@ def _result(
         schedule=train_cfg.schedule.kind,
         jit_compile=train_cfg.jit_compile,
         distribute=train_cfg.distribute,
+        precision=train_cfg.precision,
         seed=cfg.seed,
         history=history,
         timing=timing,
