@@ -55,6 +55,7 @@ AUTO = {
 NOAUG = {"train.augment.jitter_sigma": 0.0, "train.augment.scale_sigma": 0.0}
 PLAIN = NOAUG | {"model.conv": [], "train.schedule.kind": "constant", "train.monitor": "val_auto_metric"}
 CONV2POOL = {"model.conv": [{"filters": 64, "kernel_size": 5, "pool": 2}] * 2}
+FCN = [{"filters": 128, "kernel_size": 8}, {"filters": 256, "kernel_size": 5}, {"filters": 128, "kernel_size": 3}]
 ONECYCLE = {"train.schedule.kind": "one_cycle", "train.schedule.max_lr": 3e-3}
 RECIPES: dict[str, dict] = {
     # the data-only config as it is: the code's defaults (lstm_helpers/config.py)
@@ -85,6 +86,13 @@ RECIPES: dict[str, dict] = {
     | AUTO
     | ONECYCLE
     | {"model.conv": [{"filters": 64, "kernel_size": 5, "pool": 1}], "scale.per": "recording"},
+    # the default plus LSTM-FCN's convolutional branch (Karim et al. 2017), the paper's sizes:
+    # Conv1D 128x8, 256x5, 128x3 + BatchNorm + ReLU, global average, beside the BiLSTM
+    "default+fcn": {"model.fcn": FCN},
+    # the same branch at half the width (a quarter of its multiply-adds)
+    "default+fcn-half": {
+        "model.fcn": [{"filters": f // 2, "kernel_size": k} for f, k in ((128, 8), (256, 5), (128, 3))]
+    },
     # the default plus on-the-fly jitter / gain augmentation of the training batches
     "default+augment": {"train.augment.jitter_sigma": 0.03, "train.augment.scale_sigma": 0.1},
 }

@@ -178,6 +178,11 @@ class ConvBlock(_Section):
     pool: int = Field(2, ge=1)  # max-pool size after the block; 1 = none
 
 
+class FcnBlock(_Section):
+    filters: int = Field(128, ge=1)
+    kernel_size: int = Field(8, ge=1)
+
+
 class ModelConfig(_Section):
     """Model spec -> Keras model (see lstm_helpers.model.models)."""
 
@@ -190,6 +195,10 @@ class ModelConfig(_Section):
     # recurrent layers read 4x fewer steps (cheaper) of local motion features; [] = none.
     # Chosen by measurement on real data (benchmarks/README.md, "Real data")
     conv: list[ConvBlock] = Field(default_factory=lambda: [ConvBlock(), ConvBlock()], max_length=2)
+    # LSTM-FCN-style branch (Karim et al. 2017): Conv1D + BatchNorm + ReLU blocks on the raw
+    # input, no pooling, global average over time, concatenated with the recurrent output
+    # before the dense head; [] = none. The paper's: 128x8, 256x5, 128x3
+    fcn: list[FcnBlock] = Field(default_factory=list, max_length=4)
     dense_units: list[int] = Field(default_factory=lambda: [32])
     dense_dropout: float | list[float] = 0.1
     embedding_dim: int = Field(64, ge=1)  # token inputs only

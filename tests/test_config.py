@@ -27,6 +27,9 @@ def test_overrides_are_typed_and_validated():
         ("model.dropout=[0.1]", ["dropout", "2 layers"]),
         ("nosuchsection.x=1", ["unknown key", "nosuchsection"]),
         ("split.val_fraction=0.85", ["val_fraction + test_fraction"]),
+        ('model.fcn=[{"filters": 0, "kernel_size": 8}]', ["model.fcn.0.filters", "= 0", "greater than or equal to 1"]),
+        ('model.fcn=[{"filters": 8, "kernel": 3}]', ["unknown key", "model.fcn.0.kernel"]),
+        ("model.fcn=" + str([{"filters": 8}] * 5), ["model.fcn", "at most 4"]),
     ],
 )
 def test_invalid_values_name_key_value_and_allowed(override, words):

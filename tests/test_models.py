@@ -78,15 +78,22 @@ MATRIX = [
     ("none", False, 1, "real", 2, True),
     ("none", False, 2, "tokens", 4, False),
 ]
+# the LSTM-FCN branch (model.fcn) on top of some of them: conv front end or not, masked or not
+FCN_CASES = {0, 2, 3, 8, 12}
+FCN = [{"filters": 8, "kernel_size": 5}, {"filters": 6, "kernel_size": 3}]
 
 
 @pytest.mark.parametrize(
-    "cell,bidirectional,n_conv,kind,n_classes,masked",
-    MATRIX,
-    ids=[f"{c}-{'bi' if b else 'uni'}-cv{n}-{k}-K{K}-{'mask' if m else 'nomask'}" for c, b, n, k, K, m in MATRIX],
+    "cell,bidirectional,n_conv,kind,n_classes,masked,fcn",
+    [(*case, i in FCN_CASES) for i, case in enumerate(MATRIX)],
+    ids=[
+        f"{c}-{'bi' if b else 'uni'}-cv{n}-{k}-K{K}-{'mask' if m else 'nomask'}" + ("-fcn" if i in FCN_CASES else "")
+        for i, (c, b, n, k, K, m) in enumerate(MATRIX)
+    ],
 )
-def test_builds_and_trains_one_step(cell, bidirectional, n_conv, kind, n_classes, masked):
+def test_builds_and_trains_one_step(cell, bidirectional, n_conv, kind, n_classes, masked, fcn):
     spec = ModelConfig(
+        fcn=FCN if fcn else [],
         cell=cell,
         units=[8, 6] if cell != "none" else [8],
         bidirectional=bidirectional,
@@ -124,6 +131,11 @@ def test_builds_and_trains_one_step(cell, bidirectional, n_conv, kind, n_classes
         assert "MaskedConvBlock" in layer_types
     elif n_conv:
         assert "Conv1D" in layer_types
+    assert ("FcnBranch" in layer_types) == fcn
+    if fcn:  # its summary (last block's filters) sits beside the recurrent / pooled output
+        joined = model.get_layer("lstm_fcn").output.shape[-1]
+        body = model.get_layer("lstm_fcn").input[0].shape[-1]
+        assert joined == body + FCN[-1]["filters"]
 
 
 def test_lstm_parameter_count_matches_formula():
@@ -152,8 +164,9 @@ def test_gru_parameter_count_matches_formula():
         {"cell": "lstm", "units": [8], "bidirectional": True, "conv": []},
         {"cell": "gru", "units": [8], "bidirectional": False, "conv": CONV[1]},
         {"cell": "none", "conv": CONV[2]},
+        {"cell": "lstm", "units": [8], "bidirectional": True, "conv": CONV[1], "fcn": FCN},
     ],
-    ids=["bilstm", "gru-conv", "cnn"],
+    ids=["bilstm", "gru-conv", "cnn", "bilstm-conv-fcn"],
 )
 @pytest.mark.parametrize("kind", ["real", "tokens"])
 def test_masked_padding_does_not_change_the_output(spec, kind):
@@ -232,6 +245,7 @@ def test_model_names():
     assert name(_raw("tokens"), units=[128, 64], embedding_dim=64, conv=[]) == "bilstm_emb64_lay2_sz128-64_d32"
     # the default: the two-block conv front end (each block pools time by 2) before the BiLSTM
     assert name() == "bilstm_cv2-64x5p2-64x5p2_lay2_sz64-32_d32"
+    assert name(units=[8], conv=[], fcn=FCN) == "bilstm_fcn2-8x5-6x3_lay1_sz8_d32"
     # architecture differences give different names
     variants = [
         {"units": [64]},
@@ -240,6 +254,8 @@ def test_model_names():
         {"units": [64], "dense_units": [16]},
         {"units": [64], "conv": CONV[1]},
         {"units": [64], "conv": [{"filters": 8, "kernel_size": 3, "pool": 1}]},
+        {"units": [64], "fcn": FCN},
+        {"units": [64], "fcn": FCN[:1]},
     ]
     assert len({name(**v) for v in variants}) == len(variants)
     built = build_model(ModelConfig(units=[8]), _info(), 2)
@@ -282,10 +298,14 @@ def test_single_class_is_refused():
         build_model(ModelConfig(units=[4]), _info(), 1)
 
 
-def test_masked_conv_model_saves_and_loads(tmp_path):
-    spec = ModelConfig(units=[4], conv=CONV[1], dense_units=[])
+@pytest.mark.parametrize("fcn", [[], FCN], ids=["conv", "conv-fcn"])
+def test_masked_conv_model_saves_and_loads(tmp_path, fcn):
+    spec = ModelConfig(units=[4], conv=CONV[1], fcn=fcn, dense_units=[])
     model = build_model(spec, _info(masked=True), 2, seed=0)
     X = _inputs("real", True, np.random.default_rng(0))
+    if fcn:  # one step of training so BatchNorm's moving statistics are not the initial ones
+        model.compile("adam", "binary_crossentropy")
+        model.fit(X, np.arange(N) % 2, epochs=1, batch_size=N, verbose=0)
     path = tmp_path / "model.keras"
     model.save(path)
     loaded = load_trained_model(path)

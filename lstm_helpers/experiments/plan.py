@@ -57,6 +57,7 @@ NAMED_BY_MODEL = {
     "model.units",
     "model.bidirectional",
     "model.conv",
+    "model.fcn",
     "model.dense_units",
     "model.embedding_dim",
 }

@@ -86,6 +86,63 @@ class MaskedConvBlock(layers.Layer):
         }
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
+class FcnBranch(layers.Layer):
+    """LSTM-FCN's convolutional branch: ``Conv1D -> BatchNorm -> ReLU`` blocks, then the
+    global average over (valid) time steps, one vector per window.
+
+    The fully convolutional branch of Karim et al.'s LSTM-FCN / MLSTM-FCN (2017, 2019:
+    Conv1D 128/256/128 with kernels 8/5/3, ``same`` padding, no pooling). Written as one
+    layer by hand because Keras' ``Conv1D`` drops an incoming mask and
+    ``GlobalAveragePooling1D`` would then average padding: padded steps are zeroed before
+    every convolution, ``BatchNormalization`` gets the mask (its batch moments skip
+    padding) and the average runs over valid steps only.
+
+    Parameters
+    ----------
+    blocks : list of (filters, kernel_size)
+        As in ``cfg.model.fcn``.
+    """
+
+    def __init__(self, blocks: list[list[int]] | list[tuple[int, int]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.blocks = [(int(f), int(k)) for f, k in blocks]
+        self.convs = [
+            layers.Conv1D(f, k, padding="same", use_bias=False, name=f"conv{i + 1}")
+            for i, (f, k) in enumerate(self.blocks)
+        ]
+        self.norms = [layers.BatchNormalization(name=f"bn{i + 1}") for i in range(len(self.blocks))]
+        self.supports_masking = True
+
+    def build(self, input_shape: tuple) -> None:
+        shape = tuple(input_shape)
+        for conv, norm in zip(self.convs, self.norms, strict=True):
+            conv.build(shape)
+            shape = conv.compute_output_shape(shape)
+            norm.build(shape)
+        self.built = True
+
+    def call(self, inputs: Any, mask: Any = None, training: Any = None) -> Any:
+        x = inputs
+        weights = None if mask is None else ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+        for conv, norm in zip(self.convs, self.norms, strict=True):
+            if weights is not None:
+                x = x * weights
+            x = ops.relu(norm(conv(x), training=training, mask=mask))
+        if weights is None:
+            return ops.mean(x, axis=1)
+        return ops.sum(x * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None  # one vector per window: nothing left to mask
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], self.blocks[-1][0])
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "blocks": [list(b) for b in self.blocks]}
+
+
 # ---------------------------------------------------------------------- helpers
 def lstm_param_count(input_dim: int, units: int, bidirectional: bool = False) -> int:
     """Trainable parameters of one Keras LSTM layer: ``4 * ((in + units) * units + units)``.
@@ -241,7 +298,8 @@ def build_model(
     ----------
     model_cfg : ModelConfig
         ``cfg.model``: cell (lstm / gru / none), units, bidirectional, dropout,
-        recurrent_dropout, conv blocks, dense head, embedding_dim, masking.
+        recurrent_dropout, conv blocks, the LSTM-FCN branch (``fcn``), dense head,
+        embedding_dim, masking.
     input_info : InputInfo
         Stage 01's input facts: kind (real / tokens), window_length, n_channels,
         vocab_size, masked, mask_value.
@@ -278,8 +336,12 @@ def build_model(
         keras.utils.set_random_seed(int(seed))
     masked = masking_enabled(model_cfg, input_info)
     inputs, x = _inputs(model_cfg, input_info, masked)
+    branch = x
     x = _conv_front(model_cfg, x, masked)
     x = _sequence_body(model_cfg, x, use_cudnn)
+    if model_cfg.fcn:  # LSTM-FCN: the convolutional branch's summary beside the recurrent output
+        blocks = [(b.filters, b.kernel_size) for b in model_cfg.fcn]
+        x = layers.Concatenate(name="lstm_fcn")([x, FcnBranch(blocks, name="fcn")(branch)])
     outputs = _head(model_cfg, x, n_classes)
     return keras.Model(inputs, outputs, name=model_name(model_cfg, input_info.to_dict()))
 

@@ -17,7 +17,8 @@ def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None)
 
     Parts, in order: cell (``lstm`` / ``gru``, ``bi`` prefix when bidirectional, ``cnn``
     for the convolution-only baseline); ``emb<dim>`` for token input; ``cv<n>-`` then
-    ``<filters>x<kernel>[p<pool>]`` per conv block (no ``p`` when pool is 1);
+    ``<filters>x<kernel>[p<pool>]`` per conv block (no ``p`` when pool is 1); ``fcn<n>-``
+    then ``<filters>x<kernel>`` per block of the LSTM-FCN branch;
     ``lay<n>_sz<units>`` for the recurrent stack; ``d<units>`` for the dense head when
     there is one. Dropout and masking are training details and left out.
     """
@@ -30,6 +31,8 @@ def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None)
     if model_cfg.conv:
         blocks = "-".join(f"{b.filters}x{b.kernel_size}" + (f"p{b.pool}" if b.pool > 1 else "") for b in model_cfg.conv)
         parts.append(f"cv{len(model_cfg.conv)}-{blocks}")
+    if model_cfg.fcn:
+        parts.append(f"fcn{len(model_cfg.fcn)}-" + "-".join(f"{b.filters}x{b.kernel_size}" for b in model_cfg.fcn))
     if model_cfg.cell != "none":
         parts.append(f"lay{len(model_cfg.units)}_sz" + "-".join(str(u) for u in model_cfg.units))
     if model_cfg.dense_units:
