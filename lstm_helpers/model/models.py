@@ -8,7 +8,9 @@ but warned about, because it forces the slow generic kernel.
 Padded variable-length sequences are masked (``Masking`` for real-valued channels,
 ``Embedding(mask_zero=True)`` for tokens). Keras' ``Conv1D`` / ``MaxPooling1D`` drop a
 mask, so a masked convolution front-end uses :class:`MaskedConvBlock`, which zeroes padded
-timesteps before the convolution and pools the mask with the features.
+timesteps before the convolution and pools the mask with the features; the optional
+LSTM-FCN branch (``model.fcn``, :class:`FcnBranch`) likewise zeroes padding before each
+convolution and averages over valid timesteps only.
 """
 
 from __future__ import annotations
