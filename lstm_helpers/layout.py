@@ -149,6 +149,13 @@ class RunLayout:
         """``bouts_test.csv``: true and predicted bouts on the test recordings."""
         return self.root / "bouts_test.csv"
 
+    @property
+    def baseline_cache(self) -> Path:
+        """``../.baseline_cache/``: MiniRocket fits shared by the runs of one parent directory (a
+        sweep's runs, or ``reports/``), keyed by a fingerprint of their inputs
+        (:func:`lstm_helpers.judge.baseline.fit_baseline_cached`)."""
+        return self.root.parent / ".baseline_cache"
+
 
 @dataclass(frozen=True)
 class SweepLayout:

@@ -79,3 +79,55 @@ def test_bad_inputs_are_refused_by_name():
         fit_baseline(X, y, {}, 2, classifier="svm")
     with pytest.raises(ValueError, match="disagree in length"):
         fit_baseline(X, y[:10], {}, 2)
+
+
+def test_looser_logistic_tolerance_scores_like_the_tight_fit():
+    """The logistic head stops at LOGISTIC_TOL (speed, issue 12); its scores rank the windows
+    as the fit to scikit-learn's default tolerance does, in fewer iterations."""
+    from lstm_helpers.judge.baseline import LOGISTIC_TOL, _head, _minirocket_features, _scores
+
+    X, y = _windows(300, 2, 40, 0)
+    Xv, yv = _windows(200, 2, 40, 1)
+    res = fit_baseline(X, y, {"val": Xv}, 2, y_val=yv, classifier="logistic", n_kernels=500, seed=0)
+    F, Fe, _ = _minirocket_features(X, np.ones(len(y), bool), {"val": Xv}, 500, 1, 0)
+    loose, tight = _head("logistic", "balanced", 0).fit(F, y), _head("logistic", "balanced", 0, tol=1e-4).fit(F, y)
+    assert loose[-1].tol == LOGISTIC_TOL == 1e-3 and loose[-1].n_iter_[0] <= tight[-1].n_iter_[0]
+    assert np.allclose(_scores(loose, Fe["val"], 2), res.proba["val"])  # fit_baseline uses it
+    auc_loose = macro_pr_auc(yv, _scores(loose, Fe["val"], 2))
+    assert abs(auc_loose - macro_pr_auc(yv, _scores(tight, Fe["val"], 2))) < 0.01
+
+
+def test_cached_fit_equals_a_fresh_one_and_a_different_input_misses(tmp_path):
+    """fit_baseline_cached: an identical second call reads the first's result (same scores,
+    fields), a changed window, label or seed fits anew; no cache dir means no files."""
+    from lstm_helpers.judge.baseline import fit_baseline_cached
+
+    X, y = _windows(120, 2, 30, 0)
+    Xv, yv = _windows(60, 2, 30, 1)
+    kw = {"y_val": yv, "classifier": "logistic", "n_kernels": 200, "seed": 0}
+    fresh = fit_baseline(X, y, {"val": Xv, "test": Xv[:7]}, 2, **kw)
+    first = fit_baseline_cached(tmp_path, X, y, {"val": Xv, "test": Xv[:7]}, 2, **kw)
+    again = fit_baseline_cached(tmp_path, X, y, {"val": Xv, "test": Xv[:7]}, 2, **kw)
+    assert not first.cached and again.cached and len(list(tmp_path.glob("*.npz"))) == 1
+    for res in (first, again):
+        assert res.proba.keys() == fresh.proba.keys()
+        assert all(np.array_equal(res.proba[k], fresh.proba[k]) for k in fresh.proba)
+        assert (res.classifier, res.n_train, res.n_features, res.val_pr_auc, res.notes) == (
+            fresh.classifier, fresh.n_train, fresh.n_features, fresh.val_pr_auc, fresh.notes,
+        )  # fmt: skip
+    assert again.fit_seconds == first.fit_seconds  # the original fit's time
+
+    X2 = X.copy()
+    X2[5, 3, 1] += 1.0
+    changed = [
+        fit_baseline_cached(tmp_path, X2, y, {"val": Xv, "test": Xv[:7]}, 2, **kw),
+        fit_baseline_cached(tmp_path, X, 1 - y, {"val": Xv, "test": Xv[:7]}, 2, **kw),
+        fit_baseline_cached(tmp_path, X, y, {"val": Xv, "test": Xv[:7]}, 2, **(kw | {"seed": 1})),
+        fit_baseline_cached(tmp_path, X, y, {"val": Xv, "test": Xv[:8]}, 2, **kw),
+    ]
+    assert not any(r.cached for r in changed) and len(list(tmp_path.glob("*.npz"))) == 5
+    assert not np.array_equal(changed[0].proba["val"], fresh.proba["val"])
+    none = fit_baseline_cached(None, X, y, {"val": Xv}, 2, **kw)
+    assert not none.cached and np.array_equal(none.proba["val"], fresh.proba["val"])
+    off = fit_baseline_cached(tmp_path / "off", X, y, {}, 2, kind="none")
+    assert not off.available and not (tmp_path / "off").exists()

@@ -30,7 +30,7 @@ import pandas as pd
 from lstm_helpers.artifacts import save_npz, write_json, write_table
 from lstm_helpers.config import Config
 from lstm_helpers.data.prepared import load_prepared, read_prepare_json
-from lstm_helpers.judge.baseline import fit_baseline
+from lstm_helpers.judge.baseline import fit_baseline_cached
 from lstm_helpers.judge.bouts import score_test_timelines
 from lstm_helpers.judge.figures import draw_figures, figure_paths
 from lstm_helpers.judge.inference import DEFAULT_BATCH
@@ -228,13 +228,15 @@ def _timelines(st: _Stage, data: dict, test: dict) -> dict | None:
 def _baseline(st: _Stage, data: dict, val: dict, test: dict) -> dict[str, Any] | None:
     """MiniRocket + logistic regression on the same training windows, judged as the model is:
     the same threshold strategy chosen on its own validation scores, the same test windows.
+    An identical earlier fit in the run's parent directory (same windows, settings and seed:
+    a sweep over model parameters) is reused (``cached``).
     ``metrics.json["baseline"]``: test metrics at the top, validation under ``val``."""
     kind = st.cfg.evaluate.baseline
     if kind == "none":
         return None
     has_val = len(val["y"]) > 0
-    b = fit_baseline(
-        data["X_train"], data["y_train"], {"val": val["X"], "test": test["X"]}, len(st.classes),
+    b = fit_baseline_cached(
+        st.layout.baseline_cache, data["X_train"], data["y_train"], {"val": val["X"], "test": test["X"]}, len(st.classes),
         kind=kind, input_kind=st.info.get("kind", "real"), synthetic=data.get("synthetic_train"),
         y_val=val["y"] if has_val else None, classifier="logistic", seed=st.cfg.seed,
     )  # fmt: skip
@@ -255,7 +257,7 @@ def _baseline(st: _Stage, data: dict, val: dict, test: dict) -> dict[str, Any] |
     out: dict[str, Any] = {k: m[k] for k in CORE_METRICS}
     out.update(available=True, name="MiniRocket", label="MiniRocket baseline",
                classifier=b.classifier, threshold=rule.threshold, fit_seconds=b.fit_seconds,
-               n_features=b.n_features, notes=b.notes)  # fmt: skip
+               n_features=b.n_features, notes=b.notes, cached=b.cached)  # fmt: skip
     if has_val:
         mv = compute_metrics(val["y"], p_val, rule.apply(p_val), st.classes, st.positive, top_k)
         out["val"] = {k: mv[k] for k in CORE_METRICS}
