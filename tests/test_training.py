@@ -657,3 +657,28 @@ def test_seed_zero_trains(tiny_config, tmp_path):
     cfg = tiny_config(seed=0)
     run_prepare(cfg, tmp_path)
     assert run_training(cfg, tmp_path).epochs_run == 1
+
+
+def test_train_step_is_traced_once(tmp_path):
+    """The optimizer's slots exist before fit (issue 12): Keras would create them inside the
+    first trace of the train step, and a tf.function that creates variables traces twice."""
+    import tensorflow as tf
+
+    from lstm_helpers.data.prepared import load_prepared
+    from lstm_helpers.model.training import _compiled_model
+
+    cfg = tiny_cfg(model__dropout=0.3)
+    data = load_prepared(make_prepared(tmp_path / "run"), require=("train", "val"))
+    model, _, _ = _compiled_model(cfg, data, steps_per_epoch=4)
+    assert model.optimizer.built
+    traces, created = [], []
+    step = model.train_step
+    model.train_step = lambda batch: traces.append(1) or step(batch)
+
+    def creator(next_creator, **kwargs):
+        created.append(kwargs.get("name"))
+        return next_creator(**kwargs)
+
+    with tf.variable_creator_scope(creator):
+        model.fit(data.X_train, data.y_train, batch_size=16, epochs=2, verbose=0)
+    assert created == [] and len(traces) == 1

@@ -203,6 +203,10 @@ def _compiled_model(
             metrics=make_metrics(train_cfg, k),
             jit_compile=train_cfg.jit_compile,
         )
+        # the optimizer's slots now, not inside the first trace of the train step: Keras
+        # (TensorFlow backend, no strategy) creates them there, and a tf.function that
+        # creates variables is traced twice; this saves that second trace (~4-6 s, issue 12)
+        model.optimizer.build(model.trainable_variables)
     return model, loss, learning_rate if callable(learning_rate) else None
 
 
