@@ -151,10 +151,14 @@ class RunLayout:
 
     @property
     def baseline_cache(self) -> Path:
-        """``../.baseline_cache/``: MiniRocket fits shared by the runs of one parent directory (a
-        sweep's runs, or ``reports/``), keyed by a fingerprint of their inputs
-        (:func:`lstm_helpers.judge.baseline.fit_baseline_cached`)."""
-        return self.root.parent / ".baseline_cache"
+        """Where MiniRocket fits are kept, keyed by a fingerprint of their inputs
+        (:func:`lstm_helpers.judge.baseline.fit_baseline_cached`): the sweep's
+        ``.baseline_cache/`` when the run is in a sweep directory (its runs share identical
+        fits), else the run's own ``.baseline_cache/`` (stage 03 finds the fit made beside
+        stage 02)."""
+        parent = self.root.parent
+        in_sweep = (parent / "sweep.yaml").is_file() or (parent / "sweep.json").is_file()
+        return (parent if in_sweep else self.root) / ".baseline_cache"
 
 
 @dataclass(frozen=True)

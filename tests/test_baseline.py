@@ -131,3 +131,42 @@ def test_cached_fit_equals_a_fresh_one_and_a_different_input_misses(tmp_path):
     assert not none.cached and np.array_equal(none.proba["val"], fresh.proba["val"])
     off = fit_baseline_cached(tmp_path / "off", X, y, {}, 2, kind="none")
     assert not off.available and not (tmp_path / "off").exists()
+
+
+def test_cache_waits_for_a_live_fit_and_ignores_a_dead_one(tmp_path):
+    """A ``.running`` marker of a live other process makes fit_baseline_cached wait for its
+    result; the marker of a dead process is ignored (the fit runs here)."""
+    import json
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from lstm_helpers.judge.baseline import baseline_fingerprint, fit_baseline_cached
+
+    X, y = _windows(80, 2, 20, 0)
+    kw = {"classifier": "logistic", "n_kernels": 100, "seed": 0}
+    key = baseline_fingerprint(X, y, {"val": X[:9]}, 2, **kw)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / f"{key}.running").write_text(json.dumps({"pid": dead.pid}))
+    assert not fit_baseline_cached(tmp_path, X, y, {"val": X[:9]}, 2, **kw).cached  # stale marker ignored
+    assert not (tmp_path / f"{key}.running").exists()
+
+    other = tmp_path / "other"
+    other.mkdir()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (other / f"{key}.running").write_text(json.dumps({"pid": live.pid}))
+        got = []
+        waiter = threading.Thread(target=lambda: got.append(fit_baseline_cached(other, X, y, {"val": X[:9]}, 2, **kw)))
+        waiter.start()
+        time.sleep(1.0)
+        assert waiter.is_alive() and not got  # waiting for the live process's fit
+        for suffix in ("npz", "json"):  # that process's result appears, its marker goes
+            (other / f"{key}.{suffix}").write_bytes((tmp_path / f"{key}.{suffix}").read_bytes())
+        (other / f"{key}.running").unlink()
+        waiter.join(10)
+        assert got and got[0].cached
+    finally:
+        live.kill()

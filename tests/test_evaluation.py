@@ -592,6 +592,34 @@ def test_minirocket_baseline_is_judged_like_the_model(binary_run):
 
 
 @pytest.mark.slow
+def test_prefitted_baseline_is_the_one_stage_03_fits(binary_run):
+    """prefit_baseline (run beside stage 02 by the pipeline) fills the baseline cache with the
+    fit stage 03 would make: run_evaluation then reads it (``cached``), and its metrics equal
+    those of a fresh fit; another seed misses the cache."""
+    import shutil
+
+    from lstm_helpers.artifacts import open_run
+    from lstm_helpers.judge.evaluation import prefit_baseline
+    from lstm_helpers.layout import RunLayout
+
+    cfg, run = open_run(str(binary_run))
+    cache = RunLayout(run).baseline_cache
+    shutil.rmtree(cache, ignore_errors=True)
+    assert not prefit_baseline(cfg, run).cached and len(list(cache.glob("*.json"))) == 1
+    run_evaluation(cfg, run)
+    reused = json.loads((run / "metrics.json").read_text())["baseline"]
+    shutil.rmtree(cache)
+    run_evaluation(cfg, run)
+    fresh = json.loads((run / "metrics.json").read_text())["baseline"]
+    assert reused.pop("cached") is True and fresh.pop("cached") is False
+    reused.pop("fit_seconds"), fresh.pop("fit_seconds")
+    assert reused == fresh
+    other = resolve_config(cfg.to_dict(), {"seed": cfg.seed + 1})
+    assert not prefit_baseline(other, run).cached and len(list(cache.glob("*.json"))) == 2
+    assert prefit_baseline(resolve_config(cfg.to_dict(), {"evaluate.baseline": "none"}), run) is None
+
+
+@pytest.mark.slow
 def test_run_evaluation_multiclass(multiclass_run):
     from lstm_helpers.artifacts import open_run
 

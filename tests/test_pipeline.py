@@ -97,6 +97,10 @@ def test_run_directory_holds_every_artifact(finished_run):
         assert "absl::InitializeLog" not in text and "oneDNN" not in text and "IPKernelApp" not in text, nb
     assert (run / "figures").is_dir() and any((run / "figures").glob("*.png"))
     assert json.loads((run / "status.json").read_text())["status"] == "finished"
+    # the baseline was fitted beside stage 02 and read by stage 03 from the run's cache
+    assert json.loads((run / "metrics.json").read_text())["baseline"]["cached"] is True
+    cache = run / ".baseline_cache"
+    assert len(list(cache.glob("*.json"))) == 1 and not list(cache.glob("*.running"))
     assert "_bilstm" not in run.name and "lstm_lay1_sz8" in run.name  # time stamp + model name
 
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -279,21 +280,44 @@ def fit_baseline_cached(
     ``<cache_dir>/<fingerprint>.npz`` (scores) + ``.json`` (the rest), keyed by
     :func:`baseline_fingerprint`, so a different input misses. ``cached`` says which it was;
     ``fit_seconds`` stays the original fit's. ``cache_dir=None``, ``kind="none"`` and token
-    input just call :func:`fit_baseline`. Concurrent identical fits both fit and write the
-    same files (written whole, then renamed).
+    input just call :func:`fit_baseline`. While another live process fits the same inputs
+    (``<fingerprint>.running`` holds its pid) this waits for its result; two fits that start
+    at the same moment both fit and write the same files (written whole, then renamed).
     """
     if cache_dir is None or kwargs.get("kind", "minirocket") == "none" or kwargs.get("input_kind") == "tokens":
         return fit_baseline(X_train, y_train, X_eval, n_classes, **kwargs)  # type: ignore[arg-type]
     key = baseline_fingerprint(X_train, y_train, X_eval, n_classes, **kwargs)
-    npz, meta = Path(cache_dir) / f"{key}.npz", Path(cache_dir) / f"{key}.json"
+    cache = Path(cache_dir)
+    npz, meta, running = cache / f"{key}.npz", cache / f"{key}.json", cache / f"{key}.running"
+    _wait_while_fitting(running)
     if npz.is_file() and meta.is_file():
         info = json.loads(meta.read_text())
         with np.load(npz) as f:
             proba = {k: f[f"proba_{k}"] for k in info.pop("splits")}
         return BaselineResult(**info, proba=proba, cached=True)
-    res = fit_baseline(X_train, y_train, X_eval, n_classes, **kwargs)  # type: ignore[arg-type]
-    Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    save_npz(npz, {f"proba_{k}": v for k, v in res.proba.items()})
-    info = {k: v for k, v in asdict(res).items() if k not in ("proba", "cached")} | {"splits": list(res.proba)}
-    write_json(meta, info)
+    cache.mkdir(parents=True, exist_ok=True)
+    write_json(running, {"pid": os.getpid()})
+    try:
+        res = fit_baseline(X_train, y_train, X_eval, n_classes, **kwargs)  # type: ignore[arg-type]
+        save_npz(npz, {f"proba_{k}": v for k, v in res.proba.items()})
+        info = {k: v for k, v in asdict(res).items() if k not in ("proba", "cached")} | {"splits": list(res.proba)}
+        write_json(meta, info)
+    finally:
+        running.unlink(missing_ok=True)
     return res
+
+
+def _wait_while_fitting(running: Path, poll: float = 0.2) -> None:
+    """Wait while ``running`` names a live process that is fitting the same inputs (a stale
+    marker of a process that died is ignored)."""
+    import psutil
+
+    while running.is_file():
+        try:
+            pid = int(json.loads(running.read_text())["pid"])
+        except (ValueError, KeyError, TypeError, OSError):
+            time.sleep(poll)  # being written
+            continue
+        if pid == os.getpid() or not psutil.pid_exists(pid):
+            return
+        time.sleep(poll)

@@ -30,7 +30,7 @@ import pandas as pd
 from lstm_helpers.artifacts import save_npz, write_json, write_table
 from lstm_helpers.config import Config
 from lstm_helpers.data.prepared import load_prepared, read_prepare_json
-from lstm_helpers.judge.baseline import fit_baseline_cached
+from lstm_helpers.judge.baseline import BaselineResult, fit_baseline_cached
 from lstm_helpers.judge.bouts import score_test_timelines
 from lstm_helpers.judge.figures import draw_figures, figure_paths
 from lstm_helpers.judge.inference import DEFAULT_BATCH
@@ -225,21 +225,46 @@ def _timelines(st: _Stage, data: dict, test: dict) -> dict | None:
     return timeline
 
 
+def _fit_baseline(
+    cfg: Config, layout: RunLayout, input_kind: str, n_classes: int, data: dict, val: dict, test: dict
+) -> BaselineResult:
+    """The MiniRocket fit of the run (or of an identical earlier one in its parent directory)."""
+    return fit_baseline_cached(
+        layout.baseline_cache, data["X_train"], data["y_train"], {"val": val["X"], "test": test["X"]}, n_classes,
+        kind=cfg.evaluate.baseline, input_kind=input_kind, synthetic=data.get("synthetic_train"),
+        y_val=val["y"] if len(val["y"]) else None, classifier="logistic", seed=cfg.seed,
+    )  # fmt: skip
+
+
+def prefit_baseline(cfg: Config, run_dir: str | Path) -> BaselineResult | None:
+    """Stage 03's baseline fit from stage 01's output alone, into the baseline cache.
+
+    :func:`~lstm_helpers.runs.pipeline.run_pipeline` runs it in a thread beside stage 02
+    (the fit needs no model), so that stage 03 finds the result (or waits for the fit in
+    progress) instead of fitting after the model's predictions. The same inputs as
+    :func:`run_evaluation` (the real windows of each split), hence the same cache key.
+    """
+    if cfg.evaluate.baseline == "none":
+        return None
+    layout = RunLayout(Path(run_dir))
+    data = _read_arrays(layout.root, with_train=True)
+    prep = read_prepare_json(layout.root)
+    val, test = _split(data, "val", []), _split(data, "test", [])
+    input_kind = (prep.get("input") or {}).get("kind", "real")
+    return _fit_baseline(cfg, layout, input_kind, len(prep["classes"]), data, val, test)
+
+
 def _baseline(st: _Stage, data: dict, val: dict, test: dict) -> dict[str, Any] | None:
     """MiniRocket + logistic regression on the same training windows, judged as the model is:
     the same threshold strategy chosen on its own validation scores, the same test windows.
     An identical earlier fit in the run's parent directory (same windows, settings and seed:
-    a sweep over model parameters) is reused (``cached``).
+    a sweep over model parameters, or :func:`prefit_baseline` beside stage 02) is reused.
     ``metrics.json["baseline"]``: test metrics at the top, validation under ``val``."""
     kind = st.cfg.evaluate.baseline
     if kind == "none":
         return None
     has_val = len(val["y"]) > 0
-    b = fit_baseline_cached(
-        st.layout.baseline_cache, data["X_train"], data["y_train"], {"val": val["X"], "test": test["X"]}, len(st.classes),
-        kind=kind, input_kind=st.info.get("kind", "real"), synthetic=data.get("synthetic_train"),
-        y_val=val["y"] if has_val else None, classifier="logistic", seed=st.cfg.seed,
-    )  # fmt: skip
+    b = _fit_baseline(st.cfg, st.layout, st.info.get("kind", "real"), len(st.classes), data, val, test)
     if not b.available:
         st.notes.append(f"baseline: {b.reason}")
         return {"available": False, "name": "MiniRocket", "reason": b.reason}

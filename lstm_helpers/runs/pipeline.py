@@ -336,6 +336,30 @@ def execute_stage(
     return out
 
 
+_PREFIT_LOCK = threading.Lock()  # one prefit at a time per process (sweep workers are threads)
+
+
+def _prefit_baseline(cfg: Config, run_dir: Path) -> None:
+    """:func:`lstm_helpers.judge.evaluation.prefit_baseline`; any error is left for stage 03,
+    which fits the baseline itself when no result is cached and reports what fails."""
+    from lstm_helpers.judge.evaluation import prefit_baseline
+
+    with _PREFIT_LOCK, contextlib.suppress(Exception):
+        prefit_baseline(cfg, run_dir)
+
+
+def _start_baseline_prefit(cfg: Config, run_dir: Path) -> threading.Thread | None:
+    """The MiniRocket baseline fitted in a thread of this process while stage 02 trains (it
+    needs only stage 01's windows; stage 03 reads it from the baseline cache or waits for
+    it): on two cores it uses the core that TensorFlow's import, the tracing of the train
+    step and the figures leave idle. None without a baseline or prepared windows."""
+    if cfg.evaluate.baseline == "none" or not RunLayout(run_dir).prepared.is_file():
+        return None
+    thread = threading.Thread(target=_prefit_baseline, args=(cfg, run_dir), name="baseline-prefit", daemon=True)
+    thread.start()
+    return thread
+
+
 def _export(run_dir: Path) -> None:
     """``report.html`` and ``slides.html`` of the run and the ``index.html`` of the directory holding it."""
     from lstm_helpers.runs.report import export_report, write_index
@@ -469,10 +493,15 @@ def run_pipeline(
     own = kernel is None
     kernel = kernel or StageKernel(kernel_name(), log_dir=run_dir)
     current = [stages[0]]  # the kernel lives between stages too: a signal there also stops it
+    prefit: threading.Thread | None = None
     try:
         with _heartbeat(run_dir), _stop_kernel_on_signal(run_dir, lambda: current[0]):
             for stage in stages:
                 current[0] = stage
+                if prefit is None and stage != "prepare" and "evaluate" in stages:
+                    prefit = _start_baseline_prefit(cfg, run_dir)
+                if stage == "evaluate" and prefit is not None:
+                    prefit.join()  # stage 03 reads its result from the baseline cache
                 _set_status(run_dir, "running", stage=stage)
                 try:
                     execute_stage(stage, run_dir, quiet=quiet, kernel=kernel, silent=silent)
