@@ -18,6 +18,11 @@ after.
     python benchmarks/run_overhead.py              # all of it
     python benchmarks/run_overhead.py --no-sweep --no-run
     python benchmarks/run_overhead.py --no-stage --set evaluate.baseline=none   # without the MiniRocket baseline
+    python benchmarks/run_overhead.py --breakdown reports/<run>   # where a finished run's time went
+
+After the demo run (and with ``--breakdown RUN``) it prints where the run's time went: each
+stage notebook's cells that took over 0.3 s (papermill's ``metadata.papermill.duration``),
+the first epoch and its tracing (``timing.csv``) and the baseline fit (``metrics.json``).
 """
 
 from __future__ import annotations
@@ -101,6 +106,35 @@ def stage_times(tmp: Path) -> list[tuple[str, float, float]]:
     return rows
 
 
+def breakdown(run: Path, min_seconds: float = 0.3) -> list[str]:
+    """Lines saying where a finished run's time went (cell durations, first epoch, baseline)."""
+    import json
+
+    lines = []
+    for nb_path in sorted(run.glob("0*.ipynb")):
+        cells = [c for c in nbformat.read(nb_path, as_version=4).cells if c.cell_type == "code"]
+        durations = [(c.metadata.get("papermill", {}).get("duration") or 0.0, c.source) for c in cells]
+        lines.append(f"{nb_path.name}: {sum(d for d, _ in durations):.1f} s in cells")
+        for d, source in durations:
+            if d > min_seconds:
+                lines.append(f"    {d:6.2f} s  {' | '.join(source.splitlines())[:90]}")
+    timing = run / "timing.csv"
+    if timing.is_file():
+        first = timing.read_text().splitlines()[1].split(",")
+        lines.append(
+            f"first epoch {float(first[1]):.1f} s (train {float(first[2]):.1f} s incl. tracing, val {float(first[3]):.1f} s)"
+        )
+    metrics = run / "metrics.json"
+    if metrics.is_file():
+        b = json.loads(metrics.read_text()).get("baseline") or {}
+        if b.get("available"):
+            lines.append(
+                f"baseline fit {b['fit_seconds']:.1f} s{' (fitted beside stage 02 or by an identical run)' if b.get('cached') else ''}; "
+                f"PR-AUC test {b['pr_auc']:.4f}, validation {b['val']['pr_auc']:.4f}"
+            )
+    return lines
+
+
 def timed(cmd: list[str]) -> float:
     t0 = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -120,7 +154,11 @@ def main(argv: list[str] | None = None) -> None:
         help="override for the demo run and every sweep run (e.g. evaluate.baseline=none)",
     )
     parser.add_argument("--keep-run", type=Path, help="write the demo run here and keep it (for inference_path.py)")
+    parser.add_argument("--breakdown", type=Path, metavar="RUN", help="only print where RUN's time went")
     args = parser.parse_args(argv)
+    if args.breakdown:
+        print("\n".join(breakdown(args.breakdown)))
+        return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     cli = str(Path(sys.executable).with_name("lstm-workbench"))
     tmp = Path(tempfile.mkdtemp(prefix="overhead-"))
@@ -145,6 +183,7 @@ def main(argv: list[str] | None = None) -> None:
                 *sets,
             ]
             rows.append((f"demo run, 1 epoch{label}", timed(run), os.getloadavg()[0]))
+            print("\n".join(breakdown(Path(run[run.index("--out") + 1]))), flush=True)
         if not args.no_sweep:
             sweep = [cli, "sweep", "benchmarks/sweep_demo_1epoch.yaml", "--workers", "2", "--out", str(tmp / "sweep")]
             rows.append((f"4-run 1-epoch demo sweep, 2 workers{label}", timed([*sweep, *sets]), os.getloadavg()[0]))
