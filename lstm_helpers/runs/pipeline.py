@@ -339,23 +339,32 @@ def execute_stage(
 _PREFIT_LOCK = threading.Lock()  # one prefit at a time per process (sweep workers are threads)
 
 
-def _prefit_baseline(cfg: Config, run_dir: Path) -> None:
-    """:func:`lstm_helpers.judge.evaluation.prefit_baseline`; any error is left for stage 03,
-    which fits the baseline itself when no result is cached and reports what fails."""
+def _prefit_baseline(cfg: Config, run_dir: Path, threads: int | None) -> None:
+    """:func:`lstm_helpers.judge.evaluation.prefit_baseline` with the BLAS threads of the run's
+    kernel (a sweep's kernels get ``OMP_NUM_THREADS``): L-BFGS sums in another thread count
+    round differently, and the logistic fit moves PR-AUC by ~0.001 on that. Any error is left
+    for stage 03, which fits the baseline itself when no result is cached and reports it."""
+    from threadpoolctl import threadpool_limits
+
     from lstm_helpers.judge.evaluation import prefit_baseline
 
-    with _PREFIT_LOCK, contextlib.suppress(Exception):
+    limits = threadpool_limits(limits=threads) if threads else contextlib.nullcontext()
+    with _PREFIT_LOCK, limits, contextlib.suppress(Exception):
         prefit_baseline(cfg, run_dir)
 
 
-def _start_baseline_prefit(cfg: Config, run_dir: Path) -> threading.Thread | None:
+def _start_baseline_prefit(cfg: Config, run_dir: Path, kernel: StageKernel) -> threading.Thread | None:
     """The MiniRocket baseline fitted in a thread of this process while stage 02 trains (it
-    needs only stage 01's windows; stage 03 reads it from the baseline cache or waits for
-    it): on two cores it uses the core that TensorFlow's import, the tracing of the train
-    step and the figures leave idle. None without a baseline or prepared windows."""
+    needs only stage 01's windows; stage 03 reads it from the baseline cache): on two cores
+    it uses the core that TensorFlow's import, the tracing of the train step and the
+    figures leave idle. None without a baseline or prepared windows."""
     if cfg.evaluate.baseline == "none" or not RunLayout(run_dir).prepared.is_file():
         return None
-    thread = threading.Thread(target=_prefit_baseline, args=(cfg, run_dir), name="baseline-prefit", daemon=True)
+    omp = (getattr(kernel, "env", None) or {}).get("OMP_NUM_THREADS")
+    threads = int(omp) if omp and omp.isdigit() else None
+    thread = threading.Thread(
+        target=_prefit_baseline, args=(cfg, run_dir, threads), name="baseline-prefit", daemon=True
+    )
     thread.start()
     return thread
 
@@ -499,7 +508,7 @@ def run_pipeline(
             for stage in stages:
                 current[0] = stage
                 if prefit is None and stage != "prepare" and "evaluate" in stages:
-                    prefit = _start_baseline_prefit(cfg, run_dir)
+                    prefit = _start_baseline_prefit(cfg, run_dir, kernel)
                 if stage == "evaluate" and prefit is not None:
                     prefit.join()  # stage 03 reads its result from the baseline cache
                 _set_status(run_dir, "running", stage=stage)
