@@ -348,9 +348,10 @@ def _prefit_baseline(cfg: Config, run_dir: Path, threads: int | None) -> None:
 
     from lstm_helpers.judge.evaluation import prefit_baseline
 
-    limits = threadpool_limits(limits=threads) if threads else contextlib.nullcontext()
-    with _PREFIT_LOCK, limits, contextlib.suppress(Exception):
-        prefit_baseline(cfg, run_dir)
+    with _PREFIT_LOCK:  # threadpool_limits sets the process-wide limit when it is created
+        limits = threadpool_limits(limits=threads) if threads else contextlib.nullcontext()
+        with limits, contextlib.suppress(Exception):
+            prefit_baseline(cfg, run_dir)
 
 
 def _start_baseline_prefit(cfg: Config, run_dir: Path, kernel: StageKernel) -> threading.Thread | None:
