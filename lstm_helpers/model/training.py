@@ -205,7 +205,7 @@ def _compiled_model(
         )
         # the optimizer's slots now, not inside the first trace of the train step: Keras
         # (TensorFlow backend, no strategy) creates them there, and a tf.function that
-        # creates variables is traced twice; this saves that second trace (~4-6 s, issue 12)
+        # creates variables is traced twice; this saves that second trace (~2 s CPU, issue 12)
         model.optimizer.build(model.trainable_variables)
     return model, loss, learning_rate if callable(learning_rate) else None
 
