@@ -104,7 +104,7 @@ def execute_run(params: dict[str, Any], run_dir: str | Path, kernel: Any = None)
     status, reason = "finished", None
     try:
         cfg = resolve_config(params)
-        run_pipeline(cfg, run_dir, quiet=True, report=True, kernel=kernel, silent=True)
+        run_pipeline(cfg, run_dir, quiet=True, report=True, kernel=kernel, silent=True, prefit=False)
     except RunFailed as exc:
         status, reason = "failed", str(exc)
     except Exception as exc:  # noqa: BLE001 - reported as the run's reason, the sweep goes on
