@@ -201,14 +201,7 @@ def plot_pr_curve(
         if threshold is not None:
             rates = rates_at(y, s, threshold)
             p_t, r_t = rates["precision"], rates["recall"]
-            ax.plot(
-                r_t,
-                p_t,
-                "o",
-                color=THRESHOLD_COLOUR,
-                ms=9,
-                label=f"threshold {threshold:.3g}: P {p_t:.2f}, R {r_t:.2f}",
-            )
+            _mark_threshold(ax, r_t, p_t, f"threshold {threshold:.3g}: P {p_t:.2f}, R {r_t:.2f}")
         ax.set_title(title or f"Precision-recall for '{positive_label}'")
     ax.set_xlabel("Recall")
     ax.set_ylabel("Precision")
@@ -216,6 +209,11 @@ def plot_pr_curve(
     ax.set_ylim(0, 1.02)
     ax.legend(loc="best", fontsize="small")
     return save_figure(fig, path)
+
+
+def _mark_threshold(ax: Any, x: float, y: float, label: str) -> None:
+    """The chosen threshold's operating point on a curve: one large dot, labelled."""
+    ax.plot(x, y, "o", color=THRESHOLD_COLOUR, ms=9, label=label)
 
 
 def plot_roc_curve(
@@ -246,14 +244,7 @@ def plot_roc_curve(
         if threshold is not None:
             rates = rates_at(y, s, threshold)
             r_t, f_t = rates["recall"], rates["false_positive_rate"]
-            ax.plot(
-                f_t,
-                r_t,
-                "o",
-                color=THRESHOLD_COLOUR,
-                ms=9,
-                label=f"threshold {threshold:.3g}: TPR {r_t:.2f}, FPR {f_t:.2f}",
-            )
+            _mark_threshold(ax, f_t, r_t, f"threshold {threshold:.3g}: TPR {r_t:.2f}, FPR {f_t:.2f}")
         ax.set_title(title or f"ROC for '{positive_label}'")
     ax.plot([0, 1], [0, 1], ls="--", color="grey", label="chance")
     ax.set_xlabel("False positive rate")
