@@ -89,6 +89,9 @@ def roofline(lengths: list[int], batches: list[int]) -> dict:
 
 
 # ------------------------------------------------------------------ workbench (Keras)
+UNROLL: list[bool] = [False]  # --unroll sets model.unroll for the workbench side
+
+
 def workbench_model(length: int, batch: int, seed: int):
     """The demo spec, built and compiled as ``run_training`` does."""
     from lstm_helpers.config import resolve_config
@@ -106,6 +109,7 @@ def workbench_model(length: int, batch: int, seed: int):
                 "dropout": 0.2,
                 "dense_units": [DENSE],
                 "dense_dropout": 0.1,
+                "unroll": UNROLL[0],
             },
             "train": {"batch_size": batch, "learning_rate": 0.002},
         }
@@ -306,7 +310,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--quick", action="store_true", help="T 50/100 x batch 64/128 (the acceptance cells)")
     parser.add_argument("--json", type=Path, help="write every measurement here")
+    parser.add_argument("--unroll", action="store_true", help="model.unroll = true for the workbench model")
     args = parser.parse_args(argv)
+    UNROLL[0] = args.unroll
     if args.quick:
         args.lengths, args.batches = [50, 100], [64, 128]
 

@@ -19,6 +19,7 @@ from lstm_helpers.model.models import (
     lstm_param_count,
     model_name,
     model_size_mb,
+    resolve_unroll,
 )
 
 N, T, C, VOCAB = 32, 12, 3, 20
@@ -205,6 +206,35 @@ def test_dropout_per_layer_and_fast_path_defaults():
     lstm = model.get_layer("lstm1").forward_layer
     assert lstm.cell.activation.__name__ == "tanh" and lstm.cell.recurrent_activation.__name__ == "sigmoid"
     assert lstm.unroll is False and lstm.use_cudnn == "auto" and lstm.cell.recurrent_dropout == 0
+
+
+def test_unrolled_model_scores_like_the_loop():
+    """model.unroll = true unrolls every recurrent layer (the time loop becomes graph ops) and
+    changes no output: the same weights score the same windows."""
+    spec = {"units": [6, 4], "conv": CONV[1], "dense_units": [4], "dropout": 0.0, "dense_dropout": 0.0}
+    loop = build_model(ModelConfig(**spec), _info(), 3, seed=0)
+    unrolled = build_model(ModelConfig(**spec, unroll=True), _info(), 3, seed=0)
+    unrolled.set_weights(loop.get_weights())
+    recurrent = [unrolled.get_layer(n).forward_layer for n in ("lstm1", "lstm2")]
+    assert all(layer.unroll for layer in recurrent) and not loop.get_layer("lstm1").forward_layer.unroll
+    X = _inputs("real", False, np.random.default_rng(2))
+    np.testing.assert_allclose(unrolled.predict(X, verbose=0), loop.predict(X, verbose=0), atol=1e-5)
+
+
+def test_unroll_keeps_the_loop_for_masked_input():
+    """Keras' unrolled layers score padded windows differently from the loop (5e-3 here), so
+    masked input keeps the loop, with a warning."""
+    spec = ModelConfig(units=[6], dense_units=[], unroll=True)
+    with pytest.warns(UserWarning, match="model.unroll = true is ignored for masked"):
+        model = build_model(spec, _info(masked=True), 2, seed=0)
+    assert not model.get_layer("lstm1").forward_layer.unroll
+
+
+def test_unroll_applies_only_where_asked_and_possible():
+    """Off by default; on when asked; a conv-only model has no recurrent layer to unroll."""
+    assert resolve_unroll(ModelConfig(units=[4], dense_units=[], unroll=True), _info()) is True
+    assert resolve_unroll(ModelConfig(cell="none", conv=CONV[1], unroll=True), _info()) is False
+    assert resolve_unroll(ModelConfig(units=[4]), _info()) is False
 
 
 def test_recurrent_dropout_warns_about_the_slow_kernel():

@@ -214,13 +214,42 @@ def check_model_input(model_cfg: ModelConfig, input_info: InputInfo, n_classes: 
         )
 
 
-def _recurrent(model_cfg: ModelConfig, units: int, return_sequences: bool, name: str, use_cudnn: bool | str) -> Any:
+def resolve_unroll(model_cfg: ModelConfig, input_info: InputInfo) -> bool:
+    """``model.unroll``, where it can apply: recurrent layers over a known number of unmasked
+    steps. Unrolling turns TensorFlow's per-step while loop into straight-line graph ops:
+    cheaper steps, a much longer first trace, and no cuDNN kernel on a GPU (warned). Masked
+    (padded) input keeps the loop: Keras' unrolled layers scored padded windows differently
+    from the loop (tests/test_models.py), so the loop's masking is kept (warned)."""
+    if not model_cfg.unroll or model_cfg.cell == "none" or input_info.window_length is None:
+        return False
+    if masking_enabled(model_cfg, input_info):
+        warnings.warn(
+            "model.unroll = true is ignored for masked (padded) input: the recurrent layers "
+            "keep their loop, which skips padded steps exactly",
+            UserWarning,
+            stacklevel=3,
+        )
+        return False
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        warnings.warn(
+            "model.unroll = true leaves the fused cuDNN recurrent kernel on this GPU; set it to false there",
+            UserWarning,
+            stacklevel=3,
+        )
+    return True
+
+
+def _recurrent(
+    model_cfg: ModelConfig, units: int, return_sequences: bool, name: str, use_cudnn: bool | str, unroll: bool
+) -> Any:
     cls = layers.LSTM if model_cfg.cell == "lstm" else layers.GRU
     layer = cls(
         units,
         return_sequences=return_sequences,
         recurrent_dropout=model_cfg.recurrent_dropout,
-        unroll=False,
+        unroll=unroll,
         use_cudnn=use_cudnn,
         name=name if not model_cfg.bidirectional else f"{name}_cell",
     )
@@ -260,14 +289,14 @@ def _conv_front(model_cfg: ModelConfig, x: Any, masked: bool) -> Any:
     return x
 
 
-def _sequence_body(model_cfg: ModelConfig, x: Any, use_cudnn: bool | str) -> Any:
+def _sequence_body(model_cfg: ModelConfig, x: Any, use_cudnn: bool | str, unroll: bool = False) -> Any:
     """The recurrent stack with dropout between layers (global average pooling for ``cell: none``)."""
     if model_cfg.cell == "none":
         return layers.GlobalAveragePooling1D(name="global_average")(x)
     dropouts = _per_layer(model_cfg.dropout, len(model_cfg.units))
     last = len(model_cfg.units) - 1
     for i, (units, rate) in enumerate(zip(model_cfg.units, dropouts, strict=True)):
-        x = _recurrent(model_cfg, units, i < last, f"{model_cfg.cell}{i + 1}", use_cudnn)(x)
+        x = _recurrent(model_cfg, units, i < last, f"{model_cfg.cell}{i + 1}", use_cudnn, unroll)(x)
         if rate > 0:
             x = layers.Dropout(rate, name=f"dropout{i + 1}")(x)
     return x
@@ -340,7 +369,7 @@ def build_model(
     inputs, x = _inputs(model_cfg, input_info, masked)
     branch = x
     x = _conv_front(model_cfg, x, masked)
-    x = _sequence_body(model_cfg, x, use_cudnn)
+    x = _sequence_body(model_cfg, x, use_cudnn, resolve_unroll(model_cfg, input_info))
     if model_cfg.fcn:  # LSTM-FCN: the convolutional branch's summary beside the recurrent output
         blocks = [(b.filters, b.kernel_size) for b in model_cfg.fcn]
         x = layers.Concatenate(name="lstm_fcn")([x, FcnBranch(blocks, name="fcn")(branch)])
