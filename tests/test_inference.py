@@ -79,3 +79,20 @@ def test_plain_forward_is_traced_once_for_any_number_of_windows(binary, windows)
     run_inference(binary, windows[:70], batch_size=32, jit_compile=False)  # 32 + 32 + 6: the same forward
     assert model is binary and inference._LAST[0][2] is forward
     assert forward.structured_input_signature[0][0].shape.as_list() == [None, 12, 3]
+
+
+def test_the_last_models_forwards_are_kept_per_shape(binary, windows):
+    """Validation and test at different chunk sizes, with and without XLA, reuse their traced
+    forwards (no recompile when alternating); a new model drops the old one's."""
+    from lstm_helpers.judge import inference
+
+    run_inference(binary, windows, batch_size=64, jit_compile=True)
+    run_inference(binary, windows, jit_compile=False)
+    kept = {k: fn for _, k, fn in inference._LAST}
+    assert len(kept) == 2 and all(m is binary for m, _, _ in inference._LAST)
+    run_inference(binary, windows[:100], batch_size=64, jit_compile=True)
+    run_inference(binary, windows[:20], jit_compile=False)
+    assert {k: fn for _, k, fn in inference._LAST} == kept
+    other = _model(2)
+    run_inference(other, windows, jit_compile=False)
+    assert [m for m, _, _ in inference._LAST] == [other]

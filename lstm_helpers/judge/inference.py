@@ -62,7 +62,8 @@ class Inference:
         )
 
 
-_LAST: list[tuple[Any, tuple, Any]] = []  # (model, key, forward) of the last model predicted
+_LAST: list[tuple[Any, tuple, Any]] = []  # (model, key, forward): the last model's forwards
+MAX_FORWARDS = 4  # per model: e.g. validation and test at different chunk sizes / with XLA
 
 
 def _forward(model: Any, jit: bool, shape: tuple[int | None, ...], dtype: Any) -> Any:
@@ -70,21 +71,24 @@ def _forward(model: Any, jit: bool, shape: tuple[int | None, ...], dtype: Any) -
     the plain forward, any number of windows; the chunk size for XLA, which needs static
     shapes), as a concrete function: traced once here, never retraced by a call (and so never
     counted by TensorFlow's frequent-retracing warning when a warm kernel predicts with model
-    after model). Kept for the last model only: validation, then test reuse it; older models
-    are not kept alive."""
+    after model). Up to :data:`MAX_FORWARDS` shapes are kept for the last model only
+    (validation, then test, at whatever chunk sizes they need); older models are not kept
+    alive."""
     import tensorflow as tf
 
     key = (jit, shape, np.dtype(dtype).str)
     for m, k, fn in _LAST:
         if m is model and k == key:
             return fn
+    if _LAST and _LAST[0][0] is not model:
+        _LAST.clear()  # a new model: the old one's forwards go
 
     def call(x: Any) -> Any:
         return model(x, training=False)
 
     spec = tf.TensorSpec(shape, tf.as_dtype(dtype))
     fn = tf.function(call, jit_compile=jit, input_signature=[spec]).get_concrete_function()
-    _LAST[:] = [(model, key, fn)]
+    _LAST[:] = [*_LAST[-(MAX_FORWARDS - 1) :], (model, key, fn)]
     return fn
 
 
