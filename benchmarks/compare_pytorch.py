@@ -5,7 +5,8 @@ binary) is built, compiled and fed exactly as a run does it (``build_model``,
 ``make_optimizer`` / ``make_loss`` / ``make_metrics`` as ``run_training`` compiles, and
 ``make_dataset`` from ``lstm_helpers.model.datasets``), and the workbench's inference path
 is ``lstm_helpers.judge.inference.run_inference`` with XLA (what evaluation and predict use
-from 8192 windows on); the PyTorch
+from 8192 windows on), with its default chunks in flight (one per core: each call still
+predicts ``batch`` windows) and, in column ``wb 1 in flight``, one chunk at a time; the PyTorch
 side is a hand-written ``nn.LSTM`` model of the same shape and parameter count, trained with
 Adam + ``BCEWithLogitsLoss`` on shuffled tensor batches, predicted under
 ``torch.inference_mode``.
@@ -135,11 +136,11 @@ def workbench_train_epoch(model, X, y, batch: int, seed: int) -> float:
     return len(X) / (time.perf_counter() - t0)
 
 
-def workbench_predict(model, X, batch: int) -> float:
+def workbench_predict(model, X, batch: int, in_flight: int | str = "auto") -> float:
     from lstm_helpers.judge.inference import run_inference
 
     t0 = time.perf_counter()
-    run_inference(model, X, batch_size=batch, jit_compile=True)
+    run_inference(model, X, batch_size=batch, jit_compile=True, in_flight=in_flight)
     return len(X) / (time.perf_counter() - t0)
 
 
@@ -230,13 +231,14 @@ def measure_cell(length: int, batch: int, n_train: int, n_predict: int, repeats:
     torch_predict(tm, tXp[:warm], batch)
 
     rows: dict[str, list[float]] = {
-        k: [] for k in ("wb_train", "pt_train", "wb_infer", "pt_infer", "wb_default", "keras_predict")
+        k: [] for k in ("wb_train", "pt_train", "wb_infer", "pt_infer", "wb_serial", "wb_default", "keras_predict")
     }
     for _ in range(repeats):
         rows["wb_train"].append(workbench_train_epoch(wb, Xt, yt, batch, seed))
         rows["pt_train"].append(torch_train_epoch(tm, opt, tX, ty, batch, gen))
         rows["wb_infer"].append(workbench_predict(wb, Xp, batch))
         rows["pt_infer"].append(torch_predict(tm, tXp, batch))
+        rows["wb_serial"].append(workbench_predict(wb, Xp, batch, in_flight=1))
         rows["wb_default"].append(workbench_predict(wb, Xp, 4096))
         rows["keras_predict"].append(keras_predict(wb, Xp, batch))
     med = {k: statistics.median(v) for k, v in rows.items()}
@@ -255,7 +257,8 @@ def measure_cell(length: int, batch: int, n_train: int, n_predict: int, repeats:
 def table(cells: list[dict]) -> str:
     head = (
         "| T | batch | train wb | train pt | **ratio** | infer wb | infer pt | **ratio** | "
-        "wb batch 4096 | keras predict |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "wb 1 in flight (ratio) | wb batch 4096 | keras predict |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     lines = [head]
     for c in cells:
@@ -263,7 +266,8 @@ def table(cells: list[dict]) -> str:
         lines.append(
             f"| {c['length']} | {c['batch']} | {m['wb_train']:,.0f} | {m['pt_train']:,.0f} | "
             f"**{c['ratio_train']:.2f}** | {m['wb_infer']:,.0f} | {m['pt_infer']:,.0f} | "
-            f"**{c['ratio_infer']:.2f}** | {m['wb_default']:,.0f} | {m['keras_predict']:,.0f} |"
+            f"**{c['ratio_infer']:.2f}** | {m['wb_serial']:,.0f} ({m['wb_serial'] / m['pt_infer']:.2f}) | "
+            f"{m['wb_default']:,.0f} | {m['keras_predict']:,.0f} |"
         )
     return "\n".join(lines)
 

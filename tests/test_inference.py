@@ -6,7 +6,7 @@ import pytest
 
 from lstm_helpers.config import resolve_config
 from lstm_helpers.data.prepared import InputInfo
-from lstm_helpers.judge.inference import XLA_MIN_WINDOWS, chunk_size, run_inference
+from lstm_helpers.judge.inference import XLA_MIN_WINDOWS, chunk_size, chunks_in_flight, run_inference
 from lstm_helpers.judge.probs import predict_probs
 from lstm_helpers.model.models import build_model
 
@@ -27,14 +27,30 @@ def windows():
     return np.random.default_rng(0).standard_normal((150, 12, 3)).astype(np.float32)
 
 
+@pytest.mark.parametrize("in_flight", [1, 3])
 @pytest.mark.parametrize("jit", [False, True])
-def test_matches_keras_predict_across_padded_chunks(binary, windows, jit):
+def test_matches_keras_predict_across_padded_chunks(binary, windows, jit, in_flight):
+    """One chunk at a time or three at once (threads), the windows keep their order."""
     expected = binary.predict(windows, batch_size=32, verbose=0)[:, 0]
-    got = run_inference(binary, windows, batch_size=64, jit_compile=jit)  # 64 + 64 + 22 (padded to 64)
+    got = run_inference(binary, windows, batch_size=64, jit_compile=jit, in_flight=in_flight)  # 64 + 64 + 22
     assert got.probs.shape == (150,) and got.probs.dtype == np.float32
     np.testing.assert_allclose(got.probs, expected, rtol=1e-4, atol=1e-5)
     assert got.compiled is jit and got.batch_size == 64 and got.windows_per_second > 0
+    assert got.in_flight == in_flight
     assert "150 windows" in got.line() and ("XLA" if jit else "no XLA") in got.line()
+    assert ("3 batches in flight" in got.line()) is (in_flight == 3)
+
+
+def test_chunks_in_flight_follow_the_threads_tensorflow_may_use(binary, windows, monkeypatch):
+    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "1")  # a sweep worker's share of the cores
+    assert chunks_in_flight(10) == 1 and run_inference(binary, windows, batch_size=16).in_flight == 1
+    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "2")
+    assert chunks_in_flight(10) == 2 and chunks_in_flight(1) == 1
+    assert run_inference(binary, windows, batch_size=16).in_flight == 2
+    assert run_inference(binary, windows).in_flight == 1  # one chunk: nothing to overlap
+    for bad in (0, -1, 1.5, True, "two"):
+        with pytest.raises(ValueError, match="in_flight must be 'auto' or an int >= 1"):
+            run_inference(binary, windows, in_flight=bad)
 
 
 def test_multiclass_output_keeps_its_columns(windows):
