@@ -217,6 +217,8 @@ def test_timing_eta_uses_steady_epochs(capsys):
     assert frame["eta_seconds"].tolist() == [90.0, 16.0, 14.0]
     out = capsys.readouterr().out.splitlines()  # one compact line per epoch, the ETA from steady epochs
     assert out[-1] == "epoch 3/10  2.0 s  200 windows/s  ETA 14 s", out
+    # the first epoch's ETA comes from the tracing epoch alone: an upper bound, and said so
+    assert out[0] == "epoch 1/10  10 s  33 windows/s  ETA under 1 min 30 s", out
 
 
 def test_early_stopping_state_survives_a_resume():

@@ -100,14 +100,18 @@ def compact_epoch_line(
     windows_per_second: float,
     eta_seconds: float,
     logs: dict,
+    eta_is_bound: bool = False,
 ) -> str:
-    """One short line per epoch: ``epoch 3/15  12 s  loss 0.412  val_loss 0.380  val_pr_auc 0.71  ETA 2 min 24 s``."""
+    """One short line per epoch: ``epoch 3/15  12 s  loss 0.412  val_loss 0.380  val_pr_auc 0.71  ETA 2 min 24 s``.
+
+    ``eta_is_bound``: the ETA comes only from an epoch that included graph tracing (several
+    times a steady epoch), so it is printed as an upper bound, ``ETA under 1 min 28 s``."""
     from lstm_helpers.runs.terminal import duration
 
     parts = [f"epoch {epoch}/{epochs}", duration(seconds), f"{windows_per_second:.0f} windows/s"]
     parts += [f"{k} {logs[k]:.3g}" for k in ("loss", "val_loss", "val_pr_auc") if k in logs]
     if epoch < epochs:
-        parts.append(f"ETA {duration(eta_seconds)}")
+        parts.append(f"ETA {'under ' if eta_is_bound else ''}{duration(eta_seconds)}")
     return "  ".join(parts)
 
 
@@ -214,6 +218,7 @@ class TimingCallback(keras.callbacks.Callback):
                     record["windows_per_second"],
                     record["eta_seconds"],
                     logs or {},
+                    eta_is_bound=basis.startswith("only the first epoch"),
                 ),
                 flush=True,
             )
