@@ -120,13 +120,13 @@ def chunks_in_flight(n_chunks: int) -> int:
     measured there)."""
     import tensorflow as tf
 
+    from lstm_helpers.experiments.runner import available_cores
+
     if n_chunks < 2 or tf.config.list_logical_devices("GPU"):
         return 1
     env = os.environ.get("TF_NUM_INTRAOP_THREADS", "")
     threads = int(env) if env.isdigit() and int(env) > 0 else tf.config.threading.get_intra_op_parallelism_threads()
-    if threads <= 0:
-        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(int(threads), n_chunks))
+    return max(1, min(int(threads) if threads > 0 else available_cores(), n_chunks))
 
 
 def _xla_possible(model: Any) -> bool:

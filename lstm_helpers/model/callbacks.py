@@ -204,7 +204,7 @@ class TimingCallback(keras.callbacks.Callback):
         }
         self._first_in_fit = False
         self.records = [r for r in self.records if r["epoch"] < epoch + 1] + [record]
-        mean, basis = self.steady_epoch_seconds()
+        mean, _ = self.steady_epoch_seconds()
         remaining = self.epochs - (epoch + 1)
         record["eta_seconds"] = mean * remaining
         if self.path is not None:
@@ -218,7 +218,7 @@ class TimingCallback(keras.callbacks.Callback):
                     record["windows_per_second"],
                     record["eta_seconds"],
                     logs or {},
-                    eta_is_bound=basis.startswith("only the first epoch"),
+                    eta_is_bound=all(r["includes_tracing"] for r in self.records),
                 ),
                 flush=True,
             )
