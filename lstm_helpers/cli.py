@@ -405,6 +405,9 @@ def _report_internal(exc: BaseException) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, run the subcommand, and turn exceptions into exit codes (module docstring)."""
+    from lstm_helpers.runs.kernel import skip_unused_schema_format
+
+    skip_unused_schema_format()
     args = _parser().parse_args(argv)
     try:
         return args.func(args)

@@ -270,3 +270,51 @@ def test_warm_kernel_runs_are_reproducible_and_survive_a_failed_run(tmp_path, ti
     assert json.loads((warm / "status.json").read_text())["status"] == "finished"
     assert "windows/s" in (warm / "03_evaluate.ipynb").read_text()  # the inference speed is in the run's log
     assert (warm / "kernel.log").is_file()  # the kernel's own output went to this run's log
+
+
+def test_executed_notebook_is_saved_throttled_and_complete(tmp_path, monkeypatch):
+    """Papermill rewrites the output notebook at every cell start and end (~130 writes of
+    ~12 ms for the demo's stages); the warm engine writes at most once a second while the
+    notebook runs, and always at the end: the file on disk holds every cell's output."""
+    import nbformat
+    import papermill.engines
+
+    from lstm_helpers.runs.kernel import StageKernel
+    from lstm_helpers.runs.pipeline import kernel_name
+
+    writes = []
+    real = papermill.engines.write_ipynb
+    monkeypatch.setattr(papermill.engines, "write_ipynb", lambda nb, path: (writes.append(path), real(nb, path)))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 0", metadata={"tags": ["parameters"]})]
+    nb.cells += [nbformat.v4.new_code_cell(f"print({i} + x)") for i in range(40)]
+    nb.metadata["kernelspec"] = {"name": kernel_name(), "display_name": "Python 3", "language": "python"}
+    src, out = tmp_path / "many.ipynb", tmp_path / "many.out.ipynb"
+    nbformat.write(nb, src)
+    with StageKernel(kernel_name()) as kernel:
+        kernel.execute(src, out, {"x": 100}, tmp_path)
+    assert 2 <= len(writes) < 20, len(writes)  # unthrottled: 2 per cell, 80+
+    done = nbformat.read(out, as_version=4)
+    texts = ["".join(o.get("text", "") for o in c.get("outputs", [])) for c in done.cells if "print(" in c.source]
+    assert texts == [f"{100 + i}\n" for i in range(40)]
+
+
+def test_command_line_processes_skip_the_iri_format_grammar():
+    """The CLI marks rfc3987_syntax absent before nbformat is imported (1.2 s of lark grammars
+    per process, for a JSON-schema format notebook validation never checks); notebooks still validate."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from lstm_helpers.runs.kernel import skip_unused_schema_format; skip_unused_schema_format();"
+        "import nbformat; nbformat.validate(nbformat.read('notebooks/01_prepare.ipynb', as_version=4));"
+        "print(sys.modules.get('rfc3987_syntax', 'absent'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        check=True,
+    )
+    assert out.stdout.strip() == "None"

@@ -154,6 +154,9 @@ def run_in_subprocess(params: dict[str, Any], run_dir: str, threads: int | None 
 
 def _child_main() -> None:
     """Entry point of ``python -m lstm_helpers.experiments.runner``: one run from a JSON payload on stdin."""
+    from lstm_helpers.runs.kernel import skip_unused_schema_format
+
+    skip_unused_schema_format()
     payload = json.loads(sys.stdin.read())
     result = execute_run(payload["params"], payload["run_dir"])
     print(RESULT_MARKER + json.dumps(result), flush=True)

@@ -53,6 +53,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -177,13 +178,58 @@ def _register_engine() -> None:
                 stderr_file=stderr_file,
             )
             client = WarmClient(nb_man, **final)
+            save = _throttle_saves(nb_man)
             try:
                 return client.execute()
             finally:
+                nb_man.save = save  # papermill's final save (notebook_complete) always writes
                 if client.kc is not None:  # the kernel stays; this notebook's channels go
                     client.kc.stop_channels()
 
     papermill_engines.register(ENGINE, WarmEngine)
+
+
+def skip_unused_schema_format() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax`` in a command-line process.
+
+    nbformat (papermill, nbconvert) imports jsonschema, whose format checkers import
+    ``rfc3987_syntax`` when it is installed (jupyter's ``jsonschema[format-nongpl]`` extra
+    brings it) only to check the ``iri`` string format; that import compiles 38 lark
+    grammars: 1.2 of nbformat's 1.4 s import here, once per process. Notebook validation
+    never checks that format. Marking the module absent (``sys.modules[name] = None``,
+    Python's documented way to make an import fail) is what jsonschema already handles,
+    as when the extra is not installed. Called first by the ``lstm-workbench`` command and a
+    sweep's run subprocesses; never on import, so a user's own session is left alone.
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
+
+SAVE_EVERY_S = 1.0  # the executed notebook is rewritten at most this often while it runs
+
+
+def _throttle_saves(nb_man: Any, every: float = SAVE_EVERY_S) -> Any:
+    """Let papermill rewrite the output notebook at most every ``every`` seconds; returns its ``save``.
+
+    Papermill writes the whole notebook (``nbformat.writes``, schema validation included) at
+    the start and end of every cell: ~130 writes of 12 ms for a demo run's three stages, on
+    the path between one cell and the next. Throttled, a notebook being watched still
+    shows progress every second, and the caller restores the returned ``save`` before
+    papermill's final write, so the executed notebook on disk is complete whatever happened.
+    """
+    save = nb_man.save
+    last = [float("-inf")]
+
+    def throttled(**kwargs: Any) -> None:
+        now = time.monotonic()
+        if now - last[0] >= every:
+            save(**kwargs)
+            last[0] = now
+
+    nb_man.save = throttled
+    return save
 
 
 class StageKernel:
