@@ -95,6 +95,7 @@ RECIPES: dict[str, dict] = {
     },
     # the default plus on-the-fly jitter / gain augmentation of the training batches
     "default+augment": {"train.augment.jitter_sigma": 0.03, "train.augment.scale_sigma": 0.1},
+    "default+slice": {"train.augment.slice_fraction": 0.2},
 }
 
 

@@ -281,6 +281,9 @@ class TrainAugmentConfig(_Section):
 
     jitter_sigma: float = Field(0.0, ge=0.0)  # additive Gaussian noise, in scaled units; e.g. 0.03
     scale_sigma: float = Field(0.0, ge=0.0)  # per-window, per-channel gain ~ N(1, sigma); e.g. 0.1
+    # window slicing: a random crop of (1 - U(0, 1) * fraction) of each window, stretched back
+    # to its length (a shift + mild time scaling; padded sequences are never sliced); e.g. 0.1
+    slice_fraction: float = Field(0.0, ge=0.0, lt=0.5)
 
 
 class TrainConfig(_Section):

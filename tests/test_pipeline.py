@@ -318,3 +318,29 @@ def test_command_line_processes_skip_the_iri_format_grammar():
         check=True,
     )
     assert out.stdout.strip() == "None"
+
+
+def test_prefit_waits_for_this_attempts_windows(tmp_path):
+    """The baseline prefit starts with stage 01 and waits for the windows it writes:
+    ``prepare.json`` (written last, atomically) newer than the stage's start; a file an
+    earlier attempt left does not count, and a stage that ends without writing gives up."""
+    import threading
+    import time
+
+    from lstm_helpers.runs.pipeline import _prepared_since
+
+    (tmp_path / "prepare.json").write_text("{}")  # an earlier attempt's
+    time.sleep(0.01)
+    over = threading.Event()
+    wait = _prepared_since(tmp_path, time.time_ns(), over)
+    result = []
+    waiter = threading.Thread(target=lambda: result.append(wait()))
+    waiter.start()
+    time.sleep(0.3)
+    assert waiter.is_alive()  # the old file is not this attempt's
+    (tmp_path / "prepare.json").write_text("{}")
+    waiter.join(5)
+    assert result == [True]
+    over.set()
+    failed = _prepared_since(tmp_path, time.time_ns() + 10**9, over)  # nothing newer: stage 01 failed
+    assert failed() is False

@@ -476,6 +476,30 @@ def test_augmentation_perturbs_training_batches_reproducibly():
     assert all(np.issubdtype(b.dtype, np.integer) for b in kept)
 
 
+def test_window_slicing_crops_and_stretches_each_window_reproducibly():
+    """train.augment.slice_fraction: every training window becomes a random crop of at least
+    (1 - fraction) of it, stretched back to its length; draws follow the seed; padded
+    sequences (a mask value) are never sliced; 0 leaves the windows as they are."""
+    ramp = np.tile(np.arange(40, dtype=np.float32)[None, :, None], (16, 1, 2))
+    ramp[:, :, 1] *= -2.0
+    y = np.arange(16) % 2
+    sliced = np.concatenate(_stream(ramp, y, slice_fraction=0.25))
+    assert sliced.shape == (32, 40, 2)  # 2 epochs of 16 windows
+    step = np.diff(sliced[:, :, 0], axis=1)  # a ramp stays a ramp: a crop is a shift + a uniform stretch
+    assert np.allclose(step, step[:, :1], atol=1e-4)
+    assert (step[:, 0] >= 0.75 * 39 / 39 - 1e-4).all() and (step[:, 0] <= 1 + 1e-4).all()
+    assert step[:, 0].std() > 0.02 and sliced[:, 0, 0].max() > 1.0  # crops differ in length and start
+    assert np.allclose(sliced[:, :, 1], -2.0 * sliced[:, :, 0])  # the channels move together
+    assert np.array_equal(sliced, np.concatenate(_stream(ramp, y, slice_fraction=0.25)))  # from the seed
+    assert not np.array_equal(sliced, np.concatenate(_stream(ramp, y, seed=1, slice_fraction=0.25)))
+    plain = np.concatenate(_stream(ramp, y, slice_fraction=0.0))
+    assert np.array_equal(np.sort(plain[:16, :, 0], axis=0), ramp[:, :, 0])
+    padded = np.concatenate(_stream(ramp, y, mask_value=-1.0, slice_fraction=0.25))
+    assert np.array_equal(np.sort(padded[:16, :, 0], axis=0), ramp[:, :, 0])  # not sliced
+    with pytest.raises(ValueError, match="slice_fraction"):
+        TrainConfig(augment={"slice_fraction": 0.6})
+
+
 def test_mirrored_strategy_trains(tmp_path):
     """train.distribute = mirrored: one replica here (CPU); on a multi-GPU machine the
     same code splits each batch across the GPUs."""

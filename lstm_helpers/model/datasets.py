@@ -93,10 +93,15 @@ def training_stream(
         return batches.map(lambda b, i: (tf.stack([key[1], 2 * b]), i))
 
     aug = train_cfg.augment
-    perturb = X.ndim == 3 and np.issubdtype(X.dtype, np.floating) and (aug.jitter_sigma > 0 or aug.scale_sigma > 0)
+    numeric = X.ndim == 3 and np.issubdtype(X.dtype, np.floating)
+    perturb = numeric and (aug.jitter_sigma > 0 or aug.scale_sigma > 0)
+    # padded sequences are not sliced: a crop would move the padding into the series
+    slice_ = numeric and aug.slice_fraction > 0 and mask_value is None
 
     def batch(key: Any, i: Any) -> tuple[Any, Any]:
         x = tf.gather(X_t, i)
+        if slice_:
+            x = slice_batch(x, key + tf.constant([0, SLICE_STREAM], key.dtype), aug.slice_fraction)
         if perturb:
             x = augment_batch(x, key, aug.jitter_sigma, aug.scale_sigma, mask_value)
         return x, tf.gather(labels_t, i)
@@ -124,6 +129,35 @@ def augment_batch(x: Any, key: Any, jitter_sigma: float, scale_sigma: float, mas
         return out
     padded = tf.reduce_all(tf.equal(x, tf.cast(mask_value, x.dtype)), axis=-1, keepdims=True)
     return tf.where(padded, x, out)
+
+
+SLICE_STREAM = 7  # slice_batch draws from (key[0], key[1] + 7): apart from augment_batch's keys
+
+
+def slice_batch(x: Any, key: Any, fraction: float) -> Any:
+    """Window slicing for one training batch ``(batch, time, channels)``: each window becomes a
+    random crop of its own, ``1 - u * fraction`` of its length (``u ~ U(0, 1)``) at a random
+    start, stretched back to the full length by linear interpolation.
+
+    Le Guennec, Malinowski & Tavenard (2016), "Data augmentation for time series
+    classification using convolutional neural networks": a random shift and a mild time
+    scaling of the whole window, the kind of variation between recordings of one movement
+    that jitter and gain do not produce. Draws are stateless from ``key`` (seed, epoch,
+    batch), so a resumed run sees the same crops. Written by hand: Keras' ``RandomCrop``
+    and ``RandomZoom`` are image layers (2-D, and they would live in the saved model).
+    """
+    shape = tf.shape(x)
+    n, t = shape[0], shape[1]
+    last = tf.cast(t - 1, x.dtype)
+    u = tf.random.stateless_uniform(tf.stack([n, 2]), key, dtype=x.dtype)
+    span = last * (1.0 - fraction * u[:, :1])  # (n, 1) length of the crop, in steps
+    start = (last - span) * u[:, 1:]  # (n, 1)
+    pos = start + span * tf.cast(tf.linspace(0.0, 1.0, t), x.dtype)[None, :]  # (n, t) in [0, t - 1]
+    lo = tf.minimum(tf.cast(tf.floor(pos), tf.int32), t - 1)
+    hi = tf.minimum(lo + 1, t - 1)
+    w = (pos - tf.cast(lo, x.dtype))[..., None]
+    a, b = tf.gather(x, lo, batch_dims=1), tf.gather(x, hi, batch_dims=1)
+    return a + w * (b - a)
 
 
 _determinism = {"on": False}  # whether this process switched TF op determinism on

@@ -339,13 +339,17 @@ def execute_stage(
 _PREFIT_LOCK = threading.Lock()  # one prefit at a time per process (sweep workers are threads)
 
 
-def _prefit_baseline(cfg: Config, run_dir: Path, threads: int | None) -> None:
+def _prefit_baseline(cfg: Config, run_dir: Path, threads: int | None, wait: Callable[[], bool] | None = None) -> None:
     """:func:`lstm_helpers.judge.evaluation.prefit_baseline` with the BLAS threads of the run's
     kernel (a sweep's kernels get ``OMP_NUM_THREADS``): L-BFGS sums in another thread count
-    round differently, and the logistic fit moves PR-AUC by ~0.001 on that. Any error is left
-    for stage 03, which fits the baseline itself when no result is cached and reports it."""
+    round differently, and the logistic fit moves PR-AUC by ~0.001 on that. ``wait``: blocks
+    until stage 01's windows are written (True) or stage 01 ended without them (False: no
+    fit). Any error is left for stage 03, which fits the baseline itself when no result is
+    cached and reports it."""
     from threadpoolctl import threadpool_limits
 
+    if wait is not None and not wait():
+        return
     from lstm_helpers.judge.evaluation import prefit_baseline
 
     with _PREFIT_LOCK:  # threadpool_limits sets the process-wide limit when it is created
@@ -354,17 +358,42 @@ def _prefit_baseline(cfg: Config, run_dir: Path, threads: int | None) -> None:
             prefit_baseline(cfg, run_dir)
 
 
-def _start_baseline_prefit(cfg: Config, run_dir: Path, kernel: StageKernel) -> threading.Thread | None:
+def _prepared_since(run_dir: Path, since_ns: int, stage_over: threading.Event) -> Callable[[], bool]:
+    """A wait for stage 01's output written after ``since_ns``: ``prepare.json`` is written
+    last and atomically (after ``prepared.npz``), so once it is newer than the stage's start
+    both are complete, whatever an earlier attempt of the run left. False when the stage
+    ended without writing it (it failed)."""
+    marker = RunLayout(run_dir).prepare_json
+
+    def fresh() -> bool:
+        with contextlib.suppress(OSError):
+            return marker.stat().st_mtime_ns >= since_ns
+        return False
+
+    def wait() -> bool:
+        while not fresh():
+            if stage_over.wait(0.05):
+                return fresh()
+        return True
+
+    return wait
+
+
+def _start_baseline_prefit(
+    cfg: Config, run_dir: Path, kernel: StageKernel, wait: Callable[[], bool] | None = None
+) -> threading.Thread | None:
     """The MiniRocket baseline fitted in a thread of this process while stage 02 trains (it
     needs only stage 01's windows; stage 03 reads it from the baseline cache): on two cores
     it uses the core that TensorFlow's import, the tracing of the train step and the
-    figures leave idle. None without a baseline or prepared windows."""
-    if cfg.evaluate.baseline == "none" or not RunLayout(run_dir).prepared.is_file():
+    figures leave idle. Started with stage 01 (``wait`` given), it begins as soon as the
+    windows are written, while stage 01 still draws its figures. None without a baseline,
+    or without prepared windows when stage 01 does not run."""
+    if cfg.evaluate.baseline == "none" or (wait is None and not RunLayout(run_dir).prepared.is_file()):
         return None
     omp = (getattr(kernel, "env", None) or {}).get("OMP_NUM_THREADS")
     threads = int(omp) if omp and omp.isdigit() else None
     thread = threading.Thread(
-        target=_prefit_baseline, args=(cfg, run_dir, threads), name="baseline-prefit", daemon=True
+        target=_prefit_baseline, args=(cfg, run_dir, threads, wait), name="baseline-prefit", daemon=True
     )
     thread.start()
     return thread
@@ -482,7 +511,8 @@ def run_pipeline(
     parameters are saved as ``params.yaml``; every notebook reads them from there. All
     stages run in one kernel: ``kernel`` (a sweep worker's warm one, left running) or one
     started here and shut down at the end. ``silent``: print nothing. ``prefit``: fit the
-    MiniRocket baseline in a thread beside stage 02 (a single run's second core is idle for
+    MiniRocket baseline in a thread from the moment stage 01 has written its windows, beside
+    its figures and stage 02 (a single run's second core is idle for
     much of it; sweeps pass False: their workers already keep the cores busy, and a 4-run
     sweep measured 96 s with it against 88 s without, once each on a quiet machine). Raises
     :class:`RunFailed` with a one-line reason when a stage fails, :class:`RunRefused` when
@@ -508,12 +538,14 @@ def run_pipeline(
     kernel = kernel or StageKernel(kernel_name(), log_dir=run_dir)
     current = [stages[0]]  # the kernel lives between stages too: a signal there also stops it
     prefit_thread: threading.Thread | None = None
+    prepare_over = threading.Event()  # set when stage 01 ends, written or failed
     try:
         with _heartbeat(run_dir), _stop_kernel_on_signal(run_dir, lambda: current[0]):
             for stage in stages:
                 current[0] = stage
-                if prefit and prefit_thread is None and stage != "prepare" and "evaluate" in stages:
-                    prefit_thread = _start_baseline_prefit(cfg, run_dir, kernel)
+                if prefit and prefit_thread is None and "evaluate" in stages:
+                    wait = _prepared_since(run_dir, time.time_ns(), prepare_over) if stage == "prepare" else None
+                    prefit_thread = _start_baseline_prefit(cfg, run_dir, kernel, wait)
                 if stage == "evaluate" and prefit_thread is not None:
                     prefit_thread.join()  # stage 03 reads its result from the baseline cache
                 _set_status(run_dir, "running", stage=stage)
@@ -524,6 +556,9 @@ def run_pipeline(
                         with contextlib.suppress(Exception):
                             _export(run_dir)
                     raise
+                finally:
+                    if stage == "prepare":
+                        prepare_over.set()
                 done.append(stage)
                 _set_status(run_dir, "running", stages_done=list(done))
     finally:
