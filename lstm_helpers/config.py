@@ -274,16 +274,13 @@ class ScheduleConfig(_Section):
 
 
 class TrainAugmentConfig(_Section):
-    """On-the-fly perturbation of every training batch (a fresh draw each epoch; validation,
-    test, padding and the saved model untouched). 0 switches a part off; numeric windows only
-    (token windows are never perturbed). Off by default: jitter 0.03 + gain 0.1 did not help
-    on the real-data benchmarks (benchmarks/README.md, "Real data")."""
+    """On-the-fly perturbation of every training batch (fresh draws each epoch; validation, test,
+    padding and the saved model untouched); 0 switches a part off; numeric windows only. Off by
+    default: none helped on the real-data benchmarks (benchmarks/README.md, "Real data")."""
 
     jitter_sigma: float = Field(0.0, ge=0.0)  # additive Gaussian noise, in scaled units; e.g. 0.03
     scale_sigma: float = Field(0.0, ge=0.0)  # per-window, per-channel gain ~ N(1, sigma); e.g. 0.1
-    # window slicing: a random crop of (1 - U(0, 1) * fraction) of each window, stretched back
-    # to its length (a shift + mild time scaling; padded sequences are never sliced); e.g. 0.1
-    slice_fraction: float = Field(0.0, ge=0.0, lt=0.5)
+    slice_fraction: float = Field(0.0, ge=0.0, lt=0.5)  # crop >= 1 - this of each window, stretch back; e.g. 0.2
 
 
 class TrainConfig(_Section):

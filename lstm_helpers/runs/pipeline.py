@@ -380,14 +380,16 @@ def _prepared_since(run_dir: Path, since_ns: int, stage_over: threading.Event) -
 
 
 def _start_baseline_prefit(
-    cfg: Config, run_dir: Path, kernel: StageKernel, wait: Callable[[], bool] | None = None
+    cfg: Config, run_dir: Path, kernel: StageKernel, stage: str, prepare_over: threading.Event
 ) -> threading.Thread | None:
     """The MiniRocket baseline fitted in a thread of this process while stage 02 trains (it
     needs only stage 01's windows; stage 03 reads it from the baseline cache): on two cores
     it uses the core that TensorFlow's import, the tracing of the train step and the
-    figures leave idle. Started with stage 01 (``wait`` given), it begins as soon as the
-    windows are written, while stage 01 still draws its figures. None without a baseline,
-    or without prepared windows when stage 01 does not run."""
+    figures leave idle. Started with stage 01 (``stage == "prepare"``), it waits until the
+    windows are written and begins while stage 01 still draws its figures (``prepare_over``
+    is set when stage 01 ends). None without a baseline, or without prepared windows when
+    stage 01 does not run."""
+    wait = _prepared_since(run_dir, time.time_ns(), prepare_over) if stage == "prepare" else None
     if cfg.evaluate.baseline == "none" or (wait is None and not RunLayout(run_dir).prepared.is_file()):
         return None
     omp = (getattr(kernel, "env", None) or {}).get("OMP_NUM_THREADS")
@@ -511,12 +513,10 @@ def run_pipeline(
     parameters are saved as ``params.yaml``; every notebook reads them from there. All
     stages run in one kernel: ``kernel`` (a sweep worker's warm one, left running) or one
     started here and shut down at the end. ``silent``: print nothing. ``prefit``: fit the
-    MiniRocket baseline in a thread from the moment stage 01 has written its windows, beside
-    its figures and stage 02 (a single run's second core is idle for
-    much of it; sweeps pass False: their workers already keep the cores busy, and a 4-run
-    sweep measured 96 s with it against 88 s without, once each on a quiet machine). Raises
-    :class:`RunFailed` with a one-line reason when a stage fails, :class:`RunRefused` when
-    the directory may not be written.
+    MiniRocket baseline in a thread once stage 01 has written its windows, beside stage 02
+    (a run's second core is idle for much of it; sweeps pass False: their workers keep the
+    cores busy; a 4-run sweep took 96 s with it, 88 s without). Raises :class:`RunFailed`
+    (one-line reason) when a stage fails, :class:`RunRefused` when the directory may not be written.
     """
     if "prepare" in stages:
         validate_inputs(cfg)
@@ -544,8 +544,7 @@ def run_pipeline(
             for stage in stages:
                 current[0] = stage
                 if prefit and prefit_thread is None and "evaluate" in stages:
-                    wait = _prepared_since(run_dir, time.time_ns(), prepare_over) if stage == "prepare" else None
-                    prefit_thread = _start_baseline_prefit(cfg, run_dir, kernel, wait)
+                    prefit_thread = _start_baseline_prefit(cfg, run_dir, kernel, stage, prepare_over)
                 if stage == "evaluate" and prefit_thread is not None:
                     prefit_thread.join()  # stage 03 reads its result from the baseline cache
                 _set_status(run_dir, "running", stage=stage)
