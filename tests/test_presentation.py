@@ -46,6 +46,18 @@ def test_display_path_is_never_absolute(tmp_path):
     assert not shown.startswith("/") and shown.endswith("a/b")
 
 
+def test_display_path_beside_the_working_directory_opens_as_printed(tmp_path, monkeypatch):
+    (tmp_path / "work").mkdir()
+    target = tmp_path / "out" / "comparison.html"
+    monkeypatch.chdir(tmp_path / "work")
+    shown = display_path(target)
+    assert shown == "../out/comparison.html" and (Path.cwd() / shown).resolve() == target.resolve()
+    far = tmp_path / "work" / "a" / "b" / "c"
+    far.mkdir(parents=True)
+    monkeypatch.chdir(far)  # four levels up: too far to read, so only the last two parts
+    assert display_path(target) == "out/comparison.html"
+
+
 def test_progress_echo_passes_only_epoch_lines():
     out = io.StringIO()
     echo = ProgressEcho(out)

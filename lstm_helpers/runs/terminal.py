@@ -7,6 +7,7 @@ plural (``1 false alarm``, ``2 false alarms``) and paths are shown relative to t
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -39,8 +40,9 @@ def duration(seconds: float) -> str:
 
 
 def display_path(path: str | Path) -> str:
-    """A path as a person should read it: relative to the project root (or the working
-    directory) when inside it, else just its last two parts -- never absolute."""
+    """A path as a person should read it, never absolute: relative to the project root (or
+    the working directory) when inside it; beside the working directory, relative to it
+    with at most two ``..`` (``../sweeps/x``: opens as printed); else its last two parts."""
     p = Path(path)
     if not p.is_absolute():
         return p.as_posix()
@@ -51,6 +53,9 @@ def display_path(path: str | Path) -> str:
             continue
         if rel.parts:  # "." says nothing: fall through to the name
             return rel.as_posix()
+    near = Path(os.path.relpath(p.resolve(), Path.cwd().resolve()))
+    if near.parts.count("..") <= 2 and len(near.parts) > near.parts.count(".."):
+        return near.as_posix()
     return Path(*p.parts[-2:]).as_posix()
 
 
