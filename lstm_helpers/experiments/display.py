@@ -227,7 +227,7 @@ def answer_sentence(c: Comparison) -> str:
     label = run_labels(c).loc[best.name]
     test_q = _test_of(q)
     test_text = (
-        f"; on the test split {esc(test_q)} = {esc(best[test_q])} (reported, not used to choose)"
+        f"; on the test split {esc(test_q)} = {esc(best[test_q])}, reported, not used to choose"
         if test_q in best and pd.notna(best[test_q])
         else ""
     )
