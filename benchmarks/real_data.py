@@ -37,6 +37,7 @@ from lstm_helpers.data.prepare import run_prepare
 from lstm_helpers.judge.baseline import fit_baseline
 from lstm_helpers.judge.threshold import choose_threshold
 from lstm_helpers.model.budget import apply_budget, choose_budget
+from lstm_helpers.model.compile import keeps_final_weights
 
 UEA = {
     "BasicMotions": 1.00,
@@ -196,7 +197,8 @@ def run_one(name: str, data_cfg: dict, recipe: str, out: Path, seed: int) -> dic
     info, a = prepared.meta, prepared.arrays
     if cfg.train.monitor == "val_auto_metric":  # PLAIN: what monitor auto chose before #9
         cfg.train.monitor = "val_pr_auc" if len(info["classes"]) == 2 else "val_accuracy"
-    budget = choose_budget(len(a["y_train"]), np.bincount(a["y_train"]), cfg.train)
+    final = keeps_final_weights(cfg.train, np.bincount(a["y_val"], minlength=len(info["classes"])))
+    budget = choose_budget(len(a["y_train"]), np.bincount(a["y_train"]), cfg.train, stops_early=not final)
     result = run_training(apply_budget(cfg, budget), run_dir)
     kind = "uea" if name in UEA else "recordings"
     h = headline(kind, a, _proba(result.model, a["X_val"]), _proba(result.model, a["X_test"]))

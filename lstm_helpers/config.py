@@ -303,8 +303,8 @@ class TrainConfig(_Section):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     augment: TrainAugmentConfig = Field(default_factory=TrainAugmentConfig)
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
-    # auto = val_pr_auc (binary) / val_accuracy (multi-class), or val_loss when validation holds
-    # fewer than 30 windows of a class (model/compile.py resolve_monitor)
+    # auto = val_pr_auc (binary) / val_accuracy (multi-class); under 30 validation windows of a class
+    # val_loss, and one_cycle then runs whole and keeps its final weights (model/compile.py)
     monitor: str = "auto"
     monitor_mode: Literal["auto", "min", "max"] = "auto"
     checkpoint: bool = True

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from lstm_helpers.config import ConfigError, resolve_config
@@ -113,3 +114,40 @@ def test_training_applies_and_records_the_budget(tiny_config, tmp_path, capsys):
     saved = json.loads((tmp_path / "train.json").read_text())["budget"]
     assert saved["batch_size"] == result.batch_size and saved["chosen"]["batch_size"] == "auto"
     assert f"{n} training windows" in capsys.readouterr().out
+
+
+def test_small_validation_under_one_cycle_keeps_the_final_weights():
+    """monitor auto + one_cycle + a validation class under 30 windows: the whole cycle, last weights."""
+    from lstm_helpers.model.compile import MIN_VAL_CASES, keeps_final_weights, monitor_explanation
+
+    t = resolve_config({}).train
+    assert t.monitor == "auto" and t.schedule.kind == "one_cycle"
+    small, large = [MIN_VAL_CASES - 1, 200], [MIN_VAL_CASES, 200]
+    assert keeps_final_weights(t, small) and not keeps_final_weights(t, large)
+    assert not keeps_final_weights(t, None)
+    assert "final weights are kept" in monitor_explanation(t, "val_loss", small)
+    explicit = resolve_config({}, ["train.monitor=val_loss"]).train
+    plateau = resolve_config({}, ["train.schedule.kind=plateau"]).train
+    assert not keeps_final_weights(explicit, small) and not keeps_final_weights(plateau, small)
+    assert "early stopping and checkpoint watch val_loss" in monitor_explanation(plateau, "val_loss", small)
+    assert "no early stopping" in choose_budget(40, [20, 20], t, stops_early=False).explanation
+    assert "early-stopping patience" in choose_budget(40, [20, 20], t).explanation
+
+
+@pytest.mark.slow
+def test_training_on_a_small_validation_split_runs_the_whole_cycle(tiny_config, tmp_path, capsys):
+    from lstm_helpers.data.prepare import run_prepare
+    from lstm_helpers.model.training import run_training
+
+    cfg = tiny_config(
+        train__schedule__kind="one_cycle", train__monitor="auto", train__epochs=3, train__verbose=1,
+        train__early_stopping__patience=1, windows__overlap_percent=0,  # half the windows
+    )  # fmt: skip
+    prepared = run_prepare(cfg, tmp_path)
+    assert np.bincount(prepared.y_val).min() < 30  # the premise: a validation class under 30
+    result = run_training(cfg, tmp_path)
+    saved = json.loads((tmp_path / "train.json").read_text())
+    assert result.epochs_run == 3 and result.weights_epoch == 3
+    assert "no early stopping" in saved["budget"]["explanation"]
+    assert "final weights are kept" in saved["budget"]["monitor"]
+    assert "final weights are kept" in capsys.readouterr().out

@@ -140,8 +140,8 @@ def test_learning_curve_plots(tmp_path):
     fig = plots_training.plot_learning_curves(HISTORY, "val_pr_auc", best_epoch=2, path=tmp_path / "lc.png")
     _check(fig, tmp_path / "lc.png")
     assert [ax.get_title() for ax in fig.axes] == ["loss", "pr_auc (monitored)"]
-    best = [line for line in fig.axes[1].lines if "best epoch" in line.get_label()]
-    assert best and best[0].get_label() == "best epoch 2"
+    best = [line for line in fig.axes[1].lines if "kept" in line.get_label()]
+    assert best and best[0].get_label() == "weights kept: epoch 2"
     assert len(plots_training.plot_learning_curves(HISTORY, "val_loss").axes) == 1
     fig = plots_training.plot_learning_rate(HISTORY, path=tmp_path / "lr.png")
     _check(fig, tmp_path / "lr.png")

@@ -56,6 +56,8 @@ def test_display_path_beside_the_working_directory_opens_as_printed(tmp_path, mo
     far.mkdir(parents=True)
     monkeypatch.chdir(far)  # four levels up: too far to read, so only the last two parts
     assert display_path(target) == "out/comparison.html"
+    monkeypatch.chdir("/proc")  # sharing only / with it: no climb to the root and down again
+    assert display_path(target) == "out/comparison.html"
 
 
 def test_progress_echo_passes_only_epoch_lines():

@@ -434,14 +434,15 @@ def test_multiclass_tokens_focal_one_cycle(tmp_path):
 
 def test_default_recipe_trains(tmp_path):
     """A data-only config trains the default recipe: the conv front end, one-cycle to 3x the
-    rate and (small validation) the loss as monitor."""
+    rate and (small validation) the loss as monitor, the whole cycle and its final weights."""
     run = make_prepared(tmp_path / "run", length=16)
     result = run_training(resolve_config({}, {"train.epochs": 2, "train.verbose": 0}), run)
     assert result.model_name == "bilstm_cv2-64x5p2-64x5p2_lay2_sz64-32_d32" and result.monitor == "val_loss"
     assert result.lr_per_step.max() == pytest.approx(3e-3, rel=0.05)  # the one-cycle peak
     info = json.loads((run / "train.json").read_text())
     assert info["spec"]["conv"][0] == {"filters": 64, "kernel_size": 5, "pool": 2}
-    assert result.budget["monitor"].startswith("early stopping and checkpoint watch val_loss")
+    assert "the whole one-cycle schedule runs" in result.budget["monitor"]
+    assert result.epochs_run == 2 and result.weights_epoch == 2
 
 
 def _stream(X, y, seed=0, mask_value=None, **augment):

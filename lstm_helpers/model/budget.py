@@ -79,7 +79,9 @@ def auto_batch_size(n_train: int) -> int:
     return int(np.clip(2 ** int(math.floor(math.log2(target))), BATCH_MIN, BATCH_MAX))
 
 
-def choose_budget(n_train: int, class_counts: np.ndarray | list[int] | None, train: TrainConfig) -> Budget:
+def choose_budget(
+    n_train: int, class_counts: np.ndarray | list[int] | None, train: TrainConfig, stops_early: bool = True
+) -> Budget:
     """Batch size, epochs and patience for ``n_train`` training windows.
 
     Parameters
@@ -91,6 +93,9 @@ def choose_budget(n_train: int, class_counts: np.ndarray | list[int] | None, tra
         a small batch must still meet); ``None`` to leave it out.
     train
         ``cfg.train``; ``"auto"`` values are chosen here, whole numbers are kept.
+    stops_early
+        False when the run will not stop early (:func:`~lstm_helpers.model.compile.keeps_final_weights`):
+        the explanation then says every epoch runs instead of naming a patience.
 
     Raises
     ------
@@ -139,8 +144,12 @@ def choose_budget(n_train: int, class_counts: np.ndarray | list[int] | None, tra
     explanation = (
         f"{n_train} training windows{smallest}: batch {batch}{mark['batch_size']} "
         f"({steps} updates per epoch), up to {epochs} epochs{mark['epochs']} "
-        f"({steps * epochs} updates), early-stopping patience {patience} epochs"
-        f"{mark['early_stopping.patience']} (~{steps * patience} updates)"
+        f"({steps * epochs} updates), "
+        + (
+            f"early-stopping patience {patience} epochs{mark['early_stopping.patience']} (~{steps * patience} updates)"
+            if stops_early
+            else "all of them (no early stopping)"
+        )
     )
     if sched.kind == "plateau":
         explanation += f", plateau patience {plateau} epochs{mark['schedule.patience']}"

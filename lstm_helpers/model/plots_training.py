@@ -39,7 +39,8 @@ def plot_learning_curves(
     monitor : str
         The monitored quantity (``val_pr_auc``...); its training counterpart is drawn too.
     best_epoch : int, optional
-        Marked with a vertical line (the weights kept in ``model.keras``).
+        The epoch whose weights ``model.keras`` keeps (the best, or the last where the run
+        keeps its final weights); marked with a vertical line.
     """
     metric = monitor.removeprefix("val_")
     panels = ["loss"] if metric == "loss" else ["loss", metric]
@@ -49,7 +50,7 @@ def plot_learning_curves(
             if column in history:
                 ax.plot(history["epoch"], history[column], style, marker="o", ms=3, label=label)
         if best_epoch is not None:
-            ax.axvline(best_epoch, color="grey", lw=1, ls=":", label=f"best epoch {best_epoch}")
+            ax.axvline(best_epoch, color="grey", lw=1, ls=":", label=f"weights kept: epoch {best_epoch}")
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(name)

@@ -61,6 +61,7 @@ from lstm_helpers.model.callbacks import (
     best_so_far,
 )
 from lstm_helpers.model.compile import (
+    keeps_final_weights,
     make_loss,
     make_metrics,
     make_optimizer,
@@ -438,14 +439,20 @@ def _result(
 # ---------------------------------------------------------------------- entry point
 def _budgeted(cfg: Config, data: PreparedData) -> tuple[Config, Budget]:
     """``cfg`` with 'auto' batch size / epochs / patience replaced by the budget chosen
-    from the training windows (:mod:`lstm_helpers.model.budget`); says how, once."""
+    from the training windows (:mod:`lstm_helpers.model.budget`); says how, once. Where
+    validation is too small to rank epochs (:func:`keeps_final_weights`) the copy runs
+    the whole schedule: early stopping and the best-epoch checkpoint off."""
     k = data.n_classes
-    budget = choose_budget(len(data.y_train), np.bincount(data.y_train, minlength=k), cfg.train)
+    final = keeps_final_weights(cfg.train, np.bincount(data.y_val, minlength=k))
+    budget = choose_budget(len(data.y_train), np.bincount(data.y_train, minlength=k), cfg.train, not final)
     if cfg.train.verbose:
         print(budget.explanation, flush=True)
     for message in budget.warnings:
         warnings.warn(message, UserWarning, stacklevel=3)
-    return apply_budget(cfg, budget), budget
+    out = apply_budget(cfg, budget)
+    if final:
+        out.train.early_stopping.enabled, out.train.checkpoint = False, False
+    return out, budget
 
 
 def run_training(

@@ -104,7 +104,7 @@ def _tried_slide(run: Path) -> str:
     )
     items = [
         f"model {t.get('model_name') or model.get('cell')}: {fmt_number(t.get('n_params'))} parameters",
-        f"{plural(t.get('epochs_run') or train.get('epochs') or 0, 'epoch')} (best {fmt_number(t.get('best_epoch'))}), "
+        f"{plural(t.get('epochs_run') or train.get('epochs') or 0, 'epoch')} (weights of epoch {fmt_number(t.get('weights_epoch') or t.get('best_epoch'))}), "
         f"loss {train.get('loss', '–')}",
         f"imbalance: {res.get('method', '–')}",
         f"scaling: {(params.get('scale') or {}).get('method', '–')} per {(params.get('scale') or {}).get('per', '–')}",

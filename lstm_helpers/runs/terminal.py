@@ -53,8 +53,10 @@ def display_path(path: str | Path) -> str:
             continue
         if rel.parts:  # "." says nothing: fall through to the name
             return rel.as_posix()
-    near = Path(os.path.relpath(p.resolve(), Path.cwd().resolve()))
-    if near.parts.count("..") <= 2 and len(near.parts) > near.parts.count(".."):
+    here, there = Path.cwd().resolve(), p.resolve()
+    near = Path(os.path.relpath(there, here))
+    shared = Path(os.path.commonpath([here, there]))
+    if near.parts.count("..") <= 2 and shared != Path(shared.anchor):  # not up to / and down again
         return near.as_posix()
     return Path(*p.parts[-2:]).as_posix()
 
