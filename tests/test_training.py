@@ -395,6 +395,49 @@ def test_interrupted_run_resumes_and_finishes(tmp_path):
     assert history["lr"].iloc[2] == expected["lr"].iloc[2]
 
 
+def test_a_kill_while_the_backup_is_written_leaves_one_that_resumes_exactly(tmp_path, monkeypatch):
+    """A kill in the middle of writing epoch 3's backup (half an HDF5 file on disk): Keras'
+    own BackupAndRestore left that torn file as ``latest.weights.h5`` and the resumed fit
+    died on it (h5py "bad object header"); the atomic backup resumes from epoch 2 exactly."""
+    cfg = tiny_cfg(train__epochs=4, model__dropout=0.3)
+    reference = make_prepared(tmp_path / "reference")
+    run_training(cfg, reference)
+    run = make_prepared(tmp_path / "run")
+    real, backups = keras.Model.save_weights, []
+
+    def torn(self, filepath, *args, **kwargs):
+        real(self, filepath, *args, **kwargs)
+        path = Path(filepath)
+        if path.parent.name == "backup" and "best" not in path.name:
+            backups.append(path.name)
+            if len(backups) == 3:  # epoch 3's backup: half of it on disk, then the process dies
+                path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+                raise RuntimeError("simulated kill")
+
+    monkeypatch.setattr(keras.Model, "save_weights", torn)
+    with pytest.raises(RuntimeError, match="simulated kill"):
+        run_training(cfg, run)
+    monkeypatch.undo()
+    assert pd.read_csv(run / "history.csv")["epoch"].tolist() == [1, 2, 3]  # logged before the backup
+    result = run_training(cfg, run)
+    assert result.resumed and result.epochs_run == 4
+    assert (run / "history.csv").read_bytes() == (reference / "history.csv").read_bytes()
+
+
+def test_backup_settles_what_a_kill_left(tmp_path):
+    from lstm_helpers.model.callbacks import AtomicBackupAndRestore
+
+    cb = AtomicBackupAndRestore(tmp_path)
+    weights, metadata = tmp_path / cb.INCOMING_WEIGHTS, tmp_path / cb.INCOMING_METADATA
+    assert cb.settle() == ""
+    metadata.write_text('{"epoch": 3, "batch": 0}')  # killed after the weights' rename
+    assert cb.settle() == "finished" and (tmp_path / "training_metadata.json").read_text().startswith('{"epoch": 3')
+    weights.write_bytes(b"half")  # killed while writing the pair: the previous backup stands
+    metadata.write_text('{"epoch": 4, "batch": 0}')
+    assert cb.settle() == "dropped" and not weights.exists() and not metadata.exists()
+    assert (tmp_path / "training_metadata.json").read_text().startswith('{"epoch": 3')
+
+
 def test_backup_of_other_parameters_is_not_resumed(tmp_path):
     run = make_prepared(tmp_path / "run")
     with pytest.raises(RuntimeError, match="simulated kill"):

@@ -5,12 +5,16 @@ exactly once after a resume (:class:`EpochLogWriter`), honest timing
 (:class:`TimingCallback`), early stopping / plateau whose state continues across a resume
 (:class:`ResumableEarlyStopping`, :class:`ResumableReduceLROnPlateau`; Keras resets it in
 ``on_train_begin`` and ``BackupAndRestore`` does not save it), and the random state that
-makes a resumed epoch draw what the uninterrupted one drew (:class:`RandomStateKeeper`).
+makes a resumed epoch draw what the uninterrupted one drew (:class:`RandomStateKeeper`),
+and a backup and best-epoch checkpoint that a kill in the middle of a write cannot tear
+(:class:`AtomicBackupAndRestore`, :class:`AtomicModelCheckpoint`).
 Only public Keras hooks are used (``on_*`` methods, ``model.variables`` / ``model.weights``).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import time
 import warnings
 from collections.abc import Callable
@@ -367,3 +371,73 @@ class RandomStateKeeper(keras.callbacks.Callback):
         for i, variable in enumerate(random_state_variables(self.model)):
             kept[f"epoch{epoch + 1}_{i}"] = keras.ops.convert_to_numpy(variable)
         save_npz(self.path, kept)
+
+
+class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """Keras' ``BackupAndRestore`` whose backup survives a kill in the middle of writing it.
+
+    Keras writes ``latest.weights.h5`` and then ``training_metadata.json`` in place: a
+    SIGKILL while the weights are written leaves a torn HDF5 file that the resumed fit
+    cannot open (h5py: "bad object header version number"), and one between the two files
+    pairs epoch N's weights with epoch N-1's epoch counter. Here both are first written
+    whole under ``incoming`` names, then renamed, the weights first (``os.replace`` is
+    atomic); a fit that starts settles what a kill left (:meth:`settle`), so the backup it
+    loads is always one whole epoch. Written by hand because Keras' ``double_checkpoint``
+    only falls back when the weights file cannot be read, not on the mismatched pair.
+    """
+
+    INCOMING_WEIGHTS = "incoming.weights.h5"  # Keras' save_weights wants a .weights.h5 name
+    INCOMING_METADATA = "incoming_metadata.json"
+
+    def __init__(self, backup_dir: str | Path, **kwargs: Any) -> None:
+        super().__init__(str(backup_dir), **kwargs)
+        self._incoming = (Path(backup_dir) / self.INCOMING_WEIGHTS, Path(backup_dir) / self.INCOMING_METADATA)
+
+    def settle(self) -> str:
+        """Finish a backup whose weights were already renamed, or drop an unfinished one;
+        says which (``"finished"``, ``"dropped"`` or ``""``)."""
+        weights, metadata = self._incoming
+        if metadata.is_file() and not weights.is_file():  # the weights are in place: finish
+            os.replace(metadata, self._training_metadata_path)
+            return "finished"
+        dropped = [p for p in (weights, metadata) if p.is_file()]
+        for p in dropped:  # an unfinished write: the previous whole backup stands
+            p.unlink()
+        return "dropped" if dropped else ""
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.settle()
+        super().on_train_begin(logs)
+
+    def _save_model(self) -> None:
+        weights, metadata = self._incoming
+        weights.parent.mkdir(parents=True, exist_ok=True)
+        self.model.save_weights(str(weights), overwrite=True)
+        metadata.write_text(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
+        os.replace(weights, self._weights_path)
+        os.replace(metadata, self._training_metadata_path)
+
+
+class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
+    """Keras' ``ModelCheckpoint`` (weights only) that never leaves a torn file at ``filepath``.
+
+    Keras writes the weights in place; a kill during the write left a file the end of
+    training could not load. Here Keras writes to an ``incoming`` name beside it and the
+    file is renamed onto ``filepath`` once whole (a leftover from a killed fit is removed
+    when the next fit starts). Written by hand for the same reason as
+    :class:`AtomicBackupAndRestore`.
+    """
+
+    def __init__(self, filepath: str | Path, **kwargs: Any) -> None:
+        self.final_path = Path(filepath)
+        self.incoming_path = self.final_path.with_name(f"incoming-{self.final_path.name}")
+        super().__init__(str(self.incoming_path), save_weights_only=True, **kwargs)
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.incoming_path.unlink(missing_ok=True)
+        super().on_train_begin(logs)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        super().on_epoch_end(epoch, logs)
+        if self.incoming_path.is_file():
+            os.replace(self.incoming_path, self.final_path)

@@ -53,6 +53,8 @@ from lstm_helpers.data.prepared import (
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.model.budget import Budget, apply_budget, choose_budget
 from lstm_helpers.model.callbacks import (
+    AtomicBackupAndRestore,
+    AtomicModelCheckpoint,
     EpochLogWriter,
     RandomStateKeeper,
     ResumableEarlyStopping,
@@ -238,12 +240,11 @@ def _monitor_callbacks(
         if previous is not None and monitor in previous and layout.best_weights.is_file():
             initial, _ = best_so_far(previous[monitor].to_numpy(float), mode)
         callbacks.append(
-            keras.callbacks.ModelCheckpoint(
-                str(layout.best_weights),
+            AtomicModelCheckpoint(
+                layout.best_weights,
                 monitor=monitor,
                 mode=mode,
                 save_best_only=True,
-                save_weights_only=True,
                 initial_value_threshold=initial,
             )
         )
@@ -516,7 +517,7 @@ def run_training(
     callbacks += [
         *(extra_callbacks or []),
         RandomStateKeeper(first_epoch, layout.rng_state),
-        keras.callbacks.BackupAndRestore(str(layout.backup), delete_checkpoint=False),
+        AtomicBackupAndRestore(layout.backup, delete_checkpoint=False),
     ]
     write_json(layout.run_fingerprint, {"fingerprint": fingerprint})
     model.fit(
