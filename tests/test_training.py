@@ -752,3 +752,15 @@ def test_train_step_is_traced_once(tmp_path):
     with tf.variable_creator_scope(creator):
         model.fit(data.X_train, data.y_train, batch_size=16, epochs=2, verbose=0)
     assert created == [] and len(traces) == 1
+
+
+def test_input_pipelines_run_without_the_autotuner():
+    """The run's tf.data pipelines prefetch a fixed number of batches with the autotuner off:
+    with it, a new iterator sometimes stalled ~0.6 s before its first batch (issue 12)."""
+    from lstm_helpers.model.datasets import PREFETCH_BATCHES, make_dataset
+
+    X, y = np.zeros((20, 10, 3), np.float32), np.arange(20) % 2
+    stream, _ = training_stream(X, y, TrainConfig(epochs=2, batch_size=8), 2, False, 0)
+    for ds in (make_dataset(X, y, 8, 2, False, True, 0), stream):
+        assert ds.options().autotune.enabled is False
+    assert PREFETCH_BATCHES >= 1 and len(list(stream)) == 6  # 2 epochs x 3 batches, all there
