@@ -65,7 +65,11 @@ def test_progress_echo_passes_only_epoch_lines():
     echo = ProgressEcho(out)
     echo.write("run directory: reports/x\nepoch 1/2  3.1 s  loss 0.5\n- a note\n")
     echo.write("epoch 2/2  2.9 s  loss 0.4\n")
-    assert out.getvalue() == "epoch 1/2  3.1 s  loss 0.5\nepoch 2/2  2.9 s  loss 0.4\n"
+    echo.write("stopped after epoch 2: val_loss had not improved for 1 epoch (best: epoch 1)\n")
+    assert out.getvalue() == (
+        "epoch 1/2  3.1 s  loss 0.5\nepoch 2/2  2.9 s  loss 0.4\n"
+        "stopped after epoch 2: val_loss had not improved for 1 epoch (best: epoch 1)\n"
+    )
 
 
 def test_table_html_drops_range_index_rounds_and_escapes():

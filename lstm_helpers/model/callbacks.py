@@ -289,6 +289,18 @@ class ResumableEarlyStopping(_ReplaysHistory, keras.callbacks.EarlyStopping):
             if self._improves(value):
                 self.best, self.best_epoch, self.wait = float(value), int(epoch), 0
 
+    def on_train_end(self, logs: dict | None = None) -> None:
+        """Keras' ending, with one plain line in place of its "Epoch 9: early stopping"."""
+        verbose, self.verbose = self.verbose, 0
+        super().on_train_end(logs)
+        self.verbose = verbose
+        if self.stopped_epoch > 0 and verbose > 0:
+            print(
+                f"stopped after epoch {self.stopped_epoch + 1}: {self.monitor} had not improved for "
+                f"{self.patience} epoch{'s' * (self.patience != 1)} (best: epoch {self.best_epoch + 1})",
+                flush=True,
+            )
+
 
 class ResumableReduceLROnPlateau(_ReplaysHistory, keras.callbacks.ReduceLROnPlateau):
     """Keras ``ReduceLROnPlateau`` whose best value and wait counter continue across a
