@@ -36,8 +36,6 @@ from lstm_helpers.config import Config, resolve_config
 from lstm_helpers.data.prepare import run_prepare
 from lstm_helpers.judge.baseline import fit_baseline
 from lstm_helpers.judge.threshold import choose_threshold
-from lstm_helpers.model.budget import apply_budget, choose_budget
-from lstm_helpers.model.compile import keeps_final_weights
 
 UEA = {
     "BasicMotions": 1.00,
@@ -197,9 +195,7 @@ def run_one(name: str, data_cfg: dict, recipe: str, out: Path, seed: int) -> dic
     info, a = prepared.meta, prepared.arrays
     if cfg.train.monitor == "val_auto_metric":  # PLAIN: what monitor auto chose before #9
         cfg.train.monitor = "val_pr_auc" if len(info["classes"]) == 2 else "val_accuracy"
-    final = keeps_final_weights(cfg.train, np.bincount(a["y_val"], minlength=len(info["classes"])))
-    budget = choose_budget(len(a["y_train"]), np.bincount(a["y_train"]), cfg.train, stops_early=not final)
-    result = run_training(apply_budget(cfg, budget), run_dir)
+    result = run_training(cfg, run_dir)  # chooses and records the budget (train.json["budget"])
     kind = "uea" if name in UEA else "recordings"
     h = headline(kind, a, _proba(result.model, a["X_val"]), _proba(result.model, a["X_test"]))
     hist = result.history
@@ -210,11 +206,11 @@ def run_one(name: str, data_cfg: dict, recipe: str, out: Path, seed: int) -> dic
         "recipe": recipe,
         "seed": seed,
         "windows": info["windows"],
-        "budget": budget.explanation,
+        "budget": result.budget["explanation"],
         "epochs_run": len(hist),
         "monitor": result.monitor,
         "weights_epoch": result.weights_epoch,
-        "updates_run": len(hist) * budget.steps_per_epoch,
+        "updates_run": len(hist) * result.steps_per_epoch,
         "seconds": round(time.perf_counter() - t0, 1),
         "load_avg": round(os.getloadavg()[0], 1),
         f"{monitor}_curve": curve[:: max(1, len(curve) // 30)],

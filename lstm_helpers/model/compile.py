@@ -27,6 +27,11 @@ def metric_names(n_classes: int, train_cfg: TrainConfig) -> list[str]:
 MIN_VAL_CASES = 30  # monitor auto: below this many validation windows of a class, watch the loss
 
 
+def small_validation(val_counts: np.ndarray | list[int] | None) -> bool:
+    """Whether validation holds a class with fewer than :data:`MIN_VAL_CASES` windows."""
+    return val_counts is not None and len(val_counts) > 0 and int(np.min(val_counts)) < MIN_VAL_CASES
+
+
 def resolve_monitor(
     train_cfg: TrainConfig, n_classes: int, val_counts: np.ndarray | list[int] | None = None
 ) -> tuple[str, str]:
@@ -47,7 +52,7 @@ def resolve_monitor(
     """
     if train_cfg.monitor == "auto":
         monitor = "val_pr_auc" if n_classes == 2 else "val_accuracy"
-        if val_counts is not None and len(val_counts) and int(np.min(val_counts)) < MIN_VAL_CASES:
+        if small_validation(val_counts):
             monitor = "val_loss"
     else:
         monitor = train_cfg.monitor
@@ -74,20 +79,14 @@ def keeps_final_weights(train_cfg: TrainConfig, val_counts: np.ndarray | list[in
     last epoch of an annealed cycle is the one-cycle recipe itself (Smith 2018). An explicit
     ``train.monitor`` keeps early stopping and the checkpoint.
     """
-    return (
-        train_cfg.monitor == "auto"
-        and train_cfg.schedule.kind == "one_cycle"
-        and val_counts is not None
-        and len(val_counts) > 0
-        and int(np.min(val_counts)) < MIN_VAL_CASES
-    )
+    return train_cfg.monitor == "auto" and train_cfg.schedule.kind == "one_cycle" and small_validation(val_counts)
 
 
 def monitor_explanation(train_cfg: TrainConfig, monitor: str, val_counts: np.ndarray | list[int] | None) -> str:
     """One line for the run's log and report: what early stopping watches and why."""
     if train_cfg.monitor != "auto":
         return f"early stopping and checkpoint watch {monitor} (train.monitor)"
-    if monitor == "val_loss" and val_counts is not None and len(val_counts):
+    if monitor == "val_loss" and small_validation(val_counts):
         n = int(np.min(val_counts))
         few = f"validation holds {n} window(s) of its smallest class (< {MIN_VAL_CASES})"
         if keeps_final_weights(train_cfg, val_counts):
