@@ -58,3 +58,38 @@ def test_demo_command_writes_only_where_asked(tmp_path, capsys):
     assert sorted(tmp_path.iterdir()) == [out]
     assert main(["demo", "--out", str(out)]) == 2  # never over existing files
     assert "not an empty folder" in capsys.readouterr().err
+
+
+def test_concurrent_first_use_generates_the_demo_once(tmp_path, monkeypatch):
+    """A sweep's workers on a fresh checkout all ask for the demo at once: one writes it,
+    the others wait and read the complete set (no clash on temporary files, no partial set)."""
+    import threading
+    import time
+
+    from lstm_helpers.data import demo
+
+    calls = []
+    real = demo.generate_demo_recordings
+
+    def slow_generate(**kwargs):
+        calls.append(threading.get_ident())
+        time.sleep(0.5)  # every other worker arrives while this one is writing
+        return real(**kwargs)
+
+    monkeypatch.setattr(demo, "generate_demo_recordings", slow_generate)
+    folder, errors, seen = tmp_path / "raw" / "demo", [], []
+
+    def worker():
+        try:
+            demo.ensure_demo_recordings(folder, seed=3, n_animals=3, minutes=0.2)
+            seen.append(len(list(folder.glob("*.parquet"))))
+        except Exception as exc:  # noqa: BLE001 - the test reports any failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(calls) == 1 and seen == [3, 3, 3]
+    assert not list(folder.glob("*.tmp"))

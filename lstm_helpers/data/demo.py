@@ -19,6 +19,9 @@ precision on play. See ``data/README.md`` for the file layout.
 
 from __future__ import annotations
 
+import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -248,16 +251,39 @@ def write_demo_recordings(folder: str | Path, seed: int = 7, **kwargs) -> list[P
     paths = []
     for animal, part in df.groupby("animal_id", sort=True):
         path = folder / f"{animal}.parquet"
-        tmp = folder / f".{animal}.parquet.tmp"
+        tmp = folder / f".{animal}.parquet.{os.getpid()}-{threading.get_ident()}.tmp"
         part.reset_index(drop=True).to_parquet(tmp, index=False)
         tmp.replace(path)
         paths.append(path)
     return paths
 
 
-def ensure_demo_recordings(folder: str | Path, seed: int = 7) -> Path:
-    """Generate the demo recordings into ``folder`` on first use; return the folder."""
+@contextmanager
+def _exclusive(lock_path: Path):
+    """Hold an exclusive ``flock`` on ``lock_path`` (POSIX; elsewhere no lock). Written by
+    hand: the standard library has no cross-process lock, and one call site needs it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(lock_path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def ensure_demo_recordings(folder: str | Path, seed: int = 7, **kwargs) -> Path:
+    """Generate the demo recordings into ``folder`` on first use; return the folder.
+
+    Several processes may ask at once (a sweep's workers on a fresh checkout): one
+    generates while the others wait on a lock in the folder, so none sees a half-written
+    set or races another's temporary files."""
     folder = Path(folder)
-    if not any(folder.glob("*.parquet")):
-        write_demo_recordings(folder, seed=seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    with _exclusive(folder / ".generating.lock"):
+        if not any(folder.glob("*.parquet")):
+            write_demo_recordings(folder, seed=seed, **kwargs)
     return folder

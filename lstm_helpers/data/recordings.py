@@ -109,10 +109,10 @@ def recording_files(cfg: DataConfig, path: str | Path | None = None) -> list[Pat
     """The recording files ``data.path`` (or ``path``) names; never creates anything except the
     demo recordings at the shipped demo path when ``data.demo`` is true."""
     root = resolve_path(path or cfg.path)
-    if cfg.demo and path is None and is_demo_path(root) and not any(root.glob("*.parquet")):
+    if cfg.demo and path is None and is_demo_path(root):
         from lstm_helpers.data.demo import ensure_demo_recordings
 
-        ensure_demo_recordings(root)
+        ensure_demo_recordings(root)  # under a lock: a half-written set is never read
     if not root.exists():
         key = "data.path" if path is None else "data.test_path" if path == cfg.test_path else "input"
         raise missing_path_error(path or cfg.path, key)
