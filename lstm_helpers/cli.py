@@ -178,9 +178,17 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from lstm_helpers.runs.predict import predict_recordings
 
     run = _existing_run(args.run, ("params", "model"))
+    from lstm_helpers.runs.terminal import plural
+
     out = predict_recordings(run, Path(args.input), Path(args.out) if args.out else None)
     for k, v in out.items():
-        print(f"{k}: {_shown(v) if isinstance(v, Path) else v}")
+        if isinstance(v, Path):
+            print(f"{k}: {_shown(v)}")
+    th = out["threshold"]
+    at = f" at the run's threshold {th:.3g}" if isinstance(th, float) else ""
+    print(f"{plural(out['n_windows'], 'window')} predicted, {plural(out['n_bouts'], 'bout')} found{at}")
+    if out["inference"]:
+        print(f"inference: {out['inference']}")
     return 0
 
 

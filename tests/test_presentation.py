@@ -217,3 +217,27 @@ def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path)
     assert "naive vs &lt;defaults&gt;" in deck and "What was tried: before / after" in deck
     assert 'Best by validation</h2><p class="lead">a</p>' in deck  # a: better on validation
     assert deck.count("<section>") >= 5 and str(tmp_path) not in deck
+
+
+def test_tensorflow_starts_quietly_in_the_command_line_process():
+    """predict / generate / search import TensorFlow in the CLI process: its C++ start-up
+    lines (written before TF_CPP_MIN_LOG_LEVEL is read) must not reach the terminal."""
+    import os
+    import subprocess
+    import sys
+
+    from lstm_helpers.runs.report import _LOG_NOISE
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    start = "import tensorflow as tf; tf.config.list_physical_devices(); print(float(tf.constant(2.0) + 1))"
+    quiet = "from lstm_helpers.runs.kernel import quiet_tensorflow_import as q; q(); " + start
+
+    def stderr_lines(code: str) -> list[str]:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0 and done.stdout.strip() == "3.0", done.stderr
+        return [line for line in done.stderr.splitlines() if line.strip()]
+
+    plain = stderr_lines(start)
+    if not any(_LOG_NOISE.match(line) for line in plain):
+        pytest.skip("this TensorFlow build starts silently; nothing to hide")
+    assert stderr_lines(quiet) == []

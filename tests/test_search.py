@@ -109,7 +109,7 @@ def test_objective_follows_the_task():
 
 
 @pytest.mark.slow
-def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir):
+def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir, capsys):
     f = write_search(
         tmp_path / "s.yaml",
         tiny_demo_dir,
@@ -122,7 +122,11 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir):
         },
     )
     out = tmp_path / "search"
-    result = run_search(f, out=out, verbose=0)
+    result = run_search(f, out=out, verbose=1)
+    said = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[search]")]
+    assert "trials ranked by val_pr_auc (validation)" in said[0]
+    assert [line.split(":")[0] for line in said[1:]] == ["[search] trial 1/2", "[search] trial 2/2"]
+    assert all("-> val_pr_auc " in line and "train.learning_rate " in line for line in said[1:])
 
     trials = pd.read_csv(result["trials_csv"])
     assert len(trials) == 2 and (trials["status"] == "COMPLETED").all()
@@ -146,6 +150,16 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir):
     assert not any(c.startswith("test_") for c in trials.columns)  # trials never see the test split
     table = pd.read_csv(out / "comparison.csv")
     assert len(table) == 1 and table.loc[0, "status"] == "finished"
+
+
+def test_trial_line_reads_as_a_sentence():
+    from lstm_helpers.experiments.search import trial_line
+
+    values = {"model.units": [64, 32], "train.learning_rate": 0.000505466}
+    assert trial_line(3, 8, values, "val_pr_auc", 0.82591, 0.9, 5.51) == (
+        "trial 3/8: model.units [64, 32], train.learning_rate 0.000505 -> val_pr_auc 0.826 (best 0.9), 5.5 s"
+    )
+    assert trial_line(2, None, values, "val_pr_auc", None, None, 1.0, "FAILED").endswith("-> failed, 1.0 s")
 
 
 def test_missing_keras_tuner_names_the_tune_extra(tmp_path, monkeypatch):

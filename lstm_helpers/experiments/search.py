@@ -314,8 +314,10 @@ def resolve_objective(spec: SearchSpec, n_classes: int) -> tuple[str, str]:
     return name, "min" if name.endswith("loss") else "max"
 
 
-def make_tuner(search: Search, hypermodel: Any, objective: tuple[str, str], directory: Path) -> Any:
-    """keras_tuner.RandomSearch / Hyperband / BayesianOptimization for ``search.spec.tuner``."""
+def make_tuner(search: Search, hypermodel: Any, objective: tuple[str, str], directory: Path, say: Any = None) -> Any:
+    """keras_tuner.RandomSearch / Hyperband / BayesianOptimization for ``search.spec.tuner``;
+    with ``say`` (a print function), one line per finished trial in place of KerasTuner's
+    own tables (:func:`trial_line`)."""
     kt = import_keras_tuner()
 
     spec = search.spec
@@ -329,10 +331,53 @@ def make_tuner(search: Search, hypermodel: Any, objective: tuple[str, str], dire
         "executions_per_trial": spec.executions_per_trial,
     }
     if spec.tuner == "hyperband":
-        return kt.Hyperband(max_epochs=spec.epochs, factor=spec.hyperband_factor, **common)
-    if spec.tuner == "bayesian":
-        return kt.BayesianOptimization(max_trials=spec.max_trials, **common)
-    return kt.RandomSearch(max_trials=spec.max_trials, **common)
+        cls, extra = kt.Hyperband, {"max_epochs": spec.epochs, "factor": spec.hyperband_factor}
+    else:
+        cls = kt.BayesianOptimization if spec.tuner == "bayesian" else kt.RandomSearch
+        extra = {"max_trials": spec.max_trials}
+    if say is not None:
+        cls = _reporting(cls, search, objective[0], say)
+    return cls(**extra, **common)
+
+
+def _reporting(cls: type, search: Search, objective: str, say: Any) -> type:
+    """``cls`` whose trials end with one :func:`trial_line` each."""
+
+    class Reporting(cls):  # type: ignore[misc, valid-type]
+        def on_trial_begin(self, trial: Any) -> None:
+            self._trial_started = time.perf_counter()
+            super().on_trial_begin(trial)
+
+        def on_trial_end(self, trial: Any) -> None:
+            super().on_trial_end(trial)
+            done = self.oracle.get_trial(trial.trial_id)
+            best = self.oracle.get_best_trials(1)
+            say(
+                trial_line(
+                    len(self.oracle.trials), search.spec.max_trials if search.spec.tuner != "hyperband" else None,
+                    search.values_of(done.hyperparameters.values), objective, done.score,
+                    best[0].score if best else None, time.perf_counter() - self._trial_started, str(done.status),
+                )
+            )  # fmt: skip
+
+    Reporting.__name__ = cls.__name__
+    return Reporting
+
+
+def trial_line(
+    number: int, total: int | None, values: dict[str, Any], objective: str, score: float | None,
+    best: float | None, seconds: float, status: str = "COMPLETED",
+) -> str:  # fmt: skip
+    """``trial 2/8: model.units [32], train.learning_rate 0.00035 -> val_pr_auc 0.792 (best 0.826), 4 s``."""
+    from lstm_helpers.experiments.progress import format_seconds
+
+    shown = ", ".join(f"{k} {json.dumps(v) if isinstance(v, list | dict) else f'{v:.3g}' if isinstance(v, float) else v}"
+                      for k, v in values.items())  # fmt: skip
+    head = f"trial {number}/{total}" if total else f"trial {number}"
+    if score is None or status != "COMPLETED":
+        return f"{head}: {shown} -> {status.lower()}, {format_seconds(seconds)}"
+    tail = f" (best {best:.3g})" if best is not None else ""
+    return f"{head}: {shown} -> {objective} {score:.3g}{tail}, {format_seconds(seconds)}"
 
 
 def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.DataFrame:
@@ -398,7 +443,7 @@ def run_search(
     out : path, optional
         Search directory; default ``<reports_dir>/search/<search id>`` (re-running resumes).
     verbose : int
-        KerasTuner's progress output (0 = silent).
+        One line per trial on stdout (0 = silent); KerasTuner's own tables never show.
     run_best : bool
         Run the best configuration as a normal run (``runs.run_pipeline``) and write the
         comparison with the trials section.
@@ -450,7 +495,10 @@ def run_search(
 
 
 def import_keras_tuner() -> Any:
-    """``keras_tuner``, or a ConfigError saying how to install it."""
+    """``keras_tuner``, or a ConfigError saying how to install it (TensorFlow imported quietly)."""
+    from lstm_helpers.runs.kernel import quiet_tensorflow_import
+
+    quiet_tensorflow_import()
     try:
         import keras_tuner
     except ImportError as exc:
@@ -471,8 +519,11 @@ def _tune(search: Search, search_dir: Path, verbose: int) -> tuple[Any, tuple[st
     data = load_prepared(search_dir / PREPARED_DIR)
     objective = resolve_objective(search.spec, data.n_classes)
     set_determinism(base.seed)
-    tuner = make_tuner(search, make_hypermodel(search, data), objective, search_dir)
-    tuner.search(verbose=verbose)
+    say = (lambda line: print(f"[search] {line}", flush=True)) if verbose else None
+    if say is not None:
+        say(f"{len(data.arrays['y_train']):,} training windows; trials ranked by {objective[0]} (validation)")
+    tuner = make_tuner(search, make_hypermodel(search, data), objective, search_dir, say)
+    tuner.search(verbose=0)  # KerasTuner's own tables off: one line per trial (say) instead
     return tuner, objective
 
 

@@ -27,6 +27,7 @@ from lstm_helpers.artifacts import read_json
 from lstm_helpers.config import ConfigError
 from lstm_helpers.data.recordings import PAD_TOKEN, UNK_TOKEN
 from lstm_helpers.layout import RunLayout
+from lstm_helpers.runs.kernel import quiet_tensorflow_import
 
 
 class NotACharacterRun(ConfigError):
@@ -84,6 +85,7 @@ def load_char_model(run_dir: str | Path) -> CharModel:
     """
     run_dir = Path(run_dir)
     meta, inp = _text_input(run_dir)
+    quiet_tensorflow_import()
     import tensorflow as tf
 
     from lstm_helpers.model.models import load_trained_model

@@ -64,6 +64,38 @@ KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore::Deprecatio
 KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
 
 
+def quiet_tensorflow_import() -> None:
+    """Import TensorFlow and Keras and start TensorFlow's platforms in *this* process (the
+    commands that predict, generate or search without a kernel) with file descriptor 2
+    pointed at a temporary file, so the C++ start-up lines (module docstring; and
+    ``failed call to cuInit`` on a machine without a GPU) never reach the terminal.
+    ``TF_CPP_MIN_LOG_LEVEL`` cannot stop them: they are written before it is read. An
+    import that fails prints what was captured, then raises. No-op once imported."""
+    import sys
+    import tempfile
+
+    if "tensorflow" in sys.modules:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # later warnings too; errors still show
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import keras  # noqa: F401
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()
+        except BaseException:
+            os.dup2(saved, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 class QuietKernelManager(AsyncKernelManager):
     """An ``AsyncKernelManager`` whose kernel writes its process-level output to a log file.
 

@@ -30,6 +30,7 @@ from lstm_helpers.judge.inference import DEFAULT_BATCH
 from lstm_helpers.judge.probs import full_probs, predict_probs
 from lstm_helpers.judge.threshold import DecisionRule
 from lstm_helpers.layout import RunLayout
+from lstm_helpers.runs.kernel import quiet_tensorflow_import
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,8 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     ``.windows`` and ``.bouts`` tables beside it; returns their paths, the threshold, the
     numbers of windows and bouts, and ``inference``: how fast the windows were predicted.
     """
-    # TensorFlow is imported only once the input has been checked
+    # TensorFlow is imported here, not at module import, and quietly (no C++ start-up lines)
+    quiet_tensorflow_import()
     from lstm_helpers.model.models import load_trained_model
 
     finished = open_finished_run(run)
