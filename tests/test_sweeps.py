@@ -64,6 +64,21 @@ def test_plan_expands_variants_grid_and_seeds(tmp_path):
     assert sweep.keys == ["windows.overlap_percent", "resample.method"]
 
 
+def test_the_first_run_of_each_shared_split_prefits_the_baseline(tmp_path):
+    """A sweep over model parameters on one split: its first run fits MiniRocket beside its
+    training (the others read that fit); runs on splits of their own fit at stage 03."""
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"model.units": [[8], [16]]}, seeds=[1, 2])
+    runs = plan.plan_sweep(f).runs
+    first_of_seed = {r.seed: r.name for r in reversed(runs)}
+    assert runner.shared_fit_leaders(runs) == set(first_of_seed.values()) and len(first_of_seed) == 2
+    seeds_only = plan.plan_sweep(write_sweep(tmp_path / "t.yaml", tmp_path / "data", seeds=[1, 2, 3])).runs
+    assert runner.shared_fit_leaders(seeds_only) == set()  # every split its own: no early fit
+    f = write_sweep(
+        tmp_path / "u.yaml", tmp_path / "data", grid={"model.units": [[8], [16]]}, set={"evaluate.baseline": "none"}
+    )
+    assert runner.shared_fit_leaders(plan.plan_sweep(f).runs) == set()
+
+
 def test_sweep_id_is_stable_and_follows_the_run_list(tmp_path):
     f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
     a, b = plan.plan_sweep(f), plan.plan_sweep(f)
@@ -301,7 +316,7 @@ def fake_run(params, run_dir, threads=None):
 def fake_runs(monkeypatch):
     calls = []
 
-    def fake(params, run_dir, threads=None, kernel=None):
+    def fake(params, run_dir, threads=None, kernel=None, prefit=False):
         calls.append(Path(run_dir).name)
         return fake_run(params, run_dir, threads)
 
@@ -317,7 +332,8 @@ def test_local_workers_keep_one_kernel_each_for_all_their_runs(tmp_path, monkeyp
 
     seen = []
 
-    def fake(params, run_dir, kernel=None):
+    def fake(params, run_dir, kernel=None, prefit=False):
+        assert not prefit  # four splits: no fit to share
         seen.append((threading.current_thread().name, kernel))
         return fake_run(params, run_dir)
 

@@ -89,10 +89,13 @@ def threads_per_run(workers: int, cores: int | None = None) -> int:
     return max(1, (cores or available_cores()) // max(1, workers))
 
 
-def execute_run(params: dict[str, Any], run_dir: str | Path, kernel: Any = None) -> dict[str, Any]:
+def execute_run(
+    params: dict[str, Any], run_dir: str | Path, kernel: Any = None, prefit: bool = False
+) -> dict[str, Any]:
     """Run one sweep run in this process with :func:`lstm_helpers.runs.pipeline.run_pipeline`,
     printing nothing; ``kernel``: a worker's warm :class:`~lstm_helpers.runs.kernel.StageKernel`
-    (None: one kernel started for this run).
+    (None: one kernel started for this run); ``prefit``: fit the baseline beside training
+    (:func:`shared_fit_leaders`).
 
     Never raises for a failing run: returns ``{"status": "finished" | "failed", "reason",
     "seconds", "run_dir"}`` and leaves ``status.json`` saying the same.
@@ -104,7 +107,7 @@ def execute_run(params: dict[str, Any], run_dir: str | Path, kernel: Any = None)
     status, reason = "finished", None
     try:
         cfg = resolve_config(params)
-        run_pipeline(cfg, run_dir, quiet=True, report=True, kernel=kernel, silent=True, prefit=False)
+        run_pipeline(cfg, run_dir, quiet=True, report=True, kernel=kernel, silent=True, prefit=prefit)
     except RunFailed as exc:
         status, reason = "failed", str(exc)
     except Exception as exc:  # noqa: BLE001 - reported as the run's reason, the sweep goes on
@@ -117,6 +120,28 @@ def execute_run(params: dict[str, Any], run_dir: str | Path, kernel: Any = None)
         "seconds": round(time.perf_counter() - t0, 1),
         "run_dir": str(run_dir),
     }
+
+
+PREPARE_SECTIONS = ("seed", "data", "split", "windows", "scale", "resample")  # what stage 01 reads
+
+
+def shared_fit_leaders(runs: list[PlannedRun]) -> set[str]:
+    """Names of the runs that fit the MiniRocket baseline beside their training: the first
+    of every group of two or more runs whose stage-01 settings (:data:`PREPARE_SECTIONS`)
+    agree, i.e. a sweep over model / training parameters on the same split. The others of
+    the group read that fit from the sweep's baseline cache instead of waiting for it at
+    their evaluation stage. Every other run fits at its own stage 03: one prefit per run
+    would put a third busy thread on each core's worth of workers (a seed sweep measured no
+    faster). Whether a fit is really shared is decided by the cache (a fingerprint of the
+    windows themselves); this only picks who starts early."""
+    groups: dict[str, list[str]] = {}
+    for run in runs:
+        if run.config.evaluate.baseline == "none":
+            continue
+        d = run.config.to_dict()
+        key = json.dumps({k: d[k] for k in PREPARE_SECTIONS}, sort_keys=True, default=str)
+        groups.setdefault(key, []).append(run.name)
+    return {names[0] for names in groups.values() if len(names) > 1}
 
 
 def run_in_subprocess(params: dict[str, Any], run_dir: str, threads: int | None = None) -> dict[str, Any]:
@@ -398,11 +423,14 @@ def _run_local(
     from lstm_helpers.runs.pipeline import kernel_name
 
     queue = collections.deque(todo)
+    leaders = shared_fit_leaders(todo)
     results: SimpleQueue[tuple[PlannedRun, dict[str, Any]]] = SimpleQueue()
     stop = threading.Event()
     kernels = [StageKernel(kernel_name(), env=thread_environment(threads)) for _ in range(min(workers, len(todo)))]
     pool = [
-        threading.Thread(target=_worker, args=(k, queue, results, stop, sweep_dir, prog), name=f"sweep-worker-{i}")
+        threading.Thread(
+            target=_worker, args=(k, queue, results, stop, sweep_dir, prog, leaders), name=f"sweep-worker-{i}"
+        )
         for i, k in enumerate(kernels)
     ]
     for t in pool:
@@ -438,9 +466,11 @@ def _worker(
     stop: threading.Event,
     sweep_dir: Path,
     prog: Progress,
+    leaders: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
     """One local worker: take runs off ``queue`` until it is empty or ``stop`` is set, all in
-    ``kernel`` (started with the first notebook, shut down here, in the thread that used it)."""
+    ``kernel`` (started with the first notebook, shut down here, in the thread that used it);
+    runs named in ``leaders`` prefit the baseline (:func:`shared_fit_leaders`)."""
     try:
         while not stop.is_set():
             try:
@@ -450,7 +480,7 @@ def _worker(
             prog.start(run.name)
             run_dir = sweep_dir / run.name
             try:
-                result = execute_run(run.config.to_dict(), str(run_dir), kernel=kernel)
+                result = execute_run(run.config.to_dict(), str(run_dir), kernel=kernel, prefit=run.name in leaders)
             except Exception as exc:  # noqa: BLE001 - execute_run reports failures itself; this is a last resort
                 result = {
                     "status": "failed",
