@@ -15,7 +15,13 @@ import pytest
 from lstm_helpers.artifacts import load_npz, save_npz, write_json, write_yaml
 from lstm_helpers.config import Config, TrainConfig, resolve_config
 from lstm_helpers.layout import RunLayout
-from lstm_helpers.model.callbacks import ResumableEarlyStopping, TimingCallback
+from lstm_helpers.model.callbacks import (
+    AtomicModelCheckpoint,
+    ResumableEarlyStopping,
+    TimingCallback,
+    best_so_far,
+    improves,
+)
 from lstm_helpers.model.compile import make_loss, monitor_explanation, resolve_monitor
 from lstm_helpers.model.datasets import recurrent_use_cudnn, training_stream
 from lstm_helpers.model.models import load_trained_model
@@ -184,6 +190,9 @@ def test_auto_monitor_watches_the_loss_on_a_small_validation_set():
     why = monitor_explanation(TrainConfig(), "val_loss", np.array([400, 12]))
     assert "12 window(s)" in why and "val_loss" in why
     assert "train.monitor" in monitor_explanation(TrainConfig(monitor="val_loss"), "val_loss", [5, 5])
+    assert monitor_explanation(TrainConfig(), "val_pr_auc", [400, 40]).endswith(
+        "watch val_pr_auc (train.monitor auto, ties broken by val_loss)"
+    )
 
 
 # ---------------------------------------------------------------------- callbacks (unit)
@@ -231,6 +240,54 @@ def test_early_stopping_state_survives_a_resume():
     assert (cb.best, cb.best_epoch, cb.wait) == (0.6, 1, 2)
     cb.on_epoch_end(4, {"val_pr_auc": 0.58})  # a third epoch without improvement: stop
     assert model.stop_training
+
+
+# a validation PR-AUC that saturates at 1.0 from epoch 2 on (float noise included) while the
+# validation loss keeps falling until epoch 4 (0-based 3)
+SATURATED = pd.DataFrame(
+    {
+        "epoch": [1, 2, 3, 4, 5, 6],
+        "val_pr_auc": [0.9, 1.0, 1.0, 0.9999999999999998, 1.0, 0.98],
+        "val_loss": [0.5, 0.3, 0.2, 0.1, 0.15, 0.4],
+    }
+)
+
+
+def test_a_saturated_validation_metric_ranks_its_ties_by_the_loss():
+    values, losses = SATURATED["val_pr_auc"].to_numpy(), SATURATED["val_loss"].to_numpy()
+    assert best_so_far(values, "max") == (1.0, 1)  # Keras' rule: the first 1.0, the least trained
+    assert best_so_far(values, "max", losses)[1] == 3  # the tied epoch with the lowest loss
+    assert improves(0.8, 0.81, "max", loss=0.01, best_loss=0.5) is False  # a lower metric never wins
+    assert improves(0.82, 0.81, "max", loss=0.9, best_loss=0.5) is True  # a higher one always does
+    assert improves(0.4, 0.4, "min") is False and improves(0.4, 0.4, "min", loss=0.1, best_loss=0.2) is True
+
+
+def test_early_stopping_and_checkpoint_keep_the_tied_epoch_with_the_lowest_loss(tmp_path):
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
+    stop = ResumableEarlyStopping(monitor="val_pr_auc", mode="max", patience=2)
+    ckpt = AtomicModelCheckpoint(tmp_path / "best.weights.h5", monitor="val_pr_auc", mode="max", save_best_only=True)
+    model.stop_training = False
+    for cb in (stop, ckpt):
+        cb.set_model(model)
+        cb.on_train_begin()
+    for row in SATURATED.itertuples():
+        epoch = row.epoch - 1
+        model.layers[0].kernel.assign([[float(epoch)]])  # the weights say which epoch they are from
+        logs = {"val_pr_auc": row.val_pr_auc, "val_loss": row.val_loss}
+        for cb in (stop, ckpt):
+            cb.on_epoch_begin(epoch)
+            cb.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    assert stop.best_epoch == 3 and stop.stopped_epoch == 5  # patience counted from the tie-break
+    model.load_weights(str(tmp_path / "best.weights.h5"))
+    assert float(model.layers[0].kernel.numpy()[0, 0]) == 3.0
+    # a resumed fit replays the same choice from history.csv
+    resumed = ResumableEarlyStopping(previous=SATURATED, monitor="val_pr_auc", mode="max", patience=2)
+    resumed.set_model(model)
+    resumed.on_train_begin()
+    resumed.on_epoch_begin(5)
+    assert (resumed.best_epoch, resumed.wait, resumed.best_tie) == (3, 1, 0.1)
 
 
 JIT_SCRIPT = """

@@ -232,19 +232,84 @@ class TimingCallback(keras.callbacks.Callback):
         return pd.DataFrame(self.records)
 
 
-def best_so_far(values: np.ndarray, mode: str) -> tuple[float, int]:
-    """Best value and its 0-based position (first occurrence)."""
-    idx = int(np.nanargmin(values) if mode == "min" else np.nanargmax(values))
-    return float(values[idx]), idx
+TIE_MONITOR = "val_loss"  # breaks ties of a saturated validation metric (e.g. PR-AUC 1.0)
+TIE_TOLERANCE = 1e-9  # metric values closer than this are equal (PR-AUC 0.9999999999999998 is 1.0)
 
 
-def improves(value: float, best: float | None, mode: str, min_delta: float = 0.0) -> bool:
+def tie_monitor(monitor: str) -> str | None:
+    """The column that breaks ties of ``monitor``: the validation loss, unless it is the monitor."""
+    return None if monitor == TIE_MONITOR else TIE_MONITOR
+
+
+def best_so_far(values: np.ndarray, mode: str, losses: np.ndarray | None = None) -> tuple[float, int]:
+    """Best value and its 0-based position: the epoch the callbacks keep, found by the same
+    sequential rule (:func:`improves`; with ``losses``, ties are broken by the lower loss,
+    otherwise the first occurrence wins)."""
+    best: float | None = None
+    best_loss: float | None = None
+    idx = -1
+    for i, value in enumerate(np.asarray(values, float)):
+        if np.isnan(value):
+            continue
+        loss = None if losses is None else float(losses[i])
+        if improves(float(value), best, mode, loss=loss, best_loss=best_loss):
+            best, best_loss, idx = float(value), loss, i
+    if idx < 0:
+        raise ValueError("no finite value to choose the best epoch from")
+    return float(best), idx
+
+
+def improves(
+    value: float, best: float | None, mode: str, min_delta: float = 0.0,
+    loss: float | None = None, best_loss: float | None = None,
+) -> bool:  # fmt: skip
     """Keras' improvement rule, written out: ``value`` beats ``best`` by more than
-    ``min_delta`` in the direction of ``mode`` (``max`` / ``min``); anything beats None."""
+    ``min_delta`` in the direction of ``mode`` (``max`` / ``min``); anything beats None.
+
+    With ``loss`` (the epoch's validation loss) a value *equal* to ``best`` (within
+    :data:`TIE_TOLERANCE`) improves when its loss is lower than ``best_loss``, the loss of
+    the best epoch so far. Why: once a validation metric saturates (PR-AUC 1.0 on a
+    separable validation split) every later epoch ties and Keras keeps the first one, the
+    least trained; the loss still tells those epochs apart. Written here: Keras' callbacks
+    compare one number."""
     if best is None:
         return True
+    if loss is not None and not np.isnan(loss) and abs(value - best) <= TIE_TOLERANCE:
+        return best_loss is not None and loss < best_loss
     delta = abs(float(min_delta))
     return value - delta > best if mode == "max" else value + delta < best
+
+
+class _LossBreaksTies:
+    """Mixin for Keras' ``EarlyStopping`` / ``ModelCheckpoint``: their ``_is_improvement``
+    follows :func:`improves` with the epoch's :data:`TIE_MONITOR` (read from the logs in
+    ``on_epoch_end``), and ``best_tie`` holds the loss of the best epoch. Keras sets
+    ``best`` right after an improvement is reported, so ``best_tie`` is set with it."""
+
+    best_tie: float | None = None
+    _tie_now: float | None = None
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        super().on_train_begin(logs)
+        if self.best is None:  # EarlyStopping starts over; a resumed checkpoint keeps both
+            self.best_tie = None
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        tie = tie_monitor(self.monitor)
+        value = (logs or {}).get(tie) if tie else None
+        self._tie_now = None if value is None else float(value)
+        super().on_epoch_end(epoch, logs)
+
+    def _is_improvement(self, monitor_value: Any, reference_value: Any) -> bool:
+        if reference_value is not self.best:  # EarlyStopping's baseline: the plain rule
+            return super()._is_improvement(monitor_value, reference_value)
+        better = improves(
+            float(monitor_value), None if self.best is None else float(self.best), self.mode,
+            abs(float(getattr(self, "min_delta", 0.0))), loss=self._tie_now, best_loss=self.best_tie,
+        )  # fmt: skip
+        if better:
+            self.best_tie = self._tie_now
+        return better
 
 
 class _ReplaysHistory:
@@ -279,15 +344,18 @@ class _ReplaysHistory:
         raise NotImplementedError
 
 
-class ResumableEarlyStopping(_ReplaysHistory, keras.callbacks.EarlyStopping):
+class ResumableEarlyStopping(_ReplaysHistory, _LossBreaksTies, keras.callbacks.EarlyStopping):
     """Keras ``EarlyStopping`` whose best value and patience counter continue across a
-    resumed run."""
+    resumed run; a tie with the best value counts as an improvement when the validation
+    loss is lower (:func:`improves`)."""
 
     def _replay(self, prior: pd.DataFrame) -> None:
-        for epoch, value in zip(prior["epoch"] - 1, prior[self.monitor], strict=True):
+        tie = tie_monitor(self.monitor)
+        losses = prior[tie].astype(float) if tie in prior else pd.Series([None] * len(prior), dtype=object)
+        for epoch, value, loss in zip(prior["epoch"] - 1, prior[self.monitor], losses, strict=True):
             self.wait += 1
-            if self._improves(value):
-                self.best, self.best_epoch, self.wait = float(value), int(epoch), 0
+            if improves(float(value), self.best, self.mode, self.min_delta, loss=loss, best_loss=self.best_tie):
+                self.best, self.best_epoch, self.wait, self.best_tie = float(value), int(epoch), 0, loss
 
     def on_train_end(self, logs: dict | None = None) -> None:
         """Keras' ending, with one plain line in place of its "Epoch 9: early stopping"."""
@@ -430,14 +498,15 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         os.replace(metadata, self._training_metadata_path)
 
 
-class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
+class AtomicModelCheckpoint(_LossBreaksTies, keras.callbacks.ModelCheckpoint):
     """Keras' ``ModelCheckpoint`` (weights only) that never leaves a torn file at ``filepath``.
 
     Keras writes the weights in place; a kill during the write left a file the end of
     training could not load. Here Keras writes to an ``incoming`` name beside it and the
     file is renamed onto ``filepath`` once whole (a leftover from a killed fit is removed
     when the next fit starts). Written by hand for the same reason as
-    :class:`AtomicBackupAndRestore`.
+    :class:`AtomicBackupAndRestore`. Ties with the best value go to the lower validation
+    loss (:func:`improves`), as in early stopping.
     """
 
     def __init__(self, filepath: str | Path, **kwargs: Any) -> None:

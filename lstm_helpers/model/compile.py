@@ -84,8 +84,9 @@ def keeps_final_weights(train_cfg: TrainConfig, val_counts: np.ndarray | list[in
 
 def monitor_explanation(train_cfg: TrainConfig, monitor: str, val_counts: np.ndarray | list[int] | None) -> str:
     """One line for the run's log and report: what early stopping watches and why."""
+    ties = "" if monitor == "val_loss" else ", ties broken by val_loss"
     if train_cfg.monitor != "auto":
-        return f"early stopping and checkpoint watch {monitor} (train.monitor)"
+        return f"early stopping and checkpoint watch {monitor} (train.monitor{ties})"
     if monitor == "val_loss" and small_validation(val_counts):
         n = int(np.min(val_counts))
         few = f"validation holds {n} window(s) of its smallest class (< {MIN_VAL_CASES})"
@@ -96,7 +97,7 @@ def monitor_explanation(train_cfg: TrainConfig, monitor: str, val_counts: np.nda
                 "val_loss would choose the epoch by it)"
             )
         return f"early stopping and checkpoint watch val_loss: {few}, too few for accuracy / PR-AUC to rank epochs"
-    return f"early stopping and checkpoint watch {monitor} (train.monitor auto)"
+    return f"early stopping and checkpoint watch {monitor} (train.monitor auto{ties})"
 
 
 def needs_one_hot(train_cfg: TrainConfig, n_classes: int) -> bool:

@@ -61,6 +61,7 @@ from lstm_helpers.model.callbacks import (
     ResumableReduceLROnPlateau,
     TimingCallback,
     best_so_far,
+    tie_monitor,
 )
 from lstm_helpers.model.compile import (
     keeps_final_weights,
@@ -213,6 +214,12 @@ def _compiled_model(
     return model, loss, learning_rate if callable(learning_rate) else None
 
 
+def _tie_losses(history: pd.DataFrame, monitor: str) -> np.ndarray | None:
+    """The validation loss per epoch, which breaks ties of ``monitor`` (callbacks.improves)."""
+    tie = tie_monitor(monitor)
+    return history[tie].to_numpy(float) if tie in history else None
+
+
 def _monitor_callbacks(
     train_cfg: TrainConfig,
     layout: RunLayout,
@@ -236,18 +243,16 @@ def _monitor_callbacks(
             )
         )
     if train_cfg.checkpoint:
-        initial = None
+        initial = initial_tie = None
         if previous is not None and monitor in previous and layout.best_weights.is_file():
-            initial, _ = best_so_far(previous[monitor].to_numpy(float), mode)
-        callbacks.append(
-            AtomicModelCheckpoint(
-                layout.best_weights,
-                monitor=monitor,
-                mode=mode,
-                save_best_only=True,
-                initial_value_threshold=initial,
-            )
+            initial, idx = best_so_far(previous[monitor].to_numpy(float), mode, _tie_losses(previous, monitor))
+            tie = tie_monitor(monitor)
+            initial_tie = float(previous[tie].iloc[idx]) if tie in previous else None
+        checkpoint = AtomicModelCheckpoint(
+            layout.best_weights, monitor=monitor, mode=mode, save_best_only=True, initial_value_threshold=initial
         )
+        checkpoint.best_tie = initial_tie
+        callbacks.append(checkpoint)
     early_stopping = None
     es_cfg = train_cfg.early_stopping
     if es_cfg.enabled:
@@ -376,7 +381,7 @@ def _result(
     """Keep the best weights, save ``model.keras`` and gather :class:`TrainResult`."""
     train_cfg, model = cfg.train, fit.model
     history, timing = fit.history_cb.frame, fit.timing_cb.frame
-    best_value, best_idx = best_so_far(history[monitor].to_numpy(float), mode)
+    best_value, best_idx = best_so_far(history[monitor].to_numpy(float), mode, _tie_losses(history, monitor))
     best_epoch = int(history["epoch"].iloc[best_idx])
     weights_epoch = _kept_weights_epoch(model, layout, history, best_epoch, fit.early_stopping)
     model.save(layout.model)
