@@ -349,6 +349,38 @@ def test_local_workers_keep_one_kernel_each_for_all_their_runs(tmp_path, monkeyp
         assert k.env["TF_NUM_INTRAOP_THREADS"] == "3" and k.km is None  # never started here, closed at the end
 
 
+WORKERS_START_AFTER_PAPERMILL = """
+import sys, threading
+sys.path.insert(0, {tests!r})
+from test_sweeps import fake_run, write_sweep
+from pathlib import Path
+from lstm_helpers.experiments import runner
+seen, start = [], threading.Thread.start
+def spy(self):
+    if self.name.startswith("sweep-worker"):
+        seen.append("requests" in sys.modules and "papermill" in sys.modules)
+    return start(self)
+threading.Thread.start = spy
+runner.execute_run = lambda params, run_dir, kernel=None, prefit=False: fake_run(params, run_dir)
+f = write_sweep(Path({tmp!r}) / "s.yaml", Path({tmp!r}) / "data", seeds=[1, 2])
+runner.run_sweep(f, workers=2, out=Path({tmp!r}) / "sweep", html=False, progress=False)
+print(seen)
+"""
+
+
+def test_workers_start_after_papermill_is_imported(tmp_path):
+    """Two workers importing papermill (and requests) at once, while jupyter_core's
+    ``catch_warnings`` blocks came and went in the other, undid requests' warning filter:
+    urllib3's SOCKS DependencyWarning reached the terminal. The main thread imports it first."""
+    import subprocess
+
+    code = WORKERS_START_AFTER_PAPERMILL.format(tests=str(Path(__file__).parent), tmp=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[True, True]"
+    assert "DependencyWarning" not in done.stderr
+
+
 def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs, capsys):
     f = write_sweep(
         tmp_path / "s.yaml",

@@ -419,9 +419,15 @@ def _run_local(
     """``workers`` threads, each with one warm kernel for all of its runs; results reach
     ``finish`` in this (the main) thread. Ctrl-C / SIGTERM kills the kernels (the runs in
     flight end as failed, ``interrupted``) and re-raises."""
+    import papermill  # noqa: F401 - see below
+
     from lstm_helpers.runs.kernel import StageKernel
     from lstm_helpers.runs.pipeline import kernel_name
 
+    # papermill (and requests, which it imports) is imported here, before the worker threads:
+    # imported by a worker while another left a ``warnings.catch_warnings`` block (jupyter_core
+    # enters one per kernel call), requests' filter for urllib3's SOCKS DependencyWarning was
+    # undone mid-import and the warning reached the terminal
     queue = collections.deque(todo)
     leaders = shared_fit_leaders(todo)
     results: SimpleQueue[tuple[PlannedRun, dict[str, Any]]] = SimpleQueue()
