@@ -861,3 +861,54 @@ def test_character_run_reports_top5_and_perplexity(tmp_path):
     assert (pred["p_pred"] >= pred["p_true"] - 1e-7).all()  # argmax: the predicted class is the most probable
     assert "top 20 confusions" in result["figures"]["confusion_matrix"].axes[0].get_title()
     assert set(result["figure_paths"]) == {"confusion_matrix", "pr_curve", "roc_curve"}
+
+
+# ---------------------------------------------------------------------- how far validation can be trusted
+def _train(**kw):
+    return {
+        "epochs_planned": 40,
+        "epochs_run": 40,
+        "best_epoch": 40,
+        "stopped_early": False,
+        "monitor": "val_pr_auc",
+    } | kw
+
+
+BINARY = {"pr_auc": 0.8, "positive_class": "play", "per_class": {"play": {"support": 50}}, "accuracy": 0.9, "n": 500}
+
+
+def test_still_learning_only_when_the_best_epoch_is_the_last_planned_one():
+    from lstm_helpers.judge.validation_notes import validation_notes
+
+    assert "may still be learning" in validation_notes(_train(), None, BINARY)[0]
+    for kw in ({"stopped_early": True}, {"best_epoch": 31}, {"epochs_run": 33, "best_epoch": 33}):
+        assert validation_notes(_train(**kw), None, BINARY) == [], kw
+    assert validation_notes(None, None, BINARY) == []  # no train.json (stage 02 never ran): nothing to say
+
+
+def test_small_validation_names_the_classes_and_what_one_window_weighs():
+    from lstm_helpers.judge.validation_notes import validation_notes
+
+    metrics = BINARY | {"val": {"per_class": {"other": {"support": 400}, "play": {"support": 8}, "x": {"support": 20}}}}
+    (note,) = validation_notes(_train(best_epoch=3), None, metrics)
+    assert "(8 of 'play', 20 of 'x')" in note and "moves a recall by 0.12" in note
+
+
+def test_a_validation_metric_that_swings_more_than_the_test_resolves_is_flagged():
+    from lstm_helpers.judge.validation_notes import test_resolution, validation_notes
+
+    # PR-AUC 0.8 on 50 test positives: 2 x sqrt(0.8 x 0.2 / 50) = 0.113
+    assert test_resolution("val_pr_auc", BINARY) == pytest.approx(0.1131, abs=1e-4)
+    assert test_resolution("val_accuracy", BINARY) == pytest.approx(2 * (0.09 / 500) ** 0.5)
+    assert test_resolution("val_loss", BINARY) is None
+    jumpy = pd.DataFrame({"val_pr_auc": [0.5, 0.65, 0.78, 0.64, 0.79, 0.66, 0.8, 0.65]})
+    steady = pd.DataFrame({"val_pr_auc": [0.5, 0.65, 0.70, 0.72, 0.71, 0.73, 0.74, 0.74]})
+    (note,) = validation_notes(_train(best_epoch=7), jumpy, BINARY)
+    assert note.startswith("Validation val_pr_auc moved by 0.14") and "about ±0.113" in note
+    assert validation_notes(_train(best_epoch=7), steady, BINARY) == []
+    assert (
+        validation_notes(
+            _train(best_epoch=7, monitor="val_loss"), jumpy.rename(columns={"val_pr_auc": "val_loss"}), BINARY
+        )
+        == []
+    )

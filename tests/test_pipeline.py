@@ -110,6 +110,13 @@ def test_metrics_json_has_stable_keys(finished_run):
     for k in METRIC_KEYS:
         assert k in m, k
     assert "play" in m["per_class"] and 0 <= m["threshold"] <= 1
+    # how far validation can be trusted: 2 planned epochs, neither stopped early
+    from lstm_helpers.judge.validation_notes import validation_notes
+
+    train, history = json.loads((run / "train.json").read_text()), pd.read_csv(run / "history.csv")
+    expected = validation_notes(train, history, m)
+    assert m["notes"][len(m["notes"]) - len(expected) :] == expected
+    assert (train["best_epoch"] == 2) == any("may still be learning" in n for n in m["notes"])
 
 
 def test_report_html_has_figures_and_no_code(finished_run):

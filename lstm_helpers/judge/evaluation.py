@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import save_npz, write_json, write_table
+from lstm_helpers.artifacts import read_json, save_npz, write_json, write_table
 from lstm_helpers.config import Config
 from lstm_helpers.data.prepared import load_prepared, read_prepare_json
 from lstm_helpers.judge.baseline import BaselineResult, fit_baseline_cached
@@ -47,6 +47,7 @@ from lstm_helpers.judge.threshold import (
     choose_threshold,
     compare_threshold_strategies,
 )
+from lstm_helpers.judge.validation_notes import validation_notes
 from lstm_helpers.layout import RunLayout
 
 MAX_PROB_COLUMNS = 20  # predictions_test.csv: one p_<class> column per class up to this many classes
@@ -312,8 +313,15 @@ def _metrics_json(
         "val": {k: val_metrics[k] for k in CORE_METRICS} if val_metrics else None,
         "baseline": baseline,
     })  # fmt: skip
-    metrics["notes"] = st.notes + interpret_metrics(metrics)
+    metrics["notes"] = st.notes + interpret_metrics(metrics) + validation_notes(*_training_record(st.layout), metrics)
     return metrics
+
+
+def _training_record(layout: RunLayout) -> tuple[dict[str, Any] | None, pd.DataFrame | None]:
+    """``train.json`` and ``history.csv`` of the run (None where stage 02 left none)."""
+    train = read_json(layout.train_json) if layout.train_json.is_file() else None
+    history = pd.read_csv(layout.history) if layout.history.is_file() else None
+    return train, history
 
 
 def _result(st: _Stage, metrics: dict, test_metrics: dict, choice: dict | None, options: Any,

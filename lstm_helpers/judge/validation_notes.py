@@ -1,0 +1,96 @@
+"""How far a run's validation split and its choice of epoch can be trusted (issue 9).
+
+Three plain-language warnings for the report, from ``train.json``, ``history.csv`` and the
+metrics of stage 03 (rules written here: no library reads a training history this way):
+
+* **still learning** -- the best validation figure came in the last planned epoch and early
+  stopping did not end the run: more epochs may help;
+* **small validation** -- a class with fewer than :data:`MIN_VAL_CASES` validation windows:
+  one window moves its recall by more than 1/30, so the epoch and threshold chosen on
+  validation are coarse;
+* **validation swings more than the test can resolve** -- the monitored validation metric
+  moves between consecutive epochs (median over the last :data:`SWING_EPOCHS`) by more than
+  twice the test split's standard error of the same metric (accuracy: the binomial
+  ``sqrt(p (1 - p) / n)``; PR-AUC of the class of interest: ``sqrt(AP (1 - AP) / n_pos)``, the
+  binomial approximation of Boyd et al. 2013): which epoch was kept is then partly chance.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lstm_helpers.model.compile import MIN_VAL_CASES  # monitor auto watches the loss below it
+
+SWING_EPOCHS = 10  # the last epochs whose epoch-to-epoch changes measure the swing
+
+
+def validation_notes(train: dict[str, Any] | None, history: pd.DataFrame | None, metrics: dict[str, Any]) -> list[str]:
+    """The warnings above that apply to this run (none without ``train.json``)."""
+    if not train:
+        return []
+    return _still_learning(train) + _small_validation(metrics) + _swing(train, history, metrics)
+
+
+def _still_learning(train: dict[str, Any]) -> list[str]:
+    planned, run, best = train.get("epochs_planned"), train.get("epochs_run"), train.get("best_epoch")
+    if not planned or run != planned or best != run or train.get("stopped_early"):
+        return []
+    return [
+        f"The best validation {train.get('monitor', 'figure')} came in the last of the {planned} planned "
+        "epochs: the model may still be learning; more epochs may help (train.epochs, or "
+        "train.min_updates while train.epochs is auto)."
+    ]
+
+
+def _small_validation(metrics: dict[str, Any]) -> list[str]:
+    per_class = (metrics.get("val") or {}).get("per_class") or {}
+    few = {c: int(v["support"]) for c, v in per_class.items() if 0 < int(v.get("support") or 0) < MIN_VAL_CASES}
+    if not few:
+        return []
+    listed = ", ".join(f"{n} of '{c}'" for c, n in sorted(few.items(), key=lambda kv: kv[1]))
+    n = min(few.values())
+    return [
+        f"Validation holds few windows of some classes ({listed}): one window moves a recall by "
+        f"{1 / n:.2f}, so the epoch and threshold chosen on validation are coarse; a larger "
+        "validation split (split.val_fraction) or more recordings help."
+    ]
+
+
+def test_resolution(monitor: str, metrics: dict[str, Any]) -> float | None:
+    """Twice the test split's standard error of ``monitor``'s test counterpart, or None
+    when the metric has no such binomial reading (the loss, top-k accuracy)."""
+    name = monitor.removeprefix("val_")
+    if name == "accuracy" and metrics.get("accuracy") is not None and metrics.get("n"):
+        p, n = float(metrics["accuracy"]), int(metrics["n"])
+    elif name == "pr_auc" and metrics.get("pr_auc") is not None and metrics.get("positive_class"):
+        support = ((metrics.get("per_class") or {}).get(metrics["positive_class"]) or {}).get("support")
+        if not support:
+            return None
+        p, n = float(metrics["pr_auc"]), int(support)
+    else:
+        return None
+    return 2 * math.sqrt(max(p * (1 - p), 1.0 / n) / n)  # 1/n: one case, when p is 0 or 1
+
+
+def _swing(train: dict[str, Any], history: pd.DataFrame | None, metrics: dict[str, Any]) -> list[str]:
+    monitor = train.get("monitor") or ""
+    if history is None or monitor not in history or len(history) < 3:
+        return []
+    resolution = test_resolution(monitor, metrics)
+    values = history[monitor].to_numpy(float)[-(SWING_EPOCHS + 1) :]
+    steps = np.abs(np.diff(values[np.isfinite(values)]))
+    if resolution is None or len(steps) < 2:
+        return []
+    swing = float(np.median(steps))
+    if swing <= resolution:
+        return []
+    return [
+        f"Validation {monitor} moved by {swing:.3f} between consecutive epochs (median of the last "
+        f"{len(steps)}), more than the test split can resolve (about ±{resolution:.3f}): which epoch "
+        "was kept is partly chance; a larger validation split, or train.monitor: val_loss, ranks "
+        "epochs more steadily."
+    ]
