@@ -78,3 +78,15 @@ def show_figure(figure: Any, name: str | None = None) -> Any:
     buf = io.BytesIO()
     figure.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
     return Image(data=buf.getvalue(), format="png")
+
+
+def show_notes(notes: list[str]) -> Any:
+    """A bulleted list of plain-language notes for notebook display (HTML, escaped, so a
+    note's underscores and quotes read as written), or a line saying there are none."""
+    import html
+
+    from IPython.display import HTML
+
+    if not notes:
+        return HTML("<p>Nothing to flag.</p>")
+    return HTML("<ul>" + "".join(f"<li>{html.escape(note)}</li>" for note in notes) + "</ul>")

@@ -241,3 +241,12 @@ def test_tensorflow_starts_quietly_in_the_command_line_process():
     if not any(_LOG_NOISE.match(line) for line in plain):
         pytest.skip("this TensorFlow build starts silently; nothing to hide")
     assert stderr_lines(quiet) == []
+
+
+def test_notes_show_as_an_escaped_list():
+    from lstm_helpers.display import show_notes
+
+    shown = show_notes(["raise train.min_updates while train.epochs is auto", HOSTILE]).data
+    assert shown.startswith("<ul><li>raise train.min_updates while train.epochs is auto</li>")
+    assert "<img" not in shown and "&lt;img" in shown
+    assert show_notes([]).data == "<p>Nothing to flag.</p>"

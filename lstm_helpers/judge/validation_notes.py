@@ -39,10 +39,10 @@ def _still_learning(train: dict[str, Any]) -> list[str]:
     planned, run, best = train.get("epochs_planned"), train.get("epochs_run"), train.get("best_epoch")
     if not planned or run != planned or best != run or train.get("stopped_early"):
         return []
+    when = "the only planned epoch" if planned == 1 else f"the last of the {planned} planned epochs"
     return [
-        f"The best validation {train.get('monitor', 'figure')} came in the last of the {planned} planned "
-        "epochs: the model may still be learning; more epochs may help (train.epochs, or "
-        "train.min_updates while train.epochs is auto)."
+        f"The best validation {train.get('monitor', 'figure')} came in {when}: the model may still be "
+        "learning; more epochs may help (train.epochs, or train.min_updates while train.epochs is auto)."
     ]
 
 
