@@ -250,3 +250,21 @@ def test_notes_show_as_an_escaped_list():
     assert shown.startswith("<ul><li>raise train.min_updates while train.epochs is auto</li>")
     assert "<img" not in shown and "&lt;img" in shown
     assert show_notes([]).data == "<p>Nothing to flag.</p>"
+
+
+def test_the_run_command_process_never_imports_tensorflow():
+    """``lstm-workbench run`` fits the MiniRocket baseline in a thread of its own process
+    (runs/pipeline.py) with stage 03's code: importing TensorFlow there printed its C++
+    start-up lines between the epoch lines of ``make run`` (the kernels run TensorFlow)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import lstm_helpers.cli, lstm_helpers.runs.pipeline, lstm_helpers.judge.evaluation\n"
+        "from lstm_helpers.judge.evaluation import prefit_baseline\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=str(PROJECT_ROOT), capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["False", "False"] and "absl" not in out.stderr

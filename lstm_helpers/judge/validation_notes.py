@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.model.compile import MIN_VAL_CASES  # monitor auto watches the loss below it
+from lstm_helpers.model.budget import MIN_VAL_CASES  # monitor auto watches the loss below it
 
 SWING_EPOCHS = 10  # the last epochs whose epoch-to-epoch changes measure the swing
 

@@ -31,6 +31,7 @@ BATCH_MIN, BATCH_MAX = 8, 128
 # GunPoint's validation loss was still falling at the last epoch (benchmarks/README.md)
 EPOCHS_MIN, EPOCHS_MAX = 20, 500
 PATIENCE_MIN = 5
+MIN_VAL_CASES = 30  # monitor auto: below this many validation windows of a class, watch the loss
 WINDOWS_PER_STEP = 16  # auto batch: at least this many steps per epoch before clipping
 
 

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 
 from lstm_helpers.config import TrainConfig
+from lstm_helpers.model.budget import MIN_VAL_CASES
 
 
 def top_k_for(train_cfg: TrainConfig, n_classes: int) -> int:
@@ -22,9 +23,6 @@ def metric_names(n_classes: int, train_cfg: TrainConfig) -> list[str]:
     if n_classes == 2:
         return ["loss", "accuracy", "precision", "recall", "pr_auc", "roc_auc"]
     return ["loss", "accuracy", f"top{top_k_for(train_cfg, n_classes)}_accuracy"]
-
-
-MIN_VAL_CASES = 30  # monitor auto: below this many validation windows of a class, watch the loss
 
 
 def small_validation(val_counts: np.ndarray | list[int] | None) -> bool:
