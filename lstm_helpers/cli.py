@@ -226,11 +226,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from lstm_helpers.experiments.search import run_search
+    from lstm_helpers.experiments.search import format_values, run_search
 
     result = run_search(Path(args.file), overrides=args.overrides, out=Path(args.out) if args.out else None)
     print(
-        f"best {result['objective']} (validation) = {result['best_score']:.3g} with {result['best_values']}\n"
+        f"best {result['objective']} (validation) = {result['best_score']:.3g} with {format_values(result['best_values'])}\n"
         f"best config: {_shown(result['best_config'])}\nbest run: {_shown(result['best_run'])}\n"
         f"comparison: {_shown(result['comparison_html'])}"
     )

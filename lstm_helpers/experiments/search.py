@@ -364,6 +364,14 @@ def _reporting(cls: type, search: Search, objective: str, say: Any) -> type:
     return Reporting
 
 
+def format_values(values: dict[str, Any]) -> str:
+    """``model.units [64, 32], train.learning_rate 0.000505``: searched values as people read them."""
+    return ", ".join(
+        f"{k} {json.dumps(v) if isinstance(v, list | dict) else f'{v:.3g}' if isinstance(v, float) else v}"
+        for k, v in values.items()
+    )
+
+
 def trial_line(
     number: int, total: int | None, values: dict[str, Any], objective: str, score: float | None,
     best: float | None, seconds: float, status: str = "COMPLETED",
@@ -371,8 +379,7 @@ def trial_line(
     """``trial 2/8: model.units [32], train.learning_rate 0.00035 -> val_pr_auc 0.792 (best 0.826), 4 s``."""
     from lstm_helpers.experiments.progress import format_seconds
 
-    shown = ", ".join(f"{k} {json.dumps(v) if isinstance(v, list | dict) else f'{v:.3g}' if isinstance(v, float) else v}"
-                      for k, v in values.items())  # fmt: skip
+    shown = format_values(values)
     head = f"trial {number}/{total}" if total else f"trial {number}"
     if score is None or status != "COMPLETED":
         return f"{head}: {shown} -> {status.lower()}, {format_seconds(seconds)}"
