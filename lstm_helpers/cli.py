@@ -228,7 +228,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from lstm_helpers.experiments.search import format_values, run_search
 
-    result = run_search(Path(args.file), overrides=args.overrides, out=Path(args.out) if args.out else None)
+    out = Path(args.out) if args.out else None
+    result = run_search(Path(args.file), overrides=args.overrides, out=out, max_minutes=args.minutes)
     print(
         f"best {result['objective']} (validation) = {result['best_score']:.3g} with {format_values(result['best_values'])}\n"
         f"best config: {_shown(result['best_config'])}\nbest run: {_shown(result['best_run'])}\n"
@@ -328,6 +329,11 @@ def _experiment_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]
     p.add_argument("file", help="search YAML (base, set, space, tuner, max_trials, objective)")
     _add_overrides(p)
     p.add_argument("--out", default=None)
+    p.add_argument(
+        "--minutes", type=float, default=None, metavar="N",
+        help="time budget of the trials: none starts after N minutes (the one under way finishes); "
+        "the best so far then runs as usual",
+    )  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:

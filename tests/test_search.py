@@ -152,6 +152,29 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir, cap
     assert len(table) == 1 and table.loc[0, "status"] == "finished"
 
 
+@pytest.mark.slow
+def test_a_time_budget_stops_starting_trials(tmp_path, tiny_demo_dir, capsys):
+    """``--minutes``: once the budget is spent no trial starts; the best so far is kept. A
+    budget far below one trial's time lets exactly one of the four trials run."""
+    f = write_search(
+        tmp_path / "s.yaml", tiny_demo_dir, tuner="random", max_trials=4, epochs=1,
+        space={"model.units": {"type": "choice", "values": [[4], [8], [12], [16]]}},
+    )  # fmt: skip
+    result = run_search(f, out=tmp_path / "search", verbose=1, run_best=False, max_minutes=1e-4)
+    assert len(result["trials"]) == 1 and result["best_score"] is not None
+    said = capsys.readouterr().out
+    assert "[search] trial 1/4:" in said and "time budget of 0.0001 min spent" in said
+    assert "trial 2/4" not in said
+
+
+@pytest.mark.parametrize("minutes", [0, -1, float("nan")])
+def test_a_time_budget_must_be_positive(tmp_path, minutes):
+    f = write_search(tmp_path / "s.yaml", tmp_path / "data")
+    with pytest.raises(ConfigError, match=r"time budget \(--minutes\) must be a positive number"):
+        run_search(f, out=tmp_path / "out", max_minutes=minutes)
+    assert not (tmp_path / "out").exists()
+
+
 def test_trial_line_reads_as_a_sentence():
     from lstm_helpers.experiments.search import trial_line
 

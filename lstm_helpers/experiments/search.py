@@ -314,10 +314,14 @@ def resolve_objective(spec: SearchSpec, n_classes: int) -> tuple[str, str]:
     return name, "min" if name.endswith("loss") else "max"
 
 
-def make_tuner(search: Search, hypermodel: Any, objective: tuple[str, str], directory: Path, say: Any = None) -> Any:
+def make_tuner(
+    search: Search, hypermodel: Any, objective: tuple[str, str], directory: Path, say: Any = None,
+    max_minutes: float | None = None,
+) -> Any:  # fmt: skip
     """keras_tuner.RandomSearch / Hyperband / BayesianOptimization for ``search.spec.tuner``;
     with ``say`` (a print function), one line per finished trial in place of KerasTuner's
-    own tables (:func:`trial_line`)."""
+    own tables (:func:`trial_line`); with ``max_minutes``, no trial starts once the search
+    has run that long (the trial under way finishes)."""
     kt = import_keras_tuner()
 
     spec = search.spec
@@ -335,30 +339,42 @@ def make_tuner(search: Search, hypermodel: Any, objective: tuple[str, str], dire
     else:
         cls = kt.BayesianOptimization if spec.tuner == "bayesian" else kt.RandomSearch
         extra = {"max_trials": spec.max_trials}
-    if say is not None:
-        cls = _reporting(cls, search, objective[0], say)
+    if say is not None or max_minutes is not None:
+        cls = _reporting(cls, search, objective[0], say, max_minutes)
     return cls(**extra, **common)
 
 
-def _reporting(cls: type, search: Search, objective: str, say: Any) -> type:
-    """``cls`` whose trials end with one :func:`trial_line` each."""
+def _reporting(cls: type, search: Search, objective: str, say: Any, max_minutes: float | None) -> type:
+    """``cls`` whose trials end with one :func:`trial_line` each (``say``) and whose search
+    starts no trial after ``max_minutes`` (KerasTuner has no time budget; its oracle's
+    ``max_trials``, not saved with its state, is lowered to the trials run so far)."""
 
     class Reporting(cls):  # type: ignore[misc, valid-type]
+        def on_search_begin(self) -> None:
+            self._search_started = time.perf_counter()
+            super().on_search_begin()
+
         def on_trial_begin(self, trial: Any) -> None:
             self._trial_started = time.perf_counter()
             super().on_trial_begin(trial)
 
         def on_trial_end(self, trial: Any) -> None:
             super().on_trial_end(trial)
-            done = self.oracle.get_trial(trial.trial_id)
-            best = self.oracle.get_best_trials(1)
-            say(
-                trial_line(
-                    len(self.oracle.trials), search.spec.max_trials if search.spec.tuner != "hyperband" else None,
-                    search.values_of(done.hyperparameters.values), objective, done.score,
-                    best[0].score if best else None, time.perf_counter() - self._trial_started, str(done.status),
-                )
-            )  # fmt: skip
+            done, n = self.oracle.get_trial(trial.trial_id), len(self.oracle.trials)
+            if say is not None:
+                best = self.oracle.get_best_trials(1)
+                total = search.spec.max_trials if search.spec.tuner != "hyperband" else None
+                say(
+                    trial_line(
+                        n, total, search.values_of(done.hyperparameters.values), objective, done.score,
+                        best[0].score if best else None, time.perf_counter() - self._trial_started, str(done.status),
+                    )
+                )  # fmt: skip
+            spent = (time.perf_counter() - self._search_started) / 60
+            if max_minutes is not None and spent >= max_minutes and (self.oracle.max_trials or n + 1) > n:
+                self.oracle.max_trials = n  # the oracle stops at max_trials
+                if say is not None:
+                    say(f"time budget of {max_minutes:g} min spent ({spent:.1f} min): no further trial starts")
 
     Reporting.__name__ = cls.__name__
     return Reporting
@@ -435,6 +451,7 @@ def run_search(
     out: str | Path | None = None,
     verbose: int = 1,
     run_best: bool = True,
+    max_minutes: float | None = None,
 ) -> dict[str, Any]:
     """Run a KerasTuner search, write ``best_config.yaml`` and run it through the pipeline.
 
@@ -454,6 +471,9 @@ def run_search(
     run_best : bool
         Run the best configuration as a normal run (``runs.run_pipeline``) and write the
         comparison with the trials section.
+    max_minutes : float, optional
+        Time budget of the tuner's search (not of stage 01 or the final run): once spent,
+        no further trial starts and the best so far is kept as usual.
 
     Returns
     -------
@@ -471,13 +491,17 @@ def run_search(
     lstm_helpers.runs.pipeline.RunFailed
         When the best configuration's run fails (trials.csv and best_config.yaml are written).
     """
+    if max_minutes is not None and not max_minutes > 0:
+        raise ConfigError(
+            f"the search's time budget (--minutes) must be a positive number of minutes, got {max_minutes}"
+        )
     search = Search(file, overrides)
     import_keras_tuner()
     search_dir = Path(out).resolve() if out else search.default_dir()
     search_dir.mkdir(parents=True, exist_ok=True)
     write_text(search_dir / "search.yaml", search.file.read_text())
     t0 = time.perf_counter()
-    tuner, objective = _tune(search, search_dir, verbose)
+    tuner, objective = _tune(search, search_dir, verbose, max_minutes)
     trials = trials_table(tuner, search, objective)
     trials_csv = write_text(SweepLayout(search_dir).trials, trials.to_csv(index=False))
     best = _best_trial(tuner, trials, trials_csv)
@@ -515,7 +539,9 @@ def import_keras_tuner() -> Any:
     return keras_tuner
 
 
-def _tune(search: Search, search_dir: Path, verbose: int) -> tuple[Any, tuple[str, str]]:
+def _tune(
+    search: Search, search_dir: Path, verbose: int, max_minutes: float | None = None
+) -> tuple[Any, tuple[str, str]]:
     """Stage 01 once into ``<search_dir>/prepared``, then the tuner's search on those windows."""
     from lstm_helpers.data.prepare import run_prepare
     from lstm_helpers.data.prepared import load_prepared
@@ -529,7 +555,7 @@ def _tune(search: Search, search_dir: Path, verbose: int) -> tuple[Any, tuple[st
     say = (lambda line: print(f"[search] {line}", flush=True)) if verbose else None
     if say is not None:
         say(f"{len(data.arrays['y_train']):,} training windows; trials ranked by {objective[0]} (validation)")
-    tuner = make_tuner(search, make_hypermodel(search, data), objective, search_dir, say)
+    tuner = make_tuner(search, make_hypermodel(search, data), objective, search_dir, say, max_minutes)
     tuner.search(verbose=0)  # KerasTuner's own tables off: one line per trial (say) instead
     return tuner, objective
 
