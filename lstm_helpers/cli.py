@@ -176,10 +176,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from lstm_helpers.runs.predict import predict_recordings
-
-    run = _existing_run(args.run, ("params", "model"))
     from lstm_helpers.runs.terminal import plural
 
+    run = _existing_run(args.run, ("params", "model"))
     out = predict_recordings(run, Path(args.input), Path(args.out) if args.out else None)
     for k, v in out.items():
         if isinstance(v, Path):

@@ -895,12 +895,12 @@ def test_small_validation_names_the_classes_and_what_one_window_weighs():
 
 
 def test_a_validation_metric_that_swings_more_than_the_test_resolves_is_flagged():
-    from lstm_helpers.judge.validation_notes import test_resolution, validation_notes
+    from lstm_helpers.judge.validation_notes import resolution_on_test, validation_notes
 
     # PR-AUC 0.8 on 50 test positives: 2 x sqrt(0.8 x 0.2 / 50) = 0.113
-    assert test_resolution("val_pr_auc", BINARY) == pytest.approx(0.1131, abs=1e-4)
-    assert test_resolution("val_accuracy", BINARY) == pytest.approx(2 * (0.09 / 500) ** 0.5)
-    assert test_resolution("val_loss", BINARY) is None
+    assert resolution_on_test("val_pr_auc", BINARY) == pytest.approx(0.1131, abs=1e-4)
+    assert resolution_on_test("val_accuracy", BINARY) == pytest.approx(2 * (0.09 / 500) ** 0.5)
+    assert resolution_on_test("val_loss", BINARY) is None
     jumpy = pd.DataFrame({"val_pr_auc": [0.5, 0.65, 0.78, 0.64, 0.79, 0.66, 0.8, 0.65]})
     steady = pd.DataFrame({"val_pr_auc": [0.5, 0.65, 0.70, 0.72, 0.71, 0.73, 0.74, 0.74]})
     (note,) = validation_notes(_train(best_epoch=7), jumpy, BINARY)

@@ -371,7 +371,7 @@ def _reporting(cls: type, search: Search, objective: str, say: Any, max_minutes:
                     )
                 )  # fmt: skip
             spent = (time.perf_counter() - self._search_started) / 60
-            if max_minutes is not None and spent >= max_minutes and (self.oracle.max_trials or n + 1) > n:
+            if max_minutes is not None and spent >= max_minutes and self.oracle.max_trials != n:
                 self.oracle.max_trials = n  # the oracle stops at max_trials
                 if say is not None:
                     say(f"time budget of {max_minutes:g} min spent ({spent:.1f} min): no further trial starts")

@@ -60,7 +60,7 @@ def _small_validation(metrics: dict[str, Any]) -> list[str]:
     ]
 
 
-def test_resolution(monitor: str, metrics: dict[str, Any]) -> float | None:
+def resolution_on_test(monitor: str, metrics: dict[str, Any]) -> float | None:
     """Twice the test split's standard error of ``monitor``'s test counterpart, or None
     when the metric has no such binomial reading (the loss, top-k accuracy)."""
     name = monitor.removeprefix("val_")
@@ -80,7 +80,7 @@ def _swing(train: dict[str, Any], history: pd.DataFrame | None, metrics: dict[st
     monitor = train.get("monitor") or ""
     if history is None or monitor not in history or len(history) < 3:
         return []
-    resolution = test_resolution(monitor, metrics)
+    resolution = resolution_on_test(monitor, metrics)
     values = history[monitor].to_numpy(float)[-(SWING_EPOCHS + 1) :]
     steps = np.abs(np.diff(values[np.isfinite(values)]))
     if resolution is None or len(steps) < 2:

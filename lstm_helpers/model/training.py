@@ -245,9 +245,9 @@ def _monitor_callbacks(
     if train_cfg.checkpoint:
         initial = initial_tie = None
         if previous is not None and monitor in previous and layout.best_weights.is_file():
-            initial, idx = best_so_far(previous[monitor].to_numpy(float), mode, _tie_losses(previous, monitor))
-            tie = tie_monitor(monitor)
-            initial_tie = float(previous[tie].iloc[idx]) if tie in previous else None
+            losses = _tie_losses(previous, monitor)
+            initial, idx = best_so_far(previous[monitor].to_numpy(float), mode, losses)
+            initial_tie = None if losses is None else float(losses[idx])
         checkpoint = AtomicModelCheckpoint(
             layout.best_weights, monitor=monitor, mode=mode, save_best_only=True, initial_value_threshold=initial
         )
