@@ -210,6 +210,7 @@ def run_one(name: str, data_cfg: dict, recipe: str, out: Path, seed: int) -> dic
         "epochs_run": len(hist),
         "monitor": result.monitor,
         "weights_epoch": result.weights_epoch,
+        "ensemble": result.ensemble,
         "updates_run": len(hist) * result.steps_per_epoch,
         "seconds": round(time.perf_counter() - t0, 1),
         "load_avg": round(os.getloadavg()[0], 1),

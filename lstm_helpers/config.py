@@ -148,8 +148,7 @@ class WindowsConfig(_Section):
 
 class ScaleConfig(_Section):
     method: Literal["standard", "robust", "minmax", "none"] = "standard"
-    # global: one scaler fitted on training timesteps; recording: each recording scaled by its
-    # own statistics (label-free; removes per-animal sensor offsets and gains)
+    # global: one scaler fitted on training timesteps; recording: each recording by its own (label-free)
     per: Literal["global", "recording"] = "global"
 
 
@@ -284,12 +283,14 @@ class TrainAugmentConfig(_Section):
 
 
 class TrainConfig(_Section):
-    # auto = chosen from the number of training windows so every run gets hundreds of
-    # updates (lstm_helpers.model.budget); a whole number fixes the value. The run's log and
-    # train.json["budget"] say what was chosen and why.
+    # auto = chosen from the training windows so every run gets hundreds of updates
+    # (model/budget.py); a whole number fixes it. The log and train.json["budget"] say why.
     epochs: int | Auto = "auto"
     batch_size: int | Auto = "auto"
     min_updates: int = Field(2000, ge=1)  # auto budget: at least this many optimiser steps
+    # models trained with seeds seed, seed + 1000, ... whose probabilities are averaged; auto =
+    # 5 where validation is too small to rank epochs, else 1 (model/ensemble.py)
+    ensemble: int | Auto = "auto"
     optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
     learning_rate: float = Field(1e-3, gt=0.0)
     weight_decay: float = Field(0.0, ge=0.0)
@@ -313,13 +314,12 @@ class TrainConfig(_Section):
     shuffle_buffer: int = Field(10000, ge=1)  # search trials only; runs shuffle fully per epoch
     jit_compile: bool = False
     distribute: Literal["none", "mirrored"] = "none"
-    # compute dtype of the layers (variables stay float32, the output layer computes in
-    # float32): mixed_float16 for NVIDIA GPUs (loss scaling added by Keras), mixed_bfloat16
-    # for TPUs / bf16-capable CPUs; on other CPUs both are slower than float32
+    # layers' compute dtype (variables and output layer float32): mixed_float16 for NVIDIA GPUs
+    # (Keras adds loss scaling), mixed_bfloat16 for TPUs / bf16 CPUs; slower on other CPUs
     precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
     verbose: int = Field(1, ge=0, le=2)  # 0 silent, 1 one compact line per epoch, 2 also Keras's log
 
-    @field_validator("epochs", "batch_size", mode="before")
+    @field_validator("epochs", "batch_size", "ensemble", mode="before")
     @classmethod
     def _auto_int(cls, v: Any, info: Any) -> Any:
         return _auto_or_at_least(v, 1, f"train.{info.field_name}")

@@ -27,6 +27,7 @@ TINY = {
     "train.epochs": 1,
     "train.batch_size": 32,
     "train.verbose": 0,
+    "train.ensemble": 1,  # seed ensembles: tests/test_ensemble.py
 }
 
 

@@ -121,6 +121,7 @@ def tiny_cfg(**overrides) -> Config:
         "train.batch_size": 16,
         "train.verbose": 0,
         "train.early_stopping.patience": 10,
+        "train.ensemble": 1,  # seed ensembles: tests/test_ensemble.py
     }
     base.update({k.replace("__", "."): v for k, v in overrides.items()})
     return resolve_config({}, base)

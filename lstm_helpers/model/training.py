@@ -51,6 +51,7 @@ from lstm_helpers.data.prepared import (
     read_prepare_json,
 )
 from lstm_helpers.layout import RunLayout
+from lstm_helpers.model import ensemble as ens
 from lstm_helpers.model.budget import Budget, apply_budget, choose_budget
 from lstm_helpers.model.callbacks import (
     AtomicBackupAndRestore,
@@ -80,7 +81,7 @@ from lstm_helpers.model.datasets import (
     set_determinism,
     training_stream,
 )
-from lstm_helpers.model.models import build_model, count_params, model_name, model_size_mb
+from lstm_helpers.model.models import build_model, count_params, load_trained_model, model_name, model_size_mb
 from lstm_helpers.model.schedules import learning_rate_curve, make_schedule
 
 
@@ -134,6 +135,7 @@ class TrainResult:
     model: keras.Model = field(repr=False)
 
     budget: dict[str, Any] | None = None  # how batch size, epochs and patience were chosen
+    ensemble: int = 1  # models averaged in model.keras (model/ensemble.py)
 
     IN_MEMORY: ClassVar[tuple[str, ...]] = ("history", "timing", "lr_per_step", "model")
 
@@ -350,8 +352,9 @@ def training_summary(result: TrainResult) -> pd.DataFrame:
     table = pd.DataFrame({"value": [getattr(result, k) for k in keys]}, index=keys)
     if result.budget:  # how batch size, epochs and patience were chosen (model/budget.py)
         table.loc["budget"] = result.budget["explanation"]
-        if "monitor" in result.budget:
-            table.loc["monitor_why"] = result.budget["monitor"]
+        for key, row in (("monitor", "monitor_why"), ("ensemble", "ensemble")):
+            if key in result.budget and (key != "ensemble" or result.ensemble > 1):
+                table.loc[row] = result.budget[key]
     return table
 
 
@@ -471,15 +474,69 @@ def run_training(
     ``run_dir`` holds ``prepared.npz`` / ``prepare.json`` and receives ``model.keras``,
     ``history.csv``, ``timing.csv``, ``train.json`` (and ``tensorboard/`` when enabled);
     while running also ``backup/`` (Keras' backup, fingerprint, random state, best weights),
-    removed once ``model.keras`` is written. ``extra_callbacks`` are appended (tests use
-    them to interrupt a run). Raises FileNotFoundError / ValueError before any training
-    when artifacts are missing or inconsistent or the model spec or monitor does not fit.
+    removed once ``model.keras`` is written. A seed ensemble (:mod:`~lstm_helpers.model.ensemble`)
+    trains its other members first in ``members/m<k>/`` (reused when finished), then the run's
+    own model, and saves their average as ``model.keras``. ``extra_callbacks`` go to the run's
+    own fit (tests interrupt runs with them). Raises FileNotFoundError / ValueError before any
+    training when artifacts are missing or inconsistent or the model spec or monitor does not fit.
     """
     started = time.perf_counter()
     layout = RunLayout(Path(run_dir))
     data = load_prepared(layout.root, require=("train", "val"))
-    k = data.n_classes
     cfg, budget = _budgeted(cfg, data)
+    small = keeps_final_weights(cfg.train, np.bincount(data.y_val, minlength=data.n_classes))
+    n_members = ens.ensemble_size(cfg.train, small)
+    ensemble_why = ens.ensemble_explanation(n_members, cfg.seed, cfg.train.ensemble == "auto", small)
+    if cfg.train.verbose and n_members > 1:
+        print(f"seed ensemble: {ensemble_why}; members 2-{n_members} train first", flush=True)
+    others = [_train_member(cfg, data, budget, layout, m, n_members) for m in range(1, n_members)]
+    result = _fit(cfg, data, budget, layout, extra_callbacks, started)
+    if others:
+        t0 = time.perf_counter()
+        model = ens.average_model([result.model, *others], name=f"ensemble_of_{n_members}")
+        model.save(layout.model)
+        counts = count_params(model)
+        result.model, result.n_params, result.n_trainable_params = model, counts["total"], counts["trainable"]
+        result.size_mb, result.ensemble = model_size_mb(model), n_members
+        result.total_seconds += time.perf_counter() - t0
+    result.budget = (result.budget or {}) | {"ensemble": ensemble_why}
+    write_json(layout.train_json, result.to_dict())
+    return result
+
+
+def _train_member(cfg: Config, data: PreparedData, budget: Budget, layout: RunLayout, m: int, n: int) -> keras.Model:
+    """Member ``m`` >= 1 of a seed ensemble, trained silently in its own folder (or the
+    finished one of an earlier, interrupted run with the same parameters)."""
+    member_cfg = cfg.model_copy(deep=True)
+    member_cfg.seed, member_cfg.train.verbose = ens.member_seed(cfg.seed, m), 0
+    where = ens.member_layout(layout, m)
+    fingerprint = training_fingerprint(member_cfg)
+    if ens.finished_member(where, fingerprint):
+        return load_trained_model(where.model)
+    where.root.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    result = _fit(member_cfg, data, budget, where, None, t0)
+    ens.mark_finished(where, fingerprint)
+    if cfg.train.verbose:
+        print(
+            f"member {m + 1}/{n} (seed {member_cfg.seed}): weights of epoch {result.weights_epoch} "
+            f"of {result.epochs_run}, {time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
+    return result.model
+
+
+def _fit(
+    cfg: Config,
+    data: PreparedData,
+    budget: Budget,
+    layout: RunLayout,
+    extra_callbacks: list[keras.callbacks.Callback] | None,
+    started: float,
+) -> TrainResult:
+    """One model's fit in ``layout`` (resumed from its backup when there is one); writes its
+    ``model.keras``, ``history.csv``, ``timing.csv`` and ``train.json``."""
+    k = data.n_classes
     train_cfg = cfg.train
     val_counts = np.bincount(data.y_val, minlength=k)
     monitor, mode = resolve_monitor(train_cfg, k, val_counts)

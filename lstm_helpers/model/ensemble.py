@@ -1,0 +1,90 @@
+"""Seed ensembles: one recipe trained with several seeds, the members' probabilities averaged.
+
+Where validation holds fewer than ``MIN_VAL_CASES`` windows of a class it is too small to
+rank epochs, and the default recipe keeps the final weights of its one-cycle schedule
+(:func:`~lstm_helpers.model.compile.keeps_final_weights`); for the same reason validation
+cannot choose among seeds either, yet on such small sets a single model's test score
+swings with its seed (JapaneseVowels, one split: five seeds scored 0.968-0.984). Averaging
+the members' probabilities needs no choice and takes that swing out (the ensemble of five
+in InceptionTime, Fawaz et al. 2020, is there for the same reason; measured in
+benchmarks/README.md, "Ninth session"). Under ``train.ensemble: auto`` a run trains
+:data:`AUTO_MEMBERS` members in that case and one otherwise; a whole number fixes it.
+
+Member ``m`` is the run's model trained with seed ``seed + 1000 * m`` (initial weights,
+batch order, dropout; the split is the run's) in ``members/m<m>/`` of the run directory,
+except member 0, which is the run's own training (its history is the run's learning
+curve). ``model.keras`` then holds one Keras model: the members side by side on one input
+and Keras' ``Average`` layer over their outputs, so evaluation, ``predict`` and the saved
+file need nothing special. The averaging model is assembled from Keras layers; the seed
+rule and the member folders are this module's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+
+from lstm_helpers.artifacts import read_json, write_json
+from lstm_helpers.config import TrainConfig
+from lstm_helpers.layout import RunLayout
+
+AUTO_MEMBERS = 5
+SEED_STRIDE = 1000  # member m trains with seed + SEED_STRIDE * m
+
+
+def ensemble_size(train_cfg: TrainConfig, small_validation: bool) -> int:
+    """Members to train: ``train.ensemble`` when a number, else :data:`AUTO_MEMBERS` when
+    validation is too small to rank epochs and the final weights are kept
+    (``small_validation``: :func:`~lstm_helpers.model.compile.keeps_final_weights`), else 1."""
+    if train_cfg.ensemble != "auto":
+        return int(train_cfg.ensemble)
+    return AUTO_MEMBERS if small_validation else 1
+
+
+def member_seed(seed: int, member: int) -> int:
+    """The training seed of member ``member`` (member 0 keeps the run's seed)."""
+    return int(seed) + SEED_STRIDE * int(member)
+
+
+def member_layout(layout: RunLayout, member: int) -> RunLayout:
+    """Where member ``member`` >= 1 trains: ``members/m<member>/`` of the run."""
+    return RunLayout(Path(layout.root) / "members" / f"m{member}")
+
+
+def finished_member(layout: RunLayout, fingerprint: str) -> bool:
+    """Whether ``layout`` holds a member trained to the end with these parameters."""
+    marker = layout.root / "finished.json"
+    try:
+        return layout.model.is_file() and read_json(marker).get("fingerprint") == fingerprint
+    except (FileNotFoundError, ValueError):
+        return False
+
+
+def mark_finished(layout: RunLayout, fingerprint: str) -> None:
+    """Record that the member in ``layout`` finished (its ``model.keras`` is final)."""
+    write_json(layout.root / "finished.json", {"fingerprint": fingerprint})
+
+
+def average_model(members: list[keras.Model], name: str) -> keras.Model:
+    """One Keras model: every member on the same input, their outputs averaged.
+
+    The members are renamed ``member1`` ... (a functional model needs distinct layer
+    names); their weights are shared with the returned model, not copied."""
+    for i, member in enumerate(members):
+        member.name = f"member{i + 1}"
+    first = members[0].inputs[0]
+    inputs = keras.Input(shape=tuple(first.shape[1:]), dtype=first.dtype, name="ensemble_input")
+    outputs = keras.layers.Average(name="average")([member(inputs) for member in members])
+    return keras.Model(inputs, outputs, name=name)
+
+
+def ensemble_explanation(n: int, seed: int, auto: bool, small_validation: bool) -> str:
+    """One line for the run's log and report: how many members, their seeds, and why."""
+    seeds = ", ".join(str(member_seed(seed, m)) for m in range(n))
+    if not auto:
+        return f"{n} members (train.ensemble), seeds {seeds}, probabilities averaged"
+    why = "validation too small to choose epochs or seeds" if small_validation else "validation large enough"
+    if n == 1:
+        return f"one model ({why}; train.ensemble: auto)"
+    return f"{n} members with seeds {seeds}, probabilities averaged ({why}; train.ensemble: auto)"

@@ -1,0 +1,98 @@
+"""Seed ensembles (train.ensemble, lstm_helpers/model/ensemble.py): the members are real
+trainings with their own seeds, model.keras averages them, a repeated run reuses finished
+members, and auto trains five only where validation is too small to rank epochs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from test_training import make_prepared, tiny_cfg  # noqa: E402
+
+from lstm_helpers.config import ConfigError, TrainConfig, resolve_config  # noqa: E402
+from lstm_helpers.layout import RunLayout  # noqa: E402
+from lstm_helpers.model import ensemble as ens  # noqa: E402
+from lstm_helpers.model.models import load_trained_model  # noqa: E402
+from lstm_helpers.model.training import run_training  # noqa: E402
+
+
+def test_auto_trains_five_members_only_where_validation_is_too_small_to_rank_epochs():
+    auto = TrainConfig()
+    assert ens.ensemble_size(auto, small_validation=True) == ens.AUTO_MEMBERS == 5
+    assert ens.ensemble_size(auto, small_validation=False) == 1
+    assert ens.ensemble_size(TrainConfig(ensemble=3), small_validation=False) == 3
+    assert ens.ensemble_size(TrainConfig(ensemble=1), small_validation=True) == 1
+    assert [ens.member_seed(42, m) for m in range(3)] == [42, 1042, 2042]
+    line = ens.ensemble_explanation(5, 42, auto=True, small_validation=True)
+    assert "5 members" in line and "42, 1042, 2042, 3042, 4042" in line and "too small" in line
+    assert ens.ensemble_explanation(1, 42, auto=True, small_validation=False).startswith("one model")
+
+
+@pytest.mark.parametrize("bad", [0, -2, 2.5, True, "many"])
+def test_a_bad_ensemble_size_is_refused_naming_the_parameter(bad):
+    with pytest.raises(ConfigError, match="train.ensemble"):
+        resolve_config({}, {"train.ensemble": bad})
+
+
+def test_an_ensemble_run_averages_real_members_and_reuses_them_when_repeated(tmp_path):
+    run = make_prepared(tmp_path / "run")
+    result = run_training(tiny_cfg(**{"train.ensemble": 3}), run)
+    layout = RunLayout(run)
+    info = json.loads(layout.train_json.read_text())
+    assert info["ensemble"] == result.ensemble == 3
+    assert "3 members (train.ensemble), seeds 7, 1007, 2007" in info["budget"]["ensemble"]
+
+    # the members are trainings of their own: their folders, seeds and differing weights
+    members = [ens.member_layout(layout, m) for m in (1, 2)]
+    seeds = [json.loads(m.train_json.read_text())["seed"] for m in members]
+    assert seeds == [1007, 2007] and all(m.history.is_file() for m in members)
+    X = np.load(run / "prepared.npz")["X_test"]
+    p_members = [load_trained_model(m.model).predict(X, verbose=0) for m in members]
+    assert not np.allclose(p_members[0], p_members[1])
+
+    # the run's own model (member 1) is the single run's: same history to the digit
+    single = make_prepared(tmp_path / "single")
+    run_training(tiny_cfg(**{"train.ensemble": 1}), single)
+    assert layout.history.read_text() == RunLayout(single).history.read_text()
+    p_own = load_trained_model(RunLayout(single).model).predict(X, verbose=0)
+
+    # model.keras is one model whose output is the members' mean
+    saved = load_trained_model(layout.model)
+    expected = np.mean([p_own, *p_members], axis=0)
+    np.testing.assert_allclose(saved.predict(X, verbose=0), expected, atol=1e-6)
+    assert info["n_params"] == 3 * json.loads(RunLayout(single).train_json.read_text())["n_params"]
+
+    # repeated: finished members are loaded, not trained again
+    stamps = [m.model.stat().st_mtime_ns for m in members]
+    run_training(tiny_cfg(**{"train.ensemble": 3}), run)
+    assert [m.model.stat().st_mtime_ns for m in members] == stamps
+    np.testing.assert_allclose(load_trained_model(layout.model).predict(X, verbose=0), expected, atol=1e-6)
+
+
+def test_a_member_with_other_parameters_is_trained_again(tmp_path):
+    run = make_prepared(tmp_path / "run")
+    run_training(tiny_cfg(**{"train.ensemble": 2}), run)
+    member = ens.member_layout(RunLayout(run), 1)
+    before = member.model.stat().st_mtime_ns
+    run_training(tiny_cfg(**{"train.ensemble": 2, "train.learning_rate": 0.01}), run)
+    assert member.model.stat().st_mtime_ns != before
+
+
+def test_auto_ensemble_on_small_validation_under_the_default_recipe(tmp_path):
+    # 16 validation windows per class (< 30) and the default one-cycle schedule: the final
+    # weights are kept, so auto trains five members; the log says so
+    run = make_prepared(tmp_path / "run", n_train=32)
+    result = run_training(tiny_cfg(**{"train.ensemble": "auto", "train.epochs": 1}), run)
+    assert result.ensemble == 5
+    assert "5 members with seeds 7, 1007, 2007, 3007, 4007" in result.budget["ensemble"]
+    assert sorted(p.name for p in (run / "members").iterdir()) == ["m1", "m2", "m3", "m4"]
+    # the plateau schedule ranks epochs on validation (however small): one model
+    plain = make_prepared(tmp_path / "plain", n_train=32)
+    cfg = tiny_cfg(**{"train.ensemble": "auto", "train.epochs": 1, "train.schedule.kind": "plateau"})
+    assert run_training(cfg, plain).ensemble == 1 and not (plain / "members").exists()
