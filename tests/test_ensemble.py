@@ -4,6 +4,7 @@ members, and auto trains five only where validation is too small to rank epochs.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -20,6 +21,8 @@ from lstm_helpers.layout import RunLayout  # noqa: E402
 from lstm_helpers.model import ensemble as ens  # noqa: E402
 from lstm_helpers.model.models import load_trained_model  # noqa: E402
 from lstm_helpers.model.training import run_training  # noqa: E402
+from lstm_helpers.runs.report import key_metrics  # noqa: E402
+from lstm_helpers.runs.terminal import ProgressEcho  # noqa: E402
 
 
 def test_auto_trains_five_members_only_where_validation_is_too_small_to_rank_epochs():
@@ -46,6 +49,7 @@ def test_an_ensemble_run_averages_real_members_and_reuses_them_when_repeated(tmp
     layout = RunLayout(run)
     info = json.loads(layout.train_json.read_text())
     assert info["ensemble"] == result.ensemble == 3
+    assert key_metrics(run)["model"] == "lstm_lay1_sz8_d4 (ensemble of 3)"
     assert "3 members (train.ensemble), seeds 7, 1007, 2007" in info["budget"]["ensemble"]
 
     # the members are trainings of their own: their folders, seeds and differing weights
@@ -84,12 +88,18 @@ def test_a_member_with_other_parameters_is_trained_again(tmp_path):
     assert member.model.stat().st_mtime_ns != before
 
 
-def test_auto_ensemble_on_small_validation_under_the_default_recipe(tmp_path):
+def test_auto_ensemble_on_small_validation_under_the_default_recipe(tmp_path, capsys):
     # 16 validation windows per class (< 30) and the default one-cycle schedule: the final
-    # weights are kept, so auto trains five members; the log says so
+    # weights are kept, so auto trains five members; the log says so, and so does the terminal
     run = make_prepared(tmp_path / "run", n_train=32)
-    result = run_training(tiny_cfg(**{"train.ensemble": "auto", "train.epochs": 1}), run)
+    result = run_training(tiny_cfg(**{"train.ensemble": "auto", "train.epochs": 1, "train.verbose": 1}), run)
     assert result.ensemble == 5
+    echoed = io.StringIO()
+    ProgressEcho(echoed).write(capsys.readouterr().out)
+    lines = echoed.getvalue().splitlines()
+    assert lines[0].startswith("seed ensemble: 5 members with seeds 7, 1007") and "members 2-5 train first" in lines[0]
+    assert [line.split(" (seed")[0] for line in lines[1:5]] == [f"member {m}/5" for m in (2, 3, 4, 5)]
+    assert lines[5].startswith("epoch 1/1")
     assert "5 members with seeds 7, 1007, 2007, 3007, 4007" in result.budget["ensemble"]
     assert sorted(p.name for p in (run / "members").iterdir()) == ["m1", "m2", "m3", "m4"]
     # the plateau schedule ranks epochs on validation (however small): one model

@@ -49,7 +49,8 @@ def key_metrics(run: Path) -> dict[str, Any]:
     return {
         "run": lay.root.name,
         "status": status.get("status", "unknown"),
-        "model": t.get("model_name"),
+        "model": t.get("model_name")
+        and t["model_name"] + (f" (ensemble of {t['ensemble']})" if t.get("ensemble", 1) > 1 else ""),
         "params": t.get("n_params"),
         "epochs": t.get("epochs_run"),
         "s/epoch": t.get("seconds_per_epoch_mean", t.get("seconds_per_epoch")),
