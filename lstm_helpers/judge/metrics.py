@@ -258,7 +258,7 @@ def _baseline_note(metrics: dict[str, Any]) -> list[str]:
         return []
     gap = metrics[key] - b[key]
     verdict = ("beats it" if gap > 0.01 else "is level with it" if gap >= -0.01
-               else "falls short: try the conv front end, a longer budget or augmentation")  # fmt: skip
+               else "falls short: try the conv front end, a longer budget, augmentation or a seed ensemble (train.ensemble)")  # fmt: skip
     return [
         f"{key} {metrics[key]:.3f} against the MiniRocket baseline's {b[key]:.3f} on the same "
         f"windows: the model {verdict}."
