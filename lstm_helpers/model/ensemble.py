@@ -84,7 +84,7 @@ def ensemble_explanation(n: int, seed: int, auto: bool, small_validation: bool) 
     seeds = ", ".join(str(member_seed(seed, m)) for m in range(n))
     if not auto:
         return f"{n} members (train.ensemble), seeds {seeds}, probabilities averaged"
-    why = "validation too small to choose epochs or seeds" if small_validation else "validation large enough"
+    why = "validation too small to choose epochs or seeds" if small_validation else "validation chooses the epoch"
     if n == 1:
         return f"one model ({why}; train.ensemble: auto)"
     return f"{n} members with seeds {seeds}, probabilities averaged ({why}; train.ensemble: auto)"
