@@ -79,11 +79,16 @@ def test_an_ensemble_run_averages_real_members_and_reuses_them_when_repeated(tmp
     np.testing.assert_allclose(load_trained_model(layout.model).predict(X, verbose=0), expected, atol=1e-6)
 
 
-def test_a_member_with_other_parameters_is_trained_again(tmp_path):
+def test_a_member_with_other_parameters_or_windows_is_trained_again(tmp_path):
     run = make_prepared(tmp_path / "run")
     run_training(tiny_cfg(**{"train.ensemble": 2}), run)
     member = ens.member_layout(RunLayout(run), 1)
     before = member.model.stat().st_mtime_ns
+    run_training(tiny_cfg(**{"train.ensemble": 2, "train.learning_rate": 0.01}), run)
+    assert member.model.stat().st_mtime_ns != before
+    # stage 01 run again on the same run directory (other windows): the member is stale
+    before = member.model.stat().st_mtime_ns
+    make_prepared(run, seed=5)
     run_training(tiny_cfg(**{"train.ensemble": 2, "train.learning_rate": 0.01}), run)
     assert member.model.stat().st_mtime_ns != before
 

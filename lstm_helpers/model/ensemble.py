@@ -53,7 +53,8 @@ def member_layout(layout: RunLayout, member: int) -> RunLayout:
 
 
 def finished_member(layout: RunLayout, fingerprint: str) -> bool:
-    """Whether ``layout`` holds a member trained to the end with these parameters."""
+    """Whether ``layout`` holds a member trained to the end with these parameters on these
+    prepared windows (``fingerprint`` names both)."""
     marker = layout.root / "finished.json"
     try:
         return layout.model.is_file() and read_json(marker).get("fingerprint") == fingerprint

@@ -510,7 +510,8 @@ def _train_member(cfg: Config, data: PreparedData, budget: Budget, layout: RunLa
     member_cfg = cfg.model_copy(deep=True)
     member_cfg.seed, member_cfg.train.verbose = ens.member_seed(cfg.seed, m), 0
     where = ens.member_layout(layout, m)
-    fingerprint = training_fingerprint(member_cfg)
+    stat = layout.prepared.stat()  # a re-prepared run (other windows) retrains its members
+    fingerprint = f"{training_fingerprint(member_cfg)}-{stat.st_size}-{stat.st_mtime_ns}"
     if ens.finished_member(where, fingerprint):
         return load_trained_model(where.model)
     where.root.mkdir(parents=True, exist_ok=True)
