@@ -27,14 +27,14 @@ from lstm_helpers.runs.terminal import ProgressEcho  # noqa: E402
 
 def test_auto_trains_five_members_only_where_validation_is_too_small_to_rank_epochs():
     auto = TrainConfig()
-    assert ens.ensemble_size(auto, small_validation=True) == ens.AUTO_MEMBERS == 5
-    assert ens.ensemble_size(auto, small_validation=False) == 1
-    assert ens.ensemble_size(TrainConfig(ensemble=3), small_validation=False) == 3
-    assert ens.ensemble_size(TrainConfig(ensemble=1), small_validation=True) == 1
+    assert ens.ensemble_size(auto, final_weights=True) == ens.AUTO_MEMBERS == 5
+    assert ens.ensemble_size(auto, final_weights=False) == 1
+    assert ens.ensemble_size(TrainConfig(ensemble=3), final_weights=False) == 3
+    assert ens.ensemble_size(TrainConfig(ensemble=1), final_weights=True) == 1
     assert [ens.member_seed(42, m) for m in range(3)] == [42, 1042, 2042]
-    line = ens.ensemble_explanation(5, 42, auto=True, small_validation=True)
+    line = ens.ensemble_explanation(5, 42, auto=True, final_weights=True)
     assert "5 members" in line and "42, 1042, 2042, 3042, 4042" in line and "too small" in line
-    assert ens.ensemble_explanation(1, 42, auto=True, small_validation=False).startswith("one model")
+    assert ens.ensemble_explanation(1, 42, auto=True, final_weights=False).startswith("one model")
 
 
 @pytest.mark.parametrize("bad", [0, -2, 2.5, True, "many"])

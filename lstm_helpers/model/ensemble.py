@@ -33,13 +33,13 @@ AUTO_MEMBERS = 5
 SEED_STRIDE = 1000  # member m trains with seed + SEED_STRIDE * m
 
 
-def ensemble_size(train_cfg: TrainConfig, small_validation: bool) -> int:
-    """Members to train: ``train.ensemble`` when a number, else :data:`AUTO_MEMBERS` when
-    validation is too small to rank epochs and the final weights are kept
-    (``small_validation``: :func:`~lstm_helpers.model.compile.keeps_final_weights`), else 1."""
+def ensemble_size(train_cfg: TrainConfig, final_weights: bool) -> int:
+    """Members to train: ``train.ensemble`` when a number, else :data:`AUTO_MEMBERS` when the
+    run keeps its final weights because validation is too small to rank epochs
+    (``final_weights``: :func:`~lstm_helpers.model.compile.keeps_final_weights`), else 1."""
     if train_cfg.ensemble != "auto":
         return int(train_cfg.ensemble)
-    return AUTO_MEMBERS if small_validation else 1
+    return AUTO_MEMBERS if final_weights else 1
 
 
 def member_seed(seed: int, member: int) -> int:
@@ -80,12 +80,12 @@ def average_model(members: list[keras.Model], name: str) -> keras.Model:
     return keras.Model(inputs, outputs, name=name)
 
 
-def ensemble_explanation(n: int, seed: int, auto: bool, small_validation: bool) -> str:
+def ensemble_explanation(n: int, seed: int, auto: bool, final_weights: bool) -> str:
     """One line for the run's log and report: how many members, their seeds, and why."""
     seeds = ", ".join(str(member_seed(seed, m)) for m in range(n))
     if not auto:
         return f"{n} members (train.ensemble), seeds {seeds}, probabilities averaged"
-    why = "validation too small to choose epochs or seeds" if small_validation else "validation chooses the epoch"
+    why = "validation too small to choose epochs or seeds" if final_weights else "validation chooses the epoch"
     if n == 1:
         return f"one model ({why}; train.ensemble: auto)"
     return f"{n} members with seeds {seeds}, probabilities averaged ({why}; train.ensemble: auto)"

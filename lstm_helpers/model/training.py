@@ -352,9 +352,10 @@ def training_summary(result: TrainResult) -> pd.DataFrame:
     table = pd.DataFrame({"value": [getattr(result, k) for k in keys]}, index=keys)
     if result.budget:  # how batch size, epochs and patience were chosen (model/budget.py)
         table.loc["budget"] = result.budget["explanation"]
-        for key, row in (("monitor", "monitor_why"), ("ensemble", "ensemble")):
-            if key in result.budget and (key != "ensemble" or result.ensemble > 1):
-                table.loc[row] = result.budget[key]
+        if "monitor" in result.budget:
+            table.loc["monitor_why"] = result.budget["monitor"]
+    if result.ensemble > 1:
+        table.loc["ensemble"] = result.budget["ensemble"]
     return table
 
 
@@ -484,9 +485,9 @@ def run_training(
     layout = RunLayout(Path(run_dir))
     data = load_prepared(layout.root, require=("train", "val"))
     cfg, budget = _budgeted(cfg, data)
-    small = keeps_final_weights(cfg.train, np.bincount(data.y_val, minlength=data.n_classes))
-    n_members = ens.ensemble_size(cfg.train, small)
-    ensemble_why = ens.ensemble_explanation(n_members, cfg.seed, cfg.train.ensemble == "auto", small)
+    final = keeps_final_weights(cfg.train, np.bincount(data.y_val, minlength=data.n_classes))
+    n_members = ens.ensemble_size(cfg.train, final)
+    ensemble_why = ens.ensemble_explanation(n_members, cfg.seed, cfg.train.ensemble == "auto", final)
     if cfg.train.verbose and n_members > 1:
         print(f"seed ensemble: {ensemble_why}; members 2-{n_members} train first", flush=True)
     others = [_train_member(cfg, data, budget, layout, m, n_members) for m in range(1, n_members)]
@@ -505,8 +506,7 @@ def run_training(
 
 
 def _train_member(cfg: Config, data: PreparedData, budget: Budget, layout: RunLayout, m: int, n: int) -> keras.Model:
-    """Member ``m`` >= 1 of a seed ensemble, trained silently in its own folder (or the
-    finished one of an earlier, interrupted run with the same parameters)."""
+    """Member ``m`` >= 1 of a seed ensemble, trained silently in its own folder (or reused)."""
     member_cfg = cfg.model_copy(deep=True)
     member_cfg.seed, member_cfg.train.verbose = ens.member_seed(cfg.seed, m), 0
     where = ens.member_layout(layout, m)
