@@ -23,6 +23,7 @@ forward over large chunks; the forward itself is TensorFlow's. Measured against
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import warnings
@@ -99,8 +100,11 @@ def _forward(model: Any, jit: bool, shape: tuple[int | None, ...], dtype: Any) -
     def call(x: Any) -> Any:
         return model(x, training=False)
 
+    from lstm_helpers.model.fused import keras_loop
+
     spec = tf.TensorSpec(shape, tf.as_dtype(dtype))
-    fn = tf.function(call, jit_compile=jit, input_signature=[spec]).get_concrete_function()
+    with keras_loop() if jit else contextlib.nullcontext():  # XLA has no kernel for the fused LSTM op
+        fn = tf.function(call, jit_compile=jit, input_signature=[spec]).get_concrete_function()
     _LAST[:] = [*_LAST[-(MAX_FORWARDS - 1) :], (model, key, fn)]
     return fn
 

@@ -1,9 +1,11 @@
 """Model spec (``cfg.model``) -> Keras 3 model, plus its readable name and parameter counts.
 
-The builder stays on Keras' fast recurrent path by default (tanh / sigmoid activations,
+The builder stays on the fast recurrent path by default (tanh / sigmoid activations,
 no recurrent dropout, ``unroll=False``, ``use_cudnn="auto"``), so a GPU uses the fused
-cuDNN kernel and a CPU the compiled ``while_loop``. ``recurrent_dropout > 0`` is allowed
-but warned about, because it forces the slow generic kernel.
+cuDNN kernel and a CPU trains an LSTM with TensorFlow's fused ``BlockLSTM`` kernel
+(:class:`~lstm_helpers.model.fused.FusedLSTM`; a GRU, and masked input, run Keras' loop).
+``recurrent_dropout > 0`` is allowed but warned about, because it forces the slow generic
+kernel.
 
 Padded variable-length sequences are masked (``Masking`` for real-valued channels,
 ``Embedding(mask_zero=True)`` for tokens). Keras' ``Conv1D`` / ``MaxPooling1D`` drop a
@@ -25,6 +27,7 @@ from keras import layers, ops
 from lstm_helpers.artifacts import NotAModel, check_model_file
 from lstm_helpers.config import ModelConfig
 from lstm_helpers.data.prepared import InputInfo
+from lstm_helpers.model.fused import FusedLSTM
 from lstm_helpers.model.naming import model_name  # noqa: F401 - re-exported, TF-free home
 
 SERIALIZATION_PACKAGE = "lstm_workbench"
@@ -244,7 +247,7 @@ def resolve_unroll(model_cfg: ModelConfig, input_info: InputInfo) -> bool:
 def _recurrent(
     model_cfg: ModelConfig, units: int, return_sequences: bool, name: str, use_cudnn: bool | str, unroll: bool
 ) -> Any:
-    cls = layers.LSTM if model_cfg.cell == "lstm" else layers.GRU
+    cls = FusedLSTM if model_cfg.cell == "lstm" else layers.GRU  # FusedLSTM: Keras' LSTM, fused on a CPU
     layer = cls(
         units,
         return_sequences=return_sequences,
