@@ -202,8 +202,8 @@ class ModelConfig(_Section):
     dense_dropout: float | list[float] = 0.1
     embedding_dim: int = Field(64, ge=1)  # token inputs only
     masking: Literal["auto", "on", "off"] = "auto"
-    # unroll the recurrent layers' time loop into the graph (CPU): cheaper steps, a much longer
-    # first trace (benchmarks/README.md, issue 12), no cuDNN on a GPU; for long runs only
+    # unroll Keras' recurrent time loop: on a CPU an LSTM trains with the fused kernel anyway
+    # (model/fused.py), so this changes a GRU's loop and the XLA inference forward only
     unroll: bool = False
 
     @field_validator("units", "dense_units")
