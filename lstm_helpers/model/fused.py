@@ -87,7 +87,7 @@ def block_lstm(
     return tf.transpose(h, [1, 0, 2]), h[-1], cs[-1]
 
 
-def gpu_visible() -> bool:
+def _gpu_visible() -> bool:
     return bool(tf.config.list_logical_devices("GPU"))
 
 
@@ -109,7 +109,7 @@ class FusedLSTM(keras.layers.LSTM):
             and getattr(cell.activation, "__name__", "") == "tanh"
             and getattr(cell.recurrent_activation, "__name__", "") == "sigmoid"
             and self.compute_dtype == "float32"
-            and not gpu_visible()
+            and not _gpu_visible()
         )
 
     def inner_loop(self, sequences: Any, initial_state: Any, mask: Any, training: bool = False) -> Any:

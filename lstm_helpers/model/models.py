@@ -29,8 +29,7 @@ from lstm_helpers.config import ModelConfig
 from lstm_helpers.data.prepared import InputInfo
 from lstm_helpers.model.fused import FusedLSTM
 from lstm_helpers.model.naming import model_name  # noqa: F401 - re-exported, TF-free home
-
-SERIALIZATION_PACKAGE = "lstm_workbench"
+from lstm_helpers.model.schedules import SERIALIZATION_PACKAGE
 
 
 # ---------------------------------------------------------------------- layers
