@@ -289,7 +289,7 @@ class TrainConfig(_Section):
     batch_size: int | Auto = "auto"
     min_updates: int = Field(2000, ge=1)  # auto budget: at least this many optimiser steps
     # models trained with seeds seed, seed + 1000, ... whose probabilities are averaged; auto =
-    # 5 where validation is too small to rank epochs, else 1 (model/ensemble.py)
+    # 5 where validation cannot rank epochs (too small, or at 1.0 on 3+ epochs), else 1
     ensemble: int | Auto = "auto"
     optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
     learning_rate: float = Field(1e-3, gt=0.0)

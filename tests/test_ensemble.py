@@ -1,6 +1,7 @@
 """Seed ensembles (train.ensemble, lstm_helpers/model/ensemble.py): the members are real
 trainings with their own seeds, model.keras averages them, a repeated run reuses finished
-members, and auto trains five only where validation is too small to rank epochs."""
+members, and auto trains five only where validation is too small to rank epochs or sat at
+its ceiling on several epochs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -111,3 +113,38 @@ def test_auto_ensemble_on_small_validation_under_the_default_recipe(tmp_path, ca
     plain = make_prepared(tmp_path / "plain", n_train=32)
     cfg = tiny_cfg(**{"train.ensemble": "auto", "train.epochs": 1, "train.schedule.kind": "plateau"})
     assert run_training(cfg, plain).ensemble == 1 and not (plain / "members").exists()
+
+
+def test_a_saturated_validation_metric_counts_only_epochs_at_its_ceiling():
+    history = pd.DataFrame({"val_pr_auc": [0.99, 1.0, 0.9999999999999998, 0.98, 1.0], "val_loss": [0.3] * 5})
+    assert ens.saturated_epochs(history, "val_pr_auc", "max") == 3
+    assert ens.saturated_epochs(history, "val_loss", "min") == 0  # a loss has no ceiling
+    assert ens.saturated_epochs(history, "val_accuracy", "max") == 0  # not in the history
+    auto = TrainConfig()
+    assert ens.ensemble_size(auto, final_weights=False, saturated=ens.SATURATED_EPOCHS) == 5
+    assert ens.ensemble_size(auto, final_weights=False, saturated=ens.SATURATED_EPOCHS - 1) == 1
+    assert ens.ensemble_size(TrainConfig(ensemble=1), final_weights=False, saturated=30) == 1
+    line = ens.ensemble_explanation(5, 42, True, False, saturated=23, monitor="val_pr_auc")
+    assert "val_pr_auc reached 1.0 on 23 epochs: validation cannot choose among them" in line
+
+
+def test_a_run_whose_validation_saturates_grows_into_an_ensemble_after_its_own_model(tmp_path, capsys):
+    # 32 validation windows per class (enough to rank epochs), classes 5 sigma apart: the run's
+    # own model reaches PR-AUC 1.0 on most epochs, so auto adds four members after it
+    run = make_prepared(tmp_path / "run", n_train=128)
+    cfg = tiny_cfg(**{"train.ensemble": "auto", "train.epochs": 5, "train.learning_rate": 0.01, "train.verbose": 1})
+    result = run_training(cfg, run)
+    saturated = ens.saturated_epochs(result.history, result.monitor, "max")
+    assert result.monitor == "val_pr_auc" and saturated >= ens.SATURATED_EPOCHS
+    assert result.ensemble == 5 and f"reached 1.0 on {saturated} epochs" in result.budget["ensemble"]
+    lines = capsys.readouterr().out.splitlines()
+    grown = next(i for i, line in enumerate(lines) if line.startswith("seed ensemble:"))
+    assert lines[grown].endswith("members 2-5 train now")
+    assert any(line.startswith("epoch 5/5") for line in lines[:grown])  # the run's own model first
+    assert [line.split(" (seed")[0] for line in lines[grown + 1 : grown + 5]] == [f"member {m}/5" for m in (2, 3, 4, 5)]
+    assert len(load_trained_model(RunLayout(run).model).inputs) == 1
+    assert json.loads((run / "train.json").read_text())["ensemble"] == 5
+    # the same run again reuses the four members (and retrains its own, same seed, same weights)
+    again = run_training(cfg, run)
+    assert again.ensemble == 5 and "weights of epoch" not in capsys.readouterr().out
+    np.testing.assert_allclose(again.history["val_loss"], result.history["val_loss"])

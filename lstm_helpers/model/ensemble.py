@@ -10,6 +10,17 @@ in InceptionTime, Fawaz et al. 2020, is there for the same reason; measured in
 benchmarks/README.md, "Ninth session"). Under ``train.ensemble: auto`` a run trains
 :data:`AUTO_MEMBERS` members in that case and one otherwise; a whole number fixes it.
 
+Validation can also run out of resolution the other way: large, but easy. When the
+monitored score sits at its ceiling (PR-AUC 1.0) on :data:`SATURATED_EPOCHS` or more epochs,
+validation cannot tell those epochs apart; the validation loss breaks the tie
+(:func:`~lstm_helpers.model.callbacks.improves`), but which of the perfect epochs a seed lands
+on then decides the test score (Watch, benchmarks/README.md "Eleventh session": seeds whose
+validation PR-AUC sat at 1.0 for 11 and 23 epochs scored 0.9906 and 0.9876 on test, the
+others 0.998-0.999). Under ``auto`` such a run therefore grows into an ensemble after its
+own model has trained: it is the only member that knows, so it trains first here, and the
+other :data:`AUTO_MEMBERS` - 1 follow. A run killed while they train retrains the run's own
+model (same seed, same weights, same decision) and reuses the members that finished.
+
 Member ``m`` is the run's model trained with seed ``seed + 1000 * m`` (initial weights,
 batch order, dropout; the split is the run's) in ``members/m<m>/`` of the run directory,
 except member 0, which is the run's own training (its history is the run's learning
@@ -24,22 +35,35 @@ from __future__ import annotations
 from pathlib import Path
 
 import keras
+import pandas as pd
 
 from lstm_helpers.artifacts import read_json, write_json
 from lstm_helpers.config import TrainConfig
 from lstm_helpers.layout import RunLayout
+from lstm_helpers.model.callbacks import TIE_TOLERANCE
 
 AUTO_MEMBERS = 5
 SEED_STRIDE = 1000  # member m trains with seed + SEED_STRIDE * m
+SATURATED_EPOCHS = 3  # epochs at the monitor's ceiling that make validation unable to choose
+CEILING = 1.0 - TIE_TOLERANCE  # every "max" monitor here (PR-AUC, ROC-AUC, accuracy, F1) tops at 1
 
 
-def ensemble_size(train_cfg: TrainConfig, final_weights: bool) -> int:
+def ensemble_size(train_cfg: TrainConfig, final_weights: bool, saturated: int = 0) -> int:
     """Members to train: ``train.ensemble`` when a number, else :data:`AUTO_MEMBERS` when the
     run keeps its final weights because validation is too small to rank epochs
-    (``final_weights``: :func:`~lstm_helpers.model.compile.keeps_final_weights`), else 1."""
+    (``final_weights``: :func:`~lstm_helpers.model.compile.keeps_final_weights`) or when its
+    monitor sat at the ceiling on ``saturated`` >= :data:`SATURATED_EPOCHS` epochs, else 1."""
     if train_cfg.ensemble != "auto":
         return int(train_cfg.ensemble)
-    return AUTO_MEMBERS if final_weights else 1
+    return AUTO_MEMBERS if final_weights or saturated >= SATURATED_EPOCHS else 1
+
+
+def saturated_epochs(history: pd.DataFrame, monitor: str, mode: str) -> int:
+    """Epochs of ``history`` whose ``monitor`` reached its ceiling of 1 (0 for a loss, which
+    has none, and for a monitor the history lacks)."""
+    if mode != "max" or monitor not in history:
+        return 0
+    return int((history[monitor].to_numpy(float) >= CEILING).sum())
 
 
 def member_seed(seed: int, member: int) -> int:
@@ -80,12 +104,17 @@ def average_model(members: list[keras.Model], name: str) -> keras.Model:
     return keras.Model(inputs, outputs, name=name)
 
 
-def ensemble_explanation(n: int, seed: int, auto: bool, final_weights: bool) -> str:
-    """One line for the run's log and report: how many members, their seeds, and why."""
+def ensemble_explanation(
+    n: int, seed: int, auto: bool, final_weights: bool, saturated: int = 0, monitor: str = ""
+) -> str:
+    """One line for the run's log and report: how many members, their seeds, and why
+    (``saturated``: epochs at which ``monitor`` reached its ceiling, :func:`saturated_epochs`)."""
     seeds = ", ".join(str(member_seed(seed, m)) for m in range(n))
     if not auto:
         return f"{n} members (train.ensemble), seeds {seeds}, probabilities averaged"
     why = "validation too small to choose epochs or seeds" if final_weights else "validation chooses the epoch"
+    if not final_weights and saturated >= SATURATED_EPOCHS:
+        why = f"{monitor} reached 1.0 on {saturated} epochs: validation cannot choose among them"
     if n == 1:
         return f"one model ({why}; train.ensemble: auto)"
     return f"{n} members with seeds {seeds}, probabilities averaged ({why}; train.ensemble: auto)"

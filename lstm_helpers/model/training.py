@@ -28,8 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import platform
 import shutil
 import time
 import warnings
@@ -40,7 +38,6 @@ from typing import Any, ClassVar
 import keras
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
 from lstm_helpers.artifacts import read_json, write_json
 from lstm_helpers.config import Config, TrainConfig
@@ -81,6 +78,7 @@ from lstm_helpers.model.datasets import (
     set_determinism,
     training_stream,
 )
+from lstm_helpers.model.machine import device_description, versions
 from lstm_helpers.model.models import build_model, count_params, load_trained_model, model_name, model_size_mb
 from lstm_helpers.model.schedules import learning_rate_curve, make_schedule
 
@@ -290,24 +288,6 @@ def _kept_weights_epoch(
 
 
 # ---------------------------------------------------------------------- reporting helpers
-def device_description() -> str:
-    """The accelerator used, or the CPU."""
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
-        return "GPU: " + ", ".join(names)
-    return f"CPU ({platform.machine()}, {os.cpu_count()} logical cores)"
-
-
-def versions() -> dict[str, str]:
-    return {
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-    }
-
-
 def build_run_model(cfg: Config, run_dir: str | Path) -> keras.Model:
     """The (uncompiled) model of this run, for a summary before training."""
     meta = read_prepare_json(run_dir)
@@ -476,8 +456,9 @@ def run_training(
     ``history.csv``, ``timing.csv``, ``train.json`` (and ``tensorboard/`` when enabled);
     while running also ``backup/`` (Keras' backup, fingerprint, random state, best weights),
     removed once ``model.keras`` is written. A seed ensemble (:mod:`~lstm_helpers.model.ensemble`)
-    trains its other members first in ``members/m<k>/`` (reused when finished), then the run's
-    own model, and saves their average as ``model.keras``. ``extra_callbacks`` go to the run's
+    trains its other members in ``members/m<k>/`` (reused when finished), before the run's own
+    model or, when that model's validation saturated, after it, and saves their average as
+    ``model.keras``. ``extra_callbacks`` go to the run's
     own fit (tests interrupt runs with them). Raises FileNotFoundError / ValueError before any
     training when artifacts are missing or inconsistent or the model spec or monitor does not fit.
     """
@@ -486,12 +467,19 @@ def run_training(
     data = load_prepared(layout.root, require=("train", "val"))
     cfg, budget = _budgeted(cfg, data)
     final = keeps_final_weights(cfg.train, np.bincount(data.y_val, minlength=data.n_classes))
-    n_members = ens.ensemble_size(cfg.train, final)
-    ensemble_why = ens.ensemble_explanation(n_members, cfg.seed, cfg.train.ensemble == "auto", final)
+    n_members, auto = ens.ensemble_size(cfg.train, final), cfg.train.ensemble == "auto"
+    ensemble_why = ens.ensemble_explanation(n_members, cfg.seed, auto, final)
     if cfg.train.verbose and n_members > 1:
         print(f"seed ensemble: {ensemble_why}; members 2-{n_members} train first", flush=True)
     others = [_train_member(cfg, data, budget, layout, m, n_members) for m in range(1, n_members)]
     result = _fit(cfg, data, budget, layout, extra_callbacks, started)
+    saturated = ens.saturated_epochs(result.history, result.monitor, result.monitor_mode)
+    if n_members == 1 and ens.ensemble_size(cfg.train, final, saturated) > 1:  # see model/ensemble.py
+        n_members = ens.ensemble_size(cfg.train, final, saturated)
+        ensemble_why = ens.ensemble_explanation(n_members, cfg.seed, auto, final, saturated, result.monitor)
+        if cfg.train.verbose:
+            print(f"seed ensemble: {ensemble_why}; members 2-{n_members} train now", flush=True)
+        others = [_train_member(cfg, data, budget, layout, m, n_members) for m in range(1, n_members)]
     if others:
         t0 = time.perf_counter()
         model = ens.average_model([result.model, *others], name=f"ensemble_of_{n_members}")
