@@ -912,3 +912,18 @@ def test_a_validation_metric_that_swings_more_than_the_test_resolves_is_flagged(
         )
         == []
     )
+
+
+def test_a_validation_metric_saturated_at_one_is_flagged_with_what_the_run_did_about_it():
+    from lstm_helpers.judge.validation_notes import validation_notes
+
+    flat = pd.DataFrame({"val_pr_auc": [0.98, 0.99, 1.0, 1.0, 0.9999999999999998, 0.99, 1.0]})
+    (note,) = validation_notes(_train(best_epoch=3, monitor_mode="max", ensemble=5), flat, BINARY)
+    assert note.startswith("Validation val_pr_auc reached 1.0 on 4 epochs: validation cannot tell")
+    assert "this run averages 5 models trained with different seeds" in note
+    (note,) = validation_notes(_train(best_epoch=3, monitor_mode="max", ensemble=1), flat, BINARY)
+    assert "this run kept one model (train.ensemble: auto averages five seeds" in note
+    two = pd.DataFrame({"val_pr_auc": [0.98, 0.99, 1.0, 0.99, 1.0, 0.99, 0.98]})  # 2 epochs: can happen by chance
+    assert validation_notes(_train(best_epoch=3, monitor_mode="max"), two, BINARY) == []
+    loss = pd.DataFrame({"val_loss": [1.0] * 7})  # a loss has no ceiling
+    assert validation_notes(_train(best_epoch=3, monitor="val_loss", monitor_mode="min"), loss, BINARY) == []

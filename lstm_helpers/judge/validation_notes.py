@@ -1,6 +1,6 @@
 """How far a run's validation split and its choice of epoch can be trusted (issue 9).
 
-Three plain-language warnings for the report, from ``train.json``, ``history.csv`` and the
+Four plain-language warnings for the report, from ``train.json``, ``history.csv`` and the
 metrics of stage 03 (rules written here: no library reads a training history this way):
 
 * **still learning** -- the best validation figure came in the last planned epoch and early
@@ -12,7 +12,11 @@ metrics of stage 03 (rules written here: no library reads a training history thi
   moves between consecutive epochs (median over the last :data:`SWING_EPOCHS`) by more than
   twice the test split's standard error of the same metric (accuracy: the binomial
   ``sqrt(p (1 - p) / n)``; PR-AUC of the class of interest: ``sqrt(AP (1 - AP) / n_pos)``, the
-  binomial approximation of Boyd et al. 2013): which epoch was kept is then partly chance.
+  binomial approximation of Boyd et al. 2013): which epoch was kept is then partly chance;
+* **validation saturated** -- the monitored score sat at its ceiling of 1 on
+  :data:`~lstm_helpers.model.ensemble.SATURATED_EPOCHS` or more epochs: validation cannot tell
+  them apart nor show overfitting among them (``train.ensemble: auto`` averages five seeds
+  then, :mod:`lstm_helpers.model.ensemble`; the note says whether this run did).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.model.budget import MIN_VAL_CASES  # monitor auto watches the loss below it
+from lstm_helpers.model.ensemble import SATURATED_EPOCHS, saturated_epochs
 
 SWING_EPOCHS = 10  # the last epochs whose epoch-to-epoch changes measure the swing
 
@@ -32,7 +37,8 @@ def validation_notes(train: dict[str, Any] | None, history: pd.DataFrame | None,
     """The warnings above that apply to this run (none without ``train.json``)."""
     if not train:
         return []
-    return _still_learning(train) + _small_validation(metrics) + _swing(train, history, metrics)
+    notes = _still_learning(train) + _small_validation(metrics) + _swing(train, history, metrics)
+    return notes + _saturated(train, history)
 
 
 def _still_learning(train: dict[str, Any]) -> list[str]:
@@ -93,4 +99,21 @@ def _swing(train: dict[str, Any], history: pd.DataFrame | None, metrics: dict[st
         f"{len(steps)}), more than the test split can resolve (about ±{resolution:.3f}): which epoch "
         "was kept is partly chance; a larger validation split, or train.monitor: val_loss, ranks "
         "epochs more steadily."
+    ]
+
+
+def _saturated(train: dict[str, Any], history: pd.DataFrame | None) -> list[str]:
+    monitor = train.get("monitor") or ""
+    if history is None or (n := saturated_epochs(history, monitor, train.get("monitor_mode") or "")) < SATURATED_EPOCHS:
+        return []
+    members = int(train.get("ensemble") or 1)
+    done = (
+        f"this run averages {members} models trained with different seeds"
+        if members > 1
+        else "this run kept one model (train.ensemble: auto averages five seeds in this case)"
+    )
+    return [
+        f"Validation {monitor} reached 1.0 on {n} epochs: validation cannot tell those epochs apart "
+        f"(the lower validation loss chose among them), nor show overfitting; {done}. A larger or "
+        "harder validation split (more recordings) ranks epochs better."
     ]
