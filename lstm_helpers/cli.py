@@ -65,7 +65,9 @@ def _seconds(value: object) -> str:
 
 # ============================================================================ subcommands
 def cmd_prepare(args: argparse.Namespace) -> int:
-    cfg = load_config(args.config, args.overrides)
+    from lstm_helpers.data.inputs import anchored
+
+    cfg = anchored(load_config(args.config, args.overrides))
     from lstm_helpers.layout import RunLayout
     from lstm_helpers.runs.pipeline import claim_run, record_stages, run_pipeline, validate_inputs
 
@@ -122,7 +124,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    cfg = load_config(args.config, args.overrides)
+    from lstm_helpers.data.inputs import anchored
+
+    cfg = anchored(load_config(args.config, args.overrides))
     from lstm_helpers.layout import RunLayout
     from lstm_helpers.runs.pipeline import run_pipeline
     from lstm_helpers.runs.report import headline

@@ -420,7 +420,7 @@ CASES = [
     Case(
         "missing time column",
         lambda d: _run(d, _csv(d, _frame().drop(columns=["t"]))),
-        ("'t' (data.time_column)",),
+        ("'t' (data.time_column)", "set data.time_column: null (rows in order at data.sample_rate_hz)"),
     ),
     Case(
         "non-numeric channel",

@@ -113,3 +113,28 @@ def test_subcommands_are_one_function_each():
     funcs = {name: p.get_default("func") for name, p in sub.choices.items()}
     assert all(callable(f) for f in funcs.values())
     assert len(set(funcs.values())) == len(funcs)  # one function per subcommand
+
+
+def test_a_data_path_relative_to_where_the_command_runs_reaches_the_notebooks(tmp_path, tiny_demo_dir, monkeypatch):
+    # the stage notebooks run with the run directory as their current directory: a data.path
+    # typed relative to the user's folder is anchored there (absolute in params.yaml), while
+    # the demo's project-relative path stays as written
+    import shutil
+
+    from lstm_helpers.config import load_config, resolve_config
+    from lstm_helpers.data.inputs import anchored
+
+    work = tmp_path / "work"
+    shutil.copytree(tiny_demo_dir, work / "recordings")
+    mine = yaml.safe_load((ROOT / "configs" / "demo.yaml").read_text())
+    mine["data"] |= {"path": "recordings", "demo": False}
+    (work / "mine.yaml").write_text(yaml.safe_dump(mine))
+    monkeypatch.chdir(work)
+    assert main(["prepare", "--config", "mine.yaml", "--out", "run"]) == 0
+    params = yaml.safe_load((work / "run" / "params.yaml").read_text())
+    assert params["data"]["path"] == str((work / "recordings").resolve())
+    assert (work / "run" / "prepared.npz").is_file()
+    demo = load_config(ROOT / "configs" / "demo.yaml")
+    monkeypatch.chdir(ROOT)
+    assert anchored(demo).data.path == "data/raw/demo"  # same place from the project root: as written
+    assert anchored(resolve_config({}, {"data.path": "no/such/place"})).data.path == "no/such/place"

@@ -15,9 +15,13 @@ import csv
 import difflib
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from lstm_helpers.config import Config
 
 
 class DataError(ValueError):
@@ -91,6 +95,23 @@ def missing_path_error(path: str | Path, key: str = "data.path") -> DataError:
     return DataError(
         f"{key} {str(path)[:300]} does not exist{where}{hint}; current directory: {Path.cwd()}; nothing was created"
     )
+
+
+def anchored(cfg: Config) -> Config:
+    """``cfg`` with a ``data.path`` that exists relative to the current directory made
+    absolute. The stages run in a kernel whose current directory is the run directory, where
+    that relative path means nothing (:func:`lstm_helpers.config.resolve_path` would look
+    under the project root instead), so the CLI, sweeps and searches anchor it where the user
+    typed it. A path that names the same place from the project root stays relative: the
+    demo's ``data/raw/demo`` reads the same in every report and fingerprint."""
+    from lstm_helpers.config import PROJECT_ROOT
+
+    path = Path(cfg.data.path).expanduser()
+    if path.is_absolute() or not path.exists() or (PROJECT_ROOT / path).resolve() == path.resolve():
+        return cfg
+    out = cfg.model_copy(deep=True)
+    out.data.path = str(path.resolve())
+    return out
 
 
 def _rel(path: Path) -> str:

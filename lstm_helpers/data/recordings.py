@@ -152,9 +152,8 @@ def _read_table(path: Path, cfg: DataConfig, need_label: bool) -> pd.DataFrame:
     need = _needed_columns(cfg, need_label)
     missing = [(k, v) for k, v in need.items() if v not in names]
     if missing:
-        what = ", ".join(f"{v!r} ({k})" for k, v in missing)
         shown = names if len(names) <= 30 else [*names[:30], f"... {len(names)} in all"]
-        raise DataError(f"{path}: missing column(s) {what}; columns present: {short(shown, 600)}")
+        raise DataError(_missing_columns(path, missing, shown))
     keep = list(dict.fromkeys([*need.values(), *([cfg.label_column] if cfg.label_column in names else [])]))
     try:
         if path.suffix.lower() == ".csv":
@@ -175,8 +174,17 @@ def _check_columns(df: pd.DataFrame, path: Path, cfg: DataConfig, need_label: bo
     """Refuse a frame (e.g. given to predict) that lacks a needed column."""
     missing = [(k, v) for k, v in _needed_columns(cfg, need_label).items() if v not in df.columns]
     if missing:
-        what = ", ".join(f"{v!r} ({k})" for k, v in missing)
-        raise DataError(f"{path}: missing column(s) {what}; columns present: {short(list(df.columns), 600)}")
+        raise DataError(_missing_columns(path, missing, list(df.columns)))
+
+
+def _missing_columns(path: Path, missing: list[tuple[str, str]], present: list[str]) -> str:
+    """The error for columns the config names but the table lacks (with the way out when the
+    missing one is the time column: rows in order at the sample rate)."""
+    what = ", ".join(f"{v!r} ({k})" for k, v in missing)
+    hint = ""
+    if any(k == "data.time_column" for k, _ in missing):
+        hint = "; a table without time stamps: set data.time_column: null (rows in order at data.sample_rate_hz)"
+    return f"{path}: missing column(s) {what}; columns present: {short(present, 600)}{hint}"
 
 
 def map_labels(raw: pd.Series, cfg: DataConfig, source: str) -> tuple[pd.Series, list[str]]:

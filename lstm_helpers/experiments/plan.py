@@ -49,6 +49,7 @@ from lstm_helpers.config import (
     resolve_path,
     validate_spec,
 )
+from lstm_helpers.data.inputs import anchored
 from lstm_helpers.model.naming import planned_model_name
 
 # model keys that the model name already spells out (left out of run directory names)
@@ -218,7 +219,7 @@ class _Resolver:
 
     def __call__(self, what: str, extra: dict[str, Any]) -> Config:
         try:
-            return resolve_config(self.common, extra)
+            return anchored(resolve_config(self.common, extra))
         except ConfigError as exc:
             raise ConfigError(f"sweep file {self.path}: {what}: {exc}") from None
 

@@ -56,6 +56,7 @@ from lstm_helpers.config import (
     resolve_path,
     validate_spec,
 )
+from lstm_helpers.data.inputs import anchored
 from lstm_helpers.layout import SweepLayout
 
 SEARCHABLE_SECTIONS = ("model", "train")
@@ -190,7 +191,7 @@ class Search:
 
     def _resolve(self, what: str, extra: dict[str, Any]) -> Config:
         try:
-            return resolve_config(self.common, extra)
+            return anchored(resolve_config(self.common, extra))
         except ConfigError as exc:
             raise ConfigError(f"search file {self.shown}: {what}: {exc}") from None
 

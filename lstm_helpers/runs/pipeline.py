@@ -33,6 +33,7 @@ from typing import Any
 
 from lstm_helpers.artifacts import read_json_optional, read_params, write_json, write_yaml
 from lstm_helpers.config import PROJECT_ROOT, Config, ConfigError, resolve_config, resolve_path
+from lstm_helpers.data.inputs import anchored
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.kernel import StageKernel
 from lstm_helpers.runs.terminal import ProgressEcho, stage_done_line, stage_start_line
@@ -518,6 +519,7 @@ def run_pipeline(
     cores busy; a 4-run sweep took 96 s with it, 88 s without). Raises :class:`RunFailed`
     (one-line reason) when a stage fails, :class:`RunRefused` when the directory may not be written.
     """
+    cfg = anchored(cfg)
     if "prepare" in stages:
         validate_inputs(cfg)
     run_dir = claim_run(cfg, run_dir, continue_run)
