@@ -45,12 +45,13 @@ def figure_style() -> Iterator[None]:
 
 def fmt_number(v: Any) -> str:
     """Three significant digits (three decimals below 1, so metrics line up); integers (also
-    integer-valued floats) without decimals.
+    integer-valued floats) without decimals; text as written (a count a table holds as text
+    stays "0", not "0.000").
 
-    >>> [fmt_number(x) for x in (0.64237, 0.64, 79681.0, 12.3456, 3, float("nan"), None, 1.2e-05)]
-    ['0.642', '0.640', '79,681', '12.3', '3', '–', '–', '1.2e-05']
+    >>> [fmt_number(x) for x in (0.64237, 0.64, 79681.0, 12.3456, 3, float("nan"), None, 1.2e-05, "0")]
+    ['0.642', '0.640', '79,681', '12.3', '3', '–', '–', '1.2e-05', '0']
     """
-    if v is None or isinstance(v, bool):
+    if v is None or isinstance(v, bool | str):
         return "–" if v is None else str(v)
     if isinstance(v, int) or (hasattr(v, "dtype") and getattr(v.dtype, "kind", "") in "iu"):
         return f"{int(v):,}"

@@ -21,6 +21,7 @@ from test_training import make_prepared, tiny_cfg  # noqa: E402
 from lstm_helpers.config import ConfigError, TrainConfig, resolve_config  # noqa: E402
 from lstm_helpers.layout import RunLayout  # noqa: E402
 from lstm_helpers.model import ensemble as ens  # noqa: E402
+from lstm_helpers.model.budget import SATURATED_EPOCHS, saturated_epochs  # noqa: E402
 from lstm_helpers.model.models import load_trained_model  # noqa: E402
 from lstm_helpers.model.training import run_training  # noqa: E402
 from lstm_helpers.runs.report import key_metrics  # noqa: E402
@@ -117,12 +118,12 @@ def test_auto_ensemble_on_small_validation_under_the_default_recipe(tmp_path, ca
 
 def test_a_saturated_validation_metric_counts_only_epochs_at_its_ceiling():
     history = pd.DataFrame({"val_pr_auc": [0.99, 1.0, 0.9999999999999998, 0.98, 1.0], "val_loss": [0.3] * 5})
-    assert ens.saturated_epochs(history, "val_pr_auc", "max") == 3
-    assert ens.saturated_epochs(history, "val_loss", "min") == 0  # a loss has no ceiling
-    assert ens.saturated_epochs(history, "val_accuracy", "max") == 0  # not in the history
+    assert saturated_epochs(history, "val_pr_auc", "max") == 3
+    assert saturated_epochs(history, "val_loss", "min") == 0  # a loss has no ceiling
+    assert saturated_epochs(history, "val_accuracy", "max") == 0  # not in the history
     auto = TrainConfig()
-    assert ens.ensemble_size(auto, final_weights=False, saturated=ens.SATURATED_EPOCHS) == 5
-    assert ens.ensemble_size(auto, final_weights=False, saturated=ens.SATURATED_EPOCHS - 1) == 1
+    assert ens.ensemble_size(auto, final_weights=False, saturated=SATURATED_EPOCHS) == 5
+    assert ens.ensemble_size(auto, final_weights=False, saturated=SATURATED_EPOCHS - 1) == 1
     assert ens.ensemble_size(TrainConfig(ensemble=1), final_weights=False, saturated=30) == 1
     line = ens.ensemble_explanation(5, 42, True, False, saturated=23, monitor="val_pr_auc")
     assert "val_pr_auc reached 1.0 on 23 epochs: validation cannot choose among them" in line
@@ -134,8 +135,8 @@ def test_a_run_whose_validation_saturates_grows_into_an_ensemble_after_its_own_m
     run = make_prepared(tmp_path / "run", n_train=128)
     cfg = tiny_cfg(**{"train.ensemble": "auto", "train.epochs": 5, "train.learning_rate": 0.01, "train.verbose": 1})
     result = run_training(cfg, run)
-    saturated = ens.saturated_epochs(result.history, result.monitor, "max")
-    assert result.monitor == "val_pr_auc" and saturated >= ens.SATURATED_EPOCHS
+    saturated = saturated_epochs(result.history, result.monitor, "max")
+    assert result.monitor == "val_pr_auc" and saturated >= SATURATED_EPOCHS
     assert result.ensemble == 5 and f"reached 1.0 on {saturated} epochs" in result.budget["ensemble"]
     lines = capsys.readouterr().out.splitlines()
     grown = next(i for i, line in enumerate(lines) if line.startswith("seed ensemble:"))

@@ -24,9 +24,8 @@ those parameters would train.
 
 Output (``<reports_dir>/search/<file stem>-<hash>/``, stable for the same search file and
 overrides, so re-running resumes the tuner): ``tuner/`` (KerasTuner's state), ``trials.csv``
-(one row per trial: values, score, status), ``best_config.yaml`` (a complete run config),
-the best configuration's normal run directory, and ``comparison.csv`` / ``comparison.html``
-with the trials table as a section.
+(one row per trial: values, score, status), ``best_config.yaml`` (a complete run config), the
+best run's directory, and ``comparison.csv`` / ``comparison.html`` with the trials as a section.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ metrics of stage 03 (rules written here: no library reads a training history thi
   ``sqrt(p (1 - p) / n)``; PR-AUC of the class of interest: ``sqrt(AP (1 - AP) / n_pos)``, the
   binomial approximation of Boyd et al. 2013): which epoch was kept is then partly chance;
 * **validation saturated** -- the monitored score sat at its ceiling of 1 on
-  :data:`~lstm_helpers.model.ensemble.SATURATED_EPOCHS` or more epochs: validation cannot tell
+  :data:`~lstm_helpers.model.budget.SATURATED_EPOCHS` or more epochs: validation cannot tell
   them apart nor show overfitting among them (``train.ensemble: auto`` averages five seeds
   then, :mod:`lstm_helpers.model.ensemble`; the note says whether this run did).
 """
@@ -27,8 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.model.budget import MIN_VAL_CASES  # monitor auto watches the loss below it
-from lstm_helpers.model.ensemble import SATURATED_EPOCHS, saturated_epochs
+from lstm_helpers.model.budget import MIN_VAL_CASES, SATURATED_EPOCHS, saturated_epochs
 
 SWING_EPOCHS = 10  # the last epochs whose epoch-to-epoch changes measure the swing
 

@@ -23,6 +23,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from lstm_helpers.config import Config, TrainConfig
 
@@ -32,6 +33,9 @@ BATCH_MIN, BATCH_MAX = 8, 128
 EPOCHS_MIN, EPOCHS_MAX = 20, 500
 PATIENCE_MIN = 5
 MIN_VAL_CASES = 30  # monitor auto: below this many validation windows of a class, watch the loss
+TIE_TOLERANCE = 1e-9  # metric values closer than this are equal (PR-AUC 0.9999999999999998 is 1.0)
+SATURATED_EPOCHS = 3  # epochs at the monitor's ceiling that leave validation unable to choose
+CEILING = 1.0 - TIE_TOLERANCE  # every "max" monitor here (PR-AUC, ROC-AUC, accuracy, F1) tops at 1
 WINDOWS_PER_STEP = 16  # auto batch: at least this many steps per epoch before clipping
 
 
@@ -165,3 +169,12 @@ def apply_budget(cfg: Config, budget: Budget) -> Config:
     out.train.early_stopping.patience = budget.patience
     out.train.schedule.patience = budget.plateau_patience
     return out
+
+
+def saturated_epochs(history: pd.DataFrame, monitor: str, mode: str) -> int:
+    """Epochs of ``history`` whose ``monitor`` reached its ceiling of 1 (0 for a loss, which
+    has none, and for a monitor the history lacks). From :data:`SATURATED_EPOCHS` on,
+    validation cannot rank the run's epochs (:mod:`lstm_helpers.model.ensemble`)."""
+    if mode != "max" or monitor not in history:
+        return 0
+    return int((history[monitor].to_numpy(float) >= CEILING).sum())

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.artifacts import load_npz, save_npz, write_text
+from lstm_helpers.model.budget import TIE_TOLERANCE
 
 
 def _prior_rows(df: pd.DataFrame | None, done_epochs: int) -> pd.DataFrame | None:
@@ -233,7 +234,6 @@ class TimingCallback(keras.callbacks.Callback):
 
 
 TIE_MONITOR = "val_loss"  # breaks ties of a saturated validation metric (e.g. PR-AUC 1.0)
-TIE_TOLERANCE = 1e-9  # metric values closer than this are equal (PR-AUC 0.9999999999999998 is 1.0)
 
 
 def tie_monitor(monitor: str) -> str | None:

@@ -15,7 +15,7 @@ monitored score sits at its ceiling (PR-AUC 1.0) on :data:`SATURATED_EPOCHS` or 
 validation cannot tell those epochs apart; the validation loss breaks the tie
 (:func:`~lstm_helpers.model.callbacks.improves`), but which of the perfect epochs a seed lands
 on then decides the test score (Watch, benchmarks/README.md "Eleventh session": seeds whose
-validation PR-AUC sat at 1.0 for 11 and 23 epochs scored 0.9906 and 0.9876 on test, the
+validation PR-AUC sat at 1.0 for 9 and 19 epochs scored 0.9906 and 0.9876 on test, the
 others 0.998-0.999). Under ``auto`` such a run therefore grows into an ensemble after its
 own model has trained: it is the only member that knows, so it trains first here, and the
 other :data:`AUTO_MEMBERS` - 1 follow. A run killed while they train retrains the run's own
@@ -35,17 +35,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import keras
-import pandas as pd
 
 from lstm_helpers.artifacts import read_json, write_json
 from lstm_helpers.config import TrainConfig
 from lstm_helpers.layout import RunLayout
-from lstm_helpers.model.callbacks import TIE_TOLERANCE
+from lstm_helpers.model.budget import SATURATED_EPOCHS
 
 AUTO_MEMBERS = 5
 SEED_STRIDE = 1000  # member m trains with seed + SEED_STRIDE * m
-SATURATED_EPOCHS = 3  # epochs at the monitor's ceiling that make validation unable to choose
-CEILING = 1.0 - TIE_TOLERANCE  # every "max" monitor here (PR-AUC, ROC-AUC, accuracy, F1) tops at 1
 
 
 def ensemble_size(train_cfg: TrainConfig, final_weights: bool, saturated: int = 0) -> int:
@@ -56,14 +53,6 @@ def ensemble_size(train_cfg: TrainConfig, final_weights: bool, saturated: int = 
     if train_cfg.ensemble != "auto":
         return int(train_cfg.ensemble)
     return AUTO_MEMBERS if final_weights or saturated >= SATURATED_EPOCHS else 1
-
-
-def saturated_epochs(history: pd.DataFrame, monitor: str, mode: str) -> int:
-    """Epochs of ``history`` whose ``monitor`` reached its ceiling of 1 (0 for a loss, which
-    has none, and for a monitor the history lacks)."""
-    if mode != "max" or monitor not in history:
-        return 0
-    return int((history[monitor].to_numpy(float) >= CEILING).sum())
 
 
 def member_seed(seed: int, member: int) -> int:

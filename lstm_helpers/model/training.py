@@ -49,7 +49,7 @@ from lstm_helpers.data.prepared import (
 )
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.model import ensemble as ens
-from lstm_helpers.model.budget import Budget, apply_budget, choose_budget
+from lstm_helpers.model.budget import Budget, apply_budget, choose_budget, saturated_epochs
 from lstm_helpers.model.callbacks import (
     AtomicBackupAndRestore,
     AtomicModelCheckpoint,
@@ -473,7 +473,7 @@ def run_training(
         print(f"seed ensemble: {ensemble_why}; members 2-{n_members} train first", flush=True)
     others = [_train_member(cfg, data, budget, layout, m, n_members) for m in range(1, n_members)]
     result = _fit(cfg, data, budget, layout, extra_callbacks, started)
-    saturated = ens.saturated_epochs(result.history, result.monitor, result.monitor_mode)
+    saturated = saturated_epochs(result.history, result.monitor, result.monitor_mode)
     if n_members == 1 and ens.ensemble_size(cfg.train, final, saturated) > 1:  # see model/ensemble.py
         n_members = ens.ensemble_size(cfg.train, final, saturated)
         ensemble_why = ens.ensemble_explanation(n_members, cfg.seed, auto, final, saturated, result.monitor)

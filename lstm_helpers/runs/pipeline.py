@@ -508,16 +508,15 @@ def run_pipeline(
 ) -> Path:
     """Execute 01 -> 02 -> 03 (or ``stages``) into a run directory, then export ``report.html``.
 
-    The inputs are validated first (when stage 01 runs), then the directory is claimed: a new
-    one, or ``run_dir`` when it is empty or this run's own resume; ``continue_run`` runs later
-    stages in a run that is not finished (``train`` / ``evaluate --run``). The resolved
-    parameters are saved as ``params.yaml``; every notebook reads them from there. All
-    stages run in one kernel: ``kernel`` (a sweep worker's warm one, left running) or one
-    started here and shut down at the end. ``silent``: print nothing. ``prefit``: fit the
-    MiniRocket baseline in a thread once stage 01 has written its windows, beside stage 02
-    (a run's second core is idle for much of it; sweeps pass False: their workers keep the
-    cores busy; a 4-run sweep took 96 s with it, 88 s without). Raises :class:`RunFailed`
-    (one-line reason) when a stage fails, :class:`RunRefused` when the directory may not be written.
+    The inputs are validated first (when stage 01 runs; a ``data.path`` relative to here is
+    made absolute, :func:`~lstm_helpers.data.inputs.anchored`), then the directory is claimed:
+    a new one, or ``run_dir`` when empty or this run's own resume; ``continue_run`` runs later
+    stages of an unfinished run (``train`` / ``evaluate --run``). The parameters go to
+    ``params.yaml``, which every notebook reads. All stages run in one kernel: ``kernel`` (a
+    sweep worker's warm one, left running) or one started here. ``silent``: print nothing.
+    ``prefit``: fit MiniRocket in a thread beside stage 02 (sweeps pass False: their workers
+    keep the cores busy). Raises :class:`RunFailed` (one-line reason) when a stage fails,
+    :class:`RunRefused` when the directory may not be written.
     """
     cfg = anchored(cfg)
     if "prepare" in stages:
