@@ -44,12 +44,12 @@ def figure_style() -> Iterator[None]:
 
 
 def fmt_number(v: Any) -> str:
-    """Three significant digits (three decimals below 1, so metrics line up); integers (also
-    integer-valued floats) without decimals; text as written (a count a table holds as text
-    stays "0", not "0.000").
+    """Three significant digits (three decimals up to 1, so metrics line up: a precision of 1.0
+    reads 1.000 beside 0.991); integers (also integer-valued floats above 1) without decimals;
+    text as written (a count a table holds as text stays "0", not "0.000").
 
-    >>> [fmt_number(x) for x in (0.64237, 0.64, 79681.0, 12.3456, 3, float("nan"), None, 1.2e-05, "0")]
-    ['0.642', '0.640', '79,681', '12.3', '3', '–', '–', '1.2e-05', '0']
+    >>> [fmt_number(x) for x in (0.64237, 0.64, 79681.0, 12.3456, 3, float("nan"), None, 1.2e-05, "0", 1.0, 1)]
+    ['0.642', '0.640', '79,681', '12.3', '3', '–', '–', '1.2e-05', '0', '1.000', '1']
     """
     if v is None or isinstance(v, bool | str):
         return "–" if v is None else str(v)
@@ -63,13 +63,13 @@ def fmt_number(v: Any) -> str:
         return "–"
     if math.isinf(x):
         return "∞" if x > 0 else "-∞"
-    if x.is_integer() and abs(x) >= 1:
+    if x.is_integer() and abs(x) > 1:
         return f"{int(x):,}"
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     if x != 0 and abs(x) < 1e-3:
         return f"{x:.2g}"
-    if abs(x) < 1:  # metrics in [0, 1] line up: 0.640, not 0.64
+    if abs(x) <= 1:  # metrics in [0, 1] line up: 0.640, not 0.64; 1.000, not 1
         return f"{x:.3f}"
     return f"{x:.3g}"
 
