@@ -96,6 +96,18 @@ def test_seeds_default_to_the_config_seed_and_base_is_relative(tmp_path):
     assert [r.seed for r in sweep.runs] == [7, 7] and [r.config.train.epochs for r in sweep.runs] == [1, 2]
 
 
+def test_a_data_path_relative_to_where_the_sweep_runs_is_planned_absolute(tmp_path, monkeypatch):
+    # the stages run with the run directory as their current directory, and a finished run is
+    # recognised by the fingerprint of its planned parameters: both see the anchored path
+    (tmp_path / "recordings").mkdir()
+    (tmp_path / "sweep.yaml").write_text(
+        yaml.safe_dump({"set": {"data.path": "recordings", "data.demo": False}, "grid": {"train.epochs": [1, 2]}})
+    )
+    monkeypatch.chdir(tmp_path)
+    sweep = plan.plan_sweep(tmp_path / "sweep.yaml")
+    assert {r.config.data.path for r in sweep.runs} == {str((tmp_path / "recordings").resolve())}
+
+
 @pytest.mark.parametrize(
     "spec, message",
     [
