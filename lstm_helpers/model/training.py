@@ -458,9 +458,9 @@ def run_training(
     removed once ``model.keras`` is written. A seed ensemble (:mod:`~lstm_helpers.model.ensemble`)
     trains its other members in ``members/m<k>/`` (reused when finished), before the run's own
     model or, when that model's validation saturated, after it, and saves their average as
-    ``model.keras``. ``extra_callbacks`` go to the run's
-    own fit (tests interrupt runs with them). Raises FileNotFoundError / ValueError before any
-    training when artifacts are missing or inconsistent or the model spec or monitor does not fit.
+    ``model.keras``. ``extra_callbacks`` go to the run's own fit (tests interrupt runs with
+    them). Raises FileNotFoundError / ValueError before any training when artifacts are
+    missing or inconsistent or the model spec or monitor does not fit.
     """
     started = time.perf_counter()
     layout = RunLayout(Path(run_dir))
