@@ -124,9 +124,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from lstm_helpers.data.inputs import anchored
-
-    cfg = anchored(load_config(args.config, args.overrides))
+    cfg = load_config(args.config, args.overrides)  # run_pipeline anchors a relative data.path
     from lstm_helpers.layout import RunLayout
     from lstm_helpers.runs.pipeline import run_pipeline
     from lstm_helpers.runs.report import headline

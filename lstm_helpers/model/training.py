@@ -474,8 +474,8 @@ def run_training(
     others = [_train_member(cfg, data, budget, layout, m, n_members) for m in range(1, n_members)]
     result = _fit(cfg, data, budget, layout, extra_callbacks, started)
     saturated = saturated_epochs(result.history, result.monitor, result.monitor_mode)
-    if n_members == 1 and ens.ensemble_size(cfg.train, final, saturated) > 1:  # see model/ensemble.py
-        n_members = ens.ensemble_size(cfg.train, final, saturated)
+    if n_members == 1 and (grown := ens.ensemble_size(cfg.train, final, saturated)) > 1:  # model/ensemble.py
+        n_members = grown
         ensemble_why = ens.ensemble_explanation(n_members, cfg.seed, auto, final, saturated, result.monitor)
         if cfg.train.verbose:
             print(f"seed ensemble: {ensemble_why}; members 2-{n_members} train now", flush=True)
