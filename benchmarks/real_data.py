@@ -186,6 +186,7 @@ def headline(kind: str, a: dict, p_val: np.ndarray, p_test: np.ndarray) -> dict:
 
 
 def run_one(name: str, data_cfg: dict, recipe: str, out: Path, seed: int) -> dict:
+    from lstm_helpers.model.ensemble import validation_member
     from lstm_helpers.model.training import run_training
 
     cfg: Config = resolve_config(data_cfg | {"seed": seed, "train": {"verbose": 0}}, RECIPES[recipe])
@@ -197,7 +198,8 @@ def run_one(name: str, data_cfg: dict, recipe: str, out: Path, seed: int) -> dic
         cfg.train.monitor = "val_pr_auc" if len(info["classes"]) == 2 else "val_accuracy"
     result = run_training(cfg, run_dir)  # chooses and records the budget (train.json["budget"])
     kind = "uea" if name in UEA else "recordings"
-    h = headline(kind, a, _proba(result.model, a["X_val"]), _proba(result.model, a["X_test"]))
+    scorer = validation_member(result.model)  # member 1 alone in a fold ensemble (the others saw validation)
+    h = headline(kind, a, _proba(scorer, a["X_val"]), _proba(result.model, a["X_test"]))
     hist = result.history
     monitor = next((c for c in ("val_pr_auc", "val_accuracy") if c in hist), None)
     curve = hist[monitor].round(3).tolist() if monitor else []

@@ -149,3 +149,69 @@ def test_a_run_whose_validation_saturates_grows_into_an_ensemble_after_its_own_m
     again = run_training(cfg, run)
     assert again.ensemble == 5 and "weights of epoch" not in capsys.readouterr().out
     np.testing.assert_allclose(again.history["val_loss"], result.history["val_loss"])
+
+
+def _prepared(tmp_path: Path, synthetic: bool = False):
+    from lstm_helpers.artifacts import save_npz
+    from lstm_helpers.data.prepared import load_prepared
+
+    run = make_prepared(tmp_path / "run", n_train=32)
+    if synthetic:
+        arrays = dict(np.load(run / "prepared.npz"))
+        arrays["synthetic_train"][:3] = True
+        save_npz(run / "prepared.npz", arrays)
+    return load_prepared(run, require=("train", "val"))
+
+
+def test_fold_members_leave_out_each_training_window_once_and_keep_recordings_together(tmp_path):
+    data = _prepared(tmp_path)
+    folds = ens.fold_plan(data, seed=7)
+    assert sorted(np.unique(folds)) == [1, 2, 3, 4] and len(folds) == len(data.y_train)
+    rec = data.arrays["rec_train"]
+    assert all(len(np.unique(folds[rec == r])) == 1 for r in np.unique(rec))  # a recording in one fold
+    for m in (1, 2, 3, 4):
+        member = ens.fold_data(data, folds, m)
+        held = folds == m
+        assert np.array_equal(member.X_val, data.X_train[held]) and np.array_equal(member.y_val, data.y_train[held])
+        # it trains on validation and the other folds: every window of the pool but its fold
+        assert len(member.y_train) == len(data.y_train) - held.sum() + len(data.y_val)
+        assert np.array_equal(member.X_train[-len(data.y_val) :], data.X_val)
+        assert set(np.unique(member.y_train)) == {0, 1}
+    assert np.array_equal(ens.fold_plan(data, seed=7), folds)  # the seed fixes the folds
+    # synthetic windows mix neighbours a fold would separate; too few recordings per class
+    assert ens.fold_plan(_prepared(tmp_path / "s", synthetic=True), seed=7) is None
+    assert ens.fold_plan(data, seed=7, n_members=6) is None  # 5 folds, 4 recordings
+
+
+def test_auto_ensemble_with_fold_members_scores_validation_with_the_model_that_never_saw_it(tmp_path):
+    from sklearn.metrics import roc_auc_score
+
+    from lstm_helpers.judge.evaluation import run_evaluation
+
+    run = make_prepared(tmp_path / "run", n_train=32)
+    cfg = tiny_cfg(**{"train.ensemble": "auto", "train.epochs": 1, "evaluate.baseline": "none"})
+    result = run_training(cfg, run)
+    assert result.ensemble == 5 and "member 1 the validation windows" in result.budget["ensemble"]
+    assert json.loads((run / "train.json").read_text())["folds"] == 4
+    model = load_trained_model(RunLayout(run).model)
+    assert model.name == "fold_ensemble_of_5"
+    first = ens.validation_member(model)
+    assert first.name == "member1"
+    # the members differ in data, not only in seed: member 2 validated on its fold (8 windows)
+    assert len(pd.read_csv(run / "members" / "m1" / "history.csv")) == 1
+    arrays = np.load(run / "prepared.npz")
+    out = run_evaluation(cfg, run)
+    p_first = np.asarray(first.predict(arrays["X_val"], verbose=0))[:, -1]
+    p_all = np.asarray(model.predict(arrays["X_val"], verbose=0))[:, -1]
+    val_auc = out["metrics"]["val"]["roc_auc"]
+    assert val_auc == pytest.approx(roc_auc_score(arrays["y_val"] == 1, p_first), abs=1e-9)
+    assert not np.allclose(p_first, p_all)
+    # a seed ensemble scores validation with the average
+    seeds = load_trained_model(RunLayout(make_prepared_seed(tmp_path)).model)
+    assert ens.validation_member(seeds) is seeds
+
+
+def make_prepared_seed(tmp_path: Path) -> Path:
+    run = make_prepared(tmp_path / "seeds", n_train=32)
+    run_training(tiny_cfg(**{"train.ensemble": 2, "train.epochs": 1}), run)
+    return run

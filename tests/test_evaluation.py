@@ -927,3 +927,12 @@ def test_a_validation_metric_saturated_at_one_is_flagged_with_what_the_run_did_a
     assert validation_notes(_train(best_epoch=3, monitor_mode="max"), two, BINARY) == []
     loss = pd.DataFrame({"val_loss": [1.0] * 7})  # a loss has no ceiling
     assert validation_notes(_train(best_epoch=3, monitor="val_loss", monitor_mode="min"), loss, BINARY) == []
+
+
+def test_a_fold_ensemble_says_its_validation_figures_are_one_members():
+    from lstm_helpers.judge.validation_notes import validation_notes
+
+    (note,) = validation_notes(_train(best_epoch=3, ensemble=5, folds=4), None, BINARY)
+    assert note.startswith("Validation figures are member 1's alone, test figures the average of all 5")
+    assert "each left out another of 4 parts of the training windows" in note
+    assert validation_notes(_train(best_epoch=3, ensemble=5, folds=0), None, BINARY) == []  # seed members

@@ -124,12 +124,14 @@ def _open(cfg: Config, run_dir: str | Path) -> tuple[_Stage, dict[str, np.ndarra
 
 
 def _predict_splits(st: _Stage, val: dict, test: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Validation and test probabilities, one prediction pass each, from the run's model."""
-    from lstm_helpers.model.models import load_trained_model  # TensorFlow only when a model runs
+    """Validation and test probabilities, one prediction pass each, from the run's model
+    (validation from member 1 alone in a fold ensemble: the others trained on it)."""
+    from lstm_helpers.model.ensemble import validation_member  # TensorFlow only when a model runs
+    from lstm_helpers.model.models import load_trained_model
 
     model = load_trained_model(st.layout.model)
     # large fixed-size chunks, whatever the training batch (judge/inference.py); windows/s in the run's log
-    p_val = predict_probs(model, val["X"], DEFAULT_BATCH, log=print, what="validation windows")
+    p_val = predict_probs(validation_member(model), val["X"], DEFAULT_BATCH, log=print, what="validation windows")
     p_test = predict_probs(model, test["X"], DEFAULT_BATCH, log=print, what="test windows")
     n_out = 1 if p_test.ndim == 1 else p_test.shape[1]
     if not (n_out == len(st.classes) or (len(st.classes) == 2 and n_out == 1)):

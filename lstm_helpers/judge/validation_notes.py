@@ -1,6 +1,6 @@
 """How far a run's validation split and its choice of epoch can be trusted (issue 9).
 
-Four plain-language warnings for the report, from ``train.json``, ``history.csv`` and the
+Five plain-language notes for the report, from ``train.json``, ``history.csv`` and the
 metrics of stage 03 (rules written here: no library reads a training history this way):
 
 * **still learning** -- the best validation figure came in the last planned epoch and early
@@ -16,7 +16,10 @@ metrics of stage 03 (rules written here: no library reads a training history thi
 * **validation saturated** -- the monitored score sat at its ceiling of 1 on
   :data:`~lstm_helpers.model.budget.SATURATED_EPOCHS` or more epochs: validation cannot tell
   them apart nor show overfitting among them (``train.ensemble: auto`` averages five seeds
-  then, :mod:`lstm_helpers.model.ensemble`; the note says whether this run did).
+  then, :mod:`lstm_helpers.model.ensemble`; the note says whether this run did);
+* **fold members** -- a fold ensemble (:func:`~lstm_helpers.model.ensemble.fold_plan`) scores
+  validation with member 1 alone, the only one that did not train on it: its validation
+  figures describe one model, its test figures the average.
 """
 
 from __future__ import annotations
@@ -37,7 +40,19 @@ def validation_notes(train: dict[str, Any] | None, history: pd.DataFrame | None,
     if not train:
         return []
     notes = _still_learning(train) + _small_validation(metrics) + _swing(train, history, metrics)
-    return notes + _saturated(train, history)
+    return notes + _saturated(train, history) + _fold_members(train)
+
+
+def _fold_members(train: dict[str, Any]) -> list[str]:
+    if not (folds := int(train.get("folds") or 0)):
+        return []
+    members = int(train.get("ensemble") or 1)
+    return [
+        f"Validation figures are member 1's alone, test figures the average of all {members}: members "
+        f"2-{members} also trained on the validation windows (each left out another of {folds} parts of "
+        "the training windows instead), so only member 1 can be judged there; the average usually "
+        "scores a little higher than the one model."
+    ]
 
 
 def _still_learning(train: dict[str, Any]) -> list[str]:

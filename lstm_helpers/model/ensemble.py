@@ -21,8 +21,23 @@ own model has trained: it is the only member that knows, so it trains first here
 other :data:`AUTO_MEMBERS` - 1 follow. A run killed while they train retrains the run's own
 model (same seed, same weights, same decision) and reuses the members that finished.
 
+Where validation is too small to rank epochs it chooses nothing at all, so the members need
+not leave it out: under ``auto`` they are *fold members* (cross-validation bagging, as in
+Breiman 1996 and the k-fold ensembles of Kaggle practice). Member 0, the run's own model, trains
+on the run's training windows and never sees validation; the training windows are cut into
+:data:`AUTO_MEMBERS` - 1 folds (stratified by class, one recording's windows in one fold:
+scikit-learn's ``StratifiedGroupKFold``), and member ``m`` trains on the validation windows
+plus all training folds but fold ``m``, which it is scored on. Each window of the pool is
+left out by exactly one member, and the ensemble learns from every one: on GunPoint (50
+training cases, 10 of them validation) seeds 0 and 3 of the seed ensemble made 3 test errors
+of 150, the fold ensemble 1 and ... (benchmarks/README.md, "Twelfth session"). Evaluation
+therefore scores validation with member 0 alone (:func:`validation_member`), the one model
+that never saw it; thresholds chosen there apply to the average. Runs with synthetic
+(SMOTE) training windows keep seed members: a synthetic window mixes neighbours that a fold
+would separate. A fixed ``train.ensemble`` number always trains seed members.
+
 Member ``m`` is the run's model trained with seed ``seed + 1000 * m`` (initial weights,
-batch order, dropout; the split is the run's) in ``members/m<m>/`` of the run directory,
+batch order, dropout; the split is the run's, or its fold) in ``members/m<m>/`` of the run directory,
 except member 0, which is the run's own training (its history is the run's learning
 curve). ``model.keras`` then holds one Keras model: the members side by side on one input
 and Keras' ``Average`` layer over their outputs, so evaluation, ``predict`` and the saved
@@ -32,16 +47,20 @@ rule and the member folders are this module's.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from lstm_helpers.artifacts import read_json, write_json
 from lstm_helpers.config import TrainConfig
+from lstm_helpers.data.prepared import PreparedData
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.model.budget import SATURATED_EPOCHS
 
 AUTO_MEMBERS = 5
+FOLD_PREFIX = "fold_ensemble"  # name of an averaging model over fold members
 SEED_STRIDE = 1000  # member m trains with seed + SEED_STRIDE * m
 
 
@@ -80,6 +99,43 @@ def mark_finished(layout: RunLayout, fingerprint: str) -> None:
     write_json(layout.root / "finished.json", {"fingerprint": fingerprint})
 
 
+def fold_plan(data: PreparedData, seed: int, n_members: int = AUTO_MEMBERS) -> np.ndarray | None:
+    """Fold ``1 .. n_members - 1`` of each training window for fold members, or None where
+    they do not fit: synthetic training windows, or a class found in fewer recordings of the
+    training side than there are folds (a fold member would then miss it)."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    y, groups = data.y_train, data.arrays.get("rec_train")
+    synthetic = data.arrays.get("synthetic_train")
+    n_folds = n_members - 1
+    if groups is None or n_folds < 2 or (synthetic is not None and bool(np.any(synthetic))):
+        return None
+    if any(len(np.unique(groups[y == k])) < n_folds for k in np.unique(y)):
+        return None
+    folds = np.zeros(len(y), dtype=np.int64)
+    splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=int(seed))
+    for f, (_, held) in enumerate(splitter.split(np.zeros(len(y)), y, groups)):
+        folds[held] = f + 1
+    return folds
+
+
+def fold_data(data: PreparedData, folds: np.ndarray, member: int) -> PreparedData:
+    """The windows of fold member ``member``: validation plus every training fold but
+    ``member`` to train on, fold ``member`` as its validation."""
+    held = folds == member
+    arrays = dict(data.arrays)
+    arrays["X_train"] = np.concatenate([data.X_train[~held], data.X_val])
+    arrays["y_train"] = np.concatenate([data.y_train[~held], data.y_val])
+    arrays["X_val"], arrays["y_val"] = data.X_train[held], data.y_train[held]
+    return replace(data, arrays=arrays)
+
+
+def validation_member(model: keras.Model) -> keras.Model:
+    """The model that scores validation: member 0 of a fold ensemble (the only one that did
+    not train on validation), else ``model`` itself."""
+    return model.get_layer("member1") if model.name.startswith(FOLD_PREFIX) else model
+
+
 def average_model(members: list[keras.Model], name: str) -> keras.Model:
     """One Keras model: every member on the same input, their outputs averaged.
 
@@ -94,11 +150,17 @@ def average_model(members: list[keras.Model], name: str) -> keras.Model:
 
 
 def ensemble_explanation(
-    n: int, seed: int, auto: bool, final_weights: bool, saturated: int = 0, monitor: str = ""
+    n: int, seed: int, auto: bool, final_weights: bool, saturated: int = 0, monitor: str = "", folds: bool = False
 ) -> str:
     """One line for the run's log and report: how many members, their seeds, and why
-    (``saturated``: epochs at which ``monitor`` reached its ceiling, :func:`saturated_epochs`)."""
+    (``saturated``: epochs at which ``monitor`` reached its ceiling, :func:`saturated_epochs`;
+    ``folds``: fold members, :func:`fold_plan`)."""
     seeds = ", ".join(str(member_seed(seed, m)) for m in range(n))
+    if folds:
+        seeds += (
+            f", each leaving out another part of the training side (member 1 the validation windows, "
+            f"which it alone scores; the others fold k of {n - 1} of the training windows)"
+        )
     if not auto:
         return f"{n} members (train.ensemble), seeds {seeds}, probabilities averaged"
     why = "validation too small to choose epochs or seeds" if final_weights else "validation chooses the epoch"

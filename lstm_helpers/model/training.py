@@ -134,6 +134,7 @@ class TrainResult:
 
     budget: dict[str, Any] | None = None  # how batch size, epochs and patience were chosen
     ensemble: int = 1  # models averaged in model.keras (model/ensemble.py)
+    folds: int = 0  # fold members: training folds, validation scored by member 1 alone (else 0)
 
     IN_MEMORY: ClassVar[tuple[str, ...]] = ("history", "timing", "lr_per_step", "model")
 
@@ -468,10 +469,11 @@ def run_training(
     cfg, budget = _budgeted(cfg, data)
     final = keeps_final_weights(cfg.train, np.bincount(data.y_val, minlength=data.n_classes))
     n_members, auto = ens.ensemble_size(cfg.train, final), cfg.train.ensemble == "auto"
-    ensemble_why = ens.ensemble_explanation(n_members, cfg.seed, auto, final)
+    folds = ens.fold_plan(data, cfg.seed, n_members) if auto and final else None  # fold members
+    ensemble_why = ens.ensemble_explanation(n_members, cfg.seed, auto, final, folds=folds is not None)
     if cfg.train.verbose and n_members > 1:
         print(f"seed ensemble: {ensemble_why}; members 2-{n_members} train first", flush=True)
-    others = [_train_member(cfg, data, budget, layout, m, n_members) for m in range(1, n_members)]
+    others = [_train_member(cfg, data, budget, layout, m, n_members, folds) for m in range(1, n_members)]
     result = _fit(cfg, data, budget, layout, extra_callbacks, started)
     saturated = saturated_epochs(result.history, result.monitor, result.monitor_mode)
     if n_members == 1 and (grown := ens.ensemble_size(cfg.train, final, saturated)) > 1:  # model/ensemble.py
@@ -482,24 +484,31 @@ def run_training(
         others = [_train_member(cfg, data, budget, layout, m, n_members) for m in range(1, n_members)]
     if others:
         t0 = time.perf_counter()
-        model = ens.average_model([result.model, *others], name=f"ensemble_of_{n_members}")
+        kind = ens.FOLD_PREFIX if folds is not None else "ensemble"
+        model = ens.average_model([result.model, *others], name=f"{kind}_of_{n_members}")
         model.save(layout.model)
         counts = count_params(model)
         result.model, result.n_params, result.n_trainable_params = model, counts["total"], counts["trainable"]
         result.size_mb, result.ensemble = model_size_mb(model), n_members
+        result.folds = 0 if folds is None else n_members - 1
         result.total_seconds += time.perf_counter() - t0
     result.budget = (result.budget or {}) | {"ensemble": ensemble_why}
     write_json(layout.train_json, result.to_dict())
     return result
 
 
-def _train_member(cfg: Config, data: PreparedData, budget: Budget, layout: RunLayout, m: int, n: int) -> keras.Model:
-    """Member ``m`` >= 1 of a seed ensemble, trained silently in its own folder (or reused)."""
+def _train_member(
+    cfg: Config, data: PreparedData, budget: Budget, layout: RunLayout, m: int, n: int, folds: np.ndarray | None = None
+) -> keras.Model:
+    """Member ``m`` >= 1 of a seed ensemble, trained silently in its own folder (or reused);
+    on its fold's windows (:func:`~lstm_helpers.model.ensemble.fold_data`) when ``folds``."""
     member_cfg = cfg.model_copy(deep=True)
     member_cfg.seed, member_cfg.train.verbose = ens.member_seed(cfg.seed, m), 0
     where = ens.member_layout(layout, m)
     stat = layout.prepared.stat()  # a re-prepared run (other windows) retrains its members
     fingerprint = f"{training_fingerprint(member_cfg)}-{stat.st_size}-{stat.st_mtime_ns}"
+    if folds is not None:
+        data, fingerprint = ens.fold_data(data, folds, m), f"{fingerprint}-fold{m}of{n - 1}"
     if ens.finished_member(where, fingerprint):
         return load_trained_model(where.model)
     where.root.mkdir(parents=True, exist_ok=True)
