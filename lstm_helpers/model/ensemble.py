@@ -1,4 +1,5 @@
-"""Seed ensembles: one recipe trained with several seeds, the members' probabilities averaged.
+"""Ensembles: one recipe trained with several seeds (and, on small sets, on several folds), the
+members' probabilities averaged.
 
 Where validation holds fewer than ``MIN_VAL_CASES`` windows of a class it is too small to
 rank epochs, and the default recipe keeps the final weights of its one-cycle schedule
@@ -22,19 +23,19 @@ other :data:`AUTO_MEMBERS` - 1 follow. A run killed while they train retrains th
 model (same seed, same weights, same decision) and reuses the members that finished.
 
 Where validation is too small to rank epochs it chooses nothing at all, so the members need
-not leave it out: under ``auto`` they are *fold members* (cross-validation bagging, as in
-Breiman 1996 and the k-fold ensembles of Kaggle practice). Member 0, the run's own model, trains
-on the run's training windows and never sees validation; the training windows are cut into
-:data:`AUTO_MEMBERS` - 1 folds (stratified by class, one recording's windows in one fold:
-scikit-learn's ``StratifiedGroupKFold``), and member ``m`` trains on the validation windows
-plus all training folds but fold ``m``, which it is scored on. Each window of the pool is
-left out by exactly one member, and the ensemble learns from every one: on GunPoint (50
-training cases, 10 of them validation) seeds 0 and 3 of the seed ensemble made 3 test errors
-of 150, the fold ensemble 1 and ... (benchmarks/README.md, "Twelfth session"). Evaluation
-therefore scores validation with member 0 alone (:func:`validation_member`), the one model
-that never saw it; thresholds chosen there apply to the average. Runs with synthetic
-(SMOTE) training windows keep seed members: a synthetic window mixes neighbours that a fold
-would separate. A fixed ``train.ensemble`` number always trains seed members.
+not all leave it out: under ``auto`` they are *fold members* (cross-validation bagging,
+Breiman 1996). Member 0, the run's own model, trains on the run's training windows and
+never sees validation; the training windows are cut into :data:`AUTO_MEMBERS` - 1 folds
+(stratified by class, one recording's windows in one fold: scikit-learn's
+``StratifiedGroupKFold``), and member ``m`` trains on the validation windows plus every
+training fold but fold ``m``. Each window of the pool is left out by exactly one member, and
+the ensemble learns from all of them (GunPoint, 40 + 10 training cases, four splits: 2 test
+errors of 150 on each split against 3 / 1 / 1 / 3 with seed members; JapaneseVowels level,
+BasicMotions unchanged; benchmarks/README.md, "Twelfth session"). Evaluation therefore
+scores validation with member 0 alone (:func:`validation_member`; "member 1" in the log
+and report), the one model that never saw it; thresholds chosen there apply to the
+average. Runs with synthetic (SMOTE) training windows keep seed members (a synthetic window
+mixes neighbours that a fold would separate), as does a fixed ``train.ensemble`` number.
 
 Member ``m`` is the run's model trained with seed ``seed + 1000 * m`` (initial weights,
 batch order, dropout; the split is the run's, or its fold) in ``members/m<m>/`` of the run directory,
