@@ -48,14 +48,15 @@ LABELS = np.array([0, 0, 0, 1, 0, 1, 1, 0, 1])
     "strategy, kwargs, value, precision, recall",
     [
         ("fixed", {"threshold": 0.5}, 0.5, 0.6, 0.75),
-        ("max_f1", {}, 0.4, 2 / 3, 1.0),
-        ("max_fbeta", {"beta": 0.5}, 0.6, 0.75, 0.75),  # precision-weighted
-        ("max_fbeta", {"beta": 2.0}, 0.4, 2 / 3, 1.0),
-        ("recall_at_precision", {"min_precision": 0.7}, 0.6, 0.75, 0.75),
-        ("recall_at_precision", {"min_precision": 0.6}, 0.4, 2 / 3, 1.0),
-        ("recall_at_precision", {"min_precision": 1.0}, 0.9, 1.0, 0.25),
-        ("precision_at_recall", {"min_recall": 0.75}, 0.6, 0.75, 0.75),
-        ("precision_at_recall", {"min_recall": 1.0}, 0.4, 2 / 3, 1.0),
+        # chosen at a score, then moved to the middle of the gap below it (same predictions)
+        ("max_f1", {}, 0.35, 2 / 3, 1.0),
+        ("max_fbeta", {"beta": 0.5}, 0.55, 0.75, 0.75),  # precision-weighted
+        ("max_fbeta", {"beta": 2.0}, 0.35, 2 / 3, 1.0),
+        ("recall_at_precision", {"min_precision": 0.7}, 0.55, 0.75, 0.75),
+        ("recall_at_precision", {"min_precision": 0.6}, 0.35, 2 / 3, 1.0),
+        ("recall_at_precision", {"min_precision": 1.0}, 0.85, 1.0, 0.25),
+        ("precision_at_recall", {"min_recall": 0.75}, 0.55, 0.75, 0.75),
+        ("precision_at_recall", {"min_recall": 1.0}, 0.35, 2 / 3, 1.0),
     ],
 )
 def test_choose_threshold_known_answers(strategy, kwargs, value, precision, recall):
@@ -67,6 +68,16 @@ def test_choose_threshold_known_answers(strategy, kwargs, value, precision, reca
     assert out["n"] == 9 and out["n_positive"] == 4
     if strategy in ("recall_at_precision", "precision_at_recall"):
         assert out["constraint_met"] is True
+
+
+def test_a_threshold_on_perfectly_separated_validation_sits_between_the_classes_not_on_an_edge():
+    # 10 validation windows, the lowest positive at 0.96: a threshold of 0.96 would reject a
+    # test window of the class scored 0.9; the middle of the gap (0.3 .. 0.96) accepts it
+    y = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+    s = np.array([0.01, 0.05, 0.1, 0.2, 0.3, 0.96, 0.97, 0.98, 0.99, 0.995], np.float32)
+    out = choose_threshold(y, s, "max_f1")
+    assert out["value"] == pytest.approx((0.3 + 0.96) / 2, abs=1e-6) and out["f1"] == 1.0
+    assert choose_threshold([0, 1], [0.4, 0.4], "max_f1")["value"] == pytest.approx(0.4)  # nothing below
 
 
 def test_choose_threshold_unattainable_precision_falls_back_to_max_f1():
@@ -111,7 +122,7 @@ def test_compare_threshold_strategies_table():
     table = compare_threshold_strategies(LABELS, SCORES, LABELS, SCORES, min_precision=0.7)
     assert list(table["strategy"]) == list(THRESHOLD_STRATEGIES)
     row = table.set_index("strategy").loc["recall_at_precision"]
-    assert row["threshold"] == pytest.approx(0.6) and row["test_precision"] == pytest.approx(0.75)
+    assert row["threshold"] == pytest.approx(0.55) and row["test_precision"] == pytest.approx(0.75)
 
 
 # ------------------------------------------------------------------ decision rule
