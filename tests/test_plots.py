@@ -69,6 +69,24 @@ def test_evaluation_plots_save_pngs(tmp_path):
     )
 
 
+def test_metric_vs_threshold_reads_the_figures_a_threshold_between_scores_gives():
+    """Between two observed scores the curves hold the figures of the higher one: at 0.5 here
+    the windows scored 0.6 and 0.9 are positive (precision 0.5, recall 0.5). A line drawn
+    straight from 0.4 (precision 2/3) to 0.6 would read 0.58 there."""
+    fig = plots.plot_metric_vs_threshold(np.array([0, 1, 0, 1]), np.array([0.1, 0.4, 0.6, 0.9]), threshold=0.5)
+    lines = {ln.get_label(): ln for ln in fig.axes[0].lines}
+
+    def read(label: str, t: float) -> float:
+        path = lines[label].get_path()  # the drawn vertices, steps included
+        x, y = path.vertices[:, 0], path.vertices[:, 1]
+        return float(np.interp(t, x, y))  # on a step the drawing is flat between scores
+
+    assert read("precision", 0.5) == pytest.approx(0.5)
+    assert read("recall", 0.5) == pytest.approx(0.5)
+    assert read("F1", 0.5) == pytest.approx(0.5)
+    assert read("precision", 0.3) == pytest.approx(2 / 3)
+
+
 def test_confusion_matrix_labels_and_annotations():
     fig = plots.plot_confusion_matrix(np.array([[5, 2], [1, 2]]), ["other", "play"])
     counts_ax, norm_ax = fig.axes[:2]

@@ -310,7 +310,12 @@ def plot_metric_vs_threshold(
     path: str | Path | None = None,
     title: str | None = None,
 ) -> Figure:
-    """Precision, recall and F1 of the positive class as the threshold moves, chosen one marked."""
+    """Precision, recall and F1 of the positive class as the threshold moves, chosen one marked.
+
+    Drawn as steps: each metric is constant from one observed score to the next (a window
+    counts as positive when its score is >= the threshold), so a straight line between two
+    scores would show figures no threshold gives -- at a threshold set between validation
+    scores, say (``judge/threshold.py``)."""
     y, s = _binary_inputs(y_true_binary, scores)
     precision, recall, thresholds = precision_recall_curve(y, s)
     p, r = precision[:-1], recall[:-1]
@@ -318,9 +323,10 @@ def plot_metric_vs_threshold(
         f1 = np.where(p + r > 0, 2 * p * r / (p + r), 0.0)
     fig = new_figure(figsize=(7, 4.5))
     ax = fig.subplots()
-    ax.plot(thresholds, p, label="precision")
-    ax.plot(thresholds, r, label="recall")
-    ax.plot(thresholds, f1, label="F1", lw=2)
+    # "pre": the value at score t_i holds on (t_{i-1}, t_i]
+    ax.step(thresholds, p, where="pre", label="precision")
+    ax.step(thresholds, r, where="pre", label="recall")
+    ax.step(thresholds, f1, where="pre", label="F1", lw=2)
     if threshold is not None:
         ax.axvline(threshold, color=THRESHOLD_COLOUR, ls="--", label=f"chosen {threshold:.3g}")
     ax.set_xlabel(f"Threshold on P({positive_label})")
