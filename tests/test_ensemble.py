@@ -38,6 +38,9 @@ def test_auto_trains_five_members_only_where_validation_is_too_small_to_rank_epo
     line = ens.ensemble_explanation(5, 42, auto=True, final_weights=True)
     assert "5 members" in line and "42, 1042, 2042, 3042, 4042" in line and "too small" in line
     assert ens.ensemble_explanation(1, 42, auto=True, final_weights=False).startswith("one model")
+    folds = ens.ensemble_explanation(5, 42, auto=True, final_weights=True, folds=True)
+    assert "member 1 leaves out validation and alone scores it" in folds
+    assert "members 2-5 each leave out another of 4 folds" in folds and "42, 1042, 2042, 3042, 4042" in folds
 
 
 @pytest.mark.parametrize("bad", [0, -2, 2.5, True, "many"])
@@ -105,10 +108,11 @@ def test_auto_ensemble_on_small_validation_under_the_default_recipe(tmp_path, ca
     echoed = io.StringIO()
     ProgressEcho(echoed).write(capsys.readouterr().out)
     lines = echoed.getvalue().splitlines()
-    assert lines[0].startswith("seed ensemble: 5 members with seeds 7, 1007") and "members 2-5 train first" in lines[0]
+    assert lines[0].startswith("ensemble: 5 members, probabilities averaged: member 1 leaves out validation")
+    assert "seeds 7, 1007, 2007, 3007, 4007" in lines[0] and lines[0].endswith("members 2-5 train first")
     assert [line.split(" (seed")[0] for line in lines[1:5]] == [f"member {m}/5" for m in (2, 3, 4, 5)]
     assert lines[5].startswith("epoch 1/1")
-    assert "5 members with seeds 7, 1007, 2007, 3007, 4007" in result.budget["ensemble"]
+    assert "seeds 7, 1007, 2007, 3007, 4007" in result.budget["ensemble"]
     assert sorted(p.name for p in (run / "members").iterdir()) == ["m1", "m2", "m3", "m4"]
     # the plateau schedule ranks epochs on validation (however small): one model
     plain = make_prepared(tmp_path / "plain", n_train=32)
@@ -139,7 +143,7 @@ def test_a_run_whose_validation_saturates_grows_into_an_ensemble_after_its_own_m
     assert result.monitor == "val_pr_auc" and saturated >= SATURATED_EPOCHS
     assert result.ensemble == 5 and f"reached 1.0 on {saturated} epochs" in result.budget["ensemble"]
     lines = capsys.readouterr().out.splitlines()
-    grown = next(i for i, line in enumerate(lines) if line.startswith("seed ensemble:"))
+    grown = next(i for i, line in enumerate(lines) if line.startswith("ensemble:"))
     assert lines[grown].endswith("members 2-5 train now")
     assert any(line.startswith("epoch 5/5") for line in lines[:grown])  # the run's own model first
     assert [line.split(" (seed")[0] for line in lines[grown + 1 : grown + 5]] == [f"member {m}/5" for m in (2, 3, 4, 5)]
@@ -191,7 +195,7 @@ def test_auto_ensemble_with_fold_members_scores_validation_with_the_model_that_n
     run = make_prepared(tmp_path / "run", n_train=32)
     cfg = tiny_cfg(**{"train.ensemble": "auto", "train.epochs": 1, "evaluate.baseline": "none"})
     result = run_training(cfg, run)
-    assert result.ensemble == 5 and "member 1 the validation windows" in result.budget["ensemble"]
+    assert result.ensemble == 5 and "member 1 leaves out validation and alone scores it" in result.budget["ensemble"]
     assert json.loads((run / "train.json").read_text())["folds"] == 4
     model = load_trained_model(RunLayout(run).model)
     assert model.name == "fold_ensemble_of_5"

@@ -136,7 +136,7 @@ def choose_budget(
     warnings: list[str] = []
     if steps * epochs < train.min_updates / 4:
         warnings.append(
-            f"{n_train} training windows at batch {batch} for {epochs} epochs give only "
+            f"{n_train} training windows at batch {batch} for {epochs} epoch{'' if epochs == 1 else 's'} give only "
             f"{steps * epochs} updates (train.min_updates = {train.min_updates}); set "
             f"train.epochs / train.batch_size to auto or raise them"
         )

@@ -157,10 +157,11 @@ def ensemble_explanation(
     (``saturated``: epochs at which ``monitor`` reached its ceiling, :func:`saturated_epochs`;
     ``folds``: fold members, :func:`fold_plan`)."""
     seeds = ", ".join(str(member_seed(seed, m)) for m in range(n))
-    if folds:
-        seeds += (
-            f", each leaving out another part of the training side (member 1 the validation windows, "
-            f"which it alone scores; the others fold k of {n - 1} of the training windows)"
+    if folds:  # auto only (fold_plan); why: final weights kept, validation too small
+        return (
+            f"{n} members, probabilities averaged: member 1 leaves out validation and alone scores it; "
+            f"members 2-{n} each leave out another of {n - 1} folds of the training windows "
+            f"(seeds {seeds}; validation too small to choose epochs; train.ensemble: auto)"
         )
     if not auto:
         return f"{n} members (train.ensemble), seeds {seeds}, probabilities averaged"

@@ -472,7 +472,7 @@ def run_training(
     folds = ens.fold_plan(data, cfg.seed, n_members) if auto and final else None  # fold members
     ensemble_why = ens.ensemble_explanation(n_members, cfg.seed, auto, final, folds=folds is not None)
     if cfg.train.verbose and n_members > 1:
-        print(f"seed ensemble: {ensemble_why}; members 2-{n_members} train first", flush=True)
+        print(f"ensemble: {ensemble_why}; members 2-{n_members} train first", flush=True)
     others = [_train_member(cfg, data, budget, layout, m, n_members, folds) for m in range(1, n_members)]
     result = _fit(cfg, data, budget, layout, extra_callbacks, started)
     saturated = saturated_epochs(result.history, result.monitor, result.monitor_mode)
@@ -480,7 +480,7 @@ def run_training(
         n_members = grown
         ensemble_why = ens.ensemble_explanation(n_members, cfg.seed, auto, final, saturated, result.monitor)
         if cfg.train.verbose:
-            print(f"seed ensemble: {ensemble_why}; members 2-{n_members} train now", flush=True)
+            print(f"ensemble: {ensemble_why}; members 2-{n_members} train now", flush=True)
         others = [_train_member(cfg, data, budget, layout, m, n_members) for m in range(1, n_members)]
     if others:
         t0 = time.perf_counter()

@@ -18,7 +18,7 @@ from lstm_helpers.config import PROJECT_ROOT
 # the stdout lines of a stage notebook that reach the terminal (the rest stays in the notebook)
 PROGRESS_LINE = re.compile(
     r"^\s*(epoch \d+/\d+|stopped after epoch \d+|Epoch \d+: (early stopping|ReduceLROnPlateau)"
-    r"|seed ensemble:|member \d+/\d+ \(seed)"
+    r"|ensemble:|member \d+/\d+ \(seed)"
 )
 
 
