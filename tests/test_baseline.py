@@ -117,6 +117,36 @@ def test_cached_fit_equals_a_fresh_one_and_a_different_input_misses(tmp_path):
     assert not off.available and not (tmp_path / "off").exists()
 
 
+def test_on_claim_is_called_once_the_fit_is_marked_and_before_its_result(tmp_path):
+    """``on_claim`` (the pipeline lets stage 03 start on it) comes after the ``.running``
+    marker is written, so a reader in another process waits for this fit rather than fitting
+    again, and before the result exists; a cache hit claims nothing."""
+    from lstm_helpers.judge.baseline import fit_baseline_cached
+
+    X, y = _windows(80, 2, 20, 0)
+    kw = {"classifier": "logistic", "n_kernels": 100, "seed": 0}
+    seen: list[tuple[bool, bool]] = []
+
+    def claim() -> None:
+        seen.append((any(tmp_path.glob("*.running")), any(tmp_path.glob("*.npz"))))
+
+    first = fit_baseline_cached(tmp_path, X, y, {"val": X[:9]}, 2, on_claim=claim, **kw)
+    assert not first.cached and seen == [(True, False)]
+    again = fit_baseline_cached(tmp_path, X, y, {"val": X[:9]}, 2, on_claim=claim, **kw)
+    assert again.cached and seen == [(True, False)] and not any(tmp_path.glob("*.running"))
+
+
+def test_warm_up_runs_minirocket_without_data():
+    """warm_up (run while stage 01 prepares the windows) needs no input and leaves aeon's
+    MiniRocket imported."""
+    import sys
+
+    from lstm_helpers.judge.baseline import warm_up
+
+    warm_up()
+    assert "aeon.transformations.collection.convolution_based" in sys.modules
+
+
 def test_cache_waits_for_a_live_fit_and_ignores_a_dead_one(tmp_path):
     """A ``.running`` marker of a live other process makes fit_baseline_cached wait for its
     result; the marker of a dead process is ignored (the fit runs here)."""

@@ -327,6 +327,19 @@ def test_command_line_processes_skip_the_iri_format_grammar():
     assert out.stdout.strip() == "None"
 
 
+def test_stage_03_is_released_when_the_prefit_ends_without_a_fit(tmp_path):
+    """Stage 03 waits for the prefit's claim, not for its end; a prefit that never fits
+    (stage 01 wrote no windows) still releases it, so stage 03 cannot wait forever."""
+    import threading
+
+    from lstm_helpers.config import resolve_config
+    from lstm_helpers.runs.pipeline import _prefit_baseline
+
+    claimed = threading.Event()
+    _prefit_baseline(resolve_config({}, {}), tmp_path, None, claimed, wait=lambda: False)
+    assert claimed.is_set() and not (tmp_path / ".baseline_cache").exists()
+
+
 def test_prefit_waits_for_this_attempts_windows(tmp_path):
     """The baseline prefit starts with stage 01 and waits for the windows it writes:
     ``prepare.json`` (written last, atomically) newer than the stage's start; a file an

@@ -20,6 +20,7 @@ whole, and many-class runs write compact predictions and figures.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,23 +230,28 @@ def _timelines(st: _Stage, data: dict, test: dict) -> dict | None:
 
 
 def _fit_baseline(
-    cfg: Config, layout: RunLayout, input_kind: str, n_classes: int, data: dict, val: dict, test: dict
-) -> BaselineResult:
+    cfg: Config, layout: RunLayout, input_kind: str, n_classes: int, data: dict, val: dict, test: dict,
+    on_claim: Callable[[], None] | None = None,
+) -> BaselineResult:  # fmt: skip
     """The MiniRocket fit of the run (or of an identical earlier one in its parent directory)."""
     return fit_baseline_cached(
         layout.baseline_cache, data["X_train"], data["y_train"], {"val": val["X"], "test": test["X"]}, n_classes,
-        kind=cfg.evaluate.baseline, input_kind=input_kind, synthetic=data.get("synthetic_train"),
+        on_claim=on_claim, kind=cfg.evaluate.baseline, input_kind=input_kind, synthetic=data.get("synthetic_train"),
         y_val=val["y"] if len(val["y"]) else None, classifier="logistic", seed=cfg.seed,
     )  # fmt: skip
 
 
-def prefit_baseline(cfg: Config, run_dir: str | Path) -> BaselineResult | None:
+def prefit_baseline(
+    cfg: Config, run_dir: str | Path, on_claim: Callable[[], None] | None = None
+) -> BaselineResult | None:
     """Stage 03's baseline fit from stage 01's output alone, into the baseline cache.
 
     :func:`~lstm_helpers.runs.pipeline.run_pipeline` runs it in a thread beside stage 02
     (the fit needs no model), so that stage 03 finds the result (or waits for the fit in
     progress) instead of fitting after the model's predictions. The same inputs as
     :func:`run_evaluation` (the real windows of each split), hence the same cache key.
+    ``on_claim``: called when the fit has marked the cache entry as in progress
+    (:func:`~lstm_helpers.judge.baseline.fit_baseline_cached`); stage 03 may start then.
     """
     if cfg.evaluate.baseline == "none":
         return None
@@ -254,7 +260,7 @@ def prefit_baseline(cfg: Config, run_dir: str | Path) -> BaselineResult | None:
     prep = read_prepare_json(layout.root)
     val, test = _split(data, "val", []), _split(data, "test", [])
     input_kind = (prep.get("input") or {}).get("kind", "real")
-    return _fit_baseline(cfg, layout, input_kind, len(prep["classes"]), data, val, test)
+    return _fit_baseline(cfg, layout, input_kind, len(prep["classes"]), data, val, test, on_claim)
 
 
 def _baseline(st: _Stage, data: dict, val: dict, test: dict) -> dict[str, Any] | None:
@@ -386,12 +392,13 @@ def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
         val_metrics = compute_metrics(val["y"], p_val, val_pred, st.classes, st.positive, top_k)
     del p_val
     timeline = _timelines(st, data, test)
-    baseline = _baseline(st, data, val, test)
-    metrics = _metrics_json(st, test_metrics, val_metrics, choice, options, timeline, baseline)
-    write_json(st.layout.metrics, metrics)
     predictions = _write_predictions(st, test)
     figures = draw_figures(
         st.layout, test, st.classes, st.interest, st.positive, st.rule,
         test_metrics["confusion_matrix"], timeline, st.info, cfg.evaluate,
     )  # fmt: skip
+    # last: a fit still running beside (the pipeline's prefit) is waited for only now
+    baseline = _baseline(st, data, val, test)
+    metrics = _metrics_json(st, test_metrics, val_metrics, choice, options, timeline, baseline)
+    write_json(st.layout.metrics, metrics)
     return _result(st, metrics, test_metrics, choice, options, timeline, predictions, figures)

@@ -340,23 +340,34 @@ def execute_stage(
 _PREFIT_LOCK = threading.Lock()  # one prefit at a time per process (sweep workers are threads)
 
 
-def _prefit_baseline(cfg: Config, run_dir: Path, threads: int | None, wait: Callable[[], bool] | None = None) -> None:
+def _prefit_baseline(
+    cfg: Config, run_dir: Path, threads: int | None, claimed: threading.Event, wait: Callable[[], bool] | None = None
+) -> None:
     """:func:`lstm_helpers.judge.evaluation.prefit_baseline` with the BLAS threads of the run's
     kernel (a sweep's kernels get ``OMP_NUM_THREADS``): L-BFGS sums in another thread count
-    round differently, and the logistic fit moves PR-AUC by ~0.001 on that. ``wait``: blocks
-    until stage 01's windows are written (True) or stage 01 ended without them (False: no
-    fit). Any error is left for stage 03, which fits the baseline itself when no result is
-    cached and reports it."""
+    round differently, and the logistic fit moves PR-AUC by ~0.001 on that. MiniRocket is
+    imported and warmed up first (:func:`~lstm_helpers.judge.baseline.warm_up`), while stage
+    01 still runs. ``wait``: blocks until stage 01's windows are written (True) or stage 01
+    ended without them (False: no fit). ``claimed`` is set once the fit has marked its cache
+    entry as in progress, or when this ends without one: stage 03 may start then (it waits
+    for the marked fit's result). Any error is left for stage 03, which fits the baseline
+    itself when no result is cached and reports it."""
     from threadpoolctl import threadpool_limits
 
-    if wait is not None and not wait():
-        return
-    from lstm_helpers.judge.evaluation import prefit_baseline
+    try:
+        from lstm_helpers.judge.baseline import warm_up
+        from lstm_helpers.judge.evaluation import prefit_baseline
 
-    with _PREFIT_LOCK:  # threadpool_limits sets the process-wide limit when it is created
-        limits = threadpool_limits(limits=threads) if threads else contextlib.nullcontext()
-        with limits, contextlib.suppress(Exception):
-            prefit_baseline(cfg, run_dir)
+        with contextlib.suppress(Exception):
+            warm_up()
+        if wait is not None and not wait():
+            return
+        with _PREFIT_LOCK:  # threadpool_limits sets the process-wide limit when it is created
+            limits = threadpool_limits(limits=threads) if threads else contextlib.nullcontext()
+            with limits, contextlib.suppress(Exception):
+                prefit_baseline(cfg, run_dir, on_claim=claimed.set)
+    finally:
+        claimed.set()
 
 
 def _prepared_since(run_dir: Path, since_ns: int, stage_over: threading.Event) -> Callable[[], bool]:
@@ -382,24 +393,27 @@ def _prepared_since(run_dir: Path, since_ns: int, stage_over: threading.Event) -
 
 def _start_baseline_prefit(
     cfg: Config, run_dir: Path, kernel: StageKernel, stage: str, prepare_over: threading.Event
-) -> threading.Thread | None:
+) -> threading.Event | None:
     """The MiniRocket baseline fitted in a thread of this process while stage 02 trains (it
     needs only stage 01's windows; stage 03 reads it from the baseline cache): on two cores
     it uses the core that TensorFlow's import, the tracing of the train step and the
     figures leave idle. Started with stage 01 (``stage == "prepare"``), it waits until the
     windows are written and begins while stage 01 still draws its figures (``prepare_over``
-    is set when stage 01 ends). None without a baseline, or without prepared windows when
-    stage 01 does not run."""
+    is set when stage 01 ends). Returns the event that stage 03 waits for (the fit has
+    claimed its cache entry, or ended): stage 03 then predicts, scores and draws the model's
+    figures while the fit finishes, and waits for its result last. None without a baseline,
+    or without prepared windows when stage 01 does not run."""
     wait = _prepared_since(run_dir, time.time_ns(), prepare_over) if stage == "prepare" else None
     if cfg.evaluate.baseline == "none" or (wait is None and not RunLayout(run_dir).prepared.is_file()):
         return None
     omp = (getattr(kernel, "env", None) or {}).get("OMP_NUM_THREADS")
     threads = int(omp) if omp and omp.isdigit() else None
+    claimed = threading.Event()
     thread = threading.Thread(
-        target=_prefit_baseline, args=(cfg, run_dir, threads, wait), name="baseline-prefit", daemon=True
+        target=_prefit_baseline, args=(cfg, run_dir, threads, claimed, wait), name="baseline-prefit", daemon=True
     )
     thread.start()
-    return thread
+    return claimed
 
 
 def _export(run_dir: Path) -> None:
@@ -538,16 +552,16 @@ def run_pipeline(
     own = kernel is None
     kernel = kernel or StageKernel(kernel_name(), log_dir=run_dir)
     current = [stages[0]]  # the kernel lives between stages too: a signal there also stops it
-    prefit_thread: threading.Thread | None = None
+    prefit_claimed: threading.Event | None = None
     prepare_over = threading.Event()  # set when stage 01 ends, written or failed
     try:
         with _heartbeat(run_dir), _stop_kernel_on_signal(run_dir, lambda: current[0]):
             for stage in stages:
                 current[0] = stage
-                if prefit and prefit_thread is None and "evaluate" in stages:
-                    prefit_thread = _start_baseline_prefit(cfg, run_dir, kernel, stage, prepare_over)
-                if stage == "evaluate" and prefit_thread is not None:
-                    prefit_thread.join()  # stage 03 reads its result from the baseline cache
+                if prefit and prefit_claimed is None and "evaluate" in stages:
+                    prefit_claimed = _start_baseline_prefit(cfg, run_dir, kernel, stage, prepare_over)
+                if stage == "evaluate" and prefit_claimed is not None:
+                    prefit_claimed.wait()  # stage 03 then waits for the claimed fit's result itself
                 _set_status(run_dir, "running", stage=stage)
                 try:
                     execute_stage(stage, run_dir, quiet=quiet, kernel=kernel, silent=silent)
