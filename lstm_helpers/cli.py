@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import sys
 import traceback
@@ -440,5 +441,21 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def entry() -> None:
+    """The ``lstm-workbench`` console script: :func:`main`, then exit without the interpreter's
+    last walk over every object.
+
+    By the end of a run or sweep this process holds aeon, scikit-learn, pandas and numba; the
+    final garbage collection at shutdown then took ~1 s on the 2-core host (a process that
+    only imported aeon's MiniRocket: 1.18 s from its last line to its exit, 0.18 s with
+    ``gc.freeze()``). Everything is written and flushed by then and ``atexit`` handlers still
+    run; freezing only keeps the surviving objects out of that collection."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

@@ -42,7 +42,23 @@ def test_environment_yml_installs_what_make_installs():
     ):
         assert need in names, need
     assert any(d.startswith("tensorflow==2.21") for d in proj["dependencies"])
-    assert proj["scripts"]["lstm-workbench"] == "lstm_helpers.cli:main"
+    assert proj["scripts"]["lstm-workbench"] == "lstm_helpers.cli:entry"
+
+
+def test_the_console_entry_exits_with_the_commands_code(tmp_path):
+    """``entry`` (the console script and ``python -m lstm_helpers``) passes main's exit code
+    and its output through before it freezes the collector and exits."""
+    import subprocess
+    import sys
+
+    missing = tmp_path / "missing.yaml"
+    out = subprocess.run(
+        [sys.executable, "-m", "lstm_helpers", "run", "--config", str(missing)],
+        cwd=str(ROOT), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 2 and out.stderr.startswith("error:") and "missing.yaml" in out.stderr
+    ok = subprocess.run([sys.executable, "-m", "lstm_helpers", "--help"], cwd=str(ROOT), capture_output=True, text=True)
+    assert ok.returncode == 0 and "usage: lstm-workbench" in ok.stdout
 
 
 def test_python_311_to_313_are_admitted():
