@@ -216,6 +216,11 @@ def test_eta_moves_with_the_clock():
     assert plural(1, "run") == "1 run" and plural(2, "run") == "2 runs"
     assert format_seconds(10.065695405000042) == "10 s" and format_seconds(125) == "2 min 05 s"
     assert "1/4 runs finished" in prog.line()
+    for run in ("b", "c"):
+        prog.record(run, {"status": "finished", "seconds": 10.0, "reason": None})
+    prog.start("d")
+    prog.record("d", {"status": "failed", "seconds": 1.0, "reason": "x"})
+    assert prog.line().endswith("3/4 runs finished, 1 failed, 0 running; elapsed 0:00:16")  # no ETA once all ended
 
 
 def test_thread_pools_are_sized_to_the_workers():

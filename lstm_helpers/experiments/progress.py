@@ -112,7 +112,7 @@ class Progress:
         elapsed = dt.timedelta(seconds=round(self.clock() - self.t0))
         return (
             f"[sweep] {self.finished}/{plural(self.total, 'run')} finished{skipped}, {self.failed} failed, "
-            f"{running} running; elapsed {elapsed}, ETA {eta_text}"
+            f"{running} running; elapsed {elapsed}" + ("" if done >= self.total else f", ETA {eta_text}")
         )
 
     def say(self, text: str) -> None:
