@@ -515,7 +515,7 @@ def test_comparison_of_run_dirs_and_sweep_dirs(tmp_path, fake_runs):
         assert pareto.bbox.y0 <= box.y0 and box.y1 <= pareto.bbox.y1, text.get_text()
     html = display.sortable_table(table).data
     assert "lw-sortable" in html and "addEventListener" in html and "http" not in html.split("<script>")[1]
-    assert '<td class="num">500</td>' in html and "500.0" not in html  # integers without decimals
+    assert 'data-v="500.0">500</td>' in html and ">500.0<" not in html  # integers without decimals
 
 
 def test_best_run_is_chosen_on_validation_not_test(tmp_path, fake_runs):
@@ -623,10 +623,17 @@ def test_data_derived_text_is_escaped(tmp_path, fake_runs):
 
 
 def test_numbers_are_formatted_for_reading():
-    assert display.fmt_number(79681.0) == "79681" and display.fmt_number(3) == "3"
-    assert display.fmt_number(0.834567) == "0.835" and display.fmt_number(12.3456) == "12.3"
-    assert display.fmt_number(1234.56) == "1235" and display.fmt_number(float("nan")) == ""
-    assert display.fmt_number(None) == "" and display.fmt_number(0.00012345) == "1.23e-04"
+    """The comparison writes numbers as the run reports do (style.fmt_number), each column at
+    one number of decimals, and sorts by the value, not by the text ("131,905" is not 131)."""
+    texts = display.column_texts
+    assert texts([4.72, 4.36, 4.3, float("nan")]) == ["4.72", "4.36", "4.30", ""]
+    assert texts([41.5, 37.0, 36.4]) == ["41.5", "37.0", "36.4"]
+    assert texts([0.807, 0.7, 1.0]) == ["0.807", "0.700", "1.000"]
+    assert texts([131905, 2000]) == ["131,905", "2,000"] and texts(["a", None]) == ["a", ""]
+    assert texts([0.5, 1.2e-05]) == ["0.500", "1.2e-05"]
+    page = display.table_html(pd.DataFrame({"run": ["a", "b"], "n_params": [131905, 9000]}))
+    assert 'data-v="131905.0">131,905<' in page and 'data-v="9000.0">9,000<' in page and "dataset.v" in page
+    assert display._mean_std(0.71345, 0.0839) == "0.713 ± 0.084" and display._mean_std(4.55, 0.25) == "4.55 ± 0.25"
 
 
 @pytest.mark.slow

@@ -25,7 +25,7 @@ from lstm_helpers.experiments.compare import collect_runs, comparison_table
 from lstm_helpers.experiments.plan import short_keys
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.layout import SweepLayout
-from lstm_helpers.style import DPI
+from lstm_helpers.style import DPI, fmt_number
 
 
 @dataclass
@@ -68,23 +68,37 @@ def open_comparison(sweep_dir: str | Path = "", run_dirs: list[str | Path] | Non
 
 
 # ============================================================================ formatting
-def fmt_number(x: Any) -> str:
-    """Integers without decimals, other numbers at 3 significant digits, missing as ''."""
-    if x is None or isinstance(x, bool) or not isinstance(x, int | float | np.integer | np.floating):
-        return "" if x is None else str(x)
-    if not math.isfinite(float(x)):
-        return "" if math.isnan(float(x)) else str(x)
-    if float(x) == round(float(x)):
-        return str(int(round(float(x))))
-    if abs(x) >= 1000:
-        return f"{x:.0f}"
-    return f"{x:.3g}" if abs(x) >= 1e-3 else f"{x:.2e}"
-
-
 def _text(x: Any) -> str:
-    if isinstance(x, float) and math.isnan(x):
+    """A cell's text: numbers by :func:`~lstm_helpers.style.fmt_number` (as in the run
+    reports), missing values empty."""
+    if x is None or (isinstance(x, float | np.floating) and math.isnan(x)):
         return ""
     return fmt_number(x) if isinstance(x, int | float | np.integer | np.floating) else str(x)
+
+
+def _decimals(text: str) -> int | None:
+    """Decimals of a fixed-point number as written; None for ``1.2e-05``, ``∞`` and text."""
+    body = text.replace(",", "").lstrip("-")
+    if not body or "e" in body or not body.replace(".", "", 1).isdigit():
+        return None
+    return len(body.split(".")[1]) if "." in body else 0
+
+
+def column_texts(values: Any) -> list[str]:
+    """One column's cells at one number of decimals (the most :func:`fmt_number` gives any of
+    its numbers), so they line up and compare by eye: 4.30 above 4.72, 37.0 beside 41.5.
+    Integer columns, text and numbers in exponent form are written as :func:`_text` writes
+    them."""
+    texts = [_text(v) for v in values]
+    nums = [(i, float(v)) for i, v in enumerate(values)
+            if isinstance(v, float | np.floating) and math.isfinite(v)]  # fmt: skip
+    places = [d for i, _ in nums if (d := _decimals(texts[i])) is not None]
+    if places:
+        d = max(places)
+        for i, x in nums:
+            if _decimals(texts[i]) is not None:
+                texts[i] = f"{x:,.{d}f}"
+    return texts
 
 
 def esc(x: Any) -> str:
@@ -129,7 +143,7 @@ _SORT_JS = """
       var rows = Array.prototype.slice.call(body.rows);
       rows.sort(function (a, b) {
         var x = a.cells[col].textContent.trim(), y = b.cells[col].textContent.trim();
-        var nx = parseFloat(x), ny = parseFloat(y);
+        var nx = parseFloat(a.cells[col].dataset.v), ny = parseFloat(b.cells[col].dataset.v);
         var ex = x === "" || x === "–", ey = y === "" || y === "–";
         if (ex || ey) return ex === ey ? 0 : (ex ? 1 : -1);
         var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
@@ -160,13 +174,14 @@ def table_html(table: pd.DataFrame, sortable: bool = True) -> str:
         return "<p>No rows.</p>"
     table_id = "lw-" + hashlib.sha256(table.to_csv().encode()).hexdigest()[:10]
     head = "".join(f"<th>{esc(c)}</th>" for c in table.columns)
+    texts = [column_texts(table[c].tolist()) for c in table.columns]
     rows = []
-    for values in table.itertuples(index=False):
+    for r, values in enumerate(table.itertuples(index=False)):
         cells = "".join(
-            f'<td class="num">{esc(v)}</td>'
+            f'<td class="num" data-v="{float(v)!r}">{html.escape(texts[k][r])}</td>'  # sorts by the value
             if isinstance(v, int | float | np.number) and not isinstance(v, bool)
-            else f"<td>{esc(v)}</td>"
-            for v in values
+            else f"<td>{html.escape(texts[k][r])}</td>"
+            for k, v in enumerate(values)
         )
         rows.append(f"<tr>{cells}</tr>")
     body = (
@@ -310,10 +325,16 @@ def seed_summary(c: Comparison) -> Any:
     out["runs"] = n
     for col in cols:
         out[col] = [
-            ("" if pd.isna(m) else f"{fmt_number(m)} ± {fmt_number(0.0 if pd.isna(s) else s)}")
+            ("" if pd.isna(m) else _mean_std(m, 0.0 if pd.isna(s) else s))
             for m, s in zip(mean[col], std[col], strict=True)
         ]
     return _html(table_html(out.reset_index()))
+
+
+def _mean_std(mean: float, std: float) -> str:
+    """``0.713 ± 0.084``: the spread at the mean's decimals."""
+    d = _decimals(fmt_number(mean))
+    return f"{fmt_number(mean)} ± {fmt_number(std)}" if d is None else f"{mean:,.{d}f} ± {std:,.{d}f}"
 
 
 def keys_that_vary_alone(c: Comparison) -> tuple[list[str], dict[str, list[str]]]:
