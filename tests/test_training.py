@@ -231,6 +231,14 @@ def test_timing_eta_uses_steady_epochs(capsys):
     assert out[0] == "epoch 1/10  10 s  33 windows/s  ETA under 1 min 30 s", out
 
 
+def test_epoch_line_writes_figures_as_the_reports_do():
+    from lstm_helpers.model.callbacks import compact_epoch_line
+
+    logs = {"loss": 0.2, "val_loss": 0.0954, "val_pr_auc": 1.0, "accuracy": 0.5}
+    line = compact_epoch_line(2, 30, 0.1, 421.0, 3.0, logs)
+    assert line == "epoch 2/30  0.1 s  421 windows/s  loss 0.200  val_loss 0.095  val_pr_auc 1.000  ETA 3.0 s", line
+
+
 def test_early_stopping_state_survives_a_resume():
     previous = pd.DataFrame({"epoch": [1, 2, 3, 4, 5], "val_pr_auc": [0.5, 0.6, 0.55, 0.54, 0.7]})
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])

@@ -27,6 +27,7 @@ import pandas as pd
 
 from lstm_helpers.artifacts import load_npz, save_npz, write_text
 from lstm_helpers.model.budget import TIE_TOLERANCE
+from lstm_helpers.style import fmt_number
 
 
 def _prior_rows(df: pd.DataFrame | None, done_epochs: int) -> pd.DataFrame | None:
@@ -107,14 +108,16 @@ def compact_epoch_line(
     logs: dict,
     eta_is_bound: bool = False,
 ) -> str:
-    """One short line per epoch: ``epoch 3/15  12 s  loss 0.412  val_loss 0.380  val_pr_auc 0.71  ETA 2 min 24 s``.
+    """One short line per epoch: ``epoch 3/15  12 s  loss 0.412  val_loss 0.380  val_pr_auc 0.710  ETA 2 min 24 s``
+    (figures as the reports write them, :func:`~lstm_helpers.style.fmt_number`: 0.200 and
+    1.000, not 0.2 and 1, beside 0.784).
 
     ``eta_is_bound``: the ETA comes only from an epoch that included graph tracing (several
     times a steady epoch), so it is printed as an upper bound, ``ETA under 1 min 28 s``."""
     from lstm_helpers.runs.terminal import duration
 
     parts = [f"epoch {epoch}/{epochs}", duration(seconds), f"{windows_per_second:.0f} windows/s"]
-    parts += [f"{k} {logs[k]:.3g}" for k in ("loss", "val_loss", "val_pr_auc") if k in logs]
+    parts += [f"{k} {fmt_number(float(logs[k]))}" for k in ("loss", "val_loss", "val_pr_auc") if k in logs]
     if epoch < epochs:
         parts.append(f"ETA {'under ' if eta_is_bound else ''}{duration(eta_seconds)}")
     return "  ".join(parts)
