@@ -15,6 +15,18 @@ from typing import Any
 
 from lstm_helpers.style import DPI
 
+NOT_DRAWN = "lstm_workbench_not_drawn"  # output metadata of a figure a run did not draw
+
+
+class NotDrawn(str):
+    """What :func:`show_figure` gives for a figure the run did not draw (a timeline for
+    pre-segmented sequences, say): the message as a ``str``, shown in a notebook as one
+    italic line, and marked in the output's metadata (:data:`NOT_DRAWN`) so that the run's
+    report leaves the section out instead of printing the message."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
+        return {"text/plain": str(self), "text/markdown": f"*{self}*"}, {NOT_DRAWN: True}
+
 
 def new_figure(**kwargs: Any) -> Any:
     """A :class:`matplotlib.figure.Figure` (``kwargs`` as for it) with an Agg canvas attached.
@@ -56,7 +68,8 @@ def show_figure(figure: Any, name: str | None = None) -> Any:
 
     Returns
     -------
-    IPython.display.Image, or a short message (str) when that figure was not drawn.
+    IPython.display.Image, or a short message (:class:`NotDrawn`, a str) when that figure
+    was not drawn.
     """
     from IPython.display import Image
 
@@ -67,7 +80,7 @@ def show_figure(figure: Any, name: str | None = None) -> Any:
         path = paths.get(name)
         if path is None or not Path(path).is_file():
             drawn = ", ".join(sorted(paths)) or "none"
-            return f"figure {name!r} was not drawn for this run (drawn: {drawn})"
+            return NotDrawn(f"figure {name!r} was not drawn for this run (drawn: {drawn})")
         return Image(filename=str(path))
     if isinstance(figure, str | Path):
         if not Path(figure).is_file():

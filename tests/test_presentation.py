@@ -243,6 +243,30 @@ def test_tensorflow_starts_quietly_in_the_command_line_process():
     assert stderr_lines(quiet) == []
 
 
+def test_report_leaves_out_sections_that_do_not_apply_to_the_run(tmp_path):
+    """A ``## `` section whose code came out empty (bouts for pre-segmented sequences) or showed
+    only a figure the run does not draw goes from the report; sections with output, and
+    sections without code, stay."""
+    import nbformat
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from lstm_helpers.display import show_figure
+    from lstm_helpers.runs.report import _drop_empty_sections, _presentable
+
+    data, meta = InteractiveShell.instance().display_formatter.format(show_figure({"figure_paths": {}}, "timeline"))
+    not_drawn = nbformat.v4.new_output("execute_result", data=data, metadata=meta, execution_count=1)
+    shown = nbformat.v4.new_output("stream", name="stdout", text="0.93\n")
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    cells = [
+        md("## Key metrics"), code("m", outputs=[shown]),
+        md("## Bouts\n\nA true bout ..."), code("result['bouts']"), code("result['bout_details']"),
+        md("## Timeline"), code("show_figure(result, 'timeline')", outputs=[not_drawn]),
+        md("## How to read it"), md("text only"),
+    ]  # fmt: skip
+    kept = _drop_empty_sections([_presentable(c, tmp_path, []) for c in cells])
+    assert [c.source.split("\n")[0] for c in kept] == ["## Key metrics", "m", "## How to read it", "text only"]
+
+
 def test_notes_show_as_an_escaped_list():
     from lstm_helpers.display import show_notes
 

@@ -23,6 +23,7 @@ import nbformat
 
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_text
 from lstm_helpers.config import PROJECT_ROOT
+from lstm_helpers.display import NOT_DRAWN
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.terminal import PROGRESS_LINE, plural
 from lstm_helpers.style import fmt_number
@@ -329,6 +330,8 @@ def _presentable(cell: nbformat.NotebookNode, run: Path, pairs: list[tuple[str, 
                 )
             else:
                 out["text"] = "\n".join(lines) + "\n"
+        elif out.get("metadata", {}).get(NOT_DRAWN):
+            continue  # a figure this run does not draw: the empty section goes (_drop_empty_sections)
         elif out.get("output_type") in ("display_data", "execute_result"):
             for mime in ("text/html", "text/plain", "text/markdown"):
                 if mime in out.get("data", {}):
@@ -336,6 +339,27 @@ def _presentable(cell: nbformat.NotebookNode, run: Path, pairs: list[tuple[str, 
         kept.append(out)
     cell["outputs"] = kept
     return cell
+
+
+def _drop_empty_sections(cells: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
+    """Leave out each ``## `` section whose code cells all came out empty: the parts of a
+    stage notebook that do not apply to this run (bouts and timelines for pre-segmented
+    sequences, generated text for anything but characters). Sections without code stay."""
+    kept: list[nbformat.NotebookNode] = []
+    section: list[nbformat.NotebookNode] = []
+
+    def close() -> None:
+        code = [c for c in section if c.cell_type == "code"]
+        if not code or any(c.get("outputs") for c in code):
+            kept.extend(section)
+
+    for cell in cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("## "):
+            close()
+            section = []
+        section.append(cell)
+    close()
+    return kept
 
 
 def _html_cell(text: str) -> nbformat.NotebookNode:
@@ -356,13 +380,15 @@ def build_report_notebook(run: Path) -> nbformat.NotebookNode:
         if not path.is_file():
             continue
         nb.cells.append(_html_cell(f'<h1 id="{stage}">{html.escape(title)}</h1>'))
+        cells = []
         for cell in nbformat.read(path, as_version=4).cells:
             tags = cell.metadata.get("tags", [])
             if "parameters" in tags or "injected-parameters" in tags:
                 continue
             if cell.cell_type == "markdown" and cell.source.startswith("# "):
                 continue  # the notebook's own title: the section heading above replaces it
-            nb.cells.append(_presentable(cell, run, pairs))
+            cells.append(_presentable(cell, run, pairs))
+        nb.cells += _drop_empty_sections(cells)
     nb.cells.append(_html_cell(_params_html(run, pairs)))
     return nb
 
