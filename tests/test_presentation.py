@@ -146,6 +146,11 @@ def test_headline_sentence_with_and_without_baseline(tmp_path):
     assert headline_sentence(run2).endswith("; MiniRocket baseline: precision 0.50, recall 0.70")
     failed = _fake_run(tmp_path, "r3", "failed")
     assert headline_sentence(failed).startswith("Run failed: prepare failed")
+    from lstm_helpers.runs.report import class_phrase
+
+    assert [class_phrase(c) for c in ("play", "2", "-1", "0.5", "class 2b")] == [
+        "play", "class 2", "class -1", "class 0.5", "class 2b",
+    ]  # fmt: skip
 
 
 def test_index_escapes_keeps_integers_and_hides_paths(tmp_path):
@@ -173,6 +178,10 @@ def test_confusion_html_and_slides_escape_class_names(tmp_path):
     assert HOSTILE not in deck and "&lt;img src=x" in deck
     assert "Reveal.initialize" in deck and str(tmp_path) not in deck
     assert not re.search(r'<(script|link)[^>]+(src|href)="?https?:', deck)
+    assert "in these recordings, and how reliably?" in deck
+    lay = RunLayout(run)
+    lay.params.write_text(yaml.safe_dump({**yaml.safe_load(lay.params.read_text()), "data": {"kind": "sequences"}}))
+    assert "in these sequences, and how reliably?" in write_slides(run).read_text()
 
 
 def test_report_template_loads_nothing_from_the_internet(tmp_path):

@@ -90,6 +90,13 @@ def _baseline_phrase(m: dict, pos: str | None) -> str:
     return ""
 
 
+def class_phrase(name: Any) -> str:
+    """A class as a sentence names it: ``play``, but ``class 2`` for a label that is a number
+    (UCR sets), so that "2 found with precision 0.97" does not read as a count."""
+    text = str(name)
+    return f"class {text}" if text.lstrip("-").replace(".", "", 1).isdigit() else text
+
+
 def headline_sentence(run: Path) -> str:
     """The answer in plain words (plain text; escape it for HTML), e.g. ``play found with
     precision 0.64 and recall 0.83 at threshold 0.59; 30 of 30 bouts found, 20 false alarms``."""
@@ -101,7 +108,7 @@ def headline_sentence(run: Path) -> str:
         return "No evaluation yet: this run has no metrics."
     if k["class"] and k["precision"] is not None:
         parts = [
-            f"{k['class']} found with precision {k['precision']:.2f} and recall {k['recall']:.2f}"
+            f"{class_phrase(k['class'])} found with precision {k['precision']:.2f} and recall {k['recall']:.2f}"
             + (f" at threshold {k['threshold']:.2f}" if k["threshold"] is not None else "")
         ]
     else:

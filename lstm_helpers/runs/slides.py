@@ -265,8 +265,10 @@ def write_slides(directory: Path) -> Path:
             f"{directory} is neither a run directory (params.yaml, status.json) nor a sweep directory (comparison.csv)"
         )
     k: dict[str, Any] = key_metrics(directory)
+    data = (read_params(directory).get("data") or {}).get("kind", "recordings")
     question = (
-        f"Can the model find '{k['class']}' in these recordings, and how reliably?"
+        f"Can the model find '{k['class']}' in these {'sequences' if data == 'sequences' else 'recordings'}, "
+        "and how reliably?"
         if k["class"]
         else "How well does the model tell the classes apart?"
     )
