@@ -90,14 +90,12 @@ def column_texts(values: Any) -> list[str]:
     Integer columns, text and numbers in exponent form are written as :func:`_text` writes
     them."""
     texts = [_text(v) for v in values]
-    nums = [(i, float(v)) for i, v in enumerate(values)
-            if isinstance(v, float | np.floating) and math.isfinite(v)]  # fmt: skip
-    places = [d for i, _ in nums if (d := _decimals(texts[i])) is not None]
-    if places:
-        d = max(places)
-        for i, x in nums:
-            if _decimals(texts[i]) is not None:
-                texts[i] = f"{x:,.{d}f}"
+    fixed = {i: float(v) for i, v in enumerate(values)  # finite floats written in fixed point
+             if isinstance(v, float | np.floating) and math.isfinite(v) and _decimals(texts[i]) is not None}  # fmt: skip
+    if fixed:
+        d = max(_decimals(texts[i]) or 0 for i in fixed)
+        for i, x in fixed.items():
+            texts[i] = f"{x:,.{d}f}"
     return texts
 
 
