@@ -95,6 +95,8 @@ RECIPES: dict[str, dict] = {
     # the default plus on-the-fly jitter / gain augmentation of the training batches
     "default+augment": {"train.augment.jitter_sigma": 0.03, "train.augment.scale_sigma": 0.1},
     "default+slice": {"train.augment.slice_fraction": 0.2},
+    # smooth random time warping (Um et al. 2017): the timing inside a movement varies
+    "default+warp": {"train.augment.warp_sigma": 0.2},
 }
 
 

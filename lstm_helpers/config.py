@@ -280,6 +280,7 @@ class TrainAugmentConfig(_Section):
     jitter_sigma: float = Field(0.0, ge=0.0)  # additive Gaussian noise, in scaled units; e.g. 0.03
     scale_sigma: float = Field(0.0, ge=0.0)  # per-window, per-channel gain ~ N(1, sigma); e.g. 0.1
     slice_fraction: float = Field(0.0, ge=0.0, lt=0.5)  # crop >= 1 - this of each window, stretch back; e.g. 0.2
+    warp_sigma: float = Field(0.0, ge=0.0, lt=1.0)  # smooth time warp: local speed ~ N(1, this); e.g. 0.2
 
 
 class TrainConfig(_Section):

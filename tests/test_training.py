@@ -610,6 +610,34 @@ def test_window_slicing_crops_and_stretches_each_window_reproducibly():
         TrainConfig(augment={"slice_fraction": 0.6})
 
 
+def test_time_warp_replays_each_window_at_a_smoothly_varying_speed():
+    """train.augment.warp_sigma: each training window is read along its own warped clock;
+    the first and last steps stay, time only moves forward, the speed varies inside a
+    window (unlike slicing's uniform stretch); draws follow the seed; padded sequences are
+    never warped; channels move together."""
+    ramp = np.tile(np.arange(60, dtype=np.float32)[None, :, None], (16, 1, 2))
+    ramp[:, :, 1] *= -2.0
+    y = np.arange(16) % 2
+    warped = np.concatenate(_stream(ramp, y, warp_sigma=0.2))
+    assert warped.shape == (32, 60, 2)
+    assert np.allclose(warped[:, 0, 0], 0.0) and np.allclose(warped[:, -1, 0], 59.0, atol=1e-3)
+    step = np.diff(warped[:, :, 0], axis=1)
+    assert (step >= 0.1 * 59 / 60 - 1e-3).all()  # never stops or runs backwards
+    assert (step.max(axis=1) - step.min(axis=1) > 0.1).all()  # not a uniform stretch
+    assert 0.02 < np.abs(warped[:, :, 0] - ramp[0, :, 0]).mean() < 3.0  # mild at sigma 0.2
+    assert np.allclose(warped[:, :, 1], -2.0 * warped[:, :, 0], atol=1e-4)
+    assert np.array_equal(warped, np.concatenate(_stream(ramp, y, warp_sigma=0.2)))
+    assert not np.array_equal(warped, np.concatenate(_stream(ramp, y, seed=1, warp_sigma=0.2)))
+    # its draws are not the slicing's: both on differs from either alone
+    both = np.concatenate(_stream(ramp, y, warp_sigma=0.2, slice_fraction=0.2))
+    assert not np.allclose(both, warped) and not np.allclose(both, np.concatenate(_stream(ramp, y, slice_fraction=0.2)))
+    padded = np.concatenate(_stream(ramp, y, mask_value=-1.0, warp_sigma=0.2))
+    assert np.array_equal(np.sort(padded[:16, :, 0], axis=0), ramp[:, :, 0])  # not warped
+    assert np.array_equal(np.sort(np.concatenate(_stream(ramp, y))[:16, :, 0], axis=0), ramp[:, :, 0])
+    with pytest.raises(ValueError, match="warp_sigma"):
+        TrainConfig(augment={"warp_sigma": -0.1})
+
+
 def test_mirrored_strategy_trains(tmp_path):
     """train.distribute = mirrored: one replica here (CPU); on a multi-GPU machine the
     same code splits each batch across the GPUs."""

@@ -112,13 +112,16 @@ def training_stream(
     aug = train_cfg.augment
     numeric = X.ndim == 3 and np.issubdtype(X.dtype, np.floating)
     perturb = numeric and (aug.jitter_sigma > 0 or aug.scale_sigma > 0)
-    # padded sequences are not sliced: a crop would move the padding into the series
+    # padded sequences are neither sliced nor warped: either would move the padding into the series
     slice_ = numeric and aug.slice_fraction > 0 and mask_value is None
+    warp = numeric and aug.warp_sigma > 0 and mask_value is None
 
     def batch(key: Any, i: Any) -> tuple[Any, Any]:
         x = tf.gather(X_t, i)
         if slice_:
             x = slice_batch(x, key + tf.constant([0, SLICE_STREAM], key.dtype), aug.slice_fraction)
+        if warp:
+            x = warp_batch(x, tf.random.experimental.stateless_fold_in(key, WARP_STREAM), aug.warp_sigma)
         if perturb:
             x = augment_batch(x, key, aug.jitter_sigma, aug.scale_sigma, mask_value)
         return x, tf.gather(labels_t, i)
@@ -170,11 +173,54 @@ def slice_batch(x: Any, key: Any, fraction: float) -> Any:
     span = last * (1.0 - fraction * u[:, :1])  # (n, 1) length of the crop, in steps
     start = (last - span) * u[:, 1:]  # (n, 1)
     pos = start + span * tf.cast(tf.linspace(0.0, 1.0, t), x.dtype)[None, :]  # (n, t) in [0, t - 1]
+    return _resample_at(x, pos)
+
+
+def _resample_at(x: Any, pos: Any) -> Any:
+    """``x`` (batch, time, channels) read at fractional steps ``pos`` (batch, time), each in
+    ``[0, time - 1]``, by linear interpolation between the two neighbouring steps."""
+    t = tf.shape(x)[1]
     lo = tf.minimum(tf.cast(tf.floor(pos), tf.int32), t - 1)
     hi = tf.minimum(lo + 1, t - 1)
     w = (pos - tf.cast(lo, x.dtype))[..., None]
     a, b = tf.gather(x, lo, batch_dims=1), tf.gather(x, hi, batch_dims=1)
     return a + w * (b - a)
+
+
+WARP_STREAM = 11  # warp_batch draws from fold_in(key, 11): a stream no other batch's key reaches
+WARP_KNOTS = 4  # interior knots of the speed curve: a few slow and fast stretches per window
+MIN_SPEED = 0.1  # a drawn local speed below this is raised to it: time never stops or reverses
+
+
+def warp_batch(x: Any, key: Any, sigma: float, knots: int = WARP_KNOTS) -> Any:
+    """Smooth random time warping for one training batch ``(batch, time, channels)``: each
+    window is replayed at a local speed that varies smoothly along it, so some stretches
+    play slower and others faster, while its first and last steps stay in place.
+
+    Um et al. (2017), "Data augmentation of wearable sensor data for Parkinson's disease
+    monitoring using convolutional neural networks": the speed is drawn ``~ N(1, sigma)`` at
+    ``knots + 2`` evenly spaced points (here joined linearly rather than by a cubic spline),
+    its running sum is the warped time axis, rescaled to span the window, and the window is
+    read along it by linear interpolation. Unlike slicing (a uniform stretch of the whole
+    window), this changes the timing *inside* a movement, the variation between two people
+    performing it. Draws are stateless from ``key`` (seed, epoch, batch). Written by hand:
+    neither Keras nor TensorFlow has a time-series warp.
+    """
+    shape = tf.shape(x)
+    n, t = shape[0], shape[1]
+    speed_at_knots = 1.0 + sigma * tf.random.stateless_normal(tf.stack([n, knots + 2]), key, dtype=x.dtype)
+    speed_at_knots = tf.maximum(speed_at_knots, MIN_SPEED)
+    # the speed at every step, linear between the knots: a (n, t) curve
+    where = tf.cast(tf.linspace(0.0, float(knots + 1), t), x.dtype)
+    lo = tf.minimum(tf.cast(tf.floor(where), tf.int32), knots)
+    frac = where - tf.cast(lo, x.dtype)
+    left = tf.gather(speed_at_knots, lo, axis=1)
+    right = tf.gather(speed_at_knots, lo + 1, axis=1)
+    speed = left + frac[None, :] * (right - left)
+    # the warped clock: elapsed "time" at each step, 0 at the first, t - 1 at the last
+    clock = tf.cumsum(speed, axis=1, exclusive=True)
+    pos = clock / clock[:, -1:] * tf.cast(t - 1, x.dtype)
+    return _resample_at(x, pos)
 
 
 _determinism = {"on": False}  # whether this process switched TF op determinism on
