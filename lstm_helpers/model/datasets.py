@@ -119,7 +119,7 @@ def training_stream(
     def batch(key: Any, i: Any) -> tuple[Any, Any]:
         x = tf.gather(X_t, i)
         if slice_:
-            x = slice_batch(x, key + tf.constant([0, SLICE_STREAM], key.dtype), aug.slice_fraction)
+            x = slice_batch(x, tf.random.experimental.stateless_fold_in(key, SLICE_STREAM), aug.slice_fraction)
         if warp:
             x = warp_batch(x, tf.random.experimental.stateless_fold_in(key, WARP_STREAM), aug.warp_sigma)
         if perturb:
@@ -151,7 +151,9 @@ def augment_batch(x: Any, key: Any, jitter_sigma: float, scale_sigma: float, mas
     return tf.where(padded, x, out)
 
 
-SLICE_STREAM = 7  # slice_batch draws from (key[0], key[1] + 7): apart from augment_batch's keys
+# slice_batch draws from fold_in(key, 7). (It drew from key + (0, 7) until the fourteenth
+# session: the jitter key of the batch three later, so their draws were correlated.)
+SLICE_STREAM = 7
 
 
 def slice_batch(x: Any, key: Any, fraction: float) -> Any:
