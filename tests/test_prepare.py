@@ -194,6 +194,28 @@ def test_separate_test_file_is_honoured_and_val_carved_from_train(tiny_demo_dir,
     assert info["split"]["method"] == "predefined" and info["leakage"]["ok"]
 
 
+def test_sequences_with_their_own_train_val_test_split(tiny_config, tmp_path):
+    """A sequences .npz whose ``split`` names all three splits keeps them as given."""
+    rng = np.random.default_rng(2)
+    lengths = np.full(60, 20)
+    split = np.array(["train"] * 36 + ["val"] * 12 + ["test"] * 12)
+    np.savez(
+        tmp_path / "seq.npz",
+        values=rng.normal(size=(lengths.sum(), 2)).astype(np.float32),
+        lengths=lengths,
+        y=np.array(["a", "b"] * 30),
+        split=split,
+        groups=np.arange(60),
+    )
+    cfg = dict(data__classes_of_interest=[], data__class_map={}, data__other_class=None, resample__method="none")
+    info = run_prepare(
+        tiny_config(data__kind="sequences", data__path=str(tmp_path / "seq.npz"), **cfg), tmp_path / "seq"
+    ).meta
+    assert info["split"]["method"] == "predefined" and info["leakage"]["ok"]
+    a = load_npz(tmp_path / "seq" / "prepared.npz")
+    assert (len(a["y_train"]), len(a["y_val"]), len(a["y_test"])) == (36, 12, 12)
+
+
 def test_per_recording_scaling_of_sequences_scales_each_sequence_by_its_real_steps(tiny_config, tmp_path):
     rng = np.random.default_rng(1)
     lengths = rng.integers(12, 30, 60)

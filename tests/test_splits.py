@@ -46,6 +46,19 @@ def test_predefined_split_honoured_and_val_carved_from_train_by_group():
     assert rep["method"] == "predefined"
 
 
+def test_a_predefined_train_val_test_split_is_taken_as_given():
+    """Every recording marked train, val or test: nothing is left to assign, and nothing
+    needs to be (this used to fail with "cannot fill train, validation and test")."""
+    groups = np.array(list("abcdef"))
+    pre = np.array(["train", "train", "val", "val", "test", "test"])
+    split, rep = split_groups(groups, _counts(6, [0, 2, 4]), 0.2, 0.2, seed=0, predefined=pre)
+    assert list(split) == list(pre) and rep["method"] == "predefined"
+    # and with unmarked recordings beside them, those go to training
+    pre2 = np.array(["train", "", "val", "val", "test", "test"])
+    split2, _ = split_groups(groups, _counts(6, [0, 2, 4]), 0.2, 0.2, seed=0, predefined=pre2)
+    assert list(split2) == list(pre)
+
+
 def test_too_few_groups():
     with pytest.raises(DataError, match="cannot fill"):
         split_groups(np.array(["a", "b"]), _counts(2, [0]), 0.2, 0.2, seed=0)

@@ -123,7 +123,8 @@ def split_groups(
         targets = _honour_predefined(predefined, g_idx, uniq, g_counts, fixed, targets, val_fraction)
     need = targets > 0
     free = np.flatnonzero(fixed < 0)
-    to_fill = int(need[0]) + sum(int(need[i] and not (fixed == i).any()) for i in (1, 2))
+    # a split still to fill: needed, and no predefined group already in it
+    to_fill = sum(int(need[i] and not (fixed == i).any()) for i in (0, 1, 2))
     if len(free) < to_fill:
         raise DataError(
             f"{len(uniq)} group(s) cannot fill train, validation and test; lower "
