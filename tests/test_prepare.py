@@ -216,6 +216,34 @@ def test_sequences_with_their_own_train_val_test_split(tiny_config, tmp_path):
     assert (len(a["y_train"]), len(a["y_val"]), len(a["y_test"])) == (36, 12, 12)
 
 
+@pytest.mark.parametrize("method", ["smote", "augment"])
+def test_synthetic_training_sequences_keep_clean_padding(tiny_config, tmp_path, method):
+    """Variable-length sequences with SMOTE / augment: every training step is either all
+    padding (the mask value) or all real, and padding only ends a sequence."""
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(8, 25, 80)
+    y = np.array(["a"] * 68 + ["b"] * 12)
+    np.savez(
+        tmp_path / "seq.npz",
+        values=rng.normal(size=(lengths.sum(), 2)).astype(np.float32),
+        lengths=lengths,
+        y=y,
+        groups=np.arange(80),
+    )
+    cfg = dict(data__classes_of_interest=[], data__class_map={}, data__other_class=None, data__mask_value=-9.0)
+    run_prepare(
+        tiny_config(data__kind="sequences", data__path=str(tmp_path / "seq.npz"), resample__method=method, **cfg),
+        tmp_path / "seq",
+    )
+    a = load_npz(tmp_path / "seq" / "prepared.npz")
+    X, synthetic = a["X_train"], a["synthetic_train"]
+    at = X == -9.0
+    masked = at.all(-1)
+    assert synthetic.any() and (masked | ~at.any(-1)).all()
+    assert (np.diff(masked.astype(int), axis=1) >= 0).all()
+    assert (np.abs(X[~masked]) < 6).all()  # no real step dragged towards the mask value
+
+
 def test_per_recording_scaling_of_sequences_scales_each_sequence_by_its_real_steps(tiny_config, tmp_path):
     rng = np.random.default_rng(1)
     lengths = rng.integers(12, 30, 60)

@@ -56,6 +56,56 @@ def test_smote_small_class_reduce_or_refuse():
         rebalance(X1, y1, ResampleConfig(method="smote"), 2, seed=0)
 
 
+def _padded(mask=-10.0, seed=0):
+    """40 sequences of 4-12 real steps padded to 12 with ``mask``; 6 of the minority class."""
+    X, y = _data(n_major=34, n_minor=6, t=12, c=2, seed=seed)
+    lengths = np.random.default_rng(seed).integers(4, 13, len(y))
+    X[np.arange(12)[None, :] >= lengths[:, None]] = mask
+    return X, y, lengths
+
+
+def _padding_of(X, mask):
+    """Per step, whether it is padding; None when the padding is not clean: a step with only
+    some channels at the mask, padding before a real step, or a real value near the mask
+    (the data lie around 0-2, the mask at -10)."""
+    at = X == mask
+    masked = at.all(-1)
+    clean = (masked | ~at.any(-1)).all() and (np.diff(masked.astype(int), axis=1) >= 0).all()
+    return masked if clean and (X[~masked] > mask / 2).all() else None
+
+
+@pytest.mark.parametrize("method", ["augment", "smote", "smote_under"])
+def test_synthetic_sequences_keep_their_padding_at_the_mask_value(method):
+    """Padded sequences: synthetic windows are real steps, then padding exactly at the mask
+    value (never shifted to the front, jittered, or interpolated halfway to it), so the
+    model's mask finds it; the real windows come back as they were."""
+    mask = -10.0
+    X, y, lengths = _padded(mask)
+    cfg = ResampleConfig(method=method, imbalance_factor=2)
+    r = rebalance(X, y, cfg, 2, 0, padding=(lengths, mask))
+    masked = _padding_of(r.X, mask)
+    assert masked is not None
+    real_len = (~masked).sum(1)
+    assert r.synthetic.sum() >= 5 and (real_len[r.synthetic] < 12).any()  # short synthetic cases stay short
+    orig = ~r.synthetic
+    assert np.array_equal(r.X[orig], X[r.source[orig]])
+    minority = lengths[y == 1]
+    if method == "augment":  # each synthetic case keeps its source's length
+        assert set(real_len[r.synthetic]) <= set(minority)
+    else:  # interpolated lengths lie within the minority class's range
+        assert minority.min() <= real_len[r.synthetic].min() and real_len[r.synthetic].max() <= minority.max()
+    # without the lengths, the same call leaves padding that the mask would not find
+    assert _padding_of(rebalance(X, y, cfg, 2, 0).X, mask) is None
+
+
+def test_padding_aware_augment_changes_nothing_for_windows_without_padding():
+    X, y = _data()
+    cfg = ResampleConfig(method="augment", imbalance_factor=2)
+    a = rebalance(X, y, cfg, 2, 0)
+    b = rebalance(X, y, cfg, 2, 0, padding=(np.full(len(y), X.shape[1]), 0.0))
+    assert np.array_equal(a.X, b.X)
+
+
 def test_class_weights_balanced_and_explicit():
     y = np.array([0] * 90 + [1] * 10)
     w = balanced_class_weight(y, 2)

@@ -198,7 +198,7 @@ def _materialise(s: SeriesSet, cfg: Config, w: Windows, w_split: np.ndarray, val
         if name == "train":
             if len(y) == 0:
                 raise DataError("no training windows: recordings too short or all windows unlabelled")
-            r = rebalance(X, y, cfg.resample, len(s.classes), cfg.seed, s.classes, tokens=tokens)
+            r = rebalance(X, y, cfg.resample, len(s.classes), cfg.seed, s.classes, tokens, _padding(s, ws, cfg))
             out.notes += r.notes
             X, y, synthetic, src = r.X, r.y, r.synthetic, r.source
             rec = np.where(src >= 0, rec[np.maximum(src, 0)], "synthetic")
@@ -217,6 +217,14 @@ def _materialise(s: SeriesSet, cfg: Config, w: Windows, w_split: np.ndarray, val
     if empty:
         out.notes.append(f"split(s) {empty} have no windows")
     return out
+
+
+def _padding(s: SeriesSet, ws: Windows, cfg: Config) -> tuple[np.ndarray, float] | None:
+    """(real steps per window, mask value) when the windows are padded sequences, else None."""
+    if s.kind != "sequences" or s.lengths_true is None:
+        return None
+    real = s.lengths_true[ws.rec_index]
+    return (real, float(cfg.data.mask_value)) if (real < ws.length).any() else None
 
 
 def _leakage(split_of_rec: np.ndarray, groups: np.ndarray, s: SeriesSet, splits: _Splits, length: int) -> dict:

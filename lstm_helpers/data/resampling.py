@@ -160,20 +160,29 @@ def augment_windows(
     jitter_sigma: float,
     scale_sigma: float,
     max_shift: int,
+    lengths: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``n_new`` windows from ``X`` and perturb them (vectorised over the batch):
     additive Gaussian jitter, a per-channel gain ``~ N(1, scale_sigma)`` and a circular time
-    shift of up to ``max_shift`` steps. Returns (new windows, index of the source window)."""
+    shift of up to ``max_shift`` steps. Returns (new windows, index of the source window).
+
+    ``lengths``: the real steps of each padded window (sequences padded at the end). The
+    shift then turns each window within its real steps, and the padding is neither moved nor
+    perturbed, so the model's mask still finds it."""
     src = rng.integers(0, len(X), n_new)
     base = X[src]
     n, t = base.shape[:2]
+    real_len = np.full(n, t) if lengths is None else np.minimum(lengths, t)[src]
+    steps = np.arange(t)[None, :]
+    real = steps < real_len[:, None]
     if max_shift:
         shift = rng.integers(-max_shift, max_shift + 1, n)
-        idx = (np.arange(t)[None, :] - shift[:, None]) % t
+        idx = np.where(real, (steps - shift[:, None]) % real_len[:, None], steps)
         base = np.take_along_axis(base, idx[:, :, None], axis=1)
     if X.ndim == 3:
         gain = rng.normal(1.0, scale_sigma, (n, 1, X.shape[2])).astype(np.float32)
-        base = base * gain + rng.normal(0.0, jitter_sigma, base.shape).astype(np.float32)
+        perturbed = base * gain + rng.normal(0.0, jitter_sigma, base.shape).astype(np.float32)
+        base = np.where(real[:, :, None], perturbed, base)
     return base.astype(X.dtype), src
 
 
@@ -195,7 +204,9 @@ def _oversample(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleC
     return Resampled(X[idx], y[idx], idx, dup, None, ["oversampled copies flagged synthetic"])
 
 
-def _augment(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConfig, seed: int) -> Resampled:
+def _augment(
+    X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConfig, seed: int, lengths: np.ndarray | None
+) -> Resampled:
     rng = np.random.default_rng(seed)
     tgt = target_counts(counts, cfg.imbalance_factor, "over")
     Xs, ys, srcs = [X], [y], [np.arange(len(y))]
@@ -208,6 +219,7 @@ def _augment(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConf
             cfg.augment.jitter_sigma,
             cfg.augment.scale_sigma,
             cfg.augment.max_shift,
+            None if lengths is None else lengths[members],
         )
         Xs.append(new)
         ys.append(np.full(len(new), c, dtype=y.dtype))
@@ -234,10 +246,40 @@ def _smote_neighbours(counts: np.ndarray, grow: list[int], cfg: ResampleConfig, 
     return k
 
 
+LENGTH_WEIGHT = 1e-3  # a padded window's length rides along SMOTE's vectors at this weight
+
+
+def _edge_filled(X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Padded windows with each padded step holding the window's last real step."""
+    t = X.shape[1]
+    idx = np.minimum(np.arange(t)[None, :], np.minimum(lengths, t)[:, None] - 1)
+    return np.take_along_axis(X, idx[:, :, None], axis=1)
+
+
+def _repadded(X: np.ndarray, lengths: np.ndarray, mask_value: float) -> np.ndarray:
+    """Steps at or beyond each window's length set to ``mask_value``."""
+    pad = np.arange(X.shape[1])[None, :] >= lengths[:, None]
+    return np.where(pad[:, :, None], np.asarray(mask_value, X.dtype), X)
+
+
 def _smote(
-    X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConfig, seed: int, n_classes: int
+    X: np.ndarray,
+    y: np.ndarray,
+    counts: np.ndarray,
+    cfg: ResampleConfig,
+    seed: int,
+    n_classes: int,
+    padding: tuple[np.ndarray, float] | None = None,
 ) -> Resampled:
-    """SMOTE (``smote_under``: then undersampling), on flattened windows."""
+    """SMOTE (``smote_under``: then undersampling), on flattened windows.
+
+    ``padding``: (real steps per window, mask value) for padded sequences. Interpolating
+    between a long case and a short one's padding would give steps halfway to the mask
+    value, which the model's mask does not find. So each window's padding is filled with its
+    last real step before SMOTE, and its length travels along as one more (lightly weighted)
+    value: SMOTE interpolates it with the same gap as the steps. A synthetic window is then
+    cut back to its rounded interpolated length and padded with the mask value again
+    (written here: imbalanced-learn knows nothing of padding)."""
     n, notes = len(y), []
     how = "over" if cfg.method == "smote" else "both"
     tgt = target_counts(counts, cfg.imbalance_factor, how)
@@ -249,6 +291,9 @@ def _smote(
     grow = [c for c in range(n_classes) if smote_tgt[c] > counts[c] > 0]
     k = _smote_neighbours(counts, grow, cfg, n, notes)
     flat = X.reshape(n, -1)
+    if padding is not None:
+        lengths = np.minimum(padding[0], X.shape[1])
+        flat = np.column_stack([_edge_filled(X, lengths).reshape(n, -1), (lengths * LENGTH_WEIGHT).astype(X.dtype)])
     if grow:
         sm = SMOTE(
             sampling_strategy={int(c): int(smote_tgt[c]) for c in grow},
@@ -269,6 +314,9 @@ def _smote(
         rus.fit_resample(np.arange(len(yf))[:, None], yf)
         keep = np.sort(rus.sample_indices_)
         Xf, yf, src = Xf[keep], yf[keep], src[keep]
+    if padding is not None:
+        lengths = np.clip(np.rint(Xf[:, -1] / LENGTH_WEIGHT), 1, X.shape[1]).astype(np.int64)
+        Xf = _repadded(Xf[:, :-1].reshape(len(yf), *X.shape[1:]), lengths, padding[1])
     return Resampled(
         Xf.reshape(len(yf), *X.shape[1:]).astype(X.dtype),
         yf.astype(y.dtype),
@@ -287,11 +335,14 @@ def rebalance(
     seed: int,
     classes: list[str] | None = None,
     tokens: bool = False,
+    padding: tuple[np.ndarray, float] | None = None,
 ) -> Resampled:
     """Rebalance training windows ``X`` (n, T, C) / labels ``y`` by ``cfg.method``.
 
     Only ever called on the training split. ``source`` maps every output window to the input
-    window it came from (-1 for synthetic ones) so metadata can follow.
+    window it came from (-1 for synthetic ones) so metadata can follow. ``padding``: (real
+    steps per window, mask value) when the windows are sequences padded at the end; the
+    synthetic windows of ``augment`` and SMOTE then keep their padding at the mask value.
     """
     method = cfg.method
     n = len(y)
@@ -318,8 +369,8 @@ def rebalance(
     if method == "oversample":
         return _oversample(X, y, counts, cfg, seed)
     if method == "augment":
-        return _augment(X, y, counts, cfg, seed)
-    return _smote(X, y, counts, cfg, seed, n_classes)
+        return _augment(X, y, counts, cfg, seed, None if padding is None else padding[0])
+    return _smote(X, y, counts, cfg, seed, n_classes, padding)
 
 
 def measured_imbalance(y: np.ndarray, n_classes: int) -> float | None:
