@@ -35,6 +35,15 @@ def test_artifacts_follow_the_contract(tiny_config, tmp_path):
     assert all(st + 24 <= rec_len[r] for r, st in zip(a["rec_test"], a["start_test"], strict=True))
     assert len(a["timeline_labels"]) == a["timeline_offsets"][-1]
     assert "leakage check" in summary_table(info).index and len(split_table(info)) == 3
+    assert summary_table(info).loc["window", summary_table(info).columns[0]].endswith("step 12 (50% overlap)")
+
+
+def test_summary_says_the_real_overlap_when_the_step_rounds():
+    from lstm_helpers.data.prepare import _overlap_text
+
+    asked = {"windows": {"overlap_percent": 75}}
+    assert _overlap_text({"step": 13, "window_length": 50}, asked) == "74% overlap; 75% asked"
+    assert _overlap_text({"step": 25, "window_length": 100}, asked) == "75% overlap"
 
 
 def test_scaler_fitted_on_training_timesteps_only(tiny_config, tmp_path):

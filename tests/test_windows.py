@@ -18,7 +18,17 @@ from lstm_helpers.data.windows import (
 
 @pytest.mark.parametrize(
     "length, overlap, step",
-    [(50, 50, 25), (50, 75, 12), (50, 0, 50), (10, 99, 1), (4, 90, 1), (100, 33.3, 67)],
+    [
+        (50, 50, 25),
+        (50, 75, 13),
+        (5, 50, 3),
+        (25, 50, 13),
+        (7, 50, 4),
+        (50, 0, 50),
+        (10, 99, 1),
+        (4, 90, 1),
+        (100, 33.3, 67),
+    ],
 )
 def test_step_formula(length, overlap, step):
     assert window_step(length, overlap) == step

@@ -365,6 +365,13 @@ def split_table(info: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("split")
 
 
+def _overlap_text(inp: dict, p: dict) -> str:
+    """ "50% overlap", or the real overlap and the one asked when the step had to round."""
+    asked = p["windows"]["overlap_percent"]
+    real = 100.0 * (1 - inp["step"] / inp["window_length"])
+    return f"{asked:g}% overlap" if abs(real - asked) < 0.05 else f"{real:.0f}% overlap; {asked:g}% asked"
+
+
 def summary_table(info: dict) -> pd.DataFrame:
     """Key facts of a prepare run as a two-column table (for the notebook and the report)."""
     inp = info["input"]
@@ -374,7 +381,7 @@ def summary_table(info: dict) -> pd.DataFrame:
         "classes": ", ".join(info["classes"]) if len(info["classes"]) <= 12 else f"{len(info['classes'])} classes",
         "window": f"{inp['window_length']} steps"
         + (f" ({inp['window_length'] / inp['sample_rate_hz']:.2f} s)" if inp.get("sample_rate_hz") else "")
-        + (f", step {inp['step']} ({p['windows']['overlap_percent']:g}% overlap)" if inp.get("step") else ""),
+        + (f", step {inp['step']} ({_overlap_text(inp, p)})" if inp.get("step") else ""),
         "label rule": p["windows"]["label_rule"],
         "windows train / val / test": " / ".join(str(info["windows"][n]) for n in SPLIT_NAMES),
         "split": f"{info['split']['method']} ({p['split']['by']})",

@@ -8,6 +8,7 @@ prefix sums, so every label rule is O(timesteps + windows) with no loop over win
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,12 +19,13 @@ UNLABELLED_POLICIES = ("rule", "drop", "partial")
 
 
 def window_step(length: int, overlap_percent: float) -> int:
-    """Step between consecutive window starts: ``max(1, round(length * (1 - overlap/100)))``."""
+    """Step between consecutive window starts: ``length * (1 - overlap/100)`` rounded, halves
+    up (Python's ``round`` sends halves to the even number: 2.5 -> 2 but 3.5 -> 4), at least 1."""
     if not 0 <= overlap_percent < 100:
         raise ValueError(f"windows.overlap_percent must be in [0, 100), got {overlap_percent}")
     if length < 1:
         raise ValueError(f"windows.length must be >= 1, got {length}")
-    return max(1, int(round(length * (1 - overlap_percent / 100.0))))
+    return max(1, math.floor(length * (1 - overlap_percent / 100.0) + 0.5))
 
 
 def count_windows(n_timesteps: np.ndarray | int, length: int, step: int) -> np.ndarray:
