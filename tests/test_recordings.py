@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from lstm_helpers.config import DataConfig
-from lstm_helpers.data.recordings import DataError, read_recordings, read_text
+from lstm_helpers.data.recordings import DataError, keep_training_vocabulary, read_recordings, read_text
 from lstm_helpers.data.sequences import read_sequences
 
 CH = ["ax", "ay"]
@@ -186,10 +186,20 @@ def test_sequences_bad_inputs(tmp_path):
 
 
 # ----------------------------------------------------------------------------- text
-def test_text_vocabulary_capped_with_unknown(tmp_path):
-    (tmp_path / "t.txt").write_text("abracadabra! " * 20 + "xyz")
+def test_text_vocabulary_capped_with_unknown_from_the_training_chunks(tmp_path):
+    """The kept characters are the most frequent in the training chunks: a character seen
+    only in held-out chunks gets no id (and no class) of its own."""
+    (tmp_path / "t.txt").write_text("abracadabra! " * 20 + "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz")
     s = read_text(DataConfig(kind="text", path=str(tmp_path / "t.txt"), vocab_size=5), n_chunks=4)
-    assert s.vocabulary[:2] == ["<pad>", "<unk>"] and len(s.vocabulary) == 5
-    assert s.vocabulary[2] == "a"  # most frequent
-    assert (s.values == 1).sum() > 0  # rare characters became <unk>
-    assert s.n_recordings == 4 and s.offsets[-1] == len(s.values)
+    assert s.vocabulary[:2] == ["<pad>", "<unk>"] and s.vocabulary[2] == "a"  # every character, most frequent first
+    assert "z" in s.vocabulary and s.n_recordings == 4 and s.offsets[-1] == len(s.values)
+    train = np.array([True, True, True, False])  # the z's are all in the last chunk
+    kept = keep_training_vocabulary(s, train, 5)
+    assert kept.vocabulary == kept.classes == ["<pad>", "<unk>", "a", "b", "r"]
+    assert (kept.values[s.offsets[3] :] == 1).sum() >= 46  # the z's became <unk>
+    text = (tmp_path / "t.txt").read_text()
+    decoded = "".join(kept.vocabulary[i] if i > 1 else "?" for i in kept.values)
+    assert all(d == c or d == "?" for d, c in zip(decoded, text, strict=True))
+    assert np.array_equal(kept.labels, kept.values)
+    # with z's in a training chunk, they earn their id
+    assert "z" in keep_training_vocabulary(s, np.array([False, True, True, True]), 5).vocabulary

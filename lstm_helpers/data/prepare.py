@@ -19,7 +19,7 @@ import pandas as pd
 from lstm_helpers.artifacts import save_npz, write_json
 from lstm_helpers.config import Config
 from lstm_helpers.data.prepared import InputInfo, PreparedData
-from lstm_helpers.data.recordings import SPLIT_NAMES, DataError, SeriesSet, read_dataset
+from lstm_helpers.data.recordings import SPLIT_NAMES, DataError, SeriesSet, keep_training_vocabulary, read_dataset
 from lstm_helpers.data.resampling import (
     apply_scaler,
     fit_scaler,
@@ -321,6 +321,8 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     layout.root.mkdir(parents=True, exist_ok=True)
     s = read_dataset(cfg.data)
     split_of_rec, split_report, groups = _split_recordings(s, cfg)  # 1. split recordings
+    if s.kind == "text":  # the vocabulary from the training chunks only
+        s = keep_training_vocabulary(s, split_of_rec == "train", cfg.data.vocab_size)
     w, win_info = build_windows(s, cfg)  # 2. windows (index arrays only)
     values, scaler = _scaled_values(s, cfg, split_of_rec)  # 3. scaler fitted on training timesteps only
     splits = _materialise(s, cfg, w, split_of_rec[w.rec_index], values)  # 4. rebalance train only

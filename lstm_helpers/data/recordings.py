@@ -10,7 +10,7 @@ indices (``-1`` = unlabelled), and one group id per recording for splitting.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -461,10 +461,12 @@ PAD_TOKEN, UNK_TOKEN = "<pad>", "<unk>"
 def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 20) -> SeriesSet:
     """Read a plain-text file as a character token stream.
 
-    The vocabulary keeps the ``data.vocab_size - 2`` most frequent characters; index 0 is
-    padding, 1 the unknown token. The stream is cut into ``n_chunks`` contiguous chunks that
-    act as groups for splitting (windows never cross a chunk), and each window's label is
-    the next token. ``labels`` here hold the token ids themselves.
+    The vocabulary here holds every character (most frequent first); index 0 is padding, 1
+    the unknown token. Stage 01 cuts it to the ``data.vocab_size - 2`` characters most
+    frequent in the *training* chunks once the split is made
+    (:func:`keep_training_vocabulary`). The stream is cut into ``n_chunks`` contiguous
+    chunks that act as groups for splitting (windows never cross a chunk), and each
+    window's label is the next token. ``labels`` here hold the token ids themselves.
     """
     p = resolve_path(path or cfg.path)
     if not p.is_file():
@@ -480,8 +482,7 @@ def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 2
     if len(text) < 100:
         raise DataError(f"{p}: only {len(text)} characters; need at least 100 for windows")
     counts = Counter(text)
-    kept = [c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][: cfg.vocab_size - 2]
-    vocab = [PAD_TOKEN, UNK_TOKEN, *kept]
+    vocab = [PAD_TOKEN, UNK_TOKEN, *(c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))]
     lut = {c: i for i, c in enumerate(vocab)}
     codes = np.fromiter((lut.get(c, 1) for c in text), dtype=np.int32, count=len(text))
     n = len(codes)
@@ -497,6 +498,24 @@ def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 2
         kind="text",
         vocabulary=vocab,
     )
+
+
+def keep_training_vocabulary(s: SeriesSet, train_rec: np.ndarray, vocab_size: int) -> SeriesSet:
+    """A token stream whose vocabulary is the ``vocab_size - 2`` characters most frequent in
+    the training chunks (``train_rec``: a bool per chunk), ties broken by the character;
+    every other character, including one seen only in validation or test, becomes
+    ``<unk>``. So the classes and the model's output size never depend on held-out text."""
+    vocab = list(s.vocabulary or [])
+    in_train = np.repeat(np.asarray(train_rec, bool), np.diff(s.offsets))
+    counts = np.bincount(s.values[in_train], minlength=len(vocab))
+    seen = [i for i in range(2, len(vocab)) if counts[i] > 0]
+    kept = sorted(seen, key=lambda i: (-counts[i], vocab[i]))[: vocab_size - 2]
+    lut = np.ones(len(vocab), np.int32)  # <unk>
+    lut[0] = 0
+    lut[kept] = np.arange(2, 2 + len(kept), dtype=np.int32)
+    codes = lut[s.values]
+    new_vocab = [PAD_TOKEN, UNK_TOKEN, *(vocab[i] for i in kept)]
+    return replace(s, values=codes, labels=codes.astype(np.int64), classes=new_vocab, vocabulary=new_vocab)
 
 
 def read_dataset(cfg: DataConfig) -> SeriesSet:
