@@ -106,8 +106,9 @@ def training_stream(
         key = tf.stack([tf.constant(int(seed), tf.int64), epoch_seed(seed, e)])
         order = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=key)
         batches = tf.data.Dataset.from_tensor_slices(order).batch(train_cfg.batch_size).enumerate()
-        # the augmentation keys of batch b: (epoch seed, 2b) and (epoch seed, 2b + 1)
-        return batches.map(lambda b, i: (tf.stack([key[1], 2 * b]), i))
+        # batch b's augmentation key: the epoch's key folded with b (a hash, so it meets no
+        # other epoch's key: (epoch seed, 2b) did, for seed 0, until the fourteenth session)
+        return batches.map(lambda b, i: (tf.random.experimental.stateless_fold_in(key, b), i))
 
     aug = train_cfg.augment
     numeric = X.ndim == 3 and np.issubdtype(X.dtype, np.floating)
