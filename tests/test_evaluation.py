@@ -947,3 +947,44 @@ def test_a_fold_ensemble_says_its_validation_figures_are_one_members():
     assert note.startswith("Validation figures are member 1's alone, test figures the average of all 5")
     assert "each left out another of 4 parts of the training windows" in note
     assert validation_notes(_train(best_epoch=3, ensemble=5, folds=0), None, BINARY) == []  # seed members
+
+
+def test_predicted_timesteps_and_bouts_name_the_input_rows_when_nan_rows_were_dropped():
+    """data.nan_policy: drop removes rows before windowing; the per-timestep table and the
+    bouts still name each step by its input row and the input's own time."""
+    from types import SimpleNamespace
+
+    from lstm_helpers.config import DataConfig
+    from lstm_helpers.data.recordings import series_from_frame
+    from lstm_helpers.judge.threshold import DecisionRule
+    from lstm_helpers.runs.predict import label_timesteps, predicted_bouts
+
+    n = 12
+    df = pd.DataFrame(
+        {
+            "recording_id": ["r1"] * n,
+            "time_s": 100.0 + np.arange(n) / 4,
+            "ax": np.arange(n, dtype=float),
+            "__file": "new.csv",
+            "__row": np.arange(n),
+        }
+    )
+    df.loc[[2, 3], "ax"] = np.nan
+    cfg = DataConfig(channels=["ax"], nan_policy="drop", group_column=None, label_column="behaviour")
+    s = series_from_frame(df, cfg, "new.csv", require_labels=False, classes=["other", "play"])
+    assert list(s.input_rows) == [0, 1, 4, 5, 6, 7, 8, 9, 10, 11]
+    p_play = np.array([0.1, 0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.8, 0.8, 0.1])  # per kept step
+    run = SimpleNamespace(
+        cfg=SimpleNamespace(data=cfg),
+        input=SimpleNamespace(sample_rate_hz=4.0),
+        classes=["other", "play"],
+        rule=DecisionRule(("other", "play"), 0.5, 1),
+        info={"classes_of_interest": ["play"]},
+    )
+    steps = label_timesteps(run, s, {"r1": np.column_stack([1 - p_play, p_play])})
+    assert list(steps["timestep"]) == [0, 1, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert np.allclose(steps["time_s"], 100.0 + steps["timestep"] / 4)
+    bouts = predicted_bouts(run, s, steps)
+    # kept steps 1-3 are input rows 1, 4, 5; kept steps 7-8 are rows 9, 10 (end exclusive)
+    assert bouts[["start", "end"]].values.tolist() == [[1, 6], [9, 11]]
+    assert np.allclose(bouts["start_s"], [100.25, 102.25]) and np.allclose(bouts["end_s"], [101.5, 102.75])

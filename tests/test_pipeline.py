@@ -4,6 +4,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -183,6 +184,7 @@ def test_predict_on_unlabelled_recording_and_refusals(finished_run, tiny_demo_di
     run, _ = finished_run
     df = pd.read_parquet(next(Path(tiny_demo_dir_module).glob("*.parquet")))
     new = df.drop(columns=["behaviour"])
+    new["time_s"] = new["time_s"] + 3600.0  # a recording that starts an hour in
     new.to_csv(tmp_path / "new.csv", index=False)
     rc = main(
         [
@@ -198,6 +200,10 @@ def test_predict_on_unlabelled_recording_and_refusals(finished_run, tiny_demo_di
     assert rc == 0
     steps = pd.read_csv(tmp_path / "out.csv")
     assert len(steps) == len(new) and {"p_play", "p_other", "predicted"} <= set(steps.columns)
+    # each row carries the input's own time and row: the table joins back to the input
+    row = new.groupby("recording_id").cumcount()
+    joined = new.assign(timestep=row).merge(steps, on=["recording_id", "timestep"], suffixes=("", "_out"))
+    assert len(joined) == len(new) and np.allclose(joined["time_s_out"], joined["time_s"])
     assert set(steps["predicted"].dropna()) <= {"play", "other"}
     assert (tmp_path / "out.windows.csv").is_file() and (tmp_path / "out.bouts.csv").is_file()
     # mismatched channel set

@@ -62,6 +62,9 @@ class SeriesSet:
     sample_rate_hz: float | None = None
     predefined_split: np.ndarray | None = None  # per recording: train/val/test or ""
     times: np.ndarray | None = None  # recordings with a time column: seconds per timestep
+    # recordings whose NaN rows data.nan_policy dropped: each step's row within its recording
+    # in the input (so predictions can be joined back to it); None when no row was dropped
+    input_rows: np.ndarray | None = None
     case_labels: np.ndarray | None = None  # sequences/text: one label per recording/case
     lengths_true: np.ndarray | None = None  # sequences: unpadded lengths
     vocabulary: list[str] | None = None
@@ -384,7 +387,9 @@ def series_from_frame(
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     values, keep_rows = _nan_policy(_channel_values(df, cfg), offsets, cfg.nan_policy, source, cfg.channels)
     values = values.astype(np.float32)
+    input_rows = None
     if keep_rows is not None:
+        input_rows = (np.arange(len(rec_codes)) - offsets[rec_codes])[keep_rows]
         df, values, rec_codes = (
             df.loc[keep_rows].reset_index(drop=True),
             values[keep_rows],
@@ -422,6 +427,7 @@ def series_from_frame(
         sample_rate_hz=cfg.sample_rate_hz,
         predefined_split=predefined,
         times=t,
+        input_rows=input_rows,
     )
 
 

@@ -118,17 +118,20 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
 
 def label_timesteps(run: FinishedRun, s: SeriesSet, timeline: dict[str, np.ndarray]) -> pd.DataFrame:
     """One row per input timestep: recording, timestep, time, stitched ``p_<class>``, predicted class
-    ("" where no window covers it). Vectorised over all recordings at once."""
+    ("" where no window covers it). Vectorised over all recordings at once.
+
+    ``timestep`` is the step's row within its recording in the input (rows that
+    ``data.nan_policy: drop`` removed have no row here), and ``time_s`` the input's own time
+    column where the run reads one, else ``timestep`` / the sample rate: so the table joins
+    back to the input by recording and either column."""
     probs = np.concatenate([timeline[r] for r in s.rec_ids])
     rec_of_step = np.repeat(np.arange(len(s.rec_ids)), s.lengths)
-    frame = pd.DataFrame(
-        {
-            run.cfg.data.recording_column: s.rec_ids[rec_of_step],
-            "timestep": np.arange(len(probs)) - s.offsets[rec_of_step],
-        }
-    )
+    timestep = s.input_rows if s.input_rows is not None else np.arange(len(probs)) - s.offsets[rec_of_step]
+    frame = pd.DataFrame({run.cfg.data.recording_column: s.rec_ids[rec_of_step], "timestep": timestep})
     rate = run.input.sample_rate_hz
-    if rate:
+    if s.times is not None:
+        frame["time_s"] = s.times
+    elif rate:
         frame["time_s"] = frame["timestep"] / rate
     for k, c in enumerate(run.classes):
         frame[f"p_{c}"] = probs[:, k]
@@ -140,10 +143,17 @@ def label_timesteps(run: FinishedRun, s: SeriesSet, timeline: dict[str, np.ndarr
 
 
 def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> pd.DataFrame:
-    """Runs of each class of interest per recording, with their mean stitched probability."""
+    """Runs of each class of interest per recording, with their mean stitched probability.
+
+    ``start`` / ``end`` are input rows within the recording (``end`` exclusive: one past the
+    bout's last row), ``start_s`` / ``end_s`` the first row's time and the last row's time
+    plus one sample period (the last row's time without a sample rate), as
+    :func:`label_timesteps` writes them."""
     rec_col = run.cfg.data.recording_column
     rate = run.input.sample_rate_hz
     columns = [rec_col, "class", "start", "end", "start_s", "end_s", "mean_p"]
+    step = per_step["timestep"].to_numpy()
+    secs = per_step["time_s"].to_numpy() if "time_s" in per_step else None
     parts = []
     for c in run.info.get("classes_of_interest") or []:
         p = per_step[f"p_{c}"].to_numpy()
@@ -159,10 +169,10 @@ def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> p
                     {
                         rec_col: r,
                         "class": c,
-                        "start": b[:, 0],
-                        "end": b[:, 1],
-                        "start_s": b[:, 0] / rate if rate else None,
-                        "end_s": b[:, 1] / rate if rate else None,
+                        "start": step[lo + b[:, 0]],
+                        "end": step[lo + b[:, 1] - 1] + 1,
+                        "start_s": secs[lo + b[:, 0]] if secs is not None else None,
+                        "end_s": secs[lo + b[:, 1] - 1] + (1 / rate if rate else 0.0) if secs is not None else None,
                         "mean_p": mean_p,
                     }
                 )
