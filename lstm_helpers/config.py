@@ -273,9 +273,8 @@ class ScheduleConfig(_Section):
 
 
 class TrainAugmentConfig(_Section):
-    """On-the-fly perturbation of every training batch (fresh draws each epoch; validation, test,
-    padding and the saved model untouched); 0 switches a part off; numeric windows only. Off by
-    default: none helped on the real-data benchmarks (benchmarks/README.md, "Real data")."""
+    """On-the-fly perturbation of every training batch (fresh draws each epoch; validation, test, padding and
+    the saved model untouched); 0 = off (the default: none helped on benchmarks/README.md's real data)."""
 
     jitter_sigma: float = Field(0.0, ge=0.0)  # additive Gaussian noise, in scaled units; e.g. 0.03
     scale_sigma: float = Field(0.0, ge=0.0)  # per-window, per-channel gain ~ N(1, sigma); e.g. 0.1

@@ -208,24 +208,35 @@ def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path)
     sweep = tmp_path / "sweeps" / "s"
     sweep.mkdir(parents=True)
     (sweep / "sweep.yaml").write_text(yaml.safe_dump({"description": "naive vs <defaults>"}))
-    pd.DataFrame(
-        {
+    table = pd.DataFrame(
+        {  # the columns comparison.csv has (experiments/compare.py)
             "run": ["a", "b"],
             "variant": ["defaults", "naive"],
             "status": ["finished", "finished"],
-            "play_precision": [0.7, 0.5],
-            "play_recall": [0.8, 0.4],
-            "pr_auc": [0.78, 0.99],
+            "val_pr_auc": [0.9, 0.5],
+            "test_pr_auc": [0.78, 0.99],
+            "test_play_precision": [0.7, 0.5],
+            "test_play_recall": [0.8, 0.4],
+            "total_seconds": [10.5, 13.9],
             "run_dir": [str(a), str(b)],
         }
-    ).to_csv(sweep / "comparison.csv", index=False)
-    (sweep / "comparison.json").write_text(
-        json.dumps({"classes": ["play"], "quality_metric": "pr_auc", "title": "Before / after"})
     )
+    table.to_csv(sweep / "comparison.csv", index=False)
+    meta = {"classes": ["play"], "rank_by": "val_pr_auc", "title": "Before / after"}
+    (sweep / "comparison.json").write_text(json.dumps(meta))
     deck = write_slides(sweep).read_text()
     assert "naive vs &lt;defaults&gt;" in deck and "What was tried: before / after" in deck
+    # the before / after table shows the ranking metric and the test figures, not only seconds
+    for col in ("val_pr_auc", "test_play_precision", "test_play_recall", "test_pr_auc", "total_seconds"):
+        assert col in deck, col
+    assert "Ranked by val_pr_auc (validation)" in deck
     assert 'Best by validation</h2><p class="lead">a</p>' in deck  # a: better on validation
     assert deck.count("<section>") >= 5 and str(tmp_path) not in deck
+    # a sweep where no run finished still gets its deck, saying so
+    table.assign(status="failed").to_csv(sweep / "comparison.csv", index=False)
+    (sweep / "comparison.json").write_text(json.dumps(meta | {"classes": []}))
+    deck = write_slides(sweep).read_text()
+    assert "No run finished: 2 runs failed" in deck and "Best by validation" not in deck
 
 
 def test_tensorflow_starts_quietly_in_the_command_line_process():

@@ -178,34 +178,40 @@ def _errors_title(m: dict) -> str:
 
 
 def _before_after(table: pd.DataFrame, meta: dict) -> str:
-    """Mean of the judging metrics per variant (or per run when there are no variants)."""
+    """Mean of the judging metrics per variant (or per run when there are no variants): the
+    validation metric that ranks, then test figures (reported, never used to choose)."""
     fin = table[table.get("status") == "finished"] if "status" in table else table
     classes = meta.get("classes") or []
-    cols = [c for c in [f"{classes[0]}_precision", f"{classes[0]}_recall", f"{classes[0]}_f1"] if classes] + [
-        "pr_auc",
-        "balanced_accuracy",
-        "total_seconds",
-    ]
-    cols = [c for c in cols if c in fin]
+    rank = meta.get("rank_by")
+    per_class = [f"test_{classes[0]}_{m}" for m in ("precision", "recall", "f1")] if classes else []
+    cols = [rank, *per_class, "test_pr_auc", "test_balanced_accuracy", "total_seconds"]
+    cols = list(dict.fromkeys(c for c in cols if c and c in fin))
+    note = (
+        f'<p class="small">Ranked by {html.escape(rank)} (validation); test columns are reported, '
+        "never used to choose.</p>"
+        if rank in cols
+        else ""
+    )
     if "variant" in fin and fin["variant"].nunique() >= 2:
         shown = fin.groupby("variant", sort=False)[cols].mean().reset_index()
-        return table_html(shown, max_rows=12) + (
-            f'<p class="small">Mean over {plural(len(fin), "finished run")}, per variant.</p>'
+        return (
+            table_html(shown, max_rows=12)
+            + f'<p class="small">Mean over {plural(len(fin), "finished run")}, per variant.</p>'
+            + note
         )
+    if fin.empty:
+        return f"<p>No run finished: {plural(len(table), 'run')} failed (their reasons are in runs.csv).</p>"
     keys = [k for k in meta.get("keys", []) if k in fin]
-    return table_html(fin[["run", *keys, *cols]].head(10), max_rows=12)
+    return table_html(fin[["run", *keys, *cols]].head(10), max_rows=12) + note
 
 
 def _best_run(table: pd.DataFrame, meta: dict) -> Path | None:
-    """The finished run with the best *validation* quality metric (never test)."""
-    metric = meta.get("quality_metric") or "pr_auc"
-    best, best_value = None, float("-inf")
-    for d in table.get("run_dir", pd.Series(dtype=str)).dropna():
-        m = read_json_optional(RunLayout(Path(d)).metrics)
-        v = (m.get("val") or {}).get(metric)
-        if v is not None and v > best_value:
-            best, best_value = Path(d), v
-    return best
+    """The finished run with the best *validation* metric (never test), as the comparison
+    page ranks it."""
+    from lstm_helpers.experiments.display import Comparison
+
+    best = Comparison(table, meta, None).best()
+    return Path(best["run_dir"]) if best is not None and isinstance(best.get("run_dir"), str) else None
 
 
 def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
