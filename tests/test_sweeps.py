@@ -457,6 +457,24 @@ def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs
     assert table.loc[table["status"] == "failed", "test_pr_auc"].isna().all()
 
 
+def test_another_sweep_may_not_take_over_a_sweep_directory(tmp_path, fake_runs):
+    """A second, different sweep into the same --out would have replaced the first one's
+    sweep.json, runs.csv and comparison; it is refused before anything runs. The same
+    sweep resumes there, and a grown one (every recorded run kept) reuses the finished runs."""
+    out = tmp_path / "sweep"
+    a = write_sweep(tmp_path / "a.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    assert runner.run_sweep(a, out=out, html=False, progress=False)["done"] == 2
+    before = {f: (out / f).read_bytes() for f in ("sweep.json", "runs.csv", "comparison.csv")}
+    b = write_sweep(tmp_path / "b.yaml", tmp_path / "data", grid={"windows.overlap_percent": [25]})
+    fake_runs.clear()
+    with pytest.raises(ConfigError, match=r"holds sweep a-\w+ \(2 runs\).*leave 2 of them out.*another --out"):
+        runner.run_sweep(b, out=out, html=False, progress=False)
+    assert fake_runs == [] and {f: (out / f).read_bytes() for f in before} == before
+    grown = write_sweep(tmp_path / "a.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50, 25]})
+    result = runner.run_sweep(grown, out=out, html=False, progress=False)
+    assert (result["done"], result["skipped"], len(fake_runs)) == (3, 2, 1)
+
+
 def test_a_running_sweep_is_not_run_twice(tmp_path, fake_runs):
     f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
     out = tmp_path / "sweep"

@@ -104,6 +104,28 @@ def acquire_lock(sweep_dir: Path) -> Path:
     return lock
 
 
+def check_same_sweep(sweep: Sweep, sweep_dir: Path) -> None:
+    """Refuse a directory whose ``sweep.json`` records another sweep with runs this one would
+    drop from the record (and the comparison). A sweep that keeps every recorded run (the
+    same sweep resumed, or one grown by more values or seeds) may reuse the directory: its
+    finished runs are found by fingerprint and skipped."""
+    from lstm_helpers.config import ConfigError
+
+    plan = SweepLayout(sweep_dir).plan
+    old = read_json(plan) if plan.is_file() else {}
+    if not old.get("sweep_id") or old["sweep_id"] == sweep.sweep_id:
+        return
+    recorded = {r.get("fingerprint") for r in old.get("runs", [])} - {None}
+    dropped = recorded - {r.fingerprint for r in sweep.runs}
+    if dropped:
+        raise ConfigError(
+            f"{sweep_dir.name} holds sweep {old['sweep_id']} ({len(recorded)} runs), and this sweep "
+            f"({sweep.sweep_id}) would leave {len(dropped)} of them out of its record and comparison; "
+            "give this sweep another --out (without --out each sweep gets reports/sweeps/<name>-<id>), "
+            "or move that directory away first"
+        )
+
+
 def cell(v: Any) -> Any:
     """A parameter value as one table cell (lists / dicts as compact JSON)."""
     return json.dumps(v, separators=(",", ":")) if isinstance(v, list | dict) else v

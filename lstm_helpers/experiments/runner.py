@@ -42,6 +42,7 @@ from lstm_helpers.experiments.progress import Progress, plural
 from lstm_helpers.experiments.resume import (
     SweepLocked,
     acquire_lock,
+    check_same_sweep,
     finished_runs,
     move_aside,
     records_from_sweep,
@@ -251,6 +252,7 @@ def run_sweep(
     if scheduler is not None:
         _import_distributed()
     sweep_dir = Path(out).resolve() if out else sweep.default_dir()
+    check_same_sweep(sweep, sweep_dir)
     sweep_dir.mkdir(parents=True, exist_ok=True)
     lock = acquire_lock(sweep_dir)
     previous_handler = None
