@@ -282,6 +282,9 @@ class TrainAugmentConfig(_Section):
     warp_sigma: float = Field(0.0, ge=0.0, lt=1.0)  # smooth time warp: local speed ~ N(1, this); e.g. 0.2
 
 
+METRIC_NAME = r"^(auto|(val_)?(loss|accuracy|precision|recall|pr_auc|roc_auc|top\d+_accuracy))$"  # Keras logs
+
+
 class TrainConfig(_Section):
     # auto = chosen from the training windows so every run gets hundreds of updates
     # (model/budget.py); a whole number fixes it. The log and train.json["budget"] say why.
@@ -306,7 +309,7 @@ class TrainConfig(_Section):
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
     # auto = val_pr_auc (binary) / val_accuracy (multi-class); under 30 validation windows of a class
     # val_loss, and one_cycle then runs whole and keeps its final weights (model/compile.py)
-    monitor: str = "auto"
+    monitor: str = Field("auto", pattern=METRIC_NAME)
     monitor_mode: Literal["auto", "min", "max"] = "auto"
     checkpoint: bool = True
     tensorboard: bool = False
@@ -340,8 +343,7 @@ class EvaluateConfig(_Section):
     bout_min_seconds: float = Field(0.0, ge=0.0)  # drop predicted bouts shorter than this
     bout_merge_gap_seconds: float = Field(0.0, ge=0.0)  # merge predicted bouts closer than this
     timeline_recording: str | None = None  # recording for the timeline plot; None = most play
-    # multi-class with a class of interest: "threshold" = one-vs-rest threshold on that class
-    # (predict it when p >= threshold, else argmax of the rest); "argmax" = plain argmax
+    # multi-class with a class of interest: "threshold" (one-vs-rest on it, else argmax of the rest) or "argmax"
     multiclass_decision: Literal["threshold", "argmax"] = "threshold"
 
 
@@ -353,7 +355,7 @@ class RunSection(_Section):
 class Config(_Section):
     """All parameters of one run."""
 
-    seed: int = Field(42, ge=0)
+    seed: int = Field(42, ge=0, le=2**31 - 1)  # members add 1000 each; numpy takes < 2**32
     run: RunSection = Field(default_factory=RunSection)
     data: DataConfig = Field(default_factory=DataConfig)
     split: SplitConfig = Field(default_factory=SplitConfig)
@@ -462,11 +464,7 @@ def _format_errors(err: ValidationError, raw: dict[str, Any]) -> str:
             lines.append(f"{key}: {msg}")
         else:
             lines.append(f"{key} = {_short(value)}: {msg}")
-    # de-duplicate union noise while keeping order
-    seen: list[str] = []
-    for line in lines:
-        if line not in seen:
-            seen.append(line)
+    seen = list(dict.fromkeys(lines))  # union noise de-duplicated, in order
     return "invalid parameters:\n  " + "\n  ".join(seen)
 
 
@@ -579,7 +577,7 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | list
     try:
         return resolve_config(raw, overrides)
     except ConfigError as exc:
-        raise ConfigError(f"{path or DEFAULT_CONFIG}: {exc}") from None
+        raise ConfigError(f"{path or DEFAULT_CONFIG.relative_to(PROJECT_ROOT)}: {exc}") from None
 
 
 def resolve_path(p: str | Path, base: Path | None = None) -> Path:

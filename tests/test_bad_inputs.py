@@ -316,6 +316,16 @@ CASES = [
         ("windows.overlap_percent", "less than 100"),
     ),
     Case(
+        "monitor typo",
+        lambda d: ["run", "--config", str(_config(d)), "--set", "train.monitor=val_pr_aux"],
+        ("train.monitor", "val_pr_aux", "pr_auc"),
+    ),
+    Case(
+        "seed beyond numpy's range",
+        lambda d: ["run", "--config", str(_config(d)), "--set", "seed=4294967296"],
+        ("seed", "less than or equal to 2147483647"),
+    ),
+    Case(
         "unknown encoding",
         lambda d: _run(d, d / "good.csv", encoding="klingon"),
         ("data.encoding", "unknown text encoding"),

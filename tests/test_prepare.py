@@ -38,6 +38,16 @@ def test_artifacts_follow_the_contract(tiny_config, tmp_path):
     assert summary_table(info).loc["window", summary_table(info).columns[0]].endswith("step 12 (50% overlap)")
 
 
+def test_timeline_recording_that_is_not_a_test_recording_is_refused_in_stage_01(tiny_config, tmp_path):
+    """Refused before anything is written or trained, naming the test recordings."""
+    with pytest.raises(DataError, match=r"evaluate.timeline_recording = 'nope' is not a test recording.*choose one of"):
+        run_prepare(tiny_config(evaluate__timeline_recording="nope"), tmp_path)
+    assert not (tmp_path / "prepared.npz").exists()
+    info = run_prepare(tiny_config(), tmp_path / "ok").meta
+    chosen = info["splits_recordings"]["test"][0]
+    run_prepare(tiny_config(evaluate__timeline_recording=chosen), tmp_path / "named")
+
+
 def test_summary_says_the_real_overlap_when_the_step_rounds():
     from lstm_helpers.data.prepare import _overlap_text
 

@@ -106,6 +106,12 @@ def test_objective_follows_the_task():
         "val_loss",
         "min",
     )
+    # a name the task's model does not log is refused before any trial (it used to fail
+    # every trial inside KerasTuner, then end as an internal error)
+    with pytest.raises(ConfigError, match=r"objective \(search file\) = 'val_pr_aux'.*valid: auto, val_loss"):
+        resolve_objective(spec.model_copy(update={"objective": "val_pr_aux"}), 2)
+    with pytest.raises(ConfigError, match="not logged for a 4-class task.*val_top3_accuracy"):
+        resolve_objective(spec.model_copy(update={"objective": "val_pr_auc"}), 4)
 
 
 @pytest.mark.slow

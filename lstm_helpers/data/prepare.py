@@ -219,6 +219,17 @@ def _materialise(s: SeriesSet, cfg: Config, w: Windows, w_split: np.ndarray, val
     return out
 
 
+def _check_timeline_recording(cfg: Config, test_recordings: np.ndarray) -> None:
+    """``evaluate.timeline_recording`` must name a test recording: refused here, in stage 01,
+    not after training when stage 03 draws the timeline."""
+    name = cfg.evaluate.timeline_recording
+    if name is not None and name not in set(test_recordings.tolist()):
+        shown = ", ".join(sorted(map(str, test_recordings))[:12]) + (" ..." if len(test_recordings) > 12 else "")
+        raise DataError(
+            f"evaluate.timeline_recording = {name!r} is not a test recording of this split; choose one of {shown}"
+        )
+
+
 def _padding(s: SeriesSet, ws: Windows, cfg: Config) -> tuple[np.ndarray, float] | None:
     """(real steps per window, mask value) when the windows are padded sequences, else None."""
     if s.kind != "sequences" or s.lengths_true is None:
@@ -321,6 +332,7 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     layout.root.mkdir(parents=True, exist_ok=True)
     s = read_dataset(cfg.data)
     split_of_rec, split_report, groups = _split_recordings(s, cfg)  # 1. split recordings
+    _check_timeline_recording(cfg, s.rec_ids[split_of_rec == "test"])
     if s.kind == "text":  # the vocabulary from the training chunks only
         s = keep_training_vocabulary(s, split_of_rec == "train", cfg.data.vocab_size)
     w, win_info = build_windows(s, cfg)  # 2. windows (index arrays only)

@@ -15,17 +15,15 @@ A search file holds::
     epochs: 5                     # epochs per trial (hyperband: the most epochs of a trial)
     objective: auto               # auto = val_pr_auc (binary) / val_accuracy (multi-class)
 
-Only ``model.*`` and ``train.*`` keys can be searched: stage 01 runs once (into
-``<out>/prepared``) and every trial trains on the same windows. Each trial's parameters are
-resolved through :func:`lstm_helpers.config.resolve_config` and built and compiled with the
-training stage's own functions (``models.build_model``, ``compile.make_loss`` /
-``make_metrics`` / ``make_optimizer`` / ``make_dataset``), so a trial is the model a run with
-those parameters would train.
+Only ``model.*`` and ``train.*`` keys can be searched: stage 01 runs once (into ``<out>/prepared``) and every trial
+trains on the same windows. Each trial's parameters are resolved through :func:`lstm_helpers.config.resolve_config` and
+built and compiled with the training stage's own functions (``models.build_model``, ``compile.make_loss`` /
+``make_metrics`` / ``make_optimizer`` / ``make_dataset``): a trial is the model a run with those parameters trains.
 
-Output (``<reports_dir>/search/<file stem>-<hash>/``, stable for the same search file and
-overrides, so re-running resumes the tuner): ``tuner/`` (KerasTuner's state), ``trials.csv``
-(one row per trial: values, score, status), ``best_config.yaml`` (a complete run config), the
-best run's directory, and ``comparison.csv`` / ``comparison.html`` with the trials as a section.
+Output (``<reports_dir>/search/<file stem>-<hash>/``, stable for the same search file and overrides, so re-running
+resumes the tuner): ``tuner/`` (KerasTuner's state), ``trials.csv`` (one row per trial: values, score, status),
+``best_config.yaml`` (a complete run config), the best run's directory, and ``comparison.csv`` / ``comparison.html``
+with the trials as a section.
 """
 
 from __future__ import annotations
@@ -305,12 +303,14 @@ def make_hypermodel(search: Search, data: Any) -> Any:
     return TrialModel(name="lstm_workbench_trial")
 
 
-def resolve_objective(spec: SearchSpec, n_classes: int) -> tuple[str, str]:
+def resolve_objective(spec: SearchSpec, n_classes: int, train_cfg: Any = None) -> tuple[str, str]:
     """``(name, direction)``: auto is val_pr_auc (binary) / val_accuracy (multi-class);
-    direction is min for losses, else max."""
-    name = spec.objective
-    if name == "auto":
-        name = "val_pr_auc" if n_classes == 2 else "val_accuracy"
+    direction is min for losses, else max. A ConfigError, before any trial, when the task's
+    model does not log that validation metric (``train_cfg``: the trials' train section)."""
+    from lstm_helpers.model.compile import check_logged
+
+    name = spec.objective if spec.objective != "auto" else "val_pr_auc" if n_classes == 2 else "val_accuracy"
+    check_logged(name, n_classes, train_cfg or Config().train, "objective (search file)", validation_only=True)
     return name, "min" if name.endswith("loss") else "max"
 
 
@@ -550,7 +550,7 @@ def _tune(
     base = search.base_config
     run_prepare(base, search_dir / PREPARED_DIR)
     data = load_prepared(search_dir / PREPARED_DIR)
-    objective = resolve_objective(search.spec, data.n_classes)
+    objective = resolve_objective(search.spec, data.n_classes, base.train)
     set_determinism(base.seed)
     say = (lambda line: print(f"[search] {line}", flush=True)) if verbose else None
     if say is not None:

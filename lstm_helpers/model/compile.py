@@ -9,7 +9,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from lstm_helpers.config import TrainConfig
+from lstm_helpers.config import ConfigError, TrainConfig
 from lstm_helpers.model.budget import MIN_VAL_CASES
 
 
@@ -23,6 +23,17 @@ def metric_names(n_classes: int, train_cfg: TrainConfig) -> list[str]:
     if n_classes == 2:
         return ["loss", "accuracy", "precision", "recall", "pr_auc", "roc_auc"]
     return ["loss", "accuracy", f"top{top_k_for(train_cfg, n_classes)}_accuracy"]
+
+
+def check_logged(name: str, n_classes: int, train_cfg: TrainConfig, key: str, validation_only: bool = False) -> None:
+    """Refuse a quantity to monitor or rank by that Keras does not log for this task: a
+    ConfigError naming ``key`` and the valid names (``val_*`` only with ``validation_only``)."""
+    names = metric_names(n_classes, train_cfg)
+    valid = [f"val_{n}" for n in names] + ([] if validation_only else names)
+    if name not in valid:
+        raise ConfigError(
+            f"{key} = {name!r} is not logged for a {n_classes}-class task; valid: auto, {', '.join(valid)}"
+        )
 
 
 def small_validation(val_counts: np.ndarray | list[int] | None) -> bool:
@@ -54,12 +65,7 @@ def resolve_monitor(
             monitor = "val_loss"
     else:
         monitor = train_cfg.monitor
-    names = metric_names(n_classes, train_cfg)
-    valid = [f"val_{n}" for n in names] + names
-    if monitor not in valid:
-        raise ValueError(
-            f"train.monitor = {monitor!r} is not logged for a {n_classes}-class task; valid: auto, {', '.join(valid)}"
-        )
+    check_logged(monitor, n_classes, train_cfg, "train.monitor")
     mode = train_cfg.monitor_mode
     if mode == "auto":
         mode = "min" if monitor.endswith("loss") else "max"
