@@ -206,6 +206,20 @@ def test_predict_on_unlabelled_recording_and_refusals(finished_run, tiny_demo_di
     assert len(joined) == len(new) and np.allclose(joined["time_s_out"], joined["time_s"])
     assert set(steps["predicted"].dropna()) <= {"play", "other"}
     assert (tmp_path / "out.windows.csv").is_file() and (tmp_path / "out.bouts.csv").is_file()
+    # new recordings need neither the group column nor time stamps (rows at the run's rate)
+    bare = new.drop(columns=["animal_id", "time_s"])
+    bare.to_csv(tmp_path / "bare.csv", index=False)
+    assert main(["predict", "--run", str(run), "--input", str(tmp_path / "bare.csv")]) == 0
+    bare_steps = pd.read_csv(tmp_path / "bare.predictions.csv")
+    assert len(bare_steps) == len(bare) and np.allclose(bare_steps["time_s"], bare_steps["timestep"] / 25.0)
+    # an output that would replace the input is refused, the input untouched
+    before = (tmp_path / "new.csv").read_bytes()
+    rc = main(["predict", "--run", str(run), "--input", str(tmp_path / "new.csv"), "--out", str(tmp_path / "new.csv")])
+    assert rc == 2 and "would overwrite an input recording file" in capsys.readouterr().err
+    assert (tmp_path / "new.csv").read_bytes() == before
+    (tmp_path / "empty").mkdir()
+    assert main(["predict", "--run", str(run), "--input", str(tmp_path / "empty")]) == 2
+    assert "--input" in capsys.readouterr().err
     # mismatched channel set
     new.drop(columns=["gyr_z"]).to_csv(tmp_path / "nochan.csv", index=False)
     rc = main(["predict", "--run", str(run), "--input", str(tmp_path / "nochan.csv")])

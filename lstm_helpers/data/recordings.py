@@ -89,17 +89,18 @@ class SeriesSet:
 
 
 # ---------------------------------------------------------------------------- recordings
-def _list_files(path: Path, fmt: str) -> list[Path]:
+def _list_files(path: Path, fmt: str, key: str = "data.path") -> list[Path]:
+    """The recording files at ``path`` (a file, or a folder's files); errors name ``key``."""
     exts = {"csv": [".csv"], "parquet": [".parquet", ".pq"], "auto": [".csv", ".parquet", ".pq"]}[fmt]
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in exts and not p.name.startswith("."))
         if not files:
-            raise DataError(f"data.path {path} is a folder without {' / '.join(exts)} files")
+            raise DataError(f"{key} {path} is a folder without {' / '.join(exts)} files")
         return files
     if not path.exists():
-        raise missing_path_error(path)
+        raise missing_path_error(path, key)
     if path.suffix.lower() not in exts:
-        raise DataError(f"data.path {path}: unsupported file type {path.suffix!r}; expected {exts}")
+        raise DataError(f"{key} {path}: unsupported file type {path.suffix!r}; expected {exts}")
     return [path]
 
 

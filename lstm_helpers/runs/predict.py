@@ -62,7 +62,7 @@ def _columns(path: Path, data_cfg: Any) -> list[str]:
 def check_channels(run_info: dict, cfg: Config, input_path: Path) -> None:
     """Refuse input that lacks any channel the run's model was trained on."""
     want = list(run_info["input"]["channels"])
-    for f in _list_files(input_path, cfg.data.format):
+    for f in _list_files(input_path, cfg.data.format, "--input"):
         cols = _columns(f, cfg.data)
         missing = [c for c in want if c not in cols]
         if missing:
@@ -100,7 +100,14 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
     if not input_path.exists():
         raise missing_path_error(input_path, "--input")
     check_channels(run.info, run.cfg, input_path)
-    data_cfg = run.cfg.data.model_copy(update={"demo": False, "split_column": None})
+    # groups only steer splits: new recordings need not carry the group column; and without
+    # the time column in any file, rows are read in order at the run's sample rate
+    update: dict[str, Any] = {"demo": False, "split_column": None, "group_column": None}
+    time_col = run.cfg.data.time_column
+    files = _list_files(input_path, run.cfg.data.format, "--input")
+    if time_col and not any(time_col in _columns(f, run.cfg.data) for f in files):
+        update["time_column"] = None
+    data_cfg = run.cfg.data.model_copy(update=update)
     s = read_recordings(data_cfg, input_path, require_labels=False, classes=run.classes)
     rate = run.input.sample_rate_hz
     if rate and s.times is not None:
@@ -192,6 +199,16 @@ def _output_paths(input_path: Path, out: Path | None) -> dict[str, Path]:
     }
 
 
+def _refuse_overwriting_input(run: FinishedRun, input_path: Path, paths: dict[str, Path]) -> None:
+    """An output table may not replace an input recording file (``--out`` = ``--input``)."""
+    if not input_path.exists():
+        return
+    inputs = {f.resolve() for f in _list_files(input_path, run.cfg.data.format, "--input")}
+    for p in paths.values():
+        if p.resolve() in inputs:
+            raise DataError(f"--out {p} would overwrite an input recording file; write the predictions elsewhere")
+
+
 def predict_recordings(run: Path, input_path: Path, out: Path | None = None, batch_size: int = DEFAULT_BATCH) -> dict:
     """Predict every window of the recordings at ``input_path`` with the model of ``run``.
 
@@ -205,6 +222,8 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
 
     finished = open_finished_run(run)
     input_path = Path(input_path)
+    paths = _output_paths(input_path, out)
+    _refuse_overwriting_input(finished, input_path, paths)
     s, values = read_new_recordings(finished, input_path)
     length, step = int(finished.input.window_length or 0), int(finished.input.step or 0)
     starts, rec = window_starts(s.offsets, length, step)
@@ -225,7 +244,6 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     for k, c in enumerate(classes):
         windows[f"p_{c}"] = probs[:, k]
     bouts = predicted_bouts(finished, s, per_step)
-    paths = _output_paths(input_path, out)
     for name, table in (("timesteps", per_step), ("windows", windows), ("bouts", bouts)):
         write_table(paths[name], table)
     return {
