@@ -321,6 +321,11 @@ CASES = [
         ("train.monitor", "val_pr_aux", "pr_auc"),
     ),
     Case(
+        "infinite learning rate",
+        lambda d: ["run", "--config", str(_config(d)), "--set", "train.learning_rate=.inf"],
+        ("train.learning_rate", "finite number"),
+    ),
+    Case(
         "seed beyond numpy's range",
         lambda d: ["run", "--config", str(_config(d)), "--set", "seed=4294967296"],
         ("seed", "less than or equal to 2147483647"),
