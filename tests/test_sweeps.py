@@ -25,7 +25,16 @@ DEMO = ROOT / "configs" / "demo.yaml"
 TINY_SET = dict(TINY)
 
 
-def write_sweep(path: Path, data_dir: Path | str, **spec) -> Path:
+HEADER = "recording_id,animal_id,time_s,behaviour,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n"
+
+
+def write_sweep(path: Path, data_dir: Path | str, placeholder_data: bool = True, **spec) -> Path:
+    """A sweep file over the demo config on ``data_dir``. Where ``data_dir`` does not exist it
+    gets a header-only recordings file (``placeholder_data``): enough for the sweep's input
+    check, while the fake runs below never read data."""
+    if placeholder_data and not Path(data_dir).exists():
+        Path(data_dir).mkdir(parents=True)
+        (Path(data_dir) / "r.csv").write_text(HEADER + "r1,a1,0.0,rest,0,0,0,0,0,0\n")
     body = {"base": str(DEMO), **spec}
     body["set"] = {**TINY_SET, **spec.get("set", {}), "data.path": str(data_dir)}
     path.write_text(yaml.safe_dump(body, sort_keys=False))
@@ -455,6 +464,26 @@ def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs
         "reason",
     } <= set(table.columns)
     assert table.loc[table["status"] == "failed", "test_pr_auc"].isna().all()
+
+
+def test_a_sweep_on_missing_data_is_refused_before_any_run(tmp_path, fake_runs, capsys):
+    """A data path or column that fails every run is named before the sweep starts (exit 2),
+    not once per run after each has claimed a directory."""
+    from lstm_helpers.cli import main
+
+    grid = {"windows.overlap_percent": [0, 50]}
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "nowhere", placeholder_data=False, grid=grid)
+    assert main(["sweep", str(f), "--out", str(tmp_path / "sweep")]) == 2
+    assert "data.path" in capsys.readouterr().err and fake_runs == []
+    assert not (tmp_path / "sweep").exists()
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50]},
+        set={"data.group_column": "who"},
+    )
+    assert main(["sweep", str(f), "--out", str(tmp_path / "sweep")]) == 2
+    assert "missing column(s) 'who' (data.group_column)" in capsys.readouterr().err and fake_runs == []
 
 
 def test_another_sweep_may_not_take_over_a_sweep_directory(tmp_path, fake_runs):

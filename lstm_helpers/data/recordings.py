@@ -150,14 +150,31 @@ def table_columns(path: Path, cfg: DataConfig) -> list[str]:
         raise DataError(f"{path} is not a readable Parquet file (corrupt or truncated): {short(str(exc))}") from None
 
 
-def _read_table(path: Path, cfg: DataConfig, need_label: bool) -> pd.DataFrame:
-    """Check the header, then read only the needed columns, by name."""
+def _checked_header(path: Path, cfg: DataConfig, need_label: bool) -> tuple[list[str], dict[str, str]]:
+    """The file's column names and the columns the config needs, refusing a file that lacks one."""
     names = table_columns(path, cfg)
     need = _needed_columns(cfg, need_label)
     missing = [(k, v) for k, v in need.items() if v not in names]
     if missing:
         shown = names if len(names) <= 30 else [*names[:30], f"... {len(names)} in all"]
         raise DataError(_missing_columns(path, missing, shown))
+    return names, need
+
+
+def check_recording_headers(cfg: DataConfig) -> None:
+    """Only the headers of ``data.path`` (and ``data.test_path``): the files exist, are what
+    they claim and hold the columns the config names. Cheap (no data rows are read): a sweep
+    checks each of its data sections so before any run starts."""
+    if cfg.kind != "recordings":
+        return
+    for path in (None, cfg.test_path) if cfg.test_path else (None,):
+        for f in recording_files(cfg, path):
+            _checked_header(f, cfg, need_label=True)
+
+
+def _read_table(path: Path, cfg: DataConfig, need_label: bool) -> pd.DataFrame:
+    """Check the header, then read only the needed columns, by name."""
+    names, need = _checked_header(path, cfg, need_label)
     keep = list(dict.fromkeys([*need.values(), *([cfg.label_column] if cfg.label_column in names else [])]))
     try:
         if path.suffix.lower() == ".csv":

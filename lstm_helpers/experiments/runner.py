@@ -251,6 +251,8 @@ def run_sweep(
         import_mlflow()  # fail before running anything when tracking cannot work
     if scheduler is not None:
         _import_distributed()
+    else:  # the data on this machine: a missing file or column fails every run, so say it now
+        check_sweep_inputs(sweep)
     sweep_dir = Path(out).resolve() if out else sweep.default_dir()
     check_same_sweep(sweep, sweep_dir)
     sweep_dir.mkdir(parents=True, exist_ok=True)
@@ -264,6 +266,19 @@ def run_sweep(
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
         lock.unlink(missing_ok=True)
+
+
+def check_sweep_inputs(sweep: Sweep) -> None:
+    """The headers of each distinct data section's files (DataError naming file and column),
+    before any run directory exists. A Dask sweep skips it: its data lives on the workers."""
+    from lstm_helpers.data.recordings import check_recording_headers
+
+    seen: set[str] = set()
+    for run in sweep.runs:
+        key = json.dumps(run.config.data.model_dump(mode="json"), sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            check_recording_headers(run.config.data)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
