@@ -187,22 +187,33 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
     cols = [rank, *per_class, "test_pr_auc", "test_balanced_accuracy", "total_seconds"]
     cols = list(dict.fromkeys(c for c in cols if c and c in fin))
     note = (
-        f'<p class="small">Ranked by {html.escape(rank)} (validation); test columns are reported, '
-        "never used to choose.</p>"
+        f'<p class="small">{html.escape(_label(rank)[:1].upper() + _label(rank)[1:])} ranks the runs; the other '
+        "figures are on the test split, reported, never used to choose.</p>"
         if rank in cols
         else ""
     )
     if "variant" in fin and fin["variant"].nunique() >= 2:
         shown = fin.groupby("variant", sort=False)[cols].mean().reset_index()
         return (
-            table_html(shown, max_rows=12)
+            table_html(shown.rename(columns=_label), max_rows=12)
             + f'<p class="small">Mean over {plural(len(fin), "finished run")}, per variant.</p>'
             + note
         )
     if fin.empty:
         return f"<p>No run finished: {plural(len(table), 'run')} failed (their reasons are in runs.csv).</p>"
     keys = [k for k in meta.get("keys", []) if k in fin]
-    return table_html(fin[["run", *keys, *cols]].head(10), max_rows=12) + note
+    return table_html(fin[["run", *keys, *cols]].head(10).rename(columns=_label), max_rows=12) + note
+
+
+_NAMES = {"pr_auc": "PR-AUC", "balanced_accuracy": "balanced accuracy", "total_seconds": "seconds"}
+
+
+def _label(column: str) -> str:
+    """A comparison column as a slide heading: val_pr_auc -> validation PR-AUC,
+    test_play_f1 -> play F1 (the slide says the figures are test ones)."""
+    name = column.removeprefix("val_").removeprefix("test_")
+    name = _NAMES.get(name, name.replace("_", " ").replace(" f1", " F1"))
+    return f"validation {name}" if column.startswith("val_") else name
 
 
 def _best_run(table: pd.DataFrame, meta: dict) -> Path | None:
