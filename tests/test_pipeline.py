@@ -97,6 +97,9 @@ def test_run_directory_holds_every_artifact(finished_run):
         text = (run / nb).read_text()
         assert "absl::InitializeLog" not in text and "oneDNN" not in text and "IPKernelApp" not in text, nb
     assert (run / "figures").is_dir() and any((run / "figures").glob("*.png"))
+    # the budget warning (1 epoch: few updates) reads as its message, not a kernel file's path
+    report = (run / "report.html").read_text()
+    assert "give only" in report and "ipykernel_" not in report and "UserWarning" not in report
     assert json.loads((run / "status.json").read_text())["status"] == "finished"
     # the baseline was fitted beside stage 02 and read by stage 03 from the run's cache
     assert json.loads((run / "metrics.json").read_text())["baseline"]["cached"] is True

@@ -312,3 +312,23 @@ def test_the_run_command_process_never_imports_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], cwd=str(PROJECT_ROOT), capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["False", "False"] and "absl" not in out.stderr
+
+
+def test_python_warnings_in_a_report_read_as_their_messages():
+    """A warning raised in a notebook cell reaches stderr as '<kernel file>:<line>:
+    <Category>: <message>' plus the echoed source line; the report keeps the message."""
+    from lstm_helpers.runs.report import _tidy_warnings
+
+    raw = [
+        "/tmp/ipykernel_24303/2923566021.py:1: UserWarning: 4084 training windows give only 480 updates",
+        "  result = training.run_training(cfg, run)",
+        "an ordinary stderr line",
+        "  indented, not under a warning",
+        "/x/site-packages/keras/src/trainer.py:12: keras.src.SomeWarning: mind the gap",
+    ]
+    assert _tidy_warnings(raw) == [
+        "4084 training windows give only 480 updates",
+        "an ordinary stderr line",
+        "  indented, not under a warning",
+        "mind the gap",
+    ]

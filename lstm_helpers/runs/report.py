@@ -268,6 +268,25 @@ _LOG_NOISE = re.compile(
 )
 
 
+# Python's warning format: "<file>:<line>: <Category>: <message>", then the source line, indented
+_PY_WARNING = re.compile(r"^\S.*?:\d+: (?:\w+\.)*\w*Warning: (.*)$")
+
+
+def _tidy_warnings(lines: list[str]) -> list[str]:
+    """Python warnings as their messages alone: no kernel file path (``/tmp/ipykernel_...``),
+    category or echoed source line, which say nothing to a reader of the report."""
+    out: list[str] = []
+    after_warning = False
+    for line in lines:
+        m = _PY_WARNING.match(line)
+        if m is None and after_warning and line.startswith("  "):
+            after_warning = False  # the source line Python echoes under a warning
+            continue
+        after_warning = m is not None
+        out.append(m.group(1) if m else line)
+    return out
+
+
 def _path_replacements(run: Path) -> list[tuple[str, str]]:
     """Absolute paths a run's outputs may hold (the run, its parent, the project, absolute paths
     in its parameters such as ``data.path``), longest first, with what to show instead."""
@@ -327,6 +346,7 @@ def _presentable(cell: nbformat.NotebookNode, run: Path, pairs: list[tuple[str, 
             if not lines:
                 continue
             if out.get("name") == "stderr":
+                lines = _tidy_warnings(lines)
                 out = _details(f"Warnings ({plural(len(lines), 'line')})", "\n".join(lines), "warn")
             elif len(lines) > LOG_LINES_SHOWN or any(PROGRESS_LINE.match(ln) for ln in lines):
                 out = _details(
