@@ -203,3 +203,45 @@ def test_text_vocabulary_capped_with_unknown_from_the_training_chunks(tmp_path):
     assert np.array_equal(kept.labels, kept.values)
     # with z's in a training chunk, they earn their id
     assert "z" in keep_training_vocabulary(s, np.array([False, True, True, True]), 5).vocabulary
+
+
+def _seq_cfg(path, **kw):
+    return DataConfig(kind="sequences", path=str(path), **kw)
+
+
+def test_sequences_labels_follow_the_class_map_and_missing_labels_leave_their_cases_out(tmp_path):
+    """As for recordings: data.class_map / other_class apply, labels are stripped, and an
+    empty or missing label means unlabelled (the case is left out, with a note), never a
+    class called 'nan' or ''."""
+    X = np.arange(6 * 4 * 2, dtype=np.float32).reshape(6, 4, 2)
+    np.savez(tmp_path / "m.npz", X=X, y=np.array(list("abcabc")))
+    s = read_sequences(_seq_cfg(tmp_path / "m.npz", class_map={"a": "x", "b": "x", "c": "y"}))
+    assert s.classes == ["x", "y"] and list(s.case_labels) == [0, 0, 1, 0, 0, 1]
+    with pytest.raises(DataError, match="label\\(s\\) \\['c'\\] in array 'y' are not covered"):
+        read_sequences(_seq_cfg(tmp_path / "m.npz", class_map={"a": "x", "b": "x"}))
+    np.savez(tmp_path / "nan.npz", X=X, y=np.array([0.0, 1.0, np.nan, 1.0, 0.0, 1.0]))
+    with pytest.warns(UserWarning, match="1 case\\(s\\) with an empty or missing label"):
+        s = read_sequences(_seq_cfg(tmp_path / "nan.npz"))
+    assert s.classes == ["0.0", "1.0"] and s.n_recordings == 5
+    assert np.array_equal(s.values.reshape(5, 4, 2), X[[0, 1, 3, 4, 5]])  # the steps left with their case
+    np.savez(tmp_path / "blank.npz", X=X, y=np.array(["a", "b ", "", "a", "b", "a"]), split=np.array(["Train "] * 6))
+    with pytest.warns(UserWarning, match="empty or missing label"):
+        s = read_sequences(_seq_cfg(tmp_path / "blank.npz"))
+    assert s.classes == ["a", "b"] and set(s.predefined_split) == {"train"}
+
+
+def test_sequences_arrays_of_the_wrong_shape_are_named(tmp_path):
+    X = np.zeros((6, 4, 2), np.float32)
+    y = np.array([0, 1] * 3)
+    cases = {
+        "onehot": ({"X": X, "y": np.eye(2)[y]}, "one label per case.*one-hot"),
+        "empty": ({"X": X[:0], "y": y[:0]}, "at least one case"),
+        "split": ({"X": X, "y": y, "split": np.array(["train", "test"])}, "'split' must hold one entry per case \\(6"),
+        "groups": ({"X": X, "y": y, "groups": np.zeros((6, 2))}, "'groups' must hold one entry per case"),
+        "no steps": ({"X": X[:, :0], "y": y}, "time >= 1"),
+        "values 3-D": ({"values": np.zeros((12, 2, 1)), "lengths": np.full(6, 2), "y": y}, "'values' must be"),
+    }
+    for name, (arrays, message) in cases.items():
+        np.savez(tmp_path / f"{name}.npz", **arrays)
+        with pytest.raises(DataError, match=message):
+            read_sequences(_seq_cfg(tmp_path / f"{name}.npz"))

@@ -208,8 +208,9 @@ def _missing_columns(path: Path, missing: list[tuple[str, str]], present: list[s
     return f"{path}: missing column(s) {what}; columns present: {short(present, 600)}{hint}"
 
 
-def map_labels(raw: pd.Series, cfg: DataConfig, source: str) -> tuple[pd.Series, list[str]]:
-    """Apply ``data.class_map`` (+ ``data.other_class`` catch-all) to raw labels.
+def map_labels(raw: pd.Series, cfg: DataConfig, source: str, where: str | None = None) -> tuple[pd.Series, list[str]]:
+    """Apply ``data.class_map`` (+ ``data.other_class`` catch-all) to raw labels (errors name
+    ``source`` and ``where`` in it, by default the label column).
 
     Empty strings / missing values mean unlabelled and stay missing. Returns task labels
     (missing = unlabelled) and the sorted list of task classes seen.
@@ -224,7 +225,7 @@ def map_labels(raw: pd.Series, cfg: DataConfig, source: str) -> tuple[pd.Series,
         if uncovered:
             if cfg.other_class is None:
                 raise DataError(
-                    f"{source}: label(s) {short(uncovered)} in column {cfg.label_column!r} are not covered "
+                    f"{source}: label(s) {short(uncovered)} in {where or f'column {cfg.label_column!r}'} are not covered "
                     f"by data.class_map (keys: {short(sorted(cfg.class_map))}); add them to the map or set "
                     f"data.other_class to a catch-all class"
                 )

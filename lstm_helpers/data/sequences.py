@@ -17,7 +17,7 @@ from lstm_helpers.data.inputs import (
     missing_path_error,
     short,
 )
-from lstm_helpers.data.recordings import SPLIT_ALIASES, SeriesSet, order_classes
+from lstm_helpers.data.recordings import SPLIT_ALIASES, SeriesSet, map_labels, order_classes
 
 
 def _sequence_arrays(p: Path) -> dict[str, np.ndarray]:
@@ -41,8 +41,8 @@ def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int) -> tuple[np.nda
         X = arrays["X"]
         if X.ndim == 2:
             X = X[:, :, None]
-        if X.ndim != 3 or len(X) != n:
-            raise DataError(f"{p}: 'X' must be (n, time, channels) with n = len(y) = {n}; got {X.shape}")
+        if X.ndim != 3 or len(X) != n or X.shape[1] == 0:
+            raise DataError(f"{p}: 'X' must be (n, time, channels) with n = len(y) = {n} and time >= 1; got {X.shape}")
         values_flat, lens, name = (
             X.reshape(-1, X.shape[2]),
             np.full(n, X.shape[1], dtype=np.int64),
@@ -52,6 +52,8 @@ def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int) -> tuple[np.nda
         values_flat, name = arrays["values"], "values"
         if values_flat.ndim == 1:
             values_flat = values_flat[:, None]
+        if values_flat.ndim != 2:
+            raise DataError(f"{p}: 'values' must be (total timesteps, channels); got {values_flat.shape}")
         lens = arrays["lengths"].astype(np.int64)
         if len(lens) != n:
             raise DataError(f"{p}: 'lengths' has {len(lens)} entries but 'y' has {n}")
@@ -87,15 +89,42 @@ def _pad_cases(values_flat: np.ndarray, lens: np.ndarray, T: int, mask_value: fl
     return padded
 
 
-def _case_split(arrays: dict[str, np.ndarray], p: Path) -> np.ndarray | None:
+def _case_split(arrays: dict[str, np.ndarray], p: Path, name: str) -> np.ndarray | None:
     if "split" not in arrays:
         return None
-    sp = pd.Series(arrays["split"].astype(str)).str.lower().map(SPLIT_ALIASES)
+    sp = pd.Series(arrays["split"].astype(str)).str.strip().str.lower().map(SPLIT_ALIASES)
     if sp.isna().any():
         raise DataError(
-            f"{p}: 'split' must hold train / val / test, got {short(arrays['split'][sp.isna().to_numpy()][0], 60)}"
+            f"{p}: {name} must hold train / val / test (or {', '.join(sorted(set(SPLIT_ALIASES) - {'train', 'val', 'test'}))}), "
+            f"got {short(arrays['split'][sp.isna().to_numpy()][0], 60)}"
         )
     return sp.to_numpy().astype(str)
+
+
+def _check_case_arrays(arrays: dict[str, np.ndarray], p: Path, n: int) -> None:
+    """``y`` one label per case; ``groups`` / ``split``, when given, one entry per case."""
+    y = arrays["y"]
+    if y.ndim != 1 or n == 0:
+        hint = " (one-hot? give each case's class instead)" if y.ndim == 2 else ""
+        raise DataError(f"{p}: 'y' must hold one label per case (1-D, at least one case), got shape {y.shape}{hint}")
+    for key in ("groups", "split"):
+        if key in arrays and (arrays[key].ndim != 1 or len(arrays[key]) != n):
+            raise DataError(f"{p}: {key!r} must hold one entry per case ({n}, like 'y'), got shape {arrays[key].shape}")
+
+
+def _labelled_cases(
+    arrays: dict[str, np.ndarray], cfg: DataConfig, p: Path, values_flat: np.ndarray, lens: np.ndarray, name: str
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, pd.Series, list[str]]:
+    """Labels through ``data.class_map`` / ``data.other_class`` (stripped, as for recordings);
+    cases whose label is empty or missing are left out (with a note), their steps with them."""
+    task, _ = map_labels(pd.Series(arrays["y"]), cfg, str(p), name)
+    keep = task.notna().to_numpy()
+    if keep.all():
+        return arrays, values_flat, lens, task, []
+    note = f"{int((~keep).sum())} case(s) with an empty or missing label in {name} were left out"
+    warnings.warn(note, stacklevel=3)
+    arrays = {**arrays, **{k: arrays[k][keep] for k in ("groups", "split") if k in arrays}}
+    return arrays, values_flat[np.repeat(keep, lens)], lens[keep], task[keep].reset_index(drop=True), [note]
 
 
 def read_sequences(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet:
@@ -113,27 +142,30 @@ def read_sequences(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet
     return sequences_from_arrays(_sequence_arrays(p), cfg, p)
 
 
-def sequences_from_arrays(arrays: dict[str, np.ndarray], cfg: DataConfig, p: Path) -> SeriesSet:
+def sequences_from_arrays(
+    arrays: dict[str, np.ndarray], cfg: DataConfig, p: Path, names: tuple[str, str] = ("array 'y'", "'split'")
+) -> SeriesSet:
     """The checking and padding half of :func:`read_sequences`, on arrays already loaded
-    (``p`` names the source in errors). ``data.kind: table`` with ``data.sequence_columns``
-    reuses it."""
+    (``p`` names the source in errors, ``names`` what the labels and the split are called
+    there). ``data.kind: table`` with ``data.sequence_columns`` reuses it."""
     if "y" not in arrays:
         raise DataError(f"{p}: missing array 'y'; present: {short(sorted(arrays))}")
-    y = arrays["y"]
-    n = len(y)
+    n = len(arrays["y"]) if arrays["y"].ndim else 0
+    _check_case_arrays(arrays, p, n)
     values_flat, lens = _flat_values(arrays, p, n)
+    arrays, values_flat, lens, task, notes = _labelled_cases(arrays, cfg, p, values_flat, lens, names[0])
+    n = len(lens)
     T = int(cfg.pad_length or lens.max())
-    notes = []
     if (lens > T).any():
         msg = f"{int((lens > T).sum())} case(s) longer than data.pad_length={T} were truncated"
         warnings.warn(msg, stacklevel=2)
         notes.append(msg)
     C = values_flat.shape[1]
     padded = _pad_cases(values_flat, lens, T, cfg.mask_value)
-    y_str = y.astype(str)
+    y_str = task.to_numpy().astype(str)
     seen = sorted(np.unique(y_str).tolist())
     if len(seen) < 2:
-        raise DataError(f"{p}: only one class {short(seen)} in 'y'; a classifier needs at least two")
+        raise DataError(f"{p}: only one class {short(seen)} in {names[0]}; a classifier needs at least two")
     classes = order_classes(seen, cfg.classes_of_interest)
     missing_interest = [c for c in cfg.classes_of_interest if c not in classes]
     if missing_interest:
@@ -153,7 +185,7 @@ def sequences_from_arrays(arrays: dict[str, np.ndarray], cfg: DataConfig, p: Pat
         channels=[f"ch{i}" for i in range(C)],
         kind="sequences",
         sample_rate_hz=None,
-        predefined_split=_case_split(arrays, p),
+        predefined_split=_case_split(arrays, p, names[1]),
         case_labels=y_idx,
         lengths_true=np.minimum(lens, T),
         notes=notes + (["variable-length cases padded"] if masked else []),

@@ -191,7 +191,8 @@ def _rows_are_samples(files: list[Path], cfg: DataConfig, source: str) -> Series
         arrays["groups"] = df[cfg.group_column].astype(str).to_numpy()
     if cfg.split_column:
         arrays["split"] = df[cfg.split_column].astype(str).to_numpy()
-    s = sequences_from_arrays(arrays, cfg, Path(source))
+    names = (f"column {cfg.label_column!r}", f"column {cfg.split_column!r} (data.split_column)")
+    s = sequences_from_arrays(arrays, cfg, Path(source), names)
     s.notes.append(
         f"table: one row per sample, {X.shape[1]} steps x {len(cfg.channels)} channels "
         f"from columns {cfg.sequence_columns!r}"
