@@ -461,6 +461,96 @@ def test_interrupted_run_resumes_and_finishes(tmp_path):
     assert history["lr"].iloc[2] == expected["lr"].iloc[2]
 
 
+class KillAtEnd(keras.callbacks.Callback):
+    """Dies after the fit's last epoch, before model.keras is written."""
+
+    def on_train_end(self, logs=None):
+        raise RuntimeError("simulated kill after the last epoch")
+
+
+def _same_weights(a, b):
+    wa = keras.models.load_model(a / "model.keras", compile=False).get_weights()
+    wb = keras.models.load_model(b / "model.keras", compile=False).get_weights()
+    return all(np.array_equal(x, y) for x, y in zip(wa, wb, strict=True))
+
+
+@pytest.mark.parametrize("stops_early", [False, True])
+def test_a_kill_after_the_last_epoch_reruns_it_and_finishes_as_uninterrupted(tmp_path, stops_early):
+    """Killed after the last epoch (or the one early stopping ends on) but before model.keras:
+    the backup of that epoch used to make every later call fail (KeyError: nothing left to
+    run) or, after early stopping, train one epoch more. No backup is kept of a fit's last
+    epoch: the resumed run re-runs it and ends as the uninterrupted run did."""
+    extra = dict(train__monitor="val_loss", train__early_stopping__patience=1 if stops_early else 5)
+    extra["train__learning_rate"] = 0.05
+    cfg = tiny_cfg(train__epochs=12 if stops_early else 3, train__schedule__kind="constant", **extra)
+    reference = make_prepared(tmp_path / "reference")
+    expected = run_training(cfg, reference)
+    assert expected.stopped_early == stops_early
+    run = make_prepared(tmp_path / "run")
+    with pytest.raises(RuntimeError, match="simulated kill after the last epoch"):
+        run_training(cfg, run, extra_callbacks=[KillAtEnd()])
+    result = run_training(cfg, run)
+    assert (result.epochs_run, result.weights_epoch) == (expected.epochs_run, expected.weights_epoch)
+    assert (run / "history.csv").read_bytes() == (reference / "history.csv").read_bytes()
+    assert _same_weights(run, reference) and not RunLayout(run).backup.exists()
+
+
+class KillBeforeEpoch3(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 2:
+            raise RuntimeError("simulated kill before epoch 3")
+
+
+def test_a_resumed_checkpoint_continues_from_the_restored_epochs(tmp_path, monkeypatch):
+    """Killed after epoch 3's history row was written but before the checkpoint saved it:
+    the checkpoint's best value came from that row, so the re-run epoch 3 tied it, was not
+    saved, and model.keras kept epoch 2's weights while train.json said epoch 3. The best
+    value now continues from the epochs the backup restored."""
+    cfg = tiny_cfg(train__epochs=3, train__monitor="val_loss", train__schedule__kind="constant")
+    reference = make_prepared(tmp_path / "reference")
+    expected = run_training(cfg, reference)
+    assert expected.weights_epoch == 3  # the killed epoch is the best one
+    from lstm_helpers.model import callbacks as cbm
+
+    save = cbm.AtomicModelCheckpoint.on_epoch_end
+
+    def killed(self, epoch, logs=None):
+        if epoch == 2:
+            raise RuntimeError("simulated kill before the checkpoint")
+        return save(self, epoch, logs)
+
+    run = make_prepared(tmp_path / "run")
+    monkeypatch.setattr(cbm.AtomicModelCheckpoint, "on_epoch_end", killed)
+    with pytest.raises(RuntimeError, match="simulated kill"):
+        run_training(cfg, run)
+    monkeypatch.setattr(cbm.AtomicModelCheckpoint, "on_epoch_end", save)
+    result = run_training(cfg, run)
+    assert result.weights_epoch == 3 and _same_weights(run, reference)
+
+
+def test_early_stopping_keeps_its_best_weights_across_a_resume_without_the_checkpoint(tmp_path):
+    """train.checkpoint false, early stopping restoring its best weights: Keras kept those in
+    memory only, so a resumed run kept the first resumed epoch's weights (here the worst
+    epoch). The best weights now go through the checkpoint file whenever a best is kept."""
+    cfg = tiny_cfg(
+        train__epochs=8,
+        train__monitor="val_loss",
+        train__early_stopping__patience=3,
+        train__checkpoint=False,
+        train__schedule__kind="constant",
+        train__learning_rate=0.05,
+    )
+    reference = make_prepared(tmp_path / "reference")
+    expected = run_training(cfg, reference)
+    assert expected.weights_epoch == expected.best_epoch < 3
+    run = make_prepared(tmp_path / "run")
+    with pytest.raises(RuntimeError, match="simulated kill"):
+        run_training(cfg, run, extra_callbacks=[KillBeforeEpoch3()])
+    result = run_training(cfg, run)
+    assert (result.best_epoch, result.weights_epoch) == (expected.best_epoch, expected.weights_epoch)
+    assert _same_weights(run, reference)
+
+
 def test_a_kill_while_the_backup_is_written_leaves_one_that_resumes_exactly(tmp_path, monkeypatch):
     """A kill in the middle of writing epoch 3's backup (half an HDF5 file on disk): Keras'
     own BackupAndRestore left that torn file as ``latest.weights.h5`` and the resumed fit

@@ -30,7 +30,7 @@ from lstm_helpers.model.budget import TIE_TOLERANCE
 from lstm_helpers.style import fmt_number
 
 
-def _prior_rows(df: pd.DataFrame | None, done_epochs: int) -> pd.DataFrame | None:
+def prior_rows(df: pd.DataFrame | None, done_epochs: int) -> pd.DataFrame | None:
     """Rows of an interrupted run's log for the epochs the backup restored.
 
     The resumable callbacks call this at the first ``on_epoch_begin`` of a fit call, whose
@@ -79,7 +79,7 @@ class EpochLogWriter(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         if not self._started:
-            prior = _prior_rows(self.previous, epoch)
+            prior = prior_rows(self.previous, epoch)
             self.rows = prior.to_dict("records") if prior is not None else []
             self._started = True
         if self.schedule is None:
@@ -175,7 +175,7 @@ class TimingCallback(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         if self._first_in_fit:
-            prior = _prior_rows(self.previous, epoch)
+            prior = prior_rows(self.previous, epoch)
             self.records = prior.to_dict("records") if prior is not None else []
         self._val_start = None
         self._epoch_start = self.clock()
@@ -336,7 +336,7 @@ class _ReplaysHistory:
         if self._replayed:
             return
         self._replayed = True
-        prior = _prior_rows(self.previous, epoch)
+        prior = prior_rows(self.previous, epoch)
         if prior is not None and self.monitor in prior:
             self._replay(prior)
 
@@ -491,6 +491,22 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.settle()
         super().on_train_begin(logs)
+
+    def restored_epochs(self) -> int:
+        """Epochs the backup holds (0 without one): where a fit started now resumes."""
+        self.settle()
+        meta = Path(self._training_metadata_path)
+        return int(json.loads(meta.read_text()).get("epoch", 0)) if meta.is_file() else 0
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """No backup of the fit's last epoch (the planned last one, or the one early stopping
+        ends on): killed before ``model.keras`` is written, the run then re-runs that epoch
+        from the backup before it (the seeded epoch comes out the same) rather than resume a
+        fit with nothing left to run."""
+        if self.model.stop_training or epoch + 1 >= int(self.params.get("epochs") or 0):
+            self._current_epoch, self._last_batch_seen = epoch + 1, 0
+            return
+        super().on_epoch_end(epoch, logs)
 
     def _save_model(self) -> None:
         weights, metadata = self._incoming

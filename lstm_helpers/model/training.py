@@ -59,6 +59,7 @@ from lstm_helpers.model.callbacks import (
     ResumableReduceLROnPlateau,
     TimingCallback,
     best_so_far,
+    prior_rows,
     tie_monitor,
 )
 from lstm_helpers.model.compile import (
@@ -243,7 +244,10 @@ def _monitor_callbacks(
                 verbose=0,  # Keras prints the new rate unrounded; the learning-rate figure shows it
             )
         )
-    if train_cfg.checkpoint:
+    es_cfg = train_cfg.early_stopping
+    # early stopping's best weights are kept through the checkpoint file too: Keras keeps them
+    # in memory only, so a resumed fit would lose them
+    if train_cfg.checkpoint or (es_cfg.enabled and es_cfg.restore_best_weights):
         initial = initial_tie = None
         if previous is not None and monitor in previous and layout.best_weights.is_file():
             losses = _tie_losses(previous, monitor)
@@ -255,36 +259,21 @@ def _monitor_callbacks(
         checkpoint.best_tie = initial_tie
         callbacks.append(checkpoint)
     early_stopping = None
-    es_cfg = train_cfg.early_stopping
     if es_cfg.enabled:
-        # with a checkpoint the best weights come from its file (which survives a resume)
+        # the best weights come from the checkpoint's file (which survives a resume)
         early_stopping = ResumableEarlyStopping(
-            previous=previous,
-            monitor=monitor,
-            mode=mode,
-            patience=es_cfg.patience,
-            restore_best_weights=es_cfg.restore_best_weights and not train_cfg.checkpoint,
-            verbose=verbose,
+            previous=previous, monitor=monitor, mode=mode, patience=es_cfg.patience, verbose=verbose
         )
         callbacks.append(early_stopping)
     return callbacks, early_stopping
 
 
-def _kept_weights_epoch(
-    model: keras.Model,
-    layout: RunLayout,
-    history: pd.DataFrame,
-    best_epoch: int,
-    early_stopping: ResumableEarlyStopping | None,
-) -> int:
-    """Load the checkpointed best weights when there are some; the epoch the model's
-    weights come from."""
+def _kept_weights_epoch(model: keras.Model, layout: RunLayout, history: pd.DataFrame, best_epoch: int) -> int:
+    """Load the checkpointed best weights when there are some (the checkpoint runs whenever
+    a best epoch is kept); the epoch the model's weights come from."""
     if layout.best_weights.is_file():
         model.load_weights(str(layout.best_weights))
         return best_epoch
-    if early_stopping is not None and early_stopping.restore_best_weights:
-        # Keras restored its in-memory best (after a resume: the best since resuming)
-        return int(early_stopping.best_epoch) + 1
     return int(history["epoch"].iloc[-1])
 
 
@@ -368,7 +357,7 @@ def _result(
     history, timing = fit.history_cb.frame, fit.timing_cb.frame
     best_value, best_idx = best_so_far(history[monitor].to_numpy(float), mode, _tie_losses(history, monitor))
     best_epoch = int(history["epoch"].iloc[best_idx])
-    weights_epoch = _kept_weights_epoch(model, layout, history, best_epoch, fit.early_stopping)
+    weights_epoch = _kept_weights_epoch(model, layout, history, best_epoch)
     model.save(layout.model)
     # model.keras now holds the kept weights: the backup (with the checkpoint file) is spent
     shutil.rmtree(layout.backup, ignore_errors=True)
@@ -567,7 +556,11 @@ def _fit(
         resume.timing,
         verbose=train_cfg.verbose > 0,
     )
-    monitors, early_stopping = _monitor_callbacks(train_cfg, layout, monitor, mode, resume.history)
+    backup = AtomicBackupAndRestore(layout.backup, delete_checkpoint=False)
+    # the epochs the backup restores: a history row past them (logged just before a kill) is
+    # not part of the state the checkpoint's best value or early stopping continue from
+    previous = prior_rows(resume.history, backup.restored_epochs()) if resume.resuming else None
+    monitors, early_stopping = _monitor_callbacks(train_cfg, layout, monitor, mode, previous)
     # order of on_epoch_end: timing first (closest to the epoch), then the logs, checkpoint
     # and stopping, the random state, the backup last, so a crash between them never loses
     # a logged epoch
@@ -577,7 +570,7 @@ def _fit(
     callbacks += [
         *(extra_callbacks or []),
         RandomStateKeeper(first_epoch, layout.rng_state),
-        AtomicBackupAndRestore(layout.backup, delete_checkpoint=False),
+        backup,
     ]
     write_json(layout.run_fingerprint, {"fingerprint": fingerprint})
     model.fit(
