@@ -93,3 +93,19 @@ def test_concurrent_first_use_generates_the_demo_once(tmp_path, monkeypatch):
         t.join()
     assert errors == [] and len(calls) == 1 and seen == [3, 3, 3]
     assert not list(folder.glob("*.tmp"))
+
+
+def test_a_demo_set_cut_short_is_generated_again(tmp_path):
+    """A generation killed after its first file left one animal of three: that folder was
+    taken as the demo set for good. Without the completion marker it is generated again."""
+    from lstm_helpers.data import demo
+
+    folder = tmp_path / "demo"
+    demo.ensure_demo_recordings(folder, seed=3, n_animals=3, minutes=0.2)
+    whole = {p.name: p.read_bytes() for p in folder.glob("*.parquet")}
+    assert len(whole) == 3 and (folder / demo.COMPLETE_MARKER).is_file()
+    for name in sorted(whole)[1:]:  # as a kill after the first file leaves it
+        (folder / name).unlink()
+    (folder / demo.COMPLETE_MARKER).unlink()
+    demo.ensure_demo_recordings(folder, seed=3, n_animals=3, minutes=0.2)
+    assert {p.name: p.read_bytes() for p in folder.glob("*.parquet")} == whole

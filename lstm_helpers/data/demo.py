@@ -243,6 +243,9 @@ def generate_demo_recordings(
     return pd.concat(frames, ignore_index=True)
 
 
+COMPLETE_MARKER = ".complete"  # the names of a whole demo set, written after its last file
+
+
 def write_demo_recordings(folder: str | Path, seed: int = 7, **kwargs) -> list[Path]:
     """Write the demo recordings as one Parquet file per animal under ``folder``."""
     folder = Path(folder)
@@ -255,6 +258,8 @@ def write_demo_recordings(folder: str | Path, seed: int = 7, **kwargs) -> list[P
         part.reset_index(drop=True).to_parquet(tmp, index=False)
         tmp.replace(path)
         paths.append(path)
+    # written last: a folder without it holds a set cut short (ensure_demo_recordings redoes it)
+    (folder / COMPLETE_MARKER).write_text("\n".join(p.name for p in paths) + "\n")
     return paths
 
 
@@ -280,10 +285,11 @@ def ensure_demo_recordings(folder: str | Path, seed: int = 7, **kwargs) -> Path:
 
     Several processes may ask at once (a sweep's workers on a fresh checkout): one
     generates while the others wait on a lock in the folder, so none sees a half-written
-    set or races another's temporary files."""
+    set or races another's temporary files. A set cut short (a generation killed part way:
+    some files, no ``.complete`` marker) is generated again, whole."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     with _exclusive(folder / ".generating.lock"):
-        if not any(folder.glob("*.parquet")):
+        if not (folder / COMPLETE_MARKER).is_file():
             write_demo_recordings(folder, seed=seed, **kwargs)
     return folder
