@@ -74,19 +74,58 @@ def fmt_number(v: Any) -> str:
     return f"{x:.3g}"
 
 
+def decimals_of(text: str) -> int | None:
+    """Decimals of a fixed-point number as written; None for ``1.2e-05``, ``∞`` and text."""
+    body = text.replace(",", "").lstrip("-")
+    if not body or "e" in body or not body.replace(".", "", 1).isdigit():
+        return None
+    return len(body.split(".")[1]) if "." in body else 0
+
+
+def _fixed_point(v: Any) -> bool:
+    """A finite float that :func:`fmt_number` writes in fixed point."""
+    return (
+        isinstance(v, float) or (hasattr(v, "dtype") and getattr(v.dtype, "kind", "") == "f")
+    ) and math.isfinite(v) and decimals_of(fmt_number(v)) is not None  # fmt: skip
+
+
+def column_formatter(values: Any, decimals: int | None = None) -> Any:
+    """How to write one column's cells: its fixed-point floats at one number of decimals
+    (``decimals``, else the most :func:`fmt_number` gives any of them), so they line up and
+    compare by eye (4.30 above 4.72, 101.4 beside 0.6); anything else by :func:`fmt_number`."""
+    if decimals is None:
+        fixed = [decimals_of(fmt_number(v)) or 0 for v in values if _fixed_point(v)]
+        if not fixed:
+            return fmt_number
+        decimals = max(fixed)
+
+    def write(v: Any) -> str:
+        return f"{float(v):,.{decimals}f}" if _fixed_point(v) else fmt_number(v)
+
+    return write
+
+
 def table_html(df: Any, max_rows: int = LONG_TABLE_ROWS, summary: str | None = None) -> str:
-    """A DataFrame as presentable HTML: no 0..n index, :func:`fmt_number` numbers, escaped
-    text, horizontal scroll when wide, collapsed when longer than ``max_rows``."""
+    """A DataFrame as presentable HTML: no 0..n index, float columns by :func:`column_formatter`
+    (one number of decimals per column; ``df.attrs["decimals"]`` may fix a column's), other
+    cells by :func:`fmt_number`, escaped text, horizontal scroll when wide, collapsed when
+    longer than ``max_rows``."""
     import pandas as pd
 
     frame = df.copy()
+    fixed = dict(df.attrs.get("decimals", {}))
     if not isinstance(frame.index, pd.RangeIndex):
         names = [n if n is not None else "" for n in frame.index.names]
         frame.index = frame.index.set_names(names)
         frame = frame.reset_index()
     frame.columns = [" / ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in frame.columns]
     text_cols = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    styler = frame.style.hide(axis="index").format(fmt_number, escape="html")
+    # one quantity per float column; an object column (a key-value table's values) mixes quantities
+    formatters = {
+        c: column_formatter(frame[c].tolist(), fixed.get(c)) if pd.api.types.is_float_dtype(frame[c]) else fmt_number
+        for c in frame.columns
+    }
+    styler = frame.style.hide(axis="index").format(formatters, escape="html")
     styler = styler.format_index(escape="html", axis=1).set_properties(subset=text_cols, **{"text-align": "left"})
     body = f'<div class="lw-table">{styler.to_html()}</div>'
     if len(frame) > max_rows:

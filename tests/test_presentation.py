@@ -332,3 +332,25 @@ def test_python_warnings_in_a_report_read_as_their_messages():
         "  indented, not under a warning",
         "mind the gap",
     ]
+
+
+def test_report_tables_write_each_float_column_at_one_number_of_decimals():
+    """A float column lines up (4.0 above 2.2, 0.640 beside 101.360, not 4 / 2.2 / 101);
+    a key-value column of mixed quantities keeps each cell's own form; a table may fix a
+    column's decimals (the bout table's seconds: one sample period at 25 Hz)."""
+    import re
+
+    from lstm_helpers.judge.bouts import _with_time_decimals
+    from lstm_helpers.style import table_html
+
+    def cells(html_text):
+        return re.findall(r'class="data row\d+ col\d+" >([^<]*)</td>', html_text)
+
+    df = pd.DataFrame({"seconds": [4.0, 2.2], "error": [101.36, 0.64], "n": [3, 4000]})
+    assert cells(table_html(df)) == ["4.0", "101.360", "3", "2.2", "0.640", "4,000"]
+    kv = pd.DataFrame({"value": ["bilstm", 0.819, 1840.5, 33.2]})
+    assert cells(table_html(kv)) == ["bilstm", "0.819", "1,840", "33.2"]
+    bouts = _with_time_decimals(
+        pd.DataFrame({"true_start_s": [101.36, 145.68], "onset_error_s": [0.64, float("nan")]}), 25
+    )
+    assert cells(table_html(bouts)) == ["101.36", "0.64", "145.68", "–"]

@@ -25,7 +25,7 @@ from lstm_helpers.experiments.compare import collect_runs, comparison_table
 from lstm_helpers.experiments.plan import short_keys
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.layout import SweepLayout
-from lstm_helpers.style import DPI, fmt_number
+from lstm_helpers.style import DPI, column_formatter, decimals_of, fmt_number
 
 
 @dataclass
@@ -76,27 +76,14 @@ def _text(x: Any) -> str:
     return fmt_number(x) if isinstance(x, int | float | np.integer | np.floating) else str(x)
 
 
-def _decimals(text: str) -> int | None:
-    """Decimals of a fixed-point number as written; None for ``1.2e-05``, ``∞`` and text."""
-    body = text.replace(",", "").lstrip("-")
-    if not body or "e" in body or not body.replace(".", "", 1).isdigit():
-        return None
-    return len(body.split(".")[1]) if "." in body else 0
-
-
 def column_texts(values: Any) -> list[str]:
-    """One column's cells at one number of decimals (the most :func:`fmt_number` gives any of
-    its numbers), so they line up and compare by eye: 4.30 above 4.72, 37.0 beside 41.5.
-    Integer columns, text and numbers in exponent form are written as :func:`_text` writes
-    them."""
-    texts = [_text(v) for v in values]
-    fixed = {i: float(v) for i, v in enumerate(values)  # finite floats written in fixed point
-             if isinstance(v, float | np.floating) and math.isfinite(v) and _decimals(texts[i]) is not None}  # fmt: skip
-    if fixed:
-        d = max(_decimals(texts[i]) or 0 for i in fixed)
-        for i, x in fixed.items():
-            texts[i] = f"{x:,.{d}f}"
-    return texts
+    """One column's cells as the run reports write them (:func:`~lstm_helpers.style.column_formatter`:
+    one number of decimals per column), missing values empty."""
+    write = column_formatter(values)
+    return [
+        _text(v) if _text(v) == "" else write(v) if isinstance(v, int | float | np.integer | np.floating) else str(v)
+        for v in values
+    ]
 
 
 def esc(x: Any) -> str:
@@ -331,7 +318,7 @@ def seed_summary(c: Comparison) -> Any:
 
 def _mean_std(mean: float, std: float) -> str:
     """``0.713 ± 0.084``: the spread at the mean's decimals."""
-    d = _decimals(fmt_number(mean))
+    d = decimals_of(fmt_number(mean))
     return f"{fmt_number(mean)} ± {fmt_number(std)}" if d is None else f"{mean:,.{d}f} ± {std:,.{d}f}"
 
 

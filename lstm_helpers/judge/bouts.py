@@ -14,6 +14,7 @@ over windows or timesteps (only over recordings and classes of interest):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -437,6 +438,15 @@ def score_test_timelines(
         "per_recording": per_recording,
         "bouts": summary or None,
         "bouts_table": pd.DataFrame(rows) if rows else None,
-        "bout_details": pd.DataFrame(details) if details else None,
+        "bout_details": _with_time_decimals(pd.DataFrame(details), sample_rate) if details else None,
         "plot_recording": plot_rec,
     }
+
+
+def _with_time_decimals(table: pd.DataFrame, sample_rate: float | None) -> pd.DataFrame:
+    """``table`` whose seconds columns (``*_s``) show one sample period's resolution in a
+    report (2 decimals at 25-100 Hz): 101.36 s, not 101 (``style.table_html``)."""
+    if sample_rate:
+        digits = max(0, math.ceil(math.log10(sample_rate)))
+        table.attrs["decimals"] = {c: digits for c in table.columns if str(c).endswith("_s")}
+    return table
