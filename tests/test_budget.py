@@ -151,3 +151,12 @@ def test_training_on_a_small_validation_split_runs_the_whole_cycle(tiny_config, 
     assert "no early stopping" in saved["budget"]["explanation"]
     assert "final weights are kept" in saved["budget"]["monitor"]
     assert "final weights are kept" in capsys.readouterr().out
+
+
+def test_a_batch_larger_than_the_data_is_blamed_on_a_setting_only_when_one_was_made():
+    from lstm_helpers.config import TrainConfig
+
+    auto = choose_budget(2, np.array([1, 1]), TrainConfig())
+    assert not any("exceeds" in w for w in auto.warnings)  # auto's smallest batch (8): no setting to blame
+    fixed = choose_budget(2, np.array([1, 1]), TrainConfig(batch_size=16))
+    assert any("train.batch_size = 16 exceeds the 2 training windows" in w for w in fixed.warnings)

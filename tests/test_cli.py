@@ -87,7 +87,7 @@ def test_a_value_error_inside_the_code_is_internal_not_a_user_error(tmp_path, mo
     assert main(["report", "--run", str(tmp_path)]) == 3
     assert capsys.readouterr().err.startswith("internal error: ValueError: invalid literal")
     saved = list((tmp_path / "reports" / "errors").glob("internal-error-*.txt"))
-    assert len(saved) == 1 and "int(\"not a number\")" in saved[0].read_text()
+    assert len(saved) == 1 and 'int("not a number")' in saved[0].read_text()
 
 
 def test_sweep_locked_exits_1(tmp_path, tiny_demo_dir, capsys):

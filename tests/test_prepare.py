@@ -48,6 +48,19 @@ def test_timeline_recording_that_is_not_a_test_recording_is_refused_in_stage_01(
     run_prepare(tiny_config(evaluate__timeline_recording=chosen), tmp_path / "named")
 
 
+def test_a_text_too_short_for_its_windows_says_how_long_it_must_be(tiny_config, tmp_path):
+    (tmp_path / "t.txt").write_text("the quick brown fox jumps over the lazy dog. " * 10)  # 450 characters
+    cfg = dict(data__classes_of_interest=[], data__class_map={}, data__other_class=None, data__vocab_size=30)
+    with pytest.raises(DataError, match=r"450 characters cut into 20 chunks.*at least 1,020 characters"):
+        run_prepare(
+            tiny_config(data__kind="text", data__path=str(tmp_path / "t.txt"), windows__length=50, **cfg), tmp_path
+        )
+    with pytest.raises(DataError, match=r"only 60 characters \(data.max_chars = 60 cut it\)"):
+        run_prepare(
+            tiny_config(data__kind="text", data__path=str(tmp_path / "t.txt"), data__max_chars=60, **cfg), tmp_path
+        )
+
+
 def test_summary_says_the_real_overlap_when_the_step_rounds():
     from lstm_helpers.data.prepare import _overlap_text
 

@@ -70,7 +70,11 @@ def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
     if s.kind == "text":
         w = _text_windows(s, length, cfg.windows.overlap_percent)
         if len(w) == 0:
-            raise DataError(f"text chunks are shorter than windows.length={length}")
+            raise DataError(
+                f"{cfg.data.path}: {int(s.offsets[-1]):,} characters cut into {s.n_recordings} chunks of about "
+                f"{int(s.lengths.mean()):,}, each shorter than windows.length={length} + 1; give a text of at least "
+                f"{s.n_recordings * (length + 1):,} characters or lower windows.length"
+            )
         return w, info
     step = window_step(length, cfg.windows.overlap_percent)
     n_per_rec = count_windows(s.lengths, length, step)

@@ -505,7 +505,8 @@ def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 2
     if cfg.max_chars:
         text = text[: cfg.max_chars]
     if len(text) < 100:
-        raise DataError(f"{p}: only {len(text)} characters; need at least 100 for windows")
+        cut = f" (data.max_chars = {cfg.max_chars} cut it)" if cfg.max_chars and cfg.max_chars < 100 else ""
+        raise DataError(f"{p}: only {len(text)} characters{cut}; need at least 100 for windows")
     counts = Counter(text)
     vocab = [PAD_TOKEN, UNK_TOKEN, *(c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))]
     lut = {c: i for i, c in enumerate(vocab)}
@@ -553,7 +554,8 @@ def read_dataset(cfg: DataConfig) -> SeriesSet:
         return s
     if cfg.test_path:
         raise DataError(
-            "data.test_path is supported for data.kind 'recordings'; for sequences put a 'split' array in the .npz"
+            "data.test_path is supported for data.kind 'recordings'; for sequences put a 'split' array in the .npz, "
+            "for tables name a split column (data.split_column)"
         )
     if cfg.kind == "sequences":
         from lstm_helpers.data.sequences import read_sequences
