@@ -178,6 +178,32 @@ def test_gap_inside_a_sequence_names_row_and_column(tmp_path):
         read_table(_wide_cfg(tmp_path / "w.csv"))
 
 
+def test_rows_per_sample_in_a_folder_errors_name_the_file_and_its_row(tmp_path):
+    """A folder of one-row-per-sample files: an error names the file and the row in it, not
+    the folder and a row of all files end to end; an empty group cell and an infinite value
+    are named by column and row."""
+    df, _ = _wide_table()
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    df.iloc[:20].to_csv(folder / "a.csv", index=False)
+    bad = df.iloc[20:].reset_index(drop=True)
+    bad.loc[3, ["f1_t1", "f2_t1"]] = np.nan  # a gap at row 3 of b.csv
+    bad.loc[3, ["f1_t2", "f2_t2"]] = 1.0
+    bad.to_csv(folder / "b.csv", index=False)
+    with pytest.raises(DataError, match=r"b\.csv: row 3, column 'f1_t1' \(step 1\) is empty inside"):
+        read_table(_wide_cfg(folder))
+    one = df.copy()
+    one.loc[5, "subject"] = None
+    one.to_csv(tmp_path / "g.csv", index=False)
+    with pytest.raises(DataError, match=r"g\.csv: column 'subject' \(data.group_column\) is empty at row 5"):
+        read_table(_wide_cfg(tmp_path / "g.csv"))
+    inf = df.copy()
+    inf.loc[2, "f2_t0"] = np.inf
+    inf.to_csv(tmp_path / "i.csv", index=False)
+    with pytest.raises(DataError, match=r"i\.csv: 1 value\(s\) are infinite.*column 'f2_t0', row 2, value inf\. Fix"):
+        read_table(_wide_cfg(tmp_path / "i.csv"))
+
+
 def test_unlabelled_and_missing_label_column_in_rows_per_sample(tmp_path):
     df, _ = _wide_table()
     df.loc[4, "label"] = None

@@ -198,12 +198,13 @@ def check_finite(
     where: str,
     columns: list[str],
     rows: np.ndarray | None = None,
-    nan_policy_key: str = "data.nan_policy",
+    nan_policy_key: str | None = "data.nan_policy",
 ) -> None:
     """Refuse infinite values and values beyond float32's range (they become inf when stored).
 
     ``values`` is (N, C) float64 as read; NaN is left to ``data.nan_policy``. The message
-    names ``where`` (file), the column and the row of the first bad value.
+    names ``where`` (file), the column and the row of the first bad value, and the knob that
+    handles blanked values (``nan_policy_key``; None where blanks are not an option).
     """
     limit = float(np.finfo(np.float32).max)
     with np.errstate(invalid="ignore"):
@@ -214,8 +215,10 @@ def check_finite(
     col = int(np.argmax(bad[flat])) if bad.ndim > 1 else 0
     row = int(rows[flat]) if rows is not None else flat
     value = values[flat, col] if values.ndim > 1 else values[flat]
+    blank = (
+        f", or blank them (empty cells) and set {nan_policy_key} to 'interpolate' or 'drop'" if nan_policy_key else ""
+    )
     raise DataError(
         f"{where}: {int(bad.sum())} value(s) are infinite or beyond float32's range (+-{limit:.3g}); "
-        f"first: column {columns[col]!r}, row {row}, value {value!r}. Fix them at the source, or blank "
-        f"them (empty cells) and set {nan_policy_key} to 'interpolate' or 'drop'"
+        f"first: column {columns[col]!r}, row {row}, value {float(value)!r}. Fix them at the source{blank}"
     )

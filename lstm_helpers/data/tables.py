@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.config import DataConfig, resolve_path
-from lstm_helpers.data.inputs import check_numeric
+from lstm_helpers.data.inputs import check_finite, check_numeric
 from lstm_helpers.data.recordings import (
     DataError,
     SeriesSet,
@@ -141,6 +141,7 @@ def _wide_block(df: pd.DataFrame, cfg: DataConfig, source: str) -> np.ndarray:
             )
     names = [per_channel[ch][t] for ch in cfg.channels for t in steps]
     check_numeric(df, names, source, "feature column")
+    check_finite(df[names].to_numpy(dtype=np.float64), source, names, nan_policy_key=None)
     X = df[names].to_numpy(dtype=np.float32).reshape(len(df), len(cfg.channels), len(steps))
     return X.transpose(0, 2, 1)
 
@@ -164,7 +165,29 @@ def _lengths(X: np.ndarray, names: list[str], source: str) -> np.ndarray:
 
 def _rows_are_samples(files: list[Path], cfg: DataConfig, source: str) -> SeriesSet:
     frames = [_read_whole(f, cfg) for f in files]
+    if len(frames) > 1:  # each file checked on its own first: errors name its file and its row
+        for f, frame in zip(files, frames, strict=True):
+            _sample_block(frame, cfg, str(f))
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    X, lengths, labels = _sample_block(df, cfg, source if len(frames) > 1 else str(files[0]))
+    valid = np.arange(X.shape[1])[None, :] < lengths[:, None]
+    arrays = {"values": X[valid], "lengths": lengths, "y": labels.to_numpy().astype(str)}
+    if cfg.group_column:
+        arrays["groups"] = df[cfg.group_column].astype(str).to_numpy()
+    if cfg.split_column:
+        arrays["split"] = df[cfg.split_column].astype(str).to_numpy()
+    names = (f"column {cfg.label_column!r}", f"column {cfg.split_column!r} (data.split_column)")
+    s = sequences_from_arrays(arrays, cfg, Path(source), names)
+    s.notes.append(
+        f"table: one row per sample, {X.shape[1]} steps x {len(cfg.channels)} channels "
+        f"from columns {cfg.sequence_columns!r}"
+    )
+    return s
+
+
+def _sample_block(df: pd.DataFrame, cfg: DataConfig, source: str) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """One-row-per-sample rows checked (columns, labels, groups, values): their (rows, steps,
+    channels) block, real steps per row and labels; errors name ``source`` and its row."""
     need = {
         "data.label_column": cfg.label_column,
         "data.group_column": cfg.group_column,
@@ -182,19 +205,11 @@ def _rows_are_samples(files: list[Path], cfg: DataConfig, source: str) -> Series
             f"{cfg.label_column!r} (first: row {int(np.argmax(unlabelled))}); one row per sample "
             f"needs a label on every row"
         )
+    if cfg.group_column and df[cfg.group_column].isna().any():
+        raise DataError(
+            f"{source}: column {cfg.group_column!r} (data.group_column) is empty at row "
+            f"{int(np.argmax(df[cfg.group_column].isna().to_numpy()))}; every sample needs its group"
+        )
     X = _wide_block(df, cfg, source)
     names = [cfg.sequence_columns.replace("{channel}", ch) for ch in cfg.channels]
-    lengths = _lengths(X, names, source)
-    valid = np.arange(X.shape[1])[None, :] < lengths[:, None]
-    arrays = {"values": X[valid], "lengths": lengths, "y": labels.to_numpy().astype(str)}
-    if cfg.group_column:
-        arrays["groups"] = df[cfg.group_column].astype(str).to_numpy()
-    if cfg.split_column:
-        arrays["split"] = df[cfg.split_column].astype(str).to_numpy()
-    names = (f"column {cfg.label_column!r}", f"column {cfg.split_column!r} (data.split_column)")
-    s = sequences_from_arrays(arrays, cfg, Path(source), names)
-    s.notes.append(
-        f"table: one row per sample, {X.shape[1]} steps x {len(cfg.channels)} channels "
-        f"from columns {cfg.sequence_columns!r}"
-    )
-    return s
+    return X, _lengths(X, names, source), labels
