@@ -27,7 +27,7 @@ def test_small_sets_get_hundreds_of_updates_and_room_to_stop(n):
     assert b.patience <= max(5, b.epochs // 3)  # ... and can still stop
     assert b.plateau_patience < b.patience
     assert not b.warnings
-    assert f"{n} training windows" in b.explanation and "updates" in b.explanation
+    assert f"{n:,} training windows" in b.explanation and "updates" in b.explanation
 
 
 @pytest.mark.parametrize("n", [32, 40])
@@ -113,7 +113,7 @@ def test_training_applies_and_records_the_budget(tiny_config, tmp_path, capsys):
     assert result.batch_size == auto_batch_size(n) and result.steps_per_epoch == -(-n // result.batch_size)
     saved = json.loads((tmp_path / "train.json").read_text())["budget"]
     assert saved["batch_size"] == result.batch_size and saved["chosen"]["batch_size"] == "auto"
-    assert f"{n} training windows" in capsys.readouterr().out
+    assert f"{n:,} training windows" in capsys.readouterr().out
 
 
 def test_small_validation_under_one_cycle_keeps_the_final_weights():

@@ -401,7 +401,7 @@ def summary_table(info: dict) -> pd.DataFrame:
         + (f" ({inp['window_length'] / inp['sample_rate_hz']:.2f} s)" if inp.get("sample_rate_hz") else "")
         + (f", step {inp['step']} ({_overlap_text(inp, p)})" if inp.get("step") else ""),
         "label rule": p["windows"]["label_rule"],
-        "windows train / val / test": " / ".join(str(info["windows"][n]) for n in SPLIT_NAMES),
+        "windows train / val / test": " / ".join(f"{info['windows'][n]:,}" for n in SPLIT_NAMES),
         "split": f"{info['split']['method']} ({p['split']['by']})",
         "resampling": f"{info['resample']['method']} (target factor {info['resample']['imbalance_factor_target']:g})",
         "imbalance train before -> after": f"{info['imbalance_factor_measured']['train_before']} -> "

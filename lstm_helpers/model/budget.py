@@ -136,18 +136,18 @@ def choose_budget(
     warnings: list[str] = []
     if steps * epochs < train.min_updates / 4:
         warnings.append(
-            f"{n_train} training windows at batch {batch} for {epochs} epoch{'' if epochs == 1 else 's'} give only "
+            f"{n_train:,} training windows at batch {batch} for {epochs} epoch{'' if epochs == 1 else 's'} give only "
             f"{steps * epochs} updates (train.min_updates = {train.min_updates}); set "
             f"train.epochs / train.batch_size to auto or raise them"
         )
     smallest = ""
     if counts is not None and len(counts):
-        smallest = f", smallest class {int(counts.min())}"
+        smallest = f", smallest class {int(counts.min()):,}"
         if batch > n_train and train.batch_size != "auto":  # auto's smallest batch is 8: no setting to blame
-            warnings.append(f"train.batch_size = {batch} exceeds the {n_train} training windows")
+            warnings.append(f"train.batch_size = {batch} exceeds the {n_train:,} training windows")
     mark = {k: "" if v == "auto" else " (set)" for k, v in chosen.items()}
     explanation = (
-        f"{n_train} training windows{smallest}: batch {batch}{mark['batch_size']} "
+        f"{n_train:,} training windows{smallest}: batch {batch}{mark['batch_size']} "
         f"({steps} updates per epoch), up to {epochs} epochs{mark['epochs']} "
         f"({steps * epochs} updates), "
         + (
