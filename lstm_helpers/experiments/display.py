@@ -80,10 +80,7 @@ def column_texts(values: Any) -> list[str]:
     """One column's cells as the run reports write them (:func:`~lstm_helpers.style.column_formatter`:
     one number of decimals per column), missing values empty."""
     write = column_formatter(values)
-    return [
-        _text(v) if _text(v) == "" else write(v) if isinstance(v, int | float | np.integer | np.floating) else str(v)
-        for v in values
-    ]
+    return [write(v) if _text(v) else "" for v in values]
 
 
 def esc(x: Any) -> str:

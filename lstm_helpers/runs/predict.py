@@ -59,9 +59,10 @@ def _columns(path: Path, data_cfg: Any) -> list[str]:
     return table_columns(path, data_cfg)
 
 
-def check_channels(run_info: dict, cfg: Config, input_path: Path) -> None:
-    """Refuse input that lacks any channel the run's model was trained on."""
+def check_channels(run_info: dict, cfg: Config, input_path: Path) -> list[list[str]]:
+    """Refuse input that lacks any channel the run's model was trained on; each file's columns."""
     want = list(run_info["input"]["channels"])
+    columns = []
     for f in _list_files(input_path, cfg.data.format, "--input"):
         cols = _columns(f, cfg.data)
         missing = [c for c in want if c not in cols]
@@ -70,6 +71,8 @@ def check_channels(run_info: dict, cfg: Config, input_path: Path) -> None:
                 f"{f}: channels {missing} of the run are missing; the model was trained on "
                 f"channels {want} (columns present: {cols})"
             )
+        columns.append(cols)
+    return columns
 
 
 def _sample_rate_of(df_time: np.ndarray, offsets: np.ndarray) -> float | None:
@@ -99,13 +102,12 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
     """The recordings at ``input_path`` checked against the run and scaled as in training."""
     if not input_path.exists():
         raise missing_path_error(input_path, "--input")
-    check_channels(run.info, run.cfg, input_path)
+    columns = check_channels(run.info, run.cfg, input_path)
     # groups only steer splits: new recordings need not carry the group column; and without
     # the time column in any file, rows are read in order at the run's sample rate
     update: dict[str, Any] = {"demo": False, "split_column": None, "group_column": None}
     time_col = run.cfg.data.time_column
-    files = _list_files(input_path, run.cfg.data.format, "--input")
-    if time_col and not any(time_col in _columns(f, run.cfg.data) for f in files):
+    if time_col and not any(time_col in cols for cols in columns):
         update["time_column"] = None
     data_cfg = run.cfg.data.model_copy(update=update)
     s = read_recordings(data_cfg, input_path, require_labels=False, classes=run.classes)
