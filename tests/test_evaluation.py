@@ -20,6 +20,7 @@ from lstm_helpers.artifacts import save_npz, write_json, write_yaml
 from lstm_helpers.config import PROJECT_ROOT, resolve_config
 from lstm_helpers.judge.bouts import (
     clean_bouts,
+    score_bouts,
     find_bouts,
     match_bouts,
     per_recording_scores,
@@ -366,6 +367,28 @@ def test_clean_bouts_merge_then_drop_short():
     assert res["n_pred"] == 1 and res["n_false_alarms"] == 0 and res["offset_error_s"] == 0.0
     with pytest.raises(ValueError, match="sample_rate_hz must be > 0"):
         clean_bouts(pred, 0.0)
+
+
+def test_bouts_are_scored_on_labelled_covered_timesteps_only():
+    # r1: 100 steps, labels unknown on 40..59, a predicted 'play' bout entirely inside that gap;
+    # r2: a true 'play' bout at 122..129 where no window reaches (prediction -1 from 120 on).
+    lab1 = np.zeros(100, np.int64)
+    lab1[40:60] = -1
+    pred1 = np.zeros(100, np.int64)
+    pred1[45:55] = 1
+    lab2 = np.zeros(130, np.int64)
+    lab2[[*range(10, 20), *range(122, 130)]] = 1
+    pred2 = np.zeros(130, np.int64)
+    pred2[10:20] = 1
+    pred2[120:] = -1
+    summary, rows, _ = score_bouts(
+        {"r1": lab1, "r2": lab2}, {"r1": pred1, "r2": pred2}, ["other", "play"], ["play"], 1.0, 0.0, 0.0
+    )
+    play = summary["play"]
+    assert (play["n_true"], play["n_found"], play["n_pred"], play["n_false_alarms"]) == (1, 1, 1, 0)
+    assert play["bout_recall"] == 1.0 and play["bout_precision"] == 1.0
+    r1 = next(r for r in rows if r["recording"] == "r1")
+    assert r1["n_pred"] == 0 and r1["bout_precision"] is None
 
 
 def test_per_recording_scores():

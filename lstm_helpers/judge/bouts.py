@@ -335,6 +335,16 @@ def timeline_labels(data: dict[str, np.ndarray], test_recs: np.ndarray, source: 
     }
 
 
+def bouts_on_scored_steps(labels: np.ndarray, predicted: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """True and predicted bouts of class ``k`` on the timesteps that are scored: labelled
+    (label >= 0) and covered by a window (prediction >= 0), as the per-recording timestep
+    scores count them. A prediction inside an unlabelled gap is not a false alarm, and a
+    true bout no window covers (a recording's tail) is not a miss."""
+    lab, pred = np.asarray(labels), np.asarray(predicted)
+    scored = (lab >= 0) & (pred >= 0)
+    return find_bouts((lab == k) & scored), find_bouts((pred == k) & scored)
+
+
 def score_bouts(
     labels: dict[str, np.ndarray],
     predicted: dict[str, np.ndarray],
@@ -344,7 +354,8 @@ def score_bouts(
     min_seconds: float,
     merge_gap_seconds: float,
 ) -> tuple[dict[str, Any], list[dict], list[dict]]:
-    """Bouts of every class of interest matched per recording.
+    """Bouts of every class of interest matched per recording, on the scored timesteps
+    (:func:`bouts_on_scored_steps`).
 
     Returns (summary per class, one row per recording and class, one row per true bout).
     """
@@ -355,8 +366,7 @@ def score_bouts(
         k = classes.index(cls)
         results = {
             rec: match_bouts(
-                find_bouts(labels[rec] == k),
-                find_bouts(predicted[rec] == k),
+                *bouts_on_scored_steps(labels[rec], predicted[rec], k),
                 rate,
                 min_seconds,
                 merge_gap_seconds,

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from lstm_helpers.judge.bouts import clean_bouts, find_bouts, match_bouts, windows_to_signal
+from lstm_helpers.judge.bouts import bouts_on_scored_steps, clean_bouts, match_bouts, windows_to_signal
 from lstm_helpers.judge.probs import class_scores, full_probs
 from lstm_helpers.judge.threshold import DecisionRule
 from lstm_helpers.layout import RunLayout
@@ -109,9 +109,9 @@ def _timeline_figure(
     sel = test["rec"] == rec
     signal = windows_to_signal(X_test[sel], test["start"][sel], len(stitched))
     real = info.get("kind", "real") == "real" and signal.ndim == 2
-    true_bouts = find_bouts(timeline["labels"][rec] == interest_index)
+    true_bouts, raw_pred = bouts_on_scored_steps(timeline["labels"][rec], timeline["predicted"][rec], interest_index)
     pred_bouts = clean_bouts(
-        find_bouts(timeline["predicted"][rec] == interest_index),
+        raw_pred,
         timeline["rate"],
         evaluate.bout_min_seconds,
         evaluate.bout_merge_gap_seconds,
