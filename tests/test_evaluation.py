@@ -20,10 +20,10 @@ from lstm_helpers.artifacts import save_npz, write_json, write_yaml
 from lstm_helpers.config import PROJECT_ROOT, resolve_config
 from lstm_helpers.judge.bouts import (
     clean_bouts,
-    score_bouts,
     find_bouts,
     match_bouts,
     per_recording_scores,
+    score_bouts,
     stitch_timeline,
     windows_to_signal,
 )
@@ -389,6 +389,20 @@ def test_bouts_are_scored_on_labelled_covered_timesteps_only():
     assert play["bout_recall"] == 1.0 and play["bout_precision"] == 1.0
     r1 = next(r for r in rows if r["recording"] == "r1")
     assert r1["n_pred"] == 0 and r1["bout_precision"] is None
+
+
+def test_precision_and_recall_are_undefined_not_zero_without_windows_of_the_class():
+    y_absent = np.zeros(40, np.int64)
+    m = compute_metrics(y_absent, np.linspace(0, 0.4, 40), y_absent, ["other", "play"], positive_index=1)
+    play = m["per_class"]["play"]
+    assert np.isnan(play["precision"]) and np.isnan(play["recall"]) and play["support"] == 0
+    y = np.r_[np.zeros(30, np.int64), np.ones(10, np.int64)]
+    never = compute_metrics(y, np.full(40, 0.1), np.zeros(40, np.int64), ["other", "play"], positive_index=1)
+    assert np.isnan(never["per_class"]["play"]["precision"]) and never["per_class"]["play"]["recall"] == 0.0
+    notes = interpret_metrics({**m, "positive_class": "play", "threshold": 0.5})
+    assert "No 'play' window in this split: its precision and recall are undefined." in notes
+    notes = interpret_metrics({**never, "positive_class": "play", "threshold": 0.5})
+    assert any("precision undefined, recall 0.000" in n for n in notes)
 
 
 def test_per_recording_scores():
@@ -769,6 +783,7 @@ def test_run_evaluation_without_validation_and_with_synthetic_test_windows(binar
     assert metrics["val"] is None and metrics["n_test"] == 2 * 19 - 3
     assert metrics["threshold"] == cfg.evaluate.threshold
     assert metrics["threshold_detail"]["chosen_on"] == "none"
+    assert metrics["threshold_strategy"] == "fixed" and metrics["threshold_origin"] == "fixed (no validation windows)"
     assert any("synthetic test windows" in note for note in metrics["notes"])
 
 

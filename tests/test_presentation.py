@@ -153,6 +153,27 @@ def test_headline_sentence_with_and_without_baseline(tmp_path):
     ]  # fmt: skip
 
 
+def test_headline_when_the_class_is_absent_or_never_predicted_and_a_fixed_threshold(tmp_path):
+    from lstm_helpers.runs.report import _key_metrics_html
+
+    never = _fake_run(
+        tmp_path, "r1", "finished", per_class={"play": {"precision": None, "recall": 0.0, "f1": 0.0, "support": 9}}
+    )
+    assert headline_sentence(never).startswith("play never predicted at threshold 0.59: recall 0.00;")
+    absent = _fake_run(
+        tmp_path, "r2", "finished", per_class={"play": {"precision": 0.0, "recall": None, "f1": None, "support": 0}}
+    )
+    assert headline_sentence(absent).startswith("no play window in the test split; balanced accuracy 0.905")
+    fixed = _fake_run(tmp_path, "r3", "finished", threshold_origin="fixed (no validation windows)")
+    assert "threshold (fixed (no validation windows))" in _key_metrics_html(fixed)
+    assert "threshold (chosen on validation)" in _key_metrics_html(never)  # metrics.json of older runs
+    multi = _fake_run(
+        tmp_path, "r4", "finished", classes=["a", "b", "play"], pr_auc_per_class={"a": 0.9, "b": 0.8, "play": 0.31}
+    )
+    page = _key_metrics_html(multi)
+    assert "PR-AUC (macro over classes)" in page and "PR-AUC (play)</th><td>0.31" in page
+
+
 def test_index_escapes_keeps_integers_and_hides_paths(tmp_path):
     _fake_run(tmp_path, "20260101-000001_ok", "finished", pos=HOSTILE)
     _fake_run(tmp_path, "20260101-000002_failed", "failed")

@@ -41,6 +41,7 @@ from lstm_helpers.judge.metrics import (
     interpret_metrics,
     per_class_table,
     summary_table,
+    threshold_origin,
 )
 from lstm_helpers.judge.probs import class_scores, full_probs, predict_probs
 from lstm_helpers.judge.threshold import (
@@ -312,8 +313,11 @@ def _metrics_json(
         "positive_class": st.classes[st.interest] if st.interest is not None else None,
         "classes_of_interest": st.interest_names,
         "threshold": st.rule.threshold,
-        "threshold_strategy": st.cfg.evaluate.threshold_strategy if thresholded else "argmax",
+        # the strategy that set it: a fallback ("fixed", "max_f1") where the asked one could not
+        "threshold_strategy": ((choice or {}).get("fallback") or st.cfg.evaluate.threshold_strategy)
+        if thresholded else "argmax",
         "threshold_detail": choice,
+        "threshold_origin": None,
         "threshold_options": options.to_dict("records") if options is not None else None,
         "decision_rule": st.rule.describe(),
         "bouts": timeline["bouts"] if timeline else None,
@@ -321,6 +325,7 @@ def _metrics_json(
         "val": {k: val_metrics[k] for k in CORE_METRICS} if val_metrics else None,
         "baseline": baseline,
     })  # fmt: skip
+    metrics["threshold_origin"] = threshold_origin(metrics) if thresholded else "argmax"
     metrics["notes"] = st.notes + interpret_metrics(metrics) + validation_notes(*_training_record(st.layout), metrics)
     return metrics
 

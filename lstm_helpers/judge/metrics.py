@@ -9,6 +9,7 @@ one-hot encodes it in float64; chunks keep that to a few MB whatever n is).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -148,7 +149,8 @@ def compute_metrics(
     dict
         ``n``, ``accuracy``, ``majority_baseline_accuracy`` and ``majority_class`` (always
         predicting the most frequent true class of this split: the accuracy paradox),
-        ``balanced_accuracy``, ``mcc``, ``per_class`` {cls: precision, recall, f1, support},
+        ``balanced_accuracy``, ``mcc``, ``per_class`` {cls: precision, recall, f1, support;
+        NaN where undefined: no window of the class, or none predicted as it},
         ``confusion_matrix`` (counts, rows = true), ``confusion_matrix_normalized`` (rows sum
         to 1; NaN for a class with no examples), ``pr_auc`` (average precision) and
         ``roc_auc`` (binary: of the positive class; multi-class: one-vs-rest macro over
@@ -167,7 +169,8 @@ def compute_metrics(
         raise ValueError(f"probs has {len(full)} rows but y_true has {len(yt)}")
     labels = np.arange(k_classes)
     counts = np.bincount(yt, minlength=k_classes)
-    precision, recall, f1, support = precision_recall_fscore_support(yt, yp, labels=labels, zero_division=0.0)
+    # undefined (no window of the class, or none predicted) is NaN, null in metrics.json, not 0
+    precision, recall, f1, support = precision_recall_fscore_support(yt, yp, labels=labels, zero_division=np.nan)
     cm = confusion_matrix(yt, yp, labels=labels)
     with np.errstate(invalid="ignore", divide="ignore"):
         cm_norm = cm / cm.sum(axis=1, keepdims=True)
@@ -209,6 +212,24 @@ def _fmt(value: float | None) -> str:
     return "none (argmax)" if value is None else f"{value:.3g}"
 
 
+def _defined(value: float | None) -> bool:
+    return value is not None and not math.isnan(value)
+
+
+def _num(value: float | None) -> str:
+    """``0.812``, or ``undefined`` for a precision / recall with nothing to count (None or NaN)."""
+    return f"{value:.3f}" if _defined(value) else "undefined"
+
+
+def threshold_origin(metrics: dict[str, Any]) -> str:
+    """How the threshold of ``metrics.json`` was set, in words: ``chosen on validation
+    (max_f1)``, or ``fixed (no validation windows)`` where nothing could be chosen."""
+    detail = metrics.get("threshold_detail") or {}
+    if detail.get("chosen_on") == "none":
+        return "fixed (no validation windows)"
+    return f"chosen on validation ({metrics.get('threshold_strategy')})"
+
+
 def _accuracy_note(metrics: dict[str, Any]) -> list[str]:
     acc, base = metrics.get("accuracy"), metrics.get("majority_baseline_accuracy")
     if acc is None or base is None:
@@ -226,9 +247,11 @@ def _class_of_interest_notes(metrics: dict[str, Any]) -> list[str]:
     pc = (metrics.get("per_class") or {}).get(pos) if pos else None
     if not pc:
         return []
+    if not pc.get("support"):
+        return [f"No '{pos}' window in this split: its precision and recall are undefined."]
     notes = [
-        f"'{pos}' at threshold {_fmt(metrics.get('threshold'))}: precision {pc['precision']:.3f}, "
-        f"recall {pc['recall']:.3f}. Moving the threshold trades one for the other "
+        f"'{pos}' at threshold {_fmt(metrics.get('threshold'))}: precision {_num(pc['precision'])}, "
+        f"recall {_num(pc['recall'])}. Moving the threshold trades one for the other "
         f"(see the threshold options table and the metric-vs-threshold plot)."
     ]
     prevalence = pc["support"] / metrics["n"] if metrics.get("n") else None
@@ -306,7 +329,12 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
         ),
         ("balanced_accuracy", "mean recall over classes; 1/K = chance"),
         ("mcc", "Matthews correlation; 0 = chance, 1 = perfect"),
-        ("pr_auc", "average precision; no-skill = prevalence of the class"),
+        (
+            "pr_auc",
+            "average precision; no-skill = prevalence of the class"
+            if len(metrics.get("classes") or ()) <= 2
+            else "macro average precision, one class vs the rest; no-skill = each class's prevalence",
+        ),
         ("roc_auc", "0.5 = chance; optimistic under heavy imbalance"),
     ]
     if metrics.get("top_k_accuracy") is not None:
@@ -322,6 +350,10 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
         )
     table = [{"metric": m, "validation": val.get(m), "test": metrics.get(m), "how to read": how} for m, how in rows]
     pos = metrics.get("positive_class")
+    if pos and len(metrics.get("classes") or ()) > 2:
+        table.append({"metric": f"{pos} pr_auc", "validation": (val.get("pr_auc_per_class") or {}).get(pos),
+                      "test": (metrics.get("pr_auc_per_class") or {}).get(pos),
+                      "how to read": f"'{pos}' vs the rest; no-skill = its prevalence"})  # fmt: skip
     if pos:
         for m in ("precision", "recall", "f1"):
             table.append(
@@ -329,7 +361,10 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
                     "metric": f"{pos} {m}",
                     "validation": ((val.get("per_class") or {}).get(pos) or {}).get(m),
                     "test": metrics["per_class"][pos][m],
-                    "how to read": f"at threshold {_fmt(metrics['threshold'])} ({metrics['threshold_strategy']})",
+                    "how to read": f"at threshold {_fmt(metrics['threshold'])}, "
+                    f"{metrics.get('threshold_origin') or threshold_origin(metrics)}"
+                    if metrics.get("threshold") is not None
+                    else "argmax: the most probable class",
                 }
             )
     return pd.DataFrame(table).set_index("metric")

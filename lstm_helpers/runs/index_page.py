@@ -63,13 +63,6 @@ def _run_dirs(root: Path) -> list[Path]:
     )
 
 
-def runs_table(root: Path) -> pd.DataFrame:
-    """Key metrics of every run directory directly under ``root`` (newest first)."""
-    from lstm_helpers.runs.report import key_metrics
-
-    return pd.DataFrame([key_metrics(r) for r in _run_dirs(Path(root))])
-
-
 def _link(href: Path, root: Path, text: str) -> str:
     return f'<a href="{html.escape(href.relative_to(root).as_posix())}">{html.escape(text)}</a>'
 

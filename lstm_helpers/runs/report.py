@@ -61,11 +61,14 @@ def key_metrics(run: Path) -> dict[str, Any]:
         "balanced accuracy": m.get("balanced_accuracy"),
         "MCC": m.get("mcc"),
         "PR-AUC": m.get("pr_auc"),
+        "macro": len(m.get("classes") or ()) > 2,  # PR-AUC is the macro average over classes
+        "class PR-AUC": (m.get("pr_auc_per_class") or {}).get(pos) if pos else None,
         "class": pos,
         "precision": pc.get("precision"),
         "recall": pc.get("recall"),
         "F1": pc.get("f1"),
         "threshold": m.get("threshold"),
+        "threshold origin": m.get("threshold_origin") or "chosen on validation",
         "bout recall": bouts.get("bout_recall"),
         "bout precision": bouts.get("bout_precision"),
         "bouts true": bouts.get("n_true"),
@@ -106,16 +109,18 @@ def headline_sentence(run: Path) -> str:
         return f"Run {k['status']}: {k['reason'] or 'no reason recorded'}"
     if k["accuracy"] is None:
         return "No evaluation yet: this run has no metrics."
-    if k["class"] and k["precision"] is not None:
-        parts = [
-            f"{class_phrase(k['class'])} found with precision {k['precision']:.2f} and recall {k['recall']:.2f}"
-            + (f" at threshold {k['threshold']:.2f}" if k["threshold"] is not None else "")
-        ]
-    else:
-        parts = [
+    at = f" at threshold {k['threshold']:.2f}" if k["threshold"] is not None else ""
+    cls = class_phrase(k["class"]) if k["class"] else None
+    if cls and k["recall"] is not None and k["precision"] is not None:
+        parts = [f"{cls} found with precision {k['precision']:.2f} and recall {k['recall']:.2f}{at}"]
+    elif cls and k["recall"] is not None:  # windows of the class, none predicted as it
+        parts = [f"{cls} never predicted{at}: recall {k['recall']:.2f}"]
+    else:  # no class of interest, or no window of it in the test split
+        parts = [f"no {cls} window in the test split"] if cls else []
+        parts.append(
             f"balanced accuracy {fmt_number(k['balanced accuracy'])}, MCC {fmt_number(k['MCC'])} "
             f"(accuracy {fmt_number(k['accuracy'])}, always-majority {fmt_number(k['majority baseline'])})"
-        ]
+        )
     if k["bouts true"]:
         parts.append(
             f"{k['bouts found']} of {plural(k['bouts true'], 'bout')} found, {plural(k['false alarms'], 'false alarm')}"
@@ -202,6 +207,7 @@ def _baseline_metrics(run: Path, pos: str | None) -> dict[str, Any]:
     return {"model": "MiniRocket + logistic regression", "accuracy": b.get("accuracy"),
             "majority baseline": b.get("majority_baseline_accuracy"),
             "balanced accuracy": b.get("balanced_accuracy"), "MCC": b.get("mcc"), "PR-AUC": b.get("pr_auc"),
+            "class PR-AUC": (b.get("pr_auc_per_class") or {}).get(pos) if pos else None,
             "precision": pc.get("precision"), "recall": pc.get("recall"), "F1": pc.get("f1"),
             "threshold": b.get("threshold")}  # fmt: skip
 
@@ -217,11 +223,12 @@ def _key_metrics_html(run: Path) -> str:
         ("always-majority accuracy", "majority baseline"),
         ("balanced accuracy", "balanced accuracy"),
         ("MCC", "MCC"),
-        ("PR-AUC", "PR-AUC"),
+        ("PR-AUC (macro over classes)" if k["macro"] else "PR-AUC", "PR-AUC"),
+        *([(f"PR-AUC ({k['class']})", "class PR-AUC")] if k["macro"] else []),
         (f"precision ({k['class']})", "precision"),
         (f"recall ({k['class']})", "recall"),
         (f"F1 ({k['class']})", "F1"),
-        ("threshold (chosen on validation)", "threshold"),
+        (f"threshold ({k['threshold origin']})", "threshold"),
         ("bout recall", "bout recall"),
         ("bout precision", "bout precision"),
     ]

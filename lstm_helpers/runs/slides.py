@@ -128,9 +128,9 @@ def _result_slides(run: Path) -> list[str]:
     pr = img_tag(lay.figure("pr_curve"), "precision-recall curve with the chosen threshold", "lw-fig")
     if pr:
         thr = (
-            f"threshold {k['threshold']:.2f} chosen on validation ({m.get('threshold_strategy', '')}): "
+            f"threshold {k['threshold']:.2f} {k['threshold origin']}: "
             f"precision {k['precision']:.2f}, recall {k['recall']:.2f}"
-            if k["threshold"] is not None and k["precision"] is not None
+            if k["threshold"] is not None and k["precision"] is not None and k["recall"] is not None
             else ""
         )
         title = (
