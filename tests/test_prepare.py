@@ -48,6 +48,25 @@ def test_timeline_recording_that_is_not_a_test_recording_is_refused_in_stage_01(
     run_prepare(tiny_config(evaluate__timeline_recording=chosen), tmp_path / "named")
 
 
+def test_timeline_recording_too_short_for_a_window_is_refused_in_stage_01(tiny_config, tiny_demo_dir, tmp_path):
+    """A test recording with no window (shorter than one) cannot be drawn: stage 01 says so."""
+    import shutil
+
+    chosen = run_prepare(tiny_config(), tmp_path / "ok").meta["splits_recordings"]["test"][0]
+    data = tmp_path / "data"
+    shutil.copytree(tiny_demo_dir, data)
+    rec_col = tiny_config().data.recording_column
+    for f in data.glob("*.parquet"):
+        df = pd.read_parquet(f)
+        is_chosen = df[rec_col].astype(str) == chosen
+        if is_chosen.any():  # that recording cut to 10 rows, shorter than a 24-step window
+            pd.concat([df[~is_chosen], df[is_chosen].head(10)], ignore_index=True).to_parquet(f)
+    cfg = tiny_config(data__path=str(data), evaluate__timeline_recording=chosen)
+    with pytest.raises(DataError, match=rf"'{chosen}' is a test recording too short for one window; choose one of"):
+        run_prepare(cfg, tmp_path / "short")
+    assert not (tmp_path / "short" / "prepared.npz").exists()
+
+
 def test_a_text_too_short_for_its_windows_says_how_long_it_must_be(tiny_config, tmp_path):
     (tmp_path / "t.txt").write_text("the quick brown fox jumps over the lazy dog. " * 10)  # 450 characters
     cfg = dict(data__classes_of_interest=[], data__class_map={}, data__other_class=None, data__vocab_size=30)

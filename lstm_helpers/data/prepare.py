@@ -223,15 +223,19 @@ def _materialise(s: SeriesSet, cfg: Config, w: Windows, w_split: np.ndarray, val
     return out
 
 
-def _check_timeline_recording(cfg: Config, test_recordings: np.ndarray) -> None:
-    """``evaluate.timeline_recording`` must name a test recording: refused here, in stage 01,
-    not after training when stage 03 draws the timeline."""
+def _check_timeline_recording(cfg: Config, test_recordings: np.ndarray, windowed: np.ndarray) -> None:
+    """``evaluate.timeline_recording`` must name a test recording with at least one window
+    (``windowed``): refused here, in stage 01, not after training when stage 03 draws it."""
     name = cfg.evaluate.timeline_recording
-    if name is not None and name not in set(test_recordings.tolist()):
-        shown = ", ".join(sorted(map(str, test_recordings))[:12]) + (" ..." if len(test_recordings) > 12 else "")
-        raise DataError(
-            f"evaluate.timeline_recording = {name!r} is not a test recording of this split; choose one of {shown}"
-        )
+    if name is None or name in set(windowed.tolist()):
+        return
+    shown = ", ".join(sorted(map(str, windowed))[:12]) + (" ..." if len(windowed) > 12 else "")
+    why = (
+        "is a test recording too short for one window"
+        if name in set(test_recordings.tolist())
+        else "is not a test recording of this split"
+    )
+    raise DataError(f"evaluate.timeline_recording = {name!r} {why}; choose one of {shown}")
 
 
 def _padding(s: SeriesSet, ws: Windows, cfg: Config) -> tuple[np.ndarray, float] | None:
@@ -336,10 +340,11 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     layout.root.mkdir(parents=True, exist_ok=True)
     s = read_dataset(cfg.data)
     split_of_rec, split_report, groups = _split_recordings(s, cfg)  # 1. split recordings
-    _check_timeline_recording(cfg, s.rec_ids[split_of_rec == "test"])
     if s.kind == "text":  # the vocabulary from the training chunks only
         s = keep_training_vocabulary(s, split_of_rec == "train", cfg.data.vocab_size)
     w, win_info = build_windows(s, cfg)  # 2. windows (index arrays only)
+    test_recs = np.unique(w.rec_index[split_of_rec[w.rec_index] == "test"])
+    _check_timeline_recording(cfg, s.rec_ids[split_of_rec == "test"], s.rec_ids[test_recs])
     values, scaler = _scaled_values(s, cfg, split_of_rec)  # 3. scaler fitted on training timesteps only
     splits = _materialise(s, cfg, w, split_of_rec[w.rec_index], values)  # 4. rebalance train only
     leakage = _leakage(split_of_rec, groups, s, splits, w.length)  # 5. leakage check
