@@ -941,6 +941,11 @@ def test_small_validation_names_the_classes_and_what_one_window_weighs():
     metrics = BINARY | {"val": {"per_class": {"other": {"support": 400}, "play": {"support": 8}, "x": {"support": 20}}}}
     (note,) = validation_notes(_train(best_epoch=3), None, metrics)
     assert "(8 of 'play', 20 of 'x')" in note and "moves a recall by 0.12" in note
+    # a class the test split holds and validation does not: nothing on validation saw it
+    test = {"play": {"support": 50}, "c": {"support": 12}, "never": {"support": 0}}
+    absent = BINARY | {"per_class": test, "val": {"per_class": {"play": {"support": 40}, "c": {"support": 0}}}}
+    (note,) = validation_notes(_train(best_epoch=3), None, absent)
+    assert note.startswith("Validation holds no window of 'c', which the test split holds")
 
 
 def test_a_validation_metric_that_swings_more_than_the_test_resolves_is_flagged():

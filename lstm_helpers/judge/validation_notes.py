@@ -69,15 +69,25 @@ def _still_learning(train: dict[str, Any]) -> list[str]:
 def _small_validation(metrics: dict[str, Any]) -> list[str]:
     per_class = (metrics.get("val") or {}).get("per_class") or {}
     few = {c: int(v["support"]) for c, v in per_class.items() if 0 < int(v.get("support") or 0) < MIN_VAL_CASES}
-    if not few:
-        return []
-    listed = ", ".join(f"{n} of '{c}'" for c, n in sorted(few.items(), key=lambda kv: kv[1]))
-    n = min(few.values())
-    return [
-        f"Validation holds few windows of some classes ({listed}): one window moves a recall by "
-        f"{1 / n:.2f}, so the epoch and threshold chosen on validation are coarse; a larger "
-        "validation split (split.val_fraction) or more recordings help."
-    ]
+    test = metrics.get("per_class") or {}
+    absent = [c for c, v in per_class.items() if not v.get("support") and (test.get(c) or {}).get("support")]
+    notes = []
+    if absent:
+        shown = ", ".join(f"'{c}'" for c in absent[:6]) + (f" and {len(absent) - 6} more" if len(absent) > 6 else "")
+        notes.append(
+            f"Validation holds no window of {shown}, which the test split holds: nothing chosen on "
+            "validation (the epoch, the threshold) saw that class; a larger validation split "
+            "(split.val_fraction) or more recordings help."
+        )
+    if few:
+        listed = ", ".join(f"{n} of '{c}'" for c, n in sorted(few.items(), key=lambda kv: kv[1]))
+        n = min(few.values())
+        notes.append(
+            f"Validation holds few windows of some classes ({listed}): one window moves a recall by "
+            f"{1 / n:.2f}, so the epoch and threshold chosen on validation are coarse; a larger "
+            "validation split (split.val_fraction) or more recordings help."
+        )
+    return notes
 
 
 def resolution_on_test(monitor: str, metrics: dict[str, Any]) -> float | None:
