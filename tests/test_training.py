@@ -186,6 +186,12 @@ def test_auto_monitor_watches_the_loss_on_a_small_validation_set():
     assert resolve_monitor(TrainConfig(), 4, [30, 30, 5, 30]) == ("val_loss", "min")
     assert resolve_monitor(TrainConfig(), 2, [400, 30]) == ("val_pr_auc", "max")
     assert resolve_monitor(TrainConfig(), 3, [30, 31, 32]) == ("val_accuracy", "max")
+    # multi-class: accuracy over thousands of windows ranks epochs, however rare a class (or a
+    # padding token never seen) -- 5,900 windows over 70 classes, 45 of them under 30
+    chars = np.r_[np.full(25, 200), np.full(44, 10), [0]]
+    assert chars.sum() >= 30 * 70 and resolve_monitor(TrainConfig(), 70, chars) == ("val_accuracy", "max")
+    assert resolve_monitor(TrainConfig(), 9, np.full(9, 6)) == ("val_loss", "min")  # JapaneseVowels: 54 windows
+    assert "54 windows for 9 classes" in monitor_explanation(TrainConfig(), "val_loss", np.full(9, 6))
     # a monitor the user set is kept whatever the validation size
     assert resolve_monitor(TrainConfig(monitor="val_accuracy"), 2, [5, 5]) == ("val_accuracy", "max")
     why = monitor_explanation(TrainConfig(), "val_loss", np.array([400, 12]))

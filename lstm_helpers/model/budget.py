@@ -32,7 +32,9 @@ BATCH_MIN, BATCH_MAX = 8, 128
 # GunPoint's validation loss was still falling at the last epoch (benchmarks/README.md)
 EPOCHS_MIN, EPOCHS_MAX = 20, 500
 PATIENCE_MIN = 5
-MIN_VAL_CASES = 30  # monitor auto: below this many validation windows of a class, watch the loss
+MIN_VAL_CASES = (
+    30  # monitor auto: below this many validation windows of a class (compile.small_validation), watch the loss
+)
 TIE_TOLERANCE = 1e-9  # metric values closer than this are equal (PR-AUC 0.9999999999999998 is 1.0)
 SATURATED_EPOCHS = 3  # epochs at the monitor's ceiling that leave validation unable to choose
 CEILING = 1.0 - TIE_TOLERANCE  # every "max" monitor here (PR-AUC, ROC-AUC, accuracy, F1) tops at 1

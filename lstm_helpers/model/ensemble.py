@@ -1,8 +1,9 @@
 """Ensembles: one recipe trained with several seeds (and, on small sets, on several folds), the
 members' probabilities averaged.
 
-Where validation holds fewer than ``MIN_VAL_CASES`` windows of a class it is too small to
-rank epochs, and the default recipe keeps the final weights of its one-cycle schedule
+Where validation is too small to rank epochs
+(:func:`~lstm_helpers.model.compile.small_validation`: under ``MIN_VAL_CASES`` windows of a
+class of a binary task, or per class on average), and the default recipe keeps the final weights of its one-cycle schedule
 (:func:`~lstm_helpers.model.compile.keeps_final_weights`); for the same reason validation
 cannot choose among seeds either, yet on such small sets a single model's test score
 swings with its seed (JapaneseVowels, one split: five seeds scored 0.968-0.984). Averaging
