@@ -80,6 +80,32 @@ def test_a_text_too_short_for_its_windows_says_how_long_it_must_be(tiny_config, 
         )
 
 
+def test_augmentation_that_cannot_apply_is_refused_for_text_and_said_for_padded_sequences(tiny_config, tmp_path):
+    from lstm_helpers.config import ConfigError
+
+    (tmp_path / "t.txt").write_text("the quick brown fox jumps over the lazy dog. " * 60)
+    text = dict(data__classes_of_interest=[], data__class_map={}, data__other_class=None, data__vocab_size=30)
+    with pytest.raises(ConfigError, match=r"train.augment .* applies to real-valued series, not to text"):
+        run_prepare(
+            tiny_config(
+                data__kind="text", data__path=str(tmp_path / "t.txt"), train__augment__jitter_sigma=0.05, **text
+            ),
+            tmp_path / "text",
+        )
+    assert not (tmp_path / "text" / "prepared.npz").exists()
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(8, 25, 60)
+    np.savez(
+        tmp_path / "seq.npz",
+        values=rng.normal(size=(lengths.sum(), 2)).astype(np.float32),
+        lengths=lengths,
+        y=np.array(["a", "b"] * 30),
+    )
+    seq = dict(data__kind="sequences", data__path=str(tmp_path / "seq.npz"), **text)
+    with pytest.warns(UserWarning, match=r"slice_fraction / warp_sigma are not applied to these padded sequences"):
+        run_prepare(tiny_config(train__augment__warp_sigma=0.2, **seq), tmp_path / "seq")
+
+
 def test_summary_says_the_real_overlap_when_the_step_rounds():
     from lstm_helpers.data.prepare import _overlap_text
 

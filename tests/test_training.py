@@ -237,6 +237,24 @@ def test_timing_eta_uses_steady_epochs(capsys):
     assert out[0] == "epoch 1/10  10 s  33 windows/s  ETA under 1 min 30 s", out
 
 
+def test_timing_counts_the_callbacks_after_each_epoch(capsys):
+    """The backup, checkpoint and logs run after the timing callback's epoch end; the ETA
+    and the mean seconds per epoch include them (measured up to the next epoch's start)."""
+    ticks = iter([0.0, 9.0, 10.0, 11.0, 12.5, 13.0, 14.0, 15.5, 16.0, 17.0])  # each epoch + 1 s after
+    cb = TimingCallback(n_windows=300, steps_per_epoch=10, epochs=10, clock=lambda: next(ticks))
+    cb.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    cb.on_train_begin()
+    for epoch in range(3):
+        cb.on_epoch_begin(epoch)
+        cb.on_test_begin()
+        cb.on_epoch_end(epoch)
+    cb.on_train_end()
+    frame = cb.frame
+    assert frame["seconds"].tolist() == [10.0, 2.0, 2.0] and frame["after_seconds"].tolist() == [1.0, 1.0, 1.0]
+    assert frame["eta_seconds"].tolist()[1:] == [8 * 3.0, 7 * 3.0]  # 2 s epoch + 1 s of callbacks
+    assert cb.steady_epoch_seconds()[0] == 3.0
+
+
 def test_epoch_line_writes_figures_as_the_reports_do():
     from lstm_helpers.model.callbacks import compact_epoch_line
 
@@ -405,6 +423,19 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
     assert flat.best_epoch == 1 and flat.weights_epoch == 1  # Keras restored epoch 1
     assert not RunLayout(run).best_weights.exists()
     assert pd.read_csv(run / "history.csv")["epoch"].tolist() == [1, 2]
+    # told not to restore the best weights: the last epoch's, though the checkpoint runs
+    last = run_training(
+        tiny_cfg(
+            train__epochs=6,
+            train__early_stopping__patience=1,
+            train__early_stopping__restore_best_weights=False,
+            train__monitor="val_accuracy",
+            train__optimizer="sgd",
+            train__learning_rate=1e-9,
+        ),
+        run,
+    )
+    assert (last.epochs_run, last.best_epoch, last.weights_epoch) == (2, 1, 2)
 
 
 def test_same_seed_gives_identical_history(tmp_path):

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.artifacts import save_npz, write_json
-from lstm_helpers.config import Config
+from lstm_helpers.config import Config, ConfigError
 from lstm_helpers.data.prepared import InputInfo, PreparedData
 from lstm_helpers.data.recordings import SPLIT_NAMES, DataError, SeriesSet, keep_training_vocabulary, read_dataset
 from lstm_helpers.data.resampling import (
@@ -238,6 +238,25 @@ def _check_timeline_recording(cfg: Config, test_recordings: np.ndarray, windowed
     raise DataError(f"evaluate.timeline_recording = {name!r} {why}; choose one of {shown}")
 
 
+def _check_augment(cfg: Config, s: SeriesSet, w: Windows) -> None:
+    """``train.augment`` that cannot apply to these data: refused for text (token ids have
+    no noise, gain or time axis to warp), said for padded sequences (slicing and warping
+    would move the padding into the series, so only jitter and gain apply) -- in stage 01."""
+    aug = cfg.train.augment
+    if s.kind == "text" and max(aug.jitter_sigma, aug.scale_sigma, aug.slice_fraction, aug.warp_sigma) > 0:
+        raise ConfigError(
+            "train.augment (jitter_sigma, scale_sigma, slice_fraction, warp_sigma) applies to real-valued "
+            "series, not to text (token ids): set them to 0"
+        )
+    if (aug.slice_fraction > 0 or aug.warp_sigma > 0) and _padding(s, w, cfg) is not None:
+        warnings.warn(
+            "train.augment.slice_fraction / warp_sigma are not applied to these padded sequences (they "
+            "would move the padding into the series); jitter_sigma and scale_sigma are",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def _padding(s: SeriesSet, ws: Windows, cfg: Config) -> tuple[np.ndarray, float] | None:
     """(real steps per window, mask value) when the windows are padded sequences, else None."""
     if s.kind != "sequences" or s.lengths_true is None:
@@ -343,6 +362,7 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     if s.kind == "text":  # the vocabulary from the training chunks only
         s = keep_training_vocabulary(s, split_of_rec == "train", cfg.data.vocab_size)
     w, win_info = build_windows(s, cfg)  # 2. windows (index arrays only)
+    _check_augment(cfg, s, w)
     test_recs = np.unique(w.rec_index[split_of_rec[w.rec_index] == "test"])
     _check_timeline_recording(cfg, s.rec_ids[split_of_rec == "test"], s.rec_ids[test_recs])
     values, scaler = _scaled_values(s, cfg, split_of_rec)  # 3. scaler fitted on training timesteps only

@@ -127,9 +127,11 @@ class TimingCallback(keras.callbacks.Callback):
     """Seconds per epoch, per step, windows per second and an honest ETA; writes ``timing.csv``.
 
     An epoch's time is split into training (``on_epoch_begin`` -> validation start) and
-    validation. ``windows_per_second`` is training windows / training seconds. The ETA is
-    the mean duration of completed epochs x the epochs still planned (an upper bound when
-    early stopping ends the run sooner). The first epoch of each ``fit`` call includes
+    validation; ``after_seconds`` is what the callbacks after this one spend once it ends
+    (history, checkpoint, backup: measured up to the next epoch's start, or the end of
+    ``fit``). ``windows_per_second`` is training windows / training seconds. The ETA is
+    the mean duration of completed epochs, their callbacks included, x the epochs still
+    planned (an upper bound when early stopping ends the run sooner). The first epoch of each ``fit`` call includes
     graph tracing, so once more than one epoch is measured it is left out of the mean
     (steady state); the printed line says which epochs the mean uses.
 
@@ -168,6 +170,7 @@ class TimingCallback(keras.callbacks.Callback):
         self.records: list[dict[str, Any]] = []
         self._epoch_start: float | None = None
         self._val_start: float | None = None
+        self._epoch_end: float | None = None
         self._first_in_fit = True
 
     def on_train_begin(self, logs: dict | None = None) -> None:
@@ -179,25 +182,38 @@ class TimingCallback(keras.callbacks.Callback):
             self.records = prior.to_dict("records") if prior is not None else []
         self._val_start = None
         self._epoch_start = self.clock()
+        if not self._first_in_fit and self._epoch_end is not None and self.records:
+            self.records[-1]["after_seconds"] = self._epoch_start - self._epoch_end
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self._epoch_end is not None and self.records and not self._first_in_fit:
+            self.records[-1]["after_seconds"] = self.clock() - self._epoch_end
+            if self.path is not None:
+                write_text(self.path, pd.DataFrame(self.records).to_csv(index=False))
+        self._epoch_end = None
 
     def on_test_begin(self, logs: dict | None = None) -> None:
         if self._epoch_start is not None:
             self._val_start = self.clock()
 
     def steady_epoch_seconds(self) -> tuple[float, str]:
-        """Mean seconds per epoch over completed epochs, and which epochs it uses."""
+        """Mean seconds per epoch over completed epochs, the callbacks after each included
+        (where not yet measured, the mean of those measured), and which epochs it uses."""
         if not self.records:
             return float("nan"), "no epoch measured"
         frame = pd.DataFrame(self.records)
-        steady = frame[~frame["includes_tracing"].astype(bool)]
-        if steady.empty:
-            return float(frame["seconds"].mean()), "only the first epoch, incl. graph tracing"
-        return float(steady["seconds"].mean()), (
-            f"mean of {len(steady)} epoch(s), excluding each fit call's first epoch (graph tracing)"
+        after = frame["after_seconds"] if "after_seconds" in frame else pd.Series(np.nan, index=frame.index)
+        known = after.dropna()
+        total = frame["seconds"] + after.fillna(float(known.mean()) if len(known) else 0.0)
+        steady = ~frame["includes_tracing"].astype(bool)
+        if not steady.any():
+            return float(total.mean()), "only the first epoch, incl. graph tracing"
+        return float(total[steady].mean()), (
+            f"mean of {int(steady.sum())} epoch(s), excluding each fit call's first epoch (graph tracing)"
         )
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        end = self.clock()
+        end = self._epoch_end = self.clock()
         start = self._epoch_start if self._epoch_start is not None else end
         val_start = self._val_start if self._val_start is not None else end
         seconds, train_seconds = end - start, val_start - start

@@ -268,10 +268,15 @@ def _monitor_callbacks(
     return callbacks, early_stopping
 
 
-def _kept_weights_epoch(model: keras.Model, layout: RunLayout, history: pd.DataFrame, best_epoch: int) -> int:
+def _kept_weights_epoch(
+    model: keras.Model, layout: RunLayout, history: pd.DataFrame, best_epoch: int, train_cfg: TrainConfig
+) -> int:
     """Load the checkpointed best weights when there are some (the checkpoint runs whenever
-    a best epoch is kept); the epoch the model's weights come from."""
-    if layout.best_weights.is_file():
+    a best epoch is kept), unless early stopping is told not to restore them
+    (``early_stopping.restore_best_weights: false``: the last epoch's weights, as in Keras);
+    the epoch the model's weights come from."""
+    es = train_cfg.early_stopping
+    if layout.best_weights.is_file() and not (es.enabled and not es.restore_best_weights):
         model.load_weights(str(layout.best_weights))
         return best_epoch
     return int(history["epoch"].iloc[-1])
@@ -357,7 +362,7 @@ def _result(
     history, timing = fit.history_cb.frame, fit.timing_cb.frame
     best_value, best_idx = best_so_far(history[monitor].to_numpy(float), mode, _tie_losses(history, monitor))
     best_epoch = int(history["epoch"].iloc[best_idx])
-    weights_epoch = _kept_weights_epoch(model, layout, history, best_epoch)
+    weights_epoch = _kept_weights_epoch(model, layout, history, best_epoch, train_cfg)
     model.save(layout.model)
     # model.keras now holds the kept weights: the backup (with the checkpoint file) is spent
     shutil.rmtree(layout.backup, ignore_errors=True)
