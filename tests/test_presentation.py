@@ -252,6 +252,15 @@ def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path)
         assert col in deck, col
     assert "Validation PR-AUC ranks the runs; the other figures are on the test split" in deck
     assert 'Best by validation</h2><p class="lead">a</p>' in deck  # a: better on validation
+    assert "One finished run per variant." in deck
+    # a grid without a class of interest: no arbitrary class's figures, no run directory column
+    grid = table.drop(columns="variant").assign(**{"model.units": ["[64]", "[128]"]})
+    grid.to_csv(sweep / "comparison.csv", index=False)
+    (sweep / "comparison.json").write_text(json.dumps(meta | {"named_classes": False, "keys": ["model.units"]}))
+    deck = write_slides(sweep).read_text()
+    assert "What was tried</h2>" in deck and "play precision" not in deck and ">model.units<" in deck
+    assert "<td>a</td>" not in deck
+    table.to_csv(sweep / "comparison.csv", index=False)
     assert deck.count("<section>") >= 5 and str(tmp_path) not in deck
     # a sweep where no run finished still gets its deck, saying so
     table.assign(status="failed").to_csv(sweep / "comparison.csv", index=False)

@@ -669,6 +669,23 @@ def test_data_derived_text_is_escaped(tmp_path, fake_runs):
     assert "boom &lt;img" in pages[4]
 
 
+def test_without_a_class_of_interest_balanced_accuracy_ranks(tmp_path):
+    """README: rank by val_pr_auc, or val_balanced_accuracy without a class of interest (a
+    multi-class PR-AUC is then a macro average no class decision follows)."""
+    records = []
+    for name, positive in (("multi", None), ("binary", "play")):
+        d = tmp_path / name
+        d.mkdir()
+        write_json(d / "metrics.json", {"classes": ["a", "b", "c"], "positive_class": positive})
+        records.append({"run_dir": str(d)})
+    table = pd.DataFrame({"val_pr_auc": [0.75, 0.6], "val_balanced_accuracy": [0.5, 0.58]})
+    interest, named = compare._classes_of_interest(records[:1], [{}])
+    assert (interest, named) == (["a", "b", "c"], False)
+    assert compare.rank_metric(table, named) == "val_balanced_accuracy"
+    assert compare._classes_of_interest(records, [{}, {}])[1] is True
+    assert compare.rank_metric(table) == "val_pr_auc"
+
+
 def test_numbers_are_formatted_for_reading():
     """The comparison writes numbers as the run reports do (style.fmt_number), each column at
     one number of decimals, and sorts by the value, not by the text ("131,905" is not 131)."""

@@ -88,18 +88,20 @@ def split_metrics(m: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return (m.get("val") or {}), test
 
 
-def _classes_of_interest(records: list[dict[str, Any]], params: list[dict[str, Any]]) -> list[str]:
-    """Classes of interest of every run, or every class when none is named (multi-class)."""
+def _classes_of_interest(records: list[dict[str, Any]], params: list[dict[str, Any]]) -> tuple[list[str], bool]:
+    """Classes of interest of every run, or every class when none is named (multi-class);
+    and whether a run has a class its PR-AUC is about (named, or a binary task's positive)."""
     interest: list[str] = []
     metrics = [read_json_optional(RunLayout(r["run_dir"]).metrics) for r in records]
     for m, p in zip(metrics, params, strict=True):
         for c in m.get("classes_of_interest") or (p.get("data") or {}).get("classes_of_interest") or []:
             if c not in interest:
                 interest.append(c)
+    named = bool(interest) or any(m.get("positive_class") for m in metrics)
     if not interest:
         for m in metrics:
             interest += [c for c in m.get("classes") or [] if c not in interest]
-    return interest
+    return interest, named
 
 
 def _key_columns(records: list[dict[str, Any]], flat: list[dict[str, Any]]) -> list[str]:
@@ -174,10 +176,13 @@ def _row(
     return row
 
 
-def rank_metric(table: pd.DataFrame) -> str | None:
-    """The validation metric that ranks: ``val_pr_auc`` when any run has it, else
-    ``val_balanced_accuracy``; None when no run has validation metrics (never a test metric)."""
-    for name in RANK_CANDIDATES:
+def rank_metric(table: pd.DataFrame, named_class: bool = True) -> str | None:
+    """The validation metric that ranks: ``val_pr_auc`` when the runs have a class of
+    interest (``named_class``: named, or a binary task's positive class) and it was
+    measured, else ``val_balanced_accuracy``; None when no run has validation metrics
+    (never a test metric). Without a class of interest a multi-class PR-AUC is a macro
+    average that no class decision follows; balanced accuracy scores the decisions."""
+    for name in RANK_CANDIDATES if named_class else RANK_CANDIDATES[1:]:
         if name in table and table[name].notna().any():
             return name
     return None
@@ -197,7 +202,7 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
         ``time_columns``, ``title`` and ``description`` (of the sweep, when there is one).
     """
     params = [read_params(r["run_dir"]) for r in records]
-    interest = _classes_of_interest(records, params)
+    interest, named = _classes_of_interest(records, params)
     flat = [
         {k: cell(v) for k, v in flatten({x: y for x, y in p.items() if x not in ("run", "seed")}).items()}
         for p in params
@@ -216,7 +221,8 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
         "val_metrics": [c for c in metric_cols if c.startswith("val_")],
         "test_metrics": [c for c in metric_cols if c.startswith("test_")],
         "classes": interest,
-        "rank_by": rank_metric(table),
+        "named_classes": named,  # False: no class of interest, ``classes`` lists every class
+        "rank_by": rank_metric(table, named),
         "selection": "validation",
         "time_columns": [c for c in TIME_COLUMNS if c in table.columns],
         "title": sweep.get("title"),

@@ -181,7 +181,8 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
     """Mean of the judging metrics per variant (or per run when there are no variants): the
     validation metric that ranks, then test figures (reported, never used to choose)."""
     fin = table[table.get("status") == "finished"] if "status" in table else table
-    classes = meta.get("classes") or []
+    # the class of interest's figures; none where no class is named (``classes`` lists all)
+    classes = (meta.get("classes") or []) if meta.get("named_classes", True) else []
     rank = meta.get("rank_by")
     per_class = [f"test_{classes[0]}_{m}" for m in ("precision", "recall", "f1")] if classes else []
     cols = [rank, *per_class, "test_pr_auc", "test_balanced_accuracy", "total_seconds"]
@@ -194,15 +195,20 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
     )
     if "variant" in fin and fin["variant"].nunique() >= 2:
         shown = fin.groupby("variant", sort=False)[cols].mean().reset_index()
-        return (
-            table_html(shown.rename(columns=_label), max_rows=12)
-            + f'<p class="small">Mean over {plural(len(fin), "finished run")}, per variant.</p>'
-            + note
+        sizes = fin.groupby("variant", sort=False).size()
+        each = (
+            "One finished run per variant."
+            if sizes.max() == 1
+            else f"Mean over the finished runs of each variant ({sizes.min()}"
+            + (f"-{sizes.max()}" if sizes.max() > sizes.min() else "")
+            + " per variant)."
         )
+        return table_html(shown.rename(columns=_label), max_rows=12) + f'<p class="small">{each}</p>' + note
     if fin.empty:
         return f"<p>No run finished: {plural(len(table), 'run')} failed (their reasons are in runs.csv).</p>"
     keys = [k for k in meta.get("keys", []) if k in fin]
-    return table_html(fin[["run", *keys, *cols]].head(10).rename(columns=_label), max_rows=12) + note
+    # the swept settings say which run a row is; its long directory name would push figures off the slide
+    return table_html(fin[[*(keys or ["run"]), *cols]].head(10).rename(columns=_label), max_rows=12) + note
 
 
 _NAMES = {"pr_auc": "PR-AUC", "balanced_accuracy": "balanced accuracy", "total_seconds": "seconds"}
@@ -240,7 +246,12 @@ def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
     best = _best_run(table, meta)
     slides = [
         _question_slide(best, title, description) if best else _slide(title, f"<p>{html.escape(description)}</p>"),
-        _slide("What was tried: before / after", _before_after(table, meta)),
+        _slide(
+            "What was tried: before / after"
+            if "variant" in table and table["variant"].nunique() >= 2
+            else "What was tried",
+            _before_after(table, meta),
+        ),
     ]
     if best is not None:
         slides.append(
