@@ -36,6 +36,9 @@ def test_artifacts_follow_the_contract(tiny_config, tmp_path):
     assert len(a["timeline_labels"]) == a["timeline_offsets"][-1]
     assert "leakage check" in summary_table(info).index and len(split_table(info)) == 3
     assert summary_table(info).loc["window", summary_table(info).columns[0]].endswith("step 12 (50% overlap)")
+    # class weights have no target factor: the summary gives the weights, not "target factor 5"
+    resampling = summary_table(info).loc["resampling", summary_table(info).columns[0]]
+    assert resampling.startswith("class_weight (weights other 0.") and "imbalance_factor does not apply" in resampling
 
 
 def test_timeline_recording_that_is_not_a_test_recording_is_refused_in_stage_01(tiny_config, tmp_path):

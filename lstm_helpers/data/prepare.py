@@ -238,6 +238,19 @@ def _check_timeline_recording(cfg: Config, test_recordings: np.ndarray, windowed
     raise DataError(f"evaluate.timeline_recording = {name!r} {why}; choose one of {shown}")
 
 
+def _resampling_text(info: dict) -> str:
+    """``smote (target factor 5)``; ``class_weight (weights other 0.55, play 5.5)``: the
+    weights (and ``none``) have no target factor, ``resample.imbalance_factor`` is for the
+    samplers."""
+    r = info["resample"]
+    if r["method"] == "class_weight":
+        weights = ", ".join(f"{c} {w:.3g}" for c, w in list((info.get("class_weight") or {}).items())[:6])
+        return f"class_weight (weights {weights}; imbalance_factor does not apply)" if weights else "class_weight"
+    if r["method"] == "none":
+        return "none"
+    return f"{r['method']} (target factor {r['imbalance_factor_target']:g})"
+
+
 def _check_augment(cfg: Config, s: SeriesSet, w: Windows) -> None:
     """``train.augment`` that cannot apply to these data: refused for text (token ids have
     no noise, gain or time axis to warp), said for padded sequences (slicing and warping
@@ -428,7 +441,7 @@ def summary_table(info: dict) -> pd.DataFrame:
         "label rule": p["windows"]["label_rule"],
         "windows train / val / test": " / ".join(f"{info['windows'][n]:,}" for n in SPLIT_NAMES),
         "split": f"{info['split']['method']} ({p['split']['by']})",
-        "resampling": f"{info['resample']['method']} (target factor {info['resample']['imbalance_factor_target']:g})",
+        "resampling": _resampling_text(info),
         "imbalance train before -> after": f"{info['imbalance_factor_measured']['train_before']} -> "
         f"{info['imbalance_factor_measured']['train_after']}",
         "synthetic training windows": info["resample"]["synthetic_windows"],
