@@ -228,7 +228,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from lstm_helpers.experiments.search import format_values, run_search
+    from lstm_helpers.experiments.progress import format_values
+    from lstm_helpers.experiments.search import run_search
 
     out = Path(args.out) if args.out else None
     result = run_search(Path(args.file), overrides=args.overrides, out=out, max_minutes=args.minutes)

@@ -89,6 +89,13 @@ def _fixed_point(v: Any) -> bool:
     ) and math.isfinite(v) and decimals_of(fmt_number(v)) is not None  # fmt: skip
 
 
+def significant_decimals(values: Any, digits: int = 3) -> int:
+    """Decimals that keep ``digits`` significant digits of a column's smallest non-zero
+    magnitude: 5 for learning rates 0.00145 .. 0.00905 (not 0.001 .. 0.009); at least 3."""
+    sizes = [abs(float(v)) for v in values if _fixed_point(v) and float(v) != 0]
+    return max(3, digits - 1 - math.floor(math.log10(min(sizes)))) if sizes else 3
+
+
 def column_formatter(values: Any, decimals: int | None = None) -> Any:
     """How to write one column's cells: its fixed-point floats at one number of decimals
     (``decimals``, else the most :func:`fmt_number` gives any of them), so they line up and

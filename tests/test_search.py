@@ -125,6 +125,7 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir, cap
         space={
             "model.units": {"type": "choice", "values": [[4], [8, 4]]},
             "train.learning_rate": {"type": "float", "min": 1e-3, "max": 1e-2, "log": True},
+            "model.bidirectional": {"type": "choice", "values": [True, False]},
         },
     )
     out = tmp_path / "search"
@@ -139,6 +140,14 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir, cap
     assert trials["score"].notna().all() and set(trials["objective"]) == {"val_pr_auc"}
     assert set(trials["model.units"]) <= {"[4]", "[8, 4]"}
     assert trials["score"].iloc[0] == trials["score"].max() == pytest.approx(result["best_score"])
+    # the terminal's "trial 2" is trials.csv's trial 2; a boolean reads True / False, not 1 / 0
+    by_number = trials.set_index("trial")["score"]
+    for line in said[1:]:
+        number = int(line.split(":")[0].split()[-1].split("/")[0])
+        assert f"val_pr_auc {by_number[number]:.3g}" in line, (line, by_number)
+        assert "model.bidirectional True" in line or "model.bidirectional False" in line, line
+    assert set(trials["model.bidirectional"]) <= {True, False}
+    assert isinstance(result["best_values"]["model.bidirectional"], bool)
 
     # the best config is a complete run config holding the best trial's values
     best_cfg = load_config(result["best_config"])
@@ -153,6 +162,8 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir, cap
     page = Path(result["comparison_html"]).read_text()
     assert "Hyperparameter search trials" in page and "val_pr_auc" in page
     assert "Best by validation val_pr_auc" in page
+    rates = trials["train.learning_rate"]  # three significant digits on the page, not 0.00x
+    assert all(f">{r:.5f}<" in page for r in rates), rates.tolist()
     assert not any(c.startswith("test_") for c in trials.columns)  # trials never see the test split
     table = pd.read_csv(out / "comparison.csv")
     assert len(table) == 1 and table.loc[0, "status"] == "finished"
@@ -182,7 +193,7 @@ def test_a_time_budget_must_be_positive(tmp_path, minutes):
 
 
 def test_trial_line_reads_as_a_sentence():
-    from lstm_helpers.experiments.search import trial_line
+    from lstm_helpers.experiments.progress import trial_line
 
     values = {"model.units": [64, 32], "train.learning_rate": 0.000505466}
     assert trial_line(3, 8, values, "val_pr_auc", 0.82591, 0.9, 5.51) == (

@@ -25,7 +25,7 @@ from lstm_helpers.experiments.compare import collect_runs, comparison_table
 from lstm_helpers.experiments.plan import short_keys
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.layout import SweepLayout
-from lstm_helpers.style import DPI, column_formatter, decimals_of, fmt_number
+from lstm_helpers.style import DPI, column_formatter, decimals_of, fmt_number, significant_decimals
 
 
 @dataclass
@@ -76,10 +76,10 @@ def _text(x: Any) -> str:
     return fmt_number(x) if isinstance(x, int | float | np.integer | np.floating) else str(x)
 
 
-def column_texts(values: Any) -> list[str]:
+def column_texts(values: Any, decimals: int | None = None) -> list[str]:
     """One column's cells as the run reports write them (:func:`~lstm_helpers.style.column_formatter`:
-    one number of decimals per column), missing values empty."""
-    write = column_formatter(values)
+    one number of decimals per column, ``decimals`` where given), missing values empty."""
+    write = column_formatter(values, decimals)
     return [write(v) if _text(v) else "" for v in values]
 
 
@@ -156,7 +156,8 @@ def table_html(table: pd.DataFrame, sortable: bool = True) -> str:
         return "<p>No rows.</p>"
     table_id = "lw-" + hashlib.sha256(table.to_csv().encode()).hexdigest()[:10]
     head = "".join(f"<th>{esc(c)}</th>" for c in table.columns)
-    texts = [column_texts(table[c].tolist()) for c in table.columns]
+    fixed = table.attrs.get("decimals") or {}  # a column's decimals set by its maker
+    texts = [column_texts(table[c].tolist(), fixed.get(c)) for c in table.columns]
     rows = []
     for r, values in enumerate(table.itertuples(index=False)):
         cells = "".join(
@@ -432,6 +433,9 @@ def trials_table(c: Comparison) -> Any:
     if "score" in trials:
         ascending = "direction" in trials and (trials["direction"] == "min").any()
         trials = trials.sort_values("score", ascending=ascending, na_position="last")
+    # searched values (a learning rate 0.00145) at three significant digits, not three decimals
+    searched = [c for c in trials if "." in str(c) and trials[c].dtype.kind == "f"]
+    trials.attrs["decimals"] = {c: significant_decimals(trials[c]) for c in searched}
     return _html(table_html(trials))
 
 

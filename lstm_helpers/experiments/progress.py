@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import json
 import threading
 import time
 from typing import Any
 
 from lstm_helpers.runs.terminal import duration, plural
 
-__all__ = ["Progress", "estimate_eta", "format_seconds", "plural"]
+__all__ = ["Progress", "estimate_eta", "format_seconds", "format_values", "plural", "trial_line", "trial_number"]
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -119,3 +120,34 @@ class Progress:
         if self.enabled:
             print(f"[sweep] {text}", flush=True)
             print(self.line(), flush=True)
+
+
+# ---------------------------------------------------------------------- a search's trials
+def trial_number(trial_id: Any, default: int = 0) -> int:
+    """A trial's number as the terminal and trials.csv both write it: KerasTuner's id
+    (``"00"``, ``"01"``, ...) counted from 1."""
+    try:
+        return int(trial_id) + 1
+    except (TypeError, ValueError):
+        return default
+
+
+def format_values(values: dict[str, Any]) -> str:
+    """``model.units [64, 32], train.learning_rate 0.000505``: searched values as people read them."""
+    return ", ".join(
+        f"{k} {json.dumps(v) if isinstance(v, list | dict) else f'{v:.3g}' if isinstance(v, float) else v}"
+        for k, v in values.items()
+    )
+
+
+def trial_line(
+    number: int, total: int | None, values: dict[str, Any], objective: str, score: float | None,
+    best: float | None, seconds: float, status: str = "COMPLETED",
+) -> str:  # fmt: skip
+    """``trial 2/8: model.units [32], train.learning_rate 0.00035 -> val_pr_auc 0.792 (best 0.826), 4 s``."""
+    shown = format_values(values)
+    head = f"trial {number}/{total}" if total else f"trial {number}"
+    if score is None or status != "COMPLETED":
+        return f"{head}: {shown} -> {status.lower()}, {format_seconds(seconds)}"
+    tail = f" (best {best:.3g})" if best is not None else ""
+    return f"{head}: {shown} -> {objective} {score:.3g}{tail}, {format_seconds(seconds)}"

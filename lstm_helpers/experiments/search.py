@@ -54,6 +54,7 @@ from lstm_helpers.config import (
     validate_spec,
 )
 from lstm_helpers.data.inputs import anchored
+from lstm_helpers.experiments.progress import trial_line, trial_number
 from lstm_helpers.layout import SweepLayout
 
 SEARCHABLE_SECTIONS = ("model", "train")
@@ -214,7 +215,13 @@ class Search:
             if key not in hp_values:
                 continue
             v = hp_values[key]
-            out[key] = json.loads(v) if self.encoded[key] else (int(v) if dim.type == "int" else v)
+            if self.encoded[key]:
+                v = json.loads(v)
+            elif dim.type == "int":
+                v = int(v)
+            elif dim.type == "choice" and all(isinstance(x, bool) for x in dim.values):
+                v = bool(v)  # KerasTuner hands a boolean choice back as 0 / 1
+            out[key] = v
         return out
 
     def config_for(self, values: dict[str, Any]) -> Config:
@@ -361,12 +368,13 @@ def _reporting(cls: type, search: Search, objective: str, say: Any, max_minutes:
         def on_trial_end(self, trial: Any) -> None:
             super().on_trial_end(trial)
             done, n = self.oracle.get_trial(trial.trial_id), len(self.oracle.trials)
+            number = trial_number(trial.trial_id, n)
             if say is not None:
                 best = self.oracle.get_best_trials(1)
                 total = search.spec.max_trials if search.spec.tuner != "hyperband" else None
                 say(
                     trial_line(
-                        n, total, search.values_of(done.hyperparameters.values), objective, done.score,
+                        number, total, search.values_of(done.hyperparameters.values), objective, done.score,
                         best[0].score if best else None, time.perf_counter() - self._trial_started, str(done.status),
                     )
                 )  # fmt: skip
@@ -380,36 +388,13 @@ def _reporting(cls: type, search: Search, objective: str, say: Any, max_minutes:
     return Reporting
 
 
-def format_values(values: dict[str, Any]) -> str:
-    """``model.units [64, 32], train.learning_rate 0.000505``: searched values as people read them."""
-    return ", ".join(
-        f"{k} {json.dumps(v) if isinstance(v, list | dict) else f'{v:.3g}' if isinstance(v, float) else v}"
-        for k, v in values.items()
-    )
-
-
-def trial_line(
-    number: int, total: int | None, values: dict[str, Any], objective: str, score: float | None,
-    best: float | None, seconds: float, status: str = "COMPLETED",
-) -> str:  # fmt: skip
-    """``trial 2/8: model.units [32], train.learning_rate 0.00035 -> val_pr_auc 0.792 (best 0.826), 4 s``."""
-    from lstm_helpers.experiments.progress import format_seconds
-
-    shown = format_values(values)
-    head = f"trial {number}/{total}" if total else f"trial {number}"
-    if score is None or status != "COMPLETED":
-        return f"{head}: {shown} -> {status.lower()}, {format_seconds(seconds)}"
-    tail = f" (best {best:.3g})" if best is not None else ""
-    return f"{head}: {shown} -> {objective} {score:.3g}{tail}, {format_seconds(seconds)}"
-
-
 def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.DataFrame:
     """One row per trial: id, status, score, the searched values, best validation metrics."""
     rows = []
     for trial in tuner.oracle.trials.values():
         values = search.values_of(trial.hyperparameters.values)
         row: dict[str, Any] = {
-            "trial": trial.trial_id,
+            "trial": trial_number(trial.trial_id),
             "status": trial.status,
             "objective": objective[0],
             "direction": objective[1],
