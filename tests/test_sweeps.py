@@ -686,6 +686,17 @@ def test_without_a_class_of_interest_balanced_accuracy_ranks(tmp_path):
     assert compare.rank_metric(table) == "val_pr_auc"
 
 
+def test_a_sweep_page_refreshes_the_reports_index(tmp_path):
+    sweep = tmp_path / "reports" / "sweeps" / "imbalance-1234"
+    sweep.mkdir(parents=True)
+    pd.DataFrame({"run": ["a"], "status": ["finished"]}).to_csv(SweepLayout(sweep).runs_csv, index=False)
+    compare._refresh_reports_index(sweep)
+    page = (tmp_path / "reports" / "index.html").read_text()
+    assert "imbalance-1234" in page and "1 of 1 run finished" in page
+    compare._refresh_reports_index(tmp_path / "elsewhere")  # not under reports/<group>/: no index
+    assert not (tmp_path / "index.html").exists()
+
+
 def test_numbers_are_formatted_for_reading():
     """The comparison writes numbers as the run reports do (style.fmt_number), each column at
     one number of decimals, and sorts by the value, not by the text ("131,905" is not 131)."""

@@ -250,7 +250,18 @@ def write_comparison(
     write_json(lay.comparison_json, {**meta, "written": dt.datetime.now().isoformat(timespec="seconds")})
     if not html_report:
         return csv_path, None
-    return csv_path, render_comparison(lay.root, title)
+    page = render_comparison(lay.root, title)
+    _refresh_reports_index(lay.root)
+    return csv_path, page
+
+
+def _refresh_reports_index(group_dir: Path) -> None:
+    """``reports/index.html`` lists sweeps, searches and comparisons: rewritten when one of
+    them (``reports/<group>/<name>``) gets its page, not only when a single run ends."""
+    from lstm_helpers.runs.index_page import GROUPS, write_index
+
+    if group_dir.parent.name in {sub for sub, _ in GROUPS}:
+        write_index(group_dir.parent.parent)
 
 
 def render_comparison(out: Path, title: str = "Comparison") -> Path:
