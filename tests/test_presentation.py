@@ -172,6 +172,9 @@ def test_headline_when_the_class_is_absent_or_never_predicted_and_a_fixed_thresh
     )
     page = _key_metrics_html(multi)
     assert "PR-AUC (macro over classes)" in page and "PR-AUC (play)</th><td>0.31" in page
+    chars = _fake_run(tmp_path, "r5", "finished", pos=None, positive_class=None, top_k=5, top_k_accuracy=0.454)
+    assert "top-5 accuracy</th><td>0.454" in _key_metrics_html(chars)
+    assert headline_sentence(chars).startswith("balanced accuracy 0.905, MCC 0.610 (accuracy 0.900, top-5 0.454,")
 
 
 def test_index_escapes_keeps_integers_and_hides_paths(tmp_path):

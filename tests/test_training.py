@@ -261,6 +261,9 @@ def test_epoch_line_writes_figures_as_the_reports_do():
     logs = {"loss": 0.2, "val_loss": 0.0954, "val_pr_auc": 1.0, "accuracy": 0.5}
     line = compact_epoch_line(2, 30, 0.1, 421.0, 3.0, logs)
     assert line == "epoch 2/30  0.1 s  421 windows/s  loss 0.200  val_loss 0.095  val_pr_auc 1.000  ETA 3.0 s", line
+    multi = {"loss": 3.35, "val_loss": 3.14, "val_accuracy": 0.172, "val_top5_accuracy": 0.454, "accuracy": 0.2}
+    line = compact_epoch_line(1, 2, 25.0, 649.0, 25.0, multi)  # a character model: what it is judged by
+    assert line.endswith("loss 3.35  val_loss 3.14  val_accuracy 0.172  val_top5_accuracy 0.454  ETA 25 s"), line
 
 
 def test_early_stopping_state_survives_a_resume():

@@ -61,6 +61,8 @@ def key_metrics(run: Path) -> dict[str, Any]:
         "balanced accuracy": m.get("balanced_accuracy"),
         "MCC": m.get("mcc"),
         "PR-AUC": m.get("pr_auc"),
+        "top-k accuracy": m.get("top_k_accuracy"),
+        "top k": m.get("top_k"),
         "macro": len(m.get("classes") or ()) > 2,  # PR-AUC is the macro average over classes
         "class PR-AUC": (m.get("pr_auc_per_class") or {}).get(pos) if pos else None,
         "class": pos,
@@ -117,9 +119,10 @@ def headline_sentence(run: Path) -> str:
         parts = [f"{cls} never predicted{at}: recall {k['recall']:.2f}"]
     else:  # no class of interest, or no window of it in the test split
         parts = [f"no {cls} window in the test split"] if cls else []
+        top = f", top-{k['top k']} {fmt_number(k['top-k accuracy'])}" if k["top-k accuracy"] is not None else ""
         parts.append(
             f"balanced accuracy {fmt_number(k['balanced accuracy'])}, MCC {fmt_number(k['MCC'])} "
-            f"(accuracy {fmt_number(k['accuracy'])}, always-majority {fmt_number(k['majority baseline'])})"
+            f"(accuracy {fmt_number(k['accuracy'])}{top}, always-majority {fmt_number(k['majority baseline'])})"
         )
     if k["bouts true"]:
         parts.append(
@@ -208,6 +211,7 @@ def _baseline_metrics(run: Path, pos: str | None) -> dict[str, Any]:
             "majority baseline": b.get("majority_baseline_accuracy"),
             "balanced accuracy": b.get("balanced_accuracy"), "MCC": b.get("mcc"), "PR-AUC": b.get("pr_auc"),
             "class PR-AUC": (b.get("pr_auc_per_class") or {}).get(pos) if pos else None,
+            "top-k accuracy": b.get("top_k_accuracy"),
             "precision": pc.get("precision"), "recall": pc.get("recall"), "F1": pc.get("f1"),
             "threshold": b.get("threshold")}  # fmt: skip
 
@@ -220,6 +224,7 @@ def _key_metrics_html(run: Path) -> str:
         ("epochs", "epochs"),
         ("seconds per epoch", "s/epoch"),
         ("accuracy", "accuracy"),
+        (f"top-{k['top k']} accuracy", "top-k accuracy"),
         ("always-majority accuracy", "majority baseline"),
         ("balanced accuracy", "balanced accuracy"),
         ("MCC", "MCC"),
