@@ -585,9 +585,10 @@ def test_best_run_is_chosen_on_validation_not_test(tmp_path, fake_runs):
     assert "<h1>Sweep s</h1>" in head and "which overlap?" in head
     assert "Best by validation val_pr_auc" in head and "4 runs, 4 finished" in head
     assert "test_pr_auc = " in head and "not used to choose" in head
-    ranked = display.ranking(c).data
-    order = [r for r in c.finished.sort_values("val_pr_auc", ascending=False)["run"]]
-    assert [ranked.index(r) for r in order] == sorted(ranked.index(r) for r in order)
+    ranked = display.ranking(c).data  # runs by their labels (how they differ), best first
+    labels = display.run_labels(c)
+    order = [labels[i] for i in c.finished.sort_values("val_pr_auc", ascending=False).index]
+    assert len(set(order)) == 4 and [ranked.index(r) for r in order] == sorted(ranked.index(r) for r in order)
 
 
 def test_keys_that_change_together_share_one_panel(tmp_path, fake_runs):
@@ -695,6 +696,28 @@ def test_a_sweep_page_refreshes_the_reports_index(tmp_path):
     assert "imbalance-1234" in page and "1 of 1 run finished" in page
     compare._refresh_reports_index(tmp_path / "elsewhere")  # not under reports/<group>/: no index
     assert not (tmp_path / "index.html").exists()
+
+
+def test_variants_are_named_by_their_variant_and_each_compared_with_the_first():
+    table = pd.DataFrame(
+        {
+            "run": ["r1", "r2", "r3"],
+            "variant": ["slow", "fast", "cnn"],
+            "status": "finished",
+            "model.cell": ["lstm", "lstm", "none"],
+            "model.units": ["[128, 64, 64, 32]", "[64, 32]", "[64, 32]"],
+            "n_params": [446950, 131905, 40001],
+            "val_pr_auc": [0.62, 0.71, 0.749],
+        }
+    )
+    meta = {"keys": ["model.cell", "model.units"], "variant_keys": ["model.cell", "model.units"]}
+    meta |= {"time_columns": ["n_params"], "metrics": ["val_pr_auc"], "rank_by": "val_pr_auc"}
+    c = display.Comparison(table, meta, None)
+    assert display.run_labels(c).tolist() == ["slow", "fast", "cnn"]  # not "cnn · cell=none · units=[64,32]"
+    means = display._variant_means(c).set_index("measure")
+    assert list(means.columns) == ["slow", "fast", "cnn", "change (fast − slow)", "change (cnn − slow)"]
+    assert means.loc["n_params", "slow"] == "446,950" and means.loc["val_pr_auc", "cnn"] == "0.749"
+    assert display.keys_that_vary_alone(c)[0] == ["variant"]  # no panel pooling variants by units
 
 
 def test_numbers_are_formatted_for_reading():

@@ -42,6 +42,17 @@ class Comparison:
         return self.meta.get("rank_by")
 
     @property
+    def param_keys(self) -> list[str]:
+        """The parameter columns that say how runs differ, less those a variant sets where the
+        table has variants: the variant's name says them, and pooling runs of different
+        variants by one of them (a CNN's unused ``model.units``) means nothing."""
+        t = self.table
+        keys = [k for k in self.meta.get("keys", []) if k in t]
+        if "variant" in t and t["variant"].nunique() >= 2:
+            keys = [k for k in keys if k not in set(self.meta.get("variant_keys") or [])]
+        return keys
+
+    @property
     def finished(self) -> pd.DataFrame:
         return self.table[self.table["status"] == "finished"] if "status" in self.table else self.table
 
@@ -194,7 +205,7 @@ def _as_labels(values: pd.Series) -> pd.Series:
 def run_labels(c: Comparison) -> pd.Series:
     """Short labels saying how runs differ: variant, swept key=value, seed."""
     t = c.table
-    keys = [k for k in c.meta.get("keys", []) if k in t]
+    keys = c.param_keys
     short = short_keys(keys)
     parts = [t["variant"].fillna("").astype(str)] if "variant" in t else []
     parts += [short[k] + "=" + _as_labels(t[k]) for k in keys]
@@ -264,8 +275,11 @@ def _variant_means(c: Comparison) -> pd.DataFrame | None:
     cols = [x for x in c.meta.get("time_columns", []) + c.meta.get("metrics", []) if x in fin]
     order = list(dict.fromkeys(fin["variant"]))
     means = fin.groupby("variant", sort=False)[cols].mean().T[order]
-    means[f"change ({order[-1]} − {order[0]})"] = means[order[-1]] - means[order[0]]
-    return means.rename_axis("measure").reset_index()
+    for later in order[1:]:
+        means[f"change ({later} − {order[0]})"] = means[later] - means[order[0]]
+    # one measure per row, so each row at its own decimals (parameters 446,950; PR-AUC 0.749)
+    texts = [column_texts(row.tolist()) for _, row in means.iterrows()]
+    return pd.DataFrame(texts, index=means.index, columns=means.columns).rename_axis("measure").reset_index()
 
 
 def variant_table(c: Comparison) -> Any:
@@ -282,14 +296,16 @@ def ranking(c: Comparison) -> Any:
     fin, q = c.finished, c.rank_by
     if q is None or fin.empty:
         return _html("<p><i>No finished run with validation metrics: nothing to rank.</i></p>")
-    cols = ["run", q] + [x for x in (_test_of(q), "seconds_per_epoch", "total_seconds") if x in fin]
+    # the label says how a run differs (its directory name when nothing does); the long
+    # directory names are in the table of all runs, where they would push the metric off screen here
+    cols = [q] + [x for x in (_test_of(q), "seconds_per_epoch", "total_seconds") if x in fin]
     shown = fin.assign(label=run_labels(c).loc[fin.index])[["label", *cols]].sort_values(q, ascending=False)
     return _html(table_html(shown, sortable=False))
 
 
 # ============================================================================ details
 def _group_columns(c: Comparison) -> list[str]:
-    return [k for k in ["variant", *c.meta.get("keys", [])] if k in c.table.columns]
+    return [k for k in ["variant", *c.param_keys] if k in c.table.columns]
 
 
 def seed_summary(c: Comparison) -> Any:
