@@ -119,8 +119,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from lstm_helpers.layout import RunLayout
 
+    from lstm_helpers.runs.report import headline
+
     run = _cmd_stage("evaluate", args, ("prepared", "model"))
-    print(f"metrics: {_shown(RunLayout(run).metrics)}")
+    lay = RunLayout(run)
+    print(headline(run))
+    pages = "".join(f"  {p.stem}: {_shown(p)}" for p in (lay.report, lay.slides) if p.is_file())
+    print(f"metrics: {_shown(lay.metrics)}{pages}")
     return 0
 
 

@@ -258,8 +258,11 @@ def test_stage_by_stage_cli(tiny_demo_dir_module, tmp_path, capsys):
     assert main(["train", "--run", str(run), "--set", "train.epochs=1"]) == 0
     assert json.loads((run / "train.json").read_text())["epochs_run"] == 1
     assert yaml.safe_load((run / "params.yaml").read_text())["train"]["epochs"] == 1
+    capsys.readouterr()
     assert main(["evaluate", "--run", str(run)]) == 0
     assert (run / "metrics.json").is_file()
+    said = capsys.readouterr().out.splitlines()  # the answer and where the pages are, as `run` says them
+    assert ": play found with precision" in said[-2] and "report: " in said[-1] and "report.html" in said[-1]
     # a typo is refused before the stage starts, and nothing is overwritten
     before = (run / "train.json").read_bytes()
     assert main(["train", "--run", str(run), "--set", "train.epoch=3"]) == 2
