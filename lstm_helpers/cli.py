@@ -118,7 +118,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from lstm_helpers.layout import RunLayout
-
     from lstm_helpers.runs.report import headline
 
     run = _cmd_stage("evaluate", args, ("prepared", "model"))

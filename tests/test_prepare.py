@@ -37,8 +37,29 @@ def test_artifacts_follow_the_contract(tiny_config, tmp_path):
     assert "leakage check" in summary_table(info).index and len(split_table(info)) == 3
     assert summary_table(info).loc["window", summary_table(info).columns[0]].endswith("step 12 (50% overlap)")
     # class weights have no target factor: the summary gives the weights, not "target factor 5"
+    assert "imbalance train (largest : smallest class)" in summary_table(info).index  # class weights change no count
     resampling = summary_table(info).loc["resampling", summary_table(info).columns[0]]
     assert resampling.startswith("class_weight (weights other 0.") and "imbalance_factor does not apply" in resampling
+
+
+def test_split_table_shows_before_and_after_only_when_resampling_changed_the_counts():
+    def info(classes, before, after):
+        splits = ("train", "val", "test")
+        return {
+            "classes": classes,
+            "groups": {n: ["g"] for n in splits},
+            "splits_recordings": {n: ["r"] for n in splits},
+            "counts": {n: {"before": before, "after": after if n == "train" else before} for n in splits},
+        }
+
+    plain = split_table(info(["other", "play"], {"other": 90, "play": 10}, {"other": 90, "play": 10}))
+    assert list(plain.columns) == ["groups", "recordings", "other", "play"]
+    smote = split_table(info(["other", "play"], {"other": 90, "play": 10}, {"other": 90, "play": 45}))
+    assert list(smote.columns)[2:] == ["other (before)", "play (before)", "other (after)", "play (after)"]
+    chars = [f"c{i}" for i in range(40)]
+    text = split_table(info(chars, {c: i for i, c in enumerate(chars)}, {c: i for i, c in enumerate(chars)}))
+    assert list(text.columns) == ["groups", "recordings", "windows", "classes present"]
+    assert text.loc["train", "windows"] == sum(range(40)) and text.loc["train", "classes present"] == 39
 
 
 def test_timeline_recording_that_is_not_a_test_recording_is_refused_in_stage_01(tiny_config, tmp_path):

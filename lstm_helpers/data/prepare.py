@@ -405,18 +405,25 @@ def _ratio(counts: dict[str, int]) -> float | None:
 
 
 def split_table(info: dict) -> pd.DataFrame:
-    """One row per split: recordings, groups, windows per class before/after resampling."""
+    """One row per split: recordings, groups, windows per class (before / after resampling
+    where it changed them; totals where there are more than 12 classes)."""
     rows = []
+    counts = info["counts"]
+    resampled = any(counts[n]["before"] != counts[n]["after"] for n in SPLIT_NAMES)
+    many = len(info["classes"]) > 12  # a character model's vocabulary: totals, not 100 columns
     for n in SPLIT_NAMES:
         row = {
             "split": n,
             "groups": len(info["groups"][n]),
             "recordings": len(info["splits_recordings"][n]),
         }
-        for cls, v in info["counts"][n]["before"].items():
-            row[f"{cls} (before)"] = v
-        for cls, v in info["counts"][n]["after"].items():
-            row[f"{cls} (after)"] = v
+        for when in ("before", "after") if resampled else ("before",):
+            tag = f" ({when})" if resampled else ""
+            if many:
+                row[f"windows{tag}"] = sum(counts[n][when].values())
+                row[f"classes present{tag}"] = sum(1 for v in counts[n][when].values() if v)
+            else:
+                row.update({f"{cls}{tag}": v for cls, v in counts[n][when].items()})
         rows.append(row)
     return pd.DataFrame(rows).set_index("split")
 
@@ -426,6 +433,15 @@ def _overlap_text(inp: dict, p: dict) -> str:
     asked = p["windows"]["overlap_percent"]
     real = 100.0 * (1 - inp["step"] / inp["window_length"])
     return f"{asked:g}% overlap" if abs(real - asked) < 0.05 else f"{real:.0f}% overlap; {asked:g}% asked"
+
+
+def _imbalance_fact(measured: dict) -> dict[str, str]:
+    """The training split's largest : smallest class, before -> after resampling (once when
+    resampling left it as it was)."""
+    before, after = measured["train_before"], measured["train_after"]
+    if before == after:
+        return {"imbalance train (largest : smallest class)": f"{before}"}
+    return {"imbalance train before -> after": f"{before} -> {after}"}
 
 
 def summary_table(info: dict) -> pd.DataFrame:
@@ -442,12 +458,13 @@ def summary_table(info: dict) -> pd.DataFrame:
         "windows train / val / test": " / ".join(f"{info['windows'][n]:,}" for n in SPLIT_NAMES),
         "split": f"{info['split']['method']} ({p['split']['by']})",
         "resampling": _resampling_text(info),
-        "imbalance train before -> after": f"{info['imbalance_factor_measured']['train_before']} -> "
-        f"{info['imbalance_factor_measured']['train_after']}",
+        **_imbalance_fact(info["imbalance_factor_measured"]),
         "synthetic training windows": info["resample"]["synthetic_windows"],
         "scaler": info["scaler"]["method"]
         + (
-            f" per {info['scaler']['per']} (own statistics, label-free)"
+            ""
+            if info["scaler"]["method"] == "none"
+            else f" per {info['scaler']['per']} (own statistics, label-free)"
             if info["scaler"].get("per") in ("recording", "sequence")
             else " (fitted on training timesteps)"
         ),

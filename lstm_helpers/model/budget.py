@@ -144,7 +144,8 @@ def choose_budget(
         )
     smallest = ""
     if counts is not None and len(counts):
-        smallest = f", smallest class {int(counts.min()):,}"
+        present = np.asarray(counts)[np.asarray(counts) > 0]  # a padding token is a class never seen
+        smallest = f", smallest class {int(present.min()):,}" if len(present) else ""
         if batch > n_train and train.batch_size != "auto":  # auto's smallest batch is 8: no setting to blame
             warnings.append(f"train.batch_size = {batch} exceeds the {n_train:,} training windows")
     mark = {k: "" if v == "auto" else " (set)" for k, v in chosen.items()}
