@@ -718,6 +718,12 @@ def test_variants_are_named_by_their_variant_and_each_compared_with_the_first():
     assert list(means.columns) == ["slow", "fast", "cnn", "change (fast − slow)", "change (cnn − slow)"]
     assert means.loc["n_params", "slow"] == "446,950" and means.loc["val_pr_auc", "cnn"] == "0.749"
     assert display.keys_that_vary_alone(c)[0] == ["variant"]  # no panel pooling variants by units
+    grid = display.Comparison(
+        pd.DataFrame({"run": ["a", "b"], "train.schedule.kind": ["one_cycle", "cyclical"], "model.units": ["[8]"] * 2}),
+        {"keys": ["train.schedule.kind", "model.units"]},
+        None,
+    )
+    assert display.run_labels(grid).tolist()[1] == "schedule.kind=cyclical · units=[8]"
 
 
 def test_numbers_are_formatted_for_reading():

@@ -202,11 +202,15 @@ def _as_labels(values: pd.Series) -> pd.Series:
     return values.astype(str)
 
 
+# last parts of a key that say nothing alone: "schedule.kind=cyclical", not "kind=cyclical"
+_GENERIC = {"kind", "method", "per", "by", "enabled", "patience", "factor", "type"}
+
+
 def run_labels(c: Comparison) -> pd.Series:
     """Short labels saying how runs differ: variant, swept key=value, seed."""
     t = c.table
     keys = c.param_keys
-    short = short_keys(keys)
+    short = {k: (".".join(k.split(".")[-2:]) if v in _GENERIC else v) for k, v in short_keys(keys).items()}
     parts = [t["variant"].fillna("").astype(str)] if "variant" in t else []
     parts += [short[k] + "=" + _as_labels(t[k]) for k in keys]
     if "seed" in t and t["seed"].nunique() > 1:
