@@ -81,16 +81,29 @@ def show_figure(figure: Any, name: str | None = None) -> Any:
         if path is None or not Path(path).is_file():
             drawn = ", ".join(sorted(paths)) or "none"
             return NotDrawn(f"figure {name!r} was not drawn for this run (drawn: {drawn})")
-        return Image(filename=str(path))
+        return Image(filename=str(path), metadata={"alt": _words(name)})
     if isinstance(figure, str | Path):
         if not Path(figure).is_file():
             raise FileNotFoundError(f"{figure} does not exist; draw the figure first")
-        return Image(filename=str(figure))
+        return Image(filename=str(figure), metadata={"alt": _words(Path(figure).stem)})
     if not hasattr(figure, "savefig"):
         raise TypeError(f"show_figure needs a matplotlib Figure, a PNG path or a result dict, got {type(figure)}")
     buf = io.BytesIO()
     figure.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
-    return Image(data=buf.getvalue(), format="png")
+    return Image(data=buf.getvalue(), format="png", metadata={"alt": _figure_title(figure)})
+
+
+def _words(name: str) -> str:
+    """``pr_curve`` -> ``pr curve``: a figure's file name as the image's alternative text."""
+    return name.replace("_", " ").replace("-", " ")
+
+
+def _figure_title(figure: Any) -> str:
+    """A Figure's alternative text for the HTML reports: its title, else its panels' titles."""
+    sup = getattr(figure, "_suptitle", None)
+    titles = [sup.get_text()] if sup is not None and sup.get_text() else []
+    titles += [ax.get_title() for ax in getattr(figure, "axes", []) if ax.get_title()]
+    return "; ".join(dict.fromkeys(titles))[:300] or "figure"
 
 
 def show_notes(notes: list[str]) -> Any:

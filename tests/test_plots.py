@@ -238,6 +238,9 @@ def test_show_figure_from_a_figure_a_path_and_a_result(tmp_path):
     result = {"figure_paths": {"confusion_matrix": tmp_path / "cm.png"}}
     assert show_figure(result, "confusion_matrix").data == (tmp_path / "cm.png").read_bytes()
     assert show_figure(result, "timeline") == ("figure 'timeline' was not drawn for this run (drawn: confusion_matrix)")
+    # every image carries alternative text into the HTML report (nbconvert reads it from the metadata)
+    assert show_figure(result, "confusion_matrix").metadata == {"alt": "confusion matrix"}
+    assert image.metadata["alt"] == "Confusion matrix; Counts; Row-normalised (diagonal = recall)"
     with pytest.raises(ValueError, match="name the figure"):
         show_figure(result)
     with pytest.raises(FileNotFoundError, match="draw the figure first"):
