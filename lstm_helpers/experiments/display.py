@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from lstm_helpers.experiments.compare import collect_runs, comparison_table
 from lstm_helpers.experiments.plan import short_keys
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.layout import SweepLayout
-from lstm_helpers.style import DPI, column_formatter, decimals_of, fmt_number, significant_decimals
+from lstm_helpers.style import column_formatter, decimals_of, fmt_number, significant_decimals
 
 
 @dataclass
@@ -110,13 +109,9 @@ def show(obj: Any) -> Any:
     backend is, e.g. ``MPLBACKEND=Agg``); anything else is returned unchanged."""
     from matplotlib.figure import Figure
 
-    if not isinstance(obj, Figure):
-        return obj
-    from IPython.display import Image
+    from lstm_helpers.display import show_figure
 
-    buf = io.BytesIO()
-    obj.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
-    return Image(data=buf.getvalue(), format="png")
+    return show_figure(obj) if isinstance(obj, Figure) else obj
 
 
 _SORT_JS = """
