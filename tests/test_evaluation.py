@@ -783,7 +783,7 @@ def test_run_evaluation_without_validation_and_with_synthetic_test_windows(binar
     assert metrics["val"] is None and metrics["n_test"] == 2 * 19 - 3
     assert metrics["threshold"] == cfg.evaluate.threshold
     assert metrics["threshold_detail"]["chosen_on"] == "none"
-    assert metrics["threshold_strategy"] == "fixed" and metrics["threshold_origin"] == "fixed (no validation windows)"
+    assert metrics["threshold_strategy"] == "fixed" and metrics["threshold_origin"] == "fixed: no validation windows"
     assert any("synthetic test windows" in note for note in metrics["notes"])
 
 

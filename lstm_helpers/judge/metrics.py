@@ -222,12 +222,15 @@ def _num(value: float | None) -> str:
 
 
 def threshold_origin(metrics: dict[str, Any]) -> str:
-    """How the threshold of ``metrics.json`` was set, in words: ``chosen on validation
-    (max_f1)``, or ``fixed (no validation windows)`` where nothing could be chosen."""
+    """How the threshold of ``metrics.json`` was set, in words: ``chosen on validation by
+    max_f1``; ``fixed: evaluate.threshold`` (the ``fixed`` strategy, or a fallback where
+    validation could not choose); ``fixed: no validation windows``."""
     detail = metrics.get("threshold_detail") or {}
     if detail.get("chosen_on") == "none":
-        return "fixed (no validation windows)"
-    return f"chosen on validation ({metrics.get('threshold_strategy')})"
+        return "fixed: no validation windows"
+    if metrics.get("threshold_strategy") == "fixed":
+        return "fixed: evaluate.threshold" + (", as validation could not choose" if detail.get("fallback") else "")
+    return f"chosen on validation by {metrics.get('threshold_strategy')}"
 
 
 def _accuracy_note(metrics: dict[str, Any]) -> list[str]:

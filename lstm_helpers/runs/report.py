@@ -74,7 +74,7 @@ def key_metrics(run: Path) -> dict[str, Any]:
         "recall": pc.get("recall"),
         "F1": pc.get("f1"),
         "threshold": m.get("threshold"),
-        "threshold origin": m.get("threshold_origin") or "chosen on validation",
+        "threshold origin": m.get("threshold_origin") or "chosen on validation",  # older runs: no origin
         "bout recall": bouts.get("bout_recall"),
         "bout precision": bouts.get("bout_precision"),
         "bouts true": bouts.get("n_true"),
@@ -242,7 +242,7 @@ def _key_metrics_html(run: Path) -> str:
         (f"precision ({k['class']})", "precision"),
         (f"recall ({k['class']})", "recall"),
         (f"F1 ({k['class']})", "F1"),
-        (f"threshold ({k['threshold origin']})", "threshold"),
+        (f"threshold, {k['threshold origin']}", "threshold"),
         ("bout recall", "bout recall"),
         ("bout precision", "bout precision"),
     ]
