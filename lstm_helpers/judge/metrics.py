@@ -230,7 +230,9 @@ def threshold_origin(metrics: dict[str, Any]) -> str:
         return "fixed: no validation windows"
     if metrics.get("threshold_strategy") == "fixed":
         return "fixed: evaluate.threshold" + (", as validation could not choose" if detail.get("fallback") else "")
-    return f"chosen on validation by {metrics.get('threshold_strategy')}"
+    asked = detail.get("strategy")
+    unmet = f" ({asked}'s constraint could not be met)" if detail.get("fallback") and asked != "max_f1" else ""
+    return f"chosen on validation by {metrics.get('threshold_strategy')}{unmet}"
 
 
 def _accuracy_note(metrics: dict[str, Any]) -> list[str]:
