@@ -408,18 +408,14 @@ def test_precision_and_recall_are_undefined_not_zero_without_windows_of_the_clas
 def test_threshold_origin_says_how_the_threshold_was_set():
     from lstm_helpers.judge.metrics import threshold_origin
 
-    def origin(strategy, **detail):
-        return threshold_origin(
-            {"threshold_strategy": strategy, "threshold_detail": {"chosen_on": "validation", **detail}}
-        )
+    def origin(used, asked, fallback):
+        detail = {"chosen_on": "validation", "strategy": asked, "fallback": fallback}
+        return threshold_origin({"threshold_strategy": used, "threshold_detail": detail})
 
-    assert origin("max_f1", strategy="max_f1", fallback=None) == "chosen on validation by max_f1"
-    assert origin("fixed", strategy="fixed", fallback=None) == "fixed: evaluate.threshold"  # the naive recipe
-    assert (
-        origin("fixed", strategy="max_f1", fallback="fixed")
-        == "fixed: evaluate.threshold, as validation could not choose"
-    )
-    assert origin("max_f1", strategy="recall_at_precision", fallback="max_f1") == (
+    assert origin("max_f1", "max_f1", None) == "chosen on validation by max_f1"
+    assert origin("fixed", "fixed", None) == "fixed: evaluate.threshold"  # the naive recipe
+    assert origin("fixed", "max_f1", "fixed") == "fixed: evaluate.threshold, as validation could not choose"
+    assert origin("max_f1", "recall_at_precision", "max_f1") == (
         "chosen on validation by max_f1 (recall_at_precision's constraint could not be met)"
     )
     assert threshold_origin({"threshold_detail": {"chosen_on": "none"}}) == "fixed: no validation windows"
