@@ -405,6 +405,20 @@ def test_precision_and_recall_are_undefined_not_zero_without_windows_of_the_clas
     assert any("precision undefined, recall 0.000" in n for n in notes)
 
 
+def test_short_of_the_baseline_the_advice_names_only_what_the_run_did_not_try():
+    from lstm_helpers.judge.evaluation import _untried
+
+    m = {"positive_class": "play", "pr_auc": 0.845, "baseline": {"available": True, "pr_auc": 0.856}}
+    default = resolve_config({})  # conv front end on, augmentation off, ensemble auto
+    (note,) = interpret_metrics(m, _untried(default))
+    assert note.endswith(
+        "falls short: try a longer budget (train.min_updates), augmentation (train.augment) "
+        "or a seed ensemble (train.ensemble)."
+    )
+    assert "conv front end" in interpret_metrics(m, _untried(resolve_config({}, {"model.conv": []})))[0]
+    assert interpret_metrics(m | {"pr_auc": 0.86}, [])[0].endswith("the model is level with it.")
+
+
 def test_threshold_origin_says_how_the_threshold_was_set():
     from lstm_helpers.judge.metrics import threshold_origin
 

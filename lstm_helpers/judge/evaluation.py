@@ -326,8 +326,26 @@ def _metrics_json(
         "baseline": baseline,
     })  # fmt: skip
     metrics["threshold_origin"] = threshold_origin(metrics) if thresholded else "argmax"
-    metrics["notes"] = st.notes + interpret_metrics(metrics) + validation_notes(*_training_record(st.layout), metrics)
+    metrics["notes"] = (
+        st.notes
+        + interpret_metrics(metrics, _untried(st.cfg))
+        + validation_notes(*_training_record(st.layout), metrics)
+    )
     return metrics
+
+
+def _untried(cfg: Any) -> list[str]:
+    """The remedies :func:`interpret_metrics` may suggest that this run did not use."""
+    from lstm_helpers.judge.metrics import UNTRIED
+
+    aug = cfg.train.augment
+    used = [
+        bool(cfg.model.conv),
+        False,  # a longer budget always applies
+        max(aug.jitter_sigma, aug.scale_sigma, aug.slice_fraction, aug.warp_sigma) > 0,
+        cfg.train.ensemble not in (1, "auto"),
+    ]
+    return [remedy for remedy, done in zip(UNTRIED, used, strict=True) if not done]
 
 
 def _training_record(layout: RunLayout) -> tuple[dict[str, Any] | None, pd.DataFrame | None]:

@@ -278,31 +278,40 @@ def _class_of_interest_notes(metrics: dict[str, Any]) -> list[str]:
     return notes
 
 
-def _baseline_note(metrics: dict[str, Any]) -> list[str]:
-    """Does the model earn its keep? Its headline metric against the non-deep baseline's."""
+UNTRIED = ["the conv front end (model.conv)", "a longer budget (train.min_updates)",
+           "augmentation (train.augment)", "a seed ensemble (train.ensemble)"]  # fmt: skip
+
+
+def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None) -> list[str]:
+    """Does the model earn its keep? Its headline metric against the non-deep baseline's;
+    when it falls short, what to try (``untried``: what this run did not use; default all)."""
     b = metrics.get("baseline") or {}
     key = "pr_auc" if metrics.get("positive_class") else "balanced_accuracy"
     if not b.get("available") or b.get(key) is None or metrics.get(key) is None:
         return []
     gap = metrics[key] - b[key]
-    verdict = ("beats it" if gap > 0.01 else "is level with it" if gap >= -0.01
-               else "falls short: try the conv front end, a longer budget, augmentation or a seed ensemble (train.ensemble)")  # fmt: skip
+    tries = UNTRIED if untried is None else untried
+    short = "falls short" + (
+        ": try " + ", ".join(tries[:-1]) + (" or " if len(tries) > 1 else "") + tries[-1] if tries else ""
+    )
+    verdict = "beats it" if gap > 0.01 else "is level with it" if gap >= -0.01 else short
     return [
         f"{key} {metrics[key]:.3f} against the MiniRocket baseline's {b[key]:.3f} on the same "
         f"windows: the model {verdict}."
     ]
 
 
-def interpret_metrics(metrics: dict[str, Any]) -> list[str]:
+def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None) -> list[str]:
     """A few plain-language readings of ``metrics.json`` (rules written here).
 
     In order: accuracy against the majority baseline; the class of interest's precision /
     recall at its threshold, and whether its PR-AUC beats twice its prevalence (else the
     threshold cannot help); a validation -> test PR-AUC drop over 0.1 (the threshold may
     not transfer); classes whose predicted bouts are mostly false alarms; the model against
-    the MiniRocket baseline on the headline metric.
+    the MiniRocket baseline on the headline metric (``untried``: the remedies this run did
+    not use, named when it falls short).
     """
-    notes = _accuracy_note(metrics) + _class_of_interest_notes(metrics) + _baseline_note(metrics)
+    notes = _accuracy_note(metrics) + _class_of_interest_notes(metrics) + _baseline_note(metrics, untried)
     val = metrics.get("val") or {}
     if val.get("pr_auc") is not None and metrics.get("pr_auc") is not None:
         if val["pr_auc"] - metrics["pr_auc"] > 0.1:
