@@ -380,6 +380,15 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
     monkeypatch.setattr(keras.Model, "fit", spy)
     result = run_training(tiny_cfg(), run)
     assert seen["class_weight"] == {0: 0.6, 1: 2.5}
+    # what notebook 02 shows: the layers as a table (no Keras box), the summary in words
+    from lstm_helpers.model.training import layer_table, training_summary
+
+    layers = layer_table(result.model)
+    assert list(layers.columns) == ["layer", "kind", "output", "parameters"]
+    assert layers["parameters"].sum() == result.n_params and "None" not in " ".join(layers["output"])
+    summary = training_summary(result)
+    assert "parameters" in summary.index and "n_params" not in summary.index
+    assert summary.loc["stopped early", "value"] in ("yes", "no")
 
     info = json.loads((run / "train.json").read_text())
     assert TRAIN_JSON_KEYS <= set(info)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import keras
+import pandas as pd
 from keras import layers, ops
 
 from lstm_helpers.artifacts import NotAModel, check_model_file
@@ -394,6 +395,46 @@ def model_size_mb(model: keras.Model) -> float:
     """Size of the weights in memory, MB (10^6 bytes): sum of ``size * itemsize``."""
     total = sum(int(w.numpy().size) * w.numpy().dtype.itemsize for w in model.weights)
     return total / 1e6
+
+
+def model_overview(model: keras.Model) -> pd.DataFrame:
+    """One-row table: name, parameter counts, size in MB."""
+    counts = count_params(model)
+    return pd.DataFrame(
+        [
+            {
+                "model": model.name,
+                "parameters": counts["total"],
+                "trainable": counts["trainable"],
+                "size (MB)": round(model_size_mb(model), 3),
+                "layers": len(model.layers),
+            }
+        ]
+    )
+
+
+def layer_table(model: keras.Model) -> pd.DataFrame:
+    """One row per layer: name, kind, output shape (without the batch axis: ``50 x 6``) and
+    parameters -- Keras' ``summary()`` as a table (Keras prints a box, it returns none)."""
+
+    def shape(layer: Any) -> str:
+        try:
+            dims = tuple(layer.output.shape)[1:]
+        except (AttributeError, ValueError):  # a layer used twice or not yet built has no single output
+            return ""
+        return " x ".join("?" if d is None else str(d) for d in dims)
+
+    return pd.DataFrame(
+        [
+            {
+                "layer": layer.name,
+                "kind": type(layer).__name__,
+                "output": shape(layer),
+                "parameters": layer.count_params(),
+            }
+            for layer in model.layers
+        ]
+    )
 
 
 def load_trained_model(path: str | Path, compile: bool = False) -> keras.Model:

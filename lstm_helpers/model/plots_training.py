@@ -7,21 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from lstm_helpers.style import DPI
-
-
-def _save(fig: Figure, path: str | Path | None) -> Figure:
-    if path is not None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=DPI, bbox_inches="tight")
-    return fig
+from lstm_helpers.display import new_figure, save_figure
 
 
 def plot_learning_curves(
@@ -44,7 +35,8 @@ def plot_learning_curves(
     """
     metric = monitor.removeprefix("val_")
     panels = ["loss"] if metric == "loss" else ["loss", metric]
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.8), squeeze=False)
+    fig = new_figure(figsize=(5.5 * len(panels), 3.8))
+    axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, name in zip(axes[0], panels, strict=True):
         for column, label, style in ((name, "training", "-"), (f"val_{name}", "validation", "--")):
             if column in history:
@@ -57,8 +49,7 @@ def plot_learning_curves(
         ax.set_title(name + (" (monitored)" if f"val_{name}" == monitor or name == monitor else ""))
         ax.grid(alpha=0.3)
         ax.legend()
-    fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_learning_rate(
@@ -69,16 +60,18 @@ def plot_learning_rate(
 ) -> Figure:
     """The learning rate per epoch (``history["lr"]``, end of each epoch) and, for step
     schedules, the rate at every step (x axis in epochs)."""
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig = new_figure(figsize=(6, 3.5))
+    ax = fig.subplots()
     if lr_per_step is not None and steps_per_epoch:
         x = np.arange(len(lr_per_step)) / steps_per_epoch
         ax.plot(x, lr_per_step, lw=1, label="per step (schedule)")
     if "lr" in history:
         ax.plot(history["epoch"], history["lr"], "o-", ms=3, label="end of epoch")
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs 1, 2, 3; not 1.2, 1.4
     ax.set_ylabel("learning rate")
     ax.set_yscale("log")
+    ax.set_title("Learning rate")
     ax.grid(alpha=0.3, which="both")
     ax.legend()
-    fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

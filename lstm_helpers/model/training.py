@@ -80,8 +80,17 @@ from lstm_helpers.model.datasets import (
     training_stream,
 )
 from lstm_helpers.model.machine import device_description, versions
-from lstm_helpers.model.models import build_model, count_params, load_trained_model, model_name, model_size_mb
+from lstm_helpers.model.models import (  # noqa: F401 - for notebook 02
+    build_model,
+    count_params,
+    layer_table,
+    load_trained_model,
+    model_name,
+    model_overview,
+    model_size_mb,
+)
 from lstm_helpers.model.schedules import learning_rate_curve, make_schedule
+from lstm_helpers.style import fmt_number
 
 
 # ---------------------------------------------------------------------- the result
@@ -289,49 +298,29 @@ def build_run_model(cfg: Config, run_dir: str | Path) -> keras.Model:
     return build_model(cfg.model, read_input_info(run_dir), len(meta["classes"]), seed=cfg.seed)
 
 
-def model_overview(model: keras.Model) -> pd.DataFrame:
-    """One-row table: name, parameter counts, size in MB."""
-    counts = count_params(model)
-    return pd.DataFrame(
-        [
-            {
-                "model_name": model.name,
-                "params": counts["total"],
-                "trainable": counts["trainable"],
-                "size_mb": round(model_size_mb(model), 3),
-                "layers": len(model.layers),
-            }
-        ]
-    )
-
-
 def training_summary(result: TrainResult) -> pd.DataFrame:
     """The headline numbers of :func:`run_training` as a one-column table."""
-    keys = [
-        "model_name",
-        "n_params",
-        "size_mb",
-        "epochs_run",
-        "best_epoch",
-        "stopped_early",
-        "monitor",
-        "best_value",
-        "seconds_per_epoch_mean",
-        "windows_per_second",
-        "total_seconds",
-        "device",
-        "loss",
-        "optimizer",
-        "batch_size",
-    ]
-    table = pd.DataFrame({"value": [getattr(result, k) for k in keys]}, index=keys)
+    rows = {
+        "model": result.model_name,
+        "parameters": result.n_params,
+        "size (MB)": result.size_mb,
+        "epochs run": result.epochs_run,
+        "best epoch": result.best_epoch,
+        "stopped early": "yes" if result.stopped_early else "no",
+        f"best {result.monitor}": result.best_value,
+        "seconds per epoch": result.seconds_per_epoch_mean,
+        "training windows per second": result.windows_per_second,
+        "total seconds": result.total_seconds,
+        "device": result.device,
+        "loss / optimizer / batch": f"{result.loss} / {result.optimizer} / {result.batch_size}",
+    }
     if result.budget:  # how batch size, epochs and patience were chosen (model/budget.py)
-        table.loc["budget"] = result.budget["explanation"]
-        if "monitor" in result.budget:
-            table.loc["monitor_why"] = result.budget["monitor"]
+        rows["budget"] = result.budget["explanation"]
+        rows["what early stopping watches"] = result.budget.get("monitor")
     if result.ensemble > 1:
-        table.loc["ensemble"] = result.budget["ensemble"]
-    return table
+        rows["ensemble"] = result.budget["ensemble"]
+    shown = {k: fmt_number(v) if isinstance(v, int | float) else v for k, v in rows.items() if v is not None}
+    return pd.DataFrame({"value": list(shown.values())}, index=list(shown))
 
 
 @dataclass(frozen=True)
