@@ -101,10 +101,12 @@ def column_formatter(values: Any, decimals: int | None = None) -> Any:
     (``decimals``, else the most :func:`fmt_number` gives any of them), so they line up and
     compare by eye (4.30 above 4.72, 101.4 beside 0.6); anything else by :func:`fmt_number`."""
     if decimals is None:
-        fixed = [decimals_of(fmt_number(v)) or 0 for v in values if _fixed_point(v)]
+        fixed = [decimals_of(fmt_number(v)) or 0 for v in values if _fixed_point(v) and v != 0]
+        if not fixed:  # only zeros (or nothing fixed-point): as fmt_number writes them
+            fixed = [decimals_of(fmt_number(v)) or 0 for v in values if _fixed_point(v)]
         if not fixed:
             return fmt_number
-        decimals = max(fixed)
+        decimals = max(fixed)  # a zero takes the others' decimals: 131,905 and 0, not 131,905.000
 
     def write(v: Any) -> str:
         return f"{float(v):,.{decimals}f}" if _fixed_point(v) else fmt_number(v)

@@ -735,6 +735,8 @@ def test_numbers_are_formatted_for_reading():
     assert texts([0.807, 0.7, 1.0]) == ["0.807", "0.700", "1.000"]
     assert texts([131905, 2000]) == ["131,905", "2,000"] and texts(["a", None]) == ["a", ""]
     assert texts([0.5, 1.2e-05]) == ["0.500", "1.2e-05"]
+    assert texts([131905.0, 131905.0, 0.0]) == ["131,905", "131,905", "0"]  # a zero change: no decimals forced
+    assert texts([0.0, 0.0]) == ["0.000", "0.000"]
     page = display.table_html(pd.DataFrame({"run": ["a", "b"], "n_params": [131905, 9000]}))
     assert 'data-v="131905.0">131,905<' in page and 'data-v="9000.0">9,000<' in page and "dataset.v" in page
     assert display._mean_std(0.71345, 0.0839) == "0.713 ± 0.084" and display._mean_std(4.55, 0.25) == "4.55 ± 0.25"
