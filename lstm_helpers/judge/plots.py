@@ -290,15 +290,19 @@ def plot_score_distributions(
     )
     if threshold is not None:
         ax.axvline(threshold, color=THRESHOLD_COLOUR, ls="--", lw=2)
+        lo, hi = ax.get_xlim()
+        right = threshold > (lo + hi) / 2  # the label on the side with room, above the bars
         ax.text(
             threshold,
-            ax.get_ylim()[1] * 0.95,
-            f" threshold {threshold:.3g}",
+            1.01,
+            f"threshold {threshold:.3g} " if right else f" threshold {threshold:.3g}",
             color=THRESHOLD_COLOUR,
-            va="top",
+            va="bottom",
+            ha="right" if right else "left",
+            transform=ax.get_xaxis_transform(),
         )
     ax.set_ylabel("Density (per true class)")
-    ax.set_title(title or f"Distribution of {score_label} by true class")
+    ax.set_title(title or f"Distribution of {score_label} by true class", pad=16)
     return save_figure(fig, path)
 
 
