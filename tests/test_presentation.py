@@ -260,7 +260,9 @@ def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path)
     for col in ("validation PR-AUC", "play precision", "play recall", ">PR-AUC<", ">seconds<"):
         assert col in deck, col
     assert "Validation PR-AUC ranks the runs; the other figures are on the test split" in deck
-    assert 'Best by validation</h2><p class="lead">a</p>' in deck  # a: better on validation
+    assert (
+        'Best by validation</h2><p class="lead">defaults</p>' in deck
+    )  # run a (variant defaults): better on validation
     assert "One finished run per variant." in deck
     # a grid without a class of interest: no arbitrary class's figures, no run directory column
     grid = table.drop(columns="variant").assign(**{"model.units": ["[64]", "[128]"]})

@@ -222,13 +222,17 @@ def _label(column: str) -> str:
     return f"validation {name}" if column.startswith("val_") else name
 
 
-def _best_run(table: pd.DataFrame, meta: dict) -> Path | None:
+def _best_run(table: pd.DataFrame, meta: dict) -> tuple[Path | None, str]:
     """The finished run with the best *validation* metric (never test), as the comparison
-    page ranks it."""
-    from lstm_helpers.experiments.display import Comparison
+    page ranks it, and its label there (``workbench · seed 1``: how it differs, not its
+    directory's name)."""
+    from lstm_helpers.experiments.display import Comparison, run_labels
 
-    best = Comparison(table, meta, None).best()
-    return Path(best["run_dir"]) if best is not None and isinstance(best.get("run_dir"), str) else None
+    comparison = Comparison(table, meta, None)
+    best = comparison.best()
+    if best is None or not isinstance(best.get("run_dir"), str):
+        return None, ""
+    return Path(best["run_dir"]), str(run_labels(comparison).loc[best.name])
 
 
 def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
@@ -243,7 +247,7 @@ def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
             break
     title = str(meta.get("title") or sweep.name)
     description = str(spec.get("description") or f"{plural(len(table), 'run')} compared")
-    best = _best_run(table, meta)
+    best, best_label = _best_run(table, meta)
     slides = [
         _question_slide(best, title, description) if best else _slide(title, f"<p>{html.escape(description)}</p>"),
         _slide(
@@ -257,7 +261,8 @@ def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
         slides.append(
             _slide(
                 "Best by validation",
-                f'<p class="lead">{html.escape(best.name)}</p><p>{html.escape(headline_sentence(best))}</p>',
+                f'<p class="lead">{html.escape(best_label or best.name)}</p>'
+                f"<p>{html.escape(headline_sentence(best))}</p>",
             )
         )
         slides += _result_slides(best)
