@@ -198,6 +198,12 @@ def test_index_escapes_keeps_integers_and_hides_paths(tmp_path):
     assert "before &lt;b&gt;after&lt;/b&gt;" in page and 'href="sweeps/s1/comparison.html"' in page
     assert "1 of 2 runs finished" in page
     assert str(tmp_path) not in page
+    assert "T" not in page.split("Updated ")[1][:12]  # "2 Dec 2026, 02:33", not an ISO stamp
+    odd = _fake_run(tmp_path, "run #1", "finished")  # a folder name that is not a URL as it stands
+    RunLayout(odd).report.write_text("<html></html>")
+    assert 'href="run%20%231/report.html"' in write_index(tmp_path).read_text()
+    sweep_index = write_index(sweep).read_text()  # a sweep's own index links its pages
+    assert 'This folder\'s pages: <a href="comparison.html">comparison</a>' in sweep_index
 
 
 def test_confusion_html_and_slides_escape_class_names(tmp_path):

@@ -14,6 +14,7 @@ import datetime as dt
 import html
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import yaml
@@ -64,7 +65,8 @@ def _run_dirs(root: Path) -> list[Path]:
 
 
 def _link(href: Path, root: Path, text: str) -> str:
-    return f'<a href="{html.escape(href.relative_to(root).as_posix())}">{html.escape(text)}</a>'
+    # percent-encoded: a folder named "run #1" or "50%_run" is a path, not a fragment or an escape
+    return f'<a href="{html.escape(quote(href.relative_to(root).as_posix()))}">{html.escape(text)}</a>'
 
 
 def _cell(key: str, k: dict[str, Any]) -> str:
@@ -146,10 +148,15 @@ def write_index(root: Path) -> Path:
     """``<root>/index.html``: every run with its key metrics and links, then sweeps, searches
     and comparisons."""
     root = Path(root)
-    when = dt.datetime.now().isoformat(timespec="seconds")
+    when = dt.datetime.now().strftime("%-d %b %Y, %H:%M")
+    lay = SweepLayout(root)  # a sweep's or search's folder: its own pages first
+    own = [
+        _link(f, root, text) for f, text in ((lay.comparison_html, "comparison"), (lay.slides, "slides")) if f.is_file()
+    ]
+    pages = f"<p>This folder's pages: {' · '.join(own)}</p>" if own else ""
     page = (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>lstm-workbench reports</title>"
-        f"<style>{_CSS}</style></head><body><h1>lstm-workbench reports</h1>"
+        f"<style>{_CSS}</style></head><body><h1>lstm-workbench reports</h1>{pages}"
         f"<p class='note'>Updated {when}. Precision, recall and F1 are for the class of interest "
         f"on the test split, at the threshold chosen on validation.</p>"
         f"<h2>Runs</h2>{_runs_html(root)}{_groups_html(root)}</body></html>"
