@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -280,3 +281,12 @@ def open_run(
 
     apply_notebook_style()  # projection-sized figures, index-free rounded tables (lstm_helpers/style.py)
     return cfg, rd
+
+
+def remove_paths(paths: list[Path]) -> None:
+    """Remove each file or folder of ``paths`` that exists."""
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)

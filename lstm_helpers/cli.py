@@ -97,8 +97,34 @@ def _cmd_stage(stage: str, args: argparse.Namespace, need: tuple[str, ...]) -> P
 
     run = _existing_run(args.run, need)
     cfg = resolve_config(read_params(run), args.overrides)  # validate before starting
+    _check_settings_of_done_stages(run, stage, cfg)
     run_pipeline(cfg, run, stages=(stage,), quiet=False, continue_run=True)
     return run
+
+
+# the settings each stage's artifacts were made with (stage 02 also reads data and windows,
+# but through stage 01's artifacts)
+_STAGE_SECTIONS = {"prepare": ("seed", "data", "split", "windows", "scale", "resample"), "train": ("model", "train")}
+
+
+def _check_settings_of_done_stages(run: Path, stage: str, cfg: Any) -> None:
+    """``--set`` on ``train`` / ``evaluate`` may not change what an earlier, finished stage
+    was run with: params.yaml would then describe windows or a model the run does not hold."""
+    from lstm_helpers.artifacts import flatten, read_json_optional, read_params
+    from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
+
+    stages = list(STAGE_NOTEBOOKS)
+    done = read_json_optional(RunLayout(run).status).get("stages_done", [])
+    old, new = flatten(resolve_config(read_params(run)).to_dict()), flatten(cfg.to_dict())
+    for earlier in [s for s in stages[: stages.index(stage)] if s in done]:
+        sections = _STAGE_SECTIONS.get(earlier, ())
+        changed = [k for k in new if k.split(".")[0] in sections and new[k] != old.get(k)]
+        if changed:
+            raise ConfigError(
+                f"--set {', '.join(changed)}: stage {earlier} of {run.name} already ran with other values, "
+                f"so its artifacts would not match them; make a new run with them: lstm-workbench run "
+                f"--config {_shown(RunLayout(run).params)} --set ..."
+            )
 
 
 def cmd_train(args: argparse.Namespace) -> int:

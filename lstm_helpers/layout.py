@@ -66,6 +66,18 @@ class RunLayout:
         """The executed copy of a stage notebook (``01_prepare.ipynb`` ...)."""
         return self.root / STAGE_NOTEBOOKS[stage]
 
+    def stage_outputs(self, stage: str) -> list[Path]:
+        """What a stage writes, to remove when an earlier stage runs again (``train`` /
+        ``evaluate``; ``prepare``'s windows are the run's inputs and stay)."""
+        figures = sorted(self.figures.glob("*.png"))
+        if stage == "train":
+            return [self.model, self.history, self.timing, self.train_json, self.backup, self.root / "members",
+                    self.notebook("train"), *(f for f in figures if f.name.startswith("train_"))]  # fmt: skip
+        if stage == "evaluate":
+            return [self.metrics, self.threshold, self.predictions_csv, self.predictions_npz, self.bouts,
+                    self.notebook("evaluate"), *(f for f in figures if not f.name.startswith("train_"))]  # fmt: skip
+        return []
+
     # --- stage 01: prepare
     @property
     def prepared(self) -> Path:

@@ -258,6 +258,17 @@ def test_stage_by_stage_cli(tiny_demo_dir_module, tmp_path, capsys):
     assert main(["train", "--run", str(run), "--set", "train.epochs=1"]) == 0
     assert json.loads((run / "train.json").read_text())["epochs_run"] == 1
     assert yaml.safe_load((run / "params.yaml").read_text())["train"]["epochs"] == 1
+    # a setting of stage 01, which already ran, is refused: the windows would not match it
+    capsys.readouterr()
+    assert main(["train", "--run", str(run), "--set", "windows.length=48"]) == 2
+    assert "--set windows.length: stage prepare of" in capsys.readouterr().err
+    assert yaml.safe_load((run / "params.yaml").read_text())["windows"]["length"] == 24
+    # training again makes what a later stage wrote stale: it goes, not shown beside the new model
+    (run / "metrics.json").write_text("{}")
+    (run / "figures" / "pr_curve.png").write_bytes(b"old")
+    assert main(["train", "--run", str(run), "--set", "train.epochs=1"]) == 0
+    assert not (run / "metrics.json").exists() and not (run / "figures" / "pr_curve.png").exists()
+    assert (run / "figures" / "train_learning_curves.png").is_file()
     capsys.readouterr()
     assert main(["evaluate", "--run", str(run)]) == 0
     assert (run / "metrics.json").is_file()

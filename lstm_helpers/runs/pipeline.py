@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lstm_helpers.artifacts import read_json_optional, read_params, write_json, write_yaml
+from lstm_helpers.artifacts import read_json_optional, read_params, remove_paths, write_json, write_yaml
 from lstm_helpers.config import PROJECT_ROOT, Config, ConfigError, resolve_config, resolve_path
 from lstm_helpers.data.inputs import anchored
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
@@ -538,6 +538,9 @@ def run_pipeline(
     run_dir = claim_run(cfg, run_dir, continue_run)
     before = read_json_optional(RunLayout(run_dir).status).get("stages_done", []) if continue_run else []
     done = [s for s in before if ALL_STAGES.index(s) < ALL_STAGES.index(stages[0])]
+    if continue_run:  # what later stages wrote is stale once this one runs again (an old model's metrics)
+        for later in ALL_STAGES[ALL_STAGES.index(stages[0]) + 1 :]:
+            remove_paths(RunLayout(run_dir).stage_outputs(later))
     write_yaml(RunLayout(run_dir).params, cfg.to_dict())
     t0 = time.perf_counter()
     _set_status(
