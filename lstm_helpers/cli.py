@@ -186,14 +186,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from lstm_helpers.layout import RunLayout
-    from lstm_helpers.runs.pipeline import STAGES, check_notebook
+    from lstm_helpers.runs.pipeline import STAGES, check_notebook, finish_pages
     from lstm_helpers.runs.report import export_report, write_index
+    from lstm_helpers.runs.slides import write_slides
 
     run = _existing_run(args.run, ("params",))
     for stage in STAGES:  # a notebook truncated by a full disk is named, not a JSON error
         if RunLayout(run).notebook(stage).is_file():
             check_notebook(RunLayout(run).notebook(stage))
-    print(f"report: {_shown(export_report(run))}")
+    print(f"report: {_shown(export_report(run))}  slides: {_shown(write_slides(run))}")
+    finish_pages(run)  # a run stopped while its pages were written is finished now
     write_index(run.parent)
     return 0
 

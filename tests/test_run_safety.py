@@ -63,6 +63,18 @@ def test_a_dead_running_status_reads_interrupted_with_the_resume_command(tmp_pat
     st = run_status(run)
     assert st["status"] == "interrupted" and "stage train" in st["reason"]
     assert st["resume"].startswith("lstm-workbench run --config") and st["resume"].endswith(f"--out {run}")
+    # stopped while its pages were written, every stage done: rewriting the pages finishes it
+    _status(
+        run, status="running", stage="report", stages_done=["prepare", "train", "evaluate"], pid=dead.pid, host=host
+    )
+    assert run_status(run)["resume"] == f"lstm-workbench report --run {run}"
+    from lstm_helpers.runs.pipeline import finish_pages
+
+    finish_pages(run)
+    assert run_status(run)["status"] == "finished"
+    spaced = tmp_path / "my run"  # a path with a space is quoted for the shell
+    _status(spaced, status="running", stage="train", pid=dead.pid, host=host)
+    assert run_status(spaced)["resume"].endswith(f"--out '{spaced}'")
     me = psutil.Process()
     _status(run, status="running", pid=me.pid, host=host, pid_started=me.create_time())
     assert run_status(run)["status"] == "running"

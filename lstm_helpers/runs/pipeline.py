@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import os
 import re
+import shlex
 import signal
 import socket
 import threading
@@ -43,7 +44,7 @@ STAGES = STAGE_NOTEBOOKS
 ALL_STAGES = tuple(STAGE_NOTEBOOKS)
 HEARTBEAT_S = 30.0  # status.json heartbeat while a run is running
 STALE_S = 5 * HEARTBEAT_S  # a run on another host without a heartbeat for this long is interrupted
-_STATUS_LOCK = threading.Lock()
+_STATUS_LOCK = threading.RLock()  # reentrant: a signal handler writes the status too
 
 
 class RunRefused(ConfigError):
@@ -64,17 +65,6 @@ def kernel_name() -> str:
     return os.environ.get("LSTM_WORKBENCH_KERNEL", "python3")
 
 
-def reports_root(cfg: Config) -> Path:
-    return resolve_path(cfg.run.reports_dir)
-
-
-def expected_model_name(cfg: Config) -> str:
-    """The model name the training stage will give this config (used in the run id)."""
-    from lstm_helpers.model.naming import planned_model_name  # TF-free
-
-    return planned_model_name(cfg)
-
-
 def claim_run_dir(root: Path, name: str, attempts: int = 1000) -> Path:
     """Create ``root/name`` (or ``name-2``, ``name-3`` ...) with one ``mkdir`` each: the directory
     that ``mkdir`` creates is ours, whatever other processes do at the same moment."""
@@ -91,9 +81,11 @@ def claim_run_dir(root: Path, name: str, attempts: int = 1000) -> Path:
 
 def new_run_dir(cfg: Config, root: Path | None = None) -> Path:
     """``reports/<YYYYmmdd-HHMMSS>_<model name>[_<run.name>]``, claimed atomically."""
-    root = root or reports_root(cfg)
+    from lstm_helpers.model.naming import planned_model_name  # TF-free: the name stage 02 will give
+
+    root = root or resolve_path(cfg.run.reports_dir)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = f"{stamp}_{expected_model_name(cfg)}"
+    name = f"{stamp}_{planned_model_name(cfg)}"
     if cfg.run.name:
         name += "_" + re.sub(r"[^A-Za-z0-9_.-]+", "-", cfg.run.name)[:80]
     return claim_run_dir(root, name)
@@ -155,10 +147,20 @@ def _owner_alive(st: dict[str, Any]) -> bool:
     return age < STALE_S
 
 
+def finish_pages(run_dir: Path) -> None:
+    """Mark ``finished`` a run that was stopped while its pages were written (every stage done)."""
+    st = run_status(run_dir)
+    if st.get("stage") == "report" and st["status"] == "interrupted" and st.get("stages_done") == list(ALL_STAGES):
+        _set_status(run_dir, "finished", stage=None, reason=None)
+
+
 def resume_command(run_dir: Path) -> str:
-    """The command that resumes an interrupted run in place."""
+    """The command that resumes an interrupted run in place (``report --run``: only its pages are missing)."""
     d = shown(Path(run_dir))
-    return f"lstm-workbench run --config {d}/{RunLayout(Path(d)).params.name} --out {d}"
+    st = read_json_optional(RunLayout(Path(run_dir)).status)
+    if st.get("stage") == "report" and list(st.get("stages_done") or []) == list(ALL_STAGES):
+        return f"lstm-workbench report --run {shlex.quote(d)}"
+    return f"lstm-workbench run --config {shlex.quote(f'{d}/{RunLayout(Path(d)).params.name}')} --out {shlex.quote(d)}"
 
 
 def run_status(run_dir: str | Path) -> dict[str, Any]:
@@ -416,14 +418,16 @@ def _start_baseline_prefit(
     return claimed
 
 
-def _export(run_dir: Path) -> None:
+def _export(run_dir: Path, pages: bool = True, index: bool = True) -> None:
     """``report.html`` and ``slides.html`` of the run and the ``index.html`` of the directory holding it."""
     from lstm_helpers.runs.report import export_report, write_index
     from lstm_helpers.runs.slides import write_slides
 
-    export_report(run_dir)
-    write_slides(run_dir)
-    write_index(run_dir.parent)
+    if pages:
+        export_report(run_dir)
+        write_slides(run_dir)
+    if index:
+        write_index(run_dir.parent)
 
 
 # ------------------------------------------------------------------------------- runs
@@ -582,12 +586,15 @@ def run_pipeline(
         if own:
             kernel.close()
     status = "finished" if list(done) == list(ALL_STAGES) else "partial"
-    _set_status(run_dir, status, stage=None, reason=None, seconds=round(time.perf_counter() - t0, 1))
-    if report:
+    if report:  # "finished" only once its pages exist: a stop while they are written is an interruption
+        _set_status(run_dir, "running", stage="report")
         try:
-            _export(run_dir)
+            _export(run_dir, index=False)
         except Exception as exc:
             reason = f"report export failed: {_one_line(exc)}"
             _set_status(run_dir, "failed", stage="report", reason=reason)
             raise RunFailed(reason, None, run_dir) from exc
+    _set_status(run_dir, status, stage=None, reason=None, seconds=round(time.perf_counter() - t0, 1))
+    if report:
+        _export(run_dir, pages=False)
     return run_dir
