@@ -234,7 +234,11 @@ def test_report_template_loads_nothing_from_the_internet(tmp_path):
 
 
 def test_slides_refuse_a_directory_that_is_neither(tmp_path):
-    with pytest.raises(FileNotFoundError, match="neither a run directory"):
+    from lstm_helpers.cli import main
+    from lstm_helpers.config import ConfigError
+
+    assert main(["slides", str(tmp_path)]) == 2  # a mistake in the input, not an internal error
+    with pytest.raises(ConfigError, match="neither a run directory"):
         write_slides(tmp_path)
 
 

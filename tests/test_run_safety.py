@@ -148,14 +148,16 @@ def test_sigterm_stops_the_kernel_and_a_resume_finishes_the_run(tmp_path, tiny_d
     assert kernels, "no kernel started"
     time.sleep(1.0)
     cli.send_signal(signal.SIGTERM)
-    cli.communicate(timeout=60)
+    _, said = cli.communicate(timeout=60)
     assert cli.returncode == -signal.SIGTERM
+    assert "stopped by SIGTERM during stage" in said and "; resume: lstm-workbench run --config" in said
     gone, alive = psutil.wait_procs(kernels, timeout=15)
     assert not alive, f"kernel(s) survived: {[p.pid for p in alive]}"
     (run,) = [p for p in reports.iterdir() if p.is_dir()]
     st = run_status(run)
     assert st["status"] == "interrupted" and "SIGTERM" in st["reason"] and "--out" in st["resume"]
     assert not (run / "01_prepare.ipynb").exists() or json.loads((run / "01_prepare.ipynb").read_text())
+    assert not list(run.glob(".*.partial.ipynb"))  # papermill's unfinished copy removed
 
     resume = _cli(*st["resume"].split()[1:])  # the printed command, as a user would run it
     out, err = resume.communicate(timeout=600)

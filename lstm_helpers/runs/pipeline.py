@@ -26,6 +26,7 @@ import re
 import shlex
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -248,12 +249,11 @@ def _stop_kernel_on_signal(run_dir: Path, stage: str | Callable[[], str]) -> Ite
         _kill_children()
         where = stage() if callable(stage) else stage
         with contextlib.suppress(Exception):
-            _set_status(
-                run_dir,
-                "interrupted",
-                stage=where,
-                reason=f"stopped by {signal.Signals(signum).name} during stage {where}",
-            )
+            why = f"stopped by {signal.Signals(signum).name} during stage {where}"
+            _set_status(run_dir, "interrupted", stage=where, reason=why)
+            for partial in run_dir.glob(".*.partial.ipynb"):  # papermill's unfinished copy
+                partial.unlink()
+            print(f"{why}; resume: {resume_command(run_dir)}", file=sys.stderr, flush=True)
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from lstm_helpers.artifacts import read_json_optional, read_params, write_text
+from lstm_helpers.config import ConfigError
 from lstm_helpers.layout import RunLayout, SweepLayout
 from lstm_helpers.runs.report import (
     TEMPLATES,
@@ -294,7 +295,7 @@ def write_slides(directory: Path) -> Path:
         return write_text(SweepLayout(directory).slides, deck_html(title, slides))
     lay = RunLayout(directory)
     if not (lay.params.is_file() or lay.status.is_file()):
-        raise FileNotFoundError(
+        raise ConfigError(
             f"{directory} is neither a run directory (params.yaml, status.json) nor a sweep directory (comparison.csv)"
         )
     k: dict[str, Any] = key_metrics(directory)
