@@ -202,6 +202,10 @@ def test_index_escapes_keeps_integers_and_hides_paths(tmp_path):
     odd = _fake_run(tmp_path, "run #1", "finished")  # a folder name that is not a URL as it stands
     RunLayout(odd).report.write_text("<html></html>")
     assert 'href="run%20%231/report.html"' in write_index(tmp_path).read_text()
+    home = tmp_path / "project"  # a folder with its own index.html: left alone
+    (home / "run1").mkdir(parents=True)
+    (home / "index.html").write_text("<h1>My project homepage</h1>")
+    assert write_index(home).read_text() == "<h1>My project homepage</h1>"
     sweep_index = write_index(sweep).read_text()  # a sweep's own index links its pages
     assert 'This folder\'s pages: <a href="comparison.html">comparison</a>' in sweep_index
 

@@ -41,6 +41,7 @@ RUN_COLUMNS = [
     ("train s", "training"),
 ]
 # kinds of directories under reports/ that hold sweeps, searches and comparisons
+_MARK = "<meta name='generator' content='lstm-workbench'>"  # an index.html this package wrote
 GROUPS = [("sweeps", "Sweeps"), ("search", "Searches"), ("comparisons", "Comparisons")]
 
 _CSS = """
@@ -148,6 +149,10 @@ def write_index(root: Path) -> Path:
     """``<root>/index.html``: every run with its key metrics and links, then sweeps, searches
     and comparisons."""
     root = Path(root)
+    path = root / INDEX_FILE
+    head = path.read_text(errors="replace")[:2000] if path.is_file() else _MARK
+    if _MARK not in head and "<title>lstm-workbench reports</title>" not in head:  # (older pages: no mark)
+        return path  # someone else's index.html (a project's home page): never overwritten
     when = dt.datetime.now().strftime("%-d %b %Y, %H:%M")
     lay = SweepLayout(root)  # a sweep's or search's folder: its own pages first
     own = [
@@ -155,10 +160,10 @@ def write_index(root: Path) -> Path:
     ]
     pages = f"<p>This folder's pages: {' · '.join(own)}</p>" if own else ""
     page = (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>lstm-workbench reports</title>"
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'>{_MARK}<title>lstm-workbench reports</title>"
         f"<style>{_CSS}</style></head><body><h1>lstm-workbench reports</h1>{pages}"
         f"<p class='note'>Updated {when}. Precision, recall and F1 are for the class of interest "
         f"on the test split, at the threshold chosen on validation.</p>"
         f"<h2>Runs</h2>{_runs_html(root)}{_groups_html(root)}</body></html>"
     )
-    return write_text(root / INDEX_FILE, page)
+    return write_text(path, page)
