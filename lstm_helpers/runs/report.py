@@ -25,7 +25,7 @@ from lstm_helpers.artifacts import flatten, read_json_optional, read_params, wri
 from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.display import NOT_DRAWN
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
-from lstm_helpers.runs.terminal import PROGRESS_LINE, plural
+from lstm_helpers.runs.terminal import PROGRESS_LINE, display_path, plural
 from lstm_helpers.style import fmt_number
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -111,6 +111,13 @@ def headline_sentence(run: Path) -> str:
     precision 0.64 and recall 0.83 at threshold 0.59; 30 of 30 bouts found, 20 false alarms``."""
     k = key_metrics(run)
     m = read_json_optional(RunLayout(Path(run)).metrics)
+    if k["status"] == "partial" and k["accuracy"] is None:  # stages run one by one (train --run ...)
+        done = read_json_optional(RunLayout(Path(run)).status).get("stages_done") or []
+        return (
+            f"Run partial: {', '.join(done) or 'no stage'} done; the next stage runs with lstm-workbench "
+            + ("evaluate --run" if "train" in done else "train --run")
+            + f" {Path(run).name}"
+        )
     if k["status"] not in ("finished", "unknown") and k["accuracy"] is None:
         return f"Run {k['status']}: {k['reason'] or 'no reason recorded'}"
     if k["accuracy"] is None:
