@@ -318,7 +318,6 @@ def _tidy_warnings(lines: list[str]) -> list[str]:
 def _path_replacements(run: Path) -> list[tuple[str, str]]:
     """Absolute paths a run's outputs may hold (the run, its parent, the project, absolute paths
     in its parameters such as ``data.path``), longest first, with what to show instead."""
-    from lstm_helpers.runs.terminal import display_path
 
     run = Path(run).resolve()
     pairs = {
