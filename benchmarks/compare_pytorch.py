@@ -1,20 +1,25 @@
 """Workbench (Keras / TensorFlow) against raw PyTorch on the same model, alternated.
 
 The demo spec (bidirectional LSTM [64, 32], dense [32], dropout 0.2 / 0.1, 6 channels,
-binary) is built, compiled and fed exactly as a run does it (``build_model``,
-``make_optimizer`` / ``make_loss`` / ``make_metrics`` as ``run_training`` compiles, and
-``make_dataset`` from ``lstm_helpers.model.datasets``), and the workbench's inference path
+binary) is built and compiled as a run does it (``build_model``, ``make_optimizer`` /
+``make_loss`` / ``make_metrics`` as ``run_training`` compiles) and fed by ``make_dataset``
+from ``lstm_helpers.model.datasets`` (a run trains from ``training_stream``, the same batches
+drawn per epoch with a stateless shuffle, and with TensorFlow's op determinism on; neither
+is measured here), and the workbench's inference path
 is ``lstm_helpers.judge.inference.run_inference`` with XLA (what evaluation and predict use
 from 8192 windows on), with its default chunks in flight (one per core: each call still
 predicts ``batch`` windows) and, in column ``wb 1 in flight``, one chunk at a time; the PyTorch
-side is a hand-written ``nn.LSTM`` model of the same shape and parameter count, trained with
+side is a hand-written ``nn.LSTM`` model of the same shape (80,449 parameters against Keras'
+79,681: PyTorch keeps two bias vectors per gate), trained with
 Adam + ``BCEWithLogitsLoss`` on shuffled tensor batches, predicted under
 ``torch.inference_mode``.
 
 Each cell (sequence length x batch size) trains one epoch and predicts once per framework,
 alternating the two ``--repeats`` times after a warm-up (tracing / first-call costs are
 left out); medians, and workbench / PyTorch ratios (> 1: the workbench is faster). Both
-frameworks get the same number of threads. Inference is compared at the same batch size;
+frameworks get the same number of intra-op threads (PyTorch one inter-op thread, TensorFlow
+its default pool). Inference is compared at the same batch size: PyTorch predicts one batch
+at a time, the workbench with its default chunks in flight (column ``wb 1 in flight``: one);
 ``wb_default`` is the workbench at its own default inference batch (4096).
 
 The roofline: the LSTM's floating-point operations per window (2 per multiply-add of the

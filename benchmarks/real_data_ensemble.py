@@ -8,7 +8,7 @@ measurement of the idea, not a feature: nothing here is chosen, and validation c
 choose between these models when it saturates (the script prints validation accuracy
 beside test to show it). Usage::
 
-    python benchmarks/real_data_ensemble.py /tmp/real/*/GunPoint_default_s*
+    python benchmarks/real_data_ensemble.py /tmp/real*/GunPoint_default_s*   # run dirs of real_data.py --out /tmp/real...
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def _proba(model, X: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
+    from lstm_helpers.model.ensemble import validation_member
     from lstm_helpers.model.models import load_trained_model
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -42,7 +43,8 @@ def main() -> None:
         y_test = z["y_test"]
         model = load_trained_model(run / "model.keras")
         probs[run] = _proba(model, z["X_test"])
-        val = (_proba(model, z["X_val"]).argmax(1) == z["y_val"]).mean()
+        # validation by the run's own member alone: in a fold ensemble the others trained on it
+        val = (_proba(validation_member(model), z["X_val"]).argmax(1) == z["y_val"]).mean()
         wrong = np.flatnonzero(probs[run].argmax(1) != y_test).tolist()
         print(
             f"{run.parent.name}/{run.name}: test {(probs[run].argmax(1) == y_test).mean():.4f}, val {val:.3f}, wrong {wrong}"
