@@ -644,6 +644,8 @@ def test_run_evaluation_binary(binary_run):
         *result["summary"].columns,
     }
     assert len(result["threshold_options"]) == len(THRESHOLD_STRATEGIES)
+    options = result["threshold_options"]  # a note column only when some strategy has a note
+    assert "note" not in options or options["note"].astype(bool).any()
     bad = resolve_config(cfg.to_dict(), {"evaluate.timeline_recording": "r0"})  # params.yaml untouched
     with pytest.raises(ValueError, match="evaluate.timeline_recording = 'r0' is not a test recording"):
         run_evaluation(bad, run)

@@ -141,6 +141,10 @@ def test_general_plots(tmp_path):
     fig = data_plots.plot_class_distribution(counts, path=tmp_path / "c.png")
     _check(fig, tmp_path / "c.png")
     assert [ax.get_title() for ax in fig.axes] == ["train", "test"]
+    assert len(fig.axes[0].containers) == 2  # before and after
+    same = {"train": {"before": {"other": 100, "play": 10}, "after": {"other": 100, "play": 10}}}
+    weighted = data_plots.plot_class_distribution(same)  # class weights: nothing resampled, one set of bars
+    assert len(weighted.axes[0].containers) == 1 and "before / after" not in weighted._suptitle.get_text()
     with pytest.raises(ValueError, match="counts\\['train'\\]"):
         data_plots.plot_class_distribution({"train": 3})
     X = RNG.normal(size=(12, 20, 3))

@@ -38,6 +38,8 @@ def test_artifacts_follow_the_contract(tiny_config, tmp_path):
     assert summary_table(info).loc["window", summary_table(info).columns[0]].endswith("step 12 (50% overlap)")
     # class weights have no target factor: the summary gives the weights, not "target factor 5"
     assert "imbalance train (largest : smallest class)" in summary_table(info).index  # class weights change no count
+    split = summary_table(info).loc["split", summary_table(info).columns[0]]
+    assert split.count("group") == 1, split  # "stratified by group", not "... by group (group)"
     resampling = summary_table(info).loc["resampling", summary_table(info).columns[0]]
     assert resampling.startswith("class_weight (weights other 0.") and "imbalance_factor does not apply" in resampling
 

@@ -32,10 +32,15 @@ def plot_class_distribution(
     rows = []
     if not isinstance(counts, Mapping) or not counts:
         raise ValueError("counts must be a non-empty dict split -> {'before'/'after' -> {class: n}}")
+    resampled = any(
+        isinstance(st, Mapping) and st.get("after") not in (None, st.get("before")) for st in counts.values()
+    )
     for split, stages in counts.items():
         if not isinstance(stages, Mapping):
             raise ValueError(f"counts[{split!r}] must map 'before'/'after' to {{class: n}}, got {stages!r}")
         for stage, per_class in stages.items():
+            if stage == "after" and not resampled:  # class weights, or none: one set of bars, not two equal ones
+                continue
             if not isinstance(per_class, Mapping):
                 raise ValueError(f"counts[{split!r}][{stage!r}] must be {{class: n}}, got {per_class!r}")
             rows += [{"split": split, "stage": stage, "class": c, "windows": int(n)} for c, n in per_class.items()]
@@ -58,7 +63,10 @@ def plot_class_distribution(
         ax.set_title(split)
         ax.set_xlabel("Class")
         ax.set_ylabel("Windows")
-    fig.suptitle(title or "Class distribution per split, before / after resampling")
+    fig.suptitle(
+        title
+        or ("Class distribution per split, before / after resampling" if resampled else "Class distribution per split")
+    )
     return save_figure(fig, path)
 
 

@@ -456,7 +456,8 @@ def summary_table(info: dict) -> pd.DataFrame:
         + (f", step {inp['step']} ({_overlap_text(inp, p)})" if inp.get("step") else ""),
         "label rule": p["windows"]["label_rule"],
         "windows train / val / test": " / ".join(f"{info['windows'][n]:,}" for n in SPLIT_NAMES),
-        "split": f"{info['split']['method']} ({p['split']['by']})",
+        "split": info["split"]["method"]
+        + ("" if str(p["split"]["by"]) in info["split"]["method"] else f" ({p['split']['by']})"),
         "resampling": _resampling_text(info),
         **_imbalance_fact(info["imbalance_factor_measured"]),
         "synthetic training windows": info["resample"]["synthetic_windows"],

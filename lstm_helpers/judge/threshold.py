@@ -245,7 +245,8 @@ def compare_threshold_strategies(
             row.update(test_precision=rates["precision"], test_recall=rates["recall"], test_f1=rates["f1"])
         row["note"] = choice["note"] or ""
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    return table.drop(columns="note") if not table.empty and not table["note"].any() else table  # no empty column
 
 
 # ============================================================================ the decision rule
