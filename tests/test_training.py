@@ -203,6 +203,18 @@ def test_auto_monitor_watches_the_loss_on_a_small_validation_set():
 
 
 # ---------------------------------------------------------------------- callbacks (unit)
+def _timed_epochs(ticks, epochs: int) -> TimingCallback:
+    """A TimingCallback on a fake clock through ``epochs`` epochs of 10 planned."""
+    cb = TimingCallback(n_windows=300, steps_per_epoch=10, epochs=10, clock=lambda: next(ticks))
+    cb.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    cb.on_train_begin()
+    for epoch in range(epochs):
+        cb.on_epoch_begin(epoch)
+        cb.on_test_begin()
+        cb.on_epoch_end(epoch)
+    return cb
+
+
 def test_timing_eta_uses_steady_epochs(capsys):
     ticks = iter(
         [
@@ -217,13 +229,7 @@ def test_timing_eta_uses_steady_epochs(capsys):
             14.0,
         ]
     )  # epoch 3: 2 s
-    cb = TimingCallback(n_windows=300, steps_per_epoch=10, epochs=10, clock=lambda: next(ticks))
-    cb.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
-    cb.on_train_begin()
-    for epoch in range(3):
-        cb.on_epoch_begin(epoch)
-        cb.on_test_begin()
-        cb.on_epoch_end(epoch)
+    cb = _timed_epochs(ticks, 3)
     frame = cb.frame
     assert frame["seconds"].tolist() == [10.0, 2.0, 2.0]
     assert frame["train_seconds"].tolist() == [9.0, 1.5, 1.5]
@@ -241,13 +247,7 @@ def test_timing_counts_the_callbacks_after_each_epoch(capsys):
     """The backup, checkpoint and logs run after the timing callback's epoch end; the ETA
     and the mean seconds per epoch include them (measured up to the next epoch's start)."""
     ticks = iter([0.0, 9.0, 10.0, 11.0, 12.5, 13.0, 14.0, 15.5, 16.0, 17.0])  # each epoch + 1 s after
-    cb = TimingCallback(n_windows=300, steps_per_epoch=10, epochs=10, clock=lambda: next(ticks))
-    cb.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
-    cb.on_train_begin()
-    for epoch in range(3):
-        cb.on_epoch_begin(epoch)
-        cb.on_test_begin()
-        cb.on_epoch_end(epoch)
+    cb = _timed_epochs(ticks, 3)
     cb.on_train_end()
     frame = cb.frame
     assert frame["seconds"].tolist() == [10.0, 2.0, 2.0] and frame["after_seconds"].tolist() == [1.0, 1.0, 1.0]
