@@ -100,6 +100,7 @@ def test_run_directory_holds_every_artifact(finished_run):
     # the budget warning (1 epoch: few updates) reads as its message, not a kernel file's path
     report = (run / "report.html").read_text()
     assert "give only" in report and "ipykernel_" not in report and "UserWarning" not in report
+    assert "This run is" not in report  # a finished run's page says no "running" / "partial"
     assert json.loads((run / "status.json").read_text())["status"] == "finished"
     # the baseline was fitted beside stage 02 and read by stage 03 from the run's cache
     assert json.loads((run / "metrics.json").read_text())["baseline"]["cached"] is True

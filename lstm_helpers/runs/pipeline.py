@@ -149,9 +149,13 @@ def _owner_alive(st: dict[str, Any]) -> bool:
 
 
 def finish_pages(run_dir: Path) -> None:
-    """Mark ``finished`` a run that was stopped while its pages were written (every stage done)."""
+    """Mark ``finished`` a run stopped or failed while its pages were written (every stage done)."""
     st = run_status(run_dir)
-    if st.get("stage") == "report" and st["status"] == "interrupted" and st.get("stages_done") == list(ALL_STAGES):
+    if (
+        st.get("stage") == "report"
+        and st["status"] in ("interrupted", "failed")
+        and st.get("stages_done") == list(ALL_STAGES)
+    ):
         _set_status(run_dir, "finished", stage=None, reason=None)
 
 
@@ -418,16 +422,14 @@ def _start_baseline_prefit(
     return claimed
 
 
-def _export(run_dir: Path, pages: bool = True, index: bool = True) -> None:
+def _export(run_dir: Path) -> None:
     """``report.html`` and ``slides.html`` of the run and the ``index.html`` of the directory holding it."""
     from lstm_helpers.runs.report import export_report, write_index
     from lstm_helpers.runs.slides import write_slides
 
-    if pages:
-        export_report(run_dir)
-        write_slides(run_dir)
-    if index:
-        write_index(run_dir.parent)
+    export_report(run_dir)
+    write_slides(run_dir)
+    write_index(run_dir.parent)
 
 
 # ------------------------------------------------------------------------------- runs
@@ -586,15 +588,13 @@ def run_pipeline(
         if own:
             kernel.close()
     status = "finished" if list(done) == list(ALL_STAGES) else "partial"
-    if report:  # "finished" only once its pages exist: a stop while they are written is an interruption
-        _set_status(run_dir, "running", stage="report")
+    _set_status(run_dir, status, stage=None, reason=None, seconds=round(time.perf_counter() - t0, 1))
+    if report:  # the pages show the run's final state; a stop while they are written: interrupted at "report"
         try:
-            _export(run_dir, index=False)
+            with _stop_kernel_on_signal(run_dir, "report"):
+                _export(run_dir)
         except Exception as exc:
             reason = f"report export failed: {_one_line(exc)}"
             _set_status(run_dir, "failed", stage="report", reason=reason)
             raise RunFailed(reason, None, run_dir) from exc
-    _set_status(run_dir, status, stage=None, reason=None, seconds=round(time.perf_counter() - t0, 1))
-    if report:
-        _export(run_dir, pages=False)
     return run_dir
