@@ -60,6 +60,8 @@ def plot_class_distribution(
         )
         for container in ax.containers:
             ax.bar_label(container, fontsize="small")
+        if not resampled and ax.get_legend() is not None:  # one stage: a legend says nothing
+            ax.get_legend().remove()
         ax.set_title(split)
         ax.set_xlabel("Class")
         ax.set_ylabel("Windows")
