@@ -194,8 +194,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     for stage in STAGES:  # a notebook truncated by a full disk is named, not a JSON error
         if RunLayout(run).notebook(stage).is_file():
             check_notebook(RunLayout(run).notebook(stage))
+    finish_pages(run)  # stopped (or failed) while its pages were written: finished, as the pages will say
     print(f"report: {_shown(export_report(run))}  slides: {_shown(write_slides(run))}")
-    finish_pages(run)  # a run stopped while its pages were written is finished now
     write_index(run.parent)
     return 0
 

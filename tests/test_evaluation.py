@@ -416,6 +416,7 @@ def test_short_of_the_baseline_the_advice_names_only_what_the_run_did_not_try():
         "or a seed ensemble (train.ensemble)."
     )
     assert "conv front end" in interpret_metrics(m, _untried(resolve_config({}, {"model.conv": []})))[0]
+    assert "seed ensemble" not in interpret_metrics(m, _untried(default, members=5))[0]  # auto made five
     assert interpret_metrics(m | {"pr_auc": 0.86}, [])[0].endswith("the model is level with it.")
 
 

@@ -173,6 +173,8 @@ def test_headline_when_the_class_is_absent_or_never_predicted_and_a_fixed_thresh
     fixed = _fake_run(tmp_path, "r3", "finished", threshold_origin="fixed: no validation windows")
     assert "threshold, fixed: no validation windows" in _key_metrics_html(fixed)
     assert "threshold, chosen on validation<" in _key_metrics_html(never)  # metrics.json of older runs
+    naive = _fake_run(tmp_path, "r7", "finished", threshold_strategy="fixed")  # older run, fixed threshold
+    assert "threshold, fixed: evaluate.threshold<" in _key_metrics_html(naive)
     multi = _fake_run(
         tmp_path, "r4", "finished", classes=["a", "b", "play"], pr_auc_per_class={"a": 0.9, "b": 0.8, "play": 0.31}
     )
@@ -187,6 +189,18 @@ def test_headline_when_the_class_is_absent_or_never_predicted_and_a_fixed_thresh
     chars = _fake_run(tmp_path, "r5", "finished", pos=None, positive_class=None, top_k=5, top_k_accuracy=0.454)
     assert "top-5 accuracy</th><td>0.454" in _key_metrics_html(chars)
     assert headline_sentence(chars).startswith("balanced accuracy 0.905, MCC 0.610 (accuracy 0.900, top-5 0.454,")
+
+
+def test_report_command_finishes_a_run_stopped_while_its_pages_were_written(tmp_path):
+    from lstm_helpers.cli import main
+
+    run = _fake_run(tmp_path, "r", "finished")
+    stopped = {"status": "interrupted", "stage": "report", "reason": "stopped by SIGTERM during stage report"}
+    RunLayout(run).status.write_text(json.dumps(stopped | {"stages_done": ["prepare", "train", "evaluate"]}))
+    assert main(["report", "--run", str(run)]) == 0
+    assert json.loads(RunLayout(run).status.read_text())["status"] == "finished"
+    assert "interrupted" not in RunLayout(run).report.read_text()  # the page says what the status says
+    assert "interrupted" not in RunLayout(run).slides.read_text()
 
 
 def test_index_escapes_keeps_integers_and_hides_paths(tmp_path):

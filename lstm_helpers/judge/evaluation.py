@@ -326,16 +326,18 @@ def _metrics_json(
         "baseline": baseline,
     })  # fmt: skip
     metrics["threshold_origin"] = threshold_origin(metrics) if thresholded else "argmax"
+    train, history = _training_record(st.layout)
     metrics["notes"] = (
         st.notes
-        + interpret_metrics(metrics, _untried(st.cfg))
-        + validation_notes(*_training_record(st.layout), metrics)
+        + interpret_metrics(metrics, _untried(st.cfg, (train or {}).get("ensemble", 1)))
+        + validation_notes(train, history, metrics)
     )
     return metrics
 
 
-def _untried(cfg: Any) -> list[str]:
-    """The remedies :func:`interpret_metrics` may suggest that this run did not use."""
+def _untried(cfg: Any, members: int = 1) -> list[str]:
+    """The remedies :func:`interpret_metrics` may suggest that this run did not use
+    (``members``: the models it averaged, ``train.json["ensemble"]``; ``auto`` may have made five)."""
     from lstm_helpers.judge.metrics import UNTRIED
 
     aug = cfg.train.augment
@@ -343,7 +345,7 @@ def _untried(cfg: Any) -> list[str]:
         bool(cfg.model.conv),
         False,  # a longer budget always applies
         max(aug.jitter_sigma, aug.scale_sigma, aug.slice_fraction, aug.warp_sigma) > 0,
-        cfg.train.ensemble not in (1, "auto"),
+        members > 1 or cfg.train.ensemble not in (1, "auto"),
     ]
     return [remedy for remedy, done in zip(UNTRIED, used, strict=True) if not done]
 

@@ -74,7 +74,8 @@ def key_metrics(run: Path) -> dict[str, Any]:
         "recall": pc.get("recall"),
         "F1": pc.get("f1"),
         "threshold": m.get("threshold"),
-        "threshold origin": m.get("threshold_origin") or "chosen on validation",  # older runs: no origin
+        "threshold origin": m.get("threshold_origin")  # older runs wrote none
+        or ("fixed: evaluate.threshold" if m.get("threshold_strategy") == "fixed" else "chosen on validation"),
         "bout recall": bouts.get("bout_recall"),
         "bout precision": bouts.get("bout_precision"),
         "bouts true": bouts.get("n_true"),
