@@ -1022,6 +1022,7 @@ def test_a_fold_ensemble_says_its_validation_figures_are_one_members():
     (note,) = validation_notes(_train(best_epoch=3, ensemble=5, folds=4), None, BINARY)
     assert note.startswith("Validation figures are member 1's alone, test figures the average of all 5")
     assert "each left out another of 4 parts of the training windows" in note
+    assert "baseline is fitted on the training windows alone" in note  # the ensemble saw more cases
     assert validation_notes(_train(best_epoch=3, ensemble=5, folds=0), None, BINARY) == []  # seed members
 
 
