@@ -151,11 +151,8 @@ def _owner_alive(st: dict[str, Any]) -> bool:
 def finish_pages(run_dir: Path) -> None:
     """Mark ``finished`` a run stopped or failed while its pages were written (every stage done)."""
     st = run_status(run_dir)
-    if (
-        st.get("stage") == "report"
-        and st["status"] in ("interrupted", "failed")
-        and st.get("stages_done") == list(ALL_STAGES)
-    ):
+    done = st.get("stages_done") == list(ALL_STAGES)
+    if done and st.get("stage") == "report" and st["status"] in ("interrupted", "failed"):
         _set_status(run_dir, "finished", stage=None, reason=None)
 
 
@@ -422,14 +419,22 @@ def _start_baseline_prefit(
     return claimed
 
 
-def _export(run_dir: Path) -> None:
-    """``report.html`` and ``slides.html`` of the run and the ``index.html`` of the directory holding it."""
+def _export(run_dir: Path, final: bool = False) -> None:
+    """``report.html``, ``slides.html`` and the parent's ``index.html``; ``final`` (a run's last step): a stop
+    meanwhile marks the run interrupted at "report", a failure marks it failed (:class:`RunFailed`)."""
     from lstm_helpers.runs.report import export_report, write_index
     from lstm_helpers.runs.slides import write_slides
 
-    export_report(run_dir)
-    write_slides(run_dir)
-    write_index(run_dir.parent)
+    try:
+        with _stop_kernel_on_signal(run_dir, "report") if final else contextlib.nullcontext():
+            export_report(run_dir)
+            write_slides(run_dir)
+            write_index(run_dir.parent)
+    except Exception as exc:
+        if not final:
+            raise
+        _set_status(run_dir, "failed", stage="report", reason=f"report export failed: {_one_line(exc)}")
+        raise RunFailed(f"report export failed: {_one_line(exc)}", None, run_dir) from exc
 
 
 # ------------------------------------------------------------------------------- runs
@@ -589,12 +594,6 @@ def run_pipeline(
             kernel.close()
     status = "finished" if list(done) == list(ALL_STAGES) else "partial"
     _set_status(run_dir, status, stage=None, reason=None, seconds=round(time.perf_counter() - t0, 1))
-    if report:  # the pages show the run's final state; a stop while they are written: interrupted at "report"
-        try:
-            with _stop_kernel_on_signal(run_dir, "report"):
-                _export(run_dir)
-        except Exception as exc:
-            reason = f"report export failed: {_one_line(exc)}"
-            _set_status(run_dir, "failed", stage="report", reason=reason)
-            raise RunFailed(reason, None, run_dir) from exc
+    if report:  # the pages show the run's final state
+        _export(run_dir, final=True)
     return run_dir
