@@ -148,10 +148,9 @@ def test_headline_sentence_with_and_without_baseline(tmp_path):
     assert headline_sentence(failed).startswith("Run failed: prepare failed")
     half = _fake_run(tmp_path, "r4", "partial")
     RunLayout(half).status.write_text(json.dumps({"status": "partial", "stages_done": ["prepare", "train"]}))
-    assert (
-        headline_sentence(half)
-        == "Run partial: prepare, train done; the next stage runs with lstm-workbench evaluate --run r4"
-    )
+    said = headline_sentence(half)  # the command as it pastes: the run's path, not its bare name
+    assert said.startswith("Run partial: prepare, train done; the next stage runs with lstm-workbench evaluate --run ")
+    assert said.endswith("/r4") and str(tmp_path) not in said
     from lstm_helpers.runs.report import class_phrase
 
     assert [class_phrase(c) for c in ("play", "2", "-1", "0.5", "class 2b")] == [

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +75,7 @@ def key_metrics(run: Path) -> dict[str, Any]:
         "recall": pc.get("recall"),
         "F1": pc.get("f1"),
         "threshold": m.get("threshold"),
-        "threshold origin": m.get("threshold_origin")  # older runs wrote none
-        or ("fixed: evaluate.threshold" if m.get("threshold_strategy") == "fixed" else "chosen on validation"),
+        "threshold origin": m.get("threshold_origin") or _older_threshold_origin(m),
         "bout recall": bouts.get("bout_recall"),
         "bout precision": bouts.get("bout_precision"),
         "bouts true": bouts.get("n_true"),
@@ -84,6 +84,15 @@ def key_metrics(run: Path) -> dict[str, Any]:
         "reason": status.get("reason"),
         "resume": status.get("resume"),
     }
+
+
+def _older_threshold_origin(m: dict) -> str:
+    """How the threshold was set, for a ``metrics.json`` written before it said so itself."""
+    if not m.get("threshold_strategy"):
+        return "chosen on validation"
+    from lstm_helpers.judge.metrics import threshold_origin  # scikit-learn: imported only here
+
+    return threshold_origin(m)
 
 
 def _baseline_phrase(m: dict, pos: str | None) -> str:
@@ -117,7 +126,7 @@ def headline_sentence(run: Path) -> str:
         return (
             f"Run partial: {', '.join(done) or 'no stage'} done; the next stage runs with lstm-workbench "
             + ("evaluate --run" if "train" in done else "train --run")
-            + f" {Path(run).name}"
+            + f" {shlex.quote(display_path(run))}"
         )
     if k["status"] not in ("finished", "unknown") and k["accuracy"] is None:
         return f"Run {k['status']}: {k['reason'] or 'no reason recorded'}"
