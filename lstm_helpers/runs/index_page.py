@@ -153,7 +153,8 @@ def write_index(root: Path) -> Path:
     head = path.read_text(errors="replace")[:2000] if path.is_file() else _MARK
     if _MARK not in head and "<title>lstm-workbench reports</title>" not in head:  # (older pages: no mark)
         return path  # someone else's index.html (a project's home page): never overwritten
-    when = dt.datetime.now().strftime("%-d %b %Y, %H:%M")
+    now = dt.datetime.now()
+    when = f"{now.day} {now:%b %Y, %H:%M}"  # "2 Dec 2026, 03:45" (strftime's %-d is not portable)
     lay = SweepLayout(root)  # a sweep's or search's folder: its own pages first
     own = [
         _link(f, root, text) for f, text in ((lay.comparison_html, "comparison"), (lay.slides, "slides")) if f.is_file()
