@@ -188,7 +188,7 @@ def test_fold_members_leave_out_each_training_window_once_and_keep_recordings_to
 
 
 def test_auto_ensemble_with_fold_members_scores_validation_with_the_model_that_never_saw_it(tmp_path):
-    from sklearn.metrics import roc_auc_score
+    from sklearn.metrics import average_precision_score, recall_score, roc_auc_score
 
     from lstm_helpers.judge.evaluation import run_evaluation
 
@@ -210,9 +210,29 @@ def test_auto_ensemble_with_fold_members_scores_validation_with_the_model_that_n
     val_auc = out["metrics"]["val"]["roc_auc"]
     assert val_auc == pytest.approx(roc_auc_score(arrays["y_val"] == 1, p_first), abs=1e-9)
     assert not np.allclose(p_first, p_all)
-    # a seed ensemble scores validation with the average
-    seeds = load_trained_model(RunLayout(make_prepared_seed(tmp_path)).model)
+    # the baseline learns from what the ensemble learnt from: its test figures from a fit on
+    # training + validation windows, its threshold from its own fit on training windows
+    from lstm_helpers.judge.baseline import fit_baseline
+
+    with_baseline = tiny_cfg(**{"train.ensemble": "auto", "train.epochs": 1, "evaluate.baseline": "minirocket"})
+    b = run_evaluation(with_baseline, run)["metrics"]["baseline"]
+    assert b["fitted_on"] == "training + validation windows"
+    X_both = np.concatenate([arrays["X_train"], arrays["X_val"]])
+    y_both = np.concatenate([arrays["y_train"], arrays["y_val"]])
+    direct = fit_baseline(X_both, y_both, {"test": arrays["X_test"]}, 2, classifier=b["classifier"], seed=7)
+    p_test = direct.proba["test"][:, 1]
+    assert b["pr_auc"] == pytest.approx(average_precision_score(arrays["y_test"] == 1, p_test), abs=1e-9)
+    assert b["per_class"]["play"]["recall"] == pytest.approx(
+        recall_score(arrays["y_test"] == 1, p_test >= b["threshold"]), abs=1e-9
+    )
+    notes = " ".join(json.loads((run / "metrics.json").read_text())["notes"])
+    assert "baseline's test figures likewise come from a fit on training + validation windows" in notes
+    # a seed ensemble scores validation with the average, and its baseline sees training windows
+    seeds_run = make_prepared_seed(tmp_path)
+    seeds = load_trained_model(RunLayout(seeds_run).model)
     assert ens.validation_member(seeds) is seeds
+    only_train = run_evaluation(with_baseline, seeds_run)["metrics"]["baseline"]
+    assert only_train["fitted_on"] == "training windows"
 
 
 def make_prepared_seed(tmp_path: Path) -> Path:

@@ -1019,9 +1019,16 @@ def test_a_validation_metric_saturated_at_one_is_flagged_with_what_the_run_did_a
 def test_a_fold_ensemble_says_its_validation_figures_are_one_members():
     from lstm_helpers.judge.validation_notes import validation_notes
 
-    (note,) = validation_notes(_train(best_epoch=3, ensemble=5, folds=4), None, BINARY)
+    train = _train(best_epoch=3, ensemble=5, folds=4)
+    (note,) = validation_notes(train, None, BINARY)
     assert note.startswith("Validation figures are member 1's alone, test figures the average of all 5")
     assert "each left out another of 4 parts of the training windows" in note
+    assert "MiniRocket" not in note  # no baseline in this run
+    # the baseline fitted as the members were (evaluation.py), or (an older run) not
+    both = {"available": True, "fitted_on": "training + validation windows"}
+    (note,) = validation_notes(train, None, BINARY | {"baseline": both})
+    assert "baseline's test figures likewise come from a fit on training + validation windows" in note
+    (note,) = validation_notes(train, None, BINARY | {"baseline": {"available": True}})
     assert "baseline is fitted on the training windows alone" in note  # the ensemble saw more cases
     assert validation_notes(_train(best_epoch=3, ensemble=5, folds=0), None, BINARY) == []  # seed members
 

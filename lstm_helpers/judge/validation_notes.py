@@ -40,19 +40,28 @@ def validation_notes(train: dict[str, Any] | None, history: pd.DataFrame | None,
     if not train:
         return []
     notes = _still_learning(train) + _small_validation(metrics) + _swing(train, history, metrics)
-    return notes + _saturated(train, history) + _fold_members(train)
+    return notes + _saturated(train, history) + _fold_members(train, metrics)
 
 
-def _fold_members(train: dict[str, Any]) -> list[str]:
+def _fold_members(train: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
     if not (folds := int(train.get("folds") or 0)):
         return []
     members = int(train.get("ensemble") or 1)
+    b = metrics.get("baseline") or {}
+    baseline = (
+        " The MiniRocket baseline's test figures likewise come from a fit on training + validation "
+        "windows (its threshold and validation figures from its fit on training windows alone)."
+        if b.get("fitted_on") == "training + validation windows"
+        else " The MiniRocket baseline is fitted on the training windows alone, so on test the ensemble "
+        "has seen more cases than the baseline."
+        if b.get("available")
+        else ""
+    )
     return [
         f"Validation figures are member 1's alone, test figures the average of all {members}: members "
         f"2-{members} also trained on the validation windows (each left out another of {folds} parts of "
         "the training windows instead), so only member 1 can be judged there; the average usually "
-        "scores a little higher than the one model. The MiniRocket baseline is fitted on the training "
-        "windows alone, so on test the ensemble has seen more cases than the baseline."
+        "scores a little higher than the one model." + baseline
     ]
 
 

@@ -228,7 +228,10 @@ def _baseline_metrics(run: Path, pos: str | None) -> dict[str, Any]:
     if not b.get("available"):
         return {}
     pc = (b.get("per_class") or {}).get(pos, {}) if pos else {}
-    return {"model": "MiniRocket + logistic regression", "accuracy": b.get("accuracy"),
+    fitted = (
+        " (test: fitted on training + validation windows)" if b.get("fitted_on", "").startswith("training +") else ""
+    )
+    return {"model": "MiniRocket + logistic regression" + fitted, "accuracy": b.get("accuracy"),
             "majority baseline": b.get("majority_baseline_accuracy"),
             "balanced accuracy": b.get("balanced_accuracy"), "MCC": b.get("mcc"), "PR-AUC": b.get("pr_auc"),
             "class PR-AUC": (b.get("pr_auc_per_class") or {}).get(pos) if pos else None,
