@@ -236,6 +236,22 @@ def check_model_file(path: str | Path) -> None:
         raise NotAModel(f"{bad} (it refers to code outside Keras: module {str(foreign[0])[:80]!r})")
 
 
+def _refuse_finished(run_dir: Path) -> None:
+    """A notebook run by hand (papermill, JupyterLab) on a finished run would rewrite its
+    parameters and outputs under a "finished" status: refused, as the CLI refuses it."""
+    if read_json_optional(RunLayout(run_dir).status).get("status") != "finished":
+        return
+    try:
+        shown = run_dir.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        shown = run_dir
+    raise ConfigError(
+        f"{shown} is a finished run and finished runs are never rewritten; give the notebook another "
+        f"run_dir, or make a new run: lstm-workbench run --config {shown}/{RunLayout(Path(shown)).params.name} "
+        "--set KEY=VALUE ..."
+    )
+
+
 def open_run(
     run_dir: str | Path = "",
     config_file: str | Path = "",
@@ -247,7 +263,8 @@ def open_run(
     ``run_dir`` empty means the scratch run ``reports/scratch`` (interactive use). The
     parameters come from ``run_dir/params.yaml`` when present, else ``config_file`` (empty:
     ``configs/demo.yaml``); ``overrides`` (dotted keys) are applied and validated on top and
-    the result is written back to ``params.yaml`` so later stages see the same values.
+    the result is written back to ``params.yaml`` so later stages see the same values. A
+    finished run (``status.json``) is refused before anything is written.
     ``namespace`` (a notebook's ``globals()``) adds the knob parameters that were set, e.g.
     ``papermill -p train__epochs 2`` (:mod:`lstm_helpers.runs.params_cell`); ``overrides`` wins.
     """
@@ -264,6 +281,7 @@ def open_run(
         overrides = {**overrides_from_namespace(namespace), **(overrides or {})}
     rd = Path(run_dir) if run_dir else PROJECT_ROOT / SCRATCH_RUN
     rd = rd.resolve() if rd.is_absolute() or rd.exists() else (PROJECT_ROOT / rd)
+    _refuse_finished(rd)
     rd.mkdir(parents=True, exist_ok=True)
     params = RunLayout(rd).params
     if params.is_file() and not config_file:

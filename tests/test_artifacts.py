@@ -43,6 +43,18 @@ def test_failed_write_keeps_the_previous_file(tmp_path):
     assert p.read_text() == "good" and [x.name for x in tmp_path.iterdir()] == ["f.txt"]
 
 
+def test_open_run_refuses_a_finished_run_before_writing(tmp_path):
+    """A notebook run by hand (papermill) on a finished run would rewrite it under "finished"."""
+    cfg, run = artifacts.open_run(tmp_path / "r", "configs/demo.yaml", {"train.epochs": 3})
+    (run / "status.json").write_text('{"status": "finished"}')
+    before = (run / "params.yaml").read_text()
+    with pytest.raises(ConfigError, match="is a finished run and finished runs are never rewritten"):
+        artifacts.open_run(tmp_path / "r", "", {"train.epochs": 5})
+    assert (run / "params.yaml").read_text() == before
+    (run / "status.json").write_text('{"status": "interrupted"}')  # a stopped run continues
+    assert artifacts.open_run(tmp_path / "r", "", {"train.epochs": 5})[0].train.epochs == 5
+
+
 def test_open_run_prefers_the_runs_params_and_validates_overrides(tmp_path):
     cfg, run = artifacts.open_run(tmp_path / "r", "configs/demo.yaml", {"train.epochs": 3})
     assert cfg.train.epochs == 3 and (run / "params.yaml").is_file()

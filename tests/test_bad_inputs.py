@@ -229,9 +229,18 @@ def _predict_input(d: Path, name: str, content: bytes) -> list[str]:
             }
         )
     )
+    (run / "metrics.json").write_text("{}")  # evaluated (its threshold: none here, argmax)
     if content:
         (d / name).write_bytes(content)
     return ["predict", "--run", str(run), "--input", str(d / name), "--out", str(d / "pred.csv")]
+
+
+def _predict_without(d: Path, name: str) -> list[str]:
+    """``predict`` of a run lacking ``name`` (metrics.json: stage 03 never judged it, so no
+    threshold was chosen on validation)."""
+    args = _predict_input(d, "new.csv", _frame().to_csv(index=False).encode())
+    (Path(args[2]) / name).unlink()
+    return args
 
 
 def _alias_bomb(levels: int = 9) -> str:
@@ -792,6 +801,11 @@ CASES = [
         "model module injection",
         lambda d: _predict(d, "inject"),
         ("not a model this workbench saved",),
+    ),
+    Case(
+        "predict on a run never evaluated",
+        lambda d: _predict_without(d, "metrics.json"),
+        ("not a finished run", "metrics.json is missing", "lstm-workbench evaluate --run"),
     ),
     Case(
         "predict input missing",

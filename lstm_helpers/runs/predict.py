@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.artifacts import check_model_file, read_params, write_table
-from lstm_helpers.config import Config, resolve_config
+from lstm_helpers.config import Config, ConfigError, resolve_config
 from lstm_helpers.data.inputs import missing_path_error
 from lstm_helpers.data.prepared import InputInfo, read_prepare_json
 from lstm_helpers.data.recordings import DataError, SeriesSet, _list_files, read_recordings
@@ -88,8 +88,13 @@ def open_finished_run(run: str | Path) -> FinishedRun:
     layout = RunLayout(Path(run).resolve())
     for need in (layout.params, layout.prepare_json, layout.model):
         if not need.is_file():
-            raise FileNotFoundError(f"{layout.root} is not a finished run: {need.name} is missing")
+            raise ConfigError(f"{run} is not a finished run: {need.name} is missing")
     check_model_file(layout.model)  # a broken or foreign model file is refused before TF loads
+    if not layout.metrics.is_file():  # no stage 03: no threshold chosen on validation (0.5 would be used)
+        raise ConfigError(
+            f"{run} is not a finished run: {layout.metrics.name} is missing, so no decision threshold "
+            f"was chosen on validation; evaluate it first: lstm-workbench evaluate --run {run}"
+        )
     cfg = resolve_config(read_params(layout.root))
     if cfg.data.kind != "recordings":
         raise DataError(f"predict labels recordings; this run was trained on data.kind={cfg.data.kind!r}")
