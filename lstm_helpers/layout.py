@@ -92,7 +92,8 @@ class RunLayout:
     # --- stage 02: train
     @property
     def model(self) -> Path:
-        """``model.keras``: weights of the best epoch."""
+        """``model.keras``: the trained model: the best epoch's weights, or the final ones where
+        validation is too small to choose; an ensemble's averaging model (model/ensemble.py)."""
         return self.root / "model.keras"
 
     @property
