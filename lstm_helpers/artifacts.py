@@ -236,18 +236,28 @@ def check_model_file(path: str | Path) -> None:
         raise NotAModel(f"{bad} (it refers to code outside Keras: module {str(foreign[0])[:80]!r})")
 
 
+def shown(path: str | Path) -> str:
+    """``path`` relative to the current directory when it lies below it (messages avoid absolute paths)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def is_finished(run_dir: str | Path) -> bool:
+    """Whether ``status.json`` of the run says ``finished`` (every stage done; never rewritten)."""
+    return read_json_optional(RunLayout(Path(run_dir)).status).get("status") == "finished"
+
+
 def _refuse_finished(run_dir: Path) -> None:
     """A notebook run by hand (papermill, JupyterLab) on a finished run would rewrite its
     parameters and outputs under a "finished" status: refused, as the CLI refuses it."""
-    if read_json_optional(RunLayout(run_dir).status).get("status") != "finished":
+    if not is_finished(run_dir):
         return
-    try:
-        shown = run_dir.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        shown = run_dir
+    d = shown(run_dir)
     raise ConfigError(
-        f"{shown} is a finished run and finished runs are never rewritten; give the notebook another "
-        f"run_dir, or make a new run: lstm-workbench run --config {shown}/{RunLayout(Path(shown)).params.name} "
+        f"{d} is a finished run and finished runs are never rewritten; give the notebook another "
+        f"run_dir, or make a new run: lstm-workbench run --config {d}/{RunLayout(Path(d)).params.name} "
         "--set KEY=VALUE ..."
     )
 

@@ -286,8 +286,8 @@ METRIC_NAME = r"^(auto|(val_)?(loss|accuracy|precision|recall|pr_auc|roc_auc|top
 
 
 class TrainConfig(_Section):
-    # auto = chosen from the training windows so every run gets train.min_updates updates within
-    # 20-500 epochs (model/budget.py); a whole number fixes it. The log and train.json["budget"] say why.
+    # auto = chosen from the training windows so every run gets at least train.min_updates updates
+    # within 20-500 epochs (model/budget.py); a whole number fixes it. The log and train.json["budget"] say why.
     epochs: int | Auto = "auto"
     batch_size: int | Auto = "auto"
     min_updates: int = Field(2000, ge=1)  # auto budget: at least this many optimiser steps

@@ -208,9 +208,9 @@ def _predict(d: Path, kind: str) -> list[str]:
     ]
 
 
-def _predict_input(d: Path, name: str, content: bytes) -> list[str]:
+def _predict_input(d: Path, name: str, content: bytes, status: str = "finished") -> list[str]:
     """``predict`` of a run whose files pass the cheap checks, on a bad ``--input``."""
-    run = _fake_run(d, {"status": "finished"}, files=())
+    run = _fake_run(d, {"status": status}, files=())
     (run / "model.keras").write_bytes(_keras_like(_MODEL))
     (run / "prepare.json").write_text(
         json.dumps(
@@ -235,10 +235,10 @@ def _predict_input(d: Path, name: str, content: bytes) -> list[str]:
     return ["predict", "--run", str(run), "--input", str(d / name), "--out", str(d / "pred.csv")]
 
 
-def _predict_without(d: Path, name: str) -> list[str]:
+def _predict_without(d: Path, name: str, status: str = "partial") -> list[str]:
     """``predict`` of a run lacking ``name`` (metrics.json: stage 03 never judged it, so no
     threshold was chosen on validation)."""
-    args = _predict_input(d, "new.csv", _frame().to_csv(index=False).encode())
+    args = _predict_input(d, "new.csv", _frame().to_csv(index=False).encode(), status)
     (Path(args[2]) / name).unlink()
     return args
 
@@ -805,7 +805,12 @@ CASES = [
     Case(
         "predict on a run never evaluated",
         lambda d: _predict_without(d, "metrics.json"),
-        ("not a finished run", "metrics.json is missing", "lstm-workbench evaluate --run"),
+        ("not a finished run", "metrics.json is missing", "lstm-workbench evaluate --run reports/r1"),
+    ),
+    Case(  # a finished run whose metrics.json was removed: evaluate would be refused
+        "predict on a finished run without metrics.json",
+        lambda d: _predict_without(d, "metrics.json", "finished"),
+        ("metrics.json is missing", "make a new run: lstm-workbench run --config reports/r1/params.yaml"),
     ),
     Case(
         "predict input missing",

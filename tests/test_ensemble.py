@@ -216,7 +216,7 @@ def test_auto_ensemble_with_fold_members_scores_validation_with_the_model_that_n
 
     with_baseline = tiny_cfg(**{"train.ensemble": "auto", "train.epochs": 1, "evaluate.baseline": "minirocket"})
     b = run_evaluation(with_baseline, run)["metrics"]["baseline"]
-    assert b["fitted_on"] == "training + validation windows"
+    assert b["fitted_on"] == "training + validation windows" and "training + validation" in b["label"]
     X_both = np.concatenate([arrays["X_train"], arrays["X_val"]])
     y_both = np.concatenate([arrays["y_train"], arrays["y_val"]])
     direct = fit_baseline(X_both, y_both, {"test": arrays["X_test"]}, 2, classifier=b["classifier"], seed=7)

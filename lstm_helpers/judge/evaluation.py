@@ -305,11 +305,12 @@ def _baseline(st: _Stage, data: dict, val: dict, test: dict) -> dict[str, Any] |
         choice = choose_threshold(val["y"] == st.interest, scores, st.cfg.evaluate.threshold_strategy,
                                   **_strategy_kwargs(st))  # fmt: skip
         rule = DecisionRule(tuple(st.classes), float(choice["value"]), st.interest)
-    fitted_on, fit_seconds, notes = "training windows", b.fit_seconds, list(b.notes)
+    fitted_on, refit_seconds, label, notes = "training windows", None, "MiniRocket baseline", list(b.notes)
     if has_val and _fold_members(st.layout):  # the ensemble learnt from validation too: so does the baseline
         both = _fit_baseline_with_validation(st, data, val, test, b.classifier)
         p_test = both.proba["test"][:, st.positive] if len(st.classes) == 2 else both.proba["test"]
-        fitted_on, fit_seconds = "training + validation windows", b.fit_seconds + both.fit_seconds
+        fitted_on, refit_seconds = "training + validation windows", both.fit_seconds
+        label = "MiniRocket baseline (on training + validation windows)"
         notes.append(
             "test figures from a second fit on training + validation windows, as the model's fold members "
             "learnt from both; its threshold and validation figures from the fit on training windows"
@@ -317,9 +318,10 @@ def _baseline(st: _Stage, data: dict, val: dict, test: dict) -> dict[str, Any] |
     top_k = st.cfg.train.top_k
     m = compute_metrics(test["y"], p_test, rule.apply(p_test), st.classes, st.positive, top_k)
     out: dict[str, Any] = {k: m[k] for k in CORE_METRICS}
-    out.update(available=True, name="MiniRocket", label="MiniRocket baseline",
-               classifier=b.classifier, threshold=rule.threshold, fit_seconds=fit_seconds,
-               n_features=b.n_features, notes=notes, cached=b.cached, fitted_on=fitted_on)  # fmt: skip
+    out.update(available=True, name="MiniRocket", label=label,
+               classifier=b.classifier, threshold=rule.threshold, fit_seconds=b.fit_seconds,
+               n_features=b.n_features, notes=notes, cached=b.cached, fitted_on=fitted_on,
+               refit_seconds=refit_seconds)  # fmt: skip
     if has_val:
         mv = compute_metrics(val["y"], p_val, rule.apply(p_val), st.classes, st.positive, top_k)
         out["val"] = {k: mv[k] for k in CORE_METRICS}

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lstm_helpers.artifacts import read_json_optional, read_params, remove_paths, write_json, write_yaml
+from lstm_helpers.artifacts import read_json_optional, read_params, remove_paths, shown, write_json, write_yaml
 from lstm_helpers.config import PROJECT_ROOT, Config, ConfigError, resolve_config, resolve_path
 from lstm_helpers.data.inputs import anchored
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
@@ -97,14 +97,6 @@ def _one_line(exc: BaseException) -> str:
     evalue = getattr(exc, "evalue", str(exc))
     text = f"{ename}: {evalue}".strip().splitlines()
     return text[0][:500] if len(text) == 1 else f"{text[0]} {text[-1]}"[:500]
-
-
-def shown(path: Path) -> str:
-    """``path`` relative to the current directory when it lies below it (messages avoid absolute paths)."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 # ------------------------------------------------------------------------------- status

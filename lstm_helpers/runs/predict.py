@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import check_model_file, read_params, write_table
+from lstm_helpers.artifacts import check_model_file, is_finished, read_params, shown, write_table
 from lstm_helpers.config import Config, ConfigError, resolve_config
 from lstm_helpers.data.inputs import missing_path_error
 from lstm_helpers.data.prepared import InputInfo, read_prepare_json
@@ -85,15 +85,20 @@ def _sample_rate_of(df_time: np.ndarray, offsets: np.ndarray) -> float | None:
 
 def open_finished_run(run: str | Path) -> FinishedRun:
     """The run's parameters, ``prepare.json`` and decision rule; refuses unfinished / non-recording runs."""
-    layout = RunLayout(Path(run).resolve())
+    layout, d = RunLayout(Path(run).resolve()), shown(run)
     for need in (layout.params, layout.prepare_json, layout.model):
         if not need.is_file():
-            raise ConfigError(f"{run} is not a finished run: {need.name} is missing")
+            raise ConfigError(f"{d} is not a finished run: {need.name} is missing")
     check_model_file(layout.model)  # a broken or foreign model file is refused before TF loads
     if not layout.metrics.is_file():  # no stage 03: no threshold chosen on validation (0.5 would be used)
+        todo = (
+            f"make a new run: lstm-workbench run --config {d}/{layout.params.name}"
+            if is_finished(layout.root)  # its metrics.json was removed; a finished run is not rewritten
+            else f"evaluate it first: lstm-workbench evaluate --run {d}"
+        )
         raise ConfigError(
-            f"{run} is not a finished run: {layout.metrics.name} is missing, so no decision threshold "
-            f"was chosen on validation; evaluate it first: lstm-workbench evaluate --run {run}"
+            f"{d} is not a finished run: {layout.metrics.name} is missing, so no decision threshold "
+            f"was chosen on validation; {todo}"
         )
     cfg = resolve_config(read_params(layout.root))
     if cfg.data.kind != "recordings":
