@@ -109,8 +109,11 @@ RECIPES: dict[str, dict] = {
     | ONECYCLE
     | {"model.conv": [{"filters": 64, "kernel_size": 5, "pool": 1}], "scale.per": "recording"},
     # the default plus LSTM-FCN's convolutional branch (Karim et al. 2017), the paper's sizes:
-    # Conv1D 128x8, 256x5, 128x3 + BatchNorm + ReLU, global average, beside the BiLSTM
+    # Conv1D 128x8, 256x5, 128x3 + BatchNorm + ReLU, global average, beside the BiLSTM (on
+    # one-channel sets the default has it since the sixteenth session: model.fcn auto)
     "default+fcn": {"model.fcn": FCN},
+    # the default without that branch on any input: the default before the sixteenth session
+    "default-fcn": {"model.fcn": []},
     # the same branch at half the width (a quarter of its multiply-adds)
     "default+fcn-half": {
         "model.fcn": [{"filters": f // 2, "kernel_size": k} for f, k in ((128, 8), (256, 5), (128, 3))]

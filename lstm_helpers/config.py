@@ -12,7 +12,7 @@ import copy
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -177,6 +177,9 @@ class ConvBlock(_Section):
     pool: int = Field(2, ge=1)  # max-pool size after the block; 1 = none
 
 
+Auto = Literal["auto"]  # "choose from the data" (lstm_helpers.model.budget, ModelConfig.fcn_blocks)
+
+
 class FcnBlock(_Section):
     filters: int = Field(128, ge=1)
     kernel_size: int = Field(8, ge=1)
@@ -196,8 +199,9 @@ class ModelConfig(_Section):
     conv: list[ConvBlock] = Field(default_factory=lambda: [ConvBlock(), ConvBlock()], max_length=2)
     # LSTM-FCN-style branch (Karim et al. 2017): Conv1D + BatchNorm + ReLU blocks on the raw
     # input, no pooling, global average over time, concatenated with the recurrent output
-    # before the dense head; [] = none. The paper's: 128x8, 256x5, 128x3
-    fcn: list[FcnBlock] = Field(default_factory=list, max_length=4)
+    # before the dense head; [] = none; auto = the paper's 128x8, 256x5, 128x3 on a one-channel
+    # real input, else none (model/naming.py::fcn_blocks; benchmarks/README.md, sixteenth session)
+    fcn: Annotated[list[FcnBlock], Field(max_length=4)] | Auto = "auto"
     dense_units: list[int] = Field(default_factory=lambda: [32])
     dense_dropout: float | list[float] = 0.1
     embedding_dim: int = Field(64, ge=1)  # token inputs only
@@ -227,9 +231,6 @@ class ModelConfig(_Section):
             if any(not 0.0 <= d < 1.0 for d in vals):
                 raise ValueError(f"{name} values must be in [0, 1), got {v}")
         return self
-
-
-Auto = Literal["auto"]  # "choose from the data size" (lstm_helpers.model.budget)
 
 
 def _auto_or_at_least(v: Any, minimum: int, key: str) -> Any:

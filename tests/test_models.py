@@ -342,3 +342,22 @@ def test_masked_conv_model_saves_and_loads(tmp_path, fcn):
     np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), atol=1e-6)
     with pytest.raises(FileNotFoundError, match="stage 02"):
         load_trained_model(tmp_path / "missing.keras")
+
+
+def test_fcn_auto_adds_the_lstm_fcn_branch_for_one_real_channel_only():
+    """``model.fcn: auto`` (the default): the paper's branch on a univariate series, none on
+    several channels or tokens; the model's name and the run's planned name say which."""
+    from lstm_helpers.config import resolve_config
+    from lstm_helpers.model.naming import fcn_blocks, planned_model_name
+
+    spec = ModelConfig(units=[4], dense_units=[])
+    assert spec.fcn == "auto"
+    one = build_model(spec, _info(n_channels=1, channels=["x"]), 3, seed=0)
+    assert "fcn" in [layer.name for layer in one.layers] and "_fcn3-128x8-256x5-128x3_" in one.name
+    for info in (_info(), _info("tokens")):  # C channels; token ids
+        model = build_model(spec, info, 3, seed=0)
+        assert "fcn" not in [layer.name for layer in model.layers] and "fcn" not in model.name
+    assert fcn_blocks(ModelConfig(fcn=[]), {"kind": "real", "n_channels": 1}) == []  # [] turns it off
+    cfg = resolve_config({"data": {"kind": "recordings", "channels": ["acc"]}})
+    assert "_fcn3-" in planned_model_name(cfg)
+    assert "fcn" not in planned_model_name(resolve_config({"data": {"kind": "recordings", "channels": ["a", "b"]}}))

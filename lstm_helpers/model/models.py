@@ -29,7 +29,7 @@ from lstm_helpers.artifacts import NotAModel, check_model_file
 from lstm_helpers.config import ModelConfig
 from lstm_helpers.data.prepared import InputInfo
 from lstm_helpers.model.fused import FusedLSTM
-from lstm_helpers.model.naming import model_name  # noqa: F401 - re-exported, TF-free home
+from lstm_helpers.model.naming import fcn_blocks, model_name  # noqa: F401 - model_name re-exported, TF-free home
 from lstm_helpers.model.schedules import SERIALIZATION_PACKAGE
 
 
@@ -373,8 +373,8 @@ def build_model(
     branch = x
     x = _conv_front(model_cfg, x, masked)
     x = _sequence_body(model_cfg, x, use_cudnn, resolve_unroll(model_cfg, input_info))
-    if model_cfg.fcn:  # LSTM-FCN: the convolutional branch's summary beside the recurrent output
-        blocks = [(b.filters, b.kernel_size) for b in model_cfg.fcn]
+    if fcn := fcn_blocks(model_cfg, input_info.to_dict()):  # LSTM-FCN: the branch's summary beside the recurrent output
+        blocks = [(b.filters, b.kernel_size) for b in fcn]
         x = layers.Concatenate(name="lstm_fcn")([x, FcnBranch(blocks, name="fcn")(branch)])
     outputs = _head(model_cfg, x, n_classes)
     return keras.Model(inputs, outputs, name=model_name(model_cfg, input_info.to_dict()))

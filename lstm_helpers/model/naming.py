@@ -9,7 +9,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lstm_helpers.config import Config, ModelConfig
+from lstm_helpers.config import Config, FcnBlock, ModelConfig
+
+FCN_PAPER = ((128, 8), (256, 5), (128, 3))  # LSTM-FCN's blocks (Karim et al. 2017): filters, kernel
+
+
+def fcn_blocks(model_cfg: ModelConfig, input_info: dict[str, Any] | None) -> list[FcnBlock]:
+    """The LSTM-FCN branch's blocks for this input (``input_info``: ``prepare.json["input"]``
+    or as much as is known: ``kind``, ``n_channels``). ``model.fcn: auto`` gives the paper's
+    blocks to real-valued input of one channel (a univariate series: the convolutional view of
+    the whole series that a recurrent layer over pooled steps lacks; measured in
+    benchmarks/README.md, sixteenth session) and none otherwise, or when the channel count is
+    not known yet."""
+    if model_cfg.fcn != "auto":
+        return list(model_cfg.fcn)
+    info = input_info or {}
+    univariate = info.get("kind", "real") == "real" and info.get("n_channels") == 1
+    return [FcnBlock(filters=f, kernel_size=k) for f, k in FCN_PAPER] if univariate else []
 
 
 def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None) -> str:
@@ -18,7 +34,7 @@ def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None)
     Parts, in order: cell (``lstm`` / ``gru``, ``bi`` prefix when bidirectional, ``cnn``
     for the convolution-only baseline); ``emb<dim>`` for token input; ``cv<n>-`` then
     ``<filters>x<kernel>[p<pool>]`` per conv block (no ``p`` when pool is 1); ``fcn<n>-``
-    then ``<filters>x<kernel>`` per block of the LSTM-FCN branch;
+    then ``<filters>x<kernel>`` per block of the LSTM-FCN branch (as resolved for the input);
     ``lay<n>_sz<units>`` for the recurrent stack; ``d<units>`` for the dense head when
     there is one. Dropout and masking are training details and left out.
     """
@@ -31,8 +47,8 @@ def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None)
     if model_cfg.conv:
         blocks = "-".join(f"{b.filters}x{b.kernel_size}" + (f"p{b.pool}" if b.pool > 1 else "") for b in model_cfg.conv)
         parts.append(f"cv{len(model_cfg.conv)}-{blocks}")
-    if model_cfg.fcn:
-        parts.append(f"fcn{len(model_cfg.fcn)}-" + "-".join(f"{b.filters}x{b.kernel_size}" for b in model_cfg.fcn))
+    if fcn := fcn_blocks(model_cfg, input_info):
+        parts.append(f"fcn{len(fcn)}-" + "-".join(f"{b.filters}x{b.kernel_size}" for b in fcn))
     if model_cfg.cell != "none":
         parts.append(f"lay{len(model_cfg.units)}_sz" + "-".join(str(u) for u in model_cfg.units))
     if model_cfg.dense_units:
@@ -43,5 +59,7 @@ def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None)
 
 def planned_model_name(cfg: Config) -> str:
     """The model name the training stage will give ``cfg`` (token input for text data),
-    known before any data is read."""
-    return model_name(cfg.model, {"kind": "tokens" if cfg.data.kind == "text" else "real"})
+    known before any data is read (``model.fcn: auto`` counts the listed channels; with
+    none listed the branch is left out of the name)."""
+    channels = len(cfg.data.channels) if cfg.data.kind == "recordings" and cfg.data.channels else None
+    return model_name(cfg.model, {"kind": "tokens" if cfg.data.kind == "text" else "real", "n_channels": channels})

@@ -83,6 +83,7 @@ from lstm_helpers.model.machine import device_description, versions
 from lstm_helpers.model.models import (  # noqa: F401 - for notebook 02
     build_model,
     count_params,
+    fcn_blocks,
     layer_table,
     load_trained_model,
     model_name,
@@ -421,6 +422,9 @@ def _budgeted(cfg: Config, data: PreparedData) -> tuple[Config, Budget]:
     budget = choose_budget(len(data.y_train), np.bincount(data.y_train, minlength=k), cfg.train, not final)
     if cfg.train.verbose:
         print(budget.explanation, flush=True)
+        if cfg.model.fcn == "auto" and (fcn := fcn_blocks(cfg.model, data.input_info.to_dict())):
+            blocks = ", ".join(f"{b.filters}x{b.kernel_size}" for b in fcn)
+            print(f"one input channel: the LSTM-FCN branch ({blocks}) beside the recurrent layers (model.fcn: auto)")
     for message in budget.warnings:
         warnings.warn(message, UserWarning, stacklevel=3)
     out = apply_budget(cfg, budget)
