@@ -177,7 +177,7 @@ class ConvBlock(_Section):
     pool: int = Field(2, ge=1)  # max-pool size after the block; 1 = none
 
 
-Auto = Literal["auto"]  # "choose from the data" (lstm_helpers.model.budget, ModelConfig.fcn_blocks)
+Auto = Literal["auto"]  # "choose from the data" (lstm_helpers.model.budget, model.naming.fcn_blocks)
 
 
 class FcnBlock(_Section):
