@@ -49,7 +49,7 @@ from lstm_helpers.judge.threshold import (
     choose_threshold,
     compare_threshold_strategies,
 )
-from lstm_helpers.judge.validation_notes import validation_notes
+from lstm_helpers.judge.validation_notes import BOTH_SPLITS, validation_notes
 from lstm_helpers.layout import RunLayout
 
 MAX_PROB_COLUMNS = 20  # predictions_test.csv: one p_<class> column per class up to this many classes
@@ -296,7 +296,16 @@ def _baseline(st: _Stage, data: dict, val: dict, test: dict) -> dict[str, Any] |
     if not b.available:
         st.notes.append(f"baseline: {b.reason}")
         return {"available": False, "name": "MiniRocket", "reason": b.reason}
+    fitted_on, refit_seconds, label, notes = "training windows", None, "MiniRocket baseline", list(b.notes)
     p_val, p_test = b.proba["val"], b.proba["test"]
+    if has_val and _fold_members(st.layout):  # the ensemble learnt from validation too: so does the baseline
+        both = _fit_baseline_with_validation(st, data, val, test, b.classifier)
+        p_test, fitted_on, refit_seconds = both.proba["test"], BOTH_SPLITS, both.fit_seconds
+        label = f"MiniRocket baseline (on {BOTH_SPLITS})"
+        notes.append(
+            f"test figures from a second fit on {BOTH_SPLITS}, as the model's fold members learnt from both; "
+            "its threshold and validation figures from the fit on training windows"
+        )
     if len(st.classes) == 2:  # the model's own form: P(positive class)
         p_val, p_test = p_val[:, st.positive], p_test[:, st.positive]
     rule = st.rule
@@ -305,16 +314,6 @@ def _baseline(st: _Stage, data: dict, val: dict, test: dict) -> dict[str, Any] |
         choice = choose_threshold(val["y"] == st.interest, scores, st.cfg.evaluate.threshold_strategy,
                                   **_strategy_kwargs(st))  # fmt: skip
         rule = DecisionRule(tuple(st.classes), float(choice["value"]), st.interest)
-    fitted_on, refit_seconds, label, notes = "training windows", None, "MiniRocket baseline", list(b.notes)
-    if has_val and _fold_members(st.layout):  # the ensemble learnt from validation too: so does the baseline
-        both = _fit_baseline_with_validation(st, data, val, test, b.classifier)
-        p_test = both.proba["test"][:, st.positive] if len(st.classes) == 2 else both.proba["test"]
-        fitted_on, refit_seconds = "training + validation windows", both.fit_seconds
-        label = "MiniRocket baseline (on training + validation windows)"
-        notes.append(
-            "test figures from a second fit on training + validation windows, as the model's fold members "
-            "learnt from both; its threshold and validation figures from the fit on training windows"
-        )
     top_k = st.cfg.train.top_k
     m = compute_metrics(test["y"], p_test, rule.apply(p_test), st.classes, st.positive, top_k)
     out: dict[str, Any] = {k: m[k] for k in CORE_METRICS}

@@ -32,6 +32,7 @@ import pandas as pd
 
 from lstm_helpers.model.budget import MIN_VAL_CASES, SATURATED_EPOCHS, saturated_epochs
 
+BOTH_SPLITS = "training + validation windows"  # metrics.json baseline "fitted_on" of a fold ensemble's refit
 SWING_EPOCHS = 10  # the last epochs whose epoch-to-epoch changes measure the swing
 
 
@@ -51,7 +52,7 @@ def _fold_members(train: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
     baseline = (
         " The MiniRocket baseline's test figures likewise come from a fit on training + validation "
         "windows (its threshold and validation figures from its fit on training windows alone)."
-        if b.get("fitted_on") == "training + validation windows"
+        if b.get("fitted_on") == BOTH_SPLITS
         else " The MiniRocket baseline is fitted on the training windows alone, so on test the ensemble "
         "has seen more cases than the baseline."
         if b.get("available")

@@ -25,6 +25,7 @@ import nbformat
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_text
 from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.display import NOT_DRAWN
+from lstm_helpers.judge.validation_notes import BOTH_SPLITS
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.terminal import PROGRESS_LINE, display_path, plural
 from lstm_helpers.style import fmt_number
@@ -228,9 +229,7 @@ def _baseline_metrics(run: Path, pos: str | None) -> dict[str, Any]:
     if not b.get("available"):
         return {}
     pc = (b.get("per_class") or {}).get(pos, {}) if pos else {}
-    fitted = (
-        " (test: fitted on training + validation windows)" if b.get("fitted_on", "").startswith("training +") else ""
-    )
+    fitted = f" (test: fitted on {BOTH_SPLITS})" if b.get("fitted_on") == BOTH_SPLITS else ""
     return {"model": "MiniRocket + logistic regression" + fitted, "accuracy": b.get("accuracy"),
             "majority baseline": b.get("majority_baseline_accuracy"),
             "balanced accuracy": b.get("balanced_accuracy"), "MCC": b.get("mcc"), "PR-AUC": b.get("pr_auc"),
