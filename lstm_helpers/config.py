@@ -193,15 +193,15 @@ class ModelConfig(_Section):
     bidirectional: bool = True
     dropout: float | list[float] = 0.2  # after each recurrent layer
     recurrent_dropout: float = Field(0.0, ge=0.0, lt=1.0)  # leaves the fused fast kernel
-    # DeepConvLSTM-style front end: two Conv1D(64, 5) blocks, each max-pooling time by 2, so the
-    # recurrent layers read 4x fewer steps (cheaper) of local motion features; [] = none.
-    # Chosen by measurement on real data (benchmarks/README.md, "Real data")
+    # DeepConvLSTM-style front end: two Conv1D(64, 5) blocks, each max-pooling time by 2: the recurrent
+    # layers read 4x fewer steps of local motion features; [] = none (benchmarks/README.md, "Real data")
     conv: list[ConvBlock] = Field(default_factory=lambda: [ConvBlock(), ConvBlock()], max_length=2)
-    # LSTM-FCN-style branch (Karim et al. 2017): Conv1D + BatchNorm + ReLU blocks on the raw
-    # input, no pooling, global average over time, concatenated with the recurrent output
-    # before the dense head; [] = none; auto = the paper's 128x8, 256x5, 128x3 on a one-channel
-    # real input, else none (model/naming.py::fcn_blocks; benchmarks/README.md, sixteenth session)
+    # LSTM-FCN's branch (Karim et al. 2017): Conv1D + BatchNorm + ReLU blocks on the raw input, global
+    # average over time, beside the recurrent output before the dense head; [] = none; auto = the paper's
+    # 128x8, 256x5, 128x3 on one real channel, else none (model/naming.py::fcn_blocks; benchmarks/README.md)
     fcn: Annotated[list[FcnBlock], Field(max_length=4)] | Auto = "auto"
+    # recurrent layers read the window transposed: one step per channel, holding its whole window
+    dimension_shuffle: bool = False  # (LSTM-FCN's dimension shuffle, Karim et al. 2017); needs conv: []
     dense_units: list[int] = Field(default_factory=lambda: [32])
     dense_dropout: float | list[float] = 0.1
     embedding_dim: int = Field(64, ge=1)  # token inputs only
@@ -223,6 +223,8 @@ class ModelConfig(_Section):
             raise ValueError("units must list at least one layer unless cell is 'none'")
         if self.cell == "none" and not self.conv:
             raise ValueError("cell 'none' (convolution-only baseline) needs at least one conv block")
+        if self.dimension_shuffle and (self.conv or self.cell == "none"):
+            raise ValueError("dimension_shuffle turns time into features: it needs conv: [] and a recurrent cell")
         for name, n in (("dropout", len(self.units)), ("dense_dropout", len(self.dense_units))):
             v = getattr(self, name)
             vals = v if isinstance(v, list) else [v]
@@ -292,8 +294,7 @@ class TrainConfig(_Section):
     epochs: int | Auto = "auto"
     batch_size: int | Auto = "auto"
     min_updates: int = Field(2000, ge=1)  # auto budget: at least this many optimiser steps
-    # models trained with seeds seed, seed + 1000, ... whose probabilities are averaged; auto =
-    # 5 where validation cannot rank epochs (too small, or at 1.0 on 3+ epochs), else 1
+    # models of seeds seed, seed + 1000, ... with averaged probabilities; auto = 5 where validation cannot rank epochs
     ensemble: int | Auto = "auto"
     optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
     learning_rate: float = Field(1e-3, gt=0.0)

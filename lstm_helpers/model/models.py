@@ -149,6 +149,30 @@ class FcnBranch(layers.Layer):
 
 
 # ---------------------------------------------------------------------- helpers
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
+class DimensionShuffle(layers.Layer):
+    """``(batch, time, channels) -> (batch, channels, time)``: the recurrent layers then take
+    one step per channel, each step the channel's whole window (LSTM-FCN's "dimension
+    shuffle", Karim et al. 2017: on a one-channel series the LSTM reads it in a single step).
+    Padded steps are zeroed first and no mask goes on (the time axis is now features).
+    Written here because Keras' ``Permute`` passes a time mask through unchanged."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        if mask is not None:
+            inputs = inputs * ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+        return ops.transpose(inputs, (0, 2, 1))
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], input_shape[2], input_shape[1])
+
+
 def lstm_param_count(input_dim: int, units: int, bidirectional: bool = False) -> int:
     """Trainable parameters of one Keras LSTM layer: ``4 * ((in + units) * units + units)``.
 
@@ -209,6 +233,8 @@ def check_model_input(model_cfg: ModelConfig, input_info: InputInfo, n_classes: 
                 f"{window_length}-step window to 0 steps; use smaller pools (their product "
                 f"must be <= {window_length}) or longer windows"
             )
+    if input_info.tokens and model_cfg.dimension_shuffle:
+        raise ValueError("model.dimension_shuffle needs real-valued channels, not tokens; set it to false")
     if input_info.tokens and masking_enabled(model_cfg, input_info) and input_info.mask_value != 0:
         raise ValueError(
             "masked token input must pad with token 0 (Embedding mask_zero), got "
@@ -372,6 +398,8 @@ def build_model(
     inputs, x = _inputs(model_cfg, input_info, masked)
     branch = x
     x = _conv_front(model_cfg, x, masked)
+    if model_cfg.dimension_shuffle:
+        x = DimensionShuffle(name="dimension_shuffle")(x)
     x = _sequence_body(model_cfg, x, use_cudnn, resolve_unroll(model_cfg, input_info))
     if fcn := fcn_blocks(model_cfg, input_info.to_dict()):  # LSTM-FCN: the branch's summary beside the recurrent output
         blocks = [(b.filters, b.kernel_size) for b in fcn]

@@ -31,8 +31,9 @@ def fcn_blocks(model_cfg: ModelConfig, input_info: dict[str, Any] | None) -> lis
 def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None) -> str:
     """A short name that says what the model is, e.g. ``bilstm_cv1-128x5p2_lay2_sz64-32_d32``.
 
-    Parts, in order: cell (``lstm`` / ``gru``, ``bi`` prefix when bidirectional, ``cnn``
-    for the convolution-only baseline); ``emb<dim>`` for token input; ``cv<n>-`` then
+    Parts, in order: cell (``lstm`` / ``gru``, ``bi`` prefix when bidirectional, ``T`` suffix
+    when it reads the window transposed (``dimension_shuffle``), ``cnn`` for the
+    convolution-only baseline); ``emb<dim>`` for token input; ``cv<n>-`` then
     ``<filters>x<kernel>[p<pool>]`` per conv block (no ``p`` when pool is 1); ``fcn<n>-``
     then ``<filters>x<kernel>`` per block of the LSTM-FCN branch (as resolved for the input);
     ``lay<n>_sz<units>`` for the recurrent stack; ``d<units>`` for the dense head when
@@ -41,7 +42,9 @@ def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None)
     if model_cfg.cell == "none":
         parts = ["cnn"]
     else:
-        parts = [("bi" if model_cfg.bidirectional else "") + model_cfg.cell]
+        parts = [
+            ("bi" if model_cfg.bidirectional else "") + model_cfg.cell + ("T" if model_cfg.dimension_shuffle else "")
+        ]
     if input_info is not None and input_info.get("kind") == "tokens":
         parts.append(f"emb{model_cfg.embedding_dim}")
     if model_cfg.conv:
