@@ -361,3 +361,37 @@ def test_fcn_auto_adds_the_lstm_fcn_branch_for_one_real_channel_only():
     cfg = resolve_config({"data": {"kind": "recordings", "channels": ["acc"]}})
     assert "_fcn3-" in planned_model_name(cfg)
     assert "fcn" not in planned_model_name(resolve_config({"data": {"kind": "recordings", "channels": ["a", "b"]}}))
+
+
+def test_dimension_shuffle_reads_one_step_per_channel_and_ignores_padding(tmp_path):
+    """``model.dimension_shuffle`` (LSTM-FCN's): the LSTM takes C steps of T values; padded
+    steps enter as zeros whatever the mask value; the model saves and loads."""
+    spec = ModelConfig(units=[4], bidirectional=False, conv=[], dimension_shuffle=True, dense_units=[], dropout=0.0)
+    model = build_model(spec, _info(masked=True, mask_value=-1.0), 3, seed=0)
+    assert model.name.startswith("lstmT_") and tuple(model.get_layer("lstm1").input.shape) == (None, C, T)
+    X = _inputs("real", False, np.random.default_rng(2))
+    X[: N // 2, T // 2 :, :] = -1.0  # padding at the mask value
+    zeros = np.where(X == -1.0, 0.0, X).astype("float32")
+    plain = build_model(spec.model_copy(update={"masking": "off"}), _info(mask_value=-1.0), 3, seed=0)
+    plain.set_weights(model.get_weights())
+    np.testing.assert_allclose(model.predict(X, verbose=0), plain.predict(zeros, verbose=0), atol=1e-6)
+    assert not np.allclose(plain.predict(X, verbose=0), plain.predict(zeros, verbose=0), atol=1e-5)  # it can fail
+    model.save(tmp_path / "model.keras")
+    np.testing.assert_allclose(
+        load_trained_model(tmp_path / "model.keras").predict(X, verbose=0), model.predict(X, verbose=0), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "spec,match",
+    [({"dimension_shuffle": True}, "conv: \\[\\]"), ({"dimension_shuffle": True, "conv": [], "cell": "none"}, "conv")],
+    ids=["with-conv-front-end", "without-a-recurrent-cell"],
+)
+def test_dimension_shuffle_needs_no_conv_front_end_and_a_recurrent_cell(spec, match):
+    from lstm_helpers.config import ConfigError, resolve_config
+
+    with pytest.raises(ConfigError, match=match):
+        resolve_config({}, {f"model.{k}": v for k, v in spec.items()})
+    shuffled = ModelConfig(units=[4], conv=[], dimension_shuffle=True)
+    with pytest.raises(ValueError, match="model.dimension_shuffle needs real-valued channels"):
+        build_model(shuffled, _info("tokens"), 2)
