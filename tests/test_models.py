@@ -395,3 +395,33 @@ def test_dimension_shuffle_needs_no_conv_front_end_and_a_recurrent_cell(spec, ma
     shuffled = ModelConfig(units=[4], conv=[], dimension_shuffle=True)
     with pytest.raises(ValueError, match="model.dimension_shuffle needs real-valued channels"):
         build_model(shuffled, _info("tokens"), 2)
+
+
+def test_architecture_auto_builds_lstm_fcn_for_one_fixed_length_channel_only():
+    """``model.architecture: auto`` (the default): LSTM-FCN as published on one unpadded real
+    channel while the architecture fields keep their defaults; padded series, several
+    channels, tokens, a field the user set, or ``as_set`` build the fields as given."""
+    from lstm_helpers.config import resolve_config
+    from lstm_helpers.model.naming import planned_model_name
+
+    one = build_model(ModelConfig(), _info(n_channels=1, channels=["x"]), 3, seed=0)
+    names = [layer.name for layer in one.layers]
+    assert one.name == "lstmT_fcn3-128x8-256x5-128x3_lay1_sz8"
+    assert "dimension_shuffle" in names and "fcn" in names and not any(n.startswith("dense") for n in names)
+    assert one.get_layer("dropout1").rate == 0.8 and tuple(one.get_layer("lstm1").input.shape) == (None, 1, T)
+    as_given = [
+        (ModelConfig(), _info(masked=True, n_channels=1, channels=["x"])),  # padded: the shuffle would mix phases
+        (ModelConfig(), _info()),  # C channels
+        (ModelConfig(), _info("tokens")),
+        (ModelConfig(units=[16]), _info(n_channels=1, channels=["x"])),  # the user chose a field
+        (ModelConfig(architecture="as_set"), _info(n_channels=1, channels=["x"])),
+    ]
+    for spec, info in as_given:
+        model = build_model(spec, info, 3, seed=0)
+        assert "dimension_shuffle" not in [layer.name for layer in model.layers] and "lstmT" not in model.name
+    # the run's planned name: recordings of one listed channel are fixed-length windows
+    assert planned_model_name(resolve_config({"data": {"kind": "recordings", "channels": ["acc"]}})).startswith(
+        "lstmT_"
+    )
+    two = resolve_config({"data": {"kind": "recordings", "channels": ["a", "b"]}})
+    assert planned_model_name(two).startswith("bilstm_cv2")

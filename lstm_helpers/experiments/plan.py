@@ -59,6 +59,7 @@ NAMED_BY_MODEL = {
     "model.bidirectional",
     "model.conv",
     "model.fcn",
+    "model.dimension_shuffle",
     "model.dense_units",
     "model.embedding_dim",
 }

@@ -29,7 +29,7 @@ from lstm_helpers.artifacts import NotAModel, check_model_file
 from lstm_helpers.config import ModelConfig
 from lstm_helpers.data.prepared import InputInfo
 from lstm_helpers.model.fused import FusedLSTM
-from lstm_helpers.model.naming import fcn_blocks, model_name  # noqa: F401 - model_name re-exported, TF-free home
+from lstm_helpers.model.naming import fcn_blocks, model_name, resolve_model  # noqa: F401 - model_name re-exported
 from lstm_helpers.model.schedules import SERIALIZATION_PACKAGE
 
 
@@ -383,6 +383,7 @@ def build_model(
     ValueError
         When the spec cannot work on this input (see :func:`check_model_input`).
     """
+    model_cfg = resolve_model(model_cfg, input_info.to_dict())  # model.architecture: auto
     check_model_input(model_cfg, input_info, n_classes)
     if model_cfg.recurrent_dropout > 0 and model_cfg.cell != "none":
         warnings.warn(

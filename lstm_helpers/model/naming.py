@@ -14,6 +14,53 @@ from lstm_helpers.config import Config, FcnBlock, ModelConfig
 FCN_PAPER = ((128, 8), (256, 5), (128, 3))  # LSTM-FCN's blocks (Karim et al. 2017): filters, kernel
 
 
+# LSTM-FCN as published for a univariate series (Karim et al. 2017): an LSTM of 8 cells reads the
+# dimension-shuffled window (one step), dropout 0.8, beside the FCN branch; no conv front end, no dense head
+LSTM_FCN = {
+    "conv": [],
+    "units": [8],
+    "bidirectional": False,
+    "dropout": 0.8,
+    "dimension_shuffle": True,
+    "fcn": [FcnBlock(filters=f, kernel_size=k) for f, k in FCN_PAPER],
+    "dense_units": [],
+}
+# the fields that say what the network is: architecture auto applies LSTM_FCN only while all keep their defaults
+ARCHITECTURE_FIELDS = (
+    "cell",
+    "units",
+    "bidirectional",
+    "dropout",
+    "recurrent_dropout",
+    "conv",
+    "fcn",
+    "dimension_shuffle",
+    "dense_units",
+    "dense_dropout",
+)
+
+
+def resolve_model(model_cfg: ModelConfig, input_info: dict[str, Any] | None) -> ModelConfig:
+    """``model_cfg`` as it will be built for this input (``input_info``: ``prepare.json["input"]``
+    or as much as is known). ``model.architecture: auto`` gives LSTM-FCN as published
+    (:data:`LSTM_FCN`) to real-valued input of one channel that is not padded (fixed-length
+    windows: the shuffle turns time into features, which on padded series of many lengths
+    would mean a different phase at each feature) while every architecture field keeps its
+    default; a field set by the user, ``as_set``, or any other input builds the fields as
+    given. Measured in benchmarks/README.md (seventeenth session)."""
+    info = input_info or {}
+    defaults = ModelConfig()
+    if (
+        model_cfg.architecture == "auto"
+        and info.get("kind", "real") == "real"
+        and info.get("n_channels") == 1
+        and info.get("masked") is False
+        and all(getattr(model_cfg, f) == getattr(defaults, f) for f in ARCHITECTURE_FIELDS)
+    ):
+        return model_cfg.model_copy(update=LSTM_FCN)
+    return model_cfg
+
+
 def fcn_blocks(model_cfg: ModelConfig, input_info: dict[str, Any] | None) -> list[FcnBlock]:
     """The LSTM-FCN branch's blocks for this input (``input_info``: ``prepare.json["input"]``
     or as much as is known: ``kind``, ``n_channels``). ``model.fcn: auto`` gives the paper's
@@ -37,8 +84,10 @@ def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None)
     ``<filters>x<kernel>[p<pool>]`` per conv block (no ``p`` when pool is 1); ``fcn<n>-``
     then ``<filters>x<kernel>`` per block of the LSTM-FCN branch (as resolved for the input);
     ``lay<n>_sz<units>`` for the recurrent stack; ``d<units>`` for the dense head when
-    there is one. Dropout and masking are training details and left out.
+    there is one. Dropout and masking are training details and left out. Named as built
+    for the input (:func:`resolve_model`).
     """
+    model_cfg = resolve_model(model_cfg, input_info)
     if model_cfg.cell == "none":
         parts = ["cnn"]
     else:
@@ -62,7 +111,10 @@ def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None)
 
 def planned_model_name(cfg: Config) -> str:
     """The model name the training stage will give ``cfg`` (token input for text data),
-    known before any data is read (``model.fcn: auto`` counts the listed channels; with
-    none listed the branch is left out of the name)."""
+    known before any data is read (``model.fcn`` and ``model.architecture: auto`` count the
+    listed channels; with none listed, or padding not yet known, they are left out)."""
     channels = len(cfg.data.channels) if cfg.data.kind == "recordings" and cfg.data.channels else None
-    return model_name(cfg.model, {"kind": "tokens" if cfg.data.kind == "text" else "real", "n_channels": channels})
+    info = {"kind": "tokens" if cfg.data.kind == "text" else "real", "n_channels": channels}
+    if cfg.data.kind == "recordings":
+        info["masked"] = False  # windows of recordings all have the window's length
+    return model_name(cfg.model, info)

@@ -89,6 +89,7 @@ from lstm_helpers.model.models import (  # noqa: F401 - for notebook 02
     model_name,
     model_overview,
     model_size_mb,
+    resolve_model,
 )
 from lstm_helpers.model.schedules import learning_rate_curve, make_schedule
 from lstm_helpers.style import fmt_number
@@ -422,7 +423,13 @@ def _budgeted(cfg: Config, data: PreparedData) -> tuple[Config, Budget]:
     budget = choose_budget(len(data.y_train), np.bincount(data.y_train, minlength=k), cfg.train, not final)
     if cfg.train.verbose:
         print(budget.explanation, flush=True)
-        if cfg.model.fcn == "auto" and (fcn := fcn_blocks(cfg.model, data.input_info.to_dict())):
+        info = data.input_info.to_dict()
+        if resolve_model(cfg.model, info) is not cfg.model:
+            print(
+                "one input channel, fixed length: LSTM-FCN as published (an LSTM of 8 cells reads the "
+                "dimension-shuffled window beside the FCN branch 128x8, 256x5, 128x3; model.architecture: auto)"
+            )
+        elif cfg.model.fcn == "auto" and (fcn := fcn_blocks(cfg.model, info)):
             blocks = ", ".join(f"{b.filters}x{b.kernel_size}" for b in fcn)
             print(f"one input channel: the LSTM-FCN branch ({blocks}) beside the recurrent layers (model.fcn: auto)")
     for message in budget.warnings:
