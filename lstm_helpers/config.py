@@ -49,14 +49,12 @@ class DataConfig(_Section):
     encoding: str = "utf-8"  # text encoding of CSV and text files (e.g. latin-1, cp1252)
     split_column: str | None = None  # predefined split per recording: train / val / test
     test_path: str | None = None  # a separate test file (public-benchmark style)
-    # pre-segmented sequences (.npz)
-    pad_length: int | None = Field(None, ge=1)  # None = longest sequence
+    pad_length: int | None = Field(None, ge=1)  # pre-segmented sequences (.npz); None = longest sequence
     mask_value: float = 0.0
     # table (data/README.md): a row per time step, or with sequence_columns a row per sample ("{channel}_t{t}")
     sequence_columns: str | None = None
     table_blocks: int = Field(20, ge=3)  # table without recording_column: contiguous blocks = groups
-    # text
-    vocab_size: int = Field(100, ge=3)
+    vocab_size: int = Field(100, ge=3)  # text
     lowercase: bool = False
     max_chars: int | None = Field(None, ge=10)
 
@@ -137,9 +135,8 @@ class WindowsConfig(_Section):
     overlap_percent: float = Field(50.0, ge=0.0, lt=100.0)
     label_rule: Literal["majority", "center", "last", "any"] = "majority"
     min_fraction: float = Field(0.25, gt=0.0, le=1.0)  # for label_rule=any
-    # when is a window unlabelled (dropped)? rule: when the label rule's own evidence is
-    # (center/last: that step; majority/any: most of the window); drop: any unlabelled step;
-    # partial: only a window with no labelled step. Table in data/README.md.
+    # a window is unlabelled (dropped) under rule when its label rule's evidence is (center/last: that step;
+    # majority/any: most of it); drop: any unlabelled step; partial: no labelled step (table: data/README.md)
     unlabelled: Literal["rule", "drop", "partial"] = "rule"
     max_unlabelled_fraction: float = Field(1.0, ge=0.0, le=1.0)  # also drop windows above this share
 
@@ -183,23 +180,24 @@ class FcnBlock(_Section):
     kernel_size: int = Field(8, ge=1)
 
 
+ARCHITECTURE_FIELDS = ("cell", "units", "bidirectional", "dropout", "recurrent_dropout", "conv", "fcn")
+ARCHITECTURE_FIELDS += ("dimension_shuffle", "dense_units", "dense_dropout")  # what the network is
+
+
 class ModelConfig(_Section):
     """Model spec -> Keras model (see lstm_helpers.model.models)."""
 
-    # auto: LSTM-FCN as published (model/naming.py::LSTM_FCN) on one unpadded real channel while the
-    # fields below keep their defaults, else as set (benchmarks/README.md, seventeenth session)
+    # auto: LSTM-FCN as published on one unpadded real channel unless the config names a field below (naming.py)
     architecture: Literal["auto", "as_set"] = "auto"
     cell: Literal["lstm", "gru", "none"] = "lstm"  # none = convolution-only baseline
     units: list[int] = Field(default_factory=lambda: [64, 32])
     bidirectional: bool = True
     dropout: float | list[float] = 0.2  # after each recurrent layer
     recurrent_dropout: float = Field(0.0, ge=0.0, lt=1.0)  # leaves the fused fast kernel
-    # DeepConvLSTM-style front end: two Conv1D(64, 5) blocks, each max-pooling time by 2: the recurrent
-    # layers read 4x fewer steps of local motion features; [] = none (benchmarks/README.md, "Real data")
+    # DeepConvLSTM-style front end: two Conv1D(64, 5) blocks, each pooling time by 2 (4x fewer LSTM steps); [] = none
     conv: list[ConvBlock] = Field(default_factory=lambda: [ConvBlock(), ConvBlock()], max_length=2)
-    # LSTM-FCN's branch (Karim et al. 2017): Conv1D + BatchNorm + ReLU blocks on the raw input, global
-    # average over time, beside the recurrent output before the dense head; [] = none; auto = the paper's
-    # 128x8, 256x5, 128x3 on one real channel, else none (model/naming.py::fcn_blocks; benchmarks/README.md)
+    # LSTM-FCN's branch (Karim et al. 2017): Conv1D + BatchNorm + ReLU blocks, averaged over time, beside the
+    # recurrent output; [] = none; auto = the paper's 128x8, 256x5, 128x3 on one real channel (naming.fcn_blocks)
     fcn: Annotated[list[FcnBlock], Field(max_length=4)] | Auto = "auto"
     # recurrent layers read the window transposed, one step per channel (LSTM-FCN's); needs conv: []
     dimension_shuffle: bool = False
@@ -217,14 +215,21 @@ class ModelConfig(_Section):
             raise ValueError(f"every entry must be >= 1, got {v}")
         return v
 
+    @model_validator(mode="before")
+    @classmethod
+    def _named(cls, data: Any) -> Any:  # a config naming the network's fields builds them (naming.resolve_model)
+        if isinstance(data, dict) and "architecture" not in data and set(ARCHITECTURE_FIELDS) & data.keys():
+            return {**data, "architecture": "as_set"}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> ModelConfig:
         if self.cell != "none" and not self.units:
             raise ValueError("units must list at least one layer unless cell is 'none'")
         if self.cell == "none" and not self.conv:
             raise ValueError("cell 'none' (convolution-only baseline) needs at least one conv block")
-        if self.dimension_shuffle and (self.conv or self.cell == "none"):
-            raise ValueError("dimension_shuffle turns time into features: it needs conv: [] and a recurrent cell")
+        if self.dimension_shuffle and self.conv:
+            raise ValueError("dimension_shuffle turns time into features: it needs conv: []")
         for name, n in (("dropout", len(self.units)), ("dense_dropout", len(self.dense_units))):
             v = getattr(self, name)
             vals = v if isinstance(v, list) else [v]
@@ -289,8 +294,7 @@ METRIC_NAME = r"^(auto|(val_)?(loss|accuracy|precision|recall|pr_auc|roc_auc|top
 
 
 class TrainConfig(_Section):
-    # auto = chosen from the training windows so every run gets at least train.min_updates updates
-    # within 20-500 epochs (model/budget.py); a whole number fixes it. The log and train.json["budget"] say why.
+    # auto: at least train.min_updates updates within 20-500 epochs (model/budget.py); the log says why
     epochs: int | Auto = "auto"
     batch_size: int | Auto = "auto"
     min_updates: int = Field(2000, ge=1)  # auto budget: at least this many optimiser steps
@@ -309,8 +313,7 @@ class TrainConfig(_Section):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     augment: TrainAugmentConfig = Field(default_factory=TrainAugmentConfig)
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
-    # auto = val_pr_auc (binary) / val_accuracy (multi-class); under 30 validation windows of a class
-    # val_loss, and one_cycle then runs whole and keeps its final weights (model/compile.py)
+    # auto = val_pr_auc / val_accuracy; under 30 validation windows of a class val_loss, and the final weights
     monitor: str = Field("auto", pattern=METRIC_NAME)
     monitor_mode: Literal["auto", "min", "max"] = "auto"
     checkpoint: bool = True
@@ -319,8 +322,7 @@ class TrainConfig(_Section):
     shuffle_buffer: int = Field(10000, ge=1)  # search trials only; runs shuffle fully per epoch
     jit_compile: bool = False
     distribute: Literal["none", "mirrored"] = "none"
-    # layers' compute dtype (variables and output layer float32): mixed_float16 for NVIDIA GPUs
-    # (Keras adds loss scaling), mixed_bfloat16 for TPUs / bf16 CPUs; slower on other CPUs
+    # layers' compute dtype: mixed_float16 for NVIDIA GPUs, mixed_bfloat16 for TPUs / bf16 CPUs (slower elsewhere)
     precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
     verbose: int = Field(1, ge=0, le=2)  # 0 silent, 1 one compact line per epoch, 2 also Keras's log
 
@@ -334,8 +336,7 @@ BaselineKind = Literal["minirocket", "none"]  # non-deep baseline beside every r
 
 
 class EvaluateConfig(_Section):
-    # MiniRocket features + a linear classifier, fitted on the same training windows, scored
-    # with the same threshold strategy on the same validation / test windows (judge/baseline.py)
+    # MiniRocket + a linear classifier on the same windows, same threshold strategy (judge/baseline.py)
     baseline: BaselineKind = "minirocket"
     threshold_strategy: Literal["fixed", "max_f1", "max_fbeta", "recall_at_precision", "precision_at_recall"] = "max_f1"
     threshold: float = Field(0.5, gt=0.0, lt=1.0)  # for fixed
@@ -374,7 +375,6 @@ class Config(_Section):
             raise ValueError("windows.length_seconds needs data.sample_rate_hz")
         return self
 
-    # ------------------------------------------------------------------ helpers
     @property
     def window_length(self) -> int:
         """Window length in timesteps (from `length_seconds` when given)."""

@@ -382,19 +382,33 @@ def test_dimension_shuffle_reads_one_step_per_channel_and_ignores_padding(tmp_pa
     )
 
 
-@pytest.mark.parametrize(
-    "spec,match",
-    [({"dimension_shuffle": True}, "conv: \\[\\]"), ({"dimension_shuffle": True, "conv": [], "cell": "none"}, "conv")],
-    ids=["with-conv-front-end", "without-a-recurrent-cell"],
-)
-def test_dimension_shuffle_needs_no_conv_front_end_and_a_recurrent_cell(spec, match):
+def test_dimension_shuffle_needs_no_conv_front_end_and_real_channels():
     from lstm_helpers.config import ConfigError, resolve_config
 
-    with pytest.raises(ConfigError, match=match):
-        resolve_config({}, {f"model.{k}": v for k, v in spec.items()})
+    with pytest.raises(ConfigError, match=r"dimension_shuffle turns time into features: it needs conv: \[\]"):
+        resolve_config({}, {"model.dimension_shuffle": True})
     shuffled = ModelConfig(units=[4], conv=[], dimension_shuffle=True)
     with pytest.raises(ValueError, match="model.dimension_shuffle needs real-valued channels"):
         build_model(shuffled, _info("tokens"), 2)
+
+
+def test_a_config_that_names_the_network_builds_it_even_at_default_values():
+    """``model.architecture`` becomes ``as_set`` when a config names an architecture field
+    (YAML, ``--set``, sweep, search), even at the default's value; a data-only config keeps
+    ``auto``; a written params file (every field, architecture included) reads back as it was."""
+    from lstm_helpers.config import resolve_config
+
+    data = {"data": {"kind": "sequences", "path": "x.npz", "demo": False}}
+    assert resolve_config(data).model.architecture == "auto"
+    for key, value in (("model.units", [64, 32]), ("model.dropout", 0.2), ("model.conv", [{}, {}])):
+        spelled = resolve_config(data, {key: value})
+        assert spelled.model.architecture == "as_set", key
+        model = build_model(spelled.model, _info(n_channels=1, channels=["x"]), 3, seed=0)
+        assert model.name.startswith("bilstm_cv2") and "dimension_shuffle" not in [ly.name for ly in model.layers]
+    assert resolve_config(data, {"model.architecture": "auto", "model.units": [64, 32]}).model.architecture == "auto"
+    assert resolve_config(data, {"model.masking": "off"}).model.architecture == "auto"  # not the network's shape
+    for cfg in (resolve_config(data), resolve_config(data, {"model.units": [16]})):
+        assert resolve_config(cfg.to_dict()).model == cfg.model  # params.yaml round trip
 
 
 def test_architecture_auto_builds_lstm_fcn_for_one_fixed_length_channel_only():

@@ -6,10 +6,11 @@ sweep, naming a run directory or listing runs never starts TensorFlow.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
-from lstm_helpers.config import Config, FcnBlock, ModelConfig
+from lstm_helpers.config import ARCHITECTURE_FIELDS, Config, FcnBlock, ModelConfig
 
 FCN_PAPER = ((128, 8), (256, 5), (128, 3))  # LSTM-FCN's blocks (Karim et al. 2017): filters, kernel
 
@@ -25,19 +26,6 @@ LSTM_FCN = {
     "fcn": [FcnBlock(filters=f, kernel_size=k) for f, k in FCN_PAPER],
     "dense_units": [],
 }
-# the fields that say what the network is: architecture auto applies LSTM_FCN only while all keep their defaults
-ARCHITECTURE_FIELDS = (
-    "cell",
-    "units",
-    "bidirectional",
-    "dropout",
-    "recurrent_dropout",
-    "conv",
-    "fcn",
-    "dimension_shuffle",
-    "dense_units",
-    "dense_dropout",
-)
 
 
 def resolve_model(model_cfg: ModelConfig, input_info: dict[str, Any] | None) -> ModelConfig:
@@ -45,9 +33,12 @@ def resolve_model(model_cfg: ModelConfig, input_info: dict[str, Any] | None) -> 
     or as much as is known). ``model.architecture: auto`` gives LSTM-FCN as published
     (:data:`LSTM_FCN`) to real-valued input of one channel that is not padded (fixed-length
     windows: the shuffle turns time into features, which on padded series of many lengths
-    would mean a different phase at each feature) while every architecture field keeps its
-    default; a field set by the user, ``as_set``, or any other input builds the fields as
-    given. Measured in benchmarks/README.md (seventeenth session)."""
+    would mean a different phase at each feature) while every architecture field equals its
+    default. A config (YAML, ``--set``, sweep, search trial, notebook parameter) that names
+    one of :data:`~lstm_helpers.config.ARCHITECTURE_FIELDS` without naming
+    ``model.architecture`` gets ``as_set`` when it is read (``ModelConfig._named``), so what
+    it spells out is built even where it equals the default. Measured in
+    benchmarks/README.md (seventeenth session)."""
     info = input_info or {}
     defaults = ModelConfig()
     if (
@@ -57,7 +48,7 @@ def resolve_model(model_cfg: ModelConfig, input_info: dict[str, Any] | None) -> 
         and info.get("masked") is False
         and all(getattr(model_cfg, f) == getattr(defaults, f) for f in ARCHITECTURE_FIELDS)
     ):
-        return model_cfg.model_copy(update=LSTM_FCN)
+        return model_cfg.model_copy(update=copy.deepcopy(LSTM_FCN))
     return model_cfg
 
 

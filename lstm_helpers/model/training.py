@@ -368,7 +368,7 @@ def _result(
         lr_curve = learning_rate_curve(fit.schedule, fit.steps_per_epoch * train_cfg.epochs)
     return TrainResult(
         model_name=model_name(cfg.model, data.input_info.to_dict()),
-        spec=cfg.model.model_dump(mode="json"),
+        spec=resolve_model(cfg.model, data.input_info.to_dict()).model_dump(mode="json"),  # as built
         n_params=counts["total"],
         n_trainable_params=counts["trainable"],
         size_mb=model_size_mb(model),
