@@ -51,6 +51,7 @@ class DataConfig(_Section):
     test_path: str | None = None  # a separate test file (public-benchmark style)
     pad_length: int | None = Field(None, ge=1)  # pre-segmented sequences (.npz); None = longest sequence
     mask_value: float = 0.0
+    variable_length: Literal["pad", "stretch"] = "pad"  # stretch: each case resampled to pad_length steps
     # table (data/README.md): a row per time step, or with sequence_columns a row per sample ("{channel}_t{t}")
     sequence_columns: str | None = None
     table_blocks: int = Field(20, ge=3)  # table without recording_column: contiguous blocks = groups
@@ -462,10 +463,8 @@ def _format_errors(err: ValidationError, raw: dict[str, Any]) -> str:
             continue
         value = e.get("input", node)
         msg = msg.removeprefix("Value error, ")
-        if isinstance(value, dict):  # a whole-section rule: the message names the keys
-            lines.append(f"{key}: {msg}")
-        else:
-            lines.append(f"{key} = {_short(value)}: {msg}")
+        # a whole-section rule (dict value): the message names the keys
+        lines.append(f"{key}: {msg}" if isinstance(value, dict) else f"{key} = {_short(value)}: {msg}")
     seen = list(dict.fromkeys(lines))  # union noise de-duplicated, in order
     return "invalid parameters:\n  " + "\n  ".join(seen)
 

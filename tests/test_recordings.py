@@ -173,6 +173,28 @@ def test_sequences_fixed_and_variable_length(tmp_path):
     assert s.values.shape == (12, 2)
 
 
+def test_variable_length_sequences_stretch_to_one_length(tmp_path):
+    """``data.variable_length: stretch``: each case is linearly resampled to the longest length
+    (or ``pad_length``, shrinking longer cases instead of truncating them), ends kept, no
+    padding, so nothing is masked; equal to ``np.interp`` case by case."""
+    rng = np.random.default_rng(1)
+    lengths = np.array([3, 7, 1, 5])
+    values = rng.normal(size=(lengths.sum(), 2)).astype(np.float32)
+    np.savez(tmp_path / "var.npz", values=values, lengths=lengths, y=np.array([0, 1, 0, 1]))
+    for pad_length, T in ((None, 7), (4, 4)):
+        s = read_sequences(_seq_cfg(tmp_path / "var.npz", variable_length="stretch", pad_length=pad_length))
+        out = s.values.reshape(4, T, 2)
+        for i, (a, n) in enumerate(zip(np.r_[0, np.cumsum(lengths)[:-1]], lengths, strict=True)):
+            for c in range(2):
+                ref = np.interp(np.linspace(0, n - 1, T), np.arange(n), values[a : a + n, c])
+                np.testing.assert_allclose(out[i, :, c], ref, rtol=1e-6, atol=1e-6)
+        assert (s.lengths_true == T).all() and any("stretched to" in n for n in s.notes)
+    fixed = rng.normal(size=(4, 6, 1)).astype(np.float32)  # already one length: read as it is
+    np.savez(tmp_path / "fixed.npz", X=fixed, y=np.array([0, 1, 0, 1]))
+    s = read_sequences(_seq_cfg(tmp_path / "fixed.npz", variable_length="stretch"))
+    assert np.array_equal(s.values.reshape(4, 6, 1), fixed) and not s.notes
+
+
 def test_sequences_bad_inputs(tmp_path):
     np.savez(tmp_path / "obj.npz", X=np.zeros((2, 3, 1)), y=np.array([{"a": 1}, {"b": 2}], dtype=object))
     with pytest.raises(DataError, match="contains pickles"):

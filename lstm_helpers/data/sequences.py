@@ -89,6 +89,22 @@ def _pad_cases(values_flat: np.ndarray, lens: np.ndarray, T: int, mask_value: fl
     return padded
 
 
+def _stretch_cases(values_flat: np.ndarray, lens: np.ndarray, T: int) -> np.ndarray:
+    """(n, T, C) block: each case linearly resampled to ``T`` steps, its first and last step
+    kept (uniform scaling, the usual fixed-length form of variable-length series). One
+    vectorised gather for all cases; aeon's ``Resizer`` does the same one case at a time."""
+    n, C = len(lens), values_flat.shape[1]
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    frac = np.linspace(0.0, 1.0, T) if T > 1 else np.zeros(1)
+    pos = frac[None, :] * (lens[:, None] - 1)  # (n, T) fractional source step
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, lens[:, None] - 1)
+    w = (pos - lo)[..., None]
+    base = starts[:, None]
+    out = values_flat[base + lo] * (1.0 - w) + values_flat[base + hi] * w
+    return out.reshape(n, T, C).astype(np.float32)
+
+
 def _case_split(arrays: dict[str, np.ndarray], p: Path, name: str) -> np.ndarray | None:
     if "split" not in arrays:
         return None
@@ -134,7 +150,8 @@ def read_sequences(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet
     form ``values`` (total timesteps, channels) + ``lengths`` (n,). Optional ``groups`` (n,)
     names the group of each case for splitting and ``split`` (n,) a predefined split.
     Variable-length cases are padded (or truncated, with a warning) to ``data.pad_length``
-    (default: the longest) with ``data.mask_value``.
+    (default: the longest) with ``data.mask_value``, or with ``data.variable_length:
+    stretch`` resampled to that many steps (no padding, no mask).
     """
     p = resolve_path(path or cfg.path)
     if not p.is_file():
@@ -156,12 +173,16 @@ def sequences_from_arrays(
     arrays, values_flat, lens, task, notes = _labelled_cases(arrays, cfg, p, values_flat, lens, names[0])
     n = len(lens)
     T = int(cfg.pad_length or lens.max())
-    if (lens > T).any():
+    stretch = cfg.variable_length == "stretch" and bool((lens != T).any())
+    if (lens > T).any() and not stretch:
         msg = f"{int((lens > T).sum())} case(s) longer than data.pad_length={T} were truncated"
         warnings.warn(msg, stacklevel=2)
         notes.append(msg)
     C = values_flat.shape[1]
-    padded = _pad_cases(values_flat, lens, T, cfg.mask_value)
+    padded = _stretch_cases(values_flat, lens, T) if stretch else _pad_cases(values_flat, lens, T, cfg.mask_value)
+    if stretch:
+        notes.append(f"cases of {int(lens.min())}-{int(lens.max())} steps stretched to {T} (data.variable_length)")
+        lens = np.full(n, T)
     y_str = task.to_numpy().astype(str)
     seen = sorted(np.unique(y_str).tolist())
     if len(seen) < 2:

@@ -424,10 +424,11 @@ def _budgeted(cfg: Config, data: PreparedData) -> tuple[Config, Budget]:
     if cfg.train.verbose:
         print(budget.explanation, flush=True)
         info = data.input_info.to_dict()
-        if resolve_model(cfg.model, info) is not cfg.model:
+        if (built := resolve_model(cfg.model, info)) is not cfg.model:
+            blocks = ", ".join(f"{b.filters}x{b.kernel_size}" for b in built.fcn)
             print(
-                "one input channel, fixed length: LSTM-FCN as published (an LSTM of 8 cells reads the "
-                "dimension-shuffled window beside the FCN branch 128x8, 256x5, 128x3; model.architecture: auto)"
+                f"one input channel, fixed length: LSTM-FCN as published (an LSTM of {built.units[0]} cells reads the "
+                f"dimension-shuffled window beside the FCN branch {blocks}; model.architecture: auto)"
             )
         elif cfg.model.fcn == "auto" and (fcn := fcn_blocks(cfg.model, info)):
             blocks = ", ".join(f"{b.filters}x{b.kernel_size}" for b in fcn)
