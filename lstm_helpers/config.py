@@ -51,7 +51,7 @@ class DataConfig(_Section):
     test_path: str | None = None  # a separate test file (public-benchmark style)
     pad_length: int | None = Field(None, ge=1)  # pre-segmented sequences (.npz); None = longest sequence
     mask_value: float = 0.0
-    variable_length: Literal["pad", "stretch"] = "pad"  # stretch: each case resampled to pad_length steps
+    variable_length: Literal["pad", "stretch"] = "pad"  # sequences; stretch: each case resampled to that length
     # table (data/README.md): a row per time step, or with sequence_columns a row per sample ("{channel}_t{t}")
     sequence_columns: str | None = None
     table_blocks: int = Field(20, ge=3)  # table without recording_column: contiguous blocks = groups

@@ -99,10 +99,10 @@ def _stretch_cases(values_flat: np.ndarray, lens: np.ndarray, T: int) -> np.ndar
     pos = frac[None, :] * (lens[:, None] - 1)  # (n, T) fractional source step
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, lens[:, None] - 1)
-    w = (pos - lo)[..., None]
-    base = starts[:, None]
-    out = values_flat[base + lo] * (1.0 - w) + values_flat[base + hi] * w
-    return out.reshape(n, T, C).astype(np.float32)
+    w = (pos - lo).astype(np.float32)[..., None]
+    base, v = starts[:, None], values_flat.astype(np.float32, copy=False)  # float32 like the padded block
+    out = v[base + lo] * (1.0 - w) + v[base + hi] * w
+    return out.reshape(n, T, C)
 
 
 def _case_split(arrays: dict[str, np.ndarray], p: Path, name: str) -> np.ndarray | None:
