@@ -194,31 +194,19 @@ def test_sequences_and_text_go_through_the_same_stage(tiny_config, tmp_path):
     values = rng.normal(size=(lengths.sum(), 2)).astype(np.float32)
     y = np.array(["a", "b", "b"] * 40)
     np.savez(tmp_path / "seq.npz", values=values, lengths=lengths, y=y, groups=np.arange(120) // 3)
-    info = run_prepare(
-        tiny_config(
-            data__kind="sequences",
-            data__path=str(tmp_path / "seq.npz"),
-            data__classes_of_interest=[],
-            data__class_map={},
-            data__other_class=None,
-        ),
-        tmp_path / "seq",
-    ).meta
+    seq = dict(
+        data__kind="sequences",
+        data__path=str(tmp_path / "seq.npz"),
+        data__classes_of_interest=[],
+        data__class_map={},
+        data__other_class=None,
+    )
+    info = run_prepare(tiny_config(**seq), tmp_path / "seq").meta
     assert info["input"]["masked"] and info["input"]["window_length"] == 29
     assert info["leakage"]["ok"] and sum(info["windows"][s] for s in SPLITS) == 120
     a = load_npz(tmp_path / "seq" / "prepared.npz")
     assert (a["X_train"][:, -1] == 0.0).any()  # padded with the mask value
-    stretched = run_prepare(
-        tiny_config(
-            data__kind="sequences",
-            data__path=str(tmp_path / "seq.npz"),
-            data__variable_length="stretch",
-            data__classes_of_interest=[],
-            data__class_map={},
-            data__other_class=None,
-        ),
-        tmp_path / "seq_stretched",
-    ).meta
+    stretched = run_prepare(tiny_config(**seq, data__variable_length="stretch"), tmp_path / "seq_stretched").meta
     assert not stretched["input"]["masked"] and stretched["input"]["window_length"] == 29  # nothing to mask
     (tmp_path / "t.txt").write_text("the quick brown fox jumps over the lazy dog. " * 60)
     info = run_prepare(
