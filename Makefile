@@ -13,6 +13,8 @@ EXTRAS := dev,dask,tune,tracking,benchmarks
 CONFIG ?= configs/demo.yaml
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONHASHSEED ?= 0
+# make test: one pytest worker per core, at most 4 (each may start TensorFlow and kernels).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup run test lab lint format benchmarks lock clean-reports
@@ -38,7 +40,7 @@ run: $(STAMP) ## run the whole pipeline on the demo recordings (CONFIG=... for a
 test: $(STAMP) ## lint (ruff check + format check), then the test suite
 	@$(BIN)/ruff check lstm_helpers tests benchmarks
 	@$(BIN)/ruff format --check lstm_helpers tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lab: $(STAMP) ## open JupyterLab at the project root (notebooks/, reports/) with the project's kernel
 	$(BIN)/jupyter lab --notebook-dir=.
