@@ -87,3 +87,31 @@ def test_validation_has_a_floor_in_groups():
     assert (split == "val").sum() == 3  # 1 % would be no case; floor: one per class
     split, _ = split_groups(groups, counts, 0.01, 0.0, seed=0, predefined=pre, min_val_groups=5)
     assert (split == "val").sum() == 5
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_training_keeps_every_class_with_two_cases_per_class(seed):
+    """PigCVP's shape: 52 classes, 2 official training cases each, 4 test cases each. Validation
+    (26 cases) cannot hold every class, but training can and must: a random draw put both
+    cases of class 38 into validation at seed 0, so the model never saw that class."""
+    k = 52
+    labels = np.r_[np.repeat(np.arange(k), 2), np.repeat(np.arange(k), 4)]
+    counts = np.zeros((len(labels), k), np.int64)
+    counts[np.arange(len(labels)), labels] = 2000
+    pre = np.array(["train"] * 2 * k + ["test"] * 4 * k)
+    groups = np.array([f"case{i}" for i in range(len(labels))])
+    split, rep = split_groups(groups, counts, 0.2, 0.2, seed=seed, predefined=pre)
+    assert set(labels[split == "train"]) == set(range(k))
+    assert (split == "val").sum() == 26 and len(set(labels[split == "val"])) == 26  # one case of 26 classes
+    assert set(rep["classes_missing"]) == {"val"}
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_class_in_two_groups_stays_in_training(seed):
+    """Two groups hold the rare class: it cannot be in all three splits, and the one it must
+    be in is training (before, validation + test won as often as training + validation)."""
+    groups = np.array([f"animal{i}" for i in range(8)])
+    counts = _counts(8, [2, 5])
+    split, rep = split_groups(groups, counts, 0.25, 0.25, seed=seed)
+    assert counts[split == "train", 1].sum() > 0
+    assert "train" not in rep["classes_missing"]

@@ -4,8 +4,10 @@ Hand-written search over seeded group assignments: scikit-learn's ``GroupShuffle
 ignores classes and ``StratifiedGroupKFold`` gives k equal folds, while here the splits have
 arbitrary fractions and the rare class must land in every split where the data allow. Each
 candidate is a seeded permutation of the groups filled greedily up to the target fractions
-(in timesteps); the candidate that puts every class in every split and best matches the
-fractions and class proportions wins.
+(in timesteps), then repaired so that training holds every class a free group holds
+(:func:`_every_class_in_train`); the candidate that puts every class in every split and best
+matches the fractions and class proportions wins, and a class missing from training weighs
+more than one missing from validation or test (the model cannot learn a class it never sees).
 """
 
 from __future__ import annotations
@@ -15,19 +17,54 @@ import numpy as np
 from lstm_helpers.data.recordings import SPLIT_NAMES, DataError
 
 
-def _score(assign: np.ndarray, group_counts: np.ndarray, targets: np.ndarray) -> tuple[int, float]:
-    """(number of (split, class) pairs with no example, deviation from the target mix)."""
+def _score(assign: np.ndarray, group_counts: np.ndarray, targets: np.ndarray) -> tuple[int, int, float]:
+    """(classes with no training example, (split, class) pairs with no example, deviation
+    from the target mix): lower is better, in that order."""
     per_split = np.zeros((3, group_counts.shape[1]))
     np.add.at(per_split, assign, group_counts)
     sizes = per_split.sum(1)
     total = sizes.sum()
-    missing = int(((per_split == 0) & (targets[:, None] > 0)).sum())
+    empty = (per_split == 0) & (targets[:, None] > 0)
+    missing = int(empty.sum())
     frac_dev = np.abs(sizes / total - targets).sum()
     overall = per_split.sum(0) / total
     with np.errstate(invalid="ignore", divide="ignore"):
         prop = per_split / sizes[:, None]
     prop_dev = np.nansum(np.abs(prop - overall) * (targets[:, None] > 0))
-    return missing, float(frac_dev + prop_dev)
+    return int(empty[0].sum()), missing, float(frac_dev + prop_dev)
+
+
+def _every_class_in_train(assign: np.ndarray, g_counts: np.ndarray, free: np.ndarray, rng: np.random.Generator) -> None:
+    """Swap free groups (in place) so that training holds every class that a free group holds.
+
+    A random draw can put every group of a class into validation or test: with two cases per
+    class (PigCVP: 52 classes, 104 training cases, 26 to validation) some class loses both
+    in most draws. For each such class, one of its validation/test groups trades places with
+    a training group whose classes all keep another training group (one of a class its new
+    split lacks, where there is one), so the split sizes stay as drawn; where no training
+    group can leave, the group just moves to training. Written here: scikit-learn's
+    splitters neither keep groups whole with arbitrary fractions nor guarantee a class in
+    training.
+    """
+    for _ in range(g_counts.shape[1]):
+        per = np.zeros((3, g_counts.shape[1]), dtype=np.int64)
+        np.add.at(per, assign, g_counts)
+        lacking = np.flatnonzero((per[0] == 0) & (g_counts[free].sum(0) > 0))
+        if not len(lacking):
+            return
+        k = lacking[0]
+        donors = free[(assign[free] > 0) & (g_counts[free, k] > 0)]
+        d = donors[rng.integers(len(donors))]
+        s = assign[d]
+        cand = free[assign[free] == 0]
+        # a training group may leave when each of its classes has another training group
+        can_leave = ((g_counts[cand] > 0) <= ((per[0] - g_counts[cand]) > 0)).all(1)
+        cand = cand[can_leave]
+        if len(cand):
+            helps = ((g_counts[cand] > 0) & ((per[s] - g_counts[d]) == 0)).any(1)
+            pool = cand[helps] if helps.any() else cand
+            assign[pool[rng.integers(len(pool))]] = s
+        assign[d] = 0
 
 
 def _honour_predefined(
@@ -79,6 +116,24 @@ def _split_report(best: np.ndarray, g_counts: np.ndarray, targets: np.ndarray, m
             f"{k} lacks class index {v}" for k, v in missing.items()
         )
     return report
+
+
+def _draw(order: np.ndarray, fixed: np.ndarray, sizes: np.ndarray, targets: np.ndarray, floor: dict) -> np.ndarray:
+    """Fill test, then validation, with the free groups in ``order`` up to their targets (each
+    needed split gets >= 1 group, validation at least ``floor[1]``); the rest is training."""
+    assign = fixed.copy()
+    cum = np.cumsum(sizes[order]) / sizes.sum()
+    pos = 0
+    for s in (2, 1):
+        if targets[s] <= 0 or pos >= len(order) or (fixed == s).any():
+            continue
+        base = cum[pos - 1] if pos else 0.0
+        take = int(np.searchsorted(cum[pos:] - base, targets[s] - 1e-9)) + 1
+        take = max(1, min(max(floor[s], take), len(order) - pos - 1))
+        assign[order[pos : pos + take]] = s
+        pos += take
+    assign[order[pos:]] = np.where(assign[order[pos:]] < 0, 0, assign[order[pos:]])
+    return assign
 
 
 def split_groups(
@@ -139,20 +194,9 @@ def split_groups(
     best, best_score = None, None
     n_try = attempts if stratify else 1
     for _ in range(n_try):
-        assign = fixed.copy()
-        order = rng.permutation(free)
-        # fill test, then val, up to target; the rest is train. Each needed split gets >= 1 group.
-        cum = np.cumsum(sizes[order]) / sizes.sum()
-        pos = 0
-        for s in (2, 1):
-            if targets[s] <= 0 or pos >= len(order) or (fixed == s).any():
-                continue
-            base = cum[pos - 1] if pos else 0.0
-            take = int(np.searchsorted(cum[pos:] - base, targets[s] - 1e-9)) + 1
-            take = max(1, min(max(floor[s], take), len(order) - pos - 1))
-            assign[order[pos : pos + take]] = s
-            pos += take
-        assign[order[pos:]] = np.where(assign[order[pos:]] < 0, 0, assign[order[pos:]])
+        assign = _draw(rng.permutation(free), fixed, sizes, targets, floor)
+        if stratify:
+            _every_class_in_train(assign, g_counts, free, rng)
         sc = _score(assign, g_counts, targets)
         if best_score is None or sc < best_score:
             best, best_score = assign, sc
