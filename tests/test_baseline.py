@@ -184,3 +184,17 @@ def test_cache_waits_for_a_live_fit_and_ignores_a_dead_one(tmp_path):
         assert got and got[0].cached
     finally:
         live.kill()
+
+
+def test_many_classes_of_few_cases_fit_without_scikit_learns_regression_warning():
+    """52 classes of 1-2 cases (UCR's PigCVP): scikit-learn warns that ``y`` "could represent a
+    regression problem"; that line reached the terminal of every such run."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    y = np.r_[np.arange(30), np.arange(10)]  # 30 classes in 40 cases
+    X = (rng.normal(0, 0.3, (40, 30, 1)) + y[:, None, None] / 5).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = fit_baseline(X, y, {"test": X[:4]}, 30, classifier="logistic", n_kernels=200)
+    assert res.available and res.proba["test"].shape == (4, 30)

@@ -31,12 +31,13 @@ Inputs
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -96,6 +97,17 @@ def _to_channels_first(X: np.ndarray, name: str) -> np.ndarray:
     if not np.isfinite(out).all():
         raise ValueError(f"{name} holds NaN or infinite values; MiniRocket needs finite inputs")
     return out
+
+
+@contextlib.contextmanager
+def _quiet_fit() -> Iterator[None]:
+    """scikit-learn's warnings that say nothing to a user of the baseline: the logistic head's
+    iteration cap (its fit is used as it stands), and, for many classes of few cases each (UCR's
+    PigCVP: 52 classes, 78 cases), its guess that ``y`` could be a regression target."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ConvergenceWarning, module="sklearn")
+        warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%")
+        yield
 
 
 def _head(name: str, class_weight: str | dict[int, float] | None, seed: int) -> Pipeline:
@@ -228,8 +240,7 @@ def fit_baseline(
     fitted: dict[str, Pipeline] = {}
     val_auc: dict[str, float] = {}
     for name in heads:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=ConvergenceWarning, module="sklearn")
+        with _quiet_fit():
             fitted[name] = _head(name, class_weight, seed).fit(F_train, y_train[keep])
         if y_val is not None and F_eval.get("val") is not None:
             val_auc[name] = round(macro_pr_auc(y_val, _scores(fitted[name], F_eval["val"], n_classes)), 4)
