@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import html
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,6 +42,24 @@ def figure_style() -> Iterator[None]:
 
     with matplotlib.rc_context(RC):
         yield
+
+
+def _natural_key(name: Any) -> tuple:
+    """Numbers in a label sort as numbers: ``2`` before ``10``, ``walk 2`` before ``walk 10``."""
+    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", str(name)) if t)
+
+
+def classes_text(classes: Any, max_listed: int = 12) -> str:
+    """The class names for a sentence, in natural order (UCR's ``1, 2, ..., 52``, not the
+    string order ``1, 10, 11``); past ``max_listed`` the count and the first and last names.
+
+    >>> classes_text(["b", "a"]), classes_text([str(i) for i in range(1, 53)])
+    ('a, b', '52 classes (1, 2, 3, ..., 52)')
+    """
+    names = sorted(map(str, classes), key=_natural_key)
+    if len(names) <= max_listed:
+        return ", ".join(names)
+    return f"{len(names)} classes ({', '.join(names[:3])}, ..., {names[-1]})"
 
 
 def fmt_number(v: Any) -> str:

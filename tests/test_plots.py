@@ -156,6 +156,11 @@ def test_general_plots(tmp_path):
     assert len(fig.axes) == 6 and len(fig.axes[0].lines) == 2
     with pytest.raises(ValueError, match="channels \\[5\\] out of range"):
         data_plots.plot_example_windows(X, y, ["a", "b", "c"], channels=[5])
+    many = np.r_[np.repeat(np.arange(52), 2), [7, 7, 40]]  # 52 classes (UCR's PigCVP); 7 and 40 more frequent
+    fig = data_plots.plot_example_windows(RNG.normal(size=(len(many), 30)), many, [str(k + 1) for k in range(52)])
+    assert len(fig.axes) == 16 and fig.get_size_inches()[1] < 20  # 8 rows of 2, not 52 rows
+    assert "(8 most frequent of 52 classes)" in fig._suptitle.get_text()
+    assert {ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()} >= {"8", "41"}
 
 
 def test_learning_curve_plots(tmp_path):

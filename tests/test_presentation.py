@@ -188,6 +188,22 @@ def test_headline_when_the_class_is_absent_or_never_predicted_and_a_fixed_thresh
     chars = _fake_run(tmp_path, "r5", "finished", pos=None, positive_class=None, top_k=5, top_k_accuracy=0.454)
     assert "top-5 accuracy</th><td>0.454" in _key_metrics_html(chars)
     assert headline_sentence(chars).startswith("balanced accuracy 0.905, MCC 0.610 (accuracy 0.900, top-5 0.454,")
+    # without a class of interest the baseline is given in the figures the sentence gives the model
+    many = _fake_run(
+        tmp_path, "r8", "finished", pos=None, positive_class=None,
+        baseline={"label": "MiniRocket baseline", "pr_auc": 0.85, "balanced_accuracy": 0.803, "mcc": 0.8,
+                  "top_k": 5, "top_k_accuracy": 0.909},
+    )  # fmt: skip
+    assert headline_sentence(many).endswith("; MiniRocket baseline: balanced accuracy 0.803, MCC 0.800, top-5 0.909")
+
+
+def test_class_lists_are_in_natural_order_and_short():
+    from lstm_helpers.style import classes_text
+
+    assert classes_text(["walk", "play", "rest"]) == "play, rest, walk"
+    assert classes_text(["1", "10", "2", "9"]) == "1, 2, 9, 10"  # not the string order 1, 10, 2, 9
+    assert classes_text([str(i) for i in range(1, 53)]) == "52 classes (1, 2, 3, ..., 52)"
+    assert classes_text(["walk 10", "walk 2"]) == "walk 2, walk 10"
 
 
 def test_report_command_finishes_a_run_stopped_while_its_pages_were_written(tmp_path):

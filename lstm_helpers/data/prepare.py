@@ -36,6 +36,7 @@ from lstm_helpers.data.windows import (
     window_step,
 )
 from lstm_helpers.layout import RunLayout
+from lstm_helpers.style import classes_text
 
 
 def _text_windows(s: SeriesSet, length: int, overlap: float) -> Windows:
@@ -450,7 +451,7 @@ def summary_table(info: dict) -> pd.DataFrame:
     p = info["parameters"]
     facts = {
         "data": f"{inp['data_kind']} from {inp['source']}",
-        "classes": ", ".join(info["classes"]) if len(info["classes"]) <= 12 else f"{len(info['classes'])} classes",
+        "classes": classes_text(info["classes"]),
         "window": f"{inp['window_length']} steps"
         + (f" ({inp['window_length'] / inp['sample_rate_hz']:.2f} s)" if inp.get("sample_rate_hz") else "")
         + (f", step {inp['step']} ({_overlap_text(inp, p)})" if inp.get("step") else ""),

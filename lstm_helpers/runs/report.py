@@ -97,7 +97,8 @@ def _older_threshold_origin(m: dict) -> str:
 
 
 def _baseline_phrase(m: dict, pos: str | None) -> str:
-    """``MiniRocket baseline: precision 0.51, recall 0.78`` when metrics.json has a baseline."""
+    """``MiniRocket baseline: precision 0.51, recall 0.78`` when metrics.json has a baseline (without a
+    class of interest, the balanced accuracy and MCC the sentence gives the model)."""
     b = m.get("baseline")
     if not isinstance(b, dict) or b.get("available") is False:
         return ""
@@ -105,6 +106,10 @@ def _baseline_phrase(m: dict, pos: str | None) -> str:
     pc = (b.get("per_class") or {}).get(pos, {}) if pos else {}
     if pc.get("precision") is not None and pc.get("recall") is not None:
         return f"{name}: precision {pc['precision']:.2f}, recall {pc['recall']:.2f}"
+    if pos is None and b.get("balanced_accuracy") is not None:  # the figures the sentence gives the model
+        return f"{name}: balanced accuracy {fmt_number(b['balanced_accuracy'])}, MCC {fmt_number(b.get('mcc'))}" + (
+            f", top-{b['top_k']} {fmt_number(b['top_k_accuracy'])}" if b.get("top_k_accuracy") is not None else ""
+        )
     if b.get("pr_auc") is not None:
         return f"{name}: PR-AUC {b['pr_auc']:.2f} (this model {fmt_number(m.get('pr_auc'))})"
     return ""
