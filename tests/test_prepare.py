@@ -380,3 +380,20 @@ def test_per_recording_scaling_of_sequences_scales_each_sequence_by_its_real_ste
     stds = np.nanstd(np.where(real[:, :, None], X, np.nan), axis=1)
     assert np.allclose(means, 0, atol=1e-4) and np.allclose(stds, 1, atol=1e-3)
     assert (~real).any() and (X[~real] == -9.0).all()  # padding keeps the mask value
+
+
+def test_a_class_with_timesteps_but_no_window_is_said_by_name(tiny_config, tmp_path):
+    """'scratch' in 5-step bouts, windows of 24 under the majority rule: no window is ever labelled
+    scratch, in any split. Before, the class stayed in the class list with 0 windows everywhere and
+    nothing said so (the split's note looks at timesteps, which it has)."""
+    df = generate_demo_recordings(n_animals=6, minutes=1.0, seed=1)
+    step_in_rec = df.groupby("recording_id").cumcount()
+    df["behaviour"] = np.where((step_in_rec % 200 >= 100) & (step_in_rec % 200 < 105), "scratch", df["behaviour"])
+    df.to_parquet(tmp_path / "d.parquet")
+    classes = {"play_chase": "play", "play_wrestle": "play", "play_solo": "play", "scratch": "scratch"}
+    cfg = tiny_config(data__path=str(tmp_path / "d.parquet"), data__class_map=classes)
+    with pytest.warns(UserWarning, match=r"\['scratch'\] have labelled timesteps but no window in train / val / test"):
+        info = run_prepare(cfg, tmp_path / "run").meta
+    assert all(info["counts"][s]["before"]["scratch"] == 0 for s in SPLITS)
+    assert any("the model cannot learn a class with no training window" in n for n in info["notes"])
+    assert "windows.label_rule: center" in " ".join(info["notes"])

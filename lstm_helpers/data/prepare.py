@@ -224,6 +224,39 @@ def _materialise(s: SeriesSet, cfg: Config, w: Windows, w_split: np.ndarray, val
     return out
 
 
+def _classes_without_windows(
+    s: SeriesSet, cfg: Config, length: int, split_of_rec: np.ndarray, splits: _Splits
+) -> list[str]:
+    """Classes with labelled timesteps in a split but no window there, said loudly: the split's
+    own note covers classes with neither, and a class with no training window is one the model
+    can never predict (bouts shorter than the label rule needs, or only in recordings shorter
+    than a window)."""
+    if s.kind != "recordings":  # a sequence is its own window; text labels every chunk
+        return []
+    steps = s.recording_class_counts()
+    lost: dict[str, list[str]] = {}  # class -> the splits where it has timesteps and no window
+    for name in SPLIT_NAMES:
+        has_steps = steps[split_of_rec == name].sum(0) > 0
+        for k, c in enumerate(s.classes):
+            if has_steps[k] and not splits.counts[name]["before"][c]:
+                lost.setdefault(c, []).append(name)
+    by_splits: dict[tuple[str, ...], list[str]] = {}
+    for c, names in lost.items():
+        by_splits.setdefault(tuple(names), []).append(c)
+    rule = cfg.windows.label_rule
+    fix = "a shorter windows.length" + ("" if rule in ("center", "any") else " or windows.label_rule: center")
+    notes = []
+    for names, classes in by_splits.items():
+        note = (
+            f"class(es) {classes} have labelled timesteps but no window in {' / '.join(names)}: too short for "
+            f"windows.label_rule '{rule}' in {length}-step windows, or only in recordings shorter than a window; "
+            f"try {fix}" + ("; the model cannot learn a class with no training window" if "train" in names else "")
+        )
+        notes.append(note)
+        warnings.warn(note, stacklevel=3)
+    return notes
+
+
 def _check_timeline_recording(cfg: Config, test_recordings: np.ndarray, windowed: np.ndarray) -> None:
     """``evaluate.timeline_recording`` must name a test recording with at least one window
     (``windowed``): refused here, in stage 01, not after training when stage 03 draws it."""
@@ -381,6 +414,7 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     _check_timeline_recording(cfg, s.rec_ids[split_of_rec == "test"], s.rec_ids[test_recs])
     values, scaler = _scaled_values(s, cfg, split_of_rec)  # 3. scaler fitted on training timesteps only
     splits = _materialise(s, cfg, w, split_of_rec[w.rec_index], values)  # 4. rebalance train only
+    splits.notes += _classes_without_windows(s, cfg, w.length, split_of_rec, splits)
     leakage = _leakage(split_of_rec, groups, s, splits, w.length)  # 5. leakage check
     arrays = splits.arrays | _timeline_arrays(s, split_of_rec)  # 6. timelines of val/test
     arrays["scaler_center"] = np.asarray(scaler["center"], dtype=np.float64)
