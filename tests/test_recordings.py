@@ -267,3 +267,16 @@ def test_sequences_arrays_of_the_wrong_shape_are_named(tmp_path):
         np.savez(tmp_path / f"{name}.npz", **arrays)
         with pytest.raises(DataError, match=message):
             read_sequences(_seq_cfg(tmp_path / f"{name}.npz"))
+
+
+def test_a_sample_rate_that_disagrees_with_the_time_column_is_refused(tmp_path):
+    """The time column steps 0.1 s (10 Hz); data.sample_rate_hz left at its default 25 would
+    make every window given in seconds 2.5x too short, and the summary would say otherwise."""
+    _frame().to_csv(tmp_path / "a.csv", index=False)
+    with pytest.raises(DataError, match=r"a.csv: data.sample_rate_hz is 25 Hz, but column 't' steps 0.1 s .* 10 Hz"):
+        read_recordings(_cfg(tmp_path / "a.csv", sample_rate_hz=25.0))
+    df = _frame()
+    df["t"] = df["t"] * 1.03  # a clock 3 % slow: within tolerance
+    df.to_csv(tmp_path / "b.csv", index=False)
+    assert read_recordings(_cfg(tmp_path / "b.csv")).sample_rate_hz == 10
+    assert read_recordings(_cfg(tmp_path / "a.csv", sample_rate_hz=None)).sample_rate_hz is None  # no rate: no check

@@ -301,6 +301,24 @@ def _times(df: pd.DataFrame, rec_codes: np.ndarray, cfg: DataConfig, source: str
     return t
 
 
+def _check_sample_rate(t: np.ndarray | None, rec_codes: np.ndarray, cfg: DataConfig, source: str) -> None:
+    """``data.sample_rate_hz`` must agree (within 5 %) with the time column's median step, which
+    says what the data are: windows given in seconds and bout times are computed from the rate,
+    and its default (25 Hz) on 100 Hz data made "2.00 s" windows of 0.5 s without a word."""
+    if t is None or not cfg.sample_rate_hz:
+        return
+    dt = np.diff(t)[np.diff(rec_codes) == 0]
+    if not len(dt):
+        return
+    rate = 1.0 / float(np.median(dt))
+    if abs(rate / cfg.sample_rate_hz - 1) > 0.05:
+        raise DataError(
+            f"{source}: data.sample_rate_hz is {cfg.sample_rate_hz:g} Hz, but column {cfg.time_column!r} "
+            f"steps {np.median(dt):.4g} s between rows (median), i.e. {rate:.4g} Hz; set data.sample_rate_hz: "
+            f"{rate:.4g} (times in seconds), or data.time_column: null to go by the rate alone"
+        )
+
+
 def _channel_values(df: pd.DataFrame, cfg: DataConfig) -> np.ndarray:
     """Channels as float64, refusing infinite and out-of-float32-range values with file, column, row."""
     values = df[cfg.channels].to_numpy(dtype=np.float64)
@@ -401,6 +419,7 @@ def series_from_frame(
     ``data.kind: table`` (:mod:`lstm_helpers.data.tables`) reuses it."""
     df, rec_codes = _order_by_recording(df, cfg, source)
     t = _times(df, rec_codes, cfg, source)
+    _check_sample_rate(t, rec_codes, cfg, source)
     n_recs = int(rec_codes.max()) + 1
     counts = np.bincount(rec_codes, minlength=n_recs)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
