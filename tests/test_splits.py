@@ -115,3 +115,15 @@ def test_a_class_in_two_groups_stays_in_training(seed):
     split, rep = split_groups(groups, counts, 0.25, 0.25, seed=seed)
     assert counts[split == "train", 1].sum() > 0
     assert "train" not in rep["classes_missing"]
+
+
+def test_a_predefined_split_that_breaks_a_group_says_what_moved():
+    """Group f has one recording marked train and one marked test: it goes to test whole (no
+    group in two splits), and the report says so; before, the training recording moved silently."""
+    groups = np.array(["a", "b", "c", "d", "e", "f", "f", "g"])
+    pre = np.array(["train"] * 5 + ["train", "test", "test"])
+    split, rep = split_groups(groups, _counts(8, [0, 2, 4, 6, 7]), 0.2, 0.2, seed=0, predefined=pre)
+    assert list(split[5:]) == ["test", "test", "test"]
+    assert rep["moved"].startswith("1 recording(s) of the training side moved to test with their group (f:")
+    clean, rep2 = split_groups(groups[:6], _counts(6, [0, 2, 4]), 0.2, 0.2, seed=0, predefined=pre[[0, 1, 2, 3, 4, 6]])
+    assert rep2["moved"] == ""

@@ -139,6 +139,8 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
             f"{k} has no {v}" for k, v in missing.items()
         )
         warnings.warn(report["note"], stacklevel=3)
+    if report["moved"]:
+        warnings.warn(report["moved"], stacklevel=3)
     return split_of_rec, report, groups
 
 
@@ -415,6 +417,7 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     values, scaler = _scaled_values(s, cfg, split_of_rec)  # 3. scaler fitted on training timesteps only
     splits = _materialise(s, cfg, w, split_of_rec[w.rec_index], values)  # 4. rebalance train only
     splits.notes += _classes_without_windows(s, cfg, w.length, split_of_rec, splits)
+    splits.notes += [split_report["moved"]] if split_report["moved"] else []
     leakage = _leakage(split_of_rec, groups, s, splits, w.length)  # 5. leakage check
     arrays = splits.arrays | _timeline_arrays(s, split_of_rec)  # 6. timelines of val/test
     arrays["scaler_center"] = np.asarray(scaler["center"], dtype=np.float64)

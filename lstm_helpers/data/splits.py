@@ -95,6 +95,22 @@ def _honour_predefined(
     return targets
 
 
+def _moved_with_their_group(pre: np.ndarray, g_idx: np.ndarray, uniq: np.ndarray, fixed: np.ndarray) -> str:
+    """What a predefined split lost to keeping groups whole: recordings of the training side
+    (marked ``train`` or unmarked, e.g. those of ``data.path`` beside ``data.test_path``) whose
+    group also has recordings marked ``test`` (or ``val``) go there with it; said, not silent."""
+    moved = ~np.isin(pre, ("val", "test")) & (fixed[g_idx] > 0)
+    if not moved.any():
+        return ""
+    names = [str(g) for g in np.unique(uniq[g_idx[moved]])]
+    where = SPLIT_NAMES[int(fixed[g_idx[moved]].max())]
+    return (
+        f"{int(moved.sum())} recording(s) of the training side moved to {where} with their group "
+        f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}: it has {where} recordings too), "
+        "so that no group is in two splits"
+    )
+
+
 def _split_report(best: np.ndarray, g_counts: np.ndarray, targets: np.ndarray, method: str) -> dict:
     """Fractions per split, classes a split lacks, and a note when stratification failed."""
     per_split = np.zeros((3, g_counts.shape[1]), dtype=np.int64)
@@ -174,8 +190,10 @@ def split_groups(
     rng = np.random.default_rng(seed)
     fixed = np.full(len(uniq), -1)
     targets = np.array([1 - val_fraction - test_fraction, val_fraction, test_fraction])
+    moved = ""
     if predefined is not None:
         targets = _honour_predefined(predefined, g_idx, uniq, g_counts, fixed, targets, val_fraction)
+        moved = _moved_with_their_group(np.asarray(predefined).astype(str), g_idx, uniq, fixed)
     need = targets > 0
     free = np.flatnonzero(fixed < 0)
     # a split still to fill: needed, and no predefined group already in it
@@ -202,7 +220,7 @@ def split_groups(
             best, best_score = assign, sc
     assert best is not None
     method = "predefined" if predefined is not None else ("stratified by group" if stratify else "by group")
-    report = _split_report(best, g_counts, targets, method)
+    report = _split_report(best, g_counts, targets, method) | {"moved": moved}
     split_of_group = np.array(SPLIT_NAMES)[best]
     return split_of_group[g_idx], report
 
