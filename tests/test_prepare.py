@@ -397,3 +397,22 @@ def test_a_class_with_timesteps_but_no_window_is_said_by_name(tiny_config, tmp_p
     assert all(info["counts"][s]["before"]["scratch"] == 0 for s in SPLITS)
     assert any("the model cannot learn a class with no training window" in n for n in info["notes"])
     assert "windows.label_rule: center" in " ".join(info["notes"])
+
+
+def test_windows_never_join_the_two_sides_of_rows_dropped_for_nan(tiny_config, tmp_path):
+    """A 40-row sensor dropout in each recording under data.nan_policy: drop: windows that would
+    run straight across it (its rows removed) are left out, counted and said."""
+    df = generate_demo_recordings(n_animals=6, minutes=1.0, seed=1)
+    df = df.fillna({c: 0.0 for c in ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")})  # the demo's own gaps
+    step_in_rec = df.groupby("recording_id").cumcount()
+    df.loc[step_in_rec.between(300, 339), "acc_x"] = np.nan
+    df.to_parquet(tmp_path / "d.parquet")
+    cfg = tiny_config(data__path=str(tmp_path / "d.parquet"), data__nan_policy="drop")
+    with pytest.warns(UserWarning, match="window\\(s\\) left out: they would span rows that data.nan_policy: drop"):
+        prepared = run_prepare(cfg, tmp_path / "run")
+    n_recs = df.recording_id.nunique()
+    assert prepared.meta["windows"]["windows_dropped_gap"] == n_recs  # windows of 24, step 12: one per gap
+    assert any("across rows removed by data.nan_policy: drop" in n for n in prepared.meta["notes"])
+    a = prepared.arrays
+    starts = np.concatenate([a[f"start_{s}"] for s in SPLITS])
+    assert not ((starts < 300) & (starts + 24 > 300)).any()  # no window reaches past the last row before the gap

@@ -62,6 +62,23 @@ def _sequence_windows(s: SeriesSet) -> Windows:
     )
 
 
+def _across_dropped_rows(s: SeriesSet, starts: np.ndarray, length: int, info: dict) -> np.ndarray:
+    """Windows that would join the two sides of rows removed by ``data.nan_policy: drop`` (their
+    first and last rows are not ``length - 1`` input rows apart): left out, counted and said."""
+    if s.input_rows is None or not len(starts):
+        return np.zeros(len(starts), bool)
+    rows = np.asarray(s.input_rows)
+    across = (rows[starts + length - 1] - rows[starts]) != length - 1
+    info["windows_dropped_gap"] = int(across.sum())
+    if across.any():
+        warnings.warn(
+            f"{int(across.sum())} window(s) left out: they would span rows that data.nan_policy: drop "
+            "removed, joining the two sides of a gap",
+            stacklevel=3,
+        )
+    return across
+
+
 def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
     """Windows of every recording, with counts of what was skipped or dropped."""
     info: dict = {}
@@ -107,7 +124,7 @@ def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
     )
     info["windows_total"] = int(len(starts))
     info["windows_dropped_unlabelled"] = int((lab < 0).sum())
-    keep = lab >= 0
+    keep = (lab >= 0) & ~_across_dropped_rows(s, starts, length, info)
     return Windows(starts[keep], rec[keep], (starts - s.offsets[rec])[keep], lab[keep], length, step), info
 
 
@@ -418,6 +435,10 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     splits = _materialise(s, cfg, w, split_of_rec[w.rec_index], values)  # 4. rebalance train only
     splits.notes += _classes_without_windows(s, cfg, w.length, split_of_rec, splits)
     splits.notes += [split_report["moved"]] if split_report["moved"] else []
+    if win_info.get("windows_dropped_gap"):
+        splits.notes.append(
+            f"{win_info['windows_dropped_gap']} window(s) across rows removed by data.nan_policy: drop left out"
+        )
     leakage = _leakage(split_of_rec, groups, s, splits, w.length)  # 5. leakage check
     arrays = splits.arrays | _timeline_arrays(s, split_of_rec)  # 6. timelines of val/test
     arrays["scaler_center"] = np.asarray(scaler["center"], dtype=np.float64)
