@@ -416,3 +416,27 @@ def test_windows_never_join_the_two_sides_of_rows_dropped_for_nan(tiny_config, t
     a = prepared.arrays
     starts = np.concatenate([a[f"start_{s}"] for s in SPLITS])
     assert not ((starts < 300) & (starts + 24 > 300)).any()  # no window reaches past the last row before the gap
+
+
+def test_real_steps_never_equal_the_mask_value(tiny_config, tmp_path):
+    """minmax per sequence puts every sequence's minimum at exactly 0.0, the default mask value:
+    the Masking layer would skip one real step of each sequence as padding. They move by 1e-6."""
+    rng = np.random.default_rng(8)
+    lengths = rng.integers(10, 31, 40)
+    np.savez(tmp_path / "seq.npz", values=rng.normal(size=(lengths.sum(), 1)).astype(np.float32),
+             lengths=lengths, y=np.array(["a", "b"] * 20), groups=np.arange(40))  # fmt: skip
+    cfg = tiny_config(
+        data__kind="sequences", data__path=str(tmp_path / "seq.npz"), scale__per="recording", scale__method="minmax",
+        data__classes_of_interest=[], data__class_map={}, data__other_class=None, resample__method="none",
+    )  # fmt: skip
+    with pytest.warns(UserWarning, match="40 real timestep\\(s\\) equal to data.mask_value \\(0\\)"):
+        prepared = run_prepare(cfg, tmp_path / "run")
+    a = prepared.arrays
+    for s in SPLITS:
+        X, rec = a[f"X_{s}"], a[f"rec_{s}"]
+        n_real = lengths[[int(str(r).removeprefix("case")) for r in rec]]  # rec ids: case000001, ...
+        real = np.arange(X.shape[1])[None, :] < n_real[:, None]
+        assert not (X[..., 0][real] == 0.0).any()  # no real step reads as padding
+        assert (X[..., 0][~real] == 0.0).all()  # padding stays exactly the mask value
+        assert np.isclose(X[..., 0][real].min(), 0.0, atol=1e-5)
+    assert any("moved by 1e-6" in n for n in prepared.meta["notes"])

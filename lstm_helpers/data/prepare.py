@@ -193,7 +193,25 @@ def _scaled_values(s: SeriesSet, cfg: Config, split_of_rec: np.ndarray) -> tuple
         values = apply_scaler(s.values, scaler)
     if real is not None:
         values[~real] = cfg.data.mask_value
+        _keep_real_steps_unmasked(s, values, real, cfg.data.mask_value)
     return values, scaler
+
+
+def _keep_real_steps_unmasked(s: SeriesSet, values: np.ndarray, real: np.ndarray, mask_value: float) -> None:
+    """A real step equal to ``data.mask_value`` in every channel would be skipped as padding by
+    the model's Masking layer: per-sequence minmax scaling puts every sequence's minimum at 0.0,
+    robust scaling its median. Such steps move by 1e-6 in their first channel (in place), and a
+    note says how many."""
+    hit = real & (values == mask_value).all(axis=1)
+    if not hit.any():
+        return
+    values[hit, 0] = np.float32(mask_value + 1e-6 * max(1.0, abs(mask_value)))
+    note = (
+        f"{int(hit.sum()):,} real timestep(s) equal to data.mask_value ({mask_value:g}) in every channel after "
+        "scaling were moved by 1e-6 so that the model does not skip them as padding"
+    )
+    s.notes.append(note)
+    warnings.warn(note, stacklevel=3)
 
 
 @dataclass
