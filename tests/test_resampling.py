@@ -52,8 +52,18 @@ def test_smote_small_class_reduce_or_refuse():
     with pytest.raises(ValueError, match="too small for SMOTE.*smote_k=5"):
         rebalance(X, y, ResampleConfig(method="smote", on_small_class="error"), 2, seed=0)
     X1, y1 = _data(n_minor=1)
-    with pytest.raises(ValueError, match="too small for SMOTE"):
-        rebalance(X1, y1, ResampleConfig(method="smote"), 2, seed=0)
+    for small in ("reduce", "error"):  # one window: no setting helps, and the message does not pretend one does
+        with pytest.raises(ValueError, match="1 training window cannot grow by SMOTE.*oversample or augment"):
+            rebalance(X1, y1, ResampleConfig(method="smote", on_small_class=small), 2, seed=0)
+
+
+def test_undersampling_that_throws_most_windows_away_says_so():
+    X, y = _data(n_major=39, n_minor=1)
+    with pytest.warns(UserWarning, match="undersampling kept 6 of 40 training windows.*the smallest, which has 1"):
+        r = rebalance(X, y, ResampleConfig(method="undersample"), 2, seed=0)
+    assert len(r.y) == 6 and r.notes and "class_weight or oversample" in r.notes[0]
+    X, y = _data(n_major=40, n_minor=20)
+    assert rebalance(X, y, ResampleConfig(method="undersample"), 2, seed=0).notes == []  # 60 kept of 60
 
 
 def _padded(mask=-10.0, seed=0):

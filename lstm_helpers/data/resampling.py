@@ -191,7 +191,15 @@ def _undersample(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: Resample
     rus = RandomUnderSampler(sampling_strategy={int(c): int(t) for c, t in enumerate(tgt) if t}, random_state=seed)
     rus.fit_resample(np.arange(len(y))[:, None], y)
     idx = np.sort(rus.sample_indices_)
-    return Resampled(X[idx], y[idx], idx, np.zeros(len(idx), bool), None, [])
+    notes = []
+    if len(idx) < len(y) / 2:  # most of the training data thrown away: said, with the cause
+        notes.append(
+            f"undersampling kept {len(idx):,} of {len(y):,} training windows (every class cut to "
+            f"imbalance_factor {cfg.imbalance_factor:g} x the smallest, which has {int(counts[counts > 0].min()):,}); "
+            "class_weight or oversample keep them all"
+        )
+        warnings.warn(notes[0], stacklevel=4)
+    return Resampled(X[idx], y[idx], idx, np.zeros(len(idx), bool), None, notes)
 
 
 def _oversample(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleConfig, seed: int) -> Resampled:
@@ -233,7 +241,13 @@ def _smote_neighbours(counts: np.ndarray, grow: list[int], cfg: ResampleConfig, 
     k = cfg.smote_k
     smallest = int(min(counts[c] for c in grow)) if grow else n
     if grow and smallest <= k:
-        if cfg.on_small_class == "error" or smallest < 2:
+        if smallest < 2:
+            raise ValueError(
+                "a class with 1 training window cannot grow by SMOTE, which interpolates between two "
+                "windows of a class (whatever resample.smote_k or on_small_class); use resample.method "
+                "oversample or augment, or give the class more windows"
+            )
+        if cfg.on_small_class == "error":
             raise ValueError(
                 f"class with {smallest} training window(s) is too small for SMOTE with "
                 f"resample.smote_k={k} (needs more than k); lower smote_k, use "
