@@ -209,6 +209,12 @@ def test_compute_metrics_absent_class_and_bad_input():
     m = compute_metrics([0, 2, 2], probs, [0, 2, 2], ["a", "b", "c"])
     assert m["roc_auc_per_class"]["b"] is None and m["roc_auc"] == pytest.approx(1.0)
     assert np.isnan(m["confusion_matrix_normalized"][1]).all()
+    import warnings
+
+    with warnings.catch_warnings():  # a split without a predicted class: balanced accuracy over those it holds
+        warnings.simplefilter("error")  # scikit-learn's warning printed a path into the executed notebook
+        quiet = compute_metrics([0, 2, 2], probs, [0, 1, 2], ["a", "b", "c"])
+    assert quiet["balanced_accuracy"] == pytest.approx(0.75)  # recall a 1.0, c 0.5
     with pytest.raises(ValueError, match="y_true holds class indices outside"):
         compute_metrics([0, 3], probs[:2], [0, 0], ["a", "b", "c"])
     with pytest.raises(ValueError, match="expected \\(n, 3\\)"):
