@@ -14,6 +14,7 @@ import contextlib
 import html
 import math
 import re
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -163,8 +164,8 @@ def table_html(df: Any, max_rows: int = LONG_TABLE_ROWS, summary: str | None = N
 
 
 def apply_notebook_style() -> None:
-    """Use :data:`RC` for every figure of this kernel and :func:`table_html` for every
-    DataFrame it displays (no-op outside IPython for the tables)."""
+    """Use :data:`RC` for every figure of this kernel, :func:`table_html` for every DataFrame it
+    displays and :func:`plain_warning` for its warnings (the last two only inside IPython)."""
     import matplotlib
     import pandas as pd
 
@@ -174,3 +175,14 @@ def apply_notebook_style() -> None:
     except NameError:
         return
     ip.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)
+    warnings.formatwarning = plain_warning  # "UserWarning: ..." without the kernel's temp file path
+
+
+def plain_warning(message: Warning | str, category: type[Warning], *_args: Any, **_kwargs: Any) -> str:
+    """A warning as an executed notebook shows it: its class and message, not the path and line
+    of the cell's temporary file (``/tmp/ipykernel_28018/2923566021.py:1: UserWarning: ...``).
+
+    >>> plain_warning(UserWarning("only 32 updates"), UserWarning, "/tmp/ipykernel_1/2.py", 1)
+    'UserWarning: only 32 updates\\n'
+    """
+    return f"{category.__name__}: {message}\n"

@@ -53,7 +53,15 @@ def test_papermill_smoke_prepare(tiny_config, tmp_path):
     pm.execute_notebook(
         str(ROOT / "notebooks" / "01_prepare.ipynb"),
         str(tmp_path / "01_prepare.ipynb"),
-        parameters={"run_dir": str(tmp_path), "overrides": {"windows.overlap_percent": 60}},
+        parameters={
+            "run_dir": str(tmp_path),
+            # undersampling to 1:1 keeps under half the windows: a warning, shown without a file path
+            "overrides": {
+                "windows.overlap_percent": 60,
+                "resample.method": "undersample",
+                "resample.imbalance_factor": 1,
+            },
+        },
         kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"),
         cwd=str(tmp_path),
         progress_bar=False,
@@ -66,6 +74,10 @@ def test_papermill_smoke_prepare(tiny_config, tmp_path):
     executed = nbformat.read(tmp_path / "01_prepare.ipynb", as_version=4)
     images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
     assert len(images) >= 2  # class distribution + example windows, whatever the backend
+    stderr = "".join(
+        o.text for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.get("name") == "stderr"
+    )
+    assert stderr.startswith("UserWarning: undersampling kept") and ".py:" not in stderr, stderr  # no path, no line
 
 
 STAGES = [p for p in NOTEBOOKS if p.name in ("01_prepare.ipynb", "02_train.ipynb", "03_evaluate.ipynb")]
