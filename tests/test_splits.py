@@ -127,3 +127,13 @@ def test_a_predefined_split_that_breaks_a_group_says_what_moved():
     assert rep["moved"].startswith("1 recording(s) of the training side moved to test with their group (f:")
     clean, rep2 = split_groups(groups[:6], _counts(6, [0, 2, 4]), 0.2, 0.2, seed=0, predefined=pre[[0, 1, 2, 3, 4, 6]])
     assert rep2["moved"] == ""
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_keeping_a_class_in_training_never_empties_a_split(seed):
+    """Three groups for three splits, class R only in g2: R goes to training where a draw allows,
+    and no split is ever emptied to put it there."""
+    counts = np.array([[100, 0, 0], [0, 100, 0], [50, 50, 10]])
+    split, _ = split_groups(np.array(["g0", "g1", "g2"]), counts, 0.33, 0.33, seed=seed)
+    assert sorted(split) == ["test", "train", "val"]
+    assert split[2] == "train"  # some draw of 200 has it there, and training's class counts first

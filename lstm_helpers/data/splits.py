@@ -42,15 +42,17 @@ def _every_class_in_train(assign: np.ndarray, g_counts: np.ndarray, free: np.nda
     in most draws. For each such class, one of its validation/test groups trades places with
     a training group whose classes all keep another training group (one of a class its new
     split lacks, where there is one), so the split sizes stay as drawn; where no training
-    group can leave, the group just moves to training. Written here: scikit-learn's
+    group can leave, the group just moves to training (unless its split would be left empty).
+    Written here: scikit-learn's
     splitters neither keep groups whole with arbitrary fractions nor guarantee a class in
     training.
     """
+    unfixable: set[int] = set()
     for _ in range(g_counts.shape[1]):
         per = np.zeros((3, g_counts.shape[1]), dtype=np.int64)
         np.add.at(per, assign, g_counts)
-        lacking = np.flatnonzero((per[0] == 0) & (g_counts[free].sum(0) > 0))
-        if not len(lacking):
+        lacking = [k for k in np.flatnonzero((per[0] == 0) & (g_counts[free].sum(0) > 0)) if k not in unfixable]
+        if not lacking:
             return
         k = lacking[0]
         donors = free[(assign[free] > 0) & (g_counts[free, k] > 0)]
@@ -60,6 +62,9 @@ def _every_class_in_train(assign: np.ndarray, g_counts: np.ndarray, free: np.nda
         # a training group may leave when each of its classes has another training group
         can_leave = ((g_counts[cand] > 0) <= ((per[0] - g_counts[cand]) > 0)).all(1)
         cand = cand[can_leave]
+        if not len(cand) and (assign == s).sum() <= 1:  # its split would be left empty
+            unfixable.add(k)
+            continue
         if len(cand):
             helps = ((g_counts[cand] > 0) & ((per[s] - g_counts[d]) == 0)).any(1)
             pool = cand[helps] if helps.any() else cand
