@@ -1060,7 +1060,9 @@ def test_predicted_timesteps_and_bouts_name_the_input_rows_when_nan_rows_were_dr
         }
     )
     df.loc[[2, 3], "ax"] = np.nan
-    cfg = DataConfig(channels=["ax"], nan_policy="drop", group_column=None, label_column="behaviour")
+    cfg = DataConfig(
+        channels=["ax"], nan_policy="drop", group_column=None, label_column="behaviour", sample_rate_hz=4.0
+    )
     s = series_from_frame(df, cfg, "new.csv", require_labels=False, classes=["other", "play"])
     assert list(s.input_rows) == [0, 1, 4, 5, 6, 7, 8, 9, 10, 11]
     p_play = np.array([0.1, 0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.8, 0.8, 0.1])  # per kept step
