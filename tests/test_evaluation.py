@@ -96,6 +96,19 @@ def test_choose_threshold_no_positives_uses_fixed():
     assert out["value"] == 0.3 and out["fallback"] == "fixed" and "no positive" in out["note"]
 
 
+def test_a_threshold_that_flags_most_validation_windows_says_so():
+    """Scores that do not rank the class (constant, or the positives lowest): max F1 then flags
+    every window, and recall 1.0 comes from that alone; the choice says so."""
+    y = np.r_[np.ones(2), np.zeros(18)]
+    for scores in (np.full(20, 0.4), np.r_[[0.1, 0.1], np.linspace(0.2, 0.9, 18)]):
+        out = choose_threshold(y, scores, "max_f1")
+        assert out["recall"] == 1.0 and "flags 100% of validation windows against a prevalence of 10%" in out["note"]
+    good = choose_threshold(y, np.r_[[0.9, 0.8], np.linspace(0.1, 0.5, 18)], "max_f1")
+    assert good["note"] is None
+    fixed = choose_threshold(y, np.full(20, 0.4), "fixed", threshold=0.3)  # the user's own threshold: no verdict
+    assert fixed["note"] is None
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
@@ -269,6 +282,11 @@ def test_interpret_metrics_accuracy_and_class_of_interest():
     assert "the ranking is informative" in notes[2] and "0.100" in notes[2]  # 0.5 >= 2 x prevalence 0.1
     weak = interpret_metrics({**BASE_METRICS, "pr_auc_per_class": {"play": 0.15}})
     assert "barely rank it above the rest" in weak[2] and "rather than the threshold" in weak[2]
+    # a majority class of interest (prevalence 0.6): twice it is out of reach, so the bar is halfway to 1
+    major = {**BASE_METRICS, "per_class": {"play": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 600}}}
+    assert "the ranking is informative" in interpret_metrics({**major, "pr_auc_per_class": {"play": 1.0}})[2]
+    weak_major = interpret_metrics({**major, "pr_auc_per_class": {"play": 0.7}})[2]
+    assert "below 0.800, halfway from its prevalence to 1 (0.600)" in weak_major
     argmax = interpret_metrics({**BASE_METRICS, "threshold": None})
     assert "'play' at threshold none (argmax)" in argmax[1]
     assert len(interpret_metrics({k: v for k, v in BASE_METRICS.items() if k != "positive_class"})) == 1

@@ -274,9 +274,12 @@ def _class_of_interest_notes(metrics: dict[str, Any]) -> list[str]:
     ap = (metrics.get("pr_auc_per_class") or {}).get(pos)
     if ap is None or not prevalence:
         return notes
-    if ap < 2 * prevalence:
+    # twice the prevalence, or halfway from it to 1 where twice it is out of reach (prevalence >= 1/3)
+    bar = min(2 * prevalence, (1 + prevalence) / 2)
+    if ap < bar:
+        said = "twice its prevalence" if bar == 2 * prevalence else "halfway from its prevalence to 1"
         notes.append(
-            f"PR-AUC of '{pos}' ({ap:.3f}) is less than twice its prevalence ({prevalence:.3f}): "
+            f"PR-AUC of '{pos}' ({ap:.3f}) is below {bar:.3f}, {said} ({prevalence:.3f}): "
             "the scores barely rank it above the rest, so no threshold will give good "
             "precision; change the data/model (window length, more labelled bouts, features, "
             "loss) rather than the threshold."
@@ -316,8 +319,8 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
     """A few plain-language readings of ``metrics.json`` (rules written here).
 
     In order: accuracy against the majority baseline; the class of interest's precision /
-    recall at its threshold, and whether its PR-AUC beats twice its prevalence (else the
-    threshold cannot help); a validation -> test PR-AUC drop over 0.1 (the threshold may
+    recall at its threshold, and whether its PR-AUC beats twice its prevalence (halfway from the
+    prevalence to 1 where that is lower) (else the threshold cannot help); a validation -> test PR-AUC drop over 0.1 (the threshold may
     not transfer); classes whose predicted bouts are mostly false alarms; the model against
     the MiniRocket baseline on the headline metric (``untried``: the remedies this run did
     not use, named when it falls short).

@@ -131,6 +131,20 @@ def _mid_gap(s: np.ndarray, value: float) -> float:
     return mid if float(below.max()) < mid < float(value) else float(value)
 
 
+def _flags_most(y: np.ndarray, s: np.ndarray, value: float, note: str | None) -> str | None:
+    """``note``, plus a warning when the chosen threshold flags most validation windows (over half,
+    and over three times the class's prevalence): the scores barely rank the class there, and
+    the recall it reports comes from flagging nearly everything."""
+    flagged, prevalence = float((s >= value).mean()), float(y.mean())
+    if flagged <= max(0.5, 3 * prevalence):
+        return note
+    said = (
+        f"the threshold flags {flagged:.0%} of validation windows against a prevalence of {prevalence:.0%}: "
+        "the scores barely rank the class on validation, so its recall comes from flagging nearly everything"
+    )
+    return f"{note}; {said}" if note else said
+
+
 def choose_threshold(
     y_true_binary: Any,
     scores: Any,
@@ -198,6 +212,8 @@ def choose_threshold(
     else:
         value, met, note = _constrained(y, s, strategy, min_precision, min_recall)
         value, fallback = _mid_gap(s, value), None if met else "max_f1"
+    if strategy != "fixed" and fallback != "fixed":
+        note = _flags_most(y, s, value, note)
     return {
         "strategy": strategy,
         "value": value,
