@@ -289,6 +289,7 @@ def test_interpret_metrics_accuracy_and_class_of_interest():
     assert "below 0.800, halfway from its prevalence to 1 (0.600)" in weak_major
     argmax = interpret_metrics({**BASE_METRICS, "threshold": None})
     assert "'play' at threshold none (argmax)" in argmax[1]
+    assert "threshold options table" not in argmax[1] and "multiclass_decision: threshold" in argmax[1]
     assert len(interpret_metrics({k: v for k, v in BASE_METRICS.items() if k != "positive_class"})) == 1
 
 
@@ -454,6 +455,8 @@ def test_threshold_origin_says_how_the_threshold_was_set():
     assert origin("max_f1", "max_f1", None) == "chosen on validation by max_f1"
     assert origin("fixed", "fixed", None) == "fixed: evaluate.threshold"  # the naive recipe
     assert origin("fixed", "max_f1", "fixed") == "fixed: evaluate.threshold, as validation could not choose"
+    # max_f1 asked, validation had no window of the class: the fixed threshold, not "chosen on validation"
+    assert origin("max_f1", "max_f1", "fixed") == "fixed: evaluate.threshold, as validation could not choose"
     assert origin("max_f1", "recall_at_precision", "max_f1") == (
         "chosen on validation by max_f1 (recall_at_precision's constraint could not be met)"
     )

@@ -239,7 +239,7 @@ def threshold_origin(metrics: dict[str, Any]) -> str:
     detail = metrics.get("threshold_detail") or {}
     if detail.get("chosen_on") == "none":
         return "fixed: no validation windows"
-    if metrics.get("threshold_strategy") == "fixed":
+    if metrics.get("threshold_strategy") == "fixed" or detail.get("fallback") == "fixed":
         return "fixed: evaluate.threshold" + (", as validation could not choose" if detail.get("fallback") else "")
     asked = detail.get("strategy")
     unmet = f" ({asked}'s constraint could not be met)" if detail.get("fallback") and asked != "max_f1" else ""
@@ -265,11 +265,17 @@ def _class_of_interest_notes(metrics: dict[str, Any]) -> list[str]:
         return []
     if not pc.get("support"):
         return [f"No '{pos}' window in this split: its precision and recall are undefined."]
-    notes = [
-        f"'{pos}' at threshold {_fmt(metrics.get('threshold'))}: precision {_num(pc['precision'])}, "
-        f"recall {_num(pc['recall'])}. Moving the threshold trades one for the other "
-        f"(see the threshold options table and the metric-vs-threshold plot)."
-    ]
+    if metrics.get("threshold") is None:  # multi-class argmax: no threshold, no options table
+        notes = [
+            f"'{pos}' at threshold none (argmax): precision {_num(pc['precision'])}, recall {_num(pc['recall'])}. "
+            "evaluate.multiclass_decision: threshold would choose a threshold on validation to trade one for the other."
+        ]
+    else:
+        notes = [
+            f"'{pos}' at threshold {_fmt(metrics.get('threshold'))}: precision {_num(pc['precision'])}, "
+            f"recall {_num(pc['recall'])}. Moving the threshold trades one for the other "
+            f"(see the threshold options table and the metric-vs-threshold plot)."
+        ]
     prevalence = pc["support"] / metrics["n"] if metrics.get("n") else None
     ap = (metrics.get("pr_auc_per_class") or {}).get(pos)
     if ap is None or not prevalence:
@@ -331,7 +337,11 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
         if val["pr_auc"] - metrics["pr_auc"] > 0.1:
             notes.append(
                 f"PR-AUC drops from {val['pr_auc']:.3f} (validation) to {metrics['pr_auc']:.3f} (test): "
-                "the threshold tuned on validation may not transfer; more validation recordings help."
+                + (
+                    "the threshold tuned on validation may not transfer; more validation recordings help."
+                    if metrics.get("threshold") is not None
+                    else "what validation chose (epochs, members) may not transfer; more validation recordings help."
+                )
             )
     for cls, b in (metrics.get("bouts") or {}).items():
         if b.get("n_pred") and b["n_false_alarms"] > b["n_found"]:

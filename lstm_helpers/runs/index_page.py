@@ -28,6 +28,7 @@ RUN_COLUMNS = [
     ("run", "run"),
     ("status", "status"),
     ("class", "class"),
+    ("threshold", "threshold"),
     ("precision", "precision"),
     ("recall", "recall"),
     ("F1", "F1"),
@@ -75,6 +76,9 @@ def _cell(key: str, k: dict[str, Any]) -> str:
         v = f"{fmt_number(k['bouts found'])} of {fmt_number(k['bouts true'])}" if k.get("bouts true") else "–"
         return f'<td class="num">{v}</td>'
     v = k.get(key)
+    if key == "threshold" and k.get("class"):  # how it was set, where not chosen on validation
+        origin = str(k.get("threshold origin") or "")
+        v = "argmax" if v is None else fmt_number(v) + ("" if origin.startswith("chosen") else f" ({origin})")
     if key == "train s" and v is not None:
         return f'<td class="num">{duration(float(v))}</td>'
     if isinstance(v, str) or v is None:
@@ -164,7 +168,7 @@ def write_index(root: Path) -> Path:
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'>{_MARK}<title>lstm-workbench reports</title>"
         f"<style>{_CSS}</style></head><body><h1>lstm-workbench reports</h1>{pages}"
         f"<p class='note'>Updated {when}. Precision, recall and F1 are for the class of interest "
-        f"on the test split, at the threshold chosen on validation.</p>"
+        f"on the test split, at each run's threshold: chosen on validation unless its column says otherwise.</p>"
         f"<h2>Runs</h2>{_runs_html(root)}{_groups_html(root)}</body></html>"
     )
     return write_text(path, page)
