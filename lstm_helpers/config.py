@@ -527,19 +527,20 @@ def parse_override(item: str) -> tuple[str, Any]:
 
 
 def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of ``raw`` with dotted-key overrides applied (``train.epochs: 2``)."""
+    """A copy of ``raw`` with dotted overrides (``train.epochs: 2``); ``windows.length`` clears ``length_seconds``."""
     out = copy.deepcopy(raw)
     for dotted, value in overrides.items():
         parts = dotted.split(".")
         node = out
         for i, p in enumerate(parts[:-1]):
-            nxt = node.get(p)
-            if nxt is None:
+            if (nxt := node.get(p)) is None:
                 nxt = node[p] = {}
             if not isinstance(nxt, dict):
                 raise ConfigError(f"override {dotted}: '{'.'.join(parts[: i + 1])}' is a value, not a section")
             node = nxt
         node[parts[-1]] = value
+    if "windows.length" in overrides and "windows.length_seconds" not in overrides:  # (the loop made the section)
+        out["windows"]["length_seconds"] = None  # steps asked for now win over the config's seconds (else ignored)
     return out
 
 

@@ -16,6 +16,15 @@ def test_overrides_are_typed_and_validated():
     assert cfg.model.units == [128, 64]
 
 
+def test_an_override_of_the_window_length_in_steps_wins_over_the_configs_seconds():
+    """configs/demo.yaml gives windows.length_seconds (2 s); --set windows.length=24 was ignored."""
+    assert load_config("configs/demo.yaml").window_length == 50  # 2 s at 25 Hz
+    cfg = load_config("configs/demo.yaml", ["windows.length=24"])
+    assert cfg.window_length == 24 and cfg.windows.length_seconds is None
+    both = load_config("configs/demo.yaml", ["windows.length=24", "windows.length_seconds=1.0"])
+    assert both.window_length == 25  # both asked: the seconds, as documented
+
+
 @pytest.mark.parametrize(
     "override, words",
     [
