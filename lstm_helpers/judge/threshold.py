@@ -185,10 +185,9 @@ def choose_threshold(
         ``strategy``, ``value`` (the threshold), what it achieves on these data
         (:func:`rates_at`), the strategy parameters, ``constraint_met`` (None when the
         strategy has no constraint), ``fallback`` (the strategy actually used when the
-        requested one could not be met, else None), ``note`` (plain-language explanation,
-        or None), ``n``, ``n_positive``. When no threshold reaches the constraint, the
-        max-F1 threshold is used instead and ``note`` says so and gives the best value
-        that was reachable.
+        requested one could not be met, else None), ``note`` (plain words, or None: a
+        fallback, the best value reachable, a threshold that flags most windows), ``n``,
+        ``n_positive``. Where no threshold meets the constraint, max F1's is used instead.
     """
     _check_strategy(strategy, threshold, beta, min_precision, min_recall)
     y, s = check_binary(y_true_binary, scores)
@@ -212,8 +211,7 @@ def choose_threshold(
     else:
         value, met, note = _constrained(y, s, strategy, min_precision, min_recall)
         value, fallback = _mid_gap(s, value), None if met else "max_f1"
-    if strategy != "fixed" and fallback != "fixed":
-        note = _flags_most(y, s, value, note)
+    note = _flags_most(y, s, value, note) if "fixed" not in (strategy, fallback) else note
     return {
         "strategy": strategy,
         "value": value,

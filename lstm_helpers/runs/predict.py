@@ -114,8 +114,9 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
         raise missing_path_error(input_path, "--input")
     columns = check_channels(run.info, run.cfg, input_path)
     # groups only steer splits: new recordings need not carry the group column; and without
-    # the time column in any file, rows are read in order at the run's sample rate
-    update: dict[str, Any] = {"demo": False, "split_column": None, "group_column": None}
+    # the time column in any file, rows are read in order at the run's sample rate (checked
+    # below against the run's, with advice for new data, instead of the reader's own check)
+    update: dict[str, Any] = {"demo": False, "split_column": None, "group_column": None, "sample_rate_hz": None}
     time_col = run.cfg.data.time_column
     if time_col and not any(time_col in cols for cols in columns):
         update["time_column"] = None

@@ -313,8 +313,9 @@ _LOG_NOISE = re.compile(
 )
 
 
-# Python's warning format: "<file>:<line>: <Category>: <message>", then the source line, indented
-_PY_WARNING = re.compile(r"^\S.*?:\d+: (?:\w+\.)*\w*Warning: (.*)$")
+# Python's warning format: "<file>:<line>: <Category>: <message>", then the source line, indented;
+# or "<Category>: <message>" alone (style.plain_warning, what the run's kernel prints)
+_PY_WARNING = re.compile(r"^(?:\S.*?:\d+: )?(?:\w+\.)*\w*Warning: (.*)$")
 
 
 def _tidy_warnings(lines: list[str]) -> list[str]:
