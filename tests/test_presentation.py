@@ -232,9 +232,9 @@ def test_index_escapes_keeps_integers_and_hides_paths(tmp_path):
     assert ">10 s<" in page  # training time rounded, not 10.065695405000042
     assert "before &lt;b&gt;after&lt;/b&gt;" in page and 'href="sweeps/s1/comparison.html"' in page
     assert "1 of 2 runs finished" in page
-    assert "<td>0.591</td>" in page  # the ok run's threshold, chosen on validation: no origin beside it
+    assert '<td class="num">0.591</td>' in page  # the ok run's threshold, chosen on validation: no origin beside it
     _fake_run(tmp_path, "20260101-000003_fixed", "finished", threshold_origin="fixed: no validation windows")
-    assert "<td>0.591 (fixed: no validation windows)</td>" in write_index(tmp_path).read_text()
+    assert '<td class="num">0.591 (fixed: no validation windows)</td>' in write_index(tmp_path).read_text()
     assert str(tmp_path) not in page
     assert "T" not in page.split("Updated ")[1][:12]  # "2 Dec 2026, 02:33", not an ISO stamp
     odd = _fake_run(tmp_path, "run #1", "finished")  # a folder name that is not a URL as it stands

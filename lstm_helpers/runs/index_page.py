@@ -79,6 +79,7 @@ def _cell(key: str, k: dict[str, Any]) -> str:
     if key == "threshold" and k.get("class"):  # how it was set, where not chosen on validation
         origin = str(k.get("threshold origin") or "")
         v = "argmax" if v is None else fmt_number(v) + ("" if origin.startswith("chosen") else f" ({origin})")
+        return f'<td class="num">{html.escape(v)}</td>'
     if key == "train s" and v is not None:
         return f'<td class="num">{duration(float(v))}</td>'
     if isinstance(v, str) or v is None:
