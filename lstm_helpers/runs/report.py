@@ -115,6 +115,16 @@ def _baseline_phrase(m: dict, pos: str | None) -> str:
     return ""
 
 
+def _false_alarms(m: dict, pos: Any) -> str:
+    """``", 24 windows predicted as it"`` where the test split has no window of the class of
+    interest: every one is a false alarm, which balanced accuracy over the rest hides."""
+    classes, cm = m.get("classes") or [], m.get("confusion_matrix")
+    if pos not in classes or not cm:
+        return ""
+    n = int(sum(row[classes.index(pos)] for row in cm))
+    return f", {plural(n, 'window')} predicted as it (false alarms)" if n else ", none predicted as it"
+
+
 def class_phrase(name: Any) -> str:
     """A class as a sentence names it: ``play``, but ``class 2`` for a label that is a number
     (UCR sets), so that "2 found with precision 0.97" does not read as a count."""
@@ -145,7 +155,7 @@ def headline_sentence(run: Path) -> str:
     elif cls and k["recall"] is not None:  # windows of the class, none predicted as it
         parts = [f"{cls} never predicted{at}: recall {k['recall']:.2f}"]
     else:  # no class of interest, or no window of it in the test split
-        parts = [f"no {cls} window in the test split"] if cls else []
+        parts = [f"no {cls} window in the test split{_false_alarms(m, k['class'])}"] if cls else []
         top = f", top-{k['top k']} {fmt_number(k['top-k accuracy'])}" if k["top-k accuracy"] is not None else ""
         parts.append(
             f"balanced accuracy {fmt_number(k['balanced accuracy'])}, MCC {fmt_number(k['MCC'])} "
