@@ -96,6 +96,28 @@ def test_invalid_space_values_name_the_key(tmp_path):
         Search(f, ["model.units=[16]"])
     with pytest.raises(ConfigError, match="unknown key 'train.epochz'"):
         Search(f, ["train.epochz=3"])
+    for key, dim in (  # what a trial's fit never uses: every value would score alike
+        ("train.epochs", {"type": "choice", "values": [1, 3]}),
+        ("train.augment.jitter_sigma", {"type": "float", "min": 0.0, "max": 0.1}),
+        ("train.early_stopping.patience", {"type": "choice", "values": [2, 5]}),
+    ):
+        f = write_search(tmp_path / "s.yaml", tmp_path / "data", space={key: dim})
+        with pytest.raises(ConfigError, match=f"space key '{key}' is not used by the trials"):
+            Search(f)
+
+
+def test_a_folder_holding_another_search_is_refused(tmp_path, tiny_demo_dir):
+    """Its trials would be read as this search's: KerasTuner resumes from the folder."""
+    from lstm_helpers.experiments.search import _claimed_dir
+
+    first = Search(write_search(tmp_path / "a.yaml", tiny_demo_dir))
+    out = _claimed_dir(first, tmp_path / "out")
+    assert (out / "search_id.txt").read_text().strip() == first.search_id
+    assert _claimed_dir(first, out) == out  # the same search again: resumes there
+    space = {"train.learning_rate": {"type": "choice", "values": [0.03, 0.05]}}
+    other = Search(write_search(tmp_path / "b.yaml", tiny_demo_dir, space=space))
+    with pytest.raises(ConfigError, match=f"holds the trials of another search \\({first.search_id}\\)"):
+        _claimed_dir(other, out)
 
 
 def test_objective_follows_the_task():

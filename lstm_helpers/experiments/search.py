@@ -58,7 +58,8 @@ from lstm_helpers.experiments.progress import trial_line, trial_number
 from lstm_helpers.layout import SweepLayout
 
 SEARCHABLE_SECTIONS = ("model", "train")
-TUNERS = ("random", "hyperband", "bayesian")
+# what a trial's fit does not use: spec.epochs of plain batches, one model, no callbacks of a run
+UNUSED_BY_TRIALS = ("train.epochs", "train.augment", "train.ensemble", "train.min_updates", "train.early_stopping", "train.monitor", "train.checkpoint")  # fmt: skip
 TUNER_INSTALL_HINT = "install the tune extra: pip install -e '.[tune]'"
 PREPARED_DIR = "prepared"
 TUNER_DIR = "tuner"
@@ -180,6 +181,10 @@ class Search:
                     f"searchable sections: {', '.join(SEARCHABLE_SECTIONS)} (sweep the "
                     "others with lstm-workbench sweep)"
                 )
+            if key.startswith(UNUSED_BY_TRIALS):  # every value would score alike
+                raise ConfigError(f"search file {self.shown}: space key '{key}' is not used by the trials (each trains "
+                                  f"{spec.epochs} epochs of plain batches, one model, no early stopping); sweep it "
+                                  "with lstm-workbench sweep, or fix it for the final run under set:")  # fmt: skip
             probes = dim.values if dim.type == "choice" else [dim.min, dim.max]
             for value in probes:
                 if dim.type == "int":
@@ -430,6 +435,17 @@ def _write_best_config(path: Path, cfg: Config, values: dict[str, Any], score: A
 
 
 # ============================================================================ run_search
+def _claimed_dir(search: Search, out: str | Path | None) -> Path:
+    """The search's folder, marked with its id: the same search resumes there, another is refused."""
+    search_dir = Path(out).resolve() if out else search.default_dir()
+    search_dir.mkdir(parents=True, exist_ok=True)
+    marker = search_dir / "search_id.txt"
+    if marker.is_file() and (held := marker.read_text().strip()) != search.search_id:
+        raise ConfigError(f"{search_dir} holds the trials of another search ({held}); give --out a new folder")
+    write_text(marker, search.search_id + "\n")
+    return search_dir
+
+
 def run_search(
     file: str | Path,
     overrides: dict[str, Any] | list[str] | None = None,
@@ -450,9 +466,10 @@ def run_search(
     overrides : dict or list of "key=value", optional
         Applied to every trial and the final run (must not touch searched keys).
     out : path, optional
-        Search directory; default ``<reports_dir>/search/<search id>`` (re-running resumes).
+        Search directory; default ``<reports_dir>/search/<search id>`` (the same search resumes
+        there; a folder holding another search is refused).
     verbose : int
-        One line per trial on stdout (0 = silent); KerasTuner's own tables never show.
+        One line per trial on stdout (0 = silent; never KerasTuner's own tables).
     run_best : bool
         Run the best configuration as a normal run (``runs.run_pipeline``) and write the
         comparison with the trials section.
@@ -463,14 +480,13 @@ def run_search(
     Returns
     -------
     dict
-        ``search_dir``, ``best_config`` (path), ``best_values``, ``best_score``,
-        ``objective``, ``trials_csv``, ``trials`` (DataFrame), ``best_run`` (run directory or
-        None), ``comparison_html``.
+        ``search_dir``, ``best_config`` (path), ``best_values``, ``best_score``, ``objective``,
+        ``trials_csv``, ``trials`` (DataFrame), ``best_run`` (run directory or None), ``comparison_html``.
 
     Raises
     ------
     ConfigError
-        Before any work, for an invalid search file or space, or when KerasTuner is missing.
+        Before any work: an invalid search file or space, KerasTuner missing, another search in ``out``.
     SearchFailed
         When no trial completed (trials.csv holds each trial's message).
     lstm_helpers.runs.pipeline.RunFailed
@@ -482,8 +498,7 @@ def run_search(
         )
     search = Search(file, overrides)
     import_keras_tuner()
-    search_dir = Path(out).resolve() if out else search.default_dir()
-    search_dir.mkdir(parents=True, exist_ok=True)
+    search_dir = _claimed_dir(search, out)
     write_text(search_dir / "search.yaml", search.file.read_text())
     t0 = time.perf_counter()
     tuner, objective = _tune(search, search_dir, verbose, max_minutes)
