@@ -533,6 +533,9 @@ def test_comparison_of_run_dirs_and_sweep_dirs(tmp_path, fake_runs):
     assert meta["variant_keys"] == ["train.learning_rate"] and meta["title"] == "Sweep s"
     assert set(table["variant"]) == {"before", "after"} and set(table["seed"]) == {1, 2}
     assert meta["rank_by"] == "val_pr_auc" and meta["classes"] == ["play"]
+    assert meta["prepared_differently"] == ["windows.overlap_percent"]  # validation windows differ: said
+    said = display.answer_sentence(display.Comparison(table, meta, out))
+    assert "prepared differently (windows.overlap_percent)" in said and "as well as the models" in said
     cols = list(table.columns)
     assert cols.index("test_pr_auc") == cols.index("val_pr_auc") + 1  # side by side
     assert (table["val_baseline_pr_auc"] == 0.95).all() and (table["test_baseline_pr_auc"] == 0.9).all()

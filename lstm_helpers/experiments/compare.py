@@ -188,6 +188,9 @@ def rank_metric(table: pd.DataFrame, named_class: bool = True) -> str | None:
     return None
 
 
+PREPARED_BY = ("data.", "split.", "windows.", "scale.", "resample.")  # what stage 01 reads (with the seed)
+
+
 def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[str, Any]]:
     """One row per run: swept keys, variant, seed, model, size, time, validation and test
     metrics side by side, status.
@@ -224,6 +227,10 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
         "named_classes": named,  # False: no class of interest, ``classes`` lists every class
         "rank_by": rank_metric(table, named),
         "selection": "validation",
+        # stage-01 settings that differ: each run is then scored on validation windows of its own
+        "prepared_differently": sorted(
+            k for k in set().union(*flat) if k.startswith(PREPARED_BY) and len({str(f.get(k)) for f in flat}) > 1
+        ),
         "time_columns": [c for c in TIME_COLUMNS if c in table.columns],
         "title": sweep.get("title"),
         "description": sweep.get("description"),

@@ -243,6 +243,12 @@ def answer_sentence(c: Comparison) -> str:
         f"<b>Best by validation {esc(q)}</b>: <code>{esc(label or best['run'])}</code> "
         f"({esc(q)} = {esc(best[q])}{test_text})."
     )
+    if differ := c.meta.get("prepared_differently"):
+        shown = ", ".join(differ[:4]) + (", ..." if len(differ) > 4 else "")
+        parts.append(
+            f"<i>The runs' data were prepared differently ({esc(shown)}): each is scored on validation windows "
+            "of its own, so the ranking compares those preparations as well as the models.</i>"
+        )
     return " ".join(parts)
 
 
