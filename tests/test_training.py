@@ -389,6 +389,10 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
     summary = training_summary(result)
     assert "parameters" in summary.index and "n_params" not in summary.index
     assert summary.loc["stopped early", "value"] in ("yes", "no")
+    assert "resumed" not in summary.index  # said only where a run was resumed
+    import dataclasses
+
+    assert training_summary(dataclasses.replace(result, resumed=True)).loc["resumed", "value"].startswith("yes")
 
     info = json.loads((run / "train.json").read_text())
     assert TRAIN_JSON_KEYS <= set(info)

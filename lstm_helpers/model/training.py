@@ -321,6 +321,8 @@ def training_summary(result: TrainResult) -> pd.DataFrame:
         rows["what early stopping watches"] = result.budget.get("monitor")
     if result.ensemble > 1:
         rows["ensemble"] = result.budget["ensemble"]
+    if result.resumed:  # the epoch log of this notebook shows the resumed epochs only; history.csv all
+        rows["resumed"] = "yes: continued from the last finished epoch of an interrupted attempt"
     shown = {k: fmt_number(v) if isinstance(v, int | float) else v for k, v in rows.items() if v is not None}
     return pd.DataFrame({"value": list(shown.values())}, index=list(shown))
 
