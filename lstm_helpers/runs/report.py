@@ -156,7 +156,9 @@ def headline_sentence(run: Path) -> str:
         parts = [f"{cls} never predicted{at}: recall {k['recall']:.2f}"]
     else:  # no class of interest, or no window of it in the test split
         parts = [f"no {cls} window in the test split{_false_alarms(m, k['class'])}"] if cls else []
-        top = f", top-{k['top k']} {fmt_number(k['top-k accuracy'])}" if k["top-k accuracy"] is not None else ""
+        n_classes = len(m.get("classes") or ())
+        chance = f" (chance {k['top k'] / n_classes:.3f})" if k["top k"] and n_classes > k["top k"] else ""
+        top = f", top-{k['top k']} {fmt_number(k['top-k accuracy'])}{chance}" if k["top-k accuracy"] is not None else ""
         parts.append(
             f"balanced accuracy {fmt_number(k['balanced accuracy'])}, MCC {fmt_number(k['MCC'])} "
             f"(accuracy {fmt_number(k['accuracy'])}{top}, always-majority {fmt_number(k['majority baseline'])})"
