@@ -223,6 +223,7 @@ def test_sequences_and_text_go_through_the_same_stage(tiny_config, tmp_path):
     ).meta
     a = load_npz(tmp_path / "txt" / "prepared.npz")
     assert a["X_train"].dtype == np.int32 and a["X_train"].shape[1] == 24 and info["input"]["kind"] == "tokens"
+    assert "label rule" not in summary_table(info).index  # a text (or a sequence) has no window label rule
     # the label is the token right after the window
     text_codes = a["X_train"][0]
     assert a["y_train"][0] >= 0 and text_codes.max() < 20

@@ -531,7 +531,7 @@ def summary_table(info: dict) -> pd.DataFrame:
         "window": f"{inp['window_length']} steps"
         + (f" ({inp['window_length'] / inp['sample_rate_hz']:.2f} s)" if inp.get("sample_rate_hz") else "")
         + (f", step {inp['step']} ({_overlap_text(inp, p)})" if inp.get("step") else ""),
-        "label rule": p["windows"]["label_rule"],
+        "label rule": p["windows"]["label_rule"] if inp["data_kind"] not in ("sequences", "text") else None,
         "windows train / val / test": " / ".join(f"{info['windows'][n]:,}" for n in SPLIT_NAMES),
         "split": info["split"]["method"]
         + ("" if str(p["split"]["by"]) in info["split"]["method"] else f" ({p['split']['by']})"),
@@ -548,6 +548,7 @@ def summary_table(info: dict) -> pd.DataFrame:
         ),
         "leakage check": "passed" if info["leakage"]["ok"] else "FAILED: " + "; ".join(info["leakage"]["problems"]),
     }
+    facts = {k: v for k, v in facts.items() if v is not None}  # (a sequence or a text has no label rule)
     if info["windows"].get("recordings_too_short"):
         facts["recordings skipped (shorter than a window)"] = info["windows"]["recordings_too_short"]
     if info.get("notes"):
