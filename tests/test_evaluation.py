@@ -1101,3 +1101,11 @@ def test_predicted_timesteps_and_bouts_name_the_input_rows_when_nan_rows_were_dr
     # kept steps 1-3 are input rows 1, 4, 5; kept steps 7-8 are rows 9, 10 (end exclusive)
     assert bouts[["start", "end"]].values.tolist() == [[1, 6], [9, 11]]
     assert np.allclose(bouts["start_s"], [100.25, 102.25]) and np.allclose(bouts["end_s"], [101.5, 102.75])
+    # the windows predict makes of it (length 3, step 1) never join rows 1 and 4 across the gap
+    from lstm_helpers.data.prepare import across_dropped_rows
+    from lstm_helpers.data.windows import window_starts
+
+    starts, _ = window_starts(s.offsets, 3, 1)
+    with pytest.warns(UserWarning, match="2 window\\(s\\) left out"):
+        joined = across_dropped_rows(s, starts, 3)
+    assert list(starts[joined]) == [0, 1]  # rows 0,1,4 and 1,4,5

@@ -62,14 +62,16 @@ def _sequence_windows(s: SeriesSet) -> Windows:
     )
 
 
-def _across_dropped_rows(s: SeriesSet, starts: np.ndarray, length: int, info: dict) -> np.ndarray:
+def across_dropped_rows(s: SeriesSet, starts: np.ndarray, length: int, info: dict | None = None) -> np.ndarray:
     """Windows that would join the two sides of rows removed by ``data.nan_policy: drop`` (their
-    first and last rows are not ``length - 1`` input rows apart): left out, counted and said."""
+    first and last rows are not ``length - 1`` input rows apart): left out (by stage 01 and by
+    ``predict``), counted in ``info`` and said."""
     if s.input_rows is None or not len(starts):
         return np.zeros(len(starts), bool)
     rows = np.asarray(s.input_rows)
     across = (rows[starts + length - 1] - rows[starts]) != length - 1
-    info["windows_dropped_gap"] = int(across.sum())
+    if info is not None:
+        info["windows_dropped_gap"] = int(across.sum())
     if across.any():
         warnings.warn(
             f"{int(across.sum())} window(s) left out: they would span rows that data.nan_policy: drop "
@@ -124,7 +126,7 @@ def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
     )
     info["windows_total"] = int(len(starts))
     info["windows_dropped_unlabelled"] = int((lab < 0).sum())
-    keep = (lab >= 0) & ~_across_dropped_rows(s, starts, length, info)
+    keep = (lab >= 0) & ~across_dropped_rows(s, starts, length, info)
     return Windows(starts[keep], rec[keep], (starts - s.offsets[rec])[keep], lab[keep], length, step), info
 
 

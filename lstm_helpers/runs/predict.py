@@ -21,6 +21,7 @@ import pandas as pd
 from lstm_helpers.artifacts import check_model_file, is_finished, read_params, shown, write_table
 from lstm_helpers.config import Config, ConfigError, resolve_config
 from lstm_helpers.data.inputs import missing_path_error
+from lstm_helpers.data.prepare import across_dropped_rows
 from lstm_helpers.data.prepared import InputInfo, read_prepare_json
 from lstm_helpers.data.recordings import DataError, SeriesSet, _list_files, read_recordings
 from lstm_helpers.data.resampling import apply_scaler, scale_per_recording
@@ -240,6 +241,8 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     s, values = read_new_recordings(finished, input_path)
     length, step = int(finished.input.window_length or 0), int(finished.input.step or 0)
     starts, rec = window_starts(s.offsets, length, step)
+    joined = across_dropped_rows(s, starts, length)  # nan_policy: drop: no window across a gap
+    starts, rec = starts[~joined], rec[~joined]
     if len(starts) == 0:
         raise DataError(f"{input_path}: every recording is shorter than one window ({length} timesteps)")
     model = load_trained_model(finished.layout.model)
