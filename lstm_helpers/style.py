@@ -50,7 +50,10 @@ def _natural_key(name: Any) -> tuple:
     return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", str(name)) if t)
 
 
-def classes_text(classes: Any, max_listed: int = 12) -> str:
+MAX_LISTED_CLASSES = 12  # longer class lists are given as a count, first and last names
+
+
+def classes_text(classes: Any, max_listed: int = MAX_LISTED_CLASSES) -> str:
     """The class names for a sentence, in natural order (UCR's ``1, 2, ..., 52``, not the
     string order ``1, 10, 11``); past ``max_listed`` the count and the first and last names.
 

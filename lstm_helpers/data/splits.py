@@ -43,9 +43,8 @@ def _every_class_in_train(assign: np.ndarray, g_counts: np.ndarray, free: np.nda
     a training group whose classes all keep another training group (one of a class its new
     split lacks, where there is one), so the split sizes stay as drawn; where no training
     group can leave, the group just moves to training (unless its split would be left empty).
-    Written here: scikit-learn's
-    splitters neither keep groups whole with arbitrary fractions nor guarantee a class in
-    training.
+    Written here: scikit-learn's splitters neither keep groups whole with arbitrary fractions
+    nor guarantee a class in training.
     """
     unfixable: set[int] = set()
     for _ in range(g_counts.shape[1]):

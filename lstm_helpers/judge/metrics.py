@@ -325,11 +325,11 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
     """A few plain-language readings of ``metrics.json`` (rules written here).
 
     In order: accuracy against the majority baseline; the class of interest's precision /
-    recall at its threshold, and whether its PR-AUC beats twice its prevalence (halfway from the
-    prevalence to 1 where that is lower) (else the threshold cannot help); a validation -> test PR-AUC drop over 0.1 (the threshold may
-    not transfer); classes whose predicted bouts are mostly false alarms; the model against
-    the MiniRocket baseline on the headline metric (``untried``: the remedies this run did
-    not use, named when it falls short).
+    recall at its threshold, and whether its PR-AUC clears twice its prevalence (halfway from
+    the prevalence to 1 where that is lower; else the threshold cannot help); a validation ->
+    test PR-AUC drop over 0.1 (what validation chose may not transfer); classes whose predicted
+    bouts are mostly false alarms; the model against the MiniRocket baseline on the headline
+    metric (``untried``: the remedies this run did not use, named when it falls short).
     """
     notes = _accuracy_note(metrics) + _class_of_interest_notes(metrics) + _baseline_note(metrics, untried)
     val = metrics.get("val") or {}

@@ -30,7 +30,7 @@ from lstm_helpers.runs.report import (
     scrub_paths,
 )
 from lstm_helpers.runs.terminal import plural
-from lstm_helpers.style import classes_text, fmt_number, table_html
+from lstm_helpers.style import MAX_LISTED_CLASSES, classes_text, fmt_number, table_html
 
 REVEAL = TEMPLATES / "reveal"
 MAX_NEXT_STEPS = 4
@@ -75,7 +75,7 @@ def _data_facts(run: Path) -> list[str]:
     inp, win = p.get("input") or {}, p.get("windows") or {}
     facts = [
         f"{inp.get('data_kind', 'data')} with {plural(inp.get('n_channels') or 0, 'channel')}; "
-        + ("" if len(p.get("classes") or []) > 12 else "classes: ")  # else: "52 classes (1, 2, 3, ..., 52)"
+        + ("" if len(p.get("classes") or []) > MAX_LISTED_CLASSES else "classes: ")  # "52 classes (1, ..., 52)"
         + classes_text(p.get("classes") or [])
     ]
     if win:
