@@ -42,11 +42,12 @@ def test_matches_keras_predict_across_padded_chunks(binary, windows, jit, in_fli
 
 
 def test_chunks_in_flight_follow_the_threads_tensorflow_may_use(binary, windows, monkeypatch):
+    # two chunks per thread: one call leaves its core idle between chunks (measured)
     monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "1")  # a sweep worker's share of the cores
-    assert chunks_in_flight(10) == 1 and run_inference(binary, windows, batch_size=16).in_flight == 1
+    assert chunks_in_flight(10) == 2 and run_inference(binary, windows, batch_size=16).in_flight == 2
     monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "2")
-    assert chunks_in_flight(10) == 2 and chunks_in_flight(1) == 1
-    assert run_inference(binary, windows, batch_size=16).in_flight == 2
+    assert chunks_in_flight(10) == 4 and chunks_in_flight(3) == 3 and chunks_in_flight(1) == 1
+    assert run_inference(binary, windows, batch_size=16).in_flight == 4  # 150 windows: 10 chunks
     assert run_inference(binary, windows).in_flight == 1  # one chunk: nothing to overlap
     for bad in (0, -1, 1.5, True, "two"):
         with pytest.raises(ValueError, match="in_flight must be 'auto' or an int >= 1"):

@@ -11,12 +11,13 @@ for fewer windows the compile (seconds) costs more than it saves. Where XLA cann
 the model (cuDNN recurrent layers on a GPU, masked sequences) the plain forward runs and
 :attr:`Inference.compiled` says so.
 
-On a CPU several chunks are in flight at once (:func:`chunks_in_flight`: one per core
+On a CPU several chunks are in flight at once (:func:`chunks_in_flight`: two per core
 TensorFlow may use), each call on its own Python thread (TensorFlow releases the GIL). The
 XLA forward of a recurrent model runs its time loop on one core: at 64 windows per call it
 was faster with one TensorFlow thread than with two, so a second chunk in flight nearly
-doubles the throughput at small batches (+20 % at 4,096 windows); each chunk is still one
-call of ``batch_size`` windows. Written here because Keras has no predict with one traced
+doubles the throughput at small batches (+20 % at 4,096 windows), and a second chunk per
+core fills the gaps between one call and the next (+27 % at batch 64, +3 to +13 % at 128 or
+at 100 steps on two cores; level on one); each chunk is still one call of ``batch_size`` windows. Written here because Keras has no predict with one traced
 forward over large chunks; the forward itself is TensorFlow's. Measured against
 ``model.predict`` and raw PyTorch in benchmarks/README.md (issue 12).
 """
@@ -118,10 +119,12 @@ def chunk_size(n: int, batch_size: int = DEFAULT_BATCH) -> int:
 
 
 def chunks_in_flight(n_chunks: int) -> int:
-    """How many chunks to predict at once: the threads TensorFlow may use on this CPU
+    """How many chunks to predict at once: twice the threads TensorFlow may use on this CPU
     (``TF_NUM_INTRAOP_THREADS`` as a sweep sizes it per worker, else TensorFlow's setting,
     else the cores this process may run on), at most ``n_chunks``; 1 with a GPU (not
-    measured there)."""
+    measured there). Two per thread because one call leaves its core idle while Python hands
+    over the next chunk and copies the result (measured on 2 cores, benchmarks/README.md,
+    "Twenty-second session": one per thread 9,784 windows/s, two 12,408 at 50 steps, batch 64)."""
     import tensorflow as tf
 
     from lstm_helpers.experiments.runner import available_cores
@@ -130,7 +133,7 @@ def chunks_in_flight(n_chunks: int) -> int:
         return 1
     env = os.environ.get("TF_NUM_INTRAOP_THREADS", "")
     threads = int(env) if env.isdigit() and int(env) > 0 else tf.config.threading.get_intra_op_parallelism_threads()
-    return max(1, min(int(threads) if threads > 0 else available_cores(), n_chunks))
+    return max(1, min(2 * (int(threads) if threads > 0 else available_cores()), n_chunks))
 
 
 def _xla_possible(model: Any) -> bool:
