@@ -314,7 +314,7 @@ class TrainConfig(_Section):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     augment: TrainAugmentConfig = Field(default_factory=TrainAugmentConfig)
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
-    # auto = val_pr_auc / val_accuracy; under 30 validation windows of a class val_loss, and the final weights
+    # auto = val_pr_auc / val_balanced_accuracy; under 30 validation windows of a class val_loss, final weights
     monitor: str = Field("auto", pattern=METRIC_NAME)
     monitor_mode: Literal["auto", "min", "max"] = "auto"
     checkpoint: bool = True

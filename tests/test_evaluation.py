@@ -1015,6 +1015,18 @@ def test_a_validation_metric_that_swings_more_than_the_test_resolves_is_flagged(
     assert resolution_on_test("val_pr_auc", BINARY) == pytest.approx(0.1131, abs=1e-4)
     assert resolution_on_test("val_accuracy", BINARY) == pytest.approx(2 * (0.09 / 500) ** 0.5)
     assert resolution_on_test("val_loss", BINARY) is None
+    # balanced accuracy (a multi-class run's monitor): recalls 0.9 of 400 and 0.5 of 20 -> the
+    # rare class sets it: 2 x sqrt(0.09 / 400 + 0.25 / 20) / 2 = 0.1128
+    multi = {
+        "balanced_accuracy": 0.7,
+        "per_class": {
+            "a": {"recall": 0.9, "support": 400},
+            "b": {"recall": 0.5, "support": 20},
+            "c": {"recall": None, "support": 0},
+        },
+    }
+    assert resolution_on_test("val_balanced_accuracy", multi) == pytest.approx(0.1128, abs=1e-4)
+    assert resolution_on_test("val_balanced_accuracy", {"balanced_accuracy": None}) is None
     jumpy = pd.DataFrame({"val_pr_auc": [0.5, 0.65, 0.78, 0.64, 0.79, 0.66, 0.8, 0.65]})
     steady = pd.DataFrame({"val_pr_auc": [0.5, 0.65, 0.70, 0.72, 0.71, 0.73, 0.74, 0.74]})
     (note,) = validation_notes(_train(best_epoch=7), jumpy, BINARY)

@@ -123,7 +123,7 @@ def test_a_folder_holding_another_search_is_refused(tmp_path, tiny_demo_dir):
 def test_objective_follows_the_task():
     spec = read_search(ROOT / "configs" / "search.yaml")
     assert resolve_objective(spec, 2) == ("val_pr_auc", "max")
-    assert resolve_objective(spec, 4) == ("val_accuracy", "max")
+    assert resolve_objective(spec, 4) == ("val_balanced_accuracy", "max")  # what the comparison ranks by
     assert resolve_objective(spec.model_copy(update={"objective": "val_loss"}), 2) == (
         "val_loss",
         "min",

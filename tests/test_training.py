@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 
 import keras
@@ -170,7 +171,8 @@ def test_losses_by_task():
 
 def test_monitor_resolution():
     assert resolve_monitor(TrainConfig(), 2) == ("val_pr_auc", "max")
-    assert resolve_monitor(TrainConfig(), 5) == ("val_accuracy", "max")
+    assert resolve_monitor(TrainConfig(), 5) == ("val_balanced_accuracy", "max")
+    assert resolve_monitor(TrainConfig(monitor="val_accuracy"), 5) == ("val_accuracy", "max")
     assert resolve_monitor(TrainConfig(monitor="val_loss"), 2) == ("val_loss", "min")
     assert resolve_monitor(TrainConfig(monitor="val_top3_accuracy", top_k=3), 5) == (
         "val_top3_accuracy",
@@ -180,16 +182,45 @@ def test_monitor_resolution():
         resolve_monitor(TrainConfig(monitor="val_pr_auc"), 4)
 
 
+@pytest.mark.parametrize("one_hot", [False, True])
+def test_balanced_accuracy_metric_equals_scikit_learn_over_batches(one_hot):
+    # the multi-class monitor: mean recall over the classes present, accumulated over batches
+    # (a class absent from y_true left out, as scikit-learn does; one-hot labels for focal loss)
+    from sklearn.metrics import balanced_accuracy_score
+
+    from lstm_helpers.model.compile import BalancedAccuracy
+
+    rng = np.random.default_rng(3)
+    y = rng.choice(4, size=300, p=[0.7, 0.2, 0.1, 0.0])  # class 3 never occurs
+    probs = rng.dirichlet(np.ones(4), size=300).astype("float32")
+    probs[np.arange(300) % 3 == 0, y[np.arange(300) % 3 == 0]] += 1.0  # better than chance
+    probs[:, 0] += 0.4  # and leaning to the majority class, as plain accuracy rewards
+    metric = BalancedAccuracy(4)
+    labels = np.eye(4, dtype="float32")[y] if one_hot else y.reshape(-1, 1)
+    for start in range(0, 300, 64):
+        metric.update_state(labels[start : start + 64], probs[start : start + 64])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "y_pred contains classes not in y_true": on purpose
+        expected = balanced_accuracy_score(y, probs.argmax(1))
+    assert float(metric.result()) == pytest.approx(expected, abs=1e-6)
+    assert abs(expected - (y == probs.argmax(1)).mean()) > 0.05  # not plain accuracy
+    metric.reset_state()
+    assert float(metric.result()) == 0.0
+    weighted = BalancedAccuracy(4)
+    weighted.update_state(labels, probs, sample_weight=np.where(y == 0, 2.0, 1.0))
+    assert float(weighted.result()) == pytest.approx(expected, abs=1e-6)  # recall per class: weights cancel
+
+
 def test_auto_monitor_watches_the_loss_on_a_small_validation_set():
     # 29 windows of a class: accuracy / PR-AUC saturate, so auto watches val_loss
     assert resolve_monitor(TrainConfig(), 2, [400, 29]) == ("val_loss", "min")
     assert resolve_monitor(TrainConfig(), 4, [30, 30, 5, 30]) == ("val_loss", "min")
     assert resolve_monitor(TrainConfig(), 2, [400, 30]) == ("val_pr_auc", "max")
-    assert resolve_monitor(TrainConfig(), 3, [30, 31, 32]) == ("val_accuracy", "max")
+    assert resolve_monitor(TrainConfig(), 3, [30, 31, 32]) == ("val_balanced_accuracy", "max")
     # multi-class: accuracy over thousands of windows ranks epochs, however rare a class (or a
     # padding token never seen) -- 5,900 windows over 70 classes, 45 of them under 30
     chars = np.r_[np.full(25, 200), np.full(44, 10), [0]]
-    assert chars.sum() >= 30 * 70 and resolve_monitor(TrainConfig(), 70, chars) == ("val_accuracy", "max")
+    assert chars.sum() >= 30 * 70 and resolve_monitor(TrainConfig(), 70, chars) == ("val_balanced_accuracy", "max")
     assert resolve_monitor(TrainConfig(), 9, np.full(9, 6)) == ("val_loss", "min")  # JapaneseVowels: 54 windows
     assert "54 windows for 9 classes" in monitor_explanation(TrainConfig(), "val_loss", np.full(9, 6))
     # a monitor the user set is kept whatever the validation size
@@ -264,6 +295,9 @@ def test_epoch_line_writes_figures_as_the_reports_do():
     multi = {"loss": 3.35, "val_loss": 3.14, "val_accuracy": 0.172, "val_top5_accuracy": 0.454, "accuracy": 0.2}
     line = compact_epoch_line(1, 2, 25.0, 649.0, 25.0, multi)  # a character model: what it is judged by
     assert line.endswith("loss 3.35  val_loss 3.14  val_accuracy 0.172  val_top5_accuracy 0.454  ETA 25 s"), line
+    multi["val_balanced_accuracy"] = 0.5  # what a multi-class run's early stopping watches
+    line = compact_epoch_line(1, 2, 25.0, 649.0, 25.0, multi)
+    assert "val_accuracy 0.172  val_balanced_accuracy 0.500  val_top5_accuracy 0.454" in line, line
 
 
 def test_early_stopping_state_survives_a_resume():
@@ -674,7 +708,9 @@ def test_multiclass_tokens_focal_one_cycle(tmp_path):
     assert result.model_name == "lstm_emb4_lay1_sz8_d4"
     assert result.monitor == "val_loss" and result.loss == "categorical_focal_crossentropy"  # small validation
     history = result.history
-    assert {"accuracy", "top2_accuracy", "val_top2_accuracy"} <= set(history)  # k = min(5, K - 1)
+    assert {"accuracy", "top2_accuracy", "val_top2_accuracy", "val_balanced_accuracy"} <= set(
+        history
+    )  # k = min(5, K - 1)
     assert history["lr"].nunique() == 2  # the schedule moves the rate
     steps = result.steps_per_epoch
     assert len(result.lr_per_step) == 2 * steps

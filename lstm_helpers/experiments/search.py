@@ -13,7 +13,7 @@ A search file holds::
     tuner: random                 # random | hyperband | bayesian
     max_trials: 10                # random / bayesian (hyperband's budget comes from epochs)
     epochs: 5                     # epochs per trial (hyperband: the most epochs of a trial)
-    objective: auto               # auto = val_pr_auc (binary) / val_accuracy (multi-class)
+    objective: auto               # auto = val_pr_auc (binary) / val_balanced_accuracy (multi-class)
 
 Only ``model.*`` and ``train.*`` keys can be searched: stage 01 runs once (into ``<out>/prepared``) and every trial
 trains on the same windows. Each trial's parameters are resolved through :func:`lstm_helpers.config.resolve_config` and
@@ -316,12 +316,12 @@ def make_hypermodel(search: Search, data: Any) -> Any:
 
 
 def resolve_objective(spec: SearchSpec, n_classes: int, train_cfg: Any = None) -> tuple[str, str]:
-    """``(name, direction)``: auto is val_pr_auc (binary) / val_accuracy (multi-class);
+    """``(name, direction)``: auto is val_pr_auc (binary) / val_balanced_accuracy (multi-class);
     direction is min for losses, else max. A ConfigError, before any trial, when the task's
     model does not log that validation metric (``train_cfg``: the trials' train section)."""
-    from lstm_helpers.model.compile import check_logged
+    from lstm_helpers.model.compile import auto_metric, check_logged
 
-    name = spec.objective if spec.objective != "auto" else "val_pr_auc" if n_classes == 2 else "val_accuracy"
+    name = spec.objective if spec.objective != "auto" else auto_metric(n_classes)
     check_logged(name, n_classes, train_cfg or Config().train, "objective (search file)", validation_only=True)
     return name, "min" if name.endswith("loss") else "max"
 

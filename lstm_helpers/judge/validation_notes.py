@@ -103,8 +103,18 @@ def _small_validation(metrics: dict[str, Any]) -> list[str]:
 
 def resolution_on_test(monitor: str, metrics: dict[str, Any]) -> float | None:
     """Twice the test split's standard error of ``monitor``'s test counterpart, or None
-    when the metric has no such binomial reading (the loss, top-k accuracy)."""
+    when the metric has no such binomial reading (the loss, top-k accuracy). Balanced
+    accuracy, the mean of K per-class recalls, has the root of their binomial variances'
+    sum over K."""
     name = monitor.removeprefix("val_")
+    if name == "balanced_accuracy" and metrics.get("balanced_accuracy") is not None:
+        classes = [
+            c for c in (metrics.get("per_class") or {}).values() if c.get("support") and c.get("recall") is not None
+        ]
+        if not classes:
+            return None
+        var = sum(max(c["recall"] * (1 - c["recall"]), 1.0 / c["support"]) / c["support"] for c in classes)
+        return 2 * math.sqrt(var) / len(classes)
     if name == "accuracy" and metrics.get("accuracy") is not None and metrics.get("n"):
         p, n = float(metrics["accuracy"]), int(metrics["n"])
     elif name == "pr_auc" and metrics.get("pr_auc") is not None and metrics.get("positive_class"):

@@ -117,8 +117,9 @@ def compact_epoch_line(
     from lstm_helpers.runs.terminal import duration
 
     parts = [f"epoch {epoch}/{epochs}", duration(seconds), f"{windows_per_second:.0f} windows/s"]
-    # binary: PR-AUC of the positive class; multi-class: accuracy and top-k accuracy
-    shown = ["loss", "val_loss", "val_pr_auc"] if "val_pr_auc" in logs else ["loss", "val_loss", "val_accuracy"]
+    # binary: PR-AUC of the positive class; multi-class: accuracy, balanced accuracy, top-k accuracy
+    multi = ["loss", "val_loss", "val_accuracy", "val_balanced_accuracy"]
+    shown = ["loss", "val_loss", "val_pr_auc"] if "val_pr_auc" in logs else multi
     shown += [k for k in logs if k.startswith("val_top") and k.endswith("_accuracy")]
     parts += [f"{k} {fmt_number(float(logs[k]))}" for k in shown if k in logs]
     if epoch < epochs:

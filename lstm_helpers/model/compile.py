@@ -1,5 +1,6 @@
 """Compile parts of stage 02: the Keras loss, metrics, optimizer and the monitored quantity
-that ``cfg.train`` describes (every one a Keras component; nothing hand-written here)."""
+that ``cfg.train`` describes (Keras components; the one metric Keras lacks, balanced
+accuracy, is :class:`BalancedAccuracy`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from lstm_helpers.config import ConfigError, TrainConfig
 from lstm_helpers.model.budget import MIN_VAL_CASES
+from lstm_helpers.model.schedules import SERIALIZATION_PACKAGE
 
 
 def top_k_for(train_cfg: TrainConfig, n_classes: int) -> int:
@@ -22,7 +24,63 @@ def metric_names(n_classes: int, train_cfg: TrainConfig) -> list[str]:
     """Names Keras logs for this task (without the ``val_`` prefix)."""
     if n_classes == 2:
         return ["loss", "accuracy", "precision", "recall", "pr_auc", "roc_auc"]
-    return ["loss", "accuracy", f"top{top_k_for(train_cfg, n_classes)}_accuracy"]
+    return ["loss", "accuracy", "balanced_accuracy", f"top{top_k_for(train_cfg, n_classes)}_accuracy"]
+
+
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
+class BalancedAccuracy(keras.metrics.Metric):
+    """Balanced accuracy: the mean over classes of the share of their windows predicted
+    right (recall), over the classes that have windows; scikit-learn's
+    ``balanced_accuracy_score``, accumulated over batches from per-class hits and counts.
+
+    Written here because Keras has none: ``Recall(class_id=k)`` is one metric per class
+    and wants one-hot labels, ``F1Score`` wants one-hot labels and scores F1. Takes sparse
+    class indices or one-hot rows as labels and class probabilities as predictions (the
+    prediction is their argmax), as the multi-class models here are trained. It is what the
+    report headlines and a sweep ranks multi-class runs by, so early stopping and a search
+    watch the same quantity; plain accuracy follows the majority class."""
+
+    def __init__(self, n_classes: int, name: str = "balanced_accuracy", **kwargs: Any) -> None:
+        super().__init__(name=name, **kwargs)
+        self.n_classes = int(n_classes)
+        self.hits = self.add_variable(shape=(self.n_classes,), initializer="zeros", name="hits")
+        self.counts = self.add_variable(shape=(self.n_classes,), initializer="zeros", name="counts")
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        ops = keras.ops
+        y_pred = ops.convert_to_tensor(y_pred)
+        y_true = ops.convert_to_tensor(y_true)
+        if len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == self.n_classes:
+            true = ops.argmax(y_true, axis=-1)  # one-hot (focal loss, label smoothing)
+        else:
+            true = ops.reshape(ops.cast(y_true, "int32"), (-1,))
+        pred = ops.reshape(ops.argmax(y_pred, axis=-1), (-1,))
+        rows = ops.one_hot(true, self.n_classes, dtype=self.dtype)
+        if sample_weight is not None:
+            rows = rows * ops.reshape(ops.cast(sample_weight, self.dtype), (-1, 1))
+        right = ops.cast(ops.equal(ops.cast(true, "int32"), ops.cast(pred, "int32")), self.dtype)
+        self.counts.assign_add(ops.sum(rows, axis=0))
+        self.hits.assign_add(ops.sum(rows * ops.expand_dims(right, -1), axis=0))
+
+    def result(self) -> Any:
+        ops = keras.ops
+        present = ops.cast(self.counts > 0, self.dtype)
+        recall = ops.divide_no_nan(self.hits, self.counts)
+        return ops.divide_no_nan(ops.sum(recall * present), ops.sum(present))
+
+    def reset_state(self) -> None:
+        for v in (self.hits, self.counts):
+            v.assign(keras.ops.zeros_like(v))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "n_classes": self.n_classes}
+
+
+def auto_metric(n_classes: int) -> str:
+    """The validation metric ``auto`` watches (early stopping) and ranks by (search):
+    ``val_pr_auc`` for a binary task, ``val_balanced_accuracy`` for a multi-class one, the
+    metrics a sweep's comparison ranks by (:func:`lstm_helpers.experiments.compare.rank_metric`)."""
+    return "val_pr_auc" if n_classes == 2 else "val_balanced_accuracy"
 
 
 def check_logged(name: str, n_classes: int, train_cfg: TrainConfig, key: str, validation_only: bool = False) -> None:
@@ -68,7 +126,8 @@ def resolve_monitor(
 ) -> tuple[str, str]:
     """``(monitor, mode)`` for early stopping, the checkpoint and the plateau schedule.
 
-    ``monitor: auto`` is ``val_pr_auc`` (binary) / ``val_accuracy`` (multi-class), except
+    ``monitor: auto`` is ``val_pr_auc`` (binary) / ``val_balanced_accuracy`` (multi-class:
+    what the report headlines and a sweep ranks by; accuracy follows the majority class), except
     when ``val_counts`` (validation windows per class) is too small
     (:func:`small_validation`): then ``val_loss``. On so small a validation set accuracy and
     PR-AUC reach 1.0 within a few epochs and stay there; Keras counts a tie as no
@@ -82,7 +141,7 @@ def resolve_monitor(
         When ``train.monitor`` names no logged quantity.
     """
     if train_cfg.monitor == "auto":
-        monitor = "val_pr_auc" if n_classes == 2 else "val_accuracy"
+        monitor = auto_metric(n_classes)
         if small_validation(val_counts):
             monitor = "val_loss"
     else:
@@ -176,7 +235,8 @@ def make_loss(train_cfg: TrainConfig, n_classes: int) -> keras.losses.Loss:
 
 
 def make_metrics(train_cfg: TrainConfig, n_classes: int) -> list[keras.metrics.Metric]:
-    """Binary: accuracy, precision, recall, PR-AUC, ROC-AUC. Multi-class: accuracy, top-k."""
+    """Binary: accuracy, precision, recall, PR-AUC, ROC-AUC. Multi-class: accuracy, balanced
+    accuracy, top-k."""
     if n_classes == 2:
         return [
             keras.metrics.BinaryAccuracy(name="accuracy"),
@@ -189,10 +249,12 @@ def make_metrics(train_cfg: TrainConfig, n_classes: int) -> list[keras.metrics.M
     if needs_one_hot(train_cfg, n_classes):
         return [
             keras.metrics.CategoricalAccuracy(name="accuracy"),
+            BalancedAccuracy(n_classes),
             keras.metrics.TopKCategoricalAccuracy(k=k, name=f"top{k}_accuracy"),
         ]
     return [
         keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+        BalancedAccuracy(n_classes),
         keras.metrics.SparseTopKCategoricalAccuracy(k=k, name=f"top{k}_accuracy"),
     ]
 
