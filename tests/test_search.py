@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import TINY
 
-from lstm_helpers.config import ConfigError, load_config
+from lstm_helpers.config import ConfigError, TrainConfig, load_config
 from lstm_helpers.experiments.search import Search, read_search, resolve_objective, run_search
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +124,9 @@ def test_objective_follows_the_task():
     spec = read_search(ROOT / "configs" / "search.yaml")
     assert resolve_objective(spec, 2) == ("val_pr_auc", "max")
     assert resolve_objective(spec, 4) == ("val_balanced_accuracy", "max")  # what the comparison ranks by
+    # auto follows the trials' train.monitor when set: the best run watches it (a character model: accuracy)
+    assert resolve_objective(spec, 100, TrainConfig(monitor="val_accuracy")) == ("val_accuracy", "max")
+    assert resolve_objective(spec, 2, TrainConfig(monitor="val_loss")) == ("val_loss", "min")
     assert resolve_objective(spec.model_copy(update={"objective": "val_loss"}), 2) == (
         "val_loss",
         "min",
@@ -176,6 +179,8 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir, cap
     assert best_cfg.model.units == result["best_values"]["model.units"]
     assert best_cfg.train.learning_rate == pytest.approx(result["best_values"]["train.learning_rate"])
     assert best_cfg.train.epochs == 1 and best_cfg.data.path == str(tiny_demo_dir)
+    header = Path(result["best_config"]).read_text().split("\n# Run it: ")[1].splitlines()[0]
+    assert header.startswith("lstm-workbench run --config ") and str(tmp_path) not in header  # no absolute path
 
     run = Path(result["best_run"])
     status = json.loads((run / "status.json").read_text())

@@ -677,17 +677,23 @@ def test_without_a_class_of_interest_balanced_accuracy_ranks(tmp_path):
     """README: rank by val_pr_auc, or val_balanced_accuracy without a class of interest (a
     multi-class PR-AUC is then a macro average no class decision follows)."""
     records = []
-    for name, positive in (("multi", None), ("binary", "play")):
+    for name, classes, positive in (("multi", ["a", "b", "c"], None), ("binary", ["other", "play"], "play")):
         d = tmp_path / name
         d.mkdir()
-        write_json(d / "metrics.json", {"classes": ["a", "b", "c"], "positive_class": positive})
+        write_json(d / "metrics.json", {"classes": classes, "positive_class": positive})
         records.append({"run_dir": str(d)})
     table = pd.DataFrame({"val_pr_auc": [0.75, 0.6], "val_balanced_accuracy": [0.5, 0.58]})
-    interest, named = compare._classes_of_interest(records[:1], [{}])
-    assert (interest, named) == (["a", "b", "c"], False)
-    assert compare.rank_metric(table, named) == "val_balanced_accuracy"
-    assert compare._classes_of_interest(records, [{}, {}])[1] is True
+    interest, named, binary = compare._classes_of_interest(records[:1], [{}])
+    assert (interest, named, binary) == (["a", "b", "c"], False, False)
+    assert compare.rank_metric(table, binary) == "val_balanced_accuracy"
+    assert compare._classes_of_interest(records, [{}, {}])[1:] == (True, True)
     assert compare.rank_metric(table) == "val_pr_auc"
+    # a multi-class run with a class of interest named: its val_pr_auc is still the macro
+    # average, so balanced accuracy ranks, what its early stopping watched
+    write_json(tmp_path / "multi" / "metrics.json", {"classes": ["a", "b", "c"], "positive_class": "b"})
+    named_multi = compare._classes_of_interest(records[:1], [{"data": {"classes_of_interest": ["b"]}}])
+    assert named_multi == (["b"], True, False)
+    assert compare.rank_metric(table, named_multi[2]) == "val_balanced_accuracy"
 
 
 def test_a_sweep_page_refreshes_the_reports_index(tmp_path):

@@ -88,20 +88,23 @@ def split_metrics(m: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return (m.get("val") or {}), test
 
 
-def _classes_of_interest(records: list[dict[str, Any]], params: list[dict[str, Any]]) -> tuple[list[str], bool]:
+def _classes_of_interest(records: list[dict[str, Any]], params: list[dict[str, Any]]) -> tuple[list[str], bool, bool]:
     """Classes of interest of every run, or every class when none is named (multi-class);
-    and whether a run has a class its PR-AUC is about (named, or a binary task's positive)."""
+    whether a class is named (or a binary task's positive); and whether a run's ``pr_auc`` is
+    a class's own (a binary task's positive class: a multi-class ``pr_auc`` is the macro
+    average, named class or not)."""
     interest: list[str] = []
     metrics = [read_json_optional(RunLayout(r["run_dir"]).metrics) for r in records]
     for m, p in zip(metrics, params, strict=True):
         for c in m.get("classes_of_interest") or (p.get("data") or {}).get("classes_of_interest") or []:
             if c not in interest:
                 interest.append(c)
-    named = bool(interest) or any(m.get("positive_class") for m in metrics)
+    binary = any(len(m.get("classes") or []) == 2 for m in metrics)
+    named = bool(interest) or binary
     if not interest:
         for m in metrics:
             interest += [c for c in m.get("classes") or [] if c not in interest]
-    return interest, named
+    return interest, named, binary
 
 
 def _key_columns(records: list[dict[str, Any]], flat: list[dict[str, Any]]) -> list[str]:
@@ -177,11 +180,12 @@ def _row(
 
 
 def rank_metric(table: pd.DataFrame, named_class: bool = True) -> str | None:
-    """The validation metric that ranks: ``val_pr_auc`` when the runs have a class of
-    interest (``named_class``: named, or a binary task's positive class) and it was
-    measured, else ``val_balanced_accuracy``; None when no run has validation metrics
-    (never a test metric). Without a class of interest a multi-class PR-AUC is a macro
-    average that no class decision follows; balanced accuracy scores the decisions."""
+    """The validation metric that ranks: ``val_pr_auc`` when it is a class's own
+    (``named_class``: a binary task's positive class) and it was measured, else
+    ``val_balanced_accuracy``; None when no run has validation metrics (never a test
+    metric). A multi-class PR-AUC is a macro average that no class decision follows, with a
+    class of interest named or not; balanced accuracy scores the decisions, and is what a
+    multi-class run's early stopping watches (:func:`lstm_helpers.model.compile.auto_metric`)."""
     for name in RANK_CANDIDATES if named_class else RANK_CANDIDATES[1:]:
         if name in table and table[name].notna().any():
             return name
@@ -205,7 +209,7 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
         ``time_columns``, ``title`` and ``description`` (of the sweep, when there is one).
     """
     params = [read_params(r["run_dir"]) for r in records]
-    interest, named = _classes_of_interest(records, params)
+    interest, named, binary = _classes_of_interest(records, params)
     flat = [
         {k: cell(v) for k, v in flatten({x: y for x, y in p.items() if x not in ("run", "seed")}).items()}
         for p in params
@@ -225,7 +229,7 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
         "test_metrics": [c for c in metric_cols if c.startswith("test_")],
         "classes": interest,
         "named_classes": named,  # False: no class of interest, ``classes`` lists every class
-        "rank_by": rank_metric(table, named),
+        "rank_by": rank_metric(table, binary),
         "selection": "validation",
         # stage-01 settings that differ: each run is then scored on validation windows of its own
         "prepared_differently": sorted(

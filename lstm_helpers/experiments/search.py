@@ -13,17 +13,16 @@ A search file holds::
     tuner: random                 # random | hyperband | bayesian
     max_trials: 10                # random / bayesian (hyperband's budget comes from epochs)
     epochs: 5                     # epochs per trial (hyperband: the most epochs of a trial)
-    objective: auto               # auto = val_pr_auc (binary) / val_balanced_accuracy (multi-class)
+    objective: auto               # auto = train.monitor if set, else val_pr_auc / val_balanced_accuracy
 
 Only ``model.*`` and ``train.*`` keys can be searched: stage 01 runs once (into ``<out>/prepared``) and every trial
 trains on the same windows. Each trial's parameters are resolved through :func:`lstm_helpers.config.resolve_config` and
 built and compiled with the training stage's own functions (``models.build_model``, ``compile.make_loss`` /
 ``make_metrics`` / ``make_optimizer`` / ``make_dataset``): a trial is the model a run with those parameters trains.
 
-Output (``<reports_dir>/search/<file stem>-<hash>/``, stable for the same search file and overrides, so re-running
-resumes the tuner): ``tuner/`` (KerasTuner's state), ``trials.csv`` (one row per trial: values, score, status),
-``best_config.yaml`` (a complete run config), the best run's directory, and ``comparison.csv`` / ``comparison.html``
-with the trials as a section.
+Output (``<reports_dir>/search/<file stem>-<hash>/``, stable for the same file and overrides, so re-running resumes the
+tuner): ``tuner/`` (KerasTuner's state), ``trials.csv`` (values, score, status per trial), ``best_config.yaml`` (a
+complete run config), the best run's directory, and ``comparison.csv`` / ``comparison.html`` with the trials.
 """
 
 from __future__ import annotations
@@ -56,6 +55,7 @@ from lstm_helpers.config import (
 from lstm_helpers.data.inputs import anchored
 from lstm_helpers.experiments.progress import trial_line, trial_number
 from lstm_helpers.layout import SweepLayout
+from lstm_helpers.runs.terminal import display_path
 
 SEARCHABLE_SECTIONS = ("model", "train")
 # what a trial's fit does not use: spec.epochs of plain batches, one model, no callbacks of a run
@@ -139,13 +139,8 @@ def _needs_encoding(values: list[Any]) -> bool:
 
 
 def read_search(path: str | Path) -> SearchSpec:
-    """Read and validate a search file's keys (not yet the parameter values).
-
-    Raises
-    ------
-    ConfigError
-        Missing file, invalid YAML, unknown keys, malformed space entries.
-    """
+    """Read and validate a search file's keys (not yet the parameter values); a ConfigError for
+    a missing file, invalid YAML, unknown keys, malformed space entries."""
     path = Path(path)
     return validate_spec(SearchSpec, read_yaml(path), f"search file {path}")
 
@@ -316,13 +311,15 @@ def make_hypermodel(search: Search, data: Any) -> Any:
 
 
 def resolve_objective(spec: SearchSpec, n_classes: int, train_cfg: Any = None) -> tuple[str, str]:
-    """``(name, direction)``: auto is val_pr_auc (binary) / val_balanced_accuracy (multi-class);
-    direction is min for losses, else max. A ConfigError, before any trial, when the task's
-    model does not log that validation metric (``train_cfg``: the trials' train section)."""
+    """``(name, direction)``: auto is the trials' ``train.monitor`` if set, else val_pr_auc (binary) /
+    val_balanced_accuracy (multi-class); min for losses, else max. A ConfigError, before any trial,
+    when the model does not log it (``train_cfg``: the trials' train section)."""
     from lstm_helpers.model.compile import auto_metric, check_logged
 
-    name = spec.objective if spec.objective != "auto" else auto_metric(n_classes)
-    check_logged(name, n_classes, train_cfg or Config().train, "objective (search file)", validation_only=True)
+    train_cfg = train_cfg or Config().train
+    auto = train_cfg.monitor if train_cfg.monitor != "auto" else auto_metric(n_classes)
+    name = spec.objective if spec.objective != "auto" else auto
+    check_logged(name, n_classes, train_cfg, "objective (search file)", validation_only=True)
     return name, "min" if name.endswith("loss") else "max"
 
 
@@ -429,7 +426,7 @@ def _write_best_config(path: Path, cfg: Config, values: dict[str, Any], score: A
         f"# Best configuration of a KerasTuner search ({dt.datetime.now().isoformat(timespec='seconds')}):\n"
         f"# {objective} = {score}\n"
         + "".join(f"#   {k}: {json.dumps(v)}\n" for k, v in values.items())
-        + f"# Run it: lstm-workbench run --config {path}\n"
+        + f"# Run it: lstm-workbench run --config {display_path(path)}\n"
     )
     return write_text(path, header + yaml.safe_dump(cfg.to_dict(), sort_keys=False))
 

@@ -54,7 +54,7 @@ class Inference:
     compiled : bool
         Whether the XLA-compiled forward ran (False: the plain graph forward).
     in_flight : int
-        Chunks predicted at the same time (one per core TensorFlow may use).
+        Chunks predicted at the same time (two per core TensorFlow may use).
     """
 
     probs: np.ndarray
