@@ -297,6 +297,9 @@ def test_interpret_metrics_validation_gap_and_bouts():
     gap = interpret_metrics({**BASE_METRICS, "val": {"pr_auc": 0.65}})
     assert any("PR-AUC drops from 0.650 (validation) to 0.500 (test)" in n for n in gap)
     assert not any("drops" in n for n in interpret_metrics({**BASE_METRICS, "val": {"pr_auc": 0.59}}))
+    multi = interpret_metrics({**BASE_METRICS, "classes": ["a", "b", "play"], "val": {"pr_auc": 0.65}})
+    (drop,) = [n for n in multi if "drops" in n]  # a macro average: not the class's threshold's doing
+    assert drop.startswith("Macro PR-AUC drops from 0.650") and "threshold" not in drop
     bouts = {
         "play": {"n_pred": 9, "n_false_alarms": 6, "n_found": 2, "n_true": 4},
         "rest": {"n_pred": 5, "n_false_alarms": 1, "n_found": 4, "n_true": 4},
@@ -443,6 +446,12 @@ def test_short_of_the_baseline_the_advice_names_only_what_the_run_did_not_try():
     assert "conv front end" in interpret_metrics(m, _untried(resolve_config({}, {"model.conv": []})))[0]
     assert "seed ensemble" not in interpret_metrics(m, _untried(default, members=5))[0]  # auto made five
     assert interpret_metrics(m | {"pr_auc": 0.86}, [])[0].endswith("the model is level with it.")
+    # multi-class with a class of interest: pr_auc is the macro average, so the verdict is on
+    # balanced accuracy (what the run headlines and is ranked by), not on a macro PR-AUC
+    multi = {"positive_class": "play", "classes": ["other", "rest", "play"], "pr_auc": 0.66, "balanced_accuracy": 0.45}
+    multi["baseline"] = {"available": True, "pr_auc": 0.57, "balanced_accuracy": 0.57}
+    (note,) = interpret_metrics(multi, [])
+    assert note.startswith("balanced_accuracy 0.450 against the MiniRocket baseline's 0.570") and "falls short" in note
 
 
 def test_threshold_origin_says_how_the_threshold_was_set():

@@ -144,6 +144,9 @@ def test_headline_sentence_with_and_without_baseline(tmp_path):
         },
     )
     assert headline_sentence(run2).endswith("; MiniRocket baseline: precision 0.50, recall 0.70")
+    never = {"label": "MiniRocket baseline", "pr_auc": 0.92, "per_class": {"play": {"precision": None, "recall": 0.0}}}
+    multi = _fake_run(tmp_path, "r5", "finished", classes=["other", "rest", "play"], pr_auc=0.611, baseline=never)
+    assert headline_sentence(multi).endswith("; MiniRocket baseline: PR-AUC (macro) 0.920 (this model 0.611)")
     failed = _fake_run(tmp_path, "r3", "failed")
     assert headline_sentence(failed).startswith("Run failed: prepare failed")
     half = _fake_run(tmp_path, "r4", "partial")
@@ -252,6 +255,17 @@ def test_index_escapes_keeps_integers_and_hides_paths(tmp_path):
     assert 'This folder\'s pages: <a href="comparison.html">comparison</a>' in sweep_index
 
 
+def test_index_shows_a_multi_class_runs_own_class_pr_auc_not_the_macro_one(tmp_path):
+    three = ["other", "rest", "play"]
+    _fake_run(
+        tmp_path, "20260101-000001_multi", "finished", classes=three, pr_auc_per_class={"play": 0.298}, pr_auc=0.611
+    )
+    page = write_index(tmp_path).read_text()
+    assert '<td class="num">0.298</td>' in page and "0.611" not in page  # under the class's columns
+    _fake_run(tmp_path, "20260101-000002_none", "finished", classes=three, positive_class=None, pr_auc=0.55)
+    assert '<td class="num">0.550 (macro)</td>' in write_index(tmp_path).read_text()
+
+
 def test_confusion_html_and_slides_escape_class_names(tmp_path):
     run = _fake_run(tmp_path, "r1", "finished", pos=HOSTILE)
     m = json.loads(RunLayout(run).metrics.read_text())
@@ -326,6 +340,9 @@ def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path)
     (sweep / "comparison.json").write_text(json.dumps(meta | {"named_classes": False, "keys": ["model.units"]}))
     deck = write_slides(sweep).read_text()
     assert "What was tried</h2>" in deck and "play precision" not in deck and ">model.units<" in deck
+    # multi-class runs: their PR-AUC columns are macro averages, and the slide says so
+    (sweep / "comparison.json").write_text(json.dumps(meta | {"pr_auc_of_a_class": False, "keys": ["model.units"]}))
+    assert ">PR-AUC (macro)<" in write_slides(sweep).read_text()
     assert "<td>a</td>" not in deck
     table.to_csv(sweep / "comparison.csv", index=False)
     assert deck.count("<section>") >= 5 and str(tmp_path) not in deck

@@ -231,6 +231,8 @@ def test_auto_monitor_watches_the_loss_on_a_small_validation_set():
     assert monitor_explanation(TrainConfig(), "val_pr_auc", [400, 40]).endswith(
         "watch val_pr_auc (train.monitor auto, ties broken by val_loss)"
     )
+    bal = monitor_explanation(TrainConfig(), "val_balanced_accuracy", [400, 40, 40])
+    assert "val_balanced_accuracy" in bal and "argmax decisions: a threshold is chosen after training" in bal
 
 
 # ---------------------------------------------------------------------- callbacks (unit)

@@ -229,6 +229,7 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
         "test_metrics": [c for c in metric_cols if c.startswith("test_")],
         "classes": interest,
         "named_classes": named,  # False: no class of interest, ``classes`` lists every class
+        "pr_auc_of_a_class": binary,  # False: pr_auc columns are macro averages (multi-class)
         "rank_by": rank_metric(table, binary),
         "selection": "validation",
         # stage-01 settings that differ: each run is then scored on validation windows of its own

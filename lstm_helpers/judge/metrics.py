@@ -306,7 +306,10 @@ def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None) ->
     """Does the model earn its keep? Its headline metric against the non-deep baseline's;
     when it falls short, what to try (``untried``: what this run did not use; default all)."""
     b = metrics.get("baseline") or {}
-    key = "pr_auc" if metrics.get("positive_class") else "balanced_accuracy"
+    # a binary task's PR-AUC is its positive class's; a multi-class one's is the macro average
+    # (class of interest or not): balanced accuracy then, what the run is ranked by
+    multi = len(metrics.get("classes") or []) > 2
+    key = "pr_auc" if metrics.get("positive_class") and not multi else "balanced_accuracy"
     if not b.get("available") or b.get(key) is None or metrics.get(key) is None:
         return []
     gap = metrics[key] - b[key]
@@ -335,11 +338,13 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
     val = metrics.get("val") or {}
     if val.get("pr_auc") is not None and metrics.get("pr_auc") is not None:
         if val["pr_auc"] - metrics["pr_auc"] > 0.1:
+            multi = len(metrics.get("classes") or []) > 2  # the macro average, not the class's own
             notes.append(
-                f"PR-AUC drops from {val['pr_auc']:.3f} (validation) to {metrics['pr_auc']:.3f} (test): "
+                f"{'Macro PR-AUC' if multi else 'PR-AUC'} drops from {val['pr_auc']:.3f} (validation) to "
+                f"{metrics['pr_auc']:.3f} (test): "
                 + (
                     "the threshold tuned on validation may not transfer; more validation recordings help."
-                    if metrics.get("threshold") is not None
+                    if metrics.get("threshold") is not None and not multi
                     else "what validation chose (epochs, members) may not transfer; more validation recordings help."
                 )
             )

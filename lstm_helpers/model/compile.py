@@ -38,7 +38,9 @@ class BalancedAccuracy(keras.metrics.Metric):
     class indices or one-hot rows as labels and class probabilities as predictions (the
     prediction is their argmax), as the multi-class models here are trained. It is what the
     report headlines and a sweep ranks multi-class runs by, so early stopping and a search
-    watch the same quantity; plain accuracy follows the majority class."""
+    watch the same quantity; plain accuracy follows the majority class. (During training the
+    decisions are the argmax; a threshold for a class of interest, chosen on validation after
+    training, changes them, so the report's validation figure can differ.)"""
 
     def __init__(self, n_classes: int, name: str = "balanced_accuracy", **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
@@ -183,7 +185,8 @@ def monitor_explanation(train_cfg: TrainConfig, monitor: str, val_counts: np.nda
                 "val_loss would choose the epoch by it)"
             )
         return f"early stopping and checkpoint watch val_loss: {few}, too few for accuracy / PR-AUC to rank epochs"
-    return f"early stopping and checkpoint watch {monitor} (train.monitor auto{ties})"
+    why = "; argmax decisions: a threshold is chosen after training" if monitor == "val_balanced_accuracy" else ""
+    return f"early stopping and checkpoint watch {monitor} (train.monitor auto{ties}{why})"
 
 
 def needs_one_hot(train_cfg: TrainConfig, n_classes: int) -> bool:

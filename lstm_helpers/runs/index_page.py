@@ -82,6 +82,11 @@ def _cell(key: str, k: dict[str, Any]) -> str:
         return f'<td class="num">{html.escape(v)}</td>'
     if key == "train s" and v is not None:
         return f'<td class="num">{duration(float(v))}</td>'
+    if key == "PR-AUC" and k.get("macro"):  # multi-class: the class of interest's own, else say macro
+        if k.get("class"):
+            v = k.get("class PR-AUC")
+        elif v is not None:
+            return f'<td class="num">{fmt_number(v)} (macro)</td>'
     if isinstance(v, str) or v is None:
         return f"<td>{html.escape(v) if v is not None else '–'}</td>"
     return f'<td class="num">{fmt_number(v)}</td>'

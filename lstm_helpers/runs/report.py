@@ -111,7 +111,8 @@ def _baseline_phrase(m: dict, pos: str | None) -> str:
             f", top-{b['top_k']} {fmt_number(b['top_k_accuracy'])}" if b.get("top_k_accuracy") is not None else ""
         )
     if b.get("pr_auc") is not None:
-        return f"{name}: PR-AUC {b['pr_auc']:.2f} (this model {fmt_number(m.get('pr_auc'))})"
+        macro = " (macro)" if len(m.get("classes") or []) > 2 else ""
+        return f"{name}: PR-AUC{macro} {fmt_number(b['pr_auc'])} (this model {fmt_number(m.get('pr_auc'))})"
     return ""
 
 

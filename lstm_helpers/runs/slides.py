@@ -189,6 +189,11 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
     per_class = [f"test_{classes[0]}_{m}" for m in ("precision", "recall", "f1")] if classes else []
     cols = [rank, *per_class, "test_pr_auc", "test_balanced_accuracy", "total_seconds"]
     cols = list(dict.fromkeys(c for c in cols if c and c in fin))
+    macro = not meta.get("pr_auc_of_a_class", True)  # multi-class: PR-AUC is the macro average
+
+    def _label(column: str) -> str:
+        return _column_label(column) + (" (macro)" if macro and column.endswith("_pr_auc") else "")
+
     note = (
         f'<p class="small">{html.escape(_label(rank)[:1].upper() + _label(rank)[1:])} ranks the runs; the other '
         "figures are on the test split, reported, never used to choose.</p>"
@@ -216,7 +221,7 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
 _NAMES = {"pr_auc": "PR-AUC", "balanced_accuracy": "balanced accuracy", "total_seconds": "seconds"}
 
 
-def _label(column: str) -> str:
+def _column_label(column: str) -> str:
     """A comparison column as a slide heading: val_pr_auc -> validation PR-AUC,
     test_play_f1 -> play F1 (the slide says the figures are test ones)."""
     name = column.removeprefix("val_").removeprefix("test_")
