@@ -239,9 +239,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         mlflow_uri=args.mlflow,
     )
     if result.get("comparison_html"):
+        from lstm_helpers.runs.index_page import write_index
         from lstm_helpers.runs.slides import write_slides
 
         write_slides(Path(result["comparison_html"]).parent)  # slides.html next to comparison.html
+        write_index(Path(result["comparison_html"]).parent)  # the sweep's own index links both pages
     before = f" ({result['skipped']} from before)" if result["skipped"] else ""
     reasons = "; see runs.csv for the reasons" if result["failed"] else ""
     print(

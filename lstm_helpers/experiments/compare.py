@@ -269,9 +269,11 @@ def write_comparison(
 
 def _refresh_reports_index(group_dir: Path) -> None:
     """``reports/index.html`` lists sweeps, searches and comparisons: rewritten when one of
-    them (``reports/<group>/<name>``) gets its page, not only when a single run ends."""
+    them (``reports/<group>/<name>``) gets its page, not only when a single run ends; the
+    folder's own index (written as its runs finished) now links the page too."""
     from lstm_helpers.runs.index_page import GROUPS, write_index
 
+    write_index(group_dir)
     if group_dir.parent.name in {sub for sub, _ in GROUPS}:
         write_index(group_dir.parent.parent)
 
