@@ -20,6 +20,7 @@ import pandas as pd
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_json, write_text
 from lstm_helpers.config import ConfigError, resolve_path
 from lstm_helpers.experiments.resume import cell, records_from_sweep, run_dirs_in
+from lstm_helpers.judge.validation_notes import pr_auc_is_macro
 from lstm_helpers.layout import RunLayout, SweepLayout
 
 # metrics.json's core scores, reported for validation and test (``val_<m>``, ``test_<m>``)
@@ -99,7 +100,7 @@ def _classes_of_interest(records: list[dict[str, Any]], params: list[dict[str, A
         for c in m.get("classes_of_interest") or (p.get("data") or {}).get("classes_of_interest") or []:
             if c not in interest:
                 interest.append(c)
-    binary = any(len(m.get("classes") or []) == 2 for m in metrics)
+    binary = any(m.get("classes") and not pr_auc_is_macro(m) for m in metrics)
     named = bool(interest) or binary
     if not interest:
         for m in metrics:

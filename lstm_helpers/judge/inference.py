@@ -17,8 +17,9 @@ XLA forward of a recurrent model runs its time loop on one core: at 64 windows p
 was faster with one TensorFlow thread than with two, so a second chunk in flight nearly
 doubles the throughput at small batches (+20 % at 4,096 windows), and a second chunk per
 core fills the gaps between one call and the next (+27 % at batch 64, +3 to +13 % at 128 or
-at 100 steps on two cores; level on one); each chunk is still one call of ``batch_size`` windows. Written here because Keras has no predict with one traced
-forward over large chunks; the forward itself is TensorFlow's. Measured against
+at 100 steps on two cores; level on one); each chunk is still one call of ``batch_size``
+windows. Written here because Keras has no predict with one traced forward over large
+chunks; the forward itself is TensorFlow's. Measured against
 ``model.predict`` and raw PyTorch in benchmarks/README.md (issue 12).
 """
 

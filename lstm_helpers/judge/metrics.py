@@ -28,6 +28,7 @@ from sklearn.metrics import (
 )
 
 from lstm_helpers.judge.probs import full_probs
+from lstm_helpers.judge.validation_notes import pr_auc_is_macro
 
 # the metrics of a split kept in metrics.json (top level = test, "val" = validation)
 CORE_METRICS = (
@@ -306,10 +307,8 @@ def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None) ->
     """Does the model earn its keep? Its headline metric against the non-deep baseline's;
     when it falls short, what to try (``untried``: what this run did not use; default all)."""
     b = metrics.get("baseline") or {}
-    # a binary task's PR-AUC is its positive class's; a multi-class one's is the macro average
-    # (class of interest or not): balanced accuracy then, what the run is ranked by
-    multi = len(metrics.get("classes") or []) > 2
-    key = "pr_auc" if metrics.get("positive_class") and not multi else "balanced_accuracy"
+    # a multi-class PR-AUC is the macro average: balanced accuracy then, what the run is ranked by
+    key = "pr_auc" if metrics.get("positive_class") and not pr_auc_is_macro(metrics) else "balanced_accuracy"
     if not b.get("available") or b.get(key) is None or metrics.get(key) is None:
         return []
     gap = metrics[key] - b[key]
@@ -338,7 +337,7 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
     val = metrics.get("val") or {}
     if val.get("pr_auc") is not None and metrics.get("pr_auc") is not None:
         if val["pr_auc"] - metrics["pr_auc"] > 0.1:
-            multi = len(metrics.get("classes") or []) > 2  # the macro average, not the class's own
+            multi = pr_auc_is_macro(metrics)  # not the class's own: its threshold is not to blame
             notes.append(
                 f"{'Macro PR-AUC' if multi else 'PR-AUC'} drops from {val['pr_auc']:.3f} (validation) to "
                 f"{metrics['pr_auc']:.3f} (test): "
@@ -375,7 +374,7 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
         (
             "pr_auc",
             "average precision; no-skill = prevalence of the class"
-            if len(metrics.get("classes") or ()) <= 2
+            if not pr_auc_is_macro(metrics)
             else "macro average precision, one class vs the rest; no-skill = each class's prevalence",
         ),
         ("roc_auc", "0.5 = chance; optimistic under heavy imbalance"),
@@ -393,7 +392,7 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
         )
     table = [{"metric": m, "validation": val.get(m), "test": metrics.get(m), "how to read": how} for m, how in rows]
     pos = metrics.get("positive_class")
-    if pos and len(metrics.get("classes") or ()) > 2:
+    if pos and pr_auc_is_macro(metrics):
         table.append({"metric": f"{pos} pr_auc", "validation": (val.get("pr_auc_per_class") or {}).get(pos),
                       "test": (metrics.get("pr_auc_per_class") or {}).get(pos),
                       "how to read": f"'{pos}' vs the rest; no-skill = its prevalence"})  # fmt: skip

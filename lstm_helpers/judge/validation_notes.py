@@ -101,6 +101,13 @@ def _small_validation(metrics: dict[str, Any]) -> list[str]:
     return notes
 
 
+def pr_auc_is_macro(metrics: dict[str, Any]) -> bool:
+    """Whether a metrics.json section's ``pr_auc`` is the macro average over classes (a
+    multi-class run, with a class of interest named or not) rather than one class's own (a
+    binary run's positive class); its figures and verdicts must say which."""
+    return len(metrics.get("classes") or ()) > 2
+
+
 def resolution_on_test(monitor: str, metrics: dict[str, Any]) -> float | None:
     """Twice the test split's standard error of ``monitor``'s test counterpart, or None
     when the metric has no such binomial reading (the loss, top-k accuracy). Balanced

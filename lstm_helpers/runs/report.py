@@ -25,7 +25,7 @@ import nbformat
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_text
 from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.display import NOT_DRAWN
-from lstm_helpers.judge.validation_notes import BOTH_SPLITS
+from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.terminal import PROGRESS_LINE, display_path, plural
 from lstm_helpers.style import fmt_number
@@ -69,7 +69,7 @@ def key_metrics(run: Path) -> dict[str, Any]:
         "PR-AUC": m.get("pr_auc"),
         "top-k accuracy": m.get("top_k_accuracy"),
         "top k": m.get("top_k"),
-        "macro": len(m.get("classes") or ()) > 2,  # PR-AUC is the macro average over classes
+        "macro": pr_auc_is_macro(m),  # PR-AUC is the macro average over classes
         "class PR-AUC": (m.get("pr_auc_per_class") or {}).get(pos) if pos else None,
         "class": pos,
         "precision": pc.get("precision"),
@@ -111,7 +111,7 @@ def _baseline_phrase(m: dict, pos: str | None) -> str:
             f", top-{b['top_k']} {fmt_number(b['top_k_accuracy'])}" if b.get("top_k_accuracy") is not None else ""
         )
     if b.get("pr_auc") is not None:
-        macro = " (macro)" if len(m.get("classes") or []) > 2 else ""
+        macro = " (macro)" if pr_auc_is_macro(m) else ""
         return f"{name}: PR-AUC{macro} {fmt_number(b['pr_auc'])} (this model {fmt_number(m.get('pr_auc'))})"
     return ""
 
