@@ -407,6 +407,38 @@ def test_workers_start_after_papermill_is_imported(tmp_path):
     assert "DependencyWarning" not in done.stderr
 
 
+def test_resumed_sweep_logs_finished_runs_mlflow_never_saw(tmp_path, fake_runs, monkeypatch):
+    """A sweep stopped after a run finished but before it reached MLflow skips that run when
+    resumed: the resume logs it (once; a second resume adds nothing)."""
+    from mlflow.tracking import MlflowClient
+
+    from lstm_helpers.experiments import tracking
+
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]}, seeds=[1])
+    out, uri = tmp_path / "sweep", f"file://{tmp_path / 'mlruns'}"
+    real_log = tracking.log_run_to_mlflow
+
+    def lost(run_dir, *args, **kwargs):  # the stop came between "finished" and the MLflow call
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tracking, "log_run_to_mlflow", lost)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_sweep(f, workers=1, out=out, html=False, progress=False, mlflow_uri=uri)
+    monkeypatch.setattr(tracking, "log_run_to_mlflow", real_log)
+    client = MlflowClient(tracking_uri=uri)
+    sweep = plan.plan_sweep(f)
+
+    def logged_fingerprints():
+        exp = client.get_experiment_by_name(sweep.sweep_id)
+        return sorted(r.data.tags["fingerprint"] for r in client.search_runs([exp.experiment_id])) if exp else []
+
+    assert resume.finished_runs(out) and logged_fingerprints() == []
+    for _ in range(2):
+        result = runner.run_sweep(f, workers=1, out=out, html=False, progress=False, mlflow_uri=uri)
+        assert result["done"] == 2 and result["skipped"] >= 1
+        assert logged_fingerprints() == sorted(r.fingerprint for r in sweep.runs)
+
+
 def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs, capsys):
     f = write_sweep(
         tmp_path / "s.yaml",
@@ -831,28 +863,28 @@ def real_sweep(tmp_path_factory, tiny_demo_dir):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    finished: list[Path] = []
-    deadline = time.monotonic() + 400
+
+    # Each run's status.json is the truth (sweep.json records a run only after its report is
+    # written): kill once two runs have finished and a later one is training or evaluating.
+    # Runs of different sizes can finish together, so two or three may have finished by then.
+    def finished_now() -> list[Path]:
+        return [d for d in resume.run_dirs_in(out) if resume.run_status(d).get("status") == "finished"]
+
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline and cli.poll() is None:
-        if (out / "sweep.json").is_file():
-            try:
-                runs = json.loads((out / "sweep.json").read_text())["runs"]
-            except json.JSONDecodeError:
-                runs = []
-            finished = [Path(r["run_dir"]) for r in runs if r["status"] == "finished"]
-            started = [
-                d
-                for d in resume.run_dirs_in(out)
-                if d not in finished and resume.run_status(d).get("stage") in ("train", "evaluate")
-            ]
-            if len(finished) >= 2 and started:  # kill while a later run is training
-                break
-        time.sleep(0.5)
+        done = finished_now()
+        busy = [d for d in resume.run_dirs_in(out) if resume.run_status(d).get("stage") in ("train", "evaluate")]
+        if len(done) >= 2 and set(busy) - set(done):
+            break
+        time.sleep(0.2)
+    running = cli.poll() is None
     cli.send_signal(signal.SIGTERM)
-    log = cli.communicate(timeout=120)[0]
-    assert len(finished) == 2, log
-    hashes = {d.name: dir_hashes(d) for d in finished}
+    log = cli.communicate(timeout=180)[0]
+    assert running, f"the sweep ended before it could be stopped mid-run:\n{log}"
+    finished = finished_now()
     unfinished = [d for d in resume.run_dirs_in(out) if d not in finished]
+    assert len(finished) in (2, 3) and unfinished, (finished, log)
+    hashes = {d.name: dir_hashes(d) for d in finished}
     states = {d.name: json.loads((d / "status.json").read_text())["status"] for d in unfinished}
     result = runner.run_sweep(f, workers=2, out=out, mlflow_uri=uri)
     return {
@@ -936,7 +968,7 @@ def test_killed_sweep_reruns_only_the_missing_runs(real_sweep):
     assert real_sweep["unfinished_states"]
     assert set(real_sweep["unfinished_states"].values()) <= {"running", "failed"}
     r = real_sweep["result"]
-    assert r["skipped"] == 2 and r["done"] == 4
+    assert r["skipped"] == len(real_sweep["finished_before"]) and r["done"] == 4
     skipped = {Path(x["run_dir"]).name for x in r["runs"] if x["skipped"]}
     assert skipped == {d.name for d in real_sweep["finished_before"]}
     # finished runs are byte-identical after the re-run
@@ -953,7 +985,7 @@ def test_real_sweep_logged_to_mlflow(real_sweep):
     exp = client.get_experiment_by_name(real_sweep["result"]["sweep_id"])
     runs = client.search_runs([exp.experiment_id])
     finished = [x for x in runs if x.data.tags.get("status") == "finished"]
-    assert len(finished) == 4  # two from the killed process, two from the re-run
+    assert len(finished) == 4  # those the killed process logged, the re-run's, and any finished in between
     one = finished[0]
     assert one.data.params["windows.overlap_percent"] in {"0", "50", "0.0", "50.0"}
     assert "metrics.pr_auc" in one.data.metrics and "train.n_params" in one.data.metrics

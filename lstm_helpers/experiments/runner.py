@@ -343,6 +343,7 @@ class _SweepRun:
             "threads_per_run": per_run,
         }
         self.save()
+        self.log_skipped(todo)
         self.prog = Progress(len(todo), slots, len(self.sweep.runs) - len(todo), enabled=self.progress)
         if self.progress:
             print(
@@ -362,6 +363,25 @@ class _SweepRun:
                 client.close()
         return self.result(html)
 
+    def log_skipped(self, todo: list[PlannedRun]) -> None:
+        """With MLflow: runs skipped as finished that a stopped sweep had not logged yet."""
+        if not self.mlflow_uri:
+            return
+        from lstm_helpers.experiments.tracking import log_missing_runs
+
+        skipped = [r for r in self.sweep.runs if r not in todo]
+        dirs = [Path(self.records[r.name]["run_dir"]) for r in skipped]
+        tags = {Path(self.records[r.name]["run_dir"]).name: self._tags(r) for r in skipped}
+        try:
+            logged = log_missing_runs(dirs, self.mlflow_uri, self.sweep.sweep_id, tags)
+            if logged and self.progress:
+                print(f"[sweep] logged {plural(len(logged), 'run')} to MLflow that finished before the sweep stopped")
+        except Exception as exc:  # noqa: BLE001 - tracking never stops a sweep
+            print(f"[sweep] MLflow logging of finished runs failed: {exc}", flush=True)
+
+    def _tags(self, run: PlannedRun) -> dict[str, str]:
+        return {"variant": run.variant or "", "sweep": self.sweep.sweep_id}
+
     def save(self) -> None:
         write_bookkeeping(self.sweep, self.dir, list(self.records.values()), self.meta)
 
@@ -379,7 +399,7 @@ class _SweepRun:
                     Path(result["run_dir"]),
                     self.mlflow_uri,
                     self.sweep.sweep_id,
-                    tags={"variant": run.variant or "", "sweep": self.sweep.sweep_id},
+                    tags=self._tags(run),
                 )
             except Exception as exc:  # noqa: BLE001 - tracking never stops a sweep
                 print(f"[sweep] MLflow logging of {run.name} failed: {exc}", flush=True)

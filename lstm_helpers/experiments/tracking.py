@@ -91,3 +91,23 @@ def log_run_to_mlflow(run_dir: Path, uri: str, experiment: str, tags: dict[str, 
         client.log_artifact(rid, str(report))
     client.set_terminated(rid, "FINISHED" if status.get("status") == "finished" else "FAILED")
     return rid
+
+
+def log_missing_runs(run_dirs: list[Path], uri: str, experiment: str, tags: dict[str, dict[str, str]]) -> list[Path]:
+    """Log the finished runs of ``run_dirs`` that ``experiment`` holds no finished MLflow run
+    for (matched by the ``fingerprint`` tag): a sweep stopped after a run finished but before
+    that run was logged skips it when resumed, and would otherwise leave it out of MLflow.
+    ``tags``: extra tags per run directory name. Returns the directories logged now."""
+    mlflow = import_mlflow()
+    if uri.startswith("file:") or "://" not in uri:
+        os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    client = mlflow.tracking.MlflowClient(tracking_uri=uri)
+    exp = client.get_experiment_by_name(experiment)
+    logged: set[str] = set()
+    if exp is not None:
+        for r in client.search_runs([exp.experiment_id], filter_string="tags.status = 'finished'", max_results=50000):
+            logged.add(r.data.tags.get("fingerprint", ""))
+    missing = [d for d in run_dirs if str(run_status(d).get("fingerprint")) not in logged]
+    for d in missing:
+        log_run_to_mlflow(d, uri, experiment, tags=tags.get(d.name))
+    return missing
