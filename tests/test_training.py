@@ -426,6 +426,8 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
     assert "parameters" in summary.index and "n_params" not in summary.index
     assert summary.loc["stopped early", "value"] in ("yes", "no")
     assert "resumed" not in summary.index  # said only where a run was resumed
+    classes = result.classes
+    assert summary.loc["class weighting", "value"] == f"class weights: {classes[0]} 0.6, {classes[1]} 2.5"
     import dataclasses
 
     assert training_summary(dataclasses.replace(result, resumed=True)).loc["resumed", "value"].startswith("yes")
@@ -1039,3 +1041,16 @@ def test_input_pipelines_run_without_the_autotuner():
     for ds in (make_dataset(X, y, 8, 2, False, True, 0), stream):
         assert ds.options().autotune.enabled is False
     assert PREFETCH_BATCHES >= 1 and len(list(stream)) == 6  # 2 epochs x 3 batches, all there
+
+
+def test_class_weighting_says_what_each_window_weighs():
+    """Focal alpha and class weights multiply when both are set (story 1 sets both): the
+    training summary shows the product, not only the two knobs."""
+    from lstm_helpers.model.compile import class_weighting
+
+    both = class_weighting(["other", "play"], {"other": 0.6, "play": 2.5}, 0.25)
+    assert both.startswith("focal alpha 0.25 (other 0.75, play 0.25) times class weights (other 0.6, play 2.5)")
+    assert ": other 0.45, play 0.625 per window; both apply" in both
+    assert class_weighting(["other", "play"], None, 0.75) == "focal alpha 0.75 (other 0.25, play 0.75)"
+    assert class_weighting(["a", "b", "c"], None, None) == "none: every training window weighs 1"
+    assert class_weighting(["a", "b", "c"], {"a": 1.0, "b": 2.0, "c": 4.0}, None) == "class weights: a 1, b 2, c 4"

@@ -63,6 +63,7 @@ from lstm_helpers.model.callbacks import (
     tie_monitor,
 )
 from lstm_helpers.model.compile import (
+    class_weighting,
     keeps_final_weights,
     make_loss,
     make_metrics,
@@ -315,6 +316,7 @@ def training_summary(result: TrainResult) -> pd.DataFrame:
         "total seconds": result.total_seconds,
         "device": result.device,
         "loss / optimizer / batch": f"{result.loss} / {result.optimizer} / {result.batch_size}",
+        "class weighting": class_weighting(result.classes, result.class_weight, result.focal_alpha),
     }
     if result.budget:  # how batch size, epochs and patience were chosen (model/budget.py)
         rows["budget"] = result.budget["explanation"]
