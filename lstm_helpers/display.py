@@ -45,13 +45,28 @@ def new_figure(**kwargs: Any) -> Any:
 
 def save_figure(fig: Any, path: str | Path | None) -> Any:
     """Tighten the layout of ``fig`` and, when ``path`` is given, save it there as PNG
-    (parent folders created). Returns ``fig``."""
+    (parent folders created; :func:`show_figure` then shows that file rather than drawing the
+    figure a second time). Returns ``fig``."""
     fig.tight_layout()
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=DPI, bbox_inches="tight")
+        fig.stale = False  # set again by any change to the figure after this (matplotlib propagates it)
+        fig._saved_png = (path, path.stat().st_mtime_ns)
     return fig
+
+
+def _saved_png(figure: Any) -> Path | None:
+    """The PNG :func:`save_figure` wrote of ``figure``, while neither has changed since."""
+    saved = getattr(figure, "_saved_png", None)
+    if saved is None or figure.stale:
+        return None
+    path, mtime = saved
+    try:
+        return path if path.stat().st_mtime_ns == mtime else None
+    except OSError:
+        return None
 
 
 def show_figure(figure: Any, name: str | None = None) -> Any:
@@ -88,6 +103,9 @@ def show_figure(figure: Any, name: str | None = None) -> Any:
         return Image(filename=str(figure), metadata={"alt": _words(Path(figure).stem)})
     if not hasattr(figure, "savefig"):
         raise TypeError(f"show_figure needs a matplotlib Figure, a PNG path or a result dict, got {type(figure)}")
+    saved = _saved_png(figure)
+    if saved is not None:  # the same pixels, already drawn and written by save_figure
+        return Image(filename=str(saved), metadata={"alt": _figure_title(figure)})
     buf = io.BytesIO()
     figure.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
     return Image(data=buf.getvalue(), format="png", metadata={"alt": _figure_title(figure)})

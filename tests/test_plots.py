@@ -254,3 +254,21 @@ def test_show_figure_from_a_figure_a_path_and_a_result(tmp_path):
         show_figure(result)
     with pytest.raises(FileNotFoundError, match="draw the figure first"):
         show_figure(tmp_path / "missing.png")
+
+
+def test_show_figure_of_a_saved_figure_shows_its_file_until_either_changes(tmp_path, monkeypatch):
+    """Issue 12: a figure drawn with ``path=`` is not drawn a second time for the notebook."""
+    from matplotlib.figure import Figure
+
+    fig = plots.plot_confusion_matrix([[3, 1], [0, 2]], ["a", "b"], path=tmp_path / "cm.png")
+    drawn = []
+    original = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: drawn.append(1) or original(self, *a, **k))
+    image = show_figure(fig)
+    assert drawn == [] and image.data == (tmp_path / "cm.png").read_bytes()
+    assert image.metadata["alt"].startswith("Confusion matrix")
+    fig.axes[0].set_title("changed after saving")  # a later change is drawn, not the stale file
+    assert show_figure(fig).data != (tmp_path / "cm.png").read_bytes() and drawn == [1]
+    fig = plots.plot_confusion_matrix([[3, 1], [0, 2]], ["a", "b"], path=tmp_path / "cm2.png")
+    (tmp_path / "cm2.png").write_bytes(b"\x89PNG other")  # the file was replaced meanwhile
+    assert show_figure(fig).data != b"\x89PNG other"
