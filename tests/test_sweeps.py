@@ -518,6 +518,43 @@ def test_a_sweep_on_missing_data_is_refused_before_any_run(tmp_path, fake_runs, 
     assert "missing column(s) 'who' (data.group_column)" in capsys.readouterr().err and fake_runs == []
 
 
+@pytest.mark.parametrize("kind", ["sequences", "table"])
+def test_a_sweep_on_a_broken_sequence_file_or_table_is_refused_before_any_run(tmp_path, fake_runs, capsys, kind):
+    """Story 4's sequence files and story 2's tables are checked too (only recordings were):
+    an array or column the runs need, or the file itself, missing is one error, exit 2."""
+    from lstm_helpers.artifacts import load_npz, save_npz
+    from lstm_helpers.cli import main
+    from lstm_helpers.data.examples import write_example_sequences, write_example_table
+
+    base = {
+        "sequences": {"data.kind": "sequences", "data.pad_length": 60},
+        "table": {
+            "data.kind": "table",
+            "data.channels": ["acc_x", "acc_y", "acc_z", "acc_mag"],
+            "data.classes_of_interest": ["play"],
+            "windows.length": 20,
+        },
+    }[kind]
+    good = tmp_path / ("seq.npz" if kind == "sequences" else "feat.csv")
+    if kind == "sequences":
+        write_example_sequences(good, n=60)
+        arrays = load_npz(good)
+        save_npz(tmp_path / "broken.npz", {k: v for k, v in arrays.items() if k != "lengths"})
+        broken, expected = tmp_path / "broken.npz", "needs 'X' (n, time, channels) or 'values' + 'lengths'"
+    else:
+        write_example_table(good, n_animals=3, minutes=0.3)
+        import pandas as pd
+
+        pd.read_csv(good).drop(columns=["acc_mag"]).to_csv(tmp_path / "broken.csv", index=False)
+        broken, expected = tmp_path / "broken.csv", "missing column(s) 'acc_mag' (data.channels[3])"
+    assert good.is_file()
+    for data, message in ((broken, expected), (tmp_path / "missing.npz", "does not exist")):
+        f = write_sweep(tmp_path / "s.yaml", data, placeholder_data=False, grid={"model.dropout": [0.1, 0.2]}, set=base)
+        assert main(["sweep", str(f), "--out", str(tmp_path / "sweep")]) == 2
+        assert message in capsys.readouterr().err and fake_runs == []
+        assert not (tmp_path / "sweep").exists()
+
+
 def test_another_sweep_may_not_take_over_a_sweep_directory(tmp_path, fake_runs):
     """A second, different sweep into the same --out would have replaced the first one's
     sweep.json, runs.csv and comparison; it is refused before anything runs. The same

@@ -269,16 +269,21 @@ def run_sweep(
 
 
 def check_sweep_inputs(sweep: Sweep) -> None:
-    """The headers of each distinct data section's files (DataError naming file and column),
-    before any run directory exists. A Dask sweep skips it: its data lives on the workers."""
-    from lstm_helpers.data.recordings import check_recording_headers
+    """Each distinct data section's files (DataError naming file and column), before any run
+    directory exists: recordings by their headers (many files; no rows read), a sequence file,
+    a table or a text file read whole, as each run's first stage will read it (an array or
+    column missing there is only found by reading it). A Dask sweep skips it: its data lives
+    on the workers."""
+    from lstm_helpers.data.inputs import anchored
+    from lstm_helpers.data.recordings import check_recording_headers, read_dataset
 
     seen: set[str] = set()
     for run in sweep.runs:
-        key = json.dumps(run.config.data.model_dump(mode="json"), sort_keys=True)
+        data = anchored(run.config).data
+        key = json.dumps(data.model_dump(mode="json"), sort_keys=True)
         if key not in seen:
             seen.add(key)
-            check_recording_headers(run.config.data)
+            check_recording_headers(data) if data.kind == "recordings" else read_dataset(data)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
