@@ -161,12 +161,17 @@ def test_sequences_fixed_and_variable_length(tmp_path):
     s = read_sequences(DataConfig(kind="sequences", path=str(tmp_path / "fixed.npz")))
     assert s.values.shape == (70, 3) and list(s.case_labels) == [0, 1] * 5
     assert list(s.groups[:4]) == ["0", "0", "1", "1"]
+    assert not any("groups" in n for n in s.notes)
     lengths = np.array([3, 5, 2, 4])
     values = np.arange(lengths.sum() * 2, dtype=np.float32).reshape(-1, 2) + 1
     np.savez(tmp_path / "var.npz", values=values, lengths=lengths, y=np.array([0, 1, 0, 1]))
     s = read_sequences(DataConfig(kind="sequences", path=str(tmp_path / "var.npz"), mask_value=-9))
     padded = s.values.reshape(4, 5, 2)
     assert np.array_equal(padded[0, :3], values[:3]) and (padded[0, 3:] == -9).all()
+    # no 'groups': each case is a group, and the run says so (a subject's cases may then split)
+    assert len(set(s.groups)) == 4
+    assert "var.npz gives no groups: each case is its own group" in " ".join(s.notes)
+    assert "add a 'groups' array" in " ".join(s.notes)
     assert np.array_equal(padded[1], values[3:8])
     with pytest.warns(UserWarning, match="truncated"):
         s = read_sequences(DataConfig(kind="sequences", path=str(tmp_path / "var.npz"), pad_length=3))

@@ -192,6 +192,12 @@ def sequences_from_arrays(
     if missing_interest:
         raise DataError(f"data.classes_of_interest {missing_interest} not among the classes {short(classes)}")
     y_idx = pd.Index(classes).get_indexer(y_str).astype(np.int64)
+    if "groups" not in arrays:
+        fix = "add a 'groups' array (one id per case)" if names[0].startswith("array") else "name data.group_column"
+        notes.append(
+            f"{p.name} gives no groups: each case is its own group, so cases of one subject or "
+            f"recording can sit on both sides of the split; {fix} to keep them together"
+        )
     groups = arrays["groups"].astype(str) if "groups" in arrays else np.array([f"case{i}" for i in range(n)])
     if len(groups) != n:
         raise DataError(f"{p}: 'groups' has {len(groups)} entries but 'y' has {n}")
