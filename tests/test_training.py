@@ -286,6 +286,8 @@ def test_timing_counts_the_callbacks_after_each_epoch(capsys):
     assert frame["seconds"].tolist() == [10.0, 2.0, 2.0] and frame["after_seconds"].tolist() == [1.0, 1.0, 1.0]
     assert frame["eta_seconds"].tolist()[1:] == [8 * 3.0, 7 * 3.0]  # 2 s epoch + 1 s of callbacks
     assert cb.steady_epoch_seconds()[0] == 3.0
+    # each epoch's figure counts its callbacks too, so train.json's list and mean agree
+    assert cb.epoch_seconds().tolist() == [11.0, 3.0, 3.0]
 
 
 def test_epoch_line_writes_figures_as_the_reports_do():
@@ -440,6 +442,8 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
     }
     assert info["n_params"] == 4 * ((3 + 8) * 8 + 8) + (8 * 4 + 4) + (4 + 1)
     assert info["epochs_run"] == 3 and len(info["seconds_per_epoch"]) == 3 and not info["stopped_early"]
+    # one definition of an epoch's seconds (with its callbacks): the mean is that of the list's steady epochs
+    assert info["seconds_per_epoch_mean"] == pytest.approx(np.mean(info["seconds_per_epoch"][1:]), abs=1e-3)
     # 16 validation windows per class (< 30): monitor auto watches the loss
     assert info["monitor"] == "val_loss" and info["loss"] == "binary_crossentropy"
     assert "16 window(s)" in info["budget"]["monitor"]

@@ -200,15 +200,23 @@ class TimingCallback(keras.callbacks.Callback):
         if self._epoch_start is not None:
             self._val_start = self.clock()
 
+    def epoch_seconds(self) -> pd.Series:
+        """Each completed epoch's seconds with the callbacks after it (checkpoint, backup,
+        logs; where not yet measured, the mean of those measured): what a user waits per
+        epoch, the one figure ``train.json`` and the reports give."""
+        frame = pd.DataFrame(self.records)
+        if frame.empty:
+            return pd.Series(dtype=float)
+        after = frame["after_seconds"] if "after_seconds" in frame else pd.Series(np.nan, index=frame.index)
+        known = after.dropna()
+        return frame["seconds"] + after.fillna(float(known.mean()) if len(known) else 0.0)
+
     def steady_epoch_seconds(self) -> tuple[float, str]:
-        """Mean seconds per epoch over completed epochs, the callbacks after each included
-        (where not yet measured, the mean of those measured), and which epochs it uses."""
+        """Mean of :meth:`epoch_seconds` over completed epochs, and which epochs it uses."""
         if not self.records:
             return float("nan"), "no epoch measured"
         frame = pd.DataFrame(self.records)
-        after = frame["after_seconds"] if "after_seconds" in frame else pd.Series(np.nan, index=frame.index)
-        known = after.dropna()
-        total = frame["seconds"] + after.fillna(float(known.mean()) if len(known) else 0.0)
+        total = self.epoch_seconds()
         steady = ~frame["includes_tracing"].astype(bool)
         if not steady.any():
             return float(total.mean()), "only the first epoch, incl. graph tracing"

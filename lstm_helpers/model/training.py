@@ -311,7 +311,7 @@ def training_summary(result: TrainResult) -> pd.DataFrame:
         "best epoch": result.best_epoch,
         "stopped early": "yes" if result.stopped_early else "no",
         f"best {result.monitor}": result.best_value,
-        "seconds per epoch": result.seconds_per_epoch_mean,
+        "seconds per epoch (with checkpoint and logs)": result.seconds_per_epoch_mean,
         "training windows per second": result.windows_per_second,
         "total seconds": result.total_seconds,
         "device": result.device,
@@ -385,7 +385,7 @@ def _result(
         weights_epoch=weights_epoch,
         stopped_early=bool(len(history) < train_cfg.epochs),
         resumed=resume.resuming,
-        seconds_per_epoch=timing["seconds"].round(4).tolist(),
+        seconds_per_epoch=fit.timing_cb.epoch_seconds().round(4).tolist(),  # with callbacks, as the mean
         seconds_per_epoch_mean=mean_seconds,
         timing_basis=timing_basis,
         ms_per_step=float(steady["ms_per_step"].mean()),
