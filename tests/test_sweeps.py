@@ -807,7 +807,44 @@ def test_variants_are_named_by_their_variant_and_each_compared_with_the_first():
         {"keys": ["train.schedule.kind", "model.units"]},
         None,
     )
-    assert display.run_labels(grid).tolist()[1] == "schedule.kind=cyclical · units=[8]"
+    assert display.run_labels(grid).tolist()[1] == "schedule.kind=cyclical · units=8"
+
+
+def test_an_architecture_grid_is_labelled_by_model_names_and_values_read_as_in_the_config():
+    """Story 4: runs of a grid over model keys are labelled by the names that say what a model
+    is; otherwise swept values read as written: true / false (not 1 / 0), lists compact."""
+    table = pd.DataFrame(
+        {
+            "run": ["a", "b", "c", "d"],
+            "seed": [1, 1, 1, 1],
+            "status": "finished",
+            "model.bidirectional": [False, True, False, True],
+            "model.conv": [
+                "[]",
+                "[]",
+                '[{"filters":8,"kernel_size":5,"pool":1}]',
+                '[{"filters":8,"kernel_size":5,"pool":2}]',
+            ],
+            "model_name": [
+                "lstm_lay1_sz16",
+                "bilstm_lay1_sz16",
+                "lstm_cv1-8x5_lay1_sz16",
+                "bilstm_cv1-8x5p2_lay1_sz16",
+            ],
+            "val_accuracy": [0.5, 0.6, 0.7, 0.8],
+        }
+    )
+    meta = {"keys": ["model.bidirectional", "model.conv"], "rank_by": "val_accuracy", "metrics": ["val_accuracy"]}
+    c = display.Comparison(table, meta, None)
+    assert display.run_labels(c).tolist() == table["model_name"].tolist()
+    assert display._as_labels(table["model.bidirectional"]).tolist() == ["false", "true", "false", "true"]
+    assert display._as_labels(table["model.conv"]).tolist() == ["none", "none", "8x5", "8x5p2"]
+    with_dropout = display.Comparison(
+        table.assign(**{"model.dropout": [0.1, 0.2, 0.1, 0.2], "model_name": "lstm_lay1_sz16"}),
+        {**meta, "keys": ["model.dropout"]},
+        None,
+    )  # one name for different settings: the values label the runs
+    assert display.run_labels(with_dropout).tolist() == ["dropout=0.1", "dropout=0.2", "dropout=0.1", "dropout=0.2"]
 
 
 def test_numbers_are_formatted_for_reading():
