@@ -138,3 +138,17 @@ def test_char_text_pipeline_reports_top5_and_shows_generated_text(example_data, 
     assert m["perplexity"] is not None and 1.0 <= m["perplexity"] <= len(m["classes"])
     page = (run / "report.html").read_text()
     assert "Generated text" in page and "temperature" in page and "prime (test split)" in page
+
+
+def test_the_example_writer_takes_help_as_help(tmp_path, capsys, monkeypatch):
+    """``python -m lstm_helpers.data.examples --help`` printed nothing and wrote ~9 MB into a
+    folder named ``--help``."""
+    from lstm_helpers.data.examples import cli
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        cli(["--help"])
+    assert stop.value.code == 0 and "features.csv" in capsys.readouterr().out
+    assert not (tmp_path / "--help").exists()
+    written = cli([str(tmp_path / "ex")])
+    assert [p.name for p in written] == ["features.csv", "sequences.npz"] and all(p.is_file() for p in written)

@@ -6,7 +6,6 @@ time step (story 2) and variable-length sequences (story 4). Same seed, same fil
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +80,22 @@ def main(folder: str | Path = EXAMPLES_DIR) -> list[Path]:
     ]
 
 
-if __name__ == "__main__":  # pragma: no cover
-    for p in main(*sys.argv[1:2]):
+def cli(argv: list[str] | None = None) -> list[Path]:
+    """``python -m lstm_helpers.data.examples [folder]``: ``--help`` is help, not a folder."""
+    import argparse
+
+    ap = argparse.ArgumentParser(
+        prog="python -m lstm_helpers.data.examples",
+        description="Write the example inputs of configs/examples/: features.csv (story 2) and sequences.npz (story 4).",
+    )
+    ap.add_argument(
+        "folder", nargs="?", default=str(EXAMPLES_DIR), help="where to write them (default: data/raw/examples)"
+    )
+    written = main(ap.parse_args(argv).folder)
+    for p in written:
         print(p.relative_to(PROJECT_ROOT) if p.is_relative_to(PROJECT_ROOT) else p)
+    return written
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()
