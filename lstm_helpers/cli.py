@@ -419,11 +419,17 @@ def _report_failure(exc: BaseException) -> None:
     from lstm_helpers.runs.pipeline import RunFailed
 
     if isinstance(exc, RunFailed):
-        print(f"run failed: {exc}", file=sys.stderr)
+        print(f"run failed: {_relative(str(exc))}", file=sys.stderr)
         if exc.notebook is not None:
             print(f"see the executed notebook: {_shown(exc.notebook)}", file=sys.stderr)
     else:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_relative(str(exc))}", file=sys.stderr)
+
+
+def _relative(message: str) -> str:
+    """Paths below the current directory in ``message`` written relative to it, as the user
+    typed them (the data path is made absolute for the kernels, so data errors named it so)."""
+    return message.replace(str(Path.cwd().resolve()) + os.sep, "")
 
 
 def save_traceback(exc: BaseException) -> Path | None:

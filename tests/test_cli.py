@@ -40,6 +40,22 @@ def test_data_error_exits_2(tmp_path, capsys):
     assert "internal error" not in err
 
 
+def test_a_data_error_names_a_relative_path_as_typed(tmp_path, capsys, monkeypatch):
+    """The data path is made absolute for the kernels; the error still says what the user typed."""
+    import numpy as np
+
+    monkeypatch.chdir(tmp_path)
+    np.savez(tmp_path / "noy.npz", values=np.zeros((6, 1)), lengths=np.array([3, 3]))
+    config = str(ROOT / "configs" / "examples" / "sequences.yaml")
+    for command in (
+        ["run", "--config", config],
+        ["sweep", str(ROOT / "configs" / "examples" / "sequences_sweep.yaml")],
+    ):
+        assert main([*command, "--set", "data.path=noy.npz"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: noy.npz: missing array 'y'") and str(tmp_path) not in err, err
+
+
 def test_missing_run_directory_and_artifacts_are_user_errors(tmp_path, capsys):
     assert main(["report", "--run", str(tmp_path / "nope")]) == 2
     assert "no such run directory" in capsys.readouterr().err
