@@ -471,19 +471,16 @@ def _format_errors(err: ValidationError, raw: dict[str, Any]) -> str:
 
 def _allowed_keys(dotted_parent: str) -> list[str]:
     model: Any = Config
-    for part in [p for p in dotted_parent.split(".") if p]:
+    for part in [p for p in dotted_parent.split(".") if p and not p.isdigit()]:  # digits: list items
         field = getattr(model, "model_fields", {}).get(part)
-        if field is None:
+        todo, found = [field.annotation] if field else [], []  # Section, list[Block], 'auto' | list[Block]
+        while todo:
+            a = todo.pop()
+            found += [a] if isinstance(a, type) and issubclass(a, BaseModel) else []
+            todo += list(getattr(a, "__args__", ())) if not isinstance(a, type) else []
+        if not found:
             return []
-        ann = field.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            model = ann
-        else:
-            args = getattr(ann, "__args__", ())
-            sub = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-            if not sub:
-                return []
-            model = sub[0]
+        model = found[0]
     return sorted(getattr(model, "model_fields", {}))
 
 

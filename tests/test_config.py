@@ -37,7 +37,11 @@ def test_an_override_of_the_window_length_in_steps_wins_over_the_configs_seconds
         ("nosuchsection.x=1", ["unknown key", "nosuchsection"]),
         ("split.val_fraction=0.85", ["val_fraction + test_fraction"]),
         ('model.fcn=[{"filters": 0, "kernel_size": 8}]', ["model.fcn.0.filters", "= 0", "greater than or equal to 1"]),
-        ('model.fcn=[{"filters": 8, "kernel": 3}]', ["unknown key", "model.fcn.0.kernel"]),
+        ('model.fcn=[{"filters": 8, "kernel": 3}]', ["unknown key", "model.fcn.0.kernel", "filters, kernel_size"]),
+        (
+            'model.conv=[{"filters": 8, "width": 5}]',
+            ["model.conv.0.width", "allowed keys here: filters, kernel_size, pool"],
+        ),
         ("model.fcn=" + str([{"filters": 8}] * 5), ["model.fcn", "at most 4"]),
     ],
 )

@@ -135,6 +135,13 @@ def test_malformed_sweep_files_are_refused(tmp_path, spec, message):
         plan.plan_sweep(f)
 
 
+def test_a_bad_command_line_override_is_blamed_on_the_command_line(tmp_path):
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data")
+    with pytest.raises(ConfigError, match="command-line --set: invalid parameters") as err:
+        plan.plan_sweep(f, ["train.epoch=2"])
+    assert "unknown key 'train.epoch'" in str(err.value)
+
+
 def test_invalid_grid_key_is_refused_before_any_run_starts(tmp_path):
     f = write_sweep(
         tmp_path / "s.yaml",

@@ -273,7 +273,7 @@ def plan_sweep(path: str | Path, overrides: dict[str, Any] | list[str] | None = 
     spec = read_sweep(shown)
     cli = as_override_dict(overrides)
     resolve = _Resolver(shown, _common_parameters(path, shown, spec, cli))
-    base_cfg = resolve("base + set", {})
+    base_cfg = resolve("base + set + command-line --set" if cli else "base + set", {})
     for variant in spec.variants:
         resolve(f"variant '{variant.name}'", variant.set)
     seeds = spec.seeds or [base_cfg.seed]
