@@ -237,6 +237,13 @@ def test_eta_moves_with_the_clock():
     prog.start("d")
     prog.record("d", {"status": "failed", "seconds": 1.0, "reason": "x"})
     assert prog.line().endswith("3/4 runs finished, 1 failed, 0 running; elapsed 0:00:16")  # no ETA once all ended
+    last = Progress(total=2, workers=2, skipped=0, enabled=False, clock=lambda: now[0])
+    now[0] = 0.0
+    last.start("a"), last.start("b")
+    now[0] = 10.0
+    last.record("a", {"status": "finished", "seconds": 10.0, "reason": None})
+    now[0] = 30.0  # b runs past the 10 s a took: no "ETA 0.0 s" while it runs
+    assert last.line().endswith("ETA unknown: the running runs take longer than the finished ones' mean of 10 s")
 
 
 def test_thread_pools_are_sized_to_the_workers():

@@ -109,6 +109,9 @@ class Progress:
         running = min(self.workers, self.total - done)
         eta = self.eta_seconds()
         eta_text = "after the first run ends" if eta is None else format_seconds(eta)
+        if eta is not None and eta < 0.5 and done < self.total:  # what runs is past the mean: say so, not "0 s"
+            mean = sum(self.durations) / len(self.durations)
+            eta_text = f"unknown: the running runs take longer than the finished ones' mean of {format_seconds(mean)}"
         skipped = f" (+{self.skipped} already finished)" if self.skipped else ""
         elapsed = dt.timedelta(seconds=round(self.clock() - self.t0))
         return (
