@@ -290,7 +290,9 @@ def test_interpret_metrics_accuracy_and_class_of_interest():
     argmax = interpret_metrics({**BASE_METRICS, "threshold": None})
     assert "'play' at threshold none (argmax)" in argmax[1]
     assert "threshold options table" not in argmax[1] and "multiclass_decision: threshold" in argmax[1]
-    assert len(interpret_metrics({k: v for k, v in BASE_METRICS.items() if k != "positive_class"})) == 1
+    (alone,) = interpret_metrics({k: v for k, v in BASE_METRICS.items() if k != "positive_class"})
+    assert alone.endswith("and the per-class recalls instead.")  # no class of interest to point to
+    assert notes[0].endswith("and the class-of-interest precision/recall instead.")
 
 
 def test_interpret_metrics_validation_gap_and_bouts():
@@ -1010,6 +1012,11 @@ def test_small_validation_names_the_classes_and_what_one_window_weighs():
     metrics = BINARY | {"val": {"per_class": {"other": {"support": 400}, "play": {"support": 8}, "x": {"support": 20}}}}
     (note,) = validation_notes(_train(best_epoch=3), None, metrics)
     assert "(8 of 'play', 20 of 'x')" in note and "moves a recall by 0.12" in note
+    assert "the epoch and threshold chosen on validation are coarse" in note
+    (argmax,) = validation_notes(
+        _train(best_epoch=3), None, metrics | {"threshold": None, "threshold_strategy": "argmax"}
+    )
+    assert "so the epoch chosen on validation is coarse" in argmax  # no threshold was chosen
     # a class the test split holds and validation does not: nothing on validation saw it
     test = {"play": {"support": 50}, "c": {"support": 12}, "never": {"support": 0}}
     absent = BINARY | {"per_class": test, "val": {"per_class": {"play": {"support": 40}, "c": {"support": 0}}}}

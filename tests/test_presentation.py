@@ -468,3 +468,17 @@ def test_report_tables_write_each_float_column_at_one_number_of_decimals():
         pd.DataFrame({"true_start_s": [101.36, 145.68], "onset_error_s": [0.64, float("nan")]}), 25
     )
     assert cells(table_html(bouts)) == ["101.36", "0.64", "145.68", "–"]
+
+
+def test_index_leaves_out_columns_no_run_fills(tmp_path):
+    """Multi-class runs without a class of interest have no class, threshold, precision,
+    recall, F1 or bouts: a sweep of them showed six columns of dashes."""
+    multi = {"positive_class": None, "classes": ["a", "b", "c"], "threshold": None, "per_class": {}, "bouts": None}
+    for name in ("r1", "r2"):
+        _fake_run(tmp_path, name, "finished", **multi)
+    head = write_index(tmp_path).read_text().split("<table>")[1].split("</tr>")[0]
+    assert "<th>class</th>" not in head and "<th>threshold</th>" not in head and "<th>bouts found</th>" not in head
+    assert "<th>bal. acc.</th>" in head and "<th>model</th>" in head
+    _fake_run(tmp_path, "r3", "finished")  # one binary run beside them brings its columns back
+    head = write_index(tmp_path).read_text().split("<table>")[1].split("</tr>")[0]
+    assert "<th>class</th>" in head and "<th>threshold</th>" in head and "<th>bouts found</th>" in head

@@ -251,11 +251,11 @@ def _accuracy_note(metrics: dict[str, Any]) -> list[str]:
     acc, base = metrics.get("accuracy"), metrics.get("majority_baseline_accuracy")
     if acc is None or base is None:
         return []
+    also = "the class-of-interest precision/recall" if metrics.get("positive_class") else "the per-class recalls"
     return [
         f"Accuracy {acc:.3f} vs {base:.3f} for always predicting '{metrics.get('majority_class')}': "
         f"the model adds {acc - base:+.3f}. Judge it by balanced accuracy "
-        f"({metrics['balanced_accuracy']:.3f}), MCC ({metrics['mcc']:.3f}) and the class-of-interest "
-        f"precision/recall instead."
+        f"({metrics['balanced_accuracy']:.3f}), MCC ({metrics['mcc']:.3f}) and {also} instead."
     ]
 
 

@@ -93,9 +93,14 @@ def _small_validation(metrics: dict[str, Any]) -> list[str]:
     if few:
         listed = ", ".join(f"{n} of '{c}'" for c, n in sorted(few.items(), key=lambda kv: kv[1]))
         n = min(few.values())
+        chosen = (
+            "the epoch chosen on validation is"
+            if metrics.get("threshold_strategy") == "argmax"
+            else "the epoch and threshold chosen on validation are"
+        )
         notes.append(
             f"Validation holds few windows of some classes ({listed}): one window moves a recall by "
-            f"{1 / n:.2f}, so the epoch and threshold chosen on validation are coarse; a larger "
+            f"{1 / n:.2f}, so {chosen} coarse; a larger "
             "validation split (split.val_fraction) or more recordings help."
         )
     return notes

@@ -98,7 +98,6 @@ def _runs_html(root: Path) -> str:
     runs = _run_dirs(root)
     if not runs:
         return "<p>No runs yet.</p>"
-    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in RUN_COLUMNS)
     rows = []
     for run in runs:
         k = key_metrics(run)
@@ -109,9 +108,12 @@ def _runs_html(root: Path) -> str:
         if k.get("reason") and k["status"] != "finished":
             name += f'<div class="reason">{html.escape(scrub_paths(str(k["reason"]), run))}</div>'
         status = f'<td class="{html.escape(k["status"])}">{html.escape(k["status"])}</td>'
-        cells = "".join(_cell(key, k) for key, _ in RUN_COLUMNS[2:])
-        rows.append(f'<tr><td class="run">{name}</td>{status}{cells}</tr>')
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+        rows.append([f'<td class="run">{name}</td>', status, *(_cell(key, k) for key, _ in RUN_COLUMNS[2:])])
+    # a column no run fills (class, threshold and bouts of multi-class runs without a class of interest) is left out
+    keep = [i for i in range(len(RUN_COLUMNS)) if i < 2 or any(not r[i].endswith(">–</td>") for r in rows)]
+    head = "".join(f"<th>{html.escape(RUN_COLUMNS[i][1])}</th>" for i in keep)
+    body = "".join("<tr>" + "".join(r[i] for i in keep) + "</tr>" for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def _group_row(d: Path, root: Path) -> str:
