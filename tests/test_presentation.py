@@ -318,6 +318,8 @@ def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path)
             "test_play_precision": [0.7, 0.5],
             "test_play_recall": [0.8, 0.4],
             "total_seconds": [10.5, 13.9],
+            "n_params": [131905, 131905],
+            "seconds_per_epoch": [1.0, 1.05],
             "run_dir": [str(a), str(b)],
         }
     )
@@ -327,8 +329,14 @@ def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path)
     deck = write_slides(sweep).read_text()
     assert "naive vs &lt;defaults&gt;" in deck and "What was tried: before / after" in deck
     # the before / after table shows the ranking metric and the test figures, not only seconds
-    for col in ("validation PR-AUC", "play precision", "play recall", ">PR-AUC<", ">seconds<"):
+    for col in ("validation PR-AUC", "play precision", "play recall", ">PR-AUC<", ">training seconds<"):
         assert col in deck, col
+    assert ">parameters<" not in deck and ">seconds per epoch<" not in deck  # the same model, the same pace
+    # story 2: architectures compared, so their size and pace are what the slide shows too
+    table.assign(n_params=[446950, 131905], seconds_per_epoch=[2.6, 1.0]).to_csv(sweep / "comparison.csv", index=False)
+    sized = write_slides(sweep).read_text()
+    assert ">parameters<" in sized and ">seconds per epoch<" in sized and "446,950" in sized
+    table.to_csv(sweep / "comparison.csv", index=False)
     assert "Validation PR-AUC ranks the runs; the other figures are on the test split" in deck
     assert (
         'Best by validation</h2><p class="lead">defaults</p>' in deck

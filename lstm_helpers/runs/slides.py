@@ -187,7 +187,9 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
     classes = (meta.get("classes") or []) if meta.get("named_classes", True) else []
     rank = meta.get("rank_by")
     per_class = [f"test_{classes[0]}_{m}" for m in ("precision", "recall", "f1")] if classes else []
-    cols = [rank, *per_class, "test_pr_auc", "test_balanced_accuracy", "total_seconds"]
+    # the model's size and speed where the runs differ in them (story 2: architectures compared)
+    sized = [c for c in ("n_params", "seconds_per_epoch") if c in fin and _varies(fin[c])]
+    cols = [rank, *per_class, "test_pr_auc", "test_balanced_accuracy", *sized, "total_seconds"]
     cols = list(dict.fromkeys(c for c in cols if c and c in fin))
     macro = not meta.get("pr_auc_of_a_class", True)  # multi-class: PR-AUC is the macro average
 
@@ -218,7 +220,19 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
     return table_html(fin[[*(keys or ["run"]), *cols]].head(10).rename(columns=_label), max_rows=12) + note
 
 
-_NAMES = {"pr_auc": "PR-AUC", "balanced_accuracy": "balanced accuracy", "total_seconds": "seconds"}
+_NAMES = {
+    "pr_auc": "PR-AUC",
+    "balanced_accuracy": "balanced accuracy",
+    "total_seconds": "training seconds",
+    "n_params": "parameters",
+    "seconds_per_epoch": "seconds per epoch",
+}
+
+
+def _varies(values: pd.Series) -> bool:
+    """Whether a size or time column differs between runs by more than 10 % (time noise aside)."""
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    return len(v) > 1 and v.max() > 1.1 * v.min()
 
 
 def _column_label(column: str) -> str:
