@@ -302,12 +302,7 @@ class _SweepRun:
     """One execution of a sweep in a locked directory: bookkeeping shared by the run threads."""
 
     def __init__(self, sweep: Sweep, sweep_dir: Path, progress: bool, mlflow_uri: str | None):
-        self.sweep, self.dir, self.progress, self.mlflow_uri = (
-            sweep,
-            sweep_dir,
-            progress,
-            mlflow_uri,
-        )
+        self.sweep, self.dir, self.progress, self.mlflow_uri = sweep, sweep_dir, progress, mlflow_uri
         self.records: dict[str, dict[str, Any]] = {}
         self.meta: dict[str, Any] = {}
         self.lock = threading.Lock()
@@ -374,7 +369,8 @@ class _SweepRun:
             return
         from lstm_helpers.experiments.tracking import log_missing_runs
 
-        skipped = [r for r in self.sweep.runs if r not in todo]
+        planned = {r.name for r in todo}
+        skipped = [r for r in self.sweep.runs if r.name not in planned]
         dirs = [Path(self.records[r.name]["run_dir"]) for r in skipped]
         tags = {Path(self.records[r.name]["run_dir"]).name: self._tags(r) for r in skipped}
         try:
