@@ -210,6 +210,7 @@ def test_compute_metrics_multiclass_top_k_and_ovr():
     y_pred = probs.argmax(axis=1)  # [0, 0, 2, 0]
     m = compute_metrics(y_true, probs, y_pred, classes, top_k=2)
     assert m["top_k"] == 2 and m["top_k_accuracy"] == pytest.approx(0.75)
+    assert m["top_k_baseline_accuracy"] == pytest.approx(0.75)  # always "play" or one of the others: 3 of 4
     assert m["accuracy"] == pytest.approx(0.5)
     assert m["majority_baseline_accuracy"] == pytest.approx(0.5) and m["majority_class"] == "play"
     assert m["roc_auc"] == pytest.approx(roc_auc_score(y_true, probs, multi_class="ovr"))

@@ -194,8 +194,10 @@ def test_headline_when_the_class_is_absent_or_never_predicted_and_a_fixed_thresh
     assert headline_sentence(chars).startswith("balanced accuracy 0.905, MCC 0.610 (accuracy 0.900, top-5 0.454,")
     # without a class of interest the baseline is given in the figures the sentence gives the model
     six = _fake_run(tmp_path, "r9", "finished", pos=None, positive_class=None, top_k=5, top_k_accuracy=0.983,
-                    classes=list("abcdef"))  # fmt: skip
-    assert "top-5 0.983 (chance 0.833)" in headline_sentence(six)  # 5 of 6 classes: guessing gets 0.833
+                    top_k_baseline_accuracy=0.991, classes=list("abcdef"))  # fmt: skip
+    # top-k beside always guessing the 5 most frequent classes (not 5 / 6: they are not equally frequent)
+    assert "top-5 0.983 (the 5 most frequent classes: 0.991)" in headline_sentence(six)
+    assert "always the 5 most frequent classes</th><td>0.991" in _key_metrics_html(six)
     many = _fake_run(
         tmp_path, "r8", "finished", pos=None, positive_class=None,
         baseline={"label": "MiniRocket baseline", "pr_auc": 0.85, "balanced_accuracy": 0.803, "mcc": 0.8,

@@ -44,6 +44,7 @@ CORE_METRICS = (
     "roc_auc_per_class",
     "top_k",
     "top_k_accuracy",
+    "top_k_baseline_accuracy",
     "log_loss",
     "perplexity",
     "per_class",
@@ -167,7 +168,8 @@ def compute_metrics(
         to 1; NaN for a class with no examples), ``pr_auc`` (average precision) and
         ``roc_auc`` (binary: of the positive class; multi-class: one-vs-rest macro over
         classes present), ``pr_auc_per_class``, ``roc_auc_per_class``, ``top_k`` and
-        ``top_k_accuracy`` (None for binary), ``log_loss`` (mean cross-entropy of the true
+        ``top_k_accuracy`` with ``top_k_baseline_accuracy`` (always guessing the split's k most
+        frequent classes; None for binary), ``log_loss`` (mean cross-entropy of the true
         class, nats) and ``perplexity`` (its exponential: for a character model, the
         perplexity per character; 1 = certain and right, K = uniform guessing). Undefined
         values are None.
@@ -204,6 +206,10 @@ def compute_metrics(
         "roc_auc_per_class": roc_auc_per_class,
         "top_k": top_k_value,
         "top_k_accuracy": top_k_acc,
+        # always guessing the k most frequent classes: what top-k accuracy must beat, as the majority for accuracy
+        "top_k_baseline_accuracy": None
+        if top_k_value is None
+        else float(np.sort(counts)[-top_k_value:].sum() / len(yt)),
         "log_loss": cross_entropy,
         "perplexity": float(np.exp(cross_entropy)),
         "per_class": _per_class(classes, precision, recall, f1, support),
@@ -381,6 +387,8 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
     ]
     if metrics.get("top_k_accuracy") is not None:
         rows.insert(1, ("top_k_accuracy", f"true class among the top {metrics['top_k']}"))
+        if metrics.get("top_k_baseline_accuracy") is not None:
+            rows.insert(2, ("top_k_baseline_accuracy", f"always guessing the {metrics['top_k']} most frequent classes"))
     if tokens and metrics.get("perplexity") is not None:
         n_classes = len(metrics.get("classes") or []) or "K"
         rows.insert(

@@ -68,6 +68,7 @@ def key_metrics(run: Path) -> dict[str, Any]:
         "MCC": m.get("mcc"),
         "PR-AUC": m.get("pr_auc"),
         "top-k accuracy": m.get("top_k_accuracy"),
+        "top-k baseline": m.get("top_k_baseline_accuracy"),
         "top k": m.get("top_k"),
         "macro": pr_auc_is_macro(m),  # PR-AUC is the macro average over classes
         "class PR-AUC": (m.get("pr_auc_per_class") or {}).get(pos) if pos else None,
@@ -157,9 +158,10 @@ def headline_sentence(run: Path) -> str:
         parts = [f"{cls} never predicted{at}: recall {k['recall']:.2f}"]
     else:  # no class of interest, or no window of it in the test split
         parts = [f"no {cls} window in the test split{_false_alarms(m, k['class'])}"] if cls else []
-        n_classes = len(m.get("classes") or ())
-        chance = f" (chance {k['top k'] / n_classes:.3f})" if k["top k"] and n_classes > k["top k"] else ""
-        top = f", top-{k['top k']} {fmt_number(k['top-k accuracy'])}{chance}" if k["top-k accuracy"] is not None else ""
+        # top-k beside always guessing the k most frequent classes (k / K flattered it: classes are not equally frequent)
+        base = k["top-k baseline"]
+        most = f" (the {k['top k']} most frequent classes: {fmt_number(base)})" if base is not None else ""
+        top = f", top-{k['top k']} {fmt_number(k['top-k accuracy'])}{most}" if k["top-k accuracy"] is not None else ""
         parts.append(
             f"balanced accuracy {fmt_number(k['balanced accuracy'])}, MCC {fmt_number(k['MCC'])} "
             f"(accuracy {fmt_number(k['accuracy'])}{top}, always-majority {fmt_number(k['majority baseline'])})"
@@ -271,6 +273,7 @@ def _key_metrics_html(run: Path) -> str:
         ),
         ("accuracy", "accuracy"),
         (f"top-{k['top k']} accuracy", "top-k accuracy"),
+        (f"always the {k['top k']} most frequent classes", "top-k baseline"),
         ("always-majority accuracy", "majority baseline"),
         ("balanced accuracy", "balanced accuracy"),
         ("MCC", "MCC"),
