@@ -58,6 +58,10 @@ def test_shipped_example_is_valid():
             {"space": {"model.dropout": {"type": "uniform", "min": 0, "max": 1}}},
             "space.model.dropout.type",
         ),
+        (
+            {"space": {"model.dropout": {"type": "float", "min": 0.0, "max": 0.4, "step": 0.5}}},
+            "step 0.5 exceeds the range 0..0.4: only min would be tried",
+        ),
         ({"tuner": "grid"}, "tuner"),
         ({"objective": "pr_auc"}, "objective must be 'auto' or a validation metric"),
         ({"objective": "test_pr_auc"}, "trials are chosen on validation"),
@@ -94,8 +98,15 @@ def test_invalid_space_values_name_the_key(tmp_path):
     f = write_search(tmp_path / "s.yaml", tmp_path / "data")
     with pytest.raises(ConfigError, match="would fix searched parameters"):
         Search(f, ["model.units=[16]"])
-    with pytest.raises(ConfigError, match="unknown key 'train.epochz'"):
+    with pytest.raises(ConfigError, match="(?s)base \\+ set \\+ command-line --set: .*unknown key 'train.epochz'"):
         Search(f, ["train.epochz=3"])
+    # class weights exist only under resample.method: class_weight; elsewhere the switch is a no-op
+    space = {"train.use_class_weight": {"type": "choice", "values": [True, False]}}
+    f = write_search(tmp_path / "s.yaml", tmp_path / "data", space=space, set={"resample.method": "none"})
+    with pytest.raises(
+        ConfigError, match="'train.use_class_weight' changes nothing: only resample.method: class_weight"
+    ):
+        Search(f)
     for key, dim in (  # what a trial's fit never uses: every value would score alike
         ("train.epochs", {"type": "choice", "values": [1, 3]}),
         ("train.augment.jitter_sigma", {"type": "float", "min": 0.0, "max": 0.1}),
@@ -140,7 +151,7 @@ def test_objective_follows_the_task():
 
 
 @pytest.mark.slow
-def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir, capsys):
+def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir, capsys, monkeypatch):
     f = write_search(
         tmp_path / "s.yaml",
         tiny_demo_dir,
@@ -152,8 +163,19 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir, cap
             "train.learning_rate": {"type": "float", "min": 1e-3, "max": 1e-2, "log": True},
             "model.bidirectional": {"type": "choice", "values": [True, False]},
         },
+        set={"train.schedule.kind": "plateau"},  # each trial lowers its rate on a plateau, as the run does
     )
     out = tmp_path / "search"
+    import keras
+
+    fits = []  # whether each trial's fit lowers its rate on a plateau
+    original_fit = keras.Model.fit
+
+    def spy(self, *args, **kwargs):
+        fits.append(any(isinstance(c, keras.callbacks.ReduceLROnPlateau) for c in kwargs.get("callbacks") or []))
+        return original_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
     result = run_search(f, out=out, verbose=1)
     said = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[search]")]
     assert "trials ranked by val_pr_auc (validation)" in said[0]
@@ -162,6 +184,7 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir, cap
 
     trials = pd.read_csv(result["trials_csv"])
     assert len(trials) == 2 and (trials["status"] == "COMPLETED").all()
+    assert fits == [True, True]
     assert trials["score"].notna().all() and set(trials["objective"]) == {"val_pr_auc"}
     assert set(trials["model.units"]) <= {"[4]", "[8, 4]"}
     assert trials["score"].iloc[0] == trials["score"].max() == pytest.approx(result["best_score"])
@@ -237,3 +260,18 @@ def test_missing_keras_tuner_names_the_tune_extra(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match=r"install the tune extra: pip install -e '\.\[tune\]'"):
         run_search(f, out=tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_plateau_trial_lowers_its_learning_rate_as_the_run_would():
+    """Trials with train.schedule.kind: plateau trained at a constant rate (no callback), so the
+    search could pick a schedule no trial ran."""
+    import keras
+
+    from lstm_helpers.config import Config
+    from lstm_helpers.model.schedules import plateau_callback
+
+    sched = Config().train.schedule.model_copy(update={"kind": "plateau", "patience": 2, "factor": 0.5})
+    (cb,) = plateau_callback(sched, "val_pr_auc", "max")
+    assert isinstance(cb, keras.callbacks.ReduceLROnPlateau)
+    assert (cb.monitor, cb.mode, cb.patience, cb.factor) == ("val_pr_auc", "max", 2, 0.5)
+    assert plateau_callback(sched.model_copy(update={"kind": "constant"}), "val_loss", "min") == []

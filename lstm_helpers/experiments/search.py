@@ -97,6 +97,10 @@ class Dimension(BaseModel):
             raise ValueError(f"log scale needs min > 0, got {self.min}")
         if self.type == "int" and any(v is not None and float(v) != int(v) for v in (self.min, self.max, self.step)):
             raise ValueError("type int needs integer min / max / step")
+        if self.step is not None and self.step > self.max - self.min:
+            raise ValueError(
+                f"step {self.step:g} exceeds the range {self.min:g}..{self.max:g}: only min would be tried"
+            )
         return self
 
 
@@ -168,7 +172,7 @@ class Search:
                 "parameters; remove them from the space instead"
             )
         self.common = apply_overrides(apply_overrides(read_yaml(base_file), spec.set), self.overrides)
-        self.base_config = self._resolve("base + set", {})
+        self.base_config = self._resolve("base + set + command-line --set" if self.overrides else "base + set", {})
         for key, dim in spec.space.items():
             if key.split(".")[0] not in SEARCHABLE_SECTIONS:
                 raise ConfigError(
@@ -180,6 +184,9 @@ class Search:
                 raise ConfigError(f"search file {self.shown}: space key '{key}' is not used by the trials (each trains "
                                   f"{spec.epochs} epochs of plain batches, one model, no early stopping); sweep it "
                                   "with lstm-workbench sweep, or fix it for the final run under set:")  # fmt: skip
+            if key == "train.use_class_weight" and self.base_config.resample.method != "class_weight":
+                raise ConfigError(f"search file {self.shown}: space key '{key}' changes nothing: only resample.method: "
+                                  f"class_weight gives class weights (here {self.base_config.resample.method!r})")  # fmt: skip
             probes = dim.values if dim.type == "choice" else [dim.min, dim.max]
             for value in probes:
                 if dim.type == "int":
@@ -254,7 +261,7 @@ def make_hypermodel(search: Search, data: Any) -> Any:
     from lstm_helpers.model.compile import make_loss, make_metrics, make_optimizer, needs_one_hot
     from lstm_helpers.model.datasets import make_dataset, recurrent_use_cudnn
     from lstm_helpers.model.models import build_model
-    from lstm_helpers.model.schedules import make_schedule
+    from lstm_helpers.model.schedules import make_schedule, plateau_callback
 
     class TrialModel(kt.HyperModel):
         def config(self, hp: Any) -> Config:
@@ -269,13 +276,7 @@ def make_hypermodel(search: Search, data: Any) -> Any:
             k = data.n_classes
             steps = math.ceil(len(data.X_train) / cfg.train.batch_size)
             train_cfg = cfg.train
-            model = build_model(
-                cfg.model,
-                data.input_info,
-                k,
-                seed=cfg.seed,
-                use_cudnn=recurrent_use_cudnn(train_cfg),
-            )
+            model = build_model(cfg.model, data.input_info, k, seed=cfg.seed, use_cudnn=recurrent_use_cudnn(train_cfg))
             # the schedule spans the trial's epochs, as it would span a run's
             lr = make_schedule(train_cfg.schedule, train_cfg.learning_rate, steps, search.spec.epochs)
             model.compile(
@@ -290,21 +291,15 @@ def make_hypermodel(search: Search, data: Any) -> Any:
             cfg = self.config(hp)
             k = data.n_classes
             one_hot = needs_one_hot(cfg.train, k)
-            train_ds = make_dataset(
-                data.X_train,
-                data.y_train,
-                cfg.train.batch_size,
-                k,
-                one_hot,
-                True,
-                cfg.seed,
-                cfg.train.shuffle_buffer,
-            )
+            batch, seed = cfg.train.batch_size, cfg.seed
+            train_ds = make_dataset(data.X_train, data.y_train, batch, k, one_hot, True, seed, cfg.train.shuffle_buffer)
             val_ds = make_dataset(data.X_val, data.y_val, cfg.train.batch_size, k, one_hot, False, cfg.seed)
             kwargs.setdefault("epochs", search.spec.epochs)
             kwargs.pop("validation_data", None)
             class_weight = data.class_weight if cfg.train.use_class_weight else None
             kwargs.update(verbose=0, shuffle=False)  # the tf.data pipeline shuffles (seeded)
+            plateau = plateau_callback(cfg.train.schedule, *resolve_objective(search.spec, k, cfg.train))
+            kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), *plateau]  # a plateau trial lowers its rate
             return model.fit(train_ds, validation_data=val_ds, class_weight=class_weight, **kwargs)
 
     return TrialModel(name="lstm_workbench_trial")

@@ -222,3 +222,17 @@ def learning_rate_curve(schedule: float | keras.optimizers.schedules.LearningRat
     if not callable(schedule):
         return np.full(steps.shape, float(schedule))
     return np.asarray(ops.convert_to_numpy(schedule(steps)), dtype=float)
+
+
+def plateau_callback(schedule_cfg: ScheduleConfig, monitor: str, mode: str) -> list[keras.callbacks.Callback]:
+    """``[ReduceLROnPlateau]`` watching ``monitor`` for a ``plateau`` schedule (with ``patience``
+    already a number, as the budget leaves it), else ``[]``: a search trial's learning rate
+    then falls as the run's would (its own resumable version is in ``model.training``)."""
+    if schedule_cfg.kind != "plateau":
+        return []
+    return [
+        keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor, mode=mode, factor=schedule_cfg.factor, patience=int(schedule_cfg.patience),
+            min_lr=schedule_cfg.min_lr, verbose=0,
+        )
+    ]  # fmt: skip
