@@ -271,9 +271,9 @@ def test_timing_eta_uses_steady_epochs(capsys):
     # after epoch 1 only the tracing epoch exists; after that it is left out
     assert frame["eta_seconds"].tolist() == [90.0, 16.0, 14.0]
     out = capsys.readouterr().out.splitlines()  # one compact line per epoch, the ETA from steady epochs
-    assert out[-1] == "epoch 3/10  2.0 s  200 windows/s  ETA 14 s", out
+    assert out[-1] == "epoch 3/10  2.0 s  150 ms/step  200 windows/s  ETA 14 s", out  # 1.5 s of training / 10 steps
     # the first epoch's ETA comes from the tracing epoch alone: an upper bound, and said so
-    assert out[0] == "epoch 1/10  10 s  33 windows/s  ETA under 1 min 30 s", out
+    assert out[0] == "epoch 1/10  10 s  900 ms/step  33 windows/s  ETA under 1 min 30 s", out
 
 
 def test_timing_counts_the_callbacks_after_each_epoch(capsys):
@@ -296,6 +296,8 @@ def test_epoch_line_writes_figures_as_the_reports_do():
     logs = {"loss": 0.2, "val_loss": 0.0954, "val_pr_auc": 1.0, "accuracy": 0.5}
     line = compact_epoch_line(2, 30, 0.1, 421.0, 3.0, logs)
     assert line == "epoch 2/30  0.1 s  421 windows/s  loss 0.200  val_loss 0.095  val_pr_auc 1.000  ETA 3.0 s", line
+    fast = compact_epoch_line(2, 30, 0.1, 421.0, 3.0, logs, ms_per_step=4.26)
+    assert fast.startswith("epoch 2/30  0.1 s  4.3 ms/step  421 windows/s"), fast  # story 3: per-step timing
     multi = {"loss": 3.35, "val_loss": 3.14, "val_accuracy": 0.172, "val_top5_accuracy": 0.454, "accuracy": 0.2}
     line = compact_epoch_line(1, 2, 25.0, 649.0, 25.0, multi)  # a character model: what it is judged by
     assert line.endswith("loss 3.35  val_loss 3.14  val_accuracy 0.172  val_top5_accuracy 0.454  ETA 25 s"), line

@@ -107,8 +107,10 @@ def compact_epoch_line(
     eta_seconds: float,
     logs: dict,
     eta_is_bound: bool = False,
+    ms_per_step: float | None = None,
 ) -> str:
-    """One short line per epoch: ``epoch 3/15  12 s  loss 0.412  val_loss 0.380  val_pr_auc 0.710  ETA 2 min 24 s``
+    """One short line per epoch: ``epoch 3/15  12 s  98 ms/step  2110 windows/s  loss 0.412  val_loss 0.380
+    val_pr_auc 0.710  ETA 2 min 24 s``
     (figures as the reports write them, :func:`~lstm_helpers.style.fmt_number`: 0.200 and
     1.000, not 0.2 and 1, beside 0.784).
 
@@ -116,7 +118,8 @@ def compact_epoch_line(
     times a steady epoch), so it is printed as an upper bound, ``ETA under 1 min 28 s``."""
     from lstm_helpers.runs.terminal import duration
 
-    parts = [f"epoch {epoch}/{epochs}", duration(seconds), f"{windows_per_second:.0f} windows/s"]
+    step = [] if ms_per_step is None else [f"{ms_per_step:.{0 if ms_per_step >= 10 else 1}f} ms/step"]
+    parts = [f"epoch {epoch}/{epochs}", duration(seconds), *step, f"{windows_per_second:.0f} windows/s"]
     # binary: PR-AUC of the positive class; multi-class: accuracy, balanced accuracy, top-k accuracy
     multi = ["loss", "val_loss", "val_accuracy", "val_balanced_accuracy"]
     shown = ["loss", "val_loss", "val_pr_auc"] if "val_pr_auc" in logs else multi
@@ -255,6 +258,7 @@ class TimingCallback(keras.callbacks.Callback):
                     record["eta_seconds"],
                     logs or {},
                     eta_is_bound=all(r["includes_tracing"] for r in self.records),
+                    ms_per_step=record["ms_per_step"],
                 ),
                 flush=True,
             )
