@@ -232,6 +232,11 @@ def test_a_time_budget_stops_starting_trials(tmp_path, tiny_demo_dir, capsys):
     said = capsys.readouterr().out
     assert "[search] trial 1/4:" in said and "time budget of 0.0001 min spent" in said
     assert "trial 2/4" not in said
+    # the same search again (more time): it continues, without KerasTuner's "Reloading Tuner from <path>"
+    run_search(f, out=tmp_path / "search", verbose=1, run_best=False, max_minutes=1e-4)
+    said = capsys.readouterr().out
+    assert "Reloading" not in said and str(tmp_path) not in said
+    assert (tmp_path / "search" / "trials.log").is_file()  # TensorFlow's own lines go there, not to the terminal
 
 
 @pytest.mark.parametrize("minutes", [0, -1, float("nan")])

@@ -27,8 +27,10 @@ complete run config), the best run's directory, and ``comparison.csv`` / ``compa
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import math
 import time
@@ -538,6 +540,7 @@ def _tune(
     from lstm_helpers.data.prepare import run_prepare
     from lstm_helpers.data.prepared import load_prepared
     from lstm_helpers.model.datasets import set_determinism
+    from lstm_helpers.runs.kernel import stderr_to
 
     base = search.base_config
     run_prepare(base, search_dir / PREPARED_DIR)
@@ -547,8 +550,10 @@ def _tune(
     say = (lambda line: print(f"[search] {line}", flush=True)) if verbose else None
     if say is not None:
         say(f"{len(data.arrays['y_train']):,} training windows; trials ranked by {objective[0]} (validation)")
-    tuner = make_tuner(search, make_hypermodel(search, data), objective, search_dir, say, max_minutes)
-    tuner.search(verbose=0)  # KerasTuner's own tables off: one line per trial (say) instead
+    with contextlib.redirect_stdout(io.StringIO()):  # KerasTuner's "Reloading Tuner from <absolute path>"
+        tuner = make_tuner(search, make_hypermodel(search, data), objective, search_dir, say, max_minutes)
+    with stderr_to(search_dir / "trials.log"):  # TensorFlow's C++ lines, as a run's go to its kernel.log
+        tuner.search(verbose=0)  # KerasTuner's own tables off: one line per trial (say) instead
     return tuner, objective
 
 

@@ -54,6 +54,7 @@ import contextlib
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,25 @@ def quiet_tensorflow_import() -> None:
             sys.stderr.write(captured.read().decode(errors="replace"))
             raise
         finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+@contextlib.contextmanager
+def stderr_to(path: Path) -> Iterator[None]:
+    """File descriptor 2 appended to ``path`` for the block: what TensorFlow's C++ side logs
+    while a search trains in the command's own process (``E0000 ... oneDNN supports DT_BOOL``)
+    goes to the search's log, as a run's kernel output goes to its ``kernel.log``."""
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
             os.dup2(saved, 2)
             os.close(saved)
 
