@@ -56,6 +56,22 @@ def test_a_data_error_names_a_relative_path_as_typed(tmp_path, capsys, monkeypat
         assert err.startswith("error: noy.npz: missing array 'y'") and str(tmp_path) not in err, err
 
 
+def test_a_text_too_short_for_one_window_is_refused_before_a_run_starts(tmp_path, capsys, monkeypatch):
+    """The text was read (over 100 characters: passed) and stage 01 then failed (exit 1, a failed
+    run left behind); the real minimum depends on windows.length."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "short.txt").write_text("It is a truth universally acknowledged. " * 8)  # 320 characters
+    config = str(ROOT / "configs" / "examples" / "char_text.yaml")
+    assert main(["run", "--config", config, "--set", "data.path=short.txt", "--out", "r"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: short.txt: 320 characters") and "give a text of at least" in err, err
+    assert not (tmp_path / "r").exists()
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(yaml.safe_dump({"base": config, "grid": {"model.dropout": [0.1, 0.2]}}))
+    assert main(["sweep", str(sweep), "--set", "data.path=short.txt", "--out", "sw"]) == 2
+    assert "give a text of at least" in capsys.readouterr().err and not (tmp_path / "sw").exists()
+
+
 def test_missing_run_directory_and_artifacts_are_user_errors(tmp_path, capsys):
     assert main(["report", "--run", str(tmp_path / "nope")]) == 2
     assert "no such run directory" in capsys.readouterr().err

@@ -81,6 +81,18 @@ def across_dropped_rows(s: SeriesSet, starts: np.ndarray, length: int, info: dic
     return across
 
 
+def check_text_length(s: SeriesSet, cfg: Config) -> None:
+    """A text (cut into chunks) must hold one window plus its next character in some chunk:
+    checked by stage 01 and, before a run directory exists, by the command line and sweeps."""
+    length = cfg.window_length
+    if s.kind == "text" and not (s.lengths >= length + 1).any():
+        raise DataError(
+            f"{cfg.data.path}: {int(s.offsets[-1]):,} characters cut into {s.n_recordings} chunks of about "
+            f"{int(s.lengths.mean()):,}, each shorter than windows.length={length} + 1; give a text of at least "
+            f"{s.n_recordings * (length + 1):,} characters or lower windows.length"
+        )
+
+
 def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
     """Windows of every recording, with counts of what was skipped or dropped."""
     info: dict = {}
@@ -88,14 +100,8 @@ def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
         return _sequence_windows(s), info
     length = cfg.window_length
     if s.kind == "text":
-        w = _text_windows(s, length, cfg.windows.overlap_percent)
-        if len(w) == 0:
-            raise DataError(
-                f"{cfg.data.path}: {int(s.offsets[-1]):,} characters cut into {s.n_recordings} chunks of about "
-                f"{int(s.lengths.mean()):,}, each shorter than windows.length={length} + 1; give a text of at least "
-                f"{s.n_recordings * (length + 1):,} characters or lower windows.length"
-            )
-        return w, info
+        check_text_length(s, cfg)
+        return _text_windows(s, length, cfg.windows.overlap_percent), info
     step = window_step(length, cfg.windows.overlap_percent)
     n_per_rec = count_windows(s.lengths, length, step)
     short = n_per_rec == 0

@@ -525,7 +525,7 @@ def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 2
         text = text[: cfg.max_chars]
     if len(text) < 100:
         cut = f" (data.max_chars = {cfg.max_chars} cut it)" if cfg.max_chars and cfg.max_chars < 100 else ""
-        raise DataError(f"{p}: only {len(text)} characters{cut}; need at least 100 for windows")
+        raise DataError(f"{p}: only {len(text)} characters{cut}; far too short to cut into windows of text")
     counts = Counter(text)
     vocab = [PAD_TOKEN, UNK_TOKEN, *(c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))]
     lut = {c: i for i, c in enumerate(vocab)}

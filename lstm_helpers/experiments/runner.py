@@ -275,15 +275,16 @@ def check_sweep_inputs(sweep: Sweep) -> None:
     column missing there is only found by reading it). A Dask sweep skips it: its data lives
     on the workers."""
     from lstm_helpers.data.inputs import anchored
-    from lstm_helpers.data.recordings import check_recording_headers, read_dataset
+    from lstm_helpers.data.recordings import check_recording_headers
+    from lstm_helpers.runs.pipeline import validate_inputs
 
     seen: set[str] = set()
     for run in sweep.runs:
-        data = anchored(run.config).data
-        key = json.dumps(data.model_dump(mode="json"), sort_keys=True)
+        cfg = anchored(run.config)
+        key = json.dumps([cfg.data.model_dump(mode="json"), cfg.window_length], sort_keys=True)
         if key not in seen:
             seen.add(key)
-            check_recording_headers(data) if data.kind == "recordings" else read_dataset(data)
+            check_recording_headers(cfg.data) if cfg.data.kind == "recordings" else validate_inputs(cfg)
 
 
 def _interrupt(signum: int, frame: Any) -> None:

@@ -433,9 +433,10 @@ def _export(run_dir: Path, final: bool = False) -> None:
 def validate_inputs(cfg: Config) -> None:
     """Read the run's data once, as stage 01 will, so a bad input fails before a run directory
     is claimed or a kernel started (raises DataError naming file, column, row)."""
+    from lstm_helpers.data.prepare import check_text_length
     from lstm_helpers.data.recordings import read_dataset
 
-    read_dataset(cfg.data)
+    check_text_length(read_dataset(cfg.data), cfg)
 
 
 def _recorded_fingerprint(run_dir: Path, st: dict[str, Any]) -> str | None:
