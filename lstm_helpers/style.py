@@ -53,6 +53,20 @@ def _natural_key(name: Any) -> tuple:
 MAX_LISTED_CLASSES = 12  # longer class lists are given as a count, first and last names
 
 
+_WHITESPACE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
+
+
+def visible_name(name: Any) -> str:
+    r"""A class name as it can be seen: a character model's space, newline and tab classes
+    as ␣ ↵ ⇥ (shown as they are, they left blanks in lists and legends).
+
+    >>> [visible_name(c) for c in (" ", "\n", "a", "play")]
+    ['␣', '↵', 'a', 'play']
+    """
+    name = str(name)
+    return _WHITESPACE.get(name, name) if len(name) == 1 else name
+
+
 def classes_text(classes: Any, max_listed: int = MAX_LISTED_CLASSES) -> str:
     """The class names for a sentence, in natural order (UCR's ``1, 2, ..., 52``, not the
     string order ``1, 10, 11``); past ``max_listed`` the count and the first and last names.
@@ -60,7 +74,7 @@ def classes_text(classes: Any, max_listed: int = MAX_LISTED_CLASSES) -> str:
     >>> classes_text(["b", "a"]), classes_text([str(i) for i in range(1, 53)])
     ('a, b', '52 classes (1, 2, 3, ..., 52)')
     """
-    names = sorted(map(str, classes), key=_natural_key)
+    names = [visible_name(c) for c in sorted(map(str, classes), key=_natural_key)]
     if len(names) <= max_listed:
         return ", ".join(names)
     return f"{len(names)} classes ({', '.join(names[:3])}, ..., {names[-1]})"

@@ -191,6 +191,8 @@ def test_headline_when_the_class_is_absent_or_never_predicted_and_a_fixed_thresh
     assert "seconds per epoch (the first, with graph tracing: 16.1)</th><td>9.42" in _key_metrics_html(timed)
     chars = _fake_run(tmp_path, "r5", "finished", pos=None, positive_class=None, top_k=5, top_k_accuracy=0.454)
     assert "top-5 accuracy</th><td>0.454" in _key_metrics_html(chars)
+    assert "PR-AUC and the per-class recalls." in _key_metrics_html(chars)  # no class of interest to judge by
+    assert "precision / recall of the class of interest" in _key_metrics_html(timed)
     assert headline_sentence(chars).startswith("balanced accuracy 0.905, MCC 0.610 (accuracy 0.900, top-5 0.454,")
     # without a class of interest the baseline is given in the figures the sentence gives the model
     six = _fake_run(tmp_path, "r9", "finished", pos=None, positive_class=None, top_k=5, top_k_accuracy=0.983,
@@ -492,3 +494,12 @@ def test_index_leaves_out_columns_no_run_fills(tmp_path):
     _fake_run(tmp_path, "r3", "finished")  # one binary run beside them brings its columns back
     head = write_index(tmp_path).read_text().split("<table>")[1].split("</tr>")[0]
     assert "<th>class</th>" in head and "<th>threshold</th>" in head and "<th>bouts found</th>" in head
+
+
+def test_whitespace_classes_are_visible_in_lists_and_figures(tmp_path):
+    """A character model's space and newline classes left blanks: "62 classes (1, , , ..., z)"."""
+    from lstm_helpers.style import classes_text, visible_name
+
+    assert [visible_name(c) for c in (" ", "\n", "\t", "a", "play", "  ")] == ["␣", "↵", "⇥", "a", "play", "  "]
+    assert classes_text([" ", "\n", "a"]) == "↵, ␣, a"  # in natural order of the characters
+    assert classes_text([*" \n", *"abcdefghijklmnop"]) == "18 classes (↵, ␣, a, ..., p)"

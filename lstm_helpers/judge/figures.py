@@ -153,8 +153,10 @@ def draw_figures(
     the run's ``cfg.evaluate``.
     """
     from lstm_helpers.judge import plots
+    from lstm_helpers.style import visible_name
 
     clear_figures(layout)
+    classes = [visible_name(c) for c in classes]  # a character model's space class is not a blank label
     figures = {"confusion_matrix": _confusion_figure(layout, confusion, classes, rule.describe())}
     if interest_index is None:
         full = full_probs(test["probs"], len(classes), positive_index)

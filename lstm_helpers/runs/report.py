@@ -304,7 +304,11 @@ def _key_metrics_html(run: Path) -> str:
         note = (
             f'<p class="lw-note">Accuracy {fmt_number(k["accuracy"])} against {fmt_number(k["majority baseline"])} '
             "for always predicting the most frequent class: judge the model by balanced accuracy, MCC, "
-            "PR-AUC and the precision / recall of the class of interest.</p>"
+            + (
+                "PR-AUC and the precision / recall of the class of interest.</p>"
+                if k["class"]
+                else "PR-AUC and the per-class recalls.</p>"
+            )
         )
     return f'<h1 id="key-metrics">Key metrics (test split)</h1><table class="lw-kv">{body}</table>{note}'
 
