@@ -268,7 +268,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     result = run_search(Path(args.file), overrides=args.overrides, out=out, max_minutes=args.minutes)
     print(
-        f"best {result['objective']} (validation) = {result['best_score']:.3g} with {format_values(result['best_values'])}\n"
+        f"best {result['objective']} (validation) = {result['best_score']:.3g} with {format_values(result['best_values'])}"
+        " (the trial's best epoch; the run of the best config trains its own budget and reports its own figures)\n"
         f"best config: {_shown(result['best_config'])}\nbest run: {_shown(result['best_run'])}\n"
         f"comparison: {_shown(result['comparison_html'])}"
     )
