@@ -490,6 +490,7 @@ def test_index_leaves_out_columns_no_run_fills(tmp_path):
         _fake_run(tmp_path, name, "finished", **multi)
     head = write_index(tmp_path).read_text().split("<table>")[1].split("</tr>")[0]
     assert "<th>class</th>" not in head and "<th>threshold</th>" not in head and "<th>bouts found</th>" not in head
+    assert "for the class of interest" not in (tmp_path / "index.html").read_text()  # no such columns to explain
     assert "<th>bal. acc.</th>" in head and "<th>model</th>" in head
     _fake_run(tmp_path, "r3", "finished")  # one binary run beside them brings its columns back
     head = write_index(tmp_path).read_text().split("<table>")[1].split("</tr>")[0]

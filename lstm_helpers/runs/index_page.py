@@ -172,11 +172,16 @@ def write_index(root: Path) -> Path:
         _link(f, root, text) for f, text in ((lay.comparison_html, "comparison"), (lay.slides, "slides")) if f.is_file()
     ]
     pages = f"<p>This folder's pages: {' · '.join(own)}</p>" if own else ""
+    runs = _runs_html(root)
+    what = (  # said only where the runs' table has those columns
+        " Precision, recall and F1 are for the class of interest on the test split, at each run's threshold: "
+        "chosen on validation unless its column says otherwise."
+        if "<th>precision</th>" in runs
+        else ""
+    )
     page = (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'>{_MARK}<title>lstm-workbench reports</title>"
         f"<style>{_CSS}</style></head><body><h1>lstm-workbench reports</h1>{pages}"
-        f"<p class='note'>Updated {when}. Precision, recall and F1 are for the class of interest "
-        f"on the test split, at each run's threshold: chosen on validation unless its column says otherwise.</p>"
-        f"<h2>Runs</h2>{_runs_html(root)}{_groups_html(root)}</body></html>"
+        f"<p class='note'>Updated {when}.{what}</p><h2>Runs</h2>{runs}{_groups_html(root)}</body></html>"
     )
     return write_text(path, page)
