@@ -633,7 +633,12 @@ CASES = [
     ),
     Case("text binary", lambda d: _text(d, b"\x00\x01\x02" * 100), ("binary",)),
     Case("text empty", lambda d: _text(d, b""), ("empty (0 bytes)",)),
-    Case("text too short", lambda d: _text(d, b"short text"), ("at least 100",)),
+    Case("text too short", lambda d: _text(d, b"short text"), ("only 10 characters", "too short to cut into windows")),
+    Case(
+        "text shorter than its windows",
+        lambda d: _text(d, b"a b c " * 25),
+        ("150 characters", "give a text of at least 220"),
+    ),
     Case(
         "text truncated multibyte",
         lambda d: _text(d, "é".encode() * 80 + b"\xc3"),
