@@ -272,3 +272,20 @@ def test_show_figure_of_a_saved_figure_shows_its_file_until_either_changes(tmp_p
     fig = plots.plot_confusion_matrix([[3, 1], [0, 2]], ["a", "b"], path=tmp_path / "cm2.png")
     (tmp_path / "cm2.png").write_bytes(b"\x89PNG other")  # the file was replaced meanwhile
     assert show_figure(fig).data != b"\x89PNG other"
+
+
+def test_class_distribution_of_a_character_model_is_readable(tmp_path):
+    """62 character classes overlapped: the 25 most frequent are drawn, one split per row,
+    whitespace classes visible, counts left off the bars."""
+    import string
+
+    from lstm_helpers.data.plots import plot_class_distribution
+
+    chars = [" ", "\n", *string.ascii_letters]
+    per = {c: (1000 if c == " " else 10 + i) for i, c in enumerate(chars)}
+    fig = plot_class_distribution({s: {"before": per} for s in ("train", "val", "test")}, path=tmp_path / "d.png")
+    assert "(25 most frequent of 54 classes)" in fig._suptitle.get_text()
+    assert [ax.get_title() for ax in fig.axes] == ["train", "val", "test"]  # one split per row
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert len(ticks) == 25 and ticks[0] == "␣" and "" not in ticks  # the most frequent first, visible
+    assert list(fig.axes[0].texts) == []  # no counts written on 25 narrow bars

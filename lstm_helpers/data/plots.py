@@ -17,6 +17,9 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from lstm_helpers.display import new_figure, save_figure
+from lstm_helpers.style import visible_name
+
+MAX_BARS = 25  # classes drawn in the distribution figure; more are left out (the most frequent kept)
 
 
 def plot_class_distribution(
@@ -45,9 +48,20 @@ def plot_class_distribution(
                 raise ValueError(f"counts[{split!r}][{stage!r}] must be {{class: n}}, got {per_class!r}")
             rows += [{"split": split, "stage": stage, "class": c, "windows": int(n)} for c, n in per_class.items()]
     df = pd.DataFrame(rows)
+    n_classes = df["class"].nunique()
+    if n_classes > MAX_BARS:  # a character model's 60-100 classes: the most frequent, readable
+        top = df.groupby("class")["windows"].sum().nlargest(MAX_BARS).index
+        df = df[df["class"].isin(top)]
+    df["class"] = df["class"].map(visible_name)  # a space class is not a blank tick
+    # many classes: the most frequent first (all splits together); a few keep their own order
+    order = list(df.groupby("class")["windows"].sum().sort_values(ascending=False).index) if n_classes > 8 else None
     splits = list(counts)
-    fig = new_figure(figsize=(4.5 * len(splits), 4))
-    axes = np.atleast_1d(fig.subplots(1, len(splits), squeeze=False)[0])
+    if n_classes > 8:  # one split per row, wide enough for a bar per class
+        fig = new_figure(figsize=(min(4 + 0.45 * df["class"].nunique(), 14), 2.6 * len(splits) + 0.6))
+        axes = np.atleast_1d(fig.subplots(len(splits), 1, squeeze=False)[:, 0])
+    else:
+        fig = new_figure(figsize=(4.5 * len(splits), 4))
+        axes = np.atleast_1d(fig.subplots(1, len(splits), squeeze=False)[0])
     for ax, split in zip(axes, splits, strict=True):
         part = df[df["split"] == split]
         sns.barplot(
@@ -57,17 +71,24 @@ def plot_class_distribution(
             hue="stage",
             ax=ax,
             hue_order=[s for s in ("before", "after") if s in set(part["stage"])] or None,
+            order=order,
         )
-        for container in ax.containers:
-            ax.bar_label(container, fontsize="small")
+        if n_classes <= 8:  # counts on the bars while they fit
+            for container in ax.containers:
+                ax.bar_label(container, fontsize="small")
+        else:
+            long_names = df["class"].str.len().max() > 2  # characters read upright
+            ax.tick_params(axis="x", rotation=90 if long_names else 0, labelsize="small")
         if not resampled and ax.get_legend() is not None:  # one stage: a legend says nothing
             ax.get_legend().remove()
         ax.set_title(split)
         ax.set_xlabel("Class")
         ax.set_ylabel("Windows")
+    shown = f" ({MAX_BARS} most frequent of {n_classes} classes)" if n_classes > MAX_BARS else ""
     fig.suptitle(
         title
         or ("Class distribution per split, before / after resampling" if resampled else "Class distribution per split")
+        + shown
     )
     return save_figure(fig, path)
 
