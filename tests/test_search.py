@@ -280,3 +280,10 @@ def test_a_plateau_trial_lowers_its_learning_rate_as_the_run_would():
     assert isinstance(cb, keras.callbacks.ReduceLROnPlateau)
     assert (cb.monitor, cb.mode, cb.patience, cb.factor) == ("val_pr_auc", "max", 2, 0.5)
     assert plateau_callback(sched.model_copy(update={"kind": "constant"}), "val_loss", "min") == []
+
+
+def test_an_objective_no_task_logs_is_refused_before_the_data_are_prepared(tmp_path, tiny_demo_dir):
+    f = write_search(tmp_path / "s.yaml", tiny_demo_dir, objective="val_f1")
+    with pytest.raises(ConfigError, match="val_f1"):
+        run_search(f, out=tmp_path / "search", verbose=0, run_best=False)
+    assert not (tmp_path / "search" / "prepared").exists()

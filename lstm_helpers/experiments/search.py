@@ -243,13 +243,7 @@ def _define(hp: Any, key: str, dim: Dimension, encoded: bool) -> Any:
         return hp.Choice(key, [_encode(v) for v in dim.values] if encoded else dim.values, ordered=False)
     sampling = "log" if dim.log else "linear"
     if dim.type == "int":
-        return hp.Int(
-            key,
-            int(dim.min),
-            int(dim.max),
-            step=int(dim.step) if dim.step else None,
-            sampling=sampling,
-        )
+        return hp.Int(key, int(dim.min), int(dim.max), step=int(dim.step) if dim.step else None, sampling=sampling)
     return hp.Float(key, float(dim.min), float(dim.max), step=dim.step, sampling=sampling)
 
 
@@ -281,11 +275,9 @@ def make_hypermodel(search: Search, data: Any) -> Any:
             model = build_model(cfg.model, data.input_info, k, seed=cfg.seed, use_cudnn=recurrent_use_cudnn(train_cfg))
             # the schedule spans the trial's epochs, as it would span a run's
             lr = make_schedule(train_cfg.schedule, train_cfg.learning_rate, steps, search.spec.epochs)
+            loss, metrics = make_loss(train_cfg, k), make_metrics(train_cfg, k)
             model.compile(
-                optimizer=make_optimizer(train_cfg, lr),
-                loss=make_loss(train_cfg, k),
-                metrics=make_metrics(train_cfg, k),
-                jit_compile=train_cfg.jit_compile,
+                optimizer=make_optimizer(train_cfg, lr), loss=loss, metrics=metrics, jit_compile=train_cfg.jit_compile
             )
             return model
 
@@ -320,6 +312,18 @@ def resolve_objective(spec: SearchSpec, n_classes: int, train_cfg: Any = None) -
     return name, "min" if name.endswith("loss") else "max"
 
 
+def _named_objective_exists(spec: SearchSpec, train_cfg: Any) -> None:
+    """Raise the binary task's ConfigError when neither a binary nor a multi-class task logs ``spec.objective``."""
+    errors = []
+    for n_classes in (2, 3):
+        try:
+            resolve_objective(spec, n_classes, train_cfg)
+        except ConfigError as exc:
+            errors.append(exc)
+    if len(errors) == 2:
+        raise errors[0]
+
+
 def make_tuner(
     search: Search, hypermodel: Any, objective: tuple[str, str], directory: Path, say: Any = None,
     max_minutes: float | None = None,
@@ -331,15 +335,9 @@ def make_tuner(
     kt = import_keras_tuner()
 
     spec = search.spec
-    common = {
-        "hypermodel": hypermodel,
-        "objective": kt.Objective(*objective),
-        "seed": search.base_config.seed,
-        "directory": str(directory),
-        "project_name": TUNER_DIR,
-        "overwrite": False,
-        "executions_per_trial": spec.executions_per_trial,
-    }
+    common = {"hypermodel": hypermodel, "objective": kt.Objective(*objective), "seed": search.base_config.seed,
+              "directory": str(directory), "project_name": TUNER_DIR, "overwrite": False,
+              "executions_per_trial": spec.executions_per_trial}  # fmt: skip
     if spec.tuner == "hyperband":
         cls, extra = kt.Hyperband, {"max_epochs": spec.epochs, "factor": spec.hyperband_factor}
     else:
@@ -543,6 +541,8 @@ def _tune(
     from lstm_helpers.runs.kernel import stderr_to
 
     base = search.base_config
+    if search.spec.objective != "auto":  # a name no task logs is refused before the data are prepared
+        _named_objective_exists(search.spec, base.train)
     run_prepare(base, search_dir / PREPARED_DIR)
     data = load_prepared(search_dir / PREPARED_DIR)
     objective = resolve_objective(search.spec, data.n_classes, base.train)
