@@ -135,6 +135,19 @@ def test_malformed_sweep_files_are_refused(tmp_path, spec, message):
         plan.plan_sweep(f)
 
 
+def test_pools_that_shrink_a_window_to_nothing_are_refused_when_the_sweep_is_planned(tmp_path):
+    """They failed each run in stage 02, after its data were prepared."""
+    blocks = [{"filters": 4, "kernel_size": 3, "pool": 8}, {"filters": 4, "kernel_size": 3, "pool": 8}]
+    grid = {"windows.length": [32, 128], "model.conv": [blocks]}
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid=grid)
+    with pytest.raises(ConfigError, match=r"windows.length=32.*pools \[8, 8\] shrink the 32-step window to 0 steps"):
+        plan.plan_sweep(f)
+    ok = write_sweep(
+        tmp_path / "ok.yaml", tmp_path / "data", grid={"windows.length": [64, 128], "model.conv": [blocks]}
+    )
+    assert len(plan.plan_sweep(ok).runs) == 2  # 64 // (8 x 8) = 1 step: allowed
+
+
 def test_a_bad_command_line_override_is_blamed_on_the_command_line(tmp_path):
     f = write_sweep(tmp_path / "s.yaml", tmp_path / "data")
     with pytest.raises(ConfigError, match="command-line --set: invalid parameters") as err:

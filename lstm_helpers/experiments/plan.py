@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -307,7 +308,24 @@ def _plan_run(resolve: _Resolver, variant: VariantSpec | None, values: dict[str,
             resolve(f"grid key '{key}' value {value!r}", {key: value})
     extra = {**(variant.set if variant else {}), **values, "seed": seed}
     cfg = resolve(f"run ({_describe(variant, values, seed)})", extra)
+    _check_pooling(cfg, f"sweep file {resolve.path}: run ({_describe(variant, values, seed)})")
     vname = variant.name if variant else None
     name = run_name(planned_model_name(cfg), values, vname, seed, cfg.fingerprint())
     cfg = cfg.model_copy(update={"run": cfg.run.model_copy(update={"name": name})})
     return PlannedRun(name, cfg, values, vname, seed)
+
+
+def _check_pooling(cfg: Config, where: str) -> None:
+    """Conv blocks written in the config whose pools shrink a window of known length to 0
+    steps (the model builder says the same, but only once stage 01 of each run is done).
+    Sequence files have a known length only with ``data.pad_length``."""
+    if cfg.model.architecture == "auto" or not cfg.model.conv:
+        return
+    cases = cfg.data.kind == "sequences" or (cfg.data.kind == "table" and cfg.data.sequence_columns)
+    steps = cfg.data.pad_length if cases else cfg.window_length
+    pools = [b.pool for b in cfg.model.conv]
+    if steps and steps // math.prod(pools) < 1:
+        raise ConfigError(
+            f"{where}: model.conv pools {pools} shrink the {steps}-step window to 0 steps; use smaller pools "
+            f"(their product must be <= {steps}) or longer windows"
+        )
