@@ -439,3 +439,11 @@ def test_architecture_auto_builds_lstm_fcn_for_one_fixed_length_channel_only():
     )
     two = resolve_config({"data": {"kind": "recordings", "channels": ["a", "b"]}})
     assert planned_model_name(two).startswith("bilstm_cv2")
+
+
+def test_pools_that_shrink_the_window_to_nothing_are_refused_by_the_builder():
+    """The same check (model.naming.pooling_error) the sweep planner makes where the length is known."""
+    blocks = [{"filters": 4, "kernel_size": 3, "pool": 4}, {"filters": 4, "kernel_size": 3, "pool": 4}]
+    with pytest.raises(ValueError, match=r"model.conv\[1\].pool = 4: the pooling \[4, 4\] shrinks the 10-step window"):
+        build_model(ModelConfig(units=[4], conv=blocks), _info(length=10), 2)
+    assert build_model(ModelConfig(units=[4], conv=blocks), _info(length=16), 2) is not None  # 16 // 16 = 1 step

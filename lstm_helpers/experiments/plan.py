@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +50,7 @@ from lstm_helpers.config import (
     validate_spec,
 )
 from lstm_helpers.data.inputs import anchored
-from lstm_helpers.model.naming import planned_model_name
+from lstm_helpers.model.naming import planned_model_name, pooling_error
 
 # model keys that the model name already spells out (left out of run directory names)
 NAMED_BY_MODEL = {
@@ -323,9 +322,6 @@ def _check_pooling(cfg: Config, where: str) -> None:
         return
     cases = cfg.data.kind == "sequences" or (cfg.data.kind == "table" and cfg.data.sequence_columns)
     steps = cfg.data.pad_length if cases else cfg.window_length
-    pools = [b.pool for b in cfg.model.conv]
-    if steps and steps // math.prod(pools) < 1:
-        raise ConfigError(
-            f"{where}: model.conv pools {pools} shrink the {steps}-step window to 0 steps; use smaller pools "
-            f"(their product must be <= {steps}) or longer windows"
-        )
+    shrunk = pooling_error(cfg.model.conv, steps) if steps else None
+    if shrunk:
+        raise ConfigError(f"{where}: {shrunk}")

@@ -51,6 +51,15 @@ def run_numbers(run_dir: Path) -> dict[str, float]:
     return numbers
 
 
+def _client(uri: str) -> Any:
+    """An MLflow client of ``uri``; a ``file://`` store needs ``MLFLOW_ALLOW_FILE_STORE=true``
+    with MLflow 3 (set here)."""
+    mlflow = import_mlflow()
+    if uri.startswith("file:") or "://" not in uri:
+        os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    return mlflow.tracking.MlflowClient(tracking_uri=uri)
+
+
 def log_run_to_mlflow(run_dir: Path, uri: str, experiment: str, tags: dict[str, str] | None = None) -> str:
     """Log one run directory to MLflow: flattened parameters, numeric metrics, report.html.
 
@@ -58,12 +67,9 @@ def log_run_to_mlflow(run_dir: Path, uri: str, experiment: str, tags: dict[str, 
     mlflow-skinny has no SQLAlchemy, so ``sqlite://`` stores need the full ``mlflow``.
     Returns the MLflow run id.
     """
-    mlflow = import_mlflow()
     from mlflow.entities import Metric, Param
 
-    if uri.startswith("file:") or "://" not in uri:
-        os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
-    client = mlflow.tracking.MlflowClient(tracking_uri=uri)
+    client = _client(uri)
     exp = client.get_experiment_by_name(experiment)
     exp_id = exp.experiment_id if exp else client.create_experiment(experiment)
     status = run_status(run_dir)
@@ -98,10 +104,7 @@ def log_missing_runs(run_dirs: list[Path], uri: str, experiment: str, tags: dict
     for (matched by the ``fingerprint`` tag): a sweep stopped after a run finished but before
     that run was logged skips it when resumed, and would otherwise leave it out of MLflow.
     ``tags``: extra tags per run directory name. Returns the directories logged now."""
-    mlflow = import_mlflow()
-    if uri.startswith("file:") or "://" not in uri:
-        os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
-    client = mlflow.tracking.MlflowClient(tracking_uri=uri)
+    client = _client(uri)
     exp = client.get_experiment_by_name(experiment)
     logged: set[str] = set()
     if exp is not None:

@@ -29,7 +29,7 @@ from lstm_helpers.artifacts import NotAModel, check_model_file
 from lstm_helpers.config import ModelConfig
 from lstm_helpers.data.prepared import InputInfo
 from lstm_helpers.model.fused import FusedLSTM
-from lstm_helpers.model.naming import fcn_blocks, model_name, resolve_model  # noqa: F401 - model_name re-exported
+from lstm_helpers.model.naming import fcn_blocks, model_name, pooling_error, resolve_model  # noqa: F401 - model_name re-exported
 from lstm_helpers.model.schedules import SERIALIZATION_PACKAGE
 
 
@@ -222,17 +222,9 @@ def check_model_input(model_cfg: ModelConfig, input_info: InputInfo, n_classes: 
         raise ValueError("prepare.json['input'] lacks window_length / n_channels; re-run stage 01 (prepare)")
     if n_classes < 2:
         raise ValueError(f"need at least 2 classes to train a classifier, got {n_classes}")
-    window_length = input_info.window_length
-    steps = window_length
-    for i, block in enumerate(model_cfg.conv):
-        steps //= block.pool
-        if steps < 1:
-            pools = [b.pool for b in model_cfg.conv]
-            raise ValueError(
-                f"model.conv[{i}].pool = {block.pool}: the pooling {pools} shrinks the "
-                f"{window_length}-step window to 0 steps; use smaller pools (their product "
-                f"must be <= {window_length}) or longer windows"
-            )
+    shrunk = pooling_error(model_cfg.conv, input_info.window_length)
+    if shrunk:
+        raise ValueError(shrunk)
     if input_info.tokens and model_cfg.dimension_shuffle:
         raise ValueError("model.dimension_shuffle needs real-valued channels, not tokens; set it to false")
     if input_info.tokens and masking_enabled(model_cfg, input_info) and input_info.mask_value != 0:

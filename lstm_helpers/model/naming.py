@@ -109,3 +109,18 @@ def planned_model_name(cfg: Config) -> str:
     if cfg.data.kind == "recordings":
         info["masked"] = False  # windows of recordings all have the window's length
     return model_name(cfg.model, info)
+
+
+def pooling_error(conv: list[Any], window_length: int) -> str | None:
+    """Why the conv blocks' pools shrink a ``window_length``-step window to 0 steps, or None:
+    checked by the model builder and, where the length is known beforehand, by the sweep planner."""
+    steps = window_length
+    for i, block in enumerate(conv):
+        steps //= block.pool
+        if steps < 1:
+            return (
+                f"model.conv[{i}].pool = {block.pool}: the pooling {[b.pool for b in conv]} shrinks the "
+                f"{window_length}-step window to 0 steps; use smaller pools (their product "
+                f"must be <= {window_length}) or longer windows"
+            )
+    return None
