@@ -98,7 +98,7 @@ def test_run_config_runs_on_a_tiny_slice(name, example_data, tmp_path):
     "name,expect_runs,run_names",
     [
         ("slow_to_fast", 3, ["slow", "fast", "cnn"]),
-        ("sequences_sweep", 8, ["lstm_lay1_sz64_", "lstm_cv1-128x5_lay2_sz256-256_"]),
+        ("sequences_sweep", 24, ["lstm_lay1_sz64_", "bilstm_cv2-128x5-128x5_lay2_sz256-256_"]),
     ],
 )
 def test_sweep_is_planned_in_full_and_its_architectures_run(name, expect_runs, run_names, example_data, tmp_path):
@@ -122,6 +122,8 @@ def test_sweep_is_planned_in_full_and_its_architectures_run(name, expect_runs, r
         assert {r.name.split("_seed")[0] for r in sweep.runs} >= {
             "lstm_lay2_sz64-64",
             "lstm_cv1-128x5_lay1_sz256",
+            "bilstm_lay1_sz64",
+            "bilstm_cv2-128x5-128x5_lay2_sz64-64",
         }
 
 
