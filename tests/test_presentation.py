@@ -504,3 +504,34 @@ def test_whitespace_classes_are_visible_in_lists_and_figures(tmp_path):
     assert [visible_name(c) for c in (" ", "\n", "\t", "a", "play", "  ")] == ["␣", "↵", "⇥", "a", "play", "  "]
     assert classes_text([" ", "\n", "a"]) == "↵, ␣, a"  # in natural order of the characters
     assert classes_text([*" \n", *"abcdefghijklmnop"]) == "18 classes (↵, ␣, a, ..., p)"
+
+
+@pytest.mark.parametrize(
+    "example,unread,read",
+    [
+        ("sequences.yaml", ["data.time_column", "data.sample_rate_hz", "windows.overlap_percent"], ["data.pad_length"]),
+        ("char_text.yaml", ["scale.method", "windows.label_rule", "data.class_map"], ["windows.overlap_percent"]),
+        ("rare_behaviour.yaml", ["data.pad_length", "data.vocab_size"], ["data.time_column", "windows.label_rule"]),
+    ],
+)
+def test_all_parameters_leave_out_keys_the_data_kind_never_reads(example, unread, read, tmp_path):
+    """A sequence run's "All parameters" listed data.time_column, data.sample_rate_hz and the
+    windowing keys, none of which a sequence file is read with; they are named below the table."""
+    from lstm_helpers.artifacts import flatten
+    from lstm_helpers.config import load_config
+    from lstm_helpers.runs.report import _params_html
+
+    cfg = load_config(PROJECT_ROOT / "configs" / "examples" / example)
+    RunLayout(tmp_path).params.write_text(yaml.safe_dump(cfg.model_dump(mode="json")))
+    page = _params_html(tmp_path, [])
+    table, note = page.split('<p class="lw-note">')
+    for key in unread:
+        assert f"<th>{key}</th>" not in table
+    for key in read:
+        assert f"<th>{key}</th>" in table
+    assert note.startswith("Left out:") and f"data.kind {cfg.data.kind} does not read" in note
+    n_rows = table.count("<tr>")
+    n_keys = len(flatten(cfg.model_dump(mode="json"), keep=("class_map", "class_weight")))
+    assert f"{n_rows} parameters (click to open)" in table and n_rows + int(note.split()[2]) == n_keys
+    if cfg.data.kind == "sequences":
+        assert "windows.*" in note and "windows.length" not in note

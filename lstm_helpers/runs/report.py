@@ -313,18 +313,79 @@ def _key_metrics_html(run: Path) -> str:
     return f'<h1 id="key-metrics">Key metrics (test split)</h1><table class="lw-kv">{body}</table>{note}'
 
 
+_TEXT_KEYS = ("data.vocab_size", "data.lowercase", "data.max_chars", "model.embedding_dim")
+_PADDED_KEYS = ("data.pad_length", "data.mask_value", "data.variable_length")
+_SERIES_KEYS = ("windows.", "evaluate.bout_", "evaluate.timeline_recording")
+# What each data kind never reads (the readers in lstm_helpers/data; data/README.md)
+_UNREAD = {
+    "recordings": ("data.sequence_columns", "data.table_blocks", *_PADDED_KEYS, *_TEXT_KEYS),
+    "sequences": (
+        *(f"data.{k}" for k in ("demo", "format", "recording_column", "group_column", "time_column")),
+        *(f"data.{k}" for k in ("label_column", "channels", "sample_rate_hz", "nan_policy", "encoding")),
+        *("data.split_column", "data.test_path", "data.sequence_columns", "data.table_blocks"),
+        *_TEXT_KEYS,
+        *_SERIES_KEYS,
+    ),
+    "text": (
+        *(f"data.{k}" for k in ("demo", "format", "recording_column", "group_column", "time_column")),
+        *(f"data.{k}" for k in ("label_column", "channels", "sample_rate_hz", "nan_policy", "class_map")),
+        *("data.other_class", "data.classes_of_interest", "data.split_column", "data.test_path"),
+        *("data.sequence_columns", "data.table_blocks", *_PADDED_KEYS, "scale.", "resample.augment."),
+        *("windows.length_seconds", "windows.label_rule", "windows.min_fraction", "windows.unlabelled"),
+        *("windows.max_unlabelled_fraction", "evaluate.bout_", "evaluate.timeline_recording"),
+    ),
+    "table": ("data.demo", "data.test_path", *_TEXT_KEYS),
+}
+
+
+def unread_keys(flat: dict[str, Any]) -> list[str]:
+    """The parameters of a flattened ``params.yaml`` that its ``data.kind`` never reads (a
+    sequence file's ``data.time_column``, a text's ``scale.method``): listed in the report they
+    read as settings the run used. A table with ``data.sequence_columns`` holds a sample per row,
+    so windows and bouts do not apply; without, it is read as time steps and the padding keys
+    do not."""
+    kind = flat.get("data.kind", "recordings")
+    unread = _UNREAD.get(kind, ())
+    if kind == "table":
+        unread += _SERIES_KEYS if flat.get("data.sequence_columns") else _PADDED_KEYS
+    return [k for k in flat if k.startswith(unread)]
+
+
 def _params_html(run: Path, pairs: list[tuple[str, str]]) -> str:
     """The parameters table; ``pairs`` from :func:`_path_replacements` (parsed once per report:
-    re-reading ``params.yaml`` for each of its ~100 values cost ~2 s of CPU per report)."""
+    re-reading ``params.yaml`` for each of its ~100 values cost ~2 s of CPU per report). Keys
+    the run's data kind never reads are named below the table, not listed as settings."""
     flat = flatten(read_params(run), keep=("class_map", "class_weight"))
+    unread = unread_keys(flat)
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(scrub_paths(str(v), run, pairs))}</td></tr>"
         for k, v in flat.items()
+        if k not in unread
+    )
+    note = (
+        f'<p class="lw-note">Left out: {len(unread)} parameters that data.kind '
+        f"{html.escape(str(flat.get('data.kind')))} does not read ({html.escape(_key_groups(unread, flat))}).</p>"
+        if unread
+        else ""
     )
     return (
-        f'<h1 id="parameters">All parameters</h1><details><summary>{len(flat)} parameters '
-        f'(click to open)</summary><table class="lw-kv">{rows}</table></details>'
+        f'<h1 id="parameters">All parameters</h1><details><summary>{len(flat) - len(unread)} parameters '
+        f'(click to open)</summary><table class="lw-kv">{rows}</table>{note}</details>'
     )
+
+
+def _key_groups(keys: list[str], flat: dict[str, Any]) -> str:
+    """``windows.length, windows.overlap_percent, data.time_column`` -> ``windows.*,
+    data.time_column``: a section (``windows``, ``evaluate.bout_*`` aside) left out whole is named once."""
+    kept = {k.split(".")[0] for k in flat if k not in keys}
+    out: list[str] = []
+    for k in keys:
+        sec = k.split(".")[0]
+        if sec in kept:
+            out.append(k)
+        elif f"{sec}.*" not in out:
+            out.append(f"{sec}.*")
+    return ", ".join(out)
 
 
 _LOG_NOISE = re.compile(
