@@ -441,3 +441,31 @@ def test_real_steps_never_equal_the_mask_value(tiny_config, tmp_path):
         assert (X[..., 0][~real] == 0.0).all()  # padding stays exactly the mask value
         assert np.isclose(X[..., 0][real].min(), 0.0, atol=1e-5)
     assert any("moved by 1e-6" in n for n in prepared.meta["notes"])
+
+
+def test_leakage_table_counts_the_real_steps_of_padded_sequences(tiny_config, tmp_path):
+    """The timesteps each split covers counted padding: 60 cases of 12-29 steps padded to 29
+    read as 60 x 29 covered steps."""
+    rng = np.random.default_rng(2)
+    lengths = rng.integers(12, 30, 60)
+    np.savez(
+        tmp_path / "seq.npz",
+        values=rng.normal(size=(lengths.sum(), 2)).astype(np.float32),
+        lengths=lengths,
+        y=np.array(["a", "b"] * 30),
+        groups=np.arange(60),
+    )
+    info = run_prepare(
+        tiny_config(
+            data__kind="sequences",
+            data__path=str(tmp_path / "seq.npz"),
+            data__classes_of_interest=[],
+            data__class_map={},
+            data__other_class=None,
+            resample__method="none",
+        ),
+        tmp_path / "seq",
+    ).meta
+    covered = info["leakage"]["timesteps_covered"]
+    assert sum(covered.values()) == lengths.sum() < 60 * lengths.max()
+    assert info["leakage"]["ok"]

@@ -176,10 +176,8 @@ def _scaled_values(s: SeriesSet, cfg: Config, split_of_rec: np.ndarray) -> tuple
         return s.values, {"method": "none", "center": [0.0], "scale": [1.0]}
     rec_of_step = np.repeat(np.arange(s.n_recordings), s.lengths)
     train_rows = split_of_rec[rec_of_step] == "train"
-    real = None
-    if s.kind == "sequences":
-        pos = np.arange(len(rec_of_step)) - s.offsets[rec_of_step]
-        real = pos < s.lengths_true[rec_of_step]
+    real = s.real_steps()
+    if real is not None:
         train_rows &= real
     if not train_rows.any():
         raise DataError("the training split holds no timesteps; check split fractions / predefined split")
@@ -358,8 +356,9 @@ def _padding(s: SeriesSet, ws: Windows, cfg: Config) -> tuple[np.ndarray, float]
 
 
 def _leakage(split_of_rec: np.ndarray, groups: np.ndarray, s: SeriesSet, splits: _Splits, length: int) -> dict:
-    """No raw timestep and no group in two splits; synthetic windows only in train."""
-    leakage = check_leakage(split_of_rec, groups, s.offsets, splits.window_sets, length)
+    """No raw timestep and no group in two splits; synthetic windows only in train. Padded
+    sequences count their real steps only."""
+    leakage = check_leakage(split_of_rec, groups, s.offsets, splits.window_sets, length, s.real_steps())
     syn_outside = int(sum(splits.arrays[f"synthetic_{n}"].sum() for n in ("val", "test")))
     if syn_outside:
         leakage["ok"] = False

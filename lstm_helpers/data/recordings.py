@@ -78,6 +78,14 @@ class SeriesSet:
     def n_recordings(self) -> int:
         return len(self.rec_ids)
 
+    def real_steps(self) -> np.ndarray | None:
+        """Per timestep, whether it is a real step of its sequence, not padding (None unless
+        these are sequences with unpadded lengths)."""
+        if self.kind != "sequences" or self.lengths_true is None:
+            return None
+        rec_of_step = np.repeat(np.arange(self.n_recordings), self.lengths)
+        return np.arange(len(rec_of_step)) - self.offsets[rec_of_step] < self.lengths_true[rec_of_step]
+
     def recording_class_counts(self) -> np.ndarray:
         """(R, K) labelled timesteps per class in each recording (vectorised)."""
         k = len(self.classes)

@@ -235,6 +235,7 @@ def check_leakage(
     offsets: np.ndarray,
     window_sets: dict[str, tuple[np.ndarray, np.ndarray]],
     length: int,
+    real: np.ndarray | None = None,
 ) -> dict:
     """Prove no raw timestep and no group is in two splits.
 
@@ -242,6 +243,7 @@ def check_leakage(
     Checks: (1) each group's recordings all belong to one split; (2) every window lies inside
     its own recording, whose split is the window's split; (3) coverage masks of the splits'
     windows over the concatenated timesteps never overlap (difference arrays, vectorised).
+    ``real`` (one flag per timestep) leaves padding out of the timesteps each split covers.
     """
     offsets = np.asarray(offsets)
     n = int(offsets[-1])
@@ -280,5 +282,7 @@ def check_leakage(
             "windows inside their recording's split",
             "no timestep in two splits",
         ],
-        "timesteps_covered": {name: int((owner == i).sum()) for i, name in enumerate(window_sets)},
+        "timesteps_covered": {
+            name: int(((owner == i) & (True if real is None else real)).sum()) for i, name in enumerate(window_sets)
+        },
     }
