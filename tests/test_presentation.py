@@ -397,7 +397,7 @@ def test_report_leaves_out_sections_that_do_not_apply_to_the_run(tmp_path):
     from IPython.core.interactiveshell import InteractiveShell
 
     from lstm_helpers.display import show_figure
-    from lstm_helpers.runs.report import _drop_empty_sections, _presentable
+    from lstm_helpers.runs.report import _presentable, drop_empty_sections
 
     data, meta = InteractiveShell.instance().display_formatter.format(show_figure({"figure_paths": {}}, "timeline"))
     not_drawn = nbformat.v4.new_output("execute_result", data=data, metadata=meta, execution_count=1)
@@ -409,7 +409,7 @@ def test_report_leaves_out_sections_that_do_not_apply_to_the_run(tmp_path):
         md("## Timeline"), code("show_figure(result, 'timeline')", outputs=[not_drawn]),
         md("## How to read it"), md("text only"),
     ]  # fmt: skip
-    kept = _drop_empty_sections([_presentable(c, tmp_path, []) for c in cells])
+    kept = drop_empty_sections([_presentable(c, tmp_path, []) for c in cells])
     assert [c.source.split("\n")[0] for c in kept] == ["## Key metrics", "m", "## How to read it", "text only"]
 
 

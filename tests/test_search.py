@@ -13,6 +13,7 @@ from conftest import TINY
 
 from lstm_helpers.config import ConfigError, TrainConfig, load_config
 from lstm_helpers.experiments.search import Search, read_search, resolve_objective, run_search
+from lstm_helpers.runs.slides import write_slides
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY_SET = dict(TINY)
@@ -210,8 +211,14 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir, cap
     assert status["status"] == "finished" and status["fingerprint"] == best_cfg.fingerprint()
     assert (run / "metrics.json").is_file() and (run / "report.html").is_file()
     page = Path(result["comparison_html"]).read_text()
-    assert "Hyperparameter search trials" in page and "val_pr_auc" in page
-    assert "Best by validation val_pr_auc" in page
+    # the page opens with the trials, best first, and the full run of the best configuration; the
+    # sections that compare runs (one here) are left out
+    assert page.index("2 trials, ranked by <b>val_pr_auc</b>") < page.index("Search trials") < page.index("All runs")
+    assert "val_pr_auc (best epoch)" in page and '/report.html">its report</a>' in page
+    for gone in ("Mean ± std over seeds", "Quality against training time", '<h2 id="Ranking">', "True"):
+        assert gone not in page, gone
+    deck = write_slides(out).read_text()
+    assert "What the search tried: 2 trials" in deck and "The best configuration, run in full" in deck
     rates = trials["train.learning_rate"]  # three significant digits on the page, not 0.00x
     assert all(f">{r:.5f}<" in page for r in rates), rates.tolist()
     assert not any(c.startswith("test_") for c in trials.columns)  # trials never see the test split

@@ -1028,6 +1028,8 @@ def test_real_sweep_with_two_workers(real_sweep):
         assert (Path(run_dir) / "report.html").is_file() and (Path(run_dir) / "model.keras").is_file()
     page = Path(r["comparison_html"]).read_text()
     assert "Mean ± std over seeds" in page and "Pareto front" in page and "Best by validation val_pr_auc" in page
+    assert '<h2 id="Ranking">' in page
+    assert "Search trials" not in page  # a sweep's page leaves the search section out
 
 
 @pytest.mark.slow

@@ -281,13 +281,14 @@ def _refresh_reports_index(group_dir: Path) -> None:
 
 def render_comparison(out: Path, title: str = "Comparison") -> Path:
     """Execute notebooks/04_compare.ipynb on ``out`` and export ``out/comparison.html``
-    (parameter cells and the notebook's own header left out: the page opens with the sweep)."""
+    (parameter cells and the notebook's own header left out: the page opens with the sweep;
+    sections that came out empty, e.g. a sweep's search trials, left out too)."""
     import nbformat
     import papermill as pm
 
     from lstm_helpers.runs.kernel import quiet_kernel_kwargs
     from lstm_helpers.runs.pipeline import NOTEBOOKS_DIR, kernel_name
-    from lstm_helpers.runs.report import export_html
+    from lstm_helpers.runs.report import drop_empty_sections, export_html
 
     lay = SweepLayout(out)
     executed = lay.compare_notebook
@@ -303,7 +304,7 @@ def render_comparison(out: Path, title: str = "Comparison") -> Path:
     )
     nb = nbformat.read(executed, as_version=4)
     drop = {"parameters", "injected-parameters", "notebook-header"}
-    nb.cells = [c for c in nb.cells if not (drop & set(c.metadata.get("tags", [])))]
+    nb.cells = drop_empty_sections([c for c in nb.cells if not (drop & set(c.metadata.get("tags", [])))])
     return export_html(nb, lay.comparison_html, title)
 
 

@@ -186,7 +186,9 @@ def sortable_table(table: pd.DataFrame, drop: tuple[str, ...] = ("run_dir", "fin
     """The table (without ``drop`` columns) as a sortable, escaped HTML table."""
     if table is None or table.empty:
         return _html("<p>No rows.</p>")
-    return _html(table_html(table.drop(columns=[c for c in drop if c in table.columns])))
+    table = table.drop(columns=[c for c in drop if c in table.columns])
+    flags = [c for c in table if table[c].dtype == bool or set(table[c].dropna().astype(str)) == {"True", "False"}]
+    return _html(table_html(table.assign(**{c: table[c].astype(str).str.lower() for c in flags})))
 
 
 # ============================================================================ the answer
@@ -301,8 +303,9 @@ def headline(c: Comparison) -> Any:
     out = [f"<h1>{esc(title)}</h1>"]
     if c.meta.get("description"):
         out.append(f'<p style="font-size: 1.15em">{esc(c.meta["description"])}</p>')
-    out.append(f"<p>{answer_sentence(c)}</p>")
-    if c.rank_by:
+    trials = search_trials(c.directory)
+    out.append(f"<p>{answer_sentence(c) if trials is None else _search_sentence(c, trials)}</p>")
+    if c.rank_by and trials is None:
         out.append(
             f"<p><i>Runs are ranked by <b>{esc(c.rank_by)}</b> (validation split); test columns "
             "(<code>test_*</code>) sit beside the validation ones (<code>val_*</code>) and are "
@@ -339,10 +342,13 @@ def variant_table(c: Comparison) -> Any:
 
 
 def ranking(c: Comparison) -> Any:
-    """Finished runs, best first by the validation metric, with its test counterpart beside it."""
+    """Finished runs, best first by the validation metric, with its test counterpart beside it.
+    Sections of a comparison that hold one finished run return None (the page leaves them out)."""
     fin, q = c.finished, c.rank_by
     if q is None or fin.empty:
         return _html("<p><i>No finished run with validation metrics: nothing to rank.</i></p>")
+    if len(fin) == 1:  # the headline names it; a one-row ranking says nothing more
+        return None
     # the label says how a run differs (its directory name when nothing does); the long
     # directory names are in the table of all runs, where they would push the metric off screen here
     cols = [q] + [x for x in (_test_of(q), "seconds_per_epoch", "total_seconds") if x in fin]
@@ -358,7 +364,9 @@ def _group_columns(c: Comparison) -> list[str]:
 def seed_summary(c: Comparison) -> Any:
     """Mean ± std over seeds of every metric and time column, one row per configuration."""
     fin = c.finished
-    if fin.empty or "seed" not in fin or fin["seed"].nunique() < 2:
+    if len(fin) < 2:  # one run (a search's best configuration): nothing to pool or compare
+        return None
+    if "seed" not in fin or fin["seed"].nunique() < 2:
         return _html(
             "<p><i>One seed per configuration: no spread to show "
             "(add <code>seeds: [1, 2, 3]</code> to the sweep).</i></p>"
@@ -417,7 +425,9 @@ def plot_metric_vs_keys(c: Comparison, metrics: list[str] | None = None) -> Any:
     metrics = [
         m for m in (metrics or [c.rank_by, "val_mcc", "seconds_per_epoch"]) if m and m in fin and fin[m].notna().any()
     ]
-    if fin.empty or not keys or not metrics:
+    if len(fin) < 2:
+        return None
+    if not keys or not metrics:
         return _html("<p><i>No parameter varies alone among finished runs.</i></p>")
     fig = Figure(figsize=(4.2 * len(keys), 3.0 * len(metrics)))
     axes = fig.subplots(len(metrics), len(keys), squeeze=False)
@@ -455,7 +465,9 @@ def plot_quality_vs_time(c: Comparison, time_column: str = "total_seconds") -> A
     from matplotlib.figure import Figure
 
     fin, q = c.finished, c.rank_by
-    if fin.empty or q is None or q not in fin or time_column not in fin or fin[[q, time_column]].dropna().empty:
+    if len(fin) < 2:
+        return None
+    if q is None or q not in fin or time_column not in fin or fin[[q, time_column]].dropna().empty:
         return _html("<p><i>No finished run with both a validation metric and a training time.</i></p>")
     data = fin.assign(label=run_labels(c).loc[fin.index]).dropna(subset=[q, time_column])
     front = pareto_front(data[time_column], data[q])
@@ -486,20 +498,80 @@ def plot_quality_vs_time(c: Comparison, time_column: str = "total_seconds") -> A
     return fig
 
 
-def trials_table(c: Comparison) -> Any:
-    """The hyperparameter-search trials (trials.csv next to the comparison), best first by
-    their validation objective."""
-    path = SweepLayout(c.directory).trials if c.directory else None
+def search_trials(directory: Path | None) -> pd.DataFrame | None:
+    """A search's trials (``trials.csv``), best first by their validation objective, tidied to
+    read: the objective named in the score column, the best epoch counted from 1, booleans as
+    in the config, the status only where a trial did not complete. None for a sweep."""
+    path = SweepLayout(directory).trials if directory else None
     if path is None or not path.is_file():
-        return _html("<p><i>No hyperparameter search in this comparison.</i></p>")
-    trials = pd.read_csv(path)
-    if "score" in trials:
-        ascending = "direction" in trials and (trials["direction"] == "min").any()
-        trials = trials.sort_values("score", ascending=ascending, na_position="last")
+        return None
+    t = pd.read_csv(path)
+    if t.empty or "score" not in t:
+        return t
+    objective = str(t["objective"].iloc[0]) if "objective" in t else "score"
+    t = t.sort_values("score", ascending=bool((t.get("direction") == "min").any()), na_position="last")
+    if "best_step" in t:
+        t["best_step"] = (pd.to_numeric(t["best_step"], errors="coerce") + 1).astype("Int64")
+    if "status" in t and (t["status"] == "COMPLETED").all():
+        t = t.drop(columns="status")
+    searched = [c for c in t if "." in str(c)]
+    for c in searched:
+        if set(t[c].astype(str)) <= {"True", "False"}:
+            t[c] = t[c].astype(str).str.lower()
+    t = t.drop(columns=[c for c in ("objective", "direction") if c in t])
+    t = t.rename(columns={"score": f"{objective} (best epoch)", "best_step": "best epoch"})
     # searched values (a learning rate 0.00145) at three significant digits, not three decimals
-    searched = [c for c in trials if "." in str(c) and trials[c].dtype.kind == "f"]
-    trials.attrs["decimals"] = {c: significant_decimals(trials[c]) for c in searched}
+    t.attrs["decimals"] = {c: significant_decimals(t[c]) for c in searched if t[c].dtype.kind == "f"}
+    t.attrs["objective"] = objective
+    return t
+
+
+def trials_table(c: Comparison) -> Any:
+    """The hyperparameter-search trials, best first; nothing for a sweep (its section goes)."""
+    trials = search_trials(c.directory)
+    if trials is None:
+        return None
     return _html(table_html(trials))
+
+
+def _search_sentence(c: Comparison, trials: pd.DataFrame) -> str:
+    """A search's answer: how many trials, what ranked them, the best trial's settings, and
+    what the full run of that configuration scored (test reported, never used to choose)."""
+    objective = trials.attrs.get("objective", "score")
+    score = f"{objective} (best epoch)"
+    if trials.empty or score not in trials or trials[score].isna().all():
+        return f"{plural(len(trials), 'trial')}; none finished with a score, so no configuration was run in full."
+    top = trials.iloc[0]
+    searched = [k for k in c.meta.get("keys", []) if k in trials]
+    short = short_keys(searched)
+    settings = " · ".join(f"{short[k]}={_setting(trials[k]).loc[top.name]}" for k in searched)
+    out = (
+        f"{plural(len(trials), 'trial')}, ranked by <b>{esc(objective)}</b> on the validation split at each "
+        f"trial's best epoch. Best: trial {esc(top['trial'])}, {esc(objective)} = {esc(top[score])}, with "
+        f"<code>{esc(settings)}</code>."
+    )
+    best, q = c.best(), c.rank_by
+    if best is not None and q is not None:
+        test_q = _test_of(q)
+        test = f", {esc(test_q)} = {esc(best[test_q])} (test split: reported, never used to choose)"
+        run = Path(str(best.get("run_dir")))
+        link = (
+            f' (<a href="{esc(run.name)}/report.html">its report</a>)'
+            if c.directory and run.parent == Path(c.directory).resolve() and (run / "report.html").is_file()
+            else ""
+        )
+        out += (
+            f" That configuration then ran through the whole pipeline with its own budget{link}: "
+            f"{esc(q)} = {esc(best[q])}{test if test_q in best else ''}."
+        )
+    return out
+
+
+def _setting(values: pd.Series) -> pd.Series:
+    """Searched values as labels, floats at three significant digits (a learning rate 0.00905)."""
+    if values.dtype.kind == "f" and (values != values.round()).any():
+        return values.map(lambda v: f"{v:.3g}")
+    return _as_labels(values)
 
 
 def failed_runs(c: Comparison) -> Any:

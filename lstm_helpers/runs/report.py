@@ -484,7 +484,7 @@ def _presentable(cell: nbformat.NotebookNode, run: Path, pairs: list[tuple[str, 
             else:
                 out["text"] = "\n".join(lines) + "\n"
         elif out.get("metadata", {}).get(NOT_DRAWN):
-            continue  # a figure this run does not draw: the empty section goes (_drop_empty_sections)
+            continue  # a figure this run does not draw: the empty section goes (drop_empty_sections)
         elif out.get("output_type") in ("display_data", "execute_result"):
             for mime in ("text/html", "text/plain", "text/markdown"):
                 if mime in out.get("data", {}):
@@ -494,7 +494,7 @@ def _presentable(cell: nbformat.NotebookNode, run: Path, pairs: list[tuple[str, 
     return cell
 
 
-def _drop_empty_sections(cells: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
+def drop_empty_sections(cells: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
     """Leave out each ``## `` section whose code cells all came out empty: the parts of a
     stage notebook that do not apply to this run (bouts and timelines for pre-segmented
     sequences, generated text for anything but characters). Sections without code stay."""
@@ -541,7 +541,7 @@ def build_report_notebook(run: Path) -> nbformat.NotebookNode:
             if cell.cell_type == "markdown" and cell.source.startswith("# "):
                 continue  # the notebook's own title: the section heading above replaces it
             cells.append(_presentable(cell, run, pairs))
-        nb.cells += _drop_empty_sections(cells)
+        nb.cells += drop_empty_sections(cells)
     nb.cells.append(_html_cell(_params_html(run, pairs)))
     return nb
 

@@ -271,7 +271,8 @@ def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
     best, best_label = _best_run(table, meta)
     slides = [
         _question_slide(best, title, description) if best else _slide(title, f"<p>{html.escape(description)}</p>"),
-        _slide(
+        _trials_slide(sweep, meta)
+        or _slide(
             "What was tried: before / after"
             if "variant" in table and table["variant"].nunique() >= 2
             else "What was tried",
@@ -281,13 +282,36 @@ def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
     if best is not None:
         slides.append(
             _slide(
-                "Best by validation",
+                "Best by validation"
+                if not SweepLayout(sweep).trials.is_file()
+                else "The best configuration, run in full",
                 f'<p class="lead">{html.escape(best_label or best.name)}</p>'
                 f"<p>{html.escape(headline_sentence(best))}</p>",
             )
         )
         slides += _result_slides(best)
     return title, slides
+
+
+def _trials_slide(search: Path, meta: dict) -> str | None:
+    """A search's trials, best first by their validation objective (the searched settings and
+    the score; the other validation figures are on the comparison page); None for a sweep."""
+    from lstm_helpers.experiments.display import search_trials
+
+    trials = search_trials(search)
+    if trials is None:
+        return None
+    objective = trials.attrs.get("objective", "score")
+    keys = [k for k in meta.get("keys", []) if k in trials]
+    cols = [c for c in ("trial", f"{objective} (best epoch)", *keys, "status") if c in trials]
+    shown = trials[cols].rename(columns={k: k.split(".", 1)[-1] for k in keys})
+    shown.attrs["decimals"] = {k.split(".", 1)[-1]: d for k, d in trials.attrs.get("decimals", {}).items()}
+    return _slide(
+        f"What the search tried: {plural(len(trials), 'trial')}",
+        table_html(shown, max_rows=10)
+        + f'<p class="small">Best first by validation {html.escape(objective)} at each trial\'s best epoch; '
+        "the best configuration then ran through the whole pipeline.</p>",
+    )
 
 
 def deck_html(title: str, slides: list[str]) -> str:
