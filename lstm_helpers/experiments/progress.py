@@ -136,9 +136,10 @@ def trial_number(trial_id: Any, default: int = 0) -> int:
 
 
 def format_values(values: dict[str, Any]) -> str:
-    """``model.units [64, 32], train.learning_rate 0.000505``: searched values as people read them."""
+    """``model.units [64, 32], train.learning_rate 0.000505, model.bidirectional true``: searched
+    values as people read them (and write them in a config)."""
     return ", ".join(
-        f"{k} {json.dumps(v) if isinstance(v, list | dict) else f'{v:.3g}' if isinstance(v, float) else v}"
+        f"{k} {json.dumps(v) if isinstance(v, list | dict | bool) else f'{v:.3g}' if isinstance(v, float) else v}"
         for k, v in values.items()
     )
 
