@@ -295,3 +295,26 @@ def test_an_objective_no_task_logs_is_refused_before_the_data_are_prepared(tmp_p
     with pytest.raises(ConfigError, match="val_f1"):
         run_search(f, out=tmp_path / "search", verbose=0, run_best=False)
     assert not (tmp_path / "search" / "prepared").exists()
+
+
+def test_a_trials_other_metrics_come_from_the_epoch_its_score_does(tmp_path):
+    """trials.csv put each validation metric's own best beside the score: the lowest val_loss of
+    one epoch and the highest val_accuracy of another, in one row that reads as one epoch."""
+    from types import SimpleNamespace
+
+    import keras_tuner
+
+    from lstm_helpers.experiments.search import trials_table
+
+    trial = keras_tuner.engine.trial.Trial(keras_tuner.HyperParameters(), trial_id="0")
+    trial.hyperparameters.Choice("model.units", ["[4]", "[8]"])
+    for step, (pr_auc, loss, acc) in enumerate([(0.5, 0.30, 0.95), (0.8, 0.40, 0.90), (0.6, 0.20, 0.97)]):
+        for name, value in (("val_pr_auc", pr_auc), ("val_loss", loss), ("val_accuracy", acc)):
+            trial.metrics.register(name, "min" if name == "val_loss" else "max") if step == 0 else None
+            trial.metrics.update(name, value, step=step)
+    trial.best_step, trial.score, trial.status = 1, 0.8, "COMPLETED"
+    tuner = SimpleNamespace(oracle=SimpleNamespace(trials={"0": trial}))
+    search = Search(write_search(tmp_path / "s.yaml", tmp_path))
+    row = trials_table(tuner, search, ("val_pr_auc", "max")).iloc[0]
+    assert row["score"] == 0.8 and row["best_step"] == 1
+    assert row["val_loss"] == pytest.approx(0.40) and row["val_accuracy"] == pytest.approx(0.90)

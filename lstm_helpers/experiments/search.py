@@ -386,7 +386,9 @@ def _reporting(cls: type, search: Search, objective: str, say: Any, max_minutes:
 
 
 def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.DataFrame:
-    """One row per trial: id, status, score, the searched values, best validation metrics."""
+    """One row per trial: id, status, score, the searched values, the other validation metrics
+    at the epoch the score comes from (each one's own best would mix epochs: the lowest
+    val_loss of one epoch beside the highest val_accuracy of another)."""
     rows = []
     for trial in tuner.oracle.trials.values():
         values = search.values_of(trial.hyperparameters.values)
@@ -399,10 +401,10 @@ def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.D
             "best_step": trial.best_step,
         }
         row.update({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()})
-        for name, history in trial.metrics.metrics.items():
+        for name, history in trial.metrics.metrics.items():  # at the objective's best epoch, not each at its own
             if name.startswith("val_") and name != objective[0]:
-                best = history.get_best_value()
-                row[name] = float(best) if best is not None else None
+                at = [o.mean() for o in history.get_history() if o.step == trial.best_step]
+                row[name] = float(at[0]) if at else None
         epochs = trial.hyperparameters.values.get("tuner/epochs")
         if epochs is not None:
             row["epochs"] = epochs
