@@ -399,13 +399,13 @@ class Config(_Section):
 _SHOW = 200  # characters of a value an error message may echo
 
 
-def _short_text(text: str, limit: int = _SHOW) -> str:
+def short_text(text: str, limit: int = _SHOW) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _short(value: Any, limit: int = _SHOW) -> str:
     """``repr(value)`` cut to ``limit`` characters: a message never echoes a whole value."""
-    return _short_text(repr(value), limit)
+    return short_text(repr(value), limit)
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -417,7 +417,7 @@ class _NoAliasLoader(yaml.SafeLoader):
             event = self.peek_event()
             mark = event.start_mark
             raise ConfigError(
-                f"{self.name}: line {mark.line + 1}: YAML aliases (*{_short_text(str(event.anchor), 40)}) "
+                f"{self.name}: line {mark.line + 1}: YAML aliases (*{short_text(str(event.anchor), 40)}) "
                 f"are not allowed in parameter files; write the value out"
             )
         return super().compose_node(parent, index)
@@ -433,9 +433,9 @@ def safe_yaml(text: str, source: str = "<string>") -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         what = "; ".join(x for x in (exc.context, exc.problem) if x)
-        raise ConfigError(f"{source} is not valid YAML{where}: {_short_text(what, 300)}") from None
+        raise ConfigError(f"{source} is not valid YAML{where}: {short_text(what, 300)}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source} is not valid YAML: {_short_text(' '.join(str(exc).split()), 300)}") from None
+        raise ConfigError(f"{source} is not valid YAML: {short_text(' '.join(str(exc).split()), 300)}") from None
     finally:
         loader.dispose()
 
@@ -454,8 +454,8 @@ def _format_errors(err: ValidationError, raw: dict[str, Any]) -> str:
             elif isinstance(node, list) and p.isdigit() and int(p) < len(node):
                 key_parts.append(p)
                 node = node[int(p)]
-        key = _short_text(".".join(key_parts) or ".".join(loc) or "(config)", 120)
-        msg = _short_text(e["msg"])
+        key = short_text(".".join(key_parts) or ".".join(loc) or "(config)", 120)
+        msg = short_text(e["msg"])
         if e["type"] == "extra_forbidden":
             parent = ".".join(key_parts[:-1])
             allowed = _allowed_keys(parent)
@@ -482,30 +482,6 @@ def _allowed_keys(dotted_parent: str) -> list[str]:
             return []
         model = found[0]
     return sorted(getattr(model, "model_fields", {}))
-
-
-def validate_spec(model: type[BaseModel], raw: dict[str, Any], label: str) -> Any:
-    """Validate a sweep / search file's own keys against ``model``; one ConfigError naming
-    each bad key (unknown keys list what is allowed where they stand)."""
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        lines = []
-        for e in exc.errors():
-            loc = [str(p) for p in e["loc"]]
-            key = _short_text(".".join(loc) or "(file)", 120)
-            if e["type"] == "extra_forbidden":
-                node: Any = model
-                for part in loc[:-1]:
-                    field = getattr(node, "model_fields", {}).get(part)
-                    ann = getattr(field, "annotation", None)
-                    args = [ann, *getattr(ann, "__args__", ())]
-                    sub = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-                    node = sub[0] if sub else node
-                lines.append(f"unknown key '{key}'; allowed keys: {', '.join(getattr(node, 'model_fields', {}))}")
-            else:
-                lines.append(f"{key}: {_short_text(e['msg'].removeprefix('Value error, '))}")
-        raise ConfigError(f"{label}:\n  " + "\n  ".join(dict.fromkeys(lines))) from None
 
 
 def parse_override(item: str) -> tuple[str, Any]:

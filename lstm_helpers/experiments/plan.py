@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from lstm_helpers.config import (
     PROJECT_ROOT,
@@ -47,7 +47,7 @@ from lstm_helpers.config import (
     read_yaml,
     resolve_config,
     resolve_path,
-    validate_spec,
+    short_text,
 )
 from lstm_helpers.data.inputs import anchored
 from lstm_helpers.model.naming import planned_model_name, pooling_error
@@ -65,6 +65,30 @@ NAMED_BY_MODEL = {
 }
 MAX_NAME = 180
 DEFAULT_BASE = PROJECT_ROOT / "configs" / "demo.yaml"
+
+
+def validate_spec(model: type[BaseModel], raw: dict[str, Any], label: str) -> Any:
+    """Validate a sweep / search file's own keys against ``model``; one ConfigError naming
+    each bad key (unknown keys list what is allowed where they stand)."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for e in exc.errors():
+            loc = [str(p) for p in e["loc"]]
+            key = short_text(".".join(loc) or "(file)", 120)
+            if e["type"] == "extra_forbidden":
+                node: Any = model
+                for part in loc[:-1]:
+                    field = getattr(node, "model_fields", {}).get(part)
+                    ann = getattr(field, "annotation", None)
+                    args = [ann, *getattr(ann, "__args__", ())]
+                    sub = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+                    node = sub[0] if sub else node
+                lines.append(f"unknown key '{key}'; allowed keys: {', '.join(getattr(node, 'model_fields', {}))}")
+            else:
+                lines.append(f"{key}: {short_text(e['msg'].removeprefix('Value error, '))}")
+        raise ConfigError(f"{label}:\n  " + "\n  ".join(dict.fromkeys(lines))) from None
 
 
 class VariantSpec(BaseModel):

@@ -52,9 +52,9 @@ from lstm_helpers.config import (
     read_yaml,
     resolve_config,
     resolve_path,
-    validate_spec,
 )
 from lstm_helpers.data.inputs import anchored
+from lstm_helpers.experiments.plan import validate_spec
 from lstm_helpers.experiments.progress import trial_line, trial_number
 from lstm_helpers.layout import SweepLayout
 from lstm_helpers.runs.terminal import display_path
