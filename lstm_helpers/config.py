@@ -166,6 +166,19 @@ class ResampleConfig(_Section):
     on_small_class: Literal["reduce", "error"] = "reduce"
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
 
+    @model_validator(mode="after")
+    def _weights_need_their_method(self) -> ResampleConfig:
+        """Weights by class name are used by ``method: class_weight`` only (else silently unused)."""
+        if isinstance(self.class_weight, dict):
+            if self.method != "class_weight":
+                raise ValueError(
+                    f"class_weight {_short(self.class_weight, 80)} is used only with resample.method "
+                    f"class_weight, not {self.method!r}: set resample.method=class_weight, or leave class_weight out"
+                )
+            if bad := {k: v for k, v in self.class_weight.items() if not v > 0}:
+                raise ValueError(f"class_weight: each weight must be > 0, got {_short(bad, 80)}")
+        return self
+
 
 class ConvBlock(_Section):
     filters: int = Field(64, ge=1)

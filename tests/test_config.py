@@ -43,11 +43,14 @@ def test_an_override_of_the_window_length_in_steps_wins_over_the_configs_seconds
             ["model.conv.0.width", "allowed keys here: filters, kernel_size, pool"],
         ),
         ("model.fcn=" + str([{"filters": 8}] * 5), ["model.fcn", "at most 4"]),
+        # weights by name were silently unused under any other method
+        (["resample.method=smote", "resample.class_weight={play: 5}"], ["class_weight {'play': 5.0}", "not 'smote'"]),
+        ("resample.class_weight={play: 0}", ["each weight must be > 0", "'play': 0.0"]),
     ],
 )
 def test_invalid_values_name_key_value_and_allowed(override, words):
     with pytest.raises(ConfigError) as err:
-        load_config("configs/demo.yaml", [override])
+        load_config("configs/demo.yaml", override if isinstance(override, list) else [override])
     for w in words:
         assert w in str(err.value), str(err.value)
 
