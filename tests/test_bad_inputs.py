@@ -350,6 +350,24 @@ CASES = [
         ("data.nan_policy", "interpolate"),
     ),
     Case("sweep alias bomb", lambda d: _sweep(d, _alias_bomb() + "grid: *i\n"), ("aliases",)),
+    # weights by class name: a name no class has failed stage 01 (exit 1, a failed run left)
+    Case(
+        "class weight for a class the data lack",
+        lambda d: _run(
+            d, d / "good.csv", "--set", "resample.method=class_weight", "--set", "resample.class_weight={plya: 5}"
+        ),
+        ("resample.class_weight names plya,", "not a class of", "play, walk"),
+    ),
+    Case(
+        "sweep variant weighting a class the class map lacks",
+        lambda d: _sweep(
+            d,
+            f"base: {PROJECT_ROOT / 'configs' / 'demo.yaml'}\n"
+            "variants:\n  - {name: ok, set: {model.dropout: 0.1}}\n"
+            "  - {name: typo, set: {resample.class_weight: {plya: 5}}}\n",
+        ),
+        ("resample.class_weight names plya,", "its classes: other, play"),
+    ),
     Case(
         "search alias",
         lambda d: _sweep(d, "base: &b configs/demo.yaml\nspace: *b\n", "search"),

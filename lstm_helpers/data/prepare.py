@@ -93,6 +93,20 @@ def check_text_length(s: SeriesSet, cfg: Config) -> None:
         )
 
 
+def check_class_weight_names(classes: list[str] | None, cfg: Config) -> None:
+    """Weights by class name (``resample.class_weight``) must name the task's classes: from
+    the data, or where only recordings' headers were read (``classes`` None), from
+    ``data.class_map``'s targets. Stage 01 would fail on it after a run directory exists."""
+    weights, data = cfg.resample.class_weight, cfg.data
+    if classes is None and data.class_map:
+        classes = sorted(set(data.class_map.values()) | ({data.other_class} if data.other_class else set()))
+    if isinstance(weights, dict) and classes is not None and (unknown := sorted(set(weights) - set(classes))):
+        raise DataError(
+            f"resample.class_weight names {classes_text(unknown)}, not a class of {data.path}; "
+            f"its classes: {classes_text(classes)}"
+        )
+
+
 def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
     """Windows of every recording, with counts of what was skipped or dropped."""
     info: dict = {}

@@ -269,22 +269,22 @@ def run_sweep(
 
 
 def check_sweep_inputs(sweep: Sweep) -> None:
-    """Each distinct data section's files (DataError naming file and column), before any run
-    directory exists: recordings by their headers (many files; no rows read), a sequence file,
-    a table or a text file read whole, as each run's first stage will read it (an array or
-    column missing there is only found by reading it). A Dask sweep skips it: its data lives
-    on the workers."""
+    """Each distinct data section's files (DataError naming file and column), and each run's
+    class weights by name, before any run directory exists: recordings by their headers (no
+    rows read), a sequence file, a table or a text read whole, as stage 01 will. A Dask sweep
+    skips it: its data lives on the workers."""
     from lstm_helpers.data.inputs import anchored
+    from lstm_helpers.data.prepare import check_class_weight_names
     from lstm_helpers.data.recordings import check_recording_headers
     from lstm_helpers.runs.pipeline import validate_inputs
 
-    seen: set[str] = set()
+    classes: dict[str, list[str] | None] = {}  # per data section: its classes (None: headers only)
     for run in sweep.runs:
         cfg = anchored(run.config)
         key = json.dumps([cfg.data.model_dump(mode="json"), cfg.window_length], sort_keys=True)
-        if key not in seen:
-            seen.add(key)
-            check_recording_headers(cfg.data) if cfg.data.kind == "recordings" else validate_inputs(cfg)
+        if key not in classes:
+            classes[key] = check_recording_headers(cfg.data) if cfg.data.kind == "recordings" else validate_inputs(cfg)
+        check_class_weight_names(classes[key], cfg)
 
 
 def _interrupt(signum: int, frame: Any) -> None:

@@ -430,13 +430,16 @@ def _export(run_dir: Path, final: bool = False) -> None:
 
 
 # ------------------------------------------------------------------------------- runs
-def validate_inputs(cfg: Config) -> None:
+def validate_inputs(cfg: Config) -> list[str]:
     """Read the run's data once, as stage 01 will, so a bad input fails before a run directory
-    is claimed or a kernel started (raises DataError naming file, column, row)."""
-    from lstm_helpers.data.prepare import check_text_length
+    is claimed or a kernel started (raises DataError naming file, column, row); its classes."""
+    from lstm_helpers.data.prepare import check_class_weight_names, check_text_length
     from lstm_helpers.data.recordings import read_dataset
 
-    check_text_length(read_dataset(cfg.data), cfg)
+    s = read_dataset(cfg.data)
+    check_text_length(s, cfg)
+    check_class_weight_names(s.classes, cfg)
+    return s.classes
 
 
 def _recorded_fingerprint(run_dir: Path, st: dict[str, Any]) -> str | None:
