@@ -350,6 +350,22 @@ CASES = [
         ("data.nan_policy", "interpolate"),
     ),
     Case("sweep alias bomb", lambda d: _sweep(d, _alias_bomb() + "grid: *i\n"), ("aliases",)),
+    # a rare class held by one animal: trained or tested, never both (the run reported PR-AUC 0, exit 0)
+    Case(
+        "class of interest in one subject only",
+        lambda d: _run(
+            d,
+            _csv(
+                d,
+                _frame().assign(
+                    label=lambda f: np.where((f["subject"] == "s1") & (f["label"] == "play"), "walk", f["label"])
+                ),
+            ),
+            "--set",
+            "data.classes_of_interest=[play]",
+        ),
+        ("bad.csv: the class of interest 'play' occurs in one subject value only (s0)", "another subject"),
+    ),
     # weights by class name: a name no class has failed stage 01 (exit 1, a failed run left)
     Case(
         "class weight for a class the data lack",

@@ -18,6 +18,7 @@ import pandas as pd
 
 from lstm_helpers.artifacts import save_npz, write_json
 from lstm_helpers.config import Config, ConfigError
+from lstm_helpers.data.checks import check_interest_groups, check_text_length
 from lstm_helpers.data.prepared import InputInfo, PreparedData
 from lstm_helpers.data.recordings import SPLIT_NAMES, DataError, SeriesSet, keep_training_vocabulary, read_dataset
 from lstm_helpers.data.resampling import (
@@ -81,32 +82,6 @@ def across_dropped_rows(s: SeriesSet, starts: np.ndarray, length: int, info: dic
     return across
 
 
-def check_text_length(s: SeriesSet, cfg: Config) -> None:
-    """A text (cut into chunks) must hold one window plus its next character in some chunk:
-    checked by stage 01 and, before a run directory exists, by the command line and sweeps."""
-    length = cfg.window_length
-    if s.kind == "text" and not (s.lengths >= length + 1).any():
-        raise DataError(
-            f"{cfg.data.path}: {int(s.offsets[-1]):,} characters cut into {s.n_recordings} chunks of about "
-            f"{int(s.lengths.mean()):,}, each shorter than windows.length={length} + 1; give a text of at least "
-            f"{s.n_recordings * (length + 1):,} characters or lower windows.length"
-        )
-
-
-def check_class_weight_names(classes: list[str] | None, cfg: Config) -> None:
-    """Weights by class name (``resample.class_weight``) must name the task's classes: from
-    the data, or where only recordings' headers were read (``classes`` None), from
-    ``data.class_map``'s targets. Stage 01 would fail on it after a run directory exists."""
-    weights, data = cfg.resample.class_weight, cfg.data
-    if classes is None and data.class_map:
-        classes = sorted(set(data.class_map.values()) | ({data.other_class} if data.other_class else set()))
-    if isinstance(weights, dict) and classes is not None and (unknown := sorted(set(weights) - set(classes))):
-        raise DataError(
-            f"resample.class_weight names {classes_text(unknown)}, not a class of {data.path}; "
-            f"its classes: {classes_text(classes)}"
-        )
-
-
 def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
     """Windows of every recording, with counts of what was skipped or dropped."""
     info: dict = {}
@@ -159,6 +134,7 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
     """Split of each recording (by group, before any window exists), the split report and
     the group of each recording."""
     rec_counts = s.recording_class_counts() if s.kind != "text" else np.ones((s.n_recordings, 1))
+    check_interest_groups(s, cfg)
     groups = s.groups if cfg.split.by == "group" else s.rec_ids
     split_of_rec, report = split_groups(
         groups,

@@ -273,8 +273,8 @@ def check_sweep_inputs(sweep: Sweep) -> None:
     class weights by name, before any run directory exists: recordings by their headers (no
     rows read), a sequence file, a table or a text read whole, as stage 01 will. A Dask sweep
     skips it: its data lives on the workers."""
+    from lstm_helpers.data.checks import check_class_weight_names
     from lstm_helpers.data.inputs import anchored
-    from lstm_helpers.data.prepare import check_class_weight_names
     from lstm_helpers.data.recordings import check_recording_headers
     from lstm_helpers.runs.pipeline import validate_inputs
 

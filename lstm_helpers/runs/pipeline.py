@@ -433,11 +433,12 @@ def _export(run_dir: Path, final: bool = False) -> None:
 def validate_inputs(cfg: Config) -> list[str]:
     """Read the run's data once, as stage 01 will, so a bad input fails before a run directory
     is claimed or a kernel started (raises DataError naming file, column, row); its classes."""
-    from lstm_helpers.data.prepare import check_class_weight_names, check_text_length
+    from lstm_helpers.data.checks import check_class_weight_names, check_interest_groups, check_text_length
     from lstm_helpers.data.recordings import read_dataset
 
     s = read_dataset(cfg.data)
     check_text_length(s, cfg)
+    check_interest_groups(s, cfg)
     check_class_weight_names(s.classes, cfg)
     return s.classes
 

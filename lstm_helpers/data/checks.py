@@ -1,0 +1,58 @@
+"""Checks of a run's data and parameters together that stage 01 needs and the command line
+and sweeps run first, before a run directory exists (a DataError naming the file, the key and
+what would do): a text long enough for one window, classes of interest in two groups, class
+weights that name the task's classes."""
+
+from __future__ import annotations
+
+from lstm_helpers.config import Config
+from lstm_helpers.data.recordings import DataError, SeriesSet
+from lstm_helpers.style import classes_text
+
+
+def check_text_length(s: SeriesSet, cfg: Config) -> None:
+    """A text (cut into chunks) must hold one window plus its next character in some chunk:
+    checked by stage 01 and, before a run directory exists, by the command line and sweeps."""
+    length = cfg.window_length
+    if s.kind == "text" and not (s.lengths >= length + 1).any():
+        raise DataError(
+            f"{cfg.data.path}: {int(s.offsets[-1]):,} characters cut into {s.n_recordings} chunks of about "
+            f"{int(s.lengths.mean()):,}, each shorter than windows.length={length} + 1; give a text of at least "
+            f"{s.n_recordings * (length + 1):,} characters or lower windows.length"
+        )
+
+
+def check_class_weight_names(classes: list[str] | None, cfg: Config) -> None:
+    """Weights by class name (``resample.class_weight``) must name the task's classes: from
+    the data, or where only recordings' headers were read (``classes`` None), from
+    ``data.class_map``'s targets. Stage 01 would fail on it after a run directory exists."""
+    weights, data = cfg.resample.class_weight, cfg.data
+    if classes is None and data.class_map:
+        classes = sorted(set(data.class_map.values()) | ({data.other_class} if data.other_class else set()))
+    if isinstance(weights, dict) and classes is not None and (unknown := sorted(set(weights) - set(classes))):
+        raise DataError(
+            f"resample.class_weight names {classes_text(unknown)}, not a class of {data.path}; "
+            f"its classes: {classes_text(classes)}"
+        )
+
+
+def check_interest_groups(s: SeriesSet, cfg: Config) -> None:
+    """Each class of interest must occur in two groups (animals, subjects; recordings with
+    ``split.by: recording``) at least: a split that keeps a group whole puts one group's class in
+    training or in validation / test, never both, so the model could not learn it and be judged
+    on it. The run went on to report a PR-AUC of 0 and exited 0. A predefined split is the user's."""
+    if s.predefined_split is not None and (s.predefined_split != "").any():
+        return
+    by_group = cfg.split.by == "group"
+    units = s.groups if by_group else s.rec_ids
+    named = by_group and s.kind in ("recordings", "table") and cfg.data.group_column
+    what = f"{cfg.data.group_column} value" if named else "group" if by_group and s.kind == "sequences" else "recording"
+    counts = s.recording_class_counts()
+    for c in cfg.data.classes_of_interest:
+        holders = sorted(set(units[counts[:, s.classes.index(c)] > 0].tolist())) if c in s.classes else []
+        if len(holders) == 1:
+            raise DataError(
+                f"{cfg.data.path}: the class of interest {c!r} occurs in one {what} only ({holders[0]}); a split "
+                f"that keeps each {what} whole puts it in training or in validation / test, never both: add "
+                f"recordings of {c!r} from another {what.split()[0]}, or a predefined split (data.split_column)"
+            )
