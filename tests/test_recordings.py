@@ -75,6 +75,20 @@ def test_class_map_and_other_class(tmp_path):
     assert (s.labels == -1).sum() == (df.index % 11 == 0).sum()
 
 
+def test_labels_the_catch_all_takes_are_listed_and_near_misses_warned(tmp_path):
+    """A recording labelled "Play" (a typo) had its bouts folded into "other" without a word."""
+    df = _frame()
+    df.loc[(df.rec == "r2") & (df.label == "play"), "label"] = "Play "
+    df.to_csv(tmp_path / "a.csv", index=False)
+    with pytest.warns(UserWarning, match="'Play' differs from 'play' of data.class_map only in case or spaces"):
+        s = read_recordings(_cfg(tmp_path / "a.csv", class_map={"play": "play"}, other_class="other"))
+    assert (
+        s.notes[0]
+        == "column 'label': label(s) not in data.class_map went to data.other_class 'other' (rows): Play 15, walk 90"
+    )
+    assert "its 15 rows went to 'other'" in s.notes[1] and len(s.notes) == 2
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         read_recordings(_cfg(tmp_path / "none.csv"))

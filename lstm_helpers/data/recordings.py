@@ -27,6 +27,7 @@ from lstm_helpers.data.inputs import (
     missing_path_error,
     short,
 )
+from lstm_helpers.data.labels import map_labels, order_classes
 
 DEMO_PATH = "data/raw/demo"  # the shipped demo folder: the one place demo recordings are generated
 
@@ -214,32 +215,6 @@ def _missing_columns(path: Path, missing: list[tuple[str, str]], present: list[s
     if any(k == "data.time_column" for k, _ in missing):
         hint = "; a table without time stamps: set data.time_column: null (rows in order at data.sample_rate_hz)"
     return f"{path}: missing column(s) {what}; columns present: {short(present, 600)}{hint}"
-
-
-def map_labels(raw: pd.Series, cfg: DataConfig, source: str, where: str | None = None) -> tuple[pd.Series, list[str]]:
-    """Apply ``data.class_map`` (+ ``data.other_class`` catch-all) to raw labels (errors name
-    ``source`` and ``where`` in it, by default the label column).
-
-    Empty strings / missing values mean unlabelled and stay missing. Returns task labels
-    (missing = unlabelled) and the sorted list of task classes seen.
-    """
-    lab = raw.astype("string").str.strip()
-    lab = lab.mask(lab == "")
-    if cfg.class_map or cfg.other_class:
-        targets = set(cfg.class_map.values())
-        mapped = lab.map(lambda v: cfg.class_map.get(v, v) if v is not pd.NA else v)
-        present = set(lab.dropna().unique())
-        uncovered = sorted(v for v in present if v not in cfg.class_map and v not in targets)
-        if uncovered:
-            if cfg.other_class is None:
-                raise DataError(
-                    f"{source}: label(s) {short(uncovered)} in {where or f'column {cfg.label_column!r}'} are not covered "
-                    f"by data.class_map (keys: {short(sorted(cfg.class_map))}); add them to the map or set "
-                    f"data.other_class to a catch-all class"
-                )
-            mapped = mapped.where(~lab.isin(uncovered), cfg.other_class)
-        lab = mapped.astype("string")
-    return lab, sorted(lab.dropna().unique().tolist())
 
 
 def _nan_policy(
@@ -445,8 +420,9 @@ def series_from_frame(
         counts = np.bincount(rec_codes, minlength=n_recs)
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
+    notes: list[str] = []
     if cfg.label_column in df.columns:
-        task, seen = map_labels(df[cfg.label_column], cfg, source)
+        task, seen = map_labels(df[cfg.label_column], cfg, source, notes=notes)
     else:
         task, seen = pd.Series(pd.NA, index=df.index, dtype="string"), []
     classes = _class_list(seen, cfg, classes, source, require_labels)
@@ -474,14 +450,8 @@ def series_from_frame(
         predefined_split=predefined,
         times=t,
         input_rows=input_rows,
+        notes=notes,
     )
-
-
-def order_classes(seen: list[str], classes_of_interest: list[str]) -> list[str]:
-    """Classes in a stable order: others sorted, then classes of interest (so for a binary
-    task the class of interest is index 1 and a sigmoid output is P(class of interest))."""
-    rest = sorted(c for c in seen if c not in classes_of_interest)
-    return rest + [c for c in classes_of_interest if c in seen]
 
 
 def concat_series(a: SeriesSet, b: SeriesSet, b_split: str) -> SeriesSet:

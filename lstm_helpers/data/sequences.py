@@ -17,7 +17,8 @@ from lstm_helpers.data.inputs import (
     missing_path_error,
     short,
 )
-from lstm_helpers.data.recordings import SPLIT_ALIASES, SeriesSet, map_labels, order_classes
+from lstm_helpers.data.labels import map_labels, order_classes
+from lstm_helpers.data.recordings import SPLIT_ALIASES, SeriesSet
 
 
 def _sequence_arrays(p: Path) -> dict[str, np.ndarray]:
@@ -133,14 +134,15 @@ def _labelled_cases(
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, pd.Series, list[str]]:
     """Labels through ``data.class_map`` / ``data.other_class`` (stripped, as for recordings);
     cases whose label is empty or missing are left out (with a note), their steps with them."""
-    task, _ = map_labels(pd.Series(arrays["y"]), cfg, str(p), name)
+    notes: list[str] = []
+    task, _ = map_labels(pd.Series(arrays["y"]), cfg, str(p), name, notes)
     keep = task.notna().to_numpy()
     if keep.all():
-        return arrays, values_flat, lens, task, []
+        return arrays, values_flat, lens, task, notes
     note = f"{int((~keep).sum())} case(s) with an empty or missing label in {name} were left out"
     warnings.warn(note, stacklevel=3)
     arrays = {**arrays, **{k: arrays[k][keep] for k in ("groups", "split") if k in arrays}}
-    return arrays, values_flat[np.repeat(keep, lens)], lens[keep], task[keep].reset_index(drop=True), [note]
+    return arrays, values_flat[np.repeat(keep, lens)], lens[keep], task[keep].reset_index(drop=True), [*notes, note]
 
 
 def read_sequences(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet:

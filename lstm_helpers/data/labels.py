@@ -1,0 +1,67 @@
+"""Task labels from raw labels: ``data.class_map`` and its ``data.other_class`` catch-all, and
+the order of the classes (recordings, tables and sequence files share them)."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+
+from lstm_helpers.config import DataConfig
+from lstm_helpers.data.inputs import DataError, short
+
+
+def map_labels(
+    raw: pd.Series, cfg: DataConfig, source: str, where: str | None = None, notes: list[str] | None = None
+) -> tuple[pd.Series, list[str]]:
+    """Apply ``data.class_map`` (+ ``data.other_class`` catch-all) to raw labels (errors name
+    ``source`` and ``where`` in it, by default the label column).
+
+    Empty strings / missing values mean unlabelled and stay missing. Returns task labels
+    (missing = unlabelled) and the sorted list of task classes seen. ``notes`` gets which raw
+    labels the catch-all took, with their counts, and a warning for any that differs from a
+    mapped label only in case or spaces (``Play`` beside ``play``: a typo that moved bouts).
+    """
+    lab = raw.astype("string").str.strip()
+    lab = lab.mask(lab == "")
+    if cfg.class_map or cfg.other_class:
+        targets = set(cfg.class_map.values())
+        mapped = lab.map(lambda v: cfg.class_map.get(v, v) if v is not pd.NA else v)
+        present = set(lab.dropna().unique())
+        uncovered = sorted(v for v in present if v not in cfg.class_map and v not in targets)
+        if uncovered:
+            if cfg.other_class is None:
+                raise DataError(
+                    f"{source}: label(s) {short(uncovered)} in {where or f'column {cfg.label_column!r}'} are not covered "
+                    f"by data.class_map (keys: {short(sorted(cfg.class_map))}); add them to the map or set "
+                    f"data.other_class to a catch-all class"
+                )
+            mapped = mapped.where(~lab.isin(uncovered), cfg.other_class)
+            if notes is not None:
+                notes += _folded_notes(lab, uncovered, cfg, where or f"column {cfg.label_column!r}")
+        lab = mapped.astype("string")
+    return lab, sorted(lab.dropna().unique().tolist())
+
+
+def _folded_notes(lab: pd.Series, uncovered: list[str], cfg: DataConfig, where: str) -> list[str]:
+    """What ``data.other_class`` took (label and rows), and labels that look like mapped ones."""
+    n = lab[lab.isin(uncovered)].value_counts()
+    listed = ", ".join(f"{v} {int(n[v]):,}" for v in uncovered[:8]) + (" ..." if len(uncovered) > 8 else "")
+    out = [f"{where}: label(s) not in data.class_map went to data.other_class {cfg.other_class!r} (rows): {listed}"]
+    known = {str(k).strip().casefold(): k for k in [*cfg.class_map, *cfg.class_map.values()]}
+    for v in uncovered:
+        if (k := known.get(v.strip().casefold())) is not None:
+            msg = (
+                f"{where}: label {v!r} differs from {k!r} of data.class_map only in case or spaces, so its "
+                f"{int(n[v]):,} rows went to {cfg.other_class!r}; map it too or correct the file"
+            )
+            warnings.warn(msg, stacklevel=3)
+            out.append(msg)
+    return out
+
+
+def order_classes(seen: list[str], classes_of_interest: list[str]) -> list[str]:
+    """Classes in a stable order: others sorted, then classes of interest (so for a binary
+    task the class of interest is index 1 and a sigmoid output is P(class of interest))."""
+    rest = sorted(c for c in seen if c not in classes_of_interest)
+    return rest + [c for c in classes_of_interest if c in seen]
