@@ -1060,3 +1060,26 @@ def test_class_weighting_says_what_each_window_weighs():
     assert class_weighting(["other", "play"], None, 0.75) == "focal alpha 0.75 (other 0.25, play 0.75)"
     assert class_weighting(["a", "b", "c"], None, None) == "none: every training window weighs 1"
     assert class_weighting(["a", "b", "c"], {"a": 1.0, "b": 2.0, "c": 4.0}, None) == "class weights: a 1, b 2, c 4"
+
+
+def test_focal_alpha_on_balanced_class_weights_warns_when_it_tilts_past_balance():
+    """Story 1: alpha 0.75 on balanced weights made a play window weigh ~19x an other one against
+    6.4:1 in the data, and a 0.5 threshold flagged every window, with one table cell to say so."""
+    import numpy as np
+
+    from lstm_helpers.config import TrainConfig
+    from lstm_helpers.model.compile import compounded_weighting
+
+    y = np.array([0] * 640 + [1] * 100)
+    balanced = {0: 740 / (2 * 640), 1: 740 / (2 * 100)}
+    focal = TrainConfig(loss="focal", focal_alpha=0.75)
+    said = compounded_weighting(focal, ["other", "play"], balanced, y)
+    assert said.startswith("train.focal_alpha 0.75 and class weights both apply: a play window weighs 19.2x")
+    assert "6.4 other windows per play one, so the loss favours play 3x past balance" in said
+    assert compounded_weighting(TrainConfig(loss="focal", focal_alpha=0.5), ["other", "play"], balanced, y) is None
+    assert (
+        compounded_weighting(focal.model_copy(update={"use_class_weight": False}), ["other", "play"], balanced, y)
+        is None
+    )
+    assert compounded_weighting(TrainConfig(loss="focal", focal_alpha=0.25), ["other", "play"], balanced, y) is not None
+    assert compounded_weighting(focal, ["other", "play"], None, y) is None

@@ -19,8 +19,7 @@ planned epochs; each epoch's shuffle order depends on ``(seed, epoch)`` alone
 (:func:`training_stream`), so the resumed epochs see the windows in the same order. On a
 CPU with op determinism (the default) the resumed run's ``history.csv`` is byte-identical
 to the uninterrupted run's (tests/test_resume.py kills a training process with SIGKILL to
-check it). A backup made with other parameters is
-discarded with a warning.
+check it). A backup made with other parameters is discarded with a warning.
 """
 
 from __future__ import annotations
@@ -64,6 +63,7 @@ from lstm_helpers.model.callbacks import (
 )
 from lstm_helpers.model.compile import (
     class_weighting,
+    compounded_weighting,
     keeps_final_weights,
     make_loss,
     make_metrics,
@@ -208,10 +208,11 @@ def _resume_state(layout: RunLayout, fingerprint: str) -> _Resume:
 def _compiled_model(
     cfg: Config, data: PreparedData, steps_per_epoch: int
 ) -> tuple[keras.Model, keras.losses.Loss, Any]:
-    """The compiled model (inside the distribution strategy's scope), its loss, and the
-    learning-rate schedule (None for a constant / plateau rate)."""
+    """The compiled model (in the distribution strategy's scope), its loss, the schedule (or None)."""
     train_cfg, k = cfg.train, data.n_classes
     loss = make_loss(train_cfg, k)
+    if tilt := compounded_weighting(train_cfg, data.classes, data.class_weight, data.y_train):
+        warnings.warn(tilt, UserWarning, stacklevel=3)
     with distribution_strategy(train_cfg).scope(), precision_policy(train_cfg):
         model = build_model(cfg.model, data.input_info, k, seed=cfg.seed, use_cudnn=recurrent_use_cudnn(train_cfg))
         learning_rate = make_schedule(train_cfg.schedule, train_cfg.learning_rate, steps_per_epoch, train_cfg.epochs)
@@ -221,9 +222,8 @@ def _compiled_model(
             metrics=make_metrics(train_cfg, k),
             jit_compile=train_cfg.jit_compile,
         )
-        # the optimizer's slots now, not inside the first trace of the train step: Keras
-        # (TensorFlow backend, no strategy) creates them there, and a tf.function that
-        # creates variables is traced twice; this saves that second trace (~2 s CPU, issue 12)
+        # the optimizer's slots now, not in the first trace of the train step (Keras creates them
+        # there, and a tf.function creating variables is traced twice: ~2 s CPU, issue 12)
         model.optimizer.build(model.trainable_variables)
     return model, loss, learning_rate if callable(learning_rate) else None
 
