@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -304,7 +305,7 @@ class TrainAugmentConfig(_Section):
     warp_sigma: float = Field(0.0, ge=0.0, lt=1.0)  # smooth time warp: local speed ~ N(1, this); e.g. 0.2
 
 
-METRIC_NAME = r"^(auto|(val_)?(loss|accuracy|precision|recall|pr_auc|roc_auc|top\d+_accuracy))$"  # Keras logs
+METRIC_NAME = r"auto|(val_)?(loss|accuracy|balanced_accuracy|precision|recall|pr_auc|roc_auc|top\d+_accuracy)"
 
 
 class TrainConfig(_Section):
@@ -316,7 +317,7 @@ class TrainConfig(_Section):
     ensemble: int | Auto = "auto"
     optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
     learning_rate: float = Field(1e-3, gt=0.0)
-    weight_decay: float = Field(0.0, ge=0.0)
+    weight_decay: float | None = Field(None, ge=0.0)  # None: the optimizer's own (adamw 0.004, others none)
     momentum: float = Field(0.9, ge=0.0, lt=1.0)  # sgd
     clipnorm: float | None = Field(None, gt=0.0)
     loss: Literal["crossentropy", "focal"] = "crossentropy"
@@ -328,7 +329,7 @@ class TrainConfig(_Section):
     augment: TrainAugmentConfig = Field(default_factory=TrainAugmentConfig)
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
     # auto = val_pr_auc / val_balanced_accuracy; under 30 validation windows of a class val_loss, final weights
-    monitor: str = Field("auto", pattern=METRIC_NAME)
+    monitor: str = "auto"
     monitor_mode: Literal["auto", "min", "max"] = "auto"
     checkpoint: bool = True
     tensorboard: bool = False
@@ -344,6 +345,16 @@ class TrainConfig(_Section):
     @classmethod
     def _auto_int(cls, v: Any, info: Any) -> Any:
         return _auto_or_at_least(v, 1, f"train.{info.field_name}")
+
+    @field_validator("monitor")
+    @classmethod
+    def _metric(cls, v: str) -> str:
+        if not re.fullmatch(METRIC_NAME, v):
+            raise ValueError(
+                "must be auto, or a metric Keras logs, with val_ for the validation split: loss, accuracy, "
+                "precision, recall, pr_auc, roc_auc (two classes), balanced_accuracy, top5_accuracy (more)"
+            )
+        return v
 
 
 BaselineKind = Literal["minirocket", "none"]  # non-deep baseline beside every run

@@ -46,6 +46,10 @@ def test_an_override_of_the_window_length_in_steps_wins_over_the_configs_seconds
         # weights by name were silently unused under any other method
         (["resample.method=smote", "resample.class_weight={play: 5}"], ["class_weight {'play': 5.0}", "not 'smote'"]),
         ("resample.class_weight={play: 0}", ["each weight must be > 0", "'play': 0.0"]),
+        (
+            "train.monitor=val_f1",
+            ["train.monitor = 'val_f1': must be auto, or a metric Keras logs", "balanced_accuracy"],
+        ),
     ],
 )
 def test_invalid_values_name_key_value_and_allowed(override, words):
@@ -72,3 +76,29 @@ def test_fingerprint_ignores_run_section_only():
     b = resolve_config({}, {"run.name": "x"})
     c = resolve_config({}, {"seed": 1})
     assert a.fingerprint() == b.fingerprint() != c.fingerprint()
+
+
+def test_the_multi_class_default_monitor_may_be_named():
+    """val_balanced_accuracy, what train.monitor auto picks for more than two classes, was refused
+    with a regular expression for a message."""
+    assert (
+        load_config("configs/demo.yaml", ["train.monitor=val_balanced_accuracy"]).train.monitor
+        == "val_balanced_accuracy"
+    )
+
+
+def test_adamw_gets_its_own_weight_decay_unless_one_is_set():
+    """A search's "adamw" choice was plain Adam: train.weight_decay defaulted to 0 for every optimizer."""
+    import warnings
+
+    from lstm_helpers.model.compile import ADAMW_DECAY, make_optimizer
+
+    adamw = load_config("configs/demo.yaml", ["train.optimizer=adamw"]).train
+    assert make_optimizer(adamw).weight_decay == ADAMW_DECAY == 0.004
+    assert make_optimizer(adamw.model_copy(update={"weight_decay": 0.01})).weight_decay == 0.01
+    with pytest.warns(UserWarning, match="adamw with train.weight_decay = 0 is plain Adam"):
+        assert not make_optimizer(adamw.model_copy(update={"weight_decay": 0.0})).weight_decay
+    adam = load_config("configs/demo.yaml").train
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert make_optimizer(adam).weight_decay is None

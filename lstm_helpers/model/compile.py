@@ -313,6 +313,9 @@ def make_metrics(train_cfg: TrainConfig, n_classes: int) -> list[keras.metrics.M
     ]
 
 
+ADAMW_DECAY = 0.004  # Keras' AdamW default, what train.weight_decay: null gives AdamW
+
+
 def make_optimizer(
     train_cfg: TrainConfig,
     learning_rate: float | keras.optimizers.schedules.LearningRateSchedule | None = None,
@@ -323,19 +326,20 @@ def make_optimizer(
     None means ``train.learning_rate``.
     """
     lr = train_cfg.learning_rate if learning_rate is None else learning_rate
-    wd = train_cfg.weight_decay if train_cfg.weight_decay > 0 else None
+    decay = train_cfg.weight_decay  # None: the optimizer's own (AdamW 0.004, the others none)
+    wd = decay if decay else None
     common: dict[str, Any] = {"learning_rate": lr, "clipnorm": train_cfg.clipnorm}
     if train_cfg.optimizer == "adam":
         return keras.optimizers.Adam(weight_decay=wd, **common)
     if train_cfg.optimizer == "adamw":
-        if wd is None:
+        if decay == 0:
             warnings.warn(
-                "train.optimizer = adamw with train.weight_decay = 0 is plain Adam; set "
-                "train.weight_decay (Keras' AdamW default is 0.004)",
+                "train.optimizer = adamw with train.weight_decay = 0 is plain Adam; leave weight_decay out "
+                "for AdamW's own 0.004, or set it",
                 UserWarning,
                 stacklevel=2,
             )
-        return keras.optimizers.AdamW(weight_decay=train_cfg.weight_decay, **common)
+        return keras.optimizers.AdamW(weight_decay=ADAMW_DECAY if decay is None else decay, **common)
     if train_cfg.optimizer == "rmsprop":
         return keras.optimizers.RMSprop(weight_decay=wd, **common)
     return keras.optimizers.SGD(momentum=train_cfg.momentum, weight_decay=wd, **common)
