@@ -245,11 +245,15 @@ class ModelConfig(_Section):
             raise ValueError("cell 'none' (convolution-only baseline) needs at least one conv block")
         if self.dimension_shuffle and self.conv:
             raise ValueError("dimension_shuffle turns time into features: it needs conv: []")
-        for name, n in (("dropout", len(self.units)), ("dense_dropout", len(self.dense_units))):
-            v = getattr(self, name)
+        for name, key in (("dropout", "units"), ("dense_dropout", "dense_units")):
+            v, n = getattr(self, name), len(getattr(self, key))
             vals = v if isinstance(v, list) else [v]
             if isinstance(v, list) and len(v) != n:
-                raise ValueError(f"{name} lists {len(v)} values for {n} layers")
+                raise ValueError(
+                    f"{name} lists {len(v)} values for the {n} layer(s) of model.{key} {getattr(self, key)}: give one "
+                    f"number for all, or one per layer"
+                    + (" (the dense head's is model.dense_dropout)" * (key == "units"))
+                )
             if any(not 0.0 <= d < 1.0 for d in vals):
                 raise ValueError(f"{name} values must be in [0, 1), got {v}")
         return self

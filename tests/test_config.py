@@ -33,7 +33,7 @@ def test_an_override_of_the_window_length_in_steps_wins_over_the_configs_seconds
         ("train.optimizer=adamx", ["train.optimizer", "adamx", "adam"]),
         ("resample.method=smote2", ["resample.method", "smote"]),
         ("model.units=[0, 3]", ["model.units", ">= 1"]),
-        ("model.dropout=[0.1]", ["dropout", "2 layers"]),
+        ("model.dropout=[0.1]", ["dropout lists 1 values for the 2 layer(s) of model.units [64, 32]", "one per layer"]),
         ("nosuchsection.x=1", ["unknown key", "nosuchsection"]),
         ("split.val_fraction=0.85", ["val_fraction + test_fraction"]),
         ('model.fcn=[{"filters": 0, "kernel_size": 8}]', ["model.fcn.0.filters", "= 0", "greater than or equal to 1"]),

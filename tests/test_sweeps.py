@@ -261,7 +261,8 @@ def test_eta_moves_with_the_clock():
     assert last.line().endswith("ETA unknown: the running runs take longer than the finished ones' mean of 10 s")
 
 
-def test_thread_pools_are_sized_to_the_workers():
+def test_thread_pools_are_sized_to_the_workers(monkeypatch):
+    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS", raising=False)
     assert runner.threads_per_run(1, cores=8) == 8
     assert runner.threads_per_run(2, cores=8) == 4
     assert runner.threads_per_run(4, cores=2) == 1
@@ -272,6 +273,8 @@ def test_thread_pools_are_sized_to_the_workers():
         "OMP_NUM_THREADS": "3",
     }
     assert runner.thread_environment(None) == {}
+    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "1")  # a shared machine's limit set by the user caps it
+    assert runner.threads_per_run(1, cores=8) == 1 and runner.threads_per_run(4, cores=2) == 1
 
 
 def test_tensorflow_honours_the_thread_variables():

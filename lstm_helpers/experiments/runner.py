@@ -11,9 +11,8 @@ kernel (:class:`lstm_helpers.runs.kernel.StageKernel`) and runs every stage note
 of its runs in it with :func:`lstm_helpers.runs.pipeline.run_pipeline`, so TensorFlow is
 imported once per worker, not three times per run (the kernel is reset between notebooks;
 results do not depend on what ran before in it). The kernels get ``TF_NUM_INTRAOP_THREADS``
-/ ``TF_NUM_INTEROP_THREADS`` / ``OMP_NUM_THREADS`` = ``max(1, cores // workers)`` so N
-parallel runs do not oversubscribe the cores (TensorFlow reads these variables when it
-starts). With ``scheduler`` each run is a child process (``python -m
+/ ``TF_NUM_INTEROP_THREADS`` / ``OMP_NUM_THREADS`` = ``max(1, cores // workers)`` (TensorFlow
+reads them when it starts) so N parallel runs do not oversubscribe the cores. With ``scheduler`` each run is a child process (``python -m
 lstm_helpers.experiments.runner``) started by a task on a Dask distributed worker instead;
 the workers need this package installed and the same file system paths (data, reports).
 """
@@ -86,8 +85,10 @@ def available_cores() -> int:
 
 
 def threads_per_run(workers: int, cores: int | None = None) -> int:
-    """``max(1, cores // workers)``: threads each of ``workers`` parallel runs may use."""
-    return max(1, (cores or available_cores()) // max(1, workers))
+    """``max(1, cores // workers)``: threads each of ``workers`` parallel runs may use, at most
+    a ``TF_NUM_INTRAOP_THREADS`` set by the user (a shared machine's limit: it was overridden)."""
+    fair, own = max(1, (cores or available_cores()) // max(1, workers)), os.environ.get("TF_NUM_INTRAOP_THREADS", "")
+    return min(fair, int(own)) if own.isdigit() and int(own) > 0 else fair
 
 
 def execute_run(
