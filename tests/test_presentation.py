@@ -509,9 +509,17 @@ def test_whitespace_classes_are_visible_in_lists_and_figures(tmp_path):
 @pytest.mark.parametrize(
     "example,unread,read",
     [
-        ("sequences.yaml", ["data.time_column", "data.sample_rate_hz", "windows.overlap_percent"], ["data.pad_length"]),
+        (
+            "sequences.yaml",
+            ["data.time_column", "data.sample_rate_hz", "windows.overlap_percent", "data.demo"],
+            ["data.pad_length"],
+        ),
         ("char_text.yaml", ["scale.method", "windows.label_rule", "data.class_map"], ["windows.overlap_percent"]),
-        ("rare_behaviour.yaml", ["data.pad_length", "data.vocab_size"], ["data.time_column", "windows.label_rule"]),
+        (
+            "rare_behaviour.yaml",
+            ["data.pad_length", "data.vocab_size", "windows.length"],  # windows.length_seconds gives the window
+            ["data.time_column", "windows.label_rule", "windows.length_seconds", "data.demo"],
+        ),
     ],
 )
 def test_all_parameters_leave_out_keys_the_data_kind_never_reads(example, unread, read, tmp_path):

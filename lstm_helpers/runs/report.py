@@ -348,7 +348,10 @@ def unread_keys(flat: dict[str, Any]) -> list[str]:
     unread = _UNREAD.get(kind, ())
     if kind == "table":
         unread += _SERIES_KEYS if flat.get("data.sequence_columns") else _PADDED_KEYS
-    return [k for k in flat if k.startswith(unread)]
+    exact = {"windows.length"} if flat.get("windows.length_seconds") is not None else set()  # the seconds win
+    if not str(flat.get("data.path", "")).replace("\\", "/").endswith("data/raw/demo"):
+        exact.add("data.demo")  # it generates the demo recordings there only
+    return [k for k in flat if k in exact or k.startswith(unread)]
 
 
 def _params_html(run: Path, pairs: list[tuple[str, str]]) -> str:
