@@ -239,11 +239,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         mlflow_uri=args.mlflow,
     )
     if result.get("comparison_html"):
-        from lstm_helpers.runs.index_page import write_index
-        from lstm_helpers.runs.slides import write_slides
-
-        write_slides(Path(result["comparison_html"]).parent)  # slides.html next to comparison.html
-        write_index(Path(result["comparison_html"]).parent)  # the sweep's own index links both pages
+        _slides_beside(Path(result["comparison_html"]).parent)
     before = f" ({result['skipped']} from before)" if result["skipped"] else ""
     reasons = "; see runs.csv for the reasons" if result["failed"] else ""
     print(
@@ -251,6 +247,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         f"{result['failed']} failed{reasons}\ncomparison: {_shown(result['comparison_html'])}"
     )
     return 0 if result["failed"] == 0 else EXIT_FAILED
+
+
+def _slides_beside(group_dir: Path) -> Path:
+    """slides.html next to a sweep's or search's comparison.html, then the indexes that link
+    both pages: the folder's own and reports/index.html (written before the slides existed)."""
+    from lstm_helpers.experiments.compare import refresh_reports_index
+    from lstm_helpers.runs.slides import write_slides
+
+    slides = write_slides(group_dir)
+    refresh_reports_index(group_dir)
+    return slides
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -272,6 +279,11 @@ def cmd_search(args: argparse.Namespace) -> int:
         " (the trial's best epoch; the run of the best config trains its own budget and reports its own figures)\n"
         f"best config: {_shown(result['best_config'])}\nbest run: {_shown(result['best_run'])}\n"
         f"comparison: {_shown(result['comparison_html'])}"
+        + (
+            f"  slides: {_shown(_slides_beside(Path(result['comparison_html']).parent))}"
+            if result["comparison_html"]
+            else ""
+        )
     )
     return 0
 

@@ -245,7 +245,10 @@ def test_index_escapes_keeps_integers_and_hides_paths(tmp_path):
     assert "1 of 2 runs finished" in page
     assert '<td class="num">0.591</td>' in page  # the ok run's threshold, chosen on validation: no origin beside it
     _fake_run(tmp_path, "20260101-000003_fixed", "finished", threshold_origin="fixed: no validation windows")
-    assert '<td class="num">0.591 (fixed: no validation windows)</td>' in write_index(tmp_path).read_text()
+    assert (
+        '<td class="num">0.591<div class="why">fixed: no validation windows</div></td>'
+        in write_index(tmp_path).read_text()
+    )
     assert str(tmp_path) not in page
     assert "T" not in page.split("Updated ")[1][:12]  # "2 Dec 2026, 02:33", not an ISO stamp
     odd = _fake_run(tmp_path, "run #1", "finished")  # a folder name that is not a URL as it stands
@@ -363,6 +366,23 @@ def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path)
     (sweep / "comparison.json").write_text(json.dumps(meta | {"classes": []}))
     deck = write_slides(sweep).read_text()
     assert "No run finished: 2 runs failed" in deck and "Best by validation" not in deck
+
+
+def test_the_reports_index_links_a_sweeps_slides_written_after_its_comparison(tmp_path):
+    """reports/index.html was written with the comparison, before the slides existed: its sweep
+    row lacked the slides link."""
+    from lstm_helpers.cli import _slides_beside
+    from lstm_helpers.experiments.compare import refresh_reports_index
+
+    sweep = tmp_path / "sweeps" / "s"
+    sweep.mkdir(parents=True)
+    pd.DataFrame({"run": ["a"], "status": ["failed"]}).to_csv(sweep / "comparison.csv", index=False)
+    (sweep / "comparison.json").write_text(json.dumps({"title": "s"}))
+    (sweep / "comparison.html").write_text("<html></html>")
+    refresh_reports_index(sweep)
+    assert 'href="sweeps/s/slides.html"' not in (tmp_path / "index.html").read_text()
+    _slides_beside(sweep)
+    assert 'href="sweeps/s/slides.html"' in (tmp_path / "index.html").read_text()
 
 
 def test_tensorflow_starts_quietly_in_the_command_line_process():

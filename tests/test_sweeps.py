@@ -802,14 +802,14 @@ def test_a_sweep_page_refreshes_the_reports_index(tmp_path):
     sweep.mkdir(parents=True)
     pd.DataFrame({"run": ["a"], "status": ["finished"]}).to_csv(SweepLayout(sweep).runs_csv, index=False)
     (sweep / "comparison.html").write_text("<html></html>")
-    compare._refresh_reports_index(sweep)
+    compare.refresh_reports_index(sweep)
     page = (tmp_path / "reports" / "index.html").read_text()
     assert "imbalance-1234" in page and "1 of 1 run finished" in page
     assert '<a href="comparison.html">comparison</a>' in (sweep / "index.html").read_text()  # its own index
     elsewhere = tmp_path / "elsewhere"  # not under reports/<group>/: no reports index, its own one
     elsewhere.mkdir()
     (elsewhere / "comparison.html").write_text("<html></html>")
-    compare._refresh_reports_index(elsewhere)
+    compare.refresh_reports_index(elsewhere)
     assert not (tmp_path / "index.html").exists() and "comparison.html" in (elsewhere / "index.html").read_text()
     assert not (tmp_path / "index.html").exists()
 

@@ -264,11 +264,11 @@ def write_comparison(
     if not html_report:
         return csv_path, None
     page = render_comparison(lay.root, title)
-    _refresh_reports_index(lay.root)
+    refresh_reports_index(lay.root)
     return csv_path, page
 
 
-def _refresh_reports_index(group_dir: Path) -> None:
+def refresh_reports_index(group_dir: Path) -> None:
     """``reports/index.html`` lists sweeps, searches and comparisons: rewritten when one of
     them (``reports/<group>/<name>``) gets its page, not only when a single run ends; the
     folder's own index (written as its runs finished) now links the page too."""

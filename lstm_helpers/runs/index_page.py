@@ -52,8 +52,8 @@ h1 {font-size: 26px; margin: 0 0 4px 0} h2 {font-size: 20px; margin: 22px 0 6px 
 table {border-collapse: collapse; font-size: 14px; width: 100%}
 th, td {border: 1px solid #ddd; padding: 4px 7px; text-align: left; vertical-align: top}
 th {background: #f4f4f4} td.num {text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap}
-td.run {max-width: 330px; overflow-wrap: anywhere} .failed {color: #a31515} .finished {color: #26734d}
-.reason {color: #a31515; font-size: 12px}
+td.run {min-width: 200px; max-width: 330px; overflow-wrap: anywhere} .failed {color: #a31515} .finished {color: #26734d}
+.reason {color: #a31515; font-size: 12px} .why {color: #555; font-size: 12px; white-space: normal; min-width: 110px}
 """
 
 
@@ -78,8 +78,8 @@ def _cell(key: str, k: dict[str, Any]) -> str:
     v = k.get(key)
     if key == "threshold" and k.get("class"):  # how it was set, where not chosen on validation
         origin = str(k.get("threshold origin") or "")
-        v = "argmax" if v is None else fmt_number(v) + ("" if origin.startswith("chosen") else f" ({origin})")
-        return f'<td class="num">{html.escape(v)}</td>'
+        why = "" if v is None or origin.startswith("chosen") else f'<div class="why">{html.escape(origin)}</div>'
+        return f'<td class="num">{"argmax" if v is None else fmt_number(v)}{why}</td>'
     if key == "train s" and v is not None:
         return f'<td class="num">{duration(float(v))}</td>'
     if key == "PR-AUC" and k.get("macro"):  # multi-class: the class of interest's own, else say macro
