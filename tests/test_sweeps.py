@@ -105,6 +105,36 @@ def test_seeds_default_to_the_config_seed_and_base_is_relative(tmp_path):
     assert [r.seed for r in sweep.runs] == [7, 7] and [r.config.train.epochs for r in sweep.runs] == [1, 2]
 
 
+def test_runs_that_differ_only_in_settings_they_do_not_use_are_planned_once(tmp_path):
+    """Story 1's grid resample.method x imbalance_factor x focal_gamma trained the class-weight
+    runs twice over (class weights have no imbalance factor; gamma is the focal loss's), ranked
+    the identical pairs as separate configurations and pooled them in the per-parameter panels."""
+    from lstm_helpers.unused import effective_fingerprint, idle_settings
+
+    grid = {"resample.method": ["class_weight", "smote"], "resample.imbalance_factor": [2, 5]}
+    focal = plan.plan_sweep(write_sweep(tmp_path / "a.yaml", tmp_path / "d", grid=grid, set={"train.loss": "focal"}))
+    assert [(r.values["resample.method"], r.values["resample.imbalance_factor"]) for r in focal.runs] == [
+        ("class_weight", 2),
+        ("smote", 2),
+        ("smote", 5),
+    ]
+    assert focal.notes == [
+        "1 planned run left out: each repeats a kept run but for settings it does not use "
+        "(resample.imbalance_factor unused under resample.method class_weight)"
+    ]
+    gamma = plan.plan_sweep(write_sweep(tmp_path / "b.yaml", tmp_path / "d", grid={"train.focal_gamma": [0, 2]}))
+    assert len(gamma.runs) == 1 and "train.focal_gamma unused under train.loss crossentropy" in gamma.notes[0]
+    kept = plan.plan_sweep(
+        write_sweep(tmp_path / "c.yaml", tmp_path / "d", grid={"train.learning_rate": [0.001, 0.002]})
+    )
+    assert len(kept.runs) == 2 and kept.notes == []
+    cfg = focal.runs[0].config
+    assert idle_settings(cfg)["train.momentum"] == "train.optimizer adam" and "train.focal_gamma" not in idle_settings(
+        cfg
+    )
+    assert effective_fingerprint(cfg) != cfg.fingerprint()
+
+
 def test_a_data_path_relative_to_where_the_sweep_runs_is_planned_absolute(tmp_path, monkeypatch):
     # the stages run with the run directory as their current directory, and a finished run is
     # recognised by the fingerprint of its planned parameters: both see the anchored path

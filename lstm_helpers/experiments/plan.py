@@ -51,6 +51,8 @@ from lstm_helpers.config import (
 )
 from lstm_helpers.data.inputs import anchored
 from lstm_helpers.model.naming import planned_model_name, pooling_error
+from lstm_helpers.runs.terminal import plural
+from lstm_helpers.unused import effective_fingerprint, idle_settings
 
 # model keys that the model name already spells out (left out of run directory names)
 NAMED_BY_MODEL = {
@@ -157,6 +159,7 @@ class Sweep:
     spec: SweepSpec
     runs: list[PlannedRun]
     overrides: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # e.g. planned runs left out as repeats
 
     @property
     def keys(self) -> list[str]:
@@ -305,6 +308,8 @@ def plan_sweep(path: str | Path, overrides: dict[str, Any] | list[str] | None = 
     combos = [dict(zip(spec.grid, vals, strict=True)) for vals in itertools.product(*spec.grid.values())]
     runs: list[PlannedRun] = []
     seen: dict[str, str] = {}
+    same: set[str] = set()  # effective fingerprints of the runs kept
+    idle: dict[str, str] = {}  # swept keys that left runs out -> the setting that leaves them idle
     for variant, values, seed in itertools.product(variants, combos, seeds):
         run = _plan_run(resolve, variant, values, seed)
         what = _describe(variant, values, seed)
@@ -314,8 +319,18 @@ def plan_sweep(path: str | Path, overrides: dict[str, Any] | list[str] | None = 
                 "identical parameters; remove the duplicate value"
             )
         seen[run.fingerprint] = what
+        if (effective := effective_fingerprint(run.config)) in same:  # the same model again
+            swept = {**(variant.set if variant else {}), **values}
+            idle |= {k: why for k, why in idle_settings(run.config).items() if k in swept}
+            continue
+        same.add(effective)
         runs.append(run)
-    return Sweep(path, spec, runs, cli)
+    left_out = len(seen) - len(runs)
+    why = "; ".join(f"{k} unused under {v}" for k, v in idle.items())
+    note = (
+        f"{plural(left_out, 'planned run')} left out: each repeats a kept run but for settings it does not use ({why})"
+    )
+    return Sweep(path, spec, runs, cli, [note] if left_out else [])
 
 
 def _describe(variant: VariantSpec | None, values: dict[str, Any], seed: int) -> str:

@@ -350,7 +350,7 @@ class _SweepRun:
         if self.progress:
             print(
                 f"[sweep] {self.sweep.sweep_id}: {plural(len(self.sweep.runs), 'run')}, {len(todo)} to run "
-                f"on {where}, {plural(per_run, 'thread')} each",
+                f"on {where}, {plural(per_run, 'thread')} each" + "".join(f"\n[sweep] {n}" for n in self.sweep.notes),
                 flush=True,
             )
         try:

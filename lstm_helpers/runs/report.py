@@ -29,6 +29,7 @@ from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.terminal import PROGRESS_LINE, display_path, plural
 from lstm_helpers.style import fmt_number
+from lstm_helpers.unused import unread_keys
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STAGE_TITLES = {"prepare": "Data preparation", "train": "Training", "evaluate": "Evaluation"}
@@ -311,47 +312,6 @@ def _key_metrics_html(run: Path) -> str:
             )
         )
     return f'<h1 id="key-metrics">Key metrics (test split)</h1><table class="lw-kv">{body}</table>{note}'
-
-
-_TEXT_KEYS = ("data.vocab_size", "data.lowercase", "data.max_chars", "model.embedding_dim")
-_PADDED_KEYS = ("data.pad_length", "data.mask_value", "data.variable_length")
-_SERIES_KEYS = ("windows.", "evaluate.bout_", "evaluate.timeline_recording")
-# What each data kind never reads (the readers in lstm_helpers/data; data/README.md)
-_UNREAD = {
-    "recordings": ("data.sequence_columns", "data.table_blocks", *_PADDED_KEYS, *_TEXT_KEYS),
-    "sequences": (
-        *(f"data.{k}" for k in ("demo", "format", "recording_column", "group_column", "time_column")),
-        *(f"data.{k}" for k in ("label_column", "channels", "sample_rate_hz", "nan_policy", "encoding")),
-        *("data.split_column", "data.test_path", "data.sequence_columns", "data.table_blocks"),
-        *_TEXT_KEYS,
-        *_SERIES_KEYS,
-    ),
-    "text": (
-        *(f"data.{k}" for k in ("demo", "format", "recording_column", "group_column", "time_column")),
-        *(f"data.{k}" for k in ("label_column", "channels", "sample_rate_hz", "nan_policy", "class_map")),
-        *("data.other_class", "data.classes_of_interest", "data.split_column", "data.test_path"),
-        *("data.sequence_columns", "data.table_blocks", *_PADDED_KEYS, "scale.", "resample.augment."),
-        *("windows.length_seconds", "windows.label_rule", "windows.min_fraction", "windows.unlabelled"),
-        *("windows.max_unlabelled_fraction", "evaluate.bout_", "evaluate.timeline_recording"),
-    ),
-    "table": ("data.demo", "data.test_path", *_TEXT_KEYS),
-}
-
-
-def unread_keys(flat: dict[str, Any]) -> list[str]:
-    """The parameters of a flattened ``params.yaml`` that its ``data.kind`` never reads (a
-    sequence file's ``data.time_column``, a text's ``scale.method``): listed in the report they
-    read as settings the run used. A table with ``data.sequence_columns`` holds a sample per row,
-    so windows and bouts do not apply; without, it is read as time steps and the padding keys
-    do not."""
-    kind = flat.get("data.kind", "recordings")
-    unread = _UNREAD.get(kind, ())
-    if kind == "table":
-        unread += _SERIES_KEYS if flat.get("data.sequence_columns") else _PADDED_KEYS
-    exact = {"windows.length"} if flat.get("windows.length_seconds") is not None else set()  # the seconds win
-    if not str(flat.get("data.path", "")).replace("\\", "/").endswith("data/raw/demo"):
-        exact.add("data.demo")  # it generates the demo recordings there only
-    return [k for k in flat if k in exact or k.startswith(unread)]
 
 
 def _params_html(run: Path, pairs: list[tuple[str, str]]) -> str:
