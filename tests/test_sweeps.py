@@ -872,6 +872,45 @@ def test_variants_are_named_by_their_variant_and_each_compared_with_the_first():
     assert display.run_labels(grid).tolist()[1] == "schedule.kind=cyclical · units=8"
 
 
+def test_a_dict_valued_setting_stays_one_setting_and_labels_never_read_nan(tmp_path, fake_runs):
+    """One variant sets resample.class_weight by class name: the comparison keeps it one
+    setting (not class_weight.play / .other, nan for every other run), written compactly."""
+    import shutil
+
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        variants=[
+            {"name": "cyclical", "set": {"train.schedule.kind": "cyclical"}},
+            {
+                "name": "cwdict",
+                "set": {"resample.method": "class_weight", "resample.class_weight": {"play": 6.0, "other": 1.0}},
+            },
+        ],
+    )
+    out = tmp_path / "sweep"
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    table, meta = compare.comparison_table(compare.collect_runs([out]))
+    assert not [k for k in table.columns if k.startswith("resample.class_weight.")]
+    assert "resample.class_weight" in meta["keys"]
+    c = display.Comparison(table, meta, out)
+    assert display.run_labels(c).tolist() == ["cyclical", "cwdict"]
+    assert "nan" not in display.answer_sentence(c)
+    loose = tmp_path / "loose"  # the same runs outside their sweep: the differing values label them
+    for d in resume.run_dirs_in(out):
+        shutil.copytree(d, loose / d.name)
+    t2, m2 = compare.comparison_table(compare.collect_runs(resume.run_dirs_in(loose)))
+    labels = display.run_labels(display.Comparison(t2, m2, None)).tolist()
+    assert any("class_weight=play:6 other:1" in x for x in labels) and any("class_weight=balanced" in x for x in labels)
+    # a setting only some runs have: those without it leave it out of their label
+    gap = display.Comparison(
+        pd.DataFrame({"run": ["a", "b"], "data.class_map": [None, '{"chase":"play"}'], "model.dropout": [0.1, 0.2]}),
+        {"keys": ["data.class_map", "model.dropout"]},
+        None,
+    )
+    assert display.run_labels(gap).tolist() == ["dropout=0.1", "class_map=chase:play · dropout=0.2"]
+
+
 def test_an_architecture_grid_is_labelled_by_model_names_and_values_read_as_in_the_config():
     """Story 4: runs of a grid over model keys are labelled by the names that say what a model
     is; otherwise swept values read as written: true / false (not 1 / 0), lists compact."""

@@ -22,6 +22,7 @@ from lstm_helpers.config import ConfigError, resolve_path
 from lstm_helpers.experiments.resume import cell, records_from_sweep, run_dirs_in
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
 from lstm_helpers.layout import RunLayout, SweepLayout
+from lstm_helpers.runs.params_cell import KEEP_WHOLE
 
 # metrics.json's core scores, reported for validation and test (``val_<m>``, ``test_<m>``)
 SCORES = (
@@ -211,8 +212,11 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
     """
     params = [read_params(r["run_dir"]) for r in records]
     interest, named, binary = _classes_of_interest(records, params)
-    flat = [
-        {k: cell(v) for k, v in flatten({x: y for x, y in p.items() if x not in ("run", "seed")}).items()}
+    flat = [  # a dict-valued setting (class_weight, class_map) stays one column, as it was set
+        {
+            k: cell(v)
+            for k, v in flatten({x: y for x, y in p.items() if x not in ("run", "seed")}, keep=KEEP_WHOLE).items()
+        }
         for p in params
     ]
     keys = _key_columns(records, flat)

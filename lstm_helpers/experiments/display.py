@@ -365,7 +365,7 @@ def plot_metric_vs_keys(c: Comparison, metrics: list[str] | None = None) -> Any:
         return _html("<p><i>No parameter varies alone among finished runs.</i></p>")
     fig = Figure(figsize=(4.2 * len(keys), 3.0 * len(metrics)))
     axes = fig.subplots(len(metrics), len(keys), squeeze=False)
-    data = fin.assign(**{k: _as_labels(fin[k]) for k in keys})
+    data = fin.assign(**{k: _as_labels(fin[k], missing="–") for k in keys})
     for i, m in enumerate(metrics):
         for j, k in enumerate(keys):
             ax = axes[i][j]

@@ -12,27 +12,34 @@ import pandas as pd
 from lstm_helpers.experiments.plan import short_keys
 
 
-def as_labels(values: pd.Series) -> pd.Series:
+def as_labels(values: pd.Series, missing: str = "") -> pd.Series:
     """Values as category labels; whole floats (CSV turns 50 into 50.0) lose the '.0';
-    booleans read as in the config (true / false, not 1 / 0)."""
+    booleans read as in the config (true / false, not 1 / 0); lists and dicts compact
+    (:func:`compact_value`); a run without the setting gets ``missing``, never "nan"."""
+    present = values.notna()
     text = values.astype(str)
-    if set(text) <= {"True", "False"}:
-        return text.str.lower()
-    if text.str.startswith("[").all():
-        return text.map(_compact_list)
-    num = pd.to_numeric(values, errors="coerce")
-    if num.notna().all() and (num == num.round()).all():
-        return num.astype(int).astype(str)
-    return values.astype(str)
+    shown = text[present]
+    if set(shown) <= {"True", "False"}:
+        out = text.str.lower()
+    elif shown.str.startswith(("[", "{")).any():
+        out = text.map(compact_value)
+    else:
+        num = pd.to_numeric(values, errors="coerce")
+        whole = num[present].notna().all() and (num[present] == num[present].round()).all()
+        out = num.map(lambda x: f"{x:.0f}") if whole else text
+    return out.where(present, missing)
 
 
-def _compact_list(text: str) -> str:
-    """A swept list as a short tick label: units ``[64,32]`` -> ``64-32``, conv blocks
-    ``[{"filters":8,"kernel_size":5,"pool":2}]`` -> ``8x5p2`` (as in model names), ``[]`` -> ``none``."""
+def compact_value(text: str) -> str:
+    """A list or dict setting as a short label: units ``[64,32]`` -> ``64-32``, conv blocks
+    ``[{"filters":8,"kernel_size":5,"pool":2}]`` -> ``8x5p2`` (as in model names), ``[]`` ->
+    ``none``, class weights ``{"c0":1.0,"c4":6.0}`` -> ``c0:1 c4:6`` (one setting, as set)."""
     try:
         items = json.loads(text)
     except ValueError:
         return text
+    if isinstance(items, dict):
+        return " ".join(f"{k}:{_short_scalar(v)}" for k, v in items.items()) or "none"
     if not isinstance(items, list):
         return text
     if not items:
@@ -44,6 +51,12 @@ def _compact_list(text: str) -> str:
     if all(isinstance(x, int | float) and not isinstance(x, bool) for x in items):
         return "-".join(f"{x:g}" for x in items)
     return text
+
+
+def _short_scalar(v: Any) -> str:
+    if isinstance(v, bool):
+        return str(v).lower()
+    return f"{v:g}" if isinstance(v, int | float) else str(v)
 
 
 # last parts of a key that say nothing alone: "schedule.kind=cyclical", not "kind=cyclical"
@@ -59,7 +72,9 @@ def run_labels(c: Any) -> pd.Series:
     if _names_tell_models_apart(t, keys):  # an architecture grid: the model names say it all
         parts.append(t["model_name"].astype(str))
     else:
-        parts += [short[k] + "=" + as_labels(t[k]) for k in keys]
+        for k in keys:  # a run without the setting (another origin, a CNN's units) leaves it out
+            value = as_labels(t[k])
+            parts.append((short[k] + "=" + value).where(value != "", ""))
     if "seed" in t and t["seed"].nunique() > 1:
         parts.append("seed " + as_labels(t["seed"]))
     if not parts:
