@@ -699,6 +699,25 @@ def test_comparison_of_run_dirs_and_sweep_dirs(tmp_path, fake_runs):
     assert 'data-v="500.0">500</td>' in html and ">500.0<" not in html  # integers without decimals
 
 
+def test_runs_that_differ_in_resampling_alone_share_their_validation_windows(tmp_path, fake_runs):
+    """Resampling touches the training split only: runs that differ in resample.* alone are
+    scored on the same validation windows, so the page does not say they were prepared differently."""
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        variants=[
+            {"name": "weights", "set": {"resample.method": "class_weight"}},
+            {"name": "cwdict", "set": {"resample.method": "class_weight", "resample.class_weight": {"play": 6.0}}},
+            {"name": "smote", "set": {"resample.method": "smote", "resample.imbalance_factor": 2.0}},
+        ],
+    )
+    out = tmp_path / "sweep"
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    table, meta = compare.comparison_table(compare.collect_runs([out]))
+    assert meta["prepared_differently"] == []
+    assert "prepared differently" not in display.answer_sentence(display.Comparison(table, meta, out))
+
+
 def test_best_run_is_chosen_on_validation_not_test(tmp_path, fake_runs):
     """The fake runs' test scores run opposite to their validation scores."""
     f = write_sweep(

@@ -194,7 +194,11 @@ def rank_metric(table: pd.DataFrame, named_class: bool = True) -> str | None:
     return None
 
 
-PREPARED_BY = ("data.", "split.", "windows.", "scale.", "resample.")  # what stage 01 reads (with the seed)
+# what stage 01 reads (with the seed) that shapes the validation windows: which recordings
+# and labels, the split, the windows, the scaling (fitted on training, applied to validation).
+# Not ``resample.*``: rebalancing touches the training split only, so runs that differ there
+# alone are scored on the same validation windows.
+PREPARED_BY = ("data.", "split.", "windows.", "scale.")
 
 
 def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -237,7 +241,8 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
         "pr_auc_of_a_class": binary,  # False: pr_auc columns are macro averages (multi-class)
         "rank_by": rank_metric(table, binary),
         "selection": "validation",
-        # stage-01 settings that differ: each run is then scored on validation windows of its own
+        # stage-01 settings that differ and change the validation windows: each run is then
+        # scored on validation windows of its own
         "prepared_differently": sorted(
             k for k in set().union(*flat) if k.startswith(PREPARED_BY) and len({str(f.get(k)) for f in flat}) > 1
         ),
