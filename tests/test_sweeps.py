@@ -718,6 +718,29 @@ def test_runs_that_differ_in_resampling_alone_share_their_validation_windows(tmp
     assert "prepared differently" not in display.answer_sentence(display.Comparison(table, meta, out))
 
 
+def test_a_convolution_only_model_shows_no_recurrent_settings(tmp_path, fake_runs):
+    """model.cell none has no recurrent layers: its units, bidirectional, dropout cells stay
+    blank in the table of all runs (and in comparison.csv) rather than reading [64,32]."""
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"model.units": [[8], [16]]},
+        variants=[
+            {"name": "lstm", "set": {"model.cell": "lstm", "model.dropout": 0.3}},
+            {"name": "cnn", "set": {"model.cell": "none", "model.conv": [{"filters": 8, "kernel_size": 3, "pool": 1}]}},
+        ],
+    )
+    out = tmp_path / "sweep"
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    table, meta = compare.comparison_table(compare.collect_runs([out]))
+    cnn, lstm = table[table["variant"] == "cnn"], table[table["variant"] == "lstm"]
+    assert len(cnn) == 2 and cnn["model.units"].isna().all() and set(lstm["model.units"]) == {"[8]", "[16]"}
+    loose, _ = compare.comparison_table([{"run_dir": d} for d in table["run_dir"]])  # every differing key
+    recurrent = [k for k in ("model.units", "model.dropout") if k in loose]
+    assert recurrent and loose.loc[loose["model.cell"] == "none", recurrent].isna().all().all()
+    assert loose.loc[loose["model.cell"] == "lstm", recurrent].notna().all().all()
+
+
 def test_best_run_is_chosen_on_validation_not_test(tmp_path, fake_runs):
     """The fake runs' test scores run opposite to their validation scores."""
     f = write_sweep(

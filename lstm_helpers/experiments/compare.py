@@ -42,6 +42,16 @@ BASELINE_SCORES = (
 )  # metrics.json "baseline" section, when present
 RANK_CANDIDATES = ("val_pr_auc", "val_balanced_accuracy")
 TIME_COLUMNS = ("n_params", "seconds_per_epoch", "total_seconds", "run_seconds", "epochs_run")
+# settings of the recurrent layers: a convolution-only model (model.cell none) has none, so
+# its cells stay blank in the table (a CNN's model.units [64, 32] is no part of it)
+RECURRENT_ONLY = (
+    "model.units",
+    "model.bidirectional",
+    "model.dropout",
+    "model.recurrent_dropout",
+    "model.dimension_shuffle",
+    "model.unroll",
+)
 
 
 def collect_runs(dirs: list[str | Path]) -> list[dict[str, Any]]:
@@ -157,7 +167,8 @@ def _row(
         "variant": rec.get("variant"),
         "seed": p.get("seed", rec.get("seed")),
     }
-    row.update({k: f.get(k) for k in keys})
+    unused = RECURRENT_ONLY if f.get("model.cell") == "none" else ()
+    row.update({k: None if k in unused else f.get(k) for k in keys})
     row.update(
         {
             "model_name": t.get("model_name"),
