@@ -741,6 +741,40 @@ def test_a_convolution_only_model_shows_no_recurrent_settings(tmp_path, fake_run
     assert loose.loc[loose["model.cell"] == "lstm", recurrent].notna().all().all()
 
 
+def test_runs_that_average_several_models_say_so(tmp_path, fake_runs):
+    """train.ensemble auto may make one run an ensemble of five (train.json "ensemble"): the
+    table has a members column, and where runs differ in it their labels and the answer say so."""
+    from lstm_helpers.runs.slides import _before_after
+
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        variants=[
+            {"name": "plateau", "set": {"train.schedule.kind": "plateau"}},
+            {"name": "cyclical", "set": {"train.schedule.kind": "cyclical"}},
+        ],
+    )
+    out = tmp_path / "sweep"
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    records = compare.collect_runs([out])
+    table, meta = compare.comparison_table(records)
+    assert table["members"].tolist() == [1, 1] and "members" in meta["time_columns"]
+    c = display.Comparison(table, meta, out)
+    assert "members" not in display.run_labels(c).iloc[0] and "ensemble" not in display.answer_sentence(c)
+    cyclical = Path(table.loc[table["variant"] == "cyclical", "run_dir"].iloc[0])
+    train = json.loads((cyclical / "train.json").read_text())
+    write_json(cyclical / "train.json", {**train, "ensemble": 5, "folds": 4})
+    table, meta = compare.comparison_table(records)
+    assert table["members"].tolist() == [1, 5]
+    c = display.Comparison(table, meta, out)
+    assert display.run_labels(c).tolist() == ["plateau · 1 model", "cyclical · 5 members"]
+    assert "average different numbers of models" in display.answer_sentence(c)
+    means = display._variant_means(c).set_index("measure")
+    assert means.loc["members", "change (cyclical − plateau)"] == "4"
+    slide = _before_after(table, meta)
+    assert "models averaged" in slide and ">5<" in slide and "5.000" not in slide
+
+
 def test_best_run_is_chosen_on_validation_not_test(tmp_path, fake_runs):
     """The fake runs' test scores run opposite to their validation scores."""
     f = write_sweep(

@@ -41,7 +41,9 @@ BASELINE_SCORES = (
     "mcc",
 )  # metrics.json "baseline" section, when present
 RANK_CANDIDATES = ("val_pr_auc", "val_balanced_accuracy")
-TIME_COLUMNS = ("n_params", "seconds_per_epoch", "total_seconds", "run_seconds", "epochs_run")
+# what a run cost: size, models averaged (``members``: train.ensemble; auto may train five), time
+TIME_COLUMNS = ("n_params", "members", "seconds_per_epoch", "total_seconds", "run_seconds", "epochs_run")
+COUNT_COLUMNS = ("members", "epochs_run", "best_epoch")  # whole numbers: 5, never 5.000
 # settings of the recurrent layers: a convolution-only model (model.cell none) has none, so
 # its cells stay blank in the table (a CNN's model.units [64, 32] is no part of it)
 RECURRENT_ONLY = (
@@ -173,6 +175,8 @@ def _row(
         {
             "model_name": t.get("model_name"),
             "n_params": t.get("n_params"),
+            # models averaged in model.keras (train.json "ensemble"; a run before ensembles: one)
+            "members": t.get("ensemble", 1) if t else None,
             "seconds_per_epoch": t.get("seconds_per_epoch_mean"),
             "total_seconds": t.get("total_seconds"),
             "run_seconds": st.get("seconds"),

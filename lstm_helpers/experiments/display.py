@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.artifacts import read_json_optional
-from lstm_helpers.experiments.compare import collect_runs, comparison_table
+from lstm_helpers.experiments.compare import COUNT_COLUMNS, collect_runs, comparison_table
 from lstm_helpers.experiments.labels import as_labels as _as_labels
-from lstm_helpers.experiments.labels import run_labels
+from lstm_helpers.experiments.labels import members_differ, run_labels
 from lstm_helpers.experiments.plan import short_keys
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.layout import SweepLayout
@@ -189,7 +189,15 @@ def sortable_table(table: pd.DataFrame, drop: tuple[str, ...] = ("run_dir", "fin
         return _html("<p>No rows.</p>")
     table = table.drop(columns=[c for c in drop if c in table.columns])
     flags = [c for c in table if table[c].dtype == bool or set(table[c].dropna().astype(str)) == {"True", "False"}]
-    return _html(table_html(table.assign(**{c: table[c].astype(str).str.lower() for c in flags})))
+    shown = table.assign(**{c: table[c].astype(str).str.lower() for c in flags})
+    shown.attrs["decimals"] = {c: 0 for c in shown if _count_decimals(c, shown[c]) == 0}
+    return _html(table_html(shown))
+
+
+def _count_decimals(name: str, values: Any) -> int | None:
+    """0 for a count column (members, epochs) whose values are whole (5 members, not 5.000)."""
+    v = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+    return 0 if name in COUNT_COLUMNS and not v.empty and (v == v.round()).all() else None
 
 
 # ============================================================================ the answer (labels: labels.py)
@@ -221,6 +229,13 @@ def answer_sentence(c: Comparison) -> str:
         f"<b>Best by validation {esc(q)}</b>: <code>{esc(label or best['run'])}</code> "
         f"({esc(q)} = {esc(best[q])}{test_text})."
     )
+    if members_differ(t):
+        parts.append(
+            "<i>The runs average different numbers of models (column <code>members</code>, "
+            "<code>train.ensemble</code>; <code>auto</code> trains five where validation cannot rank epochs): "
+            "an ensemble is slower and often better, so part of a difference comes from it, not from the "
+            "settings compared.</i>"
+        )
     if differ := c.meta.get("prepared_differently"):
         shown = ", ".join(differ[:4]) + (", ..." if len(differ) > 4 else "")
         parts.append(
@@ -262,7 +277,7 @@ def _variant_means(c: Comparison) -> pd.DataFrame | None:
     for later in order[1:]:
         means[f"change ({later} − {order[0]})"] = means[later] - means[order[0]]
     # one measure per row, so each row at its own decimals (parameters 446,950; PR-AUC 0.749)
-    texts = [column_texts(row.tolist()) for _, row in means.iterrows()]
+    texts = [column_texts(row.tolist(), _count_decimals(str(m), row)) for m, row in means.iterrows()]
     return pd.DataFrame(texts, index=means.index, columns=means.columns).rename_axis("measure").reset_index()
 
 

@@ -64,7 +64,8 @@ _GENERIC = {"kind", "method", "per", "by", "enabled", "patience", "factor", "typ
 
 
 def run_labels(c: Any) -> pd.Series:
-    """Short labels saying how runs differ: variant, swept key=value, seed."""
+    """Short labels saying how runs differ: variant, swept key=value, seed, and the models a
+    run averages (``5 members``) where runs differ in them."""
     t = c.table
     keys = c.param_keys
     short = {k: (".".join(k.split(".")[-2:]) if v in _GENERIC else v) for k, v in short_keys(keys).items()}
@@ -77,9 +78,17 @@ def run_labels(c: Any) -> pd.Series:
             parts.append((short[k] + "=" + value).where(value != "", ""))
     if "seed" in t and t["seed"].nunique() > 1:
         parts.append("seed " + as_labels(t["seed"]))
+    if members_differ(t):  # an ensemble trains several models: said, so no swept key gets the credit
+        parts.append(as_labels(t["members"]).map(lambda n: "" if not n else "1 model" if n == "1" else f"{n} members"))
     if not parts:
         return t["run"].astype(str)
     return pd.concat(parts, axis=1).apply(lambda r: " · ".join(x for x in r if x), axis=1)
+
+
+def members_differ(t: pd.DataFrame) -> bool:
+    """Runs average different numbers of models (``members``: train.ensemble; auto trains five
+    where validation cannot rank epochs): slower, and often better, whatever was swept."""
+    return "members" in t and t["members"].dropna().nunique() > 1
 
 
 def _names_tell_models_apart(t: pd.DataFrame, keys: list[str]) -> bool:

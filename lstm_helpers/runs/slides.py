@@ -188,7 +188,8 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
     rank = meta.get("rank_by")
     per_class = [f"test_{classes[0]}_{m}" for m in ("precision", "recall", "f1")] if classes else []
     # the model's size and speed where the runs differ in them (story 2: architectures compared)
-    sized = [c for c in ("n_params", "seconds_per_epoch") if c in fin and _varies(fin[c])]
+    # and the models a run averages (train.ensemble) where that differs: an ensemble is slower and often better
+    sized = [c for c in ("n_params", "members", "seconds_per_epoch") if c in fin and _varies(fin[c])]
     cols = [rank, *per_class, "test_pr_auc", "test_balanced_accuracy", *sized, "total_seconds"]
     cols = list(dict.fromkeys(c for c in cols if c and c in fin))
     macro = not meta.get("pr_auc_of_a_class", True)  # multi-class: PR-AUC is the macro average
@@ -204,6 +205,8 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
     )
     if "variant" in fin and fin["variant"].nunique() >= 2:
         shown = fin.groupby("variant", sort=False)[cols].mean().reset_index()
+        if "members" in shown and (shown["members"] == shown["members"].round()).all():
+            shown = shown.astype({"members": int})  # 5 models averaged, not 5.000
         sizes = fin.groupby("variant", sort=False).size()
         each = (
             "One finished run per variant."
@@ -225,6 +228,7 @@ _NAMES = {
     "balanced_accuracy": "balanced accuracy",
     "total_seconds": "training seconds",
     "n_params": "parameters",
+    "members": "models averaged",
     "seconds_per_epoch": "seconds per epoch",
 }
 
