@@ -775,6 +775,39 @@ def test_runs_that_average_several_models_say_so(tmp_path, fake_runs):
     assert "models averaged" in slide and ">5<" in slide and "5.000" not in slide
 
 
+def test_separate_runs_named_before_and_after_are_compared_as_variants(tmp_path):
+    """lstm-workbench compare of runs made with --set run.name=before / after: the names are
+    the variants (labels, before / after table with the change), as a sweep's variants are."""
+    from lstm_helpers.config import resolve_config
+
+    base = yaml.safe_load(DEMO.read_text())
+    dirs = []
+    for name, units, dropout, seed in (
+        ("before", [16, 8, 8, 4], 0.2, 1),
+        ("before", [16, 8, 8, 4], 0.2, 2),
+        ("after", [8, 4], 0.3, 1),
+        ("after", [8, 4], 0.3, 2),
+    ):
+        sets = {"run.name": name, "model.units": units, "model.dropout": dropout, "seed": seed}
+        cfg = resolve_config(base, {**TINY_SET, "data.path": str(tmp_path / "data"), **sets})
+        dirs.append(tmp_path / f"{name}{seed}")
+        fake_run(cfg.to_dict(), dirs[-1])
+    table, meta = compare.comparison_table(compare.collect_runs(dirs))
+    assert table["variant"].tolist() == ["before", "before", "after", "after"]
+    assert {"model.units", "model.dropout"} <= set(meta["variant_keys"]) and "model.units" in table
+    c = display.Comparison(table, meta, None)
+    assert display.run_labels(c).tolist() == ["before · seed 1", "before · seed 2", "after · seed 1", "after · seed 2"]
+    assert list(display._variant_means(c).columns) == ["measure", "before", "after", "change (after − before)"]
+    assert "Before / after" in display.headline(c).data
+    # a sweep names each of its runs (run.name is its directory's name): those are no variants
+    assert plan.is_planned_name("lstm_lay1_sz8_d8_cyclical_seed42_130d9a2a76d5") and not plan.is_planned_name("after")
+    for d in dirs:  # one name shared by every run says nothing about how they differ: no variants
+        params = yaml.safe_load((d / "params.yaml").read_text())
+        write_yaml(d / "params.yaml", {**params, "run": {**params["run"], "name": "mine"}})
+    table, meta = compare.comparison_table(compare.collect_runs(dirs))
+    assert "variant" not in table and meta["variant_keys"] == []
+
+
 def test_best_run_is_chosen_on_validation_not_test(tmp_path, fake_runs):
     """The fake runs' test scores run opposite to their validation scores."""
     f = write_sweep(

@@ -19,6 +19,7 @@ import pandas as pd
 
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_json, write_text
 from lstm_helpers.config import ConfigError, resolve_path
+from lstm_helpers.experiments.plan import is_planned_name
 from lstm_helpers.experiments.resume import cell, records_from_sweep, run_dirs_in
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
 from lstm_helpers.layout import RunLayout, SweepLayout
@@ -216,6 +217,28 @@ def rank_metric(table: pd.DataFrame, named_class: bool = True) -> str | None:
 PREPARED_BY = ("data.", "split.", "windows.", "scale.")
 
 
+def _variants_by_run_name(
+    records: list[dict[str, Any]], params: list[dict[str, Any]], flat: list[dict[str, Any]], keys: list[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Separate runs named ``--set run.name=before`` / ``after`` are variants, as a sweep's
+    are: each run's ``variant`` is its run.name when no run has a sweep's variant, every run
+    has a name set by its user (not the one a sweep or search gives each of its runs) and the
+    names differ; the variant keys are the differing parameters each name holds one value of
+    (what the names stand for). Else the records as they are and no keys."""
+    names = [(p.get("run") or {}).get("name") for p in params]
+    labels = all(n and not is_planned_name(str(n)) for n in names)  # a sweep's runs: named by it, one each
+    if any(r.get("variant") for r in records) or not labels or len(set(names)) < 2:
+        return records, []
+    named = [{**r, "variant": str(n)} for r, n in zip(records, names, strict=True)]
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for f, n in zip(flat, names, strict=True):
+        by_name.setdefault(n, []).append(f)
+    held = [
+        k for k in keys if all(len({json.dumps(f.get(k), default=str) for f in fs}) == 1 for fs in by_name.values())
+    ]
+    return named, held
+
+
 def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[str, Any]]:
     """One row per run: swept keys, variant, seed, model, size, time, validation and test
     metrics side by side, status.
@@ -239,6 +262,7 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
         for p in params
     ]
     keys = _key_columns(records, flat)
+    records, named_keys = _variants_by_run_name(records, params, flat, keys)
     rows = [_row(rec, p, f, keys, interest) for rec, p, f in zip(records, params, flat, strict=True)]
     table = pd.DataFrame(rows)
     if not table.empty:  # drop columns no run has (e.g. variant, bouts, top-k)
@@ -247,7 +271,7 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
     sweep = next((r["sweep"] for r in records if r.get("sweep")), {})
     meta = {
         "keys": keys,
-        "variant_keys": sweep.get("variant_keys") or [],
+        "variant_keys": sweep.get("variant_keys") or named_keys,
         "metrics": metric_cols,
         "val_metrics": [c for c in metric_cols if c.startswith("val_")],
         "test_metrics": [c for c in metric_cols if c.startswith("test_")],

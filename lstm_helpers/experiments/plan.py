@@ -219,6 +219,12 @@ def run_name(model: str, values: dict[str, Any], variant: str | None, seed: int,
     return f"{label}_seed{seed}_{fingerprint}"
 
 
+def is_planned_name(name: str) -> bool:
+    """Whether ``name`` is one :func:`run_name` gave a sweep's or search's run (its run.name),
+    not a label a user set with ``--set run.name=...``."""
+    return re.search(r"_seed\d+_[0-9a-f]{12}$", name) is not None
+
+
 def read_sweep(path: str | Path) -> SweepSpec:
     """Read and validate the top-level keys of a sweep file (not yet the run parameters).
 
