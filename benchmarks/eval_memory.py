@@ -141,6 +141,8 @@ def build_text(path: Path, min_chars: int) -> Path:
 
 def make_run(text: Path, n_chars: int, overlap: float, train_windows: int, work: Path) -> Path:
     """Prepare a character run on the first ``n_chars`` characters; train 1 epoch on a slice."""
+    import yaml
+
     from lstm_helpers.artifacts import load_npz, save_npz
     from lstm_helpers.config import resolve_config
     from lstm_helpers.data.prepare import run_prepare
@@ -177,7 +179,7 @@ def make_run(text: Path, n_chars: int, overlap: float, train_windows: int, work:
     save_npz(train_dir / "prepared.npz", arrays)
     run_training(cfg, train_dir)
     shutil.copy(train_dir / "model.keras", run / "model.keras")
-    (run / "params.yaml").write_text(cfg.to_yaml())
+    (run / "params.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
     return run
 
 

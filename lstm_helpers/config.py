@@ -414,9 +414,6 @@ class Config(_Section):
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
-    def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), sort_keys=False)
-
     def fingerprint(self, exclude: tuple[str, ...] = ("run",)) -> str:
         """Short hash of the resolved parameters (used to recognise finished sweep runs)."""
         d = {k: v for k, v in self.to_dict().items() if k not in exclude}

@@ -53,7 +53,7 @@ def finished_run(tmp_path_factory, tiny_demo_dir_module):
             "train.epochs": 2,
         },
     )
-    cfg_file.write_text(cfg.to_yaml())
+    cfg_file.write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
     rc = main(["run", "--config", str(cfg_file), "--quiet"])
     assert rc == 0
     runs = [p for p in reports.iterdir() if p.is_dir()]

@@ -119,7 +119,7 @@ def _config_file(tmp_path: Path, data_dir: Path, reports: Path, **overrides) -> 
     raw = yaml.safe_load((ROOT / "configs" / "demo.yaml").read_text())
     cfg = resolve_config(raw, {**TINY, "data.path": str(data_dir), "run.reports_dir": str(reports), **overrides})
     path = tmp_path / "tiny.yaml"
-    path.write_text(cfg.to_yaml())
+    path.write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
     return path
 
 
