@@ -143,10 +143,26 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from lstm_helpers.artifacts import read_params
     from lstm_helpers.layout import RunLayout
+    from lstm_helpers.runs.pipeline import run_pipeline, run_status
+    from lstm_helpers.runs.reevaluate import copy_for_evaluation
     from lstm_helpers.runs.report import headline
 
-    run = _cmd_stage("evaluate", args, ("prepared", "model"))
+    run = _existing_run(args.run, ("prepared", "model"))
+    if run_status(run)["status"] != "finished":
+        run = _cmd_stage("evaluate", args, ("prepared", "model"))
+    else:  # never rewritten: its windows and model are judged again in a new run directory
+        cfg = resolve_config(read_params(run), args.overrides)
+        _check_settings_of_done_stages(run, "evaluate", cfg)
+        if cfg.fingerprint() == resolve_config(read_params(run)).fingerprint():
+            raise ConfigError(
+                f"{_shown(run)} is finished and --set changes none of its settings; to judge it otherwise give "
+                "evaluate settings, e.g. --set evaluate.threshold_strategy=recall_at_precision --set evaluate.min_precision=0.8"
+            )
+        run = copy_for_evaluation(run, cfg, Path(args.out) if args.out else None)
+        print(f"{_shown(Path(args.run))} is finished: its model is judged again in {_shown(run)}", flush=True)
+        run_pipeline(resolve_config(read_params(run)), run, stages=("evaluate",), quiet=False, continue_run=True)
     lay = RunLayout(run)
     print(headline(run))
     pages = "".join(f"  {p.stem}: {_shown(p)}" for p in (lay.report, lay.slides) if p.is_file())
@@ -315,7 +331,8 @@ def _stage_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) -> 
     p.add_argument("--run", required=True, help="run directory (with prepared.npz / prepare.json)")
     _add_overrides(p)
     p = add("evaluate", cmd_evaluate, "stage 03 on a run directory that holds a trained model")
-    p.add_argument("--run", required=True)
+    p.add_argument("--run", required=True, help="run directory; a finished one is judged again in a new directory")
+    p.add_argument("--out", default=None, help="the new directory when --run is finished (default: beside it)")
     _add_overrides(p)
     p = add("run", cmd_run, "the whole pipeline 01 -> 02 -> 03 -> report.html")
     _add_config_args(p)

@@ -281,6 +281,36 @@ def test_stage_by_stage_cli(tiny_demo_dir_module, tmp_path, capsys):
     assert "unknown key 'train.epoch'" in capsys.readouterr().err
     assert (run / "train.json").read_bytes() == before
     assert main(["evaluate", "--run", str(tmp_path / "empty")]) == 2
+    # story 1: another precision / recall point of a finished run, without training again; the
+    # finished run is never rewritten, so its model is judged in a new run directory
+    assert json.loads((run / "status.json").read_text())["status"] == "finished"
+    frozen, floor = _tree_hash(run), ["--set", "evaluate.threshold_strategy=recall_at_precision"]
+    assert main(["evaluate", "--run", str(run)]) == 2 and "changes none of its settings" in capsys.readouterr().err
+    assert main(["evaluate", "--run", str(run), *floor, "--set", "train.epochs=3"]) == 2
+    assert "--set train.epochs: stage train of" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "evaluate",
+                "--run",
+                str(run),
+                *floor,
+                "--set",
+                "evaluate.min_precision=0.9",
+                "--out",
+                str(tmp_path / "p90"),
+            ]
+        )
+        == 0
+    )
+    assert "is finished: its model is judged again in" in capsys.readouterr().out and _tree_hash(run) == frozen
+    again = tmp_path / "p90"
+    assert json.loads((again / "status.json").read_text())["status"] == "finished"
+    assert (again / "model.keras").read_bytes() == (run / "model.keras").read_bytes()
+    detail = json.loads((again / "metrics.json").read_text())["threshold_detail"]  # (it may fall back to max F1)
+    assert detail["strategy"] == "recall_at_precision" and detail["min_precision"] == 0.9
+    assert yaml.safe_load((again / "params.yaml").read_text())["evaluate"]["min_precision"] == 0.9
+    assert (again / "report.html").is_file() and (again / "02_train.ipynb").is_file()
 
 
 def test_warm_kernel_runs_are_reproducible_and_survive_a_failed_run(tmp_path, tiny_config):
