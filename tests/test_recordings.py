@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from lstm_helpers.config import DataConfig
-from lstm_helpers.data.recordings import DataError, keep_training_vocabulary, read_recordings, read_text
+from lstm_helpers.data.recordings import DataError, read_recordings
 from lstm_helpers.data.sequences import read_sequences
+from lstm_helpers.data.text import keep_training_vocabulary, read_text
 
 CH = ["ax", "ay"]
 

@@ -20,7 +20,7 @@ from lstm_helpers.artifacts import save_npz, write_json
 from lstm_helpers.config import Config, ConfigError
 from lstm_helpers.data.checks import check_interest_groups, check_text_length
 from lstm_helpers.data.prepared import InputInfo, PreparedData
-from lstm_helpers.data.recordings import SPLIT_NAMES, DataError, SeriesSet, keep_training_vocabulary, read_dataset
+from lstm_helpers.data.recordings import SPLIT_NAMES, DataError, SeriesSet, read_dataset
 from lstm_helpers.data.resampling import (
     apply_scaler,
     fit_scaler,
@@ -29,6 +29,7 @@ from lstm_helpers.data.resampling import (
     scale_per_sequence,
 )
 from lstm_helpers.data.splits import check_leakage, split_groups
+from lstm_helpers.data.text import keep_training_vocabulary
 from lstm_helpers.data.windows import (
     Windows,
     count_windows,

@@ -9,8 +9,7 @@ indices (``-1`` = unlabelled), and one group id per recording for splitting.
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,6 @@ from lstm_helpers.data.inputs import (
     DataError,
     check_finite,
     check_numeric,
-    check_text_file,
     csv_header,
     describe,
     missing_path_error,
@@ -476,71 +474,6 @@ def concat_series(a: SeriesSet, b: SeriesSet, b_split: str) -> SeriesSet:
     )
 
 
-# ---------------------------------------------------------------------------- text
-PAD_TOKEN, UNK_TOKEN = "<pad>", "<unk>"
-
-
-def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 20) -> SeriesSet:
-    """Read a plain-text file as a character token stream.
-
-    The vocabulary here holds every character (most frequent first); index 0 is padding, 1
-    the unknown token. Stage 01 cuts it to the ``data.vocab_size - 2`` characters most
-    frequent in the *training* chunks once the split is made
-    (:func:`keep_training_vocabulary`). The stream is cut into ``n_chunks`` contiguous
-    chunks that act as groups for splitting (windows never cross a chunk), and each
-    window's label is the next token. ``labels`` here hold the token ids themselves.
-    """
-    p = resolve_path(path or cfg.path)
-    if not p.is_file():
-        raise (
-            missing_path_error(path or cfg.path) if not p.exists() else DataError(f"{p} is a folder, not a text file")
-        )
-    check_text_file(p, cfg.encoding, "a plain-text file")
-    text = p.read_text(encoding=cfg.encoding)
-    if cfg.lowercase:
-        text = text.lower()
-    if cfg.max_chars:
-        text = text[: cfg.max_chars]
-    if len(text) < 100:
-        cut = f" (data.max_chars = {cfg.max_chars} cut it)" if cfg.max_chars and cfg.max_chars < 100 else ""
-        raise DataError(f"{p}: only {len(text)} characters{cut}; far too short to cut into windows of text")
-    counts = Counter(text)
-    vocab = [PAD_TOKEN, UNK_TOKEN, *(c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))]
-    lut = {c: i for i, c in enumerate(vocab)}
-    codes = np.fromiter((lut.get(c, 1) for c in text), dtype=np.int32, count=len(text))
-    n = len(codes)
-    bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
-    return SeriesSet(
-        values=codes,
-        labels=codes.astype(np.int64),
-        offsets=bounds,
-        rec_ids=np.array([f"chunk{i:03d}" for i in range(n_chunks)]),
-        groups=np.array([f"chunk{i:03d}" for i in range(n_chunks)]),
-        classes=vocab,
-        channels=["token"],
-        kind="text",
-        vocabulary=vocab,
-    )
-
-
-def keep_training_vocabulary(s: SeriesSet, train_rec: np.ndarray, vocab_size: int) -> SeriesSet:
-    """A token stream whose vocabulary is the ``vocab_size - 2`` characters most frequent in
-    the training chunks (``train_rec``: a bool per chunk), ties broken by the character;
-    every other character, including one seen only in validation or test, becomes
-    ``<unk>``. So the classes and the model's output size never depend on held-out text."""
-    vocab = list(s.vocabulary or [])
-    in_train = np.repeat(np.asarray(train_rec, bool), np.diff(s.offsets))
-    counts = np.bincount(s.values[in_train], minlength=len(vocab))
-    seen = [i for i in range(2, len(vocab)) if counts[i] > 0]
-    kept = sorted(seen, key=lambda i: (-counts[i], vocab[i]))[: vocab_size - 2]
-    lut = np.ones(len(vocab), np.int32)  # <unk>
-    lut[0] = 0
-    lut[kept] = np.arange(2, 2 + len(kept), dtype=np.int32)
-    codes = lut[s.values]
-    new_vocab = [PAD_TOKEN, UNK_TOKEN, *(vocab[i] for i in kept)]
-    return replace(s, values=codes, labels=codes.astype(np.int64), classes=new_vocab, vocabulary=new_vocab)
-
-
 def read_dataset(cfg: DataConfig) -> SeriesSet:
     """Read what ``data.kind`` says, plus ``data.test_path`` when given."""
     if cfg.kind == "recordings":
@@ -562,4 +495,6 @@ def read_dataset(cfg: DataConfig) -> SeriesSet:
         from lstm_helpers.data.tables import read_table
 
         return read_table(cfg)
+    from lstm_helpers.data.text import read_text
+
     return read_text(cfg)

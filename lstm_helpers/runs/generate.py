@@ -25,7 +25,7 @@ import pandas as pd
 
 from lstm_helpers.artifacts import read_json
 from lstm_helpers.config import ConfigError
-from lstm_helpers.data.recordings import PAD_TOKEN, UNK_TOKEN
+from lstm_helpers.data.text import PAD_TOKEN, UNK_TOKEN
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.runs.kernel import quiet_tensorflow_import
 
