@@ -515,6 +515,26 @@ CASES = [
         )[3],
         ("b.csv", "row 4", "'ax'"),
     ),
+    Case(  # named by its file and its row there, not the folder and a row of all files joined
+        "nan in a folder file",
+        lambda d: (
+            (d / "f").mkdir(),
+            _csv(d, _frame()[:160], "f/a.csv"),
+            _csv(d, _with(_frame()[160:].reset_index(drop=True), "ay", 4, np.nan), "f/b.csv"),
+            _run(d, d / "f"),
+        )[3],
+        ("f/b.csv: 1 row(s) have NaN", "row 4,", "column 'ay'", "rows count from 0, the header not counted"),
+    ),
+    Case(  # pandas reads 'n/a' as a missing value: the same message, naming the file
+        "n/a text in a folder file",
+        lambda d: (
+            (d / "f").mkdir(),
+            _csv(d, _frame()[:160], "f/a.csv"),
+            _csv(d, _with(_frame()[160:].reset_index(drop=True), "ax", 6, "n/a"), "f/b.csv"),
+            _run(d, d / "f"),
+        )[3],
+        ("f/b.csv: 1 row(s) have NaN", "n/a", "row 6,", "column 'ax'"),
+    ),
     Case(
         "nan with policy error",
         lambda d: _run(d, _csv(d, _with(_frame(), "ay", 9, np.nan)), nan_policy="error"),

@@ -123,6 +123,23 @@ def test_nan_policies(tmp_path):
     assert len(s.values) == 118 and list(s.lengths) == [59, 59]
 
 
+def test_a_nan_is_named_by_its_file_and_its_row_there(tmp_path):
+    """Not the folder and a row of all files joined (and reordered by recording): the first
+    file with a NaN, its first NaN row in the file's own order, and how many more are elsewhere."""
+    (tmp_path / "f").mkdir()
+    _frame().to_csv(tmp_path / "f" / "a.csv", index=False)
+    b = _frame(recs=("r3", "r4")).sort_values("t", kind="stable").reset_index(drop=True)  # r3, r4 interleaved
+    b.loc[[9, 10, 11], "ax"] = np.nan  # rows of r4, r3, r4: r3's row 10 comes first once grouped
+    b.to_csv(tmp_path / "f" / "b.csv", index=False)
+    c = _frame(recs=("r5", "r6"))
+    c.loc[[0, 1], "ay"] = np.nan
+    c.to_csv(tmp_path / "f" / "c.csv", index=False)
+    with pytest.raises(DataError) as err:
+        read_recordings(_cfg(tmp_path / "f"))
+    assert str(err.value).startswith(f"{tmp_path / 'f' / 'b.csv'}: 3 row(s) have NaN"), err.value
+    assert "(first: row 9, column 'ax'; rows count from 0, the header not counted), and 2 more" in str(err.value)
+
+
 def test_label_not_covered_by_class_map(tmp_path):
     _frame().to_csv(tmp_path / "a.csv", index=False)
     with pytest.raises(DataError, match=r"\['walk'\].*not covered by data.class_map.*other_class"):

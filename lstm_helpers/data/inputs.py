@@ -43,6 +43,7 @@ _MAGIC = (
 )
 _CHUNK = 1 << 20
 _SHOW = 200  # characters of a value shown in a message
+ROWS_COUNTED = "rows count from 0, the header not counted"  # how "row N" in a message is read
 
 
 def check_numeric(df: pd.DataFrame, columns: list[str], source: object, what: str = "column") -> None:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from lstm_helpers.config import PROJECT_ROOT, DataConfig, resolve_path
 from lstm_helpers.data.inputs import (
+    ROWS_COUNTED,
     DataError,
     check_finite,
     check_numeric,
@@ -216,26 +217,29 @@ def _missing_columns(path: Path, missing: list[tuple[str, str]], present: list[s
 
 
 def _nan_policy(
-    values: np.ndarray, rec_offsets: np.ndarray, policy: str, source: str, channels: list[str]
+    values: np.ndarray, rec_offsets: np.ndarray, df: pd.DataFrame, cfg: DataConfig, source: str
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Return values after the NaN policy and, for 'drop', the row mask kept."""
+    """Return values after the NaN policy and, for 'drop', the row mask kept. Under 'error' the
+    message names the first file holding a NaN and the row within it (``__file`` / ``__row``)."""
     nan_rows = np.isnan(values).any(axis=1)
     if not nan_rows.any():
         return values, None
-    n = int(nan_rows.sum())
-    if policy == "error":
-        row = int(np.argmax(nan_rows))
-        col = channels[int(np.argmax(np.isnan(values[row])))]
+    if cfg.nan_policy == "error":
+        in_file = nan_rows & (df["__file"] == df["__file"].iloc[int(np.argmax(nan_rows))]).to_numpy()
+        first = np.flatnonzero(in_file)[np.argmin(df["__row"].to_numpy()[in_file])]  # in the file's own order
+        col = cfg.channels[int(np.argmax(np.isnan(values[first])))]
+        others = int(nan_rows.sum() - in_file.sum())
         raise DataError(
-            f"{source}: {n} row(s) have NaN in channel columns (first: row {row}, column {col!r}); "
+            f"{df['__file'].iloc[first]}: {int(in_file.sum())} row(s) have NaN (an empty cell, or a marker "
+            f"such as NA or n/a) in channel columns (first: row {int(df['__row'].iloc[first])}, column {col!r}; "
+            f"{ROWS_COUNTED}){f', and {others} more in other files' if others else ''}; "
             f"set data.nan_policy to 'interpolate' or 'drop'"
         )
-    if policy == "drop":
+    if cfg.nan_policy == "drop":
         return values, ~nan_rows
     # interpolate linearly within each recording (pandas does it per column)
-    df = pd.DataFrame(values)
     rec = np.repeat(np.arange(len(rec_offsets) - 1), np.diff(rec_offsets))
-    out = df.groupby(rec, sort=False).transform(lambda s: s.interpolate(limit_direction="both"))
+    out = pd.DataFrame(values).groupby(rec, sort=False).transform(lambda s: s.interpolate(limit_direction="both"))
     out = out.to_numpy(dtype=np.float32)
     if np.isnan(out).any():
         raise DataError(f"{source}: a recording has a channel that is entirely NaN; cannot interpolate")
@@ -404,7 +408,7 @@ def series_from_frame(
     n_recs = int(rec_codes.max()) + 1
     counts = np.bincount(rec_codes, minlength=n_recs)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    values, keep_rows = _nan_policy(_channel_values(df, cfg), offsets, cfg.nan_policy, source, cfg.channels)
+    values, keep_rows = _nan_policy(_channel_values(df, cfg), offsets, df, cfg, source)
     values = values.astype(np.float32)
     input_rows = None
     if keep_rows is not None:
