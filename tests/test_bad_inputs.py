@@ -600,7 +600,7 @@ CASES = [
     Case(
         "recording with two splits",
         lambda d: _run(d, _csv(d, _frame().assign(split=["train"] * 10 + ["test"] * 310)), split_column="split"),
-        ("more than one split",),
+        ("recording 'r1' has more than one split in column 'split'",),  # the user's column, not an internal name
     ),
     Case(
         "test path missing",

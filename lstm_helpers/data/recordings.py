@@ -365,8 +365,8 @@ def _predefined_split(df: pd.DataFrame, cfg: DataConfig, first_rows: np.ndarray,
             f"{source}: split column {cfg.split_column!r} has value {short(bad, 60)}; "
             f"allowed: train, val (validation), test"
         )
-    df = df.assign(__split=sp)
-    return _per_recording(df, "__split", first_rows, cfg, source, "split")
+    df = df.assign(**{cfg.split_column: sp})  # normalised (Train, validation: train, val) under the user's name
+    return _per_recording(df, cfg.split_column, first_rows, cfg, source, "split")
 
 
 def read_recordings(
