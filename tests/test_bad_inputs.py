@@ -896,6 +896,11 @@ CASES = [
         lambda d: _predict_input(d, "new.csv", _with(_frame(), "ax", 2, np.inf).to_csv(index=False).encode()),
         ("infinite", "row 2"),
     ),
+    Case(  # predict has no --set: the advice is what its user can do with the run's nan_policy
+        "predict input with NaN",
+        lambda d: _predict_input(d, "new.csv", _with(_frame(), "ay", 3, np.nan).to_csv(index=False).encode()),
+        ("new.csv: 1 row(s) have NaN", "row 3,", "this run's data.nan_policy is 'error'", "fill the gaps in the file"),
+    ),
     Case(
         "report on a truncated notebook",
         lambda d: (
@@ -937,3 +942,16 @@ def test_bad_input_is_refused_before_work(case: Case, tmp_path: Path, capsys, mo
     assert sorted((PROJECT_ROOT / "data" / "raw").rglob("*")) == demo_before
     assert not (d / "PWNED").exists()
     assert seconds < 60, f"took {seconds:.1f} s"  # a hostile input never hangs (a 2 MB header took > 5 min)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf], ids=["nan", "inf"])
+def test_predict_never_advises_a_setting_predict_cannot_take(value: float, tmp_path: Path, capsys, monkeypatch):
+    """``predict`` reads with the run's data.nan_policy and has no --set: 'set data.nan_policy to
+    interpolate or drop' (the advice of run and prepare) cannot be followed there."""
+    monkeypatch.chdir(tmp_path)
+    _csv(tmp_path, _frame(), "good.csv")
+    argv = _predict_input(tmp_path, "new.csv", _with(_frame(), "ax", 5, value).to_csv(index=False).encode())
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: new.csv: ") and "row 5" in err, err
+    assert "set data.nan_policy" not in err, err

@@ -28,6 +28,7 @@ from lstm_helpers.data.inputs import (
 )
 from lstm_helpers.data.labels import map_labels, order_classes
 
+NAN_FIX = "set data.nan_policy to 'interpolate' or 'drop'"  # what a NaN under nan_policy: error asks for
 DEMO_PATH = "data/raw/demo"  # the shipped demo folder: the one place demo recordings are generated
 
 SPLIT_NAMES = ("train", "val", "test")
@@ -217,10 +218,11 @@ def _missing_columns(path: Path, missing: list[tuple[str, str]], present: list[s
 
 
 def _nan_policy(
-    values: np.ndarray, rec_offsets: np.ndarray, df: pd.DataFrame, cfg: DataConfig, source: str
+    values: np.ndarray, rec_offsets: np.ndarray, df: pd.DataFrame, cfg: DataConfig, source: str, fix: str | None
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Return values after the NaN policy and, for 'drop', the row mask kept. Under 'error' the
-    message names the first file holding a NaN and the row within it (``__file`` / ``__row``)."""
+    message names the first file holding a NaN and the row within it (``__file`` / ``__row``),
+    and ends with ``fix`` (by default: set data.nan_policy)."""
     nan_rows = np.isnan(values).any(axis=1)
     if not nan_rows.any():
         return values, None
@@ -233,7 +235,7 @@ def _nan_policy(
             f"{df['__file'].iloc[first]}: {int(in_file.sum())} row(s) have NaN (an empty cell, or a marker "
             f"such as NA or n/a) in channel columns (first: row {int(df['__row'].iloc[first])}, column {col!r}; "
             f"{ROWS_COUNTED}){f', and {others} more in other files' if others else ''}; "
-            f"set data.nan_policy to 'interpolate' or 'drop'"
+            f"{fix or NAN_FIX}"
         )
     if cfg.nan_policy == "drop":
         return values, ~nan_rows
@@ -304,8 +306,9 @@ def _check_sample_rate(t: np.ndarray | None, rec_codes: np.ndarray, cfg: DataCon
         )
 
 
-def _channel_values(df: pd.DataFrame, cfg: DataConfig) -> np.ndarray:
-    """Channels as float64, refusing infinite and out-of-float32-range values with file, column, row."""
+def _channel_values(df: pd.DataFrame, cfg: DataConfig, nan_policy_key: str | None) -> np.ndarray:
+    """Channels as float64, refusing infinite and out-of-float32-range values with file, column, row
+    (and, with ``nan_policy_key``, the setting under which blanked values would be handled)."""
     values = df[cfg.channels].to_numpy(dtype=np.float64)
     limit = float(np.finfo(np.float32).max)
     with np.errstate(invalid="ignore"):
@@ -318,6 +321,7 @@ def _channel_values(df: pd.DataFrame, cfg: DataConfig) -> np.ndarray:
             str(df["__file"].iloc[i]),
             cfg.channels,
             rows=df["__row"].to_numpy()[same_file],
+            nan_policy_key=nan_policy_key,
         )
     return values
 
@@ -375,6 +379,7 @@ def read_recordings(
     *,
     require_labels: bool = True,
     classes: list[str] | None = None,
+    nan_fix: str | None = None,
 ) -> SeriesSet:
     """Read long-format recordings (CSV / Parquet, one file or a folder) into a SeriesSet.
 
@@ -382,13 +387,14 @@ def read_recordings(
     name. Validates numeric and finite channels, NaNs (``data.nan_policy``), time order
     within each recording (duplicated or decreasing timestamps are errors), labels against
     the class map, and that more than one class is present. ``classes`` fixes the class
-    list (used when reading a separate test file or new recordings for prediction).
+    list (used when reading a separate test file or new recordings for prediction);
+    ``nan_fix`` replaces the advice to set data.nan_policy where that cannot be set (predict).
     """
     files = recording_files(cfg, path)
     source = str(resolve_path(path or cfg.path))
     frames = [_read_table(f, cfg, need_label=require_labels) for f in files]
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return series_from_frame(df, cfg, source, require_labels=require_labels, classes=classes)
+    return series_from_frame(df, cfg, source, require_labels=require_labels, classes=classes, nan_fix=nan_fix)
 
 
 def series_from_frame(
@@ -398,6 +404,7 @@ def series_from_frame(
     *,
     require_labels: bool = True,
     classes: list[str] | None = None,
+    nan_fix: str | None = None,
 ) -> SeriesSet:
     """The checking and grouping half of :func:`read_recordings`, on rows already read
     (columns checked; ``__file`` / ``__row`` name each row's file and row for errors).
@@ -408,7 +415,8 @@ def series_from_frame(
     n_recs = int(rec_codes.max()) + 1
     counts = np.bincount(rec_codes, minlength=n_recs)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    values, keep_rows = _nan_policy(_channel_values(df, cfg), offsets, df, cfg, source)
+    values = _channel_values(df, cfg, None if nan_fix else "data.nan_policy")
+    values, keep_rows = _nan_policy(values, offsets, df, cfg, source, nan_fix)
     values = values.astype(np.float32)
     input_rows = None
     if keep_rows is not None:

@@ -122,7 +122,12 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
     if time_col and not any(time_col in cols for cols in columns):
         update["time_column"] = None
     data_cfg = run.cfg.data.model_copy(update=update)
-    s = read_recordings(data_cfg, input_path, require_labels=False, classes=run.classes)
+    # the run's data.nan_policy applies (predict has no --set): a NaN under 'error' is the file's to fix
+    fix = (
+        "this run's data.nan_policy is 'error': fill the gaps in the file, or predict with a run trained "
+        "with data.nan_policy interpolate or drop (its predict then fills or skips them the same way)"
+    )
+    s = read_recordings(data_cfg, input_path, require_labels=False, classes=run.classes, nan_fix=fix)
     rate = run.input.sample_rate_hz
     if rate and s.times is not None:
         got = _sample_rate_of(s.times, s.offsets)
