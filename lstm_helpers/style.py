@@ -80,6 +80,19 @@ def classes_text(classes: Any, max_listed: int = MAX_LISTED_CLASSES) -> str:
     return f"{len(names)} classes ({', '.join(names[:3])}, ..., {names[-1]})"
 
 
+def names_text(names: Any, total: int | None = None, shown: int = 3) -> str:
+    """Up to ``shown`` names for a sentence, quoted, then how many more of ``total`` (by default
+    all of ``names``; a list stored cut short still counts the rest).
+
+    >>> names_text(["a1", "b2"]), names_text(list("abcde")), names_text(["a"], total=7)
+    ("'a1', 'b2'", "'a', 'b', 'c' and 2 more", "'a' and 6 more")
+    """
+    names = [str(n) for n in names]
+    total, names = len(names) if total is None else total, names[:shown]
+    listed = ", ".join(repr(n) for n in names)
+    return f"{listed} and {total - len(names)} more" if total > len(names) else listed
+
+
 def fmt_number(v: Any) -> str:
     """Three significant digits (three decimals up to 1, so metrics line up: a precision of 1.0
     reads 1.000 beside 0.991); integers (also integer-valued floats above 1) without decimals;

@@ -545,6 +545,15 @@ CASES = [
         lambda d: _run(d, _csv(d, _frame().assign(ay=np.nan)), nan_policy="interpolate"),
         ("entirely NaN",),
     ),
+    Case(  # failed inside stage 01 (exit 1), leaving a failed run directory
+        "all recordings shorter than a window",
+        lambda d: _run(d, d / "good.csv", "--set", "windows.length_seconds=60"),
+        (
+            "good.csv: all 4 recordings are shorter than one window (windows.length_seconds=60: 600 timesteps)",
+            "the longest holds 80 timesteps (8 s at 10 Hz)",
+            "set a shorter window",
+        ),
+    ),
     Case(
         "duplicated timestamps",
         lambda d: _run(d, _csv(d, _with(_frame(), "t", 10, 0.9))),

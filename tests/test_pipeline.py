@@ -142,7 +142,9 @@ def test_failing_notebook_marks_run_failed_and_leaves_others_untouched(finished_
     run, cfg_file = finished_run
     before = _tree_hash(run)
     raw = yaml.safe_load(cfg_file.read_text())
-    raw["windows"]["length"] = 5000  # longer than every recording: stage 01 fails while windowing
+    # not a test recording: stage 01 fails after the inputs passed (a window longer than every
+    # recording is now refused before the run directory exists)
+    raw["evaluate"]["timeline_recording"] = "no_such_recording"
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(raw))
     rc = main(["run", "--config", str(bad), "--quiet"])
@@ -324,7 +326,7 @@ def test_warm_kernel_runs_are_reproducible_and_survive_a_failed_run(tmp_path, ti
     good = tiny_config(seed=7)
     fresh = run_pipeline(good, tmp_path / "fresh", quiet=True, report=False)  # its own kernel
     with StageKernel(kernel_name()) as kernel:
-        bad = tiny_config(windows__length=5000)  # longer than every recording: 01 fails while windowing
+        bad = tiny_config(evaluate__timeline_recording="no_such_recording")  # 01 fails after the inputs passed
         with pytest.raises(RunFailed, match="prepare failed in 01_prepare.ipynb"):
             run_pipeline(bad, tmp_path / "bad", quiet=True, report=False, kernel=kernel, silent=True)
         assert json.loads((tmp_path / "bad" / "status.json").read_text())["status"] == "failed"

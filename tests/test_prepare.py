@@ -11,6 +11,7 @@ from lstm_helpers.cli import main
 from lstm_helpers.data.demo import generate_demo_recordings
 from lstm_helpers.data.prepare import run_prepare, split_table, summary_table
 from lstm_helpers.data.recordings import DataError
+from lstm_helpers.style import names_text
 
 SPLITS = ("train", "val", "test")
 
@@ -178,9 +179,11 @@ def test_short_recordings_skipped_and_counted_all_short_refused(tiny_config, tmp
     short = df[df.recording_id == "a01_r1"].iloc[:10]
     df = pd.concat([df[df.recording_id != "a01_r1"], short])
     df.to_parquet(tmp_path / "d.parquet")
-    with pytest.warns(UserWarning, match="1 recording"):
+    with pytest.warns(UserWarning, match="1 recording.* were skipped: 'a01_r1'$"):  # named, not only counted
         info = run_prepare(tiny_config(data__path=str(tmp_path / "d.parquet")), tmp_path / "run").meta
     assert info["windows"]["recordings_too_short"] == 1
+    assert summary_table(info).loc["recordings skipped (shorter than a window)", "value"] == "1: 'a01_r1'"
+    assert names_text([f"r{i}" for i in range(20)], total=25) == "'r0', 'r1', 'r2' and 22 more"
     with pytest.raises(DataError, match="all 12 recordings are shorter than one window"):
         run_prepare(
             tiny_config(data__path=str(tmp_path / "d.parquet"), windows__length=5000),

@@ -30,11 +30,12 @@ HEADER = "recording_id,animal_id,time_s,behaviour,acc_x,acc_y,acc_z,gyr_x,gyr_y,
 
 def write_sweep(path: Path, data_dir: Path | str, placeholder_data: bool = True, **spec) -> Path:
     """A sweep file over the demo config on ``data_dir``. Where ``data_dir`` does not exist it
-    gets a header-only recordings file (``placeholder_data``): enough for the sweep's input
-    check, while the fake runs below never read data."""
+    gets a placeholder recordings file (``placeholder_data``): one recording of 256 rows, enough
+    for the sweep's input check (headers; a window fits), while the fake runs below never read data."""
     if placeholder_data and not Path(data_dir).exists():
         Path(data_dir).mkdir(parents=True)
-        (Path(data_dir) / "r.csv").write_text(HEADER + "r1,a1,0.0,rest,0,0,0,0,0,0\n")
+        rows = "".join(f"r1,a1,{k / 25:.2f},rest,0,0,0,0,0,0\n" for k in range(256))
+        (Path(data_dir) / "r.csv").write_text(HEADER + rows)
     body = {"base": str(DEMO), **spec}
     body["set"] = {**TINY_SET, **spec.get("set", {}), "data.path": str(data_dir)}
     path.write_text(yaml.safe_dump(body, sort_keys=False))
@@ -337,13 +338,13 @@ def fake_run(params, run_dir, threads=None):
     d = Path(run_dir)
     d.mkdir(parents=True, exist_ok=True)
     write_yaml(d / "params.yaml", cfg.to_dict())
-    if cfg.windows.length > 1000:
+    if cfg.evaluate.timeline_recording == "nope":
         write_json(
             d / "status.json",
             {
                 "status": "failed",
                 "fingerprint": cfg.fingerprint(),
-                "reason": "prepare failed: DataError: recordings shorter than one window",
+                "reason": "prepare failed: DataError: evaluate.timeline_recording = 'nope' is not a test recording",
             },
         )
         return {
@@ -505,7 +506,7 @@ def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs
     f = write_sweep(
         tmp_path / "s.yaml",
         tmp_path / "data",
-        grid={"windows.overlap_percent": [0, 50], "windows.length": [24, 5000]},
+        grid={"windows.overlap_percent": [0, 50], "evaluate.timeline_recording": [None, "nope"]},
         seeds=[1],
     )
     out = tmp_path / "sweep"
@@ -546,7 +547,7 @@ def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs
     assert len(table) == 4
     assert {
         "windows.overlap_percent",
-        "windows.length",
+        "evaluate.timeline_recording",
         "val_pr_auc",
         "test_pr_auc",
         "val_play_precision",
@@ -578,6 +579,18 @@ def test_a_sweep_on_missing_data_is_refused_before_any_run(tmp_path, fake_runs, 
     )
     assert main(["sweep", str(f), "--out", str(tmp_path / "sweep")]) == 2
     assert "missing column(s) 'who' (data.group_column)" in capsys.readouterr().err and fake_runs == []
+
+
+def test_a_sweep_whose_window_fits_no_recording_is_refused_before_any_run(tmp_path, fake_runs, capsys):
+    """Each run failed in stage 01 (exit 1, a failed run directory each); that no recording holds
+    one window is found from the recording column alone, before the sweep starts (exit 2)."""
+    from lstm_helpers.cli import main
+
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.length": [24, 300]})
+    assert main(["sweep", str(f), "--out", str(tmp_path / "sweep")]) == 2
+    err = capsys.readouterr().err
+    assert "the only recording is shorter than one window (windows.length=300 timesteps)" in err, err
+    assert "the longest holds 256 timesteps" in err and fake_runs == [] and not (tmp_path / "sweep").exists()
 
 
 @pytest.mark.parametrize("kind", ["sequences", "table"])

@@ -1,18 +1,19 @@
 """Checks of a run's data and parameters together that stage 01 needs and the command line
 and sweeps run first, before a run directory exists (a DataError naming the file, the key and
 what would do): a text long enough for one window, classes of interest in two groups, class
-weights that name the task's classes."""
+weights that name the task's classes, a window that fits some recording."""
 
 from __future__ import annotations
 
 from lstm_helpers.config import Config
-from lstm_helpers.data.recordings import DataError, SeriesSet
+from lstm_helpers.data.recordings import DataError, SeriesSet, recording_rows
 from lstm_helpers.style import classes_text
 
 
-def check_text_length(s: SeriesSet, cfg: Config) -> None:
-    """A text (cut into chunks) must hold one window plus its next character in some chunk:
-    checked by stage 01 and, before a run directory exists, by the command line and sweeps."""
+def check_windows_fit(s: SeriesSet, cfg: Config) -> None:
+    """Some recording must hold one window (a text, cut into chunks: one window plus its next
+    character in some chunk): checked by stage 01 and, before a run directory exists, by the
+    command line and sweeps (:func:`check_recordings_fit`)."""
     length = cfg.window_length
     if s.kind == "text" and not (s.lengths >= length + 1).any():
         raise DataError(
@@ -20,6 +21,27 @@ def check_text_length(s: SeriesSet, cfg: Config) -> None:
             f"{int(s.lengths.mean()):,}, each shorter than windows.length={length} + 1; give a text of at least "
             f"{s.n_recordings * (length + 1):,} characters or lower windows.length"
         )
+    if s.kind == "recordings" and not (s.lengths >= length).any():
+        raise _all_too_short(cfg, s.n_recordings, int(s.lengths.max()))
+
+
+def check_recordings_fit(cfg: Config) -> None:
+    """:func:`check_windows_fit` for a sweep, from the recording column alone (the rows of the
+    longest recording bound its timesteps: data.nan_policy drop only removes rows)."""
+    rows = recording_rows(cfg.data)
+    if len(rows) and rows.max() < cfg.window_length:
+        raise _all_too_short(cfg, len(rows), int(rows.max()))
+
+
+def _all_too_short(cfg: Config, n: int, longest: int) -> DataError:
+    """All ``n`` recordings are shorter than one window: the window asked and the longest recording."""
+    length, rate, seconds = cfg.window_length, cfg.data.sample_rate_hz, cfg.windows.length_seconds
+    asked = f"windows.length={length}" if seconds is None else f"windows.length_seconds={seconds:g}: {length}"
+    at = f" ({longest / rate:.4g} s at {rate:g} Hz)" if rate else ""
+    return DataError(
+        f"{cfg.data.path}: {'the only recording is' if n == 1 else f'all {n} recordings are'} shorter than one "
+        f"window ({asked} timesteps); the longest holds {longest} timesteps{at}; set a shorter window"
+    )
 
 
 def check_class_weight_names(classes: list[str] | None, cfg: Config) -> None:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from lstm_helpers.artifacts import save_npz, write_json
 from lstm_helpers.config import Config, ConfigError
-from lstm_helpers.data.checks import check_interest_groups, check_text_length
+from lstm_helpers.data.checks import check_interest_groups, check_windows_fit
 from lstm_helpers.data.prepared import InputInfo, PreparedData
 from lstm_helpers.data.recordings import SPLIT_NAMES, DataError, SeriesSet, read_dataset
 from lstm_helpers.data.resampling import (
@@ -38,7 +38,7 @@ from lstm_helpers.data.windows import (
     window_step,
 )
 from lstm_helpers.layout import RunLayout
-from lstm_helpers.style import classes_text
+from lstm_helpers.style import classes_text, names_text
 
 
 def _text_windows(s: SeriesSet, length: int, overlap: float) -> Windows:
@@ -89,22 +89,18 @@ def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
     if s.kind == "sequences":
         return _sequence_windows(s), info
     length = cfg.window_length
+    check_windows_fit(s, cfg)
     if s.kind == "text":
-        check_text_length(s, cfg)
         return _text_windows(s, length, cfg.windows.overlap_percent), info
     step = window_step(length, cfg.windows.overlap_percent)
     n_per_rec = count_windows(s.lengths, length, step)
     short = n_per_rec == 0
     info["recordings_too_short"] = int(short.sum())
     info["recordings_too_short_ids"] = s.rec_ids[short].tolist()[:20]
-    if short.all():
-        raise DataError(
-            f"all {s.n_recordings} recordings are shorter than one window (windows.length={length} "
-            f"timesteps; longest recording {int(s.lengths.max())}); shorten the window"
-        )
     if short.any():
         warnings.warn(
-            f"{int(short.sum())} recording(s) shorter than one window ({length} steps) were skipped",
+            f"{int(short.sum())} recording(s) shorter than one window ({length} steps) were skipped: "
+            f"{names_text(s.rec_ids[short])}",
             stacklevel=2,
         )
     starts, rec = window_starts(s.offsets, length, step)
@@ -548,7 +544,8 @@ def summary_table(info: dict) -> pd.DataFrame:
     }
     facts = {k: v for k, v in facts.items() if v is not None}  # (a sequence or a text has no label rule)
     if info["windows"].get("recordings_too_short"):
-        facts["recordings skipped (shorter than a window)"] = info["windows"]["recordings_too_short"]
+        n, ids = info["windows"]["recordings_too_short"], info["windows"].get("recordings_too_short_ids", [])
+        facts["recordings skipped (shorter than a window)"] = f"{n}: {names_text(ids, n)}"
     if info.get("notes"):
         facts["notes"] = "; ".join(info["notes"])
     if info["split"].get("note"):

@@ -181,6 +181,25 @@ def check_recording_headers(cfg: DataConfig) -> None:
             _checked_header(f, cfg, need_label=True)
 
 
+def recording_rows(cfg: DataConfig) -> pd.Series:
+    """Rows per recording at ``data.path`` (and ``data.test_path``) from each checked header and
+    the recording column alone: what a sweep reads to know its windows fit, not the channels."""
+    counts = [pd.Series(dtype="int64")]
+    for path in (None, cfg.test_path) if cfg.test_path else (None,):
+        for f in recording_files(cfg, path):
+            _checked_header(f, cfg, need_label=True)
+            col = [cfg.recording_column]
+            try:
+                if f.suffix.lower() == ".csv":
+                    rec = pd.read_csv(f, usecols=col, dtype=str, encoding=cfg.encoding)[col[0]]
+                else:
+                    rec = pd.read_parquet(f, columns=col)[col[0]].astype(str)
+            except Exception as exc:  # noqa: BLE001 - re-raised with the file name
+                raise DataError(f"cannot read {f}: {short(str(exc))}") from exc
+            counts.append(rec.value_counts())
+    return pd.concat(counts).groupby(level=0).sum()
+
+
 def _read_table(path: Path, cfg: DataConfig, need_label: bool) -> pd.DataFrame:
     """Check the header, then read only the needed columns, by name."""
     names, need = _checked_header(path, cfg, need_label)

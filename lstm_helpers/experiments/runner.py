@@ -271,12 +271,11 @@ def run_sweep(
 
 def check_sweep_inputs(sweep: Sweep) -> None:
     """Each distinct data section's files (DataError naming file and column), and each run's
-    class weights by name, before any run directory exists: recordings by their headers (no
-    rows read), a sequence file, a table or a text read whole, as stage 01 will. A Dask sweep
-    skips it: its data lives on the workers."""
+    class weights by name, before any run directory exists: recordings by their headers and
+    recording column (one window must fit a recording), a sequence file, a table or a text read
+    whole, as stage 01 will. A Dask sweep skips it: its data lives on the workers."""
     from lstm_helpers.data.checks import check_class_weight_names
     from lstm_helpers.data.inputs import anchored
-    from lstm_helpers.data.recordings import check_recording_headers
     from lstm_helpers.runs.pipeline import validate_inputs
 
     classes: dict[str, list[str] | None] = {}  # per data section: its classes (None: headers only)
@@ -284,7 +283,7 @@ def check_sweep_inputs(sweep: Sweep) -> None:
         cfg = anchored(run.config)
         key = json.dumps([cfg.data.model_dump(mode="json"), cfg.window_length], sort_keys=True)
         if key not in classes:
-            classes[key] = check_recording_headers(cfg.data) if cfg.data.kind == "recordings" else validate_inputs(cfg)
+            classes[key] = validate_inputs(cfg, read_rows=False)
         check_class_weight_names(classes[key], cfg)
 
 

@@ -430,16 +430,20 @@ def _export(run_dir: Path, final: bool = False) -> None:
 
 
 # ------------------------------------------------------------------------------- runs
-def validate_inputs(cfg: Config) -> list[str]:
+def validate_inputs(cfg: Config, read_rows: bool = True) -> list[str] | None:
     """Read the run's data once, as stage 01 will, so a bad input fails before a run directory
-    is claimed or a kernel started (raises DataError naming file, column, row); its classes."""
-    from lstm_helpers.data.checks import check_class_weight_names, check_interest_groups, check_text_length
+    is claimed or a kernel started (raises DataError naming file, column, row); its classes.
+    ``read_rows`` False (a sweep: many recordings): recordings by their headers and recording
+    column only (their classes unknown: None)."""
+    from lstm_helpers.data import checks
     from lstm_helpers.data.recordings import read_dataset
 
+    if not read_rows and cfg.data.kind == "recordings":
+        return checks.check_recordings_fit(cfg)
     s = read_dataset(cfg.data)
-    check_text_length(s, cfg)
-    check_interest_groups(s, cfg)
-    check_class_weight_names(s.classes, cfg)
+    checks.check_windows_fit(s, cfg)
+    checks.check_interest_groups(s, cfg)
+    checks.check_class_weight_names(s.classes, cfg)
     return s.classes
 
 
