@@ -791,15 +791,21 @@ CASES = [
         ("finished run", "lstm-workbench run --config", "params.yaml"),
     ),
     Case(
-        "evaluate a finished run",
+        # a finished run is judged again in a new directory with other evaluate settings only
+        "evaluate a finished run with a training setting",
         lambda d: [
             "evaluate",
             "--run",
-            str(_fake_run(d, {"status": "finished"})),
+            str(_fake_run(d, {"status": "finished", "stages_done": ["prepare", "train", "evaluate"]})),
             "--set",
-            "evaluate.threshold_strategy=fixed",
+            "train.epochs=3",
         ],
-        ("finished run",),
+        ("--set train.epochs: stage train of r1 already ran",),
+    ),
+    Case(
+        "evaluate a finished run with nothing to change",
+        lambda d: ["evaluate", "--run", str(_fake_run(d, {"status": "finished"}))],
+        ("is finished and --set changes none of its settings",),
     ),
     Case(
         "train a running run",
