@@ -1068,7 +1068,7 @@ def test_focal_alpha_on_balanced_class_weights_warns_when_it_tilts_past_balance(
     import numpy as np
 
     from lstm_helpers.config import TrainConfig
-    from lstm_helpers.model.compile import compounded_weighting
+    from lstm_helpers.model.budget import compounded_weighting
 
     y = np.array([0] * 640 + [1] * 100)
     balanced = {0: 740 / (2 * 640), 1: 740 / (2 * 100)}
@@ -1083,3 +1083,17 @@ def test_focal_alpha_on_balanced_class_weights_warns_when_it_tilts_past_balance(
     )
     assert compounded_weighting(TrainConfig(loss="focal", focal_alpha=0.25), ["other", "play"], balanced, y) is not None
     assert compounded_weighting(focal, ["other", "play"], None, y) is None
+
+
+def test_stage_02_warnings_reach_the_next_steps_of_the_report():
+    """ "What to change next" left out what training warned of (only 16 updates; a focal alpha
+    compounding the class weights): the warnings sat in the training notebook alone."""
+    from lstm_helpers.config import TrainConfig
+    from lstm_helpers.judge.validation_notes import training_warnings
+
+    few = "2,048 training windows at batch 128 for 2 epochs give only 32 updates (train.min_updates = 480)"
+    train = {"budget": {"warnings": [few]}, "class_weight": {"other": 740 / 1280, "play": 740 / 200}}
+    said = training_warnings(train, TrainConfig(loss="focal", focal_alpha=0.75), {"other": 640, "play": 100})
+    assert said[0] == few and said[1].startswith("train.focal_alpha 0.75 and class weights both apply")
+    assert training_warnings(train, TrainConfig(), {"other": 640, "play": 100}) == [few]
+    assert training_warnings(None, TrainConfig(), {}) == []

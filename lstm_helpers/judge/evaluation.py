@@ -49,7 +49,7 @@ from lstm_helpers.judge.threshold import (
     choose_threshold,
     compare_threshold_strategies,
 )
-from lstm_helpers.judge.validation_notes import BOTH_SPLITS, validation_notes
+from lstm_helpers.judge.validation_notes import BOTH_SPLITS, training_warnings, validation_notes
 from lstm_helpers.layout import RunLayout
 
 MAX_PROB_COLUMNS = 20  # predictions_test.csv: one p_<class> column per class up to this many classes
@@ -359,6 +359,11 @@ def _metrics_json(
         st.notes
         + interpret_metrics(metrics, _untried(st.cfg, (train or {}).get("ensemble", 1)))
         + validation_notes(train, history, metrics)
+        + training_warnings(
+            train,
+            st.cfg.train,
+            (read_prepare_json(st.layout.root).get("counts") or {}).get("train", {}).get("after") or {},
+        )
     )
     return metrics
 

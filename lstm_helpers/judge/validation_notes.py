@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.model.budget import MIN_VAL_CASES, SATURATED_EPOCHS, saturated_epochs
+from lstm_helpers.model.budget import MIN_VAL_CASES, SATURATED_EPOCHS, compounded_weighting, saturated_epochs
 
 BOTH_SPLITS = "training + validation windows"  # metrics.json baseline "fitted_on" of a fold ensemble's refit
 SWING_EPOCHS = 10  # the last epochs whose epoch-to-epoch changes measure the swing
@@ -42,6 +42,19 @@ def validation_notes(train: dict[str, Any] | None, history: pd.DataFrame | None,
         return []
     notes = _still_learning(train) + _small_validation(metrics) + _swing(train, history, metrics)
     return notes + _saturated(train, history) + _fold_members(train, metrics)
+
+
+def training_warnings(train: dict[str, Any] | None, train_cfg: Any, train_counts: dict[str, int]) -> list[str]:
+    """What stage 02 warned of, for the report's next steps (a warning seen only in the training
+    notebook went unread): its budget's (too few updates) and a focal alpha that compounds the
+    class weights (``train_counts``: the training windows per class, after rebalancing)."""
+    if not train:
+        return []
+    out = list((train.get("budget") or {}).get("warnings") or [])
+    classes, weights = list(train_counts), train.get("class_weight") or {}
+    y = np.repeat(np.arange(len(classes)), [int(train_counts[c]) for c in classes])
+    by_index = {i: float(weights[c]) for i, c in enumerate(classes) if c in weights} or None
+    return out + [w for w in [compounded_weighting(train_cfg, classes, by_index, y)] if w]
 
 
 def _fold_members(train: dict[str, Any], metrics: dict[str, Any]) -> list[str]:

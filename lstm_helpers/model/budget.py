@@ -181,3 +181,29 @@ def saturated_epochs(history: pd.DataFrame, monitor: str, mode: str) -> int:
     if mode != "max" or monitor not in history:
         return 0
     return int((history[monitor].to_numpy(float) >= CEILING).sum())
+
+
+def compounded_weighting(
+    train_cfg: TrainConfig, classes: list[str], class_weight: dict[int, float] | None, y_train: np.ndarray
+) -> str | None:
+    """A warning when a binary focal alpha and class weights both apply and their product tilts
+    the loss more than 1.5x past balance (story 1 sets both: alpha 0.75 on balanced weights made a
+    play window weigh 19x an other one against 6.4:1 in the data, and a 0.5 threshold flagged
+    every window). None when one of them is off or the product stays near balance."""
+    focal_alpha, counts = train_cfg.focal_alpha, np.bincount(y_train, minlength=len(classes))
+    off = train_cfg.loss != "focal" or not train_cfg.use_class_weight
+    if off or focal_alpha is None or not class_weight or len(classes) != 2 or min(counts) == 0:
+        return None
+    neg, pos = classes
+    tilt = focal_alpha * class_weight[1] / ((1 - focal_alpha) * class_weight[0])
+    balance = counts[0] / counts[1]
+    if 1 / 1.5 <= tilt / balance <= 1.5:
+        return None
+    side = pos if tilt > balance else neg
+    return (
+        f"train.focal_alpha {focal_alpha:g} and class weights both apply: a {pos} window weighs {tilt:.3g}x a "
+        f"{neg} one, while training holds {balance:.3g} {neg} windows per {pos} one, so the loss favours "
+        f"{side} {max(tilt / balance, balance / tilt):.2g}x past balance and scores drift toward it (a threshold "
+        "chosen on validation makes up for it, a fixed one does not); keep one: train.use_class_weight: false "
+        "or train.focal_alpha: null"
+    )

@@ -48,7 +48,7 @@ from lstm_helpers.data.prepared import (
 )
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.model import ensemble as ens
-from lstm_helpers.model.budget import Budget, apply_budget, choose_budget, saturated_epochs
+from lstm_helpers.model.budget import Budget, apply_budget, choose_budget, compounded_weighting, saturated_epochs
 from lstm_helpers.model.callbacks import (
     AtomicBackupAndRestore,
     AtomicModelCheckpoint,
@@ -63,7 +63,6 @@ from lstm_helpers.model.callbacks import (
 )
 from lstm_helpers.model.compile import (
     class_weighting,
-    compounded_weighting,
     keeps_final_weights,
     make_loss,
     make_metrics,
