@@ -34,7 +34,7 @@ from pathlib import Path
 from queue import Empty, SimpleQueue
 from typing import Any
 
-from lstm_helpers.artifacts import write_text
+from lstm_helpers.artifacts import write_text, write_yaml
 from lstm_helpers.config import PROJECT_ROOT, ConfigError, resolve_config
 from lstm_helpers.experiments.plan import PlannedRun, Sweep, plan_sweep
 from lstm_helpers.experiments.progress import Progress, plural
@@ -97,14 +97,11 @@ def execute_run(
     """Run one sweep run in this process with :func:`lstm_helpers.runs.pipeline.run_pipeline`,
     printing nothing; ``kernel``: a worker's warm :class:`~lstm_helpers.runs.kernel.StageKernel`
     (None: one kernel started for this run); ``prefit``: fit the baseline beside training
-    (:func:`shared_fit_leaders`).
-
-    Never raises for a failing run: returns ``{"status": "finished" | "failed", "reason",
-    "seconds", "run_dir"}`` and leaves ``status.json`` saying the same.
-    """
+    (:func:`shared_fit_leaders`). Never raises for a failing run: returns ``{"status": "finished"
+    | "failed", "reason", "seconds", "run_dir"}`` and leaves ``status.json`` saying the same."""
     from lstm_helpers.runs.pipeline import RunFailed, run_pipeline
 
-    run_dir = Path(run_dir)
+    run_dir, cfg = Path(run_dir), None
     t0 = time.perf_counter()
     status, reason = "finished", None
     try:
@@ -114,6 +111,8 @@ def execute_run(
         status, reason = "failed", str(exc)
     except Exception as exc:  # noqa: BLE001 - reported as the run's reason, the sweep goes on
         status, reason = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        if cfg is not None and not run_dir.exists():  # refused before its directory existed (bad input):
+            write_yaml(run_dir / "params.yaml", cfg.to_dict())  # its parameters, for the comparison
         if run_dir.is_dir():
             write_status(run_dir, status="failed", reason=reason)
     return {

@@ -358,14 +358,15 @@ def _metrics_json(
     metrics["notes"] = (
         st.notes
         + interpret_metrics(metrics, _untried(st.cfg, (train or {}).get("ensemble", 1)))
+        + training_warnings(train, st.cfg.train, _train_counts(st.layout))
         + validation_notes(train, history, metrics)
-        + training_warnings(
-            train,
-            st.cfg.train,
-            (read_prepare_json(st.layout.root).get("counts") or {}).get("train", {}).get("after") or {},
-        )
     )
     return metrics
+
+
+def _train_counts(layout: RunLayout) -> dict[str, int]:
+    """Training windows per class after rebalancing (prepare.json), what the loss weighs."""
+    return (read_prepare_json(layout.root).get("counts") or {}).get("train", {}).get("after") or {}
 
 
 def _untried(cfg: Any, members: int = 1) -> list[str]:

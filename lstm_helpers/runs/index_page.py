@@ -52,8 +52,8 @@ h1 {font-size: 26px; margin: 0 0 4px 0} h2 {font-size: 20px; margin: 22px 0 6px 
 table {border-collapse: collapse; font-size: 14px; width: 100%}
 th, td {border: 1px solid #ddd; padding: 4px 7px; text-align: left; vertical-align: top}
 th {background: #f4f4f4} td.num {text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap}
-td.run {min-width: 200px; max-width: 330px; overflow-wrap: anywhere} .failed {color: #a31515} .finished {color: #26734d}
-.reason {color: #a31515; font-size: 12px} .why {color: #555; font-size: 12px; white-space: normal; min-width: 110px}
+td.run {min-width: 150px; max-width: 330px; overflow-wrap: anywhere} .failed {color: #a31515} .finished {color: #26734d}
+.reason {color: #a31515; font-size: 12px} .why {color: #555; font-size: 12px; white-space: normal; min-width: 90px}
 """
 
 
