@@ -351,31 +351,27 @@ def test_synthetic_training_sequences_keep_clean_padding(tiny_config, tmp_path, 
     assert (np.abs(X[~masked]) < 6).all()  # no real step dragged towards the mask value
 
 
+def _prepare_sequences(tiny_config, tmp_path, values, lengths, **extra) -> dict:
+    """Stage 01 on 60 two-class sequences (``values`` flat, ``lengths``), each its own group."""
+    np.savez(tmp_path / "seq.npz", values=values, lengths=lengths, y=np.array(["a", "b"] * 30), groups=np.arange(60))
+    cfg = tiny_config(
+        data__kind="sequences",
+        data__path=str(tmp_path / "seq.npz"),
+        data__classes_of_interest=[],
+        data__class_map={},
+        data__other_class=None,
+        resample__method="none",
+        **extra,
+    )
+    return run_prepare(cfg, tmp_path / "seq").meta
+
+
 def test_per_recording_scaling_of_sequences_scales_each_sequence_by_its_real_steps(tiny_config, tmp_path):
     rng = np.random.default_rng(1)
     lengths = rng.integers(12, 30, 60)
     gain = np.repeat(rng.uniform(1, 50, 60), lengths)[:, None]  # each sequence its own level/gain
     values = (rng.normal(size=(lengths.sum(), 2)) * gain + gain).astype(np.float32)
-    np.savez(
-        tmp_path / "seq.npz",
-        values=values,
-        lengths=lengths,
-        y=np.array(["a", "b"] * 30),
-        groups=np.arange(60),
-    )
-    info = run_prepare(
-        tiny_config(
-            data__kind="sequences",
-            data__path=str(tmp_path / "seq.npz"),
-            scale__per="recording",
-            data__classes_of_interest=[],
-            data__class_map={},
-            data__other_class=None,
-            resample__method="none",
-            data__mask_value=-9.0,
-        ),
-        tmp_path / "seq",
-    ).meta
+    info = _prepare_sequences(tiny_config, tmp_path, values, lengths, scale__per="recording", data__mask_value=-9.0)
     assert info["scaler"]["per"] == "sequence"  # not silently global
     a = load_npz(tmp_path / "seq" / "prepared.npz")
     X = a["X_train"]
@@ -451,24 +447,8 @@ def test_leakage_table_counts_the_real_steps_of_padded_sequences(tiny_config, tm
     read as 60 x 29 covered steps."""
     rng = np.random.default_rng(2)
     lengths = rng.integers(12, 30, 60)
-    np.savez(
-        tmp_path / "seq.npz",
-        values=rng.normal(size=(lengths.sum(), 2)).astype(np.float32),
-        lengths=lengths,
-        y=np.array(["a", "b"] * 30),
-        groups=np.arange(60),
-    )
-    info = run_prepare(
-        tiny_config(
-            data__kind="sequences",
-            data__path=str(tmp_path / "seq.npz"),
-            data__classes_of_interest=[],
-            data__class_map={},
-            data__other_class=None,
-            resample__method="none",
-        ),
-        tmp_path / "seq",
-    ).meta
+    values = rng.normal(size=(lengths.sum(), 2)).astype(np.float32)
+    info = _prepare_sequences(tiny_config, tmp_path, values, lengths)
     covered = info["leakage"]["timesteps_covered"]
     assert sum(covered.values()) == lengths.sum() < 60 * lengths.max()
     assert info["leakage"]["ok"]
