@@ -26,6 +26,7 @@ from lstm_helpers.config import (
     ConfigError,
     load_config,
     resolve_config,
+    resolve_path,
     safe_yaml,
 )
 from lstm_helpers.layout import RunLayout
@@ -267,6 +268,7 @@ def open_run(
     config_file: str | Path = "",
     overrides: dict[str, Any] | str | None = None,
     namespace: dict[str, Any] | None = None,
+    stage: str | None = None,
 ) -> tuple[Config, Path]:
     """Resolve a notebook's run directory and validated parameters.
 
@@ -277,6 +279,9 @@ def open_run(
     finished run (``status.json``) is refused before anything is written.
     ``namespace`` (a notebook's ``globals()``) adds the knob parameters that were set, e.g.
     ``papermill -p train__epochs 2`` (:mod:`lstm_helpers.runs.params_cell`); ``overrides`` wins.
+    A relative ``config_file`` is found as ``data.path`` is (from JupyterLab's ``notebooks/``
+    too). ``stage`` ``train`` / ``evaluate``: a ``config_file`` whose data, split or window
+    settings differ from those the run was prepared with is refused (it rewrote params.yaml).
     """
     if isinstance(overrides, str):  # papermill -p overrides '{"train.epochs": 2}' passes the text
         overrides = yaml.safe_load(overrides) or {}
@@ -292,23 +297,43 @@ def open_run(
     rd = Path(run_dir) if run_dir else PROJECT_ROOT / SCRATCH_RUN
     rd = rd.resolve() if rd.is_absolute() or rd.exists() else (PROJECT_ROOT / rd)
     _refuse_finished(rd)
-    rd.mkdir(parents=True, exist_ok=True)
     params = RunLayout(rd).params
     if params.is_file() and not config_file:
-        raw = safe_yaml(params.read_text(), str(params)) or {}
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{params} must hold a mapping of sections, got {type(raw).__name__}")
-        try:
-            cfg = resolve_config(raw, overrides or {})
-        except ConfigError as exc:
-            raise ConfigError(f"{params}: {exc}") from None
+        cfg = _run_params(params, overrides or {})
     else:
-        cfg = load_config(config_file or None, overrides or {})
+        cfg = load_config(resolve_path(config_file) if config_file else None, overrides or {})
+        if stage in ("train", "evaluate") and params.is_file() and RunLayout(rd).prepare_json.is_file():
+            _refuse_other_preparation(_run_params(params, {}), cfg, rd, config_file, stage)
+    rd.mkdir(parents=True, exist_ok=True)  # (only now: a refused start leaves no empty folder)
     write_yaml(params, cfg.to_dict())
     from lstm_helpers.style import apply_notebook_style
 
     apply_notebook_style()  # projection-sized figures, index-free rounded tables (lstm_helpers/style.py)
     return cfg, rd
+
+
+def _run_params(params: Path, overrides: dict[str, Any]) -> Config:
+    raw = safe_yaml(params.read_text(), str(params)) or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{params} must hold a mapping of sections, got {type(raw).__name__}")
+    try:
+        return resolve_config(raw, overrides)
+    except ConfigError as exc:
+        raise ConfigError(f"{params}: {exc}") from None
+
+
+def _refuse_other_preparation(old: Config, new: Config, run_dir: Path, config_file: str | Path, stage: str) -> None:
+    """Stages 02 / 03 read the windows stage 01 made (and 03 the model 02 trained): another
+    config's settings of those would make params.yaml describe data or a model the run lacks."""
+    before, after = flatten(old.to_dict()), flatten(new.to_dict())
+    sections = ("seed", "data", "split", "windows", "scale", "resample") + (("model", "train") * (stage == "evaluate"))
+    changed = [k for k in after if k.split(".")[0] in sections and after[k] != before.get(k)]
+    if changed:
+        raise ConfigError(
+            f"config_file {config_file} differs from the settings {shown(run_dir)} was made with "
+            f"({', '.join(changed[:5])}{', ...' if len(changed) > 5 else ''}): leave config_file empty to use "
+            "the run's own params.yaml, or run 01 again with this config"
+        )
 
 
 def remove_paths(paths: list[Path]) -> None:
@@ -318,3 +343,34 @@ def remove_paths(paths: list[Path]) -> None:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
+
+
+STAGES = ("prepare", "train", "evaluate")
+
+
+def record_notebook_stage(run_dir: Path, cfg: Config, stage: str) -> None:
+    """A stage run outside the command line (its notebook run in JupyterLab or by papermill)
+    records itself in ``status.json`` as the pipeline records its stages: without it such a run
+    stayed unfinished, so 04_compare found nothing finished in it and 02 could train it again
+    under its old metrics. A re-run stage drops the later ones. Under the pipeline (status
+    ``running``) the pipeline keeps the status."""
+    import datetime as dt
+
+    path = RunLayout(run_dir).status
+    st = read_json_optional(path)
+    if st.get("status") == "running":
+        return
+    done = [s for s in STAGES if s in (st.get("stages_done") or []) and STAGES.index(s) < STAGES.index(stage)]
+    done.append(stage)
+    write_json(
+        path,
+        st
+        | {
+            "status": "finished" if done == list(STAGES) else "partial",
+            "stages_done": done,
+            "fingerprint": cfg.fingerprint(),
+            "stage": None,
+            "reason": None,
+            "updated": dt.datetime.now().isoformat(timespec="seconds"),
+        },
+    )

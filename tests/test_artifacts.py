@@ -63,3 +63,56 @@ def test_open_run_prefers_the_runs_params_and_validates_overrides(tmp_path):
     assert yaml.safe_load((run / "params.yaml").read_text())["windows"]["overlap_percent"] == 75
     with pytest.raises(ConfigError, match="unknown key 'train.epoch'"):
         artifacts.open_run(tmp_path / "r", "", {"train.epoch": 3})
+
+
+def test_open_run_as_jupyterlab_runs_it(tmp_path, monkeypatch):
+    """JupyterLab runs a notebook in notebooks/: config_file 'configs/demo.yaml' (as the cell's
+    comment says) was not found there, and the refused start left an empty run folder behind; a
+    misspelt knob stayed in the kernel after the cell was fixed; 02 / 03 with another config_file
+    rewrote the params.yaml of a run prepared with other data."""
+    from lstm_helpers.config import PROJECT_ROOT
+
+    monkeypatch.chdir(PROJECT_ROOT / "notebooks")
+    cfg, run = artifacts.open_run(tmp_path / "r", "configs/demo.yaml", {"train.epochs": 3})
+    assert cfg.data.path == "data/raw/demo"
+    with pytest.raises(ConfigError):
+        artifacts.open_run(tmp_path / "never", "configs/demo.yaml", {"train.epoch": 3})
+    assert not (tmp_path / "never").exists()
+    namespace = {"windows__overlap_percnt": 0}
+    with pytest.raises(ConfigError, match="did you mean windows__overlap_percent"):
+        artifacts.open_run(tmp_path / "r", "", None, namespace)
+    assert namespace == {}  # fixed in the cell and run again: not refused a second time
+    (run / "prepare.json").write_text("{}")  # stage 01 ran with the demo config
+    other = tmp_path / "other.yaml"
+    demo = yaml.safe_load((PROJECT_ROOT / "configs" / "demo.yaml").read_text())
+    other.write_text(
+        yaml.safe_dump(
+            demo | {"windows": demo["windows"] | {"overlap_percent": 0}, "train": demo["train"] | {"epochs": 9}}
+        )
+    )
+    before = (run / "params.yaml").read_text()
+    with pytest.raises(ConfigError, match=r"differs from the settings .* was made with \(windows.overlap_percent\)"):
+        artifacts.open_run(run, str(other), None, None, stage="train")
+    assert (run / "params.yaml").read_text() == before
+    assert (
+        artifacts.open_run(run, str(other), {"windows.overlap_percent": 50}, None, stage="train")[0].train.epochs == 9
+    )
+
+
+def test_a_stage_run_by_hand_records_itself_and_the_pipeline_keeps_its_own(tmp_path):
+    """Notebook runs never wrote status.json: 04_compare found none of them finished, and 02 could
+    train a run again under the metrics of its old model."""
+    from lstm_helpers.config import resolve_config
+
+    cfg = resolve_config({})
+    artifacts.record_notebook_stage(tmp_path, cfg, "prepare")
+    artifacts.record_notebook_stage(tmp_path, cfg, "train")
+    st = artifacts.read_json(tmp_path / "status.json")
+    assert st["status"] == "partial" and st["stages_done"] == ["prepare", "train"] and st["fingerprint"]
+    artifacts.record_notebook_stage(tmp_path, cfg, "evaluate")
+    assert artifacts.read_json(tmp_path / "status.json")["status"] == "finished"
+    artifacts.record_notebook_stage(tmp_path, cfg, "prepare")  # 01 again: 02 and 03 are stale
+    assert artifacts.read_json(tmp_path / "status.json")["stages_done"] == ["prepare"]
+    artifacts.write_json(tmp_path / "status.json", {"status": "running", "stages_done": []})
+    artifacts.record_notebook_stage(tmp_path, cfg, "prepare")
+    assert artifacts.read_json(tmp_path / "status.json") == {"status": "running", "stages_done": []}

@@ -452,3 +452,19 @@ def test_leakage_table_counts_the_real_steps_of_padded_sequences(tiny_config, tm
     covered = info["leakage"]["timesteps_covered"]
     assert sum(covered.values()) == lengths.sum() < 60 * lengths.max()
     assert info["leakage"]["ok"]
+
+
+def test_stage_01_again_removes_what_stages_02_and_03_made_from_the_windows_before(tiny_config, tmp_path):
+    """01 re-run in a notebook (another seed) kept the old model and metrics; 03 then judged a
+    model trained on animals the new split puts in test, without a word."""
+    run = tmp_path / "r"
+    run_prepare(tiny_config(), run)
+    for name in ("model.keras", "metrics.json", "train.json", "report.html"):
+        (run / name).write_text("old")
+    (run / "figures").mkdir(exist_ok=True)
+    (run / "figures" / "pr_curve.png").write_bytes(b"old")
+    with pytest.warns(UserWarning, match="output\\(s\\) of stages 02 and 03 .* were removed: run 02 and 03 again"):
+        run_prepare(tiny_config(seed=7), run)
+    assert not any((run / n).exists() for n in ("model.keras", "metrics.json", "train.json", "report.html"))
+    assert not (run / "figures" / "pr_curve.png").exists() and (run / "prepared.npz").is_file()
+    assert json.loads((run / "status.json").read_text())["stages_done"] == ["prepare"]

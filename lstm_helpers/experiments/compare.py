@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_json, write_text
+from lstm_helpers.artifacts import flatten, read_json_optional, read_params, shown, write_json, write_text
 from lstm_helpers.config import ConfigError, resolve_path
 from lstm_helpers.experiments.plan import is_planned_name
 from lstm_helpers.experiments.resume import cell, records_from_sweep, run_dirs_in
@@ -69,7 +69,7 @@ def collect_runs(dirs: list[str | Path]) -> list[dict[str, Any]]:
     for d in map(Path, dirs):
         d = d.resolve()
         if not d.is_dir():
-            raise ConfigError(f"{d.name or d} is not a directory (expected a run or sweep directory)")
+            raise ConfigError(f"{shown(d)} is not a directory (expected a run or sweep directory)")
         if SweepLayout(d).plan.is_file():
             records += records_from_sweep(d)
         elif RunLayout(d).params.is_file():

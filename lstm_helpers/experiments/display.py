@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.artifacts import read_json_optional
+from lstm_helpers.config import resolve_path
 from lstm_helpers.experiments.compare import COUNT_COLUMNS, collect_runs, comparison_table
 from lstm_helpers.experiments.labels import as_labels as _as_labels
 from lstm_helpers.experiments.labels import members_differ, run_labels
@@ -68,11 +69,11 @@ class Comparison:
 def open_comparison(sweep_dir: str | Path = "", run_dirs: list[str | Path] | None = None) -> Comparison:
     """Load ``comparison.csv`` / ``comparison.json`` from ``sweep_dir``, or build the table from
     ``run_dirs`` (run or sweep directories) when ``sweep_dir`` is empty or has none."""
-    d = Path(sweep_dir).resolve() if sweep_dir else None
+    d = resolve_path(sweep_dir).resolve() if sweep_dir else None  # relative: found as a data path is
     if d is not None and SweepLayout(d).comparison_csv.is_file():
         lay = SweepLayout(d)
         return Comparison(pd.read_csv(lay.comparison_csv), read_json_optional(lay.comparison_json), d)
-    dirs = list(run_dirs or []) or ([d] if d is not None else [])
+    dirs = [resolve_path(r) for r in run_dirs or []] or ([d] if d is not None else [])
     if not dirs:
         raise ValueError("set sweep_dir (a directory with comparison.csv) or run_dirs (runs / sweeps to compare)")
     table, meta = comparison_table(collect_runs(dirs))
@@ -275,7 +276,7 @@ def _variant_means(c: Comparison) -> pd.DataFrame | None:
     order = list(dict.fromkeys(fin["variant"]))
     means = fin.groupby("variant", sort=False)[cols].mean().T[order]
     for later in order[1:]:
-        means[f"change ({later} − {order[0]})"] = means[later] - means[order[0]]
+        means[f"change ({later} − {order[0]})"] = (means[later] - means[order[0]]).round(12)  # not 1.1e-16
     # one measure per row, so each row at its own decimals (parameters 446,950; PR-AUC 0.749)
     texts = [column_texts(row.tolist(), _count_decimals(str(m), row)) for m, row in means.iterrows()]
     return pd.DataFrame(texts, index=means.index, columns=means.columns).rename_axis("measure").reset_index()

@@ -28,7 +28,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import read_json, read_json_optional, save_npz, write_json, write_table
+from lstm_helpers.artifacts import (
+    read_json,
+    read_json_optional,
+    record_notebook_stage,
+    save_npz,
+    write_json,
+    write_table,
+)
 from lstm_helpers.config import Config
 from lstm_helpers.data.prepared import load_prepared, read_prepare_json
 from lstm_helpers.judge.baseline import BaselineResult, fit_baseline_cached
@@ -460,4 +467,5 @@ def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
     baseline = _baseline(st, data, val, test)
     metrics = _metrics_json(st, test_metrics, val_metrics, choice, options, timeline, baseline)
     write_json(st.layout.metrics, metrics)
+    record_notebook_stage(st.layout.root, cfg, "evaluate")  # (a notebook run by hand; the pipeline keeps its own)
     return _result(st, metrics, test_metrics, choice, options, timeline, predictions, figures)

@@ -38,7 +38,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import read_json, write_json
+from lstm_helpers.artifacts import read_json, record_notebook_stage, write_json
 from lstm_helpers.config import Config, TrainConfig
 from lstm_helpers.data.prepared import (
     PreparedData,
@@ -492,6 +492,7 @@ def run_training(
         result.total_seconds += time.perf_counter() - t0
     result.budget = (result.budget or {}) | {"ensemble": ensemble_why}
     write_json(layout.train_json, result.to_dict())
+    record_notebook_stage(layout.root, cfg, "train")  # (a notebook run by hand; the pipeline keeps its own)
     return result
 
 

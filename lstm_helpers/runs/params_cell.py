@@ -59,11 +59,11 @@ def overrides_from_namespace(namespace: dict[str, Any]) -> dict[str, Any]:
     """Dotted overrides from the knob variables a notebook was given (``None`` = not set).
 
     Raises :class:`ConfigError` for a name that looks like a knob but is not one, naming the
-    closest valid parameter.
+    closest valid parameter, and removes it from ``namespace`` (a notebook's ``globals()``).
     """
     known = {flat_name(k): k for k in knob_defaults()}
     out: dict[str, Any] = {}
-    for name, value in namespace.items():
+    for name, value in list(namespace.items()):
         if name in known:
             if value is not None:
                 out[known[name]] = value
@@ -72,6 +72,7 @@ def overrides_from_namespace(namespace: dict[str, Any]) -> dict[str, Any]:
                 difflib.get_close_matches(name, list(known), n=1) or [k for k in known if k.endswith(SEP + name)][:1]
             )
             hint = f"; did you mean {close[0]}?" if close else ""
+            namespace.pop(name)  # a live kernel keeps the name after the cell is fixed: refused once, not forever
             raise ConfigError(
                 f"unknown notebook parameter '{name}'{hint} Knobs are <section>__<key> "
                 f"(e.g. train__epochs); `papermill --help-notebook` lists them"
