@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@echo "installing lstm-workbench and its dependencies into $(VENV) (Python $(PYVER); a few minutes the first time)"
 	@$(BIN)/python -m pip install -qq --upgrade pip
 	@$(BIN)/python -m pip install -qq -c constraints.txt -e ".[$(EXTRAS)]"
-	@$(BIN)/python -m ipykernel install --sys-prefix --name lstm-workbench --display-name "Python 3 (lstm-workbench)" >/dev/null
+	@$(BIN)/python -m lstm_helpers.runs.kernelspec >/dev/null
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install the project (once; again when pyproject.toml or constraints.txt change)

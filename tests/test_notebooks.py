@@ -169,3 +169,21 @@ def test_papermill_unknown_parameter_is_refused(tiny_config, tmp_path):
             **quiet_kernel_kwargs(tmp_path),
         )
     assert not (tmp_path / "model.keras").exists()
+
+
+def test_the_jupyterlab_kernel_keeps_tensorflows_c_lines_out_of_the_cells(tmp_path):
+    """The lstm-workbench kernel (what JupyterLab users pick) copied TensorFlow's C++ start-up
+    lines into cells 2 and 4 of 02_train as red stderr blocks; the pipeline's kernels never did."""
+    import json
+    import sys
+
+    from lstm_helpers.runs.kernel import KERNEL_ARGS
+    from lstm_helpers.runs.kernelspec import QUIET_FD, install
+
+    assert QUIET_FD in KERNEL_ARGS  # the pipeline's kernels start the same way
+    spec = json.loads(install(prefix=str(tmp_path)).read_text())
+    assert spec["argv"][-1] == QUIET_FD and spec["display_name"] == "Python 3 (lstm-workbench)"
+    assert json.loads(install(prefix=str(tmp_path)).read_text())["argv"].count(QUIET_FD) == 1
+    installed = Path(sys.prefix) / "share" / "jupyter" / "kernels" / "lstm-workbench" / "kernel.json"
+    if installed.is_file():  # make setup installed it
+        assert QUIET_FD in json.loads(installed.read_text())["argv"]

@@ -289,3 +289,15 @@ def test_class_distribution_of_a_character_model_is_readable(tmp_path):
     ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert len(ticks) == 25 and ticks[0] == "␣" and "" not in ticks  # the most frequent first, visible
     assert list(fig.axes[0].texts) == []  # no counts written on 25 narrow bars
+
+
+def test_a_one_epoch_run_has_whole_epoch_ticks():
+    """With one epoch the learning-curve and learning-rate axes read 0.945 ... 1.050."""
+    import pandas as pd
+
+    from lstm_helpers.model.plots_training import plot_learning_curves, plot_learning_rate
+
+    history = pd.DataFrame({"epoch": [1], "loss": [0.5], "val_loss": [0.6], "lr": [1e-3]})
+    for fig in (plot_learning_curves(history, "val_loss", 1), plot_learning_rate(history)):
+        ticks = fig.axes[0].get_xticks()
+        assert len(ticks) and all(float(t).is_integer() for t in ticks), ticks

@@ -44,7 +44,7 @@ def plot_learning_curves(
         if best_epoch is not None:
             ax.axvline(best_epoch, color="grey", lw=1, ls=":", label=f"weights kept: epoch {best_epoch}")
         ax.set_xlabel("epoch")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         ax.set_ylabel(name)
         ax.set_title(name + (" (monitored)" if f"val_{name}" == monitor or name == monitor else ""))
         ax.grid(alpha=0.3)
@@ -68,7 +68,7 @@ def plot_learning_rate(
     if "lr" in history:
         ax.plot(history["epoch"], history["lr"], "o-", ms=3, label="end of epoch")
     ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs 1, 2, 3; not 1.2, 1.4
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # epochs 1, 2, 3; not 1.2, 1.4
     ax.set_ylabel("learning rate")
     ax.set_yscale("log")
     ax.set_title("Learning rate")
