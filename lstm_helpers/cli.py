@@ -329,17 +329,19 @@ def _stage_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) -> 
     )
     p = add("train", cmd_train, "stage 02 on a run directory that holds prepared artifacts")
     p.add_argument("--run", required=True, help="run directory (with prepared.npz / prepare.json)")
-    _add_overrides(p)
+    _add_overrides(p, "override a training setting (repeatable), e.g. --set train.epochs=30; stage 01's are fixed")
     p = add("evaluate", cmd_evaluate, "stage 03 on a run directory that holds a trained model")
     p.add_argument("--run", required=True, help="run directory; a finished one is judged again in a new directory")
     p.add_argument("--out", default=None, help="the new directory when --run is finished (default: beside it)")
-    _add_overrides(p)
+    _add_overrides(
+        p, "override an evaluate setting (repeatable), e.g. --set evaluate.threshold_strategy=recall_at_precision"
+    )
     p = add("run", cmd_run, "the whole pipeline 01 -> 02 -> 03 -> report.html")
     _add_config_args(p)
     p.add_argument("--out", default=None, help="run directory (default: reports/<time stamp>_<model name>)")
     p.add_argument("--quiet", action="store_true", help="stage lines and the result only (no epoch lines)")
     p = add("report", cmd_report, "re-export report.html of a run and reports/index.html")
-    p.add_argument("--run", required=True)
+    p.add_argument("--run", required=True, help="run directory (finished, or stopped: its page says so)")
     p = add("slides", cmd_slides, "write slides.html (reveal.js, works offline) of a run or a sweep")
     p.add_argument("dir", help="run directory, or a sweep / search / comparison directory (comparison.csv)")
     p = add("demo", cmd_demo, "write the synthetic demo recordings (Parquet, one file per animal)")
@@ -379,7 +381,7 @@ def _experiment_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]
     """sweep / compare / search."""
     p = add("sweep", cmd_sweep, "run a grid of configurations and compare them")
     p.add_argument("file", help="sweep YAML (base, description, set, grid, variants, seeds)")
-    p.add_argument("--workers", type=int, default=1, help="runs in parallel on this machine")
+    p.add_argument("--workers", type=int, default=1, help="runs in parallel on this machine (default 1)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
     _add_overrides(p, "override applied to every run of the sweep")
     p.add_argument("--out", default=None, help="sweep directory (default reports/sweeps/<sweep id>)")
@@ -395,7 +397,7 @@ def _experiment_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]
     p = add("search", cmd_search, "KerasTuner hyperparameter search, then a normal run of the best")
     p.add_argument("file", help="search YAML (base, set, space, tuner, max_trials, objective)")
     _add_overrides(p)
-    p.add_argument("--out", default=None)
+    p.add_argument("--out", default=None, help="search directory (default reports/search/<search id>)")
     p.add_argument(
         "--minutes", type=float, default=None, metavar="N",
         help="time budget of the trials: none starts after N minutes (the one under way finishes); "

@@ -563,3 +563,17 @@ def test_all_parameters_leave_out_keys_the_data_kind_never_reads(example, unread
     assert f"{n_rows} parameters (click to open)" in table and n_rows + int(note.split()[2]) == n_keys
     if cfg.data.kind == "sequences":
         assert "windows.*" in note and "windows.length" not in note
+
+
+def test_an_interrupted_run_shows_the_command_that_resumes_it(tmp_path):
+    """The index and the report said "interrupted" and why, but not the command the README
+    promises (it was computed and never shown)."""
+    from lstm_helpers.runs.report import _answer_html
+
+    run = _fake_run(tmp_path, "r1", "interrupted")
+    RunLayout(run).status.write_text(json.dumps({"status": "interrupted", "stage": "train", "reason": "killed"}))
+    want = "resume: <code>lstm-workbench run --config"
+    assert want in write_index(tmp_path).read_text()
+    page = _answer_html(run)
+    assert "resume it with <code>lstm-workbench run --config" in page and "--out" in page
+    assert str(tmp_path) not in page

@@ -107,6 +107,8 @@ def _runs_html(root: Path) -> str:
             name += f" · {_link(lay.slides, root, 'slides')}"
         if k.get("reason") and k["status"] != "finished":
             name += f'<div class="reason">{html.escape(scrub_paths(str(k["reason"]), run))}</div>'
+            if k.get("resume"):  # an interrupted run: the command that finishes it
+                name += f'<div class="reason">resume: <code>{html.escape(scrub_paths(k["resume"], run))}</code></div>'
         status = f'<td class="{html.escape(k["status"])}">{html.escape(k["status"])}</td>'
         rows.append([f'<td class="run">{name}</td>', status, *(_cell(key, k) for key, _ in RUN_COLUMNS[2:])])
     # a column no run fills (class, threshold and bouts of multi-class runs without a class of interest) is left out

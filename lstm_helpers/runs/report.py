@@ -219,9 +219,10 @@ def _answer_html(run: Path) -> str:
     k, m = key_metrics(run), read_json_optional(lay.metrics)
     warn = ""
     if k["status"] not in ("finished", "unknown"):
+        resume = f"; resume it with <code>{html.escape(scrub_paths(k['resume'], run))}</code>" if k["resume"] else ""
         warn = (
             f'<p class="lw-warn">This run is <b>{html.escape(k["status"])}</b>'
-            f"{': ' + html.escape(str(k['reason'])) if k['reason'] else ''}</p>"
+            f"{': ' + html.escape(str(k['reason'])) if k['reason'] else ''}{resume}</p>"
         )
     cm = confusion_html(m) or img_tag(lay.figure("confusion_matrix"), "confusion matrix", "lw-fig")
     pr = img_tag(lay.figure("pr_curve"), "precision-recall curve with the chosen threshold", "lw-fig")
