@@ -378,7 +378,8 @@ CASES = [
         "sweep variant weighting a class the class map lacks",
         lambda d: _sweep(
             d,
-            f"base: {PROJECT_ROOT / 'configs' / 'demo.yaml'}\n"
+            f"base: {_config(d)}\n"  # good.csv, whose headers alone are read: the class map names the classes
+            "set: {data.class_map: {play: play}, data.other_class: other, resample.method: class_weight}\n"
             "variants:\n  - {name: ok, set: {model.dropout: 0.1}}\n"
             "  - {name: typo, set: {resample.class_weight: {plya: 5}}}\n",
         ),
