@@ -299,9 +299,10 @@ def open_run(
     _refuse_finished(rd)
     params = RunLayout(rd).params
     if params.is_file() and not config_file:
-        cfg = _run_params(params, overrides or {})
+        cfg = _blamed(lambda o: _run_params(params, o), overrides or {}, "the run's params.yaml")
     else:
-        cfg = load_config(resolve_path(config_file) if config_file else None, overrides or {})
+        base = resolve_path(config_file) if config_file else None
+        cfg = _blamed(lambda o: load_config(base, o), overrides or {}, str(config_file or "configs/demo.yaml"))
         if stage in ("train", "evaluate") and params.is_file() and RunLayout(rd).prepare_json.is_file():
             _refuse_other_preparation(_run_params(params, {}), cfg, rd, config_file, stage)
     rd.mkdir(parents=True, exist_ok=True)  # (only now: a refused start leaves no empty folder)
@@ -310,6 +311,19 @@ def open_run(
 
     apply_notebook_style()  # projection-sized figures, index-free rounded tables (lstm_helpers/style.py)
     return cfg, rd
+
+
+def _blamed(resolve: Callable[[dict[str, Any]], Config], overrides: dict[str, Any], base: str) -> Config:
+    """``resolve(overrides)``; where the base alone resolves, an error is the notebook's
+    parameters' (the cell's knobs, ``overrides``): it named the config file, absolute at that."""
+    try:
+        return resolve(overrides)
+    except ConfigError as exc:
+        if not overrides:
+            raise
+        resolve({})  # the base's own error, named as before
+        detail = str(exc).split("invalid parameters:", 1)[-1].strip()
+        raise ConfigError(f"the notebook's parameters (on top of {base}) are invalid: {detail}") from None
 
 
 def _run_params(params: Path, overrides: dict[str, Any]) -> Config:
