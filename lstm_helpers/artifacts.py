@@ -29,7 +29,7 @@ from lstm_helpers.config import (
     resolve_path,
     safe_yaml,
 )
-from lstm_helpers.layout import RunLayout
+from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 
 PARAMS_FILE = "params.yaml"
 SCRATCH_RUN = "reports/scratch"
@@ -359,7 +359,14 @@ def remove_paths(paths: list[Path]) -> None:
             path.unlink(missing_ok=True)
 
 
-STAGES = ("prepare", "train", "evaluate")
+STAGES = tuple(STAGE_NOTEBOOKS)
+
+
+def stage_status(cfg: Config, stages_done: list[str]) -> dict[str, Any]:
+    """``status.json``'s fields for a run whose ``stages_done`` ran (all three: finished)."""
+    done = list(stages_done)
+    status = "finished" if done == list(STAGES) else "partial"
+    return {"status": status, "stages_done": done, "fingerprint": cfg.fingerprint(), "stage": None, "reason": None}
 
 
 def record_notebook_stage(run_dir: Path, cfg: Config, stage: str) -> None:
@@ -375,16 +382,5 @@ def record_notebook_stage(run_dir: Path, cfg: Config, stage: str) -> None:
     if st.get("status") == "running":
         return
     done = [s for s in STAGES if s in (st.get("stages_done") or []) and STAGES.index(s) < STAGES.index(stage)]
-    done.append(stage)
-    write_json(
-        path,
-        st
-        | {
-            "status": "finished" if done == list(STAGES) else "partial",
-            "stages_done": done,
-            "fingerprint": cfg.fingerprint(),
-            "stage": None,
-            "reason": None,
-            "updated": dt.datetime.now().isoformat(timespec="seconds"),
-        },
-    )
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    write_json(path, st | stage_status(cfg, [*done, stage]) | {"updated": now})

@@ -6,11 +6,10 @@ only in idle settings (they would train the same model twice)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
-from lstm_helpers.config import Config
+from lstm_helpers.artifacts import flatten
+from lstm_helpers.config import Config, resolve_config
 
 _TEXT_KEYS = ("data.vocab_size", "data.lowercase", "data.max_chars", "model.embedding_dim")
 _PADDED_KEYS = ("data.pad_length", "data.mask_value", "data.variable_length")
@@ -83,12 +82,5 @@ def idle_settings(cfg: Config) -> dict[str, str]:
 def effective_fingerprint(cfg: Config) -> str:
     """:meth:`Config.fingerprint` with idle settings at their defaults: two runs with the same
     one train and judge the same model."""
-    d = {k: v for k, v in cfg.to_dict().items() if k != "run"}
-    defaults = Config().to_dict()
-    for key in idle_settings(cfg):
-        *path, last = key.split(".")
-        node, default = d, defaults
-        for part in path:
-            node, default = node[part], default[part]
-        node[last] = default[last]
-    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
+    defaults = flatten(Config().to_dict(), keep=("class_map", "class_weight"))
+    return resolve_config(cfg.to_dict(), {key: defaults[key] for key in idle_settings(cfg)}).fingerprint()

@@ -33,7 +33,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lstm_helpers.artifacts import read_json_optional, read_params, remove_paths, shown, write_json, write_yaml
+from lstm_helpers.artifacts import (
+    read_json_optional,
+    read_params,
+    remove_paths,
+    shown,
+    stage_status,
+    write_json,
+    write_yaml,
+)
 from lstm_helpers.config import PROJECT_ROOT, Config, ConfigError, resolve_config, resolve_path
 from lstm_helpers.data.inputs import anchored
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
@@ -184,15 +192,7 @@ def run_status(run_dir: str | Path) -> dict[str, Any]:
 
 def record_stages(run_dir: Path, cfg: Config, stages_done: list[str]) -> None:
     """Status of a run whose stages ran outside :func:`run_pipeline` (``prepare --no-notebook``)."""
-    status = "finished" if list(stages_done) == list(ALL_STAGES) else "partial"
-    _set_status(
-        Path(run_dir),
-        status,
-        stages_done=list(stages_done),
-        fingerprint=cfg.fingerprint(),
-        stage=None,
-        reason=None,
-    )
+    _set_status(Path(run_dir), **stage_status(cfg, stages_done))
 
 
 @contextlib.contextmanager
