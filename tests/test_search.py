@@ -4,8 +4,10 @@ configuration then runs through the pipeline."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -108,9 +110,11 @@ def test_invalid_space_values_name_the_key(tmp_path):
         ConfigError, match="'train.use_class_weight' changes nothing: only resample.method: class_weight"
     ):
         Search(f)
+    # class weights are a choice of the trials when they may take resample.method: class_weight
+    space |= {"resample.method": {"type": "choice", "values": ["none", "class_weight"]}}
+    Search(write_search(tmp_path / "s.yaml", tmp_path / "data", space=space, set={"resample.method": "none"}))
     for key, dim in (  # what a trial's fit never uses: every value would score alike
         ("train.epochs", {"type": "choice", "values": [1, 3]}),
-        ("train.augment.jitter_sigma", {"type": "float", "min": 0.0, "max": 0.1}),
         ("train.early_stopping.patience", {"type": "choice", "values": [2, 5]}),
     ):
         f = write_search(tmp_path / "s.yaml", tmp_path / "data", space={key: dim})
@@ -318,3 +322,85 @@ def test_a_trials_other_metrics_come_from_the_epoch_its_score_does(tmp_path):
     row = trials_table(tuner, search, ("val_pr_auc", "max")).iloc[0]
     assert row["score"] == 0.8 and row["best_step"] == 1
     assert row["val_loss"] == pytest.approx(0.40) and row["val_accuracy"] == pytest.approx(0.90)
+
+
+def test_a_trial_trains_on_the_windows_a_run_with_its_resampling_would(tmp_path, tiny_config):
+    """Story 5's search tries imbalance handling: stage 01 of a search leaves the training windows
+    as they are and each trial rebalances them by its own ``resample`` section, giving exactly
+    the training windows (and class weights) stage 01 of a run with those settings writes."""
+    from lstm_helpers.data.prepare import run_prepare
+    from lstm_helpers.experiments.trials import TrialWindows
+
+    plain = run_prepare(tiny_config(resample__method="none"), tmp_path / "plain")
+    windows = TrialWindows(plain)
+    for method, factor in (("smote", 2.0), ("undersample", 3.0), ("class_weight", 5.0), ("oversample", 1.5)):
+        cfg = tiny_config(resample__method=method, resample__imbalance_factor=factor)
+        run = run_prepare(cfg, tmp_path / method)
+        got = windows.for_config(cfg)
+        np.testing.assert_array_equal(got.X, run.X_train)
+        np.testing.assert_array_equal(got.y, run.y_train)
+        assert got.class_weight == run.class_weight, method
+    assert windows.for_config(cfg) is windows.for_config(cfg)  # build and fit of one trial: rebalanced once
+
+
+def test_padded_lengths_are_the_steps_before_the_padding():
+    from lstm_helpers.experiments.trials import padded_lengths
+
+    X = np.full((3, 5, 2), -1.0, np.float32)
+    X[0, :3] = 0.5
+    X[1, :5, 0] = 0.2  # one channel real is a real step
+    X[2, 1] = 0.3  # a leading step equal to the mask on every channel is not padding at the end
+    assert padded_lengths(X, -1.0).tolist() == [3, 5, 2]
+
+
+def test_a_search_tries_imbalance_handling_and_augmentation(tmp_path, tiny_demo_dir, monkeypatch):
+    """Each trial's fit gets its own windows, class weights and augmented batches."""
+    import keras
+
+    f = write_search(
+        tmp_path / "s.yaml", tiny_demo_dir, tuner="random", max_trials=4, epochs=1,
+        space={
+            "resample.method": {"type": "choice", "values": ["class_weight", "smote"]},
+            "resample.imbalance_factor": {"type": "choice", "values": [1.0, 2.0]},
+            "train.augment.jitter_sigma": {"type": "choice", "values": [0.0, 0.5]},
+        },
+    )  # fmt: skip
+    fits = []
+    original_fit = keras.Model.fit
+
+    def spy(self, data, *args, **kwargs):
+        x, _ = next(iter(data))  # the first batch of the trial's stream
+        fits.append((kwargs["class_weight"], kwargs["steps_per_epoch"], x.numpy()))
+        return original_fit(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    result = run_search(f, out=tmp_path / "search", verbose=0, run_best=False)
+    trials = pd.read_csv(result["trials_csv"])
+    assert len(trials) == len(fits) >= 2 and (trials["status"] == "COMPLETED").all()
+    assert set(trials["resample.method"]) == {"class_weight", "smote"}  # the seeded tuner tried both
+    assert set(trials["train.augment.jitter_sigma"]) == {0.0, 0.5}
+    prepared = np.load(tmp_path / "search" / "prepared" / "prepared.npz")
+    assert not prepared["synthetic_train"].any()  # stage 01 of a search does not rebalance
+    n_plain = math.ceil(len(prepared["y_train"]) / 32)
+    for (weights, steps, x), (_, row) in zip(fits, trials.sort_values("trial").iterrows(), strict=True):
+        if row["resample.method"] == "smote":
+            assert weights is None and steps > n_plain  # SMOTE adds windows of the rare class
+        else:
+            assert weights is not None and weights[1] > weights[0] and steps == n_plain
+        # jitter of sigma 0.5 leaves no value of a batch on the windows' values
+        assert (np.isin(x, prepared["X_train"]).mean() < 0.5) == (row["train.augment.jitter_sigma"] > 0)
+
+
+def test_a_text_search_cannot_try_smote_or_augmentation(tmp_path, tiny_demo_dir):
+    text = tmp_path / "t.txt"
+    text.write_text("the quick brown fox jumps over the lazy dog while the cat sleeps. " * 80)
+    data = {"data.kind": "text", "data.path": str(text), "data.classes_of_interest": [], "data.class_map": {},
+            "data.other_class": None, "data.vocab_size": 30, "resample.method": "none"}  # fmt: skip
+    for key, values, message in (
+        ("resample.method", ["none", "smote"], r"value\(s\) \['smote'\] interpolate values"),
+        ("train.augment.scale_sigma", [0.0, 0.1], "augments real-valued series, not text"),
+    ):
+        f = write_search(tmp_path / "s.yaml", text, space={key: {"type": "choice", "values": values}}, set=data)
+        with pytest.raises(ConfigError, match=message):
+            run_search(f, out=tmp_path / key, verbose=0, run_best=False)
+        assert not (tmp_path / key / "tuner").exists()  # refused before any trial

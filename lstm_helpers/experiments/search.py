@@ -15,10 +15,13 @@ A search file holds::
     epochs: 5                     # epochs per trial (hyperband: the most epochs of a trial)
     objective: auto               # auto = train.monitor if set, else val_pr_auc / val_balanced_accuracy
 
-Only ``model.*`` and ``train.*`` keys can be searched: stage 01 runs once (into ``<out>/prepared``) and every trial
-trains on the same windows. Each trial's parameters are resolved through :func:`lstm_helpers.config.resolve_config` and
-built and compiled with the training stage's own functions (``models.build_model``, ``compile.make_loss`` /
-``make_metrics`` / ``make_optimizer`` / ``make_dataset``): a trial is the model a run with those parameters trains.
+``model.*``, ``train.*`` and ``resample.*`` keys can be searched: stage 01 runs once (into ``<out>/prepared``, the
+training windows not rebalanced) and each trial rebalances those windows by its own ``resample`` section (SMOTE, class
+weights, undersampling, the imbalance factor; :mod:`lstm_helpers.experiments.trials`). Each trial's parameters are
+resolved through :func:`lstm_helpers.config.resolve_config` and built, compiled and fed with the training stage's own
+functions (``models.build_model``, ``compile.make_loss`` / ``make_metrics`` / ``make_optimizer``,
+``datasets.training_stream`` with ``train.augment``): a trial is the model a run with those parameters trains, for the
+search's ``epochs``, without early stopping.
 
 Output (``<reports_dir>/search/<file stem>-<hash>/``, stable for the same file and overrides, so re-running resumes the
 tuner): ``tuner/`` (KerasTuner's state), ``trials.csv`` (values, score, status per trial), ``best_config.yaml`` (a
@@ -32,12 +35,10 @@ import datetime as dt
 import hashlib
 import io
 import json
-import math
 import time
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -59,9 +60,9 @@ from lstm_helpers.experiments.progress import trial_line, trial_number
 from lstm_helpers.layout import SweepLayout
 from lstm_helpers.runs.terminal import display_path
 
-SEARCHABLE_SECTIONS = ("model", "train")
-# what a trial's fit does not use: spec.epochs of plain batches, one model, no callbacks of a run
-UNUSED_BY_TRIALS = ("train.epochs", "train.augment", "train.ensemble", "train.min_updates", "train.early_stopping", "train.monitor", "train.checkpoint")  # fmt: skip
+SEARCHABLE_SECTIONS = ("model", "train", "resample")
+# what a trial's fit does not use: spec.epochs of the run's batches, one model, no callbacks of a run
+UNUSED_BY_TRIALS = ("train.epochs", "train.ensemble", "train.min_updates", "train.early_stopping", "train.monitor", "train.checkpoint")  # fmt: skip
 TUNER_INSTALL_HINT = "install the tune extra: pip install -e '.[tune]'"
 PREPARED_DIR = "prepared"
 TUNER_DIR = "tuner"
@@ -184,9 +185,9 @@ class Search:
                 )
             if key.startswith(UNUSED_BY_TRIALS):  # every value would score alike
                 raise ConfigError(f"search file {self.shown}: space key '{key}' is not used by the trials (each trains "
-                                  f"{spec.epochs} epochs of plain batches, one model, no early stopping); sweep it "
+                                  f"{spec.epochs} epochs, one model, no early stopping); sweep it "
                                   "with lstm-workbench sweep, or fix it for the final run under set:")  # fmt: skip
-            if key == "train.use_class_weight" and self.base_config.resample.method != "class_weight":
+            if key == "train.use_class_weight" and "class_weight" not in self._methods():
                 raise ConfigError(f"search file {self.shown}: space key '{key}' changes nothing: only resample.method: "
                                   f"class_weight gives class weights (here {self.base_config.resample.method!r})")  # fmt: skip
             probes = dim.values if dim.type == "choice" else [dim.min, dim.max]
@@ -195,6 +196,11 @@ class Search:
                     value = int(value)
                 self._resolve(f"space key '{key}' value {value!r}", {key: value})
         self.encoded = {k: d.type == "choice" and _needs_encoding(d.values) for k, d in spec.space.items()}
+
+    def _methods(self) -> list[str]:
+        """The ``resample.method`` values the trials may use."""
+        dim = self.spec.space.get("resample.method")
+        return list(dim.values or []) if dim is not None else [self.base_config.resample.method]
 
     def _resolve(self, what: str, extra: dict[str, Any]) -> Config:
         try:
@@ -235,68 +241,6 @@ class Search:
 
     def config_for(self, values: dict[str, Any]) -> Config:
         return self._resolve(f"trial {values}", values)
-
-
-# ============================================================================ the hypermodel
-def _define(hp: Any, key: str, dim: Dimension, encoded: bool) -> Any:
-    if dim.type == "choice":
-        return hp.Choice(key, [_encode(v) for v in dim.values] if encoded else dim.values, ordered=False)
-    sampling = "log" if dim.log else "linear"
-    if dim.type == "int":
-        return hp.Int(key, int(dim.min), int(dim.max), step=int(dim.step) if dim.step else None, sampling=sampling)
-    return hp.Float(key, float(dim.min), float(dim.max), step=dim.step, sampling=sampling)
-
-
-def make_hypermodel(search: Search, data: Any) -> Any:
-    """A ``keras_tuner.HyperModel`` whose ``build`` makes the run model of a trial's config and
-    whose ``fit`` trains it on the prepared windows with the config's batch size and class
-    weights (the same datasets and compile parts as stage 02)."""
-    kt = import_keras_tuner()
-
-    from lstm_helpers.model.budget import apply_budget, choose_budget
-    from lstm_helpers.model.compile import make_loss, make_metrics, make_optimizer, needs_one_hot
-    from lstm_helpers.model.datasets import make_dataset, recurrent_use_cudnn
-    from lstm_helpers.model.models import build_model
-    from lstm_helpers.model.schedules import make_schedule, plateau_callback
-
-    class TrialModel(kt.HyperModel):
-        def config(self, hp: Any) -> Config:
-            for key, dim in search.spec.space.items():
-                _define(hp, key, dim, search.encoded[key])
-            cfg = search.config_for(search.values_of(hp.values))
-            counts = np.bincount(data.y_train, minlength=data.n_classes)
-            return apply_budget(cfg, choose_budget(len(data.y_train), counts, cfg.train))
-
-        def build(self, hp: Any) -> Any:
-            cfg = self.config(hp)
-            k = data.n_classes
-            steps = math.ceil(len(data.X_train) / cfg.train.batch_size)
-            train_cfg = cfg.train
-            model = build_model(cfg.model, data.input_info, k, seed=cfg.seed, use_cudnn=recurrent_use_cudnn(train_cfg))
-            # the schedule spans the trial's epochs, as it would span a run's
-            lr = make_schedule(train_cfg.schedule, train_cfg.learning_rate, steps, search.spec.epochs)
-            loss, metrics = make_loss(train_cfg, k), make_metrics(train_cfg, k)
-            model.compile(
-                optimizer=make_optimizer(train_cfg, lr), loss=loss, metrics=metrics, jit_compile=train_cfg.jit_compile
-            )
-            return model
-
-        def fit(self, hp: Any, model: Any, *args: Any, **kwargs: Any) -> Any:
-            cfg = self.config(hp)
-            k = data.n_classes
-            one_hot = needs_one_hot(cfg.train, k)
-            batch, seed = cfg.train.batch_size, cfg.seed
-            train_ds = make_dataset(data.X_train, data.y_train, batch, k, one_hot, True, seed, cfg.train.shuffle_buffer)
-            val_ds = make_dataset(data.X_val, data.y_val, cfg.train.batch_size, k, one_hot, False, cfg.seed)
-            kwargs.setdefault("epochs", search.spec.epochs)
-            kwargs.pop("validation_data", None)
-            class_weight = data.class_weight if cfg.train.use_class_weight else None
-            kwargs.update(verbose=0, shuffle=False)  # the tf.data pipeline shuffles (seeded)
-            plateau = plateau_callback(cfg.train.schedule, *resolve_objective(search.spec, k, cfg.train))
-            kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), *plateau]  # a plateau trial lowers its rate
-            return model.fit(train_ds, validation_data=val_ds, class_weight=class_weight, **kwargs)
-
-    return TrialModel(name="lstm_workbench_trial")
 
 
 def resolve_objective(spec: SearchSpec, n_classes: int, train_cfg: Any = None) -> tuple[str, str]:
@@ -539,14 +483,18 @@ def _tune(
     """Stage 01 once into ``<search_dir>/prepared``, then the tuner's search on those windows."""
     from lstm_helpers.data.prepare import run_prepare
     from lstm_helpers.data.prepared import load_prepared
+    from lstm_helpers.experiments.trials import check_trials_fit_the_data, make_hypermodel
     from lstm_helpers.model.datasets import set_determinism
     from lstm_helpers.runs.kernel import stderr_to
 
     base = search.base_config
     if search.spec.objective != "auto":  # a name no task logs is refused before the data are prepared
         _named_objective_exists(search.spec, base.train)
-    run_prepare(base, search_dir / PREPARED_DIR)
+    # the windows once, not rebalanced: each trial rebalances the training windows by its own settings
+    unbalanced = base.model_copy(update={"resample": base.resample.model_copy(update={"method": "none"})})
+    run_prepare(unbalanced, search_dir / PREPARED_DIR)
     data = load_prepared(search_dir / PREPARED_DIR)
+    check_trials_fit_the_data(search, data)
     objective = resolve_objective(search.spec, data.n_classes, base.train)
     set_determinism(base.seed)
     say = (lambda line: print(f"[search] {line}", flush=True)) if verbose else None
