@@ -283,6 +283,9 @@ def open_run(
     too). ``stage`` ``train`` / ``evaluate``: a ``config_file`` whose data, split or window
     settings differ from those the run was prepared with is refused (it rewrote params.yaml).
     """
+    from lstm_helpers.display import brief_user_errors
+
+    brief_user_errors()  # a bad parameter shows as its message in the notebook, not a traceback
     if isinstance(overrides, str):  # papermill -p overrides '{"train.epochs": 2}' passes the text
         overrides = yaml.safe_load(overrides) or {}
         if not isinstance(overrides, dict):

@@ -134,3 +134,44 @@ def show_notes(notes: list[str]) -> Any:
     if not notes:
         return HTML("<p>Nothing to flag.</p>")
     return HTML("<ul>" + "".join(f"<li>{html.escape(note)}</li>" for note in notes) + "</ul>")
+
+
+def brief_user_errors() -> None:
+    """In a notebook, show the workbench's errors about what the user gave it (parameters,
+    data, files: ``ConfigError``, ``DataError``, ``UnreadableFile``) as their message, the
+    way the command line prints them, not as a traceback through the package; any other
+    exception (a bug) keeps its full traceback. The cell still fails: "Run All" and papermill
+    stop there, and papermill's error carries the same name and message. ``%debug`` still
+    opens the traceback. Outside IPython this does nothing.
+
+    Written by hand: IPython's ``set_custom_exc`` calls a handler but does not show what it
+    returns, so the handler shows the short form through the shell's ``_showtraceback`` (the
+    method ipykernel overrides to send the error to the notebook).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    import sys
+    import traceback
+
+    from lstm_helpers.artifacts import UnreadableFile
+    from lstm_helpers.config import ConfigError
+    from lstm_helpers.data.recordings import DataError
+
+    def handler(ip: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
+        sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb  # for %debug
+        if hasattr(sys, "last_exc"):
+            sys.last_exc = value
+        frames = traceback.extract_tb(tb)
+        where = ""
+        if frames:
+            last = frames[-1]
+            module = Path(last.filename).as_posix().rsplit("/lstm_helpers/", 1)[-1]
+            where = f"\n(raised in lstm_helpers/{module}, line {last.lineno}; %debug shows the traceback)"
+        ip._showtraceback(etype, value, [f"\x1b[0;31m{etype.__name__}\x1b[0m: {value}{where}"])
+
+    shell.set_custom_exc((ConfigError, DataError, UnreadableFile), handler)

@@ -169,6 +169,36 @@ def test_papermill_unknown_parameter_is_refused(tiny_config, tmp_path):
             **quiet_kernel_kwargs(tmp_path),
         )
     assert not (tmp_path / "model.keras").exists()
+    # the cell shows the message, as the command line prints it, not a traceback through the package
+    executed = nbformat.read(tmp_path / "02_train.ipynb", as_version=4)
+    (error,) = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert error.ename == "ConfigError" and "unknown notebook parameter 'epochs'" in error.evalue
+    shown = "\n".join(error.traceback)
+    assert shown.count("\n") <= 2 and "Traceback" not in shown and "site-packages" not in shown, shown
+    assert "(raised in lstm_helpers/runs/params_cell.py, line " in shown and str(ROOT) not in shown, shown
+
+
+@pytest.mark.slow
+def test_a_bug_keeps_its_full_traceback_in_a_notebook(tmp_path):
+    """Only errors about the user's input are shortened; anything else is shown whole."""
+    import nbformat.v4 as v4
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    nb = v4.new_notebook(cells=[v4.new_code_cell(
+        "from lstm_helpers.display import brief_user_errors\nbrief_user_errors()\n"
+        "from lstm_helpers.experiments import display\n"
+        "def deep():\n    raise KeyError('a bug')\n"
+        "try:\n    display.open_comparison('', [])\nexcept Exception as exc:\n    print(type(exc).__name__)\n"
+        "deep()"
+    )], metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})  # fmt: skip
+    nbformat.write(nb, tmp_path / "bug.ipynb")
+    with pytest.raises(PapermillExecutionError, match="KeyError"):
+        pm.execute_notebook(str(tmp_path / "bug.ipynb"), str(tmp_path / "out.ipynb"), progress_bar=False,
+                            kernel_name=os.environ.get("LSTM_WORKBENCH_KERNEL", "python3"))  # fmt: skip
+    (cell,) = [c for c in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells if c.cell_type == "code"]
+    assert cell.outputs[0].text.strip() == "ConfigError"  # a missing folder is the user's error
+    assert "deep()" in "\n".join(cell.outputs[-1].traceback)  # the bug's frames are all there
 
 
 def test_the_jupyterlab_kernel_keeps_tensorflows_c_lines_out_of_the_cells(tmp_path):

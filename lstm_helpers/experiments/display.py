@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.artifacts import read_json_optional
-from lstm_helpers.config import resolve_path
+from lstm_helpers.config import ConfigError, resolve_path
+from lstm_helpers.display import brief_user_errors
 from lstm_helpers.experiments.compare import COUNT_COLUMNS, collect_runs, comparison_table
 from lstm_helpers.experiments.labels import as_labels as _as_labels
 from lstm_helpers.experiments.labels import members_differ, run_labels
@@ -69,13 +70,14 @@ class Comparison:
 def open_comparison(sweep_dir: str | Path = "", run_dirs: list[str | Path] | None = None) -> Comparison:
     """Load ``comparison.csv`` / ``comparison.json`` from ``sweep_dir``, or build the table from
     ``run_dirs`` (run or sweep directories) when ``sweep_dir`` is empty or has none."""
+    brief_user_errors()  # a wrong folder shows as its message in the notebook, not a traceback
     d = resolve_path(sweep_dir).resolve() if sweep_dir else None  # relative: found as a data path is
     if d is not None and SweepLayout(d).comparison_csv.is_file():
         lay = SweepLayout(d)
         return Comparison(pd.read_csv(lay.comparison_csv), read_json_optional(lay.comparison_json), d)
     dirs = [resolve_path(r) for r in run_dirs or []] or ([d] if d is not None else [])
     if not dirs:
-        raise ValueError("set sweep_dir (a directory with comparison.csv) or run_dirs (runs / sweeps to compare)")
+        raise ConfigError("set sweep_dir (a directory with comparison.csv) or run_dirs (runs / sweeps to compare)")
     table, meta = comparison_table(collect_runs(dirs))
     return Comparison(table, meta, d)
 
