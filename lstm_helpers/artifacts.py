@@ -276,7 +276,10 @@ def open_run(
     parameters come from ``run_dir/params.yaml`` when present, else ``config_file`` (empty:
     ``configs/demo.yaml``); ``overrides`` (dotted keys) are applied and validated on top and
     the result is written back to ``params.yaml`` so later stages see the same values. A
-    finished run (``status.json``) is refused before anything is written.
+    finished run (``status.json``) is refused before anything is written. The scratch run is
+    the exception on both counts: it is there to be run again, and stage 01 (``stage``
+    ``prepare``) starts it afresh from ``config_file``, so a knob set in an earlier session
+    does not stick once the cell says ``None`` again.
     ``namespace`` (a notebook's ``globals()``) adds the knob parameters that were set, e.g.
     ``papermill -p train__epochs 2`` (:mod:`lstm_helpers.runs.params_cell`); ``overrides`` wins.
     A relative ``config_file`` is found as ``data.path`` is (from JupyterLab's ``notebooks/``
@@ -299,9 +302,10 @@ def open_run(
         overrides = {**overrides_from_namespace(namespace), **(overrides or {})}
     rd = Path(run_dir) if run_dir else PROJECT_ROOT / SCRATCH_RUN
     rd = rd.resolve() if rd.is_absolute() or rd.exists() else (PROJECT_ROOT / rd)
-    _refuse_finished(rd)
+    if run_dir:
+        _refuse_finished(rd)
     params = RunLayout(rd).params
-    if params.is_file() and not config_file:
+    if params.is_file() and not config_file and (run_dir or stage != "prepare"):
         cfg = _blamed(lambda o: _run_params(params, o), overrides or {}, "the run's params.yaml")
     else:
         base = resolve_path(config_file) if config_file else None

@@ -55,6 +55,26 @@ def test_open_run_refuses_a_finished_run_before_writing(tmp_path):
     assert artifacts.open_run(tmp_path / "r", "", {"train.epochs": 5})[0].train.epochs == 5
 
 
+def test_the_scratch_run_is_run_again_and_stage_01_starts_it_afresh(tmp_path, monkeypatch):
+    """JupyterLab's default run (run_dir empty) was refused as "finished" once 01-03 had run in
+    it, and a knob set there in one session stuck in the next after the cell said None again."""
+    monkeypatch.setattr(artifacts, "PROJECT_ROOT", tmp_path)  # reports/scratch under tmp_path
+    cfg, scratch = artifacts.open_run("", "", None, {"train__epochs": 2}, stage="prepare")
+    assert scratch == tmp_path / "reports" / "scratch" and cfg.train.epochs == 2
+    for stage in ("prepare", "train", "evaluate"):
+        artifacts.record_notebook_stage(scratch, cfg, stage)
+    assert artifacts.is_finished(scratch)
+    # 02 again, the knob cleared: the run's params.yaml (what 01 prepared) still holds
+    assert artifacts.open_run("", "", None, {"train__epochs": None}, stage="train")[0].train.epochs == 2
+    # 01 again, the knob cleared: the config's value, not the last session's
+    assert artifacts.open_run("", "", None, {"train__epochs": None}, stage="prepare")[0].train.epochs == 15
+    # a run directory named in the cell stays immutable once finished
+    for stage in ("prepare", "train", "evaluate"):
+        artifacts.record_notebook_stage(scratch, cfg, stage)
+    with pytest.raises(ConfigError, match="is a finished run"):
+        artifacts.open_run(scratch, "", None, None, stage="train")
+
+
 def test_open_run_prefers_the_runs_params_and_validates_overrides(tmp_path):
     cfg, run = artifacts.open_run(tmp_path / "r", "configs/demo.yaml", {"train.epochs": 3})
     assert cfg.train.epochs == 3 and (run / "params.yaml").is_file()

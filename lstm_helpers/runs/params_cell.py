@@ -25,8 +25,8 @@ SEP = "__"
 KEEP_WHOLE = ("class_map", "class_weight")  # dict-valued knobs stay one parameter
 STAGE_NOTEBOOKS = ("01_prepare.ipynb", "02_train.ipynb", "03_evaluate.ipynb")
 HEAD = [
-    'run_dir: str = ""  # run directory; empty: reports/scratch (interactive use)',
-    'config_file: str = ""  # YAML config; empty: the run params.yaml, else configs/demo.yaml',
+    'run_dir: str = ""  # run directory; empty: reports/scratch (interactive use, run again freely)',
+    'config_file: str = ""  # YAML config; empty: the run params.yaml, else (and at 01 of scratch) configs/demo.yaml',
     'overrides: dict = {}  # dotted-key overrides, e.g. {"train.epochs": 2} (also as JSON text)',
     "# Every knob of config.py: <section>__<key> = None takes the value from the config;",
     "# set one with papermill -p train__epochs 2 (lists/dicts with -y). Defaults in the comments.",
