@@ -74,6 +74,12 @@ def _to_jsonable(obj: Any) -> Any:
     return obj
 
 
+def as_written(data: Any) -> Any:
+    """``data`` as :func:`write_json` writes it and :func:`read_json` reads it back (numpy
+    values as Python ones, tuples as lists, non-finite floats as None), for comparing."""
+    return json.loads(json.dumps(_to_jsonable(data)))
+
+
 def write_json(path: str | Path, data: Any) -> Path:
     text = json.dumps(_to_jsonable(data), indent=2, sort_keys=False)
     return _atomic(Path(path), lambda p: p.write_text(text + "\n"))

@@ -100,3 +100,44 @@ def test_sigkill_after_an_epoch_then_resume_gives_the_uninterrupted_history(tiny
     assert _train_json(run) == _train_json(reference)
     assert json.loads(RunLayout(run).train_json.read_text())["resumed"] is True
     assert not RunLayout(run).backup.exists()
+
+
+@pytest.mark.slow
+def test_the_printed_resume_command_continues_training_where_it_stopped(tiny_config, tmp_path):
+    """``lstm-workbench run --config <run>/params.yaml --out <run>`` (what an interrupted run's
+    terminal, report and index print) ran stage 01 again, which removed the training backup and
+    history as stale: training began again at epoch 1, without a word."""
+    from lstm_helpers.artifacts import read_params, write_json
+    from lstm_helpers.config import resolve_config
+    from lstm_helpers.runs.pipeline import run_pipeline, run_status
+
+    run = _prepared_run(tiny_config, tmp_path / "run")
+    killed = _train_process(run)
+    deadline = time.monotonic() + 900
+    while _epochs_logged(run) < 2 and killed.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    killed.send_signal(signal.SIGKILL)
+    assert killed.wait(timeout=60) == -signal.SIGKILL, _stderr(run)
+    logged = pd.read_csv(RunLayout(run).history, float_precision="round_trip")
+    assert 2 <= len(logged) < RESUME_CFG["train.epochs"]
+    cfg = resolve_config(read_params(run))
+    write_json(RunLayout(run).status, {"status": "interrupted", "fingerprint": cfg.fingerprint(),
+                                       "stages_done": ["prepare"], "stage": "train"})  # fmt: skip
+    run_pipeline(cfg, run, report=False, quiet=True, prefit=False)
+    assert run_status(run)["status"] == "finished"
+    info = json.loads(RunLayout(run).train_json.read_text())
+    assert info["resumed"] is True
+    history = pd.read_csv(RunLayout(run).history, float_precision="round_trip")
+    pd.testing.assert_frame_equal(history.iloc[: len(logged)], logged, check_exact=True)  # the epochs before stand
+
+
+def test_stage_01_again_keeps_later_outputs_only_when_the_windows_are_the_same(tiny_config, tmp_path):
+    cfg = tiny_config()
+    run_prepare(cfg, tmp_path)
+    kept = RunLayout(tmp_path).history
+    kept.write_text("epoch,loss\n0,1.0\n")
+    run_prepare(cfg, tmp_path)  # the same windows: a resumed run's stage 01
+    assert kept.is_file()
+    with pytest.warns(UserWarning, match="made from the windows before were removed"):
+        run_prepare(tiny_config(windows__overlap_percent=0), tmp_path)
+    assert not kept.exists()

@@ -537,8 +537,9 @@ def test_resume_skips_finished_reruns_interrupted_and_failed(tmp_path, fake_runs
     assert sorted(fake_runs) == sorted([interrupted.name] + [Path(r["run_dir"]).name for r in failed])
     assert dir_hashes(finished[0]) == kept  # byte-identical
     assert second["skipped"] == 1 and second["done"] == 2 and second["failed"] == 2
+    # the failed attempts were moved aside; the interrupted one continued in its own directory
     attempts = sorted(p.name for p in SweepLayout(out).attempts.iterdir())
-    assert len(attempts) == 3 and any(a.startswith(interrupted.name) for a in attempts)
+    assert len(attempts) == 2 and not any(a.startswith(interrupted.name) for a in attempts)
 
     runs_csv = pd.read_csv(out / "runs.csv")
     assert len(runs_csv) == 4 and set(runs_csv["status"]) == {"finished", "failed"}
@@ -1263,17 +1264,19 @@ def test_ranking_is_unchanged_when_test_labels_are_shuffled(real_sweep, tmp_path
 @pytest.mark.slow
 def test_killed_sweep_reruns_only_the_missing_runs(real_sweep):
     assert "interrupted" in real_sweep["killed_log"]
-    # what the kill left: two runs not finished (running, or failed as interrupted)
+    # what the kill left: runs not finished (running, or interrupted)
     assert real_sweep["unfinished_states"]
-    assert set(real_sweep["unfinished_states"].values()) <= {"running", "failed"}
+    assert set(real_sweep["unfinished_states"].values()) <= {"running", "interrupted"}
     r = real_sweep["result"]
     assert r["skipped"] == len(real_sweep["finished_before"]) and r["done"] == 4
     skipped = {Path(x["run_dir"]).name for x in r["runs"] if x["skipped"]}
     assert skipped == {d.name for d in real_sweep["finished_before"]}
     # finished runs are byte-identical after the re-run
     assert {d.name: dir_hashes(d) for d in real_sweep["finished_before"]} == real_sweep["hashes_before"]
-    attempts = {p.name.split(".")[0] for p in SweepLayout(real_sweep["out"]).attempts.iterdir()}
-    assert attempts == set(real_sweep["unfinished_states"])
+    # the stopped runs continued in their own directories (training from its last epoch), not set aside
+    attempts = SweepLayout(real_sweep["out"]).attempts
+    assert not attempts.exists() or not any(attempts.iterdir())
+    assert {Path(x["run_dir"]).name for x in r["runs"] if not x["skipped"]} == set(real_sweep["unfinished_states"])
 
 
 @pytest.mark.slow

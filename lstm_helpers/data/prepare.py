@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import record_notebook_stage, remove_paths, save_npz, write_json
+from lstm_helpers.artifacts import record_notebook_stage, save_npz, write_json
 from lstm_helpers.config import Config, ConfigError
 from lstm_helpers.data.checks import check_interest_groups, check_windows_fit
-from lstm_helpers.data.prepared import InputInfo, PreparedData
+from lstm_helpers.data.prepared import InputInfo, PreparedData, clear_later_stages, same_preparation
 from lstm_helpers.data.recordings import SPLIT_NAMES, DataError, SeriesSet, read_dataset
 from lstm_helpers.data.resampling import (
     apply_scaler,
@@ -465,26 +465,12 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
         "seconds": round(time.perf_counter() - t0, 3),
     }
     info = _prepare_json(cfg, s, _input_info(s, cfg, w, values), splits, extra)
-    _clear_later_stages(layout)
+    if not same_preparation(layout, arrays, info):  # a resumed run's stage 01 gives the same: kept
+        clear_later_stages(layout)
     save_npz(layout.prepared, arrays)
     write_json(layout.prepare_json, info)
     record_notebook_stage(layout.root, cfg, "prepare")  # (a notebook run by hand; the pipeline keeps its own)
     return PreparedData.from_parts(info, arrays, layout.prepared)
-
-
-def _clear_later_stages(layout: RunLayout) -> None:
-    """Stage 01 run again in a run directory (a notebook re-run, another seed or window) makes
-    what stages 02 and 03 wrote stale: a model trained on other windows, judged on the new split
-    (its training animals in the new test split) without a word. They go, and it is said."""
-    stale = [p for p in (*layout.stage_outputs("train"), *layout.stage_outputs("evaluate")) if p.exists()]
-    stale += [p for p in (layout.report, layout.slides) if p.exists()]
-    if stale:
-        remove_paths(stale)
-        warnings.warn(
-            f"{len(stale)} output(s) of stages 02 and 03 (model, metrics, figures) made from the windows "
-            "before were removed: run 02 and 03 again",
-            stacklevel=3,
-        )
 
 
 def _ratio(counts: dict[str, int]) -> float | None:

@@ -9,6 +9,7 @@ TensorFlow-free, so naming a run or planning a sweep can use :meth:`InputInfo.fr
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lstm_helpers.artifacts import load_npz, read_json
+from lstm_helpers.artifacts import as_written, load_npz, read_json, remove_paths
 from lstm_helpers.config import Config
 from lstm_helpers.data.recordings import SPLIT_NAMES
 from lstm_helpers.layout import RunLayout
@@ -299,3 +300,36 @@ def load_prepared(run_dir: str | Path, require: tuple[str, ...] = ("train", "val
         if len(data.X(split)) == 0:
             raise ValueError(f"{npz_path}: X_{split} is empty; this stage needs windows here{_EMPTY_HINTS[split]}")
     return data
+
+
+# ---------------------------------------------------------------- stage 01 run again
+def same_preparation(layout: RunLayout, arrays: dict[str, np.ndarray], info: dict) -> bool:
+    """Whether the run directory already holds exactly these windows (every array of
+    ``prepared.npz`` equal, the same classes and input): stage 01 of a resumed run, whose
+    training backup and history must survive so that training continues where it stopped."""
+    if not (layout.prepared.is_file() and layout.prepare_json.is_file()):
+        return False
+    try:
+        old, old_info = load_npz(layout.prepared), read_json(layout.prepare_json)
+    except (OSError, ValueError):  # unreadable: not the same
+        return False
+    if any(old_info.get(k) != as_written(info.get(k)) for k in ("classes", "input")):
+        return False
+    return old.keys() == arrays.keys() and all(
+        old[k].dtype == np.asarray(v).dtype and np.array_equal(old[k], v) for k, v in arrays.items()
+    )
+
+
+def clear_later_stages(layout: RunLayout) -> None:
+    """Stage 01 run again in a run directory (a notebook re-run, another seed or window) makes
+    what stages 02 and 03 wrote stale: a model trained on other windows, judged on the new split
+    (its training animals in the new test split) without a word. They go, and it is said."""
+    stale = [p for p in (*layout.stage_outputs("train"), *layout.stage_outputs("evaluate")) if p.exists()]
+    stale += [p for p in (layout.report, layout.slides) if p.exists()]
+    if stale:
+        remove_paths(stale)
+        warnings.warn(
+            f"{len(stale)} output(s) of stages 02 and 03 (model, metrics, figures) made from the windows "
+            "before were removed: run 02 and 03 again",
+            stacklevel=3,
+        )

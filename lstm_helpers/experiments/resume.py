@@ -2,8 +2,9 @@
 aside, the lock that keeps two processes off one sweep, and ``sweep.json`` / ``runs.csv``.
 
 A run whose ``status.json`` says ``finished`` with the planned fingerprint is skipped and never
-touched; failed or interrupted ones (``running``, ``failed``, no status) are moved to
-``_attempts/`` and run again.
+touched; one stopped with its sweep (``interrupted``, same name and fingerprint) is resumed in place, its
+training continuing from the last finished epoch; failed ones (and any other attempt) are moved to ``_attempts/`` and
+run again.
 """
 
 from __future__ import annotations
@@ -63,6 +64,16 @@ def finished_runs(sweep_dir: Path) -> dict[str, Path]:
         if st.get("status") == "finished" and st.get("fingerprint"):
             out.setdefault(st["fingerprint"], d)
     return out
+
+
+def continues_in_place(run_dir: Path, run: PlannedRun) -> bool:
+    """An attempt of ``run`` in its own directory that was stopped, not failed (the sweep
+    interrupted, its process killed): resumed in place, so its training continues from the
+    last finished epoch (its backup and history kept) instead of starting again."""
+    from lstm_helpers.runs.pipeline import run_status as true_status
+
+    st = true_status(run_dir)
+    return run_dir.name == run.name and st["status"] == "interrupted" and st.get("fingerprint") == run.fingerprint
 
 
 def move_aside(run_dir: Path, sweep_dir: Path) -> Path:

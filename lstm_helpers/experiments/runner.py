@@ -2,9 +2,8 @@
 with a lock, SIGTERM handling, progress lines and the comparison at the end.
 
 Layout: ``reports/sweeps/<sweep id>/`` holds one normal run directory per run plus
-``sweep.yaml`` (the sweep file as read), ``sweep.json`` + ``runs.csv`` (every planned run with
-status, reason and seconds), ``comparison.csv``, ``comparison.json``, ``04_compare.ipynb``
-(executed) and ``comparison.html`` (see :class:`lstm_helpers.layout.SweepLayout`).
+``sweep.yaml``, ``sweep.json`` + ``runs.csv`` (every planned run with status, reason and seconds),
+``comparison.csv`` / ``.json``, ``04_compare.ipynb`` and ``comparison.html`` (:class:`~lstm_helpers.layout.SweepLayout`).
 
 Local workers (``--workers N``) are N threads of this process; each keeps ONE warm Jupyter
 kernel (:class:`lstm_helpers.runs.kernel.StageKernel`) and runs every stage notebook of each
@@ -42,6 +41,7 @@ from lstm_helpers.experiments.resume import (
     SweepLocked,
     acquire_lock,
     check_same_sweep,
+    continues_in_place,
     finished_runs,
     move_aside,
     records_from_sweep,
@@ -317,8 +317,9 @@ class _SweepRun:
                 d = done_by_fp[run.fingerprint]
                 self.records[run.name] = run_record(run, d, "finished", None, run_status(d).get("seconds"), True)
                 continue
-            for d in run_dirs_in(self.dir):  # interrupted / failed attempts of this run
-                if d.name == run.name or run_status(d).get("fingerprint") == run.fingerprint:
+            for d in run_dirs_in(self.dir):  # failed attempts of this run aside; a stopped one continues
+                mine = d.name == run.name or run_status(d).get("fingerprint") == run.fingerprint
+                if mine and not continues_in_place(d, run):
                     move_aside(d, self.dir)
             self.records[run.name] = run_record(run, self.dir / run.name, "pending", None, None, False)
             todo.append(run)
@@ -495,7 +496,7 @@ def _run_local(
         for k in kernels:  # the worker threads notice the dead kernel, record the run and end
             k.kill()
         if prog.enabled:
-            print("[sweep] interrupted: unfinished runs run again when the same sweep is re-run", flush=True)
+            print("[sweep] interrupted: the same command continues it (runs from their last epoch)", flush=True)
         for t in pool:
             t.join(timeout=60)
         raise
@@ -534,8 +535,8 @@ def _worker(
                 }
             if stop.is_set() and result["status"] != "finished":
                 result["reason"] = "interrupted (the sweep was stopped)"
-                if run_dir.is_dir():
-                    write_status(run_dir, status="failed", reason=result["reason"])
+                if run_dir.is_dir():  # continued in place when the sweep is run again
+                    write_status(run_dir, status="interrupted", reason=result["reason"])
             results.put((run, result))
     finally:
         with contextlib.suppress(Exception):
