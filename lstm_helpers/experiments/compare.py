@@ -19,32 +19,19 @@ import pandas as pd
 
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, shown, write_json, write_text
 from lstm_helpers.config import ConfigError, resolve_path
+from lstm_helpers.experiments.columns import PER_CLASS, SCORES, TIME_COLUMNS
 from lstm_helpers.experiments.plan import is_planned_name
 from lstm_helpers.experiments.resume import cell, records_from_sweep, run_dirs_in
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
 from lstm_helpers.layout import RunLayout, SweepLayout
 from lstm_helpers.runs.params_cell import KEEP_WHOLE
 
-# metrics.json's core scores, reported for validation and test (``val_<m>``, ``test_<m>``)
-SCORES = (
-    "pr_auc",
-    "roc_auc",
-    "balanced_accuracy",
-    "mcc",
-    "accuracy",
-    "majority_baseline_accuracy",
-    "top_k_accuracy",
-)
-PER_CLASS = ("precision", "recall", "f1")
 BASELINE_SCORES = (
     "pr_auc",
     "balanced_accuracy",
     "mcc",
 )  # metrics.json "baseline" section, when present
 RANK_CANDIDATES = ("val_pr_auc", "val_balanced_accuracy")
-# what a run cost: size, models averaged (``members``: train.ensemble; auto may train five), time
-TIME_COLUMNS = ("n_params", "members", "seconds_per_epoch", "total_seconds", "run_seconds", "epochs_run")
-COUNT_COLUMNS = ("members", "epochs_run", "best_epoch")  # whole numbers: 5, never 5.000
 # settings of the recurrent layers: a convolution-only model (model.cell none) has none, so
 # its cells stay blank in the table (a CNN's model.units [64, 32] is no part of it)
 RECURRENT_ONLY = (

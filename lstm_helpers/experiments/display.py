@@ -22,7 +22,8 @@ import pandas as pd
 from lstm_helpers.artifacts import read_json_optional
 from lstm_helpers.config import ConfigError, resolve_path
 from lstm_helpers.display import brief_user_errors
-from lstm_helpers.experiments.compare import COUNT_COLUMNS, collect_runs, comparison_table
+from lstm_helpers.experiments.columns import COUNT_COLUMNS
+from lstm_helpers.experiments.compare import collect_runs, comparison_table
 from lstm_helpers.experiments.labels import as_labels as _as_labels
 from lstm_helpers.experiments.labels import members_differ, run_labels
 from lstm_helpers.experiments.plan import short_keys

@@ -1,0 +1,21 @@
+"""The comparison table's metric and cost columns, named once: the table
+(:mod:`lstm_helpers.experiments.compare`) builds its columns from them and an external
+reference figure (:mod:`lstm_helpers.experiments.references`) may carry only these names.
+No pandas here: planning a sweep reads them."""
+
+from __future__ import annotations
+
+# metrics.json's core scores, reported for validation and test (``val_<m>``, ``test_<m>``)
+SCORES = (
+    "pr_auc",
+    "roc_auc",
+    "balanced_accuracy",
+    "mcc",
+    "accuracy",
+    "majority_baseline_accuracy",
+    "top_k_accuracy",
+)
+PER_CLASS = ("precision", "recall", "f1")
+# what a run cost: size, models averaged (``members``: train.ensemble; auto may train five), time
+TIME_COLUMNS = ("n_params", "members", "seconds_per_epoch", "total_seconds", "run_seconds", "epochs_run")
+COUNT_COLUMNS = ("members", "epochs_run", "best_epoch")  # whole numbers: 5, never 5.000
