@@ -279,7 +279,7 @@ def _slides_beside(group_dir: Path) -> Path:
 def cmd_compare(args: argparse.Namespace) -> int:
     from lstm_helpers.experiments.compare import compare_runs
 
-    for p in compare_runs([Path(d) for d in args.dirs], Path(args.out) if args.out else None):
+    for p in compare_runs([Path(d) for d in args.dirs], Path(args.out) if args.out else None, args.references):
         print(_shown(p))
     return 0
 
@@ -380,7 +380,7 @@ def _output_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) ->
 def _experiment_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) -> None:
     """sweep / compare / search."""
     p = add("sweep", cmd_sweep, "run a grid of configurations and compare them")
-    p.add_argument("file", help="sweep YAML (base, description, set, grid, variants, seeds)")
+    p.add_argument("file", help="sweep YAML (base, description, set, grid, variants, seeds, references)")
     p.add_argument("--workers", type=int, default=1, help="runs in parallel on this machine (default 1)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
     _add_overrides(p, "override applied to every run of the sweep")
@@ -394,6 +394,13 @@ def _experiment_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]
         help="output directory (default: the first sweep or search dir "
         "given, else reports/comparisons/compare-<hash of the runs>)",
     )
+    p.add_argument(
+        "--reference", dest="references", action="append", default=[], metavar="NAME=FIGURE:VALUE,...",
+        help="a model measured elsewhere, shown beside the runs, marked external, never ranked "
+        "(repeatable), e.g. --reference 'CNN (earlier notebook)=accuracy:0.8785,note:their own split'; "
+        "figures: accuracy, balanced_accuracy, mcc, pr_auc, roc_auc, top_k_accuracy, CLASS_f1 / _precision / "
+        "_recall, n_params, seconds_per_epoch, total_seconds",
+    )  # fmt: skip
     p = add("search", cmd_search, "KerasTuner hyperparameter search, then a normal run of the best")
     p.add_argument("file", help="search YAML (base, set, space, tuner, max_trials, objective)")
     _add_overrides(p)

@@ -385,6 +385,19 @@ CASES = [
         ),
         ("resample.class_weight names plya,", "its classes: other, play"),
     ),
+    # story 2's figure written as a percent, where the comparison's columns hold shares
+    Case(
+        "sweep reference as a percent",
+        lambda d: _sweep(
+            d, f"base: {_config(d)}\nreferences:\n  - {{name: CNN (earlier notebook), accuracy: 87.85}}\n"
+        ),
+        ("s.yaml", "references.0.accuracy (entry 'CNN (earlier notebook)')", "outside [0, 1]", "is 0.8785"),
+    ),
+    Case(
+        "compare reference with an unknown figure",
+        lambda d: ["compare", str(d), "--reference", "CNN=acc:0.8785", "--out", str(d / "cmp")],
+        ("--reference 'CNN=acc:0.8785'", "unknown key 'acc'", "accuracy"),
+    ),
     Case(
         "search alias",
         lambda d: _sweep(d, "base: &b configs/demo.yaml\nspace: *b\n", "search"),

@@ -18,9 +18,10 @@ from typing import Any
 import pandas as pd
 
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, shown, write_json, write_text
-from lstm_helpers.config import ConfigError, resolve_path
+from lstm_helpers.config import ConfigError, resolve_path, short_text
 from lstm_helpers.experiments.columns import PER_CLASS, SCORES, TIME_COLUMNS
-from lstm_helpers.experiments.plan import is_planned_name
+from lstm_helpers.experiments.plan import is_planned_name, validate_spec
+from lstm_helpers.experiments.references import ReferenceSpec, merged
 from lstm_helpers.experiments.resume import cell, records_from_sweep, run_dirs_in
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
 from lstm_helpers.layout import RunLayout, SweepLayout
@@ -226,9 +227,13 @@ def _variants_by_run_name(
     return named, held
 
 
-def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[str, Any]]:
+def comparison_table(
+    records: list[dict[str, Any]], references: list[dict[str, Any]] | None = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """One row per run: swept keys, variant, seed, model, size, time, validation and test
-    metrics side by side, status.
+    metrics side by side, status. Reference figures (the sweeps' ``references:``, then
+    ``references``) are no rows of it: they go in the description, so nothing that ranks or
+    pools the runs ever meets them (:mod:`lstm_helpers.experiments.references`).
 
     Returns
     -------
@@ -237,7 +242,8 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
         ``variant_keys`` (parameters the variants change together), ``metrics`` (metric
         columns), ``val_metrics`` / ``test_metrics``, ``classes`` (classes of interest),
         ``rank_by`` (the validation metric that ranks, see :func:`rank_metric`),
-        ``time_columns``, ``title`` and ``description`` (of the sweep, when there is one).
+        ``time_columns``, ``title`` and ``description`` (of the sweep, when there is one),
+        ``references`` (records of figures measured elsewhere).
     """
     params = [read_params(r["run_dir"]) for r in records]
     interest, named, binary = _classes_of_interest(records, params)
@@ -275,6 +281,7 @@ def comparison_table(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, dict[
         "time_columns": [c for c in TIME_COLUMNS if c in table.columns],
         "title": sweep.get("title"),
         "description": sweep.get("description"),
+        "references": merged(*[(r.get("sweep") or {}).get("references") or [] for r in records], references or []),
     }
     return table, meta
 
@@ -285,13 +292,15 @@ def write_comparison(
     title: str = "Comparison",
     html_report: bool = True,
     description: str | None = None,
+    references: list[dict[str, Any]] | None = None,
 ) -> tuple[Path, Path | None]:
     """Write ``comparison.csv`` + ``comparison.json`` and (``html_report``) ``comparison.html``,
     rendered by executing notebooks/04_compare.ipynb with papermill and exporting it with the
-    code hidden (:func:`lstm_helpers.runs.report.export_html`)."""
+    code hidden (:func:`lstm_helpers.runs.report.export_html`). ``references``: figures
+    measured elsewhere, kept in comparison.json beside the sweeps' own."""
     lay = SweepLayout(Path(out).resolve())
     lay.root.mkdir(parents=True, exist_ok=True)
-    table, meta = comparison_table(records)
+    table, meta = comparison_table(records, references)
     meta["title"] = title
     meta["description"] = description or meta.get("description")
     csv_path = write_text(lay.comparison_csv, table.to_csv(index=False))
@@ -343,15 +352,69 @@ def render_comparison(out: Path, title: str = "Comparison") -> Path:
     return export_html(nb, lay.comparison_html, title)
 
 
-def compare_runs(dirs: list[str | Path], out: str | Path | None = None) -> list[Path]:
+def parse_references(texts: list[str]) -> list[dict[str, Any]]:
+    """``--reference "NAME=FIGURE:VALUE[,FIGURE:VALUE...][,note:TEXT]"`` as reference records,
+    each checked as a sweep file's ``references:`` entry is (:class:`ReferenceSpec`). A class's
+    figure is written ``CLASS_f1:0.61``; ``note:`` comes last and takes the rest of the text.
+
+    Raises
+    ------
+    ConfigError
+        A malformed text, a figure the comparison table has no column for, a value out of its
+        range, two references of one name; naming the ``--reference`` and what is valid.
+    """
+    out = []
+    for text in texts:
+        label = f"--reference {short_text(text, 120)!r}"
+        raw = _reference_fields(text)
+        if raw is None:
+            raise ConfigError(
+                f"{label}: write NAME=FIGURE:VALUE[,FIGURE:VALUE...][,note:TEXT], "
+                "e.g. --reference 'CNN (earlier notebook)=accuracy:0.8785,note:their own split'"
+            )
+        try:
+            out.append(validate_spec(ReferenceSpec, raw, label).record())
+        except ConfigError as exc:  # the command line writes a class's figure as one word
+            hint = "\n  a class's figure is written CLASS_f1:VALUE (or CLASS_precision, CLASS_recall)"
+            raise ConfigError(f"{exc}{hint if 'unknown key' in str(exc) else ''}") from None
+    names = [r["name"] for r in out]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"--reference: names must be unique, got {names}")
+    return out
+
+
+def _reference_fields(text: str) -> dict[str, Any] | None:
+    """The fields of one ``--reference`` text as a sweep file writes them, or None when the
+    text is not ``NAME=FIGURE:VALUE,...``."""
+    name, sep, rest = text.partition("=")
+    rest, _, note = rest.partition("note:")
+    raw: dict[str, Any] = {"name": name.strip(), **({"note": note.strip()} if note.strip() else {})}
+    for item in filter(None, (x.strip() for x in rest.split(","))):
+        key, colon, value = (x.strip() for x in item.partition(":"))
+        if not colon or not key:
+            return None
+        cls, _, figure = key.rpartition("_")
+        if figure in PER_CLASS and cls:
+            raw.setdefault("classes", {}).setdefault(cls, {})[figure] = value
+        else:
+            raw[key] = value
+    return raw if sep and raw["name"] and len(raw) > 1 else None
+
+
+def compare_runs(
+    dirs: list[str | Path], out: str | Path | None = None, references: list[str] | None = None
+) -> list[Path]:
     """``lstm-workbench compare``: comparison.csv + comparison.html for any run / sweep directories.
 
+    ``references``: ``--reference`` texts (:func:`parse_references`), checked before anything
+    is read or written; shown beside the sweeps' own references (one of the same name replaces it).
     ``out`` defaults to the first sweep or search directory among ``dirs`` (a search's
     trials.csv then joins the page), else
     ``reports/comparisons/compare-<hash of the run directories>``.
     """
     if not dirs:
         raise ConfigError("compare needs at least one run or sweep directory")
+    extra = parse_references(references or [])
     records = collect_runs(dirs)
     if out is None:
         sweeps = [Path(d).resolve() for d in dirs if SweepLayout(d).plan.is_file() or SweepLayout(d).trials.is_file()]
@@ -363,6 +426,6 @@ def compare_runs(dirs: list[str | Path], out: str | Path | None = None) -> list[
     title = records[0]["sweep"]["title"] if len(dirs) == 1 and records[0].get("sweep") else None
     n = len(records)
     csv_path, html_path = write_comparison(
-        Path(out), records, title=title or f"Comparison of {n} run{'s' if n != 1 else ''}"
+        Path(out), records, title=title or f"Comparison of {n} run{'s' if n != 1 else ''}", references=extra
     )
     return [csv_path, html_path] if html_path else [csv_path]

@@ -12,6 +12,8 @@ A sweep file holds::
       - {name: before, set: {model.units: [128, 64, 64, 32]}}
       - {name: after, set: {model.units: [64, 32]}}
     seeds: [1, 2]               # repeats
+    references:                 # optional figures of models measured elsewhere (never run, never ranked)
+      - {name: CNN (earlier notebook), accuracy: 0.8785, note: their own split, not this one}
 
 Runs = variants x grid x seeds. Every run's parameters are resolved through
 :func:`lstm_helpers.config.resolve_config` and checked before the first run starts.
@@ -50,6 +52,7 @@ from lstm_helpers.config import (
     short_text,
 )
 from lstm_helpers.data.inputs import anchored
+from lstm_helpers.experiments.references import ReferenceSpec
 from lstm_helpers.model.naming import planned_model_name, pooling_error
 from lstm_helpers.runs.terminal import plural
 from lstm_helpers.unused import effective_fingerprint, idle_settings
@@ -78,7 +81,7 @@ def validate_spec(model: type[BaseModel], raw: dict[str, Any], label: str) -> An
         lines = []
         for e in exc.errors():
             loc = [str(p) for p in e["loc"]]
-            key = short_text(".".join(loc) or "(file)", 120)
+            key, entry = short_text(".".join(loc) or "(file)", 120), _entry_name(raw, e["loc"])
             if e["type"] == "extra_forbidden":
                 node: Any = model
                 for part in loc[:-1]:
@@ -87,10 +90,27 @@ def validate_spec(model: type[BaseModel], raw: dict[str, Any], label: str) -> An
                     args = [ann, *getattr(ann, "__args__", ())]
                     sub = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
                     node = sub[0] if sub else node
-                lines.append(f"unknown key '{key}'; allowed keys: {', '.join(getattr(node, 'model_fields', {}))}")
+                lines.append(
+                    f"unknown key '{key}'{entry}; allowed keys: {', '.join(getattr(node, 'model_fields', {}))}"
+                )
             else:
-                lines.append(f"{key}: {short_text(e['msg'].removeprefix('Value error, '))}")
+                lines.append(f"{key}{entry}: {short_text(e['msg'].removeprefix('Value error, '))}")
         raise ConfigError(f"{label}:\n  " + "\n  ".join(dict.fromkeys(lines))) from None
+
+
+def _entry_name(raw: Any, loc: tuple[Any, ...]) -> str:
+    """`` (entry 'NAME')`` when ``loc`` passes through a list entry that has a name (a variant,
+    a reference), so the message names the entry, not only its place in the list."""
+    node, name = raw, None
+    for part in loc:
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            name = node.get("name") if isinstance(node, dict) and isinstance(node.get("name"), str) else name
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            break
+    return f" (entry {short_text(name, 80)!r})" if name else ""
 
 
 class VariantSpec(BaseModel):
@@ -111,6 +131,7 @@ class SweepSpec(BaseModel):
     grid: dict[str, list[Any]] = Field(default_factory=dict)
     variants: list[VariantSpec] = Field(default_factory=list)
     seeds: list[int] | None = None
+    references: list[ReferenceSpec] = Field(default_factory=list)  # type: ignore[valid-type]
 
     @field_validator("grid")
     @classmethod
@@ -126,6 +147,14 @@ class SweepSpec(BaseModel):
         names = [x.name for x in v]
         if len(set(names)) != len(names):
             raise ValueError(f"variant names must be unique, got {names}")
+        return v
+
+    @field_validator("references")
+    @classmethod
+    def _unique_references(cls, v: list[Any]) -> list[Any]:
+        names = [x.name for x in v]
+        if len(set(names)) != len(names):
+            raise ValueError(f"reference names must be unique, got {names}")
         return v
 
     @field_validator("seeds")

@@ -180,6 +180,7 @@ def write_bookkeeping(sweep: Sweep, sweep_dir: Path, records: list[dict[str, Any
             "variant_keys": sorted({k for v in sweep.spec.variants for k in v.set}),
             "seeds": sweep.spec.seeds,
             "overrides": sweep.overrides,
+            "references": [r.record() for r in sweep.spec.references],  # figures measured elsewhere
             **extra,
             "runs": records,
         },
@@ -200,7 +201,8 @@ def write_bookkeeping(sweep: Sweep, sweep_dir: Path, records: list[dict[str, Any
 
 
 def records_from_sweep(sweep_dir: Path) -> list[dict[str, Any]]:
-    """The run records of ``sweep.json``, each with the sweep's keys and description."""
+    """The run records of ``sweep.json``, each with the sweep's keys, description and
+    reference figures."""
     meta = read_json(SweepLayout(sweep_dir).plan)
-    shared = {k: meta.get(k) for k in ("title", "description", "variant_keys")}
+    shared = {k: meta.get(k) for k in ("title", "description", "variant_keys", "references")}
     return [{**r, "keys": meta.get("keys", []), "sweep": shared} for r in meta["runs"]]

@@ -205,7 +205,7 @@ def run_sweep(
     Parameters
     ----------
     file : path
-        Sweep YAML (base, description, set, grid, variants, seeds).
+        Sweep YAML (base, description, set, grid, variants, seeds, references).
     workers : int
         Runs in parallel on this machine: worker threads, each with one warm kernel for
         all of its runs (thread pools sized ``max(1, cores // workers)``). Ignored with

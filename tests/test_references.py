@@ -1,0 +1,125 @@
+"""External reference figures (story 2's "a CNN that reached 87.85 %"): validated in a sweep
+file's ``references:`` and ``compare --reference`` before anything runs, kept in the sweep's
+records, shown marked as external beside the runs, and never ranked nor chosen best."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_sweeps import fake_runs, write_sweep  # noqa: F401 - fake_runs is a fixture
+
+from lstm_helpers.cli import main
+from lstm_helpers.config import ConfigError
+from lstm_helpers.experiments import compare, display, plan, runner
+from lstm_helpers.experiments.columns import SCORES, TIME_COLUMNS
+from lstm_helpers.experiments.references import REFERENCE_COSTS, REFERENCE_SCORES, ReferenceSpec
+from lstm_helpers.layout import SweepLayout
+
+CNN = {"name": "CNN (earlier notebook)", "accuracy": 0.8785, "note": "their own split, not this one"}
+# better than every fake run on every figure: a ranking that met it would choose it
+PERFECT = {"name": "paper", "pr_auc": 1.0, "balanced_accuracy": 1.0, "accuracy": 1.0, "total_seconds": 0.1}
+
+
+def test_reference_figures_are_the_comparison_tables_own():
+    assert set(REFERENCE_SCORES) == set(SCORES) - {"majority_baseline_accuracy"}
+    assert set(REFERENCE_COSTS) <= set(TIME_COLUMNS)
+    ref = ReferenceSpec.model_validate({**CNN, "n_params": 1000, "classes": {"play": {"f1": 0.6}}})
+    assert ref.figures() == {"test_accuracy": 0.8785, "test_play_f1": 0.6, "n_params": 1000}
+
+
+@pytest.mark.parametrize(
+    "entry, words",
+    [
+        ({**CNN, "accuracy": 87.85}, ["references.0.accuracy (entry 'CNN (earlier notebook)')", "87.85 % is 0.8785"]),
+        ({**CNN, "acc": 0.8}, ["unknown key 'references.0.acc' (entry 'CNN (earlier notebook)')", "accuracy, top_k"]),
+        ({"name": "x", "mcc": -1.5}, ["references.0.mcc (entry 'x')", "outside [-1, 1]"]),
+        ({"name": "x", "classes": {"play": {"recal": 0.5}}}, ["references.0.classes.play.recal", "precision, recall"]),
+        ({"name": "x", "note": "no figure"}, ["references.0 (entry 'x'): no figure", "accuracy"]),
+        ({"name": "x", "seconds_per_epoch": -1}, ["references.0.seconds_per_epoch", "greater than 0"]),
+    ],
+)
+def test_a_bad_reference_is_refused_before_any_run_with_exit_code_2(tmp_path, capsys, entry, words):
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", references=[entry])
+    with pytest.raises(ConfigError, match="sweep file"):
+        plan.plan_sweep(f)
+    assert main(["sweep", str(f), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"sweep file {f}" in err and "Traceback" not in err
+    for w in words:
+        assert w in err, (w, err)
+    assert not (tmp_path / "o").exists()
+
+
+def test_reference_names_are_unique(tmp_path):
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", references=[CNN, dict(CNN)])  # two objects: no YAML alias
+    with pytest.raises(ConfigError, match="reference names must be unique"):
+        plan.plan_sweep(f)
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("CNN=accuracy:87.85", ["--reference 'CNN=accuracy:87.85'", "accuracy: 87.85 is outside [0, 1]"]),
+        ("CNN=acc:0.8", ["unknown key 'acc'", "allowed keys", "CLASS_f1:VALUE"]),
+        ("CNN", ["write NAME=FIGURE:VALUE"]),
+        ("CNN=accuracy", ["write NAME=FIGURE:VALUE"]),
+    ],
+)
+def test_a_bad_command_line_reference_is_refused_before_anything_is_read(tmp_path, capsys, text, words):
+    assert main(["compare", str(tmp_path / "no-such-run"), "--reference", text]) == 2
+    err = capsys.readouterr().err
+    for w in words:
+        assert w in err, (w, err)
+    assert "not a directory" not in err  # refused before the runs are looked for
+
+
+def test_command_line_references_read_as_a_sweep_file_writes_them():
+    refs = compare.parse_references(
+        ["CNN (earlier)=accuracy:0.8785,play_f1:0.61,n_params:446950,note:their split, not ours", "paper=mcc:0.5"]
+    )
+    assert refs == [
+        {
+            "name": "CNN (earlier)",
+            "note": "their split, not ours",
+            "n_params": 446950,
+            "classes": {"play": {"f1": 0.61}},
+            "accuracy": 0.8785,
+        },
+        {"name": "paper", "mcc": 0.5},
+    ]
+    with pytest.raises(ConfigError, match="names must be unique"):
+        compare.parse_references(["a=accuracy:0.5", "a=accuracy:0.6"])
+
+
+def _sweep_with_references(tmp_path: Path) -> Path:
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        grid={"windows.overlap_percent": [0, 50]},
+        variants=[
+            {"name": "slow", "set": {"train.learning_rate": 0.01}},
+            {"name": "fast", "set": {"train.learning_rate": 0.001}},
+        ],
+        references=[CNN, PERFECT],
+    )
+    out = tmp_path / "sweep"
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    return out
+
+
+def test_references_are_kept_in_the_sweeps_records_and_survive_a_new_rendering(tmp_path, fake_runs):  # noqa: F811
+    out = _sweep_with_references(tmp_path)
+    lay = SweepLayout(out)
+    assert json.loads(lay.plan.read_text())["references"] == [CNN, PERFECT]
+    assert json.loads(lay.comparison_json.read_text())["references"] == [CNN, PERFECT]
+    assert len(pd.read_csv(lay.comparison_csv)) == 4  # runs only: no consumer of the CSV ranks a reference
+    # compared again without --reference: the sweep's own are kept; one of the same name replaces it
+    compare.write_comparison(out, compare.collect_runs([out]), html_report=False)
+    assert [r["name"] for r in display.open_comparison(out).meta["references"]] == [CNN["name"], "paper"]
+    extra = compare.parse_references(["paper=accuracy:0.5", "RNN (paper)=balanced_accuracy:0.7"])
+    compare.write_comparison(out, compare.collect_runs([out]), html_report=False, references=extra)
+    c = display.open_comparison(out)
+    assert c.meta["references"] == [CNN, {"name": "paper", "accuracy": 0.5}, extra[1]]
