@@ -5,6 +5,7 @@ records, shown marked as external beside the runs, and never ranked nor chosen b
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -104,6 +105,7 @@ def _sweep_with_references(tmp_path: Path) -> Path:
             {"name": "fast", "set": {"train.learning_rate": 0.001}},
         ],
         references=[CNN, PERFECT],
+        seeds=[1],
     )
     out = tmp_path / "sweep"
     runner.run_sweep(f, out=out, html=False, progress=False)
@@ -123,3 +125,46 @@ def test_references_are_kept_in_the_sweeps_records_and_survive_a_new_rendering(t
     compare.write_comparison(out, compare.collect_runs([out]), html_report=False, references=extra)
     c = display.open_comparison(out)
     assert c.meta["references"] == [CNN, {"name": "paper", "accuracy": 0.5}, extra[1]]
+
+
+def test_a_reference_is_never_ranked_nor_chosen_best(tmp_path, fake_runs):  # noqa: F811
+    from lstm_helpers.runs.slides import write_slides
+
+    out = _sweep_with_references(tmp_path)
+    c = display.open_comparison(out)
+    assert len(c.table) == 4 and "paper" not in set(c.table["run"])
+    best = c.best()
+    assert best is not None and best["status"] == "finished" and best["val_pr_auc"] == c.finished["val_pr_auc"].max()
+    for shown in (display.ranking(c).data, display.seed_summary(c).data):
+        assert "paper" not in shown and CNN["name"] not in shown
+    head = display.headline(c).data
+    assert "4 runs, 4 finished" in head and "Best by validation val_pr_auc" in head
+    assert "never ranked nor chosen best" in head and "their data and split may differ" in head
+    assert "<b>CNN (earlier notebook)</b> (accuracy 0.8785; their own split, not this one)" in head
+    fig = display.plot_quality_vs_time(c)  # validation against time: a reference has no place on it
+    assert all("paper" not in t.get_text() for t in fig.axes[0].texts)
+    slides = write_slides(out).read_text()
+    best_slide = slides[slides.index("Best by validation") :]
+    assert "paper" not in best_slide[: best_slide.index("</section>")]
+
+
+def test_references_are_shown_marked_beside_the_runs(tmp_path, fake_runs):  # noqa: F811
+    from lstm_helpers.runs.slides import write_slides
+
+    out = _sweep_with_references(tmp_path)
+    c = display.open_comparison(out)
+    page = display.runs_table(c).data
+    assert page.count('<tr class="lw-reference"') == 2 and "font-style: italic" in page
+    row = page[page.index('<tr class="lw-reference"') :].split("</tr>")[0]
+    assert "CNN (earlier notebook) (reference, not run here)" in row and 'data-v="0.8785">0.878<' in row, row
+    rows = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", page)]
+    seed = rows[0].index("seed")
+    assert [r[seed] for r in rows[1:]] == ["1"] * 4 + ["", ""]  # whole numbers beside the references' blanks
+    means = display._variant_means(c)  # before / after, then each reference in a column of its own
+    assert list(means.columns)[-2:] == [f"{n} (reference, not run here)" for n in (CNN["name"], "paper")]
+    assert (
+        means.set_index("measure").loc["test_accuracy", f"{CNN['name']} (reference, not run here)"] == "0.878"
+    )  # 0.8785 at the row's decimals
+    deck = write_slides(out).read_text()
+    assert "CNN (earlier notebook) (reference, not run here)" in deck and ">accuracy<" in deck
+    assert "figures measured elsewhere" in deck and "never ranked" in deck

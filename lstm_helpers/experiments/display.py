@@ -28,6 +28,7 @@ from lstm_helpers.experiments.labels import as_labels as _as_labels
 from lstm_helpers.experiments.labels import members_differ, run_labels
 from lstm_helpers.experiments.plan import short_keys
 from lstm_helpers.experiments.progress import plural
+from lstm_helpers.experiments.references import MARKER, REFERENCE_STATUS, reference_rows
 from lstm_helpers.layout import SweepLayout
 from lstm_helpers.style import column_formatter, decimals_of, fmt_number, significant_decimals
 
@@ -60,8 +61,16 @@ class Comparison:
     def finished(self) -> pd.DataFrame:
         return self.table[self.table["status"] == "finished"] if "status" in self.table else self.table
 
+    @property
+    def references(self) -> pd.DataFrame:
+        """Figures measured elsewhere, one row each in the table's columns (``run``: the name,
+        ``status``: not run here). Never part of :attr:`table`: nothing ranks or pools them."""
+        rows = pd.DataFrame(reference_rows(self.meta.get("references") or []))
+        return rows[[c for c in self.table if c in rows] + [c for c in rows if c not in self.table]]
+
     def best(self) -> pd.Series | None:
-        """The finished run with the highest validation metric, or None."""
+        """The finished run with the highest validation metric, or None (a reference never:
+        it has no validation figure and is no row of the table)."""
         q, fin = self.rank_by, self.finished
         if q is None or q not in fin or fin[q].isna().all():
             return None
@@ -157,13 +166,15 @@ table.lw-sortable td.num {text-align: right}
 table.lw-sortable th {background: #f3f3f3; position: sticky; top: 0}
 table.lw-sortable th[data-dir=asc]::after {content: " ▲"}
 table.lw-sortable th[data-dir=desc]::after {content: " ▼"}
+table.lw-sortable tr.lw-reference td {font-style: italic; background: #fdf6e3; color: #555}
 </style>"""
 
 
-def table_html(table: pd.DataFrame, sortable: bool = True) -> str:
+def table_html(table: pd.DataFrame, sortable: bool = True, marked: int = 0) -> str:
     """An escaped HTML table (no index), numbers formatted; sortable on a click (a dozen lines
     of inline JavaScript, written here because pandas' Styler does not sort and a CDN library
-    would need the internet at view time)."""
+    would need the internet at view time). The last ``marked`` rows are references (figures
+    measured elsewhere): italic on a tinted ground, wherever a sort puts them."""
     if table is None or table.empty:
         return "<p>No rows.</p>"
     table_id = "lw-" + hashlib.sha256(table.to_csv().encode()).hexdigest()[:10]
@@ -178,7 +189,8 @@ def table_html(table: pd.DataFrame, sortable: bool = True) -> str:
             else f"<td>{html.escape(texts[k][r])}</td>"
             for k, v in enumerate(values)
         )
-        rows.append(f"<tr>{cells}</tr>")
+        ref = ' class="lw-reference" title="not run here; its data and split may differ"'
+        rows.append(f"<tr{ref if r >= len(table) - marked else ''}>{cells}</tr>")
     body = (
         f'<table class="lw-sortable" id="{table_id}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
@@ -187,15 +199,29 @@ def table_html(table: pd.DataFrame, sortable: bool = True) -> str:
     return _TABLE_CSS + '<div style="overflow-x: auto">' + body + "</div>" + script
 
 
-def sortable_table(table: pd.DataFrame, drop: tuple[str, ...] = ("run_dir", "fingerprint")) -> Any:
-    """The table (without ``drop`` columns) as a sortable, escaped HTML table."""
+def runs_table(c: Comparison) -> Any:
+    """Every run, then the reference figures (measured elsewhere, marked: italic, status
+    "reference, not run here"), as one sortable table."""
+    refs = c.references
+    if refs.empty:
+        return sortable_table(c.table)
+    refs = refs.assign(run=refs["run"] + " (" + REFERENCE_STATUS + ")")  # marked where a row is read first
+    whole = tuple(k for k in c.table if c.table[k].dtype.kind in "iu")  # a seed stays 1 beside a blank
+    return sortable_table(pd.concat([c.table, refs], ignore_index=True), marked=len(refs), whole=whole)
+
+
+def sortable_table(
+    table: pd.DataFrame, drop: tuple[str, ...] = ("run_dir", "fingerprint"), marked: int = 0, whole: tuple = ()
+) -> Any:
+    """The table (without ``drop`` columns) as a sortable, escaped HTML table; its last
+    ``marked`` rows are references (:func:`table_html`); ``whole`` columns without decimals."""
     if table is None or table.empty:
         return _html("<p>No rows.</p>")
     table = table.drop(columns=[c for c in drop if c in table.columns])
     flags = [c for c in table if table[c].dtype == bool or set(table[c].dropna().astype(str)) == {"True", "False"}]
     shown = table.assign(**{c: table[c].astype(str).str.lower() for c in flags})
-    shown.attrs["decimals"] = {c: 0 for c in shown if _count_decimals(c, shown[c]) == 0}
-    return _html(table_html(shown))
+    shown.attrs["decimals"] = {c: 0 for c in shown if c in whole or _count_decimals(c, shown[c]) == 0}
+    return _html(table_html(shown, marked=marked))
 
 
 def _count_decimals(name: str, values: Any) -> int | None:
@@ -264,11 +290,34 @@ def headline(c: Comparison) -> Any:
             "(<code>test_*</code>) sit beside the validation ones (<code>val_*</code>) and are "
             "never used to choose.</i></p>"
         )
+    if not c.references.empty:
+        out.append(f"<p><i>{reference_sentence(c)}</i></p>")
     variants = _variant_means(c)
     if variants is not None:
-        out.append("<h2>Before / after</h2><p>Mean over seeds (and grid values) per variant, and the change.</p>")
+        refs = "; last, each reference: a figure measured elsewhere, not run here" if not c.references.empty else ""
+        out.append(
+            f"<h2>Before / after</h2><p>Mean over seeds (and grid values) per variant, and the change{refs}.</p>"
+        )
         out.append(table_html(variants, sortable=False))
     return _html("\n".join(out))
+
+
+def reference_sentence(c: Comparison) -> str:
+    """Plain HTML: the reference figures, what each is, and that none is ranked or chosen."""
+    items = []
+    for _, r in c.references.iterrows():
+        figures = ", ".join(
+            f"{esc(k.removeprefix('test_'))} {esc(v) if k == 'n_params' else f'{float(v):g}'}"  # as given: 0.8785
+            for k, v in r.items()
+            if k not in ("run", "status", "reason") and pd.notna(v)
+        )
+        note = f"; {esc(r['reason'])}" if r["reason"] != MARKER else ""
+        items.append(f"<b>{esc(r['run'])}</b> ({figures}{note})")
+    return (
+        f"Also shown, in italics: {plural(len(items), 'reference')} measured elsewhere, {'; '.join(items)}. "
+        "Not run here: their data and split may differ, so a difference from the runs is not the models' alone. "
+        "A reference has no validation figure: it is never ranked nor chosen best."
+    )
 
 
 def _variant_means(c: Comparison) -> pd.DataFrame | None:
@@ -280,6 +329,8 @@ def _variant_means(c: Comparison) -> pd.DataFrame | None:
     means = fin.groupby("variant", sort=False)[cols].mean().T[order]
     for later in order[1:]:
         means[f"change ({later} − {order[0]})"] = (means[later] - means[order[0]]).round(12)  # not 1.1e-16
+    for _, ref in c.references.iterrows():  # measured elsewhere: a column of its own, after the changes
+        means[f"{ref['run']} ({REFERENCE_STATUS})"] = [ref.get(m) for m in means.index]
     # one measure per row, so each row at its own decimals (parameters 446,950; PR-AUC 0.749)
     texts = [column_texts(row.tolist(), _count_decimals(str(m), row)) for m, row in means.iterrows()]
     return pd.DataFrame(texts, index=means.index, columns=means.columns).rename_axis("measure").reset_index()

@@ -190,7 +190,9 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
     # the model's size and speed where the runs differ in them (story 2: architectures compared)
     # and the models a run averages (train.ensemble) where that differs: an ensemble is slower and often better
     sized = [c for c in ("n_params", "members", "seconds_per_epoch") if c in fin and _varies(fin[c])]
-    cols = [rank, *per_class, "test_pr_auc", "test_balanced_accuracy", *sized, "total_seconds"]
+    refs = _references(meta)  # figures measured elsewhere: rows of their own, never ranked
+    carried = [c for c in refs if c.startswith("test_")]  # e.g. the accuracy a reference is known by
+    cols = [rank, *per_class, "test_pr_auc", "test_balanced_accuracy", *carried, *sized, "total_seconds"]
     cols = list(dict.fromkeys(c for c in cols if c and c in fin))
     macro = not meta.get("pr_auc_of_a_class", True)  # multi-class: PR-AUC is the macro average
 
@@ -201,6 +203,11 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
         f'<p class="small">{html.escape(_label(rank)[:1].upper() + _label(rank)[1:])} ranks the runs; the other '
         "figures are on the test split, reported, never used to choose.</p>"
         if rank in cols
+        else ""
+    ) + (
+        '<p class="small">Rows marked "reference, not run here": figures measured elsewhere (their own '
+        "held-out data); their data and split may differ; never ranked.</p>"
+        if not refs.empty
         else ""
     )
     if "variant" in fin and fin["variant"].nunique() >= 2:
@@ -215,12 +222,31 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
             + (f"-{sizes.max()}" if sizes.max() > sizes.min() else "")
             + " per variant)."
         )
+        shown = _with_references(shown, refs, "variant", cols)
         return table_html(shown.rename(columns=_label), max_rows=12) + f'<p class="small">{each}</p>' + note
     if fin.empty:
         return f"<p>No run finished: {plural(len(table), 'run')} failed (their reasons are in runs.csv).</p>"
     keys = [k for k in meta.get("keys", []) if k in fin]
     # the swept settings say which run a row is; its long directory name would push figures off the slide
-    return table_html(fin[[*(keys or ["run"]), *cols]].head(10).rename(columns=_label), max_rows=12) + note
+    shown = _with_references(fin[[*(keys or ["run"]), *cols]].head(10), refs, (keys or ["run"])[0], cols)
+    return table_html(shown.rename(columns=_label), max_rows=12) + note
+
+
+def _references(meta: dict) -> pd.DataFrame:
+    """The comparison's reference figures (comparison.json), one row each in its columns
+    (``status``: reference, not run here)."""
+    from lstm_helpers.experiments.references import reference_rows
+
+    return pd.DataFrame(reference_rows(meta.get("references") or []))
+
+
+def _with_references(shown: pd.DataFrame, refs: pd.DataFrame, label: str, cols: list[str]) -> pd.DataFrame:
+    """``shown`` with a row per reference below the runs: its name (marked) in the ``label``
+    column, its figures in ``cols``."""
+    if refs.empty:
+        return shown
+    rows = refs.assign(**{label: refs["run"] + " (" + refs["status"] + ")"}).reindex(columns=[label, *cols])
+    return pd.concat([shown, rows[[c for c in shown if c in rows]]], ignore_index=True)
 
 
 _NAMES = {
