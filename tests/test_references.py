@@ -168,3 +168,8 @@ def test_references_are_shown_marked_beside_the_runs(tmp_path, fake_runs):  # no
     deck = write_slides(out).read_text()
     assert "CNN (earlier notebook) (reference, not run here)" in deck and ">accuracy<" in deck
     assert "figures measured elsewhere" in deck and "never ranked" in deck
+
+
+def test_the_story_2_example_carries_its_cnn_figure():
+    spec = plan.read_sweep(Path(__file__).resolve().parent.parent / "configs" / "examples" / "slow_to_fast.yaml")
+    assert [(r.name, r.accuracy) for r in spec.references] == [("CNN (earlier notebook)", 0.8785)]
