@@ -9,9 +9,6 @@ digits.
 
 from __future__ import annotations
 
-import hashlib
-import html
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,13 +21,14 @@ from lstm_helpers.config import ConfigError, resolve_path
 from lstm_helpers.display import brief_user_errors
 from lstm_helpers.experiments.columns import COUNT_COLUMNS
 from lstm_helpers.experiments.compare import collect_runs, comparison_table
+from lstm_helpers.experiments.html_tables import as_html, column_texts, esc, show, table_html  # noqa: F401 (show, for 04)
 from lstm_helpers.experiments.labels import as_labels as _as_labels
 from lstm_helpers.experiments.labels import members_differ, run_labels
 from lstm_helpers.experiments.plan import short_keys
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.experiments.references import MARKER, REFERENCE_STATUS, reference_rows
 from lstm_helpers.layout import SweepLayout
-from lstm_helpers.style import column_formatter, decimals_of, fmt_number, significant_decimals
+from lstm_helpers.style import decimals_of, fmt_number, significant_decimals
 
 
 @dataclass
@@ -92,113 +90,6 @@ def open_comparison(sweep_dir: str | Path = "", run_dirs: list[str | Path] | Non
     return Comparison(table, meta, d)
 
 
-# ============================================================================ formatting
-def _text(x: Any) -> str:
-    """A cell's text: numbers by :func:`~lstm_helpers.style.fmt_number` (as in the run
-    reports), missing values empty."""
-    if x is None or (isinstance(x, float | np.floating) and math.isnan(x)):
-        return ""
-    return fmt_number(x) if isinstance(x, int | float | np.integer | np.floating) else str(x)
-
-
-def column_texts(values: Any, decimals: int | None = None) -> list[str]:
-    """One column's cells as the run reports write them (:func:`~lstm_helpers.style.column_formatter`:
-    one number of decimals per column, ``decimals`` where given), missing values empty."""
-    write = column_formatter(values, decimals)
-    return [write(v) if _text(v) else "" for v in values]
-
-
-def esc(x: Any) -> str:
-    """Any value as escaped HTML text (numbers formatted by :func:`fmt_number`)."""
-    return html.escape(_text(x), quote=True)
-
-
-def _html(text: str) -> Any:
-    from IPython.display import HTML
-
-    return HTML(text)
-
-
-def show(obj: Any) -> Any:
-    """A matplotlib figure as a PNG image object (displays whatever the kernel's matplotlib
-    backend is, e.g. ``MPLBACKEND=Agg``); anything else is returned unchanged."""
-    from matplotlib.figure import Figure
-
-    from lstm_helpers.display import show_figure
-
-    return show_figure(obj) if isinstance(obj, Figure) else obj
-
-
-_SORT_JS = """
-<script>
-(function () {
-  var table = document.getElementById("%(id)s");
-  if (!table) return;
-  var heads = table.tHead.rows[table.tHead.rows.length - 1].cells;
-  Array.prototype.forEach.call(heads, function (th, col) {
-    th.style.cursor = "pointer";
-    th.title = "click to sort";
-    th.addEventListener("click", function () {
-      var asc = th.getAttribute("data-dir") !== "asc";
-      Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("data-dir"); });
-      th.setAttribute("data-dir", asc ? "asc" : "desc");
-      var body = table.tBodies[0];
-      var rows = Array.prototype.slice.call(body.rows);
-      rows.sort(function (a, b) {
-        var x = a.cells[col].textContent.trim(), y = b.cells[col].textContent.trim();
-        var nx = parseFloat(a.cells[col].dataset.v), ny = parseFloat(b.cells[col].dataset.v);
-        var ex = x === "" || x === "–", ey = y === "" || y === "–";
-        if (ex || ey) return ex === ey ? 0 : (ex ? 1 : -1);
-        var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
-        return asc ? c : -c;
-      });
-      rows.forEach(function (r) { body.appendChild(r); });
-    });
-  });
-})();
-</script>
-"""
-
-_TABLE_CSS = """<style>
-table.lw-sortable {border-collapse: collapse; font-size: 12px}
-table.lw-sortable th, table.lw-sortable td {border: 1px solid #ccc; padding: 2px 6px; white-space: nowrap}
-table.lw-sortable td.num {text-align: right}
-table.lw-sortable th {background: #f3f3f3; position: sticky; top: 0}
-table.lw-sortable th[data-dir=asc]::after {content: " ▲"}
-table.lw-sortable th[data-dir=desc]::after {content: " ▼"}
-table.lw-sortable tr.lw-reference td {font-style: italic; background: #fdf6e3; color: #555}
-</style>"""
-
-
-def table_html(table: pd.DataFrame, sortable: bool = True, marked: int = 0) -> str:
-    """An escaped HTML table (no index), numbers formatted; sortable on a click (a dozen lines
-    of inline JavaScript, written here because pandas' Styler does not sort and a CDN library
-    would need the internet at view time). The last ``marked`` rows are references (figures
-    measured elsewhere): italic on a tinted ground, wherever a sort puts them."""
-    if table is None or table.empty:
-        return "<p>No rows.</p>"
-    table_id = "lw-" + hashlib.sha256(table.to_csv().encode()).hexdigest()[:10]
-    head = "".join(f"<th>{esc(c)}</th>" for c in table.columns)
-    fixed = table.attrs.get("decimals") or {}  # a column's decimals set by its maker
-    texts = [column_texts(table[c].tolist(), fixed.get(c)) for c in table.columns]
-    rows = []
-    for r, values in enumerate(table.itertuples(index=False)):
-        cells = "".join(
-            f'<td class="num" data-v="{float(v)!r}">{html.escape(texts[k][r])}</td>'  # sorts by the value
-            if isinstance(v, int | float | np.number) and not isinstance(v, bool)
-            else f"<td>{html.escape(texts[k][r])}</td>"
-            for k, v in enumerate(values)
-        )
-        ref = ' class="lw-reference" title="not run here; its data and split may differ"'
-        rows.append(f"<tr{ref if r >= len(table) - marked else ''}>{cells}</tr>")
-    body = (
-        f'<table class="lw-sortable" id="{table_id}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-    script = _SORT_JS % {"id": table_id} if sortable else ""
-    return _TABLE_CSS + '<div style="overflow-x: auto">' + body + "</div>" + script
-
-
 def runs_table(c: Comparison) -> Any:
     """Every run, then the reference figures (measured elsewhere, marked: italic, status
     "reference, not run here"), as one sortable table."""
@@ -216,12 +107,12 @@ def sortable_table(
     """The table (without ``drop`` columns) as a sortable, escaped HTML table; its last
     ``marked`` rows are references (:func:`table_html`); ``whole`` columns without decimals."""
     if table is None or table.empty:
-        return _html("<p>No rows.</p>")
+        return as_html("<p>No rows.</p>")
     table = table.drop(columns=[c for c in drop if c in table.columns])
     flags = [c for c in table if table[c].dtype == bool or set(table[c].dropna().astype(str)) == {"True", "False"}]
     shown = table.assign(**{c: table[c].astype(str).str.lower() for c in flags})
     shown.attrs["decimals"] = {c: 0 for c in shown if c in whole or _count_decimals(c, shown[c]) == 0}
-    return _html(table_html(shown, marked=marked))
+    return as_html(table_html(shown, marked=marked))
 
 
 def _count_decimals(name: str, values: Any) -> int | None:
@@ -299,7 +190,7 @@ def headline(c: Comparison) -> Any:
             f"<h2>Before / after</h2><p>Mean over seeds (and grid values) per variant, and the change{refs}.</p>"
         )
         out.append(table_html(variants, sortable=False))
-    return _html("\n".join(out))
+    return as_html("\n".join(out))
 
 
 def reference_sentence(c: Comparison) -> str:
@@ -341,8 +232,8 @@ def variant_table(c: Comparison) -> Any:
     plus the change from the first to the last variant."""
     means = _variant_means(c)
     if means is None:
-        return _html("<p><i>No variants in this comparison.</i></p>")
-    return _html(table_html(means, sortable=False))
+        return as_html("<p><i>No variants in this comparison.</i></p>")
+    return as_html(table_html(means, sortable=False))
 
 
 def ranking(c: Comparison) -> Any:
@@ -350,14 +241,14 @@ def ranking(c: Comparison) -> Any:
     Sections of a comparison that hold one finished run return None (the page leaves them out)."""
     fin, q = c.finished, c.rank_by
     if q is None or fin.empty:
-        return _html("<p><i>No finished run with validation metrics: nothing to rank.</i></p>")
+        return as_html("<p><i>No finished run with validation metrics: nothing to rank.</i></p>")
     if len(fin) == 1:  # the headline names it; a one-row ranking says nothing more
         return None
     # the label says how a run differs (its directory name when nothing does); the long
     # directory names are in the table of all runs, where they would push the metric off screen here
     cols = [q] + [x for x in (_test_of(q), "seconds_per_epoch", "total_seconds") if x in fin]
     shown = fin.assign(label=run_labels(c).loc[fin.index])[["label", *cols]].sort_values(q, ascending=False)
-    return _html(table_html(shown, sortable=False))
+    return as_html(table_html(shown, sortable=False))
 
 
 # ============================================================================ details
@@ -371,7 +262,7 @@ def seed_summary(c: Comparison) -> Any:
     if len(fin) < 2:  # one run (a search's best configuration): nothing to pool or compare
         return None
     if "seed" not in fin or fin["seed"].nunique() < 2:
-        return _html(
+        return as_html(
             "<p><i>One seed per configuration: no spread to show "
             "(add <code>seeds: [1, 2, 3]</code> to the sweep).</i></p>"
         )
@@ -386,7 +277,7 @@ def seed_summary(c: Comparison) -> Any:
             ("" if pd.isna(m) else _mean_std(m, 0.0 if pd.isna(s) else s))
             for m, s in zip(mean[col], std[col], strict=True)
         ]
-    return _html(table_html(out.reset_index()))
+    return as_html(table_html(out.reset_index()))
 
 
 def _mean_std(mean: float, std: float) -> str:
@@ -432,7 +323,7 @@ def plot_metric_vs_keys(c: Comparison, metrics: list[str] | None = None) -> Any:
     if len(fin) < 2:
         return None
     if not keys or not metrics:
-        return _html("<p><i>No parameter varies alone among finished runs.</i></p>")
+        return as_html("<p><i>No parameter varies alone among finished runs.</i></p>")
     fig = Figure(figsize=(4.2 * len(keys), 3.0 * len(metrics)))
     axes = fig.subplots(len(metrics), len(keys), squeeze=False)
     data = fin.assign(**{k: _as_labels(fin[k], missing="–") for k in keys})
@@ -472,7 +363,7 @@ def plot_quality_vs_time(c: Comparison, time_column: str = "total_seconds") -> A
     if len(fin) < 2:
         return None
     if q is None or q not in fin or time_column not in fin or fin[[q, time_column]].dropna().empty:
-        return _html("<p><i>No finished run with both a validation metric and a training time.</i></p>")
+        return as_html("<p><i>No finished run with both a validation metric and a training time.</i></p>")
     data = fin.assign(label=run_labels(c).loc[fin.index]).dropna(subset=[q, time_column])
     front = pareto_front(data[time_column], data[q])
     hue = "variant" if "variant" in data and data["variant"].notna().any() else "model_name"
@@ -535,7 +426,7 @@ def trials_table(c: Comparison) -> Any:
     trials = search_trials(c.directory)
     if trials is None:
         return None
-    return _html(table_html(trials))
+    return as_html(table_html(trials))
 
 
 def _search_sentence(c: Comparison, trials: pd.DataFrame) -> str:
@@ -583,9 +474,9 @@ def failed_runs(c: Comparison) -> Any:
     t = c.table
     bad = t[t["status"] != "finished"] if "status" in t else t.iloc[0:0]
     if bad.empty:
-        return _html("<p><i>Every run finished.</i></p>")
+        return as_html("<p><i>Every run finished.</i></p>")
     items = "".join(
         f"<li><code>{esc(r['run'])}</code> <b>{esc(r['status'])}</b>: {esc(r.get('reason'))}</li>"
         for _, r in bad.iterrows()
     )
-    return _html(f"<ul>{items}</ul>")
+    return as_html(f"<ul>{items}</ul>")
