@@ -1328,3 +1328,23 @@ def test_a_missing_extra_is_named_before_anything_runs(tmp_path, monkeypatch, mo
     with pytest.raises(ConfigError, match=rf"install the {extra} extra: pip install -e '\.\[{extra}\]'"):
         runner.run_sweep(f, out=tmp_path / "out", **kwargs)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_answer_says_when_the_minirocket_baseline_beats_the_best_run(tmp_path, fake_runs):
+    """The page named the best run and never said the baseline beat it (its figures were two
+    columns at the far right of the table): users must see at once whether the LSTM earns its keep."""
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    out = tmp_path / "sweep"
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    c = display.open_comparison(out)
+    best = c.best()
+    for gap, said in ((0.02, "ahead of the best run by 0.020</b>: the LSTM does not earn its keep"),
+                      (-0.1, "behind the best run by 0.100")):  # fmt: skip
+        c.table["val_baseline_pr_auc"] = best["val_pr_auc"] + gap
+        c.table["test_baseline_pr_auc"] = 0.7
+        head = display.headline(c).data
+        assert "The MiniRocket baseline (fitted on the same training windows" in head, head
+        assert said in head and "; test 0.700" in head, head
+        assert "val_baseline_pr_auc" in display.ranking(c).data  # beside each run in the ranking
+    c.table = c.table.drop(columns=["val_baseline_pr_auc", "test_baseline_pr_auc"])  # evaluate.baseline: none
+    assert "MiniRocket" not in display.headline(c).data

@@ -150,6 +150,7 @@ def answer_sentence(c: Comparison) -> str:
         f"<b>Best by validation {esc(q)}</b>: <code>{esc(label or best['run'])}</code> "
         f"({esc(q)} = {esc(best[q])}{test_text})."
     )
+    parts.append(baseline_sentence(best, q))
     if members_differ(t):
         parts.append(
             "<i>The runs average different numbers of models (column <code>members</code>, "
@@ -164,6 +165,32 @@ def answer_sentence(c: Comparison) -> str:
             "of its own, so the ranking compares those preparations as well as the models.</i>"
         )
     return " ".join(parts)
+
+
+def _baseline_of(metric: str) -> str:
+    """``val_pr_auc`` -> ``val_baseline_pr_auc``: the MiniRocket baseline's figure beside it."""
+    split, _, name = metric.partition("_")
+    return f"{split}_baseline_{name}"
+
+
+def baseline_sentence(best: pd.Series, q: str) -> str:
+    """Whether the LSTM earns its keep: the MiniRocket baseline fitted on the best run's own
+    training windows, its threshold chosen on the same validation split, against that run, on
+    the metric that ranks (empty when the run has no baseline: ``evaluate.baseline: none``)."""
+    b = best.get(_baseline_of(q))
+    if b is None or pd.isna(b) or pd.isna(best[q]):
+        return ""
+    bt = best.get(_baseline_of(_test_of(q)))
+    test = f"; test {esc(bt)}" if bt is not None and pd.notna(bt) else ""
+    gap = float(b) - float(best[q])
+    if gap > 0:
+        verdict = f"<b>ahead of the best run by {esc(round(gap, 3))}</b>: the LSTM does not earn its keep here yet"
+    else:
+        verdict = f"behind the best run by {esc(round(-gap, 3))}" if gap < 0 else "level with the best run"
+    return (
+        f"The MiniRocket baseline (fitted on the same training windows, its threshold chosen on the same "
+        f"validation split) scores {esc(q)} {esc(b)}{test}: {verdict}."
+    )
 
 
 def headline(c: Comparison) -> Any:
@@ -246,7 +273,7 @@ def ranking(c: Comparison) -> Any:
         return None
     # the label says how a run differs (its directory name when nothing does); the long
     # directory names are in the table of all runs, where they would push the metric off screen here
-    cols = [q] + [x for x in (_test_of(q), "seconds_per_epoch", "total_seconds") if x in fin]
+    cols = [q] + [x for x in (_test_of(q), _baseline_of(q), "seconds_per_epoch", "total_seconds") if x in fin]
     shown = fin.assign(label=run_labels(c).loc[fin.index])[["label", *cols]].sort_values(q, ascending=False)
     return as_html(table_html(shown, sortable=False))
 
@@ -457,9 +484,9 @@ def _search_sentence(c: Comparison, trials: pd.DataFrame) -> str:
         )
         out += (
             f" That configuration then ran through the whole pipeline with its own budget{link}: "
-            f"{esc(q)} = {esc(best[q])}{test if test_q in best else ''}."
+            f"{esc(q)} = {esc(best[q])}{test if test_q in best else ''}. {baseline_sentence(best, q)}"
         )
-    return out
+    return out.strip()
 
 
 def _setting(values: pd.Series) -> pd.Series:
