@@ -696,8 +696,11 @@ def test_comparison_of_run_dirs_and_sweep_dirs(tmp_path, fake_runs):
     assert list(variants.columns) == ["measure", "before", "after", "change (after − before)"]
     fig = display.plot_metric_vs_keys(c)
     assert len(fig.axes) == 3 * 2  # 3 metrics x (variant, overlap)
+    width, height = fig.get_size_inches()
+    assert width > height  # one row per parameter, metrics side by side: page-wide, readable fonts
     pareto = display.plot_quality_vs_time(c)
     assert len(pareto.axes) == 1 and pareto.axes[0].get_ylabel() == "val_pr_auc (validation)"
+    assert pareto.axes[0].get_xlim()[0] == 0  # time from zero: small differences drawn at their size
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = FigureCanvasAgg(pareto)

@@ -351,17 +351,20 @@ def plot_metric_vs_keys(c: Comparison, metrics: list[str] | None = None) -> Any:
         return None
     if not keys or not metrics:
         return as_html("<p><i>No parameter varies alone among finished runs.</i></p>")
-    fig = Figure(figsize=(4.2 * len(keys), 3.0 * len(metrics)))
-    axes = fig.subplots(len(metrics), len(keys), squeeze=False)
+    # one row per parameter, the metrics side by side: a page-wide figure whatever the count
+    # (a column of panels per parameter left one parameter's figure a third of the page wide)
+    fig = Figure(figsize=(4.2 * len(metrics), 3.2 * len(keys)))
+    axes = fig.subplots(len(keys), len(metrics), squeeze=False)
     data = fin.assign(**{k: _as_labels(fin[k], missing="–") for k in keys})
-    for i, m in enumerate(metrics):
-        for j, k in enumerate(keys):
+    for i, k in enumerate(keys):
+        more = f" (+{len(together[k])} changing with it)" if together[k] else ""
+        for j, m in enumerate(metrics):
             ax = axes[i][j]
             sns.pointplot(data=data, x=k, y=m, errorbar="sd", ax=ax, linestyle="none", capsize=0.1)
             sns.stripplot(data=data, x=k, y=m, ax=ax, color="0.5", alpha=0.5, size=3)
-            more = f" (+{len(together[k])} changing with it)" if together[k] else ""
-            ax.set_xlabel(k + more if i == len(metrics) - 1 else "")
-            ax.set_ylabel(m if j == 0 else "")
+            ax.set_xlabel(k + more)
+            ax.set_ylabel("")
+            ax.set_title(m if i == 0 else "")
             ax.tick_params(axis="x", rotation=20)
     fig.tight_layout()
     return fig
@@ -401,6 +404,7 @@ def plot_quality_vs_time(c: Comparison, time_column: str = "total_seconds") -> A
     ax.step(pts[time_column], pts[q], where="post", color="tab:red", lw=1.2, label="Pareto front")
     ax.scatter(pts[time_column], pts[q], s=150, facecolors="none", edgecolors="tab:red")
     ax.margins(x=0.12, y=0.15)
+    ax.set_xlim(left=0)  # time from zero: a 0.2 s difference between 12 s runs is drawn as what it is
     x_mid = float(np.mean(ax.get_xlim()))
     for _, r in pts.iterrows():
         left = r[time_column] > x_mid
