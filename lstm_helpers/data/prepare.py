@@ -176,18 +176,26 @@ def _scaled_values(s: SeriesSet, cfg: Config, split_of_rec: np.ndarray) -> tuple
             "center": [0.0] * n_channels,
             "scale": [1.0] * n_channels,
         }
-        values = (
-            scale_per_recording(s.values, s.offsets, cfg.scale.method)
-            if s.kind == "recordings"
-            else scale_per_sequence(s.values, s.n_recordings, s.lengths_true, cfg.scale.method)
-        )
     else:
         scaler = fit_scaler(s.values[train_rows], cfg.scale.method) | {"per": "global"}
+    return scale_values(s, scaler, cfg.data.mask_value), scaler
+
+
+def scale_values(s: SeriesSet, scaler: dict, mask_value: float) -> np.ndarray:
+    """``s.values`` scaled by ``scaler`` (``prepare.json["scaler"]``: fitted statistics, or
+    ``per`` recording / sequence: each by its own), padding set to ``mask_value`` and real
+    steps kept off it. Stage 01 and ``predict`` of sequences scale through this one function."""
+    if scaler.get("per") == "recording":
+        values = scale_per_recording(s.values, s.offsets, scaler["method"])
+    elif scaler.get("per") == "sequence":
+        values = scale_per_sequence(s.values, s.n_recordings, s.lengths_true, scaler["method"])
+    else:
         values = apply_scaler(s.values, scaler)
+    real = s.real_steps()
     if real is not None:
-        values[~real] = cfg.data.mask_value
-        _keep_real_steps_unmasked(s, values, real, cfg.data.mask_value)
-    return values, scaler
+        values[~real] = mask_value
+        _keep_real_steps_unmasked(s, values, real, mask_value)
+    return values
 
 
 def _keep_real_steps_unmasked(s: SeriesSet, values: np.ndarray, real: np.ndarray, mask_value: float) -> None:

@@ -21,7 +21,7 @@ from lstm_helpers.data.labels import map_labels, order_classes
 from lstm_helpers.data.recordings import SPLIT_ALIASES, SeriesSet
 
 
-def _sequence_arrays(p: Path) -> dict[str, np.ndarray]:
+def _sequence_arrays(p: Path, need_y: bool = True) -> dict[str, np.ndarray]:
     """The arrays of an ``.npz`` of sequences, loaded without pickles; DataError naming what is wrong."""
     from lstm_helpers.artifacts import UnreadableFile, load_npz
 
@@ -31,7 +31,7 @@ def _sequence_arrays(p: Path) -> dict[str, np.ndarray]:
         arrays = load_npz(p)
     except UnreadableFile as exc:
         raise DataError(str(exc)) from None
-    if "y" not in arrays:
+    if need_y and "y" not in arrays:
         raise DataError(f"{p}: missing array 'y'; present: {short(sorted(arrays))}")
     return arrays
 
@@ -124,9 +124,30 @@ def _check_case_arrays(arrays: dict[str, np.ndarray], p: Path, n: int) -> None:
     if y.ndim != 1 or n == 0:
         hint = " (one-hot? give each case's class instead)" if y.ndim == 2 else ""
         raise DataError(f"{p}: 'y' must hold one label per case (1-D, at least one case), got shape {y.shape}{hint}")
-    for key in ("groups", "split"):
+    _check_per_case(arrays, p, n, ("groups", "split"))
+
+
+def _check_per_case(arrays: dict[str, np.ndarray], p: Path, n: int, keys: tuple[str, ...]) -> None:
+    for key in keys:
         if key in arrays and (arrays[key].ndim != 1 or len(arrays[key]) != n):
             raise DataError(f"{p}: {key!r} must hold one entry per case ({n}, like 'y'), got shape {arrays[key].shape}")
+
+
+def _to_length(
+    values_flat: np.ndarray, lens: np.ndarray, T: int, cfg: DataConfig, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (n, T, C) block of the cases at ``T`` steps and each case's steps in it: padded
+    with ``data.mask_value`` (longer cases truncated, said in ``notes`` and a warning), or with
+    ``data.variable_length: stretch`` resampled to ``T`` steps. Stage 01 and ``predict`` both."""
+    stretch = cfg.variable_length == "stretch" and bool((lens != T).any())
+    if (lens > T).any() and not stretch:
+        msg = f"{int((lens > T).sum())} case(s) longer than data.pad_length={T} were truncated"
+        warnings.warn(msg, stacklevel=3)
+        notes.append(msg)
+    if stretch:
+        notes.append(f"cases of {int(lens.min())}-{int(lens.max())} steps stretched to {T} (data.variable_length)")
+        return _stretch_cases(values_flat, lens, T), np.full(len(lens), T)
+    return _pad_cases(values_flat, lens, T, cfg.mask_value), lens
 
 
 def _labelled_cases(
@@ -175,16 +196,8 @@ def sequences_from_arrays(
     arrays, values_flat, lens, task, notes = _labelled_cases(arrays, cfg, p, values_flat, lens, names[0])
     n = len(lens)
     T = int(cfg.pad_length or lens.max())
-    stretch = cfg.variable_length == "stretch" and bool((lens != T).any())
-    if (lens > T).any() and not stretch:
-        msg = f"{int((lens > T).sum())} case(s) longer than data.pad_length={T} were truncated"
-        warnings.warn(msg, stacklevel=2)
-        notes.append(msg)
     C = values_flat.shape[1]
-    padded = _stretch_cases(values_flat, lens, T) if stretch else _pad_cases(values_flat, lens, T, cfg.mask_value)
-    if stretch:
-        notes.append(f"cases of {int(lens.min())}-{int(lens.max())} steps stretched to {T} (data.variable_length)")
-        lens = np.full(n, T)
+    padded, lens = _to_length(values_flat, lens, T, cfg, notes)
     y_str = task.to_numpy().astype(str)
     seen = sorted(np.unique(y_str).tolist())
     if len(seen) < 2:
@@ -219,3 +232,84 @@ def sequences_from_arrays(
         lengths_true=np.minimum(lens, T),
         notes=notes + (["variable-length cases padded"] if masked else []),
     )
+
+
+# ------------------------------------------------------------------- new cases for predict
+def read_new_sequences(
+    cfg: DataConfig, path: Path, classes: list[str], pad_length: int, n_channels: int
+) -> tuple[SeriesSet, np.ndarray | None]:
+    """New cases from an ``.npz`` in the training format, for ``predict`` (``y`` optional):
+    :func:`new_cases` of its arrays."""
+    if not path.is_file():
+        raise (
+            missing_path_error(path, "--input") if not path.exists() else DataError(f"{path} is a folder, not an .npz")
+        )
+    return new_cases(_sequence_arrays(path, need_y=False), cfg, path, classes, pad_length, n_channels)
+
+
+def new_cases(
+    arrays: dict[str, np.ndarray],
+    cfg: DataConfig,
+    p: Path,
+    classes: list[str],
+    pad_length: int,
+    n_channels: int,
+    names: tuple[str, str] = ("array 'y'", ""),
+) -> tuple[SeriesSet, np.ndarray | None]:
+    """Cases to predict with a run trained on sequences: the checks and padding of
+    :func:`sequences_from_arrays`, at the run's pad length (longer cases truncated and said,
+    as stage 01 did), channel count and classes.
+
+    Labels are optional: where ``y`` is given it goes through ``data.class_map`` as in
+    training; ``case_labels`` is -1 for a case without a label or with one the run does not
+    know. ``names``: what the labels and the values are called in errors (default: the
+    .npz arrays). Returns the cases and each case's true label as text ("" where none), or
+    None without ``y``.
+    """
+    y, where = arrays.get("y"), names[1] or ("'X'" if "X" in arrays else "'values'")
+    if y is not None and y.ndim != 1:
+        raise DataError(f"{p}: {names[0]} must hold one label per case (1-D), got shape {y.shape}")
+    n = _case_count(arrays)
+    if n == 0:
+        raise DataError(f"{p}: holds no cases; give at least one sequence in {where}")
+    _check_per_case(arrays, p, n, ("groups",))
+    values_flat, lens = _flat_values(arrays, p, n)
+    if values_flat.shape[1] != n_channels:
+        raise DataError(
+            f"{p}: {where} has {values_flat.shape[1]} channel(s) per step; the run was trained on "
+            f"{n_channels}: give (n, time, {n_channels}) 'X' or (total steps, {n_channels}) 'values'"
+        )
+    notes: list[str] = []
+    padded, lens = _to_length(values_flat, lens, int(pad_length), cfg, notes)
+    truth = None
+    y_idx = np.full(n, -1, dtype=np.int64)
+    if y is not None:
+        task, _ = map_labels(pd.Series(y), cfg, str(p), names[0], notes)
+        truth = task.fillna("").to_numpy().astype(str)
+        y_idx = pd.Index(classes).get_indexer(truth).astype(np.int64)
+        unknown = sorted(set(truth[(y_idx < 0) & (truth != "")].tolist()))
+        if unknown:
+            notes.append(f"label(s) {short(unknown)} in {names[0]} are not among the run's classes {short(classes)}")
+    T = int(pad_length)
+    s = SeriesSet(
+        values=padded.reshape(n * T, values_flat.shape[1]),
+        labels=np.repeat(y_idx, T),
+        offsets=np.arange(n + 1) * T,
+        rec_ids=np.array([f"case{i:06d}" for i in range(n)]),
+        groups=arrays["groups"].astype(str) if "groups" in arrays else np.full(n, "", dtype=object),
+        classes=list(classes),
+        channels=[f"ch{i}" for i in range(values_flat.shape[1])],
+        kind="sequences",
+        case_labels=y_idx,
+        lengths_true=np.minimum(lens, T),
+        notes=notes,
+    )
+    return s, truth
+
+
+def _case_count(arrays: dict[str, np.ndarray]) -> int:
+    """Cases in a file whose labels are optional: from ``y``, else ``X`` or ``lengths``."""
+    for key in ("y", "X", "lengths"):
+        if key in arrays:
+            return len(arrays[key]) if arrays[key].ndim else 0
+    return 1  # neither form of values: _flat_values says what is needed

@@ -35,6 +35,7 @@ from lstm_helpers.data.recordings import (
     _list_files,
     map_labels,
     series_from_frame,
+    table_columns,
 )
 from lstm_helpers.data.sequences import sequences_from_arrays
 
@@ -164,30 +165,67 @@ def _lengths(X: np.ndarray, names: list[str], source: str) -> np.ndarray:
 
 
 def _rows_are_samples(files: list[Path], cfg: DataConfig, source: str) -> SeriesSet:
+    arrays, names, note = _sample_arrays(files, cfg, source)
+    s = sequences_from_arrays(arrays, cfg, Path(source), names)
+    s.notes.append(note)
+    return s
+
+
+def _sample_arrays(
+    files: list[Path], cfg: DataConfig, source: str, need_label: bool = True
+) -> tuple[dict[str, np.ndarray], tuple[str, str], str]:
+    """The arrays :func:`~lstm_helpers.data.sequences.sequences_from_arrays` reads (``values``,
+    ``lengths``, ``y`` unless the label column is absent and not needed, ``groups``, ``split``),
+    what the labels and the split are called in errors, and a note on the shape read."""
     frames = [_read_whole(f, cfg) for f in files]
     if len(frames) > 1:  # each file checked on its own first: errors name its file and its row
         for f, frame in zip(files, frames, strict=True):
-            _sample_block(frame, cfg, str(f))
+            _sample_block(frame, cfg, str(f), need_label)
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    X, lengths, labels = _sample_block(df, cfg, source if len(frames) > 1 else str(files[0]))
+    X, lengths, labels = _sample_block(df, cfg, source if len(frames) > 1 else str(files[0]), need_label)
     valid = np.arange(X.shape[1])[None, :] < lengths[:, None]
-    arrays = {"values": X[valid], "lengths": lengths, "y": labels.to_numpy().astype(str)}
+    arrays = {"values": X[valid], "lengths": lengths}
+    if labels is not None:
+        arrays["y"] = labels.fillna("").to_numpy().astype(str)  # (empty only where labels are optional)
     if cfg.group_column:
         arrays["groups"] = df[cfg.group_column].astype(str).to_numpy()
     if cfg.split_column:
         arrays["split"] = df[cfg.split_column].astype(str).to_numpy()
     names = (f"column {cfg.label_column!r}", f"column {cfg.split_column!r} (data.split_column)")
-    s = sequences_from_arrays(arrays, cfg, Path(source), names)
-    s.notes.append(
+    note = (
         f"table: one row per sample, {X.shape[1]} steps x {len(cfg.channels)} channels "
         f"from columns {cfg.sequence_columns!r}"
     )
-    return s
+    return arrays, names, note
 
 
-def _sample_block(df: pd.DataFrame, cfg: DataConfig, source: str) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+def read_new_table_cases(
+    cfg: DataConfig, path: Path, classes: list[str], pad_length: int
+) -> tuple[SeriesSet, np.ndarray | None]:
+    """New one-row-per-sample cases for ``predict`` with a run trained on such a table: read and
+    checked as stage 01 reads them (the label column optional, no group or split column
+    needed), then :func:`~lstm_helpers.data.sequences.new_cases` at the run's pad length."""
+    from lstm_helpers.data.sequences import new_cases
+
+    files = _list_files(path, cfg.format, "--input")
+    for f in files:
+        table_columns(f, cfg)  # an empty file, a binary or a broken header: refused by its name first
+    cfg = cfg.model_copy(update={"group_column": None, "split_column": None})
+    arrays, names, _ = _sample_arrays(files, cfg, str(path), need_label=False)
+    pattern = cfg.sequence_columns
+    return new_cases(arrays, cfg, path, classes, pad_length, len(cfg.channels), (names[0], f"columns {pattern!r}"))
+
+
+def _sample_block(
+    df: pd.DataFrame, cfg: DataConfig, source: str, need_label: bool = True
+) -> tuple[np.ndarray, np.ndarray, pd.Series | None]:
     """One-row-per-sample rows checked (columns, labels, groups, values): their (rows, steps,
-    channels) block, real steps per row and labels; errors name ``source`` and its row."""
+    channels) block, real steps per row and labels; errors name ``source`` and its row.
+    Without ``need_label`` the label column may be absent (labels None) or have empty cells."""
+    if not need_label and cfg.label_column not in df.columns:
+        X = _wide_block(df, cfg, source)
+        names = [cfg.sequence_columns.replace("{channel}", ch) for ch in cfg.channels]
+        return X, _lengths(X, names, source), None
     need = {
         "data.label_column": cfg.label_column,
         "data.group_column": cfg.group_column,
@@ -199,7 +237,7 @@ def _sample_block(df: pd.DataFrame, cfg: DataConfig, source: str) -> tuple[np.nd
         raise DataError(f"{source}: missing column(s) {what}; columns present: {list(df.columns)[:20]}")
     labels, _ = map_labels(df[cfg.label_column], cfg, source)
     unlabelled = labels.isna().to_numpy()
-    if unlabelled.any():
+    if unlabelled.any() and need_label:
         raise DataError(
             f"{source}: {int(unlabelled.sum())} row(s) have no label in column "
             f"{cfg.label_column!r} (first: row {int(np.argmax(unlabelled))}); one row per sample "
