@@ -226,17 +226,24 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from lstm_helpers.runs.predict import predict_recordings
+    from lstm_helpers.runs.predict import predict_run
     from lstm_helpers.runs.terminal import plural
 
     run = _existing_run(args.run, ("params", "model"))
-    out = predict_recordings(run, Path(args.input), Path(args.out) if args.out else None)
+    out = predict_run(run, Path(args.input), Path(args.out) if args.out else None)
     for k, v in out.items():
         if isinstance(v, Path):
             print(f"{k}: {_shown(v)}")
     th = out["threshold"]
     at = f" at the run's threshold {th:.3g}" if isinstance(th, float) else ""
-    print(f"{plural(out['n_windows'], 'window')} predicted, {plural(out['n_bouts'], 'bout')} found{at}")
+    if "n_cases" in out:  # a sequences run: one row per case
+        for note in out["notes"]:
+            print(f"note: {note}")
+        print(f"{plural(out['n_cases'], 'case')} predicted{at}")
+        if out["accuracy"]:
+            print(out["accuracy"])
+    else:
+        print(f"{plural(out['n_windows'], 'window')} predicted, {plural(out['n_bouts'], 'bout')} found{at}")
     if out["inference"]:
         print(f"inference: {out['inference']}")
     return 0
@@ -367,13 +374,20 @@ def _output_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) ->
     )
     p.add_argument("--top-k", type=int, default=None, help="draw only among the k most likely characters")
     p.add_argument("--seed", type=int, default=None, help="same seed, same text (default: fresh randomness)")
-    p = add("predict", cmd_predict, "label new recordings with a finished run's model")
-    p.add_argument("--run", required=True, help="finished run directory")
-    p.add_argument("--input", required=True, help="recordings file or folder (same format as training)")
+    p = add("predict", cmd_predict, "label new recordings or sequences with a finished run's model")
+    p.add_argument("--run", required=True, help="finished run directory (a recordings or sequences run)")
+    p.add_argument(
+        "--input",
+        required=True,
+        help="new data in the run's training format: recordings file or folder; for a sequences run an "
+        ".npz ('X' or 'values' + 'lengths'; 'y' optional), for a one-row-per-sample table run a CSV / "
+        "Parquet file or folder (label column optional); a character run writes text with generate",
+    )
     p.add_argument(
         "--out",
         default=None,
-        help="output file (.csv or .parquet); default <input>.predictions.csv",
+        help="output file (.csv or .parquet); default <input>.predictions.csv: one row per input row "
+        "(recordings, with .windows and .bouts tables beside it) or per case (sequences)",
     )
 
 

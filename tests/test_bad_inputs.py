@@ -243,6 +243,36 @@ def _predict_without(d: Path, name: str, status: str = "partial") -> list[str]:
     return args
 
 
+def _predict_cases(d: Path, name: str, arrays: dict | bytes | None, **data: object) -> list[str]:
+    """``predict`` of a run trained on sequences of 5 steps x 2 channels (an .npz by default;
+    ``data`` changes its data section, e.g. a one-row-per-sample table or a text run), on a bad
+    ``--input``: ``arrays`` saved as an .npz, or raw bytes, or nothing (a missing file)."""
+    from lstm_helpers.config import load_config
+
+    args = _predict_input(d, "unused.csv", b"")
+    run = Path(args[2])
+    cfg = load_config(_config(d, **({"kind": "sequences", "path": str(d / "train.npz")} | data)))
+    (run / "params.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
+    info = json.loads((run / "prepare.json").read_text())
+    info["input"] |= {"data_kind": "sequences", "window_length": 5, "step": None, "masked": True, "mask_value": 0.0}
+    (run / "prepare.json").write_text(json.dumps(info))
+    if isinstance(arrays, bytes):
+        (d / name).write_bytes(arrays)
+    elif arrays is not None:
+        np.savez(d / name, **arrays)
+    args[4] = str(d / name)
+    return args
+
+
+def _wide_cases(drop: str | None = None) -> bytes:
+    """Four cases of 5 steps as one row each (``ax_t0`` ... ``ay_t4``), optionally without a channel."""
+    df = pd.DataFrame({f"{c}_t{t}": np.arange(4.0) + t for c in CHANNELS for t in range(5) if c != drop})
+    return df.to_csv(index=False).encode()
+
+
+TABLE_RUN = {"kind": "table", "sequence_columns": "{channel}_t{t}", "recording_column": None, "time_column": None}
+
+
 def _alias_bomb(levels: int = 9) -> str:
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for i in range(1, levels):
@@ -929,6 +959,52 @@ CASES = [
         "predict input with NaN",
         lambda d: _predict_input(d, "new.csv", _with(_frame(), "ay", 3, np.nan).to_csv(index=False).encode()),
         ("new.csv: 1 row(s) have NaN", "row 3,", "this run's data.nan_policy is 'error'", "fill the gaps in the file"),
+    ),
+    # ---- predict with a run trained on sequences: every input check before the model loads
+    Case(
+        "predict sequences with 3 channels",
+        lambda d: _predict_cases(d, "new.npz", {"X": np.zeros((4, 5, 3)), "y": np.array(list("abab"))}),
+        ("new.npz", "3 channel(s) per step", "trained on 2", "(n, time, 2)"),
+    ),
+    Case(
+        "predict sequences without values",
+        lambda d: _predict_cases(d, "new.npz", {"y": np.array(list("abab"))}),
+        ("new.npz", "needs 'X' (n, time, channels) or 'values' + 'lengths'", "present: ['y']"),
+    ),
+    Case(
+        "predict sequences empty file",
+        lambda d: _predict_cases(d, "new.npz", b""),
+        ("new.npz", "empty (0 bytes)"),
+    ),
+    Case(
+        "predict sequences no cases",
+        lambda d: _predict_cases(d, "new.npz", {"X": np.zeros((0, 5, 2))}),
+        ("new.npz", "holds no cases"),
+    ),
+    Case(
+        "predict sequences input missing",
+        lambda d: _predict_cases(d, "nwe.npz", None),
+        ("--input", "nwe.npz", "does not exist"),
+    ),
+    Case(
+        "predict sample table without a channel",
+        lambda d: _predict_cases(d, "new.csv", _wide_cases(drop="ay"), **TABLE_RUN),
+        ("new.csv", "no column matches", "'ay'", "ay_t0"),
+    ),
+    Case(
+        "predict sample table empty file",
+        lambda d: _predict_cases(d, "new.csv", b"", **TABLE_RUN),
+        ("new.csv", "empty (0 bytes)"),
+    ),
+    Case(
+        "predict with a character run",
+        lambda d: _predict_cases(d, "new.txt", b"some text", kind="text"),
+        ("character run", "lstm-workbench generate --run reports/r1"),
+    ),
+    Case(
+        "predict with a run on a table of time steps",
+        lambda d: _predict_cases(d, "new.csv", _wide_cases(), kind="table", sequence_columns=None),
+        ("one row per time step",),
     ),
     Case(
         "report on a truncated notebook",

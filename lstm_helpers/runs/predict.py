@@ -1,5 +1,8 @@
 """Label new recordings with a finished run: same columns, scaler, windows and decision rule.
 
+(Runs trained on pre-segmented sequences: :mod:`lstm_helpers.runs.predict_sequences`, one row
+per case; :func:`predict_run` chooses. Character runs write text: ``lstm-workbench generate``.)
+
 Refuses input whose channels or sample rate differ from the run's before predicting
 anything. Writes per-timestep probabilities and labels, per-window probabilities and the
 predicted bouts of each class of interest (CSV or Parquet, by the output's suffix). The
@@ -84,8 +87,25 @@ def _sample_rate_of(df_time: np.ndarray, offsets: np.ndarray) -> float | None:
     return float(1.0 / np.median(dt)) if len(dt) and np.median(dt) > 0 else None
 
 
+def _refuse_kind(cfg: Config, shown_run: str) -> None:
+    """predict labels recordings and pre-segmented sequences (``data.kind: sequences``, or a
+    table of one row per sample); a character run writes text instead."""
+    if cfg.data.kind == "text":
+        raise DataError(
+            f"{shown_run} is a character run (data.kind='text'): it predicts the next character, not a "
+            f'label; write text with it: lstm-workbench generate --run {shown_run} --prime "Some text" --length 200'
+        )
+    if cfg.data.kind == "table" and not cfg.data.sequence_columns:
+        raise DataError(
+            f"predict labels recordings (data.kind='recordings') and sequences (data.kind='sequences', or a table "
+            f"of one row per sample); {shown_run} was trained on a table of one row per time step, which "
+            "predict does not read yet"
+        )
+
+
 def open_finished_run(run: str | Path) -> FinishedRun:
-    """The run's parameters, ``prepare.json`` and decision rule; refuses unfinished / non-recording runs."""
+    """The run's parameters, ``prepare.json`` and decision rule; refuses unfinished runs, and runs
+    that predict cannot label new data with (character runs, tables of one row per time step)."""
     layout, d = RunLayout(Path(run).resolve()), shown(run)
     for need in (layout.params, layout.prepare_json, layout.model):
         if not need.is_file():
@@ -102,8 +122,7 @@ def open_finished_run(run: str | Path) -> FinishedRun:
             f"was chosen on validation; {todo}"
         )
     cfg = resolve_config(read_params(layout.root))
-    if cfg.data.kind != "recordings":
-        raise DataError(f"predict labels recordings; this run was trained on data.kind={cfg.data.kind!r}")
+    _refuse_kind(cfg, d)
     info = read_prepare_json(layout.root)
     rule = DecisionRule.from_run(list(info["classes"]), info.get("positive_index"), layout.threshold)
     return FinishedRun(layout, cfg, info, rule)
@@ -240,6 +259,8 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     from lstm_helpers.model.models import load_trained_model
 
     finished = open_finished_run(run)
+    if finished.input.data_kind != "recordings":
+        raise DataError(f"{shown(run)} was trained on {finished.input.data_kind}; predict_sequences labels them")
     input_path = Path(input_path)
     paths = _output_paths(input_path, out)
     _refuse_overwriting_input(finished, input_path, paths)
@@ -274,3 +295,15 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
         "n_bouts": len(bouts),
         "inference": speed[0] if speed else None,
     }
+
+
+def predict_run(run: Path, input_path: Path, out: Path | None = None, batch_size: int = DEFAULT_BATCH) -> dict:
+    """``lstm-workbench predict``: :func:`predict_recordings` or, for a run trained on
+    pre-segmented sequences, :func:`~lstm_helpers.runs.predict_sequences.predict_sequences`
+    (one row per case; its result has ``n_cases``)."""
+    finished = open_finished_run(run)  # refuses unfinished runs and text runs before anything is read
+    if finished.input.data_kind == "sequences":
+        from lstm_helpers.runs.predict_sequences import predict_sequences
+
+        return predict_sequences(run, input_path, out, batch_size)
+    return predict_recordings(run, input_path, out, batch_size)

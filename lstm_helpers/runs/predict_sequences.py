@@ -1,0 +1,139 @@
+"""Label new pre-segmented sequences with a finished run (``data.kind: sequences``, or a
+``data.kind: table`` of one row per sample): one row per case.
+
+The input is read by the reader stage 01 used (:func:`~lstm_helpers.data.sequences.read_new_sequences`,
+:func:`~lstm_helpers.data.tables.read_new_table_cases`; labels optional), padded or truncated
+to the run's pad length (``prepare.json["input"]["window_length"]``) with its mask value, and
+scaled by :func:`~lstm_helpers.data.prepare.scale_values` with the run's saved scaler (or per
+sequence, as the run did): all before the model is loaded, so a bad file costs no TensorFlow
+start. The model runs through the one inference path
+(:func:`~lstm_helpers.judge.probs.predict_probs`) and the run's
+:class:`~lstm_helpers.judge.threshold.DecisionRule` decides, as evaluation does: fed the run's
+own test cases, the table repeats ``predictions_test.csv``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lstm_helpers.artifacts import write_table
+from lstm_helpers.data.inputs import DataError, missing_path_error
+from lstm_helpers.data.prepare import scale_values
+from lstm_helpers.data.recordings import SeriesSet, _list_files
+from lstm_helpers.judge.inference import DEFAULT_BATCH
+from lstm_helpers.judge.probs import full_probs, predict_probs
+from lstm_helpers.runs.kernel import quiet_tensorflow_import
+from lstm_helpers.runs.predict import FinishedRun, open_finished_run
+
+
+def read_new_cases(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.ndarray | None, np.ndarray]:
+    """The cases at ``input_path`` read, checked and scaled as the run's stage 01 did: the cases,
+    their true labels as text (None without labels) and the model's input (n, pad length, channels)."""
+    from lstm_helpers.data.sequences import read_new_sequences
+    from lstm_helpers.data.tables import read_new_table_cases
+
+    if not input_path.exists():
+        raise missing_path_error(input_path, "--input")
+    inp = run.input
+    length = int(inp.window_length or 0)
+    data_cfg = run.cfg.data.model_copy(update={"demo": False})
+    with warnings.catch_warnings():  # what the readers warn of is in s.notes, said once by the caller
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"lstm_helpers\.")
+        if run.cfg.data.kind == "table":
+            s, truth = read_new_table_cases(data_cfg, input_path, run.classes, length)
+        else:
+            s, truth = read_new_sequences(data_cfg, input_path, run.classes, length, int(inp.n_channels or 0))
+        shorter = int((s.lengths_true < length).sum())
+        if shorter and not inp.masked and data_cfg.variable_length != "stretch":
+            s.notes.append(
+                f"{shorter} case(s) shorter than {length} steps were padded with {inp.mask_value:g}, but this run's "
+                "model has no mask (its training cases all had that length): it reads the padding as real steps"
+            )
+        values = scale_values(s, run.info["scaler"], inp.mask_value)
+    return s, truth, values.reshape(s.n_recordings, length, -1)
+
+
+def cases_output_path(input_path: Path, out: Path | None) -> Path:
+    """``--out`` (Parquet if it ends in .parquet / .pq, else CSV; ``.csv`` added to a name
+    without a suffix), by default ``<input>.predictions.csv``, as for recordings."""
+    if out is None:
+        return input_path.with_name(input_path.stem + ".predictions.csv")
+    out = Path(out)
+    return out if out.suffix else out.with_suffix(".csv")
+
+
+def _refuse_overwriting_input(run: FinishedRun, input_path: Path, out: Path) -> None:
+    if input_path.is_dir() and run.cfg.data.kind == "table":
+        inputs = {f.resolve() for f in _list_files(input_path, run.cfg.data.format, "--input")}
+    else:
+        inputs = {input_path.resolve()}
+    if out.resolve() in inputs:
+        raise DataError(f"--out {out} would overwrite an input file; write the predictions elsewhere")
+
+
+def case_table(run: FinishedRun, s: SeriesSet, truth: np.ndarray | None, probs: np.ndarray) -> pd.DataFrame:
+    """One row per case: ``case`` (its index in the input), ``group`` where the input names
+    groups, ``predicted`` (the run's decision rule), ``p_<class>`` per class, and
+    ``true_label`` where the input has labels ("" for a case without one)."""
+    names = np.asarray(run.classes, dtype=object)
+    table = pd.DataFrame({"case": np.arange(s.n_recordings)})
+    if (np.asarray(s.groups) != "").any():
+        table["group"] = s.groups
+    table["predicted"] = names[run.rule.apply(probs)]
+    for k, c in enumerate(run.classes):
+        table[f"p_{c}"] = probs[:, k].astype(np.float64)  # the model's values, exactly
+    if truth is not None:
+        table["true_label"] = truth
+    return table
+
+
+def accuracy_line(table: pd.DataFrame) -> str | None:
+    """``accuracy 0.912 on 200 labelled cases`` when the input had labels, else None."""
+    if "true_label" not in table:
+        return None
+    labelled = table["true_label"] != ""
+    if not labelled.any():
+        return "accuracy: no case of the input has a label"
+    hits = (table["predicted"][labelled] == table["true_label"][labelled]).mean()
+    return f"accuracy {hits:.3f} on {int(labelled.sum())} labelled case(s) (the run's decision rule)"
+
+
+def predict_sequences(
+    run: Path, input_path: Path, out: Path | None = None, batch_size: int = DEFAULT_BATCH
+) -> dict[str, Any]:
+    """Predict every case at ``input_path`` with the model of ``run`` (a sequences run).
+
+    Writes one row per case (:func:`case_table`) at ``out`` (default
+    ``<input>.predictions.csv``); returns its path, the number of cases, the threshold, the
+    accuracy line (labelled input), the readers' notes (cases truncated to the pad length...)
+    and ``inference``: how fast the cases were predicted.
+    """
+    finished = open_finished_run(run)
+    if finished.input.data_kind != "sequences":
+        raise DataError(f"{run} was trained on {finished.input.data_kind}, not sequences; use predict_recordings")
+    input_path = Path(input_path)
+    path = cases_output_path(input_path, out)
+    _refuse_overwriting_input(finished, input_path, path)
+    s, truth, X = read_new_cases(finished, input_path)  # every input check before TensorFlow starts
+    quiet_tensorflow_import()
+    from lstm_helpers.model.models import load_trained_model
+
+    model = load_trained_model(finished.layout.model)
+    speed: list[str] = []
+    raw = predict_probs(model, X, batch_size, log=speed.append, what="cases")
+    probs = full_probs(raw, len(finished.classes), finished.info.get("positive_index"))
+    table = case_table(finished, s, truth, probs)
+    write_table(path, table)
+    return {
+        "predictions": path,
+        "n_cases": len(table),
+        "threshold": finished.rule.threshold,
+        "accuracy": accuracy_line(table),
+        "notes": list(s.notes),
+        "inference": speed[0] if speed else None,
+    }

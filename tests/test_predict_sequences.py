@@ -1,0 +1,173 @@
+"""``predict`` with a run trained on pre-segmented sequences (story 4): new cases are read by
+stage 01's reader, padded / truncated / stretched and scaled as the run's stage 01 did, run
+through the one inference path and decided by the run's rule; one row per case.
+
+The end-to-end test trains one tiny sequences run (about a minute on a shared CPU) and checks
+that predicting its own test cases repeats ``predictions_test.csv``; the others run stage 01
+only (no TensorFlow) and compare the model input ``predict`` builds with ``X_test``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from lstm_helpers.artifacts import load_npz, write_yaml
+from lstm_helpers.cli import main
+from lstm_helpers.config import Config, load_config
+from lstm_helpers.data.examples import write_example_sequences
+from lstm_helpers.data.prepare import run_prepare
+from lstm_helpers.data.prepared import read_prepare_json
+from lstm_helpers.judge.threshold import DecisionRule
+from lstm_helpers.layout import RunLayout
+
+EXAMPLE = ROOT / "configs" / "examples" / "sequences.yaml"
+TINY = {"train.epochs": 1, "train.verbose": 0, "train.batch_size": 64, "model.units": [8]}
+PAD = 80  # shorter than the longest example cases (100): some test cases are truncated
+
+
+def _config(npz: Path, **overrides: object) -> Config:
+    return load_config(EXAMPLE, {"data.path": str(npz), "data.pad_length": PAD, **TINY, **overrides})
+
+
+def _test_cases(npz: Path, run: Path, keep: tuple[str, ...] = ("values", "lengths", "y", "groups")) -> dict:
+    """The run's test cases, in the order of ``prepared.npz``'s test split, in the input format."""
+    arrays, prepared = load_npz(npz), load_npz(run / "prepared.npz")
+    idx = np.array([int(r.removeprefix("case")) for r in prepared["rec_test"]])
+    starts = np.concatenate([[0], np.cumsum(arrays["lengths"])])
+    out = {
+        "values": np.concatenate([arrays["values"][starts[i] : starts[i + 1]] for i in idx]),
+        "lengths": arrays["lengths"][idx],
+        "y": arrays["y"][idx],
+        "groups": arrays["groups"][idx],
+    }
+    return {k: v for k, v in out.items() if k in keep}
+
+
+@pytest.fixture(scope="module")
+def sequences_run(tmp_path_factory) -> tuple[Path, Path]:
+    """A finished tiny sequences run (prepare, train, evaluate) and its input file."""
+    from lstm_helpers.judge.evaluation import run_evaluation
+    from lstm_helpers.model.training import run_training
+
+    d = tmp_path_factory.mktemp("seqrun")
+    npz = write_example_sequences(d / "seq.npz", n=200)
+    cfg, run = _config(npz), d / "run"
+    run_prepare(cfg, run)
+    run_training(cfg, run)
+    run_evaluation(cfg, run)
+    write_yaml(run / "params.yaml", cfg.to_dict())
+    return run, npz
+
+
+def test_predict_on_the_runs_test_cases_repeats_its_test_predictions(sequences_run, tmp_path, capsys):
+    run, npz = sequences_run
+    np.savez(tmp_path / "new.npz", **_test_cases(npz, run))
+    rc = main(["predict", "--run", str(run), "--input", str(tmp_path / "new.npz"), "--out", str(tmp_path / "p.csv")])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    got, want = pd.read_csv(tmp_path / "p.csv"), pd.read_csv(run / "predictions_test.csv")
+    probs = [c for c in want.columns if c.startswith("p_")]
+    assert list(got.columns) == ["case", "group", "predicted", *probs, "true_label"]
+    assert got["case"].tolist() == list(range(len(want)))
+    np.testing.assert_allclose(got[probs].to_numpy(), want[probs].to_numpy(), rtol=0, atol=1e-6)
+    assert (got["predicted"] == want["y_pred"]).all() and (got["true_label"] == want["y_true"]).all()
+    saved = load_npz(run / "predictions_test.npz")["probs"]
+    np.testing.assert_allclose(got[probs].to_numpy(), saved, rtol=0, atol=1e-6)
+    accuracy = json.loads((run / "metrics.json").read_text())["accuracy"]
+    assert f"accuracy {accuracy:.3f} on {len(want)} labelled case(s)" in out
+    longer = int((_test_cases(npz, run)["lengths"] > PAD).sum())
+    assert longer and f"{longer} case(s) longer than data.pad_length={PAD} were truncated" in out
+
+
+def test_predict_unlabelled_cases_writes_no_truth_and_no_accuracy(sequences_run, tmp_path, capsys):
+    run, npz = sequences_run
+    np.savez(tmp_path / "new.npz", **_test_cases(npz, run, keep=("values", "lengths")))
+    assert main(["predict", "--run", str(run), "--input", str(tmp_path / "new.npz")]) == 0
+    out = capsys.readouterr().out
+    got, want = pd.read_csv(tmp_path / "new.predictions.csv"), pd.read_csv(run / "predictions_test.csv")
+    assert "true_label" not in got and "group" not in got and "accuracy" not in out
+    assert (got["predicted"] == want["y_pred"]).all()
+    # the output may not replace the input
+    rc = main(["predict", "--run", str(run), "--input", str(tmp_path / "new.npz"), "--out", str(tmp_path / "new.npz")])
+    assert rc == 2 and "would overwrite an input file" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------- stage 01 only: the model's input
+def _finished(cfg: Config, run: Path):
+    from lstm_helpers.runs.predict import FinishedRun
+
+    run_prepare(cfg, run)
+    info = read_prepare_json(run)
+    return FinishedRun(RunLayout(run), cfg, info, DecisionRule(tuple(info["classes"])))
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"scale.per": "recording", "scale.method": "minmax"},  # per sequence, real steps kept off the mask
+        {"data.variable_length": "stretch"},
+    ],
+    ids=["global scaler", "per sequence minmax", "stretch"],
+)
+def test_new_cases_are_padded_and_scaled_as_stage_01_did(overrides, tmp_path):
+    from lstm_helpers.runs.predict_sequences import read_new_cases
+
+    npz = write_example_sequences(tmp_path / "seq.npz", n=60)
+    finished = _finished(_config(npz, **overrides), tmp_path / "run")
+    np.savez(tmp_path / "new.npz", **_test_cases(npz, tmp_path / "run", keep=("values", "lengths")))
+    s, truth, X = read_new_cases(finished, tmp_path / "new.npz")
+    assert truth is None and (s.case_labels == -1).all()
+    np.testing.assert_array_equal(X, load_npz(tmp_path / "run" / "prepared.npz")["X_test"])
+
+
+def test_new_cases_in_the_X_form_and_with_labels_the_run_does_not_know(tmp_path):
+    from lstm_helpers.runs.predict_sequences import read_new_cases
+
+    npz = write_example_sequences(tmp_path / "seq.npz", n=60)
+    finished = _finished(_config(npz), tmp_path / "run")
+    X = np.random.default_rng(0).normal(size=(3, PAD, 2))
+    np.savez(tmp_path / "new.npz", X=X, y=np.array(["sine", "zigzag", ""]))
+    s, truth, got = read_new_cases(finished, tmp_path / "new.npz")
+    assert truth.tolist() == ["sine", "zigzag", ""] and s.case_labels.tolist() == [
+        finished.classes.index("sine"),
+        -1,
+        -1,
+    ]
+    assert any("'zigzag'" in n and "not among the run's classes" in n for n in s.notes)
+    scaler = finished.info["scaler"]
+    np.testing.assert_allclose(got, (X - scaler["center"]) / np.asarray(scaler["scale"]), rtol=1e-5, atol=1e-5)
+
+
+def _wide(arrays: dict, steps: int) -> pd.DataFrame:
+    """Cases as one row each, ``{channel}_t{t}`` columns, trailing cells empty."""
+    lengths, values = arrays["lengths"], arrays["values"]
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    block = np.full((len(lengths), steps, values.shape[1]), np.nan)
+    for i, (a, b) in enumerate(zip(starts[:-1], starts[1:], strict=True)):
+        block[i, : b - a] = values[a:b]
+    df = pd.DataFrame({f"{c}_t{t}": block[:, t, k] for k, c in enumerate(("a", "b")) for t in range(steps)})
+    if "y" in arrays:
+        df["label"], df["subject"] = arrays["y"], arrays["groups"]
+    return df
+
+
+def test_table_of_one_row_per_sample_is_read_as_its_stage_01_read_it(tmp_path):
+    from lstm_helpers.runs.predict_sequences import read_new_cases
+
+    npz = write_example_sequences(tmp_path / "seq.npz", n=60)
+    _wide(load_npz(npz), 100).to_csv(tmp_path / "cases.csv", index=False)
+    table = {"data.kind": "table", "data.path": str(tmp_path / "cases.csv"), "data.sequence_columns": "{channel}_t{t}",
+             "data.channels": ["a", "b"], "data.label_column": "label", "data.group_column": "subject",
+             "data.recording_column": None, "data.time_column": None}  # fmt: skip
+    finished = _finished(load_config(EXAMPLE, {**TINY, "data.pad_length": PAD, **table}), tmp_path / "run")
+    cases = _test_cases(npz, tmp_path / "run", keep=("values", "lengths"))
+    _wide(cases, 100).to_csv(tmp_path / "new.csv", index=False)  # no label column: labels are optional
+    s, truth, X = read_new_cases(finished, tmp_path / "new.csv")
+    assert truth is None and s.n_recordings == len(cases["lengths"])
+    np.testing.assert_array_equal(X, load_npz(tmp_path / "run" / "prepared.npz")["X_test"])
