@@ -1138,3 +1138,24 @@ def test_predicted_timesteps_and_bouts_name_the_input_rows_when_nan_rows_were_dr
     with pytest.warns(UserWarning, match="2 window\\(s\\) left out"):
         joined = across_dropped_rows(s, starts, 3)
     assert list(starts[joined]) == [0, 1]  # rows 0,1,4 and 1,4,5
+
+
+def test_notes_say_what_kind_they_are_where_they_are_written():
+    """A note that says what to change is an ``act`` note, one about how far validation can be
+    trusted a ``caution``, one that reads a figure a ``reading``: the slides pick by kind."""
+    from lstm_helpers.judge.notes import by_priority, kind_of
+    from lstm_helpers.judge.validation_notes import training_warnings, validation_notes
+
+    short = {**BASE_METRICS, "baseline": {"available": True, "pr_auc": 0.9}}
+    notes = interpret_metrics(short, ["a seed ensemble (train.ensemble)"])
+    assert [kind_of(n) for n in notes] == ["reading", "reading", "reading", "act"]
+    assert "metric-vs-threshold plot in the report's Evaluation section" in notes[1]
+    budget = {"budget": {"warnings": ["4,092 training windows ... give only 32 updates; raise them"]}}
+    (warning,) = training_warnings(budget, resolve_config({}).train, {})
+    assert kind_of(warning) == "act"
+    train = {"epochs_planned": 1, "epochs_run": 1, "best_epoch": 1, "stopped_early": False, "monitor": "val_pr_auc"}
+    (learning,) = validation_notes(train, None, {})
+    assert kind_of(learning) == "act" and "may still be learning" in learning
+    assert by_priority(["a", "b", "c"], ["reading", "caution", "act"]) == ["c", "b", "a"]
+    assert by_priority(["a", "b"], None) == ["a", "b"]  # an older metrics.json: as written
+    assert kind_of("left out 3 synthetic test windows") == "caution"  # a stage's plain message

@@ -121,6 +121,7 @@ def test_metrics_json_has_stable_keys(finished_run):
     train, history = json.loads((run / "train.json").read_text()), pd.read_csv(run / "history.csv")
     expected = validation_notes(train, history, m)
     assert m["notes"][len(m["notes"]) - len(expected) :] == expected
+    assert len(m["note_kinds"]) == len(m["notes"]) and set(m["note_kinds"]) <= {"act", "caution", "reading"}
     assert (train["best_epoch"] == 2) == any("may still be learning" in n for n in m["notes"])
 
 

@@ -577,3 +577,35 @@ def test_an_interrupted_run_shows_the_command_that_resumes_it(tmp_path):
     page = _answer_html(run)
     assert "resume it with <code>lstm-workbench run --config" in page and "--out" in page
     assert str(tmp_path) not in page
+
+
+# the notes of a 1-epoch run of the sweep small-58a50508 (metrics.json), in the order stage 03 writes them
+SWEEP_NOTES = [
+    ("Accuracy 0.948 vs 0.908 for always predicting 'other': the model adds +0.040. Judge it by ...", "reading"),
+    ("'play' at threshold 0.913: precision 0.642, recall 0.979. Moving the threshold trades ...", "reading"),
+    ("PR-AUC of 'play' is 0.812 against a no-skill 0.092: the ranking is informative; ...", "reading"),
+    ("pr_auc 0.812 against the MiniRocket baseline's 0.912 on the same windows: the model falls short: ...", "act"),
+    ("4,092 training windows at batch 128 for 1 epoch give only 32 updates (train.min_updates = 480); ...", "act"),
+    ("The best validation val_pr_auc came in the only planned epoch: the model may still be learning; ...", "act"),
+    ("Validation val_pr_auc moved by 0.037 between consecutive epochs ...: which epoch was kept is partly chance", "caution"),
+]  # fmt: skip
+
+
+def _next_steps_slide(deck: str) -> str:
+    return deck.split("What to change next</h2>", 1)[1].split("</section>", 1)[0]
+
+
+def test_what_to_change_next_shows_the_advice_before_the_readings_of_figures(tmp_path):
+    """The slide has room for 4 of the notes: those that say what to change come first, then
+    the cautions; readings of figures that other slides show are what the cap leaves out."""
+    notes, kinds = [n for n, _ in SWEEP_NOTES], [k for _, k in SWEEP_NOTES]
+    run = _fake_run(tmp_path, "r", "finished", notes=notes, note_kinds=kinds)
+    shown = _next_steps_slide(write_slides(run).read_text())
+    assert shown.count("<li") == 4
+    for said in ("give only 32 updates", "may still be learning", "the model falls short", "partly chance"):
+        assert said in shown, said
+    assert "Accuracy 0.948" not in shown and "Moving the threshold" not in shown
+    # the order within a kind is the order stage 03 wrote them in
+    assert shown.index("falls short") < shown.index("give only") < shown.index("may still") < shown.index("partly")
+    older = _fake_run(tmp_path, "old", "finished", notes=notes)  # metrics.json before note kinds: as written
+    assert "Accuracy 0.948" in _next_steps_slide(write_slides(older).read_text())

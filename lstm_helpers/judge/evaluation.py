@@ -50,6 +50,7 @@ from lstm_helpers.judge.metrics import (
     summary_table,
     threshold_origin,
 )
+from lstm_helpers.judge.notes import kind_of
 from lstm_helpers.judge.probs import class_scores, full_probs, predict_probs
 from lstm_helpers.judge.threshold import (
     DecisionRule,
@@ -362,12 +363,14 @@ def _metrics_json(
     })  # fmt: skip
     metrics["threshold_origin"] = threshold_origin(metrics) if thresholded else "argmax"
     train, history = _training_record(st.layout)
-    metrics["notes"] = (
+    notes = (
         st.notes
         + interpret_metrics(metrics, _untried(st.cfg, (train or {}).get("ensemble", 1)))
         + training_warnings(train, st.cfg.train, _train_counts(st.layout))
         + validation_notes(train, history, metrics)
     )
+    # each note's kind beside it, so that a short list (the slides) shows what to change first
+    metrics.update(notes=[str(n) for n in notes], note_kinds=[kind_of(n) for n in notes])
     return metrics
 
 

@@ -27,6 +27,7 @@ from sklearn.metrics import (
     top_k_accuracy_score,
 )
 
+from lstm_helpers.judge.notes import ACT, CAUTION, READING, Note
 from lstm_helpers.judge.probs import full_probs
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
 
@@ -259,9 +260,11 @@ def _accuracy_note(metrics: dict[str, Any]) -> list[str]:
         return []
     also = "the class-of-interest precision/recall" if metrics.get("positive_class") else "the per-class recalls"
     return [
-        f"Accuracy {acc:.3f} vs {base:.3f} for always predicting '{metrics.get('majority_class')}': "
-        f"the model adds {acc - base:+.3f}. Judge it by balanced accuracy "
-        f"({metrics['balanced_accuracy']:.3f}), MCC ({metrics['mcc']:.3f}) and {also} instead."
+        Note(
+            f"Accuracy {acc:.3f} vs {base:.3f} for always predicting '{metrics.get('majority_class')}': "
+            f"the model adds {acc - base:+.3f}. Judge it by balanced accuracy "
+            f"({metrics['balanced_accuracy']:.3f}), MCC ({metrics['mcc']:.3f}) and {also} instead."
+        )
     ]
 
 
@@ -271,17 +274,22 @@ def _class_of_interest_notes(metrics: dict[str, Any]) -> list[str]:
     if not pc:
         return []
     if not pc.get("support"):
-        return [f"No '{pos}' window in this split: its precision and recall are undefined."]
+        return [Note(f"No '{pos}' window in this split: its precision and recall are undefined.", CAUTION)]
     if metrics.get("threshold") is None:  # multi-class argmax: no threshold, no options table
         notes = [
-            f"'{pos}' at threshold none (argmax): precision {_num(pc['precision'])}, recall {_num(pc['recall'])}. "
-            "evaluate.multiclass_decision: threshold would choose a threshold on validation to trade one for the other."
+            Note(
+                f"'{pos}' at threshold none (argmax): precision {_num(pc['precision'])}, recall {_num(pc['recall'])}. "
+                "evaluate.multiclass_decision: threshold would choose a threshold on validation to trade one for the "
+                "other."
+            )
         ]
     else:
         notes = [
-            f"'{pos}' at threshold {_fmt(metrics.get('threshold'))}: precision {_num(pc['precision'])}, "
-            f"recall {_num(pc['recall'])}. Moving the threshold trades one for the other "
-            f"(see the threshold options table and the metric-vs-threshold plot)."
+            Note(
+                f"'{pos}' at threshold {_fmt(metrics.get('threshold'))}: precision {_num(pc['precision'])}, "
+                f"recall {_num(pc['recall'])}. Moving the threshold trades one for the other (see the threshold "
+                "options table and the metric-vs-threshold plot in the report's Evaluation section)."
+            )
         ]
     prevalence = pc["support"] / metrics["n"] if metrics.get("n") else None
     ap = (metrics.get("pr_auc_per_class") or {}).get(pos)
@@ -292,15 +300,20 @@ def _class_of_interest_notes(metrics: dict[str, Any]) -> list[str]:
     if ap < bar:
         said = "twice its prevalence" if bar == 2 * prevalence else "halfway from its prevalence to 1"
         notes.append(
-            f"PR-AUC of '{pos}' ({ap:.3f}) is below {bar:.3f}, {said} ({prevalence:.3f}): "
-            "the scores barely rank it above the rest, so no threshold will give good "
-            "precision; change the data/model (window length, more labelled bouts, features, "
-            "loss) rather than the threshold."
+            Note(
+                f"PR-AUC of '{pos}' ({ap:.3f}) is below {bar:.3f}, {said} ({prevalence:.3f}): "
+                "the scores barely rank it above the rest, so no threshold will give good "
+                "precision; change the data/model (window length, more labelled bouts, features, "
+                "loss) rather than the threshold.",
+                ACT,
+            )
         )
     else:
         notes.append(
-            f"PR-AUC of '{pos}' is {ap:.3f} against a no-skill {prevalence:.3f}: the ranking is "
-            "informative; the threshold decides where on the precision/recall curve you sit."
+            Note(
+                f"PR-AUC of '{pos}' is {ap:.3f} against a no-skill {prevalence:.3f}: the ranking is "
+                "informative; the threshold decides where on the precision/recall curve you sit."
+            )
         )
     return notes
 
@@ -323,10 +336,8 @@ def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None) ->
         ": try " + ", ".join(tries[:-1]) + (" or " if len(tries) > 1 else "") + tries[-1] if tries else ""
     )
     verdict = "beats it" if gap > 0.01 else "is level with it" if gap >= -0.01 else short
-    return [
-        f"{key} {metrics[key]:.3f} against the MiniRocket baseline's {b[key]:.3f} on the same "
-        f"windows: the model {verdict}."
-    ]
+    text = f"{key} {metrics[key]:.3f} against the MiniRocket baseline's {b[key]:.3f} on the same windows: the model "
+    return [Note(f"{text}{verdict}.", READING if gap >= -0.01 else ACT if tries else CAUTION)]
 
 
 def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None) -> list[str]:
@@ -345,20 +356,27 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
         if val["pr_auc"] - metrics["pr_auc"] > 0.1:
             multi = pr_auc_is_macro(metrics)  # not the class's own: its threshold is not to blame
             notes.append(
-                f"{'Macro PR-AUC' if multi else 'PR-AUC'} drops from {val['pr_auc']:.3f} (validation) to "
-                f"{metrics['pr_auc']:.3f} (test): "
-                + (
-                    "the threshold tuned on validation may not transfer; more validation recordings help."
-                    if metrics.get("threshold") is not None and not multi
-                    else "what validation chose (epochs, members) may not transfer; more validation recordings help."
+                Note(
+                    f"{'Macro PR-AUC' if multi else 'PR-AUC'} drops from {val['pr_auc']:.3f} (validation) to "
+                    f"{metrics['pr_auc']:.3f} (test): "
+                    + (
+                        "the threshold tuned on validation may not transfer; more validation recordings help."
+                        if metrics.get("threshold") is not None and not multi
+                        else "what validation chose (epochs, members) may not transfer; more validation recordings "
+                        "help."
+                    ),
+                    CAUTION,
                 )
             )
     for cls, b in (metrics.get("bouts") or {}).items():
         if b.get("n_pred") and b["n_false_alarms"] > b["n_found"]:
             notes.append(
-                f"'{cls}': {b['n_false_alarms']} predicted bouts overlap no true bout "
-                f"({b['n_found']}/{b['n_true']} true bouts found); if they are short, raise "
-                "evaluate.bout_min_seconds or evaluate.bout_merge_gap_seconds."
+                Note(
+                    f"'{cls}': {b['n_false_alarms']} predicted bouts overlap no true bout "
+                    f"({b['n_found']}/{b['n_true']} true bouts found); if they are short, raise "
+                    "evaluate.bout_min_seconds or evaluate.bout_merge_gap_seconds.",
+                    ACT,
+                )
             )
     return notes
 

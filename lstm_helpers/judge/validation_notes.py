@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lstm_helpers.judge.notes import ACT, CAUTION, READING, Note
 from lstm_helpers.model.budget import MIN_VAL_CASES, SATURATED_EPOCHS, compounded_weighting, saturated_epochs
 
 BOTH_SPLITS = "training + validation windows"  # metrics.json baseline "fitted_on" of a fold ensemble's refit
@@ -50,11 +51,11 @@ def training_warnings(train: dict[str, Any] | None, train_cfg: Any, train_counts
     class weights (``train_counts``: the training windows per class, after rebalancing)."""
     if not train:
         return []
-    out = list((train.get("budget") or {}).get("warnings") or [])
+    out = [Note(w, ACT) for w in (train.get("budget") or {}).get("warnings") or []]
     classes, weights = list(train_counts), train.get("class_weight") or {}
     y = np.repeat(np.arange(len(classes)), [int(train_counts[c]) for c in classes])
     by_index = {i: float(weights[c]) for i, c in enumerate(classes) if c in weights} or None
-    return out + [w for w in [compounded_weighting(train_cfg, classes, by_index, y)] if w]
+    return out + [Note(w, ACT) for w in [compounded_weighting(train_cfg, classes, by_index, y)] if w]
 
 
 def _fold_members(train: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
@@ -72,10 +73,13 @@ def _fold_members(train: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
         else ""
     )
     return [
-        f"Validation figures are member 1's alone, test figures the average of all {members}: members "
-        f"2-{members} also trained on the validation windows (each left out another of {folds} parts of "
-        "the training windows instead), so only member 1 can be judged there; the average usually "
-        "scores a little higher than the one model." + baseline
+        Note(
+            f"Validation figures are member 1's alone, test figures the average of all {members}: members "
+            f"2-{members} also trained on the validation windows (each left out another of {folds} parts of "
+            "the training windows instead), so only member 1 can be judged there; the average usually "
+            "scores a little higher than the one model." + baseline,
+            READING,
+        )
     ]
 
 
@@ -85,8 +89,11 @@ def _still_learning(train: dict[str, Any]) -> list[str]:
         return []
     when = "the only planned epoch" if planned == 1 else f"the last of the {planned} planned epochs"
     return [
-        f"The best validation {train.get('monitor', 'figure')} came in {when}: the model may still be "
-        "learning; more epochs may help (train.epochs, or train.min_updates while train.epochs is auto)."
+        Note(
+            f"The best validation {train.get('monitor', 'figure')} came in {when}: the model may still be "
+            "learning; more epochs may help (train.epochs, or train.min_updates while train.epochs is auto).",
+            ACT,
+        )
     ]
 
 
@@ -99,9 +106,12 @@ def _small_validation(metrics: dict[str, Any]) -> list[str]:
     if absent:
         shown = ", ".join(f"'{c}'" for c in absent[:6]) + (f" and {len(absent) - 6} more" if len(absent) > 6 else "")
         notes.append(
-            f"Validation holds no window of {shown}, which the test split holds: nothing chosen on "
-            "validation (the epoch, the threshold) saw that class; a larger validation split "
-            "(split.val_fraction) or more recordings help."
+            Note(
+                f"Validation holds no window of {shown}, which the test split holds: nothing chosen on "
+                "validation (the epoch, the threshold) saw that class; a larger validation split "
+                "(split.val_fraction) or more recordings help.",
+                CAUTION,
+            )
         )
     if few:
         listed = ", ".join(f"{n} of '{c}'" for c, n in sorted(few.items(), key=lambda kv: kv[1]))
@@ -112,9 +122,12 @@ def _small_validation(metrics: dict[str, Any]) -> list[str]:
             else "the epoch and threshold chosen on validation are"
         )
         notes.append(
-            f"Validation holds few windows of some classes ({listed}): one window moves a recall by "
-            f"{1 / n:.2f}, so {chosen} coarse; a larger "
-            "validation split (split.val_fraction) or more recordings help."
+            Note(
+                f"Validation holds few windows of some classes ({listed}): one window moves a recall by "
+                f"{1 / n:.2f}, so {chosen} coarse; a larger "
+                "validation split (split.val_fraction) or more recordings help.",
+                CAUTION,
+            )
         )
     return notes
 
@@ -165,10 +178,13 @@ def _swing(train: dict[str, Any], history: pd.DataFrame | None, metrics: dict[st
     if swing <= resolution:
         return []
     return [
-        f"Validation {monitor} moved by {swing:.3f} between consecutive epochs (median of the last "
-        f"{len(steps)}), more than the test split can resolve (about ±{resolution:.3f}): which epoch "
-        "was kept is partly chance; a larger validation split, or train.monitor: val_loss, ranks "
-        "epochs more steadily."
+        Note(
+            f"Validation {monitor} moved by {swing:.3f} between consecutive epochs (median of the last "
+            f"{len(steps)}), more than the test split can resolve (about ±{resolution:.3f}): which epoch "
+            "was kept is partly chance; a larger validation split, or train.monitor: val_loss, ranks "
+            "epochs more steadily.",
+            CAUTION,
+        )
     ]
 
 
@@ -183,7 +199,10 @@ def _saturated(train: dict[str, Any], history: pd.DataFrame | None) -> list[str]
         else "this run kept one model (train.ensemble: auto averages five seeds in this case)"
     )
     return [
-        f"Validation {monitor} reached 1.0 on {n} epochs: validation cannot tell those epochs apart "
-        f"(the lower validation loss chose among them), nor show overfitting; {done}. A larger or "
-        "harder validation split (more recordings) ranks epochs better."
+        Note(
+            f"Validation {monitor} reached 1.0 on {n} epochs: validation cannot tell those epochs apart "
+            f"(the lower validation loss chose among them), nor show overfitting; {done}. A larger or "
+            "harder validation split (more recordings) ranks epochs better.",
+            CAUTION,
+        )
     ]

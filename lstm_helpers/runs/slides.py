@@ -20,6 +20,7 @@ import pandas as pd
 
 from lstm_helpers.artifacts import read_json_optional, read_params, write_text
 from lstm_helpers.config import ConfigError
+from lstm_helpers.judge.notes import by_priority
 from lstm_helpers.layout import RunLayout, SweepLayout
 from lstm_helpers.runs.report import (
     TEMPLATES,
@@ -155,10 +156,9 @@ def _result_slides(run: Path) -> list[str]:
                 "on one test recording.</p>",
             )
         )
-    notes = [str(n) for n in (m.get("notes") or [])][:MAX_NEXT_STEPS]
-    status = key_metrics(run)
-    if status["status"] not in ("finished", "unknown"):
-        notes.insert(0, f"the run is {status['status']}: {status['reason'] or 'no reason recorded'}")
+    notes = _next_steps(m)
+    if k["status"] not in ("finished", "unknown"):
+        notes.insert(0, f"the run is {k['status']}: {k['reason'] or 'no reason recorded'}")
     if notes:
         slides.append(
             _slide(
@@ -167,6 +167,13 @@ def _result_slides(run: Path) -> list[str]:
             )
         )
     return slides
+
+
+def _next_steps(m: dict) -> list[str]:
+    """Up to :data:`MAX_NEXT_STEPS` of the run's notes, those that say what to change first,
+    then the cautions, then the readings of figures (``metrics.json["note_kinds"]``), so that
+    the slide's few lines hold the advice rather than numbers the other slides show."""
+    return by_priority(m.get("notes") or [], m.get("note_kinds"))[:MAX_NEXT_STEPS]
 
 
 def _errors_title(m: dict) -> str:
