@@ -448,6 +448,9 @@ def test_short_of_the_baseline_the_advice_names_only_what_the_run_did_not_try():
     )
     assert "conv front end" in interpret_metrics(m, _untried(resolve_config({}, {"model.conv": []})))[0]
     assert "seed ensemble" not in interpret_metrics(m, _untried(default, members=5))[0]  # auto made five
+    # train.min_updates sizes only train.epochs: auto; with the epochs set it has no effect
+    (fixed,) = interpret_metrics(m, _untried(resolve_config({}, {"train.epochs": 1})))
+    assert "more epochs (train.epochs, 1 now)" in fixed and "min_updates" not in fixed
     assert interpret_metrics(m | {"pr_auc": 0.86}, [])[0].endswith("the model is level with it.")
     # multi-class with a class of interest: pr_auc is the macro average, so the verdict is on
     # balanced accuracy (what the run headlines and is ranked by), not on a macro PR-AUC

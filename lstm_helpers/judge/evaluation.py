@@ -382,16 +382,17 @@ def _train_counts(layout: RunLayout) -> dict[str, int]:
 def _untried(cfg: Any, members: int = 1) -> list[str]:
     """The remedies :func:`interpret_metrics` may suggest that this run did not use
     (``members``: the models it averaged, ``train.json["ensemble"]``; ``auto`` may have made five)."""
-    from lstm_helpers.judge.metrics import UNTRIED
+    from lstm_helpers.judge.metrics import UNTRIED, budget_remedy
 
     aug = cfg.train.augment
     used = [
         bool(cfg.model.conv),
-        False,  # a longer budget always applies
+        False,  # a longer budget always applies, by the knob that sets it
         max(aug.jitter_sigma, aug.scale_sigma, aug.slice_fraction, aug.warp_sigma) > 0,
         members > 1 or cfg.train.ensemble not in (1, "auto"),
     ]
-    return [remedy for remedy, done in zip(UNTRIED, used, strict=True) if not done]
+    remedies = [*UNTRIED[:1], budget_remedy(cfg.train.epochs), *UNTRIED[2:]]
+    return [remedy for remedy, done in zip(remedies, used, strict=True) if not done]
 
 
 def _training_record(layout: RunLayout) -> tuple[dict[str, Any] | None, pd.DataFrame | None]:

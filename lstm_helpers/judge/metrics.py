@@ -322,6 +322,12 @@ UNTRIED = ["the conv front end (model.conv)", "a longer budget (train.min_update
            "augmentation (train.augment)", "a seed ensemble (train.ensemble)"]  # fmt: skip
 
 
+def budget_remedy(epochs: int | str) -> str:
+    """The longer budget, said by the knob that sets it: ``train.min_updates`` only sizes the
+    epochs while ``train.epochs`` is auto (model/budget.py); a whole number of epochs is kept."""
+    return UNTRIED[1] if epochs == "auto" else f"more epochs (train.epochs, {epochs} now)"
+
+
 def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None) -> list[str]:
     """Does the model earn its keep? Its headline metric against the non-deep baseline's;
     when it falls short, what to try (``untried``: what this run did not use; default all)."""
