@@ -132,7 +132,7 @@ def _fake_run(root: Path, name: str, status: str, pos: str = "play", **metrics) 
 def test_headline_sentence_with_and_without_baseline(tmp_path):
     run = _fake_run(tmp_path, "r1", "finished")
     assert headline_sentence(run) == (
-        "play found with precision 0.64 and recall 0.83 at threshold 0.59; 30 of 30 bouts found, 1 false alarm"
+        "play found with precision 0.64 and recall 0.83 at threshold 0.59; 30 of 30 bouts found, 1 false-alarm bout"
     )
     run2 = _fake_run(
         tmp_path,
@@ -609,3 +609,18 @@ def test_what_to_change_next_shows_the_advice_before_the_readings_of_figures(tmp
     assert shown.index("falls short") < shown.index("give only") < shown.index("may still") < shown.index("partly")
     older = _fake_run(tmp_path, "old", "finished", notes=notes)  # metrics.json before note kinds: as written
     assert "Accuracy 0.948" in _next_steps_slide(write_slides(older).read_text())
+
+
+def test_every_false_alarm_count_says_whether_it_counts_bouts_or_windows(tmp_path):
+    """The headline's false alarms are bouts, the confusion matrix's are windows: "0 false alarms"
+    beside "30 false alarms" read as a contradiction."""
+    run = _fake_run(tmp_path, "r", "finished")
+    m = json.loads(RunLayout(run).metrics.read_text())
+    m["bouts"]["play"]["n_false_alarms"] = 0
+    RunLayout(run).metrics.write_text(json.dumps(m))
+    RunLayout(run).figure("timeline").write_bytes(b"\x89PNG\r\n\x1a\n")  # the bouts slide shows it
+    deck = write_slides(run).read_text()
+    assert "30 of 30 bouts found, 0 false-alarm bouts" in headline_sentence(run)
+    assert "Bouts: 30 of 30 bouts found, 0 false-alarm bouts" in deck
+    assert "197 false-alarm windows and 16 missed windows of 2,047 test windows" in deck
+    assert not re.search(r"\d false alarms?\b", deck + headline_sentence(run))

@@ -128,7 +128,7 @@ def _timeline_figure(
         sample_rate_hz=float(timeline["sample_rate"]) if timeline["sample_rate"] else None,
         class_name=cls,
         title=f"Test recording {rec}: {res['n_found']}/{res['n_true']} '{cls}' bouts found, "
-        f"{res['n_false_alarms']} false alarm{'' if res['n_false_alarms'] == 1 else 's'}",
+        f"{res['n_false_alarms']} false-alarm bout{'' if res['n_false_alarms'] == 1 else 's'}",
         path=layout.figure("timeline"),
     )
 

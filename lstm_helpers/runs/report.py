@@ -135,9 +135,15 @@ def class_phrase(name: Any) -> str:
     return f"class {text}" if text.lstrip("-").replace(".", "", 1).isdigit() else text
 
 
+def bouts_phrase(k: dict[str, Any]) -> str:
+    """``30 of 30 bouts found, 2 false-alarm bouts`` (:func:`key_metrics`' bouts): the false
+    alarms counted in bouts, as the confusion matrix beside counts them in windows."""
+    return f"{k['bouts found']} of {plural(k['bouts true'], 'bout')} found, {plural(k['false alarms'], 'false-alarm bout')}"
+
+
 def headline_sentence(run: Path) -> str:
     """The answer in plain words (plain text; escape it for HTML), e.g. ``play found with
-    precision 0.64 and recall 0.83 at threshold 0.59; 30 of 30 bouts found, 20 false alarms``."""
+    precision 0.64 and recall 0.83 at threshold 0.59; 30 of 30 bouts found, 20 false-alarm bouts``."""
     k = key_metrics(run)
     m = read_json_optional(RunLayout(Path(run)).metrics)
     if k["status"] == "partial" and k["accuracy"] is None:  # stages run one by one (train --run ...)
@@ -168,9 +174,7 @@ def headline_sentence(run: Path) -> str:
             f"(accuracy {fmt_number(k['accuracy'])}{top}, always-majority {fmt_number(k['majority baseline'])})"
         )
     if k["bouts true"]:
-        parts.append(
-            f"{k['bouts found']} of {plural(k['bouts true'], 'bout')} found, {plural(k['false alarms'], 'false alarm')}"
-        )
+        parts.append(bouts_phrase(k))
     baseline = _baseline_phrase(m, k["class"])
     if baseline:
         parts.append(baseline)

@@ -24,6 +24,7 @@ from lstm_helpers.judge.notes import by_priority
 from lstm_helpers.layout import RunLayout, SweepLayout
 from lstm_helpers.runs.report import (
     TEMPLATES,
+    bouts_phrase,
     confusion_html,
     headline_sentence,
     img_tag,
@@ -144,11 +145,7 @@ def _result_slides(run: Path) -> list[str]:
         slides.append(_slide(title, pr + f'<p class="small">{html.escape(thr)}</p>'))
     tl = img_tag(lay.figure("timeline"), "bouts on the timeline of one recording", "lw-fig")
     if tl:
-        bouts = (
-            f"{k['bouts found']} of {plural(k['bouts true'], 'bout')} found, {plural(k['false alarms'], 'false alarm')}"
-            if k["bouts true"]
-            else ""
-        )
+        bouts = bouts_phrase(k) if k["bouts true"] else ""
         slides.append(
             _slide(
                 f"Bouts: {bouts}" if bouts else "Bouts on a timeline",
@@ -177,13 +174,14 @@ def _next_steps(m: dict) -> list[str]:
 
 
 def _errors_title(m: dict) -> str:
-    """``89 false alarms and 33 misses in 2,047 test windows`` (binary), else a generic title."""
+    """``89 false-alarm windows and 33 missed windows of 2,047 test windows`` (binary; the
+    headline's false alarms are bouts), else a generic title."""
     cm, classes, pos = m.get("confusion_matrix"), m.get("classes") or [], m.get("positive_class")
     if not cm or len(classes) != 2 or pos not in classes:
         return "Where the errors are"
     p = classes.index(pos)
     fp, fn, n = cm[1 - p][p], cm[p][1 - p], sum(map(sum, cm))
-    return f"{plural(fp, 'false alarm')} and {plural(fn, 'miss', 'misses')} in {fmt_number(n)} test windows"
+    return f"{plural(fp, 'false-alarm window')} and {plural(fn, 'missed window')} of {fmt_number(n)} test windows"
 
 
 def _before_after(table: pd.DataFrame, meta: dict) -> str:
