@@ -374,7 +374,7 @@ class EvaluateConfig(_Section):
     min_recall: float = Field(0.5, gt=0.0, le=1.0)  # precision_at_recall
     bout_min_seconds: float = Field(0.0, ge=0.0)  # drop predicted bouts shorter than this
     bout_merge_gap_seconds: float = Field(0.0, ge=0.0)  # merge predicted bouts closer than this
-    timeline_recording: str | None = None  # recording for the timeline plot; None = most play
+    timeline_recording: str | None = None  # recording for the timeline plot; None = most missed + false-alarm bouts
     # multi-class with a class of interest: "threshold" (one-vs-rest on it, else argmax of the rest) or "argmax"
     multiclass_decision: Literal["threshold", "argmax"] = "threshold"
 

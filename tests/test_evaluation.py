@@ -669,6 +669,7 @@ def test_run_evaluation_binary(binary_run):
         "onset_error_s",
     } <= set(bouts)
     assert bouts["n_true"] == 3 and bouts["min_pred_seconds"] == 0.5  # r4: 1 bout, r5: 2 bouts
+    assert bouts["timeline_recording"] in {"r4", "r5"} and set(bouts["errors_by_recording"]) <= {"r4", "r5"}
     assert {r["recording"] for r in metrics["per_recording"]} == {"r4", "r5"}
     assert metrics["top_k_accuracy"] is None
     for name in (
@@ -1162,3 +1163,34 @@ def test_notes_say_what_kind_they_are_where_they_are_written():
     assert by_priority(["a", "b", "c"], ["reading", "caution", "act"]) == ["c", "b", "a"]
     assert by_priority(["a", "b"], None) == ["a", "b"]  # an older metrics.json: as written
     assert kind_of("left out 3 synthetic test windows") == "caution"  # a stage's plain message
+
+
+def test_the_timeline_shows_the_recording_with_the_most_bout_errors():
+    """The sweep's slide "29 of 30 bouts found, 7 false alarms" showed the recording with the
+    most bouts, all 7 found and no false alarm: the recording shown is the one with the most
+    missed + false-alarm bouts (ties: the most bouts), and the others holding errors are named."""
+    from lstm_helpers.judge.bouts import errors_elsewhere, timeline_recording
+
+    def row(rec: str, n_true: int, n_found: int, false_alarms: int) -> dict:
+        return {"recording": rec, "class": "play", "n_true": n_true, "n_found": n_found,
+                "n_false_alarms": false_alarms}  # fmt: skip
+
+    rows = [row("busy", 7, 7, 0), row("noisy", 4, 4, 3), row("missing", 5, 4, 2), row("calm", 2, 2, 0)]
+    rows += [{**row("busy", 1, 0, 9), "class": "rest"}]  # another class's errors do not count
+    counts = {"busy": 300, "noisy": 100, "missing": 120, "calm": 50}
+    assert timeline_recording(rows, "play", counts) == "missing"  # 3 errors and 5 bouts beat 3 errors and 4
+    assert timeline_recording([row(r, 2, 2, 0) for r in counts], "play", counts) == "busy"  # no error: most play
+    summary, per_rec, _ = score_bouts(
+        {"a": np.r_[np.ones(10), np.zeros(20), np.ones(10)].astype(np.int64), "b": np.zeros(40, np.int64)},
+        {"a": np.r_[np.ones(10), np.zeros(30)].astype(np.int64), "b": np.r_[np.zeros(30), np.ones(5), np.zeros(5)]
+         .astype(np.int64)},
+        ["other", "play"], ["play"], 1.0, 0.0, 0.0,
+    )  # fmt: skip
+    # a: one bout found, one missed; b: one false alarm; one error each, and a has more bouts
+    assert timeline_recording(per_rec, "play", {"a": 20, "b": 0}) == "a"
+    bouts = {"errors_by_recording": {"missing": {"missed": 1, "false_alarms": 2}, "noisy": {"missed": 0,
+             "false_alarms": 3}}}  # fmt: skip
+    assert errors_elsewhere(bouts, "missing") == "false-alarm bouts in noisy (3)"
+    assert errors_elsewhere(bouts, "busy") == "missed bouts in missing (1); false-alarm bouts in noisy (3), missing (2)"
+    assert errors_elsewhere(bouts, "busy", listed=1).endswith("false-alarm bouts in noisy (3) and 1 more")
+    assert errors_elsewhere({}, "busy") == ""

@@ -624,3 +624,18 @@ def test_every_false_alarm_count_says_whether_it_counts_bouts_or_windows(tmp_pat
     assert "Bouts: 30 of 30 bouts found, 0 false-alarm bouts" in deck
     assert "197 false-alarm windows and 16 missed windows of 2,047 test windows" in deck
     assert not re.search(r"\d false alarms?\b", deck + headline_sentence(run))
+
+
+def test_the_bouts_slide_names_the_recordings_that_hold_the_errors_it_does_not_show(tmp_path):
+    bouts = {"n_true": 30, "n_found": 29, "n_false_alarms": 7, "timeline_recording": "a03_r1",
+             "errors_by_recording": {"a03_r1": {"missed": 1, "false_alarms": 3},
+                                     "a09_r2": {"missed": 0, "false_alarms": 4}}}  # fmt: skip
+    run = _fake_run(tmp_path, "r", "finished", bouts={"play": bouts})
+    RunLayout(run).figure("timeline").write_bytes(b"\x89PNG\r\n\x1a\n")
+    deck = write_slides(run).read_text()
+    assert "Bouts: 29 of 30 bouts found, 7 false-alarm bouts" in deck
+    assert "on test recording a03_r1; in the other test recordings: false-alarm bouts in a09_r2 (4)." in deck
+    bouts["errors_by_recording"].pop("a09_r2")
+    run = _fake_run(tmp_path, "r2", "finished", bouts={"play": bouts})
+    RunLayout(run).figure("timeline").write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert "on test recording a03_r1, which holds every missed and false-alarm bout." in write_slides(run).read_text()

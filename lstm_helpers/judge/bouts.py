@@ -433,12 +433,15 @@ def score_test_timelines(
         s["time_unit"] = "s" if sample_rate else "timesteps"
     plot_rec = None
     if interest_index is not None:
+        cls = classes[interest_index]
         counts = {r: int((lab == interest_index).sum()) for r, lab in labels.items()}
-        plot_rec = evaluate.timeline_recording or max(counts, key=lambda r: (counts[r], r))
+        plot_rec = evaluate.timeline_recording or timeline_recording(rows, cls, counts)
         if plot_rec not in timeline:
             raise ValueError(
                 f"evaluate.timeline_recording = {plot_rec!r} is not a test recording; choose one of {sorted(timeline)}"
             )
+        if cls in summary:  # which recording the timeline shows, and where the errors are (slides, figure)
+            summary[cls].update(timeline_recording=plot_rec, errors_by_recording=_errors_by_recording(rows, cls))
     return {
         "timeline": timeline,
         "labels": labels,
@@ -451,6 +454,44 @@ def score_test_timelines(
         "bout_details": _with_time_decimals(pd.DataFrame(details), sample_rate) if details else None,
         "plot_recording": plot_rec,
     }
+
+
+def _errors_by_recording(rows: list[dict], cls: str) -> dict[str, dict[str, int]]:
+    """Missed and false-alarm bouts of ``cls`` per test recording that has any (``rows``: one
+    per recording and class, :func:`score_bouts`), most errors first."""
+    errors = {
+        r["recording"]: {"missed": r["n_true"] - r["n_found"], "false_alarms": r["n_false_alarms"]}
+        for r in rows
+        if r["class"] == cls and (r["n_true"] > r["n_found"] or r["n_false_alarms"])
+    }
+    return dict(sorted(errors.items(), key=lambda kv: -sum(kv[1].values())))
+
+
+def timeline_recording(rows: list[dict], cls: str, counts: dict[str, int]) -> str:
+    """The test recording whose timeline shows where the model errs: the most missed plus
+    false-alarm bouts of ``cls``, then the most true bouts, then the most timesteps of the
+    class (``counts``: recording -> timesteps of ``cls``); the name breaks what is left."""
+    per = {r["recording"]: r for r in rows if r["class"] == cls}
+
+    def rank(rec: str) -> tuple:
+        r = per.get(rec) or {"n_true": 0, "n_found": 0, "n_false_alarms": 0}
+        return r["n_true"] - r["n_found"] + r["n_false_alarms"], r["n_true"], counts[rec], rec
+
+    return max(counts, key=rank)
+
+
+def errors_elsewhere(bouts: dict[str, Any], shown: str, listed: int = 4) -> str:
+    """Where the timeline's recording ``shown`` leaves out errors: ``missed bouts in a04_r1 (1);
+    false-alarm bouts in a05_r2 (3), a06_r1 (2)``, from a class's ``metrics.json["bouts"]``
+    entry; empty when every error is on ``shown`` (or the entry predates the per-recording count)."""
+    errors = {r: e for r, e in (bouts.get("errors_by_recording") or {}).items() if r != shown}
+    parts = []
+    for key, what in (("missed", "missed bouts"), ("false_alarms", "false-alarm bouts")):
+        where = sorted(((r, e[key]) for r, e in errors.items() if e[key]), key=lambda re: (-re[1], re[0]))
+        if where:
+            more = f" and {len(where) - listed} more" if len(where) > listed else ""
+            parts.append(f"{what} in " + ", ".join(f"{r} ({n})" for r, n in where[:listed]) + more)
+    return "; ".join(parts)
 
 
 def _with_time_decimals(table: pd.DataFrame, sample_rate: float | None) -> pd.DataFrame:

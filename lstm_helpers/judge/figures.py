@@ -19,7 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from lstm_helpers.judge.bouts import bouts_on_scored_steps, clean_bouts, match_bouts, windows_to_signal
+from lstm_helpers.judge.bouts import (
+    bouts_on_scored_steps,
+    clean_bouts,
+    errors_elsewhere,
+    match_bouts,
+    windows_to_signal,
+)
 from lstm_helpers.judge.probs import class_scores, full_probs
 from lstm_helpers.judge.threshold import DecisionRule
 from lstm_helpers.layout import RunLayout
@@ -118,6 +124,7 @@ def _timeline_figure(
     )
     res = match_bouts(true_bouts, pred_bouts, timeline["rate"])
     cls = classes[interest_index]
+    elsewhere = errors_elsewhere((timeline.get("bouts") or {}).get(cls) or {}, rec)
     return plots.plot_timeline(
         stitched if stitched.ndim == 1 else stitched[:, interest_index],
         threshold=threshold,
@@ -128,7 +135,8 @@ def _timeline_figure(
         sample_rate_hz=float(timeline["sample_rate"]) if timeline["sample_rate"] else None,
         class_name=cls,
         title=f"Test recording {rec}: {res['n_found']}/{res['n_true']} '{cls}' bouts found, "
-        f"{res['n_false_alarms']} false-alarm bout{'' if res['n_false_alarms'] == 1 else 's'}",
+        f"{res['n_false_alarms']} false-alarm bout{'' if res['n_false_alarms'] == 1 else 's'}"
+        + (f"\nother test recordings: {elsewhere}" if elsewhere else ""),
         path=layout.figure("timeline"),
     )
 

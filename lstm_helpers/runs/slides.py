@@ -149,8 +149,7 @@ def _result_slides(run: Path) -> list[str]:
         slides.append(
             _slide(
                 f"Bouts: {bouts}" if bouts else "Bouts on a timeline",
-                tl + '<p class="small">True bouts (upper band) and predicted bouts (lower band) '
-                "on one test recording.</p>",
+                tl + f'<p class="small">{html.escape(_bouts_caption(m, k["class"]))}</p>',
             )
         )
     notes = _next_steps(m)
@@ -164,6 +163,25 @@ def _result_slides(run: Path) -> list[str]:
             )
         )
     return slides
+
+
+def _bouts_caption(m: dict, cls: str | None) -> str:
+    """What the timeline shows and, where the recording shown does not hold every error, which
+    test recordings hold the others (the slide's title counts them all)."""
+    bouts = (m.get("bouts") or {}).get(cls) or {}
+    shown = bouts.get("timeline_recording")
+    if not shown:  # a metrics.json from before the recording was recorded
+        return "True bouts (upper band) and predicted bouts (lower band) on one test recording."
+    from lstm_helpers.judge.bouts import errors_elsewhere  # scikit-learn: imported only here
+
+    elsewhere = errors_elsewhere(bouts, shown)
+    return f"True bouts (upper band) and predicted bouts (lower band) on test recording {shown}" + (
+        f"; in the other test recordings: {elsewhere}."
+        if elsewhere
+        else ", which holds every missed and false-alarm bout."
+        if bouts.get("errors_by_recording")
+        else "."
+    )
 
 
 def _next_steps(m: dict) -> list[str]:
