@@ -639,3 +639,34 @@ def test_the_bouts_slide_names_the_recordings_that_hold_the_errors_it_does_not_s
     run = _fake_run(tmp_path, "r2", "finished", bouts={"play": bouts})
     RunLayout(run).figure("timeline").write_bytes(b"\x89PNG\r\n\x1a\n")
     assert "on test recording a03_r1, which holds every missed and false-alarm bout." in write_slides(run).read_text()
+
+
+def test_what_was_tried_reads_in_words_not_code_names(tmp_path):
+    """The deck is shown to a group of biologists: the model and the settings in words, the
+    model's code name in small print only."""
+    from lstm_helpers.config import ModelConfig
+    from lstm_helpers.model.naming import model_description
+
+    run = _fake_run(tmp_path, "r", "finished")
+    lay = RunLayout(run)
+    params = yaml.safe_load(lay.params.read_text())
+    params |= {"model": {"architecture": "as_set", "units": [64, 32], "dense_units": [32]},
+               "train": {"loss": "crossentropy"}, "resample": {"method": "class_weight", "class_weight": "balanced"},
+               "scale": {"method": "standard", "per": "recording"}}  # fmt: skip
+    lay.params.write_text(yaml.safe_dump(params))
+    train = json.loads(lay.train_json.read_text()) | {"model_name": "bilstm_cv2-64x5p2-64x5p2_lay2_sz64-32_d32",
+                                                      "class_weight": {"other": 0.549, "play": 5.58}}  # fmt: skip
+    lay.train_json.write_text(json.dumps(train))
+    tried = write_slides(run).read_text().split("What was tried</h2>", 1)[1].split("</section>", 1)[0]
+    for words in (
+        "2 convolution blocks (64 filters of width 5), then a 2-layer bidirectional LSTM (64 and 32 units), "
+        "then a dense layer of 32 units: 79,681 parameters",
+        "cross-entropy loss",
+        "rare class &#x27;play&#x27; weighted ×10 against &#x27;other&#x27; (balanced class weights)",
+        "each recording standardised on its own",
+    ):
+        assert words in tried, words
+    assert "class_weight" not in tried and "loss crossentropy" not in tried and "per recording" not in tried
+    assert '<p class="run-name">model bilstm_cv2-64x5p2-64x5p2_lay2_sz64-32_d32</p>' in tried  # small print
+    one = ModelConfig(architecture="as_set", cell="gru", units=[128], bidirectional=False, conv=[], dense_units=[])
+    assert model_description(one, {"kind": "tokens"}) == "an embedding of 64 dimensions, then a GRU (128 units)"

@@ -124,3 +124,36 @@ def pooling_error(conv: list[Any], window_length: int) -> str | None:
                 f"must be <= {window_length}) or longer windows"
             )
     return None
+
+
+def _and(items: list[str]) -> str:
+    """``64 and 32``; ``128, 64 and 32``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def model_description(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None) -> str:
+    """What :func:`model_name` spells, in words for a reader who does not know the code, e.g.
+    ``2 convolution blocks (64 filters of width 5), then a 2-layer bidirectional LSTM (64 and
+    32 units), then a dense layer of 32 units`` (as built for the input: :func:`resolve_model`)."""
+    m = resolve_model(model_cfg, input_info)
+    parts = []
+    if input_info is not None and input_info.get("kind") == "tokens":
+        parts.append(f"an embedding of {m.embedding_dim} dimensions")
+    if m.conv:
+        shapes = list(dict.fromkeys(f"{b.filters} filters of width {b.kernel_size}" for b in m.conv))
+        parts.append(f"{len(m.conv)} convolution block{'s' if len(m.conv) > 1 else ''} ({'; '.join(shapes)})")
+    if m.cell != "none":
+        cell = ("bidirectional " if m.bidirectional else "") + m.cell.upper()
+        units = _and([str(u) for u in m.units])
+        article = "an" if cell[0] in "AEIOUL" else "a"  # an LSTM (el-), a GRU, a bidirectional LSTM
+        layers = f"a {len(m.units)}-layer {cell}" if len(m.units) > 1 else f"{article} {cell}"
+        parts.append(
+            f"{layers} ({units} units)" + (", reading each channel as one step" if m.dimension_shuffle else "")
+        )
+    if m.dense_units:
+        dense = _and([str(u) for u in m.dense_units])
+        parts.append(f"dense layers of {dense} units" if len(m.dense_units) > 1 else f"a dense layer of {dense} units")
+    text = ", then ".join(parts) or "a classifier"
+    if fcn := fcn_blocks(m, input_info):
+        text += f", beside a fully convolutional branch of {len(fcn)} blocks (LSTM-FCN)"
+    return text

@@ -100,20 +100,78 @@ def _question_slide(run: Path, title: str, question: str) -> str:
 
 
 def _tried_slide(run: Path) -> str:
+    """The model and the settings that matter to the rare class, in words for the group the
+    deck is shown to (the model's code name in small print)."""
     params, t = read_params(run), read_json_optional(RunLayout(run).train_json)
-    model, train, res = (
-        params.get("model") or {},
-        params.get("train") or {},
-        params.get("resample") or {},
-    )
+    p = read_json_optional(RunLayout(run).prepare_json)
+    train = params.get("train") or {}
+    members = int(t.get("ensemble") or 1)
     items = [
-        f"model {t.get('model_name') or model.get('cell')}: {fmt_number(t.get('n_params'))} parameters",
-        f"{plural(t.get('epochs_run') or train.get('epochs') or 0, 'epoch')} (weights of epoch {fmt_number(t.get('weights_epoch') or t.get('best_epoch'))}), "
-        f"loss {train.get('loss', '–')}",
-        f"imbalance: {res.get('method', '–')}",
-        f"scaling: {(params.get('scale') or {}).get('method', '–')} per {(params.get('scale') or {}).get('per', '–')}",
+        f"{_model_words(params, p, t)}: {fmt_number(t.get('n_params'))} parameters"
+        + (f", {members} of them trained with different seeds and averaged" if members > 1 else ""),
+        f"{plural(t.get('epochs_run') or train.get('epochs') or 0, 'epoch')}, keeping the weights of epoch "
+        f"{fmt_number(t.get('weights_epoch') or t.get('best_epoch'))}; {_LOSSES.get(train.get('loss'), 'loss –')}",
+        *_imbalance_words(params, p, t),
+        _scaling_words(p.get("scaler") or params.get("scale") or {}),
     ]
-    return _slide("What was tried", "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+    code = f'<p class="run-name">model {html.escape(t["model_name"])}</p>' if t.get("model_name") else ""
+    return _slide("What was tried", "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>" + code)
+
+
+_LOSSES = {"crossentropy": "cross-entropy loss", "focal": "focal loss (down-weights the easy windows)"}
+_SCALERS = {"standard": "standardised", "robust": "scaled by median and spread", "minmax": "scaled to 0-1"}
+_SAMPLERS = {
+    "undersample": "windows of the common classes left out at random",
+    "oversample": "windows of the rare classes repeated",
+    "smote": "synthetic windows of the rare classes added (SMOTE)",
+    "smote_under": "synthetic windows of the rare classes added (SMOTE) and common ones left out",
+    "augment": "noisy copies of the rare classes' windows added",
+}
+
+
+def _model_words(params: dict, prep: dict, t: dict) -> str:
+    """The model as :func:`~lstm_helpers.model.naming.model_description` says it; its code
+    name where the parameters cannot be read back (an older or a hand-made run)."""
+    from lstm_helpers.config import ModelConfig
+    from lstm_helpers.model.naming import model_description
+
+    try:
+        return model_description(ModelConfig.model_validate(params["model"]), prep.get("input"))
+    except (KeyError, TypeError, ValueError):
+        return f"model {t.get('model_name') or '–'}"
+
+
+def _imbalance_words(params: dict, prep: dict, t: dict) -> list[str]:
+    """``rare class play weighted ×10 against other (balanced class weights)``, and what the
+    training windows were resampled by (``resample.method``), or that nothing evened them out."""
+    res = params.get("resample") or {}
+    out = []
+    weights = {c: float(w) for c, w in (t.get("class_weight") or {}).items() if w}
+    if len(weights) >= 2 and max(weights.values()) > min(weights.values()):
+        rare, common = max(weights, key=weights.get), min(weights, key=weights.get)
+        how = "balanced" if res.get("class_weight", "balanced") == "balanced" else "set"
+        which = "rare class" if len(weights) == 2 else "rarest class"
+        out.append(
+            f"{which} '{rare}' weighted ×{weights[rare] / weights[common]:.2g} against '{common}' ({how} class weights)"
+        )
+    method = (prep.get("resample") or {}).get("method") or res.get("method")
+    if method in _SAMPLERS:
+        factor = (prep.get("resample") or {}).get("imbalance_factor_target") or res.get("imbalance_factor")
+        out.append(_SAMPLERS[method] + (f", to at most {factor:g} : 1" if factor else ""))
+    return out or ["classes left as they are: no weights, no resampling"]
+
+
+def _scaling_words(scaler: dict) -> str:
+    """``each recording standardised on its own``; ``standardised with the training split's statistics``."""
+    verb = _SCALERS.get(scaler.get("method"))
+    if not verb:
+        return "channels used as recorded (no scaling)" if scaler.get("method") == "none" else "scaling –"
+    per = scaler.get("per")
+    return (
+        f"each {per} {verb} on its own"
+        if per in ("recording", "sequence")
+        else f"{verb} with the training split's statistics"
+    )
 
 
 def _result_slides(run: Path) -> list[str]:
