@@ -1051,7 +1051,10 @@ def test_a_validation_metric_that_swings_more_than_the_test_resolves_is_flagged(
     jumpy = pd.DataFrame({"val_pr_auc": [0.5, 0.65, 0.78, 0.64, 0.79, 0.66, 0.8, 0.65]})
     steady = pd.DataFrame({"val_pr_auc": [0.5, 0.65, 0.70, 0.72, 0.71, 0.73, 0.74, 0.74]})
     (note,) = validation_notes(_train(best_epoch=7), jumpy, BINARY)
-    assert note.startswith("Validation val_pr_auc moved by 0.14") and "about ±0.113" in note
+    assert (
+        note.startswith("Validation val_pr_auc (Keras' running estimate during training) moved by 0.14")
+        and "about ±0.113" in note
+    )
     assert validation_notes(_train(best_epoch=7), steady, BINARY) == []
     assert (
         validation_notes(
@@ -1194,3 +1197,21 @@ def test_the_timeline_shows_the_recording_with_the_most_bout_errors():
     assert errors_elsewhere(bouts, "busy") == "missed bouts in missing (1); false-alarm bouts in noisy (3), missing (2)"
     assert errors_elsewhere(bouts, "busy", listed=1).endswith("false-alarm bouts in noisy (3) and 1 more")
     assert errors_elsewhere({}, "busy") == ""
+
+
+def test_the_two_validation_pr_aucs_say_which_is_which():
+    """Training's "best val_pr_auc 0.819" is Keras' interpolated running estimate, evaluation's
+    validation pr_auc 0.813 scikit-learn's average precision of the same weights: each says so."""
+    from lstm_helpers.judge.metrics import summary_table
+    from lstm_helpers.judge.validation_notes import validation_notes
+    from lstm_helpers.style import during_training
+
+    table = summary_table({**BASE_METRICS, "val": {"pr_auc": 0.813}, "roc_auc": 0.9})
+    assert table.loc["pr_auc", "how to read"].startswith("scikit-learn's average precision; no-skill")
+    assert during_training("val_pr_auc") == " (Keras' running estimate during training)"
+    assert during_training("val_loss") == ""  # both compute the loss alike
+    history = pd.DataFrame({"val_pr_auc": [0.70, 0.80, 0.72, 0.82, 0.74]})
+    train = {"monitor": "val_pr_auc", "epochs_planned": 9, "epochs_run": 5, "best_epoch": 4}
+    metrics = {**BASE_METRICS, "per_class": {"play": {"support": 100}}, "pr_auc": 0.8}
+    (swing,) = validation_notes(train, history, metrics)
+    assert swing.startswith("Validation val_pr_auc (Keras' running estimate during training) moved by")

@@ -218,6 +218,9 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir, cap
     # the page opens with the trials, best first, and the full run of the best configuration; the
     # sections that compare runs (one here) are left out
     assert page.index("2 trials, ranked by <b>val_pr_auc</b>") < page.index("Search trials") < page.index("All runs")
+    # the trials' score is Keras' during training, the full run's scikit-learn's: the sentence says which is which
+    assert "<b>val_pr_auc</b> (Keras&#x27; running estimate during training)" in page
+    assert "val_pr_auc (scikit-learn&#x27;s average precision) = " in page
     assert "val_pr_auc (best epoch)" in page and '/report.html">its report</a>' in page
     for gone in ("Mean ± std over seeds", "Quality against training time", '<h2 id="Ranking">', "True"):
         assert gone not in page, gone

@@ -429,6 +429,7 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
     summary = training_summary(result)
     assert "parameters" in summary.index and "n_params" not in summary.index
     assert summary.loc["stopped early", "value"] in ("yes", "no")
+    assert f"best {result.monitor} (Keras' running estimate during training)" in summary.index  # not stage 03's
     assert "resumed" not in summary.index  # said only where a run was resumed
     classes = result.classes
     assert summary.loc["class weighting", "value"] == f"class weights: {classes[0]} 0.6, {classes[1]} 2.5"

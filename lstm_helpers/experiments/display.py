@@ -28,7 +28,7 @@ from lstm_helpers.experiments.plan import short_keys
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.experiments.references import MARKER, REFERENCE_STATUS, reference_rows
 from lstm_helpers.layout import SweepLayout
-from lstm_helpers.style import decimals_of, fmt_number, significant_decimals
+from lstm_helpers.style import SKLEARN_AP, decimals_of, during_training, fmt_number, significant_decimals
 
 
 @dataclass
@@ -472,7 +472,8 @@ def _search_sentence(c: Comparison, trials: pd.DataFrame) -> str:
     short = short_keys(searched)
     settings = " · ".join(f"{short[k]}={_setting(trials[k]).loc[top.name]}" for k in searched)
     out = (
-        f"{plural(len(trials), 'trial')}, ranked by <b>{esc(objective)}</b> on the validation split at each "
+        f"{plural(len(trials), 'trial')}, ranked by <b>{esc(objective)}</b>{esc(during_training(objective))} "
+        "on the validation split at each "
         f"trial's best epoch. Best: trial {esc(top['trial'])}, {esc(objective)} = {esc(top[score])}, with "
         f"<code>{esc(settings)}</code>."
     )
@@ -488,7 +489,8 @@ def _search_sentence(c: Comparison, trials: pd.DataFrame) -> str:
         )
         out += (
             f" That configuration then ran through the whole pipeline with its own budget{link}: "
-            f"{esc(q)} = {esc(best[q])}{test if test_q in best else ''}. {baseline_sentence(best, q)}"
+            f"{esc(q)}{' (' + esc(SKLEARN_AP) + ')' if q.endswith('pr_auc') else ''} = {esc(best[q])}"
+            f"{test if test_q in best else ''}. {baseline_sentence(best, q)}"
         )
     return out.strip()
 

@@ -30,6 +30,7 @@ from sklearn.metrics import (
 from lstm_helpers.judge.notes import ACT, CAUTION, READING, Note
 from lstm_helpers.judge.probs import full_probs
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
+from lstm_helpers.style import SKLEARN_AP
 
 # the metrics of a split kept in metrics.json (top level = test, "val" = validation)
 CORE_METRICS = (
@@ -403,9 +404,9 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
         ("mcc", "Matthews correlation; 0 = chance, 1 = perfect"),
         (
             "pr_auc",
-            "average precision; no-skill = prevalence of the class"
+            f"{SKLEARN_AP}; no-skill = prevalence of the class"
             if not pr_auc_is_macro(metrics)
-            else "macro average precision, one class vs the rest; no-skill = each class's prevalence",
+            else f"{SKLEARN_AP}, macro over classes (one vs the rest); no-skill = each class's prevalence",
         ),
         ("roc_auc", "0.5 = chance; optimistic under heavy imbalance"),
     ]

@@ -32,6 +32,7 @@ import pandas as pd
 
 from lstm_helpers.judge.notes import ACT, CAUTION, READING, Note
 from lstm_helpers.model.budget import MIN_VAL_CASES, SATURATED_EPOCHS, compounded_weighting, saturated_epochs
+from lstm_helpers.style import during_training
 
 BOTH_SPLITS = "training + validation windows"  # metrics.json baseline "fitted_on" of a fold ensemble's refit
 SWING_EPOCHS = 10  # the last epochs whose epoch-to-epoch changes measure the swing
@@ -179,7 +180,8 @@ def _swing(train: dict[str, Any], history: pd.DataFrame | None, metrics: dict[st
         return []
     return [
         Note(
-            f"Validation {monitor} moved by {swing:.3f} between consecutive epochs (median of the last "
+            f"Validation {monitor}{during_training(monitor)} moved by {swing:.3f} between consecutive epochs "
+            "(median of the last "
             f"{len(steps)}), more than the test split can resolve (about ±{resolution:.3f}): which epoch "
             "was kept is partly chance; a larger validation split, or train.monitor: val_loss, ranks "
             "epochs more steadily.",

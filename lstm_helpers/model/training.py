@@ -92,7 +92,7 @@ from lstm_helpers.model.models import (  # noqa: F401 - for notebook 02
     resolve_model,
 )
 from lstm_helpers.model.schedules import learning_rate_curve, make_schedule
-from lstm_helpers.style import fmt_number
+from lstm_helpers.style import during_training, fmt_number
 
 
 # ---------------------------------------------------------------------- the result
@@ -309,7 +309,7 @@ def training_summary(result: TrainResult) -> pd.DataFrame:
         "epochs run": result.epochs_run,
         "best epoch": result.best_epoch,
         "stopped early": "yes" if result.stopped_early else "no",
-        f"best {result.monitor}": result.best_value,
+        f"best {result.monitor}{during_training(result.monitor)}": result.best_value,
         "seconds per epoch (with checkpoint and logs)": result.seconds_per_epoch_mean,
         "training windows per second": result.windows_per_second,
         "total seconds": result.total_seconds,

@@ -32,7 +32,7 @@ from lstm_helpers.runs.report import (
     scrub_paths,
 )
 from lstm_helpers.runs.terminal import plural
-from lstm_helpers.style import MAX_LISTED_CLASSES, classes_text, fmt_number, table_html
+from lstm_helpers.style import MAX_LISTED_CLASSES, classes_text, during_training, fmt_number, table_html
 
 REVEAL = TEMPLATES / "reveal"
 MAX_NEXT_STEPS = 4
@@ -420,7 +420,8 @@ def _trials_slide(search: Path, meta: dict) -> str | None:
     return _slide(
         f"What the search tried: {plural(len(trials), 'trial')}",
         table_html(shown, max_rows=10)
-        + f'<p class="small">Best first by validation {html.escape(objective)} at each trial\'s best epoch; '
+        + f'<p class="small">Best first by validation {html.escape(objective + during_training(objective))} at '
+        "each trial's best epoch; "
         "the best configuration then ran through the whole pipeline.</p>",
     )
 
