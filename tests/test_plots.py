@@ -301,3 +301,16 @@ def test_a_one_epoch_run_has_whole_epoch_ticks():
     for fig in (plot_learning_curves(history, "val_loss", 1), plot_learning_rate(history)):
         ticks = fig.axes[0].get_xticks()
         assert len(ticks) and all(float(t).is_integer() for t in ticks), ticks
+
+
+@pytest.mark.parametrize("threshold", [0.667, 0.2])
+def test_the_threshold_label_sits_inside_the_score_distribution_clear_of_title_and_legend(threshold):
+    """The red "threshold 0.667" was written above the axes, over the plot's title."""
+    fig = plots.plot_score_distributions(Y_BIN, S_BIN, ["other", "play"], threshold=threshold)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    (label,) = [t for t in ax.texts if t.get_text().strip().startswith("threshold")]
+    box = label.get_window_extent(renderer)
+    assert ax.bbox.x0 <= box.x0 and box.x1 <= ax.bbox.x1 and ax.bbox.y0 <= box.y0 and box.y1 <= ax.bbox.y1
+    assert not box.overlaps(ax.title.get_window_extent(renderer))
+    assert not box.overlaps(ax.get_legend().get_window_extent(renderer))

@@ -291,18 +291,22 @@ def plot_score_distributions(
     if threshold is not None:
         ax.axvline(threshold, color=THRESHOLD_COLOUR, ls="--", lw=2)
         lo, hi = ax.get_xlim()
-        right = threshold > (lo + hi) / 2  # the label on the side with room, above the bars
+        right = threshold > (lo + hi) / 2  # the label on the side with room, inside the axes' top edge
+        ax.set_ylim(top=ax.get_ylim()[1] * 1.12)  # headroom, so that the label sits above the bars
         ax.text(
             threshold,
-            1.01,
+            0.98,
             f"threshold {threshold:.3g} " if right else f" threshold {threshold:.3g}",
             color=THRESHOLD_COLOUR,
-            va="bottom",
+            va="top",
             ha="right" if right else "left",
             transform=ax.get_xaxis_transform(),
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
         )
+        # the legend beside the axes, clear of the label wherever the threshold is
+        sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0), title="true class")
     ax.set_ylabel("Density (per true class)")
-    ax.set_title(title or f"Distribution of {score_label} by true class", pad=16)
+    ax.set_title(title or f"Distribution of {score_label} by true class")
     return save_figure(fig, path)
 
 
