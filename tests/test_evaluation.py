@@ -137,6 +137,11 @@ def test_compare_threshold_strategies_table():
     assert list(table["strategy"]) == list(THRESHOLD_STRATEGIES)
     row = table.set_index("strategy").loc["recall_at_precision"]
     assert row["threshold"] == pytest.approx(0.55) and row["test_precision"] == pytest.approx(0.75)
+    # each strategy's target beside it: precision 0.75 against "at least 0.7", not against 1
+    assert list(table.columns[:3]) == ["strategy", "target", "threshold"]
+    assert list(table["target"]) == [
+        "evaluate.threshold 0.5", "", "beta 1", "precision >= 0.7", "recall >= 0.5",
+    ]  # fmt: skip
 
 
 # ------------------------------------------------------------------ decision rule

@@ -239,15 +239,21 @@ def compare_threshold_strategies(
 ) -> pd.DataFrame:
     """Every threshold strategy chosen on validation, and what it gives on validation and test.
 
-    One row per strategy (``fixed`` uses ``threshold``): the threshold, validation
-    precision / recall / F1 and, when test data are given, the same on test
-    (:func:`rates_at`). This is the "what do I change?" table for the decision threshold.
+    One row per strategy (``fixed`` uses ``threshold``): the target it was given (so that
+    ``recall_at_precision`` at precision 0.59 reads as meeting its 0.5, not as missing a
+    target), the threshold, validation precision / recall / F1 and, when test data are
+    given, the same on test (:func:`rates_at`). This is the "what do I change?" table for
+    the decision threshold.
     """
+    targets = {"fixed": f"evaluate.threshold {threshold:g}", "max_f1": "", "max_fbeta": f"beta {beta:g}",
+               "recall_at_precision": f"precision >= {min_precision:g}",
+               "precision_at_recall": f"recall >= {min_recall:g}"}  # fmt: skip
     rows = []
     for strategy in THRESHOLD_STRATEGIES:
         choice = choose_threshold(y_val_binary, val_scores, strategy, threshold, beta, min_precision, min_recall)
         row = {
             "strategy": strategy,
+            "target": targets.get(strategy, ""),
             "threshold": choice["value"],
             "val_precision": choice["precision"],
             "val_recall": choice["recall"],
