@@ -468,3 +468,14 @@ def test_stage_01_again_removes_what_stages_02_and_03_made_from_the_windows_befo
     assert not any((run / n).exists() for n in ("model.keras", "metrics.json", "train.json", "report.html"))
     assert not (run / "figures" / "pr_curve.png").exists() and (run / "prepared.npz").is_file()
     assert json.loads((run / "status.json").read_text())["stages_done"] == ["prepare"]
+
+
+def test_the_measured_imbalance_reads_at_three_significant_digits():
+    from lstm_helpers.data.prepare import _imbalance_fact
+
+    assert _imbalance_fact({"train_before": 10.158, "train_after": 10.158}) == {
+        "imbalance train (largest : smallest class)": "10.2"
+    }
+    assert _imbalance_fact({"train_before": 10.158, "train_after": 5.0}) == {
+        "imbalance train before -> after": "10.2 -> 5"
+    }

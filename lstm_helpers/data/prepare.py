@@ -520,9 +520,9 @@ def _overlap_text(inp: dict, p: dict) -> str:
 def _imbalance_fact(measured: dict) -> dict[str, str]:
     """The training split's largest : smallest class, before -> after resampling (once when
     resampling left it as it was)."""
-    before, after = measured["train_before"], measured["train_after"]
-    if before == after:
-        return {"imbalance train (largest : smallest class)": f"{before}"}
+    before, after = (f"{measured[k]:.3g}" if measured[k] is not None else "–" for k in ("train_before", "train_after"))
+    if before == after:  # three significant digits: 10.2, not 10.158 (a ratio of window counts)
+        return {"imbalance train (largest : smallest class)": before}
     return {"imbalance train before -> after": f"{before} -> {after}"}
 
 
