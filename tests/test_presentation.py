@@ -622,7 +622,7 @@ def test_every_false_alarm_count_says_whether_it_counts_bouts_or_windows(tmp_pat
     deck = write_slides(run).read_text()
     assert "30 of 30 bouts found, 0 false-alarm bouts" in headline_sentence(run)
     assert "Bouts: 30 of 30 bouts found, 0 false-alarm bouts" in deck
-    assert "197 false-alarm windows and 16 missed windows of 2,047 test windows" in deck
+    assert "197 false-alarm and 16 missed windows of 2,047 test windows" in deck
     assert not re.search(r"\d false alarms?\b", deck + headline_sentence(run))
 
 

@@ -250,14 +250,15 @@ def _next_steps(m: dict) -> list[str]:
 
 
 def _errors_title(m: dict) -> str:
-    """``89 false-alarm windows and 33 missed windows of 2,047 test windows`` (binary; the
+    """``89 false-alarm and 33 missed windows of 2,047 test windows`` (binary; the
     headline's false alarms are bouts), else a generic title."""
     cm, classes, pos = m.get("confusion_matrix"), m.get("classes") or [], m.get("positive_class")
     if not cm or len(classes) != 2 or pos not in classes:
         return "Where the errors are"
     p = classes.index(pos)
     fp, fn, n = cm[1 - p][p], cm[p][1 - p], sum(map(sum, cm))
-    return f"{plural(fp, 'false-alarm window')} and {plural(fn, 'missed window')} of {fmt_number(n)} test windows"
+    # one line on the slide: "30 false-alarm and 20 missed windows", the unit said once for both
+    return f"{fmt_number(fp)} false-alarm and {plural(fn, 'missed window')} of {fmt_number(n)} test windows"
 
 
 def _before_after(table: pd.DataFrame, meta: dict) -> str:
