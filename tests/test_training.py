@@ -19,13 +19,13 @@ from lstm_helpers.layout import RunLayout
 from lstm_helpers.model.callbacks import (
     AtomicModelCheckpoint,
     ResumableEarlyStopping,
-    TimingCallback,
     best_so_far,
     improves,
 )
 from lstm_helpers.model.compile import make_loss, monitor_explanation, resolve_monitor
 from lstm_helpers.model.datasets import recurrent_use_cudnn, training_stream
 from lstm_helpers.model.models import load_trained_model
+from lstm_helpers.model.timing import TimingCallback
 from lstm_helpers.model.training import run_training
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -291,7 +291,7 @@ def test_timing_counts_the_callbacks_after_each_epoch(capsys):
 
 
 def test_epoch_line_writes_figures_as_the_reports_do():
-    from lstm_helpers.model.callbacks import compact_epoch_line
+    from lstm_helpers.model.timing import compact_epoch_line
 
     logs = {"loss": 0.2, "val_loss": 0.0954, "val_pr_auc": 1.0, "accuracy": 0.5}
     line = compact_epoch_line(2, 30, 0.1, 421.0, 3.0, logs)

@@ -56,7 +56,6 @@ from lstm_helpers.model.callbacks import (
     RandomStateKeeper,
     ResumableEarlyStopping,
     ResumableReduceLROnPlateau,
-    TimingCallback,
     best_so_far,
     prior_rows,
     tie_monitor,
@@ -92,6 +91,7 @@ from lstm_helpers.model.models import (  # noqa: F401 - for notebook 02
     resolve_model,
 )
 from lstm_helpers.model.schedules import learning_rate_curve, make_schedule
+from lstm_helpers.model.timing import TimingCallback
 from lstm_helpers.style import during_training, fmt_number
 
 

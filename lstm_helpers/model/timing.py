@@ -1,0 +1,191 @@
+"""Stage 02's epoch timing: the compact line printed per epoch, ``timing.csv`` and an honest ETA.
+
+:class:`TimingCallback` measures each epoch (training, validation, and the callbacks after
+it), writes ``timing.csv`` (every epoch exactly once after a resume) and, with
+``train.verbose`` 1, prints :func:`compact_epoch_line` after each epoch. Only public Keras
+hooks are used.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+
+from lstm_helpers.artifacts import write_text
+from lstm_helpers.model.callbacks import prior_rows
+from lstm_helpers.style import fmt_number
+
+
+def compact_epoch_line(
+    epoch: int,
+    epochs: int,
+    seconds: float,
+    windows_per_second: float,
+    eta_seconds: float,
+    logs: dict,
+    eta_is_bound: bool = False,
+    ms_per_step: float | None = None,
+) -> str:
+    """One short line per epoch: ``epoch 3/15  12 s  98 ms/step  2110 windows/s  loss 0.412  val_loss 0.380
+    val_pr_auc 0.710  ETA 2 min 24 s``
+    (figures as the reports write them, :func:`~lstm_helpers.style.fmt_number`: 0.200 and
+    1.000, not 0.2 and 1, beside 0.784).
+
+    ``eta_is_bound``: the ETA comes only from an epoch that included graph tracing (several
+    times a steady epoch), so it is printed as an upper bound, ``ETA under 1 min 28 s``."""
+    from lstm_helpers.runs.terminal import duration
+
+    step = [] if ms_per_step is None else [f"{ms_per_step:.{0 if ms_per_step >= 10 else 1}f} ms/step"]
+    parts = [f"epoch {epoch}/{epochs}", duration(seconds), *step, f"{windows_per_second:.0f} windows/s"]
+    # binary: PR-AUC of the positive class; multi-class: accuracy, balanced accuracy, top-k accuracy
+    multi = ["loss", "val_loss", "val_accuracy", "val_balanced_accuracy"]
+    shown = ["loss", "val_loss", "val_pr_auc"] if "val_pr_auc" in logs else multi
+    shown += [k for k in logs if k.startswith("val_top") and k.endswith("_accuracy")]
+    parts += [f"{k} {fmt_number(float(logs[k]))}" for k in shown if k in logs]
+    if epoch < epochs:
+        parts.append(f"ETA {'under ' if eta_is_bound else ''}{duration(eta_seconds)}")
+    return "  ".join(parts)
+
+
+class TimingCallback(keras.callbacks.Callback):
+    """Seconds per epoch, per step, windows per second and an honest ETA; writes ``timing.csv``.
+
+    An epoch's time is split into training (``on_epoch_begin`` -> validation start) and
+    validation; ``after_seconds`` is what the callbacks after this one spend once it ends
+    (history, checkpoint, backup: measured up to the next epoch's start, or the end of
+    ``fit``). ``windows_per_second`` is training windows / training seconds. The ETA is
+    the mean duration of completed epochs, their callbacks included, x the epochs still
+    planned (an upper bound when early stopping ends the run sooner). The first epoch of each ``fit`` call includes
+    graph tracing, so once more than one epoch is measured it is left out of the mean
+    (steady state); the printed line says which epochs the mean uses.
+
+    Parameters
+    ----------
+    n_windows, steps_per_epoch, epochs : int
+        Training windows, batches per epoch, planned epochs.
+    path : Path, optional
+        Where to write ``timing.csv`` (every epoch exactly once after a resume).
+    previous : DataFrame, optional
+        ``timing.csv`` rows of an interrupted run being resumed.
+    verbose : bool
+        Print one line per epoch.
+    clock : callable
+        Returns seconds (``time.perf_counter``; tests pass a fake clock).
+    """
+
+    def __init__(
+        self,
+        n_windows: int,
+        steps_per_epoch: int,
+        epochs: int,
+        path: Path | None = None,
+        previous: pd.DataFrame | None = None,
+        verbose: bool = True,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        super().__init__()
+        self.clock = clock
+        self.n_windows = int(n_windows)
+        self.steps_per_epoch = int(steps_per_epoch)
+        self.epochs = int(epochs)
+        self.path = Path(path) if path is not None else None
+        self.previous = previous
+        self.verbose = verbose
+        self.records: list[dict[str, Any]] = []
+        self._epoch_start: float | None = None
+        self._val_start: float | None = None
+        self._epoch_end: float | None = None
+        self._first_in_fit = True
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.records, self._first_in_fit = [], True
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        if self._first_in_fit:
+            prior = prior_rows(self.previous, epoch)
+            self.records = prior.to_dict("records") if prior is not None else []
+        self._val_start = None
+        self._epoch_start = self.clock()
+        if not self._first_in_fit and self._epoch_end is not None and self.records:
+            self.records[-1]["after_seconds"] = self._epoch_start - self._epoch_end
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self._epoch_end is not None and self.records and not self._first_in_fit:
+            self.records[-1]["after_seconds"] = self.clock() - self._epoch_end
+            if self.path is not None:
+                write_text(self.path, pd.DataFrame(self.records).to_csv(index=False))
+        self._epoch_end = None
+
+    def on_test_begin(self, logs: dict | None = None) -> None:
+        if self._epoch_start is not None:
+            self._val_start = self.clock()
+
+    def epoch_seconds(self) -> pd.Series:
+        """Each completed epoch's seconds with the callbacks after it (checkpoint, backup,
+        logs; where not yet measured, the mean of those measured): what a user waits per
+        epoch, the one figure ``train.json`` and the reports give."""
+        frame = pd.DataFrame(self.records)
+        if frame.empty:
+            return pd.Series(dtype=float)
+        after = frame["after_seconds"] if "after_seconds" in frame else pd.Series(np.nan, index=frame.index)
+        known = after.dropna()
+        return frame["seconds"] + after.fillna(float(known.mean()) if len(known) else 0.0)
+
+    def steady_epoch_seconds(self) -> tuple[float, str]:
+        """Mean of :meth:`epoch_seconds` over completed epochs, and which epochs it uses."""
+        if not self.records:
+            return float("nan"), "no epoch measured"
+        frame = pd.DataFrame(self.records)
+        total = self.epoch_seconds()
+        steady = ~frame["includes_tracing"].astype(bool)
+        if not steady.any():
+            return float(total.mean()), "only the first epoch, incl. graph tracing"
+        return float(total[steady].mean()), (
+            f"mean of {int(steady.sum())} epoch(s), excluding each fit call's first epoch (graph tracing)"
+        )
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        end = self._epoch_end = self.clock()
+        start = self._epoch_start if self._epoch_start is not None else end
+        val_start = self._val_start if self._val_start is not None else end
+        seconds, train_seconds = end - start, val_start - start
+        record = {
+            "epoch": epoch + 1,
+            "seconds": seconds,
+            "train_seconds": train_seconds,
+            "val_seconds": end - val_start,
+            "ms_per_step": 1000.0 * train_seconds / max(self.steps_per_epoch, 1),
+            "windows_per_second": self.n_windows / train_seconds if train_seconds > 0 else float("nan"),
+            "includes_tracing": self._first_in_fit,
+        }
+        self._first_in_fit = False
+        self.records = [r for r in self.records if r["epoch"] < epoch + 1] + [record]
+        mean, _ = self.steady_epoch_seconds()
+        remaining = self.epochs - (epoch + 1)
+        record["eta_seconds"] = mean * remaining
+        if self.path is not None:
+            write_text(self.path, pd.DataFrame(self.records).to_csv(index=False))
+        if self.verbose:
+            print(
+                compact_epoch_line(
+                    epoch + 1,
+                    self.epochs,
+                    seconds,
+                    record["windows_per_second"],
+                    record["eta_seconds"],
+                    logs or {},
+                    eta_is_bound=all(r["includes_tracing"] for r in self.records),
+                    ms_per_step=record["ms_per_step"],
+                ),
+                flush=True,
+            )
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.records)
