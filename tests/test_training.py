@@ -290,6 +290,66 @@ def test_timing_counts_the_callbacks_after_each_epoch(capsys):
     assert cb.epoch_seconds().tolist() == [11.0, 3.0, 3.0]
 
 
+def _fit_on_a_fake_clock(seconds_per_call: float, capsys) -> list[str]:
+    """A real Keras fit of 3 epochs x 10 steps whose TimingCallback reads a clock that moves
+    ``seconds_per_call`` at every reading (once per step, at each epoch's start, validation
+    and end); what it printed, split at carriage returns and newlines."""
+    import itertools
+
+    ticks = itertools.count(0.0, seconds_per_call)
+    cb = TimingCallback(n_windows=40, steps_per_epoch=10, epochs=3, clock=lambda: next(ticks))
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.zeros((40, 2), "float32"), np.zeros((40, 1), "float32")
+    capsys.readouterr()
+    model.fit(x, y, batch_size=4, epochs=3, validation_data=(x[:8], y[:8]), callbacks=[cb], verbose=0)
+    return [ln.rstrip() for ln in capsys.readouterr().out.replace("\r", "\n").splitlines()]
+
+
+def test_a_long_epoch_says_where_it_stands_every_30_seconds(capsys):
+    """Story 3: a character model's epoch of 1 min 36 s printed nothing until it ended. An
+    epoch now prints an in-epoch line after 30 s, then at most every 30 s: steps done, the
+    time per step so far, when the epoch ends and (after the first epoch) the run's ETA."""
+    lines = _fit_on_a_fake_clock(7.0, capsys)  # 7 s per step: lines at 35 s and 70 s into each epoch
+    assert lines[:3] == [
+        "epoch 1/3  step 5/10  7000 ms/step  epoch ends in ~35 s",  # no validation measured yet
+        "epoch 1/3  step 10/10  7000 ms/step  epoch ends in ~0.0 s",
+        "epoch 1/3  1 min 24 s  7700 ms/step  1 windows/s  loss 0.000  val_loss 0.000  ETA under 2 min 48 s",
+    ], lines
+    # 5 steps of 7 s and epoch 1's 7 s of validation left; then one more epoch of 77 s
+    assert lines[3] == "epoch 2/3  step 5/10  7000 ms/step  epoch ends in ~42 s  ETA ~1 min 59 s", lines
+    assert lines[6] == "epoch 3/3  step 5/10  7000 ms/step  epoch ends in ~42 s  ETA ~42 s", lines
+    assert len(lines) == 9 and lines[-1].startswith("epoch 3/3  1 min 24 s"), lines
+
+
+def test_the_first_step_s_graph_tracing_is_left_out_of_the_in_epoch_pace(capsys):
+    ticks = iter([0.0, 20.0, 24.0, 32.0])  # epoch start, step 1 (tracing: 20 s), 2, 3
+    cb = TimingCallback(n_windows=40, steps_per_epoch=10, epochs=3, clock=lambda: next(ticks))
+    cb.on_train_begin()
+    cb.on_epoch_begin(0)
+    for step in range(3):
+        cb.on_train_batch_end(step, logs=None)
+    assert capsys.readouterr().out == "epoch 1/3  step 3/10  6000 ms/step  epoch ends in ~42 s\r"  # (32 - 20) / 2
+
+
+def test_short_epochs_print_no_in_epoch_line_and_the_step_hook_never_reads_the_logs(capsys):
+    lines = _fit_on_a_fake_clock(1.0, capsys)  # 13 s epochs
+    assert len(lines) == 3 and all(" step " not in ln for ln in lines), lines
+
+    class Unreadable(dict):  # a Keras log of tensors: reading one waits for the device
+        def __getitem__(self, key):
+            raise AssertionError("the step hook read the logs")
+
+        get = items = values = keys = __iter__ = __getitem__
+
+    ticks = iter([0.0, 31.0])
+    cb = TimingCallback(n_windows=40, steps_per_epoch=10, epochs=3, clock=lambda: next(ticks))
+    cb.on_train_begin()
+    cb.on_epoch_begin(0)
+    cb.on_train_batch_end(0, Unreadable())
+    assert capsys.readouterr().out.startswith("epoch 1/3  step 1/10  31000 ms/step")
+
+
 def test_epoch_line_writes_figures_as_the_reports_do():
     from lstm_helpers.model.timing import compact_epoch_line
 

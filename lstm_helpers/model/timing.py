@@ -2,8 +2,9 @@
 
 :class:`TimingCallback` measures each epoch (training, validation, and the callbacks after
 it), writes ``timing.csv`` (every epoch exactly once after a resume) and, with
-``train.verbose`` 1, prints :func:`compact_epoch_line` after each epoch. Only public Keras
-hooks are used.
+``train.verbose`` 1, prints :func:`compact_epoch_line` after each epoch and, within an
+epoch longer than :data:`PROGRESS_EVERY`, :func:`in_epoch_line` that often (story 3: a
+character model's epoch of many minutes was silent). Only public Keras hooks are used.
 """
 
 from __future__ import annotations
@@ -20,6 +21,32 @@ import pandas as pd
 from lstm_helpers.artifacts import write_text
 from lstm_helpers.model.callbacks import prior_rows
 from lstm_helpers.style import fmt_number
+
+PROGRESS_EVERY = 30.0  # seconds: an epoch that runs longer prints an in-epoch line this often
+
+
+def _per_step(ms_per_step: float) -> str:
+    return f"{ms_per_step:.{0 if ms_per_step >= 10 else 1}f} ms/step"
+
+
+def in_epoch_line(
+    epoch: int,
+    epochs: int,
+    steps: int,
+    steps_per_epoch: int,
+    ms_per_step: float,
+    epoch_left_seconds: float,
+    eta_seconds: float | None = None,
+) -> str:
+    """Where a long epoch stands: ``epoch 1/2  step 120/400  1523 ms/step  epoch ends in ~7 min 02 s``,
+    with ``  ETA ~1 h 10 min`` (the whole run) once an epoch has been measured."""
+    from lstm_helpers.runs.terminal import duration
+
+    parts = [f"epoch {epoch}/{epochs}", f"step {steps}/{steps_per_epoch}", _per_step(ms_per_step)]
+    parts.append(f"epoch ends in ~{duration(epoch_left_seconds)}")
+    if eta_seconds is not None:
+        parts.append(f"ETA ~{duration(eta_seconds)}")
+    return "  ".join(parts)
 
 
 def compact_epoch_line(
@@ -41,7 +68,7 @@ def compact_epoch_line(
     times a steady epoch), so it is printed as an upper bound, ``ETA under 1 min 28 s``."""
     from lstm_helpers.runs.terminal import duration
 
-    step = [] if ms_per_step is None else [f"{ms_per_step:.{0 if ms_per_step >= 10 else 1}f} ms/step"]
+    step = [] if ms_per_step is None else [_per_step(ms_per_step)]
     parts = [f"epoch {epoch}/{epochs}", duration(seconds), *step, f"{windows_per_second:.0f} windows/s"]
     # binary: PR-AUC of the positive class; multi-class: accuracy, balanced accuracy, top-k accuracy
     multi = ["loss", "val_loss", "val_accuracy", "val_balanced_accuracy"]
@@ -65,6 +92,14 @@ class TimingCallback(keras.callbacks.Callback):
     graph tracing, so once more than one epoch is measured it is left out of the mean
     (steady state); the printed line says which epochs the mean uses.
 
+    An epoch that runs longer than ``progress_every`` seconds also prints :func:`in_epoch_line`
+    at most that often (the first after that long): steps done, the time per step so far in
+    this epoch (without its first step, which traces the graph), when the epoch ends (its
+    remaining steps and the last validation's seconds) and, once an epoch is measured, the
+    run's ETA. It ends with a carriage return, not a newline: a notebook overwrites it with
+    the next line, so the executed notebook keeps only the epoch lines; the CLI's terminal
+    shows it as a line of its own (:class:`~lstm_helpers.runs.terminal.ProgressEcho`).
+
     Parameters
     ----------
     n_windows, steps_per_epoch, epochs : int
@@ -74,9 +109,11 @@ class TimingCallback(keras.callbacks.Callback):
     previous : DataFrame, optional
         ``timing.csv`` rows of an interrupted run being resumed.
     verbose : bool
-        Print one line per epoch.
+        Print one line per epoch, and the in-epoch lines.
     clock : callable
         Returns seconds (``time.perf_counter``; tests pass a fake clock).
+    progress_every : float
+        Seconds between in-epoch lines (:data:`PROGRESS_EVERY`).
     """
 
     def __init__(
@@ -88,6 +125,7 @@ class TimingCallback(keras.callbacks.Callback):
         previous: pd.DataFrame | None = None,
         verbose: bool = True,
         clock: Callable[[], float] = time.perf_counter,
+        progress_every: float = PROGRESS_EVERY,
     ) -> None:
         super().__init__()
         self.clock = clock
@@ -102,6 +140,11 @@ class TimingCallback(keras.callbacks.Callback):
         self._val_start: float | None = None
         self._epoch_end: float | None = None
         self._first_in_fit = True
+        self.progress_every = float(progress_every)
+        self._epoch = 0
+        self._next_progress = float("inf")
+        self._first_step_end: float | None = None
+        self._width = 0  # of the longest in-epoch line of this epoch: the next line covers it
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.records, self._first_in_fit = [], True
@@ -112,6 +155,8 @@ class TimingCallback(keras.callbacks.Callback):
             self.records = prior.to_dict("records") if prior is not None else []
         self._val_start = None
         self._epoch_start = self.clock()
+        self._epoch, self._first_step_end = epoch, None
+        self._next_progress = self._epoch_start + self.progress_every
         if not self._first_in_fit and self._epoch_end is not None and self.records:
             self.records[-1]["after_seconds"] = self._epoch_start - self._epoch_end
 
@@ -121,6 +166,37 @@ class TimingCallback(keras.callbacks.Callback):
             if self.path is not None:
                 write_text(self.path, pd.DataFrame(self.records).to_csv(index=False))
         self._epoch_end = None
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        """Reads the clock only, never ``logs``: reading a tensor would wait for the device."""
+        if not self.verbose:
+            return
+        now = self.clock()
+        if self._first_step_end is None:
+            self._first_step_end = now
+        if now >= self._next_progress:
+            self._next_progress = now + self.progress_every
+            self._print_progress(batch + 1, now)
+
+    def _print_progress(self, steps: int, now: float) -> None:
+        if steps > 1 and self._first_step_end is not None:  # the first step (graph tracing) left out
+            step_seconds = (now - self._first_step_end) / (steps - 1)
+        else:
+            start = self._epoch_start if self._epoch_start is not None else now
+            step_seconds = (now - start) / max(steps, 1)
+        last_val = float(self.records[-1].get("val_seconds", 0.0)) if self.records else 0.0
+        last_val = 0.0 if np.isnan(last_val) else last_val
+        left = step_seconds * max(self.steps_per_epoch - steps, 0) + last_val
+        eta = None
+        if self.records:  # later epochs: the steady mean, or else this epoch's pace (no tracing)
+            steady = not all(bool(r["includes_tracing"]) for r in self.records)
+            per_epoch = self.steady_epoch_seconds()[0] if steady else step_seconds * self.steps_per_epoch + last_val
+            eta = left + per_epoch * max(self.epochs - self._epoch - 1, 0)
+        line = in_epoch_line(
+            self._epoch + 1, self.epochs, steps, self.steps_per_epoch, 1000.0 * step_seconds, left, eta
+        )
+        self._width = max(self._width, len(line))
+        print(line.ljust(self._width), end="\r", flush=True)
 
     def on_test_begin(self, logs: dict | None = None) -> None:
         if self._epoch_start is not None:
@@ -182,9 +258,10 @@ class TimingCallback(keras.callbacks.Callback):
                     logs or {},
                     eta_is_bound=all(r["includes_tracing"] for r in self.records),
                     ms_per_step=record["ms_per_step"],
-                ),
+                ).ljust(self._width),  # covers an in-epoch line left on the same line
                 flush=True,
             )
+        self._width = 0
 
     @property
     def frame(self) -> pd.DataFrame:
