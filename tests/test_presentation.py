@@ -64,10 +64,11 @@ def test_progress_echo_passes_only_epoch_lines():
     out = io.StringIO()
     echo = ProgressEcho(out)
     echo.write("run directory: reports/x\nepoch 1/2  3.1 s  loss 0.5\n- a note\n")
+    echo.write("epoch 2/2  step 5/10  7000 ms/step  epoch ends in ~35 s   \r")  # a long epoch's in-epoch line
     echo.write("epoch 2/2  2.9 s  loss 0.4\n")
     echo.write("stopped after epoch 2: val_loss had not improved for 1 epoch (best: epoch 1)\n")
     assert out.getvalue() == (
-        "epoch 1/2  3.1 s  loss 0.5\nepoch 2/2  2.9 s  loss 0.4\n"
+        "epoch 1/2  3.1 s  loss 0.5\nepoch 2/2  step 5/10  7000 ms/step  epoch ends in ~35 s\nepoch 2/2  2.9 s  loss 0.4\n"
         "stopped after epoch 2: val_loss had not improved for 1 epoch (best: epoch 1)\n"
     )
 
@@ -431,6 +432,29 @@ def test_report_leaves_out_sections_that_do_not_apply_to_the_run(tmp_path):
     ]  # fmt: skip
     kept = drop_empty_sections([_presentable(c, tmp_path, []) for c in cells])
     assert [c.source.split("\n")[0] for c in kept] == ["## Key metrics", "m", "## How to read it", "text only"]
+
+
+def test_the_report_s_epoch_log_leaves_out_the_in_epoch_lines(tmp_path):
+    """A long epoch prints where it stands every 30 s, ending in a carriage return that a
+    notebook overwrites with the epoch line; the report split them into lines of their own,
+    several per epoch, between the epoch lines."""
+    import nbformat
+
+    from lstm_helpers.runs.report import _presentable
+
+    stream = [
+        "watch val_accuracy (train.monitor)\n",
+        "epoch 1/2  step 5/10  7000 ms/step  epoch ends in ~35 s\r",
+        "epoch 1/2  step 10/10  7000 ms/step  epoch ends in ~0.0 s\r",
+        "epoch 1/2  1 min 24 s  7700 ms/step  1 windows/s  loss 3.350  ETA under 1 min 24 s   \n",
+        "epoch 2/2  step 5/10  7000 ms/step  epoch ends in ~42 s  ETA ~42 s\r",
+        "epoch 2/2  1 min 24 s  7700 ms/step  1 windows/s  loss 3.140\n",
+    ]
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text=t) for t in stream]
+    (shown,) = _presentable(nbformat.v4.new_code_cell("fit", outputs=outputs), tmp_path, [])["outputs"]
+    page = shown["data"]["text/html"]
+    assert "Epoch log (3 lines)" in page and "step 5/10" not in page and "ends in" not in page, page
+    assert "ETA under 1 min 24 s\nepoch 2/2" in page, page  # no trailing blanks either
 
 
 def test_notes_show_as_an_escaped_list():

@@ -27,7 +27,7 @@ from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.display import NOT_DRAWN
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
-from lstm_helpers.runs.terminal import PROGRESS_LINE, display_path, plural
+from lstm_helpers.runs.terminal import IN_EPOCH_LINE, PROGRESS_LINE, display_path, plural
 from lstm_helpers.style import fmt_number
 from lstm_helpers.unused import unread_keys
 
@@ -436,7 +436,13 @@ def _presentable(cell: nbformat.NotebookNode, run: Path, pairs: list[tuple[str, 
     kept = []
     for out in merged:
         if out.get("output_type") == "stream":
-            lines = [scrub_paths(ln, run, pairs) for ln in out.get("text", "").splitlines() if not _LOG_NOISE.match(ln)]
+            # an in-epoch line says where an epoch stood while it ran: its epoch line says it all
+            text = out.get("text", "").splitlines()
+            lines = [
+                scrub_paths(ln.rstrip(), run, pairs)
+                for ln in text
+                if not (_LOG_NOISE.match(ln) or IN_EPOCH_LINE.match(ln))
+            ]
             if not lines:
                 continue
             if out.get("name") == "stderr":

@@ -20,6 +20,9 @@ PROGRESS_LINE = re.compile(
     r"^\s*(epoch \d+/\d+|stopped after epoch \d+|Epoch \d+: (early stopping|ReduceLROnPlateau)"
     r"|ensemble:|member \d+/\d+ \(seed)"
 )
+# where a long epoch stands (model/timing.py: ends in a carriage return, which the epoch line
+# overwrites); the terminal shows it as a line (``splitlines`` splits at "\r"), a report leaves it out
+IN_EPOCH_LINE = re.compile(r"^\s*epoch \d+/\d+  step \d+/\d+")
 
 
 def plural(n: int | float, word: str, plural_word: str | None = None) -> str:
