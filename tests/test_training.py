@@ -19,6 +19,7 @@ from lstm_helpers.layout import RunLayout
 from lstm_helpers.model.callbacks import (
     AtomicModelCheckpoint,
     ResumableEarlyStopping,
+    ResumableReduceLROnPlateau,
     best_so_far,
     improves,
 )
@@ -376,6 +377,68 @@ def test_early_stopping_state_survives_a_resume():
     assert (cb.best, cb.best_epoch, cb.wait) == (0.6, 1, 2)
     cb.on_epoch_end(4, {"val_pr_auc": 0.58})  # a third epoch without improvement: stop
     assert model.stop_training
+
+
+def _plateau_rates(cb: keras.callbacks.ReduceLROnPlateau, history: pd.DataFrame) -> list[float]:
+    """The learning rate after each epoch of ``history`` (Adam at 0.002)."""
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(0.002), "mse")
+    cb.set_model(model)
+    cb.on_train_begin()
+    rates = []
+    for epoch, row in enumerate(history.drop(columns="epoch").to_dict("records")):
+        cb.on_epoch_begin(epoch)
+        cb.on_epoch_end(epoch, dict(row))
+        rates.append(round(float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)), 6))
+    return rates
+
+
+# story 3's character run: val_accuracy stuck at 0.193 for epochs 1-7 while val_loss fell
+STUCK = pd.DataFrame(
+    {
+        "epoch": range(1, 9),
+        "val_accuracy": [0.193] * 7 + [0.2],
+        "val_loss": [3.3, 3.2, 3.1, 3.0, 2.9, 2.8, 2.7, 2.6],
+    }
+)
+
+
+@pytest.mark.parametrize("made_by", ["run", "search trial"])
+def test_the_plateau_schedule_counts_improvements_as_early_stopping_does(made_by):
+    """The rate was halved after epochs 3, 5 and 7 (0.002 -> 0.00025) while early stopping and
+    the checkpoint counted each of those epochs as an improvement (ties broken by val_loss):
+    Keras' ReduceLROnPlateau compared val_accuracy alone. A true plateau still lowers it."""
+    from lstm_helpers.model.schedules import plateau_callback
+
+    def plateau() -> keras.callbacks.ReduceLROnPlateau:
+        if made_by == "run":
+            return ResumableReduceLROnPlateau(monitor="val_accuracy", mode="max", factor=0.5, patience=2)
+        sched = Config().train.schedule.model_copy(update={"kind": "plateau", "patience": 2, "factor": 0.5})
+        return plateau_callback(sched, "val_accuracy", "max")[0]
+
+    assert _plateau_rates(plateau(), STUCK) == [0.002] * 8
+    stopping = ResumableEarlyStopping(monitor="val_accuracy", mode="max", patience=2)
+    stopping.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    stopping.on_train_begin()
+    for epoch, row in enumerate(STUCK.drop(columns="epoch").to_dict("records")):
+        stopping.on_epoch_end(epoch, row)
+        assert stopping.wait == 0  # ... as early stopping saw it
+    flat = STUCK.assign(val_accuracy=0.193, val_loss=3.0)  # both flat: a plateau
+    assert _plateau_rates(plateau(), flat) == [0.002, 0.002, 0.001, 0.001, 0.0005, 0.0005, 0.00025, 0.00025]
+
+
+def test_a_resumed_plateau_schedule_replays_the_tie_break():
+    """Resumed after epoch 6 of STUCK: the replayed epochs improved (lower val_loss), so the
+    wait is 0 and the rate stays where the uninterrupted run's is."""
+    cb = ResumableReduceLROnPlateau(previous=STUCK, monitor="val_accuracy", mode="max", factor=0.5, patience=2)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(0.002), "mse")
+    cb.set_model(model)
+    cb.on_train_begin()
+    cb.on_epoch_begin(6)
+    assert (cb.best, cb.best_tie, cb.wait) == (0.193, 2.8, 0)
+    cb.on_epoch_end(6, {"val_accuracy": 0.193, "val_loss": 2.7})
+    assert (cb.wait, float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))) == (0, pytest.approx(0.002))
 
 
 # a validation PR-AUC that saturates at 1.0 from epoch 2 on (float noise included) while the

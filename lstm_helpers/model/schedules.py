@@ -1,8 +1,10 @@
 """Learning-rate schedules: ``cfg.train.schedule`` -> a Keras schedule or callback.
 
 * ``constant``: the optimizer's float learning rate.
-* ``plateau``: constant, lowered by Keras' ``ReduceLROnPlateau`` callback (factor,
-  patience, min_lr) when the monitored metric stops improving.
+* ``plateau``: constant, lowered by a ``ReduceLROnPlateau`` callback (factor,
+  patience, min_lr) when the monitored metric stops improving, by early stopping's rule
+  (:class:`~lstm_helpers.model.callbacks.ResumableReduceLROnPlateau`: ties broken by the
+  validation loss).
 * ``cosine``: ``keras.optimizers.schedules.CosineDecay`` from ``learning_rate`` to
   ``min_lr`` over all training steps.
 * ``cyclical``: :class:`CyclicalLearningRate` (Smith 2017), written here because Keras
@@ -25,6 +27,7 @@ import keras
 from keras import ops
 
 from lstm_helpers.config import ScheduleConfig
+from lstm_helpers.model.callbacks import ResumableReduceLROnPlateau
 
 SERIALIZATION_PACKAGE = "lstm_workbench"
 CYCLICAL_MODES = ("triangular", "triangular2", "exp_range")
@@ -227,11 +230,12 @@ def learning_rate_curve(schedule: float | keras.optimizers.schedules.LearningRat
 def plateau_callback(schedule_cfg: ScheduleConfig, monitor: str, mode: str) -> list[keras.callbacks.Callback]:
     """``[ReduceLROnPlateau]`` watching ``monitor`` for a ``plateau`` schedule (with ``patience``
     already a number, as the budget leaves it), else ``[]``: a search trial's learning rate
-    then falls as the run's would (its own resumable version is in ``model.training``)."""
+    then falls as the run's would, by the run's rule (ties broken by the validation loss;
+    nothing to resume here)."""
     if schedule_cfg.kind != "plateau":
         return []
     return [
-        keras.callbacks.ReduceLROnPlateau(
+        ResumableReduceLROnPlateau(
             monitor=monitor, mode=mode, factor=schedule_cfg.factor, patience=int(schedule_cfg.patience),
             min_lr=schedule_cfg.min_lr, verbose=0,
         )
