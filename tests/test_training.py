@@ -427,6 +427,15 @@ def test_the_plateau_schedule_counts_improvements_as_early_stopping_does(made_by
     assert _plateau_rates(plateau(), flat) == [0.002, 0.002, 0.001, 0.001, 0.0005, 0.0005, 0.00025, 0.00025]
 
 
+def test_the_plateau_schedule_needs_no_larger_step_than_early_stopping():
+    """Keras' ReduceLROnPlateau wants an improvement of more than 1e-4, early stopping and the
+    checkpoint any: a val_loss falling 5e-5 per epoch halved the rate after epoch 3 while
+    early stopping counted an improvement every epoch."""
+    creeping = pd.DataFrame({"epoch": range(1, 7), "val_loss": [1.0 - 5e-5 * i for i in range(6)]})
+    cb = ResumableReduceLROnPlateau(monitor="val_loss", mode="min", factor=0.5, patience=2)
+    assert _plateau_rates(cb, creeping) == [0.002] * 6
+
+
 def test_a_resumed_plateau_schedule_replays_the_tie_break():
     """Resumed after epoch 6 of STUCK: the replayed epochs improved (lower val_loss), so the
     wait is 0 and the rate stays where the uninterrupted run's is."""

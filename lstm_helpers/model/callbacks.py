@@ -244,6 +244,11 @@ class ResumableReduceLROnPlateau(_ReplaysHistory, _LossBreaksTies, keras.callbac
     improvement every epoch. Also the search's plateau trials
     (:func:`lstm_helpers.model.schedules.plateau_callback`)."""
 
+    def __init__(self, previous: pd.DataFrame | None = None, min_delta: float = 0.0, **kwargs: Any) -> None:
+        """``min_delta`` 0, as early stopping's and the checkpoint's: with Keras' 1e-4 a
+        ``val_loss`` falling by less per epoch lowered the rate while early stopping waited."""
+        super().__init__(previous=previous, min_delta=min_delta, **kwargs)
+
     def _replay(self, prior: pd.DataFrame) -> None:
         for value, loss in zip(prior[self.monitor], self._tie_losses(prior), strict=True):
             if improves(float(value), self.best, self.mode, self.min_delta, loss=loss, best_loss=self.best_tie):
