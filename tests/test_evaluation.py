@@ -223,6 +223,16 @@ def test_compute_metrics_multiclass_top_k_and_ovr():
     assert compute_metrics(y_true, probs, y_pred, classes, top_k=5)["top_k"] == 2  # clipped to K-1
 
 
+def test_top_k_of_a_text_leaves_out_pad_which_is_never_a_target():
+    """A character run's classes start with <pad>, which no window's next character is: top_k 500
+    was clipped to K - 1 = all the targets, so top-k accuracy was trivially 1.0."""
+    classes = ["<pad>", "<unk>", "a", "b", "c"]
+    y_true = np.array([2, 3, 4, 2, 1])
+    probs = np.tile([0.5, 0.2, 0.1, 0.1, 0.1], (5, 1))
+    m = compute_metrics(y_true, probs, probs.argmax(axis=1), classes, top_k=500)
+    assert m["top_k"] == 3 and m["top_k_accuracy"] < 1.0  # 4 targets: top-3 at most
+
+
 def test_compute_metrics_absent_class_and_bad_input():
     probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.2, 0.2, 0.6]])
     m = compute_metrics([0, 2, 2], probs, [0, 2, 2], ["a", "b", "c"])

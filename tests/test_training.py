@@ -183,6 +183,24 @@ def test_monitor_resolution():
         resolve_monitor(TrainConfig(monitor="val_pr_auc"), 4)
 
 
+def test_top_k_beyond_the_targets_is_clamped_below_them_and_said():
+    """train.top_k 500 on a 42-class character run (41 targets: <pad> never is one) showed
+    "val_top41_accuracy 1.000" without a word: k is clamped to targets - 1 and the log says so."""
+    from lstm_helpers.model.compile import metric_names, top_k_for, top_k_note
+
+    cfg = TrainConfig(top_k=500)
+    assert top_k_for(cfg, 42, n_targets=41) == 40 and top_k_for(cfg, 42) == 41
+    assert metric_names(42, cfg, n_targets=41)[-1] == "top40_accuracy"
+    assert (
+        resolve_monitor(TrainConfig(top_k=500, monitor="val_top40_accuracy"), 42, None, 41)[0] == "val_top40_accuracy"
+    )
+    note = top_k_note(cfg, 42, 41)
+    for words in ("train.top_k = 500 clamped to 40", "41 classes can be a target", "<pad>", "valid train.top_k: 1-40"):
+        assert words in note, note
+    assert top_k_note(TrainConfig(top_k=5), 42, 41) is None and top_k_note(cfg, 2) is None
+    assert top_k_note(TrainConfig(), 3) is None  # the default 5 on 3 classes: top-2, as ever, unsaid
+
+
 @pytest.mark.parametrize("one_hot", [False, True])
 def test_balanced_accuracy_metric_equals_scikit_learn_over_batches(one_hot):
     # the multi-class monitor: mean recall over the classes present, accumulated over batches

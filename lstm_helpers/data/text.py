@@ -17,6 +17,12 @@ from lstm_helpers.data.recordings import SeriesSet
 PAD_TOKEN, UNK_TOKEN = "<pad>", "<unk>"
 
 
+def target_class_count(classes: list[str]) -> int:
+    """How many of ``classes`` can be a window's target: all but a text's ``<pad>`` (index 0 of
+    its vocabulary, an input token only: no window's next character is padding)."""
+    return len(classes) - (1 if len(classes) and classes[0] == PAD_TOKEN else 0)
+
+
 def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 20) -> SeriesSet:
     """Read a plain-text file as a character token stream.
 

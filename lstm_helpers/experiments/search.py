@@ -243,7 +243,9 @@ class Search:
         return self._resolve(f"trial {values}", values)
 
 
-def resolve_objective(spec: SearchSpec, n_classes: int, train_cfg: Any = None) -> tuple[str, str]:
+def resolve_objective(
+    spec: SearchSpec, n_classes: int, train_cfg: Any = None, n_targets: int | None = None
+) -> tuple[str, str]:
     """``(name, direction)``: auto is the trials' ``train.monitor`` if set, else val_pr_auc (binary) /
     val_balanced_accuracy (multi-class); min for losses, else max. A ConfigError, before any trial,
     when the model does not log it (``train_cfg``: the trials' train section)."""
@@ -252,7 +254,7 @@ def resolve_objective(spec: SearchSpec, n_classes: int, train_cfg: Any = None) -
     train_cfg = train_cfg or Config().train
     auto = train_cfg.monitor if train_cfg.monitor != "auto" else auto_metric(n_classes)
     name = spec.objective if spec.objective != "auto" else auto
-    check_logged(name, n_classes, train_cfg, "objective (search file)", validation_only=True)
+    check_logged(name, n_classes, train_cfg, "objective (search file)", validation_only=True, n_targets=n_targets)
     return name, "min" if name.endswith("loss") else "max"
 
 
@@ -483,6 +485,7 @@ def _tune(
     """Stage 01 once into ``<search_dir>/prepared``, then the tuner's search on those windows."""
     from lstm_helpers.data.prepare import run_prepare
     from lstm_helpers.data.prepared import load_prepared
+    from lstm_helpers.data.text import target_class_count
     from lstm_helpers.experiments.trials import check_trials_fit_the_data, make_hypermodel
     from lstm_helpers.model.datasets import set_determinism
     from lstm_helpers.runs.kernel import stderr_to
@@ -495,7 +498,7 @@ def _tune(
     run_prepare(unbalanced, search_dir / PREPARED_DIR)
     data = load_prepared(search_dir / PREPARED_DIR)
     check_trials_fit_the_data(search, data)
-    objective = resolve_objective(search.spec, data.n_classes, base.train)
+    objective = resolve_objective(search.spec, data.n_classes, base.train, target_class_count(data.classes))
     set_determinism(base.seed)
     say = (lambda line: print(f"[search] {line}", flush=True)) if verbose else None
     if say is not None:

@@ -114,6 +114,7 @@ def make_hypermodel(search: Search, data: PreparedData) -> Any:
     """A ``keras_tuner.HyperModel`` whose ``build`` makes the run model of a trial's config and
     whose ``fit`` trains it on the trial's :class:`TrainingSet` with the run's training stream
     (batch size, class weights, augmentation) and compile parts (the functions of stage 02)."""
+    from lstm_helpers.data.text import target_class_count
     from lstm_helpers.experiments.search import import_keras_tuner, resolve_objective
     from lstm_helpers.model.budget import apply_budget, choose_budget
     from lstm_helpers.model.compile import make_loss, make_metrics, make_optimizer, needs_one_hot
@@ -144,7 +145,7 @@ def make_hypermodel(search: Search, data: PreparedData) -> Any:
             model.compile(
                 optimizer=make_optimizer(train_cfg, lr),
                 loss=make_loss(train_cfg, k),
-                metrics=make_metrics(train_cfg, k),
+                metrics=make_metrics(train_cfg, k, target_class_count(data.classes)),
                 jit_compile=train_cfg.jit_compile,
             )
             return model
@@ -160,7 +161,9 @@ def make_hypermodel(search: Search, data: PreparedData) -> Any:
             kwargs.pop("validation_data", None)
             class_weight = train.class_weight if cfg.train.use_class_weight else None
             kwargs.update(verbose=0, shuffle=False, steps_per_epoch=math.ceil(len(train.y) / cfg.train.batch_size))
-            plateau = plateau_callback(cfg.train.schedule, *resolve_objective(search.spec, k, cfg.train))
+            plateau = plateau_callback(
+                cfg.train.schedule, *resolve_objective(search.spec, k, cfg.train, target_class_count(data.classes))
+            )
             kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), *plateau]  # a plateau trial lowers its rate
             return model.fit(train_ds, validation_data=val_ds, class_weight=class_weight, **kwargs)
 

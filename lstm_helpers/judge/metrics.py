@@ -27,6 +27,7 @@ from sklearn.metrics import (
     top_k_accuracy_score,
 )
 
+from lstm_helpers.data.text import target_class_count
 from lstm_helpers.judge.notes import ACT, CAUTION, READING, Note
 from lstm_helpers.judge.probs import full_probs
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
@@ -157,7 +158,7 @@ def compute_metrics(
     positive_index : int, optional
         Binary: the positive class (default 1) whose PR-AUC / ROC-AUC is reported.
     top_k : int
-        k for top-k accuracy (multi-class only; clipped to K - 1 so it stays informative).
+        k for top-k accuracy (multi-class; clipped below the classes that can be a target, as in stage 02).
 
     Returns
     -------
@@ -192,7 +193,7 @@ def compute_metrics(
         cm_norm = cm / cm.sum(axis=1, keepdims=True)
     pr_auc_per_class, roc_auc_per_class = _per_class_auc(yt, full, classes)
     pr_auc, roc_auc = _headline_auc(pr_auc_per_class, roc_auc_per_class, classes, positive_index)
-    top_k_value = None if k_classes == 2 else int(min(max(1, top_k), k_classes - 1))
+    top_k_value = None if k_classes == 2 else int(min(max(1, top_k), target_class_count(classes) - 1))
     top_k_acc = None if top_k_value is None else chunked_top_k_accuracy(yt, full, top_k_value)
     cross_entropy = chunked_log_loss(yt, full)
     return {

@@ -15,16 +15,33 @@ from lstm_helpers.model.budget import MIN_VAL_CASES
 from lstm_helpers.model.schedules import SERIALIZATION_PACKAGE
 
 
-def top_k_for(train_cfg: TrainConfig, n_classes: int) -> int:
-    """``k = min(train.top_k, K - 1)`` for multi-class tasks (top-K of K is always 1)."""
-    return max(1, min(train_cfg.top_k, n_classes - 1))
+def top_k_for(train_cfg: TrainConfig, n_classes: int, n_targets: int | None = None) -> int:
+    """``k = min(train.top_k, T - 1)`` for multi-class tasks, ``T`` the classes that can be a
+    target (``n_targets``; default all ``n_classes``; a text's ``<pad>`` never is,
+    :func:`lstm_helpers.data.text.target_class_count`): top-T of T is always 1."""
+    targets = n_classes if n_targets is None else n_targets
+    return max(1, min(train_cfg.top_k, targets - 1))
 
 
-def metric_names(n_classes: int, train_cfg: TrainConfig) -> list[str]:
+def top_k_note(train_cfg: TrainConfig, n_classes: int, n_targets: int | None = None) -> str | None:
+    """What the run's log (and terminal) says when a ``train.top_k`` someone set is clamped
+    (:func:`top_k_for`); None when it is not, or when it is the default 5 on a task of few classes."""
+    k = top_k_for(train_cfg, n_classes, n_targets)
+    if n_classes == 2 or k == train_cfg.top_k or train_cfg.top_k == TrainConfig.model_fields["top_k"].default:
+        return None
+    targets = n_classes if n_targets is None else n_targets
+    pad = f" (<pad> of the {n_classes} classes never is one)" if targets < n_classes else ""
+    return (
+        f"train.top_k = {train_cfg.top_k} clamped to {k}: {targets} classes can be a target{pad}, and top-{targets} "
+        f"accuracy would always be 1; top-{k} accuracy is logged and reported (valid train.top_k: 1-{max(1, targets - 1)})"
+    )
+
+
+def metric_names(n_classes: int, train_cfg: TrainConfig, n_targets: int | None = None) -> list[str]:
     """Names Keras logs for this task (without the ``val_`` prefix)."""
     if n_classes == 2:
         return ["loss", "accuracy", "precision", "recall", "pr_auc", "roc_auc"]
-    return ["loss", "accuracy", "balanced_accuracy", f"top{top_k_for(train_cfg, n_classes)}_accuracy"]
+    return ["loss", "accuracy", "balanced_accuracy", f"top{top_k_for(train_cfg, n_classes, n_targets)}_accuracy"]
 
 
 @keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
@@ -85,10 +102,17 @@ def auto_metric(n_classes: int) -> str:
     return "val_pr_auc" if n_classes == 2 else "val_balanced_accuracy"
 
 
-def check_logged(name: str, n_classes: int, train_cfg: TrainConfig, key: str, validation_only: bool = False) -> None:
+def check_logged(
+    name: str,
+    n_classes: int,
+    train_cfg: TrainConfig,
+    key: str,
+    validation_only: bool = False,
+    n_targets: int | None = None,
+) -> None:
     """Refuse a quantity to monitor or rank by that Keras does not log for this task: a
     ConfigError naming ``key`` and the valid names (``val_*`` only with ``validation_only``)."""
-    names = metric_names(n_classes, train_cfg)
+    names = metric_names(n_classes, train_cfg, n_targets)
     valid = [f"val_{n}" for n in names] + ([] if validation_only else names)
     if name not in valid:
         raise ConfigError(
@@ -126,7 +150,10 @@ def _few_words(val_counts: np.ndarray | list[int]) -> str:
 
 
 def resolve_monitor(
-    train_cfg: TrainConfig, n_classes: int, val_counts: np.ndarray | list[int] | None = None
+    train_cfg: TrainConfig,
+    n_classes: int,
+    val_counts: np.ndarray | list[int] | None = None,
+    n_targets: int | None = None,
 ) -> tuple[str, str]:
     """``(monitor, mode)`` for early stopping, the checkpoint and the plateau schedule.
 
@@ -150,7 +177,7 @@ def resolve_monitor(
             monitor = "val_loss"
     else:
         monitor = train_cfg.monitor
-    check_logged(monitor, n_classes, train_cfg, "train.monitor")
+    check_logged(monitor, n_classes, train_cfg, "train.monitor", n_targets=n_targets)
     mode = train_cfg.monitor_mode
     if mode == "auto":
         mode = "min" if monitor.endswith("loss") else "max"
@@ -262,9 +289,9 @@ def _weights(w: dict[str, float]) -> str:
     return ", ".join(f"{c} {v:.3g}" for c, v in w.items())
 
 
-def make_metrics(train_cfg: TrainConfig, n_classes: int) -> list[keras.metrics.Metric]:
+def make_metrics(train_cfg: TrainConfig, n_classes: int, n_targets: int | None = None) -> list[keras.metrics.Metric]:
     """Binary: accuracy, precision, recall, PR-AUC, ROC-AUC. Multi-class: accuracy, balanced
-    accuracy, top-k."""
+    accuracy, top-k (k from :func:`top_k_for`)."""
     if n_classes == 2:
         return [
             keras.metrics.BinaryAccuracy(name="accuracy"),
@@ -273,7 +300,7 @@ def make_metrics(train_cfg: TrainConfig, n_classes: int) -> list[keras.metrics.M
             keras.metrics.AUC(curve="PR", name="pr_auc"),
             keras.metrics.AUC(curve="ROC", name="roc_auc"),
         ]
-    k = top_k_for(train_cfg, n_classes)
+    k = top_k_for(train_cfg, n_classes, n_targets)
     if needs_one_hot(train_cfg, n_classes):
         return [
             keras.metrics.CategoricalAccuracy(name="accuracy"),

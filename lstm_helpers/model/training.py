@@ -40,12 +40,8 @@ import pandas as pd
 
 from lstm_helpers.artifacts import read_json, record_notebook_stage, write_json
 from lstm_helpers.config import Config, TrainConfig
-from lstm_helpers.data.prepared import (
-    PreparedData,
-    load_prepared,
-    read_input_info,
-    read_prepare_json,
-)
+from lstm_helpers.data.prepared import PreparedData, load_prepared, read_input_info, read_prepare_json
+from lstm_helpers.data.text import target_class_count
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.model import ensemble as ens
 from lstm_helpers.model.budget import Budget, apply_budget, choose_budget, compounded_weighting, saturated_epochs
@@ -69,6 +65,7 @@ from lstm_helpers.model.compile import (
     monitor_explanation,
     needs_one_hot,
     resolve_monitor,
+    top_k_note,
 )
 from lstm_helpers.model.datasets import (
     distribution_strategy,
@@ -218,7 +215,7 @@ def _compiled_model(
         model.compile(
             optimizer=make_optimizer(train_cfg, learning_rate),
             loss=loss,
-            metrics=make_metrics(train_cfg, k),
+            metrics=make_metrics(train_cfg, k, target_class_count(data.classes)),
             jit_compile=train_cfg.jit_compile,
         )
         # the optimizer's slots now, not in the first trace of the train step (Keras creates them
@@ -536,10 +533,11 @@ def _fit(
     k = data.n_classes
     train_cfg = cfg.train
     val_counts = np.bincount(data.y_val, minlength=k)
-    monitor, mode = resolve_monitor(train_cfg, k, val_counts)
+    n_targets = target_class_count(data.classes)  # a text's <pad> is never a target
+    monitor, mode = resolve_monitor(train_cfg, k, val_counts, n_targets)
     monitor_why = monitor_explanation(train_cfg, monitor, val_counts)
-    if train_cfg.verbose:
-        print(monitor_why, flush=True)
+    if train_cfg.verbose:  # and when train.top_k is clamped, that
+        print("\n".join(filter(None, [monitor_why, top_k_note(train_cfg, k, n_targets)])), flush=True)
     fingerprint = training_fingerprint(cfg)
     resume = _resume_state(layout, fingerprint)
     if train_cfg.jit_compile:
