@@ -184,16 +184,25 @@ def load_npz(path: str | Path) -> dict[str, np.ndarray]:
     return out
 
 
+class PickledArray(UnreadableFile):
+    """An npz member that is an object array (loading it would need pickles); ``key`` names it."""
+
+    def __init__(self, message: str, key: str):
+        super().__init__(message)
+        self.key = key
+
+
 def _npz_member(z: Any, key: str, path: Path) -> np.ndarray:
     try:
         arr = z[key]
     except ValueError as exc:
         if "pickle" not in str(exc):
             raise
-        raise UnreadableFile(
+        raise PickledArray(
             f"{path}: array {key!r} contains pickles (an object array), which are "
             f"never loaded; store strings as fixed-width unicode, e.g. "
-            f"np.array(labels, dtype=str)"
+            f"np.array(labels, dtype=str)",
+            key,
         ) from None
     if not isinstance(arr, np.ndarray):
         raise UnreadableFile(f"{path}: member {key!r} is not a .npy array; not an npz this workbench reads")

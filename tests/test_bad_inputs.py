@@ -101,6 +101,13 @@ def _seq(d: Path, **arrays: object) -> list[str]:
     return _run(d, d / "seq.npz", kind="sequences")
 
 
+def _ragged(lengths: list[int]) -> np.ndarray:
+    """Sequences of these lengths (2 channels) in one object array, as np.array(list, dtype=object) makes them."""
+    out = np.empty(len(lengths), dtype=object)
+    out[:] = [np.zeros((n, 2)) for n in lengths]
+    return out
+
+
 def _seq_bytes(d: Path, content: bytes) -> list[str]:
     (d / "seq.npz").write_bytes(content)
     return _run(d, d / "seq.npz", kind="sequences")
@@ -711,6 +718,11 @@ CASES = [
         "npz nan",
         lambda d: _seq(d, X=np.full((4, 3, 1), np.nan), y=np.array(["a", "b", "a", "b"])),
         ("NaN",),
+    ),
+    Case(  # np.savez of a ragged list of sequences: the format to use, not the labels' unicode hint
+        "npz ragged sequences as an object array",
+        lambda d: _seq(d, X=_ragged([3, 5, 4, 6]), y=np.array(["a", "b", "a", "b"])),
+        ("array 'X' is an object array", "data/README.md", "'values'", "plus 'lengths'", "np.concatenate(seqs)"),
     ),
     Case(
         "npz lengths",

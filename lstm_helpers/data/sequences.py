@@ -23,12 +23,21 @@ from lstm_helpers.data.recordings import SPLIT_ALIASES, SeriesSet
 
 def _sequence_arrays(p: Path, need_y: bool = True) -> dict[str, np.ndarray]:
     """The arrays of an ``.npz`` of sequences, loaded without pickles; DataError naming what is wrong."""
-    from lstm_helpers.artifacts import UnreadableFile, load_npz
+    from lstm_helpers.artifacts import PickledArray, UnreadableFile, load_npz
 
     if not p.is_file():
         raise missing_path_error(p)
     try:
         arrays = load_npz(p)
+    except PickledArray as exc:
+        if exc.key in ("y", "groups", "split"):  # labels or names: the fixed-width unicode hint holds
+            raise DataError(str(exc)) from None
+        raise DataError(  # variable-length sequences saved as one object array each (np.savez of a ragged list)
+            f"{p}: array {exc.key!r} is an object array (sequences of different lengths?), which is never loaded "
+            "(it would need pickles); store them as data/README.md says: every case's steps end to end in 'values' "
+            "(total steps, channels) plus 'lengths' (steps per case), e.g. np.savez(path, "
+            "values=np.concatenate(seqs), lengths=[len(s) for s in seqs], y=labels)"
+        ) from None
     except UnreadableFile as exc:
         raise DataError(str(exc)) from None
     if need_y and "y" not in arrays:
