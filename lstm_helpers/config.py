@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from lstm_helpers.file_kinds import check_kind
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "demo.yaml"
 
@@ -574,6 +576,7 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | list[str] | None = None) -> Config:
     """Read a YAML config (default ``configs/demo.yaml``), apply overrides, validate."""
     raw = read_yaml(path or DEFAULT_CONFIG)
+    check_kind(raw, path or DEFAULT_CONFIG, "run")  # a sweep / search file given to run
     try:
         return resolve_config(raw, overrides)
     except ConfigError as exc:
@@ -586,8 +589,7 @@ def resolve_path(p: str | Path, base: Path | None = None) -> Path:
     Absolute paths stay as they are. A relative path is taken relative to ``base`` when
     given, else to the current directory when something exists there, else to the project
     root -- so ``data/raw/demo`` means the same thing from the CLI, from a papermill kernel
-    (whose cwd is a run directory) and from JupyterLab (whose cwd is ``notebooks/``).
-    """
+    (whose cwd is a run directory) and from JupyterLab (whose cwd is ``notebooks/``)."""
     p = Path(p).expanduser()
     if p.is_absolute():
         return p

@@ -435,6 +435,33 @@ CASES = [
         lambda d: ["compare", str(d), "--reference", "CNN=acc:0.8785", "--out", str(d / "cmp")],
         ("--reference 'CNN=acc:0.8785'", "unknown key 'acc'", "accuracy"),
     ),
+    # a file given to the other command: what it looks like and the command that runs it, not an
+    # "unknown key" line per key
+    Case(
+        "sweep file given to run",
+        lambda d: _cfg_text(d, f"base: {_config(d)}\ngrid:\n  model.units: [[4], [8]]\nvariants: []\n"),
+        ("c.yaml: this looks like a sweep file (base / grid / variants)", "run it with lstm-workbench sweep"),
+    ),
+    Case(
+        "search file given to run",
+        lambda d: _cfg_text(d, f"base: {_config(d)}\nspace:\n  model.dropout: [0.0, 0.2]\ntuner: random\n"),
+        ("this looks like a search file (space / tuner)", "run it with lstm-workbench search"),
+    ),
+    Case(
+        "run config given to sweep",
+        lambda d: _sweep(d, _config(d).read_text()),
+        ("s.yaml: this looks like a run config", "run it with lstm-workbench run --config"),
+    ),
+    Case(
+        "search file given to sweep",
+        lambda d: _sweep(d, f"base: {_config(d)}\nspace:\n  model.dropout: [0.0, 0.2]\n"),
+        ("this looks like a search file", "lstm-workbench search"),
+    ),
+    Case(
+        "sweep file given to search",
+        lambda d: _sweep(d, f"base: {_config(d)}\ngrid:\n  model.units: [[4], [8]]\n", "search"),
+        ("this looks like a sweep file", "lstm-workbench sweep"),
+    ),
     Case(
         "search alias",
         lambda d: _sweep(d, "base: &b configs/demo.yaml\nspace: *b\n", "search"),
@@ -694,6 +721,11 @@ CASES = [
         lambda d: _seq(d, X=np.zeros((2, 3, 1)), y=np.array([{"a": 1}, {"b": 2}], dtype=object)),
         ("contains pickles", "'y'"),
     ),
+    Case(  # np.savez of a ragged list of sequences: the format to use, not the labels' unicode hint
+        "npz ragged sequences as an object array",
+        lambda d: _seq(d, X=_ragged([3, 5, 4, 6]), y=np.array(["a", "b", "a", "b"])),
+        ("array 'X' is an object array", "data/README.md", "'values'", "plus 'lengths'", "np.concatenate(seqs)"),
+    ),
     Case(
         "npy as npz",
         lambda d: (np.save(d / "a.npy", np.zeros(3)), _seq_bytes(d, (d / "a.npy").read_bytes()))[1],
@@ -718,11 +750,6 @@ CASES = [
         "npz nan",
         lambda d: _seq(d, X=np.full((4, 3, 1), np.nan), y=np.array(["a", "b", "a", "b"])),
         ("NaN",),
-    ),
-    Case(  # np.savez of a ragged list of sequences: the format to use, not the labels' unicode hint
-        "npz ragged sequences as an object array",
-        lambda d: _seq(d, X=_ragged([3, 5, 4, 6]), y=np.array(["a", "b", "a", "b"])),
-        ("array 'X' is an object array", "data/README.md", "'values'", "plus 'lengths'", "np.concatenate(seqs)"),
     ),
     Case(
         "npz lengths",
@@ -1072,3 +1099,14 @@ def test_predict_never_advises_a_setting_predict_cannot_take(value: float, tmp_p
     err = capsys.readouterr().err
     assert err.startswith("error: new.csv: ") and "row 5" in err, err
     assert "set data.nan_policy" not in err, err
+
+
+def test_the_keys_that_tell_a_sweep_from_a_search_are_their_own():
+    """file_kinds' marker keys stay keys of the sweep / search specs and never a run config's."""
+    from lstm_helpers.config import Config
+    from lstm_helpers.experiments.plan import SweepSpec
+    from lstm_helpers.experiments.search import SearchSpec
+    from lstm_helpers.file_kinds import SEARCH_KEYS, SWEEP_KEYS
+
+    assert set(SWEEP_KEYS) <= set(SweepSpec.model_fields) and set(SEARCH_KEYS) <= set(SearchSpec.model_fields)
+    assert not (set(SWEEP_KEYS) | set(SEARCH_KEYS)) & set(Config.model_fields)

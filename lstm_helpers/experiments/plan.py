@@ -53,6 +53,7 @@ from lstm_helpers.config import (
 )
 from lstm_helpers.data.inputs import anchored
 from lstm_helpers.experiments.references import ReferenceSpec
+from lstm_helpers.file_kinds import check_kind
 from lstm_helpers.model.naming import planned_model_name, pooling_error
 from lstm_helpers.runs.terminal import plural
 from lstm_helpers.unused import effective_fingerprint, idle_settings
@@ -263,7 +264,9 @@ def read_sweep(path: str | Path) -> SweepSpec:
         Missing file, invalid YAML, unknown keys or malformed values, naming the key.
     """
     path = Path(path)
-    return validate_spec(SweepSpec, read_yaml(path), f"sweep file {path}")
+    raw = read_yaml(path)
+    check_kind(raw, path, "sweep")  # a run config or a search file given to sweep
+    return validate_spec(SweepSpec, raw, f"sweep file {path}")
 
 
 def as_override_dict(overrides: dict[str, Any] | list[str] | None) -> dict[str, Any]:

@@ -57,6 +57,7 @@ from lstm_helpers.config import (
 from lstm_helpers.data.inputs import anchored
 from lstm_helpers.experiments.plan import validate_spec
 from lstm_helpers.experiments.progress import trial_line, trial_number
+from lstm_helpers.file_kinds import check_kind
 from lstm_helpers.layout import SweepLayout
 from lstm_helpers.runs.terminal import display_path
 
@@ -149,7 +150,9 @@ def read_search(path: str | Path) -> SearchSpec:
     """Read and validate a search file's keys (not yet the parameter values); a ConfigError for
     a missing file, invalid YAML, unknown keys, malformed space entries."""
     path = Path(path)
-    return validate_spec(SearchSpec, read_yaml(path), f"search file {path}")
+    raw = read_yaml(path)
+    check_kind(raw, path, "search")  # a run config or a sweep file given to search
+    return validate_spec(SearchSpec, raw, f"search file {path}")
 
 
 class Search:
