@@ -11,9 +11,13 @@ one line that names the file; the CSV header itself is parsed by :mod:`csv`.
 from __future__ import annotations
 
 import codecs
+import contextlib
+import contextvars
 import csv
 import difflib
+import warnings
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -223,3 +227,27 @@ def check_finite(
         f"{where}: {int(bad.sum())} value(s) are infinite or beyond float32's range (+-{limit:.3g}); "
         f"first: column {columns[col]!r}, row {row}, value {float(value)!r}. Fix them at the source{blank}"
     )
+
+
+# set while the data are read only to be checked (:func:`checking_only`); per thread, as sweep workers check too
+_CHECKING_ONLY = contextvars.ContextVar("lstm_helpers_checking_only", default=False)
+
+
+@contextlib.contextmanager
+def checking_only() -> Iterator[None]:
+    """Data read only to be checked, before a run directory exists (the command line, sweeps):
+    what reading them notes is not said there -- it reached the terminal as a raw Python warning
+    with this package's file and source line -- since stage 01 reads them again and says it where
+    its other notes go (its notebook, prepare.json, the report)."""
+    token = _CHECKING_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _CHECKING_ONLY.reset(token)
+
+
+def say_note(note: str, stacklevel: int = 2) -> None:
+    """A note of reading the data as a UserWarning (stage 01's notebook shows it plainly), unless
+    the data are read only to be checked (:func:`checking_only`)."""
+    if not _CHECKING_ONLY.get():
+        warnings.warn(note, UserWarning, stacklevel=stacklevel + 1)

@@ -3,12 +3,10 @@ the order of the classes (recordings, tables and sequence files share them)."""
 
 from __future__ import annotations
 
-import warnings
-
 import pandas as pd
 
 from lstm_helpers.config import DataConfig
-from lstm_helpers.data.inputs import DataError, short
+from lstm_helpers.data.inputs import DataError, say_note, short
 
 
 def map_labels(
@@ -55,7 +53,7 @@ def _folded_notes(lab: pd.Series, uncovered: list[str], cfg: DataConfig, where: 
                 f"{where}: label {v!r} differs from {k!r} of data.class_map only in case or spaces, so its "
                 f"{int(n[v]):,} rows went to {cfg.other_class!r}; map it too or correct the file"
             )
-            warnings.warn(msg, stacklevel=3)
+            say_note(msg, stacklevel=3)
             out.append(msg)
     return out
 

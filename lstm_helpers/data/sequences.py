@@ -4,7 +4,6 @@ as recordings (one "recording" per case)."""
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ from lstm_helpers.data.inputs import (
     DataError,
     check_finite,
     missing_path_error,
+    say_note,
     short,
 )
 from lstm_helpers.data.labels import map_labels, order_classes
@@ -151,7 +151,7 @@ def _to_length(
     stretch = cfg.variable_length == "stretch" and bool((lens != T).any())
     if (lens > T).any() and not stretch:
         msg = f"{int((lens > T).sum())} case(s) longer than data.pad_length={T} were truncated"
-        warnings.warn(msg, stacklevel=3)
+        say_note(msg, stacklevel=3)
         notes.append(msg)
     if stretch:
         notes.append(f"cases of {int(lens.min())}-{int(lens.max())} steps stretched to {T} (data.variable_length)")
@@ -170,7 +170,7 @@ def _labelled_cases(
     if keep.all():
         return arrays, values_flat, lens, task, notes
     note = f"{int((~keep).sum())} case(s) with an empty or missing label in {name} were left out"
-    warnings.warn(note, stacklevel=3)
+    say_note(note, stacklevel=3)
     arrays = {**arrays, **{k: arrays[k][keep] for k in ("groups", "split") if k in arrays}}
     return arrays, values_flat[np.repeat(keep, lens)], lens[keep], task[keep].reset_index(drop=True), [*notes, note]
 

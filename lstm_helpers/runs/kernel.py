@@ -51,6 +51,7 @@ warm :class:`StageKernel` per sweep worker thread.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 import time
@@ -180,11 +181,22 @@ class KernelResetFailed(RuntimeError):
     """The reset before a notebook raised in the kernel (e.g. the run directory is gone)."""
 
 
+def notebook_client_log() -> logging.Logger:
+    """The logger the notebook client (nbclient, through papermill) writes to: papermill's own
+    logger has no handler, so Python's last-resort handler printed its errors on the terminal --
+    ``Kernel died while waiting for execute reply.`` once per sweep worker on Ctrl-C, before
+    ``interrupted``. A null handler keeps them off the terminal; the run's status keeps the reason
+    (a user who configures logging still receives them: they propagate)."""
+    log = logging.getLogger("lstm_helpers.notebook_client")
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+    return log
+
+
 def _register_engine() -> None:
     """Register the ``lstm_warm`` papermill engine (once per process)."""
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
     from papermill.utils import merge_kwargs, remove_args
 
     if ENGINE in papermill_engines._engines:  # papermill has no public "is registered"
@@ -224,7 +236,7 @@ def _register_engine() -> None:
                 timeout=execution_timeout,
                 startup_timeout=start_timeout,
                 kernel_name=kernel_name,
-                log=logger,
+                log=notebook_client_log(),
                 log_output=log_output,
                 stdout_file=stdout_file,
                 stderr_file=stderr_file,

@@ -170,8 +170,7 @@ def run_status(run_dir: str | Path) -> dict[str, Any]:
     ``interrupted`` (reason and ``resume`` command added). Never writes anything.
 
     Statuses: ``running``, ``finished`` (every stage done), ``partial`` (some stages done, no
-    failure), ``failed``, ``interrupted``, ``unknown`` (no status file).
-    """
+    failure), ``failed``, ``interrupted``, ``unknown`` (no status file)."""
     run_dir = Path(run_dir)
     st = read_json_optional(RunLayout(run_dir).status)
     if not st:
@@ -435,12 +434,13 @@ def validate_inputs(cfg: Config, read_rows: bool = True) -> list[str] | None:
     is claimed or a kernel started (raises DataError naming file, column, row); its classes.
     ``read_rows`` False (a sweep: many recordings): recordings by their headers and recording
     column only (their classes unknown: None)."""
-    from lstm_helpers.data import checks
+    from lstm_helpers.data import checks, inputs
     from lstm_helpers.data.recordings import read_dataset
 
     if not read_rows and cfg.data.kind == "recordings":
         return checks.check_recordings_fit(cfg)
-    s = read_dataset(cfg.data)
+    with inputs.checking_only():  # its notes (cases truncated to data.pad_length) are stage 01's to say
+        s = read_dataset(cfg.data)
     checks.check_windows_fit(s, cfg)
     checks.check_interest_groups(s, cfg)
     checks.check_class_weight_names(s.classes, cfg)
