@@ -178,6 +178,7 @@ def _row(
         {
             "status": st.get("status") or rec.get("status") or "missing",
             "reason": st.get("reason") or rec.get("reason"),
+            "timing_basis": t.get("timing_basis"),  # which epochs seconds_per_epoch uses (tracing or not)
             "fingerprint": st.get("fingerprint") or rec.get("fingerprint"),
             "run_dir": str(lay.root),
         }

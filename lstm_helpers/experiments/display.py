@@ -27,6 +27,7 @@ from lstm_helpers.experiments.labels import members_differ, run_labels
 from lstm_helpers.experiments.plan import short_keys
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.experiments.references import MARKER, REFERENCE_STATUS, reference_rows
+from lstm_helpers.experiments.timing_note import tracing_note, tracing_note_html  # noqa: F401 (tracing_note, for 04)
 from lstm_helpers.layout import SweepLayout
 from lstm_helpers.style import SKLEARN_AP, decimals_of, during_training, fmt_number, significant_decimals
 
@@ -275,7 +276,7 @@ def ranking(c: Comparison) -> Any:
     # directory names are in the table of all runs, where they would push the metric off screen here
     cols = [q] + [x for x in (_test_of(q), _baseline_of(q), "seconds_per_epoch", "total_seconds") if x in fin]
     shown = fin.assign(label=run_labels(c).loc[fin.index])[["label", *cols]].sort_values(q, ascending=False)
-    return as_html(table_html(shown, sortable=False))
+    return as_html(table_html(shown, sortable=False) + tracing_note_html(fin))  # 1-epoch speeds: said
 
 
 # ============================================================================ details
