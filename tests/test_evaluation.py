@@ -1230,3 +1230,26 @@ def test_the_two_validation_pr_aucs_say_which_is_which():
     metrics = {**BASE_METRICS, "per_class": {"play": {"support": 100}}, "pr_auc": 0.8}
     (swing,) = validation_notes(train, history, metrics)
     assert swing.startswith("Validation val_pr_auc (Keras' running estimate during training) moved by")
+
+
+def test_per_class_table_names_a_character_models_space_and_newline_as_stage_01_does():
+    """A character run's report showed blank class names for space and newline in the per-class
+    table; stage 01's tables show ␣ and ↵ (style.visible_name)."""
+    from lstm_helpers.judge.metrics import per_class_table
+
+    row = {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 3}
+    table = per_class_table({"per_class": {" ": row, "\n": row, "e": row, "play": row}})
+    assert list(table.index) == ["␣", "↵", "e", "play"] and table.index.name == "class"
+
+
+def test_validation_notes_name_whitespace_classes_visibly_on_one_line():
+    """A character run's note read "few windows of some classes (4 of '" + a line break + "', ...)"."""
+    from lstm_helpers.judge.validation_notes import validation_notes
+
+    metrics = {
+        "val": {"per_class": {"\n": {"support": 4}, "e": {"support": 9}, " ": {"support": 0}}},
+        "per_class": {" ": {"support": 7}},
+    }
+    notes = validation_notes(_train(best_epoch=10), None, metrics)
+    assert any("4 of '↵'" in n for n in notes) and any("no window of '␣'" in n for n in notes), notes
+    assert not any("\n" in n for n in notes), notes

@@ -31,7 +31,7 @@ from lstm_helpers.data.text import target_class_count
 from lstm_helpers.judge.notes import ACT, CAUTION, READING, Note
 from lstm_helpers.judge.probs import full_probs
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
-from lstm_helpers.style import SKLEARN_AP
+from lstm_helpers.style import SKLEARN_AP, visible_name
 
 # the metrics of a split kept in metrics.json (top level = test, "val" = validation)
 CORE_METRICS = (
@@ -222,8 +222,10 @@ def compute_metrics(
 
 
 def per_class_table(metrics: dict[str, Any]) -> pd.DataFrame:
-    """``metrics["per_class"]`` as a table, one row per class (precision, recall, f1, support)."""
+    """``metrics["per_class"]`` as a table, one row per class (precision, recall, f1, support); a
+    character model's space / newline classes named ␣ / ↵ as stage 01's tables name them, not blank."""
     table = pd.DataFrame.from_dict(metrics["per_class"], orient="index").astype({"support": int})
+    table.index = table.index.map(visible_name)
     table.index.name = "class"
     return table
 

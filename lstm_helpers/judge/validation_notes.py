@@ -32,7 +32,7 @@ import pandas as pd
 
 from lstm_helpers.judge.notes import ACT, CAUTION, READING, Note
 from lstm_helpers.model.budget import MIN_VAL_CASES, SATURATED_EPOCHS, compounded_weighting, saturated_epochs
-from lstm_helpers.style import during_training
+from lstm_helpers.style import during_training, visible_name
 
 BOTH_SPLITS = "training + validation windows"  # metrics.json baseline "fitted_on" of a fold ensemble's refit
 SWING_EPOCHS = 10  # the last epochs whose epoch-to-epoch changes measure the swing
@@ -105,7 +105,9 @@ def _small_validation(metrics: dict[str, Any]) -> list[str]:
     absent = [c for c, v in per_class.items() if not v.get("support") and (test.get(c) or {}).get("support")]
     notes = []
     if absent:
-        shown = ", ".join(f"'{c}'" for c in absent[:6]) + (f" and {len(absent) - 6} more" if len(absent) > 6 else "")
+        shown = ", ".join(f"'{visible_name(c)}'" for c in absent[:6]) + (
+            f" and {len(absent) - 6} more" if len(absent) > 6 else ""
+        )
         notes.append(
             Note(
                 f"Validation holds no window of {shown}, which the test split holds: nothing chosen on "
@@ -115,7 +117,8 @@ def _small_validation(metrics: dict[str, Any]) -> list[str]:
             )
         )
     if few:
-        listed = ", ".join(f"{n} of '{c}'" for c, n in sorted(few.items(), key=lambda kv: kv[1]))
+        # a character model's newline / space as ↵ / ␣: a raw one broke the note's line
+        listed = ", ".join(f"{n} of '{visible_name(c)}'" for c, n in sorted(few.items(), key=lambda kv: kv[1]))
         n = min(few.values())
         chosen = (
             "the epoch chosen on validation is"
