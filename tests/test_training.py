@@ -374,7 +374,7 @@ def test_epoch_line_writes_figures_as_the_reports_do():
 
     logs = {"loss": 0.2, "val_loss": 0.0954, "val_pr_auc": 1.0, "accuracy": 0.5}
     line = compact_epoch_line(2, 30, 0.1, 421.0, 3.0, logs)
-    assert line == "epoch 2/30  0.1 s  421 windows/s  loss 0.200  val_loss 0.095  val_pr_auc 1.000  ETA 3.0 s", line
+    assert line == "epoch 2/30  0.1 s  421 windows/s  loss 0.200  val_loss 0.0954  val_pr_auc 1.000  ETA 3.0 s", line
     fast = compact_epoch_line(2, 30, 0.1, 421.0, 3.0, logs, ms_per_step=4.26)
     assert fast.startswith("epoch 2/30  0.1 s  4.3 ms/step  421 windows/s"), fast  # story 3: per-step timing
     multi = {"loss": 3.35, "val_loss": 3.14, "val_accuracy": 0.172, "val_top5_accuracy": 0.454, "accuracy": 0.2}
@@ -383,6 +383,12 @@ def test_epoch_line_writes_figures_as_the_reports_do():
     multi["val_balanced_accuracy"] = 0.5  # what a multi-class run's early stopping watches
     line = compact_epoch_line(1, 2, 25.0, 649.0, 25.0, multi)
     assert "val_accuracy 0.172  val_balanced_accuracy 0.500  val_top5_accuracy 0.454" in line, line
+    # a loss keeps three significant digits, trailing zeros too: "val_loss 3" and "loss 2.9" stood beside 2.95
+    lines = [compact_epoch_line(e, 3, 1.0, 9.0, 1.0, {"loss": a, "val_loss": b}) for e, (a, b) in enumerate(
+        [(2.9, 3.0), (2.95, 2.9), (0.5, 123.456)], 1)]  # fmt: skip
+    assert [ln.split("windows/s  ")[1].split("  ETA")[0] for ln in lines] == [
+        "loss 2.90  val_loss 3.00", "loss 2.95  val_loss 2.90", "loss 0.500  val_loss 123"
+    ], lines  # fmt: skip
 
 
 def test_early_stopping_state_survives_a_resume():

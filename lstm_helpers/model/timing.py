@@ -9,6 +9,7 @@ character model's epoch of many minutes was silent). Only public Keras hooks are
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -61,8 +62,8 @@ def compact_epoch_line(
 ) -> str:
     """One short line per epoch: ``epoch 3/15  12 s  98 ms/step  2110 windows/s  loss 0.412  val_loss 0.380
     val_pr_auc 0.710  ETA 2 min 24 s``
-    (figures as the reports write them, :func:`~lstm_helpers.style.fmt_number`: 0.200 and
-    1.000, not 0.2 and 1, beside 0.784).
+    (scores as the reports write them, :func:`~lstm_helpers.style.fmt_number`: 0.200 and
+    1.000, not 0.2 and 1, beside 0.784; losses with three significant digits, 3.00 beside 2.95).
 
     ``eta_is_bound``: the ETA comes only from an epoch that included graph tracing (several
     times a steady epoch), so it is printed as an upper bound, ``ETA under 1 min 28 s``."""
@@ -74,10 +75,18 @@ def compact_epoch_line(
     multi = ["loss", "val_loss", "val_accuracy", "val_balanced_accuracy"]
     shown = ["loss", "val_loss", "val_pr_auc"] if "val_pr_auc" in logs else multi
     shown += [k for k in logs if k.startswith("val_top") and k.endswith("_accuracy")]
-    parts += [f"{k} {fmt_number(float(logs[k]))}" for k in shown if k in logs]
+    parts += [f"{k} {(_loss_text if k.endswith('loss') else fmt_number)(float(logs[k]))}" for k in shown if k in logs]
     if epoch < epochs:
         parts.append(f"ETA {'under ' if eta_is_bound else ''}{duration(eta_seconds)}")
     return "  ".join(parts)
+
+
+def _loss_text(x: float) -> str:
+    """A loss with three significant digits kept, trailing zeros too, so one column of epoch lines
+    reads alike: 3.00, 2.95, 2.90 (fmt_number wrote "3" and "2.9" beside "2.95")."""
+    if not math.isfinite(x):
+        return fmt_number(x)
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:#.3g}"
 
 
 class TimingCallback(keras.callbacks.Callback):
