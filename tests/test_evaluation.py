@@ -1253,3 +1253,14 @@ def test_validation_notes_name_whitespace_classes_visibly_on_one_line():
     notes = validation_notes(_train(best_epoch=10), None, metrics)
     assert any("4 of '↵'" in n for n in notes) and any("no window of '␣'" in n for n in notes), notes
     assert not any("\n" in n for n in notes), notes
+
+
+def test_a_perfect_pr_auc_is_stored_as_1_not_above():
+    """Average precision of a perfect ranking of 9 positives sums to 1.0000000000000002, which the
+    comparison showed as "1" beside 3-decimal figures: clipped to [0, 1] where it is computed."""
+    y = np.array([1] * 9 + [0] * 3)
+    probs = np.linspace(0.99, 0.01, 12)
+    m = compute_metrics(y, probs, (probs > 0.5).astype(int), ["other", "play"])
+    assert m["pr_auc"] == 1.0 and m["pr_auc_per_class"]["play"] == 1.0
+    multi = compute_metrics(y, np.stack([1 - probs, probs], 1)[:, [0, 1, 1]] / [1, 2, 2], y, ["a", "b", "c"])
+    assert all(v is None or 0.0 <= v <= 1.0 for v in multi["pr_auc_per_class"].values())

@@ -105,14 +105,16 @@ def chunked_log_loss(y_true: np.ndarray, full: np.ndarray) -> float:
 
 
 def _per_class_auc(yt: np.ndarray, full: np.ndarray, classes: list[str]) -> tuple[dict, dict]:
-    """One-vs-rest PR-AUC (average precision) and ROC-AUC per class; None where undefined."""
+    """One-vs-rest PR-AUC (average precision) and ROC-AUC per class; None where undefined. Clipped to
+    [0, 1]: average precision sums rounded steps, and a perfect ranking stored 1.0000000000000002,
+    shown "1" beside 3-decimal figures."""
     pr: dict[str, float | None] = {}
     roc: dict[str, float | None] = {}
     counts = np.bincount(yt, minlength=len(classes))
     for k, cls in enumerate(classes):
         defined = 0 < counts[k] < len(yt)
         column = full[:, k].astype(np.float64) if defined else None
-        pr[cls] = float(average_precision_score(yt == k, column)) if defined else None
+        pr[cls] = float(np.clip(average_precision_score(yt == k, column), 0.0, 1.0)) if defined else None
         roc[cls] = float(roc_auc_score(yt == k, column)) if defined else None
     return pr, roc
 
