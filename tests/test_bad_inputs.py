@@ -561,27 +561,27 @@ CASES = [
     Case(
         "non-numeric channel",
         lambda d: _run(d, _csv(d, _with(_frame(), "ax", 5, "oops"))),
-        ("'ax' is not numeric", "oops", "row 5"),
+        ("'ax' is not numeric", "oops", "row 7 (the header is row 1)"),
     ),
     Case(
         "inf in channel",
         lambda d: _run(d, _csv(d, _with(_frame(), "ay", 7, np.inf))),
-        ("bad.csv", "infinite", "column 'ay'", "row 7", "data.nan_policy"),
+        ("bad.csv", "infinite", "column 'ay'", "row 9 (the header is row 1)", "data.nan_policy"),
     ),
     Case(
         "-inf in channel",
         lambda d: _run(d, _csv(d, _with(_frame(), "ax", 90, -np.inf))),
-        ("column 'ax'", "row 90", "infinite"),
+        ("column 'ax'", "row 92", "infinite"),
     ),
     Case(
         "1e300 in channel",
         lambda d: _run(d, _csv(d, _with(_frame(), "ax", 3, 1e300))),
-        ("float32", "column 'ax'", "row 3"),
+        ("float32", "column 'ax'", "row 5"),
     ),
     Case(
         "inf with nan_policy interpolate",
         lambda d: _run(d, _csv(d, _with(_frame(), "ay", 1, np.inf)), nan_policy="interpolate"),
-        ("infinite", "row 1"),
+        ("infinite", "row 3"),
     ),
     Case(
         "inf in a folder file",
@@ -591,7 +591,7 @@ CASES = [
             _csv(d, _with(_frame()[160:].reset_index(drop=True), "ax", 4, np.inf), "f/b.csv"),
             _run(d, d / "f"),
         )[3],
-        ("b.csv", "row 4", "'ax'"),
+        ("b.csv", "row 6", "'ax'"),
     ),
     Case(  # named by its file and its row there, not the folder and a row of all files joined
         "nan in a folder file",
@@ -601,7 +601,7 @@ CASES = [
             _csv(d, _with(_frame()[160:].reset_index(drop=True), "ay", 4, np.nan), "f/b.csv"),
             _run(d, d / "f"),
         )[3],
-        ("f/b.csv: 1 row(s) have NaN", "row 4,", "column 'ay'", "rows count from 0, the header not counted"),
+        ("f/b.csv: 1 row(s) have NaN", "first: row 6 (the header is row 1), column 'ay'"),
     ),
     Case(  # pandas reads 'n/a' as a missing value: the same message, naming the file
         "n/a text in a folder file",
@@ -611,12 +611,12 @@ CASES = [
             _csv(d, _with(_frame()[160:].reset_index(drop=True), "ax", 6, "n/a"), "f/b.csv"),
             _run(d, d / "f"),
         )[3],
-        ("f/b.csv: 1 row(s) have NaN", "n/a", "row 6,", "column 'ax'"),
+        ("f/b.csv: 1 row(s) have NaN", "n/a", "row 8 (the header is row 1),", "column 'ax'"),
     ),
     Case(
         "nan with policy error",
         lambda d: _run(d, _csv(d, _with(_frame(), "ay", 9, np.nan)), nan_policy="error"),
-        ("NaN", "row 9", "data.nan_policy"),
+        ("NaN", "row 11", "data.nan_policy"),
     ),
     Case(
         "channel all NaN",
@@ -635,13 +635,13 @@ CASES = [
     Case(
         "duplicated timestamps",
         lambda d: _run(d, _csv(d, _with(_frame(), "t", 10, 0.9))),
-        ("duplicated timestamps", "row 10"),
+        ("duplicated timestamps", "row 12"),
     ),
     Case("unsorted time", lambda d: _run(d, _csv(d, _with(_frame(), "t", 10, 0.1))), ("unsorted",)),
     Case(
         "non-numeric time",
         lambda d: _run(d, _csv(d, _with(_frame(), "t", 12, "noon"))),
-        ("time column", "row 12"),
+        ("time column", "row 14"),
     ),
     Case(
         "inf time",
@@ -992,12 +992,17 @@ CASES = [
     Case(
         "predict input with inf",
         lambda d: _predict_input(d, "new.csv", _with(_frame(), "ax", 2, np.inf).to_csv(index=False).encode()),
-        ("infinite", "row 2"),
+        ("infinite", "row 4"),
     ),
     Case(  # predict has no --set: the advice is what its user can do with the run's nan_policy
         "predict input with NaN",
         lambda d: _predict_input(d, "new.csv", _with(_frame(), "ay", 3, np.nan).to_csv(index=False).encode()),
-        ("new.csv: 1 row(s) have NaN", "row 3,", "this run's data.nan_policy is 'error'", "fill the gaps in the file"),
+        (
+            "new.csv: 1 row(s) have NaN",
+            "row 5 (the header is row 1),",
+            "this run's data.nan_policy is 'error'",
+            "fill the gaps in the file",
+        ),
     ),
     # ---- predict with a run trained on sequences: every input check before the model loads
     Case(
@@ -1097,7 +1102,7 @@ def test_predict_never_advises_a_setting_predict_cannot_take(value: float, tmp_p
     argv = _predict_input(tmp_path, "new.csv", _with(_frame(), "ax", 5, value).to_csv(index=False).encode())
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: new.csv: ") and "row 5" in err, err
+    assert err.startswith("error: new.csv: ") and "row 7" in err, err  # header row 1, as a spreadsheet
     assert "set data.nan_policy" not in err, err
 
 

@@ -137,7 +137,7 @@ def test_a_nan_is_named_by_its_file_and_its_row_there(tmp_path):
     with pytest.raises(DataError) as err:
         read_recordings(_cfg(tmp_path / "f"))
     assert str(err.value).startswith(f"{tmp_path / 'f' / 'b.csv'}: 3 row(s) have NaN"), err.value
-    assert "(first: row 9, column 'ax'; rows count from 0, the header not counted), and 2 more" in str(err.value)
+    assert "(first: row 11 (the header is row 1), column 'ax'), and 2 more" in str(err.value)
 
 
 def test_label_not_covered_by_class_map(tmp_path):
@@ -158,7 +158,7 @@ def test_duplicated_and_unsorted_timestamps(tmp_path):
     df = _frame()
     df.loc[10, "t"] = df.loc[9, "t"]
     df.to_csv(tmp_path / "a.csv", index=False)
-    with pytest.raises(DataError, match="recording 'r1' has duplicated timestamps.*row 10"):
+    with pytest.raises(DataError, match="recording 'r1' has duplicated timestamps.*row 12"):
         read_recordings(_cfg(tmp_path / "a.csv"))
     df = _frame()
     df.loc[[70, 71], "t"] = df.loc[[71, 70], "t"].to_numpy()

@@ -174,7 +174,9 @@ def test_gap_inside_a_sequence_names_row_and_column(tmp_path):
     df.loc[7, ["f1_t1", "f2_t1"]] = np.nan  # step 1 empty, step 2.. present
     df.loc[7, ["f1_t2", "f2_t2"]] = 1.0
     df.to_csv(tmp_path / "w.csv", index=False)
-    with pytest.raises(DataError, match=r"row 7, column 'f1_t1' \(step 1\) is empty inside the sequence"):
+    with pytest.raises(
+        DataError, match=r"row 9 \(the header is row 1\), column 'f1_t1' \(step 1\) is empty inside the sequence"
+    ):
         read_table(_wide_cfg(tmp_path / "w.csv"))
 
 
@@ -190,17 +192,22 @@ def test_rows_per_sample_in_a_folder_errors_name_the_file_and_its_row(tmp_path):
     bad.loc[3, ["f1_t1", "f2_t1"]] = np.nan  # a gap at row 3 of b.csv
     bad.loc[3, ["f1_t2", "f2_t2"]] = 1.0
     bad.to_csv(folder / "b.csv", index=False)
-    with pytest.raises(DataError, match=r"b\.csv: row 3, column 'f1_t1' \(step 1\) is empty inside"):
+    with pytest.raises(
+        DataError, match=r"b\.csv: row 5 \(the header is row 1\), column 'f1_t1' \(step 1\) is empty inside"
+    ):
         read_table(_wide_cfg(folder))
     one = df.copy()
     one.loc[5, "subject"] = None
     one.to_csv(tmp_path / "g.csv", index=False)
-    with pytest.raises(DataError, match=r"g\.csv: column 'subject' \(data.group_column\) is empty at row 5"):
+    with pytest.raises(DataError, match=r"g\.csv: column 'subject' \(data.group_column\) is empty at row 7"):
         read_table(_wide_cfg(tmp_path / "g.csv"))
     inf = df.copy()
     inf.loc[2, "f2_t0"] = np.inf
     inf.to_csv(tmp_path / "i.csv", index=False)
-    with pytest.raises(DataError, match=r"i\.csv: 1 value\(s\) are infinite.*column 'f2_t0', row 2, value inf\. Fix"):
+    with pytest.raises(
+        DataError,
+        match=r"i\.csv: 1 value\(s\) are infinite.*column 'f2_t0', row 4 \(the header is row 1\), value inf\. Fix",
+    ):
         read_table(_wide_cfg(tmp_path / "i.csv"))
 
 
@@ -208,7 +215,9 @@ def test_unlabelled_and_missing_label_column_in_rows_per_sample(tmp_path):
     df, _ = _wide_table()
     df.loc[4, "label"] = None
     df.to_csv(tmp_path / "w.csv", index=False)
-    with pytest.raises(DataError, match="1 row\\(s\\) have no label in column 'label' \\(first: row 4\\)"):
+    with pytest.raises(
+        DataError, match="1 row\\(s\\) have no label in column 'label' \\(first: row 6 \\(the header is row 1\\)\\)"
+    ):
         read_table(_wide_cfg(tmp_path / "w.csv"))
     df.drop(columns="subject").to_csv(tmp_path / "w2.csv", index=False)
     with pytest.raises(DataError, match=r"'subject' \(data.group_column\)"):

@@ -47,7 +47,12 @@ _MAGIC = (
 )
 _CHUNK = 1 << 20
 _SHOW = 200  # characters of a value shown in a message
-ROWS_COUNTED = "rows count from 0, the header not counted"  # how "row N" in a message is read
+
+
+def row_text(row: int) -> str:
+    """A table's data row (``row`` counts from 0, the header not counted) as a spreadsheet numbers
+    it, the header being row 1: messages said "row 5" of what a spreadsheet shows as row 7."""
+    return f"row {row + 2} (the header is row 1)"
 
 
 def check_numeric(df: pd.DataFrame, columns: list[str], source: object, what: str = "column") -> None:
@@ -58,7 +63,7 @@ def check_numeric(df: pd.DataFrame, columns: list[str], source: object, what: st
             bad = pd.to_numeric(df[col], errors="coerce").isna() & df[col].notna()
             row = int(np.argmax(bad.to_numpy()))
             raise DataError(
-                f"{source}: {what} {col!r} is not numeric (value {short(df[col].iloc[row], 60)} at row {row}); "
+                f"{source}: {what} {col!r} is not numeric (value {short(df[col].iloc[row], 60)} at {row_text(row)}); "
                 f"{what}s must hold numbers"
             )
 
@@ -204,13 +209,15 @@ def check_finite(
     columns: list[str],
     rows: np.ndarray | None = None,
     nan_policy_key: str | None = "data.nan_policy",
+    table: bool = True,
 ) -> None:
     """Refuse infinite values and values beyond float32's range (they become inf when stored).
 
     ``values`` is (N, C) float64 as read; NaN is left to ``data.nan_policy``. The message
     names ``where`` (file), the column and the row of the first bad value, and the knob that
-    handles blanked values (``nan_policy_key``; None where blanks are not an option).
-    """
+    handles blanked values (``nan_policy_key``; None where blanks are not an option). ``table``: the
+    values are a table's rows, named as a spreadsheet numbers them (:func:`row_text`); else an
+    array's (from 0)."""
     limit = float(np.finfo(np.float32).max)
     with np.errstate(invalid="ignore"):
         bad = np.isinf(values) | (np.abs(values) > limit)
@@ -225,7 +232,7 @@ def check_finite(
     )
     raise DataError(
         f"{where}: {int(bad.sum())} value(s) are infinite or beyond float32's range (+-{limit:.3g}); "
-        f"first: column {columns[col]!r}, row {row}, value {float(value)!r}. Fix them at the source{blank}"
+        f"first: column {columns[col]!r}, {row_text(row) if table else f'row {row}'}, value {float(value)!r}. Fix them at the source{blank}"
     )
 
 

@@ -17,13 +17,13 @@ import pandas as pd
 
 from lstm_helpers.config import PROJECT_ROOT, DataConfig, resolve_path
 from lstm_helpers.data.inputs import (
-    ROWS_COUNTED,
     DataError,
     check_finite,
     check_numeric,
     csv_header,
     describe,
     missing_path_error,
+    row_text,
     short,
 )
 from lstm_helpers.data.labels import map_labels, order_classes
@@ -252,8 +252,8 @@ def _nan_policy(
         others = int(nan_rows.sum() - in_file.sum())
         raise DataError(
             f"{df['__file'].iloc[first]}: {int(in_file.sum())} row(s) have NaN (an empty cell, or a marker "
-            f"such as NA or n/a) in channel columns (first: row {int(df['__row'].iloc[first])}, column {col!r}; "
-            f"{ROWS_COUNTED}){f', and {others} more in other files' if others else ''}; "
+            f"such as NA or n/a) in channel columns (first: {row_text(int(df['__row'].iloc[first]))}, column {col!r})"
+            f"{f', and {others} more in other files' if others else ''}; "
             f"{fix or NAN_FIX}"
         )
     if cfg.nan_policy == "drop":
@@ -289,7 +289,7 @@ def _times(df: pd.DataFrame, rec_codes: np.ndarray, cfg: DataConfig, source: str
         i = int(np.argmax(~np.isfinite(t)))
         raise DataError(
             f"{df['__file'].iloc[i]}: time column {cfg.time_column!r} has a missing, "
-            f"non-numeric or infinite value at row {int(df['__row'].iloc[i])}"
+            f"non-numeric or infinite value at {row_text(int(df['__row'].iloc[i]))}"
         )
     dt = np.diff(t)
     same_rec = np.diff(rec_codes) == 0
@@ -301,7 +301,7 @@ def _times(df: pd.DataFrame, rec_codes: np.ndarray, cfg: DataConfig, source: str
             i = int(np.argmax(bad)) + 1
             raise DataError(
                 f"{df['__file'].iloc[i]}: recording {short(df[cfg.recording_column].iloc[i], 80)} has "
-                f"{what} in column {cfg.time_column!r} at row {int(df['__row'].iloc[i])} "
+                f"{what} in column {cfg.time_column!r} at {row_text(int(df['__row'].iloc[i]))} "
                 f"(t={t[i]}); sort each recording by time and remove duplicates"
             )
     return t

@@ -83,6 +83,7 @@ def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int) -> tuple[np.nda
         f"{p} array {name!r}",
         [f"channel {i}" for i in range(values_flat.shape[1])],
         nan_policy_key=None,
+        table=False,
     )
     return values_flat, lens
 

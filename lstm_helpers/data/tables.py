@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.config import DataConfig, resolve_path
-from lstm_helpers.data.inputs import check_finite, check_numeric
+from lstm_helpers.data.inputs import check_finite, check_numeric, row_text
 from lstm_helpers.data.recordings import (
     DataError,
     SeriesSet,
@@ -154,11 +154,11 @@ def _lengths(X: np.ndarray, names: list[str], source: str) -> np.ndarray:
     inside = np.arange(X.shape[1])[None, :] < lengths[:, None]
     holes = np.isnan(X) & inside[:, :, None]
     if (lengths == 0).any():
-        raise DataError(f"{source}: row {int(np.argmax(lengths == 0))} has no values in its sequence columns")
+        raise DataError(f"{source}: {row_text(int(np.argmax(lengths == 0)))} has no values in its sequence columns")
     if holes.any():
         row, t, c = (int(v[0]) for v in np.nonzero(holes))
         raise DataError(
-            f"{source}: row {row}, column {names[c].replace('{t}', str(t))!r} (step {t}) is empty inside the sequence; only trailing steps may be empty "
+            f"{source}: {row_text(row)}, column {names[c].replace('{t}', str(t))!r} (step {t}) is empty inside the sequence; only trailing steps may be empty "
             f"(a shorter sequence); fill the gap"
         )
     return lengths
@@ -240,13 +240,13 @@ def _sample_block(
     if unlabelled.any() and need_label:
         raise DataError(
             f"{source}: {int(unlabelled.sum())} row(s) have no label in column "
-            f"{cfg.label_column!r} (first: row {int(np.argmax(unlabelled))}); one row per sample "
+            f"{cfg.label_column!r} (first: {row_text(int(np.argmax(unlabelled)))}); one row per sample "
             f"needs a label on every row"
         )
     if cfg.group_column and df[cfg.group_column].isna().any():
         raise DataError(
-            f"{source}: column {cfg.group_column!r} (data.group_column) is empty at row "
-            f"{int(np.argmax(df[cfg.group_column].isna().to_numpy()))}; every sample needs its group"
+            f"{source}: column {cfg.group_column!r} (data.group_column) is empty at "
+            f"{row_text(int(np.argmax(df[cfg.group_column].isna().to_numpy())))}; every sample needs its group"
         )
     X = _wide_block(df, cfg, source)
     names = [cfg.sequence_columns.replace("{channel}", ch) for ch in cfg.channels]
