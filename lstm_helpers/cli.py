@@ -32,7 +32,7 @@ ISSUES_HINT = "please report it to the lstm-workbench maintainers"
 
 # ============================================================================ helpers
 def _shown(path: Path | str) -> str:
-    """A path for the terminal, never absolute (:func:`lstm_helpers.runs.terminal.display_path`)."""
+    """A path for the terminal, as it opens from here (:func:`lstm_helpers.runs.terminal.display_path`)."""
     from lstm_helpers.runs.terminal import display_path
 
     return display_path(path)

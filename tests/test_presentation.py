@@ -18,7 +18,7 @@ from lstm_helpers.layout import RunLayout
 from lstm_helpers.runs.index_page import write_index
 from lstm_helpers.runs.report import confusion_html, headline_sentence
 from lstm_helpers.runs.slides import write_slides
-from lstm_helpers.runs.terminal import ProgressEcho, display_path, duration, plural
+from lstm_helpers.runs.terminal import ProgressEcho, display_path, duration, page_path, plural
 from lstm_helpers.style import fmt_number, table_html
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -40,10 +40,28 @@ def test_numbers_plurals_durations():
     assert duration(112.4) == "1 min 52 s" and duration(3780) == "1 h 03 min"
 
 
-def test_display_path_is_never_absolute(tmp_path):
-    assert display_path(PROJECT_ROOT / "reports" / "r1") == "reports/r1"
-    shown = display_path(tmp_path / "a" / "b")
+def test_page_path_is_never_absolute(tmp_path):
+    assert page_path(PROJECT_ROOT / "reports" / "r1") == "reports/r1"
+    shown = page_path(tmp_path / "a" / "b")
     assert not shown.startswith("/") and shown.endswith("a/b")
+    assert page_path("/nonexistent/dir/x.csv") == "dir/x.csv"  # pages are read elsewhere: never absolute
+
+
+def test_display_path_opens_from_the_working_directory(tmp_path, monkeypatch):
+    """The terminal names a file so it opens from where the user is: ``predict --out
+    /nonexistent/dir/x.csv`` printed ``dir/x.csv`` (the last two parts), a file not there."""
+    (tmp_path / "work" / "sub").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "work")
+    assert display_path(tmp_path / "work" / "sub" / "x.csv") == "sub/x.csv"
+    assert display_path("/nonexistent/dir/x.csv") == "/nonexistent/dir/x.csv"
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    far = tmp_path / "home" / "a" / "b" / "c" / "d"
+    far.mkdir(parents=True)
+    monkeypatch.chdir(far)
+    assert display_path(tmp_path / "home" / "out" / "x.csv") == "~/out/x.csv"
+    monkeypatch.chdir(PROJECT_ROOT.parent)  # the project's reports from outside it: not "reports/r1"
+    shown = display_path(PROJECT_ROOT / "reports" / "r1")
+    assert (Path.cwd() / Path(shown).expanduser()).resolve() == (PROJECT_ROOT / "reports" / "r1").resolve()
 
 
 def test_display_path_beside_the_working_directory_opens_as_printed(tmp_path, monkeypatch):
@@ -54,10 +72,11 @@ def test_display_path_beside_the_working_directory_opens_as_printed(tmp_path, mo
     assert shown == "../out/comparison.html" and (Path.cwd() / shown).resolve() == target.resolve()
     far = tmp_path / "work" / "a" / "b" / "c"
     far.mkdir(parents=True)
-    monkeypatch.chdir(far)  # four levels up: too far to read, so only the last two parts
-    assert display_path(target) == "out/comparison.html"
+    monkeypatch.chdir(far)  # four levels up: too far to read, so the whole path
+    assert display_path(target) == str(target.resolve())
+    assert page_path(target) == "out/comparison.html"  # a page: only the last two parts
     monkeypatch.chdir("/proc")  # sharing only / with it: no climb to the root and down again
-    assert display_path(target) == "out/comparison.html"
+    assert display_path(target) == str(target.resolve())
 
 
 def test_progress_echo_passes_only_epoch_lines():

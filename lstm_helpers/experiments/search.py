@@ -59,7 +59,7 @@ from lstm_helpers.experiments.plan import validate_spec
 from lstm_helpers.experiments.progress import trial_line, trial_number
 from lstm_helpers.file_kinds import check_kind
 from lstm_helpers.layout import SweepLayout
-from lstm_helpers.runs.terminal import display_path
+from lstm_helpers.runs.terminal import page_path
 
 SEARCHABLE_SECTIONS = ("model", "train", "resample")
 # what a trial's fit does not use: spec.epochs of the run's batches, one model, no callbacks of a run
@@ -372,7 +372,7 @@ def _write_best_config(path: Path, cfg: Config, values: dict[str, Any], score: A
         f"# Best configuration of a KerasTuner search ({dt.datetime.now().isoformat(timespec='seconds')}):\n"
         f"# {objective} = {score}\n"
         + "".join(f"#   {k}: {json.dumps(v)}\n" for k, v in values.items())
-        + f"# Run it: lstm-workbench run --config {display_path(path)}\n"
+        + f"# Run it: lstm-workbench run --config {page_path(path)}\n"
     )
     return write_text(path, header + yaml.safe_dump(cfg.to_dict(), sort_keys=False))
 

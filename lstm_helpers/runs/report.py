@@ -17,6 +17,7 @@ import base64
 import html
 import re
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.display import NOT_DRAWN
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
-from lstm_helpers.runs.terminal import IN_EPOCH_LINE, PROGRESS_LINE, display_path, plural
+from lstm_helpers.runs.terminal import IN_EPOCH_LINE, PROGRESS_LINE, display_path, page_path, plural
 from lstm_helpers.style import fmt_number
 from lstm_helpers.unused import unread_keys
 
@@ -141,9 +142,10 @@ def bouts_phrase(k: dict[str, Any]) -> str:
     return f"{k['bouts found']} of {plural(k['bouts true'], 'bout')} found, {plural(k['false alarms'], 'false-alarm bout')}"
 
 
-def headline_sentence(run: Path) -> str:
+def headline_sentence(run: Path, shown: Callable[[Path], str] = page_path) -> str:
     """The answer in plain words (plain text; escape it for HTML), e.g. ``play found with
-    precision 0.64 and recall 0.83 at threshold 0.59; 30 of 30 bouts found, 20 false-alarm bouts``."""
+    precision 0.64 and recall 0.83 at threshold 0.59; 30 of 30 bouts found, 20 false-alarm bouts``;
+    ``shown`` writes the run's path (:func:`page_path` for pages, ``display_path`` for the terminal)."""
     k = key_metrics(run)
     m = read_json_optional(RunLayout(Path(run)).metrics)
     if k["status"] == "partial" and k["accuracy"] is None:  # stages run one by one (train --run ...)
@@ -151,7 +153,7 @@ def headline_sentence(run: Path) -> str:
         return (
             f"Run partial: {', '.join(done) or 'no stage'} done; the next stage runs with lstm-workbench "
             + ("evaluate --run" if "train" in done else "train --run")
-            + f" {shlex.quote(display_path(run))}"
+            + f" {shlex.quote(shown(run))}"
         )
     if k["status"] not in ("finished", "unknown") and k["accuracy"] is None:
         return f"Run {k['status']}: {k['reason'] or 'no reason recorded'}"
@@ -184,7 +186,7 @@ def headline_sentence(run: Path) -> str:
 def headline(run: Path) -> str:
     """One line for the terminal: the headline sentence and the model."""
     k = key_metrics(run)
-    return f"{k['model'] or k['run']}: {headline_sentence(run)}"
+    return f"{k['model'] or k['run']}: {headline_sentence(run, display_path)}"
 
 
 def img_tag(path: Path, alt: str, cls: str = "") -> str:
@@ -389,12 +391,12 @@ def _path_replacements(run: Path) -> list[tuple[str, str]]:
     run = Path(run).resolve()
     pairs = {
         str(run): run.name,
-        str(run.parent): display_path(run.parent),
+        str(run.parent): page_path(run.parent),
         str(PROJECT_ROOT.resolve()): ".",
     }
     for value in flatten(read_params(run)).values():
         if isinstance(value, str) and value.startswith("/"):
-            pairs[value.rstrip("/")] = display_path(value)
+            pairs[value.rstrip("/")] = page_path(value)
     return sorted(pairs.items(), key=lambda kv: -len(kv[0]))
 
 

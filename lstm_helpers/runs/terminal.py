@@ -1,8 +1,8 @@
 """What a run prints on the terminal: one line per stage, one compact line per epoch.
 
 Numbers are rounded for people (``1 min 52 s``, not ``112.41337 s``), counts get the right
-plural (``1 false alarm``, ``2 false alarms``) and paths are shown relative to the project
-(``reports/<run>``), never as absolute paths.
+plural (``1 false alarm``, ``2 false alarms``) and paths are shown so they open from the working
+directory (``reports/<run>``; ``~/...`` or absolute when outside it); pages never hold absolute paths.
 """
 
 from __future__ import annotations
@@ -46,9 +46,40 @@ def duration(seconds: float) -> str:
 
 
 def display_path(path: str | Path) -> str:
-    """A path as a person should read it, never absolute: relative to the project root (or
-    the working directory) when inside it; beside the working directory, relative to it
-    with at most two ``..`` (``../sweeps/x``: opens as printed); else its last two parts."""
+    """A path as the person at the terminal can open it from where they are: relative to the
+    working directory when inside it, or beside it with at most two ``..`` (``../sweeps/x``);
+    else under the home folder as ``~/...``, else absolute. (A path cut to its last parts,
+    ``dir/x.csv`` for ``/data/out/dir/x.csv``, named a file that is not there.) Pages and files
+    written under ``reports/`` use :func:`page_path`, which is never absolute."""
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    near = _near_cwd(p)
+    if near is not None:
+        return near
+    there = p.resolve()
+    try:
+        return (Path("~") / there.relative_to(Path.home().resolve())).as_posix()
+    except (ValueError, RuntimeError):  # not under home, or no home
+        return there.as_posix()
+
+
+def _near_cwd(p: Path) -> str | None:
+    """``p`` relative to the working directory when inside it or at most two ``..`` beside it
+    (not up to ``/`` and down again); None otherwise."""
+    here, there = Path.cwd().resolve(), p.resolve()
+    near = Path(os.path.relpath(there, here))
+    shared = Path(os.path.commonpath([here, there]))
+    if near.parts.count("..") <= 2 and shared != Path(shared.anchor):
+        return near.as_posix()
+    return None
+
+
+def page_path(path: str | Path) -> str:
+    """A path for a page or a file under ``reports/``, never absolute (a report is read on
+    other machines): relative to the project root (or the working directory) when inside it;
+    beside the working directory, relative to it with at most two ``..``; else its last two
+    parts."""
     p = Path(path)
     if not p.is_absolute():
         return p.as_posix()
@@ -59,12 +90,7 @@ def display_path(path: str | Path) -> str:
             continue
         if rel.parts:  # "." says nothing: fall through to the name
             return rel.as_posix()
-    here, there = Path.cwd().resolve(), p.resolve()
-    near = Path(os.path.relpath(there, here))
-    shared = Path(os.path.commonpath([here, there]))
-    if near.parts.count("..") <= 2 and shared != Path(shared.anchor):  # not up to / and down again
-        return near.as_posix()
-    return Path(*p.parts[-2:]).as_posix()
+    return _near_cwd(p) or Path(*p.parts[-2:]).as_posix()
 
 
 def stage_start_line(stage: str, notebook: Path) -> str:
