@@ -24,6 +24,7 @@ from lstm_helpers.config import (
     PROJECT_ROOT,
     Config,
     ConfigError,
+    blame_overrides,
     load_config,
     resolve_config,
     resolve_path,
@@ -338,14 +339,7 @@ def open_run(
 def _blamed(resolve: Callable[[dict[str, Any]], Config], overrides: dict[str, Any], base: str) -> Config:
     """``resolve(overrides)``; where the base alone resolves, an error is the notebook's
     parameters' (the cell's knobs, ``overrides``): it named the config file, absolute at that."""
-    try:
-        return resolve(overrides)
-    except ConfigError as exc:
-        if not overrides:
-            raise
-        resolve({})  # the base's own error, named as before
-        detail = str(exc).split("invalid parameters:", 1)[-1].strip()
-        raise ConfigError(f"the notebook's parameters (on top of {base}) are invalid: {detail}") from None
+    return blame_overrides(resolve, overrides, f"the notebook's parameters (on top of {base}) are invalid")
 
 
 def _run_params(params: Path, overrides: dict[str, Any]) -> Config:

@@ -12,12 +12,14 @@ import copy
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from lstm_helpers.config_errors import format_errors, short_repr, short_text
 from lstm_helpers.file_kinds import check_kind
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -175,11 +177,11 @@ class ResampleConfig(_Section):
         if isinstance(self.class_weight, dict):
             if self.method != "class_weight":
                 raise ValueError(
-                    f"class_weight {_short(self.class_weight, 80)} is used only with resample.method "
+                    f"class_weight {short_repr(self.class_weight, 80)} is used only with resample.method "
                     f"class_weight, not {self.method!r}: set resample.method=class_weight, or leave class_weight out"
                 )
             if bad := {k: v for k, v in self.class_weight.items() if not v > 0}:
-                raise ValueError(f"class_weight: each weight must be > 0, got {_short(bad, 80)}")
+                raise ValueError(f"class_weight: each weight must be > 0, got {short_repr(bad, 80)}")
         return self
 
 
@@ -423,18 +425,6 @@ class Config(_Section):
 
 
 # ---------------------------------------------------------------------- loading
-_SHOW = 200  # characters of a value an error message may echo
-
-
-def short_text(text: str, limit: int = _SHOW) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
-
-
-def _short(value: Any, limit: int = _SHOW) -> str:
-    """``repr(value)`` cut to ``limit`` characters: a message never echoes a whole value."""
-    return short_text(repr(value), limit)
-
-
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader that refuses YAML aliases (``*name``): a few hundred bytes of nested aliases
     expand to gigabytes (a "billion laughs" file), and configs never need them."""
@@ -467,50 +457,6 @@ def safe_yaml(text: str, source: str = "<string>") -> Any:
         loader.dispose()
 
 
-def _format_errors(err: ValidationError, raw: dict[str, Any]) -> str:
-    lines = []
-    for e in err.errors():
-        loc = [str(p) for p in e["loc"]]
-        # pydantic adds union member names (e.g. 'float', 'list[float]'); keep real keys
-        key_parts: list[str] = []
-        node: Any = raw
-        for p in loc:
-            if isinstance(node, dict) and p in node:
-                key_parts.append(p)
-                node = node[p]
-            elif isinstance(node, list) and p.isdigit() and int(p) < len(node):
-                key_parts.append(p)
-                node = node[int(p)]
-        key = short_text(".".join(key_parts) or ".".join(loc) or "(config)", 120)
-        msg = short_text(e["msg"])
-        if e["type"] == "extra_forbidden":
-            parent = ".".join(key_parts[:-1])
-            allowed = _allowed_keys(parent)
-            lines.append(f"unknown key '{key}'" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else ""))
-            continue
-        value = e.get("input", node)
-        msg = msg.removeprefix("Value error, ")
-        # a whole-section rule (dict value): the message names the keys
-        lines.append(f"{key}: {msg}" if isinstance(value, dict) else f"{key} = {_short(value)}: {msg}")
-    seen = list(dict.fromkeys(lines))  # union noise de-duplicated, in order
-    return "invalid parameters:\n  " + "\n  ".join(seen)
-
-
-def _allowed_keys(dotted_parent: str) -> list[str]:
-    model: Any = Config
-    for part in [p for p in dotted_parent.split(".") if p and not p.isdigit()]:  # digits: list items
-        field = getattr(model, "model_fields", {}).get(part)
-        todo, found = [field.annotation] if field else [], []  # Section, list[Block], 'auto' | list[Block]
-        while todo:
-            a = todo.pop()
-            found += [a] if isinstance(a, type) and issubclass(a, BaseModel) else []
-            todo += list(getattr(a, "__args__", ())) if not isinstance(a, type) else []
-        if not found:
-            return []
-        model = found[0]
-    return sorted(getattr(model, "model_fields", {}))
-
-
 def parse_override(item: str) -> tuple[str, Any]:
     """Parse one ``key=value`` override; the value is read as YAML (``75``, ``[64, 32]``, ``null``)."""
     if "=" not in item:
@@ -522,7 +468,7 @@ def parse_override(item: str) -> tuple[str, Any]:
     try:
         value = safe_yaml(text, f"override {key}") if text.strip() else None
     except ConfigError as exc:
-        raise ConfigError(f"override {key}: value {_short(text)} is refused ({exc})") from None
+        raise ConfigError(f"override {key}: value {short_repr(text)} is refused ({exc})") from None
     return key, value
 
 
@@ -556,7 +502,7 @@ def resolve_config(
     try:
         return Config.model_validate(merged)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(exc, merged)) from None
+        raise ConfigError(format_errors(exc, merged, Config)) from None
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
@@ -574,13 +520,35 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
 
 
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | list[str] | None = None) -> Config:
-    """Read a YAML config (default ``configs/demo.yaml``), apply overrides, validate."""
+    """Read a YAML config (default ``configs/demo.yaml``), apply overrides, validate. An error
+    the file alone does not have is the command line's (``--set``), not the file's."""
+    shown = path or DEFAULT_CONFIG.relative_to(PROJECT_ROOT)
     raw = read_yaml(path or DEFAULT_CONFIG)
     check_kind(raw, path or DEFAULT_CONFIG, "run")  # a sweep / search file given to run
+
+    def resolve(extra: dict[str, Any] | list[str]) -> Config:
+        try:
+            return resolve_config(raw, extra)
+        except ConfigError as exc:
+            raise ConfigError(f"{shown}: {exc}") from None
+
+    return blame_overrides(resolve, overrides or {}, f"--set on the command line (on top of {shown}) is invalid")
+
+
+def blame_overrides(resolve: Callable[[Any], Config], overrides: dict[str, Any] | list[str], blamed: str) -> Config:
+    """``resolve(overrides)``; where the base alone resolves (``resolve({})``), its error is the
+    overrides' and reads ``<blamed>: <what is invalid>`` (``--set`` on the command line, a
+    notebook's parameters), not the base file's. Without overrides, or when the base is itself
+    invalid, the base's own error."""
     try:
-        return resolve_config(raw, overrides)
+        return resolve(overrides)
     except ConfigError as exc:
-        raise ConfigError(f"{path or DEFAULT_CONFIG.relative_to(PROJECT_ROOT)}: {exc}") from None
+        if not overrides:
+            raise
+        resolve({})  # the base's own error, named as before
+        detail = str(exc).split("invalid parameters:", 1)[-1].strip()
+        detail = detail.split(": ", 1)[-1] if detail == str(exc) else detail  # "<file>: override ..." -> "override ..."
+        raise ConfigError(f"{blamed}: {detail}") from None
 
 
 def resolve_path(p: str | Path, base: Path | None = None) -> Path:

@@ -336,10 +336,15 @@ CASES = [
         lambda d: ["run", "--config", str(_config(d)), "--set", f"train.e{BIG}=1"],
         ("unknown key", "characters)"),
     ),
-    Case(
+    Case(  # the file alone is valid: the key came from --set, and the message says so
         "config unknown key",
         lambda d: ["run", "--config", str(_config(d)), "--set", "train.epoch=3"],
-        ("unknown key 'train.epoch'", "epochs"),
+        ("--set on the command line (on top of cfg.yaml) is invalid: unknown key 'train.epoch'", "epochs"),
+    ),
+    Case(  # the file's own mistake stays the file's, --set or not
+        "config file unknown key beside a valid --set",
+        lambda d: [*_cfg_text(d, "train:\n  epoch: 3\n"), "--set", "train.epochs=2"],
+        ("c.yaml: invalid parameters", "unknown key 'train.epoch'"),
     ),
     Case(
         "override syntax",

@@ -59,6 +59,22 @@ def test_invalid_values_name_key_value_and_allowed(override, words):
         assert w in str(err.value), str(err.value)
 
 
+def test_a_bad_set_is_blamed_on_the_command_line_and_a_bad_file_on_the_file(tmp_path):
+    """``--set train.epoch=3`` was reported as ``configs/demo.yaml: invalid parameters``: the file
+    alone is valid, so the key came from the command line (artifacts.py blames a notebook's
+    knobs the same way, through config.blame_overrides)."""
+    with pytest.raises(ConfigError) as err:
+        load_config("configs/demo.yaml", ["train.epoch=3"])
+    assert str(err.value).startswith(
+        "--set on the command line (on top of configs/demo.yaml) is invalid: unknown key 'train.epoch'"
+    ), str(err.value)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("train:\n  epoch: 3\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(bad, ["train.epochs=2"])  # the file's own mistake, with a valid --set beside it
+    assert str(err.value).startswith(f"{bad}: invalid parameters") and "--set" not in str(err.value)
+
+
 def test_bad_override_syntax():
     with pytest.raises(ConfigError, match="key=value"):
         parse_override("train.epochs")
