@@ -974,6 +974,11 @@ CASES = [
         lambda d: _predict_without(d, "metrics.json", "finished"),
         ("metrics.json is missing", "make a new run: lstm-workbench run --config reports/r1/params.yaml"),
     ),
+    Case(  # x.txt held CSV while its side tables were x.windows.csv and x.bouts.csv
+        "predict out not a table file",
+        lambda d: [*_predict_input(d, "new.csv", _frame().to_csv(index=False).encode())[:-1], str(d / "x.txt")],
+        ("--out", "x.txt", "'.txt' is neither", "x.csv"),
+    ),
     Case(
         "predict input missing",
         lambda d: _predict_input(d, "nwe.csv", b""),

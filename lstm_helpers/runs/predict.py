@@ -226,9 +226,19 @@ def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> p
     return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
 
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq")  # what write_table writes, by the suffix
+
+
 def _output_paths(input_path: Path, out: Path | None) -> dict[str, Path]:
+    """The three tables' paths; ``--out`` without a suffix gets ``.csv``, and one with a suffix
+    other than a table's is refused (``x.txt`` held CSV while its side tables were ``.csv``)."""
     out = Path(out) if out else input_path.with_name(input_path.stem + ".predictions.csv")
-    suffix = out.suffix if out.suffix.lower() in (".csv", ".parquet", ".pq") else ".csv"
+    if out.suffix and out.suffix.lower() not in TABLE_SUFFIXES:
+        raise ConfigError(
+            f"--out {out}: predictions are written as CSV (.csv) or Parquet (.parquet, .pq), chosen by the "
+            f"suffix; {out.suffix!r} is neither: name the file {out.with_suffix('.csv').name}"
+        )
+    suffix = out.suffix or ".csv"
     base = out.with_suffix("")
     return {
         "timesteps": out if out.suffix else out.with_suffix(".csv"),
@@ -254,6 +264,8 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     ``.windows`` and ``.bouts`` tables beside it; returns their paths, the threshold, the
     numbers of windows and bouts, and ``inference``: how fast the windows were predicted.
     """
+    input_path = Path(input_path)
+    paths = _output_paths(input_path, out)  # a refused --out costs no TensorFlow import
     # TensorFlow is imported here, not at module import, and quietly (no C++ start-up lines)
     quiet_tensorflow_import()
     from lstm_helpers.model.models import load_trained_model
@@ -261,8 +273,6 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     finished = open_finished_run(run)
     if finished.input.data_kind != "recordings":
         raise DataError(f"{shown(run)} was trained on {finished.input.data_kind}; predict_sequences labels them")
-    input_path = Path(input_path)
-    paths = _output_paths(input_path, out)
     _refuse_overwriting_input(finished, input_path, paths)
     s, values = read_new_recordings(finished, input_path)
     length, step = int(finished.input.window_length or 0), int(finished.input.step or 0)
