@@ -246,6 +246,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
         print(f"{plural(out['n_windows'], 'window')} predicted, {plural(out['n_bouts'], 'bout')} found{at}")
     if out["inference"]:
         print(f"inference: {out['inference']}")
+    for note in out["notes"]:  # gaps no window crosses, timesteps left without a label
+        print(f"note: {note}")
     return 0
 
 

@@ -1153,13 +1153,14 @@ def test_predicted_timesteps_and_bouts_name_the_input_rows_when_nan_rows_were_dr
     assert bouts[["start", "end"]].values.tolist() == [[1, 6], [9, 11]]
     assert np.allclose(bouts["start_s"], [100.25, 102.25]) and np.allclose(bouts["end_s"], [101.5, 102.75])
     # the windows predict makes of it (length 3, step 1) never join rows 1 and 4 across the gap
-    from lstm_helpers.data.prepare import across_dropped_rows
+    from lstm_helpers.data.gaps import across_gaps
     from lstm_helpers.data.windows import window_starts
 
     starts, _ = window_starts(s.offsets, 3, 1)
-    with pytest.warns(UserWarning, match="2 window\\(s\\) left out"):
-        joined = across_dropped_rows(s, starts, 3)
+    info: dict = {}
+    joined = across_gaps(s, starts, 3, info)
     assert list(starts[joined]) == [0, 1]  # rows 0,1,4 and 1,4,5
+    assert info == {"windows_dropped_gap": 2}  # the dropped rows' step in time is not also a time gap
 
 
 def test_notes_say_what_kind_they_are_where_they_are_written():

@@ -239,6 +239,30 @@ def test_predict_on_unlabelled_recording_and_refusals(finished_run, tiny_demo_di
     assert rc == 2 and "sample rate 50 Hz" in capsys.readouterr().err
 
 
+def test_predict_never_joins_the_two_sides_of_a_gap_and_says_so(finished_run, tiny_demo_dir_module, tmp_path, capsys):
+    """40 rows cut from one recording (a dropout): predict exited 0 without a word, one window
+    joining both sides. Now no window crosses it, and the terminal names the gap."""
+    run, _ = finished_run
+    df = pd.read_parquet(next(Path(tiny_demo_dir_module).glob("*.parquet")))
+    rec = df["recording_id"].iloc[0]
+    row = df.groupby("recording_id").cumcount()
+    cut = df[~((df["recording_id"] == rec) & row.between(300, 339))]
+    cut.to_csv(tmp_path / "gap.csv", index=False)
+    capsys.readouterr()
+    assert (
+        main(["predict", "--run", str(run), "--input", str(tmp_path / "gap.csv"), "--out", str(tmp_path / "o.csv")])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert (
+        f"note: 1 gap(s) in time column 'time_s' (a step over 1.5x the recording's sampling interval) in 1 recording(s): {rec} 11.96 s -> 13.60 s; 1 window(s) across them left out"
+        in out
+    ), out
+    windows = pd.read_csv(tmp_path / "o.windows.csv")
+    starts = windows.loc[windows["recording_id"] == rec, "start"].to_numpy()  # steps of the input as read
+    assert len(starts) and not ((starts < 300) & (starts + 24 > 300)).any()
+
+
 def test_stage_by_stage_cli(tiny_demo_dir_module, tmp_path, capsys):
     run = tmp_path / "staged"
     common = [

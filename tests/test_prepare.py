@@ -412,7 +412,8 @@ def test_windows_never_join_the_two_sides_of_rows_dropped_for_nan(tiny_config, t
         prepared = run_prepare(cfg, tmp_path / "run")
     n_recs = df.recording_id.nunique()
     assert prepared.meta["windows"]["windows_dropped_gap"] == n_recs  # windows of 24, step 12: one per gap
-    assert any("across rows removed by data.nan_policy: drop" in n for n in prepared.meta["notes"])
+    assert any("rows that data.nan_policy: drop removed" in n for n in prepared.meta["notes"])
+    assert "time_gaps" not in prepared.meta["windows"]  # the dropped rows' jump in time is not a time gap too
     a = prepared.arrays
     starts = np.concatenate([a[f"start_{s}"] for s in SPLITS])
     assert not ((starts < 300) & (starts + 24 > 300)).any()  # no window reaches past the last row before the gap
@@ -479,3 +480,28 @@ def test_the_measured_imbalance_reads_at_three_significant_digits():
     assert _imbalance_fact({"train_before": 10.158, "train_after": 5.0}) == {
         "imbalance train before -> after": "10.2 -> 5"
     }
+
+
+def test_windows_never_cross_a_gap_in_the_time_column(tiny_config, tmp_path):
+    """40 rows cut out of every recording (1.6 s of sensor dropout, the rows absent, not NaN):
+    the sample-rate check (a median) cannot see it, so windows joined its two sides as one
+    window of "0.96 s". Now they are left out, and the notes say where the gaps are."""
+    df = generate_demo_recordings(n_animals=6, minutes=1.0, seed=1)
+    df = df.fillna({c: 0.0 for c in ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")})
+    step_in_rec = df.groupby("recording_id").cumcount()
+    df = df[~step_in_rec.between(300, 339)].reset_index(drop=True)
+    df.to_parquet(tmp_path / "d.parquet")
+    cfg = tiny_config(data__path=str(tmp_path / "d.parquet"))
+    with pytest.warns(UserWarning, match=r"gap\(s\) in time column 'time_s'"):
+        prepared = run_prepare(cfg, tmp_path / "run")
+    n_recs = df.recording_id.nunique()
+    w = prepared.meta["windows"]
+    assert w["time_gaps"] == n_recs and w["time_gap_recordings"] == n_recs
+    assert w["windows_dropped_time_gap"] == n_recs  # windows of 24, step 12: one across each gap
+    first = w["time_gaps_first"][0]
+    assert np.isclose(first["from_s"], 299 / 25) and np.isclose(first["to_s"], 340 / 25)
+    (note,) = [n for n in prepared.meta["notes"] if "gap(s) in time column" in n]
+    assert f"{n_recs} gap(s)" in note and "11.96 s -> 13.60 s" in note and f"{n_recs} window(s) across" in note
+    a = prepared.arrays
+    starts = np.concatenate([a[f"start_{s}"] for s in SPLITS])
+    assert len(starts) and not ((starts < 300) & (starts + 24 > 300)).any()

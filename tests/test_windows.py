@@ -152,3 +152,35 @@ def test_leakage_check_catches_a_shared_timestep():
     assert check_leakage(split, np.array(["a", "b"]), offsets, sets, 8)["ok"] is False  # 16+8 crosses
     sets["train"] = (np.array([0]), np.array([0]))
     assert check_leakage(split, np.array(["a", "a"]), offsets, sets, 8)["ok"] is False  # group in two
+
+
+def test_a_step_over_one_and_a_half_sampling_intervals_is_a_gap():
+    """data/README.md's table: jitter and a recording cut short are no gap; one missing sample
+    (2x the interval) is; a recording's own interval decides, and recordings never join."""
+    from lstm_helpers.data.gaps import find_time_gaps
+
+    rng = np.random.default_rng(0)
+    jitter = np.cumsum(0.04 + rng.uniform(-0.01, 0.01, 200))  # up to 1.25x: continuous
+    one_missing = np.delete(np.arange(100) * 0.1, 40)  # a 10 Hz recording missing one sample
+    dropout = np.concatenate([np.arange(1000) * 0.04, 44.0 + np.arange(50) * 0.04])  # 39.96 s -> 44 s
+    t = np.concatenate([jitter, one_missing, dropout])
+    offsets = np.cumsum([0, len(jitter), len(one_missing), len(dropout)])
+    gaps = find_time_gaps(t, offsets)
+    assert gaps.tolist() == [offsets[1] + 40, offsets[2] + 1000]
+    assert np.isclose(t[gaps[1] - 1], 39.96) and t[gaps[1]] == 44.0
+    # rows nan_policy: drop removed (input rows 5-7) are that policy's gap, not a time gap too
+    t2 = np.delete(np.arange(20) * 0.04, [5, 6, 7])
+    rows = np.delete(np.arange(20), [5, 6, 7])
+    assert find_time_gaps(t2, np.array([0, 17]), rows).tolist() == []
+    assert find_time_gaps(t2, np.array([0, 17])).tolist() == [5]
+
+
+def test_windows_across_finds_every_window_holding_a_break():
+    """A window [s, s + L) crosses a gap that precedes step b when s < b < s + L (vs brute force)."""
+    from lstm_helpers.data.gaps import windows_across
+
+    breaks = np.array([7, 30, 31, 90])
+    starts = np.arange(0, 100)
+    brute = np.array([any(s < b < s + 10 for b in breaks) for s in starts])
+    assert (windows_across(breaks, starts, 10) == brute).all()
+    assert not windows_across(np.zeros(0, np.int64), starts, 10).any()

@@ -19,6 +19,7 @@ import pandas as pd
 from lstm_helpers.artifacts import record_notebook_stage, save_npz, write_json
 from lstm_helpers.config import Config, ConfigError
 from lstm_helpers.data.checks import check_interest_groups, check_windows_fit
+from lstm_helpers.data.gaps import across_gaps, gap_notes
 from lstm_helpers.data.prepared import InputInfo, PreparedData, clear_later_stages, same_preparation
 from lstm_helpers.data.recordings import SPLIT_NAMES, DataError, SeriesSet, read_dataset
 from lstm_helpers.data.resampling import (
@@ -64,25 +65,6 @@ def _sequence_windows(s: SeriesSet) -> Windows:
     )
 
 
-def across_dropped_rows(s: SeriesSet, starts: np.ndarray, length: int, info: dict | None = None) -> np.ndarray:
-    """Windows that would join the two sides of rows removed by ``data.nan_policy: drop`` (their
-    first and last rows are not ``length - 1`` input rows apart): left out (by stage 01 and by
-    ``predict``), counted in ``info`` and said."""
-    if s.input_rows is None or not len(starts):
-        return np.zeros(len(starts), bool)
-    rows = np.asarray(s.input_rows)
-    across = (rows[starts + length - 1] - rows[starts]) != length - 1
-    if info is not None:
-        info["windows_dropped_gap"] = int(across.sum())
-    if across.any():
-        warnings.warn(
-            f"{int(across.sum())} window(s) left out: they would span rows that data.nan_policy: drop "
-            "removed, joining the two sides of a gap",
-            stacklevel=3,
-        )
-    return across
-
-
 def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
     """Windows of every recording, with counts of what was skipped or dropped."""
     info: dict = {}
@@ -118,7 +100,9 @@ def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
     )
     info["windows_total"] = int(len(starts))
     info["windows_dropped_unlabelled"] = int((lab < 0).sum())
-    keep = (lab >= 0) & ~across_dropped_rows(s, starts, length, info)
+    keep = (lab >= 0) & ~across_gaps(s, starts, length, info)  # no window joins the two sides of a gap
+    for note in gap_notes(info, cfg.data.time_column):
+        warnings.warn(note, stacklevel=2)
     return Windows(starts[keep], rec[keep], (starts - s.offsets[rec])[keep], lab[keep], length, step), info
 
 
@@ -455,10 +439,7 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     splits = _materialise(s, cfg, w, split_of_rec[w.rec_index], values)  # 4. rebalance train only
     splits.notes += _classes_without_windows(s, cfg, w.length, split_of_rec, splits)
     splits.notes += [split_report["moved"]] if split_report["moved"] else []
-    if win_info.get("windows_dropped_gap"):
-        splits.notes.append(
-            f"{win_info['windows_dropped_gap']} window(s) across rows removed by data.nan_policy: drop left out"
-        )
+    splits.notes += gap_notes(win_info, cfg.data.time_column)
     leakage = _leakage(split_of_rec, groups, s, splits, w.length)  # 5. leakage check
     arrays = splits.arrays | _timeline_arrays(s, split_of_rec)  # 6. timelines of val/test
     arrays["scaler_center"] = np.asarray(scaler["center"], dtype=np.float64)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.config import PROJECT_ROOT, DataConfig, resolve_path
+from lstm_helpers.data.gaps import find_time_gaps
 from lstm_helpers.data.inputs import (
     DataError,
     check_finite,
@@ -66,6 +67,8 @@ class SeriesSet:
     # recordings whose NaN rows data.nan_policy dropped: each step's row within its recording
     # in the input (so predictions can be joined back to it); None when no row was dropped
     input_rows: np.ndarray | None = None
+    # recordings with a time column: global index of each step that follows a gap in time (data/gaps.py)
+    time_gaps: np.ndarray | None = None
     case_labels: np.ndarray | None = None  # sequences/text: one label per recording/case
     lengths_true: np.ndarray | None = None  # sequences: unpadded lengths
     vocabulary: list[str] | None = None
@@ -467,6 +470,7 @@ def series_from_frame(
     counts = counts[counts > 0]
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     return SeriesSet(
+        time_gaps=find_time_gaps(t, offsets, input_rows) if t is not None else None,
         values=values,
         labels=labels,
         offsets=offsets,
@@ -502,7 +506,20 @@ def concat_series(a: SeriesSet, b: SeriesSet, b_split: str) -> SeriesSet:
         sample_rate_hz=a.sample_rate_hz,
         predefined_split=np.concatenate([pa.astype("<U5"), pb]),
         times=np.concatenate([a.times, b.times]) if a.times is not None and b.times is not None else None,
+        input_rows=None if a.input_rows is None and b.input_rows is None else np.concatenate([_rows(a), _rows(b)]),
+        time_gaps=np.concatenate([_gaps(a), a.offsets[-1] + _gaps(b)]),
     )
+
+
+def _rows(s: SeriesSet) -> np.ndarray:
+    """Each step's row within its recording in the input (``input_rows``, or the step itself)."""
+    if s.input_rows is not None:
+        return s.input_rows
+    return np.arange(len(s.labels)) - np.repeat(s.offsets[:-1], s.lengths)
+
+
+def _gaps(s: SeriesSet) -> np.ndarray:
+    return s.time_gaps if s.time_gaps is not None else np.zeros(0, np.int64)
 
 
 def read_dataset(cfg: DataConfig) -> SeriesSet:

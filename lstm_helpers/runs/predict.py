@@ -23,8 +23,8 @@ import pandas as pd
 
 from lstm_helpers.artifacts import check_model_file, is_finished, read_params, shown, write_table
 from lstm_helpers.config import Config, ConfigError, resolve_config
+from lstm_helpers.data.gaps import across_gaps, gap_notes
 from lstm_helpers.data.inputs import missing_path_error
-from lstm_helpers.data.prepare import across_dropped_rows
 from lstm_helpers.data.prepared import InputInfo, read_prepare_json
 from lstm_helpers.data.recordings import DataError, SeriesSet, _list_files, read_recordings
 from lstm_helpers.data.resampling import apply_scaler, scale_per_recording
@@ -277,7 +277,8 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     s, values = read_new_recordings(finished, input_path)
     length, step = int(finished.input.window_length or 0), int(finished.input.step or 0)
     starts, rec = window_starts(s.offsets, length, step)
-    joined = across_dropped_rows(s, starts, length)  # nan_policy: drop: no window across a gap
+    gaps: dict = {}
+    joined = across_gaps(s, starts, length, gaps)  # no window across a time gap or rows nan_policy: drop removed
     starts, rec = starts[~joined], rec[~joined]
     if len(starts) == 0:
         raise DataError(f"{input_path}: every recording is shorter than one window ({length} timesteps)")
@@ -298,12 +299,16 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     bouts = predicted_bouts(finished, s, per_step)
     for name, table in (("timesteps", per_step), ("windows", windows), ("bouts", bouts)):
         write_table(paths[name], table)
+    unlabelled = int((per_step["predicted"] == "").sum())
     return {
         **paths,
         "threshold": finished.rule.threshold,
         "n_windows": len(starts),
         "n_bouts": len(bouts),
         "inference": speed[0] if speed else None,
+        "notes": gap_notes(gaps, finished.cfg.data.time_column)
+        + [f"{unlabelled} timestep(s) in no window (near a gap or a recording's end) have an empty label"]
+        * bool(unlabelled),
     }
 
 
