@@ -52,6 +52,7 @@ class DataConfig(_Section):
     classes_of_interest: list[str] = Field(default_factory=list)  # e.g. ["play"]
     nan_policy: Literal["error", "interpolate", "drop"] = "error"
     encoding: str = "utf-8"  # text encoding of CSV and text files (e.g. latin-1, cp1252)
+    sep: Literal[",", ";", "\t", "|"] = ","  # CSV column separator (pandas' sep), for training and predict
     split_column: str | None = None  # predefined split per recording: train / val / test
     test_path: str | None = None  # a separate test file (public-benchmark style)
     pad_length: int | None = Field(None, ge=1)  # pre-segmented sequences (.npz); None = longest sequence

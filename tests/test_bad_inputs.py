@@ -78,6 +78,11 @@ def _csv(d: Path, df: pd.DataFrame, name: str = "bad.csv") -> Path:
     return d / name
 
 
+def _csv_sep(d: Path, sep: str) -> Path:
+    _frame().to_csv(d / "bad.csv", index=False, sep=sep)
+    return d / "bad.csv"
+
+
 def _run(d: Path, path: Path | str, *extra: str, **data: object) -> list[str]:
     """``run`` with ``data.path`` at ``path`` (and more data keys)."""
     return ["run", "--config", str(_config(d, path=str(path), **data)), *extra]
@@ -335,6 +340,22 @@ CASES = [
         "override huge key",
         lambda d: ["run", "--config", str(_config(d)), "--set", f"train.e{BIG}=1"],
         ("unknown key", "characters)"),
+    ),
+    Case(
+        "csv semicolon-separated",
+        lambda d: _run(d, _csv_sep(d, ";")),
+        ("looks semicolon-separated (one column whose name holds ';')", "set data.sep: ';'"),
+    ),
+    Case(
+        "csv comma-separated read at semicolons",
+        lambda d: _run(d, d / "good.csv", sep=";"),
+        ("looks comma-separated", "save it semicolon-separated, or set data.sep: ','"),
+    ),
+    Case("data.sep not a separator", lambda d: _run(d, d / "good.csv", sep="x"), ("data.sep", "';'")),
+    Case(
+        "time column in milliseconds",
+        lambda d: _run(d, _csv(d, _frame().assign(t=lambda f: f["t"] * 1000))),
+        ("look like milliseconds", "divide it by 1000"),
     ),
     Case(  # the file alone is valid: the key came from --set, and the message says so
         "config unknown key",
@@ -978,6 +999,16 @@ CASES = [
         "predict out not a table file",
         lambda d: [*_predict_input(d, "new.csv", _frame().to_csv(index=False).encode())[:-1], str(d / "x.txt")],
         ("--out", "x.txt", "'.txt' is neither", "x.csv"),
+    ),
+    Case(  # the header read at commas was one column: 'channels [...] of the run are missing'
+        "predict input semicolon-separated",
+        lambda d: _predict_input(d, "new.csv", _frame().to_csv(index=False, sep=";").encode()),
+        ("looks semicolon-separated (one column whose name holds ';')", "this run reads data.sep ','"),
+    ),
+    Case(  # 'sample rate 0.01 Hz ... resample the input first'
+        "predict input time in milliseconds",
+        lambda d: _predict_input(d, "new.csv", _frame().assign(t=lambda f: f["t"] * 1000).to_csv(index=False).encode()),
+        ("look like milliseconds", "the time column must be in seconds"),
     ),
     Case(
         "predict input missing",

@@ -319,3 +319,16 @@ def test_a_sample_rate_that_disagrees_with_the_time_column_is_refused(tmp_path):
     df.to_csv(tmp_path / "b.csv", index=False)
     assert read_recordings(_cfg(tmp_path / "b.csv")).sample_rate_hz == 10
     assert read_recordings(_cfg(tmp_path / "a.csv", sample_rate_hz=None)).sample_rate_hz is None  # no rate: no check
+
+
+def test_data_sep_reads_a_semicolon_separated_file_as_a_comma_separated_one(tmp_path):
+    """data.sep (pandas' sep) is used for the header check and the body alike."""
+    k = np.arange(40)
+    df = pd.DataFrame({"rec": "r1", "t": k / 10, "ax": np.sin(k / 3), "label": np.where(k < 20, "a", "b")})
+    df.to_csv(tmp_path / "a.csv", index=False)
+    df.to_csv(tmp_path / "b.csv", index=False, sep=";")
+    kw = dict(recording_column="rec", group_column=None, time_column="t", label_column="label",
+              channels=["ax"], sample_rate_hz=10, demo=False)  # fmt: skip
+    comma = read_recordings(DataConfig(path=str(tmp_path / "a.csv"), **kw))
+    semi = read_recordings(DataConfig(path=str(tmp_path / "b.csv"), sep=";", **kw))
+    assert np.array_equal(comma.values, semi.values) and np.array_equal(comma.labels, semi.labels)

@@ -180,15 +180,18 @@ def check_text_file(path: Path, encoding: str, what: str) -> None:
     check_encoding(path, encoding)
 
 
-def csv_header(path: Path, encoding: str) -> list[str]:
-    """Column names from a CSV's first line only (the body is not read).
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}  # data.sep's choices, named
+
+
+def csv_header(path: Path, encoding: str, sep: str = ",") -> list[str]:
+    """Column names from a CSV's first line only (the body is not read), split at ``sep``.
 
     Refuses an empty or binary file, text that is not valid in ``encoding`` and duplicated
     names -- in time linear in the header's length.
     """
     check_text_file(path, encoding, "a CSV table")
     with open(path, encoding=encoding, newline="") as fh:
-        names = next(csv.reader(fh), [])
+        names = next(csv.reader(fh, delimiter=sep), [])
     names = [n.strip() for n in names]
     if not any(names):
         raise DataError(f"{path}: the first line is blank; a CSV needs a header line naming its columns")
@@ -258,3 +261,37 @@ def say_note(note: str, stacklevel: int = 2) -> None:
     the data are read only to be checked (:func:`checking_only`)."""
     if not _CHECKING_ONLY.get():
         warnings.warn(note, UserWarning, stacklevel=stacklevel + 1)
+
+
+def separator_hint(names: list[str], sep: str, settable: bool = True) -> str:
+    """Advice when a CSV header read at ``sep`` is one column whose name holds another separator
+    (a semicolon-separated file read at commas); "" otherwise. ``settable``: data.sep can be set
+    (run, prepare); predict reads at its run's data.sep."""
+    if len(names) != 1:
+        return ""
+    other = next((c for c in SEPARATORS if c != sep and c in names[0]), None)
+    if other is None:
+        return ""
+    way = f", or set data.sep: {other!r}" if settable else f" (this run reads data.sep {sep!r})"
+    return (
+        f"; it looks {SEPARATORS[other]}-separated (one column whose name holds {other!r}): "
+        f"save it {SEPARATORS[sep]}-separated{way}"
+    )
+
+
+def time_unit_hint(measured_hz: float, expected_hz: float, column: str) -> str:
+    """Advice when the time column's rate is about 1000x off the expected one (the time column must
+    be in seconds: milliseconds read as seconds make 25 Hz look like 0.025 Hz); "" otherwise.
+    Stage 01 (data.sample_rate_hz) and predict (the run's rate) give the same advice."""
+    ratio = measured_hz / expected_hz
+    if abs(ratio * 1000 - 1) <= 0.05:
+        return (
+            f"the times in column {column!r} look like milliseconds (read as milliseconds they step at "
+            f"{measured_hz * 1000:.4g} Hz): the time column must be in seconds; divide it by 1000"
+        )
+    if abs(ratio / 1000 - 1) <= 0.05:
+        return (
+            f"column {column!r} steps 1000 times faster than {expected_hz:g} Hz: the time column must be in "
+            "seconds (not thousands of seconds), and the rate in Hz (not kHz)"
+        )
+    return ""

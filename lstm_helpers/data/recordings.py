@@ -25,7 +25,9 @@ from lstm_helpers.data.inputs import (
     describe,
     missing_path_error,
     row_text,
+    separator_hint,
     short,
+    time_unit_hint,
 )
 from lstm_helpers.data.labels import map_labels, order_classes
 
@@ -150,7 +152,7 @@ def _needed_columns(cfg: DataConfig, need_label: bool) -> dict[str, str]:
 def table_columns(path: Path, cfg: DataConfig) -> list[str]:
     """Column names from the header (CSV first line / Parquet schema) without reading the body."""
     if path.suffix.lower() == ".csv":
-        return csv_header(path, cfg.encoding)
+        return csv_header(path, cfg.encoding, cfg.sep)
     kind = describe(path)
     if kind != "a Parquet file":
         raise DataError(f"{path} is {kind}, not a Parquet file")
@@ -169,7 +171,7 @@ def _checked_header(path: Path, cfg: DataConfig, need_label: bool) -> tuple[list
     missing = [(k, v) for k, v in need.items() if v not in names]
     if missing:
         shown = names if len(names) <= 30 else [*names[:30], f"... {len(names)} in all"]
-        raise DataError(_missing_columns(path, missing, shown))
+        raise DataError(_missing_columns(path, missing, shown, separator_hint(names, cfg.sep)))
     return names, need
 
 
@@ -194,7 +196,7 @@ def recording_rows(cfg: DataConfig) -> pd.Series:
             col = [cfg.recording_column]
             try:
                 if f.suffix.lower() == ".csv":
-                    rec = pd.read_csv(f, usecols=col, dtype=str, encoding=cfg.encoding)[col[0]]
+                    rec = pd.read_csv(f, usecols=col, dtype=str, encoding=cfg.encoding, sep=cfg.sep)[col[0]]
                 else:
                     rec = pd.read_parquet(f, columns=col)[col[0]].astype(str)
             except Exception as exc:  # noqa: BLE001 - re-raised with the file name
@@ -209,7 +211,7 @@ def _read_table(path: Path, cfg: DataConfig, need_label: bool) -> pd.DataFrame:
     keep = list(dict.fromkeys([*need.values(), *([cfg.label_column] if cfg.label_column in names else [])]))
     try:
         if path.suffix.lower() == ".csv":
-            df = pd.read_csv(path, usecols=keep, encoding=cfg.encoding, keep_default_na=True)
+            df = pd.read_csv(path, usecols=keep, encoding=cfg.encoding, sep=cfg.sep, keep_default_na=True)
         else:
             df = pd.read_parquet(path, columns=keep)
     except Exception as exc:  # noqa: BLE001 - re-raised with the file name
@@ -226,15 +228,16 @@ def _check_columns(df: pd.DataFrame, path: Path, cfg: DataConfig, need_label: bo
     """Refuse a frame (e.g. given to predict) that lacks a needed column."""
     missing = [(k, v) for k, v in _needed_columns(cfg, need_label).items() if v not in df.columns]
     if missing:
-        raise DataError(_missing_columns(path, missing, list(df.columns)))
+        raise DataError(_missing_columns(path, missing, list(df.columns), separator_hint(list(df.columns), cfg.sep)))
 
 
-def _missing_columns(path: Path, missing: list[tuple[str, str]], present: list[str]) -> str:
+def _missing_columns(path: Path, missing: list[tuple[str, str]], present: list[str], sep_hint: str = "") -> str:
     """The error for columns the config names but the table lacks (with the way out when the
-    missing one is the time column: rows in order at the sample rate)."""
+    missing one is the time column: rows in order at the sample rate), or, for a header read
+    at the wrong separator, ``sep_hint`` (:func:`~lstm_helpers.data.inputs.separator_hint`)."""
     what = ", ".join(f"{v!r} ({k})" for k, v in missing)
-    hint = ""
-    if any(k == "data.time_column" for k, _ in missing):
+    hint = sep_hint
+    if not hint and any(k == "data.time_column" for k, _ in missing):
         hint = "; a table without time stamps: set data.time_column: null (rows in order at data.sample_rate_hz)"
     return f"{path}: missing column(s) {what}; columns present: {short(present, 600)}{hint}"
 
@@ -321,10 +324,12 @@ def _check_sample_rate(t: np.ndarray | None, rec_codes: np.ndarray, cfg: DataCon
         return
     rate = 1.0 / float(np.median(dt))
     if abs(rate / cfg.sample_rate_hz - 1) > 0.05:
+        advice = time_unit_hint(rate, cfg.sample_rate_hz, cfg.time_column) or (
+            f"set data.sample_rate_hz: {rate:.4g} (times in seconds), or data.time_column: null to go by the rate alone"
+        )
         raise DataError(
             f"{source}: data.sample_rate_hz is {cfg.sample_rate_hz:g} Hz, but column {cfg.time_column!r} "
-            f"steps {np.median(dt):.4g} s between rows (median), i.e. {rate:.4g} Hz; set data.sample_rate_hz: "
-            f"{rate:.4g} (times in seconds), or data.time_column: null to go by the rate alone"
+            f"steps {np.median(dt):.4g} s between rows (median), i.e. {rate:.4g} Hz; {advice}"
         )
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 from lstm_helpers.artifacts import check_model_file, is_finished, read_params, shown, write_table
 from lstm_helpers.config import Config, ConfigError, resolve_config
 from lstm_helpers.data.gaps import across_gaps, gap_notes
-from lstm_helpers.data.inputs import missing_path_error
+from lstm_helpers.data.inputs import missing_path_error, separator_hint, short, time_unit_hint
 from lstm_helpers.data.prepared import InputInfo, read_prepare_json
 from lstm_helpers.data.recordings import DataError, SeriesSet, _list_files, read_recordings
 from lstm_helpers.data.resampling import apply_scaler, scale_per_recording
@@ -73,7 +73,8 @@ def check_channels(run_info: dict, cfg: Config, input_path: Path) -> list[list[s
         if missing:
             raise DataError(
                 f"{f}: channels {missing} of the run are missing; the model was trained on "
-                f"channels {want} (columns present: {cols})"
+                f"channels {want} (columns present: {short(cols, 600)})"
+                + separator_hint(cols, cfg.data.sep, settable=False)
             )
         columns.append(cols)
     return columns
@@ -151,9 +152,10 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
     if rate and s.times is not None:
         got = _sample_rate_of(s.times, s.offsets)
         if got is not None and abs(got - rate) / rate > 0.02:
+            time_col = run.cfg.data.time_column
             raise DataError(
-                f"{input_path}: sample rate {got:.3g} Hz (from column {run.cfg.data.time_column!r}) "
-                f"does not match the run's {rate:g} Hz; resample the input first"
+                f"{input_path}: sample rate {got:.3g} Hz (from column {time_col!r}) does not match the "
+                f"run's {rate:g} Hz; {time_unit_hint(got, rate, time_col) or 'resample the input first'}"
             )
     scaler = run.info["scaler"]
     if scaler.get("per") == "recording":
