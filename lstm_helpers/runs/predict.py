@@ -264,7 +264,8 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
 
     Writes the per-timestep table at ``out`` (default ``<input>.predictions.csv``), and
     ``.windows`` and ``.bouts`` tables beside it; returns their paths, the threshold, the
-    numbers of windows and bouts, and ``inference``: how fast the windows were predicted.
+    numbers of windows and bouts, ``inference``: how fast the windows were predicted, and
+    ``notes``: the gaps no window crossed and the timesteps no window covers, for the terminal.
     """
     input_path = Path(input_path)
     paths = _output_paths(input_path, out)  # a refused --out costs no TensorFlow import
@@ -283,7 +284,8 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     joined = across_gaps(s, starts, length, gaps)  # no window across a time gap or rows nan_policy: drop removed
     starts, rec = starts[~joined], rec[~joined]
     if len(starts) == 0:
-        raise DataError(f"{input_path}: every recording is shorter than one window ({length} timesteps)")
+        why = " or every window would cross a gap" if joined.any() else ""
+        raise DataError(f"{input_path}: every recording is shorter than one window ({length} timesteps){why}")
     model = load_trained_model(finished.layout.model)
     classes = finished.classes
     speed: list[str] = []
