@@ -585,7 +585,11 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
     summary = training_summary(result)
     assert "parameters" in summary.index and "n_params" not in summary.index
     assert summary.loc["stopped early", "value"] in ("yes", "no")
-    assert f"best {result.monitor} (Keras' running estimate during training)" in summary.index  # not stage 03's
+    from lstm_helpers.style import during_training
+
+    # a PR-AUC / ROC-AUC says it is Keras' running estimate, not stage 03's figure; a loss is the same in both
+    assert f"best {result.monitor}{during_training(result.monitor)}" in summary.index
+    assert during_training("val_pr_auc") and not during_training("val_loss")
     assert "resumed" not in summary.index  # said only where a run was resumed
     classes = result.classes
     assert summary.loc["class weighting", "value"] == f"class weights: {classes[0]} 0.6, {classes[1]} 2.5"
