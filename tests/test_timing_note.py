@@ -32,7 +32,7 @@ def _comparison(tmp_path, bases):
 
 
 def test_the_mark_is_what_the_timing_callback_writes():
-    from lstm_helpers.model.callbacks import TimingCallback
+    from lstm_helpers.model.timing import TimingCallback
 
     assert TRACING_MARK in TRACED and TRACED in inspect.getsource(TimingCallback.steady_epoch_seconds)
 

@@ -333,7 +333,7 @@ def test_a_long_epoch_says_where_it_stands_every_30_seconds(capsys):
     assert lines[:3] == [
         "epoch 1/3  step 5/10  7000 ms/step  epoch ends in ~35 s",  # no validation measured yet
         "epoch 1/3  step 10/10  7000 ms/step  epoch ends in ~0.0 s",
-        "epoch 1/3  1 min 24 s  7700 ms/step  1 windows/s  loss 0.000  val_loss 0.000  ETA under 2 min 48 s",
+        "epoch 1/3  1 min 24 s  7700 ms/step  1 windows/s  loss 0.00  val_loss 0.00  ETA under 2 min 48 s",
     ], lines
     # 5 steps of 7 s and epoch 1's 7 s of validation left; then one more epoch of 77 s
     assert lines[3] == "epoch 2/3  step 5/10  7000 ms/step  epoch ends in ~42 s  ETA ~1 min 59 s", lines

@@ -1,7 +1,7 @@
 """A comparison's word on its speed figures when some run's ``seconds_per_epoch`` is its only
 measured epoch with graph tracing included (a 1-epoch sweep): that figure ranks how long
 TensorFlow took to trace the model, not how fast it trains. train.json's ``timing_basis`` says
-which epochs a run's figure uses (:meth:`lstm_helpers.model.callbacks.TimingCallback.steady_epoch_seconds`)."""
+which epochs a run's figure uses (:meth:`lstm_helpers.model.timing.TimingCallback.steady_epoch_seconds`)."""
 
 from __future__ import annotations
 
@@ -39,5 +39,7 @@ def tracing_note(c: Any) -> Any:
     """:func:`tracing_note_html` of a comparison's finished runs as notebook output (None: nothing to say)."""
     from lstm_helpers.experiments.html_tables import as_html
 
+    if len(c.finished) < 2:  # no speed to compare: the section steps aside, as its plot does
+        return None
     text = tracing_note_html(c.finished)
     return as_html(text) if text else None
