@@ -1265,3 +1265,21 @@ def test_a_perfect_pr_auc_is_stored_as_1_not_above():
     assert m["pr_auc"] == 1.0 and m["pr_auc_per_class"]["play"] == 1.0
     multi = compute_metrics(y, np.stack([1 - probs, probs], 1)[:, [0, 1, 1]] / [1, 2, 2], y, ["a", "b", "c"])
     assert all(v is None or 0.0 <= v <= 1.0 for v in multi["pr_auc_per_class"].values())
+
+
+def test_the_per_recording_table_reads_in_plain_short_names():
+    """The report's per-recording table was thirteen snake_case columns (window_precision,
+    timestep_support, ...), three of them off a 1280-px page."""
+    from lstm_helpers.judge.bouts import per_recording_scores, per_recording_table
+
+    y = np.array([0, 1, 1, 0, 1, 0])
+    raw = per_recording_scores(["a", "a", "a", "b", "b", "b"], y, np.array([0, 1, 0, 0, 1, 1]), 1,
+                               {"a": np.array([0, 1, 1, 1]), "b": np.array([0, 0, 1, 1])},
+                               {"a": np.array([0, 1, 0, 1]), "b": np.array([0, 1, 1, -1])})  # fmt: skip
+    table = per_recording_table(raw, "play")
+    assert list(table.columns) == ["recording", "windows", "'play' windows", "precision", "recall", "F1",
+                                   "timesteps", "'play' steps", "step precision", "step recall", "step F1"]  # fmt: skip
+    assert table.loc[0, "recall"] == raw.loc[0, "window_recall"] == 0.5
+    assert table.loc[1, "timesteps"] == 3  # the step no window covers is not scored
+    assert list(per_recording_table(raw.drop(columns=[c for c in raw if "timestep" in c])).columns)[-1] == "F1"
+    assert per_recording_table(None) is None

@@ -319,6 +319,31 @@ def per_recording_scores(
     return pd.DataFrame(rows)
 
 
+def per_recording_table(per_recording: pd.DataFrame | None, class_name: str | None = None) -> pd.DataFrame | None:
+    """:func:`per_recording_scores` as a page shows it: one row per recording, plain short
+    names (``windows``, ``'play' windows``, precision / recall / F1 of the class per window,
+    then the same per timestep, ``step ...``), so the table fits a 1280-px page: thirteen
+    snake_case columns ran off it. Accuracy per recording is left out: at 1:10 it mostly
+    counts the majority class (``metrics.json["per_recording"]`` keeps every figure)."""
+    if per_recording is None or per_recording.empty:
+        return per_recording
+    who = f"'{class_name}'" if class_name else "class"
+    names = {
+        "recording": "recording",
+        "n_windows": "windows",
+        "window_support": f"{who} windows",
+        "window_precision": "precision",
+        "window_recall": "recall",
+        "window_f1": "F1",
+        "n_timesteps": "timesteps",
+        "timestep_support": f"{who} steps",
+        "timestep_precision": "step precision",
+        "timestep_recall": "step recall",
+        "timestep_f1": "step F1",
+    }
+    return per_recording[[c for c in names if c in per_recording]].rename(columns=names)
+
+
 # ============================================================================ a run's test timelines
 def timeline_labels(data: dict[str, np.ndarray], test_recs: np.ndarray, source: Path) -> dict[str, np.ndarray]:
     """True label per timestep of every test recording, from prepared.npz's ``timeline_*`` arrays."""

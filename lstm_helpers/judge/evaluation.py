@@ -39,7 +39,7 @@ from lstm_helpers.artifacts import (
 from lstm_helpers.config import Config
 from lstm_helpers.data.prepared import load_prepared, read_prepare_json
 from lstm_helpers.judge.baseline import BaselineResult, fit_baseline_cached
-from lstm_helpers.judge.bouts import score_test_timelines
+from lstm_helpers.judge.bouts import per_recording_table, score_test_timelines
 from lstm_helpers.judge.figures import draw_figures, figure_paths
 from lstm_helpers.judge.inference import DEFAULT_BATCH
 from lstm_helpers.judge.metrics import (
@@ -402,6 +402,10 @@ def _training_record(layout: RunLayout) -> tuple[dict[str, Any] | None, pd.DataF
     return train, history
 
 
+def _interest_name(st: _Stage) -> str | None:
+    return st.classes[st.interest] if st.interest is not None else None
+
+
 def _result(st: _Stage, metrics: dict, test_metrics: dict, choice: dict | None, options: Any,
             timeline: dict | None, predictions: pd.DataFrame, figures: dict) -> dict[str, Any]:  # fmt: skip
     return {
@@ -410,7 +414,7 @@ def _result(st: _Stage, metrics: dict, test_metrics: dict, choice: dict | None, 
         "per_class": per_class_table(test_metrics),
         "threshold": choice,
         "threshold_options": options,
-        "per_recording": timeline["per_recording"] if timeline else None,
+        "per_recording": per_recording_table(timeline["per_recording"], _interest_name(st)) if timeline else None,
         "bouts": timeline["bouts_table"] if timeline else None,
         "bout_details": timeline["bout_details"] if timeline else None,
         "notes": metrics["notes"],
