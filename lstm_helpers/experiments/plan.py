@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from lstm_helpers.config import (
     PROJECT_ROOT,
@@ -142,20 +142,12 @@ class SweepSpec(BaseModel):
                 raise ValueError(f"grid key {key!r} lists no values")
         return v
 
-    @field_validator("variants")
+    @field_validator("variants", "references")
     @classmethod
-    def _unique_names(cls, v: list[VariantSpec]) -> list[VariantSpec]:
+    def _unique_names(cls, v: list[Any], info: ValidationInfo) -> list[Any]:
         names = [x.name for x in v]
         if len(set(names)) != len(names):
-            raise ValueError(f"variant names must be unique, got {names}")
-        return v
-
-    @field_validator("references")
-    @classmethod
-    def _unique_references(cls, v: list[Any]) -> list[Any]:
-        names = [x.name for x in v]
-        if len(set(names)) != len(names):
-            raise ValueError(f"reference names must be unique, got {names}")
+            raise ValueError(f"{info.field_name.rstrip('s')} names must be unique, got {names}")
         return v
 
     @field_validator("seeds")
