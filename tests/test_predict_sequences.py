@@ -92,9 +92,13 @@ def test_predict_unlabelled_cases_writes_no_truth_and_no_accuracy(sequences_run,
     got, want = pd.read_csv(tmp_path / "new.predictions.csv"), pd.read_csv(run / "predictions_test.csv")
     assert "true_label" not in got and "group" not in got and "accuracy" not in out
     assert (got["predicted"] == want["y_pred"]).all()
-    # the output may not replace the input
+    # the output is a table (as for recordings), so it never replaces the .npz it reads
+    before = (tmp_path / "new.npz").read_bytes()
     rc = main(["predict", "--run", str(run), "--input", str(tmp_path / "new.npz"), "--out", str(tmp_path / "new.npz")])
-    assert rc == 2 and "would overwrite an input file" in capsys.readouterr().err
+    assert rc == 2 and "predictions are written as CSV (.csv) or Parquet" in capsys.readouterr().err
+    assert (tmp_path / "new.npz").read_bytes() == before
+    rc = main(["predict", "--run", str(run), "--input", str(tmp_path / "new.npz"), "--out", str(tmp_path / "x.txt")])
+    assert rc == 2 and "name the file x.csv" in capsys.readouterr().err and not (tmp_path / "x.txt").exists()
 
 
 # --------------------------------------------------------------- stage 01 only: the model's input

@@ -231,19 +231,25 @@ def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> p
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")  # what write_table writes, by the suffix
 
 
-def _output_paths(input_path: Path, out: Path | None) -> dict[str, Path]:
-    """The three tables' paths; ``--out`` without a suffix gets ``.csv``, and one with a suffix
-    other than a table's is refused (``x.txt`` held CSV while its side tables were ``.csv``)."""
+def output_table_path(input_path: Path, out: Path | None) -> Path:
+    """Where predict writes its table: ``--out`` (Parquet for .parquet / .pq, else CSV; ``.csv``
+    added to a name without a suffix), by default ``<input>.predictions.csv``; a suffix other
+    than a table's is refused (``x.txt`` held CSV while its side tables were ``.csv``)."""
     out = Path(out) if out else input_path.with_name(input_path.stem + ".predictions.csv")
     if out.suffix and out.suffix.lower() not in TABLE_SUFFIXES:
         raise ConfigError(
             f"--out {out}: predictions are written as CSV (.csv) or Parquet (.parquet, .pq), chosen by the "
             f"suffix; {out.suffix!r} is neither: name the file {out.with_suffix('.csv').name}"
         )
-    suffix = out.suffix or ".csv"
-    base = out.with_suffix("")
+    return out if out.suffix else out.with_suffix(".csv")
+
+
+def _output_paths(input_path: Path, out: Path | None) -> dict[str, Path]:
+    """The three tables' paths (:func:`output_table_path`, and ``.windows`` / ``.bouts`` beside it)."""
+    out = output_table_path(input_path, out)
+    suffix, base = out.suffix, out.with_suffix("")
     return {
-        "timesteps": out if out.suffix else out.with_suffix(".csv"),
+        "timesteps": out,
         "windows": base.with_name(base.name + ".windows" + suffix),
         "bouts": base.with_name(base.name + ".bouts" + suffix),
     }

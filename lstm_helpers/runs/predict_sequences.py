@@ -28,7 +28,7 @@ from lstm_helpers.data.recordings import SeriesSet, _list_files
 from lstm_helpers.judge.inference import DEFAULT_BATCH
 from lstm_helpers.judge.probs import full_probs, predict_probs
 from lstm_helpers.runs.kernel import quiet_tensorflow_import
-from lstm_helpers.runs.predict import FinishedRun, open_finished_run
+from lstm_helpers.runs.predict import FinishedRun, open_finished_run, output_table_path
 
 
 def read_new_cases(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.ndarray | None, np.ndarray]:
@@ -56,15 +56,6 @@ def read_new_cases(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.nd
             )
         values = scale_values(s, run.info["scaler"], inp.mask_value)
     return s, truth, values.reshape(s.n_recordings, length, -1)
-
-
-def cases_output_path(input_path: Path, out: Path | None) -> Path:
-    """``--out`` (Parquet if it ends in .parquet / .pq, else CSV; ``.csv`` added to a name
-    without a suffix), by default ``<input>.predictions.csv``, as for recordings."""
-    if out is None:
-        return input_path.with_name(input_path.stem + ".predictions.csv")
-    out = Path(out)
-    return out if out.suffix else out.with_suffix(".csv")
 
 
 def _refuse_overwriting_input(run: FinishedRun, input_path: Path, out: Path) -> None:
@@ -117,7 +108,7 @@ def predict_sequences(
     if finished.input.data_kind != "sequences":
         raise DataError(f"{run} was trained on {finished.input.data_kind}, not sequences; use predict_recordings")
     input_path = Path(input_path)
-    path = cases_output_path(input_path, out)
+    path = output_table_path(input_path, out)  # one rule for both kinds of run
     _refuse_overwriting_input(finished, input_path, path)
     s, truth, X = read_new_cases(finished, input_path)  # every input check before TensorFlow starts
     quiet_tensorflow_import()
