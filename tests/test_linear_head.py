@@ -1,0 +1,58 @@
+"""The baseline's float32 logistic head against scikit-learn's LogisticRegression."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from lstm_helpers.judge.linear_head import Float32Logistic
+
+
+def _features(n: int, p: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Wide, unevenly scaled float32 features (as MiniRocket's: n < p) with one constant
+    column, and imbalanced labels that depend on a few of them."""
+    rng = np.random.default_rng(seed)
+    F = (rng.random((n, p)) * rng.uniform(0.1, 3.0, p) + rng.uniform(-1, 1, p)).astype(np.float32)
+    F[:, 7] = 0.25
+    signal = (F[:, :5] - F[:, :5].mean(axis=0)) / F[:, :5].std(axis=0)
+    score = signal @ rng.normal(size=(5, k)) + rng.normal(0, 0.5, (n, k))
+    y = np.argmax(score + np.log(np.linspace(0.2, 1.0, k)), axis=1)
+    return F, y
+
+
+@pytest.mark.parametrize("k", [2, 4])
+@pytest.mark.parametrize("class_weight", ["balanced", None])
+def test_same_solution_as_scikit_learns_lbfgs_on_standardised_features(k, class_weight):
+    F, y = _features(160, 300, k, seed=k)
+    tight = {"max_iter": 5000, "tol": 1e-10}
+    ours = Float32Logistic(C=0.1, class_weight=class_weight, **tight).fit(F, y)
+    ref = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, class_weight=class_weight, **tight)).fit(F, y)
+    coef = ref[-1].coef_
+    assert ours.coef_.shape == coef.shape
+    assert np.linalg.norm(ours.coef_ - coef) / np.linalg.norm(coef) < 1e-3
+    assert np.allclose(ours.intercept_, ref[-1].intercept_, atol=1e-3)
+    F_new, _ = _features(50, 300, k, seed=10 + k)
+    assert np.abs(ours.predict_proba(F_new) - ref.predict_proba(F_new)).max() < 1e-3
+    assert (ours.predict(F_new) == ref.predict(F_new)).all()
+    assert list(ours.classes_) == list(range(k))
+
+
+def test_string_labels_and_fewer_than_two_classes():
+    F, y = _features(80, 40, 3, seed=1)
+    names = np.array(["rest", "play", "walk"])[y]
+    model = Float32Logistic(C=1.0).fit(F, names)
+    assert set(model.predict(F)) <= set(names) and list(model.classes_) == sorted(set(names))
+    with pytest.raises(ValueError, match="at least two classes"):
+        Float32Logistic().fit(F, np.zeros(len(F)))
+
+
+def test_the_features_are_neither_copied_nor_cast_to_float64():
+    F, y = _features(4000, 2000, 2, seed=3)  # 32 MB in float32
+    tracemalloc.start()
+    Float32Logistic(C=0.1, class_weight="balanced", max_iter=20).fit(F, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 0.5 * F.nbytes, f"peak {peak / 1e6:.1f} MB for {F.nbytes / 1e6:.1f} MB of features"
