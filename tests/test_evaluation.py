@@ -698,6 +698,11 @@ def test_run_evaluation_binary(binary_run):
         png = run / "figures" / f"{name}.png"
         assert png.is_file() and png.stat().st_size > 1000, name
     assert set(result["timeline"]) == {"r4", "r5"} and result["timeline"]["r4"].shape == (LENGTH,)
+    # the notebook's bout tables in plain names; bouts_test.csv keeps the machine names
+    assert list(result["bouts"].columns)[2:6] == ["true bouts", "predicted bouts", "found", "false alarms"]
+    details = result["bout_details"]
+    assert "onset error (s)" in details and set(details["found"]) <= {"yes", "missed"}
+    assert "onset_error_s" in pd.read_csv(run / "bouts_test.csv")
     assert {"metric", "validation", "test"} <= {
         result["summary"].index.name,
         *result["summary"].columns,
@@ -1283,3 +1288,24 @@ def test_the_per_recording_table_reads_in_plain_short_names():
     assert table.loc[1, "timesteps"] == 3  # the step no window covers is not scored
     assert list(per_recording_table(raw.drop(columns=[c for c in raw if "timestep" in c])).columns)[-1] == "F1"
     assert per_recording_table(None) is None
+
+
+def test_the_bout_tables_read_in_plain_short_names_in_seconds_or_steps():
+    """The notebook's bout tables were ten snake_case columns (n_false_alarms, onset_error_s)."""
+    from lstm_helpers.judge.bouts import bout_tables_for_page
+
+    summary = pd.DataFrame([{"recording": "a", "class": "play", "n_true": 2, "n_pred": 3, "n_found": 1,
+                             "n_false_alarms": 1, "bout_recall": 0.5, "bout_precision": 2 / 3,
+                             "onset_error_s": 0.123, "offset_error_s": 0.5}])  # fmt: skip
+    details = pd.DataFrame({"recording": ["a", "a"], "class": ["play", "play"], "true_start_s": [1.0, 5.0],
+                            "true_end_s": [2.0, 6.0], "found": [True, False], "pred_start_s": [1.1, None],
+                            "pred_end_s": [2.2, None], "onset_error_s": [0.1, None], "offset_error_s": [0.2, None]})  # fmt: skip
+    shown, rows = bout_tables_for_page(summary, details, 25.0)
+    assert list(shown.columns) == ["recording", "class", "true bouts", "predicted bouts", "found", "false alarms",
+                                   "bout recall", "bout precision", "onset error (s)", "offset error (s)"]  # fmt: skip
+    assert shown.attrs["decimals"]["onset error (s)"] == 2 and shown.loc[0, "found"] == 1
+    assert list(rows.columns)[2:5] == ["true start (s)", "true end (s)", "found"]
+    assert list(rows["found"]) == ["yes", "missed"]
+    _, in_steps = bout_tables_for_page(None, details, None)
+    assert "true start (steps)" in in_steps and "true_start_s" in details  # the input is left as it was
+    assert bout_tables_for_page(None, None, 25.0) == (None, None)

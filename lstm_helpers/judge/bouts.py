@@ -344,6 +344,37 @@ def per_recording_table(per_recording: pd.DataFrame | None, class_name: str | No
     return per_recording[[c for c in names if c in per_recording]].rename(columns=names)
 
 
+def bout_tables_for_page(
+    bouts_table: pd.DataFrame | None, bout_details: pd.DataFrame | None, sample_rate: float | None
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The two bout tables as a page shows them, in plain short names (``true bouts``,
+    ``false alarms``, ``onset error (s)``...), as :func:`per_recording_table` does for its
+    table: the ten snake_case columns (``n_false_alarms``, ``onset_error_s``) ran off a
+    1280-px page. ``bouts_test.csv`` and ``metrics.json`` keep the snake_case names;
+    times keep one sample period's resolution (:func:`_with_time_decimals`)."""
+    unit = "s" if sample_rate else "steps"
+    names = {
+        "recording": "recording", "class": "class", "n_true": "true bouts", "n_pred": "predicted bouts",
+        "n_found": "found", "found": "found", "n_false_alarms": "false alarms", "bout_recall": "bout recall",
+        "bout_precision": "bout precision", "onset_error_s": f"onset error ({unit})",
+        "offset_error_s": f"offset error ({unit})", "true_start_s": f"true start ({unit})",
+        "true_end_s": f"true end ({unit})", "pred_start_s": f"predicted start ({unit})",
+        "pred_end_s": f"predicted end ({unit})",
+    }  # fmt: skip
+
+    def plain(table: pd.DataFrame | None) -> pd.DataFrame | None:
+        if table is None or table.empty:
+            return table
+        shown = table[[c for c in table.columns if c in names]].rename(columns=names)
+        if "found" in shown and "true bouts" not in shown:  # a true bout's row: found or missed
+            shown["found"] = shown["found"].map({True: "yes", False: "missed"})
+        shown.attrs["decimals"] = {names[c]: d for c, d in table.attrs.get("decimals", {}).items() if c in names}
+        return shown
+
+    summary = None if bouts_table is None else _with_time_decimals(bouts_table.copy(), sample_rate)
+    return plain(summary), plain(bout_details)
+
+
 # ============================================================================ a run's test timelines
 def timeline_labels(data: dict[str, np.ndarray], test_recs: np.ndarray, source: Path) -> dict[str, np.ndarray]:
     """True label per timestep of every test recording, from prepared.npz's ``timeline_*`` arrays."""

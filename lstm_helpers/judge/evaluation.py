@@ -39,7 +39,7 @@ from lstm_helpers.artifacts import (
 from lstm_helpers.config import Config
 from lstm_helpers.data.prepared import load_prepared, read_prepare_json
 from lstm_helpers.judge.baseline import BaselineResult, fit_baseline_cached
-from lstm_helpers.judge.bouts import per_recording_table, score_test_timelines
+from lstm_helpers.judge.bouts import bout_tables_for_page, per_recording_table, score_test_timelines
 from lstm_helpers.judge.figures import draw_figures, figure_paths
 from lstm_helpers.judge.inference import DEFAULT_BATCH
 from lstm_helpers.judge.metrics import (
@@ -406,6 +406,14 @@ def _interest_name(st: _Stage) -> str | None:
     return st.classes[st.interest] if st.interest is not None else None
 
 
+def _bout_tables(timeline: dict | None) -> dict[str, pd.DataFrame | None]:
+    """``bouts`` and ``bout_details`` as the notebook shows them (plain names)."""
+    if not timeline:
+        return {"bouts": None, "bout_details": None}
+    shown = bout_tables_for_page(timeline["bouts_table"], timeline["bout_details"], timeline["sample_rate"])
+    return dict(zip(("bouts", "bout_details"), shown, strict=True))
+
+
 def _result(st: _Stage, metrics: dict, test_metrics: dict, choice: dict | None, options: Any,
             timeline: dict | None, predictions: pd.DataFrame, figures: dict) -> dict[str, Any]:  # fmt: skip
     return {
@@ -415,8 +423,7 @@ def _result(st: _Stage, metrics: dict, test_metrics: dict, choice: dict | None, 
         "threshold": choice,
         "threshold_options": options,
         "per_recording": per_recording_table(timeline["per_recording"], _interest_name(st)) if timeline else None,
-        "bouts": timeline["bouts_table"] if timeline else None,
-        "bout_details": timeline["bout_details"] if timeline else None,
+        **_bout_tables(timeline),
         "notes": metrics["notes"],
         "figures": figures,
         "figure_paths": figure_paths(st.layout, figures),
