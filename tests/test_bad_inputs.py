@@ -83,6 +83,11 @@ def _csv_sep(d: Path, sep: str) -> Path:
     return d / "bad.csv"
 
 
+def _csv_decimal_comma(d: Path) -> Path:
+    _frame().to_csv(d / "bad.csv", index=False, sep=";", decimal=",")
+    return d / "bad.csv"
+
+
 def _run(d: Path, path: Path | str, *extra: str, **data: object) -> list[str]:
     """``run`` with ``data.path`` at ``path`` (and more data keys)."""
     return ["run", "--config", str(_config(d, path=str(path), **data)), *extra]
@@ -352,6 +357,16 @@ CASES = [
         ("looks comma-separated", "save it semicolon-separated, or set data.sep: ','"),
     ),
     Case("data.sep not a separator", lambda d: _run(d, d / "good.csv", sep="x"), ("data.sep", "';'")),
+    Case(  # a European spreadsheet's export: 0,25;1,5 ('channel column is not numeric' said no more)
+        "csv with decimal commas",
+        lambda d: _run(d, _csv_decimal_comma(d), sep=";"),
+        ("channel column 'ax' is not numeric", "'0,", "decimal comma: set data.decimal: ','"),
+    ),
+    Case(
+        "data.decimal is data.sep",
+        lambda d: _run(d, d / "good.csv", decimal=","),
+        ("data.decimal ',' is also data.sep", "set data.sep to it, e.g. ';'"),
+    ),
     Case(
         "time column in milliseconds",
         lambda d: _run(d, _csv(d, _frame().assign(t=lambda f: f["t"] * 1000))),
@@ -1004,6 +1019,11 @@ CASES = [
         "predict input semicolon-separated",
         lambda d: _predict_input(d, "new.csv", _frame().to_csv(index=False, sep=";").encode()),
         ("looks semicolon-separated (one column whose name holds ';')", "this run reads data.sep ','"),
+    ),
+    Case(  # predict reads at its run's data.decimal: the way out is the file, not a knob
+        "predict input with decimal commas",
+        lambda d: _predict_input(d, "new.csv", _frame().to_csv(index=False, decimal=",").encode()),  # "0,25" quoted
+        ("is not numeric", "decimal comma, but this run reads decimal points", "save the file with decimal points"),
     ),
     Case(  # 'sample rate 0.01 Hz ... resample the input first'
         "predict input time in milliseconds",

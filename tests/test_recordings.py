@@ -332,3 +332,19 @@ def test_data_sep_reads_a_semicolon_separated_file_as_a_comma_separated_one(tmp_
     comma = read_recordings(DataConfig(path=str(tmp_path / "a.csv"), **kw))
     semi = read_recordings(DataConfig(path=str(tmp_path / "b.csv"), sep=";", **kw))
     assert np.array_equal(comma.values, semi.values) and np.array_equal(comma.labels, semi.labels)
+
+
+def test_data_decimal_reads_decimal_commas_in_channels_and_times(tmp_path):
+    """A European spreadsheet's export (0,25;1,5): data.decimal ',' with data.sep ';' reads the
+    same numbers, channels and time column alike (the time steps give the sample rate)."""
+    k = np.arange(40)
+    df = pd.DataFrame({"rec": "r1", "t": k / 10, "ax": np.sin(k / 3), "label": np.where(k < 20, "a", "b")})
+    df.to_csv(tmp_path / "a.csv", index=False)
+    df.to_csv(tmp_path / "b.csv", index=False, sep=";", decimal=",")
+    assert "0,1;" in (tmp_path / "b.csv").read_text()
+    kw = dict(recording_column="rec", group_column=None, time_column="t", label_column="label",
+              channels=["ax"], sample_rate_hz=10, demo=False)  # fmt: skip
+    points = read_recordings(DataConfig(path=str(tmp_path / "a.csv"), **kw))
+    commas = read_recordings(DataConfig(path=str(tmp_path / "b.csv"), sep=";", decimal=",", **kw))
+    assert np.allclose(points.values, commas.values) and np.array_equal(points.labels, commas.labels)
+    assert commas.sample_rate_hz == 10

@@ -15,6 +15,7 @@ import contextlib
 import contextvars
 import csv
 import difflib
+import re
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -55,16 +56,31 @@ def row_text(row: int) -> str:
     return f"row {row + 2} (the header is row 1)"
 
 
-def check_numeric(df: pd.DataFrame, columns: list[str], source: object, what: str = "column") -> None:
+_DECIMAL_COMMA = re.compile(r"\s*[-+]?(\d+,\d*|,\d+)([eE][-+]?\d+)?\s*")
+
+
+def check_numeric(
+    df: pd.DataFrame, columns: list[str], source: object, what: str = "column", settable: bool = True
+) -> None:
     """Refuse the first column of ``columns`` holding a value that is not a number, naming
-    the source, the column, the value and its row (before numpy would fail on it)."""
+    the source, the column, the value and its row (before numpy would fail on it). A value
+    written with a decimal comma (``0,25``) is named as such, with ``data.decimal`` as the way
+    out (``settable``: the user can set it; predict reads at its run's setting)."""
     for col in columns:
         if not pd.api.types.is_numeric_dtype(df[col]):
             bad = pd.to_numeric(df[col], errors="coerce").isna() & df[col].notna()
             row = int(np.argmax(bad.to_numpy()))
+            value = df[col].iloc[row]
+            advice = f"{what}s must hold numbers"
+            if isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value):
+                advice = (
+                    "it is written with a decimal comma: set data.decimal: ','"
+                    if settable
+                    else "it is written with a decimal comma, but this run reads decimal points "
+                    "(data.decimal '.'): save the file with decimal points"
+                )
             raise DataError(
-                f"{source}: {what} {col!r} is not numeric (value {short(df[col].iloc[row], 60)} at {row_text(row)}); "
-                f"{what}s must hold numbers"
+                f"{source}: {what} {col!r} is not numeric (value {short(value, 60)} at {row_text(row)}); {advice}"
             )
 
 

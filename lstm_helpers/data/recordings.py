@@ -205,20 +205,25 @@ def recording_rows(cfg: DataConfig) -> pd.Series:
     return pd.concat(counts).groupby(level=0).sum()
 
 
-def _read_table(path: Path, cfg: DataConfig, need_label: bool) -> pd.DataFrame:
-    """Check the header, then read only the needed columns, by name."""
+def _read_table(path: Path, cfg: DataConfig, need_label: bool, settable: bool = True) -> pd.DataFrame:
+    """Check the header, then read only the needed columns, by name (``settable``: the
+    user can change data.* for this read; predict cannot)."""
     names, need = _checked_header(path, cfg, need_label)
     keep = list(dict.fromkeys([*need.values(), *([cfg.label_column] if cfg.label_column in names else [])]))
     try:
         if path.suffix.lower() == ".csv":
-            df = pd.read_csv(path, usecols=keep, encoding=cfg.encoding, sep=cfg.sep, keep_default_na=True)
+            df = pd.read_csv(
+                path, usecols=keep, encoding=cfg.encoding, sep=cfg.sep, decimal=cfg.decimal, keep_default_na=True
+            )
         else:
             df = pd.read_parquet(path, columns=keep)
     except Exception as exc:  # noqa: BLE001 - re-raised with the file name
         raise DataError(f"cannot read {path}: {short(str(exc))}") from exc
     if df.empty:
         raise DataError(f"{path} has a header but no data rows")
-    check_numeric(df, list(cfg.channels), path, "channel column")
+    check_numeric(df, list(cfg.channels), path, "channel column", settable)
+    if cfg.time_column:
+        check_numeric(df, [cfg.time_column], path, "time column", settable)
     df["__file"] = str(path)
     df["__row"] = np.arange(len(df))
     return df
@@ -407,6 +412,7 @@ def read_recordings(
     require_labels: bool = True,
     classes: list[str] | None = None,
     nan_fix: str | None = None,
+    settable: bool = True,
 ) -> SeriesSet:
     """Read long-format recordings (CSV / Parquet, one file or a folder) into a SeriesSet.
 
@@ -415,11 +421,12 @@ def read_recordings(
     within each recording (duplicated or decreasing timestamps are errors), labels against
     the class map, and that more than one class is present. ``classes`` fixes the class
     list (used when reading a separate test file or new recordings for prediction);
-    ``nan_fix`` replaces the advice to set data.nan_policy where that cannot be set (predict).
+    ``nan_fix`` replaces the advice to set data.nan_policy where that cannot be set (predict),
+    ``settable=False`` the advice to set data.decimal.
     """
     files = recording_files(cfg, path)
     source = str(resolve_path(path or cfg.path))
-    frames = [_read_table(f, cfg, need_label=require_labels) for f in files]
+    frames = [_read_table(f, cfg, need_label=require_labels, settable=settable) for f in files]
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return series_from_frame(df, cfg, source, require_labels=require_labels, classes=classes, nan_fix=nan_fix)
 

@@ -46,7 +46,7 @@ def _read_whole(path: Path, cfg: DataConfig) -> pd.DataFrame:
     """Every column of one table file (the columns it needs are found by name afterwards)."""
     try:
         if path.suffix.lower() == ".csv":
-            return pd.read_csv(path, encoding=cfg.encoding, sep=cfg.sep)
+            return pd.read_csv(path, encoding=cfg.encoding, sep=cfg.sep, decimal=cfg.decimal)
         return pd.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 - re-raised with the file name
         raise DataError(f"cannot read {path} as a table: {str(exc)[:200]}") from exc

@@ -147,7 +147,7 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
         "this run's data.nan_policy is 'error': fill the gaps in the file, or predict with a run trained "
         "with data.nan_policy interpolate or drop (its predict then fills or skips them the same way)"
     )
-    s = read_recordings(data_cfg, input_path, require_labels=False, classes=run.classes, nan_fix=fix)
+    s = read_recordings(data_cfg, input_path, require_labels=False, classes=run.classes, nan_fix=fix, settable=False)
     rate = run.input.sample_rate_hz
     if rate and s.times is not None:
         got = _sample_rate_of(s.times, s.offsets)
