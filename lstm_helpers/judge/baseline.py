@@ -9,7 +9,7 @@ synthetic ones that resampling adds are left out; class weights ``balanced``), a
 returns class probabilities for the validation and test windows, so the run's threshold
 strategy can be chosen on validation and applied to test exactly as for the LSTM.
 
-Two linear heads, both scikit-learn, on standardised features:
+Two linear heads on standardised features:
 
 * ``logistic`` -- L2 logistic regression (probabilities by construction): scikit-learn's
   ``LogisticRegression(solver="lbfgs")`` objective, fitted in float32 without copying the
