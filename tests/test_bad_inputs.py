@@ -357,6 +357,11 @@ CASES = [
         ("looks comma-separated", "save it semicolon-separated, or set data.sep: ','"),
     ),
     Case("data.sep not a separator", lambda d: _run(d, d / "good.csv", sep="x"), ("data.sep", "';'")),
+    Case(  # a .tsv was an 'unsupported file type'; it is read at data.sep, and a tab is named
+        "tsv read at commas",
+        lambda d: _run(d, _frame().to_csv(d / "bad.tsv", index=False, sep="\t") or d / "bad.tsv"),
+        ("bad.tsv", "looks tab-separated", "set data.sep: '\\t'"),
+    ),
     Case(  # a European spreadsheet's export: 0,25;1,5 ('channel column is not numeric' said no more)
         "csv with decimal commas",
         lambda d: _run(d, _csv_decimal_comma(d), sep=";"),
@@ -1019,6 +1024,11 @@ CASES = [
         "predict input semicolon-separated",
         lambda d: _predict_input(d, "new.csv", _frame().to_csv(index=False, sep=";").encode()),
         ("looks semicolon-separated (one column whose name holds ';')", "this run reads data.sep ','"),
+    ),
+    Case(
+        "predict input tab-separated .tsv",
+        lambda d: _predict_input(d, "new.tsv", _frame().to_csv(index=False, sep="\t").encode()),
+        ("new.tsv", "looks tab-separated", "this run reads data.sep ','"),
     ),
     Case(  # predict reads at its run's data.decimal: the way out is the file, not a knob
         "predict input with decimal commas",

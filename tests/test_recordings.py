@@ -348,3 +348,16 @@ def test_data_decimal_reads_decimal_commas_in_channels_and_times(tmp_path):
     commas = read_recordings(DataConfig(path=str(tmp_path / "b.csv"), sep=";", decimal=",", **kw))
     assert np.allclose(points.values, commas.values) and np.array_equal(points.labels, commas.labels)
     assert commas.sample_rate_hz == 10
+
+
+def test_a_tsv_file_is_read_at_data_sep(tmp_path):
+    """.tsv files were refused as an unsupported file type; they are delimited text like .csv."""
+    k = np.arange(40)
+    df = pd.DataFrame({"rec": "r1", "t": k / 10, "ax": np.sin(k / 3), "label": np.where(k < 20, "a", "b")})
+    df.to_csv(tmp_path / "a.csv", index=False)
+    df.to_csv(tmp_path / "b.tsv", index=False, sep="\t")
+    kw = dict(recording_column="rec", group_column=None, time_column="t", label_column="label",
+              channels=["ax"], sample_rate_hz=10, demo=False)  # fmt: skip
+    comma = read_recordings(DataConfig(path=str(tmp_path / "a.csv"), **kw))
+    tabs = read_recordings(DataConfig(path=str(tmp_path / "b.tsv"), sep="\t", **kw))
+    assert np.array_equal(comma.values, tabs.values) and np.array_equal(comma.labels, tabs.labels)

@@ -196,6 +196,7 @@ def check_text_file(path: Path, encoding: str, what: str) -> None:
     check_encoding(path, encoding)
 
 
+DELIMITED = (".csv", ".tsv")  # delimited text tables, read at data.sep (a .tsv at commas is named tab-separated)
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}  # data.sep's choices, named
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from lstm_helpers.config import PROJECT_ROOT, DataConfig, resolve_path
 from lstm_helpers.data.gaps import find_time_gaps
 from lstm_helpers.data.inputs import (
+    DELIMITED,
     DataError,
     check_finite,
     check_numeric,
@@ -105,7 +106,7 @@ class SeriesSet:
 # ---------------------------------------------------------------------------- recordings
 def _list_files(path: Path, fmt: str, key: str = "data.path") -> list[Path]:
     """The recording files at ``path`` (a file, or a folder's files); errors name ``key``."""
-    exts = {"csv": [".csv"], "parquet": [".parquet", ".pq"], "auto": [".csv", ".parquet", ".pq"]}[fmt]
+    exts = {"csv": list(DELIMITED), "parquet": [".parquet", ".pq"], "auto": [*DELIMITED, ".parquet", ".pq"]}[fmt]
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in exts and not p.name.startswith("."))
         if not files:
@@ -151,7 +152,7 @@ def _needed_columns(cfg: DataConfig, need_label: bool) -> dict[str, str]:
 
 def table_columns(path: Path, cfg: DataConfig) -> list[str]:
     """Column names from the header (CSV first line / Parquet schema) without reading the body."""
-    if path.suffix.lower() == ".csv":
+    if path.suffix.lower() in DELIMITED:
         return csv_header(path, cfg.encoding, cfg.sep)
     kind = describe(path)
     if kind != "a Parquet file":
@@ -195,7 +196,7 @@ def recording_rows(cfg: DataConfig) -> pd.Series:
             _checked_header(f, cfg, need_label=True)
             col = [cfg.recording_column]
             try:
-                if f.suffix.lower() == ".csv":
+                if f.suffix.lower() in DELIMITED:
                     rec = pd.read_csv(f, usecols=col, dtype=str, encoding=cfg.encoding, sep=cfg.sep)[col[0]]
                 else:
                     rec = pd.read_parquet(f, columns=col)[col[0]].astype(str)
@@ -211,7 +212,7 @@ def _read_table(path: Path, cfg: DataConfig, need_label: bool, settable: bool = 
     names, need = _checked_header(path, cfg, need_label)
     keep = list(dict.fromkeys([*need.values(), *([cfg.label_column] if cfg.label_column in names else [])]))
     try:
-        if path.suffix.lower() == ".csv":
+        if path.suffix.lower() in DELIMITED:
             df = pd.read_csv(
                 path, usecols=keep, encoding=cfg.encoding, sep=cfg.sep, decimal=cfg.decimal, keep_default_na=True
             )
