@@ -3,6 +3,8 @@ per sample (``data.sequence_columns``), with the bad inputs each must refuse by 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -257,3 +259,38 @@ def test_unlabelled_and_missing_label_column_in_rows_per_sample(tmp_path):
 def test_config_refuses_bad_table_settings(overrides, message):
     with pytest.raises(ConfigError, match=message):
         resolve_config({}, overrides)
+
+
+def test_predict_labels_a_table_of_one_row_per_step_without_a_recording_column(tmp_path, tiny_config, tiny_demo_dir):
+    """predict refused runs trained on a table of one row per time step. Without a recording
+    column each input file is one series: fed one test block's rows, it repeats the run's own
+    test predictions for that block's windows, and names the rows by the file."""
+    from lstm_helpers.artifacts import load_npz, write_yaml
+    from lstm_helpers.data.prepare import run_prepare
+    from lstm_helpers.judge.evaluation import run_evaluation
+    from lstm_helpers.model.training import run_training
+    from lstm_helpers.runs.predict import predict_run
+
+    channels = ["acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
+    frames = [pd.read_parquet(f) for f in sorted(Path(tiny_demo_dir).glob("*.parquet"))]
+    table = pd.concat(frames, ignore_index=True)[[*channels, "behaviour"]]
+    table.to_csv(tmp_path / "steps.csv", index=False)
+    blocks = 8
+    cfg = tiny_config(data__kind="table", data__path=str(tmp_path / "steps.csv"), data__recording_column=None,
+                      data__group_column=None, data__time_column=None, data__table_blocks=blocks,
+                      scale__per="global")  # fmt: skip
+    run = tmp_path / "run"
+    run_prepare(cfg, run)
+    run_training(cfg, run)
+    run_evaluation(cfg, run)
+    write_yaml(run / "params.yaml", cfg.to_dict())
+    block = str(load_npz(run / "prepared.npz")["rec_test"][0])  # e.g. "block005"
+    rows = np.flatnonzero(np.arange(len(table)) * blocks // len(table) == int(block.removeprefix("block")))
+    table.iloc[rows].drop(columns="behaviour").to_csv(tmp_path / "new.csv", index=False)  # no labels
+    out = predict_run(run, tmp_path / "new.csv", tmp_path / "pred.csv")
+    steps, windows = pd.read_csv(out["timesteps"]), pd.read_csv(out["windows"])
+    assert len(steps) == len(rows) and set(steps["recording"]) == {"new"} and set(windows["recording"]) == {"new"}
+    mine = pd.read_csv(run / "predictions_test.csv").query("rec == @block").sort_values("start")
+    both = mine.merge(windows, on="start", suffixes=("_run", "_new"))  # the run scores labelled windows only
+    assert len(both) == len(mine) > 10 and windows["start"].diff().dropna().eq(12).all()
+    np.testing.assert_allclose(both["p_play_new"], both["p_play_run"], atol=1e-5)

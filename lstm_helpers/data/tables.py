@@ -103,6 +103,30 @@ def _rows_are_steps(files: list[Path], cfg: DataConfig, source: str) -> SeriesSe
     return s
 
 
+NEW_RECORDING = "recording"  # predict's name for each file of a table without a recording column
+
+
+def read_new_step_rows(cfg: DataConfig, path: Path, classes: list[str], nan_fix: str) -> SeriesSet:
+    """New rows of a one-row-per-time-step table without a recording column, for ``predict``:
+    each file is one series in row order, named by its file stem (training cut files into
+    ``data.table_blocks`` blocks only to split them), labels optional; read and checked as
+    :func:`read_table` reads the training files (``data.sep`` / ``data.decimal`` of the run)."""
+    frames = []
+    for f in _list_files(path, cfg.format, "--input"):
+        df = _read_whole(f, cfg)
+        if df.empty:
+            raise DataError(f"{f}: no rows")
+        check_numeric(df, list(cfg.channels), f, "feature column", settable=False)
+        df[NEW_RECORDING] = f.stem
+        keep = [NEW_RECORDING, *cfg.channels, *(c for c in (cfg.label_column, cfg.time_column) if c and c in df)]
+        part = df[list(dict.fromkeys(keep))].copy()
+        part["__file"], part["__row"] = f.name, np.arange(len(part))
+        frames.append(part)
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    cfg_rec = cfg.model_copy(update={"recording_column": NEW_RECORDING, "group_column": None, "split_column": None})
+    return series_from_frame(df, cfg_rec, str(path), require_labels=False, classes=classes, nan_fix=nan_fix)
+
+
 # ------------------------------------------------------------------- one row per sample
 def step_columns(columns: list[str], pattern: str, channel: str) -> dict[int, str]:
     """Columns of ``channel`` named by ``pattern`` (``{channel}``, ``{t}``), keyed by step."""

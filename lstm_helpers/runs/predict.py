@@ -28,6 +28,7 @@ from lstm_helpers.data.inputs import missing_path_error, separator_hint, short, 
 from lstm_helpers.data.prepared import InputInfo, read_prepare_json
 from lstm_helpers.data.recordings import DataError, SeriesSet, _list_files, read_recordings
 from lstm_helpers.data.resampling import apply_scaler, scale_per_recording
+from lstm_helpers.data.tables import NEW_RECORDING, read_new_step_rows
 from lstm_helpers.data.windows import window_starts, window_view
 from lstm_helpers.judge.bouts import find_bouts, stitch_timeline
 from lstm_helpers.judge.inference import DEFAULT_BATCH
@@ -54,6 +55,12 @@ class FinishedRun:
     def input(self) -> InputInfo:
         """``prepare.json["input"]``, typed: window length, step, sample rate, channels."""
         return InputInfo.from_dict(self.info["input"])
+
+    @property
+    def recording_column(self) -> str:
+        """The output tables' recording column: the run's, or ``recording`` (one per input file)
+        for a table without one."""
+        return self.cfg.data.recording_column or NEW_RECORDING
 
 
 def _columns(path: Path, data_cfg: Any) -> list[str]:
@@ -89,24 +96,19 @@ def _sample_rate_of(df_time: np.ndarray, offsets: np.ndarray) -> float | None:
 
 
 def _refuse_kind(cfg: Config, shown_run: str) -> None:
-    """predict labels recordings and pre-segmented sequences (``data.kind: sequences``, or a
-    table of one row per sample); a character run writes text instead."""
+    """predict labels recordings (or a table of one row per time step), and pre-segmented
+    sequences (``data.kind: sequences``, or a table of one row per sample); a character run
+    writes text instead."""
     if cfg.data.kind == "text":
         raise DataError(
             f"{shown_run} is a character run (data.kind='text'): it predicts the next character, not a "
             f'label; write text with it: lstm-workbench generate --run {shown_run} --prime "Some text" --length 200'
         )
-    if cfg.data.kind == "table" and not cfg.data.sequence_columns:
-        raise DataError(
-            f"predict labels recordings (data.kind='recordings') and sequences (data.kind='sequences', or a table "
-            f"of one row per sample); {shown_run} was trained on a table of one row per time step, which "
-            "predict does not read yet"
-        )
 
 
 def open_finished_run(run: str | Path) -> FinishedRun:
     """The run's parameters, ``prepare.json`` and decision rule; refuses unfinished runs, and runs
-    that predict cannot label new data with (character runs, tables of one row per time step)."""
+    that predict cannot label new data with (character runs)."""
     layout, d = RunLayout(Path(run).resolve()), shown(run)
     for need in (layout.params, layout.prepare_json, layout.model):
         if not need.is_file():
@@ -147,7 +149,12 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
         "this run's data.nan_policy is 'error': fill the gaps in the file, or predict with a run trained "
         "with data.nan_policy interpolate or drop (its predict then fills or skips them the same way)"
     )
-    s = read_recordings(data_cfg, input_path, require_labels=False, classes=run.classes, nan_fix=fix, settable=False)
+    if run.cfg.data.kind == "table" and run.cfg.data.recording_column is None:  # each file one series
+        s = read_new_step_rows(data_cfg, input_path, run.classes, fix)
+    else:
+        s = read_recordings(
+            data_cfg, input_path, require_labels=False, classes=run.classes, nan_fix=fix, settable=False
+        )
     rate = run.input.sample_rate_hz
     if rate and s.times is not None:
         got = _sample_rate_of(s.times, s.offsets)
@@ -174,7 +181,7 @@ def label_timesteps(run: FinishedRun, s: SeriesSet, timeline: dict[str, np.ndarr
     probs = np.concatenate([timeline[r] for r in s.rec_ids])
     rec_of_step = np.repeat(np.arange(len(s.rec_ids)), s.lengths)
     timestep = s.input_rows if s.input_rows is not None else np.arange(len(probs)) - s.offsets[rec_of_step]
-    frame = pd.DataFrame({run.cfg.data.recording_column: s.rec_ids[rec_of_step], "timestep": timestep})
+    frame = pd.DataFrame({run.recording_column: s.rec_ids[rec_of_step], "timestep": timestep})
     rate = run.input.sample_rate_hz
     if s.times is not None:
         frame["time_s"] = s.times
@@ -196,7 +203,7 @@ def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> p
     bout's last row), ``start_s`` / ``end_s`` the first row's time and the last row's time
     plus one sample period (the last row's time without a sample rate), as
     :func:`label_timesteps` writes them."""
-    rec_col = run.cfg.data.recording_column
+    rec_col = run.recording_column
     rate = run.input.sample_rate_hz
     columns = [rec_col, "class", "start", "end", "start_s", "end_s", "mean_p"]
     step = per_step["timestep"].to_numpy()
@@ -303,7 +310,7 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     local, rec_ids = starts - s.offsets[rec], s.rec_ids[rec]
     timeline = stitch_timeline(probs, rec_ids, local, length, dict(zip(s.rec_ids, s.lengths.tolist(), strict=True)))
     per_step = label_timesteps(finished, s, timeline)
-    windows = pd.DataFrame({finished.cfg.data.recording_column: rec_ids, "start": local})
+    windows = pd.DataFrame({finished.recording_column: rec_ids, "start": local})
     for k, c in enumerate(classes):
         windows[f"p_{c}"] = probs[:, k]
     bouts = predicted_bouts(finished, s, per_step)
