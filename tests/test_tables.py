@@ -3,6 +3,7 @@ per sample (``data.sequence_columns``), with the bad inputs each must refuse by 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -294,3 +295,9 @@ def test_predict_labels_a_table_of_one_row_per_step_without_a_recording_column(t
     both = mine.merge(windows, on="start", suffixes=("_run", "_new"))  # the run scores labelled windows only
     assert len(both) == len(mine) > 10 and windows["start"].diff().dropna().eq(12).all()
     np.testing.assert_allclose(both["p_play_new"], both["p_play_run"], atol=1e-5)
+    assert not any("scaled" in n for n in out["notes"])
+    info = json.loads((run / "prepare.json").read_text())  # as if trained with scale.per: recording
+    info["scaler"] = {"method": "standard", "per": "recording"}
+    (run / "prepare.json").write_text(json.dumps(info))
+    notes = predict_run(run, tmp_path / "new.csv", tmp_path / "pred2.csv")["notes"]
+    assert any("each input file was scaled by its own statistics" in n for n in notes)

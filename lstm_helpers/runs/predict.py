@@ -325,8 +325,20 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
         "inference": speed[0] if speed else None,
         "notes": gap_notes(gaps, finished.cfg.data.time_column)
         + [f"{unlabelled} timestep(s) in no window (near a gap or a recording's end) have an empty label"]
-        * bool(unlabelled),
+        * bool(unlabelled)
+        + _scaling_notes(finished),
     }
+
+
+def _scaling_notes(run: FinishedRun) -> list[str]:
+    """Where predict's scaling cannot be training's: a table without a recording column was cut
+    into blocks to split it, and with ``scale.per: recording`` each block had its own statistics."""
+    blocks = run.cfg.data.kind == "table" and run.cfg.data.recording_column is None
+    if blocks and run.info["scaler"].get("per") == "recording":
+        return [
+            "each input file was scaled by its own statistics (training scaled each of its data.table_blocks blocks)"
+        ]
+    return []
 
 
 def predict_run(run: Path, input_path: Path, out: Path | None = None, batch_size: int = DEFAULT_BATCH) -> dict:
