@@ -57,6 +57,11 @@ class FinishedRun:
         return InputInfo.from_dict(self.info["input"])
 
     @property
+    def table_in_blocks(self) -> bool:
+        """Trained on a table of time steps without a recording column (cut into blocks to split)."""
+        return self.cfg.data.kind == "table" and self.cfg.data.recording_column is None
+
+    @property
     def recording_column(self) -> str:
         """The output tables' recording column: the run's, or ``recording`` (one per input file)
         for a table without one."""
@@ -149,7 +154,7 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
         "this run's data.nan_policy is 'error': fill the gaps in the file, or predict with a run trained "
         "with data.nan_policy interpolate or drop (its predict then fills or skips them the same way)"
     )
-    if run.cfg.data.kind == "table" and run.cfg.data.recording_column is None:  # each file one series
+    if run.table_in_blocks:  # each file one series
         s = read_new_step_rows(data_cfg, input_path, run.classes, fix)
     else:
         s = read_recordings(
@@ -333,8 +338,7 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
 def _scaling_notes(run: FinishedRun) -> list[str]:
     """Where predict's scaling cannot be training's: a table without a recording column was cut
     into blocks to split it, and with ``scale.per: recording`` each block had its own statistics."""
-    blocks = run.cfg.data.kind == "table" and run.cfg.data.recording_column is None
-    if blocks and run.info["scaler"].get("per") == "recording":
+    if run.table_in_blocks and run.info["scaler"].get("per") == "recording":
         return [
             "each input file was scaled by its own statistics (training scaled each of its data.table_blocks blocks)"
         ]
