@@ -1145,6 +1145,7 @@ def test_predicted_timesteps_and_bouts_name_the_input_rows_when_nan_rows_were_dr
     p_play = np.array([0.1, 0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.8, 0.8, 0.1])  # per kept step
     run = SimpleNamespace(
         cfg=SimpleNamespace(data=cfg),
+        recording_column=cfg.recording_column,
         input=SimpleNamespace(sample_rate_hz=4.0),
         classes=["other", "play"],
         rule=DecisionRule(("other", "play"), 0.5, 1),
