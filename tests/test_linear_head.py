@@ -71,3 +71,18 @@ def test_features_whose_mean_dwarfs_their_spread_are_centred_not_folded():
         ref.fit(F, y)
         assert ours.centred_ is centred
         assert np.abs(ours.predict_proba(F) - ref.predict_proba(F)).max() < 1e-3
+
+
+def test_tiny_spreads_are_scaled_as_standard_scaler_scales_them_and_nan_is_refused():
+    """A feature of spread 1e-7 around 0 was taken for a constant (scale 1, its signal lost
+    under L2: AUC 0.52 against scikit-learn's 0.82); the rule is StandardScaler's now."""
+    F, y = _features(160, 300, 2, seed=5)
+    tiny = (F - F.mean(axis=0)) * np.float32(1e-7)
+    ours = Float32Logistic(C=0.1, class_weight="balanced", max_iter=300).fit(tiny, y)
+    ref = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, class_weight="balanced", max_iter=300))
+    ref.fit(tiny, y)
+    assert np.allclose(ours.scale_, ref[0].scale_, rtol=1e-6)
+    assert np.abs(ours.predict_proba(tiny) - ref.predict_proba(tiny)).max() < 1e-3
+    F[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        Float32Logistic().fit(F, y)

@@ -63,12 +63,16 @@ class Float32Logistic(ClassifierMixin, BaseEstimator):
         sq = np.zeros(F.shape[1])
         for start in range(0, len(F), rows):
             sq += np.square(F[start : start + rows] - self.mean_).sum(axis=0)
-        var = sq / len(F)
-        # as StandardScaler: a (near-)constant feature keeps scale 1
-        self.scale_ = np.where(var > 1e-12 * np.maximum(1.0, self.mean_**2), np.sqrt(var), 1.0)
+        var, n, eps = sq / len(F), len(F), np.finfo(np.float64).eps
+        # StandardScaler's rule: a variance within the two-pass algorithm's rounding error is
+        # a constant feature, which keeps scale 1
+        constant = var <= n * eps * var + (n * self.mean_ * eps) ** 2
+        self.scale_ = np.where(constant, 1.0, np.sqrt(var))
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> Float32Logistic:
         F = np.ascontiguousarray(X, dtype=np.float32)
+        if not np.isfinite(F).all():
+            raise ValueError("Float32Logistic: the features hold NaN or infinite values")
         self.classes_, yi = np.unique(np.asarray(y), return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(f"Float32Logistic needs at least two classes, got {self.classes_.tolist()}")
