@@ -53,7 +53,9 @@ class DataConfig(_Section):
     nan_policy: Literal["error", "interpolate", "drop"] = "error"
     encoding: str = "utf-8"  # text encoding of CSV and text files (e.g. latin-1, cp1252)
     sep: Literal[",", ";", "\t", "|"] = ","  # CSV column separator (pandas' sep), for training and predict
-    decimal: Literal[".", ","] = "."  # decimal mark of CSV numbers (pandas' decimal): "," reads 0,25 (with sep ";")
+    decimal: Literal[".", ","] = (
+        "."  # decimal mark of CSV numbers (pandas' decimal): "," reads 0,25 ("0,25" at sep ",")
+    )
     split_column: str | None = None  # predefined split per recording: train / val / test
     test_path: str | None = None  # a separate test file (public-benchmark style)
     pad_length: int | None = Field(None, ge=1)  # pre-segmented sequences (.npz); None = longest sequence
@@ -83,15 +85,6 @@ class DataConfig(_Section):
         if len(set(v)) != len(v):
             raise ValueError(f"channel names must be unique, got {v}")
         return v
-
-    @model_validator(mode="after")
-    def _decimal_is_not_the_separator(self) -> DataConfig:
-        if self.decimal == self.sep:
-            raise ValueError(
-                f"data.decimal {self.decimal!r} is also data.sep: a file written with decimal commas separates "
-                "its columns with another mark; set data.sep to it, e.g. ';' (or a tab, '\\t')"
-            )
-        return self
 
     @model_validator(mode="after")
     def _table_fields(self) -> DataConfig:

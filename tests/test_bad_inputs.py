@@ -290,6 +290,15 @@ def _as_steps_table_run(d: Path, args: list[str]) -> list[str]:
     return args
 
 
+def _as_decimal_comma_run(d: Path, args: list[str]) -> list[str]:
+    """``args`` (a predict command) with its run reading ``;``-separated files with decimal commas."""
+    from lstm_helpers.config import load_config
+
+    cfg = load_config(_config(d, sep=";", decimal=","))
+    (Path(args[2]) / "params.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
+    return args
+
+
 def _wide_cases(drop: str | None = None) -> bytes:
     """Four cases of 5 steps as one row each (``ax_t0`` ... ``ay_t4``), optionally without a channel."""
     df = pd.DataFrame({f"{c}_t{t}": np.arange(4.0) + t for c in CHANNELS for t in range(5) if c != drop})
@@ -376,10 +385,10 @@ CASES = [
         lambda d: _run(d, _csv_decimal_comma(d), sep=";"),
         ("channel column 'ax' is not numeric", "'0,", "decimal comma: set data.decimal: ','"),
     ),
-    Case(
-        "data.decimal is data.sep",
-        lambda d: _run(d, d / "good.csv", decimal=","),
-        ("data.decimal ',' is also data.sep", "set data.sep to it, e.g. ';'"),
+    Case(  # one file at commas, another at points: the point is named, not 'must hold numbers'
+        "csv with decimal points read at decimal commas",
+        lambda d: _run(d, d / "good.csv", sep=",", decimal=","),
+        ("good.csv", "is not numeric", "written with a decimal point, but data.decimal is ','"),
     ),
     Case(
         "time column in milliseconds",
@@ -1043,6 +1052,13 @@ CASES = [
         "predict input with decimal commas",
         lambda d: _predict_input(d, "new.csv", _frame().to_csv(index=False, decimal=",").encode()),  # "0,25" quoted
         ("is not numeric", "decimal comma, but this run reads decimal points", "save the file with decimal points"),
+    ),
+    Case(  # a run that reads decimal commas, given points
+        "predict input with decimal points for a run at decimal commas",
+        lambda d: _as_decimal_comma_run(
+            d, _predict_input(d, "new.csv", _frame().to_csv(index=False, sep=";").encode())
+        ),
+        ("is not numeric", "decimal point, but this run reads decimal commas", "save the file with decimal commas"),
     ),
     Case(  # 'sample rate 0.01 Hz ... resample the input first'
         "predict input time in milliseconds",

@@ -348,6 +348,11 @@ def test_data_decimal_reads_decimal_commas_in_channels_and_times(tmp_path):
     commas = read_recordings(DataConfig(path=str(tmp_path / "b.csv"), sep=";", decimal=",", **kw))
     assert np.allclose(points.values, commas.values) and np.array_equal(points.labels, commas.labels)
     assert commas.sample_rate_hz == 10
+    # a comma-separated export with its decimal commas in quotes ("0,1","0,29552"), as spreadsheets write it
+    df.to_csv(tmp_path / "c.csv", index=False, decimal=",")
+    assert '"0,1"' in (tmp_path / "c.csv").read_text()
+    quoted = read_recordings(DataConfig(path=str(tmp_path / "c.csv"), decimal=",", **kw))
+    assert np.allclose(points.values, quoted.values)
 
 
 def test_a_tsv_file_is_read_at_data_sep(tmp_path):

@@ -296,8 +296,25 @@ def test_predict_labels_a_table_of_one_row_per_step_without_a_recording_column(t
     assert len(both) == len(mine) > 10 and windows["start"].diff().dropna().eq(12).all()
     np.testing.assert_allclose(both["p_play_new"], both["p_play_run"], atol=1e-5)
     assert not any("scaled" in n for n in out["notes"])
+    both_kinds = tmp_path / "both"  # x.csv beside x.parquet: each a series, named in full
+    both_kinds.mkdir()
+    table.iloc[rows].to_csv(both_kinds / "x.csv", index=False)
+    table.iloc[rows].to_parquet(both_kinds / "x.parquet", index=False)
+    named = pd.read_csv(predict_run(run, both_kinds, tmp_path / "pred_both.csv")["timesteps"])["recording"]
+    assert set(named) == {"x.csv", "x.parquet"}
     info = json.loads((run / "prepare.json").read_text())  # as if trained with scale.per: recording
     info["scaler"] = {"method": "standard", "per": "recording"}
     (run / "prepare.json").write_text(json.dumps(info))
     notes = predict_run(run, tmp_path / "new.csv", tmp_path / "pred2.csv")["notes"]
     assert any("each input file was scaled by its own statistics" in n for n in notes)
+
+
+def test_a_time_column_with_decimal_commas_is_named_as_such_in_a_table(tmp_path):
+    """Table reads checked the feature columns only: a time column of decimal commas was 'a missing,
+    non-numeric or infinite value', without the value or the way out."""
+    df = _steps_table().assign(t=lambda f: f.groupby("rec").cumcount() / 4)
+    df[["rec", "t", *CH, "label"]].to_csv(tmp_path / "t.csv", index=False, sep=";")
+    text = (tmp_path / "t.csv").read_text()
+    (tmp_path / "t.csv").write_text(text.replace("0.25;", "0,25;"))  # the time column only: features keep points
+    with pytest.raises(DataError, match="time column 't' is not numeric .* decimal comma: set data.decimal"):
+        read_table(_steps_cfg(tmp_path / "t.csv", sep=";", time_column="t", sample_rate_hz=4.0))

@@ -56,29 +56,43 @@ def row_text(row: int) -> str:
     return f"row {row + 2} (the header is row 1)"
 
 
-_DECIMAL_COMMA = re.compile(r"\s*[-+]?(\d+,\d*|,\d+)([eE][-+]?\d+)?\s*")
+_DECIMAL = {  # a number written with this decimal mark, and the mark's name
+    ",": (re.compile(r"\s*[-+]?(\d+,\d*|,\d+)([eE][-+]?\d+)?\s*"), "comma", "commas"),
+    ".": (re.compile(r"\s*[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?\s*"), "point", "points"),
+}
+
+
+def _decimal_advice(value: object, decimal: str, settable: bool) -> str | None:
+    """The way out for ``value`` written with the other decimal mark than ``data.decimal``
+    (``settable``: the user can set it; predict reads at its run's setting); None otherwise."""
+    other = "," if decimal == "." else "."
+    pattern, name, _ = _DECIMAL[other]
+    if not (isinstance(value, str) and pattern.fullmatch(value)):
+        return None
+    if not settable:
+        return (
+            f"it is written with a decimal {name}, but this run reads decimal {_DECIMAL[decimal][2]} "
+            f"(data.decimal {decimal!r}): save the file with decimal {_DECIMAL[decimal][2]}"
+        )
+    if other == ",":
+        return "it is written with a decimal comma: set data.decimal: ','"
+    return "it is written with a decimal point, but data.decimal is ',': use one decimal mark in every file"
 
 
 def check_numeric(
-    df: pd.DataFrame, columns: list[str], source: object, what: str = "column", settable: bool = True
-) -> None:
+    df: pd.DataFrame, columns: list[str], source: object, what: str = "column", settable: bool = True,
+    decimal: str = ".",
+) -> None:  # fmt: skip
     """Refuse the first column of ``columns`` holding a value that is not a number, naming
     the source, the column, the value and its row (before numpy would fail on it). A value
-    written with a decimal comma (``0,25``) is named as such, with ``data.decimal`` as the way
-    out (``settable``: the user can set it; predict reads at its run's setting)."""
+    written with the other decimal mark than ``decimal`` (``0,25`` read at points, ``0.25`` at
+    commas) is named as such, with the way out (:func:`_decimal_advice`)."""
     for col in columns:
         if not pd.api.types.is_numeric_dtype(df[col]):
             bad = pd.to_numeric(df[col], errors="coerce").isna() & df[col].notna()
             row = int(np.argmax(bad.to_numpy()))
             value = df[col].iloc[row]
-            advice = f"{what}s must hold numbers"
-            if isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value):
-                advice = (
-                    "it is written with a decimal comma: set data.decimal: ','"
-                    if settable
-                    else "it is written with a decimal comma, but this run reads decimal points "
-                    "(data.decimal '.'): save the file with decimal points"
-                )
+            advice = _decimal_advice(value, decimal, settable) or f"{what}s must hold numbers"
             raise DataError(
                 f"{source}: {what} {col!r} is not numeric (value {short(value, 60)} at {row_text(row)}); {advice}"
             )

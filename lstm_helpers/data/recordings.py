@@ -222,9 +222,9 @@ def _read_table(path: Path, cfg: DataConfig, need_label: bool, settable: bool = 
         raise DataError(f"cannot read {path}: {short(str(exc))}") from exc
     if df.empty:
         raise DataError(f"{path} has a header but no data rows")
-    check_numeric(df, list(cfg.channels), path, "channel column", settable)
+    check_numeric(df, list(cfg.channels), path, "channel column", settable, cfg.decimal)
     if cfg.time_column:
-        check_numeric(df, [cfg.time_column], path, "time column", settable)
+        check_numeric(df, [cfg.time_column], path, "time column", settable, cfg.decimal)
     df["__file"] = str(path)
     df["__row"] = np.arange(len(df))
     return df

@@ -85,7 +85,9 @@ def _rows_are_steps(files: list[Path], cfg: DataConfig, source: str) -> SeriesSe
             prefix = f"{f.stem}_block" if len(files) > 1 else "block"
             df[BLOCK_COLUMN] = pd.Series(block).map(lambda b, p=prefix: f"{p}{b:03d}").to_numpy()
         _check_columns(df, f, cfg_rec, need_label=True)
-        check_numeric(df, list(cfg.channels), f, "feature column")
+        check_numeric(df, list(cfg.channels), f, "feature column", decimal=cfg.decimal)
+        if cfg.time_column and cfg.time_column in df:
+            check_numeric(df, [cfg.time_column], f, "time column", decimal=cfg.decimal)
         keep = [rec_col, *cfg.channels, cfg.label_column]
         keep += [c for c in (cfg.group_column, cfg.time_column, cfg.split_column) if c]
         part = df[list(dict.fromkeys(keep))].copy()
@@ -108,16 +110,20 @@ NEW_RECORDING = "recording"  # predict's name for each file of a table without a
 
 def read_new_step_rows(cfg: DataConfig, path: Path, classes: list[str], nan_fix: str) -> SeriesSet:
     """New rows of a one-row-per-time-step table without a recording column, for ``predict``:
-    each file is one series in row order, named by its file stem (training cut files into
+    each file is one series in row order, named by its file stem (its name where two files
+    share a stem; a column of the input called ``recording`` is replaced) (training cut files into
     ``data.table_blocks`` blocks only to split them), labels optional; read and checked as
     :func:`read_table` reads the training files (``data.sep`` / ``data.decimal`` of the run)."""
-    frames = []
-    for f in _list_files(path, cfg.format, "--input"):
+    frames, files = [], _list_files(path, cfg.format, "--input")
+    unique_stems = len({f.stem for f in files}) == len(files)  # x.csv beside x.parquet: named in full
+    for f in files:
         df = _read_whole(f, cfg)
         if df.empty:
             raise DataError(f"{f}: no rows")
-        check_numeric(df, list(cfg.channels), f, "feature column", settable=False)
-        df[NEW_RECORDING] = f.stem
+        check_numeric(df, list(cfg.channels), f, "feature column", False, cfg.decimal)
+        if cfg.time_column and cfg.time_column in df:
+            check_numeric(df, [cfg.time_column], f, "time column", False, cfg.decimal)
+        df[NEW_RECORDING] = f.stem if unique_stems else f.name
         keep = [NEW_RECORDING, *cfg.channels, *(c for c in (cfg.label_column, cfg.time_column) if c and c in df)]
         part = df[list(dict.fromkeys(keep))].copy()
         part["__file"], part["__row"] = f.name, np.arange(len(part))
@@ -165,7 +171,7 @@ def _wide_block(df: pd.DataFrame, cfg: DataConfig, source: str) -> np.ndarray:
                 f"{steps[0]}..{steps[-1]} (data.sequence_columns = {pattern!r})"
             )
     names = [per_channel[ch][t] for ch in cfg.channels for t in steps]
-    check_numeric(df, names, source, "feature column")
+    check_numeric(df, names, source, "feature column", decimal=cfg.decimal)
     check_finite(df[names].to_numpy(dtype=np.float64), source, names, nan_policy_key=None)
     X = df[names].to_numpy(dtype=np.float32).reshape(len(df), len(cfg.channels), len(steps))
     return X.transpose(0, 2, 1)
