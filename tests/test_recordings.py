@@ -321,48 +321,46 @@ def test_a_sample_rate_that_disagrees_with_the_time_column_is_refused(tmp_path):
     assert read_recordings(_cfg(tmp_path / "a.csv", sample_rate_hz=None)).sample_rate_hz is None  # no rate: no check
 
 
-def test_data_sep_reads_a_semicolon_separated_file_as_a_comma_separated_one(tmp_path):
-    """data.sep (pandas' sep) is used for the header check and the body alike."""
+KW_DELIMITED = dict(recording_column="rec", group_column=None, time_column="t", label_column="label",
+                    channels=["ax"], sample_rate_hz=10, demo=False)  # fmt: skip
+
+
+def _written_two_ways(tmp_path, name: str, **to_csv: object):
+    """One small recording as a plain CSV (returned as read) and as ``name`` written with ``to_csv``."""
     k = np.arange(40)
     df = pd.DataFrame({"rec": "r1", "t": k / 10, "ax": np.sin(k / 3), "label": np.where(k < 20, "a", "b")})
     df.to_csv(tmp_path / "a.csv", index=False)
-    df.to_csv(tmp_path / "b.csv", index=False, sep=";")
-    kw = dict(recording_column="rec", group_column=None, time_column="t", label_column="label",
-              channels=["ax"], sample_rate_hz=10, demo=False)  # fmt: skip
-    comma = read_recordings(DataConfig(path=str(tmp_path / "a.csv"), **kw))
-    semi = read_recordings(DataConfig(path=str(tmp_path / "b.csv"), sep=";", **kw))
+    df.to_csv(tmp_path / name, index=False, **to_csv)
+    return read_recordings(DataConfig(path=str(tmp_path / "a.csv"), **KW_DELIMITED))
+
+
+def _read(path, **data: object):
+    return read_recordings(DataConfig(path=str(path), **KW_DELIMITED, **data))
+
+
+def test_data_sep_reads_a_semicolon_separated_file_as_a_comma_separated_one(tmp_path):
+    """data.sep (pandas' sep) is used for the header check and the body alike."""
+    comma = _written_two_ways(tmp_path, "b.csv", sep=";")
+    semi = _read(tmp_path / "b.csv", sep=";")
     assert np.array_equal(comma.values, semi.values) and np.array_equal(comma.labels, semi.labels)
 
 
 def test_data_decimal_reads_decimal_commas_in_channels_and_times(tmp_path):
     """A European spreadsheet's export (0,25;1,5): data.decimal ',' with data.sep ';' reads the
     same numbers, channels and time column alike (the time steps give the sample rate)."""
-    k = np.arange(40)
-    df = pd.DataFrame({"rec": "r1", "t": k / 10, "ax": np.sin(k / 3), "label": np.where(k < 20, "a", "b")})
-    df.to_csv(tmp_path / "a.csv", index=False)
-    df.to_csv(tmp_path / "b.csv", index=False, sep=";", decimal=",")
+    points = _written_two_ways(tmp_path, "b.csv", sep=";", decimal=",")
     assert "0,1;" in (tmp_path / "b.csv").read_text()
-    kw = dict(recording_column="rec", group_column=None, time_column="t", label_column="label",
-              channels=["ax"], sample_rate_hz=10, demo=False)  # fmt: skip
-    points = read_recordings(DataConfig(path=str(tmp_path / "a.csv"), **kw))
-    commas = read_recordings(DataConfig(path=str(tmp_path / "b.csv"), sep=";", decimal=",", **kw))
+    commas = _read(tmp_path / "b.csv", sep=";", decimal=",")
     assert np.allclose(points.values, commas.values) and np.array_equal(points.labels, commas.labels)
     assert commas.sample_rate_hz == 10
     # a comma-separated export with its decimal commas in quotes ("0,1","0,29552"), as spreadsheets write it
-    df.to_csv(tmp_path / "c.csv", index=False, decimal=",")
+    _written_two_ways(tmp_path, "c.csv", decimal=",")
     assert '"0,1"' in (tmp_path / "c.csv").read_text()
-    quoted = read_recordings(DataConfig(path=str(tmp_path / "c.csv"), decimal=",", **kw))
-    assert np.allclose(points.values, quoted.values)
+    assert np.allclose(points.values, _read(tmp_path / "c.csv", decimal=",").values)
 
 
 def test_a_tsv_file_is_read_at_data_sep(tmp_path):
     """.tsv files were refused as an unsupported file type; they are delimited text like .csv."""
-    k = np.arange(40)
-    df = pd.DataFrame({"rec": "r1", "t": k / 10, "ax": np.sin(k / 3), "label": np.where(k < 20, "a", "b")})
-    df.to_csv(tmp_path / "a.csv", index=False)
-    df.to_csv(tmp_path / "b.tsv", index=False, sep="\t")
-    kw = dict(recording_column="rec", group_column=None, time_column="t", label_column="label",
-              channels=["ax"], sample_rate_hz=10, demo=False)  # fmt: skip
-    comma = read_recordings(DataConfig(path=str(tmp_path / "a.csv"), **kw))
-    tabs = read_recordings(DataConfig(path=str(tmp_path / "b.tsv"), sep="\t", **kw))
+    comma = _written_two_ways(tmp_path, "b.tsv", sep="\t")
+    tabs = _read(tmp_path / "b.tsv", sep="\t")
     assert np.array_equal(comma.values, tabs.values) and np.array_equal(comma.labels, tabs.labels)
