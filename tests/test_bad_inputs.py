@@ -385,6 +385,11 @@ CASES = [
         lambda d: _run(d, _csv_decimal_comma(d), sep=";"),
         ("channel column 'ax' is not numeric", "'0,", "decimal comma: set data.decimal: ','"),
     ),
+    Case(  # 7.020,07: neither decimal mark reads it
+        "csv with thousands separators",
+        lambda d: _run(d, _csv(d, _with(_frame(), "ax", 3, "7.020,07")), sep=",", decimal="."),
+        ("'ax' is not numeric", "'7.020,07'", "row 5", "thousands separators: save the numbers without them"),
+    ),
     Case(  # one file at commas, another at points: the point is named, not 'must hold numbers'
         "csv with decimal points read at decimal commas",
         lambda d: _run(d, d / "good.csv", sep=",", decimal=","),

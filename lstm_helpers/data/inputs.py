@@ -62,9 +62,17 @@ _DECIMAL = {  # a number written with this decimal mark, and the mark's name
 }
 
 
+_THOUSANDS = re.compile(  # unambiguous only: both marks (7.020,07 / 1,234.5) or two groups or more (1.234.567)
+    r"\s*[-+]?\d{1,3}((\.\d{3})+,\d*|(,\d{3})+\.\d*|(\.\d{3}){2,}|(,\d{3}){2,})\s*"
+)
+
+
 def _decimal_advice(value: object, decimal: str, settable: bool) -> str | None:
     """The way out for ``value`` written with the other decimal mark than ``data.decimal``
-    (``settable``: the user can set it; predict reads at its run's setting); None otherwise."""
+    (``settable``: the user can set it; predict reads at its run's setting), or with
+    thousands separators (``7.020,07``, which pandas cannot read either way); None otherwise."""
+    if isinstance(value, str) and _THOUSANDS.fullmatch(value):
+        return "it is written with thousands separators: save the numbers without them"
     other = "," if decimal == "." else "."
     pattern, name, _ = _DECIMAL[other]
     if not (isinstance(value, str) and pattern.fullmatch(value)):
