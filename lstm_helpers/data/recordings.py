@@ -222,12 +222,18 @@ def _read_table(path: Path, cfg: DataConfig, need_label: bool, settable: bool = 
         raise DataError(f"cannot read {path}: {short(str(exc))}") from exc
     if df.empty:
         raise DataError(f"{path} has a header but no data rows")
-    check_numeric(df, list(cfg.channels), path, "channel column", settable, cfg.decimal)
-    if cfg.time_column:
-        check_numeric(df, [cfg.time_column], path, "time column", settable, cfg.decimal)
+    check_series_numbers(df, cfg, path, "channel column", settable)
     df["__file"] = str(path)
     df["__row"] = np.arange(len(df))
     return df
+
+
+def check_series_numbers(df: pd.DataFrame, cfg: DataConfig, path: Path, what: str, settable: bool = True) -> None:
+    """The channel columns (named ``what``) and the time column, where the frame has one, hold
+    numbers at ``data.decimal`` (:func:`~lstm_helpers.data.inputs.check_numeric`)."""
+    check_numeric(df, list(cfg.channels), path, what, settable, cfg.decimal)
+    if cfg.time_column and cfg.time_column in df:
+        check_numeric(df, [cfg.time_column], path, "time column", settable, cfg.decimal)
 
 
 def _check_columns(df: pd.DataFrame, path: Path, cfg: DataConfig, need_label: bool) -> None:

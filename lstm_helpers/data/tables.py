@@ -33,6 +33,7 @@ from lstm_helpers.data.recordings import (
     SeriesSet,
     _check_columns,
     _list_files,
+    check_series_numbers,
     map_labels,
     series_from_frame,
     table_columns,
@@ -85,15 +86,8 @@ def _rows_are_steps(files: list[Path], cfg: DataConfig, source: str) -> SeriesSe
             prefix = f"{f.stem}_block" if len(files) > 1 else "block"
             df[BLOCK_COLUMN] = pd.Series(block).map(lambda b, p=prefix: f"{p}{b:03d}").to_numpy()
         _check_columns(df, f, cfg_rec, need_label=True)
-        check_numeric(df, list(cfg.channels), f, "feature column", decimal=cfg.decimal)
-        if cfg.time_column and cfg.time_column in df:
-            check_numeric(df, [cfg.time_column], f, "time column", decimal=cfg.decimal)
-        keep = [rec_col, *cfg.channels, cfg.label_column]
-        keep += [c for c in (cfg.group_column, cfg.time_column, cfg.split_column) if c]
-        part = df[list(dict.fromkeys(keep))].copy()
-        part["__file"] = f.name
-        part["__row"] = np.arange(len(part))
-        frames.append(part)
+        others = [c for c in (cfg.label_column, cfg.group_column, cfg.time_column, cfg.split_column) if c]
+        frames.append(_step_part(df, f, cfg, rec_col, others))
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     s = series_from_frame(df, cfg_rec, source)
     how = (
@@ -103,6 +97,17 @@ def _rows_are_steps(files: list[Path], cfg: DataConfig, source: str) -> SeriesSe
     )
     s.notes.append(f"table: {how}")
     return s
+
+
+def _step_part(
+    df: pd.DataFrame, f: Path, cfg: DataConfig, rec_col: str, others: list[str], settable: bool = True
+) -> pd.DataFrame:
+    """One file's rows of a one-row-per-time-step table, its numbers checked: the recording
+    column, the features, ``others``, and each row's file and row number."""
+    check_series_numbers(df, cfg, f, "feature column", settable)
+    part = df[list(dict.fromkeys([rec_col, *cfg.channels, *others]))].copy()
+    part["__file"], part["__row"] = f.name, np.arange(len(part))
+    return part
 
 
 NEW_RECORDING = "recording"  # predict's name for each file of a table without a recording column
@@ -120,14 +125,9 @@ def read_new_step_rows(cfg: DataConfig, path: Path, classes: list[str], nan_fix:
         df = _read_whole(f, cfg)
         if df.empty:
             raise DataError(f"{f}: no rows")
-        check_numeric(df, list(cfg.channels), f, "feature column", False, cfg.decimal)
-        if cfg.time_column and cfg.time_column in df:
-            check_numeric(df, [cfg.time_column], f, "time column", False, cfg.decimal)
         df[NEW_RECORDING] = f.stem if unique_stems else f.name
-        keep = [NEW_RECORDING, *cfg.channels, *(c for c in (cfg.label_column, cfg.time_column) if c and c in df)]
-        part = df[list(dict.fromkeys(keep))].copy()
-        part["__file"], part["__row"] = f.name, np.arange(len(part))
-        frames.append(part)
+        others = [c for c in (cfg.label_column, cfg.time_column) if c and c in df]
+        frames.append(_step_part(df, f, cfg, NEW_RECORDING, others, settable=False))
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     cfg_rec = cfg.model_copy(update={"recording_column": NEW_RECORDING, "group_column": None, "split_column": None})
     return series_from_frame(df, cfg_rec, str(path), require_labels=False, classes=classes, nan_fix=nan_fix)
