@@ -237,8 +237,6 @@ def cmd_predict(args: argparse.Namespace) -> int:
     th = out["threshold"]
     at = f" at the run's threshold {th:.3g}" if isinstance(th, float) else ""
     if "n_cases" in out:  # a sequences run: one row per case
-        for note in out["notes"]:
-            print(f"note: {note}")
         print(f"{plural(out['n_cases'], 'case')} predicted{at}")
         if out["accuracy"]:
             print(out["accuracy"])
@@ -246,7 +244,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         print(f"{plural(out['n_windows'], 'window')} predicted, {plural(out['n_bouts'], 'bout')} found{at}")
     if out["inference"]:
         print(f"inference: {out['inference']}")
-    for note in out["notes"]:  # gaps no window crosses, timesteps left without a label
+    for note in out["notes"]:  # gaps no window crosses, timesteps left without a label, truncated cases
         print(f"note: {note}")
     return 0
 

@@ -25,9 +25,9 @@ from lstm_helpers.artifacts import check_model_file, is_finished, read_params, s
 from lstm_helpers.config import Config, ConfigError, resolve_config
 from lstm_helpers.data.gaps import across_gaps, gap_notes
 from lstm_helpers.data.inputs import missing_path_error, separator_hint, short, time_unit_hint
+from lstm_helpers.data.prepare import scale_values
 from lstm_helpers.data.prepared import InputInfo, read_prepare_json
 from lstm_helpers.data.recordings import DataError, SeriesSet, _list_files, read_recordings
-from lstm_helpers.data.resampling import apply_scaler, scale_per_recording
 from lstm_helpers.data.tables import NEW_RECORDING, read_new_step_rows
 from lstm_helpers.data.windows import window_starts, window_view
 from lstm_helpers.judge.bouts import find_bouts, stitch_timeline
@@ -169,10 +169,7 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
                 f"{input_path}: sample rate {got:.3g} Hz (from column {time_col!r}) does not match the "
                 f"run's {rate:g} Hz; {time_unit_hint(got, rate, time_col) or 'resample the input first'}"
             )
-    scaler = run.info["scaler"]
-    if scaler.get("per") == "recording":
-        return s, scale_per_recording(s.values, s.offsets, scaler["method"])
-    return s, apply_scaler(s.values, scaler)
+    return s, scale_values(s, run.info["scaler"], run.cfg.data.mask_value)
 
 
 def label_timesteps(run: FinishedRun, s: SeriesSet, timeline: dict[str, np.ndarray]) -> pd.DataFrame:
