@@ -17,7 +17,7 @@ from conftest import TINY
 
 from lstm_helpers.artifacts import write_json, write_yaml
 from lstm_helpers.config import ConfigError
-from lstm_helpers.experiments import compare, display, plan, resume, runner
+from lstm_helpers.experiments import compare, dask_runs, display, plan, resume, runner
 from lstm_helpers.layout import SweepLayout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -409,7 +409,7 @@ def fake_runs(monkeypatch):
         calls.append(Path(run_dir).name)
         return fake_run(params, run_dir, threads)
 
-    monkeypatch.setattr(runner, "run_in_subprocess", fake)  # Dask tasks
+    monkeypatch.setattr(dask_runs, "run_in_subprocess", fake)  # Dask tasks
     monkeypatch.setattr(runner, "execute_run", fake)  # local workers, in their warm kernels
     return calls
 
@@ -436,6 +436,29 @@ def test_local_workers_keep_one_kernel_each_for_all_their_runs(tmp_path, monkeyp
         assert all(k is kernel for n, k in seen if n == name)
     for k in kernels.values():
         assert k.env["TF_NUM_INTRAOP_THREADS"] == "3" and k.km is None  # never started here, closed at the end
+
+
+def test_the_comparison_page_renders_in_a_worker_kernel(tmp_path, tiny_demo_dir, monkeypatch):
+    """Issue 12: after the last run the comparison notebook executes in a worker's warm kernel
+    (its imports done) instead of a kernel started for it, and that kernel is shut down once
+    the page is written; the page is complete."""
+    from lstm_helpers.runs.kernel import StageKernel
+
+    used, execute = [], StageKernel.execute
+
+    def spy(self, src, out, *args, **kwargs):
+        used.append((Path(out).name, self))
+        return execute(self, src, out, *args, **kwargs)
+
+    monkeypatch.setattr(StageKernel, "execute", spy)
+    f = write_sweep(tmp_path / "s.yaml", tiny_demo_dir, set={"evaluate.baseline": "none"})
+    result = runner.run_sweep(f, workers=2, out=tmp_path / "sweep", progress=False)
+    assert result["done"] == 1
+    names = [n.removeprefix(".").replace(".partial", "") for n, _ in used]  # a stage writes aside first
+    assert names == ["01_prepare.ipynb", "02_train.ipynb", "03_evaluate.ipynb", "04_compare.ipynb"]
+    assert len({id(k) for _, k in used}) == 1 and used[0][1].km is None  # one kernel, closed at the end
+    page = Path(result["comparison_html"]).read_text()
+    assert "Best by validation" in page and result["runs"][0]["name"] in page and "image/png" in page
 
 
 WORKERS_START_AFTER_PAPERMILL = """

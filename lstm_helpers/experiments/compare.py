@@ -294,11 +294,14 @@ def write_comparison(
     html_report: bool = True,
     description: str | None = None,
     references: list[dict[str, Any]] | None = None,
+    kernel: Any = None,
 ) -> tuple[Path, Path | None]:
     """Write ``comparison.csv`` + ``comparison.json`` and (``html_report``) ``comparison.html``,
     rendered by executing notebooks/04_compare.ipynb with papermill and exporting it with the
     code hidden (:func:`lstm_helpers.runs.report.export_html`). ``references``: figures
-    measured elsewhere, kept in comparison.json beside the sweeps' own."""
+    measured elsewhere, kept in comparison.json beside the sweeps' own. ``kernel``: a warm
+    :class:`~lstm_helpers.runs.kernel.StageKernel` to execute the notebook in (a sweep's
+    worker; None: a kernel started for it)."""
     lay = SweepLayout(Path(out).resolve())
     lay.root.mkdir(parents=True, exist_ok=True)
     table, meta = comparison_table(records, references)
@@ -308,7 +311,7 @@ def write_comparison(
     write_json(lay.comparison_json, {**meta, "written": dt.datetime.now().isoformat(timespec="seconds")})
     if not html_report:
         return csv_path, None
-    page = render_comparison(lay.root, title)
+    page = render_comparison(lay.root, title, kernel)
     refresh_reports_index(lay.root)
     return csv_path, page
 
@@ -324,8 +327,9 @@ def refresh_reports_index(group_dir: Path) -> None:
         write_index(group_dir.parent.parent)
 
 
-def render_comparison(out: Path, title: str = "Comparison") -> Path:
-    """Execute notebooks/04_compare.ipynb on ``out`` and export ``out/comparison.html``
+def render_comparison(out: Path, title: str = "Comparison", kernel: Any = None) -> Path:
+    """Execute notebooks/04_compare.ipynb on ``out`` (in ``kernel`` when given, a warm
+    :class:`~lstm_helpers.runs.kernel.StageKernel`) and export ``out/comparison.html``
     (parameter cells and the notebook's own header left out: the page opens with the sweep;
     sections that came out empty, e.g. a sweep's search trials, left out too)."""
     import nbformat
@@ -337,16 +341,20 @@ def render_comparison(out: Path, title: str = "Comparison") -> Path:
 
     lay = SweepLayout(out)
     executed = lay.compare_notebook
-    pm.execute_notebook(
-        str(NOTEBOOKS_DIR / executed.name),
-        str(executed),
-        parameters={"sweep_dir": str(out), "run_dirs": []},
-        kernel_name=kernel_name(),
-        cwd=str(out),
-        progress_bar=False,
-        log_output=False,
-        **quiet_kernel_kwargs(out),  # kernel start-up noise to kernel.log, not the terminal
-    )
+    parameters = {"sweep_dir": str(out), "run_dirs": []}
+    if kernel is not None:
+        kernel.execute(NOTEBOOKS_DIR / executed.name, executed, parameters, out)
+    else:
+        pm.execute_notebook(
+            str(NOTEBOOKS_DIR / executed.name),
+            str(executed),
+            parameters=parameters,
+            kernel_name=kernel_name(),
+            cwd=str(out),
+            progress_bar=False,
+            log_output=False,
+            **quiet_kernel_kwargs(out),  # kernel start-up noise to kernel.log, not the terminal
+        )
     nb = nbformat.read(executed, as_version=4)
     drop = {"parameters", "injected-parameters", "notebook-header"}
     nb.cells = drop_empty_sections([c for c in nb.cells if not (drop & set(c.metadata.get("tags", [])))])

@@ -11,21 +11,19 @@ of its runs in it with :func:`lstm_helpers.runs.pipeline.run_pipeline`, so Tenso
 imported once per worker, not three times per run (the kernel is reset between notebooks;
 results do not depend on what ran before in it). The kernels get ``TF_NUM_INTRAOP_THREADS``
 / ``TF_NUM_INTEROP_THREADS`` / ``OMP_NUM_THREADS`` = ``max(1, cores // workers)`` (TensorFlow
-reads them when it starts) so N parallel runs do not oversubscribe the cores. With ``scheduler`` each run is a child process (``python -m
-lstm_helpers.experiments.runner``) started by a task on a Dask distributed worker instead;
-the workers need this package installed and the same file system paths (data, reports).
+reads them when it starts) so N parallel runs do not oversubscribe the cores. When every
+run is back, one worker's kernel, still warm, renders the comparison page. With
+``scheduler`` each run is a child process started by a task on a Dask distributed worker
+instead (:mod:`lstm_helpers.experiments.dask_runs`).
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
 import datetime as dt
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +32,7 @@ from queue import Empty, SimpleQueue
 from typing import Any
 
 from lstm_helpers.artifacts import write_text, write_yaml
-from lstm_helpers.config import PROJECT_ROOT, ConfigError, resolve_config
+from lstm_helpers.config import ConfigError, resolve_config
 from lstm_helpers.experiments.plan import PlannedRun, Sweep, plan_sweep
 from lstm_helpers.experiments.progress import Progress, plural
 from lstm_helpers.experiments.resume import (
@@ -56,17 +54,14 @@ from lstm_helpers.layout import SweepLayout
 __all__ = [
     "SweepLocked",
     "run_sweep",
-    "run_in_subprocess",
     "execute_run",
     "threads_per_run",
     "thread_environment",
     "available_cores",
 ]
 
-RESULT_MARKER = "SWEEP-RESULT "
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
 PROGRESS_EVERY = 30  # seconds between progress lines while no run ends
-DASK_HINT = "install the dask extra: pip install -e '.[dask]'"
 
 
 # ============================================================================ one run
@@ -145,49 +140,6 @@ def shared_fit_leaders(runs: list[PlannedRun]) -> set[str]:
     return {names[0] for names in groups.values() if len(names) > 1}
 
 
-def run_in_subprocess(params: dict[str, Any], run_dir: str, threads: int | None = None) -> dict[str, Any]:
-    """Run one sweep run in a child Python process with sized thread pools: the task a Dask
-    worker executes for ``--scheduler``."""
-    env = {**os.environ, **thread_environment(threads), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lstm_helpers.experiments.runner"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=str(PROJECT_ROOT),
-    )
-    stdout, stderr = proc.communicate(json.dumps({"params": params, "run_dir": run_dir}))
-    for line in reversed(stdout.splitlines()):
-        if line.startswith(RESULT_MARKER):
-            return json.loads(line[len(RESULT_MARKER) :])
-    tail = [ln for ln in stderr.splitlines() if ln.strip()]
-    if proc.returncode < 0:
-        reason = f"interrupted (run process ended by signal {-proc.returncode})"
-    else:
-        reason = f"run process exited with code {proc.returncode}: {tail[-1] if tail else 'no output'}"[:500]
-    if Path(run_dir).is_dir():
-        write_status(Path(run_dir), status="failed", reason=reason)
-    return {
-        "status": "failed",
-        "reason": reason,
-        "seconds": round(time.perf_counter() - t0, 1),
-        "run_dir": run_dir,
-    }
-
-
-def _child_main() -> None:
-    """Entry point of ``python -m lstm_helpers.experiments.runner``: one run from a JSON payload on stdin."""
-    from lstm_helpers.runs.kernel import skip_unused_schema_format
-
-    skip_unused_schema_format()
-    payload = json.loads(sys.stdin.read())
-    result = execute_run(payload["params"], payload["run_dir"])
-    print(RESULT_MARKER + json.dumps(result), flush=True)
-
-
 # ============================================================================ the sweep
 def run_sweep(
     file: str | Path,
@@ -250,7 +202,9 @@ def run_sweep(
 
         import_mlflow()  # fail before running anything when tracking cannot work
     if scheduler is not None:
-        _import_distributed()
+        from lstm_helpers.experiments.dask_runs import import_distributed
+
+        import_distributed()
     else:  # the data on this machine: a missing file or column fails every run, so say it now
         check_sweep_inputs(sweep)
     sweep_dir = Path(out).resolve() if out else sweep.default_dir()
@@ -290,14 +244,6 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _import_distributed() -> Any:
-    try:
-        import distributed
-    except ImportError as exc:
-        raise ConfigError(f"--scheduler needs Dask distributed, which is not installed; {DASK_HINT}") from exc
-    return distributed
-
-
 class _SweepRun:
     """One execution of a sweep in a locked directory: bookkeeping shared by the run threads."""
 
@@ -330,9 +276,11 @@ class _SweepRun:
         todo = self.plan_todo()
         client = None
         if scheduler is not None:
-            distributed = _import_distributed()
+            from lstm_helpers.experiments import dask_runs
+
+            distributed = dask_runs.import_distributed()
             client = scheduler if isinstance(scheduler, distributed.Client) else distributed.Client(scheduler)
-            per_run, slots = _dask_threads(client)
+            per_run, slots = dask_runs.dask_threads(client)
             where = f"Dask scheduler {client.scheduler.address}"
         else:
             per_run, slots = threads_per_run(workers), workers
@@ -352,17 +300,22 @@ class _SweepRun:
                 f"on {where}, {plural(per_run, 'thread')} each" + "".join(f"\n[sweep] {n}" for n in self.sweep.notes),
                 flush=True,
             )
+        warm = None  # a local worker's kernel, kept for the comparison page (no kernel start, imports done)
         try:
             if client is not None:
-                _run_dask(client, todo, self.dir, per_run, self.finish, self.prog)
+                dask_runs.run_dask(client, todo, self.dir, per_run, self.finish, self.prog)
             else:
-                _run_local(todo, self.dir, workers, per_run, self.finish, self.prog)
+                warm = _run_local(todo, self.dir, workers, per_run, self.finish, self.prog)
         finally:
             self.meta["ended"] = dt.datetime.now().isoformat(timespec="seconds")
             self.save()
             if client is not None and client is not scheduler:
                 client.close()
-        return self.result(html)
+        try:
+            return self.result(html, warm)
+        finally:
+            if warm is not None:
+                warm.close()
 
     def log_skipped(self, todo: list[PlannedRun]) -> None:
         """With MLflow: runs skipped as finished that a stopped sweep had not logged yet."""
@@ -406,7 +359,7 @@ class _SweepRun:
             except Exception as exc:  # noqa: BLE001 - tracking never stops a sweep
                 print(f"[sweep] MLflow logging of {run.name} failed: {exc}", flush=True)
 
-    def result(self, html: bool) -> dict[str, Any]:
+    def result(self, html: bool, kernel: Any = None) -> dict[str, Any]:
         from lstm_helpers.experiments.compare import write_comparison
 
         recs = [self.records[r.name] for r in self.sweep.runs]
@@ -420,28 +373,10 @@ class _SweepRun:
             "runs": recs,
         }
         csv_path, html_path = write_comparison(
-            self.dir, records_from_sweep(self.dir), title=self.sweep.title, html_report=html
+            self.dir, records_from_sweep(self.dir), title=self.sweep.title, html_report=html, kernel=kernel
         )
         out.update(comparison_csv=csv_path, comparison_html=html_path)
         return out
-
-
-def _dask_threads(client: Any) -> tuple[int, int]:
-    """(threads per run, total worker threads) on a Dask cluster: per host, cores // worker threads."""
-    from urllib.parse import urlparse
-
-    nthreads = client.nthreads()
-    if not nthreads:
-        raise RuntimeError("the Dask cluster has no workers")
-    cores = client.run(available_cores)
-    per_host: dict[str, int] = {}
-    host_cores: dict[str, int] = {}
-    for addr, n in nthreads.items():
-        host = urlparse(addr).hostname or addr
-        per_host[host] = per_host.get(host, 0) + int(n)
-        host_cores[host] = int(cores.get(addr, 1))
-    threads = min(max(1, host_cores[h] // n) for h, n in per_host.items())
-    return threads, sum(per_host.values())
 
 
 Finish = Callable[[PlannedRun, dict[str, Any]], None]
@@ -454,10 +389,12 @@ def _run_local(
     threads: int,
     finish: Finish,
     prog: Progress,
-) -> None:
+) -> Any:
     """``workers`` threads, each with one warm kernel for all of its runs; results reach
-    ``finish`` in this (the main) thread. Ctrl-C / SIGTERM kills the kernels (the runs in
-    flight end as failed, ``interrupted``) and re-raises."""
+    ``finish`` in this (the main) thread. Returns one worker's kernel, still running (its
+    imports done: the comparison page renders in it), the caller closes it; None when none
+    runs. Ctrl-C / SIGTERM kills the kernels (the runs in flight end as failed,
+    ``interrupted``) and re-raises."""
     import papermill  # noqa: F401 - see below
 
     from lstm_helpers.runs.kernel import StageKernel
@@ -480,6 +417,27 @@ def _run_local(
     ]
     for t in pool:
         t.start()
+    try:
+        _collect(todo, pool, results, finish, prog, stop, kernels)
+    finally:
+        warm = next((k for k in kernels if not stop.is_set() and k.alive()), None)
+        for k in kernels:
+            if k is not warm:
+                k.close()
+    return warm
+
+
+def _collect(
+    todo: list[PlannedRun],
+    pool: list[threading.Thread],
+    results: SimpleQueue[tuple[PlannedRun, dict[str, Any]]],
+    finish: Finish,
+    prog: Progress,
+    stop: threading.Event,
+    kernels: list[Any],
+) -> None:
+    """Hand each run's result to ``finish`` as it arrives (and the progress line meanwhile)
+    until every run of ``todo`` is back; on Ctrl-C, stop the workers and kill their kernels."""
     received = 0
     try:
         while received < len(todo) and (any(t.is_alive() for t in pool) or not results.empty()):
@@ -514,86 +472,26 @@ def _worker(
     leaders: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
     """One local worker: take runs off ``queue`` until it is empty or ``stop`` is set, all in
-    ``kernel`` (started with the first notebook, shut down here, in the thread that used it);
-    runs named in ``leaders`` prefit the baseline (:func:`shared_fit_leaders`)."""
-    try:
-        while not stop.is_set():
-            try:
-                run = queue.popleft()
-            except IndexError:
-                return
-            prog.start(run.name)
-            run_dir = sweep_dir / run.name
-            try:
-                result = execute_run(run.config.to_dict(), str(run_dir), kernel=kernel, prefit=run.name in leaders)
-            except Exception as exc:  # noqa: BLE001 - execute_run reports failures itself; this is a last resort
-                result = {
-                    "status": "failed",
-                    "reason": f"{type(exc).__name__}: {exc}"[:500],
-                    "seconds": None,
-                    "run_dir": str(run_dir),
-                }
-            if stop.is_set() and result["status"] != "finished":
-                result["reason"] = "interrupted (the sweep was stopped)"
-                if run_dir.is_dir():  # continued in place when the sweep is run again
-                    write_status(run_dir, status="interrupted", reason=result["reason"])
-            results.put((run, result))
-    finally:
-        with contextlib.suppress(Exception):
-            kernel.close()
-
-
-def _run_dask(
-    client: Any,
-    todo: list[PlannedRun],
-    sweep_dir: Path,
-    threads: int,
-    finish: Finish,
-    prog: Progress,
-) -> None:
-    import distributed
-
-    futures = {
-        client.submit(
-            run_in_subprocess,
-            r.config.to_dict(),
-            str(sweep_dir / r.name),
-            threads,
-            key=f"lstm-run-{r.name}",
-            pure=False,
-        ): r
-        for r in todo
-    }
-    for r in todo[: prog.workers]:  # Dask does not say when a task starts: the first slots start now
-        prog.start(r.name)
-    queue = list(todo[prog.workers :])
-    pending = list(futures)
-    while pending:
+    ``kernel`` (started with the first notebook; :func:`_run_local` shuts it down); runs
+    named in ``leaders`` prefit the baseline (:func:`shared_fit_leaders`)."""
+    while not stop.is_set():
         try:
-            done_pending = distributed.wait(pending, timeout=PROGRESS_EVERY, return_when="FIRST_COMPLETED")
-        except distributed.TimeoutError:
-            if prog.enabled:
-                print(prog.line(), flush=True)
-            continue
-        except KeyboardInterrupt:
-            client.cancel(pending)
-            raise
-        pending = list(done_pending.not_done)
-        for f in done_pending.done:
-            try:
-                result = f.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker etc.: record and go on
-                run = futures[f]
-                result = {
-                    "status": "failed",
-                    "reason": f"Dask task failed: {type(exc).__name__}: {exc}"[:500],
-                    "seconds": None,
-                    "run_dir": str(sweep_dir / run.name),
-                }
-            finish(futures[f], result)
-            if queue:
-                prog.start(queue.pop(0).name)
-
-
-if __name__ == "__main__":
-    _child_main()
+            run = queue.popleft()
+        except IndexError:
+            return
+        prog.start(run.name)
+        run_dir = sweep_dir / run.name
+        try:
+            result = execute_run(run.config.to_dict(), str(run_dir), kernel=kernel, prefit=run.name in leaders)
+        except Exception as exc:  # noqa: BLE001 - execute_run reports failures itself; this is a last resort
+            result = {
+                "status": "failed",
+                "reason": f"{type(exc).__name__}: {exc}"[:500],
+                "seconds": None,
+                "run_dir": str(run_dir),
+            }
+        if stop.is_set() and result["status"] != "finished":
+            result["reason"] = "interrupted (the sweep was stopped)"
+            if run_dir.is_dir():  # continued in place when the sweep is run again
+                write_status(run_dir, status="interrupted", reason=result["reason"])
+        results.put((run, result))
