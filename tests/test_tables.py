@@ -309,6 +309,19 @@ def test_predict_labels_a_table_of_one_row_per_step_without_a_recording_column(t
     assert any("each input file was scaled by its own statistics" in n for n in notes)
 
 
+def test_new_step_rows_keep_a_channel_called_recording(tmp_path):
+    """predict names each file's rows in a column of its own: it was always ``recording``,
+    which overwrote a channel (or the label) of that name with the file's name."""
+    from lstm_helpers.data.tables import read_new_step_rows
+
+    df = _steps_table(n_rec=1).rename(columns={"f1": "recording"}).drop(columns="rec")
+    df.to_csv(tmp_path / "walk.csv", index=False)
+    cfg = _steps_cfg(tmp_path, recording_column=None, channels=["recording", "f2"])
+    s = read_new_step_rows(cfg, tmp_path / "walk.csv", ["busy", "calm"], "error")
+    assert list(s.rec_ids) == ["walk"]
+    np.testing.assert_allclose(s.values[:, 0], df["recording"].to_numpy(), rtol=1e-6)
+
+
 def test_a_time_column_with_decimal_commas_is_named_as_such_in_a_table(tmp_path):
     """Table reads checked the feature columns only: a time column of decimal commas was 'a missing,
     non-numeric or infinite value', without the value or the way out."""

@@ -116,20 +116,24 @@ NEW_RECORDING = "recording"  # predict's name for each file of a table without a
 def read_new_step_rows(cfg: DataConfig, path: Path, classes: list[str], nan_fix: str) -> SeriesSet:
     """New rows of a one-row-per-time-step table without a recording column, for ``predict``:
     each file is one series in row order, named by its file stem (its name where two files
-    share a stem; a column of the input called ``recording`` is replaced) (training cut files into
-    ``data.table_blocks`` blocks only to split them), labels optional; read and checked as
-    :func:`read_table` reads the training files (``data.sep`` / ``data.decimal`` of the run)."""
+    share a stem) (training cut files into ``data.table_blocks`` blocks only to split them),
+    labels optional; read and checked as :func:`read_table` reads the training files
+    (``data.sep`` / ``data.decimal`` of the run). The file names are held in a column of a
+    name the run reads nothing from (``recording``, or ``recording_1``... where a channel,
+    the label or the time column is called so)."""
     frames, files = [], _list_files(path, cfg.format, "--input")
     unique_stems = len({f.stem for f in files}) == len(files)  # x.csv beside x.parquet: named in full
+    read = {*cfg.channels, cfg.label_column, cfg.time_column}
+    key = next(k for k in (NEW_RECORDING, *(f"{NEW_RECORDING}_{i}" for i in range(1, len(read) + 2))) if k not in read)
     for f in files:
         df = _read_whole(f, cfg)
         if df.empty:
             raise DataError(f"{f}: no rows")
-        df[NEW_RECORDING] = f.stem if unique_stems else f.name
+        df[key] = f.stem if unique_stems else f.name
         others = [c for c in (cfg.label_column, cfg.time_column) if c and c in df]
-        frames.append(_step_part(df, f, cfg, NEW_RECORDING, others, settable=False))
+        frames.append(_step_part(df, f, cfg, key, others, settable=False))
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    cfg_rec = cfg.model_copy(update={"recording_column": NEW_RECORDING, "group_column": None, "split_column": None})
+    cfg_rec = cfg.model_copy(update={"recording_column": key, "group_column": None, "split_column": None})
     return series_from_frame(df, cfg_rec, str(path), require_labels=False, classes=classes, nan_fix=nan_fix)
 
 
