@@ -136,6 +136,11 @@ def open_finished_run(run: str | Path) -> FinishedRun:
     return FinishedRun(layout, cfg, info, rule)
 
 
+def as_finished_run(run: Path | FinishedRun) -> FinishedRun:
+    """``run`` as :func:`open_finished_run` gives it (opened here when it is a directory)."""
+    return run if isinstance(run, FinishedRun) else open_finished_run(run)
+
+
 def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.ndarray]:
     """The recordings at ``input_path`` checked against the run and scaled as in training."""
     if not input_path.exists():
@@ -274,8 +279,11 @@ def _refuse_overwriting_input(run: FinishedRun, input_path: Path, paths: dict[st
             raise DataError(f"--out {p} would overwrite an input recording file; write the predictions elsewhere")
 
 
-def predict_recordings(run: Path, input_path: Path, out: Path | None = None, batch_size: int = DEFAULT_BATCH) -> dict:
-    """Predict every window of the recordings at ``input_path`` with the model of ``run``.
+def predict_recordings(
+    run: Path | FinishedRun, input_path: Path, out: Path | None = None, batch_size: int = DEFAULT_BATCH
+) -> dict:
+    """Predict every window of the recordings at ``input_path`` with the model of ``run`` (a
+    run directory, or the run :func:`open_finished_run` opened).
 
     Writes the per-timestep table at ``out`` (default ``<input>.predictions.csv``), and
     ``.windows`` and ``.bouts`` tables beside it; returns their paths, the threshold, the
@@ -288,9 +296,11 @@ def predict_recordings(run: Path, input_path: Path, out: Path | None = None, bat
     quiet_tensorflow_import()
     from lstm_helpers.model.models import load_trained_model
 
-    finished = open_finished_run(run)
+    finished = as_finished_run(run)
     if finished.input.data_kind != "recordings":
-        raise DataError(f"{shown(run)} was trained on {finished.input.data_kind}; predict_sequences labels them")
+        raise DataError(
+            f"{shown(finished.layout.root)} was trained on {finished.input.data_kind}; predict_sequences labels them"
+        )
     _refuse_overwriting_input(finished, input_path, paths)
     s, values = read_new_recordings(finished, input_path)
     length, step = int(finished.input.window_length or 0), int(finished.input.step or 0)
@@ -350,5 +360,5 @@ def predict_run(run: Path, input_path: Path, out: Path | None = None, batch_size
     if finished.input.data_kind == "sequences":
         from lstm_helpers.runs.predict_sequences import predict_sequences
 
-        return predict_sequences(run, input_path, out, batch_size)
-    return predict_recordings(run, input_path, out, batch_size)
+        return predict_sequences(finished, input_path, out, batch_size)
+    return predict_recordings(finished, input_path, out, batch_size)

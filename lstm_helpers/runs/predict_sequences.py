@@ -21,14 +21,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import write_table
+from lstm_helpers.artifacts import shown, write_table
 from lstm_helpers.data.inputs import DataError, missing_path_error
 from lstm_helpers.data.prepare import scale_values
 from lstm_helpers.data.recordings import SeriesSet, _list_files
 from lstm_helpers.judge.inference import DEFAULT_BATCH
 from lstm_helpers.judge.probs import full_probs, predict_probs
 from lstm_helpers.runs.kernel import quiet_tensorflow_import
-from lstm_helpers.runs.predict import FinishedRun, open_finished_run, output_table_path
+from lstm_helpers.runs.predict import FinishedRun, as_finished_run, output_table_path
 
 
 def read_new_cases(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.ndarray | None, np.ndarray]:
@@ -95,18 +95,22 @@ def accuracy_line(table: pd.DataFrame) -> str | None:
 
 
 def predict_sequences(
-    run: Path, input_path: Path, out: Path | None = None, batch_size: int = DEFAULT_BATCH
+    run: Path | FinishedRun, input_path: Path, out: Path | None = None, batch_size: int = DEFAULT_BATCH
 ) -> dict[str, Any]:
-    """Predict every case at ``input_path`` with the model of ``run`` (a sequences run).
+    """Predict every case at ``input_path`` with the model of ``run`` (a sequences run: its
+    directory, or the run :func:`~lstm_helpers.runs.predict.open_finished_run` opened).
 
     Writes one row per case (:func:`case_table`) at ``out`` (default
     ``<input>.predictions.csv``); returns its path, the number of cases, the threshold, the
     accuracy line (labelled input), the readers' notes (cases truncated to the pad length...)
     and ``inference``: how fast the cases were predicted.
     """
-    finished = open_finished_run(run)
+    finished = as_finished_run(run)
     if finished.input.data_kind != "sequences":
-        raise DataError(f"{run} was trained on {finished.input.data_kind}, not sequences; use predict_recordings")
+        raise DataError(
+            f"{shown(finished.layout.root)} was trained on {finished.input.data_kind}, not sequences; "
+            "use predict_recordings"
+        )
     input_path = Path(input_path)
     path = output_table_path(input_path, out)  # one rule for both kinds of run
     _refuse_overwriting_input(finished, input_path, path)
