@@ -401,6 +401,33 @@ def test_executed_notebook_is_saved_throttled_and_complete(tmp_path, monkeypatch
     assert texts == [f"{100 + i}\n" for i in range(40)]
 
 
+def test_runs_on_unchanged_data_share_the_pre_check_read(tmp_path, tiny_config, tiny_demo_dir, monkeypatch):
+    """Issue 12: every run of a sweep read all of its data in the sweep process (the check
+    before a run directory exists), then stage 01 read them again. Runs on the same unchanged
+    files share the first read; each run's own checks still apply to it; a changed file is
+    read again."""
+    import shutil
+
+    import lstm_helpers.data.recordings as rec
+    from lstm_helpers.data.inputs import DataError
+    from lstm_helpers.runs.pipeline import validate_inputs
+
+    calls, real = [], rec.read_dataset
+    monkeypatch.setattr(rec, "read_dataset", lambda d: (calls.append(d.path), real(d))[1])
+    data = tmp_path / "data"
+    shutil.copytree(tiny_demo_dir, data)
+    cfg = tiny_config(data__path=str(data))
+    assert validate_inputs(cfg) == validate_inputs(tiny_config(data__path=str(data), seed=5, train__epochs=3))
+    assert len(calls) == 1
+    with pytest.raises(DataError, match="windows.length=100000"):  # this run's window, on the shared read
+        validate_inputs(tiny_config(data__path=str(data), windows__length=100000))
+    assert len(calls) == 1
+    first = sorted(data.glob("*.parquet"))[0]
+    pd.read_parquet(first).iloc[:-10].to_parquet(first)
+    validate_inputs(cfg)
+    assert len(calls) == 2
+
+
 def test_kernel_reset_frees_the_last_notebook_in_one_collection(tmp_path):
     """The reset between two notebooks of a warm kernel frees what the first left (here an
     object in a reference cycle, which only the cyclic collector frees) with ONE full garbage

@@ -434,13 +434,11 @@ def validate_inputs(cfg: Config, read_rows: bool = True) -> list[str] | None:
     is claimed or a kernel started (raises DataError naming file, column, row); its classes.
     ``read_rows`` False (a sweep: many recordings): recordings by their headers and recording
     column only (their classes unknown: None)."""
-    from lstm_helpers.data import checks, inputs
-    from lstm_helpers.data.recordings import read_dataset
+    from lstm_helpers.data import checks
 
     if not read_rows and cfg.data.kind == "recordings":
         return checks.check_recordings_fit(cfg)
-    with inputs.checking_only():  # its notes (cases truncated to data.pad_length) are stage 01's to say
-        s = read_dataset(cfg.data)
+    s = checks.read_for_checks(cfg.data)  # a sweep's runs on the same files share one read
     checks.check_windows_fit(s, cfg)
     checks.check_interest_groups(s, cfg)
     checks.check_class_weight_names(s.classes, cfg)
