@@ -34,6 +34,7 @@ RC: dict[str, Any] = {
     "lines.markersize": 8,
 }
 LONG_TABLE_ROWS = 15  # longer tables are shown collapsed
+_FORMATWARNING = warnings.formatwarning  # Python's, before apply_notebook_style replaces it
 
 
 @contextlib.contextmanager
@@ -205,6 +206,27 @@ def table_html(df: Any, max_rows: int = LONG_TABLE_ROWS, summary: str | None = N
         label = html.escape(summary or f"table of {len(frame)} rows")
         body = f"<details><summary>{label} (click to open)</summary>{body}</details>"
     return body
+
+
+def reset_notebook_style() -> None:
+    """Undo :func:`apply_notebook_style` in a kernel reused for another notebook (a warm
+    kernel's reset): matplotlib's settings as its import left them (a fresh kernel's, the
+    backend kept), DataFrames shown by pandas' own HTML, Python's warning format. Without it
+    the comparison page rendered in a sweep worker's kernel took the stages' figure fonts."""
+    import sys
+
+    if "matplotlib" in sys.modules:
+        mpl = sys.modules["matplotlib"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # deprecated keys of the original settings
+            mpl.rcParams.update({k: v for k, v in mpl.rcParamsOrig.items() if k != "backend"})
+    try:
+        ip = get_ipython()  # type: ignore[name-defined]  # noqa: F821
+    except NameError:
+        return
+    if "pandas" in sys.modules:
+        ip.display_formatter.formatters["text/html"].pop(sys.modules["pandas"].DataFrame, None)
+    warnings.formatwarning = _FORMATWARNING
 
 
 def apply_notebook_style() -> None:

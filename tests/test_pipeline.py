@@ -432,13 +432,16 @@ def test_kernel_reset_frees_the_last_notebook_in_one_collection(tmp_path):
     """The reset between two notebooks of a warm kernel frees what the first left (here an
     object in a reference cycle, which only the cyclic collector frees) with ONE full garbage
     collection; IPython's ``%reset`` alone ran two (~0.2-0.3 s each in a kernel that imported
-    TensorFlow), Keras' ``clear_session`` a third."""
+    TensorFlow), Keras' ``clear_session`` a third. The stages' figure and table style does not
+    carry over (the comparison page rendered in a sweep worker's kernel took its fonts)."""
     import nbformat
 
     from lstm_helpers.runs.kernel import StageKernel
     from lstm_helpers.runs.pipeline import kernel_name
 
     first = (
+        "from lstm_helpers.style import apply_notebook_style\n"
+        "apply_notebook_style()\n"
         "import gc, sys, weakref\n"
         "class Node: pass\n"
         "node = Node(); node.me = node\n"
@@ -447,7 +450,13 @@ def test_kernel_reset_frees_the_last_notebook_in_one_collection(tmp_path):
         "    box['full'] += phase == 'start' and info['generation'] == 2\n"
         "gc.callbacks.append(count)"
     )
-    second = "import sys\nprint(sys.lstm_test['ref']() is None, sys.lstm_test['full'])"
+    second = (
+        "import sys, warnings, matplotlib, pandas as pd\n"
+        "html = get_ipython().display_formatter.formatters['text/html']\n"
+        "fresh = matplotlib.rcParams['font.size'] == matplotlib.rcParamsOrig['font.size'] and "
+        "pd.DataFrame not in html.type_printers and warnings.formatwarning.__module__ == 'warnings'\n"
+        "print(sys.lstm_test['ref']() is None, sys.lstm_test['full'], fresh)"
+    )
     outputs = []
     with StageKernel(kernel_name()) as kernel:
         for i, code in enumerate((first, second)):
@@ -461,7 +470,7 @@ def test_kernel_reset_frees_the_last_notebook_in_one_collection(tmp_path):
             nbformat.write(nb, src)
             kernel.execute(src, out, {}, tmp_path)
             outputs.append("".join(o.get("text", "") for o in nbformat.read(out, as_version=4).cells[-1].outputs))
-    assert outputs[1] == "True 1\n"
+    assert outputs[1] == "True 1 True\n"  # freed in one collection; the stages' style undone
 
 
 def test_command_line_processes_skip_the_iri_format_grammar():

@@ -461,6 +461,53 @@ def test_the_comparison_page_renders_in_a_worker_kernel(tmp_path, tiny_demo_dir,
     assert "Best by validation" in page and result["runs"][0]["name"] in page and "image/png" in page
 
 
+def test_a_failing_main_thread_stops_the_workers_and_their_kernels(tmp_path, monkeypatch):
+    """The main thread failing while it collects results (a closed terminal pipe, a full disk)
+    stops the workers and shuts their kernels down, as Ctrl-C does: the kernels kept for the
+    comparison page stayed running, ~1 GB each, until the process ended."""
+    started = []
+
+    def fake(params, run_dir, kernel=None, prefit=False):
+        started.append(kernel.start().pid)  # a real kernel process, as a run's first notebook starts it
+        return fake_run(params, run_dir)
+
+    def broken(self, run, result):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runner, "execute_run", fake)
+    monkeypatch.setattr(runner._SweepRun, "finish", broken)
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", seeds=[1, 2, 3])
+    with pytest.raises(OSError, match="No space left"):
+        runner.run_sweep(f, workers=2, out=tmp_path / "sweep", html=False, progress=False)
+    assert started
+    for pid in set(started):
+        with pytest.raises(ProcessLookupError):  # shut down (reaped), not left running
+            os.kill(pid, 0)
+
+
+def test_a_worker_leaving_closes_its_kernel_unless_it_is_the_last():
+    """A worker whose queue is empty shuts its kernel down at once (an idle kernel holds ~1 GB
+    while the others finish); the last one to leave keeps it for the comparison page, unless
+    the sweep was stopped."""
+    import threading
+
+    class Kernel:
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    stop = threading.Event()
+    leaving, a, b = runner._Leaving(2, stop), Kernel(), Kernel()
+    leaving.leave(a)
+    leaving.leave(b)
+    assert a.closed and not b.closed
+    stop.set()
+    stopped, c = runner._Leaving(1, stop), Kernel()
+    stopped.leave(c)
+    assert c.closed
+
+
 WORKERS_START_AFTER_PAPERMILL = """
 import sys, threading
 sys.path.insert(0, {tests!r})

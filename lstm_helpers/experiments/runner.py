@@ -300,22 +300,22 @@ class _SweepRun:
                 f"on {where}, {plural(per_run, 'thread')} each" + "".join(f"\n[sweep] {n}" for n in self.sweep.notes),
                 flush=True,
             )
-        warm = None  # a local worker's kernel, kept for the comparison page (no kernel start, imports done)
+        kept: list[Any] = []  # a local worker's kernel, for the comparison page (no kernel start, imports done)
         try:
-            if client is not None:
-                dask_runs.run_dask(client, todo, self.dir, per_run, self.finish, self.prog)
-            else:
-                warm = _run_local(todo, self.dir, workers, per_run, self.finish, self.prog)
+            try:
+                if client is not None:
+                    dask_runs.run_dask(client, todo, self.dir, per_run, self.finish, self.prog)
+                else:
+                    kept.append(_run_local(todo, self.dir, workers, per_run, self.finish, self.prog))
+            finally:
+                self.meta["ended"] = dt.datetime.now().isoformat(timespec="seconds")
+                self.save()
+                if client is not None and client is not scheduler:
+                    client.close()
+            return self.result(html, kept[0] if kept else None)
         finally:
-            self.meta["ended"] = dt.datetime.now().isoformat(timespec="seconds")
-            self.save()
-            if client is not None and client is not scheduler:
-                client.close()
-        try:
-            return self.result(html, warm)
-        finally:
-            if warm is not None:
-                warm.close()
+            for k in filter(None, kept):
+                k.close()
 
     def log_skipped(self, todo: list[PlannedRun]) -> None:
         """With MLflow: runs skipped as finished that a stopped sweep had not logged yet."""
@@ -393,8 +393,8 @@ def _run_local(
     """``workers`` threads, each with one warm kernel for all of its runs; results reach
     ``finish`` in this (the main) thread. Returns one worker's kernel, still running (its
     imports done: the comparison page renders in it), the caller closes it; None when none
-    runs. Ctrl-C / SIGTERM kills the kernels (the runs in flight end as failed,
-    ``interrupted``) and re-raises."""
+    runs. Ctrl-C / SIGTERM, or any other error in this thread, stops the workers and kills the
+    kernels (the runs in flight end as failed, ``interrupted``) and re-raises."""
     import papermill  # noqa: F401 - see below
 
     from lstm_helpers.runs.kernel import StageKernel
@@ -409,9 +409,12 @@ def _run_local(
     results: SimpleQueue[tuple[PlannedRun, dict[str, Any]]] = SimpleQueue()
     stop = threading.Event()
     kernels = [StageKernel(kernel_name(), env=thread_environment(threads)) for _ in range(min(workers, len(todo)))]
+    leaving = _Leaving(len(kernels), stop)
     pool = [
         threading.Thread(
-            target=_worker, args=(k, queue, results, stop, sweep_dir, prog, leaders), name=f"sweep-worker-{i}"
+            target=_worker,
+            args=(k, queue, results, stop, sweep_dir, prog, leaders, leaving),
+            name=f"sweep-worker-{i}",
         )
         for i, k in enumerate(kernels)
     ]
@@ -419,11 +422,19 @@ def _run_local(
         t.start()
     try:
         _collect(todo, pool, results, finish, prog, stop, kernels)
-    finally:
-        warm = next((k for k in kernels if not stop.is_set() and k.alive()), None)
+    except BaseException:  # Ctrl-C, or the main thread failed (a closed terminal pipe): stop every worker
+        stop.set()
         for k in kernels:
-            if k is not warm:
-                k.close()
+            k.kill()
+        for t in pool:
+            t.join(timeout=60)
+        for k in kernels:
+            k.close()
+        raise
+    warm = next((k for k in kernels if k.km is not None and k.alive()), None)
+    for k in kernels:
+        if k is not warm:
+            k.close()
     return warm
 
 
@@ -455,11 +466,24 @@ def _collect(
             k.kill()
         if prog.enabled:
             print("[sweep] interrupted: the same command continues it (runs from their last epoch)", flush=True)
-        for t in pool:
-            t.join(timeout=60)
         raise
     for t in pool:
         t.join()
+
+
+class _Leaving:
+    """Workers that find the queue empty close their kernel (an idle one holds ~1 GB while the
+    others finish), except the last to leave: its kernel, still warm, renders the comparison."""
+
+    def __init__(self, workers: int, stop: threading.Event) -> None:
+        self.left, self.stop, self.lock = workers, stop, threading.Lock()
+
+    def leave(self, kernel: Any) -> None:
+        with self.lock:
+            self.left -= 1
+            last = self.left == 0
+        if not last or self.stop.is_set():
+            kernel.close()
 
 
 def _worker(
@@ -470,14 +494,17 @@ def _worker(
     sweep_dir: Path,
     prog: Progress,
     leaders: set[str] = frozenset(),  # type: ignore[assignment]
+    leaving: _Leaving | None = None,
 ) -> None:
     """One local worker: take runs off ``queue`` until it is empty or ``stop`` is set, all in
-    ``kernel`` (started with the first notebook; :func:`_run_local` shuts it down); runs
-    named in ``leaders`` prefit the baseline (:func:`shared_fit_leaders`)."""
+    ``kernel`` (started with the first notebook; closed by ``leaving`` or :func:`_run_local`);
+    runs named in ``leaders`` prefit the baseline (:func:`shared_fit_leaders`)."""
     while not stop.is_set():
         try:
             run = queue.popleft()
         except IndexError:
+            if leaving is not None:
+                leaving.leave(kernel)
             return
         prog.start(run.name)
         run_dir = sweep_dir / run.name

@@ -167,8 +167,9 @@ def reset_in_kernel(cwd: str, log: str) -> None:
     """The reset before a notebook, run inside the kernel (:data:`RESET` calls it).
 
     Clears the user namespace (``%reset -f``), makes ``cwd`` the working directory, points
-    file descriptors 1 and 2 at ``log``, closes open figures, clears Keras' global state and
-    restarts the execution counter. Then ONE full garbage collection frees the previous
+    file descriptors 1 and 2 at ``log``, closes open figures, clears Keras' global state,
+    undoes the notebooks' style (``lstm_helpers.style.reset_notebook_style``) and restarts
+    the execution counter. Then ONE full garbage collection frees the previous
     notebook's objects: IPython's ``%reset`` collects twice (its display hook's flush, before
     the namespace is cleared, and the magic itself after) and ``clear_session`` once more,
     each a pass over every object of a kernel that imported TensorFlow (~0.2-0.3 s on the
@@ -197,6 +198,8 @@ def reset_in_kernel(cwd: str, log: str) -> None:
             sys.modules["matplotlib.pyplot"].close("all")
         if "keras" in sys.modules:
             sys.modules["keras"].backend.clear_session(free_memory=False)
+        if "lstm_helpers.style" in sys.modules:  # the stages' figure and table style
+            sys.modules["lstm_helpers.style"].reset_notebook_style()
     finally:
         gc.collect = collect  # type: ignore[assignment]
     gc.collect()
