@@ -300,22 +300,22 @@ class _SweepRun:
                 f"on {where}, {plural(per_run, 'thread')} each" + "".join(f"\n[sweep] {n}" for n in self.sweep.notes),
                 flush=True,
             )
-        kept: list[Any] = []  # a local worker's kernel, for the comparison page (no kernel start, imports done)
+        warm = None  # a local worker's kernel, for the comparison page (no kernel start, imports done)
         try:
             try:
                 if client is not None:
                     dask_runs.run_dask(client, todo, self.dir, per_run, self.finish, self.prog)
                 else:
-                    kept.append(_run_local(todo, self.dir, workers, per_run, self.finish, self.prog))
+                    warm = _run_local(todo, self.dir, workers, per_run, self.finish, self.prog)
             finally:
                 self.meta["ended"] = dt.datetime.now().isoformat(timespec="seconds")
                 self.save()
                 if client is not None and client is not scheduler:
                     client.close()
-            return self.result(html, kept[0] if kept else None)
+            return self.result(html, warm)
         finally:
-            for k in filter(None, kept):
-                k.close()
+            if warm is not None:
+                warm.close()
 
     def log_skipped(self, todo: list[PlannedRun]) -> None:
         """With MLflow: runs skipped as finished that a stopped sweep had not logged yet."""
@@ -421,11 +421,13 @@ def _run_local(
     for t in pool:
         t.start()
     try:
-        _collect(todo, pool, results, finish, prog, stop, kernels)
-    except BaseException:  # Ctrl-C, or the main thread failed (a closed terminal pipe): stop every worker
+        _collect(todo, pool, results, finish, prog)
+    except BaseException as exc:  # Ctrl-C, or the main thread failed (a closed terminal pipe): stop every worker
         stop.set()
-        for k in kernels:
+        for k in kernels:  # the worker threads notice the dead kernel, record the run and end
             k.kill()
+        if isinstance(exc, KeyboardInterrupt) and prog.enabled:
+            print("[sweep] interrupted: the same command continues it (runs from their last epoch)", flush=True)
         for t in pool:
             t.join(timeout=60)
         for k in kernels:
@@ -444,29 +446,19 @@ def _collect(
     results: SimpleQueue[tuple[PlannedRun, dict[str, Any]]],
     finish: Finish,
     prog: Progress,
-    stop: threading.Event,
-    kernels: list[Any],
 ) -> None:
     """Hand each run's result to ``finish`` as it arrives (and the progress line meanwhile)
-    until every run of ``todo`` is back; on Ctrl-C, stop the workers and kill their kernels."""
+    until every run of ``todo`` is back and the workers have ended."""
     received = 0
-    try:
-        while received < len(todo) and (any(t.is_alive() for t in pool) or not results.empty()):
-            try:
-                run, result = results.get(timeout=PROGRESS_EVERY)
-            except Empty:
-                if prog.enabled:
-                    print(prog.line(), flush=True)
-                continue
-            finish(run, result)
-            received += 1
-    except KeyboardInterrupt:
-        stop.set()
-        for k in kernels:  # the worker threads notice the dead kernel, record the run and end
-            k.kill()
-        if prog.enabled:
-            print("[sweep] interrupted: the same command continues it (runs from their last epoch)", flush=True)
-        raise
+    while received < len(todo) and (any(t.is_alive() for t in pool) or not results.empty()):
+        try:
+            run, result = results.get(timeout=PROGRESS_EVERY)
+        except Empty:
+            if prog.enabled:
+                print(prog.line(), flush=True)
+            continue
+        finish(run, result)
+        received += 1
     for t in pool:
         t.join()
 
