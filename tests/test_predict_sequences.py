@@ -9,6 +9,7 @@ only (no TensorFlow) and compare the model input ``predict`` builds with ``X_tes
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -125,9 +126,38 @@ def test_new_cases_are_padded_and_scaled_as_stage_01_did(overrides, tmp_path):
     npz = write_example_sequences(tmp_path / "seq.npz", n=60)
     finished = _finished(_config(npz, **overrides), tmp_path / "run")
     np.savez(tmp_path / "new.npz", **_test_cases(npz, tmp_path / "run", keep=("values", "lengths")))
-    s, truth, X = read_new_cases(finished, tmp_path / "new.npz")
+    with warnings.catch_warnings(record=True) as said:  # its notes are the caller's to say, once
+        warnings.simplefilter("always")
+        s, truth, X = read_new_cases(finished, tmp_path / "new.npz")
+    assert not said, [str(w.message) for w in said]
     assert truth is None and (s.case_labels == -1).all()
     np.testing.assert_array_equal(X, load_npz(tmp_path / "run" / "prepared.npz")["X_test"])
+
+
+def test_a_note_of_scaling_new_cases_is_kept_for_the_caller_not_warned(tmp_path):
+    """One channel scaled per sequence by minmax: each case's minimum is exactly 0.0, the mask
+    value, and moves by 1e-6. predict says the readers' notes once, from ``s.notes``: none
+    reaches the terminal as a raw Python warning (reading under ``checking_only``, not under a
+    filter of every warning of this package, which would also hide warnings nobody says)."""
+    from lstm_helpers.runs.predict_sequences import read_new_cases
+
+    rng = np.random.default_rng(8)
+    lengths = rng.integers(10, 31, 40)
+    values = rng.normal(size=(lengths.sum(), 1)).astype(np.float32)
+    np.savez(tmp_path / "seq.npz", values=values, lengths=lengths, y=np.array(["a", "b"] * 20), groups=np.arange(40))
+    cfg = _config(tmp_path / "seq.npz", **{"scale.per": "recording", "scale.method": "minmax", "data.pad_length": 30})
+    with pytest.warns(UserWarning, match="moved by 1e-6"):  # stage 01 says it where its notes go
+        finished = _finished(cfg, tmp_path / "run")
+    np.savez(tmp_path / "new.npz", values=values[: lengths[:5].sum()], lengths=lengths[:5])
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        s, _, X = read_new_cases(finished, tmp_path / "new.npz")
+    assert not said, [str(w.message) for w in said]
+    assert [n for n in s.notes if "moved by 1e-6" in n] == [
+        "5 real timestep(s) equal to data.mask_value (0) in every channel after scaling were moved by 1e-6 "
+        "so that the model does not skip them as padding"
+    ]
+    assert (X[:, :, 0][np.arange(30)[None, :] < lengths[:5, None]] > 0).all()
 
 
 def test_new_cases_in_the_X_form_and_with_labels_the_run_does_not_know(tmp_path):

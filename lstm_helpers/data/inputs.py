@@ -284,10 +284,11 @@ _CHECKING_ONLY = contextvars.ContextVar("lstm_helpers_checking_only", default=Fa
 
 @contextlib.contextmanager
 def checking_only() -> Iterator[None]:
-    """Data read only to be checked, before a run directory exists (the command line, sweeps):
-    what reading them notes is not said there -- it reached the terminal as a raw Python warning
-    with this package's file and source line -- since stage 01 reads them again and says it where
-    its other notes go (its notebook, prepare.json, the report)."""
+    """Data read only to be checked, before a run directory exists (the command line, sweeps),
+    or read by a caller that says the notes itself (predict, from the readers' ``notes``): what
+    reading them notes is not warned of here -- it reached the terminal as a raw Python warning
+    with this package's file and source line, or twice -- since stage 01 reads them again and
+    says it where its other notes go (its notebook, prepare.json, the report)."""
     token = _CHECKING_ONLY.set(True)
     try:
         yield

@@ -20,6 +20,7 @@ from lstm_helpers.artifacts import record_notebook_stage, save_npz, write_json
 from lstm_helpers.config import Config, ConfigError
 from lstm_helpers.data.checks import check_interest_groups, check_windows_fit
 from lstm_helpers.data.gaps import across_gaps, gap_notes
+from lstm_helpers.data.inputs import say_note
 from lstm_helpers.data.prepared import InputInfo, PreparedData, clear_later_stages, same_preparation
 from lstm_helpers.data.recordings import SPLIT_NAMES, DataError, SeriesSet, read_dataset
 from lstm_helpers.data.resampling import (
@@ -196,7 +197,7 @@ def _keep_real_steps_unmasked(s: SeriesSet, values: np.ndarray, real: np.ndarray
         "scaling were moved by 1e-6 so that the model does not skip them as padding"
     )
     s.notes.append(note)
-    warnings.warn(note, stacklevel=3)
+    say_note(note, stacklevel=3)
 
 
 @dataclass

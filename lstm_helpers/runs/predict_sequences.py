@@ -14,7 +14,6 @@ own test cases, the table repeats ``predictions_test.csv``.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.artifacts import shown, write_table
-from lstm_helpers.data.inputs import DataError, missing_path_error
+from lstm_helpers.data.inputs import DataError, checking_only, missing_path_error
 from lstm_helpers.data.prepare import scale_values
 from lstm_helpers.data.recordings import SeriesSet, _list_files
 from lstm_helpers.judge.inference import DEFAULT_BATCH
@@ -42,8 +41,7 @@ def read_new_cases(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.nd
     inp = run.input
     length = int(inp.window_length or 0)
     data_cfg = run.cfg.data.model_copy(update={"demo": False})
-    with warnings.catch_warnings():  # what the readers warn of is in s.notes, said once by the caller
-        warnings.filterwarnings("ignore", category=UserWarning, module=r"lstm_helpers\.")
+    with checking_only():  # what the readers note is in s.notes, said once by the caller
         if run.cfg.data.kind == "table":
             s, truth = read_new_table_cases(data_cfg, input_path, run.classes, length)
         else:
