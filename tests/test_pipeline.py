@@ -401,6 +401,51 @@ def test_executed_notebook_is_saved_throttled_and_complete(tmp_path, monkeypatch
     assert texts == [f"{100 + i}\n" for i in range(40)]
 
 
+def test_what_a_kernel_leaves_in_its_temporary_directory_goes_with_it(tmp_path):
+    """A kernel is shut down at once, so the ``atexit`` handlers that remove some libraries'
+    temporary files never run: TensorFlow's AutoGraph left 2-5 ``__autograph_generated_file*.py``
+    per run in ``/tmp`` (4,817 on the test host). A notebook here leaves a file the same way;
+    it is gone once its kernel is, whether the kernel was restarted after a failing notebook
+    or closed at the end, and the caller's temporary directory is not the kernel's."""
+    import tempfile
+
+    import nbformat
+    from papermill.exceptions import PapermillExecutionError
+
+    from lstm_helpers.runs.kernel import StageKernel
+    from lstm_helpers.runs.pipeline import kernel_name
+
+    def notebook(name: str, fail: bool) -> Path:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell("out = ''", metadata={"tags": ["parameters"]})]
+        nb.cells.append(nbformat.v4.new_code_cell(
+            "import atexit, os, pathlib, tempfile\n"
+            "f = tempfile.NamedTemporaryFile('w', suffix='.py', delete=False)\n"
+            "f.close()\n"
+            "atexit.register(os.remove, f.name)  # as AutoGraph's loader does\n"
+            "pathlib.Path(out).write_text(f.name)\n"
+            + ("raise RuntimeError('this notebook fails')" if fail else "")
+        ))  # fmt: skip
+        nb.metadata["kernelspec"] = {"name": kernel_name(), "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, tmp_path / name)
+        return tmp_path / name
+
+    left = []
+    with StageKernel(kernel_name()) as kernel:
+        with pytest.raises(PapermillExecutionError, match="this notebook fails"):
+            kernel.execute(
+                notebook("bad.ipynb", True), tmp_path / "bad.out.ipynb", {"out": str(tmp_path / "a")}, tmp_path
+            )
+        left.append(Path((tmp_path / "a").read_text()))
+        kernel.execute(
+            notebook("good.ipynb", False), tmp_path / "good.out.ipynb", {"out": str(tmp_path / "b")}, tmp_path
+        )
+        left.append(Path((tmp_path / "b").read_text()))
+        assert not left[0].exists() and left[1].is_file()  # the failed notebook's kernel was replaced
+        assert left[1].parent != Path(tempfile.gettempdir()) and left[1].parent.parent == Path(tempfile.gettempdir())
+    assert not left[1].exists() and not left[1].parent.exists()
+
+
 def test_runs_on_unchanged_data_share_the_pre_check_read(tmp_path, tiny_config, tiny_demo_dir, monkeypatch):
     """Issue 12: every run of a sweep read all of its data in the sweep process (the check
     before a run directory exists), then stage 01 read them again. Runs on the same unchanged

@@ -118,23 +118,40 @@ def stderr_to(path: Path) -> Iterator[None]:
 
 
 class QuietKernelManager(AsyncKernelManager):
-    """An ``AsyncKernelManager`` whose kernel writes its process-level output to a log file.
+    """An ``AsyncKernelManager`` whose kernel writes its process-level output to a log file
+    and its temporary files to a directory of its own, removed when the kernel is.
 
     ``log_path`` (class attribute, set per run by :func:`quiet_kernel_kwargs`) is appended to;
     ``None`` sends the output to ``os.devnull``.
+
+    ``kernel_tmp`` is the kernel's ``TMPDIR`` (made at launch under the caller's temporary
+    directory) while it runs. A kernel is shut down at once, without its ``atexit`` handlers
+    (:meth:`StageKernel.close`: the orderly exit's final collection costs about a second), and
+    some libraries remove their temporary files only there: TensorFlow's AutoGraph leaves one
+    ``__autograph_generated_file*.py`` per converted function, 2-5 per run; 4,817 of them had
+    gathered in this host's ``/tmp``. Removing the directory with the kernel's resources
+    removes whatever the kernel left, however it ended.
     """
 
     log_path: Path | None = None
+    kernel_tmp: str | None = None
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        import tempfile
+
         env = dict(kw.get("env") or os.environ)
         env.update(KERNEL_ENV)
+        self.kernel_tmp = tempfile.mkdtemp(prefix="lstm-workbench-kernel-")
+        env["TMPDIR"] = self.kernel_tmp
         kw["env"] = env
         target = self.log_path if self.log_path is not None else Path(os.devnull)
         log = open(target, "ab")  # noqa: SIM115 - the kernel process owns it from here
         kw["stdout"] = kw["stderr"] = log
         try:
             await super()._async_launch_kernel(kernel_cmd, **kw)
+        except BaseException:
+            self._remove_kernel_tmp()
+            raise
         finally:
             log.close()  # the child has its own copy of the descriptor
 
@@ -142,6 +159,19 @@ class QuietKernelManager(AsyncKernelManager):
         if self.shutting_down:  # orderly shutdown after the last cell: nothing to interrupt
             return
         await super()._async_interrupt_kernel()
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        self._remove_kernel_tmp()
+
+    def _remove_kernel_tmp(self) -> None:
+        tmp, self.kernel_tmp = self.kernel_tmp, None
+        if tmp is not None:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources  # (the base class binds its own function to this name)
 
 
 def quiet_kernel_kwargs(run_dir: Path | None) -> dict[str, Any]:
