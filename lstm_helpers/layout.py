@@ -139,7 +139,7 @@ class RunLayout:
     # --- stage 03: evaluate
     @property
     def metrics(self) -> Path:
-        """``metrics.json``: validation and test metrics, threshold, baselines."""
+        """``metrics.json``: test, validation and training-fit metrics, threshold, baselines."""
         return self.root / "metrics.json"
 
     @property

@@ -29,6 +29,7 @@ from lstm_helpers.judge.bouts import (
 )
 from lstm_helpers.judge.evaluation import run_evaluation
 from lstm_helpers.judge.metrics import compute_metrics, interpret_metrics
+from lstm_helpers.judge.notes import ACT, kind_of
 from lstm_helpers.judge.threshold import (
     THRESHOLD_STRATEGIES,
     DecisionRule,
@@ -658,7 +659,7 @@ CORE_KEYS = {
 
 @pytest.mark.slow
 def test_run_evaluation_binary(binary_run):
-    from lstm_helpers.artifacts import open_run
+    from lstm_helpers.artifacts import load_npz, open_run
 
     cfg, run = open_run(str(binary_run))
     result = run_evaluation(cfg, run)
@@ -703,10 +704,16 @@ def test_run_evaluation_binary(binary_run):
     details = result["bout_details"]
     assert "onset error (s)" in details and set(details["found"]) <= {"yes", "missed"}
     assert "onset_error_s" in pd.read_csv(run / "bouts_test.csv")
-    assert {"metric", "validation", "test"} <= {
+    assert {"metric", "training", "validation", "test"} <= {
         result["summary"].index.name,
         *result["summary"].columns,
     }
+    # how well the model fits its (real) training windows, at the run's own threshold
+    prepared = load_npz(run / "prepared.npz")
+    fit = metrics["train"]
+    assert fit["n"] == int((~prepared["synthetic_train"].astype(bool)).sum()) and fit["sampled"] is False
+    assert CORE_KEYS <= set(fit) and result["summary"].loc["pr_auc", "training"] == fit["pr_auc"]
+    assert result["summary"].loc["play recall", "training"] == fit["per_class"]["play"]["recall"]
     assert len(result["threshold_options"]) == len(THRESHOLD_STRATEGIES)
     options = result["threshold_options"]  # a note column only when some strategy has a note
     assert "note" not in options or options["note"].astype(bool).any()
@@ -863,6 +870,46 @@ def test_notebook_03_runs_with_papermill(binary_run, tmp_path):
 
 
 @pytest.mark.slow
+def test_the_training_fit_is_measured_on_a_sample_of_a_large_training_split(binary_run, tmp_path, monkeypatch):
+    from lstm_helpers.artifacts import open_run
+    from lstm_helpers.judge import evaluation
+
+    run = tmp_path / "sampled"
+    shutil.copytree(binary_run, run)
+    monkeypatch.setattr(evaluation, "FIT_SAMPLE", 25)
+    cfg, _ = open_run(str(run))
+    fit = run_evaluation(cfg, run)["metrics"]["train"]
+    assert fit["n"] == 25 and fit["sampled"] is True
+
+
+def test_a_model_that_does_not_fit_its_training_windows_as_far_as_the_baseline_generalises_is_told_so():
+    """UCR's PigCVP: training accuracy ~0.6 after the budget, test 0.09 against MiniRocket's
+    0.89, and no note said the model underfits."""
+    m = {"positive_class": "play", "pr_auc": 0.70, "train": {"n": 400, "pr_auc": 0.74, "sampled": False}}
+    m["baseline"] = {"available": True, "pr_auc": 0.86, "val": {"pr_auc": 0.82}}
+    (fit,) = [n for n in interpret_metrics(m, []) if "does not fit" in n]
+    assert fit.startswith(
+        "The model does not fit its own training windows: pr_auc 0.740 on them, below the MiniRocket "
+        "baseline's 0.820 on validation windows it never learnt from."
+    )
+    assert kind_of(fit) == ACT
+    quiet = [
+        m | {"train": {"n": 400, "pr_auc": 0.811}},  # within 0.01 of the baseline's validation figure
+        m | {"train": None},  # a run evaluated before the training fit was kept
+        m | {"baseline": {"available": True, "pr_auc": 0.86}},  # the baseline had no validation windows
+        m | {"baseline": {"available": False}},
+    ]
+    for case in quiet:
+        assert not [n for n in interpret_metrics(case, []) if "does not fit" in n]
+    # multi-class: balanced accuracy, as the run is ranked; a sampled training split says so
+    multi = {"positive_class": None, "classes": list("abc"), "balanced_accuracy": 0.09}
+    multi["train"] = {"n": 20000, "balanced_accuracy": 0.61, "sampled": True}
+    multi["baseline"] = {"available": True, "balanced_accuracy": 0.885, "val": {"balanced_accuracy": 0.69}}
+    (fit,) = [n for n in interpret_metrics(multi, []) if "does not fit" in n]
+    assert fit.startswith("The model does not fit a random 20,000 of its training windows: balanced_accuracy 0.610")
+
+
+@pytest.mark.slow
 def test_run_evaluation_without_validation_and_with_synthetic_test_windows(binary_run, tmp_path):
     from lstm_helpers.artifacts import load_npz, open_run
 
@@ -901,7 +948,8 @@ def test_each_split_is_predicted_once(binary_run, tmp_path, monkeypatch):
     cfg, _ = open_run(str(run))
     run_evaluation(cfg, run)
     arrays = load_npz(run / "prepared.npz")
-    assert calls == [len(arrays["y_val"]), len(arrays["y_test"])]  # no second pass over any window
+    n_train = int((~arrays["synthetic_train"].astype(bool)).sum())  # the real training windows: how well it fits them
+    assert calls == [n_train, len(arrays["y_val"]), len(arrays["y_test"])]  # no second pass over any window
 
 
 @pytest.mark.slow

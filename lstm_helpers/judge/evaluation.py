@@ -3,8 +3,8 @@
 Answers "why is precision 0.4 at 0.9 accuracy, and what do I change?". This module only
 orchestrates; each concern has its own module:
 
-* :mod:`~lstm_helpers.judge.probs`: the model's probabilities (validation and test are
-  predicted once each);
+* :mod:`~lstm_helpers.judge.probs`: the model's probabilities (validation, test and the
+  training windows -- how well the model fits them -- are predicted once each);
 * :mod:`~lstm_helpers.judge.threshold`: the threshold of the class of interest, chosen on
   validation and applied unchanged to test, and the decision rule;
 * :mod:`~lstm_helpers.judge.metrics`: scikit-learn metrics next to the majority baseline,
@@ -63,6 +63,7 @@ from lstm_helpers.layout import RunLayout
 MAX_PROB_COLUMNS = 20  # predictions_test.csv: one p_<class> column per class up to this many classes
 SPLIT_KEYS = ("X", "y", "rec", "start", "synthetic")
 TIMELINE_KEYS = ("timeline_rec_ids", "timeline_offsets", "timeline_labels")
+FIT_SAMPLE = 20_000  # training windows predicted at most, for metrics.json["train"] (how well the model fits them)
 
 
 def _required(path: Path, stage: str) -> Path:
@@ -71,16 +72,14 @@ def _required(path: Path, stage: str) -> Path:
     return path
 
 
-def _read_arrays(run_dir: Path, with_train: bool = False) -> dict[str, np.ndarray]:
-    """The validation / test / timeline arrays of the run's prepared data, and the training
-    windows when the baseline needs them (the one loader,
-    :func:`~lstm_helpers.data.prepared.load_prepared`, checks them against ``prepare.json``)."""
+def _read_arrays(run_dir: Path) -> dict[str, np.ndarray]:
+    """The training / validation / test / timeline arrays of the run's prepared data (the one
+    loader, :func:`~lstm_helpers.data.prepared.load_prepared`, checks them against ``prepare.json``)."""
     prepared = load_prepared(run_dir, require=("test",))
     for key in ("X_val", "y_val", "rec_test", "start_test"):
         if key not in prepared.arrays:
             raise ValueError(f"{prepared.path} has no array {key!r}; re-run stage 01 (prepare)")
-    splits = ("train", "val", "test") if with_train else ("val", "test")
-    wanted = [f"{k}_{s}" for s in splits for k in SPLIT_KEYS] + list(TIMELINE_KEYS)
+    wanted = [f"{k}_{s}" for s in ("train", "val", "test") for k in SPLIT_KEYS] + list(TIMELINE_KEYS)
     return {k: prepared.arrays[k] for k in wanted if k in prepared.arrays}
 
 
@@ -124,7 +123,7 @@ def _class_of_interest(prep: dict[str, Any], classes: list[str]) -> tuple[int | 
 def _open(cfg: Config, run_dir: str | Path) -> tuple[_Stage, dict[str, np.ndarray]]:
     """The stage context and the validation / test arrays; refuses runs that lack a stage."""
     layout = RunLayout(Path(run_dir))
-    data = _read_arrays(layout.root, with_train=cfg.evaluate.baseline != "none")
+    data = _read_arrays(layout.root)
     prep = read_prepare_json(layout.root)
     _required(layout.model, "stage 02 (train)")
     classes = list(prep["classes"])
@@ -133,15 +132,18 @@ def _open(cfg: Config, run_dir: str | Path) -> tuple[_Stage, dict[str, np.ndarra
     return stage, data
 
 
-def _predict_splits(st: _Stage, val: dict, test: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Validation and test probabilities, one prediction pass each, from the run's model
-    (validation from member 1 alone in a fold ensemble: the others trained on it)."""
+def _predict_splits(st: _Stage, val: dict, test: dict, fit: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validation, test and training-fit probabilities (``fit``: :func:`_fit_sample`), one
+    prediction pass each, from the run's model (validation and training from member 1 alone in
+    a fold ensemble: the others trained on validation, member 1 on every training window)."""
     from lstm_helpers.model.ensemble import validation_member  # TensorFlow only when a model runs
     from lstm_helpers.model.models import load_trained_model
 
     model = load_trained_model(st.layout.model)
     # large fixed-size chunks, whatever the training batch (judge/inference.py); windows/s in the run's log
-    p_val = predict_probs(validation_member(model), val["X"], DEFAULT_BATCH, log=print, what="validation windows")
+    member = validation_member(model)
+    p_fit = predict_probs(member, fit["X"], DEFAULT_BATCH) if len(fit["y"]) else np.zeros((0,))
+    p_val = predict_probs(member, val["X"], DEFAULT_BATCH, log=print, what="validation windows")
     p_test = predict_probs(model, test["X"], DEFAULT_BATCH, log=print, what="test windows")
     n_out = 1 if p_test.ndim == 1 else p_test.shape[1]
     if not (n_out == len(st.classes) or (len(st.classes) == 2 and n_out == 1)):
@@ -149,7 +151,29 @@ def _predict_splits(st: _Stage, val: dict, test: dict) -> tuple[np.ndarray, np.n
             f"{st.layout.model} outputs {n_out} column(s) but {st.layout.prepare_json} lists "
             f"{len(st.classes)} classes {st.classes}"
         )
-    return p_val, p_test
+    return p_val, p_test, p_fit
+
+
+def _fit_sample(st: _Stage, data: dict) -> dict[str, np.ndarray]:
+    """The real training windows whose predictions say how well the model fits what it learnt
+    from (``metrics.json["train"]``): all of them, or :data:`FIT_SAMPLE` drawn at random (the
+    run's seed) where there are more -- a diagnostic needs no more, and a large set would make
+    stage 03 cost as much as an epoch."""
+    if "y_train" not in data:
+        return {"X": np.zeros((0,)), "y": np.zeros(0, np.int64)}
+    fit = _split(data, "train", [])
+    if len(fit["y"]) <= FIT_SAMPLE:
+        return {"X": fit["X"], "y": fit["y"]}
+    keep = np.sort(np.random.default_rng(st.cfg.seed).choice(len(fit["y"]), FIT_SAMPLE, replace=False))
+    return {"X": fit["X"][keep], "y": fit["y"][keep]}
+
+
+def _fit_metrics(st: _Stage, fit: dict, p_fit: np.ndarray) -> dict[str, Any] | None:
+    """The model's metrics on its training windows (:func:`_fit_sample`), at the run's rule."""
+    if not len(fit["y"]):
+        return None
+    m = compute_metrics(fit["y"], p_fit, st.rule.apply(p_fit), st.classes, st.positive, st.cfg.train.top_k)
+    return {k: m[k] for k in CORE_METRICS} | {"sampled": len(fit["y"]) == FIT_SAMPLE}
 
 
 def _strategy_kwargs(st: _Stage) -> dict[str, float]:
@@ -265,7 +289,7 @@ def prefit_baseline(
     if cfg.evaluate.baseline == "none":
         return None
     layout = RunLayout(Path(run_dir))
-    data = _read_arrays(layout.root, with_train=True)
+    data = _read_arrays(layout.root)
     prep = read_prepare_json(layout.root)
     val, test = _split(data, "val", []), _split(data, "test", [])
     input_kind = (prep.get("input") or {}).get("kind", "real")
@@ -338,8 +362,10 @@ def _baseline(st: _Stage, data: dict, val: dict, test: dict) -> dict[str, Any] |
 def _metrics_json(
     st: _Stage, test_metrics: dict, val_metrics: dict | None, choice: dict | None,
     options: pd.DataFrame | None, timeline: dict | None, baseline: dict | None = None,
+    fit_metrics: dict | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """The content of ``metrics.json``: test metrics at the top, validation under ``val``."""
+    """The content of ``metrics.json``: test metrics at the top, validation under ``val``, the
+    training windows' (how well the model fits them) under ``train``."""
     per_recording = timeline["per_recording"] if timeline else None
     metrics: dict[str, Any] = {k: test_metrics[k] for k in CORE_METRICS}
     thresholded = st.rule.threshold is not None
@@ -359,6 +385,7 @@ def _metrics_json(
         "bouts": timeline["bouts"] if timeline else None,
         "per_recording": per_recording.to_dict("records") if per_recording is not None else None,
         "val": {k: val_metrics[k] for k in CORE_METRICS} if val_metrics else None,
+        "train": fit_metrics,
         "baseline": baseline,
     })  # fmt: skip
     metrics["threshold_origin"] = threshold_origin(metrics) if thresholded else "argmax"
@@ -437,10 +464,12 @@ def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
 
     Reads ``prepared.npz``, ``prepare.json`` and ``model.keras`` from ``run_dir`` (the model
     through :func:`lstm_helpers.model.models.load_trained_model`, safe mode, not compiled).
-    Predicts validation and test once each, chooses the threshold of the class of interest
-    on validation (``cfg.evaluate``; see :func:`~lstm_helpers.judge.threshold.choose_threshold`
-    and :class:`~lstm_helpers.judge.threshold.DecisionRule`), applies it unchanged to test,
-    computes :func:`~lstm_helpers.judge.metrics.compute_metrics` for both, and for recordings
+    Predicts validation, test and the real training windows (at most :data:`FIT_SAMPLE`, for
+    ``metrics.json["train"]``: how well the model fits them) once each, chooses the threshold
+    of the class of interest on validation (``cfg.evaluate``; see
+    :func:`~lstm_helpers.judge.threshold.choose_threshold` and
+    :class:`~lstm_helpers.judge.threshold.DecisionRule`), applies it unchanged to test and the
+    training windows, computes :func:`~lstm_helpers.judge.metrics.compute_metrics` for each, and for recordings
     stitches test scores onto each recording's timeline, matches bouts per class of
     interest and scores each recording (skipped for sequences / text). Synthetic
     (augmented) windows in validation / test, if any, are left out.
@@ -462,8 +491,11 @@ def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
     val, test = _split(data, "val", st.notes), _split(data, "test", st.notes)
     if not len(test["y"]):
         raise ValueError(f"{st.layout.prepared} has no test windows; set split.test_fraction > 0 or data.test_path")
-    p_val, test["probs"] = _predict_splits(st, val, test)
+    fit = _fit_sample(st, data)
+    p_val, test["probs"], p_fit = _predict_splits(st, val, test, fit)
     choice, options = _decision_rule(st, val, test, p_val)
+    fit_metrics = _fit_metrics(st, fit, p_fit)
+    del p_fit, fit
     top_k = cfg.train.top_k
     test["y_pred"] = st.rule.apply(test["probs"])
     test_metrics = compute_metrics(test["y"], test["probs"], test["y_pred"], st.classes, st.positive, top_k)
@@ -480,7 +512,7 @@ def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
     )  # fmt: skip
     # last: a fit still running beside (the pipeline's prefit) is waited for only now
     baseline = _baseline(st, data, val, test)
-    metrics = _metrics_json(st, test_metrics, val_metrics, choice, options, timeline, baseline)
+    metrics = _metrics_json(st, test_metrics, val_metrics, choice, options, timeline, baseline, fit_metrics)
     write_json(st.layout.metrics, metrics)
     record_notebook_stage(st.layout.root, cfg, "evaluate")  # (a notebook run by hand; the pipeline keeps its own)
     return _result(st, metrics, test_metrics, choice, options, timeline, predictions, figures)

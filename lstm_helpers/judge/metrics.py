@@ -334,12 +334,39 @@ def budget_remedy(epochs: int | str) -> str:
     return UNTRIED[1] if epochs == "auto" else f"more epochs (train.epochs, {epochs} now)"
 
 
+def _headline_key(metrics: dict[str, Any]) -> str:
+    """PR-AUC of the class of interest; balanced accuracy where there is none or the PR-AUC
+    is the macro average over classes (what the run is ranked by then)."""
+    return "pr_auc" if metrics.get("positive_class") and not pr_auc_is_macro(metrics) else "balanced_accuracy"
+
+
+def _fit_note(metrics: dict[str, Any]) -> list[str]:
+    """Does the model fit its own training windows? Where its headline metric on them
+    (``metrics["train"]``, no dropout) is below what the MiniRocket baseline reaches on
+    validation windows it never learnt from, the model underfits: the classes are separable
+    at least that far, and dropout or augmentation cannot help a model that has not learnt its
+    training windows. UCR's PigCVP (52 classes, 2 cases each) was such a run: training accuracy
+    about 0.6 after its budget, test 0.09 against the baseline's 0.89, and nothing said why."""
+    b, fit, key = metrics.get("baseline") or {}, metrics.get("train") or {}, _headline_key(metrics)
+    seen = (b.get("val") or {}).get(key) if b.get("available") else None
+    if seen is None or fit.get(key) is None or fit[key] >= seen - 0.01:
+        return []
+    on = f"a random {fit['n']:,} of its training windows" if fit.get("sampled") else "its own training windows"
+    return [
+        Note(
+            f"The model does not fit {on}: {key} {fit[key]:.3f} on them, below the MiniRocket baseline's "
+            f"{seen:.3f} on validation windows it never learnt from. It underfits, and dropout or augmentation "
+            "will not help that: give it more updates (train.min_updates or train.epochs), a higher learning "
+            "rate (train.learning_rate) or a larger model first.",
+            ACT,
+        )
+    ]
+
+
 def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None) -> list[str]:
     """Does the model earn its keep? Its headline metric against the non-deep baseline's;
     when it falls short, what to try (``untried``: what this run did not use; default all)."""
-    b = metrics.get("baseline") or {}
-    # a multi-class PR-AUC is the macro average: balanced accuracy then, what the run is ranked by
-    key = "pr_auc" if metrics.get("positive_class") and not pr_auc_is_macro(metrics) else "balanced_accuracy"
+    b, key = metrics.get("baseline") or {}, _headline_key(metrics)
     if not b.get("available") or b.get(key) is None or metrics.get(key) is None:
         return []
     gap = metrics[key] - b[key]
@@ -360,9 +387,11 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
     the prevalence to 1 where that is lower; else the threshold cannot help); a validation ->
     test PR-AUC drop over 0.1 (what validation chose may not transfer); classes whose predicted
     bouts are mostly false alarms; the model against the MiniRocket baseline on the headline
-    metric (``untried``: the remedies this run did not use, named when it falls short).
+    metric (``untried``: the remedies this run did not use, named when it falls short), and
+    whether it fits its own training windows as far as the baseline generalises (:func:`_fit_note`).
     """
     notes = _accuracy_note(metrics) + _class_of_interest_notes(metrics) + _baseline_note(metrics, untried)
+    notes += _fit_note(metrics)
     val = metrics.get("val") or {}
     if val.get("pr_auc") is not None and metrics.get("pr_auc") is not None:
         if val["pr_auc"] - metrics["pr_auc"] > 0.1:
@@ -394,11 +423,12 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
 
 
 def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame:
-    """Key metrics, validation next to test, with how to read each (for the notebook and report).
+    """Key metrics on the training windows (how well the model fits them: ``metrics["train"]``),
+    validation and test, with how to read each (for the notebook and report).
 
     ``tokens``: a character / token run, which also shows perplexity per token.
     """
-    val = metrics.get("val") or {}
+    val, fit = metrics.get("val") or {}, metrics.get("train") or {}
     rows = [
         ("accuracy", "share of windows right; compare with the majority baseline"),
         (
@@ -428,10 +458,12 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
                 f"per character: exp(mean cross-entropy); 1 = certain, {n_classes} = uniform guessing",
             ),
         )
-    table = [{"metric": m, "validation": val.get(m), "test": metrics.get(m), "how to read": how} for m, how in rows]
+    table = [{"metric": m, "training": fit.get(m), "validation": val.get(m), "test": metrics.get(m), "how to read": how}
+             for m, how in rows]  # fmt: skip
     pos = metrics.get("positive_class")
     if pos and pr_auc_is_macro(metrics):
-        table.append({"metric": f"{pos} pr_auc", "validation": (val.get("pr_auc_per_class") or {}).get(pos),
+        table.append({"metric": f"{pos} pr_auc", "training": (fit.get("pr_auc_per_class") or {}).get(pos),
+                      "validation": (val.get("pr_auc_per_class") or {}).get(pos),
                       "test": (metrics.get("pr_auc_per_class") or {}).get(pos),
                       "how to read": f"'{pos}' vs the rest; no-skill = its prevalence"})  # fmt: skip
     if pos:
@@ -439,6 +471,7 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
             table.append(
                 {
                     "metric": f"{pos} {m}",
+                    "training": ((fit.get("per_class") or {}).get(pos) or {}).get(m),
                     "validation": ((val.get("per_class") or {}).get(pos) or {}).get(m),
                     "test": metrics["per_class"][pos][m],
                     "how to read": f"at threshold {_fmt(metrics['threshold'])}, "
@@ -447,4 +480,5 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
                     else "argmax: the most probable class",
                 }
             )
-    return pd.DataFrame(table).set_index("metric")
+    out = pd.DataFrame(table).set_index("metric")
+    return out if metrics.get("train") else out.drop(columns="training")  # (runs evaluated before it was kept)
