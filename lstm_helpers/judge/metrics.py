@@ -355,7 +355,7 @@ def _fit_note(metrics: dict[str, Any]) -> list[str]:
     return [
         Note(
             f"The model does not fit {on}: {key} {fit[key]:.3f} on them, below the MiniRocket baseline's "
-            f"{seen:.3f} on validation windows it never learnt from. It underfits, and dropout or augmentation "
+            f"{seen:.3f} on validation windows it never learnt from. It most likely underfits, and dropout or augmentation "
             "will not help that: give it more updates (train.min_updates or train.epochs), a higher learning "
             "rate (train.learning_rate) or a larger model first.",
             ACT,
