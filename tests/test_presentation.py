@@ -249,6 +249,24 @@ def test_report_command_finishes_a_run_stopped_while_its_pages_were_written(tmp_
     assert "interrupted" not in RunLayout(run).slides.read_text()
 
 
+def test_pages_of_a_run_stopped_before_training_finished_under_the_default_budget(tmp_path, capsys):
+    """``train.epochs: auto`` (the default) in params.yaml and no train.json yet: ``report --run``
+    and ``slides`` stopped with an internal error (could not convert 'auto' to float)."""
+    from lstm_helpers.cli import main
+
+    run = _fake_run(tmp_path, "r", "partial")
+    params = yaml.safe_load(RunLayout(run).params.read_text())
+    RunLayout(run).params.write_text(yaml.safe_dump(params | {"train": {"epochs": "auto", "loss": "crossentropy"}}))
+    RunLayout(run).status.write_text(json.dumps({"status": "partial", "stages_done": ["prepare"]}))
+    assert main(["report", "--run", str(run)]) == 0, capsys.readouterr().err
+    tried = RunLayout(run).slides.read_text()
+    assert "training has not finished: its budget is chosen from the data size; cross-entropy loss" in tried
+    assert "– parameters" not in tried and "keeping the weights" not in tried
+    RunLayout(run).params.write_text(yaml.safe_dump(params | {"train": {"epochs": 40}}))
+    assert main(["slides", str(run)]) == 0
+    assert "training has not finished: 40 epochs planned" in RunLayout(run).slides.read_text()
+
+
 def test_index_escapes_keeps_integers_and_hides_paths(tmp_path):
     _fake_run(tmp_path, "20260101-000001_ok", "finished", pos=HOSTILE)
     _fake_run(tmp_path, "20260101-000002_failed", "failed")

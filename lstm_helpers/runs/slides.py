@@ -106,11 +106,22 @@ def _tried_slide(run: Path) -> str:
     p = read_json_optional(RunLayout(run).prepare_json)
     train = params.get("train") or {}
     members = int(t.get("ensemble") or 1)
+    loss = _LOSSES.get(train.get("loss"), "loss –")
+    planned = train.get("epochs")  # a number, or "auto" (chosen from the data size by stage 02)
     items = [
-        f"{_model_words(params, p, t)}: {fmt_number(t.get('n_params'))} parameters"
+        _model_words(params, p, t)
+        + (f": {fmt_number(t['n_params'])} parameters" if t.get("n_params") else "")
         + (f", {members} of them trained with different seeds and averaged" if members > 1 else ""),
-        f"{plural(t.get('epochs_run') or train.get('epochs') or 0, 'epoch')}, keeping the weights of epoch "
-        f"{fmt_number(t.get('weights_epoch') or t.get('best_epoch'))}; {_LOSSES.get(train.get('loss'), 'loss –')}",
+        f"{plural(t.get('epochs_run') or 0, 'epoch')}, keeping the weights of epoch "
+        f"{fmt_number(t.get('weights_epoch') or t.get('best_epoch'))}; {loss}"
+        if t
+        else "training has not finished: "
+        + (
+            plural(planned, "epoch") + " planned"
+            if isinstance(planned, int)
+            else "its budget is chosen from the data size"
+        )
+        + f"; {loss}",
         *_imbalance_words(params, p, t),
         _scaling_words(p.get("scaler") or params.get("scale") or {}),
     ]
