@@ -884,29 +884,39 @@ def test_the_training_fit_is_measured_on_a_sample_of_a_large_training_split(bina
 
 def test_a_model_that_does_not_fit_its_training_windows_as_far_as_the_baseline_generalises_is_told_so():
     """UCR's PigCVP: training accuracy ~0.6 after the budget, test 0.09 against MiniRocket's
-    0.89, and no note said the model underfits."""
+    0.89, and no note said the model underfits. Said only where the budget ended training: an
+    epoch that early stopping chose is validation's choice (the demo's training animals are
+    harder than its validation ones, so its epoch-2 fit sits below the baseline's validation)."""
+    from lstm_helpers.judge.validation_notes import validation_notes
+
     m = {"positive_class": "play", "pr_auc": 0.70, "train": {"n": 400, "pr_auc": 0.74, "sampled": False}}
     m["baseline"] = {"available": True, "pr_auc": 0.86, "val": {"pr_auc": 0.82}}
-    (fit,) = [n for n in interpret_metrics(m, []) if "does not fit" in n]
+    budget = {"epochs_run": 200, "stopped_early": False}
+
+    def said(train: dict, metrics: dict) -> list[str]:
+        return [n for n in validation_notes(train, None, metrics) if "does not fit" in n]
+
+    (fit,) = said(budget, m)
     assert fit.startswith(
-        "The model does not fit its own training windows: pr_auc 0.740 on them, below the MiniRocket "
-        "baseline's 0.820 on validation windows it never learnt from."
+        "After all 200 epochs of its budget the model does not fit its own training windows: pr_auc 0.740 on "
+        "them, below the MiniRocket baseline's 0.820 on validation windows it never learnt from."
     )
     assert kind_of(fit) == ACT
     quiet = [
-        m | {"train": {"n": 400, "pr_auc": 0.811}},  # within 0.01 of the baseline's validation figure
-        m | {"train": None},  # a run evaluated before the training fit was kept
-        m | {"baseline": {"available": True, "pr_auc": 0.86}},  # the baseline had no validation windows
-        m | {"baseline": {"available": False}},
+        (budget | {"stopped_early": True}, m),  # early stopping chose the epoch
+        (budget, m | {"train": {"n": 400, "pr_auc": 0.811}}),  # within 0.01 of the baseline's validation figure
+        (budget, m | {"train": None}),  # a run evaluated before the training fit was kept
+        (budget, m | {"baseline": {"available": True, "pr_auc": 0.86}}),  # the baseline had no validation windows
+        (budget, m | {"baseline": {"available": False}}),
     ]
-    for case in quiet:
-        assert not [n for n in interpret_metrics(case, []) if "does not fit" in n]
+    for train, metrics in quiet:
+        assert not said(train, metrics)
     # multi-class: balanced accuracy, as the run is ranked; a sampled training split says so
     multi = {"positive_class": None, "classes": list("abc"), "balanced_accuracy": 0.09}
     multi["train"] = {"n": 20000, "balanced_accuracy": 0.61, "sampled": True}
     multi["baseline"] = {"available": True, "balanced_accuracy": 0.885, "val": {"balanced_accuracy": 0.69}}
-    (fit,) = [n for n in interpret_metrics(multi, []) if "does not fit" in n]
-    assert fit.startswith("The model does not fit a random 20,000 of its training windows: balanced_accuracy 0.610")
+    (fit,) = said(budget, multi)
+    assert "does not fit a random 20,000 of its training windows: balanced_accuracy 0.610" in fit
 
 
 @pytest.mark.slow

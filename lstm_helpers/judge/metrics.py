@@ -30,7 +30,7 @@ from sklearn.metrics import (
 from lstm_helpers.data.text import target_class_count
 from lstm_helpers.judge.notes import ACT, CAUTION, READING, Note
 from lstm_helpers.judge.probs import full_probs
-from lstm_helpers.judge.validation_notes import pr_auc_is_macro
+from lstm_helpers.judge.validation_notes import headline_key, pr_auc_is_macro
 from lstm_helpers.style import SKLEARN_AP, visible_name
 
 # the metrics of a split kept in metrics.json (top level = test, "val" = validation)
@@ -334,39 +334,10 @@ def budget_remedy(epochs: int | str) -> str:
     return UNTRIED[1] if epochs == "auto" else f"more epochs (train.epochs, {epochs} now)"
 
 
-def _headline_key(metrics: dict[str, Any]) -> str:
-    """PR-AUC of the class of interest; balanced accuracy where there is none or the PR-AUC
-    is the macro average over classes (what the run is ranked by then)."""
-    return "pr_auc" if metrics.get("positive_class") and not pr_auc_is_macro(metrics) else "balanced_accuracy"
-
-
-def _fit_note(metrics: dict[str, Any]) -> list[str]:
-    """Does the model fit its own training windows? Where its headline metric on them
-    (``metrics["train"]``, no dropout) is below what the MiniRocket baseline reaches on
-    validation windows it never learnt from, the model underfits: the classes are separable
-    at least that far, and dropout or augmentation cannot help a model that has not learnt its
-    training windows. UCR's PigCVP (52 classes, 2 cases each) was such a run: training accuracy
-    about 0.6 after its budget, test 0.09 against the baseline's 0.89, and nothing said why."""
-    b, fit, key = metrics.get("baseline") or {}, metrics.get("train") or {}, _headline_key(metrics)
-    seen = (b.get("val") or {}).get(key) if b.get("available") else None
-    if seen is None or fit.get(key) is None or fit[key] >= seen - 0.01:
-        return []
-    on = f"a random {fit['n']:,} of its training windows" if fit.get("sampled") else "its own training windows"
-    return [
-        Note(
-            f"The model does not fit {on}: {key} {fit[key]:.3f} on them, below the MiniRocket baseline's "
-            f"{seen:.3f} on validation windows it never learnt from. It most likely underfits, and dropout or augmentation "
-            "will not help that: give it more updates (train.min_updates or train.epochs), a higher learning "
-            "rate (train.learning_rate) or a larger model first.",
-            ACT,
-        )
-    ]
-
-
 def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None) -> list[str]:
     """Does the model earn its keep? Its headline metric against the non-deep baseline's;
     when it falls short, what to try (``untried``: what this run did not use; default all)."""
-    b, key = metrics.get("baseline") or {}, _headline_key(metrics)
+    b, key = metrics.get("baseline") or {}, headline_key(metrics)
     if not b.get("available") or b.get(key) is None or metrics.get(key) is None:
         return []
     gap = metrics[key] - b[key]
@@ -387,11 +358,9 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
     the prevalence to 1 where that is lower; else the threshold cannot help); a validation ->
     test PR-AUC drop over 0.1 (what validation chose may not transfer); classes whose predicted
     bouts are mostly false alarms; the model against the MiniRocket baseline on the headline
-    metric (``untried``: the remedies this run did not use, named when it falls short), and
-    whether it fits its own training windows as far as the baseline generalises (:func:`_fit_note`).
+    metric (``untried``: the remedies this run did not use, named when it falls short).
     """
     notes = _accuracy_note(metrics) + _class_of_interest_notes(metrics) + _baseline_note(metrics, untried)
-    notes += _fit_note(metrics)
     val = metrics.get("val") or {}
     if val.get("pr_auc") is not None and metrics.get("pr_auc") is not None:
         if val["pr_auc"] - metrics["pr_auc"] > 0.1:

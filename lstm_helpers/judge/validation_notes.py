@@ -1,6 +1,6 @@
 """How far a run's validation split and its choice of epoch can be trusted (issue 9).
 
-Five plain-language notes for the report, from ``train.json``, ``history.csv`` and the
+Six plain-language notes for the report, from ``train.json``, ``history.csv`` and the
 metrics of stage 03 (rules written here: no library reads a training history this way):
 
 * **still learning** -- the best validation figure came in the last planned epoch and early
@@ -19,7 +19,10 @@ metrics of stage 03 (rules written here: no library reads a training history thi
   then, :mod:`lstm_helpers.model.ensemble`; the note says whether this run did);
 * **fold members** -- a fold ensemble (:func:`~lstm_helpers.model.ensemble.fold_plan`) scores
   validation with member 1 alone, the only one that did not train on it: its validation
-  figures describe one model, its test figures the average.
+  figures describe one model, its test figures the average;
+* **underfits** -- the budget, not early stopping, ended training, and the model's fit to
+  its own training windows is below what the MiniRocket baseline reaches on validation
+  (:func:`_underfit`).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ def validation_notes(train: dict[str, Any] | None, history: pd.DataFrame | None,
     if not train:
         return []
     notes = _still_learning(train) + _small_validation(metrics) + _swing(train, history, metrics)
-    return notes + _saturated(train, history) + _fold_members(train, metrics)
+    return notes + _saturated(train, history) + _fold_members(train, metrics) + _underfit(train, metrics)
 
 
 def training_warnings(train: dict[str, Any] | None, train_cfg: Any, train_counts: dict[str, int]) -> list[str]:
@@ -57,6 +60,33 @@ def training_warnings(train: dict[str, Any] | None, train_cfg: Any, train_counts
     y = np.repeat(np.arange(len(classes)), [int(train_counts[c]) for c in classes])
     by_index = {i: float(weights[c]) for i, c in enumerate(classes) if c in weights} or None
     return out + [Note(w, ACT) for w in [compounded_weighting(train_cfg, classes, by_index, y)] if w]
+
+
+def _underfit(train: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
+    """Does the model fit its own training windows, where the budget (not validation) ended
+    its training? Where its headline metric on them (``metrics["train"]``, no dropout) is below
+    what the MiniRocket baseline reaches on validation windows it never learnt from, the model
+    underfits: the classes are separable at least that far, and dropout or augmentation cannot
+    help a model that has not learnt its training windows. UCR's PigCVP (52 classes, 2 cases
+    each) was such a run: training accuracy about 0.6 after its budget, test 0.09 against the
+    baseline's 0.89, and nothing said why. Not said when early stopping ended the run: the
+    epoch kept is then validation's choice, and splits of unequal difficulty (the demo's
+    training animals are harder than its validation ones) would make the comparison unfair."""
+    b, fit, key = metrics.get("baseline") or {}, metrics.get("train") or {}, headline_key(metrics)
+    seen = (b.get("val") or {}).get(key) if b.get("available") else None
+    if train.get("stopped_early") or seen is None or fit.get(key) is None or fit[key] >= seen - 0.01:
+        return []
+    on = f"a random {fit['n']:,} of its training windows" if fit.get("sampled") else "its own training windows"
+    return [
+        Note(
+            f"After all {train.get('epochs_run') or 'its'} epochs of its budget the model does not fit {on}: "
+            f"{key} {fit[key]:.3f} on them, below the MiniRocket baseline's {seen:.3f} on validation windows "
+            "it never learnt from. It most likely underfits, and dropout or augmentation will not help that: "
+            "give it more updates (train.min_updates or train.epochs), a higher learning rate "
+            "(train.learning_rate) or a larger model first.",
+            ACT,
+        )
+    ]
 
 
 def _fold_members(train: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
@@ -134,6 +164,12 @@ def _small_validation(metrics: dict[str, Any]) -> list[str]:
             )
         )
     return notes
+
+
+def headline_key(metrics: dict[str, Any]) -> str:
+    """PR-AUC of the class of interest; balanced accuracy where there is none or the PR-AUC
+    is the macro average over classes (what the run is ranked by then)."""
+    return "pr_auc" if metrics.get("positive_class") and not pr_auc_is_macro(metrics) else "balanced_accuracy"
 
 
 def pr_auc_is_macro(metrics: dict[str, Any]) -> bool:
