@@ -131,6 +131,42 @@ def test_the_printed_resume_command_continues_training_where_it_stopped(tiny_con
     pd.testing.assert_frame_equal(history.iloc[: len(logged)], logged, check_exact=True)  # the epochs before stand
 
 
+@pytest.mark.slow
+def test_a_run_stopped_during_evaluation_resumes_without_training_again(tiny_config, tmp_path, capsys, monkeypatch):
+    """Stopped during stage 03 (the training backup is gone once training ends), the resume ran
+    stage 01 and trained again from epoch 1: a reviewer's character model and a sweep's run
+    (stages_done prepare, train) both retrained. The stages it finished are kept now."""
+    from lstm_helpers.artifacts import write_json
+    from lstm_helpers.runs import pipeline
+    from lstm_helpers.runs.pipeline import run_pipeline, run_status
+
+    cfg = tiny_config()
+    run = run_pipeline(cfg, tmp_path / "run", report=False, quiet=True, prefit=False)
+    lay = RunLayout(run)
+    model, history, notebooks = lay.model.read_bytes(), lay.history.read_bytes(), lay.notebook("train").read_bytes()
+    lay.metrics.unlink()
+    lay.notebook("evaluate").unlink()
+    write_json(lay.status, {"status": "interrupted", "fingerprint": cfg.fingerprint(),
+                            "stages_done": ["prepare", "train"], "stage": "evaluate"})  # fmt: skip
+    ran, real = [], pipeline.execute_stage
+    monkeypatch.setattr(
+        pipeline, "execute_stage", lambda stage, *a, **kw: (ran.append(stage), real(stage, *a, **kw))[1]
+    )
+    capsys.readouterr()
+    run_pipeline(cfg, run, report=False, prefit=False)
+    assert ran == ["evaluate"] and run_status(run)["status"] == "finished"
+    assert "[resume] kept what the interrupted run finished: prepare, train" in capsys.readouterr().out
+    assert (lay.model.read_bytes(), lay.history.read_bytes()) == (model, history)
+    assert lay.notebook("train").read_bytes() == notebooks and lay.metrics.is_file()
+    # a stage whose outputs are gone runs again, and so does every stage after it
+    write_json(lay.status, {"status": "interrupted", "fingerprint": cfg.fingerprint(),
+                            "stages_done": ["prepare", "train"], "stage": "evaluate"})  # fmt: skip
+    lay.model.unlink()
+    ran.clear()
+    run_pipeline(cfg, run, report=False, quiet=True, prefit=False)
+    assert ran == ["train", "evaluate"] and lay.model.is_file()
+
+
 def test_stage_01_again_keeps_later_outputs_only_when_the_windows_are_the_same(tiny_config, tmp_path):
     cfg = tiny_config()
     run_prepare(cfg, tmp_path)

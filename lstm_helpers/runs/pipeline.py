@@ -39,6 +39,7 @@ from lstm_helpers.artifacts import (
     remove_paths,
     shown,
     stage_status,
+    stages_kept,
     write_json,
     write_yaml,
 )
@@ -546,8 +547,8 @@ def run_pipeline(
     if "prepare" in stages:
         validate_inputs(cfg)
     run_dir = claim_run(cfg, run_dir, continue_run)
-    before = read_json_optional(RunLayout(run_dir).status).get("stages_done", []) if continue_run else []
-    done = [s for s in before if ALL_STAGES.index(s) < ALL_STAGES.index(stages[0])]
+    done = stages_kept(run_dir, stages, continue_run, say=None if silent else print)  # a resume goes on after them
+    stages = tuple(s for s in stages if s not in done) if not continue_run else stages
     if continue_run:  # what later stages wrote is stale once this one runs again (an old model's metrics)
         for later in ALL_STAGES[ALL_STAGES.index(stages[0]) + 1 :]:
             remove_paths(RunLayout(run_dir).stage_outputs(later))
@@ -564,7 +565,7 @@ def run_pipeline(
     )
     own = kernel is None
     kernel = kernel or StageKernel(kernel_name(), log_dir=run_dir)
-    current = [stages[0]]  # the kernel lives between stages too: a signal there also stops it
+    current = [stages[0] if stages else "report"]  # the kernel lives between stages too: a signal stops it
     prefit_claimed: threading.Event | None = None
     prepare_over = threading.Event()  # set when stage 01 ends, written or failed
     try:
