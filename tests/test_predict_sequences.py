@@ -9,6 +9,7 @@ only (no TensorFlow) and compare the model input ``predict`` builds with ``X_tes
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -83,6 +84,22 @@ def test_predict_on_the_runs_test_cases_repeats_its_test_predictions(sequences_r
     assert f"accuracy {accuracy:.3f} on {len(want)} labelled case(s)" in out
     longer = int((_test_cases(npz, run)["lengths"] > PAD).sum())
     assert longer and out.count(f"{longer} case(s) longer than data.pad_length={PAD} were truncated") == 1
+
+
+def test_predict_in_a_fresh_process_writes_nothing_to_stderr(sequences_run, tmp_path):
+    """The first inference of a masked model logs ``E0000 ... oneDNN supports DT_BOOL only on
+    platforms with AVX-512`` to file descriptor 2 (once per process): predict's first line."""
+    import subprocess
+    import sys
+
+    run, npz = sequences_run
+    np.savez(tmp_path / "new.npz", **_test_cases(npz, run, keep=("values", "lengths")))
+    cmd = [sys.executable, "-m", "lstm_helpers", "predict", "--run", str(run), "--input", str(tmp_path / "new.npz")]
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": ""}
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and "predicted" in done.stdout, done.stderr
 
 
 def test_predict_unlabelled_cases_writes_no_truth_and_no_accuracy(sequences_run, tmp_path, capsys):

@@ -69,31 +69,46 @@ KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
 def quiet_tensorflow_import() -> None:
     """Import TensorFlow and Keras and start TensorFlow's platforms in *this* process (the
     commands that predict, generate or search without a kernel) with file descriptor 2
-    pointed at a temporary file, so the C++ start-up lines (module docstring; and
+    captured (:func:`native_stderr_captured`), so the C++ start-up lines (module docstring; and
     ``failed call to cuInit`` on a machine without a GPU) never reach the terminal.
     ``TF_CPP_MIN_LOG_LEVEL`` cannot stop them: they are written before it is read. An
     import that fails prints what was captured, then raises. No-op once imported."""
     import sys
-    import tempfile
 
     if "tensorflow" in sys.modules:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # later warnings too; errors still show
+    with native_stderr_captured():
+        import keras  # noqa: F401
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+
+
+@contextlib.contextmanager
+def native_stderr_captured() -> Iterator[None]:
+    """File descriptor 2 captured in a temporary file for the block: what TensorFlow's C++ side
+    writes there is dropped, unless the block raises (then it is printed first). Besides the
+    import's start-up lines, the first inference of a masked model logs ``E0000 ... oneDNN
+    supports DT_BOOL only on platforms with AVX-512`` at error level on CPUs without AVX-512:
+    ``predict`` of a padded-sequences run printed it as its first line."""
+    import sys
+    import tempfile
+
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as captured:
         os.dup2(captured.fileno(), 2)
         try:
-            import keras  # noqa: F401
-            import tensorflow as tf
-
-            tf.config.list_physical_devices()
+            yield
         except BaseException:
+            sys.stderr.flush()
             os.dup2(saved, 2)
             captured.seek(0)
             sys.stderr.write(captured.read().decode(errors="replace"))
             raise
         finally:
+            sys.stderr.flush()
             os.dup2(saved, 2)
             os.close(saved)
 

@@ -26,7 +26,7 @@ from lstm_helpers.data.prepare import scale_values
 from lstm_helpers.data.recordings import SeriesSet, _list_files
 from lstm_helpers.judge.inference import DEFAULT_BATCH
 from lstm_helpers.judge.probs import full_probs, predict_probs
-from lstm_helpers.runs.kernel import quiet_tensorflow_import
+from lstm_helpers.runs.kernel import native_stderr_captured, quiet_tensorflow_import
 from lstm_helpers.runs.predict import FinishedRun, as_finished_run, output_table_path
 
 
@@ -116,9 +116,9 @@ def predict_sequences(
     quiet_tensorflow_import()
     from lstm_helpers.model.models import load_trained_model
 
-    model = load_trained_model(finished.layout.model)
     speed: list[str] = []
-    raw = predict_probs(model, X, batch_size, log=speed.append, what="cases")
+    with native_stderr_captured():  # a masked model's first inference logs a oneDNN line at error level
+        raw = predict_probs(load_trained_model(finished.layout.model), X, batch_size, log=speed.append, what="cases")
     probs = full_probs(raw, len(finished.classes), finished.info.get("positive_index"))
     table = case_table(finished, s, truth, probs)
     write_table(path, table)
