@@ -321,6 +321,23 @@ def test_a_sample_rate_that_disagrees_with_the_time_column_is_refused(tmp_path):
     assert read_recordings(_cfg(tmp_path / "a.csv", sample_rate_hz=None)).sample_rate_hz is None  # no rate: no check
 
 
+def test_a_recording_at_another_sample_rate_is_refused_by_name(tmp_path):
+    """Six 20 Hz files, one of them at 50 Hz (its times t / 2.5): the median of all steps pooled
+    was 20 Hz, so it passed and its "2.00 s" windows covered 0.8 s. Each recording is checked."""
+    for i in range(6):
+        df = _frame(n=80, recs=(f"S{i}_1",)).assign(t=lambda f: np.arange(len(f)) / 20.0)
+        if i == 3:
+            df["t"] = df["t"] / 2.5
+        df.to_csv(tmp_path / f"s{i}.csv", index=False)
+    with pytest.raises(DataError) as err:
+        read_recordings(_cfg(tmp_path, sample_rate_hz=20.0))
+    msg = str(err.value)
+    assert "s3.csv: data.sample_rate_hz is 20 Hz" in msg and "in recording 'S3_1', i.e. 50 Hz" in msg
+    assert "the other 5 of the 6 recordings step at 20 Hz: resample this one to 20 Hz or leave it out" in msg
+    (tmp_path / "s3.csv").unlink()
+    assert read_recordings(_cfg(tmp_path, sample_rate_hz=20.0)).n_recordings == 5
+
+
 KW_DELIMITED = dict(recording_column="rec", group_column=None, time_column="t", label_column="label",
                     channels=["ax"], sample_rate_hz=10, demo=False)  # fmt: skip
 
