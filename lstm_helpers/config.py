@@ -79,6 +79,18 @@ class DataConfig(_Section):
             raise ValueError(f"unknown text encoding {v[:60]!r}; e.g. utf-8, latin-1, cp1252") from None
         return v
 
+    @field_validator("class_map", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, v: object) -> object:
+        """``{3: shake}`` (an unquoted 3 is a number) maps the raw label '3' (3.0 too, as labels read)."""
+
+        def text(x: object) -> object:
+            if isinstance(x, bool) or not isinstance(x, int | float):
+                return x
+            return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
+
+        return {text(k): text(val) for k, val in v.items()} if isinstance(v, dict) else v
+
     @field_validator("channels")
     @classmethod
     def _channels_unique(cls, v: list[str]) -> list[str]:

@@ -75,6 +75,13 @@ def test_a_bad_set_is_blamed_on_the_command_line_and_a_bad_file_on_the_file(tmp_
     assert str(err.value).startswith(f"{bad}: invalid parameters") and "--set" not in str(err.value)
 
 
+def test_number_keys_of_class_map_are_read_as_text():
+    """Unquoted --set 'data.class_map={3: shake}' failed with 'data.class_map = 3: Input should be
+    a valid string', the key reported as if it were the value; the raw label 3 reads as '3'."""
+    cfg = load_config("configs/demo.yaml", ["data.class_map={3: shake, 2.0: rest, walk: 1}"])
+    assert cfg.data.class_map == {"3": "shake", "2": "rest", "walk": "1"}
+
+
 def test_bad_override_syntax():
     with pytest.raises(ConfigError, match="key=value"):
         parse_override("train.epochs")

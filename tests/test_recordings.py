@@ -76,6 +76,23 @@ def test_class_map_and_other_class(tmp_path):
     assert (s.labels == -1).sum() == (df.index % 11 == 0).sum()
 
 
+def test_integer_labels_with_blank_cells_read_as_integers(tmp_path):
+    """Labels coded 0-3 with some empty cells were read as floats: classes '0.0' ... '3.0', so
+    data.class_map {"3": shake} matched nothing and only 'other' was left."""
+    df = _frame()
+    df["label"] = (df.index % 4).astype(float)
+    df.loc[df.index % 9 == 0, "label"] = np.nan
+    df.to_csv(tmp_path / "a.csv", index=False)
+    assert read_recordings(_cfg(tmp_path / "a.csv")).classes == ["0", "1", "2", "3"]
+    s = read_recordings(_cfg(tmp_path / "a.csv", class_map={"3": "shake"}, other_class="other"))
+    assert (
+        s.classes == ["other", "shake"] and (s.labels == 1).sum() == ((df.index % 4 == 3) & (df.index % 9 != 0)).sum()
+    )
+    df.loc[1, "label"] = 2.5  # not whole numbers: read as they are
+    df.to_csv(tmp_path / "b.csv", index=False)
+    assert "2.5" in read_recordings(_cfg(tmp_path / "b.csv")).classes
+
+
 def test_labels_the_catch_all_takes_are_listed_and_near_misses_warned(tmp_path):
     """A recording labelled "Play" (a typo) had its bouts folded into "other" without a word."""
     df = _frame()
@@ -283,7 +300,7 @@ def test_sequences_labels_follow_the_class_map_and_missing_labels_leave_their_ca
     np.savez(tmp_path / "nan.npz", X=X, y=np.array([0.0, 1.0, np.nan, 1.0, 0.0, 1.0]))
     with pytest.warns(UserWarning, match="1 case\\(s\\) with an empty or missing label"):
         s = read_sequences(_seq_cfg(tmp_path / "nan.npz"))
-    assert s.classes == ["0.0", "1.0"] and s.n_recordings == 5
+    assert s.classes == ["0", "1"] and s.n_recordings == 5  # whole-number float labels read as integers
     assert np.array_equal(s.values.reshape(5, 4, 2), X[[0, 1, 3, 4, 5]])  # the steps left with their case
     np.savez(tmp_path / "blank.npz", X=X, y=np.array(["a", "b ", "", "a", "b", "a"]), split=np.array(["Train "] * 6))
     with pytest.warns(UserWarning, match="empty or missing label"):

@@ -3,6 +3,7 @@ the order of the classes (recordings, tables and sequence files share them)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from lstm_helpers.config import DataConfig
@@ -15,12 +16,13 @@ def map_labels(
     """Apply ``data.class_map`` (+ ``data.other_class`` catch-all) to raw labels (errors name
     ``source`` and ``where`` in it, by default the label column).
 
-    Empty strings / missing values mean unlabelled and stay missing. Returns task labels
+    Empty strings / missing values mean unlabelled and stay missing; whole-number floats read
+    as integers (:func:`label_text`). Returns task labels
     (missing = unlabelled) and the sorted list of task classes seen. ``notes`` gets which raw
     labels the catch-all took, with their counts, and a warning for any that differs from a
     mapped label only in case or spaces (``Play`` beside ``play``: a typo that moved bouts).
     """
-    lab = raw.astype("string").str.strip()
+    lab = label_text(raw).str.strip()
     lab = lab.mask(lab == "")
     if cfg.class_map or cfg.other_class:
         targets = set(cfg.class_map.values())
@@ -39,6 +41,17 @@ def map_labels(
                 notes += _folded_notes(lab, uncovered, cfg, where or f"column {cfg.label_column!r}")
         lab = mapped.astype("string")
     return lab, sorted(lab.dropna().unique().tolist())
+
+
+def label_text(raw: pd.Series) -> pd.Series:
+    """Raw labels as text. A float column whose values are all whole numbers reads as integers
+    ('3', not '3.0'): integer codes with one empty cell are read as floats, and
+    ``data.class_map: {"3": shake}`` then matched nothing."""
+    if pd.api.types.is_float_dtype(raw.dtype):
+        v = raw.dropna().to_numpy(dtype=np.float64)
+        if len(v) and np.isfinite(v).all() and (v == np.round(v)).all() and (np.abs(v) < 2**53).all():
+            return raw.astype("Int64").astype("string")
+    return raw.astype("string")
 
 
 def _folded_notes(lab: pd.Series, uncovered: list[str], cfg: DataConfig, where: str) -> list[str]:
