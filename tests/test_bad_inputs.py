@@ -687,10 +687,10 @@ CASES = [
         lambda d: _run(d, _csv(d, _with(_frame(), "ay", 9, np.nan)), nan_policy="error"),
         ("NaN", "row 11", "data.nan_policy"),
     ),
-    Case(
+    Case(  # 'a recording has a channel that is entirely NaN' named neither
         "channel all NaN",
-        lambda d: _run(d, _csv(d, _frame().assign(ay=np.nan)), nan_policy="interpolate"),
-        ("entirely NaN",),
+        lambda d: _run(d, _csv(d, _frame().assign(ay=lambda f: f.ay.where(f.rec != "r3"))), nan_policy="interpolate"),
+        ("bad.csv: channel 'ay' of recording 'r3' is entirely NaN", "remove the channel from data.channels"),
     ),
     Case(  # failed inside stage 01 (exit 1), leaving a failed run directory
         "all recordings shorter than a window",

@@ -280,8 +280,14 @@ def _nan_policy(
     rec = np.repeat(np.arange(len(rec_offsets) - 1), np.diff(rec_offsets))
     out = pd.DataFrame(values).groupby(rec, sort=False).transform(lambda s: s.interpolate(limit_direction="both"))
     out = out.to_numpy(dtype=np.float32)
-    if np.isnan(out).any():
-        raise DataError(f"{source}: a recording has a channel that is entirely NaN; cannot interpolate")
+    if np.isnan(out).any():  # a channel with no value at all in one recording
+        row, col = (int(i) for i in np.argwhere(np.isnan(out))[0])
+        raise DataError(
+            f"{df['__file'].iloc[row]}: channel {cfg.channels[col]!r} of recording "
+            f"{short(df[cfg.recording_column].iloc[row], 80)} is entirely NaN (empty), so data.nan_policy "
+            "'interpolate' has nothing to fill it from; fill the channel, leave the recording out, or remove "
+            "the channel from data.channels"
+        )
     return out, None
 
 
