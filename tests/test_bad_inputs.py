@@ -733,15 +733,18 @@ CASES = [
         lambda d: _run(d, _csv(d, _frame()), classes_of_interest=["run"]),
         ("classes_of_interest",),
     ),
-    Case(
+    Case(  # ids reused per file (sessions '1', '2' of each subject): 'appears in more than one file' named neither
         "recording in two files",
         lambda d: (
             (d / "f").mkdir(),
-            _csv(d, _frame()[:100], "f/a.csv"),
-            _csv(d, _frame()[60:], "f/b.csv"),
+            _csv(d, _frame(recs=("1", "2")), "f/a.csv"),
+            _csv(d, _frame(recs=("1", "2")).assign(subject="s7"), "f/b.csv"),
             _run(d, d / "f"),
         )[3],
-        ("appears in more than one file",),
+        (
+            "recording '1' (column 'rec') appears in 2 files (a.csv, b.csv) (as are 1 more recording id(s))",
+            "make the ids unique, e.g. combine them with the file name or the group",
+        ),
     ),
     Case(
         "recording with two groups",

@@ -296,8 +296,16 @@ def _order_by_recording(df: pd.DataFrame, cfg: DataConfig, source: str) -> tuple
     df[cfg.recording_column] = df[cfg.recording_column].astype(str)
     rec_files = df.groupby(cfg.recording_column, sort=False)["__file"].nunique()
     if (rec_files > 1).any():
-        r = rec_files[rec_files > 1].index[0]
-        raise DataError(f"{source}: recording {short(r, 80)} appears in more than one file")
+        shared = rec_files[rec_files > 1]
+        r = shared.index[0]
+        files = [Path(f).name for f in pd.unique(df.loc[df[cfg.recording_column] == r, "__file"])]
+        raise DataError(
+            f"{source}: recording {short(r, 80)} (column {cfg.recording_column!r}) appears in {len(files)} files "
+            f"({files[0]}, {files[1]}{', ...' if len(files) > 2 else ''})"
+            f"{f' (as are {len(shared) - 1} more recording id(s))' if len(shared) > 1 else ''}; each recording "
+            "needs an id of its own across all files: make the ids unique, e.g. combine them with the file "
+            "name or the group ('S01_1')"
+        )
     order = pd.Index(pd.unique(df[cfg.recording_column]))
     codes = order.get_indexer(df[cfg.recording_column])
     df = df.iloc[np.argsort(codes, kind="stable")].reset_index(drop=True)
