@@ -769,8 +769,8 @@ CASES = [
     Case(
         "test path shares recordings",
         lambda d: _run(d, _csv(d, _frame()), test_path=str(_csv(d, _frame(), "t.csv"))),
-        ("also in data.path",),
-    ),
+        ("recording id(s) 'r1', 'r2', 'r3', 'r4' are also in data.path", "give the test recordings ids of their own"),
+    ),  # (numpy reprs were printed: [np.str_('r1'), ...])
     Case(
         "test path unknown class",
         lambda d: _run(

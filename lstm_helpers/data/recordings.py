@@ -537,7 +537,13 @@ def concat_series(a: SeriesSet, b: SeriesSet, b_split: str) -> SeriesSet:
     """Append ``b`` (e.g. a separate test file) to ``a``; ``b``'s recordings get split ``b_split``."""
     clash = set(a.rec_ids) & set(b.rec_ids)
     if clash:
-        raise DataError(f"data.test_path: recording id(s) {sorted(clash)[:5]} also in data.path")
+        shown = ", ".join(short(str(r), 80) for r in sorted(clash)[:5]) + (
+            f" ... ({len(clash)} in all)" if len(clash) > 5 else ""
+        )
+        raise DataError(
+            f"data.test_path: recording id(s) {shown} are also in data.path; a recording is in the test split "
+            "or not: give the test recordings ids of their own, or leave them out of data.path"
+        )
     pa = a.predefined_split if a.predefined_split is not None else np.full(a.n_recordings, "", dtype="<U5")
     pb = np.full(b.n_recordings, b_split, dtype="<U5")
     return SeriesSet(
