@@ -51,6 +51,11 @@ def test_smote_small_class_reduce_or_refuse():
     assert np.bincount(r.y)[1] == 40
     with pytest.raises(ValueError, match="too small for SMOTE.*smote_k=5"):
         rebalance(X, y, ResampleConfig(method="smote", on_small_class="error"), 2, seed=0)
+    # the class is named: 'class with 3 training window(s) is too small' left the user to guess which
+    with pytest.raises(ValueError, match="class 'play' with 3 training window\\(s\\) is too small for SMOTE"):
+        rebalance(X, y, ResampleConfig(method="smote", on_small_class="error"), 2, seed=0, classes=["rest", "play"])
+    with pytest.warns(UserWarning, match="class 'play' has only 3 training windows"):
+        rebalance(X, y, ResampleConfig(method="smote"), 2, seed=0, classes=["rest", "play"])
     X1, y1 = _data(n_minor=1)
     for small in ("reduce", "error"):  # one window: no setting helps, and the message does not pretend one does
         with pytest.raises(ValueError, match="1 training window cannot grow by SMOTE.*oversample or augment"):

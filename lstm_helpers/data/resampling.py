@@ -236,25 +236,30 @@ def _augment(
     return Resampled(Xo, yo, so, so < 0, None, [])
 
 
-def _smote_neighbours(counts: np.ndarray, grow: list[int], cfg: ResampleConfig, n: int, notes: list[str]) -> int:
-    """``resample.smote_k``, reduced (with a note) when a growing class is too small for it."""
+def _smote_neighbours(
+    counts: np.ndarray, grow: list[int], cfg: ResampleConfig, n: int, notes: list[str], classes: list[str] | None
+) -> int:
+    """``resample.smote_k``, reduced (with a note) when a growing class is too small for it;
+    the class is named (``classes``; its index without them)."""
     k = cfg.smote_k
     smallest = int(min(counts[c] for c in grow)) if grow else n
     if grow and smallest <= k:
+        c = min(grow, key=lambda g: counts[g])
+        name = repr(classes[c]) if classes is not None else f"index {c}"
         if smallest < 2:
             raise ValueError(
-                "a class with 1 training window cannot grow by SMOTE, which interpolates between two "
+                f"class {name} with 1 training window cannot grow by SMOTE, which interpolates between two "
                 "windows of a class (whatever resample.smote_k or on_small_class); use resample.method "
                 "oversample or augment, or give the class more windows"
             )
         if cfg.on_small_class == "error":
             raise ValueError(
-                f"class with {smallest} training window(s) is too small for SMOTE with "
+                f"class {name} with {smallest} training window(s) is too small for SMOTE with "
                 f"resample.smote_k={k} (needs more than k); lower smote_k, use "
                 f"resample.on_small_class=reduce, or use oversample/augment"
             )
         k = smallest - 1
-        msg = f"SMOTE k_neighbors reduced from {cfg.smote_k} to {k}: a class has only {smallest} windows"
+        msg = f"SMOTE k_neighbors reduced from {cfg.smote_k} to {k}: class {name} has only {smallest} training windows"
         warnings.warn(msg, stacklevel=4)
         notes.append(msg)
     return k
@@ -284,8 +289,10 @@ def _smote(
     seed: int,
     n_classes: int,
     padding: tuple[np.ndarray, float] | None = None,
+    classes: list[str] | None = None,
 ) -> Resampled:
-    """SMOTE (``smote_under``: then undersampling), on flattened windows.
+    """SMOTE (``smote_under``: then undersampling), on flattened windows; ``classes`` names them
+    in errors and notes.
 
     ``padding``: (real steps per window, mask value) for padded sequences. Interpolating
     between a long case and a short one's padding would give steps halfway to the mask
@@ -303,7 +310,7 @@ def _smote(
         else np.maximum(counts, np.ceil(np.sqrt(counts * counts.max() / cfg.imbalance_factor)).astype(np.int64))
     )
     grow = [c for c in range(n_classes) if smote_tgt[c] > counts[c] > 0]
-    k = _smote_neighbours(counts, grow, cfg, n, notes)
+    k = _smote_neighbours(counts, grow, cfg, n, notes, classes)
     flat = X.reshape(n, -1)
     if padding is not None:
         lengths = np.minimum(padding[0], X.shape[1])
@@ -384,7 +391,7 @@ def rebalance(
         return _oversample(X, y, counts, cfg, seed)
     if method == "augment":
         return _augment(X, y, counts, cfg, seed, None if padding is None else padding[0])
-    return _smote(X, y, counts, cfg, seed, n_classes, padding)
+    return _smote(X, y, counts, cfg, seed, n_classes, padding, classes)
 
 
 def measured_imbalance(y: np.ndarray, n_classes: int) -> float | None:
