@@ -13,6 +13,9 @@ that joined 39.00-39.96 s and 44.00-44.96 s was read as one "2.00 s" window. Eac
 the step that follows it (``SeriesSet.time_gaps``; dropped rows: a jump of ``input_rows``),
 and a window holding such a step past its first is left out, counted and said
 (:func:`gap_notes`).
+
+The sample rate itself is checked per recording against ``data.sample_rate_hz``
+(:func:`check_sample_rate`), by the same median step.
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from lstm_helpers.data.inputs import DataError, short, time_unit_hint
+
 if TYPE_CHECKING:
+    from lstm_helpers.config import DataConfig
     from lstm_helpers.data.recordings import SeriesSet
 
 GAP_FACTOR = 1.5  # a step over this many sampling intervals is a gap (one missing sample is 2x)
@@ -48,6 +54,39 @@ def find_time_gaps(t: np.ndarray | None, offsets: np.ndarray, input_rows: np.nda
     interval = pd.Series(dt[adjacent]).groupby(rec[1:][adjacent]).median()
     limit = GAP_FACTOR * interval.reindex(rec[1:]).to_numpy()
     return (np.flatnonzero(adjacent & (dt > limit)) + 1).astype(np.int64)
+
+
+def check_sample_rate(t: np.ndarray | None, rec_codes: np.ndarray, df: pd.DataFrame, cfg: DataConfig) -> None:
+    """``data.sample_rate_hz`` must agree (within 5 %) with each recording's median step in the
+    time column, which says what the data are: windows given in seconds and bout times are
+    computed from the rate, and its default (25 Hz) on 100 Hz data made "2.00 s" windows of
+    0.5 s without a word. Each recording on its own: one 50 Hz file among 20 Hz ones passed a
+    median of all steps pooled, and its "2.00 s" windows covered 0.8 s."""
+    if t is None or not cfg.sample_rate_hz:
+        return
+    same = np.diff(rec_codes) == 0
+    step = pd.Series(np.diff(t)[same]).groupby(rec_codes[1:][same]).median()  # per recording (code)
+    bad = step[(1.0 / step / cfg.sample_rate_hz - 1).abs() > 0.05]
+    if bad.empty:
+        return
+    rate, row = 1.0 / float(bad.iloc[0]), int(np.searchsorted(rec_codes, bad.index[0]))
+    advice = time_unit_hint(rate, cfg.sample_rate_hz, cfg.time_column)
+    if len(bad) == len(step):
+        advice = advice or (
+            f"set data.sample_rate_hz: {rate:.4g} (times in seconds), or data.time_column: null to go by the rate alone"
+        )
+        more = f" (and in {len(bad) - 1} more recording(s))" if len(bad) > 1 else ""
+    else:
+        advice = advice or (
+            f"the other {len(step) - len(bad)} of the {len(step)} recordings step at {cfg.sample_rate_hz:g} Hz: "
+            f"resample this one to {cfg.sample_rate_hz:g} Hz or leave it out"
+        )
+        more = f" (and in {len(bad) - 1} more of the {len(step)} recordings)" if len(bad) > 1 else ""
+    raise DataError(
+        f"{df['__file'].iloc[row]}: data.sample_rate_hz is {cfg.sample_rate_hz:g} Hz, but column {cfg.time_column!r} "
+        f"steps {float(bad.iloc[0]):.4g} s between rows (median) in recording "
+        f"{short(df[cfg.recording_column].iloc[row], 80)}, i.e. {rate:.4g} Hz{more}; {advice}"
+    )
 
 
 def dropped_row_breaks(s: SeriesSet) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.config import PROJECT_ROOT, DataConfig, resolve_path
-from lstm_helpers.data.gaps import find_time_gaps
+from lstm_helpers.data.gaps import check_sample_rate, find_time_gaps
 from lstm_helpers.data.inputs import (
     DELIMITED,
     DataError,
@@ -28,7 +28,6 @@ from lstm_helpers.data.inputs import (
     row_text,
     separator_hint,
     short,
-    time_unit_hint,
 )
 from lstm_helpers.data.labels import map_labels, order_classes
 
@@ -339,39 +338,6 @@ def _times(df: pd.DataFrame, rec_codes: np.ndarray, cfg: DataConfig, source: str
     return t
 
 
-def _check_sample_rate(t: np.ndarray | None, rec_codes: np.ndarray, df: pd.DataFrame, cfg: DataConfig) -> None:
-    """``data.sample_rate_hz`` must agree (within 5 %) with each recording's median step in the
-    time column, which says what the data are: windows given in seconds and bout times are
-    computed from the rate, and its default (25 Hz) on 100 Hz data made "2.00 s" windows of
-    0.5 s without a word. Each recording on its own: one 50 Hz file among 20 Hz ones passed a
-    median of all steps pooled, and its "2.00 s" windows covered 0.8 s."""
-    if t is None or not cfg.sample_rate_hz:
-        return
-    same = np.diff(rec_codes) == 0
-    step = pd.Series(np.diff(t)[same]).groupby(rec_codes[1:][same]).median()  # per recording (code)
-    bad = step[(1.0 / step / cfg.sample_rate_hz - 1).abs() > 0.05]
-    if bad.empty:
-        return
-    rate, row = 1.0 / float(bad.iloc[0]), int(np.searchsorted(rec_codes, bad.index[0]))
-    advice = time_unit_hint(rate, cfg.sample_rate_hz, cfg.time_column)
-    if len(bad) == len(step):
-        advice = advice or (
-            f"set data.sample_rate_hz: {rate:.4g} (times in seconds), or data.time_column: null to go by the rate alone"
-        )
-        more = f" (and in {len(bad) - 1} more recording(s))" if len(bad) > 1 else ""
-    else:
-        advice = advice or (
-            f"the other {len(step) - len(bad)} of the {len(step)} recordings step at {cfg.sample_rate_hz:g} Hz: "
-            f"resample this one to {cfg.sample_rate_hz:g} Hz or leave it out"
-        )
-        more = f" (and in {len(bad) - 1} more of the {len(step)} recordings)" if len(bad) > 1 else ""
-    raise DataError(
-        f"{df['__file'].iloc[row]}: data.sample_rate_hz is {cfg.sample_rate_hz:g} Hz, but column {cfg.time_column!r} "
-        f"steps {float(bad.iloc[0]):.4g} s between rows (median) in recording "
-        f"{short(df[cfg.recording_column].iloc[row], 80)}, i.e. {rate:.4g} Hz{more}; {advice}"
-    )
-
-
 def _channel_values(df: pd.DataFrame, cfg: DataConfig, nan_policy_key: str | None) -> np.ndarray:
     """Channels as float64, refusing infinite and out-of-float32-range values with file, column, row
     (and, with ``nan_policy_key``, the setting under which blanked values would be handled)."""
@@ -479,7 +445,7 @@ def series_from_frame(
     ``data.kind: table`` (:mod:`lstm_helpers.data.tables`) reuses it."""
     df, rec_codes = _order_by_recording(df, cfg, source)
     t = _times(df, rec_codes, cfg, source)
-    _check_sample_rate(t, rec_codes, df, cfg)
+    check_sample_rate(t, rec_codes, df, cfg)
     n_recs = int(rec_codes.max()) + 1
     counts = np.bincount(rec_codes, minlength=n_recs)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
