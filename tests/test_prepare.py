@@ -45,6 +45,13 @@ def test_artifacts_follow_the_contract(tiny_config, tmp_path):
     assert resampling.startswith("class_weight (weights other 0.") and "imbalance_factor does not apply" in resampling
 
 
+def test_values_that_interpolation_filled_reach_prepare_json_and_the_summary(tiny_config, tmp_path):
+    """The demo's NaNs (sensor dropouts) are filled by data.nan_policy: interpolate; that was said nowhere."""
+    info = run_prepare(tiny_config(), tmp_path).meta
+    note = next(n for n in info["notes"] if "data.nan_policy 'interpolate' filled 8 NaN value(s)" in n)
+    assert "'gyr_x' 4" in note and note in summary_table(info).loc["notes", "value"]
+
+
 def test_split_table_shows_before_and_after_only_when_resampling_changed_the_counts():
     def info(classes, before, after):
         splits = ("train", "val", "test")

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from lstm_helpers.config import DataConfig
-from lstm_helpers.data.recordings import DataError, read_recordings
+from lstm_helpers.data.recordings import DataError, read_dataset, read_recordings
 from lstm_helpers.data.sequences import read_sequences
 from lstm_helpers.data.text import keep_training_vocabulary, read_text
 
@@ -74,6 +74,28 @@ def test_class_map_and_other_class(tmp_path):
     )
     assert s.classes == ["other", "play"]  # class of interest last: index 1 in a binary task
     assert (s.labels == -1).sum() == (df.index % 11 == 0).sum()
+
+
+def test_values_that_interpolation_filled_are_noted(tmp_path):
+    """A NaN that data.nan_policy: interpolate filled was mentioned nowhere (notes, prepare.json,
+    report): the data were changed without a word."""
+    df = _frame()
+    df.loc[[3, 4, 70], "ay"] = np.nan
+    df.loc[5, "ax"] = np.nan
+    df.to_csv(tmp_path / "a.csv", index=False)
+    s = read_recordings(_cfg(tmp_path / "a.csv", nan_policy="interpolate"))
+    assert (
+        "a.csv: data.nan_policy 'interpolate' filled 4 NaN value(s) (linearly, within each recording) in 2 of 2 "
+        "recording(s); per channel: 'ax' 1, 'ay' 3"
+    ) in s.notes
+    test = _frame(recs=("r8",))
+    test.loc[1, "ax"] = np.nan
+    test.to_csv(tmp_path / "t.csv", index=False)  # a separate test file's notes reach stage 01 too
+    both = read_dataset(_cfg(tmp_path / "a.csv", nan_policy="interpolate", test_path=str(tmp_path / "t.csv")))
+    assert s.notes[0] in both.notes and any(
+        n.startswith("t.csv: data.nan_policy 'interpolate' filled 1 ") for n in both.notes
+    )
+    assert not any("interpolate" in n for n in read_recordings(_cfg(tmp_path / "a.csv", nan_policy="drop")).notes)
 
 
 def test_integer_labels_with_blank_cells_read_as_integers(tmp_path):

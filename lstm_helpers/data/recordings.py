@@ -254,11 +254,18 @@ def _missing_columns(path: Path, missing: list[tuple[str, str]], present: list[s
 
 
 def _nan_policy(
-    values: np.ndarray, rec_offsets: np.ndarray, df: pd.DataFrame, cfg: DataConfig, source: str, fix: str | None
+    values: np.ndarray,
+    rec_offsets: np.ndarray,
+    df: pd.DataFrame,
+    cfg: DataConfig,
+    source: str,
+    fix: str | None,
+    notes: list[str],
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Return values after the NaN policy and, for 'drop', the row mask kept. Under 'error' the
     message names the first file holding a NaN and the row within it (``__file`` / ``__row``),
-    and ends with ``fix`` (by default: set data.nan_policy)."""
+    and ends with ``fix`` (by default: set data.nan_policy); what 'interpolate' filled goes to
+    ``notes`` (:func:`_interpolated_note`)."""
     nan_rows = np.isnan(values).any(axis=1)
     if not nan_rows.any():
         return values, None
@@ -287,7 +294,24 @@ def _nan_policy(
             "'interpolate' has nothing to fill it from; fill the channel, leave the recording out, or remove "
             "the channel from data.channels"
         )
+    notes.append(_interpolated_note(np.isnan(values), rec, cfg.channels, source))
     return out, None
+
+
+def _interpolated_note(nan: np.ndarray, rec: np.ndarray, channels: list[str], source: str) -> str:
+    """What ``data.nan_policy: interpolate`` filled (``nan``: (N, C) where values were NaN, ``rec``
+    each row's recording): values per channel and how many recordings, said as a note -- a
+    filled value was changed data that no note, prepare.json or report mentioned. Kept in the
+    reader's notes (stage 01's summary, prepare.json, the report), as the catch-all's note is."""
+    per_channel = nan.sum(0)
+    hit = np.flatnonzero(per_channel)
+    listed = ", ".join(f"{channels[c]!r} {int(per_channel[c]):,}" for c in hit[:8]) + (" ..." if len(hit) > 8 else "")
+    note = (
+        f"{Path(source).name}: data.nan_policy 'interpolate' filled {int(nan.sum()):,} NaN value(s) "
+        f"(linearly, within each recording) in {len(np.unique(rec[nan.any(1)]))} of {int(rec.max()) + 1} "
+        f"recording(s); per channel: {listed}"
+    )
+    return note
 
 
 def _order_by_recording(df: pd.DataFrame, cfg: DataConfig, source: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -450,7 +474,8 @@ def series_from_frame(
     counts = np.bincount(rec_codes, minlength=n_recs)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     values = _channel_values(df, cfg, None if nan_fix else "data.nan_policy")
-    values, keep_rows = _nan_policy(values, offsets, df, cfg, source, nan_fix)
+    notes: list[str] = []
+    values, keep_rows = _nan_policy(values, offsets, df, cfg, source, nan_fix, notes)
     values = values.astype(np.float32)
     input_rows = None
     if keep_rows is not None:
@@ -464,7 +489,6 @@ def series_from_frame(
         counts = np.bincount(rec_codes, minlength=n_recs)
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
-    notes: list[str] = []
     if cfg.label_column in df.columns:
         task, seen = map_labels(df[cfg.label_column], cfg, source, notes=notes)
     else:
@@ -526,6 +550,7 @@ def concat_series(a: SeriesSet, b: SeriesSet, b_split: str) -> SeriesSet:
         times=np.concatenate([a.times, b.times]) if a.times is not None and b.times is not None else None,
         input_rows=None if a.input_rows is None and b.input_rows is None else np.concatenate([_rows(a), _rows(b)]),
         time_gaps=np.concatenate([_gaps(a), a.offsets[-1] + _gaps(b)]),
+        notes=[*a.notes, *b.notes],  # what reading either noted reaches stage 01's notes
     )
 
 
