@@ -52,6 +52,22 @@ def test_values_that_interpolation_filled_reach_prepare_json_and_the_summary(tin
     assert "'gyr_x' 4" in note and note in summary_table(info).loc["notes", "value"]
 
 
+def test_split_by_recording_says_when_a_group_sits_in_two_splits(tiny_config, tmp_path):
+    """split.by: recording with data.group_column set let one animal sit in training and test while
+    the leakage check said "passed" with no note."""
+    info = run_prepare(tiny_config(split__by="recording"), tmp_path / "rec").meta
+    note = next(n for n in info["notes"] if n.startswith("split.by is 'recording': "))
+    assert "group(s) of data.group_column 'animal_id' have recordings in more than one split (e.g. 'animal_" in note
+    assert (
+        note.endswith("split.by: group keeps each group in one split")
+        and note in summary_table(info).loc["notes", "value"]
+    )
+    assert info["leakage"]["checked"][0].startswith("recordings in one split (split.by: recording")
+    by_group = run_prepare(tiny_config(), tmp_path / "group").meta
+    assert not any("split.by is 'recording'" in n for n in by_group["notes"])
+    assert by_group["leakage"]["checked"][0] == "groups in one split"
+
+
 def test_split_table_shows_before_and_after_only_when_resampling_changed_the_counts():
     def info(classes, before, after):
         splits = ("train", "val", "test")

@@ -30,7 +30,7 @@ from lstm_helpers.data.resampling import (
     scale_per_recording,
     scale_per_sequence,
 )
-from lstm_helpers.data.splits import check_leakage, split_groups
+from lstm_helpers.data.splits import check_leakage, groups_across_splits, split_groups
 from lstm_helpers.data.text import keep_training_vocabulary
 from lstm_helpers.data.windows import (
     Windows,
@@ -138,6 +138,11 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
         warnings.warn(report["note"], stacklevel=3)
     if report["moved"]:
         warnings.warn(report["moved"], stacklevel=3)
+    where = f"data.group_column {cfg.data.group_column!r}" if cfg.data.group_column else "the 'groups' array"
+    by_recording = cfg.split.by == "recording" and s.kind != "text"
+    report["groups_spread"] = groups_across_splits(s.groups, split_of_rec, where) if by_recording else ""
+    if report["groups_spread"]:
+        warnings.warn(report["groups_spread"], stacklevel=3)
     return split_of_rec, report, groups
 
 
@@ -439,9 +444,11 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     values, scaler = _scaled_values(s, cfg, split_of_rec)  # 3. scaler fitted on training timesteps only
     splits = _materialise(s, cfg, w, split_of_rec[w.rec_index], values)  # 4. rebalance train only
     splits.notes += _classes_without_windows(s, cfg, w.length, split_of_rec, splits)
-    splits.notes += [split_report["moved"]] if split_report["moved"] else []
+    splits.notes += [split_report[k] for k in ("moved", "groups_spread") if split_report[k]]
     splits.notes += gap_notes(win_info, cfg.data.time_column)
     leakage = _leakage(split_of_rec, groups, s, splits, w.length)  # 5. leakage check
+    if cfg.split.by == "recording":  # its "groups" were the recordings: say what was checked
+        leakage["checked"][0] = "recordings in one split (split.by: recording: groups are not kept whole)"
     arrays = splits.arrays | _timeline_arrays(s, split_of_rec)  # 6. timelines of val/test
     arrays["scaler_center"] = np.asarray(scaler["center"], dtype=np.float64)
     arrays["scaler_scale"] = np.asarray(scaler["scale"], dtype=np.float64)

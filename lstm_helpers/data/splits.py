@@ -13,6 +13,7 @@ more than one missing from validation or test (the model cannot learn a class it
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from lstm_helpers.data.recordings import SPLIT_NAMES, DataError
 
@@ -227,6 +228,24 @@ def split_groups(
     report = _split_report(best, g_counts, targets, method) | {"moved": moved}
     split_of_group = np.array(SPLIT_NAMES)[best]
     return split_of_group[g_idx], report
+
+
+def groups_across_splits(groups: np.ndarray, split_of_rec: np.ndarray, where: str) -> str:
+    """With ``split.by: recording``, the groups (``where``: the column or array that names them)
+    whose recordings sit in more than one split, said with an example; "" when none does. The
+    leakage check then checks recordings, not groups, and said "passed" while a subject was
+    trained on and tested on."""
+    frame = pd.DataFrame({"g": np.asarray(groups).astype(str), "s": np.asarray(split_of_rec).astype(str)})
+    spread = frame.groupby("g", sort=True)["s"].unique()
+    spread = spread[spread.map(len) > 1]
+    if spread.empty:
+        return ""
+    g, names = spread.index[0], [n for n in SPLIT_NAMES if n in spread.iloc[0]]
+    return (
+        f"split.by is 'recording': {len(spread)} of {frame['g'].nunique()} group(s) of {where} have recordings "
+        f"in more than one split (e.g. {g!r} in {' and '.join(names)}), so the model is judged on groups it "
+        "was trained on (its scores overstate how it does on new ones); split.by: group keeps each group in one split"
+    )
 
 
 def check_leakage(
