@@ -829,6 +829,11 @@ CASES = [
         ("sum to len",),
     ),
     Case(
+        "npz zero-length case",
+        lambda d: _seq(d, values=np.zeros((4, 1)), lengths=np.array([2, 0, 2]), y=np.array([0, 1, 0])),
+        ("case 1 has length 0", "'lengths'"),
+    ),
+    Case(
         "npz one class",
         lambda d: _seq(d, X=np.zeros((4, 3, 1)), y=np.array(["a"] * 4)),
         ("only one class",),

@@ -285,6 +285,23 @@ def test_sequences_bad_inputs(tmp_path):
         read_sequences(DataConfig(kind="sequences", path=str(tmp_path / "len.npz")))
 
 
+def test_a_zero_length_case_is_named_apart_from_the_sum_of_the_lengths(tmp_path):
+    """A case of length 0 whose lengths still sum to len(values) was refused as 'must be >= 1
+    and sum to len(values) = 12, got sum 12': the case and what is wrong are named; the sum
+    check is its own message."""
+    y = np.array([0, 1, 0, 1, 0])
+    np.savez(tmp_path / "zero.npz", values=np.zeros((12, 1)), lengths=np.array([3, 2, 4, 0, 3]), y=y)
+    with pytest.raises(DataError) as err:
+        read_sequences(_seq_cfg(tmp_path / "zero.npz"))
+    assert "case 3 has length 0" in str(err.value) and "sum" not in str(err.value)
+    np.savez(tmp_path / "sum.npz", values=np.zeros((12, 1)), lengths=np.array([3, 2, 4, 1, 3]), y=y)
+    with pytest.raises(DataError, match="'lengths' sum to 13 steps but 'values' holds 12"):
+        read_sequences(_seq_cfg(tmp_path / "sum.npz"))
+    np.savez(tmp_path / "frac.npz", values=np.zeros((12, 1)), lengths=np.array([3, 2, 4.5, 0.5, 2]), y=y)
+    with pytest.raises(DataError, match="2 case.* out of range \\(case 2 has length 4.5; case 3 has length 0.5\\)"):
+        read_sequences(_seq_cfg(tmp_path / "frac.npz"))
+
+
 # ----------------------------------------------------------------------------- text
 def test_text_vocabulary_capped_with_unknown_from_the_training_chunks(tmp_path):
     """The kept characters are the most frequent in the training chunks: a character seen

@@ -45,31 +45,47 @@ def _sequence_arrays(p: Path, need_y: bool = True) -> dict[str, np.ndarray]:
     return arrays
 
 
+def _case_lengths(arrays: dict[str, np.ndarray], p: Path, n: int, steps: int | None = None) -> np.ndarray:
+    """``lengths`` as int64, one whole number per case, each >= 1 (and <= ``steps``, the time
+    axis of ``X``, when given); the first offending cases named by their index (from 0)."""
+    raw = arrays["lengths"]
+    if raw.ndim != 1 or len(raw) != n:
+        raise DataError(f"{p}: 'lengths' has shape {raw.shape}; it must hold one entry per case ({n}, like 'y')")
+    if not np.issubdtype(raw.dtype, np.number) or np.issubdtype(raw.dtype, np.complexfloating):
+        raise DataError(f"{p}: 'lengths' must hold whole numbers of steps, got dtype {raw.dtype}")
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(raw) | (raw != np.round(raw)) | (raw < 1) | (raw > (steps or np.inf))
+    if bad.any():
+        first = np.flatnonzero(bad)[:3]
+        named = "; ".join(f"case {int(i)} has length {raw[i].item()!r}" for i in first)
+        valid = f"1 to {steps} (the time axis of 'X')" if steps else "a whole number >= 1"
+        raise DataError(
+            f"{p}: {int(bad.sum())} case(s) in 'lengths' are out of range ({named}); each case's length must be "
+            f"{valid}: leave a case without steps out, with its 'y' entry"
+        )
+    return raw.astype(np.int64)
+
+
 def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Every case's timesteps end to end (total, channels) and each case's length."""
     if "X" in arrays:
-        X = arrays["X"]
+        X, name = arrays["X"], "X"
         if X.ndim == 2:
             X = X[:, :, None]
         if X.ndim != 3 or len(X) != n or X.shape[1] == 0:
             raise DataError(f"{p}: 'X' must be (n, time, channels) with n = len(y) = {n} and time >= 1; got {X.shape}")
-        values_flat, lens, name = (
-            X.reshape(-1, X.shape[2]),
-            np.full(n, X.shape[1], dtype=np.int64),
-            "X",
-        )
+        values_flat, lens = X.reshape(-1, X.shape[2]), np.full(n, X.shape[1], dtype=np.int64)
     elif "values" in arrays and "lengths" in arrays:
         values_flat, name = arrays["values"], "values"
         if values_flat.ndim == 1:
             values_flat = values_flat[:, None]
         if values_flat.ndim != 2:
             raise DataError(f"{p}: 'values' must be (total timesteps, channels); got {values_flat.shape}")
-        lens = arrays["lengths"].astype(np.int64)
-        if len(lens) != n:
-            raise DataError(f"{p}: 'lengths' has {len(lens)} entries but 'y' has {n}")
-        if (lens < 1).any() or lens.sum() != len(values_flat):
+        lens = _case_lengths(arrays, p, n)
+        if lens.sum() != len(values_flat):
             raise DataError(
-                f"{p}: 'lengths' must be >= 1 and sum to len(values) = {len(values_flat)}, got sum {int(lens.sum())}"
+                f"{p}: 'lengths' sum to {int(lens.sum())} steps but 'values' holds {len(values_flat)}; they must sum "
+                f"to len(values) = {len(values_flat)} (every case's steps end to end)"
             )
     else:
         raise DataError(f"{p}: needs 'X' (n, time, channels) or 'values' + 'lengths'; present: {short(sorted(arrays))}")
