@@ -195,6 +195,44 @@ def test_new_cases_in_the_X_form_and_with_labels_the_run_does_not_know(tmp_path)
     np.testing.assert_allclose(got, (X - scaler["center"]) / np.asarray(scaler["scale"]), rtol=1e-5, atol=1e-5)
 
 
+def _padded(arrays: dict, steps: int) -> dict:
+    """The same cases in the ``X`` form: (n, ``steps``, channels), zero after each case's
+    length, with ``lengths`` kept."""
+    lengths, values = arrays["lengths"], arrays["values"]
+    X = np.zeros((len(lengths), steps, values.shape[1]), values.dtype)
+    X[np.arange(steps)[None, :] < lengths[:, None]] = values
+    return {**{k: v for k, v in arrays.items() if k != "values"}, "X": X}
+
+
+def test_X_with_lengths_reads_as_values_with_lengths_in_stage_01_and_predict(tmp_path):
+    """A zero-padded ``X`` given with ``lengths`` had its lengths ignored: every case was
+    X.shape[1] steps long, the padding read as data and nothing masked (every case 'truncated'
+    at data.pad_length; predict agreed with the values form on half the labels). Both forms
+    now give the same prepared arrays and notes, and predict the same model input."""
+    from lstm_helpers.runs.predict_sequences import read_new_cases
+
+    npz = write_example_sequences(tmp_path / "seq.npz", n=60)
+    np.savez(tmp_path / "padded.npz", **_padded(load_npz(npz), 110))  # wider than the longest case (100)
+    flat = _finished(_config(npz), tmp_path / "flat")
+    padded = _finished(_config(tmp_path / "padded.npz"), tmp_path / "padded")
+    a, b = load_npz(tmp_path / "flat" / "prepared.npz"), load_npz(tmp_path / "padded" / "prepared.npz")
+    assert sorted(a) == sorted(b) and "X_train" in a
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert flat.info["notes"] == padded.info["notes"]
+    assert {**flat.info["input"], "source": ""} == {**padded.info["input"], "source": ""}
+    assert padded.info["input"]["masked"]
+    cases = _test_cases(npz, tmp_path / "flat", keep=("values", "lengths", "y"))
+    np.savez(tmp_path / "new_flat.npz", **cases)
+    np.savez(tmp_path / "new_padded.npz", **_padded(cases, 100))
+    s_flat, truth_flat, X_flat = read_new_cases(flat, tmp_path / "new_flat.npz")
+    s_padded, truth_padded, X_padded = read_new_cases(flat, tmp_path / "new_padded.npz")
+    np.testing.assert_array_equal(X_padded, X_flat)
+    np.testing.assert_array_equal(X_padded, a["X_test"])
+    assert s_padded.notes == s_flat.notes and (truth_padded == truth_flat).all()
+    assert s_padded.lengths_true.tolist() == np.minimum(cases["lengths"], PAD).tolist()
+
+
 def _wide(arrays: dict, steps: int) -> pd.DataFrame:
     """Cases as one row each, ``{channel}_t{t}`` columns, trailing cells empty."""
     lengths, values = arrays["lengths"], arrays["values"]

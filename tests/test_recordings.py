@@ -302,6 +302,30 @@ def test_a_zero_length_case_is_named_apart_from_the_sum_of_the_lengths(tmp_path)
         read_sequences(_seq_cfg(tmp_path / "frac.npz"))
 
 
+def test_X_with_lengths_keeps_each_cases_first_steps_and_refuses_lengths_beyond_X(tmp_path):
+    """``X`` with ``lengths``: each case's first lengths[i] steps are real, the rest is padding
+    (masked, never read: NaN there is no error); a length outside 1..X.shape[1] is named."""
+    X = np.arange(4 * 5 * 2, dtype=np.float32).reshape(4, 5, 2) + 1
+    X[0, 3:] = np.nan
+    y = np.array(["a", "b", "a", "b"])
+    np.savez(tmp_path / "x.npz", X=X, lengths=np.array([3, 5, 1, 4]), y=y)
+    s = read_sequences(_seq_cfg(tmp_path / "x.npz", mask_value=-9))
+    padded = s.values.reshape(4, 5, 2)
+    assert s.lengths_true.tolist() == [3, 5, 1, 4] and "variable-length cases padded" in s.notes
+    assert np.array_equal(padded[1], X[1]) and np.array_equal(padded[3, :4], X[3, :4]) and (padded[3, 4] == -9).all()
+    assert np.array_equal(padded[0, :3], X[0, :3]) and (padded[0, 3:] == -9).all()
+    with pytest.warns(UserWarning, match="^1 case\\(s\\) longer than data.pad_length=4 were truncated"):
+        read_sequences(_seq_cfg(tmp_path / "x.npz", pad_length=4))
+    np.savez(tmp_path / "long.npz", X=X, lengths=np.array([5, 6, 0, 2]), y=y)
+    with pytest.raises(
+        DataError, match="\\(case 1 has length 6; case 2 has length 0\\).* 1 to 5 \\(the time axis of 'X'\\)"
+    ):
+        read_sequences(_seq_cfg(tmp_path / "long.npz"))
+    np.savez(tmp_path / "count.npz", X=X, lengths=np.array([5, 2]), y=y)
+    with pytest.raises(DataError, match="'lengths' has shape \\(2,\\); it must hold one entry per case \\(4"):
+        read_sequences(_seq_cfg(tmp_path / "count.npz"))
+
+
 # ----------------------------------------------------------------------------- text
 def test_text_vocabulary_capped_with_unknown_from_the_training_chunks(tmp_path):
     """The kept characters are the most frequent in the training chunks: a character seen

@@ -67,14 +67,19 @@ def _case_lengths(arrays: dict[str, np.ndarray], p: Path, n: int, steps: int | N
 
 
 def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every case's timesteps end to end (total, channels) and each case's length."""
+    """Every case's timesteps end to end (total, channels) and each case's length. ``X`` with
+    ``lengths``: each case's first ``lengths[i]`` steps are real, the rest padding (ignored)."""
     if "X" in arrays:
         X, name = arrays["X"], "X"
         if X.ndim == 2:
             X = X[:, :, None]
         if X.ndim != 3 or len(X) != n or X.shape[1] == 0:
             raise DataError(f"{p}: 'X' must be (n, time, channels) with n = len(y) = {n} and time >= 1; got {X.shape}")
-        values_flat, lens = X.reshape(-1, X.shape[2]), np.full(n, X.shape[1], dtype=np.int64)
+        if "lengths" in arrays:
+            lens = _case_lengths(arrays, p, n, X.shape[1])
+            values_flat = X[np.arange(X.shape[1])[None, :] < lens[:, None]]  # (sum of lengths, channels), case order
+        else:
+            values_flat, lens = X.reshape(-1, X.shape[2]), np.full(n, X.shape[1], dtype=np.int64)
     elif "values" in arrays and "lengths" in arrays:
         values_flat, name = arrays["values"], "values"
         if values_flat.ndim == 1:
@@ -196,7 +201,8 @@ def read_sequences(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet
     """Read pre-segmented sequences from an ``.npz`` (loaded without pickles).
 
     The file holds ``y`` (n,) and either ``X`` (n, time, channels) or the variable-length
-    form ``values`` (total timesteps, channels) + ``lengths`` (n,). Optional ``groups`` (n,)
+    form ``values`` (total timesteps, channels) + ``lengths`` (n,); ``X`` with ``lengths``
+    holds each case's first ``lengths[i]`` steps, the rest padding. Optional ``groups`` (n,)
     names the group of each case for splitting and ``split`` (n,) a predefined split.
     Variable-length cases are padded (or truncated, with a warning) to ``data.pad_length``
     (default: the longest) with ``data.mask_value``, or with ``data.variable_length:
