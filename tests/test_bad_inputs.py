@@ -855,6 +855,11 @@ CASES = [
         ("not valid utf-8", "byte 0xff", "byte offset 160", "data.encoding"),
     ),
     Case("text binary", lambda d: _text(d, b"\x00\x01\x02" * 100), ("binary",)),
+    Case(
+        "text utf-16 read as utf-8",
+        lambda d: _text(d, ("some plain words " * 20).encode("utf-16")),
+        ("t.txt", "binary", "looks like UTF-16 text", "set data.encoding: utf-16"),
+    ),
     Case("text empty", lambda d: _text(d, b""), ("empty (0 bytes)",)),
     Case("text too short", lambda d: _text(d, b"short text"), ("only 10 characters", "too short to cut into windows")),
     Case(

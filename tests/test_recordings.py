@@ -461,3 +461,27 @@ def test_a_tsv_file_is_read_at_data_sep(tmp_path):
     comma = _written_two_ways(tmp_path, "b.tsv", sep="\t")
     tabs = _read(tmp_path / "b.tsv", sep="\t")
     assert np.array_equal(comma.values, tabs.values) and np.array_equal(comma.labels, tabs.labels)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "hint"),
+    [("utf-16", "utf-16"), ("utf-16-le", "utf-16-le"), ("utf-16-be", "utf-16-be"), ("utf-32", "utf-32")],
+)
+def test_utf16_and_utf32_text_reads_with_its_data_encoding(tmp_path, encoding, hint):
+    """UTF-16 text (a NUL in every other byte) was refused as 'a binary file' even with
+    data.encoding: utf-16. With the setting it reads as its UTF-8 copy does (text and CSV);
+    without it, it is still refused, saying which data.encoding to set."""
+    text = "It is a truth universally acknowledged, café!\n" * 5
+    (tmp_path / "u8.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "wide.txt").write_bytes(text.encode(encoding))
+    want = read_text(DataConfig(kind="text", path=str(tmp_path / "u8.txt")), n_chunks=4)
+    got = read_text(DataConfig(kind="text", path=str(tmp_path / "wide.txt"), encoding=encoding), n_chunks=4)
+    assert got.vocabulary == want.vocabulary and np.array_equal(got.values, want.values)
+    with pytest.raises(DataError, match=f"binary file .*not a plain-text file; it looks like .*data.encoding: {hint}$"):
+        read_text(DataConfig(kind="text", path=str(tmp_path / "wide.txt")))
+    _frame().to_csv(tmp_path / "a.csv", index=False)
+    _frame().to_csv(tmp_path / "wide.csv", index=False, encoding=encoding)
+    s = read_recordings(_cfg(tmp_path / "wide.csv", encoding=encoding))
+    assert np.array_equal(s.values, read_recordings(_cfg(tmp_path / "a.csv")).values)
+    with pytest.raises(DataError, match=f"not a CSV table; it looks like .*data.encoding: {hint}$"):
+        read_recordings(_cfg(tmp_path / "wide.csv"))

@@ -48,6 +48,9 @@ _MAGIC = (
 )
 _CHUNK = 1 << 20
 _SHOW = 200  # characters of a value shown in a message
+_NUL_BYTES = "a binary file (it holds NUL bytes)"
+# encodings whose text holds NUL bytes (an ASCII character's other bytes): decoded, not refused as binary
+_WIDE = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")
 
 
 def row_text(row: int) -> str:
@@ -179,7 +182,7 @@ def describe(path: Path) -> str:
         if head.startswith(magic):
             return what
     if b"\x00" in head:
-        return "a binary file (it holds NUL bytes)"
+        return _NUL_BYTES
     return "text"
 
 
@@ -210,11 +213,34 @@ def check_encoding(path: Path, encoding: str, key: str = "data.encoding") -> Non
             ) from None
 
 
+def _wide_text_hint(path: Path) -> str:
+    """Advice for NUL bytes that look like UTF-16 / UTF-32 text (a byte-order mark, or a NUL in
+    every other byte, or in 3 of every 4): the encoding to set; "" otherwise."""
+    with open(path, "rb") as fh:
+        head = fh.read(8192)
+    pairs, quads = head[: len(head) // 2 * 2], head[: len(head) // 4 * 4]
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        name, how = "utf-32", "a UTF-32 byte-order mark"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        name, how = "utf-16", "a UTF-16 byte-order mark"
+    elif len(quads) >= 8 and any(quads) and not any(quads[1::4]) and not any(quads[2::4]):
+        name, how = ("utf-32-le" if any(quads[0::4]) else "utf-32-be"), "NUL in 3 of every 4 bytes"
+    elif len(pairs) >= 4 and any(pairs[0::2]) != any(pairs[1::2]):  # one half all NUL, the other not
+        name, how = ("utf-16-le" if any(pairs[0::2]) else "utf-16-be"), "NUL in every other byte"
+    else:
+        return ""
+    return f"; it looks like {name.upper()} text ({how}): set data.encoding: {name}"
+
+
 def check_text_file(path: Path, encoding: str, what: str) -> None:
-    """Refuse a file that is empty, binary or not valid text in ``encoding``."""
+    """Refuse a file that is empty, binary or not valid text in ``encoding``. NUL bytes are
+    text in UTF-16 / UTF-32 (``data.encoding`` set so); in any other encoding they are refused,
+    with the encoding to set where the bytes look like UTF-16 / UTF-32."""
     kind = describe(path)
+    if kind == _NUL_BYTES and codecs.lookup(encoding).name in _WIDE:
+        kind = "text"  # check_encoding decodes it
     if kind != "text":
-        raise DataError(f"{path} is {kind}, not {what}")
+        raise DataError(f"{path} is {kind}, not {what}{_wide_text_hint(path) if kind == _NUL_BYTES else ''}")
     check_encoding(path, encoding)
 
 
