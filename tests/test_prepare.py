@@ -130,6 +130,16 @@ def test_a_text_too_short_for_its_windows_says_how_long_it_must_be(tiny_config, 
         )
 
 
+def test_zero_width_characters_in_a_text_are_said_in_stage_01s_notes(tiny_config, tmp_path):
+    (tmp_path / "t.txt").write_text("the quick brown fox\u200b jumps over the lazy dog. " * 60)
+    cfg = dict(data__classes_of_interest=[], data__class_map={}, data__other_class=None, data__vocab_size=30)
+    with pytest.warns(UserWarning, match="t.txt holds 60 control or invisible"):
+        info = run_prepare(
+            tiny_config(data__kind="text", data__path=str(tmp_path / "t.txt"), **cfg), tmp_path / "r"
+        ).meta
+    assert any("U+200B (ZERO WIDTH SPACE) x 60" in n for n in info["notes"])
+
+
 def test_augmentation_that_cannot_apply_is_refused_for_text_and_said_for_padded_sequences(tiny_config, tmp_path):
     from lstm_helpers.config import ConfigError
 

@@ -485,3 +485,28 @@ def test_utf16_and_utf32_text_reads_with_its_data_encoding(tmp_path, encoding, h
     assert np.array_equal(s.values, read_recordings(_cfg(tmp_path / "a.csv")).values)
     with pytest.raises(DataError, match=f"not a CSV table; it looks like .*data.encoding: {hint}$"):
         read_recordings(_cfg(tmp_path / "wide.csv"))
+
+
+def test_text_drops_a_leading_bom_and_notes_control_and_invisible_characters(tmp_path):
+    """A UTF-8 byte-order mark at the start became a vocabulary character, and NUL or zero-width
+    characters became ordinary ones without a word. The leading BOM is dropped (as utf-8-sig
+    does); the others stay in the text and its vocabulary, named in a note with their counts
+    (a newline and a tab are plain text)."""
+    body = "abc def\tghi\n" * 20
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + body.encode())
+    (tmp_path / "le.txt").write_bytes(("\ufeff" + body).encode("utf-16-le"))  # this codec keeps the BOM too
+    plain = read_text(DataConfig(kind="text", path=str(tmp_path / "bom.txt")), n_chunks=4)
+    assert "\ufeff" not in plain.vocabulary and len(plain.values) == len(body) and plain.notes == []
+    le = read_text(DataConfig(kind="text", path=str(tmp_path / "le.txt"), encoding="utf-16-le"), n_chunks=4)
+    assert le.vocabulary == plain.vocabulary and np.array_equal(le.values, plain.values)
+    dirty = body[:50] + "\x00\x00" + body[50:100] + "\u200b" + body[100:] + "\ufeff"  # a BOM inside is a character
+    (tmp_path / "dirty.txt").write_text(dirty, encoding="utf-16")
+    note = (
+        "dirty.txt holds 4 control or invisible character(s) of 3 kind(s), read as vocabulary characters like any "
+        "other: U+0000 (control) x 2, U+200B (ZERO WIDTH SPACE) x 1, U+FEFF (ZERO WIDTH NO-BREAK SPACE) x 1; "
+        "remove them from the file if they are not part of the text"
+    )
+    with pytest.warns(UserWarning) as said:
+        s = read_text(DataConfig(kind="text", path=str(tmp_path / "dirty.txt"), encoding="utf-16"), n_chunks=4)
+    assert [str(w.message) for w in said] == [note] and s.notes == [note]
+    assert {"\x00", "\u200b", "\ufeff"} <= set(s.vocabulary) and len(s.values) == len(dirty)  # kept, not deleted

@@ -4,6 +4,7 @@ vocabulary cut to the characters most frequent in the training chunks once the s
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -11,10 +12,20 @@ from pathlib import Path
 import numpy as np
 
 from lstm_helpers.config import DataConfig, resolve_path
-from lstm_helpers.data.inputs import DataError, check_text_file, missing_path_error
+from lstm_helpers.data.inputs import DataError, check_text_file, missing_path_error, say_note
 from lstm_helpers.data.recordings import SeriesSet
 
 PAD_TOKEN, UNK_TOKEN = "<pad>", "<unk>"
+# control, format (zero-width), private-use, unassigned and line / paragraph separator characters:
+# invisible in the text, yet vocabulary characters like any other; a newline and a tab are plain text
+_INVISIBLE = {
+    "Cc": "control",
+    "Cf": "invisible format",
+    "Co": "private use",
+    "Cn": "unassigned",
+    "Zl": "line separator",
+    "Zp": "paragraph separator",
+}
 
 
 def target_class_count(classes: list[str]) -> int:
@@ -39,7 +50,7 @@ def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 2
             missing_path_error(path or cfg.path) if not p.exists() else DataError(f"{p} is a folder, not a text file")
         )
     check_text_file(p, cfg.encoding, "a plain-text file")
-    text = p.read_text(encoding=cfg.encoding)
+    text = p.read_text(encoding=cfg.encoding).removeprefix("\ufeff")  # a byte-order mark is no character (utf-8-sig)
     if cfg.lowercase:
         text = text.lower()
     if cfg.max_chars:
@@ -48,6 +59,9 @@ def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 2
         cut = f" (data.max_chars = {cfg.max_chars} cut it)" if cfg.max_chars and cfg.max_chars < 100 else ""
         raise DataError(f"{p}: only {len(text)} characters{cut}; far too short to cut into windows of text")
     counts = Counter(text)
+    invisible = invisible_characters_note(counts, p)
+    if invisible:
+        say_note(invisible, stacklevel=2)
     vocab = [PAD_TOKEN, UNK_TOKEN, *(c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))]
     lut = {c: i for i, c in enumerate(vocab)}
     codes = np.fromiter((lut.get(c, 1) for c in text), dtype=np.int32, count=len(text))
@@ -63,6 +77,28 @@ def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 2
         channels=["token"],
         kind="text",
         vocabulary=vocab,
+        notes=[invisible] if invisible else [],
+    )
+
+
+def invisible_characters_note(counts: Counter, p: Path, shown: int = 6) -> str | None:
+    """A note naming the control / invisible characters among a text's characters (``counts``),
+    most frequent first, with how often each occurs; None when there are none. They stay in
+    the text and the vocabulary: only the user knows whether they belong there."""
+    found = sorted(
+        (c for c in counts if c not in "\n\t" and unicodedata.category(c) in _INVISIBLE), key=lambda c: (-counts[c], c)
+    )
+    if not found:
+        return None
+    named = ", ".join(
+        f"U+{ord(c):04X} ({unicodedata.name(c, '') or _INVISIBLE[unicodedata.category(c)]}) x {counts[c]}"
+        for c in found[:shown]
+    )
+    more = f" and {len(found) - shown} more" if len(found) > shown else ""
+    return (
+        f"{p.name} holds {sum(counts[c] for c in found)} control or invisible character(s) of {len(found)} kind(s), "
+        f"read as vocabulary characters like any other: {named}{more}; remove them from the file if they are not "
+        "part of the text"
     )
 
 
