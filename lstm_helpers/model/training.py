@@ -44,6 +44,7 @@ from lstm_helpers.data.prepared import PreparedData, load_prepared, read_input_i
 from lstm_helpers.data.text import target_class_count
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.model import ensemble as ens
+from lstm_helpers.model.batch_norm import recalibrate
 from lstm_helpers.model.budget import Budget, apply_budget, choose_budget, compounded_weighting, saturated_epochs
 from lstm_helpers.model.callbacks import (
     AtomicBackupAndRestore,
@@ -354,6 +355,7 @@ def _result(
     best_value, best_idx = best_so_far(history[monitor].to_numpy(float), mode, _tie_losses(history, monitor))
     best_epoch = int(history["epoch"].iloc[best_idx])
     weights_epoch = _kept_weights_epoch(model, layout, history, best_epoch, train_cfg)
+    recalibrate(model, data.X_train, cfg.seed)  # BN's inference statistics from the training windows
     model.save(layout.model)
     # model.keras now holds the kept weights: the backup (with the checkpoint file) is spent
     shutil.rmtree(layout.backup, ignore_errors=True)
