@@ -11,6 +11,7 @@ from typing import Any
 from lstm_helpers.artifacts import flatten
 from lstm_helpers.config import Config, resolve_config
 
+_KEEP = ("class_map", "class_weight")  # dict-valued settings: one parameter each
 _TEXT_KEYS = ("data.vocab_size", "data.lowercase", "data.max_chars", "model.embedding_dim")
 _PADDED_KEYS = ("data.pad_length", "data.mask_value", "data.variable_length")
 _SERIES_KEYS = ("windows.", "evaluate.bout_", "evaluate.timeline_recording")
@@ -79,8 +80,18 @@ def idle_settings(cfg: Config) -> dict[str, str]:
     return {key: why for idle, keys, why in rules if idle for key in keys}
 
 
+def unused_settings(cfg: Config) -> dict[str, str]:
+    """Every parameter ``cfg`` does not use, each with why: those its ``data.kind`` never
+    reads (:func:`unread_keys`: a sequence file's ``windows.overlap_percent``, a non-text
+    run's ``model.embedding_dim``) and those its other settings leave idle (:func:`idle_settings`)."""
+    flat = flatten(cfg.to_dict(), keep=_KEEP)
+    unread = {key: f"data.kind {cfg.data.kind}, which never reads it" for key in unread_keys(flat)}
+    return {**unread, **idle_settings(cfg)}
+
+
 def effective_fingerprint(cfg: Config) -> str:
-    """:meth:`Config.fingerprint` with idle settings at their defaults: two runs with the same
-    one train and judge the same model."""
-    defaults = flatten(Config().to_dict(), keep=("class_map", "class_weight"))
-    return resolve_config(cfg.to_dict(), {key: defaults[key] for key in idle_settings(cfg)}).fingerprint()
+    """:meth:`Config.fingerprint` with unused settings (:func:`unused_settings`) at their
+    defaults: two runs with the same one train and judge the same model."""
+    defaults = flatten(Config().to_dict(), keep=_KEEP)
+    reset = {key: defaults[key] for key in unused_settings(cfg) if key in defaults}
+    return resolve_config(cfg.to_dict(), reset).fingerprint()

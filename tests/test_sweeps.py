@@ -136,6 +136,30 @@ def test_runs_that_differ_only_in_settings_they_do_not_use_are_planned_once(tmp_
     assert effective_fingerprint(cfg) != cfg.fingerprint()
 
 
+def test_runs_that_differ_only_in_keys_their_data_kind_never_reads_are_planned_once(tmp_path):
+    """A sequence file has no windows and no text: a grid windows.overlap_percent x
+    model.embedding_dim on it planned four runs that trained the same model four times (three
+    identical histories, names differing by their hash alone); the data kind's unread keys
+    (what the report leaves out) count as unused as idle settings do."""
+    from lstm_helpers.data.examples import write_example_sequences
+
+    write_example_sequences(tmp_path / "seq.npz", n=60)
+    grid = {"windows.overlap_percent": [0, 50], "model.embedding_dim": [16, 64]}
+    base = {"data.kind": "sequences", "data.pad_length": 60}
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "seq.npz", placeholder_data=False, grid=grid, set=base)
+    sweep = plan.plan_sweep(f)
+    assert len(sweep.runs) == 1, [r.name for r in sweep.runs]
+    assert sweep.notes == [
+        "3 planned runs left out: each repeats a kept run but for settings it does not use "
+        "(windows.overlap_percent unused under data.kind sequences, which never reads it; "
+        "model.embedding_dim unused under data.kind sequences, which never reads it)"
+    ]
+    read = write_sweep(
+        tmp_path / "t.yaml", tmp_path / "seq.npz", placeholder_data=False, grid={"model.dropout": [0.1, 0.2]}, set=base
+    )
+    assert len(plan.plan_sweep(read).runs) == 2  # a key the sequences read still makes runs of its own
+
+
 def test_a_data_path_relative_to_where_the_sweep_runs_is_planned_absolute(tmp_path, monkeypatch):
     # the stages run with the run directory as their current directory, and a finished run is
     # recognised by the fingerprint of its planned parameters: both see the anchored path

@@ -56,7 +56,7 @@ from lstm_helpers.experiments.references import ReferenceSpec
 from lstm_helpers.file_kinds import check_kind
 from lstm_helpers.model.naming import planned_model_name, pooling_error
 from lstm_helpers.runs.terminal import plural
-from lstm_helpers.unused import effective_fingerprint, idle_settings
+from lstm_helpers.unused import effective_fingerprint, unused_settings
 
 # model keys that the model name already spells out (left out of run directory names)
 NAMED_BY_MODEL = {
@@ -339,7 +339,7 @@ def plan_sweep(path: str | Path, overrides: dict[str, Any] | list[str] | None = 
     runs: list[PlannedRun] = []
     seen: dict[str, str] = {}
     same: set[str] = set()  # effective fingerprints of the runs kept
-    idle: dict[str, str] = {}  # swept keys that left runs out -> the setting that leaves them idle
+    idle: dict[str, str] = {}  # swept keys that left runs out -> the setting that leaves them unused
     for variant, values, seed in itertools.product(variants, combos, seeds):
         run = _plan_run(resolve, variant, values, seed)
         what = _describe(variant, values, seed)
@@ -351,7 +351,7 @@ def plan_sweep(path: str | Path, overrides: dict[str, Any] | list[str] | None = 
         seen[run.fingerprint] = what
         if (effective := effective_fingerprint(run.config)) in same:  # the same model again
             swept = {**(variant.set if variant else {}), **values}
-            idle |= {k: why for k, why in idle_settings(run.config).items() if k in swept}
+            idle |= {k: why for k, why in unused_settings(run.config).items() if k in swept}
             continue
         same.add(effective)
         runs.append(run)
