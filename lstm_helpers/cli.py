@@ -503,6 +503,9 @@ def save_traceback(exc: BaseException) -> Path | None:
 
 def _report_internal(exc: BaseException) -> None:
     message = (str(exc).strip().splitlines() or [""])[0][:300]
+    if hasattr(exc, "ename") and hasattr(exc, "evalue"):  # papermill: str() opens with a row of dashes
+        notebook = getattr(exc, "notebook", None)
+        message = f"{exc.ename}: {exc.evalue}"[:300] + (f" (in {_shown(notebook)})" if notebook else " (in a notebook)")
     print(f"internal error: {type(exc).__name__}: {message}", file=sys.stderr)
     saved = save_traceback(exc)
     where = f"the traceback saved in {_shown(saved)}" if saved else "the traceback"

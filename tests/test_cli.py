@@ -100,6 +100,31 @@ def test_internal_error_exits_3_with_a_saved_traceback(tmp_path, monkeypatch, ca
     assert "Traceback (most recent call last)" in text and "_boom" in text and "KeyError" in text
 
 
+def test_a_failing_comparison_notebook_is_named_with_its_error_not_a_row_of_dashes(tmp_path, monkeypatch, capsys):
+    """papermill's error opens with a row of dashes: the internal-error line read
+    "PapermillExecutionError: -----..." and said neither what failed nor where."""
+    from papermill.exceptions import PapermillExecutionError
+
+    from lstm_helpers.experiments import compare
+
+    class FailingKernel:  # a warm kernel whose notebook stops at a cell, as 04 did on a plain run
+        def execute(self, src, out, parameters, cwd):
+            raise PapermillExecutionError(7, 7, "display.variant_table(c)", "KeyError", "'[nan] not in index'", [])
+
+    def cmd(args):
+        compare.render_comparison(tmp_path / "cmp", kernel=FailingKernel())
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "cmp").mkdir()
+    monkeypatch.setattr(cli, "cmd_compare", cmd)
+    assert main(["compare", str(tmp_path)]) == 3
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first == (
+        "internal error: PapermillExecutionError: KeyError: '[nan] not in index' (in cmp/04_compare.ipynb)"
+    ), first
+
+
 def test_debug_raises_the_internal_error(tmp_path, monkeypatch):
     monkeypatch.setattr(cli, "cmd_compare", _boom)
     with pytest.raises(KeyError, match="val_pr_auc"):

@@ -1092,6 +1092,29 @@ def test_variants_are_named_by_their_variant_and_each_compared_with_the_first():
     assert display.run_labels(grid).tolist()[1] == "schedule.kind=cyclical · units=8"
 
 
+def test_runs_without_a_variant_form_a_group_of_their_own(tmp_path):
+    """compare <sweep with variants> <plain run> stopped with KeyError '[nan] not in index':
+    the plain run's blank variant was kept in the column order but dropped by the grouping."""
+    table = pd.DataFrame(
+        {
+            "run": ["r1", "r2", "plain"],
+            "variant": ["before", "after", None],
+            "status": "finished",
+            "total_seconds": [10.0, 6.0, 8.0],
+            "val_pr_auc": [0.6, 0.7, 0.65],
+        }
+    )
+    meta = {"keys": [], "time_columns": ["total_seconds"], "metrics": ["val_pr_auc"], "rank_by": "val_pr_auc"}
+    c = display.Comparison(table, meta, None)
+    means = display._variant_means(c).set_index("measure")
+    assert list(means.columns)[:3] == ["before", "after", "(no variant)"]
+    assert means.loc["val_pr_auc", "(no variant)"] == "0.650"
+    assert "change ((no variant) − before)" in means
+    fig = display.plot_quality_vs_time(c)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "(no variant)" in labels  # the plain run is drawn, not dropped with its blank hue
+
+
 def test_a_dict_valued_setting_stays_one_setting_and_labels_never_read_nan(tmp_path, fake_runs):
     """One variant sets resample.class_weight by class name: the comparison keeps it one
     setting (not class_weight.play / .other, nan for every other run), written compactly."""

@@ -342,19 +342,24 @@ def render_comparison(out: Path, title: str = "Comparison", kernel: Any = None) 
     lay = SweepLayout(out)
     executed = lay.compare_notebook
     parameters = {"sweep_dir": str(out), "run_dirs": []}
-    if kernel is not None:
-        kernel.execute(NOTEBOOKS_DIR / executed.name, executed, parameters, out)
-    else:
-        pm.execute_notebook(
-            str(NOTEBOOKS_DIR / executed.name),
-            str(executed),
-            parameters=parameters,
-            kernel_name=kernel_name(),
-            cwd=str(out),
-            progress_bar=False,
-            log_output=False,
-            **quiet_kernel_kwargs(out),  # kernel start-up noise to kernel.log, not the terminal
-        )
+    try:
+        if kernel is not None:
+            kernel.execute(NOTEBOOKS_DIR / executed.name, executed, parameters, out)
+        else:
+            pm.execute_notebook(
+                str(NOTEBOOKS_DIR / executed.name),
+                str(executed),
+                parameters=parameters,
+                kernel_name=kernel_name(),
+                cwd=str(out),
+                progress_bar=False,
+                log_output=False,
+                **quiet_kernel_kwargs(out),  # kernel start-up noise to kernel.log, not the terminal
+            )
+    except Exception as exc:
+        if hasattr(exc, "ename"):  # papermill's PapermillExecutionError: a cell failed; its notebook,
+            exc.notebook = executed  # executed up to that cell, is named on the internal-error line
+        raise
     nb = nbformat.read(executed, as_version=4)
     drop = {"parameters", "injected-parameters", "notebook-header"}
     nb.cells = drop_empty_sections([c for c in nb.cells if not (drop & set(c.metadata.get("tags", [])))])

@@ -239,10 +239,20 @@ def reference_sentence(c: Comparison) -> str:
     )
 
 
+NO_VARIANT = "(no variant)"
+
+
+def _variants(fin: pd.DataFrame) -> pd.Series:
+    """Each run's variant; a run without one (a plain run or a grid sweep compared with a
+    sweep of variants) in a group of its own, ``(no variant)``, never dropped."""
+    return fin["variant"].astype(object).where(fin["variant"].notna(), NO_VARIANT)
+
+
 def _variant_means(c: Comparison) -> pd.DataFrame | None:
     fin = c.finished
-    if "variant" not in fin or fin["variant"].nunique() < 2:
+    if "variant" not in fin or fin["variant"].isna().all() or _variants(fin).nunique() < 2:
         return None
+    fin = fin.assign(variant=_variants(fin))
     cols = [x for x in c.meta.get("time_columns", []) + c.meta.get("metrics", []) if x in fin]
     order = list(dict.fromkeys(fin["variant"]))
     means = fin.groupby("variant", sort=False)[cols].mean().T[order]
@@ -398,6 +408,7 @@ def plot_quality_vs_time(c: Comparison, time_column: str = "total_seconds") -> A
     data = fin.assign(label=run_labels(c).loc[fin.index]).dropna(subset=[q, time_column])
     front = pareto_front(data[time_column], data[q])
     hue = "variant" if "variant" in data and data["variant"].notna().any() else "model_name"
+    data = data.assign(variant=_variants(data)) if hue == "variant" else data  # a plain run drawn too
     fig = Figure(figsize=(8, 4.8))
     ax = fig.subplots()
     sns.scatterplot(data=data, x=time_column, y=q, hue=hue, ax=ax, s=45)
