@@ -179,11 +179,26 @@ def column_formatter(values: Any, decimals: int | None = None) -> Any:
     return write
 
 
-def table_html(df: Any, max_rows: int = LONG_TABLE_ROWS, summary: str | None = None) -> str:
+def as_given(value: Any, text: str) -> str:
+    """A figure a user gave (a reference's ``accuracy: 0.8785``) with the digits given, up to
+    4 decimals, where ``text`` (its column's format) would round it: 0.8785, not 0.878; else
+    ``text`` (0.88 in a column of 0.640 reads 0.880).
+
+    >>> [as_given(0.8785, "0.878"), as_given(0.88, "0.880"), as_given(14.0, "14.0"), as_given(0.123456, "0.123")]
+    ['0.8785', '0.880', '14.0', '0.1235']
+    """
+    if not _fixed_point(value):
+        return text
+    given = f"{round(float(value), 4):,.4f}".rstrip("0").rstrip(".")
+    return given if (decimals_of(given) or 0) > (decimals_of(text) or 0) else text
+
+
+def table_html(df: Any, max_rows: int = LONG_TABLE_ROWS, summary: str | None = None, given: int = 0) -> str:
     """A DataFrame as presentable HTML: no 0..n index, float columns by :func:`column_formatter`
     (one number of decimals per column; ``df.attrs["decimals"]`` may fix a column's), other
     cells by :func:`fmt_number`, escaped text, horizontal scroll when wide, collapsed when
-    longer than ``max_rows``."""
+    longer than ``max_rows``. The last ``given`` rows hold figures a user gave (references):
+    each with its own digits (:func:`as_given`)."""
     import pandas as pd
 
     frame = df.copy()
@@ -200,6 +215,9 @@ def table_html(df: Any, max_rows: int = LONG_TABLE_ROWS, summary: str | None = N
         for c in frame.columns
     }
     styler = frame.style.hide(axis="index").format(formatters, escape="html")
+    for c, write in formatters.items() if given else ():  # a reference's 0.8785 as given, not 0.878
+        rows = pd.IndexSlice[frame.index[len(frame) - given :], [c]]
+        styler = styler.format(lambda v, write=write: as_given(v, write(v)), subset=rows, escape="html")
     styler = styler.format_index(escape="html", axis=1).set_properties(subset=text_cols, **{"text-align": "left"})
     body = f'<div class="lw-table">{styler.to_html()}</div>'
     if len(frame) > max_rows:

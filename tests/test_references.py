@@ -156,17 +156,17 @@ def test_references_are_shown_marked_beside_the_runs(tmp_path, fake_runs):  # no
     page = display.runs_table(c).data
     assert page.count('<tr class="lw-reference"') == 2 and "font-style: italic" in page
     row = page[page.index('<tr class="lw-reference"') :].split("</tr>")[0]
-    assert "CNN (earlier notebook) (reference, not run here)" in row and 'data-v="0.8785">0.878<' in row, row
+    assert "CNN (earlier notebook) (reference, not run here)" in row and 'data-v="0.8785">0.8785<' in row, row
     rows = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", page)]
     seed = rows[0].index("seed")
     assert [r[seed] for r in rows[1:]] == ["1"] * 4 + ["", ""]  # whole numbers beside the references' blanks
     means = display._variant_means(c)  # before / after, then each reference in a column of its own
     assert list(means.columns)[-2:] == [f"{n} (reference, not run here)" for n in (CNN["name"], "paper")]
-    assert (
-        means.set_index("measure").loc["test_accuracy", f"{CNN['name']} (reference, not run here)"] == "0.878"
-    )  # 0.8785 at the row's decimals
+    # shown as given: the row's three decimals wrote 0.878 under a sentence saying 0.8785
+    assert means.set_index("measure").loc["test_accuracy", f"{CNN['name']} (reference, not run here)"] == "0.8785"
     deck = write_slides(out).read_text()
     assert "CNN (earlier notebook) (reference, not run here)" in deck and ">accuracy<" in deck
+    assert ">0.8785<" in deck and ">0.878<" not in deck
     assert "figures measured elsewhere" in deck and "never ranked" in deck
 
 

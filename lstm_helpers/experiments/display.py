@@ -29,7 +29,7 @@ from lstm_helpers.experiments.progress import plural
 from lstm_helpers.experiments.references import MARKER, REFERENCE_STATUS, reference_rows
 from lstm_helpers.experiments.timing_note import tracing_note, tracing_note_html  # noqa: F401 (tracing_note, for 04)
 from lstm_helpers.layout import SweepLayout
-from lstm_helpers.style import SKLEARN_AP, decimals_of, during_training, fmt_number, significant_decimals
+from lstm_helpers.style import SKLEARN_AP, as_given, decimals_of, during_training, fmt_number, significant_decimals
 
 
 @dataclass
@@ -262,6 +262,9 @@ def _variant_means(c: Comparison) -> pd.DataFrame | None:
         means[f"{ref['run']} ({REFERENCE_STATUS})"] = [ref.get(m) for m in means.index]
     # one measure per row, so each row at its own decimals (parameters 446,950; PR-AUC 0.749)
     texts = [column_texts(row.tolist(), _count_decimals(str(m), row)) for m, row in means.iterrows()]
+    first_ref = len(means.columns) - len(c.references)  # each reference's figures with the digits given
+    for t, (_, row) in zip(texts, means.iterrows(), strict=True):
+        t[first_ref:] = [as_given(v, x) for v, x in zip(row.iloc[first_ref:], t[first_ref:], strict=True)]
     return pd.DataFrame(texts, index=means.index, columns=means.columns).rename_axis("measure").reset_index()
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.style import column_formatter, fmt_number
+from lstm_helpers.style import as_given, column_formatter, fmt_number
 
 
 def _text(x: Any) -> str:
@@ -102,6 +102,9 @@ def table_html(table: pd.DataFrame, sortable: bool = True, marked: int = 0) -> s
     head = "".join(f"<th>{esc(c)}</th>" for c in table.columns)
     fixed = table.attrs.get("decimals") or {}  # a column's decimals set by its maker
     texts = [column_texts(table[c].tolist(), fixed.get(c)) for c in table.columns]
+    for k, c in enumerate(table.columns):  # a reference's figure with the digits given: 0.8785, not 0.878
+        for r in range(len(table) - marked, len(table)):
+            texts[k][r] = as_given(table[c].iloc[r], texts[k][r])
     rows = []
     for r, values in enumerate(table.itertuples(index=False)):
         cells = "".join(

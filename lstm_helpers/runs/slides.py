@@ -316,13 +316,14 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
             + " per variant)."
         )
         shown = _with_references(shown, refs, "variant", cols)
-        return table_html(shown.rename(columns=_label), max_rows=12) + f'<p class="small">{each}</p>' + note
+        shown = table_html(shown.rename(columns=_label), max_rows=12, given=len(refs))
+        return shown + f'<p class="small">{each}</p>' + note
     if fin.empty:
         return f"<p>No run finished: {plural(len(table), 'run')} failed (their reasons are in runs.csv).</p>"
     keys = [k for k in meta.get("keys", []) if k in fin]
     # the swept settings say which run a row is; its long directory name would push figures off the slide
     shown = _with_references(fin[[*(keys or ["run"]), *cols]].head(10), refs, (keys or ["run"])[0], cols)
-    return table_html(shown.rename(columns=_label), max_rows=12) + note
+    return table_html(shown.rename(columns=_label), max_rows=12, given=len(refs)) + note
 
 
 def _references(meta: dict) -> pd.DataFrame:
