@@ -564,6 +564,21 @@ def test_workers_start_after_papermill_is_imported(tmp_path):
     assert "DependencyWarning" not in done.stderr
 
 
+def test_an_interrupted_sweep_says_so_once(tmp_path, fake_runs, monkeypatch, capsys):
+    """Ctrl-C of a sweep printed "[sweep] interrupted: ..." and then a bare "interrupted"."""
+    from lstm_helpers.cli import EXIT_INTERRUPTED, main
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "_collect", ctrl_c)
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    assert main(["sweep", str(f), "--out", str(tmp_path / "sweep")]) == EXIT_INTERRUPTED
+    out, err = capsys.readouterr()
+    said = [line for line in (out + err).splitlines() if "interrupted" in line]
+    assert said == ["[sweep] interrupted: the same command continues it (runs from their last epoch)"], said
+
+
 def test_resumed_sweep_logs_finished_runs_mlflow_never_saw(tmp_path, fake_runs, monkeypatch):
     """A sweep stopped after a run finished but before it reached MLflow skips that run when
     resumed: the resume logs it (once; a second resume adds nothing)."""

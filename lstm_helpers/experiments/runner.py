@@ -428,6 +428,7 @@ def _run_local(
             k.kill()
         if isinstance(exc, KeyboardInterrupt) and prog.enabled:
             print("[sweep] interrupted: the same command continues it (runs from their last epoch)", flush=True)
+            exc.said = True  # the command line adds no second, bare "interrupted"
         for t in pool:
             t.join(timeout=60)
         for k in kernels:
