@@ -23,9 +23,11 @@ from lstm_helpers.experiments.columns import PER_CLASS, SCORES, TIME_COLUMNS
 from lstm_helpers.experiments.plan import is_planned_name, validate_spec
 from lstm_helpers.experiments.references import ReferenceSpec, merged
 from lstm_helpers.experiments.resume import cell, records_from_sweep, run_dirs_in
+from lstm_helpers.experiments.tasks import run_tasks
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
 from lstm_helpers.layout import RunLayout, SweepLayout
 from lstm_helpers.runs.params_cell import KEEP_WHOLE
+from lstm_helpers.unused import unread_keys
 
 BASELINE_SCORES = (
     "pr_auc",
@@ -110,14 +112,23 @@ def _classes_of_interest(records: list[dict[str, Any]], params: list[dict[str, A
     return interest, named, binary
 
 
-def _key_columns(records: list[dict[str, Any]], flat: list[dict[str, Any]]) -> list[str]:
-    """The sweep's grid keys, or (runs of different origins) every parameter that differs."""
+def _key_columns(records: list[dict[str, Any]], flat: list[dict[str, Any]], unread: list[set[str]]) -> list[str]:
+    """The sweep's grid keys, or (runs of different origins) every parameter that differs
+    between the runs that read it (``unread``: each run's keys its data kind never reads, as
+    a sequence file's ``data.recording_column``: no label of a run names them)."""
     keys = list(dict.fromkeys(k for r in records for k in r.get("keys", [])))
     same_origin = all(r.get("keys") for r in records) and len({tuple(r["keys"]) for r in records}) == 1
     if keys and same_origin:
         return keys
     all_keys = list(dict.fromkeys(k for f in flat for k in f))
-    return [k for k in all_keys if len({json.dumps(f.get(k), sort_keys=True, default=str) for f in flat}) > 1]
+    return [
+        k
+        for k in all_keys
+        if len(
+            {json.dumps(f.get(k), sort_keys=True, default=str) for f, u in zip(flat, unread, strict=True) if k not in u}
+        )
+        > 1
+    ]
 
 
 def _metric_cells(m: dict[str, Any], interest: list[str]) -> dict[str, Any]:
@@ -148,7 +159,7 @@ def _metric_cells(m: dict[str, Any], interest: list[str]) -> dict[str, Any]:
 
 
 def _row(
-    rec: dict[str, Any], p: dict[str, Any], f: dict[str, Any], keys: list[str], interest: list[str]
+    rec: dict[str, Any], p: dict[str, Any], f: dict[str, Any], keys: list[str], interest: list[str], unread: set[str]
 ) -> dict[str, Any]:
     lay = RunLayout(rec["run_dir"])
     t = read_json_optional(lay.train_json)
@@ -158,7 +169,7 @@ def _row(
         "variant": rec.get("variant"),
         "seed": p.get("seed", rec.get("seed")),
     }
-    unused = RECURRENT_ONLY if f.get("model.cell") == "none" else ()
+    unused = set(RECURRENT_ONLY if f.get("model.cell") == "none" else ()) | unread  # blank: no label names them
     row.update({k: None if k in unused else f.get(k) for k in keys})
     row.update(
         {
@@ -255,12 +266,16 @@ def comparison_table(
         }
         for p in params
     ]
-    keys = _key_columns(records, flat)
+    unread = [set(unread_keys(flatten(p, keep=KEEP_WHOLE))) for p in params]
+    keys = _key_columns(records, flat, unread)
     records, named_keys = _variants_by_run_name(records, params, flat, keys)
-    rows = [_row(rec, p, f, keys, interest) for rec, p, f in zip(records, params, flat, strict=True)]
+    rows = [_row(*args, keys, interest, u) for *args, u in zip(records, params, flat, unread, strict=True)]
     table = pd.DataFrame(rows)
     if not table.empty:  # drop columns no run has (e.g. variant, bouts, top-k)
         table = table[[c for c in table.columns if c in ("run", "status", "run_dir") or table[c].notna().any()]]
+    tasks, task_differs, binaries = run_tasks(records, params)
+    if task_differs:  # figures of different data or classes: ranked within each task, never across
+        table.insert(1, "task", tasks)
     metric_cols = [c for c in table.columns if c.startswith(("val_", "test_")) or c == "threshold"]
     sweep = next((r["sweep"] for r in records if r.get("sweep")), {})
     meta = {
@@ -273,6 +288,14 @@ def comparison_table(
         "named_classes": named,  # False: no class of interest, ``classes`` lists every class
         "pr_auc_of_a_class": binary,  # False: pr_auc columns are macro averages (multi-class)
         "rank_by": rank_metric(table, binary),
+        "tasks": list(dict.fromkeys(tasks)) if task_differs else [],
+        "task_differs": task_differs,  # data.kind / data.path / classes: what the runs' tasks differ in
+        "rank_by_task": {
+            t: rank_metric(table[table["task"] == t], any(b for x, b in zip(tasks, binaries, strict=True) if x == t))
+            for t in dict.fromkeys(tasks)
+        }
+        if task_differs
+        else {},
         "selection": "validation",
         # stage-01 settings that differ and change the validation windows: each run is then
         # scored on validation windows of its own

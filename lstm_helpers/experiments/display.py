@@ -27,6 +27,7 @@ from lstm_helpers.experiments.labels import members_differ, run_labels
 from lstm_helpers.experiments.plan import short_keys
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.experiments.references import MARKER, REFERENCE_STATUS, reference_rows
+from lstm_helpers.experiments.tasks import task_groups, tasks_sentence
 from lstm_helpers.experiments.timing_note import tracing_note, tracing_note_html  # noqa: F401 (tracing_note, for 04)
 from lstm_helpers.layout import SweepLayout
 from lstm_helpers.style import SKLEARN_AP, as_given, decimals_of, during_training, fmt_number, significant_decimals
@@ -67,11 +68,17 @@ class Comparison:
         rows = pd.DataFrame(reference_rows(self.meta.get("references") or []))
         return rows[[c for c in self.table if c in rows] + [c for c in rows if c not in self.table]]
 
+    @property
+    def tasks(self) -> list[str]:
+        """The runs' tasks (data and classes) where they differ, else empty (:mod:`.tasks`)."""
+        return list(self.meta.get("tasks") or []) if "task" in self.table else []
+
     def best(self) -> pd.Series | None:
         """The finished run with the highest validation metric, or None (a reference never:
-        it has no validation figure and is no row of the table)."""
+        it has no validation figure and is no row of the table; nor any run where the runs
+        differ in data or classes: their figures do not compare)."""
         q, fin = self.rank_by, self.finished
-        if q is None or q not in fin or fin[q].isna().all():
+        if q is None or q not in fin or fin[q].isna().all() or self.tasks:
             return None
         return fin.loc[fin[q].idxmax()]
 
@@ -134,23 +141,16 @@ def answer_sentence(c: Comparison) -> str:
         f"{plural(len(t), 'run')}, {len(fin)} finished"
         + (f", {len(t) - len(fin)} not finished." if len(t) > len(fin) else ".")
     ]
+    if c.tasks:  # different data or classes: said first, best within each task
+        parts.append(tasks_sentence(c, lambda row, metric: _best_text(c, row, metric)))
+        return " ".join(parts)
     best = c.best()
     if best is None:
         parts.append(
             "No finished run has validation metrics, so none is named best (runs are never ranked on the test split)."
         )
         return " ".join(parts)
-    label = run_labels(c).loc[best.name]
-    test_q = _test_of(q)
-    test_text = (
-        f"; on the test split {esc(test_q)} = {esc(best[test_q])}, reported, not used to choose"
-        if test_q in best and pd.notna(best[test_q])
-        else ""
-    )
-    parts.append(
-        f"<b>Best by validation {esc(q)}</b>: <code>{esc(label or best['run'])}</code> "
-        f"({esc(q)} = {esc(best[q])}{test_text})."
-    )
+    parts.append(_best_text(c, best, q))
     parts.append(baseline_sentence(best, q))
     if members_differ(t):
         parts.append(
@@ -166,6 +166,21 @@ def answer_sentence(c: Comparison) -> str:
             "of its own, so the ranking compares those preparations as well as the models.</i>"
         )
     return " ".join(parts)
+
+
+def _best_text(c: Comparison, best: pd.Series, q: str) -> str:
+    """``Best by validation q: <label> (q = ...; the test figure, reported, not used to choose).``"""
+    label = run_labels(c).loc[best.name]
+    test_q = _test_of(q)
+    test_text = (
+        f"; on the test split {esc(test_q)} = {esc(best[test_q])}, reported, not used to choose"
+        if test_q in best and pd.notna(best[test_q])
+        else ""
+    )
+    return (
+        f"<b>Best by validation {esc(q)}</b>: <code>{esc(label or best['run'])}</code> "
+        f"({esc(q)} = {esc(best[q])}{test_text})."
+    )
 
 
 def _baseline_of(metric: str) -> str:
@@ -204,8 +219,10 @@ def headline(c: Comparison) -> Any:
     trials = search_trials(c.directory)
     out.append(f"<p>{answer_sentence(c) if trials is None else _search_sentence(c, trials)}</p>")
     if c.rank_by and trials is None:
+        metrics = sorted({str(m) for m in (c.meta.get("rank_by_task") or {}).values()}) if c.tasks else [c.rank_by]
+        by = " within each task" if c.tasks else ""  # different data or classes: never across them
         out.append(
-            f"<p><i>Runs are ranked by <b>{esc(c.rank_by)}</b> (validation split); test columns "
+            f"<p><i>Runs are ranked{by} by <b>{esc(', '.join(metrics))}</b> (validation split); test columns "
             "(<code>test_*</code>) sit beside the validation ones (<code>val_*</code>) and are "
             "never used to choose.</i></p>"
         )
@@ -285,11 +302,18 @@ def ranking(c: Comparison) -> Any:
         return as_html("<p><i>No finished run with validation metrics: nothing to rank.</i></p>")
     if len(fin) == 1:  # the headline names it; a one-row ranking says nothing more
         return None
+    if c.tasks:  # runs of different data or classes: one ranking per task, none across them
+        return as_html("".join(f"<h4>{esc(t)}</h4>" + _ranked(c, runs, m) for t, runs, m in task_groups(c) if m))
+    return as_html(_ranked(c, fin, q))
+
+
+def _ranked(c: Comparison, fin: pd.DataFrame, q: str) -> str:
+    """``fin`` best first by ``q``, its test counterpart beside it."""
     # the label says how a run differs (its directory name when nothing does); the long
     # directory names are in the table of all runs, where they would push the metric off screen here
     cols = [q] + [x for x in (_test_of(q), _baseline_of(q), "seconds_per_epoch", "total_seconds") if x in fin]
     shown = fin.assign(label=run_labels(c).loc[fin.index])[["label", *cols]].sort_values(q, ascending=False)
-    return as_html(table_html(shown, sortable=False) + tracing_note_html(fin))  # 1-epoch speeds: said
+    return table_html(shown, sortable=False) + tracing_note_html(fin)  # 1-epoch speeds: said
 
 
 # ============================================================================ details
@@ -406,6 +430,11 @@ def plot_quality_vs_time(c: Comparison, time_column: str = "total_seconds") -> A
     fin, q = c.finished, c.rank_by
     if len(fin) < 2:
         return None
+    if c.tasks:  # a front across data or classes would set figures that do not compare against each other
+        return as_html(
+            "<p><i>The runs differ in data or classes (see the top of the page): no front of validation "
+            "quality against time is drawn across them.</i></p>"
+        )
     if q is None or q not in fin or time_column not in fin or fin[[q, time_column]].dropna().empty:
         return as_html("<p><i>No finished run with both a validation metric and a training time.</i></p>")
     data = fin.assign(label=run_labels(c).loc[fin.index]).dropna(subset=[q, time_column])

@@ -1,0 +1,77 @@
+"""Comparisons of runs on different tasks (data or classes): said at the top of the page,
+ranked within each task, never one "best" across them; labels name only keys a run reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from lstm_helpers.experiments import compare, display
+from lstm_helpers.layout import RunLayout
+
+
+def _run(
+    root: Path, name: str, classes: list[str], val: float, kind: str = "recordings", path: str = "d", **data_keys
+) -> Path:
+    """A finished run directory with what the comparison reads: params.yaml, prepare.json,
+    train.json, metrics.json (a binary run's PR-AUC is its positive class's), status.json."""
+    lay = RunLayout(root / name)
+    lay.root.mkdir(parents=True)
+    # every run's params.yaml holds every key, read or not (a sequence run's recording keys: the defaults)
+    data = {"kind": kind, "path": str(root / path), "recording_column": "recording_id", "time_column": "time_s"}
+    data |= data_keys
+    lay.params.write_text(yaml.safe_dump({"data": data, "model": {"units": [8]}, "seed": 1}))
+    lay.prepare_json.write_text(json.dumps({"classes": classes}))
+    lay.train_json.write_text(json.dumps({"model_name": "lstm_lay1_sz8", "n_params": 500, "total_seconds": 2.0}))
+
+    def scores(s: float) -> dict:
+        return {"accuracy": s, "balanced_accuracy": s, "mcc": s - 0.4, "pr_auc": s}
+
+    lay.metrics.write_text(json.dumps({**scores(val - 0.1), "classes": classes, "val": scores(val)}))
+    lay.status.write_text(json.dumps({"status": "finished"}))
+    return lay.root
+
+
+def _comparison(dirs: list[Path]) -> display.Comparison:
+    table, meta = compare.comparison_table(compare.collect_runs(dirs))
+    return display.Comparison(table, meta, None)
+
+
+def test_runs_of_different_classes_or_data_are_never_ranked_together(tmp_path):
+    """A binary run beside 4-class runs was named "Best by validation val_pr_auc: bin1": one
+    class's PR-AUC against a 4-class macro average; a 3-class run on sequences beside one on a
+    table was ranked with it too."""
+    four = ["a", "b", "c", "d"]
+    runs = [_run(tmp_path, "bin1", ["other", "play"], 0.95), _run(tmp_path, "four1", four, 0.6)]
+    runs.append(_run(tmp_path, "four2", four, 0.7, path="d2"))
+    c = _comparison(runs)
+    head = display.headline(c).data
+    assert c.best() is None and "Best by validation val_pr_auc</b>: <code>" not in head.split("<br>")[0]
+    assert c.meta["task_differs"] == ["data.path", "classes"]
+    assert "These runs do not share one task" in head and "they differ in data.path, classes" in head
+    assert "no run is named best across them" in head and "ranked within each task" in head
+    assert head.count("Best by validation") == 3  # one per task (the two 4-class runs are on other data)
+    assert "<b>recordings d · 2 classes (other, play)</b>: <b>Best by validation val_pr_auc</b>" in head
+    assert "<b>recordings d · 4 classes (a, b, c, d)</b>: <b>Best by validation val_balanced_accuracy</b>" in head
+    ranking = display.ranking(c).data
+    assert ranking.count("<h4>") == 3
+    assert "no front of validation quality against time" in display.plot_quality_vs_time(c).data
+
+    seq = _comparison([_run(tmp_path, "seq3", ["a", "b", "c"], 0.8, kind="sequences", path="s.npz")] + runs[1:2])
+    assert seq.meta["task_differs"] == ["data.kind", "data.path", "classes"] and seq.best() is None
+    same = _comparison([runs[1], _run(tmp_path, "four3", four, 0.65)])  # one task: ranked as before
+    assert same.tasks == [] and same.best()["run"] == "four3" and "task" not in same.table
+
+
+def test_labels_name_only_keys_the_runs_read(tmp_path):
+    """A sequence run's label read ``recording_column=recording_id · time_column=time_s``:
+    the defaults, which a sequence file never reads, beside a table run's own columns."""
+    table = _run(tmp_path, "tab", ["a", "b", "c"], 0.7, kind="table", recording_column="case", time_column="t")
+    seq = _run(tmp_path, "seq", ["a", "b", "c"], 0.8, kind="sequences", path="s.npz")
+    c = _comparison([table, seq])
+    assert "data.recording_column" not in c.param_keys and "data.time_column" not in c.param_keys
+    labels = display.run_labels(c).tolist()
+    assert all("recording_column" not in x and "time_column" not in x for x in labels), labels
+    assert labels[1].startswith("data.kind=sequences")
