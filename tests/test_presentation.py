@@ -406,6 +406,27 @@ def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path)
     assert "No run finished: 2 runs failed" in deck and "Best by validation" not in deck
 
 
+def test_sweep_slides_keep_a_plain_run_compared_beside_variants(tmp_path):
+    """compare <sweep with variants> <plain run>: the slide's before / after table grouped by
+    variant and dropped the plain run (its blank variant) without a word."""
+    sweep = tmp_path / "cmp"
+    sweep.mkdir()
+    runs = [_fake_run(tmp_path, n, "finished") for n in ("a", "b", "plain")]
+    pd.DataFrame(
+        {
+            "run": ["a", "b", "plain"],
+            "variant": ["before", "after", None],
+            "status": "finished",
+            "val_pr_auc": [0.6, 0.7, 0.812],
+            "total_seconds": [10.0, 12.0, 11.0],
+            "run_dir": [str(r) for r in runs],
+        }
+    ).to_csv(sweep / "comparison.csv", index=False)
+    (sweep / "comparison.json").write_text(json.dumps({"classes": ["play"], "rank_by": "val_pr_auc"}))
+    deck = write_slides(sweep).read_text()
+    assert "(no variant)" in deck and "0.812" in deck
+
+
 def test_the_reports_index_links_a_sweeps_slides_written_after_its_comparison(tmp_path):
     """reports/index.html was written with the comparison, before the slides existed: its sweep
     row lacked the slides link."""

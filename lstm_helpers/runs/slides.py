@@ -304,7 +304,8 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
         else ""
     )
     if "variant" in fin and fin["variant"].nunique() >= 2:
-        shown = fin.groupby("variant", sort=False)[cols].mean().reset_index()
+        fin = fin.assign(variant=fin["variant"].astype(object).where(fin["variant"].notna(), "(no variant)"))
+        shown = fin.groupby("variant", sort=False)[cols].mean().reset_index()  # a plain run: a row of its own
         if "members" in shown and (shown["members"] == shown["members"].round()).all():
             shown = shown.astype({"members": int})  # 5 models averaged, not 5.000
         sizes = fin.groupby("variant", sort=False).size()
