@@ -52,10 +52,22 @@ def _existing_run(path: str, need: tuple[str, ...] = ()) -> Path:
     if not run.is_dir():
         raise ConfigError(f"--run {path}: no such run directory")
     lay = RunLayout(run)
-    missing = [getattr(lay, n).name for n in need if not getattr(lay, n).exists()]
-    if missing:
-        raise ConfigError(f"--run {path} lacks {', '.join(missing)}; run the earlier stage first")
+    lacking = [n for n in need if not getattr(lay, n).exists()]
+    if lacking:
+        missing = ", ".join(getattr(lay, n).name for n in lacking)
+        raise ConfigError(f"--run {path} lacks {missing}; {_earlier_stage(path, lacking[0])}")
     return run
+
+
+def _earlier_stage(path: str, artifact: str) -> str:
+    """The command that writes ``artifact`` (a RunLayout attribute name) of the run at ``path``."""
+    if artifact == "model":
+        return f"run the earlier stage first: lstm-workbench train --run {path}"
+    if artifact in ("metrics", "threshold"):
+        return f"run the earlier stage first: lstm-workbench evaluate --run {path}"
+    if artifact == "params":
+        return "not a run directory; give one made by lstm-workbench run or lstm-workbench prepare"
+    return "prepare a run first: lstm-workbench prepare --config <config> --out <dir>, then give that <dir>"
 
 
 def _seconds(value: object) -> str:

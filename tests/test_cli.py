@@ -77,9 +77,20 @@ def test_missing_run_directory_and_artifacts_are_user_errors(tmp_path, capsys):
     assert "no such run directory" in capsys.readouterr().err
     (tmp_path / "half").mkdir()
     assert main(["evaluate", "--run", str(tmp_path / "half")]) == 2
-    assert "lacks prepared.npz, model.keras; run the earlier stage first" in capsys.readouterr().err
+    assert "lacks prepared.npz, model.keras; prepare a run first: lstm-workbench prepare" in capsys.readouterr().err
     assert main(["compare", str(tmp_path / "nope")]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_a_run_without_a_model_names_the_command_that_trains_it(tmp_path, capsys):
+    """predict on a prepared run said 'run the earlier stage first' without saying which command."""
+    run = tmp_path / "prepared"
+    run.mkdir()
+    for name in ("params.yaml", "prepared.npz", "prepare.json"):
+        (run / name).write_text("")
+    assert main(["predict", "--run", str(run), "--input", str(tmp_path / "x.csv")]) == 2
+    err = capsys.readouterr().err
+    assert f"lacks model.keras; run the earlier stage first: lstm-workbench train --run {run}" in err, err
 
 
 def _boom(args):
