@@ -110,6 +110,11 @@ def _cmd_stage(stage: str, args: argparse.Namespace, need: tuple[str, ...]) -> P
     run = _existing_run(args.run, need)
     cfg = resolve_config(read_params(run), args.overrides)  # validate before starting
     _check_settings_of_done_stages(run, stage, cfg)
+    if stage == "train" and cfg.train.loss == "focal" and cfg.train.focal_alpha is not None:  # binary only
+        from lstm_helpers.data.checks import check_focal_alpha
+        from lstm_helpers.data.prepared import read_prepare_json
+
+        check_focal_alpha(read_prepare_json(run)["classes"], cfg)
     run_pipeline(cfg, run, stages=(stage,), quiet=False, continue_run=True)
     return run
 

@@ -29,7 +29,8 @@ CHANNELS = ["ax", "ay"]
 
 
 def _frame(recs=("r1", "r2", "r3", "r4"), n=80) -> pd.DataFrame:
-    """Small valid long-format recordings: 4 recordings of 2 subjects, two classes."""
+    """Small valid long-format recordings: 4 recordings of 4 subjects (the fewest that fill train,
+    validation and test, with the class of interest in two), two classes."""
     rows = []
     for i, r in enumerate(recs):
         k = np.arange(n)
@@ -37,7 +38,7 @@ def _frame(recs=("r1", "r2", "r3", "r4"), n=80) -> pd.DataFrame:
             pd.DataFrame(
                 {
                     "rec": r,
-                    "subject": f"s{i % 2}",
+                    "subject": f"s{i}",
                     "t": k / 10.0,
                     "ax": np.sin(k / 3.0),
                     "ay": np.cos(k / 5.0),
@@ -76,6 +77,15 @@ def _config(d: Path, **data: object) -> Path:
 def _csv(d: Path, df: pd.DataFrame, name: str = "bad.csv") -> Path:
     df.to_csv(d / name, index=False)
     return d / name
+
+
+def _groups(n: int, classes: tuple[str, ...] = ("walk", "play")) -> pd.DataFrame:
+    """_frame's recordings with ``n`` subjects (one recording each) and labels cycling through ``classes``."""
+    recs = tuple(f"r{i}" for i in range(max(n, 4)))
+    df = _frame(recs)
+    df["subject"] = "s" + (df["rec"].str[1:].astype(int) % n).astype(str)
+    df["label"] = np.array(classes)[(np.arange(len(df)) // 10) % len(classes)]
+    return df
 
 
 def _csv_sep(d: Path, sep: str) -> Path:
@@ -339,6 +349,43 @@ def _sweep(d: Path, text: str, cmd: str = "sweep") -> list[str]:
 
 
 CASES = [
+    # ---- split and loss settings the data rule out: refused before stage 01, not after it or after training
+    Case(
+        "val_fraction 0 without a predefined validation split",
+        lambda d: _run(d, _csv(d, _groups(6)), "--set", "split.val_fraction=0"),
+        ("split.val_fraction=0 leaves no validation windows", "set split.val_fraction > 0"),
+    ),
+    Case(
+        "test_fraction 0 without a test path",
+        lambda d: _run(d, _csv(d, _groups(6)), "--set", "split.test_fraction=0"),
+        ("split.test_fraction=0 leaves no test windows", "set split.test_fraction > 0", "data.test_path"),
+    ),
+    Case(
+        "two groups cannot fill three splits",
+        lambda d: _run(d, _csv(d, _groups(2))),
+        (
+            "bad.csv: 2 subject value(s) cannot fill train, validation and test",
+            "3 subject values at least",
+            "data.split_column",
+            "split.by: recording",
+        ),  # fmt: skip
+    ),
+    Case(
+        "focal_alpha on a 3-class task",
+        lambda d: _run(
+            d,
+            _csv(d, _groups(6, ("walk", "play", "rest"))),
+            "--set",
+            "train.loss=focal",
+            "--set",
+            "train.focal_alpha=0.25",
+        ),  # fmt: skip
+        (
+            "train.focal_alpha=0.25 is the positive-class weight of a binary task",
+            "3 classes",
+            "leave train.focal_alpha null",
+        ),  # fmt: skip
+    ),
     # ---- configuration files and overrides
     Case(
         "config missing",
@@ -464,13 +511,13 @@ CASES = [
             _csv(
                 d,
                 _frame().assign(
-                    label=lambda f: np.where((f["subject"] == "s1") & (f["label"] == "play"), "walk", f["label"])
+                    label=lambda f: np.where((f["subject"] != "s1") & (f["label"] == "play"), "walk", f["label"])
                 ),
             ),
             "--set",
             "data.classes_of_interest=[play]",
         ),
-        ("bad.csv: the class of interest 'play' occurs in one subject value only (s0)", "another subject"),
+        ("bad.csv: the class of interest 'play' occurs in one subject value only (s1)", "another subject"),
     ),
     # weights by class name: a name no class has failed stage 01 (exit 1, a failed run left)
     Case(

@@ -209,3 +209,38 @@ def test_a_data_path_relative_to_where_the_command_runs_reaches_the_notebooks(tm
     monkeypatch.chdir(ROOT)
     assert anchored(demo).data.path == "data/raw/demo"  # same place from the project root: as written
     assert anchored(resolve_config({}, {"data.path": "no/such/place"})).data.path == "no/such/place"
+
+
+def test_a_sweep_refuses_a_split_its_runs_cannot_train_or_test_on_before_any_run(tmp_path, tiny_demo_dir, capsys):
+    """A sweep over split.val_fraction reads each data section once: each run's split fractions
+    are still checked (0 without a predefined split trained nothing, or failed after training)."""
+    f = tmp_path / "s.yaml"
+    base = {"data.path": str(tiny_demo_dir), "data.demo": False}
+    for key in ("split.val_fraction", "split.test_fraction"):
+        f.write_text(
+            yaml.safe_dump({"base": str(ROOT / "configs" / "demo.yaml"), "set": base, "grid": {key: [0.2, 0]}})
+        )
+        assert main(["sweep", str(f), "--out", str(tmp_path / "out")]) == 2
+        assert capsys.readouterr().err.startswith(f"error: {key}=0 leaves no "), key
+        assert not (tmp_path / "out").exists()
+
+
+def test_train_on_a_prepared_multi_class_run_refuses_focal_alpha_before_the_kernel(tmp_path, capsys, monkeypatch):
+    """train --run <prepared run> --set train.focal_alpha=... failed in stage 02 (exit 1)."""
+    from lstm_helpers.config import load_config
+
+    run = tmp_path / "r"
+    run.mkdir()
+    (run / "params.yaml").write_text(yaml.safe_dump(load_config(ROOT / "configs" / "demo.yaml").to_dict()))
+    (run / "prepared.npz").write_bytes(b"x")
+    (run / "prepare.json").write_text('{"classes": ["other", "play", "rest"], "input": {}}')
+    from lstm_helpers.runs import pipeline
+
+    def ran(*args, **kwargs):
+        raise AssertionError("the stage started")
+
+    monkeypatch.setattr(pipeline, "run_pipeline", ran)
+    argv = ["train", "--run", str(run), "--set", "train.loss=focal", "--set", "train.focal_alpha=0.25"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "train.focal_alpha=0.25 is the positive-class weight of a binary task" in err and "3 classes" in err, err

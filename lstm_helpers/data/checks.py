@@ -1,7 +1,8 @@
 """Checks of a run's data and parameters together that stage 01 needs and the command line
 and sweeps run first, before a run directory exists (a DataError naming the file, the key and
 what would do): a text long enough for one window, classes of interest in two groups, class
-weights that name the task's classes, a window that fits some recording."""
+weights that name the task's classes, a window that fits some recording, a validation and a test
+split the data can fill, train.focal_alpha only on a binary task."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import dataclasses
 import json
 import threading
 from pathlib import Path
+
+import numpy as np
 
 from lstm_helpers.config import Config, DataConfig, resolve_path
 from lstm_helpers.data.recordings import DataError, SeriesSet, recording_rows
@@ -70,7 +73,9 @@ def check_windows_fit(s: SeriesSet, cfg: Config) -> None:
 
 def check_recordings_fit(cfg: Config) -> None:
     """:func:`check_windows_fit` for a sweep, from the recording column alone (the rows of the
-    longest recording bound its timesteps: data.nan_policy drop only removes rows)."""
+    longest recording bound its timesteps: data.nan_policy drop only removes rows); first the split
+    fractions, as far as the config tells the predefined split (:func:`marked_splits`)."""
+    check_split_fractions(cfg, marked_splits(cfg))
     rows = recording_rows(cfg.data)
     if len(rows) and rows.max() < cfg.window_length:
         raise _all_too_short(cfg, len(rows), int(rows.max()))
@@ -101,6 +106,79 @@ def check_class_weight_names(classes: list[str] | None, cfg: Config) -> None:
         )
 
 
+def split_unit(s: SeriesSet, cfg: Config) -> str:
+    """What a split keeps whole, as the user knows it: the group column's values, groups, or recordings."""
+    by_group = cfg.split.by == "group"
+    if by_group and s.kind in ("recordings", "table") and cfg.data.group_column:
+        return f"{cfg.data.group_column} value"
+    return "group" if by_group and s.kind == "sequences" else "recording"
+
+
+def check_split_fractions(cfg: Config, marked: set[str] | None) -> None:
+    """Training needs validation windows (early stopping, the checkpoint, the decision threshold
+    and the baseline's are chosen on them) and stage 03 test windows: a fraction of 0 without a
+    predefined split of that name (``marked``: the names a predefined split uses; None: not
+    known yet) failed after stage 01, or after training."""
+    if marked is None:
+        return
+    if cfg.split.val_fraction == 0 and "val" not in marked:
+        raise DataError(
+            "split.val_fraction=0 leaves no validation windows, which training needs (early stopping, the "
+            "checkpoint and the decision threshold are chosen on them); set split.val_fraction > 0 (default "
+            "0.2) or mark validation recordings 'val' in a predefined split (data.split_column)"
+        )
+    if cfg.split.test_fraction == 0 and "test" not in marked:
+        raise DataError(
+            "split.test_fraction=0 leaves no test windows for stage 03 to score; set split.test_fraction > 0 "
+            "(default 0.2), give the test recordings in data.test_path, or mark them 'test' in a predefined "
+            "split (data.split_column)"
+        )
+
+
+def marked_splits(cfg: Config) -> set[str] | None:
+    """The split names a predefined split uses, known from the config alone (recordings read
+    by their headers): a data.test_path marks test; a data.split_column is not known until read."""
+    if cfg.data.split_column:
+        return None
+    return {"test"} if cfg.data.test_path else set()
+
+
+def check_splits_fill(s: SeriesSet, cfg: Config) -> None:
+    """The split fractions and the data's groups: each split needs a validation and a test
+    split (:func:`check_split_fractions`) and one whole group of its own at least, drawn as
+    stage 01 will (:func:`~lstm_helpers.data.splits.split_groups`, one draw)."""
+    from lstm_helpers.data.splits import split_groups
+
+    pre = s.predefined_split
+    check_split_fractions(cfg, set() if pre is None else set(np.unique(np.asarray(pre).astype(str)).tolist()))
+    counts = s.recording_class_counts() if s.kind != "text" else np.ones((s.n_recordings, 1))
+    units = s.groups if cfg.split.by == "group" else s.rec_ids
+    try:
+        split_groups(units, counts, cfg.split.val_fraction, cfg.split.test_fraction, cfg.seed, False, 1, pre,
+                     cfg.split.min_val_groups, unit=split_unit(s, cfg))  # fmt: skip
+    except DataError as exc:
+        raise DataError(f"{cfg.data.path}: {exc}") from None
+
+
+def check_splits_and_loss(s: SeriesSet, cfg: Config) -> None:
+    """:func:`check_splits_fill` and :func:`check_focal_alpha`, with the data read."""
+    check_splits_fill(s, cfg)
+    check_focal_alpha(s.classes, cfg)
+
+
+def check_focal_alpha(classes: list[str] | None, cfg: Config) -> None:
+    """``train.focal_alpha`` weighs the positive class of a binary task: on more classes stage 02
+    refused it after stage 01 had run."""
+    alpha = cfg.train.focal_alpha
+    if cfg.train.loss != "focal" or alpha is None or classes is None or len(classes) <= 2:
+        return
+    raise DataError(
+        f"train.focal_alpha={alpha:g} is the positive-class weight of a binary task, but {cfg.data.path} holds "
+        f"{len(classes)} classes ({classes_text(classes)}); leave train.focal_alpha null (multi-class focal "
+        "loss uses alpha = 1) and weight classes with resample.method=class_weight"
+    )
+
+
 def check_interest_groups(s: SeriesSet, cfg: Config) -> None:
     """Each class of interest must occur in two groups (animals, subjects; recordings with
     ``split.by: recording``) at least: a split that keeps a group whole puts one group's class in
@@ -108,10 +186,8 @@ def check_interest_groups(s: SeriesSet, cfg: Config) -> None:
     on it. The run went on to report a PR-AUC of 0 and exited 0. A predefined split is the user's."""
     if s.predefined_split is not None and (s.predefined_split != "").any():
         return
-    by_group = cfg.split.by == "group"
-    units = s.groups if by_group else s.rec_ids
-    named = by_group and s.kind in ("recordings", "table") and cfg.data.group_column
-    what = f"{cfg.data.group_column} value" if named else "group" if by_group and s.kind == "sequences" else "recording"
+    units = s.groups if cfg.split.by == "group" else s.rec_ids
+    what = split_unit(s, cfg)
     counts = s.recording_class_counts()
     for c in cfg.data.classes_of_interest:
         holders = sorted(set(units[counts[:, s.classes.index(c)] > 0].tolist())) if c in s.classes else []

@@ -18,7 +18,7 @@ import pandas as pd
 
 from lstm_helpers.artifacts import record_notebook_stage, save_npz, write_json
 from lstm_helpers.config import Config, ConfigError
-from lstm_helpers.data.checks import check_interest_groups, check_windows_fit
+from lstm_helpers.data.checks import check_interest_groups, check_windows_fit, split_unit
 from lstm_helpers.data.gaps import across_gaps, gap_notes
 from lstm_helpers.data.inputs import say_note
 from lstm_helpers.data.prepared import InputInfo, PreparedData, clear_later_stages, same_preparation
@@ -128,6 +128,7 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
         cfg.split.attempts,
         s.predefined_split,
         cfg.split.min_val_groups,
+        split_unit(s, cfg),
     )
     if report["classes_missing"]:
         missing = {k: [s.classes[i] for i in v] for k, v in report["classes_missing"].items()}

@@ -167,6 +167,7 @@ def split_groups(
     attempts: int = 200,
     predefined: np.ndarray | None = None,
     min_val_groups: int = 2,
+    unit: str = "group",
 ) -> tuple[np.ndarray, dict]:
     """Assign each recording to ``train`` / ``val`` / ``test`` so that no group spans two splits.
 
@@ -184,6 +185,8 @@ def split_groups(
     min_val_groups
         Floor on the validation split's size in groups (with ``stratify``, at least one
         group per class present, too), capped at a quarter of the groups free to assign.
+    unit
+        What a group is, as the user named it (``animal value``), for the error.
 
     Returns the split per recording (array of str) and a report dict (fractions, classes
     missing from a split, a note when stratification was not possible).
@@ -205,8 +208,10 @@ def split_groups(
     to_fill = sum(int(need[i] and not (fixed == i).any()) for i in (0, 1, 2))
     if len(free) < to_fill:
         raise DataError(
-            f"{len(uniq)} group(s) cannot fill train, validation and test; lower "
-            f"split.val_fraction / split.test_fraction (0 = no such split) or provide more groups"
+            f"{len(uniq)} {unit}(s) cannot fill train, validation and test, each of which takes a whole {unit}; "
+            f"give data of {to_fill + int((fixed >= 0).sum())} {unit}s at least, or a predefined split "
+            "(data.split_column, or the test recordings in data.test_path)"
+            + (", or split.by: recording (a split per recording, not per group)" if unit != "recording" else "")
         )
     sizes = g_counts.sum(1).astype(float)
     n_present = int((g_counts[free].sum(0) > 0).sum())

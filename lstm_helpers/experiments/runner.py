@@ -227,17 +227,18 @@ def check_sweep_inputs(sweep: Sweep) -> None:
     class weights by name, before any run directory exists: recordings by their headers and
     recording column (one window must fit a recording), a sequence file, a table or a text read
     whole, as stage 01 will. A Dask sweep skips it: its data lives on the workers."""
-    from lstm_helpers.data.checks import check_class_weight_names
+    from lstm_helpers.data.checks import check_class_weight_names, check_focal_alpha
     from lstm_helpers.data.inputs import anchored
     from lstm_helpers.runs.pipeline import validate_inputs
 
     classes: dict[str, list[str] | None] = {}  # per data section: its classes (None: headers only)
     for run in sweep.runs:
         cfg = anchored(run.config)
-        key = json.dumps([cfg.data.model_dump(mode="json"), cfg.window_length], sort_keys=True)
+        key = json.dumps([cfg.data.model_dump(mode="json"), cfg.window_length, cfg.split.model_dump()], sort_keys=True)
         if key not in classes:
             classes[key] = validate_inputs(cfg, read_rows=False)
         check_class_weight_names(classes[key], cfg)
+        check_focal_alpha(classes[key], cfg)
 
 
 def _interrupt(signum: int, frame: Any) -> None:

@@ -443,6 +443,7 @@ def validate_inputs(cfg: Config, read_rows: bool = True) -> list[str] | None:
     checks.check_windows_fit(s, cfg)
     checks.check_interest_groups(s, cfg)
     checks.check_class_weight_names(s.classes, cfg)
+    checks.check_splits_and_loss(s, cfg)
     return s.classes
 
 
