@@ -257,8 +257,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
         print(f"{plural(out['n_cases'], 'case')} predicted{at}")
         if out["accuracy"]:
             print(out["accuracy"])
-    else:
+    elif out["bout_classes"]:
         print(f"{plural(out['n_windows'], 'window')} predicted, {plural(out['n_bouts'], 'bout')} found{at}")
+    else:  # as stage 03, bouts of the classes of interest only
+        print(
+            f"{plural(out['n_windows'], 'window')} predicted{at}; no bouts: they are found for the run's classes "
+            "of interest and it names none (to have them, make a run with --set "
+            f"data.classes_of_interest=[<class>], a class of {', '.join(out['classes'])})"
+        )
     if out["inference"]:
         print(f"inference: {out['inference']}")
     for note in out["notes"]:  # gaps no window crosses, timesteps left without a label, truncated cases

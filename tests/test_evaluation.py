@@ -9,6 +9,8 @@ import os
 import shutil
 from pathlib import Path
 
+import yaml
+
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import numpy as np
@@ -1004,6 +1006,51 @@ def test_predict_multiclass_run_on_parquet_input_agrees_with_evaluation(multicla
     bouts = pd.read_parquet(out["bouts"])
     assert set(bouts["class"]) <= {"play"} and (bouts["end"] > bouts["start"]).all()
     assert len(bouts) == out["n_bouts"] and bouts["mean_p"].between(threshold, 1).all()
+
+
+def test_predict_says_why_a_multi_class_run_without_a_class_of_interest_finds_no_bouts(
+    multiclass_run, tmp_path, capsys
+):
+    """A multi-class run naming no class of interest printed '39 windows predicted, 0 bouts found'
+    while it predicted the rare class on many rows: bouts are found, as stage 03 scores them, for
+    the classes of interest only, and the line now says so and how to name one."""
+    from lstm_helpers.artifacts import load_npz, open_run, read_json
+    from lstm_helpers.cli import main
+
+    run = tmp_path / "multi_no_interest"
+    shutil.copytree(multiclass_run, run)
+    write_json(run / "prepare.json", read_json(run / "prepare.json") | {"classes_of_interest": []})
+    params = yaml.safe_load((run / "params.yaml").read_text())
+    params["data"]["classes_of_interest"] = []
+    (run / "params.yaml").write_text(yaml.safe_dump(params))
+    cfg, _ = open_run(str(run))
+    run_evaluation(cfg, run)
+    arrays = load_npz(run / "prepared.npz")
+    sel = arrays["rec_test"] == SPLITS["test"][0]
+    signal = windows_to_signal(arrays["X_test"][sel], arrays["start_test"][sel], LENGTH)
+    new = pd.DataFrame({"recording_id": "r", "acc_x": signal[:, 0], "acc_y": signal[:, 1]})
+    new.to_csv(tmp_path / "new.csv", index=False)
+    capsys.readouterr()
+    assert main(["predict", "--run", str(run), "--input", str(tmp_path / "new.csv")]) == 0
+    said = capsys.readouterr().out
+    assert "bouts found" not in said, said
+    assert "no bouts: they are found for the run's classes of interest and it names none" in said
+    assert "--set data.classes_of_interest=[<class>], a class of other, play, walk" in said
+
+
+def test_bouts_are_predicted_for_the_classes_stage_03_scores_them_for():
+    """predict's bouts follow stage 03's classes: a binary run naming no class of interest has
+    its positive class (predict found none there), a multi-class one naming none has none."""
+    from types import SimpleNamespace
+
+    from lstm_helpers.runs.predict import bout_classes
+
+    binary = {"classes": ["other", "play"], "positive_index": 1, "classes_of_interest": []}
+    assert bout_classes(SimpleNamespace(info=binary, classes=binary["classes"])) == ["play"]
+    multi = {"classes": ["other", "play", "walk"], "positive_index": None, "classes_of_interest": []}
+    assert bout_classes(SimpleNamespace(info=multi, classes=multi["classes"])) == []
+    named = multi | {"classes_of_interest": ["walk"]}
+    assert bout_classes(SimpleNamespace(info=named, classes=named["classes"])) == ["walk"]
 
 
 ZEN = (

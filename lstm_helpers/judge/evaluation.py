@@ -111,8 +111,10 @@ class _Stage:
     rule: DecisionRule | None = None
 
 
-def _class_of_interest(prep: dict[str, Any], classes: list[str]) -> tuple[int | None, int | None, list[str]]:
-    """(positive index of a binary run, index of the class of interest, names of the classes of interest)."""
+def class_of_interest(prep: dict[str, Any], classes: list[str]) -> tuple[int | None, int | None, list[str]]:
+    """(positive index of a binary run, index of the class of interest, names of the classes of interest:
+    the positive class first on a binary run; none on a multi-class run that names none). The classes
+    whose bouts stage 03 scores and ``predict`` writes."""
     names = [c for c in (prep.get("classes_of_interest") or []) if c in classes]
     if len(classes) != 2:
         return None, (classes.index(names[0]) if names else None), names
@@ -127,7 +129,7 @@ def _open(cfg: Config, run_dir: str | Path) -> tuple[_Stage, dict[str, np.ndarra
     prep = read_prepare_json(layout.root)
     _required(layout.model, "stage 02 (train)")
     classes = list(prep["classes"])
-    positive, interest, names = _class_of_interest(prep, classes)
+    positive, interest, names = class_of_interest(prep, classes)
     stage = _Stage(cfg, layout, classes, prep.get("input") or {}, positive, interest, names)
     return stage, data
 

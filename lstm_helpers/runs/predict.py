@@ -203,8 +203,16 @@ def label_timesteps(run: FinishedRun, s: SeriesSet, timeline: dict[str, np.ndarr
     return frame
 
 
+def bout_classes(run: FinishedRun) -> list[str]:
+    """The classes whose bouts are found, as stage 03 scores them: the classes of interest (a
+    binary run's positive class first); none on a multi-class run that names none."""
+    from lstm_helpers.judge.evaluation import class_of_interest
+
+    return class_of_interest(run.info, run.classes)[2]
+
+
 def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> pd.DataFrame:
-    """Runs of each class of interest per recording, with their mean stitched probability.
+    """Runs of each class of :func:`bout_classes` per recording, with their mean stitched probability.
 
     ``start`` / ``end`` are input rows within the recording (``end`` exclusive: one past the
     bout's last row), ``start_s`` / ``end_s`` the first row's time and the last row's time
@@ -216,7 +224,7 @@ def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> p
     step = per_step["timestep"].to_numpy()
     secs = per_step["time_s"].to_numpy() if "time_s" in per_step else None
     parts = []
-    for c in run.info.get("classes_of_interest") or []:
+    for c in bout_classes(run):
         p = per_step[f"p_{c}"].to_numpy()
         sums = np.concatenate([[0.0], np.cumsum(np.nan_to_num(p))])
         counts = np.concatenate([[0], np.cumsum(~np.isnan(p))])
@@ -334,6 +342,8 @@ def predict_recordings(
         "threshold": finished.rule.threshold,
         "n_windows": len(starts),
         "n_bouts": len(bouts),
+        "bout_classes": bout_classes(finished),
+        "classes": finished.classes,
         "inference": speed[0] if speed else None,
         "notes": gap_notes(gaps, finished.cfg.data.time_column)
         + [f"{unlabelled} timestep(s) in no window (near a gap or a recording's end) have an empty label"]
