@@ -409,3 +409,33 @@ def test_a_text_search_cannot_try_smote_or_augmentation(tmp_path, tiny_demo_dir)
         with pytest.raises(ConfigError, match=message):
             run_search(f, out=tmp_path / key, verbose=0, run_best=False)
         assert not (tmp_path / key / "tuner").exists()  # refused before any trial
+
+
+def test_the_searchs_stage_01_notes_go_to_its_log_not_to_the_terminal(tmp_path, tiny_demo_dir, monkeypatch):
+    """search ran stage 01 in its own process: a gap in the time column reached the terminal as
+    '.../prepare.py:NNN: UserWarning: 1 gap(s) in time column ...' and its source line, where run
+    and sweep say it in stage 01's notebook."""
+    import shutil
+    import warnings
+
+    from lstm_helpers.experiments import trials
+
+    data = tmp_path / "data"
+    shutil.copytree(tiny_demo_dir, data)
+    first = sorted(data.glob("*.parquet"))[0]
+    frame = pd.read_parquet(first)
+    frame.loc[frame.index >= 300, "time_s"] += 60.0  # a minute missing in its first recording
+    frame.to_parquet(first, index=False)
+
+    class Prepared(Exception):
+        pass
+
+    def stop(search, prepared):
+        raise Prepared
+
+    monkeypatch.setattr(trials, "check_trials_fit_the_data", stop)  # the trials are not what this tests
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(Prepared):
+        warnings.simplefilter("always")
+        run_search(write_search(tmp_path / "s.yaml", data), out=tmp_path / "search", verbose=1)
+    assert not [str(w.message) for w in caught if "gap" in str(w.message)]
+    assert "1 gap(s) in time column 'time_s'" in (tmp_path / "search" / "prepared" / "prepare.log").read_text()

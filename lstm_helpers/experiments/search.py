@@ -36,6 +36,7 @@ import hashlib
 import io
 import json
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -66,6 +67,7 @@ SEARCHABLE_SECTIONS = ("model", "train", "resample")
 UNUSED_BY_TRIALS = ("train.epochs", "train.ensemble", "train.min_updates", "train.early_stopping", "train.monitor", "train.checkpoint")  # fmt: skip
 TUNER_INSTALL_HINT = "install the tune extra: pip install -e '.[tune]'"
 PREPARED_DIR = "prepared"
+PREPARE_LOG = "prepare.log"  # what the search's stage 01 noted
 TUNER_DIR = "tuner"
 
 
@@ -486,7 +488,6 @@ def _tune(
     search: Search, search_dir: Path, verbose: int, max_minutes: float | None = None
 ) -> tuple[Any, tuple[str, str]]:
     """Stage 01 once into ``<search_dir>/prepared``, then the tuner's search on those windows."""
-    from lstm_helpers.data.prepare import run_prepare
     from lstm_helpers.data.prepared import load_prepared
     from lstm_helpers.data.text import target_class_count
     from lstm_helpers.experiments.trials import check_trials_fit_the_data, make_hypermodel
@@ -498,19 +499,37 @@ def _tune(
         _named_objective_exists(search.spec, base.train)
     # the windows once, not rebalanced: each trial rebalances the training windows by its own settings
     unbalanced = base.model_copy(update={"resample": base.resample.model_copy(update={"method": "none"})})
-    run_prepare(unbalanced, search_dir / PREPARED_DIR)
+    notes = _prepare_quietly(unbalanced, search_dir / PREPARED_DIR)
     data = load_prepared(search_dir / PREPARED_DIR)
     check_trials_fit_the_data(search, data)
     objective = resolve_objective(search.spec, data.n_classes, base.train, target_class_count(data.classes))
     set_determinism(base.seed)
     say = (lambda line: print(f"[search] {line}", flush=True)) if verbose else None
     if say is not None:
-        say(f"{len(data.arrays['y_train']):,} training windows; trials ranked by {objective[0]} (validation)")
+        noted = f"; stage 01's notes in {PREPARED_DIR}/{PREPARE_LOG}" if notes else ""
+        say(f"{len(data.arrays['y_train']):,} training windows; trials ranked by {objective[0]} (validation){noted}")
     with contextlib.redirect_stdout(io.StringIO()):  # KerasTuner's "Reloading Tuner from <absolute path>"
         tuner = make_tuner(search, make_hypermodel(search, data), objective, search_dir, say, max_minutes)
     with stderr_to(search_dir / "trials.log"):  # TensorFlow's C++ lines, as a run's go to its kernel.log
         tuner.search(verbose=0)  # KerasTuner's own tables off: one line per trial (say) instead
     return tuner, objective
+
+
+def _prepare_quietly(cfg: Config, prepared_dir: Path) -> list[str]:
+    """Stage 01 for the trials, in this process: what it notes (gaps no window crosses, recordings
+    too short) goes to ``prepared/prepare.log`` (and ``prepare.json``'s notes), not to the terminal
+    as raw Python warnings with this package's file and line; a run's and a sweep's stage 01 say
+    them in its notebook, as the best configuration's run does in its report."""
+    from lstm_helpers.data.prepare import run_prepare
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run_prepare(cfg, prepared_dir)
+    notes = list(dict.fromkeys(str(w.message) for w in caught))
+    (prepared_dir / PREPARE_LOG).unlink(missing_ok=True)
+    if notes:
+        write_text(prepared_dir / PREPARE_LOG, "\n".join(notes) + "\n")
+    return notes
 
 
 def _best_trial(tuner: Any, trials: pd.DataFrame, trials_csv: Path) -> Any:
