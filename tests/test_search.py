@@ -439,3 +439,14 @@ def test_the_searchs_stage_01_notes_go_to_its_log_not_to_the_terminal(tmp_path, 
         run_search(write_search(tmp_path / "s.yaml", data), out=tmp_path / "search", verbose=1)
     assert not [str(w.message) for w in caught if "gap" in str(w.message)]
     assert "1 gap(s) in time column 'time_s'" in (tmp_path / "search" / "prepared" / "prepare.log").read_text()
+
+
+def test_a_search_on_settings_its_data_rule_out_is_refused_before_its_folder_exists(tmp_path, tiny_demo_dir, capsys):
+    """search ran stage 01 without run's pre-check: split.val_fraction=0 prepared the windows,
+    then ended in an internal error (X_val is empty) with the search's folder left behind."""
+    from lstm_helpers.cli import main
+
+    f = write_search(tmp_path / "s.yaml", tiny_demo_dir, set={"split.val_fraction": 0})
+    assert main(["search", str(f), "--out", str(tmp_path / "search")]) == 2
+    assert capsys.readouterr().err.startswith("error: split.val_fraction=0 leaves no validation windows")
+    assert not (tmp_path / "search").exists()

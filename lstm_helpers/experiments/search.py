@@ -443,6 +443,9 @@ def run_search(
         )
     search = Search(file, overrides)
     import_keras_tuner()
+    from lstm_helpers.runs.pipeline import validate_inputs
+
+    validate_inputs(search.base_config)  # bad data or split settings refused before the search's folder exists
     search_dir = _claimed_dir(search, out)
     write_text(search_dir / "search.yaml", search.file.read_text())
     t0 = time.perf_counter()
