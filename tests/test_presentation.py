@@ -752,3 +752,21 @@ def test_what_was_tried_reads_in_words_not_code_names(tmp_path):
     assert '<p class="run-name">model bilstm_cv2-64x5p2-64x5p2_lay2_sz64-32_d32</p>' in tried  # small print
     one = ModelConfig(architecture="as_set", cell="gru", units=[128], bidirectional=False, conv=[], dense_units=[])
     assert model_description(one, {"kind": "tokens"}) == "an embedding of 64 dimensions, then a GRU (128 units)"
+
+
+def test_a_data_path_on_the_report_opens_from_the_report(tmp_path, monkeypatch):
+    """data.path outside the project was shown relative to where the command ran ("recordings
+    from ../revA_data/rec"): read from the run directory, where the report lies, it led nowhere."""
+    from lstm_helpers.config import load_config
+    from lstm_helpers.runs.report import scrub_paths
+
+    run = tmp_path / "proj" / "reports" / "r1"
+    data = tmp_path / "revA_data" / "rec"
+    for d in (run, data, tmp_path / "work" / "here"):
+        d.mkdir(parents=True)
+    cfg = load_config(PROJECT_ROOT / "configs" / "demo.yaml").to_dict()
+    cfg["data"]["path"] = str(data)
+    (run / "params.yaml").write_text(yaml.safe_dump(cfg))
+    monkeypatch.chdir(tmp_path / "work" / "here")  # where the command ran
+    shown = scrub_paths(f"recordings from {data}", run).removeprefix("recordings from ")
+    assert not shown.startswith("/") and (run / shown).resolve() == data.resolve(), shown

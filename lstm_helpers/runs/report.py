@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 import re
 import shlex
 from collections.abc import Callable
@@ -396,8 +397,17 @@ def _path_replacements(run: Path) -> list[tuple[str, str]]:
     }
     for value in flatten(read_params(run)).values():
         if isinstance(value, str) and value.startswith("/"):
-            pairs[value.rstrip("/")] = page_path(value)
+            pairs[value.rstrip("/")] = _from_the_report(value, run)
     return sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+
+
+def _from_the_report(path: str, run: Path) -> str:
+    """An absolute parameter path (``data.path``) as a reader of the run's pages finds it: relative
+    to the run directory, where they lie, when at most four levels up (the project's neighbours);
+    else :func:`page_path`'s last two parts. It was relative to where the command ran, so the
+    report's "recordings from ../revA_data/rec" led nowhere from the report."""
+    rel = os.path.relpath(Path(path).resolve(), run)
+    return rel if Path(rel).parts.count("..") <= 4 else page_path(path)
 
 
 def scrub_paths(text: str, run: Path, pairs: list[tuple[str, str]] | None = None) -> str:
