@@ -754,6 +754,31 @@ def test_what_was_tried_reads_in_words_not_code_names(tmp_path):
     assert model_description(one, {"kind": "tokens"}) == "an embedding of 64 dimensions, then a GRU (128 units)"
 
 
+def test_the_threshold_advice_follows_the_runs_own_strategy():
+    """The section always advised recall_at_precision with min_precision 0.8, even to a run that
+    had used exactly that."""
+    from lstm_helpers.config import EvaluateConfig
+    from lstm_helpers.judge.captions import threshold_text
+
+    metrics = {"threshold": 0.659, "threshold_strategy": "max_f1"}
+    said = threshold_text(metrics, EvaluateConfig())
+    assert "this run: `max_f1`, threshold 0.659" in said
+    assert "--set evaluate.threshold_strategy=recall_at_precision --set evaluate.min_precision=0.8" in said
+    used = EvaluateConfig(threshold_strategy="recall_at_precision", min_precision=0.8)
+    said = threshold_text(metrics | {"threshold_strategy": "recall_at_precision"}, used)
+    assert "already asked for precision of at least 0.8" in said and "evaluate.min_precision=0.8`" not in said
+    assert "--set evaluate.min_precision=0.9`" in said and "threshold_strategy=recall_at_precision" not in said
+    high = EvaluateConfig(threshold_strategy="recall_at_precision", min_precision=0.95)
+    assert "--set evaluate.threshold_strategy=precision_at_recall" in threshold_text(metrics, high)
+    assert threshold_text({"threshold": None, "threshold_strategy": "argmax"}, EvaluateConfig()) is None
+
+
+def test_the_evaluate_notebook_takes_its_run_dependent_texts_from_the_helpers():
+    nb = json.loads((PROJECT_ROOT / "notebooks" / "03_evaluate.ipynb").read_text())
+    text = "".join("".join(c["source"]) for c in nb["cells"])
+    assert "min_precision=0.8" not in text and "show_caption(threshold_text(" in text
+
+
 def test_a_data_path_on_the_report_opens_from_the_report(tmp_path, monkeypatch):
     """data.path outside the project was shown relative to where the command ran ("recordings
     from ../revA_data/rec"): read from the run directory, where the report lies, it led nowhere."""

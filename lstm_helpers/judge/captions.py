@@ -1,0 +1,68 @@
+"""Stage 03's section texts that depend on the run: the threshold section's advice (which
+other strategy to try, given the one this run used). The notebook shows them with
+:func:`show_caption`; each is None where its section does not apply, so the report drops that
+section as before."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from lstm_helpers.config import EvaluateConfig
+
+_EVALUATE = "lstm-workbench evaluate --run <this run>"
+
+
+def _next_precision(p: float) -> float | None:
+    """The next precision floor worth asking for above ``p`` (None when already near 1)."""
+    for step in (0.8, 0.9, 0.95):
+        if p < step - 1e-9:
+            return step
+    return None
+
+
+def _another_strategy(ev: EvaluateConfig) -> str:
+    """What to try next for more precision (or, at a high floor, more recall) than this run's strategy."""
+    if ev.threshold_strategy != "recall_at_precision":
+        return (
+            "to raise precision, pick `recall_at_precision` (with `evaluate.min_precision`) or a higher fixed "
+            "threshold, and accept lower recall: "
+            f"`{_EVALUATE} --set evaluate.threshold_strategy=recall_at_precision --set evaluate.min_precision=0.8`"
+        )
+    higher = _next_precision(ev.min_precision)
+    now = f"This run already asked for precision of at least {ev.min_precision:g} (`recall_at_precision`)"
+    if higher is None:
+        return (
+            f"{now[0].lower()}{now[1:]}; for more recall, ask for a recall floor instead: "
+            f"`{_EVALUATE} --set evaluate.threshold_strategy=precision_at_recall --set evaluate.min_recall=0.8`"
+        )
+    return (
+        f"{now[0].lower()}{now[1:]}; for more precision, raise that floor and accept lower recall: "
+        f"`{_EVALUATE} --set evaluate.min_precision={higher:g}`; for more recall, lower it or ask for "
+        "`precision_at_recall` with `evaluate.min_recall`"
+    )
+
+
+def threshold_text(metrics: dict[str, Any], ev: EvaluateConfig) -> str | None:
+    """The threshold section's text for this run (None for a run that decides by argmax)."""
+    threshold = metrics.get("threshold")
+    if threshold is None:
+        return None
+    used = metrics.get("threshold_strategy") or ev.threshold_strategy
+    return (
+        f"Chosen on validation by `evaluate.threshold_strategy` (this run: `{used}`, threshold {threshold:.3g}); "
+        "every strategy is listed with what it gives on validation and on test. Precision and recall trade "
+        f"against each other: {_another_strategy(ev)} (the same model judged without training again, in a new "
+        "run directory)."
+    )
+
+
+def show_caption(text: str | None) -> Any:
+    """``text`` as a notebook paragraph (`code` spans as code), or nothing (None) for a section that does not apply."""
+    if text is None:
+        return None
+    from IPython.display import HTML
+
+    escaped = html.escape(text, quote=False)
+    return HTML("<p>" + re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped) + "</p>")
