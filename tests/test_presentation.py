@@ -773,10 +773,25 @@ def test_the_threshold_advice_follows_the_runs_own_strategy():
     assert threshold_text({"threshold": None, "threshold_strategy": "argmax"}, EvaluateConfig()) is None
 
 
+def test_the_pr_curve_caption_speaks_of_a_dot_only_where_one_is_drawn():
+    """A multi-class argmax run's one-vs-rest curves have no dot; the caption said 'the dot is the chosen one'."""
+    from lstm_helpers.judge.captions import pr_curve_text
+
+    drawn = {"pr_curve": object()}
+    argmax = pr_curve_text({"threshold": None, "positive_class": None}, drawn)
+    assert "dot" not in argmax and "No point is marked" in argmax and "argmax" in argmax
+    assert "dashed" not in argmax  # one-vs-rest curves draw no no-skill line
+    of_interest = pr_curve_text({"threshold": None, "positive_class": "play"}, drawn)
+    assert "dot" not in of_interest and "evaluate.multiclass_decision: argmax" in of_interest
+    assert "the dot is the chosen one" in pr_curve_text({"threshold": 0.5, "positive_class": "play"}, drawn)
+    assert pr_curve_text({"threshold": 0.5, "positive_class": "play"}, {}) is None  # no curve, no caption
+
+
 def test_the_evaluate_notebook_takes_its_run_dependent_texts_from_the_helpers():
     nb = json.loads((PROJECT_ROOT / "notebooks" / "03_evaluate.ipynb").read_text())
     text = "".join("".join(c["source"]) for c in nb["cells"])
-    assert "min_precision=0.8" not in text and "show_caption(threshold_text(" in text
+    assert "the dot is the chosen one" not in text and "min_precision=0.8" not in text
+    assert "show_caption(threshold_text(" in text and "show_caption(pr_curve_text(" in text
 
 
 def test_a_data_path_on_the_report_opens_from_the_report(tmp_path, monkeypatch):

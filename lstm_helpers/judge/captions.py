@@ -1,7 +1,7 @@
 """Stage 03's section texts that depend on the run: the threshold section's advice (which
-other strategy to try, given the one this run used). The notebook shows them with
-:func:`show_caption`; each is None where its section does not apply, so the report drops that
-section as before."""
+other strategy to try, given the one this run used) and the precision-recall curve's caption
+(a dot only where a threshold was chosen). The notebook shows them with :func:`show_caption`;
+each is None where its section does not apply, so the report drops that section as before."""
 
 from __future__ import annotations
 
@@ -55,6 +55,31 @@ def threshold_text(metrics: dict[str, Any], ev: EvaluateConfig) -> str | None:
         "every strategy is listed with what it gives on validation and on test. Precision and recall trade "
         f"against each other: {_another_strategy(ev)} (the same model judged without training again, in a new "
         "run directory)."
+    )
+
+
+def pr_curve_text(metrics: dict[str, Any], figures: dict[str, Any]) -> str | None:
+    """The precision-recall curve's caption: the dot only where the figure marks a threshold
+    (None where no curve is drawn)."""
+    if "pr_curve" not in figures:
+        return None
+    low = "If the whole curve sits low, no threshold gives good precision: change the data or model, not the threshold."
+    if metrics.get("positive_class") is None:  # one class against the rest, each: no threshold, no dot
+        return (
+            "One curve per class, that class against the rest; each point is one threshold on its score. "
+            "No point is marked: this run decides by the most probable class (argmax), not by a threshold. "
+            "A class's no-skill precision is its share of the test windows. "
+            "If a class's curve sits low, no threshold gives it good precision."
+        )
+    if metrics.get("threshold") is None:
+        return (
+            f"Each point is one threshold on the score of '{metrics['positive_class']}'. No point is marked: this run "
+            "decides by the most probable class (evaluate.multiclass_decision: argmax), not by a threshold. The "
+            f"dashed line is a model with no skill (precision = prevalence). {low}"
+        )
+    return (
+        "Each point is one threshold; the dot is the chosen one. The dashed line is a model with no skill "
+        f"(precision = prevalence). {low}"
     )
 
 
