@@ -1276,3 +1276,19 @@ def test_the_keys_that_tell_a_sweep_from_a_search_are_their_own():
 
     assert set(SWEEP_KEYS) <= set(SweepSpec.model_fields) and set(SEARCH_KEYS) <= set(SearchSpec.model_fields)
     assert not (set(SWEEP_KEYS) | set(SEARCH_KEYS)) & set(Config.model_fields)
+
+
+def test_too_few_groups_are_told_only_the_ways_out_that_work(tmp_path: Path, capsys, monkeypatch):
+    """'0 = no such split' led into a refusal; split.by: recording is advised only where the
+    recordings can fill the three splits."""
+    monkeypatch.chdir(tmp_path)
+    two = _groups(2)
+    _csv(tmp_path, two[two["rec"].isin(["r0", "r1"])], "two.csv")  # two subjects, one recording each
+    assert main(_run(tmp_path, tmp_path / "two.csv")) == 2
+    err = capsys.readouterr().err
+    assert "2 subject value(s) cannot fill train, validation and test" in err, err
+    assert "split.by" not in err and "0 = no such split" not in err, err
+    assert main(_run(tmp_path, _csv(tmp_path, _groups(2)))) == 2  # four recordings of two subjects
+    err = capsys.readouterr().err
+    assert "or split.by: recording (its 4 recordings split apart)" in err and "0 = no such split" not in err, err
+    assert not (tmp_path / "reports").exists()

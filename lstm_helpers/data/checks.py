@@ -157,7 +157,9 @@ def check_splits_fill(s: SeriesSet, cfg: Config) -> None:
         split_groups(units, counts, cfg.split.val_fraction, cfg.split.test_fraction, cfg.seed, False, 1, pre,
                      cfg.split.min_val_groups, unit=split_unit(s, cfg))  # fmt: skip
     except DataError as exc:
-        raise DataError(f"{cfg.data.path}: {exc}") from None
+        by_recording = pre is None and cfg.split.by == "group" and s.n_recordings >= 3  # enough to fill them
+        also = f", or split.by: recording (its {s.n_recordings} recordings split apart)" if by_recording else ""
+        raise DataError(f"{cfg.data.path}: {exc}{also}") from None
 
 
 def check_splits_and_loss(s: SeriesSet, cfg: Config) -> None:

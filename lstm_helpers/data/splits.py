@@ -211,7 +211,6 @@ def split_groups(
             f"{len(uniq)} {unit}(s) cannot fill train, validation and test, each of which takes a whole {unit}; "
             f"give data of {to_fill + int((fixed >= 0).sum())} {unit}s at least, or a predefined split "
             "(data.split_column, or the test recordings in data.test_path)"
-            + (", or split.by: recording (a split per recording, not per group)" if unit != "recording" else "")
         )
     sizes = g_counts.sum(1).astype(float)
     n_present = int((g_counts[free].sum(0) > 0).sum())
