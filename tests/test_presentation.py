@@ -267,6 +267,40 @@ def test_pages_of_a_run_stopped_before_training_finished_under_the_default_budge
     assert "training has not finished: 40 epochs planned" in RunLayout(run).slides.read_text()
 
 
+def test_a_run_the_sweeps_stop_interrupted_is_not_shown_as_failed(tmp_path, monkeypatch):
+    """Ctrl-C of a sweep kills its workers' kernels: the run in flight exported its page as
+    failed ("DeadKernelError: Kernel died") before the worker marked it interrupted, so the page
+    and the sweep's index said failed while status.json said interrupted."""
+    import queue
+    import threading
+    from collections import deque
+    from types import SimpleNamespace
+
+    from lstm_helpers.experiments import runner
+    from lstm_helpers.runs.report import export_report
+
+    run = _fake_run(tmp_path, "r", "failed")
+    died = {"status": "failed", "stage": "evaluate", "reason": "evaluate failed in 03_evaluate.ipynb: DeadKernelError"}
+    RunLayout(run).status.write_text(json.dumps(died | {"stages_done": ["prepare", "train"]}))
+    export_report(run)
+    write_index(tmp_path)
+    assert "DeadKernelError" in RunLayout(run).report.read_text()
+    stop = threading.Event()
+
+    def stopped(params, run_dir, **kw):  # the sweep is stopped while the run is in flight
+        stop.set()
+        return {"status": "failed", "reason": died["reason"], "seconds": None, "run_dir": run_dir}
+
+    monkeypatch.setattr(runner, "execute_run", stopped)
+    planned = SimpleNamespace(name="r", config=SimpleNamespace(to_dict=dict))
+    results = queue.SimpleQueue()
+    runner._worker(None, deque([planned]), results, stop, tmp_path, SimpleNamespace(start=lambda name: None))
+    assert results.get_nowait()[1]["reason"] == "interrupted (the sweep was stopped)"
+    page = RunLayout(run).report.read_text()
+    assert "This run is <b>interrupted</b>" in page and "DeadKernelError" not in page
+    assert "interrupted" in (tmp_path / "index.html").read_text()
+
+
 def test_index_escapes_keeps_integers_and_hides_paths(tmp_path):
     _fake_run(tmp_path, "20260101-000001_ok", "finished", pos=HOSTILE)
     _fake_run(tmp_path, "20260101-000002_failed", "failed")

@@ -20,6 +20,7 @@ instead (:mod:`lstm_helpers.experiments.dask_runs`).
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import json
 import os
@@ -49,7 +50,7 @@ from lstm_helpers.experiments.resume import (
     write_bookkeeping,
     write_status,
 )
-from lstm_helpers.layout import SweepLayout
+from lstm_helpers.layout import RunLayout, SweepLayout
 
 __all__ = [
     "SweepLocked",
@@ -515,4 +516,18 @@ def _worker(
             result["reason"] = "interrupted (the sweep was stopped)"
             if run_dir.is_dir():  # continued in place when the sweep is run again
                 write_status(run_dir, status="interrupted", reason=result["reason"])
+                _repaint(run_dir)
         results.put((run, result))
+
+
+def _repaint(run_dir: Path) -> None:
+    """The pages of a run the sweep's stop interrupted: its kernel's death had been exported as
+    a failure ("This run is failed: DeadKernelError") before the status said ``interrupted``."""
+    from lstm_helpers.runs.report import export_report, write_index
+    from lstm_helpers.runs.slides import write_slides
+
+    if RunLayout(run_dir).report.is_file():
+        with contextlib.suppress(Exception):  # the status is what counts; a page is redrawn on resume
+            export_report(run_dir)
+            write_slides(run_dir)
+            write_index(run_dir.parent)
