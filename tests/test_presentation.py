@@ -208,7 +208,10 @@ def test_headline_when_the_class_is_absent_or_never_predicted_and_a_fixed_thresh
     train |= {"seconds_per_epoch": [16.06, 9.42], "seconds_per_epoch_mean": 9.42}
     train["timing_basis"] = "mean of 1 epoch(s), excluding each fit call's first epoch (graph tracing)"
     RunLayout(timed).train_json.write_text(json.dumps(train))
-    assert "seconds per epoch (the first, with graph tracing: 16.1)</th><td>9.42" in _key_metrics_html(timed)
+    # (with the checkpoint after each epoch, as train.json counts them; the terminal's epoch line comes before it)
+    assert "seconds per epoch incl. checkpoint (the first, with graph tracing: 16.1)</th><td>9.42" in _key_metrics_html(
+        timed
+    )
     chars = _fake_run(tmp_path, "r5", "finished", pos=None, positive_class=None, top_k=5, top_k_accuracy=0.454)
     assert "top-5 accuracy</th><td>0.454" in _key_metrics_html(chars)
     assert "PR-AUC and the per-class recalls." in _key_metrics_html(chars)  # no class of interest to judge by

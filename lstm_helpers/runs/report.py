@@ -275,9 +275,10 @@ def _key_metrics_html(run: Path) -> str:
         ("parameters", "params"),
         ("epochs", "epochs"),
         (
-            f"seconds per epoch (the first, with graph tracing: {fmt_number(k['first epoch s'])})"
+            # with the checkpoint and logs after each epoch (train.json): the terminal's epoch line is printed before them
+            f"seconds per epoch incl. checkpoint (the first, with graph tracing: {fmt_number(k['first epoch s'])})"
             if k["first epoch s"] is not None
-            else "seconds per epoch",
+            else "seconds per epoch incl. checkpoint",
             "s/epoch",
         ),
         ("accuracy", "accuracy"),
