@@ -390,14 +390,18 @@ def stages_kept(
 ) -> list[str]:
     """The stages of ``run_dir`` that a start of ``stages`` keeps as done (``status.json``'s
     ``stages_done``). ``continue_run`` (``train`` / ``evaluate --run``): those before the first
-    of ``stages``. Otherwise, the resume of an interrupted run with the same parameters: the
-    leading ``stages`` it finished whose notebook and main outputs are still there. A run
+    of ``stages``. Otherwise, the resume of an interrupted run (stopped, or its process killed)
+    with the same parameters: the leading ``stages`` it finished whose notebook and main outputs
+    are still there. A run
     stopped during stage 03 trained again from epoch 1 on its resume (its training's backup is
     gone once training ends): 20 minutes of a story-2 model for a stage that takes seconds.
     ``say`` is told which stages a resume keeps."""
-    done = list(read_json_optional(RunLayout(run_dir).status).get("stages_done") or [])
+    st = read_json_optional(RunLayout(run_dir).status)
+    done = list(st.get("stages_done") or [])
     if continue_run:
         return [s for s in done if STAGES.index(s) < STAGES.index(stages[0])]
+    if st.get("status") not in ("interrupted", "running"):  # ("running": its process died, or it would be refused)
+        return []  # a failed run runs every stage again: what failed may have been fixed in the data
     lay, kept = RunLayout(run_dir), []
     needs = {
         "prepare": [lay.prepared, lay.prepare_json],

@@ -165,6 +165,12 @@ def test_a_run_stopped_during_evaluation_resumes_without_training_again(tiny_con
     ran.clear()
     run_pipeline(cfg, run, report=False, quiet=True, prefit=False)
     assert ran == ["train", "evaluate"] and lay.model.is_file()
+    # a failed run runs every stage again (what failed may have been fixed in the data)
+    write_json(lay.status, {"status": "failed", "fingerprint": cfg.fingerprint(),
+                            "stages_done": ["prepare", "train"], "stage": "evaluate"})  # fmt: skip
+    ran.clear()
+    run_pipeline(cfg, run, report=False, quiet=True, prefit=False)
+    assert ran == ["prepare", "train", "evaluate"]
 
 
 def test_stage_01_again_keeps_later_outputs_only_when_the_windows_are_the_same(tiny_config, tmp_path):
