@@ -913,6 +913,8 @@ def test_a_model_that_does_not_fit_its_training_windows_as_far_as_the_baseline_g
     ]
     for train, metrics in quiet:
         assert not said(train, metrics)
+    (one,) = said(budget | {"epochs_run": 1}, m)  # a 1-epoch sweep's run
+    assert one.startswith("After the one epoch of its budget the model does not fit")
     # multi-class: balanced accuracy, as the run is ranked; a sampled training split says so
     multi = {"positive_class": None, "classes": list("abc"), "balanced_accuracy": 0.09}
     multi["train"] = {"n": 20000, "balanced_accuracy": 0.61, "sampled": True}

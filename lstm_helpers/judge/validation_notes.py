@@ -77,9 +77,11 @@ def _underfit(train: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
     if train.get("stopped_early") or seen is None or fit.get(key) is None or fit[key] >= seen - 0.01:
         return []
     on = f"a random {fit['n']:,} of its training windows" if fit.get("sampled") else "its own training windows"
+    n = int(train.get("epochs_run") or 0)
+    after = "After the one epoch" if n == 1 else f"After all {n} epochs" if n else "After all the epochs"
     return [
         Note(
-            f"After all {train.get('epochs_run') or 'its'} epochs of its budget the model does not fit {on}: "
+            f"{after} of its budget the model does not fit {on}: "
             f"{key} {fit[key]:.3f} on them, below the MiniRocket baseline's {seen:.3f} on validation windows "
             "it never learnt from. It most likely underfits, and dropout or augmentation will not help that: "
             "give it more updates (train.min_updates or train.epochs), a higher learning rate "
