@@ -341,10 +341,18 @@ def _padding(s: SeriesSet, ws: Windows, cfg: Config) -> tuple[np.ndarray, float]
     return (real, float(cfg.data.mask_value)) if (real < ws.length).any() else None
 
 
-def _leakage(split_of_rec: np.ndarray, groups: np.ndarray, s: SeriesSet, splits: _Splits, length: int) -> dict:
+def _leakage(
+    split_of_rec: np.ndarray, groups: np.ndarray, s: SeriesSet, splits: _Splits, length: int, cfg: Config
+) -> dict:
     """No raw timestep and no group in two splits; synthetic windows only in train. Padded
-    sequences count their real steps only."""
-    leakage = check_leakage(split_of_rec, groups, s.offsets, splits.window_sets, length, s.real_steps())
+    sequences count their real steps only. With ``split.by: recording`` the "groups" are the
+    recordings, and the check says so."""
+    whole = (
+        "recordings in one split (split.by: recording: groups are not kept whole)"
+        if cfg.split.by == "recording"
+        else "groups in one split"
+    )
+    leakage = check_leakage(split_of_rec, groups, s.offsets, splits.window_sets, length, s.real_steps(), whole)
     syn_outside = int(sum(splits.arrays[f"synthetic_{n}"].sum() for n in ("val", "test")))
     if syn_outside:
         leakage["ok"] = False
@@ -447,9 +455,7 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     splits.notes += _classes_without_windows(s, cfg, w.length, split_of_rec, splits)
     splits.notes += [split_report[k] for k in ("moved", "groups_spread") if split_report[k]]
     splits.notes += gap_notes(win_info, cfg.data.time_column)
-    leakage = _leakage(split_of_rec, groups, s, splits, w.length)  # 5. leakage check
-    if cfg.split.by == "recording":  # its "groups" were the recordings: say what was checked
-        leakage["checked"][0] = "recordings in one split (split.by: recording: groups are not kept whole)"
+    leakage = _leakage(split_of_rec, groups, s, splits, w.length, cfg)  # 5. leakage check
     arrays = splits.arrays | _timeline_arrays(s, split_of_rec)  # 6. timelines of val/test
     arrays["scaler_center"] = np.asarray(scaler["center"], dtype=np.float64)
     arrays["scaler_scale"] = np.asarray(scaler["scale"], dtype=np.float64)

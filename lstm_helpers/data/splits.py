@@ -259,6 +259,7 @@ def check_leakage(
     window_sets: dict[str, tuple[np.ndarray, np.ndarray]],
     length: int,
     real: np.ndarray | None = None,
+    kept_whole: str = "groups in one split",
 ) -> dict:
     """Prove no raw timestep and no group is in two splits.
 
@@ -267,6 +268,7 @@ def check_leakage(
     its own recording, whose split is the window's split; (3) coverage masks of the splits'
     windows over the concatenated timesteps never overlap (difference arrays, vectorised).
     ``real`` (one flag per timestep) leaves padding out of the timesteps each split covers.
+    ``kept_whole`` says what check (1) checked (``split.by: recording``: the recordings).
     """
     offsets = np.asarray(offsets)
     n = int(offsets[-1])
@@ -301,7 +303,7 @@ def check_leakage(
         "ok": not problems,
         "problems": problems,
         "checked": [
-            "groups in one split",
+            kept_whole,
             "windows inside their recording's split",
             "no timestep in two splits",
         ],
