@@ -1298,15 +1298,17 @@ def real_sweep(tmp_path_factory, tiny_demo_dir):
     )
 
     # Each run's status.json is the truth (sweep.json records a run only after its report is
-    # written): kill once two runs have finished and a later one is training or evaluating.
-    # Runs of different sizes can finish together, so two or three may have finished by then.
+    # written): kill once two runs have finished and a later one is preparing or training (not
+    # evaluating: a tiny run's stage 03 can end between a poll and the kill, and once all four had
+    # finished before the kill landed). Runs of different sizes can finish together, so two or
+    # three may have finished by then.
     def finished_now() -> list[Path]:
         return [d for d in resume.run_dirs_in(out) if resume.run_status(d).get("status") == "finished"]
 
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and cli.poll() is None:
         done = finished_now()
-        busy = [d for d in resume.run_dirs_in(out) if resume.run_status(d).get("stage") in ("train", "evaluate")]
+        busy = [d for d in resume.run_dirs_in(out) if resume.run_status(d).get("stage") in ("prepare", "train")]
         if len(done) >= 2 and set(busy) - set(done):
             break
         time.sleep(0.2)
