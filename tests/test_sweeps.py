@@ -1298,10 +1298,11 @@ def real_sweep(tmp_path_factory, tiny_demo_dir):
     )
 
     # Each run's status.json is the truth (sweep.json records a run only after its report is
-    # written): kill once two runs have finished and a later one is preparing or training (not
-    # evaluating: a tiny run's stage 03 can end between a poll and the kill, and once all four had
-    # finished before the kill landed). Runs of different sizes can finish together, so two or
-    # three may have finished by then.
+    # written): kill once two runs have finished and a later one is training (not evaluating: a
+    # tiny run's stage 03 can end between a poll and the kill, and once all four had finished
+    # before the kill landed; not preparing: right after the first runs finish the sweep logs
+    # them to MLflow, and a kill then left an empty meta.yaml). Runs of different sizes can
+    # finish together, so two or three may have finished by then.
     def finished_now() -> list[Path]:
         return [d for d in resume.run_dirs_in(out) if resume.run_status(d).get("status") == "finished"]
 
