@@ -1309,7 +1309,7 @@ def real_sweep(tmp_path_factory, tiny_demo_dir):
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and cli.poll() is None:
         done = finished_now()
-        busy = [d for d in resume.run_dirs_in(out) if resume.run_status(d).get("stage") in ("prepare", "train")]
+        busy = [d for d in resume.run_dirs_in(out) if resume.run_status(d).get("stage") == "train"]
         if len(done) >= 2 and set(busy) - set(done):
             break
         time.sleep(0.2)
