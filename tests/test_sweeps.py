@@ -1322,6 +1322,8 @@ def real_sweep(tmp_path_factory, tiny_demo_dir):
     assert len(finished) in (2, 3) and unfinished, (finished, log)
     hashes = {d.name: dir_hashes(d) for d in finished}
     states = {d.name: json.loads((d / "status.json").read_text())["status"] for d in unfinished}
+    listed = pd.read_csv(SweepLayout(out).runs_csv)
+    listed_states = dict(zip(listed["name"], listed["status"], strict=True))
     result = runner.run_sweep(f, workers=2, out=out, mlflow_uri=uri)
     return {
         "result": result,
@@ -1331,6 +1333,7 @@ def real_sweep(tmp_path_factory, tiny_demo_dir):
         "finished_before": finished,
         "hashes_before": hashes,
         "unfinished_states": states,
+        "listed_states": listed_states,
     }
 
 
@@ -1405,6 +1408,10 @@ def test_killed_sweep_reruns_only_the_missing_runs(real_sweep):
     # what the kill left: runs not finished (running, or interrupted)
     assert real_sweep["unfinished_states"]
     assert set(real_sweep["unfinished_states"].values()) <= {"running", "interrupted"}
+    # runs.csv / sweep.json say so too (the runs in flight were listed as pending)
+    listed = real_sweep["listed_states"]
+    assert all(listed[d.name] == "finished" for d in real_sweep["finished_before"]), listed
+    assert all(listed[name] == "interrupted" for name in real_sweep["unfinished_states"]), listed
     r = real_sweep["result"]
     assert r["skipped"] == len(real_sweep["finished_before"]) and r["done"] == 4
     skipped = {Path(x["run_dir"]).name for x in r["runs"] if x["skipped"]}

@@ -311,6 +311,7 @@ class _SweepRun:
                     warm = _run_local(todo, self.dir, workers, per_run, self.finish, self.prog)
             finally:
                 self.meta["ended"] = dt.datetime.now().isoformat(timespec="seconds")
+                self.settle_unfinished()
                 self.save()
                 if client is not None and client is not scheduler:
                     client.close()
@@ -338,6 +339,20 @@ class _SweepRun:
 
     def _tags(self, run: PlannedRun) -> dict[str, str]:
         return {"variant": run.variant or "", "sweep": self.sweep.sweep_id}
+
+    def settle_unfinished(self) -> None:
+        """Records still ``pending`` when the sweep ends (it was stopped, and a run in flight is
+        never passed to :meth:`finish`): what the run's own directory says, ``interrupted`` for
+        a run that started (its ``status.json`` may still say ``running`` when its kernel was
+        killed first); a run that never started stays ``pending``."""
+        for rec in self.records.values():
+            st = run_status(Path(rec["run_dir"])) if rec["status"] == "pending" else {}
+            if st.get("status"):
+                status = st["status"] if st["status"] in ("finished", "failed") else "interrupted"
+                reason = st.get("reason") or (
+                    "interrupted (the sweep was stopped)" if status == "interrupted" else None
+                )
+                rec.update(status=status, reason=reason, seconds=st.get("seconds"))
 
     def save(self) -> None:
         write_bookkeeping(self.sweep, self.dir, list(self.records.values()), self.meta)
