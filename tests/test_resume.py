@@ -120,7 +120,7 @@ def test_the_printed_resume_command_continues_training_where_it_stopped(tiny_con
     assert killed.wait(timeout=60) == -signal.SIGKILL, _stderr(run)
     logged = pd.read_csv(RunLayout(run).history, float_precision="round_trip")
     assert 2 <= len(logged) < RESUME_CFG["train.epochs"]
-    cfg = resolve_config(read_params(run))
+    cfg = resolve_config({**read_params(run), "train": {**read_params(run)["train"], "verbose": 1}})
     write_json(RunLayout(run).status, {"status": "interrupted", "fingerprint": cfg.fingerprint(),
                                        "stages_done": ["prepare"], "stage": "train"})  # fmt: skip
     run_pipeline(cfg, run, report=False, quiet=True, prefit=False)
@@ -129,6 +129,13 @@ def test_the_printed_resume_command_continues_training_where_it_stopped(tiny_con
     assert info["resumed"] is True
     history = pd.read_csv(RunLayout(run).history, float_precision="round_trip")
     pd.testing.assert_frame_equal(history.iloc[: len(logged)], logged, check_exact=True)  # the epochs before stand
+    # the notebook's epoch log holds every epoch once, the restored ones under a line that says so
+    # (Keras' fit prints only the epochs it runs: the log began at the first new epoch)
+    notebook = json.loads(RunLayout(run).notebook("train").read_text())
+    text = "".join("".join(o.get("text", "")) for c in notebook["cells"] for o in c.get("outputs", []))
+    epochs = [line.split()[1] for line in text.splitlines() if line.startswith("epoch ")]
+    assert epochs == [f"{e}/{RESUME_CFG['train.epochs']}" for e in history["epoch"]], text
+    assert "continued after epoch " in text and "the epochs before the interruption" in text
 
 
 @pytest.mark.slow

@@ -59,6 +59,7 @@ def compact_epoch_line(
     logs: dict,
     eta_is_bound: bool = False,
     ms_per_step: float | None = None,
+    eta: bool = True,
 ) -> str:
     """One short line per epoch: ``epoch 3/15  12 s  98 ms/step  2110 windows/s  loss 0.412  val_loss 0.380
     val_pr_auc 0.710  ETA 2 min 24 s``
@@ -66,7 +67,8 @@ def compact_epoch_line(
     1.000, not 0.2 and 1, beside 0.784; losses with three significant digits, 3.00 beside 2.95).
 
     ``eta_is_bound``: the ETA comes only from an epoch that included graph tracing (several
-    times a steady epoch), so it is printed as an upper bound, ``ETA under 1 min 28 s``."""
+    times a steady epoch), so it is printed as an upper bound, ``ETA under 1 min 28 s``;
+    ``eta=False`` leaves it out (an epoch of an earlier attempt, replayed on resume)."""
     from lstm_helpers.runs.terminal import duration
 
     step = [] if ms_per_step is None else [_per_step(ms_per_step)]
@@ -76,7 +78,7 @@ def compact_epoch_line(
     shown = ["loss", "val_loss", "val_pr_auc"] if "val_pr_auc" in logs else multi
     shown += [k for k in logs if k.startswith("val_top") and k.endswith("_accuracy")]
     parts += [f"{k} {(_loss_text if k.endswith('loss') else fmt_number)(float(logs[k]))}" for k in shown if k in logs]
-    if epoch < epochs:
+    if eta and epoch < epochs:
         parts.append(f"ETA {'under ' if eta_is_bound else ''}{duration(eta_seconds)}")
     return "  ".join(parts)
 
@@ -117,6 +119,10 @@ class TimingCallback(keras.callbacks.Callback):
         Where to write ``timing.csv`` (every epoch exactly once after a resume).
     previous : DataFrame, optional
         ``timing.csv`` rows of an interrupted run being resumed.
+    previous_logs : DataFrame, optional
+        Its ``history.csv`` rows: with ``verbose``, the restored epochs' lines are printed
+        again before the first new epoch, so the epoch log of a resumed run holds every epoch
+        (Keras' fit starts at the first new one).
     verbose : bool
         Print one line per epoch, and the in-epoch lines.
     clock : callable
@@ -135,8 +141,10 @@ class TimingCallback(keras.callbacks.Callback):
         verbose: bool = True,
         clock: Callable[[], float] = time.perf_counter,
         progress_every: float = PROGRESS_EVERY,
+        previous_logs: pd.DataFrame | None = None,
     ) -> None:
         super().__init__()
+        self.previous_logs = previous_logs
         self.clock = clock
         self.n_windows = int(n_windows)
         self.steps_per_epoch = int(steps_per_epoch)
@@ -162,12 +170,37 @@ class TimingCallback(keras.callbacks.Callback):
         if self._first_in_fit:
             prior = prior_rows(self.previous, epoch)
             self.records = prior.to_dict("records") if prior is not None else []
+            if self.verbose and self.records:
+                self._replay_lines(epoch)
         self._val_start = None
         self._epoch_start = self.clock()
         self._epoch, self._first_step_end = epoch, None
         self._next_progress = self._epoch_start + self.progress_every
         if not self._first_in_fit and self._epoch_end is not None and self.records:
             self.records[-1]["after_seconds"] = self._epoch_start - self._epoch_end
+
+    def _replay_lines(self, done: int) -> None:
+        """The restored epochs' lines, from the interrupted attempt's ``timing.csv`` and
+        ``history.csv``, under a line that says where the run continues."""
+        logs = prior_rows(self.previous_logs, done)
+        by_epoch = {int(r["epoch"]): r for r in logs.to_dict("records")} if logs is not None else {}
+        print(f"continued after epoch {done} of {self.epochs}; the epochs before the interruption:", flush=True)
+        for r in self.records:
+            e = int(r["epoch"])
+            row = {k: v for k, v in by_epoch.get(e, {}).items() if k not in ("epoch", "lr")}
+            print(
+                compact_epoch_line(
+                    e,
+                    self.epochs,
+                    float(r["seconds"]),
+                    float(r["windows_per_second"]),
+                    0.0,
+                    row,
+                    ms_per_step=float(r["ms_per_step"]),
+                    eta=False,
+                ),  # fmt: skip
+                flush=True,
+            )
 
     def on_train_end(self, logs: dict | None = None) -> None:
         if self._epoch_end is not None and self.records and not self._first_in_fit:

@@ -320,7 +320,7 @@ def training_summary(result: TrainResult) -> pd.DataFrame:
         rows["what early stopping watches"] = result.budget.get("monitor")
     if result.ensemble > 1:
         rows["ensemble"] = result.budget["ensemble"]
-    if result.resumed:  # the epoch log of this notebook shows the resumed epochs only; history.csv all
+    if result.resumed:
         rows["resumed"] = "yes: continued from the last finished epoch of an interrupted attempt"
     shown = {k: fmt_number(v) if isinstance(v, int | float) else v for k, v in rows.items() if v is not None}
     return pd.DataFrame({"value": list(shown.values())}, index=list(shown))
@@ -559,13 +559,9 @@ def _fit(
 
     history_cb = EpochLogWriter(layout.history, resume.history, schedule)
     timing_cb = TimingCallback(
-        len(data.X_train),
-        steps_per_epoch,
-        train_cfg.epochs,
-        layout.timing,
-        resume.timing,
-        verbose=train_cfg.verbose > 0,
-    )
+        len(data.X_train), steps_per_epoch, train_cfg.epochs, layout.timing, resume.timing,
+        verbose=train_cfg.verbose > 0, previous_logs=resume.history,
+    )  # fmt: skip
     backup = AtomicBackupAndRestore(layout.backup, delete_checkpoint=False)
     # the epochs the backup restores: a history row past them (logged just before a kill) is
     # not part of the state the checkpoint's best value or early stopping continue from

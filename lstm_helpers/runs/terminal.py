@@ -18,7 +18,7 @@ from lstm_helpers.config import PROJECT_ROOT
 # the stdout lines of a stage notebook that reach the terminal (the rest stays in the notebook)
 PROGRESS_LINE = re.compile(
     r"^\s*(epoch \d+/\d+|stopped after epoch \d+|Epoch \d+: (early stopping|ReduceLROnPlateau)"
-    r"|ensemble:|member \d+/\d+ \(seed|train\.top_k = \d+ clamped)"
+    r"|continued after epoch \d+ of \d+|ensemble:|member \d+/\d+ \(seed|train\.top_k = \d+ clamped)"
 )
 # where a long epoch stands (model/timing.py: ends in a carriage return, which the epoch line
 # overwrites); the terminal shows it as a line (``splitlines`` splits at "\r"), a report leaves it out
