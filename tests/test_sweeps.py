@@ -1493,3 +1493,60 @@ def test_the_answer_says_when_the_minirocket_baseline_beats_the_best_run(tmp_pat
         assert "val_baseline_pr_auc" in display.ranking(c).data  # beside each run in the ranking
     c.table = c.table.drop(columns=["val_baseline_pr_auc", "test_baseline_pr_auc"])  # evaluate.baseline: none
     assert "MiniRocket" not in display.headline(c).data
+
+
+def test_a_stop_during_mlflow_logging_waits_for_the_log_to_be_written():
+    """SIGTERM / Ctrl-C while the sweep logged a run to MLflow's file store cut the write of
+    its meta.yaml short (an empty file that breaks every later search of the experiment): the
+    signal is held until the logging ends, then stops the sweep; a second one stops at once."""
+    import os
+    import signal
+
+    before = signal.signal(signal.SIGTERM, runner._interrupt)
+    try:
+        written = []
+        with pytest.raises(KeyboardInterrupt):
+            with runner.held_signals():
+                os.kill(os.getpid(), signal.SIGTERM)
+                written.append("meta.yaml")  # the rest of the write still happens
+        assert written == ["meta.yaml"]
+        assert signal.getsignal(signal.SIGTERM) is runner._interrupt  # handlers back as they were
+        reached = []
+        with pytest.raises(KeyboardInterrupt):
+            with runner.held_signals():
+                os.kill(os.getpid(), signal.SIGTERM)
+                os.kill(os.getpid(), signal.SIGINT)  # a second stop does not wait
+                reached.append(True)
+        assert reached == []
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def test_a_sweep_stopped_while_it_logs_to_mlflow_leaves_a_readable_store(tmp_path, fake_runs, monkeypatch):
+    """The stop lands in the middle of the first run's MLflow logging: that run is still
+    logged whole, the sweep then stops, and the store reads back (and resumes) without error."""
+    import os
+    import signal
+
+    from mlflow.tracking import MlflowClient
+
+    from lstm_helpers.experiments import tracking
+
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]}, seeds=[1])
+    out, uri = tmp_path / "sweep", f"file://{tmp_path / 'mlruns'}"
+    real_log = tracking.log_run_to_mlflow
+
+    def stopped_midway(run_dir, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)  # `kill PID` of the sweep, mid-write
+        return real_log(run_dir, *args, **kwargs)
+
+    monkeypatch.setattr(tracking, "log_run_to_mlflow", stopped_midway)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_sweep(f, workers=1, out=out, html=False, progress=False, mlflow_uri=uri)
+    client = MlflowClient(tracking_uri=uri)
+    exp = client.get_experiment_by_name(plan.plan_sweep(f).sweep_id)
+    logged = client.search_runs([exp.experiment_id])
+    assert [r.info.status for r in logged] == ["FINISHED"]
+    monkeypatch.setattr(tracking, "log_run_to_mlflow", real_log)
+    result = runner.run_sweep(f, workers=1, out=out, html=False, progress=False, mlflow_uri=uri)
+    assert result["done"] == 2 and len(client.search_runs([exp.experiment_id])) == 2

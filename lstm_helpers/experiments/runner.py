@@ -27,7 +27,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from queue import Empty, SimpleQueue
 from typing import Any
@@ -246,6 +246,34 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+@contextlib.contextmanager
+def held_signals() -> Iterator[None]:
+    """Ctrl-C / SIGTERM held back while the block runs (in the main thread; elsewhere a no-op)
+    and acted on when it ends: MLflow's file store writes a run's ``meta.yaml`` in steps, and a
+    stop in between left it empty, which breaks every later search of that experiment (the
+    resumed sweep's, MLflow's UI). A second signal meanwhile stops at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def hold(signum: int, frame: Any) -> None:
+        if caught:
+            raise KeyboardInterrupt(f"signal {signum}")
+        caught.append(signum)
+
+    for s in previous:
+        signal.signal(s, hold)
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+    if caught:
+        raise KeyboardInterrupt(f"signal {caught[0]}")
+
+
 class _SweepRun:
     """One execution of a sweep in a locked directory: bookkeeping shared by the run threads."""
 
@@ -331,7 +359,8 @@ class _SweepRun:
         dirs = [Path(self.records[r.name]["run_dir"]) for r in skipped]
         tags = {Path(self.records[r.name]["run_dir"]).name: self._tags(r) for r in skipped}
         try:
-            logged = log_missing_runs(dirs, self.mlflow_uri, self.sweep.sweep_id, tags)
+            with held_signals():
+                logged = log_missing_runs(dirs, self.mlflow_uri, self.sweep.sweep_id, tags)
             if logged and self.progress:
                 print(f"[sweep] logged {plural(len(logged), 'run')} to MLflow that finished before the sweep stopped")
         except Exception as exc:  # noqa: BLE001 - tracking never stops a sweep
@@ -367,12 +396,10 @@ class _SweepRun:
             from lstm_helpers.experiments.tracking import log_run_to_mlflow
 
             try:
-                log_run_to_mlflow(
-                    Path(result["run_dir"]),
-                    self.mlflow_uri,
-                    self.sweep.sweep_id,
-                    tags=self._tags(run),
-                )
+                with held_signals():  # a stop mid-write left an empty meta.yaml that MLflow cannot read
+                    log_run_to_mlflow(
+                        Path(result["run_dir"]), self.mlflow_uri, self.sweep.sweep_id, tags=self._tags(run)
+                    )
             except Exception as exc:  # noqa: BLE001 - tracking never stops a sweep
                 print(f"[sweep] MLflow logging of {run.name} failed: {exc}", flush=True)
 
