@@ -13,8 +13,9 @@ from lstm_helpers.layout import RunLayout
 
 
 def _run(
-    root: Path, name: str, classes: list[str], val: float, kind: str = "recordings", path: str = "d", **data_keys
-) -> Path:
+    root: Path, name: str, classes: list[str], val: float, kind: str = "recordings", path: str = "d",
+    units: int = 8, **data_keys,
+) -> Path:  # fmt: skip
     """A finished run directory with what the comparison reads: params.yaml, prepare.json,
     train.json, metrics.json (a binary run's PR-AUC is its positive class's), status.json."""
     lay = RunLayout(root / name)
@@ -22,7 +23,7 @@ def _run(
     # every run's params.yaml holds every key, read or not (a sequence run's recording keys: the defaults)
     data = {"kind": kind, "path": str(root / path), "recording_column": "recording_id", "time_column": "time_s"}
     data |= data_keys
-    lay.params.write_text(yaml.safe_dump({"data": data, "model": {"units": [8]}, "seed": 1}))
+    lay.params.write_text(yaml.safe_dump({"data": data, "model": {"units": [units]}, "seed": 1}))
     lay.prepare_json.write_text(json.dumps({"classes": classes}))
     lay.train_json.write_text(json.dumps({"model_name": "lstm_lay1_sz8", "n_params": 500, "total_seconds": 2.0}))
 
@@ -75,3 +76,29 @@ def test_labels_name_only_keys_the_runs_read(tmp_path):
     labels = display.run_labels(c).tolist()
     assert all("recording_column" not in x and "time_column" not in x for x in labels), labels
     assert labels[1].startswith("data.kind=sequences")
+
+
+def test_metric_vs_parameter_panels_keep_tasks_apart(tmp_path):
+    """The metric-vs-parameter figure averaged a binary run's PR-AUC with a 4-class run's
+    macro average at each parameter value; each task is now its own series, and data.path,
+    which changes with the task, gets no panel of its own."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    four = ["a", "b", "c", "d"]
+    runs = [
+        _run(tmp_path, "bin8", ["other", "play"], 0.95, units=8),
+        _run(tmp_path, "bin16", ["other", "play"], 0.85, units=16),
+        _run(tmp_path, "four8", four, 0.55, path="d2", units=8),
+        _run(tmp_path, "four16", four, 0.45, path="d2", units=16),
+    ]
+    c = _comparison(runs)
+    keys, _ = display.keys_that_vary_alone(c)
+    assert keys == ["model.units"], keys
+    fig = display.plot_metric_vs_keys(c, metrics=["val_mcc"])
+    ax = fig.axes[0]
+    means = sorted(
+        round(float(y), 3) for line in ax.lines for y in line.get_ydata() if line.get_marker() not in (None, "None", "")
+    )
+    assert means == [0.05, 0.15, 0.45, 0.55], means  # val_mcc = val - 0.4 per task, never the pooled 0.3 / 0.35
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == set(c.tasks)

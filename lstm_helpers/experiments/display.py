@@ -361,6 +361,9 @@ def keys_that_vary_alone(c: Comparison) -> tuple[list[str], dict[str, list[str]]
     kept: list[str] = []
     together: dict[str, list[str]] = {}
     signatures: dict[tuple[int, ...], str] = {}
+    if c.tasks:  # a key that changes with the task (data.path) is the task: each panel splits by it already
+        signatures[tuple(pd.factorize(fin["task"].astype(str))[0].tolist())] = "task"
+        together["task"] = []
     for k in _group_columns(c):
         if k not in fin or fin[k].astype(str).nunique() < 2:
             continue
@@ -376,7 +379,9 @@ def keys_that_vary_alone(c: Comparison) -> tuple[list[str], dict[str, list[str]]
 
 def plot_metric_vs_keys(c: Comparison, metrics: list[str] | None = None) -> Any:
     """The validation metric, validation MCC and seconds per epoch against each parameter
-    that varies alone (mean and sd over the other keys and seeds; seaborn point plots)."""
+    that varies alone (mean and sd over the other keys and seeds; seaborn point plots). Runs
+    of different tasks (:mod:`.tasks`) are drawn apart, one colour per task: their figures do
+    not pool."""
     import seaborn as sns
     from matplotlib.figure import Figure
 
@@ -394,12 +399,15 @@ def plot_metric_vs_keys(c: Comparison, metrics: list[str] | None = None) -> Any:
     fig = Figure(figsize=(4.2 * len(metrics), 3.2 * len(keys)))
     axes = fig.subplots(len(keys), len(metrics), squeeze=False)
     data = fin.assign(**{k: _as_labels(fin[k], missing="–") for k in keys})
+    hue = {"hue": "task", "dodge": 0.4} if c.tasks else {}
     for i, k in enumerate(keys):
         more = f" (+{len(together[k])} changing with it)" if together[k] else ""
         for j, m in enumerate(metrics):
             ax = axes[i][j]
-            sns.pointplot(data=data, x=k, y=m, errorbar="sd", ax=ax, linestyle="none", capsize=0.1)
-            sns.stripplot(data=data, x=k, y=m, ax=ax, color="0.5", alpha=0.5, size=3)
+            sns.pointplot(data=data, x=k, y=m, errorbar="sd", ax=ax, linestyle="none", capsize=0.1,
+                          legend=bool(hue) and i == j == 0, **hue)  # fmt: skip
+            grey = {"palette": dict.fromkeys(c.tasks, "0.5")} if hue else {"color": "0.5"}
+            sns.stripplot(data=data, x=k, y=m, ax=ax, alpha=0.5, size=3, legend=False, **hue, **grey)
             ax.set_xlabel(k + more)
             ax.set_ylabel("")
             ax.set_title(m if i == 0 else "")
