@@ -446,6 +446,35 @@ def test_what_a_kernel_leaves_in_its_temporary_directory_goes_with_it(tmp_path):
     assert not left[1].exists() and not left[1].parent.exists()
 
 
+def test_kernel_directories_of_killed_processes_are_removed_at_the_next_kernel_start(tmp_path, monkeypatch):
+    """A sweep or run killed with ``kill -9`` removes nothing: its kernels' temporary
+    directories stayed in /tmp, one per killed process. The next kernel start removes those
+    whose starting process is gone and keeps those of live ones."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from lstm_helpers.runs.kernel import KERNEL_TMP_PREFIX, StageKernel
+    from lstm_helpers.runs.pipeline import kernel_name
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f"{KERNEL_TMP_PREFIX}{int(gone.stdout)}-abc123"
+    live = tmp_path / f"{KERNEL_TMP_PREFIX}{os.getppid()}-def456"
+    for d in (dead, live):
+        d.mkdir()
+        (d / "__autograph_generated_file1.py").write_text("")
+    kernel = StageKernel(kernel_name())
+    try:
+        kernel.start()
+        mine = [d for d in tmp_path.glob(f"{KERNEL_TMP_PREFIX}{os.getpid()}-*")]
+        assert len(mine) == 1  # this process's kernel, named by its starter's pid
+    finally:
+        kernel.close()
+    assert not dead.exists() and live.is_dir()
+
+
 def test_runs_on_unchanged_data_share_the_pre_check_read(tmp_path, tiny_config, tiny_demo_dir, monkeypatch):
     """Issue 12: every run of a sweep read all of its data in the sweep process (the check
     before a run directory exists), then stage 01 read them again. Runs on the same unchanged

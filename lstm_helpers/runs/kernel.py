@@ -132,6 +132,31 @@ def stderr_to(path: Path) -> Iterator[None]:
             os.close(saved)
 
 
+KERNEL_TMP_PREFIX = "lstm-workbench-kernel-"  # + the pid of the process that started the kernel
+
+
+def remove_stale_kernel_dirs(root: Path) -> None:
+    """Kernel ``TMPDIR``s under ``root`` whose starting process is gone: a process killed
+    outright (``kill -9``) removes nothing, and its kernels' directories stayed (one per killed
+    sweep or run). A directory of a live process is kept (its kernel may be running)."""
+    import shutil
+
+    for d in root.glob(f"{KERNEL_TMP_PREFIX}*-*"):
+        pid = d.name[len(KERNEL_TMP_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 class QuietKernelManager(AsyncKernelManager):
     """An ``AsyncKernelManager`` whose kernel writes its process-level output to a log file
     and its temporary files to a directory of its own, removed when the kernel is.
@@ -156,7 +181,8 @@ class QuietKernelManager(AsyncKernelManager):
 
         env = dict(kw.get("env") or os.environ)
         env.update(KERNEL_ENV)
-        self.kernel_tmp = tempfile.mkdtemp(prefix="lstm-workbench-kernel-")
+        remove_stale_kernel_dirs(Path(tempfile.gettempdir()))
+        self.kernel_tmp = tempfile.mkdtemp(prefix=f"{KERNEL_TMP_PREFIX}{os.getpid()}-")
         env["TMPDIR"] = self.kernel_tmp
         kw["env"] = env
         target = self.log_path if self.log_path is not None else Path(os.devnull)
