@@ -247,7 +247,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from lstm_helpers.runs.terminal import plural
 
     run = _existing_run(args.run, ("params", "model"))
-    out = predict_run(run, Path(args.input), Path(args.out) if args.out else None)
+    out = predict_run(run, Path(args.input), Path(args.out) if args.out else None, encoding=args.encoding)
     for k, v in out.items():
         if isinstance(v, Path):
             print(f"{k}: {_shown(v)}")
@@ -411,6 +411,11 @@ def _output_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) ->
         default=None,
         help="output file (.csv or .parquet); default <input>.predictions.csv: one row per input row "
         "(recordings, with .windows and .bouts tables beside it) or per case (sequences)",
+    )
+    p.add_argument(
+        "--encoding",
+        default=None,
+        help="text encoding of the new CSV files (e.g. utf-16, latin-1); default: the run's data.encoding",
     )
 
 

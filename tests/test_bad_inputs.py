@@ -1103,6 +1103,16 @@ CASES = [
         lambda d: [*_predict_input(d, "new.csv", _frame().to_csv(index=False).encode())[:-1], str(d / "x.txt")],
         ("--out", "x.txt", "'.txt' is neither", "x.csv"),
     ),
+    Case(  # the advice was "set data.encoding: utf-16", a setting of the finished run predict cannot change
+        "predict input in UTF-16",
+        lambda d: _predict_input(d, "new.csv", _frame().to_csv(index=False).encode("utf-16")),
+        ("new.csv", "looks like UTF-16 text", "pass --encoding utf-16"),
+    ),
+    Case(
+        "predict --encoding unknown",
+        lambda d: [*_predict_input(d, "new.csv", _frame().to_csv(index=False).encode()), "--encoding", "utf-99"],
+        ("--encoding", "unknown text encoding 'utf-99'", "latin-1"),
+    ),
     Case(  # the header read at commas was one column: 'channels [...] of the run are missing'
         "predict input semicolon-separated",
         lambda d: _predict_input(d, "new.csv", _frame().to_csv(index=False, sep=";").encode()),

@@ -219,6 +219,11 @@ def test_predict_on_unlabelled_recording_and_refusals(finished_run, tiny_demo_di
     assert main(["predict", "--run", str(run), "--input", str(tmp_path / "bare.csv")]) == 0
     bare_steps = pd.read_csv(tmp_path / "bare.predictions.csv")
     assert len(bare_steps) == len(bare) and np.allclose(bare_steps["time_s"], bare_steps["timestep"] / 25.0)
+    # a file in another encoding than the run's is read with --encoding, to the same predictions
+    (tmp_path / "wide.csv").write_text((tmp_path / "new.csv").read_text(), encoding="utf-16")
+    args = ["predict", "--run", str(run), "--input", str(tmp_path / "wide.csv")]
+    assert main([*args, "--encoding", "utf-16"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "wide.predictions.csv"), steps)
     # an output that would replace the input is refused, the input untouched
     before = (tmp_path / "new.csv").read_bytes()
     rc = main(["predict", "--run", str(run), "--input", str(tmp_path / "new.csv"), "--out", str(tmp_path / "new.csv")])

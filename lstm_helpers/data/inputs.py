@@ -186,8 +186,19 @@ def describe(path: Path) -> str:
     return "text"
 
 
-def check_encoding(path: Path, encoding: str, key: str = "data.encoding") -> None:
+# what a user sets for another encoding: the config key, or predict's option (a finished run's
+# settings are fixed; the new file's encoding is its own)
+ENCODING_KEY: contextvars.ContextVar[str] = contextvars.ContextVar("encoding_key", default="data.encoding")
+
+
+def _set_encoding(name: str) -> str:
+    key = ENCODING_KEY.get()
+    return f"set {key}: {name}" if key.startswith("data.") else f"pass {key} {name}"
+
+
+def check_encoding(path: Path, encoding: str, key: str | None = None) -> None:
     """Decode the whole file incrementally; refuse it naming the first bad byte's offset."""
+    key = key or ENCODING_KEY.get()
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     offset = 0
     with open(path, "rb") as fh:
@@ -229,7 +240,7 @@ def _wide_text_hint(path: Path) -> str:
         name, how = ("utf-16-le" if any(pairs[0::2]) else "utf-16-be"), "NUL in every other byte"
     else:
         return ""
-    return f"; it looks like {name.upper()} text ({how}): set data.encoding: {name}"
+    return f"; it looks like {name.upper()} text ({how}): {_set_encoding(name)}"
 
 
 def check_text_file(path: Path, encoding: str, what: str) -> None:

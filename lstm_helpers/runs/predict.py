@@ -14,17 +14,18 @@ model is loaded, run and decided on exactly as the evaluation stage does
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from lstm_helpers.artifacts import check_model_file, is_finished, read_params, shown, write_table
-from lstm_helpers.config import Config, ConfigError, resolve_config
+from lstm_helpers.config import Config, ConfigError, DataConfig, resolve_config
 from lstm_helpers.data.gaps import across_gaps, gap_notes
-from lstm_helpers.data.inputs import missing_path_error, separator_hint, short, time_unit_hint
+from lstm_helpers.data.inputs import ENCODING_KEY, missing_path_error, separator_hint, short, time_unit_hint
 from lstm_helpers.data.prepare import scale_values
 from lstm_helpers.data.prepared import InputInfo, read_prepare_json
 from lstm_helpers.data.recordings import DataError, SeriesSet, _list_files, read_recordings
@@ -362,13 +363,27 @@ def _scaling_notes(run: FinishedRun) -> list[str]:
     return []
 
 
-def predict_run(run: Path, input_path: Path, out: Path | None = None, batch_size: int = DEFAULT_BATCH) -> dict:
+def predict_run(
+    run: Path, input_path: Path, out: Path | None = None, batch_size: int = DEFAULT_BATCH, encoding: str | None = None
+) -> dict:
     """``lstm-workbench predict``: :func:`predict_recordings` or, for a run trained on
     pre-segmented sequences, :func:`~lstm_helpers.runs.predict_sequences.predict_sequences`
-    (one row per case; its result has ``n_cases``)."""
+    (one row per case; its result has ``n_cases``). ``encoding``: the text encoding of the new
+    CSV files (``--encoding``; default the run's ``data.encoding``): a file's encoding is its
+    own, not the model's, and the run's settings are otherwise fixed."""
     finished = open_finished_run(run)  # refuses unfinished runs and text runs before anything is read
-    if finished.input.data_kind == "sequences":
-        from lstm_helpers.runs.predict_sequences import predict_sequences
+    if encoding is not None:
+        try:
+            data = DataConfig.model_validate({**finished.cfg.data.model_dump(), "encoding": encoding})
+        except ValidationError as exc:
+            raise ConfigError(f"--encoding: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+        finished = replace(finished, cfg=finished.cfg.model_copy(update={"data": data}))
+    token = ENCODING_KEY.set("--encoding")  # the advice for a file in another encoding
+    try:
+        if finished.input.data_kind == "sequences":
+            from lstm_helpers.runs.predict_sequences import predict_sequences
 
-        return predict_sequences(finished, input_path, out, batch_size)
-    return predict_recordings(finished, input_path, out, batch_size)
+            return predict_sequences(finished, input_path, out, batch_size)
+        return predict_recordings(finished, input_path, out, batch_size)
+    finally:
+        ENCODING_KEY.reset(token)
