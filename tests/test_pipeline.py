@@ -454,30 +454,37 @@ def test_what_a_kernel_leaves_in_its_temporary_directory_goes_with_it(tmp_path):
 def test_kernel_directories_of_killed_processes_are_removed_at_the_next_kernel_start(tmp_path, monkeypatch):
     """A sweep or run killed with ``kill -9`` removes nothing: its kernels' temporary
     directories stayed in /tmp, one per killed process. The next kernel start removes those
-    whose starting process is gone and keeps those of live ones."""
-    import os
+    whose owner is gone (a process held the owner lock and died) and keeps those of a live
+    owner (here a process that still holds its lock) and directories without an owner lock."""
     import subprocess
     import sys
     import tempfile
 
-    from lstm_helpers.runs.kernel import KERNEL_TMP_PREFIX, StageKernel
+    from lstm_helpers.runs.kernel import KERNEL_TMP_PREFIX, OWNER_LOCK, StageKernel, own_kernel_dir
     from lstm_helpers.runs.pipeline import kernel_name
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    dead = tmp_path / f"{KERNEL_TMP_PREFIX}{int(gone.stdout)}-abc123"
-    live = tmp_path / f"{KERNEL_TMP_PREFIX}{os.getppid()}-def456"
-    for d in (dead, live):
+    dirs = {name: tmp_path / f"{KERNEL_TMP_PREFIX}{name}" for name in ("dead", "live", "foreign")}
+    for d in dirs.values():
         d.mkdir()
         (d / "__autograph_generated_file1.py").write_text("")
+    hold = "import sys, time; from lstm_helpers.runs.kernel import own_kernel_dir; h = own_kernel_dir(sys.argv[1]); "
+    subprocess.run([sys.executable, "-c", hold + "import os; os._exit(0)", str(dirs["dead"])], check=True)
+    live = subprocess.Popen([sys.executable, "-c", hold + "print(1, flush=True); time.sleep(120)", str(dirs["live"])],
+                            stdout=subprocess.PIPE, text=True)  # fmt: skip
     kernel = StageKernel(kernel_name())
     try:
+        assert live.stdout.readline().strip() == "1"  # it holds its lock
         kernel.start()
-        mine = [d for d in tmp_path.glob(f"{KERNEL_TMP_PREFIX}{os.getpid()}-*")]
-        assert len(mine) == 1  # this process's kernel, named by its starter's pid
+        started = [d for d in tmp_path.glob(f"{KERNEL_TMP_PREFIX}*") if d not in dirs.values()]
+        assert len(started) == 1 and (started[0] / OWNER_LOCK).is_file()
+        with pytest.raises(OSError):  # this process owns its kernel's directory while the kernel runs
+            own_kernel_dir(str(started[0]))
     finally:
         kernel.close()
-    assert not dead.exists() and live.is_dir()
+        live.kill()
+    assert not dirs["dead"].exists() and dirs["live"].is_dir() and dirs["foreign"].is_dir()
+    assert not started[0].exists()
 
 
 def test_runs_on_unchanged_data_share_the_pre_check_read(tmp_path, tiny_config, tiny_demo_dir, monkeypatch):

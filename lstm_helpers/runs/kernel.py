@@ -132,29 +132,41 @@ def stderr_to(path: Path) -> Iterator[None]:
             os.close(saved)
 
 
-KERNEL_TMP_PREFIX = "lstm-workbench-kernel-"  # + the pid of the process that started the kernel
+KERNEL_TMP_PREFIX = "lstm-workbench-kernel-"
+OWNER_LOCK = ".owner.lock"  # inside a kernel's TMPDIR: flock-ed by the process that started the kernel
+
+
+def own_kernel_dir(d: str) -> Any:
+    """The open, exclusively locked ``OWNER_LOCK`` file of kernel directory ``d`` (None where
+    the platform has no ``fcntl``): the lock lasts while the file stays open, and the system
+    releases it when the process ends, however it ends."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on Linux / macOS
+        return None
+    fh = open(Path(d) / OWNER_LOCK, "w")  # noqa: SIM115 - held open for the kernel's life
+    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fh
 
 
 def remove_stale_kernel_dirs(root: Path) -> None:
     """Kernel ``TMPDIR``s under ``root`` whose starting process is gone: a process killed
     outright (``kill -9``) removes nothing, and its kernels' directories stayed (one per killed
-    sweep or run). A directory of a live process is kept (its kernel may be running)."""
+    sweep or run). A directory is stale when its owner lock can be taken: a live owner holds
+    it, in any process namespace that shares this file system (a pid would not tell)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover
+        return
     import shutil
 
-    for d in root.glob(f"{KERNEL_TMP_PREFIX}*-*"):
-        pid = d.name[len(KERNEL_TMP_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(d, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
+    for d in root.glob(f"{KERNEL_TMP_PREFIX}*"):
+        try:
+            with open(d / OWNER_LOCK, "r+") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:  # held (its owner runs), or no lock file (not ours to judge), or gone
+            continue
 
 
 class QuietKernelManager(AsyncKernelManager):
@@ -175,6 +187,7 @@ class QuietKernelManager(AsyncKernelManager):
 
     log_path: Path | None = None
     kernel_tmp: str | None = None
+    _owner: Any = None  # the open owner lock of kernel_tmp (own_kernel_dir)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         import tempfile
@@ -182,7 +195,8 @@ class QuietKernelManager(AsyncKernelManager):
         env = dict(kw.get("env") or os.environ)
         env.update(KERNEL_ENV)
         remove_stale_kernel_dirs(Path(tempfile.gettempdir()))
-        self.kernel_tmp = tempfile.mkdtemp(prefix=f"{KERNEL_TMP_PREFIX}{os.getpid()}-")
+        self.kernel_tmp = tempfile.mkdtemp(prefix=KERNEL_TMP_PREFIX)
+        self._owner = own_kernel_dir(self.kernel_tmp)
         env["TMPDIR"] = self.kernel_tmp
         kw["env"] = env
         target = self.log_path if self.log_path is not None else Path(os.devnull)
@@ -211,6 +225,9 @@ class QuietKernelManager(AsyncKernelManager):
             import shutil
 
             shutil.rmtree(tmp, ignore_errors=True)
+        owner, self._owner = self._owner, None
+        if owner is not None:
+            owner.close()
 
     cleanup_resources = _async_cleanup_resources  # (the base class binds its own function to this name)
 
