@@ -66,6 +66,19 @@ def test_split_by_recording_says_when_a_group_sits_in_two_splits(tiny_config, tm
     by_group = run_prepare(tiny_config(), tmp_path / "group").meta
     assert not any("split.by is 'recording'" in n for n in by_group["notes"])
     assert by_group["leakage"]["checked"][0] == "groups in one split"
+    # the slides said "split: stratified by group — no group is in two splits" of this split
+    from lstm_helpers.runs.slides import _data_facts
+
+    spread, groups = info["split"]["groups_in_two_splits"]
+    assert 0 < spread <= groups and info["split"]["method"] == "stratified by recording"
+    assert summary_table(info).loc["split", "value"].startswith("stratified by recording")
+    (said,) = [f for f in _data_facts(tmp_path / "rec") if f.startswith("split: ")]
+    assert said == (
+        f"split: stratified by recording — {spread} of {groups} groups have recordings in two splits, "
+        "so the scores overstate how it does on new groups"
+    )
+    (said,) = [f for f in _data_facts(tmp_path / "group") if f.startswith("split: ")]
+    assert said == "split: stratified by group — no group is in two splits"
 
 
 def test_split_table_shows_before_and_after_only_when_resampling_changed_the_counts():

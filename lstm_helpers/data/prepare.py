@@ -142,6 +142,10 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
     where = f"data.group_column {cfg.data.group_column!r}" if cfg.data.group_column else "the 'groups' array"
     by_recording = cfg.split.by == "recording" and s.kind != "text"
     report["groups_spread"] = groups_across_splits(s.groups, split_of_rec, where) if by_recording else ""
+    if by_recording:  # the splitter's units were recordings: say so (slides and tables read the method)
+        report["method"] = report["method"].replace("by group", "by recording")
+        spread = pd.DataFrame({"g": np.asarray(s.groups).astype(str), "s": split_of_rec}).groupby("g")["s"].nunique()
+        report["groups_in_two_splits"] = [int((spread > 1).sum()), int(len(spread))]
     if report["groups_spread"]:
         warnings.warn(report["groups_spread"], stacklevel=3)
     return split_of_rec, report, groups

@@ -84,8 +84,18 @@ def _data_facts(run: Path) -> list[str]:
         facts.append(
             "windows train / validation / test: " + " / ".join(fmt_number(win.get(s)) for s in ("train", "val", "test"))
         )
-    if (p.get("split") or {}).get("method"):
-        facts.append(f"split: {p['split']['method']} — no group is in two splits")
+    split = p.get("split") or {}
+    if split.get("method"):
+        spread, groups = split.get("groups_in_two_splits") or [0, 0]
+        facts.append(
+            f"split: {split['method']} — "
+            + (
+                f"{spread} of {groups} groups have recordings in two splits, so the scores overstate how it "
+                "does on new groups"
+                if spread
+                else "no group is in two splits"
+            )
+        )
     return facts
 
 
