@@ -1258,3 +1258,21 @@ def test_stage_02_warnings_reach_the_next_steps_of_the_report():
     assert said[0] == few and said[1].startswith("train.focal_alpha 0.75 and class weights both apply")
     assert training_warnings(train, TrainConfig(), {"other": 640, "play": 100}) == [few]
     assert training_warnings(None, TrainConfig(), {}) == []
+
+
+@pytest.mark.parametrize(("planned", "said"), [(6, False), (9, True)])
+def test_stopped_after_is_said_only_when_epochs_were_left(planned, said, capsys):
+    """Patience ran out at the planned last epoch (6 of 6): the epoch log said "stopped after epoch 6:
+    val_pr_auc had not improved for 5 epochs" above a training table saying "stopped early: no"."""
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.stop_training = False
+    stop = ResumableEarlyStopping(monitor="val_pr_auc", mode="max", patience=5, verbose=1)
+    stop.set_model(model)
+    stop.set_params({"epochs": planned})
+    stop.on_train_begin()
+    for epoch, value in enumerate([0.9, 0.5, 0.5, 0.5, 0.5, 0.5]):
+        stop.on_epoch_begin(epoch)
+        stop.on_epoch_end(epoch, {"val_pr_auc": value, "val_loss": 1.0})
+    stop.on_train_end()
+    out = capsys.readouterr().out
+    assert ("stopped after epoch 6: val_pr_auc had not improved for 5 epochs (best: epoch 1)" in out) is said, out

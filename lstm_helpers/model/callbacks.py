@@ -226,7 +226,9 @@ class ResumableEarlyStopping(_ReplaysHistory, _LossBreaksTies, keras.callbacks.E
         verbose, self.verbose = self.verbose, 0
         super().on_train_end(logs)
         self.verbose = verbose
-        if self.stopped_epoch > 0 and verbose > 0:
+        planned = int((self.params or {}).get("epochs") or 0)
+        # Keras also sets stopped_epoch when patience runs out at the planned last epoch: nothing was cut short
+        if self.stopped_epoch > 0 and verbose > 0 and self.stopped_epoch + 1 < planned:
             print(
                 f"stopped after epoch {self.stopped_epoch + 1}: {self.monitor} had not improved for "
                 f"{self.patience} epoch{'s' * (self.patience != 1)} (best: epoch {self.best_epoch + 1})",
