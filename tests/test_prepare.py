@@ -185,6 +185,8 @@ def test_summary_says_the_real_overlap_when_the_step_rounds():
     asked = {"windows": {"overlap_percent": 75}}
     assert _overlap_text({"step": 13, "window_length": 50}, asked) == "74% overlap; 75% asked"
     assert _overlap_text({"step": 25, "window_length": 100}, asked) == "75% overlap"
+    # a step of 19 over 75 steps is 74.7 %: "75% overlap; 75% asked" hid the difference it exists to show
+    assert _overlap_text({"step": 19, "window_length": 75}, asked) == "74.7% overlap; 75% asked"
 
 
 def test_scaler_fitted_on_training_timesteps_only(tiny_config, tmp_path):

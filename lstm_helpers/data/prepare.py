@@ -514,7 +514,10 @@ def _overlap_text(inp: dict, p: dict) -> str:
     """ "50% overlap", or the real overlap and the one asked when the step had to round."""
     asked = p["windows"]["overlap_percent"]
     real = 100.0 * (1 - inp["step"] / inp["window_length"])
-    return f"{asked:g}% overlap" if abs(real - asked) < 0.05 else f"{real:.0f}% overlap; {asked:g}% asked"
+    if abs(real - asked) < 0.05:
+        return f"{asked:g}% overlap"
+    shown = f"{real:.0f}" if f"{real:.0f}" != f"{asked:.0f}" else f"{real:.1f}"  # never "75% overlap; 75% asked"
+    return f"{shown}% overlap; {asked:g}% asked"
 
 
 def _imbalance_fact(measured: dict) -> dict[str, str]:
