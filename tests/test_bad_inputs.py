@@ -563,6 +563,16 @@ CASES = [
         lambda d: _cfg_text(d, f"base: {_config(d)}\nspace:\n  model.dropout: [0.0, 0.2]\ntuner: random\n"),
         ("this looks like a search file (space / tuner)", "run it with lstm-workbench search"),
     ),
+    Case(  # "variants: Input should be a valid list", without the shape wanted
+        "sweep variants as a mapping",
+        lambda d: _sweep(d, f"base: {_config(d)}\nvariants: {{a: {{set: {{train.epochs: 1}}}}}}\n"),
+        ("variants: must be a list of entries such as '- {name: NAME, set: {KEY: VALUE}}'", "got a mapping (a)"),
+    ),
+    Case(
+        "sweep references as a mapping",
+        lambda d: _sweep(d, f"base: {_config(d)}\nreferences: {{CNN: {{accuracy: 0.8785}}}}\n"),
+        ("references: must be a list of entries such as '- {name: NAME, accuracy: 0.8785}'", "(CNN)"),
+    ),
     Case(
         "run config given to sweep",
         lambda d: _sweep(d, _config(d).read_text()),

@@ -142,6 +142,18 @@ class SweepSpec(BaseModel):
                 raise ValueError(f"grid key {key!r} lists no values")
         return v
 
+    @field_validator("variants", "references", mode="before")
+    @classmethod
+    def _a_list(cls, v: Any, info: ValidationInfo) -> Any:
+        """A mapping of names was answered "Input should be a valid list", without the shape wanted."""
+        if isinstance(v, dict):
+            entry = (
+                "{name: NAME, set: {KEY: VALUE}}" if info.field_name == "variants" else "{name: NAME, accuracy: 0.8785}"
+            )
+            names = ", ".join(map(str, list(v)[:4]))
+            raise ValueError(f"must be a list of entries such as '- {entry}', one per line; got a mapping ({names})")
+        return v
+
     @field_validator("variants", "references")
     @classmethod
     def _unique_names(cls, v: list[Any], info: ValidationInfo) -> list[Any]:
