@@ -385,6 +385,17 @@ def stage_status(cfg: Config, stages_done: list[str]) -> dict[str, Any]:
     return {"status": status, "stages_done": done, "fingerprint": cfg.fingerprint(), "stage": None, "reason": None}
 
 
+def start_times(run_dir: Path) -> dict[str, str | None]:
+    """``started`` / ``resumed`` for ``status.json`` as a run (re)starts: a run directory that
+    already has a start (an interrupted or failed attempt, continued in place) keeps it and
+    gains ``resumed`` (now); the resume had replaced the first start with its own."""
+    import datetime as dt
+
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    first = read_json_optional(RunLayout(run_dir).status).get("started")
+    return {"started": first, "resumed": now} if first else {"started": now, "resumed": None}
+
+
 def stages_kept(
     run_dir: Path, stages: tuple[str, ...], continue_run: bool, say: Callable[[str], Any] | None = None
 ) -> list[str]:

@@ -122,9 +122,12 @@ def test_the_printed_resume_command_continues_training_where_it_stopped(tiny_con
     assert 2 <= len(logged) < RESUME_CFG["train.epochs"]
     cfg = resolve_config({**read_params(run), "train": {**read_params(run)["train"], "verbose": 1}})
     write_json(RunLayout(run).status, {"status": "interrupted", "fingerprint": cfg.fingerprint(),
-                                       "stages_done": ["prepare"], "stage": "train"})  # fmt: skip
+                                       "stages_done": ["prepare"], "stage": "train",
+                                       "started": "2026-12-04T03:14:31"})  # fmt: skip
     run_pipeline(cfg, run, report=False, quiet=True, prefit=False)
     assert run_status(run)["status"] == "finished"
+    # the run's first start is kept (the resume had replaced it with its own) and the resume is recorded
+    assert run_status(run)["started"] == "2026-12-04T03:14:31" and run_status(run)["resumed"] > "2026-12-04T03:14:31"
     info = json.loads(RunLayout(run).train_json.read_text())
     assert info["resumed"] is True
     history = pd.read_csv(RunLayout(run).history, float_precision="round_trip")

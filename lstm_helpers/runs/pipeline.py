@@ -40,6 +40,7 @@ from lstm_helpers.artifacts import (
     shown,
     stage_status,
     stages_kept,
+    start_times,
     write_json,
     write_yaml,
 )
@@ -94,8 +95,7 @@ def new_run_dir(cfg: Config, root: Path | None = None) -> Path:
     from lstm_helpers.model.naming import planned_model_name  # TF-free: the name stage 02 will give
 
     root = root or resolve_path(cfg.run.reports_dir)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = f"{stamp}_{planned_model_name(cfg)}"
+    name = f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}_{planned_model_name(cfg)}"
     if cfg.run.name:
         name += "_" + re.sub(r"[^A-Za-z0-9_.-]+", "-", cfg.run.name)[:80]
     return claim_run_dir(root, name)
@@ -475,7 +475,7 @@ def check_out_dir(run_dir: Path, cfg: Config) -> None:
     new_run = "leave out --out for a new run directory under run.reports_dir, or give a new --out"
     if st["status"] == "running":
         raise RunRefused(
-            f"{shown(run_dir)} is running (pid {st.get('pid')}, since {st.get('started')}); "
+            f"{shown(run_dir)} is running (pid {st.get('pid')}, since {st.get('resumed') or st.get('started')}); "
             f"wait for it, or stop it and resume later"
         )
     if st["status"] == "finished":
@@ -558,7 +558,7 @@ def run_pipeline(
     _set_status(
         run_dir,
         "running",
-        started=dt.datetime.now().isoformat(timespec="seconds"),
+        **start_times(run_dir),
         fingerprint=cfg.fingerprint(),
         stages_done=done,
         reason=None,
