@@ -1,10 +1,11 @@
 """The ``lstm-workbench`` Jupyter kernel that JupyterLab users pick (``make setup`` installs it
 into the environment with ``python -m lstm_helpers.runs.kernelspec``): ipykernel's own spec
 plus ``--IPKernelApp.capture_fd_output=False``, as the pipeline's kernels start (see
-:mod:`lstm_helpers.runs.kernel`): TensorFlow's C++ start-up lines (absl, oneDNN, CUDA probes)
-are written to file descriptor 2, which ipykernel otherwise copies into the cell as a red
-stderr block; they go to the terminal that runs JupyterLab instead. Python warnings and
-prints still show in the cell."""
+:mod:`lstm_helpers.runs.kernel`): what native code writes to file descriptor 2 is not copied
+into the cell as a red stderr block. TensorFlow's C++ start-up lines (absl, oneDNN, CUDA
+probes) are dropped at its first import (:mod:`lstm_helpers.runs.quiet_tf`, installed at the
+kernel's start), so neither the terminal that runs JupyterLab nor one that runs papermill
+shows them. Python warnings and prints still show in the cell."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from pathlib import Path
 
 NAME, DISPLAY = "lstm-workbench", "Python 3 (lstm-workbench)"
 QUIET_FD = "--IPKernelApp.capture_fd_output=False"
+# TensorFlow's start-up lines captured at its first import (lstm_helpers.runs.quiet_tf): a notebook
+# run with papermill printed them, with "E0000 ... failed call to cuInit", on the user's terminal
+QUIET_TF = "--IPKernelApp.exec_lines=__import__('lstm_helpers.runs.quiet_tf', fromlist=['install']).install()"
 
 
 def install(prefix: str = sys.prefix) -> Path:
@@ -22,8 +26,7 @@ def install(prefix: str = sys.prefix) -> Path:
 
     spec = Path(install_spec(prefix=prefix, kernel_name=NAME, display_name=DISPLAY)) / "kernel.json"
     kernel = json.loads(spec.read_text())
-    if QUIET_FD not in kernel["argv"]:
-        kernel["argv"].append(QUIET_FD)
+    kernel["argv"] += [arg for arg in (QUIET_FD, QUIET_TF) if arg not in kernel["argv"]]
     spec.write_text(json.dumps(kernel, indent=1) + "\n")
     return spec
 
