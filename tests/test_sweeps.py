@@ -1491,6 +1491,12 @@ def test_the_answer_says_when_the_minirocket_baseline_beats_the_best_run(tmp_pat
         assert "The MiniRocket baseline (fitted on the same training windows" in head, head
         assert said in head and "; test 0.700" in head, head
         assert "val_baseline_pr_auc" in display.ranking(c).data  # beside each run in the ranking
+    # a gap of 0.0002 read "behind the best run by 0.000"; another run's stronger baseline went unsaid
+    c.table["val_baseline_pr_auc"] = best["val_pr_auc"] - 0.0002
+    c.table.loc[c.table["run"] != best["run"], "val_baseline_pr_auc"] = best["val_pr_auc"] + 0.02
+    head = display.headline(c).data
+    assert "level with the best run" in head and "behind the best run by 0.000" not in head, head
+    assert "Another run's baseline, on windows of its own, scores val_pr_auc" in head, head
     c.table = c.table.drop(columns=["val_baseline_pr_auc", "test_baseline_pr_auc"])  # evaluate.baseline: none
     assert "MiniRocket" not in display.headline(c).data
 
@@ -1550,3 +1556,19 @@ def test_a_sweep_stopped_while_it_logs_to_mlflow_leaves_a_readable_store(tmp_pat
     monkeypatch.setattr(tracking, "log_run_to_mlflow", real_log)
     result = runner.run_sweep(f, workers=1, out=out, html=False, progress=False, mlflow_uri=uri)
     assert result["done"] == 2 and len(client.search_runs([exp.experiment_id])) == 2
+
+
+def test_runs_of_two_sweeps_are_not_headed_by_one_sweeps_description(tmp_path, fake_runs):
+    """``compare`` of runs from two sweeps headed the page with the first sweep's title and
+    description, as if the other's runs belonged to it."""
+    outs = []
+    for name, text in (("a", "focal gamma x overlap"), ("b", "windows")):
+        f = write_sweep(
+            tmp_path / f"{name}.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]}, description=text
+        )
+        outs.append(tmp_path / name)
+        runner.run_sweep(f, out=outs[-1], html=False, progress=False)
+    one = compare.comparison_table(compare.collect_runs([outs[0]]))[1]
+    assert one["description"] == "focal gamma x overlap"
+    both = compare.comparison_table(compare.collect_runs(outs))[1]
+    assert both["description"] is None and both["title"] is None

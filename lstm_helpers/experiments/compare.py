@@ -277,7 +277,9 @@ def comparison_table(
     if task_differs:  # figures of different data or classes: ranked within each task, never across
         table.insert(1, "task", tasks)
     metric_cols = [c for c in table.columns if c.startswith(("val_", "test_")) or c == "threshold"]
-    sweep = next((r["sweep"] for r in records if r.get("sweep")), {})
+    # one sweep's title and description head the page only when every run comes from that sweep
+    sweeps = {json.dumps(r.get("sweep") or {}, sort_keys=True, default=str) for r in records}
+    sweep = (records[0].get("sweep") or {}) if len(sweeps) == 1 else {}
     meta = {
         "keys": keys,
         "variant_keys": sweep.get("variant_keys") or named_keys,

@@ -151,7 +151,7 @@ def answer_sentence(c: Comparison) -> str:
         )
         return " ".join(parts)
     parts.append(_best_text(c, best, q))
-    parts.append(baseline_sentence(best, q))
+    parts.append(baseline_sentence(best, q, fin))
     if members_differ(t):
         parts.append(
             "<i>The runs average different numbers of models (column <code>members</code>, "
@@ -189,24 +189,34 @@ def _baseline_of(metric: str) -> str:
     return f"{split}_baseline_{name}"
 
 
-def baseline_sentence(best: pd.Series, q: str) -> str:
+def baseline_sentence(best: pd.Series, q: str, runs: pd.DataFrame | None = None) -> str:
     """Whether the LSTM earns its keep: the MiniRocket baseline fitted on the best run's own
     training windows, its threshold chosen on the same validation split, against that run, on
-    the metric that ranks (empty when the run has no baseline: ``evaluate.baseline: none``)."""
+    the metric that ranks (empty when the run has no baseline: ``evaluate.baseline: none``). A
+    gap that rounds to 0.000 is "level" ("behind by 0.000" read as a loss); where another of
+    ``runs`` (prepared differently) has a baseline ahead of the best run, that is said too."""
     b = best.get(_baseline_of(q))
     if b is None or pd.isna(b) or pd.isna(best[q]):
         return ""
     bt = best.get(_baseline_of(_test_of(q)))
     test = f"; test {esc(bt)}" if bt is not None and pd.notna(bt) else ""
-    gap = float(b) - float(best[q])
+    gap = round(float(b) - float(best[q]), 3)
     if gap > 0:
-        verdict = f"<b>ahead of the best run by {esc(round(gap, 3))}</b>: the LSTM does not earn its keep here yet"
+        verdict = f"<b>ahead of the best run by {esc(gap)}</b>: the LSTM does not earn its keep here yet"
     else:
-        verdict = f"behind the best run by {esc(round(-gap, 3))}" if gap < 0 else "level with the best run"
-    return (
+        verdict = f"behind the best run by {esc(-gap)}" if gap < 0 else "level with the best run"
+    out = (
         f"The MiniRocket baseline (fitted on the same training windows, its threshold chosen on the same "
         f"validation split) scores {esc(q)} {esc(b)}{test}: {verdict}."
     )
+    others = runs[_baseline_of(q)] if runs is not None and _baseline_of(q) in runs else pd.Series(dtype=float)
+    top = pd.to_numeric(others, errors="coerce").max()
+    if pd.notna(top) and round(float(top) - float(best[q]), 3) > max(gap, 0):
+        out += (
+            f" <b>Another run's baseline, on windows of its own, scores {esc(q)} {esc(top)}</b>: "
+            "ahead of every run here on that metric."
+        )
+    return out
 
 
 def headline(c: Comparison) -> Any:
