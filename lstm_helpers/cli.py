@@ -20,6 +20,7 @@ import gc
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -547,9 +548,11 @@ def _report_internal(exc: BaseException) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, run the subcommand, and turn exceptions into exit codes (module docstring)."""
     from lstm_helpers.runs.kernel import skip_unused_schema_format
+    from lstm_helpers.style import terminal_warning
 
     skip_unused_schema_format()
     args = _parser().parse_args(argv)
+    python_format, warnings.formatwarning = warnings.formatwarning, terminal_warning  # not a file's path and line
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:
@@ -565,6 +568,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         _report_internal(exc)
         return EXIT_INTERNAL
+    finally:
+        warnings.formatwarning = python_format
 
 
 def entry() -> None:

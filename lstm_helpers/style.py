@@ -270,3 +270,19 @@ def plain_warning(message: Warning | str, category: type[Warning], *_args: Any, 
     'UserWarning: only 32 updates\\n'
     """
     return f"{category.__name__}: {message}\n"
+
+
+def terminal_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, line: Any = None
+) -> str:
+    """A user-facing warning as the command line prints it: ``warning: <message>``, without the
+    path and source line of the package file that raised it (``/home/.../recordings.py:493:
+    UserWarning: ... task, seen = map_labels(...)``, what ``prepare --no-notebook`` printed).
+    Other categories (a library's deprecation) keep Python's format.
+
+    >>> terminal_warning(UserWarning("only 32 updates"), UserWarning, "/x/y.py", 1)
+    'warning: only 32 updates\\n'
+    """
+    if issubclass(category, UserWarning):
+        return f"warning: {message}\n"
+    return _FORMATWARNING(message, category, filename, lineno, line)

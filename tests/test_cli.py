@@ -244,3 +244,18 @@ def test_train_on_a_prepared_multi_class_run_refuses_focal_alpha_before_the_kern
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "train.focal_alpha=0.25 is the positive-class weight of a binary task" in err and "3 classes" in err, err
+
+
+def test_a_stage_warning_on_the_terminal_is_one_plain_line(tmp_path, tiny_demo_dir):
+    """``prepare --no-notebook`` printed a stage's warning as Python does: the package file's
+    absolute path and line, ``UserWarning:``, then the source line that raised it."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "lstm_helpers", "prepare", "--no-notebook", "--out", str(tmp_path / "r"),
+           "--set", f"data.path={tiny_demo_dir}", "--set", "split.by=recording"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    said = [line for line in done.stderr.splitlines() if "split.by is 'recording'" in line]
+    assert said and all(line.startswith("warning: split.by is 'recording': ") for line in said), done.stderr
+    assert "UserWarning" not in done.stderr and ".py:" not in done.stderr, done.stderr
