@@ -58,7 +58,6 @@ from lstm_helpers.model.callbacks import (
     tie_monitor,
 )
 from lstm_helpers.model.compile import (
-    class_weighting,
     keeps_final_weights,
     make_loss,
     make_metrics,
@@ -89,8 +88,8 @@ from lstm_helpers.model.models import (  # noqa: F401 - for notebook 02
     resolve_model,
 )
 from lstm_helpers.model.schedules import learning_rate_curve, make_schedule
+from lstm_helpers.model.summary import training_summary  # noqa: F401 - for notebook 02
 from lstm_helpers.model.timing import TimingCallback
-from lstm_helpers.style import during_training, fmt_number
 
 
 # ---------------------------------------------------------------------- the result
@@ -296,34 +295,6 @@ def build_run_model(cfg: Config, run_dir: str | Path) -> keras.Model:
     """The (uncompiled) model of this run, for a summary before training."""
     meta = read_prepare_json(run_dir)
     return build_model(cfg.model, read_input_info(run_dir), len(meta["classes"]), seed=cfg.seed)
-
-
-def training_summary(result: TrainResult) -> pd.DataFrame:
-    """The headline numbers of :func:`run_training` as a one-column table."""
-    rows = {
-        "model": result.model_name,
-        "parameters": result.n_params,
-        "size (MB)": result.size_mb,
-        "epochs run": result.epochs_run,
-        "best epoch": result.best_epoch,
-        "stopped early": "yes" if result.stopped_early else "no",
-        f"best {result.monitor}{during_training(result.monitor)}": result.best_value,
-        "seconds per epoch (with checkpoint and logs)": result.seconds_per_epoch_mean,
-        "training windows per second": result.windows_per_second,
-        "total seconds": result.total_seconds,
-        "device": result.device,
-        "loss / optimizer / batch": f"{result.loss} / {result.optimizer} / {result.batch_size}",
-        "class weighting": class_weighting(result.classes, result.class_weight, result.focal_alpha),
-    }
-    if result.budget:  # how batch size, epochs and patience were chosen (model/budget.py)
-        rows["budget"] = result.budget["explanation"]
-        rows["what early stopping watches"] = result.budget.get("monitor")
-    if result.ensemble > 1:
-        rows["ensemble"] = result.budget["ensemble"]
-    if result.resumed:
-        rows["resumed"] = "yes: continued from the last finished epoch of an interrupted attempt"
-    shown = {k: fmt_number(v) if isinstance(v, int | float) else v for k, v in rows.items() if v is not None}
-    return pd.DataFrame({"value": list(shown.values())}, index=list(shown))
 
 
 @dataclass(frozen=True)
