@@ -596,9 +596,16 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
     import dataclasses
 
     assert training_summary(dataclasses.replace(result, resumed=True)).loc["resumed", "value"].startswith("yes")
+    # the switches that were on, in words (story 5); none that does nothing (no augmentation, no smoothing)
+    assert summary.loc["optimizer", "value"] == "Adam, learning rate 0.001"
+    assert summary.loc["learning-rate schedule", "value"].startswith("one-cycle: warm-up to 0.003")
+    # 16 validation windows per class: the final weights, no early stopping, so none is said
+    assert not {"early stopping", "augmentation", "label smoothing", "focal loss"} & set(summary.index)
 
     info = json.loads((run / "train.json").read_text())
     assert TRAIN_JSON_KEYS <= set(info)
+    assert info["switches"]["optimizer"] == {"name": "adam", "learning_rate": 0.001}
+    assert (info["augment"], info["weight_decay"], info["label_smoothing"]) == ({}, None, 0.0)
     assert info["model_name"] == "lstm_lay1_sz8_d4" and info["class_weight"] == {
         "other": 0.6,
         "play": 2.5,

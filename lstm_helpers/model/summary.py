@@ -1,20 +1,173 @@
-"""Stage 02 in words: the headline table of a training run (notebook 02, the report's training section)."""
+"""Stage 02 in words: the headline table of a training run and the switches that were on.
+
+:func:`training_switches` records the training switches of story 5 that a run had on
+(optimizer, schedule, dropout, augmentation, label smoothing, early stopping, focal loss) as
+``train.json``'s ``switches``; :func:`switch_words` says them in plain words, for notebook 02's
+summary table (:func:`training_summary`, in the report's training section) and the slides'
+"What was tried". Defaults that change nothing (no augmentation, no label smoothing, no weight
+decay, no recurrent dropout) are left out.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from lstm_helpers.model.compile import class_weighting
+from lstm_helpers.config import TrainConfig
+from lstm_helpers.model.compile import ADAMW_DECAY, class_weighting
 from lstm_helpers.style import during_training, fmt_number
 
 if TYPE_CHECKING:
     from lstm_helpers.model.training import TrainResult
 
+OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "sgd": "SGD"}
+AUGMENTS = {  # train.augment key -> what it does, in words
+    "jitter_sigma": "noise σ",
+    "scale_sigma": "channel gain σ",
+    "slice_fraction": "crops of up to",
+    "warp_sigma": "time warp σ",
+}
+
+
+def _g(x: float) -> str:
+    return f"{x:g}"
+
+
+def _epochs(n: Any) -> str:
+    """``3 epochs``; a patience left at auto (a run whose budget was not chosen yet) says so."""
+    return "a patience chosen from the data size" if n == "auto" else f"{n} epoch{'' if n == 1 else 's'}"
+
+
+def _dropouts(spec: dict[str, Any]) -> dict[str, Any]:
+    """The model's non-zero dropout rates (a list per layer kept as given)."""
+    out = {}
+    for key in ("dropout", "recurrent_dropout", "dense_dropout"):
+        v = spec.get(key)
+        rates = v if isinstance(v, list) else [v]
+        if any(r for r in rates if r is not None):
+            out[key] = v
+    if spec.get("cell") == "none":  # no recurrent layer: only the dense head's dropout applies
+        out = {k: v for k, v in out.items() if k == "dense_dropout"}
+    return out
+
+
+def _schedule(train_cfg: TrainConfig, learning_rate: float) -> dict[str, Any] | None:
+    s = train_cfg.schedule
+    if s.kind == "constant":
+        return None
+    if s.kind == "plateau":
+        return {"kind": "plateau", "factor": s.factor, "patience": s.patience, "min_lr": s.min_lr}
+    if s.kind == "cosine":
+        return {"kind": "cosine", "min_lr": min(s.min_lr, learning_rate)}
+    peak = s.max_lr if s.max_lr is not None else (3.0 if s.kind == "one_cycle" else 10.0) * learning_rate
+    if s.kind == "cyclical":
+        return {"kind": "cyclical", "max_lr": peak, "mode": s.mode, "step_size_epochs": s.step_size_epochs}
+    return {"kind": "one_cycle", "max_lr": peak, "warmup_fraction": s.warmup_fraction}
+
+
+def training_switches(train_cfg: TrainConfig, spec: dict[str, Any], monitor: str | None = None) -> dict[str, Any]:
+    """The switches a run trained with, as ``train.json`` records them: only those that are
+    on. ``train_cfg`` as trained (the budget's patience filled in); ``spec`` the model as built."""
+    decay = train_cfg.weight_decay
+    decay = ADAMW_DECAY if decay is None and train_cfg.optimizer == "adamw" else decay
+    optimizer: dict[str, Any] = {"name": train_cfg.optimizer, "learning_rate": train_cfg.learning_rate}
+    if decay:
+        optimizer["weight_decay"] = decay
+    if train_cfg.optimizer == "sgd":
+        optimizer["momentum"] = train_cfg.momentum
+    if train_cfg.clipnorm:
+        optimizer["clipnorm"] = train_cfg.clipnorm
+    out: dict[str, Any] = {"optimizer": optimizer}
+    if (schedule := _schedule(train_cfg, train_cfg.learning_rate)) is not None:
+        out["schedule"] = schedule
+    if dropout := _dropouts(spec):
+        out["dropout"] = dropout
+    if augment := {k: v for k, v in train_cfg.augment.model_dump().items() if v}:
+        out["augment"] = augment
+    if train_cfg.label_smoothing:
+        out["label_smoothing"] = train_cfg.label_smoothing
+    if train_cfg.loss == "focal":
+        out["focal"] = {"gamma": train_cfg.focal_gamma, "alpha": train_cfg.focal_alpha}
+    es = train_cfg.early_stopping
+    if es.enabled:
+        out["early_stopping"] = {"patience": es.patience, "restore_best_weights": es.restore_best_weights}
+        if monitor:
+            out["early_stopping"]["monitor"] = monitor
+    return out
+
+
+def _schedule_words(s: dict[str, Any], lr: float) -> str:
+    kind = s.get("kind")
+    if kind == "plateau":
+        return (
+            f"learning rate ×{_g(s['factor'])} after {_epochs(s['patience'])} without improvement "
+            f"(plateau), down to {_g(s['min_lr'])}"
+        )
+    if kind == "cosine":
+        return f"cosine annealing from {_g(lr)} to {_g(s['min_lr'])} over the run"
+    if kind == "cyclical":
+        return (
+            f"cyclical between {_g(lr)} and {_g(s['max_lr'])} ({s['mode']}, "
+            f"half-cycle {_g(s['step_size_epochs'])} epochs)"
+        )
+    if kind == "one_cycle":
+        return f"one-cycle: warm-up to {_g(s['max_lr'])} over {s['warmup_fraction']:.0%} of the updates, then annealing"
+    return str(kind)
+
+
+def _dropout_words(d: dict[str, Any]) -> str:
+    def rate(v: Any) -> str:
+        return " / ".join(_g(r) for r in v) if isinstance(v, list) else _g(v)
+
+    names = {"dropout": "dropout", "recurrent_dropout": "recurrent dropout", "dense_dropout": "dense-head dropout"}
+    return ", ".join(f"{names[k]} {rate(v)}" for k, v in d.items())
+
+
+def _augment_words(a: dict[str, Any]) -> str:
+    def one(k: str, v: float) -> str:
+        if k == "slice_fraction":
+            return f"crops of up to {v:.0%} stretched back"
+        return f"{AUGMENTS.get(k, k)} {_g(v)}"
+
+    return "every training batch perturbed: " + ", ".join(one(k, v) for k, v in a.items())
+
+
+def switch_words(switches: dict[str, Any]) -> dict[str, str]:
+    """``train.json``'s ``switches`` in plain words, one entry per switch that was on
+    (``{"optimizer": "RMSprop, learning rate 0.001", "learning-rate schedule": "cosine ..."}``)."""
+    out: dict[str, str] = {}
+    opt = switches.get("optimizer") or {}
+    if opt:
+        words = f"{OPTIMIZERS.get(opt.get('name'), opt.get('name'))}, learning rate {_g(opt['learning_rate'])}"
+        if opt.get("weight_decay"):
+            words += f", weight decay {_g(opt['weight_decay'])}"
+        if opt.get("momentum") is not None:
+            words += f", momentum {_g(opt['momentum'])}"
+        if opt.get("clipnorm"):
+            words += f", gradients clipped to norm {_g(opt['clipnorm'])}"
+        out["optimizer"] = words
+    if s := switches.get("schedule"):
+        out["learning-rate schedule"] = _schedule_words(s, opt.get("learning_rate", 0.0))
+    if d := switches.get("dropout"):
+        out["dropout"] = _dropout_words(d)
+    if a := switches.get("augment"):
+        out["augmentation"] = _augment_words(a)
+    if ls := switches.get("label_smoothing"):
+        out["label smoothing"] = _g(ls)
+    if f := switches.get("focal"):
+        alpha = f" and alpha {_g(f['alpha'])}" if f.get("alpha") is not None else ""
+        out["focal loss"] = f"gamma {_g(f['gamma'])}{alpha} (the easy windows weigh less)"
+    if es := switches.get("early_stopping"):
+        watch = f" of {es['monitor']}" if es.get("monitor") else ""
+        keep = "restoring the best epoch's weights" if es.get("restore_best_weights") else "keeping the last epoch's"
+        out["early stopping"] = f"after {_epochs(es['patience'])} without improvement{watch}, {keep}"
+    return out
+
 
 def training_summary(result: TrainResult) -> pd.DataFrame:
-    """The headline numbers of :func:`~lstm_helpers.model.training.run_training` as a one-column table."""
+    """The headline numbers of :func:`~lstm_helpers.model.training.run_training` as a
+    one-column table, with each training switch that was on in words."""
     rows = {
         "model": result.model_name,
         "parameters": result.n_params,
@@ -27,7 +180,8 @@ def training_summary(result: TrainResult) -> pd.DataFrame:
         "training windows per second": result.windows_per_second,
         "total seconds": result.total_seconds,
         "device": result.device,
-        "loss / optimizer / batch": f"{result.loss} / {result.optimizer} / {result.batch_size}",
+        "loss / batch": f"{result.loss} / {result.batch_size}",
+        **switch_words(result.switches),
         "class weighting": class_weighting(result.classes, result.class_weight, result.focal_alpha),
     }
     if result.budget:  # how batch size, epochs and patience were chosen (model/budget.py)

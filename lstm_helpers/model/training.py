@@ -88,7 +88,7 @@ from lstm_helpers.model.models import (  # noqa: F401 - for notebook 02
     resolve_model,
 )
 from lstm_helpers.model.schedules import learning_rate_curve, make_schedule
-from lstm_helpers.model.summary import training_summary  # noqa: F401 - for notebook 02
+from lstm_helpers.model.summary import training_summary, training_switches  # noqa: F401 - for notebook 02
 from lstm_helpers.model.timing import TimingCallback
 
 
@@ -144,6 +144,11 @@ class TrainResult:
     budget: dict[str, Any] | None = None  # how batch size, epochs and patience were chosen
     ensemble: int = 1  # models averaged in model.keras (model/ensemble.py)
     folds: int = 0  # fold members: training folds, validation scored by member 1 alone (else 0)
+    # the training switches that were on (model/summary.py): optimizer, schedule, dropout, augmentation, ...
+    switches: dict[str, Any] = field(default_factory=dict)
+    weight_decay: float | None = None  # as the optimizer applied it (AdamW's own 0.004 where unset)
+    label_smoothing: float = 0.0
+    augment: dict[str, float] = field(default_factory=dict)  # train.augment's non-zero strengths
 
     IN_MEMORY: ClassVar[tuple[str, ...]] = ("history", "timing", "lr_per_step", "model")
 
@@ -336,12 +341,14 @@ def _result(
     prior_seconds = float(resume.timing["seconds"].sum()) if resume.timing is not None else 0.0
     counts = count_params(model)
     class_weight = data.class_weight if train_cfg.use_class_weight else None
+    spec = resolve_model(cfg.model, data.input_info.to_dict()).model_dump(mode="json")  # as built
+    switches = training_switches(train_cfg, spec, monitor)
     lr_curve = None
     if fit.schedule is not None:
         lr_curve = learning_rate_curve(fit.schedule, fit.steps_per_epoch * train_cfg.epochs)
     return TrainResult(
         model_name=model_name(cfg.model, data.input_info.to_dict()),
-        spec=resolve_model(cfg.model, data.input_info.to_dict()).model_dump(mode="json"),  # as built
+        spec=spec,
         n_params=counts["total"],
         n_trainable_params=counts["trainable"],
         size_mb=model_size_mb(model),
@@ -382,6 +389,10 @@ def _result(
         timing=timing,
         lr_per_step=lr_curve,
         model=model,
+        switches=switches,
+        weight_decay=switches["optimizer"].get("weight_decay"),
+        label_smoothing=train_cfg.label_smoothing,
+        augment=switches.get("augment", {}),
     )
 
 

@@ -132,11 +132,39 @@ def _tried_slide(run: Path) -> str:
             else "its budget is chosen from the data size"
         )
         + f"; {loss}",
+        *_switch_items(params, t),
         *_imbalance_words(params, p, t),
         _scaling_words(p.get("scaler") or params.get("scale") or {}),
     ]
     code = f'<p class="run-name">model {html.escape(t["model_name"])}</p>' if t.get("model_name") else ""
     return _slide("What was tried", "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>" + code)
+
+
+def _switch_items(params: dict, t: dict) -> list[str]:
+    """The training switches that were on (train.json's ``switches``; for a run without them,
+    from its parameters), on up to three lines: optimizer and schedule, regularisation, early stopping."""
+    from lstm_helpers.model.summary import switch_words, training_switches
+
+    switches = t.get("switches")
+    if switches is None:
+        from lstm_helpers.config import Config
+
+        try:
+            cfg = Config.model_validate(params)
+        except (TypeError, ValueError):
+            return []
+        switches = training_switches(cfg.train, cfg.model.model_dump(mode="json"))
+    words = switch_words(switches)
+    lines = [
+        "; ".join(words[k] for k in ("optimizer", "learning-rate schedule") if k in words),
+        "; ".join(
+            f"{k} {words[k]}" if k in ("label smoothing", "focal loss") else words[k]
+            for k in ("dropout", "augmentation", "label smoothing", "focal loss")
+            if k in words
+        ),
+        f"early stopping {words['early stopping']}" if "early stopping" in words else "",
+    ]
+    return [line for line in lines if line]
 
 
 _LOSSES = {"crossentropy": "cross-entropy loss", "focal": "focal loss (down-weights the easy windows)"}
