@@ -92,6 +92,27 @@ def test_progress_echo_passes_only_epoch_lines():
     )
 
 
+def test_budget_warnings_reach_the_terminal_as_one_clean_note_and_other_warnings_do_not():
+    """ "2,052 training windows at batch 128 for 3 epochs give only 51 updates" was in notebook 02
+    and the report's collapsed warnings only: the terminal of lstm-workbench run showed nothing."""
+    from lstm_helpers.model.budget import BudgetWarning
+    from lstm_helpers.runs.terminal import NoteEcho, stage_echoes
+    from lstm_helpers.style import plain_warning
+
+    few = "2,052 training windows at batch 128 for 3 epochs give only 51 updates (train.min_updates = 2000)"
+    out = io.StringIO()
+    echo = NoteEcho(out)
+    said = plain_warning(BudgetWarning(few), BudgetWarning)  # as the stage's kernel prints it, on stderr
+    echo.write("I0000 00:00:17.1 123 cpu_feature_guard.cc:227] This TensorFlow binary\n")
+    echo.write(plain_warning(UserWarning("train.jit_compile = true: ..."), UserWarning))
+    echo.write("/tmp/ipykernel_1/2.py:1: DeprecationWarning: old\n  source line\n")
+    echo.write(said[:30])  # one line over two writes
+    echo.write(said[30:])
+    assert out.getvalue() == f"note: {few}\n"
+    assert set(stage_echoes(False).values()) == {None}
+    assert isinstance(stage_echoes(True)["stderr_file"], NoteEcho)
+
+
 def test_table_html_drops_range_index_rounds_and_escapes():
     df = pd.DataFrame({"class": [HOSTILE, "other"], "precision": [0.123456, 0.9], "support": [191.0, 1856.0]})
     page = table_html(df)

@@ -574,7 +574,10 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
         return original_fit(self, *args, **kwargs)
 
     monkeypatch.setattr(keras.Model, "fit", spy)
-    result = run_training(tiny_cfg(), run)
+    from lstm_helpers.model.budget import BudgetWarning
+
+    with pytest.warns(BudgetWarning, match="give only"):  # its own kind: the terminal shows it (NoteEcho)
+        result = run_training(tiny_cfg(), run)
     assert seen["class_weight"] == {0: 0.6, 1: 2.5}
     # what notebook 02 shows: the layers as a table (no Keras box), the summary in words
     from lstm_helpers.model.training import layer_table, training_summary

@@ -41,6 +41,12 @@ CEILING = 1.0 - TIE_TOLERANCE  # every "max" monitor here (PR-AUC, ROC-AUC, accu
 WINDOWS_PER_STEP = 16  # auto batch: at least this many steps per epoch before clipping
 
 
+class BudgetWarning(UserWarning):
+    """A training budget too small to learn from (too few updates, a batch larger than the
+    data): the terminal of ``lstm-workbench run`` shows it as a ``note:`` line
+    (:class:`~lstm_helpers.runs.terminal.NoteEcho`), the notebook and the report as a warning."""
+
+
 @dataclass(frozen=True)
 class Budget:
     """The resolved training budget and how it was chosen."""

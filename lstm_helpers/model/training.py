@@ -45,7 +45,14 @@ from lstm_helpers.data.text import target_class_count
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.model import ensemble as ens
 from lstm_helpers.model.batch_norm import recalibrate
-from lstm_helpers.model.budget import Budget, apply_budget, choose_budget, compounded_weighting, saturated_epochs
+from lstm_helpers.model.budget import (
+    Budget,
+    BudgetWarning,
+    apply_budget,
+    choose_budget,
+    compounded_weighting,
+    saturated_epochs,
+)
 from lstm_helpers.model.callbacks import (
     AtomicBackupAndRestore,
     AtomicModelCheckpoint,
@@ -417,8 +424,8 @@ def _budgeted(cfg: Config, data: PreparedData) -> tuple[Config, Budget]:
         elif cfg.model.fcn == "auto" and (fcn := fcn_blocks(cfg.model, info)):
             blocks = ", ".join(f"{b.filters}x{b.kernel_size}" for b in fcn)
             print(f"one input channel: the LSTM-FCN branch ({blocks}) beside the recurrent layers (model.fcn: auto)")
-    for message in budget.warnings:
-        warnings.warn(message, UserWarning, stacklevel=3)
+    for message in budget.warnings:  # BudgetWarning: the terminal shows it too (runs/terminal.py NoteEcho)
+        warnings.warn(message, BudgetWarning, stacklevel=3)
     out = apply_budget(cfg, budget)
     if final:
         out.train.early_stopping.enabled, out.train.checkpoint = False, False

@@ -48,7 +48,7 @@ from lstm_helpers.config import PROJECT_ROOT, Config, ConfigError, resolve_confi
 from lstm_helpers.data.inputs import anchored
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.kernel import StageKernel
-from lstm_helpers.runs.terminal import ProgressEcho, stage_done_line, stage_start_line
+from lstm_helpers.runs.terminal import stage_done_line, stage_echoes, stage_start_line
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 STAGES = STAGE_NOTEBOOKS
@@ -307,7 +307,7 @@ def execute_stage(
                 tmp,
                 {"run_dir": str(run_dir), "config_file": "", "overrides": overrides or {}},
                 cwd=run_dir,
-                stdout_file=ProgressEcho() if log_output and not (quiet or silent) else None,  # epoch lines only
+                **stage_echoes(log_output and not (quiet or silent)),  # epoch lines and budget notes only
             )
     except Exception as exc:  # noqa: BLE001 - papermill's PapermillExecutionError, kernel death, ...
         error = exc

@@ -20,6 +20,10 @@ PROGRESS_LINE = re.compile(
     r"^\s*(epoch \d+/\d+|stopped after epoch \d+|Epoch \d+: (early stopping|ReduceLROnPlateau)"
     r"|continued after epoch \d+ of \d+|ensemble:|member \d+/\d+ \(seed|train\.top_k = \d+ clamped)"
 )
+# the stderr lines of a stage notebook that reach the terminal, as "note: <message>": warnings of
+# these kinds (style.plain_warning writes "<Category>: <message>"); every other warning stays in
+# the notebook and the report's warnings panel
+NOTE_WARNING = re.compile(r"^\s*(?:BudgetWarning): (.+)$")
 # where a long epoch stands (model/timing.py: ends in a carriage return, which the epoch line
 # overwrites); the terminal shows it as a line (``splitlines`` splits at "\r"), a report leaves it out
 IN_EPOCH_LINE = re.compile(r"^\s*epoch \d+/\d+  step \d+/\d+")
@@ -119,3 +123,31 @@ class ProgressEcho:
 
     def flush(self) -> None:
         self.stream.flush()
+
+
+class NoteEcho:
+    """A file-like ``stderr_file`` for papermill that passes on only the warnings a person at the
+    terminal must see (:data:`NOTE_WARNING`: a training budget too small), each as one
+    ``note: <message>`` line, without the warning's category; a line split over two writes is
+    joined first."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stdout
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        for line in lines:
+            if m := NOTE_WARNING.match(line):
+                self.stream.write(f"note: {m.group(1).rstrip()}\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def stage_echoes(on: bool) -> dict[str, ProgressEcho | NoteEcho | None]:
+    """papermill's ``stdout_file`` / ``stderr_file`` for a stage notebook run from the terminal:
+    its epoch lines and its budget warnings reach it (``on``), nothing else."""
+    return {"stdout_file": ProgressEcho() if on else None, "stderr_file": NoteEcho() if on else None}
