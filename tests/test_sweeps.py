@@ -332,6 +332,22 @@ def test_thread_pools_are_sized_to_the_workers(monkeypatch):
     assert runner.threads_per_run(1, cores=8) == 1 and runner.threads_per_run(4, cores=2) == 1
 
 
+def test_a_sweep_run_records_its_threads_and_the_runs_beside_it(monkeypatch):
+    """Runs of a sweep timed 2 at a time with 1 thread each said "CPU (x86_64, 2 logical cores)",
+    as a run on its own does: their seconds per epoch read as a standalone run's."""
+    from lstm_helpers.model.machine import device_description, run_threads
+
+    env = runner.thread_environment(1, 2)
+    assert env[runner.PARALLEL_RUNS] == "2" and env["TF_NUM_INTRAOP_THREADS"] == "1"
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    assert run_threads() == (1, 2)
+    assert device_description().endswith("logical cores; 1 thread per run, 2 runs at a time)")
+    monkeypatch.delenv(runner.PARALLEL_RUNS)
+    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS")
+    assert run_threads() == (None, 1) and device_description().endswith("logical cores)")
+
+
 def test_tensorflow_honours_the_thread_variables():
     """The child process of a run gets these variables; TensorFlow must read them."""
     import subprocess

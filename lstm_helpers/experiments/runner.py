@@ -62,15 +62,18 @@ __all__ = [
 ]
 
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+PARALLEL_RUNS = "LSTM_WORKBENCH_PARALLEL_RUNS"  # read by lstm_helpers.model.machine.run_threads
 PROGRESS_EVERY = 30  # seconds between progress lines while no run ends
 
 
 # ============================================================================ one run
-def thread_environment(threads: int | None) -> dict[str, str]:
-    """Environment variables that size TensorFlow's / OpenMP's thread pools (empty for None)."""
+def thread_environment(threads: int | None, runs: int | None = None) -> dict[str, str]:
+    """Environment variables that size TensorFlow's / OpenMP's thread pools (empty for None);
+    with ``runs``, also how many runs share the machine at a time (:data:`PARALLEL_RUNS`: the
+    run's train.json and device line say it beside its timing)."""
     if not threads:
         return {}
-    return dict.fromkeys(THREAD_VARIABLES, str(int(threads)))
+    return dict.fromkeys(THREAD_VARIABLES, str(int(threads))) | ({PARALLEL_RUNS: str(int(runs))} if runs else {})
 
 
 def available_cores() -> int:
@@ -452,7 +455,8 @@ def _run_local(
     leaders = shared_fit_leaders(todo)
     results: SimpleQueue[tuple[PlannedRun, dict[str, Any]]] = SimpleQueue()
     stop = threading.Event()
-    kernels = [StageKernel(kernel_name(), env=thread_environment(threads)) for _ in range(min(workers, len(todo)))]
+    n = min(workers, len(todo))
+    kernels = [StageKernel(kernel_name(), env=thread_environment(threads, n)) for _ in range(n)]
     leaving = _Leaving(len(kernels), stop)
     pool = [
         threading.Thread(

@@ -82,7 +82,7 @@ from lstm_helpers.model.datasets import (
     set_determinism,
     training_stream,
 )
-from lstm_helpers.model.machine import device_description, versions
+from lstm_helpers.model.machine import device_description, run_threads, versions
 from lstm_helpers.model.models import (  # noqa: F401 - for notebook 02
     build_model,
     count_params,
@@ -156,6 +156,8 @@ class TrainResult:
     weight_decay: float | None = None  # as the optimizer applied it (AdamW's own 0.004 where unset)
     label_smoothing: float = 0.0
     augment: dict[str, float] = field(default_factory=dict)  # train.augment's non-zero strengths
+    threads: int | None = None  # TensorFlow's threads (TF_NUM_INTRAOP_THREADS; None: all cores)
+    parallel_runs: int = 1  # runs sharing the machine at a time (a sweep's workers): timings not standalone
 
     IN_MEMORY: ClassVar[tuple[str, ...]] = ("history", "timing", "lr_per_step", "model")
 
@@ -350,9 +352,8 @@ def _result(
     class_weight = data.class_weight if train_cfg.use_class_weight else None
     spec = resolve_model(cfg.model, data.input_info.to_dict()).model_dump(mode="json")  # as built
     switches = training_switches(train_cfg, spec, monitor)
-    lr_curve = None
-    if fit.schedule is not None:
-        lr_curve = learning_rate_curve(fit.schedule, fit.steps_per_epoch * train_cfg.epochs)
+    total_steps = fit.steps_per_epoch * train_cfg.epochs
+    lr_curve = None if fit.schedule is None else learning_rate_curve(fit.schedule, total_steps)
     return TrainResult(
         model_name=model_name(cfg.model, data.input_info.to_dict()),
         spec=spec,
@@ -400,6 +401,8 @@ def _result(
         weight_decay=switches["optimizer"].get("weight_decay"),
         label_smoothing=train_cfg.label_smoothing,
         augment=switches.get("augment", {}),
+        threads=run_threads()[0],
+        parallel_runs=run_threads()[1],
     )
 
 
