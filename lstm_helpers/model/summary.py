@@ -178,7 +178,8 @@ def training_summary(result: TrainResult) -> pd.DataFrame:
         f"best {result.monitor}{during_training(result.monitor)}": result.best_value,
         "seconds per epoch (with checkpoint and logs)": result.seconds_per_epoch_mean,
         "training windows per second": result.windows_per_second,
-        "total seconds": result.total_seconds,
+        # stage 02's fit time (build, fit, save): the terminal's "[train] done in" adds kernel start and imports
+        "fit time, s (build, fit, save)": result.total_seconds,
         "device": result.device,
         "loss / batch": f"{result.loss} / {result.batch_size}",
         **switch_words(result.switches),

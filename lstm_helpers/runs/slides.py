@@ -385,10 +385,10 @@ def _with_references(shown: pd.DataFrame, refs: pd.DataFrame, label: str, cols: 
 _NAMES = {
     "pr_auc": "PR-AUC",
     "balanced_accuracy": "balanced accuracy",
-    "total_seconds": "training seconds",
+    "total_seconds": "fit time (s: build, fit, save)",
     "n_params": "parameters",
     "members": "models averaged",
-    "seconds_per_epoch": "seconds per epoch",
+    "seconds_per_epoch": "s/epoch incl. checkpoint",
 }
 
 
