@@ -593,6 +593,7 @@ def test_the_run_command_process_never_imports_tensorflow():
         "import sys\n"
         "import lstm_helpers.cli, lstm_helpers.runs.pipeline, lstm_helpers.judge.evaluation\n"
         "from lstm_helpers.judge.evaluation import prefit_baseline\n"
+        "import lstm_helpers.runs.report, lstm_helpers.runs.slides, lstm_helpers.model.summary  # the pages: written here too\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=str(PROJECT_ROOT), capture_output=True, text=True)
@@ -868,3 +869,18 @@ def test_a_data_path_on_the_report_opens_from_the_report(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "work" / "here")  # where the command ran
     shown = scrub_paths(f"recordings from {data}", run).removeprefix("recordings from ")
     assert not shown.startswith("/") and (run / shown).resolve() == data.resolve(), shown
+
+
+def test_stage_01_notes_reach_the_terminal(tmp_path):
+    """A label that differs from a class_map key only in case sent a rare behaviour's 1,288 rows
+    to 'other', said only inside 01_prepare.ipynb and prepare.json; the terminal of ``run`` and
+    ``prepare`` showed "[prepare] done in 6.4 s" and nothing else."""
+    import json
+
+    from lstm_helpers.runs.terminal import stage_done_line
+
+    note = "label 'SoloPlay' differs from data.class_map key 'Soloplay' only in case: its 1,288 rows went to 'other'"
+    (tmp_path / "prepare.json").write_text(json.dumps({"notes": [note]}))
+    assert stage_done_line("prepare", 6.4, tmp_path).splitlines() == ["[prepare] done in 6.4 s", f"note: {note}"]
+    assert stage_done_line("train", 6.4, tmp_path) == "[train] done in 6.4 s"
+    assert stage_done_line("prepare", 6.4) == "[prepare] done in 6.4 s"

@@ -1223,7 +1223,7 @@ def test_input_pipelines_run_without_the_autotuner():
 def test_class_weighting_says_what_each_window_weighs():
     """Focal alpha and class weights multiply when both are set (story 1 sets both): the
     training summary shows the product, not only the two knobs."""
-    from lstm_helpers.model.compile import class_weighting
+    from lstm_helpers.model.summary import class_weighting
 
     both = class_weighting(["other", "play"], {"other": 0.6, "play": 2.5}, 0.25)
     assert both.startswith("focal alpha 0.25 (other 0.75, play 0.25) times class weights (other 0.6, play 2.5)")

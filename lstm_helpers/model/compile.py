@@ -13,6 +13,7 @@ import numpy as np
 from lstm_helpers.config import ConfigError, TrainConfig
 from lstm_helpers.model.budget import MIN_VAL_CASES
 from lstm_helpers.model.schedules import SERIALIZATION_PACKAGE
+from lstm_helpers.model.summary import ADAMW_DECAY
 
 
 def top_k_for(train_cfg: TrainConfig, n_classes: int, n_targets: int | None = None) -> int:
@@ -266,29 +267,6 @@ def make_loss(train_cfg: TrainConfig, n_classes: int) -> keras.losses.Loss:
     return keras.losses.SparseCategoricalCrossentropy(name="sparse_categorical_crossentropy")
 
 
-def class_weighting(classes: list[str], class_weight: dict[str, float] | None, focal_alpha: float | None) -> str:
-    """What each class's windows weigh in the loss. Class weights and a focal loss's alpha
-    (binary: the positive class ``classes[1]`` gets alpha, the other 1 - alpha) multiply when
-    both are set, which a user who meant one of them would not guess: the product is shown."""
-    if focal_alpha is not None and len(classes) == 2:
-        alpha = {classes[0]: 1.0 - focal_alpha, classes[1]: focal_alpha}
-        text = f"focal alpha {focal_alpha:g} ({_weights(alpha)})"
-        if not class_weight:
-            return text
-        both = {c: alpha[c] * class_weight[c] for c in classes}
-        return (
-            f"{text} times class weights ({_weights(class_weight)}): {_weights(both)} per window; "
-            "both apply (train.use_class_weight: false or focal_alpha: null keeps one)"
-        )
-    if class_weight:
-        return f"class weights: {_weights(class_weight)}"
-    return "none: every training window weighs 1"
-
-
-def _weights(w: dict[str, float]) -> str:
-    return ", ".join(f"{c} {v:.3g}" for c, v in w.items())
-
-
 def make_metrics(train_cfg: TrainConfig, n_classes: int, n_targets: int | None = None) -> list[keras.metrics.Metric]:
     """Binary: accuracy, precision, recall, PR-AUC, ROC-AUC. Multi-class: accuracy, balanced
     accuracy, top-k (k from :func:`top_k_for`)."""
@@ -312,9 +290,6 @@ def make_metrics(train_cfg: TrainConfig, n_classes: int, n_targets: int | None =
         BalancedAccuracy(n_classes),
         keras.metrics.SparseTopKCategoricalAccuracy(k=k, name=f"top{k}_accuracy"),
     ]
-
-
-ADAMW_DECAY = 0.004  # Keras' AdamW default, what train.weight_decay: null gives AdamW
 
 
 def make_optimizer(

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from lstm_helpers.config import TrainConfig
-from lstm_helpers.model.compile import ADAMW_DECAY, class_weighting
 from lstm_helpers.style import during_training, fmt_number
 
 if TYPE_CHECKING:
@@ -28,6 +27,32 @@ AUGMENTS = {  # train.augment key -> what it does, in words
     "slice_fraction": "crops of up to",
     "warp_sigma": "time warp σ",
 }
+
+
+ADAMW_DECAY = 0.004  # Keras' AdamW default, what train.weight_decay: null gives AdamW (TF-free here: pages read it)
+
+
+def class_weighting(classes: list[str], class_weight: dict[str, float] | None, focal_alpha: float | None) -> str:
+    """What each class's windows weigh in the loss. Class weights and a focal loss's alpha
+    (binary: the positive class ``classes[1]`` gets alpha, the other 1 - alpha) multiply when
+    both are set, which a user who meant one of them would not guess: the product is shown."""
+    if focal_alpha is not None and len(classes) == 2:
+        alpha = {classes[0]: 1.0 - focal_alpha, classes[1]: focal_alpha}
+        text = f"focal alpha {focal_alpha:g} ({_weights(alpha)})"
+        if not class_weight:
+            return text
+        both = {c: alpha[c] * class_weight[c] for c in classes}
+        return (
+            f"{text} times class weights ({_weights(class_weight)}): {_weights(both)} per window; "
+            "both apply (train.use_class_weight: false or focal_alpha: null keeps one)"
+        )
+    if class_weight:
+        return f"class weights: {_weights(class_weight)}"
+    return "none: every training window weighs 1"
+
+
+def _weights(w: dict[str, float]) -> str:
+    return ", ".join(f"{c} {v:.3g}" for c, v in w.items())
 
 
 def _g(x: float) -> str:

@@ -328,7 +328,7 @@ def execute_stage(
             _set_status(run_dir, "failed", stage=stage, reason=reason)
         raise RunFailed(reason, out if out.is_file() else None, run_dir) from error
     if not silent:
-        print(stage_done_line(stage, time.perf_counter() - t0), flush=True)
+        print(stage_done_line(stage, time.perf_counter() - t0, run_dir), flush=True)
     return out
 
 

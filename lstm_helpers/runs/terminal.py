@@ -101,8 +101,21 @@ def stage_start_line(stage: str, notebook: Path) -> str:
     return f"[{stage}] {notebook.name} in {display_path(notebook.parent)}"
 
 
-def stage_done_line(stage: str, seconds: float) -> str:
-    return f"[{stage}] done in {duration(seconds)}"
+def stage_done_line(stage: str, seconds: float, run_dir: Path | None = None) -> str:
+    """``[prepare] done in 6.4 s``, and after stage 01 one ``note:`` line per note of its data
+    (``prepare.json``): what it changed or could not do (labels mapped to the other class, a
+    label that differs from a class_map key only in case, gaps filled, a group in two splits)
+    was said only inside the notebook and the report."""
+    lines = [f"[{stage}] done in {duration(seconds)}"]
+    if stage == "prepare" and run_dir is not None:
+        import json
+
+        try:
+            notes = json.loads((Path(run_dir) / "prepare.json").read_text()).get("notes") or []
+        except (OSError, ValueError):
+            notes = []
+        lines += [f"note: {n}" for n in notes]
+    return "\n".join(lines)
 
 
 class ProgressEcho:
