@@ -8,10 +8,12 @@ Unknown keys are errors (``extra="forbid"``): a typo never silently falls back t
 
 from __future__ import annotations
 
+import codecs
 import copy
 import hashlib
 import json
 import re
+import string
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -53,14 +55,13 @@ class DataConfig(_Section):
     nan_policy: Literal["error", "interpolate", "drop"] = "error"
     encoding: str = "utf-8"  # text encoding of CSV and text files (e.g. latin-1, cp1252)
     sep: Literal[",", ";", "\t", "|"] = ","  # CSV column separator (pandas' sep), for training and predict
-    decimal: Literal[".", ","] = (
-        "."  # decimal mark of CSV numbers (pandas' decimal): "," reads 0,25 ("0,25" at sep ",")
-    )
+    decimal: Literal[".", ","] = "."  # CSV numbers' decimal mark (pandas'): "," reads 0,25 ("0,25" at sep ",")
     split_column: str | None = None  # predefined split per recording: train / val / test
     test_path: str | None = None  # a separate test file (public-benchmark style)
     pad_length: int | None = Field(None, ge=1)  # pre-segmented sequences (.npz); None = longest sequence
     mask_value: float = 0.0
     variable_length: Literal["pad", "stretch"] = "pad"  # sequences; stretch: each case resampled to that length
+    tokens: bool = False  # sequences: X / values hold integer token ids (an Embedding), not real-valued channels
     # table (data/README.md): a row per time step, or with sequence_columns a row per sample ("{channel}_t{t}")
     sequence_columns: str | None = None
     table_blocks: int = Field(20, ge=3)  # table without recording_column: contiguous blocks = groups
@@ -71,8 +72,6 @@ class DataConfig(_Section):
     @field_validator("encoding")
     @classmethod
     def _known_encoding(cls, v: str) -> str:
-        import codecs
-
         try:
             codecs.lookup(v)
         except LookupError:
@@ -100,6 +99,9 @@ class DataConfig(_Section):
 
     @model_validator(mode="after")
     def _table_fields(self) -> DataConfig:
+        if self.tokens and (self.kind != "sequences" or self.variable_length == "stretch"):
+            what = "data.variable_length 'stretch'" if self.kind == "sequences" else f"data.kind {self.kind!r}"
+            raise ValueError(f"data.tokens (token ids) needs data.kind 'sequences' (variable_length 'pad'), not {what}")
         if self.kind != "table":
             if self.sequence_columns is not None:
                 raise ValueError(f"data.sequence_columns is for data.kind 'table', not {self.kind!r}")
@@ -108,8 +110,6 @@ class DataConfig(_Section):
             return self
         pattern = self.sequence_columns
         if pattern is not None:
-            import string
-
             fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
             if fields.count("t") != 1 or set(fields) - {"t", "channel"} or fields.count("channel") > 1:
                 raise ValueError(

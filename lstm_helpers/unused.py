@@ -17,7 +17,7 @@ _PADDED_KEYS = ("data.pad_length", "data.mask_value", "data.variable_length")
 _SERIES_KEYS = ("windows.", "evaluate.bout_", "evaluate.timeline_recording")
 # What each data kind never reads (the readers in lstm_helpers/data; data/README.md)
 _UNREAD = {
-    "recordings": ("data.sequence_columns", "data.table_blocks", *_PADDED_KEYS, *_TEXT_KEYS),
+    "recordings": ("data.sequence_columns", "data.table_blocks", "data.tokens", *_PADDED_KEYS, *_TEXT_KEYS),
     "sequences": (
         *(f"data.{k}" for k in ("demo", "format", "recording_column", "group_column", "time_column")),
         *(f"data.{k}" for k in ("label_column", "channels", "sample_rate_hz", "nan_policy", "encoding")),
@@ -29,11 +29,11 @@ _UNREAD = {
         *(f"data.{k}" for k in ("demo", "format", "recording_column", "group_column", "time_column")),
         *(f"data.{k}" for k in ("label_column", "channels", "sample_rate_hz", "nan_policy", "class_map")),
         *("data.other_class", "data.classes_of_interest", "data.split_column", "data.test_path"),
-        *("data.sequence_columns", "data.table_blocks", *_PADDED_KEYS, "scale.", "resample.augment."),
+        *("data.sequence_columns", "data.table_blocks", "data.tokens", *_PADDED_KEYS, "scale.", "resample.augment."),
         *("windows.length_seconds", "windows.label_rule", "windows.min_fraction", "windows.unlabelled"),
         *("windows.max_unlabelled_fraction", "evaluate.bout_", "evaluate.timeline_recording"),
     ),
-    "table": ("data.demo", "data.test_path", *_TEXT_KEYS),
+    "table": ("data.demo", "data.test_path", "data.tokens", *_TEXT_KEYS),
 }
 
 
@@ -47,6 +47,8 @@ def unread_keys(flat: dict[str, Any]) -> list[str]:
     unread = _UNREAD.get(kind, ())
     if kind == "table":
         unread += _SERIES_KEYS if flat.get("data.sequence_columns") else _PADDED_KEYS
+    if kind == "sequences" and flat.get("data.tokens"):  # token ids: embedded, never scaled, padded with id 0
+        unread = (*(k for k in unread if k != "model.embedding_dim"), "scale.", "data.mask_value")
     exact = {"windows.length"} if flat.get("windows.length_seconds") is not None else set()  # the seconds win
     if not str(flat.get("data.path", "")).replace("\\", "/").endswith("data/raw/demo"):
         exact.add("data.demo")  # it generates the demo recordings there only

@@ -1,7 +1,8 @@
 """Seeded input files for the example configs (``configs/examples/``): a table of features per
-time step (story 2) and variable-length sequences (story 4). Same seed, same files.
+time step (story 2), variable-length sequences (story 4) and sequences of token ids. Same seed,
+same files.
 
-    python -m lstm_helpers.data.examples            # writes data/raw/examples/{features.csv,sequences.npz}
+    python -m lstm_helpers.data.examples            # writes data/raw/examples/{features,sequences,tokens}
 """
 
 from __future__ import annotations
@@ -70,6 +71,22 @@ def write_example_sequences(
     )
 
 
+def write_example_tokens(
+    path: str | Path, n: int = 600, n_ids: int = 30, min_len: int = 10, max_len: int = 40, seed: int = 7
+) -> Path:
+    """An ``.npz`` of token-id sequences (``data.tokens``): ``X`` (n, max_len) of event codes
+    1 to ``n_ids``, each case padded after its end with 0, and ``y``: ``has_7`` when code 7
+    occurs in the case (about half the cases), else ``no_7``. Built with vectorised numpy."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(min_len, max_len + 1, n)
+    codes = rng.integers(1, n_ids, (n, max_len))
+    codes[codes >= 7] += 1  # 1..n_ids without 7
+    has = rng.random(n) < 0.5
+    codes[np.flatnonzero(has), (rng.random(n) * lengths).astype(int)[has]] = 7
+    X = np.where(np.arange(max_len)[None, :] < lengths[:, None], codes, 0)
+    return save_npz(Path(path), {"X": X.astype(np.int64), "y": np.where(has, "has_7", "no_7")})
+
+
 def main(folder: str | Path = EXAMPLES_DIR) -> list[Path]:
     """Write both example inputs under ``folder`` (default ``data/raw/examples``)."""
     folder = Path(folder)
@@ -77,6 +94,7 @@ def main(folder: str | Path = EXAMPLES_DIR) -> list[Path]:
     return [
         write_example_table(folder / "features.csv"),
         write_example_sequences(folder / "sequences.npz"),
+        write_example_tokens(folder / "tokens.npz"),
     ]
 
 
@@ -86,7 +104,8 @@ def cli(argv: list[str] | None = None) -> list[Path]:
 
     ap = argparse.ArgumentParser(
         prog="python -m lstm_helpers.data.examples",
-        description="Write the example inputs of configs/examples/: features.csv (story 2) and sequences.npz (story 4).",
+        description="Write the example inputs of configs/examples/: features.csv (story 2), sequences.npz and "
+        "tokens.npz (story 4).",
     )
     ap.add_argument(
         "folder", nargs="?", default=str(EXAMPLES_DIR), help="where to write them (default: data/raw/examples)"

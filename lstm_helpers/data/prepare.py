@@ -32,6 +32,7 @@ from lstm_helpers.data.resampling import (
 )
 from lstm_helpers.data.splits import check_leakage, groups_across_splits, split_groups
 from lstm_helpers.data.text import keep_training_vocabulary
+from lstm_helpers.data.tokens import keep_training_tokens
 from lstm_helpers.data.windows import (
     Windows,
     count_windows,
@@ -154,7 +155,7 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
 def _scaled_values(s: SeriesSet, cfg: Config, split_of_rec: np.ndarray) -> tuple[np.ndarray, dict]:
     """Every timestep's values scaled with statistics of training timesteps only (or of
     each recording / sequence itself), padding set to ``data.mask_value``; tokens pass unchanged."""
-    if s.kind == "text":
+    if s.tokens:
         return s.values, {"method": "none", "center": [0.0], "scale": [1.0]}
     rec_of_step = np.repeat(np.arange(s.n_recordings), s.lengths)
     train_rows = split_of_rec[rec_of_step] == "train"
@@ -223,7 +224,7 @@ class _Splits:
 
 def _materialise(s: SeriesSet, cfg: Config, w: Windows, w_split: np.ndarray, values: np.ndarray) -> _Splits:
     """Windows, labels, provenance per split; the training split rebalanced (only it)."""
-    tokens = s.kind == "text"
+    tokens = s.tokens
     out = _Splits(notes=list(s.notes))
     for name in SPLIT_NAMES:
         ws = w.subset(w_split == name)
@@ -319,14 +320,15 @@ def _resampling_text(info: dict) -> str:
 
 
 def _check_augment(cfg: Config, s: SeriesSet, w: Windows) -> None:
-    """``train.augment`` that cannot apply to these data: refused for text (token ids have
-    no noise, gain or time axis to warp), said for padded sequences (slicing and warping
+    """``train.augment`` that cannot apply to these data: refused for token ids (text, or
+    sequences with ``data.tokens``: ids have no noise, gain or time axis to warp), said for padded sequences (slicing and warping
     would move the padding into the series, so only jitter and gain apply) -- in stage 01."""
     aug = cfg.train.augment
-    if s.kind == "text" and max(aug.jitter_sigma, aug.scale_sigma, aug.slice_fraction, aug.warp_sigma) > 0:
+    if s.tokens and max(aug.jitter_sigma, aug.scale_sigma, aug.slice_fraction, aug.warp_sigma) > 0:
+        what = "text" if s.kind == "text" else "data.tokens sequences"
         raise ConfigError(
             "train.augment (jitter_sigma, scale_sigma, slice_fraction, warp_sigma) applies to real-valued "
-            "series, not to text (token ids): set them to 0"
+            f"series, not to token ids ({what}): set them to 0"
         )
     if (aug.slice_fraction > 0 or aug.warp_sigma > 0) and _padding(s, w, cfg) is not None:
         warnings.warn(
@@ -384,7 +386,7 @@ def _timeline_arrays(s: SeriesSet, split_of_rec: np.ndarray) -> dict[str, np.nda
 
 
 def _input_info(s: SeriesSet, cfg: Config, w: Windows, values: np.ndarray) -> InputInfo:
-    tokens = s.kind == "text"
+    tokens = s.tokens
     return InputInfo(
         kind="tokens" if tokens else "real",
         data_kind=s.kind,
@@ -395,7 +397,7 @@ def _input_info(s: SeriesSet, cfg: Config, w: Windows, values: np.ndarray) -> In
         vocab_size=len(s.vocabulary) if tokens else None,
         vocabulary=s.vocabulary,
         masked=bool(s.kind == "sequences" and (s.lengths_true < w.length).any()),
-        mask_value=float(cfg.data.mask_value),
+        mask_value=0.0 if tokens else float(cfg.data.mask_value),  # token padding is id 0 (mask_zero)
         sample_rate_hz=s.sample_rate_hz,
         source=str(cfg.data.path),
     )
@@ -432,6 +434,7 @@ def _prepare_json(cfg: Config, s: SeriesSet, inp: InputInfo, splits: _Splits, ex
             "test": _ratio(counts["test"]["before"]),
         },
         "leakage": extra["leakage"],
+        "tokens": extra["tokens"],  # data.tokens: how file ids map to model ids (data/tokens.py)
         "notes": splits.notes,
         "seconds": extra["seconds"],
     }
@@ -448,8 +451,11 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     layout.root.mkdir(parents=True, exist_ok=True)
     s = read_dataset(cfg.data)
     split_of_rec, split_report, groups = _split_recordings(s, cfg)  # 1. split recordings
+    token_info = None
     if s.kind == "text":  # the vocabulary from the training chunks only
         s = keep_training_vocabulary(s, split_of_rec == "train", cfg.data.vocab_size)
+    elif s.tokens:  # token ids of sequences: the training cases' ids, others out of vocabulary
+        s, token_info = keep_training_tokens(s, split_of_rec)
     w, win_info = build_windows(s, cfg)  # 2. windows (index arrays only)
     _check_augment(cfg, s, w)
     test_recs = np.unique(w.rec_index[split_of_rec[w.rec_index] == "test"])
@@ -470,6 +476,7 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
         "split": split_report,
         "scaler": scaler,
         "leakage": leakage,
+        "tokens": token_info,
         "seconds": round(time.perf_counter() - t0, 3),
     }
     info = _prepare_json(cfg, s, _input_info(s, cfg, w, values), splits, extra)
@@ -529,12 +536,20 @@ def _imbalance_fact(measured: dict) -> dict[str, str]:
     return {"imbalance train before -> after": f"{before} -> {after}"}
 
 
+def _tokens_text(tokens: dict | None) -> str | None:
+    """How a ``data.tokens`` run read its ids (the notes say how many were out of vocabulary)."""
+    if not tokens:
+        return None
+    return f"{tokens['training_ids']:,} distinct ids in training (an Embedding of {tokens['vocab_size']}); {tokens['rule']}"
+
+
 def summary_table(info: dict) -> pd.DataFrame:
     """Key facts of a prepare run as a two-column table (for the notebook and the report)."""
     inp = info["input"]
     p = info["parameters"]
     facts = {
-        "data": f"{inp['data_kind']} from {inp['source']}",
+        "data": f"{inp['data_kind']}{' of token ids' * (inp['kind'] == 'tokens' and inp['data_kind'] != 'text')} "
+        f"from {inp['source']}",
         "classes": classes_text(info["classes"]),
         "window": f"{inp['window_length']} steps"
         + (f" ({inp['window_length'] / inp['sample_rate_hz']:.2f} s)" if inp.get("sample_rate_hz") else "")
@@ -555,6 +570,7 @@ def summary_table(info: dict) -> pd.DataFrame:
             else " (fitted on training timesteps)"
         ),
         "leakage check": "passed" if info["leakage"]["ok"] else "FAILED: " + "; ".join(info["leakage"]["problems"]),
+        "token ids": _tokens_text(info.get("tokens")),
     }
     facts = {k: v for k, v in facts.items() if v is not None}  # (a sequence or a text has no label rule)
     if info["windows"].get("recordings_too_short"):

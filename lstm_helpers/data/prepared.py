@@ -90,7 +90,7 @@ class InputInfo:
         if kind == "tokens" and (vocab is None or int(vocab) < 2):
             raise ValueError(
                 f"token input needs {where}['vocab_size'] (an int >= 2) for the Embedding layer, "
-                f"got {vocab!r}; re-run stage 01 (prepare) with data.kind=text"
+                f"got {vocab!r}; re-run stage 01 (prepare) with data.kind=text, or sequences with data.tokens"
             )
         step = raw.get("step")
         rate = raw.get("sample_rate_hz")
@@ -113,7 +113,7 @@ class InputInfo:
     def from_config(cls, cfg: Config) -> InputInfo:
         """What is known of the input before any data are read (for names and plans):
         kind, data kind, masking, channels and, except for padded sequences, the window length."""
-        tokens = cfg.data.kind == "text"
+        tokens = cfg.data.kind == "text" or cfg.data.tokens
         # a table with one row per sample is read as padded sequences (data/tables.py)
         cases = cfg.data.kind == "sequences" or (cfg.data.kind == "table" and cfg.data.sequence_columns is not None)
         return cls(
@@ -123,7 +123,7 @@ class InputInfo:
             n_channels=1 if tokens else (len(cfg.data.channels) or None),
             channels=["token"] if tokens else list(cfg.data.channels),
             masked=cases,
-            mask_value=float(cfg.data.mask_value),
+            mask_value=0.0 if tokens else float(cfg.data.mask_value),
             sample_rate_hz=cfg.data.sample_rate_hz,
             source=str(cfg.data.path),
         )

@@ -84,6 +84,11 @@ class SeriesSet:
     def n_recordings(self) -> int:
         return len(self.rec_ids)
 
+    @property
+    def tokens(self) -> bool:
+        """``values`` are token ids (text, or sequences with ``data.tokens``), not real-valued channels."""
+        return self.vocabulary is not None
+
     def real_steps(self) -> np.ndarray | None:
         """Per timestep, whether it is a real step of its sequence, not padding (None unless
         these are sequences with unpadded lengths)."""

@@ -19,6 +19,7 @@ from lstm_helpers.data.inputs import (
 )
 from lstm_helpers.data.labels import map_labels, order_classes
 from lstm_helpers.data.recordings import SPLIT_ALIASES, SeriesSet
+from lstm_helpers.data.tokens import PAD_ID, file_vocabulary, run_vocabulary_codes, token_ids
 
 
 def _sequence_arrays(p: Path, need_y: bool = True) -> dict[str, np.ndarray]:
@@ -66,9 +67,10 @@ def _case_lengths(arrays: dict[str, np.ndarray], p: Path, n: int, steps: int | N
     return raw.astype(np.int64)
 
 
-def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int, tokens: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Every case's timesteps end to end (total, channels) and each case's length. ``X`` with
-    ``lengths``: each case's first ``lengths[i]`` steps are real, the rest padding (ignored)."""
+    ``lengths``: each case's first ``lengths[i]`` steps are real, the rest padding (ignored).
+    ``tokens`` (``data.tokens``): the checked ids (total,) of :func:`~lstm_helpers.data.tokens.token_ids`."""
     if "X" in arrays:
         X, name = arrays["X"], "X"
         if X.ndim == 2:
@@ -96,6 +98,8 @@ def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int) -> tuple[np.nda
         raise DataError(f"{p}: needs 'X' (n, time, channels) or 'values' + 'lengths'; present: {short(sorted(arrays))}")
     if not np.issubdtype(values_flat.dtype, np.number):
         raise DataError(f"{p}: sequence values must be numeric, got dtype {values_flat.dtype}")
+    if tokens:
+        return token_ids(values_flat, lens, p, name, zeros_pad="lengths" not in arrays)
     values_flat = values_flat.astype(np.float64, copy=False)
     if np.isnan(values_flat).any():
         raise DataError(f"{p}: {name!r} contains NaN; fill or drop those cases")
@@ -109,14 +113,16 @@ def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int) -> tuple[np.nda
     return values_flat, lens
 
 
-def _pad_cases(values_flat: np.ndarray, lens: np.ndarray, T: int, mask_value: float) -> np.ndarray:
+def _pad_cases(
+    values_flat: np.ndarray, lens: np.ndarray, T: int, mask_value: float, dtype: type = np.float32
+) -> np.ndarray:
     """(n, T, C) block: each case's first min(len, T) steps, the rest ``mask_value`` (vectorised)."""
     n, C = len(lens), values_flat.shape[1]
     keep = np.minimum(lens, T)
     starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
     case = np.repeat(np.arange(n), keep)
     pos = np.arange(keep.sum()) - np.repeat(np.cumsum(keep) - keep, keep)
-    padded = np.full((n, T, C), mask_value, dtype=np.float32)
+    padded = np.full((n, T, C), mask_value, dtype=dtype)
     padded[case, pos] = values_flat[starts[case] + pos]
     return padded
 
@@ -178,6 +184,8 @@ def _to_length(
     if stretch:
         notes.append(f"cases of {int(lens.min())}-{int(lens.max())} steps stretched to {T} (data.variable_length)")
         return _stretch_cases(values_flat, lens, T), np.full(len(lens), T)
+    if cfg.tokens:  # model ids (int32), padded with id 0
+        return _pad_cases(values_flat, lens, T, PAD_ID, np.int32), lens
     return _pad_cases(values_flat, lens, T, cfg.mask_value), lens
 
 
@@ -224,10 +232,13 @@ def sequences_from_arrays(
         raise DataError(f"{p}: missing array 'y'; present: {short(sorted(arrays))}")
     n = len(arrays["y"]) if arrays["y"].ndim else 0
     _check_case_arrays(arrays, p, n)
-    values_flat, lens = _flat_values(arrays, p, n)
+    values_flat, lens = _flat_values(arrays, p, n, cfg.tokens)
     arrays, values_flat, lens, task, notes = _labelled_cases(arrays, cfg, p, values_flat, lens, names[0])
     n = len(lens)
     T = int(cfg.pad_length or lens.max())
+    vocabulary = None
+    if cfg.tokens:  # codes over every id of the file; stage 01 keeps the training split's (data/tokens.py)
+        values_flat, vocabulary = file_vocabulary(values_flat)
     C = values_flat.shape[1]
     padded, lens = _to_length(values_flat, lens, T, cfg, notes)
     y_str = task.to_numpy().astype(str)
@@ -250,33 +261,40 @@ def sequences_from_arrays(
         raise DataError(f"{p}: 'groups' has {len(groups)} entries but 'y' has {n}")
     masked = bool((lens != T).any())
     return SeriesSet(
-        values=padded.reshape(n * T, C),
+        values=padded.reshape(n * T, C) if vocabulary is None else padded.reshape(n * T),
         labels=np.repeat(y_idx, T),
         offsets=np.arange(n + 1) * T,
         rec_ids=np.array([f"case{i:06d}" for i in range(n)]),
         groups=groups,
         classes=classes,
-        channels=[f"ch{i}" for i in range(C)],
+        channels=[f"ch{i}" for i in range(C)] if vocabulary is None else ["token"],
         kind="sequences",
         sample_rate_hz=None,
         predefined_split=_case_split(arrays, p, names[1]),
         case_labels=y_idx,
         lengths_true=np.minimum(lens, T),
+        vocabulary=vocabulary,
         notes=notes + (["variable-length cases padded"] if masked else []),
     )
 
 
 # ------------------------------------------------------------------- new cases for predict
 def read_new_sequences(
-    cfg: DataConfig, path: Path, classes: list[str], pad_length: int, n_channels: int
+    cfg: DataConfig,
+    path: Path,
+    classes: list[str],
+    pad_length: int,
+    n_channels: int,
+    vocabulary: list[str] | None = None,
 ) -> tuple[SeriesSet, np.ndarray | None]:
     """New cases from an ``.npz`` in the training format, for ``predict`` (``y`` optional):
-    :func:`new_cases` of its arrays."""
+    :func:`new_cases` of its arrays (``vocabulary``: a token run's, ``data.tokens``)."""
     if not path.is_file():
         raise (
             missing_path_error(path, "--input") if not path.exists() else DataError(f"{path} is a folder, not an .npz")
         )
-    return new_cases(_sequence_arrays(path, need_y=False), cfg, path, classes, pad_length, n_channels)
+    arrays = _sequence_arrays(path, need_y=False)
+    return new_cases(arrays, cfg, path, classes, pad_length, n_channels, vocabulary=vocabulary)
 
 
 def new_cases(
@@ -287,6 +305,7 @@ def new_cases(
     pad_length: int,
     n_channels: int,
     names: tuple[str, str] = ("array 'y'", ""),
+    vocabulary: list[str] | None = None,
 ) -> tuple[SeriesSet, np.ndarray | None]:
     """Cases to predict with a run trained on sequences: the checks and padding of
     :func:`sequences_from_arrays`, at the run's pad length (longer cases truncated and said,
@@ -295,7 +314,9 @@ def new_cases(
     Labels are optional: where ``y`` is given it goes through ``data.class_map`` as in
     training; ``case_labels`` is -1 for a case without a label or with one the run does not
     know. ``names``: what the labels and the values are called in errors (default: the
-    .npz arrays). Returns the cases and each case's true label as text ("" where none), or
+    .npz arrays). ``vocabulary``: a token run's (``data.tokens``), which maps the cases' ids to
+    its model ids (an id it never saw in training to the out-of-vocabulary id, counted in the
+    notes). Returns the cases and each case's true label as text ("" where none), or
     None without ``y``.
     """
     y, where = arrays.get("y"), names[1] or ("'X'" if "X" in arrays else "'values'")
@@ -305,13 +326,19 @@ def new_cases(
     if n == 0:
         raise DataError(f"{p}: holds no cases; give at least one sequence in {where}")
     _check_per_case(arrays, p, n, ("groups",))
-    values_flat, lens = _flat_values(arrays, p, n)
-    if values_flat.shape[1] != n_channels:
+    values_flat, lens = _flat_values(arrays, p, n, cfg.tokens)
+    notes: list[str] = []
+    if cfg.tokens:
+        values_flat, unseen = run_vocabulary_codes(values_flat, vocabulary or [])
+        notes.append(
+            f"{unseen:,} of {len(values_flat):,} token(s) are ids the run never saw in training: read as the "
+            "out-of-vocabulary id"
+        )
+    elif values_flat.shape[1] != n_channels:
         raise DataError(
             f"{p}: {where} has {values_flat.shape[1]} channel(s) per step; the run was trained on "
             f"{n_channels}: give (n, time, {n_channels}) 'X' or (total steps, {n_channels}) 'values'"
         )
-    notes: list[str] = []
     padded, lens = _to_length(values_flat, lens, int(pad_length), cfg, notes)
     truth = None
     y_idx = np.full(n, -1, dtype=np.int64)
@@ -324,16 +351,17 @@ def new_cases(
             notes.append(f"label(s) {short(unknown)} in {names[0]} are not among the run's classes {short(classes)}")
     T = int(pad_length)
     s = SeriesSet(
-        values=padded.reshape(n * T, values_flat.shape[1]),
+        values=padded.reshape(n * T, values_flat.shape[1]) if not cfg.tokens else padded.reshape(n * T),
         labels=np.repeat(y_idx, T),
         offsets=np.arange(n + 1) * T,
         rec_ids=np.array([f"case{i:06d}" for i in range(n)]),
         groups=arrays["groups"].astype(str) if "groups" in arrays else np.full(n, "", dtype=object),
         classes=list(classes),
-        channels=[f"ch{i}" for i in range(values_flat.shape[1])],
+        channels=[f"ch{i}" for i in range(values_flat.shape[1])] if not cfg.tokens else ["token"],
         kind="sequences",
         case_labels=y_idx,
         lengths_true=np.minimum(lens, T),
+        vocabulary=list(vocabulary or []) if cfg.tokens else None,
         notes=notes,
     )
     return s, truth

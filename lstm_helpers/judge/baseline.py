@@ -210,7 +210,7 @@ def fit_baseline(
     n_classes
         Number of classes K; ``proba`` columns follow the class indices 0..K-1.
     kind, input_kind
-        ``cfg.evaluate.baseline`` (``"none"``: unavailable at once); ``"tokens"`` has no baseline.
+        ``cfg.evaluate.baseline`` (``"none"``: unavailable at once); ``"tokens"`` (token ids) has no baseline.
     synthetic, y_val
         Mask of synthetic training windows (left out); validation labels (``"auto"`` needs them).
     classifier
@@ -221,7 +221,10 @@ def fit_baseline(
     if kind == "none":
         return _unavailable(kind, "evaluate.baseline = none")
     if input_kind == "tokens":
-        return _unavailable(kind, "MiniRocket needs real-valued series; token (text) input has no baseline")
+        return _unavailable(
+            kind,
+            "MiniRocket needs real-valued series; token ids (text, or sequences with data.tokens) have no baseline",
+        )
     if classifier not in ("auto", *CLASSIFIERS):
         raise ValueError(f"classifier must be one of ('auto', 'logistic', 'ridge'), got {classifier!r}")
     y_train = np.asarray(y_train, dtype=np.int64)

@@ -447,7 +447,7 @@ def _result(st: _Stage, metrics: dict, test_metrics: dict, choice: dict | None, 
             timeline: dict | None, predictions: pd.DataFrame, figures: dict) -> dict[str, Any]:  # fmt: skip
     return {
         "metrics": metrics,
-        "summary": summary_table(metrics, tokens=st.info.get("kind") == "tokens"),
+        "summary": summary_table(metrics, tokens=st.info.get("data_kind") == "text"),  # perplexity per character
         "per_class": per_class_table(test_metrics),
         "threshold": choice,
         "threshold_options": options,

@@ -101,11 +101,11 @@ def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None)
 
 
 def planned_model_name(cfg: Config) -> str:
-    """The model name the training stage will give ``cfg`` (token input for text data),
+    """The model name the training stage will give ``cfg`` (token input for text and ``data.tokens``),
     known before any data is read (``model.fcn`` and ``model.architecture: auto`` count the
     listed channels; with none listed, or padding not yet known, they are left out)."""
     channels = len(cfg.data.channels) if cfg.data.kind == "recordings" and cfg.data.channels else None
-    info = {"kind": "tokens" if cfg.data.kind == "text" else "real", "n_channels": channels}
+    info = {"kind": "tokens" if cfg.data.kind == "text" or cfg.data.tokens else "real", "n_channels": channels}
     if cfg.data.kind == "recordings":
         info["masked"] = False  # windows of recordings all have the window's length
     return model_name(cfg.model, info)

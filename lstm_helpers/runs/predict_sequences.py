@@ -32,7 +32,8 @@ from lstm_helpers.runs.predict import FinishedRun, as_finished_run, output_table
 
 def read_new_cases(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.ndarray | None, np.ndarray]:
     """The cases at ``input_path`` read, checked and scaled as the run's stage 01 did: the cases,
-    their true labels as text (None without labels) and the model's input (n, pad length, channels)."""
+    their true labels as text (None without labels) and the model's input (n, pad length, channels),
+    or for token ids (``data.tokens``) the model ids (n, pad length)."""
     from lstm_helpers.data.sequences import read_new_sequences
     from lstm_helpers.data.tables import read_new_table_cases
 
@@ -45,13 +46,17 @@ def read_new_cases(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.nd
         if run.cfg.data.kind == "table":
             s, truth = read_new_table_cases(data_cfg, input_path, run.classes, length)
         else:
-            s, truth = read_new_sequences(data_cfg, input_path, run.classes, length, int(inp.n_channels or 0))
+            s, truth = read_new_sequences(
+                data_cfg, input_path, run.classes, length, int(inp.n_channels or 0), inp.vocabulary
+            )
         shorter = int((s.lengths_true < length).sum())
         if shorter and not inp.masked and data_cfg.variable_length != "stretch":
             s.notes.append(
                 f"{shorter} case(s) shorter than {length} steps were padded with {inp.mask_value:g}, but this run's "
                 "model has no mask (its training cases all had that length): it reads the padding as real steps"
             )
+        if inp.tokens:  # model ids under the run's vocabulary (data/tokens.py): never scaled
+            return s, truth, s.values.reshape(s.n_recordings, length)
         values = scale_values(s, run.info["scaler"], inp.mask_value)
     return s, truth, values.reshape(s.n_recordings, length, -1)
 
