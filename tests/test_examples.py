@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, TINY
 
 from lstm_helpers.config import Config, load_config
-from lstm_helpers.data.examples import write_example_sequences, write_example_table
+from lstm_helpers.data.examples import write_example_sequences, write_example_table, write_example_tokens
 from lstm_helpers.data.prepare import run_prepare
 from lstm_helpers.experiments.plan import plan_sweep
 from lstm_helpers.judge.evaluation import run_evaluation
@@ -34,6 +34,7 @@ def example_data(tmp_path_factory, tiny_demo_dir) -> dict[str, Path]:
         "recordings": tiny_demo_dir,
         "table": write_example_table(d / "features.csv", n_animals=4, minutes=1.0),
         "sequences": write_example_sequences(d / "sequences.npz", n=200),
+        "tokens": write_example_tokens(d / "tokens.npz", n=300),
         "text": ROOT / "data" / "text" / "pride_and_prejudice_vol1.txt",
     }
 
@@ -52,7 +53,7 @@ def tiny_overrides(kind: str, data: dict[str, Path]) -> dict:
             "model.units": [16, 8],
             "model.embedding_dim": 8,
         }
-    return ov  # sequences: 200 cases
+    return ov  # sequences: 200 cases; token ids: 300
 
 
 def run_stages(cfg: Config, run: Path) -> dict:
@@ -80,15 +81,17 @@ def test_at_least_four_examples_each_with_a_header_saying_how_long():
         assert "TIME_" not in f.read_text(), f"{f.name}: measured time not filled in"
 
 
-@pytest.mark.parametrize("name", ["rare_behaviour", "table_features", "sequences", "char_text"])
+@pytest.mark.parametrize("name", ["rare_behaviour", "table_features", "sequences", "char_text", "token_sequences"])
 def test_run_config_runs_on_a_tiny_slice(name, example_data, tmp_path):
-    kind = load_config(EXAMPLES / f"{name}.yaml").data.kind
-    cfg = load_config(EXAMPLES / f"{name}.yaml", tiny_overrides(kind, example_data))
+    data = load_config(EXAMPLES / f"{name}.yaml").data
+    kind = data.kind
+    cfg = load_config(EXAMPLES / f"{name}.yaml", tiny_overrides("tokens" if data.tokens else kind, example_data))
     result = run_stages(cfg, tmp_path)
     m = result["metrics"] if "metrics" in result else json.loads((tmp_path / "metrics.json").read_text())
     assert m["accuracy"] is not None
     if kind == "sequences":
-        assert json.loads((tmp_path / "prepare.json").read_text())["input"]["masked"]
+        inp = json.loads((tmp_path / "prepare.json").read_text())["input"]
+        assert inp["masked"] and inp["kind"] == ("tokens" if data.tokens else "real")
     if kind in ("text", "table"):  # top-5 accuracy (top-(K-1) when fewer than 6 classes appear)
         n_classes = len(json.loads((tmp_path / "prepare.json").read_text())["classes"])
         assert m["top_k"] == min(5, n_classes - 1) and m["top_k_accuracy"] is not None
@@ -153,4 +156,5 @@ def test_the_example_writer_takes_help_as_help(tmp_path, capsys, monkeypatch):
     assert stop.value.code == 0 and "features.csv" in capsys.readouterr().out
     assert not (tmp_path / "--help").exists()
     written = cli([str(tmp_path / "ex")])
-    assert [p.name for p in written] == ["features.csv", "sequences.npz"] and all(p.is_file() for p in written)
+    assert [p.name for p in written] == ["features.csv", "sequences.npz", "tokens.npz"]
+    assert all(p.is_file() for p in written)
