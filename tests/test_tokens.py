@@ -161,7 +161,7 @@ def test_refusals_for_token_ids(tmp_path):
         with pytest.raises(ValueError, match=f"resample.method '{method}' interpolates values .* token windows"):
             run_prepare(cfg, tmp_path / method)
     cfg = _cfg(tmp_path, arrays, **{"train.augment.jitter_sigma": 0.1})
-    with pytest.raises(ConfigError, match=r"not to token ids \(data.tokens sequences\)"):
+    with pytest.raises(ConfigError, match=r"not to sequences of token ids \(data.tokens\)"):
         run_prepare(cfg, tmp_path / "aug")
     # copying resamplers keep whole windows of ids
     data = run_prepare(_cfg(tmp_path, arrays, **{"resample.method": "oversample"}), tmp_path / "over")
@@ -174,6 +174,6 @@ def test_a_token_run_has_no_minirocket_baseline_and_reads_no_scaler(tmp_path):
 
     X = np.ones((4, 5), np.int32)
     b = fit_baseline(X, np.array([0, 1, 0, 1]), {"val": X}, 2, input_kind="tokens")
-    assert b.available is False and "sequences with data.tokens" in b.reason
+    assert b.available is False and "token ids (text, data.tokens) have no baseline" in b.reason
     unused = unused_settings(_config(tmp_path / "t.npz"))
     assert "scale.method" in unused and "data.mask_value" in unused and "model.embedding_dim" not in unused

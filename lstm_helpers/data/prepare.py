@@ -325,10 +325,10 @@ def _check_augment(cfg: Config, s: SeriesSet, w: Windows) -> None:
     would move the padding into the series, so only jitter and gain apply) -- in stage 01."""
     aug = cfg.train.augment
     if s.tokens and max(aug.jitter_sigma, aug.scale_sigma, aug.slice_fraction, aug.warp_sigma) > 0:
-        what = "text" if s.kind == "text" else "data.tokens sequences"
+        what = "text" if s.kind == "text" else "sequences of token ids (data.tokens)"
         raise ConfigError(
             "train.augment (jitter_sigma, scale_sigma, slice_fraction, warp_sigma) applies to real-valued "
-            f"series, not to token ids ({what}): set them to 0"
+            f"series, not to {what}: set them to 0"
         )
     if (aug.slice_fraction > 0 or aug.warp_sigma > 0) and _padding(s, w, cfg) is not None:
         warnings.warn(

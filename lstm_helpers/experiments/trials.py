@@ -94,8 +94,8 @@ def check_trials_fit_the_data(search: Search, data: PreparedData) -> None:
             )
         if key.startswith("train.augment.") and key.rsplit(".", 1)[-1] in AUGMENT_KEYS:
             raise ConfigError(
-                f"search file {search.shown}: space key '{key}' augments real-valued series, not token ids "
-                "(text, data.tokens): remove it from the space"
+                f"search file {search.shown}: space key '{key}' augments real-valued series, not text or other "
+                "token ids (data.tokens): remove it from the space"
             )
 
 

@@ -221,10 +221,7 @@ def fit_baseline(
     if kind == "none":
         return _unavailable(kind, "evaluate.baseline = none")
     if input_kind == "tokens":
-        return _unavailable(
-            kind,
-            "MiniRocket needs real-valued series; token ids (text, or sequences with data.tokens) have no baseline",
-        )
+        return _unavailable(kind, "MiniRocket needs real-valued series; token ids (text, data.tokens) have no baseline")
     if classifier not in ("auto", *CLASSIFIERS):
         raise ValueError(f"classifier must be one of ('auto', 'logistic', 'ridge'), got {classifier!r}")
     y_train = np.asarray(y_train, dtype=np.int64)
