@@ -62,6 +62,7 @@ def test_a_token_run_embeds_the_ids_and_learns_the_rule(token_run):
     assert m["majority_baseline_accuracy"] < 0.6 and m["accuracy"] >= 0.8, m["accuracy"]  # chance is about 0.5
     page = (run / "report.html").read_text()
     assert "token ids" in page and "model id 0 is padding" in page
+    assert "sequences of token ids (embedded: a vocabulary of 32)" in (run / "slides.html").read_text()
 
 
 def test_predict_maps_ids_the_run_never_saw_to_out_of_vocabulary(token_run, tmp_path, capsys):

@@ -75,8 +75,14 @@ def _data_facts(run: Path) -> list[str]:
     if not p:
         return []
     inp, win = p.get("input") or {}, p.get("windows") or {}
+    tokens = inp.get("kind") == "tokens" and inp.get("data_kind") == "sequences"  # data.tokens: an Embedding
+    shape = (
+        f"of token ids (embedded: a vocabulary of {fmt_number(inp.get('vocab_size'))})"
+        if tokens
+        else "with " + plural(inp.get("n_channels") or 0, "channel")
+    )
     facts = [
-        f"{inp.get('data_kind', 'data')} with {plural(inp.get('n_channels') or 0, 'channel')}; "
+        f"{inp.get('data_kind', 'data')} {shape}; "
         + ("" if len(p.get("classes") or []) > MAX_LISTED_CLASSES else "classes: ")  # "52 classes (1, ..., 52)"
         + classes_text(p.get("classes") or [])
     ]
