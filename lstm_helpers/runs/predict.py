@@ -178,23 +178,32 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
     return s, scale_values(s, run.info["scaler"], run.cfg.data.mask_value)
 
 
+def time_column(run: FinishedRun) -> str:
+    """The output tables' time column: named as the run's ``data.time_column`` (what its
+    recordings, and new ones, call it), as the recording column keeps the run's name;
+    ``time_s`` for a run that reads no time column (or one named as another output column)."""
+    name = run.cfg.data.time_column
+    taken = {run.recording_column, "timestep", "predicted", "true_label", *(f"p_{c}" for c in run.classes)}
+    return name if name and name not in taken else "time_s"
+
+
 def label_timesteps(run: FinishedRun, s: SeriesSet, timeline: dict[str, np.ndarray]) -> pd.DataFrame:
     """One row per input timestep: recording, timestep, time, stitched ``p_<class>``, predicted class
     ("" where no window covers it). Vectorised over all recordings at once.
 
     ``timestep`` is the step's row within its recording in the input (rows that
-    ``data.nan_policy: drop`` removed have no row here), and ``time_s`` the input's own time
-    column where the run reads one, else ``timestep`` / the sample rate: so the table joins
-    back to the input by recording and either column."""
+    ``data.nan_policy: drop`` removed have no row here), and the time column
+    (:func:`time_column`: named as the input's) the input's own times, else ``timestep`` /
+    the sample rate: so the table joins back to the input by recording and either column."""
     probs = np.concatenate([timeline[r] for r in s.rec_ids])
     rec_of_step = np.repeat(np.arange(len(s.rec_ids)), s.lengths)
     timestep = s.input_rows if s.input_rows is not None else np.arange(len(probs)) - s.offsets[rec_of_step]
     frame = pd.DataFrame({run.recording_column: s.rec_ids[rec_of_step], "timestep": timestep})
     rate = run.input.sample_rate_hz
     if s.times is not None:
-        frame["time_s"] = s.times
+        frame[time_column(run)] = s.times
     elif rate:
-        frame["time_s"] = frame["timestep"] / rate
+        frame[time_column(run)] = frame["timestep"] / rate
     for k, c in enumerate(run.classes):
         frame[f"p_{c}"] = probs[:, k]
     covered = ~np.isnan(probs).any(axis=1)
@@ -223,7 +232,7 @@ def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> p
     rate = run.input.sample_rate_hz
     columns = [rec_col, "class", "start", "end", "start_s", "end_s", "mean_p"]
     step = per_step["timestep"].to_numpy()
-    secs = per_step["time_s"].to_numpy() if "time_s" in per_step else None
+    secs = per_step[time_column(run)].to_numpy() if time_column(run) in per_step else None
     parts = []
     for c in bout_classes(run):
         p = per_step[f"p_{c}"].to_numpy()
