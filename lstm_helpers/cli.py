@@ -266,6 +266,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
             "of interest and it names none (to have them, make a run with --set "
             f"data.classes_of_interest=[<class>], a class of {', '.join(out['classes'])})"
         )
+    for line in out.get("scores_lines") or []:  # labelled input: stage 03's scores of it
+        print(line)
     if out["inference"]:
         print(f"inference: {out['inference']}")
     for note in out["notes"]:  # gaps no window crosses, timesteps left without a label, truncated cases

@@ -1,11 +1,17 @@
 """predict on held-out recordings: the output's column names, and scores where the input is labelled."""
 
+import json
+from dataclasses import replace
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
+import yaml
 
-from lstm_helpers.config import DataConfig
+from lstm_helpers.cli import main
+from lstm_helpers.config import DataConfig, resolve_config
 from lstm_helpers.data.recordings import series_from_frame
 from lstm_helpers.judge.threshold import DecisionRule
 
@@ -44,3 +50,178 @@ def test_the_output_keeps_the_inputs_names_for_the_recording_and_the_time_column
     s = series_from_frame(df.drop(columns="t"), plain, "new.csv", require_labels=False, classes=["other", "play"])
     steps = label_timesteps(_tiny_run(plain), s, {"r1": np.column_stack([1 - p_play, p_play])})
     assert np.allclose(steps["time_s"], steps["timestep"] / 4.0)
+
+
+def test_labels_the_run_does_not_know_are_unlabelled_with_a_note():
+    """A label outside the run's class map (no catch-all), or mapped to a class the run never
+    learnt, had stopped predict with the reader's error; now those steps count as unlabelled,
+    with a note, and the rest map as stage 01 maps them."""
+    from lstm_helpers.runs.predict_scores import raw_label_reading, run_labels
+
+    labels = ["play_chase", "rest", "", "swim", "play_solo", "fly", "swim"]
+    df = pd.DataFrame(
+        {"recording_id": "r1", "time_s": np.arange(7) / 4, "ax": 0.0, "behaviour": labels,
+         "__file": "new.csv", "__row": np.arange(7)}
+    )  # fmt: skip
+    cfg = DataConfig(
+        channels=["ax"], group_column=None, label_column="behaviour", sample_rate_hz=4.0,
+        class_map={"play_chase": "play", "play_solo": "play", "rest": "other", "fly": "flight"},
+    )  # fmt: skip
+    s = series_from_frame(df, raw_label_reading(cfg), "new.csv", require_labels=False)
+    s, truth = run_labels(_tiny_run(cfg), s, "new.csv")
+    assert truth.labelled and s.classes == ["other", "play"]
+    assert list(s.labels) == [1, 0, -1, -1, 1, -1, -1]
+    (note,) = truth.notes
+    assert "'swim' (2 rows), 'fly' (1 row)" in note and "not among the run's classes other, play" in note
+    # without a label column, or with only empty cells: unlabelled, as before
+    for frame in (df.drop(columns="behaviour"), df.assign(behaviour="")):
+        s = series_from_frame(frame, raw_label_reading(cfg), "new.csv", require_labels=False)
+        s, truth = run_labels(_tiny_run(cfg), s, "new.csv")
+        assert not truth.labelled and (s.labels == -1).all() and s.classes == ["other", "play"]
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """A tiny finished run on demo recordings (as tests/test_pipeline.py makes one), and a
+    held-out animal's recording: another seed of the demo, labelled."""
+    from conftest import TINY
+
+    from lstm_helpers.data.demo import write_demo_recordings
+
+    base = tmp_path_factory.mktemp("scores")
+    write_demo_recordings(base / "demo", seed=3, n_animals=6, minutes=1.0)
+    write_demo_recordings(base / "holdout", seed=11, n_animals=1, minutes=2.0)
+    raw = yaml.safe_load(Path("configs/demo.yaml").read_text())
+    cfg = resolve_config(
+        raw, {**TINY, "data.path": str(base / "demo"), "run.reports_dir": str(base / "reports"), "train.epochs": 2}
+    )
+    (base / "tiny.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+    assert main(["run", "--config", str(base / "tiny.yaml"), "--quiet"]) == 0
+    (run,) = [p for p in (base / "reports").iterdir() if p.is_dir()]
+    return run, next((base / "holdout").glob("*.parquet"))
+
+
+def _expected_scores(run: Path, steps: pd.DataFrame, windows: pd.DataFrame, truth: np.ndarray) -> dict:
+    """Stage 03's figures, computed here from the judge's own functions on the windows'
+    probabilities as predict wrote them and the true labels mapped and windowed here."""
+    from lstm_helpers.artifacts import read_params
+    from lstm_helpers.data.windows import label_windows
+    from lstm_helpers.judge.bouts import score_bouts
+    from lstm_helpers.judge.metrics import compute_metrics
+
+    cfg = resolve_config(read_params(run))
+    classes = ["other", "play"]
+    rule = DecisionRule.from_run(classes, 1, run / "threshold.json")
+    starts, y_win, step_labels, predicted = [], [], {}, {}
+    for rec, part in steps.groupby("recording_id", sort=False):
+        lab = truth[part.index]
+        step_labels[rec], predicted[rec] = lab, pd.Index(classes).get_indexer(part["predicted"])
+        w = windows[windows["recording_id"] == rec]
+        y_win.append(label_windows(lab, w["start"].to_numpy(), cfg.windows.length, 2, cfg.windows.label_rule,
+                                   cfg.windows.min_fraction, [1], cfg.windows.unlabelled,
+                                   cfg.windows.max_unlabelled_fraction))  # fmt: skip
+        starts.append(w.index.to_numpy())
+    y = np.concatenate(y_win)[np.argsort(np.concatenate(starts))]
+    probs = windows[["p_other", "p_play"]].to_numpy()
+    sel = y >= 0
+    m = compute_metrics(y[sel], probs[sel], rule.apply(probs[sel]), classes, 1)
+    bouts, _, _ = score_bouts(step_labels, predicted, classes, ["play"], 25.0, cfg.evaluate.bout_min_seconds,
+                              cfg.evaluate.bout_merge_gap_seconds)  # fmt: skip
+    return {"y": y, "metrics": m, "bouts": bouts["play"]}
+
+
+@pytest.mark.slow
+def test_predict_scores_a_labelled_held_out_recording_as_stage_03_would(finished_run, tmp_path, capsys):
+    """A held-out animal whose file carries the run's label column: predict wrote no true label
+    and no score. Now each step and window has its true label (mapped by the run's class map,
+    windowed by its label rule), each predicted bout says whether it overlaps a true one, and
+    the terminal and <out>.scores.json give stage 03's figures for those windows."""
+    run, holdout = finished_run
+    df = pd.read_parquet(holdout)
+    df.loc[df.index[100:160], "behaviour"] = None  # unannotated stretch: stays unlabelled
+    df.to_csv(tmp_path / "holdout.csv", index=False)
+    capsys.readouterr()
+    out = tmp_path / "pred.parquet"
+    assert main(["predict", "--run", str(run), "--input", str(tmp_path / "holdout.csv"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    steps = pd.read_parquet(out)
+    windows = pd.read_parquet(tmp_path / "pred.windows.parquet")
+    bouts = pd.read_parquet(tmp_path / "pred.bouts.parquet")
+    scores = json.loads((tmp_path / "pred.scores.json").read_text())
+    # true labels per step: the run's class map (play_* -> play, the rest -> other), empty cells empty
+    mapped = df["behaviour"].map(lambda v: "" if pd.isna(v) else "play" if v.startswith("play") else "other")
+    assert list(steps["true_label"]) == list(mapped) and (steps["true_label"].iloc[100:160] == "").all()
+    truth = pd.Index(["other", "play"]).get_indexer(steps["true_label"].replace("", "\x00"))
+    want = _expected_scores(run, steps, windows, truth)
+    assert list(windows["true_label"]) == list(np.array(["other", "play", ""], dtype=object)[want["y"]])
+    m = want["metrics"]
+    assert scores["n"] == m["n"] == int((want["y"] >= 0).sum()) < len(windows)
+    for key in ("balanced_accuracy", "pr_auc", "accuracy"):
+        assert scores[key] == pytest.approx(m[key]), key
+    for key in ("precision", "recall", "f1", "support"):
+        assert scores["per_class"]["play"][key] == pytest.approx(m["per_class"]["play"][key], nan_ok=True), key
+    b = want["bouts"]
+    assert {k: scores["bouts"]["play"][k] for k in ("n_true", "n_found", "n_false_alarms")} == {
+        k: b[k] for k in ("n_true", "n_found", "n_false_alarms")
+    }
+    assert b["n_true"] > 0 and scores["bouts"]["play"]["n_missed"] == b["n_true"] - b["n_found"]
+    from lstm_helpers.style import fmt_number as f
+
+    pc = m["per_class"]["play"]
+    at = next(i for i, line in enumerate(printed) if line.startswith("scored on"))
+    assert printed[at : at + 3] == [
+        f"scored on {m['n']} labelled windows: balanced accuracy {f(m['balanced_accuracy'])}",
+        f"play: precision {f(pc['precision'])}, recall {f(pc['recall'])}, F1 {f(pc['f1'])}, PR-AUC {f(m['pr_auc'])}",
+        f"play bouts: {b['n_found']} of {b['n_true']} found, {b['n_true'] - b['n_found']} missed, "
+        f"{b['n_false_alarms']} false alarm{'' if b['n_false_alarms'] == 1 else 's'}",
+    ], printed
+    assert printed[at - 1].endswith("found at the run's threshold " + f"{scores['threshold']:.3g}")
+    assert any(line.startswith("scores: ") and line.endswith("pred.scores.json") for line in printed), printed
+    # each predicted bout: does it overlap a true play bout (input rows [start, end))?
+    assert len(bouts) and bouts["overlaps_true_bout"].isin([True, False]).any()
+    for row in bouts.itertuples():
+        true = steps[steps["recording_id"] == row.recording_id]["true_label"].iloc[row.start : row.end]
+        want = None if (true == "").all() else (true == "play").any()  # None: no step of it is labelled
+        assert row.overlaps_true_bout == want or (want is None and pd.isna(row.overlaps_true_bout))
+
+
+@pytest.mark.slow
+def test_unknown_labels_are_a_note_and_unlabelled_input_is_unchanged(finished_run, tmp_path, capsys):
+    from lstm_helpers.runs.predict import open_finished_run, predict_recordings
+
+    run, holdout = finished_run
+    df = pd.read_parquet(holdout)
+    # a run whose class map has no catch-all: 'rest', 'walk'... are labels it does not know
+    opened = open_finished_run(run)
+    strict = replace(
+        opened, cfg=opened.cfg.model_copy(update={"data": opened.cfg.data.model_copy(update={"other_class": None})})
+    )
+    df.to_csv(tmp_path / "h.csv", index=False)
+    result = predict_recordings(strict, tmp_path / "h.csv", tmp_path / "strict.csv")
+    (note,) = [n for n in result["notes"] if "not among the run's classes" in n]
+    assert "in column 'behaviour'" in note and "count as unlabelled" in note
+    steps = pd.read_csv(tmp_path / "strict.csv", keep_default_na=False)
+    assert set(steps["true_label"]) <= {"play", ""} and (steps["true_label"] == "play").any()
+    # unlabelled input: the tables as before, no scores file, no score line
+    df.drop(columns="behaviour").to_csv(tmp_path / "bare.csv", index=False)
+    (tmp_path / "bare_out.scores.json").write_text("{}")  # an earlier labelled prediction's, at the same --out
+    capsys.readouterr()
+    args = [
+        "predict",
+        "--run",
+        str(run),
+        "--input",
+        str(tmp_path / "bare.csv"),
+        "--out",
+        str(tmp_path / "bare_out.csv"),
+    ]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "scored" not in printed and "scores:" not in printed and "labelled" not in printed
+    columns = {name: list(pd.read_csv(tmp_path / f"bare_out{name}.csv").columns) for name in ("", ".windows", ".bouts")}
+    assert columns == {
+        "": ["recording_id", "timestep", "time_s", "p_other", "p_play", "predicted"],
+        ".windows": ["recording_id", "start", "p_other", "p_play"],
+        ".bouts": ["recording_id", "class", "start", "end", "start_s", "end_s", "mean_p"],
+    }
+    assert not (tmp_path / "bare_out.scores.json").exists()

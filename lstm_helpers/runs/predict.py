@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from lstm_helpers.artifacts import check_model_file, is_finished, read_params, shown, write_table
+from lstm_helpers.artifacts import check_model_file, is_finished, read_params, shown, write_json, write_table
 from lstm_helpers.config import Config, ConfigError, DataConfig, resolve_config
 from lstm_helpers.data.gaps import across_gaps, gap_notes
 from lstm_helpers.data.inputs import ENCODING_KEY, missing_path_error, separator_hint, short, time_unit_hint
@@ -37,6 +37,16 @@ from lstm_helpers.judge.probs import full_probs, predict_probs
 from lstm_helpers.judge.threshold import DecisionRule
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.runs.kernel import quiet_tensorflow_import
+from lstm_helpers.runs.predict_scores import (
+    NewLabels,
+    overlaps_true_bout,
+    raw_label_reading,
+    run_labels,
+    score_lines,
+    score_predictions,
+    true_names,
+    window_truth,
+)
 
 
 @dataclass(frozen=True)
@@ -142,8 +152,10 @@ def as_finished_run(run: Path | FinishedRun) -> FinishedRun:
     return run if isinstance(run, FinishedRun) else open_finished_run(run)
 
 
-def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.ndarray]:
-    """The recordings at ``input_path`` checked against the run and scaled as in training."""
+def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.ndarray, NewLabels]:
+    """The recordings at ``input_path`` checked against the run and scaled as in training, and
+    what their label column held: its labels mapped onto the run's classes as stage 01 maps
+    them (:func:`~lstm_helpers.runs.predict_scores.run_labels`; -1 where unlabelled or unknown)."""
     if not input_path.exists():
         raise missing_path_error(input_path, "--input")
     columns = check_channels(run.info, run.cfg, input_path)
@@ -154,18 +166,16 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
     time_col = run.cfg.data.time_column
     if time_col and not any(time_col in cols for cols in columns):
         update["time_column"] = None
-    data_cfg = run.cfg.data.model_copy(update=update)
+    data_cfg = raw_label_reading(run.cfg.data.model_copy(update=update))  # labels as written, mapped below
     # the run's data.nan_policy applies (predict has no --set): a NaN under 'error' is the file's to fix
     fix = (
         "this run's data.nan_policy is 'error': fill the gaps in the file, or predict with a run trained "
         "with data.nan_policy interpolate or drop (its predict then fills or skips them the same way)"
     )
     if run.table_in_blocks:  # each file one series
-        s = read_new_step_rows(data_cfg, input_path, run.classes, fix)
+        s = read_new_step_rows(data_cfg, input_path, None, fix)
     else:
-        s = read_recordings(
-            data_cfg, input_path, require_labels=False, classes=run.classes, nan_fix=fix, settable=False
-        )
+        s = read_recordings(data_cfg, input_path, require_labels=False, nan_fix=fix, settable=False)
     rate = run.input.sample_rate_hz
     if rate and s.times is not None:
         got = _sample_rate_of(s.times, s.offsets)
@@ -175,7 +185,8 @@ def read_new_recordings(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, 
                 f"{input_path}: sample rate {got:.3g} Hz (from column {time_col!r}) does not match the "
                 f"run's {rate:g} Hz; {time_unit_hint(got, rate, time_col) or 'resample the input first'}"
             )
-    return s, scale_values(s, run.info["scaler"], run.cfg.data.mask_value)
+    s, labels = run_labels(run, s, str(input_path))
+    return s, scale_values(s, run.info["scaler"], run.cfg.data.mask_value), labels
 
 
 def time_column(run: FinishedRun) -> str:
@@ -221,8 +232,10 @@ def bout_classes(run: FinishedRun) -> list[str]:
     return class_of_interest(run.info, run.classes)[2]
 
 
-def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> pd.DataFrame:
-    """Runs of each class of :func:`bout_classes` per recording, with their mean stitched probability.
+def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame, labelled: bool = False) -> pd.DataFrame:
+    """Runs of each class of :func:`bout_classes` per recording, with their mean stitched probability
+    and, for ``labelled`` input, ``overlaps_true_bout``: whether the bout overlaps a true bout of
+    its class (``s.labels``; empty where none of its steps is labelled).
 
     ``start`` / ``end`` are input rows within the recording (``end`` exclusive: one past the
     bout's last row), ``start_s`` / ``end_s`` the first row's time and the last row's time
@@ -230,7 +243,7 @@ def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> p
     :func:`label_timesteps` writes them."""
     rec_col = run.recording_column
     rate = run.input.sample_rate_hz
-    columns = [rec_col, "class", "start", "end", "start_s", "end_s", "mean_p"]
+    columns = [rec_col, "class", "start", "end", "start_s", "end_s", "mean_p"] + ["overlaps_true_bout"] * labelled
     step = per_step["timestep"].to_numpy()
     secs = per_step[time_column(run)].to_numpy() if time_column(run) in per_step else None
     parts = []
@@ -253,6 +266,7 @@ def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame) -> p
                         "start_s": secs[lo + b[:, 0]] if secs is not None else None,
                         "end_s": secs[lo + b[:, 1] - 1] + (1 / rate if rate else 0.0) if secs is not None else None,
                         "mean_p": mean_p,
+                        "overlaps_true_bout": overlaps_true_bout(s.labels, run.classes.index(c), lo, b),
                     }
                 )
             )
@@ -284,6 +298,7 @@ def _output_paths(input_path: Path, out: Path | None) -> dict[str, Path]:
         "timesteps": out,
         "windows": base.with_name(base.name + ".windows" + suffix),
         "bouts": base.with_name(base.name + ".bouts" + suffix),
+        "scores": base.with_name(base.name + ".scores.json"),
     }
 
 
@@ -304,9 +319,13 @@ def predict_recordings(
     run directory, or the run :func:`open_finished_run` opened).
 
     Writes the per-timestep table at ``out`` (default ``<input>.predictions.csv``), and
-    ``.windows`` and ``.bouts`` tables beside it; returns their paths, the threshold, the
-    numbers of windows and bouts, ``inference``: how fast the windows were predicted, and
-    ``notes``: the gaps no window crossed and the timesteps no window covers, for the terminal.
+    ``.windows`` and ``.bouts`` tables beside it; where the input carries the run's label
+    column, ``true_label`` columns and ``<out>.scores.json``: stage 03's scores of the labelled
+    windows and bouts (:mod:`~lstm_helpers.runs.predict_scores`). Returns the paths written, the
+    threshold, the numbers of windows and bouts, ``scores_lines`` (the scores for the terminal;
+    empty without labels), ``inference``: how fast the windows were predicted, and ``notes``:
+    the gaps no window crossed, the timesteps no window covers and the labels the run does not
+    know, for the terminal.
     """
     input_path = Path(input_path)
     paths = _output_paths(input_path, out)  # a refused --out costs no TensorFlow import
@@ -320,7 +339,7 @@ def predict_recordings(
             f"{shown(finished.layout.root)} was trained on {finished.input.data_kind}; predict_sequences labels them"
         )
     _refuse_overwriting_input(finished, input_path, paths)
-    s, values = read_new_recordings(finished, input_path)
+    s, values, truth = read_new_recordings(finished, input_path)
     length, step = int(finished.input.window_length or 0), int(finished.input.step or 0)
     starts, rec = window_starts(s.offsets, length, step)
     gaps: dict = {}
@@ -343,12 +362,19 @@ def predict_recordings(
     windows = pd.DataFrame({finished.recording_column: rec_ids, "start": local})
     for k, c in enumerate(classes):
         windows[f"p_{c}"] = probs[:, k]
-    bouts = predicted_bouts(finished, s, per_step)
+    scores = _add_truth(finished, s, truth, (starts, probs, timeline), per_step, windows)
+    bouts = predicted_bouts(finished, s, per_step, truth.labelled)
     for name, table in (("timesteps", per_step), ("windows", windows), ("bouts", bouts)):
         write_table(paths[name], table)
+    paths["scores"].unlink(missing_ok=True)  # an earlier labelled input's, at the same --out
+    if scores is None:
+        del paths["scores"]
+    else:
+        write_json(paths["scores"], {"input": shown(input_path), "run": shown(finished.layout.root), **scores})
     unlabelled = int((per_step["predicted"] == "").sum())
     return {
         **paths,
+        "scores_lines": score_lines(scores) if scores else [],
         "threshold": finished.rule.threshold,
         "n_windows": len(starts),
         "n_bouts": len(bouts),
@@ -358,8 +384,26 @@ def predict_recordings(
         "notes": gap_notes(gaps, finished.cfg.data.time_column)
         + [f"{unlabelled} timestep(s) in no window (near a gap or a recording's end) have an empty label"]
         * bool(unlabelled)
-        + _scaling_notes(finished),
+        + _scaling_notes(finished)
+        + truth.notes,
     }
+
+
+def _add_truth(
+    run: FinishedRun, s: SeriesSet, truth: NewLabels, predicted: tuple, per_step: pd.DataFrame, windows: pd.DataFrame
+) -> dict[str, Any] | None:
+    """For input that carries labels: ``true_label`` on the step and window tables (a window's
+    by the run's window label rule) and stage 03's scores of them
+    (:func:`~lstm_helpers.runs.predict_scores.score_predictions`, with the label notes);
+    None without labels. ``predicted``: the windows' global starts, probabilities and the
+    stitched timeline."""
+    if not truth.labelled:
+        return None
+    starts, probs, timeline = predicted
+    window_labels = window_truth(run, s, starts)
+    per_step["true_label"] = true_names(run.classes, s.labels)
+    windows["true_label"] = true_names(run.classes, window_labels)
+    return {**score_predictions(run, s, window_labels, probs, timeline), "notes": truth.notes}
 
 
 def _scaling_notes(run: FinishedRun) -> list[str]:

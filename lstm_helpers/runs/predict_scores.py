@@ -1,0 +1,170 @@
+"""``predict`` on held-out recordings that carry the run's label column: their true labels and
+the scores stage 03 gives its test windows.
+
+The labels go through the run's ``data.class_map`` / ``data.other_class`` with stage 01's
+own :func:`~lstm_helpers.data.labels.map_labels` (empty cells stay unlabelled); a label the
+run does not know (outside its map without a catch-all, or mapped to a class it never
+learnt) counts as unlabelled, with a note, instead of stopping the prediction. Windows get
+their true label by the run's window label rule
+(:func:`~lstm_helpers.data.windows.label_windows`, the run's ``windows`` settings), and are
+scored with stage 03's functions: :func:`~lstm_helpers.judge.metrics.compute_metrics` at the
+run's decision rule and :func:`~lstm_helpers.judge.bouts.score_bouts` on the stitched
+timeline with the run's bout settings. Nothing is computed here that stage 03 computes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from lstm_helpers.config import DataConfig
+from lstm_helpers.data.inputs import DataError, short
+from lstm_helpers.data.labels import map_labels
+from lstm_helpers.data.recordings import SeriesSet
+from lstm_helpers.data.windows import label_windows
+from lstm_helpers.judge.bouts import predict_timesteps, score_bouts
+from lstm_helpers.judge.metrics import CORE_METRICS, compute_metrics
+from lstm_helpers.runs.terminal import plural
+from lstm_helpers.style import fmt_number
+
+if TYPE_CHECKING:
+    from lstm_helpers.runs.predict import FinishedRun
+
+
+@dataclass
+class NewLabels:
+    """What the new recordings' label column held: ``labelled`` when any step has a label
+    (known to the run or not), and the notes on the labels (catch-all, unknown labels)."""
+
+    labelled: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def raw_label_reading(data_cfg: DataConfig) -> DataConfig:
+    """``data_cfg`` for reading new recordings' labels as written (no class map, no catch-all,
+    no classes of interest to find): :func:`run_labels` maps them afterwards, so that a label
+    the run does not know is a note rather than the reader's error."""
+    return data_cfg.model_copy(update={"class_map": {}, "other_class": None, "classes_of_interest": []})
+
+
+def _covered(label: str, cfg: DataConfig, source: str) -> bool:
+    """Whether stage 01's mapping takes ``label`` (it refuses a label outside a class map
+    that has no catch-all)."""
+    try:
+        map_labels(pd.Series([label], dtype="string"), cfg, source)
+    except DataError:
+        return False
+    return True
+
+
+def run_labels(run: FinishedRun, s: SeriesSet, source: str) -> tuple[SeriesSet, NewLabels]:
+    """``s`` (read by :func:`raw_label_reading`: its classes the raw labels) with its labels
+    mapped as stage 01 maps them onto the run's classes; -1 where a step has no label or one
+    the run does not know (said in the notes)."""
+    cfg, classes = run.cfg.data, run.classes
+    if not s.classes or not (s.labels >= 0).any():
+        return replace(s, labels=np.full(len(s.labels), -1, np.int64), classes=classes), NewLabels()
+    names = np.asarray(s.classes, dtype=object)
+    raw = pd.Series(np.where(s.labels >= 0, names[np.maximum(s.labels, 0)], None), dtype="string")
+    uncovered = [v for v in s.classes if not _covered(v, cfg, source)]
+    notes: list[str] = []
+    task, _ = map_labels(raw.mask(raw.isin(uncovered)), cfg, source, notes=notes)
+    labels = pd.Index(classes).get_indexer(task.fillna("\x00")).astype(np.int64)
+    unknown = raw.notna().to_numpy() & (labels < 0)
+    if unknown.any():
+        counts = raw[unknown].value_counts()
+        listed = ", ".join(f"{short(v, 40)} ({plural(int(n), 'row')})" for v, n in counts.head(8).items())
+        notes.append(
+            f"label(s) {listed}{' ...' if len(counts) > 8 else ''} in column {cfg.label_column!r} are not among "
+            f"the run's classes {', '.join(classes)} (through its data.class_map): those steps count as unlabelled"
+        )
+    return replace(s, labels=labels, classes=classes), NewLabels(True, notes)
+
+
+def true_names(classes: list[str], labels: np.ndarray) -> np.ndarray:
+    """Class names of ``labels`` ("" where -1: unlabelled)."""
+    names = np.asarray([*classes, ""], dtype=object)
+    return names[np.where(labels >= 0, labels, len(classes))]
+
+
+def window_truth(run: FinishedRun, s: SeriesSet, starts: np.ndarray) -> np.ndarray:
+    """The true class of each window (``starts``: global first steps) by the run's window
+    label rule, as stage 01 labelled its windows; -1 where that rule leaves it unlabelled."""
+    w = run.cfg.windows
+    coi = [run.classes.index(c) for c in run.cfg.data.classes_of_interest if c in run.classes]
+    length = int(run.input.window_length or 0)
+    return label_windows(
+        s.labels, starts, length, len(run.classes), w.label_rule, w.min_fraction, coi, w.unlabelled,
+        w.max_unlabelled_fraction,
+    )  # fmt: skip
+
+
+def overlaps_true_bout(labels: np.ndarray, k: int, lo: int, bouts: np.ndarray) -> np.ndarray:
+    """Per predicted bout (``[start, end)`` steps of the recording starting at global step
+    ``lo``): whether it overlaps a true bout of class ``k``; None where none of its steps is labelled."""
+    true = np.concatenate([[0], np.cumsum(labels == k)])
+    known = np.concatenate([[0], np.cumsum(labels >= 0)])
+    a, b = lo + bouts[:, 0], lo + bouts[:, 1]
+    out = (true[b] - true[a] > 0).astype(object)
+    out[known[b] - known[a] == 0] = None
+    return out
+
+
+def score_predictions(
+    run: FinishedRun, s: SeriesSet, window_labels: np.ndarray, probs: np.ndarray, timeline: dict[str, np.ndarray]
+) -> dict[str, Any]:
+    """Stage 03's scores of the labelled windows (``window_labels`` >= 0) at the run's decision
+    rule (``metrics.json``'s figures: ``n``, ``balanced_accuracy``, ``pr_auc``, ``per_class``,
+    ``pr_auc_per_class``...), and the bouts of its classes of interest matched on the stitched
+    ``timeline`` (``bouts``: per class, ``bouts_per_recording``)."""
+    from lstm_helpers.judge.evaluation import class_of_interest
+
+    positive, _, names = class_of_interest(run.info, run.classes)
+    ev = run.cfg.evaluate
+    out: dict[str, Any] = {
+        "classes": run.classes, "classes_of_interest": names, "threshold": run.rule.threshold,
+        "decision_rule": run.rule.describe(), "window_label_rule": run.cfg.windows.label_rule, "n": 0,
+    }  # fmt: skip
+    sel = window_labels >= 0
+    if sel.any():
+        y, p = window_labels[sel], probs[sel]
+        m = compute_metrics(y, p, run.rule.apply(p), run.classes, positive, run.cfg.train.top_k)
+        out.update({k: m[k] for k in CORE_METRICS})
+    labels = {r: s.labels[lo:hi] for r, lo, hi in zip(s.rec_ids, s.offsets[:-1], s.offsets[1:], strict=True)}
+    if names and (s.labels >= 0).any():
+        rate = run.input.sample_rate_hz
+        summary, rows, _ = score_bouts(
+            labels, predict_timesteps(timeline, run.rule.apply), run.classes, names,
+            float(rate) if rate else 1.0, ev.bout_min_seconds, ev.bout_merge_gap_seconds,
+        )  # fmt: skip
+        for b in summary.values():
+            b.update(n_missed=b["n_true"] - b["n_found"], time_unit="s" if rate else "timesteps")
+        out.update(bouts=summary, bouts_per_recording=rows)
+    return out
+
+
+def score_lines(scores: dict[str, Any]) -> list[str]:
+    """The terminal's lines on the scores: labelled windows and balanced accuracy, then each
+    class of interest's precision / recall / F1 / PR-AUC and its bouts."""
+    n = scores["n"]
+    if not n:
+        return ["scores: no window has a label of the run's classes by its label rule, so none was scored"]
+    macro = "" if scores["classes_of_interest"] else f", PR-AUC {fmt_number(scores['pr_auc'])} (macro over classes)"
+    lines = [
+        f"scored on {plural(n, 'labelled window')}: balanced accuracy {fmt_number(scores['balanced_accuracy'])}{macro}"
+    ]
+    for c in scores["classes_of_interest"]:
+        pc = scores["per_class"][c]
+        lines.append(
+            f"{c}: precision {fmt_number(pc['precision'])}, recall {fmt_number(pc['recall'])}, "
+            f"F1 {fmt_number(pc['f1'])}, PR-AUC {fmt_number(scores['pr_auc_per_class'][c])}"
+        )
+    for c, b in (scores.get("bouts") or {}).items():
+        lines.append(
+            f"{c} bouts: {b['n_found']} of {b['n_true']} found, {b['n_missed']} missed, "
+            f"{plural(b['n_false_alarms'], 'false alarm')}"
+        )
+    return lines
