@@ -1,6 +1,7 @@
 """predict on held-out recordings: the output's column names, and scores where the input is labelled."""
 
 import json
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -73,6 +74,19 @@ def test_labels_the_run_does_not_know_are_unlabelled_with_a_note():
     assert list(s.labels) == [1, 0, -1, -1, 1, -1, -1]
     (note,) = truth.notes
     assert "'swim' (2 rows), 'fly' (1 row)" in note and "not among the run's classes other, play" in note
+    # a catch-all folds every other label, as stage 01 does: said in the scores file only, but a
+    # label one case or space away from a mapped one is said on the terminal (once: no warning too)
+    catch_all = cfg.model_copy(update={"other_class": "other", "class_map": {"play_chase": "play"}})
+    typo = df.assign(behaviour=["play_chase", "Play_chase", "rest", "", "rest", "play_chase", "walk"])
+    s = series_from_frame(typo, raw_label_reading(catch_all), "new.csv", require_labels=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s, truth = run_labels(_tiny_run(catch_all), s, "new.csv")
+    assert list(s.labels) == [1, 0, 0, -1, 0, 1, 0]
+    (folded,) = truth.folded
+    assert "went to data.other_class 'other'" in folded and "rest 2" in folded
+    (said,) = truth.notes
+    assert "'Play_chase' differs from 'play_chase'" in said
     # without a label column, or with only empty cells: unlabelled, as before
     for frame in (df.drop(columns="behaviour"), df.assign(behaviour="")):
         s = series_from_frame(frame, raw_label_reading(cfg), "new.csv", require_labels=False)
@@ -177,6 +191,9 @@ def test_predict_scores_a_labelled_held_out_recording_as_stage_03_would(finished
     ], printed
     assert printed[at - 1].endswith("found at the run's threshold " + f"{scores['threshold']:.3g}")
     assert any(line.startswith("scores: ") and line.endswith("pred.scores.json") for line in printed), printed
+    # the demo's catch-all (rest, walk... -> other) is stage 01's mapping: in the scores file, not on the terminal
+    assert not any("data.other_class" in line for line in printed)
+    assert any("went to data.other_class 'other'" in n for n in scores["notes"])
     # each predicted bout: does it overlap a true play bout (input rows [start, end))?
     assert len(bouts) and bouts["overlaps_true_bout"].isin([True, False]).any()
     for row in bouts.itertuples():

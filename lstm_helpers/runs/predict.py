@@ -403,7 +403,7 @@ def _add_truth(
     window_labels = window_truth(run, s, starts)
     per_step["true_label"] = true_names(run.classes, s.labels)
     windows["true_label"] = true_names(run.classes, window_labels)
-    return {**score_predictions(run, s, window_labels, probs, timeline), "notes": truth.notes}
+    return {**score_predictions(run, s, window_labels, probs, timeline), "notes": truth.folded + truth.notes}
 
 
 def _scaling_notes(run: FinishedRun) -> list[str]:

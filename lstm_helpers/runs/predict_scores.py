@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.config import DataConfig
-from lstm_helpers.data.inputs import DataError, short
+from lstm_helpers.data.inputs import DataError, checking_only, short
 from lstm_helpers.data.labels import map_labels
 from lstm_helpers.data.recordings import SeriesSet
 from lstm_helpers.data.windows import label_windows
@@ -37,10 +37,14 @@ if TYPE_CHECKING:
 @dataclass
 class NewLabels:
     """What the new recordings' label column held: ``labelled`` when any step has a label
-    (known to the run or not), and the notes on the labels (catch-all, unknown labels)."""
+    (known to the run or not); ``notes`` for the terminal (labels the run does not know, a
+    label that differs from a mapped one only in case or spaces) and ``folded``: which labels
+    the run's ``data.other_class`` took, as stage 01 says it (``<out>.scores.json`` only: a
+    catch-all run folds labels on every prediction)."""
 
     labelled: bool = False
     notes: list[str] = field(default_factory=list)
+    folded: list[str] = field(default_factory=list)
 
 
 def raw_label_reading(data_cfg: DataConfig) -> DataConfig:
@@ -71,7 +75,10 @@ def run_labels(run: FinishedRun, s: SeriesSet, source: str) -> tuple[SeriesSet, 
     raw = pd.Series(np.where(s.labels >= 0, names[np.maximum(s.labels, 0)], None), dtype="string")
     uncovered = [v for v in s.classes if not _covered(v, cfg, source)]
     notes: list[str] = []
-    task, _ = map_labels(raw.mask(raw.isin(uncovered)), cfg, source, notes=notes)
+    with checking_only():  # its warnings are in notes, said once by the caller
+        task, _ = map_labels(raw.mask(raw.isin(uncovered)), cfg, source, notes=notes)
+    # map_labels' notes: which labels the catch-all took, then any that look like a mapped one
+    folded, notes = (notes[:1], notes[1:]) if cfg.other_class and notes else ([], notes)
     labels = pd.Index(classes).get_indexer(task.fillna("\x00")).astype(np.int64)
     unknown = raw.notna().to_numpy() & (labels < 0)
     if unknown.any():
@@ -81,7 +88,7 @@ def run_labels(run: FinishedRun, s: SeriesSet, source: str) -> tuple[SeriesSet, 
             f"label(s) {listed}{' ...' if len(counts) > 8 else ''} in column {cfg.label_column!r} are not among "
             f"the run's classes {', '.join(classes)} (through its data.class_map): those steps count as unlabelled"
         )
-    return replace(s, labels=labels, classes=classes), NewLabels(True, notes)
+    return replace(s, labels=labels, classes=classes), NewLabels(True, notes, folded)
 
 
 def true_names(classes: list[str], labels: np.ndarray) -> np.ndarray:
