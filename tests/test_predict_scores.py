@@ -242,3 +242,26 @@ def test_unknown_labels_are_a_note_and_unlabelled_input_is_unchanged(finished_ru
         ".bouts": ["recording_id", "class", "start", "end", "start_s", "end_s", "mean_p"],
     }
     assert not (tmp_path / "bare_out.scores.json").exists()
+
+
+def test_score_lines_say_what_was_scored_in_a_few_plain_lines():
+    from lstm_helpers.runs.predict_scores import score_lines
+
+    multi = {"n": 1, "classes_of_interest": [], "balanced_accuracy": 0.5, "pr_auc": 0.61}
+    assert score_lines(multi) == [
+        "scored on 1 labelled window: balanced accuracy 0.500, PR-AUC 0.610 (macro over classes)"
+    ]
+    nothing_predicted = {
+        "n": 40, "classes_of_interest": ["play"], "balanced_accuracy": 0.5, "pr_auc": None,
+        "per_class": {"play": {"precision": float("nan"), "recall": 0.0, "f1": float("nan")}},
+        "pr_auc_per_class": {"play": None},
+        "bouts": {"play": {"n_true": 0, "n_found": 0, "n_missed": 0, "n_false_alarms": 1}},
+    }  # fmt: skip
+    assert score_lines(nothing_predicted) == [
+        "scored on 40 labelled windows: balanced accuracy 0.500",
+        "play: precision –, recall 0.000, F1 –, PR-AUC –",
+        "play bouts: none labelled, 1 false alarm",  # an animal that never played
+    ]
+    assert score_lines({"n": 0}) == [
+        "scores: no window has a label of the run's classes by its label rule, so none was scored"
+    ]

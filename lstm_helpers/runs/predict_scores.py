@@ -170,8 +170,6 @@ def score_lines(scores: dict[str, Any]) -> list[str]:
             f"F1 {fmt_number(pc['f1'])}, PR-AUC {fmt_number(scores['pr_auc_per_class'][c])}"
         )
     for c, b in (scores.get("bouts") or {}).items():
-        lines.append(
-            f"{c} bouts: {b['n_found']} of {b['n_true']} found, {b['n_missed']} missed, "
-            f"{plural(b['n_false_alarms'], 'false alarm')}"
-        )
+        found = f"{b['n_found']} of {b['n_true']} found, {b['n_missed']} missed" if b["n_true"] else "none labelled"
+        lines.append(f"{c} bouts: {found}, {plural(b['n_false_alarms'], 'false alarm')}")
     return lines
