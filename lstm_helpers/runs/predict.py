@@ -5,7 +5,9 @@ per case; :func:`predict_run` chooses. Character runs write text: ``lstm-workben
 
 Refuses input whose channels or sample rate differ from the run's before predicting
 anything. Writes per-timestep probabilities and labels, per-window probabilities and the
-predicted bouts of each class of interest (CSV or Parquet, by the output's suffix). The
+predicted bouts of each class of interest (CSV or Parquet, by the output's suffix); where
+the new recordings carry the run's label column, their true labels beside the predicted ones
+and stage 03's scores of them (:mod:`lstm_helpers.runs.predict_scores`). The
 model is loaded, run and decided on exactly as the evaluation stage does
 (:func:`~lstm_helpers.model.models.load_trained_model`,
 :func:`~lstm_helpers.judge.probs.predict_probs`,
