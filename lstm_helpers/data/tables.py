@@ -113,7 +113,7 @@ def _step_part(
 NEW_RECORDING = "recording"  # predict's name for each file of a table without a recording column
 
 
-def read_new_step_rows(cfg: DataConfig, path: Path, classes: list[str], nan_fix: str) -> SeriesSet:
+def read_new_step_rows(cfg: DataConfig, path: Path, classes: list[str] | None, nan_fix: str) -> SeriesSet:
     """New rows of a one-row-per-time-step table without a recording column, for ``predict``:
     each file is one series in row order, named by its file stem (its name where two files
     share a stem) (training cut files into ``data.table_blocks`` blocks only to split them),
