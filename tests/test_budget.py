@@ -160,3 +160,15 @@ def test_a_batch_larger_than_the_data_is_blamed_on_a_setting_only_when_one_was_m
     assert not any("exceeds" in w for w in auto.warnings)  # auto's smallest batch (8): no setting to blame
     fixed = choose_budget(2, np.array([1, 1]), TrainConfig(batch_size=16))
     assert any("train.batch_size = 16 exceeds the 2 training windows" in w for w in fixed.warnings)
+
+
+def test_budget_explanation_counts_in_the_singular_where_one():
+    """'early-stopping patience 1 epochs': one epoch, one update, one window are singular."""
+    t = resolve_config({}, ["train.epochs=1", "train.batch_size=8", "train.early_stopping.patience=1",
+                            "train.schedule.kind=plateau", "train.schedule.patience=1"]).train  # fmt: skip
+    text = choose_budget(1, [1], t).explanation
+    assert "1 training window," in text and "(1 update per epoch)" in text and "up to 1 epoch (set)" in text
+    assert "early-stopping patience 1 epoch (set) (~1 update)" in text and "plateau patience 1 epoch (set)" in text
+    assert (
+        "up to 3 epochs (set)" in choose_budget(40, [20, 20], resolve_config({}, ["train.epochs=3"]).train).explanation
+    )

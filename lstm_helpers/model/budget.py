@@ -154,19 +154,22 @@ def choose_budget(
         smallest = f", smallest class {int(present.min()):,}" if len(present) else ""
         if batch > n_train and train.batch_size != "auto":  # auto's smallest batch is 8: no setting to blame
             warnings.append(f"train.batch_size = {batch} exceeds the {n_train:,} training windows")
+    from lstm_helpers.runs.terminal import plural  # (lazy: runs sits above model)
+
     mark = {k: "" if v == "auto" else " (set)" for k, v in chosen.items()}
     explanation = (
-        f"{n_train:,} training windows{smallest}: batch {batch}{mark['batch_size']} "
-        f"({steps} updates per epoch), up to {epochs} epochs{mark['epochs']} "
-        f"({steps * epochs} updates), "
+        f"{n_train:,} training window{'' if n_train == 1 else 's'}{smallest}: batch {batch}{mark['batch_size']} "
+        f"({plural(steps, 'update')} per epoch), up to {plural(epochs, 'epoch')}{mark['epochs']} "
+        f"({plural(steps * epochs, 'update')}), "
         + (
-            f"early-stopping patience {patience} epochs{mark['early_stopping.patience']} (~{steps * patience} updates)"
+            f"early-stopping patience {plural(patience, 'epoch')}{mark['early_stopping.patience']} "
+            f"(~{plural(steps * patience, 'update')})"
             if stops_early
             else "all of them (no early stopping)"
         )
     )
     if sched.kind == "plateau":
-        explanation += f", plateau patience {plateau} epochs{mark['schedule.patience']}"
+        explanation += f", plateau patience {plural(plateau, 'epoch')}{mark['schedule.patience']}"
     return Budget(n_train, batch, steps, epochs, patience, plateau, chosen, explanation, warnings)
 
 
