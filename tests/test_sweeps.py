@@ -284,7 +284,7 @@ def test_eta_moves_with_the_clock():
 
     assert estimate_eta(10, [], queued=4, slots=2) == 20
     assert estimate_eta(10, [4, 6], queued=1, slots=2) == 14  # 6 s and 4 s left, then one more run
-    assert estimate_eta(10, [12], queued=0, slots=2) == 0  # overdue runs count as ending now
+    assert estimate_eta(10, [12], queued=0, slots=2) == 1  # an overdue run: a tenth of the mean still to go
     now = [0.0]
     prog = Progress(total=4, workers=2, skipped=0, enabled=False, clock=lambda: now[0])
     assert prog.eta_seconds() is None and "ETA after the first run ends" in prog.line()
@@ -298,7 +298,7 @@ def test_eta_moves_with_the_clock():
     for t in (10.0, 13.0, 16.0):  # no run ends, the clock moves: so does the ETA
         now[0] = t
         etas.append(prog.eta_seconds())
-    assert etas == [15.0, 12.0, 10.0]
+    assert etas == [15.0, 12.0, 11.0]  # at 16 s b (started at 5) is past the mean: 1 s left, then d
     assert plural(1, "run") == "1 run" and plural(2, "run") == "2 runs"
     assert format_seconds(10.065695405000042) == "10 s" and format_seconds(125) == "2 min 05 s"
     assert "1/4 runs finished" in prog.line()
@@ -314,6 +314,27 @@ def test_eta_moves_with_the_clock():
     last.record("a", {"status": "finished", "seconds": 10.0, "reason": None})
     now[0] = 30.0  # b runs past the 10 s a took: no "ETA 0.0 s" while it runs
     assert last.line().endswith("ETA unknown: the running runs take longer than the finished ones' mean of 10 s")
+
+
+def test_eta_does_not_freeze_while_a_run_takes_longer_than_the_mean():
+    """The reviewer's sweep: 4 runs on 2 workers, the first ended at 54 s; the other kept running
+    and the line said "ETA 54 s" at 0:00:54, 0:01:24 and 0:01:54 (it counted as ending then)."""
+    from lstm_helpers.experiments.progress import Progress
+
+    now = [0.0]
+    prog = Progress(total=4, workers=2, skipped=0, enabled=False, clock=lambda: now[0])
+    prog.start("a"), prog.start("b")
+    now[0] = 54.0
+    prog.record("a", {"status": "finished", "seconds": 54.0, "reason": None})
+    prog.start("c")
+    assert prog.line().endswith("elapsed 0:00:54, ETA 59 s")  # b due (5.4 s to go), then d; c takes 54 s
+    lines = []
+    for t in (84.0, 114.0):  # b runs past the mean: the figure is a lower bound, and says so
+        now[0] = t
+        lines.append(prog.line())
+    assert lines[0].endswith("ETA over 59 s: 1 running run past the finished runs' mean of 54 s")
+    assert lines[1].endswith("ETA over 59 s: 2 running runs past the finished runs' mean of 54 s")
+    assert round(prog.eta_seconds(), 1) == 59.4  # the queued run still takes a mean after the remainders
 
 
 def test_thread_pools_are_sized_to_the_workers(monkeypatch):

@@ -3,7 +3,9 @@ that moves with the clock.
 
 The ETA is written here (no library estimates a queue of runs on a fixed number of slots):
 each running run is expected to take the mean duration of the finished ones, so its
-remaining time shrinks as it runs; queued runs then fill the slots that free up first.
+remaining time shrinks as it runs; queued runs then fill the slots that free up first. A
+run already past the mean is given a small remainder (:data:`OVERDUE_SHARE` of the mean), and
+the ETA is then a lower bound, written "over N": taken as ending now, it froze while it ran.
 """
 
 from __future__ import annotations
@@ -25,8 +27,12 @@ def format_seconds(seconds: float | None) -> str:
     return "?" if seconds is None else duration(float(seconds))
 
 
+OVERDUE_SHARE = 0.1  # what a run past the mean is still expected to take, as a share of the mean
+
+
 def estimate_eta(mean: float, running_elapsed: list[float], queued: int, slots: int) -> float:
-    """Seconds until the last run ends, when every run takes ``mean`` seconds.
+    """Seconds until the last run ends, when every run takes ``mean`` seconds (one already past
+    it at least :data:`OVERDUE_SHARE` of ``mean`` more: a lower bound then).
 
     Parameters
     ----------
@@ -39,7 +45,7 @@ def estimate_eta(mean: float, running_elapsed: list[float], queued: int, slots: 
     slots : int
         Runs that can run at once.
     """
-    free = [max(0.0, mean - e) for e in running_elapsed]
+    free = [max(OVERDUE_SHARE * mean, mean - e) for e in running_elapsed]
     free += [0.0] * max(0, slots - len(free))
     heapq.heapify(free)
     end = max(free, default=0.0)
@@ -94,24 +100,39 @@ class Progress:
             self.failed += 1
             self.say(f"FAILED {name}: {result['reason']}")
 
+    def _running(self) -> list[float]:
+        now = self.clock()
+        with self._lock:
+            return [now - t for t in self.started.values()]
+
     def eta_seconds(self) -> float | None:
         """None until a run has ended; then :func:`estimate_eta` at this moment."""
         if not self.durations:
             return None
-        now = self.clock()
-        with self._lock:
-            running = [now - t for t in self.started.values()]
+        running = self._running()
         queued = max(0, self.total - self.finished - self.failed - len(running))
         return estimate_eta(sum(self.durations) / len(self.durations), running, queued, self.workers)
+
+    def eta_text(self) -> str:
+        """``1 min 05 s``; ``over 59 s: 1 running run past the finished runs' mean of 54 s`` (a lower
+        bound) while a run takes longer than the mean; ``unknown: ...`` when only such runs are left."""
+        eta = self.eta_seconds()
+        if eta is None:
+            return "after the first run ends"
+        mean = sum(self.durations) / len(self.durations)
+        running = self._running()
+        overdue = sum(e > mean for e in running)
+        if not overdue:
+            return format_seconds(eta)
+        queued = self.total - self.finished - self.failed - len(running)
+        if queued <= 0 and overdue == len(running):
+            return f"unknown: the running runs take longer than the finished ones' mean of {format_seconds(mean)}"
+        return f"over {format_seconds(eta)}: {plural(overdue, 'running run')} past the finished runs' mean of {format_seconds(mean)}"
 
     def line(self) -> str:
         done = self.finished + self.failed
         running = min(self.workers, self.total - done)
-        eta = self.eta_seconds()
-        eta_text = "after the first run ends" if eta is None else format_seconds(eta)
-        if eta is not None and eta < 0.5 and done < self.total:  # what runs is past the mean: say so, not "0 s"
-            mean = sum(self.durations) / len(self.durations)
-            eta_text = f"unknown: the running runs take longer than the finished ones' mean of {format_seconds(mean)}"
+        eta_text = self.eta_text()
         skipped = f" (+{self.skipped} already finished)" if self.skipped else ""
         elapsed = dt.timedelta(seconds=round(self.clock() - self.t0))
         return (
