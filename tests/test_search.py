@@ -69,6 +69,11 @@ def test_shipped_example_is_valid():
         ({"tuner": "grid"}, "tuner"),
         ({"objective": "pr_auc"}, "objective must be 'auto' or a validation metric"),
         ({"objective": "test_pr_auc"}, "trials are chosen on validation"),
+        (  # hyperband's trials follow from epochs and its factor: a max_trials was silently ignored
+            {"tuner": "hyperband", "max_trials": 3, "epochs": 2},
+            r"max_trials 3 has no effect with tuner: hyperband, whose trials follow from epochs \(2, the most",
+        ),
+        ({"tuner": "random", "hyperband_factor": 2}, "hyperband_factor has no effect with tuner: random"),
     ],
 )
 def test_malformed_search_files_are_refused(tmp_path, spec, message):

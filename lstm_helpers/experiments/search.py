@@ -11,7 +11,7 @@ A search file holds::
       model.dropout: {type: float, min: 0.0, max: 0.4, step: 0.1}
       train.batch_size: {type: int, min: 32, max: 128, step: 32}
     tuner: random                 # random | hyperband | bayesian
-    max_trials: 10                # random / bayesian (hyperband's budget comes from epochs)
+    max_trials: 10                # random / bayesian (refused with hyperband: its budget comes from epochs)
     epochs: 5                     # epochs per trial (hyperband: the most epochs of a trial)
     objective: auto               # auto = train.monitor if set, else val_pr_auc / val_balanced_accuracy
 
@@ -154,7 +154,19 @@ def read_search(path: str | Path) -> SearchSpec:
     path = Path(path)
     raw = read_yaml(path)
     check_kind(raw, path, "search")  # a run config or a sweep file given to search
-    return validate_spec(SearchSpec, raw, f"search file {path}")
+    spec = validate_spec(SearchSpec, raw, f"search file {path}")
+    given = spec.model_fields_set  # a setting the tuner ignores is refused, as a space key that changes nothing
+    if spec.tuner == "hyperband" and "max_trials" in given:
+        raise ConfigError(
+            f"search file {path}: max_trials {spec.max_trials} has no effect with tuner: hyperband, whose trials "
+            f"follow from epochs ({spec.epochs}, the most epochs of a trial) and hyperband_factor "
+            f"({spec.hyperband_factor}); remove max_trials, or use tuner: random or bayesian for a number of trials"
+        )
+    if spec.tuner != "hyperband" and "hyperband_factor" in given:
+        raise ConfigError(
+            f"search file {path}: hyperband_factor has no effect with tuner: {spec.tuner}; remove it, or use tuner: hyperband"
+        )
+    return spec
 
 
 class Search:
