@@ -173,3 +173,27 @@ def test_references_are_shown_marked_beside_the_runs(tmp_path, fake_runs):  # no
 def test_the_story_2_example_carries_its_cnn_figure():
     spec = plan.read_sweep(Path(__file__).resolve().parent.parent / "configs" / "examples" / "slow_to_fast.yaml")
     assert [(r.name, r.accuracy) for r in spec.references] == [("CNN (earlier notebook)", 0.8785)]
+
+
+def test_a_class_figure_of_a_class_the_runs_lack_is_refused_not_dropped(tmp_path, tiny_demo_dir, fake_runs, capsys):  # noqa: F811
+    """'X=walk_f1:0.5' on runs whose classes are other / play was accepted and then stood in no
+    table (only the page's opening sentence named it): refused, naming the class and the runs' classes."""
+    out = _sweep_with_references(tmp_path)
+    args = ["compare", str(out), "--out", str(tmp_path / "c")]
+    assert main([*args, "--reference", "X=walk_f1:0.5"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "--reference 'X=walk_f1:0.5': class 'walk' is not a class of the runs compared (their classes: other, play)"
+        in err
+    )
+    assert main([*args, "--reference", "X=other_f1:0.5"]) == 2  # a class with no column: that of interest only
+    assert "shows the figures of the runs' classes of interest (play), not of class 'other'" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()
+    assert main([*args, "--reference", "X=play_f1:0.5"]) == 0
+    # a sweep file's references: before any run, its recordings read whole to know their classes
+    walk = {"name": "Y", "classes": {"walk": {"f1": 0.5}}}
+    f = write_sweep(tmp_path / "w.yaml", tiny_demo_dir, references=[walk], seeds=[1])
+    assert main(["sweep", str(f), "--out", str(tmp_path / "w")]) == 2
+    err = capsys.readouterr().err
+    assert f"sweep file {f}: references (entry 'Y'): class 'walk' is not a class of the runs compared" in err
+    assert "(their classes: other, play)" in err and not (tmp_path / "w").exists()

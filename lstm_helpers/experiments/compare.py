@@ -21,7 +21,7 @@ from lstm_helpers.artifacts import flatten, read_json_optional, read_params, sho
 from lstm_helpers.config import ConfigError, resolve_path, short_text
 from lstm_helpers.experiments.columns import PER_CLASS, SCORES, TIME_COLUMNS
 from lstm_helpers.experiments.plan import is_planned_name, validate_spec
-from lstm_helpers.experiments.references import ReferenceSpec, merged
+from lstm_helpers.experiments.references import ReferenceSpec, check_reference_classes, merged
 from lstm_helpers.experiments.resume import cell, records_from_sweep, run_dirs_in
 from lstm_helpers.experiments.tasks import run_tasks
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
@@ -110,6 +110,17 @@ def _classes_of_interest(records: list[dict[str, Any]], params: list[dict[str, A
         for m in metrics:
             interest += [c for c in m.get("classes") or [] if c not in interest]
     return interest, named, binary
+
+
+def run_classes(records: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """Every class of the runs (from metrics.json, else prepare.json), and those the comparison
+    shows per-class figures of (:func:`_classes_of_interest`)."""
+    have: list[str] = []
+    for r in records:
+        lay = RunLayout(r["run_dir"])
+        found = read_json_optional(lay.metrics).get("classes") or read_json_optional(lay.prepare_json).get("classes")
+        have += [c for c in found or [] if c not in have]
+    return have, _classes_of_interest(records, [read_params(r["run_dir"]) for r in records])[0]
 
 
 def _key_columns(records: list[dict[str, Any]], flat: list[dict[str, Any]], unread: list[set[str]]) -> list[str]:
@@ -455,6 +466,10 @@ def compare_runs(
         raise ConfigError("compare needs at least one run or sweep directory")
     extra = parse_references(references or [])
     records = collect_runs(dirs)
+    have, shown = run_classes(records) if any(r.get("classes") for r in extra) else ([], [])
+    if have:  # a class figure the tables have no column for: refused, not dropped
+        texts = dict(zip((r["name"] for r in extra), references or [], strict=True))
+        check_reference_classes(extra, have, lambda r: f"--reference {texts[r['name']]!r}", shown)
     if out is None:
         sweeps = [Path(d).resolve() for d in dirs if SweepLayout(d).plan.is_file() or SweepLayout(d).trials.is_file()]
         if sweeps:

@@ -21,10 +21,12 @@ is never ranked nor chosen best (choices are made on this tool's validation metr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
+from lstm_helpers.config import ConfigError
 from lstm_helpers.experiments.columns import PER_CLASS, SCORES, TIME_COLUMNS
 
 # a model's scores; the majority-class accuracy is a property of the data, not of a model
@@ -118,3 +120,25 @@ def reference_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {"run": ref.name, **ref.figures(), "status": REFERENCE_STATUS, "reason": ref.note or MARKER}  # type: ignore[attr-defined]
         )
     return rows
+
+
+def check_reference_classes(
+    references: list[dict[str, Any]], classes: list[str], label: Callable[[dict[str, Any]], str],
+    shown: list[str] | None = None,
+) -> None:  # fmt: skip
+    """A reference's class figures (``classes: {play: {f1: ...}}``, ``play_f1:``) must name one
+    of the runs' ``classes`` and, given ``shown``, one the comparison shows figures of (the
+    classes of interest): any other has no column, and its figure was dropped from every table
+    without a word. ``label(record)`` names the reference in the ConfigError."""
+    for r in references:
+        for c in r.get("classes") or {}:
+            if c not in classes:
+                raise ConfigError(
+                    f"{label(r)}: class '{c}' is not a class of the runs compared (their classes: "
+                    f"{', '.join(map(str, classes))}); its figure would stand in no table"
+                )
+            if shown is not None and c not in shown:
+                raise ConfigError(
+                    f"{label(r)}: the comparison shows the figures of the runs' classes of interest "
+                    f"({', '.join(map(str, shown))}), not of class '{c}'; its figure would stand in no table"
+                )

@@ -233,9 +233,11 @@ def check_sweep_inputs(sweep: Sweep) -> None:
     whole, as stage 01 will. A Dask sweep skips it: its data lives on the workers."""
     from lstm_helpers.data.checks import check_class_weight_names, check_focal_alpha
     from lstm_helpers.data.inputs import anchored
+    from lstm_helpers.experiments.references import check_reference_classes
     from lstm_helpers.runs.pipeline import validate_inputs
 
     classes: dict[str, list[str] | None] = {}  # per data section: its classes (None: headers only)
+    first: dict[str, Any] = {}  # per data section: its first run's (anchored) parameters
     for run in sweep.runs:
         cfg = anchored(run.config)
         key = json.dumps([cfg.data.model_dump(mode="json"), cfg.window_length, cfg.split.model_dump()], sort_keys=True)
@@ -243,6 +245,13 @@ def check_sweep_inputs(sweep: Sweep) -> None:
             classes[key] = validate_inputs(cfg, read_rows=False)
         check_class_weight_names(classes[key], cfg)
         check_focal_alpha(classes[key], cfg)
+        first.setdefault(key, cfg)
+    refs = [r.record() for r in sweep.spec.references]
+    if any(r.get("classes") for r in refs):  # a class figure no table has a column for: refused, not dropped
+        # (recordings read by their headers only: read whole, as stage 01 will, to know their classes)
+        known = [c for key, cs in classes.items() for c in (cs if cs is not None else validate_inputs(first[key]))]
+        label = f"sweep file {sweep.file}: references"
+        check_reference_classes(refs, list(dict.fromkeys(known)), lambda r: f"{label} (entry '{r['name']}')")
 
 
 def _interrupt(signum: int, frame: Any) -> None:
