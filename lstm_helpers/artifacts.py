@@ -330,6 +330,10 @@ def open_run(
             _refuse_other_preparation(_run_params(params, {}), cfg, rd, config_file, stage)
     rd.mkdir(parents=True, exist_ok=True)  # (only now: a refused start leaves no empty folder)
     write_yaml(params, cfg.to_dict())
+    from lstm_helpers.unused import STAGE_SECTIONS, idle_notes
+
+    for note in idle_notes(cfg, (stage,) if stage in STAGE_SECTIONS else None):  # in the report, by its stage
+        print(f"note: {note}")
     from lstm_helpers.style import apply_notebook_style
 
     apply_notebook_style()  # projection-sized figures, index-free rounded tables (lstm_helpers/style.py)

@@ -71,6 +71,14 @@ def _earlier_stage(path: str, artifact: str) -> str:
     return "prepare a run first: lstm-workbench prepare --config <config> --out <dir>, then give that <dir>"
 
 
+def _say_idle(cfg: Any, from_stage: str = "prepare") -> None:
+    """A note per setting with no effect in the stages from ``from_stage`` on (:func:`lstm_helpers.unused.idle_notes`)."""
+    from lstm_helpers.unused import STAGE_SECTIONS, idle_notes
+
+    for note in idle_notes(cfg, tuple(STAGE_SECTIONS)[list(STAGE_SECTIONS).index(from_stage) :]):
+        print(f"note: {note}", flush=True)
+
+
 def _seconds(value: object) -> str:
     from lstm_helpers.runs.terminal import duration
 
@@ -82,6 +90,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     from lstm_helpers.data.inputs import anchored
 
     cfg = anchored(load_config(args.config, args.overrides))
+    _say_idle(cfg)
     from lstm_helpers.layout import RunLayout
     from lstm_helpers.runs.pipeline import claim_run, record_stages, run_pipeline, validate_inputs
 
@@ -111,6 +120,7 @@ def _cmd_stage(stage: str, args: argparse.Namespace, need: tuple[str, ...]) -> P
     run = _existing_run(args.run, need)
     cfg = resolve_config(read_params(run), args.overrides)  # validate before starting
     _check_settings_of_done_stages(run, stage, cfg)
+    _say_idle(cfg, stage)
     if stage == "train" and cfg.train.loss == "focal" and cfg.train.focal_alpha is not None:  # binary only
         from lstm_helpers.data.checks import check_focal_alpha
         from lstm_helpers.data.prepared import read_prepare_json
@@ -178,6 +188,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 f"{_shown(run)} is finished and --set changes none of its settings; to judge it otherwise give "
                 "evaluate settings, e.g. --set evaluate.threshold_strategy=recall_at_precision --set evaluate.min_precision=0.8"
             )
+        _say_idle(cfg, "evaluate")
         run = copy_for_evaluation(run, cfg, Path(args.out) if args.out else None)
         print(f"{_shown(Path(args.run))} is finished: its model is judged again in {_shown(run)}", flush=True)
         run_pipeline(resolve_config(read_params(run)), run, stages=("evaluate",), quiet=False, continue_run=True)
@@ -190,6 +201,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, args.overrides)  # run_pipeline anchors a relative data.path
+    _say_idle(cfg)
     from lstm_helpers.layout import RunLayout
     from lstm_helpers.runs.pipeline import run_pipeline
     from lstm_helpers.runs.report import headline

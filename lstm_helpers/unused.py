@@ -1,11 +1,16 @@
 """Which parameters a run does not use: those its data kind never reads (a sequence file's
 ``data.time_column``) and those its other settings leave idle (``resample.imbalance_factor``
 under ``resample.method: class_weight``, ``train.focal_gamma`` without a focal loss). The
-report's parameter table leaves them out; a sweep leaves out runs that differ from another
-only in idle settings (they would train the same model twice)."""
+report's parameter table leaves out the first; one set away from its default, either kind is
+named in a note (:func:`idle_notes`) that ``run`` / ``prepare`` / ``train`` / ``evaluate`` and
+``search`` print before anything runs and each stage notebook prints for its own sections
+(:func:`lstm_helpers.artifacts.open_run`), so the report says it beside the table. A sweep
+leaves out runs that differ from another only in idle settings (they would train the same
+model twice)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from lstm_helpers.artifacts import flatten
@@ -55,31 +60,84 @@ def unread_keys(flat: dict[str, Any]) -> list[str]:
     return [k for k in flat if k in exact or k.startswith(unread)]
 
 
+def _idle_rules(cfg: Config) -> list[tuple[bool, tuple[str, ...], str, str]]:
+    """``(idle, keys, setting, who)``: ``keys`` are unused when ``idle``, because of ``setting``
+    (a dotted key of ``cfg``); ``who`` says which of its values use them. Read off the code that
+    uses them: data/resampling.py, data/prepare.py, model/compile.py, model/schedules.py,
+    model/training.py, data/windows.py, judge/threshold.py."""
+    r, t, s, e = cfg.resample, cfg.train, cfg.train.schedule, cfg.evaluate
+    gamma_by = "train.schedule.kind" if s.kind != "cyclical" else "train.schedule.mode"
+    return [
+        (r.method in ("none", "class_weight"), ("resample.imbalance_factor",), "resample.method", "the resampling methods use it"),
+        (r.method != "class_weight", ("resample.class_weight", "train.use_class_weight"), "resample.method", "class_weight uses it"),
+        (r.method == "class_weight" and not t.use_class_weight, ("resample.class_weight",), "train.use_class_weight", "the weights apply when it is true"),
+        (r.method not in ("smote", "smote_under"), ("resample.smote_k", "resample.on_small_class"), "resample.method", "smote and smote_under use it"),
+        (r.method != "augment", tuple(f"resample.augment.{k}" for k in ("jitter_sigma", "scale_sigma", "max_shift")), "resample.method", "augment uses it"),
+        (cfg.scale.method == "none", ("scale.per",), "scale.method", "standard, robust and minmax use it"),
+        (t.loss != "focal", ("train.focal_alpha", "train.focal_gamma"), "train.loss", "focal uses it"),
+        (t.optimizer != "sgd", ("train.momentum",), "train.optimizer", "sgd uses it"),
+        (not t.early_stopping.enabled, ("train.early_stopping.restore_best_weights",), "train.early_stopping.enabled", "early stopping restores them"),
+        (s.kind != "plateau", ("train.schedule.factor", "train.schedule.patience"), "train.schedule.kind", "plateau uses it"),
+        (s.kind in ("constant", "cyclical"), ("train.schedule.min_lr",), "train.schedule.kind", "plateau, cosine and one_cycle use it"),
+        (s.kind not in ("cyclical", "one_cycle"), ("train.schedule.max_lr",), "train.schedule.kind", "cyclical and one_cycle use it"),
+        (s.kind != "one_cycle", ("train.schedule.warmup_fraction",), "train.schedule.kind", "one_cycle uses it"),
+        (s.kind != "cyclical", ("train.schedule.mode", "train.schedule.step_size_epochs"), "train.schedule.kind", "cyclical uses it"),
+        (s.kind != "cyclical" or s.mode != "exp_range", ("train.schedule.gamma",), gamma_by, "cyclical's exp_range mode uses it"),
+        (cfg.windows.label_rule != "any", ("windows.min_fraction",), "windows.label_rule", "any uses it"),
+        (e.threshold_strategy != "max_fbeta", ("evaluate.beta",), "evaluate.threshold_strategy", "max_fbeta uses it"),
+        (e.threshold_strategy != "recall_at_precision", ("evaluate.min_precision",), "evaluate.threshold_strategy", "recall_at_precision uses it"),
+        (e.threshold_strategy != "precision_at_recall", ("evaluate.min_recall",), "evaluate.threshold_strategy", "precision_at_recall uses it"),
+    ]  # fmt: skip
+
+
 def idle_settings(cfg: Config) -> dict[str, str]:
     """Parameters ``cfg``'s own other settings leave unused, each with the setting that does
-    (read off the code that uses them: data/resampling.py, model/compile.py, model/schedules.py,
-    data/windows.py, judge/thresholds)."""
-    r, t, s, e = cfg.resample, cfg.train, cfg.train.schedule, cfg.evaluate
-    kind = f"train.schedule.kind {s.kind}"
-    rules: list[tuple[bool, tuple[str, ...], str]] = [
-        (r.method in ("none", "class_weight"), ("resample.imbalance_factor",), f"resample.method {r.method}"),
-        (r.method != "class_weight", ("resample.class_weight",), f"resample.method {r.method}"),
-        (r.method not in ("smote", "smote_under"), ("resample.smote_k", "resample.on_small_class"), f"resample.method {r.method}"),
-        (r.method != "augment", tuple(f"resample.augment.{k}" for k in ("jitter_sigma", "scale_sigma", "max_shift")), f"resample.method {r.method}"),
-        (t.loss != "focal", ("train.focal_alpha", "train.focal_gamma"), f"train.loss {t.loss}"),
-        (t.optimizer != "sgd", ("train.momentum",), f"train.optimizer {t.optimizer}"),
-        (s.kind != "plateau", ("train.schedule.factor", "train.schedule.patience"), kind),
-        (s.kind in ("constant", "cyclical"), ("train.schedule.min_lr",), kind),
-        (s.kind not in ("cyclical", "one_cycle"), ("train.schedule.max_lr",), kind),
-        (s.kind != "one_cycle", ("train.schedule.warmup_fraction",), kind),
-        (s.kind != "cyclical", ("train.schedule.mode", "train.schedule.step_size_epochs"), kind),
-        (s.kind != "cyclical" or s.mode != "exp_range", ("train.schedule.gamma",), kind if s.kind != "cyclical" else f"train.schedule.mode {s.mode}"),
-        (cfg.windows.label_rule != "any", ("windows.min_fraction",), f"windows.label_rule {cfg.windows.label_rule}"),
-        (e.threshold_strategy != "max_fbeta", ("evaluate.beta",), f"evaluate.threshold_strategy {e.threshold_strategy}"),
-        (e.threshold_strategy != "recall_at_precision", ("evaluate.min_precision",), f"evaluate.threshold_strategy {e.threshold_strategy}"),
-        (e.threshold_strategy != "precision_at_recall", ("evaluate.min_recall",), f"evaluate.threshold_strategy {e.threshold_strategy}"),
+    (``train.loss crossentropy``; :func:`_idle_rules`)."""
+    flat = flatten(cfg.to_dict(), keep=_KEEP)
+    return {key: f"{by} {_shown(flat[by])}" for idle, keys, by, _ in _idle_rules(cfg) if idle for key in keys}
+
+
+def _shown(value: Any) -> str:
+    """A value as a config writes it: ``5``, ``0.9``, ``true``, ``[64, 32]``."""
+    if isinstance(value, bool) or value is None or isinstance(value, list | dict):
+        return json.dumps(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# the sections each stage reads (as the CLI checks --set on train / evaluate)
+STAGE_SECTIONS = {
+    "prepare": ("seed", "data", "split", "windows", "scale", "resample"),
+    "train": ("model", "train"),
+    "evaluate": ("evaluate",),
+}
+
+
+def idle_notes(cfg: Config, stages: tuple[str, ...] | None = None, varied: Any = ()) -> list[str]:
+    """One note per unused parameter (:func:`unused_settings`) set away from its default, in
+    the sections of ``stages`` (None: all): ``train.focal_gamma = 5 has no effect: train.loss is
+    crossentropy (focal uses it)``. Keys in ``varied`` (a search's space), or left unused by a
+    setting in it, are left out: a trial may use them. ``data.demo`` is an off switch (False
+    elsewhere than the demo folder): never noted."""
+    sections = None if stages is None else {sec for st in stages for sec in STAGE_SECTIONS[st]}
+    flat, defaults = flatten(cfg.to_dict(), keep=_KEEP), flatten(Config().to_dict(), keep=_KEEP)
+    why: dict[str, tuple[str | None, str]] = {}
+    for key in unread_keys(flat):
+        if key == "windows.length":
+            why[key] = (
+                "windows.length_seconds",
+                f"windows.length_seconds is {_shown(flat['windows.length_seconds'])} (the seconds win)",
+            )
+        elif key != "data.demo":
+            why[key] = ("data.kind", f"data.kind is {flat['data.kind']}, which never reads it")
+    for idle, keys, by, who in _idle_rules(cfg):
+        why |= {key: (by, f"{by} is {_shown(flat[by])} ({who})") for key in keys if idle and key not in why}
+    return [
+        f"{key} = {_shown(flat[key])} has no effect: {text}"
+        for key, (by, text) in why.items()
+        if key in flat and flat[key] != defaults.get(key)
+        and (sections is None or key.split(".")[0] in sections)
+        and key not in varied and by not in varied
     ]  # fmt: skip
-    return {key: why for idle, keys, why in rules if idle for key in keys}
 
 
 def unused_settings(cfg: Config) -> dict[str, str]:

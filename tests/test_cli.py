@@ -259,3 +259,96 @@ def test_a_stage_warning_on_the_terminal_is_one_plain_line(tmp_path, tiny_demo_d
     said = [line for line in done.stderr.splitlines() if "split.by is 'recording'" in line]
     assert said and all(line.startswith("warning: split.by is 'recording': ") for line in said), done.stderr
     assert "UserWarning" not in done.stderr and ".py:" not in done.stderr, done.stderr
+
+
+IDLE_SETS = ["train.focal_gamma=5", "train.focal_alpha=0.9", "train.schedule.max_lr=0.1", "resample.smote_k=3"]
+IDLE_NOTES = [
+    "note: resample.smote_k = 3 has no effect: resample.method is class_weight (smote and smote_under use it)",
+    "note: train.focal_alpha = 0.9 has no effect: train.loss is crossentropy (focal uses it)",
+    "note: train.focal_gamma = 5 has no effect: train.loss is crossentropy (focal uses it)",
+    "note: train.schedule.max_lr = 0.1 has no effect: train.schedule.kind is plateau (cyclical and one_cycle use it)",
+]
+
+
+def test_settings_with_no_effect_are_noted_before_anything_runs(tmp_path, capsys, monkeypatch):
+    """run --set train.focal_gamma=5 ... under crossentropy, a plateau schedule and class weights
+    exited 0 without a word, and the report listed them as settings the run used."""
+    from lstm_helpers.runs import pipeline
+
+    def ran(*args, **kwargs):
+        raise cli.ConfigError("the stage would start here")
+
+    monkeypatch.setattr(pipeline, "run_pipeline", ran)
+    demo = str(ROOT / "configs" / "demo.yaml")
+    sets = [a for s in ["train.schedule.kind=plateau", *IDLE_SETS] for a in ("--set", s)]
+    for command in ("run", "prepare"):
+        assert main([command, "--config", demo, *sets]) == 2
+        out = capsys.readouterr().out
+        assert out.splitlines() == IDLE_NOTES, out
+    assert main(["run", "--config", demo, "--set", "train.schedule.kind=plateau"]) == 2  # defaults: no note
+    assert "note:" not in capsys.readouterr().out
+    run = tmp_path / "r"  # a prepared run: train notes its own stages' settings, evaluate its own
+    run.mkdir()
+    (run / "params.yaml").write_text(yaml.safe_dump(cli.load_config(demo, ["resample.smote_k=3"]).to_dict()))
+    (run / "prepared.npz").write_bytes(b"x")
+    (run / "prepare.json").write_text('{"classes": ["other", "play"], "input": {}}')
+    (run / "status.json").write_text('{"status": "partial", "stages_done": ["prepare"]}')
+    assert main(["train", "--run", str(run), "--set", "train.loss=crossentropy", "--set", "evaluate.beta=2"]) == 2
+    assert capsys.readouterr().out.splitlines() == [
+        "note: evaluate.beta = 2 has no effect: evaluate.threshold_strategy is max_f1 (max_fbeta uses it)"
+    ]
+
+
+def test_idle_notes_cover_the_settings_other_settings_switch_off():
+    from lstm_helpers.config import resolve_config
+    from lstm_helpers.unused import idle_notes
+
+    def notes(*sets, **kw):
+        return idle_notes(resolve_config({}, list(sets)), **kw)
+
+    assert notes() == [] and notes("train.focal_gamma=2") == []  # the default value: no note
+    assert notes("train.loss=focal", "train.focal_gamma=5") == []  # used
+    assert notes("resample.augment.jitter_sigma=0.2") == [
+        "resample.augment.jitter_sigma = 0.2 has no effect: resample.method is class_weight (augment uses it)"
+    ]
+    assert notes(
+        "train.schedule.kind=cosine", "train.schedule.warmup_fraction=0.5", "train.schedule.mode=exp_range"
+    ) == [
+        "train.schedule.warmup_fraction = 0.5 has no effect: train.schedule.kind is cosine (one_cycle uses it)",
+        "train.schedule.mode = exp_range has no effect: train.schedule.kind is cosine (cyclical uses it)",
+    ]
+    assert notes("resample.method=smote", "train.use_class_weight=false") == [
+        "train.use_class_weight = false has no effect: resample.method is smote (class_weight uses it)"
+    ]
+    assert notes("scale.method=none", "scale.per=recording")[0].endswith(
+        "scale.method is none (standard, robust and minmax use it)"
+    )
+    assert notes("train.early_stopping.enabled=false", "train.early_stopping.restore_best_weights=false")
+    assert notes("windows.length_seconds=2", "windows.length=30") == [
+        "windows.length = 30 has no effect: windows.length_seconds is 2 (the seconds win)"
+    ]
+    assert notes("data.kind=sequences", "data.path=x.npz", "data.time_column=t") == [
+        "data.time_column = t has no effect: data.kind is sequences, which never reads it"
+    ]
+    # by stage (a stage notebook notes its own sections); a search's space may switch them on
+    assert notes("resample.smote_k=3", "train.focal_gamma=5", stages=("train",)) == [
+        "train.focal_gamma = 5 has no effect: train.loss is crossentropy (focal uses it)"
+    ]
+    assert (
+        notes("resample.smote_k=3", "train.focal_gamma=5", varied={"resample.method": None, "train.focal_gamma": None})
+        == []
+    )
+
+
+def test_a_stage_notebook_notes_the_settings_of_its_stage_with_no_effect(tmp_path, capsys):
+    """What the report shows: each stage notebook's first cell (open_run) prints the notes of its own
+    sections, so a run's report says each once, in the section of the stage that ignores it."""
+    from lstm_helpers.artifacts import open_run
+
+    overrides = {"train.schedule.kind": "plateau"} | dict(s.split("=") for s in IDLE_SETS)
+    open_run(tmp_path / "r", ROOT / "configs" / "demo.yaml", overrides, stage="prepare")
+    assert capsys.readouterr().out.splitlines() == IDLE_NOTES[:1]
+    open_run(tmp_path / "r", "", {}, stage="train")
+    assert capsys.readouterr().out.splitlines() == IDLE_NOTES[1:]
+    open_run(tmp_path / "r", "", {}, stage="evaluate")
+    assert capsys.readouterr().out == ""

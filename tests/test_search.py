@@ -455,3 +455,21 @@ def test_a_search_on_settings_its_data_rule_out_is_refused_before_its_folder_exi
     assert main(["search", str(f), "--out", str(tmp_path / "search")]) == 2
     assert capsys.readouterr().err.startswith("error: split.val_fraction=0 leaves no validation windows")
     assert not (tmp_path / "search").exists()
+
+
+def test_the_base_configs_settings_with_no_effect_are_noted_unless_the_space_may_use_them(
+    tmp_path, tiny_demo_dir, capsys, monkeypatch
+):
+    from lstm_helpers.experiments import search as search_module
+
+    def stop(*args, **kwargs):
+        raise ConfigError("stage 01 would start here")
+
+    monkeypatch.setattr(search_module, "_prepare_quietly", stop)
+    space = {"resample.method": {"type": "choice", "values": ["class_weight", "smote"]}}
+    f = write_search(tmp_path / "s.yaml", tiny_demo_dir, space=space,
+                     set={"resample.smote_k": 3, "train.focal_gamma": 5})  # fmt: skip
+    with pytest.raises(ConfigError, match="would start here"):
+        run_search(f, out=tmp_path / "out", run_best=False)
+    notes = [line for line in capsys.readouterr().out.splitlines() if "note:" in line]
+    assert notes == ["[search] note: train.focal_gamma = 5 has no effect: train.loss is crossentropy (focal uses it)"]

@@ -61,6 +61,7 @@ from lstm_helpers.experiments.progress import trial_line, trial_number
 from lstm_helpers.file_kinds import check_kind
 from lstm_helpers.layout import SweepLayout
 from lstm_helpers.runs.terminal import page_path
+from lstm_helpers.unused import idle_notes
 
 SEARCHABLE_SECTIONS = ("model", "train", "resample")
 # what a trial's fit does not use: spec.epochs of the run's batches, one model, no callbacks of a run
@@ -510,6 +511,8 @@ def _tune(
     from lstm_helpers.runs.kernel import stderr_to
 
     base = search.base_config
+    for note in idle_notes(base, varied=search.spec.space) if verbose else []:  # settings the trials cannot use
+        print(f"[search] note: {note}", flush=True)
     if search.spec.objective != "auto":  # a name no task logs is refused before the data are prepared
         _named_objective_exists(search.spec, base.train)
     # the windows once, not rebalanced: each trial rebalances the training windows by its own settings
