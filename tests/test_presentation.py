@@ -884,3 +884,35 @@ def test_stage_01_notes_reach_the_terminal(tmp_path):
     assert stage_done_line("prepare", 6.4, tmp_path).splitlines() == ["[prepare] done in 6.4 s", f"note: {note}"]
     assert stage_done_line("train", 6.4, tmp_path) == "[train] done in 6.4 s"
     assert stage_done_line("prepare", 6.4) == "[prepare] done in 6.4 s"
+
+
+def test_the_index_lists_searches_and_comparisons_written_anywhere_and_they_refresh_it(tmp_path):
+    """reports/search_small and reports/cmp3 (written with --out) were missing from reports/index.html,
+    which neither search nor compare rewrote ("Updated 03:23" after a 03:25 search)."""
+    from lstm_helpers.experiments.compare import refresh_reports_index
+
+    _fake_run(tmp_path, "20260101-000001_ok", "finished")
+    search = tmp_path / "search_small"
+    search.mkdir()
+    (search / "search_id.txt").write_text("s-1\n")
+    (search / "trials.csv").write_text("trial,score\n0,0.5\n1,0.6\n")
+    _fake_run(search, "best_run", "finished")  # the best run inside: no group of its own
+    cmp3 = tmp_path / "cmp3"
+    cmp3.mkdir()
+    (cmp3 / "comparison.json").write_text("{}")
+    deep = tmp_path / "comparisons" / "compare-ab"  # the default folder, still listed by its name
+    deep.mkdir(parents=True)
+    (deep / "comparison.csv").write_text("run\n")
+    (tmp_path / "index.html").write_text("<title>lstm-workbench reports</title> stale")
+    refresh_reports_index(cmp3)  # compare --out reports/cmp3 rewrites the reports folder's index
+    page = (tmp_path / "index.html").read_text()
+    assert "stale" not in page and "<h2>Searches</h2>" in page and "<h2>Comparisons</h2>" in page
+    searches, comparisons = page.split("<h2>Searches</h2>")[1].split("<h2>Comparisons</h2>")
+    assert ">search_small<" in searches and "2 trials" in searches and "best_run" not in searches
+    assert ">cmp3<" in comparisons and ">compare-ab<" in comparisons
+    assert (cmp3 / "index.html").is_file()
+    elsewhere = tmp_path / "elsewhere" / "c"  # a folder that is no reports folder gets no index
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "comparison.json").write_text("{}")
+    refresh_reports_index(elsewhere)
+    assert not (tmp_path / "elsewhere" / "index.html").exists()

@@ -354,13 +354,14 @@ def write_comparison(
 
 def refresh_reports_index(group_dir: Path) -> None:
     """``reports/index.html`` lists sweeps, searches and comparisons: rewritten when one of
-    them (``reports/<group>/<name>``) gets its page, not only when a single run ends; the
-    folder's own index (written as its runs finished) now links the page too."""
-    from lstm_helpers.runs.index_page import GROUPS, write_index
+    them gets its page (``reports/<group>/<name>``, or one written with ``--out`` into the
+    reports folder: :func:`~lstm_helpers.runs.index_page.reports_root`), not only when a single
+    run ends; the folder's own index (written as its runs finished) now links the page too."""
+    from lstm_helpers.runs.index_page import reports_root, write_index
 
     write_index(group_dir)
-    if group_dir.parent.name in {sub for sub, _ in GROUPS}:
-        write_index(group_dir.parent.parent)
+    if (root := reports_root(group_dir)) is not None:
+        write_index(root)
 
 
 def render_comparison(out: Path, title: str = "Comparison", kernel: Any = None) -> Path:

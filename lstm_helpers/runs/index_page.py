@@ -41,9 +41,16 @@ RUN_COLUMNS = [
     ("epochs", "epochs"),
     ("train s", "training"),
 ]
-# kinds of directories under reports/ that hold sweeps, searches and comparisons
+# kinds of directories under reports/ that hold sweeps, searches and comparisons (their default folders)
 _MARK = "<meta name='generator' content='lstm-workbench'>"  # an index.html this package wrote
 GROUPS = [("sweeps", "Sweeps"), ("search", "Searches"), ("comparisons", "Comparisons")]
+# each kind is known by its own files, wherever it lies (a search or comparison written with --out)
+_KIND_FILES = {
+    "sweeps": ("sweep.json", "sweep.yaml", "runs.csv"),
+    "search": ("search_id.txt", "search.yaml", "trials.csv"),
+    "comparisons": ("comparison.json", "comparison.csv"),
+}
+_GROUP_DEPTH = 3  # reports/<folder>/<folder>/<group>: deeper folders are runs' own
 
 _CSS = """
 body {font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 16px 24px; max-width: 1232px}
@@ -140,15 +147,49 @@ def _group_row(d: Path, root: Path) -> str:
     if lay.best_config.is_file():
         links.append(_link(lay.best_config, root, "best config"))
     return (
-        f'<tr><td class="run">{html.escape(d.name)}</td><td>{" · ".join(links) or "–"}</td>'
+        f'<tr><td class="run">{html.escape(_group_name(d, root))}</td><td>{" · ".join(links) or "–"}</td>'
         f"<td>{html.escape(runs) or '–'}</td><td>{html.escape(description) or '–'}</td></tr>"
     )
 
 
+def _group_name(d: Path, root: Path) -> str:
+    """Its name, or its path under ``root`` where it is not in its kind's default folder."""
+    rel = d.relative_to(root)
+    return d.name if len(rel.parts) == 2 and rel.parts[0] == group_kind(d) else rel.as_posix()
+
+
+def group_kind(d: Path) -> str | None:
+    """``sweeps``, ``search`` or ``comparisons`` by the files ``d`` holds (None: none of them)."""
+    return next((kind for kind, files in _KIND_FILES.items() if any((d / f).is_file() for f in files)), None)
+
+
+def find_groups(root: Path) -> dict[str, list[Path]]:
+    """The sweeps, searches and comparisons anywhere under ``root`` (not ``root`` itself, nor
+    inside a run or a group), by kind, newest name first; ``reports/search_small`` written with
+    ``--out`` as much as ``reports/search/<id>``."""
+    found: dict[str, list[Path]] = {kind: [] for kind, _ in GROUPS}
+    level = [root]
+    for _ in range(_GROUP_DEPTH):
+        below = []
+        for d in level:
+            for p in sorted(d.iterdir()) if d.is_dir() else []:
+                lay = RunLayout(p)
+                if not p.is_dir() or p.name.startswith((".", "_")) or lay.params.is_file() or lay.status.is_file():
+                    continue  # a run (its figures, members, ...) holds no group
+                kind = group_kind(p)
+                if kind:
+                    found[kind].append(p)
+                else:
+                    below.append(p)  # a folder of groups (reports/search) or of anything else
+        level = below
+    return {kind: sorted(dirs, key=lambda p: p.name, reverse=True) for kind, dirs in found.items()}
+
+
 def _groups_html(root: Path) -> str:
     parts = []
+    groups = find_groups(root)
     for sub, title in GROUPS:
-        dirs = sorted((p for p in (root / sub).iterdir() if p.is_dir()), reverse=True) if (root / sub).is_dir() else []
+        dirs = groups[sub]
         if not dirs:
             continue
         rows = "".join(_group_row(d, root) for d in dirs)
@@ -157,6 +198,21 @@ def _groups_html(root: Path) -> str:
             f"<th>description</th></tr>{rows}</table>"
         )
     return "".join(parts)
+
+
+def reports_root(group_dir: Path) -> Path | None:
+    """The reports folder whose index lists ``group_dir`` (a sweep, search or comparison): the
+    folder above its kind's default one (``reports/search/<id>``), else its parent, when that is
+    a reports folder (it has an index or runs, or it is where runs go by default)."""
+    from lstm_helpers.config import resolve_path
+
+    group_dir = Path(group_dir).resolve()
+    if group_dir.parent.name in {sub for sub, _ in GROUPS}:
+        return group_dir.parent.parent
+    parent = group_dir.parent
+    if (parent / INDEX_FILE).is_file() or parent == resolve_path("reports").resolve() or _run_dirs(parent):
+        return parent
+    return None
 
 
 def write_index(root: Path) -> Path:
