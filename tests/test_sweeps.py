@@ -1137,7 +1137,9 @@ def test_variants_are_named_by_their_variant_and_each_compared_with_the_first():
     assert means.loc["n_params", "slow"] == "446,950" and means.loc["val_pr_auc", "cnn"] == "0.749"
     assert display.keys_that_vary_alone(c)[0] == ["variant"]  # no panel pooling variants by units
     grid = display.Comparison(
-        pd.DataFrame({"run": ["a", "b"], "train.schedule.kind": ["one_cycle", "cyclical"], "model.units": ["[8]"] * 2}),
+        pd.DataFrame(
+            {"run": ["a", "b"], "train.schedule.kind": ["one_cycle", "cyclical"], "model.units": ["[16]", "[8]"]}
+        ),
         {"keys": ["train.schedule.kind", "model.units"]},
         None,
     )

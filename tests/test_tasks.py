@@ -73,6 +73,8 @@ def test_labels_name_only_keys_the_runs_read(tmp_path):
     seq = _run(tmp_path, "seq", ["a", "b", "c"], 0.8, kind="sequences", path="s.npz")
     c = _comparison([table, seq])
     assert "data.recording_column" not in c.param_keys and "data.time_column" not in c.param_keys
+    assert display.run_labels(c).tolist() == ["tab", "seq"]  # by directory, differing in long paths: their names
+    c.meta["swept"] = True  # as one sweep's runs: labelled by how they differ
     labels = display.run_labels(c).tolist()
     assert all("recording_column" not in x and "time_column" not in x for x in labels), labels
     assert labels[1].startswith("data.kind=sequences")
@@ -102,3 +104,30 @@ def test_metric_vs_parameter_panels_keep_tasks_apart(tmp_path):
     )
     assert means == [0.05, 0.15, 0.45, 0.55], means  # val_mcc = val - 0.4 per task, never the pooled 0.3 / 0.35
     assert {t.get_text() for t in ax.get_legend().get_texts()} == set(c.tasks)
+
+
+def test_runs_compared_by_directory_are_labelled_by_their_names_unless_a_few_words_tell_them_apart(tmp_path):
+    """compare mc_base norestore slow labelled each run "class_map=play_chase:play … restore_best_weights=true
+    · baseline=minirocket", values all runs shared included; the Ranking table cut them alike under
+    a header row that showed nothing (its one text head centred off screen)."""
+    two = ["other", "play"]
+    runs = [
+        _run(tmp_path, "mc_base", two, 0.8, units=64, recording_column="rec", time_column="t", label_column="b"),
+        _run(tmp_path, "norestore", two, 0.7, units=32, recording_column="r2", time_column="t2", label_column="b2"),
+        _run(tmp_path, "slow", two, 0.6, units=16, recording_column="r3", time_column="t", label_column="b"),
+    ]
+    c = _comparison(runs)
+    assert c.meta["swept"] is False and len(c.param_keys) > 3
+    assert display.run_labels(c).tolist() == ["mc_base", "norestore", "slow"]
+    ranking = display.ranking(c).data
+    assert '<th style="text-align: left">label</th>' in ranking and ">norestore<" in ranking
+    few = _comparison([_run(tmp_path / "b", n, two, v, units=u) for n, v, u in (("x1", 0.8, 8), ("x2", 0.7, 16))])
+    assert display.run_labels(few).tolist() == ["units=8", "units=16"]  # a short label that tells them apart
+    shared = display.Comparison(  # a key whose value all runs share is in no label, swept or not
+        few.table.assign(**{"model.dropout": 0.2}), {**few.meta, "keys": ["model.units", "model.dropout"]}, None
+    )
+    assert display.run_labels(shared).tolist() == ["units=8", "units=16"]
+    assert display.run_labels(display.Comparison(shared.table, {**shared.meta, "swept": True}, None)).tolist() == [
+        "units=8",
+        "units=16",
+    ]

@@ -123,13 +123,17 @@ def run_classes(records: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
     return have, _classes_of_interest(records, [read_params(r["run_dir"]) for r in records])[0]
 
 
+def _swept(records: list[dict[str, Any]]) -> bool:
+    """The runs are one sweep's (or search's) runs with its keys, not runs compared by directory."""
+    return all(r.get("keys") for r in records) and len({tuple(r["keys"]) for r in records}) == 1
+
+
 def _key_columns(records: list[dict[str, Any]], flat: list[dict[str, Any]], unread: list[set[str]]) -> list[str]:
     """The sweep's grid keys, or (runs of different origins) every parameter that differs
     between the runs that read it (``unread``: each run's keys its data kind never reads, as
     a sequence file's ``data.recording_column``: no label of a run names them)."""
     keys = list(dict.fromkeys(k for r in records for k in r.get("keys", [])))
-    same_origin = all(r.get("keys") for r in records) and len({tuple(r["keys"]) for r in records}) == 1
-    if keys and same_origin:
+    if keys and _swept(records):
         return keys
     all_keys = list(dict.fromkeys(k for f in flat for k in f))
     return [
@@ -293,6 +297,7 @@ def comparison_table(
     sweep = (records[0].get("sweep") or {}) if len(sweeps) == 1 else {}
     meta = {
         "keys": keys,
+        "swept": _swept(records),  # False: compared by directory, labelled by their names (labels.run_labels)
         "variant_keys": sweep.get("variant_keys") or named_keys,
         "metrics": metric_cols,
         "val_metrics": [c for c in metric_cols if c.startswith("val_")],

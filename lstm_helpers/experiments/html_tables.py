@@ -99,7 +99,8 @@ def table_html(table: pd.DataFrame, sortable: bool = True, marked: int = 0) -> s
     if table is None or table.empty:
         return "<p>No rows.</p>"
     table_id = "lw-" + hashlib.sha256(table.to_csv().encode()).hexdigest()[:10]
-    head = "".join(f"<th>{esc(c)}</th>" for c in table.columns)
+    left = ' style="text-align: left"'  # a text column's head over its text, not centred off screen
+    head = "".join(f"<th{'' if pd.api.types.is_numeric_dtype(table[c]) else left}>{esc(c)}</th>" for c in table.columns)
     fixed = table.attrs.get("decimals") or {}  # a column's decimals set by its maker
     texts = [column_texts(table[c].tolist(), fixed.get(c)) for c in table.columns]
     for k, c in enumerate(table.columns):  # a reference's figure with the digits given: 0.8785, not 0.878

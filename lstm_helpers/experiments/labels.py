@@ -63,11 +63,28 @@ def _short_scalar(v: Any) -> str:
 _GENERIC = {"kind", "method", "per", "by", "enabled", "patience", "factor", "type"}
 
 
+# runs compared by directory are labelled by how they differ only when a few words say it
+SHORT_LABEL_KEYS, SHORT_LABEL_CHARS = 3, 60
+
+
 def run_labels(c: Any) -> pd.Series:
     """Short labels saying how runs differ: variant, swept key=value, seed, and the models a
-    run averages (``5 members``) where runs differ in them."""
+    run averages (``5 members``) where runs differ in them; never a key whose value all runs
+    share. Runs compared by directory (``meta["swept"]`` False: no sweep's keys) are labelled by
+    their directory names unless :data:`SHORT_LABEL_KEYS` keys in at most
+    :data:`SHORT_LABEL_CHARS` characters tell each apart (a dozen differing settings made labels
+    no table could show, alike where a table cut them)."""
     t = c.table
-    keys = c.param_keys
+    keys = [k for k in c.param_keys if as_labels(t[k]).nunique(dropna=False) > 1]
+    labels = _labels(c, keys)
+    if c.meta.get("swept", True) or "run" not in t or not t["run"].is_unique:
+        return labels
+    few = len(keys) <= SHORT_LABEL_KEYS and labels.str.len().max() <= SHORT_LABEL_CHARS
+    return labels if few and labels.is_unique and (labels != "").all() else t["run"].astype(str)
+
+
+def _labels(c: Any, keys: list[str]) -> pd.Series:
+    t = c.table
     short = {k: (".".join(k.split(".")[-2:]) if v in _GENERIC else v) for k, v in short_keys(keys).items()}
     parts = [t["variant"].fillna("").astype(str)] if "variant" in t else []
     if _names_tell_models_apart(t, keys):  # an architecture grid: the model names say it all
