@@ -256,34 +256,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from lstm_helpers.runs.predict import predict_run
-    from lstm_helpers.runs.terminal import plural
+    from lstm_helpers.runs.predict import predict_run, result_lines
 
     run = _existing_run(args.run, ("params", "model"))
     out = predict_run(run, Path(args.input), Path(args.out) if args.out else None, encoding=args.encoding)
     for k, v in out.items():
         if isinstance(v, Path):
             print(f"{k}: {_shown(v)}")
-    th = out["threshold"]
-    at = f" at the run's threshold {th:.3g}" if isinstance(th, float) else ""
-    if "n_cases" in out:  # a sequences run: one row per case
-        print(f"{plural(out['n_cases'], 'case')} predicted{at}")
-        if out["accuracy"]:
-            print(out["accuracy"])
-    elif out["bout_classes"]:
-        print(f"{plural(out['n_windows'], 'window')} predicted, {plural(out['n_bouts'], 'bout')} found{at}")
-    else:  # as stage 03, bouts of the classes of interest only
-        print(
-            f"{plural(out['n_windows'], 'window')} predicted{at}; no bouts: they are found for the run's classes "
-            "of interest and it names none (to have them, make a run with --set "
-            f"data.classes_of_interest=[<class>], a class of {', '.join(out['classes'])})"
-        )
-    for line in out.get("scores_lines") or []:  # labelled input: stage 03's scores of it
+    for line in result_lines(out):
         print(line)
-    if out["inference"]:
-        print(f"inference: {out['inference']}")
-    for note in out["notes"]:  # gaps no window crosses, timesteps left without a label, truncated cases
-        print(f"note: {note}")
     return 0
 
 

@@ -442,3 +442,26 @@ def predict_run(
         return predict_recordings(finished, input_path, out, batch_size)
     finally:
         ENCODING_KEY.reset(token)
+
+
+def result_lines(out: dict) -> list[str]:
+    """What ``lstm-workbench predict`` prints after the files it wrote: how many windows or
+    cases were predicted and at which threshold, the bouts, the scores of labelled input, the
+    inference speed and the notes."""
+    from lstm_helpers.runs.terminal import plural
+
+    th = out["threshold"]
+    at = f" at the run's threshold {th:.3g}" if isinstance(th, float) else ""
+    if "n_cases" in out:  # a sequences run: one row per case
+        lines = [f"{plural(out['n_cases'], 'case')} predicted{at}", *([out["accuracy"]] if out["accuracy"] else [])]
+    elif out["bout_classes"]:
+        lines = [f"{plural(out['n_windows'], 'window')} predicted, {plural(out['n_bouts'], 'bout')} found{at}"]
+    else:  # as stage 03, bouts of the classes of interest only
+        lines = [
+            f"{plural(out['n_windows'], 'window')} predicted{at}; no bouts: they are found for the run's classes "
+            "of interest and it names none (to have them, make a run with --set "
+            f"data.classes_of_interest=[<class>], a class of {', '.join(out['classes'])})"
+        ]
+    lines += out.get("scores_lines") or []  # labelled input: stage 03's scores of it
+    lines += [f"inference: {out['inference']}"] if out["inference"] else []
+    return lines + [f"note: {note}" for note in out["notes"]]  # gaps no window crosses, unlabelled steps, ...
