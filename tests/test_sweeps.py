@@ -1405,6 +1405,7 @@ def test_real_sweep_with_two_workers(real_sweep):
     assert "Mean ± std over seeds" in page and "Pareto front" in page and "Best by validation val_pr_auc" in page
     assert '<h2 id="Ranking">' in page
     assert "Search trials" not in page  # a sweep's page leaves the search section out
+    assert "Times were taken 2 at a time, 1 thread(s), runs sharing the machine" in page  # 2 workers, 2 cores
 
 
 @pytest.mark.slow
@@ -1611,3 +1612,18 @@ def test_runs_of_two_sweeps_are_not_headed_by_one_sweeps_description(tmp_path, f
     assert one["description"] == "focal gamma x overlap"
     both = compare.comparison_table(compare.collect_runs(outs))[1]
     assert both["description"] is None and both["title"] is None
+
+
+def test_a_comparison_says_when_its_runs_were_timed_several_at_a_time(tmp_path):
+    """A sweep's runs are timed two at a time with one thread each; their reports said
+    "2 logical cores" and the comparison put their seconds beside runs timed alone unsaid."""
+    from lstm_helpers.experiments.timing_note import parallel_note_html
+
+    fin = pd.DataFrame({"run": ["a", "b"], "timed_with": ["2 at a time, 1 thread(s)"] * 2})
+    assert "Times were taken 2 at a time, 1 thread(s), runs sharing the machine" in parallel_note_html(fin)
+    mixed = fin.assign(timed_with=["2 at a time, 1 thread(s)", "1 at a time, all thread(s)"])
+    assert "under different conditions (1 at a time, all thread(s); 2 at a time, 1 thread(s))" in parallel_note_html(
+        mixed
+    )
+    assert parallel_note_html(fin.assign(timed_with="1 at a time, all thread(s)")) == ""
+    assert parallel_note_html(fin.drop(columns="timed_with")) == ""

@@ -205,6 +205,10 @@ def _row(
             "status": st.get("status") or rec.get("status") or "missing",
             "reason": st.get("reason") or rec.get("reason"),
             "timing_basis": t.get("timing_basis"),  # which epochs seconds_per_epoch uses (tracing or not)
+            # how the times were taken: runs at a time on the machine (a sweep's workers), threads each
+            "timed_with": f"{t.get('parallel_runs') or 1} at a time, {t.get('threads') or 'all'} thread(s)"
+            if t
+            else None,
             "fingerprint": st.get("fingerprint") or rec.get("fingerprint"),
             "run_dir": str(lay.root),
         }

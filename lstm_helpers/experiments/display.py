@@ -110,7 +110,10 @@ def runs_table(c: Comparison) -> Any:
 
 
 def sortable_table(
-    table: pd.DataFrame, drop: tuple[str, ...] = ("run_dir", "fingerprint"), marked: int = 0, whole: tuple = ()
+    table: pd.DataFrame,
+    drop: tuple[str, ...] = ("run_dir", "fingerprint", "timed_with"),
+    marked: int = 0,
+    whole: tuple = (),
 ) -> Any:
     """The table (without ``drop`` columns) as a sortable, escaped HTML table; its last
     ``marked`` rows are references (:func:`table_html`); ``whole`` columns without decimals."""

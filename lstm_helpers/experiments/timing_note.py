@@ -35,11 +35,26 @@ def tracing_note_html(fin: pd.DataFrame) -> str:
     )
 
 
+def parallel_note_html(fin: pd.DataFrame) -> str:
+    """A paragraph when the runs' times were taken several runs at a time (a sweep's workers share
+    the machine: each run got a share of its cores) or under different conditions; '' otherwise.
+    A sweep's 1-thread runs read "2 logical cores" on their device line and were compared with
+    runs timed alone."""
+    kinds = fin["timed_with"].dropna().astype(str).unique().tolist() if "timed_with" in fin else []
+    if not kinds or kinds == ["1 at a time, all thread(s)"]:
+        return ""
+    how = kinds[0] if len(kinds) == 1 else "under different conditions (" + "; ".join(sorted(kinds)) + ")"
+    return (
+        f"<p><i>Times were taken {how}, runs sharing the machine: compare them with each other, not with "
+        "runs timed on their own (train.json threads, parallel_runs).</i></p>"
+    )
+
+
 def tracing_note(c: Any) -> Any:
     """:func:`tracing_note_html` of a comparison's finished runs as notebook output (None: nothing to say)."""
     from lstm_helpers.experiments.html_tables import as_html
 
     if len(c.finished) < 2:  # no speed to compare: the section steps aside, as its plot does
         return None
-    text = tracing_note_html(c.finished)
+    text = tracing_note_html(c.finished) + parallel_note_html(c.finished)
     return as_html(text) if text else None
