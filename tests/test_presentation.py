@@ -233,23 +233,44 @@ def test_headline_when_the_class_is_absent_or_never_predicted_and_a_fixed_thresh
     assert "seconds per epoch incl. checkpoint (the first, with graph tracing: 16.1)</th><td>9.42" in _key_metrics_html(
         timed
     )
-    chars = _fake_run(tmp_path, "r5", "finished", pos=None, positive_class=None, top_k=5, top_k_accuracy=0.454)
+    chars = _fake_run(tmp_path, "r5", "finished", pos=None, positive_class=None, top_k=5, top_k_accuracy=0.454,
+                      classes=list("abcdefghij"))  # fmt: skip
     assert "top-5 accuracy</th><td>0.454" in _key_metrics_html(chars)
     assert "PR-AUC and the per-class recalls." in _key_metrics_html(chars)  # no class of interest to judge by
     assert "precision / recall of the class of interest" in _key_metrics_html(timed)
-    assert headline_sentence(chars).startswith("balanced accuracy 0.905, MCC 0.610 (accuracy 0.900, top-5 0.454,")
+    assert headline_sentence(chars) == (  # plain words, no bracket in a bracket
+        "balanced accuracy 0.905, MCC 0.610; accuracy 0.900 against 0.907 for always predicting the most frequent "
+        "class; top-5 accuracy 0.454"
+    )
     # without a class of interest the baseline is given in the figures the sentence gives the model
-    six = _fake_run(tmp_path, "r9", "finished", pos=None, positive_class=None, top_k=5, top_k_accuracy=0.983,
-                    top_k_baseline_accuracy=0.991, classes=list("abcdef"))  # fmt: skip
-    # top-k beside always guessing the 5 most frequent classes (not 5 / 6: they are not equally frequent)
-    assert "top-5 0.983 (the 5 most frequent classes: 0.991)" in headline_sentence(six)
-    assert "always the 5 most frequent classes</th><td>0.991" in _key_metrics_html(six)
+    seven = _fake_run(tmp_path, "r9", "finished", pos=None, positive_class=None, top_k=5, top_k_accuracy=0.983,
+                      top_k_baseline_accuracy=0.991, classes=list("abcdefg"), majority_class="c")  # fmt: skip
+    # top-k beside always guessing the 5 most frequent classes (not 5 / 7: they are not equally frequent)
+    assert headline_sentence(seven) == (
+        "balanced accuracy 0.905, MCC 0.610; accuracy 0.900 against 0.907 for always predicting c; "
+        "top-5 accuracy 0.983 against 0.991 for always guessing the 5 most frequent classes"
+    )
+    assert "always the 5 most frequent classes</th><td>0.991" in _key_metrics_html(seven)
     many = _fake_run(
-        tmp_path, "r8", "finished", pos=None, positive_class=None,
+        tmp_path, "r8", "finished", pos=None, positive_class=None, classes=list("abcdefghij"),
         baseline={"label": "MiniRocket baseline", "pr_auc": 0.85, "balanced_accuracy": 0.803, "mcc": 0.8,
                   "top_k": 5, "top_k_accuracy": 0.909},
     )  # fmt: skip
-    assert headline_sentence(many).endswith("; MiniRocket baseline: balanced accuracy 0.803, MCC 0.800, top-5 0.909")
+    assert headline_sentence(many).endswith(
+        "; MiniRocket baseline: balanced accuracy 0.803, MCC 0.800, top-5 accuracy 0.909"
+    )
+    # top-4 of 5 classes is near 1 by construction: left out of the sentence (not of the tables)
+    five = _fake_run(
+        tmp_path, "r10", "finished", pos=None, positive_class=None, classes=list("abcde"), top_k=4,
+        top_k_accuracy=0.999, top_k_baseline_accuracy=0.971, majority_class="rest",
+        baseline={"label": "MiniRocket baseline", "pr_auc": 0.85, "balanced_accuracy": 0.916, "mcc": 0.937,
+                  "top_k": 4, "top_k_accuracy": 0.998},
+    )  # fmt: skip
+    assert headline_sentence(five) == (
+        "balanced accuracy 0.905, MCC 0.610; accuracy 0.900 against 0.907 for always predicting rest; "
+        "MiniRocket baseline: balanced accuracy 0.916, MCC 0.937"
+    )
+    assert "top-4 accuracy</th><td>0.999" in _key_metrics_html(five)
 
 
 def test_class_lists_are_in_natural_order_and_short():
