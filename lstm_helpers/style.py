@@ -108,6 +108,20 @@ def names_text(names: Any, total: int | None = None, shown: int = 3) -> str:
     return f"{listed} and {total - len(names)} more" if total > len(names) else listed
 
 
+_JOINT = re.compile(r"(?<=[A-Za-z0-9])([_/-])(?=[A-Za-z0-9])")
+
+
+def breakable(text: Any) -> str:
+    """``text`` HTML-escaped, with a line-break opportunity (``<wbr>``) after each ``_``, ``-``
+    and ``/`` inside a name: a long run or class name wraps there in a narrow column instead of
+    widening it (or breaking mid-word).
+
+    >>> breakable("play_wrestle"), breakable("-1"), breakable("<b>")
+    ('play_<wbr>wrestle', '-1', '&lt;b&gt;')
+    """
+    return _JOINT.sub(r"\1<wbr>", html.escape(str(text)))
+
+
 def fmt_number(v: Any) -> str:
     """Three significant digits (three decimals up to 1, so metrics line up: a precision of 1.0
     reads 1.000 beside 0.991); integers (also integer-valued floats above 1) without decimals;

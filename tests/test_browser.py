@@ -153,3 +153,67 @@ def test_index_offline(hostile_run, browser):
         box = page.locator(f"th:text-is('{col}')").bounding_box()
         assert box is not None and box["x"] + box["width"] <= VIEW["width"], col
     page.close()
+
+
+def _classes_run(root: Path, classes: list[str]) -> Path:
+    """A finished run of ``len(classes)`` classes without a class of interest, as the report reads
+    it: metrics.json, a PR figure of the size evaluation saves (6 x 5 in at 150 dpi), a report."""
+    import json
+
+    from PIL import Image
+
+    from lstm_helpers.layout import RunLayout
+    from lstm_helpers.runs.report import export_report
+
+    run = root / f"k{len(classes)}"
+    lay = RunLayout(run)
+    (run / "figures").mkdir(parents=True)
+    lay.params.write_text(yaml.safe_dump({"data": {"path": str(root)}}))
+    lay.status.write_text(json.dumps({"status": "finished"}))
+    k = len(classes)
+    cm = [[1770 if i == j else 23 * ((i + j) % 3) for j in range(k)] for i in range(k)]
+    lay.metrics.write_text(json.dumps({
+        "accuracy": 0.9, "majority_baseline_accuracy": 0.4, "balanced_accuracy": 0.85, "mcc": 0.8, "pr_auc": 0.8,
+        "positive_class": None, "classes": classes, "confusion_matrix": cm, "majority_class": classes[0],
+    }))  # fmt: skip
+    Image.new("RGB", (871, 721), "white").save(lay.figure("pr_curve"))
+    Image.new("RGB", (1948, 961), "white").save(lay.figure("confusion_matrix"))
+    export_report(run)
+    return run
+
+
+@pytest.mark.parametrize("k", [2, 3, 5, 8])
+def test_the_confusion_matrix_and_the_pr_curve_share_the_first_screen(k, browser, tmp_path):
+    """Up to 8 classes the confusion matrix (a table, its numbers readable) and the PR curve (at a
+    width where its legend reads) both lie whole on the first 1280x720 screen: with 5 classes the
+    table ran 950 px wide and below the screen, the curve squeezed to 230 px."""
+    names = ["forage", "play", "rest", "run", "walk", "groom", "play_wrestle", "sleeping_upright"]
+    page, problems = _open(
+        browser, _classes_run(tmp_path, (["other", "play"] if k == 2 else names)[:k]) / "report.html"
+    )
+    assert problems == []
+    table, pr = page.locator("table.lw-cm").bounding_box(), page.locator("img.lw-pr").bounding_box()
+    for box in (table, pr):
+        assert (
+            box is not None and box["y"] + box["height"] <= VIEW["height"] and box["x"] + box["width"] <= VIEW["width"]
+        )
+    assert table["x"] + table["width"] <= pr["x"], (table, pr)  # side by side
+    assert pr["width"] >= 480, pr
+    assert page.evaluate(
+        "document.querySelector('.lw-cm-box').scrollWidth <= document.querySelector('.lw-cm-box').clientWidth"
+    )
+    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('table.lw-cm td b')).fontSize)")
+    assert size >= 18, size
+    page.close()
+
+
+def test_the_first_screen_of_many_classes_stays_whole(browser, tmp_path):
+    """25 classes: the confusion figure and the PR curve stay on the page, none wider than it."""
+    page, problems = _open(browser, _classes_run(tmp_path, [f"behaviour_{i}" for i in range(25)]) / "report.html")
+    assert problems == []
+    assert page.locator("table.lw-cm").count() == 0 and page.locator(".lw-hero img").count() == 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEW["width"]
+    for i in range(2):
+        box = page.locator(".lw-hero img").nth(i).bounding_box()
+        assert box is not None and box["width"] >= 400 and box["x"] + box["width"] <= VIEW["width"], box
+    page.close()

@@ -30,11 +30,12 @@ from lstm_helpers.display import NOT_DRAWN
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.terminal import IN_EPOCH_LINE, PROGRESS_LINE, display_path, page_path, plural
-from lstm_helpers.style import fmt_number
+from lstm_helpers.style import breakable, fmt_number
 from lstm_helpers.unused import unread_keys
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STAGE_TITLES = {"prepare": "Data preparation", "train": "Training", "evaluate": "Evaluation"}
+HERO_TABLE_CLASSES = 8  # up to this many classes the first screen's confusion matrix is a table
 LOG_LINES_SHOWN = 8  # stream outputs longer than this (and every epoch log) are collapsed
 
 
@@ -219,13 +220,15 @@ def img_tag(path: Path, alt: str, cls: str = "") -> str:
     return f'<img{klass} alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def confusion_html(m: dict) -> str:
+def confusion_html(m: dict, max_classes: int = 6) -> str:
     """The test confusion matrix as a large HTML table: counts and row percentages (recall
-    on the diagonal), readable from the back of a room. Empty when there are > 6 classes."""
+    on the diagonal), readable from the back of a room. Empty above ``max_classes`` classes.
+    ``--k`` (the number of classes) sizes its text and cells in the report's CSS, so that 8
+    classes fit beside the PR curve on the first screen as 2 do."""
     cm, classes = m.get("confusion_matrix"), m.get("classes") or []
-    if not cm or not classes or len(classes) > 6:
+    if not cm or not classes or len(classes) > max_classes:
         return ""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in classes)
+    head = "".join(f"<th>{breakable(c)}</th>" for c in classes)
     rows = []
     for i, (cls, row) in enumerate(zip(classes, cm, strict=False)):
         total = sum(row) or 1
@@ -234,9 +237,9 @@ def confusion_html(m: dict) -> str:
             f"<b>{fmt_number(v)}</b><small>{100 * v / total:.0f}%</small></td>"
             for j, v in enumerate(row)
         )
-        rows.append(f"<tr><th>{html.escape(str(cls))}</th>{cells}</tr>")
+        rows.append(f"<tr><th>{breakable(cls)}</th>{cells}</tr>")
     return (
-        f'<table class="lw-cm"><caption>Confusion matrix (test windows)</caption>'
+        f'<table class="lw-cm" style="--k:{len(classes)}"><caption>Confusion matrix (test windows)</caption>'
         f'<tr><th class="lw-corner">true ↓ / predicted →</th>{head}</tr>{"".join(rows)}</table>'
     )
 
@@ -251,8 +254,13 @@ def _answer_html(run: Path) -> str:
             f'<p class="lw-warn">This run is <b>{html.escape(k["status"])}</b>'
             f"{': ' + html.escape(str(k['reason'])) if k['reason'] else ''}{resume}</p>"
         )
-    cm = confusion_html(m) or img_tag(lay.figure("confusion_matrix"), "confusion matrix", "lw-fig")
-    pr = img_tag(lay.figure("pr_curve"), "precision-recall curve with the chosen threshold", "lw-fig")
+    table = confusion_html(m, HERO_TABLE_CLASSES)  # in a box of its own: wider, it scrolls there
+    cm = (
+        f'<div class="lw-cm-box">{table}</div>'
+        if table
+        else img_tag(lay.figure("confusion_matrix"), "confusion matrix", "lw-fig")
+    )
+    pr = img_tag(lay.figure("pr_curve"), "precision-recall curve with the chosen threshold", "lw-fig lw-pr")
     when = _status(run).get("updated", "")
     model = f" · {html.escape(k['model'])}" if k["model"] and k["model"] not in run.name else ""
     toc = "".join(f'<li><a href="#{sid}">{html.escape(t)}</a></li>' for sid, t in _sections(run))
