@@ -217,3 +217,38 @@ def test_the_first_screen_of_many_classes_stays_whole(browser, tmp_path):
         box = page.locator(".lw-hero img").nth(i).bounding_box()
         assert box is not None and box["width"] >= 400 and box["x"] + box["width"] <= VIEW["width"], box
     page.close()
+
+
+def test_printed_lines_wrap_between_words_and_every_collapsed_log_reads_alike(browser, tmp_path):
+    """The budget line the training stage prints wrapped mid-word ("(se t)", "trai ning"): the
+    lab template breaks anywhere in a <pre>; and "Warnings (1 line)" took the 20 px of the
+    report's red status line, the class its <details> shared."""
+    import nbformat
+
+    from lstm_helpers.runs.report import _presentable, export_html
+
+    budget = "2,052 training windows: batch 128 (set) " * 8 + "a threshold is chosen after training"
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=budget + "\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="UserWarning: only 51 updates\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="".join(f"epoch {i}/9 loss 0.5\n" for i in range(1, 10))),
+    ]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [_presentable(cell, tmp_path, [])]
+    page, problems = _open(browser, export_html(nb, tmp_path / "page.html", "t"))
+    assert problems == []
+    pre = page.locator("pre", has_text="(set)").first
+    assert pre.evaluate("e => getComputedStyle(e).wordBreak") == "normal"
+    words = page.evaluate(  # each word of the wrapped line on one line: its box one line high
+        """() => { const pre = Array.from(document.querySelectorAll('pre')).find(p => p.textContent.includes('(set)'));
+        const node = pre.firstChild, range = document.createRange(), text = node.textContent.trimEnd();
+        const bad = []; let at = 0;
+        for (const w of text.split(' ')) { range.setStart(node, at); range.setEnd(node, at + w.length);
+          if (w && range.getClientRects().length > 1) bad.push(w); at += w.length + 1; }
+        return {bad, lines: pre.getClientRects()[0].height}; }"""
+    )
+    assert words["bad"] == [] and words["lines"] > 20, words  # it wraps, but between words
+    sizes = page.evaluate("Array.from(document.querySelectorAll('summary')).map(s => getComputedStyle(s).fontSize)")
+    assert len(sizes) == 2 and len(set(sizes)) == 1 and float(sizes[0][:-2]) <= 16, sizes
+    page.close()

@@ -488,7 +488,7 @@ def _presentable(cell: nbformat.NotebookNode, run: Path, pairs: list[tuple[str, 
                 continue
             if out.get("name") == "stderr":
                 lines = _tidy_warnings(lines)
-                out = _details(f"Warnings ({plural(len(lines), 'line')})", "\n".join(lines), "warn")
+                out = _details(f"Warnings ({plural(len(lines), 'line')})", "\n".join(lines), "warnings")
             elif len(lines) > LOG_LINES_SHOWN or any(PROGRESS_LINE.match(ln) for ln in lines):
                 out = _details(
                     f"Log ({plural(len(lines), 'line')})"
