@@ -158,9 +158,20 @@ def test_general_plots(tmp_path):
         data_plots.plot_example_windows(X, y, ["a", "b", "c"], channels=[5])
     many = np.r_[np.repeat(np.arange(52), 2), [7, 7, 40]]  # 52 classes (UCR's PigCVP); 7 and 40 more frequent
     fig = data_plots.plot_example_windows(RNG.normal(size=(len(many), 30)), many, [str(k + 1) for k in range(52)])
-    assert len(fig.axes) == 16 and fig.get_size_inches()[1] < 20  # 8 rows of 2, not 52 rows
+    assert sum(ax.axison for ax in fig.axes) == 16 and fig.get_size_inches()[1] < 20  # 8 classes of 2, not 52
     assert "(8 most frequent of 52 classes)" in fig._suptitle.get_text()
     assert {ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()} >= {"8", "41"}
+
+
+@pytest.mark.parametrize("k", [2, 3, 5, 8])
+def test_example_windows_read_at_half_size_or_more_in_a_report(k):
+    """The report shows a figure at most 1200 px wide and 560 px high (report.css): one row per
+    class drew 5 classes 1110 x 1725 px, shown at a third of its size (5 px text)."""
+    y = np.repeat(np.arange(k), 3)
+    fig = data_plots.plot_example_windows(RNG.normal(size=(len(y), 30, 2)), y, [f"class_{i}" for i in range(k)])
+    width, height = fig.get_size_inches() * fig.dpi
+    assert min(1200 / width, 560 / height, 1.0) >= 0.5, (width, height)
+    assert sum(ax.axison for ax in fig.axes) == 2 * k
 
 
 def test_learning_curve_plots(tmp_path):

@@ -93,6 +93,18 @@ def plot_class_distribution(
     return save_figure(fig, path)
 
 
+def _example_grid(n_classes: int, n_per_class: int, max_columns: int = 6) -> tuple[int, int]:
+    """(rows, classes per row) for the example windows: up to ``max_columns`` panels a row, the
+    classes spread evenly over the rows. One row per class drew 5 classes as a 1:1.6 portrait
+    that a report showed 360 px wide; 2 x 3 classes fill its width at a readable size.
+
+    >>> _example_grid(5, 2), _example_grid(8, 2), _example_grid(2, 2), _example_grid(3, 5)
+    ((2, 3), (3, 3), (1, 2), (3, 1))
+    """
+    rows = -(-n_classes // max(1, max_columns // n_per_class))
+    return rows, -(-n_classes // rows)
+
+
 def plot_example_windows(
     X: Any,
     y: Any,
@@ -105,7 +117,7 @@ def plot_example_windows(
     title: str | None = None,
     max_classes: int = 8,
 ) -> Figure:
-    """A few randomly drawn windows of each class (rows = classes), ``channels`` (indices) overlaid.
+    """A few randomly drawn windows of each class (up to 3 classes a row), ``channels`` (indices) overlaid.
 
     At most ``max_classes`` rows, the most frequent classes (a row per class of UCR's PigCVP,
     52, drew a 17,000-pixel figure in 10 s); the title says how many of how many."""
@@ -125,24 +137,28 @@ def plot_example_windows(
     n_present = len(present)
     if n_present > max_classes:  # the most frequent, shown in class order
         present = sorted(sorted(present, key=lambda k: -counts[k])[:max_classes])
-    fig = new_figure(figsize=(3.2 * n_per_class + 1, 2.2 * max(1, len(present)) + 0.5))
-    axes = fig.subplots(max(1, len(present)), n_per_class, squeeze=False, sharex=True)
-    for row, k in enumerate(present):
+    n_rows, per_row = _example_grid(max(1, len(present)), n_per_class)
+    fig = new_figure(figsize=(2.3 * per_row * n_per_class + 1.4, 1.9 * n_rows + 0.7))
+    axes = fig.subplots(n_rows, per_row * n_per_class, squeeze=False, sharex=True)
+    for ax in axes.flat[len(present) * n_per_class :]:
+        ax.axis("off")
+    for i, k in enumerate(present):
         idx = rng.permutation(np.flatnonzero(ya == k))[:n_per_class]
         for col in range(n_per_class):
-            ax = axes[row, col]
+            ax = axes[i // per_row, (i % per_row) * n_per_class + col]
             if col >= len(idx):
                 ax.axis("off")
                 continue
             for c in chans:
                 name = channel_names[c] if channel_names is not None and c < len(channel_names) else f"ch {c}"
                 ax.plot(Xa[idx[col], :, c], lw=0.9, label=name)
-            ax.set_title(f"{classes[k]} (window {idx[col]})", fontsize="small")
+            ax.set_title(f"{classes[k]} (window {idx[col]})", fontsize="medium")
+            ax.tick_params(labelbottom=True)  # a panel above an empty one keeps its time axis
             if col == 0:
                 ax.set_ylabel(classes[k])
     handles, labels = axes[0, 0].get_legend_handles_labels()
     if handles:
-        axes[0, -1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+        axes[0, -1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     shown = f" ({len(present)} most frequent of {n_present} classes)" if len(present) < n_present else ""
     fig.suptitle((title or "Example windows per class") + shown)
     return save_figure(fig, path)
