@@ -108,16 +108,16 @@ def names_text(names: Any, total: int | None = None, shown: int = 3) -> str:
     return f"{listed} and {total - len(names)} more" if total > len(names) else listed
 
 
-_JOINT = re.compile(r"(?<=[A-Za-z0-9])([_/-])(?=[A-Za-z0-9])")
+_JOINT = re.compile(r"(?<=[A-Za-z0-9])([_/-]|\.(?=[A-Za-z]))(?=[A-Za-z0-9])")
 
 
 def breakable(text: Any) -> str:
     """``text`` HTML-escaped, with a line-break opportunity (``<wbr>``) after each ``_``, ``-``
-    and ``/`` inside a name: a long run or class name wraps there in a narrow column instead of
-    widening it (or breaking mid-word).
+    and ``/`` inside a name, and each ``.`` before a letter (``model.units``, not ``0.5``): a long
+    run, class or parameter name wraps there in a narrow column instead of widening it.
 
-    >>> breakable("play_wrestle"), breakable("-1"), breakable("<b>")
-    ('play_<wbr>wrestle', '-1', '&lt;b&gt;')
+    >>> breakable("play_wrestle"), breakable("-1"), breakable("<b>"), breakable("train.lr=0.5")
+    ('play_<wbr>wrestle', '-1', '&lt;b&gt;', 'train.<wbr>lr=0.5')
     """
     return _JOINT.sub(r"\1<wbr>", html.escape(str(text)))
 

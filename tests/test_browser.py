@@ -252,3 +252,37 @@ def test_printed_lines_wrap_between_words_and_every_collapsed_log_reads_alike(br
     sizes = page.evaluate("Array.from(document.querySelectorAll('summary')).map(s => getComputedStyle(s).fontSize)")
     assert len(sizes) == 2 and len(set(sizes)) == 1 and float(sizes[0][:-2]) <= 16, sizes
     page.close()
+
+
+def test_wide_tables_fit_or_say_they_scroll(browser, tmp_path):
+    """A sweep's before / after table (4 variants, 3 changes, a reference) fits 1280 px, its
+    reference column in sight; a table that cannot fit (a search's ~150-character run name and
+    30 columns) scrolls inside its own box, says so above it and shades its right edge, the
+    name wrapped, the page itself no wider than the screen. Both were cut off at the right."""
+    import nbformat
+
+    from lstm_helpers.experiments.html_tables import table_html
+    from lstm_helpers.runs.report import _html_cell, export_html
+
+    variants = ["slow-4layer", "fast-2layer", "conv-bigru", "cnn-only"]
+    cols = [*variants, *(f"change ({v} − slow-4layer)" for v in variants[1:])]
+    cols.append("CNN (earlier notebook) (reference, not run here)")
+    measures = ["n_params", "seconds_per_epoch", "val_balanced_accuracy", "test_balanced_accuracy"]
+    before_after = pd.DataFrame([[m, *(["-365,056"] * len(cols))] for m in measures], columns=["measure", *cols])
+    name = "bilstm_cv2-64x5p2-64x5p2_lay2_sz64-32_d32_best_dropout-0.2_optimizer-adam_learning_rate-0.00597773_method-smote_jitter_sigma-0.05_seed42_225fe01f9042"  # fmt: skip
+    runs = pd.DataFrame([{"run": name, **{f"test_metric_number_{i}": 0.5 + i / 100 for i in range(30)}}])
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [_html_cell(table_html(before_after, sortable=False)), _html_cell(table_html(runs))]
+    page, problems = _open(browser, export_html(nb, tmp_path / "page.html", "t"))
+    assert problems == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEW["width"]
+    fits, wide = page.locator(".lw-wide").nth(0), page.locator(".lw-wide").nth(1)
+    ref = page.locator("th", has_text="CNN (earlier notebook)").bounding_box()
+    assert ref is not None and ref["x"] + ref["width"] <= VIEW["width"], ref
+    assert "lw-overflows" not in fits.get_attribute("class") and not fits.locator(".lw-scroll-note").is_visible()
+    assert "lw-overflows" in wide.get_attribute("class") and wide.locator(".lw-scroll-note").is_visible()
+    shade = wide.evaluate("e => getComputedStyle(e, '::after').backgroundImage")
+    assert "gradient" in shade, shade
+    cell = page.locator("td", has_text="225fe01f9042").bounding_box()
+    assert cell is not None and cell["width"] <= 260 and cell["height"] > 30, cell  # wrapped, not one 1000-px line
+    page.close()

@@ -157,7 +157,10 @@ def test_references_are_shown_marked_beside_the_runs(tmp_path, fake_runs):  # no
     assert page.count('<tr class="lw-reference"') == 2 and "font-style: italic" in page
     row = page[page.index('<tr class="lw-reference"') :].split("</tr>")[0]
     assert "CNN (earlier notebook) (reference, not run here)" in row and 'data-v="0.8785">0.8785<' in row, row
-    rows = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", page)]
+    rows = [
+        [re.sub("<[^>]+>", "", cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r)]  # the cells' text
+        for r in re.findall(r"<tr[^>]*>(.*?)</tr>", page)
+    ]
     seed = rows[0].index("seed")
     assert [r[seed] for r in rows[1:]] == ["1"] * 4 + ["", ""]  # whole numbers beside the references' blanks
     means = display._variant_means(c)  # before / after, then each reference in a column of its own

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.style import as_given, column_formatter, fmt_number
+from lstm_helpers.style import as_given, breakable, column_formatter, fmt_number
 
 
 def _text(x: Any) -> str:
@@ -80,15 +80,53 @@ _SORT_JS = """
 </script>
 """
 
+# Headers and names wrap (at spaces and, by <wbr>, after _ - /) so that a table fits the page where
+# it can; one still wider scrolls in its own box, and says so: a line above it and a shade on
+# the right edge while columns lie beyond it (headless and overlay scrollbars show nothing).
 _TABLE_CSS = """<style>
 table.lw-sortable {border-collapse: collapse; font-size: 12px}
-table.lw-sortable th, table.lw-sortable td {border: 1px solid #ccc; padding: 2px 6px; white-space: nowrap}
-table.lw-sortable td.num {text-align: right}
+table.lw-sortable th, table.lw-sortable td {border: 1px solid #ccc; padding: 2px 6px}
+table.lw-sortable th {white-space: normal; min-width: 4em; vertical-align: bottom}
+table.lw-sortable td {white-space: normal; min-width: 3em}
+table.lw-sortable .lw-cap {display: inline-block; max-width: 11em}
+table.lw-sortable .lw-name {width: max-content; max-width: 18em}
+table.lw-sortable td:first-child {text-align: left}
+table.lw-sortable tr > :first-child {position: sticky; left: 0; z-index: 1; background: inherit}
+table.lw-sortable thead tr > :first-child {z-index: 2; background: #f3f3f3}
+table.lw-sortable td.num {text-align: right; white-space: nowrap}
 table.lw-sortable th {background: #f3f3f3; position: sticky; top: 0}
 table.lw-sortable th[data-dir=asc]::after {content: " ▲"}
 table.lw-sortable th[data-dir=desc]::after {content: " ▼"}
 table.lw-sortable tr.lw-reference td {font-style: italic; background: #fdf6e3; color: #555}
+.lw-wide {position: relative}
+.lw-wide > .lw-scroll {overflow-x: auto; scrollbar-width: auto; scrollbar-color: #888 #eee}
+.lw-wide > .lw-scroll::-webkit-scrollbar {height: 12px}
+.lw-wide > .lw-scroll::-webkit-scrollbar-thumb {background: #888; border-radius: 6px}
+.lw-wide > .lw-scroll::-webkit-scrollbar-track {background: #eee}
+.lw-wide > .lw-scroll-note {display: none; height: 18px; line-height: 18px; margin: 0; font-size: 12px; color: #8a4b00}
+.lw-wide.lw-overflows > .lw-scroll-note {display: block}
+.lw-wide.lw-overflows::after {content: ""; position: absolute; top: 18px; right: 0; bottom: 0; width: 36px;
+  pointer-events: none; background: linear-gradient(to right, rgba(255,255,255,0), rgba(0,0,0,0.28))}
+.lw-wide.lw-overflows.lw-at-end::after {display: none}
 </style>"""
+
+_SCROLL_JS = """
+<script>
+(function () {
+  var box = document.getElementById("%(id)s-box");
+  if (!box) return;
+  function mark() {
+    var wide = box.scrollWidth > box.clientWidth + 1;
+    box.parentNode.classList.toggle("lw-overflows", wide);
+    box.parentNode.classList.toggle("lw-at-end", box.scrollLeft + box.clientWidth >= box.scrollWidth - 1);
+  }
+  mark();
+  box.addEventListener("scroll", mark);
+  window.addEventListener("resize", mark);
+})();
+</script>
+"""
+_SCROLL_NOTE = "Wider than the page: scroll sideways for the columns on the right →"
 
 
 def table_html(table: pd.DataFrame, sortable: bool = True, marked: int = 0) -> str:
@@ -100,7 +138,10 @@ def table_html(table: pd.DataFrame, sortable: bool = True, marked: int = 0) -> s
         return "<p>No rows.</p>"
     table_id = "lw-" + hashlib.sha256(table.to_csv().encode()).hexdigest()[:10]
     left = ' style="text-align: left"'  # a text column's head over its text, not centred off screen
-    head = "".join(f"<th{'' if pd.api.types.is_numeric_dtype(table[c]) else left}>{esc(c)}</th>" for c in table.columns)
+    head = "".join(
+        f'<th{"" if pd.api.types.is_numeric_dtype(table[c]) else left}><span class="lw-cap">{breakable(_text(c))}</span></th>'
+        for c in table.columns
+    )
     fixed = table.attrs.get("decimals") or {}  # a column's decimals set by its maker
     texts = [column_texts(table[c].tolist(), fixed.get(c)) for c in table.columns]
     for k, c in enumerate(table.columns):  # a reference's figure with the digits given: 0.8785, not 0.878
@@ -111,7 +152,7 @@ def table_html(table: pd.DataFrame, sortable: bool = True, marked: int = 0) -> s
         cells = "".join(
             f'<td class="num" data-v="{float(v)!r}">{html.escape(texts[k][r])}</td>'  # sorts by the value
             if isinstance(v, int | float | np.number) and not isinstance(v, bool)
-            else f"<td>{html.escape(texts[k][r])}</td>"
+            else f'<td><span class="lw-cap lw-name">{breakable(texts[k][r])}</span></td>'
             for k, v in enumerate(values)
         )
         ref = ' class="lw-reference" title="not run here; its data and split may differ"'
@@ -121,4 +162,8 @@ def table_html(table: pd.DataFrame, sortable: bool = True, marked: int = 0) -> s
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
     script = _SORT_JS % {"id": table_id} if sortable else ""
-    return _TABLE_CSS + '<div style="overflow-x: auto">' + body + "</div>" + script
+    box = (
+        f'<div class="lw-wide"><p class="lw-scroll-note">{_SCROLL_NOTE}</p>'
+        f'<div class="lw-scroll" id="{table_id}-box">{body}</div></div>'
+    )
+    return _TABLE_CSS + box + script + _SCROLL_JS % {"id": table_id}
