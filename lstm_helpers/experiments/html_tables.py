@@ -99,7 +99,7 @@ table.lw-sortable th[data-dir=asc]::after {content: " ▲"}
 table.lw-sortable th[data-dir=desc]::after {content: " ▼"}
 table.lw-sortable tr.lw-reference td {font-style: italic; background: #fdf6e3; color: #555}
 .lw-wide {position: relative}
-.lw-wide > .lw-scroll {overflow-x: auto; scrollbar-width: auto; scrollbar-color: #888 #eee}
+.lw-wide > .lw-scroll {overflow-x: auto}
 .lw-wide > .lw-scroll::-webkit-scrollbar {height: 12px}
 .lw-wide > .lw-scroll::-webkit-scrollbar-thumb {background: #888; border-radius: 6px}
 .lw-wide > .lw-scroll::-webkit-scrollbar-track {background: #eee}
