@@ -120,7 +120,7 @@ def test_runs_compared_by_directory_are_labelled_by_their_names_unless_a_few_wor
     assert c.meta["swept"] is False and len(c.param_keys) > 3
     assert display.run_labels(c).tolist() == ["mc_base", "norestore", "slow"]
     ranking = display.ranking(c).data
-    assert '<th style="text-align: left">label</th>' in ranking and ">norestore<" in ranking
+    assert '<th style="text-align: left"><span class="lw-cap">label</span></th>' in ranking and ">norestore<" in ranking
     few = _comparison([_run(tmp_path / "b", n, two, v, units=u) for n, v, u in (("x1", 0.8, 8), ("x2", 0.7, 16))])
     assert display.run_labels(few).tolist() == ["units=8", "units=16"]  # a short label that tells them apart
     shared = display.Comparison(  # a key whose value all runs share is in no label, swept or not
