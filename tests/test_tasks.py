@@ -131,3 +131,18 @@ def test_runs_compared_by_directory_are_labelled_by_their_names_unless_a_few_wor
         "units=8",
         "units=16",
     ]
+
+
+def test_heads_of_columns_of_numbers_written_as_text_sit_over_their_numbers():
+    """The before / after table holds its figures as text ("131,905", "0.746"): its heads were
+    set on the left, over right-aligned numbers, once text columns' heads moved left."""
+    import pandas as pd
+
+    from lstm_helpers.experiments.html_tables import table_html
+
+    means = pd.DataFrame(
+        {"measure": ["n_params", "test_pr_auc"], "naive": ["131,905", "0.657"], "after": ["–", "0.746"]}
+    )
+    html = table_html(means, sortable=False)
+    assert '<th style="text-align: left"><span class="lw-cap">measure</span></th>' in html
+    assert '<th><span class="lw-cap">naive</span></th>' in html and '<th><span class="lw-cap">after</span></th>' in html

@@ -129,6 +129,16 @@ _SCROLL_JS = """
 _SCROLL_NOTE = "Wider than the page: scroll sideways for the columns on the right →"
 
 
+def _numbers(col: pd.Series) -> bool:
+    """Whether a column holds numbers (its cells right-aligned, its head with them): numeric, or
+    mostly text that reads as one (a before / after table's "131,905", "0.746")."""
+    if pd.api.types.is_numeric_dtype(col):
+        return True
+    cells = col.dropna().astype(str).str.replace(",", "", regex=False).str.strip()
+    cells = cells[~cells.isin(["", "–", "-"])]
+    return bool(len(cells)) and pd.to_numeric(cells, errors="coerce").notna().mean() >= 0.5
+
+
 def table_html(table: pd.DataFrame, sortable: bool = True, marked: int = 0) -> str:
     """An escaped HTML table (no index), numbers formatted; sortable on a click (a dozen lines
     of inline JavaScript, written here because pandas' Styler does not sort and a CDN library
@@ -139,7 +149,7 @@ def table_html(table: pd.DataFrame, sortable: bool = True, marked: int = 0) -> s
     table_id = "lw-" + hashlib.sha256(table.to_csv().encode()).hexdigest()[:10]
     left = ' style="text-align: left"'  # a text column's head over its text, not centred off screen
     head = "".join(
-        f'<th{"" if pd.api.types.is_numeric_dtype(table[c]) else left}><span class="lw-cap">{breakable(_text(c))}</span></th>'
+        f'<th{"" if _numbers(table[c]) else left}><span class="lw-cap">{breakable(_text(c))}</span></th>'
         for c in table.columns
     )
     fixed = table.attrs.get("decimals") or {}  # a column's decimals set by its maker
