@@ -937,3 +937,16 @@ def test_the_index_lists_searches_and_comparisons_written_anywhere_and_they_refr
     (elsewhere / "comparison.json").write_text("{}")
     refresh_reports_index(elsewhere)
     assert not (tmp_path / "elsewhere" / "index.html").exists()
+
+
+def test_the_index_shows_no_threshold_for_a_run_not_yet_evaluated(tmp_path):
+    """A run stopped before stage 03 (or prepared only) showed "argmax" as its threshold: nothing
+    had been chosen yet, and its strategy was recall_at_precision."""
+    run = _fake_run(tmp_path, "20260101-000001_stopped", "interrupted")
+    RunLayout(run).metrics.unlink(missing_ok=True)
+    RunLayout(run).threshold.unlink(missing_ok=True)
+    RunLayout(run).prepare_json.write_text(json.dumps({"classes": ["other", "play"], "classes_of_interest": ["play"]}))
+    page = write_index(tmp_path).read_text()
+    assert "argmax" not in page
+    _fake_run(tmp_path, "20260101-000002_done", "finished")  # its time: stage 02's build, fit and save
+    assert "<th>fit time</th>" in write_index(tmp_path).read_text()

@@ -39,7 +39,7 @@ RUN_COLUMNS = [
     ("model", "model"),
     ("params", "params"),
     ("epochs", "epochs"),
-    ("train s", "training"),
+    ("train s", "fit time"),  # stage 02's build, fit and save (train.json total_seconds)
 ]
 # kinds of directories under reports/ that hold sweeps, searches and comparisons (their default folders)
 _MARK = "<meta name='generator' content='lstm-workbench'>"  # an index.html this package wrote
@@ -86,7 +86,9 @@ def _cell(key: str, k: dict[str, Any]) -> str:
     if key == "threshold" and k.get("class"):  # how it was set, where not chosen on validation
         origin = str(k.get("threshold origin") or "")
         why = "" if v is None or origin.startswith("chosen") else f'<div class="why">{html.escape(origin)}</div>'
-        return f'<td class="num">{"argmax" if v is None else fmt_number(v)}{why}</td>'
+        evaluated = any(k.get(m) is not None for m in ("PR-AUC", "MCC", "balanced accuracy"))
+        shown = fmt_number(v) if v is not None else ("argmax" if evaluated else "–")  # none chosen yet: not argmax
+        return f'<td class="num">{shown}{why}</td>'
     if key == "train s" and v is not None:
         return f'<td class="num">{duration(float(v))}</td>'
     if key == "PR-AUC" and k.get("macro"):  # multi-class: the class of interest's own, else say macro
