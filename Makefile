@@ -22,7 +22,7 @@ TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4;
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-15s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt lstm_helpers/runs/kernelspec.py
 	@test -n "$(PYVER)" || { echo "need $(PYTHON) (Python 3.11, 3.12 or 3.13), or run: make PYTHON=/path/to/python3.11"; exit 1; }
 	@if ! test -x $(BIN)/python || [ "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != "$(PYVER)" ]; then \
 	  rm -rf $(VENV) && $(PY) -m venv $(VENV); fi
@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(BIN)/python -m lstm_helpers.runs.kernelspec >/dev/null
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-setup: $(STAMP) ## create .venv and install the project (once; again when pyproject.toml or constraints.txt change)
+setup: $(STAMP) ## create .venv and install the project (once; again when pyproject.toml, constraints.txt or the kernel spec change)
 
 run: $(STAMP) ## run the whole pipeline on the demo recordings (CONFIG=... for another config)
 	@$(BIN)/lstm-workbench run --config $(CONFIG)
