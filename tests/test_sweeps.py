@@ -1629,3 +1629,37 @@ def test_a_comparison_says_when_its_runs_were_timed_several_at_a_time(tmp_path):
     )
     assert parallel_note_html(fin.assign(timed_with="1 at a time, all thread(s)")) == ""
     assert parallel_note_html(fin.drop(columns="timed_with")) == ""
+
+
+def test_a_sweep_started_with_sigint_ignored_still_stops_on_sigint(tmp_path):
+    """A sweep started as a script's background job (SIGINT ignored, as shells start those) ran
+    all of its runs to the end after ``kill -INT``; ``run`` installs its own handler and stopped."""
+    import signal
+    import subprocess
+    import sys
+
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    code = (
+        "import sys, time\n"
+        "from lstm_helpers.experiments import runner\n"
+        "def slow(*args, **kwargs):\n"
+        "    print('running', flush=True)\n"
+        "    time.sleep(15)  # a real run's kernel is killed at the stop; this one ends by itself\n"
+        "    return {'status': 'finished', 'reason': None, 'seconds': 15, 'run_dir': args[1]}\n"
+        "runner.execute_run = slow\n"
+        "try:\n"
+        "    runner.run_sweep(sys.argv[1], out=sys.argv[2], html=False, progress=False)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('stopped', flush=True)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(f), str(tmp_path / "out")], stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )  # fmt: skip
+    try:
+        assert proc.stdout.readline().strip() == "running"
+        proc.send_signal(signal.SIGINT)
+        out = proc.communicate(timeout=120)[0]
+        assert "stopped" in out and out.count("running") == 0, out  # the second run never started
+    finally:
+        proc.kill()

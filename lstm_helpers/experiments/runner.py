@@ -215,14 +215,15 @@ def run_sweep(
     check_same_sweep(sweep, sweep_dir)
     sweep_dir.mkdir(parents=True, exist_ok=True)
     lock = acquire_lock(sweep_dir)
-    previous_handler = None
-    if threading.current_thread() is threading.main_thread():  # `kill PID` stops it like Ctrl-C
-        previous_handler = signal.signal(signal.SIGTERM, _interrupt)
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():  # `kill PID` stops it like Ctrl-C, and
+        # SIGINT stops it even where it started ignored (a script's background job), as `run` does
+        previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         return _SweepRun(sweep, sweep_dir, progress, mlflow_uri).run(workers, scheduler, threads, html)
     finally:
-        if previous_handler is not None:
-            signal.signal(signal.SIGTERM, previous_handler)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
         lock.unlink(missing_ok=True)
 
 
