@@ -53,3 +53,20 @@ def tiny_config(tiny_demo_dir):
         return resolve_config(yaml.safe_load(raw), ov)
 
     return make
+
+
+def fake_recordings_run(data_cfg):
+    """What predict's step labelling reads of a finished binary other / play run at 4 Hz (the
+    run's data section ``data_cfg``), without a run directory."""
+    from types import SimpleNamespace
+
+    from lstm_helpers.judge.threshold import DecisionRule
+
+    return SimpleNamespace(
+        cfg=SimpleNamespace(data=data_cfg),
+        recording_column=data_cfg.recording_column,
+        input=SimpleNamespace(sample_rate_hz=4.0),
+        classes=["other", "play"],
+        rule=DecisionRule(("other", "play"), 0.5, 1),
+        info={"classes_of_interest": ["play"]},
+    )

@@ -16,6 +16,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import fake_recordings_run
 from sklearn.metrics import roc_auc_score
 
 from lstm_helpers.artifacts import save_npz, write_json, write_yaml
@@ -1226,11 +1227,9 @@ def test_a_fold_ensemble_says_its_validation_figures_are_one_members():
 def test_predicted_timesteps_and_bouts_name_the_input_rows_when_nan_rows_were_dropped():
     """data.nan_policy: drop removes rows before windowing; the per-timestep table and the
     bouts still name each step by its input row and the input's own time."""
-    from types import SimpleNamespace
 
     from lstm_helpers.config import DataConfig
     from lstm_helpers.data.recordings import series_from_frame
-    from lstm_helpers.judge.threshold import DecisionRule
     from lstm_helpers.runs.predict import label_timesteps, predicted_bouts
 
     n = 12
@@ -1250,14 +1249,7 @@ def test_predicted_timesteps_and_bouts_name_the_input_rows_when_nan_rows_were_dr
     s = series_from_frame(df, cfg, "new.csv", require_labels=False, classes=["other", "play"])
     assert list(s.input_rows) == [0, 1, 4, 5, 6, 7, 8, 9, 10, 11]
     p_play = np.array([0.1, 0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.8, 0.8, 0.1])  # per kept step
-    run = SimpleNamespace(
-        cfg=SimpleNamespace(data=cfg),
-        recording_column=cfg.recording_column,
-        input=SimpleNamespace(sample_rate_hz=4.0),
-        classes=["other", "play"],
-        rule=DecisionRule(("other", "play"), 0.5, 1),
-        info={"classes_of_interest": ["play"]},
-    )
+    run = fake_recordings_run(cfg)
     steps = label_timesteps(run, s, {"r1": np.column_stack([1 - p_play, p_play])})
     assert list(steps["timestep"]) == [0, 1, 4, 5, 6, 7, 8, 9, 10, 11]
     assert np.allclose(steps["time_s"], 100.0 + steps["timestep"] / 4)

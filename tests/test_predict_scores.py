@@ -4,28 +4,17 @@ import json
 import warnings
 from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import fake_recordings_run
 
 from lstm_helpers.cli import main
 from lstm_helpers.config import DataConfig, resolve_config
 from lstm_helpers.data.recordings import series_from_frame
 from lstm_helpers.judge.threshold import DecisionRule
-
-
-def _tiny_run(cfg: DataConfig) -> SimpleNamespace:
-    return SimpleNamespace(
-        cfg=SimpleNamespace(data=cfg),
-        recording_column=cfg.recording_column,
-        input=SimpleNamespace(sample_rate_hz=4.0),
-        classes=["other", "play"],
-        rule=DecisionRule(("other", "play"), 0.5, 1),
-        info={"classes_of_interest": ["play"]},
-    )
 
 
 def test_the_output_keeps_the_inputs_names_for_the_recording_and_the_time_column():
@@ -41,15 +30,15 @@ def test_the_output_keeps_the_inputs_names_for_the_recording_and_the_time_column
     cfg = DataConfig(channels=["ax"], recording_column="rec", time_column="t", group_column=None, sample_rate_hz=4.0)
     s = series_from_frame(df, cfg, "new.csv", require_labels=False, classes=["other", "play"])
     p_play = np.array([0.1, 0.9, 0.9, 0.1, 0.1, 0.1, 0.8, 0.1])
-    steps = label_timesteps(_tiny_run(cfg), s, {"r1": np.column_stack([1 - p_play, p_play])})
+    steps = label_timesteps(fake_recordings_run(cfg), s, {"r1": np.column_stack([1 - p_play, p_play])})
     assert list(steps.columns[:3]) == ["rec", "timestep", "t"] and "time_s" not in steps
     assert np.allclose(steps["t"], df["t"])
-    bouts = predicted_bouts(_tiny_run(cfg), s, steps)
+    bouts = predicted_bouts(fake_recordings_run(cfg), s, steps)
     assert np.allclose(bouts["start_s"], [50.25, 51.5]) and np.allclose(bouts["end_s"], [50.75, 51.75])
     # a run that reads no time column: the seconds are computed, under time_s
     plain = cfg.model_copy(update={"time_column": None})
     s = series_from_frame(df.drop(columns="t"), plain, "new.csv", require_labels=False, classes=["other", "play"])
-    steps = label_timesteps(_tiny_run(plain), s, {"r1": np.column_stack([1 - p_play, p_play])})
+    steps = label_timesteps(fake_recordings_run(plain), s, {"r1": np.column_stack([1 - p_play, p_play])})
     assert np.allclose(steps["time_s"], steps["timestep"] / 4.0)
 
 
@@ -69,7 +58,7 @@ def test_labels_the_run_does_not_know_are_unlabelled_with_a_note():
         class_map={"play_chase": "play", "play_solo": "play", "rest": "other", "fly": "flight"},
     )  # fmt: skip
     s = series_from_frame(df, raw_label_reading(cfg), "new.csv", require_labels=False)
-    s, truth = run_labels(_tiny_run(cfg), s, "new.csv")
+    s, truth = run_labels(fake_recordings_run(cfg), s, "new.csv")
     assert truth.labelled and s.classes == ["other", "play"]
     assert list(s.labels) == [1, 0, -1, -1, 1, -1, -1]
     (note,) = truth.notes
@@ -81,7 +70,7 @@ def test_labels_the_run_does_not_know_are_unlabelled_with_a_note():
     s = series_from_frame(typo, raw_label_reading(catch_all), "new.csv", require_labels=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        s, truth = run_labels(_tiny_run(catch_all), s, "new.csv")
+        s, truth = run_labels(fake_recordings_run(catch_all), s, "new.csv")
     assert list(s.labels) == [1, 0, 0, -1, 0, 1, 0]
     (folded,) = truth.folded
     assert "went to data.other_class 'other'" in folded and "rest 2" in folded
@@ -90,7 +79,7 @@ def test_labels_the_run_does_not_know_are_unlabelled_with_a_note():
     # without a label column, or with only empty cells: unlabelled, as before
     for frame in (df.drop(columns="behaviour"), df.assign(behaviour="")):
         s = series_from_frame(frame, raw_label_reading(cfg), "new.csv", require_labels=False)
-        s, truth = run_labels(_tiny_run(cfg), s, "new.csv")
+        s, truth = run_labels(fake_recordings_run(cfg), s, "new.csv")
         assert not truth.labelled and (s.labels == -1).all() and s.classes == ["other", "play"]
 
 
