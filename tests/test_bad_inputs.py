@@ -1118,6 +1118,11 @@ CASES = [
         lambda d: _predict_input(d, "new.csv", _frame().to_csv(index=False).encode("utf-16")),
         ("new.csv", "looks like UTF-16 text", "pass --encoding utf-16"),
     ),
+    Case(  # a UTF-8 file read as utf-16 ended as "internal error: UnicodeError: UTF-16 stream does not start with BOM"
+        "predict --encoding utf-16 on a UTF-8 file",
+        lambda d: [*_predict_input(d, "new.csv", _frame().to_csv(index=False).encode()), "--encoding", "utf-16"],
+        ("new.csv is not valid utf-16 text", "does not start with BOM", "--encoding"),
+    ),
     Case(
         "predict --encoding unknown",
         lambda d: [*_predict_input(d, "new.csv", _frame().to_csv(index=False).encode()), "--encoding", "utf-99"],

@@ -212,6 +212,11 @@ def check_encoding(path: Path, encoding: str, key: str | None = None) -> None:
                     f"{offset + exc.start} cannot be decoded; convert the file to UTF-8 or set {key} "
                     f"to its encoding (e.g. latin-1, cp1252)"
                 ) from None
+            except UnicodeError as exc:  # utf-16 / utf-32 without a byte-order mark: no byte to name
+                raise DataError(
+                    f"{path} is not valid {encoding} text ({exc}); convert the file to UTF-8 or set {key} "
+                    f"to its encoding (e.g. utf-8, utf-16-le, latin-1)"
+                ) from None
             offset += len(chunk)
         pending = len(decoder.getstate()[0])  # bytes of an unfinished character at the end
         try:
