@@ -10,6 +10,7 @@ whether code 7 occurs (about 40 s on a shared 2-core CPU); the others read data 
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -164,6 +165,17 @@ def test_refusals_for_token_ids(tmp_path):
     cfg = _cfg(tmp_path, arrays, **{"train.augment.jitter_sigma": 0.1})
     with pytest.raises(ConfigError, match=r"not to sequences of token ids \(data.tokens\)"):
         run_prepare(cfg, tmp_path / "aug")
+    # refused before anything runs (run, sweep and search pre-checks), not by stage 01 of a started run
+    from lstm_helpers.data.recordings import DataError
+    from lstm_helpers.runs.pipeline import validate_inputs
+
+    for key, value, said in (
+        ("resample.method", "smote", "resample.method 'smote' interpolates between windows and cannot be used on"),
+        ("resample.method", "augment", "resample.method 'augment' perturbs values and cannot be used on"),
+        ("train.augment.jitter_sigma", 0.1, "not to sequences of token ids (data.tokens): set them to 0"),
+    ):
+        with pytest.raises(DataError, match=re.escape(said)):
+            validate_inputs(_cfg(tmp_path, arrays, **{key: value}))
     # copying resamplers keep whole windows of ids
     data = run_prepare(_cfg(tmp_path, arrays, **{"resample.method": "oversample"}), tmp_path / "over")
     assert data.X_train.dtype == np.int32 and data.X_train.ndim == 2

@@ -163,9 +163,31 @@ def check_splits_fill(s: SeriesSet, cfg: Config) -> None:
 
 
 def check_splits_and_loss(s: SeriesSet, cfg: Config) -> None:
-    """:func:`check_splits_fill` and :func:`check_focal_alpha`, with the data read."""
+    """:func:`check_splits_fill`, :func:`check_focal_alpha` and :func:`check_token_settings`, with the data read."""
     check_splits_fill(s, cfg)
     check_focal_alpha(s.classes, cfg)
+    check_token_settings(cfg)
+
+
+def check_token_settings(cfg: Config) -> None:
+    """Settings that need real values, refused for token ids (text, or sequences with
+    ``data.tokens``) before anything runs: stage 01 refused them after the run had started,
+    and a sweep over ``resample.method`` failed midway."""
+    if not (cfg.data.kind == "text" or cfg.data.tokens):
+        return
+    what = "text" if cfg.data.kind == "text" else "sequences of token ids (data.tokens)"
+    if cfg.resample.method in ("smote", "smote_under", "augment"):
+        how = "perturbs values" if cfg.resample.method == "augment" else "interpolates between windows"
+        raise DataError(
+            f"resample.method {cfg.resample.method!r} {how} and cannot be used on {what}; "
+            "use none, class_weight, undersample or oversample"
+        )
+    aug = cfg.train.augment
+    if max(aug.jitter_sigma, aug.scale_sigma, aug.slice_fraction, aug.warp_sigma) > 0:
+        raise DataError(
+            "train.augment (jitter_sigma, scale_sigma, slice_fraction, warp_sigma) applies to real-valued "
+            f"series, not to {what}: set them to 0"
+        )
 
 
 def check_focal_alpha(classes: list[str] | None, cfg: Config) -> None:
