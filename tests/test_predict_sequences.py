@@ -260,3 +260,15 @@ def test_table_of_one_row_per_sample_is_read_as_its_stage_01_read_it(tmp_path):
     s, truth, X = read_new_cases(finished, tmp_path / "new.csv")
     assert truth is None and s.n_recordings == len(cases["lengths"])
     np.testing.assert_array_equal(X, load_npz(tmp_path / "run" / "prepared.npz")["X_test"])
+
+
+def test_a_label_the_run_does_not_know_counts_as_unlabelled_in_the_accuracy():
+    """predict of cases labelled pos / maybe / pos said "accuracy 0.333 on 3 labelled case(s)":
+    the unknown label 'maybe' (which its note names) counted as a wrong prediction."""
+    import pandas as pd
+
+    from lstm_helpers.runs.predict_sequences import accuracy_line
+
+    table = pd.DataFrame({"predicted": ["pos", "pos", "neg"], "true_label": ["pos", "maybe", "neg"]})
+    assert accuracy_line(table, ["neg", "pos"]).startswith("accuracy 1.000 on 2 labelled case(s)")
+    assert accuracy_line(table.assign(true_label=["", "maybe", ""]), ["neg", "pos"]).startswith("accuracy: no case")

@@ -86,11 +86,15 @@ def case_table(run: FinishedRun, s: SeriesSet, truth: np.ndarray | None, probs: 
     return table
 
 
-def accuracy_line(table: pd.DataFrame) -> str | None:
-    """``accuracy 0.912 on 200 labelled cases`` when the input had labels, else None."""
+def accuracy_line(table: pd.DataFrame, classes: list[str] | None = None) -> str | None:
+    """``accuracy 0.912 on 200 labelled cases`` when the input had labels, else None. A label
+    that is not one of the run's ``classes`` counts as unlabelled (the note says so), not as a
+    wrong prediction, as for recordings."""
     if "true_label" not in table:
         return None
     labelled = table["true_label"] != ""
+    if classes is not None:
+        labelled &= table["true_label"].isin([str(c) for c in classes])
     if not labelled.any():
         return "accuracy: no case of the input has a label"
     hits = (table["predicted"][labelled] == table["true_label"][labelled]).mean()
@@ -131,7 +135,7 @@ def predict_sequences(
         "predictions": path,
         "n_cases": len(table),
         "threshold": finished.rule.threshold,
-        "accuracy": accuracy_line(table),
+        "accuracy": accuracy_line(table, list(finished.classes)),
         "notes": list(s.notes),
         "inference": speed[0] if speed else None,
     }
