@@ -77,6 +77,7 @@ def _idle_rules(cfg: Config) -> list[tuple[bool, tuple[str, ...], str, str]]:
         (t.loss != "focal", ("train.focal_alpha", "train.focal_gamma"), "train.loss", "focal uses it"),
         (t.optimizer != "sgd", ("train.momentum",), "train.optimizer", "sgd uses it"),
         (not t.early_stopping.enabled, ("train.early_stopping.restore_best_weights",), "train.early_stopping.enabled", "early stopping restores them"),
+        (not t.early_stopping.enabled and not (s.kind == "plateau" and s.patience == "auto"), ("train.early_stopping.patience",), "train.early_stopping.enabled", "early stopping uses it, and an auto plateau patience"),
         (s.kind != "plateau", ("train.schedule.factor", "train.schedule.patience"), "train.schedule.kind", "plateau uses it"),
         (s.kind in ("constant", "cyclical"), ("train.schedule.min_lr",), "train.schedule.kind", "plateau, cosine and one_cycle use it"),
         (s.kind not in ("cyclical", "one_cycle"), ("train.schedule.max_lr",), "train.schedule.kind", "cyclical and one_cycle use it"),
@@ -121,8 +122,11 @@ def idle_notes(cfg: Config, stages: tuple[str, ...] | None = None, varied: Any =
     sections = None if stages is None else {sec for st in stages for sec in STAGE_SECTIONS[st]}
     flat, defaults = flatten(cfg.to_dict(), keep=_KEEP), flatten(Config().to_dict(), keep=_KEEP)
     why: dict[str, tuple[str | None, str]] = {}
+    by_tokens = set(unread_keys(flat)) - set(unread_keys({**flat, "data.tokens": False}))
     for key in unread_keys(flat):
-        if key == "windows.length":
+        if key in by_tokens:  # a sequence file of real values reads them; its token ids do not
+            why[key] = ("data.tokens", "data.tokens is true: token ids are never scaled, and 0 is their padding")
+        elif key == "windows.length":
             why[key] = (
                 "windows.length_seconds",
                 f"windows.length_seconds is {_shown(flat['windows.length_seconds'])} (the seconds win)",
@@ -145,7 +149,13 @@ def unused_settings(cfg: Config) -> dict[str, str]:
     reads (:func:`unread_keys`: a sequence file's ``windows.overlap_percent``, a non-text
     run's ``model.embedding_dim``) and those its other settings leave idle (:func:`idle_settings`)."""
     flat = flatten(cfg.to_dict(), keep=_KEEP)
-    unread = {key: f"data.kind {cfg.data.kind}, which never reads it" for key in unread_keys(flat)}
+    by_tokens = set(unread_keys(flat)) - set(unread_keys({**flat, "data.tokens": False}))
+    unread = {
+        key: "data.tokens true (token ids are never scaled)"
+        if key in by_tokens
+        else f"data.kind {cfg.data.kind}, which never reads it"
+        for key in unread_keys(flat)
+    }
     return {**unread, **idle_settings(cfg)}
 
 

@@ -352,3 +352,16 @@ def test_a_stage_notebook_notes_the_settings_of_its_stage_with_no_effect(tmp_pat
     assert capsys.readouterr().out.splitlines() == IDLE_NOTES[1:]
     open_run(tmp_path / "r", "", {}, stage="evaluate")
     assert capsys.readouterr().out == ""
+
+
+def test_early_stopping_patience_is_noted_when_early_stopping_is_off():
+    """``--set train.early_stopping.enabled=false --set train.early_stopping.patience=7`` said
+    nothing; an auto plateau patience still reads it (a third of it), so that case is not noted."""
+    from lstm_helpers.config import load_config
+    from lstm_helpers.unused import idle_notes
+
+    off = {"train.early_stopping.enabled": False, "train.early_stopping.patience": 7}
+    notes = idle_notes(load_config(ROOT / "configs" / "demo.yaml", {**off, "train.schedule.kind": "constant"}))
+    assert any(n.startswith("train.early_stopping.patience = 7 has no effect") for n in notes), notes
+    plateau = idle_notes(load_config(ROOT / "configs" / "demo.yaml", {**off, "train.schedule.patience": "auto"}))
+    assert not any(n.startswith("train.early_stopping.patience") for n in plateau), plateau

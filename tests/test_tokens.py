@@ -190,3 +190,13 @@ def test_a_token_run_has_no_minirocket_baseline_and_reads_no_scaler(tmp_path):
     assert b.available is False and "token ids (text, data.tokens) have no baseline" in b.reason
     unused = unused_settings(_config(tmp_path / "t.npz"))
     assert "scale.method" in unused and "data.mask_value" in unused and "model.embedding_dim" not in unused
+
+
+def test_settings_token_ids_never_read_are_noted_for_the_tokens_not_the_kind(tmp_path):
+    """``scale.method = minmax`` on a token run was noted as "data.kind is sequences, which never
+    reads it": sequences of real values do read it; token ids are why."""
+    from lstm_helpers.unused import idle_notes
+
+    cfg = _config(tmp_path / "t.npz", **{"scale.method": "minmax", "data.mask_value": -1.0})
+    notes = [n for n in idle_notes(cfg) if n.startswith(("scale.method", "data.mask_value"))]
+    assert len(notes) == 2 and all("has no effect: data.tokens is true" in n for n in notes), notes
