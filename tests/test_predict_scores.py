@@ -178,7 +178,7 @@ def test_predict_scores_a_labelled_held_out_recording_as_stage_03_would(finished
         f"play bouts: {b['n_found']} of {b['n_true']} found, {b['n_true'] - b['n_found']} missed, "
         f"{b['n_false_alarms']} false alarm{'' if b['n_false_alarms'] == 1 else 's'}",
     ], printed
-    assert printed[at - 1].endswith("found at the run's threshold " + f"{scores['threshold']:.3g}")
+    assert printed[at - 1].endswith("bouts predicted at the run's threshold " + f"{scores['threshold']:.3g}")
     assert any(line.startswith("scores: ") and line.endswith("pred.scores.json") for line in printed), printed
     # the demo's catch-all (rest, walk... -> other) is stage 01's mapping: in the scores file, not on the terminal
     assert not any("data.other_class" in line for line in printed)

@@ -209,7 +209,8 @@ def _oversample(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleC
     idx = ros.sample_indices_
     dup = np.zeros(len(idx), bool)
     dup[len(y) :] = True  # imbalanced-learn appends the drawn copies after the originals
-    return Resampled(X[idx], y[idx], idx, dup, None, ["oversampled copies flagged synthetic"])
+    said = [f"{int(dup.sum()):,} oversampled copies flagged synthetic"] if dup.any() else []  # none made: unsaid
+    return Resampled(X[idx], y[idx], idx, dup, None, said)
 
 
 def _augment(

@@ -330,10 +330,11 @@ def new_cases(
     notes: list[str] = []
     if cfg.tokens:
         values_flat, unseen = run_vocabulary_codes(values_flat, vocabulary or [])
-        notes.append(
-            f"{unseen:,} of {len(values_flat):,} token(s) are ids the run never saw in training: read as the "
-            "out-of-vocabulary id"
-        )
+        if unseen:
+            notes.append(
+                f"{unseen:,} of {len(values_flat):,} token(s) are ids the run never saw in training: read as the "
+                "out-of-vocabulary id"
+            )
     elif values_flat.shape[1] != n_channels:
         raise DataError(
             f"{p}: {where} has {values_flat.shape[1]} channel(s) per step; the run was trained on "

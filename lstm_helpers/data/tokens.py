@@ -112,7 +112,8 @@ def keep_training_tokens(s: SeriesSet, split_of_rec: np.ndarray) -> tuple[Series
     note = "token ids the training cases never hold, read as the out-of-vocabulary id 1: " + ", ".join(
         f"{oov[n]:,} of {steps[n]:,} tokens in {n}" for n in ("val", "test")
     )
-    return replace(s, values=codes, vocabulary=new_vocab, notes=[*s.notes, note]), info
+    notes = [*s.notes, note] if any(oov.values()) else list(s.notes)  # none: nothing to say (prepare.json keeps 0)
+    return replace(s, values=codes, vocabulary=new_vocab, notes=notes), info
 
 
 def run_vocabulary_codes(ids: np.ndarray, vocabulary: list[str]) -> tuple[np.ndarray, int]:

@@ -73,8 +73,8 @@ class Inference:
         how = "XLA" if self.compiled else "no XLA"
         flight = f", {self.in_flight} batches in flight" if self.in_flight > 1 else ""
         return (
-            f"predicted {len(self.probs):,} {what} in {self.seconds:.2f} s "
-            f"({self.windows_per_second:,.0f} windows/s, {how}, batch {self.batch_size}{flight})"
+            f"predicted {len(self.probs):,} {what.removesuffix('s') if len(self.probs) == 1 else what} in "
+            f"{self.seconds:.2f} s ({self.windows_per_second:,.0f} {what.split()[-1]}/s, {how}, batch {self.batch_size}{flight})"
         )
 
 

@@ -455,7 +455,9 @@ def result_lines(out: dict) -> list[str]:
     if "n_cases" in out:  # a sequences run: one row per case
         lines = [f"{plural(out['n_cases'], 'case')} predicted{at}", *([out["accuracy"]] if out["accuracy"] else [])]
     elif out["bout_classes"]:
-        lines = [f"{plural(out['n_windows'], 'window')} predicted, {plural(out['n_bouts'], 'bout')} found{at}"]
+        lines = [
+            f"{plural(out['n_windows'], 'window')} and {plural(out['n_bouts'], 'bout')} predicted{at}"
+        ]  # bouts found: the scores' line
     else:  # as stage 03, bouts of the classes of interest only
         lines = [
             f"{plural(out['n_windows'], 'window')} predicted{at}; no bouts: they are found for the run's classes "
