@@ -157,6 +157,9 @@ def test_predict_scores_a_labelled_held_out_recording_as_stage_03_would(finished
     truth = pd.Index(["other", "play"]).get_indexer(steps["true_label"].replace("", "\x00"))
     want = _expected_scores(run, steps, windows, truth)
     assert list(windows["true_label"]) == list(np.array(["other", "play", ""], dtype=object)[want["y"]])
+    # each window's prediction by the run's rule beside its truth (a user had to apply the threshold again)
+    threshold = scores["threshold"]
+    assert list(windows["predicted"]) == list(np.where(windows["p_play"] >= threshold, "play", "other"))
     m = want["metrics"]
     assert scores["n"] == m["n"] == int((want["y"] >= 0).sum()) < len(windows)
     for key in ("balanced_accuracy", "pr_auc", "accuracy"):
@@ -227,7 +230,7 @@ def test_unknown_labels_are_a_note_and_unlabelled_input_is_unchanged(finished_ru
     columns = {name: list(pd.read_csv(tmp_path / f"bare_out{name}.csv").columns) for name in ("", ".windows", ".bouts")}
     assert columns == {
         "": ["recording_id", "timestep", "time_s", "p_other", "p_play", "predicted"],
-        ".windows": ["recording_id", "start", "p_other", "p_play"],
+        ".windows": ["recording_id", "start", "p_other", "p_play", "predicted"],
         ".bouts": ["recording_id", "class", "start", "end", "start_s", "end_s", "mean_p"],
     }
     assert not (tmp_path / "bare_out.scores.json").exists()

@@ -364,6 +364,7 @@ def predict_recordings(
     windows = pd.DataFrame({finished.recording_column: rec_ids, "start": local})
     for k, c in enumerate(classes):
         windows[f"p_{c}"] = probs[:, k]
+    windows["predicted"] = np.asarray(classes, dtype=object)[finished.rule.apply(probs)]  # the run's decision rule
     scores = _add_truth(finished, s, truth, (starts, probs, timeline), per_step, windows)
     bouts = predicted_bouts(finished, s, per_step, truth.labelled)
     for name, table in (("timesteps", per_step), ("windows", windows), ("bouts", bouts)):
