@@ -63,7 +63,8 @@ def token_ids(
         case = int(np.searchsorted(np.cumsum(lens), i, side="right"))
         step = i - int(np.cumsum(lens)[case] - lens[case])
         raise DataError(
-            f"{p}: array {name!r} must hold token ids, whole numbers >= 0, but {int(bad.sum()):,} value(s) are not; "
+            f"{p}: array {name!r} must hold token ids, whole numbers >= 0 (up to 2**53), but {int(bad.sum()):,} "
+            "value(s) are not; "
             f"the first: {v[i].item()!r} in case {case}, step {step} (data.tokens: true reads token ids, not "
             "real-valued channels)"
         )
