@@ -325,3 +325,18 @@ def test_the_threshold_label_sits_inside_the_score_distribution_clear_of_title_a
     assert ax.bbox.x0 <= box.x0 and box.x1 <= ax.bbox.x1 and ax.bbox.y0 <= box.y0 and box.y1 <= ax.bbox.y1
     assert not box.overlaps(ax.title.get_window_extent(renderer))
     assert not box.overlaps(ax.get_legend().get_window_extent(renderer))
+
+
+def test_token_windows_are_drawn_as_ids_per_step_without_their_padding():
+    """A token run's example windows drew model ids as line charts, the padding as drops to 0."""
+    import numpy as np
+
+    from lstm_helpers.data.plots import plot_example_windows
+
+    X = np.array([[5, 3, 9, 0, 0], [2, 2, 0, 0, 0], [4, 7, 7, 6, 0], [3, 0, 0, 0, 0]], np.int32)
+    fig = plot_example_windows(X, np.array([0, 0, 1, 1]), ["a", "b"], tokens=True)
+    drawn = [line for ax in fig.axes for line in ax.get_lines()]
+    assert drawn and all(line.get_linestyle() == "None" and line.get_marker() == "." for line in drawn)
+    assert all(np.isnan(line.get_ydata()[-1]) for line in drawn)  # every case ends in padding: not drawn
+    lines = [line for ax in plot_example_windows(X, np.array([0, 0, 1, 1]), ["a", "b"]).axes for line in ax.get_lines()]
+    assert all(line.get_linestyle() == "-" for line in lines)  # real-valued windows keep their lines

@@ -116,11 +116,14 @@ def plot_example_windows(
     path: str | Path | None = None,
     title: str | None = None,
     max_classes: int = 8,
+    tokens: bool = False,
 ) -> Figure:
     """A few randomly drawn windows of each class (up to 3 classes a row), ``channels`` (indices) overlaid.
 
     At most ``max_classes`` rows, the most frequent classes (a row per class of UCR's PigCVP,
-    52, drew a 17,000-pixel figure in 10 s); the title says how many of how many."""
+    52, drew a 17,000-pixel figure in 10 s); the title says how many of how many. ``tokens``:
+    the windows hold model token ids, drawn as dots per step without the padding (id 0): a line
+    through ids read as a signal, and the padding as drops to 0."""
     Xa = np.asarray(X)
     Xa = Xa[:, :, None] if Xa.ndim == 2 else Xa
     ya = np.asarray(y).astype(np.int64)
@@ -151,7 +154,11 @@ def plot_example_windows(
                 continue
             for c in chans:
                 name = channel_names[c] if channel_names is not None and c < len(channel_names) else f"ch {c}"
-                ax.plot(Xa[idx[col], :, c], lw=0.9, label=name)
+                if tokens:
+                    ids = Xa[idx[col], :, c].astype(float)
+                    ax.plot(np.where(ids == 0, np.nan, ids), ls="none", marker=".", ms=3, label="model token id")
+                else:
+                    ax.plot(Xa[idx[col], :, c], lw=0.9, label=name)
             ax.set_title(f"{classes[k]} (window {idx[col]})", fontsize="medium")
             ax.tick_params(labelbottom=True)  # a panel above an empty one keeps its time axis
             if col == 0:
