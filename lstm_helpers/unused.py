@@ -60,6 +60,12 @@ def unread_keys(flat: dict[str, Any]) -> list[str]:
     return [k for k in flat if k in exact or k.startswith(unread)]
 
 
+def _unread_for_tokens(flat: dict[str, Any]) -> set[str]:
+    """The keys of :func:`unread_keys` left unread because the values are token ids
+    (``data.tokens``): a sequence file of real values reads them (``scale.*``, ``data.mask_value``)."""
+    return set(unread_keys(flat)) - set(unread_keys({**flat, "data.tokens": False}))
+
+
 def _idle_rules(cfg: Config) -> list[tuple[bool, tuple[str, ...], str, str]]:
     """``(idle, keys, setting, who)``: ``keys`` are unused when ``idle``, because of ``setting``
     (a dotted key of ``cfg``); ``who`` says which of its values use them. Read off the code that
@@ -122,7 +128,7 @@ def idle_notes(cfg: Config, stages: tuple[str, ...] | None = None, varied: Any =
     sections = None if stages is None else {sec for st in stages for sec in STAGE_SECTIONS[st]}
     flat, defaults = flatten(cfg.to_dict(), keep=_KEEP), flatten(Config().to_dict(), keep=_KEEP)
     why: dict[str, tuple[str | None, str]] = {}
-    by_tokens = set(unread_keys(flat)) - set(unread_keys({**flat, "data.tokens": False}))
+    by_tokens = _unread_for_tokens(flat)
     for key in unread_keys(flat):
         if key in by_tokens:  # a sequence file of real values reads them; its token ids do not
             why[key] = ("data.tokens", "data.tokens is true: token ids are never scaled, and 0 is their padding")
@@ -149,7 +155,7 @@ def unused_settings(cfg: Config) -> dict[str, str]:
     reads (:func:`unread_keys`: a sequence file's ``windows.overlap_percent``, a non-text
     run's ``model.embedding_dim``) and those its other settings leave idle (:func:`idle_settings`)."""
     flat = flatten(cfg.to_dict(), keep=_KEEP)
-    by_tokens = set(unread_keys(flat)) - set(unread_keys({**flat, "data.tokens": False}))
+    by_tokens = _unread_for_tokens(flat)
     unread = {
         key: "data.tokens true (token ids are never scaled)"
         if key in by_tokens

@@ -108,13 +108,10 @@ def stage_done_line(stage: str, seconds: float, run_dir: Path | None = None) -> 
     was said only inside the notebook and the report."""
     lines = [f"[{stage}] done in {duration(seconds)}"]
     if stage == "prepare" and run_dir is not None:
-        import json
+        from lstm_helpers.artifacts import read_json_optional
+        from lstm_helpers.layout import RunLayout
 
-        try:
-            notes = json.loads((Path(run_dir) / "prepare.json").read_text()).get("notes") or []
-        except (OSError, ValueError):
-            notes = []
-        lines += [f"note: {n}" for n in notes]
+        lines += [f"note: {n}" for n in read_json_optional(RunLayout(run_dir).prepare_json).get("notes") or []]
     return "\n".join(lines)
 
 
