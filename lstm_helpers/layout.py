@@ -11,6 +11,7 @@ names: renaming an artifact is a change here and nowhere else (kedro's catalog i
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -240,3 +241,21 @@ class SweepLayout:
 
 
 INDEX_FILE = "index.html"  # reports/index.html: every run, sweep and search
+
+
+def stored_dir(path: str | Path, base: str | Path) -> str:
+    """A run directory as a file in ``base`` (``sweep.json``, ``runs.csv``, ``comparison.csv``)
+    stores it: relative to ``base`` with ``/`` separators, so the folder can be moved, copied
+    or shared and its tables name no one's home directory; absolute only where no relative
+    path exists (another drive). :func:`found_dir` reads it back."""
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), Path(base).resolve())).as_posix()
+    except ValueError:  # Windows: another drive
+        return str(Path(path).resolve())
+
+
+def found_dir(stored: str | Path, base: str | Path) -> str:
+    """The absolute run directory a stored ``run_dir`` names (:func:`stored_dir`); files
+    written before it was relative hold absolute paths, kept as they are."""
+    p = Path(str(stored))
+    return str(p if p.is_absolute() else (Path(base).resolve() / p).resolve())

@@ -1663,3 +1663,22 @@ def test_a_sweep_started_with_sigint_ignored_still_stops_on_sigint(tmp_path):
         assert "stopped" in out and out.count("running") == 0, out  # the second run never started
     finally:
         proc.kill()
+
+
+def test_a_sweep_folder_moved_elsewhere_still_compares_and_its_tables_name_no_absolute_path(tmp_path, fake_runs):
+    import shutil
+
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    out = tmp_path / "sweep"
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    for name in ("runs.csv", "comparison.csv"):
+        dirs = pd.read_csv(out / name)["run_dir"].tolist()
+        assert sorted(dirs) == sorted(d.name for d in resume.run_dirs_in(out)), name  # relative to the sweep
+    moved = tmp_path / "shared" / "sweep"
+    shutil.move(str(out), str(moved))
+    records = resume.records_from_sweep(moved)
+    assert all(Path(r["run_dir"]).parent == moved.resolve() for r in records)
+    table, _ = compare.comparison_table(compare.collect_runs([moved]))
+    assert table["val_pr_auc"].notna().all() and len(table) == 2  # each run's metrics found where it now is
+    c = display.open_comparison(moved)
+    assert all(Path(d).parent == moved.resolve() for d in c.table["run_dir"])

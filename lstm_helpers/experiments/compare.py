@@ -25,7 +25,7 @@ from lstm_helpers.experiments.references import ReferenceSpec, check_reference_c
 from lstm_helpers.experiments.resume import cell, records_from_sweep, run_dirs_in
 from lstm_helpers.experiments.tasks import run_tasks
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
-from lstm_helpers.layout import RunLayout, SweepLayout
+from lstm_helpers.layout import RunLayout, SweepLayout, found_dir, stored_dir
 from lstm_helpers.runs.params_cell import KEEP_WHOLE
 from lstm_helpers.unused import unread_keys
 
@@ -352,13 +352,24 @@ def write_comparison(
     table, meta = comparison_table(records, references)
     meta["title"] = title
     meta["description"] = description or meta.get("description")
-    csv_path = write_text(lay.comparison_csv, table.to_csv(index=False))
+    stored = table.assign(run_dir=[stored_dir(d, lay.root) for d in table["run_dir"]]) if "run_dir" in table else table
+    csv_path = write_text(lay.comparison_csv, stored.to_csv(index=False))
     write_json(lay.comparison_json, {**meta, "written": dt.datetime.now().isoformat(timespec="seconds")})
     if not html_report:
         return csv_path, None
     page = render_comparison(lay.root, title, kernel)
     refresh_reports_index(lay.root)
     return csv_path, page
+
+
+def read_comparison(directory: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``comparison.csv`` and ``comparison.json`` of a directory :func:`write_comparison`
+    wrote, each ``run_dir`` absolute again (the CSV stores them relative to the folder)."""
+    lay = SweepLayout(Path(directory))
+    table = pd.read_csv(lay.comparison_csv)
+    if "run_dir" in table:
+        table["run_dir"] = [found_dir(d, lay.root) if isinstance(d, str) else d for d in table["run_dir"]]
+    return table, read_json_optional(lay.comparison_json)
 
 
 def refresh_reports_index(group_dir: Path) -> None:

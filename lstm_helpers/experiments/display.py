@@ -16,11 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import read_json_optional
 from lstm_helpers.config import ConfigError, resolve_path
 from lstm_helpers.display import brief_user_errors
 from lstm_helpers.experiments.columns import COUNT_COLUMNS
-from lstm_helpers.experiments.compare import collect_runs, comparison_table
+from lstm_helpers.experiments.compare import collect_runs, comparison_table, read_comparison
 from lstm_helpers.experiments.html_tables import as_html, column_texts, esc, show, table_html  # noqa: F401 (show, for 04)
 from lstm_helpers.experiments.labels import as_labels as _as_labels
 from lstm_helpers.experiments.labels import members_differ, run_labels
@@ -89,8 +88,7 @@ def open_comparison(sweep_dir: str | Path = "", run_dirs: list[str | Path] | Non
     brief_user_errors()  # a wrong folder shows as its message in the notebook, not a traceback
     d = resolve_path(sweep_dir).resolve() if sweep_dir else None  # relative: found as a data path is
     if d is not None and SweepLayout(d).comparison_csv.is_file():
-        lay = SweepLayout(d)
-        return Comparison(pd.read_csv(lay.comparison_csv), read_json_optional(lay.comparison_json), d)
+        return Comparison(*read_comparison(d), d)
     dirs = [resolve_path(r) for r in run_dirs or []] or ([d] if d is not None else [])
     if not dirs:
         raise ConfigError("set sweep_dir (a directory with comparison.csv) or run_dirs (runs / sweeps to compare)")

@@ -20,7 +20,7 @@ from typing import Any
 
 from lstm_helpers.artifacts import read_json, write_json, write_text
 from lstm_helpers.experiments.plan import PlannedRun, Sweep
-from lstm_helpers.layout import RunLayout, SweepLayout
+from lstm_helpers.layout import RunLayout, SweepLayout, found_dir, stored_dir
 
 
 class SweepLocked(RuntimeError):
@@ -166,8 +166,10 @@ def run_record(
 
 
 def write_bookkeeping(sweep: Sweep, sweep_dir: Path, records: list[dict[str, Any]], extra: dict) -> None:
-    """``sweep.json`` (the plan, every run's status) and ``runs.csv`` (the same as a table)."""
+    """``sweep.json`` (the plan, every run's status) and ``runs.csv`` (the same as a table);
+    each run's directory relative to the sweep's (:func:`~lstm_helpers.layout.stored_dir`)."""
     lay = SweepLayout(sweep_dir)
+    records = [{**r, "run_dir": stored_dir(r["run_dir"], sweep_dir)} for r in records]
     write_json(
         lay.plan,
         {
@@ -205,4 +207,7 @@ def records_from_sweep(sweep_dir: Path) -> list[dict[str, Any]]:
     reference figures."""
     meta = read_json(SweepLayout(sweep_dir).plan)
     shared = {k: meta.get(k) for k in ("title", "description", "variant_keys", "references")}
-    return [{**r, "keys": meta.get("keys", []), "sweep": shared} for r in meta["runs"]]
+    return [
+        {**r, "run_dir": found_dir(r["run_dir"], sweep_dir), "keys": meta.get("keys", []), "sweep": shared}
+        for r in meta["runs"]
+    ]

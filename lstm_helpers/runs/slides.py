@@ -426,8 +426,10 @@ def _best_run(table: pd.DataFrame, meta: dict) -> tuple[Path | None, str]:
 
 
 def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
+    from lstm_helpers.experiments.compare import read_comparison
+
     lay = SweepLayout(sweep)
-    table, meta = pd.read_csv(lay.comparison_csv), read_json_optional(lay.comparison_json)
+    table, meta = read_comparison(sweep)
     spec = {}
     for f in (lay.spec, sweep / "search.yaml"):
         if f.is_file():
