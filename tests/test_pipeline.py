@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -101,7 +102,12 @@ def test_run_directory_holds_every_artifact(finished_run):
     report = (run / "report.html").read_text()
     assert "give only" in report and "ipykernel_" not in report and "UserWarning" not in report
     assert "This run is" not in report  # a finished run's page says no "running" / "partial"
-    assert json.loads((run / "status.json").read_text())["status"] == "finished"
+    st = json.loads((run / "status.json").read_text())
+    assert st["status"] == "finished" and list(st["stage_seconds"]) == ["prepare", "train", "evaluate"]
+    assert all(s > 0 for s in st["stage_seconds"].values()) and sum(st["stage_seconds"].values()) <= st["seconds"]
+    # the page says how long the run and each stage took (the terminal's "[train] done in")
+    took = re.search(r"ran ([\d.]+) s: prepare [\d.]+ s, train [\d.]+ s, evaluate [\d.]+ s", report)
+    assert took is not None and abs(float(took.group(1)) - st["seconds"]) <= 0.5
     # the baseline was fitted beside stage 02 and read by stage 03 from the run's cache
     assert json.loads((run / "metrics.json").read_text())["baseline"]["cached"] is True
     cache = run / ".baseline_cache"
@@ -617,3 +623,14 @@ def test_prefit_waits_for_this_attempts_windows(tmp_path):
     over.set()
     failed = _prepared_since(tmp_path, time.time_ns() + 10**9, over)  # nothing newer: stage 01 failed
     assert failed() is False
+
+
+def test_the_run_time_phrase_lists_the_stages_and_leaves_a_resumed_runs_total_out():
+    from lstm_helpers.runs.terminal import run_time_phrase
+
+    stages = {"prepare": 4.84, "train": 14.2, "evaluate": 9.5}
+    finished = {"status": "finished", "seconds": 40.9, "stage_seconds": stages, "resumed": None}
+    assert run_time_phrase(finished) == "ran 41 s: prepare 4.8 s, train 14 s, evaluate 9.5 s"
+    resumed = {**finished, "resumed": "2026-12-04T10:00:00"}  # its seconds are the last attempt's only
+    assert run_time_phrase(resumed) == "stages took prepare 4.8 s, train 14 s, evaluate 9.5 s"
+    assert run_time_phrase({"status": "running"}) == ""

@@ -166,6 +166,8 @@ def test_sigterm_stops_the_kernel_and_a_resume_finishes_the_run(tmp_path, tiny_d
     assert st["status"] == "finished" and st["stages_done"] == ["prepare", "train", "evaluate"]
     assert "pid" in st and not st.get("reason")
     assert (run / "report.html").is_file()
+    assert list(st["stage_seconds"]) == ["prepare", "train", "evaluate"]  # no total: seconds cover the resume only
+    assert "stages took prepare" in (run / "report.html").read_text()
     index = (reports / "index.html").read_text()
     assert run.name in index and "interrupted" not in index
     again = _cli("run", "--config", str(run / "params.yaml"), "--out", str(run))

@@ -67,8 +67,7 @@ class RunFailed(RuntimeError):
 
     def __init__(self, reason: str, notebook: Path | None = None, run_dir: Path | None = None):
         super().__init__(reason)
-        self.notebook = notebook
-        self.run_dir = run_dir
+        self.notebook, self.run_dir = notebook, run_dir
 
 
 def kernel_name() -> str:
@@ -198,9 +197,7 @@ def record_stages(run_dir: Path, cfg: Config, stages_done: list[str]) -> None:
 @contextlib.contextmanager
 def _heartbeat(run_dir: Path) -> Iterator[None]:
     """Refresh ``heartbeat`` in ``status.json`` every :data:`HEARTBEAT_S` seconds while the block runs."""
-    stop = threading.Event()
-
-    path = RunLayout(run_dir).status
+    stop, path = threading.Event(), RunLayout(run_dir).status
 
     def beat() -> None:
         while not stop.wait(HEARTBEAT_S):
@@ -281,8 +278,9 @@ def execute_stage(
     *,
     kernel: StageKernel | None = None,
     silent: bool = False,
-) -> Path:
-    """Execute one stage notebook into ``run_dir`` with papermill; return the executed copy.
+) -> float:
+    """Execute one stage notebook into ``run_dir`` with papermill; return its wall seconds
+    (kernel work included: the figure ``[<stage>] done in`` prints and ``status.json`` keeps).
 
     ``kernel``: the started kernel of the run (left running; restarted before its next
     notebook when this one fails); None starts a quiet kernel for this notebook only.
@@ -327,9 +325,10 @@ def execute_stage(
         with contextlib.suppress(OSError):  # a full disk may refuse the status too; run_status still tells
             _set_status(run_dir, "failed", stage=stage, reason=reason)
         raise RunFailed(reason, out if out.is_file() else None, run_dir) from error
+    took = time.perf_counter() - t0
     if not silent:
-        print(stage_done_line(stage, time.perf_counter() - t0, run_dir), flush=True)
-    return out
+        print(stage_done_line(stage, took, run_dir), flush=True)
+    return took
 
 
 _PREFIT_LOCK = threading.Lock()  # one prefit at a time per process (sweep workers are threads)
@@ -569,6 +568,9 @@ def run_pipeline(
     current = [stages[0] if stages else "report"]  # the kernel lives between stages too: a signal stops it
     prefit_claimed: threading.Event | None = None
     prepare_over = threading.Event()  # set when stage 01 ends, written or failed
+    took = dict(
+        read_json_optional(RunLayout(run_dir).status).get("stage_seconds") or {}
+    )  # a resume keeps the kept stages'
     try:
         with _heartbeat(run_dir), _stop_kernel_on_signal(run_dir, lambda: current[0]):
             for stage in stages:
@@ -579,7 +581,7 @@ def run_pipeline(
                     prefit_claimed.wait()  # stage 03 then waits for the claimed fit's result itself
                 _set_status(run_dir, "running", stage=stage)
                 try:
-                    execute_stage(stage, run_dir, quiet=quiet, kernel=kernel, silent=silent)
+                    took[stage] = round(execute_stage(stage, run_dir, quiet=quiet, kernel=kernel, silent=silent), 1)
                 except RunFailed:
                     if report:  # a page that shows the failure and what ran before it
                         with contextlib.suppress(Exception):
@@ -589,7 +591,7 @@ def run_pipeline(
                     if stage == "prepare":
                         prepare_over.set()
                 done.append(stage)
-                _set_status(run_dir, "running", stages_done=list(done))
+                _set_status(run_dir, "running", stages_done=list(done), stage_seconds=took)
     finally:
         if own:
             kernel.close()

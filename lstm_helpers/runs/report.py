@@ -29,7 +29,7 @@ from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.display import NOT_DRAWN
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
-from lstm_helpers.runs.terminal import IN_EPOCH_LINE, PROGRESS_LINE, display_path, page_path, plural
+from lstm_helpers.runs.terminal import IN_EPOCH_LINE, PROGRESS_LINE, display_path, page_path, plural, run_time_phrase
 from lstm_helpers.style import breakable, fmt_number
 from lstm_helpers.unused import unread_keys
 
@@ -261,12 +261,13 @@ def _answer_html(run: Path) -> str:
         else img_tag(lay.figure("confusion_matrix"), "confusion matrix", "lw-fig")
     )
     pr = img_tag(lay.figure("pr_curve"), "precision-recall curve with the chosen threshold", "lw-fig lw-pr")
-    when = _status(run).get("updated", "")
+    st = _status(run)
+    when = " · ".join(x for x in (str(st.get("updated", "")).replace("T", " "), run_time_phrase(st)) if x)
     model = f" · {html.escape(k['model'])}" if k["model"] and k["model"] not in run.name else ""
     toc = "".join(f'<li><a href="#{sid}">{html.escape(t)}</a></li>' for sid, t in _sections(run))
     return (
         f'<div class="lw-answer"><p class="lw-meta">Run {html.escape(run.name)}{model} · '
-        f"{html.escape(str(when).replace('T', ' '))}</p>{warn}"
+        f"{html.escape(when)}</p>{warn}"
         f'<p class="lw-headline">{html.escape(headline_sentence(run))}</p>'
         f'<div class="lw-hero">{cm}{pr}</div>'
         f'<nav class="lw-toc"><b>Contents</b><ol>{toc}</ol></nav></div>'

@@ -115,6 +115,19 @@ def stage_done_line(stage: str, seconds: float, run_dir: Path | None = None) -> 
     return "\n".join(lines)
 
 
+def run_time_phrase(status: dict) -> str:
+    """``ran 41 s: prepare 4.8 s, train 14 s, evaluate 9.5 s`` from ``status.json``: the wall
+    times the terminal printed as ``[<stage>] done in``, kernel work included (the report's
+    "fit time" is stage 02's fit alone). A resumed run lists its stages without a total (its
+    ``seconds`` cover the last attempt only); empty before any stage is timed."""
+    stages = status.get("stage_seconds") or {}
+    parts = ", ".join(f"{stage} {duration(float(s))}" for stage, s in stages.items())
+    total = status.get("seconds")
+    if total is not None and not status.get("resumed") and status.get("status") == "finished":
+        return f"ran {duration(float(total))}" + (f": {parts}" if parts else "")
+    return f"stages took {parts}" if parts else ""
+
+
 class ProgressEcho:
     """A file-like ``stdout_file`` for papermill that passes on only progress lines.
 
