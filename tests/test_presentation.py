@@ -461,7 +461,7 @@ def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path)
     sized = write_slides(sweep).read_text()
     assert ">parameters<" in sized and ">s/epoch incl. checkpoint<" in sized and "446,950" in sized
     table.to_csv(sweep / "comparison.csv", index=False)
-    assert "Validation PR-AUC ranks the runs; the other figures are on the test split" in deck
+    assert "Validation PR-AUC ranks the runs; the other scores are on the test split" in deck
     assert (
         'Best by validation</h2><p class="lead">defaults</p>' in deck
     )  # run a (variant defaults): better on validation
@@ -950,3 +950,28 @@ def test_the_index_shows_no_threshold_for_a_run_not_yet_evaluated(tmp_path):
     assert "argmax" not in page
     _fake_run(tmp_path, "20260101-000002_done", "finished")  # its time: stage 02's build, fit and save
     assert "<th>fit time</th>" in write_index(tmp_path).read_text()
+
+
+def test_a_seed_sweeps_slides_label_runs_by_seed_and_say_whose_answer_it_is(tmp_path):
+    """A sweep over seeds only (no swept key): the slide's table showed each run's whole
+    directory name (three lines a row, beside figures), and the first slide's "Answer" did not
+    say it was the best run's, while each seed has a split of its own."""
+    names = [f"bilstm_lay2_sz64-32_seed{s}_{'0123456789ab'[s:] + 'c' * s}" for s in (1, 2)]
+    runs = [_fake_run(tmp_path, n, "finished") for n in names]
+    sweep = tmp_path / "sweeps" / "s"
+    sweep.mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "run": names,
+            "seed": [1, 2],
+            "status": "finished",
+            "val_pr_auc": [0.69, 0.81],
+            "test_pr_auc": [0.8, 0.68],
+            "run_dir": [str(r) for r in runs],
+        }
+    ).to_csv(sweep / "comparison.csv", index=False)
+    (sweep / "comparison.json").write_text(json.dumps({"classes": ["play"], "rank_by": "val_pr_auc", "keys": []}))
+    deck = write_slides(sweep).read_text()
+    assert " >seed 1</td>" in deck and " >seed 2</td>" in deck
+    assert names[0] not in deck.split("What was tried")[1].split("</section>")[0]
+    assert "Answer (from seed 2, the best by validation):" in deck

@@ -105,12 +105,15 @@ def _data_facts(run: Path) -> list[str]:
     return facts
 
 
-def _question_slide(run: Path, title: str, question: str) -> str:
+def _question_slide(run: Path, title: str, question: str, best: str = "") -> str:
+    """The question, the data, and the answer; ``best``: the label of the run that answers a
+    sweep's question (its data facts are that run's: another seed splits differently)."""
     facts = "".join(f"<li>{html.escape(f)}</li>" for f in _data_facts(run))
+    who = f" (from {best}, the best by validation)" if best else ""
     return _slide(
         question,
         f"<ul>{facts}</ul>"
-        f'<p class="lead">Answer: {html.escape(headline_sentence(run))}</p>'
+        f'<p class="lead">Answer{html.escape(who)}: {html.escape(headline_sentence(run))}</p>'
         f'<p class="run-name">{html.escape(title)}</p>',
     )
 
@@ -338,7 +341,7 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
 
     note = (
         f'<p class="small">{html.escape(_label(rank)[:1].upper() + _label(rank)[1:])} ranks the runs; the other '
-        "figures are on the test split, reported, never used to choose.</p>"
+        "scores are on the test split, reported, never used to choose.</p>"
         if rank in cols
         else ""
     ) + (
@@ -366,7 +369,12 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
     if fin.empty:
         return f"<p>No run finished: {plural(len(table), 'run')} failed (their reasons are in runs.csv).</p>"
     keys = [k for k in meta.get("keys", []) if k in fin]
-    # the swept settings say which run a row is; its long directory name would push figures off the slide
+    # the swept settings say which run a row is; its long directory name would push figures off
+    # the slide: without keys (seeds only, runs compared by directory) the comparison page's labels
+    if not keys:
+        from lstm_helpers.experiments.display import Comparison, run_labels
+
+        fin = fin.assign(run=run_labels(Comparison(fin, meta, None)).to_numpy())
     shown = _with_references(fin[[*(keys or ["run"]), *cols]].head(10), refs, (keys or ["run"])[0], cols)
     return table_html(shown.rename(columns=_label), max_rows=12, given=len(refs)) + note
 
@@ -441,7 +449,9 @@ def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
     description = str(spec.get("description") or f"{plural(len(table), 'run')} compared")
     best, best_label = _best_run(table, meta)
     slides = [
-        _question_slide(best, title, description) if best else _slide(title, f"<p>{html.escape(description)}</p>"),
+        _question_slide(best, title, description, best_label or best.name)
+        if best
+        else _slide(title, f"<p>{html.escape(description)}</p>"),
         _trials_slide(sweep, meta)
         or _slide(
             "What was tried: before / after"
