@@ -239,20 +239,39 @@ def test_unknown_labels_are_a_note_and_unlabelled_input_is_unchanged(finished_ru
 def test_score_lines_say_what_was_scored_in_a_few_plain_lines():
     from lstm_helpers.runs.predict_scores import score_lines
 
-    multi = {"n": 1, "classes_of_interest": [], "balanced_accuracy": 0.5, "pr_auc": 0.61}
+    def per_class(**support):
+        return {c: {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": n} for c, n in support.items()}
+
+    multi = {
+        "n": 2, "classes": ["a", "b"], "classes_of_interest": [], "balanced_accuracy": 0.5, "pr_auc": 0.61,
+        "per_class": per_class(a=1, b=1), "confusion_matrix": [[1, 0], [1, 0]],
+    }  # fmt: skip
     assert score_lines(multi) == [
-        "scored on 1 labelled window: balanced accuracy 0.500, PR-AUC 0.610 (macro over classes)"
+        "scored on 2 labelled windows: balanced accuracy 0.500, PR-AUC 0.610 (macro over classes)"
     ]
     nothing_predicted = {
-        "n": 40, "classes_of_interest": ["play"], "balanced_accuracy": 0.5, "pr_auc": None,
-        "per_class": {"play": {"precision": float("nan"), "recall": 0.0, "f1": float("nan")}},
+        "n": 40, "classes": ["other", "play"], "classes_of_interest": ["play"], "balanced_accuracy": 0.5,
+        "pr_auc": None, "confusion_matrix": [[36, 0], [4, 0]],
+        "per_class": {**per_class(other=36), "play": {"precision": float("nan"), "recall": 0.0, "f1": float("nan"), "support": 4}},
         "pr_auc_per_class": {"play": None},
-        "bouts": {"play": {"n_true": 0, "n_found": 0, "n_missed": 0, "n_false_alarms": 1}},
+        "bouts": {"play": {"n_true": 1, "n_found": 0, "n_missed": 1, "n_false_alarms": 1}},
     }  # fmt: skip
     assert score_lines(nothing_predicted) == [
         "scored on 40 labelled windows: balanced accuracy 0.500",
         "play: precision –, recall 0.000, F1 –, PR-AUC –",
-        "play bouts: none labelled, 1 false alarm",  # an animal that never played
+        "play bouts: 0 of 1 found, 1 missed, 1 false alarm",
+    ]
+    # an animal that never played: balanced accuracy is the one labelled class's recall, and said so;
+    # play's precision 0 / F1 0 / recall – would read as a model that failed on play
+    never_played = {
+        **nothing_predicted, "n": 343, "balanced_accuracy": 0.787, "confusion_matrix": [[270, 73], [0, 0]],
+        "per_class": {**per_class(other=343), "play": {"precision": 0.0, "recall": float("nan"), "f1": 0.0, "support": 0}},
+        "bouts": {"play": {"n_true": 0, "n_found": 0, "n_missed": 0, "n_false_alarms": 9}},
+    }  # fmt: skip
+    assert score_lines(never_played) == [
+        "scored on 343 labelled windows: balanced accuracy 0.787 (the mean recall of the 1 class labelled here: other)",
+        "play: no labelled window; 73 windows predicted play, each a false alarm",
+        "play bouts: none labelled, 9 false alarms",
     ]
     assert score_lines({"n": 0}) == [
         "scores: no window has a label of the run's classes by its label rule, so none was scored"

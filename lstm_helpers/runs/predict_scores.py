@@ -160,13 +160,23 @@ def score_lines(scores: dict[str, Any]) -> list[str]:
     if not n:
         return ["scores: no window has a label of the run's classes by its label rule, so none was scored"]
     macro = "" if scores["classes_of_interest"] else f", PR-AUC {fmt_number(scores['pr_auc'])} (macro over classes)"
+    per_class, classes = scores["per_class"], scores["classes"]
+    present = [c for c in classes if per_class[c]["support"]]
+    absent = [c for c in classes if not per_class[c]["support"]]
+    # balanced accuracy is the mean recall over the classes present: of one class, that class's recall
+    over = f" (the mean recall of the {plural(len(present), 'class', 'classes')} labelled here: {', '.join(present)})"
     lines = [
-        f"scored on {plural(n, 'labelled window')}: balanced accuracy {fmt_number(scores['balanced_accuracy'])}{macro}"
+        f"scored on {plural(n, 'labelled window')}: balanced accuracy {fmt_number(scores['balanced_accuracy'])}"
+        + (over if absent else "")
+        + macro
     ]
+    cm = np.asarray(scores["confusion_matrix"])
     for c in scores["classes_of_interest"]:
-        pc = scores["per_class"][c]
+        pc, k = per_class[c], classes.index(c)
         lines.append(
-            f"{c}: precision {fmt_number(pc['precision'])}, recall {fmt_number(pc['recall'])}, "
+            f"{c}: no labelled window; {plural(int(cm[:, k].sum()), 'window')} predicted {c}, each a false alarm"
+            if not pc["support"]
+            else f"{c}: precision {fmt_number(pc['precision'])}, recall {fmt_number(pc['recall'])}, "
             f"F1 {fmt_number(pc['f1'])}, PR-AUC {fmt_number(scores['pr_auc_per_class'][c])}"
         )
     for c, b in (scores.get("bouts") or {}).items():
