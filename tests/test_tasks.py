@@ -146,3 +146,8 @@ def test_heads_of_columns_of_numbers_written_as_text_sit_over_their_numbers():
     html = table_html(means, sortable=False)
     assert '<th style="text-align: left"><span class="lw-cap">measure</span></th>' in html
     assert '<th><span class="lw-cap">naive</span></th>' in html and '<th><span class="lw-cap">after</span></th>' in html
+    # and the numbers sit under them: right-aligned cells, sorted by value, as the heads decide
+    assert (
+        '<td class="num" data-v="131905.0">131,905</td>' in html and '<td class="num" data-v="0.746">0.746</td>' in html
+    )
+    assert '<td class="num" data-v="nan">–</td>' in html and '<span class="lw-cap lw-name">n_<wbr>params</span>' in html

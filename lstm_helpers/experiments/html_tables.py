@@ -139,6 +139,21 @@ def _numbers(col: pd.Series) -> bool:
     return bool(len(cells)) and pd.to_numeric(cells, errors="coerce").notna().mean() >= 0.5
 
 
+def _cell(value: Any, text: str, numeric: bool) -> str:
+    """One ``<td>``: aligned as its column's head (:func:`_numbers` of the whole column, so a
+    before / after table's "131,905" sits right under a right-aligned head, and a stray number
+    in a text column stays left), sorted by its value where it has one (``data-v``)."""
+    number = None
+    if isinstance(value, int | float | np.number) and not isinstance(value, bool):
+        number = float(value)
+    elif numeric:
+        number = float(pd.to_numeric(str(value).replace(",", "").strip(), errors="coerce"))
+    data = "" if number is None else f' data-v="{number!r}"'
+    if numeric:
+        return f'<td class="num"{data}>{html.escape(text)}</td>'
+    return f'<td{data}><span class="lw-cap lw-name">{breakable(text)}</span></td>'
+
+
 def table_html(table: pd.DataFrame, sortable: bool = True, marked: int = 0) -> str:
     """An escaped HTML table (no index), numbers formatted; sortable on a click (a dozen lines
     of inline JavaScript, written here because pandas' Styler does not sort and a CDN library
@@ -157,14 +172,10 @@ def table_html(table: pd.DataFrame, sortable: bool = True, marked: int = 0) -> s
     for k, c in enumerate(table.columns):  # a reference's figure with the digits given: 0.8785, not 0.878
         for r in range(len(table) - marked, len(table)):
             texts[k][r] = as_given(table[c].iloc[r], texts[k][r])
+    numeric = [_numbers(table[c]) for c in table.columns]  # one alignment per column, head and cells
     rows = []
     for r, values in enumerate(table.itertuples(index=False)):
-        cells = "".join(
-            f'<td class="num" data-v="{float(v)!r}">{html.escape(texts[k][r])}</td>'  # sorts by the value
-            if isinstance(v, int | float | np.number) and not isinstance(v, bool)
-            else f'<td><span class="lw-cap lw-name">{breakable(texts[k][r])}</span></td>'
-            for k, v in enumerate(values)
-        )
+        cells = "".join(_cell(v, texts[k][r], numeric[k]) for k, v in enumerate(values))
         ref = ' class="lw-reference" title="not run here; its data and split may differ"'
         rows.append(f"<tr{ref if r >= len(table) - marked else ''}>{cells}</tr>")
     body = (
