@@ -1401,8 +1401,9 @@ def test_real_sweep_with_two_workers(real_sweep):
     ):
         assert table[col].notna().all(), col
     assert set(table["windows.overlap_percent"]) == {0, 50} and set(table["seed"]) == {1, 2}
-    for run_dir in table["run_dir"]:
-        assert (Path(run_dir) / "report.html").is_file() and (Path(run_dir) / "model.keras").is_file()
+    for run_dir in table["run_dir"]:  # relative to the sweep's folder: it can be moved or shared
+        run = Path(r["comparison_csv"]).parent / run_dir
+        assert not Path(run_dir).is_absolute() and (run / "report.html").is_file() and (run / "model.keras").is_file()
     page = Path(r["comparison_html"]).read_text()
     assert "Mean ± std over seeds" in page and "Pareto front" in page and "Best by validation val_pr_auc" in page
     assert '<h2 id="Ranking">' in page
