@@ -389,6 +389,12 @@ def stage_status(cfg: Config, stages_done: list[str]) -> dict[str, Any]:
     return {"status": status, "stages_done": done, "fingerprint": cfg.fingerprint(), "stage": None, "reason": None}
 
 
+def stage_seconds(run_dir: Path) -> dict[str, float]:
+    """``status.json``'s ``stage_seconds``: each finished stage's wall time (what the terminal
+    printed as ``[<stage>] done in``); empty for a new run."""
+    return dict(read_json_optional(RunLayout(run_dir).status).get("stage_seconds") or {})
+
+
 def start_times(run_dir: Path) -> dict[str, str | None]:
     """``started`` / ``resumed`` for ``status.json`` as a run (re)starts: a run directory that
     already has a start (an interrupted or failed attempt, continued in place) keeps it and

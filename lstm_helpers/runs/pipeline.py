@@ -38,6 +38,7 @@ from lstm_helpers.artifacts import (
     read_params,
     remove_paths,
     shown,
+    stage_seconds,
     stage_status,
     stages_kept,
     start_times,
@@ -70,8 +71,7 @@ class RunFailed(RuntimeError):
         self.notebook, self.run_dir = notebook, run_dir
 
 
-def kernel_name() -> str:
-    """Kernel used by papermill: ``$LSTM_WORKBENCH_KERNEL`` or the current environment's ``python3``."""
+def kernel_name() -> str:  # papermill's kernel: $LSTM_WORKBENCH_KERNEL or this environment's python3
     return os.environ.get("LSTM_WORKBENCH_KERNEL", "python3")
 
 
@@ -568,9 +568,7 @@ def run_pipeline(
     current = [stages[0] if stages else "report"]  # the kernel lives between stages too: a signal stops it
     prefit_claimed: threading.Event | None = None
     prepare_over = threading.Event()  # set when stage 01 ends, written or failed
-    took = dict(
-        read_json_optional(RunLayout(run_dir).status).get("stage_seconds") or {}
-    )  # a resume keeps the kept stages'
+    took = stage_seconds(run_dir)  # each stage's wall seconds; a resume keeps those of the stages it keeps
     try:
         with _heartbeat(run_dir), _stop_kernel_on_signal(run_dir, lambda: current[0]):
             for stage in stages:
