@@ -66,6 +66,8 @@ def during_training(metric: str) -> str:
 
 
 MAX_LISTED_CLASSES = 12  # longer class lists are given as a count, first and last names
+MAX_HEATMAP_CLASSES = 20  # above this many classes the confusions are drawn as top-N bars
+TOP_CONFUSIONS = 20  # the bars drawn then
 
 
 _WHITESPACE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}

@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -975,3 +976,18 @@ def test_a_seed_sweeps_slides_label_runs_by_seed_and_say_whose_answer_it_is(tmp_
     assert " >seed 1</td>" in deck and " >seed 2</td>" in deck
     assert names[0] not in deck.split("What was tried")[1].split("</section>")[0]
     assert "Answer (from seed 2, the best by validation):" in deck
+
+
+def test_a_many_class_runs_error_slide_describes_its_bar_chart_not_a_matrix(tmp_path):
+    """Past 20 classes the confusions are a top-20 bar chart; the slide's caption still spoke of
+    rows, columns and a diagonal (a character model of 61 classes)."""
+    from PIL import Image
+
+    classes = [f"c{i}" for i in range(25)]
+    cm = (np.eye(25, dtype=int) * 9 + 1).tolist()
+    run = _fake_run(tmp_path, "chars", "finished", classes=classes, confusion_matrix=cm, positive_class=None)
+    Image.new("RGB", (8, 8)).save(RunLayout(run).figure("confusion_matrix"))
+    deck = write_slides(run).read_text()
+    assert "The 20 most frequent confusions of 25 classes" in deck and "Rows: true class" not in deck
+    small = _fake_run(tmp_path, "two", "finished")
+    assert "Rows: true class; columns: prediction" in write_slides(small).read_text()

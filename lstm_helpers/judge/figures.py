@@ -29,6 +29,7 @@ from lstm_helpers.judge.bouts import (
 from lstm_helpers.judge.probs import class_scores, full_probs
 from lstm_helpers.judge.threshold import DecisionRule
 from lstm_helpers.layout import RunLayout
+from lstm_helpers.style import MAX_HEATMAP_CLASSES, TOP_CONFUSIONS
 
 FIGURE_NAMES = (
     "confusion_matrix",
@@ -38,8 +39,6 @@ FIGURE_NAMES = (
     "score_distributions",
     "timeline",
 )
-MAX_HEATMAP_CLASSES = 20  # above this many classes the confusions are drawn as top-N bars
-TOP_CONFUSIONS = 20
 
 
 def clear_figures(layout: RunLayout) -> None:

@@ -32,7 +32,15 @@ from lstm_helpers.runs.report import (
     scrub_paths,
 )
 from lstm_helpers.runs.terminal import plural
-from lstm_helpers.style import MAX_LISTED_CLASSES, classes_text, during_training, fmt_number, table_html
+from lstm_helpers.style import (
+    MAX_HEATMAP_CLASSES,
+    MAX_LISTED_CLASSES,
+    TOP_CONFUSIONS,
+    classes_text,
+    during_training,
+    fmt_number,
+    table_html,
+)
 
 REVEAL = TEMPLATES / "reveal"
 MAX_NEXT_STEPS = 4
@@ -237,14 +245,15 @@ def _result_slides(run: Path) -> list[str]:
     m = read_json_optional(lay.metrics)
     slides = []
     cm = confusion_html(m) or img_tag(lay.figure("confusion_matrix"), "confusion matrix", "lw-fig")
+    n_classes = len(m.get("classes") or [])
+    how = (  # past MAX_HEATMAP_CLASSES the figure is a bar chart of the most frequent confusions
+        f"The {TOP_CONFUSIONS} most frequent confusions of {n_classes} classes (true → predicted), "
+        "counted over the test windows; a matrix of that many classes would be unreadable."
+        if n_classes > MAX_HEATMAP_CLASSES
+        else "Rows: true class; columns: prediction; percentages per row (the diagonal is each class's recall)."
+    )
     if cm:
-        slides.append(
-            _slide(
-                _errors_title(m),
-                cm + '<p class="small">Rows: true class; columns: '
-                "prediction; percentages per row (the diagonal is each class's recall).</p>",
-            )
-        )
+        slides.append(_slide(_errors_title(m), cm + f'<p class="small">{html.escape(how)}</p>'))
     pr = img_tag(lay.figure("pr_curve"), "precision-recall curve with the chosen threshold", "lw-fig")
     if pr:
         thr = (
