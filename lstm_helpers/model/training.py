@@ -290,6 +290,16 @@ def _monitor_callbacks(
     return callbacks, early_stopping
 
 
+def _restored_seconds(timing: pd.DataFrame | None) -> float:
+    """The epochs a resume restored, in the fit time as an uninterrupted run counts them: each
+    epoch with what its checkpoint and backup cost after it (``after_seconds``)."""
+    if timing is None:
+        return 0.0
+    return float(
+        timing["seconds"].sum() + (timing["after_seconds"].fillna(0).sum() if "after_seconds" in timing else 0)
+    )
+
+
 def _kept_weights_epoch(
     model: keras.Model, layout: RunLayout, history: pd.DataFrame, best_epoch: int, train_cfg: TrainConfig
 ) -> int:
@@ -347,7 +357,7 @@ def _result(
     mean_seconds, timing_basis = fit.timing_cb.steady_epoch_seconds()
     steady = timing[~timing["includes_tracing"].astype(bool)]
     steady = timing if steady.empty else steady
-    prior_seconds = float(resume.timing["seconds"].sum()) if resume.timing is not None else 0.0
+    prior_seconds = _restored_seconds(resume.timing)
     counts = count_params(model)
     class_weight = data.class_weight if train_cfg.use_class_weight else None
     spec = resolve_model(cfg.model, data.input_info.to_dict()).model_dump(mode="json")  # as built
