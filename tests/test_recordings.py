@@ -49,7 +49,8 @@ def test_reads_csv_and_parquet_folder(tmp_path):
     df = _frame()
     df.to_csv(tmp_path / "a.csv", index=False)
     s = read_recordings(_cfg(tmp_path / "a.csv"))
-    assert s.classes == ["play", "walk"] and s.n_recordings == 2
+    assert s.classes == ["walk", "play"] and s.n_recordings == 2  # binary: the rarer class (25 %) is positive
+    assert any("'play', the rarer (25% of the timesteps), is the positive class" in n for n in s.notes)
     assert s.values.shape == (120, 2) and s.values.dtype == np.float32
     folder = tmp_path / "f"
     folder.mkdir()
@@ -510,3 +511,22 @@ def test_text_drops_a_leading_bom_and_notes_control_and_invisible_characters(tmp
         s = read_text(DataConfig(kind="text", path=str(tmp_path / "dirty.txt"), encoding="utf-16"), n_chunks=4)
     assert [str(w.message) for w in said] == [note] and s.notes == [note]
     assert {"\x00", "\u200b", "\ufeff"} <= set(s.vocabulary) and len(s.values) == len(dirty)  # kept, not deleted
+
+
+def test_a_binary_task_without_a_class_of_interest_scores_its_rarer_class(tmp_path):
+    """anomaly (40 cases) vs normal (200): 'normal' sorted last and became the positive class,
+    so PR-AUC, the threshold and a sweep's ranking followed the 83 % class, without a word."""
+    rng = np.random.default_rng(0)
+    y = np.array(["normal"] * 200 + ["anomaly"] * 40)
+    np.savez(tmp_path / "b.npz", X=rng.normal(size=(240, 10, 2)).astype(np.float32), y=y)
+    s = read_sequences(DataConfig(path=str(tmp_path / "b.npz"), kind="sequences", demo=False))
+    assert s.classes == ["normal", "anomaly"]
+    assert any("'anomaly', the rarer (17% of the cases), is the positive class" in n for n in s.notes)
+    named = read_sequences(
+        DataConfig(path=str(tmp_path / "b.npz"), kind="sequences", demo=False, classes_of_interest=["normal"])
+    )
+    assert named.classes == ["anomaly", "normal"] and not any("the rarer" in n for n in named.notes)
+    # a conventional pair keeps its order: 1 is the positive class, however common
+    np.savez(tmp_path / "c.npz", X=rng.normal(size=(240, 10, 2)).astype(np.float32), y=(y == "normal").astype(int))
+    ones = read_sequences(DataConfig(path=str(tmp_path / "c.npz"), kind="sequences", demo=False))
+    assert ones.classes == ["0", "1"] and not any("the rarer" in n for n in ones.notes)

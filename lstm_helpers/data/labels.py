@@ -71,8 +71,48 @@ def _folded_notes(lab: pd.Series, uncovered: list[str], cfg: DataConfig, where: 
     return out
 
 
-def order_classes(seen: list[str], classes_of_interest: list[str]) -> list[str]:
+# two labels whose order already says which is the positive one (0 / 1, false / true, ...): kept
+_CONVENTIONAL_PAIRS = ({"0", "1"}, {"false", "true"}, {"no", "yes"}, {"negative", "positive"}, {"neg", "pos"})
+
+
+def _by_rarity(seen: list[str], classes_of_interest: list[str], catch_all: str | None) -> bool:
+    """Whether a task's positive class is its rarer one: two classes, neither named of
+    interest, no catch-all among them (the catch-all is never the positive class) and no
+    conventional pair (``1`` of 0 / 1, ``true`` of false / true)."""
+    return (
+        len(seen) == 2
+        and not any(c in seen for c in classes_of_interest)
+        and catch_all not in seen
+        and {str(c).lower() for c in seen} not in _CONVENTIONAL_PAIRS
+    )
+
+
+def order_classes(
+    seen: list[str], classes_of_interest: list[str], counts: dict[str, int] | None = None, catch_all: str | None = None
+) -> list[str]:
     """Classes in a stable order: others sorted, then classes of interest (so for a binary
-    task the class of interest is index 1 and a sigmoid output is P(class of interest))."""
+    task the class of interest is index 1 and a sigmoid output is P(class of interest)). A
+    binary task without a class of interest puts the class that is not ``catch_all``
+    (``data.other_class``) at index 1, else keeps a conventional pair's order (0 / 1), else
+    puts its rarer class there (``counts``: each class's rows or cases; a tie sorts by name):
+    the positive class whose PR-AUC and threshold a run reports was the one later in the
+    alphabet, e.g. an 83 % ``normal`` over a 17 % ``anomaly``."""
     rest = sorted(c for c in seen if c not in classes_of_interest)
+    if len(seen) == 2 and catch_all in rest:
+        rest = [catch_all, *(c for c in rest if c != catch_all)]
+    elif counts and _by_rarity(seen, classes_of_interest, catch_all):
+        rest.sort(key=lambda c: -int(counts.get(c, 0)))  # stable: a tie keeps the names' order
     return rest + [c for c in classes_of_interest if c in seen]
+
+
+def positive_class_note(classes: list[str], counts: dict[str, int], cfg: DataConfig, unit: str) -> list[str]:
+    """The note that says which class a binary task scores as its positive one where its rarity
+    chose it (:func:`order_classes`), and how to choose another."""
+    if not counts or not _by_rarity(classes, cfg.classes_of_interest, cfg.other_class):
+        return []
+    pos, total = classes[1], sum(int(counts.get(c, 0)) for c in classes) or 1
+    return [
+        f"two classes and no data.classes_of_interest: {pos!r}, the rarer ({int(counts.get(pos, 0)) / total:.0%} "
+        f"of the {unit}), is the positive class that PR-AUC, the decision threshold and a sweep's ranking "
+        f"follow; set data.classes_of_interest: [{classes[0]}] to score the other one"
+    ]

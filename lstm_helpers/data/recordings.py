@@ -29,7 +29,7 @@ from lstm_helpers.data.inputs import (
     separator_hint,
     short,
 )
-from lstm_helpers.data.labels import map_labels, order_classes
+from lstm_helpers.data.labels import map_labels, order_classes, positive_class_note
 
 NAN_FIX = "set data.nan_policy to 'interpolate' or 'drop'"  # what a NaN under nan_policy: error asks for
 DEMO_PATH = "data/raw/demo"  # the shipped demo folder: the one place demo recordings are generated
@@ -388,7 +388,7 @@ def _channel_values(df: pd.DataFrame, cfg: DataConfig, nan_policy_key: str | Non
 
 
 def _class_list(
-    seen: list[str], cfg: DataConfig, classes: list[str] | None, source: str, require_labels: bool
+    seen: list[str], cfg: DataConfig, classes: list[str] | None, source: str, require_labels: bool, counts: dict
 ) -> list[str]:
     if classes is None:
         if require_labels and len(seen) < 2:
@@ -396,7 +396,7 @@ def _class_list(
                 f"{source}: only {len(seen)} class ({short(seen)}) in column {cfg.label_column!r} after "
                 f"data.class_map; a classifier needs at least two"
             )
-        classes = order_classes(seen, cfg.classes_of_interest)
+        classes = order_classes(seen, cfg.classes_of_interest, counts, cfg.other_class)
     else:
         unknown = sorted(set(seen) - set(classes))
         if unknown:
@@ -498,7 +498,9 @@ def series_from_frame(
         task, seen = map_labels(df[cfg.label_column], cfg, source, notes=notes)
     else:
         task, seen = pd.Series(pd.NA, index=df.index, dtype="string"), []
-    classes = _class_list(seen, cfg, classes, source, require_labels)
+    steps = task.value_counts().to_dict() if classes is None and len(seen) == 2 else {}  # binary: rarer is positive
+    classes = _class_list(seen, cfg, classes, source, require_labels, steps)
+    notes += positive_class_note(classes, steps, cfg, "timesteps")
     labels = pd.Index(classes).get_indexer(task.fillna("\x00")).astype(np.int64)  # -1 where unlabelled
 
     first_rows = offsets[:-1][counts > 0]

@@ -17,7 +17,7 @@ from lstm_helpers.data.inputs import (
     say_note,
     short,
 )
-from lstm_helpers.data.labels import map_labels, order_classes
+from lstm_helpers.data.labels import map_labels, order_classes, positive_class_note
 from lstm_helpers.data.recordings import SPLIT_ALIASES, SeriesSet
 from lstm_helpers.data.tokens import PAD_ID, file_vocabulary, run_vocabulary_codes, token_ids
 
@@ -245,7 +245,9 @@ def sequences_from_arrays(
     seen = sorted(np.unique(y_str).tolist())
     if len(seen) < 2:
         raise DataError(f"{p}: only one class {short(seen)} in {names[0]}; a classifier needs at least two")
-    classes = order_classes(seen, cfg.classes_of_interest)
+    counts = pd.Series(y_str).value_counts().to_dict()
+    classes = order_classes(seen, cfg.classes_of_interest, counts, cfg.other_class)
+    notes += positive_class_note(classes, counts, cfg, "cases")
     missing_interest = [c for c in cfg.classes_of_interest if c not in classes]
     if missing_interest:
         raise DataError(f"data.classes_of_interest {missing_interest} not among the classes {short(classes)}")
