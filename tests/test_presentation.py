@@ -924,7 +924,8 @@ def test_the_index_lists_searches_and_comparisons_written_anywhere_and_they_refr
     (cmp3 / "comparison.json").write_text("{}")
     deep = tmp_path / "comparisons" / "compare-ab"  # the default folder, still listed by its name
     deep.mkdir(parents=True)
-    (deep / "comparison.csv").write_text("run\n")
+    (deep / "comparison.csv").write_text("run,status\na,finished\nb,finished\nc,failed\n")
+    (deep / "comparison.json").write_text(json.dumps({"description": "char models, two sizes"}))
     (tmp_path / "index.html").write_text("<title>lstm-workbench reports</title> stale")
     refresh_reports_index(cmp3)  # compare --out reports/cmp3 rewrites the reports folder's index
     page = (tmp_path / "index.html").read_text()
@@ -932,6 +933,9 @@ def test_the_index_lists_searches_and_comparisons_written_anywhere_and_they_refr
     searches, comparisons = page.split("<h2>Searches</h2>")[1].split("<h2>Comparisons</h2>")
     assert ">search_small<" in searches and "2 trials" in searches and "best_run" not in searches
     assert ">cmp3<" in comparisons and ">compare-ab<" in comparisons
+    # a comparison has no runs.csv: its runs are its table's rows (the index said "–")
+    row = comparisons.split(">compare-ab<")[1].split("</tr>")[0]
+    assert "2 of 3 runs finished" in row and "char models, two sizes" in row
     assert (cmp3 / "index.html").is_file()
     elsewhere = tmp_path / "elsewhere" / "c"  # a folder that is no reports folder gets no index
     elsewhere.mkdir(parents=True)

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pandas as pd
 import yaml
 
-from lstm_helpers.artifacts import write_text
+from lstm_helpers.artifacts import read_json_optional, write_text
 from lstm_helpers.layout import INDEX_FILE, RunLayout, SweepLayout
 from lstm_helpers.runs.terminal import duration, plural
 from lstm_helpers.style import fmt_number
@@ -137,12 +137,16 @@ def _group_row(d: Path, root: Path) -> str:
         except yaml.YAMLError:
             description = ""
     runs = ""
-    if lay.runs_csv.is_file():
-        table = pd.read_csv(lay.runs_csv)
+    listed = lay.runs_csv if lay.runs_csv.is_file() else None
+    if listed is None and not lay.trials.is_file() and lay.comparison_csv.is_file():
+        listed = lay.comparison_csv  # a comparison has no runs.csv: its table has a row per run
+    if listed is not None:
+        table = pd.read_csv(listed)
         done = int((table.get("status") == "finished").sum()) if "status" in table else len(table)
         runs = f"{done} of {plural(len(table), 'run')} finished"
     elif lay.trials.is_file():
         runs = plural(len(pd.read_csv(lay.trials)), "trial")
+    description = description or str(read_json_optional(lay.comparison_json).get("description") or "")
     links = [_link(lay.comparison_html, root, "comparison")] if lay.comparison_html.is_file() else []
     if lay.slides.is_file():
         links.append(_link(lay.slides, root, "slides"))
