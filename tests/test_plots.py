@@ -340,3 +340,14 @@ def test_token_windows_are_drawn_as_ids_per_step_without_their_padding():
     assert all(np.isnan(line.get_ydata()[-1]) for line in drawn)  # every case ends in padding: not drawn
     lines = [line for ax in plot_example_windows(X, np.array([0, 0, 1, 1]), ["a", "b"]).axes for line in ax.get_lines()]
     assert all(line.get_linestyle() == "-" for line in lines)  # real-valued windows keep their lines
+
+
+def test_example_windows_of_a_character_model_name_whitespace_classes_visibly():
+    """The space and newline classes' panels were titled ' (window 584)' and broke onto two lines."""
+    from lstm_helpers.data.plots import plot_example_windows
+
+    X = np.array([[5, 3, 9], [2, 2, 4], [4, 7, 7]], np.int32)
+    fig = plot_example_windows(X, np.array([0, 1, 2]), [" ", "\n", "a"], tokens=True, seed=0)
+    titles = sorted(ax.get_title() for ax in fig.axes if ax.get_title())
+    assert [t.split(" (")[0] for t in titles] == ["a", "↵", "␣"], titles
+    assert {ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()} == {"a", "↵", "␣"}

@@ -159,10 +159,11 @@ def plot_example_windows(
                     ax.plot(np.where(ids == 0, np.nan, ids), ls="none", marker=".", ms=3, label="model token id")
                 else:
                     ax.plot(Xa[idx[col], :, c], lw=0.9, label=name)
-            ax.set_title(f"{classes[k]} (window {idx[col]})", fontsize="medium")
+            # a character model's space / newline class is not a blank or a broken title
+            ax.set_title(f"{visible_name(classes[k])} (window {idx[col]})", fontsize="medium")
             ax.tick_params(labelbottom=True)  # a panel above an empty one keeps its time axis
             if col == 0:
-                ax.set_ylabel(classes[k])
+                ax.set_ylabel(visible_name(classes[k]))
     handles, labels = axes[0, 0].get_legend_handles_labels()
     if handles:
         axes[0, -1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0))
