@@ -274,6 +274,20 @@ def test_headline_when_the_class_is_absent_or_never_predicted_and_a_fixed_thresh
     assert "top-4 accuracy</th><td>0.999" in _key_metrics_html(five)
 
 
+def test_a_character_models_headline_names_space_and_newline_visibly(tmp_path):
+    """The space class was printed raw ('always predicting  ;'), the newline class broke the
+    terminal's line (and the report's and slides' first sentence)."""
+    from lstm_helpers.runs.report import headline
+
+    kw = {"pos": None, "positive_class": None, "classes": [" ", "\n", *"abcdefgh"]}
+    space = _fake_run(tmp_path, "r1", "finished", **kw, majority_class=" ", top_k=5, top_k_accuracy=0.452,
+                      top_k_baseline_accuracy=0.448)  # fmt: skip
+    assert "for always predicting ␣; top-5 accuracy 0.452 against 0.448" in headline_sentence(space)
+    newline = _fake_run(tmp_path, "r2", "finished", **kw, majority_class="\n")
+    line = headline(newline)  # the terminal's line
+    assert "for always predicting ↵" in line and "\n" not in line
+
+
 def test_class_lists_are_in_natural_order_and_short():
     from lstm_helpers.style import classes_text
 

@@ -30,7 +30,7 @@ from lstm_helpers.display import NOT_DRAWN
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.terminal import IN_EPOCH_LINE, PROGRESS_LINE, display_path, page_path, plural, run_time_phrase
-from lstm_helpers.style import breakable, fmt_number
+from lstm_helpers.style import breakable, fmt_number, visible_name
 from lstm_helpers.unused import unread_keys
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -133,8 +133,9 @@ def _false_alarms(m: dict, pos: Any) -> str:
 
 def class_phrase(name: Any) -> str:
     """A class as a sentence names it: ``play``, but ``class 2`` for a label that is a number
-    (UCR sets), so that "2 found with precision 0.97" does not read as a count."""
-    text = str(name)
+    (UCR sets), so that "2 found with precision 0.97" does not read as a count; a character
+    model's space / newline as ␣ / ↵ (raw, they left a blank or broke the terminal's line)."""
+    text = visible_name(name)
     return f"class {text}" if text.lstrip("-").replace(".", "", 1).isdigit() else text
 
 
