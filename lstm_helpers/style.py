@@ -84,6 +84,15 @@ def visible_name(name: Any) -> str:
     return _WHITESPACE.get(name, name) if len(name) == 1 else name
 
 
+def most_frequent(k: int) -> str:
+    """``the 5 most frequent classes``, ``the most frequent class`` (a top-1 baseline).
+
+    >>> most_frequent(5), most_frequent(1)
+    ('the 5 most frequent classes', 'the most frequent class')
+    """
+    return "the most frequent class" if k == 1 else f"the {k} most frequent classes"
+
+
 def classes_text(classes: Any, max_listed: int = MAX_LISTED_CLASSES) -> str:
     """The class names for a sentence, in natural order (UCR's ``1, 2, ..., 52``, not the
     string order ``1, 10, 11``); past ``max_listed`` the count and the first and last names.

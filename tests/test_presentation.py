@@ -288,6 +288,21 @@ def test_a_character_models_headline_names_space_and_newline_visibly(tmp_path):
     assert "for always predicting ↵" in line and "\n" not in line
 
 
+def test_a_top_1_accuracy_is_left_out_of_the_headline_and_its_baseline_is_one_class(tmp_path):
+    """With k = 1 (data.vocab_size 3: two target classes) the headline repeated the accuracy as
+    top-1 accuracy beside 'always guessing the 1 most frequent classes'."""
+    from lstm_helpers.runs.report import _key_metrics_html
+
+    kw = {"pos": None, "positive_class": None, "classes": ["<pad>", "<unk>", " "]}  # <pad> is never a target
+    top1 = _fake_run(tmp_path, "r3", "finished", **kw, majority_class="<unk>", top_k=1, top_k_accuracy=0.9,
+                     top_k_baseline_accuracy=0.907)  # fmt: skip
+    assert headline_sentence(top1) == (
+        "balanced accuracy 0.905, MCC 0.610; accuracy 0.900 against 0.907 for always predicting <unk>"
+    )
+    page = _key_metrics_html(top1)
+    assert "always the most frequent class</th><td>0.907" in page and "1 most frequent classes" not in page
+
+
 def test_class_lists_are_in_natural_order_and_short():
     from lstm_helpers.style import classes_text
 

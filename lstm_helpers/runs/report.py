@@ -30,7 +30,7 @@ from lstm_helpers.display import NOT_DRAWN
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.terminal import IN_EPOCH_LINE, PROGRESS_LINE, display_path, page_path, plural, run_time_phrase
-from lstm_helpers.style import breakable, fmt_number, visible_name
+from lstm_helpers.style import breakable, fmt_number, most_frequent, visible_name
 from lstm_helpers.unused import unread_keys
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -181,9 +181,9 @@ def headline_sentence(run: Path, shown: Callable[[Path], str] = page_path) -> st
 
 def _says_much(figures: dict, m: dict) -> bool:
     """Whether ``figures``' top-k accuracy is worth a headline: with k >= K - 1 of K classes it
-    is near 1 by construction (the tables keep it)."""
-    n_classes = len(m.get("classes") or [])
-    return figures.get("top_k_accuracy") is not None and not (n_classes and figures["top_k"] >= n_classes - 1)
+    is near 1 by construction (the tables keep it), with k = 1 it repeats the accuracy."""
+    n_classes, k = len(m.get("classes") or []), figures.get("top_k")
+    return figures.get("top_k_accuracy") is not None and k != 1 and not (n_classes and k >= n_classes - 1)
 
 
 def _overall_phrases(k: dict[str, Any], m: dict) -> list[str]:
@@ -198,9 +198,7 @@ def _overall_phrases(k: dict[str, Any], m: dict) -> list[str]:
     if _says_much(m, m):
         base = k["top-k baseline"]
         most = (
-            f" against {fmt_number(base)} for always guessing the {k['top k']} most frequent classes"
-            if base is not None
-            else ""
+            f" against {fmt_number(base)} for always guessing {most_frequent(k['top k'])}" if base is not None else ""
         )
         out.append(f"top-{k['top k']} accuracy {fmt_number(k['top-k accuracy'])}{most}")
     return out
@@ -313,7 +311,7 @@ def _key_metrics_html(run: Path) -> str:
         ),
         ("accuracy", "accuracy"),
         (f"top-{k['top k']} accuracy", "top-k accuracy"),
-        (f"always the {k['top k']} most frequent classes", "top-k baseline"),
+        (f"always {most_frequent(k['top k'] or 0)}", "top-k baseline"),
         ("always-majority accuracy", "majority baseline"),
         ("balanced accuracy", "balanced accuracy"),
         ("MCC", "MCC"),
