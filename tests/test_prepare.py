@@ -153,6 +153,22 @@ def test_zero_width_characters_in_a_text_are_said_in_stage_01s_notes(tiny_config
     assert any("U+200B (ZERO WIDTH SPACE) x 60" in n for n in info["notes"])
 
 
+def test_a_vocabulary_too_small_for_the_text_is_said_in_stage_01s_notes(tiny_config, tmp_path):
+    """data.vocab_size 3 kept one character, and most targets read as <unk> without a note."""
+    (tmp_path / "t.txt").write_text("the quick brown fox jumps over the lazy dog. " * 60)  # 28 characters
+    cfg = dict(data__classes_of_interest=[], data__class_map={}, data__other_class=None, data__kind="text",
+               data__path=str(tmp_path / "t.txt"), resample__method="none")  # fmt: skip
+    info = run_prepare(tiny_config(**cfg, data__vocab_size=3), tmp_path / "small").meta
+    y = load_npz(tmp_path / "small" / "prepared.npz")["y_train"]
+    share = f"{np.mean(y == 1):.0%}"  # <unk>: all but the spaces
+    note = f"data.vocab_size 3 keeps 1 of 28 characters: {share} of the training targets read as <unk>"
+    assert [n for n in info["notes"] if "vocab_size" in n] == [
+        f"{note}; raise data.vocab_size (30 keeps every character)"
+    ]
+    every = run_prepare(tiny_config(**cfg, data__vocab_size=30), tmp_path / "every").meta
+    assert not [n for n in every["notes"] if "vocab_size" in n]
+
+
 def test_augmentation_that_cannot_apply_is_refused_for_text_and_said_for_padded_sequences(tiny_config, tmp_path):
     from lstm_helpers.config import ConfigError
 

@@ -31,7 +31,7 @@ from lstm_helpers.data.resampling import (
     scale_per_sequence,
 )
 from lstm_helpers.data.splits import check_leakage, groups_across_splits, split_groups
-from lstm_helpers.data.text import keep_training_vocabulary
+from lstm_helpers.data.text import keep_training_vocabulary, unknown_targets_note
 from lstm_helpers.data.tokens import keep_training_tokens
 from lstm_helpers.data.windows import (
     Windows,
@@ -451,7 +451,7 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     layout.root.mkdir(parents=True, exist_ok=True)
     s = read_dataset(cfg.data)
     split_of_rec, split_report, groups = _split_recordings(s, cfg)  # 1. split recordings
-    token_info = None
+    token_info, n_chars = None, len(s.vocabulary or []) - 2  # a text's characters before the cut
     if s.kind == "text":  # the vocabulary from the training chunks only
         s = keep_training_vocabulary(s, split_of_rec == "train", cfg.data.vocab_size)
     elif s.tokens:  # token ids of sequences: the training cases' ids, others out of vocabulary
@@ -465,6 +465,8 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     splits.notes += _classes_without_windows(s, cfg, w.length, split_of_rec, splits)
     splits.notes += [split_report[k] for k in ("moved", "groups_spread") if split_report[k]]
     splits.notes += gap_notes(win_info, cfg.data.time_column)
+    if s.kind == "text":  # a data.vocab_size that leaves many targets <unk>
+        splits.notes += unknown_targets_note(s, splits.arrays["y_train"], n_chars, cfg.data.vocab_size)
     leakage = _leakage(split_of_rec, groups, s, splits, w.length, cfg)  # 5. leakage check
     arrays = splits.arrays | _timeline_arrays(s, split_of_rec)  # 6. timelines of val/test
     arrays["scaler_center"] = np.asarray(scaler["center"], dtype=np.float64)

@@ -118,3 +118,23 @@ def keep_training_vocabulary(s: SeriesSet, train_rec: np.ndarray, vocab_size: in
     codes = lut[s.values]
     new_vocab = [PAD_TOKEN, UNK_TOKEN, *(vocab[i] for i in kept)]
     return replace(s, values=codes, labels=codes.astype(np.int64), classes=new_vocab, vocabulary=new_vocab)
+
+
+# From this share of the training targets read as <unk> on, the cut vocabulary is said: a few
+# rare characters as <unk> change little, but 5 % or more of the targets being "some other
+# character" is a class the model learns to predict instead of letters, and it lifts accuracy
+UNKNOWN_TARGETS_NOTED = 0.05
+
+
+def unknown_targets_note(s: SeriesSet, y_train: np.ndarray, n_chars: int, vocab_size: int) -> list[str]:
+    """A note when ``data.vocab_size`` left a noticeable share of the training targets
+    (``y_train``, ids of ``s``' cut vocabulary) as ``<unk>``; ``n_chars``: the text's distinct
+    characters before the cut. No note below :data:`UNKNOWN_TARGETS_NOTED` of them."""
+    share = float(np.mean(np.asarray(y_train) == 1)) if len(y_train) else 0.0
+    if share < UNKNOWN_TARGETS_NOTED:
+        return []
+    kept = len(s.vocabulary or []) - 2
+    return [
+        f"data.vocab_size {vocab_size} keeps {kept} of {n_chars} characters: {share:.0%} of the training targets "
+        f"read as {UNK_TOKEN}; raise data.vocab_size ({n_chars + 2} keeps every character)"
+    ]
