@@ -924,6 +924,11 @@ CASES = [
         lambda d: _text(d, b"a b c " * 25),
         ("150 characters", "give a text of at least 220"),
     ),
+    Case(  # trained and reported 'balanced accuracy 1.000 ... always predicting a'
+        "text of one character",
+        lambda d: _text(d, b"a" * 8000),
+        ("t.txt", "only one class ['a'] in the text", "a classifier needs at least two"),
+    ),
     Case(
         "text truncated multibyte",
         lambda d: _text(d, "é".encode() * 80 + b"\xc3"),

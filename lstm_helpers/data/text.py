@@ -59,6 +59,11 @@ def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 2
         cut = f" (data.max_chars = {cfg.max_chars} cut it)" if cfg.max_chars and cfg.max_chars < 100 else ""
         raise DataError(f"{p}: only {len(text)} characters{cut}; far too short to cut into windows of text")
     counts = Counter(text)
+    if len(counts) < 2:  # every target the same character: a "perfect" score that says nothing
+        cut = f", data.max_chars = {cfg.max_chars} cut it" if cfg.max_chars else ""
+        raise DataError(
+            f"{p}: only one class {[*counts]} in the text (one distinct character{cut}); a classifier needs at least two"
+        )
     invisible = invisible_characters_note(counts, p)
     if invisible:
         say_note(invisible, stacklevel=2)
