@@ -1683,3 +1683,31 @@ def test_a_sweep_folder_moved_elsewhere_still_compares_and_its_tables_name_no_ab
     assert table["val_pr_auc"].notna().all() and len(table) == 2  # each run's metrics found where it now is
     c = display.open_comparison(moved)
     assert all(Path(d).parent == moved.resolve() for d in c.table["run_dir"])
+
+
+def test_a_character_models_class_columns_are_named_with_visible_names(tmp_path):
+    """comparison.csv's heads of a space and a newline class read 'val_ _precision' and one
+    broken across two lines of the file; the slides and a reference's figures read the same names."""
+    from lstm_helpers.experiments.references import ReferenceSpec
+    from lstm_helpers.runs.slides import _before_after
+
+    classes, records = ["<pad>", "<unk>", " ", "\n", "e"], []
+    for seed in (1, 2):
+        d = tmp_path / f"run{seed}"
+        d.mkdir()
+        write_yaml(d / "params.yaml", {"seed": seed, "data": {"kind": "text"}})
+        write_json(d / "status.json", {"status": "finished"})
+        per_class = {c: {"precision": 0.5, "recall": 0.25, "f1": 0.3} for c in classes[1:]}
+        write_json(d / "metrics.json", {"classes": classes, "per_class": per_class, "accuracy": 0.4,
+                                        "val": {"per_class": per_class, "balanced_accuracy": 0.3}})  # fmt: skip
+        records.append({"run_dir": str(d)})
+    csv, _ = compare.write_comparison(tmp_path / "cmp", records, html_report=False)
+    head = csv.read_text(encoding="utf-8").splitlines()[0]  # one line of heads
+    assert "val_␣_precision" in head and "test_↵_recall" in head and "val_e_f1" in head
+    assert " _" not in head and '"' not in head  # no blank class name, nothing quoted
+    table, meta = compare.read_comparison(tmp_path / "cmp")
+    assert table["test_␣_f1"].tolist() == [0.3, 0.3]
+    meta = {**meta, "named_classes": True, "classes": [" "]}  # the slides' class of interest: its columns found
+    assert "␣ precision" in _before_after(table, meta)
+    ref = ReferenceSpec.model_validate({"name": "earlier", "classes": {" ": {"f1": 0.4}}})  # the space class's
+    assert ref.figures() == {"test_␣_f1": 0.4}  # type: ignore[attr-defined]  # in the runs' column

@@ -5,6 +5,8 @@ No pandas here: planning a sweep reads them."""
 
 from __future__ import annotations
 
+from lstm_helpers.style import visible_name
+
 # metrics.json's core scores, reported for validation and test (``val_<m>``, ``test_<m>``)
 SCORES = (
     "pr_auc",
@@ -19,3 +21,14 @@ PER_CLASS = ("precision", "recall", "f1")
 # what a run cost: size, models averaged (``members``: train.ensemble; auto may train five), time
 TIME_COLUMNS = ("n_params", "members", "seconds_per_epoch", "total_seconds", "run_seconds", "epochs_run")
 COUNT_COLUMNS = ("members", "epochs_run", "best_epoch")  # whole numbers: 5, never 5.000
+
+
+def class_column(cls: str, figure: str) -> str:
+    r"""A class's figure as a column (after ``val_`` / ``test_``) under the class's visible name:
+    a character model's space and newline classes gave heads ``val_ _precision`` and one broken
+    across two lines of comparison.csv.
+
+    >>> class_column("play", "f1"), class_column(" ", "precision"), class_column("\n", "recall")
+    ('play_f1', '␣_precision', '↵_recall')
+    """
+    return f"{visible_name(cls)}_{figure}"

@@ -19,7 +19,7 @@ import pandas as pd
 
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, shown, write_json, write_text
 from lstm_helpers.config import ConfigError, resolve_path, short_text
-from lstm_helpers.experiments.columns import PER_CLASS, SCORES, TIME_COLUMNS
+from lstm_helpers.experiments.columns import PER_CLASS, SCORES, TIME_COLUMNS, class_column
 from lstm_helpers.experiments.plan import is_planned_name, validate_spec
 from lstm_helpers.experiments.references import ReferenceSpec, check_reference_classes, merged
 from lstm_helpers.experiments.resume import cell, records_from_sweep, run_dirs_in
@@ -159,7 +159,8 @@ def _metric_cells(m: dict[str, Any], interest: list[str]) -> dict[str, Any]:
             (test.get("per_class") or {}).get(c) or {},
         )
         for what in PER_CLASS:
-            row[f"val_{c}_{what}"], row[f"test_{c}_{what}"] = vpc.get(what), tpc.get(what)
+            col = class_column(c, what)
+            row[f"val_{col}"], row[f"test_{col}"] = vpc.get(what), tpc.get(what)
     base = m.get("baseline")
     if isinstance(base, dict) and base.get("available", True) and (base.get("val") or base.get("test")):
         bval, btest = split_metrics(base)  # the MiniRocket baseline, scored like the run
@@ -168,8 +169,8 @@ def _metric_cells(m: dict[str, Any], interest: list[str]) -> dict[str, Any]:
     row["threshold"] = m.get("threshold")
     for c in interest:
         b = (m.get("bouts") or {}).get(c) or {}
-        row[f"test_{c}_bout_recall"] = b.get("bout_recall")
-        row[f"test_{c}_bout_precision"] = b.get("bout_precision")
+        row[f"test_{class_column(c, 'bout_recall')}"] = b.get("bout_recall")
+        row[f"test_{class_column(c, 'bout_precision')}"] = b.get("bout_precision")
     return row
 
 

@@ -27,7 +27,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
 from lstm_helpers.config import ConfigError
-from lstm_helpers.experiments.columns import PER_CLASS, SCORES, TIME_COLUMNS
+from lstm_helpers.experiments.columns import PER_CLASS, SCORES, TIME_COLUMNS, class_column
 
 # a model's scores; the majority-class accuracy is a property of the data, not of a model
 REFERENCE_SCORES = tuple(s for s in SCORES if s != "majority_baseline_accuracy")
@@ -83,7 +83,7 @@ class _ReferenceBase(_Figures):
         """The reference's figures by comparison column: ``test_accuracy``, ``test_play_f1``, ``n_params``."""
         out = {f"test_{s}": getattr(self, s) for s in REFERENCE_SCORES if getattr(self, s, None) is not None}
         for c, figs in self.classes.items():
-            out |= {f"test_{c}_{m}": v for m, v in figs.model_dump(exclude_none=True).items()}
+            out |= {f"test_{class_column(c, m)}": v for m, v in figs.model_dump(exclude_none=True).items()}
         return out | {c: getattr(self, c) for c in REFERENCE_COSTS if getattr(self, c) is not None}
 
     def record(self) -> dict[str, Any]:

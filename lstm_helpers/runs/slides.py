@@ -40,6 +40,7 @@ from lstm_helpers.style import (
     during_training,
     fmt_number,
     table_html,
+    visible_name,
 )
 
 REVEAL = TEMPLATES / "reveal"
@@ -335,7 +336,8 @@ def _before_after(table: pd.DataFrame, meta: dict) -> str:
     # the class of interest's figures; none where no class is named (``classes`` lists all)
     classes = (meta.get("classes") or []) if meta.get("named_classes", True) else []
     rank = meta.get("rank_by")
-    per_class = [f"test_{classes[0]}_{m}" for m in ("precision", "recall", "f1")] if classes else []
+    # the columns' class name as comparison.csv writes it (experiments.columns.class_column): ␣ for a space
+    per_class = [f"test_{visible_name(classes[0])}_{m}" for m in ("precision", "recall", "f1")] if classes else []
     # the model's size and speed where the runs differ in them (story 2: architectures compared)
     # and the models a run averages (train.ensemble) where that differs: an ensemble is slower and often better
     sized = [c for c in ("n_params", "members", "seconds_per_epoch") if c in fin and _varies(fin[c])]
