@@ -158,3 +158,18 @@ def test_the_example_writer_takes_help_as_help(tmp_path, capsys, monkeypatch):
     written = cli([str(tmp_path / "ex")])
     assert [p.name for p in written] == ["features.csv", "sequences.npz", "tokens.npz"]
     assert all(p.is_file() for p in written)
+
+
+def test_the_char_text_header_gives_the_parameters_of_its_model_on_the_shipped_text(tmp_path):
+    """The header said about 381 k parameters (a vocabulary of 100); the shipped text's is 76
+    (74 characters, <pad> and <unk>): 376,652."""
+    import re
+
+    from lstm_helpers.model.training import build_run_model
+
+    path = EXAMPLES / "char_text.yaml"
+    cfg = load_config(path, {"windows.overlap_percent": 0})  # the same vocabulary, fewer windows to write
+    run_prepare(cfg, tmp_path)
+    n = build_run_model(cfg, tmp_path).count_params()
+    said = re.search(r"about (\d+) k parameters", path.read_text())
+    assert said and int(said.group(1)) == round(n / 1000), (said and said.group(0), n)
