@@ -295,6 +295,17 @@ BASE_METRICS = {
 }
 
 
+def test_the_majority_class_of_a_character_model_is_named_visibly_in_notes_and_table():
+    """The evaluation notebook (and report) read "always predicting ' '" and, for a newline
+    majority, a note and a table cell broken across two lines."""
+    from lstm_helpers.judge.metrics import summary_table
+
+    chars = {**BASE_METRICS, "positive_class": None, "majority_class": "\n"}
+    assert interpret_metrics(chars)[0].startswith("Accuracy 0.900 vs 0.880 for always predicting '↵': ")
+    reading = summary_table({**chars, "majority_class": " "}).to_string()
+    assert "always predicting '␣' (accuracy paradox)" in reading
+
+
 def test_interpret_metrics_accuracy_and_class_of_interest():
     notes = interpret_metrics(BASE_METRICS)
     assert notes[0].startswith("Accuracy 0.900 vs 0.880 for always predicting 'other': the model adds +0.020")

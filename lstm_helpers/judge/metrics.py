@@ -267,7 +267,7 @@ def _accuracy_note(metrics: dict[str, Any]) -> list[str]:
     also = "the class-of-interest precision/recall" if metrics.get("positive_class") else "the per-class recalls"
     return [
         Note(
-            f"Accuracy {acc:.3f} vs {base:.3f} for always predicting '{metrics.get('majority_class')}': "
+            f"Accuracy {acc:.3f} vs {base:.3f} for always predicting '{visible_name(metrics.get('majority_class'))}': "
             f"the model adds {acc - base:+.3f}. Judge it by balanced accuracy "
             f"({metrics['balanced_accuracy']:.3f}), MCC ({metrics['mcc']:.3f}) and {also} instead."
         )
@@ -402,7 +402,7 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
         ("accuracy", "share of windows right; compare with the majority baseline"),
         (
             "majority_baseline_accuracy",
-            f"always predicting '{metrics['majority_class']}' (accuracy paradox)",
+            f"always predicting '{visible_name(metrics['majority_class'])}' (accuracy paradox)",
         ),
         ("balanced_accuracy", "mean recall over classes; 1/K = chance"),
         ("mcc", "Matthews correlation; 0 = chance, 1 = perfect"),
