@@ -905,6 +905,22 @@ CASES = [
         lambda d: _seq(d, X=np.zeros((3, 3, 1)), y=np.array(["a", "b"] * 2)),
         ("'X' must be",),
     ),
+    Case(  # X and groups agree on 4 cases: the 3 labels are short, not the groups (they were blamed)
+        "npz y shorter than X and groups",
+        lambda d: _seq(d, X=np.zeros((4, 3, 1)), y=np.array(["a", "b", "a"]), groups=np.arange(4)),
+        ("seq.npz", "'y' holds 3 label(s) but 'X' holds 4 case(s) (and so do 'groups')", "one label per case (4)"),
+    ),
+    Case(
+        "npz y longer than values and lengths",
+        lambda d: _seq(
+            d,
+            values=np.zeros((6, 1)),
+            lengths=np.array([3, 3]),
+            y=np.array(["a", "b", "a"]),
+            split=np.array(["train"] * 2),
+        ),
+        ("'y' holds 3 label(s) but 'lengths' holds 2 case(s) (and so do 'split')",),
+    ),
     # ---- text
     Case(
         "text invalid utf-8",
@@ -1215,6 +1231,13 @@ CASES = [
         "predict sequences no cases",
         lambda d: _predict_cases(d, "new.npz", {"X": np.zeros((0, 5, 2))}),
         ("new.npz", "holds no cases"),
+    ),
+    Case(
+        "predict sequences with fewer labels than cases",
+        lambda d: _predict_cases(
+            d, "new.npz", {"X": np.zeros((4, 5, 2)), "y": np.array(list("aba")), "groups": np.arange(4)}
+        ),
+        ("new.npz", "'y' holds 3 label(s) but 'X' holds 4 case(s)"),
     ),
     Case(
         "predict sequences input missing",

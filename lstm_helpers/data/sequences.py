@@ -161,7 +161,28 @@ def _check_case_arrays(arrays: dict[str, np.ndarray], p: Path, n: int) -> None:
     if y.ndim != 1 or n == 0:
         hint = " (one-hot? give each case's class instead)" if y.ndim == 2 else ""
         raise DataError(f"{p}: 'y' must hold one label per case (1-D, at least one case), got shape {y.shape}{hint}")
+    _check_label_count(arrays, p, n)
     _check_per_case(arrays, p, n, ("groups", "split"))
+
+
+def _check_label_count(arrays: dict[str, np.ndarray], p: Path, n: int) -> None:
+    """``y`` (``n`` labels) against the cases of the values (``X``, else ``lengths``): where they
+    differ and another per-case array (``lengths``, ``groups``, ``split``) sides with the values
+    while none sides with ``y``, ``y`` is the odd one out and is named (else the values' own
+    check names them). Checked before ``groups`` / ``split``, which were measured against ``y``
+    and took the blame for a short ``y``."""
+    ref = next((k for k in ("X", "lengths") if k in arrays and arrays[k].ndim >= 1), None)
+    if ref is None or len(arrays[ref]) == n:
+        return
+    m = len(arrays[ref])
+    others = {k: len(arrays[k]) for k in ("lengths", "groups", "split") if k != ref and k in arrays}
+    like = [repr(k) for k, v in others.items() if v == m]
+    if not like or n in others.values():
+        return
+    raise DataError(
+        f"{p}: 'y' holds {n} label(s) but {ref!r} holds {m} case(s) (and so do {', '.join(like)}); "
+        f"'y' must hold one label per case ({m})"
+    )
 
 
 def _check_per_case(arrays: dict[str, np.ndarray], p: Path, n: int, keys: tuple[str, ...]) -> None:
@@ -327,6 +348,8 @@ def new_cases(
     n = _case_count(arrays)
     if n == 0:
         raise DataError(f"{p}: holds no cases; give at least one sequence in {where}")
+    if y is not None:
+        _check_label_count(arrays, p, n)
     _check_per_case(arrays, p, n, ("groups",))
     values_flat, lens = _flat_values(arrays, p, n, cfg.tokens)
     notes: list[str] = []
