@@ -128,6 +128,13 @@ def _ragged(lengths: list[int]) -> np.ndarray:
     return out
 
 
+def _one_at(shape: tuple[int, ...], index: tuple[int, ...], value: float) -> np.ndarray:
+    """Ones of ``shape`` with ``value`` at ``index``."""
+    a = np.ones(shape)
+    a[index] = value
+    return a
+
+
 def _seq_bytes(d: Path, content: bytes) -> list[str]:
     (d / "seq.npz").write_bytes(content)
     return _run(d, d / "seq.npz", kind="sequences")
@@ -868,7 +875,54 @@ CASES = [
             X=np.where(np.arange(24).reshape(4, 3, 2) == 7, np.inf, 0.0),
             y=np.array(["a", "b", "a", "b"]),
         ),
-        ("infinite", "'X'", "row 3"),
+        ("infinite", "'X'", "first: case 1, step 0, channel 1, value inf"),
+    ),
+    Case(  # the flattened real steps' row (2 + 3 + 1 = 6) named an X of cases and steps
+        "npz inf in X with lengths",
+        lambda d: _seq(
+            d, X=_one_at((4, 5, 2), (2, 1, 1), np.inf), lengths=np.array([2, 3, 4, 5]), y=np.array(list("abab"))
+        ),
+        ("seq.npz", "'X' holds 1 value(s) that are infinite", "first: case 2, step 1, channel 1, value inf"),
+    ),
+    Case(
+        "npz inf in values",
+        lambda d: _seq(
+            d, values=_one_at((9, 1), (4, 0), -np.inf), lengths=np.array([3, 3, 3]), y=np.array(list("aba"))
+        ),
+        ("'values' holds 1 value(s) that are infinite", "case 1, step 1, channel 0 (row 4 of 'values')"),
+    ),
+    Case(
+        "npz nan inside a case",
+        lambda d: _seq(
+            d, X=_one_at((4, 5, 2), (2, 3, 0), np.nan), lengths=np.array([5, 5, 5, 4]), y=np.array(list("abab"))
+        ),
+        (
+            "'X' holds 1 NaN value(s) in 1 case(s); first: case 2, step 3, channel 0",
+            "data.nan_policy applies to recordings, not to sequences",
+            "fill them in the file",
+        ),
+    ),
+    Case(  # the setting a recording's NaN needs is not the way out for a sequence
+        "npz nan under data.nan_policy interpolate",
+        lambda d: (
+            np.savez(d / "seq.npz", X=_one_at((4, 5, 2), (1, 2, 1), np.nan), y=np.array(list("abab"))),
+            _run(d, d / "seq.npz", kind="sequences", nan_policy="interpolate"),
+        )[1],
+        ("first: case 1, step 2, channel 1", "data.nan_policy applies to recordings, not to sequences"),
+    ),
+    Case(
+        "npz nan padding without lengths",
+        lambda d: _seq(
+            d,
+            X=np.where(np.arange(5)[None, :, None] < np.array([[[2]], [[5]], [[3]], [[4]]]), 1.0, np.nan),
+            y=np.array(list("abab")),
+        ),
+        (
+            "'X' holds 6 NaN value(s) in 3 case(s)",
+            "first: case 0, step 2",
+            "trailing steps NaN in every channel",
+            "give 'lengths'",
+        ),
     ),
     Case(
         "npz 1e300",
@@ -1238,6 +1292,11 @@ CASES = [
             d, "new.npz", {"X": np.zeros((4, 5, 2)), "y": np.array(list("aba")), "groups": np.arange(4)}
         ),
         ("new.npz", "'y' holds 3 label(s) but 'X' holds 4 case(s)"),
+    ),
+    Case(
+        "predict sequences with NaN",
+        lambda d: _predict_cases(d, "new.npz", {"X": _one_at((4, 5, 2), (3, 2, 1), np.nan)}),
+        ("new.npz", "first: case 3, step 2, channel 1", "not to sequences"),
     ),
     Case(
         "predict sequences input missing",

@@ -12,7 +12,6 @@ import pandas as pd
 from lstm_helpers.config import DataConfig, resolve_path
 from lstm_helpers.data.inputs import (
     DataError,
-    check_finite,
     missing_path_error,
     say_note,
     short,
@@ -101,16 +100,54 @@ def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int, tokens: bool = 
     if tokens:
         return token_ids(values_flat, lens, p, name, zeros_pad="lengths" not in arrays)
     values_flat = values_flat.astype(np.float64, copy=False)
-    if np.isnan(values_flat).any():
-        raise DataError(f"{p}: {name!r} contains NaN; fill or drop those cases")
-    check_finite(
-        values_flat,
-        f"{p} array {name!r}",
-        [f"channel {i}" for i in range(values_flat.shape[1])],
-        nan_policy_key=None,
-        table=False,
-    )
+    _check_case_values(values_flat, lens, p, name, padding_known="lengths" in arrays)
     return values_flat, lens
+
+
+def _where(lens: np.ndarray, row: int, channel: int, name: str) -> str:
+    """``case 9, step 2, channel 1`` of row ``row`` of the steps end to end (all from 0; for
+    ``values`` also the row itself): the errors named the flattened row, 711, of an ``X``."""
+    ends = np.cumsum(lens)
+    case = int(np.searchsorted(ends, row, side="right"))
+    at = f"case {case}, step {row - int(ends[case] - lens[case])}, channel {channel}"
+    return at if name == "X" else f"{at} (row {row} of {name!r})"
+
+
+def _check_case_values(values_flat: np.ndarray, lens: np.ndarray, p: Path, name: str, padding_known: bool) -> None:
+    """Refuse NaN and values that are infinite or beyond float32's range in the cases' real steps,
+    the first named by case, step and channel. ``data.nan_policy`` is for recordings (a NaN in a
+    case has no neighbours across cases to fill from): the NaN error says so and what to do, and
+    where ``X`` without ``lengths`` has NaN only as trailing steps of all NaN, to give ``lengths``."""
+    nan = np.isnan(values_flat)
+    if nan.any():
+        row, ch = (int(v[0]) for v in np.nonzero(nan))
+        cases = np.unique(np.repeat(np.arange(len(lens)), lens)[nan.any(axis=1)])
+        fix = (
+            "data.nan_policy applies to recordings, not to sequences: fill them in the file (e.g. interpolate "
+            "within each case) or leave those cases out, with their 'y' entries"
+        )
+        if name == "X" and not padding_known:
+            X = nan.reshape(len(lens), -1, nan.shape[1])
+            trailing = np.flip(np.cumprod(np.flip(X.all(axis=2), 1), 1), 1).astype(bool)
+            if (X <= trailing[:, :, None]).all():
+                fix = (
+                    "They are all trailing steps NaN in every channel, as NaN padding is: give 'lengths' (each "
+                    "case's real steps, see data/README.md) and the steps after each case's length are never read "
+                    "(data.nan_policy applies to recordings, not to sequences)"
+                )
+        raise DataError(
+            f"{p}: {name!r} holds {int(nan.sum()):,} NaN value(s) in {len(cases):,} case(s); first: "
+            f"{_where(lens, row, ch, name)}. {fix}"
+        )
+    limit = float(np.finfo(np.float32).max)
+    bad = np.abs(values_flat) > limit  # inf included
+    if bad.any():
+        row, ch = (int(v[0]) for v in np.nonzero(bad))
+        raise DataError(
+            f"{p}: {name!r} holds {int(bad.sum()):,} value(s) that are infinite or beyond float32's range "
+            f"(+-{limit:.3g}); first: {_where(lens, row, ch, name)}, value {float(values_flat[row, ch])!r}. "
+            "Fix them at the source"
+        )
 
 
 def _pad_cases(
