@@ -233,6 +233,30 @@ def test_X_with_lengths_reads_as_values_with_lengths_in_stage_01_and_predict(tmp
     assert s_padded.lengths_true.tolist() == np.minimum(cases["lengths"], PAD).tolist()
 
 
+def test_zero_padded_X_without_lengths_is_noted_in_stage_01_and_predict(tmp_path):
+    """The same cases zero-padded without ``lengths`` (PyTorch's habit): read as real steps, as
+    data/README.md says, but stage 01 (prepare.json's notes: the terminal and the report) and
+    predict now say how many cases end in all-zero steps and to give ``lengths``; a masked
+    run's predict of such a file changed 20 of 30 labels without a word."""
+    from lstm_helpers.runs.predict_sequences import read_new_cases
+
+    npz = write_example_sequences(tmp_path / "seq.npz", n=60)
+    arrays = load_npz(npz)
+    padded = {k: v for k, v in _padded(arrays, 100).items() if k != "lengths"}
+    np.savez(tmp_path / "padded.npz", **padded)
+    finished = _finished(_config(tmp_path / "padded.npz", **{"data.pad_length": None}), tmp_path / "run")
+    assert not finished.info["input"]["masked"]  # every step real: the rule is kept
+    shorter, steps = int((arrays["lengths"] < 100).sum()), int((100 - arrays["lengths"]).sum())
+    said = f"{shorter} of 60 case(s) in padded.npz end in steps that are 0 in every channel ({steps:,} steps"
+    assert [n for n in finished.info["notes"] if n.startswith(said) and "add 'lengths'" in n], finished.info["notes"]
+    flat = _finished(_config(npz), tmp_path / "flat")  # a masked run, given the new cases without their lengths
+    cases = _test_cases(npz, tmp_path / "flat", keep=("values", "lengths", "y"))
+    np.savez(tmp_path / "new.npz", **{k: v for k, v in _padded(cases, 100).items() if k != "lengths"})
+    s, _, _ = read_new_cases(flat, tmp_path / "new.npz")
+    n_short = int((cases["lengths"] < 100).sum())
+    assert [n for n in s.notes if n.startswith(f"{n_short} of {len(cases['y'])} case(s) in new.npz end in steps")]
+
+
 def _wide(arrays: dict, steps: int) -> pd.DataFrame:
     """Cases as one row each, ``{channel}_t{t}`` columns, trailing cells empty."""
     lengths, values = arrays["lengths"], arrays["values"]

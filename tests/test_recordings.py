@@ -327,6 +327,34 @@ def test_X_with_lengths_keeps_each_cases_first_steps_and_refuses_lengths_beyond_
         read_sequences(_seq_cfg(tmp_path / "count.npz"))
 
 
+def test_zero_padded_X_without_lengths_is_read_as_real_and_said(tmp_path):
+    """``X`` zero-padded to one length (PyTorch's pad_sequence) without ``lengths``: every step
+    stays real (data/README.md; nothing is guessed), but the trailing all-zero steps that look
+    like padding are noted with their count and the way out (``lengths``); they were read as
+    data without a word. One case ending in an exact 0 is chance, not noted."""
+    rng = np.random.default_rng(3)
+    lengths = np.array([4, 10, 7, 10, 3, 9])
+    X = rng.normal(size=(6, 10, 2)).astype(np.float32) + 5
+    X[np.arange(10)[None, :] >= lengths[:, None]] = 0.0
+    X[1, 9, 0] = 0.0  # a real step with one channel at 0 is no padding
+    y = np.array(["a", "b"] * 3)
+    np.savez(tmp_path / "padded.npz", X=X, y=y)
+    s = read_sequences(_seq_cfg(tmp_path / "padded.npz"))
+    assert s.lengths_true.tolist() == [10] * 6 and np.array_equal(s.values.reshape(6, 10, 2), X)  # read as real
+    (note,) = [n for n in s.notes if "0 in every channel" in n]
+    assert note.startswith(
+        "4 of 6 case(s) in padded.npz end in steps that are 0 in every channel (17 steps, 28% of 'X')"
+    )
+    assert "add 'lengths' (each case's real steps)" in note and "data/README.md" in note and str(tmp_path) not in note
+    np.savez(tmp_path / "with_lengths.npz", X=X, lengths=lengths, y=y)
+    assert not [n for n in read_sequences(_seq_cfg(tmp_path / "with_lengths.npz")).notes if "0 in every" in n]
+    one = X.copy()
+    one[np.arange(10)[None, :] >= lengths[:, None]] = 1.0
+    one[4, 9] = 0.0  # one case of six ending in a step of zeros: chance
+    np.savez(tmp_path / "one.npz", X=one, y=y)
+    assert not [n for n in read_sequences(_seq_cfg(tmp_path / "one.npz")).notes if "0 in every" in n]
+
+
 # ----------------------------------------------------------------------------- text
 def test_text_vocabulary_capped_with_unknown_from_the_training_chunks(tmp_path):
     """The kept characters are the most frequent in the training chunks: a character seen

@@ -66,9 +66,12 @@ def _case_lengths(arrays: dict[str, np.ndarray], p: Path, n: int, steps: int | N
     return raw.astype(np.int64)
 
 
-def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int, tokens: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _flat_values(
+    arrays: dict[str, np.ndarray], p: Path, n: int, tokens: bool = False, notes: list[str] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Every case's timesteps end to end (total, channels) and each case's length. ``X`` with
-    ``lengths``: each case's first ``lengths[i]`` steps are real, the rest padding (ignored).
+    ``lengths``: each case's first ``lengths[i]`` steps are real, the rest padding (ignored);
+    without, every step is real, and ``notes`` (when given) gets :func:`_zero_padding_note`.
     ``tokens`` (``data.tokens``): the checked ids (total,) of :func:`~lstm_helpers.data.tokens.token_ids`."""
     if "X" in arrays:
         X, name = arrays["X"], "X"
@@ -81,6 +84,8 @@ def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int, tokens: bool = 
             values_flat = X[np.arange(X.shape[1])[None, :] < lens[:, None]]  # (sum of lengths, channels), case order
         else:
             values_flat, lens = X.reshape(-1, X.shape[2]), np.full(n, X.shape[1], dtype=np.int64)
+            if notes is not None and not tokens:  # token ids: every 0 is padding already (data/tokens.py)
+                notes += _zero_padding_note(X, p)
     elif "values" in arrays and "lengths" in arrays:
         values_flat, name = arrays["values"], "values"
         if values_flat.ndim == 1:
@@ -102,6 +107,27 @@ def _flat_values(arrays: dict[str, np.ndarray], p: Path, n: int, tokens: bool = 
     values_flat = values_flat.astype(np.float64, copy=False)
     _check_case_values(values_flat, lens, p, name, padding_known="lengths" in arrays)
     return values_flat, lens
+
+
+def _zero_padding_note(X: np.ndarray, p: Path) -> list[str]:
+    """A note where cases of ``X`` (given without ``lengths``) end in steps that are exactly 0 in
+    every channel, as an array zero-padded to one length does (PyTorch's pad_sequence): they are
+    read as real steps, as data/README.md says, but were read so without a word (a masked run's
+    predict of such a file got 20 of 30 labels wrong). One case of many ending in exact zeros can
+    be chance (a signal crossing 0, a sensor at rest); two or more -- or a file of one case -- is
+    the mark of padding, so the note needs at least ``min(2, n)`` such cases."""
+    zero = (X == 0).all(axis=2)  # (n, T): steps 0 in every channel
+    tail = np.flip(np.cumprod(np.flip(zero, 1), 1), 1).sum(axis=1)  # trailing such steps per case
+    cases = int((tail > 0).sum())
+    if cases < min(2, len(X)):
+        return []
+    steps = int(tail.sum())
+    return [
+        f"{cases:,} of {len(X):,} case(s) in {p.name} end in steps that are 0 in every channel ({steps:,} steps, "
+        f"{steps / zero.size:.0%} of 'X'), as zero padding does; 'X' without 'lengths' is read as real to its last "
+        "step, so the model reads them as data. If they are padding, add 'lengths' (each case's real steps) to the "
+        "file: the steps after each case's length are then masked, never read (data/README.md)"
+    ]
 
 
 def _where(lens: np.ndarray, row: int, channel: int, name: str) -> str:
@@ -290,8 +316,10 @@ def sequences_from_arrays(
         raise DataError(f"{p}: missing array 'y'; present: {short(sorted(arrays))}")
     n = len(arrays["y"]) if arrays["y"].ndim else 0
     _check_case_arrays(arrays, p, n)
-    values_flat, lens = _flat_values(arrays, p, n, cfg.tokens)
+    read_notes: list[str] = []
+    values_flat, lens = _flat_values(arrays, p, n, cfg.tokens, read_notes)
     arrays, values_flat, lens, task, notes = _labelled_cases(arrays, cfg, p, values_flat, lens, names[0])
+    notes = read_notes + notes
     n = len(lens)
     T = int(cfg.pad_length or lens.max())
     vocabulary = None
@@ -388,8 +416,8 @@ def new_cases(
     if y is not None:
         _check_label_count(arrays, p, n)
     _check_per_case(arrays, p, n, ("groups",))
-    values_flat, lens = _flat_values(arrays, p, n, cfg.tokens)
     notes: list[str] = []
+    values_flat, lens = _flat_values(arrays, p, n, cfg.tokens, notes)
     if cfg.tokens:
         values_flat, unseen = run_vocabulary_codes(values_flat, vocabulary or [])
         if unseen:
