@@ -351,3 +351,26 @@ def test_example_windows_of_a_character_model_name_whitespace_classes_visibly():
     titles = sorted(ax.get_title() for ax in fig.axes if ax.get_title())
     assert [t.split(" (")[0] for t in titles] == ["a", "↵", "␣"], titles
     assert {ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()} == {"a", "↵", "␣"}
+
+
+def test_masked_sequence_windows_leave_their_padding_out():
+    """A masked run's example windows drew each case's padding (``mask_value`` in every channel,
+    which the model's mask skips) as a flat line out to the padded length; it is left out now,
+    as for tokens. A real step with one channel at the mask value is kept."""
+    import numpy as np
+
+    from lstm_helpers.data.plots import plot_example_windows
+
+    lengths = np.array([3, 6, 4, 5])
+    X = np.arange(4 * 6 * 2, dtype=np.float32).reshape(4, 6, 2) + 1
+    X[np.arange(6)[None, :] >= lengths[:, None]] = -1.0
+    X[0, 1, 0] = -1.0  # real: the other channel is not the mask value
+    fig = plot_example_windows(X, np.array([0, 0, 1, 1]), ["a", "b"], mask_value=-1.0, seed=1)
+    drawn = [line.get_ydata() for ax in fig.axes for line in ax.get_lines()]
+    assert len(drawn) == 8  # 2 cases x 2 classes x 2 channels
+    real = sorted(int(np.isfinite(y).sum()) for y in drawn)
+    assert real == sorted(np.repeat(lengths, 2).tolist())  # each line ends where its case does
+    assert all(np.isnan(y[np.isfinite(y).sum() :]).all() for y in drawn)  # padding not drawn, only after the case
+    assert any((y == -1.0).any() for y in drawn)  # the real step at the mask value in one channel stays
+    unmasked = plot_example_windows(X, np.array([0, 0, 1, 1]), ["a", "b"])  # no mask: every step drawn
+    assert all(np.isfinite(line.get_ydata()).all() for ax in unmasked.axes for line in ax.get_lines())

@@ -117,13 +117,16 @@ def plot_example_windows(
     title: str | None = None,
     max_classes: int = 8,
     tokens: bool = False,
+    mask_value: float | None = None,
 ) -> Figure:
     """A few randomly drawn windows of each class (up to 3 classes a row), ``channels`` (indices) overlaid.
 
     At most ``max_classes`` rows, the most frequent classes (a row per class of UCR's PigCVP,
     52, drew a 17,000-pixel figure in 10 s); the title says how many of how many. ``tokens``:
     the windows hold model token ids, drawn as dots per step without the padding (id 0): a line
-    through ids read as a signal, and the padding as drops to 0."""
+    through ids read as a signal, and the padding as drops to 0. ``mask_value`` (a masked run's
+    ``prepare.json["input"]["mask_value"]``): steps equal to it in every channel, the padding the
+    model's mask skips, are left out too (they were drawn as a flat line out to the padded length)."""
     Xa = np.asarray(X)
     Xa = Xa[:, :, None] if Xa.ndim == 2 else Xa
     ya = np.asarray(y).astype(np.int64)
@@ -135,6 +138,7 @@ def plot_example_windows(
     if any(not 0 <= c < Xa.shape[2] for c in chans):
         raise ValueError(f"channels {chans} out of range for {Xa.shape[2]} channels")
     rng = np.random.default_rng(seed)
+    padding = (Xa == mask_value).all(axis=2) if mask_value is not None and not tokens else np.zeros(Xa.shape[:2], bool)
     counts = np.bincount(ya[ya >= 0], minlength=len(classes))[: len(classes)]
     present = [k for k in range(len(classes)) if counts[k] > 0]
     n_present = len(present)
@@ -158,7 +162,7 @@ def plot_example_windows(
                     ids = Xa[idx[col], :, c].astype(float)
                     ax.plot(np.where(ids == 0, np.nan, ids), ls="none", marker=".", ms=3, label="model token id")
                 else:
-                    ax.plot(Xa[idx[col], :, c], lw=0.9, label=name)
+                    ax.plot(np.where(padding[idx[col]], np.nan, Xa[idx[col], :, c]), lw=0.9, label=name)
             # a character model's space / newline class is not a blank or a broken title
             ax.set_title(f"{visible_name(classes[k])} (window {idx[col]})", fontsize="medium")
             ax.tick_params(labelbottom=True)  # a panel above an empty one keeps its time axis
