@@ -393,6 +393,33 @@ CASES = [
             "leave train.focal_alpha null",
         ),  # fmt: skip
     ),
+    # ---- a train.monitor the task never logs: refused before stage 01 (stage 02 refused it, exit 1)
+    Case(
+        "monitor top-5 accuracy where top-3 is logged on a text",
+        lambda d: [
+            *_text(d, b"It is a truth universally acknowledged. " * 40),
+            "--set",
+            "train.top_k=3",
+            "--set",
+            "train.monitor=val_top5_accuracy",
+        ],  # fmt: skip
+        ("train.monitor = 'val_top5_accuracy' is not logged", "val_top3_accuracy"),
+    ),
+    Case(
+        "monitor balanced accuracy on a binary task",
+        lambda d: _run(d, d / "good.csv", "--set", "train.monitor=val_balanced_accuracy"),
+        ("train.monitor = 'val_balanced_accuracy' is not logged for a 2-class task", "val_pr_auc"),
+    ),
+    Case(
+        "sweep variant monitoring a top-k accuracy above train.top_k",
+        lambda d: _sweep(
+            d,
+            f"base: {_config(d)}\n"  # good.csv, whose headers alone are read: its classes unknown
+            "variants:\n  - {name: ok, set: {model.dropout: 0.1}}\n"
+            "  - {name: top9, set: {train.monitor: val_top9_accuracy}}\n",
+        ),
+        ("train.monitor = 'val_top9_accuracy' is not logged for a task of any number of classes", "val_top5"),
+    ),
     # ---- configuration files and overrides
     Case(
         "config missing",

@@ -225,8 +225,20 @@ def test_a_sweep_refuses_a_split_its_runs_cannot_train_or_test_on_before_any_run
         assert not (tmp_path / "out").exists()
 
 
-def test_train_on_a_prepared_multi_class_run_refuses_focal_alpha_before_the_kernel(tmp_path, capsys, monkeypatch):
-    """train --run <prepared run> --set train.focal_alpha=... failed in stage 02 (exit 1)."""
+@pytest.mark.parametrize(
+    "sets, said",
+    [
+        (
+            ["train.loss=focal", "train.focal_alpha=0.25"],
+            "train.focal_alpha=0.25 is the positive-class weight of a binary task",
+        ),
+        (["train.monitor=val_pr_auc"], "train.monitor = 'val_pr_auc' is not logged for a 3-class task"),
+    ],
+)
+def test_train_on_a_prepared_multi_class_run_refuses_settings_before_the_kernel(
+    sets, said, tmp_path, capsys, monkeypatch
+):
+    """train --run <prepared run> --set train.focal_alpha=... / train.monitor=... failed in stage 02 (exit 1)."""
     from lstm_helpers.config import load_config
 
     run = tmp_path / "r"
@@ -240,10 +252,10 @@ def test_train_on_a_prepared_multi_class_run_refuses_focal_alpha_before_the_kern
         raise AssertionError("the stage started")
 
     monkeypatch.setattr(pipeline, "run_pipeline", ran)
-    argv = ["train", "--run", str(run), "--set", "train.loss=focal", "--set", "train.focal_alpha=0.25"]
+    argv = ["train", "--run", str(run), *(a for s in sets for a in ("--set", s))]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "train.focal_alpha=0.25 is the positive-class weight of a binary task" in err and "3 classes" in err, err
+    assert said in err, err
 
 
 def test_a_stage_warning_on_the_terminal_is_one_plain_line(tmp_path, tiny_demo_dir):

@@ -186,7 +186,7 @@ def test_monitor_resolution():
 def test_top_k_beyond_the_targets_is_clamped_below_them_and_said():
     """train.top_k 500 on a 42-class character run (41 targets: <pad> never is one) showed
     "val_top41_accuracy 1.000" without a word: k is clamped to targets - 1 and the log says so."""
-    from lstm_helpers.model.compile import metric_names, top_k_for, top_k_note
+    from lstm_helpers.model.logged import metric_names, top_k_for, top_k_note
 
     cfg = TrainConfig(top_k=500)
     assert top_k_for(cfg, 42, n_targets=41) == 40 and top_k_for(cfg, 42) == 41

@@ -2,7 +2,7 @@
 and sweeps run first, before a run directory exists (a DataError naming the file, the key and
 what would do): a text long enough for one window, classes of interest in two groups, class
 weights that name the task's classes, a window that fits some recording, a validation and a test
-split the data can fill, train.focal_alpha only on a binary task."""
+split the data can fill, train.focal_alpha only on a binary task, a train.monitor Keras logs."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_helpers.config import Config, DataConfig, resolve_path
+from lstm_helpers.config import Config, ConfigError, DataConfig, resolve_path
 from lstm_helpers.data.recordings import DataError, SeriesSet, recording_rows
 from lstm_helpers.style import classes_text
 
@@ -97,8 +97,7 @@ def check_class_weight_names(classes: list[str] | None, cfg: Config) -> None:
     the data, or where only recordings' headers were read (``classes`` None), from
     ``data.class_map``'s targets. Stage 01 would fail on it after a run directory exists."""
     weights, data = cfg.resample.class_weight, cfg.data
-    if classes is None and data.class_map:
-        classes = sorted(set(data.class_map.values()) | ({data.other_class} if data.other_class else set()))
+    classes = _mapped_classes(classes, data)
     if isinstance(weights, dict) and classes is not None and (unknown := sorted(set(weights) - set(classes))):
         raise DataError(
             f"resample.class_weight names {classes_text(unknown)}, not a class of {data.path}; "
@@ -163,10 +162,56 @@ def check_splits_fill(s: SeriesSet, cfg: Config) -> None:
 
 
 def check_splits_and_loss(s: SeriesSet, cfg: Config) -> None:
-    """:func:`check_splits_fill`, :func:`check_focal_alpha` and :func:`check_token_settings`, with the data read."""
+    """:func:`check_splits_fill`, :func:`check_train_settings` and :func:`check_token_settings`, with the data read."""
     check_splits_fill(s, cfg)
-    check_focal_alpha(s.classes, cfg)
+    check_train_settings(s.classes, cfg)
     check_token_settings(cfg)
+
+
+def check_train_settings(classes: list[str] | None, cfg: Config) -> None:
+    """The train section against the task's classes (None: not known yet), checked by the command
+    line (run, and train on a prepared run), sweeps and searches before anything runs:
+    :func:`check_focal_alpha` and :func:`check_monitor_logged`."""
+    check_focal_alpha(classes, cfg)
+    check_monitor_logged(classes, cfg)
+
+
+def check_monitor_logged(classes: list[str] | None, cfg: Config) -> None:
+    """``train.monitor`` must name a quantity Keras logs for the task (the check stage 02 makes,
+    :func:`~lstm_helpers.model.logged.check_logged`): stage 02 refused it after stage 01 had run,
+    with exit 1 and a run directory left behind. Refused only when no class count the run can
+    have logs it: a text's classes are its characters cut to ``data.vocab_size`` by the training
+    chunks (stage 01), and recordings read by their headers without a class map may hold any."""
+    from lstm_helpers.data.text import target_class_count
+    from lstm_helpers.model.logged import check_logged, metric_names
+
+    monitor, train = cfg.train.monitor, cfg.train
+    if monitor == "auto":  # always logged (val_loss where validation is small)
+        return
+    classes = _mapped_classes(classes, cfg.data)
+    if classes is None:
+        counts = [(n, None) for n in range(2, train.top_k + 2)]  # binary, or k = min(top_k, n - 1)
+    elif cfg.data.kind == "text":  # <pad>, <unk> and 1 to vocab_size - 2 characters; <pad> is no target
+        counts = [(n, n - 1) for n in range(min(cfg.data.vocab_size, len(classes)), 2, -1)]
+    else:
+        counts = [(len(classes), target_class_count(classes))]
+    if len(counts) == 1:
+        n_classes, n_targets = counts[0]
+        return check_logged(monitor, n_classes, train, "train.monitor", n_targets=n_targets)
+    names = list(dict.fromkeys(n for c, t in counts for n in metric_names(c, train, t)))
+    valid = [f"val_{n}" for n in names] + names
+    if monitor not in valid:
+        few = f"up to {counts[0][0]} classes (this text's)" if classes is not None else "any number of classes"
+        raise ConfigError(
+            f"train.monitor = {monitor!r} is not logged for a task of {few}; valid: auto, {', '.join(valid)}"
+        )
+
+
+def _mapped_classes(classes: list[str] | None, data: DataConfig) -> list[str] | None:
+    """``classes``, or where only recordings' headers were read (None), ``data.class_map``'s targets."""
+    if classes is None and data.class_map:
+        return sorted(set(data.class_map.values()) | ({data.other_class} if data.other_class else set()))
+    return classes
 
 
 def check_token_settings(cfg: Config) -> None:

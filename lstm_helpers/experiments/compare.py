@@ -223,7 +223,7 @@ def rank_metric(table: pd.DataFrame, named_class: bool = True) -> str | None:
     ``val_balanced_accuracy``; None when no run has validation metrics (never a test
     metric). A multi-class PR-AUC is a macro average that no class decision follows, with a
     class of interest named or not; balanced accuracy scores the decisions, and is what a
-    multi-class run's early stopping watches (:func:`lstm_helpers.model.compile.auto_metric`)."""
+    multi-class run's early stopping watches (:func:`lstm_helpers.model.logged.auto_metric`)."""
     for name in RANK_CANDIDATES if named_class else RANK_CANDIDATES[1:]:
         if name in table and table[name].notna().any():
             return name

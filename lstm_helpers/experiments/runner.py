@@ -232,7 +232,7 @@ def check_sweep_inputs(sweep: Sweep) -> None:
     class weights by name, before any run directory exists: recordings by their headers and
     recording column (one window must fit a recording), a sequence file, a table or a text read
     whole, as stage 01 will. A Dask sweep skips it: its data lives on the workers."""
-    from lstm_helpers.data.checks import check_class_weight_names, check_focal_alpha, check_token_settings
+    from lstm_helpers.data.checks import check_class_weight_names, check_token_settings, check_train_settings
     from lstm_helpers.data.inputs import anchored
     from lstm_helpers.experiments.references import check_reference_classes
     from lstm_helpers.runs.pipeline import validate_inputs
@@ -245,7 +245,7 @@ def check_sweep_inputs(sweep: Sweep) -> None:
         if key not in classes:
             classes[key] = validate_inputs(cfg, read_rows=False)
         check_class_weight_names(classes[key], cfg)
-        check_focal_alpha(classes[key], cfg)
+        check_train_settings(classes[key], cfg)
         check_token_settings(cfg)
         first.setdefault(key, cfg)
     refs = [r.record() for r in sweep.spec.references]

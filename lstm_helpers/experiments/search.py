@@ -267,7 +267,7 @@ def resolve_objective(
     """``(name, direction)``: auto is the trials' ``train.monitor`` if set, else val_pr_auc (binary) /
     val_balanced_accuracy (multi-class); min for losses, else max. A ConfigError, before any trial,
     when the model does not log it (``train_cfg``: the trials' train section)."""
-    from lstm_helpers.model.compile import auto_metric, check_logged
+    from lstm_helpers.model.logged import auto_metric, check_logged
 
     train_cfg = train_cfg or Config().train
     auto = train_cfg.monitor if train_cfg.monitor != "auto" else auto_metric(n_classes)

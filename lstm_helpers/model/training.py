@@ -72,7 +72,6 @@ from lstm_helpers.model.compile import (
     monitor_explanation,
     needs_one_hot,
     resolve_monitor,
-    top_k_note,
 )
 from lstm_helpers.model.datasets import (
     distribution_strategy,
@@ -82,6 +81,7 @@ from lstm_helpers.model.datasets import (
     set_determinism,
     training_stream,
 )
+from lstm_helpers.model.logged import top_k_note
 from lstm_helpers.model.machine import device_description, run_threads, versions
 from lstm_helpers.model.models import (  # noqa: F401 - for notebook 02
     build_model,
