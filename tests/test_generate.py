@@ -119,6 +119,8 @@ def test_refuses_a_run_that_is_not_a_character_model(tiny_config, tmp_path, caps
     [
         ("--length", "0", "--length"),
         ("--temperature", "-1", "--temperature"),
+        ("--temperature", "inf", "--temperature = inf: must be a finite number >= 0"),  # it wrote nothing, exit 0
+        ("--temperature", "nan", "--temperature = nan: must be a finite number >= 0"),  # it sampled at 1
         ("--top-k", "0", "--top-k"),
     ],
 )

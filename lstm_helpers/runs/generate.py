@@ -16,6 +16,7 @@ for ``data.kind: text``): index 0 is padding and 1 the unknown character; neithe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,7 +192,7 @@ def generate_text(
     Raises
     ------
     ValueError
-        ``length`` < 1, ``temperature`` < 0, ``top_k`` < 1, or the run is not a character run.
+        ``length`` < 1, ``temperature`` < 0 or not finite, ``top_k`` < 1, or the run is not a character run.
     """
     _check_knobs(length, temperature, top_k)
     cm = load_char_model(run_dir)
@@ -202,8 +203,8 @@ def generate_text(
 def _check_knobs(length: int, temperature: float, top_k: int | None) -> None:
     if length < 1:
         raise ConfigError(f"--length = {length}: must be >= 1 (characters to write)")
-    if temperature < 0:
-        raise ConfigError(f"--temperature = {temperature}: must be >= 0 (0 = always the most likely)")
+    if not (math.isfinite(temperature) and temperature >= 0):  # inf wrote nothing, nan sampled at 1
+        raise ConfigError(f"--temperature = {temperature}: must be a finite number >= 0 (0 = always the most likely)")
     if top_k is not None and top_k < 1:
         raise ConfigError(f"--top-k = {top_k}: must be >= 1 (or left out for no cut)")
 
