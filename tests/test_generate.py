@@ -104,6 +104,16 @@ def test_temperature_zero_and_top_k_one_are_greedy(char_run):
     assert a == b == c
 
 
+def test_a_tiny_temperature_is_greedy_not_padding(char_run):
+    """log p / T overflowed to -inf in every column at T = 1e-310, and the argmax of a row of -inf
+    is id 0: the banned <pad>, which decodes to nothing (40 characters asked, none written)."""
+    probs = np.array([[0.1, 0.2, 0.6, 0.1]])
+    drawn = sample_ids(probs, np.array([1e-310]), None, np.random.default_rng(0), banned=(0,))
+    assert drawn.tolist() == [2]
+    tiny = generate_text(char_run, "Mr. Bennet", 40, temperature=1e-310, seed=1)
+    assert tiny == generate_text(char_run, "Mr. Bennet", 40, temperature=0, seed=1) and len(tiny) == 40
+
+
 def test_refuses_a_run_that_is_not_a_character_model(tiny_config, tmp_path, capsys):
     run_prepare(tiny_config(), tmp_path)  # a recordings run: prepare.json says so
     with pytest.raises(NotACharacterRun, match="not a character model"):

@@ -143,7 +143,8 @@ def sample_ids(
         logp = np.where(logp >= kth, logp, -np.inf)
     t = np.asarray(temperatures, dtype=np.float64)[:, None]
     greedy = (t <= 0).ravel()
-    scaled = logp / np.where(t > 0, t, 1.0) + rng.gumbel(size=logp.shape)
+    with np.errstate(over="ignore"):  # each row's most likely id at 0: a tiny T drew the banned <pad> from all -inf
+        scaled = (logp - logp.max(axis=1, keepdims=True)) / np.where(t > 0, t, 1.0) + rng.gumbel(size=logp.shape)
     return np.where(greedy, logp.argmax(axis=1), scaled.argmax(axis=1)).astype(np.int32)
 
 
