@@ -290,7 +290,9 @@ def test_timing_eta_uses_steady_epochs(capsys):
     # after epoch 1 only the tracing epoch exists; after that it is left out
     assert frame["eta_seconds"].tolist() == [90.0, 16.0, 14.0]
     out = capsys.readouterr().out.splitlines()  # one compact line per epoch, the ETA from steady epochs
-    assert out[-1] == "epoch 3/10  2.0 s  150 ms/step  200 windows/s  ETA 14 s", out  # 1.5 s of training / 10 steps
+    assert out[-1] == "epoch 3/10  2.0 s  150 ms/step  200 windows/s  ETA 14 s (7 x 2.0 s with checkpoint and logs)", (
+        out
+    )
     # the first epoch's ETA comes from the tracing epoch alone: an upper bound, and said so
     assert out[0] == "epoch 1/10  10 s  900 ms/step  33 windows/s  ETA under 1 min 30 s", out
 
@@ -299,8 +301,14 @@ def test_timing_counts_the_callbacks_after_each_epoch(capsys):
     """The backup, checkpoint and logs run after the timing callback's epoch end; the ETA
     and the mean seconds per epoch include them (measured up to the next epoch's start)."""
     ticks = iter([0.0, 9.0, 10.0, 11.0, 12.5, 13.0, 14.0, 15.5, 16.0, 17.0])  # each epoch + 1 s after
+    capsys.readouterr()
     cb = _timed_epochs(ticks, 3)
     cb.on_train_end()
+    # the line's 2.0 s leave the callbacks out (they run after it): the ETA says what it multiplies
+    # (it read "epoch 2/10  2.0 s ... ETA 24 s", 8 x 3.0 s, a sum the line did not explain)
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].endswith("  2.0 s  150 ms/step  200 windows/s  ETA 24 s (8 x 3.0 s with checkpoint and logs)"), out
+    assert out[0].endswith("ETA under 1 min 30 s"), out  # the first epoch's callbacks are not measured yet
     frame = cb.frame
     assert frame["seconds"].tolist() == [10.0, 2.0, 2.0] and frame["after_seconds"].tolist() == [1.0, 1.0, 1.0]
     assert frame["eta_seconds"].tolist()[1:] == [8 * 3.0, 7 * 3.0]  # 2 s epoch + 1 s of callbacks

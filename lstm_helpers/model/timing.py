@@ -60,6 +60,7 @@ def compact_epoch_line(
     eta_is_bound: bool = False,
     ms_per_step: float | None = None,
     eta: bool = True,
+    eta_per_epoch: float | None = None,
 ) -> str:
     """One short line per epoch: ``epoch 3/15  12 s  98 ms/step  2110 windows/s  loss 0.412  val_loss 0.380
     val_pr_auc 0.710  ETA 2 min 24 s``
@@ -68,7 +69,11 @@ def compact_epoch_line(
 
     ``eta_is_bound``: the ETA comes only from an epoch that included graph tracing (several
     times a steady epoch), so it is printed as an upper bound, ``ETA under 1 min 28 s``;
-    ``eta=False`` leaves it out (an epoch of an earlier attempt, replayed on resume)."""
+    ``eta=False`` leaves it out (an epoch of an earlier attempt, replayed on resume).
+    ``eta_per_epoch``: the seconds per epoch it multiplies, said beside it once they include what
+    runs after an epoch ends (history, checkpoint, backup; measured from the second epoch on),
+    which the line's own seconds cannot: ``ETA 3.0 s (13 x 0.23 s with checkpoint and logs)``
+    (an ETA of 13 x 0.56 s beside epochs of 0.4 s read as a wrong sum)."""
     from lstm_helpers.runs.terminal import duration
 
     step = [] if ms_per_step is None else [_per_step(ms_per_step)]
@@ -79,8 +84,20 @@ def compact_epoch_line(
     shown += [k for k in logs if k.startswith("val_top") and k.endswith("_accuracy")]
     parts += [f"{k} {(_loss_text if k.endswith('loss') else fmt_number)(float(logs[k]))}" for k in shown if k in logs]
     if eta and epoch < epochs:
-        parts.append(f"ETA {'under ' if eta_is_bound else ''}{duration(eta_seconds)}")
+        per = (
+            ""
+            if eta_per_epoch is None
+            else f" ({epochs - epoch} x {_epoch_seconds(eta_per_epoch)} with checkpoint and logs)"
+        )
+        parts.append(f"ETA {'under ' if eta_is_bound else ''}{duration(eta_seconds)}{per}")
     return "  ".join(parts)
+
+
+def _epoch_seconds(seconds: float) -> str:
+    """Seconds per epoch in an ETA's product, precise enough to check it: 0.23 s, 3.0 s, 25 s."""
+    from lstm_helpers.runs.terminal import duration
+
+    return f"{seconds:.2f} s" if seconds < 1 else duration(seconds)
 
 
 def _loss_text(x: float) -> str:
@@ -300,10 +317,15 @@ class TimingCallback(keras.callbacks.Callback):
                     logs or {},
                     eta_is_bound=all(r["includes_tracing"] for r in self.records),
                     ms_per_step=record["ms_per_step"],
+                    eta_per_epoch=mean if self._after_measured() else None,
                 ).ljust(self._width),  # covers an in-epoch line left on the same line
                 flush=True,
             )
         self._width = 0
+
+    def _after_measured(self) -> bool:
+        """Whether an epoch's callbacks after it (``after_seconds``) are measured: from the second epoch of a fit."""
+        return any(pd.notna(r.get("after_seconds", np.nan)) for r in self.records)
 
     @property
     def frame(self) -> pd.DataFrame:
