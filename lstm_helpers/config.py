@@ -363,7 +363,7 @@ class TrainConfig(_Section):
     distribute: Literal["none", "mirrored"] = "none"
     # layers' compute dtype: mixed_float16 for NVIDIA GPUs, mixed_bfloat16 for TPUs / bf16 CPUs (slower elsewhere)
     precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
-    verbose: int = Field(1, ge=0, le=2)  # 0 silent, 1 a line per epoch (+ every 30 s in a long one), 2 + Keras' log
+    verbose: int = Field(1, ge=0, le=2)  # 0 silent, 1 epoch lines (+ every 30 s), 2 + Keras' lines (notebook, report)
 
     @field_validator("epochs", "batch_size", "ensemble", mode="before")
     @classmethod

@@ -333,6 +333,28 @@ def _fit_on_a_fake_clock(seconds_per_call: float, capsys) -> list[str]:
     return [ln.rstrip() for ln in capsys.readouterr().out.replace("\r", "\n").splitlines()]
 
 
+def test_keras_lines_under_verbose_2_are_said_to_time_the_whole_epoch(capsys):
+    """train.verbose 2: '249 ms/step' in the epoch line, then Keras' '322ms/step' for the same
+    epoch, and nothing said which covers what (Keras' divides the whole epoch, validation and the
+    callbacks after it included; ours the training steps alone)."""
+    from lstm_helpers.model.timing import KERAS_LINES_NOTE
+
+    def fit(verbose: int) -> list[str]:
+        cb = TimingCallback(n_windows=40, steps_per_epoch=10, epochs=2)
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        model.compile("sgd", "mse")
+        x, y = np.zeros((40, 2), "float32"), np.zeros((40, 1), "float32")
+        capsys.readouterr()
+        model.fit(x, y, batch_size=4, epochs=2, validation_data=(x[:8], y[:8]), callbacks=[cb], verbose=verbose)
+        return capsys.readouterr().out.splitlines()
+
+    out = fit(2)
+    assert out[0] == KERAS_LINES_NOTE and out.count(KERAS_LINES_NOTE) == 1, out
+    assert "the epoch line's ms/step times the training steps alone" in out[0]
+    assert out[1] == "Epoch 1/2" and any(ln.startswith("10/10 - ") and "ms/step" in ln for ln in out), out
+    assert KERAS_LINES_NOTE not in fit(0)  # Keras prints nothing: nothing to tell apart
+
+
 def test_a_long_epoch_says_where_it_stands_every_30_seconds(capsys):
     """Story 3: a character model's epoch of 1 min 36 s printed nothing until it ended. An
     epoch now prints an in-epoch line after 30 s, then at most every 30 s: steps done, the

@@ -2,7 +2,7 @@
 
 :class:`TimingCallback` measures each epoch (training, validation, and the callbacks after
 it), writes ``timing.csv`` (every epoch exactly once after a resume) and, with
-``train.verbose`` 1, prints :func:`compact_epoch_line` after each epoch and, within an
+``train.verbose`` 1 or 2, prints :func:`compact_epoch_line` after each epoch and, within an
 epoch longer than :data:`PROGRESS_EVERY`, :func:`in_epoch_line` that often (story 3: a
 character model's epoch of many minutes was silent). Only public Keras hooks are used.
 """
@@ -24,6 +24,13 @@ from lstm_helpers.model.callbacks import prior_rows
 from lstm_helpers.style import fmt_number
 
 PROGRESS_EVERY = 30.0  # seconds: an epoch that runs longer prints an in-epoch line this often
+# train.verbose 2 adds Keras' own line after each epoch line: its time per step divides the whole
+# epoch (validation and the callbacks after it too), ours the training steps' seconds alone, and
+# 249 ms/step beside Keras' 322ms/step for one epoch read as a contradiction
+KERAS_LINES_NOTE = (
+    "train.verbose 2: Keras' line under each epoch line ('4/4 - 1s - 322ms/step') times the whole epoch, "
+    "validation, checkpoint and logs included; the epoch line's ms/step times the training steps alone"
+)
 
 
 def _per_step(ms_per_step: float) -> str:
@@ -69,6 +76,8 @@ def compact_epoch_line(
 
     ``eta_is_bound``: the ETA comes only from an epoch that included graph tracing (several
     times a steady epoch), so it is printed as an upper bound, ``ETA under 1 min 28 s``;
+    ``ms_per_step``: the training steps' seconds per step, validation left out (Keras' own line,
+    ``train.verbose`` 2, divides the whole epoch: :data:`KERAS_LINES_NOTE`);
     ``eta=False`` leaves it out (an epoch of an earlier attempt, replayed on resume).
     ``eta_per_epoch``: the seconds per epoch it multiplies, said beside it once they include what
     runs after an epoch ends (history, checkpoint, backup; measured from the second epoch on),
@@ -182,6 +191,8 @@ class TimingCallback(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.records, self._first_in_fit = [], True
+        if self.verbose and (self.params or {}).get("verbose") == 2:  # train.verbose 2: Keras' lines follow ours
+            print(KERAS_LINES_NOTE, flush=True)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         if self._first_in_fit:
