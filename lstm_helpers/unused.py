@@ -20,6 +20,9 @@ _KEEP = ("class_map", "class_weight")  # dict-valued settings: one parameter eac
 _TEXT_KEYS = ("data.vocab_size", "data.lowercase", "data.max_chars", "model.embedding_dim")
 _PADDED_KEYS = ("data.pad_length", "data.mask_value", "data.variable_length")
 _SERIES_KEYS = ("windows.", "evaluate.bout_", "evaluate.timeline_recording")
+# a run without a class of interest decides by the argmax: the threshold and its strategy are never chosen
+_THRESHOLD_KEYS = ("evaluate.threshold", "evaluate.beta", "evaluate.min_precision", "evaluate.min_recall")
+_NO_INTEREST_KEYS = (*_THRESHOLD_KEYS, "evaluate.multiclass_decision")
 # What each data kind never reads (the readers in lstm_helpers/data; data/README.md)
 _UNREAD = {
     "recordings": ("data.sequence_columns", "data.table_blocks", "data.tokens", *_PADDED_KEYS, *_TEXT_KEYS),
@@ -37,6 +40,8 @@ _UNREAD = {
         *("data.sequence_columns", "data.table_blocks", "data.tokens", *_PADDED_KEYS, "scale.", "resample.augment."),
         *("windows.length_seconds", "windows.label_rule", "windows.min_fraction", "windows.unlabelled"),
         *("windows.max_unlabelled_fraction", "evaluate.bout_", "evaluate.timeline_recording"),
+        *_NO_INTEREST_KEYS,  # a text names no class of interest (its classes are characters)
+        "evaluate.baseline",  # token ids have no MiniRocket baseline (judge/baseline.py)
     ),
     "table": ("data.demo", "data.test_path", "data.tokens", *_TEXT_KEYS),
 }
@@ -52,12 +57,22 @@ def unread_keys(flat: dict[str, Any]) -> list[str]:
     unread = _UNREAD.get(kind, ())
     if kind == "table":
         unread += _SERIES_KEYS if flat.get("data.sequence_columns") else _PADDED_KEYS
-    if kind == "sequences" and flat.get("data.tokens"):  # token ids: embedded, never scaled, padded with id 0
-        unread = (*(k for k in unread if k != "model.embedding_dim"), "scale.", "data.mask_value")
+    if kind == "sequences" and flat.get("data.tokens"):  # token ids: embedded, never scaled, padded with id 0,
+        unread = (*(k for k in unread if k != "model.embedding_dim"), "scale.", "data.mask_value", "evaluate.baseline")
     exact = {"windows.length"} if flat.get("windows.length_seconds") is not None else set()  # the seconds win
     if not str(flat.get("data.path", "")).replace("\\", "/").endswith("data/raw/demo"):
         exact.add("data.demo")  # it generates the demo recordings there only
     return [k for k in flat if k in exact or k.startswith(unread)]
+
+
+# why token ids leave a key unread: [scale.* and data.mask_value, evaluate.baseline]
+_TOKENS_WHY = ("token ids are never scaled, and 0 is their padding", "token ids have no MiniRocket baseline")
+
+
+def baseline_applies(cfg: Config) -> bool:
+    """Whether stage 03 fits the MiniRocket baseline (and a run warms it up beside stage 02):
+    ``evaluate.baseline`` minirocket on real values; token ids (text, ``data.tokens``) have none."""
+    return cfg.evaluate.baseline != "none" and not (cfg.data.kind == "text" or cfg.data.tokens)
 
 
 def _unread_for_tokens(flat: dict[str, Any]) -> set[str]:
@@ -131,7 +146,7 @@ def idle_notes(cfg: Config, stages: tuple[str, ...] | None = None, varied: Any =
     by_tokens = _unread_for_tokens(flat)
     for key in unread_keys(flat):
         if key in by_tokens:  # a sequence file of real values reads them; its token ids do not
-            why[key] = ("data.tokens", "data.tokens is true: token ids are never scaled, and 0 is their padding")
+            why[key] = ("data.tokens", f"data.tokens is true: {_TOKENS_WHY[key == 'evaluate.baseline']}")
         elif key == "windows.length":
             why[key] = (
                 "windows.length_seconds",
@@ -157,7 +172,7 @@ def unused_settings(cfg: Config) -> dict[str, str]:
     flat = flatten(cfg.to_dict(), keep=_KEEP)
     by_tokens = _unread_for_tokens(flat)
     unread = {
-        key: "data.tokens true (token ids are never scaled)"
+        key: f"data.tokens true ({_TOKENS_WHY[key == 'evaluate.baseline']})"
         if key in by_tokens
         else f"data.kind {cfg.data.kind}, which never reads it"
         for key in unread_keys(flat)

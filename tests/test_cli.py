@@ -366,6 +366,27 @@ def test_a_stage_notebook_notes_the_settings_of_its_stage_with_no_effect(tmp_pat
     assert capsys.readouterr().out == ""
 
 
+def test_evaluate_settings_a_text_or_token_run_never_reads_are_noted():
+    """``--set evaluate.threshold_strategy=fixed`` / ``evaluate.baseline=none`` on a character run said
+    nothing: a text names no class of interest, so its decisions are the argmax (metrics.json:
+    threshold null), and token ids have no MiniRocket baseline. The shipped examples set none of them."""
+    from lstm_helpers.config import load_config
+    from lstm_helpers.unused import baseline_applies, idle_notes
+
+    text = ROOT / "configs" / "examples" / "char_text.yaml"
+    sets = {"evaluate.threshold_strategy": "fixed", "evaluate.baseline": "none", "evaluate.min_recall": 0.9}
+    notes = idle_notes(load_config(text, sets))
+    said = {f"{k} = {v} has no effect: data.kind is text, which never reads it" for k, v in sets.items()}
+    assert len(notes) == 3 and set(notes) == said, notes
+    tokens = ROOT / "configs" / "examples" / "token_sequences.yaml"
+    assert idle_notes(load_config(tokens, {"evaluate.baseline": "none"})) == [
+        "evaluate.baseline = none has no effect: data.tokens is true: token ids have no MiniRocket baseline"
+    ]
+    assert idle_notes(load_config(text)) == [] and idle_notes(load_config(tokens)) == []
+    assert not baseline_applies(load_config(text)) and not baseline_applies(load_config(tokens))
+    assert baseline_applies(load_config(ROOT / "configs" / "demo.yaml"))
+
+
 def test_early_stopping_patience_is_noted_when_early_stopping_is_off():
     """``--set train.early_stopping.enabled=false --set train.early_stopping.patience=7`` said
     nothing; an auto plateau patience still reads it (a third of it), so that case is not noted."""

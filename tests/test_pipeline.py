@@ -599,6 +599,20 @@ def test_stage_03_is_released_when_the_prefit_ends_without_a_fit(tmp_path):
     assert claimed.is_set() and not (tmp_path / ".baseline_cache").exists()
 
 
+def test_a_token_run_warms_up_no_minirocket_beside_stage_02(tmp_path):
+    """A text (or data.tokens) run with the default evaluate.baseline started the prefit thread,
+    whose MiniRocket import and warm-up (about 2 s of a core) served no fit: token ids have none."""
+    import threading
+
+    from lstm_helpers.config import PROJECT_ROOT, load_config
+    from lstm_helpers.runs.pipeline import _start_baseline_prefit
+
+    for example in ("char_text.yaml", "token_sequences.yaml"):
+        cfg = load_config(PROJECT_ROOT / "configs" / "examples" / example)
+        assert cfg.evaluate.baseline == "minirocket"
+        assert _start_baseline_prefit(cfg, tmp_path, None, "prepare", threading.Event()) is None, example
+
+
 def test_prefit_waits_for_this_attempts_windows(tmp_path):
     """The baseline prefit starts with stage 01 and waits for the windows it writes:
     ``prepare.json`` (written last, atomically) newer than the stage's start; a file an

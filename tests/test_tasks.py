@@ -80,6 +80,23 @@ def test_labels_name_only_keys_the_runs_read(tmp_path):
     assert labels[1].startswith("data.kind=sequences")
 
 
+def test_text_runs_are_not_labelled_by_evaluate_settings_a_text_never_reads(tmp_path):
+    """compare labelled two character runs baseline=minirocket and baseline=none (and by their
+    threshold strategies): MiniRocket never runs on token ids, and a text's argmax reads no threshold."""
+    chars = ["<pad>", "<unk>", "a", "b"]
+    runs = [_run(tmp_path, name, chars, v, kind="text", path="t.txt") for name, v in (("mini", 0.5), ("none", 0.6))]
+    runs.append(_run(tmp_path, "wide", chars, 0.7, kind="text", path="t.txt", units=16))
+    settings = ({"baseline": "minirocket", "threshold_strategy": "fixed"}, {"baseline": "none"}, {"beta": 2.0})
+    for run, ev in zip(runs, settings, strict=True):
+        params = yaml.safe_load(RunLayout(run).params.read_text())
+        RunLayout(run).params.write_text(yaml.safe_dump({**params, "evaluate": ev}))
+    c = _comparison(runs)
+    assert c.param_keys == ["model.units"], c.param_keys
+    c.meta["swept"] = True
+    labels = display.run_labels(c).tolist()
+    assert not any("baseline" in x or "threshold" in x for x in labels), labels
+
+
 def test_metric_vs_parameter_panels_keep_tasks_apart(tmp_path):
     """The metric-vs-parameter figure averaged a binary run's PR-AUC with a 4-class run's
     macro average at each parameter value; each task is now its own series, and data.path,

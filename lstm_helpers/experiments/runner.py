@@ -51,6 +51,7 @@ from lstm_helpers.experiments.resume import (
     write_status,
 )
 from lstm_helpers.layout import RunLayout, SweepLayout
+from lstm_helpers.unused import baseline_applies
 
 __all__ = [
     "SweepLocked",
@@ -136,7 +137,7 @@ def shared_fit_leaders(runs: list[PlannedRun]) -> set[str]:
     windows themselves); this only picks who starts early."""
     groups: dict[str, list[str]] = {}
     for run in runs:
-        if run.config.evaluate.baseline == "none":
+        if not baseline_applies(run.config):  # none, or token ids
             continue
         d = run.config.to_dict()
         key = json.dumps({k: d[k] for k in PREPARE_SECTIONS}, sort_keys=True, default=str)

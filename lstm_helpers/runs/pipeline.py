@@ -388,17 +388,17 @@ def _prepared_since(run_dir: Path, since_ns: int, stage_over: threading.Event) -
 def _start_baseline_prefit(
     cfg: Config, run_dir: Path, kernel: StageKernel, stage: str, prepare_over: threading.Event
 ) -> threading.Event | None:
-    """The MiniRocket baseline fitted in a thread of this process while stage 02 trains (it
-    needs only stage 01's windows; stage 03 reads it from the baseline cache): on two cores
-    it uses the core that TensorFlow's import, the tracing of the train step and the
-    figures leave idle. Started with stage 01 (``stage == "prepare"``), it waits until the
-    windows are written and begins while stage 01 still draws its figures (``prepare_over``
-    is set when stage 01 ends). Returns the event that stage 03 waits for (the fit has
-    claimed its cache entry, or ended): stage 03 then predicts, scores and draws the model's
-    figures while the fit finishes, and waits for its result last. None without a baseline,
-    or without prepared windows when stage 01 does not run."""
+    """The MiniRocket baseline fitted in a thread of this process while stage 02 trains (it needs only stage
+    01's windows; stage 03 reads it from the baseline cache), on the core TensorFlow's import, the train
+    step's tracing and the figures leave idle. Started with stage 01 (``stage == "prepare"``), it waits until
+    the windows are written and begins while stage 01 draws its figures (``prepare_over``: stage 01 ended).
+    Returns the event stage 03 waits for (the fit has claimed its cache entry, or ended): stage 03 predicts,
+    scores and draws the model's figures meanwhile and waits for the result last. None without a baseline
+    (none, or token ids), or without prepared windows when stage 01 does not run."""
+    from lstm_helpers.unused import baseline_applies
+
     wait = _prepared_since(run_dir, time.time_ns(), prepare_over) if stage == "prepare" else None
-    if cfg.evaluate.baseline == "none" or (wait is None and not RunLayout(run_dir).prepared.is_file()):
+    if not baseline_applies(cfg) or (wait is None and not RunLayout(run_dir).prepared.is_file()):
         return None
     omp = (getattr(kernel, "env", None) or {}).get("OMP_NUM_THREADS")
     threads = int(omp) if omp and omp.isdigit() else None
