@@ -1303,6 +1303,11 @@ CASES = [
         lambda d: _predict_cases(d, "new.npz", {"y": np.array(list("abab"))}),
         ("new.npz", "needs 'X' (n, time, channels) or 'values' + 'lengths'", "present: ['y']"),
     ),
+    Case(  # the file has no y: its message said "n = len(y) = 4"
+        "predict sequences of one case as a 1-D X",
+        lambda d: _predict_cases(d, "new.npz", {"X": np.zeros(4)}),
+        ("new.npz: 'X' must be (n, time, channels), n cases and time >= 1 steps each", "X[None, :]", "got shape (4,)"),
+    ),
     Case(
         "predict sequences empty file",
         lambda d: _predict_cases(d, "new.npz", b""),

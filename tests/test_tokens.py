@@ -152,6 +152,22 @@ def test_ids_only_validation_or_test_hold_read_as_out_of_vocabulary_and_are_coun
     assert s.values.tolist()[:4] == [6, 1, 2, 0] and "1 of 3 token(s) are ids the run never saw" in s.notes[0]
 
 
+def test_a_token_file_to_predict_of_the_wrong_shape_is_told_the_shape_without_a_y(tmp_path):
+    """predict --input with a 1-D 'X' of ids (one case, no y) said "'X' must be (n, time, channels)
+    with n = len(y) = 40": the file has no 'y', and token ids have no channels."""
+    cfg = _config(tmp_path / "t.npz")
+    for arrays, said in (
+        ({"X": np.arange(1, 41)}, "'X' must be (n, time) of token ids, n cases and time >= 1 steps each: "
+         "one case of 40 steps is X[None, :]; got shape (40,)"),
+        ({"X": np.arange(1, 41), "y": np.array(["a"] * 3)}, "'X' must be (n, time) of token ids with n = len(y) = 3"),
+        ({"y": np.array(["a"])}, "needs 'X' (n, time) of token ids or 'values' + 'lengths'"),
+    ):  # fmt: skip
+        with pytest.raises(DataError) as err:
+            new_cases(arrays, cfg.data, tmp_path / "n.npz", ["a", "b"], 8, 1, vocabulary=["<pad>", "<oov>", "1"])
+        assert said in str(err.value), str(err.value)
+        assert ("y" in arrays or "len(y)" not in str(err.value)) and "channels" not in str(err.value)
+
+
 def test_refusals_for_token_ids(tmp_path):
     with pytest.raises(ConfigError, match="data.tokens .* needs data.kind 'sequences'.* not data.kind 'recordings'"):
         load_config(ROOT / "configs" / "demo.yaml", {"data.tokens": True})

@@ -50,7 +50,8 @@ def _case_lengths(arrays: dict[str, np.ndarray], p: Path, n: int, steps: int | N
     axis of ``X``, when given); the first offending cases named by their index (from 0)."""
     raw = arrays["lengths"]
     if raw.ndim != 1 or len(raw) != n:
-        raise DataError(f"{p}: 'lengths' has shape {raw.shape}; it must hold one entry per case ({n}, like 'y')")
+        like = "'y'" if "y" in arrays else "'X'"
+        raise DataError(f"{p}: 'lengths' has shape {raw.shape}; it must hold one entry per case ({n}, like {like})")
     if not np.issubdtype(raw.dtype, np.number) or np.issubdtype(raw.dtype, np.complexfloating):
         raise DataError(f"{p}: 'lengths' must hold whole numbers of steps, got dtype {raw.dtype}")
     with np.errstate(invalid="ignore"):
@@ -73,12 +74,13 @@ def _flat_values(
     ``lengths``: each case's first ``lengths[i]`` steps are real, the rest padding (ignored);
     without, every step is real, and ``notes`` (when given) gets :func:`_zero_padding_note`.
     ``tokens`` (``data.tokens``): the checked ids (total,) of :func:`~lstm_helpers.data.tokens.token_ids`."""
+    shape = "(n, time) of token ids" if tokens else "(n, time, channels)"
     if "X" in arrays:
         X, name = arrays["X"], "X"
         if X.ndim == 2:
             X = X[:, :, None]
         if X.ndim != 3 or len(X) != n or X.shape[1] == 0:
-            raise DataError(f"{p}: 'X' must be (n, time, channels) with n = len(y) = {n} and time >= 1; got {X.shape}")
+            raise DataError(f"{p}: 'X' must be {shape}{_x_cases(arrays, n)}; got shape {X.shape}")
         if "lengths" in arrays:
             lens = _case_lengths(arrays, p, n, X.shape[1])
             values_flat = X[np.arange(X.shape[1])[None, :] < lens[:, None]]  # (sum of lengths, channels), case order
@@ -99,7 +101,7 @@ def _flat_values(
                 f"to len(values) = {len(values_flat)} (every case's steps end to end)"
             )
     else:
-        raise DataError(f"{p}: needs 'X' (n, time, channels) or 'values' + 'lengths'; present: {short(sorted(arrays))}")
+        raise DataError(f"{p}: needs 'X' {shape} or 'values' + 'lengths'; present: {short(sorted(arrays))}")
     if not np.issubdtype(values_flat.dtype, np.number):
         raise DataError(f"{p}: sequence values must be numeric, got dtype {values_flat.dtype}")
     if tokens:
@@ -174,6 +176,14 @@ def _check_case_values(values_flat: np.ndarray, lens: np.ndarray, p: Path, name:
             f"(+-{limit:.3g}); first: {_where(lens, row, ch, name)}, value {float(values_flat[row, ch])!r}. "
             "Fix them at the source"
         )
+
+
+def _x_cases(arrays: dict[str, np.ndarray], n: int) -> str:
+    """What 'X' must hold besides its shape: ``n`` cases, one per label where the file has ``y`` (a file
+    to predict may have none: its message named a ``y`` it did not hold), and a hint for a 1-D ``X``."""
+    cases = f" with n = len(y) = {n}" if "y" in arrays else ", n cases"
+    one = f": one case of {len(arrays['X'])} steps is X[None, :]" if arrays["X"].ndim == 1 else ""
+    return f"{cases} and time >= 1 steps each{one}"
 
 
 def _pad_cases(
