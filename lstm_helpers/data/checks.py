@@ -181,7 +181,8 @@ def check_monitor_logged(classes: list[str] | None, cfg: Config) -> None:
     :func:`~lstm_helpers.model.logged.check_logged`): stage 02 refused it after stage 01 had run,
     with exit 1 and a run directory left behind. Refused only when no class count the run can
     have logs it: a text's classes are its characters cut to ``data.vocab_size`` by the training
-    chunks (stage 01), and recordings read by their headers without a class map may hold any."""
+    chunks (stage 01; the message names the whole vocabulary's), and recordings read by their headers
+    without a class map may hold any."""
     from lstm_helpers.data.text import target_class_count
     from lstm_helpers.model.logged import check_logged, metric_names
 
@@ -195,16 +196,16 @@ def check_monitor_logged(classes: list[str] | None, cfg: Config) -> None:
         counts = [(n, n - 1) for n in range(min(cfg.data.vocab_size, len(classes)), 2, -1)]
     else:
         counts = [(len(classes), target_class_count(classes))]
-    if len(counts) == 1:
-        n_classes, n_targets = counts[0]
-        return check_logged(monitor, n_classes, train, "train.monitor", n_targets=n_targets)
     names = list(dict.fromkeys(n for c, t in counts for n in metric_names(c, train, t)))
-    valid = [f"val_{n}" for n in names] + names
-    if monitor not in valid:
-        few = f"up to {counts[0][0]} classes (this text's)" if classes is not None else "any number of classes"
-        raise ConfigError(
-            f"train.monitor = {monitor!r} is not logged for a task of {few}; valid: auto, {', '.join(valid)}"
-        )
+    if monitor in [f"val_{n}" for n in names] + names:
+        return
+    if classes is not None:  # the exact count, or a text's whole vocabulary (its likeliest): check_logged's words
+        n_classes, n_targets = counts[0]
+        check_logged(monitor, n_classes, train, "train.monitor", n_targets=n_targets)
+    valid = ", ".join([f"val_{n}" for n in names] + names)
+    raise ConfigError(
+        f"train.monitor = {monitor!r} is not logged for a task of any number of classes; valid: auto, {valid}"
+    )
 
 
 def _mapped_classes(classes: list[str] | None, data: DataConfig) -> list[str] | None:
