@@ -121,7 +121,8 @@ def _cmd_stage(stage: str, args: argparse.Namespace, need: tuple[str, ...]) -> P
     cfg = resolve_config(read_params(run), args.overrides)  # validate before starting
     _check_settings_of_done_stages(run, stage, cfg)
     _say_idle(cfg, stage)
-    if stage == "train":  # train.focal_alpha (binary only) and train.monitor against the prepared classes
+    focal_alpha = cfg.train.loss == "focal" and cfg.train.focal_alpha is not None  # binary only
+    if stage == "train" and (focal_alpha or cfg.train.monitor != "auto"):  # against the prepared classes
         from lstm_helpers.data.checks import check_train_settings
         from lstm_helpers.data.prepared import read_prepare_json
 
