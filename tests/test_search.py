@@ -142,6 +142,21 @@ def test_a_folder_holding_another_search_is_refused(tmp_path, tiny_demo_dir):
         _claimed_dir(other, out)
 
 
+def test_a_run_directory_is_refused_as_the_folder_of_a_search(tmp_path, tiny_demo_dir):
+    """A search's pages (comparison.html, slides.html) would be written over the run's."""
+    from lstm_helpers.experiments.search import _claimed_dir
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "params.yaml").write_text("seed: 1\n")
+    search = Search(write_search(tmp_path / "a.yaml", tiny_demo_dir))
+    with pytest.raises(
+        ConfigError, match=r"is a run's directory \(it holds params.yaml\).*give the search a new folder"
+    ):
+        _claimed_dir(search, run)
+    assert sorted(p.name for p in run.iterdir()) == ["params.yaml"]
+
+
 def test_objective_follows_the_task():
     spec = read_search(ROOT / "configs" / "search.yaml")
     assert resolve_objective(spec, 2) == ("val_pr_auc", "max")

@@ -797,6 +797,31 @@ def test_another_sweep_may_not_take_over_a_sweep_directory(tmp_path, fake_runs):
     assert (result["done"], result["skipped"], len(fake_runs)) == (3, 2, 1)
 
 
+def test_a_run_directory_is_refused_as_the_out_of_a_sweep_or_a_comparison(tmp_path, fake_runs, capsys, monkeypatch):
+    """``sweep --out <a finished run>`` wrote the sweep's slides.html over the run's (and the
+    index kept listing it as that run); a run's directory is refused as a sweep's or a
+    comparison's --out before anything runs, saying what to give instead."""
+    from lstm_helpers.cli import EXIT_USER, main
+
+    monkeypatch.chdir(tmp_path)
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    params = plan.plan_sweep(f).runs[0].config.to_dict()
+    for name in ("my_run", "other_run"):
+        fake_run(params, str(tmp_path / "reports" / name))
+    (tmp_path / "reports" / "my_run" / "slides.html").write_text("the run's own slides")
+    before = dir_hashes(tmp_path / "reports")
+    fake_runs.clear()
+    for argv in (
+        ["sweep", "s.yaml", "--out", "reports/my_run"],
+        ["compare", "reports/other_run", "--out", "reports/my_run"],
+    ):
+        assert main(argv) == EXIT_USER, argv
+        err = capsys.readouterr().err
+        assert "--out reports/my_run is a run's directory (it holds params.yaml and status.json)" in err, err
+        assert "a new folder (without --out it writes to reports/" in err and str(tmp_path) not in err, err
+    assert fake_runs == [] and dir_hashes(tmp_path / "reports") == before
+
+
 def test_a_running_sweep_is_not_run_twice(tmp_path, fake_runs):
     f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
     out = tmp_path / "sweep"

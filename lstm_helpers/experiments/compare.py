@@ -22,7 +22,7 @@ from lstm_helpers.config import ConfigError, resolve_path, short_text
 from lstm_helpers.experiments.columns import PER_CLASS, SCORES, TIME_COLUMNS, class_column
 from lstm_helpers.experiments.plan import is_planned_name, validate_spec
 from lstm_helpers.experiments.references import ReferenceSpec, check_reference_classes, merged
-from lstm_helpers.experiments.resume import cell, records_from_sweep, run_dirs_in
+from lstm_helpers.experiments.resume import cell, records_from_sweep, refuse_run_directory, run_dirs_in
 from lstm_helpers.experiments.tasks import run_tasks
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
 from lstm_helpers.layout import RunLayout, SweepLayout, found_dir, stored_dir
@@ -486,6 +486,8 @@ def compare_runs(
     """
     if not dirs:
         raise ConfigError("compare needs at least one run or sweep directory")
+    if out is not None:
+        refuse_run_directory(Path(out).resolve(), "compare", "reports/comparisons/compare-<hash of the runs>")
     extra = parse_references(references or [])
     records = collect_runs(dirs)
     have, shown = run_classes(records) if any(r.get("classes") for r in extra) else ([], [])

@@ -115,13 +115,33 @@ def acquire_lock(sweep_dir: Path) -> Path:
     return lock
 
 
-def check_same_sweep(sweep: Sweep, sweep_dir: Path) -> None:
-    """Refuse a directory whose ``sweep.json`` records another sweep with runs this one would
-    drop from the record (and the comparison). A sweep that keeps every recorded run (the
-    same sweep resumed, or one grown by more values or seeds) may reuse the directory: its
-    finished runs are found by fingerprint and skipped."""
+def refuse_run_directory(folder: Path, command: str, default: str) -> None:
+    """Refuse a run's own directory (its ``params.yaml`` / ``status.json``) as the ``--out`` of
+    ``command`` (sweep, search, compare): their pages (comparison.html, slides.html, an index)
+    would be written over the run's, and a finished run is never rewritten. ``default``: where
+    ``command`` writes without ``--out``, for the message."""
+    from lstm_helpers.artifacts import shown
     from lstm_helpers.config import ConfigError
 
+    lay = RunLayout(folder)
+    held = [p.name for p in (lay.params, lay.status) if p.is_file()]
+    if held:
+        raise ConfigError(
+            f"--out {shown(folder)} is a run's directory (it holds {' and '.join(held)}); {command} would write "
+            f"its own pages over the run's, and a run is never rewritten: give {command} a new folder "
+            f"(without --out it writes to {default})"
+        )
+
+
+def check_same_sweep(sweep: Sweep, sweep_dir: Path) -> None:
+    """Refuse a run's directory (:func:`refuse_run_directory`), and a directory whose
+    ``sweep.json`` records another sweep with runs this one would drop from the record (and
+    the comparison). A sweep that keeps every recorded run (the same sweep resumed, or one
+    grown by more values or seeds) may reuse the directory: its finished runs are found by
+    fingerprint and skipped."""
+    from lstm_helpers.config import ConfigError
+
+    refuse_run_directory(sweep_dir, "the sweep", "reports/sweeps/<name>-<id>")
     plan = SweepLayout(sweep_dir).plan
     old = read_json(plan) if plan.is_file() else {}
     if not old.get("sweep_id") or old["sweep_id"] == sweep.sweep_id:

@@ -58,6 +58,7 @@ from lstm_helpers.config import (
 from lstm_helpers.data.inputs import anchored
 from lstm_helpers.experiments.plan import validate_spec
 from lstm_helpers.experiments.progress import trial_line, trial_number
+from lstm_helpers.experiments.resume import refuse_run_directory
 from lstm_helpers.file_kinds import check_kind
 from lstm_helpers.layout import SweepLayout
 from lstm_helpers.runs.terminal import page_path
@@ -396,6 +397,7 @@ def _write_best_config(path: Path, cfg: Config, values: dict[str, Any], score: A
 def _claimed_dir(search: Search, out: str | Path | None) -> Path:
     """The search's folder, marked with its id: the same search resumes there, another is refused."""
     search_dir = Path(out).resolve() if out else search.default_dir()
+    refuse_run_directory(search_dir, "the search", "reports/search/<search id>")
     search_dir.mkdir(parents=True, exist_ok=True)
     marker = search_dir / "search_id.txt"
     if marker.is_file() and (held := marker.read_text().strip()) != search.search_id:
