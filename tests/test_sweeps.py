@@ -889,6 +889,26 @@ def test_comparison_of_run_dirs_and_sweep_dirs(tmp_path, fake_runs):
     assert 'data-v="500.0">500</td>' in html and ">500.0<" not in html  # integers without decimals
 
 
+def test_a_configuration_of_one_run_shows_its_figure_without_a_spread(tmp_path, fake_runs):
+    """ "Mean ± std over seeds" read "0.560 ± 0.000" for a configuration of one run (a plain
+    run compared with a seed sweep): a spread of one run is unknown, not zero."""
+    import re
+
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]}, seeds=[1, 2])
+    runner.run_sweep(f, out=tmp_path / "sweep", html=False, progress=False)
+    table, meta = compare.comparison_table(compare.collect_runs([tmp_path / "sweep"]))
+    one = table[~((table["windows.overlap_percent"] == 50) & (table["seed"] == 2))]  # overlap 50: seed 1 alone
+    page = display.seed_summary(display.Comparison(one, meta, tmp_path / "sweep")).data
+    rows = [re.findall(r"<td[^>]*>([^<]*)<", r)[:4] for r in page.split("<tr")[2:]]
+    assert rows == [["0", "2", "0.515 ± 0.007", "0.985 ± 0.007"], ["50", "1", "0.560", "0.940"]], rows
+    assert display._mean_std(0.56, float("nan")) == "0.560" and display._mean_std(4.5, float("nan")) == "4.5"
+    # one column of numbers: right-aligned and sorted by the mean, spread or not
+    assert (
+        '<td class="num" data-v="0.515">0.515 ± 0.007</td>' in page
+        and '<td class="num" data-v="0.56">0.560</td>' in page
+    )
+
+
 def test_runs_that_differ_in_resampling_alone_share_their_validation_windows(tmp_path, fake_runs):
     """Resampling touches the training split only: runs that differ in resample.* alone are
     scored on the same validation windows, so the page does not say they were prepared differently."""

@@ -129,12 +129,18 @@ _SCROLL_JS = """
 _SCROLL_NOTE = "Wider than the page: scroll sideways for the columns on the right →"
 
 
+def _number_text(text: str) -> str:
+    """A cell's text as a number reads: without thousands commas and a spread (``0.515 ± 0.007``
+    is its mean, so a column of means over seeds sorts and aligns as one of numbers)."""
+    return text.split(" ± ")[0].replace(",", "").strip()
+
+
 def _numbers(col: pd.Series) -> bool:
     """Whether a column holds numbers (its cells right-aligned, its head with them): numeric, or
-    mostly text that reads as one (a before / after table's "131,905", "0.746")."""
+    mostly text that reads as one (a before / after table's "131,905", "0.746", a mean ± std)."""
     if pd.api.types.is_numeric_dtype(col):
         return True
-    cells = col.dropna().astype(str).str.replace(",", "", regex=False).str.strip()
+    cells = col.dropna().astype(str).map(_number_text)
     cells = cells[~cells.isin(["", "–", "-"])]
     return bool(len(cells)) and pd.to_numeric(cells, errors="coerce").notna().mean() >= 0.5
 
@@ -147,7 +153,7 @@ def _cell(value: Any, text: str, numeric: bool) -> str:
     if isinstance(value, int | float | np.number) and not isinstance(value, bool):
         number = float(value)
     elif numeric:
-        number = float(pd.to_numeric(str(value).replace(",", "").strip(), errors="coerce"))
+        number = float(pd.to_numeric(_number_text(str(value)), errors="coerce"))
     data = "" if number is None else f' data-v="{number!r}"'
     if numeric:
         return f'<td class="num"{data}>{html.escape(text)}</td>'
