@@ -889,6 +889,36 @@ def test_comparison_of_run_dirs_and_sweep_dirs(tmp_path, fake_runs):
     assert 'data-v="500.0">500</td>' in html and ">500.0<" not in html  # integers without decimals
 
 
+def test_runs_an_interrupted_sweep_never_started_do_not_split_its_task(tmp_path, fake_runs):
+    """compare on a sweep stopped in its first run said "These runs do not share one task: they
+    differ in data.kind, data.path, classes": the runs not started yet (no params.yaml) were
+    taken for recordings runs on no file, the stopped one's classes (not prepared yet) for
+    other classes, and every data setting read as prepared differently."""
+    import shutil
+
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 25, 50, 75]})
+    out = tmp_path / "sweep"
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    plan_json = json.loads(SweepLayout(out).plan.read_text())
+    stopped, *pending = plan_json["runs"]
+    write_json(out / stopped["run_dir"] / "status.json", {"status": "interrupted"})
+    (out / stopped["run_dir"] / "metrics.json").unlink()  # stopped before its classes were known
+    stopped["status"] = "interrupted"
+    for r in pending:
+        shutil.rmtree(out / r["run_dir"])
+        r["status"] = "pending"
+    write_json(SweepLayout(out).plan, plan_json)
+    table, meta = compare.comparison_table(compare.collect_runs([out]))
+    assert (meta["task_differs"], meta["tasks"], meta["prepared_differently"]) == ([], [], [])
+    assert "task" not in table and meta["keys"] == ["windows.overlap_percent"]
+    c = display.Comparison(table, meta, out)
+    assert "do not share one task" not in display.headline(c).data
+    # beside a run from elsewhere (compared by directory): labelled by what differs between the started runs
+    fake_run(plan.plan_sweep(f).runs[1].config.to_dict(), str(tmp_path / "plain"))
+    table, meta = compare.comparison_table(compare.collect_runs([out, tmp_path / "plain"]))
+    assert (meta["task_differs"], meta["keys"]) == ([], ["windows.overlap_percent"])
+
+
 def test_a_configuration_of_one_run_shows_its_figure_without_a_spread(tmp_path, fake_runs):
     """ "Mean ± std over seeds" read "0.560 ± 0.000" for a configuration of one run (a plain
     run compared with a seed sweep): a spread of one run is unknown, not zero."""

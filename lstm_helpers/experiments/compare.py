@@ -140,7 +140,11 @@ def _key_columns(records: list[dict[str, Any]], flat: list[dict[str, Any]], unre
         k
         for k in all_keys
         if len(
-            {json.dumps(f.get(k), sort_keys=True, default=str) for f, u in zip(flat, unread, strict=True) if k not in u}
+            {
+                json.dumps(f.get(k), sort_keys=True, default=str)
+                for f, u in zip(flat, unread, strict=True)
+                if f and k not in u  # a run not started yet (no params.yaml) differs from nothing
+            }
         )
         > 1
     ]
@@ -323,7 +327,9 @@ def comparison_table(
         # stage-01 settings that differ and change the validation windows: each run is then
         # scored on validation windows of its own
         "prepared_differently": sorted(
-            k for k in set().union(*flat) if k.startswith(PREPARED_BY) and len({str(f.get(k)) for f in flat}) > 1
+            k
+            for k in set().union(*flat)
+            if k.startswith(PREPARED_BY) and len({str(f.get(k)) for f in flat if f}) > 1  # f {}: not started
         ),
         "time_columns": [c for c in TIME_COLUMNS if c in table.columns],
         "title": sweep.get("title"),

@@ -20,29 +20,41 @@ from lstm_helpers.layout import RunLayout
 MAX_CLASSES_SHOWN = 6  # a character model's vocabulary: counted, not listed
 
 
-def _task(run_dir: str, p: dict[str, Any]) -> tuple[str, str, str, bool]:
+def _task(run_dir: str, p: dict[str, Any]) -> tuple[str | None, str | None, str | None, bool]:
     """``(data.kind, data.path, classes, binary)`` of a run: its classes as prepared (prepare.json,
-    else metrics.json); binary when its ``pr_auc`` is one class's own, not a macro average."""
+    else metrics.json); binary when its ``pr_auc`` is one class's own, not a macro average. What
+    is not known yet is None: the data of a run without params.yaml (a sweep's run that never
+    started), the classes of one stopped before stage 01 wrote them."""
     lay = RunLayout(run_dir)
     metrics = read_json_optional(lay.metrics)
     classes = read_json_optional(lay.prepare_json).get("classes") or metrics.get("classes") or []
-    data = p.get("data") or {}
+    data = p.get("data")
     shown = ", ".join(map(str, classes)) if len(classes) <= MAX_CLASSES_SHOWN else ""
-    text = f"{len(classes)} classes" + (f" ({shown})" if shown else "") if classes else "classes unknown"
+    text = f"{len(classes)} classes" + (f" ({shown})" if shown else "") if classes else None
     binary = bool(metrics.get("classes")) and not pr_auc_is_macro(metrics)
+    if not isinstance(data, dict):
+        return None, None, text, binary
     return str(data.get("kind", "recordings")), str(data.get("path", "")), text, binary
 
 
 def run_tasks(records: list[dict[str, Any]], params: list[dict[str, Any]]) -> tuple[list[str], list[str], list[bool]]:
     """Each run's task as one label (``sequences seq.npz · 3 classes (a, b, c)``), what differs
     between the runs' tasks (``data.kind``, ``data.path``, ``classes``; empty when all share
-    one) and whether each run is binary."""
+    one) and whether each run is binary. A part not known yet (:func:`_task`) differs from
+    nothing: an interrupted sweep's runs that never started do not split its task."""
     tasks = [_task(r["run_dir"], p) for r, p in zip(records, params, strict=True)]
-    names = {path: Path(path).name or path for _, path, _, _ in tasks}
+    names = {path: Path(path).name or path for _, path, _, _ in tasks if path is not None}
     if len(set(names.values())) < len(names):  # two files of one name: their whole paths
         names = {path: path for path in names}
-    labels = [f"{kind} {names[path]} · {classes}" for kind, path, classes, _ in tasks]
-    differ = [what for i, what in enumerate(("data.kind", "data.path", "classes")) if len({t[i] for t in tasks}) > 1]
+    labels = [
+        f"{kind} {names[path]} · {classes or 'classes unknown'}" if kind is not None else "not started"
+        for kind, path, classes, _ in tasks
+    ]
+    differ = [
+        what
+        for i, what in enumerate(("data.kind", "data.path", "classes"))
+        if len({t[i] for t in tasks if t[i] is not None}) > 1
+    ]
     return labels, differ, [t[3] for t in tasks]
 
 
