@@ -430,8 +430,8 @@ def _experiment_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]
     p.add_argument(
         "--out",
         default=None,
-        help="output directory (default: the first sweep or search dir "
-        "given, else reports/comparisons/compare-<hash of the runs>)",
+        help="output directory (default: the sweep or search dir when only its runs are "
+        "compared, else reports/comparisons/compare-<hash of the runs>)",
     )
     p.add_argument(
         "--reference", dest="references", action="append", default=[], metavar="NAME=FIGURE:VALUE,...",

@@ -1366,6 +1366,31 @@ def test_compare_command_renders_the_notebook(tmp_path, fake_runs):
 
 
 @pytest.mark.slow
+def test_a_sweep_compared_with_other_runs_keeps_its_own_comparison(tmp_path, fake_runs, monkeypatch, capsys):
+    """``compare <sweep> <runs elsewhere>`` wrote its comparison into the sweep's folder: the
+    sweep's comparison.html / .csv then described other runs (another's best) while its
+    slides.html and the reports index still told of its own. It goes to reports/comparisons/;
+    the sweep's folder is refused as its --out (``compare <sweep>`` alone still draws it in place)."""
+    from lstm_helpers.cli import EXIT_USER, main
+
+    monkeypatch.chdir(tmp_path)
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    out = tmp_path / "reports" / "sweeps" / "s"
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    fake_run(plan.plan_sweep(f).runs[0].config.to_dict(), str(tmp_path / "reports" / "elsewhere"))
+    before = dir_hashes(out)
+    assert main(["compare", "reports/sweeps/s", "reports/elsewhere"]) == 0
+    written = capsys.readouterr().out.split()
+    assert dir_hashes(out) == before
+    assert [Path(p).parent.parent.as_posix() for p in written] == ["reports/comparisons"] * 2, written
+    assert len(pd.read_csv(written[0])) == 3
+    assert main(["compare", "reports/sweeps/s", "reports/elsewhere", "--out", "reports/sweeps/s"]) == EXIT_USER
+    err = capsys.readouterr().err
+    assert "--out reports/sweeps/s holds a sweep's or search's own comparison" in err, err
+    assert "(without --out it writes to reports/comparisons/compare-" in err and dir_hashes(out) == before
+
+
+@pytest.mark.slow
 def test_comparison_page_opens_with_the_answer_and_escapes_names(tmp_path, fake_runs):
     from lstm_helpers.cli import main
 

@@ -479,6 +479,22 @@ def _reference_fields(text: str) -> dict[str, Any] | None:
     return raw if sep and raw["name"] and len(raw) > 1 else None
 
 
+def _is_group(d: Path) -> bool:
+    """A sweep's (sweep.json) or search's (trials.csv) directory."""
+    return SweepLayout(d).plan.is_file() or SweepLayout(d).trials.is_file()
+
+
+def _own_group(dirs: list[str | Path], records: list[dict[str, Any]]) -> Path | None:
+    """The one sweep or search directory among ``dirs`` when the runs compared are exactly its
+    own (``compare <sweep>``: its comparison is drawn again in place); None for runs of several
+    origins, which would replace the sweep's record with one its slides and index do not tell."""
+    groups = {Path(d).resolve() for d in dirs if _is_group(Path(d))}
+    if len(groups) != 1:
+        return None
+    (group,) = groups
+    return group if {r["run_dir"] for r in records} == {r["run_dir"] for r in collect_runs([group])} else None
+
+
 def compare_runs(
     dirs: list[str | Path], out: str | Path | None = None, references: list[str] | None = None
 ) -> list[Path]:
@@ -486,9 +502,11 @@ def compare_runs(
 
     ``references``: ``--reference`` texts (:func:`parse_references`), checked before anything
     is read or written; shown beside the sweeps' own references (one of the same name replaces it).
-    ``out`` defaults to the first sweep or search directory among ``dirs`` (a search's
-    trials.csv then joins the page), else
-    ``reports/comparisons/compare-<hash of the run directories>``.
+    ``out`` defaults to the sweep or search directory given when the runs are exactly its own
+    (a search's trials.csv then joins the page), else ``reports/comparisons/compare-<hash of
+    the run directories>``: a sweep beside other runs keeps its own comparison, which its
+    slides and the reports index describe. A run's directory, or another sweep's or search's,
+    is refused as ``out``.
     """
     if not dirs:
         raise ConfigError("compare needs at least one run or sweep directory")
@@ -496,17 +514,20 @@ def compare_runs(
         refuse_run_directory(Path(out).resolve(), "compare", "reports/comparisons/compare-<hash of the runs>")
     extra = parse_references(references or [])
     records = collect_runs(dirs)
-    have, shown = run_classes(records) if any(r.get("classes") for r in extra) else ([], [])
+    have, of_interest = run_classes(records) if any(r.get("classes") for r in extra) else ([], [])
     if have:  # a class figure the tables have no column for: refused, not dropped
         texts = dict(zip((r["name"] for r in extra), references or [], strict=True))
-        check_reference_classes(extra, have, lambda r: f"--reference {texts[r['name']]!r}", shown)
+        check_reference_classes(extra, have, lambda r: f"--reference {texts[r['name']]!r}", of_interest)
+    own = _own_group(dirs, records)
+    digest = hashlib.sha256("\n".join(sorted(r["run_dir"] for r in records)).encode()).hexdigest()[:8]
+    default = resolve_path("reports") / "comparisons" / f"compare-{digest}"
     if out is None:
-        sweeps = [Path(d).resolve() for d in dirs if SweepLayout(d).plan.is_file() or SweepLayout(d).trials.is_file()]
-        if sweeps:
-            out = sweeps[0]
-        else:
-            digest = hashlib.sha256("\n".join(sorted(r["run_dir"] for r in records)).encode()).hexdigest()[:8]
-            out = resolve_path("reports") / "comparisons" / f"compare-{digest}"
+        out = own or default
+    elif _is_group(Path(out)) and Path(out).resolve() != own:
+        raise ConfigError(
+            f"--out {shown(out)} holds a sweep's or search's own comparison and slides, which a comparison of "
+            f"other runs would replace; give compare a new folder (without --out it writes to {shown(default)})"
+        )
     title = records[0]["sweep"]["title"] if len(dirs) == 1 and records[0].get("sweep") else None
     n = len(records)
     csv_path, html_path = write_comparison(
