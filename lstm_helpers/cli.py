@@ -544,6 +544,7 @@ def _report_internal(exc: BaseException) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, run the subcommand, and turn exceptions into exit codes (module docstring)."""
     from lstm_helpers.runs.kernel import skip_unused_schema_format
+    from lstm_helpers.runs.terminal import already_said
     from lstm_helpers.style import terminal_warning
 
     skip_unused_schema_format()
@@ -552,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:
-        if not getattr(exc, "said", False):  # a sweep has said it was interrupted, and how to continue
+        if not already_said(exc):  # a sweep has said it was interrupted, and how to continue
             print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - every exception ends as one clear line and an exit code

@@ -618,6 +618,42 @@ def test_an_interrupted_sweep_says_so_once(tmp_path, fake_runs, monkeypatch, cap
     assert said == ["[sweep] interrupted: the same command continues it (runs from their last epoch)"], said
 
 
+def test_a_second_ctrl_c_while_a_sweep_stops_adds_no_bare_interrupted_line(tmp_path):
+    """A second Ctrl-C while the sweep stopped (its runs being recorded) printed a lone
+    "interrupted" after "[sweep] interrupted: the same command continues it ..."."""
+    import signal
+    import subprocess
+
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    code = (
+        "import sys, time\n"
+        "from lstm_helpers.experiments import runner\n"
+        "from lstm_helpers.cli import main\n"
+        "def slow(*args, **kwargs):\n"
+        "    print('running', flush=True)\n"
+        "    time.sleep(4)  # a real run's kernel is killed at the stop; this one ends by itself\n"
+        "    return {'status': 'failed', 'reason': 'stopped', 'seconds': 4, 'run_dir': args[1]}\n"
+        "runner.execute_run = slow\n"
+        "sys.exit(main(['sweep', sys.argv[1], '--out', sys.argv[2]]))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(f), str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        while (line := proc.stdout.readline()).strip() != "running":
+            assert line, proc.communicate(timeout=60)
+        time.sleep(1)  # the sweep waits for the run's result by now
+        proc.send_signal(signal.SIGINT)
+        while not (line := proc.stdout.readline()).startswith("[sweep] interrupted: the same command continues it"):
+            assert line, proc.communicate(timeout=60)  # (a loaded machine may start the next run first)
+        proc.send_signal(signal.SIGINT)  # while the stop waits for the run in flight
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130 and "interrupted" not in out + err, (out, err)
+    finally:
+        proc.kill()
+
+
 def test_resumed_sweep_logs_finished_runs_mlflow_never_saw(tmp_path, fake_runs, monkeypatch):
     """A sweep stopped after a run finished but before it reached MLflow skips that run when
     resumed: the resume logs it (once; a second resume adds nothing)."""

@@ -487,8 +487,10 @@ def _run_local(
         for k in kernels:  # the worker threads notice the dead kernel, record the run and end
             k.kill()
         if isinstance(exc, KeyboardInterrupt) and prog.enabled:
+            # the command line adds no bare "interrupted" after this line, nor for a second Ctrl-C
+            # that stops the stop (cli: runs.terminal.already_said); set before the line is printed
+            exc.said = True
             print("[sweep] interrupted: the same command continues it (runs from their last epoch)", flush=True)
-            exc.said = True  # the command line adds no second, bare "interrupted"
         for t in pool:
             t.join(timeout=60)
         for k in kernels:

@@ -35,6 +35,18 @@ def plural(n: int | float, word: str, plural_word: str | None = None) -> str:
     return f"{n_int} {word if n_int == 1 else (plural_word or word + 's')}"
 
 
+def already_said(exc: BaseException | None) -> bool:
+    """Whether a stop was already said on the terminal (``said``, set by a sweep's
+    "[sweep] interrupted: ..." line), by ``exc`` or an exception it interrupted: a second
+    Ctrl-C during the sweep's stop raises anew while the first is handled, and the command
+    line then adds no bare "interrupted" after the sweep's line."""
+    while exc is not None:
+        if getattr(exc, "said", False):
+            return True
+        exc = exc.__context__
+    return False
+
+
 def duration(seconds: float) -> str:
     """``4.2 s``, ``52 s``, ``1 min 52 s``, ``1 h 03 min``."""
     if seconds != seconds:  # NaN
