@@ -1847,3 +1847,47 @@ def test_a_character_models_class_columns_are_named_with_visible_names(tmp_path)
     assert "␣ precision" in _before_after(table, meta)
     ref = ReferenceSpec.model_validate({"name": "earlier", "classes": {" ": {"f1": 0.4}}})  # the space class's
     assert ref.figures() == {"test_␣_f1": 0.4}  # type: ignore[attr-defined]  # in the runs' column
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.5])
+def test_a_stop_the_kernel_hands_to_a_worker_thread_is_acted_on_at_once(tmp_path, delay):
+    """A process-directed SIGINT may land in any thread; caught in a worker's, Python acts on it
+    only when the main thread next runs, and the main thread waited up to 30 s for a result:
+    Ctrl-C then waited for the run in flight to end (and the next one started). ``delay`` 0: the
+    signal comes while the main thread still starts the workers (outside the block that stops them)."""
+    import subprocess
+    import sys
+
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    code = (
+        "import signal, sys, threading, time\n"
+        "from lstm_helpers.experiments import runner\n"
+        "def slow(*args, **kwargs):\n"
+        "    print('running', flush=True)\n"
+        f"    time.sleep({delay})\n"
+        "    signal.pthread_kill(threading.get_ident(), signal.SIGINT)  # delivered to this worker thread\n"
+        "    time.sleep(8)\n"
+        "    return {'status': 'finished', 'reason': None, 'seconds': 8, 'run_dir': args[1]}\n"
+        "runner.execute_run = slow\n"
+        "try:\n"
+        "    runner.run_sweep(sys.argv[1], out=sys.argv[2], html=False, progress=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('stopped', flush=True)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(f), str(tmp_path / "out")], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        line = ""
+        while line.strip() != "running":
+            line = proc.stdout.readline()
+            assert line, "the sweep ended before its run started"
+        started = time.monotonic()
+        while not line.startswith("[sweep] interrupted"):
+            line = proc.stdout.readline()
+            assert line, "no '[sweep] interrupted' line"
+        assert time.monotonic() - started < 4, "the stop waited for the run in flight"
+        out = proc.communicate(timeout=120)[0]
+        assert "stopped" in out and "running" not in out, out  # the second run never started
+    finally:
+        proc.kill()

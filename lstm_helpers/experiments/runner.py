@@ -65,6 +65,7 @@ __all__ = [
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
 PARALLEL_RUNS = "LSTM_WORKBENCH_PARALLEL_RUNS"  # read by lstm_helpers.model.machine.run_threads
 PROGRESS_EVERY = 30  # seconds between progress lines while no run ends
+SIGNAL_POLL = 0.25  # seconds the main thread waits for a result before it looks at signals again
 
 
 # ============================================================================ one run
@@ -478,9 +479,9 @@ def _run_local(
         )
         for i, k in enumerate(kernels)
     ]
-    for t in pool:
-        t.start()
-    try:
+    try:  # the workers start inside: a Ctrl-C while one starts (its run already begun) stops them too
+        for t in pool:
+            t.start()
         _collect(todo, pool, results, finish, prog)
     except BaseException as exc:  # Ctrl-C, or the main thread failed (a closed terminal pipe): stop every worker
         stop.set()
@@ -492,7 +493,8 @@ def _run_local(
             exc.said = True
             print("[sweep] interrupted: the same command continues it (runs from their last epoch)", flush=True)
         for t in pool:
-            t.join(timeout=60)
+            if t.ident is not None:  # started
+                t.join(timeout=60)
         for k in kernels:
             k.close()
         raise
@@ -512,16 +514,18 @@ def _collect(
 ) -> None:
     """Hand each run's result to ``finish`` as it arrives (and the progress line meanwhile)
     until every run of ``todo`` is back and the workers have ended."""
-    received = 0
+    received, said = 0, time.monotonic()
     while received < len(todo) and (any(t.is_alive() for t in pool) or not results.empty()):
-        try:
-            run, result = results.get(timeout=PROGRESS_EVERY)
+        try:  # a short wait: a signal the kernel hands to a worker thread is acted on only here, in
+            # the main thread, once its wait ends (a 30 s wait let Ctrl-C wait for a run to end, and the next start)
+            run, result = results.get(timeout=SIGNAL_POLL)
         except Empty:
-            if prog.enabled:
+            if prog.enabled and time.monotonic() - said >= PROGRESS_EVERY:
                 print(prog.line(), flush=True)
+                said = time.monotonic()
             continue
         finish(run, result)
-        received += 1
+        received, said = received + 1, time.monotonic()  # finish printed the run's line and progress
     for t in pool:
         t.join()
 
