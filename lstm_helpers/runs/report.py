@@ -335,7 +335,7 @@ def _key_metrics_html(run: Path) -> str:
         + (f"<td>{cell(base.get(key))}</td>" if base else "")
         + "</tr>"
         for name, key in rows
-        if k.get(key) is not None
+        if k.get(key) is not None and not (key.startswith("top-k") and k["top k"] == 1)  # top-1: accuracy again
     )
     note = ""
     if k["accuracy"] is not None and k["majority baseline"] is not None:
