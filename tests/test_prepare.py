@@ -35,6 +35,9 @@ def test_artifacts_follow_the_contract(tiny_config, tmp_path):
     rec_len = dict(zip(a["timeline_rec_ids"], lens, strict=True))
     assert all(st + 24 <= rec_len[r] for r, st in zip(a["rec_test"], a["start_test"], strict=True))
     assert len(a["timeline_labels"]) == a["timeline_offsets"][-1]
+    # each class's labelled timesteps (predict's tie rule ranks rarity by the run's, not a new file's)
+    labelled = a["timeline_labels"][a["timeline_labels"] >= 0]
+    assert sum(meta["class_timesteps"].values()) >= len(labelled) and meta["class_timesteps"]["play"] > 0
     assert "leakage check" in summary_table(info).index and len(split_table(info)) == 3
     assert summary_table(info).loc["window", summary_table(info).columns[0]].endswith("step 12 (50% overlap)")
     # class weights have no target factor: the summary gives the weights, not "target factor 5"

@@ -203,3 +203,15 @@ def test_windows_across_finds_every_window_holding_a_break():
     brute = np.array([any(s < b < s + 10 for b in breaks) for s in starts])
     assert (windows_across(breaks, starts, 10) == brute).all()
     assert not windows_across(np.zeros(0, np.int64), starts, 10).any()
+
+
+def test_a_tie_can_go_by_the_runs_rarity_not_the_new_recordings():
+    """predict labels a new recording's windows by the run's rule; a tie went to the class
+    rarest in the new file, which need not be the run's rarest (a file where play is common)."""
+    from lstm_helpers.data.windows import label_windows
+
+    labels = np.array([0, 0, 2, 1, 1, 1, 1, 1])  # window 0..4: classes 0 and 1 tied, its centre (2) not
+    starts = np.array([0])
+    assert label_windows(labels, starts, 5, 3).tolist() == [0]  # 0 is the rarer here (2 steps against 5)
+    run_totals = np.array([1000, 50, 10])  # the run's data: class 1 is the rarer of the two
+    assert label_windows(labels, starts, 5, 3, class_totals=run_totals).tolist() == [1]

@@ -414,6 +414,10 @@ def _prepare_json(cfg: Config, s: SeriesSet, inp: InputInfo, splits: _Splits, ex
         "classes_of_interest": [c for c in cfg.data.classes_of_interest if c in s.classes],
         "positive_class": s.classes[1] if binary else None,  # order_classes puts the class of interest at 1
         "positive_index": 1 if binary else None,
+        # each class's labelled timesteps: the rarity a window's tie goes by (predict labels new recordings alike)
+        "class_timesteps": dict(
+            zip(s.classes, np.bincount(s.labels[s.labels >= 0], minlength=len(s.classes)).tolist(), strict=True)
+        ),
         "input": inp.to_dict(),
         "counts": counts,
         "windows": {n: int(len(splits.arrays[f"y_{n}"])) for n in SPLIT_NAMES} | extra["windows"],

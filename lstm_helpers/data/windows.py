@@ -136,8 +136,11 @@ def label_windows(
     classes_of_interest: list[int] | None = None,
     unlabelled: str = "rule",
     max_unlabelled_fraction: float = 1.0,
+    class_totals: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Class index per window (``-1`` = window to drop).
+    """Class index per window (``-1`` = window to drop). ``class_totals``: each class's count
+    that ranks rarity for ties (default: over ``labels``; predict passes the run's, so a new
+    recording's windows are labelled by the rule stage 01 used, whatever its own class mix).
 
     Rules: ``majority`` (most frequent labelled class; a tie goes to the centre step's class
     when it is tied, else to the rarest tied class: :func:`_majority`),
@@ -166,6 +169,7 @@ def label_windows(
     if len(starts) == 0:
         return np.zeros(0, dtype=np.int64)
     counts, totals = window_class_counts(labels, starts, length, n_classes)
+    totals = totals if class_totals is None else np.asarray(class_totals, np.int64)
     n_unl = counts[:, n_classes]
     lab_counts = counts[:, :n_classes]
     out = _majority(lab_counts, labels[starts + length // 2], totals[:n_classes])

@@ -103,9 +103,10 @@ def window_truth(run: FinishedRun, s: SeriesSet, starts: np.ndarray) -> np.ndarr
     w = run.cfg.windows
     coi = [run.classes.index(c) for c in run.cfg.data.classes_of_interest if c in run.classes]
     length = int(run.input.window_length or 0)
+    steps = run.info.get("class_timesteps")  # the run's rarity for ties (a run prepared before it: the file's)
     return label_windows(
         s.labels, starts, length, len(run.classes), w.label_rule, w.min_fraction, coi, w.unlabelled,
-        w.max_unlabelled_fraction,
+        w.max_unlabelled_fraction, None if not steps else np.array([steps.get(c, 0) for c in run.classes]),
     )  # fmt: skip
 
 
