@@ -21,8 +21,10 @@ _TEXT_KEYS = ("data.vocab_size", "data.lowercase", "data.max_chars", "model.embe
 _PADDED_KEYS = ("data.pad_length", "data.mask_value", "data.variable_length")
 _SERIES_KEYS = ("windows.", "evaluate.bout_", "evaluate.timeline_recording")
 # a run without a class of interest decides by the argmax: the threshold and its strategy are never chosen
-_THRESHOLD_KEYS = ("evaluate.threshold", "evaluate.beta", "evaluate.min_precision", "evaluate.min_recall")
-_NO_INTEREST_KEYS = (*_THRESHOLD_KEYS, "evaluate.multiclass_decision")
+_NO_INTEREST_KEYS = (
+    *("evaluate.threshold", "evaluate.beta", "evaluate.min_precision", "evaluate.min_recall"),
+    "evaluate.multiclass_decision",
+)
 # What each data kind never reads (the readers in lstm_helpers/data; data/README.md)
 _UNREAD = {
     "recordings": ("data.sequence_columns", "data.table_blocks", "data.tokens", *_PADDED_KEYS, *_TEXT_KEYS),

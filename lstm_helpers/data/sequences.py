@@ -111,6 +111,11 @@ def _flat_values(
     return values_flat, lens
 
 
+def _trailing(steps: np.ndarray) -> np.ndarray:
+    """(n, T) bool: the steps of each row from which on ``steps`` holds to the row's end (padding's shape)."""
+    return np.flip(np.cumprod(np.flip(steps, 1), 1), 1).astype(bool)
+
+
 def _zero_padding_note(X: np.ndarray, p: Path) -> list[str]:
     """A note where cases of ``X`` (given without ``lengths``) end in steps that are exactly 0 in
     every channel, as an array zero-padded to one length does (PyTorch's pad_sequence): they are
@@ -119,7 +124,7 @@ def _zero_padding_note(X: np.ndarray, p: Path) -> list[str]:
     be chance (a signal crossing 0, a sensor at rest); two or more -- or a file of one case -- is
     the mark of padding, so the note needs at least ``min(2, n)`` such cases."""
     zero = (X == 0).all(axis=2)  # (n, T): steps 0 in every channel
-    tail = np.flip(np.cumprod(np.flip(zero, 1), 1), 1).sum(axis=1)  # trailing such steps per case
+    tail = _trailing(zero).sum(axis=1)  # trailing such steps per case
     cases = int((tail > 0).sum())
     if cases < min(2, len(X)):
         return []
@@ -156,8 +161,7 @@ def _check_case_values(values_flat: np.ndarray, lens: np.ndarray, p: Path, name:
         )
         if name == "X" and not padding_known:
             X = nan.reshape(len(lens), -1, nan.shape[1])
-            trailing = np.flip(np.cumprod(np.flip(X.all(axis=2), 1), 1), 1).astype(bool)
-            if (X <= trailing[:, :, None]).all():
+            if (X <= _trailing(X.all(axis=2))[:, :, None]).all():
                 fix = (
                     "They are all trailing steps NaN in every channel, as NaN padding is: give 'lengths' (each "
                     "case's real steps, see data/README.md) and the steps after each case's length are never read "
