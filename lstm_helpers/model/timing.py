@@ -68,6 +68,7 @@ def compact_epoch_line(
     ms_per_step: float | None = None,
     eta: bool = True,
     eta_per_epoch: float | None = None,
+    eta_words: bool = True,
 ) -> str:
     """One short line per epoch: ``epoch 3/15  12 s  98 ms/step  2110 windows/s  loss 0.412  val_loss 0.380
     val_pr_auc 0.710  ETA 2 min 24 s``
@@ -82,7 +83,8 @@ def compact_epoch_line(
     ``eta_per_epoch``: the seconds per epoch it multiplies, said beside it once they include what
     runs after an epoch ends (history, checkpoint, backup; measured from the second epoch on),
     which the line's own seconds cannot: ``ETA 3.0 s (13 x 0.23 s with checkpoint and logs)``
-    (an ETA of 13 x 0.56 s beside epochs of 0.4 s read as a wrong sum)."""
+    (an ETA of 13 x 0.56 s beside epochs of 0.4 s read as a wrong sum); ``eta_words`` False: the
+    product alone, ``(12 x 0.23 s)``, once an earlier line has said what it counts."""
     from lstm_helpers.runs.terminal import duration
 
     step = [] if ms_per_step is None else [_per_step(ms_per_step)]
@@ -96,7 +98,7 @@ def compact_epoch_line(
         per = (
             ""
             if eta_per_epoch is None
-            else f" ({epochs - epoch} x {_epoch_seconds(eta_per_epoch)} with checkpoint and logs)"
+            else f" ({epochs - epoch} x {_epoch_seconds(eta_per_epoch)}{' with checkpoint and logs' * eta_words})"
         )
         parts.append(f"ETA {'under ' if eta_is_bound else ''}{duration(eta_seconds)}{per}")
     return "  ".join(parts)
@@ -182,7 +184,7 @@ class TimingCallback(keras.callbacks.Callback):
         self._epoch_start: float | None = None
         self._val_start: float | None = None
         self._epoch_end: float | None = None
-        self._first_in_fit = True
+        self._first_in_fit, self._eta_said = True, False
         self.progress_every = float(progress_every)
         self._epoch = 0
         self._next_progress = float("inf")
@@ -190,7 +192,7 @@ class TimingCallback(keras.callbacks.Callback):
         self._width = 0  # of the longest in-epoch line of this epoch: the next line covers it
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self.records, self._first_in_fit = [], True
+        self.records, self._first_in_fit, self._eta_said = [], True, False
         if self.verbose and (self.params or {}).get("verbose") == 2:  # train.verbose 2: Keras' lines follow ours
             print(KERAS_LINES_NOTE, flush=True)
 
@@ -329,9 +331,11 @@ class TimingCallback(keras.callbacks.Callback):
                     eta_is_bound=all(r["includes_tracing"] for r in self.records),
                     ms_per_step=record["ms_per_step"],
                     eta_per_epoch=mean if self._after_measured() else None,
+                    eta_words=not self._eta_said,  # said on the first line that shows the product
                 ).ljust(self._width),  # covers an in-epoch line left on the same line
                 flush=True,
             )
+            self._eta_said = self._eta_said or self._after_measured()
         self._width = 0
 
     def _after_measured(self) -> bool:
