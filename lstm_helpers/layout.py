@@ -259,3 +259,18 @@ def found_dir(stored: str | Path, base: str | Path) -> str:
     written before it was relative hold absolute paths, kept as they are."""
     p = Path(str(stored))
     return str(p if p.is_absolute() else (Path(base).resolve() / p).resolve())
+
+
+def portable_papermill_paths(meta: dict, root: str | Path) -> None:
+    """Rewrite papermill's record of a run (``metadata.papermill`` of an executed notebook) so
+    it names no one's home directory: papermill stores the notebook it ran and the file it
+    wrote as absolute paths. The source becomes relative to ``root`` (the project:
+    ``notebooks/01_prepare.ipynb``), the output its file name, a stage's temporary
+    ``.01_prepare.partial.ipynb`` the name it is renamed to. papermill has no option for this."""
+    if meta.get("input_path"):
+        meta["input_path"] = stored_dir(meta["input_path"], root)
+    if meta.get("output_path"):
+        name = Path(str(meta["output_path"])).name
+        if name.startswith(".") and ".partial." in name:
+            name = name[1:].replace(".partial.", ".", 1)
+        meta["output_path"] = name

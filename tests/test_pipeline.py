@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from lstm_helpers.cli import main
-from lstm_helpers.config import resolve_config
+from lstm_helpers.config import PROJECT_ROOT, resolve_config
 from lstm_helpers.data.recordings import DataError
 from lstm_helpers.runs.pipeline import run_pipeline
 from lstm_helpers.runs.report import key_metrics, write_index
@@ -97,6 +97,13 @@ def test_run_directory_holds_every_artifact(finished_run):
     ):  # kernel noise went to kernel.log
         text = (run / nb).read_text()
         assert "absl::InitializeLog" not in text and "oneDNN" not in text and "IPKernelApp" not in text, nb
+        # no one's directories in the notebook a run is shared as: it names its folder as "."
+        assert str(run.resolve()) not in text and str(PROJECT_ROOT) not in text, nb
+        executed = json.loads(text)
+        meta = executed["metadata"]["papermill"]
+        assert meta["input_path"] == f"notebooks/{nb}" and meta["output_path"] == nb
+        injected = [c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+        assert meta["parameters"]["run_dir"] == "." and 'run_dir = "."' in "".join(injected[0]["source"])
     assert (run / "figures").is_dir() and any((run / "figures").glob("*.png"))
     # the budget warning (1 epoch: few updates) reads as its message, not a kernel file's path
     report = (run / "report.html").read_text()

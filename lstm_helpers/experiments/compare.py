@@ -397,29 +397,20 @@ def render_comparison(out: Path, title: str = "Comparison", kernel: Any = None) 
     (parameter cells and the notebook's own header left out: the page opens with the sweep;
     sections that came out empty, e.g. a sweep's search trials, left out too)."""
     import nbformat
-    import papermill as pm
 
-    from lstm_helpers.runs.kernel import quiet_kernel_kwargs
+    from lstm_helpers.runs.kernel import StageKernel
     from lstm_helpers.runs.pipeline import NOTEBOOKS_DIR, kernel_name
     from lstm_helpers.runs.report import drop_empty_sections, export_html
 
     lay = SweepLayout(out)
     executed = lay.compare_notebook
-    parameters = {"sweep_dir": str(out), "run_dirs": []}
+    parameters = {"sweep_dir": ".", "run_dirs": []}  # the kernel runs in ``out``
     try:
         if kernel is not None:
             kernel.execute(NOTEBOOKS_DIR / executed.name, executed, parameters, out)
         else:
-            pm.execute_notebook(
-                str(NOTEBOOKS_DIR / executed.name),
-                str(executed),
-                parameters=parameters,
-                kernel_name=kernel_name(),
-                cwd=str(out),
-                progress_bar=False,
-                log_output=False,
-                **quiet_kernel_kwargs(out),  # kernel start-up noise to kernel.log, not the terminal
-            )
+            with StageKernel(kernel_name(), log_dir=out) as own:  # start-up noise to kernel.log
+                own.execute(NOTEBOOKS_DIR / executed.name, executed, parameters, out)
     except Exception as exc:
         if hasattr(exc, "ename"):  # papermill's PapermillExecutionError: a cell failed; its notebook,
             exc.notebook = executed  # executed up to that cell, is named on the internal-error line

@@ -358,6 +358,10 @@ def _register_engine() -> None:
                 stdout_file=stdout_file,
                 stderr_file=stderr_file,
             )
+            from lstm_helpers.config import PROJECT_ROOT
+            from lstm_helpers.layout import portable_papermill_paths
+
+            portable_papermill_paths(nb_man.nb.metadata.get("papermill", {}), PROJECT_ROOT)  # every save
             client = WarmClient(nb_man, **final)
             save = _throttle_saves(nb_man)
             try:

@@ -303,7 +303,7 @@ def execute_stage(
             kernel.execute(
                 src,
                 tmp,
-                {"run_dir": str(run_dir), "config_file": "", "overrides": overrides or {}},
+                {"run_dir": ".", "config_file": "", "overrides": overrides or {}},  # the kernel runs in run_dir
                 cwd=run_dir,
                 **stage_echoes(log_output and not (quiet or silent)),  # epoch lines and budget notes only
             )
