@@ -629,7 +629,10 @@ def test_a_second_ctrl_c_while_a_sweep_stops_adds_no_bare_interrupted_line(tmp_p
         "import sys, time\n"
         "from lstm_helpers.experiments import runner\n"
         "from lstm_helpers.cli import main\n"
+        "from lstm_helpers.experiments.resume import write_status\n"
         "def slow(*args, **kwargs):\n"
+        "    __import__('pathlib').Path(args[1]).mkdir(parents=True)\n"
+        "    write_status(__import__('pathlib').Path(args[1]), status='running', stage='train')\n"
         "    print('running', flush=True)\n"
         "    time.sleep(4)  # a real run's kernel is killed at the stop; this one ends by itself\n"
         "    return {'status': 'failed', 'reason': 'stopped', 'seconds': 4, 'run_dir': args[1]}\n"
@@ -652,6 +655,8 @@ def test_a_second_ctrl_c_while_a_sweep_stops_adds_no_bare_interrupted_line(tmp_p
         assert proc.returncode == 130 and "interrupted" not in out + err, (out, err)
     finally:
         proc.kill()
+    statuses = [json.loads(p.read_text())["status"] for p in (tmp_path / "out").glob("*/status.json")]
+    assert statuses and set(statuses) == {"interrupted"}, statuses  # none left saying "running"
 
 
 def test_resumed_sweep_logs_finished_runs_mlflow_never_saw(tmp_path, fake_runs, monkeypatch):
@@ -1398,6 +1403,9 @@ def test_compare_command_renders_the_notebook(tmp_path, fake_runs):
     images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
     assert len(images) == 2  # metric-vs-key and quality-vs-time figures
     assert page.count("data:image/png;base64") >= 2  # embedded in the page
+    text = (target / "04_compare.ipynb").read_text()  # shared with the folder: names no one's directories
+    assert str(target.resolve()) not in text and str(tmp_path.resolve()) not in text
+    assert executed.metadata.papermill.input_path == "notebooks/04_compare.ipynb"
     assert len(pd.read_csv(target / "comparison.csv")) == 4
 
 
@@ -1889,5 +1897,49 @@ def test_a_stop_the_kernel_hands_to_a_worker_thread_is_acted_on_at_once(tmp_path
         assert time.monotonic() - started < 4, "the stop waited for the run in flight"
         out = proc.communicate(timeout=120)[0]
         assert "stopped" in out and "running" not in out, out  # the second run never started
+    finally:
+        proc.kill()
+
+
+@pytest.mark.slow
+def test_a_stop_caught_by_a_dask_thread_is_acted_on_at_once(tmp_path):
+    """A Dask sweep's main thread waited up to 30 s for a result (the progress interval): a
+    Ctrl-C that landed in another thread (Dask's own, a task's) waited that long, the run in flight
+    ending meanwhile. Tasks run in threads here (``processes=False``), the signal in one of them."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("distributed")
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
+    code = (
+        "import signal, sys, threading, time\n"
+        "import distributed\n"
+        "from lstm_helpers.experiments import dask_runs, runner\n"
+        "def slow(*args, **kwargs):\n"
+        "    print('running', flush=True)\n"
+        "    signal.pthread_kill(threading.get_ident(), signal.SIGINT)  # delivered to this task's thread\n"
+        "    time.sleep(8)\n"
+        "    return {'status': 'finished', 'reason': None, 'seconds': 8, 'run_dir': args[1]}\n"
+        "dask_runs.run_in_subprocess = slow\n"
+        "with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,\n"
+        "                              dashboard_address=None) as cluster, distributed.Client(cluster) as client:\n"
+        "    try:\n"
+        "        runner.run_sweep(sys.argv[1], scheduler=client, out=sys.argv[2], html=False, progress=False)\n"
+        "    except KeyboardInterrupt:\n"
+        "        print('stopped', flush=True)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(f), str(tmp_path / "out")], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        line = ""
+        while line.strip() != "running":
+            line = proc.stdout.readline()
+            assert line, "the sweep ended before its run started"
+        started = time.monotonic()
+        while line.strip() != "stopped":
+            line = proc.stdout.readline()
+            assert line, "the sweep was not stopped"
+        assert time.monotonic() - started < 4, "the stop waited for the run in flight"
     finally:
         proc.kill()

@@ -19,7 +19,14 @@ from lstm_helpers.config import PROJECT_ROOT, ConfigError
 from lstm_helpers.experiments.plan import PlannedRun
 from lstm_helpers.experiments.progress import Progress
 from lstm_helpers.experiments.resume import write_status
-from lstm_helpers.experiments.runner import PROGRESS_EVERY, Finish, available_cores, execute_run, thread_environment
+from lstm_helpers.experiments.runner import (
+    PROGRESS_EVERY,
+    SIGNAL_POLL,
+    Finish,
+    available_cores,
+    execute_run,
+    thread_environment,
+)
 
 RESULT_MARKER = "SWEEP-RESULT "
 DASK_HINT = "install the dask extra: pip install -e '.[dask]'"
@@ -118,13 +125,15 @@ def run_dask(
     for r in todo[: prog.workers]:  # Dask does not say when a task starts: the first slots start now
         prog.start(r.name)
     queue = list(todo[prog.workers :])
-    pending = list(futures)
+    pending, said = list(futures), time.monotonic()
     while pending:
-        try:
-            done_pending = distributed.wait(pending, timeout=PROGRESS_EVERY, return_when="FIRST_COMPLETED")
+        try:  # a short wait, as the local workers' (runner._collect): Ctrl-C caught by another thread
+            # (Dask's, a task's) is acted on only when this one's wait ends
+            done_pending = distributed.wait(pending, timeout=SIGNAL_POLL, return_when="FIRST_COMPLETED")
         except distributed.TimeoutError:
-            if prog.enabled:
+            if prog.enabled and time.monotonic() - said >= PROGRESS_EVERY:
                 print(prog.line(), flush=True)
+                said = time.monotonic()
             continue
         except KeyboardInterrupt:
             client.cancel(pending)

@@ -388,8 +388,8 @@ class _SweepRun:
     def settle_unfinished(self) -> None:
         """Records still ``pending`` when the sweep ends (it was stopped, and a run in flight is
         never passed to :meth:`finish`): what the run's own directory says, ``interrupted`` for
-        a run that started (its ``status.json`` may still say ``running`` when its kernel was
-        killed first); a run that never started stays ``pending``."""
+        a run that started (its ``status.json``, which may still say ``running`` when its kernel
+        was killed first, says so too); a run that never started stays ``pending``."""
         for rec in self.records.values():
             st = run_status(Path(rec["run_dir"])) if rec["status"] == "pending" else {}
             if st.get("status"):
@@ -398,6 +398,8 @@ class _SweepRun:
                     "interrupted (the sweep was stopped)" if status == "interrupted" else None
                 )
                 rec.update(status=status, reason=reason, seconds=st.get("seconds"))
+                if st["status"] == "running":  # its worker had no time to say so (a second Ctrl-C)
+                    write_status(Path(rec["run_dir"]), status=status, reason=reason)
 
     def save(self) -> None:
         write_bookkeeping(self.sweep, self.dir, list(self.records.values()), self.meta)
