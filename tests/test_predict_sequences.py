@@ -255,6 +255,11 @@ def test_zero_padded_X_without_lengths_is_noted_in_stage_01_and_predict(tmp_path
     s, _, _ = read_new_cases(flat, tmp_path / "new.npz")
     n_short = int((cases["lengths"] < 100).sum())
     assert [n for n in s.notes if n.startswith(f"{n_short} of {len(cases['y'])} case(s) in new.npz end in steps")]
+    assert [n for n in s.notes if "trained with 'lengths'" in n and "give this file 'lengths' too" in n], s.notes
+    s, _, _ = read_new_cases(finished, tmp_path / "new.npz")  # the unmasked run read its padding as data too
+    assert [n for n in s.notes if "trained without a mask too" in n] and not [
+        n for n in s.notes if "'lengths' too" in n
+    ]
 
 
 def _wide(arrays: dict, steps: int) -> pd.DataFrame:

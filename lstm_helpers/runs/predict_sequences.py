@@ -55,6 +55,13 @@ def read_new_cases(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.nd
                 f"{shorter} case(s) shorter than {length} steps were padded with {inp.mask_value:g}, but this run's "
                 "model has no mask (its training cases all had that length): it reads the padding as real steps"
             )
+        if any("as zero padding does" in n for n in s.notes):  # how the run read its own padding
+            s.notes.append(
+                "this run's model was trained with 'lengths' (its cases' padding masked, never read): trailing zero "
+                "steps read as data here are input it never saw; give this file 'lengths' too"
+                if inp.masked
+                else "this run's model was trained without a mask too (every step of its cases read as data)"
+            )
         if inp.tokens:  # model ids under the run's vocabulary (data/tokens.py): never scaled
             return s, truth, s.values.reshape(s.n_recordings, length)
         values = scale_values(s, run.info["scaler"], inp.mask_value)
