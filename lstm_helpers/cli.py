@@ -438,7 +438,8 @@ def _experiment_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]
         help="a model measured elsewhere, shown beside the runs, marked external, never ranked "
         "(repeatable), e.g. --reference 'CNN (earlier notebook)=accuracy:0.8785,note:their own split'; "
         "figures: accuracy, balanced_accuracy, mcc, pr_auc, roc_auc, top_k_accuracy, CLASS_f1 / _precision / "
-        "_recall, n_params, seconds_per_epoch, total_seconds",
+        "_recall (a space / newline class as the table names it: ␣_f1, ↵_f1), n_params, seconds_per_epoch, "
+        "total_seconds",
     )  # fmt: skip
     p = add("search", cmd_search, "KerasTuner hyperparameter search, then a normal run of the best")
     p.add_argument("file", help="search YAML (base, set, space, tuner, max_trials, objective)")

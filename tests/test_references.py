@@ -93,6 +93,9 @@ def test_command_line_references_read_as_a_sweep_file_writes_them():
     ]
     with pytest.raises(ConfigError, match="names must be unique"):
         compare.parse_references(["a=accuracy:0.5", "a=accuracy:0.6"])
+    # a character model's space class, written as the comparison table names it, lands in its column
+    (space,) = compare.parse_references(["earlier=␣_f1:0.4"])
+    assert ReferenceSpec.model_validate(space).figures() == {"test_␣_f1": 0.4}  # type: ignore[attr-defined]
 
 
 def _sweep_with_references(tmp_path: Path) -> Path:
