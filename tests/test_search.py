@@ -128,6 +128,31 @@ def test_invalid_space_values_name_the_key(tmp_path):
             Search(f)
 
 
+def test_a_space_value_invalid_on_the_base_alone_is_kept_where_its_combinations_are_valid(tmp_path):
+    """units [8] is invalid beside the base's dropout list of two, valid beside every dropout the
+    space may sample: the search was refused before; a combination that is invalid still is."""
+    base = {"model.units": [16, 8], "model.dropout": [0.2, 0.1]}
+    units = {"type": "choice", "values": [[8], [16, 8]]}
+    for dropout in ({"type": "choice", "values": [0.1, 0.2]}, {"type": "float", "min": 0.0, "max": 0.4}):
+        search = Search(
+            write_search(
+                tmp_path / "s.yaml", tmp_path, set=base, space={"model.units": units, "model.dropout": dropout}
+            )
+        )
+        assert search.config_for({"model.units": [8], "model.dropout": 0.4}).model.units == [8]
+    space = {"model.units": units, "model.dropout": {"type": "choice", "values": [0.1, [0.2, 0.3]]}}
+    with pytest.raises(
+        ConfigError,
+        match=r"space keys combined as \(model.units=\[8\], model.dropout=\[0.2, 0.3\]\), a trial the tuner may sample",
+    ):
+        Search(write_search(tmp_path / "s.yaml", tmp_path, set=base, space=space))
+    space = {"model.units": units, "model.dropout": {"type": "float", "min": 0.0, "max": 1.5}}
+    with pytest.raises(
+        ConfigError, match=r"space key 'model.dropout' value 1.5 \(with every choice of the other space keys"
+    ):
+        Search(write_search(tmp_path / "s.yaml", tmp_path, set=base, space=space))
+
+
 def test_a_folder_holding_another_search_is_refused(tmp_path, tiny_demo_dir):
     """Its trials would be read as this search's: KerasTuner resumes from the folder."""
     from lstm_helpers.experiments.search import _claimed_dir

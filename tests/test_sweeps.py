@@ -249,6 +249,36 @@ def test_invalid_grid_value_and_cross_key_combination_name_the_culprit(tmp_path)
         plan.plan_sweep(f)
 
 
+def test_a_grid_value_invalid_on_the_base_alone_is_kept_where_its_combinations_are_valid(tmp_path):
+    """units [8] is invalid beside the base's dropout list of two, valid beside each swept single
+    dropout: every run of the grid is valid, so the sweep plans them all (it refused the value)."""
+    base = {**TINY_SET, "model.units": [16, 8], "model.dropout": [0.2, 0.1]}
+    f = write_sweep(
+        tmp_path / "s.yaml",
+        tmp_path / "data",
+        set=base,
+        grid={"model.units": [[8], [16, 8]], "model.dropout": [0.1, 0.2]},
+    )
+    runs = plan.plan_sweep(f).runs
+    assert [(r.config.model.units, r.config.model.dropout) for r in runs] == [
+        ([8], 0.1), ([8], 0.2), ([16, 8], 0.1), ([16, 8], 0.2)
+    ]  # fmt: skip
+    # one invalid combination in the grid: refused, naming the combination (not the value alone)
+    grid = {"model.units": [[8], [16, 8]], "model.dropout": [0.1, [0.2, 0.3]]}
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", set=base, grid=grid)
+    with pytest.raises(ConfigError, match=r"run \(model.units=\[8\], model.dropout=\[0.2, 0.3\], seed=") as err:
+        plan.plan_sweep(f)
+    assert "grid key" not in str(err.value)
+    # a value no combination makes valid is still named as the grid's key and value
+    grid = {"model.units": [[8], [16, 8]], "model.dropout": [0.1, 1.5]}
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", set=base, grid=grid)
+    with pytest.raises(ConfigError, match=r"grid key 'model.dropout' value 1.5 \(with every value of the other"):
+        plan.plan_sweep(f)
+    variants = [{"name": "one", "set": {"model.dropout": 0.1}}, {"name": "two", "set": {"model.dropout": 0.2}}]
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", set=base, grid={"model.units": [[8]]}, variants=variants)
+    assert len(plan.plan_sweep(f).runs) == 2  # valid with each variant
+
+
 def test_overrides_of_swept_keys_and_duplicate_runs_are_refused(tmp_path):
     f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"train.epochs": [1, 2]})
     with pytest.raises(ConfigError, match="--set train.epochs would overwrite swept values"):

@@ -285,7 +285,7 @@ class _Resolver:
 
     def __init__(self, path: Path, common: dict[str, Any]):
         self.path, self.common = path, common
-        self._alone: dict[tuple[str, str], bool] = {}
+        self._valid: dict[str, bool] = {}
 
     def __call__(self, what: str, extra: dict[str, Any]) -> Config:
         try:
@@ -293,17 +293,17 @@ class _Resolver:
         except ConfigError as exc:
             raise ConfigError(f"sweep file {self.path}: {what}: {exc}") from None
 
-    def valid_alone(self, key: str, value: Any) -> bool:
-        """Whether ``key: value`` is valid on the base alone (cached). A value may still be
-        valid together with another key's value (e.g. units + dropout lists)."""
-        slot = (key, json.dumps(value, sort_keys=True))
-        if slot not in self._alone:
+    def valid(self, extra: dict[str, Any]) -> bool:
+        """Whether ``extra`` is valid on the base (cached): a value may be invalid on the base
+        alone and valid together with another key's value (e.g. units + dropout lists)."""
+        slot = _key(extra)
+        if slot not in self._valid:
             try:
-                resolve_config(self.common, {key: value})
-                self._alone[slot] = True
+                resolve_config(self.common, extra)
+                self._valid[slot] = True
             except ConfigError:
-                self._alone[slot] = False
-        return self._alone[slot]
+                self._valid[slot] = False
+        return self._valid[slot]
 
 
 def _common_parameters(path: Path, shown: Path, spec: SweepSpec, cli: dict[str, Any]) -> dict[str, Any]:
@@ -348,6 +348,7 @@ def plan_sweep(path: str | Path, overrides: dict[str, Any] | list[str] | None = 
     seeds = spec.seeds or [base_cfg.seed]
     variants: list[VariantSpec | None] = list(spec.variants) or [None]
     combos = [dict(zip(spec.grid, vals, strict=True)) for vals in itertools.product(*spec.grid.values())]
+    _refuse_values_invalid_everywhere(resolve, variants, combos, seeds[0])
     runs: list[PlannedRun] = []
     seen: dict[str, str] = {}
     same: set[str] = set()  # effective fingerprints of the runs kept
@@ -375,6 +376,37 @@ def plan_sweep(path: str | Path, overrides: dict[str, Any] | list[str] | None = 
     return Sweep(path, spec, runs, cli, [note] if left_out else [])
 
 
+def _refuse_values_invalid_everywhere(
+    resolve: _Resolver, variants: list[VariantSpec | None], combos: list[dict[str, Any]], seed: int
+) -> None:
+    """Refuse a grid value (a misspelt key, a value out of range) that no run of the sweep can
+    take, naming the grid key and value: invalid with every variant and every value of the other
+    grid keys. A value invalid on the base alone but valid in some combination (units [8] beside
+    a base dropout list of 2 and a grid of single dropouts) is kept; a combination that is
+    invalid is refused by :func:`_plan_run`, which names the combination."""
+    for key in combos[0]:
+        for value in {_key(c[key]): c[key] for c in combos}.values():
+            if resolve.valid({key: value}):
+                continue
+            cases = [(v, c) for v in variants for c in combos if _key(c[key]) == _key(value)]
+            extras = [{**(v.set if v else {}), **c, "seed": seed} for v, c in cases]
+            if any(resolve.valid(extra) for extra in extras):
+                continue
+            if set(extras[0]) == {key, "seed"}:  # nothing else to combine it with
+                resolve(f"grid key '{key}' value {value!r}", {key: value})
+            others = [w for w, n in (("every variant", len(variants)), ("every value of the other grid keys", len(combos[0]))) if n > 1]  # fmt: skip
+            resolve(
+                f"grid key '{key}' value {value!r} (with {' and '.join(others) or 'the variant'}, "
+                f"e.g. run ({_describe(*cases[0], seed)}))",
+                extras[0],
+            )
+
+
+def _key(value: Any) -> str:
+    """A JSON key for a parameter value or a set of overrides (lists and dicts are unhashable)."""
+    return json.dumps(value, sort_keys=True, default=str)
+
+
 def _describe(variant: VariantSpec | None, values: dict[str, Any], seed: int) -> str:
     extra = {**(variant.set if variant else {}), **values, "seed": seed}
     what = ", ".join(f"{k}={v!r}" for k, v in extra.items())
@@ -382,10 +414,7 @@ def _describe(variant: VariantSpec | None, values: dict[str, Any], seed: int) ->
 
 
 def _plan_run(resolve: _Resolver, variant: VariantSpec | None, values: dict[str, Any], seed: int) -> PlannedRun:
-    """One run's resolved parameters and name; a grid value invalid on its own is named as such."""
-    for key, value in values.items():
-        if not resolve.valid_alone(key, value):
-            resolve(f"grid key '{key}' value {value!r}", {key: value})
+    """One run's resolved parameters and name; an invalid combination is named as such."""
     extra = {**(variant.set if variant else {}), **values, "seed": seed}
     cfg = resolve(f"run ({_describe(variant, values, seed)})", extra)
     _check_pooling(cfg, f"sweep file {resolve.path}: run ({_describe(variant, values, seed)})")

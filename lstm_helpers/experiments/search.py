@@ -59,6 +59,7 @@ from lstm_helpers.data.inputs import anchored
 from lstm_helpers.experiments.plan import validate_spec
 from lstm_helpers.experiments.progress import trial_line, trial_number
 from lstm_helpers.experiments.resume import refuse_run_directory
+from lstm_helpers.experiments.space import check_space
 from lstm_helpers.file_kinds import check_kind
 from lstm_helpers.layout import SweepLayout
 from lstm_helpers.runs.terminal import page_path
@@ -195,7 +196,7 @@ class Search:
             )
         self.common = apply_overrides(apply_overrides(read_yaml(base_file), spec.set), self.overrides)
         self.base_config = self._resolve("base + set + command-line --set" if self.overrides else "base + set", {})
-        for key, dim in spec.space.items():
+        for key in spec.space:
             if key.split(".")[0] not in SEARCHABLE_SECTIONS:
                 raise ConfigError(
                     f"search file {self.shown}: space key '{key}' changes the prepared data; "
@@ -209,11 +210,7 @@ class Search:
             if key == "train.use_class_weight" and "class_weight" not in self._methods():
                 raise ConfigError(f"search file {self.shown}: space key '{key}' changes nothing: only resample.method: "
                                   f"class_weight gives class weights (here {self.base_config.resample.method!r})")  # fmt: skip
-            probes = dim.values if dim.type == "choice" else [dim.min, dim.max]
-            for value in probes:
-                if dim.type == "int":
-                    value = int(value)
-                self._resolve(f"space key '{key}' value {value!r}", {key: value})
+        check_space(self)  # each value, and each combination the tuner may sample
         self.encoded = {k: d.type == "choice" and _needs_encoding(d.values) for k, d in spec.space.items()}
 
     def _methods(self) -> list[str]:
