@@ -371,9 +371,22 @@ def test_a_trials_other_metrics_come_from_the_epoch_its_score_does(tmp_path):
     trial.best_step, trial.score, trial.status = 1, 0.8, "COMPLETED"
     tuner = SimpleNamespace(oracle=SimpleNamespace(trials={"0": trial}))
     search = Search(write_search(tmp_path / "s.yaml", tmp_path))
-    row = trials_table(tuner, search, ("val_pr_auc", "max")).iloc[0]
-    assert row["score"] == 0.8 and row["best_step"] == 1
-    assert row["val_loss"] == pytest.approx(0.40) and row["val_accuracy"] == pytest.approx(0.90)
+    table = trials_table(tuner, search, ("val_pr_auc", "max"))
+    row = table.iloc[0]
+    assert row["score"] == 0.8 and row["val_loss"] == pytest.approx(0.40) and row["val_accuracy"] == pytest.approx(0.90)
+    # trials.csv counts epochs from 1, as comparison.html and the slides do (KerasTuner's step 1 is epoch 2)
+    assert "best_step" not in table and row["best_epoch"] == 2
+    from lstm_helpers.experiments.display import search_trials
+    from lstm_helpers.layout import SweepLayout
+
+    table.to_csv(SweepLayout(tmp_path).trials, index=False)
+    assert (
+        search_trials(tmp_path)["best epoch"].tolist()
+        == pd.read_csv(SweepLayout(tmp_path).trials)["best_epoch"].tolist()
+        == [2]
+    )
+    table.rename(columns={"best_epoch": "best_step"}).assign(best_step=1).to_csv(SweepLayout(tmp_path).trials)
+    assert search_trials(tmp_path)["best epoch"].tolist() == [2]  # an earlier trials.csv's step, from 0
 
 
 def test_a_trial_trains_on_the_windows_a_run_with_its_resampling_would(tmp_path, tiny_config):

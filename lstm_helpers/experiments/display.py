@@ -499,8 +499,11 @@ def search_trials(directory: Path | None) -> pd.DataFrame | None:
         return t
     objective = str(t["objective"].iloc[0]) if "objective" in t else "score"
     t = t.sort_values("score", ascending=bool((t.get("direction") == "min").any()), na_position="last")
-    if "best_step" in t:
-        t["best_step"] = (pd.to_numeric(t["best_step"], errors="coerce") + 1).astype("Int64")
+    if "best_step" in t:  # trials.csv of an earlier version: KerasTuner's step, counted from 0
+        t = t.rename(columns={"best_step": "best_epoch"})
+        t["best_epoch"] = pd.to_numeric(t["best_epoch"], errors="coerce") + 1
+    if "best_epoch" in t:
+        t["best_epoch"] = pd.to_numeric(t["best_epoch"], errors="coerce").astype("Int64")
     if "status" in t and (t["status"] == "COMPLETED").all():
         t = t.drop(columns="status")
     searched = [c for c in t if "." in str(c)]
@@ -508,7 +511,7 @@ def search_trials(directory: Path | None) -> pd.DataFrame | None:
         if set(t[c].astype(str)) <= {"True", "False"}:
             t[c] = t[c].astype(str).str.lower()
     t = t.drop(columns=[c for c in ("objective", "direction") if c in t])
-    t = t.rename(columns={"score": f"{objective} (best epoch)", "best_step": "best epoch"})
+    t = t.rename(columns={"score": f"{objective} (best epoch)", "best_epoch": "best epoch"})
     # searched values (a learning rate 0.00145) at three significant digits, not three decimals
     t.attrs["decimals"] = {c: significant_decimals(t[c]) for c in searched if t[c].dtype.kind == "f"}
     t.attrs["objective"] = objective

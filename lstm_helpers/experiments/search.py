@@ -24,8 +24,9 @@ functions (``models.build_model``, ``compile.make_loss`` / ``make_metrics`` / ``
 search's ``epochs``, without early stopping.
 
 Output (``<reports_dir>/search/<file stem>-<hash>/``, stable for the same file and overrides, so re-running resumes the
-tuner): ``tuner/`` (KerasTuner's state), ``trials.csv`` (values, score, status per trial), ``best_config.yaml`` (a
-complete run config), the best run's directory, and ``comparison.csv`` / ``comparison.html`` with the trials.
+tuner): ``tuner/`` (KerasTuner's state), ``trials.csv`` (per trial: values, score, ``best_epoch`` -- the epoch the
+score comes from, counted from 1 as the pages do -- and status), ``best_config.yaml`` (a complete run config), the
+best run's directory, and ``comparison.csv`` / ``comparison.html`` with the trials.
 """
 
 from __future__ import annotations
@@ -360,7 +361,7 @@ def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.D
             "objective": objective[0],
             "direction": objective[1],
             "score": trial.score,
-            "best_step": trial.best_step,
+            "best_epoch": None if trial.best_step is None else trial.best_step + 1,  # KerasTuner's step counts from 0
         }
         row.update({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()})
         for name, history in trial.metrics.metrics.items():  # at the objective's best epoch, not each at its own
