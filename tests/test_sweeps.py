@@ -1309,12 +1309,73 @@ def test_runs_without_a_variant_form_a_group_of_their_own(tmp_path):
     meta = {"keys": [], "time_columns": ["total_seconds"], "metrics": ["val_pr_auc"], "rank_by": "val_pr_auc"}
     c = display.Comparison(table, meta, None)
     means = display._variant_means(c).set_index("measure")
-    assert list(means.columns)[:3] == ["before", "after", "(no variant)"]
-    assert means.loc["val_pr_auc", "(no variant)"] == "0.650"
-    assert "change ((no variant) − before)" in means
+    assert list(means.columns)[:3] == ["before", "after", "plain"]  # named by its run name
+    assert means.loc["val_pr_auc", "plain"] == "0.650"
+    assert "change (plain − before)" in means
     fig = display.plot_quality_vs_time(c)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert "(no variant)" in labels  # the plain run is drawn, not dropped with its blank hue
+    assert "plain" in labels  # the plain run is drawn, not dropped with its blank hue
+
+
+def test_a_run_without_a_variant_is_named_by_its_run_name_and_its_panels_stay_readable(tmp_path, fake_runs):
+    """compare <sweep of variants> <standalone run>: the standalone run read "(no variant)" (a
+    column "change ((no variant) − slow)") and "–" on the variant axis; every differing key got a
+    row of panels, five rows in one figure the page held to 560 px (140 px panels); the Pareto
+    points were labelled with whole directory names."""
+    variants = [
+        {"name": "slow", "set": {"model.units": [16, 8], "train.batch_size": 16, "windows.overlap_percent": 0}},
+        {"name": "fast", "set": {"model.units": [8], "train.batch_size": 32, "windows.overlap_percent": 50}},
+    ]
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", variants=variants, seeds=[1])
+    runner.run_sweep(f, out=tmp_path / "sweep", html=False, progress=False)
+    plain = tmp_path / "reports" / "20261204-134229_lstm_lay1_sz8_d8"  # as run_pipeline names a run
+    fake_run({**plan.plan_sweep(f).runs[1].config.to_dict(), "seed": 3}, str(plain))
+    c = display.Comparison(*compare.comparison_table(compare.collect_runs([tmp_path / "sweep", plain])), None)
+    assert c.meta["swept"] is False
+    means = display._variant_means(c).set_index("measure")
+    assert list(means.columns) == ["slow", "fast", "lstm_lay1_sz8_d8", "change (fast − slow)", "change (lstm_lay1_sz8_d8 − slow)"]  # fmt: skip
+    labels = display.run_labels(c).tolist()
+    assert labels == ["slow · seed 1", "fast · seed 1", "lstm_lay1_sz8_d8 · seed 3"], labels  # no directory name
+    # one page-wide figure per parameter; the variant, each of whose values is one run's, gets none
+    figures = display.metric_vs_keys(c)
+    (xlabels,) = [{ax.get_xlabel() for ax in fig.axes} for fig in figures]  # units, batch size, overlap: one panel
+    assert len(figures[0].axes) == 3 and len(xlabels) == 1 and xlabels.pop().endswith(" (+2 changing with it)")
+    width, height = figures[0].get_size_inches()
+    assert width / height > 3 and "–" not in [t.get_text() for t in figures[0].axes[0].get_xticklabels()]
+    pareto = display.plot_quality_vs_time(c)
+    texts = [t.get_text() for t in pareto.axes[0].texts]
+    assert texts and set(texts) <= set(labels), texts
+
+
+def test_pareto_labels_run_through_no_other_point():
+    """A front point's label went up and to the right whatever lay there: a long label ran
+    through the next point of the front."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    table = pd.DataFrame(
+        {
+            "run": ["a", "b", "c", "d"],
+            "variant": ["a_convolution_only_model_label", "b_next", "c_slowest_and_best", "d_behind"],
+            "status": "finished",
+            "total_seconds": [1.0, 1.8, 6.0, 4.0],
+            "val_pr_auc": [0.500, 0.505, 0.80, 0.502],
+        }
+    )
+    meta = {"keys": [], "time_columns": ["total_seconds"], "metrics": ["val_pr_auc"], "rank_by": "val_pr_auc"}
+    fig = display.plot_quality_vs_time(display.Comparison(table, meta, None))
+    ax = fig.axes[0]
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    centres = ax.transData.transform(table[["total_seconds", "val_pr_auc"]].to_numpy(float))
+    assert len(ax.texts) == 3  # the front: a, b, c
+    for text in ax.texts:
+        box = text.get_window_extent(renderer)
+        own = ax.transData.transform([text.xy])[0]
+        for x, y in centres:
+            if abs(x - own[0]) + abs(y - own[1]) > 1:  # another point's marker, 10 px wide
+                assert box.x1 < x - 5 or box.x0 > x + 5 or box.y1 < y - 5 or box.y0 > y + 5, text.get_text()
+        assert ax.get_window_extent(renderer).contains(box.x0, box.y0) and ax.get_window_extent(renderer).contains(
+            box.x1, box.y1
+        )
 
 
 def test_a_dict_valued_setting_stays_one_setting_and_labels_never_read_nan(tmp_path, fake_runs):

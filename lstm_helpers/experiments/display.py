@@ -13,16 +13,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from lstm_helpers.config import ConfigError, resolve_path
 from lstm_helpers.display import brief_user_errors
 from lstm_helpers.experiments.columns import COUNT_COLUMNS
 from lstm_helpers.experiments.compare import collect_runs, comparison_table, read_comparison
-from lstm_helpers.experiments.html_tables import as_html, column_texts, esc, show, table_html  # noqa: F401 (show, for 04)
+from lstm_helpers.experiments.figures import (  # noqa: F401 (the page's figures, for 04 and callers)
+    group_columns,
+    keys_that_vary_alone,
+    metric_vs_keys,
+    pareto_front,
+    plot_metric_vs_keys,
+    plot_quality_vs_time,
+)
+from lstm_helpers.experiments.html_tables import as_html, column_texts, esc, show, show_each, table_html  # noqa: F401 (show, show_each: for 04)
 from lstm_helpers.experiments.labels import as_labels as _as_labels
-from lstm_helpers.experiments.labels import members_differ, run_labels
+from lstm_helpers.experiments.labels import members_differ, run_labels, variant_names
 from lstm_helpers.experiments.plan import short_keys
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.experiments.references import MARKER, REFERENCE_STATUS, reference_rows
@@ -267,20 +274,13 @@ def reference_sentence(c: Comparison) -> str:
     )
 
 
-NO_VARIANT = "(no variant)"
-
-
-def _variants(fin: pd.DataFrame) -> pd.Series:
-    """Each run's variant; a run without one (a plain run or a grid sweep compared with a
-    sweep of variants) in a group of its own, ``(no variant)``, never dropped."""
-    return fin["variant"].astype(object).where(fin["variant"].notna(), NO_VARIANT)
-
-
 def _variant_means(c: Comparison) -> pd.DataFrame | None:
+    """Each measure's mean per variant, a run without one under its run name (:func:`variant_names`,
+    its own group, never dropped), the change from the first, then each reference's figure."""
     fin = c.finished
-    if "variant" not in fin or fin["variant"].isna().all() or _variants(fin).nunique() < 2:
+    if "variant" not in fin or fin["variant"].isna().all() or variant_names(fin).nunique() < 2:
         return None
-    fin = fin.assign(variant=_variants(fin))
+    fin = fin.assign(variant=variant_names(fin))
     cols = [x for x in c.meta.get("time_columns", []) + c.meta.get("metrics", []) if x in fin]
     order = list(dict.fromkeys(fin["variant"]))
     means = fin.groupby("variant", sort=False)[cols].mean().T[order]
@@ -328,10 +328,6 @@ def _ranked(c: Comparison, fin: pd.DataFrame, q: str) -> str:
 
 
 # ============================================================================ details
-def _group_columns(c: Comparison) -> list[str]:
-    return [k for k in ["variant", *c.param_keys] if k in c.table.columns]
-
-
 def seed_summary(c: Comparison) -> Any:
     """Mean ± std over seeds of every metric and time column, one row per configuration."""
     fin = c.finished
@@ -342,8 +338,9 @@ def seed_summary(c: Comparison) -> Any:
             "<p><i>One seed per configuration: no spread to show "
             "(add <code>seeds: [1, 2, 3]</code> to the sweep).</i></p>"
         )
-    group = _group_columns(c) or ["model_name"]
+    group = group_columns(c) or ["model_name"]
     cols = [x for x in c.meta.get("metrics", []) + c.meta.get("time_columns", []) if x in fin]
+    fin = fin.assign(variant=variant_names(fin)) if "variant" in group else fin  # a plain run: its run name
     g = fin.fillna({k: "–" for k in group}).groupby(group, sort=False)[cols]
     mean, std, n = g.mean(), g.std(), g.size()
     out = pd.DataFrame(index=mean.index)
@@ -360,131 +357,6 @@ def _mean_std(mean: float, std: float) -> str:
     if pd.isna(std):
         return fmt_number(mean) if d is None else f"{mean:,.{d}f}"
     return f"{fmt_number(mean)} ± {fmt_number(std)}" if d is None else f"{mean:,.{d}f} ± {std:,.{d}f}"
-
-
-def keys_that_vary_alone(c: Comparison) -> tuple[list[str], dict[str, list[str]]]:
-    """Columns worth a "metric vs parameter" panel, and the columns that change with each.
-
-    A column (variant or key) that splits the finished runs exactly as an earlier column does
-    changes together with it (e.g. the keys a variant sets): it gets no panel of its own.
-    """
-    fin = c.finished
-    kept: list[str] = []
-    together: dict[str, list[str]] = {}
-    signatures: dict[tuple[int, ...], str] = {}
-    if c.tasks:  # a key that changes with the task (data.path) is the task: each panel splits by it already
-        signatures[tuple(pd.factorize(fin["task"].astype(str))[0].tolist())] = "task"
-        together["task"] = []
-    for k in _group_columns(c):
-        if k not in fin or fin[k].astype(str).nunique() < 2:
-            continue
-        sig = tuple(pd.factorize(fin[k].astype(str))[0].tolist())
-        if sig in signatures:
-            together[signatures[sig]].append(k)
-            continue
-        signatures[sig] = k
-        kept.append(k)
-        together[k] = []
-    return kept, together
-
-
-def plot_metric_vs_keys(c: Comparison, metrics: list[str] | None = None) -> Any:
-    """The validation metric, validation MCC and seconds per epoch against each parameter
-    that varies alone (mean and sd over the other keys and seeds; seaborn point plots). Runs
-    of different tasks (:mod:`.tasks`) are drawn apart, one colour per task: their figures do
-    not pool."""
-    import seaborn as sns
-    from matplotlib.figure import Figure
-
-    fin = c.finished
-    keys, together = keys_that_vary_alone(c)
-    metrics = [
-        m for m in (metrics or [c.rank_by, "val_mcc", "seconds_per_epoch"]) if m and m in fin and fin[m].notna().any()
-    ]
-    if len(fin) < 2:
-        return None
-    if not keys or not metrics:
-        return as_html("<p><i>No parameter varies alone among finished runs.</i></p>")
-    # one row per parameter, the metrics side by side: a page-wide figure whatever the count
-    # (a column of panels per parameter left one parameter's figure a third of the page wide)
-    fig = Figure(figsize=(4.2 * len(metrics), 3.2 * len(keys)))
-    axes = fig.subplots(len(keys), len(metrics), squeeze=False)
-    data = fin.assign(**{k: _as_labels(fin[k], missing="–") for k in keys})
-    hue = {"hue": "task", "dodge": 0.4} if c.tasks else {}
-    for i, k in enumerate(keys):
-        more = f" (+{len(together[k])} changing with it)" if together[k] else ""
-        for j, m in enumerate(metrics):
-            ax = axes[i][j]
-            sns.pointplot(data=data, x=k, y=m, errorbar="sd", ax=ax, linestyle="none", capsize=0.1,
-                          legend=bool(hue) and i == j == 0, **hue)  # fmt: skip
-            grey = {"palette": dict.fromkeys(c.tasks, "0.5")} if hue else {"color": "0.5"}
-            sns.stripplot(data=data, x=k, y=m, ax=ax, alpha=0.5, size=3, legend=False, **hue, **grey)
-            ax.set_xlabel(k + more)
-            ax.set_ylabel("")
-            ax.set_title(m if i == 0 else "")
-            ax.tick_params(axis="x", rotation=20)
-    fig.tight_layout()
-    return fig
-
-
-def pareto_front(time: Any, quality: Any) -> np.ndarray:
-    """Boolean mask of the runs no other run beats on both time (lower) and quality (higher)."""
-    t = np.asarray(time, dtype=float)
-    q = np.asarray(quality, dtype=float)
-    ok = np.isfinite(t) & np.isfinite(q)
-    # i is dominated when some j has t_j <= t_i and q_j >= q_i with one strict
-    le_t = t[None, :] <= t[:, None]
-    ge_q = q[None, :] >= q[:, None]
-    strict = (t[None, :] < t[:, None]) | (q[None, :] > q[:, None])
-    dominated = (le_t & ge_q & strict & ok[None, :]).any(axis=1)
-    return ok & ~dominated
-
-
-def plot_quality_vs_time(c: Comparison, time_column: str = "total_seconds") -> Any:
-    """The validation metric against training time, one point per run, the Pareto front marked
-    and labelled (labels point inward so none is cut at the figure's edge)."""
-    import seaborn as sns
-    from matplotlib.figure import Figure
-
-    fin, q = c.finished, c.rank_by
-    if len(fin) < 2:
-        return None
-    if c.tasks:  # a front across data or classes would set figures that do not compare against each other
-        return as_html(
-            "<p><i>The runs differ in data or classes (see the top of the page): no front of validation "
-            "quality against time is drawn across them.</i></p>"
-        )
-    if q is None or q not in fin or time_column not in fin or fin[[q, time_column]].dropna().empty:
-        return as_html("<p><i>No finished run with both a validation metric and a training time.</i></p>")
-    data = fin.assign(label=run_labels(c).loc[fin.index]).dropna(subset=[q, time_column])
-    front = pareto_front(data[time_column], data[q])
-    hue = "variant" if "variant" in data and data["variant"].notna().any() else "model_name"
-    data = data.assign(variant=_variants(data)) if hue == "variant" else data  # a plain run drawn too
-    fig = Figure(figsize=(8, 4.8))
-    ax = fig.subplots()
-    sns.scatterplot(data=data, x=time_column, y=q, hue=hue, ax=ax, s=45)
-    pts = data[front].sort_values(time_column)
-    ax.step(pts[time_column], pts[q], where="post", color="tab:red", lw=1.2, label="Pareto front")
-    ax.scatter(pts[time_column], pts[q], s=150, facecolors="none", edgecolors="tab:red")
-    ax.margins(x=0.12, y=0.15)
-    ax.set_xlim(left=0)  # time from zero: a 0.2 s difference between 12 s runs is drawn as what it is
-    x_mid = float(np.mean(ax.get_xlim()))
-    for _, r in pts.iterrows():
-        left = r[time_column] > x_mid
-        ax.annotate(
-            str(r["label"])[:50],
-            (r[time_column], r[q]),
-            fontsize=8,
-            xytext=(-6 if left else 6, 6),
-            textcoords="offset points",
-            ha="right" if left else "left",
-        )
-    ax.set_xlabel(f"{time_column} (s)")
-    ax.set_ylabel(f"{q} (validation)")
-    ax.legend(fontsize=8, loc="best")
-    ax.set_title("Validation quality vs training time (red: no run is both faster and better)")
-    fig.tight_layout()
-    return fig
 
 
 def search_trials(directory: Path | None) -> pd.DataFrame | None:

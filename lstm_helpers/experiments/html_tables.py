@@ -50,6 +50,15 @@ def show(obj: Any) -> Any:
     return show_figure(obj) if isinstance(obj, Figure) else obj
 
 
+def show_each(items: list[Any]) -> None:
+    """Display each of ``items`` (figures as PNG images, :func:`show`) as an output of its own:
+    the page sizes each image alone (one per parameter of the metric-vs-parameter figures)."""
+    from IPython.display import display
+
+    for item in items:
+        display(show(item))
+
+
 _SORT_JS = """
 <script>
 (function () {

@@ -5,6 +5,7 @@ Used by the comparison page (:mod:`lstm_helpers.experiments.display`) and the sl
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pandas as pd
@@ -67,26 +68,61 @@ _GENERIC = {"kind", "method", "per", "by", "enabled", "patience", "factor", "typ
 SHORT_LABEL_KEYS, SHORT_LABEL_CHARS = 3, 60
 
 
+# a standalone run's directory starts with its time stamp; a sweep's run ends with its seed and fingerprint
+_STAMP = re.compile(r"^\d{8}-\d{6}_")
+_PLANNED_TAIL = re.compile(r"_seed\d+_[0-9a-f]{12}$")
+
+
+def run_name(directory: str) -> str:
+    """A run's name from its directory's: without the time stamp that starts a standalone run's
+    (``20261204-134229_bilstm_lay2_sz64-32_d32`` -> ``bilstm_lay2_sz64-32_d32``: the model name
+    and any ``run.name``), nor the seed and fingerprint that end a sweep's run (its seeds share it)."""
+    return _PLANNED_TAIL.sub("", _STAMP.sub("", directory)) or directory
+
+
+def variant_names(t: pd.DataFrame) -> pd.Series:
+    """Each run's variant; a run without one (a plain run, a grid sweep's, compared with runs of
+    variants) is named by its run name (:func:`run_name`), or its directory's name where that run
+    name is another run's or a variant's: it read ``(no variant)``, a column ``change ((no
+    variant) − slow)``. Empty names where no run has a variant or the table names no runs."""
+    variants = t["variant"] if "variant" in t else pd.Series(None, index=t.index, dtype=object)
+    if variants.isna().all() or "run" not in t:
+        return variants.astype(object).where(variants.notna(), "")
+    dirs = t["run"].astype(str)
+    names = dirs.map(run_name)
+    # one name for runs of different configurations (two plain runs of one model): their directories
+    config = dirs.map(lambda d: _PLANNED_TAIL.sub("", d))  # the seeds of one sweep configuration share one
+    clash = names.map(config.groupby(names).nunique()) > 1
+    clash |= names.isin(set(variants.dropna().astype(str)))
+    return variants.astype(object).where(variants.notna(), names.where(~clash, dirs))
+
+
 def run_labels(c: Any) -> pd.Series:
     """Short labels saying how runs differ: variant, swept key=value, seed, and the models a
     run averages (``5 members``) where runs differ in them; never a key whose value all runs
-    share. Runs compared by directory (``meta["swept"]`` False: no sweep's keys) are labelled by
-    their directory names unless :data:`SHORT_LABEL_KEYS` keys in at most
-    :data:`SHORT_LABEL_CHARS` characters tell each apart (a dozen differing settings made labels
-    no table could show, alike where a table cut them)."""
+    share. A run without a variant beside runs with one is named by :func:`variant_names`. Runs
+    compared by directory (``meta["swept"]`` False: no sweep's keys) are labelled by their
+    variants (with seed and members) where those tell each apart, else by their run names
+    (:func:`run_name`; directory names where two share one), unless :data:`SHORT_LABEL_KEYS`
+    keys in at most :data:`SHORT_LABEL_CHARS` characters tell each apart (a dozen differing
+    settings made labels no table could show, alike where a table cut them)."""
     t = c.table
     keys = [k for k in c.param_keys if as_labels(t[k]).nunique(dropna=False) > 1]
     labels = _labels(c, keys)
     if c.meta.get("swept", True) or "run" not in t or not t["run"].is_unique:
         return labels
     few = len(keys) <= SHORT_LABEL_KEYS and labels.str.len().max() <= SHORT_LABEL_CHARS
-    return labels if few and labels.is_unique and (labels != "").all() else t["run"].astype(str)
+    for named in (labels if few else None, _labels(c, []) if variant_names(t).ne("").all() else None):
+        if named is not None and named.is_unique and (named != "").all():
+            return named
+    names = t["run"].astype(str).map(run_name)
+    return names if names.is_unique else t["run"].astype(str)
 
 
 def _labels(c: Any, keys: list[str]) -> pd.Series:
     t = c.table
     short = {k: (".".join(k.split(".")[-2:]) if v in _GENERIC else v) for k, v in short_keys(keys).items()}
-    parts = [t["variant"].fillna("").astype(str)] if "variant" in t else []
+    parts = [variant_names(t).astype(str)] if "variant" in t else []
     if _names_tell_models_apart(t, keys):  # an architecture grid: the model names say it all
         parts.append(t["model_name"].astype(str))
     else:
