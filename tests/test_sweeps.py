@@ -18,6 +18,7 @@ from conftest import TINY
 from lstm_helpers.artifacts import write_json, write_yaml
 from lstm_helpers.config import ConfigError
 from lstm_helpers.experiments import compare, dask_runs, display, plan, resume, runner
+from lstm_helpers.experiments.columns import TIME_COLUMNS
 from lstm_helpers.layout import SweepLayout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1345,6 +1346,40 @@ def test_a_run_without_a_variant_is_named_by_its_run_name_and_its_panels_stay_re
     pareto = display.plot_quality_vs_time(c)
     texts = [t.get_text() for t in pareto.axes[0].texts]
     assert texts and set(texts) <= set(labels), texts
+    assert pareto.axes[0].get_xlabel() == "fit time, s (total_seconds)"
+
+
+def test_the_comparison_page_defines_its_timing_columns_as_the_report_and_slides_name_them():
+    """seconds_per_epoch, total_seconds and run_seconds were never defined on the page, named
+    otherwise than in the report ("fit time, s") and the slides; the training notebook's timing
+    text said the comparison labels it "s/epoch incl. checkpoint", a label it never shows."""
+    import json as json_
+
+    table = pd.DataFrame(
+        {
+            "run": ["r1", "r2"],
+            "status": "finished",
+            "seconds_per_epoch": [0.4, 0.9],
+            "total_seconds": [3.0, 6.0],
+            "run_seconds": [8.0, 16.0],
+            "val_pr_auc": [0.7, 0.6],
+        }
+    )
+    meta = {"keys": [], "rank_by": "val_pr_auc", "metrics": ["val_pr_auc"], "time_columns": list(TIME_COLUMNS)}
+    c = display.Comparison(table, meta, None)
+    every = display.runs_table(c).data
+    for column in ("seconds_per_epoch", "total_seconds", "run_seconds"):
+        assert f"<code>{column}</code>: " in every, column
+    assert "&quot;fit time, s (build, fit, save)&quot;" in every  # the report's words (model/summary.py)
+    assert "&quot;seconds per epoch (with checkpoint and logs)&quot;" in every
+    ranked = display.ranking(c).data  # first shown here: defined here (those it shows)
+    assert "<code>seconds_per_epoch</code>: " in ranked and "<code>total_seconds</code>: " in ranked
+    # with variants the before / after table shows them first: defined there, not again under the ranking
+    c = display.Comparison(table.assign(variant=["before", "after"]), meta, None)
+    assert "<code>run_seconds</code>: " in display.headline(c).data and "<code>" not in display.ranking(c).data
+    cells = json_.loads((ROOT / "notebooks" / "02_train.ipynb").read_text())["cells"]
+    timing = next("".join(x["source"]) for x in cells if "".join(x["source"]).startswith("## Timing per epoch"))
+    assert "comparison page's `seconds_per_epoch` column" in timing and "comparison's \"s/epoch" not in timing
 
 
 def test_pareto_labels_run_through_no_other_point():
@@ -1489,6 +1524,7 @@ def test_compare_command_renders_the_notebook(tmp_path, fake_runs):
     assert main(["compare", str(runs[0]), str(runs[1]), str(out), "--out", str(target)]) == 0
     page = (target / "comparison.html").read_text()
     assert "Quality against training time" in page and "lw-sortable" in page
+    assert "Times are wall seconds" in page and "<code>run_seconds</code>: " in page  # each timing column defined
     assert "display.open_comparison" not in page  # code hidden
     executed = nbformat.read(target / "04_compare.ipynb", as_version=4)
     images = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]

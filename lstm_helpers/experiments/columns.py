@@ -21,6 +21,22 @@ PER_CLASS = ("precision", "recall", "f1")
 # what a run cost: size, models averaged (``members``: train.ensemble; auto may train five), time
 TIME_COLUMNS = ("n_params", "members", "seconds_per_epoch", "total_seconds", "run_seconds", "epochs_run")
 COUNT_COLUMNS = ("members", "epochs_run", "best_epoch")  # whole numbers: 5, never 5.000
+# what each timing column measures, in wall seconds, and the names the run's report and slides give it
+TIME_DEFINITIONS = {
+    "seconds_per_epoch": (
+        "one epoch (training, the validation pass and the checkpoint and logs after it), the mean over the "
+        'epochs without graph tracing (the report\'s "seconds per epoch (with checkpoint and logs)", the '
+        'slides\' "s/epoch incl. checkpoint")'
+    ),
+    "total_seconds": (
+        "stage 02 from building the model to saving it, every epoch and every averaged model included (the "
+        'report\'s "fit time, s (build, fit, save)", the slides\' "fit time (s: build, fit, save)")'
+    ),
+    "run_seconds": (
+        "the whole run: prepare, train and evaluate with their kernel's start, not the pages written after "
+        "(a resumed run: the stages its last start ran)"
+    ),
+}
 
 
 def class_column(cls: str, figure: str) -> str:

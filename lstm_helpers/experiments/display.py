@@ -17,7 +17,7 @@ import pandas as pd
 
 from lstm_helpers.config import ConfigError, resolve_path
 from lstm_helpers.display import brief_user_errors
-from lstm_helpers.experiments.columns import COUNT_COLUMNS
+from lstm_helpers.experiments.columns import COUNT_COLUMNS, TIME_DEFINITIONS
 from lstm_helpers.experiments.compare import collect_runs, comparison_table, read_comparison
 from lstm_helpers.experiments.figures import (  # noqa: F401 (the page's figures, for 04 and callers)
     group_columns,
@@ -105,13 +105,15 @@ def open_comparison(sweep_dir: str | Path = "", run_dirs: list[str | Path] | Non
 
 def runs_table(c: Comparison) -> Any:
     """Every run, then the reference figures (measured elsewhere, marked: italic, status
-    "reference, not run here"), as one sortable table."""
-    refs = c.references
+    "reference, not run here"), as one sortable table, and what its timing columns measure."""
+    refs, defs = c.references, timing_definitions(c.table.columns)  # what each timing column measures
     if refs.empty:
-        return sortable_table(c.table)
+        return as_html(sortable_table(c.table).data + defs)
     refs = refs.assign(run=refs["run"] + " (" + REFERENCE_STATUS + ")")  # marked where a row is read first
     whole = tuple(k for k in c.table if c.table[k].dtype.kind in "iu")  # a seed stays 1 beside a blank
-    return sortable_table(pd.concat([c.table, refs], ignore_index=True), marked=len(refs), whole=whole)
+    return as_html(
+        sortable_table(pd.concat([c.table, refs], ignore_index=True), marked=len(refs), whole=whole).data + defs
+    )
 
 
 def sortable_table(
@@ -252,7 +254,7 @@ def headline(c: Comparison) -> Any:
         out.append(
             f"<h2>Before / after</h2><p>Mean over seeds (and grid values) per variant, and the change{refs}.</p>"
         )
-        out.append(table_html(variants, sortable=False))
+        out.append(table_html(variants, sortable=False) + timing_definitions(variants["measure"]))
     return as_html("\n".join(out))
 
 
@@ -272,6 +274,14 @@ def reference_sentence(c: Comparison) -> str:
         "Not run here: their data and split may differ, so a difference from the runs is not the models' alone. "
         "A reference has no validation figure: it is never ranked nor chosen best."
     )
+
+
+def timing_definitions(columns: Any) -> str:
+    """A line defining each timing column among ``columns`` (:data:`TIME_DEFINITIONS`, with the
+    names the run's report and slides give it); empty where none is shown."""
+    shown = [c for c in TIME_DEFINITIONS if c in set(columns)]
+    items = "; ".join(f"<code>{c}</code>: {esc(TIME_DEFINITIONS[c])}" for c in shown)
+    return f"<p><i>Times are wall seconds. {items}.</i></p>" if shown else ""
 
 
 def _variant_means(c: Comparison) -> pd.DataFrame | None:
@@ -313,9 +323,11 @@ def ranking(c: Comparison) -> Any:
         return as_html("<p><i>No finished run with validation metrics: nothing to rank.</i></p>")
     if len(fin) == 1:  # the headline names it; a one-row ranking says nothing more
         return None
+    # the timing columns defined where they first show: here, unless the before / after table has them
+    defs = timing_definitions(fin.columns) if _variant_means(c) is None else ""
     if c.tasks:  # runs of different data or classes: one ranking per task, none across them
-        return as_html("".join(f"<h4>{esc(t)}</h4>" + _ranked(c, runs, m) for t, runs, m in task_groups(c) if m))
-    return as_html(_ranked(c, fin, q))
+        return as_html("".join(f"<h4>{esc(t)}</h4>" + _ranked(c, runs, m) for t, runs, m in task_groups(c) if m) + defs)
+    return as_html(_ranked(c, fin, q) + defs)
 
 
 def _ranked(c: Comparison, fin: pd.DataFrame, q: str) -> str:

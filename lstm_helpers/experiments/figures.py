@@ -139,6 +139,8 @@ def plot_quality_vs_time(c: Comparison, time_column: str = "total_seconds") -> A
     import seaborn as sns
     from matplotlib.figure import Figure
 
+    from lstm_helpers.experiments.columns import TIME_DEFINITIONS
+
     fin, q = c.finished, c.rank_by
     if len(fin) < 2:
         return None
@@ -161,7 +163,8 @@ def plot_quality_vs_time(c: Comparison, time_column: str = "total_seconds") -> A
     ax.scatter(pts[time_column], pts[q], s=150, facecolors="none", edgecolors="tab:red")
     ax.margins(x=0.12, y=0.15)
     ax.set_xlim(left=0)  # time from zero: a 0.2 s difference between 12 s runs is drawn as what it is
-    ax.set_xlabel(f"{time_column} (s)")
+    named = {"total_seconds": "fit time", "seconds_per_epoch": "seconds per epoch", "run_seconds": "run time"}
+    ax.set_xlabel(f"{named.get(time_column, time_column)}, s ({time_column})" if time_column in TIME_DEFINITIONS else time_column)  # fmt: skip
     ax.set_ylabel(f"{q} (validation)")
     ax.legend(fontsize=8, loc="best")
     ax.set_title("Validation quality vs training time (red: no run is both faster and better)")
