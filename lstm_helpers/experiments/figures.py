@@ -113,10 +113,11 @@ def metric_vs_keys(c: Comparison, metrics: list[str] | None = None) -> list[Any]
     """What the page shows of :func:`plot_metric_vs_keys`: one page-wide figure per parameter
     (the page holds a figure to 560 px high: five rows of panels in one figure were 140 px
     each, their ticks unreadable), or the one note; nothing for a single run."""
-    whole = plot_metric_vs_keys(c, metrics)
-    if whole is None or not hasattr(whole, "axes"):
-        return [] if whole is None else [whole]
-    return [plot_metric_vs_keys(c, metrics, keys=[k]) for k in panel_keys(c)[0]]
+    keys = panel_keys(c)[0]
+    first = plot_metric_vs_keys(c, metrics, keys=keys[:1])
+    if first is None or not hasattr(first, "axes"):  # one run; or the note that no parameter varies
+        return [] if first is None else [first]
+    return [first, *(plot_metric_vs_keys(c, metrics, keys=[k]) for k in keys[1:])]
 
 
 def pareto_front(time: Any, quality: Any) -> np.ndarray:
