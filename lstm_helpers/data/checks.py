@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_helpers.config import Config, ConfigError, DataConfig, resolve_path
+from lstm_helpers.data.labels import check_interest_mapped
 from lstm_helpers.data.recordings import DataError, SeriesSet, recording_rows
 from lstm_helpers.style import classes_text
 
@@ -75,6 +76,7 @@ def check_recordings_fit(cfg: Config) -> None:
     """:func:`check_windows_fit` for a sweep, from the recording column alone (the rows of the
     longest recording bound its timesteps: data.nan_policy drop only removes rows); first the split
     fractions, as far as the config tells the predefined split (:func:`marked_splits`)."""
+    check_interest_mapped(cfg.data)
     check_split_fractions(cfg, marked_splits(cfg))
     rows = recording_rows(cfg.data)
     if len(rows) and rows.max() < cfg.window_length:

@@ -116,3 +116,28 @@ def positive_class_note(classes: list[str], counts: dict[str, int], cfg: DataCon
         f"of the {unit}), is the positive class that PR-AUC, the decision threshold and a sweep's ranking "
         f"follow; set data.classes_of_interest: [{classes[0]}] to score the other one"
     ]
+
+
+def check_interest_mapped(cfg: DataConfig) -> None:
+    """Each class of interest must be a class after ``data.class_map``: with a map or a
+    ``data.other_class``, a raw label that is no target of the map goes to the catch-all (or is
+    refused), so a class of interest outside the map's targets can never be a class. Refused
+    before any data are read; the run said only "only 1 class (['other'])" after reading them all."""
+    if cfg.kind == "text" or not (cfg.class_map or cfg.other_class):
+        return
+    targets = sorted(set(cfg.class_map.values()))
+    for c in cfg.classes_of_interest:
+        if c in targets or c == cfg.other_class:
+            continue
+        goes = (
+            f"data.class_map maps it to {cfg.class_map[c]!r}"
+            if c in cfg.class_map
+            else f"it is not in data.class_map, so its labels go to data.other_class {cfg.other_class!r}"
+            if cfg.other_class
+            else "it is not in data.class_map, whose unmapped labels are refused"
+        )
+        raise DataError(
+            f"data.classes_of_interest names {c!r}, which is no class after data.class_map: {goes} "
+            f"(the map's classes: {short(targets) if targets else 'none'}); add `{c}: {c}` to data.class_map, "
+            f"or name one of its classes in data.classes_of_interest"
+        )

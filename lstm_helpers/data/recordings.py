@@ -29,7 +29,7 @@ from lstm_helpers.data.inputs import (
     separator_hint,
     short,
 )
-from lstm_helpers.data.labels import map_labels, order_classes, positive_class_note
+from lstm_helpers.data.labels import check_interest_mapped, map_labels, order_classes, positive_class_note
 
 NAN_FIX = "set data.nan_policy to 'interpolate' or 'drop'"  # what a NaN under nan_policy: error asks for
 DEMO_PATH = "data/raw/demo"  # the shipped demo folder: the one place demo recordings are generated
@@ -574,6 +574,7 @@ def _gaps(s: SeriesSet) -> np.ndarray:
 
 def read_dataset(cfg: DataConfig) -> SeriesSet:
     """Read what ``data.kind`` says, plus ``data.test_path`` when given."""
+    check_interest_mapped(cfg)  # before any file is read
     if cfg.kind == "recordings":
         s = read_recordings(cfg)
         if cfg.test_path:

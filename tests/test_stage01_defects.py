@@ -1,0 +1,62 @@
+"""Stage 01's refusals and notes on tiny demo recordings: each refusal comes before any run
+directory exists and names the setting to change; each note reaches the terminal and the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lstm_helpers.cli import main
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+def _config(d: Path, data_path: Path, **sections: dict) -> Path:
+    """A tiny run config on ``data_path`` (the demo's columns) with ``sections`` merged in."""
+    raw = {
+        "data": {"path": str(data_path), "demo": False, "class_map": {"play_solo": "play", "play_chase": "play"}},
+        "windows": {"length": 24},
+        "model": {"conv": [], "units": [4], "dense_units": [4], "bidirectional": False},
+        "train": {"epochs": 1, "verbose": 0, "ensemble": 1},
+        "run": {"reports_dir": str(d / "reports")},
+    }
+    raw["data"] |= {"other_class": "other", "classes_of_interest": ["play"], "nan_policy": "interpolate"}
+    for key, value in sections.items():
+        raw[key] = raw.get(key, {}) | value
+    (d / "cfg.yaml").write_text(yaml.safe_dump(raw))
+    return d / "cfg.yaml"
+
+
+def _refused(argv: list[str], d: Path, capsys) -> str:
+    """The error of a command refused with exit code 2 before any run directory was made."""
+    capsys.readouterr()
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert not (d / "reports").exists() or not any((d / "reports").iterdir()), "a run directory was made"
+    return err
+
+
+@pytest.mark.parametrize("command", ["run", "prepare"])
+def test_a_class_of_interest_the_catch_all_would_swallow_is_refused_naming_the_map(
+    command, tiny_demo_dir, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    cfg = _config(tmp_path, tiny_demo_dir, data={"class_map": {}, "classes_of_interest": ["play_solo"]})
+    err = _refused([command, "--config", str(cfg)], tmp_path, capsys)
+    for words in ("'play_solo'", "data.other_class 'other'", "not in data.class_map", "add `play_solo: play_solo`"):
+        assert words in err, err
+    assert "only 1 class" not in err
+
+
+def test_a_class_of_interest_mapped_away_is_refused_in_a_sweep_before_any_run(
+    tiny_demo_dir, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    cfg = _config(tmp_path, tiny_demo_dir)
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(f"base: {cfg}\ngrid:\n  data.classes_of_interest: [[play], [play_solo]]\n")
+    err = _refused(["sweep", str(sweep), "--out", str(tmp_path / "reports" / "sw")], tmp_path, capsys)
+    assert "'play_solo'" in err and "data.class_map maps it to 'play'" in err, err
