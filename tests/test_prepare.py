@@ -199,7 +199,7 @@ def test_augmentation_that_cannot_apply_is_refused_for_text_and_said_for_padded_
 
 
 def test_summary_says_the_real_overlap_when_the_step_rounds():
-    from lstm_helpers.data.prepare import _overlap_text
+    from lstm_helpers.data.summary import _overlap_text
 
     asked = {"windows": {"overlap_percent": 75}}
     assert _overlap_text({"step": 13, "window_length": 50}, asked) == "74% overlap; 75% asked"
@@ -539,7 +539,7 @@ def test_stage_01_again_removes_what_stages_02_and_03_made_from_the_windows_befo
 
 
 def test_the_measured_imbalance_reads_at_three_significant_digits():
-    from lstm_helpers.data.prepare import _imbalance_fact
+    from lstm_helpers.data.summary import _imbalance_fact
 
     assert _imbalance_fact({"train_before": 10.158, "train_after": 10.158}) == {
         "imbalance train (largest : smallest class)": "10.2"
