@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from lstm_helpers.cli import main
+from lstm_helpers.data.prepare import run_prepare
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -60,3 +61,29 @@ def test_a_class_of_interest_mapped_away_is_refused_in_a_sweep_before_any_run(
     sweep.write_text(f"base: {cfg}\ngrid:\n  data.classes_of_interest: [[play], [play_solo]]\n")
     err = _refused(["sweep", str(sweep), "--out", str(tmp_path / "reports" / "sw")], tmp_path, capsys)
     assert "'play_solo'" in err and "data.class_map maps it to 'play'" in err, err
+
+
+def test_a_window_shorter_than_the_pools_is_refused_naming_length_seconds(tiny_demo_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    conv = [{"filters": 4, "kernel_size": 3, "pool": 2}, {"filters": 4, "kernel_size": 3, "pool": 2}]
+    cfg = _config(tmp_path, tiny_demo_dir, model={"conv": conv}, windows={"length_seconds": 0.01})
+    err = _refused(["run", "--config", str(cfg)], tmp_path, capsys)
+    for words in ("windows.length_seconds = 0.01", "0.25 timesteps", "25", "at least 4 timesteps", ">= 0.16"):
+        assert words in err, err
+    assert "model.conv[1].pool = 2" not in err
+
+
+def test_a_window_under_two_steps_is_refused_without_pools(tiny_demo_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = _config(tmp_path, tiny_demo_dir, windows={"length_seconds": 0.01})
+    err = _refused(["prepare", "--config", str(cfg)], tmp_path, capsys)
+    assert "windows.length_seconds = 0.01 is 0.25 timesteps" in err and "at least 2 timesteps" in err, err
+
+
+def test_length_seconds_that_rounds_is_said(tiny_config, tmp_path):
+    with pytest.warns(UserWarning, match="windows.length_seconds = 1.03 is 25.75 timesteps"):
+        meta = run_prepare(tiny_config(windows__length_seconds=1.03), tmp_path).meta
+    assert meta["input"]["window_length"] == 26
+    assert any("the windows hold 26 timesteps (1.04 s)" in n for n in meta["notes"]), meta["notes"]
+    exact = run_prepare(tiny_config(windows__length_seconds=1.0), tmp_path / "exact").meta
+    assert not any("length_seconds" in n for n in exact["notes"])

@@ -61,6 +61,7 @@ def check_windows_fit(s: SeriesSet, cfg: Config) -> None:
     """Some recording must hold one window (a text, cut into chunks: one window plus its next
     character in some chunk): checked by stage 01 and, before a run directory exists, by the
     command line and sweeps (:func:`check_recordings_fit`)."""
+    check_window_length(cfg)
     length = cfg.window_length
     if s.kind == "text" and not (s.lengths >= length + 1).any():
         raise DataError(
@@ -77,10 +78,65 @@ def check_recordings_fit(cfg: Config) -> None:
     longest recording bound its timesteps: data.nan_policy drop only removes rows); first the split
     fractions, as far as the config tells the predefined split (:func:`marked_splits`)."""
     check_interest_mapped(cfg.data)
+    check_window_length(cfg)
     check_split_fractions(cfg, marked_splits(cfg))
     rows = recording_rows(cfg.data)
     if len(rows) and rows.max() < cfg.window_length:
         raise _all_too_short(cfg, len(rows), int(rows.max()))
+
+
+def _smallest_window(cfg: Config) -> tuple[int, str]:
+    """The fewest timesteps a window may hold, and why: 2, or the product of the pools of the
+    convolution blocks the model will have (as :func:`~lstm_helpers.model.naming.resolve_model`
+    builds them for windows of the listed channels), each of which divides time by its pool."""
+    from lstm_helpers.model.naming import resolve_model
+
+    channels = len(cfg.data.channels) if cfg.data.kind in ("recordings", "table") and cfg.data.channels else None
+    info = {"kind": "tokens" if cfg.data.kind == "text" else "real", "n_channels": channels, "masked": False}
+    pools = [b.pool for b in resolve_model(cfg.model, info).conv]
+    product = int(np.prod(pools)) if pools else 1
+    if product <= 2:
+        return 2, "a window needs at least 2 timesteps"
+    return product, (
+        f"the model's convolution blocks pool time by {' x '.join(map(str, pools))} = {product} "
+        f"(model.conv[*].pool), so a window needs at least {product} timesteps"
+    )
+
+
+def check_window_length(cfg: Config) -> None:
+    """The window's length against the model's front end, before anything runs (stage 02 refused a
+    window its pools shrink to 0 steps, naming model.conv, after stage 01 had cut every window),
+    and ``windows.length_seconds`` that rounds below 2 timesteps (it was enlarged to 2 unsaid).
+    Sequence files (their own length) are checked by the sweep planner and the model builder."""
+    if cfg.data.kind == "sequences" or (cfg.data.kind == "table" and cfg.data.sequence_columns):
+        return
+    smallest, why = _smallest_window(cfg)
+    seconds, rate = cfg.windows.length_seconds, cfg.data.sample_rate_hz
+    if seconds is None:
+        if cfg.windows.length < smallest:
+            raise ConfigError(f"windows.length = {cfg.windows.length} timesteps is too short: {why}; "
+                              f"set windows.length >= {smallest}, or smaller pools in model.conv")  # fmt: skip
+        return
+    steps = seconds * rate
+    if round(steps) < smallest:
+        raise ConfigError(
+            f"windows.length_seconds = {seconds:g} is {steps:.3g} timesteps at data.sample_rate_hz {rate:g}, too "
+            f"short: {why}; set windows.length_seconds >= {smallest / rate:.4g} ({smallest} timesteps)"
+            + (", or smaller pools in model.conv" if smallest > 2 else "")
+        )
+
+
+def window_length_note(cfg: Config) -> list[str]:
+    """A note when ``windows.length_seconds`` is no whole number of timesteps at the sampling rate,
+    so the windows are a little longer or shorter than asked."""
+    seconds, rate = cfg.windows.length_seconds, cfg.data.sample_rate_hz
+    if seconds is None or cfg.data.kind == "sequences" or abs(seconds * rate - round(seconds * rate)) < 1e-6:
+        return []
+    n = cfg.window_length
+    return [
+        f"windows.length_seconds = {seconds:g} is {seconds * rate:.4g} timesteps at {rate:g} Hz: the windows hold "
+        f"{n} timesteps ({n / rate:.4g} s)"
+    ]
 
 
 def _all_too_short(cfg: Config, n: int, longest: int) -> DataError:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from lstm_helpers.artifacts import record_notebook_stage, save_npz, write_json
 from lstm_helpers.config import Config, ConfigError
-from lstm_helpers.data.checks import check_interest_groups, check_windows_fit, split_unit
+from lstm_helpers.data.checks import check_interest_groups, check_windows_fit, split_unit, window_length_note
 from lstm_helpers.data.gaps import across_gaps, gap_notes
 from lstm_helpers.data.inputs import say_note
 from lstm_helpers.data.prepared import InputInfo, PreparedData, clear_later_stages, same_preparation
@@ -75,6 +75,9 @@ def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
         return _sequence_windows(s), info
     length = cfg.window_length
     check_windows_fit(s, cfg)
+    for note in window_length_note(cfg):  # length_seconds that is no whole number of timesteps
+        s.notes.append(note)
+        say_note(note, stacklevel=3)
     if s.kind == "text":
         return _text_windows(s, length, cfg.windows.overlap_percent), info
     step = window_step(length, cfg.windows.overlap_percent)

@@ -432,10 +432,10 @@ def _export(run_dir: Path, final: bool = False) -> None:
 def validate_inputs(cfg: Config, read_rows: bool = True) -> list[str] | None:
     """Read the run's data once, as stage 01 will, so a bad input fails before a run directory
     is claimed or a kernel started (raises DataError naming file, column, row); its classes.
-    ``read_rows`` False (a sweep: many recordings): recordings by their headers and recording
-    column only (their classes unknown: None)."""
+    ``read_rows`` False (a sweep: many recordings): recordings by their headers and recording column only."""
     from lstm_helpers.data import checks
 
+    checks.check_window_length(cfg)  # the settings alone: before any file is read
     if not read_rows and cfg.data.kind == "recordings":
         return checks.check_recordings_fit(cfg)
     s = checks.read_for_checks(cfg.data)  # a sweep's runs on the same files share one read
