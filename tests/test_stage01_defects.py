@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 from lstm_helpers.cli import main
-from lstm_helpers.data.prepare import run_prepare
+from lstm_helpers.data.prepare import run_prepare, summary_table
+from lstm_helpers.runs.terminal import stage_done_line
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -87,3 +89,28 @@ def test_length_seconds_that_rounds_is_said(tiny_config, tmp_path):
     assert any("the windows hold 26 timesteps (1.04 s)" in n for n in meta["notes"]), meta["notes"]
     exact = run_prepare(tiny_config(windows__length_seconds=1.0), tmp_path / "exact").meta
     assert not any("length_seconds" in n for n in exact["notes"])
+
+
+@pytest.fixture(scope="module")
+def play_in_two_animals(tiny_demo_dir, tmp_path_factory) -> Path:
+    """The tiny demo with play in two animals only (the others' play bouts relabelled rest)."""
+    out, kept = tmp_path_factory.mktemp("two_play"), 0
+    for f in sorted(tiny_demo_dir.glob("*.parquet")):
+        df = pd.read_parquet(f)
+        kept += bool(has := df["behaviour"].astype(str).str.startswith("play").any())
+        if kept > 2 or not has:
+            df["behaviour"] = df["behaviour"].astype(str).str.replace(r"^play_.*", "rest", regex=True)
+        df.to_parquet(out / f.name)
+    return out
+
+
+def test_validation_without_the_class_of_interest_is_said_on_the_terminal(play_in_two_animals, tiny_config, tmp_path):
+    cfg = tiny_config(data__path=str(play_in_two_animals), split__val_fraction=0.25, seed=0)
+    with pytest.warns(UserWarning, match="val has no play"):
+        meta = run_prepare(cfg, tmp_path).meta
+    assert meta["split"]["classes_missing"] == {"val": ["play"]}
+    (note,) = [n for n in meta["notes"] if "val has no play" in n]
+    assert "no decision threshold, early stopping or best epoch can follow it" in note
+    assert "another seed" in note and "split.val_fraction" in note and "split.by: recording" in note
+    assert f"note: {note}" in stage_done_line("prepare", 1.0, tmp_path).splitlines()
+    assert "split note" not in summary_table(meta).index  # said once, among the notes

@@ -42,7 +42,7 @@ from lstm_helpers.data.windows import (
     window_step,
 )
 from lstm_helpers.layout import RunLayout
-from lstm_helpers.style import names_text
+from lstm_helpers.style import classes_text, names_text
 
 
 def _text_windows(s: SeriesSet, length: int, overlap: float) -> Windows:
@@ -138,9 +138,8 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
     if report["classes_missing"]:
         missing = {k: [s.classes[i] for i in v] for k, v in report["classes_missing"].items()}
         report["classes_missing"] = missing
-        report["note"] = "the data do not allow every class in every split: " + "; ".join(
-            f"{k} has no {v}" for k, v in missing.items()
-        )
+        report["note"] = missing_classes_note(missing, cfg)
+        s.notes.append(report["note"])  # with stage 01's notes: on the terminal and in the report's list
         warnings.warn(report["note"], stacklevel=3)
     if report["moved"]:
         warnings.warn(report["moved"], stacklevel=3)
@@ -154,6 +153,30 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
     if report["groups_spread"]:
         warnings.warn(report["groups_spread"], stacklevel=3)
     return split_of_rec, report, groups
+
+
+_WITHOUT = {  # what a split without a class loses
+    "train": "the model cannot learn {them}",
+    "val": "no decision threshold, early stopping or best epoch can follow {them} (all are chosen on validation)",
+    "test": "stage 03 cannot score {them}",
+}
+
+
+def missing_classes_note(missing: dict[str, list[str]], cfg: Config) -> str:
+    """The split note for classes a split holds no timestep of (too few groups hold them): what
+    each such split cannot do, and the settings that draw the split anew. It was kept in
+    ``prepare.json["split"]`` alone, never printed, while validation without the class of interest
+    leaves the threshold unchosen."""
+    parts = []
+    for name, classes in missing.items():
+        them = "it" if len(classes) == 1 else "them"
+        parts.append(f"{name} has no {classes_text(classes)}: {_WITHOUT[name].format(them=them)}")
+    by = ", or split.by: recording" if cfg.split.by == "group" and cfg.data.kind != "text" else ""
+    return (
+        f"the data do not allow every class in every split ({'; '.join(parts)}); too few groups hold "
+        f"{'it' if len({c for v in missing.values() for c in v}) == 1 else 'them'}: another seed (it draws "
+        f"the split), other split.val_fraction / split.test_fraction{by} may give each split some"
+    )
 
 
 def _scaled_values(s: SeriesSet, cfg: Config, split_of_rec: np.ndarray) -> tuple[np.ndarray, dict]:

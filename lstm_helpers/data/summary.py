@@ -107,7 +107,7 @@ def summary_table(info: dict) -> pd.DataFrame:
         facts["recordings skipped (shorter than a window)"] = f"{n}: {names_text(ids, n)}"
     if info.get("notes"):
         facts["notes"] = "; ".join(info["notes"])
-    if info["split"].get("note"):
+    if info["split"].get("note") and info["split"]["note"] not in (info.get("notes") or []):
         facts["split note"] = info["split"]["note"]
     return pd.DataFrame({"value": [str(v) for v in facts.values()]}, index=list(facts))
 
