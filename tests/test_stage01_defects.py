@@ -114,3 +114,34 @@ def test_validation_without_the_class_of_interest_is_said_on_the_terminal(play_i
     assert "another seed" in note and "split.val_fraction" in note and "split.by: recording" in note
     assert f"note: {note}" in stage_done_line("prepare", 1.0, tmp_path).splitlines()
     assert "split note" not in summary_table(meta).index  # said once, among the notes
+
+
+def _blank_labels(src: Path, out: Path, animals: set[str]) -> Path:
+    """``src``'s recordings with column 'behaviour' emptied in the files of ``animals``."""
+    out.mkdir()
+    for f in sorted(src.glob("*.parquet")):
+        df = pd.read_parquet(f)
+        if f.stem in animals:
+            df["behaviour"] = pd.Series(pd.NA, index=df.index, dtype="string")
+        df.to_parquet(out / f.name)
+    return out
+
+
+def test_a_group_with_no_labelled_timestep_is_left_out_of_the_split(tiny_demo_dir, tiny_config, tmp_path):
+    data = _blank_labels(tiny_demo_dir, tmp_path / "data", {"animal_01"})
+    with pytest.warns(UserWarning, match="hold no labelled timestep"):
+        meta = run_prepare(tiny_config(data__path=str(data)), tmp_path / "run").meta
+    (note,) = [n for n in meta["notes"] if "no labelled timestep" in n]
+    assert "'a01_r1', 'a01_r2'" in note and "animal_id value(s) 'animal_01' left out of the split" in note
+    assert sorted(g for split in meta["groups"].values() for g in split) == [f"animal_0{i}" for i in range(2, 7)]
+    assert "a01_r1" not in sum(meta["splits_recordings"].values(), [])
+    assert meta["leakage"]["ok"]
+
+
+def test_groups_left_without_labels_that_leave_too_few_are_refused(tiny_demo_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = _blank_labels(tiny_demo_dir, tmp_path / "data", {"animal_01", "animal_04", "animal_05", "animal_06"})
+    cfg = _config(tmp_path, data)
+    err = _refused(["prepare", "--no-notebook", "--config", str(cfg)], tmp_path, capsys)
+    assert "2 animal_id value(s) cannot fill train, validation and test" in err, err
+    assert "animal_id value(s) 'animal_01', 'animal_04', 'animal_05' and 1 more left out of the split" in err, err

@@ -16,7 +16,7 @@ import numpy as np
 from lstm_helpers.config import Config, ConfigError, DataConfig, resolve_path
 from lstm_helpers.data.labels import check_interest_mapped
 from lstm_helpers.data.recordings import DataError, SeriesSet, recording_rows
-from lstm_helpers.style import classes_text
+from lstm_helpers.style import classes_text, names_text
 
 _READ: dict[str, SeriesSet] = {}  # read_for_checks: data section + file stamps -> the data, without values
 _READ_LOCK = threading.Lock()
@@ -200,23 +200,48 @@ def marked_splits(cfg: Config) -> set[str] | None:
     return {"test"} if cfg.data.test_path else set()
 
 
+def labelled_units(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, str]:
+    """Which recordings the split takes (a flag each), and a note on those it leaves out: every
+    recording of a group (``split.by: recording``: the recording) with no labelled timestep at all.
+    Such a group took a split's place and gave it no window (a test split of it, training's groups
+    one fewer); unsaid. A recording without labels in a group that has some stays with its group."""
+    keep = np.ones(s.n_recordings, bool)
+    if s.kind not in ("recordings", "table"):
+        return keep, ""
+    labelled = s.recording_class_counts().sum(axis=1) > 0
+    if labelled.all():
+        return keep, ""
+    units = np.asarray(s.groups if cfg.split.by == "group" else s.rec_ids).astype(str)
+    keep = np.isin(units, units[labelled])
+    left = sorted(set(units[~keep].tolist()))
+    n = int((~labelled).sum())
+    note = (
+        f"{n} recording(s) ({names_text(s.rec_ids[~labelled])}) hold no labelled timestep: column "
+        f"{cfg.data.label_column!r} is empty throughout"
+    )
+    if left:
+        return keep, note + f"; {split_unit(s, cfg)}(s) {names_text(left)} left out of the split (no window to give)"
+    return keep, note + "; they stay in their group's split and give no window"
+
+
 def check_splits_fill(s: SeriesSet, cfg: Config) -> None:
     """The split fractions and the data's groups: each split needs a validation and a test
     split (:func:`check_split_fractions`) and one whole group of its own at least, drawn as
     stage 01 will (:func:`~lstm_helpers.data.splits.split_groups`, one draw)."""
     from lstm_helpers.data.splits import split_groups
 
-    pre = s.predefined_split
+    keep, left_out = labelled_units(s, cfg)  # as stage 01: groups with no label take no split's place
+    pre = None if s.predefined_split is None else np.asarray(s.predefined_split)[keep]
     check_split_fractions(cfg, set() if pre is None else set(np.unique(np.asarray(pre).astype(str)).tolist()))
-    counts = s.recording_class_counts() if s.kind != "text" else np.ones((s.n_recordings, 1))
-    units = s.groups if cfg.split.by == "group" else s.rec_ids
+    counts = (s.recording_class_counts() if s.kind != "text" else np.ones((s.n_recordings, 1)))[keep]
+    units = np.asarray(s.groups if cfg.split.by == "group" else s.rec_ids)[keep]
     try:
         split_groups(units, counts, cfg.split.val_fraction, cfg.split.test_fraction, cfg.seed, False, 1, pre,
                      cfg.split.min_val_groups, unit=split_unit(s, cfg))  # fmt: skip
     except DataError as exc:
         by_recording = pre is None and cfg.split.by == "group" and s.n_recordings >= 3  # enough to fill them
         also = f", or split.by: recording (its {s.n_recordings} recordings split apart)" if by_recording else ""
-        raise DataError(f"{cfg.data.path}: {exc}{also}") from None
+        raise DataError(f"{cfg.data.path}: {exc}{also}" + (f" ({left_out})" if left_out else "")) from None
 
 
 def check_splits_and_loss(s: SeriesSet, cfg: Config) -> None:

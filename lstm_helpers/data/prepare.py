@@ -18,7 +18,13 @@ import pandas as pd
 
 from lstm_helpers.artifacts import record_notebook_stage, save_npz, write_json
 from lstm_helpers.config import Config, ConfigError
-from lstm_helpers.data.checks import check_interest_groups, check_windows_fit, split_unit, window_length_note
+from lstm_helpers.data.checks import (
+    check_interest_groups,
+    check_windows_fit,
+    labelled_units,
+    split_unit,
+    window_length_note,
+)
 from lstm_helpers.data.gaps import across_gaps, gap_notes
 from lstm_helpers.data.inputs import say_note
 from lstm_helpers.data.prepared import InputInfo, PreparedData, clear_later_stages, same_preparation
@@ -123,15 +129,21 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
     rec_counts = s.recording_class_counts() if s.kind != "text" else np.ones((s.n_recordings, 1))
     check_interest_groups(s, cfg)
     groups = s.groups if cfg.split.by == "group" else s.rec_ids
-    split_of_rec, report = split_groups(
-        groups,
-        rec_counts,
+    keep, left_out = labelled_units(s, cfg)  # groups with no labelled timestep take no split's place
+    if left_out:
+        s.notes.append(left_out)
+        warnings.warn(left_out, stacklevel=3)
+    pre = None if s.predefined_split is None else np.asarray(s.predefined_split)[keep]
+    split_of_rec = np.full(s.n_recordings, "", dtype="<U5")  # "": in no split
+    split_of_rec[keep], report = split_groups(
+        np.asarray(groups)[keep],
+        rec_counts[keep],
         cfg.split.val_fraction,
         cfg.split.test_fraction,
         cfg.seed,
         cfg.split.stratify,
         cfg.split.attempts,
-        s.predefined_split,
+        pre,
         cfg.split.min_val_groups,
         split_unit(s, cfg),
     )
@@ -145,10 +157,11 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
         warnings.warn(report["moved"], stacklevel=3)
     where = f"data.group_column {cfg.data.group_column!r}" if cfg.data.group_column else "the 'groups' array"
     by_recording = cfg.split.by == "recording" and s.kind != "text"
-    report["groups_spread"] = groups_across_splits(s.groups, split_of_rec, where) if by_recording else ""
+    in_split = (np.asarray(s.groups)[keep], split_of_rec[keep])  # the recordings a split took
+    report["groups_spread"] = groups_across_splits(*in_split, where) if by_recording else ""
     if by_recording:  # the splitter's units were recordings: say so (slides and tables read the method)
         report["method"] = report["method"].replace("by group", "by recording")
-        spread = pd.DataFrame({"g": np.asarray(s.groups).astype(str), "s": split_of_rec}).groupby("g")["s"].nunique()
+        spread = pd.DataFrame({"g": in_split[0].astype(str), "s": in_split[1]}).groupby("g")["s"].nunique()
         report["groups_in_two_splits"] = [int((spread > 1).sum()), int(len(spread))]
     if report["groups_spread"]:
         warnings.warn(report["groups_spread"], stacklevel=3)
