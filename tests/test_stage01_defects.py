@@ -145,3 +145,19 @@ def test_groups_left_without_labels_that_leave_too_few_are_refused(tiny_demo_dir
     err = _refused(["prepare", "--no-notebook", "--config", str(cfg)], tmp_path, capsys)
     assert "2 animal_id value(s) cannot fill train, validation and test" in err, err
     assert "animal_id value(s) 'animal_01', 'animal_04', 'animal_05' and 1 more left out of the split" in err, err
+
+
+def test_the_prepare_section_of_the_report_says_the_folder_the_scaling_and_the_notes(
+    play_in_two_animals, tiny_config, tmp_path, capsys, monkeypatch
+):
+    from lstm_helpers.runs.report import export_report
+
+    monkeypatch.chdir(tmp_path)
+    cfg = tiny_config(data__path=str(play_in_two_animals), split__val_fraction=0.25, seed=0)
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
+    run = tmp_path / "reports" / "run"
+    assert main(["prepare", "--config", str(tmp_path / "c.yaml"), "--out", str(run)]) == 0
+    assert "val has no play: no decision threshold" in capsys.readouterr().out  # on the terminal
+    page = export_report(run).read_text()
+    assert f"recordings from {play_in_two_animals.name} (outside the project)" in page
+    assert "from ../" not in page  # (was relative to the run folder)

@@ -3,8 +3,11 @@ key facts, the windows per split and class, and the leakage check."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
+from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.data.recordings import SPLIT_NAMES
 from lstm_helpers.style import classes_text, names_text
 
@@ -78,7 +81,7 @@ def summary_table(info: dict) -> pd.DataFrame:
     p = info["parameters"]
     facts = {
         "data": f"{inp['data_kind']}{' of token ids' * (inp['kind'] == 'tokens' and inp['data_kind'] != 'text')} "
-        f"from {inp['source']}",
+        f"from {data_path_text(inp['source'])}",
         "classes": classes_text(info["classes"]),
         "window": f"{inp['window_length']} steps"
         + (f" ({inp['window_length'] / inp['sample_rate_hz']:.2f} s)" if inp.get("sample_rate_hz") else "")
@@ -119,3 +122,16 @@ def leakage_table(info: dict) -> pd.DataFrame:
     rows += [{"check": "problem", "result": p} for p in leak["problems"]]
     rows += [{"check": f"timesteps covered by {k} windows", "result": v} for k, v in leak["timesteps_covered"].items()]
     return pd.DataFrame(rows).set_index("check")
+
+
+def data_path_text(path: str) -> str:
+    """``data.path`` for the report's reader: as given when relative (to the project), relative to
+    the project root when inside it, else its name, said to lie outside the project. The report
+    showed it relative to the run folder ("../../../x/hz50d"), a path no reader would follow."""
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    try:
+        return p.resolve().relative_to(PROJECT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return f"{p.name} (outside the project)"
