@@ -161,3 +161,14 @@ def test_the_prepare_section_of_the_report_says_the_folder_the_scaling_and_the_n
     page = export_report(run).read_text()
     assert f"recordings from {play_in_two_animals.name} (outside the project)" in page
     assert "from ../" not in page  # (was relative to the run folder)
+    assert "each recording scaled by its own statistics (standard, scale.per: recording; label-free)" in page
+    assert "fitted on training timesteps only" not in page
+
+
+def test_the_caption_follows_a_global_scaler(tiny_config, tmp_path):
+    from lstm_helpers.data.summary import example_windows_caption
+
+    meta = run_prepare(tiny_config(scale__per="global", scale__method="robust"), tmp_path).meta
+    assert example_windows_caption(meta) == (
+        "The model's input values, scaled by a robust scaler fitted on training timesteps only (scale.per: global)."
+    )

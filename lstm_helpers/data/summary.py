@@ -135,3 +135,22 @@ def data_path_text(path: str) -> str:
         return p.resolve().relative_to(PROJECT_ROOT.resolve()).as_posix()
     except ValueError:
         return f"{p.name} (outside the project)"
+
+
+def example_windows_caption(info: dict) -> str:
+    """The caption of stage 01's example windows, by what the model's input holds (``prepare.json``):
+    token ids, unscaled values, values scaled by each recording's (sequence's) own statistics, or by
+    a scaler fitted on training timesteps. The caption said the last whatever ``scale.per`` was."""
+    inp, scaler = info["input"], info["scaler"]
+    pad = " (the padding left out)" if inp.get("masked") else ""
+    if inp["kind"] == "tokens":
+        return f"The model's input: token ids (model ids, data/README.md), one dot per step{pad}."
+    if scaler["method"] == "none":
+        return f"The model's input values, unscaled (scale.method: none){pad}."
+    if scaler.get("per") in ("recording", "sequence"):
+        how = (
+            f"each {scaler['per']} scaled by its own statistics ({scaler['method']}, scale.per: recording; label-free)"
+        )
+    else:
+        how = f"scaled by a {scaler['method']} scaler fitted on training timesteps only (scale.per: global)"
+    return f"The model's input values, {how}{pad}."
