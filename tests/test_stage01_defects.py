@@ -163,6 +163,8 @@ def test_the_prepare_section_of_the_report_says_the_folder_the_scaling_and_the_n
     assert "from ../" not in page  # (was relative to the run folder)
     assert "each recording scaled by its own statistics (standard, scale.per: recording; label-free)" in page
     assert "fitted on training timesteps only" not in page
+    notes = page[page.index(">Notes<") :]
+    assert "val has no play: no decision threshold" in notes[: notes.index("<h2")]
 
 
 def test_the_caption_follows_a_global_scaler(tiny_config, tmp_path):

@@ -75,8 +75,9 @@ def _tokens_text(tokens: dict | None) -> str | None:
     return f"{tokens['training_ids']:,} distinct ids in training (an Embedding of {tokens['vocab_size']}); {tokens['rule']}"
 
 
-def summary_table(info: dict) -> pd.DataFrame:
-    """Key facts of a prepare run as a two-column table (for the notebook and the report)."""
+def summary_table(info: dict, notes: bool = True) -> pd.DataFrame:
+    """Key facts of a prepare run as a two-column table (for the notebook and the report);
+    ``notes`` False leaves stage 01's notes to a list of their own (the notebook's Notes section)."""
     inp = info["input"]
     p = info["parameters"]
     facts = {
@@ -108,7 +109,7 @@ def summary_table(info: dict) -> pd.DataFrame:
     if info["windows"].get("recordings_too_short"):
         n, ids = info["windows"]["recordings_too_short"], info["windows"].get("recordings_too_short_ids", [])
         facts["recordings skipped (shorter than a window)"] = f"{n}: {names_text(ids, n)}"
-    if info.get("notes"):
+    if notes and info.get("notes"):
         facts["notes"] = "; ".join(info["notes"])
     if info["split"].get("note") and info["split"]["note"] not in (info.get("notes") or []):
         facts["split note"] = info["split"]["note"]
