@@ -136,6 +136,15 @@ STAGE_SECTIONS = {
 }
 
 
+# evaluate.threshold under a strategy that chooses one: noted, but not idle (unused_settings), since it
+# is the fallback where validation cannot choose (judge/threshold.py::choose_threshold)
+_THRESHOLD_WHY = (
+    "evaluate.threshold_strategy is {strategy}, which chooses the threshold on validation "
+    "(set evaluate.threshold_strategy: fixed to apply it; other strategies use it only as the fallback when "
+    "validation cannot choose one)"
+)
+
+
 def idle_notes(cfg: Config, stages: tuple[str, ...] | None = None, varied: Any = ()) -> list[str]:
     """One note per unused parameter (:func:`unused_settings`) set away from its default, in
     the sections of ``stages`` (None: all): ``train.focal_gamma = 5 has no effect: train.loss is
@@ -158,6 +167,11 @@ def idle_notes(cfg: Config, stages: tuple[str, ...] | None = None, varied: Any =
             why[key] = ("data.kind", f"data.kind is {flat['data.kind']}, which never reads it")
     for idle, keys, by, who in _idle_rules(cfg):
         why |= {key: (by, f"{by} is {_shown(flat[by])} ({who})") for key in keys if idle and key not in why}
+    if cfg.evaluate.threshold_strategy != "fixed":  # not idle: the fallback where validation cannot choose
+        why.setdefault(
+            "evaluate.threshold",
+            ("evaluate.threshold_strategy", _THRESHOLD_WHY.format(strategy=cfg.evaluate.threshold_strategy)),
+        )
     return [
         f"{key} = {_shown(flat[key])} has no effect: {text}"
         for key, (by, text) in why.items()

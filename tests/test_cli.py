@@ -398,3 +398,29 @@ def test_early_stopping_patience_is_noted_when_early_stopping_is_off():
     assert any(n.startswith("train.early_stopping.patience = 7 has no effect") for n in notes), notes
     plateau = idle_notes(load_config(ROOT / "configs" / "demo.yaml", {**off, "train.schedule.patience": "auto"}))
     assert not any(n.startswith("train.early_stopping.patience") for n in plateau), plateau
+
+
+def test_a_threshold_set_by_hand_under_a_choosing_strategy_is_noted():
+    """``--set evaluate.threshold=0.6`` under the default max_f1 reported "at threshold 0.84" and said
+    nothing: the value applies only with ``threshold_strategy: fixed`` (elsewhere it is the fallback when
+    validation cannot choose, so it stays out of the idle settings a sweep resets)."""
+    from lstm_helpers.config import resolve_config
+    from lstm_helpers.unused import idle_notes, idle_settings
+
+    def notes(*sets, **kw):
+        return idle_notes(resolve_config({}, list(sets)), **kw)
+
+    said = notes("evaluate.threshold=0.6", stages=("evaluate",))
+    assert len(said) == 1 and said[0].startswith(
+        "evaluate.threshold = 0.6 has no effect: evaluate.threshold_strategy is max_f1"
+    ), said
+    assert "set evaluate.threshold_strategy: fixed to apply it" in said[0]
+    assert notes("evaluate.threshold=0.3", "evaluate.threshold_strategy=recall_at_precision")[0].startswith(
+        "evaluate.threshold = 0.3 has no effect: evaluate.threshold_strategy is recall_at_precision"
+    )
+    assert notes("evaluate.threshold=0.5") == []  # its default: nothing the user set
+    assert notes("evaluate.threshold=0.6", "evaluate.threshold_strategy=fixed") == []  # applied
+    assert notes("evaluate.threshold=0.6", stages=("train",)) == []
+    assert notes("evaluate.threshold=0.6", varied={"evaluate.threshold_strategy": None}) == []
+    assert "evaluate.threshold" not in idle_settings(resolve_config({}, ["evaluate.threshold=0.6"]))
+
