@@ -86,15 +86,17 @@ def _unread_for_tokens(flat: dict[str, Any]) -> set[str]:
 def _idle_rules(cfg: Config) -> list[tuple[bool, tuple[str, ...], str, str]]:
     """``(idle, keys, setting, who)``: ``keys`` are unused when ``idle``, because of ``setting``
     (a dotted key of ``cfg``); ``who`` says which of its values use them. Read off the code that
-    uses them: data/resampling.py, data/prepare.py, model/compile.py, model/schedules.py,
+    uses them: data/resampling.py, data/prepare.py, model/models.py, model/compile.py, model/schedules.py,
     model/training.py, data/windows.py, judge/threshold.py."""
     r, t, s, e = cfg.resample, cfg.train, cfg.train.schedule, cfg.evaluate
+    recurrent = tuple(f"model.{k}" for k in ("units", "bidirectional", "dropout", "recurrent_dropout", "unroll"))
     gamma_by = "train.schedule.kind" if s.kind != "cyclical" else "train.schedule.mode"
     return [
         (r.method in ("none", "class_weight"), ("resample.imbalance_factor",), "resample.method", "the resampling methods use it"),
         (r.method != "class_weight", ("resample.class_weight", "train.use_class_weight"), "resample.method", "class_weight uses it"),
         (r.method == "class_weight" and not t.use_class_weight, ("resample.class_weight",), "train.use_class_weight", "the weights apply when it is true"),
         (r.method not in ("smote", "smote_under"), ("resample.smote_k", "resample.on_small_class"), "resample.method", "smote and smote_under use it"),
+        (cfg.model.cell == "none", recurrent, "model.cell", "lstm and gru use it; none pools the conv front end"),
         (r.method != "augment", tuple(f"resample.augment.{k}" for k in ("jitter_sigma", "scale_sigma", "max_shift")), "resample.method", "augment uses it"),
         (cfg.scale.method == "none", ("scale.per",), "scale.method", "standard, robust and minmax use it"),
         (t.loss != "focal", ("train.focal_alpha", "train.focal_gamma"), "train.loss", "focal uses it"),

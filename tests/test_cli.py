@@ -424,3 +424,18 @@ def test_a_threshold_set_by_hand_under_a_choosing_strategy_is_noted():
     assert notes("evaluate.threshold=0.6", varied={"evaluate.threshold_strategy": None}) == []
     assert "evaluate.threshold" not in idle_settings(resolve_config({}, ["evaluate.threshold=0.6"]))
 
+
+def test_recurrent_settings_of_a_convolution_only_model_are_noted():
+    """``model.cell: none`` builds the conv front end and global average pooling
+    (models.py::_sequence_body): units, bidirectional, dropout and recurrent_dropout were dropped silently."""
+    from lstm_helpers.config import resolve_config
+    from lstm_helpers.unused import idle_notes, idle_settings
+
+    sets = ["model.cell=none", "model.units=[16]", "model.bidirectional=false", "model.dropout=0.5"]
+    notes = idle_notes(resolve_config({}, [*sets, "model.recurrent_dropout=0.1"]), stages=("train",))
+    keys = [n.split(" = ")[0] for n in notes]
+    assert keys == ["model.units", "model.bidirectional", "model.dropout", "model.recurrent_dropout"], notes
+    assert all(": model.cell is none (lstm and gru use it" in n for n in notes), notes
+    assert idle_notes(resolve_config({}, ["model.cell=none"])) == []  # defaults: nothing set
+    assert idle_notes(resolve_config({}, ["model.cell=gru", "model.dropout=0.5"])) == []
+    assert "model.units" in idle_settings(resolve_config({}, ["model.cell=none"]))
