@@ -250,8 +250,22 @@ def test_auto_monitor_watches_the_loss_on_a_small_validation_set():
     assert monitor_explanation(TrainConfig(), "val_pr_auc", [400, 40]).endswith(
         "watch val_pr_auc (train.monitor auto, ties broken by val_loss)"
     )
-    bal = monitor_explanation(TrainConfig(), "val_balanced_accuracy", [400, 40, 40])
-    assert "val_balanced_accuracy" in bal and "argmax decisions: a threshold is chosen after training" in bal
+    bal = monitor_explanation(TrainConfig(), "val_balanced_accuracy", [400, 40, 40], thresholded=True)
+    assert "val_balanced_accuracy" in bal and "a threshold for the class of interest is chosen on validation" in bal
+
+
+@pytest.mark.parametrize("decision", ["argmax", "threshold"])
+def test_the_monitor_line_of_an_argmax_run_promises_no_threshold(tmp_path, decision):
+    """train.json's budget.monitor (and the report) said "argmax decisions: a threshold is chosen after
+    training" on a multi-class run with evaluate.multiclass_decision: argmax, which chooses none
+    (metrics.json threshold None); a run that thresholds its class of interest still says it does."""
+    run = make_prepared(tmp_path / "run", n_train=192, n_classes=3)
+    cfg = tiny_cfg(train__epochs=1, evaluate__multiclass_decision=decision)
+    result = run_training(cfg, run)
+    said = json.loads((run / "train.json").read_text())["budget"]["monitor"]
+    assert result.monitor == "val_balanced_accuracy" and said == result.budget["monitor"]
+    assert ("threshold" in said) == (decision == "threshold"), said
+    assert said.endswith("of argmax decisions, as the run decides)" if decision == "argmax" else "after training)")
 
 
 # ---------------------------------------------------------------------- callbacks (unit)

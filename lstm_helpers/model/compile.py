@@ -10,7 +10,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from lstm_helpers.config import TrainConfig
+from lstm_helpers.config import Config, TrainConfig
 from lstm_helpers.model.budget import MIN_VAL_CASES
 from lstm_helpers.model.logged import auto_metric, check_logged, top_k_for
 from lstm_helpers.model.schedules import SERIALIZATION_PACKAGE
@@ -146,8 +146,22 @@ def keeps_final_weights(train_cfg: TrainConfig, val_counts: np.ndarray | list[in
     return train_cfg.monitor == "auto" and train_cfg.schedule.kind == "one_cycle" and small_validation(val_counts)
 
 
-def monitor_explanation(train_cfg: TrainConfig, monitor: str, val_counts: np.ndarray | list[int] | None) -> str:
-    """One line for the run's log and report: what early stopping watches and why."""
+def chooses_threshold(cfg: Config, prep: dict[str, Any]) -> bool:
+    """Whether stage 03 chooses a threshold for a multi-class run: on its first class of interest
+    (``prepare.json``'s ``classes_of_interest``, ``prep``), unless ``evaluate.multiclass_decision``
+    is argmax (judge/evaluation.py::_decision_rule); a binary run always has one."""
+    return cfg.evaluate.multiclass_decision == "threshold" and bool(prep.get("classes_of_interest"))
+
+
+def monitor_explanation(
+    train_cfg: TrainConfig,
+    monitor: str,
+    val_counts: np.ndarray | list[int] | None,
+    thresholded: bool | None = None,
+) -> str:
+    """One line for the run's log and report: what early stopping watches and why. ``thresholded``
+    (:func:`chooses_threshold`; None: not known) says whether a multi-class run's decisions, argmax
+    while training, are changed after it by a threshold on the class of interest."""
     ties = "" if monitor == "val_loss" else ", ties broken by val_loss"
     if train_cfg.monitor != "auto":
         return f"early stopping and checkpoint watch {monitor} (train.monitor{ties})"
@@ -160,8 +174,16 @@ def monitor_explanation(train_cfg: TrainConfig, monitor: str, val_counts: np.nda
                 "val_loss would choose the epoch by it)"
             )
         return f"early stopping and checkpoint watch val_loss: {few}, too few for accuracy / PR-AUC to rank epochs"
-    why = "; argmax decisions: a threshold is chosen after training" if monitor == "val_balanced_accuracy" else ""
+    why = "" if monitor != "val_balanced_accuracy" else _ARGMAX_WHY[thresholded]
     return f"early stopping and checkpoint watch {monitor} (train.monitor auto{ties}{why})"
+
+
+# what val_balanced_accuracy counts, by whether stage 03 then chooses a threshold (None: not known)
+_ARGMAX_WHY = {
+    True: "; of argmax decisions: a threshold for the class of interest is chosen on validation after training",
+    False: "; of argmax decisions, as the run decides",
+    None: "; of argmax decisions, which a threshold for a class of interest, where one is chosen, changes",
+}
 
 
 def needs_one_hot(train_cfg: TrainConfig, n_classes: int) -> bool:

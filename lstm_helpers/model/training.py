@@ -65,6 +65,7 @@ from lstm_helpers.model.callbacks import (
     tie_monitor,
 )
 from lstm_helpers.model.compile import (
+    chooses_threshold,
     keeps_final_weights,
     make_loss,
     make_metrics,
@@ -539,7 +540,7 @@ def _fit(
     val_counts = np.bincount(data.y_val, minlength=k)
     n_targets = target_class_count(data.classes)  # a text's <pad> is never a target
     monitor, mode = resolve_monitor(train_cfg, k, val_counts, n_targets)
-    monitor_why = monitor_explanation(train_cfg, monitor, val_counts)
+    monitor_why = monitor_explanation(train_cfg, monitor, val_counts, chooses_threshold(cfg, data.meta))
     if train_cfg.verbose:  # and when train.top_k is clamped, that
         print("\n".join(filter(None, [monitor_why, top_k_note(train_cfg, k, n_targets)])), flush=True)
     fingerprint = training_fingerprint(cfg)
