@@ -204,3 +204,37 @@ def effective_fingerprint(cfg: Config) -> str:
     defaults = flatten(Config().to_dict(), keep=_KEEP)
     reset = {key: defaults[key] for key in unused_settings(cfg) if key in defaults}
     return resolve_config(cfg.to_dict(), reset).fingerprint()
+
+
+# what a threshold on the class of interest reads (judge/threshold.py::choose_threshold)
+_THRESHOLD_KEYS = tuple(
+    f"evaluate.{k}" for k in ("threshold_strategy", "threshold", "beta", "min_precision", "min_recall")
+)
+
+
+def decision_notes(cfg: Config, prep: dict[str, Any]) -> list[str]:
+    """The notes :func:`idle_notes` cannot give before stage 01 has named the classes
+    (``prep``: ``prepare.json``): a multi-class run decides by the argmax without a class of
+    interest, or with ``evaluate.multiclass_decision: argmax`` (judge/evaluation.py), so the
+    threshold settings set away from their defaults have no effect; on a binary task a threshold
+    always decides, so ``evaluate.multiclass_decision: argmax`` has none. Keys :func:`idle_notes`
+    already names (or that a text never reads) are left out."""
+    classes = [str(c) for c in prep.get("classes") or []]
+    interest = [c for c in prep.get("classes_of_interest") or [] if c in classes]
+    flat, defaults = flatten(cfg.to_dict(), keep=_KEEP), flatten(Config().to_dict(), keep=_KEEP)
+    if len(classes) == 2:
+        keys, text = ("evaluate.multiclass_decision",), "this task has 2 classes, so a threshold on one decides"
+    elif len(classes) > 2 and not interest:
+        keys = _THRESHOLD_KEYS
+        text = f"the {len(classes)} classes hold no class of interest (data.classes_of_interest), so the argmax decides"
+    elif len(classes) > 2 and cfg.evaluate.multiclass_decision == "argmax":
+        keys = _THRESHOLD_KEYS
+        text = f"evaluate.multiclass_decision is argmax on {len(classes)} classes (threshold uses it)"
+    else:
+        return []
+    said = {note.split(" = ")[0] for note in idle_notes(cfg, ("evaluate",))}
+    return [
+        f"{key} = {_shown(flat[key])} has no effect: {text}"
+        for key in keys
+        if flat[key] != defaults[key] and key not in said and key not in unread_keys(flat)
+    ]

@@ -439,3 +439,24 @@ def test_recurrent_settings_of_a_convolution_only_model_are_noted():
     assert idle_notes(resolve_config({}, ["model.cell=none"])) == []  # defaults: nothing set
     assert idle_notes(resolve_config({}, ["model.cell=gru", "model.dropout=0.5"])) == []
     assert "model.units" in idle_settings(resolve_config({}, ["model.cell=none"]))
+
+
+def test_decision_notes_follow_the_classes_stage_01_named():
+    """Whether a threshold decides is known once prepare.json names the classes: none on a
+    multi-class task without a class of interest, always on a binary one."""
+    from lstm_helpers.config import load_config
+    from lstm_helpers.unused import decision_notes
+
+    seqs = load_config(ROOT / "configs" / "examples" / "sequences.yaml", {"evaluate.min_recall": 0.9})
+    assert decision_notes(seqs, {"classes": ["a", "b", "c"]}) == []  # idle_notes says it already (max_f1)
+    seqs = load_config(ROOT / "configs" / "examples" / "sequences.yaml", {"evaluate.threshold_strategy": "fixed"})
+    assert decision_notes(seqs, {"classes": ["a", "b", "c"]}) == [
+        "evaluate.threshold_strategy = fixed has no effect: the 3 classes hold no class of interest "
+        "(data.classes_of_interest), so the argmax decides"
+    ]
+    assert decision_notes(seqs, {"classes": ["a", "b"]}) == [
+        "evaluate.multiclass_decision = argmax has no effect: this task has 2 classes, so a threshold on one decides"
+    ]
+    assert decision_notes(seqs, {"classes": ["a", "b", "c"], "classes_of_interest": ["b"]}) != []
+    demo = load_config(ROOT / "configs" / "demo.yaml", {"evaluate.min_precision": 0.8})
+    assert decision_notes(demo, {"classes": ["other", "play"], "classes_of_interest": ["play"]}) == []

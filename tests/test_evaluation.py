@@ -827,6 +827,32 @@ def test_run_evaluation_multiclass_without_class_of_interest(multiclass_run, tmp
 
 
 @pytest.mark.slow
+def test_threshold_settings_an_argmax_run_discards_are_noted(multiclass_run, tmp_path):
+    """A multi-class run deciding by the argmax (evaluate.multiclass_decision: argmax) dropped
+    ``threshold_strategy: recall_at_precision`` and ``min_precision: 0.8`` silently (metrics.json:
+    threshold_strategy argmax); known only once stage 01 named the classes, they are noted in the
+    report's notes and on the terminal as stage 03 starts."""
+    from lstm_helpers.artifacts import open_run
+    from lstm_helpers.runs.terminal import stage_start_line
+
+    run = tmp_path / "argmax"
+    shutil.copytree(multiclass_run, run)
+    sets = {"evaluate.multiclass_decision": "argmax", "evaluate.threshold_strategy": "recall_at_precision",
+            "evaluate.min_precision": 0.8}  # fmt: skip
+    cfg, _ = open_run(str(run), overrides=sets, stage="evaluate")
+    metrics = run_evaluation(cfg, run)["metrics"]
+    why = "has no effect: evaluate.multiclass_decision is argmax on 3 classes (threshold uses it)"
+    said = [f"evaluate.threshold_strategy = recall_at_precision {why}", f"evaluate.min_precision = 0.8 {why}"]
+    assert metrics["threshold_strategy"] == "argmax" and [n for n in metrics["notes"] if why in n] == said
+    lines = stage_start_line("evaluate", run / "03_evaluate.ipynb").splitlines()
+    assert lines[1:] == [f"note: {n}" for n in said], lines
+    assert stage_start_line("train", run / "02_train.ipynb").count("\n") == 0
+    # the same settings where a threshold decides (the default multiclass_decision): no note
+    cfg = resolve_config(cfg.to_dict(), {"evaluate.multiclass_decision": "threshold"})
+    assert not [n for n in run_evaluation(cfg, run)["metrics"]["notes"] if "has no effect" in n]
+
+
+@pytest.mark.slow
 def test_run_evaluation_sequences_skip_timeline_and_missing_files(binary_run, tmp_path):
     from lstm_helpers.artifacts import load_npz, read_json
 

@@ -59,6 +59,7 @@ from lstm_helpers.judge.threshold import (
 )
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, training_warnings, validation_notes
 from lstm_helpers.layout import RunLayout
+from lstm_helpers.unused import decision_notes
 
 MAX_PROB_COLUMNS = 20  # predictions_test.csv: one p_<class> column per class up to this many classes
 SPLIT_KEYS = ("X", "y", "rec", "start", "synthetic")
@@ -131,6 +132,7 @@ def _open(cfg: Config, run_dir: str | Path) -> tuple[_Stage, dict[str, np.ndarra
     classes = list(prep["classes"])
     positive, interest, names = class_of_interest(prep, classes)
     stage = _Stage(cfg, layout, classes, prep.get("input") or {}, positive, interest, names)
+    stage.notes += decision_notes(cfg, prep)  # threshold settings an argmax run leaves without effect
     return stage, data
 
 

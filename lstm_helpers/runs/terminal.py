@@ -110,7 +110,20 @@ def page_path(path: str | Path) -> str:
 
 
 def stage_start_line(stage: str, notebook: Path) -> str:
-    return f"[{stage}] {notebook.name} in {display_path(notebook.parent)}"
+    """``[evaluate] 03_evaluate.ipynb in reports/<run>``; before stage 03, one ``note:`` line per
+    threshold setting its decision leaves without effect, known only once stage 01 has named the
+    classes (:func:`~lstm_helpers.unused.decision_notes`: an argmax run's evaluate.min_precision)."""
+    lines = [f"[{stage}] {notebook.name} in {display_path(notebook.parent)}"]
+    if stage == "evaluate":
+        from lstm_helpers.artifacts import read_json_optional, read_params
+        from lstm_helpers.config import resolve_config
+        from lstm_helpers.layout import RunLayout
+        from lstm_helpers.unused import decision_notes
+
+        prep = read_json_optional(RunLayout(notebook.parent).prepare_json)
+        params = read_params(notebook.parent)
+        lines += [f"note: {n}" for n in decision_notes(resolve_config(params), prep)] if prep and params else []
+    return "\n".join(lines)
 
 
 def stage_done_line(stage: str, seconds: float, run_dir: Path | None = None) -> str:
