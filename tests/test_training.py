@@ -412,6 +412,29 @@ def test_short_epochs_print_no_in_epoch_line_and_the_step_hook_never_reads_the_l
     assert capsys.readouterr().out.startswith("epoch 1/3  step 1/10  31000 ms/step")
 
 
+def test_an_undefined_validation_pr_auc_is_not_printed_as_zero(tmp_path, capsys):
+    """With no window of the positive class in validation, Keras logs val_pr_auc 0.0 and every epoch
+    line printed "val_pr_auc 0.000" for a figure that measures nothing: it is now "–", under one
+    note that says why, which reaches the terminal (runs/terminal.py::PROGRESS_LINE)."""
+    from lstm_helpers.runs.terminal import PROGRESS_LINE
+
+    run = make_prepared(tmp_path / "run", n_train=96)
+    arrays = load_npz(run / "prepared.npz")
+    arrays["y_val"] = np.zeros_like(arrays["y_val"])  # validation without a 'play' window
+    save_npz(run / "prepared.npz", arrays)
+    run_training(tiny_cfg(train__epochs=2, train__verbose=1), run)
+    lines = capsys.readouterr().out.splitlines()
+    epochs = [line for line in lines if line.startswith("epoch ")]
+    assert len(epochs) == 2 and all("  val_pr_auc –" in line for line in epochs), epochs
+    notes = [line for line in lines if "val_pr_auc is undefined" in line]
+    assert notes == [
+        "note: val_pr_auc is undefined (shown as –): validation holds no 'play' window, so there is no "
+        "precision-recall curve; Keras logs 0.0 for it"
+    ]
+    assert PROGRESS_LINE.match(notes[0])
+    assert (pd.read_csv(run / "history.csv")["val_pr_auc"] == 0).all()  # what Keras logged, kept as logged
+
+
 def test_epoch_line_writes_figures_as_the_reports_do():
     from lstm_helpers.model.timing import compact_epoch_line
 

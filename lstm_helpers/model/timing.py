@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.artifacts import write_text
+from lstm_helpers.data.prepared import PreparedData
 from lstm_helpers.model.callbacks import prior_rows
 from lstm_helpers.style import fmt_number
 
@@ -31,6 +32,25 @@ KERAS_LINES_NOTE = (
     "train.verbose 2: Keras' line under each epoch line ('4/4 - 1s - 322ms/step') times the whole epoch, "
     "validation, checkpoint and logs included; the epoch line's ms/step times the training steps alone"
 )
+
+
+def undefined_metrics(data: PreparedData) -> dict[str, str]:
+    """The epoch line's validation figures that measure nothing on ``data``'s validation split, each
+    with why: a binary task's ``val_pr_auc`` (Keras' PR-AUC of label 1) when validation holds no window
+    of that class, which Keras logs as 0.0 (there is no precision-recall curve to measure)."""
+    y = np.asarray(data.y_val)
+    if data.n_classes != 2 or not len(y) or (y == 1).any():
+        return {}
+    return {"val_pr_auc": f"validation holds no '{data.classes[1]}' window, so there is no precision-recall curve"}
+
+
+def undefined_note(undefined: dict[str, str]) -> str | None:
+    """The once-only line that says why the epoch lines show ``–`` (:func:`undefined_metrics`)."""
+    if not undefined:
+        return None
+    return "note: " + "; ".join(
+        f"{k} is undefined (shown as –): {why}; Keras logs 0.0 for it" for k, why in undefined.items()
+    )
 
 
 def _per_step(ms_per_step: float) -> str:
@@ -69,6 +89,7 @@ def compact_epoch_line(
     eta: bool = True,
     eta_per_epoch: float | None = None,
     eta_words: bool = True,
+    undefined: Any = (),
 ) -> str:
     """One short line per epoch: ``epoch 3/15  12 s  98 ms/step  2110 windows/s  loss 0.412  val_loss 0.380
     val_pr_auc 0.710  ETA 2 min 24 s``
@@ -84,7 +105,8 @@ def compact_epoch_line(
     runs after an epoch ends (history, checkpoint, backup; measured from the second epoch on),
     which the line's own seconds cannot: ``ETA 3.0 s (13 x 0.23 s with checkpoint and logs)``
     (an ETA of 13 x 0.56 s beside epochs of 0.4 s read as a wrong sum); ``eta_words`` False: the
-    product alone, ``(12 x 0.23 s)``, once an earlier line has said what it counts."""
+    product alone, ``(12 x 0.23 s)``, once an earlier line has said what it counts. Figures named in
+    ``undefined`` (:func:`undefined_metrics`) are written ``–``, not the 0.0 Keras logs for them."""
     from lstm_helpers.runs.terminal import duration
 
     step = [] if ms_per_step is None else [_per_step(ms_per_step)]
@@ -93,7 +115,10 @@ def compact_epoch_line(
     multi = ["loss", "val_loss", "val_accuracy", "val_balanced_accuracy"]
     shown = ["loss", "val_loss", "val_pr_auc"] if "val_pr_auc" in logs else multi
     shown += [k for k in logs if k.startswith("val_top") and k.endswith("_accuracy")]
-    parts += [f"{k} {(_loss_text if k.endswith('loss') else fmt_number)(float(logs[k]))}" for k in shown if k in logs]
+    for k in (k for k in shown if k in logs):
+        parts.append(
+            f"{k} {'–' if k in undefined else (_loss_text if k.endswith('loss') else fmt_number)(float(logs[k]))}"
+        )
     if eta and epoch < epochs:
         per = (
             ""
@@ -147,6 +172,9 @@ class TimingCallback(keras.callbacks.Callback):
         Where to write ``timing.csv`` (every epoch exactly once after a resume).
     previous : DataFrame, optional
         ``timing.csv`` rows of an interrupted run being resumed.
+    undefined : dict, optional
+        Logged figures that measure nothing on this validation split, with why
+        (:func:`undefined_metrics`): the epoch lines write them ``–``, under one line that says why.
     previous_logs : DataFrame, optional
         Its ``history.csv`` rows: with ``verbose``, the restored epochs' lines are printed
         again before the first new epoch, so the epoch log of a resumed run holds every epoch
@@ -170,8 +198,10 @@ class TimingCallback(keras.callbacks.Callback):
         clock: Callable[[], float] = time.perf_counter,
         progress_every: float = PROGRESS_EVERY,
         previous_logs: pd.DataFrame | None = None,
+        undefined: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.undefined = dict(undefined or {})
         self.previous_logs = previous_logs
         self.clock = clock
         self.n_windows = int(n_windows)
@@ -195,6 +225,8 @@ class TimingCallback(keras.callbacks.Callback):
         self.records, self._first_in_fit, self._eta_said = [], True, False
         if self.verbose and (self.params or {}).get("verbose") == 2:  # train.verbose 2: Keras' lines follow ours
             print(KERAS_LINES_NOTE, flush=True)
+        if self.verbose and self.undefined:
+            print(undefined_note(self.undefined), flush=True)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         if self._first_in_fit:
@@ -228,6 +260,7 @@ class TimingCallback(keras.callbacks.Callback):
                     row,
                     ms_per_step=float(r["ms_per_step"]),
                     eta=False,
+                    undefined=self.undefined,
                 ),  # fmt: skip
                 flush=True,
             )
@@ -332,6 +365,7 @@ class TimingCallback(keras.callbacks.Callback):
                     ms_per_step=record["ms_per_step"],
                     eta_per_epoch=mean if self._after_measured() else None,
                     eta_words=not self._eta_said,  # said on the first line that shows the product
+                    undefined=self.undefined,
                 ).ljust(self._width),  # covers an in-epoch line left on the same line
                 flush=True,
             )

@@ -97,7 +97,7 @@ from lstm_helpers.model.models import (  # noqa: F401 - for notebook 02
 )
 from lstm_helpers.model.schedules import learning_rate_curve, make_schedule
 from lstm_helpers.model.summary import training_summary, training_switches  # noqa: F401 - for notebook 02
-from lstm_helpers.model.timing import TimingCallback
+from lstm_helpers.model.timing import TimingCallback, undefined_metrics
 
 
 # ---------------------------------------------------------------------- the result
@@ -563,7 +563,7 @@ def _fit(
     history_cb = EpochLogWriter(layout.history, resume.history, schedule)
     timing_cb = TimingCallback(
         len(data.X_train), steps_per_epoch, train_cfg.epochs, layout.timing, resume.timing,
-        verbose=train_cfg.verbose > 0, previous_logs=resume.history,
+        verbose=train_cfg.verbose > 0, previous_logs=resume.history, undefined=undefined_metrics(data),
     )  # fmt: skip
     backup = AtomicBackupAndRestore(layout.backup, delete_checkpoint=False)
     # the epochs the backup restores: a history row past them (logged just before a kill) is

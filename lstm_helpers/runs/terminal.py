@@ -18,7 +18,8 @@ from lstm_helpers.config import PROJECT_ROOT
 # the stdout lines of a stage notebook that reach the terminal (the rest stays in the notebook)
 PROGRESS_LINE = re.compile(
     r"^\s*(epoch \d+/\d+|stopped after epoch \d+|Epoch \d+: (early stopping|ReduceLROnPlateau)"
-    r"|continued after epoch \d+ of \d+|ensemble:|member \d+/\d+ \(seed|train\.top_k = \d+ clamped)"
+    r"|continued after epoch \d+ of \d+|ensemble:|member \d+/\d+ \(seed|train\.top_k = \d+ clamped"
+    r"|note: val_\w+ is undefined \(shown as –\))"  # model/timing.py::undefined_note
 )
 # the stderr lines of a stage notebook that reach the terminal, as "note: <message>": warnings of
 # these kinds (style.plain_warning writes "<Category>: <message>"); every other warning stays in
