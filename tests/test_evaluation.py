@@ -983,6 +983,40 @@ def test_run_evaluation_without_validation_and_with_synthetic_test_windows(binar
 
 
 @pytest.mark.slow
+def test_a_fallback_threshold_is_said_to_be_one_on_the_first_screen_and_the_terminal(binary_run, tmp_path):
+    """Validation without a 'play' window: max_f1 cannot choose, so evaluate.threshold 0.5 applies; the
+    headline (terminal's last line, report's first screen) said "at threshold 0.50" as if chosen, and the
+    threshold section "Chosen on validation by ... (this run: fixed)". Both now say it is a fallback, and why."""
+    from lstm_helpers.artifacts import load_npz, open_run
+    from lstm_helpers.judge.captions import pr_curve_text, threshold_text
+    from lstm_helpers.runs.report import headline_sentence
+
+    run = tmp_path / "no_val_play"
+    shutil.copytree(binary_run, run)
+    arrays = load_npz(run / "prepared.npz")
+    arrays["y_val"] = np.zeros_like(arrays["y_val"])  # validation holds 'other' windows only
+    save_npz(run / "prepared.npz", arrays)
+    cfg, _ = open_run(str(run))
+    result = run_evaluation(cfg, run)
+    metrics = result["metrics"]
+    assert metrics["threshold"] == 0.5 and metrics["threshold_detail"]["fallback"] == "fixed"
+    why = "not chosen on validation: validation holds no 'play' window, so max_f1 cannot choose one"
+    sentence = headline_sentence(run)
+    assert f" at the fallback threshold 0.50 (evaluate.threshold), {why}" in sentence, sentence
+    assert threshold_text(metrics, cfg.evaluate).startswith(
+        "Not chosen on validation (validation holds no 'play' window, so max_f1 cannot choose one): the fixed "
+        "`evaluate.threshold` 0.5 applies."
+    )
+    assert "the dot is the fallback evaluate.threshold 0.5, not chosen on validation" in pr_curve_text(
+        metrics, result["figures"]
+    )
+    # a threshold chosen on validation is named as before
+    chosen = run_evaluation(cfg, binary_run)["metrics"]
+    assert f" at threshold {chosen['threshold']:.2f}" in headline_sentence(binary_run)
+    assert "fallback" not in headline_sentence(binary_run)
+
+
+@pytest.mark.slow
 def test_each_split_is_predicted_once(binary_run, tmp_path, monkeypatch):
     from lstm_helpers.artifacts import load_npz, open_run
     from lstm_helpers.judge import evaluation

@@ -44,12 +44,47 @@ def _another_strategy(ev: EvaluateConfig) -> str:
     )
 
 
+def fallback_reason(metrics: dict[str, Any]) -> str | None:
+    """Why validation could not choose the threshold of ``metrics.json`` (so ``evaluate.threshold``
+    applied: judge/threshold.py::choose_threshold), in words, or None where it chose it:
+    ``validation holds no 'play' window, so max_f1 cannot choose one``."""
+    detail = metrics.get("threshold_detail") or {}
+    if metrics.get("threshold") is None or detail.get("fallback") != "fixed":
+        return None
+    cls, n_pos = detail.get("positive_class") or metrics.get("positive_class"), detail.get("n_positive")
+    if detail.get("chosen_on") == "none":
+        why = "there are no validation windows"
+    elif n_pos == 0:
+        why = f"validation holds no '{cls}' window"
+    elif n_pos is not None and n_pos == detail.get("n"):
+        why = f"validation holds only '{cls}' windows"
+    else:
+        why = "validation cannot rank its windows"
+    return f"{why}, so {detail.get('strategy') or 'the strategy'} cannot choose one"
+
+
+def threshold_phrase(threshold: float, metrics: dict[str, Any]) -> str:
+    """How the headline names the threshold: `` at threshold 0.84``, or where validation could not
+    choose it (:func:`fallback_reason`) `` at the fallback threshold 0.50 (evaluate.threshold), not
+    chosen on validation: validation holds no 'play' window, so max_f1 cannot choose one``."""
+    why = fallback_reason(metrics)
+    if why is None:
+        return f" at threshold {threshold:.2f}"
+    return f" at the fallback threshold {threshold:.2f} (evaluate.threshold), not chosen on validation: {why}"
+
+
 def threshold_text(metrics: dict[str, Any], ev: EvaluateConfig) -> str | None:
     """The threshold section's text for this run (None for a run that decides by argmax)."""
     threshold = metrics.get("threshold")
     if threshold is None:
         return None
     used = metrics.get("threshold_strategy") or ev.threshold_strategy
+    if (why := fallback_reason(metrics)) is not None:
+        return (
+            f"Not chosen on validation ({why}): the fixed `evaluate.threshold` {threshold:.3g} applies. Every "
+            "strategy in the table falls back the same way; to choose a threshold, validation needs windows of "
+            "both classes (more groups in it: `split.val_fraction`, `split.stratify`)."
+        )
     return (
         f"Chosen on validation by `evaluate.threshold_strategy` (this run: `{used}`, threshold {threshold:.3g}); "
         "every strategy is listed with what it gives on validation and on test. Precision and recall trade "
@@ -77,9 +112,11 @@ def pr_curve_text(metrics: dict[str, Any], figures: dict[str, Any]) -> str | Non
             "decides by the most probable class (evaluate.multiclass_decision: argmax), not by a threshold. The "
             f"dashed line is a model with no skill (precision = prevalence). {low}"
         )
+    dot = "the dot is the chosen one"
+    if (why := fallback_reason(metrics)) is not None:
+        dot = f"the dot is the fallback evaluate.threshold {metrics['threshold']:.3g}, not chosen on validation ({why})"
     return (
-        "Each point is one threshold; the dot is the chosen one. The dashed line is a model with no skill "
-        f"(precision = prevalence). {low}"
+        f"Each point is one threshold; {dot}. The dashed line is a model with no skill (precision = prevalence). {low}"
     )
 
 

@@ -27,6 +27,7 @@ import nbformat
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_text
 from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.display import NOT_DRAWN
+from lstm_helpers.judge.captions import threshold_phrase
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.terminal import IN_EPOCH_LINE, PROGRESS_LINE, display_path, page_path, plural, run_time_phrase
@@ -162,7 +163,7 @@ def headline_sentence(run: Path, shown: Callable[[Path], str] = page_path) -> st
         return f"Run {k['status']}: {k['reason'] or 'no reason recorded'}"
     if k["accuracy"] is None:
         return "No evaluation yet: this run has no metrics."
-    at = f" at threshold {k['threshold']:.2f}" if k["threshold"] is not None else ""
+    at = threshold_phrase(k["threshold"], m) if k["threshold"] is not None else ""  # and why, for a fallback
     cls = class_phrase(k["class"]) if k["class"] else None
     if cls and k["recall"] is not None and k["precision"] is not None:
         parts = [f"{cls} found with precision {k['precision']:.2f} and recall {k['recall']:.2f}{at}"]
