@@ -246,6 +246,8 @@ def test_auto_monitor_watches_the_loss_on_a_small_validation_set():
     assert resolve_monitor(TrainConfig(monitor="val_accuracy"), 2, [5, 5]) == ("val_accuracy", "max")
     why = monitor_explanation(TrainConfig(), "val_loss", np.array([400, 12]))
     assert "12 window(s)" in why and "val_loss" in why
+    none = monitor_explanation(TrainConfig(), "val_loss", np.array([400, 0]))  # no window of the class
+    assert "validation holds no window of one of the two classes, too few" in none, none
     assert "train.monitor" in monitor_explanation(TrainConfig(monitor="val_loss"), "val_loss", [5, 5])
     assert monitor_explanation(TrainConfig(), "val_pr_auc", [400, 40]).endswith(
         "watch val_pr_auc (train.monitor auto, ties broken by val_loss)"

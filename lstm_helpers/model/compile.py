@@ -89,6 +89,8 @@ def small_validation(val_counts: np.ndarray | list[int] | None) -> bool:
 def _few_words(val_counts: np.ndarray | list[int]) -> str:
     """Why :func:`small_validation` holds, for the run's log."""
     counts = np.asarray(val_counts, dtype=np.int64)
+    if len(counts) <= 2 and int(counts.min()) == 0:  # not "0 window(s) of its smallest class": PR-AUC is undefined
+        return "validation holds no window of one of the two classes"
     if len(counts) <= 2:
         return f"validation holds {int(counts.min())} window(s) of its smallest class (< {MIN_VAL_CASES})"
     return (
