@@ -141,9 +141,8 @@ STAGE_SECTIONS = {
 # evaluate.threshold under a strategy that chooses one: noted, but not idle (unused_settings), since it
 # is the fallback where validation cannot choose (judge/threshold.py::choose_threshold)
 _THRESHOLD_WHY = (
-    "evaluate.threshold_strategy is {strategy}, which chooses the threshold on validation "
-    "(set evaluate.threshold_strategy: fixed to apply it; other strategies use it only as the fallback when "
-    "validation cannot choose one)"
+    "applies only where validation cannot choose a threshold: evaluate.threshold_strategy is {strategy}, which "
+    "chooses it on validation (set evaluate.threshold_strategy: fixed to apply it)"
 )
 
 
@@ -152,7 +151,8 @@ def idle_notes(cfg: Config, stages: tuple[str, ...] | None = None, varied: Any =
     the sections of ``stages`` (None: all): ``train.focal_gamma = 5 has no effect: train.loss is
     crossentropy (focal uses it)``. Keys in ``varied`` (a search's space), or left unused by a
     setting in it, are left out: a trial may use them. ``data.demo`` is an off switch (False
-    elsewhere than the demo folder): never noted."""
+    elsewhere than the demo folder): never noted. ``evaluate.threshold`` under a strategy that
+    chooses the threshold is noted as applying only where validation cannot choose (the fallback)."""
     sections = None if stages is None else {sec for st in stages for sec in STAGE_SECTIONS[st]}
     flat, defaults = flatten(cfg.to_dict(), keep=_KEEP), flatten(Config().to_dict(), keep=_KEEP)
     why: dict[str, tuple[str | None, str]] = {}
@@ -169,13 +169,15 @@ def idle_notes(cfg: Config, stages: tuple[str, ...] | None = None, varied: Any =
             why[key] = ("data.kind", f"data.kind is {flat['data.kind']}, which never reads it")
     for idle, keys, by, who in _idle_rules(cfg):
         why |= {key: (by, f"{by} is {_shown(flat[by])} ({who})") for key in keys if idle and key not in why}
-    if cfg.evaluate.threshold_strategy != "fixed":  # not idle: the fallback where validation cannot choose
-        why.setdefault(
-            "evaluate.threshold",
-            ("evaluate.threshold_strategy", _THRESHOLD_WHY.format(strategy=cfg.evaluate.threshold_strategy)),
+    partly = set()  # not idle: said with its own verb
+    if cfg.evaluate.threshold_strategy != "fixed" and "evaluate.threshold" not in why:
+        partly.add("evaluate.threshold")
+        why["evaluate.threshold"] = (
+            "evaluate.threshold_strategy",
+            _THRESHOLD_WHY.format(strategy=cfg.evaluate.threshold_strategy),
         )
     return [
-        f"{key} = {_shown(flat[key])} has no effect: {text}"
+        f"{key} = {_shown(flat[key])} {text if key in partly else 'has no effect: ' + text}"
         for key, (by, text) in why.items()
         if key in flat and flat[key] != defaults.get(key)
         and (sections is None or key.split(".")[0] in sections)

@@ -411,12 +411,14 @@ def test_a_threshold_set_by_hand_under_a_choosing_strategy_is_noted():
         return idle_notes(resolve_config({}, list(sets)), **kw)
 
     said = notes("evaluate.threshold=0.6", stages=("evaluate",))
-    assert len(said) == 1 and said[0].startswith(
-        "evaluate.threshold = 0.6 has no effect: evaluate.threshold_strategy is max_f1"
-    ), said
-    assert "set evaluate.threshold_strategy: fixed to apply it" in said[0]
+    assert said == [
+        "evaluate.threshold = 0.6 applies only where validation cannot choose a threshold: "
+        "evaluate.threshold_strategy is max_f1, which chooses it on validation "
+        "(set evaluate.threshold_strategy: fixed to apply it)"
+    ], said
     assert notes("evaluate.threshold=0.3", "evaluate.threshold_strategy=recall_at_precision")[0].startswith(
-        "evaluate.threshold = 0.3 has no effect: evaluate.threshold_strategy is recall_at_precision"
+        "evaluate.threshold = 0.3 applies only where validation cannot choose a threshold: "
+        "evaluate.threshold_strategy is recall_at_precision"
     )
     assert notes("evaluate.threshold=0.5") == []  # its default: nothing the user set
     assert notes("evaluate.threshold=0.6", "evaluate.threshold_strategy=fixed") == []  # applied
