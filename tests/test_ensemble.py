@@ -239,3 +239,19 @@ def make_prepared_seed(tmp_path: Path) -> Path:
     run = make_prepared(tmp_path / "seeds", n_train=32)
     run_training(tiny_cfg(**{"train.ensemble": 2, "train.epochs": 1}), run)
     return run
+
+
+def test_an_ensembles_seconds_per_epoch_counts_every_member_as_its_params_and_total_do(tmp_path):
+    """train.json's n_params and total_seconds counted both members, seconds_per_epoch_mean the
+    run's own model alone: an ensemble of 2 looked twice as cheap per epoch as it is."""
+    run = make_prepared(tmp_path / "run")
+    run_training(tiny_cfg(**{"train.ensemble": 2, "train.epochs": 3}), run)
+    info = json.loads(RunLayout(run).train_json.read_text())
+    member = json.loads(ens.member_layout(RunLayout(run), 1).train_json.read_text())
+    own = pd.read_csv(RunLayout(run).timing)  # the run's own model's epochs
+    own_epochs = (own["seconds"] + own["after_seconds"]).to_numpy()
+    own_mean = own_epochs[~own["includes_tracing"].astype(bool).to_numpy()].mean()
+    assert info["seconds_per_epoch_mean"] == pytest.approx(own_mean + member["seconds_per_epoch_mean"], rel=1e-6)
+    assert info["seconds_per_epoch"] == pytest.approx(np.add(own_epochs, member["seconds_per_epoch"]), abs=2e-4)
+    assert "summed over the 2 members" in info["timing_basis"]
+    assert info["n_params"] == 2 * member["n_params"]

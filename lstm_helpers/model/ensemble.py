@@ -172,3 +172,22 @@ def ensemble_explanation(
     if n == 1:
         return f"one model ({why}; train.ensemble: auto)"
     return f"{n} members with seeds {seeds}, probabilities averaged ({why}; train.ensemble: auto)"
+
+
+def summed_member_timing(layout: RunLayout, n_members: int, own: dict) -> dict:
+    """An ensemble's speed on the basis of its ``n_params`` and ``total_seconds`` (all members):
+    ``seconds_per_epoch`` (epoch by epoch; a member that stopped early adds nothing to later
+    epochs), ``seconds_per_epoch_mean`` and ``ms_per_step`` summed over the members, the training
+    windows per second of them all; ``own`` is the run's own model's ``train.json`` figures,
+    the other members' are read from their ``members/m<k>/train.json``."""
+    timings = [own] + [read_json(member_layout(layout, m).train_json) for m in range(1, n_members)]
+    epochs = max(len(t["seconds_per_epoch"]) for t in timings)
+    per_epoch = [round(sum(t["seconds_per_epoch"][e] for t in timings if e < len(t["seconds_per_epoch"])), 4)
+                 for e in range(epochs)]  # fmt: skip
+    return {
+        "seconds_per_epoch": per_epoch,
+        "seconds_per_epoch_mean": sum(t["seconds_per_epoch_mean"] for t in timings),
+        "ms_per_step": sum(t["ms_per_step"] for t in timings),
+        "windows_per_second": 1.0 / sum(1.0 / t["windows_per_second"] for t in timings),
+        "timing_basis": f"{own['timing_basis']}; summed over the {n_members} members",
+    }

@@ -492,6 +492,7 @@ def run_training(
         result.size_mb, result.ensemble = model_size_mb(model), n_members
         result.folds = 0 if folds is None else n_members - 1
         result.total_seconds += time.perf_counter() - t0
+        vars(result).update(ens.summed_member_timing(layout, n_members, result.to_dict()))  # per epoch: all members
     result.budget = (result.budget or {}) | {"ensemble": ensemble_why}
     write_json(layout.train_json, result.to_dict())
     record_notebook_stage(layout.root, cfg, "train")  # (a notebook run by hand; the pipeline keeps its own)
