@@ -374,3 +374,18 @@ def test_masked_sequence_windows_leave_their_padding_out():
     assert any((y == -1.0).any() for y in drawn)  # the real step at the mask value in one channel stays
     unmasked = plot_example_windows(X, np.array([0, 0, 1, 1]), ["a", "b"])  # no mask: every step drawn
     assert all(np.isfinite(line.get_ydata()).all() for ax in unmasked.axes for line in ax.get_lines())
+
+
+def test_the_learning_rate_per_epoch_is_drawn_as_steps_not_slopes():
+    """A plateau reduction (epoch 4 at 0.002, epoch 5 at 0.001) was a line sloping between the
+    two epochs' points although the figure's text says reductions show as steps."""
+    from matplotlib.patches import StepPatch
+
+    history = pd.DataFrame({"epoch": [1, 2, 3, 4, 5], "lr": [0.004, 0.004, 0.002, 0.002, 0.001]})
+    ax = plots_training.plot_learning_rate(history).axes[0]
+    steps = [p for p in ax.patches if isinstance(p, StepPatch)]
+    assert len(steps) == 1 and steps[0].get_label() == "per epoch"
+    values, edges, _ = steps[0].get_data()
+    np.testing.assert_allclose(values, history["lr"])  # epoch k's rate holds from k - 1 to k
+    np.testing.assert_allclose(edges, [0, 1, 2, 3, 4, 5])
+    assert all(len(line.get_xdata()) < 2 or line.get_linestyle() == "None" for line in ax.lines)  # no sloped line

@@ -58,15 +58,19 @@ def plot_learning_rate(
     steps_per_epoch: int | None = None,
     path: str | Path | None = None,
 ) -> Figure:
-    """The learning rate per epoch (``history["lr"]``, end of each epoch) and, for step
-    schedules, the rate at every step (x axis in epochs)."""
+    """The learning rate per epoch (``history["lr"]``) and, for step schedules, the rate at
+    every step (x axis in epochs: epoch ``k`` spans ``k - 1`` to ``k``). The per-epoch rate
+    is drawn as steps (matplotlib's ``stairs``): a rate holds for its whole epoch, so a plateau
+    reduction is a drop at the epoch boundary, not a slope between two epochs' points."""
     fig = new_figure(figsize=(6, 3.5))
     ax = fig.subplots()
     if lr_per_step is not None and steps_per_epoch:
         x = np.arange(len(lr_per_step)) / steps_per_epoch
         ax.plot(x, lr_per_step, lw=1, label="per step (schedule)")
-    if "lr" in history:
-        ax.plot(history["epoch"], history["lr"], "o-", ms=3, label="end of epoch")
+    if "lr" in history and len(history):
+        epochs, lr = history["epoch"].to_numpy(float), history["lr"].to_numpy(float)
+        ax.stairs(lr, np.r_[epochs[0] - 1, epochs], baseline=None, color="C1", label="per epoch")
+        ax.plot(epochs, lr, "o", ms=3, color="C1")  # each epoch's rate at its end
     ax.set_xlabel("epoch")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # epochs 1, 2, 3; not 1.2, 1.4
     ax.set_ylabel("learning rate")
