@@ -652,6 +652,8 @@ def test_the_run_time_phrase_lists_the_stages_and_leaves_a_resumed_runs_total_ou
     stages = {"prepare": 4.84, "train": 14.2, "evaluate": 9.5}
     finished = {"status": "finished", "seconds": 40.9, "stage_seconds": stages, "resumed": None}
     assert run_time_phrase(finished) == "ran 41 s: prepare 4.8 s, train 14 s, evaluate 9.5 s"
-    resumed = {**finished, "resumed": "2026-12-04T10:00:00"}  # its seconds are the last attempt's only
+    resumed = {**finished, "resumed": "2026-12-04T10:00:00"}  # recorded before elapsed_seconds: last attempt only
     assert run_time_phrase(resumed) == "stages took prepare 4.8 s, train 14 s, evaluate 9.5 s"
+    every = {**resumed, "seconds": 52.0, "elapsed_seconds": 52.0}  # runs/run_clock.py: every attempt counted
+    assert run_time_phrase(every) == "ran 52 s in all attempts: prepare 4.8 s, train 14 s, evaluate 9.5 s"
     assert run_time_phrase({"status": "running"}) == ""

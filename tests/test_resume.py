@@ -208,3 +208,29 @@ def test_a_resumes_fit_time_counts_the_restored_epochs_checkpoint_time():
     assert _restored_seconds(timing) == 2.75
     assert _restored_seconds(timing.drop(columns="after_seconds")) == 2.25  # a timing.csv written before it
     assert _restored_seconds(None) == 0.0
+
+
+def test_a_resumed_runs_seconds_count_its_earlier_attempts_as_its_fit_time_does(tiny_config, tmp_path):
+    """status.json's ``seconds`` (the comparison's run_seconds) counted only the last
+    invocation: a run resumed after an interrupt showed less than the sum of its stages."""
+    from lstm_helpers.artifacts import read_json, write_json
+    from lstm_helpers.runs.pipeline import run_pipeline
+    from lstm_helpers.runs.terminal import duration, run_time_phrase
+
+    cfg = tiny_config(evaluate__baseline="none")
+    run = run_pipeline(cfg, tmp_path / "run", stages=("prepare",), report=False, quiet=True, prefit=False)
+    status = RunLayout(run).status
+    earlier = read_json(status)
+    assert earlier["elapsed_seconds"] >= earlier["stage_seconds"]["prepare"] > 0
+    # the first attempt went on into stage 02 for 100 s before it was stopped
+    write_json(status, earlier | {"status": "interrupted", "stage": "train", "elapsed_seconds": 100.0})
+    started = time.perf_counter()
+    run_pipeline(cfg, run, report=False, quiet=True, prefit=False)
+    this_attempt = time.perf_counter() - started
+    st = read_json(status)
+    assert (
+        st["status"] == "finished" and st["resumed"] and list(st["stage_seconds"]) == ["prepare", "train", "evaluate"]
+    )
+    assert 100.0 + st["stage_seconds"]["train"] + st["stage_seconds"]["evaluate"] <= st["seconds"]
+    assert st["seconds"] <= 100.0 + this_attempt + 0.2 and st["elapsed_seconds"] == st["seconds"]
+    assert run_time_phrase(st).startswith(f"ran {duration(st['seconds'])} in all attempts: prepare ")

@@ -49,14 +49,14 @@ from lstm_helpers.config import PROJECT_ROOT, Config, ConfigError, resolve_confi
 from lstm_helpers.data.inputs import anchored
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.kernel import StageKernel
+from lstm_helpers.runs.run_clock import HEARTBEAT_S, STATUS_LOCK, RunClock, heartbeat
 from lstm_helpers.runs.terminal import stage_done_line, stage_echoes, stage_start_line
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 STAGES = STAGE_NOTEBOOKS
 ALL_STAGES = tuple(STAGE_NOTEBOOKS)
-HEARTBEAT_S = 30.0  # status.json heartbeat while a run is running
 STALE_S = 5 * HEARTBEAT_S  # a run on another host without a heartbeat for this long is interrupted
-_STATUS_LOCK = threading.RLock()  # reentrant: a signal handler writes the status too
+_STATUS_LOCK = STATUS_LOCK
 
 
 class RunRefused(ConfigError):
@@ -194,28 +194,6 @@ def record_stages(run_dir: Path, cfg: Config, stages_done: list[str]) -> None:
     _set_status(Path(run_dir), **stage_status(cfg, stages_done))
 
 
-@contextlib.contextmanager
-def _heartbeat(run_dir: Path) -> Iterator[None]:
-    """Refresh ``heartbeat`` in ``status.json`` every :data:`HEARTBEAT_S` seconds while the block runs."""
-    stop, path = threading.Event(), RunLayout(run_dir).status
-
-    def beat() -> None:
-        while not stop.wait(HEARTBEAT_S):
-            with _STATUS_LOCK, contextlib.suppress(OSError):
-                data = read_json_optional(path)
-                if data.get("status") == "running":  # never undo a status set meanwhile
-                    data["heartbeat"] = dt.datetime.now().isoformat(timespec="seconds")
-                    write_json(path, data)
-
-    thread = threading.Thread(target=beat, name="lstm-workbench-heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-
-
 def _kill_children() -> None:
     """Kill every process this one started (the papermill kernel runs in its own session, so
     a signal to the CLI alone never reaches it)."""
@@ -227,7 +205,9 @@ def _kill_children() -> None:
 
 
 @contextlib.contextmanager
-def _stop_kernel_on_signal(run_dir: Path, stage: str | Callable[[], str]) -> Iterator[None]:
+def _stop_kernel_on_signal(
+    run_dir: Path, stage: str | Callable[[], str], clock: RunClock | None = None
+) -> Iterator[None]:
     """On SIGTERM / SIGINT while a stage runs (``stage``: its name, or a callable giving the
     current one while a run's kernel lives between stages): kill the kernel, mark the run
     ``interrupted`` (:func:`run_status` adds the resume command), then die of the same signal."""
@@ -240,7 +220,8 @@ def _stop_kernel_on_signal(run_dir: Path, stage: str | Callable[[], str]) -> Ite
         where = stage() if callable(stage) else stage
         with contextlib.suppress(Exception):
             why = f"stopped by {signal.Signals(signum).name} during stage {where}"
-            _set_status(run_dir, "interrupted", stage=where, reason=why)
+            spent = {"elapsed_seconds": clock.elapsed()} if clock else {}  # counts in the resumed run's seconds
+            _set_status(run_dir, "interrupted", stage=where, reason=why, **spent)
             for partial in run_dir.glob(".*.partial.ipynb"):  # papermill's unfinished copy
                 partial.unlink()
             print(f"{why}; resume: {resume_command(run_dir)}", file=sys.stderr, flush=True)
@@ -553,7 +534,7 @@ def run_pipeline(
         for later in ALL_STAGES[ALL_STAGES.index(stages[0]) + 1 :]:
             remove_paths(RunLayout(run_dir).stage_outputs(later))
     write_yaml(RunLayout(run_dir).params, cfg.to_dict())
-    t0 = time.perf_counter()
+    clock = RunClock(run_dir)  # this attempt's time, and that of the earlier ones of a resumed run
     _set_status(
         run_dir,
         "running",
@@ -570,7 +551,7 @@ def run_pipeline(
     prepare_over = threading.Event()  # set when stage 01 ends, written or failed
     took = stage_seconds(run_dir)  # each stage's wall seconds; a resume keeps those of the stages it keeps
     try:
-        with _heartbeat(run_dir), _stop_kernel_on_signal(run_dir, lambda: current[0]):
+        with heartbeat(run_dir, clock), _stop_kernel_on_signal(run_dir, lambda: current[0], clock):
             for stage in stages:
                 current[0] = stage
                 if prefit and prefit_claimed is None and "evaluate" in stages:
@@ -593,8 +574,9 @@ def run_pipeline(
     finally:
         if own:
             kernel.close()
-    status = "finished" if list(done) == list(ALL_STAGES) else "partial"
-    _set_status(run_dir, status, stage=None, reason=None, seconds=round(time.perf_counter() - t0, 1))
+        clock.record(run_dir)  # a failed stage's time counts once the run is resumed
+    status, seconds = "finished" if list(done) == list(ALL_STAGES) else "partial", clock.total(took)
+    _set_status(run_dir, status, stage=None, reason=None, seconds=seconds, elapsed_seconds=seconds)
     if report:  # the pages show the run's final state
         _export(run_dir, final=True)
     return run_dir

@@ -144,13 +144,15 @@ def stage_done_line(stage: str, seconds: float, run_dir: Path | None = None) -> 
 def run_time_phrase(status: dict) -> str:
     """``ran 41 s: prepare 4.8 s, train 14 s, evaluate 9.5 s`` from ``status.json``: the wall
     times the terminal printed as ``[<stage>] done in``, kernel work included (the report's
-    "fit time" is stage 02's fit alone). A resumed run lists its stages without a total (its
-    ``seconds`` cover the last attempt only); empty before any stage is timed."""
+    "fit time" is stage 02's fit alone). A resumed run's total counts every attempt
+    (``ran 52 s in all attempts: ...``, runs/run_clock.py); one recorded before runs kept that
+    (no ``elapsed_seconds``: ``seconds`` cover the last attempt only) lists its stages without a
+    total; empty before any stage is timed."""
     stages = status.get("stage_seconds") or {}
     parts = ", ".join(f"{stage} {duration(float(s))}" for stage, s in stages.items())
-    total = status.get("seconds")
-    if total is not None and not status.get("resumed") and status.get("status") == "finished":
-        return f"ran {duration(float(total))}" + (f": {parts}" if parts else "")
+    total, resumed = status.get("seconds"), bool(status.get("resumed"))
+    if total is not None and status.get("status") == "finished" and (not resumed or "elapsed_seconds" in status):
+        return f"ran {duration(float(total))}{' in all attempts' if resumed else ''}" + (f": {parts}" if parts else "")
     return f"stages took {parts}" if parts else ""
 
 
