@@ -1025,3 +1025,16 @@ def test_a_many_class_runs_error_slide_describes_its_bar_chart_not_a_matrix(tmp_
     assert "The 20 most frequent confusions of 25 classes" in deck and "Rows: true class" not in deck
     small = _fake_run(tmp_path, "two", "finished")
     assert "Rows: true class; columns: prediction" in write_slides(small).read_text()
+
+
+def test_the_index_lists_runs_newest_first_by_their_start_not_their_folder_name(tmp_path):
+    """reports/index.html sorted runs by folder name, descending: runs named with --out
+    ("zeta", "alpha") fell out of time order."""
+    for name, started in (("zeta_old", "2026-12-01T09:00:00"), ("alpha_new", "2026-12-03T09:00:00"),
+                          ("20261202-090000_lstm", "2026-12-02T09:00:00")):  # fmt: skip
+        run = _fake_run(tmp_path, name, "finished")
+        st = json.loads(RunLayout(run).status.read_text())
+        RunLayout(run).status.write_text(json.dumps(st | {"started": started}))
+    page = write_index(tmp_path).read_text()
+    where = [page.index(f">{name}<") for name in ("alpha_new", "20261202-090000_lstm", "zeta_old")]
+    assert where == sorted(where), where

@@ -65,12 +65,24 @@ td.run {min-width: 150px; max-width: 330px; overflow-wrap: anywhere} .failed {co
 
 
 def _run_dirs(root: Path) -> list[Path]:
+    """The run folders under ``root``, newest first by when each run started (status.json's
+    ``started``; else when its params.yaml was written): a folder's name (``--out``) says nothing
+    of its time."""
     if not root.is_dir():
         return []
-    return sorted(
-        (p for p in root.iterdir() if p.is_dir() and (RunLayout(p).status.is_file() or RunLayout(p).params.is_file())),
-        reverse=True,
-    )
+    runs = [
+        p for p in root.iterdir() if p.is_dir() and (RunLayout(p).status.is_file() or RunLayout(p).params.is_file())
+    ]
+    return sorted(runs, key=lambda p: (_started(p), p.name), reverse=True)
+
+
+def _started(run: Path) -> str:
+    """When the run in ``run`` started, as an ISO time (sorts as text)."""
+    started = read_json_optional(RunLayout(run).status).get("started")
+    if started:
+        return str(started)
+    written = next((f for f in (RunLayout(run).params, RunLayout(run).status) if f.is_file()), None)
+    return dt.datetime.fromtimestamp(written.stat().st_mtime).isoformat(timespec="seconds") if written else ""
 
 
 def _link(href: Path, root: Path, text: str) -> str:
