@@ -48,6 +48,7 @@ def _existing_run(path: str, need: tuple[str, ...] = ()) -> Path:
         When the directory or one of the artifacts is missing, naming the earlier stage to run.
     """
     from lstm_helpers.layout import RunLayout
+    from lstm_helpers.runs.stage_hints import earlier_stage
 
     run = Path(path).resolve()
     if not run.is_dir():
@@ -56,19 +57,8 @@ def _existing_run(path: str, need: tuple[str, ...] = ()) -> Path:
     lacking = [n for n in need if not getattr(lay, n).exists()]
     if lacking:
         missing = ", ".join(getattr(lay, n).name for n in lacking)
-        raise ConfigError(f"--run {path} lacks {missing}; {_earlier_stage(path, lacking[0])}")
+        raise ConfigError(f"--run {path} lacks {missing}; {earlier_stage(path, lacking[0])}")
     return run
-
-
-def _earlier_stage(path: str, artifact: str) -> str:
-    """The command that writes ``artifact`` (a RunLayout attribute name) of the run at ``path``."""
-    if artifact == "model":
-        return f"run the earlier stage first: lstm-workbench train --run {path}"
-    if artifact in ("metrics", "threshold"):
-        return f"run the earlier stage first: lstm-workbench evaluate --run {path}"
-    if artifact == "params":
-        return "not a run directory; give one made by lstm-workbench run or lstm-workbench prepare"
-    return "prepare a run first: lstm-workbench prepare --config <config> --out <dir>, then give that <dir>"
 
 
 def _say_idle(cfg: Any, from_stage: str = "prepare") -> None:

@@ -462,3 +462,25 @@ def test_decision_notes_follow_the_classes_stage_01_named():
     assert decision_notes(seqs, {"classes": ["a", "b", "c"], "classes_of_interest": ["b"]}) != []
     demo = load_config(ROOT / "configs" / "demo.yaml", {"evaluate.min_precision": 0.8})
     assert decision_notes(demo, {"classes": ["other", "play"], "classes_of_interest": ["play"]}) == []
+
+
+def test_a_run_whose_train_stage_failed_says_why_instead_of_run_the_stage_again(tmp_path, capsys):
+    """predict on a run whose stage 02 failed said 'run the earlier stage first: train --run',
+    which only repeats the same error; it now says the stage failed, why, and what to change."""
+    import json
+
+    run = tmp_path / "failed"
+    run.mkdir()
+    for name in ("params.yaml", "prepared.npz", "prepare.json"):
+        (run / name).write_text("")
+    reason = "train failed in 02_train.ipynb: ValueError: model.units [0]: each LSTM layer needs at least 1 unit"
+    status = {"status": "failed", "stage": "train", "reason": reason, "stages_done": ["prepare"]}
+    (run / "status.json").write_text(json.dumps(status))
+    assert main(["predict", "--run", str(run), "--input", str(tmp_path / "x.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "run the earlier stage first" not in err, err
+    assert "its train stage failed (in 02_train.ipynb: ValueError: model.units [0]: each LSTM layer" in err, err
+    assert (
+        f"running it again unchanged fails the same way: change what the error names, e.g. lstm-workbench train --run {run} --set KEY=VALUE"
+        in err
+    ), err
