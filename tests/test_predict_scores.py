@@ -276,3 +276,30 @@ def test_score_lines_say_what_was_scored_in_a_few_plain_lines():
     assert score_lines({"n": 0}) == [
         "scores: no window has a label of the run's classes by its label rule, so none was scored"
     ]
+
+
+@pytest.mark.slow
+def test_a_recording_from_the_runs_training_split_is_scored_with_a_note_that_it_is_not_held_out(
+    finished_run, tmp_path, capsys
+):
+    """predict on a labelled recording the run trained on scored it ('balanced accuracy 0.949')
+    without a word that the run had seen it (Story 1's leakage trap)."""
+    run, _ = finished_run
+    splits = json.loads((run / "prepare.json").read_text())["splits_recordings"]
+    demo = Path(yaml.safe_load((run / "params.yaml").read_text())["data"]["path"])
+    trained = next(
+        f for f in sorted(demo.glob("*.parquet")) if set(pd.read_parquet(f)["recording_id"]) <= set(splits["train"])
+    )
+    recs = sorted(set(pd.read_parquet(trained)["recording_id"]))
+    pd.read_parquet(trained).to_csv(tmp_path / "seen.csv", index=False)
+    capsys.readouterr()
+    assert (
+        main(["predict", "--run", str(run), "--input", str(tmp_path / "seen.csv"), "--out", str(tmp_path / "p.csv")])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    scores = json.loads((tmp_path / "p.scores.json").read_text())
+    assert scores["seen_by_run"] == {"train": recs}
+    said = f"the run saw {', '.join(recs)} in its training split, so these scores are not held out"
+    assert any(n.startswith(said) for n in scores["notes"]), scores["notes"]
+    assert f"note: {said}" in printed, printed

@@ -46,6 +46,8 @@ from lstm_helpers.runs.predict_scores import (
     run_labels,
     score_lines,
     score_predictions,
+    seen_by_run,
+    seen_note,
     true_names,
     window_truth,
 )
@@ -388,7 +390,8 @@ def predict_recordings(
         + [f"{unlabelled} timestep(s) in no window (near a gap or a recording's end) have an empty label"]
         * bool(unlabelled)
         + _scaling_notes(finished)
-        + truth.notes,
+        + truth.notes
+        + [note for note in [seen_note(seen_by_run(finished, s.rec_ids), scores is not None)] if note],
     }
 
 
@@ -406,7 +409,12 @@ def _add_truth(
     window_labels = window_truth(run, s, starts)
     per_step["true_label"] = true_names(run.classes, s.labels)
     windows["true_label"] = true_names(run.classes, window_labels)
-    return {**score_predictions(run, s, window_labels, probs, timeline), "notes": truth.folded + truth.notes}
+    seen = seen_by_run(run, s.rec_ids)  # recordings the run trained on: their scores are not held out
+    scores = score_predictions(run, s, window_labels, probs, timeline)
+    return scores | {
+        "seen_by_run": seen,
+        "notes": [*filter(None, [seen_note(seen, True)]), *truth.folded, *truth.notes],
+    }
 
 
 def _scaling_notes(run: FinishedRun) -> list[str]:

@@ -184,3 +184,28 @@ def score_lines(scores: dict[str, Any]) -> list[str]:
         found = f"{b['n_found']} of {b['n_true']} found, {b['n_missed']} missed" if b["n_true"] else "none labelled"
         lines.append(f"{c} bouts: {found}, {plural(b['n_false_alarms'], 'false alarm')}")
     return lines
+
+
+SEEN_SPLITS = {"train": "training", "val": "validation"}  # splits whose windows shaped the model or its threshold
+
+
+def seen_by_run(run: FinishedRun, rec_ids: np.ndarray) -> dict[str, list[str]]:
+    """The recordings of ``rec_ids`` that were in the run's training or validation split
+    (``prepare.json``'s ``splits_recordings``), by split; empty when all are new to the run."""
+    splits = run.info.get("splits_recordings") or {}
+    ids = {str(r) for r in rec_ids}
+    seen = {k: sorted(ids & {str(r) for r in splits.get(k) or []}) for k in SEEN_SPLITS}
+    return {k: recs for k, recs in seen.items() if recs}
+
+
+def seen_note(seen: dict[str, list[str]], scored: bool) -> str | None:
+    """A sentence naming the recordings that the run trained on or chose its threshold on: scores
+    of them are not held-out figures (stage 03's test split is). Recordings are matched by their
+    recording id (predict reads no group column, so a new recording of a training group is not
+    caught)."""
+    if not seen:
+        return None
+    parts = [f"{', '.join(recs[:8])}{f' and {len(recs) - 8} more' if len(recs) > 8 else ''} in its "
+             f"{SEEN_SPLITS[k]} split" for k, recs in seen.items()]  # fmt: skip
+    what = "these scores are not held out and flatter the model" if scored else "its predictions of them flatter it"
+    return f"the run saw {' and '.join(parts)}, so {what}; its report's test split is the held-out judgement"
