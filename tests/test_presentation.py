@@ -1009,7 +1009,27 @@ def test_a_seed_sweeps_slides_label_runs_by_seed_and_say_whose_answer_it_is(tmp_
     deck = write_slides(sweep).read_text()
     assert " >seed 1</td>" in deck and " >seed 2</td>" in deck
     assert names[0] not in deck.split("What was tried")[1].split("</section>")[0]
-    assert "Answer (from seed 2, the best by validation):" in deck
+    assert "Answer (from the run “seed 2”, ranked first on validation):" in deck
+
+
+def test_a_sweeps_answer_reads_as_a_sentence_when_its_best_variant_is_named_best(tmp_path):
+    """The slide said "Answer (from best, the best by validation)" for a variant named best."""
+    runs = [_fake_run(tmp_path, n, "finished") for n in ("r_base", "r_best")]
+    sweep = tmp_path / "sweeps" / "s"
+    sweep.mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "run": ["r_base", "r_best"],
+            "variant": ["baseline", "best"],
+            "status": "finished",
+            "val_pr_auc": [0.69, 0.81],
+            "run_dir": [str(r) for r in runs],
+        }
+    ).to_csv(sweep / "comparison.csv", index=False)
+    (sweep / "comparison.json").write_text(json.dumps({"classes": ["play"], "rank_by": "val_pr_auc", "keys": []}))
+    deck = write_slides(sweep).read_text()
+    assert "from best, the best" not in deck
+    assert "Answer (from the run “best”, ranked first on validation):" in deck, deck[:3000]
 
 
 def test_a_many_class_runs_error_slide_describes_its_bar_chart_not_a_matrix(tmp_path):

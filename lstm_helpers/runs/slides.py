@@ -118,7 +118,7 @@ def _question_slide(run: Path, title: str, question: str, best: str = "") -> str
     """The question, the data, and the answer; ``best``: the label of the run that answers a
     sweep's question (its data facts are that run's: another seed splits differently)."""
     facts = "".join(f"<li>{html.escape(f)}</li>" for f in _data_facts(run))
-    who = f" (from {best}, the best by validation)" if best else ""
+    who = f" (from the run “{best}”, ranked first on validation)" if best else ""  # a run may be named "best"
     return _slide(
         question,
         f"<ul>{facts}</ul>"
