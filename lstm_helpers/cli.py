@@ -306,7 +306,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     from lstm_helpers.experiments.search import run_search
 
     out = Path(args.out) if args.out else None
-    result = run_search(Path(args.file), overrides=args.overrides, out=out, max_minutes=args.minutes)
+    try:
+        result = run_search(Path(args.file), overrides=args.overrides, out=out, max_minutes=args.minutes)
+    except KeyboardInterrupt as exc:  # as a sweep says it: the search's folder keeps the tuner's state
+        if not getattr(exc, "said", False):
+            exc.said = True  # type: ignore[attr-defined]  # main() then adds no bare "interrupted"
+            print("[search] interrupted: the same command continues it (finished trials are kept)", flush=True)
+        raise
     print(
         f"best {result['objective']} (validation) = {result['best_score']:.3g} with {format_values(result['best_values'])}"
         " (the trial's best epoch; the run of the best config trains its own budget and reports its own figures)\n"

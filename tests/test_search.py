@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -528,3 +529,29 @@ def test_the_base_configs_settings_with_no_effect_are_noted_unless_the_space_may
         run_search(f, out=tmp_path / "out", run_best=False)
     notes = [line for line in capsys.readouterr().out.splitlines() if "note:" in line]
     assert notes == ["[search] note: train.focal_gamma = 5 has no effect: train.loss is crossentropy (focal uses it)"]
+
+
+@pytest.mark.slow
+def test_a_stopped_search_says_the_same_command_continues_it(tmp_path, tiny_demo_dir):
+    """Ctrl-C during a search printed a bare "interrupted", without the hint a sweep and a run give."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    f = write_search(
+        tmp_path / "s.yaml", tiny_demo_dir, tuner="random", max_trials=4, epochs=50,
+        space={"model.units": {"type": "choice", "values": [[4], [8], [12], [16]]}},
+    )  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    cmd = [sys.executable, "-m", "lstm_helpers", "search", str(f), "--out", str(tmp_path / "search")]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline, seen = time.monotonic() + 600, ""
+    while "[search] trial 1/4" not in seen and time.monotonic() < deadline and proc.poll() is None:
+        seen += proc.stdout.readline()
+    time.sleep(2)  # inside the trial's fit
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (seen + out, err)
+    assert "[search] interrupted: the same command continues it" in seen + out, (seen + out, err)
+    assert "interrupted" not in err.splitlines(), err
