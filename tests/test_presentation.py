@@ -4,6 +4,7 @@ self-contained report template."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -1058,3 +1059,60 @@ def test_the_index_lists_runs_newest_first_by_their_start_not_their_folder_name(
     page = write_index(tmp_path).read_text()
     where = [page.index(f">{name}<") for name in ("alpha_new", "20261202-090000_lstm", "zeta_old")]
     assert where == sorted(where), where
+
+
+DEMO_READINGS = [
+    "Accuracy 0.973 vs 0.907 for always predicting 'other': the model adds +0.066. Judge it by balanced accuracy ...",
+    "PR-AUC of 'play' is 0.897 against a no-skill 0.093: the ranking is informative; ...",
+    "pr_auc 0.897 against the MiniRocket baseline's 0.865 on the same windows: the model beats it.",
+]
+
+
+def _with_records(run: Path, train: dict, val: dict, baseline_val: dict | None = None, val_counts=None) -> Path:
+    """``run`` (a :func:`_fake_run`) given train.json's epochs and metrics.json's validation figures."""
+    lay = RunLayout(run)
+    lay.train_json.write_text(json.dumps(json.loads(lay.train_json.read_text()) | train))
+    m = json.loads(lay.metrics.read_text()) | {"val": val, "notes": DEMO_READINGS, "note_kinds": ["reading"] * 3}
+    m["baseline"] = {"name": "MiniRocket", "val": baseline_val or {}}
+    lay.metrics.write_text(json.dumps(m))
+    if val_counts:
+        lay.prepare_json.write_text(json.dumps({"counts": {"val": {"before": val_counts, "after": val_counts}}}))
+    return run
+
+
+def test_what_to_change_next_suggests_changes_from_the_runs_own_evidence(tmp_path):
+    """The demo run's slide only restated metrics ("Accuracy 0.973 vs 0.907 ...", "the model beats
+    it"); it now names changes the run's records call for, with the figures behind each."""
+    peaked = _with_records(
+        _fake_run(tmp_path, "peaked", "finished"),
+        {"epochs_planned": 15, "epochs_run": 5, "best_epoch": 2, "weights_epoch": 2, "stopped_early": True,
+         "learning_rate": 0.002, "spec": {"dropout": 0.2, "conv": []}, "class_weight": {"other": 0.55, "play": 5.56}},
+        {"pr_auc": 0.83, "per_class": {"play": {"precision": 0.749, "recall": 0.948}}},
+        {"pr_auc": 0.80},
+    )  # fmt: skip
+    shown = html.unescape(_next_steps_slide(write_slides(peaked).read_text()))
+    assert "Accuracy 0.973" not in shown and "the model beats it" not in shown and "no-skill" not in shown
+    assert "Most errors are false alarms (on validation 'play' has precision 0.749 and recall 0.948)" in shown
+    assert "--set evaluate.threshold_strategy=recall_at_precision --set evaluate.min_precision=0.85" in shown
+    assert "its class weight is 5.56; --set train.use_class_weight=false" in shown
+    assert "Validation peaked at epoch 2 and early stopping ended the run at epoch 5" in shown
+    assert "--set model.dropout=0.4" in shown and "--set train.learning_rate=0.001" in shown
+    assert "MiniRocket beats" not in shown
+
+    still = _with_records(
+        _fake_run(tmp_path, "still", "finished"),
+        {"epochs_planned": 2, "epochs_run": 2, "best_epoch": 2, "weights_epoch": 2, "stopped_early": False,
+         "spec": {"conv": []}, "class_weight": None},
+        {"pr_auc": 0.70, "per_class": {"play": {"precision": 0.9, "recall": 0.5}}},
+        {"pr_auc": 0.85},
+        {"other": 300, "play": 12},
+    )  # fmt: skip
+    shown = html.unescape(_next_steps_slide(write_slides(still).read_text()))
+    assert shown.count("<li") == 4
+    assert "MiniRocket beats the model on validation PR-AUC (0.850 vs 0.700): add a convolutional front end" in shown
+    assert "Most errors are missed 'play' windows" in shown and "--set resample.method=class_weight" in shown
+    assert (
+        "The best epoch was the last (2 of 2): validation was still improving, so train longer (--set train.epochs=4)"
+        in shown
+    )
+    assert "Validation holds only 12 of 'play' windows" in shown and "split.val_fraction" in shown

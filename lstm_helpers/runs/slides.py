@@ -20,7 +20,7 @@ import pandas as pd
 
 from lstm_helpers.artifacts import read_json_optional, read_params, write_text
 from lstm_helpers.config import ConfigError
-from lstm_helpers.judge.notes import by_priority
+from lstm_helpers.judge.notes import READING, by_priority
 from lstm_helpers.layout import RunLayout, SweepLayout
 from lstm_helpers.runs.report import (
     TEMPLATES,
@@ -278,7 +278,7 @@ def _result_slides(run: Path) -> list[str]:
                 tl + f'<p class="small">{html.escape(_bouts_caption(m, k["class"]))}</p>',
             )
         )
-    notes = _next_steps(m)
+    notes = _next_steps(run, m)
     if k["status"] not in ("finished", "unknown"):
         notes.insert(0, f"the run is {k['status']}: {k['reason'] or 'no reason recorded'}")
     if notes:
@@ -310,11 +310,21 @@ def _bouts_caption(m: dict, cls: str | None) -> str:
     )
 
 
-def _next_steps(m: dict) -> list[str]:
-    """Up to :data:`MAX_NEXT_STEPS` of the run's notes, those that say what to change first,
-    then the cautions, then the readings of figures (``metrics.json["note_kinds"]``), so that
-    the slide's few lines hold the advice rather than numbers the other slides show."""
-    return by_priority(m.get("notes") or [], m.get("note_kinds"))[:MAX_NEXT_STEPS]
+def _next_steps(run: Path, m: dict) -> list[str]:
+    """Up to :data:`MAX_NEXT_STEPS` changes: those the run's own records point to
+    (:func:`~lstm_helpers.runs.next_steps.suggested_changes`: best epoch, validation precision /
+    recall, baseline, validation size), then the notes that say what to change, then the
+    cautions; never the readings of figures (``metrics.json["note_kinds"]``), which restate
+    numbers the other slides show (an older run's notes have no kinds: all of them)."""
+    from lstm_helpers.runs.next_steps import suggested_changes
+
+    notes, kinds = m.get("notes") or [], m.get("note_kinds")
+    if kinds and len(kinds) == len(notes):
+        notes, kinds = (
+            [n for n, k in zip(notes, kinds, strict=True) if k != READING],
+            [k for k in kinds if k != READING],
+        )
+    return [*suggested_changes(run), *by_priority(notes, kinds)][:MAX_NEXT_STEPS]
 
 
 def _errors_title(m: dict) -> str:

@@ -1,0 +1,118 @@
+"""The slides' "What to change next": changes that the run's own records point to.
+
+Each rule reads what the run wrote (``train.json``: epochs and best epoch; ``metrics.json``:
+the class of interest's precision and recall *on validation*, where the threshold was chosen,
+and the baseline's validation scores; ``prepare.json``: the class counts of validation) and
+names a setting to change with the figures that call for it. A rule whose evidence is absent
+says nothing: no generic advice. The rules are this project's own (no library gives them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lstm_helpers.artifacts import read_json_optional
+from lstm_helpers.layout import RunLayout
+from lstm_helpers.model.budget import MIN_VAL_CASES
+from lstm_helpers.style import fmt_number
+
+GAP = 0.05  # precision and recall this far apart: the errors lean one way
+
+
+def _epochs(t: dict[str, Any]) -> list[str]:
+    """Train longer (the best epoch was the last) or hold the model back (it peaked early)."""
+    run, best, planned = t.get("epochs_run"), t.get("best_epoch"), t.get("epochs_planned")
+    if not run or not best or t.get("weights_epoch") != best:  # final weights kept: the best epoch chose nothing
+        return []
+    if best == run and not t.get("stopped_early") and run >= 2:
+        return [
+            f"The best epoch was the last ({best} of {planned}): validation was still improving, so train "
+            f"longer (--set train.epochs={2 * int(run)})."
+        ]
+    if t.get("stopped_early") and best <= run // 2:
+        dropout = (t.get("spec") or {}).get("dropout")
+        more = (
+            f"model.dropout={min(0.5, float(dropout) + 0.2):.1f}"
+            if isinstance(dropout, int | float)
+            else "model.dropout=0.3"
+        )
+        rate = float(t.get("learning_rate") or 1e-3) / 2
+        return [
+            f"Validation peaked at epoch {best} and early stopping ended the run at epoch {run}: the model "
+            f"overfits early; regularise it (--set {more}) or lower the learning rate (--set train.learning_rate={rate:g})."
+        ]
+    return []
+
+
+def _errors(m: dict[str, Any], t: dict[str, Any]) -> list[str]:
+    """The errors lean to false alarms (precision low) or to misses (recall low), on validation."""
+    pos = m.get("positive_class")
+    per = ((m.get("val") or {}).get("per_class") or {}).get(pos) or {}
+    p, r = per.get("precision"), per.get("recall")
+    if p is None or r is None:
+        return []
+    at = f"on validation '{pos}' has precision {fmt_number(p)} and recall {fmt_number(r)}"
+    weight = (t.get("class_weight") or {}).get(pos)
+    if r - p > GAP:
+        lighter = (
+            f", or weigh '{pos}' less in training (its class weight is {fmt_number(weight)}; "
+            "--set train.use_class_weight=false)"
+            if weight and weight > 1
+            else ", or train on more of the other classes' windows (--set resample.imbalance_factor=10)"
+        )
+        return [
+            f"Most errors are false alarms ({at}): choose a stricter threshold "
+            f"(--set evaluate.threshold_strategy=recall_at_precision --set evaluate.min_precision="
+            f"{min(0.95, round(p + 0.1, 2)):g}){lighter}."
+        ]
+    if p - r > GAP:
+        heavier = "--set resample.method=oversample" if weight and weight > 1 else "--set resample.method=class_weight"
+        return [
+            f"Most errors are missed '{pos}' windows ({at}): weigh the class more ({heavier}) or choose "
+            f"the threshold for recall (--set evaluate.threshold_strategy=precision_at_recall "
+            f"--set evaluate.min_recall={min(0.95, round(r + 0.1, 2)):g})."
+        ]
+    return []
+
+
+def _validation(prep: dict[str, Any], m: dict[str, Any]) -> list[str]:
+    """Too few validation windows of a class to choose epochs and the threshold on."""
+    before = (((prep.get("counts") or {}).get("val") or {}).get("before")) or {}
+    pos = m.get("positive_class")
+    few = {c: n for c, n in before.items() if (pos is None or c == pos) and int(n) < MIN_VAL_CASES}
+    if not few:
+        return []
+    said = ", ".join(f"{n} of '{c}'" for c, n in few.items())
+    return [
+        f"Validation holds only {said} windows: the best epoch and the threshold rest on them; give "
+        "validation more recordings (--set split.val_fraction=0.3)."
+    ]
+
+
+def _baseline(m: dict[str, Any], t: dict[str, Any]) -> list[str]:
+    """The baseline beat the model on validation: a front end that sees local shapes, or longer windows."""
+    base, own = (m.get("baseline") or {}).get("val") or {}, m.get("val") or {}
+    metric = next(
+        (k for k in ("pr_auc", "balanced_accuracy") if base.get(k) is not None and own.get(k) is not None), None
+    )
+    if metric is None or base[metric] <= own[metric]:
+        return []
+    name = (m.get("baseline") or {}).get("name") or "the baseline"
+    conv = (t.get("spec") or {}).get("conv")
+    change = (
+        "try longer windows (--set windows.length=...): its features already see local shapes"
+        if conv
+        else "add a convolutional front end (--set 'model.conv=[{filters: 64, kernel_size: 5, pool: 2}]')"
+    )
+    label = metric.replace("_", " ").replace("pr auc", "PR-AUC")
+    return [
+        f"{name} beats the model on validation {label} ({fmt_number(base[metric])} vs {fmt_number(own[metric])}): {change}."
+    ]
+
+
+def suggested_changes(run: Path) -> list[str]:
+    """What the run's records say to change next (most telling first); empty when they point to nothing."""
+    lay = RunLayout(Path(run))
+    t, m, prep = (read_json_optional(p) for p in (lay.train_json, lay.metrics, lay.prepare_json))
+    return [*_baseline(m, t), *_errors(m, t), *_epochs(t), *_validation(prep, m)]
