@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -1992,8 +1993,6 @@ def test_a_stop_the_kernel_hands_to_a_worker_thread_is_acted_on_at_once(tmp_path
     only when the main thread next runs, and the main thread waited up to 30 s for a result:
     Ctrl-C then waited for the run in flight to end (and the next one started). ``delay`` 0: the
     signal comes while the main thread still starts the workers (outside the block that stops them)."""
-    import subprocess
-    import sys
 
     f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
     code = (
@@ -2011,19 +2010,10 @@ def test_a_stop_the_kernel_hands_to_a_worker_thread_is_acted_on_at_once(tmp_path
         "except KeyboardInterrupt:\n"
         "    print('stopped', flush=True)\n"
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(f), str(tmp_path / "out")], stdout=subprocess.PIPE, text=True, cwd=ROOT
-    )
+    proc = _child(code, f, tmp_path / "out")
     try:
-        line = ""
-        while line.strip() != "running":
-            line = proc.stdout.readline()
-            assert line, "the sweep ended before its run started"
-        started = time.monotonic()
-        while not line.startswith("[sweep] interrupted"):
-            line = proc.stdout.readline()
-            assert line, "no '[sweep] interrupted' line"
-        assert time.monotonic() - started < 4, "the stop waited for the run in flight"
+        took = _seconds_from_running_to(proc, lambda line: line.startswith("[sweep] interrupted"))
+        assert took < 4, "the stop waited for the run in flight"
         out = proc.communicate(timeout=120)[0]
         assert "stopped" in out and "running" not in out, out  # the second run never started
     finally:
@@ -2035,8 +2025,6 @@ def test_a_stop_caught_by_a_dask_thread_is_acted_on_at_once(tmp_path):
     """A Dask sweep's main thread waited up to 30 s for a result (the progress interval): a
     Ctrl-C that landed in another thread (Dask's own, a task's) waited that long, the run in flight
     ending meanwhile. Tasks run in threads here (``processes=False``), the signal in one of them."""
-    import subprocess
-    import sys
 
     pytest.importorskip("distributed")
     f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"windows.overlap_percent": [0, 50]})
@@ -2057,18 +2045,27 @@ def test_a_stop_caught_by_a_dask_thread_is_acted_on_at_once(tmp_path):
         "    except KeyboardInterrupt:\n"
         "        print('stopped', flush=True)\n"
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(f), str(tmp_path / "out")], stdout=subprocess.PIPE, text=True, cwd=ROOT
-    )
+    proc = _child(code, f, tmp_path / "out")
     try:
-        line = ""
-        while line.strip() != "running":
-            line = proc.stdout.readline()
-            assert line, "the sweep ended before its run started"
-        started = time.monotonic()
-        while line.strip() != "stopped":
-            line = proc.stdout.readline()
-            assert line, "the sweep was not stopped"
-        assert time.monotonic() - started < 4, "the stop waited for the run in flight"
+        took = _seconds_from_running_to(proc, lambda line: line.strip() == "stopped")
+        assert took < 4, "the stop waited for the run in flight"
     finally:
         proc.kill()
+
+
+def _child(code: str, *args: object) -> subprocess.Popen:
+    """``python -c code args`` in the project, its stdout read line by line."""
+    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+
+
+def _seconds_from_running_to(proc: subprocess.Popen, seen) -> float:
+    """Seconds from the child's ``running`` line (its run started) to the first line ``seen`` accepts."""
+    line = ""
+    while line.strip() != "running":
+        line = proc.stdout.readline()
+        assert line, "the sweep ended before its run started"
+    started = time.monotonic()
+    while not seen(line):
+        line = proc.stdout.readline()
+        assert line, "the awaited line never came"
+    return time.monotonic() - started
