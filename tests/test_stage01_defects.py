@@ -174,3 +174,18 @@ def test_the_caption_follows_a_global_scaler(tiny_config, tmp_path):
     assert example_windows_caption(meta) == (
         "The model's input values, scaled by a robust scaler fitted on training timesteps only (scale.per: global)."
     )
+
+
+def test_a_sweep_of_window_lengths_too_short_for_the_pools_names_the_window(tmp_path, capsys):
+    """The sweep planner's own pool check ran first and named only model.conv for a grid value of
+    windows.length_seconds that its pools shrink to nothing; it names the window setting as a run does."""
+    from test_sweeps import write_sweep
+
+    conv = [{"filters": 4, "kernel_size": 3, "pool": 2}, {"filters": 4, "kernel_size": 3, "pool": 2}]
+    f = write_sweep(
+        tmp_path / "s.yaml", tmp_path / "data", set={"model.conv": conv}, grid={"windows.length_seconds": [0.01, 2.0]}
+    )
+    assert main(["sweep", str(f), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "windows.length_seconds = 0.01" in err and ">= 0.16" in err and "windows.length_seconds=0.01" in err, err
+    assert not (tmp_path / "out").exists()  # refused before anything is written
