@@ -428,20 +428,20 @@ def _check_pooling(cfg: Config, where: str) -> None:
     """Conv blocks written in the config whose pools shrink a window of known length to 0
     steps (the model builder says the same, but only once stage 01 of each run is done).
     Sequence files have a known length only with ``data.pad_length``. Windows cut from recordings
-    are checked as a run checks them (:func:`~lstm_helpers.data.checks.check_window_length`): the
-    refusal names the window setting as well as the pools (a grid of window lengths named only
-    ``model.conv``)."""
-    cases = cfg.data.kind == "sequences" or (cfg.data.kind == "table" and cfg.data.sequence_columns)
-    if not cases:
+    are checked as a run checks them (:func:`~lstm_helpers.data.checks.check_window_length`, the
+    pools of the model as built included): the refusal names the window setting as well as the
+    pools (a grid of window lengths named only ``model.conv``)."""
+    if not (cfg.data.kind == "sequences" or (cfg.data.kind == "table" and cfg.data.sequence_columns)):
         from lstm_helpers.data.checks import check_window_length
 
         try:
             check_window_length(cfg)
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}") from None
+        return
     if cfg.model.architecture == "auto" or not cfg.model.conv:
         return
-    steps = cfg.data.pad_length if cases else cfg.window_length
+    steps = cfg.data.pad_length
     shrunk = pooling_error(cfg.model.conv, steps) if steps else None
     if shrunk:
         raise ConfigError(f"{where}: {shrunk}")
