@@ -219,6 +219,22 @@ def test_the_jupyterlab_kernel_keeps_tensorflows_c_lines_out_of_the_cells(tmp_pa
         assert QUIET_FD in json.loads(installed.read_text())["argv"]
 
 
+def test_installing_the_kernel_spec_leaves_nothing_in_the_temporary_folder(tmp_path, monkeypatch):
+    """ipykernel's ``install`` left an empty ``tmp*_kernels`` directory in the system's
+    temporary folder at every ``make setup`` (it removes the spec, not the directory it made)."""
+    import json
+    import tempfile
+
+    from lstm_helpers.runs.kernelspec import DISPLAY, QUIET_FD, install
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    spec = json.loads(install(prefix=str(tmp_path / "env")).read_text())
+    assert list(scratch.iterdir()) == []
+    assert spec["display_name"] == DISPLAY and spec["argv"].count(QUIET_FD) == 1
+
+
 def test_a_notebook_run_with_papermill_keeps_tensorflows_start_up_lines_off_the_terminal(tmp_path):
     """``papermill notebooks/02_train.ipynb ...`` (the README's way to run one stage) printed
     TensorFlow's C++ start-up lines on the user's terminal, ending with "E0000 ... failed call to

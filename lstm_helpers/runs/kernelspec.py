@@ -9,7 +9,6 @@ shows them. Python warnings and prints still show in the cell."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -21,14 +20,29 @@ QUIET_TF = "--IPKernelApp.exec_lines=__import__('lstm_helpers.runs.quiet_tf', fr
 
 
 def install(prefix: str = sys.prefix) -> Path:
-    """Install (or refresh) the kernel spec under ``prefix``; its ``kernel.json``."""
-    from ipykernel.kernelspec import install as install_spec
+    """Install (or refresh) the kernel spec under ``prefix``; its ``kernel.json``.
 
-    spec = Path(install_spec(prefix=prefix, kernel_name=NAME, display_name=DISPLAY)) / "kernel.json"
-    kernel = json.loads(spec.read_text())
-    kernel["argv"] += [arg for arg in (QUIET_FD, QUIET_TF) if arg not in kernel["argv"]]
-    spec.write_text(json.dumps(kernel, indent=1) + "\n")
-    return spec
+    ipykernel's own ``install`` writes the spec into a ``tempfile.mkdtemp`` directory and
+    removes only the spec inside it, so every set-up left an empty ``tmp*_kernels`` directory
+    in the system's temporary folder; the spec is written here into a temporary directory
+    that is removed whole, then installed by jupyter_client's ``KernelSpecManager``."""
+    import platform
+    import tempfile
+
+    from ipykernel.kernelspec import write_kernel_spec
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    # as ipykernel's install: frozen modules off, which keeps debugpy's warning away
+    python_args = ["-Xfrozen_modules=off"] if platform.python_implementation() == "CPython" else None
+    with tempfile.TemporaryDirectory() as tmp:
+        source = write_kernel_spec(
+            Path(tmp) / NAME,
+            overrides={"display_name": DISPLAY},
+            extra_arguments=[QUIET_FD, QUIET_TF],
+            python_arguments=python_args,
+        )
+        dest = KernelSpecManager().install_kernel_spec(source, kernel_name=NAME, prefix=prefix)
+    return Path(dest) / "kernel.json"
 
 
 if __name__ == "__main__":  # pragma: no cover - make setup
