@@ -41,8 +41,11 @@ RESUME_CFG = {
 
 def _train_process(run: Path) -> subprocess.Popen:
     """The training stage in its own process; its stderr goes to a file beside the run (a
-    pipe nobody reads could fill and stall it)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    pipe nobody reads could fill and stall it). Its temporary files (TensorFlow's autograph
+    sources, which a process killed with SIGKILL cannot remove) go beside the run, not to /tmp."""
+    tmp = run.parent / f"{run.name}.tmp"
+    tmp.mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "TMPDIR": str(tmp)}
     log = (run.parent / f"{run.name}.stderr").open("a")
     return subprocess.Popen([sys.executable, "-c", TRAIN, str(run)], env=env, stdout=subprocess.DEVNULL, stderr=log)
 
