@@ -38,7 +38,6 @@ from lstm_helpers.artifacts import (
     read_params,
     remove_paths,
     shown,
-    stage_seconds,
     stage_status,
     stages_kept,
     start_times,
@@ -221,7 +220,7 @@ def _stop_kernel_on_signal(
         where = stage() if callable(stage) else stage
         with contextlib.suppress(Exception):
             why = f"stopped by {signal.Signals(signum).name} during stage {where}"
-            spent = {"elapsed_seconds": clock.elapsed()} if clock else {}  # counts in the resumed run's seconds
+            spent = clock.fields() if clock else {}  # counts in the resumed run's seconds and stage_seconds
             _set_status(run_dir, "interrupted", stage=where, reason=why, **spent)
             for partial in run_dir.glob(".*.partial.ipynb"):  # papermill's unfinished copy
                 partial.unlink()
@@ -260,6 +259,7 @@ def execute_stage(
     *,
     kernel: StageKernel | None = None,
     silent: bool = False,
+    clock: RunClock | None = None,
 ) -> float:
     """Execute one stage notebook into ``run_dir`` with papermill; return its wall seconds
     (kernel work included: the figure ``[<stage>] done in`` prints and ``status.json`` keeps).
@@ -269,7 +269,7 @@ def execute_stage(
     ``silent``: print nothing (a sweep's runs). papermill writes its output as it goes, so it
     writes a temporary file next to the executed copy, renamed over it only when it is a
     complete notebook (also on a failure, so the error stays visible). A signal to this
-    process kills the kernel.
+    process kills the kernel; ``clock`` (the run's, timing this stage) then records the time spent.
     """
     src = NOTEBOOKS_DIR / STAGES[stage]
     out = RunLayout(run_dir).notebook(stage)
@@ -280,7 +280,7 @@ def execute_stage(
     error: Exception | None = None
     own = kernel is None
     try:
-        with _stop_kernel_on_signal(run_dir, stage):
+        with _stop_kernel_on_signal(run_dir, stage, clock):
             kernel = kernel or StageKernel(kernel_name(), log_dir=run_dir)
             kernel.execute(
                 src,
@@ -309,7 +309,8 @@ def execute_stage(
         raise RunFailed(reason, out if out.is_file() else None, run_dir) from error
     took = time.perf_counter() - t0
     if not silent:
-        print(stage_done_line(stage, took, run_dir), flush=True)
+        earlier = clock.stages.get(stage, 0.0) if clock is not None and clock.stage == stage else 0.0
+        print(stage_done_line(stage, took, run_dir, earlier), flush=True)
     return took
 
 
@@ -422,6 +423,29 @@ def claim_run(cfg: Config, run_dir: Path | None = None, continue_run: bool = Fal
     return run_dir
 
 
+def _start_attempt(cfg: Config, run_dir: Path, done: list[str], rerun: str | None) -> RunClock:
+    """Mark ``run_dir`` running (``done``: the stages kept) with ``cfg``'s parameters; return the
+    run's clock. ``rerun`` (``train`` / ``evaluate --run``): the stage run again, whose later
+    stages' outputs (and times) are stale once it runs (an old model's metrics)."""
+    later = ALL_STAGES[ALL_STAGES.index(rerun) + 1 :] if rerun else ()
+    for stage in later:
+        remove_paths(RunLayout(run_dir).stage_outputs(stage))
+    write_yaml(RunLayout(run_dir).params, cfg.to_dict())
+    clock = RunClock(run_dir)  # this attempt's time, and that of the earlier ones of a resumed run
+    for stage in later:
+        clock.stages.pop(stage, None)
+    _set_status(
+        run_dir,
+        "running",
+        **start_times(run_dir),
+        fingerprint=cfg.fingerprint(),
+        stages_done=done,
+        reason=None,
+        **_owner(),
+    )
+    return clock
+
+
 def run_pipeline(
     cfg: Config,
     run_dir: Path | None = None,
@@ -452,26 +476,12 @@ def run_pipeline(
     run_dir = claim_run(cfg, run_dir, continue_run)
     done = stages_kept(run_dir, stages, continue_run, say=None if silent else print)  # a resume goes on after them
     stages = tuple(s for s in stages if s not in done) if not continue_run else stages
-    if continue_run:  # what later stages wrote is stale once this one runs again (an old model's metrics)
-        for later in ALL_STAGES[ALL_STAGES.index(stages[0]) + 1 :]:
-            remove_paths(RunLayout(run_dir).stage_outputs(later))
-    write_yaml(RunLayout(run_dir).params, cfg.to_dict())
-    clock = RunClock(run_dir)  # this attempt's time, and that of the earlier ones of a resumed run
-    _set_status(
-        run_dir,
-        "running",
-        **start_times(run_dir),
-        fingerprint=cfg.fingerprint(),
-        stages_done=done,
-        reason=None,
-        **_owner(),
-    )
+    clock = _start_attempt(cfg, run_dir, done, stages[0] if continue_run else None)
     own = kernel is None
     kernel = kernel or StageKernel(kernel_name(), log_dir=run_dir)
     current = [stages[0] if stages else "report"]  # the kernel lives between stages too: a signal stops it
     prefit_claimed: threading.Event | None = None
     prepare_over = threading.Event()  # set when stage 01 ends, written or failed
-    took = stage_seconds(run_dir)  # each stage's wall seconds; a resume keeps those of the stages it keeps
     try:
         with heartbeat(run_dir, clock), _stop_kernel_on_signal(run_dir, lambda: current[0], clock):
             for stage in stages:
@@ -481,8 +491,9 @@ def run_pipeline(
                 if stage == "evaluate" and prefit_claimed is not None:
                     prefit_claimed.wait()  # stage 03 then waits for the claimed fit's result itself
                 _set_status(run_dir, "running", stage=stage)
+                clock.start_stage(stage)  # its time goes on from a stopped attempt's
                 try:
-                    took[stage] = round(execute_stage(stage, run_dir, quiet=quiet, kernel=kernel, silent=silent), 1)
+                    execute_stage(stage, run_dir, quiet=quiet, kernel=kernel, silent=silent, clock=clock)
                 except RunFailed:
                     if report:  # a page that shows the failure and what ran before it
                         with contextlib.suppress(Exception):
@@ -491,14 +502,15 @@ def run_pipeline(
                 finally:
                     if stage == "prepare":
                         prepare_over.set()
+                clock.end_stage()
                 done.append(stage)
-                _set_status(run_dir, "running", stages_done=list(done), stage_seconds=took)
+                _set_status(run_dir, "running", stages_done=list(done), **clock.fields())
     finally:
         if own:
             kernel.close()
         clock.record(run_dir)  # a failed stage's time counts once the run is resumed
-    status, seconds = "finished" if list(done) == list(ALL_STAGES) else "partial", clock.total(took)
-    _set_status(run_dir, status, stage=None, reason=None, seconds=seconds, elapsed_seconds=seconds)
+    status, times = "finished" if list(done) == list(ALL_STAGES) else "partial", clock.fields()
+    _set_status(run_dir, status, stage=None, reason=None, seconds=times["elapsed_seconds"], **times)
     if report:  # the pages show the run's final state
         _export(run_dir, final=True)
     return run_dir

@@ -127,12 +127,15 @@ def stage_start_line(stage: str, notebook: Path) -> str:
     return "\n".join(lines)
 
 
-def stage_done_line(stage: str, seconds: float, run_dir: Path | None = None) -> str:
+def stage_done_line(stage: str, seconds: float, run_dir: Path | None = None, earlier: float = 0.0) -> str:
     """``[prepare] done in 6.4 s``, and after stage 01 one ``note:`` line per note of its data
     (``prepare.json``): what it changed or could not do (labels mapped to the other class, a
     label that differs from a class_map key only in case, gaps filled, a group in two splits)
-    was said only inside the notebook and the report."""
-    lines = [f"[{stage}] done in {duration(seconds)}"]
+    was said only inside the notebook and the report. ``earlier``: the stage's seconds in
+    stopped attempts of a resumed run (``[train] done in 52 s, 1 min 41 s in all attempts``:
+    the time ``status.json`` and the report give it)."""
+    total = f", {duration(seconds + earlier)} in all attempts" if earlier > 0 else ""
+    lines = [f"[{stage}] done in {duration(seconds)}{total}"]
     if stage == "prepare" and run_dir is not None:
         from lstm_helpers.artifacts import read_json_optional
         from lstm_helpers.layout import RunLayout
@@ -144,8 +147,8 @@ def stage_done_line(stage: str, seconds: float, run_dir: Path | None = None) -> 
 def run_time_phrase(status: dict) -> str:
     """``ran 41 s: prepare 4.8 s, train 14 s, evaluate 9.5 s`` from ``status.json``: the wall
     times the terminal printed as ``[<stage>] done in``, kernel work included (the report's
-    "fit time" is stage 02's fit alone). A resumed run's total counts every attempt
-    (``ran 52 s in all attempts: ...``, runs/run_clock.py); one recorded before runs kept that
+    "fit time" is stage 02's fit alone). A resumed run's total and each stage's time count every
+    attempt (``ran 52 s in all attempts: ...``, runs/run_clock.py); one recorded before runs kept that
     (no ``elapsed_seconds``: ``seconds`` cover the last attempt only) lists its stages without a
     total; empty before any stage is timed."""
     stages = status.get("stage_seconds") or {}

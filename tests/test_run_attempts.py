@@ -1,0 +1,59 @@
+"""Runs stopped and resumed in place: their times, their resume commands, their refusals."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from test_run_safety import _cli, _config_file
+
+from lstm_helpers.layout import RunLayout
+from lstm_helpers.runs.pipeline import run_status
+
+
+def _wait_for_stage(run: Path, stage: str, proc, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if json.loads(RunLayout(run).status.read_text()).get("stage") == stage:
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"stage {stage} never started: {proc.communicate()[1][-2000:]}")
+
+
+@pytest.mark.slow
+def test_a_stopped_attempts_time_counts_in_its_stage_and_in_the_runs_total(tmp_path, tiny_demo_dir):
+    """A reviewer's character run stopped in epoch 4 and resumed said "ran 3 min 18 s in all
+    attempts: prepare 17 s, train 1 min 39 s, evaluate 8.9 s" beside a fit time of 169 s: the
+    stopped attempt's training was left out of stage_seconds, and its wall time too when no
+    heartbeat had recorded it (a run stopped twice showed ``seconds`` = the sum of its stages)."""
+    run = tmp_path / "run"
+    cfg_file = _config_file(tmp_path, tiny_demo_dir, tmp_path / "reports", **{"evaluate.baseline": "none"})
+    first = _cli("run", "--config", str(cfg_file), "--out", str(run), "--quiet")
+    _wait_for_stage(run, "train", first)
+    time.sleep(3.0)
+    first.send_signal(signal.SIGINT)
+    first.communicate(timeout=60)
+    stopped = json.loads(RunLayout(run).status.read_text())
+    assert stopped["status"] == "interrupted" and stopped["stage"] == "train"
+    assert stopped["stage_seconds"]["train"] >= 2.9  # the stopped attempt's time in stage 02
+    assert stopped["elapsed_seconds"] >= sum(stopped["stage_seconds"].values()) >= 2.9
+
+    resume = _cli(*run_status(run)["resume"].split()[1:])
+    out, err = resume.communicate(timeout=600)
+    assert resume.returncode == 0, err[-3000:]
+    st = json.loads(RunLayout(run).status.read_text())
+    assert st["status"] == "finished" and list(st["stage_seconds"]) == ["prepare", "train", "evaluate"]
+    assert st["stage_seconds"]["prepare"] == stopped["stage_seconds"]["prepare"]  # kept, not run again
+    assert st["stage_seconds"]["train"] > stopped["stage_seconds"]["train"] + 0.5  # both attempts
+    assert "in all attempts" in next(line for line in out.splitlines() if line.startswith("[train] done in"))
+    this_attempt = st["stage_seconds"]["train"] - stopped["stage_seconds"]["train"] + st["stage_seconds"]["evaluate"]
+    assert st["seconds"] >= stopped["elapsed_seconds"] + this_attempt - 0.1  # every attempt's time
+    assert st["seconds"] >= sum(st["stage_seconds"].values())
+    fit = json.loads(RunLayout(run).train_json.read_text())["total_seconds"]
+    assert st["stage_seconds"]["train"] >= fit  # the header's train part covers the fit-time column
