@@ -82,13 +82,14 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     cfg = anchored(load_config(args.config, args.overrides))
     _say_idle(cfg)
     from lstm_helpers.layout import RunLayout
-    from lstm_helpers.runs.pipeline import claim_run, record_stages, run_pipeline, validate_inputs
+    from lstm_helpers.runs.pipeline import check_out_writable, claim_run, record_stages, run_pipeline, validate_inputs
 
     out = Path(args.out) if args.out else None
     if args.no_notebook:
         from lstm_helpers.artifacts import write_yaml
         from lstm_helpers.data.prepare import run_prepare
 
+        check_out_writable(cfg, out)  # before the data are read
         validate_inputs(cfg)
         out = claim_run(cfg, out)
         write_yaml(RunLayout(out).params, cfg.to_dict())
@@ -247,9 +248,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from lstm_helpers.runs.predict import predict_run, result_lines
+    from lstm_helpers.runs.predict import output_table_path, predict_run, result_lines
+    from lstm_helpers.runs.writable import check_output_file_writable
 
     run = _existing_run(args.run, ("params", "model"))
+    by_default = "" if args.out else "the predictions go beside --input by default"
+    check_output_file_writable(output_table_path(Path(args.input), args.out and Path(args.out)), "--out", by_default)
     out = predict_run(run, Path(args.input), Path(args.out) if args.out else None, encoding=args.encoding)
     for k, v in out.items():
         if isinstance(v, Path):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -57,3 +59,53 @@ def test_a_stopped_attempts_time_counts_in_its_stage_and_in_the_runs_total(tmp_p
     assert st["seconds"] >= sum(st["stage_seconds"].values())
     fit = json.loads(RunLayout(run).train_json.read_text())["total_seconds"]
     assert st["stage_seconds"]["train"] >= fit  # the header's train part covers the fit-time column
+
+
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """A folder nobody may write in: immutable for root (whom a mode does not stop), mode 555 otherwise."""
+    d = tmp_path / "read_only"
+    d.mkdir()
+    root = os.geteuid() == 0
+    if root and subprocess.run(["chattr", "+i", str(d)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    if not root:
+        d.chmod(0o555)
+    try:
+        yield d
+    finally:
+        subprocess.run(["chattr", "-i", str(d)], capture_output=True) if root else d.chmod(0o755)
+
+
+def test_an_output_folder_that_cannot_be_written_is_named_before_any_work(
+    tmp_path, tiny_demo_dir, read_only_dir, capsys
+):
+    """``run --out`` and ``run.reports_dir`` in a read-only folder ended in "internal error:
+    PermissionError ... This is a bug in lstm-workbench", and predict ran all its inference
+    before failing so: each now names the folder and the setting that chose it, first."""
+    from lstm_helpers.cli import main
+
+    cfg_file = _config_file(tmp_path, tiny_demo_dir, tmp_path / "reports")
+    said = []
+    for argv in (
+        ["run", "-c", str(cfg_file), "--out", str(read_only_dir / "r1")],
+        ["run", "-c", str(cfg_file), "--set", f"run.reports_dir={read_only_dir}"],
+        ["prepare", "--no-notebook", "-c", str(cfg_file), "--out", str(read_only_dir / "r1")],
+    ):
+        assert main(argv) == 2, argv
+        said.append(capsys.readouterr().err)
+    for err in said:
+        assert "cannot be written" in err and "read_only" in err and "internal error" not in err, err
+    assert said[0].startswith("error: --out ") and "give --out a folder you can write" in said[0]
+    assert said[1].startswith("error: run.reports_dir ") and "--set run.reports_dir=" in said[1]
+    assert not any(read_only_dir.iterdir())
+
+    run = tmp_path / "finished"  # the check comes before the run's model is even read
+    run.mkdir()
+    (run / "params.yaml").write_text("{}\n")
+    (run / "model.keras").write_bytes(b"not a model")
+    assert (
+        main(["predict", "--run", str(run), "--input", str(tiny_demo_dir), "--out", str(read_only_dir / "q.csv")]) == 2
+    )
+    err = capsys.readouterr().err
+    assert err.startswith("error: --out ") and "q.csv" in err and "cannot be written" in err, err

@@ -51,6 +51,7 @@ from lstm_helpers.runs.kernel import StageKernel
 from lstm_helpers.runs.prefit import _prefit_baseline, _prepared_since, _start_baseline_prefit  # noqa: F401
 from lstm_helpers.runs.run_clock import HEARTBEAT_S, STATUS_LOCK, RunClock, heartbeat
 from lstm_helpers.runs.terminal import stage_done_line, stage_echoes, stage_start_line
+from lstm_helpers.runs.writable import check_folder_writable
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 STAGES = STAGE_NOTEBOOKS
@@ -405,9 +406,20 @@ def check_stage_allowed(run_dir: Path) -> dict[str, Any]:
     return st
 
 
+def check_out_writable(cfg: Config, run_dir: Path | None = None, continue_run: bool = False) -> None:
+    """Refuse, before any work, a run whose folder cannot be written: ``run_dir`` (``--out``, or
+    ``--run`` with ``continue_run``), else ``run.reports_dir`` where a new run directory is made."""
+    if run_dir is None:
+        check_folder_writable(resolve_path(cfg.run.reports_dir), "run.reports_dir", cfg.run.reports_dir)
+    else:
+        check_folder_writable(Path(run_dir), "--run" if continue_run else "--out")
+
+
 def claim_run(cfg: Config, run_dir: Path | None = None, continue_run: bool = False) -> Path:
     """The run directory to write: a new one (``run_dir`` None), ``run_dir`` when empty or this
-    run's own resume, or with ``continue_run`` a run that is neither finished nor running."""
+    run's own resume, or with ``continue_run`` a run that is neither finished nor running; one
+    that cannot be written is refused (:func:`check_out_writable`)."""
+    check_out_writable(cfg, run_dir, continue_run)
     if run_dir is None:
         return new_run_dir(cfg)
     run_dir = Path(run_dir).resolve()  # papermill changes the working directory while a stage runs
@@ -471,6 +483,7 @@ def run_pipeline(
     :class:`RunRefused` when the directory may not be written.
     """
     cfg = anchored(cfg)
+    check_out_writable(cfg, run_dir, continue_run)  # before the data are read
     if "prepare" in stages:
         validate_inputs(cfg)
     run_dir = claim_run(cfg, run_dir, continue_run)
