@@ -497,7 +497,9 @@ def _failure_kind(exc: BaseException) -> int | None:
 def _report_failure(exc: BaseException) -> None:
     from lstm_helpers.runs.pipeline import RunFailed
 
-    if isinstance(exc, RunFailed):
+    if isinstance(exc, RunFailed) and exc.resume:  # stopped from outside (its kernel died), as a Ctrl-C says it
+        print(f"run stopped: {_relative(str(exc))}; resume: {exc.resume}", file=sys.stderr)
+    elif isinstance(exc, RunFailed):
         print(f"run failed: {_relative(str(exc))}", file=sys.stderr)
         if exc.notebook is not None:
             print(f"see the executed notebook: {_shown(exc.notebook)}", file=sys.stderr)

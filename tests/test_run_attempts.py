@@ -109,3 +109,31 @@ def test_an_output_folder_that_cannot_be_written_is_named_before_any_work(
     )
     err = capsys.readouterr().err
     assert err.startswith("error: --out ") and "q.csv" in err and "cannot be written" in err, err
+
+
+@pytest.mark.slow
+def test_a_run_whose_kernel_died_says_how_to_resume_it_and_resumes(tmp_path, tiny_demo_dir):
+    """A kernel killed from outside (as the out-of-memory killer does) failed the run with
+    "DeadKernelError: Kernel died" and no resume command, although a resume works."""
+    import psutil
+
+    run = tmp_path / "run"
+    cfg_file = _config_file(tmp_path, tiny_demo_dir, tmp_path / "reports", **{"evaluate.baseline": "none"})
+    cli = _cli("run", "--config", str(cfg_file), "--out", str(run), "--quiet")
+    _wait_for_stage(run, "train", cli)
+    time.sleep(1.0)
+    (kernel,) = [p for p in psutil.Process(cli.pid).children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+    kernel.kill()
+    out, err = cli.communicate(timeout=120)
+    assert cli.returncode == 1, err[-3000:]
+    assert "run stopped: the kernel running stage train died" in err and "lack of memory" in err, err
+    resume = err.split("; resume: ")[1].strip()
+    assert resume.startswith("lstm-workbench run --config ") and resume.endswith(f"--out {run}")
+    st = run_status(run)
+    assert st["status"] == "interrupted" and st["stage"] == "train" and st["resume"] == resume
+
+    again = _cli(*resume.split()[1:])  # the printed command, as a user would run it
+    out, err = again.communicate(timeout=600)
+    assert again.returncode == 0, err[-3000:]
+    assert "[resume] kept what the interrupted run finished: prepare" in out
+    assert run_status(run)["status"] == "finished"

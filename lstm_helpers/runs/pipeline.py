@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from lstm_helpers.artifacts import (
     read_json_optional,
@@ -65,11 +65,14 @@ class RunRefused(ConfigError):
 
 
 class RunFailed(RuntimeError):
-    """A stage notebook failed; ``str()`` is a one-line reason, ``.notebook`` the executed copy."""
+    """A stage notebook failed; ``str()`` is a one-line reason, ``.notebook`` the executed copy,
+    ``.resume`` the command that resumes a run stopped from outside (its kernel died), else None."""
 
-    def __init__(self, reason: str, notebook: Path | None = None, run_dir: Path | None = None):
+    def __init__(
+        self, reason: str, notebook: Path | None = None, run_dir: Path | None = None, resume: str | None = None
+    ):
         super().__init__(reason)
-        self.notebook, self.run_dir = notebook, run_dir
+        self.notebook, self.run_dir, self.resume = notebook, run_dir, resume
 
 
 def kernel_name() -> str:  # papermill's kernel: $LSTM_WORKBENCH_KERNEL or this environment's python3
@@ -251,6 +254,20 @@ def check_notebook(path: Path) -> None:
         ) from None
 
 
+def _stage_failed(stage: str, run_dir: Path, error: Exception, reason: str, notebook: Path | None) -> NoReturn:
+    """Mark the run failed with ``reason`` and raise :class:`RunFailed`. A kernel that died
+    (killed from outside: out of memory, a kill) marks it interrupted instead, with the command
+    that resumes it: nothing in the run was wrong, and a resume keeps its finished stages."""
+    from nbclient.exceptions import DeadKernelError
+
+    died = isinstance(error, DeadKernelError)
+    if died:
+        reason = f"the kernel running stage {stage} died (killed from outside, perhaps for lack of memory)"
+    with contextlib.suppress(OSError):  # a full disk may refuse the status too; run_status still tells
+        _set_status(run_dir, "interrupted" if died else "failed", stage=stage, reason=reason)
+    raise RunFailed(reason, notebook, run_dir, resume_command(run_dir) if died else None) from error
+
+
 def execute_stage(
     stage: str,
     run_dir: Path,
@@ -305,9 +322,7 @@ def execute_stage(
     else:
         reason = f"{stage} failed in {out.name}: {_one_line(error)}" if error else ""
     if error is not None:
-        with contextlib.suppress(OSError):  # a full disk may refuse the status too; run_status still tells
-            _set_status(run_dir, "failed", stage=stage, reason=reason)
-        raise RunFailed(reason, out if out.is_file() else None, run_dir) from error
+        _stage_failed(stage, run_dir, error, reason, out if out.is_file() else None)
     took = time.perf_counter() - t0
     if not silent:
         earlier = clock.stages.get(stage, 0.0) if clock is not None and clock.stage == stage else 0.0
