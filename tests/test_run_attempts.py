@@ -137,3 +137,27 @@ def test_a_run_whose_kernel_died_says_how_to_resume_it_and_resumes(tmp_path, tin
     assert again.returncode == 0, err[-3000:]
     assert "[resume] kept what the interrupted run finished: prepare" in out
     assert run_status(run)["status"] == "finished"
+
+
+def test_a_resume_with_other_parameters_names_the_ones_that_differ(tmp_path, tiny_demo_dir, capsys):
+    """Resuming a run with train.epochs 20 where it had 40 was refused without naming a key."""
+    import yaml
+
+    from lstm_helpers.artifacts import write_json
+    from lstm_helpers.cli import main
+    from lstm_helpers.config import load_config
+
+    cfg_file = _config_file(tmp_path, tiny_demo_dir, tmp_path / "reports", **{"train.epochs": 40})
+    cfg = load_config(str(cfg_file), [])
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "params.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+    write_json(run / "status.json", {"status": "interrupted", "fingerprint": cfg.fingerprint(), "stage": "train"})
+    argv = ["run", "--config", str(cfg_file), "--out", str(run)]
+    assert main([*argv, "--set", "train.epochs=20", "--set", "run.name=other"]) == 2
+    err = capsys.readouterr().err
+    assert "other parameters (train.epochs: 40 -> 20)" in err and "run.name" not in err, err
+    sets = ["train.epochs=20", "model.units=[16]", "train.batch_size=64", "seed=1", "model.dropout=0.5"]
+    assert main([*argv, *(a for s in sets for a in ("--set", s))]) == 2
+    err = capsys.readouterr().err
+    assert "seed: 42 -> 1" in err and "model.units: [8] -> [16]" in err and ", and 1 more)" in err, err

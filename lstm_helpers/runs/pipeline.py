@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import re
 import shlex
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from lstm_helpers.artifacts import (
+    flatten,
     read_json_optional,
     read_params,
     remove_paths,
@@ -375,6 +377,24 @@ def _recorded_fingerprint(run_dir: Path, st: dict[str, Any]) -> str | None:
         return None
 
 
+def changed_settings(run_dir: Path, cfg: Config, most: int = 4) -> str:
+    """``train.epochs: 40 -> 20, ...``: the parameters (``run`` aside, as in the fingerprint) in
+    which ``cfg`` differs from the run's ``params.yaml``, ``most`` of them named; empty when that
+    file cannot be read."""
+    try:
+        old = flatten(resolve_config(read_params(run_dir)).to_dict())
+    except (ConfigError, ValueError, OSError):
+        return ""
+    new, gone = flatten(cfg.to_dict()), object()
+
+    def said(v: Any) -> str:
+        return (v if isinstance(v, str) else json.dumps(v, default=str))[:60] if v is not gone else "(none)"
+
+    keys = [k for k in {**old, **new} if not k.startswith("run.") and old.get(k, gone) != new.get(k, gone)]
+    named = ", ".join(f"{k}: {said(old.get(k, gone))} -> {said(new.get(k, gone))}" for k in keys[:most])
+    return named + (f", and {len(keys) - most} more" if len(keys) > most else "")
+
+
 def check_out_dir(run_dir: Path, cfg: Config) -> None:
     """``--out`` at an existing directory: allowed only for an empty folder or that run's own resume
     (not finished, not running, same parameter fingerprint)."""
@@ -400,8 +420,10 @@ def check_out_dir(run_dir: Path, cfg: Config) -> None:
     if st["status"] == "finished":
         raise RunRefused(f"{shown(run_dir)} is a finished run and finished runs are never rewritten; {new_run}")
     if _recorded_fingerprint(run_dir, st) != cfg.fingerprint():
+        changed = changed_settings(run_dir, cfg)
         raise RunRefused(
-            f"{shown(run_dir)} holds a run with other parameters; it can only be resumed with "
+            f"{shown(run_dir)} holds a run with other parameters{f' ({changed})' if changed else ''}; "
+            f"it can only be resumed with "
             f"its own ({resume_command(run_dir)}); for these parameters {new_run}"
         )
 
