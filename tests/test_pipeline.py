@@ -122,6 +122,18 @@ def test_run_directory_holds_every_artifact(finished_run):
     assert "_bilstm" not in run.name and "lstm_lay1_sz8" in run.name  # time stamp + model name
 
 
+def test_the_readme_names_every_file_a_run_holds(finished_run):
+    """kernel.log, in every run folder, was in no list of a run's files: a person finding its raw
+    TensorFlow / IPython warnings could not tell what it was or whether they mattered."""
+    run, _ = finished_run
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    start = readme.index("**What `make run` produces**")
+    named = set(re.findall(r"`([^`]+)`", readme[start : readme.index("\n\n", start)]))
+    held = [p.name + "/" * p.is_dir() for p in run.iterdir() if not p.name.startswith(".") and p.suffix != ".ipynb"]
+    assert "kernel.log" in held and "status.json" in held
+    assert not [name for name in held if name not in named]  # the notebooks: "the three executed notebooks"
+
+
 def test_metrics_json_has_stable_keys(finished_run):
     run, _ = finished_run
     m = json.loads((run / "metrics.json").read_text())
