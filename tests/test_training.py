@@ -198,7 +198,18 @@ def test_top_k_beyond_the_targets_is_clamped_below_them_and_said():
     for words in ("train.top_k = 500 clamped to 40", "41 classes can be a target", "<pad>", "valid train.top_k: 1-40"):
         assert words in note, note
     assert top_k_note(TrainConfig(top_k=5), 42, 41) is None and top_k_note(cfg, 2) is None
-    assert top_k_note(TrainConfig(), 3) is None  # the default 5 on 3 classes: top-2, as ever, unsaid
+
+
+def test_top_k_clamped_from_the_default_value_is_said_too():
+    """An explicit train.top_k: 5 on a 4-class task ran top-3 without a word (the note skipped
+    the default value), while the parameter table listed 5: any clamp is said."""
+    from lstm_helpers.model.logged import metric_names, top_k_note
+
+    for cfg in (TrainConfig(top_k=5), TrainConfig()):
+        assert metric_names(4, cfg)[-1] == "top3_accuracy"
+        note = top_k_note(cfg, 4)
+        assert note and "train.top_k = 5 clamped to 3" in note and "valid train.top_k: 1-3" in note, note
+    assert top_k_note(TrainConfig(top_k=3), 4) is None  # used as set: nothing to say
 
 
 @pytest.mark.parametrize("one_hot", [False, True])

@@ -17,10 +17,13 @@ def top_k_for(train_cfg: TrainConfig, n_classes: int, n_targets: int | None = No
 
 
 def top_k_note(train_cfg: TrainConfig, n_classes: int, n_targets: int | None = None) -> str | None:
-    """What the run's log (and terminal) says when a ``train.top_k`` someone set is clamped
-    (:func:`top_k_for`); None when it is not, or when it is the default 5 on a task of few classes."""
+    """What the run's log (and terminal) says when ``train.top_k`` is clamped (:func:`top_k_for`);
+    None when it is not (or on a binary task, which logs no top-k). Said whenever the k used
+    differs from ``train.top_k``, the default 5 too: the parameter table lists 5 while the
+    epochs and the report show top-3 on a 4-class task, and a ``top_k: 5`` set in the config
+    cannot be told from the default once ``params.yaml`` holds every value."""
     k = top_k_for(train_cfg, n_classes, n_targets)
-    if n_classes == 2 or k == train_cfg.top_k or train_cfg.top_k == TrainConfig.model_fields["top_k"].default:
+    if n_classes == 2 or k == train_cfg.top_k:
         return None
     targets = n_classes if n_targets is None else n_targets
     pad = f" (<pad> of the {n_classes} classes never is one)" if targets < n_classes else ""
