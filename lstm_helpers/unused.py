@@ -97,6 +97,7 @@ def _idle_rules(cfg: Config) -> list[tuple[bool, tuple[str, ...], str, str]]:
         (r.method == "class_weight" and not t.use_class_weight, ("resample.class_weight",), "train.use_class_weight", "the weights apply when it is true"),
         (r.method not in ("smote", "smote_under"), ("resample.smote_k", "resample.on_small_class"), "resample.method", "smote and smote_under use it"),
         (cfg.model.cell == "none", recurrent, "model.cell", "lstm and gru use it; none pools the conv front end"),
+        (not cfg.model.dense_units, ("model.dense_dropout",), "model.dense_units", "a dense layer uses it"),
         (r.method != "augment", tuple(f"resample.augment.{k}" for k in ("jitter_sigma", "scale_sigma", "max_shift")), "resample.method", "augment uses it"),
         (cfg.scale.method == "none", ("scale.per",), "scale.method", "standard, robust and minmax use it"),
         (t.loss != "focal", ("train.focal_alpha", "train.focal_gamma"), "train.loss", "focal uses it"),

@@ -89,3 +89,29 @@ def test_the_slides_say_which_switches_were_on(tmp_path):
     lay.train_json.write_text(json.dumps({k: v for k, v in train.items() if k != "switches"}))
     tried = write_slides(run).read_text().split("What was tried</h2>", 1)[1].split("</section>", 1)[0]
     assert "RMSprop, learning rate 0.001; cosine annealing" in tried
+
+
+def test_dense_head_dropout_without_a_dense_layer_is_idle_not_described():
+    """``model.dense_units: []`` builds no dense layer, yet the report and slides said
+    "dense-head dropout 0.1": the rate is left out of the words and named as an idle setting."""
+    from lstm_helpers.config import resolve_config
+    from lstm_helpers.unused import idle_notes, idle_settings
+
+    cfg = resolve_config({"model": {"dense_units": [], "dense_dropout": 0.3, "dropout": 0.2}})
+    words = switch_words(training_switches(cfg.train, cfg.model.model_dump(mode="json"), "val_loss"))
+    assert words["dropout"] == "dropout 0.2", words
+    assert idle_settings(cfg)["model.dense_dropout"] == "model.dense_units []"
+    assert "model.dense_dropout = 0.3 has no effect: model.dense_units is [] (a dense layer uses it)" in idle_notes(
+        cfg, ("train",)
+    )
+    default = resolve_config({"model": {"dense_units": []}})  # the default 0.1: left out, not noted
+    assert (
+        "dense" not in switch_words(training_switches(default.train, default.model.model_dump(mode="json")))["dropout"]
+    )
+    assert not [n for n in idle_notes(default) if "dense_dropout" in n]
+    with_head = resolve_config({"model": {"dense_units": [16], "dense_dropout": 0.3}})
+    assert "model.dense_dropout" not in idle_settings(with_head)
+    assert (
+        "dense-head dropout 0.3"
+        in switch_words(training_switches(with_head.train, with_head.model.model_dump(mode="json")))["dropout"]
+    )

@@ -74,6 +74,8 @@ def _dropouts(spec: dict[str, Any]) -> dict[str, Any]:
             out[key] = v
     if spec.get("cell") == "none":  # no recurrent layer: only the dense head's dropout applies
         out = {k: v for k, v in out.items() if k == "dense_dropout"}
+    if not spec.get("dense_units", True):  # no dense layer ([]): no dense-head dropout (lstm_helpers.unused)
+        out.pop("dense_dropout", None)
     return out
 
 
