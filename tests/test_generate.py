@@ -173,3 +173,16 @@ def test_sample_ids_follows_the_distribution_top_k_and_bans():
     assert (cold == 4).mean() > 0.6
     draws = sample_ids(np.tile(p, (100, 1)), np.ones(100), None, rng, banned=[4, 3])
     assert not np.isin(draws, [3, 4]).any()
+
+
+def test_a_prime_with_characters_outside_the_vocabulary_says_which(char_run, capsys):
+    """``--prime "café 日本"`` read é, 日 and 本 as <unk> without a word: stderr names them,
+    stdout still holds exactly the generated characters."""
+    args = ["generate", "--run", str(char_run), "--length", "10", "--seed", "1", "--prime"]
+    assert main([*args, "café 日本"]) == 0
+    out, err = capsys.readouterr()
+    assert len(out) == 10 + 1
+    assert "note: 3 of the 7 prime characters the model reads are outside the run's vocabulary" in err, err
+    assert "read as <unk>: 'é', '日', '本'" in err, err
+    assert main([*args, "It is a truth"]) == 0
+    assert "note" not in capsys.readouterr().err

@@ -17,6 +17,7 @@ for ``data.kind: text``): index 0 is padding and 1 the unknown character; neithe
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from lstm_helpers.config import ConfigError
 from lstm_helpers.data.text import PAD_TOKEN, UNK_TOKEN
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.runs.kernel import quiet_tensorflow_import
+from lstm_helpers.style import visible_name
 
 
 class NotACharacterRun(ConfigError):
@@ -180,6 +182,26 @@ def prime_window(cm: CharModel, prime: str) -> np.ndarray:
     return np.concatenate([fill, ids])
 
 
+def prime_note(cm: CharModel, prime: str) -> str | None:
+    """Which characters of the prime the model reads (its last ``L``, lowercased where the run
+    lowercased its text) are outside the run's vocabulary and read as ``<unk>``; None when all
+    are in it. ``--prime "café 日本"`` on an English run read three characters as ``<unk>``
+    without a word."""
+    read = (prime.lower() if cm.lowercase else prime)[-cm.window_length :]
+    known = set(cm.vocabulary) - {PAD_TOKEN, UNK_TOKEN}
+    unknown = list(dict.fromkeys(c for c in read if c not in known))  # in order of appearance
+    if not unknown:
+        return None
+    n = sum(c not in known for c in read)
+    shown = ", ".join(repr(visible_name(c)) for c in unknown[:10]) + (
+        f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+    )
+    return (
+        f"{n} of the {len(read)} prime characters the model reads are outside the run's vocabulary of "
+        f"{len(known)} characters and read as {UNK_TOKEN}: {shown}"
+    )
+
+
 def generate_text(
     run_dir: str | Path,
     prime: str,
@@ -197,6 +219,8 @@ def generate_text(
     """
     _check_knobs(length, temperature, top_k)
     cm = load_char_model(run_dir)
+    if note := prime_note(cm, prime):  # on stderr: stdout holds exactly the generated characters
+        print(f"note: {note}", file=sys.stderr, flush=True)
     ids = generate_ids(cm, prime_window(cm, prime)[None, :], length, [temperature], top_k, seed)
     return decode(ids[0], cm.vocabulary)
 
