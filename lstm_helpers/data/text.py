@@ -34,6 +34,14 @@ def target_class_count(classes: list[str]) -> int:
     return len(classes) - (1 if len(classes) and classes[0] == PAD_TOKEN else 0)
 
 
+def character_classes(classes: list[str]) -> list[str]:
+    """The classes a split is expected to hold: a text run's characters, without its ``<pad>``
+    (never a target) and ``<unk>`` (index 1: "a character outside the vocabulary", a target only
+    where the vocabulary was cut; no split needs windows of it); any other run's classes as they are."""
+    classes = [str(c) for c in classes]
+    return classes[2:] if classes[:2] == [PAD_TOKEN, UNK_TOKEN] else classes
+
+
 def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 20) -> SeriesSet:
     """Read a plain-text file as a character token stream.
 

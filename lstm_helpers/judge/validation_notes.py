@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lstm_helpers.data.text import character_classes
 from lstm_helpers.judge.notes import ACT, CAUTION, READING, Note
 from lstm_helpers.model.budget import MIN_VAL_CASES, SATURATED_EPOCHS, compounded_weighting, saturated_epochs
 from lstm_helpers.style import during_training, visible_name
@@ -124,44 +125,81 @@ def _still_learning(train: dict[str, Any]) -> list[str]:
     return [
         Note(
             f"The best validation {train.get('monitor', 'figure')} came in {when}: the model may still be "
-            "learning; more epochs may help (train.epochs, or train.min_updates while train.epochs is auto).",
+            f"learning; more epochs may help (--set train.epochs={2 * int(run)}, or train.min_updates while "
+            "train.epochs is auto).",
             ACT,
         )
     ]
 
 
-def _small_validation(metrics: dict[str, Any]) -> list[str]:
+LISTED = 6  # classes a note names one by one; past them, how many and the fewest
+# how the notes below begin (in stored metrics.json notes of every version): the slides' own advice
+# (runs/next_steps.py) leaves what they say to them
+STILL_LEARNING = "the model may still be learning"
+SMALL_VALIDATION = ("Validation holds no window of", "Validation holds few windows of", "Validation holds fewer than")
+
+
+def threshold_chosen(metrics: dict[str, Any]) -> bool:
+    """Whether validation chose a threshold as well as the epoch: not under the argmax, nor a fixed
+    threshold (an older ``metrics.json`` without a strategy: as before, yes)."""
+    return metrics.get("threshold_strategy") not in ("argmax", "fixed")
+
+
+def small_validation_classes(metrics: dict[str, Any]) -> tuple[list[str], dict[str, int]]:
+    """The classes the test split holds and validation does not, and those with fewer than
+    :data:`MIN_VAL_CASES` validation windows (fewest first), among the classes a split is
+    expected to hold (a text's ``<pad>`` and ``<unk>`` never are: :func:`character_classes`)."""
     per_class = (metrics.get("val") or {}).get("per_class") or {}
-    few = {c: int(v["support"]) for c, v in per_class.items() if 0 < int(v.get("support") or 0) < MIN_VAL_CASES}
+    expected = set(character_classes(metrics.get("classes") or list(per_class)))
     test = metrics.get("per_class") or {}
-    absent = [c for c, v in per_class.items() if not v.get("support") and (test.get(c) or {}).get("support")]
+    absent = [
+        c for c, v in per_class.items() if c in expected and not v.get("support") and (test.get(c) or {}).get("support")
+    ]
+    few = {
+        c: int(v["support"])
+        for c, v in per_class.items()
+        if c in expected and 0 < int(v.get("support") or 0) < MIN_VAL_CASES
+    }
+    return absent, dict(sorted(few.items(), key=lambda kv: kv[1]))
+
+
+def few_windows_text(few: dict[str, int], n_classes: int) -> str:
+    """``some classes (8 of 'play', 20 of 'x')``; past :data:`LISTED` classes a summary,
+    ``47 of the 94 classes (fewest: 1 of ';', ... and 41 more)`` (``few`` fewest first)."""
+    listed = ", ".join(f"{n} of '{visible_name(c)}'" for c, n in list(few.items())[:LISTED])
+    if len(few) <= LISTED:
+        return f"some classes ({listed})"
+    return f"{len(few)} of the {n_classes} classes (fewest: {listed} and {len(few) - LISTED} more)"
+
+
+def _small_validation(metrics: dict[str, Any]) -> list[str]:
+    absent, few = small_validation_classes(metrics)
+    chosen, coarse = (
+        ("the epoch, the threshold", "the epoch and threshold chosen on validation are")
+        if threshold_chosen(metrics)
+        else ("the epoch", "the epoch chosen on validation is")
+    )
     notes = []
     if absent:
-        shown = ", ".join(f"'{visible_name(c)}'" for c in absent[:6]) + (
-            f" and {len(absent) - 6} more" if len(absent) > 6 else ""
+        shown = ", ".join(f"'{visible_name(c)}'" for c in absent[:LISTED]) + (
+            f" and {len(absent) - LISTED} more" if len(absent) > LISTED else ""
         )
         notes.append(
             Note(
                 f"Validation holds no window of {shown}, which the test split holds: nothing chosen on "
-                "validation (the epoch, the threshold) saw that class; a larger validation split "
-                "(split.val_fraction) or more recordings help.",
+                f"validation ({chosen}) saw that class; a larger validation split (split.val_fraction) or more "
+                "recordings help.",
                 CAUTION,
             )
         )
-    if few:
-        # a character model's newline / space as ↵ / ␣: a raw one broke the note's line
-        listed = ", ".join(f"{n} of '{visible_name(c)}'" for c, n in sorted(few.items(), key=lambda kv: kv[1]))
-        n = min(few.values())
-        chosen = (
-            "the epoch chosen on validation is"
-            if metrics.get("threshold_strategy") == "argmax"
-            else "the epoch and threshold chosen on validation are"
-        )
+    if few:  # a character model's newline / space as ↵ / ␣: a raw one broke the note's line
+        n_classes = len(character_classes(metrics.get("classes") or list(metrics["val"]["per_class"])))
+        how_few = f"fewer than {MIN_VAL_CASES}" if len(few) > LISTED else "few"
         notes.append(
             Note(
-                f"Validation holds few windows of some classes ({listed}): one window moves a recall by "
-                f"{1 / n:.2f}, so {chosen} coarse; a larger "
-                "validation split (split.val_fraction) or more recordings help.",
+                f"Validation holds {how_few} windows of {few_windows_text(few, n_classes)}: one window moves a "
+                f"recall by {1 / min(few.values()):.2f}, so {coarse} coarse; a larger validation split "
+                "(split.val_fraction) or more recordings help.",
                 CAUTION,
             )
         )

@@ -13,19 +13,31 @@ from pathlib import Path
 from typing import Any
 
 from lstm_helpers.artifacts import read_json_optional
+from lstm_helpers.data.text import character_classes
+from lstm_helpers.judge.validation_notes import (
+    LISTED,
+    SMALL_VALIDATION,
+    STILL_LEARNING,
+    few_windows_text,
+    threshold_chosen,
+)
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.model.budget import MIN_VAL_CASES
-from lstm_helpers.style import fmt_number
+from lstm_helpers.style import fmt_number, visible_name
 
 GAP = 0.05  # precision and recall this far apart: the errors lean one way
 
 
-def _epochs(t: dict[str, Any]) -> list[str]:
-    """Train longer (the best epoch was the last) or hold the model back (it peaked early)."""
+def _epochs(t: dict[str, Any], notes: list[str]) -> list[str]:
+    """Train longer (the best epoch was the last) or hold the model back (it peaked early). The
+    first is left to stage 03's note where it gave one (``notes``: ``metrics.json["notes"]``,
+    which the slides list after these): the same advice twice in two wordings."""
     run, best, planned = t.get("epochs_run"), t.get("best_epoch"), t.get("epochs_planned")
     if not run or not best or t.get("weights_epoch") != best:  # final weights kept: the best epoch chose nothing
         return []
     if best == run and not t.get("stopped_early") and run >= 2:
+        if any(STILL_LEARNING in n for n in notes):
+            return []
         return [
             f"The best epoch was the last ({best} of {planned}): validation was still improving, so train "
             f"longer (--set train.epochs={2 * int(run)})."
@@ -77,17 +89,30 @@ def _errors(m: dict[str, Any], t: dict[str, Any]) -> list[str]:
 
 
 def _validation(prep: dict[str, Any], m: dict[str, Any]) -> list[str]:
-    """Too few validation windows of a class to choose epochs and the threshold on."""
+    """Too few validation windows of a class to choose the epoch (and the threshold) on: of the
+    class of interest, else of any class a split is expected to hold (a text's ``<pad>`` and
+    ``<unk>`` never are). Left to stage 03's notes where they say it (``metrics.json["notes"]``
+    holds :func:`~lstm_helpers.judge.validation_notes.validation_notes`' small-validation notes)."""
+    if any(n.startswith(SMALL_VALIDATION) for n in m.get("notes") or []):
+        return []
     before = (((prep.get("counts") or {}).get("val") or {}).get("before")) or {}
     pos = m.get("positive_class")
-    few = {c: n for c, n in before.items() if (pos is None or c == pos) and int(n) < MIN_VAL_CASES}
+    expected = character_classes(prep.get("classes") or list(before))
+    few = {
+        c: int(n) for c, n in before.items() if c in expected and (pos is None or c == pos) and int(n) < MIN_VAL_CASES
+    }
     if not few:
         return []
-    said = ", ".join(f"{n} of '{c}'" for c, n in few.items())
-    return [
-        f"Validation holds only {said} windows: the best epoch and the threshold rest on them; give "
-        "validation more recordings (--set split.val_fraction=0.3)."
-    ]
+    few = dict(sorted(few.items(), key=lambda kv: kv[1]))
+    said = (
+        "only " + ", ".join(f"{n} of '{visible_name(c)}'" for c, n in few.items()) + " windows"
+        if len(few) <= LISTED
+        else f"fewer than {MIN_VAL_CASES} windows of {few_windows_text(few, len(expected))}"
+    )
+    rest = (
+        "the best epoch and the threshold rest" if threshold_chosen(m) and pos is not None else "the best epoch rests"
+    )
+    return [f"Validation holds {said}: {rest} on them; give validation more recordings (--set split.val_fraction=0.3)."]
 
 
 def _baseline(m: dict[str, Any], t: dict[str, Any]) -> list[str]:
@@ -115,4 +140,4 @@ def suggested_changes(run: Path) -> list[str]:
     """What the run's records say to change next (most telling first); empty when they point to nothing."""
     lay = RunLayout(Path(run))
     t, m, prep = (read_json_optional(p) for p in (lay.train_json, lay.metrics, lay.prepare_json))
-    return [*_baseline(m, t), *_errors(m, t), *_epochs(t), *_validation(prep, m)]
+    return [*_baseline(m, t), *_errors(m, t), *_epochs(t, m.get("notes") or []), *_validation(prep, m)]

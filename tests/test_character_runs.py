@@ -1,0 +1,97 @@
+"""What a character run's report and slides say of its classes: a real tiny run (prepare, train,
+evaluate) on a slice of the shipped text."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+import yaml
+from conftest import ROOT
+
+from lstm_helpers.config import resolve_config
+from lstm_helpers.layout import RunLayout
+
+TEXT = ROOT / "data" / "text" / "pride_and_prejudice_vol1.txt"
+
+
+@pytest.fixture(scope="module")
+def char_run(tmp_path_factory):
+    """6,000 characters, windows of 20 every 10 characters, one tiny LSTM for 2 epochs, evaluated;
+    train.json then says what a run whose best epoch is the last says, and stage 03 runs again."""
+    from lstm_helpers.data.prepare import run_prepare
+    from lstm_helpers.judge.evaluation import run_evaluation
+    from lstm_helpers.model.training import run_training
+
+    cfg = resolve_config(
+        {},
+        {
+            "data.kind": "text",
+            "data.path": str(TEXT),
+            "data.max_chars": 6000,
+            "data.demo": False,
+            "data.classes_of_interest": [],
+            "windows.length": 20,
+            "windows.overlap_percent": 50,
+            "model.units": [8],
+            "model.bidirectional": False,
+            "model.dense_units": [],
+            "model.embedding_dim": 8,
+            "resample.method": "none",
+            "train.epochs": 2,
+            "train.batch_size": 64,
+            "train.min_updates": 1,  # (no budget warning among the slide's four)
+            "train.verbose": 0,
+            "train.ensemble": 1,
+        },
+    )
+    run = tmp_path_factory.mktemp("chars") / "run"
+    run_prepare(cfg, run)
+    run_training(cfg, run)
+    lay = RunLayout(run)
+    train = json.loads(lay.train_json.read_text())
+    train |= {"epochs_planned": 2, "epochs_run": 2, "best_epoch": 2, "weights_epoch": 2, "stopped_early": False}
+    lay.train_json.write_text(json.dumps(train))
+    run_evaluation(cfg, run)
+    lay.params.write_text(yaml.safe_dump(cfg.to_dict()))
+    lay.status.write_text(json.dumps({"status": "finished"}))
+    return run
+
+
+def _slide(run, title: str) -> str:
+    from lstm_helpers.runs.slides import write_slides
+
+    deck = write_slides(run).read_text()
+    return html.unescape(deck.split(f"{title}</h2>", 1)[1].split("</section>", 1)[0])
+
+
+def test_what_to_change_next_counts_characters_once_and_names_no_threshold(char_run):
+    """A character run's "What to change next" listed ~65 classes with "0 of '<pad>', 0 of '<unk>'",
+    said "the best epoch and the threshold rest on them" on an argmax run, and gave the best-epoch
+    advice twice in two wordings."""
+    from lstm_helpers.runs.next_steps import suggested_changes
+
+    m = json.loads(RunLayout(char_run).metrics.read_text())
+    assert m["threshold_strategy"] == "argmax" and m["classes"][:2] == ["<pad>", "<unk>"]
+    shown = _slide(char_run, "What to change next")
+    assert "<pad>" not in shown and "<unk>" not in shown, shown
+    assert "threshold" not in shown, shown
+    assert shown.count("--set train.epochs=") == 1 and shown.count("may still be learning") == 1, shown
+    assert "The best epoch was the last" not in shown, shown
+    # the report's note (and the slide's, where there is room): a summary, not every class
+    n_chars = len(m["classes"]) - 2
+    (few,) = [n for n in m["notes"] if n.startswith("Validation holds fewer than 30 windows of")]
+    assert f"of the {n_chars} classes (fewest: " in few and " more)" in few and few.count(" of '") == 6, few
+    assert "<pad>" not in few and "<unk>" not in few and "threshold" not in few, few
+    # without stage 03's notes (an older run), the slides' own rules say it, in the same terms
+    lay = RunLayout(char_run)
+    lay.metrics.write_text(json.dumps(m | {"notes": [], "note_kinds": []}))
+    try:
+        own = suggested_changes(char_run)
+    finally:
+        lay.metrics.write_text(json.dumps(m))
+    (epochs,) = [s for s in own if "train.epochs" in s]
+    (few,) = [s for s in own if s.startswith("Validation holds")]
+    assert "<pad>" not in few and "<unk>" not in few and f"of the {n_chars} classes (fewest: " in few, few
+    assert "the best epoch rests on them" in few and "threshold" not in few, few
