@@ -95,3 +95,34 @@ def test_what_to_change_next_counts_characters_once_and_names_no_threshold(char_
     (few,) = [s for s in own if s.startswith("Validation holds")]
     assert "<pad>" not in few and "<unk>" not in few and f"of the {n_chars} classes (fewest: " in few, few
     assert "the best epoch rests on them" in few and "threshold" not in few, few
+
+
+def test_a_character_run_describes_its_classes_as_the_characters_a_target_can_be(char_run, tmp_path):
+    """ "text with 1 channel; 96 classes (0, 1, 2, ..., ~)": the count held <pad> and <unk>, and
+    natural sorting made digit characters look like class ids. The slides and stage 01's summary
+    say how many characters a target can be, quoted, most frequent first."""
+    from lstm_helpers.data.prepare import run_prepare
+
+    prep = json.loads(RunLayout(char_run).prepare_json.read_text())
+    vocab = prep["input"]["vocabulary"]
+    n_chars = len(vocab) - 2
+    said = f"{n_chars} characters ('{vocab[2] if vocab[2] != ' ' else '␣'}', "
+    facts = _slide(char_run, "How well does the model tell the classes apart?")
+    assert said in facts and "most frequent first" in facts and "classes (" not in facts, facts
+    assert "<pad>" not in facts and "<unk>" not in facts, facts
+    from lstm_helpers.data.summary import classes_description, summary_table
+
+    assert summary_table(prep).loc["classes", "value"] == classes_description(prep)
+    assert classes_description(prep).startswith(said)
+    # a cut vocabulary: <unk> is then a target too, and said with how many windows have it
+    cfg = resolve_config(
+        {},
+        {"data.kind": "text", "data.path": str(TEXT), "data.max_chars": 3000, "data.vocab_size": 12,
+         "data.demo": False, "data.classes_of_interest": [], "windows.length": 20, "resample.method": "none"},
+    )  # fmt: skip
+    run_prepare(cfg, tmp_path / "cut")
+    cut = json.loads(RunLayout(tmp_path / "cut").prepare_json.read_text())
+    unk = sum(cut["counts"][n]["before"]["<unk>"] for n in ("train", "val", "test"))
+    assert unk > 0
+    assert classes_description(cut).startswith("10 characters ('")
+    assert classes_description(cut).endswith(f"and <unk> ({unk:,} targets outside them)")

@@ -9,7 +9,8 @@ import pandas as pd
 
 from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.data.recordings import SPLIT_NAMES
-from lstm_helpers.style import classes_text, names_text
+from lstm_helpers.data.text import UNK_TOKEN, characters_text
+from lstm_helpers.style import MAX_LISTED_CLASSES, classes_text, names_text
 
 
 def _resampling_text(info: dict) -> str:
@@ -75,6 +76,27 @@ def _tokens_text(tokens: dict | None) -> str | None:
     return f"{tokens['training_ids']:,} distinct ids in training (an Embedding of {tokens['vocab_size']}); {tokens['rule']}"
 
 
+def classes_description(info: dict) -> str:
+    """The classes of a run (``prepare.json``) for a sentence: a text run's characters
+    (:func:`~lstm_helpers.data.text.characters_text`: not ``96 classes (0, 1, 2, ..., ~)``, which
+    counted ``<pad>`` and ``<unk>`` and sorted digit characters like class ids), else the class names."""
+    classes = info.get("classes") or []
+    if (info.get("input") or {}).get("data_kind") != "text":
+        return classes_text(classes)
+    counts = info.get("counts") or {}
+    unknown = sum(int(((counts.get(n) or {}).get("before") or {}).get(UNK_TOKEN) or 0) for n in SPLIT_NAMES)
+    return characters_text(classes, unknown)
+
+
+def classes_sentence(info: dict) -> str:
+    """:func:`classes_description` after ``classes: `` where it is a plain list of names (a few
+    classes), as the slides' data facts read it."""
+    plain = (info.get("input") or {}).get("data_kind") != "text" and len(
+        info.get("classes") or []
+    ) <= MAX_LISTED_CLASSES
+    return ("classes: " if plain else "") + classes_description(info)
+
+
 def summary_table(info: dict, notes: bool = True) -> pd.DataFrame:
     """Key facts of a prepare run as a two-column table (for the notebook and the report);
     ``notes`` False leaves stage 01's notes to a list of their own (the notebook's Notes section)."""
@@ -83,7 +105,7 @@ def summary_table(info: dict, notes: bool = True) -> pd.DataFrame:
     facts = {
         "data": f"{inp['data_kind']}{' of token ids' * (inp['kind'] == 'tokens' and inp['data_kind'] != 'text')} "
         f"from {data_path_text(inp['source'])}",
-        "classes": classes_text(info["classes"]),
+        "classes": classes_description(info),
         "window": f"{inp['window_length']} steps"
         + (f" ({inp['window_length'] / inp['sample_rate_hz']:.2f} s)" if inp.get("sample_rate_hz") else "")
         + (f", step {inp['step']} ({_overlap_text(inp, p)})" if inp.get("step") else ""),

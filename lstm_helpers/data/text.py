@@ -42,6 +42,21 @@ def character_classes(classes: list[str]) -> list[str]:
     return classes[2:] if classes[:2] == [PAD_TOKEN, UNK_TOKEN] else classes
 
 
+def characters_text(classes: list[str], unknown_targets: int = 0, shown: int = 3) -> str:
+    """A text run's classes for a sentence: the characters a window's next character can be, in
+    the vocabulary's order (most frequent in training first), quoted as characters, e.g.
+    ``94 characters ('␣', 'e', 't', ..., '^'; most frequent first)``; with ``and <unk> (12
+    targets outside them)`` where ``unknown_targets`` windows' next character is outside the
+    vocabulary. ``<pad>`` never is a target; the model's output still holds both (a softmax over
+    every vocabulary id), which is what perplexity's uniform reference counts."""
+    from lstm_helpers.style import visible_name  # (style imports nothing of data)
+
+    chars = [f"'{visible_name(c)}'" for c in character_classes(classes)]
+    listed = ", ".join(chars) if len(chars) <= shown + 1 else f"{', '.join(chars[:shown])}, ..., {chars[-1]}"
+    unknown = f" and {UNK_TOKEN} ({unknown_targets:,} targets outside them)" if unknown_targets else ""
+    return f"{len(chars)} character{'s' * (len(chars) != 1)} ({listed}; most frequent first){unknown}"
+
+
 def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 20) -> SeriesSet:
     """Read a plain-text file as a character token stream.
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from lstm_helpers.artifacts import read_json_optional, read_params, write_text
 from lstm_helpers.config import ConfigError
+from lstm_helpers.data.summary import classes_sentence
 from lstm_helpers.judge.notes import READING, by_priority
 from lstm_helpers.layout import RunLayout, SweepLayout
 from lstm_helpers.runs.report import (
@@ -34,9 +35,7 @@ from lstm_helpers.runs.report import (
 from lstm_helpers.runs.terminal import plural
 from lstm_helpers.style import (
     MAX_HEATMAP_CLASSES,
-    MAX_LISTED_CLASSES,
     TOP_CONFUSIONS,
-    classes_text,
     during_training,
     fmt_number,
     table_html,
@@ -91,9 +90,7 @@ def _data_facts(run: Path) -> list[str]:
         else "with " + plural(inp.get("n_channels") or 0, "channel")
     )
     facts = [
-        f"{inp.get('data_kind', 'data')} {shape}; "
-        + ("" if len(p.get("classes") or []) > MAX_LISTED_CLASSES else "classes: ")  # "52 classes (1, ..., 52)"
-        + classes_text(p.get("classes") or [])
+        f"{inp.get('data_kind', 'data')} {shape}; " + classes_sentence(p)  # "52 classes (1, ..., 52)", "94 characters"
     ]
     if win:
         facts.append(
