@@ -246,7 +246,7 @@ def test_short_recordings_skipped_and_counted_all_short_refused(tiny_config, tmp
     short = df[df.recording_id == "a01_r1"].iloc[:10]
     df = pd.concat([df[df.recording_id != "a01_r1"], short])
     df.to_parquet(tmp_path / "d.parquet")
-    with pytest.warns(UserWarning, match="1 recording.* were skipped: 'a01_r1'$"):  # named, not only counted
+    with pytest.warns(UserWarning, match=r"1 recording.* were skipped.*: 'a01_r1' \(10 timesteps\)$"):  # named
         info = run_prepare(tiny_config(data__path=str(tmp_path / "d.parquet")), tmp_path / "run").meta
     assert info["windows"]["recordings_too_short"] == 1
     assert summary_table(info).loc["recordings skipped (shorter than a window)", "value"] == "1: 'a01_r1'"

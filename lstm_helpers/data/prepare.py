@@ -48,7 +48,7 @@ from lstm_helpers.data.windows import (
     window_step,
 )
 from lstm_helpers.layout import RunLayout
-from lstm_helpers.style import classes_text, names_text
+from lstm_helpers.style import classes_text
 
 
 def _text_windows(s: SeriesSet, length: int, overlap: float) -> Windows:
@@ -91,12 +91,9 @@ def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
     short = n_per_rec == 0
     info["recordings_too_short"] = int(short.sum())
     info["recordings_too_short_ids"] = s.rec_ids[short].tolist()[:20]
-    if short.any():
-        warnings.warn(
-            f"{int(short.sum())} recording(s) shorter than one window ({length} steps) were skipped: "
-            f"{names_text(s.rec_ids[short])}",
-            stacklevel=2,
-        )
+    if short.any():  # a note as the others: stage 01's notes (terminal, prepare.json, the report)
+        s.notes.append(_short_note(s, short, length))
+        say_note(s.notes[-1], stacklevel=3)
     starts, rec = window_starts(s.offsets, length, step)
     coi = [s.classes.index(c) for c in cfg.data.classes_of_interest]
     lab = label_windows(
@@ -116,6 +113,18 @@ def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
     for note in gap_notes(info, cfg.data.time_column):
         warnings.warn(note, stacklevel=2)
     return Windows(starts[keep], rec[keep], (starts - s.offsets[rec])[keep], lab[keep], length, step), info
+
+
+def _short_note(s: SeriesSet, short: np.ndarray, length: int) -> str:
+    """The recordings (``short``: a mask) with too few timesteps for one window of ``length``,
+    each named with its length."""
+    ids, lengths = s.rec_ids[short], s.lengths[short]
+    listed = ", ".join(f"{str(r)!r} ({n:,} timesteps)" for r, n in zip(ids[:5], lengths[:5].tolist(), strict=True))
+    more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+    return (
+        f"{len(ids)} recording(s) shorter than one window ({length} timesteps) were skipped, none of their "
+        f"timesteps in any split: {listed}{more}"
+    )
 
 
 def _counts(y: np.ndarray, classes: list[str]) -> dict[str, int]:

@@ -1,0 +1,53 @@
+"""The files an analyst's folder holds: compressed CSVs (read), other files (named, not dropped
+in silence), Excel's "CSV UTF-8" byte-order mark, header names with spaces, recordings shorter
+than a window, NaN cells that predict fills and Parquet rows -- in training and in predict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstm_helpers.config import DataConfig
+from lstm_helpers.data.prepare import run_prepare
+from lstm_helpers.runs.terminal import stage_done_line
+
+CH = ["ax", "ay"]
+
+
+def _frame(recs=("r1", "r2"), n=60) -> pd.DataFrame:
+    parts = [
+        pd.DataFrame(
+            {
+                "rec": r,
+                "subject": f"s{i}",
+                "t": np.arange(n) / 10.0,
+                "ax": np.sin(np.arange(n) / 3.0 + i),
+                "ay": np.cos(np.arange(n) / 5.0 + i),
+                "label": ["walk" if k % 20 < 15 else "play" for k in range(n)],
+            }
+        )
+        for i, r in enumerate(recs)
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _cfg(path: Path, **kw) -> DataConfig:
+    base = dict(path=str(path), demo=False, recording_column="rec", group_column="subject", time_column="t")
+    return DataConfig(**{**base, "label_column": "label", "channels": CH, "sample_rate_hz": 10, **kw})
+
+
+def test_a_recording_shorter_than_a_window_is_a_note_on_the_terminal(tiny_config, tmp_path):
+    cfg = tiny_config()
+    frames = [pd.read_parquet(f) for f in sorted(Path(cfg.data.path).glob("*.parquet"))]
+    df = pd.concat(frames, ignore_index=True)
+    short = df[df.recording_id == "a02_r2"].iloc[:15]
+    pd.concat([df[df.recording_id != "a02_r2"], short]).to_parquet(tmp_path / "d.parquet")
+    with pytest.warns(UserWarning, match="skipped"):
+        meta = run_prepare(tiny_config(data__path=str(tmp_path / "d.parquet")), tmp_path / "run").meta
+    (note,) = [n for n in meta["notes"] if "shorter than one window" in n]
+    assert "1 recording(s) shorter than one window (24 timesteps) were skipped" in note
+    assert "'a02_r2' (15 timesteps)" in note
+    assert f"note: {note}" in stage_done_line("prepare", 1.0, tmp_path / "run").splitlines()
