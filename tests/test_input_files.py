@@ -12,6 +12,7 @@ import pytest
 
 from lstm_helpers.config import DataConfig
 from lstm_helpers.data.prepare import run_prepare
+from lstm_helpers.data.recordings import DataError, read_recordings
 from lstm_helpers.runs.terminal import stage_done_line
 
 CH = ["ax", "ay"]
@@ -51,3 +52,20 @@ def test_a_recording_shorter_than_a_window_is_a_note_on_the_terminal(tiny_config
     assert "1 recording(s) shorter than one window (24 timesteps) were skipped" in note
     assert "'a02_r2' (15 timesteps)" in note
     assert f"note: {note}" in stage_done_line("prepare", 1.0, tmp_path / "run").splitlines()
+
+
+def test_parquet_rows_are_not_counted_below_a_header(tmp_path):
+    df = _frame()
+    df["ax"] = df["ax"].astype(str)
+    df.loc[4, "ax"] = "n/a?"
+    df.to_parquet(tmp_path / "p.parquet")
+    with pytest.raises(DataError, match=r"value 'n/a\?' at row 5 \(counting the table's rows from 1; position 4"):
+        read_recordings(_cfg(tmp_path / "p.parquet"))
+    df.to_csv(tmp_path / "p.csv", index=False)
+    with pytest.raises(DataError, match=r"at row 6 \(the header is row 1\)"):
+        read_recordings(_cfg(tmp_path / "p.csv"))
+    nan = _frame()
+    nan.loc[7, "ay"] = np.nan
+    nan.to_parquet(tmp_path / "q.parquet")
+    with pytest.raises(DataError, match=r"first: row 8 \(counting the table's rows from 1"):
+        read_recordings(_cfg(tmp_path / "q.parquet", nan_policy="error"))

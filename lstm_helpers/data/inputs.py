@@ -53,9 +53,13 @@ _NUL_BYTES = "a binary file (it holds NUL bytes)"
 _WIDE = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")
 
 
-def row_text(row: int) -> str:
+def row_text(row: int, source: object = None) -> str:
     """A table's data row (``row`` counts from 0, the header not counted) as a spreadsheet numbers
-    it, the header being row 1: messages said "row 5" of what a spreadsheet shows as row 7."""
+    it, the header being row 1: messages said "row 5" of what a spreadsheet shows as row 7. A
+    Parquet ``source`` (by its suffix) has no header row: its rows are counted from 1 and named by
+    pandas' position too."""
+    if str(source).lower().endswith(PARQUET):
+        return f"row {row + 1} (counting the table's rows from 1; position {row} in pandas)"
     return f"row {row + 2} (the header is row 1)"
 
 
@@ -105,7 +109,8 @@ def check_numeric(
             value = df[col].iloc[row]
             advice = _decimal_advice(value, decimal, settable) or f"{what}s must hold numbers"
             raise DataError(
-                f"{source}: {what} {col!r} is not numeric (value {short(value, 60)} at {row_text(row)}); {advice}"
+                f"{source}: {what} {col!r} is not numeric (value {short(value, 60)} at {row_text(row, source)}); "
+                f"{advice}"
             )
 
 
@@ -261,6 +266,7 @@ def check_text_file(path: Path, encoding: str, what: str) -> None:
 
 
 DELIMITED = (".csv", ".tsv")  # delimited text tables, read at data.sep (a .tsv at commas is named tab-separated)
+PARQUET = (".parquet", ".pq")
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}  # data.sep's choices, named
 
 
@@ -316,7 +322,7 @@ def check_finite(
     )
     raise DataError(
         f"{where}: {int(bad.sum())} value(s) are infinite or beyond float32's range (+-{limit:.3g}); "
-        f"first: column {columns[col]!r}, {row_text(row) if table else f'row {row}'}, value {float(value)!r}. Fix them at the source{blank}"
+        f"first: column {columns[col]!r}, {row_text(row, where) if table else f'row {row}'}, value {float(value)!r}. Fix them at the source{blank}"
     )
 
 

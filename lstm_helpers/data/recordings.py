@@ -281,7 +281,7 @@ def _nan_policy(
         others = int(nan_rows.sum() - in_file.sum())
         raise DataError(
             f"{df['__file'].iloc[first]}: {int(in_file.sum())} row(s) have NaN (an empty cell, or a marker "
-            f"such as NA or n/a) in channel columns (first: {row_text(int(df['__row'].iloc[first]))}, column {col!r})"
+            f"such as NA or n/a) in channel columns (first: {row_text(int(df['__row'].iloc[first]), df['__file'].iloc[first])}, column {col!r})"
             f"{f', and {others} more in other files' if others else ''}; "
             f"{fix or NAN_FIX}"
         )
@@ -349,7 +349,7 @@ def _times(df: pd.DataFrame, rec_codes: np.ndarray, cfg: DataConfig, source: str
         i = int(np.argmax(~np.isfinite(t)))
         raise DataError(
             f"{df['__file'].iloc[i]}: time column {cfg.time_column!r} has a missing, "
-            f"non-numeric or infinite value at {row_text(int(df['__row'].iloc[i]))}"
+            f"non-numeric or infinite value at {row_text(int(df['__row'].iloc[i]), df['__file'].iloc[i])}"
         )
     dt = np.diff(t)
     same_rec = np.diff(rec_codes) == 0
@@ -361,7 +361,7 @@ def _times(df: pd.DataFrame, rec_codes: np.ndarray, cfg: DataConfig, source: str
             i = int(np.argmax(bad)) + 1
             raise DataError(
                 f"{df['__file'].iloc[i]}: recording {short(df[cfg.recording_column].iloc[i], 80)} has "
-                f"{what} in column {cfg.time_column!r} at {row_text(int(df['__row'].iloc[i]))} "
+                f"{what} in column {cfg.time_column!r} at {row_text(int(df['__row'].iloc[i]), df['__file'].iloc[i])} "
                 f"(t={t[i]}); sort each recording by time and remove duplicates"
             )
     return t
