@@ -9,8 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
-from lstm_helpers.config import DataConfig
+from lstm_helpers.cli import main
+from lstm_helpers.config import DataConfig, resolve_config
+from lstm_helpers.data.demo import write_demo_recordings
 from lstm_helpers.data.prepare import run_prepare
 from lstm_helpers.data.recordings import DataError, read_recordings
 from lstm_helpers.runs.terminal import stage_done_line
@@ -38,6 +41,14 @@ def _frame(recs=("r1", "r2"), n=60) -> pd.DataFrame:
 def _cfg(path: Path, **kw) -> DataConfig:
     base = dict(path=str(path), demo=False, recording_column="rec", group_column="subject", time_column="t")
     return DataConfig(**{**base, "label_column": "label", "channels": CH, "sample_rate_hz": 10, **kw})
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
+    """Excel's "CSV UTF-8" starts with a byte-order mark: the first column was '\\ufeffrec'."""
+    df = _frame()
+    df.to_csv(tmp_path / "bom.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    s = read_recordings(_cfg(tmp_path / "bom.csv"))
+    assert list(s.rec_ids) == ["r1", "r2"] and np.allclose(s.values, df[CH].to_numpy(np.float32))
 
 
 def test_a_recording_shorter_than_a_window_is_a_note_on_the_terminal(tiny_config, tmp_path):
@@ -69,3 +80,36 @@ def test_parquet_rows_are_not_counted_below_a_header(tmp_path):
     nan.to_parquet(tmp_path / "q.parquet")
     with pytest.raises(DataError, match=r"first: row 8 \(counting the table's rows from 1"):
         read_recordings(_cfg(tmp_path / "q.parquet", nan_policy="error"))
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """A tiny finished run on demo recordings (data.nan_policy: interpolate, as the demo's), and
+    new recordings as CSV: another seed of the demo."""
+    from conftest import TINY
+
+    base = tmp_path_factory.mktemp("files")
+    write_demo_recordings(base / "demo", seed=3, n_animals=6, minutes=1.0)
+    write_demo_recordings(base / "new", seed=11, n_animals=2, minutes=1.0)
+    raw = yaml.safe_load(Path("configs/demo.yaml").read_text())
+    cfg = resolve_config(raw, {**TINY, "data.path": str(base / "demo"), "run.reports_dir": str(base / "reports")})
+    (base / "tiny.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False))
+    assert main(["run", "--config", str(base / "tiny.yaml"), "--quiet"]) == 0
+    (run,) = [p for p in (base / "reports").iterdir() if p.is_dir()]
+    new = [pd.read_parquet(f) for f in sorted((base / "new").glob("*.parquet"))]
+    return run, new
+
+
+def _predict(run: Path, input_path: Path, out: Path) -> tuple[dict, pd.DataFrame]:
+    from lstm_helpers.runs.predict import predict_run
+
+    result = predict_run(run, input_path, out)
+    return result, pd.read_csv(out)
+
+
+def test_predict_reads_excel_csv_utf8(finished_run, tmp_path):
+    run, new = finished_run
+    df = new[0]
+    df.to_csv(tmp_path / "bom.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    _, steps = _predict(run, tmp_path / "bom.csv", tmp_path / "bom_out.csv")
+    assert len(steps) == len(df) and list(steps["recording_id"].unique()) == list(df["recording_id"].unique())

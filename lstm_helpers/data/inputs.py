@@ -270,14 +270,22 @@ PARQUET = (".parquet", ".pq")
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}  # data.sep's choices, named
 
 
+def reading_encoding(encoding: str) -> str:
+    """The codec to read text at ``encoding`` with: UTF-8 as ``utf-8-sig``, which drops a leading
+    byte-order mark (Excel's "CSV UTF-8" writes one; as the text reader removes it) -- read as
+    plain UTF-8 it was part of the first column's name."""
+    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
 def csv_header(path: Path, encoding: str, sep: str = ",") -> list[str]:
-    """Column names from a CSV's first line only (the body is not read), split at ``sep``.
+    """Column names from a CSV's first line only (the body is not read), split at ``sep``, each
+    stripped of surrounding spaces and of a UTF-8 byte-order mark (:func:`reading_encoding`).
 
     Refuses an empty or binary file, text that is not valid in ``encoding`` and duplicated
     names -- in time linear in the header's length.
     """
     check_text_file(path, encoding, "a CSV table")
-    with open(path, encoding=encoding, newline="") as fh:
+    with open(path, encoding=reading_encoding(encoding), newline="") as fh:
         names = next(csv.reader(fh, delimiter=sep), [])
     names = [n.strip() for n in names]
     if not any(names):
