@@ -15,7 +15,7 @@ from lstm_helpers.cli import main
 from lstm_helpers.config import DataConfig, resolve_config
 from lstm_helpers.data.demo import write_demo_recordings
 from lstm_helpers.data.prepare import run_prepare
-from lstm_helpers.data.recordings import DataError, read_recordings
+from lstm_helpers.data.recordings import DataError, read_dataset, read_recordings
 from lstm_helpers.runs.terminal import stage_done_line
 
 CH = ["ax", "ay"]
@@ -49,6 +49,25 @@ def test_a_utf8_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
     df.to_csv(tmp_path / "bom.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n")
     s = read_recordings(_cfg(tmp_path / "bom.csv"))
     assert list(s.rec_ids) == ["r1", "r2"] and np.allclose(s.values, df[CH].to_numpy(np.float32))
+
+
+def test_header_names_with_spaces_are_read_as_the_header_check_names_them(tmp_path):
+    """The header check stripped 'label ' to 'label', then pandas was asked for 'label'."""
+    df = _frame()
+    text = df.to_csv(index=False).replace("rec,subject,t,ax,ay,label", "rec, subject,t ,ax,  ay,label ", 1)
+    (tmp_path / "sp.csv").write_text(text)
+    s = read_recordings(_cfg(tmp_path / "sp.csv"))
+    assert list(s.groups) == ["s0", "s1"] and np.allclose(s.values[:, 1], df["ay"])
+    assert sorted(s.classes) == ["play", "walk"]
+
+
+def test_a_table_of_steps_with_spaced_names_reads_too(tmp_path):
+    """``data.kind: table`` read the body with pandas' names ('ax ') after checking stripped ones."""
+    df = _frame()[["rec", "ax", "ay", "label"]]
+    (tmp_path / "t.csv").write_text(df.to_csv(index=False).replace("rec,ax,ay,label", "rec , ax,ay,label ", 1))
+    cfg = _cfg(tmp_path / "t.csv", kind="table", group_column=None, time_column=None, sample_rate_hz=None)
+    s = read_dataset(cfg)
+    assert s.n_recordings == 2 and np.allclose(s.values[:, 0], df["ax"])
 
 
 def test_a_recording_shorter_than_a_window_is_a_note_on_the_terminal(tiny_config, tmp_path):
@@ -113,3 +132,15 @@ def test_predict_reads_excel_csv_utf8(finished_run, tmp_path):
     df.to_csv(tmp_path / "bom.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n")
     _, steps = _predict(run, tmp_path / "bom.csv", tmp_path / "bom_out.csv")
     assert len(steps) == len(df) and list(steps["recording_id"].unique()) == list(df["recording_id"].unique())
+
+
+def test_predict_reads_header_names_with_spaces(finished_run, tmp_path):
+    run, new = finished_run
+    df = new[0]
+    df.to_csv(tmp_path / "plain.csv", index=False)
+    _, steps = _predict(run, tmp_path / "plain.csv", tmp_path / "plain_out.csv")
+    header = ",".join(df.columns)
+    spaced = ",".join(f" {c} " for c in df.columns)
+    (tmp_path / "sp.csv").write_text(df.to_csv(index=False).replace(header, spaced, 1))
+    _, spaced_steps = _predict(run, tmp_path / "sp.csv", tmp_path / "sp_out.csv")
+    assert spaced_steps.equals(steps)

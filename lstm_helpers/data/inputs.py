@@ -279,7 +279,8 @@ def reading_encoding(encoding: str) -> str:
 
 def csv_header(path: Path, encoding: str, sep: str = ",") -> list[str]:
     """Column names from a CSV's first line only (the body is not read), split at ``sep``, each
-    stripped of surrounding spaces and of a UTF-8 byte-order mark (:func:`reading_encoding`).
+    stripped of surrounding spaces (as :func:`~lstm_helpers.data.files.read_delimited` reads them)
+    and of a UTF-8 byte-order mark (:func:`reading_encoding`).
 
     Refuses an empty or binary file, text that is not valid in ``encoding`` and duplicated
     names -- in time linear in the header's length.

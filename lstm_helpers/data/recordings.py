@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.config import PROJECT_ROOT, DataConfig, resolve_path
+from lstm_helpers.data.files import read_delimited
 from lstm_helpers.data.gaps import check_sample_rate, find_time_gaps
 from lstm_helpers.data.inputs import (
     DELIMITED,
@@ -201,7 +202,7 @@ def recording_rows(cfg: DataConfig) -> pd.Series:
             col = [cfg.recording_column]
             try:
                 if f.suffix.lower() in DELIMITED:
-                    rec = pd.read_csv(f, usecols=col, dtype=str, encoding=cfg.encoding, sep=cfg.sep)[col[0]]
+                    rec = read_delimited(f, cfg.encoding, cfg.sep, columns=col, dtype=str)[col[0]]
                 else:
                     rec = pd.read_parquet(f, columns=col)[col[0]].astype(str)
             except Exception as exc:  # noqa: BLE001 - re-raised with the file name
@@ -217,9 +218,7 @@ def _read_table(path: Path, cfg: DataConfig, need_label: bool, settable: bool = 
     keep = list(dict.fromkeys([*need.values(), *([cfg.label_column] if cfg.label_column in names else [])]))
     try:
         if path.suffix.lower() in DELIMITED:
-            df = pd.read_csv(
-                path, usecols=keep, encoding=cfg.encoding, sep=cfg.sep, decimal=cfg.decimal, keep_default_na=True
-            )
+            df = read_delimited(path, cfg.encoding, cfg.sep, cfg.decimal, columns=keep)
         else:
             df = pd.read_parquet(path, columns=keep)
     except Exception as exc:  # noqa: BLE001 - re-raised with the file name

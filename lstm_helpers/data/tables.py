@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.config import DataConfig, resolve_path
+from lstm_helpers.data.files import read_delimited
 from lstm_helpers.data.inputs import DELIMITED, check_finite, check_numeric, row_text
 from lstm_helpers.data.recordings import (
     DataError,
@@ -47,7 +48,7 @@ def _read_whole(path: Path, cfg: DataConfig) -> pd.DataFrame:
     """Every column of one table file (the columns it needs are found by name afterwards)."""
     try:
         if path.suffix.lower() in DELIMITED:
-            return pd.read_csv(path, encoding=cfg.encoding, sep=cfg.sep, decimal=cfg.decimal)
+            return read_delimited(path, cfg.encoding, cfg.sep, cfg.decimal)  # names stripped as the header check's
         return pd.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 - re-raised with the file name
         raise DataError(f"cannot read {path} as a table: {str(exc)[:200]}") from exc
