@@ -84,6 +84,22 @@ def test_a_recording_shorter_than_a_window_is_a_note_on_the_terminal(tiny_config
     assert f"note: {note}" in stage_done_line("prepare", 1.0, tmp_path / "run").splitlines()
 
 
+def test_nan_rows_dropped_are_said(tmp_path):
+    df = _frame()
+    df.loc[[3, 4, 70], "ax"] = np.nan
+    df.to_csv(tmp_path / "n.csv", index=False)
+    s = read_recordings(_cfg(tmp_path / "n.csv", nan_policy="drop"))
+    assert len(s.values) == len(df) - 3
+    assert any("data.nan_policy 'drop' left out 3 row(s) holding NaN in 2 of 2 recording(s)" in n for n in s.notes)
+
+
+def test_new_recordings_read_for_predict_carry_no_positive_class_note(tmp_path):
+    """Predict says the reader's notes; stage 01's "the rarer is the positive class" is not one of them."""
+    _frame().to_csv(tmp_path / "b.csv", index=False)
+    assert any("the rarer" in n for n in read_recordings(_cfg(tmp_path / "b.csv")).notes)
+    assert not any("the rarer" in n for n in read_recordings(_cfg(tmp_path / "b.csv"), require_labels=False).notes)
+
+
 def test_parquet_rows_are_not_counted_below_a_header(tmp_path):
     df = _frame()
     df["ax"] = df["ax"].astype(str)
@@ -144,3 +160,16 @@ def test_predict_reads_header_names_with_spaces(finished_run, tmp_path):
     (tmp_path / "sp.csv").write_text(df.to_csv(index=False).replace(header, spaced, 1))
     _, spaced_steps = _predict(run, tmp_path / "sp.csv", tmp_path / "sp_out.csv")
     assert spaced_steps.equals(steps)
+
+
+def test_predict_says_the_nan_values_it_filled(finished_run, tmp_path):
+    run, new = finished_run
+    df = new[0].copy()
+    ch = ["acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
+    df[ch] = df[ch].interpolate(limit_direction="both")  # no NaN but ours
+    df.loc[[5, 9], "acc_x"] = np.nan
+    df.loc[[12], "gyr_y"] = np.nan
+    df.to_csv(tmp_path / "na.csv", index=False)
+    result, _ = _predict(run, tmp_path / "na.csv", tmp_path / "na_out.csv")
+    assert any("'interpolate' filled 3 NaN value(s)" in n and "'acc_x' 2, 'gyr_y' 1" in n for n in result["notes"])
+    assert not any("rarer" in n for n in result["notes"])  # stage 01's positive-class note is not predict's

@@ -20,6 +20,7 @@ The sample rate itself is checked per recording against ``data.sample_rate_hz``
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -96,6 +97,15 @@ def dropped_row_breaks(s: SeriesSet) -> np.ndarray:
     rec = np.repeat(np.arange(s.n_recordings), s.lengths)
     jump = (np.diff(s.input_rows) != 1) & (rec[1:] == rec[:-1])
     return (np.flatnonzero(jump) + 1).astype(np.int64)
+
+
+def dropped_rows_note(nan_rows: np.ndarray, rec: np.ndarray, source: str) -> str:
+    """What ``data.nan_policy: drop`` left out (``nan_rows``: the rows holding NaN, ``rec``: each
+    row's recording), said as the values 'interpolate' filled are: in stage 01's notes and predict's."""
+    return (
+        f"{Path(source).name}: data.nan_policy 'drop' left out {int(nan_rows.sum()):,} row(s) holding NaN in "
+        f"{len(np.unique(rec[nan_rows]))} of {int(rec.max()) + 1} recording(s) (no window joins their two sides)"
+    )
 
 
 def windows_across(breaks: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:

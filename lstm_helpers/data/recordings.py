@@ -17,7 +17,7 @@ import pandas as pd
 
 from lstm_helpers.config import PROJECT_ROOT, DataConfig, resolve_path
 from lstm_helpers.data.files import read_delimited
-from lstm_helpers.data.gaps import check_sample_rate, find_time_gaps
+from lstm_helpers.data.gaps import check_sample_rate, dropped_rows_note, find_time_gaps
 from lstm_helpers.data.inputs import (
     DELIMITED,
     DataError,
@@ -268,8 +268,8 @@ def _nan_policy(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Return values after the NaN policy and, for 'drop', the row mask kept. Under 'error' the
     message names the first file holding a NaN and the row within it (``__file`` / ``__row``),
-    and ends with ``fix`` (by default: set data.nan_policy); what 'interpolate' filled goes to
-    ``notes`` (:func:`_interpolated_note`)."""
+    and ends with ``fix`` (by default: set data.nan_policy); what 'interpolate' filled or 'drop'
+    left out goes to ``notes`` (:func:`_interpolated_note`, :func:`~lstm_helpers.data.gaps.dropped_rows_note`)."""
     nan_rows = np.isnan(values).any(axis=1)
     if not nan_rows.any():
         return values, None
@@ -284,10 +284,11 @@ def _nan_policy(
             f"{f', and {others} more in other files' if others else ''}; "
             f"{fix or NAN_FIX}"
         )
+    rec = np.repeat(np.arange(len(rec_offsets) - 1), np.diff(rec_offsets))
     if cfg.nan_policy == "drop":
+        notes.append(dropped_rows_note(nan_rows, rec, source))
         return values, ~nan_rows
     # interpolate linearly within each recording (pandas does it per column)
-    rec = np.repeat(np.arange(len(rec_offsets) - 1), np.diff(rec_offsets))
     out = pd.DataFrame(values).groupby(rec, sort=False).transform(lambda s: s.interpolate(limit_direction="both"))
     out = out.to_numpy(dtype=np.float32)
     if np.isnan(out).any():  # a channel with no value at all in one recording
@@ -499,7 +500,7 @@ def series_from_frame(
         task, seen = pd.Series(pd.NA, index=df.index, dtype="string"), []
     steps = task.value_counts().to_dict() if classes is None and len(seen) == 2 else {}  # binary: rarer is positive
     classes = _class_list(seen, cfg, classes, source, require_labels, steps)
-    notes += positive_class_note(classes, steps, cfg, "timesteps")
+    notes += positive_class_note(classes, steps, cfg, "timesteps") if require_labels else []  # not predict's
     labels = pd.Index(classes).get_indexer(task.fillna("\x00")).astype(np.int64)  # -1 where unlabelled
 
     first_rows = offsets[:-1][counts > 0]

@@ -390,6 +390,7 @@ def predict_recordings(
         + [f"{unlabelled} timestep(s) in no window (near a gap or a recording's end) have an empty label"]
         * bool(unlabelled)
         + _scaling_notes(finished)
+        + s.notes  # the reader's: NaN values data.nan_policy filled or left out
         + truth.notes
         + [note for note in [seen_note(seen_by_run(finished, s.rec_ids), scores is not None)] if note],
     }
