@@ -4,6 +4,9 @@ than a window, NaN cells that predict fills and Parquet rows -- in training and 
 
 from __future__ import annotations
 
+import gzip
+import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +46,58 @@ def _cfg(path: Path, **kw) -> DataConfig:
     return DataConfig(**{**base, "label_column": "label", "channels": CH, "sample_rate_hz": 10, **kw})
 
 
+# ------------------------------------------------------------------ 1. the files of a folder
+def test_compressed_csvs_are_read_and_other_files_named(tmp_path):
+    """A folder's .csv.gz (bz2, zip, xz) was left out without a word; now read, and a file that
+    is no table (README.txt, an .xlsx, a .csv.zst) is named in a note with why."""
+    df = _frame(recs=("r1", "r2", "r3", "r4", "r5"))
+    parts = {r: df[df.rec == r] for r in df.rec.unique()}
+    parts["r1"].to_csv(tmp_path / "a.csv", index=False)
+    parts["r2"].to_csv(tmp_path / "b.csv.gz", index=False)
+    parts["r3"].to_csv(tmp_path / "c.csv.bz2", index=False)
+    parts["r4"].to_csv(tmp_path / "d.csv.xz", index=False)
+    parts["r5"].to_csv(tmp_path / "e.csv.zip", index=False)
+    (tmp_path / "README.txt").write_text("what these are\n")
+    (tmp_path / "f.xlsx").write_bytes(b"PK\x03\x04 not read")
+    (tmp_path / "g.csv.zst").write_bytes(b"(\xb5/\xfd")
+    (tmp_path / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    s = read_recordings(_cfg(tmp_path))
+    assert sorted(s.rec_ids) == ["r1", "r2", "r3", "r4", "r5"] and len(s.values) == len(df)
+    (note,) = [n for n in s.notes if "not read" in n]
+    assert note.startswith(f"data.path {tmp_path.name}: 3 file(s) in the folder not read")
+    assert "README.txt (not a table by its suffix .txt)" in note and "f.xlsx (a spreadsheet" in note
+    assert "g.csv.zst (compressed as .zst" in note and ".DS_Store" not in note and str(tmp_path.parent) not in note
+    # a single compressed file too, named by its own name in errors
+    assert read_recordings(_cfg(tmp_path / "b.csv.gz")).n_recordings == 1
+
+
+def test_broken_compressed_files_are_named(tmp_path):
+    _frame().to_csv(tmp_path / "ok.csv.gz", index=False)
+    data = (tmp_path / "ok.csv.gz").read_bytes()
+    (tmp_path / "cut.csv.gz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match=r"cut\.csv\.gz is not a readable gzip-compressed file \(corrupt or trunc"):
+        read_recordings(_cfg(tmp_path / "cut.csv.gz"))
+    with zipfile.ZipFile(tmp_path / "two.csv.zip", "w") as zf:
+        zf.writestr("a.csv", "rec,t\n")
+        zf.writestr("b.csv", "rec,t\n")
+    with pytest.raises(DataError, match=r"two\.csv\.zip is a zip archive of 2 entries .* exactly one file"):
+        read_recordings(_cfg(tmp_path / "two.csv.zip"))
+    (tmp_path / "x.xlsx").write_bytes(b"PK")
+    with pytest.raises(
+        DataError,
+        match=r"x\.xlsx: unsupported file type: a spreadsheet: save each sheet as CSV UTF-8 .*the tables read are \.csv",
+    ):
+        read_recordings(_cfg(tmp_path / "x.xlsx"))
+
+
+def test_a_folder_of_other_files_names_them(tmp_path):
+    (tmp_path / "a.xlsx").write_bytes(b"PK")
+    (tmp_path / "b.parquet").write_bytes(b"PAR1")
+    with pytest.raises(DataError, match=r"without table files \(2 other file\(s\): a\.xlsx \(a spreadsheet.*b\.parq"):
+        read_recordings(_cfg(tmp_path, format="csv"))
+
+
+# ------------------------------------------------------------------ 2./3. the header as Excel writes it
 def test_a_utf8_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
     """Excel's "CSV UTF-8" starts with a byte-order mark: the first column was '\\ufeffrec'."""
     df = _frame()
@@ -70,6 +125,7 @@ def test_a_table_of_steps_with_spaced_names_reads_too(tmp_path):
     assert s.n_recordings == 2 and np.allclose(s.values[:, 0], df["ax"])
 
 
+# ------------------------------------------------------------------ 4. a recording shorter than a window
 def test_a_recording_shorter_than_a_window_is_a_note_on_the_terminal(tiny_config, tmp_path):
     cfg = tiny_config()
     frames = [pd.read_parquet(f) for f in sorted(Path(cfg.data.path).glob("*.parquet"))]
@@ -84,6 +140,7 @@ def test_a_recording_shorter_than_a_window_is_a_note_on_the_terminal(tiny_config
     assert f"note: {note}" in stage_done_line("prepare", 1.0, tmp_path / "run").splitlines()
 
 
+# ------------------------------------------------------------------ 5./6. NaN cells, Parquet rows
 def test_nan_rows_dropped_are_said(tmp_path):
     df = _frame()
     df.loc[[3, 4, 70], "ax"] = np.nan
@@ -117,6 +174,7 @@ def test_parquet_rows_are_not_counted_below_a_header(tmp_path):
         read_recordings(_cfg(tmp_path / "q.parquet", nan_policy="error"))
 
 
+# ------------------------------------------------------------------ predict
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
     """A tiny finished run on demo recordings (data.nan_policy: interpolate, as the demo's), and
@@ -140,6 +198,22 @@ def _predict(run: Path, input_path: Path, out: Path) -> tuple[dict, pd.DataFrame
 
     result = predict_run(run, input_path, out)
     return result, pd.read_csv(out)
+
+
+def test_predict_reads_a_compressed_csv_and_names_other_files(finished_run, tmp_path):
+    run, new = finished_run
+    new[0].to_csv(tmp_path / "animal_01.csv", index=False)
+    with gzip.open(tmp_path / "animal_02.csv.gz", "wt") as fh:
+        new[1].to_csv(fh, index=False)
+    (tmp_path / "animal_03.xlsx").write_bytes(b"PK\x03\x04")
+    result, steps = _predict(run, tmp_path, tmp_path.parent / f"{tmp_path.name}_out.csv")
+    assert set(steps["recording_id"]) == set(new[0].recording_id) | set(new[1].recording_id)
+    assert any("animal_03.xlsx (a spreadsheet" in n for n in result["notes"]), result["notes"]
+    single = tmp_path / "animal_02.csv.gz"  # its default output: animal_02.predictions.csv
+    shutil.copy(single, tmp_path.parent / "single.csv.gz")
+    from lstm_helpers.runs.predict import output_table_path
+
+    assert output_table_path(tmp_path.parent / "single.csv.gz", None).name == "single.predictions.csv"
 
 
 def test_predict_reads_excel_csv_utf8(finished_run, tmp_path):

@@ -1,6 +1,9 @@
 """Checks on input files before their bodies are read: does the path exist (and what was
 probably meant when it does not), what kind of file is it, is its text valid in the
-configured encoding, and is its CSV header usable.
+configured encoding, and is its CSV header usable. A CSV / TSV compressed as pandas reads it
+(``.gz``, ``.bz2``, ``.zip``, ``.xz``: ``compression="infer"`` goes by the suffix) is checked
+on its decompressed text (:func:`open_bytes`, with :mod:`gzip`, :mod:`bz2`, :mod:`lzma`,
+:mod:`zipfile`).
 
 Every check raises :class:`DataError` with one message naming the file and what it is; a
 hostile or careless file (0 bytes, binary, wrong encoding, a 2 MB header of duplicated
@@ -10,17 +13,23 @@ one line that names the file; the CSV header itself is parsed by :mod:`csv`.
 
 from __future__ import annotations
 
+import bz2
 import codecs
 import contextlib
 import contextvars
 import csv
 import difflib
+import gzip
+import io
+import lzma
 import re
 import warnings
+import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -178,8 +187,9 @@ def _rel(path: Path) -> str:
 
 
 def describe(path: Path) -> str:
-    """What a file is, from its first bytes: ``empty``, a known binary kind, ``binary`` or ``text``."""
-    with open(path, "rb") as fh:
+    """What a file is, from its first bytes (decompressed: :func:`open_bytes`): ``empty``, a known
+    binary kind, ``binary`` or ``text``."""
+    with open_bytes(path) as fh:
         head = fh.read(8192)
     if not head:
         return "empty (0 bytes)"
@@ -206,7 +216,7 @@ def check_encoding(path: Path, encoding: str, key: str | None = None) -> None:
     key = key or ENCODING_KEY.get()
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     offset = 0
-    with open(path, "rb") as fh:
+    with open_bytes(path) as fh:
         while chunk := fh.read(_CHUNK):
             try:
                 decoder.decode(chunk)
@@ -237,7 +247,7 @@ def check_encoding(path: Path, encoding: str, key: str | None = None) -> None:
 def _wide_text_hint(path: Path) -> str:
     """Advice for NUL bytes that look like UTF-16 / UTF-32 text (a byte-order mark, or a NUL in
     every other byte, or in 3 of every 4): the encoding to set; "" otherwise."""
-    with open(path, "rb") as fh:
+    with open_bytes(path) as fh:
         head = fh.read(8192)
     pairs, quads = head[: len(head) // 2 * 2], head[: len(head) // 4 * 4]
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
@@ -257,17 +267,43 @@ def check_text_file(path: Path, encoding: str, what: str) -> None:
     """Refuse a file that is empty, binary or not valid text in ``encoding``. NUL bytes are
     text in UTF-16 / UTF-32 (``data.encoding`` set so); in any other encoding they are refused,
     with the encoding to set where the bytes look like UTF-16 / UTF-32."""
-    kind = describe(path)
-    if kind == _NUL_BYTES and codecs.lookup(encoding).name in _WIDE:
-        kind = "text"  # check_encoding decodes it
-    if kind != "text":
-        raise DataError(f"{path} is {kind}, not {what}{_wide_text_hint(path) if kind == _NUL_BYTES else ''}")
-    check_encoding(path, encoding)
+    try:
+        kind = describe(path)
+        if kind == _NUL_BYTES and codecs.lookup(encoding).name in _WIDE:
+            kind = "text"  # check_encoding decodes it
+        if kind != "text":
+            raise DataError(f"{path} is {kind}, not {what}{_wide_text_hint(path) if kind == _NUL_BYTES else ''}")
+        check_encoding(path, encoding)
+    except _BROKEN as exc:
+        if Path(path).suffix.lower() not in COMPRESSED:
+            raise
+        raise DataError(
+            f"{path} is not a readable {COMPRESSED[Path(path).suffix.lower()]}-compressed file (corrupt or truncated: "
+            f"{short(str(exc), 120)}); compress it again, or give it uncompressed"
+        ) from None
 
 
 DELIMITED = (".csv", ".tsv")  # delimited text tables, read at data.sep (a .tsv at commas is named tab-separated)
 PARQUET = (".parquet", ".pq")
+# what pandas' read_csv decompresses by the suffix (compression="infer"), and its name
+COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".zip": "zip", ".xz": "xz"}
+# what reading a broken compressed file raises (gzip: OSError / EOFError / zlib.error)
+_BROKEN = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}  # data.sep's choices, named
+
+
+def table_suffix(path: Path) -> str:
+    """The suffix that says what table a file is, past a compression suffix (``a.csv.gz``:
+    ``.csv``), lower case."""
+    path = Path(path)
+    if path.suffix.lower() in COMPRESSED:
+        return Path(path.stem).suffix.lower()
+    return path.suffix.lower()
+
+
+def is_delimited(path: Path) -> bool:
+    """A CSV / TSV file, compressed (as pandas reads it: :data:`COMPRESSED`) or not."""
+    return table_suffix(path) in DELIMITED
 
 
 def reading_encoding(encoding: str) -> str:
@@ -275,6 +311,29 @@ def reading_encoding(encoding: str) -> str:
     byte-order mark (Excel's "CSV UTF-8" writes one; as the text reader removes it) -- read as
     plain UTF-8 it was part of the first column's name."""
     return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
+@contextlib.contextmanager
+def open_bytes(path: Path) -> Iterator[IO[bytes]]:
+    """``path`` opened for reading bytes, decompressed where its suffix says so as pandas reads
+    it (:data:`COMPRESSED`; a zip must hold exactly one file, as pandas requires)."""
+    kind = COMPRESSED.get(Path(path).suffix.lower())
+    if kind is None:
+        with open(path, "rb") as fh:
+            yield fh
+    elif kind == "zip":
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            if len(names) != 1:
+                raise DataError(
+                    f"{path} is a zip archive of {len(names)} entries ({short(names[:5], 200)}); a zipped table "
+                    "must hold exactly one file (the table): zip each table on its own, or unpack them into the folder"
+                )
+            with zf.open(names[0]) as fh:
+                yield fh
+    else:
+        with {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[kind](path, "rb") as fh:
+            yield fh
 
 
 def csv_header(path: Path, encoding: str, sep: str = ",") -> list[str]:
@@ -286,7 +345,7 @@ def csv_header(path: Path, encoding: str, sep: str = ",") -> list[str]:
     names -- in time linear in the header's length.
     """
     check_text_file(path, encoding, "a CSV table")
-    with open(path, encoding=reading_encoding(encoding), newline="") as fh:
+    with open_bytes(path) as raw, io.TextIOWrapper(raw, encoding=reading_encoding(encoding), newline="") as fh:
         names = next(csv.reader(fh, delimiter=sep), [])
     names = [n.strip() for n in names]
     if not any(names):

@@ -16,15 +16,15 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.config import PROJECT_ROOT, DataConfig, resolve_path
-from lstm_helpers.data.files import read_delimited
+from lstm_helpers.data.files import list_files, read_delimited, skipped_files_notes
 from lstm_helpers.data.gaps import check_sample_rate, dropped_rows_note, find_time_gaps
 from lstm_helpers.data.inputs import (
-    DELIMITED,
     DataError,
     check_finite,
     check_numeric,
     csv_header,
     describe,
+    is_delimited,
     missing_path_error,
     row_text,
     separator_hint,
@@ -32,6 +32,7 @@ from lstm_helpers.data.inputs import (
 )
 from lstm_helpers.data.labels import check_interest_mapped, map_labels, order_classes, positive_class_note
 
+_list_files = list_files  # the name data/tables.py imports
 NAN_FIX = "set data.nan_policy to 'interpolate' or 'drop'"  # what a NaN under nan_policy: error asks for
 DEMO_PATH = "data/raw/demo"  # the shipped demo folder: the one place demo recordings are generated
 
@@ -109,24 +110,13 @@ class SeriesSet:
 
 
 # ---------------------------------------------------------------------------- recordings
-def _list_files(path: Path, fmt: str, key: str = "data.path") -> list[Path]:
-    """The recording files at ``path`` (a file, or a folder's files); errors name ``key``."""
-    exts = {"csv": list(DELIMITED), "parquet": [".parquet", ".pq"], "auto": [*DELIMITED, ".parquet", ".pq"]}[fmt]
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in exts and not p.name.startswith("."))
-        if not files:
-            raise DataError(f"{key} {path} is a folder without {' / '.join(exts)} files")
-        return files
-    if not path.exists():
-        raise missing_path_error(path, key)
-    if path.suffix.lower() not in exts:
-        raise DataError(f"{key} {path}: unsupported file type {path.suffix!r}; expected {exts}")
-    return [path]
-
-
 def is_demo_path(path: Path) -> bool:
     """True for the shipped demo folder ``data/raw/demo`` (the only place demo data is generated)."""
     return Path(path).resolve() == (PROJECT_ROOT / DEMO_PATH).resolve()
+
+
+def _path_key(cfg: DataConfig, path: str | Path | None) -> str:
+    return "data.path" if path is None else "data.test_path" if path == cfg.test_path else "--input"
 
 
 def recording_files(cfg: DataConfig, path: str | Path | None = None) -> list[Path]:
@@ -138,9 +128,8 @@ def recording_files(cfg: DataConfig, path: str | Path | None = None) -> list[Pat
 
         ensure_demo_recordings(root)  # under a lock: a half-written set is never read
     if not root.exists():
-        key = "data.path" if path is None else "data.test_path" if path == cfg.test_path else "input"
-        raise missing_path_error(path or cfg.path, key)
-    return _list_files(root, cfg.format)
+        raise missing_path_error(path or cfg.path, _path_key(cfg, path))
+    return list_files(root, cfg.format, _path_key(cfg, path))
 
 
 def _needed_columns(cfg: DataConfig, need_label: bool) -> dict[str, str]:
@@ -157,7 +146,7 @@ def _needed_columns(cfg: DataConfig, need_label: bool) -> dict[str, str]:
 
 def table_columns(path: Path, cfg: DataConfig) -> list[str]:
     """Column names from the header (CSV first line / Parquet schema) without reading the body."""
-    if path.suffix.lower() in DELIMITED:
+    if is_delimited(path):
         return csv_header(path, cfg.encoding, cfg.sep)
     kind = describe(path)
     if kind != "a Parquet file":
@@ -201,7 +190,7 @@ def recording_rows(cfg: DataConfig) -> pd.Series:
             _checked_header(f, cfg, need_label=True)
             col = [cfg.recording_column]
             try:
-                if f.suffix.lower() in DELIMITED:
+                if is_delimited(f):
                     rec = read_delimited(f, cfg.encoding, cfg.sep, columns=col, dtype=str)[col[0]]
                 else:
                     rec = pd.read_parquet(f, columns=col)[col[0]].astype(str)
@@ -217,7 +206,7 @@ def _read_table(path: Path, cfg: DataConfig, need_label: bool, settable: bool = 
     names, need = _checked_header(path, cfg, need_label)
     keep = list(dict.fromkeys([*need.values(), *([cfg.label_column] if cfg.label_column in names else [])]))
     try:
-        if path.suffix.lower() in DELIMITED:
+        if is_delimited(path):
             df = read_delimited(path, cfg.encoding, cfg.sep, cfg.decimal, columns=keep)
         else:
             df = pd.read_parquet(path, columns=keep)
@@ -457,7 +446,9 @@ def read_recordings(
     source = str(resolve_path(path or cfg.path))
     frames = [_read_table(f, cfg, need_label=require_labels, settable=settable) for f in files]
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return series_from_frame(df, cfg, source, require_labels=require_labels, classes=classes, nan_fix=nan_fix)
+    s = series_from_frame(df, cfg, source, require_labels=require_labels, classes=classes, nan_fix=nan_fix)
+    s.notes[:0] = skipped_files_notes(Path(source), cfg.format, _path_key(cfg, path))  # other files there
+    return s
 
 
 def series_from_frame(

@@ -28,7 +28,7 @@ import pandas as pd
 
 from lstm_helpers.config import DataConfig, resolve_path
 from lstm_helpers.data.files import read_delimited
-from lstm_helpers.data.inputs import DELIMITED, check_finite, check_numeric, row_text
+from lstm_helpers.data.inputs import check_finite, check_numeric, is_delimited, row_text
 from lstm_helpers.data.recordings import (
     DataError,
     SeriesSet,
@@ -47,8 +47,8 @@ BLOCK_COLUMN = "__block"
 def _read_whole(path: Path, cfg: DataConfig) -> pd.DataFrame:
     """Every column of one table file (the columns it needs are found by name afterwards)."""
     try:
-        if path.suffix.lower() in DELIMITED:
-            return read_delimited(path, cfg.encoding, cfg.sep, cfg.decimal)  # names stripped as the header check's
+        if is_delimited(path):  # compressed too; names stripped as the header check strips them
+            return read_delimited(path, cfg.encoding, cfg.sep, cfg.decimal)
         return pd.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 - re-raised with the file name
         raise DataError(f"cannot read {path} as a table: {str(exc)[:200]}") from exc

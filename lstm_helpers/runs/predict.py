@@ -26,11 +26,12 @@ from pydantic import ValidationError
 
 from lstm_helpers.artifacts import check_model_file, is_finished, read_params, shown, write_json, write_table
 from lstm_helpers.config import Config, ConfigError, DataConfig, resolve_config
+from lstm_helpers.data.files import list_files
 from lstm_helpers.data.gaps import across_gaps, gap_notes
-from lstm_helpers.data.inputs import ENCODING_KEY, missing_path_error, separator_hint, short, time_unit_hint
+from lstm_helpers.data.inputs import COMPRESSED, ENCODING_KEY, missing_path_error, separator_hint, short, time_unit_hint
 from lstm_helpers.data.prepare import scale_values
 from lstm_helpers.data.prepared import InputInfo, read_prepare_json
-from lstm_helpers.data.recordings import DataError, SeriesSet, _list_files, read_recordings
+from lstm_helpers.data.recordings import DataError, SeriesSet, read_recordings
 from lstm_helpers.data.tables import NEW_RECORDING, read_new_step_rows
 from lstm_helpers.data.windows import window_starts, window_view
 from lstm_helpers.judge.bouts import find_bouts, stitch_timeline
@@ -94,7 +95,7 @@ def check_channels(run_info: dict, cfg: Config, input_path: Path) -> list[list[s
     """Refuse input that lacks any channel the run's model was trained on; each file's columns."""
     want = list(run_info["input"]["channels"])
     columns = []
-    for f in _list_files(input_path, cfg.data.format, "--input"):
+    for f in list_files(input_path, cfg.data.format, "--input"):
         cols = _columns(f, cfg.data)
         missing = [c for c in want if c not in cols]
         if missing:
@@ -281,11 +282,17 @@ def predicted_bouts(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame, labe
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")  # what write_table writes, by the suffix
 
 
+def _bare_name(path: Path) -> str:
+    """``path``'s name without its suffixes of a table and a compression (``a.csv.gz``: ``a``)."""
+    stem = Path(path.stem)
+    return stem.stem if path.suffix.lower() in COMPRESSED else stem.name
+
+
 def output_table_path(input_path: Path, out: Path | None) -> Path:
     """Where predict writes its table: ``--out`` (Parquet for .parquet / .pq, else CSV; ``.csv``
     added to a name without a suffix), by default ``<input>.predictions.csv``; a suffix other
     than a table's is refused (``x.txt`` held CSV while its side tables were ``.csv``)."""
-    out = Path(out) if out else input_path.with_name(input_path.stem + ".predictions.csv")
+    out = Path(out) if out else input_path.with_name(_bare_name(input_path) + ".predictions.csv")
     if out.suffix and out.suffix.lower() not in TABLE_SUFFIXES:
         raise ConfigError(
             f"--out {out}: predictions are written as CSV (.csv) or Parquet (.parquet, .pq), chosen by the "
@@ -310,7 +317,7 @@ def _refuse_overwriting_input(run: FinishedRun, input_path: Path, paths: dict[st
     """An output table may not replace an input recording file (``--out`` = ``--input``)."""
     if not input_path.exists():
         return
-    inputs = {f.resolve() for f in _list_files(input_path, run.cfg.data.format, "--input")}
+    inputs = {f.resolve() for f in list_files(input_path, run.cfg.data.format, "--input")}
     for p in paths.values():
         if p.resolve() in inputs:
             raise DataError(f"--out {p} would overwrite an input recording file; write the predictions elsewhere")
@@ -390,7 +397,7 @@ def predict_recordings(
         + [f"{unlabelled} timestep(s) in no window (near a gap or a recording's end) have an empty label"]
         * bool(unlabelled)
         + _scaling_notes(finished)
-        + s.notes  # the reader's: NaN values data.nan_policy filled or left out
+        + s.notes  # the reader's: files of the folder not read, NaN values data.nan_policy filled or left out
         + truth.notes
         + [note for note in [seen_note(seen_by_run(finished, s.rec_ids), scores is not None)] if note],
     }

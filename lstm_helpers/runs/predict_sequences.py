@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.artifacts import shown, write_table
+from lstm_helpers.data.files import list_files
 from lstm_helpers.data.inputs import DataError, checking_only, missing_path_error
 from lstm_helpers.data.prepare import scale_values
-from lstm_helpers.data.recordings import SeriesSet, _list_files
+from lstm_helpers.data.recordings import SeriesSet
 from lstm_helpers.judge.inference import DEFAULT_BATCH
 from lstm_helpers.judge.probs import full_probs, predict_probs
 from lstm_helpers.runs.kernel import native_stderr_captured, quiet_tensorflow_import
@@ -70,7 +71,7 @@ def read_new_cases(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.nd
 
 def _refuse_overwriting_input(run: FinishedRun, input_path: Path, out: Path) -> None:
     if input_path.is_dir() and run.cfg.data.kind == "table":
-        inputs = {f.resolve() for f in _list_files(input_path, run.cfg.data.format, "--input")}
+        inputs = {f.resolve() for f in list_files(input_path, run.cfg.data.format, "--input")}
     else:
         inputs = {input_path.resolve()}
     if out.resolve() in inputs:
