@@ -18,18 +18,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from lstm_helpers.config_errors import format_errors, short_repr, short_text
+from lstm_helpers.config_errors import ConfigError, format_errors, short_repr
+from lstm_helpers.config_errors import short_text as short_text  # callers import it from here
+from lstm_helpers.config_yaml import parse_override, read_yaml
+from lstm_helpers.config_yaml import safe_yaml as safe_yaml  # callers import it from here
 from lstm_helpers.file_kinds import check_kind
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "demo.yaml"
-
-
-class ConfigError(ValueError):
-    """A parameter is invalid; the message names the key, the value and what is allowed."""
 
 
 class _Section(BaseModel):
@@ -441,71 +439,37 @@ class Config(_Section):
 
 
 # ---------------------------------------------------------------------- loading
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses YAML aliases (``*name``): a few hundred bytes of nested aliases
-    expand to gigabytes (a "billion laughs" file), and configs never need them."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            mark = event.start_mark
-            raise ConfigError(
-                f"{self.name}: line {mark.line + 1}: YAML aliases (*{short_text(str(event.anchor), 40)}) "
-                f"are not allowed in parameter files; write the value out"
-            )
-        return super().compose_node(parent, index)
+def _section_paths(model: type[BaseModel], prefix: str = "") -> frozenset[str]:
+    """Dotted names of the sections (``train``, ``train.schedule``...): a mapping given to one
+    is merged into it, while a mapping-valued setting (``data.class_map``) is replaced."""
+    out: set[str] = set()
+    for name, field in model.model_fields.items():
+        if isinstance(field.annotation, type) and issubclass(field.annotation, _Section):
+            out |= {prefix + name} | _section_paths(field.annotation, f"{prefix}{name}.")
+    return frozenset(out)
 
 
-def _refuse_aliases(text: str, source: str) -> None:
-    """:class:`_NoAliasLoader`'s refusal, from libyaml's event stream (aliases are not expanded there)."""
-    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-        if isinstance(event, yaml.AliasEvent):
-            raise ConfigError(
-                f"{source}: line {event.start_mark.line + 1}: YAML aliases (*{short_text(str(event.anchor), 40)}) "
-                f"are not allowed in parameter files; write the value out"
-            )
+SECTIONS = _section_paths(Config)
 
 
-def safe_yaml(text: str, source: str = "<string>") -> Any:
-    """Parse YAML text with the safe loader, refusing aliases; errors name ``source``. With
-    libyaml (PyYAML's wheels bring it) the C parser reads it: a run's params.yaml took 65 ms
-    in the pure-Python loader, read six times by a run's report and slides alone."""
-    loader = None if yaml.__with_libyaml__ else _NoAliasLoader(text)
-    try:
-        if loader is None:
-            _refuse_aliases(text, source)
-            return yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506 - the safe loader, in C
-        loader.name = source
-        return loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = "; ".join(x for x in (exc.context, exc.problem) if x)
-        raise ConfigError(f"{source} is not valid YAML{where}: {short_text(what, 300)}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source} is not valid YAML: {short_text(' '.join(str(exc).split()), 300)}") from None
-    finally:
-        if loader is not None:
-            loader.dispose()
+def _put(node: dict[str, Any], key: str, value: Any, dotted: str) -> None:
+    """``node[key] = value``, except that a mapping given to a section merges into it, key by key."""
+    if isinstance(value, dict) and dotted in SECTIONS and isinstance(node.get(key), dict):
+        for k, v in value.items():
+            _put(node[key], str(k), v, f"{dotted}.{k}")
+    else:
+        node[key] = value
 
 
-def parse_override(item: str) -> tuple[str, Any]:
-    """Parse one ``key=value`` override; the value is read as YAML (``75``, ``[64, 32]``, ``null``)."""
-    if "=" not in item:
-        raise ConfigError(f"override {item!r} must look like key=value, e.g. windows.overlap_percent=75")
-    key, _, text = item.partition("=")
-    key = key.strip()
-    if not key:
-        raise ConfigError(f"override {item!r} has an empty key")
-    try:
-        value = safe_yaml(text, f"override {key}") if text.strip() else None
-    except ConfigError as exc:
-        raise ConfigError(f"override {key}: value {short_repr(text)} is refused ({exc})") from None
-    return key, value
+def _sets(overrides: dict[str, Any], dotted: str) -> bool:
+    section, _, key = dotted.rpartition(".")
+    return dotted in overrides or (isinstance(overrides.get(section), dict) and key in overrides[section])
 
 
 def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``raw`` with dotted overrides (``train.epochs: 2``); ``windows.length`` clears ``length_seconds``."""
+    """A copy of ``raw`` with dotted overrides (``train.epochs: 2``); ``windows.length`` clears ``length_seconds``.
+    A mapping given to a section merges into it (``train={epochs: 5}`` is ``train.epochs=5``, the
+    section's other settings kept); a mapping-valued setting (``data.class_map``) is replaced whole."""
     out = copy.deepcopy(raw)
     for dotted, value in overrides.items():
         parts = dotted.split(".")
@@ -516,8 +480,8 @@ def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str,
             if not isinstance(nxt, dict):
                 raise ConfigError(f"override {dotted}: '{'.'.join(parts[: i + 1])}' is a value, not a section")
             node = nxt
-        node[parts[-1]] = value
-    if "windows.length" in overrides and "windows.length_seconds" not in overrides:  # (the loop made the section)
+        _put(node, parts[-1], value, dotted)
+    if _sets(overrides, "windows.length") and not _sets(overrides, "windows.length_seconds"):
         out["windows"]["length_seconds"] = None  # steps asked for now win over the config's seconds (else ignored)
     return out
 
@@ -535,20 +499,6 @@ def resolve_config(
         return Config.model_validate(merged)
     except ValidationError as exc:
         raise ConfigError(format_errors(exc, merged, Config)) from None
-
-
-def read_yaml(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"config file {path} is not UTF-8 text (byte offset {exc.start})") from None
-    raw = safe_yaml(text, f"config file {path}") or {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"config file {path} must hold a mapping of sections, got {type(raw).__name__}")
-    return raw
 
 
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | list[str] | None = None) -> Config:

@@ -10,6 +10,10 @@ from pydantic import BaseModel, ValidationError
 _SHOW = 200  # characters of a value an error message may echo
 
 
+class ConfigError(ValueError):
+    """A parameter is invalid; the message names the key, the value and what is allowed."""
+
+
 def short_text(text: str, limit: int = _SHOW) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 

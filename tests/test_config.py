@@ -148,3 +148,45 @@ def test_parameter_yaml_reads_alike_with_and_without_libyaml(libyaml, monkeypatc
         safe_yaml("seed: &s 3\nx: *s\n", "c.yaml")
     with pytest.raises(ConfigError, match=r"c.yaml is not valid YAML at line 2, column 1"):
         safe_yaml("data: [1, 2\n", "c.yaml")
+
+
+@pytest.mark.parametrize("libyaml", [True, False])
+def test_a_key_given_twice_is_refused_naming_it_and_both_lines(libyaml, monkeypatch, tmp_path):
+    """YAML keeps the later of two equal keys: a second `train:` appended to a config dropped the
+    first's epochs and batch size, and `{epochs: 2, epochs: 5}` was taken as 5, silently."""
+    import yaml
+
+    if libyaml and not yaml.__with_libyaml__:
+        pytest.skip("PyYAML without libyaml")
+    monkeypatch.setattr(yaml, "__with_libyaml__", libyaml)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        "seed: 1\ntrain:\n  epochs: 2\n  batch_size: 64\nmodel: {units: [16]}\ntrain:\n  learning_rate: 0.0008\n"
+    )
+    with pytest.raises(ConfigError, match=r"c.yaml: section 'train' is given twice, at lines 2 and 6.*merge them"):
+        load_config(cfg)
+    cfg.write_text("seed: 1\ntrain: {epochs: 2, epochs: 5}\n")
+    with pytest.raises(ConfigError, match=r"key 'train.epochs' is given twice, at line 2, columns 9 and 20"):
+        load_config(cfg)
+    cfg.write_text("model:\n  conv:\n    - filters: 8\n      filters: 16\n")
+    with pytest.raises(ConfigError, match=r"key 'model.conv.0.filters' is given twice, at lines 3 and 4"):
+        load_config(cfg)
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text("base: c.yaml\ngrid:\n  train.epochs: [1, 2]\n  train.epochs: [3]\n")
+    from lstm_helpers.experiments.plan import read_sweep
+
+    with pytest.raises(ConfigError, match=r"s.yaml: key 'grid.train.epochs' is given twice, at lines 3 and 4"):
+        read_sweep(sweep)
+
+
+def test_a_mapping_set_on_a_section_merges_into_it():
+    """`--set "train={epochs: 5}"` replaced the whole train section (the config's batch size and
+    ensemble fell back to defaults); a mapping-valued setting such as data.class_map is still replaced."""
+    raw = {"train": {"epochs": 2, "batch_size": 64, "schedule": {"kind": "cosine", "min_lr": 1e-5}}}
+    raw["data"] = {"class_map": {"a": "x", "b": "y"}, "other_class": "other"}
+    cfg = resolve_config(raw, ["train={epochs: 5, schedule: {min_lr: 1.0e-4}}", "data.class_map={c: z}"])
+    assert (cfg.train.epochs, cfg.train.batch_size) == (5, 64)
+    assert (cfg.train.schedule.kind, cfg.train.schedule.min_lr) == ("cosine", 1e-4)
+    assert cfg.data.class_map == {"c": "z"}
+    steps = resolve_config({"windows": {"length_seconds": 2.0}}, ["windows={length: 30}"])
+    assert steps.window_length == 30  # steps asked for win over the config's seconds, as with windows.length=30
