@@ -135,14 +135,27 @@ def parse_override(item: str) -> tuple[str, Any]:
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
+    """A parameter file's mapping of sections. An empty file, or one that holds a list or a
+    value, is refused: it was read as "all defaults" and ran on the demo data."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"config file {path} is a directory; give a YAML file, e.g. configs/demo.yaml")
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"config file {path} is not UTF-8 text (byte offset {exc.start})") from None
-    raw = safe_yaml(text, f"config file {path}") or {}
+    raw = safe_yaml(text, f"config file {path}")
+    if raw is None:
+        raise ConfigError(
+            f"config file {path} is empty (no settings, only blanks or comments); give its sections, "
+            "e.g. `data:` with `path:` and `label_column:` (configs/demo.yaml shows them all)"
+        )
     if not isinstance(raw, dict):
-        raise ConfigError(f"config file {path} must hold a mapping of sections, got {type(raw).__name__}")
+        what = "a list" if isinstance(raw, list) else f"a single value ({short_repr(raw, 60)})"
+        raise ConfigError(
+            f"config file {path} must be a mapping of sections (`data:`, `train:`, ... each with its keys), "
+            f"but holds {what}"
+        )
     return raw

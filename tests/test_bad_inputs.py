@@ -426,7 +426,7 @@ CASES = [
         lambda d: ["run", "--config", str(d / "nope.yaml")],
         ("nope.yaml", "does not exist"),
     ),
-    Case("config is a list", lambda d: _cfg_text(d, "- 1\n- 2\n"), ("must hold a mapping",)),
+    Case("config is a list", lambda d: _cfg_text(d, "- 1\n- 2\n"), ("must be a mapping of sections", "holds a list")),
     Case("config invalid yaml", lambda d: _cfg_text(d, "data: [1, 2\n"), ("c.yaml", "not valid YAML")),
     Case(
         "config alias bomb",

@@ -190,3 +190,25 @@ def test_a_mapping_set_on_a_section_merges_into_it():
     assert cfg.data.class_map == {"c": "z"}
     steps = resolve_config({"windows": {"length_seconds": 2.0}}, ["windows={length: 30}"])
     assert steps.window_length == 30  # steps asked for win over the config's seconds, as with windows.length=30
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "is empty"),
+        ("# only a comment\n", "is empty"),
+        ("- data\n- train\n", "must be a mapping of sections.*holds a list"),
+        ("demo\n", "must be a mapping of sections.*holds a single value"),
+    ],
+)
+def test_an_empty_config_or_one_that_is_no_mapping_is_refused(tmp_path, text, words):
+    """An empty config file (or a list) was read as "all defaults" and trained on the demo data."""
+    cfg = tmp_path / "mine.yaml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError, match=rf"config file .*mine.yaml {words}"):
+        load_config(cfg)
+
+
+def test_a_directory_given_as_config_is_named_a_directory(tmp_path):
+    with pytest.raises(ConfigError, match=r"is a directory; give a YAML file"):
+        load_config(tmp_path)
