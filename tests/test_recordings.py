@@ -130,6 +130,24 @@ def test_labels_the_catch_all_takes_are_listed_and_near_misses_warned(tmp_path):
     assert "its 15 rows went to 'other'" in s.notes[1] and len(s.notes) == 2
 
 
+def test_a_class_map_key_that_matches_no_label_is_named_with_the_closest_label(tmp_path):
+    """A misspelt key (play_chace) sent play_chase's rows to the catch-all with only the generic
+    note of what it took: the key is named, with the label it probably meant."""
+    df = _frame()
+    df.loc[df.index % 7 == 0, "label"] = "play_chase"
+    df.to_csv(tmp_path / "a.csv", index=False)
+    cfg = _cfg(tmp_path / "a.csv", class_map={"play_chace": "play", "play": "play", "sleep": "rest"})
+    with pytest.warns(UserWarning, match="data.class_map key 'play_chace'"):
+        s = read_recordings(cfg.model_copy(update={"other_class": "other"}))
+    n_chase = int((df.label == "play_chase").sum())
+    assert (
+        f"column 'label': data.class_map key 'play_chace' (-> 'play') matches no label; the closest label is "
+        f"'play_chase', whose {n_chase} rows went to data.other_class 'other': correct the key"
+    ) in s.notes
+    assert "column 'label': data.class_map key 'sleep' (-> 'rest') matches no label" in s.notes  # none close
+    assert not any("'play' (-> 'play')" in n for n in s.notes)  # a key that matched is not named
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         read_recordings(_cfg(tmp_path / "none.csv"))

@@ -3,6 +3,8 @@ the order of the classes (recordings, tables and sequence files share them)."""
 
 from __future__ import annotations
 
+import difflib
+
 import numpy as np
 import pandas as pd
 
@@ -11,7 +13,12 @@ from lstm_helpers.data.inputs import DataError, say_note, short
 
 
 def map_labels(
-    raw: pd.Series, cfg: DataConfig, source: str, where: str | None = None, notes: list[str] | None = None
+    raw: pd.Series,
+    cfg: DataConfig,
+    source: str,
+    where: str | None = None,
+    notes: list[str] | None = None,
+    missed_keys: bool = True,
 ) -> tuple[pd.Series, list[str]]:
     """Apply ``data.class_map`` (+ ``data.other_class`` catch-all) to raw labels (errors name
     ``source`` and ``where`` in it, by default the label column).
@@ -20,7 +27,9 @@ def map_labels(
     as integers (:func:`label_text`). Returns task labels
     (missing = unlabelled) and the sorted list of task classes seen. ``notes`` gets which raw
     labels the catch-all took, with their counts, and a warning for any that differs from a
-    mapped label only in case or spaces (``Play`` beside ``play``: a typo that moved bouts).
+    mapped label only in case or spaces (``Play`` beside ``play``: a typo that moved bouts), and,
+    with ``missed_keys`` (training's data, not a prediction's), each map key that matches no label
+    (:func:`missed_key_notes`).
     """
     lab = label_text(raw).str.strip()
     lab = lab.mask(lab == "")
@@ -29,6 +38,8 @@ def map_labels(
         mapped = lab.map(lambda v: cfg.class_map.get(v, v) if v is not pd.NA else v)
         present = set(lab.dropna().unique())
         uncovered = sorted(v for v in present if v not in cfg.class_map and v not in targets)
+        if missed_keys and notes is not None:
+            notes += missed_key_notes(lab, cfg, where or f"column {cfg.label_column!r}")
         if uncovered:
             if cfg.other_class is None:
                 raise DataError(
@@ -41,6 +52,40 @@ def map_labels(
                 notes += _folded_notes(lab, uncovered, cfg, where or f"column {cfg.label_column!r}")
         lab = mapped.astype("string")
     return lab, sorted(lab.dropna().unique().tolist())
+
+
+def closest_label(name: str, labels: list[str]) -> str | None:
+    """The label of ``labels`` most like ``name``: the same but for case or spaces, else difflib's
+    closest (similarity >= 0.6); None when none is close."""
+    folded = {str(v).strip().casefold(): v for v in labels}
+    if (v := folded.get(name.strip().casefold())) is not None:
+        return v
+    close = difflib.get_close_matches(name, labels, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def missed_key_notes(lab: pd.Series, cfg: DataConfig, where: str) -> list[str]:
+    """A note per ``data.class_map`` key that matches no label of ``lab`` (stripped labels as
+    text), naming the closest label (a misspelt key, ``play_chace``, sent ``play_chase``'s rows to
+    the catch-all with only the generic note of what it took). Said on the terminal too."""
+    n = lab.value_counts()
+    present = [str(v) for v in n.index]
+    if not present:
+        return []
+    out = []
+    for key, target in cfg.class_map.items():
+        if key in n.index:
+            continue
+        near = closest_label(key, [v for v in present if v not in cfg.class_map])
+        went = (
+            f", whose {int(n[near]):,} rows went to data.other_class {cfg.other_class!r}"
+            if near is not None and cfg.other_class and near not in cfg.class_map.values()
+            else ""
+        )
+        hint = f"; the closest label is {near!r}{went}: correct the key" if near is not None else ""
+        out.append(f"{where}: data.class_map key {key!r} (-> {target!r}) matches no label{hint}")
+        say_note(out[-1], stacklevel=3)
+    return out
 
 
 def label_text(raw: pd.Series) -> pd.Series:

@@ -448,7 +448,7 @@ def new_cases(
     truth = None
     y_idx = np.full(n, -1, dtype=np.int64)
     if y is not None:
-        task, _ = map_labels(pd.Series(y), cfg, str(p), names[0], notes)
+        task, _ = map_labels(pd.Series(y), cfg, str(p), names[0], notes, missed_keys=False)  # new cases
         truth = task.fillna("").to_numpy().astype(str)
         y_idx = pd.Index(classes).get_indexer(truth).astype(np.int64)
         unknown = sorted(set(truth[(y_idx < 0) & (truth != "")].tolist()))

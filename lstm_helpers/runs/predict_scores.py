@@ -76,7 +76,7 @@ def run_labels(run: FinishedRun, s: SeriesSet, source: str) -> tuple[SeriesSet, 
     uncovered = [v for v in s.classes if not _covered(v, cfg, source)]
     notes: list[str] = []
     with checking_only():  # its warnings are in notes, said once by the caller
-        task, _ = map_labels(raw.mask(raw.isin(uncovered)), cfg, source, notes=notes)
+        task, _ = map_labels(raw.mask(raw.isin(uncovered)), cfg, source, notes=notes, missed_keys=False)
     # map_labels' notes: which labels the catch-all took, then any that look like a mapped one
     folded, notes = (notes[:1], notes[1:]) if cfg.other_class and notes else ([], notes)
     labels = pd.Index(classes).get_indexer(task.fillna("\x00")).astype(np.int64)
