@@ -148,6 +148,25 @@ def test_a_class_map_key_that_matches_no_label_is_named_with_the_closest_label(t
     assert not any("'play' (-> 'play')" in n for n in s.notes)  # a key that matched is not named
 
 
+def test_numeric_labels_that_no_class_map_key_matches_are_listed_in_the_single_class_error(tmp_path):
+    """Labels 0-7 under a map of names ended in "only 1 class (['other'])" alone: the error lists
+    the labels found, says no key matched any (keys compared as text) and what to write."""
+    df = _frame()
+    df["label"] = df.index % 4
+    df.loc[df.index >= 60, "label"] = (df.index[df.index >= 60] % 4).astype(float)
+    df.to_csv(tmp_path / "a.csv", index=False)
+    cfg = _cfg(tmp_path / "a.csv", class_map={"play_chase": "play", "play_solo": "play"}, other_class="other")
+    with pytest.raises(DataError, match=r"only 1 class") as err:
+        read_recordings(cfg)
+    assert (
+        "The labels found are '0', '1', '2', '3'; no data.class_map key (['play_chase', 'play_solo']) matches any "
+        "of them (keys are compared with the labels as text: 3 and 3.0 read as '3'), so every label went to "
+        "data.other_class 'other'. Map the labels as the file writes them, e.g. data.class_map: "
+        "{'0': <class>, '1': <class>, '2': <class>}"
+    ) in str(err.value)
+    assert read_recordings(cfg.model_copy(update={"class_map": {"3": "play"}})).classes == ["other", "play"]
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         read_recordings(_cfg(tmp_path / "none.csv"))

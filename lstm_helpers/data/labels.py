@@ -4,6 +4,8 @@ the order of the classes (recordings, tables and sequence files share them)."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -86,6 +88,41 @@ def missed_key_notes(lab: pd.Series, cfg: DataConfig, where: str) -> list[str]:
         out.append(f"{where}: data.class_map key {key!r} (-> {target!r}) matches no label{hint}")
         say_note(out[-1], stacklevel=3)
     return out
+
+
+@contextmanager
+def label_hint(raw: pd.Series | None, cfg: DataConfig) -> Iterator[None]:
+    """A :class:`DataError` inside (a single class after the map: "only 1 class (['other'])")
+    gets the raw labels found and, where no ``data.class_map`` key matched any of them (numeric
+    labels 0-7 under a map of names), that every label went to ``data.other_class``, with the
+    map to write. The labels are read only when it is raised."""
+    try:
+        yield
+    except DataError as exc:
+        hint = _unmapped_hint(raw, cfg)
+        if not hint:
+            raise
+        raise DataError(f"{exc}{hint}") from None
+
+
+def _unmapped_hint(raw: pd.Series | None, cfg: DataConfig) -> str:
+    if raw is None or not cfg.other_class:
+        return ""
+    present = sorted(set(label_text(raw).str.strip().dropna()) - {""})
+    if not present or any(k in present for k in cfg.class_map):
+        return ""
+    listed = ", ".join(repr(v) for v in present[:12]) + (f" ... ({len(present)} in all)" if len(present) > 12 else "")
+    keys = (
+        f"no data.class_map key ({short(sorted(cfg.class_map))}) matches any of them (keys are compared with "
+        "the labels as text: 3 and 3.0 read as '3')"
+        if cfg.class_map
+        else "data.class_map is empty"
+    )
+    example = ", ".join(f"{v!r}: <class>" for v in present[:3])
+    return (
+        f". The labels found are {listed}; {keys}, so every label went to data.other_class "
+        f"{cfg.other_class!r}. Map the labels as the file writes them, e.g. data.class_map: {{{example}}}"
+    )
 
 
 def label_text(raw: pd.Series) -> pd.Series:

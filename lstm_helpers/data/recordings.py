@@ -30,7 +30,7 @@ from lstm_helpers.data.inputs import (
     separator_hint,
     short,
 )
-from lstm_helpers.data.labels import check_interest_mapped, map_labels, order_classes, positive_class_note
+from lstm_helpers.data.labels import check_interest_mapped, label_hint, map_labels, order_classes, positive_class_note
 
 _list_files = list_files  # the name data/tables.py imports
 NAN_FIX = "set data.nan_policy to 'interpolate' or 'drop'"  # what a NaN under nan_policy: error asks for
@@ -490,7 +490,8 @@ def series_from_frame(
     else:
         task, seen = pd.Series(pd.NA, index=df.index, dtype="string"), []
     steps = task.value_counts().to_dict() if classes is None and len(seen) == 2 else {}  # binary: rarer is positive
-    classes = _class_list(seen, cfg, classes, source, require_labels, steps)
+    with label_hint(df.get(cfg.label_column), cfg):  # a single class: which raw labels, and the map's misses
+        classes = _class_list(seen, cfg, classes, source, require_labels, steps)
     notes += positive_class_note(classes, steps, cfg, "timesteps") if require_labels else []  # not predict's
     labels = pd.Index(classes).get_indexer(task.fillna("\x00")).astype(np.int64)  # -1 where unlabelled
 
