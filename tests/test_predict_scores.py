@@ -63,19 +63,26 @@ def test_labels_the_run_does_not_know_are_unlabelled_with_a_note():
     assert list(s.labels) == [1, 0, -1, -1, 1, -1, -1]
     (note,) = truth.notes
     assert "'swim' (2 rows), 'fly' (1 row)" in note and "not among the run's classes other, play" in note
-    # a catch-all folds every other label, as stage 01 does: said in the scores file only, but a
-    # label one case or space away from a mapped one is said on the terminal (once: no warning too)
+    # a catch-all folds every other label, as stage 01 does: said in the scores file only (no warning)
     catch_all = cfg.model_copy(update={"other_class": "other", "class_map": {"play_chase": "play"}})
-    typo = df.assign(behaviour=["play_chase", "Play_chase", "rest", "", "rest", "play_chase", "walk"])
+    folds = df.assign(behaviour=["play_chase", "walk", "rest", "", "rest", "play_chase", "walk"])
+    s = series_from_frame(folds, raw_label_reading(catch_all), "new.csv", require_labels=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s, truth = run_labels(fake_recordings_run(catch_all), s, "new.csv")
+    assert list(s.labels) == [1, 0, 0, -1, 0, 1, 0] and not truth.notes and not truth.unscored
+    (folded,) = truth.folded
+    assert "went to data.other_class 'other'" in folded and "rest 2" in folded
+    # a label one case or space away from a mapped one: not scored (as 'other' each play window
+    # predicted there would be a false alarm), said once in place of the scores (no warning too)
+    typo = folds.assign(behaviour=["play_chase", "Play_chase", "rest", "", "rest", "play_chase", "walk"])
     s = series_from_frame(typo, raw_label_reading(catch_all), "new.csv", require_labels=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         s, truth = run_labels(fake_recordings_run(catch_all), s, "new.csv")
-    assert list(s.labels) == [1, 0, 0, -1, 0, 1, 0]
-    (folded,) = truth.folded
-    assert "went to data.other_class 'other'" in folded and "rest 2" in folded
-    (said,) = truth.notes
-    assert "'Play_chase' differs from 'play_chase'" in said
+    assert (s.labels == -1).all() and not truth.labelled and not truth.notes
+    (said,) = truth.unscored
+    assert said.startswith("not scored: label(s) 'Play_chase' (1 rows) in column 'behaviour' differ from 'play_chase'")
     # without a label column, or with only empty cells: unlabelled, as before
     for frame in (df.drop(columns="behaviour"), df.assign(behaviour="")):
         s = series_from_frame(frame, raw_label_reading(cfg), "new.csv", require_labels=False)
@@ -303,3 +310,28 @@ def test_a_recording_from_the_runs_training_split_is_scored_with_a_note_that_it_
     said = f"the run saw {', '.join(recs)} in its training split, so these scores are not held out"
     assert any(n.startswith(said) for n in scores["notes"]), scores["notes"]
     assert f"note: {said}" in printed, printed
+
+
+@pytest.mark.slow
+def test_labels_one_case_away_from_the_runs_map_are_not_scored_and_that_is_said_first(finished_run, tmp_path, capsys):
+    """Input labelled PLAY_CHASE... under a run that maps play_chase: predict scored those rows as
+    'other' and printed "N windows predicted play, each a false alarm" before the case note at the
+    end. The run maps labels as written (its training did too): it says first that it does not
+    score them, and writes no scores file, true labels or false alarms."""
+    run, holdout = finished_run
+    df = pd.read_parquet(holdout)
+    df["behaviour"] = df["behaviour"].str.upper()
+    df.to_csv(tmp_path / "upper.csv", index=False)
+    (tmp_path / "out.scores.json").write_text("{}")  # an earlier prediction's, at the same --out
+    capsys.readouterr()
+    args = ["predict", "--run", str(run), "--input", str(tmp_path / "upper.csv"), "--out", str(tmp_path / "out.csv")]
+    assert main(args) == 0
+    printed = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(printed) if "predicted at the run's threshold" in line)
+    assert printed[at + 1].startswith("not scored: label(s) 'PLAY_"), printed
+    assert "of the run's data.class_map only in case or spaces" in printed[at + 1]
+    rest = printed[: at + 1] + printed[at + 2 :]
+    assert not any(w in line for line in rest for w in ("false alarm", "scored on", "balanced accuracy")), rest
+    assert not (tmp_path / "out.scores.json").exists()
+    assert "true_label" not in pd.read_csv(tmp_path / "out.csv").columns
+    assert "overlaps_true_bout" not in pd.read_csv(tmp_path / "out.bouts.csv").columns

@@ -141,16 +141,50 @@ def _folded_notes(lab: pd.Series, uncovered: list[str], cfg: DataConfig, where: 
     n = lab[lab.isin(uncovered)].value_counts()
     listed = ", ".join(f"{v} {int(n[v]):,}" for v in uncovered[:8]) + (" ..." if len(uncovered) > 8 else "")
     out = [f"{where}: label(s) not in data.class_map went to data.other_class {cfg.other_class!r} (rows): {listed}"]
-    known = {str(k).strip().casefold(): k for k in [*cfg.class_map, *cfg.class_map.values()]}
-    for v in uncovered:
-        if (k := known.get(v.strip().casefold())) is not None:
-            msg = (
-                f"{where}: label {v!r} differs from {k!r} of data.class_map only in case or spaces, so its "
-                f"{int(n[v]):,} rows went to {cfg.other_class!r}; map it too or correct the file"
-            )
-            say_note(msg, stacklevel=3)
-            out.append(msg)
+    for v, k in case_variants(uncovered, cfg).items():
+        msg = (
+            f"{where}: label {v!r} differs from {k!r} of data.class_map only in case or spaces, so its "
+            f"{int(n[v]):,} rows went to {cfg.other_class!r}; map it too or correct the file"
+        )
+        say_note(msg, stacklevel=3)
+        out.append(msg)
     return out
+
+
+def case_variants(labels: list[str], cfg: DataConfig) -> dict[str, str]:
+    """The labels of ``labels`` that differ from a key or class of ``data.class_map`` only in case
+    or spaces (``Play_chase`` beside ``play_chase``), each with the one it resembles."""
+    known = {str(k).strip().casefold(): k for k in [*cfg.class_map, *cfg.class_map.values()]}
+    out = {}
+    for v in labels:
+        if v not in cfg.class_map and v not in cfg.class_map.values() and v.strip().casefold() in known:
+            out[v] = known[v.strip().casefold()]
+    return out
+
+
+def mismatched_labels(raw: pd.Series, cfg: DataConfig, where: str) -> str | None:
+    """Why labelled new data cannot be scored against a run: labels that differ from a key or
+    class of the run's ``data.class_map`` only in case or spaces (``PLAY_CHASE`` beside
+    ``play_chase``). Mapped as written, as the run's training mapped its own labels, they would
+    count as the catch-all (or unlabelled), and each window of the class predicted there would
+    read as a false alarm. None when there is no such label, or each resembles the catch-all."""
+    n = raw.dropna().astype(str).str.strip().value_counts()
+    found = {
+        v: k
+        for v, k in case_variants([str(v) for v in n.index], cfg).items()
+        if cfg.class_map.get(k, k) != cfg.other_class
+    }
+    if not found:
+        return None
+    labels = ", ".join(f"{v!r} ({int(n[v]):,} rows)" for v in list(found)[:6]) + (" ..." if len(found) > 6 else "")
+    keys = ", ".join(repr(k) for k in dict.fromkeys(list(found.values())[:6]))
+    goes = f"count as {cfg.other_class!r}" if cfg.other_class else "count as unlabelled"
+    classes = ", ".join(dict.fromkeys(cfg.class_map.get(k, k) for k in found.values()))
+    return (
+        f"not scored: label(s) {labels} in {where} differ from {keys} of the run's data.class_map only in case "
+        f"or spaces; the run maps labels as written (its training did too), so they would {goes} and the windows "
+        f"predicted {classes} there would read as false alarms. Correct the labels in the file to score this input"
+    )
 
 
 # two labels whose order already says which is the positive one (0 / 1, false / true, ...): kept

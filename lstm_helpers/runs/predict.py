@@ -386,7 +386,7 @@ def predict_recordings(
     unlabelled = int((per_step["predicted"] == "").sum())
     return {
         **paths,
-        "scores_lines": score_lines(scores) if scores else [],
+        "scores_lines": score_lines(scores) if scores else truth.unscored,
         "threshold": finished.rule.threshold,
         "n_windows": len(starts),
         "n_bouts": len(bouts),

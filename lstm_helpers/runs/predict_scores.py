@@ -22,7 +22,7 @@ import pandas as pd
 
 from lstm_helpers.config import DataConfig
 from lstm_helpers.data.inputs import DataError, checking_only, short
-from lstm_helpers.data.labels import map_labels
+from lstm_helpers.data.labels import map_labels, mismatched_labels
 from lstm_helpers.data.recordings import SeriesSet
 from lstm_helpers.data.windows import label_windows
 from lstm_helpers.judge.bouts import predict_timesteps, score_bouts
@@ -40,11 +40,14 @@ class NewLabels:
     (known to the run or not); ``notes`` for the terminal (labels the run does not know, a
     label that differs from a mapped one only in case or spaces) and ``folded``: which labels
     the run's ``data.other_class`` took, as stage 01 says it (``<out>.scores.json`` only: a
-    catch-all run folds labels on every prediction)."""
+    catch-all run folds labels on every prediction); ``unscored``: why labels the input has are
+    not scored (they differ from the run's map only in case: :func:`~lstm_helpers.data.labels.mismatched_labels`),
+    said in place of the scores."""
 
     labelled: bool = False
     notes: list[str] = field(default_factory=list)
     folded: list[str] = field(default_factory=list)
+    unscored: list[str] = field(default_factory=list)
 
 
 def raw_label_reading(data_cfg: DataConfig) -> DataConfig:
@@ -73,6 +76,8 @@ def run_labels(run: FinishedRun, s: SeriesSet, source: str) -> tuple[SeriesSet, 
         return replace(s, labels=np.full(len(s.labels), -1, np.int64), classes=classes), NewLabels()
     names = np.asarray(s.classes, dtype=object)
     raw = pd.Series(np.where(s.labels >= 0, names[np.maximum(s.labels, 0)], None), dtype="string")
+    if why := mismatched_labels(raw, cfg, f"column {cfg.label_column!r}"):  # no scores, nor false alarms from them
+        return replace(s, labels=np.full(len(s.labels), -1, np.int64), classes=classes), NewLabels(unscored=[why])
     uncovered = [v for v in s.classes if not _covered(v, cfg, source)]
     notes: list[str] = []
     with checking_only():  # its warnings are in notes, said once by the caller
