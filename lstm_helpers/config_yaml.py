@@ -130,8 +130,25 @@ def parse_override(item: str) -> tuple[str, Any]:
     try:
         value = safe_yaml(text, f"override {key}") if text.strip() else None
     except ConfigError as exc:
-        raise ConfigError(f"override {key}: value {short_repr(text)} is refused ({exc})") from None
+        if "is not valid YAML" not in str(exc):  # a key given twice in a mapping: said as it is
+            raise ConfigError(f"override {key}: value {short_repr(text)} is refused ({exc})") from None
+        raise ConfigError(
+            f"override {key}: value {short_repr(text)} cannot be read as YAML, where characters such as , : [ ] "
+            f"{{ }} # & * ! | > ' \" % @ have a meaning{_quote_advice(key, text)}"
+        ) from None
     return key, value
+
+
+def _quote_advice(key: str, text: str) -> str:
+    """How to write an override value YAML cannot read: a list or mapping with its brackets, else
+    the value quoted for YAML inside the shell's quotes (``--set "data.decimal=','"``)."""
+    if text.lstrip()[:1] in ("[", "{"):
+        return "; a list or mapping needs its closing bracket and commas between items, e.g. [64, 32] or {epochs: 5}"
+    if "'" not in text:
+        return f"; quote it inside the shell's quotes: --set \"{key}='{text}'\""
+    if '"' not in text:
+        return f"""; quote it inside the shell's quotes: --set '{key}="{text}"'"""
+    return ""
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:

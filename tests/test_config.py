@@ -212,3 +212,14 @@ def test_an_empty_config_or_one_that_is_no_mapping_is_refused(tmp_path, text, wo
 def test_a_directory_given_as_config_is_named_a_directory(tmp_path):
     with pytest.raises(ConfigError, match=r"is a directory; give a YAML file"):
         load_config(tmp_path)
+
+
+def test_an_override_yaml_cannot_read_says_how_to_quote_it():
+    """`--set data.decimal=,` failed with "while parsing a block node; did not find expected node content"."""
+    with pytest.raises(ConfigError) as err:
+        parse_override("data.decimal=,")
+    assert "while parsing" not in str(err.value)
+    assert str(err.value).endswith("""quote it inside the shell's quotes: --set "data.decimal=','\"""")
+    assert parse_override("data.decimal=','") == ("data.decimal", ",")
+    with pytest.raises(ConfigError, match=r"needs its closing bracket.*e.g. \[64, 32\]"):
+        parse_override("model.units=[64")
