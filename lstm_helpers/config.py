@@ -278,9 +278,12 @@ class ModelConfig(_Section):
 
 
 def _auto_or_at_least(v: Any, minimum: int, key: str) -> Any:
-    """Accept ``"auto"`` or an int >= ``minimum`` (a bool or a float with a fraction is refused)."""
+    """Accept ``"auto"`` or an int >= ``minimum`` (a bool or a float with a fraction is refused); a
+    quoted whole number (``'3'``) is read as one, as pydantic reads ``'0.5'`` for a float setting."""
     if v == "auto":
         return v
+    if isinstance(v, str) and re.fullmatch(r"\s*[+]?\d+\s*", v):
+        v = int(v)
     if isinstance(v, bool) or not isinstance(v, int | float) or int(v) != v or v < minimum:
         raise ValueError(f"{key} must be 'auto' or a whole number >= {minimum}, got {v!r}")
     return int(v)

@@ -223,3 +223,11 @@ def test_an_override_yaml_cannot_read_says_how_to_quote_it():
     assert parse_override("data.decimal=','") == ("data.decimal", ",")
     with pytest.raises(ConfigError, match=r"needs its closing bracket.*e.g. \[64, 32\]"):
         parse_override("model.units=[64")
+
+
+def test_a_quoted_whole_number_reads_as_one_wherever_a_quoted_decimal_does():
+    """train.epochs='3' was refused ("must be a whole number, got '3'") while model.dropout='0.5' was read."""
+    cfg = resolve_config({}, ["train.epochs='3'", "train.batch_size='32'", "model.dropout='0.5'"])
+    assert (cfg.train.epochs, cfg.train.batch_size, cfg.model.dropout) == (3, 32, 0.5)
+    with pytest.raises(ConfigError, match=r"whole number >= 1, got '2.5'"):
+        resolve_config({}, ["train.epochs='2.5'"])
