@@ -3,6 +3,7 @@ key as the user wrote it, the value (never echoed whole) and what is allowed."""
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -44,14 +45,46 @@ def format_errors(err: ValidationError, raw: dict[str, Any], model: type[BaseMod
         if e["type"] == "extra_forbidden":
             parent = ".".join(key_parts[:-1])
             allowed = _allowed_keys(parent, model)
-            lines.append(f"unknown key '{key}'" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else ""))
+            near = difflib.get_close_matches(key_parts[-1] if key_parts else "", allowed, n=1)
+            meant = f" (did you mean '{near[0]}'?)" if near else ""
+            lines.append(
+                f"unknown key '{key}'{meant}" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else "")
+            )
             continue
         value = e.get("input", node)
-        msg = msg.removeprefix("Value error, ")
+        msg = _plain(e, value, model) or msg.removeprefix("Value error, ")
         # a whole-section rule (dict value): the message names the keys
         lines.append(f"{key}: {msg}" if isinstance(value, dict) else f"{key} = {short_repr(value)}: {msg}")
     seen = list(dict.fromkeys(lines))  # union noise de-duplicated, in order
     return "invalid parameters:\n  " + "\n  ".join(seen)
+
+
+def _plain(e: Any, value: Any, top: type[BaseModel]) -> str | None:
+    """pydantic's type errors a command-line user can act on: the form to write, with an example."""
+    if e["type"] == "list_type" and not isinstance(value, list | dict):
+        return f"must be a list, e.g. [{value}]"
+    if e["type"] == "dict_type":
+        return "must be a mapping, e.g. {key: value}"
+    if e["type"] == "model_type" and (block := _models(top).get((e.get("ctx") or {}).get("class_name", ""))):
+        fields = block.model_fields
+        example = ", ".join(f"{k}: {f.default}" for k, f in fields.items() if not isinstance(f.default, list | dict))
+        return f"each entry must be a mapping of {', '.join(fields)} (each optional), e.g. {{{example}}}"
+    return None
+
+
+def _models(top: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    """The parameter models reachable from ``top`` (its sections and list entries), by class name."""
+    found: dict[str, type[BaseModel]] = {}
+    todo: list[Any] = [top]
+    while todo:
+        a = todo.pop()
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            if a.__name__ not in found:
+                found[a.__name__] = a
+                todo += [f.annotation for f in a.model_fields.values()]
+        else:
+            todo += list(getattr(a, "__args__", ()))
+    return found
 
 
 def _allowed_keys(dotted_parent: str, top: type[BaseModel]) -> list[str]:

@@ -231,3 +231,25 @@ def test_a_quoted_whole_number_reads_as_one_wherever_a_quoted_decimal_does():
     assert (cfg.train.epochs, cfg.train.batch_size, cfg.model.dropout) == (3, 32, 0.5)
     with pytest.raises(ConfigError, match=r"whole number >= 1, got '2.5'"):
         resolve_config({}, ["train.epochs='2.5'"])
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        ("train.epoch=3", "unknown key 'train.epoch' (did you mean 'epochs'?); allowed keys here: "),
+        ("model.units=64", "model.units = 64: must be a list, e.g. [64]"),
+        (
+            "model.conv=[32]",
+            "model.conv.0 = 32: each entry must be a mapping of filters, kernel_size, pool (each optional), "
+            "e.g. {filters: 64, kernel_size: 5, pool: 2}",
+        ),
+        ("data.class_map=[a]", "data.class_map = ['a']: must be a mapping, e.g. {key: value}"),
+    ],
+)
+def test_type_errors_and_typos_say_what_to_write(override, words):
+    """pydantic's "Input should be a valid list" / "valid dictionary or instance of ConvBlock", and
+    a typo listed every key without the one it resembles."""
+    with pytest.raises(ConfigError) as err:
+        resolve_config({}, [override])
+    assert words in str(err.value)
+    assert "Input should be" not in str(err.value) and "instance of" not in str(err.value)
