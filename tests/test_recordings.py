@@ -595,3 +595,16 @@ def test_a_binary_task_without_a_class_of_interest_scores_its_rarer_class(tmp_pa
     np.savez(tmp_path / "c.npz", X=rng.normal(size=(240, 10, 2)).astype(np.float32), y=(y == "normal").astype(int))
     ones = read_sequences(DataConfig(path=str(tmp_path / "c.npz"), kind="sequences", demo=False))
     assert ones.classes == ["0", "1"] and not any("the rarer" in n for n in ones.notes)
+
+
+def test_a_class_of_interest_one_case_away_from_a_class_points_to_that_class(tmp_path):
+    """classes_of_interest: [Play] under a map onto 'play' advised adding `Play: Play` to the map."""
+    cfg = _cfg(tmp_path / "a.csv", class_map={"play_chase": "play"}, other_class="other")
+    with pytest.raises(DataError) as err:
+        read_dataset(cfg.model_copy(update={"classes_of_interest": ["Play"]}))
+    assert "did you mean 'play'? Name the class as the map writes it: data.classes_of_interest: [play]" in str(
+        err.value
+    )
+    assert "Play: Play" not in str(err.value)
+    with pytest.raises(DataError, match="add `zebra: zebra` to data.class_map"):
+        read_dataset(cfg.model_copy(update={"classes_of_interest": ["zebra"]}))

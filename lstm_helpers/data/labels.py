@@ -252,8 +252,13 @@ def check_interest_mapped(cfg: DataConfig) -> None:
             if cfg.other_class
             else "it is not in data.class_map, whose unmapped labels are refused"
         )
+        near = closest_label(c, [*targets, *([cfg.other_class] if cfg.other_class else [])])
+        fix = (
+            f"did you mean {near!r}? Name the class as the map writes it: data.classes_of_interest: [{near}]"
+            if near is not None
+            else f"add `{c}: {c}` to data.class_map, or name one of its classes in data.classes_of_interest"
+        )
         raise DataError(
             f"data.classes_of_interest names {c!r}, which is no class after data.class_map: {goes} "
-            f"(the map's classes: {short(targets) if targets else 'none'}); add `{c}: {c}` to data.class_map, "
-            f"or name one of its classes in data.classes_of_interest"
+            f"(the map's classes: {short(targets) if targets else 'none'}); {fix}"
         )
