@@ -306,7 +306,7 @@ def open_run(
 
     brief_user_errors()  # a bad parameter shows as its message in the notebook, not a traceback
     if isinstance(overrides, str):  # papermill -p overrides '{"train.epochs": 2}' passes the text
-        overrides = yaml.safe_load(overrides) or {}
+        overrides = safe_yaml(overrides, "the notebook parameter overrides") or {}
         if not isinstance(overrides, dict):
             raise ConfigError(
                 f"notebook parameter overrides must be a mapping of dotted keys to values, "

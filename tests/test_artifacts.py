@@ -87,6 +87,16 @@ def test_open_run_prefers_the_runs_params_and_validates_overrides(tmp_path):
     assert str(err.value).startswith("the notebook's parameters (on top of ") and str(tmp_path) not in str(err.value)
 
 
+def test_a_notebooks_overrides_text_refuses_a_key_given_twice(tmp_path):
+    """papermill -p overrides '{"train.epochs": 2, "train.epochs": 5}' took 5 silently (PyYAML's
+    safe_load keeps the later key), as a config file did."""
+    with pytest.raises(ConfigError, match=r"overrides: key 'train.epochs' is given twice, at line 1, columns 2 and 21"):
+        artifacts.open_run(tmp_path / "r", "configs/demo.yaml", '{"train.epochs": 2, "train.epochs": 5}')
+    assert not (tmp_path / "r").exists()
+    cfg, _ = artifacts.open_run(tmp_path / "r", "configs/demo.yaml", '{"train.epochs": 2}')
+    assert cfg.train.epochs == 2
+
+
 def test_open_run_as_jupyterlab_runs_it(tmp_path, monkeypatch):
     """JupyterLab runs a notebook in notebooks/: config_file 'configs/demo.yaml' (as the cell's
     comment says) was not found there, and the refused start left an empty run folder behind; a
