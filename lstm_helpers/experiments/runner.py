@@ -99,7 +99,8 @@ def execute_run(
     printing nothing; ``kernel``: a worker's warm :class:`~lstm_helpers.runs.kernel.StageKernel`
     (None: one kernel started for this run); ``prefit``: fit the baseline beside training
     (:func:`shared_fit_leaders`). Never raises for a failing run: returns ``{"status": "finished"
-    | "failed", "reason", "seconds", "run_dir"}`` and leaves ``status.json`` saying the same."""
+    | "failed", "reason", "seconds", "run_dir"}``; ``status.json`` says the same, except ``interrupted``
+    where the run's kernel died (killed from outside), so that the sweep run again continues it."""
     from lstm_helpers.runs.pipeline import RunFailed, run_pipeline
 
     run_dir, cfg = Path(run_dir), None
