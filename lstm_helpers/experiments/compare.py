@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,12 @@ BASELINE_SCORES = (
     "mcc",
 )  # metrics.json "baseline" section, when present
 RANK_CANDIDATES = ("val_pr_auc", "val_balanced_accuracy")
+# a tie on the metric that ranks is broken by the validation log loss (lower is better): the same
+# validation windows, and a figure every evaluated run records (metrics.json ``val.log_loss``)
+TIE_BREAK = "val_log_loss"
+# train.monitor names that are columns of the comparison as they stand (higher is better);
+# ``val_top<k>_accuracy`` is ``val_top_k_accuracy`` where every run's train.top_k is k
+MONITOR_COLUMNS = ("val_accuracy", "val_balanced_accuracy", "val_pr_auc", "val_roc_auc", "val_mcc")
 # settings of the recurrent layers: a convolution-only model (model.cell none) has none, so
 # its cells stay blank in the table (a CNN's model.units [64, 32] is no part of it)
 RECURRENT_ONLY = (
@@ -157,6 +164,7 @@ def _metric_cells(m: dict[str, Any], interest: list[str]) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for s in SCORES:
         row[f"val_{s}"], row[f"test_{s}"] = val.get(s), test.get(s)
+    row["val_log_loss"], row["test_log_loss"] = val.get("log_loss"), test.get("log_loss")  # the tie-break
     for c in interest:
         vpc, tpc = (
             (val.get("per_class") or {}).get(c) or {},
@@ -234,6 +242,25 @@ def rank_metric(table: pd.DataFrame, named_class: bool = True) -> str | None:
     return None
 
 
+def monitor_rank(params: list[dict[str, Any]], table: pd.DataFrame) -> tuple[str | None, str | None]:
+    """``(column, monitor)``: the ``train.monitor`` every run shares where it is not auto (else
+    None), and the comparison's column of it where the table has one (:data:`MONITOR_COLUMNS`;
+    a ``val_loss`` monitor has none: the table's log loss is not Keras' loss, which a focal
+    loss, label smoothing or weight decay change), else None. The monitor is what the runs
+    chose their epochs by, and what ``search``'s ``objective: auto`` ranks trials by."""
+    trains = [p.get("train") or {} for p in params if p]  # a run not started yet has no params
+    monitors = {str(t.get("monitor", "auto")) for t in trains}
+    if len(monitors) != 1 or monitors == {"auto"}:
+        return None, None
+    (monitor,) = monitors
+    column = monitor if monitor in MONITOR_COLUMNS else None
+    top = re.fullmatch(r"val_top(\d+)_accuracy", monitor)
+    if top and {str(t.get("top_k", 5)) for t in trains} == {top.group(1)}:
+        column = "val_top_k_accuracy"
+    has = column is not None and column in table and table[column].notna().any()
+    return (column if has else None), monitor
+
+
 # what stage 01 reads (with the seed) that shapes the validation windows: which recordings
 # and labels, the split, the windows, the scaling (fitted on training, applied to validation).
 # Not ``resample.*``: rebalancing touches the training split only, so runs that differ there
@@ -277,7 +304,9 @@ def comparison_table(
         The table, and its description: ``keys`` (columns of swept / differing parameters),
         ``variant_keys`` (parameters the variants change together), ``metrics`` (metric
         columns), ``val_metrics`` / ``test_metrics``, ``classes`` (classes of interest),
-        ``rank_by`` (the validation metric that ranks, see :func:`rank_metric`),
+        ``rank_by`` (the validation metric that ranks: the runs' shared ``train.monitor``
+        where the table has it, :func:`monitor_rank`, else :func:`rank_metric`), ``monitor``,
+        ``ranked_by_monitor``, ``tie_break`` (the validation log loss, lower first),
         ``time_columns``, ``title`` and ``description`` (of the sweep, when there is one),
         ``references`` (records of figures measured elsewhere).
     """
@@ -301,6 +330,7 @@ def comparison_table(
     if task_differs:  # figures of different data or classes: ranked within each task, never across
         table.insert(1, "task", tasks)
     metric_cols = [c for c in table.columns if c.startswith(("val_", "test_")) or c == "threshold"]
+    monitor_column, monitor = monitor_rank(params, table) if not task_differs else (None, None)
     # one sweep's title and description head the page only when every run comes from that sweep
     sweeps = {json.dumps(r.get("sweep") or {}, sort_keys=True, default=str) for r in records}
     sweep = (records[0].get("sweep") or {}) if len(sweeps) == 1 else {}
@@ -314,7 +344,10 @@ def comparison_table(
         "classes": interest,
         "named_classes": named,  # False: no class of interest, ``classes`` lists every class
         "pr_auc_of_a_class": binary,  # False: pr_auc columns are macro averages (multi-class)
-        "rank_by": rank_metric(table, binary),
+        "rank_by": monitor_column or rank_metric(table, binary),
+        "monitor": monitor,  # the train.monitor all runs share (None: auto, or they differ)
+        "ranked_by_monitor": monitor_column is not None,
+        "tie_break": TIE_BREAK if TIE_BREAK in table else None,
         "tasks": list(dict.fromkeys(tasks)) if task_differs else [],
         "task_differs": task_differs,  # data.kind / data.path / classes: what the runs' tasks differ in
         "rank_by_task": {

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lstm_helpers.config import ConfigError, resolve_path
@@ -79,14 +80,39 @@ class Comparison:
         """The runs' tasks (data and classes) where they differ, else empty (:mod:`.tasks`)."""
         return list(self.meta.get("tasks") or []) if "task" in self.table else []
 
+    def ranked(self, runs: pd.DataFrame | None = None, q: str | None = None) -> pd.DataFrame:
+        """``runs`` (the finished ones by default) best first by the validation metric ``q``
+        (:attr:`rank_by` by default), a tie broken by the validation log loss (lower first,
+        ``meta["tie_break"]``), a tie that remains left in the table's order; runs without the
+        metric last. Never a test figure."""
+        fin, q = self.finished if runs is None else runs, q or self.rank_by
+        if q is None or q not in fin:
+            return fin
+        tb = self.meta.get("tie_break")
+        by = [q, tb] if tb and tb in fin and tb != q else [q]
+        return fin.sort_values(by, ascending=[False, True][: len(by)], kind="stable", na_position="last")
+
+    def tied(self, runs: pd.DataFrame | None = None, q: str | None = None) -> tuple[pd.DataFrame, bool]:
+        """The runs that share the best run's ``q`` (one row: no tie), best first, and whether
+        the tie-break tells the first from the others (False: a tie that remains)."""
+        top, q = self.ranked(runs, q), q or self.rank_by
+        if q is None or q not in top or top.empty or pd.isna(top[q].iloc[0]):
+            return top.iloc[0:0], True
+        same = top[np.isclose(top[q].astype(float), float(top[q].iloc[0]), rtol=1e-9, atol=1e-12)]
+        tb = self.meta.get("tie_break")
+        if len(same) < 2 or not tb or tb not in same or same[tb].iloc[:2].isna().any():
+            return same, len(same) < 2
+        return same, bool(same[tb].iloc[0] < same[tb].iloc[1])
+
     def best(self) -> pd.Series | None:
-        """The finished run with the highest validation metric, or None (a reference never:
-        it has no validation figure and is no row of the table; nor any run where the runs
-        differ in data or classes: their figures do not compare)."""
+        """The finished run ranked first (:meth:`ranked`), or None (a reference never: it has
+        no validation figure and is no row of the table; nor any run where the runs differ in
+        data or classes: their figures do not compare). Where runs tie, :func:`tie_sentence`
+        says so: the first of a tie that remains is shown, never silently named best."""
         q, fin = self.rank_by, self.finished
         if q is None or q not in fin or fin[q].isna().all() or self.tasks:
             return None
-        return fin.loc[fin[q].idxmax()]
+        return self.ranked().iloc[0]
 
 
 def open_comparison(sweep_dir: str | Path = "", run_dirs: list[str | Path] | None = None) -> Comparison:
@@ -160,7 +186,10 @@ def answer_sentence(c: Comparison) -> str:
             "No finished run has validation metrics, so none is named best (runs are never ranked on the test split)."
         )
         return " ".join(parts)
-    parts.append(_best_text(c, best, q))
+    same, broken = c.tied()
+    if len(same) > 1:
+        parts.append(esc(tie_text(c)))
+    parts.append(_best_text(c, best, q, "Best by validation" if broken else "Shown for the tie"))
     parts.append(baseline_sentence(best, q, fin))
     if members_differ(t):
         parts.append(
@@ -178,7 +207,39 @@ def answer_sentence(c: Comparison) -> str:
     return " ".join(parts)
 
 
-def _best_text(c: Comparison, best: pd.Series, q: str) -> str:
+def tie_text(c: Comparison, limit: int = 6) -> str:
+    """A tie on the metric that ranks in plain words (empty where the first run has it alone):
+    how many runs share its figure, and the validation log loss that breaks the tie (lower is
+    better), or that nothing does: then no run is named best, the first in the table's order
+    stands for them. Never a silent pick, never a test figure."""
+    q, (same, broken) = c.rank_by, c.tied()
+    if len(same) < 2 or q is None:
+        return ""
+    labels = [str(x) for x in run_labels(c).loc[same.index]]
+    head = f"{len(same)} runs tie at {q} = {fmt_number(same[q].iloc[0])}"
+    tb = c.meta.get("tie_break")
+    if broken:
+        d = distinct_decimals(same[tb])
+        return (
+            f"{head}; the lower validation log loss ({tb}) breaks the tie: {labels[0]} "
+            f"({same[tb].iloc[0]:,.{d}f}; next {labels[1]}, {same[tb].iloc[1]:,.{d}f})."
+        )
+    names = ", ".join(labels[:limit]) + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
+    why = "nor does their validation log loss tell them apart" if tb in same else "and nothing else ranks them"
+    return f"{head}, {why}: {names}. None is named best; the first in the table's order, {labels[0]}, stands for them."
+
+
+def distinct_decimals(values: pd.Series, most: int = 8) -> int:
+    """The decimals that write different ``values`` differently (3.2558 and 3.2575, not 3.26
+    twice: a tie broken by the fourth digit shows it), at least :func:`fmt_number`'s."""
+    v = pd.to_numeric(values, errors="coerce").dropna().astype(float)
+    d = max([decimals_of(fmt_number(x)) or 0 for x in v] or [0])
+    while d < most and len({f"{x:.{d}f}" for x in v}) < v.nunique():
+        d += 1
+    return d
+
+
+def _best_text(c: Comparison, best: pd.Series, q: str, lead: str = "Best by validation") -> str:
     """``Best by validation q: <label> (q = ...; the test figure, reported, not used to choose).``"""
     label = run_labels(c).loc[best.name]
     test_q = _test_of(q)
@@ -187,8 +248,9 @@ def _best_text(c: Comparison, best: pd.Series, q: str) -> str:
         if test_q in best and pd.notna(best[test_q])
         else ""
     )
+    why = " (the runs' <code>train.monitor</code>)" if c.meta.get("ranked_by_monitor") else ""
     return (
-        f"<b>Best by validation {esc(q)}</b>: <code>{esc(label or best['run'])}</code> "
+        f"<b>{esc(lead)} {esc(q)}</b>{why}: <code>{esc(label or best['run'])}</code> "
         f"({esc(q)} = {esc(best[q])}{test_text})."
     )
 
@@ -242,8 +304,8 @@ def headline(c: Comparison) -> Any:
         metrics = sorted({str(m) for m in (c.meta.get("rank_by_task") or {}).values()}) if c.tasks else [c.rank_by]
         by = " within each task" if c.tasks else ""  # different data or classes: never across them
         out.append(
-            f"<p><i>Runs are ranked{by} by <b>{esc(', '.join(metrics))}</b> (validation split); test columns "
-            "(<code>test_*</code>) sit beside the validation ones (<code>val_*</code>) and are "
+            f"<p><i>Runs are ranked{by} by <b>{esc(', '.join(metrics))}</b> (validation split){_rank_why(c)}; "
+            "test columns (<code>test_*</code>) sit beside the validation ones (<code>val_*</code>) and are "
             "never used to choose.</i></p>"
         )
     if not c.references.empty:
@@ -256,6 +318,21 @@ def headline(c: Comparison) -> Any:
         )
         out.append(table_html(variants, sortable=False) + timing_definitions(variants["measure"]))
     return as_html("\n".join(out))
+
+
+def _rank_why(c: Comparison) -> str:
+    """Why that metric ranks (the runs' shared ``train.monitor``, or that monitor is no column
+    of the comparison) and what breaks a tie, as HTML after the metric's name."""
+    monitor, tb = c.meta.get("monitor"), c.meta.get("tie_break")
+    out = ""
+    if c.meta.get("ranked_by_monitor"):
+        out = ": the <code>train.monitor</code> every run chose its epochs by"
+    elif monitor and not c.tasks:
+        out = (
+            f" (the runs' <code>train.monitor</code>, {esc(monitor)}, is no column of this comparison, so "
+            "the default ranks)"
+        )
+    return out + (f"; a tie is broken by the lower validation log loss (<code>{esc(tb)}</code>)" if tb else "")
 
 
 def reference_sentence(c: Comparison) -> str:
@@ -334,8 +411,12 @@ def _ranked(c: Comparison, fin: pd.DataFrame, q: str) -> str:
     """``fin`` best first by ``q``, its test counterpart beside it."""
     # the label says how a run differs (its directory name when nothing does); the long
     # directory names are in the table of all runs, where they would push the metric off screen here
-    cols = [q] + [x for x in (_test_of(q), _baseline_of(q), "seconds_per_epoch", "total_seconds") if x in fin]
-    shown = fin.assign(label=run_labels(c).loc[fin.index])[["label", *cols]].sort_values(q, ascending=False)
+    tb = c.meta.get("tie_break")
+    same, _ = c.tied(fin, q)
+    tie = [tb] if tb and tb in fin and len(same) > 1 else []  # the tie-break shown where it acts
+    cols = [q, *tie] + [x for x in (_test_of(q), _baseline_of(q), "seconds_per_epoch", "total_seconds") if x in fin]
+    shown = c.ranked(fin, q).assign(label=run_labels(c).loc[fin.index])[["label", *cols]]
+    shown.attrs["decimals"] = {x: distinct_decimals(same[x]) for x in tie}
     return table_html(shown, sortable=False) + tracing_note_html(fin)  # 1-epoch speeds: said
 
 

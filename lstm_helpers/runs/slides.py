@@ -111,11 +111,13 @@ def _data_facts(run: Path) -> list[str]:
     return facts
 
 
-def _question_slide(run: Path, title: str, question: str, best: str = "") -> str:
+def _question_slide(run: Path, title: str, question: str, best: str = "", tied: bool = False) -> str:
     """The question, the data, and the answer; ``best``: the label of the run that answers a
-    sweep's question (its data facts are that run's: another seed splits differently)."""
+    sweep's question (its data facts are that run's: another seed splits differently);
+    ``tied``: it ties on validation with others that nothing tells apart."""
     facts = "".join(f"<li>{html.escape(f)}</li>" for f in _data_facts(run))
-    who = f" (from the run “{best}”, ranked first on validation)" if best else ""  # a run may be named "best"
+    rank = "first of the runs that tie on validation" if tied else "ranked first on validation"
+    who = f" (from the run “{best}”, {rank})" if best else ""  # a run may be named "best"
     return _slide(
         question,
         f"<ul>{facts}</ul>"
@@ -438,17 +440,18 @@ def _column_label(column: str) -> str:
     return f"validation {name}" if column.startswith("val_") else name
 
 
-def _best_run(table: pd.DataFrame, meta: dict) -> tuple[Path | None, str]:
+def _best_run(table: pd.DataFrame, meta: dict) -> tuple[Path | None, str, str]:
     """The finished run with the best *validation* metric (never test), as the comparison
-    page ranks it, and its label there (``workbench · seed 1``: how it differs, not its
-    directory's name)."""
-    from lstm_helpers.experiments.display import Comparison, run_labels
+    page ranks it, its label there (``workbench · seed 1``: how it differs, not its
+    directory's name), and a tie in words (:func:`~lstm_helpers.experiments.display.tie_text`;
+    empty without one)."""
+    from lstm_helpers.experiments.display import Comparison, run_labels, tie_text
 
     comparison = Comparison(table, meta, None)
     best = comparison.best()
     if best is None or not isinstance(best.get("run_dir"), str):
-        return None, ""
-    return Path(best["run_dir"]), str(run_labels(comparison).loc[best.name])
+        return None, "", ""
+    return Path(best["run_dir"]), str(run_labels(comparison).loc[best.name]), tie_text(comparison)
 
 
 def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
@@ -465,9 +468,10 @@ def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
             break
     title = str(meta.get("title") or sweep.name)
     description = str(spec.get("description") or f"{plural(len(table), 'run')} compared")
-    best, best_label = _best_run(table, meta)
+    best, best_label, tie = _best_run(table, meta)
+    unbroken = "None is named best" in tie  # a tie nothing breaks: its first run stands for it
     slides = [
-        _question_slide(best, title, description, best_label or best.name)
+        _question_slide(best, title, description, best_label or best.name, unbroken)
         if best
         else _slide(title, f"<p>{html.escape(description)}</p>"),
         _trials_slide(sweep, meta)
@@ -479,13 +483,13 @@ def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
         ),
     ]
     if best is not None:
+        heading = "Best by validation" if not unbroken else "Tied on validation: the first of them"
         slides.append(
             _slide(
-                "Best by validation"
-                if not SweepLayout(sweep).trials.is_file()
-                else "The best configuration, run in full",
+                heading if not SweepLayout(sweep).trials.is_file() else "The best configuration, run in full",
                 f'<p class="lead">{html.escape(best_label or best.name)}</p>'
-                f"<p>{html.escape(headline_sentence(best))}</p>",
+                f"<p>{html.escape(headline_sentence(best))}</p>"
+                + (f'<p class="small">{html.escape(tie)}</p>' if tie else ""),
             )
         )
         slides += _result_slides(best)
