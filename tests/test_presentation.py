@@ -485,13 +485,13 @@ def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path)
     deck = write_slides(sweep).read_text()
     assert "naive vs &lt;defaults&gt;" in deck and "What was tried: before / after" in deck
     # the before / after table shows the ranking metric and the test figures, not only seconds
-    for col in ("validation PR-AUC", "play precision", "play recall", ">PR-AUC<", ">fit time (s: build, fit, save)<"):
+    for col in ("validation PR-AUC", "play precision", "play recall", ">PR-AUC<", ">fit time, s<"):
         assert col in deck, col
-    assert ">parameters<" not in deck and ">s/epoch incl. checkpoint<" not in deck  # the same model, the same pace
+    assert ">parameters<" not in deck and ">s/epoch<" not in deck  # the same model, the same pace
     # story 2: architectures compared, so their size and pace are what the slide shows too
     table.assign(n_params=[446950, 131905], seconds_per_epoch=[2.6, 1.0]).to_csv(sweep / "comparison.csv", index=False)
     sized = write_slides(sweep).read_text()
-    assert ">parameters<" in sized and ">s/epoch incl. checkpoint<" in sized and "446,950" in sized
+    assert ">parameters<" in sized and ">s/epoch<" in sized and "446,950" in sized
     table.to_csv(sweep / "comparison.csv", index=False)
     assert "Validation PR-AUC ranks the runs; the other scores are on the test split" in deck
     assert (
@@ -503,7 +503,7 @@ def test_sweep_slides_show_before_after_and_the_best_run_by_validation(tmp_path)
     grid.to_csv(sweep / "comparison.csv", index=False)
     (sweep / "comparison.json").write_text(json.dumps(meta | {"named_classes": False, "keys": ["model.units"]}))
     deck = write_slides(sweep).read_text()
-    assert "What was tried</h2>" in deck and "play precision" not in deck and ">model.units<" in deck
+    assert "What was tried</h2>" in deck and "play precision" not in deck and ">units<" in deck
     # multi-class runs: their PR-AUC columns are macro averages, and the slide says so
     (sweep / "comparison.json").write_text(json.dumps(meta | {"pr_auc_of_a_class": False, "keys": ["model.units"]}))
     assert ">PR-AUC (macro)<" in write_slides(sweep).read_text()

@@ -36,7 +36,7 @@ def _set_figures(out: Path, figures: dict[str, list]) -> list[Path]:
     for k, run in enumerate(runs):
         m = json.loads((run / "metrics.json").read_text())
         for name, values in figures.items():
-            split, _, figure = name.partition(".")
+            split, _, figure = name.rpartition(".")
             (m["val"] if split == "val" else m)[figure] = values[k]
         (run / "metrics.json").write_text(json.dumps(m))
     return runs

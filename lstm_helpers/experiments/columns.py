@@ -26,11 +26,11 @@ TIME_DEFINITIONS = {
     "seconds_per_epoch": (
         "one epoch (training, the validation pass and the checkpoint and logs after it), the mean over the "
         'epochs without graph tracing (the report\'s "seconds per epoch (with checkpoint and logs)", the '
-        'slides\' "s/epoch incl. checkpoint")'
+        'slides\' "s/epoch")'
     ),
     "total_seconds": (
         "stage 02 from building the model to saving it, every epoch and every averaged model included (the "
-        'report\'s "fit time, s (build, fit, save)", the slides\' "fit time (s: build, fit, save)")'
+        'report\'s "fit time, s (build, fit, save)", the slides\' "fit time, s")'
     ),
     "run_seconds": (
         "the whole run: prepare, train and evaluate with their kernel's start, not the pages written after "

@@ -33,13 +33,13 @@ from lstm_helpers.runs.report import (
     scrub_paths,
 )
 from lstm_helpers.runs.terminal import plural
+from lstm_helpers.runs.tried_slide import before_after as _before_after
 from lstm_helpers.style import (
     MAX_HEATMAP_CLASSES,
     TOP_CONFUSIONS,
     during_training,
     fmt_number,
     table_html,
-    visible_name,
 )
 
 REVEAL = TEMPLATES / "reveal"
@@ -55,6 +55,7 @@ _CSS = """
 .reveal img.lw-fig { max-height: 500px; max-width: 100%; margin: 0 auto; display: block; border: 0; }
 .reveal table { font-size: 0.62em; margin: 0; border-collapse: collapse; }
 .reveal table th, .reveal table td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; }
+.reveal .lw-table td { white-space: nowrap; }
 .reveal table th { background: #f3f3f3; }
 .reveal table.lw-cm { font-size: 0.9em; margin: 0 auto; }
 .reveal table.lw-cm td { text-align: center; padding: 0.35em 0.9em; }
@@ -336,108 +337,6 @@ def _errors_title(m: dict) -> str:
     fp, fn, n = cm[1 - p][p], cm[p][1 - p], sum(map(sum, cm))
     # one line on the slide: "30 false-alarm and 20 missed windows", the unit said once for both
     return f"{fmt_number(fp)} false-alarm and {plural(fn, 'missed window')} of {fmt_number(n)} test windows"
-
-
-def _before_after(table: pd.DataFrame, meta: dict) -> str:
-    """Mean of the judging metrics per variant (or per run when there are no variants): the
-    validation metric that ranks, then test figures (reported, never used to choose)."""
-    fin = table[table.get("status") == "finished"] if "status" in table else table
-    # the class of interest's figures; none where no class is named (``classes`` lists all)
-    classes = (meta.get("classes") or []) if meta.get("named_classes", True) else []
-    rank = meta.get("rank_by")
-    # the columns' class name as comparison.csv writes it (experiments.columns.class_column): ␣ for a space
-    per_class = [f"test_{visible_name(classes[0])}_{m}" for m in ("precision", "recall", "f1")] if classes else []
-    # the model's size and speed where the runs differ in them (story 2: architectures compared)
-    # and the models a run averages (train.ensemble) where that differs: an ensemble is slower and often better
-    sized = [c for c in ("n_params", "members", "seconds_per_epoch") if c in fin and _varies(fin[c])]
-    refs = _references(meta)  # figures measured elsewhere: rows of their own, never ranked
-    carried = [c for c in refs if c.startswith("test_")]  # e.g. the accuracy a reference is known by
-    cols = [rank, *per_class, "test_pr_auc", "test_balanced_accuracy", *carried, *sized, "total_seconds"]
-    cols = list(dict.fromkeys(c for c in cols if c and c in fin))
-    macro = not meta.get("pr_auc_of_a_class", True)  # multi-class: PR-AUC is the macro average
-
-    def _label(column: str) -> str:
-        return _column_label(column) + (" (macro)" if macro and column.endswith("_pr_auc") else "")
-
-    note = (
-        f'<p class="small">{html.escape(_label(rank)[:1].upper() + _label(rank)[1:])} ranks the runs; the other '
-        "scores are on the test split, reported, never used to choose.</p>"
-        if rank in cols
-        else ""
-    ) + (
-        '<p class="small">Rows marked "reference, not run here": figures measured elsewhere (their own '
-        "held-out data); their data and split may differ; never ranked.</p>"
-        if not refs.empty
-        else ""
-    )
-    if "variant" in fin and fin["variant"].nunique() >= 2:
-        fin = fin.assign(variant=fin["variant"].astype(object).where(fin["variant"].notna(), "(no variant)"))
-        shown = fin.groupby("variant", sort=False)[cols].mean().reset_index()  # a plain run: a row of its own
-        if "members" in shown and (shown["members"] == shown["members"].round()).all():
-            shown = shown.astype({"members": int})  # 5 models averaged, not 5.000
-        sizes = fin.groupby("variant", sort=False).size()
-        each = (
-            "One finished run per variant."
-            if sizes.max() == 1
-            else f"Mean over the finished runs of each variant ({sizes.min()}"
-            + (f"-{sizes.max()}" if sizes.max() > sizes.min() else "")
-            + " per variant)."
-        )
-        shown = _with_references(shown, refs, "variant", cols)
-        shown = table_html(shown.rename(columns=_label), max_rows=12, given=len(refs))
-        return shown + f'<p class="small">{each}</p>' + note
-    if fin.empty:
-        return f"<p>No run finished: {plural(len(table), 'run')} failed (their reasons are in runs.csv).</p>"
-    keys = [k for k in meta.get("keys", []) if k in fin]
-    # the swept settings say which run a row is; its long directory name would push figures off
-    # the slide: without keys (seeds only, runs compared by directory) the comparison page's labels
-    if not keys:
-        from lstm_helpers.experiments.display import Comparison, run_labels
-
-        fin = fin.assign(run=run_labels(Comparison(fin, meta, None)).to_numpy())
-    shown = _with_references(fin[[*(keys or ["run"]), *cols]].head(10), refs, (keys or ["run"])[0], cols)
-    return table_html(shown.rename(columns=_label), max_rows=12, given=len(refs)) + note
-
-
-def _references(meta: dict) -> pd.DataFrame:
-    """The comparison's reference figures (comparison.json), one row each in its columns
-    (``status``: reference, not run here)."""
-    from lstm_helpers.experiments.references import reference_rows
-
-    return pd.DataFrame(reference_rows(meta.get("references") or []))
-
-
-def _with_references(shown: pd.DataFrame, refs: pd.DataFrame, label: str, cols: list[str]) -> pd.DataFrame:
-    """``shown`` with a row per reference below the runs: its name (marked) in the ``label``
-    column, its figures in ``cols``."""
-    if refs.empty:
-        return shown
-    rows = refs.assign(**{label: refs["run"] + " (" + refs["status"] + ")"}).reindex(columns=[label, *cols])
-    return pd.concat([shown, rows[[c for c in shown if c in rows]]], ignore_index=True)
-
-
-_NAMES = {
-    "pr_auc": "PR-AUC",
-    "balanced_accuracy": "balanced accuracy",
-    "total_seconds": "fit time (s: build, fit, save)",
-    "n_params": "parameters",
-    "members": "models averaged",
-    "seconds_per_epoch": "s/epoch incl. checkpoint",
-}
-
-
-def _varies(values: pd.Series) -> bool:
-    """Whether a size or time column differs between runs by more than 10 % (time noise aside)."""
-    v = pd.to_numeric(values, errors="coerce").dropna()
-    return len(v) > 1 and v.max() > 1.1 * v.min()
-
-
-def _column_label(column: str) -> str:
-    """A comparison column as a slide heading: val_pr_auc -> validation PR-AUC,
-    test_play_f1 -> play F1 (the slide says the figures are test ones)."""
-    name = column.removeprefix("val_").removeprefix("test_")
-    name = _NAMES.get(name, name.replace("_", " ").replace(" f1", " F1"))
-    return f"validation {name}" if column.startswith("val_") else name
 
 
 def _best_run(table: pd.DataFrame, meta: dict) -> tuple[Path | None, str, str]:
