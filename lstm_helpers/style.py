@@ -209,11 +209,16 @@ def as_given(value: Any, text: str) -> str:
     4 decimals, where ``text`` (its column's format) would round it: 0.8785, not 0.878; else
     ``text`` (0.88 in a column of 0.640 reads 0.880).
 
-    >>> [as_given(0.8785, "0.878"), as_given(0.88, "0.880"), as_given(14.0, "14.0"), as_given(0.123456, "0.123")]
-    ['0.8785', '0.880', '14.0', '0.1235']
+    A whole figure beyond 1 (a count, seconds: never a share nor an MCC) is written whole: 154,
+    not 154.000 in a column of 0.938.
+
+    >>> [as_given(0.8785, "0.878"), as_given(0.88, "0.880"), as_given(154.0, "154.000"), as_given(0.123456, "0.123")]
+    ['0.8785', '0.880', '154', '0.1235']
     """
     if not _fixed_point(value):
         return text
+    if abs(float(value)) > 1 and float(value).is_integer():
+        return fmt_number(int(value))
     given = f"{round(float(value), 4):,.4f}".rstrip("0").rstrip(".")
     return given if (decimals_of(given) or 0) > (decimals_of(text) or 0) else text
 

@@ -207,3 +207,24 @@ def test_a_class_figure_of_a_class_the_runs_lack_is_refused_not_dropped(tmp_path
     err = capsys.readouterr().err
     assert f"sweep file {f}: references (entry 'Y'): class 'walk' is not a class of the runs compared" in err
     assert "(their classes: other, play)" in err and not (tmp_path / "w").exists()
+
+
+def test_a_reference_row_leaves_settings_blank_keeps_its_digits_and_shows_its_note(tmp_path, fake_runs):  # noqa: F811
+    """``compare --reference "pytorch=accuracy:0.797,seconds_per_epoch:154,note:their own split"``
+    beside a grid over model.bidirectional: its row read ``model.bidirectional = nan``,
+    ``seconds_per_epoch = 154.000`` (the runs' column at 3 decimals) and its note stood in the
+    ``reason`` column, where a failed run says why it failed."""
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"model.bidirectional": [False, True]}, seeds=[1])
+    out = tmp_path / "sweep"
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    extra = compare.parse_references(["pytorch lstm=accuracy:0.797,seconds_per_epoch:154,note:their own split"])
+    compare.write_comparison(out, compare.collect_runs([out]), html_report=False, references=extra)
+    page = display.runs_table(display.open_comparison(out)).data
+    heads = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<th[^>]*>(.*?)</th>", page, re.S)]
+    row = page[page.index('<tr class="lw-reference"') :]
+    cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row[: row.index("</tr>")], re.S)]
+    ref = dict(zip(heads, cells, strict=True))
+    assert ref["model.bidirectional"] == "" and "nan" not in cells
+    assert ref["seconds_per_epoch"] == "154" and ref["test_accuracy"] == "0.797"
+    assert ref["note"] == "their own split" and "reason" not in heads  # no run failed: no reason column
+    assert heads.index("note") == heads.index("status") + 1

@@ -137,9 +137,12 @@ def runs_table(c: Comparison) -> Any:
         return as_html(sortable_table(c.table).data + defs)
     refs = refs.assign(run=refs["run"] + " (" + REFERENCE_STATUS + ")")  # marked where a row is read first
     whole = tuple(k for k in c.table if c.table[k].dtype.kind in "iu")  # a seed stays 1 beside a blank
-    return as_html(
-        sortable_table(pd.concat([c.table, refs], ignore_index=True), marked=len(refs), whole=whole).data + defs
-    )
+    both = pd.concat([c.table, refs], ignore_index=True)
+    at = list(both).index("status") + 1 if "status" in both else len(both.columns)  # a reference's note: beside it
+    both = both[
+        [*[x for x in both.columns[:at] if x != "note"], "note", *[x for x in both.columns[at:] if x != "note"]]
+    ]
+    return as_html(sortable_table(both, marked=len(refs), whole=whole).data + defs)
 
 
 def sortable_table(
@@ -154,7 +157,8 @@ def sortable_table(
         return as_html("<p>No rows.</p>")
     table = table.drop(columns=[c for c in drop if c in table.columns])
     flags = [c for c in table if table[c].dtype == bool or set(table[c].dropna().astype(str)) == {"True", "False"}]
-    shown = table.assign(**{c: table[c].astype(str).str.lower() for c in flags})
+    # true / false as in the config; a row without the setting (a reference, a CNN's recurrent keys) stays blank
+    shown = table.assign(**{c: table[c].map(lambda v: str(v).lower() if pd.notna(v) else None) for c in flags})
     shown.attrs["decimals"] = {c: 0 for c in shown if c in whole or _count_decimals(c, shown[c]) == 0}
     return as_html(table_html(shown, marked=marked))
 
@@ -342,9 +346,9 @@ def reference_sentence(c: Comparison) -> str:
         figures = ", ".join(
             f"{esc(k.removeprefix('test_'))} {esc(v) if k == 'n_params' else f'{float(v):g}'}"  # as given: 0.8785
             for k, v in r.items()
-            if k not in ("run", "status", "reason") and pd.notna(v)
+            if k not in ("run", "status", "note") and pd.notna(v)
         )
-        note = f"; {esc(r['reason'])}" if r["reason"] != MARKER else ""
+        note = f"; {esc(r['note'])}" if r["note"] != MARKER else ""
         items.append(f"<b>{esc(r['run'])}</b> ({figures}{note})")
     return (
         f"Also shown, in italics: {plural(len(items), 'reference')} measured elsewhere, {'; '.join(items)}. "

@@ -112,12 +112,13 @@ def merged(*groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def reference_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The comparison-table rows of reference records: the name in ``run``, the figures in
-    their columns, the status saying it was not run here, the note (or the marker) as reason."""
+    their columns, the status saying it was not run here, and its ``note`` (or the marker): a
+    column of its own, not a run's ``reason`` (why a run failed)."""
     rows = []
     for r in records:
         ref = ReferenceSpec.model_validate(r)
         rows.append(
-            {"run": ref.name, **ref.figures(), "status": REFERENCE_STATUS, "reason": ref.note or MARKER}  # type: ignore[attr-defined]
+            {"run": ref.name, **ref.figures(), "status": REFERENCE_STATUS, "note": ref.note or MARKER}  # type: ignore[attr-defined]
         )
     return rows
 

@@ -19,6 +19,8 @@ def before_after(table: pd.DataFrame, meta: dict) -> str:
     used to choose). At most :data:`MAX_TRIED_ROWS` rows (with the references) and
     :data:`MAX_TRIED_COLUMNS` columns, so that the table fits a 1280x720 slide and its PDF; what
     is cut is said, and is on the comparison page."""
+    from lstm_helpers.experiments.references import MARKER
+
     fin = table[table.get("status") == "finished"] if "status" in table else table
     if fin.empty:
         return f"<p>No run finished: {plural(len(table), 'run')} failed (their reasons are in runs.csv).</p>"
@@ -37,7 +39,7 @@ def before_after(table: pd.DataFrame, meta: dict) -> str:
         lead = _label(rank)[:1].upper() + _label(rank)[1:]
         notes.append(f"{lead} ranks the runs; the other scores are on the test split, reported, never used to choose.")
     if not refs.empty:
-        said = "; ".join(f"{r['run']}: {r['note']}" for _, r in refs.iterrows() if r.get("note"))
+        said = "; ".join(f"{r['run']}: {r['note']}" for _, r in refs.iterrows() if r.get("note") not in (None, MARKER))
         notes.append(
             'Rows marked "reference, not run here": figures measured elsewhere (their own held-out data); '
             "their data and split may differ; never ranked." + (f" Notes: {said}." if said else "")
