@@ -52,7 +52,8 @@ def test_what_was_tried_ranks_by_validation_and_says_what_it_cut(twelve_runs):
     rows = re.findall(r"<tr>.*?</tr>", slide, re.S)[1:]
     assert (
         len(rows) == 10
-        and "2 more runs, and each run's fit time and test balanced accuracy: see comparison.html." in slide
+        and "2 more runs, and each run's fit time, test balanced accuracy and test PR-AUC: see comparison.html."
+        in slide
     )
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>.*?</td>", rows[0], re.S)]
     assert cells[:4] == ["64-64", "true", "32x5-32x5", "0.610"], cells  # the 12th run, first
@@ -64,12 +65,18 @@ CHROMIUM = os.environ.get("LSTM_WORKBENCH_CHROMIUM") or shutil.which("chromium")
 
 
 @pytest.mark.slow
-def test_what_was_tried_fits_a_1280x720_slide(twelve_runs):
+@pytest.mark.parametrize(
+    "reference", [None, "pytorch lstm_lay1_sz256=accuracy:0.797,seconds_per_epoch:154,note:theirs"]
+)
+def test_what_was_tried_fits_a_1280x720_slide(twelve_runs, reference):
     """Its table scrolled sideways: "s/epoch incl. checkpoint" and "fit time" off the slide
-    (and out of a PDF)."""
+    (and out of a PDF); a reference's long name widened its first column."""
     if not Path(CHROMIUM).is_file():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (dev extra)")
+    if reference:
+        extra = compare.parse_references([reference])
+        compare.write_comparison(twelve_runs, compare.collect_runs([twelve_runs]), html_report=False, references=extra)
     deck = write_slides(twelve_runs)
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])

@@ -56,7 +56,7 @@ _CSS = """
 .reveal table { font-size: 0.62em; margin: 0; border-collapse: collapse; }
 .reveal table th, .reveal table td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; }
 .reveal .lw-table td { white-space: nowrap; }
-.reveal .lw-table td:first-child { white-space: normal; max-width: 12em; }
+.reveal .lw-table td:first-child { white-space: pre; }
 .reveal table th { background: #f3f3f3; }
 .reveal table.lw-cm { font-size: 0.9em; margin: 0 auto; }
 .reveal table.lw-cm td { text-align: center; padding: 0.35em 0.9em; }

@@ -6,6 +6,7 @@ rows and columns; the table is :func:`lstm_helpers.style.table_html`'s."""
 from __future__ import annotations
 
 import html
+import textwrap
 
 import pandas as pd
 
@@ -55,7 +56,7 @@ def before_after(table: pd.DataFrame, meta: dict) -> str:
         n = len(shown)
     cut = plural(n - room, "more run" if not variants else "more variant") if n > room else ""
     if cut or left_out:
-        each = f"each {'variant' if variants else 'run'}'s " + " and ".join(_LEFT_WORDS[c] for c in left_out)
+        each = f"each {'variant' if variants else 'run'}'s " + _and([_LEFT_WORDS[c] for c in left_out])
         said = ", and ".join(x for x in (cut, each if left_out else "") if x)
         notes.append(said[:1].upper() + said[1:] + ": see comparison.html.")
     label = "variant" if variants else label
@@ -65,7 +66,8 @@ def before_after(table: pd.DataFrame, meta: dict) -> str:
 
 
 MAX_TRIED_ROWS = 10  # runs (and references) that fit a 1280x720 slide under its title and caption
-MAX_TRIED_COLUMNS = 10  # columns (settings and figures) that fit it side by side
+LABEL_CHARS = 20  # a reference's name per line in the first column
+MAX_TRIED_COLUMNS = 9  # columns (settings and figures) that fit it side by side
 # what the slide leaves out first where its columns would not fit (the comparison page has them)
 _DROP_FIRST = ("total_seconds", "test_balanced_accuracy", "members", "test_pr_auc")
 _LEFT_WORDS = {
@@ -78,6 +80,11 @@ _TIME_WORDS = {
     "seconds_per_epoch": "s/epoch: an epoch with its validation pass and checkpoint",
     "total_seconds": "fit time: build, fit and save",
 }
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def _tried_columns(fin: pd.DataFrame, meta: dict, refs: pd.DataFrame, labels: int) -> tuple[list[str], list[str]]:
@@ -148,10 +155,12 @@ def _references(meta: dict) -> pd.DataFrame:
 
 def _with_references(shown: pd.DataFrame, refs: pd.DataFrame, label: str, cols: list[str]) -> pd.DataFrame:
     """``shown`` with a row per reference below the runs: its name (marked) in the ``label``
-    column, its figures in ``cols``."""
+    column, on lines of at most :data:`LABEL_CHARS` characters (the slide's first column keeps
+    its line breaks and breaks no other: ``64-64`` stays on one line), its figures in ``cols``."""
     if refs.empty:
         return shown
-    rows = refs.assign(**{label: refs["run"] + " (" + refs["status"] + ")"}).reindex(columns=[label, *cols])
+    names = [textwrap.fill(f"{r['run']} ({r['status']})", LABEL_CHARS) for _, r in refs.iterrows()]
+    rows = refs.assign(**{label: names}).reindex(columns=[label, *cols])
     return pd.concat([shown, rows[[c for c in shown if c in rows]]], ignore_index=True)
 
 
