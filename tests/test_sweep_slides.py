@@ -93,3 +93,12 @@ def test_what_was_tried_fits_a_1280x720_slide(twelve_runs, reference):
         browser.close()
     assert box["title"] == "What was tried"
     assert box["scroll"] <= 1 and box["right"] <= 1280 and box["bottom"] <= 720, box
+
+
+@pytest.mark.parametrize("stem, title", [("sweep", "Sweep"), ("charsweep", "charsweep"), ("s", "Sweep s")])
+def test_a_sweep_file_named_sweep_is_not_titled_sweep_sweep(tmp_path, stem, title):
+    """The page and the deck of ``sweep.yaml`` were headed "Sweep sweep"."""
+    from lstm_helpers.experiments import plan
+
+    f = write_sweep(tmp_path / f"{stem}.yaml", tmp_path / "data", grid={"model.units": [[8], [16]]})
+    assert plan.plan_sweep(f).title == title

@@ -208,10 +208,23 @@ class Sweep:
 
     @property
     def title(self) -> str:
-        return f"Sweep {safe_name(self.file.stem)}"
+        return group_title("Sweep", self.file.stem)
 
     def default_dir(self) -> Path:
         return resolve_path(self.runs[0].config.run.reports_dir) / "sweeps" / self.sweep_id
+
+
+def group_title(kind: str, stem: str) -> str:
+    """A sweep's or search's title from its file's stem: ``Sweep lr`` (lr.yaml); the stem alone
+    where it names the kind (``lr_sweep``), the kind alone for ``sweep.yaml`` (not "Sweep sweep").
+
+    >>> group_title("Sweep", "lr"), group_title("Sweep", "charsweep"), group_title("Search", "search")
+    ('Sweep lr', 'charsweep', 'Search')
+    """
+    stem = safe_name(stem)
+    if stem.lower() == kind.lower():
+        return kind
+    return stem if kind.lower() in stem.lower() else f"{kind} {stem}"
 
 
 def safe_name(text: str) -> str:

@@ -57,7 +57,7 @@ from lstm_helpers.config import (
     resolve_path,
 )
 from lstm_helpers.data.inputs import anchored
-from lstm_helpers.experiments.plan import validate_spec
+from lstm_helpers.experiments.plan import group_title, validate_spec
 from lstm_helpers.experiments.progress import trial_line, trial_number
 from lstm_helpers.experiments.resume import refuse_run_directory
 from lstm_helpers.experiments.space import check_space
@@ -584,7 +584,7 @@ def _run_best(search: Search, search_dir: Path, best_cfg: Config, values: dict[s
     _, html_path = write_comparison(
         search_dir,
         [record],
-        title=f"Search {search.file.stem}",
+        title=group_title("Search", search.file.stem),
         description=search.spec.description,
     )
     return run_dir, html_path
