@@ -88,3 +88,16 @@ def test_a_tie_nothing_breaks_names_no_run_best(tmp_path, fake_runs):
     deck = write_slides(out).read_text()
     assert "Tied on validation: the first of them" in deck and "Best by validation" not in deck
     assert "3 runs tie at val_accuracy" in deck and "first of the runs that tie on validation" in deck
+
+
+def test_some_runs_of_a_sweep_are_not_headed_by_its_title_and_description(tmp_path, fake_runs):
+    """``compare`` of 2 of a sweep's 3 runs carried the sweep's description as if it were the sweep."""
+    f = write_sweep(tmp_path / "s.yaml", tmp_path / "data", grid={"model.units": [[8], [16], [4]]}, description="sizes")
+    out = tmp_path / "sweep"
+    runner.run_sweep(f, out=out, html=False, progress=False)
+    runs = [r["run_dir"] for r in compare.collect_runs([out])]
+    whole = compare.comparison_table(compare.collect_runs([out]))[1]
+    assert (whole["title"], whole["description"]) == ("Sweep s", "sizes")
+    some = compare.comparison_table(compare.collect_runs(runs[:2]))[1]
+    assert some["title"] is None and some["description"] is None
+    assert compare.comparison_table(compare.collect_runs(runs))[1]["description"] == "sizes"  # all 3, one by one

@@ -290,6 +290,15 @@ def _variants_by_run_name(
     return named, held
 
 
+def _sweep_of(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The sweep every run comes from (its variant keys, references), with its title and
+    description only where the runs are all of its runs (2 of its 12 are not the sweep its
+    description tells of); empty for runs of several origins."""
+    sweeps = {json.dumps(r.get("sweep") or {}, sort_keys=True, default=str) for r in records}
+    sweep = (records[0].get("sweep") or {}) if len(sweeps) == 1 else {}
+    return sweep if whole_sweep(records) else {k: v for k, v in sweep.items() if k not in ("title", "description")}
+
+
 def comparison_table(
     records: list[dict[str, Any]], references: list[dict[str, Any]] | None = None
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -331,9 +340,7 @@ def comparison_table(
         table.insert(1, "task", tasks)
     metric_cols = [c for c in table.columns if c.startswith(("val_", "test_")) or c == "threshold"]
     monitor_column, monitor = monitor_rank(params, table) if not task_differs else (None, None)
-    # one sweep's title and description head the page only when every run comes from that sweep
-    sweeps = {json.dumps(r.get("sweep") or {}, sort_keys=True, default=str) for r in records}
-    sweep = (records[0].get("sweep") or {}) if len(sweeps) == 1 else {}
+    sweep = _sweep_of(records)
     meta = {
         "keys": keys,
         "swept": _swept(records),  # False: compared by directory, labelled by their names (labels.run_labels)
@@ -503,6 +510,15 @@ def _reference_fields(text: str) -> dict[str, Any] | None:
     return raw if sep and raw["name"] and len(raw) > 1 else None
 
 
+def whole_sweep(records: list[dict[str, Any]]) -> bool:
+    """The records are every run of one sweep (its sweep.json's), not some of them."""
+    runs = {Path(r["run_dir"]).resolve() for r in records}
+    parents = {d.parent for d in runs}
+    if len(parents) != 1 or not SweepLayout(next(iter(parents))).plan.is_file():
+        return False
+    return runs == {Path(r["run_dir"]).resolve() for r in records_from_sweep(next(iter(parents)))}
+
+
 def _is_group(d: Path) -> bool:
     """A sweep's (sweep.json) or search's (trials.csv) directory."""
     return SweepLayout(d).plan.is_file() or SweepLayout(d).trials.is_file()
@@ -552,7 +568,7 @@ def compare_runs(
             f"--out {shown(out)} holds a sweep's or search's own comparison and slides, which a comparison of "
             f"other runs would replace; give compare a new folder (without --out it writes to {shown(default)})"
         )
-    title = records[0]["sweep"]["title"] if len(dirs) == 1 and records[0].get("sweep") else None
+    title = records[0]["sweep"]["title"] if records[0].get("sweep") and whole_sweep(records) else None
     n = len(records)
     csv_path, html_path = write_comparison(
         Path(out), records, title=title or f"Comparison of {n} run{'s' if n != 1 else ''}", references=extra
