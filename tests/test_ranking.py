@@ -101,3 +101,14 @@ def test_some_runs_of_a_sweep_are_not_headed_by_its_title_and_description(tmp_pa
     some = compare.comparison_table(compare.collect_runs(runs[:2]))[1]
     assert some["title"] is None and some["description"] is None
     assert compare.comparison_table(compare.collect_runs(runs))[1]["description"] == "sizes"  # all 3, one by one
+
+
+def test_the_baseline_sentence_names_a_threshold_only_where_the_run_has_one(tmp_path, fake_runs):
+    """An argmax multi-class run has no threshold; the page said the baseline's was "chosen on
+    the same validation split"."""
+    out = _sweep(tmp_path, [[8], [16]])
+    c = display.open_comparison(out)
+    assert "its threshold chosen on the same validation split" in display.answer_sentence(c)
+    c.table["threshold"] = float("nan")  # evaluate.multiclass_decision: argmax, as metrics.json records it
+    text = display.answer_sentence(c)
+    assert "deciding by the most probable class, as the run does" in text and "its threshold" not in text

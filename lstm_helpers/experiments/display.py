@@ -267,7 +267,8 @@ def _baseline_of(metric: str) -> str:
 
 def baseline_sentence(best: pd.Series, q: str, runs: pd.DataFrame | None = None) -> str:
     """Whether the LSTM earns its keep: the MiniRocket baseline fitted on the best run's own
-    training windows, its threshold chosen on the same validation split, against that run, on
+    training windows, its threshold chosen on the same validation split (or, as an argmax run
+    without one, by the most probable class), against that run, on
     the metric that ranks (empty when the run has no baseline: ``evaluate.baseline: none``). A
     gap that rounds to 0.000 is "level" ("behind by 0.000" read as a loss); where another of
     ``runs`` (prepared differently) has a baseline ahead of the best run, that is said too."""
@@ -281,10 +282,13 @@ def baseline_sentence(best: pd.Series, q: str, runs: pd.DataFrame | None = None)
         verdict = f"<b>ahead of the best run by {esc(gap)}</b>: the LSTM does not earn its keep here yet"
     else:
         verdict = f"behind the best run by {esc(-gap)}" if gap < 0 else "level with the best run"
-    out = (
-        f"The MiniRocket baseline (fitted on the same training windows, its threshold chosen on the same "
-        f"validation split) scores {esc(q)} {esc(b)}{test}: {verdict}."
+    threshold = best.get("threshold")  # none: the run decides by the most probable class (argmax), as its baseline
+    how = (
+        "its threshold chosen on the same validation split"
+        if threshold is not None and pd.notna(threshold)
+        else "deciding by the most probable class, as the run does"
     )
+    out = f"The MiniRocket baseline (fitted on the same training windows, {how}) scores {esc(q)} {esc(b)}{test}: {verdict}."
     others = runs[_baseline_of(q)] if runs is not None and _baseline_of(q) in runs else pd.Series(dtype=float)
     top = pd.to_numeric(others, errors="coerce").max()
     if pd.notna(top) and round(float(top) - float(best[q]), 3) > max(gap, 0):
