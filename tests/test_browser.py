@@ -149,7 +149,7 @@ def test_index_offline(hostile_run, browser):
     _assert_text_not_markup(page)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= VIEW["width"], f"index is {width} px wide"
-    for col in ("precision", "recall"):
+    for col in ("test precision", "test recall"):
         box = page.locator(f"th:text-is('{col}')").bounding_box()
         assert box is not None and box["x"] + box["width"] <= VIEW["width"], col
     page.close()

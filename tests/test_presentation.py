@@ -704,11 +704,30 @@ def test_index_leaves_out_columns_no_run_fills(tmp_path):
         _fake_run(tmp_path, name, "finished", **multi)
     head = write_index(tmp_path).read_text().split("<table>")[1].split("</tr>")[0]
     assert "<th>class</th>" not in head and "<th>threshold</th>" not in head and "<th>bouts found</th>" not in head
-    assert "for the class of interest" not in (tmp_path / "index.html").read_text()  # no such columns to explain
-    assert "<th>bal. acc.</th>" in head and "<th>model</th>" in head
+    assert "the class of interest" not in (tmp_path / "index.html").read_text()  # no such columns to explain
+    assert "<th>test bal. acc.</th>" in head and "<th>model</th>" in head
     _fake_run(tmp_path, "r3", "finished")  # one binary run beside them brings its columns back
     head = write_index(tmp_path).read_text().split("<table>")[1].split("</tr>")[0]
     assert "<th>class</th>" in head and "<th>threshold</th>" in head and "<th>bouts found</th>" in head
+
+
+def test_index_heads_a_character_model_by_its_test_accuracy_and_top_k(tmp_path):
+    """A character run's row showed only PR-AUC, MCC and balanced accuracy, none labelled as test
+    figures, without the accuracy and top-k accuracy its report leads with."""
+    char = {"positive_class": None, "classes": list("abcdef"), "threshold": None, "per_class": {}, "bouts": None}
+    top = {"top_k": 5, "top_k_accuracy": 0.452, "top_k_baseline_accuracy": 0.431}
+    _fake_run(tmp_path, "char", "finished", **char, **top, accuracy=0.203, majority_baseline_accuracy=0.179)
+    page = write_index(tmp_path).read_text()
+    head = page.split("<table>")[1].split("</tr>")[0]
+    for label in ("test accuracy", "test top-k acc.", "test PR-AUC", "test MCC", "test bal. acc."):
+        assert f"<th>{label}</th>" in head, label
+    assert '0.203<div class="why">majority class 0.179</div>' in page
+    assert '0.452<div class="why">top 5; 5 most frequent 0.431</div>' in page
+    assert "Columns headed test are scores on each run's test split." in page
+    _fake_run(tmp_path, "binary", "finished")  # a run with a class of interest: its accuracy is no headline
+    rows = write_index(tmp_path).read_text().split("<tr>")
+    binary = next(r for r in rows if ">binary<" in r or "binary" in r.split("</td>")[0])
+    assert "0.9<" not in binary and "0.900" not in binary
 
 
 def test_whitespace_classes_are_visible_in_lists_and_figures(tmp_path):

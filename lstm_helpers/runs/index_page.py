@@ -29,12 +29,16 @@ RUN_COLUMNS = [
     ("status", "status"),
     ("class", "class"),
     ("threshold", "threshold"),
-    ("precision", "precision"),
-    ("recall", "recall"),
-    ("F1", "F1"),
-    ("PR-AUC", "PR-AUC"),
-    ("MCC", "MCC"),
-    ("balanced accuracy", "bal. acc."),
+    # every score is the test split's (labelled so); accuracy and top-k head a run without a class
+    # of interest (a character model's headline: accuracy beside the majority class, top-k)
+    ("precision", "test precision"),
+    ("recall", "test recall"),
+    ("F1", "test F1"),
+    ("accuracy", "test accuracy"),
+    ("top-k accuracy", "test top-k acc."),
+    ("PR-AUC", "test PR-AUC"),
+    ("MCC", "test MCC"),
+    ("balanced accuracy", "test bal. acc."),
     ("bouts", "bouts found"),
     ("model", "model"),
     ("params", "params"),
@@ -101,6 +105,18 @@ def _cell(key: str, k: dict[str, Any]) -> str:
         evaluated = any(k.get(m) is not None for m in ("PR-AUC", "MCC", "balanced accuracy"))
         shown = fmt_number(v) if v is not None else ("argmax" if evaluated else "–")  # none chosen yet: not argmax
         return f'<td class="num">{shown}{why}</td>'
+    if key == "accuracy":  # a run without a class of interest: its headline, beside always guessing the majority
+        if k.get("class") or v is None:
+            return "<td>–</td>"
+        base = k.get("majority baseline")
+        why = f'<div class="why">majority class {fmt_number(base)}</div>' if base is not None else ""
+        return f'<td class="num">{fmt_number(v)}{why}</td>'
+    if key == "top-k accuracy" and v is not None:  # beside always guessing the k most frequent classes
+        base = k.get("top-k baseline")
+        why = f"top {k.get('top k')}" + (
+            f"; {k.get('top k')} most frequent {fmt_number(base)}" if base is not None else ""
+        )
+        return f'<td class="num">{fmt_number(v)}<div class="why">{html.escape(why)}</div></td>'
     if key == "train s" and v is not None:
         return f'<td class="num">{duration(float(v))}</td>'
     if key == "PR-AUC" and k.get("macro"):  # multi-class: the class of interest's own, else say macro
@@ -249,10 +265,10 @@ def write_index(root: Path) -> Path:
     ]
     pages = f"<p>This folder's pages: {' · '.join(own)}</p>" if own else ""
     runs = _runs_html(root)
-    what = (  # said only where the runs' table has those columns
-        " Precision, recall and F1 are for the class of interest on the test split, at each run's threshold: "
-        "chosen on validation unless its column says otherwise."
-        if "<th>precision</th>" in runs
+    what = " Columns headed test are scores on each run's test split." + (  # said where the table has those columns
+        " Precision, recall and F1 are the class of interest's, at each run's threshold: chosen on validation "
+        "unless its column says otherwise."
+        if "<th>test precision</th>" in runs
         else ""
     )
     page = (
