@@ -486,7 +486,7 @@ def series_from_frame(
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
     if cfg.label_column in df.columns:
-        task, seen = map_labels(df[cfg.label_column], cfg, source, notes=notes)
+        task, seen = map_labels(df[cfg.label_column], cfg, source, notes=notes, missed_keys=classes is None)
     else:
         task, seen = pd.Series(pd.NA, index=df.index, dtype="string"), []
     steps = task.value_counts().to_dict() if classes is None and len(seen) == 2 else {}  # binary: rarer is positive
