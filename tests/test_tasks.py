@@ -168,3 +168,23 @@ def test_heads_of_columns_of_numbers_written_as_text_sit_over_their_numbers():
         '<td class="num" data-v="131905.0">131,905</td>' in html and '<td class="num" data-v="0.746">0.746</td>' in html
     )
     assert '<td class="num" data-v="nan">–</td>' in html and '<span class="lw-cap lw-name">n_<wbr>params</span>' in html
+
+
+def test_each_tasks_best_breaks_a_tie_by_the_validation_log_loss_and_says_a_tie_that_remains(tmp_path):
+    """A comparison of several tasks named each task's best by ``idxmax``: the first of runs tied
+    on the validation metric, "Best by validation" with no word of the tie, where the one-task
+    comparison breaks it by the lower validation log loss and says a tie that remains."""
+    four = ["a", "b", "c", "d"]
+    runs = [_run(tmp_path, "bin1", ["other", "play"], 0.95)]
+    runs += [_run(tmp_path, name, four, 0.6, path="d2", units=u) for name, u in (("first", 8), ("second", 16))]
+    runs += [_run(tmp_path, name, four, 0.7, path="d3", units=u) for name, u in (("x", 8), ("y", 16))]
+    for run, loss in zip(runs, (0.5, 1.3, 1.1, 0.9, 0.9), strict=True):
+        m = json.loads(RunLayout(run).metrics.read_text())
+        m["val"]["log_loss"] = loss
+        RunLayout(run).metrics.write_text(json.dumps(m))
+    head = display.answer_sentence(_comparison(runs))
+    d2, d3 = (head.split(f"<b>recordings {p} · 4 classes")[1].split("<br>")[0] for p in ("d2", "d3"))
+    assert "2 runs tie at val_balanced_accuracy = 0.6" in d2 and "breaks the tie" in d2, d2
+    assert "<b>Best by validation val_balanced_accuracy</b>: <code>second</code>" in d2, d2  # not idxmax's first
+    assert "nor does their validation log loss tell them apart" in d3 and "None is named best" in d3, d3
+    assert "<b>Shown for the tie val_balanced_accuracy</b>: <code>x</code>" in d3 and "Best by" not in d3, d3

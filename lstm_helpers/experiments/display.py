@@ -182,7 +182,7 @@ def answer_sentence(c: Comparison) -> str:
         + (f", {len(t) - len(fin)} not finished." if len(t) > len(fin) else ".")
     ]
     if c.tasks:  # different data or classes: said first, best within each task
-        parts.append(tasks_sentence(c, lambda row, metric: _best_text(c, row, metric)))
+        parts.append(tasks_sentence(c, lambda runs, metric: best_and_tie(c, runs, metric)))
         return " ".join(parts)
     best = c.best()
     if best is None:
@@ -190,10 +190,7 @@ def answer_sentence(c: Comparison) -> str:
             "No finished run has validation metrics, so none is named best (runs are never ranked on the test split)."
         )
         return " ".join(parts)
-    same, broken = c.tied()
-    if len(same) > 1:
-        parts.append(esc(tie_text(c)))
-    parts.append(_best_text(c, best, q, "Best by validation" if broken else "Shown for the tie"))
+    parts.append(best_and_tie(c))
     parts.append(baseline_sentence(best, q, fin))
     if members_differ(t):
         parts.append(
@@ -211,12 +208,24 @@ def answer_sentence(c: Comparison) -> str:
     return " ".join(parts)
 
 
-def tie_text(c: Comparison, limit: int = 6) -> str:
+def best_and_tie(c: Comparison, runs: pd.DataFrame | None = None, q: str | None = None) -> str:
+    """Plain HTML: the best of ``runs`` (the finished ones by default) by ``q`` (:meth:`Comparison.ranked`),
+    after the tie it heads said in words (:func:`tie_text`); the first of a tie that remains is
+    "Shown for the tie", never "Best by validation". One rule for a comparison and each of its tasks."""
+    q = q or c.rank_by
+    same, broken = c.tied(runs, q)
+    tie = tie_text(c, runs=runs, q=q) if len(same) > 1 else ""
+    best = _best_text(c, c.ranked(runs, q).iloc[0], q, "Best by validation" if broken else "Shown for the tie")
+    return f"{esc(tie)} {best}" if tie else best
+
+
+def tie_text(c: Comparison, limit: int = 6, runs: pd.DataFrame | None = None, q: str | None = None) -> str:
     """A tie on the metric that ranks in plain words (empty where the first run has it alone):
     how many runs share its figure, and the validation log loss that breaks the tie (lower is
     better), or that nothing does: then no run is named best, the first in the table's order
     stands for them. Never a silent pick, never a test figure."""
-    q, (same, broken) = c.rank_by, c.tied()
+    q = q or c.rank_by
+    same, broken = c.tied(runs, q)
     if len(same) < 2 or q is None:
         return ""
     labels = [str(x) for x in run_labels(c).loc[same.index]]

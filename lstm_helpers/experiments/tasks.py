@@ -61,7 +61,8 @@ def run_tasks(records: list[dict[str, Any]], params: list[dict[str, Any]]) -> tu
 def tasks_sentence(c: Any, best_sentence: Any) -> str:
     """Plain HTML, for the top of the page: the runs do not share one task (what differs), so
     none is named best across them; then the best run by validation within each task
-    (``best_sentence(row, metric)``: its label and figures)."""
+    (``best_sentence(runs, metric)``: the comparison's own rule, :func:`.display.best_and_tie`:
+    the validation metric, a tie broken by the lower validation log loss, a tie that remains said)."""
     differ = ", ".join(c.meta.get("task_differs") or []) or "data or classes"
     out = [
         '<span style="display: block; border-left: 4px solid #c0392b; padding: 4px 10px; background: #fdecea">'
@@ -76,7 +77,7 @@ def tasks_sentence(c: Any, best_sentence: Any) -> str:
         if q is None or q not in runs or runs[q].isna().all():
             out.append(f"<b>{esc(task)}</b>: no finished run with validation metrics.")
             continue
-        out.append(f"<b>{esc(task)}</b>: {best_sentence(runs.loc[runs[q].idxmax()], q)}")
+        out.append(f"<b>{esc(task)}</b>: {best_sentence(runs, q)}")
     return " ".join(out[:1] + ["<br>" + x for x in out[1:]])
 
 
