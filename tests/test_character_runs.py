@@ -126,3 +126,39 @@ def test_a_character_run_describes_its_classes_as_the_characters_a_target_can_be
     assert unk > 0
     assert classes_description(cut).startswith("10 characters ('")
     assert classes_description(cut).endswith(f"and <unk> ({unk:,} targets outside them)")
+
+
+def test_a_character_runs_class_counts_leave_out_pad_and_unk(char_run, tmp_path):
+    """The slides said "The 20 most frequent confusions of 96 classes", the confusion and
+    one-vs-rest figures "of 96 classes", the metrics table "1/K = chance" and a comparison's task
+    label "96 classes": every vocabulary id, <pad> and <unk> included, which no target can be.
+    Perplexity's uniform reference still counts them all (the softmax covers every id)."""
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")
+    from lstm_helpers.experiments.tasks import run_tasks
+    from lstm_helpers.judge import figures, plots
+    from lstm_helpers.judge.metrics import summary_table
+
+    m = json.loads(RunLayout(char_run).metrics.read_text())
+    k, n_chars = len(m["classes"]), len(m["classes"]) - 2
+    assert k > 20 and m["classes"][:2] == ["<pad>", "<unk>"]  # confusions drawn as bars, not a matrix
+    shown = _slide(char_run, "Where the errors are")
+    assert f"The 20 most frequent confusions of {n_chars} classes" in shown, shown[-300:]
+    table = summary_table(m, tokens=True)
+    assert table.loc["balanced_accuracy", "how to read"].endswith(f"1/{n_chars} = chance")
+    assert f"{k} = uniform guessing" in table.loc["perplexity", "how to read"]  # all ids: as before
+    fig = figures._confusion_figure(RunLayout(tmp_path / "run"), m["confusion_matrix"], m["classes"], "argmax")
+    assert f"confusions of {n_chars} classes" in fig.axes[0].get_title()
+    assert (
+        f"confusions of {n_chars} classes"
+        in plots.plot_top_confusions(m["confusion_matrix"], m["classes"]).axes[0].get_title()
+    )
+    y = np.arange(200) % n_chars + 2  # a target is a character, never <pad> / <unk>
+    probs = np.random.default_rng(0).dirichlet(np.ones(k), size=200)
+    title = plots.plot_pr_curve(y, probs, classes=m["classes"]).axes[0].get_title()
+    assert f"most frequent of {n_chars} classes" in title, title
+    params = yaml.safe_load(RunLayout(char_run).params.read_text())
+    (label,), _, _ = run_tasks([{"run_dir": str(char_run)}], [params])
+    assert label.endswith(f" · {n_chars} classes"), label

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from lstm_helpers.artifacts import read_json_optional
+from lstm_helpers.data.text import character_classes
 from lstm_helpers.experiments.html_tables import esc
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
 from lstm_helpers.layout import RunLayout
@@ -27,7 +28,8 @@ def _task(run_dir: str, p: dict[str, Any]) -> tuple[str | None, str | None, str 
     started), the classes of one stopped before stage 01 wrote them."""
     lay = RunLayout(run_dir)
     metrics = read_json_optional(lay.metrics)
-    classes = read_json_optional(lay.prepare_json).get("classes") or metrics.get("classes") or []
+    # a text's classes as the characters a target can be (its <pad> / <unk> never are)
+    classes = character_classes(read_json_optional(lay.prepare_json).get("classes") or metrics.get("classes") or [])
     data = p.get("data")
     shown = ", ".join(map(str, classes)) if len(classes) <= MAX_CLASSES_SHOWN else ""
     text = f"{len(classes)} classes" + (f" ({shown})" if shown else "") if classes else None

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from lstm_helpers.data.text import character_classes
 from lstm_helpers.judge.bouts import (
     bouts_on_scored_steps,
     clean_bouts,
@@ -57,7 +58,7 @@ def _confusion_figure(layout: RunLayout, confusion: Any, classes: list[str], rul
             classes,
             TOP_CONFUSIONS,
             path=path,
-            title=f"Test: top {TOP_CONFUSIONS} confusions of {len(classes)} classes ({rule})",
+            title=f"Test: top {TOP_CONFUSIONS} confusions of {len(character_classes(classes))} classes ({rule})",
         )
     return plots.plot_confusion_matrix(
         np.asarray(confusion), classes, path=path, title=f"Test confusion matrix ({rule})"

@@ -27,7 +27,7 @@ from sklearn.metrics import (
     top_k_accuracy_score,
 )
 
-from lstm_helpers.data.text import target_class_count
+from lstm_helpers.data.text import character_classes, target_class_count
 from lstm_helpers.judge.notes import ACT, CAUTION, READING, Note
 from lstm_helpers.judge.probs import full_probs
 from lstm_helpers.judge.validation_notes import headline_key, pr_auc_is_macro
@@ -398,13 +398,14 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
     ``tokens``: a character / token run, which also shows perplexity per token.
     """
     val, fit = metrics.get("val") or {}, metrics.get("train") or {}
+    k = len(character_classes(metrics.get("classes") or [])) or "K"  # a text's targets: never <pad> / <unk>
     rows = [
         ("accuracy", "share of windows right; compare with the majority baseline"),
         (
             "majority_baseline_accuracy",
             f"always predicting '{visible_name(metrics['majority_class'])}' (accuracy paradox)",
         ),
-        ("balanced_accuracy", "mean recall over classes; 1/K = chance"),
+        ("balanced_accuracy", f"mean recall over classes; 1/{k} = chance"),
         ("mcc", "Matthews correlation; 0 = chance, 1 = perfect"),
         (
             "pr_auc",

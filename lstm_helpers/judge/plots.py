@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
 
+from lstm_helpers.data.text import character_classes
 from lstm_helpers.display import new_figure, save_figure
 from lstm_helpers.judge.threshold import rates_at
 
@@ -140,7 +141,8 @@ def plot_top_confusions(
         ax.text(c, i, f" {c} ({share:.0%})", va="center", fontsize="small")
     ax.set_xlabel("Test windows (share of the true class)")
     total = int(np.asarray(cm).sum() - np.trace(np.asarray(cm)))
-    ax.set_title(title or f"Top {len(table)} confusions of {len(classes)} classes ({total} errors in all)")
+    k = len(character_classes(list(classes)))  # a text's targets: never <pad> / <unk>
+    ax.set_title(title or f"Top {len(table)} confusions of {k} classes ({total} errors in all)")
     return save_figure(fig, path)
 
 
@@ -158,9 +160,12 @@ def _one_vs_rest(
         yield classes[k], y == k, scores[:, k].astype(np.float64)
 
 
-def _curve_title(title: str | None, what: str, n_classes: int, max_curves: int) -> str:
+def _curve_title(title: str | None, what: str, classes: Sequence[str], max_curves: int) -> str:
+    """The one-vs-rest curves' title; a text's classes counted as the characters a target can be
+    (:func:`~lstm_helpers.data.text.character_classes`: never ``<pad>`` / ``<unk>``)."""
     if title:
         return title
+    n_classes = len(character_classes(list(classes)))
     if n_classes > max_curves:
         return f"{what}, one class vs rest ({max_curves} most frequent of {n_classes} classes)"
     return f"{what}, one class vs rest"
@@ -191,7 +196,7 @@ def plot_pr_curve(
         for cls, yk, sk in _one_vs_rest(y_true, s, classes, max_curves):
             precision, recall, _ = precision_recall_curve(yk, sk, drop_intermediate=True)
             ax.plot(recall, precision, label=f"{cls} (PR-AUC {average_precision_score(yk, sk):.2f})")
-        ax.set_title(_curve_title(title, "Precision-recall", s.shape[1], max_curves))
+        ax.set_title(_curve_title(title, "Precision-recall", classes, max_curves))
     else:
         y, s = _binary_inputs(y_true, s)
         precision, recall, _ = precision_recall_curve(y, s)
@@ -236,7 +241,7 @@ def plot_roc_curve(
         for cls, yk, sk in _one_vs_rest(y_true, s, classes, max_curves):
             fpr, tpr, _ = roc_curve(yk, sk)
             ax.plot(fpr, tpr, label=f"{cls} (AUC {auc(fpr, tpr):.2f})")
-        ax.set_title(_curve_title(title, "ROC", s.shape[1], max_curves))
+        ax.set_title(_curve_title(title, "ROC", classes, max_curves))
     else:
         y, s = _binary_inputs(y_true, s)
         fpr, tpr, _ = roc_curve(y, s)

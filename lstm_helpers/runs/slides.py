@@ -21,6 +21,7 @@ import pandas as pd
 from lstm_helpers.artifacts import read_json_optional, read_params, write_text
 from lstm_helpers.config import ConfigError
 from lstm_helpers.data.summary import classes_sentence
+from lstm_helpers.data.text import character_classes
 from lstm_helpers.judge.notes import READING, by_priority
 from lstm_helpers.layout import RunLayout, SweepLayout
 from lstm_helpers.runs.report import (
@@ -247,11 +248,11 @@ def _result_slides(run: Path) -> list[str]:
     m = read_json_optional(lay.metrics)
     slides = []
     cm = confusion_html(m) or img_tag(lay.figure("confusion_matrix"), "confusion matrix", "lw-fig")
-    n_classes = len(m.get("classes") or [])
+    classes = m.get("classes") or []
     how = (  # past MAX_HEATMAP_CLASSES the figure is a bar chart of the most frequent confusions
-        f"The {TOP_CONFUSIONS} most frequent confusions of {n_classes} classes (true → predicted), "
-        "counted over the test windows; a matrix of that many classes would be unreadable."
-        if n_classes > MAX_HEATMAP_CLASSES
+        f"The {TOP_CONFUSIONS} most frequent confusions of {len(character_classes(classes))} classes "
+        "(true → predicted), counted over the test windows; a matrix of that many classes would be unreadable."
+        if len(classes) > MAX_HEATMAP_CLASSES  # as the figure decides (judge/figures.py)
         else "Rows: true class; columns: prediction; percentages per row (the diagonal is each class's recall)."
     )
     if cm:
