@@ -215,6 +215,32 @@ def test_rows_per_sample_in_a_folder_errors_name_the_file_and_its_row(tmp_path):
         read_table(_wide_cfg(tmp_path / "i.csv"))
 
 
+def test_a_parquet_table_of_samples_counts_its_rows_from_one(tmp_path):
+    """A Parquet file has no header row: its rows are not named as a CSV's (row + 2)."""
+    df, _ = _wide_table()
+    gap = df.copy()
+    gap.loc[7, ["f1_t1", "f2_t1"]] = np.nan
+    gap.loc[7, ["f1_t2", "f2_t2"]] = 1.0
+    gap.to_parquet(tmp_path / "w.parquet")
+    with pytest.raises(DataError, match=r"w\.parquet: row 8 \(counting the table's rows from 1; position 7"):
+        read_table(_wide_cfg(tmp_path / "w.parquet"))
+    unlabelled = df.copy()
+    unlabelled.loc[4, "label"] = None
+    unlabelled.to_parquet(tmp_path / "u.parquet")
+    with pytest.raises(DataError, match=r"first: row 5 \(counting the table's rows from 1; position 4"):
+        read_table(_wide_cfg(tmp_path / "u.parquet"))
+    group = df.copy()
+    group.loc[5, "subject"] = None
+    group.to_parquet(tmp_path / "g.parquet")
+    with pytest.raises(DataError, match=r"is empty at row 6 \(counting the table's rows from 1"):
+        read_table(_wide_cfg(tmp_path / "g.parquet"))
+    empty = df.copy()
+    empty.loc[2, [c for c in df.columns if "_t" in c]] = np.nan
+    empty.to_parquet(tmp_path / "e.parquet")
+    with pytest.raises(DataError, match=r"e\.parquet: row 3 \(counting the table's rows from 1.* has no values"):
+        read_table(_wide_cfg(tmp_path / "e.parquet"))
+
+
 def test_unlabelled_and_missing_label_column_in_rows_per_sample(tmp_path):
     df, _ = _wide_table()
     df.loc[4, "label"] = None

@@ -189,11 +189,13 @@ def _lengths(X: np.ndarray, names: list[str], source: str) -> np.ndarray:
     inside = np.arange(X.shape[1])[None, :] < lengths[:, None]
     holes = np.isnan(X) & inside[:, :, None]
     if (lengths == 0).any():
-        raise DataError(f"{source}: {row_text(int(np.argmax(lengths == 0)))} has no values in its sequence columns")
+        raise DataError(
+            f"{source}: {row_text(int(np.argmax(lengths == 0)), source)} has no values in its sequence columns"
+        )
     if holes.any():
         row, t, c = (int(v[0]) for v in np.nonzero(holes))
         raise DataError(
-            f"{source}: {row_text(row)}, column {names[c].replace('{t}', str(t))!r} (step {t}) is empty inside the sequence; only trailing steps may be empty "
+            f"{source}: {row_text(row, source)}, column {names[c].replace('{t}', str(t))!r} (step {t}) is empty inside the sequence; only trailing steps may be empty "
             f"(a shorter sequence); fill the gap"
         )
     return lengths
@@ -275,13 +277,13 @@ def _sample_block(
     if unlabelled.any() and need_label:
         raise DataError(
             f"{source}: {int(unlabelled.sum())} row(s) have no label in column "
-            f"{cfg.label_column!r} (first: {row_text(int(np.argmax(unlabelled)))}); one row per sample "
+            f"{cfg.label_column!r} (first: {row_text(int(np.argmax(unlabelled)), source)}); one row per sample "
             f"needs a label on every row"
         )
     if cfg.group_column and df[cfg.group_column].isna().any():
         raise DataError(
             f"{source}: column {cfg.group_column!r} (data.group_column) is empty at "
-            f"{row_text(int(np.argmax(df[cfg.group_column].isna().to_numpy())))}; every sample needs its group"
+            f"{row_text(int(np.argmax(df[cfg.group_column].isna().to_numpy())), source)}; every sample needs its group"
         )
     X = _wide_block(df, cfg, source)
     names = [cfg.sequence_columns.replace("{channel}", ch) for ch in cfg.channels]
