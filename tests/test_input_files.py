@@ -247,3 +247,20 @@ def test_predict_says_the_nan_values_it_filled(finished_run, tmp_path):
     result, _ = _predict(run, tmp_path / "na.csv", tmp_path / "na_out.csv")
     assert any("'interpolate' filled 3 NaN value(s)" in n and "'acc_x' 2, 'gyr_y' 1" in n for n in result["notes"])
     assert not any("rarer" in n for n in result["notes"])  # stage 01's positive-class note is not predict's
+
+
+# ------------------------------------------------------------------ labels no class_map key matches
+def test_sequences_whose_labels_no_class_map_key_matches_list_the_labels_found(tmp_path):
+    """Numeric labels 0-2 under a map of names ended in "only one class ['other']" alone, as for
+    recordings before: the error lists the labels found and what to write in data.class_map."""
+    from lstm_helpers.data.sequences import read_sequences
+
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "seq.npz", X=rng.normal(size=(30, 8, 2)), y=np.arange(30) % 3)
+    cfg = DataConfig(kind="sequences", path=str(tmp_path / "seq.npz"), demo=False, class_map={"walk": "walk"})
+    cfg = cfg.model_copy(update={"other_class": "other"})
+    with pytest.raises(DataError, match=r"only one class") as err, pytest.warns(UserWarning, match="key 'walk'"):
+        read_sequences(cfg)
+    assert "The labels found are '0', '1', '2'; no data.class_map key (['walk']) matches any of them" in str(err.value)
+    assert "e.g. data.class_map: {'0': <class>, '1': <class>, '2': <class>}" in str(err.value)
+    assert read_sequences(cfg.model_copy(update={"class_map": {"2": "two"}})).classes == ["other", "two"]

@@ -16,7 +16,7 @@ from lstm_helpers.data.inputs import (
     say_note,
     short,
 )
-from lstm_helpers.data.labels import map_labels, order_classes, positive_class_note
+from lstm_helpers.data.labels import label_hint, map_labels, order_classes, positive_class_note
 from lstm_helpers.data.recordings import SPLIT_ALIASES, SeriesSet
 from lstm_helpers.data.tokens import PAD_ID, file_vocabulary, run_vocabulary_codes, token_ids
 
@@ -343,8 +343,9 @@ def sequences_from_arrays(
     padded, lens = _to_length(values_flat, lens, T, cfg, notes)
     y_str = task.to_numpy().astype(str)
     seen = sorted(np.unique(y_str).tolist())
-    if len(seen) < 2:
-        raise DataError(f"{p}: only one class {short(seen)} in {names[0]}; a classifier needs at least two")
+    with label_hint(pd.Series(arrays["y"]), cfg):  # a single class: which raw labels, and the map's misses
+        if len(seen) < 2:
+            raise DataError(f"{p}: only one class {short(seen)} in {names[0]}; a classifier needs at least two")
     counts = pd.Series(y_str).value_counts().to_dict()
     classes = order_classes(seen, cfg.classes_of_interest, counts, cfg.other_class)
     notes += positive_class_note(classes, counts, cfg, "cases")
