@@ -264,3 +264,24 @@ def test_sequences_whose_labels_no_class_map_key_matches_list_the_labels_found(t
     assert "The labels found are '0', '1', '2'; no data.class_map key (['walk']) matches any of them" in str(err.value)
     assert "e.g. data.class_map: {'0': <class>, '1': <class>, '2': <class>}" in str(err.value)
     assert read_sequences(cfg.model_copy(update={"class_map": {"2": "two"}})).classes == ["other", "two"]
+
+
+# ------------------------------------------------------------------ a time column of date-times
+def test_a_time_column_of_timestamps_says_seconds_are_expected_and_how_to_convert(tmp_path):
+    """ISO timestamps in the time column (a CSV's text, a Parquet's datetime64) said only "time
+    columns must hold numbers": the error now says seconds are expected and how pandas converts."""
+    df = _frame()
+    df["t"] = (pd.Timestamp("2024-05-01 10:00:00") + pd.to_timedelta(df["t"], unit="s")).astype(str)
+    df.to_csv(tmp_path / "a.csv", index=False)
+    how = r"e\.g\. in pandas t = pd\.to_datetime\(df\['t'\]\); df\['t'\] = \(t - t\.iloc\[0\]\)\.dt\.total_seconds\(\)"
+    seconds = r"the time column must hold seconds as numbers \(e\.g\. seconds since the recording's start\)"
+    with pytest.raises(DataError, match=rf"a\.csv: time column 't' is not numeric .*; {seconds}, not dates or .*{how}"):
+        read_recordings(_cfg(tmp_path / "a.csv"))
+    df["t"] = pd.to_datetime(df["t"])
+    df.to_parquet(tmp_path / "b.parquet")
+    with pytest.raises(DataError, match=rf"b\.parquet: time column 't' is not numeric .*{how}"):
+        read_recordings(_cfg(tmp_path / "b.parquet"))
+    df["t"] = "soon"
+    df.to_csv(tmp_path / "c.csv", index=False)
+    with pytest.raises(DataError, match=rf"c\.csv: time column 't' is not numeric .*; {seconds}$"):
+        read_recordings(_cfg(tmp_path / "c.csv"))

@@ -18,6 +18,7 @@ import codecs
 import contextlib
 import contextvars
 import csv
+import datetime
 import difflib
 import gzip
 import io
@@ -103,6 +104,26 @@ def _decimal_advice(value: object, decimal: str, settable: bool) -> str | None:
     return "it is written with a decimal point, but data.decimal is ',': use one decimal mark in every file"
 
 
+_DATE_LIKE = re.compile(r".*(\d{1,4}[-/]\d{1,2}[-/]\d{1,4}|\d{1,2}:\d{2}).*")  # 2024-05-01, 01/05/2024, 10:00
+
+
+def _time_advice(value: object, col: str, what: str) -> str:
+    """What a column of ``what`` must hold; for a time column holding date-times or clock times
+    (``2024-05-01 10:00:00.02``), that it must be seconds and how pandas converts them."""
+    if what != "time column":
+        return f"{what}s must hold numbers"
+    dated = isinstance(value, (pd.Timestamp, np.datetime64, datetime.date))  # datetime is a date too
+    if not dated and isinstance(value, str) and _DATE_LIKE.fullmatch(value.strip()):
+        dated = pd.to_datetime(value, errors="coerce") is not pd.NaT
+    seconds = "the time column must hold seconds as numbers (e.g. seconds since the recording's start)"
+    if not dated:
+        return seconds
+    return (
+        f"{seconds}, not dates or clock times: convert column {col!r} first, e.g. in pandas "
+        f"t = pd.to_datetime(df[{col!r}]); df[{col!r}] = (t - t.iloc[0]).dt.total_seconds()"
+    )
+
+
 def check_numeric(
     df: pd.DataFrame, columns: list[str], source: object, what: str = "column", settable: bool = True,
     decimal: str = ".",
@@ -116,7 +137,7 @@ def check_numeric(
             bad = pd.to_numeric(df[col], errors="coerce").isna() & df[col].notna()
             row = int(np.argmax(bad.to_numpy()))
             value = df[col].iloc[row]
-            advice = _decimal_advice(value, decimal, settable) or f"{what}s must hold numbers"
+            advice = _decimal_advice(value, decimal, settable) or _time_advice(value, col, what)
             raise DataError(
                 f"{source}: {what} {col!r} is not numeric (value {short(value, 60)} at {row_text(row, source)}); "
                 f"{advice}"
