@@ -285,3 +285,24 @@ def test_a_time_column_of_timestamps_says_seconds_are_expected_and_how_to_conver
     df.to_csv(tmp_path / "c.csv", index=False)
     with pytest.raises(DataError, match=rf"c\.csv: time column 't' is not numeric .*; {seconds}$"):
         read_recordings(_cfg(tmp_path / "c.csv"))
+
+
+# ------------------------------------------------------------------ compressed text
+def test_a_compressed_text_file_is_read_as_its_plain_text(tmp_path):
+    """data.kind: text read a book.txt.gz's gzip bytes as UTF-8 and ended in a raw
+    UnicodeDecodeError; it now reads compressed text as recordings read compressed CSVs."""
+    from lstm_helpers.data.text import read_text
+
+    text = "The quick brown fox jumps over the lazy dog.\r\nPack my box with five dozen liquor jugs.\n" * 5
+    (tmp_path / "book.txt").write_bytes(text.encode("utf-8"))
+    plain = read_text(DataConfig(kind="text", path=str(tmp_path / "book.txt"), demo=False))
+    (tmp_path / "book.txt.gz").write_bytes(gzip.compress(text.encode("utf-8")))
+    with zipfile.ZipFile(tmp_path / "book.zip", "w") as zf:
+        zf.writestr("book.txt", text.encode("utf-8"))
+    for name in ("book.txt.gz", "book.zip"):
+        s = read_text(DataConfig(kind="text", path=str(tmp_path / name), demo=False))
+        assert s.vocabulary == plain.vocabulary and np.array_equal(s.values, plain.values)
+    assert "\r" not in plain.vocabulary  # universal newlines, as before
+    (tmp_path / "cut.txt.gz").write_bytes(gzip.compress(text.encode("utf-8"))[:-20])
+    with pytest.raises(DataError, match=r"cut\.txt\.gz is not a readable gzip-compressed file"):
+        read_text(DataConfig(kind="text", path=str(tmp_path / "cut.txt.gz"), demo=False))

@@ -4,6 +4,7 @@ vocabulary cut to the characters most frequent in the training chunks once the s
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections import Counter
 from dataclasses import replace
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_helpers.config import DataConfig, resolve_path
-from lstm_helpers.data.inputs import DataError, check_text_file, missing_path_error, say_note
+from lstm_helpers.data.inputs import DataError, check_text_file, missing_path_error, open_bytes, say_note
 from lstm_helpers.data.recordings import SeriesSet
 
 PAD_TOKEN, UNK_TOKEN = "<pad>", "<unk>"
@@ -58,7 +59,8 @@ def characters_text(classes: list[str], unknown_targets: int = 0, shown: int = 3
 
 
 def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 20) -> SeriesSet:
-    """Read a plain-text file as a character token stream.
+    """Read a plain-text file (also compressed as :data:`~lstm_helpers.data.inputs.COMPRESSED`
+    says, e.g. ``book.txt.gz``) as a character token stream.
 
     The vocabulary here holds every character (most frequent first); index 0 is padding, 1
     the unknown token. Stage 01 cuts it to the ``data.vocab_size - 2`` characters most
@@ -73,7 +75,9 @@ def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 2
             missing_path_error(path or cfg.path) if not p.exists() else DataError(f"{p} is a folder, not a text file")
         )
     check_text_file(p, cfg.encoding, "a plain-text file")
-    text = p.read_text(encoding=cfg.encoding).removeprefix("\ufeff")  # a byte-order mark is no character (utf-8-sig)
+    with open_bytes(p) as fh, io.TextIOWrapper(fh, encoding=cfg.encoding) as reader:  # .txt.gz etc. decompressed
+        text = reader.read()  # universal newlines, as Path.read_text
+    text = text.removeprefix("\ufeff")  # a byte-order mark is no character (utf-8-sig)
     if cfg.lowercase:
         text = text.lower()
     if cfg.max_chars:
