@@ -1365,3 +1365,12 @@ def test_stopped_after_is_said_only_when_epochs_were_left(planned, said, capsys)
     stop.on_train_end()
     out = capsys.readouterr().out
     assert ("stopped after epoch 6: val_pr_auc had not improved for 5 epochs (best: epoch 1)" in out) is said, out
+
+
+def test_the_etas_product_checks_against_the_eta_for_epochs_of_10_to_100_seconds():
+    """The ETA "2 min 15 s (10 x 14 s)": 13.5 s per epoch was rounded to 14 s, so the product read
+    5 s off its own ETA (a reviewer playing story 3 checked it by hand)."""
+    from lstm_helpers.model.timing import compact_epoch_line
+
+    line = compact_epoch_line(2, 12, 13.5, 2000.0, 135.0, {"loss": 0.5}, eta_per_epoch=13.5)
+    assert line.endswith("ETA 2 min 15 s (10 x 13.5 s with checkpoint and logs)"), line
