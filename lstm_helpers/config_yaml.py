@@ -48,18 +48,21 @@ def _refuse_duplicates(node: Any, source: str, path: list[str] | None = None) ->
         _refuse_duplicates(value_node, source, [*path, key or "?"])
 
 
+def _alias_refused(source: str, event: Any) -> ConfigError:
+    """The refusal of a YAML alias (``*name``) at ``event``, naming ``source`` and its line."""
+    return ConfigError(
+        f"{source}: line {event.start_mark.line + 1}: YAML aliases (*{short_text(str(event.anchor), 40)}) "
+        f"are not allowed in parameter files; write the value out"
+    )
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader that refuses YAML aliases (``*name``): a few hundred bytes of nested aliases
     expand to gigabytes (a "billion laughs" file), and configs never need them."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            mark = event.start_mark
-            raise ConfigError(
-                f"{self.name}: line {mark.line + 1}: YAML aliases (*{short_text(str(event.anchor), 40)}) "
-                f"are not allowed in parameter files; write the value out"
-            )
+            raise _alias_refused(self.name, self.peek_event())
         return super().compose_node(parent, index)
 
     def construct_document(self, node: Any) -> Any:
@@ -83,10 +86,7 @@ def _refuse_aliases(text: str, source: str) -> None:
     """:class:`_NoAliasLoader`'s refusal, from libyaml's event stream (aliases are not expanded there)."""
     for event in yaml.parse(text, Loader=yaml.CSafeLoader):
         if isinstance(event, yaml.AliasEvent):
-            raise ConfigError(
-                f"{source}: line {event.start_mark.line + 1}: YAML aliases (*{short_text(str(event.anchor), 40)}) "
-                f"are not allowed in parameter files; write the value out"
-            )
+            raise _alias_refused(source, event)
 
 
 def _load(text: str, source: str) -> Any:
