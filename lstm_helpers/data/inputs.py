@@ -347,8 +347,8 @@ def open_bytes(path: Path) -> Iterator[IO[bytes]]:
             names = zf.namelist()
             if len(names) != 1:
                 raise DataError(
-                    f"{path} is a zip archive of {len(names)} entries ({short(names[:5], 200)}); a zipped table "
-                    "must hold exactly one file (the table): zip each table on its own, or unpack them into the folder"
+                    f"{path} is a zip archive of {len(names)} entries ({short(names[:5], 200)}); a zip "
+                    "must hold exactly one file (one table or text): zip each file on its own, or unpack them into the folder"
                 )
             with zf.open(names[0]) as fh:
                 yield fh
