@@ -312,7 +312,10 @@ def test_interpret_metrics_accuracy_and_class_of_interest():
     assert "'play' at threshold 0.42: precision 0.400, recall 0.500" in notes[1]
     assert "the ranking is informative" in notes[2] and "0.100" in notes[2]  # 0.5 >= 2 x prevalence 0.1
     weak = interpret_metrics({**BASE_METRICS, "pr_auc_per_class": {"play": 0.15}})
-    assert "barely rank it above the rest" in weak[2] and "rather than the threshold" in weak[2]
+    assert "barely rank it above the rest" in weak[2] and "rather than the threshold" not in weak[2]  # test: read
+    on_val = {"n": 500, "per_class": {"play": {"support": 50}}, "pr_auc_per_class": {"play": 0.15}}
+    advice = interpret_metrics({**BASE_METRICS, "val": on_val})[3]  # what to change: from validation only
+    assert advice.startswith("On validation the PR-AUC of 'play' (0.150)") and "rather than the threshold" in advice
     # a majority class of interest (prevalence 0.6): twice it is out of reach, so the bar is halfway to 1
     major = {**BASE_METRICS, "per_class": {"play": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 600}}}
     assert "the ranking is informative" in interpret_metrics({**major, "pr_auc_per_class": {"play": 1.0}})[2]
@@ -339,9 +342,8 @@ def test_interpret_metrics_validation_gap_and_bouts():
     }
     notes = interpret_metrics({**BASE_METRICS, "bouts": bouts})
     alarms = [n for n in notes if "predicted bouts overlap no true bout" in n]
-    assert alarms == [
-        "'play': 6 predicted bouts overlap no true bout (2/4 true bouts found); if they are "
-        "short, raise evaluate.bout_min_seconds or evaluate.bout_merge_gap_seconds."
+    assert alarms == [  # test bouts: read, not a reason to change the bout settings (that would tune on test)
+        "'play': 6 predicted bouts overlap no true bout (2/4 true bouts found) on the test recordings."
     ]
     assert interpret_metrics({}) == []
 
@@ -469,25 +471,34 @@ def test_precision_and_recall_are_undefined_not_zero_without_windows_of_the_clas
 def test_short_of_the_baseline_the_advice_names_only_what_the_run_did_not_try():
     from lstm_helpers.judge.evaluation import _untried
 
-    m = {"positive_class": "play", "pr_auc": 0.845, "baseline": {"available": True, "pr_auc": 0.856}}
+    m = {"positive_class": "play", "pr_auc": 0.9, "val": {"pr_auc": 0.845}}
+    m["baseline"] = {"available": True, "pr_auc": 0.8, "val": {"pr_auc": 0.856}}  # short on validation alone
     default = resolve_config({})  # conv front end on, augmentation off, ensemble auto
-    (note,) = interpret_metrics(m, _untried(default))
+    test, note = interpret_metrics(m, _untried(default))
+    assert test.endswith("on the same test windows: the model beats it.")
+    assert note.startswith(
+        "On validation the model falls short of the MiniRocket baseline (pr_auc 0.845 against its 0.856)"
+    )
     assert note.endswith(
-        "falls short: try a longer budget (train.min_updates), augmentation (train.augment) "
+        "0.856): try a longer budget (train.min_updates), augmentation (train.augment) "
         "or a seed ensemble (train.ensemble)."
     )
-    assert "conv front end" in interpret_metrics(m, _untried(resolve_config({}, {"model.conv": []})))[0]
-    assert "seed ensemble" not in interpret_metrics(m, _untried(default, members=5))[0]  # auto made five
+    assert "conv front end" in interpret_metrics(m, _untried(resolve_config({}, {"model.conv": []})))[1]
+    assert "seed ensemble" not in interpret_metrics(m, _untried(default, members=5))[1]  # auto made five
     # train.min_updates sizes only train.epochs: auto; with the epochs set it has no effect
-    (fixed,) = interpret_metrics(m, _untried(resolve_config({}, {"train.epochs": 1})))
+    _, fixed = interpret_metrics(m, _untried(resolve_config({}, {"train.epochs": 1})))
     assert "more epochs (train.epochs, 1 now)" in fixed and "min_updates" not in fixed
-    assert interpret_metrics(m | {"pr_auc": 0.86}, [])[0].endswith("the model is level with it.")
+    assert interpret_metrics(m | {"pr_auc": 0.805}, [])[0].endswith("the model is level with it.")
     # multi-class with a class of interest: pr_auc is the macro average, so the verdict is on
     # balanced accuracy (what the run headlines and is ranked by), not on a macro PR-AUC
     multi = {"positive_class": "play", "classes": ["other", "rest", "play"], "pr_auc": 0.66, "balanced_accuracy": 0.45}
     multi["baseline"] = {"available": True, "pr_auc": 0.57, "balanced_accuracy": 0.57}
     (note,) = interpret_metrics(multi, [])
     assert note.startswith("balanced_accuracy 0.450 against the MiniRocket baseline's 0.570") and "falls short" in note
+    multi["val"], multi["baseline"]["val"] = {"balanced_accuracy": 0.4}, {"balanced_accuracy": 0.5}
+    assert interpret_metrics(multi, [])[1].startswith(
+        "On validation the model falls short of the MiniRocket baseline (balanced_accuracy 0.400 against its 0.500)"
+    )
 
 
 def test_threshold_origin_says_how_the_threshold_was_set():

@@ -28,7 +28,7 @@ from sklearn.metrics import (
 )
 
 from lstm_helpers.data.text import character_classes, target_class_count
-from lstm_helpers.judge.notes import ACT, CAUTION, READING, Note
+from lstm_helpers.judge.notes import ACT, BASELINE_SHORT, CAUTION, READING, Note
 from lstm_helpers.judge.probs import full_probs
 from lstm_helpers.judge.validation_notes import headline_key, pr_auc_is_macro
 from lstm_helpers.style import SKLEARN_AP, visible_name
@@ -297,21 +297,15 @@ def _class_of_interest_notes(metrics: dict[str, Any]) -> list[str]:
                 "options table and the metric-vs-threshold plot in the report's Evaluation section)."
             )
         ]
-    prevalence = pc["support"] / metrics["n"] if metrics.get("n") else None
-    ap = (metrics.get("pr_auc_per_class") or {}).get(pos)
-    if ap is None or not prevalence:
+    ranking = _ranking(metrics, pos)
+    if ranking is None:
         return notes
-    # twice the prevalence, or halfway from it to 1 where twice it is out of reach (prevalence >= 1/3)
-    bar = min(2 * prevalence, (1 + prevalence) / 2)
+    ap, bar, prevalence, said = ranking
     if ap < bar:
-        said = "twice its prevalence" if bar == 2 * prevalence else "halfway from its prevalence to 1"
         notes.append(
             Note(
-                f"PR-AUC of '{pos}' ({ap:.3f}) is below {bar:.3f}, {said} ({prevalence:.3f}): "
-                "the scores barely rank it above the rest, so no threshold will give good "
-                "precision; change the data/model (window length, more labelled bouts, features, "
-                "loss) rather than the threshold.",
-                ACT,
+                f"PR-AUC of '{pos}' on test ({ap:.3f}) is below {bar:.3f}, {said} ({prevalence:.3f}): "
+                "the scores barely rank it above the rest."
             )
         )
     else:
@@ -321,7 +315,38 @@ def _class_of_interest_notes(metrics: dict[str, Any]) -> list[str]:
                 "informative; the threshold decides where on the precision/recall curve you sit."
             )
         )
-    return notes
+    return notes + _weak_ranking_on_validation(metrics, pos)
+
+
+def _ranking(section: dict[str, Any], pos: str) -> tuple[float, float, float, str] | None:
+    """``(PR-AUC of pos, the bar it should clear, its prevalence, the bar in words)`` in one
+    split's metrics (test at the top of metrics.json, validation under ``val``); None without
+    them. The bar: twice the prevalence, or halfway from it to 1 where twice it is out of reach
+    (prevalence >= 1/3)."""
+    pc = (section.get("per_class") or {}).get(pos) or {}
+    prevalence = pc["support"] / section["n"] if pc.get("support") and section.get("n") else None
+    ap = (section.get("pr_auc_per_class") or {}).get(pos)
+    if ap is None or not prevalence:
+        return None
+    bar = min(2 * prevalence, (1 + prevalence) / 2)
+    return ap, bar, prevalence, "twice its prevalence" if bar == 2 * prevalence else "halfway from its prevalence to 1"
+
+
+def _weak_ranking_on_validation(metrics: dict[str, Any], pos: str) -> list[str]:
+    """What to change when the scores barely rank ``pos`` on *validation* (never on test: a
+    change chosen because of test figures would tune the model on the test split)."""
+    ranking = _ranking(metrics.get("val") or {}, pos)
+    if ranking is None or ranking[0] >= ranking[1]:
+        return []
+    ap, bar, prevalence, said = ranking
+    return [
+        Note(
+            f"On validation the PR-AUC of '{pos}' ({ap:.3f}) is below {bar:.3f}, {said} ({prevalence:.3f}): "
+            "the scores barely rank it above the rest, so no threshold will give good precision; change the "
+            "data/model (window length, more labelled bouts, features, loss) rather than the threshold.",
+            ACT,
+        )
+    ]
 
 
 UNTRIED = ["the conv front end (model.conv)", "a longer budget (train.min_updates)",
@@ -335,19 +360,31 @@ def budget_remedy(epochs: int | str) -> str:
 
 
 def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None) -> list[str]:
-    """Does the model earn its keep? Its headline metric against the non-deep baseline's;
-    when it falls short, what to try (``untried``: what this run did not use; default all)."""
+    """Does the model earn its keep? Its headline metric against the non-deep baseline's: on
+    test, a reading (the figures side by side); on validation, where it falls short, what to try
+    (``untried``: what this run did not use; default all). Advice reads validation alone: a
+    change chosen because of test figures would tune the model on the test split."""
     b, key = metrics.get("baseline") or {}, headline_key(metrics)
-    if not b.get("available") or b.get(key) is None or metrics.get(key) is None:
+    if not b.get("available"):
         return []
-    gap = metrics[key] - b[key]
+    notes = []
+    if b.get(key) is not None and metrics.get(key) is not None:
+        gap = metrics[key] - b[key]
+        verdict = "beats it" if gap > 0.01 else "is level with it" if gap >= -0.01 else "falls short of it"
+        notes.append(
+            Note(
+                f"{key} {metrics[key]:.3f} against the MiniRocket baseline's {b[key]:.3f} on the same test windows: "
+                f"the model {verdict}.",
+                READING,
+            )
+        )
+    own, base = (metrics.get("val") or {}).get(key), (b.get("val") or {}).get(key)
+    if own is None or base is None or own - base >= -0.01:
+        return notes
     tries = UNTRIED if untried is None else untried
-    short = "falls short" + (
-        ": try " + ", ".join(tries[:-1]) + (" or " if len(tries) > 1 else "") + tries[-1] if tries else ""
-    )
-    verdict = "beats it" if gap > 0.01 else "is level with it" if gap >= -0.01 else short
-    text = f"{key} {metrics[key]:.3f} against the MiniRocket baseline's {b[key]:.3f} on the same windows: the model "
-    return [Note(f"{text}{verdict}.", READING if gap >= -0.01 else ACT if tries else CAUTION)]
+    advice = ": try " + ", ".join(tries[:-1]) + (" or " if len(tries) > 1 else "") + tries[-1] if tries else ""
+    text = f"{BASELINE_SHORT} ({key} {own:.3f} against its {base:.3f}){advice}."
+    return [*notes, Note(text, ACT if tries else CAUTION)]
 
 
 def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None) -> list[str]:
@@ -355,10 +392,13 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
 
     In order: accuracy against the majority baseline; the class of interest's precision /
     recall at its threshold, and whether its PR-AUC clears twice its prevalence (halfway from
-    the prevalence to 1 where that is lower; else the threshold cannot help); a validation ->
-    test PR-AUC drop over 0.1 (what validation chose may not transfer); classes whose predicted
-    bouts are mostly false alarms; the model against the MiniRocket baseline on the headline
-    metric (``untried``: the remedies this run did not use, named when it falls short).
+    the prevalence to 1 where that is lower; else the threshold cannot help); the model against
+    the MiniRocket baseline on the headline metric (``untried``: the remedies this run did not
+    use, named when it falls short); a validation -> test PR-AUC drop over 0.1 (what validation
+    chose may not transfer); classes whose predicted bouts are mostly false alarms.
+
+    Test figures are only read (side by side, in words); every note that says what to change
+    (kind ``act``) reads validation figures, so that no change is chosen on the test split.
     """
     notes = _accuracy_note(metrics) + _class_of_interest_notes(metrics) + _baseline_note(metrics, untried)
     val = metrics.get("val") or {}
@@ -383,9 +423,8 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
             notes.append(
                 Note(
                     f"'{cls}': {b['n_false_alarms']} predicted bouts overlap no true bout "
-                    f"({b['n_found']}/{b['n_true']} true bouts found); if they are short, raise "
-                    "evaluate.bout_min_seconds or evaluate.bout_merge_gap_seconds.",
-                    ACT,
+                    f"({b['n_found']}/{b['n_true']} true bouts found) on the test recordings.",
+                    READING,
                 )
             )
     return notes

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 
 ACT, CAUTION, READING = "act", "caution", "reading"
 PRIORITY = (ACT, CAUTION, READING)  # what a short list shows first
+# how stage 03's advice against the MiniRocket baseline opens (it reads validation, never test)
+BASELINE_SHORT = "On validation the model falls short of the MiniRocket baseline"
 
 
 class Note(str):
