@@ -68,7 +68,7 @@ def test_shipped_example_is_valid():
             "step 0.5 exceeds the range 0..0.4: only min would be tried",
         ),
         ({"tuner": "grid"}, "tuner"),
-        ({"objective": "pr_auc"}, "objective must be 'auto' or a validation metric"),
+        ({"objective": "pr_auc"}, "objective: must be 'auto' or a validation metric"),
         ({"objective": "test_pr_auc"}, "trials are chosen on validation"),
         (  # hyperband's trials follow from epochs and its factor: a max_trials was silently ignored
             {"tuner": "hyperband", "max_trials": 3, "epochs": 2},

@@ -43,7 +43,7 @@ from typing import Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lstm_helpers.artifacts import write_text
 from lstm_helpers.config import (
@@ -133,12 +133,17 @@ class SearchSpec(BaseModel):
     def _space(self) -> SearchSpec:
         if not self.space:
             raise ValueError("space must declare at least one parameter")
-        if self.objective != "auto" and not self.objective.startswith("val_"):
-            raise ValueError(
-                f"objective must be 'auto' or a validation metric (val_pr_auc, val_loss, "
-                f"val_accuracy, ...), got {self.objective!r}: trials are chosen on validation"
-            )
         return self
+
+    @field_validator("objective")
+    @classmethod
+    def _objective(cls, value: str) -> str:  # a field's own check: its error names the key
+        if value != "auto" and not value.startswith("val_"):
+            raise ValueError(
+                f"must be 'auto' or a validation metric (val_pr_auc, val_loss, val_accuracy, ...), "
+                f"got {value!r}: trials are chosen on validation"
+            )
+        return value
 
 
 def _encode(value: Any) -> Any:
