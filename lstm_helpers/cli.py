@@ -318,7 +318,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             print("[search] interrupted: the same command continues it (finished trials are kept)", flush=True)
         raise
     print(
-        f"best {result['objective']} (validation) = {result['best_score']:.3g} with {format_values(result['best_values'])}"
+        f"best {result['objective']} (validation) = {result['best_score']:.3f} with {format_values(result['best_values'])}"
         " (the trial's best epoch; the run of the best config trains its own budget and reports its own figures)\n"
         f"best config: {_shown(result['best_config'])}\nbest run: {_shown(result['best_run'])}\n"
         f"comparison: {_shown(result['comparison_html'])}"

@@ -244,7 +244,7 @@ def test_tiny_search_writes_a_best_config_that_runs(tmp_path, tiny_demo_dir, cap
     by_number = trials.set_index("trial")["score"]
     for line in said[1:]:
         number = int(line.split(":")[0].split()[-1].split("/")[0])
-        assert f"val_pr_auc {by_number[number]:.3g}" in line, (line, by_number)
+        assert f"val_pr_auc {by_number[number]:.3f}" in line, (line, by_number)
         assert "model.bidirectional true" in line or "model.bidirectional false" in line, line
     assert set(trials["model.bidirectional"]) <= {True, False}
     assert isinstance(result["best_values"]["model.bidirectional"], bool)
@@ -317,7 +317,7 @@ def test_trial_line_reads_as_a_sentence():
     values = {"model.units": [64, 32], "train.learning_rate": 0.000505466, "model.bidirectional": False}
     assert trial_line(3, 8, values, "val_pr_auc", 0.82591, 0.9, 5.51) == (
         "trial 3/8: model.units [64, 32], train.learning_rate 0.000505, model.bidirectional false"
-        " -> val_pr_auc 0.826 (best 0.9), 5.5 s"
+        " -> val_pr_auc 0.826 (best 0.900), 5.5 s"
     )
     assert trial_line(2, None, values, "val_pr_auc", None, None, 1.0, "FAILED").endswith("-> failed, 1.0 s")
 

@@ -481,6 +481,8 @@ def search_trials(directory: Path | None) -> pd.DataFrame | None:
         return t
     objective = str(t["objective"].iloc[0]) if "objective" in t else "score"
     t = t.sort_values("score", ascending=bool((t.get("direction") == "min").any()), na_position="last")
+    if "status" in t:  # a diverged trial (experiments/trials.py) is ranked after the completed ones
+        t = t.sort_values("status", key=lambda s: s.eq("DIVERGED"), kind="stable")
     if "best_step" in t:  # trials.csv of an earlier version: KerasTuner's step, counted from 0
         t = t.rename(columns={"best_step": "best_epoch"})
         t["best_epoch"] = pd.to_numeric(t["best_epoch"], errors="coerce") + 1
@@ -494,10 +496,18 @@ def search_trials(directory: Path | None) -> pd.DataFrame | None:
             t[c] = t[c].astype(str).str.lower()
     t = t.drop(columns=[c for c in ("objective", "direction") if c in t])
     t = t.rename(columns={"score": f"{objective} (best epoch)", "best_epoch": "best epoch"})
+    for c in [c for c in searched if t[c].dtype.kind == "f" and _wide(t[c])]:  # 1e+06 beside 0.001
+        t[c] = t[c].map(lambda v: f"{v:.3g}")
     # searched values (a learning rate 0.00145) at three significant digits, not three decimals
     t.attrs["decimals"] = {c: significant_decimals(t[c]) for c in searched if t[c].dtype.kind == "f"}
     t.attrs["objective"] = objective
     return t
+
+
+def _wide(values: pd.Series) -> bool:
+    """Searched values too far apart for one number of decimals (1,000,000.00000 beside 0.00100)."""
+    sizes = values.abs()[values.abs() > 0].dropna()
+    return not sizes.empty and (sizes.max() >= 1e4 or sizes.max() / sizes.min() >= 1e4)
 
 
 def trials_table(c: Comparison) -> Any:
@@ -519,8 +529,12 @@ def _search_sentence(c: Comparison, trials: pd.DataFrame) -> str:
     searched = [k for k in c.meta.get("keys", []) if k in trials]
     short = short_keys(searched)
     settings = " · ".join(f"{short[k]}={_setting(trials[k]).loc[top.name]}" for k in searched)
+    from lstm_helpers.experiments.trials import record_sentence  # cut short, trials diverged
+
+    said = record_sentence(c.directory)
     out = (
-        f"{plural(len(trials), 'trial')}, ranked by <b>{esc(objective)}</b>{esc(during_training(objective))} "
+        (f"{esc(said)} " if said else "")
+        + f"{plural(len(trials), 'trial')}, ranked by <b>{esc(objective)}</b>{esc(during_training(objective))} "
         "on the validation split at each "
         f"trial's best epoch. Best: trial {esc(top['trial'])}, {esc(objective)} = {esc(top[score])}, with "
         f"<code>{esc(settings)}</code>."

@@ -167,12 +167,17 @@ def format_values(values: dict[str, Any]) -> str:
 
 def trial_line(
     number: int, total: int | None, values: dict[str, Any], objective: str, score: float | None,
-    best: float | None, seconds: float, status: str = "COMPLETED",
+    best: float | None, seconds: float, status: str = "COMPLETED", why: str | None = None,
 ) -> str:  # fmt: skip
-    """``trial 2/8: model.units [32], train.learning_rate 0.00035 -> val_pr_auc 0.792 (best 0.826), 4 s``."""
+    """``trial 2/8: model.units [32], train.learning_rate 0.00035 -> val_pr_auc 0.792 (best 0.826), 4 s``;
+    a diverged trial (``status`` DIVERGED, ``why``) says so and that its score is not ranked.
+    Scores at three decimals, as the pages write them."""
     shown = format_values(values)
     head = f"trial {number}/{total}" if total else f"trial {number}"
+    if status == "DIVERGED":
+        scored = f"{objective} {score:.3f} not ranked" if score is not None else "not ranked"
+        return f"{head}: {shown} -> diverged ({why}): {scored}, {format_seconds(seconds)}"
     if score is None or status != "COMPLETED":
         return f"{head}: {shown} -> {status.lower()}, {format_seconds(seconds)}"
-    tail = f" (best {best:.3g})" if best is not None else ""
-    return f"{head}: {shown} -> {objective} {score:.3g}{tail}, {format_seconds(seconds)}"
+    tail = f" (best {best:.3f})" if best is not None else ""
+    return f"{head}: {shown} -> {objective} {score:.3f}{tail}, {format_seconds(seconds)}"

@@ -41,7 +41,6 @@ import warnings
 from pathlib import Path
 from typing import Any, Literal
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -58,9 +57,9 @@ from lstm_helpers.config import (
 )
 from lstm_helpers.data.inputs import anchored
 from lstm_helpers.experiments.plan import group_title, validate_spec
-from lstm_helpers.experiments.progress import trial_line, trial_number
 from lstm_helpers.experiments.resume import refuse_run_directory
 from lstm_helpers.experiments.space import check_space
+from lstm_helpers.experiments.trials import best_trial, earlier_best_runs, reporting, trials_table, write_record
 from lstm_helpers.file_kinds import check_kind
 from lstm_helpers.layout import SweepLayout
 from lstm_helpers.runs.terminal import page_path
@@ -298,8 +297,8 @@ def make_tuner(
 ) -> Any:  # fmt: skip
     """keras_tuner.RandomSearch / Hyperband / BayesianOptimization for ``search.spec.tuner``;
     with ``say`` (a print function), one line per finished trial in place of KerasTuner's
-    own tables (:func:`trial_line`); with ``max_minutes``, no trial starts once the search
-    has run that long (the trial under way finishes)."""
+    own tables (:func:`~lstm_helpers.experiments.progress.trial_line`); with ``max_minutes``,
+    no trial starts once the search has run that long (the trial under way finishes)."""
     kt = import_keras_tuner()
 
     spec = search.spec
@@ -312,78 +311,8 @@ def make_tuner(
         cls = kt.BayesianOptimization if spec.tuner == "bayesian" else kt.RandomSearch
         extra = {"max_trials": spec.max_trials}
     if say is not None or max_minutes is not None:
-        cls = _reporting(cls, search, objective[0], say, max_minutes)
+        cls = reporting(cls, search, objective[0], say, max_minutes)
     return cls(**extra, **common)
-
-
-def _reporting(cls: type, search: Search, objective: str, say: Any, max_minutes: float | None) -> type:
-    """``cls`` whose trials end with one :func:`trial_line` each (``say``) and whose search
-    starts no trial after ``max_minutes`` (KerasTuner has no time budget; its oracle's
-    ``max_trials``, not saved with its state, is lowered to the trials run so far)."""
-
-    class Reporting(cls):  # type: ignore[misc, valid-type]
-        def on_search_begin(self) -> None:
-            self._search_started = time.perf_counter()
-            super().on_search_begin()
-
-        def on_trial_begin(self, trial: Any) -> None:
-            self._trial_started = time.perf_counter()
-            super().on_trial_begin(trial)
-
-        def on_trial_end(self, trial: Any) -> None:
-            super().on_trial_end(trial)
-            done, n = self.oracle.get_trial(trial.trial_id), len(self.oracle.trials)
-            number = trial_number(trial.trial_id, n)
-            if say is not None:
-                best = self.oracle.get_best_trials(1)
-                total = search.spec.max_trials if search.spec.tuner != "hyperband" else None
-                say(
-                    trial_line(
-                        number, total, search.values_of(done.hyperparameters.values), objective, done.score,
-                        best[0].score if best else None, time.perf_counter() - self._trial_started, str(done.status),
-                    )
-                )  # fmt: skip
-            spent = (time.perf_counter() - self._search_started) / 60
-            if max_minutes is not None and spent >= max_minutes and self.oracle.max_trials != n:
-                self.oracle.max_trials = n  # the oracle stops at max_trials
-                if say is not None:
-                    say(f"time budget of {max_minutes:g} min spent ({spent:.1f} min): no further trial starts")
-
-    Reporting.__name__ = cls.__name__
-    return Reporting
-
-
-def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.DataFrame:
-    """One row per trial: id, status, score, the searched values, the other validation metrics
-    at the epoch the score comes from (each one's own best would mix epochs: the lowest
-    val_loss of one epoch beside the highest val_accuracy of another)."""
-    rows = []
-    for trial in tuner.oracle.trials.values():
-        values = search.values_of(trial.hyperparameters.values)
-        row: dict[str, Any] = {
-            "trial": trial_number(trial.trial_id),
-            "status": trial.status,
-            "objective": objective[0],
-            "direction": objective[1],
-            "score": trial.score,
-            "best_epoch": None if trial.best_step is None else trial.best_step + 1,  # KerasTuner's step counts from 0
-        }
-        row.update({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()})
-        for name, history in trial.metrics.metrics.items():  # at the objective's best epoch, not each at its own
-            if name.startswith("val_") and name != objective[0]:
-                at = [o.mean() for o in history.get_history() if o.step == trial.best_step]
-                row[name] = float(at[0]) if at else None
-        epochs = trial.hyperparameters.values.get("tuner/epochs")
-        if epochs is not None:
-            row["epochs"] = epochs
-        if trial.message:
-            lines = [ln for ln in str(trial.message).splitlines() if ln.strip()]
-            row["message"] = lines[-1][:300] if lines else None
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    if not table.empty:
-        table = table.sort_values("score", ascending=objective[1] == "min", na_position="last")
-    return table
 
 
 def _write_best_config(path: Path, cfg: Config, values: dict[str, Any], score: Any, objective: str) -> Path:
@@ -470,22 +399,15 @@ def run_search(
     tuner, objective = _tune(search, search_dir, verbose, max_minutes)
     trials = trials_table(tuner, search, objective)
     trials_csv = write_text(SweepLayout(search_dir).trials, trials.to_csv(index=False))
-    best = _best_trial(tuner, trials, trials_csv)
+    best = best_trial(tuner, trials_csv)
     values = search.values_of(best.hyperparameters.values)
     best_cfg = search.config_for(values)
+    write_record(search_dir, search, tuner, max_minutes, best, objective[0], best_cfg.fingerprint())
     best_config = _write_best_config(SweepLayout(search_dir).best_config, best_cfg, values, best.score, objective[0])
-    result: dict[str, Any] = {
-        "search_dir": search_dir,
-        "best_config": best_config,
-        "best_values": values,
-        "best_score": best.score,
-        "objective": objective[0],
-        "trials_csv": trials_csv,
-        "trials": trials,
-        "best_run": None,
-        "comparison_html": None,
-        "search_seconds": round(time.perf_counter() - t0, 1),
-    }
+    result: dict[str, Any] = {"search_dir": search_dir, "best_config": best_config, "best_values": values,
+                              "best_score": best.score, "objective": objective[0], "trials_csv": trials_csv,
+                              "trials": trials, "best_run": None, "comparison_html": None,
+                              "search_seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
     if run_best:
         result["best_run"], result["comparison_html"] = _run_best(search, search_dir, best_cfg, values)
     return result
@@ -555,22 +477,6 @@ def _prepare_quietly(cfg: Config, prepared_dir: Path) -> list[str]:
     return notes
 
 
-def _best_trial(tuner: Any, trials: pd.DataFrame, trials_csv: Path) -> Any:
-    """The completed trial with the best validation objective (KerasTuner's ranking)."""
-    completed = [
-        t
-        for t in tuner.oracle.get_best_trials(len(tuner.oracle.trials))
-        if t.status == "COMPLETED" and t.score is not None
-    ]
-    if not completed:
-        reasons = "; ".join(sorted(set(trials.get("message", pd.Series(dtype=str)).dropna())))
-        raise SearchFailed(
-            f"no trial of the search completed ({reasons or 'no trial ran'}); "
-            f"see {trials_csv.name} in the search directory"
-        )
-    return completed[0]
-
-
 def _run_best(search: Search, search_dir: Path, best_cfg: Config, values: dict[str, Any]) -> tuple[Path, Path | None]:
     """A normal run of the best configuration (kept when already finished) and the comparison."""
     from lstm_helpers.experiments.compare import write_comparison
@@ -585,6 +491,10 @@ def _run_best(search: Search, search_dir: Path, best_cfg: Config, values: dict[s
     run_dir = finished_runs(search_dir).get(fp)
     if run_dir is None:
         run_dir = run_pipeline(best_cfg, search_dir / name, quiet=True)
+    for earlier in earlier_best_runs(search_dir):  # kept: a user's run is never deleted silently
+        print(
+            f"[search] note: {earlier}, an earlier best run, stays in the search folder; the best is now {run_dir.name}"
+        )
     record = {"run_dir": str(run_dir), "keys": list(search.spec.space), "variant": "best"}
     _, html_path = write_comparison(
         search_dir,

@@ -173,7 +173,9 @@ def _group_row(d: Path, root: Path) -> str:
         done = int((table.get("status") == "finished").sum()) if "status" in table else len(table)
         runs = f"{done} of {plural(len(table), 'run')} finished"
     elif lay.trials.is_file():
-        runs = plural(len(pd.read_csv(lay.trials)), "trial")
+        from lstm_helpers.experiments.trials import trials_count
+
+        runs = trials_count(d, len(pd.read_csv(lay.trials)))
     description = description or str(read_json_optional(lay.comparison_json).get("description") or "")
     links = [_link(lay.comparison_html, root, "comparison")] if lay.comparison_html.is_file() else []
     if lay.slides.is_file():

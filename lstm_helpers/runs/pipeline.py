@@ -163,7 +163,12 @@ def finish_pages(run_dir: Path) -> None:
 
 
 def resume_command(run_dir: Path) -> str:
-    """The command that resumes an interrupted run in place (``report --run``: only its pages are missing)."""
+    """The command that resumes an interrupted run in place (``report --run``: only its pages are
+    missing); a search's final run resumes through its search, which also writes the search's pages."""
+    from lstm_helpers.experiments.trials import search_command
+
+    if by_search := search_command(Path(run_dir)):
+        return by_search
     d = shown(Path(run_dir))
     st = read_json_optional(RunLayout(Path(run_dir)).status)
     if st.get("stage") == "report" and list(st.get("stages_done") or []) == list(ALL_STAGES):

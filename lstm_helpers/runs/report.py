@@ -265,9 +265,12 @@ def _answer_html(run: Path) -> str:
     when = " · ".join(x for x in (str(st.get("updated", "")).replace("T", " "), run_time_phrase(st)) if x)
     model = f" · {html.escape(k['model'])}" if k["model"] and k["model"] not in run.name else ""
     toc = "".join(f'<li><a href="#{sid}">{html.escape(t)}</a></li>' for sid, t in _sections(run))
+    from lstm_helpers.experiments.trials import search_origin  # a search's best configuration: which trial
+
+    origin = f'<p class="lw-meta">{html.escape(o)}</p>' if (o := search_origin(run)) else ""
     return (
         f'<div class="lw-answer"><p class="lw-meta">Run {html.escape(run.name)}{model} · '
-        f"{html.escape(when)}</p>{warn}"
+        f"{html.escape(when)}</p>{origin}{warn}"
         f'<p class="lw-headline">{html.escape(headline_sentence(run))}</p>'
         f'<div class="lw-hero">{cm}{pr}</div>'
         f'<nav class="lw-toc"><b>Contents</b><ol>{toc}</ol></nav></div>'

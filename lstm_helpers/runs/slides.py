@@ -410,9 +410,13 @@ def _trials_slide(search: Path, meta: dict) -> str | None:
     cols = [c for c in ("trial", f"{objective} (best epoch)", *keys, "status") if c in trials]
     shown = trials[cols].rename(columns={k: k.split(".", 1)[-1] for k in keys})
     shown.attrs["decimals"] = {k.split(".", 1)[-1]: d for k, d in trials.attrs.get("decimals", {}).items()}
+    from lstm_helpers.experiments.trials import record_sentence  # cut short by --minutes, trials diverged
+
+    said = record_sentence(search)
     return _slide(
         f"What the search tried: {plural(len(trials), 'trial')}",
         table_html(shown, max_rows=10)
+        + (f'<p class="small">{html.escape(said)}</p>' if said else "")
         + f'<p class="small">Best first by validation {html.escape(objective + during_training(objective))} at '
         "each trial's best epoch; "
         "the best configuration then ran through the whole pipeline.</p>",
