@@ -198,3 +198,20 @@ def test_many_classes_of_few_cases_fit_without_scikit_learns_regression_warning(
         warnings.simplefilter("error")
         res = fit_baseline(X, y, {"test": X[:4]}, 30, classifier="logistic", n_kernels=200)
     assert res.available and res.proba["test"].shape == (4, 30)
+
+
+def test_the_baseline_scores_the_same_under_any_thread_setting():
+    """A Dask sweep's runs (one thread each) and a plain run (every core) scored the same
+    windows differently: the logistic head's BLAS sums rounded by thread count."""
+    from threadpoolctl import threadpool_limits
+
+    X, y = _windows(1200, 2, 40, 0)
+    Xv, yv = _windows(300, 2, 40, 1)
+    runs = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads):
+            res = fit_baseline(X, y, {"val": Xv}, 2, y_val=yv, classifier="logistic", n_kernels=4000, seed=0)
+        runs.append(res)
+    assert runs[0].n_features > 3000
+    assert np.array_equal(runs[0].proba["val"], runs[1].proba["val"])
+    assert runs[0].val_pr_auc == runs[1].val_pr_auc
