@@ -103,3 +103,20 @@ def _status_of_only_run(out: Path, sweep: subprocess.Popen | None, limit: float 
             return found[0]
         time.sleep(0.2)
     raise AssertionError("no run directory appeared")
+
+
+def test_a_run_folder_without_its_parameters_is_not_compared_with_the_defaults(tmp_path, tiny_config):
+    """The rerun of a stopped Dask sweep found folders re-created by the old run processes
+    (a status.json alone) and said they held "a run with other parameters (seed: 42 -> 1,
+    data.class_map: {} -> (none), ...)": the diff against the defaults that an absent
+    params.yaml reads as."""
+    from lstm_helpers.artifacts import write_json
+    from lstm_helpers.runs.pipeline import RunRefused, check_out_dir
+
+    run_dir = tmp_path / "run"
+    write_json(run_dir / "status.json", {"status": "failed", "stage": "train", "reason": "train failed"})
+    with pytest.raises(RunRefused) as caught:
+        check_out_dir(run_dir, tiny_config(seed=1))
+    said = str(caught.value)
+    assert "without its params.yaml" in said and "cannot be resumed" in said
+    assert "other parameters" not in said and "seed: 42" not in said

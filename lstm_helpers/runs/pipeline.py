@@ -385,7 +385,9 @@ def _recorded_fingerprint(run_dir: Path, st: dict[str, Any]) -> str | None:
 def changed_settings(run_dir: Path, cfg: Config, most: int = 4) -> str:
     """``train.epochs: 40 -> 20, ...``: the parameters (``run`` aside, as in the fingerprint) in
     which ``cfg`` differs from the run's ``params.yaml``, ``most`` of them named; empty when that
-    file cannot be read."""
+    file is missing or cannot be read."""
+    if not RunLayout(run_dir).params.is_file():  # read_params gives {}: a diff against the defaults
+        return ""
     try:
         old = flatten(resolve_config(read_params(run_dir)).to_dict())
     except (ConfigError, ValueError, OSError):
@@ -424,6 +426,12 @@ def check_out_dir(run_dir: Path, cfg: Config) -> None:
         )
     if st["status"] == "finished":
         raise RunRefused(f"{shown(run_dir)} is a finished run and finished runs are never rewritten; {new_run}")
+    if not st.get("fingerprint") and not lay.params.is_file():  # a status.json alone: written by a
+        # process whose folder was moved away meanwhile (read_params would give the defaults)
+        raise RunRefused(
+            f"{shown(run_dir)} holds part of a run without its {lay.params.name} (its process was stopped, or "
+            f"the folder moved away, while it wrote there), so it cannot be resumed; move it away, or {new_run}"
+        )
     if _recorded_fingerprint(run_dir, st) != cfg.fingerprint():
         changed = changed_settings(run_dir, cfg)
         raise RunRefused(
