@@ -120,3 +120,28 @@ def test_a_run_folder_without_its_parameters_is_not_compared_with_the_defaults(t
     said = str(caught.value)
     assert "without its params.yaml" in said and "cannot be resumed" in said
     assert "other parameters" not in said and "seed: 42" not in said
+
+
+def test_a_run_still_going_is_never_moved_aside(tmp_path, tiny_demo_dir):
+    """A run that an earlier execution of the sweep left going (its process alive: here this
+    test's own) was moved to _attempts/ while that process went on writing into its folder."""
+    import os
+    import socket
+
+    from lstm_helpers.artifacts import write_json
+    from lstm_helpers.experiments import plan, runner
+    from lstm_helpers.experiments.resume import SweepLocked
+
+    sweep_file = tmp_path / "s.yaml"
+    body = {"base": str(ROOT / "configs" / "demo.yaml"), "set": {**TINY, "data.path": str(tiny_demo_dir)}}
+    sweep_file.write_text(yaml.safe_dump({**body, "grid": {"model.units": [[8]]}}, sort_keys=False))
+    sweep = plan.plan_sweep(sweep_file)
+    run = sweep.runs[0]
+    out = tmp_path / "out"
+    me = psutil.Process()
+    status = {"status": "running", "stage": "train", "fingerprint": run.fingerprint, "pid": os.getpid()}
+    status |= {"host": socket.gethostname(), "pid_started": round(me.create_time(), 2)}
+    write_json(out / run.name / "status.json", status)
+    with pytest.raises(SweepLocked, match=rf"run {run.name} of this sweep is still running \(process {os.getpid()}"):
+        runner._SweepRun(sweep, out, False, None).plan_todo()
+    assert (out / run.name / "status.json").is_file() and not SweepLayout(out).attempts.exists()

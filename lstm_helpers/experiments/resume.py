@@ -69,10 +69,25 @@ def finished_runs(sweep_dir: Path) -> dict[str, Path]:
 def continues_in_place(run_dir: Path, run: PlannedRun) -> bool:
     """An attempt of ``run`` in its own directory that was stopped, not failed (the sweep
     interrupted, its process killed): resumed in place, so its training continues from the
-    last finished epoch (its backup and history kept) instead of starting again."""
+    last finished epoch (its backup and history kept) instead of starting again.
+
+    Raises
+    ------
+    SweepLocked
+        When the attempt is still running: an earlier execution of the sweep left its process
+        going (a Dask worker's, after a stop that could not reach it), which would go on
+        writing into the folder after it was moved aside, beside the new attempt.
+    """
     from lstm_helpers.runs.pipeline import run_status as true_status
 
     st = true_status(run_dir)
+    if st["status"] == "running":
+        where = f"process {st.get('pid')} on {st.get('host')}" if st.get("pid") else "its process"
+        raise SweepLocked(
+            f"run {run_dir.name} of this sweep is still running ({where}, left going by an earlier "
+            "execution of the sweep); wait for it to end (a finished run is kept) or stop that process, "
+            "then run the sweep again"
+        )
     return run_dir.name == run.name and st["status"] == "interrupted" and st.get("fingerprint") == run.fingerprint
 
 
