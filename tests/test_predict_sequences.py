@@ -301,3 +301,34 @@ def test_a_label_the_run_does_not_know_counts_as_unlabelled_in_the_accuracy():
     table = pd.DataFrame({"predicted": ["pos", "pos", "neg"], "true_label": ["pos", "maybe", "neg"]})
     assert accuracy_line(table, ["neg", "pos"]).startswith("accuracy 1.000 on 2 labelled case(s)")
     assert accuracy_line(table.assign(true_label=["", "maybe", ""]), ["neg", "pos"]).startswith("accuracy: no case")
+
+
+def test_predict_refuses_a_run_whose_stage_02_ran_again_after_its_stage_03(sequences_run, tmp_path, capsys):
+    """Notebook 02 run again by hand after 03 (the scratch run is there to be run again) records
+    the run as partial but leaves 03's metrics.json (and threshold.json) of the model before:
+    predict applied that model's decision rule to the new model without a word. It refuses
+    the run now, naming the stage to run and its command."""
+    import shutil
+
+    from lstm_helpers.artifacts import read_params
+    from lstm_helpers.config import resolve_config
+    from lstm_helpers.model.training import run_training
+
+    run, npz = sequences_run
+    copy = Path(shutil.copytree(run, tmp_path / "run"))
+    run_training(resolve_config(read_params(copy)), copy)  # stage 02 again, as its notebook runs it
+    assert (copy / "metrics.json").is_file()  # stage 03's, of the model before
+    assert json.loads((copy / "status.json").read_text())["stages_done"] == ["prepare", "train"]
+    args = ["predict", "--run", str(copy), "--input", str(npz), "--out", str(tmp_path / "p.csv")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "is not a finished run" in err and "stage 03 (evaluate) has not run on its current model" in err, err
+    assert f"lstm-workbench evaluate --run {copy}" in err and not (tmp_path / "p.csv").exists()
+    # a run whose last attempt failed or is still running is refused too, with what to do
+    status = json.loads((copy / "status.json").read_text())
+    (copy / "status.json").write_text(json.dumps({**status, "status": "failed", "stage": "evaluate",
+                                                  "reason": "ValueError: boom"}))  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "is not a finished run: its last attempt failed in stage evaluate (ValueError: boom)" in err, err
+    assert "lstm-workbench run --config" in err

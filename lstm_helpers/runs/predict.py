@@ -127,6 +127,51 @@ def _refuse_kind(cfg: Config, shown_run: str) -> None:
         )
 
 
+def _refuse_unfinished(layout: RunLayout, d: str) -> None:
+    """A run whose ``status.json`` is not ``finished`` is refused, saying what to run. The status
+    is the run's record of its stages (the command line's and each notebook's own,
+    :func:`~lstm_helpers.artifacts.record_notebook_stage`): stage 02 run again by hand after 03
+    marks the run partial, while 03's ``metrics.json`` and ``threshold.json`` stay, of the model
+    before; predict applied that model's decision rule to the new one. File times are not used:
+    a copied run's are the copy's. A run without ``status.json`` (made before it was written) is
+    judged by its files, as before."""
+    from lstm_helpers.layout import STAGE_NOTEBOOKS
+    from lstm_helpers.runs.pipeline import resume_command, run_status
+
+    if not layout.status.is_file():
+        return
+    st = run_status(layout.root)
+    status, stage = st.get("status"), st.get("stage") or "?"
+    if status == "finished":
+        return
+    if status == "running":
+        raise ConfigError(
+            f"{d} is not a finished run: it is running (stage {stage}); predict with it once it has finished"
+        )
+    if status != "partial":  # failed, interrupted, or a status this version does not know
+        why = f" ({st['reason']})" if st.get("reason") else ""
+        raise ConfigError(
+            f"{d} is not a finished run: its last attempt {status} in stage {stage}{why}; "
+            f"run it to the end: {resume_command(layout.root)}"
+        )
+    stages = list(STAGE_NOTEBOOKS)
+    done = [s for s in stages if s in (st.get("stages_done") or [])]
+    todo = [s for s in stages if s not in done]
+    left = [p.name for p in (layout.metrics, layout.threshold) if p.is_file()]
+    old = f" (its {' and '.join(left)} are from the model before)" if left and "train" in done else ""
+    first = todo[0] if todo else "evaluate"
+    commands = ", then ".join(f"lstm-workbench {s} --run {d}" for s in todo if s != "prepare")
+    raise ConfigError(
+        f"{d} is not a finished run: stage {stages.index(first) + 1:02d} ({first}) has not run on its current "
+        f"{'model' if first == 'evaluate' else 'windows'}{old}; "
+        + (
+            f"run it: {commands}"
+            if commands
+            else f"make a new run: lstm-workbench run --config {d}/{layout.params.name}"
+        )
+    )
+
+
 def open_finished_run(run: str | Path) -> FinishedRun:
     """The run's parameters, ``prepare.json`` and decision rule; refuses unfinished runs, and runs
     that predict cannot label new data with (character runs)."""
@@ -135,6 +180,7 @@ def open_finished_run(run: str | Path) -> FinishedRun:
         if not need.is_file():
             raise ConfigError(f"{d} is not a finished run: {need.name} is missing")
     check_model_file(layout.model)  # a broken or foreign model file is refused before TF loads
+    _refuse_unfinished(layout, d)
     if not layout.metrics.is_file():  # no stage 03: no threshold chosen on validation (0.5 would be used)
         todo = (
             f"make a new run: lstm-workbench run --config {d}/{layout.params.name}"
