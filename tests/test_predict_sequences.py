@@ -332,3 +332,18 @@ def test_predict_refuses_a_run_whose_stage_02_ran_again_after_its_stage_03(seque
     err = capsys.readouterr().err
     assert "is not a finished run: its last attempt failed in stage evaluate (ValueError: boom)" in err, err
     assert "lstm-workbench run --config" in err
+
+
+def test_a_file_that_is_not_an_npz_is_refused_naming_the_format_the_run_reads(sequences_run, tmp_path, capsys):
+    """A CSV of cases given to a sequences run was refused as "not an npz (... starts with
+    b'case')" alone: the message now says which format the run reads and where it is described."""
+    run, npz = sequences_run
+    cases = _test_cases(npz, run, keep=("values", "lengths", "y"))
+    rows = np.repeat(np.arange(len(cases["lengths"])), cases["lengths"])
+    frame = pd.DataFrame({"case": rows, "ch0": cases["values"][:, 0], "ch1": cases["values"][:, 1]})
+    frame.to_csv(tmp_path / "cases.csv", index=False)
+    rc = main(["predict", "--run", str(run), "--input", str(tmp_path / "cases.csv"), "--out", str(tmp_path / "p.csv")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "is not an npz" in err and "b'case'" in err, err
+    assert "this run (data.kind: sequences) reads new cases from an .npz as it read its training cases" in err, err
+    assert "'values' + 'lengths'" in err and "data/README.md, section 'Your own data'" in err, err

@@ -14,6 +14,7 @@ own test cases, the table repeats ``predictions_test.csv``.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,13 @@ from lstm_helpers.judge.inference import DEFAULT_BATCH
 from lstm_helpers.judge.probs import full_probs, predict_probs
 from lstm_helpers.runs.kernel import native_stderr_captured, quiet_tensorflow_import
 from lstm_helpers.runs.predict import FinishedRun, as_finished_run, output_table_path
+
+_NPZ_FORMAT = (
+    "this run (data.kind: sequences) reads new cases from an .npz as it read its training cases: 'X' "
+    "(cases, steps) or (cases, steps, channels), or 'values' + 'lengths' (every case's steps end to end, and "
+    "each case's number of steps), 'y' optional, e.g. np.savez('new.npz', values=np.concatenate(cases), "
+    "lengths=[len(c) for c in cases]); see data/README.md, section 'Your own data'"
+)
 
 
 def read_new_cases(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.ndarray | None, np.ndarray]:
@@ -47,9 +55,14 @@ def read_new_cases(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.nd
         if run.cfg.data.kind == "table":
             s, truth = read_new_table_cases(data_cfg, input_path, run.classes, length)
         else:
-            s, truth = read_new_sequences(
-                data_cfg, input_path, run.classes, length, int(inp.n_channels or 0), inp.vocabulary
-            )
+            try:
+                s, truth = read_new_sequences(
+                    data_cfg, input_path, run.classes, length, int(inp.n_channels or 0), inp.vocabulary
+                )
+            except DataError as exc:
+                if not input_path.is_file() or zipfile.is_zipfile(input_path):
+                    raise
+                raise DataError(f"{exc}; {_NPZ_FORMAT}") from None
         shorter = int((s.lengths_true < length).sum())
         if shorter and not inp.masked and data_cfg.variable_length != "stretch":
             s.notes.append(
