@@ -183,7 +183,8 @@ def test_predict_scores_a_labelled_held_out_recording_as_stage_03_would(finished
     pc = m["per_class"]["play"]
     at = next(i for i, line in enumerate(printed) if line.startswith("scored on"))
     assert printed[at : at + 3] == [
-        f"scored on {m['n']} labelled windows: balanced accuracy {f(m['balanced_accuracy'])}",
+        f"scored on {m['n']} labelled windows: balanced accuracy {f(m['balanced_accuracy'])}; accuracy "
+        f"{f(m['accuracy'])} against {f(m['majority_baseline_accuracy'])} for always predicting {m['majority_class']}",
         f"play: precision {f(pc['precision'])}, recall {f(pc['recall'])}, F1 {f(pc['f1'])}, PR-AUC {f(m['pr_auc'])}",
         f"play bouts: {b['n_found']} of {b['n_true']} found, {b['n_true'] - b['n_found']} missed, "
         f"{b['n_false_alarms']} false alarm{'' if b['n_false_alarms'] == 1 else 's'}",
@@ -252,19 +253,27 @@ def test_score_lines_say_what_was_scored_in_a_few_plain_lines():
     multi = {
         "n": 2, "classes": ["a", "b"], "classes_of_interest": [], "balanced_accuracy": 0.5, "pr_auc": 0.61,
         "per_class": per_class(a=1, b=1), "confusion_matrix": [[1, 0], [1, 0]],
+        "accuracy": 0.5, "majority_baseline_accuracy": 0.5, "majority_class": "a",
     }  # fmt: skip
     assert score_lines(multi) == [
-        "scored on 2 labelled windows: balanced accuracy 0.500, PR-AUC 0.610 (macro over classes)"
+        "scored on 2 labelled windows: balanced accuracy 0.500, PR-AUC 0.610 (macro over classes); "
+        "accuracy 0.500 against 0.500 for always predicting a"
     ]
+    # a model worse than always answering the majority: the terminal said only "balanced accuracy
+    # 0.287 ... PR-AUC 0.356" while scores.json held accuracy 0.316 against a majority baseline 0.500
+    worse = {**multi, "n": 38, "balanced_accuracy": 0.287, "pr_auc": 0.356, "accuracy": 0.316,
+             "majority_baseline_accuracy": 0.5, "majority_class": "rest"}  # fmt: skip
+    assert score_lines(worse)[0].endswith("; accuracy 0.316 against 0.500 for always predicting rest")
     nothing_predicted = {
         "n": 40, "classes": ["other", "play"], "classes_of_interest": ["play"], "balanced_accuracy": 0.5,
+        "accuracy": 0.9, "majority_baseline_accuracy": 0.9, "majority_class": "other",
         "pr_auc": None, "confusion_matrix": [[36, 0], [4, 0]],
         "per_class": {**per_class(other=36), "play": {"precision": float("nan"), "recall": 0.0, "f1": float("nan"), "support": 4}},
         "pr_auc_per_class": {"play": None},
         "bouts": {"play": {"n_true": 1, "n_found": 0, "n_missed": 1, "n_false_alarms": 1}},
     }  # fmt: skip
     assert score_lines(nothing_predicted) == [
-        "scored on 40 labelled windows: balanced accuracy 0.500",
+        "scored on 40 labelled windows: balanced accuracy 0.500; accuracy 0.900 against 0.900 for always predicting other",
         "play: precision –, recall 0.000, F1 –, PR-AUC –",
         "play bouts: 0 of 1 found, 1 missed, 1 false alarm",
     ]
@@ -272,11 +281,13 @@ def test_score_lines_say_what_was_scored_in_a_few_plain_lines():
     # play's precision 0 / F1 0 / recall – would read as a model that failed on play
     never_played = {
         **nothing_predicted, "n": 343, "balanced_accuracy": 0.787, "confusion_matrix": [[270, 73], [0, 0]],
+        "accuracy": 0.787, "majority_baseline_accuracy": 1.0,
         "per_class": {**per_class(other=343), "play": {"precision": 0.0, "recall": float("nan"), "f1": 0.0, "support": 0}},
         "bouts": {"play": {"n_true": 0, "n_found": 0, "n_missed": 0, "n_false_alarms": 9}},
     }  # fmt: skip
     assert score_lines(never_played) == [
-        "scored on 343 labelled windows: balanced accuracy 0.787 (the mean recall of the 1 class labelled here: other)",
+        "scored on 343 labelled windows: balanced accuracy 0.787 (the mean recall of the 1 class labelled here: other); "
+        "accuracy 0.787 against 1.000 for always predicting other",
         "play: no labelled window; 73 windows predicted play, each a false alarm",
         "play bouts: none labelled, 9 false alarms",
     ]

@@ -159,9 +159,22 @@ def score_predictions(
     return out
 
 
+def accuracy_phrase(metrics: dict[str, Any]) -> str:
+    """``accuracy 0.316 against 0.500 for always predicting rest``: accuracy beside the majority
+    baseline of the same labelled input, as the run's summary line puts it, so that a model worse
+    than always answering the most frequent class shows as such."""
+    from lstm_helpers.runs.report import class_phrase
+
+    return (
+        f"accuracy {fmt_number(metrics['accuracy'])} against {fmt_number(metrics['majority_baseline_accuracy'])} "
+        f"for always predicting {class_phrase(metrics['majority_class'])}"
+    )
+
+
 def score_lines(scores: dict[str, Any]) -> list[str]:
-    """The terminal's lines on the scores: labelled windows and balanced accuracy, then each
-    class of interest's precision / recall / F1 / PR-AUC and its bouts."""
+    """The terminal's lines on the scores: labelled windows, balanced accuracy and accuracy beside
+    the majority baseline (:func:`accuracy_phrase`), then each class of interest's precision /
+    recall / F1 / PR-AUC and its bouts."""
     n = scores["n"]
     if not n:
         return ["scores: no window has a label of the run's classes by its label rule, so none was scored"]
@@ -175,6 +188,7 @@ def score_lines(scores: dict[str, Any]) -> list[str]:
         f"scored on {plural(n, 'labelled window')}: balanced accuracy {fmt_number(scores['balanced_accuracy'])}"
         + (over if absent else "")
         + macro
+        + f"; {accuracy_phrase(scores)}"
     ]
     cm = np.asarray(scores["confusion_matrix"])
     for c in scores["classes_of_interest"]:
