@@ -80,8 +80,14 @@ def test_predict_on_the_runs_test_cases_repeats_its_test_predictions(sequences_r
     assert (got["predicted"] == want["y_pred"]).all() and (got["true_label"] == want["y_true"]).all()
     saved = load_npz(run / "predictions_test.npz")["probs"]
     np.testing.assert_allclose(got[probs].to_numpy(), saved, rtol=0, atol=1e-6)
-    accuracy = json.loads((run / "metrics.json").read_text())["accuracy"]
-    assert f"accuracy {accuracy:.3f} on {len(want)} labelled case(s)" in out
+    m = json.loads((run / "metrics.json").read_text())  # the run's test cases: its own test scores
+    from lstm_helpers.style import fmt_number as f
+
+    assert (
+        f"scored on {len(want)} labelled cases: balanced accuracy {f(m['balanced_accuracy'])}; accuracy "
+        f"{f(m['accuracy'])} against {f(m['majority_baseline_accuracy'])} for always predicting {m['majority_class']}"
+    ) in out, out
+    assert "the run saw" not in out and "did not train or validate on" not in out  # held-out cases: no note
     longer = int((_test_cases(npz, run)["lengths"] > PAD).sum())
     assert longer and out.count(f"{longer} case(s) longer than data.pad_length={PAD} were truncated") == 1
 
@@ -296,11 +302,15 @@ def test_a_label_the_run_does_not_know_counts_as_unlabelled_in_the_accuracy():
     the unknown label 'maybe' (which its note names) counted as a wrong prediction."""
     import pandas as pd
 
-    from lstm_helpers.runs.predict_sequences import accuracy_line
+    from lstm_helpers.runs.predict_sequences import accuracy_lines
 
-    table = pd.DataFrame({"predicted": ["pos", "pos", "neg"], "true_label": ["pos", "maybe", "neg"]})
-    assert accuracy_line(table, ["neg", "pos"]).startswith("accuracy 1.000 on 2 labelled case(s)")
-    assert accuracy_line(table.assign(true_label=["", "maybe", ""]), ["neg", "pos"]).startswith("accuracy: no case")
+    table = pd.DataFrame({"predicted": ["pos", "pos", "neg"], "true_label": ["pos", "maybe", "neg"],
+                          "p_neg": [0.2, 0.3, 0.9], "p_pos": [0.8, 0.7, 0.1]})  # fmt: skip
+    (line,) = accuracy_lines(table, ["neg", "pos"])
+    assert line.startswith("scored on 2 labelled cases: balanced accuracy 1.000; accuracy 1.000 against 0.500"), line
+    assert accuracy_lines(table.assign(true_label=["", "maybe", ""]), ["neg", "pos"]) == [
+        "accuracy: no case of the input has a label"
+    ]
 
 
 def test_predict_refuses_a_run_whose_stage_02_ran_again_after_its_stage_03(sequences_run, tmp_path, capsys):
@@ -347,3 +357,49 @@ def test_a_file_that_is_not_an_npz_is_refused_naming_the_format_the_run_reads(se
     assert rc == 2 and "is not an npz" in err and "b'case'" in err, err
     assert "this run (data.kind: sequences) reads new cases from an .npz as it read its training cases" in err, err
     assert "'values' + 'lengths'" in err and "data/README.md, section 'Your own data'" in err, err
+
+
+def test_cases_the_run_trained_or_validated_on_are_named_and_the_accuracy_has_its_baseline(
+    sequences_run, tmp_path, capsys
+):
+    """predict on the run's whole input said "accuracy 0.241 on 800 labelled case(s)": no
+    majority baseline beside it (chance for 4 classes, and the majority higher), and no word that
+    480 of those cases were the run's own training cases (their groups are in the file), where
+    the recordings' predict names the recordings the run saw. Now the cases of the run's
+    training and validation groups are counted with a note, cases identical to training ones
+    are caught without groups too, and the accuracy stands beside the majority baseline and
+    balanced accuracy, on all labelled cases and on those the run never saw."""
+    from lstm_helpers.judge.metrics import compute_metrics
+    from lstm_helpers.style import fmt_number as f
+
+    run, npz = sequences_run
+    arrays, info = load_npz(npz), json.loads((run / "prepare.json").read_text())
+    in_split = {k: np.isin(arrays["groups"].astype(str), info["groups"][k]) for k in ("train", "val")}
+    n_train, n_val = int(in_split["train"].sum()), int(in_split["val"].sum())
+    assert n_train and n_val and n_train + n_val < len(arrays["y"])
+    for name, keep in (("grouped", ("values", "lengths", "y", "groups")), ("bare", ("values", "lengths", "y"))):
+        np.savez(tmp_path / f"{name}.npz", **{k: arrays[k] for k in keep})
+        out = tmp_path / f"{name}.csv"
+        assert main(["predict", "--run", str(run), "--input", str(tmp_path / f"{name}.npz"), "--out", str(out)]) == 0
+        printed = capsys.readouterr().out
+        table = pd.read_csv(out)
+        probs = table[[f"p_{c}" for c in info["classes"]]].to_numpy()
+        y, yp = (pd.Index(info["classes"]).get_indexer(table[c]) for c in ("true_label", "predicted"))
+        unseen = ~(in_split["train"] | in_split["val"])
+        for sel, lead in ((slice(None), f"scored on {len(table)} labelled cases: "),
+                          (unseen, f"on the {int(unseen.sum())} labelled cases the run did not train or validate on: ")):  # fmt: skip
+            m = compute_metrics(y[sel], probs[sel], yp[sel], info["classes"])
+            want = (
+                f"{lead}balanced accuracy {f(m['balanced_accuracy'])}; accuracy {f(m['accuracy'])} against "
+                f"{f(m['majority_baseline_accuracy'])} for always predicting {m['majority_class']}"
+            )
+            assert any(line.startswith(want) for line in printed.splitlines()), (want, printed)
+        said = (
+            f"the run saw {n_train} of these cases in its training split and {n_val} in its validation split"
+            + (
+                " (by their groups, or model input identical to its cases)"
+                if name == "grouped"
+                else " (by model input identical to its cases; the input names no groups)"
+            )  # fmt: skip
+        )
+        assert f"note: {said}" in printed and "not held out and flatter" in printed, printed

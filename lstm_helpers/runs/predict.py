@@ -516,7 +516,7 @@ def result_lines(out: dict) -> list[str]:
     th = out["threshold"]
     at = f" at the run's threshold {th:.3g}" if isinstance(th, float) else ""
     if "n_cases" in out:  # a sequences run: one row per case
-        lines = [f"{plural(out['n_cases'], 'case')} predicted{at}", *([out["accuracy"]] if out["accuracy"] else [])]
+        lines = [f"{plural(out['n_cases'], 'case')} predicted{at}", *out["accuracy"]]
     elif out["bout_classes"]:
         lines = [
             f"{plural(out['n_windows'], 'window')} and {plural(out['n_bouts'], 'bout')} predicted{at}"

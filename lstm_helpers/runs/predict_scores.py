@@ -226,5 +226,11 @@ def seen_note(seen: dict[str, list[str]], scored: bool) -> str | None:
         return None
     parts = [f"{', '.join(recs[:8])}{f' and {len(recs) - 8} more' if len(recs) > 8 else ''} in its "
              f"{SEEN_SPLITS[k]} split" for k, recs in seen.items()]  # fmt: skip
+    return seen_sentence(parts, scored)
+
+
+def seen_sentence(parts: list[str], scored: bool, how: str = "") -> str:
+    """``the run saw <parts joined by 'and'>``, then why that matters: the sentence of
+    :func:`seen_note`, also said of a sequences run's cases (``how``: how they were matched)."""
     what = "these scores are not held out and flatter the model" if scored else "its predictions of them flatter it"
-    return f"the run saw {' and '.join(parts)}, so {what}; its report's test split is the held-out judgement"
+    return f"the run saw {' and '.join(parts)}{how}, so {what}; its report's test split is the held-out judgement"
