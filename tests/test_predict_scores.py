@@ -346,3 +346,41 @@ def test_labels_one_case_away_from_the_runs_map_are_not_scored_and_that_is_said_
     assert not (tmp_path / "out.scores.json").exists()
     assert "true_label" not in pd.read_csv(tmp_path / "out.csv").columns
     assert "overlaps_true_bout" not in pd.read_csv(tmp_path / "out.bouts.csv").columns
+
+
+@pytest.mark.slow
+def test_a_recording_too_short_for_one_window_is_named_as_such_and_not_counted_as_seen(finished_run, tmp_path, capsys):
+    """A whole recording shorter than one window (20 rows, window 24) was reported as "20
+    timestep(s) in no window (near a gap or a recording's end)", the wrong reason, and, being one
+    of the run's training recordings, named in "the run saw ..." although it got no prediction."""
+    run, holdout = finished_run
+    splits = json.loads((run / "prepare.json").read_text())["splits_recordings"]
+    demo = Path(yaml.safe_load((run / "params.yaml").read_text())["data"]["path"])
+    frames = [pd.read_parquet(f) for f in sorted(demo.glob("*.parquet"))]
+    new = pd.read_parquet(holdout)
+    trained = next(
+        r
+        for f in frames
+        for r in f["recording_id"].unique()
+        if r in splits["train"] and r not in set(new["recording_id"])
+    )
+    short = next(f for f in frames if trained in set(f["recording_id"]))
+    short = short[short["recording_id"] == trained].head(20)
+    pd.concat([new, short[new.columns]], ignore_index=True).to_csv(tmp_path / "mixed.csv", index=False)
+    capsys.readouterr()
+    args = ["predict", "--run", str(run), "--input", str(tmp_path / "mixed.csv"), "--out", str(tmp_path / "p.csv")]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    steps = pd.read_csv(tmp_path / "p.csv")
+    covered = steps["recording_id"] != trained
+    uncovered = int((steps["predicted"].isna() & covered).sum())  # the held-out recording's own end
+    assert (
+        f"note: recording {trained} (20 timesteps) is shorter than one window (24 timesteps): it got no prediction"
+        in printed
+    ), printed
+    assert (f"note: {uncovered} timestep(s) in no window" in printed) == bool(uncovered), printed
+    assert "20 timestep(s) in no window" not in printed, printed
+    # (the held-out animal's recordings share ids with training ones, a01_r1...: the note names those)
+    seen = [line for line in printed.splitlines() if line.startswith("note: the run saw")]
+    assert not any(trained in line for line in seen), printed
+    assert trained not in json.loads((tmp_path / "p.scores.json").read_text())["seen_by_run"].get("train", [])

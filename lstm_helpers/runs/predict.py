@@ -52,6 +52,7 @@ from lstm_helpers.runs.predict_scores import (
     true_names,
     window_truth,
 )
+from lstm_helpers.runs.terminal import plural
 
 
 @dataclass(frozen=True)
@@ -429,7 +430,6 @@ def predict_recordings(
         del paths["scores"]
     else:
         write_json(paths["scores"], {"input": shown(input_path), "run": shown(finished.layout.root), **scores})
-    unlabelled = int((per_step["predicted"] == "").sum())
     return {
         **paths,
         "scores_lines": score_lines(scores) if scores else truth.unscored,
@@ -439,14 +439,42 @@ def predict_recordings(
         "bout_classes": bout_classes(finished),
         "classes": finished.classes,
         "inference": speed[0] if speed else None,
-        "notes": gap_notes(gaps, finished.cfg.data.time_column)
+        "notes": _recording_notes(finished, s, per_step, gaps)
+        + truth.notes  # the run's recordings among those predicted (a too short one got no window)
+        + [note for note in [seen_note(seen_by_run(finished, rec_ids), scores is not None)] if note],
+    }
+
+
+def _recording_notes(run: FinishedRun, s: SeriesSet, per_step: pd.DataFrame, gaps: dict) -> list[str]:
+    """predict's notes on what the windows left out: gaps no window crosses, recordings too short
+    for one window (:func:`_too_short_note`), the other timesteps no window covers; then how new
+    input was scaled and the reader's notes (files of the folder not read, NaN values filled)."""
+    length = int(run.input.window_length or 0)
+    short = s.lengths < length  # whole recordings too short for one window: no prediction at all
+    unlabelled = int((per_step["predicted"] == "").sum()) - int(s.lengths[short].sum())
+    return (
+        gap_notes(gaps, run.cfg.data.time_column)
+        + [note for note in [_too_short_note(s, length)] if note]
         + [f"{unlabelled} timestep(s) in no window (near a gap or a recording's end) have an empty label"]
         * bool(unlabelled)
-        + _scaling_notes(finished)
-        + s.notes  # the reader's: files of the folder not read, NaN values data.nan_policy filled or left out
-        + truth.notes
-        + [note for note in [seen_note(seen_by_run(finished, s.rec_ids), scores is not None)] if note],
-    }
+        + _scaling_notes(run)
+        + s.notes
+    )
+
+
+def _too_short_note(s: SeriesSet, length: int) -> str | None:
+    """The recordings shorter than one window, with their lengths: they get no prediction (their
+    rows an empty label), which is not a gap's or a recording end's doing."""
+    short = np.flatnonzero(s.lengths < length)
+    if not len(short):
+        return None
+    named = ", ".join(f"{s.rec_ids[i]} ({plural(int(s.lengths[i]), 'timestep')})" for i in short[:8])
+    more = f" and {len(short) - 8} more" if len(short) > 8 else ""
+    one = len(short) == 1
+    return (
+        f"recording{'' if one else 's'} {named}{more} {'is' if one else 'are'} shorter than one window "
+        f"({length} timesteps): {'it' if one else 'they'} got no prediction (an empty label on each row)"
+    )
 
 
 def _add_truth(
@@ -463,7 +491,8 @@ def _add_truth(
     window_labels = window_truth(run, s, starts)
     per_step["true_label"] = true_names(run.classes, s.labels)
     windows["true_label"] = true_names(run.classes, window_labels)
-    seen = seen_by_run(run, s.rec_ids)  # recordings the run trained on: their scores are not held out
+    seen = seen_by_run(run, np.unique(s.rec_ids[np.searchsorted(s.offsets, starts, side="right") - 1]))
+    # recordings the run trained on that got a window: their scores are not held out
     scores = score_predictions(run, s, window_labels, probs, timeline)
     return scores | {
         "seen_by_run": seen,
@@ -511,8 +540,6 @@ def result_lines(out: dict) -> list[str]:
     """What ``lstm-workbench predict`` prints after the files it wrote: how many windows or
     cases were predicted and at which threshold, the bouts, the scores of labelled input, the
     inference speed and the notes."""
-    from lstm_helpers.runs.terminal import plural
-
     th = out["threshold"]
     at = f" at the run's threshold {th:.3g}" if isinstance(th, float) else ""
     if "n_cases" in out:  # a sequences run: one row per case
