@@ -155,21 +155,22 @@ def _refuse_unfinished(layout: RunLayout, d: str) -> None:
             f"{d} is not a finished run: its last attempt {status} in stage {stage}{why}; "
             f"run it to the end: {resume_command(layout.root)}"
         )
+    if "stages_done" not in st:  # no record of its stages: judged by its files below
+        return
     stages = list(STAGE_NOTEBOOKS)
     done = [s for s in stages if s in (st.get("stages_done") or [])]
-    todo = [s for s in stages if s not in done]
+    todo = [s for s in stages if s not in done] or ["evaluate"]
     left = [p.name for p in (layout.metrics, layout.threshold) if p.is_file()]
     old = f" (its {' and '.join(left)} are from the model before)" if left and "train" in done else ""
-    first = todo[0] if todo else "evaluate"
-    commands = ", then ".join(f"lstm-workbench {s} --run {d}" for s in todo if s != "prepare")
+    what = {"prepare": "parameters", "train": "windows", "evaluate": "model"}[todo[0]]
+    do = (
+        f"run it: {', then '.join(f'lstm-workbench {s} --run {d}' for s in todo)}"
+        if todo[0] != "prepare"
+        else f"run it again: {resume_command(layout.root)}"
+    )
     raise ConfigError(
-        f"{d} is not a finished run: stage {stages.index(first) + 1:02d} ({first}) has not run on its current "
-        f"{'model' if first == 'evaluate' else 'windows'}{old}; "
-        + (
-            f"run it: {commands}"
-            if commands
-            else f"make a new run: lstm-workbench run --config {d}/{layout.params.name}"
-        )
+        f"{d} is not a finished run: stage {stages.index(todo[0]) + 1:02d} ({todo[0]}) has not run on its "
+        f"current {what}{old}; {do}"
     )
 
 
