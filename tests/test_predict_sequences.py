@@ -403,3 +403,33 @@ def test_cases_the_run_trained_or_validated_on_are_named_and_the_accuracy_has_it
             )  # fmt: skip
         )
         assert f"note: {said}" in printed and "not held out and flatter" in printed, printed
+
+
+def test_cases_shorter_than_any_training_case_are_noted_with_both_lengths(sequences_run, tmp_path, capsys):
+    """Cases of 20 steps given to a run whose training cases had 30-100 were predicted without a
+    word: the masked model never saw a case that short. A note now says how many, how long, and
+    the run's shortest training case."""
+    run, npz = sequences_run
+    arrays, prepared = load_npz(npz), load_npz(run / "prepared.npz")
+    trained = np.array([int(r.removeprefix("case")) for r in prepared["rec_train"]])
+    shortest = int(np.minimum(arrays["lengths"][trained], PAD).min())
+    assert shortest > 20
+    cases = _test_cases(npz, run, keep=("values", "lengths"))
+    starts = np.concatenate([[0], np.cumsum(cases["lengths"])])[:-1]
+    lengths = np.minimum(cases["lengths"], np.r_[20, 20, 20, cases["lengths"][3:]])  # the first three cut to 20
+    values = np.concatenate([cases["values"][a : a + n] for a, n in zip(starts, lengths, strict=True)])
+    np.savez(tmp_path / "short.npz", values=values, lengths=lengths)
+    assert main(["predict", "--run", str(run), "--input", str(tmp_path / "short.npz")]) == 0
+    printed = capsys.readouterr().out
+    few = lengths[lengths < shortest]
+    span = f"{few.min()} steps" if few.min() == few.max() else f"{few.min()}-{few.max()} steps"
+    said = (
+        f"note: {len(few)} case(s) of {span} are shorter than the run's shortest training case "
+        f"({shortest} steps): its model never read a case that short"
+    )
+    assert said in printed, printed
+    # the run's own test cases: a note only where one is shorter than every training case
+    np.savez(tmp_path / "test.npz", **cases)
+    assert main(["predict", "--run", str(run), "--input", str(tmp_path / "test.npz")]) == 0
+    noted = "shortest training case" in capsys.readouterr().out
+    assert noted == bool((np.minimum(cases["lengths"], PAD) < shortest).any())

@@ -14,7 +14,6 @@ own test cases, the table repeats ``predictions_test.csv``.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import zipfile
 from pathlib import Path
@@ -152,29 +151,67 @@ def _row_digests(X: np.ndarray) -> list[bytes]:
     return [hashlib.blake2b(r.tobytes(), digest_size=16).digest() for r in rows]
 
 
-def seen_cases(run: FinishedRun, s: SeriesSet, X: np.ndarray) -> tuple[dict[str, np.ndarray], bool]:
+def run_cases(run: FinishedRun) -> dict[str, np.ndarray]:
+    """The model input of the run's training and validation cases (``prepared.npz``'s ``X_train``,
+    ``X_val``, and which training cases are synthetic), read once for :func:`seen_cases` and
+    :func:`shorter_than_training_note`; empty when the file is gone."""
+    if not run.layout.prepared.is_file():
+        return {}
+    with np.load(run.layout.prepared, allow_pickle=False) as arrays:
+        return {k: arrays[k] for k in ("X_train", "X_val", "synthetic_train") if k in arrays.files}
+
+
+def seen_cases(
+    run: FinishedRun, s: SeriesSet, X: np.ndarray, reference: dict[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], bool]:
     """Per split the run trained or chose its threshold on (``train``, ``val``): which input
     cases were in it, by their group (``prepare.json``'s groups of the split, where the input
-    names groups) or by their model input, identical to one of the split's cases in
-    ``prepared.npz`` (the run's own file given again without its groups); and whether the
-    input named groups."""
+    names groups) or by their model input, identical to one of the split's cases
+    (``reference``: :func:`run_cases`; the run's own file given again without its groups); and
+    whether the input named groups."""
     from lstm_helpers.runs.predict_scores import SEEN_SPLITS
 
     groups = np.asarray(s.groups).astype(str)
     named = bool((groups != "").any())
     taken = np.zeros(len(X), bool)
     seen: dict[str, np.ndarray] = {}
-    prepared = run.layout.prepared
-    with np.load(prepared, allow_pickle=False) if prepared.is_file() else contextlib.nullcontext({}) as arrays:
-        for split in SEEN_SPLITS:
-            mask = np.isin(groups, [str(g) for g in (run.info.get("groups") or {}).get(split) or []]) & named
-            if f"X_{split}" in getattr(arrays, "files", ()):
-                ref = arrays[f"X_{split}"]
-                known = set(_row_digests(ref))
-                mask |= np.array([d in known for d in _row_digests(X.astype(ref.dtype, copy=False))], bool)
-            seen[split] = mask & ~taken
-            taken |= mask
+    for split in SEEN_SPLITS:
+        mask = np.isin(groups, [str(g) for g in (run.info.get("groups") or {}).get(split) or []]) & named
+        if f"X_{split}" in reference:
+            ref = reference[f"X_{split}"]
+            known = set(_row_digests(ref))
+            mask |= np.array([d in known for d in _row_digests(X.astype(ref.dtype, copy=False))], bool)
+        seen[split] = mask & ~taken
+        taken |= mask
     return seen, named
+
+
+def shorter_than_training_note(run: FinishedRun, s: SeriesSet, reference: dict[str, np.ndarray]) -> str | None:
+    """How many new cases are shorter than the run's shortest training case, with both lengths:
+    a masked model (its training cases padded to the pad length) never read a case that short.
+    The training cases' lengths are their steps up to the last one that is not padding (the mask
+    value in every channel; token id 0) in ``X_train`` (synthetic cases left out). Runs without a
+    mask (every training case at least the pad length) have their own note, and a stretched
+    run's cases all span the pad length."""
+    inp = run.input
+    if not inp.masked or s.lengths_true is None or "X_train" not in reference:
+        return None
+    X = reference["X_train"]
+    if "synthetic_train" in reference:
+        X = X[~reference["synthetic_train"].astype(bool)]
+    real = X != (0 if inp.tokens else inp.mask_value)
+    real = real.any(axis=2) if real.ndim == 3 else real
+    if not len(real) or not real.any(axis=1).all():
+        return None
+    shortest = int((real.shape[1] - np.argmax(real[:, ::-1], axis=1)).min())
+    few = np.asarray(s.lengths_true)[np.asarray(s.lengths_true) < shortest]
+    if not len(few):
+        return None
+    span = f"{few.min()} steps" if few.min() == few.max() else f"{few.min()}-{few.max()} steps"
+    return (
+        f"{len(few)} case(s) of {span} are shorter than the run's shortest training case ({shortest} steps): "
+        "its model never read a case that short"
+    )
 
 
 def seen_cases_note(seen: dict[str, np.ndarray], named: bool, scored: bool) -> str | None:
@@ -225,7 +262,8 @@ def predict_sequences(
     probs = full_probs(raw, len(finished.classes), finished.info.get("positive_index"))
     table = case_table(finished, s, truth, probs)
     write_table(path, table)
-    seen, named = seen_cases(finished, s, X)
+    reference = run_cases(finished)
+    seen, named = seen_cases(finished, s, X, reference)
     unseen = ~np.logical_or.reduce([*seen.values(), np.zeros(len(table), bool)])
     accuracy = accuracy_lines(table, list(finished.classes), unseen)
     scored = bool(accuracy) and accuracy[0].startswith("scored")
@@ -234,6 +272,9 @@ def predict_sequences(
         "n_cases": len(table),
         "threshold": finished.rule.threshold,
         "accuracy": accuracy,
-        "notes": [*s.notes, *filter(None, [seen_cases_note(seen, named, scored)])],
+        "notes": [
+            *s.notes,
+            *filter(None, [shorter_than_training_note(finished, s, reference), seen_cases_note(seen, named, scored)]),
+        ],
         "inference": speed[0] if speed else None,
     }
