@@ -433,3 +433,19 @@ def test_cases_shorter_than_any_training_case_are_noted_with_both_lengths(sequen
     assert main(["predict", "--run", str(run), "--input", str(tmp_path / "test.npz")]) == 0
     noted = "shortest training case" in capsys.readouterr().out
     assert noted == bool((np.minimum(cases["lengths"], PAD) < shortest).any())
+
+
+def test_the_held_out_accuracy_of_cases_of_one_class_says_no_raw_warning():
+    """One held-out case of one class, predicted as it: scikit-learn's "A single label was found
+    in 'y_true' and 'y_pred'" warning reached the terminal raw."""
+    from lstm_helpers.runs.predict_sequences import accuracy_lines
+
+    table = pd.DataFrame({"predicted": ["a", "b", "a"], "true_label": ["a", "a", "a"],
+                          "p_a": [0.8, 0.3, 0.9], "p_b": [0.2, 0.7, 0.1]})  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lines = accuracy_lines(table, ["a", "b"], np.array([True, False, False]))
+    assert lines[1] == (
+        "on the 1 labelled case the run did not train or validate on: balanced accuracy 1.000; "
+        "accuracy 1.000 against 1.000 for always predicting a"
+    )

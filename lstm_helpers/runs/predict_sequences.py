@@ -15,6 +15,7 @@ own test cases, the table repeats ``predictions_test.csv``.
 from __future__ import annotations
 
 import hashlib
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,9 @@ def accuracy_lines(table: pd.DataFrame, classes: list[str], unseen: np.ndarray |
         if not sel.any():
             lines.append("every labelled case is one the run trained or validated on: none is held out")
             continue
-        m = compute_metrics(y[sel], probs[sel], predicted[sel], list(classes))
+        with warnings.catch_warnings():  # a few cases of one class, all predicted as it: the definition at work
+            warnings.filterwarnings("ignore", message="A single label was found")
+            m = compute_metrics(y[sel], probs[sel], predicted[sel], list(classes))
         lines.append(
             lead.format(plural(int(sel.sum()), "labelled case"))
             + f"balanced accuracy {fmt_number(m['balanced_accuracy'])}; {accuracy_phrase(m)}"
