@@ -134,8 +134,8 @@ def _refuse_unfinished(layout: RunLayout, d: str) -> None:
     :func:`~lstm_helpers.artifacts.record_notebook_stage`): stage 02 run again by hand after 03
     marks the run partial, while 03's ``metrics.json`` and ``threshold.json`` stay, of the model
     before; predict applied that model's decision rule to the new one. File times are not used:
-    a copied run's are the copy's. A run without ``status.json`` (made before it was written) is
-    judged by its files, as before."""
+    a copied run's are the copy's. A run without ``status.json`` or ``stages_done`` (made before
+    they were written) is judged by its files, as before."""
     from lstm_helpers.layout import STAGE_NOTEBOOKS
     from lstm_helpers.runs.pipeline import resume_command, run_status
 
@@ -155,11 +155,13 @@ def _refuse_unfinished(layout: RunLayout, d: str) -> None:
             f"{d} is not a finished run: its last attempt {status} in stage {stage}{why}; "
             f"run it to the end: {resume_command(layout.root)}"
         )
-    if "stages_done" not in st:  # no record of its stages: judged by its files below
+    stages, done = list(STAGE_NOTEBOOKS), list(st.get("stages_done") or [])
+    # a stage run again drops the later ones from stages_done: 'evaluate' there means stage 03 ran
+    # on the current model (earlier stages made by hand may be unrecorded); no record: its files decide
+    if "stages_done" not in st or "evaluate" in done:
         return
-    stages = list(STAGE_NOTEBOOKS)
-    done = [s for s in stages if s in (st.get("stages_done") or [])]
-    todo = [s for s in stages if s not in done] or ["evaluate"]
+    last = max((stages.index(s) for s in done if s in stages), default=-1)
+    todo = stages[last + 1 :]
     left = [p.name for p in (layout.metrics, layout.threshold) if p.is_file()]
     old = f" (its {' and '.join(left)} are from the model before)" if left and "train" in done else ""
     what = {"prepare": "parameters", "train": "windows", "evaluate": "model"}[todo[0]]
