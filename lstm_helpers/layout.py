@@ -243,6 +243,22 @@ class SweepLayout:
 INDEX_FILE = "index.html"  # reports/index.html: every run, sweep and search
 
 
+# a search's stage 01, prepared once into ``<search>/prepared`` for all its trials (its
+# ``PREPARED_DIR``): windows, not a run, though it holds a status.json; a search's folder is
+# known by these files (the first written before stage 01 starts)
+SEARCH_PREPARED = "prepared"
+SEARCH_FILES = ("search_id.txt", "search.yaml", "trials.csv")
+
+
+def holds_run(path: Path) -> bool:
+    """``path`` is a run's directory (it holds params.yaml or status.json), not a search's
+    shared ``prepared/`` folder: no index, comparison or sweep counts that as a run."""
+    lay = RunLayout(path)
+    if not path.is_dir() or not (lay.status.is_file() or lay.params.is_file()):
+        return False
+    return not (path.name == SEARCH_PREPARED and any((path.parent / f).is_file() for f in SEARCH_FILES))
+
+
 def stored_dir(path: str | Path, base: str | Path) -> str:
     """A run directory as a file in ``base`` (``sweep.json``, ``runs.csv``, ``comparison.csv``)
     stores it: relative to ``base`` with ``/`` separators, so the folder can be moved, copied

@@ -20,7 +20,7 @@ from typing import Any
 
 from lstm_helpers.artifacts import read_json, write_json, write_text
 from lstm_helpers.experiments.plan import PlannedRun, Sweep
-from lstm_helpers.layout import RunLayout, SweepLayout, found_dir, stored_dir
+from lstm_helpers.layout import RunLayout, SweepLayout, found_dir, holds_run, stored_dir
 
 
 class SweepLocked(RuntimeError):
@@ -28,16 +28,13 @@ class SweepLocked(RuntimeError):
 
 
 def run_dirs_in(sweep_dir: Path) -> list[Path]:
-    """Run directories directly under a sweep directory (those holding params.yaml / status.json)."""
+    """Run directories directly under a sweep or search directory (those holding params.yaml /
+    status.json; a search's shared ``prepared/`` is none: :func:`~lstm_helpers.layout.holds_run`)."""
     sweep_dir = Path(sweep_dir)
     if not sweep_dir.is_dir():
         return []
     attempts = SweepLayout(sweep_dir).attempts.name
-    return sorted(
-        p
-        for p in sweep_dir.iterdir()
-        if p.is_dir() and p.name != attempts and (RunLayout(p).status.is_file() or RunLayout(p).params.is_file())
-    )
+    return sorted(p for p in sweep_dir.iterdir() if p.name != attempts and holds_run(p))
 
 
 def run_status(run_dir: Path) -> dict[str, Any]:

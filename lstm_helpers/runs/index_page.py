@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from lstm_helpers.artifacts import read_json_optional, write_text
-from lstm_helpers.layout import INDEX_FILE, RunLayout, SweepLayout
+from lstm_helpers.layout import INDEX_FILE, SEARCH_FILES, RunLayout, SweepLayout, holds_run
 from lstm_helpers.runs.terminal import duration, plural
 from lstm_helpers.style import fmt_number
 
@@ -51,7 +51,7 @@ GROUPS = [("sweeps", "Sweeps"), ("search", "Searches"), ("comparisons", "Compari
 # each kind is known by its own files, wherever it lies (a search or comparison written with --out)
 _KIND_FILES = {
     "sweeps": ("sweep.json", "sweep.yaml", "runs.csv"),
-    "search": ("search_id.txt", "search.yaml", "trials.csv"),
+    "search": SEARCH_FILES,
     "comparisons": ("comparison.json", "comparison.csv"),
 }
 _GROUP_DEPTH = 3  # reports/<folder>/<folder>/<group>: deeper folders are runs' own
@@ -74,9 +74,7 @@ def _run_dirs(root: Path) -> list[Path]:
     of its time."""
     if not root.is_dir():
         return []
-    runs = [
-        p for p in root.iterdir() if p.is_dir() and (RunLayout(p).status.is_file() or RunLayout(p).params.is_file())
-    ]
+    runs = [p for p in root.iterdir() if holds_run(p)]  # a search's shared prepared/ is no run
     return sorted(runs, key=lambda p: (_started(p), p.name), reverse=True)
 
 
