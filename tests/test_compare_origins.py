@@ -9,6 +9,7 @@ name, never inside it."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from test_search import write_search
 from test_sweeps import write_sweep
 
 from lstm_helpers.experiments import compare, display, runner
+from lstm_helpers.experiments.labels import run_labels
 from lstm_helpers.experiments.search import run_search
 from lstm_helpers.runs.index_page import write_index
 
@@ -60,3 +62,15 @@ def test_a_searchs_prepared_folder_is_no_run(groups):
     index = write_index(groups["search"]).read_text()
     assert ">prepared<" not in index and "partial" not in index
     assert "5 of 5 runs finished" in (groups["root"] / "index.html").read_text()
+
+
+def test_two_sweeps_of_the_same_runs_label_each_by_its_sweep(groups, tmp_path):
+    """``compare tiny_pool tiny_dask`` (one sweep file run twice) printed two identical labels."""
+    other = groups["sweep"].parent / "sw_again"
+    if not other.exists():
+        shutil.copytree(groups["sweep"], other)
+    c = _comparison([groups["sweep"], other])
+    labels = run_labels(c)
+    assert labels.is_unique and len(labels) == 8
+    assert sum(label.startswith("sw / ") for label in labels) == 4
+    assert sum(label.startswith("sw_again / ") for label in labels) == 4

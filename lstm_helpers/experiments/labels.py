@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
@@ -110,13 +111,28 @@ def run_labels(c: Any) -> pd.Series:
     keys = [k for k in c.param_keys if as_labels(t[k]).nunique(dropna=False) > 1]
     labels = _labels(c, keys)
     if c.meta.get("swept", True) or "run" not in t or not t["run"].is_unique:
-        return labels
+        return _told_apart(labels, t)
     few = len(keys) <= SHORT_LABEL_KEYS and labels.str.len().max() <= SHORT_LABEL_CHARS
     for named in (labels if few else None, _labels(c, []) if variant_names(t).ne("").all() else None):
         if named is not None and named.is_unique and (named != "").all():
             return named
     names = t["run"].astype(str).map(run_name)
-    return names if names.is_unique else t["run"].astype(str)
+    return names if names.is_unique else _told_apart(t["run"].astype(str), t)
+
+
+def _told_apart(labels: pd.Series, t: pd.DataFrame) -> pd.Series:
+    """``labels``, each one that another run shares prefixed with the folder its run lies in
+    (``tiny_pool / units=16`` beside ``tiny_dask / units=16``: two sweeps that ran the same
+    runs), more of the path where folders share a name too; the others as they are."""
+    if labels.is_unique or "run_dir" not in t:
+        return labels
+    dirs = t["run_dir"].map(lambda d: PurePath(str(d)))
+    for depth in (1, 2, 3):
+        where = dirs.map(lambda d, n=depth: "/".join(d.parts[-1 - n : -1]))
+        shown = labels.where(~labels.duplicated(keep=False), where + " / " + labels)
+        if shown.is_unique:
+            return shown
+    return shown
 
 
 def _labels(c: Any, keys: list[str]) -> pd.Series:
