@@ -9,6 +9,7 @@ name, never inside it."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -48,6 +49,46 @@ def _val_animals(run: Path) -> list[str]:
 def _comparison(dirs: list[Path]) -> display.Comparison:
     table, meta = compare.comparison_table(compare.collect_runs(dirs))
     return display.Comparison(table, meta, None)
+
+
+def test_runs_validated_on_other_animals_are_never_ranked_against_each_other(groups):
+    """``compare <sweep at seed 1> <search at seed 42>`` named the search's run "Best by
+    validation": 0.773 on its animals against 0.665 on the sweep's."""
+    c = _comparison([groups["sweep"], groups["search"]])
+    animals = {str(s): _val_animals(Path(d)) for s, d in zip(c.table["seed"], c.table["run_dir"], strict=True)}
+    assert set(animals) == {"1", "6", "42"} and animals["6"] == animals["42"] != animals["1"]  # two splits
+    assert c.splits == ["split A", "split B"] and c.best() is None
+    assert list(c.table.loc[c.table["seed"] == 42, "split"]) == ["split B"]  # ranked with seed 6's runs
+    text = display.answer_sentence(c)
+    assert "These runs are validated on different recordings" in text
+    assert "no run is named best across splits" in text and ", ".join(animals["42"]) in text
+    # units 4 and 8 ran on both splits: ranked by their means; the search's configuration within split B only
+    assert "2 configurations ran on all 2 splits" in text and "Best configuration by mean val_pr_auc" in text
+    assert text.count("Best by validation") == 2  # then one best run per split, none across them
+    assert "within each validation split" in display.headline(c).data
+    ranking = display.ranking(c).data
+    assert "<h4>Validation split A</h4>" in ranking and "<h4>Validation split B</h4>" in ranking
+    assert "Configurations run on all 2 validation splits, by their mean val_pr_auc</h4>" in ranking
+    assert "<p><i>The runs differ in validation recordings" in display.plot_quality_vs_time(c).data
+    # seeds are whole numbers in the table of all runs, never 1.000
+    runs = display.runs_table(c).data
+    assert re.search(r'data-v="42\.0">42<', runs) and "42.000" not in runs
+
+
+def test_a_seed_sweep_ranks_its_configurations_by_their_means_over_the_splits(groups):
+    """A sweep with ``seeds: [1, 6]``: each seed validates on other animals, so the best
+    configuration is the one with the best mean over both splits, not the luckiest run."""
+    c = _comparison([groups["sweep"]])
+    assert c.splits == ["seed 1", "seed 6"] and c.best() is None
+    fin = c.finished
+    means = fin.groupby("model_name")[["val_pr_auc", "val_log_loss"]].mean()  # a units grid: labelled by model
+    best = means.sort_values(["val_pr_auc", "val_log_loss"], ascending=[False, True]).index[0]
+    text = display.answer_sentence(c)
+    assert "(the seed draws which recordings validate)" in text and "Every configuration ran on all 2 splits" in text
+    assert f"<code>{best}</code> (val_pr_auc {means.loc[best, 'val_pr_auc']:.3f} ± " in text
+    # the seeds still pool per configuration (mean ± std), as before
+    summary = display.seed_summary(c).data
+    assert summary.count(" ± ") >= 2 and ">2<" in summary
 
 
 def test_a_searchs_prepared_folder_is_no_run(groups):

@@ -24,7 +24,7 @@ from lstm_helpers.experiments.columns import PER_CLASS, SCORES, TIME_COLUMNS, cl
 from lstm_helpers.experiments.plan import is_planned_name, validate_spec
 from lstm_helpers.experiments.references import ReferenceSpec, check_reference_classes, merged
 from lstm_helpers.experiments.resume import cell, records_from_sweep, refuse_run_directory, run_dirs_in
-from lstm_helpers.experiments.tasks import run_tasks
+from lstm_helpers.experiments.tasks import tasks_and_splits
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
 from lstm_helpers.layout import RunLayout, SweepLayout, found_dir, stored_dir
 from lstm_helpers.runs.params_cell import KEEP_WHOLE
@@ -335,9 +335,9 @@ def comparison_table(
     table = pd.DataFrame(rows)
     if not table.empty:  # drop columns no run has (e.g. variant, bouts, top-k)
         table = table[[c for c in table.columns if c in ("run", "status", "run_dir") or table[c].notna().any()]]
-    tasks, task_differs, binaries = run_tasks(records, params)
-    if task_differs:  # figures of different data or classes: ranked within each task, never across
-        table.insert(1, "task", tasks)
+    tasks, task_differs, binaries, splits, split_groups = tasks_and_splits(records, params)
+    if task_differs or splits:  # other data or classes, other validation recordings: ranked within each, never across
+        table.insert(1, "task" if task_differs else "split", tasks if task_differs else splits)
     metric_cols = [c for c in table.columns if c.startswith(("val_", "test_")) or c == "threshold"]
     monitor_column, monitor = monitor_rank(params, table) if not task_differs else (None, None)
     sweep = _sweep_of(records)
@@ -363,6 +363,7 @@ def comparison_table(
         }
         if task_differs
         else {},
+        "splits": split_groups,  # validation split -> its validation groups, where runs' splits differ
         "selection": "validation",
         # stage-01 settings that differ and change the validation windows: each run is then
         # scored on validation windows of its own

@@ -34,7 +34,13 @@ from lstm_helpers.experiments.labels import members_differ, run_labels, variant_
 from lstm_helpers.experiments.plan import short_keys
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.experiments.references import MARKER, REFERENCE_STATUS, reference_rows
-from lstm_helpers.experiments.tasks import task_groups, tasks_sentence
+from lstm_helpers.experiments.tasks import (
+    configurations_table,
+    split_groups,
+    splits_sentence,
+    task_groups,
+    tasks_sentence,
+)
 from lstm_helpers.experiments.timing_note import tracing_note, tracing_note_html  # noqa: F401 (tracing_note, for 04)
 from lstm_helpers.layout import SweepLayout
 from lstm_helpers.style import SKLEARN_AP, as_given, decimals_of, during_training, fmt_number, significant_decimals
@@ -80,6 +86,11 @@ class Comparison:
         """The runs' tasks (data and classes) where they differ, else empty (:mod:`.tasks`)."""
         return list(self.meta.get("tasks") or []) if "task" in self.table else []
 
+    @property
+    def splits(self) -> list[str]:
+        """The runs' validation splits where they differ (other recordings), else empty (:mod:`.tasks`)."""
+        return list(self.meta.get("splits") or {}) if "split" in self.table else []
+
     def ranked(self, runs: pd.DataFrame | None = None, q: str | None = None) -> pd.DataFrame:
         """``runs`` (the finished ones by default) best first by the validation metric ``q``
         (:attr:`rank_by` by default), a tie broken by the validation log loss (lower first,
@@ -107,10 +118,10 @@ class Comparison:
     def best(self) -> pd.Series | None:
         """The finished run ranked first (:meth:`ranked`), or None (a reference never: it has
         no validation figure and is no row of the table; nor any run where the runs differ in
-        data or classes: their figures do not compare). Where runs tie, :func:`tie_sentence`
+        data or classes, or are validated on different recordings: their figures do not compare). Where runs tie, :func:`tie_sentence`
         says so: the first of a tie that remains is shown, never silently named best."""
         q, fin = self.rank_by, self.finished
-        if q is None or q not in fin or fin[q].isna().all() or self.tasks:
+        if q is None or q not in fin or fin[q].isna().all() or self.tasks or self.splits:
             return None
         return self.ranked().iloc[0]
 
@@ -183,6 +194,9 @@ def answer_sentence(c: Comparison) -> str:
     ]
     if c.tasks:  # different data or classes: said first, best within each task
         parts.append(tasks_sentence(c, lambda runs, metric: best_and_tie(c, runs, metric)))
+        return " ".join(parts)
+    if c.splits:  # validated on other recordings: the best configuration by its mean, or each split's best
+        parts.append(splits_sentence(c, lambda runs, metric: best_and_tie(c, runs, metric)))
         return " ".join(parts)
     best = c.best()
     if best is None:
@@ -319,7 +333,8 @@ def headline(c: Comparison) -> Any:
     out.append(f"<p>{answer_sentence(c) if trials is None else _search_sentence(c, trials)}</p>")
     if c.rank_by and trials is None:
         metrics = sorted({str(m) for m in (c.meta.get("rank_by_task") or {}).values()}) if c.tasks else [c.rank_by]
-        by = " within each task" if c.tasks else ""  # different data or classes: never across them
+        # different data or classes, or other validation recordings: never across them
+        by = " within each task" if c.tasks else " within each validation split" if c.splits else ""
         out.append(
             f"<p><i>Runs are ranked{by} by <b>{esc(', '.join(metrics))}</b> (validation split){_rank_why(c)}; "
             "test columns (<code>test_*</code>) sit beside the validation ones (<code>val_*</code>) and are "
@@ -421,6 +436,9 @@ def ranking(c: Comparison) -> Any:
     defs = timing_definitions(fin.columns) if _variant_means(c) is None else ""
     if c.tasks:  # runs of different data or classes: one ranking per task, none across them
         return as_html("".join(f"<h4>{esc(t)}</h4>" + _ranked(c, runs, m) for t, runs, m in task_groups(c) if m) + defs)
+    if c.splits:  # other validation recordings: configurations by their means, then each split's runs
+        ranked = "".join(f"<h4>Validation {esc(s)}</h4>" + _ranked(c, runs, q) for s, runs in split_groups(c))
+        return as_html(configurations_table(c) + ranked + defs)
     return as_html(_ranked(c, fin, q) + defs)
 
 

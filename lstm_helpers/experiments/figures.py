@@ -145,9 +145,10 @@ def plot_quality_vs_time(c: Comparison, time_column: str = "total_seconds") -> A
     fin, q = c.finished, c.rank_by
     if len(fin) < 2:
         return None
-    if c.tasks:  # a front across data or classes would set figures that do not compare against each other
+    if c.tasks or c.splits:  # a front across data, classes or validation splits: figures that do not compare
+        differ = "data or classes" if c.tasks else "validation recordings"
         return as_html(
-            "<p><i>The runs differ in data or classes (see the top of the page): no front of validation "
+            f"<p><i>The runs differ in {differ} (see the top of the page): no front of validation "
             "quality against time is drawn across them.</i></p>"
         )
     if q is None or q not in fin or time_column not in fin or fin[[q, time_column]].dropna().empty:

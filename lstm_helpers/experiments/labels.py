@@ -120,6 +120,13 @@ def run_labels(c: Any) -> pd.Series:
     return names if names.is_unique else _told_apart(t["run"].astype(str), t)
 
 
+def configuration_labels(c: Any) -> pd.Series:
+    """Each run's configuration in a few words: its label (:func:`run_labels`'s variant and
+    key=value parts) without its seed, so the runs of one configuration on several seeds share one."""
+    bare = type(c)(c.table.drop(columns=["seed"], errors="ignore"), c.meta, c.directory)
+    return _labels(bare, [k for k in c.param_keys if as_labels(c.table[k]).nunique(dropna=False) > 1])
+
+
 def _told_apart(labels: pd.Series, t: pd.DataFrame) -> pd.Series:
     """``labels``, each one that another run shares prefixed with the folder its run lies in
     (``tiny_pool / units=16`` beside ``tiny_dask / units=16``: two sweeps that ran the same
