@@ -115,3 +115,14 @@ def test_two_sweeps_of_the_same_runs_label_each_by_its_sweep(groups, tmp_path):
     assert labels.is_unique and len(labels) == 8
     assert sum(label.startswith("sw / ") for label in labels) == 4
     assert sum(label.startswith("sw_again / ") for label in labels) == 4
+
+
+def test_the_reports_index_gives_each_groups_best_figures(groups):
+    """reports/index.html listed sweeps and searches without a figure: their best run by
+    validation now shows its validation and test figures, labelled; where no run is named best
+    (other validation animals) the best configuration's means, or why there is none."""
+    page = write_index(groups["root"]).read_text()
+    assert "<th>best by validation (its test figure beside it)</th>" in page
+    search = compare.read_comparison(groups["search"])[0].iloc[0]
+    assert f"val_pr_auc {search['val_pr_auc']:.3f} · test_pr_auc {search['test_pr_auc']:.3f}" in page
+    assert "best configuration, mean over 2 splits: val_pr_auc " in page  # the sweep of two seeds

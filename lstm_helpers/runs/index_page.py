@@ -182,8 +182,39 @@ def _group_row(d: Path, root: Path) -> str:
         links.append(_link(lay.best_config, root, "best config"))
     return (
         f'<tr><td class="run">{html.escape(_group_name(d, root))}</td><td>{" · ".join(links) or "–"}</td>'
-        f"<td>{html.escape(runs) or '–'}</td><td>{html.escape(description) or '–'}</td></tr>"
+        f"<td>{html.escape(runs) or '–'}</td><td>{_best_figures(d)}</td><td>{html.escape(description) or '–'}</td></tr>"
     )
+
+
+def _best_figures(d: Path) -> str:
+    """The comparison's answer in figures: its best run by validation (the page's own rule,
+    :meth:`~lstm_helpers.experiments.display.Comparison.best`), its validation figure and the
+    test figure beside it, labelled; where no run is named best (other data or validation
+    recordings), the best configuration's means, else why there is none."""
+    from lstm_helpers.experiments.display import Comparison
+    from lstm_helpers.experiments.tasks import configuration_ranking
+
+    if not SweepLayout(d).comparison_csv.is_file():
+        return "–"
+    from lstm_helpers.experiments.compare import read_comparison
+
+    try:
+        c = Comparison(*read_comparison(d), d)
+        q, best = c.rank_by, c.best()
+    except (OSError, ValueError, KeyError):  # a half-written comparison.csv (pandas' errors are ValueErrors)
+        return "–"
+    test = "test_" + str(q).removeprefix("val_")
+    if best is not None:
+        shown = [f"{m} {fmt_number(best[m])}" for m in (q, test) if m in best and pd.notna(best[m])]
+        return html.escape(" · ".join(shown)) or "–"
+    configs = configuration_ranking(c)
+    if configs is not None:
+        top = configs.iloc[0]
+        shown = [f"{m} {top[m]}" for m in (q, test) if m in top]
+        return html.escape(f"best configuration, mean over {top['splits']} splits: " + " · ".join(shown))
+    if c.tasks or c.splits:
+        return "none: " + ("the runs differ in data or classes" if c.tasks else "validated on different recordings")
+    return "–"
 
 
 def _group_name(d: Path, root: Path) -> str:
@@ -229,7 +260,7 @@ def _groups_html(root: Path) -> str:
         rows = "".join(_group_row(d, root) for d in dirs)
         parts.append(
             f"<h2>{title}</h2><table><tr><th>name</th><th>pages</th><th>runs</th>"
-            f"<th>description</th></tr>{rows}</table>"
+            f"<th>best by validation (its test figure beside it)</th><th>description</th></tr>{rows}</table>"
         )
     return "".join(parts)
 
