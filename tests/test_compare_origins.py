@@ -126,3 +126,28 @@ def test_the_reports_index_gives_each_groups_best_figures(groups):
     search = compare.read_comparison(groups["search"])[0].iloc[0]
     assert f"val_pr_auc {search['val_pr_auc']:.3f} · test_pr_auc {search['test_pr_auc']:.3f}" in page
     assert "best configuration, mean over 2 splits: val_pr_auc " in page  # the sweep of two seeds
+
+
+def test_a_ranking_head_wraps_before_a_metric_name_never_inside_it(groups):
+    """At 1280x720 the ranking's head read ``val_baseline_pr_`` / ``auc``: it now wraps before
+    ``pr_auc``, which stays on one line (measured in headless Chromium)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (dev extra)")
+    if not Path("/usr/bin/chromium").is_file():
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    out = groups["root"] / "comparisons" / "heads"
+    page_html = compare.compare_runs([groups["sweep"], groups["search"]], out=out)[1]  # the page as exported
+    find = """() => [...document.querySelectorAll('th')].filter(th => th.textContent === 'val_baseline_pr_auc')
+      .map(th => { const text = th.textContent, r = document.createRange(), walk = document.createTreeWalker(th, 4);
+        let at = 0, start = null, end = null, node; const from = text.lastIndexOf('pr_auc'), to = from + 6;
+        while ((node = walk.nextNode())) { const n = node.length;
+          if (start === null && at + n > from) start = [node, from - at];
+          if (end === null && at + n >= to) end = [node, to - at]; at += n; }
+        r.setStart(...start); r.setEnd(...end);
+        return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; })"""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(page_html.as_uri())
+        heads = page.evaluate(find)
+        browser.close()
+    assert heads and all(lines == 1 for lines in heads), heads  # "pr_auc" on one line in every head

@@ -1807,7 +1807,7 @@ def test_the_answer_says_when_the_minirocket_baseline_beats_the_best_run(tmp_pat
         head = display.headline(c).data
         assert "The MiniRocket baseline (fitted on the same training windows" in head, head
         assert said in head and "; test 0.700" in head, head
-        assert "val_<wbr>baseline_<wbr>pr_<wbr>auc" in display.ranking(c).data  # beside each run in the ranking
+        assert "val_<wbr>baseline_<wbr>pr_auc" in display.ranking(c).data  # beside each run in the ranking
     # a gap of 0.0002 read "behind the best run by 0.000"; another run's stronger baseline went unsaid
     c.table["val_baseline_pr_auc"] = best["val_pr_auc"] - 0.0002
     c.table.loc[c.table["run"] != best["run"], "val_baseline_pr_auc"] = best["val_pr_auc"] + 0.02

@@ -138,6 +138,24 @@ _SCROLL_JS = """
 _SCROLL_NOTE = "Wider than the page: scroll sideways for the columns on the right →"
 
 
+# metric names whose two parts read as one word: a head wraps before them, never inside
+# (``val_baseline_`` / ``pr_auc``, not ``val_baseline_pr_`` / ``auc``)
+_WHOLE_WORDS = ("pr_auc", "roc_auc", "log_loss", "top_k")
+
+
+def head_text(name: Any) -> str:
+    """A column's head as HTML: :func:`~lstm_helpers.style.breakable`, but never inside a
+    metric name of :data:`_WHOLE_WORDS`.
+
+    >>> head_text("val_baseline_pr_auc")
+    'val_<wbr>baseline_<wbr>pr_auc'
+    """
+    text = breakable(_text(name))
+    for word in _WHOLE_WORDS:
+        text = text.replace(breakable(word), word)
+    return text
+
+
 def _number_text(text: str) -> str:
     """A cell's text as a number reads: without thousands commas and a spread (``0.515 ± 0.007``
     is its mean, so a column of means over seeds sorts and aligns as one of numbers)."""
@@ -179,7 +197,7 @@ def table_html(table: pd.DataFrame, sortable: bool = True, marked: int = 0) -> s
     table_id = "lw-" + hashlib.sha256(table.to_csv().encode()).hexdigest()[:10]
     left = ' style="text-align: left"'  # a text column's head over its text, not centred off screen
     head = "".join(
-        f'<th{"" if _numbers(table[c]) else left}><span class="lw-cap">{breakable(_text(c))}</span></th>'
+        f'<th{"" if _numbers(table[c]) else left}><span class="lw-cap">{head_text(c)}</span></th>'
         for c in table.columns
     )
     fixed = table.attrs.get("decimals") or {}  # a column's decimals set by its maker
