@@ -151,3 +151,17 @@ def test_a_ranking_head_wraps_before_a_metric_name_never_inside_it(groups):
         heads = page.evaluate(find)
         browser.close()
     assert heads and all(lines == 1 for lines in heads), heads  # "pr_auc" on one line in every head
+
+
+def test_a_seed_sweeps_deck_shows_the_best_configurations_median_run(groups):
+    """The deck named the luckiest run "Best by validation"; with no run best across splits it
+    would have shown none: it shows the best configuration's median run, and says so."""
+    from lstm_helpers.runs.slides import write_slides
+
+    c = _comparison([groups["sweep"]])
+    runs = c.finished[c.finished["model_name"] == c.finished.groupby("model_name")["val_pr_auc"].mean().idxmax()]
+    median = runs.sort_values("val_pr_auc").iloc[0]  # of two runs, the lower
+    deck = write_slides(groups["sweep"]).read_text()
+    assert "Best configuration over the validation splits: its median run" in deck and "Best by validation<" not in deck
+    assert f"from the run “{median['model_name']} · seed {median['seed']}”, the median run of the best" in deck
+    assert "shown, its median run by validation." in deck

@@ -254,6 +254,24 @@ def configurations_table(c: Any) -> str:
     )
 
 
+def typical_run(c: Any) -> tuple[pd.Series, str] | None:
+    """Where runs differ in validation split and no run is best across them, the run that stands
+    for the best configuration (:func:`configuration_ranking`): its median run by validation
+    (the lower of two), never its luckiest split; and words saying so. None without a ranking."""
+    configs, q = configuration_ranking(c), c.rank_by
+    if configs is None or q is None:
+        return None
+    fin = c.finished
+    runs = fin[configuration_labels(c).loc[fin.index] == configs.iloc[0]["configuration"]].dropna(subset=[q])
+    run = runs.sort_values(q, kind="stable").iloc[(len(runs) - 1) // 2]
+    n = int(configs.iloc[0]["splits"])
+    return run, (
+        f"The best configuration by mean {q} over {n} validation splits (other recordings each, so no single run "
+        f"is ranked across them): {configs.iloc[0]['configuration']}, {q} {configs.iloc[0][q]}; shown, its median "
+        "run by validation."
+    )
+
+
 def split_groups(c: Any) -> list[tuple[str, pd.DataFrame]]:
     """``(split, its finished runs)`` per validation split."""
     fin = c.finished

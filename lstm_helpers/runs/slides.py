@@ -114,12 +114,15 @@ def _data_facts(run: Path) -> list[str]:
     return facts
 
 
-def _question_slide(run: Path, title: str, question: str, best: str = "", tied: bool = False) -> str:
+def _question_slide(
+    run: Path, title: str, question: str, best: str = "", tied: bool = False, rank: str | None = None
+) -> str:
     """The question, the data, and the answer; ``best``: the label of the run that answers a
     sweep's question (its data facts are that run's: another seed splits differently);
-    ``tied``: it ties on validation with others that nothing tells apart."""
+    ``tied``: it ties on validation with others that nothing tells apart; ``rank``: why that
+    run, where not ranked first (the median run of the best configuration over splits)."""
     facts = "".join(f"<li>{html.escape(f)}</li>" for f in _data_facts(run))
-    rank = "first of the runs that tie on validation" if tied else "ranked first on validation"
+    rank = rank or ("first of the runs that tie on validation" if tied else "ranked first on validation")
     who = f" (from the run “{best}”, {rank})" if best else ""  # a run may be named "best"
     return _slide(
         question,
@@ -347,9 +350,12 @@ def _best_run(table: pd.DataFrame, meta: dict) -> tuple[Path | None, str, str]:
     directory's name), and a tie in words (:func:`~lstm_helpers.experiments.display.tie_text`;
     empty without one)."""
     from lstm_helpers.experiments.display import Comparison, run_labels, tie_text
+    from lstm_helpers.experiments.tasks import typical_run
 
     comparison = Comparison(table, meta, None)
     best = comparison.best()
+    if best is None and (typical := typical_run(comparison)) is not None:  # runs on other validation splits
+        return Path(typical[0]["run_dir"]), str(run_labels(comparison).loc[typical[0].name]), typical[1]
     if best is None or not isinstance(best.get("run_dir"), str):
         return None, "", ""
     return Path(best["run_dir"]), str(run_labels(comparison).loc[best.name]), tie_text(comparison)
@@ -371,8 +377,10 @@ def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
     description = str(spec.get("description") or f"{plural(len(table), 'run')} compared")
     best, best_label, tie = _best_run(table, meta)
     unbroken = "None is named best" in tie  # a tie nothing breaks: its first run stands for it
+    typical = "median run by validation" in tie  # the best configuration's, runs on other validation splits
+    rank = "the median run of the best configuration over the validation splits" if typical else None
     slides = [
-        _question_slide(best, title, description, best_label or best.name, unbroken)
+        _question_slide(best, title, description, best_label or best.name, unbroken, rank)
         if best
         else _slide(title, f"<p>{html.escape(description)}</p>"),
         _trials_slide(sweep, meta)
@@ -385,6 +393,7 @@ def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
     ]
     if best is not None:
         heading = "Best by validation" if not unbroken else "Tied on validation: the first of them"
+        heading = "Best configuration over the validation splits: its median run" if typical else heading
         slides.append(
             _slide(
                 heading if not SweepLayout(sweep).trials.is_file() else "The best configuration, run in full",
