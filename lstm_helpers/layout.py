@@ -243,8 +243,8 @@ class SweepLayout:
 INDEX_FILE = "index.html"  # reports/index.html: every run, sweep and search
 
 
-# a search's stage 01, prepared once into ``<search>/prepared`` for all its trials (its
-# ``PREPARED_DIR``): windows, not a run, though it holds a status.json; a search's folder is
+# a search's stage 01, prepared once into ``<search>/prepared`` for all its trials
+# (experiments.search's ``PREPARED_DIR`` is this name): windows, not a run, though it holds a status.json; a search's folder is
 # known by these files (the first written before stage 01 starts)
 SEARCH_PREPARED = "prepared"
 SEARCH_FILES = ("search_id.txt", "search.yaml", "trials.csv")

@@ -61,7 +61,7 @@ from lstm_helpers.experiments.resume import refuse_run_directory
 from lstm_helpers.experiments.space import check_space
 from lstm_helpers.experiments.trials import best_trial, earlier_best_runs, reporting, trials_table, write_record
 from lstm_helpers.file_kinds import check_kind
-from lstm_helpers.layout import SweepLayout
+from lstm_helpers.layout import SEARCH_PREPARED, SweepLayout
 from lstm_helpers.runs.terminal import page_path
 from lstm_helpers.unused import idle_notes
 
@@ -69,7 +69,7 @@ SEARCHABLE_SECTIONS = ("model", "train", "resample")
 # what a trial's fit does not use: spec.epochs of the run's batches, one model, no callbacks of a run
 UNUSED_BY_TRIALS = ("train.epochs", "train.ensemble", "train.min_updates", "train.early_stopping", "train.monitor", "train.checkpoint")  # fmt: skip
 TUNER_INSTALL_HINT = "install the tune extra: pip install -e '.[tune]'"
-PREPARED_DIR = "prepared"
+PREPARED_DIR = SEARCH_PREPARED  # one name: layout.holds_run tells this folder from a run by it
 PREPARE_LOG = "prepare.log"  # what the search's stage 01 noted
 TUNER_DIR = "tuner"
 
