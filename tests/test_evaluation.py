@@ -248,6 +248,10 @@ def test_compute_metrics_absent_class_and_bad_input():
         warnings.simplefilter("error")  # scikit-learn's warning printed a path into the executed notebook
         quiet = compute_metrics([0, 2, 2], probs, [0, 1, 2], ["a", "b", "c"])
     assert quiet["balanced_accuracy"] == pytest.approx(0.75)  # recall a 1.0, c 0.5
+    with warnings.catch_warnings():  # windows of one class, all predicted as it (predict on one recording)
+        warnings.simplefilter("error")  # "A single label was found" twice, raw, on predict's terminal
+        one = compute_metrics([1, 1, 1], probs, [1, 1, 1], ["a", "b", "c"])
+    assert one["balanced_accuracy"] == 1.0 and one["mcc"] == 0.0  # scikit-learn's values stand
     with pytest.raises(ValueError, match="y_true holds class indices outside"):
         compute_metrics([0, 3], probs[:2], [0, 0], ["a", "b", "c"])
     with pytest.raises(ValueError, match="expected \\(n, 3\\)"):

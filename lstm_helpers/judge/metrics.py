@@ -61,10 +61,21 @@ def _balanced_accuracy(yt: np.ndarray, yp: np.ndarray) -> float:
     """scikit-learn's balanced accuracy: mean recall over the classes the split holds. A split
     that lacks classes the model predicts (a 26-window validation split of 52 classes) is that
     definition at work, so its "y_pred contains classes not in y_true" warning, which printed a
-    path into the executed notebook, is left out."""
+    path into the executed notebook, is left out; so is "A single label was found" (windows of
+    one class, all predicted as it: recall 1 by the same definition)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
+        warnings.filterwarnings("ignore", message="A single label was found")
         return float(balanced_accuracy_score(yt, yp))
+
+
+def _mcc(yt: np.ndarray, yp: np.ndarray) -> float:
+    """scikit-learn's Matthews correlation; where every window holds and gets one class it is
+    undefined and scikit-learn's 0.0 stands, without its "A single label was found" warning
+    (a raw line with a path on predict's terminal)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="A single label was found")
+        return float(matthews_corrcoef(yt, yp))
 
 
 def _check_labels(y_true: Any, y_pred: Any, k_classes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -204,7 +215,7 @@ def compute_metrics(
         "majority_baseline_accuracy": float(counts.max() / len(yt)),
         "majority_class": classes[int(counts.argmax())],
         "balanced_accuracy": _balanced_accuracy(yt, yp),
-        "mcc": float(matthews_corrcoef(yt, yp)),
+        "mcc": _mcc(yt, yp),
         "pr_auc": pr_auc,
         "roc_auc": roc_auc,
         "pr_auc_per_class": pr_auc_per_class,

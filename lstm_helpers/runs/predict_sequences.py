@@ -15,7 +15,6 @@ own test cases, the table repeats ``predictions_test.csv``.
 from __future__ import annotations
 
 import hashlib
-import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -137,9 +136,7 @@ def accuracy_lines(table: pd.DataFrame, classes: list[str], unseen: np.ndarray |
         if not sel.any():
             lines.append("every labelled case is one the run trained or validated on: none is held out")
             continue
-        with warnings.catch_warnings():  # a few cases of one class, all predicted as it: the definition at work
-            warnings.filterwarnings("ignore", message="A single label was found")
-            m = compute_metrics(y[sel], probs[sel], predicted[sel], list(classes))
+        m = compute_metrics(y[sel], probs[sel], predicted[sel], list(classes))  # one class only: no raw warning
         lines.append(
             lead.format(plural(int(sel.sum()), "labelled case"))
             + f"balanced accuracy {fmt_number(m['balanced_accuracy'])}; {accuracy_phrase(m)}"
