@@ -279,6 +279,50 @@ def _refuse_finished(run_dir: Path) -> None:
     )
 
 
+class StageMissing(ConfigError, FileNotFoundError):
+    """A stage opened before an earlier one made what it reads; the message names the stage to run."""
+
+
+# what a stage reads of the earlier ones (RunLayout attribute names) and the stage that writes each
+_READS = {
+    "train": ("params", "prepared", "prepare_json"),
+    "evaluate": ("params", "prepared", "prepare_json", "model"),
+}
+_WRITER = {"params": "prepare", "prepared": "prepare", "prepare_json": "prepare", "model": "train"}
+
+
+def run_name(run_dir: str | Path) -> str:
+    """A run as messages name it: relative to the current directory or the project
+    (``reports/scratch``, also from JupyterLab's ``notebooks/``), else by its folder's name."""
+    path = Path(run_dir).resolve()
+    for base in (Path.cwd(), PROJECT_ROOT):
+        if path != base.resolve() and path.is_relative_to(base.resolve()):
+            return path.relative_to(base.resolve()).as_posix()
+    return path.name
+
+
+def _notebook(stage: str) -> str:
+    return Path(STAGE_NOTEBOOKS[stage]).stem  # 02_train
+
+
+def check_earlier_stages(run_dir: str | Path, stage: str) -> None:
+    """Refuse, in one message, to open ``stage`` (``train`` / ``evaluate``) of a run that lacks
+    what an earlier stage writes: never run there, failed, or made stale by a later run of an
+    earlier stage (01 again with other windows removes the model). The message names the
+    notebooks to run, in order."""
+    lay = RunLayout(Path(run_dir))
+    lacking = [n for n in _READS.get(stage, ()) if not getattr(lay, n).is_file()]
+    if not lacking:
+        return
+    first = _WRITER[lacking[0]]
+    chain = ", then ".join(_notebook(s) for s in STAGES[STAGES.index(first) : STAGES.index(stage) + 1])
+    if not lay.root.is_dir():
+        raise StageMissing(f"{run_name(run_dir)} does not exist yet: run {chain}")
+    files = ", ".join(getattr(lay, n).name for n in lacking if _WRITER[n] == first)
+    why = "stage 01 has not finished there" if first == "prepare" else "stage 02 has not finished there since 01 ran"
+    raise StageMissing(f"{run_name(run_dir)} has no {files} ({why}): run {chain}")
+
+
 def open_run(
     run_dir: str | Path = "",
     config_file: str | Path = "",
@@ -299,8 +343,10 @@ def open_run(
     ``namespace`` (a notebook's ``globals()``) adds the knob parameters that were set, e.g.
     ``papermill -p train__epochs 2`` (:mod:`lstm_helpers.runs.params_cell`); ``overrides`` wins.
     A relative ``config_file`` is found as ``data.path`` is (from JupyterLab's ``notebooks/``
-    too). ``stage`` ``train`` / ``evaluate``: a ``config_file`` whose data, split or window
-    settings differ from those the run was prepared with is refused (it rewrote params.yaml).
+    too). ``stage`` ``train`` / ``evaluate``: refused, in one message, when an earlier stage has
+    not produced what this one reads (:func:`check_earlier_stages`), and when a ``config_file``
+    changes a setting an earlier stage already used (its data, split or windows), which would
+    make params.yaml describe windows or a model the run lacks.
     """
     from lstm_helpers.display import brief_user_errors
 
@@ -320,13 +366,15 @@ def open_run(
     rd = rd.resolve() if rd.is_absolute() or rd.exists() else (PROJECT_ROOT / rd)
     if run_dir:
         _refuse_finished(rd)
+    if stage in _READS:
+        check_earlier_stages(rd, stage)  # one message naming the stage to run, before anything is written
     params = RunLayout(rd).params
     if params.is_file() and not config_file and (run_dir or stage != "prepare"):
         cfg = _blamed(lambda o: _run_params(params, o), overrides or {}, "the run's params.yaml")
     else:
         base = resolve_path(config_file) if config_file else None
         cfg = _blamed(lambda o: load_config(base, o), overrides or {}, str(config_file or "configs/demo.yaml"))
-        if stage in ("train", "evaluate") and params.is_file() and RunLayout(rd).prepare_json.is_file():
+        if stage in _READS:
             _refuse_other_preparation(_run_params(params, {}), cfg, rd, config_file, stage)
     rd.mkdir(parents=True, exist_ok=True)  # (only now: a refused start leaves no empty folder)
     write_yaml(params, cfg.to_dict())

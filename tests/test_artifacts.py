@@ -61,6 +61,9 @@ def test_the_scratch_run_is_run_again_and_stage_01_starts_it_afresh(tmp_path, mo
     monkeypatch.setattr(artifacts, "PROJECT_ROOT", tmp_path)  # reports/scratch under tmp_path
     cfg, scratch = artifacts.open_run("", "", None, {"train__epochs": 2}, stage="prepare")
     assert scratch == tmp_path / "reports" / "scratch" and cfg.train.epochs == 2
+    artifacts.write_yaml(scratch / "params.yaml", cfg.to_dict())  # what stage 01 writes
+    for name in ("prepared.npz", "prepare.json", "model.keras", "train.json", "metrics.json"):
+        (scratch / name).write_text("{}")  # what the stages write (open_run checks they are there)
     for stage in ("prepare", "train", "evaluate"):
         artifacts.record_notebook_stage(scratch, cfg, stage)
     assert artifacts.is_finished(scratch)
@@ -114,7 +117,8 @@ def test_open_run_as_jupyterlab_runs_it(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="did you mean windows__overlap_percent"):
         artifacts.open_run(tmp_path / "r", "", None, namespace)
     assert namespace == {}  # fixed in the cell and run again: not refused a second time
-    (run / "prepare.json").write_text("{}")  # stage 01 ran with the demo config
+    for name in ("prepared.npz", "prepare.json"):  # stage 01 ran with the demo config
+        (run / name).write_text("{}")
     other = tmp_path / "other.yaml"
     demo = yaml.safe_load((PROJECT_ROOT / "configs" / "demo.yaml").read_text())
     other.write_text(

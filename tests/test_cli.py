@@ -358,8 +358,14 @@ def test_a_stage_notebook_notes_the_settings_of_its_stage_with_no_effect(tmp_pat
     from lstm_helpers.artifacts import open_run
 
     overrides = {"train.schedule.kind": "plateau"} | dict(s.split("=") for s in IDLE_SETS)
-    open_run(tmp_path / "r", ROOT / "configs" / "demo.yaml", overrides, stage="prepare")
+    from lstm_helpers.artifacts import write_json, write_yaml
+
+    write_json(tmp_path / "r" / "status.json", {"status": "running"})  # as the pipeline runs them, for its report
+    cfg, _ = open_run(tmp_path / "r", ROOT / "configs" / "demo.yaml", overrides, stage="prepare")
     assert capsys.readouterr().out.splitlines() == IDLE_NOTES[:1]
+    write_yaml(tmp_path / "r" / "params.yaml", cfg.to_dict())  # what stage 01 writes (open_run checks for it)
+    for name in ("prepared.npz", "prepare.json", "model.keras", "train.json"):
+        (tmp_path / "r" / name).write_text("{}")
     open_run(tmp_path / "r", "", {}, stage="train")
     assert capsys.readouterr().out.splitlines() == IDLE_NOTES[1:]
     open_run(tmp_path / "r", "", {}, stage="evaluate")

@@ -29,9 +29,11 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.artifacts import (
+    StageMissing,
     read_json,
     read_json_optional,
     record_notebook_stage,
+    run_name,
     save_npz,
     write_json,
     write_table,
@@ -68,8 +70,9 @@ FIT_SAMPLE = 20_000  # training windows predicted at most, for metrics.json["tra
 
 
 def _required(path: Path, stage: str) -> Path:
+    """``path``, or one message naming the run (never an absolute path) and the stage that writes it."""
     if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist; run {stage} for this run directory first")
+        raise StageMissing(f"{run_name(path.parent)} has no {path.name}: run {stage} for this run directory first")
     return path
 
 

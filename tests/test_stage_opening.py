@@ -1,0 +1,71 @@
+"""Opening a stage notebook (01 / 02 / 03) on a run, as JupyterLab or papermill does: what an
+earlier stage must have made, which settings a later stage may still change, and what a failed
+or repeated stage leaves behind (``lstm_helpers.artifacts.open_run`` / ``start_stage``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lstm_helpers import artifacts
+from lstm_helpers.config import ConfigError
+
+
+def _files(run: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(run)): p.read_bytes() for p in sorted(run.rglob("*")) if p.is_file()}
+
+
+def _fake_stages(run: Path, cfg, *names: str) -> None:
+    """A run whose earlier stages wrote their files (open_run only checks they are there)."""
+    run.mkdir(parents=True, exist_ok=True)
+    artifacts.write_yaml(run / "params.yaml", cfg.to_dict())
+    for name in names:
+        (run / name).write_text("{}")
+
+
+def test_a_stage_opened_before_the_earlier_ones_says_which_to_run_and_writes_nothing(
+    tmp_path, monkeypatch, tiny_config
+):
+    """02 opened first on a fresh checkout raised a traceback for prepare.json and left a scratch
+    folder holding only params.yaml; 03 after 01 (02 skipped) a FileNotFoundError naming the
+    absolute path of model.keras in its third cell."""
+    monkeypatch.setattr(artifacts, "PROJECT_ROOT", tmp_path)  # reports/scratch under tmp_path
+    monkeypatch.chdir(tmp_path)
+    for stage, first in (("train", "run 01_prepare, then 02_train"), ("evaluate", "then 03_evaluate")):
+        with pytest.raises(ConfigError, match=f"reports/scratch does not exist yet: .*{first}"):
+            artifacts.open_run("", "", None, {}, stage=stage)
+    assert not (tmp_path / "reports").exists()
+    run = tmp_path / "elsewhere" / "r"
+    _fake_stages(run, tiny_config(), "prepared.npz", "prepare.json")
+    monkeypatch.chdir(tmp_path / "elsewhere")  # (named relative to where the notebook runs)
+    before = _files(run)
+    with pytest.raises(ConfigError) as err:
+        artifacts.open_run(run, "", None, {}, stage="evaluate")
+    assert str(err.value) == (
+        "r has no model.keras (stage 02 has not finished there since 01 ran): run 02_train, then 03_evaluate"
+    )
+    assert _files(run) == before
+    (run / "prepare.json").unlink()
+    with pytest.raises(
+        ConfigError, match=r"^r has no prepare.json \(stage 01 has not finished there\): run 01_prepare"
+    ):
+        artifacts.open_run(run, "", None, {}, stage="train")
+    monkeypatch.setattr(artifacts, "PROJECT_ROOT", tmp_path / "project")
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")  # below neither: named by its folder, not its absolute path
+    with pytest.raises(ConfigError, match="^r has no prepare.json") as err:
+        artifacts.open_run(run, "", None, {}, stage="evaluate")
+    assert str(tmp_path) not in str(err.value)
+
+
+def test_stage_03_on_a_run_without_a_model_names_the_run_not_its_absolute_path(tiny_config, tmp_path, monkeypatch):
+    from lstm_helpers.data.prepare import run_prepare
+    from lstm_helpers.judge.evaluation import run_evaluation
+
+    cfg = tiny_config()
+    run_prepare(cfg, tmp_path / "r")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"^r has no model.keras: run stage 02 \(train\)") as err:
+        run_evaluation(cfg, tmp_path / "r")
+    assert isinstance(err.value, FileNotFoundError) and str(tmp_path) not in str(err.value)
