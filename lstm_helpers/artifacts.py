@@ -323,6 +323,29 @@ def check_earlier_stages(run_dir: str | Path, stage: str) -> None:
     raise StageMissing(f"{run_name(run_dir)} has no {files} ({why}): run {chain}")
 
 
+def _refuse_changed_earlier_settings(old: Config, new: Config, run_dir: Path, stage: str) -> None:
+    """A knob of 02 / 03 (the cell, papermill ``-p``, ``overrides``) may set what that stage and
+    later ones read, not what an earlier stage already used (02: seed, data, split, windows,
+    scale, resample; 03: also model and train): params.yaml would describe windows or a model
+    the run does not hold. Refused, naming the setting, its value in the run and the notebook
+    to run again."""
+    from lstm_helpers.unused import STAGE_SECTIONS
+
+    keep = ("class_map", "class_weight")
+    before, after = flatten(old.to_dict(), keep=keep), flatten(new.to_dict(), keep=keep)
+    for earlier in STAGES[: STAGES.index(stage)]:
+        changed = [k for k in after if k.split(".")[0] in STAGE_SECTIONS[earlier] and after[k] != before.get(k)]
+        if changed:
+            k, more = changed[0], f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+            made = "prepared" if earlier == "prepare" else "trained"
+            again = ", then ".join(_notebook(s) for s in STAGES[STAGES.index(earlier) :])
+            raise ConfigError(
+                f"{k} = {after[k]!r}{more}: {run_name(run_dir)} was {made} by {_notebook(earlier)} with "
+                f"{k} = {before.get(k)!r}, which {_notebook(stage)} only reads; to change it, set it in "
+                f"{_notebook(earlier)} and run {again} again (or leave {k.replace('.', '__')} = None here)"
+            )
+
+
 def open_run(
     run_dir: str | Path = "",
     config_file: str | Path = "",
@@ -345,8 +368,9 @@ def open_run(
     A relative ``config_file`` is found as ``data.path`` is (from JupyterLab's ``notebooks/``
     too). ``stage`` ``train`` / ``evaluate``: refused, in one message, when an earlier stage has
     not produced what this one reads (:func:`check_earlier_stages`), and when a ``config_file``
-    changes a setting an earlier stage already used (its data, split or windows), which would
-    make params.yaml describe windows or a model the run lacks.
+    or a knob changes a setting an earlier stage already used (02: data, split, windows, ...;
+    03: also model and train), which would make params.yaml describe windows or a model the
+    run lacks.
     """
     from lstm_helpers.display import brief_user_errors
 
@@ -371,6 +395,8 @@ def open_run(
     params = RunLayout(rd).params
     if params.is_file() and not config_file and (run_dir or stage != "prepare"):
         cfg = _blamed(lambda o: _run_params(params, o), overrides or {}, "the run's params.yaml")
+        if stage in _READS:
+            _refuse_changed_earlier_settings(_run_params(params, {}), cfg, rd, stage)
     else:
         base = resolve_path(config_file) if config_file else None
         cfg = _blamed(lambda o: load_config(base, o), overrides or {}, str(config_file or "configs/demo.yaml"))
@@ -412,7 +438,7 @@ def _refuse_other_preparation(old: Config, new: Config, run_dir: Path, config_fi
     changed = [k for k in after if k.split(".")[0] in sections and after[k] != before.get(k)]
     if changed:
         raise ConfigError(
-            f"config_file {config_file} differs from the settings {shown(run_dir)} was made with "
+            f"config_file {config_file} differs from the settings {run_name(run_dir)} was made with "
             f"({', '.join(changed[:5])}{', ...' if len(changed) > 5 else ''}): leave config_file empty to use "
             "the run's own params.yaml, or run 01 again with this config"
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from lstm_helpers import artifacts
 from lstm_helpers.config import ConfigError
@@ -69,3 +70,56 @@ def test_stage_03_on_a_run_without_a_model_names_the_run_not_its_absolute_path(t
     with pytest.raises(ConfigError, match=r"^r has no model.keras: run stage 02 \(train\)") as err:
         run_evaluation(cfg, tmp_path / "r")
     assert isinstance(err.value, FileNotFoundError) and str(tmp_path) not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "stage,knobs,refused",
+    [
+        (
+            "train",
+            {"windows__length": 80},
+            "windows.length = 80: r was prepared by 01_prepare with windows.length = 24",
+        ),
+        ("train", {"seed": 7}, "seed = 7: r was prepared by 01_prepare with seed = 42"),
+        (
+            "evaluate",
+            {"model__units": [256]},
+            r"model.units = \[256\]: r was trained by 02_train with model.units = \[8\]",
+        ),
+        ("evaluate", {"train__epochs": 50}, "train.epochs = 50: r was trained by 02_train with train.epochs = 1"),
+        (
+            "evaluate",
+            {"split__val_fraction": 0.3},
+            "split.val_fraction = 0.3: r was prepared by 01_prepare with split.val_fraction = 0.2",
+        ),
+    ],
+)
+def test_a_later_stage_refuses_a_setting_an_earlier_stage_used(
+    tiny_config, tmp_path, monkeypatch, stage, knobs, refused
+):
+    """02 with windows__length = 80 or seed = 7, 03 with model__units = [256] were accepted and
+    rewrote params.yaml: the report then described windows or a model the run does not hold."""
+    cfg = tiny_config()
+    _fake_stages(tmp_path / "r", cfg, "prepared.npz", "prepare.json", "model.keras", "train.json")
+    monkeypatch.chdir(tmp_path)
+    before = _files(tmp_path / "r")
+    again = "01_prepare, then 02_train" if "prepared" in refused else "02_train, then 03_evaluate"
+    with pytest.raises(ConfigError, match=f"^{refused}, which .*run {again}.* again") as err:
+        artifacts.open_run(tmp_path / "r", "", None, dict(knobs), stage=stage)
+    assert next(iter(knobs)) + " = None here" in str(err.value)
+    with pytest.raises(ConfigError, match=f"^{refused}"):  # as papermill -p overrides passes them too
+        artifacts.open_run(tmp_path / "r", "", {k.replace("__", "."): v for k, v in knobs.items()}, stage=stage)
+    assert _files(tmp_path / "r") == before
+
+
+def test_a_later_stage_may_change_its_own_settings_and_later_ones(tiny_config, tmp_path):
+    cfg = tiny_config()
+    run = tmp_path / "r"
+    _fake_stages(run, cfg, "prepared.npz", "prepare.json", "model.keras", "train.json")
+    got, _ = artifacts.open_run(
+        run, "", None, {"train__epochs": 3, "evaluate__threshold_strategy": "fixed"}, stage="train"
+    )
+    assert got.train.epochs == 3 and got.evaluate.threshold_strategy == "fixed"
+    got, _ = artifacts.open_run(run, "", None, {"evaluate__threshold_strategy": "fixed"}, stage="evaluate")
+    assert got.evaluate.threshold_strategy == "fixed"
+    assert yaml.safe_load((run / "params.yaml").read_text())["evaluate"]["threshold_strategy"] == "fixed"
