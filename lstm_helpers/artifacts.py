@@ -370,7 +370,8 @@ def open_run(
     not produced what this one reads (:func:`check_earlier_stages`), and when a ``config_file``
     or a knob changes a setting an earlier stage already used (02: data, split, windows, ...;
     03: also model and train), which would make params.yaml describe windows or a model the
-    run lacks.
+    run lacks. Stage 01 writes ``params.yaml`` itself once its checks pass and it starts
+    writing (:func:`start_stage`), so a failed start leaves the run as it was.
     """
     from lstm_helpers.display import brief_user_errors
 
@@ -402,8 +403,9 @@ def open_run(
         cfg = _blamed(lambda o: load_config(base, o), overrides or {}, str(config_file or "configs/demo.yaml"))
         if stage in _READS:
             _refuse_other_preparation(_run_params(params, {}), cfg, rd, config_file, stage)
-    rd.mkdir(parents=True, exist_ok=True)  # (only now: a refused start leaves no empty folder)
-    write_yaml(params, cfg.to_dict())
+    if stage != "prepare":  # 01 writes it as it starts writing its outputs
+        rd.mkdir(parents=True, exist_ok=True)  # (only now: a refused start leaves no empty folder)
+        write_yaml(params, cfg.to_dict())
     from lstm_helpers.unused import STAGE_SECTIONS, idle_notes
 
     for note in idle_notes(cfg, (stage,) if stage in STAGE_SECTIONS else None):  # in the report, by its stage
@@ -527,3 +529,25 @@ def record_notebook_stage(run_dir: Path, cfg: Config, stage: str) -> None:
     done = [s for s in STAGES if s in (st.get("stages_done") or []) and STAGES.index(s) < STAGES.index(stage)]
     now = dt.datetime.now().isoformat(timespec="seconds")
     write_json(path, st | stage_status(cfg, [*done, stage]) | {"updated": now})
+
+
+def start_stage(run_dir: Path, cfg: Config, stage: str, keep_later: bool = False) -> list[Path]:
+    """What a stage run outside the pipeline does once its checks pass, as it starts writing:
+    removes what the later stages made from what it replaces (01: the model and metrics) and the
+    run's pages; outside the pipeline ``status.json`` then lists only the stages before it as
+    done; last it writes ``params.yaml``, so a start refused by the checks leaves the run as it
+    was. ``keep_later``: stage 01 that made the very windows the run holds (a resumed run) keeps
+    everything. Returns the later stages' paths it removed."""
+    lay = RunLayout(Path(run_dir))
+    lay.root.mkdir(parents=True, exist_ok=True)
+    stale: list[Path] = []
+    if not keep_later:
+        stale = [p for s in STAGES[STAGES.index(stage) + 1 :] for p in lay.stage_outputs(s) if p.exists()]
+        stale += [p for p in (lay.report, lay.slides) if p.exists()]
+        remove_paths(stale)
+        st = read_json_optional(lay.status)
+        if st and st.get("status") != "running":
+            before = [s for s in st.get("stages_done") or [] if STAGES.index(s) < STAGES.index(stage)]
+            write_json(lay.status, st | {"status": "partial", "stages_done": before})
+    write_yaml(lay.params, cfg.to_dict())
+    return stale

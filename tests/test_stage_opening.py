@@ -123,3 +123,21 @@ def test_a_later_stage_may_change_its_own_settings_and_later_ones(tiny_config, t
     got, _ = artifacts.open_run(run, "", None, {"evaluate__threshold_strategy": "fixed"}, stage="evaluate")
     assert got.evaluate.threshold_strategy == "fixed"
     assert yaml.safe_load((run / "params.yaml").read_text())["evaluate"]["threshold_strategy"] == "fixed"
+
+
+def test_a_failed_stage_01_leaves_the_run_as_it_was(tiny_config, tmp_path):
+    """01 with a column the data lack (after a good 01 with other windows) rewrote params.yaml
+    before it read the data: 02 and 03 then ran on the old windows under the new parameters."""
+    from lstm_helpers.data.prepare import run_prepare
+    from lstm_helpers.data.recordings import DataError
+
+    run = tmp_path / "r"
+    artifacts.write_yaml(run / "params.yaml", tiny_config().to_dict())
+    cfg, _ = artifacts.open_run(run, "", {"windows.length": 30}, stage="prepare")
+    run_prepare(cfg, run)
+    assert artifacts.read_params(run)["windows"]["length"] == 30  # a stage 01 that ran: its parameters
+    before = _files(run)
+    cfg, _ = artifacts.open_run(run, "", {"data.channels": ["acc_x", "acc_q"]}, stage="prepare")
+    with pytest.raises(DataError, match="acc_q"):
+        run_prepare(cfg, run)
+    assert _files(run) == before

@@ -481,14 +481,14 @@ def _prepare_json(cfg: Config, s: SeriesSet, inp: InputInfo, splits: _Splits, ex
 
 
 def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
-    """Run stage 01 and write ``prepared.npz`` + ``prepare.json`` into ``run_dir``.
+    """Run stage 01 and write ``prepared.npz`` + ``prepare.json`` (and ``params.yaml``, ``cfg``)
+    into ``run_dir``; a run refused by a check of the data is left as it was.
 
     Returns the checked :class:`~lstm_helpers.data.prepared.PreparedData` of what was
     written: ``meta`` is the ``prepare.json`` content, ``arrays`` the ``prepared.npz`` arrays.
     """
     t0 = time.perf_counter()
     layout = RunLayout(Path(run_dir))
-    layout.root.mkdir(parents=True, exist_ok=True)
     s = read_dataset(cfg.data)
     split_of_rec, split_report, groups = _split_recordings(s, cfg)  # 1. split recordings
     token_info, n_chars = None, len(s.vocabulary or []) - 2  # a text's characters before the cut
@@ -522,8 +522,9 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
         "seconds": round(time.perf_counter() - t0, 3),
     }
     info = _prepare_json(cfg, s, _input_info(s, cfg, w, values), splits, extra)
-    if not same_preparation(layout, arrays, info):  # a resumed run's stage 01 gives the same: kept
-        clear_later_stages(layout)
+    # every check passed: only now params.yaml and the later stages' outputs change (a resumed run's stage 01 gives
+    # the same windows: its later outputs are kept)
+    clear_later_stages(layout, cfg, same_preparation(layout, arrays, info))
     save_npz(layout.prepared, arrays)
     write_json(layout.prepare_json, info)
     record_notebook_stage(layout.root, cfg, "prepare")  # (a notebook run by hand; the pipeline keeps its own)

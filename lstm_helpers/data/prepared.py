@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lstm_helpers.artifacts import as_written, load_npz, read_json, remove_paths
+from lstm_helpers.artifacts import as_written, load_npz, read_json, start_stage
 from lstm_helpers.config import Config
 from lstm_helpers.data.recordings import SPLIT_NAMES
 from lstm_helpers.layout import RunLayout
@@ -320,14 +320,14 @@ def same_preparation(layout: RunLayout, arrays: dict[str, np.ndarray], info: dic
     )
 
 
-def clear_later_stages(layout: RunLayout) -> None:
+def clear_later_stages(layout: RunLayout, cfg: Any, same: bool) -> None:
     """Stage 01 run again in a run directory (a notebook re-run, another seed or window) makes
     what stages 02 and 03 wrote stale: a model trained on other windows, judged on the new split
-    (its training animals in the new test split) without a word. They go, and it is said."""
-    stale = [p for p in (*layout.stage_outputs("train"), *layout.stage_outputs("evaluate")) if p.exists()]
-    stale += [p for p in (layout.report, layout.slides) if p.exists()]
+    (its training animals in the new test split) without a word. They go, and it is said; then
+    ``params.yaml`` is written (:func:`lstm_helpers.artifacts.start_stage`). ``same``: the run
+    already holds these windows (a resumed run), and keeps its later outputs."""
+    stale = start_stage(layout.root, cfg, "prepare", keep_later=same)
     if stale:
-        remove_paths(stale)
         warnings.warn(
             f"{len(stale)} output(s) of stages 02 and 03 (model, metrics, figures) made from the windows "
             "before were removed: run 02 and 03 again",
