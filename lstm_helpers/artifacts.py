@@ -289,6 +289,8 @@ _READS = {
     "evaluate": ("params", "prepared", "prepare_json", "model"),
 }
 _WRITER = {"params": "prepare", "prepared": "prepare", "prepare_json": "prepare", "model": "train"}
+# what shows a stage finished: a re-run stage keeps a later one as done while these are there
+_DONE_MARKS = {"prepare": ("prepared", "prepare_json"), "train": ("model", "train_json"), "evaluate": ("metrics",)}
 
 
 def run_name(run_dir: str | Path) -> str:
@@ -308,8 +310,8 @@ def _notebook(stage: str) -> str:
 def check_earlier_stages(run_dir: str | Path, stage: str) -> None:
     """Refuse, in one message, to open ``stage`` (``train`` / ``evaluate``) of a run that lacks
     what an earlier stage writes: never run there, failed, or made stale by a later run of an
-    earlier stage (01 again with other windows removes the model). The message names the
-    notebooks to run, in order."""
+    earlier stage (01 again with other windows removes the model, as 02 again does until it
+    finishes). The message names the notebooks to run, in order."""
     lay = RunLayout(Path(run_dir))
     lacking = [n for n in _READS.get(stage, ()) if not getattr(lay, n).is_file()]
     if not lacking:
@@ -370,8 +372,8 @@ def open_run(
     not produced what this one reads (:func:`check_earlier_stages`), and when a ``config_file``
     or a knob changes a setting an earlier stage already used (02: data, split, windows, ...;
     03: also model and train), which would make params.yaml describe windows or a model the
-    run lacks. Stage 01 writes ``params.yaml`` itself once its checks pass and it starts
-    writing (:func:`start_stage`), so a failed start leaves the run as it was.
+    run lacks. Stages 01 and 02 write ``params.yaml`` themselves once their checks pass and
+    they start writing (:func:`start_stage`), so a failed start leaves the run as it was.
     """
     from lstm_helpers.display import brief_user_errors
 
@@ -403,7 +405,7 @@ def open_run(
         cfg = _blamed(lambda o: load_config(base, o), overrides or {}, str(config_file or "configs/demo.yaml"))
         if stage in _READS:
             _refuse_other_preparation(_run_params(params, {}), cfg, rd, config_file, stage)
-    if stage != "prepare":  # 01 writes it as it starts writing its outputs
+    if stage not in ("prepare", "train"):  # 01 and 02 write it as they start writing their outputs
         rd.mkdir(parents=True, exist_ok=True)  # (only now: a refused start leaves no empty folder)
         write_yaml(params, cfg.to_dict())
     from lstm_helpers.unused import STAGE_SECTIONS, idle_notes
@@ -518,36 +520,48 @@ def record_notebook_stage(run_dir: Path, cfg: Config, stage: str) -> None:
     """A stage run outside the command line (its notebook run in JupyterLab or by papermill)
     records itself in ``status.json`` as the pipeline records its stages: without it such a run
     stayed unfinished, so 04_compare found nothing finished in it and 02 could train it again
-    under its old metrics. A re-run stage drops the later ones. Under the pipeline (status
+    under its old metrics. A re-run stage drops the later ones whose outputs are gone (01 that
+    made the same windows keeps the model and metrics, :func:`start_stage`). Under the pipeline (status
     ``running``) the pipeline keeps the status."""
     import datetime as dt
 
-    path = RunLayout(run_dir).status
-    st = read_json_optional(path)
+    lay = RunLayout(run_dir)
+    st = read_json_optional(lay.status)
     if st.get("status") == "running":
         return
-    done = [s for s in STAGES if s in (st.get("stages_done") or []) and STAGES.index(s) < STAGES.index(stage)]
+    i, was = STAGES.index(stage), st.get("stages_done") or []
+    done = [
+        s for s in STAGES
+        if s == stage or s in was and (STAGES.index(s) < i or all(getattr(lay, n).is_file() for n in _DONE_MARKS[s]))
+    ]  # fmt: skip
     now = dt.datetime.now().isoformat(timespec="seconds")
-    write_json(path, st | stage_status(cfg, [*done, stage]) | {"updated": now})
+    write_json(lay.status, st | stage_status(cfg, done) | {"updated": now})
 
 
-def start_stage(run_dir: Path, cfg: Config, stage: str, keep_later: bool = False) -> list[Path]:
+def start_stage(
+    run_dir: Path, cfg: Config, stage: str, keep_later: bool = False, say: Callable[[str], Any] | None = None
+) -> list[Path]:
     """What a stage run outside the pipeline does once its checks pass, as it starts writing:
-    removes what the later stages made from what it replaces (01: the model and metrics) and the
-    run's pages; outside the pipeline ``status.json`` then lists only the stages before it as
-    done; last it writes ``params.yaml``, so a start refused by the checks leaves the run as it
-    was. ``keep_later``: stage 01 that made the very windows the run holds (a resumed run) keeps
-    everything. Returns the later stages' paths it removed."""
+    removes what the later stages made from what it replaces (01: the model and metrics; 02: the
+    metrics, threshold and predictions of the model before) and the run's pages, with its own
+    marks of completion (02: ``model.keras``, ``train.json``: 03 refuses a run whose training
+    failed); outside the pipeline ``status.json`` then lists only the stages before it as done;
+    last it writes ``params.yaml``, so a start refused by the checks leaves the run as it was. ``keep_later``:
+    stage 01 that made the very windows the run holds (a resumed run) keeps everything.
+    Returns the later stages' paths it removed; ``say`` is told, in a sentence, when there were any."""
     lay = RunLayout(Path(run_dir))
     lay.root.mkdir(parents=True, exist_ok=True)
     stale: list[Path] = []
     if not keep_later:
         stale = [p for s in STAGES[STAGES.index(stage) + 1 :] for p in lay.stage_outputs(s) if p.exists()]
         stale += [p for p in (lay.report, lay.slides) if p.exists()]
-        remove_paths(stale)
+        remove_paths([*stale, *([lay.model, lay.train_json] if stage == "train" else [])])
         st = read_json_optional(lay.status)
         if st and st.get("status") != "running":
             before = [s for s in st.get("stages_done") or [] if STAGES.index(s) < STAGES.index(stage)]
             write_json(lay.status, st | {"status": "partial", "stages_done": before})
+    if stale and say is not None:
+        later = " and ".join(_notebook(s) for s in STAGES[STAGES.index(stage) + 1 :])
+        say(f"Removed what {later} made before ({len(stale)} files, e.g. {stale[0].name}): run {later} again.")
     write_yaml(lay.params, cfg.to_dict())
     return stale

@@ -11,6 +11,7 @@ import yaml
 
 from lstm_helpers import artifacts
 from lstm_helpers.config import ConfigError
+from lstm_helpers.layout import RunLayout
 
 
 def _files(run: Path) -> dict[str, bytes]:
@@ -141,3 +142,46 @@ def test_a_failed_stage_01_leaves_the_run_as_it_was(tiny_config, tmp_path):
     with pytest.raises(DataError, match="acc_q"):
         run_prepare(cfg, run)
     assert _files(run) == before
+
+
+@pytest.mark.slow
+def test_stage_02_again_removes_what_03_made_of_the_model_before(tiny_config, tmp_path, capsys, monkeypatch):
+    """02 run again left metrics.json, threshold.json and the predictions of the model before:
+    the report showed the new model's epochs beside the old model's metrics."""
+    from lstm_helpers.data.prepare import run_prepare
+    from lstm_helpers.judge.evaluation import run_evaluation
+    from lstm_helpers.model.training import run_training
+
+    monkeypatch.setattr(artifacts, "PROJECT_ROOT", tmp_path)  # the scratch run, run again in JupyterLab
+    cfg = tiny_config(evaluate__baseline="none")
+    run = tmp_path / "reports" / "scratch"
+    run_prepare(cfg, run)
+    run_training(cfg, run)
+    run_evaluation(cfg, run)
+    lay = RunLayout(run)
+    assert artifacts.is_finished(run) and lay.metrics.is_file()
+    cfg2, _ = artifacts.open_run("", "", {"train.epochs": 2}, stage="train")
+    capsys.readouterr()
+    run_training(cfg2, run)
+    assert "Removed what 03_evaluate made before" in capsys.readouterr().out
+    gone = [lay.metrics, lay.threshold, lay.predictions_csv, lay.predictions_npz, lay.bouts]
+    assert not [p.name for p in gone if p.exists()]
+    st = artifacts.read_json(lay.status)
+    assert st["status"] == "partial" and st["stages_done"] == ["prepare", "train"]
+    assert artifacts.read_params(run)["train"]["epochs"] == 2
+    cfg3, _ = artifacts.open_run("", "", None, {}, stage="evaluate")  # 03 again: finished
+    run_evaluation(cfg3, run)
+    assert artifacts.is_finished(run)
+
+
+def test_a_stage_02_that_fails_after_it_started_leaves_03_refused(tiny_config, tmp_path):
+    """02 removes its model and train.json as it starts: a training that fails then never passes for done."""
+    cfg = tiny_config()
+    run = tmp_path / "r"
+    _fake_stages(run, cfg, "prepared.npz", "prepare.json", "model.keras", "train.json", "metrics.json")
+    artifacts.write_json(run / "status.json", artifacts.stage_status(cfg, ["prepare", "train", "evaluate"]))
+    artifacts.start_stage(run, cfg, "train")
+    assert not [n for n in ("model.keras", "train.json", "metrics.json") if (run / n).exists()]
+    assert artifacts.read_json(run / "status.json")["stages_done"] == ["prepare"]
+    with pytest.raises(ConfigError, match="has no model.keras"):
+        artifacts.open_run(run, "", None, {}, stage="evaluate")

@@ -38,7 +38,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import read_json, record_notebook_stage, write_json
+from lstm_helpers.artifacts import read_json, record_notebook_stage, start_stage, write_json
 from lstm_helpers.config import Config, TrainConfig
 from lstm_helpers.data.prepared import PreparedData, load_prepared, read_input_info, read_prepare_json
 from lstm_helpers.data.text import target_class_count
@@ -459,10 +459,9 @@ def run_training(
     removed once ``model.keras`` is written. A seed ensemble (:mod:`~lstm_helpers.model.ensemble`)
     trains its other members in ``members/m<k>/`` (reused when finished), before the run's own
     model or, when that model's validation saturated, after it, and saves their average as
-    ``model.keras``. ``extra_callbacks`` go to the run's own fit (tests interrupt runs with
-    them). Raises FileNotFoundError / ValueError before any training when artifacts are
-    missing or inconsistent or the model spec or monitor does not fit.
-    """
+    ``model.keras``. ``extra_callbacks`` go to the run's own fit (tests interrupt runs with them).
+    Raises FileNotFoundError / ValueError before any training when artifacts are missing or
+    inconsistent or the model spec or monitor does not fit."""
     started = time.perf_counter()
     layout = RunLayout(Path(run_dir))
     data = load_prepared(layout.root, require=("train", "val"))
@@ -471,6 +470,7 @@ def run_training(
     n_members, auto = ens.ensemble_size(cfg.train, final), cfg.train.ensemble == "auto"
     folds = ens.fold_plan(data, cfg.seed, n_members) if auto and final else None  # fold members
     ensemble_why = ens.ensemble_explanation(n_members, cfg.seed, auto, final, folds=folds is not None)
+    start_stage(layout.root, cfg, "train", say=print)  # 03's outputs of the model before go; params.yaml
     if cfg.train.verbose and n_members > 1:
         print(f"ensemble: {ensemble_why}; members 2-{n_members} train first", flush=True)
     others = [_train_member(cfg, data, budget, layout, m, n_members, folds) for m in range(1, n_members)]
