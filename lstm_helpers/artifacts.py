@@ -412,10 +412,25 @@ def open_run(
 
     for note in idle_notes(cfg, (stage,) if stage in STAGE_SECTIONS else None):  # in the report, by its stage
         print(f"note: {note}")
+    _say_where(rd, stage)
     from lstm_helpers.style import apply_notebook_style
 
     apply_notebook_style()  # projection-sized figures, index-free rounded tables (lstm_helpers/style.py)
     return cfg, rd
+
+
+_WHERE = {
+    "prepare": "Stage 01 writes its windows into {run} (and removes the model and metrics made from other windows).",
+    "train": "Stage 02 trains on the windows in {run} and writes its model there (replacing stage 03's results).",
+    "evaluate": "Stage 03 judges the model in {run}; then `lstm-workbench report --run {run}` writes its report.html.",
+}
+
+
+def _say_where(run_dir: Path, stage: str | None) -> None:
+    """A notebook run by hand (JupyterLab, papermill) says which run directory it reads and
+    writes; under the pipeline (status ``running``) the terminal says it already."""
+    if stage in _WHERE and read_json_optional(RunLayout(run_dir).status).get("status") != "running":
+        print(_WHERE[stage].format(run=run_name(run_dir)))
 
 
 def _blamed(resolve: Callable[[dict[str, Any]], Config], overrides: dict[str, Any], base: str) -> Config:

@@ -185,3 +185,20 @@ def test_a_stage_02_that_fails_after_it_started_leaves_03_refused(tiny_config, t
     assert artifacts.read_json(run / "status.json")["stages_done"] == ["prepare"]
     with pytest.raises(ConfigError, match="has no model.keras"):
         artifacts.open_run(run, "", None, {}, stage="evaluate")
+
+
+def test_a_stage_run_by_hand_says_which_run_it_reads_and_how_to_make_its_report(
+    tiny_config, tmp_path, monkeypatch, capsys
+):
+    """01 / 02 / 03 in JupyterLab never said which run directory they used, and after 03 nothing
+    said that ``lstm-workbench report`` makes the run's report.html."""
+    monkeypatch.setattr(artifacts, "PROJECT_ROOT", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    run = tmp_path / "reports" / "scratch"
+    _fake_stages(run, tiny_config(), "prepared.npz", "prepare.json", "model.keras", "train.json")
+    artifacts.open_run("", "", None, {}, stage="evaluate")
+    out = capsys.readouterr().out
+    assert "Stage 03 judges the model in reports/scratch; then `lstm-workbench report --run reports/scratch`" in out
+    artifacts.write_json(run / "status.json", {"status": "running"})  # the pipeline: its terminal says where
+    artifacts.open_run("", "", None, {}, stage="train")
+    assert "Stage 02" not in capsys.readouterr().out
