@@ -1362,7 +1362,10 @@ def test_notes_say_what_kind_they_are_where_they_are_written():
 
     short = {**BASE_METRICS, "baseline": {"available": True, "pr_auc": 0.9}}
     notes = interpret_metrics(short, ["a seed ensemble (train.ensemble)"])
-    assert [kind_of(n) for n in notes] == ["reading", "reading", "reading", "act"]
+    assert [kind_of(n) for n in notes] == ["reading"] * 4  # the baseline on test: read, never advice
+    short = {**short, "val": {"pr_auc": 0.55}, "baseline": {**short["baseline"], "val": {"pr_auc": 0.85}}}
+    notes = interpret_metrics(short, ["a seed ensemble (train.ensemble)"])
+    assert [kind_of(n) for n in notes] == ["reading"] * 4 + ["act"]  # on validation: what to try
     assert "metric-vs-threshold plot in the report's Evaluation section" in notes[1]
     budget = {"budget": {"warnings": ["4,092 training windows ... give only 32 updates; raise them"]}}
     (warning,) = training_warnings(budget, resolve_config({}).train, {})

@@ -315,9 +315,10 @@ def test_a_label_the_run_does_not_know_counts_as_unlabelled_in_the_accuracy():
 
 def test_predict_refuses_a_run_whose_stage_02_ran_again_after_its_stage_03(sequences_run, tmp_path, capsys):
     """Notebook 02 run again by hand after 03 (the scratch run is there to be run again) records
-    the run as partial but leaves 03's metrics.json (and threshold.json) of the model before:
-    predict applied that model's decision rule to the new model without a word. It refuses
-    the run now, naming the stage to run and its command."""
+    the run as partial; it left 03's metrics.json (and threshold.json) of the model before,
+    and predict applied that model's decision rule to the new model without a word. Stage 02
+    now removes them, and predict refuses the run by its status, naming the stage to run and
+    its command (a run copied with stale files would be refused the same way)."""
     import shutil
 
     from lstm_helpers.artifacts import read_params
@@ -327,7 +328,7 @@ def test_predict_refuses_a_run_whose_stage_02_ran_again_after_its_stage_03(seque
     run, npz = sequences_run
     copy = Path(shutil.copytree(run, tmp_path / "run"))
     run_training(resolve_config(read_params(copy)), copy)  # stage 02 again, as its notebook runs it
-    assert (copy / "metrics.json").is_file()  # stage 03's, of the model before
+    assert not (copy / "metrics.json").exists()  # stage 02 removes 03's outputs of the model before
     assert json.loads((copy / "status.json").read_text())["stages_done"] == ["prepare", "train"]
     args = ["predict", "--run", str(copy), "--input", str(npz), "--out", str(tmp_path / "p.csv")]
     assert main(args) == 2
