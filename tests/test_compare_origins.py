@@ -64,6 +64,7 @@ def test_runs_validated_on_other_animals_are_never_ranked_against_each_other(gro
     assert "no run is named best across splits" in text and ", ".join(animals["42"]) in text
     # units 4 and 8 ran on both splits: ranked by their means; the search's configuration within split B only
     assert "2 configurations ran on all 2 splits" in text and "Best configuration by mean val_pr_auc" in text
+    assert "#c0392b" in text  # a run that only one split has: the box warns
     assert text.count("Best by validation") == 2  # then one best run per split, none across them
     assert "within each validation split" in display.headline(c).data
     ranking = display.ranking(c).data
@@ -85,6 +86,7 @@ def test_a_seed_sweep_ranks_its_configurations_by_their_means_over_the_splits(gr
     best = means.sort_values(["val_pr_auc", "val_log_loss"], ascending=[False, True]).index[0]
     text = display.answer_sentence(c)
     assert "(the seed draws which recordings validate)" in text and "Every configuration ran on all 2 splits" in text
+    assert "#c0392b" not in text and "#5b7aa6" in text  # seeds by design: a note, not the warning's red
     assert f"<code>{best}</code> (val_pr_auc {means.loc[best, 'val_pr_auc']:.3f} ± " in text
     # the seeds still pool per configuration (mean ± std), as before
     summary = display.seed_summary(c).data

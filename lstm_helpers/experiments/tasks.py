@@ -168,14 +168,17 @@ def splits_sentence(c: Any, best_sentence: Any) -> str:
     splits = c.meta.get("splits") or {}
     which = "; ".join(f"{esc(k)}: {esc(v)}" for k, v in splits.items())
     drawn = " (the seed draws which recordings validate)" if all(k.startswith("seed ") for k in splits) else ""
+    configs = configuration_ranking(c)
+    # a sweep over seeds by design (every configuration on every split): a note, not an alarm
+    designed = configs is not None and not configs.attrs.get("left_out", 0)
+    edge, fill = ("#5b7aa6", "#eef3f9") if designed else ("#c0392b", "#fdecea")
     out = [
-        '<span style="display: block; border-left: 4px solid #c0392b; padding: 4px 10px; background: #fdecea">'
+        f'<span style="display: block; border-left: 4px solid {edge}; padding: 4px 10px; background: {fill}">'
         f"<b>These runs are validated on different recordings</b>{drawn}: {len(splits)} validation splits, "
         f"each of its own ({which}). A validation figure of one split does not rank a run of another (it says as "
         "much about the recordings as about the model), so no run is named best across splits: runs are "
         "ranked within their own split.</span>"
     ]
-    configs = configuration_ranking(c)
     q = c.rank_by
     if configs is not None and q:
         top, n = configs.iloc[0], int(configs.iloc[0]["splits"])
