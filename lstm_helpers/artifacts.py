@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -325,26 +325,34 @@ def check_earlier_stages(run_dir: str | Path, stage: str) -> None:
     raise StageMissing(f"{run_name(run_dir)} has no {files} ({why}): run {chain}")
 
 
-def _refuse_changed_earlier_settings(old: Config, new: Config, run_dir: Path, stage: str) -> None:
+def _refuse_changed_earlier_settings(
+    old: Config, new: Config, run_dir: Path, stage: str, asked: Iterable[str] = ()
+) -> None:
     """A knob of 02 / 03 (the cell, papermill ``-p``, ``overrides``) may set what that stage and
     later ones read, not what an earlier stage already used (02: seed, data, split, windows,
     scale, resample; 03: also model and train): params.yaml would describe windows or a model
     the run does not hold. Refused, naming the setting, its value in the run and the notebook
-    to run again."""
+    to run again; a setting the knobs name (``asked``) first, before those it changed in turn
+    (``windows.length`` set clears ``windows.length_seconds``)."""
     from lstm_helpers.unused import STAGE_SECTIONS
 
     keep = ("class_map", "class_weight")
     before, after = flatten(old.to_dict(), keep=keep), flatten(new.to_dict(), keep=keep)
+    asked = {str(k).replace("__", ".") for k in asked}
     for earlier in STAGES[: STAGES.index(stage)]:
         changed = [k for k in after if k.split(".")[0] in STAGE_SECTIONS[earlier] and after[k] != before.get(k)]
+        changed.sort(key=lambda k: not any(k == a or k.startswith(f"{a}.") for a in asked))
         if changed:
             k, more = changed[0], f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
             made = "prepared" if earlier == "prepare" else "trained"
             again = ", then ".join(_notebook(s) for s in STAGES[STAGES.index(earlier) :])
+            cause = [a for a in sorted(asked) if a.split(".")[0] in STAGE_SECTIONS[earlier]]
+            knob = k if k in asked or not cause else cause[0]
+            by = "" if knob == k else f" (set through {knob.replace('.', '__')} = {after.get(knob)!r})"
             raise ConfigError(
-                f"{k} = {after[k]!r}{more}: {run_name(run_dir)} was {made} by {_notebook(earlier)} with "
+                f"{k} = {after[k]!r}{by}{more}: {run_name(run_dir)} was {made} by {_notebook(earlier)} with "
                 f"{k} = {before.get(k)!r}, which {_notebook(stage)} only reads; to change it, set it in "
-                f"{_notebook(earlier)} and run {again} again (or leave {k.replace('.', '__')} = None here)"
+                f"{_notebook(earlier)} and run {again} again (or leave {knob.replace('.', '__')} = None here)"
             )
 
 
@@ -399,7 +407,7 @@ def open_run(
     if params.is_file() and not config_file and (run_dir or stage != "prepare"):
         cfg = _blamed(lambda o: _run_params(params, o), overrides or {}, "the run's params.yaml")
         if stage in _READS:
-            _refuse_changed_earlier_settings(_run_params(params, {}), cfg, rd, stage)
+            _refuse_changed_earlier_settings(_run_params(params, {}), cfg, rd, stage, overrides or {})
     else:
         base = resolve_path(config_file) if config_file else None
         cfg = _blamed(lambda o: load_config(base, o), overrides or {}, str(config_file or "configs/demo.yaml"))

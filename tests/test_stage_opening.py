@@ -202,3 +202,20 @@ def test_a_stage_run_by_hand_says_which_run_it_reads_and_how_to_make_its_report(
     artifacts.write_json(run / "status.json", {"status": "running"})  # the pipeline: its terminal says where
     artifacts.open_run("", "", None, {}, stage="train")
     assert "Stage 02" not in capsys.readouterr().out
+
+
+def test_a_refusal_names_the_knob_that_was_set_not_only_what_it_changed(tmp_path):
+    """02 with ``windows__length = 50`` on a run prepared with ``windows.length_seconds = 2.0``
+    (the same 50 steps at 25 Hz) was refused as ``windows.length_seconds = None ... (or leave
+    windows__length_seconds = None here)``: a knob the user never set."""
+    from lstm_helpers.config import resolve_config
+
+    old = resolve_config({"windows": {"length_seconds": 2.0}})
+    new = resolve_config({"windows": {"length_seconds": 2.0}}, {"windows.length": 50})
+    with pytest.raises(ConfigError) as err:
+        artifacts._refuse_changed_earlier_settings(old, new, tmp_path / "r", "train", {"windows__length": 50})
+    text = str(err.value)
+    assert "(set through windows__length = 50)" in text and "leave windows__length = None here" in text, text
+    new = resolve_config({"windows": {"length_seconds": 2.0}}, {"windows.length": 80, "seed": 7})
+    with pytest.raises(ConfigError, match=r"^windows\.length = 80 \(and 2 more\)"):  # the knob set comes first
+        artifacts._refuse_changed_earlier_settings(old, new, tmp_path / "r", "train", {"windows__length": 80})
