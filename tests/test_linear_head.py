@@ -47,6 +47,7 @@ def test_string_labels_and_fewer_than_two_classes():
     assert set(model.predict(F)) <= set(names) and list(model.classes_) == sorted(set(names))
     with pytest.raises(ValueError, match="at least two classes"):
         Float32Logistic().fit(F, np.zeros(len(F)))
+    assert model.predict_proba(F[:0]).shape == (0, 3)  # no windows: no scores (as sklearn's), not a crash
 
 
 def test_the_features_are_neither_copied_nor_cast_to_float64():

@@ -82,7 +82,9 @@ class BlockProducts:
         return list(self._pool.map(block, starts)) if self._pool is not None else [block(i) for i in starts]
 
     def rows(self, F: np.ndarray, W: np.ndarray) -> np.ndarray:
-        """``F @ W`` (float32), block by block."""
+        """``F @ W`` (float32), block by block (no rows: an empty product, as ``F @ W`` gives)."""
+        if not len(F):
+            return (F @ W).astype(np.float32)
         return np.concatenate(self._blocks(lambda i: F[i : i + BLOCK_ROWS] @ W, len(F)))
 
     def cols(self, F: np.ndarray, G: np.ndarray) -> np.ndarray:
