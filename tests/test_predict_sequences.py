@@ -450,3 +450,16 @@ def test_the_held_out_accuracy_of_cases_of_one_class_says_no_raw_warning():
         "on the 1 labelled case the run did not train or validate on: balanced accuracy 1.000; "
         "accuracy 1.000 against 1.000 for always predicting a"
     )
+
+
+def test_a_status_json_without_a_status_is_judged_by_the_runs_files(sequences_run, tmp_path):
+    """A hand-made or half-written status.json without a ``status`` was refused as "its last
+    attempt None in stage ?": like a run without status.json, its files decide."""
+    import shutil
+
+    run, npz = sequences_run
+    for i, status in enumerate(({"stage": "train"}, {})):
+        copy = Path(shutil.copytree(run, tmp_path / f"run{i}"))
+        (copy / "status.json").write_text(json.dumps(status))
+        args = ["predict", "--run", str(copy), "--input", str(npz), "--out", str(tmp_path / f"p{i}.csv")]
+        assert main(args) == 0 and (tmp_path / f"p{i}.csv").is_file()

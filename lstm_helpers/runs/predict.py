@@ -143,7 +143,7 @@ def _refuse_unfinished(layout: RunLayout, d: str) -> None:
         return
     st = run_status(layout.root)
     status, stage = st.get("status"), st.get("stage") or "?"
-    if status == "finished":
+    if status in ("finished", "unknown", None):  # a status.json without a status (hand-made): its files decide
         return
     if status == "running":
         raise ConfigError(
