@@ -145,3 +145,12 @@ def test_a_run_still_going_is_never_moved_aside(tmp_path, tiny_demo_dir):
     with pytest.raises(SweepLocked, match=rf"run {run.name} of this sweep is still running \(process {os.getpid()}"):
         runner._SweepRun(sweep, out, False, None).plan_todo()
     assert (out / run.name / "status.json").is_file() and not SweepLayout(out).attempts.exists()
+
+
+def test_a_run_process_ended_by_a_real_time_signal_is_named_without_a_crash():
+    """``signal.Signals(34)`` raises ValueError: a run process ended by a real-time signal (or
+    one this Python does not name) would have crashed the worker's report of it."""
+    from lstm_helpers.experiments.dask_runs import _signal_name
+
+    assert _signal_name(int(signal.SIGINT)) == "SIGINT"
+    assert _signal_name(signal.SIGRTMIN + 1) == f"signal {signal.SIGRTMIN + 1}"

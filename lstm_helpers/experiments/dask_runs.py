@@ -86,7 +86,7 @@ def run_in_subprocess(
             return json.loads(line[len(RESULT_MARKER) :])
     status, seconds = "failed", round(time.perf_counter() - t0, 1)
     if proc.returncode < 0:  # stopped: by the sweep (stop_runs settles its status) or from outside
-        status, reason = "interrupted", f"interrupted (run process ended by {signal.Signals(-proc.returncode).name})"
+        status, reason = "interrupted", f"interrupted (run process ended by {_signal_name(-proc.returncode)})"
         if token in _STOPPED:
             reason = STOPPED_REASON
         else:
@@ -97,6 +97,15 @@ def run_in_subprocess(
         if Path(run_dir).is_dir():
             write_status(Path(run_dir), status="failed", reason=reason)
     return {"status": status, "reason": reason, "seconds": seconds, "run_dir": run_dir}
+
+
+def _signal_name(number: int) -> str:
+    """``SIGINT`` for 2; a real-time or unknown signal, which ``signal.Signals`` does not name,
+    as ``signal 34``."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _settle_stopped(run_dir: Path, reason: str) -> None:
