@@ -124,8 +124,10 @@ def _config_file(tmp_path: Path, data_dir: Path, reports: Path, **overrides) -> 
     return path
 
 
-def _cli(*args: str) -> subprocess.Popen:
+def _cli(*args: str, tmp: Path | None = None) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    if tmp is not None:  # the process's temporary directory, to see what it leaves there
+        env["TMPDIR"] = str(tmp)
     return subprocess.Popen(
         [sys.executable, "-m", "lstm_helpers", *args],
         env=env,
@@ -140,7 +142,9 @@ def _cli(*args: str) -> subprocess.Popen:
 def test_sigterm_stops_the_kernel_and_a_resume_finishes_the_run(tmp_path, tiny_demo_dir):
     reports = tmp_path / "reports"
     cfg_file = _config_file(tmp_path, tiny_demo_dir, reports)
-    cli = _cli("run", "--config", str(cfg_file), "--quiet")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    cli = _cli("run", "--config", str(cfg_file), "--quiet", tmp=tmp)
     kernels: list[psutil.Process] = []
     deadline = time.time() + 120
     while time.time() < deadline and not kernels:  # kill as soon as the stage's kernel runs
@@ -159,10 +163,13 @@ def test_sigterm_stops_the_kernel_and_a_resume_finishes_the_run(tmp_path, tiny_d
     assert st["status"] == "interrupted" and "SIGTERM" in st["reason"] and "--out" in st["resume"]
     assert not (run / "01_prepare.ipynb").exists() or json.loads((run / "01_prepare.ipynb").read_text())
     assert not list(run.glob(".*.partial.ipynb"))  # papermill's unfinished copy removed
+    # the kernel's connection file (ports, key) was left in TMPDIR as tmpXXXXXXXX.json
+    assert not list(tmp.glob("*.json")), sorted(p.name for p in tmp.iterdir())
 
-    resume = _cli(*st["resume"].split()[1:])  # the printed command, as a user would run it
+    resume = _cli(*st["resume"].split()[1:], tmp=tmp)  # the printed command, as a user would run it
     out, err = resume.communicate(timeout=600)
     assert resume.returncode == 0, err[-3000:]
+    assert not list(tmp.rglob("*.json"))  # the stopped kernel's directory went at the next start
     st = run_status(run)
     assert st["status"] == "finished" and st["stages_done"] == ["prepare", "train", "evaluate"]
     assert "pid" in st and not st.get("reason")

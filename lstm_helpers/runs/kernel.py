@@ -4,15 +4,11 @@ Quiet
 -----
 Where the noise comes from (measured on TF 2.21, ipykernel 7, jupyter_client 8):
 
-- TensorFlow's C++ start-up lines (``oneDNN custom operations are on``, ``cudart_stub``,
-  ``cpu_feature_guard``) are written by absl *before* it reads ``TF_CPP_MIN_LOG_LEVEL``, to
-  file descriptor 2 of the kernel process. ipykernel captures fd-level output
-  (``IPKernelApp.capture_fd_output``) into the cell's stderr stream *and* echoes it to the
-  kernel's real stderr, which is the terminal; papermill's ``log_output`` then prints the
-  stream a third time -- hence each block three times on the terminal and a red block in
-  the executed notebook.
-- ``[IPKernelApp] WARNING | Kernel is running over TCP without encryption`` is ipykernel's
-  logger on the kernel's stderr.
+- TensorFlow's C++ start-up lines (``oneDNN custom operations are on``, ...) are written by
+  absl *before* it reads ``TF_CPP_MIN_LOG_LEVEL``, to the kernel's fd 2. ipykernel captures
+  fd-level output (``capture_fd_output``) into the cell's stderr *and* echoes it to the
+  terminal; papermill's ``log_output`` prints it a third time.
+- ``[IPKernelApp] WARNING | Kernel is running over TCP without encryption``: ipykernel's log.
 - ``[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel``: jupyter_client's
   ``shutdown_kernel`` sends SIGINT before asking the kernel to shut down, even when no cell
   is running; ipykernel logs that interrupt.
@@ -39,7 +35,7 @@ notebook reads as if a fresh kernel ran it. Imported modules stay imported, whic
 point: TensorFlow is imported once per kernel. Each stage seeds its random generators from
 the run's seed, so results do not depend on what ran before in the kernel
 (``tests/test_pipeline.py`` checks byte-identical histories). After a notebook fails, the
-kernel is restarted before the next one (its state is unknown).
+kernel is restarted before the next one.
 
 Papermill's own engine starts and stops a kernel per notebook. The ``lstm_warm`` engine
 registered here hands papermill's notebook client our started kernel manager (nbclient
@@ -189,15 +185,26 @@ class QuietKernelManager(AsyncKernelManager):
     kernel_tmp: str | None = None
     _owner: Any = None  # the open owner lock of kernel_tmp (own_kernel_dir)
 
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+    async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+        """The kernel's directory, made before the connection file is written into it: left in
+        /tmp as ``tmpXXXXXXXX.json`` (ports, key) by each run stopped by a signal or whose
+        kernel was killed, it goes with the directory, however the kernel ended."""
         import tempfile
 
-        env = dict(kw.get("env") or os.environ)
-        env.update(KERNEL_ENV)
-        remove_stale_kernel_dirs(Path(tempfile.gettempdir()))
-        self.kernel_tmp = tempfile.mkdtemp(prefix=KERNEL_TMP_PREFIX)
-        self._owner = own_kernel_dir(self.kernel_tmp)
-        env["TMPDIR"] = self.kernel_tmp
+        if self.kernel_tmp is None:
+            remove_stale_kernel_dirs(Path(tempfile.gettempdir()))
+            self.kernel_tmp = tempfile.mkdtemp(prefix=KERNEL_TMP_PREFIX)
+            self._owner = own_kernel_dir(self.kernel_tmp)
+        if not self.connection_file or Path(self.connection_file).parent.name.startswith(KERNEL_TMP_PREFIX):
+            self.connection_file = os.path.join(self.kernel_tmp, "connection.json")
+        try:
+            return await super()._async_pre_start_kernel(**kw)
+        except BaseException:
+            self._remove_kernel_tmp()
+            raise
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        env = {**(kw.get("env") or os.environ), **KERNEL_ENV, "TMPDIR": str(self.kernel_tmp)}
         kw["env"] = env
         target = self.log_path if self.log_path is not None else Path(os.devnull)
         log = open(target, "ab")  # noqa: SIM115 - the kernel process owns it from here
