@@ -325,6 +325,13 @@ def check_earlier_stages(run_dir: str | Path, stage: str) -> None:
     raise StageMissing(f"{run_name(run_dir)} has no {files} ({why}): run {chain}")
 
 
+def _earlier_settings(old: Config, new: Config) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both configs as dotted keys, a class map or weights as one value each: what the two
+    refusals of a later stage compare."""
+    keep = ("class_map", "class_weight")
+    return flatten(old.to_dict(), keep=keep), flatten(new.to_dict(), keep=keep)
+
+
 def _refuse_changed_earlier_settings(
     old: Config, new: Config, run_dir: Path, stage: str, asked: Iterable[str] = ()
 ) -> None:
@@ -336,8 +343,7 @@ def _refuse_changed_earlier_settings(
     (``windows.length`` set clears ``windows.length_seconds``)."""
     from lstm_helpers.unused import STAGE_SECTIONS
 
-    keep = ("class_map", "class_weight")
-    before, after = flatten(old.to_dict(), keep=keep), flatten(new.to_dict(), keep=keep)
+    before, after = _earlier_settings(old, new)
     asked = {str(k).replace("__", ".") for k in asked}
     for earlier in STAGES[: STAGES.index(stage)]:
         changed = [k for k in after if k.split(".")[0] in STAGE_SECTIONS[earlier] and after[k] != before.get(k)]
@@ -460,8 +466,10 @@ def _run_params(params: Path, overrides: dict[str, Any]) -> Config:
 def _refuse_other_preparation(old: Config, new: Config, run_dir: Path, config_file: str | Path, stage: str) -> None:
     """Stages 02 / 03 read the windows stage 01 made (and 03 the model 02 trained): another
     config's settings of those would make params.yaml describe data or a model the run lacks."""
-    before, after = flatten(old.to_dict()), flatten(new.to_dict())
-    sections = ("seed", "data", "split", "windows", "scale", "resample") + (("model", "train") * (stage == "evaluate"))
+    from lstm_helpers.unused import STAGE_SECTIONS
+
+    before, after = _earlier_settings(old, new)
+    sections = {sec for st in STAGES[: STAGES.index(stage)] for sec in STAGE_SECTIONS[st]}
     changed = [k for k in after if k.split(".")[0] in sections and after[k] != before.get(k)]
     if changed:
         raise ConfigError(
