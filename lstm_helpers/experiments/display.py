@@ -36,6 +36,7 @@ from lstm_helpers.experiments.progress import plural
 from lstm_helpers.experiments.references import MARKER, REFERENCE_STATUS, reference_rows
 from lstm_helpers.experiments.tasks import (
     configurations_table,
+    mean_std,
     split_groups,
     splits_sentence,
     task_groups,
@@ -474,17 +475,8 @@ def seed_summary(c: Comparison) -> Any:
     out = pd.DataFrame(index=mean.index)
     out["runs"] = n
     for col in cols:  # a group of one run has no spread: its figure alone, no "± 0.000"
-        out[col] = ["" if pd.isna(m) else _mean_std(m, s) for m, s in zip(mean[col], std[col], strict=True)]
+        out[col] = ["" if pd.isna(m) else mean_std(m, s) for m, s in zip(mean[col], std[col], strict=True)]
     return as_html(table_html(out.reset_index()))
-
-
-def _mean_std(mean: float, std: float) -> str:
-    """``0.713 ± 0.084``: the spread at the mean's decimals; the mean alone when there is no
-    spread to show (``std`` NaN: one run, or one run of the group with the figure)."""
-    d = decimals_of(fmt_number(mean))
-    if pd.isna(std):
-        return fmt_number(mean) if d is None else f"{mean:,.{d}f}"
-    return f"{fmt_number(mean)} ± {fmt_number(std)}" if d is None else f"{mean:,.{d}f} ± {std:,.{d}f}"
 
 
 def search_trials(directory: Path | None) -> pd.DataFrame | None:

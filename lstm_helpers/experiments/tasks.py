@@ -30,6 +30,7 @@ from lstm_helpers.experiments.labels import as_labels, configuration_labels
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
 from lstm_helpers.layout import RunLayout
+from lstm_helpers.style import decimals_of, fmt_number
 
 MAX_CLASSES_SHOWN = 6  # a character model's vocabulary: counted, not listed
 MAX_UNITS_SHOWN = 4  # validation animals named in a split's description, then "and N more"
@@ -237,13 +238,18 @@ def configuration_ranking(c: Any) -> pd.DataFrame | None:
     mean = mean.sort_values(by, ascending=[False, True][: len(by)], kind="stable")
     out = pd.DataFrame({"configuration": mean.index, "splits": fin["split"].nunique()})
     for col in (x for x in cols if x != tb):
-        out[col] = [_mean_std(m, s) for m, s in zip(mean[col], std.loc[mean.index, col], strict=True)]
+        out[col] = [mean_std(m, s) for m, s in zip(mean[col], std.loc[mean.index, col], strict=True)]
     out.attrs["left_out"] = len(covered) - len(full)
     return out
 
 
-def _mean_std(mean: float, std: float) -> str:
-    return f"{mean:.3f}" if pd.isna(std) else f"{mean:.3f} ± {std:.3f}"
+def mean_std(mean: float, std: float) -> str:
+    """``0.713 ± 0.084``: the spread at the mean's decimals; the mean alone when there is no
+    spread to show (``std`` NaN: one run, or one run of the group with the figure)."""
+    d = decimals_of(fmt_number(mean))
+    if pd.isna(std):
+        return fmt_number(mean) if d is None else f"{mean:,.{d}f}"
+    return f"{fmt_number(mean)} ± {fmt_number(std)}" if d is None else f"{mean:,.{d}f} ± {std:,.{d}f}"
 
 
 def configurations_table(c: Any) -> str:
