@@ -18,7 +18,7 @@ from conftest import TINY
 
 from lstm_helpers.artifacts import write_json, write_yaml
 from lstm_helpers.config import ConfigError
-from lstm_helpers.experiments import compare, dask_runs, display, plan, resume, runner
+from lstm_helpers.experiments import compare, dask_runs, display, plan, resume, runner, tasks
 from lstm_helpers.experiments.columns import TIME_COLUMNS
 from lstm_helpers.layout import SweepLayout
 
@@ -1004,7 +1004,7 @@ def test_a_configuration_of_one_run_shows_its_figure_without_a_spread(tmp_path, 
     page = display.seed_summary(display.Comparison(one, meta, tmp_path / "sweep")).data
     rows = [re.findall(r"<td[^>]*>([^<]*)<", r)[:4] for r in page.split("<tr")[2:]]
     assert rows == [["0", "2", "0.515 ± 0.007", "0.985 ± 0.007"], ["50", "1", "0.560", "0.940"]], rows
-    assert display._mean_std(0.56, float("nan")) == "0.560" and display._mean_std(4.5, float("nan")) == "4.5"
+    assert tasks.mean_std(0.56, float("nan")) == "0.560" and tasks.mean_std(4.5, float("nan")) == "4.5"
     # one column of numbers: right-aligned and sorted by the mean, spread or not
     assert (
         '<td class="num" data-v="0.515">0.515 ± 0.007</td>' in page
@@ -1505,7 +1505,7 @@ def test_numbers_are_formatted_for_reading():
     assert texts([0.0, 0.0]) == ["0.000", "0.000"]
     page = display.table_html(pd.DataFrame({"run": ["a", "b"], "n_params": [131905, 9000]}))
     assert 'data-v="131905.0">131,905<' in page and 'data-v="9000.0">9,000<' in page and "dataset.v" in page
-    assert display._mean_std(0.71345, 0.0839) == "0.713 ± 0.084" and display._mean_std(4.55, 0.25) == "4.55 ± 0.25"
+    assert tasks.mean_std(0.71345, 0.0839) == "0.713 ± 0.084" and tasks.mean_std(4.55, 0.25) == "4.55 ± 0.25"
 
 
 @pytest.mark.slow
