@@ -20,6 +20,9 @@ Two linear heads on standardised features:
 
 ``classifier="auto"`` fits both and keeps the one with the higher macro PR-AUC on
 validation (never test). Written here: only that selection and the input handling below.
+The features are kept as MiniRocket's integer counts where they are those
+(:mod:`~lstm_helpers.judge.ppv_counts`: a quarter of the memory, bit for bit the same
+values), and as float32 otherwise.
 
 Inputs
     * real-valued windows ``(n, T, C)``; windows shorter than MiniRocket's kernel (9
@@ -53,10 +56,12 @@ from sklearn.preprocessing import StandardScaler
 
 from lstm_helpers.artifacts import save_npz, write_json
 from lstm_helpers.judge.linear_head import Float32Logistic
+from lstm_helpers.judge.ppv_counts import CountMatrix, minirocket_counts
 
 MINIROCKET_MIN_LENGTH = 9  # MiniRocket's kernels span 9 timesteps
 Classifier = Literal["auto", "logistic", "ridge"]
 CLASSIFIERS: tuple[str, ...] = ("logistic", "ridge")
+Features = np.ndarray | CountMatrix  # MiniRocket's features, float32 or as their integer counts
 
 
 @dataclass
@@ -120,12 +125,12 @@ def _head(name: str, class_weight: str | dict[int, float] | None) -> Float32Logi
     return make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10), class_weight=class_weight))
 
 
-def _scores(model: Float32Logistic | Pipeline, F: np.ndarray, n_classes: int) -> np.ndarray:
+def _scores(model: Float32Logistic | Pipeline, F: Features, n_classes: int) -> np.ndarray:
     """(n, n_classes) scores, columns in class-index order (absent classes score 0)."""
     if isinstance(model, Float32Logistic):
         clf, part = model, model.predict_proba(F)
     else:
-        clf, d = model[-1], model.decision_function(F)
+        clf, d = model[-1], model.decision_function(_dense(F))
         if d.ndim == 1:  # binary ridge: one signed margin for classes_[1]
             d = np.stack([-d, d], axis=1)
         e = np.exp(d - d.max(axis=1, keepdims=True))
@@ -133,6 +138,11 @@ def _scores(model: Float32Logistic | Pipeline, F: np.ndarray, n_classes: int) ->
     out = np.zeros((len(F), n_classes))
     out[:, np.asarray(clf.classes_, dtype=np.int64)] = part
     return out
+
+
+def _dense(F: Features) -> np.ndarray:
+    """Float32 features for scikit-learn (the ridge head)."""
+    return F.dense() if isinstance(F, CountMatrix) else F
 
 
 def macro_pr_auc(y: np.ndarray, proba: np.ndarray) -> float:
@@ -152,24 +162,29 @@ def warm_up() -> None:
     then): in a fresh process the import took 1.6 s and the first transforms 0.4 s on the
     2-core host, time that otherwise fell inside the fit, beside training. Nothing here
     depends on the data; the compiled kernels are chosen by dtype and layout, which
-    :func:`_to_channels_first` fixes (C-contiguous float32)."""
+    :func:`_to_channels_first` fixes (C-contiguous float32). The integer-count products of
+    the logistic head (:mod:`~lstm_helpers.judge.ppv_kernels`) are compiled or loaded too."""
     from aeon.transformations.collection.convolution_based import MiniRocket
+
+    from lstm_helpers.judge import ppv_kernels
 
     rng = np.random.default_rng(0)
     for channels in (1, 2):
         X = _to_channels_first(rng.standard_normal((4, 16, channels)), "warm-up")
         MiniRocket(n_kernels=84, random_state=0).fit(X).transform(X)
+    ppv_kernels.warm_up()
 
 
 def _minirocket_features(
     X_train: np.ndarray, keep: np.ndarray, X_eval: dict[str, np.ndarray], n_kernels: int,
     n_jobs: int, seed: int,
-) -> tuple[np.ndarray, dict[str, np.ndarray | None], list[str]]:  # fmt: skip
-    """MiniRocket fitted on the kept training windows; features of every split, and notes."""
+) -> tuple[Features, dict[str, Features | None], list[str]]:  # fmt: skip
+    """MiniRocket fitted on the kept training windows; features of every split (as integer
+    counts where they are those, :mod:`~lstm_helpers.judge.ppv_counts`), and notes."""
     from aeon.transformations.collection.convolution_based import MiniRocket  # numba: import on use
 
     Xt = _to_channels_first(np.asarray(X_train)[keep], "X_train")
-    notes = []
+    names, notes = list(X_eval), []
     if np.asarray(X_train).shape[1] < MINIROCKET_MIN_LENGTH:
         notes.append(
             f"windows of {np.asarray(X_train).shape[1]} steps were edge-padded to "
@@ -177,10 +192,15 @@ def _minirocket_features(
         )
     if (~keep).any():
         notes.append(f"{int((~keep).sum())} synthetic training window(s) left out")
-    rocket = MiniRocket(n_kernels=n_kernels, n_jobs=n_jobs, random_state=seed)
-    F_train = rocket.fit_transform(Xt)
-    F_eval = {k: (rocket.transform(_to_channels_first(v, f"X_{k}")) if len(v) else None) for k, v in X_eval.items()}
-    return F_train, F_eval, notes
+    rocket = MiniRocket(n_kernels=n_kernels, n_jobs=n_jobs, random_state=seed).fit(Xt)
+    X_eval = {k: _to_channels_first(v, f"X_{k}") for k, v in X_eval.items() if len(v)}
+    counts = [minirocket_counts(rocket, X) for X in (Xt, *X_eval.values())]
+    if all(c is not None for c in counts):
+        F_train, *F_rest = counts
+    else:  # not the counts ppv_counts expects (another aeon?): the float32 features
+        F_train, *F_rest = [rocket.transform(X) for X in (Xt, *X_eval.values())]
+    F_eval = dict(zip(X_eval, F_rest, strict=True))
+    return F_train, {k: F_eval.get(k) for k in names}, notes
 
 
 def fit_baseline(
@@ -242,7 +262,9 @@ def fit_baseline(
     val_auc: dict[str, float] = {}
     for name in heads:
         with _quiet_fit():
-            fitted[name] = _head(name, class_weight).fit(F_train, y_train[keep])
+            fitted[name] = _head(name, class_weight).fit(
+                F_train if name == "logistic" else _dense(F_train), y_train[keep]
+            )
         if y_val is not None and F_eval.get("val") is not None:
             val_auc[name] = round(macro_pr_auc(y_val, _scores(fitted[name], F_eval["val"], n_classes)), 4)
     best = max(heads, key=lambda h: (np.nan_to_num(val_auc.get(h, 0.0), nan=0.0), h == "logistic"))
@@ -264,8 +286,9 @@ def fit_baseline(
 
 
 # ------------------------------------------------------------------------------- cache
-CACHE_VERSION = 3  # bump when the fit changes in a way the inputs below do not capture
-# (3: the logistic head's sums no longer depend on the BLAS thread count, linear_head.BlockProducts)
+CACHE_VERSION = 4  # bump when the fit changes in a way the inputs below do not capture
+# (3: the logistic head's sums no longer depend on the BLAS thread count, linear_head.BlockProducts;
+# 4: the logistic head reads MiniRocket's integer counts, ppv_counts)
 
 
 def baseline_fingerprint(
