@@ -1095,7 +1095,8 @@ def _with_records(run: Path, train: dict, val: dict, baseline_val: dict | None =
     m["baseline"] = {"name": "MiniRocket", "val": baseline_val or {}}
     lay.metrics.write_text(json.dumps(m))
     if val_counts:
-        lay.prepare_json.write_text(json.dumps({"counts": {"val": {"before": val_counts, "after": val_counts}}}))
+        counts = {"val": {"before": val_counts, "after": val_counts}}
+        lay.prepare_json.write_text(json.dumps({"counts": counts, "resample": {"method": "none"}}))
     return run
 
 

@@ -58,31 +58,111 @@ def _epochs(t: dict[str, Any], notes: list[str]) -> list[str]:
     return []
 
 
-def _errors(m: dict[str, Any], t: dict[str, Any]) -> list[str]:
-    """The errors lean to false alarms (precision low) or to misses (recall low), on validation."""
+RESAMPLERS = ("undersample", "oversample", "augment", "smote", "smote_under")  # imbalance_factor applies
+# what a larger resample.imbalance_factor does under each (data/resampling.py::target_counts: it
+# is the largest : each smaller class after resampling, so a larger one rebalances less)
+LESS = {
+    "undersample": "keeps more of the other classes' windows",
+    "oversample": "makes fewer copies of '{pos}'",
+    "augment": "makes fewer augmented '{pos}' windows",
+    "smote": "makes fewer synthetic '{pos}' windows",
+    "smote_under": "makes fewer synthetic '{pos}' windows and keeps more of the others",
+}
+
+
+def _tilt(prep: dict[str, Any], pos: str) -> dict[str, Any] | None:
+    """What the run's resampling did to ``pos`` (``prepare.json``): ``method``, ``factor``, its
+    training windows ``was`` / ``now`` of ``total_was`` / ``total_now``, whether it is the
+    ``largest`` class before, and the training split's ``measured`` imbalance before; None where
+    the run did not resample by a factor or the record lacks the counts."""
+    rs, train = prep.get("resample") or {}, (prep.get("counts") or {}).get("train") or {}
+    method, factor = rs.get("method"), rs.get("imbalance_factor_target")
+    before, after = train.get("before") or {}, train.get("after") or {}
+    present = [int(v) for v in before.values() if int(v) > 0]
+    if method not in RESAMPLERS or not factor or pos not in before or pos not in after or not present:
+        return None
+    return {
+        "method": method, "factor": float(factor), "was": int(before[pos]), "now": int(after[pos]),
+        "total_was": sum(before.values()), "total_now": sum(after.values()),
+        "largest": int(before[pos]) >= max(present), "measured": max(present) / min(present),
+    }  # fmt: skip
+
+
+def _lighter(pos: str, t: dict[str, Any], prep: dict[str, Any]) -> str:
+    """How to train with less weight on ``pos`` (its errors are false alarms), by what this run
+    did to weigh it: its class weight, or the resampling that raised its share (a larger factor
+    rebalances less, under every method); nothing where training did not favour it."""
+    weight = (t.get("class_weight") or {}).get(pos)
+    if weight and weight > 1:
+        return (
+            f", or weigh '{pos}' less in training (its class weight is {fmt_number(weight)}; "
+            "--set train.use_class_weight=false)"
+        )
+    tilt = _tilt(prep, pos)
+    if tilt is None or not tilt["total_now"] or tilt["now"] * tilt["total_was"] <= tilt["was"] * tilt["total_now"]:
+        return ""  # its share of the training windows did not grow
+    factor = tilt["factor"]
+    if 2 * factor >= tilt["measured"]:  # a factor this large resamples nothing
+        change = "--set resample.method=none trains on the windows as they are"
+    else:
+        change = f"--set resample.imbalance_factor={2 * factor:g} {LESS[tilt['method']].format(pos=pos)}"
+    return (
+        f", or rebalance the training windows less (resample.method {tilt['method']} at imbalance_factor "
+        f"{factor:g} took '{pos}' from {tilt['was']:,} of {tilt['total_was']:,} training windows to "
+        f"{tilt['now']:,} of {tilt['total_now']:,}; {change})"
+    )
+
+
+def _heavier(pos: str, t: dict[str, Any], prep: dict[str, Any]) -> str:
+    """How to weigh ``pos`` more in training (its errors are misses), by what this run did:
+    heavier class weights, class weights where none applied, a smaller imbalance factor;
+    nothing where it is already fully rebalanced or is the largest class."""
+    weights = t.get("class_weight") or {}
+    method = (prep.get("resample") or {}).get("method")
+    if (weights.get(pos) or 0) > 1:
+        heavier = {c: float(w) * (2 if c == pos else 1) for c, w in weights.items()}
+        given = ", ".join(f'"{c}": {w:.3g}' for c, w in heavier.items())
+        return (
+            f"weigh the class more (its class weight is {fmt_number(weights[pos])}; "
+            f"--set 'resample.class_weight={{{given}}}')"
+        )
+    if method == "none":
+        return "weigh the class more (--set resample.method=class_weight)"
+    if method == "class_weight" and not weights:
+        return "weigh the class more (the class weights were not applied; --set train.use_class_weight=true)"
+    tilt = _tilt(prep, pos)
+    if tilt is None or tilt["factor"] <= 1 or tilt["largest"]:
+        return ""
+    return (
+        f"rebalance the training windows more (resample.method {tilt['method']} at imbalance_factor "
+        f"{tilt['factor']:g}; a smaller factor brings '{pos}' closer to the largest class: "
+        f"--set resample.imbalance_factor={max(1.0, tilt['factor'] / 2):g})"
+    )
+
+
+def _stricter(m: dict[str, Any], p: float) -> str:
+    """A threshold with more precision than ``p``."""
+    return (
+        "choose a stricter threshold (--set evaluate.threshold_strategy=recall_at_precision "
+        f"--set evaluate.min_precision={min(0.95, round(p + 0.1, 2)):g})"
+    )
+
+
+def _errors(m: dict[str, Any], t: dict[str, Any], prep: dict[str, Any]) -> list[str]:
+    """The errors lean to false alarms (precision low) or to misses (recall low), on validation;
+    what to change follows this run's own weighting (:func:`_lighter`, :func:`_heavier`)."""
     pos = m.get("positive_class")
     per = ((m.get("val") or {}).get("per_class") or {}).get(pos) or {}
     p, r = per.get("precision"), per.get("recall")
     if p is None or r is None:
         return []
     at = f"on validation '{pos}' has precision {fmt_number(p)} and recall {fmt_number(r)}"
-    weight = (t.get("class_weight") or {}).get(pos)
     if r - p > GAP:
-        lighter = (
-            f", or weigh '{pos}' less in training (its class weight is {fmt_number(weight)}; "
-            "--set train.use_class_weight=false)"
-            if weight and weight > 1
-            else ", or train on more of the other classes' windows (--set resample.imbalance_factor=10)"
-        )
-        return [
-            f"Most errors are false alarms ({at}): choose a stricter threshold "
-            f"(--set evaluate.threshold_strategy=recall_at_precision --set evaluate.min_precision="
-            f"{min(0.95, round(p + 0.1, 2)):g}){lighter}."
-        ]
+        return [f"Most errors are false alarms ({at}): {_stricter(m, p)}{_lighter(pos, t, prep)}."]
     if p - r > GAP:
-        heavier = "--set resample.method=oversample" if weight and weight > 1 else "--set resample.method=class_weight"
+        heavier = _heavier(pos, t, prep)
         return [
-            f"Most errors are missed '{pos}' windows ({at}): weigh the class more ({heavier}) or choose "
+            f"Most errors are missed '{pos}' windows ({at}): {heavier + ' or ' if heavier else ''}choose "
             f"the threshold for recall (--set evaluate.threshold_strategy=precision_at_recall "
             f"--set evaluate.min_recall={min(0.95, round(r + 0.1, 2)):g})."
         ]
@@ -145,4 +225,4 @@ def suggested_changes(run: Path) -> list[str]:
     """What the run's records say to change next (most telling first); empty when they point to nothing."""
     lay = RunLayout(Path(run))
     t, m, prep = (read_json_optional(p) for p in (lay.train_json, lay.metrics, lay.prepare_json))
-    return [*_baseline(m, t), *_errors(m, t), *_epochs(t, m.get("notes") or []), *_validation(prep, m)]
+    return [*_baseline(m, t), *_errors(m, t, prep), *_epochs(t, m.get("notes") or []), *_validation(prep, m)]
