@@ -6,6 +6,7 @@ each is None where its section does not apply, so the report drops that section 
 from __future__ import annotations
 
 import html
+import math
 import re
 from typing import Any
 
@@ -41,6 +42,55 @@ def _another_strategy(ev: EvaluateConfig) -> str:
         f"{now[0].lower()}{now[1:]}; for more precision, raise that floor and accept lower recall: "
         f"`{_EVALUATE} --set evaluate.min_precision={higher:g}`; for more recall, lower it or ask for "
         "`precision_at_recall` with `evaluate.min_recall`"
+    )
+
+
+def unmet_floor(metrics: dict[str, Any]) -> tuple[str, float, float | None] | None:
+    """Where this run asked for a precision (``recall_at_precision``) or recall
+    (``precision_at_recall``) floor that no threshold reached on validation, so the max-F1
+    threshold applied (judge/threshold.py::choose_threshold records ``constraint_met: false``):
+    (``"precision"`` or ``"recall"``, the floor asked for, the best value validation reached
+    or None where the record does not give it); None where the floor was met or none was asked for.
+    The best value is read from the record's note (``the highest precision reached is 0.180``),
+    the one place it is kept."""
+    detail = metrics.get("threshold_detail") or {}
+    if detail.get("constraint_met") is not False or detail.get("fallback") == "fixed":
+        return None
+    which = "precision" if detail.get("strategy") == "recall_at_precision" else "recall"
+    asked = detail.get(f"min_{which}")
+    if asked is None:
+        return None
+    best = re.search(rf"highest {which} reached is (\d+(?:\.\d+)?)", str(detail.get("note") or ""))
+    return which, float(asked), float(best.group(1)) if best else None
+
+
+def reachable_floor(best: float | None, asked: float) -> float | None:
+    """A floor validation reaches: ``best`` rounded down to two decimals (None where that is 0,
+    not below ``asked``, or ``best`` is unknown)."""
+    if best is None:
+        return None
+    floor = math.floor(best * 100 + 1e-9) / 100
+    return floor if 0 < floor < asked else None
+
+
+def _unmet_text(threshold: float, unmet: tuple[str, float, float | None]) -> str:
+    """The threshold section where the run's floor was out of reach on validation."""
+    which, asked, best = unmet
+    strategy = "recall_at_precision" if which == "precision" else "precision_at_recall"
+    reached = f" (the best it reaches there is {best:.3f})" if best is not None else ""
+    floor = reachable_floor(best, asked)
+    lower = (
+        f"; or ask for a floor validation reaches: `{_EVALUATE} --set evaluate.min_{which}={floor:g}` (the same "
+        "model judged without training again, in a new run directory)"
+        if floor is not None
+        else ""
+    )
+    return (
+        f"This run asked for `{strategy}` with `evaluate.min_{which}` {asked:g}, but no threshold gives that "
+        f"{which} on validation{reached}, so the threshold fell back to the one with the highest F1 "
+        f"(`max_f1`, threshold {threshold:.3g}); every strategy is listed with what it gives on validation and "
+        f"on test. A higher floor cannot be met either: more {which} needs a better model or data (window "
+        f"length, more labelled bouts, features){lower}."
     )
 
 
@@ -85,6 +135,8 @@ def threshold_text(metrics: dict[str, Any], ev: EvaluateConfig) -> str | None:
             "strategy in the table falls back the same way; to choose a threshold, validation needs windows of "
             "both classes (more groups in it: `split.val_fraction`, `split.stratify`)."
         )
+    if (unmet := unmet_floor(metrics)) is not None:
+        return _unmet_text(threshold, unmet)
     return (
         f"Chosen on validation by `evaluate.threshold_strategy` (this run: `{used}`, threshold {threshold:.3g}); "
         "every strategy is listed with what it gives on validation and on test. Precision and recall trade "

@@ -14,6 +14,7 @@ from typing import Any
 
 from lstm_helpers.artifacts import read_json_optional
 from lstm_helpers.data.text import character_classes
+from lstm_helpers.judge.captions import reachable_floor, unmet_floor
 from lstm_helpers.judge.notes import BASELINE_SHORT
 from lstm_helpers.judge.validation_notes import (
     LISTED,
@@ -141,10 +142,25 @@ def _heavier(pos: str, t: dict[str, Any], prep: dict[str, Any]) -> str:
 
 
 def _stricter(m: dict[str, Any], p: float) -> str:
-    """A threshold with more precision than ``p``."""
+    """A threshold with more precision than ``p``: a floor above it that validation can reach
+    (where the run's own floor was out of reach, :func:`~lstm_helpers.judge.captions.unmet_floor`
+    gives the best precision there), or, where none is, that the threshold cannot give more."""
+    floor = min(0.95, round(p + 0.1, 2))
+    unmet = unmet_floor(m)
+    if unmet is not None and unmet[0] == "precision":
+        _, asked, best = unmet
+        reach = reachable_floor(best, asked) if best is not None else None
+        if reach is None or reach <= p + 1e-9:
+            best_said = f"; the best precision there is {fmt_number(best)}" if best is not None else ""
+            return (
+                f"no threshold gives more precision on validation (this run's floor evaluate.min_precision "
+                f"{asked:g} was out of reach{best_said}, so max-F1 chose the threshold): change the model or data "
+                "rather than the threshold"
+            )
+        floor = min(floor, reach)
     return (
         "choose a stricter threshold (--set evaluate.threshold_strategy=recall_at_precision "
-        f"--set evaluate.min_precision={min(0.95, round(p + 0.1, 2)):g})"
+        f"--set evaluate.min_precision={floor:g})"
     )
 
 
