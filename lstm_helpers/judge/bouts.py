@@ -6,7 +6,8 @@ over windows or timesteps (only over recordings and classes of interest):
 * :func:`stitch_timeline`: mean of the window scores covering each timestep (difference
   arrays + cumulative sum);
 * :func:`find_bouts` / :func:`clean_bouts` / :func:`match_bouts`: runs of a class, merged
-  and filtered, matched to the true runs by overlap; :func:`bout_summary` totals them;
+  and filtered, matched to the true runs by the half-overlap rule (a predicted bout counts
+  only when at least half of it lies on true bouts); :func:`bout_summary` totals them;
 * :func:`per_recording_scores`: window and timestep precision / recall per recording
   (scikit-learn metrics);
 * :func:`score_test_timelines`: all of the above for the test recordings of a run.
@@ -149,6 +150,9 @@ def predict_timesteps(timeline: dict[str, np.ndarray], decide: Callable[[np.ndar
 
 
 # ============================================================================ bouts
+MIN_HIT_FRACTION = 0.5  # share of a predicted bout that must lie on true bouts for it to count (match_bouts)
+
+
 def find_bouts(mask: Any) -> np.ndarray:
     """Runs of True in a 1-D mask as ``[start, end)`` pairs (end exclusive), shape (m, 2).
 
@@ -209,19 +213,25 @@ def match_bouts(
     min_pred_seconds: float = 0.0,
     merge_gap_seconds: float = 0.0,
 ) -> dict[str, Any]:
-    """Match predicted bouts to true bouts by overlap (written here).
+    """Match predicted bouts to true bouts by the half-overlap rule (written here).
 
     Predicted bouts are first cleaned with :func:`clean_bouts` (merge gaps shorter than
-    ``merge_gap_seconds``, drop bouts shorter than ``min_pred_seconds``). A true bout is
-    *found* when any predicted bout overlaps it; a predicted bout overlapping no true bout
-    is a *false alarm*. Onset / offset errors are absolute differences, in seconds, between
-    each found true bout and the first (earliest) predicted bout overlapping it; one
-    predicted bout spanning two true bouts finds both.
+    ``merge_gap_seconds``, drop bouts shorter than ``min_pred_seconds``). The rule is the
+    minimum-overlap criterion of event-based scoring in activity recognition (Ward, Lukowicz
+    & Gellersen 2011, "Performance metrics for activity recognition", ACM TIST 2(1), whose
+    *overfill* names a detection running past its event): a predicted bout is a **hit** when
+    at least :data:`MIN_HIT_FRACTION` (half) of its duration lies on true bouts, otherwise a
+    *false alarm* (an insertion, or an overfill so large that most of it is not the class);
+    a true bout is *found* when a hit overlaps it. Any-overlap matching rewarded flagging
+    everything: one predicted bout covering a whole recording "found" every true bout in it
+    with bout precision 1; under this rule it is a false alarm and finds nothing. Onset /
+    offset errors are absolute differences, in seconds, between each found true bout and
+    the first (earliest) hit overlapping it; one hit spanning two true bouts finds both.
 
     Parameters
     ----------
     true_bouts, pred_bouts : array-like of int, shape (m, 2)
-        ``[start, end)`` timesteps, e.g. from :func:`find_bouts`.
+        ``[start, end)`` timesteps, e.g. from :func:`find_bouts`; true bouts do not overlap.
     sample_rate_hz : float
         Timesteps per second (pass 1.0 to get errors in timesteps).
 
@@ -229,16 +239,19 @@ def match_bouts(
     -------
     dict
         ``n_true``, ``n_pred`` (after cleaning), ``n_found``, ``n_false_alarms``,
-        ``bout_recall`` (n_found / n_true), ``bout_precision`` (predicted bouts overlapping
-        a true bout / n_pred), ``onset_error_s``, ``offset_error_s`` (means; None when
-        nothing matched), ``pairs`` (one record per true bout) and ``false_alarms``
-        ([start_s, end_s] per false alarm).
+        ``bout_recall`` (n_found / n_true), ``bout_precision`` (hits / n_pred),
+        ``onset_error_s``, ``offset_error_s`` (means; None when nothing matched), ``pairs``
+        (one record per true bout) and ``false_alarms`` ([start_s, end_s] per false alarm).
     """
     t = np.asarray(true_bouts, dtype=np.int64).reshape(-1, 2)
     p = clean_bouts(pred_bouts, sample_rate_hz, min_pred_seconds, merge_gap_seconds)
-    overlap = (p[None, :, 0] < t[:, None, 1]) & (t[:, None, 0] < p[None, :, 1])
+    # timesteps each (true, predicted) pair shares; true bouts are disjoint, so a column sums
+    # to the predicted bout's timesteps on the class
+    shared = np.clip(np.minimum(p[None, :, 1], t[:, None, 1]) - np.maximum(p[None, :, 0], t[:, None, 0]), 0, None)
+    hit = shared.sum(axis=0) >= MIN_HIT_FRACTION * (p[:, 1] - p[:, 0])
+    overlap = (shared > 0) & hit[None, :]
     found = overlap.any(axis=1)
-    false_alarm = ~overlap.any(axis=0)
+    false_alarm = ~hit
     first = overlap.argmax(axis=1) if len(p) else np.zeros(len(t), dtype=np.int64)  # p sorted by start
     matched = p[first] if len(p) else np.zeros((len(t), 2), dtype=np.int64)
     onset = np.abs(matched[:, 0] - t[:, 0]) / sample_rate_hz

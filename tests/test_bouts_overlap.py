@@ -1,0 +1,34 @@
+"""Bout matching by the half-overlap rule (judge/bouts.py::match_bouts): a predicted bout
+counts only when at least half of it lies on true bouts, so flagging a whole recording
+finds nothing and is one false alarm."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstm_helpers.judge.bouts import bouts_on_scored_steps, match_bouts
+
+
+def test_a_predicted_bout_covering_the_whole_recording_is_a_false_alarm_not_every_bout_found():
+    labels = np.zeros(1000, np.int64)
+    for s in (100, 400, 700, 900):
+        labels[s : s + 30] = 1  # four true bouts, 12% of the recording
+    predicted = np.ones(1000, np.int64)  # the class flagged everywhere
+    res = match_bouts(*bouts_on_scored_steps(labels, predicted, 1), 10.0)
+    assert (res["n_true"], res["n_pred"], res["n_found"], res["n_false_alarms"]) == (4, 1, 0, 1)
+    assert res["bout_recall"] == 0.0 and res["bout_precision"] == 0.0
+    assert res["false_alarms"] == [[0.0, 100.0]] and res["onset_error_s"] is None
+
+
+def test_half_of_a_predicted_bout_on_the_class_is_a_hit_less_is_a_false_alarm():
+    hit = match_bouts([[10, 20]], [[10, 30]], 1.0)  # 10 of 20 steps on the bout: exactly half
+    assert (hit["n_found"], hit["n_false_alarms"], hit["bout_precision"]) == (1, 0, 1.0)
+    assert hit["offset_error_s"] == 10.0
+    overfill = match_bouts([[10, 20]], [[10, 31]], 1.0)  # 10 of 21: most of it is not the class
+    assert (overfill["n_found"], overfill["n_false_alarms"], overfill["bout_precision"]) == (0, 1, 0.0)
+    # a hit spanning two true bouts counts the steps on both, and finds both
+    both = match_bouts([[0, 10], [15, 25]], [[0, 25]], 1.0)
+    assert (both["n_found"], both["n_false_alarms"]) == (2, 0)
+    # the found bout's errors come from the hit, not from an earlier false alarm overlapping it
+    pairs = match_bouts([[50, 60]], [[0, 55], [56, 60]], 1.0)
+    assert (pairs["n_found"], pairs["n_false_alarms"]) == (1, 1) and pairs["pairs"][0]["pred_start_s"] == 56
