@@ -123,6 +123,28 @@ def threshold_phrase(threshold: float, metrics: dict[str, Any]) -> str:
     return f" at the fallback threshold {threshold:.2f} (evaluate.threshold), not chosen on validation: {why}"
 
 
+FLAGS_FAR_MORE = (
+    5.0  # flagging this many times the class's true share (precision <= 0.2 at full recall) leads the headline
+)
+
+
+def flagging_phrase(metrics: dict[str, Any], cls: Any, shown: str) -> str | None:
+    """``the threshold flags 100% of test windows as chase (true share 10%)`` where the decision
+    flags most test windows (over half) or more than :data:`FLAGS_FAR_MORE` times the class's
+    true share, and at least twice it: its precision, recall and bout figures then follow from
+    flagging nearly everything, which the headline says first. None otherwise, or where the test
+    split holds no window of ``cls`` (``shown``: the class as the sentence names it)."""
+    classes, cm = metrics.get("classes") or [], metrics.get("confusion_matrix")
+    if cls not in classes or not cm or len(cm) != len(classes):
+        return None
+    k, total = classes.index(cls), sum(sum(row) for row in cm) or 1
+    flagged, true = sum(row[k] for row in cm) / total, sum(cm[k]) / total
+    if not true or flagged < 2 * true or (flagged <= 0.5 and flagged < FLAGS_FAR_MORE * true):
+        return None
+    who = "the threshold" if metrics.get("threshold") is not None else "the decision (argmax)"
+    return f"{who} flags {flagged:.0%} of test windows as {shown} (true share {true:.0%})"
+
+
 def threshold_text(metrics: dict[str, Any], ev: EvaluateConfig) -> str | None:
     """The threshold section's text for this run (None for a run that decides by argmax)."""
     threshold = metrics.get("threshold")

@@ -27,7 +27,7 @@ import nbformat
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_text
 from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.display import NOT_DRAWN
-from lstm_helpers.judge.captions import threshold_phrase
+from lstm_helpers.judge.captions import flagging_phrase, threshold_phrase
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.terminal import IN_EPOCH_LINE, PROGRESS_LINE, display_path, page_path, plural, run_time_phrase
@@ -147,9 +147,9 @@ def bouts_phrase(k: dict[str, Any]) -> str:
 
 
 def headline_sentence(run: Path, shown: Callable[[Path], str] = page_path) -> str:
-    """The answer in plain words (plain text; escape it for HTML), e.g. ``play found with
-    precision 0.64 and recall 0.83 at threshold 0.59; 30 of 30 bouts found, 20 false-alarm bouts``;
-    ``shown`` writes the run's path (:func:`page_path` for pages, ``display_path`` for the terminal)."""
+    """The answer in plain words (plain text; escape it for HTML), e.g. ``play found with precision 0.64 and
+    recall 0.83 at threshold 0.59; 30 of 30 bouts found, 20 false-alarm bouts``, led by what the decision
+    flags where it flags nearly everything (:func:`flagging_phrase`); ``shown`` writes the run's path."""
     k = key_metrics(run)
     m = read_json_optional(RunLayout(Path(run)).metrics)
     if k["status"] == "partial" and k["accuracy"] is None:  # stages run one by one (train --run ...)
@@ -165,6 +165,7 @@ def headline_sentence(run: Path, shown: Callable[[Path], str] = page_path) -> st
         return "No evaluation yet: this run has no metrics."
     at = threshold_phrase(k["threshold"], m) if k["threshold"] is not None else ""  # and why, for a fallback
     cls = class_phrase(k["class"]) if k["class"] else None
+    flags = cls and k["recall"] is not None and flagging_phrase(m, k["class"], cls)  # leads: bouts follow from it
     if cls and k["recall"] is not None and k["precision"] is not None:
         parts = [f"{cls} found with precision {k['precision']:.2f} and recall {k['recall']:.2f}{at}"]
     elif cls and k["recall"] is not None:  # windows of the class, none predicted as it
@@ -174,10 +175,8 @@ def headline_sentence(run: Path, shown: Callable[[Path], str] = page_path) -> st
         parts += _overall_phrases(k, m)
     if k["bouts true"]:
         parts.append(bouts_phrase(k))
-    baseline = _baseline_phrase(m, k["class"])
-    if baseline:
-        parts.append(baseline)
-    return "; ".join(parts)
+    parts += [b for b in [_baseline_phrase(m, k["class"])] if b]
+    return "; ".join(([flags] if flags else []) + parts)
 
 
 def _says_much(figures: dict, m: dict) -> bool:
