@@ -137,7 +137,7 @@ def test_choose_threshold_rejects_bad_data():
 
 
 def test_compare_threshold_strategies_table():
-    table = compare_threshold_strategies(LABELS, SCORES, LABELS, SCORES, min_precision=0.7)
+    table = compare_threshold_strategies(LABELS, SCORES, LABELS, SCORES, min_precision=0.7, used="recall_at_precision")
     assert list(table["strategy"]) == list(THRESHOLD_STRATEGIES)
     row = table.set_index("strategy").loc["recall_at_precision"]
     assert row["threshold"] == pytest.approx(0.55) and row["test_precision"] == pytest.approx(0.75)

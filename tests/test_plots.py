@@ -210,7 +210,9 @@ def _dot(fig):
 
 @pytest.mark.parametrize("threshold", [0.05, 0.5, 0.65, 0.99])  # 0.99: nothing predicted positive
 def test_pr_and_roc_dots_agree_with_the_threshold_table(threshold):
-    table = compare_threshold_strategies(Y_BIN, S_BIN, Y_BIN, S_BIN, threshold=threshold).set_index("strategy")
+    table = compare_threshold_strategies(Y_BIN, S_BIN, Y_BIN, S_BIN, threshold=threshold, used="fixed").set_index(
+        "strategy"
+    )
     fixed = table.loc["fixed"]
     rates = rates_at(Y_BIN, S_BIN, threshold)
     recall, precision = _dot(plots.plot_pr_curve(Y_BIN, S_BIN, threshold=threshold))

@@ -161,7 +161,9 @@ def threshold_text(metrics: dict[str, Any], ev: EvaluateConfig) -> str | None:
         return _unmet_text(threshold, unmet)
     return (
         f"Chosen on validation by `evaluate.threshold_strategy` (this run: `{used}`, threshold {threshold:.3g}); "
-        "every strategy is listed with what it gives on validation and on test. Precision and recall trade "
+        "every strategy is listed with what it gives on validation, the figures to choose one by; test figures fill "
+        "only the row of the strategy used (choosing a strategy by its test figures would make test a second "
+        "validation split, its figures no longer an unbiased estimate). Precision and recall trade "
         f"against each other: {_another_strategy(ev)} (the same model judged without training again, in a new "
         "run directory)."
     )

@@ -198,7 +198,10 @@ def _threshold(st: _Stage, val: dict, test: dict, p_val: np.ndarray) -> tuple[di
         s_val = class_scores(p_val, k, st.positive)
         s_test = class_scores(test["probs"], k, st.positive)
         choice = choose_threshold(val["y"] == k, s_val, ev.threshold_strategy, **kwargs)
-        options = compare_threshold_strategies(val["y"] == k, s_val, test["y"] == k, s_test, **kwargs)
+        # test figures only for the strategy applied: the table chooses by validation
+        options = compare_threshold_strategies(
+            val["y"] == k, s_val, test["y"] == k, s_test, **kwargs, used=ev.threshold_strategy
+        )
     else:
         choice = {"strategy": ev.threshold_strategy, "value": ev.threshold, "constraint_met": None,
                   "fallback": "fixed", "note": "no validation windows: used the fixed evaluate.threshold"}  # fmt: skip
@@ -510,12 +513,12 @@ def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
     if len(val["y"]):
         val_pred = st.rule.apply(p_val)
         val_metrics = compute_metrics(val["y"], p_val, val_pred, st.classes, st.positive, top_k)
-    del p_val
+    val["probs"] = p_val  # the metric-vs-threshold figure is drawn on validation, where the threshold is chosen
     timeline = _timelines(st, data, test)
     predictions = _write_predictions(st, test)
     figures = draw_figures(
         st.layout, test, st.classes, st.interest, st.positive, st.rule,
-        test_metrics["confusion_matrix"], timeline, st.info, cfg.evaluate,
+        test_metrics["confusion_matrix"], timeline, st.info, cfg.evaluate, val,
     )  # fmt: skip
     # last: a fit still running beside (the pipeline's prefit) is waited for only now
     baseline = _baseline(st, data, val, test)

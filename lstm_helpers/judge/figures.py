@@ -4,8 +4,9 @@
   :data:`MAX_HEATMAP_CLASSES` classes, the top-N confusions as bars beyond (a 100 x 100
   heat map is unreadable and its canvas alone takes gigabytes);
 * without a class of interest: one-vs-rest PR and ROC curves of the most frequent classes;
-* with one: its PR curve, ROC curve and metric-vs-threshold plot (threshold marked), and
-  the distribution of its score per true class;
+* with one: its test PR curve and ROC curve (threshold marked), the distribution of its test
+  score per true class, and the metric-vs-threshold plot on **validation**, where the
+  threshold is chosen (marked);
 * recordings with a class of interest: the timeline of one test recording (signal,
   stitched score, true and predicted bouts).
 
@@ -72,7 +73,11 @@ def _interest_figures(
     interest_index: int,
     positive_index: int | None,
     threshold: float | None,
+    val: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
+    """The class of interest's figures: PR and ROC curves and score distributions on test; the
+    metric-vs-threshold plot on validation (``val``: its ``y`` and ``probs``), where the threshold
+    is chosen -- drawn on test it offered test figures to choose a threshold by."""
     from lstm_helpers.judge import plots
 
     figures: dict[str, Any] = {}
@@ -80,12 +85,15 @@ def _interest_figures(
     scores = class_scores(test["probs"], interest_index, positive_index)
     y_bin = (test["y"] == interest_index).astype(int)
     if 0 < y_bin.sum() < len(y_bin):
-        for name, plot in (
-            ("pr_curve", plots.plot_pr_curve),
-            ("roc_curve", plots.plot_roc_curve),
-            ("metric_vs_threshold", plots.plot_metric_vs_threshold),
-        ):
+        for name, plot in (("pr_curve", plots.plot_pr_curve), ("roc_curve", plots.plot_roc_curve)):
             figures[name] = plot(y_bin, scores, threshold=threshold, positive_label=cls, path=layout.figure(name))
+    v_bin = (val["y"] == interest_index).astype(int) if val is not None and "probs" in val else np.zeros(0)
+    if 0 < v_bin.sum() < len(v_bin):
+        figures["metric_vs_threshold"] = plots.plot_metric_vs_threshold(
+            v_bin, class_scores(val["probs"], interest_index, positive_index), threshold=threshold,
+            positive_label=cls, path=layout.figure("metric_vs_threshold"),
+            title=f"Validation: precision / recall / F1 of '{cls}' vs threshold",
+        )  # fmt: skip
     figures["score_distributions"] = plots.plot_score_distributions(
         test["y"],
         scores,
@@ -152,13 +160,15 @@ def draw_figures(
     timeline: dict[str, Any] | None,
     info: dict[str, Any],
     evaluate: Any,
+    val: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Draw and save the stage's figures (see the module docstring); returns name -> Figure.
 
     ``test`` holds the test windows' ``X``, ``probs``, ``y``, ``rec``, ``start``; ``rule`` is
     the run's decision rule (its threshold is marked); ``timeline`` is
     :func:`lstm_helpers.judge.bouts.score_test_timelines`'s result or None; ``evaluate`` is
-    the run's ``cfg.evaluate``.
+    the run's ``cfg.evaluate``; ``val`` holds the validation windows' ``y`` and ``probs`` (the
+    metric-vs-threshold plot; not drawn without both classes in it).
     """
     from lstm_helpers.judge import plots
     from lstm_helpers.style import visible_name
@@ -172,7 +182,7 @@ def draw_figures(
             figures[name] = plot(test["y"], full, classes=classes, path=layout.figure(name))
         return figures
     t = rule.threshold
-    figures.update(_interest_figures(layout, test, classes, interest_index, positive_index, t))
+    figures.update(_interest_figures(layout, test, classes, interest_index, positive_index, t, val))
     if timeline is not None and timeline["plot_recording"] is not None:
         figures["timeline"] = _timeline_figure(
             layout, test, timeline, test["X"], classes, interest_index, t, info, evaluate

@@ -236,14 +236,18 @@ def compare_threshold_strategies(
     beta: float = 1.0,
     min_precision: float = 0.5,
     min_recall: float = 0.5,
+    used: str | None = None,
 ) -> pd.DataFrame:
-    """Every threshold strategy chosen on validation, and what it gives on validation and test.
+    """Every threshold strategy chosen on validation, and what it gives on validation.
 
     One row per strategy (``fixed`` uses ``threshold``): the target it was given (so that
     ``recall_at_precision`` at precision 0.59 reads as meeting its 0.5, not as missing a
-    target), the threshold, validation precision / recall / F1 and, when test data are
-    given, the same on test (:func:`rates_at`). This is the "what do I change?" table for
-    the decision threshold.
+    target), the threshold and validation precision / recall / F1 (:func:`rates_at`), the
+    figures a strategy is chosen by. This is the "what do I change?" table for the decision
+    threshold. Test precision / recall / F1 fill only the row of ``used``, the strategy the run
+    applied (when test data are given), and are empty elsewhere: every strategy's test figures
+    beside each other invited choosing the strategy on test, which would make test a second
+    validation split and its figures no longer an unbiased estimate.
     """
     targets = {"fixed": f"evaluate.threshold {threshold:g}", "max_f1": "", "max_fbeta": f"beta {beta:g}",
                "recall_at_precision": f"precision >= {min_precision:g}",
@@ -259,7 +263,7 @@ def compare_threshold_strategies(
             "val_recall": choice["recall"],
             "val_f1": choice["f1"],
         }
-        if y_test_binary is not None and test_scores is not None:
+        if strategy == used and y_test_binary is not None and test_scores is not None:
             check_binary(y_test_binary, test_scores, "y_test_binary")
             rates = rates_at(y_test_binary, test_scores, choice["value"])
             row.update(test_precision=rates["precision"], test_recall=rates["recall"], test_f1=rates["f1"])

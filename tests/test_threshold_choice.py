@@ -1,0 +1,47 @@
+"""What stage 03 offers for choosing the decision threshold: validation figures for every
+strategy, test figures only for the strategy the run used, and the metric-vs-threshold figure
+drawn on validation (judge/threshold.py::compare_threshold_strategies, judge/figures.py)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from test_evaluation import _make_run
+
+from lstm_helpers.judge.threshold import THRESHOLD_STRATEGIES, compare_threshold_strategies
+
+
+@pytest.fixture(scope="module")
+def binary_run(tmp_path_factory):
+    return _make_run(tmp_path_factory.mktemp("choice") / "binary", 2)
+
+
+def test_the_strategies_table_gives_test_figures_for_the_strategy_used_only():
+    y = np.array([0, 0, 0, 1, 0, 1, 1, 1])
+    s = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
+    table = compare_threshold_strategies(y, s, y[::-1], s, used="max_f1").set_index("strategy")
+    assert list(table.index) == list(THRESHOLD_STRATEGIES)
+    assert table[["val_precision", "val_recall", "val_f1"]].notna().all().all()
+    filled = {strategy for strategy, row in table.iterrows() if not math.isnan(row["test_precision"])}
+    assert filled == {"max_f1"}
+    assert "test_precision" not in compare_threshold_strategies(y, s, y, s)  # no strategy named: none
+
+
+@pytest.mark.slow
+def test_stage_03_offers_validation_figures_to_choose_by(binary_run):
+    from lstm_helpers.artifacts import open_run
+    from lstm_helpers.judge.captions import threshold_text
+    from lstm_helpers.judge.evaluation import run_evaluation
+
+    cfg, run = open_run(str(binary_run))
+    result = run_evaluation(cfg, run)
+    options = json.loads((run / "metrics.json").read_text())["threshold_options"]
+    with_test = [o["strategy"] for o in options if o.get("test_precision") is not None]
+    assert with_test == ["max_f1"] and all(o["val_precision"] is not None for o in options)
+    text = threshold_text(result["metrics"], cfg.evaluate)
+    assert "on validation, the figures to choose one by; test figures fill only the row of the strategy used" in text
+    title = result["figures"]["metric_vs_threshold"].axes[0].get_title()
+    assert title == "Validation: precision / recall / F1 of 'play' vs threshold"
