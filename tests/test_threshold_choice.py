@@ -45,3 +45,28 @@ def test_stage_03_offers_validation_figures_to_choose_by(binary_run):
     assert "on validation, the figures to choose one by; test figures fill only the row of the strategy used" in text
     title = result["figures"]["metric_vs_threshold"].axes[0].get_title()
     assert title == "Validation: precision / recall / F1 of 'play' vs threshold"
+
+
+@pytest.mark.slow
+def test_a_fixed_threshold_is_said_to_be_fixed_not_chosen_on_validation(binary_run, tmp_path):
+    """evaluate.threshold_strategy: fixed said "Chosen on validation by evaluate.threshold_strategy
+    (this run: fixed, threshold 0.5)" in the threshold section and "at threshold 0.50" in the headline."""
+    import shutil
+
+    from lstm_helpers.artifacts import open_run
+    from lstm_helpers.judge.captions import pr_curve_text, threshold_text
+    from lstm_helpers.judge.evaluation import run_evaluation
+    from lstm_helpers.runs.report import headline_sentence
+
+    run = tmp_path / "fixed"
+    shutil.copytree(binary_run, run)
+    cfg, _ = open_run(str(run), overrides={"evaluate.threshold_strategy": "fixed", "evaluate.threshold": 0.5})
+    result = run_evaluation(cfg, run)
+    metrics = result["metrics"]
+    assert metrics["threshold"] == 0.5 and metrics["threshold_strategy"] == "fixed"
+    text = threshold_text(metrics, cfg.evaluate)
+    assert text.startswith("Fixed at 0.5 (`evaluate.threshold`, as `evaluate.threshold_strategy` is `fixed`), not "
+                           "chosen on validation;") and "Chosen on validation" not in text  # fmt: skip
+    fixed = "the threshold fixed at 0.50 (evaluate.threshold), not chosen on validation"
+    assert f" at {fixed}" in headline_sentence(run)
+    assert "fixed at 0.5 (evaluate.threshold), not chosen on validation" in pr_curve_text(metrics, result["figures"])

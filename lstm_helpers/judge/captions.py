@@ -113,11 +113,24 @@ def fallback_reason(metrics: dict[str, Any]) -> str | None:
     return f"{why}, so {detail.get('strategy') or 'the strategy'} cannot choose one"
 
 
+def fixed_by_choice(metrics: dict[str, Any]) -> bool:
+    """Whether ``metrics.json``'s threshold is ``evaluate.threshold`` because the run asked for it
+    (``evaluate.threshold_strategy: fixed``), not a fallback where validation could not choose:
+    the texts then say it is fixed, not chosen on validation."""
+    return (
+        metrics.get("threshold") is not None
+        and metrics.get("threshold_strategy") == "fixed"
+        and (fallback_reason(metrics) is None)
+    )
+
+
 def threshold_phrase(threshold: float, metrics: dict[str, Any]) -> str:
     """How the headline names the threshold: `` at threshold 0.84``, or where validation could not
     choose it (:func:`fallback_reason`) `` at the fallback threshold 0.50 (evaluate.threshold), not
     chosen on validation: validation holds no 'play' window, so max_f1 cannot choose one``."""
     why = fallback_reason(metrics)
+    if fixed_by_choice(metrics):
+        return f" at the threshold fixed at {threshold:.2f} (evaluate.threshold), not chosen on validation"
     if why is None:
         return f" at threshold {threshold:.2f}"
     return f" at the fallback threshold {threshold:.2f} (evaluate.threshold), not chosen on validation: {why}"
@@ -159,9 +172,15 @@ def threshold_text(metrics: dict[str, Any], ev: EvaluateConfig) -> str | None:
         )
     if (unmet := unmet_floor(metrics)) is not None:
         return _unmet_text(threshold, unmet)
+    how = (
+        f"Fixed at {threshold:.3g} (`evaluate.threshold`, as `evaluate.threshold_strategy` is `fixed`), not chosen "
+        "on validation; the other strategies choose theirs on validation."
+        if fixed_by_choice(metrics)
+        else f"Chosen on validation by `evaluate.threshold_strategy` (this run: `{used}`, threshold {threshold:.3g})."
+    )
     return (
-        f"Chosen on validation by `evaluate.threshold_strategy` (this run: `{used}`, threshold {threshold:.3g}); "
-        "every strategy is listed with what it gives on validation, the figures to choose one by; test figures fill "
+        f"{how} "
+        "Every strategy is listed with what it gives on validation, the figures to choose one by; test figures fill "
         "only the row of the strategy used (choosing a strategy by its test figures would make test a second "
         "validation split, its figures no longer an unbiased estimate). Precision and recall trade "
         f"against each other: {_another_strategy(ev)} (the same model judged without training again, in a new "
@@ -189,6 +208,8 @@ def pr_curve_text(metrics: dict[str, Any], figures: dict[str, Any]) -> str | Non
             f"dashed line is a model with no skill (precision = prevalence). {low}"
         )
     dot = "the dot is the chosen one"
+    if fixed_by_choice(metrics):
+        dot = f"the dot is the threshold fixed at {metrics['threshold']:.3g} (evaluate.threshold), not chosen on validation"
     if (why := fallback_reason(metrics)) is not None:
         dot = f"the dot is the fallback evaluate.threshold {metrics['threshold']:.3g}, not chosen on validation ({why})"
     return (
