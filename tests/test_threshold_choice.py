@@ -70,3 +70,29 @@ def test_a_fixed_threshold_is_said_to_be_fixed_not_chosen_on_validation(binary_r
     fixed = "the threshold fixed at 0.50 (evaluate.threshold), not chosen on validation"
     assert f" at {fixed}" in headline_sentence(run)
     assert "fixed at 0.5 (evaluate.threshold), not chosen on validation" in pr_curve_text(metrics, result["figures"])
+
+
+@pytest.mark.slow
+def test_a_class_of_interest_never_predicted_and_the_one_the_threshold_applies_to_are_noted(tmp_path):
+    """With data.classes_of_interest [play, walk], walk predicted for no window said nothing, nor
+    that only play gets a threshold."""
+    import keras
+
+    from lstm_helpers.artifacts import open_run, read_json, write_json
+    from lstm_helpers.judge.evaluation import run_evaluation
+
+    run = _make_run(tmp_path / "multi", 3)  # other / play / walk
+    prep = read_json(run / "prepare.json")
+    write_json(run / "prepare.json", {**prep, "classes_of_interest": ["play", "walk"]})
+    model = keras.models.load_model(run / "model.keras")
+    weights, bias = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([weights, bias + np.array([0.0, 0.0, -50.0])])  # walk never most probable
+    model.save(run / "model.keras")
+    cfg, _ = open_run(str(run), overrides={"evaluate.multiclass_decision": "threshold"})
+    notes = run_evaluation(cfg, run)["metrics"]["notes"]
+    assert "Class of interest 'walk' is predicted for no test window and no validation window: all " in " ".join(notes)
+    assert not any("Class of interest 'play'" in n for n in notes)
+    assert (
+        "The decision threshold applies to 'play' only; 'walk' (also in data.classes_of_interest) has none: predicted "
+        "only where 'play' falls below its threshold and it is the most probable of the other classes." in notes
+    )

@@ -52,7 +52,7 @@ from lstm_helpers.judge.metrics import (
     summary_table,
     threshold_origin,
 )
-from lstm_helpers.judge.notes import kind_of
+from lstm_helpers.judge.notes import CAUTION, READING, Note, kind_of
 from lstm_helpers.judge.probs import class_scores, full_probs, predict_probs
 from lstm_helpers.judge.threshold import (
     DecisionRule,
@@ -159,6 +159,33 @@ def _predict_splits(st: _Stage, val: dict, test: dict, fit: dict) -> tuple[np.nd
             f"{len(st.classes)} classes {st.classes}"
         )
     return p_val, p_test, p_fit
+
+
+def interest_notes(st: _Stage, y_test: np.ndarray, test_pred: np.ndarray, val_pred: np.ndarray | None) -> list[Note]:
+    """Notes on the classes of interest at the run's decision rule: each one predicted for no test
+    window (and whether for no validation window either), and, where several are named, which one
+    the threshold applies to: the others have none, and are predicted only where that class falls
+    below it and they are the most probable of the rest (:func:`~lstm_helpers.judge.threshold.predict_labels`)."""
+    notes = []
+    for name in st.interest_names:
+        k = st.classes.index(name)
+        if (test_pred == k).any():
+            continue
+        where = "no test window" + (
+            " and no validation window" if val_pred is not None and not (val_pred == k).any() else ""
+        )
+        n = int((y_test == k).sum())
+        missed = f"all {n} of its test windows are missed" if n else "the test split holds none of it either"
+        notes.append(Note(f"Class of interest '{name}' is predicted for {where}: {missed}, and its precision is "
+                          "undefined.", CAUTION))  # fmt: skip
+    if len(st.interest_names) > 1 and st.rule.threshold is not None:
+        target = st.classes[st.rule.class_index]
+        rest = [f"'{c}'" for c in st.interest_names if c != target]
+        notes.append(Note(f"The decision threshold applies to '{target}' only; {', '.join(rest)} (also in "
+                          f"data.classes_of_interest) {'has' if len(rest) == 1 else 'have'} none: predicted only where "
+                          f"'{target}' falls below its threshold and it is the most probable of the other classes.",
+                          READING))  # fmt: skip
+    return notes
 
 
 def _fit_sample(st: _Stage, data: dict) -> dict[str, np.ndarray]:
@@ -509,11 +536,12 @@ def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
     top_k = cfg.train.top_k
     test["y_pred"] = st.rule.apply(test["probs"])
     test_metrics = compute_metrics(test["y"], test["probs"], test["y_pred"], st.classes, st.positive, top_k)
-    val_metrics = None
+    val_metrics = val_pred = None
     if len(val["y"]):
         val_pred = st.rule.apply(p_val)
         val_metrics = compute_metrics(val["y"], p_val, val_pred, st.classes, st.positive, top_k)
     val["probs"] = p_val  # the metric-vs-threshold figure is drawn on validation, where the threshold is chosen
+    st.notes += interest_notes(st, test["y"], test["y_pred"], val_pred)
     timeline = _timelines(st, data, test)
     predictions = _write_predictions(st, test)
     figures = draw_figures(
