@@ -345,9 +345,10 @@ def test_interpret_metrics_validation_gap_and_bouts():
         "rest": {"n_pred": 5, "n_false_alarms": 1, "n_found": 4, "n_true": 4},
     }
     notes = interpret_metrics({**BASE_METRICS, "bouts": bouts})
-    alarms = [n for n in notes if "predicted bouts overlap no true bout" in n]
+    alarms = [n for n in notes if "predicted bouts are false alarms" in n]
     assert alarms == [  # test bouts: read, not a reason to change the bout settings (that would tune on test)
-        "'play': 6 predicted bouts overlap no true bout (2/4 true bouts found) on the test recordings."
+        "'play': 6 of 9 predicted bouts are false alarms, less than half on a true bout (2/4 true bouts found) on "
+        "the test recordings."
     ]
     assert interpret_metrics({}) == []
 

@@ -433,7 +433,7 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
         if b.get("n_pred") and b["n_false_alarms"] > b["n_found"]:
             notes.append(
                 Note(
-                    f"'{cls}': {b['n_false_alarms']} predicted bouts overlap no true bout "
+                    f"'{cls}': {b['n_false_alarms']} of {b['n_pred']} predicted bouts are false alarms, less than half on a true bout "
                     f"({b['n_found']}/{b['n_true']} true bouts found) on the test recordings.",
                     READING,
                 )
