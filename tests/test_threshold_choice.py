@@ -27,6 +27,10 @@ def test_the_strategies_table_gives_test_figures_for_the_strategy_used_only():
     assert table[["val_precision", "val_recall", "val_f1"]].notna().all().all()
     filled = {strategy for strategy, row in table.iterrows() if not math.isnan(row["test_precision"])}
     assert filled == {"max_f1"}
+    assert list(table.columns[-3:]) == ["test_precision", "test_recall", "test_f1"]  # after what chooses
+    mixed = np.array([1, 0, 1, 0, 1, 0, 1, 0])  # precision 0.9 unreachable: a note on that row
+    fixed_used = compare_threshold_strategies(mixed, s, mixed, s, min_precision=0.9, used="fixed")
+    assert "note" in fixed_used and list(fixed_used.columns[-3:]) == ["test_precision", "test_recall", "test_f1"]
     assert "test_precision" not in compare_threshold_strategies(y, s, y, s)  # no strategy named: none
 
 

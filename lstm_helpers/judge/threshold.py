@@ -270,6 +270,7 @@ def compare_threshold_strategies(
         row["note"] = choice["note"] or ""
         rows.append(row)
     table = pd.DataFrame(rows)
+    table = table[[c for c in table if not c.startswith("test_")] + [c for c in table if c.startswith("test_")]]
     return table.drop(columns="note") if not table.empty and not table["note"].any() else table  # no empty column
 
 
