@@ -212,8 +212,9 @@ def match_bouts(
     sample_rate_hz: float,
     min_pred_seconds: float = 0.0,
     merge_gap_seconds: float = 0.0,
+    collar_steps: int = 0,
 ) -> dict[str, Any]:
-    """Match predicted bouts to true bouts by the half-overlap rule (written here).
+    """Match predicted bouts to true bouts by the half-overlap rule with a collar (written here).
 
     Predicted bouts are first cleaned with :func:`clean_bouts` (merge gaps shorter than
     ``merge_gap_seconds``, drop bouts shorter than ``min_pred_seconds``). The rule is the
@@ -224,7 +225,11 @@ def match_bouts(
     *false alarm* (an insertion, or an overfill so large that most of it is not the class);
     a true bout is *found* when a hit overlaps it. Any-overlap matching rewarded flagging
     everything: one predicted bout covering a whole recording "found" every true bout in it
-    with bout precision 1; under this rule it is a false alarm and finds nothing. Onset /
+    with bout precision 1; under this rule it is a false alarm and finds nothing. Time within
+    ``collar_steps`` of a true bout counts as on it for that test (the *collar* of event-based
+    scoring, as in sound-event detection): decisions made per window cannot place a bout's edges
+    closer than the window's length, so the evaluation passes one window length, and a
+    detection that runs a window past its bout at either end stays a hit. Onset /
     offset errors are absolute differences, in seconds, between each found true bout and
     the first (earliest) hit overlapping it; one hit spanning two true bouts finds both.
 
@@ -247,8 +252,8 @@ def match_bouts(
     p = clean_bouts(pred_bouts, sample_rate_hz, min_pred_seconds, merge_gap_seconds)
     # timesteps each (true, predicted) pair shares; true bouts are disjoint, so a column sums
     # to the predicted bout's timesteps on the class
-    shared = np.clip(np.minimum(p[None, :, 1], t[:, None, 1]) - np.maximum(p[None, :, 0], t[:, None, 0]), 0, None)
-    hit = shared.sum(axis=0) >= MIN_HIT_FRACTION * (p[:, 1] - p[:, 0])
+    shared = _shared(t, p)
+    hit = _shared(_widened(t, collar_steps), p).sum(axis=0) >= MIN_HIT_FRACTION * (p[:, 1] - p[:, 0])
     overlap = (shared > 0) & hit[None, :]
     found = overlap.any(axis=1)
     false_alarm = ~hit
@@ -273,6 +278,20 @@ def match_bouts(
         "pairs": pairs.to_dict("records"),
         "false_alarms": (p[false_alarm] / sample_rate_hz).tolist(),
     }
+
+
+def _shared(t: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Timesteps each (true, predicted) pair of ``[start, end)`` bouts shares, shape (len(t), len(p))."""
+    return np.clip(np.minimum(p[None, :, 1], t[:, None, 1]) - np.maximum(p[None, :, 0], t[:, None, 0]), 0, None)
+
+
+def _widened(t: np.ndarray, collar: int) -> np.ndarray:
+    """True bouts (sorted, disjoint) widened by ``collar`` steps at each end, overlaps merged."""
+    if collar <= 0 or not len(t):
+        return t
+    start, end = t[:, 0] - collar, t[:, 1] + collar
+    new = np.r_[True, start[1:] > np.maximum.accumulate(end)[:-1]]
+    return np.stack([start[new], np.maximum.reduceat(end, np.flatnonzero(new))], axis=1)
 
 
 def bout_summary(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -422,9 +441,10 @@ def score_bouts(
     rate: float,
     min_seconds: float,
     merge_gap_seconds: float,
+    collar_steps: int = 0,
 ) -> tuple[dict[str, Any], list[dict], list[dict]]:
     """Bouts of every class of interest matched per recording, on the scored timesteps
-    (:func:`bouts_on_scored_steps`).
+    (:func:`bouts_on_scored_steps`), with :func:`match_bouts`' collar of ``collar_steps``.
 
     Returns (summary per class, one row per recording and class, one row per true bout).
     """
@@ -439,6 +459,7 @@ def score_bouts(
                 rate,
                 min_seconds,
                 merge_gap_seconds,
+                collar_steps,
             )
             for rec in predicted
         }
@@ -497,9 +518,11 @@ def score_test_timelines(
         rate,
         evaluate.bout_min_seconds,
         evaluate.bout_merge_gap_seconds,
+        window_length,
     )
     for s in summary.values():
         s["time_unit"] = "s" if sample_rate else "timesteps"
+        s["collar_seconds"] = window_length / rate
     plot_rec = None
     if interest_index is not None:
         cls = classes[interest_index]
@@ -516,6 +539,7 @@ def score_test_timelines(
         "labels": labels,
         "predicted": predicted,
         "rate": rate,
+        "collar_steps": window_length,
         "sample_rate": sample_rate,
         "per_recording": per_recording,
         "bouts": summary or None,

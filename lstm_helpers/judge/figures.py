@@ -130,7 +130,7 @@ def _timeline_figure(
         evaluate.bout_min_seconds,
         evaluate.bout_merge_gap_seconds,
     )
-    res = match_bouts(true_bouts, pred_bouts, timeline["rate"])
+    res = match_bouts(true_bouts, pred_bouts, timeline["rate"], collar_steps=timeline.get("collar_steps", 0))
     cls = classes[interest_index]
     elsewhere = errors_elsewhere((timeline.get("bouts") or {}).get(cls) or {}, rec)
     return plots.plot_timeline(

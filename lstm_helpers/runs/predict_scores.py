@@ -152,6 +152,7 @@ def score_predictions(
         summary, rows, _ = score_bouts(
             labels, predict_timesteps(timeline, run.rule.apply), run.classes, names,
             float(rate) if rate else 1.0, ev.bout_min_seconds, ev.bout_merge_gap_seconds,
+            int(run.input.window_length or 0),
         )  # fmt: skip
         for b in summary.values():
             b.update(n_missed=b["n_true"] - b["n_found"], time_unit="s" if rate else "timesteps")
