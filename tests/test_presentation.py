@@ -389,7 +389,7 @@ def test_index_escapes_keeps_integers_and_hides_paths(tmp_path):
     page = write_index(tmp_path).read_text()
     assert HOSTILE not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "79,681" in page and "79681.0" not in page  # integer column stays integer beside a failed run
-    assert ">10 s<" in page  # training time rounded, not 10.065695405000042
+    assert "fit 10 s<" in page  # training time rounded, not 10.065695405000042
     assert "before &lt;b&gt;after&lt;/b&gt;" in page and 'href="sweeps/s1/comparison.html"' in page
     assert "1 of 2 runs finished" in page
     assert '<td class="num">0.591</td>' in page  # the ok run's threshold, chosen on validation: no origin beside it
@@ -419,7 +419,7 @@ def test_index_shows_a_multi_class_runs_own_class_pr_auc_not_the_macro_one(tmp_p
     page = write_index(tmp_path).read_text()
     assert '<td class="num">0.298</td>' in page and "0.611" not in page  # under the class's columns
     _fake_run(tmp_path, "20260101-000002_none", "finished", classes=three, positive_class=None, pr_auc=0.55)
-    assert '<td class="num">0.550 (macro)</td>' in write_index(tmp_path).read_text()
+    assert '<td class="num">0.550<div class="why">macro average</div></td>' in write_index(tmp_path).read_text()
 
 
 def test_confusion_html_and_slides_escape_class_names(tmp_path):
@@ -1004,7 +1004,7 @@ def test_the_index_shows_no_threshold_for_a_run_not_yet_evaluated(tmp_path):
     page = write_index(tmp_path).read_text()
     assert "argmax" not in page
     _fake_run(tmp_path, "20260101-000002_done", "finished")  # its time: stage 02's build, fit and save
-    assert "<th>fit time</th>" in write_index(tmp_path).read_text()
+    assert "params · 2 epochs · fit 10 s" in write_index(tmp_path).read_text()
 
 
 def test_a_seed_sweeps_slides_label_runs_by_seed_and_say_whose_answer_it_is(tmp_path):

@@ -40,10 +40,9 @@ RUN_COLUMNS = [
     ("MCC", "test MCC"),
     ("balanced accuracy", "test bal. acc."),
     ("bouts", "bouts found"),
-    ("model", "model"),
-    ("params", "params"),
-    ("epochs", "epochs"),
-    ("train s", "fit time"),  # stage 02's build, fit and save (train.json total_seconds)
+    # one column: its name broken at its parts, then its size and training below (four columns did
+    # not fit 1280 px beside a character run's); fit time is stage 02's build, fit and save
+    ("model", "model"),  # its cell says "131,905 params · 5 epochs · fit 9.9 s" below the name
 ]
 # kinds of directories under reports/ that hold sweeps, searches and comparisons (their default folders)
 _MARK = "<meta name='generator' content='lstm-workbench'>"  # an index.html this package wrote
@@ -63,8 +62,8 @@ h1 {font-size: 26px; margin: 0 0 4px 0} h2 {font-size: 20px; margin: 22px 0 6px 
 table {border-collapse: collapse; font-size: 14px; width: 100%}
 th, td {border: 1px solid #ddd; padding: 4px 7px; text-align: left; vertical-align: top}
 th {background: #f4f4f4} td.num {text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap}
-td.run {min-width: 150px; max-width: 330px; overflow-wrap: anywhere} .failed {color: #a31515} .finished {color: #26734d}
-.reason {color: #a31515; font-size: 12px} .why {color: #555; font-size: 12px; white-space: normal; min-width: 90px}
+td.run {min-width: 150px; max-width: 330px; overflow-wrap: anywhere} td.model {min-width: 160px; max-width: 230px} .failed {color: #a31515} .finished {color: #26734d}
+.reason {color: #a31515; font-size: 12px} .why {color: #555; font-size: 12px; white-space: normal; min-width: 70px}
 """
 
 
@@ -115,16 +114,31 @@ def _cell(key: str, k: dict[str, Any]) -> str:
             f"; {k.get('top k')} most frequent {fmt_number(base)}" if base is not None else ""
         )
         return f'<td class="num">{fmt_number(v)}<div class="why">{html.escape(why)}</div></td>'
-    if key == "train s" and v is not None:
-        return f'<td class="num">{duration(float(v))}</td>'
+    if key == "model":
+        return _model_cell(k)
     if key == "PR-AUC" and k.get("macro"):  # multi-class: the class of interest's own, else say macro
         if k.get("class"):
             v = k.get("class PR-AUC")
         elif v is not None:
-            return f'<td class="num">{fmt_number(v)} (macro)</td>'
+            return f'<td class="num">{fmt_number(v)}<div class="why">macro average</div></td>'
     if isinstance(v, str) or v is None:
         return f"<td>{html.escape(v) if v is not None else '–'}</td>"
     return f'<td class="num">{fmt_number(v)}</td>'
+
+
+def _model_cell(k: dict[str, Any]) -> str:
+    """The model's name, breakable after each ``_`` (a long name wraps within the column instead of
+    widening the page), and below it its parameters, epochs and fit time."""
+    if not k.get("model"):
+        return "<td>–</td>"
+    name = html.escape(str(k["model"])).replace("_", "_<wbr>")
+    facts = [
+        f"{fmt_number(k['params'])} params" if k.get("params") is not None else "",
+        plural(int(k["epochs"]), "epoch") if k.get("epochs") is not None else "",
+        f"fit {duration(float(k['train s']))}" if k.get("train s") is not None else "",
+    ]
+    shown = " · ".join(f for f in facts if f)
+    return f'<td class="model">{name}' + (f'<div class="why">{html.escape(shown)}</div>' if shown else "") + "</td>"
 
 
 def _runs_html(root: Path) -> str:
@@ -302,6 +316,12 @@ def write_index(root: Path) -> Path:
         if "<th>test precision</th>" in runs
         else ""
     )
+    if "<th>test precision</th>" in runs and "<th>test accuracy</th>" in runs:  # both kinds of run listed
+        what += (
+            " Test accuracy is given for runs without a class of interest (beside always guessing the majority"
+            " class); for a run with one it is left out (–) though known: on imbalanced data it mostly counts"
+            " the majority class, so that run's precision and recall judge it."
+        )
     page = (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'>{_MARK}<title>lstm-workbench reports</title>"
         f"<style>{_CSS}</style></head><body><h1>lstm-workbench reports</h1>{pages}"
