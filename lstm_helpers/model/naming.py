@@ -66,38 +66,89 @@ def fcn_blocks(model_cfg: ModelConfig, input_info: dict[str, Any] | None) -> lis
     return [FcnBlock(filters=f, kernel_size=k) for f, k in FCN_PAPER] if univariate else []
 
 
+def _blocks(blocks: list[Any], pooled: bool) -> str:
+    """``2 Conv1D blocks of 64 filters, kernel 5, max pooling 2`` (blocks alike said once, else each)."""
+    said = [
+        f"{b.filters} filters, kernel {b.kernel_size}" + (f", max pooling {b.pool}" if pooled and b.pool > 1 else "")
+        for b in blocks
+    ]
+    n = f"{len(blocks)} Conv1D block{'s' if len(blocks) > 1 else ''}"
+    return f"{n} of {said[0]}" if len(set(said)) == 1 else f"{n}: " + "; ".join(said)
+
+
+def name_parts(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    """The parts of :func:`model_name`, in order, each with what it means in words: the one
+    place that spells a name, so the name and its legend in the report cannot drift apart."""
+    model_cfg = resolve_model(model_cfg, input_info)
+    cell = model_cfg.cell.upper()
+    if model_cfg.cell == "none":
+        parts = [("cnn", "convolution only: no recurrent layer")]
+    else:
+        token = (
+            ("bi" if model_cfg.bidirectional else "") + model_cfg.cell + ("T" if model_cfg.dimension_shuffle else "")
+        )
+        meaning = ("bidirectional " if model_cfg.bidirectional else "") + f"{cell} (the recurrent cell)"
+        parts = [
+            (token, meaning + ("; T: it reads the window transposed, each channel one step" if "T" in token else ""))
+        ]
+    if input_info is not None and input_info.get("kind") == "tokens":
+        parts.append(
+            (f"emb{model_cfg.embedding_dim}", f"an embedding of {model_cfg.embedding_dim} dimensions per token")
+        )
+    if model_cfg.conv:
+        blocks = "-".join(f"{b.filters}x{b.kernel_size}" + (f"p{b.pool}" if b.pool > 1 else "") for b in model_cfg.conv)
+        said = _blocks(model_cfg.conv, pooled=True)
+        parts.append(
+            (
+                f"cv{len(model_cfg.conv)}-{blocks}",
+                f"convolutional front end: {said} (each {blocks.split('-')[0]}: filters x kernel, p pooling)",
+            )
+        )
+    if fcn := fcn_blocks(model_cfg, input_info):
+        token = f"fcn{len(fcn)}-" + "-".join(f"{b.filters}x{b.kernel_size}" for b in fcn)
+        parts.append((token, f"fully convolutional branch beside the recurrent one (LSTM-FCN): {_blocks(fcn, False)}"))
+    if model_cfg.cell != "none":
+        units = model_cfg.units
+        parts.append(
+            (
+                f"lay{len(units)}_sz" + "-".join(str(u) for u in units),
+                f"{len(units)} recurrent layer{'s' if len(units) > 1 else ''} of {_and([str(u) for u in units])} units",
+            )
+        )
+    if model_cfg.dense_units:
+        dense = model_cfg.dense_units
+        layers = f"{len(dense)} dense layer" + ("s" if len(dense) > 1 else "")
+        parts.append(("d" + "-".join(str(u) for u in dense), f"{layers} of {_and([str(u) for u in dense])} units"))
+    return [(re.sub(r"[^A-Za-z0-9_.-]", "", token), meaning) for token, meaning in parts]
+
+
 def model_name(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None) -> str:
     """A short name that says what the model is, e.g. ``bilstm_cv1-128x5p2_lay2_sz64-32_d32``.
 
-    Parts, in order: cell (``lstm`` / ``gru``, ``bi`` prefix when bidirectional, ``T`` suffix
-    when it reads the window transposed (``dimension_shuffle``), ``cnn`` for the
-    convolution-only baseline); ``emb<dim>`` for token input; ``cv<n>-`` then
-    ``<filters>x<kernel>[p<pool>]`` per conv block (no ``p`` when pool is 1); ``fcn<n>-``
-    then ``<filters>x<kernel>`` per block of the LSTM-FCN branch (as resolved for the input);
-    ``lay<n>_sz<units>`` for the recurrent stack; ``d<units>`` for the dense head when
-    there is one. Dropout and masking are training details and left out. Named as built
-    for the input (:func:`resolve_model`).
+    Parts, in order (:func:`name_parts`, which also says each in words): cell (``lstm`` /
+    ``gru``, ``bi`` prefix when bidirectional, ``T`` suffix when it reads the window
+    transposed (``dimension_shuffle``), ``cnn`` for the convolution-only baseline);
+    ``emb<dim>`` for token input; ``cv<n>-`` then ``<filters>x<kernel>[p<pool>]`` per conv
+    block (no ``p`` when pool is 1); ``fcn<n>-`` then ``<filters>x<kernel>`` per block of the
+    LSTM-FCN branch (as resolved for the input); ``lay<n>_sz<units>`` for the recurrent stack;
+    ``d<units>`` for the dense head when there is one. Dropout and masking are training
+    details and left out. Named as built for the input (:func:`resolve_model`).
     """
-    model_cfg = resolve_model(model_cfg, input_info)
-    if model_cfg.cell == "none":
-        parts = ["cnn"]
-    else:
-        parts = [
-            ("bi" if model_cfg.bidirectional else "") + model_cfg.cell + ("T" if model_cfg.dimension_shuffle else "")
-        ]
-    if input_info is not None and input_info.get("kind") == "tokens":
-        parts.append(f"emb{model_cfg.embedding_dim}")
-    if model_cfg.conv:
-        blocks = "-".join(f"{b.filters}x{b.kernel_size}" + (f"p{b.pool}" if b.pool > 1 else "") for b in model_cfg.conv)
-        parts.append(f"cv{len(model_cfg.conv)}-{blocks}")
-    if fcn := fcn_blocks(model_cfg, input_info):
-        parts.append(f"fcn{len(fcn)}-" + "-".join(f"{b.filters}x{b.kernel_size}" for b in fcn))
-    if model_cfg.cell != "none":
-        parts.append(f"lay{len(model_cfg.units)}_sz" + "-".join(str(u) for u in model_cfg.units))
-    if model_cfg.dense_units:
-        parts.append("d" + "-".join(str(u) for u in model_cfg.dense_units))
-    name = "_".join(parts)
-    return re.sub(r"[^A-Za-z0-9_.-]", "", name)
+    return "_".join(token for token, _ in name_parts(model_cfg, input_info))
+
+
+def name_legend(model_cfg: ModelConfig, input_info: dict[str, Any] | None = None, run_name: str = "") -> Any:
+    """A table of each part of the model's name and what it means (pandas DataFrame), for the
+    report's Model section; with ``run_name``, the run's time stamp too when the run's folder is
+    named ``<time stamp>_<model name>`` (the default)."""
+    import pandas as pd
+
+    rows = name_parts(model_cfg, input_info)
+    stamp = re.match(r"(\d{8})-(\d{6})_", run_name)
+    if stamp and run_name[stamp.end() :].startswith(model_name(model_cfg, input_info)):
+        d, t = stamp.groups()
+        rows.insert(0, (f"{d}-{t}", f"when the run started: {d[:4]}-{d[4:6]}-{d[6:]} {t[:2]}:{t[2:4]}:{t[4:]}"))
+    return pd.DataFrame(rows, columns=["part of the name", "means"])
 
 
 def planned_model_name(cfg: Config) -> str:
