@@ -159,7 +159,7 @@ def test_general_plots(tmp_path):
     many = np.r_[np.repeat(np.arange(52), 2), [7, 7, 40]]  # 52 classes (UCR's PigCVP); 7 and 40 more frequent
     fig = data_plots.plot_example_windows(RNG.normal(size=(len(many), 30)), many, [str(k + 1) for k in range(52)])
     assert sum(ax.axison for ax in fig.axes) == 16 and fig.get_size_inches()[1] < 20  # 8 classes of 2, not 52
-    assert "(8 most frequent of 52 classes)" in fig._suptitle.get_text()
+    assert "(8 most frequent of the 52 classes in these windows)" in fig._suptitle.get_text()
     assert {ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()} >= {"8", "41"}
 
 
@@ -297,7 +297,7 @@ def test_class_distribution_of_a_character_model_is_readable(tmp_path):
     chars = [" ", "\n", *string.ascii_letters]
     per = {c: (1000 if c == " " else 10 + i) for i, c in enumerate(chars)}
     fig = plot_class_distribution({s: {"before": per} for s in ("train", "val", "test")}, path=tmp_path / "d.png")
-    assert "(25 most frequent of 54 classes)" in fig._suptitle.get_text()
+    assert "(25 most frequent of the 54 classes with windows)" in fig._suptitle.get_text()
     assert [ax.get_title() for ax in fig.axes] == ["train", "val", "test"]  # one split per row
     ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert len(ticks) == 25 and ticks[0] == "␣" and "" not in ticks  # the most frequent first, visible

@@ -49,6 +49,9 @@ def plot_class_distribution(
             rows += [{"split": split, "stage": stage, "class": c, "windows": int(n)} for c, n in per_class.items()]
     df = pd.DataFrame(rows)
     n_classes = df["class"].nunique()
+    # the title counts classes that have windows: a character run's counts list every vocabulary id,
+    # <pad> (never a target) and characters no window ends on included, which no other count of the run says
+    n_with = int((df.groupby("class")["windows"].sum() > 0).sum())
     if n_classes > MAX_BARS:  # a character model's 60-100 classes: the most frequent, readable
         top = df.groupby("class")["windows"].sum().nlargest(MAX_BARS).index
         df = df[df["class"].isin(top)]
@@ -84,7 +87,7 @@ def plot_class_distribution(
         ax.set_title(split)
         ax.set_xlabel("Class")
         ax.set_ylabel("Windows")
-    shown = f" ({MAX_BARS} most frequent of {n_classes} classes)" if n_classes > MAX_BARS else ""
+    shown = f" ({MAX_BARS} most frequent of the {n_with} classes with windows)" if n_with > MAX_BARS else ""
     fig.suptitle(
         title
         or ("Class distribution per split, before / after resampling" if resampled else "Class distribution per split")
@@ -171,6 +174,11 @@ def plot_example_windows(
     handles, labels = axes[0, 0].get_legend_handles_labels()
     if handles:
         axes[0, -1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    shown = f" ({len(present)} most frequent of {n_present} classes)" if len(present) < n_present else ""
+    # the classes these windows have (the training split's, in stage 01), said so: not the run's class count
+    shown = (
+        f" ({len(present)} most frequent of the {n_present} classes in these windows)"
+        if len(present) < n_present
+        else ""
+    )
     fig.suptitle((title or "Example windows per class") + shown)
     return save_figure(fig, path)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.data.recordings import SPLIT_NAMES
-from lstm_helpers.data.text import UNK_TOKEN, characters_text
+from lstm_helpers.data.text import UNK_TOKEN, character_classes, characters_text
 from lstm_helpers.style import MAX_LISTED_CLASSES, classes_text, names_text
 
 
@@ -84,8 +84,11 @@ def classes_description(info: dict) -> str:
     if (info.get("input") or {}).get("data_kind") != "text":
         return classes_text(classes)
     counts = info.get("counts") or {}
-    unknown = sum(int(((counts.get(n) or {}).get("before") or {}).get(UNK_TOKEN) or 0) for n in SPLIT_NAMES)
-    return characters_text(classes, unknown)
+    before = [(counts.get(n) or {}).get("before") or {} for n in SPLIT_NAMES]
+    unknown = sum(int(b.get(UNK_TOKEN) or 0) for b in before)
+    chars = set(character_classes(classes))
+    targeted = len({c for b in before for c, n in b.items() if n and c in chars})
+    return characters_text(classes, unknown, targeted=targeted if counts else None)
 
 
 def classes_sentence(info: dict) -> str:

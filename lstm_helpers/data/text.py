@@ -43,19 +43,22 @@ def character_classes(classes: list[str]) -> list[str]:
     return classes[2:] if classes[:2] == [PAD_TOKEN, UNK_TOKEN] else classes
 
 
-def characters_text(classes: list[str], unknown_targets: int = 0, shown: int = 3) -> str:
+def characters_text(classes: list[str], unknown_targets: int = 0, shown: int = 3, targeted: int | None = None) -> str:
     """A text run's classes for a sentence: the characters a window's next character can be, in
     the vocabulary's order (most frequent in training first), quoted as characters, e.g.
     ``94 characters ('␣', 'e', 't', ..., '^'; most frequent first)``; with ``and <unk> (12
     targets outside them)`` where ``unknown_targets`` windows' next character is outside the
     vocabulary. ``<pad>`` never is a target; the model's output still holds both (a softmax over
-    every vocabulary id), which is what perplexity's uniform reference counts."""
+    every vocabulary id), which is what perplexity's uniform reference counts. ``targeted``: how
+    many of the characters some window's next character is, said where fewer than all (``56 of them
+    a window's target``: the count the class-distribution figure gives beside <unk>)."""
     from lstm_helpers.style import visible_name  # (style imports nothing of data)
 
     chars = [f"'{visible_name(c)}'" for c in character_classes(classes)]
     listed = ", ".join(chars) if len(chars) <= shown + 1 else f"{', '.join(chars[:shown])}, ..., {chars[-1]}"
     unknown = f" and {UNK_TOKEN} ({unknown_targets:,} targets outside them)" if unknown_targets else ""
-    return f"{len(chars)} character{'s' * (len(chars) != 1)} ({listed}; most frequent first){unknown}"
+    some = f"; {targeted} of them a window's target" if targeted is not None and targeted < len(chars) else ""
+    return f"{len(chars)} character{'s' * (len(chars) != 1)} ({listed}; most frequent first{some}){unknown}"
 
 
 def read_text(cfg: DataConfig, path: str | Path | None = None, n_chunks: int = 20) -> SeriesSet:

@@ -225,3 +225,14 @@ def show_caption(text: str | None) -> Any:
 
     escaped = html.escape(text, quote=False)
     return HTML("<p>" + re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped) + "</p>")
+
+
+def pr_curve_alt(metrics: dict[str, Any]) -> str:
+    """The precision-recall figure's alt text on the report's first screen and the slides: "with the
+    chosen threshold" only where the figure marks one (not for a run that decides by argmax, e.g. a
+    character model, whose figure draws one class against the rest each)."""
+    if metrics.get("threshold") is not None:
+        return "precision-recall curve with the chosen threshold"
+    if metrics.get("positive_class") is None:
+        return "precision-recall curves, each class against the rest (no threshold: the most probable class is taken)"
+    return f"precision-recall curve of '{metrics['positive_class']}' (no threshold: the most probable class is taken)"

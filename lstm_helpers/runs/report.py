@@ -27,7 +27,7 @@ import nbformat
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_text
 from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.display import NOT_DRAWN
-from lstm_helpers.judge.captions import flagging_phrase, threshold_phrase
+from lstm_helpers.judge.captions import flagging_phrase, pr_curve_alt, threshold_phrase
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.terminal import IN_EPOCH_LINE, PROGRESS_LINE, display_path, page_path, plural, run_time_phrase
@@ -259,7 +259,7 @@ def _answer_html(run: Path) -> str:
         if table
         else img_tag(lay.figure("confusion_matrix"), "confusion matrix", "lw-fig")
     )
-    pr = img_tag(lay.figure("pr_curve"), "precision-recall curve with the chosen threshold", "lw-fig lw-pr")
+    pr = img_tag(lay.figure("pr_curve"), pr_curve_alt(m), "lw-fig lw-pr")
     st = _status(run)
     when = " · ".join(x for x in (str(st.get("updated", "")).replace("T", " "), run_time_phrase(st)) if x)
     model = f" · {html.escape(k['model'])}" if k["model"] and k["model"] not in run.name else ""

@@ -22,6 +22,7 @@ from lstm_helpers.artifacts import read_json_optional, read_params, write_text
 from lstm_helpers.config import ConfigError
 from lstm_helpers.data.summary import classes_sentence
 from lstm_helpers.data.text import character_classes
+from lstm_helpers.judge.captions import pr_curve_alt
 from lstm_helpers.judge.notes import READING, by_priority
 from lstm_helpers.layout import RunLayout, SweepLayout
 from lstm_helpers.runs.report import (
@@ -260,7 +261,7 @@ def _result_slides(run: Path) -> list[str]:
     )
     if cm:
         slides.append(_slide(_errors_title(m), cm + f'<p class="small">{html.escape(how)}</p>'))
-    pr = img_tag(lay.figure("pr_curve"), "precision-recall curve with the chosen threshold", "lw-fig")
+    pr = img_tag(lay.figure("pr_curve"), pr_curve_alt(m), "lw-fig")
     if pr:
         thr = (
             f"threshold {k['threshold']:.2f} {k['threshold origin']}: "
