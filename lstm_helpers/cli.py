@@ -366,7 +366,7 @@ def _stage_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) -> 
     p = add("run", cmd_run, "the whole pipeline 01 -> 02 -> 03 -> report.html")
     _add_config_args(p)
     p.add_argument("--out", default=None, help="run directory (default: reports/<time stamp>_<model name>)")
-    p.add_argument("--quiet", action="store_true", help="stage lines and the result only (no epoch lines)")
+    p.add_argument("--quiet", action="store_true", help="no epoch lines; stage lines, notes and the result still print")
     p = add("report", cmd_report, "re-export report.html of a run and reports/index.html")
     p.add_argument("--run", required=True, help="run directory (finished, or stopped: its page says so)")
     p = add("slides", cmd_slides, "write slides.html (reveal.js, works offline) of a run or a sweep")

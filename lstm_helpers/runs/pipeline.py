@@ -312,7 +312,7 @@ def execute_stage(
                 tmp,
                 {"run_dir": ".", "config_file": "", "overrides": overrides or {}},  # the kernel runs in run_dir
                 cwd=run_dir,
-                **stage_echoes(log_output and not (quiet or silent)),  # epoch lines and budget notes only
+                **stage_echoes(log_output and not (quiet or silent), log_output and not silent),  # epochs, notes
             )
     except Exception as exc:  # noqa: BLE001 - papermill's PapermillExecutionError, kernel death, ...
         error = exc

@@ -201,7 +201,9 @@ class NoteEcho:
         self.stream.flush()
 
 
-def stage_echoes(on: bool) -> dict[str, ProgressEcho | NoteEcho | None]:
+def stage_echoes(on: bool, notes: bool | None = None) -> dict[str, ProgressEcho | NoteEcho | None]:
     """papermill's ``stdout_file`` / ``stderr_file`` for a stage notebook run from the terminal:
-    its epoch lines and its budget warnings reach it (``on``), nothing else."""
-    return {"stdout_file": ProgressEcho() if on else None, "stderr_file": NoteEcho() if on else None}
+    its epoch lines (``on``) and its budget warnings (``notes``, default ``on``) reach it, nothing
+    else. ``--quiet`` drops the epoch lines only: a warning that training is too short still prints."""
+    notes = on if notes is None else notes
+    return {"stdout_file": ProgressEcho() if on else None, "stderr_file": NoteEcho() if notes else None}
