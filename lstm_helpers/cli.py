@@ -9,7 +9,7 @@ Every command validates its parameters before any work starts. Exit codes:
   ``error: ...`` naming the key, file or value and what is allowed.
 - 3: an internal error (a bug): ``internal error: <type>: <message>``, the traceback saved
   to ``reports/errors/`` and a request to report it; ``--debug`` prints the traceback instead.
-- 130: interrupted (Ctrl-C).
+- 130: interrupted (Ctrl-C). A closed pipe (``| head``) changes none: :mod:`lstm_helpers.closed_stdout`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lstm_helpers.closed_stdout import ReaderSafeStdout
 from lstm_helpers.config import ConfigError, load_config, resolve_config
 
 EXIT_FAILED, EXIT_USER, EXIT_INTERNAL, EXIT_INTERRUPTED = 1, 2, 3, 130
@@ -553,6 +554,7 @@ def main(argv: list[str] | None = None) -> int:
     skip_unused_schema_format()
     args = _parser().parse_args(argv)
     python_format, warnings.formatwarning = warnings.formatwarning, terminal_warning  # not a file's path and line
+    stdout, sys.stdout = sys.stdout, ReaderSafeStdout(sys.stdout)  # `| head`: the work goes on, quietly
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:
@@ -570,6 +572,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
     finally:
         warnings.formatwarning = python_format
+        sys.stdout.flush()  # a reader gone before the last lines: found here, not in entry()
+        sys.stdout = stdout
 
 
 def entry() -> None:

@@ -3,7 +3,12 @@
 
 import contextlib
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -43,3 +48,30 @@ def test_quiet_drops_the_epoch_lines_but_not_the_note_that_training_is_too_short
     assert len(notes) == 1 and "give only" in notes[0] and "train.min_updates = " in notes[0], said
     assert not any(line.startswith("epoch ") for line in said.splitlines()), said  # still quiet
     assert "[train] done in" in said and "[evaluate] done in" in said
+
+
+def _closed_stdout(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """``lstm-workbench <args>`` whose reader has gone before its first line (``| head -0``)."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lstm_helpers", *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    proc.stdout.close()  # nobody reads: the first line the command writes finds the pipe closed
+    err = proc.stderr.read().decode()
+    return subprocess.CompletedProcess(args, proc.wait(timeout=600), "", err)
+
+
+def test_a_reader_that_stops_reading_ends_predict_quietly_with_its_files_whole(quiet_run, tmp_path):
+    """``predict ... | head -2`` printed "internal error: BrokenPipeError ... This is a bug" and
+    saved a traceback under reports/errors/."""
+    run, new, _ = quiet_run
+    errors = [p for d in (PROJECT_ROOT, tmp_path) for p in (d / "reports" / "errors").glob("*")]
+    out = tmp_path / "p.parquet"
+    done = _closed_stdout(["predict", "--run", str(run), "--input", str(new), "--out", str(out)], tmp_path)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert [p for d in (PROJECT_ROOT, tmp_path) for p in (d / "reports" / "errors").glob("*")] == errors
+    steps = pd.read_parquet(out)  # written whole, and the tables beside it
+    assert len(steps) == len(pd.read_parquet(new)) and (tmp_path / "p.scores.json").is_file()
+    assert len(pd.read_parquet(tmp_path / "p.windows.parquet")) > 0
+    done = _closed_stdout(["compare", str(run), "--out", str(tmp_path / "cmp")], tmp_path)
+    assert done.returncode == 0 and done.stderr == "" and (tmp_path / "cmp" / "comparison.html").is_file()
