@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
 _SHOW = 200  # characters of a value an error message may echo
@@ -52,15 +53,23 @@ def format_errors(err: ValidationError, raw: dict[str, Any], model: type[BaseMod
             )
             continue
         value = e.get("input", node)
-        msg = _plain(e, value, model) or msg.removeprefix("Value error, ")
+        msg = _plain(e, value, model, key) or msg.removeprefix("Value error, ")
         # a whole-section rule (dict value): the message names the keys
         lines.append(f"{key}: {msg}" if isinstance(value, dict) else f"{key} = {short_repr(value)}: {msg}")
     seen = list(dict.fromkeys(lines))  # union noise de-duplicated, in order
     return "invalid parameters:\n  " + "\n  ".join(seen)
 
 
-def _plain(e: Any, value: Any, top: type[BaseModel]) -> str | None:
-    """pydantic's type errors a command-line user can act on: the form to write, with an example."""
+def _plain(e: Any, value: Any, top: type[BaseModel], key: str = "") -> str | None:
+    """pydantic's type errors a command-line user can act on: the form to write, with an example.
+    A list written as text (papermill's ``-p model__units '[8]'`` passes the text ``'[8]'``; so
+    does ``--set model.units="'[8]'"``) is named as such, with the two ways to give a list."""
+    if e["type"] == "list_type" and isinstance(value, str) and isinstance(_yaml_or_none(value), list):
+        knob = key.replace(".", "__")
+        return (
+            f"a list given as text; papermill's -p passes its value as text, so give a list with -y "
+            f"'{knob}: {value.strip()}' (papermill) or --set '{key}={value.strip()}' (lstm-workbench)"
+        )
     if e["type"] == "list_type" and not isinstance(value, list | dict):
         return f"must be a list, e.g. [{value}]"
     if e["type"] == "dict_type":
@@ -70,6 +79,14 @@ def _plain(e: Any, value: Any, top: type[BaseModel]) -> str | None:
         example = ", ".join(f"{k}: {f.default}" for k, f in fields.items() if not isinstance(f.default, list | dict))
         return f"each entry must be a mapping of {', '.join(fields)} (each optional), e.g. {{{example}}}"
     return None
+
+
+def _yaml_or_none(text: str) -> Any:
+    """``text`` read as a YAML value, None when it is not YAML."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
 
 
 def _models(top: type[BaseModel]) -> dict[str, type[BaseModel]]:

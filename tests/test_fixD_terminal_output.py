@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from lstm_helpers.cli import main
-from lstm_helpers.config import PROJECT_ROOT, resolve_config
+from lstm_helpers.config import PROJECT_ROOT, ConfigError, resolve_config
 
 pytestmark = pytest.mark.slow
 
@@ -75,3 +75,21 @@ def test_a_reader_that_stops_reading_ends_predict_quietly_with_its_files_whole(q
     assert len(pd.read_parquet(tmp_path / "p.windows.parquet")) > 0
     done = _closed_stdout(["compare", str(run), "--out", str(tmp_path / "cmp")], tmp_path)
     assert done.returncode == 0 and done.stderr == "" and (tmp_path / "cmp" / "comparison.html").is_file()
+
+
+def test_a_list_given_as_text_is_said_to_be_text_with_the_two_ways_to_give_a_list(tmp_path):
+    """papermill's ``-p model__units '[8]'`` passes the text '[8]': the message said "must be a
+    list, e.g. [[8]]", a list of lists where a list of ints is meant."""
+    from lstm_helpers.artifacts import open_run
+
+    for text in ("[8]", "[16, 8]"):
+        with pytest.raises(ConfigError) as err:
+            resolve_config({}, {"model.units": text})
+        msg = str(err.value)
+        assert f"model.units = '{text}': a list given as text" in msg and "[[" not in msg, msg
+        assert f"-y 'model__units: {text}'" in msg and f"--set 'model.units={text}'" in msg, msg
+    with pytest.raises(ConfigError) as err:  # as a notebook's knob arrives from papermill -p
+        open_run(str(tmp_path / "r"), namespace={"model__units": "[8]"}, stage="prepare")
+    assert "-y 'model__units: [8]'" in str(err.value) and "[[8]]" not in str(err.value)
+    with pytest.raises(ConfigError, match=r"model.units = 8: must be a list, e.g. \[8\]"):
+        resolve_config({}, {"model.units": 8})  # a number: the list to write
