@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import html
 import os
+import re
 import sys
 import traceback
 import warnings
@@ -300,9 +302,11 @@ def _slides_beside(group_dir: Path) -> Path:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from lstm_helpers.experiments.compare import compare_runs
+    from lstm_helpers.experiments.display import answer_sentence, open_comparison
 
-    for p in compare_runs([Path(d) for d in args.dirs], Path(args.out) if args.out else None, args.references):
-        print(_shown(p))
+    written = compare_runs([Path(d) for d in args.dirs], Path(args.out) if args.out else None, args.references)
+    answer = answer_sentence(open_comparison(written[0].parent))  # the page's first line, as plain text
+    print(html.unescape(re.sub(r"<[^>]+>", "", answer)).strip(), *map(_shown, written), sep="\n")
     return 0
 
 

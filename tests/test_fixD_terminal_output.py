@@ -77,6 +77,25 @@ def test_a_reader_that_stops_reading_ends_predict_quietly_with_its_files_whole(q
     assert done.returncode == 0 and done.stderr == "" and (tmp_path / "cmp" / "comparison.html").is_file()
 
 
+def test_compare_with_a_new_reference_rewrites_the_slides_and_answers_in_one_line(quiet_run, tmp_path, capsys):
+    """``compare <sweep> --reference ...`` rewrote comparison.html, while the slides.html beside it
+    kept the old reference's figure; and it printed file paths only, not the page's answer."""
+    from lstm_helpers.runs.slides import write_slides
+
+    run, _, _ = quiet_run
+    out = tmp_path / "cmp"
+    assert main(["compare", str(run), "--out", str(out), "--reference", "CNN (earlier notebook)=accuracy:0.8785"]) == 0
+    write_slides(out)  # as sweep and search write them beside their comparison
+    assert "0.8785" in (out / "slides.html").read_text()
+    capsys.readouterr()
+    assert main(["compare", str(run), "--out", str(out), "--reference", "CNN (earlier notebook)=accuracy:0.9"]) == 0
+    slides = (out / "slides.html").read_text()
+    assert "0.8785" not in slides and "0.900" in slides
+    answer, *paths = capsys.readouterr().out.splitlines()
+    assert answer.startswith("1 run, 1 finished. Best by validation val_") and "<" not in answer, answer
+    assert [Path(p).name for p in paths] == ["comparison.csv", "comparison.html", "slides.html"]
+
+
 def test_a_list_given_as_text_is_said_to_be_text_with_the_two_ways_to_give_a_list(tmp_path):
     """papermill's ``-p model__units '[8]'`` passes the text '[8]': the message said "must be a
     list, e.g. [[8]]", a list of lists where a list of ints is meant."""

@@ -1554,7 +1554,8 @@ def test_a_sweep_compared_with_other_runs_keeps_its_own_comparison(tmp_path, fak
     fake_run(plan.plan_sweep(f).runs[0].config.to_dict(), str(tmp_path / "reports" / "elsewhere"))
     before = dir_hashes(out)
     assert main(["compare", "reports/sweeps/s", "reports/elsewhere"]) == 0
-    written = capsys.readouterr().out.split()
+    answer, *written = capsys.readouterr().out.splitlines()  # the page's answer, then the files
+    assert answer.startswith("3 runs, 3 finished.") and "<" not in answer, answer
     assert dir_hashes(out) == before
     assert [Path(p).parent.parent.as_posix() for p in written] == ["reports/comparisons"] * 2, written
     assert len(pd.read_csv(written[0])) == 3

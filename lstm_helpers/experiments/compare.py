@@ -547,7 +547,8 @@ def compare_runs(
     (a search's trials.csv then joins the page), else ``reports/comparisons/compare-<hash of
     the run directories>``: a sweep beside other runs keeps its own comparison, which its
     slides and the reports index describe. A run's directory, or another sweep's or search's,
-    is refused as ``out``.
+    is refused as ``out``. A ``slides.html`` already in ``out`` (a sweep's, a search's) is written
+    again with the new table and references, and its path returned after the page's.
     """
     if not dirs:
         raise ConfigError("compare needs at least one run or sweep directory")
@@ -574,4 +575,8 @@ def compare_runs(
     csv_path, html_path = write_comparison(
         Path(out), records, title=title or f"Comparison of {n} run{'s' if n != 1 else ''}", references=extra
     )
+    if html_path and SweepLayout(Path(out)).slides.is_file():  # a sweep's deck: its figures and references anew
+        from lstm_helpers.runs.slides import write_slides
+
+        return [csv_path, html_path, write_slides(Path(out))]
     return [csv_path, html_path] if html_path else [csv_path]
