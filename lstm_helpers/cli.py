@@ -258,10 +258,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     by_default = "" if args.out else "the predictions go beside --input by default"
     check_output_file_writable(output_table_path(Path(args.input), args.out and Path(args.out)), "--out", by_default)
     out = predict_run(run, Path(args.input), Path(args.out) if args.out else None, encoding=args.encoding)
-    for k, v in out.items():
-        if isinstance(v, Path):
-            print(f"{k}: {_shown(v)}")
-    for line in result_lines(out):
+    for line in result_lines(out, _shown):  # the notes on the input, then the files and figures
         print(line)
     return 0
 

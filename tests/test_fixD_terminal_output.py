@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -75,6 +76,25 @@ def test_a_reader_that_stops_reading_ends_predict_quietly_with_its_files_whole(q
     assert len(pd.read_parquet(tmp_path / "p.windows.parquet")) > 0
     done = _closed_stdout(["compare", str(run), "--out", str(tmp_path / "cmp")], tmp_path)
     assert done.returncode == 0 and done.stderr == "" and (tmp_path / "cmp" / "comparison.html").is_file()
+
+
+def test_predict_says_an_encoding_does_not_apply_to_parquet_and_its_notes_come_first(quiet_run, tmp_path, capsys):
+    """``--encoding utf-16`` on Parquet input was ignored without a word, and the note that NaN
+    values were filled came after the scores."""
+    run, new, _ = quiet_run
+    df = pd.read_parquet(new)
+    df.loc[5:7, "gyr_x"] = np.nan
+    df.to_parquet(tmp_path / "gappy.parquet")
+    args = ["predict", "--run", str(run), "--input", str(tmp_path / "gappy.parquet"), "--out", str(tmp_path / "o.csv")]
+    assert main([*args, "--encoding", "utf-16"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "note: --encoding utf-16 applies to CSV / TSV files only: the Parquet input was read as stored"
+    filled = next(i for i, line in enumerate(lines) if line.startswith("note:") and "NaN value(s)" in line)
+    first_result = next(i for i, line in enumerate(lines) if not line.startswith("note:"))
+    assert filled < first_result and lines[first_result].startswith("timesteps: "), lines
+    df.to_csv(tmp_path / "gappy.csv", index=False)  # a CSV is read in it: no such note
+    assert main([*args[:4], str(tmp_path / "gappy.csv"), *args[5:], "--encoding", "utf-8"]) == 0
+    assert "--encoding" not in capsys.readouterr().out
 
 
 def test_compare_with_a_new_reference_rewrites_the_slides_and_answers_in_one_line(quiet_run, tmp_path, capsys):

@@ -16,6 +16,7 @@ model is loaded, run and decided on exactly as the evaluation stage does
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,15 @@ from lstm_helpers.artifacts import check_model_file, is_finished, read_params, s
 from lstm_helpers.config import Config, ConfigError, DataConfig, resolve_config
 from lstm_helpers.data.files import list_files
 from lstm_helpers.data.gaps import across_gaps, gap_notes
-from lstm_helpers.data.inputs import COMPRESSED, ENCODING_KEY, missing_path_error, separator_hint, short, time_unit_hint
+from lstm_helpers.data.inputs import (
+    COMPRESSED,
+    ENCODING_KEY,
+    is_delimited,
+    missing_path_error,
+    separator_hint,
+    short,
+    time_unit_hint,
+)
 from lstm_helpers.data.prepare import scale_values
 from lstm_helpers.data.prepared import InputInfo, read_prepare_json
 from lstm_helpers.data.recordings import DataError, SeriesSet, read_recordings
@@ -533,30 +542,49 @@ def predict_run(
         if finished.input.data_kind == "sequences":
             from lstm_helpers.runs.predict_sequences import predict_sequences
 
-            return predict_sequences(finished, input_path, out, batch_size)
-        return predict_recordings(finished, input_path, out, batch_size)
+            result = predict_sequences(finished, input_path, out, batch_size)
+        else:
+            result = predict_recordings(finished, input_path, out, batch_size)
     finally:
         ENCODING_KEY.reset(token)
+    return {**result, "notes": _encoding_notes(input_path, encoding) + result["notes"]}
 
 
-def result_lines(out: dict) -> list[str]:
-    """What ``lstm-workbench predict`` prints after the files it wrote: how many windows or
-    cases were predicted and at which threshold, the bouts, the scores of labelled input, the
-    inference speed and the notes."""
+def _encoding_notes(input_path: Path, encoding: str | None) -> list[str]:
+    """``--encoding`` given for input without text files (Parquet, npz: their text is stored as
+    written, an encoding does not apply): said, not silently ignored."""
+    if encoding is None:
+        return []
+    listed = sorted(input_path.iterdir()) if input_path.is_dir() else [input_path]
+    files = [p for p in listed if p.is_file() and not p.name.startswith(".")]
+    if any(is_delimited(p) for p in files):
+        return []  # a CSV / TSV among them is read in that encoding
+    kinds = sorted({p.suffix.lower().lstrip(".").replace("parquet", "Parquet") for p in files})
+    if not set(kinds) <= {"Parquet", "npz"}:
+        return []
+    return [f"--encoding {encoding} applies to CSV / TSV files only: the {' / '.join(kinds)} input was read as stored"]
+
+
+def result_lines(out: dict, show: Callable[[Path], str] = str) -> list[str]:
+    """What ``lstm-workbench predict`` prints: first the notes on the input (gaps no window
+    crosses, values filled, unlabelled steps, an encoding that does not apply, ...), then the
+    files it wrote (``show``: a path as the terminal writes it), how many windows or cases were
+    predicted and at which threshold, the bouts, the scores of labelled input and the inference speed."""
     th = out["threshold"]
     at = f" at the run's threshold {th:.3g}" if isinstance(th, float) else ""
+    lines = [f"note: {note}" for note in out["notes"]]
+    lines += [f"{k}: {show(v)}" for k, v in out.items() if isinstance(v, Path)]
     if "n_cases" in out:  # a sequences run: one row per case
-        lines = [f"{plural(out['n_cases'], 'case')} predicted{at}", *out["accuracy"]]
+        lines += [f"{plural(out['n_cases'], 'case')} predicted{at}", *out["accuracy"]]
     elif out["bout_classes"]:
-        lines = [
+        lines += [
             f"{plural(out['n_windows'], 'window')} and {plural(out['n_bouts'], 'bout')} predicted{at}"
         ]  # bouts found: the scores' line
     else:  # as stage 03, bouts of the classes of interest only
-        lines = [
+        lines += [
             f"{plural(out['n_windows'], 'window')} predicted{at}; no bouts: they are found for the run's classes "
             "of interest and it names none (to have them, make a run with --set "
             f"data.classes_of_interest=[<class>], a class of {', '.join(out['classes'])})"
         ]
     lines += out.get("scores_lines") or []  # labelled input: stage 03's scores of it
-    lines += [f"inference: {out['inference']}"] if out["inference"] else []
-    return lines + [f"note: {note}" for note in out["notes"]]  # gaps no window crosses, unlabelled steps, ...
+    return lines + ([f"inference: {out['inference']}"] if out["inference"] else [])
