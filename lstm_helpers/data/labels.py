@@ -241,6 +241,7 @@ def check_interest_mapped(cfg: DataConfig) -> None:
     before any data are read; the run said only "only 1 class (['other'])" after reading them all."""
     if cfg.kind == "text" or not (cfg.class_map or cfg.other_class):
         return
+    check_class_names_distinct(cfg)
     targets = sorted(set(cfg.class_map.values()))
     for c in cfg.classes_of_interest:
         if c in targets or c == cfg.other_class:
@@ -261,4 +262,27 @@ def check_interest_mapped(cfg: DataConfig) -> None:
         raise DataError(
             f"data.classes_of_interest names {c!r}, which is no class after data.class_map: {goes} "
             f"(the map's classes: {short(targets) if targets else 'none'}); {fix}"
+        )
+
+
+def check_class_names_distinct(cfg: DataConfig) -> None:
+    """The task's class names (``data.class_map``'s targets and ``data.other_class``) must differ in
+    more than case or surrounding spaces: ``play_solo: Other`` beside ``data.other_class: other``
+    made two classes, 'Other' and 'other', silently. Refused before any data are read."""
+    names = list(dict.fromkeys([*map(str, cfg.class_map.values()), *([cfg.other_class] if cfg.other_class else [])]))
+    seen: dict[str, str] = {}
+    for name in names:
+        first = seen.setdefault(name.strip().casefold(), name)
+        if first == name:
+            continue
+        where = (
+            "data.class_map's target and data.other_class"
+            if cfg.other_class in (first, name)
+            else "two targets of data.class_map"
+        )
+        keys = ", ".join(f"{k!r}" for k, v in cfg.class_map.items() if v in (first, name))
+        raise DataError(
+            f"{where} name the classes {first!r} and {name!r}, which differ only in case or spaces: they would "
+            f"be two classes (data.class_map keys {keys}); write the class one way in data.class_map"
+            + (" and data.other_class" if "other_class" in where else "")
         )
