@@ -350,3 +350,80 @@ def check_interest_groups(s: SeriesSet, cfg: Config) -> None:
                 f"that keeps each {what} whole puts it in training or in validation / test, never both: add "
                 f"recordings of {c!r} from another {what.split()[0]}, or a predefined split (data.split_column)"
             )
+
+
+def _predefined_by(s: SeriesSet, cfg: Config) -> str:
+    """What fixed the split in advance, as the user set it; "" for a split drawn by the seed."""
+    if s.predefined_split is None or not (np.asarray(s.predefined_split) != "").any():
+        return ""
+    if cfg.data.split_column:
+        return f"data.split_column {cfg.data.split_column!r}"
+    if cfg.data.test_path:
+        return f"data.test_path ({Path(str(cfg.data.test_path)).name})"
+    return "the 'split' array of data.path"
+
+
+def split_advice(s: SeriesSet, cfg: Config) -> str:
+    """What could give each split the classes it lacks, as the split was made: a drawn split
+    by another seed or other fractions; a predefined one (data.split_column, data.test_path, a
+    sequence file's 'split' array) only by its own marks -- no seed redraws it (validation
+    carved from its training side excepted)."""
+    by = _predefined_by(s, cfg)
+    if not by:
+        by_rec = ", or split.by: recording" if cfg.split.by == "group" and cfg.data.kind != "text" else ""
+        return (
+            f"another seed (it draws the split), other split.val_fraction / split.test_fraction{by_rec} "
+            "may give each split some"
+        )
+    marked = set(np.unique(np.asarray(s.predefined_split).astype(str)).tolist())
+    carved = (
+        "; validation is carved from its training side, which another seed or split.val_fraction draws anew"
+        if "val" not in marked
+        else ""
+    )
+    if cfg.data.test_path and not cfg.data.split_column:
+        return f"the split is predefined by {by}, the test split, and data.path, the training side{carved}"
+    return f"the split is predefined by {by}: its marks must give each split some{carved}"
+
+
+def check_interest_trained(s: SeriesSet, cfg: Config, split_of_rec: np.ndarray, train_labels: np.ndarray) -> None:
+    """Each class of interest (a binary task's positive class) needs a real training window:
+    without one the model cannot learn it, SMOTE adds none, and the run went on to a finished
+    report on a class it never saw (stage 01 only noted it, advising another seed even under a
+    predefined split). Refused in stage 01, before anything is resampled or trained, with advice
+    that fits how the split was made (:func:`split_advice`) or, where training holds the class's
+    timesteps but no window of it, the window settings."""
+    if s.kind == "text":
+        return
+    wanted = [c for c in cfg.data.classes_of_interest if c in s.classes]
+    if len(s.classes) == 2 and s.classes[1] not in wanted:
+        wanted.append(s.classes[1])
+    n = np.bincount(np.asarray(train_labels, np.int64), minlength=len(s.classes))
+    lacking = [c for c in wanted if n[s.classes.index(c)] == 0]
+    if not lacking:
+        return
+    c = lacking[0]
+    what = "class of interest" if c in cfg.data.classes_of_interest else "positive class"
+    steps = s.recording_class_counts()[np.asarray(split_of_rec) == "train"].sum(0)[s.classes.index(c)]
+    if steps > 0:
+        rule = cfg.windows.label_rule
+        fix = "a shorter windows.length" + ("" if rule in ("center", "any") else " or windows.label_rule: center")
+        why = (
+            f"its {int(steps):,} training timesteps give no window under windows.label_rule '{rule}' in "
+            f"{cfg.window_length}-step windows; try {fix}"
+        )
+    else:
+        by, unit = _predefined_by(s, cfg), "case" if s.kind == "sequences" else "recording"
+        if not by:
+            why = f"no training {unit} holds it; {split_advice(s, cfg)}"
+        elif cfg.data.test_path and not cfg.data.split_column:
+            why = (
+                f"the split is predefined by {by}, the test split, and data.path, the training side, holds no "
+                f"{unit} of {c!r} that training could take: data.path must give training some"
+            )
+        else:
+            why = f"the split is predefined by {by}, which puts no {unit} of {c!r} in training: it must give training some"
+    raise DataError(
+        f"{cfg.data.path}: the {what} {c!r} has no training window, so the model cannot learn it (resampling "
+        f"makes none from nothing, and the run would report on a class it never saw): {why}"
+    )

@@ -20,8 +20,10 @@ from lstm_helpers.artifacts import record_notebook_stage, save_npz, write_json
 from lstm_helpers.config import Config, ConfigError
 from lstm_helpers.data.checks import (
     check_interest_groups,
+    check_interest_trained,
     check_windows_fit,
     labelled_units,
+    split_advice,
     split_unit,
     window_length_note,
 )
@@ -159,7 +161,7 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
     if report["classes_missing"]:
         missing = {k: [s.classes[i] for i in v] for k, v in report["classes_missing"].items()}
         report["classes_missing"] = missing
-        report["note"] = missing_classes_note(missing, cfg)
+        report["note"] = missing_classes_note(missing, split_advice(s, cfg))
         s.notes.append(report["note"])  # with stage 01's notes: on the terminal and in the report's list
         warnings.warn(report["note"], stacklevel=3)
     if report["moved"]:
@@ -184,21 +186,23 @@ _WITHOUT = {  # what a split without a class loses
 }
 
 
-def missing_classes_note(missing: dict[str, list[str]], cfg: Config) -> str:
+def missing_classes_note(missing: dict[str, list[str]], advice: str) -> str:
     """The split note for classes a split holds no timestep of (too few groups hold them): what
-    each such split cannot do, and the settings that draw the split anew. It was kept in
-    ``prepare.json["split"]`` alone, never printed, while validation without the class of interest
-    leaves the threshold unchosen."""
+    each such split cannot do, and ``advice``: what could give each split some, as the split was
+    made (:func:`~lstm_helpers.data.checks.split_advice`: another seed redraws a drawn split, not a
+    predefined one). It was kept in ``prepare.json["split"]`` alone, never printed, while
+    validation without the class of interest leaves the threshold unchosen."""
     parts = []
     for name, classes in missing.items():
         them = "it" if len(classes) == 1 else "them"
         parts.append(f"{name} has no {classes_text(classes)}: {_WITHOUT[name].format(them=them)}")
-    by = ", or split.by: recording" if cfg.split.by == "group" and cfg.data.kind != "text" else ""
-    return (
-        f"the data do not allow every class in every split ({'; '.join(parts)}); too few groups hold "
-        f"{'it' if len({c for v in missing.values() for c in v}) == 1 else 'them'}: another seed (it draws "
-        f"the split), other split.val_fraction / split.test_fraction{by} may give each split some"
+    n_classes = len({c for v in missing.values() for c in v})
+    few = (
+        ""
+        if advice.startswith("the split is predefined")
+        else f"too few groups hold {'it' if n_classes == 1 else 'them'}: "
     )
+    return f"the data do not allow every class in every split ({'; '.join(parts)}); {few}{advice}"
 
 
 def _scaled_values(s: SeriesSet, cfg: Config, split_of_rec: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -497,6 +501,7 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     elif s.tokens:  # token ids of sequences: the training cases' ids, others out of vocabulary
         s, token_info = keep_training_tokens(s, split_of_rec)
     w, win_info = build_windows(s, cfg)  # 2. windows (index arrays only)
+    check_interest_trained(s, cfg, split_of_rec, w.labels[split_of_rec[w.rec_index] == "train"])
     _check_augment(cfg, s, w)
     test_recs = np.unique(w.rec_index[split_of_rec[w.rec_index] == "test"])
     _check_timeline_recording(cfg, s.rec_ids[split_of_rec == "test"], s.rec_ids[test_recs])
