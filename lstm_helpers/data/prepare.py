@@ -273,6 +273,7 @@ class _Splits:
     window_sets: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     class_weight: dict[str, float] | None = None
     notes: list[str] = field(default_factory=list)
+    resampled: str = ""  # what the sampler did (resampling.resample_summary), "" when it changed nothing
 
 
 def _materialise(s: SeriesSet, cfg: Config, w: Windows, w_split: np.ndarray, values: np.ndarray) -> _Splits:
@@ -292,6 +293,7 @@ def _materialise(s: SeriesSet, cfg: Config, w: Windows, w_split: np.ndarray, val
                 raise DataError("no training windows: recordings too short or all windows unlabelled")
             r = rebalance(X, y, cfg.resample, len(s.classes), cfg.seed, s.classes, tokens, _padding(s, ws, cfg))
             out.notes += r.notes
+            out.resampled = r.summary
             X, y, synthetic, src = r.X, r.y, r.synthetic, r.source
             rec = np.where(src >= 0, rec[np.maximum(src, 0)], "synthetic")
             start = np.where(src >= 0, start[np.maximum(src, 0)], -1)
@@ -470,6 +472,7 @@ def _prepare_json(cfg: Config, s: SeriesSet, inp: InputInfo, splits: _Splits, ex
             "method": cfg.resample.method,
             "imbalance_factor_target": cfg.resample.imbalance_factor,
             "synthetic_windows": int(splits.arrays["synthetic_train"].sum()),
+            "summary": splits.resampled,  # one line; stage 01's terminal prints it
         },
         "imbalance_factor_measured": {
             "train_before": _ratio(counts["train"]["before"]),

@@ -113,6 +113,7 @@ class Resampled:
     synthetic: np.ndarray
     class_weight: dict[int, float] | None
     notes: list[str]
+    summary: str = ""  # what a sampler did, one line: "smote: chase 147 -> 798 windows (651 synthetic)"
 
 
 def target_counts(counts: np.ndarray, factor: float, how: str) -> np.ndarray:
@@ -209,8 +210,7 @@ def _oversample(X: np.ndarray, y: np.ndarray, counts: np.ndarray, cfg: ResampleC
     idx = ros.sample_indices_
     dup = np.zeros(len(idx), bool)
     dup[len(y) :] = True  # imbalanced-learn appends the drawn copies after the originals
-    said = [f"{int(dup.sum()):,} oversampled copies flagged synthetic"] if dup.any() else []  # none made: unsaid
-    return Resampled(X[idx], y[idx], idx, dup, None, said)
+    return Resampled(X[idx], y[idx], idx, dup, None, [])  # the copies: said by rebalance's summary
 
 
 def _augment(
@@ -387,12 +387,59 @@ def rebalance(
     if (counts > 0).sum() < 2:
         raise ValueError("resampling needs at least two classes in the training split")
     if method == "undersample":
-        return _undersample(X, y, counts, cfg, seed)
-    if method == "oversample":
-        return _oversample(X, y, counts, cfg, seed)
-    if method == "augment":
-        return _augment(X, y, counts, cfg, seed, None if padding is None else padding[0])
-    return _smote(X, y, counts, cfg, seed, n_classes, padding, classes)
+        r = _undersample(X, y, counts, cfg, seed)
+    elif method == "oversample":
+        r = _oversample(X, y, counts, cfg, seed)
+    elif method == "augment":
+        r = _augment(X, y, counts, cfg, seed, None if padding is None else padding[0])
+    else:
+        r = _smote(X, y, counts, cfg, seed, n_classes, padding, classes)
+    _say_what_was_done(r, counts, cfg, classes or [f"class {i}" for i in range(n_classes)])
+    return r
+
+
+def resample_summary(method: str, before: dict[str, int], after: dict[str, int], made: dict[str, int]) -> str:
+    """``smote: chase 147 -> 798 windows (651 synthetic)``: each class a sampler changed, its
+    training windows before -> after and (``made``) how many of them it made (oversample: copies);
+    "" when it changed none."""
+    kind = "copies" if method == "oversample" else "synthetic"
+    parts = [
+        f"{c} {before[c]:,} -> {after[c]:,} windows" + (f" ({made[c]:,} {kind})" if made.get(c) else "")
+        for c in before
+        if before[c] != after[c] or made.get(c)
+    ]
+    return f"{method}: {', '.join(parts)}" if parts else ""
+
+
+MANY_MADE = 10  # a class with more than this many made windows per real one is warned of
+
+
+def _say_what_was_done(r: Resampled, counts: np.ndarray, cfg: ResampleConfig, names: list[str]) -> None:
+    """``r.summary``, one line of what the sampler did (the terminal printed a line for
+    oversample alone); and a warning per class whose made windows outnumber its real ones more than
+    :data:`MANY_MADE` times (97 of 100 SMOTE windows made from 3 real ones were said only as
+    "k_neighbors reduced")."""
+    after = np.bincount(r.y, minlength=len(counts))
+    made = np.bincount(r.y[r.synthetic], minlength=len(counts))
+    r.summary = resample_summary(
+        cfg.method,
+        dict(zip(names, counts.tolist(), strict=True)),
+        dict(zip(names, after.tolist(), strict=True)),
+        dict(zip(names, made.tolist(), strict=True)),
+    )
+    for c in np.flatnonzero(made > MANY_MADE * np.maximum(counts, 1)):
+        what = (
+            f"copies of {counts[c]:,} real window(s)"
+            if cfg.method == "oversample"
+            else (f"synthetic ({cfg.method}), made from {counts[c]:,} real window(s)")
+        )
+        msg = (
+            f"{int(made[c]):,} of the {int(after[c]):,} training windows of {names[c]!r} are {what}: what the "
+            f"model learns of {names[c]!r} rests on those few; more labelled {names[c]!r} windows help, and a larger "
+            "resample.imbalance_factor (or resample.method class_weight) makes fewer"
+        )
+        warnings.warn(msg, stacklevel=3)
+        r.notes.append(msg)
 
 
 def measured_imbalance(y: np.ndarray, n_classes: int) -> float | None:

@@ -133,14 +133,18 @@ def stage_done_line(stage: str, seconds: float, run_dir: Path | None = None, ear
     label that differs from a class_map key only in case, gaps filled, a group in two splits)
     was said only inside the notebook and the report. ``earlier``: the stage's seconds in
     stopped attempts of a resumed run (``[train] done in 52 s, 1 min 41 s in all attempts``:
-    the time ``status.json`` and the report give it)."""
+    the time ``status.json`` and the report give it). A sampler that changed the training windows
+    gets its own ``resample: smote: chase 147 -> 798 windows (651 synthetic)`` line first."""
     total = f", {duration(seconds + earlier)} in all attempts" if earlier > 0 else ""
     lines = [f"[{stage}] done in {duration(seconds)}{total}"]
     if stage == "prepare" and run_dir is not None:
         from lstm_helpers.artifacts import read_json_optional
         from lstm_helpers.layout import RunLayout
 
-        lines += [f"note: {n}" for n in read_json_optional(RunLayout(run_dir).prepare_json).get("notes") or []]
+        prep = read_json_optional(RunLayout(run_dir).prepare_json)
+        if said := (prep.get("resample") or {}).get("summary"):  # what resampling did to the training windows
+            lines.append(f"resample: {said}")
+        lines += [f"note: {n}" for n in prep.get("notes") or []]
     return "\n".join(lines)
 
 
