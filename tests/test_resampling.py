@@ -68,7 +68,9 @@ def test_undersampling_that_throws_most_windows_away_says_so():
         r = rebalance(X, y, ResampleConfig(method="undersample"), 2, seed=0)
     assert len(r.y) == 6 and r.notes and "class_weight or oversample" in r.notes[0]
     X, y = _data(n_major=40, n_minor=20)
-    assert rebalance(X, y, ResampleConfig(method="undersample"), 2, seed=0).notes == []  # 60 kept of 60
+    with pytest.warns(UserWarning, match="already met"):  # 60 kept of 60: the factor 5 is met at 2 : 1
+        notes = rebalance(X, y, ResampleConfig(method="undersample"), 2, seed=0).notes
+    assert notes == ["resample.imbalance_factor 5 is already met (2 : 1): the training windows are unchanged"]
 
 
 def _padded(mask=-10.0, seed=0):

@@ -416,7 +416,8 @@ MANY_MADE = 10  # a class with more than this many made windows per real one is 
 
 def _say_what_was_done(r: Resampled, counts: np.ndarray, cfg: ResampleConfig, names: list[str]) -> None:
     """``r.summary``, one line of what the sampler did (the terminal printed a line for
-    oversample alone); and a warning per class whose made windows outnumber its real ones more than
+    oversample alone); a note when ``resample.imbalance_factor`` was already met, so nothing
+    changed (the samplers said nothing); and a warning per class whose made windows outnumber its real ones more than
     :data:`MANY_MADE` times (97 of 100 SMOTE windows made from 3 real ones were said only as
     "k_neighbors reduced")."""
     after = np.bincount(r.y, minlength=len(counts))
@@ -427,6 +428,13 @@ def _say_what_was_done(r: Resampled, counts: np.ndarray, cfg: ResampleConfig, na
         dict(zip(names, after.tolist(), strict=True)),
         dict(zip(names, made.tolist(), strict=True)),
     )
+    present = counts[counts > 0]
+    if not r.summary and present.max() <= cfg.imbalance_factor * present.min():
+        r.notes.append(
+            f"resample.imbalance_factor {cfg.imbalance_factor:g} is already met ({present.max() / present.min():.3g} "
+            ": 1): the training windows are unchanged"
+        )
+        warnings.warn(r.notes[-1], stacklevel=3)
     for c in np.flatnonzero(made > MANY_MADE * np.maximum(counts, 1)):
         what = (
             f"copies of {counts[c]:,} real window(s)"
