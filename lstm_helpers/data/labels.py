@@ -286,3 +286,30 @@ def check_class_names_distinct(cfg: DataConfig) -> None:
             f"be two classes (data.class_map keys {keys}); write the class one way in data.class_map"
             + (" and data.other_class" if "other_class" in where else "")
         )
+
+
+def interest_note(classes: list[str], cfg: DataConfig) -> list[str]:
+    """With more than one class of interest, which one the run follows: the decision threshold,
+    the headline and a binary sweep's ranking are one class's (a binary task's positive class; else
+    the first listed, as stage 03 picks it), the others are scored per class only; a multi-class
+    sweep ranks by balanced accuracy over all classes. Unsaid, the second class looked as followed
+    as the first."""
+    named = [c for c in cfg.classes_of_interest if c in classes]
+    if len(named) < 2:
+        return []
+    if len(classes) == 2:
+        pos, other = classes[1], classes[0]
+        return [
+            f"data.classes_of_interest names both classes: {pos!r}, the positive class, is the one the decision "
+            f"threshold, the headline PR-AUC and a sweep's ranking follow; {other!r} is scored per class; name "
+            "only the class to follow"
+        ]
+    first, rest = named[0], named[1:]
+    verb, own = ("is", "its") if len(rest) == 1 else ("are", "their")
+    return [
+        f"data.classes_of_interest names {len(named)} classes: {first!r}, listed first, is the one the decision "
+        f"threshold and the headline (its precision, recall and bouts) follow, and its PR-AUC stands beside the "
+        f"macro average in the key metrics; {', '.join(map(repr, rest))} {verb} scored per class (PR-AUC, "
+        f"precision, recall, bouts) without a threshold of {own} own; a sweep ranks these runs by validation "
+        f"balanced accuracy over all {len(classes)} classes; list the class to follow first"
+    ]

@@ -29,6 +29,7 @@ from lstm_helpers.data.checks import (
 )
 from lstm_helpers.data.gaps import across_gaps, gap_notes
 from lstm_helpers.data.inputs import say_note
+from lstm_helpers.data.labels import interest_note
 from lstm_helpers.data.prepared import InputInfo, PreparedData, clear_later_stages, same_preparation
 from lstm_helpers.data.recordings import SPLIT_NAMES, DataError, SeriesSet, read_dataset
 from lstm_helpers.data.resampling import (
@@ -497,6 +498,9 @@ def run_prepare(cfg: Config, run_dir: str | Path) -> PreparedData:
     t0 = time.perf_counter()
     layout = RunLayout(Path(run_dir))
     s = read_dataset(cfg.data)
+    for note in interest_note(s.classes, cfg.data):  # several classes of interest: which one the run follows
+        s.notes.append(note)
+        say_note(note, stacklevel=2)
     split_of_rec, split_report, groups = _split_recordings(s, cfg)  # 1. split recordings
     token_info, n_chars = None, len(s.vocabulary or []) - 2  # a text's characters before the cut
     if s.kind == "text":  # the vocabulary from the training chunks only
