@@ -51,3 +51,9 @@ def test_a_detection_running_a_window_past_its_bout_stays_a_hit_within_the_colla
     # true bouts whose collars overlap are not counted twice
     close = match_bouts([[100, 110], [115, 125]], [[60, 170]], 1.0, collar_steps=20)
     assert (close["n_found"], close["n_false_alarms"]) == (2, 0)
+    # a detection wholly inside a collar touches no true bout: a false alarm, not a hit that finds nothing
+    beside = match_bouts([[100, 200]], [[200, 240]], 1.0, collar_steps=50)
+    assert (beside["n_found"], beside["n_false_alarms"], beside["bout_precision"]) == (0, 1, 0.0)
+    # true bouts given out of order are widened all the same
+    unsorted = match_bouts([[300, 310], [0, 10]], [[295, 320], [0, 12]], 1.0, collar_steps=5)
+    assert (unsorted["n_found"], unsorted["n_false_alarms"]) == (2, 0)

@@ -136,7 +136,7 @@ def _expected_scores(run: Path, steps: pd.DataFrame, windows: pd.DataFrame, trut
     sel = y >= 0
     m = compute_metrics(y[sel], probs[sel], rule.apply(probs[sel]), classes, 1)
     bouts, _, _ = score_bouts(step_labels, predicted, classes, ["play"], 25.0, cfg.evaluate.bout_min_seconds,
-                              cfg.evaluate.bout_merge_gap_seconds)  # fmt: skip
+                              cfg.evaluate.bout_merge_gap_seconds, cfg.windows.length)  # fmt: skip
     return {"y": y, "metrics": m, "bouts": bouts["play"]}
 
 

@@ -229,7 +229,8 @@ def match_bouts(
     ``collar_steps`` of a true bout counts as on it for that test (the *collar* of event-based
     scoring, as in sound-event detection): decisions made per window cannot place a bout's edges
     closer than the window's length, so the evaluation passes one window length, and a
-    detection that runs a window past its bout at either end stays a hit. Onset /
+    detection that runs a window past its bout at either end stays a hit (a hit overlaps a true
+    bout itself: one wholly inside a collar is a false alarm). Onset /
     offset errors are absolute differences, in seconds, between each found true bout and
     the first (earliest) hit overlapping it; one hit spanning two true bouts finds both.
 
@@ -253,7 +254,8 @@ def match_bouts(
     # timesteps each (true, predicted) pair shares; true bouts are disjoint, so a column sums
     # to the predicted bout's timesteps on the class
     shared = _shared(t, p)
-    hit = _shared(_widened(t, collar_steps), p).sum(axis=0) >= MIN_HIT_FRACTION * (p[:, 1] - p[:, 0])
+    near = _shared(_widened(t, collar_steps), p).sum(axis=0)  # steps on a true bout or within the collar
+    hit = (shared.sum(axis=0) > 0) & (near >= MIN_HIT_FRACTION * (p[:, 1] - p[:, 0]))
     overlap = (shared > 0) & hit[None, :]
     found = overlap.any(axis=1)
     false_alarm = ~hit
@@ -286,9 +288,10 @@ def _shared(t: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def _widened(t: np.ndarray, collar: int) -> np.ndarray:
-    """True bouts (sorted, disjoint) widened by ``collar`` steps at each end, overlaps merged."""
+    """True bouts (disjoint) widened by ``collar`` steps at each end, sorted, overlaps merged."""
     if collar <= 0 or not len(t):
         return t
+    t = t[np.argsort(t[:, 0], kind="stable")]
     start, end = t[:, 0] - collar, t[:, 1] + collar
     new = np.r_[True, start[1:] > np.maximum.accumulate(end)[:-1]]
     return np.stack([start[new], np.maximum.reduceat(end, np.flatnonzero(new))], axis=1)
