@@ -101,6 +101,8 @@ def test_no_imbalance_factor_is_suggested_where_it_would_not_lighten_the_class(t
     ("overrides", "words"),
     [
         ({"resample.method": "undersample", "resample.imbalance_factor": 2}, "a smaller factor brings 'play'"),
+        # a factor the data already meet (7 : 1 under 30): half of it (15) would cut nothing either
+        ({"resample.method": "undersample", "resample.imbalance_factor": 30}, ": 1, within it"),
         ({"resample.method": "class_weight"}, "its class weight is 4.06"),
         ({"resample.method": "none"}, "--set resample.method=class_weight"),
     ],

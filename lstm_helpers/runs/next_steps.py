@@ -74,7 +74,8 @@ LESS = {
 def _tilt(prep: dict[str, Any], pos: str) -> dict[str, Any] | None:
     """What the run's resampling did to ``pos`` (``prepare.json``): ``method``, ``factor``, its
     training windows ``was`` / ``now`` of ``total_was`` / ``total_now``, whether it is the
-    ``largest`` class before, and the training split's ``measured`` imbalance before; None where
+    ``largest`` class before, the training split's ``measured`` imbalance and the largest class :
+    ``pos`` ``ratio`` before; None where
     the run did not resample by a factor or the record lacks the counts."""
     rs, train = prep.get("resample") or {}, (prep.get("counts") or {}).get("train") or {}
     method, factor = rs.get("method"), rs.get("imbalance_factor_target")
@@ -86,6 +87,7 @@ def _tilt(prep: dict[str, Any], pos: str) -> dict[str, Any] | None:
         "method": method, "factor": float(factor), "was": int(before[pos]), "now": int(after[pos]),
         "total_was": sum(before.values()), "total_now": sum(after.values()),
         "largest": int(before[pos]) >= max(present), "measured": max(present) / min(present),
+        "ratio": max(present) / max(1, int(before[pos])),
     }  # fmt: skip
 
 
@@ -134,10 +136,15 @@ def _heavier(pos: str, t: dict[str, Any], prep: dict[str, Any]) -> str:
     tilt = _tilt(prep, pos)
     if tilt is None or tilt["factor"] <= 1 or tilt["largest"]:
         return ""
+    ratio = tilt["ratio"]  # the largest class : '{pos}' before resampling
+    factor = tilt["factor"] / 2 if tilt["factor"] / 2 < ratio else max(1.0, round(ratio / 2, 1))
+    if factor >= ratio:  # '{pos}' is as close to the largest class as a factor can bring it
+        return ""
+    already = f" (the training windows were {ratio:.1f} : 1, within it)" if tilt["factor"] >= ratio else ""
     return (
         f"rebalance the training windows more (resample.method {tilt['method']} at imbalance_factor "
-        f"{tilt['factor']:g}; a smaller factor brings '{pos}' closer to the largest class: "
-        f"--set resample.imbalance_factor={max(1.0, tilt['factor'] / 2):g})"
+        f"{tilt['factor']:g}{already}; a smaller factor brings '{pos}' closer to the largest class: "
+        f"--set resample.imbalance_factor={factor:g})"
     )
 
 
