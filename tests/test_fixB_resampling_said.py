@@ -3,19 +3,12 @@ changed them, and a warning when made windows swamp a class's real ones."""
 
 import numpy as np
 import pytest
+from test_resampling import _data
 
 from lstm_helpers.config import ResampleConfig
 from lstm_helpers.data.prepare import run_prepare
 from lstm_helpers.data.resampling import rebalance
 from lstm_helpers.runs.terminal import stage_done_line
-
-
-def _data(n_major=200, n_minor=20, t=8, c=3, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n_major + n_minor, t, c)).astype(np.float32)
-    y = np.array([0] * n_major + [1] * n_minor)
-    X[y == 1] += 2.0
-    return X, y
 
 
 @pytest.mark.parametrize(
