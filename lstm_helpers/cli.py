@@ -587,8 +587,9 @@ def entry() -> None:
     ``gc.freeze()``). Everything is written and flushed by then and ``atexit`` handlers still
     run; freezing only keeps the surviving objects out of that collection."""
     code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):  # None where the command started with it closed (>&-)
+        if stream is not None:
+            stream.flush()
     gc.freeze()
     sys.exit(code)
 

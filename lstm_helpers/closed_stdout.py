@@ -19,36 +19,37 @@ class ReaderSafeStdout:
     """``sys.stdout`` for one command: writes and flushes as ``stream`` does until the reader of
     the pipe has gone; from then on the output (nobody reads it) goes to ``os.devnull``."""
 
-    def __init__(self, stream: TextIO):
-        self._stream = stream
-        self.reader_gone = False
+    def __init__(self, stream: TextIO | None):
+        # None: the command started with standard output closed (``>&-``): nobody reads it
+        self._stream: TextIO = stream if stream is not None else open(os.devnull, "w")  # noqa: SIM115
+        self.reader_gone = stream is None
 
     def write(self, text: str) -> int:
         try:
             return self._stream.write(text)
-        except BrokenPipeError:
+        except (BrokenPipeError, ValueError, OSError):  # the pipe closed; a closed or bad descriptor
             self._to_devnull()
             return len(text)
 
     def flush(self) -> None:
         try:
             self._stream.flush()
-        except BrokenPipeError:
+        except (BrokenPipeError, ValueError, OSError):
             self._to_devnull()
 
     def _to_devnull(self) -> None:
         """The stream's file descriptor now writes to ``os.devnull``: what its buffer still holds
-        and every later line (also the interpreter's last flush at exit) are dropped quietly."""
+        and every later line (also the interpreter's last flush at exit) are dropped quietly. A
+        stream without a usable descriptor is replaced by one on ``os.devnull``."""
         self.reader_gone = True
         devnull = os.open(os.devnull, os.O_WRONLY)
         try:
             os.dup2(devnull, self._stream.fileno())
+            self._stream.flush()
+        except (ValueError, OSError):  # closed, or no descriptor: write elsewhere from now on
+            self._stream = open(os.devnull, "w")  # noqa: SIM115
         finally:
             os.close(devnull)
-        try:
-            self._stream.flush()
-        except BrokenPipeError:  # pragma: no cover - the descriptor is devnull now
-            pass
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)

@@ -132,3 +132,16 @@ def test_a_list_given_as_text_is_said_to_be_text_with_the_two_ways_to_give_a_lis
     assert "-y 'model__units: [8]'" in str(err.value) and "[[8]]" not in str(err.value)
     with pytest.raises(ConfigError, match=r"model.units = 8: must be a list, e.g. \[8\]"):
         resolve_config({}, {"model.units": 8})  # a number: the list to write
+
+
+def test_a_command_started_with_its_standard_output_closed_does_its_work(tmp_path):
+    """``lstm-workbench demo --out d >&-`` (Python's sys.stdout is None then) stopped at its first
+    print with an AttributeError and exit 120 (code review)."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    out = tmp_path / "demo"
+    done = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m lstm_helpers demo --out "{out}" >&-'],
+        capture_output=False, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert len(list(out.glob("*.parquet"))) == 12
