@@ -65,11 +65,12 @@ def unmet_floor(metrics: dict[str, Any]) -> tuple[str, float, float | None] | No
 
 
 def reachable_floor(best: float | None, asked: float) -> float | None:
-    """A floor validation reaches: ``best`` rounded down to two decimals (None where that is 0,
-    not below ``asked``, or ``best`` is unknown)."""
+    """A floor validation reaches: ``best`` (as read, rounded to three decimals: less half a
+    thousandth) rounded down to two decimals (None where that is 0, not below ``asked``, or
+    ``best`` is unknown)."""
     if best is None:
         return None
-    floor = math.floor(best * 100 + 1e-9) / 100
+    floor = math.floor((best - 0.0005) * 100 + 1e-9) / 100  # best is read rounded to 3 decimals
     return floor if 0 < floor < asked else None
 
 
@@ -88,8 +89,8 @@ def _unmet_text(threshold: float, unmet: tuple[str, float, float | None]) -> str
     return (
         f"This run asked for `{strategy}` with `evaluate.min_{which}` {asked:g}, but no threshold gives that "
         f"{which} on validation{reached}, so the threshold fell back to the one with the highest F1 "
-        f"(`max_f1`, threshold {threshold:.3g}); every strategy is listed with what it gives on validation and "
-        f"on test. A higher floor cannot be met either: more {which} needs a better model or data (window "
+        f"(`max_f1`, threshold {threshold:.3g}); every strategy is listed with what it gives on validation, the "
+        f"figures to choose one by (test figures only for the one used). A higher floor cannot be met either: more {which} needs a better model or data (window "
         f"length, more labelled bouts, features){lower}."
     )
 
@@ -117,10 +118,11 @@ def fixed_by_choice(metrics: dict[str, Any]) -> bool:
     """Whether ``metrics.json``'s threshold is ``evaluate.threshold`` because the run asked for it
     (``evaluate.threshold_strategy: fixed``), not a fallback where validation could not choose:
     the texts then say it is fixed, not chosen on validation."""
+    detail = metrics.get("threshold_detail") or {}
     return (
         metrics.get("threshold") is not None
         and metrics.get("threshold_strategy") == "fixed"
-        and (fallback_reason(metrics) is None)
+        and detail.get("strategy", "fixed") == "fixed"  # a fixed strategy needs no validation windows
     )
 
 
@@ -155,7 +157,8 @@ def flagging_phrase(metrics: dict[str, Any], cls: Any, shown: str) -> str | None
     if not true or flagged < 2 * true or (flagged <= 0.5 and flagged < FLAGS_FAR_MORE * true):
         return None
     who = "the threshold" if metrics.get("threshold") is not None else "the decision (argmax)"
-    return f"{who} flags {flagged:.0%} of test windows as {shown} (true share {true:.0%})"
+    share = f"{true:.0%}" if true >= 0.005 else "under 1%"
+    return f"{who} flags {flagged:.0%} of test windows as {shown} (true share {share})"
 
 
 def threshold_text(metrics: dict[str, Any], ev: EvaluateConfig) -> str | None:
@@ -164,7 +167,7 @@ def threshold_text(metrics: dict[str, Any], ev: EvaluateConfig) -> str | None:
     if threshold is None:
         return None
     used = metrics.get("threshold_strategy") or ev.threshold_strategy
-    if (why := fallback_reason(metrics)) is not None:
+    if (why := fallback_reason(metrics)) is not None and not fixed_by_choice(metrics):
         return (
             f"Not chosen on validation ({why}): the fixed `evaluate.threshold` {threshold:.3g} applies. Every "
             "strategy in the table falls back the same way; to choose a threshold, validation needs windows of "
