@@ -74,6 +74,12 @@ def test_training_bouts_too_short_for_a_window_are_refused_with_the_window_setti
     with pytest.raises(DataError, match="'scratch' has no training window") as err:
         run_prepare(cfg, tmp_path / "run")
     assert "windows.label_rule 'majority'" in str(err.value) and "windows.label_rule: center" in str(err.value)
+    assert "a shorter windows.length " in str(err.value)
+    # windows set in seconds: the advice names the knob that sets them (code review)
+    cfg = cfg.model_copy(update={"windows": cfg.windows.model_copy(update={"length_seconds": 0.96})})
+    with pytest.raises(DataError, match="'scratch' has no training window") as err:
+        run_prepare(cfg, tmp_path / "run2")
+    assert "a shorter windows.length_seconds" in str(err.value)
 
 
 def test_a_class_not_of_interest_missing_from_training_is_noted_with_advice_for_a_predefined_split(tmp_path):

@@ -407,7 +407,8 @@ def check_interest_trained(s: SeriesSet, cfg: Config, split_of_rec: np.ndarray, 
     steps = s.recording_class_counts()[np.asarray(split_of_rec) == "train"].sum(0)[s.classes.index(c)]
     if steps > 0:
         rule = cfg.windows.label_rule
-        fix = "a shorter windows.length" + ("" if rule in ("center", "any") else " or windows.label_rule: center")
+        knob = "windows.length" if cfg.windows.length_seconds is None else "windows.length_seconds"
+        fix = f"a shorter {knob}" + ("" if rule in ("center", "any") else " or windows.label_rule: center")
         why = (
             f"its {int(steps):,} training timesteps give no window under windows.label_rule '{rule}' in "
             f"{cfg.window_length}-step windows; try {fix}"
