@@ -347,8 +347,8 @@ def test_interpret_metrics_validation_gap_and_bouts():
     notes = interpret_metrics({**BASE_METRICS, "bouts": bouts})
     alarms = [n for n in notes if "predicted bouts are false alarms" in n]
     assert alarms == [  # test bouts: read, not a reason to change the bout settings (that would tune on test)
-        "'play': 6 of 9 predicted bouts are false alarms, less than half on a true bout (2/4 true bouts found) on "
-        "the test recordings."
+        "'play': 6 of 9 predicted bouts are false alarms, less than half on or within a window's length of a true "
+        "bout (2/4 true bouts found) on the test recordings."
     ]
     assert interpret_metrics({}) == []
 

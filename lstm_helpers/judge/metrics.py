@@ -433,8 +433,9 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
         if b.get("n_pred") and b["n_false_alarms"] > b["n_found"]:
             notes.append(
                 Note(
-                    f"'{cls}': {b['n_false_alarms']} of {b['n_pred']} predicted bouts are false alarms, less than half on a true bout "
-                    f"({b['n_found']}/{b['n_true']} true bouts found) on the test recordings.",
+                    f"'{cls}': {b['n_false_alarms']} of {b['n_pred']} predicted bouts are false alarms, less than half on "
+                    f"or within {_collar(b)} of a true bout ({b['n_found']}/{b['n_true']} true bouts found) on the test "
+                    "recordings.",
                     READING,
                 )
             )
@@ -502,3 +503,9 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
             )
     out = pd.DataFrame(table).set_index("metric")
     return out if metrics.get("train") else out.drop(columns="training")  # (runs evaluated before it was kept)
+
+
+def _collar(bouts: dict[str, Any]) -> str:
+    """The bout rule's collar as the note says it (``collar_seconds``: one window length)."""
+    c = bouts.get("collar_seconds")
+    return "a window's length" if c is None else f"{c:g} {'s' if bouts.get('time_unit', 's') == 's' else 'timesteps'}"
