@@ -30,7 +30,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-CHUNK_WINDOWS = 1024  # windows transformed (as float32) at a time before packing
+CHUNK_WINDOWS = 512  # windows transformed (as float32) at a time before packing: 20 MB of features at
+# 10,000, under glibc's largest mmap threshold (32 MB), so a chunk reuses the last one's pages
+# instead of faulting in fresh ones (demo fit 4.52 -> 4.39 s of CPU, two alternations)
 
 
 class CountMatrix:
