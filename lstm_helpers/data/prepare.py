@@ -39,7 +39,7 @@ from lstm_helpers.data.resampling import (
     scale_per_recording,
     scale_per_sequence,
 )
-from lstm_helpers.data.splits import check_leakage, groups_across_splits, split_groups
+from lstm_helpers.data.splits import check_leakage, groups_across_splits, share_note, split_groups
 from lstm_helpers.data.summary import leakage_table, split_table, summary_table  # noqa: F401 - the notebook's
 from lstm_helpers.data.text import keep_training_vocabulary, unknown_targets_note
 from lstm_helpers.data.tokens import keep_training_tokens
@@ -167,6 +167,10 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
         warnings.warn(report["note"], stacklevel=3)
     if report["moved"]:
         warnings.warn(report["moved"], stacklevel=3)
+    n_units = len(np.unique(np.asarray(groups)[keep]))
+    if share := share_note(report, cfg.split.val_fraction, cfg.split.test_fraction, n_units, split_unit(s, cfg)):
+        s.notes.append(share)
+        warnings.warn(share, stacklevel=3)
     where = f"data.group_column {cfg.data.group_column!r}" if cfg.data.group_column else "the 'groups' array"
     by_recording = cfg.split.by == "recording" and s.kind != "text"
     in_split = (np.asarray(s.groups)[keep], split_of_rec[keep])  # the recordings a split took

@@ -234,6 +234,24 @@ def split_groups(
     return split_of_group[g_idx], report
 
 
+def share_note(report: dict, val_fraction: float, test_fraction: float, n_groups: int, unit: str) -> str:
+    """A note where training ended with far less than its share (15 points or more below
+    ``1 - val_fraction - test_fraction``): each split takes whole groups until it reaches its
+    fraction and validation at least ``split.min_val_groups``, so few groups overshoot (6 animals
+    at 0.2 / 0.2 gave 2 / 2 / 2: training 33 % where 60 % was asked, said nowhere). "" otherwise,
+    and for a predefined split (its shares are the user's)."""
+    got, want = report["fraction_timesteps"], 1 - val_fraction - test_fraction
+    if report.get("method") == "predefined" or got["train"] >= want - 0.15:
+        return ""
+    shares = ", ".join(f"{name} {got[name]:.0%}" for name in SPLIT_NAMES)
+    return (
+        f"training keeps {got['train']:.0%} of the labelled timesteps where split.val_fraction {val_fraction:g} and "
+        f"split.test_fraction {test_fraction:g} leave {want:.0%} ({shares}; {n_groups} {unit}s): each split takes "
+        f"whole {unit}s until it reaches its fraction, and validation at least split.min_val_groups; with this "
+        f"few {unit}s, smaller fractions (or split.min_val_groups: 1) leave training more, and more {unit}s help"
+    )
+
+
 def groups_across_splits(groups: np.ndarray, split_of_rec: np.ndarray, where: str) -> str:
     """With ``split.by: recording``, the groups (``where``: the column or array that names them)
     whose recordings sit in more than one split, said with an example; "" when none does. The
