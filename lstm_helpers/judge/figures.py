@@ -133,20 +133,54 @@ def _timeline_figure(
     res = match_bouts(true_bouts, pred_bouts, timeline["rate"], collar_steps=timeline.get("collar_steps", 0))
     cls = classes[interest_index]
     elsewhere = errors_elsewhere((timeline.get("bouts") or {}).get(cls) or {}, rec)
+    rate = float(timeline["sample_rate"]) if timeline["sample_rate"] else None
+    a, b = timeline_excerpt(len(stitched), rate, res)
+    part = "" if (a, b) == (0, len(stitched)) else (
+        f" (seconds {a / rate:,.0f}-{b / rate:,.0f} of {len(stitched) / rate:,.0f}, from its first error; "
+        f"{BOUT_TABLE} lists every bout)"
+    )  # fmt: skip
     return plots.plot_timeline(
-        stitched if stitched.ndim == 1 else stitched[:, interest_index],
+        (stitched if stitched.ndim == 1 else stitched[:, interest_index])[a:b],
         threshold=threshold,
-        true_bouts=true_bouts,
-        pred_bouts=pred_bouts,
-        signal=signal[:, :2] if real else None,
+        true_bouts=_within(true_bouts, a, b),
+        pred_bouts=_within(pred_bouts, a, b),
+        signal=signal[a:b, :2] if real else None,
         channel_names=list(info.get("channels") or [])[:2] or None,
-        sample_rate_hz=float(timeline["sample_rate"]) if timeline["sample_rate"] else None,
+        sample_rate_hz=rate,
         class_name=cls,
         title=f"Test recording {rec}: {res['n_found']}/{res['n_true']} '{cls}' bouts found, "
-        f"{res['n_false_alarms']} false-alarm bout{'' if res['n_false_alarms'] == 1 else 's'}"
+        f"{res['n_false_alarms']} false-alarm bout{'' if res['n_false_alarms'] == 1 else 's'}{part}"
         + (f"\nother test recordings: {elsewhere}" if elsewhere else ""),
         path=layout.figure("timeline"),
+        offset_seconds=a / rate if rate else 0.0,
     )
+
+
+TIMELINE_MAX_SECONDS = 600.0  # a test recording longer than this is drawn as an excerpt ...
+TIMELINE_EXCERPT_SECONDS = 300.0  # ... of this length: hour-long recordings made bouts hairlines
+BOUT_TABLE = "bouts_test.csv"
+
+
+def timeline_excerpt(n_steps: int, rate: float | None, res: dict[str, Any]) -> tuple[int, int]:
+    """``[a, b)`` timesteps of the timeline figure: the whole recording up to
+    :data:`TIMELINE_MAX_SECONDS` (or without a sample rate); else :data:`TIMELINE_EXCERPT_SECONDS`
+    from a tenth of that before the first error of :func:`match_bouts`' result ``res`` (a
+    missed bout or a false alarm), or before the first true bout where there is none."""
+    if not rate or n_steps <= TIMELINE_MAX_SECONDS * rate:
+        return 0, n_steps
+    errors = [p["true_start_s"] for p in res["pairs"] if not p["found"]] + [f[0] for f in res["false_alarms"]]
+    first = min(errors) if errors else min((p["true_start_s"] for p in res["pairs"]), default=0.0)
+    width = int(TIMELINE_EXCERPT_SECONDS * rate)
+    a = max(0, int((first - TIMELINE_EXCERPT_SECONDS / 10) * rate))
+    b = min(n_steps, a + width)
+    return max(0, b - width), b
+
+
+def _within(bouts: Any, a: int, b: int) -> np.ndarray:
+    """``[start, end)`` bouts cut to ``[a, b)`` and shifted to start at 0 (those outside dropped)."""
+    t = np.asarray(bouts, dtype=np.int64).reshape(-1, 2)
+    t = t[(t[:, 1] > a) & (t[:, 0] < b)]
+    return np.clip(t, a, b) - a
 
 
 def draw_figures(

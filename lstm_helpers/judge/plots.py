@@ -361,21 +361,24 @@ def plot_timeline(
     class_name: str = "positive class",
     title: str | None = None,
     path: str | Path | None = None,
+    offset_seconds: float = 0.0,
 ) -> Figure:
     """One recording over time: a channel or two (top), the stitched score with the
     threshold, true bouts (upper band) and predicted bouts (lower band) shaded (bottom).
 
     ``score`` (L,) per-timestep score (NaN where no window covers it); bouts are
     ``[start, end)`` timesteps; ``signal`` (L,) or (L, C); times in seconds when
-    ``sample_rate_hz`` is given, else timesteps.
+    ``sample_rate_hz`` is given, else timesteps; ``offset_seconds``: where ``score``'s first
+    step lies in its recording (an excerpt), added to every time on the axis.
     """
     sc = np.asarray(score, dtype=float)
     if sc.ndim != 1:
         raise ValueError(f"score must be 1-D (one value per timestep), got shape {sc.shape}")
     rate = float(sample_rate_hz) if sample_rate_hz else 1.0
-    x = np.arange(len(sc)) / rate
+    x = np.arange(len(sc)) / rate + offset_seconds
     tb = np.asarray(true_bouts if true_bouts is not None else np.empty((0, 2)), dtype=float).reshape(-1, 2) / rate
     pb = np.asarray(pred_bouts if pred_bouts is not None else np.empty((0, 2)), dtype=float).reshape(-1, 2) / rate
+    tb, pb = tb + offset_seconds, pb + offset_seconds
     n_rows = 2 if signal is not None else 1
     fig = new_figure(figsize=(12, 2.6 * n_rows + 0.6))
     axes = np.atleast_1d(fig.subplots(n_rows, 1, sharex=True))
