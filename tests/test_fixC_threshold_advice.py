@@ -46,7 +46,7 @@ def test_an_unreachable_precision_floor_is_never_advised_higher(tmp_path_factory
         cfg.to_dict(), ["evaluate.threshold_strategy=recall_at_precision", "evaluate.min_precision=0.9"]
     )
     metrics = run_evaluation(cfg, run)["metrics"]
-    best = float(re.search(r"highest precision reached is ([\d.]+)", metrics["threshold_detail"]["note"]).group(1))
+    best = metrics["threshold_detail"]["best_reached"]
     assert best < 0.5 and metrics["threshold_strategy"] == "max_f1"
 
     said = threshold_text(metrics, cfg.evaluate)

@@ -105,8 +105,8 @@ def test_a_class_of_interest_never_predicted_and_the_one_the_threshold_applies_t
 def test_captions_of_a_fixed_threshold_without_validation_and_of_an_unreachable_floor():
     """Code review: ``threshold_strategy: fixed`` with no validation windows was headlined "at the
     fallback threshold 0.50 ... fixed cannot choose one"; an unmet floor's text still said every
-    strategy is listed with its test figures; a best precision read as 0.180 (perhaps 0.17996)
-    was offered as a floor of 0.18; a class share under 0.5% read "true share 0%"."""
+    strategy is listed with its test figures; a best precision of 0.17996 must give a floor of 0.17
+    (read from the note's rounded 0.180 it gave 0.18); a class share under 0.5% read "true share 0%"."""
     from lstm_helpers.judge.captions import _unmet_text, flagging_phrase, reachable_floor, threshold_phrase
 
     no_val = {"threshold": 0.5, "threshold_strategy": "fixed",
@@ -123,6 +123,6 @@ def test_captions_of_a_fixed_threshold_without_validation_and_of_an_unreachable_
     assert threshold_phrase(0.5, fell_back).startswith(" at the fallback threshold 0.50")
     text = _unmet_text(0.3, ("precision", 0.9, 0.18))
     assert "on test" not in text and "test figures only for the one used" in text
-    assert reachable_floor(0.18, 0.9) == 0.17 and reachable_floor(0.186, 0.9) == 0.18
+    assert reachable_floor(0.17996, 0.9) == 0.17 and reachable_floor(0.186, 0.9) == 0.18
     rare = {"classes": ["other", "play"], "confusion_matrix": [[0, 999], [0, 1]], "threshold": 0.5}
     assert flagging_phrase(rare, "play", "play").endswith("(true share under 1%)")

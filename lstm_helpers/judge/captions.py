@@ -49,10 +49,9 @@ def unmet_floor(metrics: dict[str, Any]) -> tuple[str, float, float | None] | No
     """Where this run asked for a precision (``recall_at_precision``) or recall
     (``precision_at_recall``) floor that no threshold reached on validation, so the max-F1
     threshold applied (judge/threshold.py::choose_threshold records ``constraint_met: false``):
-    (``"precision"`` or ``"recall"``, the floor asked for, the best value validation reached
-    or None where the record does not give it); None where the floor was met or none was asked for.
-    The best value is read from the record's note (``the highest precision reached is 0.180``),
-    the one place it is kept."""
+    (``"precision"`` or ``"recall"``, the floor asked for, the best value validation reached,
+    ``best_reached``, or None where the record does not give it: a run evaluated before it was
+    kept); None where the floor was met or none was asked for."""
     detail = metrics.get("threshold_detail") or {}
     if detail.get("constraint_met") is not False or detail.get("fallback") == "fixed":
         return None
@@ -60,17 +59,16 @@ def unmet_floor(metrics: dict[str, Any]) -> tuple[str, float, float | None] | No
     asked = detail.get(f"min_{which}")
     if asked is None:
         return None
-    best = re.search(rf"highest {which} reached is (\d+(?:\.\d+)?)", str(detail.get("note") or ""))
-    return which, float(asked), float(best.group(1)) if best else None
+    best = detail.get("best_reached")
+    return which, float(asked), None if best is None else float(best)
 
 
 def reachable_floor(best: float | None, asked: float) -> float | None:
-    """A floor validation reaches: ``best`` (as read, rounded to three decimals: less half a
-    thousandth) rounded down to two decimals (None where that is 0, not below ``asked``, or
-    ``best`` is unknown)."""
+    """A floor validation reaches: ``best`` rounded down to two decimals (None where that is 0,
+    not below ``asked``, or ``best`` is unknown)."""
     if best is None:
         return None
-    floor = math.floor((best - 0.0005) * 100 + 1e-9) / 100  # best is read rounded to 3 decimals
+    floor = math.floor(best * 100 + 1e-9) / 100
     return floor if 0 < floor < asked else None
 
 
@@ -90,8 +88,8 @@ def _unmet_text(threshold: float, unmet: tuple[str, float, float | None]) -> str
         f"This run asked for `{strategy}` with `evaluate.min_{which}` {asked:g}, but no threshold gives that "
         f"{which} on validation{reached}, so the threshold fell back to the one with the highest F1 "
         f"(`max_f1`, threshold {threshold:.3g}); every strategy is listed with what it gives on validation, the "
-        f"figures to choose one by (test figures only for the one used). A higher floor cannot be met either: more {which} needs a better model or data (window "
-        f"length, more labelled bouts, features){lower}."
+        "figures to choose one by (test figures only for the one used). A higher floor cannot be met either: "
+        f"more {which} needs a better model or data (window length, more labelled bouts, features){lower}."
     )
 
 

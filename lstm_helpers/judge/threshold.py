@@ -95,28 +95,27 @@ def _best_fbeta(p: np.ndarray, r: np.ndarray, thresholds: np.ndarray, beta: floa
 
 def _constrained(
     y: np.ndarray, s: np.ndarray, strategy: str, min_precision: float, min_recall: float
-) -> tuple[float, bool, str | None]:
+) -> tuple[float, bool, str | None, float]:
     """Threshold of ``recall_at_precision`` / ``precision_at_recall``, or max-F1 when unmet.
 
-    Returns (value, constraint met, note).
+    Returns (value, constraint met, note, the highest precision / recall any threshold reaches).
     """
     precision, recall, thresholds = precision_recall_curve(y, s)
     p, r = precision[:-1], recall[:-1]  # the last point (recall 0) has no threshold
     if strategy == "recall_at_precision":
-        ok, primary, secondary = p >= min_precision, r, p
-        want, reachable = (
-            f"precision >= {min_precision}",
-            f"the highest precision reached is {p.max():.3f}",
-        )
+        ok, primary, secondary, which, floor = p >= min_precision, r, p, "precision", min_precision
     else:
-        ok, primary, secondary = r >= min_recall, p, r
-        want, reachable = f"recall >= {min_recall}", f"the highest recall reached is {r.max():.3f}"
+        ok, primary, secondary, which, floor = r >= min_recall, p, r, "recall", min_recall
+    best = float(secondary.max())
     if not ok.any():
-        note = f"no threshold gives {want} on these data ({reachable}); fell back to the max-F1 threshold"
-        return float(thresholds[_best_fbeta(p, r, thresholds, 1.0)]), False, note
+        note = (
+            f"no threshold gives {which} >= {floor} on these data (the highest {which} reached is {best:.3f}); "
+            "fell back to the max-F1 threshold"
+        )
+        return float(thresholds[_best_fbeta(p, r, thresholds, 1.0)]), False, note, best
     cand = np.flatnonzero(ok)
     order = np.lexsort((thresholds[cand], secondary[cand], primary[cand]))
-    return float(thresholds[cand[order[-1]]]), True, None
+    return float(thresholds[cand[order[-1]]]), True, None, best
 
 
 def _mid_gap(s: np.ndarray, value: float) -> float:
@@ -184,7 +183,8 @@ def choose_threshold(
     dict
         ``strategy``, ``value`` (the threshold), what it achieves on these data
         (:func:`rates_at`), the strategy parameters, ``constraint_met`` (None when the
-        strategy has no constraint), ``fallback`` (the strategy actually used when the
+        strategy has no constraint), ``best_reached`` (the highest precision / recall any
+        threshold reaches, for the two constrained strategies), ``fallback`` (the strategy actually used when the
         requested one could not be met, else None), ``note`` (plain words, or None: a
         fallback, the best value reachable, a threshold that flags most windows), ``n``,
         ``n_positive``. Where no threshold meets the constraint, max F1's is used instead.
@@ -196,6 +196,7 @@ def choose_threshold(
     note: str | None = None
     fallback: str | None = None
     met: bool | None = None
+    best_reached: float | None = None
     if strategy == "fixed":
         value = float(threshold)
     elif n_pos == 0 or n_pos == len(y):
@@ -209,7 +210,7 @@ def choose_threshold(
         precision, recall, thresholds = precision_recall_curve(y, s)
         value = _mid_gap(s, float(thresholds[_best_fbeta(precision[:-1], recall[:-1], thresholds, fb)]))
     else:
-        value, met, note = _constrained(y, s, strategy, min_precision, min_recall)
+        value, met, note, best_reached = _constrained(y, s, strategy, min_precision, min_recall)
         value, fallback = _mid_gap(s, value), None if met else "max_f1"
     note = _flags_most(y, s, value, note) if "fixed" not in (strategy, fallback) else note
     return {
@@ -220,6 +221,7 @@ def choose_threshold(
         "min_precision": min_precision if strategy == "recall_at_precision" else None,
         "min_recall": min_recall if strategy == "precision_at_recall" else None,
         "constraint_met": met,
+        "best_reached": best_reached,
         "fallback": fallback,
         "note": note,
         "n": int(len(y)),
