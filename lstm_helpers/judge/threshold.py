@@ -182,12 +182,10 @@ def choose_threshold(
     -------
     dict
         ``strategy``, ``value`` (the threshold), what it achieves on these data
-        (:func:`rates_at`), the strategy parameters, ``constraint_met`` (None when the
-        strategy has no constraint), ``best_reached`` (the highest precision / recall any
-        threshold reaches, for the two constrained strategies), ``fallback`` (the strategy actually used when the
-        requested one could not be met, else None), ``note`` (plain words, or None: a
-        fallback, the best value reachable, a threshold that flags most windows), ``n``,
-        ``n_positive``. Where no threshold meets the constraint, max F1's is used instead.
+        (:func:`rates_at`), the strategy parameters, ``constraint_met`` and ``best_reached`` (the
+        highest precision / recall any threshold reaches; both None without a constraint),
+        ``fallback`` (the strategy used when the requested one could not be met, else None),
+        ``note`` (plain words or None), ``n``, ``n_positive``. Unmet constraint: max F1's threshold.
     """
     _check_strategy(strategy, threshold, beta, min_precision, min_recall)
     y, s = check_binary(y_true_binary, scores)
@@ -195,8 +193,7 @@ def choose_threshold(
     fb = 1.0 if strategy == "max_f1" else beta
     note: str | None = None
     fallback: str | None = None
-    met: bool | None = None
-    best_reached: float | None = None
+    met, best_reached = None, None  # constraint met, and the best precision / recall (constrained strategies)
     if strategy == "fixed":
         value = float(threshold)
     elif n_pos == 0 or n_pos == len(y):
