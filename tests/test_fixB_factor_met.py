@@ -41,6 +41,6 @@ def test_the_slides_say_what_undersampling_did_from_the_counts(tiny_config, tmp_
     cut = run_prepare(tiny_config(resample__method="undersample", resample__imbalance_factor=2), tmp_path / "cut").meta
     before, after = cut["counts"]["train"]["before"]["other"], cut["counts"]["train"]["after"]["other"]
     assert after < before
-    assert f"left out at random, to at most 2 : 1: training windows other {before:,} → {after:,}" in _slide_text(
+    assert f"left out at random, to at most 2 : 1: other {before:,} → {after:,} windows" in _slide_text(
         tmp_path / "cut"
     )

@@ -234,28 +234,20 @@ def _imbalance_words(params: dict, prep: dict, t: dict) -> list[str]:
 
 
 def _sampler_words(method: str, prep: dict, res: dict) -> str:
-    """What the sampler did to the training windows, from ``prepare.json``'s counts: ``synthetic
-    windows of the rare classes added (SMOTE), to at most 5 : 1: chase 147 → 798 (651 synthetic)``;
+    """What the sampler did to the training windows: ``synthetic windows of the rare classes added
+    (SMOTE), to at most 5 : 1: chase 147 → 798 windows (651 synthetic)`` from the one line stage 01
+    kept (``prepare.json["resample"]["summary"]``, :func:`~lstm_helpers.data.resampling.resample_summary`);
     or that the factor was already met and nothing changed (the slide said "left out at random, to
-    at most 30 : 1" for an undersampling that cut nothing). A run without counts: the method alone."""
-    factor = (prep.get("resample") or {}).get("imbalance_factor_target") or res.get("imbalance_factor")
+    at most 30 : 1" for an undersampling that cut nothing). An older run: the method alone."""
+    rs = prep.get("resample") or {}
+    factor = rs.get("imbalance_factor_target") or res.get("imbalance_factor")
     train = (prep.get("counts") or {}).get("train") or {}
-    before, after = train.get("before"), train.get("after")
-    if not before or not after:
-        return _SAMPLERS[method] + (f", to at most {factor:g} : 1" if factor else "")
-    if before == after:
+    if train.get("before") and train.get("before") == train.get("after"):
         measured = (prep.get("imbalance_factor_measured") or {}).get("train_before")
         ratio = f" ({measured:.3g} : 1)" if measured else ""
         return f"{method} left the training windows unchanged: the classes were already within {factor:g} : 1{ratio}"
-    changed = ", ".join(f"{c} {before[c]:,} → {after[c]:,}" for c in before if before[c] != after.get(c))
-    made = int((prep.get("resample") or {}).get("synthetic_windows") or 0)
-    kind = "copies" if method == "oversample" else "synthetic"
-    return (
-        _SAMPLERS[method]
-        + (f", to at most {factor:g} : 1" if factor else "")
-        + f": training windows {changed}"
-        + (f" ({made:,} {kind})" if made else "")
-    )
+    done = str(rs.get("summary") or "").removeprefix(f"{method}: ").replace(" -> ", " → ")
+    return _SAMPLERS[method] + (f", to at most {factor:g} : 1" if factor else "") + (f": {done}" if done else "")
 
 
 def _scaling_words(scaler: dict) -> str:
