@@ -30,6 +30,7 @@ $(STAMP): pyproject.toml constraints.txt lstm_helpers/runs/kernelspec.py
 	@$(BIN)/python -m pip install -qq --upgrade pip
 	@$(BIN)/python -m pip install -qq -c constraints.txt -e ".[$(EXTRAS)]"
 	@$(BIN)/python -m lstm_helpers.runs.kernelspec >/dev/null
+	@$(BIN)/python -c "from lstm_helpers.judge.baseline import warm_up; warm_up()"  # numba compiles the baseline's kernels once, here, not in the first run
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install the project (once; again when pyproject.toml, constraints.txt or the kernel spec change)

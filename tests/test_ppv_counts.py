@@ -11,7 +11,14 @@ from threadpoolctl import threadpool_limits
 
 from lstm_helpers.judge import baseline
 from lstm_helpers.judge.linear_head import BlockProducts, CountProducts, Float32Logistic
-from lstm_helpers.judge.ppv_counts import CountMatrix, minirocket_counts, output_lengths, pack
+from lstm_helpers.judge.ppv_counts import (
+    CHECK_WINDOWS,
+    CountMatrix,
+    _kernel_counts,
+    minirocket_counts,
+    output_lengths,
+    pack,
+)
 
 
 def _windows(n: int, channels: int, length: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -45,6 +52,43 @@ def test_values_that_are_not_counts_are_not_packed():
     assert pack(F + np.float32(1e-3), lengths) is None  # not count / L
     assert pack(F, lengths - 1) is None  # the wrong lengths
     assert output_lengths((), 40) is None and minirocket_counts(object(), X) is None
+
+
+def test_the_counts_come_from_the_kernel_once_aeon_agrees_on_the_first_windows():
+    """aeon transforms only the check's windows; the kernel gives the rest, the same counts."""
+    X, _ = _windows(700, 4, 60, seed=3)
+    rocket = MiniRocket(n_kernels=1000, n_jobs=1, random_state=2).fit(X[:200])
+    seen = []
+    transform = rocket.transform
+    rocket.transform = lambda Z: seen.append(len(Z)) or transform(Z)
+    packed = minirocket_counts(rocket, X)
+    assert seen == [CHECK_WINDOWS]
+    assert np.array_equal(packed.dense(), transform(X))
+
+
+class _OtherAeon(MiniRocket):
+    """A MiniRocket whose transform no longer matches the kernel (as a later aeon might)."""
+
+    def _transform(self, X, y=None):
+        return np.roll(super()._transform(X, y), 1, axis=0)  # still counts, of other windows
+
+
+def test_counts_follow_aeon_where_the_kernel_disagrees_with_it():
+    X, _ = _windows(300, 2, 40, seed=4)
+    rocket = _OtherAeon(n_kernels=500, n_jobs=1, random_state=0).fit(X)
+    packed = minirocket_counts(rocket, X)
+    assert packed is not None and np.array_equal(packed.dense(), rocket.transform(X))
+
+
+def test_the_kernel_refuses_parameters_of_another_layout():
+    X, _ = _windows(20, 3, 40, seed=5)
+    rocket = MiniRocket(n_kernels=500, n_jobs=1, random_state=0).fit(X)
+    n = len(rocket.parameters[4])
+    assert _kernel_counts(rocket.parameters, MiniRocket._indices, X, n, np.uint8) is not None
+    assert _kernel_counts(rocket.parameters[:3], MiniRocket._indices, X, n, np.uint8) is None
+    assert _kernel_counts(rocket.parameters, MiniRocket._indices[:10], X, n, np.uint8) is None
+    assert _kernel_counts(rocket.parameters, MiniRocket._indices, X[:, :1], n, np.uint8) is None  # fewer channels
+    assert _kernel_counts(rocket.parameters, MiniRocket._indices, X[..., :20], n, np.uint8) is None  # dilation too long
 
 
 def _count_features(n: int, p: int, seed: int) -> tuple[CountMatrix, np.ndarray]:

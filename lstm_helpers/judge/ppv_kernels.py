@@ -1,7 +1,9 @@
-"""The two numba kernels of :class:`~lstm_helpers.judge.linear_head.CountProducts`: matrix
-products of MiniRocket's integer counts (:mod:`~lstm_helpers.judge.ppv_counts`) with float32
-factors. A module of their own so that numba (0.5 s to import) is imported only by a fit.
-Hand-written: BLAS has no products of an integer matrix with a float one."""
+"""The numba kernels of MiniRocket's integer counts (:mod:`~lstm_helpers.judge.ppv_counts`):
+the transform to counts, their packing, and the two matrix products of
+:class:`~lstm_helpers.judge.linear_head.CountProducts` with float32 factors. A module of its
+own so that numba (0.5 s to import) is imported only by a fit. Hand-written: BLAS has no
+products of an integer matrix with a float one, and aeon's transform gives float32
+proportions, four times slower (:func:`transform_kernel`)."""
 
 import numpy as np
 from numba import njit
@@ -62,6 +64,59 @@ def pack_kernel(F, lengths, top, out):  # pragma: no cover - compiled by numba
     return True
 
 
+@njit(nogil=True, cache=True)
+def transform_kernel(
+    X, per_combination, channel_indices, dilations, per_dilation, biases, indices, out
+):  # pragma: no cover
+    """out[i, f] = the count of MiniRocket's feature f on window i, ``X`` (n, C, T) float32,
+    from a fitted aeon MiniRocket's ``parameters`` (``per_combination``, ``channel_indices``,
+    ``dilations``, ``per_dilation``, ``biases``) and kernel ``indices`` (84, 3). The arithmetic of
+    aeon's ``_static_transform_multi`` (and ``_uni``: one channel) in its order, so the same
+    float32 sums bit for bit; what differs is that nothing is allocated per kernel (aeon makes
+    four channel copies, their sum and one 0/1 array per bias) and that the count over the
+    convolution output runs as one loop numba vectorises: 4x faster on the demo's windows.
+    No fastmath: it may reorder the sums."""
+    n, n_channels, T = X.shape
+    Ca = np.empty((n_channels, T), np.float32)  # aeon's C_alpha: the sum of -x over the kernel's 9 taps
+    Cg = np.zeros((9, n_channels, T), np.float32)  # aeon's C_gamma: 3x shifted to each tap, zeros outside
+    Cv = np.empty(T, np.float32)
+    for i in range(n):
+        x = X[i]
+        f0, comb, c0 = 0, 0, 0
+        for j in range(len(dilations)):
+            d = dilations[j]
+            pad = (8 * d) // 2
+            for ch in range(n_channels):
+                for t in range(T):
+                    Ca[ch, t] = -x[ch, t]
+                for g in range(9):  # tap g reads x[t + (g - 4) d]
+                    s = (g - 4) * d
+                    for t in range(T):
+                        Cg[g, ch, t] = np.float32(3.0) * x[ch, t + s] if 0 <= t + s < T else np.float32(0.0)
+                for g in (0, 1, 2, 3, 5, 6, 7, 8):  # aeon's order of the sums
+                    s = (g - 4) * d
+                    for t in range(max(0, -s), min(T, T - s)):
+                        Ca[ch, t] = Ca[ch, t] + -x[ch, t + s]
+            for k in range(len(indices)):
+                a, b, c = indices[k, 0], indices[k, 1], indices[k, 2]
+                Cv[:] = 0.0
+                for q in range(c0, c0 + per_combination[comb]):
+                    ch = channel_indices[q]
+                    for t in range(T):
+                        Cv[t] += ((Ca[ch, t] + Cg[a, ch, t]) + Cg[b, ch, t]) + Cg[c, ch, t]
+                seg = Cv if (j + k) % 2 == 0 else Cv[pad : T - pad]
+                m = seg.shape[0]
+                for f in range(f0, f0 + per_dilation[j]):
+                    bias, count = biases[f], 0
+                    for t in range(m):
+                        count += seg[t] > bias
+                    out[i, f] = count
+                f0 += per_dilation[j]
+                c0 += per_combination[comb]
+                comb += 1
+    return out
+
+
 def warm_up() -> None:
     """Compile (or load from numba's cache) the kernels for uint8 and uint16 counts."""
     for dtype in (np.uint8, np.uint16):
@@ -69,3 +124,8 @@ def warm_up() -> None:
         rows_kernel(counts, np.ones((1, 3), np.float32), np.empty((2, 1), np.float32))
         cols_kernel(counts, np.ones((1, 2), np.float32), np.zeros((1, 3), np.float32))
         pack_kernel(np.ones((2, 3), np.float32), np.ones(3, np.int64), int(np.iinfo(dtype).max), counts)
+        i32 = np.ones(1, np.int32)
+        transform_kernel(
+            np.ones((1, 1, 9), np.float32), i32, i32 - 1, i32, i32, np.zeros(1, np.float32),
+            np.zeros((1, 3), np.int32), np.empty((1, 1), dtype),
+        )  # fmt: skip
