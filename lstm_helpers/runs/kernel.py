@@ -255,50 +255,7 @@ def quiet_kernel_kwargs(run_dir: Path | None) -> dict[str, Any]:
 # ------------------------------------------------------------------------ one kernel per run
 ENGINE = "lstm_warm"  # the papermill engine of StageKernel
 STAGE_KERNEL_ARGS = [*KERNEL_ARGS, "--HistoryManager.hist_file=:memory:"]  # no history sqlite per kernel
-RESET = "__import__('lstm_helpers.runs.kernel', fromlist=['_']).reset_in_kernel({cwd!r}, {log!r})\n"
-
-
-def reset_in_kernel(cwd: str, log: str) -> None:
-    """The reset before a notebook, run inside the kernel (:data:`RESET` calls it).
-
-    Clears the user namespace (``%reset -f``), makes ``cwd`` the working directory, points
-    file descriptors 1 and 2 at ``log``, closes open figures, clears Keras' global state,
-    undoes the notebooks' style (``lstm_helpers.style.reset_notebook_style``) and restarts
-    the execution counter. Then ONE full garbage collection frees the previous
-    notebook's objects: IPython's ``%reset`` collects twice (its display hook's flush, before
-    the namespace is cleared, and the magic itself after) and ``clear_session`` once more,
-    each a pass over every object of a kernel that imported TensorFlow (~0.2-0.3 s on the
-    2-core test host); the calls are muted while they run, as no library offers a reset
-    without them. An empty notebook in a warm kernel that imported the stages' modules took
-    1.08 s before, 0.58 s after (medians of six). ``gc.freeze()`` after the collection would
-    make later ones shorter still (0.30 s), but it kept ~5,000 more objects per demo run
-    alive for good (cycles among frozen objects are never collected): not taken.
-    """
-    import gc
-    import sys
-
-    from IPython import get_ipython
-
-    ip = get_ipython()
-    collect = gc.collect
-    gc.collect = lambda generation=2: 0  # type: ignore[assignment]
-    try:
-        ip.run_line_magic("reset", "-f")
-        os.chdir(cwd)
-        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(fd, 1)
-        os.dup2(fd, 2)
-        os.close(fd)
-        if "matplotlib.pyplot" in sys.modules:
-            sys.modules["matplotlib.pyplot"].close("all")
-        if "keras" in sys.modules:
-            sys.modules["keras"].backend.clear_session(free_memory=False)
-        if "lstm_helpers.style" in sys.modules:  # the stages' figure and table style
-            sys.modules["lstm_helpers.style"].reset_notebook_style()
-    finally:
-        gc.collect = collect  # type: ignore[assignment]
-    gc.collect()
-    ip.execution_count = 1
+RESET = "__import__('lstm_helpers.runs.kernel_reset', fromlist=['_']).reset_in_kernel({cwd!r}, {log!r})\n"
 
 
 class KernelResetFailed(RuntimeError):
