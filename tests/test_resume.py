@@ -237,3 +237,25 @@ def test_a_resumed_runs_seconds_count_its_earlier_attempts_as_its_fit_time_does(
     assert 100.0 + st["stage_seconds"]["train"] + st["stage_seconds"]["evaluate"] <= st["seconds"]
     assert st["seconds"] <= 100.0 + this_attempt + 0.2 and st["elapsed_seconds"] == st["seconds"]
     assert run_time_phrase(st).startswith(f"ran {duration(st['seconds'])} in all attempts: prepare ")
+
+
+def test_params_yaml_keeps_auto_so_the_printed_resume_command_is_the_runs_own(tiny_config, tmp_path):
+    """An ``auto`` budget (the default) was written into params.yaml as the epochs and batch it
+    chose, so ``run --config <run>/params.yaml --out <run>`` (the printed resume command) was
+    refused as a run with other parameters; params.yaml keeps what was asked, train.json what
+    was chosen."""
+    from lstm_helpers.artifacts import read_params
+    from lstm_helpers.config import resolve_config
+    from lstm_helpers.model.training import run_training
+
+    cfg = tiny_config(train__epochs="auto", train__batch_size="auto", train__min_updates=4)
+    run = tmp_path / "run"
+    run.mkdir()
+    write_yaml(run / "params.yaml", cfg.to_dict())
+    run_prepare(cfg, run)
+    run_training(cfg, run)
+    written = read_params(run)
+    assert written["train"]["epochs"] == "auto" and written["train"]["batch_size"] == "auto"
+    assert resolve_config(written).fingerprint() == cfg.fingerprint()
+    chosen = json.loads(RunLayout(run).train_json.read_text())["budget"]
+    assert chosen["epochs"] >= 1 and chosen["batch_size"] >= 1

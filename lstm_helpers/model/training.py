@@ -465,12 +465,12 @@ def run_training(
     started = time.perf_counter()
     layout = RunLayout(Path(run_dir))
     data = load_prepared(layout.root, require=("train", "val"))
-    cfg, budget = _budgeted(cfg, data)
+    asked, (cfg, budget) = cfg, _budgeted(cfg, data)
     final = keeps_final_weights(cfg.train, np.bincount(data.y_val, minlength=data.n_classes))
     n_members, auto = ens.ensemble_size(cfg.train, final), cfg.train.ensemble == "auto"
     folds = ens.fold_plan(data, cfg.seed, n_members) if auto and final else None  # fold members
     ensemble_why = ens.ensemble_explanation(n_members, cfg.seed, auto, final, folds=folds is not None)
-    start_stage(layout.root, cfg, "train", say=print)  # 03's outputs of the model before go; params.yaml
+    start_stage(layout.root, asked, "train", say=print)  # 03's outputs go; params.yaml as asked ('auto' stays)
     if cfg.train.verbose and n_members > 1:
         print(f"ensemble: {ensemble_why}; members 2-{n_members} train first", flush=True)
     others = [_train_member(cfg, data, budget, layout, m, n_members, folds) for m in range(1, n_members)]
