@@ -1,9 +1,12 @@
-"""What a run trained on: the device and the library versions, recorded in ``train.json``."""
+"""What a run trained on: the device and the software versions, recorded in ``train.json``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import subprocess
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -36,10 +39,49 @@ def device_description() -> str:
     return f"CPU ({platform.machine()}, {os.cpu_count()} logical cores{shared})"
 
 
+RECORDED = ("scikit-learn", "imbalanced-learn", "aeon", "numba", "pandas", "keras-tuner", "papermill")
+# besides TensorFlow, Keras and numpy: what splits, rebalances, scores, fits the baseline, searches and runs the notebooks
+
+
 def versions() -> dict[str, str]:
-    return {
+    """The versions a run's figures depend on, for its ``train.json`` (a methods section's
+    software line): Python, the workbench (with its git commit when it runs from a checkout),
+    TensorFlow, Keras, numpy and :data:`RECORDED` (those installed)."""
+    from importlib import metadata
+
+    out = {
+        "python": platform.python_version(),
+        "lstm-workbench": _workbench_version(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "numpy": np.__version__,
-        "python": platform.python_version(),
     }
+    for dist in RECORDED:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[dist] = metadata.version(dist)
+    return out
+
+
+def _workbench_version() -> str:
+    """``0.1.0``, or ``0.1.0 (git 1a2b3c4)`` from a git checkout (``, with local changes`` where
+    tracked files differ from that commit)."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("lstm-workbench")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return version
+    try:
+        git = ["git", "-C", str(root)]
+        commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(
+            [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return version
+    if commit.returncode != 0:
+        return version
+    return f"{version} (git {commit.stdout.strip()}{', with local changes' if dirty.stdout.strip() else ''})"
