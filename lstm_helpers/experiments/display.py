@@ -292,32 +292,37 @@ def _baseline_of(metric: str) -> str:
 def baseline_sentence(best: pd.Series, q: str, runs: pd.DataFrame | None = None) -> str:
     """Whether the LSTM earns its keep: the MiniRocket baseline fitted on the best run's own
     training windows, its threshold chosen on the same validation split (or, as an argmax run
-    without one, by the most probable class), against that run, on
-    the metric that ranks (empty when the run has no baseline: ``evaluate.baseline: none``). A
-    gap that rounds to 0.000 is "level" ("behind by 0.000" read as a loss); where another of
-    ``runs`` (prepared differently) has a baseline ahead of the best run, that is said too."""
+    without one, by the most probable class), against that run, on the *validation* metric that
+    ranks (empty when the run has no baseline: ``evaluate.baseline: none``); its test figure is
+    reported beside it, never judged by. A gap within what the validation split resolves
+    (:mod:`~lstm_helpers.experiments.baseline_verdict`, the rule the slides state too) is
+    "level", no verdict; where another of ``runs`` (prepared differently) has a baseline ahead
+    of the best run beyond that, that is said too."""
+    from lstm_helpers.experiments.baseline_verdict import verdict
+
     b = best.get(_baseline_of(q))
     if b is None or pd.isna(b) or pd.isna(best[q]):
         return ""
     bt = best.get(_baseline_of(_test_of(q)))
-    test = f"; test {esc(bt)}" if bt is not None and pd.notna(bt) else ""
-    gap = round(float(b) - float(best[q]), 3)
-    if gap > 0:
-        verdict = f"<b>ahead of the best run by {esc(gap)}</b>: the LSTM does not earn its keep here yet"
-    else:
-        verdict = f"behind the best run by {esc(-gap)}" if gap < 0 else "level with the best run"
+    test = f"; test {esc(bt)}, reported, not judged by" if bt is not None and pd.notna(bt) else ""
+    v = verdict(q, float(best[q]), float(b), best.get("run_dir") if isinstance(best.get("run_dir"), str) else None)
+    said = esc(v.words())
+    said = f"<b>{said.replace(': the LSTM', '</b>: the LSTM', 1)}" if v.side == "ahead" else said
     threshold = best.get("threshold")  # none: the run decides by the most probable class (argmax), as its baseline
     how = (
         "its threshold chosen on the same validation split"
         if threshold is not None and pd.notna(threshold)
         else "deciding by the most probable class, as the run does"
     )
-    out = f"The MiniRocket baseline (fitted on the same training windows, {how}) scores {esc(q)} {esc(b)}{test}: {verdict}."
+    out = (
+        f"The MiniRocket baseline (fitted on the same training {v.unit}, {how}) scores {esc(q)} {esc(b)} "
+        f"(validation, the split that ranks){test}: {said}."
+    )
     others = runs[_baseline_of(q)] if runs is not None and _baseline_of(q) in runs else pd.Series(dtype=float)
     top = pd.to_numeric(others, errors="coerce").max()
-    if pd.notna(top) and round(float(top) - float(best[q]), 3) > max(gap, 0):
+    if pd.notna(top) and float(top) - float(best[q]) > max(v.gap, v.resolution or 0.0005):
         out += (
-            f" <b>Another run's baseline, on windows of its own, scores {esc(q)} {esc(top)}</b>: "
+            f" <b>Another run's baseline, on {v.unit} of its own, scores {esc(q)} {esc(top)}</b>: "
             "ahead of every run here on that metric."
         )
     return out

@@ -23,7 +23,7 @@ from lstm_helpers.config import ConfigError
 from lstm_helpers.data.summary import classes_sentence
 from lstm_helpers.data.text import character_classes
 from lstm_helpers.judge.captions import pr_curve_alt
-from lstm_helpers.judge.notes import READING, by_priority
+from lstm_helpers.judge.notes import BASELINE_SHORT, READING, by_priority
 from lstm_helpers.layout import RunLayout, SweepLayout
 from lstm_helpers.runs.report import (
     TEMPLATES,
@@ -115,20 +115,56 @@ def _data_facts(run: Path) -> list[str]:
     return facts
 
 
+def _answer(run: Path, metric: str | None = None) -> str:
+    """The run's headline sentence, its MiniRocket part said on validation with the verdict the
+    comparison page states (:mod:`~lstm_helpers.experiments.baseline_verdict`): the headline
+    set the baseline's *test* figures beside the model's ("PR-AUC (macro) 0.873 (this model
+    0.891)"), which read as the model winning where the page, on validation, found the
+    baseline ahead. ``metric``: a sweep's ranking metric (``val_balanced_accuracy``); a run's
+    own deck judges by the metric stage 03 does. Without both validation figures (an older run,
+    no baseline), the headline as it is."""
+    from lstm_helpers.experiments.baseline_verdict import run_verdict
+
+    text, v = headline_sentence(run), run_verdict(run, metric)
+    if v is None:
+        return text
+    b = read_json_optional(RunLayout(run).metrics).get("baseline") or {}
+    head, _, tail = text.rpartition("; ")
+    label = str(b.get("label") or b.get("name") or "baseline")
+    text = head if head and tail.startswith(f"{label}: ") else text
+    who, why = ("the best run", "the split that ranks the runs") if metric else ("this model", "where choices are made")
+    return (
+        f"{text}; MiniRocket baseline on validation ({why}): {_metric_words(v.metric)} {v.baseline:.3f} against "
+        f"{v.model:.3f}, {v.words(who).replace(' on validation', '', 1)}"
+    )
+
+
+def _metric_words(metric: str) -> str:
+    """``balanced accuracy``, ``PR-AUC``: a metric's name as the slides' tables write it."""
+    return {"pr_auc": "PR-AUC", "roc_auc": "ROC-AUC", "mcc": "MCC"}.get(metric, metric.replace("_", " "))
+
+
 def _question_slide(
-    run: Path, title: str, question: str, best: str = "", tied: bool = False, rank: str | None = None
+    run: Path,
+    title: str,
+    question: str,
+    best: str = "",
+    tied: bool = False,
+    rank: str | None = None,
+    metric: str | None = None,
 ) -> str:
     """The question, the data, and the answer; ``best``: the label of the run that answers a
     sweep's question (its data facts are that run's: another seed splits differently);
     ``tied``: it ties on validation with others that nothing tells apart; ``rank``: why that
-    run, where not ranked first (the median run of the best configuration over splits)."""
+    run, where not ranked first (the median run of the best configuration over splits);
+    ``metric``: the validation metric that ranks a sweep's runs (its verdict on the baseline)."""
     facts = "".join(f"<li>{html.escape(f)}</li>" for f in _data_facts(run))
     rank = rank or ("first of the runs that tie on validation" if tied else "ranked first on validation")
     who = f" (from the run “{best}”, {rank})" if best else ""  # a run may be named "best"
     return _slide(
         question,
         f"<ul>{facts}</ul>"
-        f'<p class="lead">Answer{html.escape(who)}: {html.escape(headline_sentence(run))}</p>'
+        f'<p class="lead">Answer{html.escape(who)}: {html.escape(_answer(run, metric))}</p>'
         f'<p class="run-name">{html.escape(title)}</p>',
     )
 
@@ -263,7 +299,9 @@ def _scaling_words(scaler: dict) -> str:
     )
 
 
-def _result_slides(run: Path) -> list[str]:
+def _result_slides(run: Path, metric: str | None = None) -> list[str]:
+    """The confusion matrix, the precision / recall trade-off, bouts on a timeline and what to
+    change next (``metric``: a sweep's ranking metric, which its verdict on the baseline reads)."""
     lay, k = RunLayout(run), key_metrics(run)
     m = read_json_optional(lay.metrics)
     slides = []
@@ -300,7 +338,7 @@ def _result_slides(run: Path) -> list[str]:
                 tl + f'<p class="small">{html.escape(_bouts_caption(m, k["class"]))}</p>',
             )
         )
-    notes = _next_steps(run, m)
+    notes = _next_steps(run, m, metric)
     if k["status"] not in ("finished", "unknown"):
         notes.insert(0, f"the run is {k['status']}: {k['reason'] or 'no reason recorded'}")
     if notes:
@@ -332,21 +370,32 @@ def _bouts_caption(m: dict, cls: str | None) -> str:
     )
 
 
-def _next_steps(run: Path, m: dict) -> list[str]:
+def _next_steps(run: Path, m: dict, metric: str | None = None) -> list[str]:
     """Up to :data:`MAX_NEXT_STEPS` changes: those the run's own records point to
     (:func:`~lstm_helpers.runs.next_steps.suggested_changes`: best epoch, validation precision /
     recall, baseline, validation size), then the notes that say what to change, then the
     cautions; never the readings of figures (``metrics.json["note_kinds"]``), which restate
-    numbers the other slides show (an older run's notes have no kinds: all of them)."""
+    numbers the other slides show (an older run's notes have no kinds: all of them). Advice
+    against the MiniRocket baseline (stage 03's "falls short of", the records' "beats the model")
+    is left out unless the deck's verdict on validation (``metric``: a sweep's ranking metric)
+    finds the baseline ahead beyond what validation resolves: the deck would contradict itself."""
+    from lstm_helpers.experiments.baseline_verdict import run_verdict
     from lstm_helpers.runs.next_steps import suggested_changes
 
-    notes, kinds = m.get("notes") or [], m.get("note_kinds")
-    if kinds and len(kinds) == len(notes):
+    notes, kinds = list(m.get("notes") or []), m.get("note_kinds")
+    kinds = list(kinds) if kinds and len(kinds) == len(notes) else None
+    changes = suggested_changes(run)
+    if (v := run_verdict(run, metric)) is not None and v.side != "ahead":
+        name = (m.get("baseline") or {}).get("name") or "the baseline"
+        changes = [c for c in changes if not c.startswith(f"{name} beats the model on validation")]
+        keep = [i for i, n in enumerate(notes) if not str(n).startswith(BASELINE_SHORT)]
+        notes, kinds = [notes[i] for i in keep], kinds and [kinds[i] for i in keep]
+    if kinds:
         notes, kinds = (
             [n for n, k in zip(notes, kinds, strict=True) if k != READING],
             [k for k in kinds if k != READING],
         )
-    return [*suggested_changes(run), *by_priority(notes, kinds)][:MAX_NEXT_STEPS]
+    return [*changes, *by_priority(notes, kinds)][:MAX_NEXT_STEPS]
 
 
 def _errors_title(m: dict) -> str:
@@ -397,7 +446,7 @@ def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
     typical = "median run by validation" in tie  # the best configuration's, runs on other validation splits
     rank = "the median run of the best configuration over the validation splits" if typical else None
     slides = [
-        _question_slide(best, title, description, best_label or best.name, unbroken, rank)
+        _question_slide(best, title, description, best_label or best.name, unbroken, rank, meta.get("rank_by"))
         if best
         else _slide(title, f"<p>{html.escape(description)}</p>"),
         _trials_slide(sweep, meta)
@@ -415,11 +464,11 @@ def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
             _slide(
                 heading if not SweepLayout(sweep).trials.is_file() else "The best configuration, run in full",
                 f'<p class="lead">{html.escape(best_label or best.name)}</p>'
-                f"<p>{html.escape(headline_sentence(best))}</p>"
+                f"<p>{html.escape(_answer(best, meta.get('rank_by')))}</p>"
                 + (f'<p class="small">{html.escape(tie)}</p>' if tie else ""),
             )
         )
-        slides += _result_slides(best)
+        slides += _result_slides(best, meta.get("rank_by"))
     return title, slides
 
 
