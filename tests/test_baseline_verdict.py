@@ -1,6 +1,8 @@
 """The MiniRocket verdict, said alike on the comparison page and in both decks, from validation
-figures, and no verdict where validation cannot tell the two apart. The runs stand in for real
-ones (:func:`test_sweeps.fake_run`), their figures then set here."""
+figures, and no verdict where validation cannot tell the two apart; the decks' words for what a
+run is (sequences, not windows; five averaged models, not one of five times the parameters).
+The runs stand in for real ones
+(:func:`test_sweeps.fake_run`), their figures then set here."""
 
 from __future__ import annotations
 
@@ -113,3 +115,38 @@ def test_the_resolution_of_balanced_accuracy_over_thirteen_classes():
     assert v.side == "level" and "cannot be told apart" in v.words()
     assert Verdict("balanced_accuracy", 0.5, 1.0, res, 82, "sequences").side == "ahead"
     assert Verdict("balanced_accuracy", 1.0, 0.98, None, None, "windows").side == "behind"  # size unknown: as measured
+
+
+def _sequence_run(run: Path, n_classes: int) -> None:
+    """``run`` as a sequence task of ``n_classes`` classes whose model averages five members."""
+    classes = [f"k{i}" for i in range(n_classes)]
+    prep = {"input": {"data_kind": "sequences", "n_channels": 3}, "windows": {"train": 234, "val": 82, "test": 90}}
+    (run / "prepare.json").write_text(json.dumps(prep))
+
+    def train(t):
+        t |= {"n_params": 48065, "ensemble": 5, "epochs_run": 20, "best_epoch": 17, "weights_epoch": 20}
+
+    def metrics(m):
+        m["confusion_matrix"] = [[int(i == j) * 8 for j in range(n_classes)] for i in range(n_classes)]
+        m["classes"] = classes
+
+    _edit(run / "train.json", train)
+    _edit(run / "metrics.json", metrics)
+    (run / "figures").mkdir(exist_ok=True)
+    (run / "figures" / "confusion_matrix.png").write_bytes(b"png")
+
+
+def test_the_decks_say_sequences_averaged_models_and_fractions_as_shown(tmp_path, fake_runs):
+    """A sequence run said "windows train / validation / test"; five averaged models of 9,613
+    parameters read "48,065 parameters, 5 of them trained ..."; the heatmap's row fractions
+    were captioned "percentages per row"."""
+    _, runs = _sweep(tmp_path)
+    _sequence_run(runs[0], 13)
+    deck = _deck_text(write_slides(runs[0]))
+    assert "sequences train / validation / test: 234 / 82 / 90" in deck and "windows train" not in deck, deck
+    assert "5 models of 9,613 parameters, trained with different seeds and averaged" in deck, deck
+    assert "48,065" not in deck
+    assert "right: each row's fractions" in deck and "percentages per row" not in deck, deck
+    _sequence_run(runs[0], 3)  # a matrix of a few classes is a table whose cells hold percentages
+    deck = _deck_text(write_slides(runs[0]))
+    assert "each cell: the count and its percentage of the row" in deck and "fractions" not in deck, deck

@@ -96,9 +96,10 @@ def _data_facts(run: Path) -> list[str]:
     facts = [
         f"{inp.get('data_kind', 'data')} {shape}; " + classes_sentence(p)  # "52 classes (1, ..., 52)", "94 characters"
     ]
-    if win:
+    if win:  # a sequence task's examples are its sequences: no window was cut
         facts.append(
-            "windows train / validation / test: " + " / ".join(fmt_number(win.get(s)) for s in ("train", "val", "test"))
+            f"{_unit(p)} train / validation / test: "
+            + " / ".join(fmt_number(win.get(s)) for s in ("train", "val", "test"))
         )
     split = p.get("split") or {}
     if split.get("method"):
@@ -113,6 +114,13 @@ def _data_facts(run: Path) -> list[str]:
             )
         )
     return facts
+
+
+def _unit(prep: dict) -> str:
+    """``sequences`` or ``windows``: what the run's examples are (prepare.json says)."""
+    from lstm_helpers.experiments.baseline_verdict import unit_of
+
+    return unit_of(prep)
 
 
 def _answer(run: Path, metric: str | None = None) -> str:
@@ -179,9 +187,7 @@ def _tried_slide(run: Path) -> str:
     loss = _LOSSES.get(train.get("loss"), "loss –")
     planned = train.get("epochs")  # a number, or "auto" (chosen from the data size by stage 02)
     items = [
-        _model_words(params, p, t)
-        + (f": {fmt_number(t['n_params'])} parameters" if t.get("n_params") else "")
-        + (f", {members} of them trained with different seeds and averaged" if members > 1 else ""),
+        _model_words(params, p, t) + _size_words(t, members),
         f"{plural(t.get('epochs_run') or 0, 'epoch')}, keeping the weights of epoch "
         f"{fmt_number(t.get('weights_epoch') or t.get('best_epoch'))}; {loss}"
         if t
@@ -198,6 +204,27 @@ def _tried_slide(run: Path) -> str:
     ]
     code = f'<p class="run-name">model {html.escape(t["model_name"])}</p>' if t.get("model_name") else ""
     return _slide("What was tried", "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>" + code)
+
+
+def _size_words(t: dict, members: int) -> str:
+    """``: 9,613 parameters``, or for an average of ``members`` models ``: 5 models of 9,613
+    parameters, trained with different seeds and averaged`` (train.json's ``n_params`` is the
+    averaged model's, the members' sum: "48,065 parameters, 5 of them ..." read as 5 of the
+    parameters). Each member's count: train.json's ``n_params_per_member`` where a run records
+    it, else the sum over the members (the average adds no weight)."""
+    n = t.get("n_params")
+    if not n:
+        return ""
+    if members <= 1:
+        return f": {fmt_number(n)} parameters"
+    each = t.get("n_params_per_member") or (n // members if n % members == 0 else None)
+    how = "on different folds of the data" if t.get("folds") else "with different seeds"
+    size = (
+        f"{members} models of {fmt_number(each)} parameters"
+        if each
+        else f"{members} models, {fmt_number(n)} parameters in all"
+    )
+    return f": {size}, trained {how} and averaged"
 
 
 def _switch_items(params: dict, t: dict) -> list[str]:
@@ -299,22 +326,37 @@ def _scaling_words(scaler: dict) -> str:
     )
 
 
+def _confusion_caption(m: dict, table: bool, unit: str) -> str:
+    """What the confusion slide shows, as it shows it: the table's cells hold a count and its
+    percentage of the row; the heatmap figure has counts on the left and row fractions (0-1) on
+    the right (the slide said "percentages per row" under fractions); past
+    MAX_HEATMAP_CLASSES the figure is a bar chart of the most frequent confusions."""
+    classes = m.get("classes") or []
+    if len(classes) > MAX_HEATMAP_CLASSES and not table:  # as the figure decides (judge/figures.py)
+        return (
+            f"The {TOP_CONFUSIONS} most frequent confusions of {len(character_classes(classes))} classes "
+            f"(true → predicted), counted over the test {unit}; a matrix of that many classes would be unreadable."
+        )
+    cells = (
+        "each cell: the count and its percentage of the row"
+        if table
+        else "left: counts; right: each row's fractions (a row sums to 1)"
+    )
+    return f"Rows: true class; columns: prediction; {cells} (the diagonal is each class's recall)."
+
+
 def _result_slides(run: Path, metric: str | None = None) -> list[str]:
     """The confusion matrix, the precision / recall trade-off, bouts on a timeline and what to
     change next (``metric``: a sweep's ranking metric, which its verdict on the baseline reads)."""
     lay, k = RunLayout(run), key_metrics(run)
     m = read_json_optional(lay.metrics)
+    unit = _unit(read_json_optional(lay.prepare_json))
     slides = []
-    cm = confusion_html(m) or img_tag(lay.figure("confusion_matrix"), "confusion matrix", "lw-fig")
-    classes = m.get("classes") or []
-    how = (  # past MAX_HEATMAP_CLASSES the figure is a bar chart of the most frequent confusions
-        f"The {TOP_CONFUSIONS} most frequent confusions of {len(character_classes(classes))} classes "
-        "(true → predicted), counted over the test windows; a matrix of that many classes would be unreadable."
-        if len(classes) > MAX_HEATMAP_CLASSES  # as the figure decides (judge/figures.py)
-        else "Rows: true class; columns: prediction; percentages per row (the diagonal is each class's recall)."
-    )
+    table = confusion_html(m)
+    cm = table or img_tag(lay.figure("confusion_matrix"), "confusion matrix", "lw-fig")
     if cm:
-        slides.append(_slide(_errors_title(m), cm + f'<p class="small">{html.escape(how)}</p>'))
+        how = _confusion_caption(m, bool(table), unit)
+        slides.append(_slide(_errors_title(m, unit), cm + f'<p class="small">{html.escape(how)}</p>'))
     pr = img_tag(lay.figure("pr_curve"), pr_curve_alt(m), "lw-fig")
     if pr:
         thr = (
@@ -398,16 +440,16 @@ def _next_steps(run: Path, m: dict, metric: str | None = None) -> list[str]:
     return [*changes, *by_priority(notes, kinds)][:MAX_NEXT_STEPS]
 
 
-def _errors_title(m: dict) -> str:
+def _errors_title(m: dict, unit: str = "windows") -> str:
     """``89 false-alarm and 33 missed windows of 2,047 test windows`` (binary; the
-    headline's false alarms are bouts), else a generic title."""
+    headline's false alarms are bouts; ``unit``: sequences for a sequence task), else a generic title."""
     cm, classes, pos = m.get("confusion_matrix"), m.get("classes") or [], m.get("positive_class")
     if not cm or len(classes) != 2 or pos not in classes:
         return "Where the errors are"
     p = classes.index(pos)
     fp, fn, n = cm[1 - p][p], cm[p][1 - p], sum(map(sum, cm))
     # one line on the slide: "30 false-alarm and 20 missed windows", the unit said once for both
-    return f"{fmt_number(fp)} false-alarm and {plural(fn, 'missed window')} of {fmt_number(n)} test windows"
+    return f"{fmt_number(fp)} false-alarm and {plural(fn, 'missed ' + unit[:-1])} of {fmt_number(n)} test {unit}"
 
 
 def _best_run(table: pd.DataFrame, meta: dict) -> tuple[Path | None, str, str]:
