@@ -1,7 +1,7 @@
 """The MiniRocket verdict, said alike on the comparison page and in both decks, from validation
 figures, and no verdict where validation cannot tell the two apart; the decks' words for what a
-run is (sequences, not windows; five averaged models, not one of five times the parameters).
-The runs stand in for real ones
+run is (sequences, not windows; five averaged models, not one of five times the parameters);
+the comparison's epoch is the one whose weights were kept. The runs stand in for real ones
 (:func:`test_sweeps.fake_run`), their figures then set here."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from test_sweeps import fake_run, write_sweep
 
@@ -146,7 +147,21 @@ def test_the_decks_say_sequences_averaged_models_and_fractions_as_shown(tmp_path
     assert "sequences train / validation / test: 234 / 82 / 90" in deck and "windows train" not in deck, deck
     assert "5 models of 9,613 parameters, trained with different seeds and averaged" in deck, deck
     assert "48,065" not in deck
+    assert "20 epochs each, weights kept: final (epoch 20) of 5 models, averaged" in deck, deck
     assert "right: each row's fractions" in deck and "percentages per row" not in deck, deck
     _sequence_run(runs[0], 3)  # a matrix of a few classes is a table whose cells hold percentages
     deck = _deck_text(write_slides(runs[0]))
     assert "each cell: the count and its percentage of the row" in deck and "fractions" not in deck, deck
+
+
+def test_the_comparison_shows_whose_weights_a_run_kept(tmp_path, fake_runs):
+    """``best_epoch`` read 17 for runs that keep their final weights (epoch 20) or average members."""
+    out, runs = _sweep(tmp_path)
+    _sequence_run(runs[0], 3)
+    _edit(runs[1] / "train.json", lambda t: t.update(epochs_run=20, best_epoch=17, weights_epoch=17))
+    table, _ = compare.comparison_table(compare.collect_runs([out]))
+    kept = dict(zip(table["run_dir"].map(lambda d: Path(d).name), table["weights"], strict=True))
+    assert kept == {runs[0].name: "final (epoch 20) of 5 models, averaged", runs[1].name: "epoch 17 of 20"}
+    assert "best_epoch" not in table
+    shown = display.runs_table(display.Comparison(table, {}, None)).data
+    assert "final (epoch 20) of 5 models, averaged" in shown and pd.notna(table["weights"]).all()

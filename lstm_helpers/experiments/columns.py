@@ -20,7 +20,7 @@ SCORES = (
 PER_CLASS = ("precision", "recall", "f1")
 # what a run cost: size, models averaged (``members``: train.ensemble; auto may train five), time
 TIME_COLUMNS = ("n_params", "members", "seconds_per_epoch", "total_seconds", "run_seconds", "epochs_run")
-COUNT_COLUMNS = ("seed", "members", "epochs_run", "best_epoch")  # whole numbers: 5, never 5.000
+COUNT_COLUMNS = ("seed", "members", "epochs_run")  # whole numbers: 5, never 5.000
 # what each timing column measures, in wall seconds, and the names the run's report and slides give it
 TIME_DEFINITIONS = {
     "seconds_per_epoch": (

@@ -25,6 +25,7 @@ from lstm_helpers.experiments.plan import is_planned_name, validate_spec
 from lstm_helpers.experiments.references import ReferenceSpec, check_reference_classes, merged
 from lstm_helpers.experiments.resume import cell, records_from_sweep, refuse_run_directory, run_dirs_in
 from lstm_helpers.experiments.tasks import tasks_and_splits
+from lstm_helpers.experiments.weights_kept import weights_kept
 from lstm_helpers.judge.validation_notes import pr_auc_is_macro
 from lstm_helpers.layout import RunLayout, SweepLayout, found_dir, stored_dir
 from lstm_helpers.runs.params_cell import KEEP_WHOLE
@@ -209,7 +210,9 @@ def _row(
             "total_seconds": t.get("total_seconds"),
             "run_seconds": st.get("seconds"),
             "epochs_run": t.get("epochs_run"),
-            "best_epoch": t.get("best_epoch"),
+            # whose weights model.keras holds, as the run's report says it (its best epoch was not
+            # always the one kept: final weights, members averaged)
+            "weights": weights_kept(t),
         }
     )
     row.update(_metric_cells(read_json_optional(lay.metrics), interest))

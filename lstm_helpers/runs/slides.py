@@ -180,6 +180,8 @@ def _question_slide(
 def _tried_slide(run: Path) -> str:
     """The model and the settings that matter to the rare class, in words for the group the
     deck is shown to (the model's code name in small print)."""
+    from lstm_helpers.experiments.weights_kept import weights_kept  # the comparison's words for it
+
     params, t = read_params(run), read_json_optional(RunLayout(run).train_json)
     p = read_json_optional(RunLayout(run).prepare_json)
     train = params.get("train") or {}
@@ -188,8 +190,8 @@ def _tried_slide(run: Path) -> str:
     planned = train.get("epochs")  # a number, or "auto" (chosen from the data size by stage 02)
     items = [
         _model_words(params, p, t) + _size_words(t, members),
-        f"{plural(t.get('epochs_run') or 0, 'epoch')}, keeping the weights of epoch "
-        f"{fmt_number(t.get('weights_epoch') or t.get('best_epoch'))}; {loss}"
+        f"{plural(t.get('epochs_run') or 0, 'epoch')}{' each' if members > 1 else ''}, weights kept: "
+        f"{weights_kept(t)}; {loss}"
         if t
         else "training has not finished: "
         + (
