@@ -3,7 +3,6 @@ the order of the classes (recordings, tables and sequence files share them)."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,6 +11,7 @@ import pandas as pd
 
 from lstm_helpers.config import DataConfig
 from lstm_helpers.data.inputs import DataError, say_note, short
+from lstm_helpers.data.names import closest_names, name_list
 
 
 def map_labels(
@@ -45,8 +45,8 @@ def map_labels(
         if uncovered:
             if cfg.other_class is None:
                 raise DataError(
-                    f"{source}: label(s) {short(uncovered)} in {where or f'column {cfg.label_column!r}'} are not covered "
-                    f"by data.class_map (keys: {short(sorted(cfg.class_map))}); add them to the map or set "
+                    f"{source}: label(s) {name_list(uncovered)} in {where or f'column {cfg.label_column!r}'} are not "
+                    f"covered by data.class_map (keys: {name_list(sorted(cfg.class_map))}); add them to the map or set "
                     f"data.other_class to a catch-all class"
                 )
             mapped = mapped.where(~lab.isin(uncovered), cfg.other_class)
@@ -57,13 +57,10 @@ def map_labels(
 
 
 def closest_label(name: str, labels: list[str]) -> str | None:
-    """The label of ``labels`` most like ``name``: the same but for case or spaces, else difflib's
-    closest (similarity >= 0.6); None when none is close."""
-    folded = {str(v).strip().casefold(): v for v in labels}
-    if (v := folded.get(name.strip().casefold())) is not None:
-        return v
-    close = difflib.get_close_matches(name, labels, n=1, cutoff=0.6)
-    return close[0] if close else None
+    """The label of ``labels`` most like ``name`` (:func:`~lstm_helpers.data.names.closest_names`:
+    the same but for case or spaces, one it begins, else difflib's closest); None when none is close."""
+    near = closest_names(name, labels, n=1)
+    return near[0] if near else None
 
 
 def missed_key_notes(lab: pd.Series, cfg: DataConfig, where: str) -> list[str]:
@@ -261,7 +258,7 @@ def check_interest_mapped(cfg: DataConfig) -> None:
         )
         raise DataError(
             f"data.classes_of_interest names {c!r}, which is no class after data.class_map: {goes} "
-            f"(the map's classes: {short(targets) if targets else 'none'}); {fix}"
+            f"(the map's classes: {name_list(targets) if targets else 'none'}); {fix}"
         )
 
 

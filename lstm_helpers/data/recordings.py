@@ -31,6 +31,7 @@ from lstm_helpers.data.inputs import (
     short,
 )
 from lstm_helpers.data.labels import check_interest_mapped, label_hint, map_labels, order_classes, positive_class_note
+from lstm_helpers.data.names import missing_columns, not_among
 
 _list_files = list_files  # the name data/tables.py imports
 NAN_FIX = "set data.nan_policy to 'interpolate' or 'drop'"  # what a NaN under nan_policy: error asks for
@@ -165,8 +166,7 @@ def _checked_header(path: Path, cfg: DataConfig, need_label: bool) -> tuple[list
     need = _needed_columns(cfg, need_label)
     missing = [(k, v) for k, v in need.items() if v not in names]
     if missing:
-        shown = names if len(names) <= 30 else [*names[:30], f"... {len(names)} in all"]
-        raise DataError(_missing_columns(path, missing, shown, separator_hint(names, cfg.sep)))
+        raise DataError(_missing_columns(path, missing, names, separator_hint(names, cfg.sep)))
     return names, need
 
 
@@ -236,14 +236,14 @@ def _check_columns(df: pd.DataFrame, path: Path, cfg: DataConfig, need_label: bo
 
 
 def _missing_columns(path: Path, missing: list[tuple[str, str]], present: list[str], sep_hint: str = "") -> str:
-    """The error for columns the config names but the table lacks (with the way out when the
-    missing one is the time column: rows in order at the sample rate), or, for a header read
-    at the wrong separator, ``sep_hint`` (:func:`~lstm_helpers.data.inputs.separator_hint`)."""
-    what = ", ".join(f"{v!r} ({k})" for k, v in missing)
+    """The error for columns the config names but the table lacks (:func:`~lstm_helpers.data.names.missing_columns`:
+    the closest columns first), with the way out when the missing one is the time column (rows in
+    order at the sample rate), or, for a header read at the wrong separator, ``sep_hint``
+    (:func:`~lstm_helpers.data.inputs.separator_hint`)."""
     hint = sep_hint
     if not hint and any(k == "data.time_column" for k, _ in missing):
         hint = "; a table without time stamps: set data.time_column: null (rows in order at data.sample_rate_hz)"
-    return f"{path}: missing column(s) {what}; columns present: {short(present, 600)}{hint}"
+    return missing_columns(path, missing, present, hint)
 
 
 def _nan_policy(
@@ -389,10 +389,10 @@ def _class_list(
     else:
         unknown = sorted(set(seen) - set(classes))
         if unknown:
-            raise DataError(f"{source}: class(es) {short(unknown)} were not in the training classes {classes}")
+            raise DataError(f"{source}: class(es) {not_among(unknown, classes, 'the training classes', 'were not in')}")
     missing_interest = [c for c in cfg.classes_of_interest if c not in classes]
     if missing_interest:
-        raise DataError(f"data.classes_of_interest {missing_interest} not among the classes found {short(classes)}")
+        raise DataError(f"data.classes_of_interest: {not_among(missing_interest, classes, 'the classes found')}")
     return classes
 
 

@@ -17,6 +17,7 @@ from lstm_helpers.data.inputs import (
     short,
 )
 from lstm_helpers.data.labels import label_hint, map_labels, order_classes, positive_class_note
+from lstm_helpers.data.names import name_list, not_among
 from lstm_helpers.data.recordings import SPLIT_ALIASES, SeriesSet
 from lstm_helpers.data.tokens import PAD_ID, file_vocabulary, run_vocabulary_codes, token_ids
 
@@ -351,7 +352,9 @@ def sequences_from_arrays(
     notes += positive_class_note(classes, counts, cfg, "cases")
     missing_interest = [c for c in cfg.classes_of_interest if c not in classes]
     if missing_interest:
-        raise DataError(f"data.classes_of_interest {missing_interest} not among the classes {short(classes)}")
+        raise DataError(
+            f"data.classes_of_interest: {not_among(missing_interest, classes, 'the classes in ' + names[0])}"
+        )
     y_idx = pd.Index(classes).get_indexer(y_str).astype(np.int64)
     if "groups" not in arrays:
         fix = "add a 'groups' array (one id per case)" if names[0].startswith("array") else "name data.group_column"
@@ -454,7 +457,9 @@ def new_cases(
         y_idx = pd.Index(classes).get_indexer(truth).astype(np.int64)
         unknown = sorted(set(truth[(y_idx < 0) & (truth != "")].tolist()))
         if unknown:
-            notes.append(f"label(s) {short(unknown)} in {names[0]} are not among the run's classes {short(classes)}")
+            notes.append(
+                f"label(s) {name_list(unknown)} in {names[0]} are not among the run's classes {name_list(classes)}"
+            )
     T = int(pad_length)
     s = SeriesSet(
         values=padded.reshape(n * T, values_flat.shape[1]) if not cfg.tokens else padded.reshape(n * T),

@@ -29,6 +29,7 @@ import pandas as pd
 from lstm_helpers.config import DataConfig, resolve_path
 from lstm_helpers.data.files import read_delimited
 from lstm_helpers.data.inputs import check_finite, check_numeric, is_delimited, row_text
+from lstm_helpers.data.names import missing_columns, name_list
 from lstm_helpers.data.recordings import (
     DataError,
     SeriesSet,
@@ -160,7 +161,7 @@ def _wide_block(df: pd.DataFrame, cfg: DataConfig, source: str) -> np.ndarray:
             example = pattern.replace("{channel}", ch).replace("{t}", "0")
             raise DataError(
                 f"{source}: no column matches data.sequence_columns = {pattern!r} for channel "
-                f"{ch!r} (e.g. {example!r}); columns present: {list(df.columns)[:20]}"
+                f"{ch!r} (e.g. {example!r}); columns present: {name_list(df.columns)}"
             )
     first_ch, first = next(iter(per_channel.items()))
     steps = list(range(min(first), max(first) + 1))
@@ -270,8 +271,7 @@ def _sample_block(
     }
     missing = [(k, v) for k, v in need.items() if v and v not in df.columns]
     if missing:
-        what = ", ".join(f"{v!r} ({k})" for k, v in missing)
-        raise DataError(f"{source}: missing column(s) {what}; columns present: {list(df.columns)[:20]}")
+        raise DataError(missing_columns(source, missing, [str(c) for c in df.columns]))
     labels, _ = map_labels(df[cfg.label_column], cfg, source)
     unlabelled = labels.isna().to_numpy()
     if unlabelled.any() and need_label:
