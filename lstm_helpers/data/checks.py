@@ -383,7 +383,40 @@ def split_advice(s: SeriesSet, cfg: Config) -> str:
     )
     if cfg.data.test_path and not cfg.data.split_column:
         return f"the split is predefined by {by}, the test split, and data.path, the training side{carved}"
-    return f"the split is predefined by {by}: its marks must give each split some{carved}"
+    unit = "case" if s.kind == "sequences" else "recording"
+    return (
+        f"the split is predefined by {by}, which no seed redraws: only its marks can give each split some of every "
+        f"class (mark {unit}s of each class named above for the split that lacks it, or leave out a class meant for "
+        f"one split only){carved}"
+    )
+
+
+def predefined_split_note(s: SeriesSet, cfg: Config) -> str:
+    """A note where ``split.val_fraction`` / ``split.test_fraction``, set away from their
+    defaults, have no effect: a predefined split that marks validation (test) recordings or
+    cases takes those as that split (data/README.md), so ``--set split.val_fraction=0.4`` changed
+    nothing, unsaid. Names what decides the split instead, with how many each mark holds."""
+    by = _predefined_by(s, cfg)
+    if not by:
+        return ""
+    pre = np.asarray(s.predefined_split).astype(str)
+    default = type(cfg.split)()
+    unit = "case" if s.kind == "sequences" else "recording"
+    idle = [
+        f"split.{name}_fraction = {value:g} has no effect: {by} marks the {what} {unit}s "
+        f"({int((pre == name).sum()):,} '{name}')"
+        for name, what, value, base in (
+            ("val", "validation", cfg.split.val_fraction, default.val_fraction),
+            ("test", "test", cfg.split.test_fraction, default.test_fraction),
+        )
+        if value != base and (pre == name).any()
+    ]
+    if not idle:
+        return ""
+    return (
+        f"{'; '.join(idle)}. A split the marks name is taken as given: to size it by its fraction instead, "
+        "remove its marks (without 'val' marks, validation is carved from the training side by split.val_fraction)"
+    )
 
 
 def check_interest_trained(s: SeriesSet, cfg: Config, split_of_rec: np.ndarray, train_labels: np.ndarray) -> None:

@@ -23,6 +23,7 @@ from lstm_helpers.data.checks import (
     check_interest_trained,
     check_windows_fit,
     labelled_units,
+    predefined_split_note,
     split_advice,
     split_unit,
     window_length_note,
@@ -167,6 +168,9 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
         warnings.warn(report["note"], stacklevel=3)
     if report["moved"]:
         warnings.warn(report["moved"], stacklevel=3)
+    if idle := predefined_split_note(s, cfg):  # the fractions a predefined split leaves without effect
+        s.notes.append(idle)
+        warnings.warn(idle, stacklevel=3)
     n_units = len(np.unique(np.asarray(groups)[keep]))
     if share := share_note(report, cfg.split.val_fraction, cfg.split.test_fraction, n_units, split_unit(s, cfg)):
         s.notes.append(share)
