@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 _SHOW = 200  # characters of a value an error message may echo
+_RULE = 1000  # characters of a rule's own message (what is allowed, the way out): cut only when a value made it long
 
 
 class ConfigError(ValueError):
@@ -42,7 +43,7 @@ def format_errors(err: ValidationError, raw: dict[str, Any], model: type[BaseMod
                 key_parts.append(p)
                 node = node[int(p)]
         key = short_text(".".join(key_parts) or ".".join(loc) or "(config)", 120)
-        msg = short_text(e["msg"])
+        msg = short_text(e["msg"], _RULE)
         if e["type"] == "extra_forbidden":
             parent = ".".join(key_parts[:-1])
             allowed = _allowed_keys(parent, model)
