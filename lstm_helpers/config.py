@@ -62,6 +62,8 @@ class DataConfig(_Section):
     tokens: bool = False  # sequences: X / values hold integer token ids (an Embedding), not real-valued channels
     # table (data/README.md): a row per time step, or with sequence_columns a row per sample ("{channel}_t{t}")
     sequence_columns: str | None = None
+    # table: a row per time step of pre-segmented sequences, this column naming each row's sequence (one case each)
+    sequence_column: str | None = None
     table_blocks: int = Field(20, ge=3)  # table without recording_column: contiguous blocks = groups
     vocab_size: int = Field(100, ge=3)  # text
     lowercase: bool = False
@@ -95,31 +97,46 @@ class DataConfig(_Section):
             raise ValueError(f"channel names must be unique, got {v}")
         return v
 
+    @property
+    def reads_cases(self) -> bool:
+        """Whether each case is a whole pre-segmented sequence (padded and masked, never windowed):
+        ``data.kind: sequences``, or a table with ``data.sequence_columns`` / ``data.sequence_column``."""
+        return self.kind == "sequences" or (
+            self.kind == "table" and (self.sequence_columns is not None or self.sequence_column is not None)
+        )
+
     @model_validator(mode="after")
     def _table_fields(self) -> DataConfig:
         if self.tokens and (self.kind != "sequences" or self.variable_length == "stretch"):
             what = "data.variable_length 'stretch'" if self.kind == "sequences" else f"data.kind {self.kind!r}"
             raise ValueError(f"data.tokens (token ids) needs data.kind 'sequences' (variable_length 'pad'), not {what}")
         if self.kind != "table":
-            if self.sequence_columns is not None:
-                raise ValueError(f"data.sequence_columns is for data.kind 'table', not {self.kind!r}")
+            for key in ("sequence_columns", "sequence_column"):
+                if getattr(self, key) is not None:
+                    raise ValueError(f"data.{key} is for data.kind 'table' (data/README.md), not {self.kind!r}")
             if self.recording_column is None and self.kind == "recordings":
                 raise ValueError("data.recording_column may be null only for data.kind 'table'")
             return self
         pattern = self.sequence_columns
+        if pattern is not None and self.sequence_column is not None:
+            raise ValueError(
+                f"data.sequence_columns ({pattern!r}: a row per sequence) and data.sequence_column "
+                f"({self.sequence_column!r}: a row per step of a sequence) are two shapes of table; set one"
+            )
         if pattern is not None:
             fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
             if fields.count("t") != 1 or set(fields) - {"t", "channel"} or fields.count("channel") > 1:
+                ids = "" if fields else "; a column naming each row's sequence (long format) is data.sequence_column"
                 raise ValueError(
                     f"data.sequence_columns = {pattern!r}: a column-name pattern with {{t}} (the step) "
-                    f"once and {{channel}} at most once, e.g. '{{channel}}_t{{t}}' for acc_x_t0, acc_x_t1, ..."
+                    f"once and {{channel}} at most once, e.g. '{{channel}}_t{{t}}' for acc_x_t0, acc_x_t1, ...{ids}"
                 )
             if "channel" not in fields and len(self.channels) != 1:
                 raise ValueError(
                     f"data.sequence_columns = {pattern!r} has no {{channel}} but data.channels lists "
                     f"{len(self.channels)} channels; add {{channel}} (e.g. '{{channel}}_t{{t}}') or list one channel"
                 )
-        elif self.recording_column is None and self.group_column is not None:
+        elif self.recording_column is None and self.group_column is not None and self.sequence_column is None:
             raise ValueError(
                 "data.recording_column is null (the table is cut into data.table_blocks blocks that are "
                 f"the split groups), so data.group_column must be null too, got {self.group_column!r}"

@@ -70,7 +70,23 @@ def check_windows_fit(s: SeriesSet, cfg: Config) -> None:
             f"{s.n_recordings * (length + 1):,} characters or lower windows.length"
         )
     if s.kind == "recordings" and not (s.lengths >= length).any():
-        raise _all_too_short(cfg, s.n_recordings, int(s.lengths.max()))
+        raise DataError(f"{_all_too_short(cfg, s.n_recordings, int(s.lengths.max()))}{one_case_hint(s, cfg)}")
+
+
+def one_case_hint(s: SeriesSet, cfg: Config) -> str:
+    """Where recordings too short for a window each hold one class throughout, they look like
+    pre-segmented sequences (gestures, trials) given in long format: the way to read each as
+    one case (``data.sequence_column``) instead of cutting windows from it; "" otherwise."""
+    if s.kind != "recordings" or not cfg.data.recording_column:
+        return ""
+    classes_per_recording = (s.recording_class_counts() > 0).sum(axis=1)
+    if s.n_recordings < 2 or (classes_per_recording != 1).any():
+        return ""
+    return (
+        f"; each recording holds one class throughout: if each is a pre-segmented sequence (a gesture, a trial), "
+        f"read each as one case, padded and scored whole, with data.kind: table and data.sequence_column: "
+        f"{cfg.data.recording_column} in place of data.recording_column (data/README.md)"
+    )
 
 
 def check_recordings_fit(cfg: Config) -> None:
@@ -108,7 +124,7 @@ def check_window_length(cfg: Config) -> None:
     window its pools shrink to 0 steps, naming model.conv, after stage 01 had cut every window),
     and ``windows.length_seconds`` that rounds below 2 timesteps (it was enlarged to 2 unsaid).
     Sequence files (their own length) are checked by the sweep planner and the model builder."""
-    if cfg.data.kind == "sequences" or (cfg.data.kind == "table" and cfg.data.sequence_columns):
+    if cfg.data.reads_cases:
         return
     smallest, why = _smallest_window(cfg)
     seconds, rate = cfg.windows.length_seconds, cfg.data.sample_rate_hz

@@ -23,6 +23,7 @@ from lstm_helpers.data.checks import (
     check_interest_trained,
     check_windows_fit,
     labelled_units,
+    one_case_hint,
     predefined_split_note,
     split_advice,
     split_unit,
@@ -96,7 +97,7 @@ def build_windows(s: SeriesSet, cfg: Config) -> tuple[Windows, dict]:
     info["recordings_too_short"] = int(short.sum())
     info["recordings_too_short_ids"] = s.rec_ids[short].tolist()[:20]
     if short.any():  # a note as the others: stage 01's notes (terminal, prepare.json, the report)
-        s.notes.append(_short_note(s, short, length))
+        s.notes.append(_short_note(s, short, length) + one_case_hint(s, cfg))
         say_note(s.notes[-1], stacklevel=3)
     starts, rec = window_starts(s.offsets, length, step)
     coi = [s.classes.index(c) for c in cfg.data.classes_of_interest]

@@ -115,7 +115,7 @@ class InputInfo:
         kind, data kind, masking, channels and, except for padded sequences, the window length."""
         tokens = cfg.data.kind == "text" or cfg.data.tokens
         # a table with one row per sample is read as padded sequences (data/tables.py)
-        cases = cfg.data.kind == "sequences" or (cfg.data.kind == "table" and cfg.data.sequence_columns is not None)
+        cases = cfg.data.reads_cases
         return cls(
             kind="tokens" if tokens else "real",
             data_kind=cfg.data.kind,

@@ -1,6 +1,8 @@
 """``data.kind: table``: a CSV / Parquet table of feature columns (file or folder of files).
 
-Two shapes, chosen by ``data.sequence_columns`` (examples in data/README.md):
+Two shapes, chosen by ``data.sequence_columns`` (examples in data/README.md), and a third, one
+row per time step of pre-segmented sequences (``data.sequence_column``), read by
+:mod:`lstm_helpers.data.long_sequences`:
 
 * **One row per time step** (``sequence_columns`` null): feature columns ``data.channels``,
   a label per row, windowed exactly like recordings. With ``data.recording_column`` the rows of
@@ -29,6 +31,7 @@ import pandas as pd
 from lstm_helpers.config import DataConfig, resolve_path
 from lstm_helpers.data.files import read_delimited
 from lstm_helpers.data.inputs import check_finite, check_numeric, is_delimited, row_text
+from lstm_helpers.data.labels import label_text
 from lstm_helpers.data.names import missing_columns, name_list
 from lstm_helpers.data.recordings import (
     DataError,
@@ -67,6 +70,10 @@ def read_table(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet:
     """
     root = resolve_path(path or cfg.path)
     files = _list_files(root, cfg.format)
+    if cfg.sequence_column:
+        from lstm_helpers.data.long_sequences import read_long_sequences
+
+        return read_long_sequences(files, cfg, str(root))
     if cfg.sequence_columns:
         return _rows_are_samples(files, cfg, str(root))
     return _rows_are_steps(files, cfg, str(root))
@@ -242,9 +249,14 @@ def read_new_table_cases(
 ) -> tuple[SeriesSet, np.ndarray | None]:
     """New one-row-per-sample cases for ``predict`` with a run trained on such a table: read and
     checked as stage 01 reads them (the label column optional, no group or split column
-    needed), then :func:`~lstm_helpers.data.sequences.new_cases` at the run's pad length."""
+    needed), then :func:`~lstm_helpers.data.sequences.new_cases` at the run's pad length. A run on
+    sequences in long format (``data.sequence_column``) reads new ones so too."""
     from lstm_helpers.data.sequences import new_cases
 
+    if cfg.sequence_column:
+        from lstm_helpers.data.long_sequences import read_new_long_cases
+
+        return read_new_long_cases(cfg, path, classes, pad_length)
     files = _list_files(path, cfg.format, "--input")
     for f in files:
         table_columns(f, cfg)  # an empty file, a binary or a broken header: refused by its name first
@@ -258,8 +270,8 @@ def _sample_block(
     df: pd.DataFrame, cfg: DataConfig, source: str, need_label: bool = True
 ) -> tuple[np.ndarray, np.ndarray, pd.Series | None]:
     """One-row-per-sample rows checked (columns, labels, groups, values): their (rows, steps,
-    channels) block, real steps per row and labels; errors name ``source`` and its row.
-    Without ``need_label`` the label column may be absent (labels None) or have empty cells."""
+    channels) block, real steps per row and raw labels (stripped; NA where unlabelled); errors
+    name ``source`` and its row. Without ``need_label`` the label column may be absent (labels None) or have empty cells."""
     if not need_label and cfg.label_column not in df.columns:
         X = _wide_block(df, cfg, source)
         names = [cfg.sequence_columns.replace("{channel}", ch) for ch in cfg.channels]
@@ -287,4 +299,7 @@ def _sample_block(
         )
     X = _wide_block(df, cfg, source)
     names = [cfg.sequence_columns.replace("{channel}", ch) for ch in cfg.channels]
-    return X, _lengths(X, names, source), labels
+    # the raw labels (stripped) of the rows with a class: sequences_from_arrays maps them, once; handed on
+    # mapped, a second pass through data.class_map said each key "matches no label"
+    raw = label_text(df[cfg.label_column]).str.strip().where(labels.notna().to_numpy(), pd.NA)
+    return X, _lengths(X, names, source), raw
