@@ -559,7 +559,7 @@ CASES = [
         lambda d: _run(
             d, d / "good.csv", "--set", "resample.method=class_weight", "--set", "resample.class_weight={plya: 5}"
         ),
-        ("resample.class_weight names plya,", "not a class of", "play, walk"),
+        ("resample.class_weight: 'plya' (closest: 'play') is not among the classes of", "'play'", "'walk'"),
     ),
     Case(
         "sweep variant weighting a class the class map lacks",
@@ -570,7 +570,7 @@ CASES = [
             "variants:\n  - {name: ok, set: {model.dropout: 0.1}}\n"
             "  - {name: typo, set: {resample.class_weight: {plya: 5}}}\n",
         ),
-        ("resample.class_weight names plya,", "its classes: other, play"),
+        ("resample.class_weight: 'plya' (closest: 'play') is not among the classes", "(2): ['other', 'play']"),
     ),
     # story 2's figure written as a percent, where the comparison's columns hold shares
     Case(

@@ -15,6 +15,7 @@ import numpy as np
 
 from lstm_helpers.config import Config, ConfigError, DataConfig, resolve_path
 from lstm_helpers.data.labels import check_interest_mapped
+from lstm_helpers.data.names import not_among
 from lstm_helpers.data.recordings import DataError, SeriesSet, recording_rows
 from lstm_helpers.style import classes_text, names_text
 
@@ -173,10 +174,7 @@ def check_class_weight_names(classes: list[str] | None, cfg: Config) -> None:
     weights, data = cfg.resample.class_weight, cfg.data
     classes = _mapped_classes(classes, data)
     if isinstance(weights, dict) and classes is not None and (unknown := sorted(set(weights) - set(classes))):
-        raise DataError(
-            f"resample.class_weight names {classes_text(unknown)}, not a class of {data.path}; "
-            f"its classes: {classes_text(classes)}"
-        )
+        raise DataError(f"resample.class_weight: {not_among(unknown, classes, f'the classes of {data.path}')}")
 
 
 def split_unit(s: SeriesSet, cfg: Config) -> str:
