@@ -62,7 +62,7 @@ def test_a_long_table_reads_as_the_same_cases_as_the_npz(cases):
     np.testing.assert_allclose(s.values, ref.values)
     for key in ("labels", "offsets", "lengths_true", "case_labels", "groups", "predefined_split"):
         np.testing.assert_array_equal(getattr(s, key), getattr(ref, key))
-    assert list(s.rec_ids[:2]) == ["seq000", "seq001"]  # the cases keep their ids
+    assert list(s.rec_ids[:2]) == ["seq000", "seq001"] and s.channels == ["ax", "ay"]  # the table's names
     assert any("one row per time step of 36 sequences (column 'seq_id')" in n for n in s.notes)
 
 
@@ -208,6 +208,7 @@ def test_a_class_map_is_applied_once_to_a_table_of_one_row_per_sample(tmp_path):
                      channels=["ax"], label_column="label", group_column=None, class_map={"a": "x", "b": "y"})  # fmt: skip
     s = read_dataset(cfg)
     assert s.classes == ["x", "y"] and not [n for n in s.notes if "matches no label" in n]
+    assert s.channels == ["ax"]  # the table's channel, not 'ch0'
 
 
 def test_a_class_map_key_matching_no_label_of_a_long_table_is_said(cases, tmp_path):

@@ -198,7 +198,7 @@ def read_long_sequences(files: list[Path], cfg: DataConfig, source: str) -> Seri
     arrays, ids, notes = long_sequence_arrays(files, cfg)
     names = (f"column {cfg.label_column!r}", f"column {cfg.split_column!r} (data.split_column)")
     s = sequences_from_arrays(arrays, cfg, Path(source), names)
-    s.rec_ids = ids
+    s.rec_ids, s.channels = ids, list(cfg.channels)  # the table's names (an .npz has none: ch0, ch1, ...)
     s.notes += [
         *notes,
         f"table: one row per time step of {len(ids):,} sequences (column {cfg.sequence_column!r}), "
@@ -220,5 +220,5 @@ def read_new_long_cases(
     arrays, ids, _ = long_sequence_arrays(files, cfg, need_label=False, settable=False)
     names = (f"column {cfg.label_column!r}", f"column {cfg.sequence_column!r}")
     s, truth = new_cases(arrays, cfg, path, classes, pad_length, len(cfg.channels), names)
-    s.rec_ids = ids
+    s.rec_ids, s.channels = ids, list(cfg.channels)
     return s, truth

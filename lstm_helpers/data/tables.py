@@ -212,6 +212,7 @@ def _lengths(X: np.ndarray, names: list[str], source: str) -> np.ndarray:
 def _rows_are_samples(files: list[Path], cfg: DataConfig, source: str) -> SeriesSet:
     arrays, names, note = _sample_arrays(files, cfg, source)
     s = sequences_from_arrays(arrays, cfg, Path(source), names)
+    s.channels = list(cfg.channels)  # the table's names (an .npz has none: ch0, ch1, ...), e.g. in figures
     s.notes.append(note)
     return s
 
@@ -263,7 +264,9 @@ def read_new_table_cases(
     cfg = cfg.model_copy(update={"group_column": None, "split_column": None})
     arrays, names, _ = _sample_arrays(files, cfg, str(path), need_label=False)
     pattern = cfg.sequence_columns
-    return new_cases(arrays, cfg, path, classes, pad_length, len(cfg.channels), (names[0], f"columns {pattern!r}"))
+    s, truth = new_cases(arrays, cfg, path, classes, pad_length, len(cfg.channels), (names[0], f"columns {pattern!r}"))
+    s.channels = list(cfg.channels)
+    return s, truth
 
 
 def _sample_block(
