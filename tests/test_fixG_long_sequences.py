@@ -218,3 +218,11 @@ def test_a_class_map_key_matching_no_label_of_a_long_table_is_said(cases, tmp_pa
     assert [n for n in s.notes if "matches no label" in n] == [
         "column 'gesture': data.class_map key 'tapp' (-> 'tap') matches no label"
     ]
+
+
+def test_a_long_table_given_as_sequences_names_the_table_route(cases):
+    d, _ = cases
+    with pytest.raises(
+        DataError, match=r"long.csv is a table, not an \.npz.*data.kind: table with data.sequence_column"
+    ):
+        read_dataset(DataConfig(kind="sequences", path=str(d / "long.csv"), demo=False))

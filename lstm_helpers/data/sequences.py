@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.config import DataConfig, resolve_path
+from lstm_helpers.data.files import is_table_file
 from lstm_helpers.data.inputs import (
     DataError,
     missing_path_error,
@@ -316,8 +317,15 @@ def read_sequences(cfg: DataConfig, path: str | Path | None = None) -> SeriesSet
     stretch`` resampled to that many steps (no padding, no mask).
     """
     p = resolve_path(path or cfg.path)
-    if not p.is_file():
-        raise (missing_path_error(path or cfg.path) if not p.exists() else DataError(f"{p} is a folder, not an .npz"))
+    if not p.exists():
+        raise missing_path_error(path or cfg.path)
+    if p.is_dir() or is_table_file(p, "auto"):
+        what = "a folder" if p.is_dir() else "a table"
+        raise DataError(
+            f"{p} is {what}, not an .npz (data.kind: sequences reads an .npz); sequences in a CSV / Parquet table "
+            "of one row per time step are data.kind: table with data.sequence_column naming each row's sequence "
+            "(one row per sequence: data.sequence_columns; data/README.md)"
+        )
     return sequences_from_arrays(_sequence_arrays(p), cfg, p)
 
 
