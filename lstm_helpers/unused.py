@@ -52,13 +52,13 @@ _UNREAD = {
 def unread_keys(flat: dict[str, Any]) -> list[str]:
     """The parameters of a flattened ``params.yaml`` that its ``data.kind`` never reads (a
     sequence file's ``data.time_column``, a text's ``scale.method``): listed in the report they
-    read as settings the run used. A table with ``data.sequence_columns`` holds a sample per row,
-    so windows and bouts do not apply; without, it is read as time steps and the padding keys
-    do not."""
+    read as settings the run used. A table with ``data.sequence_columns`` (a sample per row) or
+    ``data.sequence_column`` (a sequence per id) holds cases, so windows and bouts do not apply;
+    without, it is read as time steps and the padding keys do not."""
     kind = flat.get("data.kind", "recordings")
     unread = _UNREAD.get(kind, ())
     if kind == "table":
-        unread += _SERIES_KEYS if flat.get("data.sequence_columns") else _PADDED_KEYS
+        unread += _SERIES_KEYS if flat.get("data.sequence_columns") or flat.get("data.sequence_column") else _PADDED_KEYS
     if kind == "sequences" and flat.get("data.tokens"):  # token ids: embedded, never scaled, padded with id 0,
         unread = (*(k for k in unread if k != "model.embedding_dim"), "scale.", "data.mask_value", "evaluate.baseline")
     exact = {"windows.length"} if flat.get("windows.length_seconds") is not None else set()  # the seconds win

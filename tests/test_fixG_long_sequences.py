@@ -226,3 +226,14 @@ def test_a_long_table_given_as_sequences_names_the_table_route(cases):
         DataError, match=r"long.csv is a table, not an \.npz.*data.kind: table with data.sequence_column"
     ):
         read_dataset(DataConfig(kind="sequences", path=str(d / "long.csv"), demo=False))
+
+
+def test_a_long_sequence_tables_unread_keys_are_the_windows_not_the_padding():
+    """A table read as sequences (one per id) pads its cases like an .npz: the window keys do
+    nothing there, the padding keys do (they were reported unread, the windows not)."""
+    from lstm_helpers.unused import unread_keys
+
+    flat = {"data.kind": "table", "data.sequence_column": "seq_id"}
+    unread = unread_keys(flat)
+    assert "windows." in unread
+    assert "data.pad_length" not in unread and "data.variable_length" not in unread
