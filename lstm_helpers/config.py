@@ -154,6 +154,8 @@ class SplitConfig(_Section):
     test_fraction: float = Field(0.2, ge=0.0, lt=1.0)
     stratify: bool = True
     attempts: int = Field(200, ge=1)  # seeded shuffles tried to put rare classes in every split
+    # draws the split alone; None: the run's seed draws it (a sweep over seeds then varies the split too)
+    seed: int | None = None
 
     @model_validator(mode="after")
     def _fractions(self) -> SplitConfig:

@@ -58,7 +58,9 @@ def unread_keys(flat: dict[str, Any]) -> list[str]:
     kind = flat.get("data.kind", "recordings")
     unread = _UNREAD.get(kind, ())
     if kind == "table":
-        unread += _SERIES_KEYS if flat.get("data.sequence_columns") or flat.get("data.sequence_column") else _PADDED_KEYS
+        unread += (
+            _SERIES_KEYS if flat.get("data.sequence_columns") or flat.get("data.sequence_column") else _PADDED_KEYS
+        )
     if kind == "sequences" and flat.get("data.tokens"):  # token ids: embedded, never scaled, padded with id 0,
         unread = (*(k for k in unread if k != "model.embedding_dim"), "scale.", "data.mask_value", "evaluate.baseline")
     exact = {"windows.length"} if flat.get("windows.length_seconds") is not None else set()  # the seconds win

@@ -242,7 +242,7 @@ def check_splits_fill(s: SeriesSet, cfg: Config) -> None:
     """The split fractions and the data's groups: each split needs a validation and a test
     split (:func:`check_split_fractions`) and one whole group of its own at least, drawn as
     stage 01 will (:func:`~lstm_helpers.data.splits.split_groups`, one draw)."""
-    from lstm_helpers.data.splits import split_groups
+    from lstm_helpers.data.splits import split_groups, split_seed
 
     keep, left_out = labelled_units(s, cfg)  # as stage 01: groups with no label take no split's place
     pre = None if s.predefined_split is None else np.asarray(s.predefined_split)[keep]
@@ -250,7 +250,7 @@ def check_splits_fill(s: SeriesSet, cfg: Config) -> None:
     counts = (s.recording_class_counts() if s.kind != "text" else np.ones((s.n_recordings, 1)))[keep]
     units = np.asarray(s.groups if cfg.split.by == "group" else s.rec_ids)[keep]
     try:
-        split_groups(units, counts, cfg.split.val_fraction, cfg.split.test_fraction, cfg.seed, False, 1, pre,
+        split_groups(units, counts, cfg.split.val_fraction, cfg.split.test_fraction, split_seed(cfg), False, 1, pre,
                      cfg.split.min_val_groups, unit=split_unit(s, cfg))  # fmt: skip
     except DataError as exc:
         by_recording = pre is None and cfg.split.by == "group" and s.n_recordings >= 3  # enough to fill them

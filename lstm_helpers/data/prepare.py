@@ -41,7 +41,7 @@ from lstm_helpers.data.resampling import (
     scale_per_recording,
     scale_per_sequence,
 )
-from lstm_helpers.data.splits import check_leakage, groups_across_splits, share_note, split_groups
+from lstm_helpers.data.splits import check_leakage, groups_across_splits, share_note, split_groups, split_seed
 from lstm_helpers.data.summary import leakage_table, split_table, summary_table  # noqa: F401 - the notebook's
 from lstm_helpers.data.text import keep_training_vocabulary, unknown_targets_note
 from lstm_helpers.data.tokens import keep_training_tokens
@@ -154,7 +154,7 @@ def _split_recordings(s: SeriesSet, cfg: Config) -> tuple[np.ndarray, dict, np.n
         rec_counts[keep],
         cfg.split.val_fraction,
         cfg.split.test_fraction,
-        cfg.seed,
+        split_seed(cfg),
         cfg.split.stratify,
         cfg.split.attempts,
         pre,

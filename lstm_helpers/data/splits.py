@@ -12,6 +12,8 @@ more than one missing from validation or test (the model cannot learn a class it
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -155,6 +157,13 @@ def _draw(order: np.ndarray, fixed: np.ndarray, sizes: np.ndarray, targets: np.n
         pos += take
     assign[order[pos:]] = np.where(assign[order[pos:]] < 0, 0, assign[order[pos:]])
     return assign
+
+
+def split_seed(cfg: Any) -> int:
+    """The seed that draws the split: ``split.seed`` where set, else the run's ``seed`` (then a
+    sweep over seeds draws a split per seed; with ``split.seed`` fixed it varies only what the
+    run's seed draws besides: initial weights, shuffling, augmentation and resampling)."""
+    return cfg.split.seed if cfg.split.seed is not None else cfg.seed
 
 
 def split_groups(
