@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lstm_helpers.style import DPI
+from lstm_helpers.style import DPI, drawable
 
 NOT_DRAWN = "lstm_workbench_not_drawn"  # output metadata of a figure a run did not draw
 
@@ -29,7 +29,11 @@ class NotDrawn(str):
 
 
 def new_figure(**kwargs: Any) -> Any:
-    """A :class:`matplotlib.figure.Figure` (``kwargs`` as for it) with an Agg canvas attached.
+    """A :class:`matplotlib.figure.Figure` (``kwargs`` as for it) with an Agg canvas attached,
+    laid out by matplotlib's constrained layout (``layout="constrained"`` unless ``kwargs`` says
+    otherwise): it makes room for titles, rotated ticks and legends beside the axes as it draws,
+    where ``tight_layout`` gave up on long class names ("Tight layout not applied", a warning in
+    every report that showed the figure) and let the suptitle overlap the panels' titles.
 
     Without a canvas, every ``get_window_extent`` call (seaborn's heatmap calls it for each
     tick label to decide on rotation) renders the whole figure to a fresh PNG: a 20-class
@@ -38,16 +42,19 @@ def new_figure(**kwargs: Any) -> Any:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(**kwargs)
+    fig = Figure(**{"layout": "constrained", **kwargs})
     FigureCanvasAgg(fig)
     return fig
 
 
 def save_figure(fig: Any, path: str | Path | None) -> Any:
-    """Tighten the layout of ``fig`` and, when ``path`` is given, save it there as PNG
-    (parent folders created; :func:`show_figure` then shows that file rather than drawing the
-    figure a second time). Returns ``fig``."""
-    fig.tight_layout()
+    """When ``path`` is given, save ``fig`` there as PNG (parent folders created;
+    :func:`show_figure` then shows that file rather than drawing the figure a second time),
+    laid out by its layout engine (:func:`new_figure`'s constrained layout) and cropped to what
+    it draws (a figure made without one is tightened first, as before). Returns ``fig``."""
+    drawable_texts(fig)
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,6 +62,19 @@ def save_figure(fig: Any, path: str | Path | None) -> Any:
         fig.stale = False  # set again by any change to the figure after this (matplotlib propagates it)
         fig._saved_png = (path, path.stat().st_mtime_ns)
     return fig
+
+
+def drawable_texts(fig: Any) -> None:
+    """Every text of ``fig`` (titles, labels, legends) as its fonts can draw it
+    (:func:`lstm_helpers.style.drawable`: an emoji in a class name named, not an empty box and
+    a "Glyph missing from font" warning in the report). Tick labels that seaborn measures as it
+    draws need their names made drawable before (:func:`lstm_helpers.style.figure_labels`)."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        content = text.get_text()
+        if not content.isascii():
+            text.set_text(drawable(content))
 
 
 def _saved_png(figure: Any) -> Path | None:
@@ -106,6 +126,7 @@ def show_figure(figure: Any, name: str | None = None) -> Any:
     saved = _saved_png(figure)
     if saved is not None:  # the same pixels, already drawn and written by save_figure
         return Image(filename=str(saved), metadata={"alt": _figure_title(figure)})
+    drawable_texts(figure)
     buf = io.BytesIO()
     figure.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
     return Image(data=buf.getvalue(), format="png", metadata={"alt": _figure_title(figure)})

@@ -11,9 +11,11 @@ ones sit in a collapsed ``<details>``. Everything is matplotlib's / pandas' own 
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import math
 import re
+import unicodedata
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -42,8 +44,108 @@ def figure_style() -> Iterator[None]:
     """``with figure_style(): fig = Figure(...)`` -- fonts and dpi of :data:`RC` for that figure."""
     import matplotlib
 
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context({**RC, **figure_fonts()}):
         yield
+
+
+# fonts matplotlib draws a glyph from when DejaVu Sans (its default) lacks it -- emoji, CJK, rare
+# symbols -- those of them installed; matplotlib (>= 3.6) falls back glyph by glyph along font.family
+FALLBACK_FONTS = (
+    "Noto Sans Symbols 2", "Noto Sans Symbols", "Noto Emoji", "Symbola", "Segoe UI Emoji", "Segoe UI Symbol",
+    "Noto Sans CJK JP", "Noto Sans CJK SC", "Microsoft YaHei", "Arial Unicode MS",
+)  # fmt: skip
+
+
+@functools.cache
+def figure_fonts() -> dict[str, list[str]]:
+    """``{"font.family": ["sans-serif", <installed fallbacks>]}``, or ``{}`` where no font of
+    :data:`FALLBACK_FONTS` is installed (naming an absent one makes matplotlib log a warning)."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    fallbacks = [f for f in FALLBACK_FONTS if f in installed]
+    return {"font.family": ["sans-serif", *fallbacks]} if fallbacks else {}
+
+
+@functools.cache
+def _glyphs(path: str) -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def _fonts_in_use() -> list[str]:
+    """The font files matplotlib draws text from now (``font.family``, fallbacks included)."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    paths = []
+    for family in matplotlib.rcParams["font.family"]:
+        with contextlib.suppress(ValueError):  # a family that is not installed: matplotlib skips it too
+            prop = font_manager.FontProperties(family=[family])  # a list: a str is a fontconfig pattern
+            paths.append(font_manager.findfont(prop, fallback_to_default=False))
+    return paths
+
+
+def drawable(text: Any) -> str:
+    """``text`` as the figures' fonts can draw it: a character none of them has (an emoji such
+    as 👋, which DejaVu Sans lacks) written as its Unicode name between colons, ``wave :waving
+    hand:``, where matplotlib drew an empty box and warned "Glyph 128075 missing from font" (a
+    letter as its code point, ``U+8D70``); invisible joiners and variation selectors without a
+    glyph are left out.
+
+    >>> drawable("wave \N{WAVING HAND SIGN}"), drawable("circle \N{CLOCKWISE OPEN CIRCLE ARROW}")
+    ('wave :waving hand:', 'circle ↻')
+    """
+    text = str(text)
+    if text.isascii():
+        return text
+    fonts = [_glyphs(p) for p in _fonts_in_use()]
+    out = []
+    for ch in text:
+        if ch.isascii() or any(ord(ch) in glyphs for glyphs in fonts):
+            out.append(ch)
+        elif unicodedata.category(ch) == "So":  # a symbol, an emoji: its name, as emoji short codes read
+            out.append(f":{unicodedata.name(ch, '?').lower().removesuffix(' sign')}:")
+        elif unicodedata.category(ch) not in ("Mn", "Cf"):  # a letter: its code point, names stay apart
+            out.append(f"U+{ord(ch):04X}")
+    return "".join(out)
+
+
+FIGURE_LABEL_CHARS = 20  # a class name on a figure's axis or legend: longer ones cut with an ellipsis
+
+
+def figure_labels(names: Any, width: int = FIGURE_LABEL_CHARS) -> list[str]:
+    """Class names for a figure's ticks, legend or panel titles: visible (:func:`visible_name`),
+    drawable (:func:`drawable`) and at most ``width`` characters, a longer one cut after a word
+    with "…" (a 63-character name took half a confusion matrix's axis); tables keep the full
+    names. Two names cut alike keep their ends instead (``Zeigefin…(langsam)``).
+
+    >>> figure_labels(["Zeigefinger-Kreis gegen den Uhrzeigersinn (langsam, beidhändig)", "tap", " "])
+    ['Zeigefinger-Kreis…', 'tap', '␣']
+    >>> figure_labels(["a long class name one", "a long class name two"], width=12)
+    ['a lon…me one', 'a lon…me two']
+    """
+    full = [drawable(visible_name(n)) for n in names]
+    cut = [_cut(n, width) for n in full]
+    seen = {c: cut.count(c) for c in cut}
+    return [c if seen[c] == 1 else _cut_middle(n, width) for c, n in zip(cut, full, strict=True)]
+
+
+def _cut(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    head = text[: width - 1]
+    space = head.rfind(" ")
+    head = head[:space] if space >= width // 2 else head
+    return head.rstrip(" ,;:-_(") + "…"
+
+
+def _cut_middle(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    half = (width - 1) // 2
+    return text[:half] + "…" + text[len(text) - (width - 1 - half) :]
 
 
 def _natural_key(name: Any) -> tuple:
@@ -283,7 +385,7 @@ def apply_notebook_style() -> None:
     import matplotlib
     import pandas as pd
 
-    matplotlib.rcParams.update(RC)
+    matplotlib.rcParams.update({**RC, **figure_fonts()})
     try:
         ip = get_ipython()  # type: ignore[name-defined]  # noqa: F821
     except NameError:
