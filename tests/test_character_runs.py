@@ -158,7 +158,7 @@ def test_a_character_runs_class_counts_leave_out_pad_and_unk(char_run, tmp_path)
     y = np.arange(200) % n_chars + 2  # a target is a character, never <pad> / <unk>
     probs = np.random.default_rng(0).dirichlet(np.ones(k), size=200)
     title = plots.plot_pr_curve(y, probs, classes=m["classes"]).axes[0].get_title()
-    assert f"most frequent of {n_chars} classes" in title, title
+    assert f"rarest of {n_chars} classes" in title, title
     params = yaml.safe_load(RunLayout(char_run).params.read_text())
     (label,), _, _ = run_tasks([{"run_dir": str(char_run)}], [params])
     assert label.endswith(f" · {n_chars} classes"), label

@@ -205,10 +205,11 @@ def draw_figures(
     metric-vs-threshold plot; not drawn without both classes in it).
     """
     from lstm_helpers.judge import plots
-    from lstm_helpers.style import visible_name
+    from lstm_helpers.style import drawable, visible_name
 
     clear_figures(layout)
-    classes = [visible_name(c) for c in classes]  # a character model's space class is not a blank label
+    # a character model's space class is not a blank label, an emoji not an empty box (titles name classes)
+    classes = [drawable(visible_name(c)) for c in classes]
     figures = {"confusion_matrix": _confusion_figure(layout, confusion, classes, rule.describe())}
     if interest_index is None:
         full = full_probs(test["probs"], len(classes), positive_index)

@@ -11,7 +11,7 @@ the two always agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,12 @@ from sklearn.metrics import auc, average_precision_score, precision_recall_curve
 from lstm_helpers.data.text import character_classes
 from lstm_helpers.display import new_figure, save_figure
 from lstm_helpers.judge.threshold import rates_at
+from lstm_helpers.style import figure_labels, names_text
 
 TRUE_COLOUR = "tab:green"
 PRED_COLOUR = "tab:orange"
 THRESHOLD_COLOUR = "tab:red"
-MAX_CURVES = 10  # multi-class PR / ROC: one curve for each of the most frequent classes, at most
+MAX_CURVES = 10  # multi-class PR / ROC: curves drawn at most (classes of interest, then the rarest)
 
 
 def _binary_inputs(y_true: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -45,13 +46,22 @@ def _binary_inputs(y_true: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ======================================================================== evaluation plots
+SIDE_BY_SIDE_CLASSES = 8  # up to this many classes: counts and row-normalised side by side; beyond, one panel
+CELL_INCHES = 0.38  # a cell of the one-panel matrix (many classes): room for a 3-digit count at 10 pt
+
+
 def plot_confusion_matrix(
     cm: Any, classes: Sequence[str], path: str | Path | None = None, title: str | None = None
 ) -> Figure:
-    """Confusion matrix as counts and row-normalised (each true class sums to 1), side by side.
+    """Confusion matrix: rows are true classes, columns predicted classes; classes without
+    examples have an empty row.
 
-    Rows are true classes, columns predicted classes; the diagonal of the right panel is
-    each class's recall. Classes without examples have an empty row.
+    Up to :data:`SIDE_BY_SIDE_CLASSES` classes: counts and row-normalised (each true class sums
+    to 1; its diagonal is each class's recall) side by side. Beyond: one panel of
+    :data:`CELL_INCHES` cells, coloured by the share of the true class and annotated with the
+    non-zero counts where they fit (two 13-class panels shown 600 px wide had 5 px text). Class
+    names as :func:`~lstm_helpers.style.figure_labels` writes them (long ones cut, glyphs the
+    font lacks named); the tables keep them whole.
     """
     counts = np.asarray(cm)
     k = len(classes)
@@ -59,42 +69,65 @@ def plot_confusion_matrix(
         raise ValueError(f"cm has shape {counts.shape}, expected ({k}, {k}) for classes {list(classes)}")
     with np.errstate(invalid="ignore", divide="ignore"):
         norm = counts / counts.sum(axis=1, keepdims=True)
+    names = figure_labels(classes)
+    if k > SIDE_BY_SIDE_CLASSES:
+        return save_figure(_one_panel_matrix(counts, norm, names, title), path)
     side = max(3.5, 0.9 * k + 2)
     fig = new_figure(figsize=(2 * side + 1, side))
     ax_counts, ax_norm = fig.subplots(1, 2)
-    names = list(classes)
-    sns.heatmap(
-        counts,
-        annot=True,
-        fmt="d",
-        cmap="Blues",
-        cbar=False,
-        square=True,
-        xticklabels=names,
-        yticklabels=names,
-        ax=ax_counts,
-    )
-    sns.heatmap(
-        norm,
-        annot=True,
-        fmt=".2f",
-        cmap="Blues",
-        cbar=False,
-        square=True,
-        vmin=0,
-        vmax=1,
-        xticklabels=names,
-        yticklabels=names,
-        ax=ax_norm,
-    )
+    common = {"cmap": "Blues", "cbar": False, "square": True, "xticklabels": names, "yticklabels": names}
+    sns.heatmap(counts, annot=True, fmt="d", ax=ax_counts, **common)
+    sns.heatmap(norm, annot=True, fmt=".2f", vmin=0, vmax=1, ax=ax_norm, **common)
     ax_counts.set_title("Counts")
     ax_norm.set_title("Row-normalised (diagonal = recall)")
     for ax in (ax_counts, ax_norm):
-        ax.set_xlabel("Predicted class")
-        ax.set_ylabel("True class")
-        ax.tick_params(axis="y", rotation=0)
+        _matrix_axes(ax, names)
     fig.suptitle(title or "Confusion matrix")
     return save_figure(fig, path)
+
+
+def _one_panel_matrix(counts: np.ndarray, norm: np.ndarray, names: list[str], title: str | None) -> Figure:
+    """The confusion matrix of many classes as one panel: colour = share of the true class,
+    text = count (zeros left blank; none where the widest count does not fit a cell)."""
+    k = len(names)
+    longest = max(len(n) for n in names)
+    label_in = 0.12 * longest  # a tick label at 12 pt: ~0.12 in a character
+    fig = new_figure(figsize=(k * CELL_INCHES + label_in + 2.2, k * CELL_INCHES + 0.75 * label_in + 1.6))
+    ax = fig.subplots()
+    digits = len(str(int(counts.max()))) if counts.size else 1
+    size = min(10.0, CELL_INCHES * 72 * 0.8 / (0.62 * digits))  # points: the widest count inside a cell
+    text = np.where(counts > 0, counts.astype(np.int64).astype(str), "")
+    sns.heatmap(
+        np.nan_to_num(norm),
+        annot=text if size >= 6 else False,
+        fmt="",
+        annot_kws={"fontsize": size},
+        cmap="Blues",
+        vmin=0,
+        vmax=1,
+        square=True,
+        linewidths=0.5,
+        linecolor="0.92",
+        xticklabels=names,
+        yticklabels=names,
+        cbar_kws={"label": "share of the true class", "shrink": 0.6},
+        ax=ax,
+    )
+    _matrix_axes(ax, names, fontsize=12)
+    ax.set_title("Test windows; colour: share of the true class (diagonal = recall)", fontsize=11)
+    fig.suptitle(title or "Confusion matrix")
+    return fig
+
+
+def _matrix_axes(ax: Any, names: list[str], fontsize: float | None = None) -> None:
+    """Labels of a confusion matrix's axes: every class named, x ticks slanted when long."""
+    ax.set_xlabel("Predicted class")
+    ax.set_ylabel("True class")
+    ax.set_xticks(np.arange(len(names)) + 0.5, names, fontsize=fontsize)
+    ax.set_yticks(np.arange(len(names)) + 0.5, names, fontsize=fontsize, rotation=0)
+    if max(len(n) for n in names) > 3:
+        for label in ax.get_xticklabels():
+            label.set(rotation=45, ha="right", rotation_mode="anchor")
 
 
 def top_confusions(cm: Any, classes: Sequence[str], n: int = 20) -> pd.DataFrame:
@@ -133,7 +166,8 @@ def plot_top_confusions(
     table = top_confusions(cm, classes, n)
     fig = new_figure(figsize=(7, 1.2 + 0.32 * max(1, len(table))))
     ax = fig.subplots()
-    labels = [f"{t!r} -> {p!r}" for t, p in zip(table["true"], table["predicted"], strict=True)]
+    short = dict(zip(map(str, classes), figure_labels(classes), strict=True))  # long names cut, drawable
+    labels = [f"{short[t]!r} -> {short[p]!r}" for t, p in zip(table["true"], table["predicted"], strict=True)]
     ax.barh(np.arange(len(table)), table["count"], color="tab:blue")
     ax.set_yticks(np.arange(len(table)), labels, fontsize="small")
     ax.invert_yaxis()
@@ -146,29 +180,65 @@ def plot_top_confusions(
     return save_figure(fig, path)
 
 
+def curve_classes(
+    y_true: Any, classes: Sequence[str], max_curves: int = MAX_CURVES, keep: Sequence[str] = ()
+) -> tuple[list[int], list[int]]:
+    """(drawn, left out): indices of the classes that get a one-vs-rest curve, in class order,
+    and of those left out, most frequent first. Drawable are the classes with both positives and
+    negatives in ``y_true``; ``keep`` (the classes of interest) first, then the rarest (ties:
+    class order), up to ``max_curves``: the 10 most frequent of 13 left out exactly the rare
+    classes a run on imbalanced data is about."""
+    y = np.asarray(y_true)
+    counts = np.bincount(y, minlength=len(classes))[: len(classes)]
+    drawable = [int(k) for k in np.flatnonzero((counts > 0) & (counts < len(y)))]
+    wanted = set(map(str, keep))
+    first = [k for k in drawable if str(classes[k]) in wanted]
+    rest = sorted((k for k in drawable if k not in first), key=lambda k: (counts[k], k))
+    chosen = (first + rest)[: max(max_curves, len(first))]
+    left = sorted(set(drawable) - set(chosen), key=lambda k: (-counts[k], k))
+    return sorted(chosen), left
+
+
 def _one_vs_rest(
-    y_true: Any, scores: np.ndarray, classes: Sequence[str] | None, max_curves: int = MAX_CURVES
-) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
-    """(class name, y == k, float64 scores[:, k]) for the ``max_curves`` most frequent classes
-    of ``y_true`` that have both positives and negatives (ties: class order)."""
+    y_true: Any,
+    scores: np.ndarray,
+    classes: Sequence[str] | None,
+    max_curves: int = MAX_CURVES,
+    keep: Sequence[str] = (),
+) -> tuple[list[tuple[str, np.ndarray, np.ndarray]], list[int]]:
+    """([(label, y == k, float64 scores[:, k]) for each class :func:`curve_classes` draws],
+    indices left out); labels as :func:`~lstm_helpers.style.figure_labels` writes them."""
     if classes is None or len(classes) != scores.shape[1]:
         raise ValueError("multi-class scores need classes, one name per column")
     y = np.asarray(y_true)
-    counts = np.bincount(y, minlength=len(classes))[: len(classes)]
-    drawable = np.flatnonzero((counts > 0) & (counts < len(y)))
-    for k in sorted(drawable[np.argsort(-counts[drawable], kind="stable")][:max_curves]):
-        yield classes[k], y == k, scores[:, k].astype(np.float64)
+    chosen, left = curve_classes(y, classes, max_curves, keep)
+    labels = figure_labels(classes)
+    return [(labels[k], y == k, scores[:, k].astype(np.float64)) for k in chosen], left
 
 
-def _curve_title(title: str | None, what: str, classes: Sequence[str], max_curves: int) -> str:
-    """The one-vs-rest curves' title; a text's classes counted as the characters a target can be
+def _curve_title(
+    title: str | None, what: str, classes: Sequence[str], drawn: int, left: list[int], keep: Sequence[str] = ()
+) -> str:
+    """The one-vs-rest curves' title, saying which classes are drawn where not all are; a text's
+    classes counted as the characters a target can be
     (:func:`~lstm_helpers.data.text.character_classes`: never ``<pad>`` / ``<unk>``)."""
     if title:
         return title
+    if not left:
+        return f"{what}, one class vs rest"
     n_classes = len(character_classes(list(classes)))
-    if n_classes > max_curves:
-        return f"{what}, one class vs rest ({max_curves} most frequent of {n_classes} classes)"
-    return f"{what}, one class vs rest"
+    labels = figure_labels(classes)
+    kept = sum(str(c) in set(map(str, keep)) for c in classes)
+    which = f"the {kept} of interest and {drawn - kept} rarest" if kept else f"the {drawn} rarest"
+    return (
+        f"{what}, one class vs rest: {which} of {n_classes} classes\n"
+        f"left out, the most frequent: {names_text([labels[k] for k in left])}"
+    )
+
+
+def _legend_beside(ax: Any) -> None:
+    """The curves' legend right of the axes (inside, 10 curves covered them)."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", borderaxespad=0)
 
 
 def plot_pr_curve(
@@ -180,6 +250,7 @@ def plot_pr_curve(
     path: str | Path | None = None,
     title: str | None = None,
     max_curves: int = MAX_CURVES,
+    keep: Sequence[str] = (),
 ) -> Figure:
     """Precision-recall curve with the no-skill baseline and the chosen threshold marked.
 
@@ -187,16 +258,18 @@ def plot_pr_curve(
     positive rate (precision of predicting everything positive); the threshold's dot is
     :func:`~lstm_helpers.judge.threshold.rates_at` (precision 0 when nothing is predicted
     positive). Multi-class: ``y_true`` class indices and ``scores`` (n, K) with
-    ``classes``: one one-vs-rest curve for each of the ``max_curves`` most frequent classes.
+    ``classes``: one one-vs-rest curve for each class of :func:`curve_classes` (``keep``, the
+    classes of interest, then the rarest, ``max_curves`` in all), the legend beside the axes.
     """
-    fig = new_figure(figsize=(6, 5))
-    ax = fig.subplots()
     s = np.asarray(scores)
+    fig = new_figure(figsize=(9, 5.5) if s.ndim == 2 else (6, 5))
+    ax = fig.subplots()
     if s.ndim == 2:
-        for cls, yk, sk in _one_vs_rest(y_true, s, classes, max_curves):
+        curves, left = _one_vs_rest(y_true, s, classes, max_curves, keep)
+        for cls, yk, sk in curves:
             precision, recall, _ = precision_recall_curve(yk, sk, drop_intermediate=True)
-            ax.plot(recall, precision, label=f"{cls} (PR-AUC {average_precision_score(yk, sk):.2f})")
-        ax.set_title(_curve_title(title, "Precision-recall", classes, max_curves))
+            ax.plot(recall, precision, label=f"{cls} ({average_precision_score(yk, sk):.2f})")
+        ax.set_title(_curve_title(title, "Precision-recall", classes, len(curves), left, keep), fontsize="medium")
     else:
         y, s = _binary_inputs(y_true, s)
         precision, recall, _ = precision_recall_curve(y, s)
@@ -212,7 +285,11 @@ def plot_pr_curve(
     ax.set_ylabel("Precision")
     ax.set_xlim(0, 1.01)
     ax.set_ylim(0, 1.02)
-    ax.legend(loc="best", fontsize="small")
+    if s.ndim == 2:
+        _legend_beside(ax)
+        ax.get_legend().set_title("class (PR-AUC)", prop={"size": "small"})
+    else:
+        ax.legend(loc="best", fontsize="small")
     return save_figure(fig, path)
 
 
@@ -230,18 +307,20 @@ def plot_roc_curve(
     path: str | Path | None = None,
     title: str | None = None,
     max_curves: int = MAX_CURVES,
+    keep: Sequence[str] = (),
 ) -> Figure:
     """ROC curve with the chance diagonal and the chosen threshold marked (binary), or one
-    one-vs-rest curve for each of the ``max_curves`` most frequent classes (``scores``
-    (n, K) with ``classes``)."""
-    fig = new_figure(figsize=(6, 5))
-    ax = fig.subplots()
+    one-vs-rest curve for each class of :func:`curve_classes` (``scores`` (n, K) with
+    ``classes``; ``keep`` as for :func:`plot_pr_curve`), the legend beside the axes."""
     s = np.asarray(scores)
+    fig = new_figure(figsize=(9, 5.5) if s.ndim == 2 else (6, 5))
+    ax = fig.subplots()
     if s.ndim == 2:
-        for cls, yk, sk in _one_vs_rest(y_true, s, classes, max_curves):
+        curves, left = _one_vs_rest(y_true, s, classes, max_curves, keep)
+        for cls, yk, sk in curves:
             fpr, tpr, _ = roc_curve(yk, sk)
             ax.plot(fpr, tpr, label=f"{cls} (AUC {auc(fpr, tpr):.2f})")
-        ax.set_title(_curve_title(title, "ROC", classes, max_curves))
+        ax.set_title(_curve_title(title, "ROC", classes, len(curves), left, keep), fontsize="medium")
     else:
         y, s = _binary_inputs(y_true, s)
         fpr, tpr, _ = roc_curve(y, s)
@@ -256,7 +335,10 @@ def plot_roc_curve(
     ax.set_ylabel("True positive rate (recall)")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    ax.legend(loc="lower right", fontsize="small")
+    if s.ndim == 2:
+        _legend_beside(ax)
+    else:
+        ax.legend(loc="lower right", fontsize="small")
     return save_figure(fig, path)
 
 
@@ -276,7 +358,7 @@ def plot_score_distributions(
     s = np.asarray(scores, dtype=float)
     if y.ndim != 1 or s.ndim != 1 or len(y) != len(s):
         raise ValueError(f"y_true and scores must be 1-D of equal length, got {y.shape} and {s.shape}")
-    names = np.asarray(list(classes))
+    names = np.asarray(figure_labels(classes), dtype=object)  # a legend's names: cut, drawable
     df = pd.DataFrame({score_label: s, "true class": names[y]})
     fig = new_figure(figsize=(7, 4.5))
     ax = fig.subplots()
@@ -285,7 +367,7 @@ def plot_score_distributions(
         data=df,
         x=score_label,
         hue="true class",
-        hue_order=[c for c in classes if c in set(df["true class"])],
+        hue_order=[c for c in names if c in set(df["true class"])],
         stat="density",
         common_norm=False,
         element="step",
