@@ -17,7 +17,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from lstm_helpers.display import new_figure, save_figure
-from lstm_helpers.style import visible_name
+from lstm_helpers.style import figure_labels
 
 MAX_BARS = 25  # classes drawn in the distribution figure; more are left out (the most frequent kept)
 
@@ -55,15 +55,18 @@ def plot_class_distribution(
     if n_classes > MAX_BARS:  # a character model's 60-100 classes: the most frequent, readable
         top = df.groupby("class")["windows"].sum().nlargest(MAX_BARS).index
         df = df[df["class"].isin(top)]
-    df["class"] = df["class"].map(visible_name)  # a space class is not a blank tick
+    # a space class is not a blank tick; a long name is cut, an emoji named (figure_labels)
+    df["class"] = df["class"].map(dict(zip(df["class"].unique(), figure_labels(df["class"].unique()), strict=True)))
     # many classes: the most frequent first (all splits together); a few keep their own order
     order = list(df.groupby("class")["windows"].sum().sort_values(ascending=False).index) if n_classes > 8 else None
     splits = list(counts)
     if n_classes > 8:  # one split per row, wide enough for a bar per class
-        fig = new_figure(figsize=(min(4 + 0.45 * df["class"].nunique(), 14), 2.6 * len(splits) + 0.6))
+        width = min(4 + 0.45 * df["class"].nunique(), 14)
+        fig = new_figure(figsize=(width, 2.6 * len(splits) + 0.6 + 0.1 * df["class"].str.len().max()))
         axes = np.atleast_1d(fig.subplots(len(splits), 1, squeeze=False)[:, 0])
     else:
-        fig = new_figure(figsize=(4.5 * len(splits), 4))
+        width = 4.5 * len(splits)
+        fig = new_figure(figsize=(width, 4 + 0.07 * df["class"].str.len().max()))
         axes = np.atleast_1d(fig.subplots(1, len(splits), squeeze=False)[0])
     for ax, split in zip(axes, splits, strict=True):
         part = df[df["split"] == split]
@@ -79,13 +82,11 @@ def plot_class_distribution(
         if n_classes <= 8:  # counts on the bars while they fit
             for container in ax.containers:
                 ax.bar_label(container, fontsize="small")
-        else:
-            long_names = df["class"].str.len().max() > 2  # characters read upright
-            ax.tick_params(axis="x", rotation=90 if long_names else 0, labelsize="small")
+        _slant_if_crowded(ax, width / (1 if n_classes > 8 else len(splits)))
         if not resampled and ax.get_legend() is not None:  # one stage: a legend says nothing
             ax.get_legend().remove()
         ax.set_title(split)
-        ax.set_xlabel("Class")
+        ax.set_xlabel("Class" if ax is axes[-1] or n_classes <= 8 else "")  # stacked panels: once, at the bottom
         ax.set_ylabel("Windows")
     shown = f" ({MAX_BARS} most frequent of the {n_with} classes with windows)" if n_with > MAX_BARS else ""
     fig.suptitle(
@@ -94,6 +95,16 @@ def plot_class_distribution(
         + shown
     )
     return save_figure(fig, path)
+
+
+def _slant_if_crowded(ax: Any, inches: float) -> None:
+    """The x tick labels of a panel ``inches`` wide slanted 45 degrees (anchored at their tick) when
+    upright ones would run into each other; characters stay upright."""
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    room = inches * 72 / max(1, len(labels))  # points per tick
+    if max((len(t) for t in labels), default=0) * 0.6 * 10 > room:  # ~10 pt text: 6 pt a character
+        for label in ax.get_xticklabels():
+            label.set(rotation=45, ha="right", rotation_mode="anchor", fontsize="small")
 
 
 def _example_grid(n_classes: int, n_per_class: int, max_columns: int = 6) -> tuple[int, int]:
@@ -106,6 +117,25 @@ def _example_grid(n_classes: int, n_per_class: int, max_columns: int = 6) -> tup
     """
     rows = -(-n_classes // max(1, max_columns // n_per_class))
     return rows, -(-n_classes // rows)
+
+
+def example_classes(
+    counts: np.ndarray, classes: Sequence[str], interest: Sequence[str], max_classes: int
+) -> tuple[list[int], list[int]]:
+    """(shown, of interest): the indices of the classes with windows (``counts`` > 0) whose
+    examples are drawn -- those named in ``interest`` first, then the others in class order, or,
+    beyond ``max_classes``, the most frequent of them (ties: class order) -- and of those of interest.
+
+    >>> example_classes(np.array([9, 1, 5, 0, 7]), ["a", "b", "c", "d", "e"], ["b"], 3)
+    ([1, 0, 4], [1])
+    """
+    present = [k for k in range(len(classes)) if counts[k] > 0]
+    wanted = set(map(str, interest))
+    first = [k for k in present if str(classes[k]) in wanted]
+    rest = [k for k in present if k not in first]
+    if len(present) > max_classes:
+        rest = sorted(sorted(rest, key=lambda k: -counts[k])[: max(0, max_classes - len(first))])
+    return first + rest, first
 
 
 def plot_example_windows(
@@ -121,11 +151,14 @@ def plot_example_windows(
     max_classes: int = 8,
     tokens: bool = False,
     mask_value: float | None = None,
+    interest: Sequence[str] = (),
 ) -> Figure:
     """A few randomly drawn windows of each class (up to 3 classes a row), ``channels`` (indices) overlaid.
 
-    At most ``max_classes`` rows, the most frequent classes (a row per class of UCR's PigCVP,
-    52, drew a 17,000-pixel figure in 10 s); the title says how many of how many. ``tokens``:
+    At most ``max_classes`` classes: ``interest`` (the classes of interest) first, then the most
+    frequent (a row per class of UCR's PigCVP, 52, drew a 17,000-pixel figure in 10 s; the 8 most
+    frequent alone never showed a rare class of interest); the title says how many of how many.
+    Panel titles and labels name a class as :func:`~lstm_helpers.style.figure_labels` writes it. ``tokens``:
     the windows hold model token ids, drawn as dots per step without the padding (id 0): a line
     through ids read as a signal, and the padding as drops to 0. ``mask_value`` (a masked run's
     ``prepare.json["input"]["mask_value"]``): steps equal to it in every channel, the padding the
@@ -143,10 +176,9 @@ def plot_example_windows(
     rng = np.random.default_rng(seed)
     padding = (Xa == mask_value).all(axis=2) if mask_value is not None and not tokens else np.zeros(Xa.shape[:2], bool)
     counts = np.bincount(ya[ya >= 0], minlength=len(classes))[: len(classes)]
-    present = [k for k in range(len(classes)) if counts[k] > 0]
-    n_present = len(present)
-    if n_present > max_classes:  # the most frequent, shown in class order
-        present = sorted(sorted(present, key=lambda k: -counts[k])[:max_classes])
+    n_present = int((counts > 0).sum())
+    present, first = example_classes(counts, classes, interest, max_classes)
+    labels = figure_labels(classes, width=16)
     n_rows, per_row = _example_grid(max(1, len(present)), n_per_class)
     fig = new_figure(figsize=(2.3 * per_row * n_per_class + 1.4, 1.9 * n_rows + 0.7))
     axes = fig.subplots(n_rows, per_row * n_per_class, squeeze=False, sharex=True)
@@ -167,16 +199,17 @@ def plot_example_windows(
                 else:
                     ax.plot(np.where(padding[idx[col]], np.nan, Xa[idx[col], :, c]), lw=0.9, label=name)
             # a character model's space / newline class is not a blank or a broken title
-            ax.set_title(f"{visible_name(classes[k])} (window {idx[col]})", fontsize="medium")
+            ax.set_title(f"{labels[k]} (#{idx[col]})", fontsize="small")
             ax.tick_params(labelbottom=True)  # a panel above an empty one keeps its time axis
             if col == 0:
-                ax.set_ylabel(visible_name(classes[k]))
+                ax.set_ylabel(labels[k], fontsize="small")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     if handles:
         axes[0, -1].legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     # the classes these windows have (the training split's, in stage 01), said so: not the run's class count
+    of_interest = f"the {len(first)} of interest and the " if first else ""
     shown = (
-        f" ({len(present)} most frequent of the {n_present} classes in these windows)"
+        f" ({of_interest}{len(present) - len(first)} most frequent of the {n_present} classes in these windows)"
         if len(present) < n_present
         else ""
     )
