@@ -11,6 +11,7 @@ the two always agree.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,8 @@ def _one_panel_matrix(counts: np.ndarray, norm: np.ndarray, names: list[str], ti
     )
     _matrix_axes(ax, names, fontsize=12)
     ax.set_title("Test windows; colour: share of the true class (diagonal = recall)", fontsize=11)
-    fig.suptitle(title or "Confusion matrix")
+    # wrapped to the figure's width: a long decision rule in the title widened the image, shrinking its text
+    fig.suptitle(textwrap.fill(title or "Confusion matrix", int(fig.get_figwidth() * 72 / (16 * 0.55))))
     return fig
 
 
