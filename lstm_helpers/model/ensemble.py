@@ -141,13 +141,16 @@ def validation_member(model: keras.Model) -> keras.Model:
 def average_model(members: list[keras.Model], name: str) -> keras.Model:
     """One Keras model: every member on the same input, their outputs averaged.
 
-    The members are renamed ``member1`` ... (a functional model needs distinct layer
-    names); their weights are shared with the returned model, not copied."""
-    for i, member in enumerate(members):
-        member.name = f"member{i + 1}"
+    Each member enters as a new functional model over its own layers, named ``member1`` ...
+    (a functional model needs distinct layer names): its weights are shared with the
+    returned model, not copied, but not its compile settings. A trained member is compiled
+    (optimizer, loss, metrics such as :class:`~lstm_helpers.model.compile.BalancedAccuracy`),
+    and Keras saves and, on loading, rebuilds a nested model's compile settings even under
+    ``compile=False``: the saved average would need every one of them to load."""
+    views = [keras.Model(m.inputs[0], m.outputs[0], name=f"member{i + 1}") for i, m in enumerate(members)]
     first = members[0].inputs[0]
     inputs = keras.Input(shape=tuple(first.shape[1:]), dtype=first.dtype, name="ensemble_input")
-    outputs = keras.layers.Average(name="average")([member(inputs) for member in members])
+    outputs = keras.layers.Average(name="average")([view(inputs) for view in views])
     return keras.Model(inputs, outputs, name=name)
 
 

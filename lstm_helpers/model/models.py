@@ -28,6 +28,7 @@ from keras import layers, ops
 from lstm_helpers.artifacts import NotAModel, check_model_file
 from lstm_helpers.config import ModelConfig
 from lstm_helpers.data.prepared import InputInfo
+from lstm_helpers.model.compile import BalancedAccuracy  # noqa: F401 - registered: a compiled member's metric
 from lstm_helpers.model.fused import FusedLSTM
 from lstm_helpers.model.naming import fcn_blocks, model_name, pooling_error, resolve_model  # noqa: F401 - model_name re-exported
 from lstm_helpers.model.schedules import SERIALIZATION_PACKAGE
@@ -461,15 +462,17 @@ def layer_table(model: keras.Model) -> pd.DataFrame:
 def load_trained_model(path: str | Path, compile: bool = False) -> keras.Model:
     """Load a ``model.keras`` written by stage 02, refusing anything else in one line.
 
-    Importing this module registers :class:`MaskedConvBlock` and the hand-written learning
-    rate schedules, which ``keras.models.load_model`` needs to rebuild such models.
+    Importing this module registers :class:`MaskedConvBlock`, the hand-written learning rate
+    schedules and :class:`~lstm_helpers.model.compile.BalancedAccuracy`, which
+    ``keras.models.load_model`` needs to rebuild such models: the metric too, because Keras
+    recompiles every nested model that was saved compiled even under ``compile=False`` (the
+    members of an averaged model written before :func:`~lstm_helpers.model.ensemble.average_model`
+    left their compile settings out).
     ``compile=False`` (default) skips the optimizer and loss: enough for predictions.
     ``safe_mode=True`` refuses lambda layers and code a file would smuggle in; a file that
     fails to load for any reason (truncated, not a zip, foreign layers) raises
     :class:`~lstm_helpers.artifacts.NotAModel` naming the file.
     """
-    from lstm_helpers.model import schedules  # noqa: F401  (registers the schedules for deserialisation)
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist; run stage 02 (notebooks/02_train.ipynb)")
