@@ -26,6 +26,7 @@ from lstm_helpers.data.prepare import run_prepare
 from lstm_helpers.data.prepared import read_prepare_json
 from lstm_helpers.judge.threshold import DecisionRule
 from lstm_helpers.layout import RunLayout
+from lstm_helpers.style import fmt_number
 
 EXAMPLE = ROOT / "configs" / "examples" / "sequences.yaml"
 TINY = {"train.epochs": 1, "train.verbose": 0, "train.batch_size": 64, "model.units": [8]}
@@ -84,9 +85,18 @@ def test_predict_on_the_runs_test_cases_repeats_its_test_predictions(sequences_r
     from lstm_helpers.style import fmt_number as f
 
     assert (
-        f"scored on {len(want)} labelled cases: balanced accuracy {f(m['balanced_accuracy'])}; accuracy "
-        f"{f(m['accuracy'])} against {f(m['majority_baseline_accuracy'])} for always predicting {m['majority_class']}"
+        f"scored on {len(want)} labelled cases: balanced accuracy {f(m['balanced_accuracy'])}, PR-AUC "
+        f"{f(m['pr_auc'])} (macro over classes); accuracy {f(m['accuracy'])} against "
+        f"{f(m['majority_baseline_accuracy'])} for always predicting {m['majority_class']}"
     ) in out, out
+    # the scores of labelled recordings' windows, of cases: stage 03's test figures of the same cases
+    scores = json.loads((tmp_path / "p.scores.json").read_text())
+    assert any(line.startswith("scores: ") and line.endswith("p.scores.json") for line in out.splitlines()), out
+    assert scores["seen_by_run"] == {}
+    for key in ("n", "accuracy", "balanced_accuracy", "mcc", "pr_auc", "log_loss"):
+        assert scores[key] == pytest.approx(m[key], abs=1e-6), key
+    assert scores["per_class"] == m["per_class"] and scores["confusion_matrix"] == m["confusion_matrix"]
+    assert scores["decision_rule"] == m["decision_rule"] and "held_out" not in scores
     assert "the run saw" not in out and "did not train or validate on" not in out  # held-out cases: no note
     longer = int((_test_cases(npz, run)["lengths"] > PAD).sum())
     assert longer and out.count(f"{longer} case(s) longer than data.pad_length={PAD} were truncated") == 1
@@ -297,20 +307,65 @@ def test_table_of_one_row_per_sample_is_read_as_its_stage_01_read_it(tmp_path):
     np.testing.assert_array_equal(X, load_npz(tmp_path / "run" / "prepared.npz")["X_test"])
 
 
+def _labelled_run(classes: list[str], interest: list[str] | None = None):
+    """What :func:`~lstm_helpers.runs.predict_sequences.case_scores` reads of a finished argmax run."""
+    from types import SimpleNamespace
+
+    from lstm_helpers.config import TrainConfig
+
+    return SimpleNamespace(
+        classes=classes,
+        info={"classes": classes, "classes_of_interest": interest or []},
+        rule=DecisionRule(tuple(classes)),
+        cfg=SimpleNamespace(train=TrainConfig()),
+    )
+
+
 def test_a_label_the_run_does_not_know_counts_as_unlabelled_in_the_accuracy():
     """predict of cases labelled pos / maybe / pos said "accuracy 0.333 on 3 labelled case(s)":
     the unknown label 'maybe' (which its note names) counted as a wrong prediction."""
-    import pandas as pd
+    from lstm_helpers.runs.predict_sequences import case_score_lines, case_scores
 
-    from lstm_helpers.runs.predict_sequences import accuracy_lines
-
-    table = pd.DataFrame({"predicted": ["pos", "pos", "neg"], "true_label": ["pos", "maybe", "neg"],
-                          "p_neg": [0.2, 0.3, 0.9], "p_pos": [0.8, 0.7, 0.1]})  # fmt: skip
-    (line,) = accuracy_lines(table, ["neg", "pos"])
-    assert line.startswith("scored on 2 labelled cases: balanced accuracy 1.000; accuracy 1.000 against 0.500"), line
-    assert accuracy_lines(table.assign(true_label=["", "maybe", ""]), ["neg", "pos"]) == [
-        "accuracy: no case of the input has a label"
+    run = _labelled_run(["neg", "pos"])
+    table = pd.DataFrame({"predicted": ["pos", "pos", "neg"], "true_label": ["pos", "maybe", "neg"]})
+    probs = np.array([[0.2, 0.8], [0.3, 0.7], [0.9, 0.1]], dtype="float32")
+    lines = case_score_lines(case_scores(run, table, probs))
+    assert lines == [  # a binary run's positive class is its class of interest, as stage 03 has it
+        "scored on 2 labelled cases: balanced accuracy 1.000; accuracy 1.000 against 0.500 for always predicting neg",
+        "pos: precision 1.000, recall 1.000, F1 1.000, PR-AUC 1.000",
     ]
+    assert case_score_lines(case_scores(run, table.assign(true_label=["", "maybe", ""]), probs)) == [
+        "scores: no case of the input has a label of the run's classes, so none was scored"
+    ]
+    assert case_scores(run, table.drop(columns="true_label"), probs) is None
+
+
+def test_labelled_cases_get_the_scores_of_labelled_windows_without_a_raw_library_warning():
+    """predict on labelled cases of a five-member average printed scikit-learn's raw "The y_prob
+    values do not sum to one" (the model's float32 rows, summing to one at float32 precision,
+    were scored from the table's float64 copies) and gave no per-class scores nor scores.json;
+    they are now the scores of labelled recordings' windows, each class of interest's line too."""
+    from lstm_helpers.runs.predict_sequences import case_score_lines, case_scores
+
+    rng = np.random.default_rng(0)
+    members = rng.dirichlet(np.ones(4), size=(5, 40)).astype("float32")
+    probs = members.mean(axis=0)  # as Keras' Average layer: rows sum to one at float32 precision only
+    assert not np.allclose(probs.astype(np.float64).sum(axis=1), 1.0, rtol=np.sqrt(np.finfo(np.float64).eps), atol=0)
+    classes = ["a", "b", "c", "rare"]
+    table = pd.DataFrame({"true_label": np.array(classes)[np.arange(40) % 4]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores = case_scores(_labelled_run(classes, ["rare"]), table, probs, np.arange(40) >= 10)
+        lines = case_score_lines(scores)
+    assert scores["n"] == 40 and scores["held_out"]["n"] == 30 and scores["classes_of_interest"] == ["rare"]
+    assert set(scores["per_class"]) == set(classes) and len(scores["confusion_matrix"]) == 4
+    assert lines[0].startswith("scored on 40 labelled cases: balanced accuracy ") and "macro" not in lines[0]
+    assert lines[1].startswith("on the 30 labelled cases the run did not train or validate on: balanced accuracy ")
+    rare = scores["per_class"]["rare"]
+    assert lines[2] == (
+        f"rare: precision {fmt_number(rare['precision'])}, recall {fmt_number(rare['recall'])}, "
+        f"F1 {fmt_number(rare['f1'])}, PR-AUC {fmt_number(scores['pr_auc_per_class']['rare'])}"
+    )
 
 
 def test_predict_refuses_a_run_whose_stage_02_ran_again_after_its_stage_03(sequences_run, tmp_path, capsys):
@@ -384,15 +439,16 @@ def test_cases_the_run_trained_or_validated_on_are_named_and_the_accuracy_has_it
         assert main(["predict", "--run", str(run), "--input", str(tmp_path / f"{name}.npz"), "--out", str(out)]) == 0
         printed = capsys.readouterr().out
         table = pd.read_csv(out)
-        probs = table[[f"p_{c}" for c in info["classes"]]].to_numpy()
+        probs = table[[f"p_{c}" for c in info["classes"]]].to_numpy("float32")  # the model's values
         y, yp = (pd.Index(info["classes"]).get_indexer(table[c]) for c in ("true_label", "predicted"))
         unseen = ~(in_split["train"] | in_split["val"])
         for sel, lead in ((slice(None), f"scored on {len(table)} labelled cases: "),
                           (unseen, f"on the {int(unseen.sum())} labelled cases the run did not train or validate on: ")):  # fmt: skip
             m = compute_metrics(y[sel], probs[sel], yp[sel], info["classes"])
             want = (
-                f"{lead}balanced accuracy {f(m['balanced_accuracy'])}; accuracy {f(m['accuracy'])} against "
-                f"{f(m['majority_baseline_accuracy'])} for always predicting {m['majority_class']}"
+                f"{lead}balanced accuracy {f(m['balanced_accuracy'])}, PR-AUC {f(m['pr_auc'])} (macro over classes); "
+                f"accuracy {f(m['accuracy'])} against {f(m['majority_baseline_accuracy'])} for always predicting "
+                f"{m['majority_class']}"
             )
             assert any(line.startswith(want) for line in printed.splitlines()), (want, printed)
         said = (
@@ -439,16 +495,16 @@ def test_cases_shorter_than_any_training_case_are_noted_with_both_lengths(sequen
 def test_the_held_out_accuracy_of_cases_of_one_class_says_no_raw_warning():
     """One held-out case of one class, predicted as it: scikit-learn's "A single label was found
     in 'y_true' and 'y_pred'" warning reached the terminal raw."""
-    from lstm_helpers.runs.predict_sequences import accuracy_lines
+    from lstm_helpers.runs.predict_sequences import case_score_lines, case_scores
 
-    table = pd.DataFrame({"predicted": ["a", "b", "a"], "true_label": ["a", "a", "a"],
-                          "p_a": [0.8, 0.3, 0.9], "p_b": [0.2, 0.7, 0.1]})  # fmt: skip
+    table = pd.DataFrame({"true_label": ["a", "a", "a"]})
+    probs = np.array([[0.8, 0.2], [0.3, 0.7], [0.9, 0.1]], dtype="float32")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        lines = accuracy_lines(table, ["a", "b"], np.array([True, False, False]))
+        lines = case_score_lines(case_scores(_labelled_run(["a", "b"]), table, probs, np.array([True, False, False])))
     assert lines[1] == (
-        "on the 1 labelled case the run did not train or validate on: balanced accuracy 1.000; "
-        "accuracy 1.000 against 1.000 for always predicting a"
+        "on the 1 labelled case the run did not train or validate on: balanced accuracy 1.000 (the mean recall "
+        "of the 1 class labelled here: a); accuracy 1.000 against 1.000 for always predicting a"
     )
 
 

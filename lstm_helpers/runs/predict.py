@@ -575,7 +575,7 @@ def result_lines(out: dict, show: Callable[[Path], str] = str) -> list[str]:
     lines = [f"note: {note}" for note in out["notes"]]
     lines += [f"{k}: {show(v)}" for k, v in out.items() if isinstance(v, Path)]
     if "n_cases" in out:  # a sequences run: one row per case
-        lines += [f"{plural(out['n_cases'], 'case')} predicted{at}", *out["accuracy"]]
+        lines += [f"{plural(out['n_cases'], 'case')} predicted{at}"]
     elif out["bout_classes"]:
         lines += [
             f"{plural(out['n_windows'], 'window')} and {plural(out['n_bouts'], 'bout')} predicted{at}"
@@ -586,5 +586,5 @@ def result_lines(out: dict, show: Callable[[Path], str] = str) -> list[str]:
             "of interest and it names none (to have them, make a run with --set "
             f"data.classes_of_interest=[<class>], a class of {', '.join(out['classes'])})"
         ]
-    lines += out.get("scores_lines") or []  # labelled input: stage 03's scores of it
+    lines += out.get("scores_lines") or []  # labelled input: stage 03's scores of it (windows or cases)
     return lines + ([f"inference: {out['inference']}"] if out["inference"] else [])

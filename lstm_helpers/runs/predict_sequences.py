@@ -9,7 +9,9 @@ sequence, as the run did): all before the model is loaded, so a bad file costs n
 start. The model runs through the one inference path
 (:func:`~lstm_helpers.judge.probs.predict_probs`) and the run's
 :class:`~lstm_helpers.judge.threshold.DecisionRule` decides, as evaluation does: fed the run's
-own test cases, the table repeats ``predictions_test.csv``.
+own test cases, the table repeats ``predictions_test.csv``. Labelled cases are scored as
+labelled recordings' windows are (:func:`case_scores`, ``<out>.scores.json``): fed the run's
+own test cases, the scores repeat ``metrics.json``'s test figures.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_helpers.artifacts import shown, write_table
+from lstm_helpers.artifacts import shown, write_json, write_table
 from lstm_helpers.data.files import list_files
 from lstm_helpers.data.inputs import DataError, checking_only, missing_path_error
 from lstm_helpers.data.prepare import scale_values
@@ -31,7 +33,6 @@ from lstm_helpers.judge.inference import DEFAULT_BATCH
 from lstm_helpers.judge.probs import full_probs, predict_probs
 from lstm_helpers.runs.kernel import native_stderr_captured, quiet_tensorflow_import
 from lstm_helpers.runs.predict import FinishedRun, as_finished_run, output_table_path
-from lstm_helpers.style import fmt_number
 
 _NPZ_FORMAT = (
     "this run (data.kind: sequences) reads new cases from an .npz as it read its training cases: 'X' "
@@ -84,13 +85,19 @@ def read_new_cases(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.nd
     return s, truth, values.reshape(s.n_recordings, length, -1)
 
 
+def _scores_path(out: Path) -> Path:
+    """``<out>.scores.json`` beside the table, as for recordings (``p.csv``: ``p.scores.json``)."""
+    return out.with_name(out.with_suffix("").name + ".scores.json")
+
+
 def _refuse_overwriting_input(run: FinishedRun, input_path: Path, out: Path) -> None:
     if input_path.is_dir() and run.cfg.data.kind == "table":
         inputs = {f.resolve() for f in list_files(input_path, run.cfg.data.format, "--input")}
     else:
         inputs = {input_path.resolve()}
-    if out.resolve() in inputs:
-        raise DataError(f"--out {out} would overwrite an input file; write the predictions elsewhere")
+    for p in (out, _scores_path(out)):
+        if p.resolve() in inputs:
+            raise DataError(f"--out {out} would overwrite an input file ({p.name}); write the predictions elsewhere")
 
 
 def case_table(run: FinishedRun, s: SeriesSet, truth: np.ndarray | None, probs: np.ndarray) -> pd.DataFrame:
@@ -109,39 +116,47 @@ def case_table(run: FinishedRun, s: SeriesSet, truth: np.ndarray | None, probs: 
     return table
 
 
-def accuracy_lines(table: pd.DataFrame, classes: list[str], unseen: np.ndarray | None = None) -> list[str]:
-    """When the input had labels: ``scored on 200 labelled cases: balanced accuracy 0.871;
-    accuracy 0.912 against 0.446 for always predicting rest`` (stage 03's
-    :func:`~lstm_helpers.judge.metrics.compute_metrics` at the run's decision rule, the accuracy
-    beside the majority baseline as the run's summary line has it) and, where ``unseen`` (the
-    cases the run did not train or validate on) leaves some out, the same of those; else none.
-    A label that is not one of the run's ``classes`` counts as unlabelled (the note says so), not
-    as a wrong prediction, as for recordings."""
-    from lstm_helpers.judge.metrics import compute_metrics
-    from lstm_helpers.runs.predict_scores import accuracy_phrase
-    from lstm_helpers.runs.terminal import plural
+def case_scores(
+    run: FinishedRun, table: pd.DataFrame, probs: np.ndarray, unseen: np.ndarray | None = None
+) -> dict[str, Any] | None:
+    """When the input had labels (``table``'s ``true_label``): stage 03's scores of the labelled
+    cases at the run's decision rule, as ``predict`` gives labelled recordings' windows
+    (:func:`~lstm_helpers.runs.predict_scores.decision_scores`: balanced accuracy, accuracy beside
+    the majority baseline, per class, PR-AUC, the confusion matrix...; bouts are a timeline's, and
+    cases have none) from the model's own values ``probs``; and ``held_out``, the same of the
+    cases the run did not train or validate on, where ``unseen`` leaves some labelled ones out.
+    None without labels. A label that is not one of the run's classes counts as unlabelled (the
+    readers' note says so), not as a wrong prediction, as for recordings."""
+    from lstm_helpers.runs.predict_scores import decision_scores
 
     if "true_label" not in table:
+        return None
+    y = pd.Index([str(c) for c in run.classes]).get_indexer(table["true_label"])
+    labelled = y >= 0
+    scores = decision_scores(run, y[labelled], probs[labelled])
+    if unseen is not None and labelled.any() and not unseen[labelled].all():
+        held = labelled & unseen
+        scores["held_out"] = decision_scores(run, y[held], probs[held])
+    return scores
+
+
+def case_score_lines(scores: dict[str, Any] | None) -> list[str]:
+    """The terminal's lines on :func:`case_scores` (none without labels): the recordings' lines
+    (:func:`~lstm_helpers.runs.predict_scores.score_lines`), the held-out cases' headline after
+    the first."""
+    from lstm_helpers.runs.predict_scores import score_lines, scores_headline
+    from lstm_helpers.runs.terminal import plural
+
+    if scores is None:
         return []
-    labelled = (table["true_label"] != "") & table["true_label"].isin([str(c) for c in classes])
-    if not labelled.any():
-        return ["accuracy: no case of the input has a label"]
-    probs = table[[f"p_{c}" for c in classes]].to_numpy()
-    y, predicted = (pd.Index([str(c) for c in classes]).get_indexer(table[k]) for k in ("true_label", "predicted"))
-    subsets = [(labelled.to_numpy(), "scored on {}: ")]
-    if unseen is not None and not unseen[labelled].all():
-        subsets.append((labelled.to_numpy() & unseen, "on the {} the run did not train or validate on: "))
-    lines = []
-    for sel, lead in subsets:
-        if not sel.any():
-            lines.append("every labelled case is one the run trained or validated on: none is held out")
-            continue
-        m = compute_metrics(y[sel], probs[sel], predicted[sel], list(classes))  # one class only: no raw warning
-        lines.append(
-            lead.format(plural(int(sel.sum()), "labelled case"))
-            + f"balanced accuracy {fmt_number(m['balanced_accuracy'])}; {accuracy_phrase(m)}"
-        )
-    return [lines[0] + " (the run's decision rule)", *lines[1:]]
+    if not scores["n"]:
+        return ["scores: no case of the input has a label of the run's classes, so none was scored"]
+    lines = score_lines(scores, unit="case")
+    if (held := scores.get("held_out")) is not None:
+        lead = f"on the {plural(held['n'], 'labelled case')} the run did not train or validate on: "
+        none = "every labelled case is one the run trained or validated on: none is held out"
+        lines.insert(1, scores_headline(held, lead) if held["n"] else none)
+    return lines
 
 
 def _row_digests(X: np.ndarray) -> list[bytes]:
@@ -239,9 +254,11 @@ def predict_sequences(
     directory, or the run :func:`~lstm_helpers.runs.predict.open_finished_run` opened).
 
     Writes one row per case (:func:`case_table`) at ``out`` (default
-    ``<input>.predictions.csv``); returns its path, the number of cases, the threshold, the
-    accuracy line (labelled input), the readers' notes (cases truncated to the pad length...)
-    and ``inference``: how fast the cases were predicted.
+    ``<input>.predictions.csv``) and, for labelled input, ``<out>.scores.json``
+    (:func:`case_scores`, with ``seen_by_run``: how many cases per split the run saw); returns
+    their paths, the number of cases, the threshold, ``scores_lines`` (labelled input: the
+    scores for the terminal), the readers' notes (cases truncated to the pad length...) and
+    ``inference``: how fast the cases were predicted.
     """
     finished = as_finished_run(run)
     if finished.input.data_kind != "sequences":
@@ -265,13 +282,20 @@ def predict_sequences(
     reference = run_cases(finished)
     seen, named = seen_cases(finished, s, X, reference)
     unseen = ~np.logical_or.reduce([*seen.values(), np.zeros(len(table), bool)])
-    accuracy = accuracy_lines(table, list(finished.classes), unseen)
-    scored = bool(accuracy) and accuracy[0].startswith("scored")
+    scores = case_scores(finished, table, probs, unseen)
+    scores_path = _scores_path(path)
+    scores_path.unlink(missing_ok=True)  # an earlier labelled input's, at the same --out
+    if scores is not None:
+        counts = {k: int(m.sum()) for k, m in seen.items()}
+        write_json(scores_path, {"input": shown(input_path), "run": shown(finished.layout.root), **scores,
+                                 "seen_by_run": {k: n for k, n in counts.items() if n}})  # fmt: skip
+    scored = bool(scores and scores["n"])
     return {
         "predictions": path,
+        **({"scores": scores_path} if scores is not None else {}),
         "n_cases": len(table),
         "threshold": finished.rule.threshold,
-        "accuracy": accuracy,
+        "scores_lines": case_score_lines(scores),
         "notes": [
             *s.notes,
             *filter(None, [shorter_than_training_note(finished, s, reference), seen_cases_note(seen, named, scored)]),
