@@ -51,6 +51,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -60,6 +61,7 @@ from lstm_helpers.config import TrainConfig
 from lstm_helpers.data.prepared import PreparedData
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.model.budget import SATURATED_EPOCHS
+from lstm_helpers.model.models import count_params, model_size_mb
 
 AUTO_MEMBERS = 5
 FOLD_PREFIX = "fold_ensemble"  # name of an averaging model over fold members
@@ -152,6 +154,22 @@ def average_model(members: list[keras.Model], name: str) -> keras.Model:
     inputs = keras.Input(shape=tuple(first.shape[1:]), dtype=first.dtype, name="ensemble_input")
     outputs = keras.layers.Average(name="average")([view(inputs) for view in views])
     return keras.Model(inputs, outputs, name=name)
+
+
+def averaged_counts(model: keras.Model, n_members: int, member_params: int) -> dict[str, Any]:
+    """``train.json``'s size figures of the averaging ``model``: ``n_params``,
+    ``n_trainable_params`` and ``size_mb`` of all its members together (what holding and running
+    it costs), ``n_params_per_member`` (``member_params``: the run's own model's, the members
+    sharing its architecture) and ``ensemble``, the number of members; said together by
+    :func:`~lstm_helpers.model.summary.parameter_words`."""
+    counts = count_params(model)
+    return {
+        "n_params": counts["total"],
+        "n_trainable_params": counts["trainable"],
+        "n_params_per_member": int(member_params),
+        "size_mb": model_size_mb(model),
+        "ensemble": int(n_members),
+    }
 
 
 def ensemble_explanation(

@@ -420,19 +420,27 @@ def model_size_mb(model: keras.Model) -> float:
 
 
 def model_overview(model: keras.Model) -> pd.DataFrame:
-    """One-row table: name, parameter counts, size in MB."""
+    """One-row table: name, parameter counts, size in MB. For the average of several members
+    (:func:`~lstm_helpers.model.ensemble.average_model`) the members, one member's parameters
+    and all members' together, each so named."""
     counts = count_params(model)
-    return pd.DataFrame(
-        [
-            {
-                "model": model.name,
-                "parameters": counts["total"],
-                "trainable": counts["trainable"],
-                "size (MB)": round(model_size_mb(model), 3),
-                "layers": len(model.layers),
-            }
-        ]
-    )
+    members = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    row: dict[str, Any] = {"model": model.name}
+    if members:
+        row |= {
+            "members": len(members),
+            "parameters per member": count_params(members[0])["total"],
+            "parameters (all members)": counts["total"],
+            "trainable (all members)": counts["trainable"],
+            "size (MB, all members)": round(model_size_mb(model), 3),
+        }
+    else:
+        row |= {
+            "parameters": counts["total"],
+            "trainable": counts["trainable"],
+            "size (MB)": round(model_size_mb(model), 3),
+        }
+    return pd.DataFrame([{**row, "layers": len(model.layers)}])
 
 
 def layer_table(model: keras.Model) -> pd.DataFrame:

@@ -192,13 +192,24 @@ def switch_words(switches: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def parameter_words(n_params: int, members: int = 1, per_member: int | None = None) -> str:
+    """A model's parameters in words: ``9,613`` for one model, ``5 members of 9,613 parameters
+    each, 48,065 in all`` for the average of several (``train.json``'s ``n_params``,
+    ``ensemble`` and ``n_params_per_member``; without the last, a ``train.json`` written before
+    it, one member's count is ``n_params / members``: the members share one architecture)."""
+    if members <= 1:
+        return fmt_number(n_params)
+    each = per_member or n_params // members
+    return f"{members} members of {fmt_number(each)} parameters each, {fmt_number(n_params)} in all"
+
+
 def training_summary(result: TrainResult) -> pd.DataFrame:
     """The headline numbers of :func:`~lstm_helpers.model.training.run_training` as a
     one-column table, with each training switch that was on in words."""
     rows = {
         "model": result.model_name,
-        "parameters": result.n_params,
-        "size (MB)": result.size_mb,
+        "parameters": parameter_words(result.n_params, result.ensemble, result.n_params_per_member),
+        f"size (MB{', all members' if result.ensemble > 1 else ''})": result.size_mb,
         "epochs run": result.epochs_run,
         "best epoch": result.best_epoch,
         "stopped early": "yes" if result.stopped_early else "no",

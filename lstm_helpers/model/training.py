@@ -152,6 +152,7 @@ class TrainResult:
     budget: dict[str, Any] | None = None  # how batch size, epochs and patience were chosen
     ensemble: int = 1  # models averaged in model.keras (model/ensemble.py)
     folds: int = 0  # fold members: training folds, validation scored by member 1 alone (else 0)
+    n_params_per_member: int | None = None  # an ensemble's one member (its n_params counts all members)
     # the training switches that were on (model/summary.py): optimizer, schedule, dropout, augmentation, ...
     switches: dict[str, Any] = field(default_factory=dict)
     weight_decay: float | None = None  # as the optimizer applied it (AdamW's own 0.004 where unset)
@@ -487,10 +488,8 @@ def run_training(
         kind = ens.FOLD_PREFIX if folds is not None else "ensemble"
         model = ens.average_model([result.model, *others], name=f"{kind}_of_{n_members}")
         model.save(layout.model)
-        counts = count_params(model)
-        result.model, result.n_params, result.n_trainable_params = model, counts["total"], counts["trainable"]
-        result.size_mb, result.ensemble = model_size_mb(model), n_members
-        result.folds = 0 if folds is None else n_members - 1
+        result.model, result.folds = model, 0 if folds is None else n_members - 1
+        vars(result).update(ens.averaged_counts(model, n_members, result.n_params))  # all members, and one's
         result.total_seconds += time.perf_counter() - t0
         vars(result).update(ens.summed_member_timing(layout, n_members, result.to_dict()))  # per epoch: all members
     result.budget = (result.budget or {}) | {"ensemble": ensemble_why}
