@@ -678,6 +678,10 @@ def test_run_writes_artifacts_and_class_weights_reach_fit(tmp_path, monkeypatch)
     import dataclasses
 
     assert training_summary(dataclasses.replace(result, resumed=True)).loc["resumed", "value"].startswith("yes")
+    # what a methods section needs: the software, and the threads a sweep's run had (its figures depend on them)
+    assert "scikit-learn" in summary.loc["software", "value"] and "aeon" in summary.loc["software", "value"]
+    limited = training_summary(dataclasses.replace(result, threads=1)).loc["device", "value"]
+    assert "TF_NUM_INTRAOP_THREADS=1" in limited and "TF_NUM_INTRAOP" not in summary.loc["device", "value"]
     # the switches that were on, in words (story 5); none that does nothing (no augmentation, no smoothing)
     assert summary.loc["optimizer", "value"] == "Adam, learning rate 0.001"
     assert summary.loc["learning-rate schedule", "value"].startswith("one-cycle: warm-up to 0.003")

@@ -203,6 +203,26 @@ def parameter_words(n_params: int, members: int = 1, per_member: int | None = No
     return f"{members} members of {fmt_number(each)} parameters each, {fmt_number(n_params)} in all"
 
 
+def _threads_words(threads: int | None) -> str:
+    """Where the run's TensorFlow was held to a thread count (a sweep's worker): its figures
+    are reproduced with that count only (TensorFlow splits its sums over its threads)."""
+    if not threads:
+        return ""
+    return (
+        f" (figures reproduce with the same threads: TF_NUM_INTRAOP_THREADS={threads} "
+        f"TF_NUM_INTEROP_THREADS={threads} OMP_NUM_THREADS={threads})"
+    )
+
+
+def software_words(versions: dict[str, str] | None) -> str | None:
+    """The versions of ``train.json`` in a line: the workbench, then the libraries that train,
+    split and score, and fit the baseline (``train.json`` lists them all)."""
+    if not versions:
+        return None
+    shown = ("lstm-workbench", "tensorflow", "keras", "scikit-learn", "imbalanced-learn", "aeon", "numpy", "python")
+    return ", ".join(f"{name} {versions[name]}" for name in shown if name in versions)
+
+
 def training_summary(result: TrainResult) -> pd.DataFrame:
     """The headline numbers of :func:`~lstm_helpers.model.training.run_training` as a
     one-column table, with each training switch that was on in words."""
@@ -218,7 +238,8 @@ def training_summary(result: TrainResult) -> pd.DataFrame:
         "training windows per second": result.windows_per_second,
         # stage 02's fit time (build, fit, save): the terminal's "[train] done in" adds kernel start and imports
         "fit time, s (build, fit, save)": result.total_seconds,
-        "device": result.device,
+        "device": result.device + _threads_words(result.threads),
+        "software": software_words(result.versions),
         "loss / batch": f"{result.loss} / {result.batch_size}",
         **switch_words(result.switches),
         "class weighting": class_weighting(result.classes, result.class_weight, result.focal_alpha),
