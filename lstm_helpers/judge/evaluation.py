@@ -40,6 +40,7 @@ from lstm_helpers.artifacts import (
 )
 from lstm_helpers.config import Config
 from lstm_helpers.data.prepared import load_prepared, read_prepare_json
+from lstm_helpers.judge.averages import per_class_table
 from lstm_helpers.judge.baseline import BaselineResult, fit_baseline_cached
 from lstm_helpers.judge.bouts import bout_tables_for_page, per_recording_table, score_test_timelines
 from lstm_helpers.judge.figures import draw_figures, figure_paths
@@ -48,7 +49,6 @@ from lstm_helpers.judge.metrics import (
     CORE_METRICS,
     compute_metrics,
     interpret_metrics,
-    per_class_table,
     summary_table,
     threshold_origin,
 )
@@ -113,6 +113,8 @@ class _Stage:
     interest_names: list[str]
     notes: list[str] = field(default_factory=list)
     rule: DecisionRule | None = None
+    train_counts: np.ndarray | None = None  # real training windows per class: the majority baseline's ranking
+    split: dict[str, Any] | None = None  # prepare.json's "split": how it was made (the advice fits it)
 
 
 def class_of_interest(prep: dict[str, Any], classes: list[str]) -> tuple[int | None, int | None, list[str]]:
@@ -136,7 +138,19 @@ def _open(cfg: Config, run_dir: str | Path) -> tuple[_Stage, dict[str, np.ndarra
     positive, interest, names = class_of_interest(prep, classes)
     stage = _Stage(cfg, layout, classes, prep.get("input") or {}, positive, interest, names)
     stage.notes += decision_notes(cfg, prep)  # threshold settings an argmax run leaves without effect
+    stage.train_counts, stage.split = _real_train_counts(data, len(classes)), prep.get("split")
     return stage, data
+
+
+def _real_train_counts(data: dict[str, np.ndarray], n_classes: int) -> np.ndarray | None:
+    """The real (not synthetic) training windows per class: what a model could know of the
+    classes' frequencies, so the majority and top-k baselines rank classes by them (a class only
+    the test split holds was the "majority" of a test split where it was most frequent)."""
+    if "y_train" not in data:
+        return None
+    y, synthetic = data["y_train"].astype(np.int64), data.get("synthetic_train")
+    real = y if synthetic is None else y[~np.asarray(synthetic, bool)]
+    return np.bincount(real, minlength=n_classes)
 
 
 def _predict_splits(st: _Stage, val: dict, test: dict, fit: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -206,7 +220,9 @@ def _fit_metrics(st: _Stage, fit: dict, p_fit: np.ndarray) -> dict[str, Any] | N
     """The model's metrics on its training windows (:func:`_fit_sample`), at the run's rule."""
     if not len(fit["y"]):
         return None
-    m = compute_metrics(fit["y"], p_fit, st.rule.apply(p_fit), st.classes, st.positive, st.cfg.train.top_k)
+    m = compute_metrics(
+        fit["y"], p_fit, st.rule.apply(p_fit), st.classes, st.positive, st.cfg.train.top_k, st.train_counts
+    )
     return {k: m[k] for k in CORE_METRICS} | {"sampled": len(fit["y"]) == FIT_SAMPLE}
 
 
@@ -384,14 +400,14 @@ def _baseline(st: _Stage, data: dict, val: dict, test: dict) -> dict[str, Any] |
                                   **_strategy_kwargs(st))  # fmt: skip
         rule = DecisionRule(tuple(st.classes), float(choice["value"]), st.interest)
     top_k = st.cfg.train.top_k
-    m = compute_metrics(test["y"], p_test, rule.apply(p_test), st.classes, st.positive, top_k)
+    m = compute_metrics(test["y"], p_test, rule.apply(p_test), st.classes, st.positive, top_k, st.train_counts)
     out: dict[str, Any] = {k: m[k] for k in CORE_METRICS}
     out.update(available=True, name="MiniRocket", label=label,
                classifier=b.classifier, threshold=rule.threshold, fit_seconds=b.fit_seconds,
                n_features=b.n_features, notes=notes, cached=b.cached, fitted_on=fitted_on,
                refit_seconds=refit_seconds)  # fmt: skip
     if has_val:
-        mv = compute_metrics(val["y"], p_val, rule.apply(p_val), st.classes, st.positive, top_k)
+        mv = compute_metrics(val["y"], p_val, rule.apply(p_val), st.classes, st.positive, top_k, st.train_counts)
         out["val"] = {k: mv[k] for k in CORE_METRICS}
     return out
 
@@ -411,6 +427,7 @@ def _metrics_json(
         "classes": st.classes,
         "positive_class": st.classes[st.interest] if st.interest is not None else None,
         "classes_of_interest": st.interest_names,
+        "untrained_classes": _untrained(st, test_metrics),
         "threshold": st.rule.threshold,
         # the strategy that set it: a fallback ("fixed", "max_f1") where the asked one could not
         "threshold_strategy": ((choice or {}).get("fallback") or st.cfg.evaluate.threshold_strategy)
@@ -431,11 +448,19 @@ def _metrics_json(
         st.notes
         + interpret_metrics(metrics, _untried(st.cfg, (train or {}).get("ensemble", 1)))
         + training_warnings(train, st.cfg.train, _train_counts(st.layout))
-        + validation_notes(train, history, metrics)
+        + validation_notes(train, history, metrics, st.split)
     )
     # each note's kind beside it, so that a short list (the slides) shows what to change first
     metrics.update(notes=[str(n) for n in notes], note_kinds=[kind_of(n) for n in notes])
     return metrics
+
+
+def _untrained(st: _Stage, test_metrics: dict) -> list[str]:
+    """The classes the test split holds without a single real training window (none known
+    where prepared.npz kept no training labels)."""
+    if st.train_counts is None:
+        return []
+    return [c for k, c in enumerate(st.classes) if not st.train_counts[k] and test_metrics["per_class"][c]["support"]]
 
 
 def _train_counts(layout: RunLayout) -> dict[str, int]:
@@ -535,11 +560,12 @@ def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
     del p_fit, fit
     top_k = cfg.train.top_k
     test["y_pred"] = st.rule.apply(test["probs"])
-    test_metrics = compute_metrics(test["y"], test["probs"], test["y_pred"], st.classes, st.positive, top_k)
+    counts = st.train_counts
+    test_metrics = compute_metrics(test["y"], test["probs"], test["y_pred"], st.classes, st.positive, top_k, counts)
     val_metrics = val_pred = None
     if len(val["y"]):
         val_pred = st.rule.apply(p_val)
-        val_metrics = compute_metrics(val["y"], p_val, val_pred, st.classes, st.positive, top_k)
+        val_metrics = compute_metrics(val["y"], p_val, val_pred, st.classes, st.positive, top_k, counts)
     val["probs"] = p_val  # the metric-vs-threshold figure is drawn on validation, where the threshold is chosen
     st.notes += interest_notes(st, test["y"], test["y_pred"], val_pred)
     timeline = _timelines(st, data, test)

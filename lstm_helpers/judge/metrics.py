@@ -28,17 +28,22 @@ from sklearn.metrics import (
 )
 
 from lstm_helpers.data.text import character_classes, target_class_count
+from lstm_helpers.judge.averages import TRAINING, _averages, _baselines
+from lstm_helpers.judge.averages import per_class_table as per_class_table  # where stage 03 has always found it
 from lstm_helpers.judge.notes import ACT, BASELINE_SHORT, CAUTION, READING, Note
 from lstm_helpers.judge.probs import full_probs
 from lstm_helpers.judge.validation_notes import headline_key, pr_auc_is_macro
 from lstm_helpers.style import SKLEARN_AP, visible_name
 
+# scikit-learn's averages of the per-class figures (precision_recall_fscore_support's average=)
+AVERAGES = ("macro_precision", "macro_recall", "macro_f1", "weighted_precision", "weighted_recall", "weighted_f1")
 # the metrics of a split kept in metrics.json (top level = test, "val" = validation)
 CORE_METRICS = (
     "n",
     "accuracy",
     "majority_baseline_accuracy",
     "majority_class",
+    "baseline_from",
     "balanced_accuracy",
     "mcc",
     "pr_auc",
@@ -51,6 +56,7 @@ CORE_METRICS = (
     "log_loss",
     "perplexity",
     "per_class",
+    *AVERAGES,
     "confusion_matrix",
     "confusion_matrix_normalized",
 )
@@ -159,36 +165,35 @@ def compute_metrics(
     classes: list[str],
     positive_index: int | None = None,
     top_k: int = 5,
+    train_counts: Any = None,
 ) -> dict[str, Any]:
     """Metrics of one split, all from scikit-learn.
 
     Parameters
     ----------
-    y_true, y_pred : array-like of int, shape (n,)
-        True and predicted class indices into ``classes``.
-    probs : array-like, shape (n,) for binary (P(class ``positive_index``)) or (n, K)
-    classes : list of str
-    positive_index : int, optional
-        Binary: the positive class (default 1) whose PR-AUC / ROC-AUC is reported.
-    top_k : int
-        k for top-k accuracy (multi-class; clipped below the classes that can be a target, as in stage 02).
+    y_true, y_pred : array-like of int, shape (n,): true and predicted class indices into ``classes``
+    probs : array-like, shape (n,) for binary (P(class ``positive_index``)) or (n, K); classes : list of str
+    positive_index : int, optional: binary, the positive class (default 1) whose PR-AUC / ROC-AUC is reported
+    top_k : int: k for top-k accuracy (multi-class; clipped below the classes that can be a target, as in stage 02)
+    train_counts : array-like of int, shape (K,), optional
+        Real training windows per class, which rank the baselines' classes (averages._baselines).
 
     Returns
     -------
     dict
         ``n``, ``accuracy``, ``majority_baseline_accuracy`` and ``majority_class`` (always
-        predicting the most frequent true class of this split: the accuracy paradox),
+        predicting the most frequent training class, scored on this split: the accuracy
+        paradox), ``baseline_from`` (``training``, or ``this split`` without ``train_counts``),
         ``balanced_accuracy``, ``mcc``, ``per_class`` {cls: precision, recall, f1, support;
         NaN where undefined: no window of the class, or none predicted as it},
         ``confusion_matrix`` (counts, rows = true), ``confusion_matrix_normalized`` (rows sum
         to 1; NaN for a class with no examples), ``pr_auc`` (average precision) and
         ``roc_auc`` (binary: of the positive class; multi-class: one-vs-rest macro over
         classes present), ``pr_auc_per_class``, ``roc_auc_per_class``, ``top_k`` and
-        ``top_k_accuracy`` with ``top_k_baseline_accuracy`` (always guessing the split's k most
-        frequent classes; None for binary), ``log_loss`` (mean cross-entropy of the true
-        class, nats) and ``perplexity`` (its exponential: for a character model, the
-        perplexity per character; 1 = certain and right, K = uniform guessing). Undefined
-        values are None.
+        ``top_k_accuracy`` with ``top_k_baseline_accuracy`` (always guessing the k most frequent
+        training classes; None for binary), the averages of :data:`AVERAGES`, ``log_loss`` (mean
+        cross-entropy of the true class, nats) and ``perplexity`` (its exponential: for a character
+        model, per character; 1 = certain and right, K = uniform guessing). Undefined values are None.
     """
     k_classes = len(classes)
     if k_classes < 2:
@@ -209,11 +214,13 @@ def compute_metrics(
     top_k_value = None if k_classes == 2 else int(min(max(1, top_k), target_class_count(classes) - 1))
     top_k_acc = None if top_k_value is None else chunked_top_k_accuracy(yt, full, top_k_value)
     cross_entropy = chunked_log_loss(yt, full)
+    majority, majority_accuracy, top_k_base, ranked_on = _baselines(counts, train_counts, top_k_value)
     return {
         "n": int(len(yt)),
         "accuracy": float(accuracy_score(yt, yp)),
-        "majority_baseline_accuracy": float(counts.max() / len(yt)),
-        "majority_class": classes[int(counts.argmax())],
+        "majority_baseline_accuracy": majority_accuracy,
+        "majority_class": classes[majority],
+        "baseline_from": ranked_on,
         "balanced_accuracy": _balanced_accuracy(yt, yp),
         "mcc": _mcc(yt, yp),
         "pr_auc": pr_auc,
@@ -222,25 +229,14 @@ def compute_metrics(
         "roc_auc_per_class": roc_auc_per_class,
         "top_k": top_k_value,
         "top_k_accuracy": top_k_acc,
-        # always guessing the k most frequent classes: what top-k accuracy must beat, as the majority for accuracy
-        "top_k_baseline_accuracy": None
-        if top_k_value is None
-        else float(np.sort(counts)[-top_k_value:].sum() / len(yt)),
+        "top_k_baseline_accuracy": top_k_base,  # what top-k accuracy must beat, as the majority for accuracy
         "log_loss": cross_entropy,
         "perplexity": float(np.exp(cross_entropy)),
         "per_class": _per_class(classes, precision, recall, f1, support),
+        **_averages(yt, yp),
         "confusion_matrix": cm.tolist(),
         "confusion_matrix_normalized": cm_norm.tolist(),
     }
-
-
-def per_class_table(metrics: dict[str, Any]) -> pd.DataFrame:
-    """``metrics["per_class"]`` as a table, one row per class (precision, recall, f1, support); a
-    character model's space / newline classes named ␣ / ↵ as stage 01's tables name them, not blank."""
-    table = pd.DataFrame.from_dict(metrics["per_class"], orient="index").astype({"support": int})
-    table.index = table.index.map(visible_name)
-    table.index.name = "class"
-    return table
 
 
 # ============================================================================ interpretation
@@ -278,9 +274,35 @@ def _accuracy_note(metrics: dict[str, Any]) -> list[str]:
     also = "the class-of-interest precision/recall" if metrics.get("positive_class") else "the per-class recalls"
     return [
         Note(
-            f"Accuracy {acc:.3f} vs {base:.3f} for always predicting '{visible_name(metrics.get('majority_class'))}': "
-            f"the model adds {acc - base:+.3f}. Judge it by balanced accuracy "
+            f"Accuracy {acc:.3f} vs {base:.3f} for always predicting '{visible_name(metrics.get('majority_class'))}'"
+            f"{majority_origin(metrics)}: the model adds {acc - base:+.3f}. Judge it by balanced accuracy "
             f"({metrics['balanced_accuracy']:.3f}), MCC ({metrics['mcc']:.3f}) and {also} instead."
+        )
+    ]
+
+
+def majority_origin(metrics: dict[str, Any]) -> str:
+    """``" (the most frequent class of the training windows)"`` where the majority baseline's class
+    was ranked on them (``baseline_from``); "" for a ``metrics.json`` written before it said so."""
+    return " (the most frequent class of the training windows)" if metrics.get("baseline_from") == TRAINING else ""
+
+
+def _untrained_note(metrics: dict[str, Any]) -> list[str]:
+    """The test classes without a single real training window (``untrained_classes``): the model
+    cannot have learnt them, so their recall is 0 but by chance, and balanced accuracy, the mean
+    recall over the K classes the test split holds, cannot exceed (K - m) / K for m of them."""
+    untrained = metrics.get("untrained_classes") or []
+    held = [c for c, v in (metrics.get("per_class") or {}).items() if v.get("support")]
+    if not untrained or not held:
+        return []
+    k, m = len(held), len(untrained)
+    names = ", ".join(f"'{visible_name(c)}'" for c in untrained)
+    return [
+        Note(
+            f"{names} {'has' if m == 1 else 'have'} test windows but no training window: the model cannot have "
+            f"learnt {'it' if m == 1 else 'them'}, so balanced accuracy, the mean recall over the {k} classes "
+            f"the test split holds, cannot exceed ({k} - {m}) / {k} = {(k - m) / k:.3f} but by chance.",
+            CAUTION,
         )
     ]
 
@@ -401,7 +423,9 @@ def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None) ->
 def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None) -> list[str]:
     """A few plain-language readings of ``metrics.json`` (rules written here).
 
-    In order: accuracy against the majority baseline; the class of interest's precision /
+    In order: accuracy against the majority baseline (its class the most frequent in training);
+    the classes the test split holds and training does not (the ceiling of balanced accuracy they
+    set: :func:`_untrained_note`); the class of interest's precision /
     recall at its threshold, and whether its PR-AUC clears twice its prevalence (halfway from
     the prevalence to 1 where that is lower; else the threshold cannot help); the model against
     the MiniRocket baseline on the headline metric (``untried``: the remedies this run did not
@@ -411,7 +435,8 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
     Test figures are only read (side by side, in words); every note that says what to change
     (kind ``act``) reads validation figures, so that no change is chosen on the test split.
     """
-    notes = _accuracy_note(metrics) + _class_of_interest_notes(metrics) + _baseline_note(metrics, untried)
+    notes = _accuracy_note(metrics) + _untrained_note(metrics) + _class_of_interest_notes(metrics)
+    notes += _baseline_note(metrics, untried)
     val = metrics.get("val") or {}
     if val.get("pr_auc") is not None and metrics.get("pr_auc") is not None:
         if val["pr_auc"] - metrics["pr_auc"] > 0.1:
@@ -454,7 +479,7 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
         ("accuracy", "share of windows right; compare with the majority baseline"),
         (
             "majority_baseline_accuracy",
-            f"always predicting '{visible_name(metrics['majority_class'])}' (accuracy paradox)",
+            f"always predicting '{visible_name(metrics['majority_class'])}'{majority_origin(metrics)} (accuracy paradox)",
         ),
         ("balanced_accuracy", f"mean recall over classes; 1/{k} = chance"),
         ("mcc", "Matthews correlation; 0 = chance, 1 = perfect"),
@@ -469,7 +494,10 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
     if metrics.get("top_k_accuracy") is not None:
         rows.insert(1, ("top_k_accuracy", f"true class among the top {metrics['top_k']}"))
         if metrics.get("top_k_baseline_accuracy") is not None:
-            rows.insert(2, ("top_k_baseline_accuracy", f"always guessing the {metrics['top_k']} most frequent classes"))
+            most = f"the {metrics['top_k']} most frequent classes" + (
+                " of the training windows" if metrics.get("baseline_from") == TRAINING else ""
+            )
+            rows.insert(2, ("top_k_baseline_accuracy", f"always guessing {most}"))
     if tokens and metrics.get("perplexity") is not None:
         n_classes = len(metrics.get("classes") or []) or "K"
         rows.insert(

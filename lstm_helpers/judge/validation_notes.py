@@ -28,6 +28,7 @@ metrics of stage 03 (rules written here: no library reads a training history thi
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -42,11 +43,14 @@ BOTH_SPLITS = "training + validation windows"  # metrics.json baseline "fitted_o
 SWING_EPOCHS = 10  # the last epochs whose epoch-to-epoch changes measure the swing
 
 
-def validation_notes(train: dict[str, Any] | None, history: pd.DataFrame | None, metrics: dict[str, Any]) -> list[str]:
-    """The warnings above that apply to this run (none without ``train.json``)."""
+def validation_notes(
+    train: dict[str, Any] | None, history: pd.DataFrame | None, metrics: dict[str, Any], split: dict | None = None
+) -> list[str]:
+    """The warnings above that apply to this run (none without ``train.json``); ``split``:
+    ``prepare.json["split"]``, how the split was made (:func:`more_validation`)."""
     if not train:
         return []
-    notes = _still_learning(train) + _small_validation(metrics) + _swing(train, history, metrics)
+    notes = _still_learning(train) + _small_validation(metrics, split) + _swing(train, history, metrics)
     return notes + _saturated(train, history) + _fold_members(train, metrics) + _underfit(train, metrics)
 
 
@@ -172,8 +176,33 @@ def few_windows_text(few: dict[str, int], n_classes: int) -> str:
     return f"{len(few)} of the {n_classes} classes (fewest: {listed} and {len(few) - LISTED} more)"
 
 
-def _small_validation(metrics: dict[str, Any]) -> list[str]:
+_PREDEFINED_BY = re.compile(r"the split is predefined by (.+?)(?:: its marks|, the test split|$)")
+
+
+def more_validation(split: dict[str, Any] | None) -> str:
+    """What would give validation more windows, as stage 01 made the split (``prepare.json["split"]``;
+    the advice of :func:`~lstm_helpers.data.checks.split_advice`): a drawn split by a larger
+    split.val_fraction; a predefined one (data.split_column, data.test_path, a sequence file's
+    'split' array) only by its own marks -- split.val_fraction does nothing there -- unless
+    validation was carved from its training side (no case marked 'val'), which the fraction draws."""
+    if not split or split.get("method") != "predefined":
+        return "a larger validation split (split.val_fraction) or more recordings help"
+    note = str(split.get("note") or "")
+    if "validation is carved" in note:
+        return (
+            "validation is carved from the predefined split's training side: a larger split.val_fraction or "
+            "another seed draws it anew, or mark validation cases 'val' in the split"
+        )
+    by = _PREDEFINED_BY.search(note)
+    return (
+        f"the split is predefined{' by ' + by.group(1) if by else ''}, so split.val_fraction does not change it: "
+        "only more cases of those classes marked 'val' there help"
+    )
+
+
+def _small_validation(metrics: dict[str, Any], split: dict[str, Any] | None = None) -> list[str]:
     absent, few = small_validation_classes(metrics)
+    advice = more_validation(split)
     chosen, coarse = (
         ("the epoch, the threshold", "the epoch and threshold chosen on validation are")
         if threshold_chosen(metrics)
@@ -187,8 +216,7 @@ def _small_validation(metrics: dict[str, Any]) -> list[str]:
         notes.append(
             Note(
                 f"Validation holds no window of {shown}, which the test split holds: nothing chosen on "
-                f"validation ({chosen}) saw that class; a larger validation split (split.val_fraction) or more "
-                "recordings help.",
+                f"validation ({chosen}) saw that class; {advice}.",
                 CAUTION,
             )
         )
@@ -198,8 +226,7 @@ def _small_validation(metrics: dict[str, Any]) -> list[str]:
         notes.append(
             Note(
                 f"Validation holds {how_few} windows of {few_windows_text(few, n_classes)}: one window moves a "
-                f"recall by {1 / min(few.values()):.2f}, so {coarse} coarse; a larger validation split "
-                "(split.val_fraction) or more recordings help.",
+                f"recall by {1 / min(few.values()):.2f}, so {coarse} coarse; {advice}.",
                 CAUTION,
             )
         )
