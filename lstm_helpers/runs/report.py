@@ -30,8 +30,16 @@ from lstm_helpers.display import NOT_DRAWN
 from lstm_helpers.judge.captions import flagging_phrase, pr_curve_alt, threshold_phrase
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
 from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
+from lstm_helpers.runs.headline_parts import (
+    class_phrase,
+    most_frequent_words,
+    overall_phrases,
+    precision_recall_phrase,
+    recall_counts,
+    says_much,
+)
 from lstm_helpers.runs.terminal import IN_EPOCH_LINE, PROGRESS_LINE, display_path, page_path, plural, run_time_phrase
-from lstm_helpers.style import breakable, fmt_number, most_frequent, visible_name
+from lstm_helpers.style import breakable, fmt_number
 from lstm_helpers.unused import unread_keys
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -114,7 +122,7 @@ def _baseline_phrase(m: dict, pos: str | None) -> str:
         return f"{name}: precision {pc['precision']:.2f}, recall {pc['recall']:.2f}"
     if pos is None and b.get("balanced_accuracy") is not None:  # the figures the sentence gives the model
         return f"{name}: balanced accuracy {fmt_number(b['balanced_accuracy'])}, MCC {fmt_number(b.get('mcc'))}" + (
-            f", top-{b['top_k']} accuracy {fmt_number(b['top_k_accuracy'])}" if _says_much(b, m) else ""
+            f", top-{b['top_k']} accuracy {fmt_number(b['top_k_accuracy'])}" if says_much(b, m) else ""
         )
     if b.get("pr_auc") is not None:
         macro = " (macro)" if pr_auc_is_macro(m) else ""
@@ -130,14 +138,6 @@ def _false_alarms(m: dict, pos: Any) -> str:
         return ""
     n = int(sum(row[classes.index(pos)] for row in cm))
     return f", {plural(n, 'window')} predicted as it (false alarms)" if n else ", none predicted as it"
-
-
-def class_phrase(name: Any) -> str:
-    """A class as a sentence names it: ``play``, but ``class 2`` for a label that is a number
-    (UCR sets), so that "2 found with precision 0.97" does not read as a count; a character
-    model's space / newline as ␣ / ↵ (raw, they left a blank or broke the terminal's line)."""
-    text = visible_name(name)
-    return f"class {text}" if text.lstrip("-").replace(".", "", 1).isdigit() else text
 
 
 def bouts_phrase(k: dict[str, Any]) -> str:
@@ -167,41 +167,16 @@ def headline_sentence(run: Path, shown: Callable[[Path], str] = page_path) -> st
     cls = class_phrase(k["class"]) if k["class"] else None
     flags = cls and k["recall"] is not None and flagging_phrase(m, k["class"], cls)  # leads: bouts follow from it
     if cls and k["recall"] is not None and k["precision"] is not None:
-        parts = [f"{cls} found with precision {k['precision']:.2f} and recall {k['recall']:.2f}{at}"]
+        parts = [f"{cls} found with {precision_recall_phrase(m, k['class'], k['precision'], k['recall'])}{at}"]
     elif cls and k["recall"] is not None:  # windows of the class, none predicted as it
-        parts = [f"{cls} never predicted{at}: recall {k['recall']:.2f}"]
+        parts = [f"{cls} never predicted{at}: recall {k['recall']:.2f}{recall_counts(m, k['class'])}"]
     else:  # no class of interest, or no window of it in the test split
         parts = [f"no {cls} window in the test split{_false_alarms(m, k['class'])}"] if cls else []
-        parts += _overall_phrases(k, m)
+        parts += overall_phrases(k, m)
     if k["bouts true"]:
         parts.append(bouts_phrase(k))
     parts += [b for b in [_baseline_phrase(m, k["class"])] if b]
     return "; ".join(([flags] if flags else []) + parts)
-
-
-def _says_much(figures: dict, m: dict) -> bool:
-    """Whether ``figures``' top-k accuracy is worth a headline: with k >= K - 1 of K classes it
-    is near 1 by construction (the tables keep it), with k = 1 it repeats the accuracy."""
-    n_classes, k = len(m.get("classes") or []), figures.get("top_k")
-    return figures.get("top_k_accuracy") is not None and k != 1 and not (n_classes and k >= n_classes - 1)
-
-
-def _overall_phrases(k: dict[str, Any], m: dict) -> list[str]:
-    """``balanced accuracy 0.873, MCC 0.876``, ``accuracy 0.913 against 0.446 for always predicting
-    rest`` and, where it says something, top-k beside always guessing the k most frequent classes
-    (k / K would flatter it: classes are not equally frequent)."""
-    out = [f"balanced accuracy {fmt_number(k['balanced accuracy'])}, MCC {fmt_number(k['MCC'])}"]
-    majority = class_phrase(m["majority_class"]) if m.get("majority_class") is not None else "the most frequent class"
-    acc = f"accuracy {fmt_number(k['accuracy'])}"
-    out.append(f"{acc} against {fmt_number(k['majority baseline'])} for always predicting {majority}"
-               if k["majority baseline"] is not None else acc)  # fmt: skip
-    if _says_much(m, m):
-        base = k["top-k baseline"]
-        most = (
-            f" against {fmt_number(base)} for always guessing {most_frequent(k['top k'])}" if base is not None else ""
-        )
-        out.append(f"top-{k['top k']} accuracy {fmt_number(k['top-k accuracy'])}{most}")
-    return out
 
 
 def headline(run: Path) -> str:
@@ -300,7 +275,7 @@ def _baseline_metrics(run: Path, pos: str | None) -> dict[str, Any]:
 
 
 def _key_metrics_html(run: Path) -> str:
-    k = key_metrics(run)
+    k, m = key_metrics(run), read_json_optional(RunLayout(Path(run)).metrics)
     rows = [
         ("model", "model"),
         ("parameters", "params"),
@@ -314,8 +289,11 @@ def _key_metrics_html(run: Path) -> str:
         ),
         ("accuracy", "accuracy"),
         (f"top-{k['top k']} accuracy", "top-k accuracy"),
-        (f"always {most_frequent(k['top k'] or 0)}", "top-k baseline"),
-        ("always-majority accuracy", "majority baseline"),
+        (f"always {most_frequent_words(m, k['top k'] or 0)}", "top-k baseline"),
+        (
+            "always-majority accuracy" + (" (training's majority)" if m.get("baseline_from") else ""),
+            "majority baseline",
+        ),
         ("balanced accuracy", "balanced accuracy"),
         ("MCC", "MCC"),
         ("PR-AUC (macro over classes)" if k["macro"] else "PR-AUC", "PR-AUC"),
@@ -344,7 +322,7 @@ def _key_metrics_html(run: Path) -> str:
     if k["accuracy"] is not None and k["majority baseline"] is not None:
         note = (
             f'<p class="lw-note">Accuracy {fmt_number(k["accuracy"])} against {fmt_number(k["majority baseline"])} '
-            "for always predicting the most frequent class: judge the model by balanced accuracy, MCC, "
+            f"for always predicting the most frequent class{_of_training(m)}: judge the model by balanced accuracy, MCC, "
             + (
                 "PR-AUC and the precision / recall of the class of interest.</p>"
                 if k["class"]
@@ -352,6 +330,13 @@ def _key_metrics_html(run: Path) -> str:
             )
         )
     return f'<h1 id="key-metrics">Key metrics (test split)</h1><table class="lw-kv">{body}</table>{note}'
+
+
+def _of_training(m: dict) -> str:
+    """`` of the training windows ('rest')`` where metrics.json ranked the majority class there."""
+    if m.get("baseline_from") != "training" or m.get("majority_class") is None:
+        return ""
+    return f" of the training windows ({html.escape(class_phrase(m['majority_class']))})"
 
 
 def _params_html(run: Path, pairs: list[tuple[str, str]]) -> str:
