@@ -45,6 +45,7 @@ RUN_COLUMNS = [
     ("model", "model"),  # its cell says "131,905 params · 5 epochs · fit 9.9 s" below the name
 ]
 # kinds of directories under reports/ that hold sweeps, searches and comparisons (their default folders)
+CLASS_PR_AUC = "test PR-AUC (class)"  # the PR-AUC column's head where runs with a class of interest fill it
 _MARK = "<meta name='generator' content='lstm-workbench'>"  # an index.html this package wrote
 GROUPS = [("sweeps", "Sweeps"), ("search", "Searches"), ("comparisons", "Comparisons")]
 # each kind is known by its own files, wherever it lies (a search or comparison written with --out)
@@ -147,9 +148,10 @@ def _runs_html(root: Path) -> str:
     runs = _run_dirs(root)
     if not runs:
         return "<p>No runs yet.</p>"
-    rows = []
+    rows, of_class = [], False
     for run in runs:
         k = key_metrics(run)
+        of_class = of_class or bool(k.get("class") and k.get("PR-AUC") is not None)
         lay = RunLayout(run)
         name = _link(lay.report, root, run.name) if lay.report.is_file() else html.escape(run.name)
         if lay.slides.is_file():
@@ -162,7 +164,9 @@ def _runs_html(root: Path) -> str:
         rows.append([f'<td class="run">{name}</td>', status, *(_cell(key, k) for key, _ in RUN_COLUMNS[2:])])
     # a column no run fills (class, threshold and bouts of multi-class runs without a class of interest) is left out
     keep = [i for i in range(len(RUN_COLUMNS)) if i < 2 or any(not r[i].endswith(">–</td>") for r in rows)]
-    head = "".join(f"<th>{html.escape(RUN_COLUMNS[i][1])}</th>" for i in keep)
+    # the class of interest's PR-AUC where a run has one (a run without shows the macro average, said in its cell)
+    labels = [CLASS_PR_AUC if of_class and key == "PR-AUC" else label for key, label in RUN_COLUMNS]
+    head = "".join(f"<th>{html.escape(labels[i])}</th>" for i in keep)
     body = "".join("<tr>" + "".join(r[i] for i in keep) + "</tr>" for r in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
 
@@ -313,6 +317,12 @@ def write_index(root: Path) -> Path:
     what = " Columns headed test are scores on each run's test split." + (  # said where the table has those columns
         " Precision, recall and F1 are the class of interest's, at each run's threshold: chosen on validation "
         "unless its column says otherwise."
+        + (
+            " PR-AUC is the class of interest's against the rest (a run without one: the macro average over "
+            "classes, as its cell says)."
+            if f"<th>{CLASS_PR_AUC}</th>" in runs
+            else ""
+        )
         if "<th>test precision</th>" in runs
         else ""
     )
