@@ -31,4 +31,10 @@ def test_the_headline_says_the_majority_class_is_trainings(tmp_path):
     line = headline_sentence(run)
     assert "for always predicting c (the most frequent in training)" in line, line
     assert "for always guessing the 5 most frequent classes in training" in line, line
-    assert "always predicting the most frequent class of the training windows (c)" in _key_metrics_html(run)
+    page = _key_metrics_html(run)
+    assert "always predicting the most frequent class of the training windows (c)" in page
+    assert "always-majority accuracy (training majority)</th>" in page
+    assert "always the 5 most frequent classes in training</th>" in page
+    own = _fake_run(tmp_path, "own", "finished", pos=None, positive_class=None, classes=list("abc"),
+                    majority_class="c", baseline_from="this split", per_class={}, bouts={})  # fmt: skip
+    assert "always-majority accuracy</th>" in _key_metrics_html(own)  # predict's figures on new data: their own

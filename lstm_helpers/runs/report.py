@@ -291,7 +291,7 @@ def _key_metrics_html(run: Path) -> str:
         (f"top-{k['top k']} accuracy", "top-k accuracy"),
         (f"always {most_frequent_words(m, k['top k'] or 0)}", "top-k baseline"),
         (
-            "always-majority accuracy" + (" (training's majority)" if m.get("baseline_from") else ""),
+            "always-majority accuracy" + (" (training majority)" if m.get("baseline_from") == "training" else ""),
             "majority baseline",
         ),
         ("balanced accuracy", "balanced accuracy"),
