@@ -73,6 +73,11 @@ def test_a_test_class_without_training_windows_caps_balanced_accuracy():
     notes = [str(n) for n in interpret_metrics({**m, "classes": CLASSES, "untrained_classes": ["new"]})]
     (cap,) = [n for n in notes if "no training window" in n]
     assert "'new' has test windows but no training window" in cap and "(3 - 1) / 3 = 0.667" in cap
+    # a character model's many unseen characters: six named, then how many more
+    chars = [chr(c) for c in range(97, 117)]
+    per_class = {c: {"support": 3} for c in chars}
+    (many,) = [str(n) for n in interpret_metrics({"per_class": per_class, "untrained_classes": chars[:8]})]
+    assert "'a', 'b', 'c', 'd', 'e', 'f' and 2 more have test windows" in many and "(20 - 8) / 20 = 0.600" in many
 
 
 @pytest.mark.slow

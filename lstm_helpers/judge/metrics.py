@@ -296,12 +296,13 @@ def _untrained_note(metrics: dict[str, Any]) -> list[str]:
     if not untrained or not held:
         return []
     k, m = len(held), len(untrained)
-    names = ", ".join(f"'{visible_name(c)}'" for c in untrained)
+    names = ", ".join(f"'{visible_name(c)}'" for c in untrained[:6]) + (f" and {m - 6} more" if m > 6 else "")
     return [
         Note(
             f"{names} {'has' if m == 1 else 'have'} test windows but no training window: the model cannot have "
-            f"learnt {'it' if m == 1 else 'them'}, so balanced accuracy, the mean recall over the {k} classes "
-            f"the test split holds, cannot exceed ({k} - {m}) / {k} = {(k - m) / k:.3f} but by chance.",
+            f"learnt {'it' if m == 1 else 'them'} ({'its recall is' if m == 1 else 'their recalls are'} 0 but for "
+            f"chance hits), so balanced accuracy, the mean recall over the {k} classes the test split holds, "
+            f"cannot exceed ({k} - {m}) / {k} = {(k - m) / k:.3f}.",
             CAUTION,
         )
     ]
