@@ -56,6 +56,7 @@ from lstm_helpers.judge.notes import CAUTION, READING, Note, kind_of
 from lstm_helpers.judge.probs import class_scores, full_probs, predict_probs
 from lstm_helpers.judge.threshold import (
     DecisionRule,
+    argmax_threshold_note,
     choose_threshold,
     compare_threshold_strategies,
 )
@@ -138,6 +139,7 @@ def _open(cfg: Config, run_dir: str | Path) -> tuple[_Stage, dict[str, np.ndarra
     positive, interest, names = class_of_interest(prep, classes)
     stage = _Stage(cfg, layout, classes, prep.get("input") or {}, positive, interest, names)
     stage.notes += decision_notes(cfg, prep)  # threshold settings an argmax run leaves without effect
+    stage.notes += argmax_threshold_note(cfg.evaluate, classes, names, stage.notes)
     stage.train_counts, stage.split = _real_train_counts(data, len(classes)), prep.get("split")
     return stage, data
 

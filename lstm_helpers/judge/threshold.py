@@ -370,3 +370,20 @@ class DecisionRule:
         if len(classes) == 2:
             return cls(tuple(classes), 0.5, 1 if positive_index is None else int(positive_index))
         return cls(tuple(classes))
+
+
+def argmax_threshold_note(ev: EvaluateConfig, classes: list[str], interest: list[str], said: list[str]) -> list[str]:
+    """``evaluate.threshold`` set on a multi-class run the argmax decides: no threshold is chosen or
+    applied, not even as the fallback where validation cannot choose, which is what the run was told
+    before stage 01 named the classes (lstm_helpers/unused.py::idle_notes); said unless a note in
+    ``said`` already says it."""
+    argmax = len(classes) > 2 and (not interest or ev.multiclass_decision == "argmax")
+    if (
+        not argmax
+        or ev.threshold == EvaluateConfig().threshold
+        or any(n.startswith("evaluate.threshold =") for n in said)
+    ):
+        return []
+    why = "evaluate.multiclass_decision is argmax" if interest else "no class of interest is named"
+    return [f"evaluate.threshold = {ev.threshold:g} has no effect: {why} on {len(classes)} classes, so no "
+            "threshold is chosen or applied, not even as the fallback where validation cannot choose"]  # fmt: skip
