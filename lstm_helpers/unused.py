@@ -172,8 +172,11 @@ def idle_notes(cfg: Config, stages: tuple[str, ...] | None = None, varied: Any =
             why[key] = ("data.kind", f"data.kind is {flat['data.kind']}, which never reads it")
     for idle, keys, by, who in _idle_rules(cfg):
         why |= {key: (by, f"{by} is {_shown(flat[by])} ({who})") for key in keys if idle and key not in why}
-    partly = set()  # not idle: said with its own verb
-    if cfg.evaluate.threshold_strategy != "fixed" and "evaluate.threshold" not in why:
+    partly = set()  # not idle: said with its own verb (under argmax decision_notes says, once the classes are known)
+    if (
+        cfg.evaluate.threshold_strategy != "fixed" and "evaluate.threshold" not in why
+        and cfg.evaluate.multiclass_decision != "argmax"
+    ):  # fmt: skip
         partly.add("evaluate.threshold")
         why["evaluate.threshold"] = (
             "evaluate.threshold_strategy",
@@ -227,6 +230,14 @@ def decision_notes(cfg: Config, prep: dict[str, Any]) -> list[str]:
     classes = [str(c) for c in prep.get("classes") or []]
     interest = [c for c in prep.get("classes_of_interest") or [] if c in classes]
     flat, defaults = flatten(cfg.to_dict(), keep=_KEEP), flatten(Config().to_dict(), keep=_KEEP)
+    fallback = []  # a binary task under argmax: idle_notes left the threshold's fallback note to here
+    if (
+        len(classes) == 2
+        and cfg.evaluate.multiclass_decision == "argmax"
+        and cfg.evaluate.threshold_strategy != "fixed"
+    ):
+        th = _THRESHOLD_WHY.format(strategy=cfg.evaluate.threshold_strategy)
+        fallback = [f"evaluate.threshold = {_shown(flat['evaluate.threshold'])} {th}"]
     if len(classes) == 2:
         keys, text = ("evaluate.multiclass_decision",), "this task has 2 classes, so a threshold on one decides"
     elif len(classes) > 2 and not interest:
@@ -237,9 +248,11 @@ def decision_notes(cfg: Config, prep: dict[str, Any]) -> list[str]:
         text = f"evaluate.multiclass_decision is argmax on {len(classes)} classes (threshold uses it)"
     else:
         return []
-    said = {note.split(" = ")[0] for note in idle_notes(cfg, ("evaluate",))}
+    # said to have no effect already; the threshold's fallback note (said before the classes were known) is
+    # overruled here where the argmax decides
+    said = {note.split(" = ")[0] for note in idle_notes(cfg, ("evaluate",)) if " has no effect: " in note}
     return [
         f"{key} = {_shown(flat[key])} has no effect: {text}"
         for key in keys
         if flat[key] != defaults[key] and key not in said and key not in unread_keys(flat)
-    ]
+    ] + [note for note in fallback if flat["evaluate.threshold"] != defaults["evaluate.threshold"]]

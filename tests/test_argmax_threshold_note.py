@@ -28,3 +28,25 @@ def test_an_argmax_run_is_told_evaluate_threshold_does_nothing():
         )
         == []
     )
+
+
+def test_the_terminal_is_not_told_a_threshold_applies_where_the_argmax_decides():
+    """The config-time note (before the classes are known) said evaluate.threshold 'applies only
+    where validation cannot choose' under argmax, beside stage 03's 'has no effect'."""
+    from lstm_helpers.unused import decision_notes, idle_notes
+
+    set_ = {"evaluate.multiclass_decision": "argmax", "evaluate.threshold": 0.9}
+    cfg = resolve_config({}, set_)
+    assert not [n for n in idle_notes(cfg) if n.startswith("evaluate.threshold =")]
+    (said,) = [
+        n for n in decision_notes(cfg, {"classes": CLASSES, "classes_of_interest": ["c1"]}) if "threshold =" in n
+    ]
+    assert said.startswith("evaluate.threshold = 0.9 has no effect: evaluate.multiclass_decision is argmax")
+    binary = decision_notes(cfg, {"classes": ["a", "b"], "classes_of_interest": ["b"]})
+    assert any(n.startswith("evaluate.threshold = 0.9 applies only where validation cannot choose") for n in binary)
+    assert any(n.startswith("evaluate.multiclass_decision = argmax has no effect") for n in binary)
+    # no class of interest: the fallback note came first; stage 03 says the argmax decides after all
+    plain = resolve_config({}, {"evaluate.threshold": 0.9})
+    assert any(n.startswith("evaluate.threshold = 0.9 applies only") for n in idle_notes(plain))
+    (late,) = [n for n in decision_notes(plain, {"classes": CLASSES, "classes_of_interest": []}) if "threshold =" in n]
+    assert late.startswith("evaluate.threshold = 0.9 has no effect: the 10 classes hold no class of interest")
