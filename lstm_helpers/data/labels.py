@@ -308,5 +308,6 @@ def interest_note(classes: list[str], cfg: DataConfig) -> list[str]:
         f"threshold and the headline (its precision, recall and bouts) follow, and its PR-AUC stands beside the "
         f"macro average in the key metrics; {', '.join(map(repr, rest))} {verb} scored per class (PR-AUC, "
         f"precision, recall, bouts) without a threshold of {own} own; a sweep ranks these runs by validation "
-        f"balanced accuracy over all {len(classes)} classes; list the class to follow first"
+        f"balanced accuracy over the classes validation holds (all {len(classes)} where it holds each); list the "
+        "class to follow first"
     ]
