@@ -140,11 +140,11 @@ def _open(cfg: Config, run_dir: str | Path) -> tuple[_Stage, dict[str, np.ndarra
     stage = _Stage(cfg, layout, classes, prep.get("input") or {}, positive, interest, names)
     stage.notes += decision_notes(cfg, prep)  # threshold settings an argmax run leaves without effect
     stage.notes += argmax_threshold_note(cfg.evaluate, classes, names, stage.notes)
-    stage.train_counts, stage.split = _real_train_counts(data, len(classes)), prep.get("split")
+    stage.train_counts, stage.split = real_train_counts(data, len(classes)), prep.get("split")
     return stage, data
 
 
-def _real_train_counts(data: dict[str, np.ndarray], n_classes: int) -> np.ndarray | None:
+def real_train_counts(data: dict[str, np.ndarray], n_classes: int) -> np.ndarray | None:
     """The real (not synthetic) training windows per class: what a model could know of the
     classes' frequencies, so the majority and top-k baselines rank classes by them (a class only
     the test split holds was the "majority" of a test split where it was most frequent)."""

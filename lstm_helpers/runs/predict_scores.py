@@ -143,9 +143,24 @@ def decision_scores(run: FinishedRun, y: np.ndarray, probs: np.ndarray) -> dict[
         "decision_rule": run.rule.describe(), "n": 0,
     }  # fmt: skip
     if len(y):
-        m = compute_metrics(y, probs, run.rule.apply(probs), run.classes, positive, run.cfg.train.top_k)
+        counts = _run_train_counts(run)
+        m = compute_metrics(y, probs, run.rule.apply(probs), run.classes, positive, run.cfg.train.top_k, counts)
         out.update({k: m[k] for k in CORE_METRICS})
     return out
+
+
+def _run_train_counts(run: FinishedRun) -> np.ndarray | None:
+    """The run's real training windows per class (``prepared.npz``), which rank the majority and
+    top-k baselines' classes as stage 03 ranks them; None where the run kept no prepared arrays
+    (the baselines then rank the classes of the rows given)."""
+    from lstm_helpers.judge.evaluation import real_train_counts
+
+    layout = getattr(run, "layout", None)
+    if layout is None or not layout.prepared.is_file():
+        return None
+    with np.load(layout.prepared) as z:
+        data = {k: z[k] for k in ("y_train", "synthetic_train") if k in z.files}
+    return real_train_counts(data, len(run.classes))
 
 
 def score_predictions(
