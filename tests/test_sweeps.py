@@ -843,7 +843,7 @@ def test_a_sweep_on_a_broken_sequence_file_or_table_is_refused_before_any_run(tm
         import pandas as pd
 
         pd.read_csv(good).drop(columns=["acc_mag"]).to_csv(tmp_path / "broken.csv", index=False)
-        broken, expected = tmp_path / "broken.csv", "missing column(s) 'acc_mag' (data.channels[3])"
+        broken, expected = tmp_path / "broken.csv", "missing column(s) 'acc_mag' (data.channels[3]; closest: "
     assert good.is_file()
     for data, message in ((broken, expected), (tmp_path / "missing.npz", "does not exist")):
         f = write_sweep(tmp_path / "s.yaml", data, placeholder_data=False, grid={"model.dropout": [0.1, 0.2]}, set=base)

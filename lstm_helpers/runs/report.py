@@ -38,6 +38,7 @@ from lstm_helpers.runs.headline_parts import (
     recall_counts,
     says_much,
 )
+from lstm_helpers.runs.params_chosen import chosen_words
 from lstm_helpers.runs.terminal import IN_EPOCH_LINE, PROGRESS_LINE, display_path, page_path, plural, run_time_phrase
 from lstm_helpers.style import breakable, fmt_number
 from lstm_helpers.unused import unread_keys
@@ -342,11 +343,13 @@ def _of_training(m: dict) -> str:
 def _params_html(run: Path, pairs: list[tuple[str, str]]) -> str:
     """The parameters table; ``pairs`` from :func:`_path_replacements` (parsed once per report:
     re-reading ``params.yaml`` for each of its ~100 values cost ~2 s of CPU per report). Keys
-    the run's data kind never reads are named below the table, not listed as settings."""
+    the run's data kind never reads are named below the table, not listed as settings; values
+    stage 02 chose (``auto``) or switched off say so (:func:`~lstm_helpers.runs.params_chosen.chosen_words`)."""
     flat = flatten(read_params(run), keep=("class_map", "class_weight"))
     unread = unread_keys(flat)
+    chosen = chosen_words(flat, read_json_optional(RunLayout(run).train_json))  # 'auto (20 chosen ...)'
     rows = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(scrub_paths(str(v), run, pairs))}</td></tr>"
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(scrub_paths(chosen.get(k, str(v)), run, pairs))}</td></tr>"
         for k, v in flat.items()
         if k not in unread
     )
