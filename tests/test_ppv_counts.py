@@ -155,3 +155,17 @@ def test_the_baseline_fits_on_counts_and_keeps_the_float_features_for_ridge():
     )  # fmt: skip
     assert res.available and set(res.val_pr_auc) == {"logistic", "ridge"}
     assert res.proba["test"].shape == (50, 2) and res.val_pr_auc["logistic"] > 0.9
+
+
+def test_values_near_float32s_overflow_or_counts_past_uint16_are_left_to_aeon():
+    """A window of 2e38 after 32 plain ones overflowed the sums, where aeon's fastmath sums give
+    other counts, and the check (the first 32 windows) passed: such inputs take aeon's transform."""
+    X, _ = _windows(40, 2, 30, seed=6)
+    rocket = MiniRocket(n_kernels=500, n_jobs=1, random_state=0).fit(X[:32])
+    X[35, 1, 5] = np.float32(2e38)
+    seen = []
+    transform = rocket.transform
+    rocket.transform = lambda Z: seen.append(len(Z)) or transform(Z)
+    packed = minirocket_counts(rocket, X)
+    assert seen == [len(X)]  # aeon, one chunk: no kernel
+    assert packed is None or np.array_equal(packed.dense(), transform(X))

@@ -33,6 +33,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+MAX_PLAIN = 1e30  # |values| the kernel takes (float32 overflows past 3.4e38)
 CHECK_WINDOWS = 32  # windows transformed by aeon too, to check the kernel's counts against
 CHUNK_WINDOWS = 512  # windows transformed (as float32) at a time before packing: 20 MB of features at
 # 10,000, under glibc's largest mmap threshold (32 MB), so a chunk reuses the last one's pages
@@ -122,7 +123,11 @@ def minirocket_counts(rocket: object, X: np.ndarray) -> CountMatrix | None:
     dtype = np.uint8 if lengths.max() <= np.iinfo(np.uint8).max else np.uint16
     if not len(X):
         return CountMatrix(np.zeros((0, len(lengths)), dtype), lengths)
-    counts = _kernel_counts(params, getattr(rocket, "_indices", None), X, len(lengths), dtype)
+    counts = (
+        _kernel_counts(params, getattr(rocket, "_indices", None), X, len(lengths), dtype)
+        if lengths.max() <= np.iinfo(np.uint16).max and _plain_values(X)
+        else None
+    )  # counts past uint16, or sums near float32's overflow (where aeon's fastmath differs): aeon's transform
     if counts is not None:
         F = rocket.transform(X[:CHECK_WINDOWS])
         if F.shape[1:] == lengths.shape and np.array_equal(pack(F, lengths), counts[:CHECK_WINDOWS]):
@@ -135,6 +140,12 @@ def minirocket_counts(rocket: object, X: np.ndarray) -> CountMatrix | None:
             return None
         parts.append(packed)
     return CountMatrix(np.concatenate(parts), lengths)
+
+
+def _plain_values(X: np.ndarray) -> bool:
+    """Finite values well inside float32's range: their kernel sums (at most 9 taps x 3 x 9
+    channels of them) cannot overflow, where aeon's fastmath sums and the kernel's would differ."""
+    return bool(np.isfinite(X).all() and np.abs(X).max(initial=0.0) < MAX_PLAIN)
 
 
 def _kernel_counts(params: tuple, indices: object, X: np.ndarray, n_features: int, dtype: type) -> np.ndarray | None:
