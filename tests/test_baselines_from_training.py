@@ -93,3 +93,17 @@ def test_stage_03_ranks_the_baselines_classes_by_the_real_training_windows(tmp_p
     assert metrics["baseline_from"] == "training" and metrics["val"]["baseline_from"] == "training"
     assert metrics["majority_class"] == metrics["classes"][int(np.bincount(y_train).argmax())]
     assert metrics["untrained_classes"] == [] and metrics["macro_f1"] is not None
+
+
+def test_the_baselines_rank_classes_by_the_training_windows_before_undersampling():
+    """Undersampling cut a=300, b=1000 to 100 each: the majority baseline said 'always predicting
+    a (the most frequent class of the training windows)'; prepare.json's counts before it rank them."""
+    import numpy as np
+
+    from lstm_helpers.judge.evaluation import real_train_counts
+
+    y = np.repeat([0, 1, 2], [100, 100, 20])
+    data = {"y_train": y, "synthetic_train": np.zeros(len(y), bool)}
+    prep = {"classes": ["a", "b", "c"], "counts": {"train": {"before": {"a": 300, "b": 1000, "c": 20}}}}
+    assert real_train_counts(data, 3, prep).tolist() == [300, 1000, 20]
+    assert real_train_counts(data, 3).tolist() == [100, 100, 20]  # no prepare.json: the labels as kept

@@ -140,14 +140,23 @@ def _open(cfg: Config, run_dir: str | Path) -> tuple[_Stage, dict[str, np.ndarra
     stage = _Stage(cfg, layout, classes, prep.get("input") or {}, positive, interest, names)
     stage.notes += decision_notes(cfg, prep)  # threshold settings an argmax run leaves without effect
     stage.notes += argmax_threshold_note(cfg.evaluate, classes, names, stage.notes)
-    stage.train_counts, stage.split = real_train_counts(data, len(classes)), prep.get("split")
+    stage.train_counts, stage.split = real_train_counts(data, len(classes), prep), prep.get("split")
     return stage, data
 
 
-def real_train_counts(data: dict[str, np.ndarray], n_classes: int) -> np.ndarray | None:
-    """The real (not synthetic) training windows per class: what a model could know of the
-    classes' frequencies, so the majority and top-k baselines rank classes by them (a class only
-    the test split holds was the "majority" of a test split where it was most frequent)."""
+def real_train_counts(
+    data: dict[str, np.ndarray], n_classes: int, prep: dict[str, Any] | None = None
+) -> np.ndarray | None:
+    """The real training windows per class before any rebalancing: what a model could know of
+    the classes' frequencies, so the majority and top-k baselines rank classes by them (a class
+    only the test split holds was the "majority" of a test split where it was most frequent).
+    From ``prepare.json``'s ``counts.train.before`` (``prep``) where it names the classes:
+    undersampling cuts the large classes to one cap, which left the first class listed the
+    "most frequent"; else the non-synthetic training labels."""
+    before = (((prep or {}).get("counts") or {}).get("train") or {}).get("before") or {}
+    classes = [str(c) for c in (prep or {}).get("classes") or []]
+    if len(classes) == n_classes and before and set(before) <= set(classes):
+        return np.array([int(before.get(c, 0)) for c in classes])
     if "y_train" not in data:
         return None
     y, synthetic = data["y_train"].astype(np.int64), data.get("synthetic_train")

@@ -157,10 +157,10 @@ def _run_train_counts(run: FinishedRun) -> np.ndarray | None:
 
     layout = getattr(run, "layout", None)
     if layout is None or not layout.prepared.is_file():
-        return None
+        return real_train_counts({}, len(run.classes), getattr(run, "info", None))
     with np.load(layout.prepared) as z:
         data = {k: z[k] for k in ("y_train", "synthetic_train") if k in z.files}
-    return real_train_counts(data, len(run.classes))
+    return real_train_counts(data, len(run.classes), run.info)
 
 
 def score_predictions(
