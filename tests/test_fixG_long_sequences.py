@@ -114,6 +114,7 @@ def test_stage_01_makes_one_case_per_sequence_however_short(cases, tmp_path):
             ["sequence 'seq000' has more than one value in column 'subject' (data.group_column)"],
         ),
         (lambda df: df.assign(t=np.where(np.arange(len(df)) == 1, 0.0, df["t"])), ["'seq000' has time 0 twice"]),
+        (lambda df: df.assign(t=df["t"].where(np.arange(len(df)) != 3)), ["row 5", "no time in column 't'"]),
     ],
     ids=[
         "no sequence column",
@@ -124,6 +125,7 @@ def test_stage_01_makes_one_case_per_sequence_however_short(cases, tmp_path):
         "no id",
         "group varies",
         "time twice",
+        "no time",
     ],  # fmt: skip
 )
 def test_bad_long_tables_are_refused_naming_the_sequence(cases, tmp_path, change, expected):

@@ -74,6 +74,12 @@ def _ordered(df: pd.DataFrame, cfg: DataConfig) -> tuple[pd.DataFrame, np.ndarra
             f"(data.sequence_column; {int(empty.sum()):,} such row(s)); every row needs the id of its sequence"
         )
     codes, uniques = pd.factorize(ids, sort=False)
+    if cfg.time_column and (blank := pd.to_numeric(df[cfg.time_column], errors="coerce").isna()).any():
+        raise DataError(
+            f"{_at(df, int(np.argmax(blank.to_numpy())))}: no time in column {cfg.time_column!r} (data.time_column; "
+            f"{int(blank.sum()):,} such row(s)); every row needs the time of its step, or leave data.time_column "
+            "empty to keep the rows' order"
+        )
     if cfg.time_column:  # by sequence, then by time (numpy's lexsort: the last key first)
         order = np.lexsort((df[cfg.time_column].to_numpy(np.float64), codes))
     else:

@@ -191,7 +191,7 @@ def more_validation(split: dict[str, Any] | None) -> str:
     if "validation is carved" in note:
         return (
             "validation is carved from the predefined split's training side: a larger split.val_fraction or "
-            "another seed draws it anew, or mark validation cases 'val' in the split"
+            "another seed (split.seed, where set) draws it anew, or mark validation cases 'val' in the split"
         )
     by = _PREDEFINED_BY.search(note)
     return (
