@@ -302,7 +302,7 @@ def _untrained_note(metrics: dict[str, Any]) -> list[str]:
             f"{names} {'has' if m == 1 else 'have'} test windows but no training window: the model cannot have "
             f"learnt {'it' if m == 1 else 'them'} ({'its recall is' if m == 1 else 'their recalls are'} 0 but for "
             f"chance hits), so balanced accuracy, the mean recall over the {k} classes the test split holds, "
-            f"cannot exceed ({k} - {m}) / {k} = {(k - m) / k:.3f}.",
+            f"cannot exceed ({k} - {m}) / {k} = {(k - m) / k:.3f} but by those chance hits.",
             CAUTION,
         )
     ]
