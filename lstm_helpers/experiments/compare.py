@@ -21,6 +21,7 @@ import pandas as pd
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, shown, write_json, write_text
 from lstm_helpers.config import ConfigError, resolve_path, short_text
 from lstm_helpers.experiments.columns import PER_CLASS, SCORES, TIME_COLUMNS, class_column
+from lstm_helpers.experiments.groups import is_group, is_search, own_group, records_from_search, whole_group
 from lstm_helpers.experiments.plan import is_planned_name, validate_spec
 from lstm_helpers.experiments.references import ReferenceSpec, check_reference_classes, merged
 from lstm_helpers.experiments.resume import cell, records_from_sweep, refuse_run_directory, run_dirs_in
@@ -70,6 +71,8 @@ def collect_runs(dirs: list[str | Path]) -> list[dict[str, Any]]:
             raise ConfigError(f"{shown(d)} is not a directory (expected a run or sweep directory)")
         if SweepLayout(d).plan.is_file():
             records += records_from_sweep(d)
+        elif is_search(d):  # its runs with the searched keys, title and description its page shows
+            records += records_from_search(d)
         elif RunLayout(d).params.is_file():
             records.append(_record_of_run(d))
         else:
@@ -87,9 +90,10 @@ def collect_runs(dirs: list[str | Path]) -> list[dict[str, Any]]:
 
 
 def _record_of_run(d: Path) -> dict[str, Any]:
-    """A run directory's record; its sweep's record when it sits in a sweep directory."""
-    if SweepLayout(d.parent).plan.is_file():
-        match = [r for r in records_from_sweep(d.parent) if Path(r["run_dir"]).name == d.name]
+    """A run directory's record; its sweep's (search's) record when it sits in a sweep (search) directory."""
+    if is_group(d.parent):
+        group = records_from_sweep(d.parent) if SweepLayout(d.parent).plan.is_file() else records_from_search(d.parent)
+        match = [r for r in group if Path(r["run_dir"]).name == d.name]
         if match:
             return {**match[0], "run_dir": str(d)}
     return {"run_dir": str(d)}
@@ -299,7 +303,7 @@ def _sweep_of(records: list[dict[str, Any]]) -> dict[str, Any]:
     description tells of); empty for runs of several origins."""
     sweeps = {json.dumps(r.get("sweep") or {}, sort_keys=True, default=str) for r in records}
     sweep = (records[0].get("sweep") or {}) if len(sweeps) == 1 else {}
-    return sweep if whole_sweep(records) else {k: v for k, v in sweep.items() if k not in ("title", "description")}
+    return sweep if whole_group(records) else {k: v for k, v in sweep.items() if k not in ("title", "description")}
 
 
 def comparison_table(
@@ -514,31 +518,6 @@ def _reference_fields(text: str) -> dict[str, Any] | None:
     return raw if sep and raw["name"] and len(raw) > 1 else None
 
 
-def whole_sweep(records: list[dict[str, Any]]) -> bool:
-    """The records are every run of one sweep (its sweep.json's), not some of them."""
-    runs = {Path(r["run_dir"]).resolve() for r in records}
-    parents = {d.parent for d in runs}
-    if len(parents) != 1 or not SweepLayout(next(iter(parents))).plan.is_file():
-        return False
-    return runs == {Path(r["run_dir"]).resolve() for r in records_from_sweep(next(iter(parents)))}
-
-
-def _is_group(d: Path) -> bool:
-    """A sweep's (sweep.json) or search's (trials.csv) directory."""
-    return SweepLayout(d).plan.is_file() or SweepLayout(d).trials.is_file()
-
-
-def _own_group(dirs: list[str | Path], records: list[dict[str, Any]]) -> Path | None:
-    """The one sweep or search directory among ``dirs`` when the runs compared are exactly its
-    own (``compare <sweep>``: its comparison is drawn again in place); None for runs of several
-    origins, which would replace the sweep's record with one its slides and index do not tell."""
-    groups = {Path(d).resolve() for d in dirs if _is_group(Path(d))}
-    if len(groups) != 1:
-        return None
-    (group,) = groups
-    return group if {r["run_dir"] for r in records} == {r["run_dir"] for r in collect_runs([group])} else None
-
-
 def compare_runs(
     dirs: list[str | Path], out: str | Path | None = None, references: list[str] | None = None
 ) -> list[Path]:
@@ -563,17 +542,17 @@ def compare_runs(
     if have:  # a class figure the tables have no column for: refused, not dropped
         texts = dict(zip((r["name"] for r in extra), references or [], strict=True))
         check_reference_classes(extra, have, lambda r: f"--reference {texts[r['name']]!r}", of_interest)
-    own = _own_group(dirs, records)
+    own = own_group(dirs, records, collect_runs)
     digest = hashlib.sha256("\n".join(sorted(r["run_dir"] for r in records)).encode()).hexdigest()[:8]
     default = resolve_path("reports") / "comparisons" / f"compare-{digest}"
     if out is None:
         out = own or default
-    elif _is_group(Path(out)) and Path(out).resolve() != own:
+    elif is_group(Path(out)) and Path(out).resolve() != own:
         raise ConfigError(
             f"--out {shown(out)} holds a sweep's or search's own comparison and slides, which a comparison of "
             f"other runs would replace; give compare a new folder (without --out it writes to {shown(default)})"
         )
-    title = records[0]["sweep"]["title"] if records[0].get("sweep") and whole_sweep(records) else None
+    title = records[0]["sweep"]["title"] if records[0].get("sweep") and whole_group(records) else None
     n = len(records)
     csv_path, html_path = write_comparison(
         Path(out), records, title=title or f"Comparison of {n} run{'s' if n != 1 else ''}", references=extra
