@@ -186,6 +186,19 @@ def _histories(trial: Any) -> dict[str, list[float]]:
     return {name: [float(o.mean()) for o in h.get_history()] for name, h in trial.metrics.metrics.items()}
 
 
+def _at_best_step(trial: Any) -> dict[str, float]:
+    """Each metric at the step the trial's score comes from. KerasTuner keeps one observation per
+    metric, at that step (its index among the epochs the trial's own fit ran), not one per epoch:
+    found by its step, not by its place in the list (step 1 of a list of one matched nothing)."""
+    step = trial.best_step if trial.best_step is not None else 0
+    at = {}
+    for name, history in trial.metrics.metrics.items():
+        found = [float(o.mean()) for o in history.get_history() if o.step == step]
+        if found:
+            at[name] = found[0]
+    return at
+
+
 def divergence(trial: Any, n_classes: int) -> str | None:
     """Why a trial that KerasTuner reports as completed diverged, in words; None when it did not.
 
@@ -204,8 +217,7 @@ def divergence(trial: Any, n_classes: int) -> str | None:
     for name in ("loss", "val_loss"):
         if any(not math.isfinite(v) for v in h.get(name, [])):
             return f"its {'validation ' if name.startswith('val_') else 'training '}loss became NaN or infinite"
-    step = trial.best_step if trial.best_step is not None else -1
-    at = {name: values[step] for name, values in h.items() if values and -len(values) <= step < len(values)}
+    at = _at_best_step(trial)
     guess = math.log(max(n_classes, 2))
     loss = at.get("val_loss")
     if loss is not None and loss > LOSS_FACTOR * guess:
@@ -239,7 +251,7 @@ def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.D
             "objective": objective[0],
             "direction": objective[1],
             "score": trial.score,
-            "best_epoch": None if trial.best_step is None else trial.best_step + 1,  # KerasTuner's step counts from 0
+            "best_epoch": best_epoch(trial),
         }
         row.update({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in values.items()})
         for name, history in trial.metrics.metrics.items():  # at the objective's best epoch, not each at its own
@@ -249,6 +261,8 @@ def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.D
         epochs = trial.hyperparameters.values.get("tuner/epochs")
         if epochs is not None:
             row["epochs"] = epochs
+        if continued := continues(trial):  # hyperband: trained on from another trial's weights
+            row["continues"] = continued
         if trial.message:
             lines = [ln for ln in str(trial.message).splitlines() if ln.strip()]
             row["message"] = lines[-1][:300] if lines else None
@@ -260,6 +274,29 @@ def trials_table(tuner: Any, search: Search, objective: tuple[str, str]) -> pd.D
         table = table.sort_values("score", ascending=objective[1] == "min", na_position="last")
         table = table.sort_values("status", key=lambda s: s.eq(DIVERGED), kind="stable")
     return table
+
+
+def best_epoch(trial: Any) -> int | None:
+    """The epoch, counted from 1, that a trial's score comes from. KerasTuner's ``best_step``
+    counts from 0 among the epochs of the trial's own fit; a hyperband trial that continues
+    another's weights fits from ``tuner/initial_epoch`` on (its step 0 is epoch initial + 1)."""
+    if trial.best_step is None:
+        return None
+    return int(trial.hyperparameters.values.get("tuner/initial_epoch") or 0) + int(trial.best_step) + 1
+
+
+def continues(trial: Any) -> str | None:
+    """``trial 1 from epoch 3``: the hyperband trial whose weights this one trained on from which
+    epoch (KerasTuner's ``tuner/trial_id`` and ``tuner/initial_epoch``); None for a trial that
+    trained from scratch. Trials of 2 and of 4 epochs are ranked side by side: this says why."""
+    from lstm_helpers.experiments.progress import trial_number
+
+    values = trial.hyperparameters.values
+    if values.get("tuner/trial_id") is None:
+        return None
+    return (
+        f"trial {trial_number(values['tuner/trial_id'])} from epoch {int(values.get('tuner/initial_epoch') or 0) + 1}"
+    )
 
 
 def best_trial(tuner: Any, trials_csv: Any) -> Any:
