@@ -3,7 +3,7 @@
 Every command validates its parameters before any work starts. Exit codes:
 
 - 0: done.
-- 1: the work ran and failed (a stage notebook failed, a sweep had failed runs, no search
+- 1: the work ran and failed (a stage notebook failed, a sweep had failed or interrupted runs, no search
   trial completed, the sweep directory is busy): one line with the reason.
 - 2: a mistake in the input (configuration, data, paths, unreadable artifacts):
   ``error: ...`` naming the key, file or value and what is allowed.
@@ -264,8 +264,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from lstm_helpers.experiments.progress import sweep_summary
     from lstm_helpers.experiments.runner import run_sweep
-    from lstm_helpers.runs.terminal import plural
 
     result = run_sweep(
         Path(args.file),
@@ -277,13 +277,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     )
     if result.get("comparison_html"):
         _slides_beside(Path(result["comparison_html"]).parent)
-    before = f" ({result['skipped']} from before)" if result["skipped"] else ""
-    reasons = "; see runs.csv for the reasons" if result["failed"] else ""
-    print(
-        f"sweep {result['sweep_id']}: {plural(result['done'], 'run')} finished{before}, "
-        f"{result['failed']} failed{reasons}\ncomparison: {_shown(result['comparison_html'])}"
-    )
-    return 0 if result["failed"] == 0 else EXIT_FAILED
+    print(sweep_summary(result, _shown))  # an interrupted run: with the command that continues it
+    return 0 if result["failed"] == 0 and not result.get("interrupted") else EXIT_FAILED
 
 
 def _slides_beside(group_dir: Path) -> Path:

@@ -319,7 +319,7 @@ def test_eta_moves_with_the_clock():
     assert estimate_eta(10, [12], queued=0, slots=2) == 1  # an overdue run: a tenth of the mean still to go
     now = [0.0]
     prog = Progress(total=4, workers=2, skipped=0, enabled=False, clock=lambda: now[0])
-    assert prog.eta_seconds() is None and "ETA after the first run ends" in prog.line()
+    assert prog.eta_seconds() is None and "ETA after the first run finishes" in prog.line()
     prog.start("a")
     now[0] = 5.0
     prog.start("b")

@@ -29,6 +29,7 @@ from lstm_helpers.experiments.figures import (  # noqa: F401 (the page's figures
     plot_quality_vs_time,
 )
 from lstm_helpers.experiments.html_tables import as_html, column_texts, esc, show, show_each, table_html  # noqa: F401 (show, show_each: for 04)
+from lstm_helpers.experiments.labels import as_labels as _as_labels  # noqa: F401 (the tests read values as labels)
 from lstm_helpers.experiments.labels import members_differ, run_labels, variant_names
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.experiments.references import MARKER, REFERENCE_STATUS, reference_rows

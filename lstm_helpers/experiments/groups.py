@@ -9,12 +9,14 @@ dir>`` does for a sweep (its ``sweep.json`` records: :func:`~lstm_helpers.experi
 
 from __future__ import annotations
 
+import json
+import shlex
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from lstm_helpers.artifacts import read_json_optional
+from lstm_helpers.artifacts import read_json_optional, shown
 from lstm_helpers.experiments.plan import group_title
 from lstm_helpers.experiments.resume import records_from_sweep, run_dirs_in, run_status
 from lstm_helpers.layout import SweepLayout
@@ -98,3 +100,24 @@ def own_group(dirs: list[str | Path], records: list[dict[str, Any]], collect: An
         return None
     (group,) = groups
     return group if {r["run_dir"] for r in records} == {r["run_dir"] for r in collect([group])} else None
+
+
+def group_command(kind: str, file: str | Path, overrides: dict[str, Any], out: str | Path | None) -> str:
+    """``lstm-workbench sweep|search FILE [--set K=V ...] [--out DIR]``, its paths as seen from the
+    current directory (:func:`~lstm_helpers.artifacts.shown`): the command that resumes a sweep or
+    search, written when it is shown, so it works from where the user is (not from where the
+    sweep ran, nor from the run's folder)."""
+    sets = "".join(
+        f" --set {shlex.quote(f'{k}={v if isinstance(v, str) else json.dumps(v)}')}" for k, v in overrides.items()
+    )
+    where = f" --out {shlex.quote(shown(out))}" if out else ""
+    return f"lstm-workbench {kind} {shlex.quote(shown(file))}{sets}{where}"
+
+
+def sweep_command(sweep_dir: Path) -> str | None:
+    """The command that resumes the sweep of ``sweep_dir`` (its ``sweep.json``: file, overrides),
+    None where the folder is no sweep's. Running it again continues a stopped run in place."""
+    plan = read_json_optional(SweepLayout(Path(sweep_dir)).plan)
+    if not plan.get("file"):
+        return None
+    return group_command("sweep", plan["file"], plan.get("overrides") or {}, Path(sweep_dir).resolve())

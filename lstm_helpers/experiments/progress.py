@@ -66,6 +66,7 @@ class Progress:
         skipped: int,
         enabled: bool = True,
         clock: Any = time.perf_counter,
+        resume: str | None = None,
     ):
         self.total, self.workers, self.skipped, self.enabled = (
             total,
@@ -73,8 +74,9 @@ class Progress:
             skipped,
             enabled,
         )
-        self.finished = self.failed = 0
-        self.durations: list[float] = []
+        self.resume = resume  # the command that continues an interrupted run: the sweep's own
+        self.finished = self.failed = self.interrupted = 0
+        self.durations: list[float] = []  # of the finished runs: what a run takes (a failed one ends early)
         self.clock = clock
         self.t0 = clock()
         self.started: dict[str, float] = {}
@@ -92,10 +94,15 @@ class Progress:
             seconds = result.get("seconds")
             if seconds is None and began is not None:
                 seconds = self.clock() - began
-            self.durations.append(float(seconds or 0.0))
+            if result["status"] == "finished":
+                self.durations.append(float(seconds or 0.0))
         if result["status"] == "finished":
             self.finished += 1
             self.say(f"finished {name} in {format_seconds(seconds)}")
+        elif result["status"] == "interrupted":  # killed from outside: resumable, as status.json and runs.csv say
+            self.interrupted += 1
+            how = f"; resume it (from its last epoch) with the same command: {self.resume}" if self.resume else ""
+            self.say(f"interrupted {name}: {result['reason']}{how}")
         else:
             self.failed += 1
             self.say(f"FAILED {name}: {result['reason']}")
@@ -105,12 +112,16 @@ class Progress:
         with self._lock:
             return [now - t for t in self.started.values()]
 
+    def _ended(self) -> int:
+        return self.finished + self.failed + self.interrupted
+
     def eta_seconds(self) -> float | None:
-        """None until a run has ended; then :func:`estimate_eta` at this moment."""
+        """None until a run has finished (a failed one ends early: no measure of a run's length);
+        then :func:`estimate_eta` at this moment."""
         if not self.durations:
             return None
         running = self._running()
-        queued = max(0, self.total - self.finished - self.failed - len(running))
+        queued = max(0, self.total - self._ended() - len(running))
         return estimate_eta(sum(self.durations) / len(self.durations), running, queued, self.workers)
 
     def eta_text(self) -> str:
@@ -118,25 +129,26 @@ class Progress:
         bound) while a run takes longer than the mean; ``unknown: ...`` when only such runs are left."""
         eta = self.eta_seconds()
         if eta is None:
-            return "after the first run ends"
+            return "after the first run finishes"
         mean = sum(self.durations) / len(self.durations)
         running = self._running()
         overdue = sum(e > mean for e in running)
         if not overdue:
             return format_seconds(eta)
-        queued = self.total - self.finished - self.failed - len(running)
+        queued = self.total - self._ended() - len(running)
         if queued <= 0 and overdue == len(running):
             return f"unknown: the running runs take longer than the finished ones' mean of {format_seconds(mean)}"
         return f"over {format_seconds(eta)}: {plural(overdue, 'running run')} past the finished runs' mean of {format_seconds(mean)}"
 
     def line(self) -> str:
-        done = self.finished + self.failed
+        done = self._ended()
         running = min(self.workers, self.total - done)
+        stopped = f", {self.interrupted} interrupted" if self.interrupted else ""
         eta_text = self.eta_text()
         skipped = f" (+{self.skipped} already finished)" if self.skipped else ""
         elapsed = dt.timedelta(seconds=round(self.clock() - self.t0))
         return (
-            f"[sweep] {self.finished}/{plural(self.total, 'run')} finished{skipped}, {self.failed} failed, "
+            f"[sweep] {self.finished}/{plural(self.total, 'run')} finished{skipped}, {self.failed} failed{stopped}, "
             f"{running} running; elapsed {elapsed}" + ("" if done >= self.total else f", ETA {eta_text}")
         )
 
@@ -181,3 +193,24 @@ def trial_line(
         return f"{head}: {shown} -> {status.lower()}, {format_seconds(seconds)}"
     tail = f" (best {best:.3f})" if best is not None else ""
     return f"{head}: {shown} -> {objective} {score:.3f}{tail}, {format_seconds(seconds)}"
+
+
+def sweep_summary(result: dict[str, Any], shown: Any = str) -> str:
+    """The sweep's last lines: ``sweep s-1a2b3c4d: 3 runs finished, 1 failed (see runs.csv for
+    the reasons), 1 interrupted (...)`` and where its comparison is (``shown``: a path as the
+    terminal writes it). An interrupted run (killed from outside) is said as status.json and
+    runs.csv say it, with the command that continues it: this sweep's, run again."""
+    before = f" ({result['skipped']} from before)" if result["skipped"] else ""
+    failed = f", {result['failed']} failed" + ("; see runs.csv for the reasons" if result["failed"] else "")
+    n = result.get("interrupted") or 0
+    resume = result.get("resume")
+    stopped = (
+        f", {n} interrupted (killed from outside; the same command continues {'it' if n == 1 else 'them'}"
+        + (f": {resume})" if resume else ")")
+        if n
+        else ""
+    )
+    return (
+        f"sweep {result['sweep_id']}: {plural(result['done'], 'run')} finished{before}{failed}{stopped}\n"
+        f"comparison: {shown(result['comparison_html'])}"
+    )

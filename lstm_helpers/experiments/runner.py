@@ -34,6 +34,7 @@ from typing import Any
 
 from lstm_helpers.artifacts import write_text, write_yaml
 from lstm_helpers.config import ConfigError, resolve_config
+from lstm_helpers.experiments.groups import sweep_command
 from lstm_helpers.experiments.plan import PlannedRun, Sweep, plan_sweep
 from lstm_helpers.experiments.progress import Progress, plural
 from lstm_helpers.experiments.resume import (
@@ -50,6 +51,7 @@ from lstm_helpers.experiments.resume import (
     write_bookkeeping,
     write_status,
 )
+from lstm_helpers.experiments.sweep_checks import check_sweep_inputs
 from lstm_helpers.layout import RunLayout, SweepLayout
 from lstm_helpers.unused import baseline_applies
 
@@ -99,8 +101,9 @@ def execute_run(
     printing nothing; ``kernel``: a worker's warm :class:`~lstm_helpers.runs.kernel.StageKernel`
     (None: one kernel started for this run); ``prefit``: fit the baseline beside training
     (:func:`shared_fit_leaders`). Never raises for a failing run: returns ``{"status": "finished"
-    | "failed", "reason", "seconds", "run_dir"}``; ``status.json`` says the same, except ``interrupted``
-    where the run's kernel died (killed from outside), so that the sweep run again continues it."""
+    | "failed" | "interrupted", "reason", "seconds", "run_dir"}``, the word ``status.json`` says:
+    ``interrupted`` where the run's kernel died (killed from outside), which the sweep run again
+    continues in place (it was "failed" here and on the terminal, "interrupted" in status.json)."""
     from lstm_helpers.runs.pipeline import RunFailed, run_pipeline
 
     run_dir, cfg = Path(run_dir), None
@@ -109,8 +112,8 @@ def execute_run(
     try:
         cfg = resolve_config(params)
         run_pipeline(cfg, run_dir, quiet=True, report=True, kernel=kernel, silent=True, prefit=prefit)
-    except RunFailed as exc:
-        status, reason = "failed", str(exc)
+    except RunFailed as exc:  # ``resume`` set: its kernel died, the run is resumable (status.json: interrupted)
+        status, reason = "interrupted" if exc.resume else "failed", str(exc)
     except Exception as exc:  # noqa: BLE001 - reported as the run's reason, the sweep goes on
         status, reason = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
         if cfg is not None and not run_dir.exists():  # refused before its directory existed (bad input):
@@ -190,7 +193,7 @@ def run_sweep(
     -------
     dict
         ``sweep_dir``, ``sweep_id``, ``total``, ``done`` (finished, including those skipped
-        as already finished), ``failed``, ``skipped``, ``runs`` (one record per run),
+        as already finished), ``failed``, ``interrupted`` (continued by ``resume``), ``skipped``, ``runs``,
         ``comparison_csv``, ``comparison_html`` (None when ``html`` is False).
 
     Raises
@@ -228,35 +231,6 @@ def run_sweep(
         for s, handler in previous.items():
             signal.signal(s, handler)
         lock.unlink(missing_ok=True)
-
-
-def check_sweep_inputs(sweep: Sweep) -> None:
-    """Each distinct data section's files (DataError naming file and column), and each run's
-    class weights by name, before any run directory exists: recordings by their headers and
-    recording column (one window must fit a recording), a sequence file, a table or a text read
-    whole, as stage 01 will. A Dask sweep skips it: its data lives on the workers."""
-    from lstm_helpers.data.checks import check_class_weight_names, check_token_settings, check_train_settings
-    from lstm_helpers.data.inputs import anchored
-    from lstm_helpers.experiments.references import check_reference_classes
-    from lstm_helpers.runs.pipeline import validate_inputs
-
-    classes: dict[str, list[str] | None] = {}  # per data section: its classes (None: headers only)
-    first: dict[str, Any] = {}  # per data section: its first run's (anchored) parameters
-    for run in sweep.runs:
-        cfg = anchored(run.config)
-        key = json.dumps([cfg.data.model_dump(mode="json"), cfg.window_length, cfg.split.model_dump()], sort_keys=True)
-        if key not in classes:
-            classes[key] = validate_inputs(cfg, read_rows=False)
-        check_class_weight_names(classes[key], cfg)
-        check_train_settings(classes[key], cfg)
-        check_token_settings(cfg)
-        first.setdefault(key, cfg)
-    refs = [r.record() for r in sweep.spec.references]
-    if any(r.get("classes") for r in refs):  # a class figure no table has a column for: refused, not dropped
-        # (recordings read by their headers only: read whole, as stage 01 will, to know their classes)
-        known = [c for key, cs in classes.items() for c in (cs if cs is not None else validate_inputs(first[key]))]
-        label = f"sweep file {sweep.file}: references"
-        check_reference_classes(refs, list(dict.fromkeys(known)), lambda r: f"{label} (entry '{r['name']}')")
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -340,7 +314,8 @@ class _SweepRun:
         }
         self.save()
         self.log_skipped(todo)
-        self.prog = Progress(len(todo), slots, len(self.sweep.runs) - len(todo), enabled=self.progress)
+        self.prog = Progress(len(todo), slots, len(self.sweep.runs) - len(todo), enabled=self.progress,
+                             resume=sweep_command(self.dir))  # fmt: skip
         if self.progress:
             print(
                 f"[sweep] {self.sweep.sweep_id}: {plural(len(self.sweep.runs), 'run')}, {len(todo)} to run "
@@ -432,6 +407,8 @@ class _SweepRun:
             "total": len(recs),
             "done": sum(r["status"] == "finished" for r in recs),
             "failed": sum(r["status"] == "failed" for r in recs),
+            "interrupted": sum(r["status"] == "interrupted" for r in recs),  # continued by the same command:
+            "resume": sweep_command(self.dir),
             "skipped": sum(r["skipped"] for r in recs),
             "runs": recs,
         }
@@ -580,7 +557,7 @@ def _worker(
                 "run_dir": str(run_dir),
             }
         if stop.is_set() and result["status"] != "finished":
-            result["reason"] = "interrupted (the sweep was stopped)"
+            result.update(status="interrupted", reason="interrupted (the sweep was stopped)")
             if run_dir.is_dir():  # continued in place when the sweep is run again
                 write_status(run_dir, status="interrupted", reason=result["reason"])
                 _repaint(run_dir)

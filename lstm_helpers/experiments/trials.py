@@ -374,34 +374,36 @@ def write_record(
     (``best``, by ``objective``; ``fingerprint``: its configuration's), for the best run's
     report (:func:`search_origin`); and the command that resumes the search
     (:func:`search_command`: a stopped final run resumes through it, not as a lone run)."""
-    import shlex
-
-    from lstm_helpers.artifacts import shown, write_text
+    from lstm_helpers.artifacts import write_text
     from lstm_helpers.experiments.progress import trial_number
 
     planned = search.spec.max_trials if search.spec.tuner != "hyperband" else None
     ran = len(tuner.oracle.trials)
     spent = getattr(tuner, "budget_spent", None)
     short = None if planned is None or ran >= planned else "minutes" if spent is not None else "space"
-    sets = "".join(f" --set {shlex.quote(f'{k}={v if isinstance(v, str) else json.dumps(v)}')}"
-                   for k, v in search.overrides.items())  # fmt: skip
-    out = (
-        "" if Path(directory).resolve() == search.default_dir().resolve() else f" --out {shlex.quote(shown(directory))}"
-    )
+    out = None if Path(directory).resolve() == search.default_dir().resolve() else str(Path(directory).resolve())
     chosen = {"trial": trial_number(best.trial_id), "objective": objective, "score": best.score,
               "fingerprint": fingerprint}  # fmt: skip
     record = {"planned": planned, "ran": ran, "short": short, "minutes": max_minutes if short == "minutes" else None,
-              "best": chosen, "command": f"lstm-workbench search {shlex.quote(str(search.shown))}{sets}{out}"}  # fmt: skip
+              "best": chosen, "file": str(search.file), "overrides": search.overrides, "out": out}  # fmt: skip
     return write_text(Path(directory) / RECORD, json.dumps(record, indent=1) + "\n")
 
 
 def search_command(run_dir: Path) -> str | None:
-    """The command that resumes the search whose final run ``run_dir`` is (None for another run):
-    re-running the search finishes the run and writes the search's own pages, which resuming
-    the run alone would not."""
+    """The command that resumes the search or the sweep whose run ``run_dir`` is (None for another
+    run): re-running the search finishes its final run and writes the search's own pages, and
+    re-running a sweep continues its stopped runs in place and redraws its comparison, which
+    resuming the run alone would not. Paths as seen from the current directory
+    (:func:`~lstm_helpers.experiments.groups.group_command`); a record written before that
+    kept the command as it was typed."""
     from lstm_helpers.artifacts import read_json_optional
+    from lstm_helpers.experiments.groups import group_command, sweep_command
 
-    return read_json_optional(Path(run_dir).parent / RECORD).get("command") or None
+    parent = Path(run_dir).resolve().parent
+    r = read_json_optional(parent / RECORD)
+    if r.get("file"):
+        return group_command("search", r["file"], r.get("overrides") or {}, r.get("out"))
+    return r.get("command") or sweep_command(parent)
 
 
 def search_origin(run_dir: Path) -> str:
