@@ -232,14 +232,17 @@ class Search:
     @property
     def search_id(self) -> str:
         """``<file stem>-<hash of the base parameters and the search settings>``."""
+        return f"{self.file.stem}-{self.settings_hash()}"
+
+    def settings_hash(self, **changes: Any) -> str:
+        """The hash part of :attr:`search_id`; with ``changes`` (``max_trials=4``), the hash this
+        search would have with those settings (does another folder's search differ in them alone?)."""
+        spec = self.spec.model_copy(update=changes)
         payload = json.dumps(
-            {
-                "base": self.base_config.fingerprint(),
-                "spec": self.spec.model_dump(mode="json", exclude={"description"}),
-            },
+            {"base": self.base_config.fingerprint(), "spec": spec.model_dump(mode="json", exclude={"description"})},
             sort_keys=True,
         )
-        return f"{self.file.stem}-{hashlib.sha256(payload.encode()).hexdigest()[:8]}"
+        return hashlib.sha256(payload.encode()).hexdigest()[:8]
 
     def default_dir(self) -> Path:
         return resolve_path(self.base_config.run.reports_dir) / "search" / self.search_id
@@ -326,14 +329,20 @@ def _write_best_config(path: Path, cfg: Config, values: dict[str, Any], score: A
 
 
 # ============================================================================ run_search
-def _claimed_dir(search: Search, out: str | Path | None) -> Path:
-    """The search's folder, marked with its id: the same search resumes there, another is refused."""
+def _claimed_dir(search: Search, out: str | Path | None, verbose: int = 1) -> Path:
+    """The search's folder, marked with its id: the same search resumes there (under another file
+    name too; with more max_trials it is extended), another is refused naming what differs
+    (:func:`~lstm_helpers.experiments.search_claim.check_same_search`)."""
+    from lstm_helpers.experiments.search_claim import check_same_search
+
     search_dir = Path(out).resolve() if out else search.default_dir()
     refuse_run_directory(search_dir, "the search", "reports/search/<search id>")
     search_dir.mkdir(parents=True, exist_ok=True)
     marker = search_dir / "search_id.txt"
     if marker.is_file() and (held := marker.read_text().strip()) != search.search_id:
-        raise ConfigError(f"{search_dir} holds the trials of another search ({held}); give --out a new folder")
+        note = check_same_search(search, search_dir, held)
+        if verbose:
+            print(f"[search] note: {note}", flush=True)
     write_text(marker, search.search_id + "\n")
     return search_dir
 
@@ -393,7 +402,7 @@ def run_search(
     from lstm_helpers.runs.pipeline import validate_inputs
 
     validate_inputs(search.base_config)  # bad data or split settings refused before the search's folder exists
-    search_dir = _claimed_dir(search, out)
+    search_dir = _claimed_dir(search, out, verbose)
     write_text(search_dir / "search.yaml", search.file.read_text())
     t0 = time.perf_counter()
     tuner, objective = _tune(search, search_dir, verbose, max_minutes)
@@ -448,6 +457,8 @@ def _tune(
     data = load_prepared(search_dir / PREPARED_DIR)
     check_trials_fit_the_data(search, data)
     objective = resolve_objective(search.spec, data.n_classes, base.train, target_class_count(data.classes))
+    if verbose and (warn := accuracy_note(objective[0], data.y_val, data.classes)):
+        print(f"[search] note: {warn}", flush=True)
     set_determinism(base.seed)
     say = (lambda line: print(f"[search] {line}", flush=True)) if verbose else None
     if say is not None:
@@ -458,6 +469,30 @@ def _tune(
     with stderr_to(search_dir / "trials.log"):  # TensorFlow's C++ lines, as a run's go to its kernel.log
         tuner.search(verbose=0)  # KerasTuner's own tables off: one line per trial (say) instead
     return tuner, objective
+
+
+MAJORITY_NOTED = 0.75  # a validation split this much one class: accuracy as the objective is noted
+
+
+def accuracy_note(objective: str, y_val: Any, classes: list[str]) -> str | None:
+    """Where trials are ranked by accuracy and one class holds most validation windows (at least
+    :data:`MAJORITY_NOTED`): a model that always names it scores its share, so the ranking
+    rewards the majority class, not the rare one; None otherwise."""
+    import numpy as np
+
+    y = np.asarray(y_val)
+    if objective != "val_accuracy" or y.ndim != 1 or y.size == 0:
+        return None
+    counts = np.bincount(y.astype(int), minlength=len(classes))
+    share, major = counts.max() / counts.sum(), str(classes[int(counts.argmax())])
+    if share < MAJORITY_NOTED:
+        return None
+    better = "val_pr_auc or val_balanced_accuracy" if len(classes) == 2 else "val_balanced_accuracy"
+    return (
+        f"trials are ranked by val_accuracy, and {share:.0%} of the validation windows are {major!r}: a model "
+        f"that always says {major!r} scores {share:.3f}, so accuracy rewards the majority class, not the rare "
+        f"one; objective: {better} ranks by how the rare class is found"
+    )
 
 
 def _prepare_quietly(cfg: Config, prepared_dir: Path) -> list[str]:
