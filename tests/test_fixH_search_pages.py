@@ -102,3 +102,23 @@ def test_the_table_of_all_runs_writes_small_settings_to_three_significant_digits
     html = display.sortable_table(table).data
     assert ">0.00256<" in html and ">0.00847<" in html and ">0.003<" not in html
     assert ">0.200<" in html and ">10<" in html  # whole values stay whole
+
+
+def test_a_trials_csv_written_before_is_read_with_the_continuations(tmp_path):
+    """search_hb4's own trials.csv (best_epoch 1 for trial 6): its page is drawn right again
+    by compare, from KerasTuner's trial.json files, without running the search again."""
+    pd.DataFrame(
+        {"trial": [6, 1], "status": ["COMPLETED"] * 2, "objective": ["val_pr_auc"] * 2, "direction": ["max"] * 2,
+         "score": [0.844, 0.780], "best_epoch": [1, 2], "model.units": ["[32]"] * 2, "epochs": [4, 2]}
+    ).to_csv(SweepLayout(tmp_path).trials, index=False)  # fmt: skip
+    for trial_id, values in (
+        ("0000", {"tuner/epochs": 2, "tuner/initial_epoch": 0}),
+        ("0005", {"tuner/epochs": 4, "tuner/initial_epoch": 2, "tuner/trial_id": "0000"}),
+    ):
+        folder = tmp_path / "tuner" / f"trial_{trial_id}"
+        folder.mkdir(parents=True)
+        state = {"trial_id": trial_id, "hyperparameters": {"values": {"model.units": "[32]", **values}}}
+        (folder / "trial.json").write_text(json.dumps(state))
+    shown = search_trials(tmp_path)
+    assert shown["best epoch"].tolist() == [3, 2]
+    assert shown["continues"].tolist()[0] == "trial 1 from epoch 3" and shown["continues"].isna().tolist()[1]

@@ -36,6 +36,8 @@ def search_trials(directory: Path | None) -> pd.DataFrame | None:
         t["best_epoch"] = pd.to_numeric(t["best_epoch"], errors="coerce") + 1
     if "best_epoch" in t:
         t["best_epoch"] = pd.to_numeric(t["best_epoch"], errors="coerce").astype("Int64")
+        if "continues" not in t and "trial" in t:  # written before hyperband continuations were counted
+            t = _continued(t, Path(directory) / "tuner")
     if "status" in t and (t["status"] == "COMPLETED").all():
         t = t.drop(columns="status")
     searched = [c for c in t if "." in str(c)]
@@ -50,6 +52,30 @@ def search_trials(directory: Path | None) -> pd.DataFrame | None:
     t.attrs["decimals"] = {c: significant_decimals(t[c]) for c in searched if t[c].dtype.kind == "f"}
     t.attrs["objective"] = objective
     return t
+
+
+def _continued(t: pd.DataFrame, tuner: Path) -> pd.DataFrame:
+    """A trials.csv written before continuations were counted (its hyperband trials' best epoch
+    counted from the epoch they went on from): the best epoch from the trial's first epoch and
+    the trial it continues, read from KerasTuner's own ``trial.json`` files (plain JSON)."""
+    import json
+
+    starts: dict[int, tuple[int, str]] = {}
+    for f in sorted(tuner.glob("*/trial_*/trial.json")) + sorted(tuner.glob("trial_*/trial.json")):
+        try:
+            state = json.loads(f.read_text())
+            values = state["hyperparameters"]["values"]
+            number = int(state["trial_id"]) + 1
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if values.get("tuner/trial_id") is not None:
+            start = int(values.get("tuner/initial_epoch") or 0)
+            starts[number] = (start, f"trial {int(values['tuner/trial_id']) + 1} from epoch {start + 1}")
+    if not starts:
+        return t
+    rows = t["trial"].map(lambda n: starts.get(int(n)) if pd.notna(n) else None)
+    t = t.assign(best_epoch=t["best_epoch"] + rows.map(lambda r: r[0] if r else 0).astype("Int64"))
+    return t.assign(continues=rows.map(lambda r: r[1] if r else None))
 
 
 def _wide(values: pd.Series) -> bool:
