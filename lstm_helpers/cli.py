@@ -295,9 +295,11 @@ def _slides_beside(group_dir: Path) -> Path:
 def cmd_compare(args: argparse.Namespace) -> int:
     from lstm_helpers.experiments.compare import compare_runs
     from lstm_helpers.experiments.display import answer_sentence, open_comparison
+    from lstm_helpers.experiments.search_page import search_sentence, search_trials
 
     written = compare_runs([Path(d) for d in args.dirs], Path(args.out) if args.out else None, args.references)
-    answer = answer_sentence(open_comparison(written[0].parent))  # the page's first line, as plain text
+    c, trials = open_comparison(written[0].parent), search_trials(written[0].parent)  # trials: a search's page
+    answer = answer_sentence(c) if trials is None else search_sentence(c, trials)  # the page's first line, as text
     print(html.unescape(re.sub(r"<[^>]+>", "", answer)).strip(), *map(_shown, written), sep="\n")
     return 0
 

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from test_search import write_search
 
+from lstm_helpers.cli import main
 from lstm_helpers.experiments import compare, display
 from lstm_helpers.experiments.search import Search, run_search
 from lstm_helpers.experiments.search_page import search_trials
@@ -41,12 +42,13 @@ def _page_text(directory: Path) -> str:
 
 
 @pytest.mark.slow
-def test_compare_on_a_search_draws_the_searchs_own_page_again(search_dir):
+def test_compare_on_a_search_draws_the_searchs_own_page_again(search_dir, capsys):
     lay = SweepLayout(search_dir)
     before = json.loads(lay.comparison_json.read_text())
     columns = list(pd.read_csv(lay.comparison_csv).columns)
     assert before["title"] == "Search hb4" and "train.learning_rate" in columns
-    compare.compare_runs([search_dir])
+    assert main(["compare", str(search_dir)]) == 0
+    assert capsys.readouterr().out.startswith("1 trial, ranked by val_pr_auc")  # the page's own first line
     after = json.loads(lay.comparison_json.read_text())
     for key in ("title", "description", "keys", "swept", "variant_keys", "rank_by"):
         assert after[key] == before[key], key
