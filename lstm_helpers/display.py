@@ -47,6 +47,10 @@ def new_figure(**kwargs: Any) -> Any:
     return fig
 
 
+PNG_OPTIONS = {"compress_level": 1}  # Pillow's fastest zlib level: a figure's PNG encoding took ~13% of
+# a 4-run sweep's figure time at the default (6); the files come out ~9% larger (example windows 223 -> 243 kB)
+
+
 def save_figure(fig: Any, path: str | Path | None) -> Any:
     """When ``path`` is given, save ``fig`` there as PNG (parent folders created;
     :func:`show_figure` then shows that file rather than drawing the figure a second time),
@@ -58,7 +62,7 @@ def save_figure(fig: Any, path: str | Path | None) -> Any:
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=DPI, bbox_inches="tight")
+        fig.savefig(path, dpi=DPI, bbox_inches="tight", pil_kwargs=PNG_OPTIONS)
         fig.stale = False  # set again by any change to the figure after this (matplotlib propagates it)
         fig._saved_png = (path, path.stat().st_mtime_ns)
     return fig
@@ -128,7 +132,7 @@ def show_figure(figure: Any, name: str | None = None) -> Any:
         return Image(filename=str(saved), metadata={"alt": _figure_title(figure)})
     drawable_texts(figure)
     buf = io.BytesIO()
-    figure.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    figure.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", pil_kwargs=PNG_OPTIONS)
     return Image(data=buf.getvalue(), format="png", metadata={"alt": _figure_title(figure)})
 
 
