@@ -13,7 +13,10 @@ def test_several_classes_of_interest_are_said_with_the_one_the_run_follows(tiny_
     assert meta["classes"] == ["other", "play", "rest"]
     (note,) = [n for n in meta["notes"] if n.startswith("data.classes_of_interest names 2 classes")]
     assert "'play', listed first, is the one the decision threshold and the headline" in note
-    assert "'rest' is scored per class" in note and "balanced accuracy over the classes validation holds (all 3 where" in note
+    assert (
+        "'rest' is scored per class" in note
+        and "balanced accuracy over the classes validation holds (all 3 where" in note
+    )
     assert f"note: {note}" in stage_done_line("prepare", 1.0, tmp_path).splitlines()
 
 
