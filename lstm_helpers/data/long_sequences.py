@@ -21,7 +21,7 @@ from lstm_helpers.config import DataConfig
 from lstm_helpers.data.inputs import DataError, check_finite, row_text, say_note
 from lstm_helpers.data.labels import label_text, map_labels
 from lstm_helpers.data.names import missing_columns, name_list
-from lstm_helpers.data.recordings import SeriesSet, check_series_numbers, list_files, table_columns
+from lstm_helpers.data.recordings import SeriesSet, check_series_numbers, list_files, needed_columns, table_columns
 from lstm_helpers.data.sequences import new_cases, sequences_from_arrays
 
 
@@ -35,13 +35,7 @@ def _read(files: list[Path], cfg: DataConfig, need_label: bool, settable: bool =
     """Every file's needed columns (checked: present, numbers), with each row's file and row."""
     from lstm_helpers.data.tables import _read_whole
 
-    need = {"data.sequence_column": cfg.sequence_column}
-    if need_label:
-        need["data.label_column"] = cfg.label_column
-    for key in ("group_column", "split_column", "time_column"):
-        if getattr(cfg, key):
-            need[f"data.{key}"] = getattr(cfg, key)
-    need |= {f"data.channels[{i}]": ch for i, ch in enumerate(cfg.channels)}
+    need = needed_columns(cfg, need_label, "sequence_column")
     frames = []
     for f in files:
         df = _read_whole(f, cfg)

@@ -133,8 +133,10 @@ def recording_files(cfg: DataConfig, path: str | Path | None = None) -> list[Pat
     return list_files(root, cfg.format, _path_key(cfg, path))
 
 
-def _needed_columns(cfg: DataConfig, need_label: bool) -> dict[str, str]:
-    need = {"data.recording_column": cfg.recording_column}
+def needed_columns(cfg: DataConfig, need_label: bool, id_key: str = "recording_column") -> dict[str, str]:
+    """Parameter -> the column it names, of every column a table must hold (``id_key``: what
+    names each row's recording, or sequence)."""
+    need = {f"data.{id_key}": getattr(cfg, id_key)}
     if need_label:
         need["data.label_column"] = cfg.label_column
     for key in ("group_column", "time_column", "split_column"):
@@ -163,7 +165,7 @@ def table_columns(path: Path, cfg: DataConfig) -> list[str]:
 def _checked_header(path: Path, cfg: DataConfig, need_label: bool) -> tuple[list[str], dict[str, str]]:
     """The file's column names and the columns the config needs, refusing a file that lacks one."""
     names = table_columns(path, cfg)
-    need = _needed_columns(cfg, need_label)
+    need = needed_columns(cfg, need_label)
     missing = [(k, v) for k, v in need.items() if v not in names]
     if missing:
         raise DataError(_missing_columns(path, missing, names, separator_hint(names, cfg.sep)))
@@ -230,7 +232,7 @@ def check_series_numbers(df: pd.DataFrame, cfg: DataConfig, path: Path, what: st
 
 def _check_columns(df: pd.DataFrame, path: Path, cfg: DataConfig, need_label: bool) -> None:
     """Refuse a frame (e.g. given to predict) that lacks a needed column."""
-    missing = [(k, v) for k, v in _needed_columns(cfg, need_label).items() if v not in df.columns]
+    missing = [(k, v) for k, v in needed_columns(cfg, need_label).items() if v not in df.columns]
     if missing:
         raise DataError(_missing_columns(path, missing, list(df.columns), separator_hint(list(df.columns), cfg.sep)))
 
