@@ -16,7 +16,7 @@ import pytest
 from test_sweeps import fake_run, write_sweep
 
 from lstm_helpers.experiments import compare, dask_runs, display, runner
-from lstm_helpers.experiments.baseline_verdict import Verdict, validation_resolution
+from lstm_helpers.judge.baseline_verdict import Verdict, validation_resolution
 from lstm_helpers.runs.slides import write_slides
 
 

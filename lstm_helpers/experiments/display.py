@@ -298,10 +298,10 @@ def baseline_sentence(best: pd.Series, q: str, runs: pd.DataFrame | None = None)
     without one, by the most probable class), against that run, on the *validation* metric that
     ranks (empty when the run has no baseline: ``evaluate.baseline: none``); its test figure is
     reported beside it, never judged by. A gap within what the validation split resolves
-    (:mod:`~lstm_helpers.experiments.baseline_verdict`, the rule the slides state too) is
+    (:mod:`~lstm_helpers.judge.baseline_verdict`, the rule the slides state too) is
     "level", no verdict; where another of ``runs`` (prepared differently) has a baseline ahead
     of the best run beyond that, that is said too."""
-    from lstm_helpers.experiments.baseline_verdict import verdict
+    from lstm_helpers.judge.baseline_verdict import verdict
 
     b = best.get(_baseline_of(q))
     if b is None or pd.isna(b) or pd.isna(best[q]):

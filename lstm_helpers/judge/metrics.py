@@ -30,6 +30,7 @@ from sklearn.metrics import (
 from lstm_helpers.data.text import character_classes, target_class_count
 from lstm_helpers.judge.averages import TRAINING, _averages, _baselines
 from lstm_helpers.judge.averages import per_class_table as per_class_table  # where stage 03 has always found it
+from lstm_helpers.judge.baseline_verdict import metrics_verdict
 from lstm_helpers.judge.notes import ACT, BASELINE_SHORT, CAUTION, READING, Note
 from lstm_helpers.judge.probs import full_probs
 from lstm_helpers.judge.validation_notes import headline_key, pr_auc_is_macro
@@ -413,11 +414,17 @@ def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None) ->
             )
         )
     own, base = (metrics.get("val") or {}).get(key), (b.get("val") or {}).get(key)
-    if own is None or base is None or own - base >= -0.01:
+    if own is None or base is None:
+        return notes
+    # the rule the comparison page and the decks state (judge/baseline_verdict.py): a gap within
+    # what validation resolves is no shortfall to act on
+    v = metrics_verdict(metrics, key, own, base)
+    if v.side != "ahead":
         return notes
     tries = UNTRIED if untried is None else untried
     advice = ": try " + ", ".join(tries[:-1]) + (" or " if len(tries) > 1 else "") + tries[-1] if tries else ""
-    text = f"{BASELINE_SHORT} ({key} {own:.3f} against its {base:.3f}){advice}."
+    beyond = f", beyond what validation resolves (±{v.resolution:.3f})" if v.resolution else ""
+    text = f"{BASELINE_SHORT} ({key} {own:.3f} against its {base:.3f}{beyond}){advice}."
     return [*notes, Note(text, ACT if tries else CAUTION)]
 
 

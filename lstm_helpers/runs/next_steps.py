@@ -14,6 +14,7 @@ from typing import Any
 
 from lstm_helpers.artifacts import read_json_optional
 from lstm_helpers.data.text import character_classes
+from lstm_helpers.judge.baseline_verdict import metrics_verdict
 from lstm_helpers.judge.captions import reachable_floor, unmet_floor
 from lstm_helpers.judge.notes import BASELINE_SHORT
 from lstm_helpers.judge.validation_notes import (
@@ -229,8 +230,8 @@ def _baseline(m: dict[str, Any], t: dict[str, Any]) -> list[str]:
     metric = next(
         (k for k in ("pr_auc", "balanced_accuracy") if base.get(k) is not None and own.get(k) is not None), None
     )
-    if metric is None or base[metric] <= own[metric]:
-        return []
+    if metric is None or metrics_verdict(m, metric, own[metric], base[metric]).side != "ahead":
+        return []  # level within what validation resolves (judge/baseline_verdict.py), or behind
     name = (m.get("baseline") or {}).get("name") or "the baseline"
     conv = (t.get("spec") or {}).get("conv")
     change = (

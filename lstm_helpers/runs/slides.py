@@ -118,20 +118,20 @@ def _data_facts(run: Path) -> list[str]:
 
 def _unit(prep: dict) -> str:
     """``sequences`` or ``windows``: what the run's examples are (prepare.json says)."""
-    from lstm_helpers.experiments.baseline_verdict import unit_of
+    from lstm_helpers.judge.baseline_verdict import unit_of
 
     return unit_of(prep)
 
 
 def _answer(run: Path, metric: str | None = None) -> str:
     """The run's headline sentence, its MiniRocket part said on validation with the verdict the
-    comparison page states (:mod:`~lstm_helpers.experiments.baseline_verdict`): the headline
+    comparison page states (:mod:`~lstm_helpers.judge.baseline_verdict`): the headline
     set the baseline's *test* figures beside the model's ("PR-AUC (macro) 0.873 (this model
     0.891)"), which read as the model winning where the page, on validation, found the
     baseline ahead. ``metric``: a sweep's ranking metric (``val_balanced_accuracy``); a run's
     own deck judges by the metric stage 03 does. Without both validation figures (an older run,
     no baseline), the headline as it is."""
-    from lstm_helpers.experiments.baseline_verdict import run_verdict
+    from lstm_helpers.judge.baseline_verdict import run_verdict
 
     text, v = headline_sentence(run), run_verdict(run, metric)
     if v is None:
@@ -423,7 +423,7 @@ def _next_steps(run: Path, m: dict, metric: str | None = None) -> list[str]:
     against the MiniRocket baseline (stage 03's "falls short of", the records' "beats the model")
     is left out unless the deck's verdict on validation (``metric``: a sweep's ranking metric)
     finds the baseline ahead beyond what validation resolves: the deck would contradict itself."""
-    from lstm_helpers.experiments.baseline_verdict import run_verdict
+    from lstm_helpers.judge.baseline_verdict import run_verdict
     from lstm_helpers.runs.next_steps import suggested_changes
 
     notes, kinds = list(m.get("notes") or []), m.get("note_kinds")

@@ -142,9 +142,16 @@ def verdict(metric: str, model: float, baseline: float, run: Path | str | None) 
     """The model's and the baseline's validation figures on ``metric`` (a bare name or
     ``val_``-prefixed), judged against what ``run``'s validation split resolves (its
     metrics.json and prepare.json; unknown where they cannot be read)."""
-    key = metric.removeprefix("val_")
     lay = RunLayout(Path(run)) if run else None
     m = read_json_optional(lay.metrics) if lay else {}
+    unit = unit_of(read_json_optional(lay.prepare_json)) if lay else "windows"
+    return metrics_verdict(m, metric, model, baseline, unit)
+
+
+def metrics_verdict(m: dict[str, Any], metric: str, model: float, baseline: float, unit: str = "windows") -> Verdict:
+    """:func:`verdict` from a run's metrics.json ``m`` itself (its validation sections say what
+    the split resolves; stage 03's notes judge the run so before the file is written)."""
+    key = metric.removeprefix("val_")
     val, bval = m.get("val") or {}, (m.get("baseline") or {}).get("val") or {}
     sections = [s for s in (val, bval) if s]
     return Verdict(
@@ -153,7 +160,7 @@ def verdict(metric: str, model: float, baseline: float, run: Path | str | None) 
         float(baseline),
         validation_resolution(key, sections, _positive(m, key)) if sections else None,
         split_size(val) if val else None,
-        unit_of(read_json_optional(lay.prepare_json)) if lay else "windows",
+        unit,
     )
 
 
