@@ -1136,3 +1136,18 @@ def test_what_to_change_next_suggests_changes_from_the_runs_own_evidence(tmp_pat
         in shown
     )
     assert "Validation holds only 12 of 'play' windows" in shown and "split.val_fraction" in shown
+
+
+def test_a_one_run_search_deck_does_not_say_its_run_was_ranked_first(tmp_path):
+    """A search's deck said 'from the run “best”, ranked first on validation' over one run."""
+    (run,) = [_fake_run(tmp_path, "best", "finished")]
+    search = tmp_path / "search"
+    search.mkdir()
+    (search / "search.yaml").write_text("description: one search\n")
+    pd.DataFrame({"run": ["best"], "status": "finished", "val_pr_auc": [0.81], "run_dir": [str(run)]}).to_csv(
+        search / "comparison.csv", index=False
+    )
+    (search / "comparison.json").write_text(json.dumps({"classes": ["play"], "rank_by": "val_pr_auc", "keys": []}))
+    deck = html.unescape(write_slides(search).read_text())
+    assert "ranked first on validation" not in deck
+    assert "Answer (from the run “best”, the search's best configuration):" in deck, deck[:3000]

@@ -489,6 +489,8 @@ def _sweep_slides(sweep: Path) -> tuple[str, list[str]]:
     unbroken = "None is named best" in tie  # a tie nothing breaks: its first run stands for it
     typical = "median run by validation" in tie  # the best configuration's, runs on other validation splits
     rank = "the median run of the best configuration over the validation splits" if typical else None
+    if rank is None and best is not None and len(table) == 1:  # nothing to rank it against
+        rank = "the search's best configuration" if (sweep / "search.yaml").is_file() else "the one run"
     slides = [
         _question_slide(best, title, description, best_label or best.name, unbroken, rank, meta.get("rank_by"))
         if best
