@@ -2073,3 +2073,19 @@ def _seconds_from_running_to(proc: subprocess.Popen, seen) -> float:
         line = proc.stdout.readline()
         assert line, "the awaited line never came"
     return time.monotonic() - started
+
+
+def test_a_long_sequence_tables_sweep_is_not_checked_as_windows(tmp_path):
+    """Sequences read from a long table (data.sequence_column) are cases, never windows: the
+    sweep's plan refused their conv pools by windows.length, which such runs do not read."""
+    from lstm_helpers.config import resolve_config
+
+    blocks = [{"filters": 4, "kernel_size": 3, "pool": 8}, {"filters": 4, "kernel_size": 3, "pool": 8}]
+    over = {"data.kind": "table", "data.sequence_column": "seq_id", "windows.length": 8, "windows.length_seconds": None}
+    cfg = resolve_config({}, over | {"model.conv": blocks, "model.architecture": "as_set"})
+    plan._check_pooling(cfg, "sweep file s.yaml: run 1")  # padded cases: their length is data.pad_length's
+    with pytest.raises(ConfigError, match="shrinks the 32-step window"):  # data.pad_length = 32
+        plan._check_pooling(
+            resolve_config({}, over | {"model.conv": blocks, "model.architecture": "as_set", "data.pad_length": 32}),
+            "run 1",
+        )

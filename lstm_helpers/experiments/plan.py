@@ -444,7 +444,7 @@ def _check_pooling(cfg: Config, where: str) -> None:
     are checked as a run checks them (:func:`~lstm_helpers.data.checks.check_window_length`, the
     pools of the model as built included): the refusal names the window setting as well as the
     pools (a grid of window lengths named only ``model.conv``)."""
-    if not (cfg.data.kind == "sequences" or (cfg.data.kind == "table" and cfg.data.sequence_columns)):
+    if not cfg.data.reads_cases:
         from lstm_helpers.data.checks import check_window_length
 
         try:
