@@ -237,3 +237,18 @@ def test_a_long_sequence_tables_unread_keys_are_the_windows_not_the_padding():
 
     flat = {"data.kind": "table", "data.sequence_column": "seq_id", "windows.length": 50, "data.pad_length": 90}
     assert unread_keys(flat) == ["windows.length"]
+
+
+def test_predict_names_a_long_tables_cases_by_their_sequence_ids(cases, tmp_path):
+    from types import SimpleNamespace
+
+    from lstm_helpers.judge.threshold import DecisionRule
+    from lstm_helpers.runs.predict_sequences import case_table
+
+    _, df = cases
+    new = df[df["seq_id"].isin(["seq000", "seq002"])].drop(columns=["subject", "split", "gesture"])
+    new.to_csv(tmp_path / "new.csv", index=False)
+    s, _ = read_new_table_cases(_cfg(tmp_path / "new.csv"), tmp_path / "new.csv", CLASSES, 12)
+    run = SimpleNamespace(classes=CLASSES, rule=DecisionRule(tuple(CLASSES)), cfg=SimpleNamespace(data=_cfg(tmp_path)))
+    table = case_table(run, s, None, np.full((2, len(CLASSES)), 1 / len(CLASSES)))
+    assert table["sequence"].tolist() == ["seq000", "seq002"]

@@ -101,11 +101,14 @@ def _refuse_overwriting_input(run: FinishedRun, input_path: Path, out: Path) -> 
 
 
 def case_table(run: FinishedRun, s: SeriesSet, truth: np.ndarray | None, probs: np.ndarray) -> pd.DataFrame:
-    """One row per case: ``case`` (its index in the input), ``group`` where the input names
+    """One row per case: ``case`` (its index in the input), ``sequence`` (its id, from a long
+    table's ``data.sequence_column``), ``group`` where the input names
     groups, ``predicted`` (the run's decision rule), ``p_<class>`` per class, and
     ``true_label`` where the input has labels ("" for a case without one)."""
     names = np.asarray(run.classes, dtype=object)
     table = pd.DataFrame({"case": np.arange(s.n_recordings)})
+    if getattr(run.cfg.data, "sequence_column", None):  # a long table's cases keep their sequence ids
+        table["sequence"] = np.asarray(s.rec_ids).astype(str)
     if (np.asarray(s.groups) != "").any():
         table["group"] = s.groups
     table["predicted"] = names[run.rule.apply(probs)]
