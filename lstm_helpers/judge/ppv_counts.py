@@ -93,12 +93,17 @@ def output_lengths(parameters: tuple, n_timepoints: int) -> np.ndarray | None:
     return out if len(out) and out.min() >= 1 else None
 
 
+def count_dtype(lengths: np.ndarray) -> type:
+    """The integer type that holds counts up to the longest output: uint8, or uint16 past 255 steps."""
+    return np.uint8 if lengths.max() <= np.iinfo(np.uint8).max else np.uint16
+
+
 def pack(F: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
     """``F``'s counts (uint8, or uint16 past 255 steps), or None unless every value of ``F``
     is ``float32(count / L)`` of its column's ``L`` exactly (one pass, numba)."""
     from lstm_helpers.judge.ppv_kernels import pack_kernel
 
-    dtype = np.uint8 if lengths.max() <= np.iinfo(np.uint8).max else np.uint16
+    dtype = count_dtype(lengths)
     counts = np.empty(F.shape, dtype)
     F = np.ascontiguousarray(F, dtype=np.float32)
     ok = pack_kernel(F, np.asarray(lengths, dtype=np.int64), int(np.iinfo(dtype).max), counts)
@@ -120,7 +125,7 @@ def minirocket_counts(rocket: object, X: np.ndarray) -> CountMatrix | None:
     lengths = output_lengths(params, X.shape[-1])
     if lengths is None:
         return None
-    dtype = np.uint8 if lengths.max() <= np.iinfo(np.uint8).max else np.uint16
+    dtype = count_dtype(lengths)
     if not len(X):
         return CountMatrix(np.zeros((0, len(lengths)), dtype), lengths)
     counts = (

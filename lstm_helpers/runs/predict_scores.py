@@ -150,17 +150,20 @@ def decision_scores(run: FinishedRun, y: np.ndarray, probs: np.ndarray) -> dict[
 
 
 def _run_train_counts(run: FinishedRun) -> np.ndarray | None:
-    """The run's real training windows per class (``prepared.npz``), which rank the majority and
-    top-k baselines' classes as stage 03 ranks them; None where the run kept no prepared arrays
-    (the baselines then rank the classes of the rows given)."""
+    """The run's training windows per class, which rank the majority and top-k baselines'
+    classes as stage 03 ranks them (:func:`~lstm_helpers.judge.evaluation.real_train_counts`:
+    prepare.json's counts before rebalancing; ``prepared.npz``'s real windows only where those
+    are missing). None where neither is kept: the baselines then rank the classes of the rows given."""
     from lstm_helpers.judge.evaluation import real_train_counts
 
+    info, n = getattr(run, "info", None), len(run.classes)
+    if (counts := real_train_counts({}, n, info)) is not None:
+        return counts
     layout = getattr(run, "layout", None)
     if layout is None or not layout.prepared.is_file():
-        return real_train_counts({}, len(run.classes), getattr(run, "info", None))
+        return None
     with np.load(layout.prepared) as z:
-        data = {k: z[k] for k in ("y_train", "synthetic_train") if k in z.files}
-    return real_train_counts(data, len(run.classes), run.info)
+        return real_train_counts({k: z[k] for k in ("y_train", "synthetic_train") if k in z.files}, n, info)
 
 
 def score_predictions(
