@@ -816,6 +816,9 @@ def test_run_evaluation_multiclass(multiclass_run):
     expected = predict_labels(probs, metrics["threshold"], positive_index=1)
     assert (result["predictions"]["y_pred"] == np.array(metrics["classes"])[expected]).all()
     assert "play" in metrics["bouts"] and (run / "figures" / "timeline.png").is_file()
+    # three classes: every class over time too, on the recording the bouts timeline shows
+    shown = metrics["bouts"]["play"]["timeline_recording"]
+    assert f"Test recording {shown}:" in result["figures"]["class_timeline"]._suptitle.get_text()
     argmax_cfg = resolve_config(cfg.to_dict(), {"evaluate.multiclass_decision": "argmax"})
     argmax = run_evaluation(argmax_cfg, run)["metrics"]
     assert argmax["threshold"] is None and argmax["threshold_strategy"] == "argmax"
@@ -838,8 +841,9 @@ def test_run_evaluation_multiclass_without_class_of_interest(multiclass_run, tmp
     assert metrics["bouts"] is None and metrics["per_recording"] is None
     expected = result["predictions"][["p_other", "p_play", "p_walk"]].to_numpy().argmax(axis=1)
     assert (result["predictions"]["y_pred"] == np.array(metrics["classes"])[expected]).all()
-    assert set(result["figure_paths"]) == {"confusion_matrix", "pr_curve", "roc_curve"}
-    assert not (run / "figures" / "timeline.png").exists()
+    # every class over a test recording's time, not the bouts timeline of a class of interest
+    assert set(result["figure_paths"]) == {"confusion_matrix", "pr_curve", "roc_curve", "class_timeline"}
+    assert not (run / "figures" / "timeline.png").exists() and (run / "figures" / "class_timeline.png").is_file()
 
 
 @pytest.mark.slow

@@ -1067,6 +1067,18 @@ def test_a_many_class_runs_error_slide_describes_its_bar_chart_not_a_matrix(tmp_
     assert "Rows: true class; columns: prediction" in write_slides(small).read_text()
 
 
+def test_a_multi_class_run_without_a_class_of_interest_shows_its_classes_over_time(tmp_path):
+    """Recordings of several behaviours without a class of interest had no timeline slide at
+    all; with the bouts timeline of a class of interest, that slide stays the only one."""
+    from PIL import Image
+
+    run = _fake_run(tmp_path, "multi", "finished", classes=["rest", "walk", "run"], positive_class=None)
+    Image.new("RGB", (8, 8)).save(RunLayout(run).figure("class_timeline"))
+    assert "True and predicted classes over time</h2>" in write_slides(run).read_text()
+    Image.new("RGB", (8, 8)).save(RunLayout(run).figure("timeline"))
+    assert "True and predicted classes over time</h2>" not in write_slides(run).read_text()
+
+
 def test_the_index_lists_runs_newest_first_by_their_start_not_their_folder_name(tmp_path):
     """reports/index.html sorted runs by folder name, descending: runs named with --out
     ("zeta", "alpha") fell out of time order."""

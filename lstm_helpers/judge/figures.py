@@ -8,7 +8,9 @@
   score per true class, and the metric-vs-threshold plot on **validation**, where the
   threshold is chosen (marked);
 * recordings with a class of interest: the timeline of one test recording (signal,
-  stitched score, true and predicted bouts).
+  stitched score, true and predicted bouts);
+* recordings with three classes or more: every class over one test recording's time, true
+  and predicted (:mod:`lstm_helpers.judge.class_timeline`).
 
 The saved names are :data:`FIGURE_NAMES` under the run's ``figures/`` folder.
 """
@@ -40,6 +42,7 @@ FIGURE_NAMES = (
     "metric_vs_threshold",
     "score_distributions",
     "timeline",
+    "class_timeline",
 )
 
 
@@ -162,16 +165,22 @@ BOUT_TABLE = "bouts_test.csv"
 
 
 def timeline_excerpt(n_steps: int, rate: float | None, res: dict[str, Any]) -> tuple[int, int]:
-    """``[a, b)`` timesteps of the timeline figure: the whole recording up to
-    :data:`TIMELINE_MAX_SECONDS` (or without a sample rate); else :data:`TIMELINE_EXCERPT_SECONDS`
-    from a tenth of that before the first error of :func:`match_bouts`' result ``res`` (a
-    missed bout or a false alarm), or before the first true bout where there is none."""
-    if not rate or n_steps <= TIMELINE_MAX_SECONDS * rate:
-        return 0, n_steps
+    """``[a, b)`` timesteps of the timeline figure (:func:`excerpt_steps`) from the first
+    error of :func:`match_bouts`' result ``res`` (a missed bout or a false alarm), or from the
+    first true bout where there is none."""
     errors = [p["true_start_s"] for p in res["pairs"] if not p["found"]] + [f[0] for f in res["false_alarms"]]
     first = min(errors) if errors else min((p["true_start_s"] for p in res["pairs"]), default=0.0)
+    return excerpt_steps(n_steps, rate, first)
+
+
+def excerpt_steps(n_steps: int, rate: float | None, first_seconds: float) -> tuple[int, int]:
+    """``[a, b)`` timesteps of a timeline figure: the whole recording up to
+    :data:`TIMELINE_MAX_SECONDS` (or without a sample rate); else :data:`TIMELINE_EXCERPT_SECONDS`
+    from a tenth of that before ``first_seconds`` (where the first error is)."""
+    if not rate or n_steps <= TIMELINE_MAX_SECONDS * rate:
+        return 0, n_steps
     width = int(TIMELINE_EXCERPT_SECONDS * rate)
-    a = max(0, int((first - TIMELINE_EXCERPT_SECONDS / 10) * rate))
+    a = max(0, int((first_seconds - TIMELINE_EXCERPT_SECONDS / 10) * rate))
     b = min(n_steps, a + width)
     return max(0, b - width), b
 
@@ -204,13 +213,18 @@ def draw_figures(
     the run's ``cfg.evaluate``; ``val`` holds the validation windows' ``y`` and ``probs`` (the
     metric-vs-threshold plot; not drawn without both classes in it).
     """
-    from lstm_helpers.judge import plots
+    from lstm_helpers.judge import class_timeline, plots
     from lstm_helpers.style import drawable, visible_name
 
     clear_figures(layout)
     # a character model's space class is not a blank label, an emoji not an empty box (titles name classes)
     classes = [drawable(visible_name(c)) for c in classes]
     figures = {"confusion_matrix": _confusion_figure(layout, confusion, classes, rule.describe())}
+    if timeline is not None and len(classes) >= class_timeline.MIN_CLASSES:
+        chosen = evaluate.timeline_recording or timeline["plot_recording"]
+        drawn = class_timeline.draw_class_timeline(layout.figure("class_timeline"), timeline, classes, chosen)
+        if drawn is not None:
+            figures["class_timeline"] = drawn
     if interest_index is None:
         full = full_probs(test["probs"], len(classes), positive_index)
         for name, plot in (("pr_curve", plots.plot_pr_curve), ("roc_curve", plots.plot_roc_curve)):

@@ -382,6 +382,9 @@ def _result_slides(run: Path, metric: str | None = None) -> list[str]:
                 tl + f'<p class="small">{html.escape(_bouts_caption(m, k["class"]))}</p>',
             )
         )
+    ct = img_tag(lay.figure("class_timeline"), "true and predicted classes over one test recording", "lw-fig")
+    if ct and not tl:  # three classes or more without a class of interest: when the classes are mixed up
+        slides.append(_slide("True and predicted classes over time", ct))
     notes = _next_steps(run, m, metric)
     if k["status"] not in ("finished", "unknown"):
         notes.insert(0, f"the run is {k['status']}: {k['reason'] or 'no reason recorded'}")
