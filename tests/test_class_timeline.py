@@ -83,3 +83,16 @@ def test_draw_class_timeline_titles_the_agreement_and_honours_the_chosen_recordi
     assert "Test recording r1:" in fig._suptitle.get_text() and "100%" in fig._suptitle.get_text()
     nothing = {"labels": {"r": np.full(3, -1)}, "predicted": {"r": np.zeros(3, int)}, "sample_rate": None}
     assert ct.draw_class_timeline(tmp_path / "z.png", nothing, classes) is None
+
+
+def test_no_two_classes_drawn_share_a_colour():
+    """22 gesture classes: the 17 coloured ones took tab20's colours by class index, modulo
+    18, so classes 0 and 18 were drawn in the same blue."""
+    steps = np.full(20, 10)
+    steps[1:4] = 1  # the three least present share the grey
+    lab = np.repeat(np.arange(20), steps)
+    fig = ct.plot_class_timeline(lab, lab, [f"g{k}" for k in range(20)])
+    image = np.asarray(fig.axes[0].images[0].get_array())
+    colours = fig.axes[0].images[0].get_cmap().colors
+    drawn = {k: colours[image[0][lab == k][0]] for k in range(20)}
+    assert drawn[0] != drawn[18] and len({drawn[k] for k in drawn if k not in (1, 2, 3)}) == 17

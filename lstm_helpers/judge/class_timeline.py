@@ -77,17 +77,17 @@ def plot_class_timeline(
     lab, pred = np.asarray(labels, dtype=np.int64), np.asarray(predicted, dtype=np.int64)
     if lab.shape != pred.shape or lab.ndim != 1:
         raise ValueError(f"labels {lab.shape} and predicted {pred.shape} must be 1-D of the same length")
-    palette = _palette(len(classes))
     shown = _coloured(lab, pred, len(classes))
+    palette = _palette(len(classes), shown)
     code = np.full(len(classes) + 1, len(shown) + 1)  # class index + 1 -> colour; "other classes" last
     code[0], code[shown + 1] = 0, np.arange(1, len(shown) + 1)
     differs = (lab >= 0) & (pred >= 0) & (lab != pred)
     strip = np.where(differs, len(shown) + 3, len(shown) + 2)
-    colours = [UNSCORED_COLOUR, *(palette[k] for k in shown), OTHER_COLOUR, "white", DIFFERS_COLOUR]
+    colours = [UNSCORED_COLOUR, *palette, OTHER_COLOUR, "white", DIFFERS_COLOUR]
     rate = float(sample_rate_hz) if sample_rate_hz else 1.0
     extent = (offset_seconds, offset_seconds + len(lab) / rate, 2.5, -0.5)
     names = figure_labels(classes)
-    handles = [Patch(color=palette[k], label=names[k]) for k in shown]
+    handles = [Patch(color=colour, label=names[k]) for k, colour in zip(shown, palette, strict=True)]
     if len(shown) < len(classes):
         handles.append(Patch(color=OTHER_COLOUR, label=f"{len(classes) - len(shown)} other classes"))
     handles += [
@@ -119,15 +119,16 @@ def plot_class_timeline(
     return save_figure(fig, path)
 
 
-def _palette(n: int) -> list[Any]:
-    """Colours for ``n`` classes in class order: matplotlib's default cycle (tab10) up to 10,
-    the colours the PR and ROC curves give the same classes; beyond, tab20 without its greys
-    (grey is "other classes" here)."""
+def _palette(n_classes: int, shown: np.ndarray) -> list[Any]:
+    """A colour for each class in ``shown``: matplotlib's default cycle (tab10) by class index
+    up to 10 classes, the colours the PR and ROC curves give the same classes; beyond, tab20
+    without its greys (grey is "other classes" here), one each in the order shown."""
     from matplotlib import colormaps
 
-    cmap = colormaps["tab10" if n <= 10 else "tab20"]
-    colours = [cmap(i) for i in range(cmap.N) if n <= 10 or i not in (14, 15)]
-    return [colours[k % len(colours)] for k in range(n)]
+    if n_classes <= 10:
+        return [colormaps["tab10"](int(k)) for k in shown]
+    tab20 = colormaps["tab20"]
+    return [tab20(i) for i in range(tab20.N) if i not in (14, 15)][: len(shown)]
 
 
 def draw_class_timeline(
