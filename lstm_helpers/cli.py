@@ -406,7 +406,7 @@ def _output_commands(add: Callable[[str, Any, str], argparse.ArgumentParser]) ->
         "--out",
         default=None,
         help="output file (.csv or .parquet); default <input>.predictions.csv: one row per input row "
-        "(recordings, with .windows and .bouts tables beside it) or per case (sequences)",
+        "(recordings, with .windows, .bouts and .budget tables beside it) or per case (sequences)",
     )
     p.add_argument(
         "--encoding",

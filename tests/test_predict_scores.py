@@ -190,6 +190,18 @@ def test_predict_scores_a_labelled_held_out_recording_as_stage_03_would(finished
         f"{b['n_false_alarms']} false alarm{'' if b['n_false_alarms'] == 1 else 's'}",
     ], printed
     assert printed[at - 1].endswith("bouts predicted at the run's threshold " + f"{scores['threshold']:.3g}")
+    # the time budget: each class's share of the predicted and of the labelled timesteps a window covers
+    budget = pd.read_parquet(tmp_path / "pred.budget.parquet")
+    assert budget["recording_id"].nunique() == 3  # the animal's two recordings, then all recordings
+    budget = budget[budget["recording_id"] == budget["recording_id"].iloc[-1]].set_index("class")
+    covered = steps[steps["predicted"] != ""]
+    labelled = covered[covered["true_label"] != ""]
+    for c in ("other", "play"):
+        assert budget.loc[c, "share"] == pytest.approx((covered["predicted"] == c).mean())
+        assert budget.loc[c, "true_share"] == pytest.approx((labelled["true_label"] == c).mean())
+        assert budget.loc[c, "seconds"] == pytest.approx((covered["predicted"] == c).sum() / 25.0)
+    assert printed[at + 3].startswith("time budget, predicted share of all 2 recordings: ")
+    assert f"play {budget.loc['play', 'share']:.1%} (true {budget.loc['play', 'true_share']:.1%})" in printed[at + 3]
     assert any(line.startswith("scores: ") and line.endswith("pred.scores.json") for line in printed), printed
     # the demo's catch-all (rest, walk... -> other) is stage 01's mapping: in the scores file, not on the terminal
     assert not any("data.other_class" in line for line in printed)

@@ -49,6 +49,7 @@ from lstm_helpers.judge.probs import full_probs, predict_probs
 from lstm_helpers.judge.threshold import DecisionRule
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.runs.kernel import quiet_tensorflow_import
+from lstm_helpers.runs.predict_budget import budget_line, time_budget
 from lstm_helpers.runs.predict_scores import (
     NewLabels,
     overlaps_true_bout,
@@ -361,13 +362,14 @@ def output_table_path(input_path: Path, out: Path | None) -> Path:
 
 
 def _output_paths(input_path: Path, out: Path | None) -> dict[str, Path]:
-    """The three tables' paths (:func:`output_table_path`, and ``.windows`` / ``.bouts`` beside it)."""
+    """The tables' paths (:func:`output_table_path`, and ``.windows`` / ``.bouts`` / ``.budget`` beside it)."""
     out = output_table_path(input_path, out)
     suffix, base = out.suffix, out.with_suffix("")
     return {
         "timesteps": out,
         "windows": base.with_name(base.name + ".windows" + suffix),
         "bouts": base.with_name(base.name + ".bouts" + suffix),
+        "budget": base.with_name(base.name + ".budget" + suffix),
         "scores": base.with_name(base.name + ".scores.json"),
     }
 
@@ -435,7 +437,8 @@ def predict_recordings(
     windows["predicted"] = np.asarray(classes, dtype=object)[finished.rule.apply(probs)]  # the run's decision rule
     scores = _add_truth(finished, s, truth, (starts, probs, timeline), per_step, windows)
     bouts = predicted_bouts(finished, s, per_step, truth.labelled)
-    for name, table in (("timesteps", per_step), ("windows", windows), ("bouts", bouts)):
+    budget = time_budget(per_step, finished.recording_column, classes, finished.input.sample_rate_hz)
+    for name, table in (("timesteps", per_step), ("windows", windows), ("bouts", bouts), ("budget", budget)):
         write_table(paths[name], table)
     paths["scores"].unlink(missing_ok=True)  # an earlier labelled input's, at the same --out
     if scores is None:
@@ -444,7 +447,7 @@ def predict_recordings(
         write_json(paths["scores"], {"input": shown(input_path), "run": shown(finished.layout.root), **scores})
     return {
         **paths,
-        "scores_lines": score_lines(scores) if scores else truth.unscored,
+        "scores_lines": [*(score_lines(scores) if scores else truth.unscored), budget_line(budget)],
         "threshold": finished.rule.threshold,
         "n_windows": len(starts),
         "n_bouts": len(bouts),

@@ -1,0 +1,52 @@
+"""predict's time budget of new recordings (lstm_helpers.runs.predict_budget): how long each
+class is predicted per recording and over all, beside the true budget of labelled input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstm_helpers.runs.predict_budget import ALL, budget_line, time_budget
+
+
+def _steps(labelled: bool) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "rec": ["a"] * 6 + ["b"] * 4,
+            "predicted": ["rest", "rest", "walk", "walk", "walk", "", "run", "run", "rest", "rest"],
+        }
+    )
+    if labelled:
+        frame["true_label"] = ["rest", "rest", "rest", "walk", "", "walk", "run", "walk", "rest", "rest"]
+    return frame
+
+
+def test_shares_per_recording_and_over_all_count_only_timesteps_a_window_covers():
+    budget = time_budget(_steps(False), "rec", ["rest", "walk", "run"], rate=2.0)
+    a = budget[budget["rec"] == "a"].set_index("class")
+    assert a["timesteps"].tolist() == [2, 3, 0] and a["seconds"].tolist() == [1.0, 1.5, 0.0]
+    assert a["share"].tolist() == pytest.approx([0.4, 0.6, 0.0])  # of 5 covered steps, not 6
+    total = budget[budget["rec"] == ALL].set_index("class")
+    assert total["timesteps"].tolist() == [4, 3, 2] and total["share"].tolist() == pytest.approx([4 / 9, 3 / 9, 2 / 9])
+    assert list(budget["rec"].unique()) == ["a", "b", ALL] and "true_share" not in budget
+    assert budget_line(budget) == "time budget, predicted share of all 2 recordings: rest 44.4%, walk 33.3%, run 22.2%"
+    assert "seconds" not in time_budget(_steps(False), "rec", ["rest", "walk", "run"], rate=None)
+
+
+def test_labelled_input_has_the_true_budget_on_the_same_timesteps():
+    budget = time_budget(_steps(True), "rec", ["rest", "walk", "run"], rate=None)
+    total = budget[budget["rec"] == ALL].set_index("class")
+    # covered and labelled: a's steps 0-3 (its 5th unlabelled, its 6th uncovered) and b's four
+    assert total["true_timesteps"].tolist() == [5, 2, 1]
+    assert total["true_share"].tolist() == pytest.approx([5 / 8, 2 / 8, 1 / 8])
+    line = budget_line(budget)
+    assert line.startswith("time budget, predicted share of all 2 recordings: rest 44.4% (true 62.5%), ")
+
+
+def test_the_terminal_line_names_six_classes_and_counts_the_rest():
+    classes = [f"c{k}" for k in range(9)]
+    steps = pd.DataFrame({"rec": "r", "predicted": np.repeat(classes, np.arange(9, 0, -1))})
+    line = budget_line(time_budget(steps, "rec", classes, rate=None))
+    assert line.startswith("time budget, predicted share of the recording: c0 20.0%, c1 17.8%")
+    assert line.endswith("c5 8.9% and 3 more classes")
+    nothing = pd.DataFrame({"rec": ["r"], "predicted": [""]})
+    assert budget_line(time_budget(nothing, "rec", ["x", "y"], rate=None)) == "time budget: no timestep predicted"
