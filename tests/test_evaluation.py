@@ -816,6 +816,10 @@ def test_run_evaluation_multiclass(multiclass_run):
     expected = predict_labels(probs, metrics["threshold"], positive_index=1)
     assert (result["predictions"]["y_pred"] == np.array(metrics["classes"])[expected]).all()
     assert "play" in metrics["bouts"] and (run / "figures" / "timeline.png").is_file()
+    # the test recordings' time budget, true and predicted, in the page's table and metrics.json
+    budget = result["time_budget"].set_index("class")
+    assert set(budget.index) == {"other", "play", "walk"} and budget["true %"].sum() == pytest.approx(100.0, abs=0.2)
+    assert metrics["time_budget"]["play"]["predicted_share"] == pytest.approx(budget.loc["play", "predicted %"] / 100)
     # three classes: every class over time too, on the recording the bouts timeline shows
     shown = metrics["bouts"]["play"]["timeline_recording"]
     assert f"Test recording {shown}:" in result["figures"]["class_timeline"]._suptitle.get_text()

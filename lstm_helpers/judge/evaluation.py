@@ -60,6 +60,7 @@ from lstm_helpers.judge.threshold import (
     choose_threshold,
     compare_threshold_strategies,
 )
+from lstm_helpers.judge.time_budget import budget_json, scored_budget
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, training_warnings, validation_notes
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.unused import decision_notes
@@ -323,6 +324,7 @@ def _timelines(st: _Stage, data: dict, test: dict) -> dict | None:
         st.notes.append("no sample rate: bout times are in timesteps, not seconds")
     if timeline["bout_details"] is not None:
         write_table(st.layout.bouts, timeline["bout_details"])
+    timeline["time_budget"] = scored_budget(timeline["labels"], timeline["predicted"], st.classes, sample_rate)
     return timeline
 
 
@@ -448,6 +450,7 @@ def _metrics_json(
         "threshold_options": options.to_dict("records") if options is not None else None,
         "decision_rule": st.rule.describe(),
         "bouts": timeline["bouts"] if timeline else None,
+        "time_budget": budget_json(timeline["time_budget"]) if timeline else None,
         "per_recording": per_recording.to_dict("records") if per_recording is not None else None,
         "val": {k: val_metrics[k] for k in CORE_METRICS} if val_metrics else None,
         "train": fit_metrics,
@@ -524,6 +527,7 @@ def _result(st: _Stage, metrics: dict, test_metrics: dict, choice: dict | None, 
         "threshold_options": options,
         "per_recording": per_recording_table(timeline["per_recording"], _interest_name(st)) if timeline else None,
         **_bout_tables(timeline),
+        "time_budget": timeline["time_budget"] if timeline else None,
         "notes": metrics["notes"],
         "figures": figures,
         "figure_paths": figure_paths(st.layout, figures),
@@ -557,7 +561,8 @@ def run_evaluation(cfg: Config, run_dir: str | Path) -> dict[str, Any]:
         ``per_class``, ``threshold`` (the choice), ``threshold_options`` (every strategy),
         ``per_recording``, ``bouts`` (per recording and class), ``bout_details`` (per true
         bout), ``notes``, ``figures`` (name -> Figure), ``figure_paths`` (name -> PNG),
-        ``predictions`` (test DataFrame), ``timeline`` (recording -> stitched test scores).
+        ``predictions`` (test DataFrame), ``timeline`` (recording -> stitched test scores),
+        ``time_budget`` (each class's true and predicted share of the test recordings' time).
         Parts that do not apply are None.
     """
     st, data = _open(cfg, run_dir)

@@ -47,9 +47,9 @@ from lstm_helpers.judge.bouts import find_bouts, stitch_timeline
 from lstm_helpers.judge.inference import DEFAULT_BATCH
 from lstm_helpers.judge.probs import full_probs, predict_probs
 from lstm_helpers.judge.threshold import DecisionRule
+from lstm_helpers.judge.time_budget import budget_line, time_budget
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.runs.kernel import quiet_tensorflow_import
-from lstm_helpers.runs.predict_budget import budget_line, time_budget
 from lstm_helpers.runs.predict_scores import (
     NewLabels,
     overlaps_true_bout,

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstm_helpers.runs.predict_budget import ALL, budget_line, time_budget
+from lstm_helpers.judge.time_budget import ALL, budget_line, time_budget
 
 
 def _steps(labelled: bool) -> pd.DataFrame:
@@ -50,3 +50,19 @@ def test_the_terminal_line_names_six_classes_and_counts_the_rest():
     assert line.endswith("c5 8.9% and 3 more classes")
     nothing = pd.DataFrame({"rec": ["r"], "predicted": [""]})
     assert budget_line(time_budget(nothing, "rec", ["x", "y"], rate=None)) == "time budget: no timestep predicted"
+
+
+def test_stage_03s_budget_compares_true_and_predicted_time_on_the_same_timesteps():
+    from lstm_helpers.judge.time_budget import budget_json, scored_budget
+
+    labels = {"r1": np.array([0, 0, 1, 1, -1, 2]), "r2": np.array([2, 2, 0, 0])}
+    predicted = {"r1": np.array([0, 1, 1, 1, 1, -1]), "r2": np.array([2, 0, 0, 0])}
+    table = scored_budget(labels, predicted, ["rest", "play", "walk"], rate=2.0)
+    # scored: r1 steps 0-3, r2 steps 0-3 (8): true rest 4, play 2, walk 2; predicted rest 4, play 3, walk 1
+    assert table["class"].tolist() == ["rest", "play", "walk"]
+    assert table["true %"].tolist() == [50.0, 25.0, 25.0]
+    assert table["predicted %"].tolist() == [50.0, 37.5, 12.5]
+    assert table["difference (points)"].tolist() == [0.0, 12.5, -12.5]
+    assert table["true (s)"].tolist() == [2.0, 1.0, 1.0] and table["predicted (s)"].tolist() == [2.0, 1.5, 0.5]
+    assert budget_json(table)["play"] == {"true_share": 0.25, "predicted_share": 0.375}
+    assert "true (s)" not in scored_budget(labels, predicted, ["rest", "play", "walk"], rate=None)

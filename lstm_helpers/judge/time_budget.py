@@ -1,11 +1,12 @@
-"""The time budget of new recordings: how long each class is predicted, per recording.
+"""Time budgets: how long each class is predicted (and truly lasts), per recording and over all.
 
-What a behaviour study computes first from a labelled recording (an activity or time
-budget: the share of time an animal rests, forages, plays) and so the first thing a user does
-with ``predict``'s per-timestep table. Here from the run's own decisions per timestep (the
-stitched scores under its decision rule), over the timesteps a window covers; with labelled
-input the true budget stands beside it, so a model that halves a rare behaviour's time is
-seen at once. A pandas cross-tabulation of the table ``predict`` writes.
+What a behaviour study computes first from labelled recordings (an activity or time budget:
+the share of time an animal rests, forages, plays), and so the first thing a user does with
+``predict``'s per-timestep table. Here from the run's own decisions per timestep (the stitched
+scores under its decision rule), over the timesteps a window covers; with labels, the true
+budget on the same timesteps beside it, so a model that halves a rare behaviour's time is seen
+at once: ``predict``'s ``.budget`` table (:func:`time_budget`) and stage 03's table of the test
+recordings (:func:`scored_budget`). A pandas cross-tabulation.
 """
 
 from __future__ import annotations
@@ -64,3 +65,48 @@ def budget_line(budget: pd.DataFrame) -> str:
     listed = ", ".join(shares[:SHOWN_ON_TERMINAL]) + (f" and {left} more classes" if left > 0 else "")
     where = "the recording" if n_recs == 1 else f"all {n_recs} recordings"
     return f"time budget, predicted share of {where}: {listed}" if shares else "time budget: no timestep predicted"
+
+
+def scored_budget(
+    labels: dict[str, np.ndarray], predicted: dict[str, np.ndarray], classes: list[str], rate: float | None
+) -> pd.DataFrame:
+    """Stage 03's time budget of the test recordings (``labels`` / ``predicted``: class index
+    per timestep of each recording, -1 where unlabelled / no window): per class, its share in
+    percent of the timesteps both labelled and covered, true and predicted, and the difference
+    in percentage points, to 0.1; with a sample rate, the times in seconds too."""
+    recs = list(labels)
+    lab = np.concatenate([labels[r] for r in recs])
+    pred = np.concatenate([predicted[r] for r in recs])
+    scored = (lab >= 0) & (pred >= 0)
+    names = np.asarray(classes, dtype=object)
+    frame = pd.DataFrame(
+        {
+            "recording": np.repeat(recs, [len(labels[r]) for r in recs]),
+            "predicted": np.where(scored, names[np.maximum(pred, 0)], ""),
+            "true_label": np.where(scored, names[np.maximum(lab, 0)], ""),
+        }
+    )
+    total = time_budget(frame, "recording", classes, rate)
+    total = total[total["recording"] == ALL]
+    true, predicted = 100 * total["true_share"].to_numpy(), 100 * total["share"].to_numpy()
+    table = pd.DataFrame(
+        {
+            "class": total["class"].to_numpy(),
+            "true %": true.round(1),
+            "predicted %": predicted.round(1),
+            "difference (points)": (predicted - true).round(1),
+        }
+    )
+    if rate:
+        table["true (s)"] = (total["true_timesteps"].to_numpy() / rate).round(1)
+        table["predicted (s)"] = total["seconds"].to_numpy().round(1)
+    table.attrs["decimals"] = dict.fromkeys(table.columns[1:], 1)  # a page writes them all to 0.1
+    return table
+
+
+def budget_json(table: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """:func:`scored_budget`'s table for ``metrics.json``: class -> true / predicted share (0-1)."""
+    return {
+        str(c): {"true_share": round(t / 100, 4), "predicted_share": round(p / 100, 4)}
+        for c, t, p in zip(table["class"], table["true %"], table["predicted %"], strict=True)
+    }
