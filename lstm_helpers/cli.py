@@ -15,13 +15,11 @@ Every command validates its parameters before any work starts. Exit codes:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import gc
 import html
 import os
 import re
 import sys
-import traceback
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -81,8 +79,10 @@ def _seconds(value: object) -> str:
 # ============================================================================ subcommands
 def cmd_prepare(args: argparse.Namespace) -> int:
     from lstm_helpers.data.inputs import anchored
+    from lstm_helpers.installation import check_prepare_paths
 
     cfg = anchored(load_config(args.config, args.overrides))
+    check_prepare_paths(cfg, Path(args.out) if args.out else None)
     _say_idle(cfg)
     from lstm_helpers.layout import RunLayout
     from lstm_helpers.runs.pipeline import check_out_writable, claim_run, record_stages, run_pipeline, validate_inputs
@@ -512,27 +512,13 @@ def _relative(message: str) -> str:
     return message.replace(str(Path.cwd().resolve()) + os.sep, "")
 
 
-def save_traceback(exc: BaseException) -> Path | None:
-    """Write the traceback to ``reports/errors/internal-error-<time>.txt`` (None when it cannot)."""
-    from lstm_helpers.config import resolve_path
-
-    text = "".join(traceback.format_exception(exc))
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    header = f"lstm-workbench internal error, {stamp}\ncommand: {' '.join(sys.argv)}\npython: {sys.version}\n\n"
-    try:
-        path = resolve_path("reports") / "errors" / f"internal-error-{stamp}-{os.getpid()}.txt"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(header + text)
-        return path
-    except OSError:
-        return None
-
-
 def _report_internal(exc: BaseException) -> None:
     message = (str(exc).strip().splitlines() or [""])[0][:300]
     if hasattr(exc, "ename") and hasattr(exc, "evalue"):  # papermill: str() opens with a row of dashes
         notebook = getattr(exc, "notebook", None)
         message = f"{exc.ename}: {exc.evalue}"[:300] + (f" (in {_shown(notebook)})" if notebook else " (in a notebook)")
+    from lstm_helpers.tracebacks import save_traceback
+
     print(f"internal error: {type(exc).__name__}: {message}", file=sys.stderr)
     saved = save_traceback(exc)
     where = f"the traceback saved in {_shown(saved)}" if saved else "the traceback"
@@ -545,6 +531,7 @@ def _report_internal(exc: BaseException) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, run the subcommand, and turn exceptions into exit codes (module docstring)."""
+    from lstm_helpers.installation import require_checkout
     from lstm_helpers.runs.kernel import skip_unused_schema_format
     from lstm_helpers.runs.terminal import already_said
     from lstm_helpers.style import terminal_warning
@@ -554,6 +541,7 @@ def main(argv: list[str] | None = None) -> int:
     python_format, warnings.formatwarning = warnings.formatwarning, terminal_warning  # not a file's path and line
     stdout, sys.stdout = sys.stdout, ReaderSafeStdout(sys.stdout)  # `| head`: the work goes on, quietly
     try:
+        require_checkout(args.command, getattr(args, "no_notebook", False) and args.config is not None)  # a wheel
         return args.func(args)
     except KeyboardInterrupt as exc:
         if not already_said(exc):  # a sweep has said it was interrupted, and how to continue
