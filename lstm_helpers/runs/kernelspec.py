@@ -1,5 +1,7 @@
-"""The ``lstm-workbench`` Jupyter kernel that JupyterLab users pick (``make setup`` installs it
-into the environment with ``python -m lstm_helpers.runs.kernelspec``): ipykernel's own spec
+"""The ``lstm-workbench`` Jupyter kernel that every notebook names and JupyterLab users pick
+(``make setup`` installs it into the environment with ``python -m lstm_helpers.runs.kernelspec``;
+an environment installed otherwise runs the same once, README "Each stage notebook also runs on
+its own"; without it papermill stops with NoSuchKernel): ipykernel's own spec
 plus ``--IPKernelApp.capture_fd_output=False``, as the pipeline's kernels start (see
 :mod:`lstm_helpers.runs.kernel`): what native code writes to file descriptor 2 is not copied
 into the cell as a red stderr block. TensorFlow's C++ start-up lines (absl, oneDNN, CUDA
@@ -45,5 +47,19 @@ def install(prefix: str = sys.prefix) -> Path:
     return Path(dest) / "kernel.json"
 
 
-if __name__ == "__main__":  # pragma: no cover - make setup
-    print(install())
+def main(argv: list[str] | None = None) -> int:
+    """``python -m lstm_helpers.runs.kernelspec [--prefix DIR]``: install the spec, say where."""
+    import argparse
+
+    ap = argparse.ArgumentParser(
+        prog="python -m lstm_helpers.runs.kernelspec",
+        description=f"register the Jupyter kernel {NAME!r} that the notebooks name, for this Python environment",
+    )
+    ap.add_argument("--prefix", default=sys.prefix, help="environment to register it in (default: this one)")
+    path = install(ap.parse_args(argv).prefix)
+    print(f"Jupyter kernel {NAME!r} ({DISPLAY}, {sys.executable}) registered: {path}")
+    return 0
+
+
+if __name__ == "__main__":  # make setup
+    sys.exit(main())
