@@ -1,5 +1,5 @@
 """README says how the workbench is installed (a clone, editable), how the notebooks' kernel is
-registered outside `make setup`; the kernel command it names works."""
+registered outside `make setup`, and where runs go; the kernel command it names works."""
 
 from __future__ import annotations
 
@@ -52,3 +52,13 @@ def test_the_documented_kernel_command_registers_the_kernel_the_notebooks_name(t
     spec = tmp_path / "share" / "jupyter" / "kernels" / "lstm-workbench" / "kernel.json"
     assert str(spec) in out.stdout and "'lstm-workbench'" in out.stdout
     assert json.loads(spec.read_text())["argv"][0] == sys.executable
+
+
+def test_readme_says_where_runs_go_and_how_to_keep_ones_own():
+    """Runs go to ./reports when the current directory has one, else to the checkout's reports/:
+    the documented rule, which a run from another folder did not make visible."""
+    where = _paragraph("**Where runs go.**")
+    for said in ("run.reports_dir", "current directory", "checkout's `reports/`", "mkdir reports", "--out"):
+        assert said in where, said
+    for last_line in ("`report: ...`", "`comparison: ...`", "`compare`"):
+        assert last_line in where, last_line
