@@ -231,9 +231,10 @@ def show_caption(text: str | None) -> Any:
 def pr_curve_alt(metrics: dict[str, Any]) -> str:
     """The precision-recall figure's alt text on the report's first screen and the slides: "with the
     chosen threshold" only where the figure marks one (not for a run that decides by argmax, e.g. a
-    character model, whose figure draws one class against the rest each)."""
+    character model, whose figure draws one class against the rest each); "the fixed threshold" where the
+    run set it (``evaluate.threshold_strategy: fixed``), not chose it."""
     if metrics.get("threshold") is not None:
-        return "precision-recall curve with the chosen threshold"
+        return f"precision-recall curve with the {'fixed' if fixed_by_choice(metrics) else 'chosen'} threshold"
     if metrics.get("positive_class") is None:
         return "precision-recall curves, each class against the rest (no threshold: the most probable class is taken)"
     return f"precision-recall curve of '{metrics['positive_class']}' (no threshold: the most probable class is taken)"

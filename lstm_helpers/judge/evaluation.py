@@ -57,8 +57,10 @@ from lstm_helpers.judge.probs import class_scores, full_probs, predict_probs
 from lstm_helpers.judge.threshold import (
     DecisionRule,
     argmax_threshold_note,
+    choice_without_validation,
     choose_threshold,
     compare_threshold_strategies,
+    where_chosen,
 )
 from lstm_helpers.judge.time_budget import budget_json, scored_budget
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, training_warnings, validation_notes
@@ -258,10 +260,8 @@ def _threshold(st: _Stage, val: dict, test: dict, p_val: np.ndarray) -> tuple[di
             val["y"] == k, s_val, test["y"] == k, s_test, **kwargs, used=ev.threshold_strategy
         )
     else:
-        choice = {"strategy": ev.threshold_strategy, "value": ev.threshold, "constraint_met": None,
-                  "fallback": "fixed", "note": "no validation windows: used the fixed evaluate.threshold"}  # fmt: skip
-    chosen_on = "validation" if len(val["y"]) else "none"
-    choice.update(positive_class=st.classes[k], chosen_on=chosen_on)
+        choice = choice_without_validation(ev.threshold_strategy, ev.threshold)
+    choice.update(positive_class=st.classes[k], chosen_on=where_chosen(choice, len(val["y"])))
     return choice, options
 
 

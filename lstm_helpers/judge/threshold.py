@@ -226,6 +226,27 @@ def choose_threshold(
     }
 
 
+def choice_without_validation(strategy: str, threshold: float) -> dict[str, Any]:
+    """The threshold record where validation holds no window: ``threshold`` (``evaluate.threshold``), a
+    fallback unless the run asked for it (``strategy`` ``fixed``: nothing fell back, nothing to note)."""
+    asked = strategy == "fixed"
+    return {"strategy": strategy, "value": float(threshold), "constraint_met": None,
+            "fallback": None if asked else "fixed",
+            "note": None if asked else "no validation windows: used the fixed evaluate.threshold"}  # fmt: skip
+
+
+def where_chosen(choice: dict[str, Any], n_validation: int) -> str:
+    """``threshold.json``'s ``chosen_on``, what its value was taken from: ``validation`` where the strategy
+    chose it there (a constrained strategy's fallback to max_f1 included); ``fixed`` where it is
+    ``evaluate.threshold`` set by the run (``threshold_strategy: fixed``) or applied as validation could not
+    choose (``fallback: fixed``: windows of one class only); ``none`` where validation holds no window."""
+    if choice.get("strategy") == "fixed":
+        return "fixed"
+    if not n_validation:
+        return "none"
+    return "fixed" if choice.get("fallback") == "fixed" else "validation"
+
+
 def compare_threshold_strategies(
     y_val_binary: Any,
     val_scores: Any,
