@@ -4,8 +4,9 @@ The first screen (1280x720) holds one plain sentence -- what was found, how prec
 which threshold, how many bouts -- beside the confusion matrix and the precision/recall
 curve with the chosen point. Below: a table of contents, the key metrics, then the three
 executed stage notebooks (code hidden) with their logs collapsed and absolute paths
-replaced by the run's name. The page is self-contained: figures are embedded and the
-nbconvert template (``templates/report``) loads no script or style from the internet.
+replaced by the run's name (:mod:`lstm_helpers.runs.report_paths`). The page is self-contained:
+figures are embedded and the nbconvert template (``templates/report``) loads no script or
+style from the internet.
 
 Rendering is nbconvert's ``HTMLExporter``; written here are only the answer section, the
 output clean-up and the joining. The index page is :mod:`lstm_helpers.runs.index_page`.
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 import re
 import shlex
 from collections.abc import Callable
@@ -25,7 +25,6 @@ from typing import Any
 import nbformat
 
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_text
-from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.display import NOT_DRAWN
 from lstm_helpers.judge.captions import flagging_phrase, pr_curve_alt, threshold_phrase
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
@@ -39,6 +38,7 @@ from lstm_helpers.runs.headline_parts import (
     says_much,
 )
 from lstm_helpers.runs.params_chosen import chosen_words
+from lstm_helpers.runs.report_paths import path_replacements, scrub_paths
 from lstm_helpers.runs.terminal import IN_EPOCH_LINE, PROGRESS_LINE, display_path, page_path, plural, run_time_phrase
 from lstm_helpers.style import breakable, fmt_number
 from lstm_helpers.unused import unread_keys
@@ -341,7 +341,7 @@ def _of_training(m: dict) -> str:
 
 
 def _params_html(run: Path, pairs: list[tuple[str, str]]) -> str:
-    """The parameters table; ``pairs`` from :func:`_path_replacements` (parsed once per report:
+    """The parameters table; ``pairs`` from :func:`path_replacements` (parsed once per report:
     re-reading ``params.yaml`` for each of its ~100 values cost ~2 s of CPU per report). Keys
     the run's data kind never reads are named below the table, not listed as settings; values
     stage 02 chose (``auto``) or switched off say so (:func:`~lstm_helpers.runs.params_chosen.chosen_words`)."""
@@ -403,38 +403,6 @@ def _tidy_warnings(lines: list[str]) -> list[str]:
         after_warning = m is not None
         out.append(m.group(1) if m else line)
     return out
-
-
-def _path_replacements(run: Path) -> list[tuple[str, str]]:
-    """Absolute paths a run's outputs may hold (the run, its parent, the project, absolute paths
-    in its parameters such as ``data.path``), longest first, with what to show instead."""
-
-    run = Path(run).resolve()
-    pairs = {
-        str(run): run.name,
-        str(run.parent): page_path(run.parent),
-        str(PROJECT_ROOT.resolve()): ".",
-    }
-    for value in flatten(read_params(run)).values():
-        if isinstance(value, str) and value.startswith("/"):
-            pairs[value.rstrip("/")] = _from_the_report(value, run)
-    return sorted(pairs.items(), key=lambda kv: -len(kv[0]))
-
-
-def _from_the_report(path: str, run: Path) -> str:
-    """An absolute parameter path (``data.path``) as a reader of the run's pages finds it: relative
-    to the run directory, where they lie, when at most four levels up (the project's neighbours);
-    else :func:`page_path`'s last two parts. It was relative to where the command ran, so the
-    report's "recordings from ../revA_data/rec" led nowhere from the report."""
-    rel = os.path.relpath(Path(path).resolve(), run)
-    return rel if Path(rel).parts.count("..") <= 4 else page_path(path)
-
-
-def scrub_paths(text: str, run: Path, pairs: list[tuple[str, str]] | None = None) -> str:
-    """Absolute paths replaced by the run name / paths relative to the project."""
-    for base, repl in pairs if pairs is not None else _path_replacements(run):
-        text = text.replace(base, repl)
-    return text
 
 
 def _details(summary: str, text: str, kind: str = "log") -> dict:
@@ -532,7 +500,7 @@ def build_report_notebook(run: Path) -> nbformat.NotebookNode:
     run = Path(run)
     lay = RunLayout(run)
     nb = nbformat.v4.new_notebook()
-    pairs = _path_replacements(run)
+    pairs = path_replacements(run)
     nb.cells += [_html_cell(_answer_html(run)), _html_cell(_key_metrics_html(run))]
     for stage, title in STAGE_TITLES.items():
         path = lay.notebook(stage)

@@ -1,0 +1,60 @@
+"""Absolute paths on a run's pages (lstm_helpers/runs/report_paths.py): replaced only as whole
+paths, and a data path inside the project shown as the config gave it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from lstm_helpers.config import PROJECT_ROOT, load_config
+
+
+def _run(project: Path, data: Path, name: str = "r1") -> Path:
+    run = project / "reports" / name
+    run.mkdir(parents=True)
+    data.mkdir(parents=True, exist_ok=True)
+    cfg = load_config(PROJECT_ROOT / "configs" / "demo.yaml").to_dict()
+    cfg["data"]["path"] = str(data)
+    (run / "params.yaml").write_text(yaml.safe_dump(cfg))
+    return run
+
+
+def test_a_sibling_folder_whose_name_starts_like_a_scrubbed_path_is_left_whole(tmp_path):
+    """With the checkout at /tmp/rvB, /tmp/rvB_proj/configs/tiny.yaml became ._proj/configs/tiny.yaml and
+    /tmp/rvB_venv/... became ._venv/... (reports/index.html's failure reason of a run): a plain string
+    replacement of the path's prefix, with no path boundary."""
+    from lstm_helpers.runs.report import scrub_paths
+
+    root = str(PROJECT_ROOT.resolve())
+    run = _run(tmp_path / "proj", tmp_path / "proj" / "data" / "small")
+    data, reports = tmp_path / "proj" / "data" / "small", run.parent
+    siblings = [f"{root}_proj/configs/tiny.yaml", f"{root}_venv/lib/python3.11/site-packages/notebooks/02_train.ipynb",
+                f"{root}-old", f"{root}.bak/x", f"{reports}2/x", f"{data}_old/a.csv",
+                f"{data}.bak", f"/elsewhere{root}/x"]  # fmt: skip
+    for path in siblings:
+        for text in (path, f"No such file: '{path}')", f"see {path}, then"):
+            assert scrub_paths(text, run) == text, text
+    from lstm_helpers.runs.terminal import page_path
+
+    twin = scrub_paths(f"{run}_twin/status.json", run)  # in the run's folder: named from there, not r1_twin
+    assert twin == f"{page_path(reports)}/r1_twin/status.json", twin
+    said = f"No such file or directory: '{root}/notebooks/02_train.ipynb' ({run}/model.keras)"
+    assert scrub_paths(said, run) == "No such file or directory: './notebooks/02_train.ipynb' (r1/model.keras)"
+    assert scrub_paths(f"written to {run}.", run) == "written to r1."  # a sentence's full stop ends the path
+    assert scrub_paths(f'"{run}"\n{root}', run) == '"r1"\n.'
+    assert scrub_paths(f"recordings from {data}/a.csv;", run) == "recordings from ../../data/small/a.csv;"
+    html_reason = f"&#x27;{root}_venv/x&#x27; and &#x27;{root}/x&#x27;"  # as the index page escapes it
+    assert scrub_paths(html_reason, run) == f"&#x27;{root}_venv/x&#x27; and &#x27;./x&#x27;"
+
+
+def test_the_index_keeps_a_sibling_folder_in_a_failure_reason_whole(tmp_path):
+    from lstm_helpers.runs.report import write_index
+
+    run = _run(tmp_path / "proj", tmp_path / "proj" / "data" / "small")
+    venv = f"{PROJECT_ROOT.resolve()}_venv/lib/python3.11/site-packages/notebooks/02_train.ipynb"
+    reason = f"train failed: could not write 02_train.ipynb (FileNotFoundError: No such file or directory: '{venv}')"
+    status = {"status": "failed", "reason": reason, "stages_done": ["prepare"], "updated": "2026-12-05T02:46:22"}
+    (run / "status.json").write_text(__import__("json").dumps(status))
+    page = write_index(run.parent).read_text()
+    assert "No such file or directory: &#x27;/" in page and "&#x27;._venv" not in page
