@@ -3,6 +3,7 @@ paths, and a data path inside the project shown as the config gave it."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import yaml
@@ -43,7 +44,7 @@ def test_a_sibling_folder_whose_name_starts_like_a_scrubbed_path_is_left_whole(t
     assert scrub_paths(said, run) == "No such file or directory: './notebooks/02_train.ipynb' (r1/model.keras)"
     assert scrub_paths(f"written to {run}.", run) == "written to r1."  # a sentence's full stop ends the path
     assert scrub_paths(f'"{run}"\n{root}', run) == '"r1"\n.'
-    assert scrub_paths(f"recordings from {data}/a.csv;", run) == "recordings from ../../data/small/a.csv;"
+    assert scrub_paths(f"recordings from {data}/a.csv;", run) == "recordings from data/small/a.csv;"
     html_reason = f"&#x27;{root}_venv/x&#x27; and &#x27;{root}/x&#x27;"  # as the index page escapes it
     assert scrub_paths(html_reason, run) == f"&#x27;{root}_venv/x&#x27; and &#x27;./x&#x27;"
 
@@ -58,3 +59,23 @@ def test_the_index_keeps_a_sibling_folder_in_a_failure_reason_whole(tmp_path):
     (run / "status.json").write_text(__import__("json").dumps(status))
     page = write_index(run.parent).read_text()
     assert "No such file or directory: &#x27;/" in page and "&#x27;._venv" not in page
+
+
+def test_a_data_path_in_the_project_is_shown_as_the_config_gave_it_and_survives_a_move(tmp_path):
+    """After tar / untar elsewhere, the report's data.path ../../data/small (relative to where the page was
+    first written) named nothing; params.yaml held /tmp/rvB_proj/data/small, the config data/small."""
+    from lstm_helpers.runs.report import _params_html, path_replacements, scrub_paths
+
+    project = tmp_path / "rvB_proj"
+    run = _run(project, project / "data" / "small")
+    table = _params_html(run, path_replacements(run))
+    assert "<th>data.path</th><td>data/small</td>" in table, table
+    assert scrub_paths(f"recordings from {project / 'data' / 'small'}", run) == "recordings from data/small"
+    moved = tmp_path / "untar" / run.name  # out of its project, the page written again there: from the page
+    shutil.copytree(run, moved)
+    shown = dict(path_replacements(moved))[str(project / "data" / "small")]
+    assert f"<th>data.path</th><td>{shown}</td>" in _params_html(moved, path_replacements(moved))
+    assert (moved / shown).resolve() == (project / "data" / "small").resolve(), shown
+    swept = project / "reports" / "sweeps" / "s1" / "r2"  # a sweep's run: the same project
+    shutil.copytree(run, swept)
+    assert "<th>data.path</th><td>data/small</td>" in _params_html(swept, path_replacements(swept))

@@ -52,16 +52,40 @@ def path_replacements(run: Path) -> list[tuple[str, str]]:
         str(run.parent): page_path(run.parent),
         str(PROJECT_ROOT.resolve()): ".",
     }
-    for value in flatten(read_params(run)).values():
+    params = flatten(read_params(run))
+    project = _run_project(run, params.get("run.reports_dir"))
+    for value in params.values():
         if isinstance(value, str) and value.startswith("/"):
-            pairs[value.rstrip("/")] = _from_the_report(value, run)
+            pairs[value.rstrip("/")] = _as_configured(value, run, project)
     return sorted(pairs.items(), key=lambda kv: -len(kv[0]))
 
 
-def _from_the_report(path: str, run: Path) -> str:
-    """An absolute parameter path (``data.path``) as a reader of the run's pages finds it: relative
-    to the run directory, where they lie, when at most four levels up (the project's neighbours);
-    else :func:`page_path`'s last two parts. It was relative to where the command ran, so the
-    report's "recordings from ../revA_data/rec" led nowhere from the report."""
-    rel = os.path.relpath(Path(path).resolve(), run)
+def _run_project(run: Path, reports_dir: object) -> Path | None:
+    """The folder the run's ``run.reports_dir`` lies in, where the run lies below it: the project a
+    relative ``data.path`` was typed in (``reports`` for ``<project>/reports/<run>`` or a sweep's
+    ``<project>/reports/sweeps/<id>/<run>``); None for a run written elsewhere (``--out``)."""
+    if not isinstance(reports_dir, str) or not reports_dir:
+        return None
+    rd = Path(reports_dir)
+    if rd.is_absolute():
+        rd = rd.resolve()
+        return rd.parent if rd in run.parents else None
+    if ".." in rd.parts or not rd.parts:
+        return None
+    n = len(rd.parts)
+    return next((Path(*a.parts[:-n]) for a in run.parents if len(a.parts) > n and a.parts[-n:] == rd.parts), None)
+
+
+def _as_configured(path: str, run: Path, project: Path | None) -> str:
+    """An absolute parameter path (``data.path``) as the pages show it. Inside the run's project
+    (:func:`_run_project`): relative to the project, as the config gave it (``data/small``); made
+    relative to the run directory, ``../../data/small`` named nothing once the run was copied
+    elsewhere, while the page still showed it. Outside: relative to the run directory, where the
+    pages lie, when at most four levels up (the project's neighbours; it was relative to where the
+    command ran, so "recordings from ../revA_data/rec" led nowhere from the report); else
+    :func:`page_path`'s last two parts."""
+    target = Path(path).resolve()
+    if project is not None and target.is_relative_to(project) and target != project:
+        return target.relative_to(project).as_posix()
+    rel = os.path.relpath(target, run)
     return rel if Path(rel).parts.count("..") <= 4 else page_path(path)
