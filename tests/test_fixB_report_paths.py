@@ -79,3 +79,30 @@ def test_a_data_path_in_the_project_is_shown_as_the_config_gave_it_and_survives_
     swept = project / "reports" / "sweeps" / "s1" / "r2"  # a sweep's run: the same project
     shutil.copytree(run, swept)
     assert "<th>data.path</th><td>data/small</td>" in _params_html(swept, path_replacements(swept))
+
+
+def test_a_run_stopped_before_its_metrics_says_why_under_the_key_metrics_heading(tmp_path):
+    """An interrupted run's report.html had an empty "Key metrics (test split)" heading (a run stopped
+    before stage 03 finished, its page written with ``lstm-workbench report --run``)."""
+    import json
+
+    from lstm_helpers.runs.report import _key_metrics_html, export_report
+
+    run = _run(tmp_path / "proj", tmp_path / "proj" / "data" / "small")
+    stopped = {"status": "interrupted", "stage": "train", "reason": "killed", "stages_done": ["prepare"]}
+    (run / "status.json").write_text(json.dumps(stopped))
+    section = _key_metrics_html(run)
+    assert "<table" not in section  # no empty table either
+    assert (
+        "No test metrics: stages train and evaluate have not finished (this run is interrupted); resume it with "
+        "<code>lstm-workbench run --config r1/params.yaml --out r1</code>." in section
+    ), section
+    page = export_report(run).read_text()
+    heading = page.index('id="key-metrics"')
+    assert "No test metrics: stages train and evaluate have not finished" in page[heading : heading + 2000]
+    (run / "status.json").write_text(json.dumps({"status": "partial", "stages_done": ["prepare", "train"]}))
+    assert "No test metrics: stage evaluate has not finished (this run is partial); continue with <code>" in (
+        _key_metrics_html(run)
+    )
+    (run / "status.json").write_text(json.dumps(stopped | {"stages_done": []}))
+    assert "stages prepare, train and evaluate have not finished" in _key_metrics_html(run)

@@ -155,11 +155,7 @@ def headline_sentence(run: Path, shown: Callable[[Path], str] = page_path) -> st
     m = read_json_optional(RunLayout(Path(run)).metrics)
     if k["status"] == "partial" and k["accuracy"] is None:  # stages run one by one (train --run ...)
         done = read_json_optional(RunLayout(Path(run)).status).get("stages_done") or []
-        return (
-            f"Run partial: {', '.join(done) or 'no stage'} done; the next stage runs with lstm-workbench "
-            + ("evaluate --run" if "train" in done else "train --run")
-            + f" {shlex.quote(shown(run))}"
-        )
+        return f"Run partial: {', '.join(done) or 'no stage'} done; the next stage runs with {_next_stage(run, shown)}"
     if k["status"] not in ("finished", "unknown") and k["accuracy"] is None:
         return f"Run {k['status']}: {k['reason'] or 'no reason recorded'}"
     if k["accuracy"] is None:
@@ -178,6 +174,12 @@ def headline_sentence(run: Path, shown: Callable[[Path], str] = page_path) -> st
         parts.append(bouts_phrase(k))
     parts += [b for b in [_baseline_phrase(m, k["class"])] if b]
     return "; ".join(([flags] if flags else []) + parts)
+
+
+def _next_stage(run: Path, shown: Callable[[Path], str] = page_path) -> str:
+    """``lstm-workbench evaluate --run reports/x``: the command that runs a partial run's next stage."""
+    done = read_json_optional(RunLayout(Path(run)).status).get("stages_done") or []
+    return f"lstm-workbench {'evaluate' if 'train' in done else 'train'} --run {shlex.quote(shown(run))}"
 
 
 def headline(run: Path) -> str:
@@ -330,7 +332,28 @@ def _key_metrics_html(run: Path) -> str:
                 else "PR-AUC and the per-class recalls.</p>"
             )
         )
-    return f'<h1 id="key-metrics">Key metrics (test split)</h1><table class="lw-kv">{body}</table>{note}'
+    if k["accuracy"] is None:  # stopped before stage 03 wrote metrics.json
+        note = _no_metrics_html(run, k) + note
+    table = f'<table class="lw-kv">{body}</table>' if body else ""
+    return f'<h1 id="key-metrics">Key metrics (test split)</h1>{table}{note}'
+
+
+def _no_metrics_html(run: Path, k: dict[str, Any]) -> str:
+    """Why the key metrics are missing, in one line, as the index page says it: the stages not done
+    and the command that finishes the run (``"No test metrics: stages train and evaluate have not
+    finished (this run is interrupted); resume it with lstm-workbench run ..."``)."""
+    done = read_json_optional(RunLayout(run).status).get("stages_done") or []
+    missing = [stage for stage in STAGE_NOTEBOOKS if stage not in done]
+    stages = " and ".join(filter(None, [", ".join(missing[:-1]), missing[-1]])) if missing else ""
+    why = (
+        f"stage{'s' if len(missing) > 1 else ''} {stages} {'have' if len(missing) > 1 else 'has'} not finished"
+        if missing
+        else "metrics.json is missing"
+    )
+    status = f" (this run is {k['status']})" if k["status"] not in ("finished", "unknown") else ""
+    command = scrub_paths(k["resume"], run) if k["resume"] else _next_stage(run) if k["status"] == "partial" else None
+    todo = f"; {'resume it' if k['resume'] else 'continue'} with <code>{html.escape(command)}</code>" if command else ""
+    return f'<p class="lw-note">No test metrics: {html.escape(why + status)}{todo}.</p>'
 
 
 def _of_training(m: dict) -> str:
