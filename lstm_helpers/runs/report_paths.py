@@ -38,7 +38,7 @@ def scrub_paths(text: str, run: Path, pairs: list[tuple[str, str]] | None = None
     path's leading folders, never the start of a longer name."""
     table = dict(pairs if pairs is not None else path_replacements(run))
     table.pop("", None)  # "/" stripped of its slash: it would match everywhere
-    if not table:
+    if not any(base in text for base in table):  # most lines name none: no pattern to run
         return text
     return _pattern(tuple(table)).sub(lambda m: table[m.group(1)], text)
 
