@@ -25,8 +25,10 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.artifacts import shown, write_json, write_table
-from lstm_helpers.data.files import list_files
-from lstm_helpers.data.inputs import DataError, checking_only, missing_path_error
+from lstm_helpers.config import DataConfig
+from lstm_helpers.data.files import list_files, read_delimited
+from lstm_helpers.data.inputs import DataError, checking_only, is_delimited, missing_path_error
+from lstm_helpers.data.labels import label_text
 from lstm_helpers.data.prepare import scale_values
 from lstm_helpers.data.recordings import SeriesSet
 from lstm_helpers.judge.inference import DEFAULT_BATCH
@@ -57,6 +59,8 @@ def read_new_cases(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.nd
     with checking_only():  # what the readers note is in s.notes, said once by the caller
         if run.cfg.data.kind == "table":
             s, truth = read_new_table_cases(data_cfg, input_path, run.classes, length)
+            if (groups := long_table_groups(data_cfg, input_path, s.rec_ids)) is not None:
+                s.groups = groups
         else:
             try:
                 s, truth = read_new_sequences(
@@ -83,6 +87,32 @@ def read_new_cases(run: FinishedRun, input_path: Path) -> tuple[SeriesSet, np.nd
             return s, truth, s.values.reshape(s.n_recordings, length)
         values = scale_values(s, run.info["scaler"], inp.mask_value)
     return s, truth, values.reshape(s.n_recordings, length, -1)
+
+
+def long_table_groups(cfg: DataConfig, input_path: Path, rec_ids: np.ndarray) -> np.ndarray | None:
+    """Each case's group in a long table of sequences (``data.sequence_column``) whose every file
+    has the run's ``data.group_column``: the first value of its rows there ("" where none), for
+    the check of which cases the run saw (:func:`seen_cases`). None for other inputs. The reader
+    of new cases leaves groups out (they only steer splits), so a case without one is no error."""
+    seq, col = cfg.sequence_column, cfg.group_column
+    if not (seq and col):
+        return None
+    frames = []
+    for f in list_files(input_path, cfg.format, "--input"):
+        if is_delimited(f):
+            if col not in read_delimited(f, cfg.encoding, cfg.sep, cfg.decimal, nrows=0).columns:
+                return None
+            frames.append(read_delimited(f, cfg.encoding, cfg.sep, cfg.decimal, columns=[seq, col]))
+        else:
+            import pyarrow.parquet as pq
+
+            if col not in pq.read_schema(f).names:
+                return None
+            frames.append(pd.read_parquet(f, columns=[seq, col]))
+    df = pd.concat(frames, ignore_index=True)
+    ids, groups = (label_text(df[c]).str.strip() for c in (seq, col))
+    first = groups.replace("", pd.NA).groupby(ids.to_numpy()).first()
+    return first.reindex(np.asarray(rec_ids).astype(str)).fillna("").to_numpy().astype(object)
 
 
 def _scores_path(out: Path) -> Path:
@@ -181,27 +211,55 @@ def run_cases(run: FinishedRun) -> dict[str, np.ndarray]:
 
 def seen_cases(
     run: FinishedRun, s: SeriesSet, X: np.ndarray, reference: dict[str, np.ndarray]
-) -> tuple[dict[str, np.ndarray], bool]:
+) -> tuple[dict[str, np.ndarray], str]:
     """Per split the run trained or chose its threshold on (``train``, ``val``): which input
-    cases were in it, by their group (``prepare.json``'s groups of the split, where the input
-    names groups) or by their model input, identical to one of the split's cases
-    (``reference``: :func:`run_cases`; the run's own file given again without its groups); and
-    whether the input named groups."""
+    cases were in it, and how they were found (the note's words). A case is in a split by its
+    group (``prepare.json``'s groups of the split, where the input names groups), else, for a
+    long table (``data.sequence_column``), by its sequence id (``splits_recordings``: as the
+    recordings' predict matches recording ids); or by its model input, identical to one of the
+    split's cases (``reference``: :func:`run_cases`; the run's own file given again without its
+    groups). Groups and ids are the whole split's, before any rebalancing: a training case that
+    undersampling left out of ``prepared.npz`` shaped the run's scaler and split all the same."""
     from lstm_helpers.runs.predict_scores import SEEN_SPLITS
 
     groups = np.asarray(s.groups).astype(str)
     named = bool((groups != "").any())
+    by_id = not named and bool(run.cfg.data.sequence_column)
     taken = np.zeros(len(X), bool)
     seen: dict[str, np.ndarray] = {}
     for split in SEEN_SPLITS:
         mask = np.isin(groups, [str(g) for g in (run.info.get("groups") or {}).get(split) or []]) & named
+        if by_id:
+            ids = [str(r) for r in (run.info.get("splits_recordings") or {}).get(split) or []]
+            mask |= np.isin(np.asarray(s.rec_ids).astype(str), ids)
         if f"X_{split}" in reference:
             ref = reference[f"X_{split}"]
             known = set(_row_digests(ref))
             mask |= np.array([d in known for d in _row_digests(X.astype(ref.dtype, copy=False))], bool)
         seen[split] = mask & ~taken
         taken |= mask
-    return seen, named
+    if named:
+        return seen, " (by their groups, or model input identical to its cases)"
+    if by_id:
+        return seen, " (by their sequence ids, or model input identical to its cases; the input names no groups)"
+    left_out = _cases_left_out(run, reference)
+    return seen, " (by model input identical to its cases; the input names no groups)" + (
+        f"; the run's rebalancing left {left_out} of its training cases out of prepared.npz, so a case "
+        "identical to one of those is not found"
+        if left_out
+        else ""
+    )
+
+
+def _cases_left_out(run: FinishedRun, reference: dict[str, np.ndarray]) -> int:
+    """How many real training cases rebalancing (undersampling) left out of ``prepared.npz``:
+    ``prepare.json``'s training count before rebalancing less the real cases kept; 0 if unknown."""
+    before = (((run.info.get("counts") or {}).get("train") or {}).get("before")) or {}
+    if not before or "X_train" not in reference:
+        return 0
+    synthetic = reference.get("synthetic_train")
+    kept = len(reference["X_train"]) - (int(np.asarray(synthetic, bool).sum()) if synthetic is not None else 0)
+    return max(int(sum(before.values())) - kept, 0)
 
 
 def shorter_than_training_note(run: FinishedRun, s: SeriesSet, reference: dict[str, np.ndarray]) -> str | None:
@@ -232,9 +290,10 @@ def shorter_than_training_note(run: FinishedRun, s: SeriesSet, reference: dict[s
     )
 
 
-def seen_cases_note(seen: dict[str, np.ndarray], named: bool, scored: bool) -> str | None:
+def seen_cases_note(seen: dict[str, np.ndarray], how: str, scored: bool) -> str | None:
     """The recordings' note (:func:`~lstm_helpers.runs.predict_scores.seen_note`) for cases:
-    how many of the input's cases the run trained or validated on, and how they were found."""
+    how many of the input's cases the run trained or validated on, and ``how`` they were found
+    (:func:`seen_cases`)."""
     from lstm_helpers.runs.predict_scores import SEEN_SPLITS, seen_sentence
 
     counts = {k: int(m.sum()) for k, m in seen.items() if m.any()}
@@ -242,11 +301,6 @@ def seen_cases_note(seen: dict[str, np.ndarray], named: bool, scored: bool) -> s
         return None
     parts = [f"{n}{' of these cases' if i == 0 else ''} in its {SEEN_SPLITS[k]} split"
              for i, (k, n) in enumerate(counts.items())]  # fmt: skip
-    how = (
-        " (by their groups, or model input identical to its cases)"
-        if named
-        else " (by model input identical to its cases; the input names no groups)"
-    )
     return seen_sentence(parts, scored, how)
 
 
@@ -283,7 +337,7 @@ def predict_sequences(
     table = case_table(finished, s, truth, probs)
     write_table(path, table)
     reference = run_cases(finished)
-    seen, named = seen_cases(finished, s, X, reference)
+    seen, how = seen_cases(finished, s, X, reference)
     unseen = ~np.logical_or.reduce([*seen.values(), np.zeros(len(table), bool)])
     scores = case_scores(finished, table, probs, unseen)
     scores_path = _scores_path(path)
@@ -301,7 +355,7 @@ def predict_sequences(
         "scores_lines": case_score_lines(scores),
         "notes": [
             *s.notes,
-            *filter(None, [shorter_than_training_note(finished, s, reference), seen_cases_note(seen, named, scored)]),
+            *filter(None, [shorter_than_training_note(finished, s, reference), seen_cases_note(seen, how, scored)]),
         ],
         "inference": speed[0] if speed else None,
     }
