@@ -16,10 +16,14 @@ from lstm_helpers.style import MAX_LISTED_CLASSES, classes_text, names_text
 def _resampling_text(info: dict) -> str:
     """``smote (target factor 5)``; ``class_weight (weights other 0.55, play 5.5)``: the
     weights (and ``none``) have no target factor, ``resample.imbalance_factor`` is for the
-    samplers."""
+    samplers. Weights that training leaves unused (``train.use_class_weight`` false in the run's
+    parameters) are said to be unused, as the training section says every window weighs 1."""
     r = info["resample"]
     if r["method"] == "class_weight":
         weights = ", ".join(f"{c} {w:.3g}" for c, w in list((info.get("class_weight") or {}).items())[:6])
+        if not ((info.get("parameters") or {}).get("train") or {}).get("use_class_weight", True):
+            unused = "not used: train.use_class_weight is false, so every training window weighs 1"
+            return f"class_weight (weights {weights}, {unused})" if weights else f"class_weight ({unused})"
         return f"class_weight (weights {weights}; imbalance_factor does not apply)" if weights else "class_weight"
     if r["method"] == "none":
         return "none"
