@@ -20,6 +20,7 @@ from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 from sklearn.utils.class_weight import compute_class_weight
 
 from lstm_helpers.config import ResampleConfig
+from lstm_helpers.style import names_text
 
 RESAMPLE_METHODS = (
     "none",
@@ -152,6 +153,23 @@ def balanced_class_weight(
     out = {i: 1.0 for i in range(n_classes)}
     out.update({int(c): float(v) for c, v in zip(present, w, strict=True)})
     return out
+
+
+def unnamed_weight_notes(explicit: dict | None, classes: list[str]) -> list[str]:
+    """A note (warned, and kept for ``prepare.json``) naming the classes that weights by class
+    name (``resample.class_weight``) leave out: each of those weighs 1.0, which the run said
+    nowhere (``{play: 5, rest: 1}`` on six classes weighed the other four as ``rest``)."""
+    if not explicit or not (left := [c for c in classes if c not in explicit]):
+        return []
+    given = ", ".join(f"{c} {float(w):g}" for c, w in explicit.items())
+    note = (
+        f"resample.class_weight ({given}) names {len(explicit)} of the {len(classes)} classes: "
+        f"{'the other' if len(left) == 1 else 'the others'}, {names_text(left, shown=8)}, "
+        f"{'weighs' if len(left) == 1 else 'weigh'} 1.0; give every class its weight, or "
+        "resample.class_weight: balanced for weights from the training counts"
+    )
+    warnings.warn(note, stacklevel=4)
+    return [note]
 
 
 def augment_windows(
@@ -370,15 +388,12 @@ def rebalance(
     n = len(y)
     counts = np.bincount(y, minlength=n_classes)
     if method in ("none", "class_weight"):
-        cw = None
+        cw, notes = None, []
         if method == "class_weight":
-            cw = balanced_class_weight(
-                y,
-                n_classes,
-                cfg.class_weight if isinstance(cfg.class_weight, dict) else None,
-                classes,
-            )
-        return Resampled(X, y, np.arange(n), np.zeros(n, bool), cw, [])
+            explicit = cfg.class_weight if isinstance(cfg.class_weight, dict) else None
+            cw = balanced_class_weight(y, n_classes, explicit, classes)
+            notes = unnamed_weight_notes(explicit, classes or [str(i) for i in range(n_classes)])
+        return Resampled(X, y, np.arange(n), np.zeros(n, bool), cw, notes)
     if tokens and method in ("smote", "smote_under", "augment"):
         raise ValueError(
             f"resample.method {method!r} interpolates values and cannot be used on token "
