@@ -10,6 +10,7 @@ import pandas as pd
 from lstm_helpers.config import PROJECT_ROOT
 from lstm_helpers.data.recordings import SPLIT_NAMES
 from lstm_helpers.data.text import UNK_TOKEN, character_classes, characters_text
+from lstm_helpers.data.units import example_unit, one
 from lstm_helpers.style import MAX_LISTED_CLASSES, classes_text, names_text
 
 
@@ -22,7 +23,7 @@ def _resampling_text(info: dict) -> str:
     if r["method"] == "class_weight":
         weights = ", ".join(f"{c} {w:.3g}" for c, w in list((info.get("class_weight") or {}).items())[:6])
         if not ((info.get("parameters") or {}).get("train") or {}).get("use_class_weight", True):
-            unused = "not used: train.use_class_weight is false, so every training window weighs 1"
+            unused = f"not used: train.use_class_weight is false, so every training {one(example_unit(info))} weighs 1"
             return f"class_weight (weights {weights}, {unused})" if weights else f"class_weight ({unused})"
         return f"class_weight (weights {weights}; imbalance_factor does not apply)" if weights else "class_weight"
     if r["method"] == "none":
@@ -32,7 +33,8 @@ def _resampling_text(info: dict) -> str:
 
 def split_table(info: dict) -> pd.DataFrame:
     """One row per split: recordings, groups, windows per class (before / after resampling
-    where it changed them; totals where there are more than 12 classes)."""
+    where it changed them; totals where there are more than 12 classes: ``windows``, or
+    ``sequences`` for sequence data)."""
     rows = []
     counts = info["counts"]
     resampled = any(counts[n]["before"] != counts[n]["after"] for n in SPLIT_NAMES)
@@ -46,7 +48,7 @@ def split_table(info: dict) -> pd.DataFrame:
         for when in ("before", "after") if resampled else ("before",):
             tag = f" ({when})" if resampled else ""
             if many:
-                row[f"windows{tag}"] = sum(counts[n][when].values())
+                row[f"{example_unit(info)}{tag}"] = sum(counts[n][when].values())
                 row[f"classes present{tag}"] = sum(1 for v in counts[n][when].values() if v)
             else:
                 row.update({f"{cls}{tag}": v for cls, v in counts[n][when].items()})
@@ -107,8 +109,7 @@ def classes_sentence(info: dict) -> str:
 def summary_table(info: dict, notes: bool = True) -> pd.DataFrame:
     """Key facts of a prepare run as a two-column table (for the notebook and the report);
     ``notes`` False leaves stage 01's notes to a list of their own (the notebook's Notes section)."""
-    inp = info["input"]
-    p = info["parameters"]
+    inp, p, unit = info["input"], info["parameters"], example_unit(info)
     facts = {
         "data": f"{inp['data_kind']}{' of token ids' * (inp['kind'] == 'tokens' and inp['data_kind'] != 'text')} "
         f"from {data_path_text(inp['source'])}",
@@ -117,12 +118,12 @@ def summary_table(info: dict, notes: bool = True) -> pd.DataFrame:
         + (f" ({inp['window_length'] / inp['sample_rate_hz']:.2f} s)" if inp.get("sample_rate_hz") else "")
         + (f", step {inp['step']} ({_overlap_text(inp, p)})" if inp.get("step") else ""),
         "label rule": p["windows"]["label_rule"] if inp["data_kind"] not in ("sequences", "text") else None,
-        "windows train / val / test": " / ".join(f"{info['windows'][n]:,}" for n in SPLIT_NAMES),
+        f"{unit} train / val / test": " / ".join(f"{info['windows'][n]:,}" for n in SPLIT_NAMES),
         "split": info["split"]["method"]
         + ("" if str(p["split"]["by"]) in info["split"]["method"] else f" ({p['split']['by']})"),
         "resampling": _resampling_text(info),
         **_imbalance_fact(info["imbalance_factor_measured"]),
-        "synthetic training windows": info["resample"]["synthetic_windows"],
+        f"synthetic training {unit}": info["resample"]["synthetic_windows"],
         "scaler": info["scaler"]["method"]
         + (
             ""
@@ -150,7 +151,8 @@ def leakage_table(info: dict) -> pd.DataFrame:
     leak = info["leakage"]
     rows = [{"check": c, "result": "passed" if leak["ok"] else "see problems"} for c in leak["checked"]]
     rows += [{"check": "problem", "result": p} for p in leak["problems"]]
-    rows += [{"check": f"timesteps covered by {k} windows", "result": v} for k, v in leak["timesteps_covered"].items()]
+    unit = example_unit(info)
+    rows += [{"check": f"timesteps covered by {k} {unit}", "result": v} for k, v in leak["timesteps_covered"].items()]
     return pd.DataFrame(rows).set_index("check")
 
 

@@ -28,6 +28,7 @@ from sklearn.metrics import (
 )
 
 from lstm_helpers.data.text import character_classes, target_class_count
+from lstm_helpers.data.units import WINDOWS, one
 from lstm_helpers.judge.averages import TRAINING, _averages, _baselines
 from lstm_helpers.judge.averages import per_class_table as per_class_table  # where stage 03 has always found it
 from lstm_helpers.judge.baseline_verdict import metrics_verdict
@@ -254,13 +255,14 @@ def _num(value: float | None) -> str:
     return f"{value:.3f}" if _defined(value) else "undefined"
 
 
-def threshold_origin(metrics: dict[str, Any]) -> str:
+def threshold_origin(metrics: dict[str, Any], unit: str = WINDOWS) -> str:
     """How the threshold of ``metrics.json`` was set, in words: ``chosen on validation by
     max_f1``; ``fixed: evaluate.threshold`` (the ``fixed`` strategy, or a fallback where
-    validation could not choose); ``fixed: no validation windows``."""
+    validation could not choose); ``fixed: no validation windows`` (``unit``: the run's
+    examples, :func:`~lstm_helpers.data.units.example_unit`)."""
     detail = metrics.get("threshold_detail") or {}
     if detail.get("chosen_on") == "none":
-        return "fixed: no validation windows"
+        return f"fixed: no validation {unit}"
     if metrics.get("threshold_strategy") == "fixed" or detail.get("fallback") == "fixed":
         return "fixed: evaluate.threshold" + (", as validation could not choose" if detail.get("fallback") else "")
     asked = detail.get("strategy")
@@ -268,7 +270,7 @@ def threshold_origin(metrics: dict[str, Any]) -> str:
     return f"chosen on validation by {metrics.get('threshold_strategy')}{unmet}"
 
 
-def _accuracy_note(metrics: dict[str, Any]) -> list[str]:
+def _accuracy_note(metrics: dict[str, Any], unit: str = WINDOWS) -> list[str]:
     acc, base = metrics.get("accuracy"), metrics.get("majority_baseline_accuracy")
     if acc is None or base is None:
         return []
@@ -276,19 +278,20 @@ def _accuracy_note(metrics: dict[str, Any]) -> list[str]:
     return [
         Note(
             f"Accuracy {acc:.3f} vs {base:.3f} for always predicting '{visible_name(metrics.get('majority_class'))}'"
-            f"{majority_origin(metrics)}: the model adds {acc - base:+.3f}. Judge it by balanced accuracy "
+            f"{majority_origin(metrics, unit)}: the model adds {acc - base:+.3f}. Judge it by balanced accuracy "
             f"({metrics['balanced_accuracy']:.3f}), MCC ({metrics['mcc']:.3f}) and {also} instead."
         )
     ]
 
 
-def majority_origin(metrics: dict[str, Any]) -> str:
-    """``" (the most frequent class of the training windows)"`` where the majority baseline's class
-    was ranked on them (``baseline_from``); "" for a ``metrics.json`` written before it said so."""
-    return " (the most frequent class of the training windows)" if metrics.get("baseline_from") == TRAINING else ""
+def majority_origin(metrics: dict[str, Any], unit: str = WINDOWS) -> str:
+    """``" (the most frequent class of the training windows)"`` (``unit``: the run's examples)
+    where the majority baseline's class was ranked on them (``baseline_from``); "" for a
+    ``metrics.json`` written before it said so."""
+    return f" (the most frequent class of the training {unit})" if metrics.get("baseline_from") == TRAINING else ""
 
 
-def _untrained_note(metrics: dict[str, Any]) -> list[str]:
+def _untrained_note(metrics: dict[str, Any], unit: str = WINDOWS) -> list[str]:
     """The test classes without a single real training window (``untrained_classes``): the model
     cannot have learnt them, so their recall is 0 but by chance, and balanced accuracy, the mean
     recall over the K classes the test split holds, cannot exceed (K - m) / K for m of them."""
@@ -300,7 +303,7 @@ def _untrained_note(metrics: dict[str, Any]) -> list[str]:
     names = ", ".join(f"'{visible_name(c)}'" for c in untrained[:6]) + (f" and {m - 6} more" if m > 6 else "")
     return [
         Note(
-            f"{names} {'has' if m == 1 else 'have'} test windows but no training window: the model cannot have "
+            f"{names} {'has' if m == 1 else 'have'} test {unit} but no training {one(unit)}: the model cannot have "
             f"learnt {'it' if m == 1 else 'them'} ({'its recall is' if m == 1 else 'their recalls are'} 0 but for "
             f"chance hits), so balanced accuracy, the mean recall over the {k} classes the test split holds, "
             f"cannot exceed ({k} - {m}) / {k} = {(k - m) / k:.3f} but by those chance hits.",
@@ -309,13 +312,13 @@ def _untrained_note(metrics: dict[str, Any]) -> list[str]:
     ]
 
 
-def _class_of_interest_notes(metrics: dict[str, Any]) -> list[str]:
+def _class_of_interest_notes(metrics: dict[str, Any], unit: str = WINDOWS) -> list[str]:
     pos = metrics.get("positive_class")
     pc = (metrics.get("per_class") or {}).get(pos) if pos else None
     if not pc:
         return []
     if not pc.get("support"):
-        return [Note(f"No '{pos}' window in this split: its precision and recall are undefined.", CAUTION)]
+        return [Note(f"No '{pos}' {one(unit)} in this split: its precision and recall are undefined.", CAUTION)]
     if metrics.get("threshold") is None:  # multi-class argmax: no threshold, no options table
         notes = [
             Note(
@@ -394,7 +397,7 @@ def budget_remedy(epochs: int | str) -> str:
     return UNTRIED[1] if epochs == "auto" else f"more epochs (train.epochs, {epochs} now)"
 
 
-def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None) -> list[str]:
+def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None, unit: str = WINDOWS) -> list[str]:
     """Does the model earn its keep? Its headline metric against the non-deep baseline's: on
     test, a reading (the figures side by side); on validation, where it falls short, what to try
     (``untried``: what this run did not use; default all). Advice reads validation alone: a
@@ -408,7 +411,7 @@ def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None) ->
         verdict = "beats it" if gap > 0.01 else "is level with it" if gap >= -0.01 else "falls short of it"
         notes.append(
             Note(
-                f"{key} {metrics[key]:.3f} against the MiniRocket baseline's {b[key]:.3f} on the same test windows: "
+                f"{key} {metrics[key]:.3f} against the MiniRocket baseline's {b[key]:.3f} on the same test {unit}: "
                 f"the model {verdict}.",
                 READING,
             )
@@ -418,7 +421,7 @@ def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None) ->
         return notes
     # the rule the comparison page and the decks state (judge/baseline_verdict.py): a gap within
     # what validation resolves is no shortfall to act on
-    v = metrics_verdict(metrics, key, own, base)
+    v = metrics_verdict(metrics, key, own, base, unit)
     if v.side != "ahead":
         return notes
     tries = UNTRIED if untried is None else untried
@@ -428,7 +431,7 @@ def _baseline_note(metrics: dict[str, Any], untried: list[str] | None = None) ->
     return [*notes, Note(text, ACT if tries else CAUTION)]
 
 
-def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None) -> list[str]:
+def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None, unit: str = WINDOWS) -> list[str]:
     """A few plain-language readings of ``metrics.json`` (rules written here).
 
     In order: accuracy against the majority baseline (its class the most frequent in training);
@@ -438,13 +441,14 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
     the prevalence to 1 where that is lower; else the threshold cannot help); the model against
     the MiniRocket baseline on the headline metric (``untried``: the remedies this run did not
     use, named when it falls short); a validation -> test PR-AUC drop over 0.1 (what validation
-    chose may not transfer); classes whose predicted bouts are mostly false alarms.
+    chose may not transfer); classes whose predicted bouts are mostly false alarms. ``unit``:
+    what the run's examples are (:func:`~lstm_helpers.data.units.example_unit`: windows, sequences).
 
     Test figures are only read (side by side, in words); every note that says what to change
     (kind ``act``) reads validation figures, so that no change is chosen on the test split.
     """
-    notes = _accuracy_note(metrics) + _untrained_note(metrics) + _class_of_interest_notes(metrics)
-    notes += _baseline_note(metrics, untried)
+    notes = _accuracy_note(metrics, unit) + _untrained_note(metrics, unit) + _class_of_interest_notes(metrics, unit)
+    notes += _baseline_note(metrics, untried, unit)
     val = metrics.get("val") or {}
     if val.get("pr_auc") is not None and metrics.get("pr_auc") is not None:
         if val["pr_auc"] - metrics["pr_auc"] > 0.1:
@@ -475,19 +479,20 @@ def interpret_metrics(metrics: dict[str, Any], untried: list[str] | None = None)
     return notes
 
 
-def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame:
+def summary_table(metrics: dict[str, Any], tokens: bool = False, unit: str = WINDOWS) -> pd.DataFrame:
     """Key metrics on the training windows (how well the model fits them: ``metrics["train"]``),
     validation and test, with how to read each (for the notebook and report).
 
-    ``tokens``: a character / token run, which also shows perplexity per token.
+    ``tokens``: a character / token run, which also shows perplexity per token; ``unit``: what
+    the run's examples are (:func:`~lstm_helpers.data.units.example_unit`: windows, sequences).
     """
     val, fit = metrics.get("val") or {}, metrics.get("train") or {}
     k = len(character_classes(metrics.get("classes") or [])) or "K"  # a text's targets: never <pad> / <unk>
     rows = [
-        ("accuracy", "share of windows right; compare with the majority baseline"),
+        ("accuracy", f"share of {unit} right; compare with the majority baseline"),
         (
             "majority_baseline_accuracy",
-            f"always predicting '{visible_name(metrics['majority_class'])}'{majority_origin(metrics)} (accuracy paradox)",
+            f"always predicting '{visible_name(metrics['majority_class'])}'{majority_origin(metrics, unit)} (accuracy paradox)",
         ),
         ("balanced_accuracy", f"mean recall over classes; 1/{k} = chance"),
         ("mcc", "Matthews correlation; 0 = chance, 1 = perfect"),
@@ -503,7 +508,7 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
         rows.insert(1, ("top_k_accuracy", f"true class among the top {metrics['top_k']}"))
         if metrics.get("top_k_baseline_accuracy") is not None:
             most = f"the {metrics['top_k']} most frequent classes" + (
-                " of the training windows" if metrics.get("baseline_from") == TRAINING else ""
+                f" of the training {unit}" if metrics.get("baseline_from") == TRAINING else ""
             )
             rows.insert(2, ("top_k_baseline_accuracy", f"always guessing {most}"))
     if tokens and metrics.get("perplexity") is not None:
@@ -532,7 +537,7 @@ def summary_table(metrics: dict[str, Any], tokens: bool = False) -> pd.DataFrame
                     "validation": ((val.get("per_class") or {}).get(pos) or {}).get(m),
                     "test": metrics["per_class"][pos][m],
                     "how to read": f"at threshold {_fmt(metrics['threshold'])}, "
-                    f"{metrics.get('threshold_origin') or threshold_origin(metrics)}"
+                    f"{metrics.get('threshold_origin') or threshold_origin(metrics, unit)}"
                     if metrics.get("threshold") is not None
                     else "argmax: the most probable class",
                 }

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_helpers.data.text import character_classes
+from lstm_helpers.data.units import SEQUENCES, WINDOWS, one
 from lstm_helpers.judge.notes import ACT, CAUTION, READING, Note
 from lstm_helpers.model.budget import MIN_VAL_CASES, SATURATED_EPOCHS, compounded_weighting, saturated_epochs
 from lstm_helpers.style import during_training, visible_name
@@ -44,14 +45,19 @@ SWING_EPOCHS = 10  # the last epochs whose epoch-to-epoch changes measure the sw
 
 
 def validation_notes(
-    train: dict[str, Any] | None, history: pd.DataFrame | None, metrics: dict[str, Any], split: dict | None = None
+    train: dict[str, Any] | None,
+    history: pd.DataFrame | None,
+    metrics: dict[str, Any],
+    split: dict | None = None,
+    unit: str = WINDOWS,
 ) -> list[str]:
     """The warnings above that apply to this run (none without ``train.json``); ``split``:
-    ``prepare.json["split"]``, how the split was made (:func:`more_validation`)."""
+    ``prepare.json["split"]``, how the split was made (:func:`more_validation`); ``unit``: what
+    the run's examples are (:func:`~lstm_helpers.data.units.example_unit`: windows, sequences)."""
     if not train:
         return []
-    notes = _still_learning(train) + _small_validation(metrics, split) + _swing(train, history, metrics)
-    return notes + _saturated(train, history) + _fold_members(train, metrics) + _underfit(train, metrics)
+    notes = _still_learning(train) + _small_validation(metrics, split, unit) + _swing(train, history, metrics)
+    return notes + _saturated(train, history) + _fold_members(train, metrics, unit) + _underfit(train, metrics, unit)
 
 
 def training_warnings(train: dict[str, Any] | None, train_cfg: Any, train_counts: dict[str, int]) -> list[str]:
@@ -67,7 +73,7 @@ def training_warnings(train: dict[str, Any] | None, train_cfg: Any, train_counts
     return out + [Note(w, ACT) for w in [compounded_weighting(train_cfg, classes, by_index, y)] if w]
 
 
-def _underfit(train: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
+def _underfit(train: dict[str, Any], metrics: dict[str, Any], unit: str = WINDOWS) -> list[str]:
     """Does the model fit its own training windows, where the budget (not validation) ended
     its training? Where its headline metric on them (``metrics["train"]``, no dropout) is below
     what the MiniRocket baseline reaches on validation windows it never learnt from, the model
@@ -81,13 +87,13 @@ def _underfit(train: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
     seen = (b.get("val") or {}).get(key) if b.get("available") else None
     if train.get("stopped_early") or seen is None or fit.get(key) is None or fit[key] >= seen - 0.01:
         return []
-    on = f"a random {fit['n']:,} of its training windows" if fit.get("sampled") else "its own training windows"
+    on = f"a random {fit['n']:,} of its training {unit}" if fit.get("sampled") else f"its own training {unit}"
     n = int(train.get("epochs_run") or 0)
     after = "After the one epoch" if n == 1 else f"After all {n} epochs" if n else "After all the epochs"
     return [
         Note(
             f"{after} of its budget the model does not fit {on}: "
-            f"{key} {fit[key]:.3f} on them, below the MiniRocket baseline's {seen:.3f} on validation windows "
+            f"{key} {fit[key]:.3f} on them, below the MiniRocket baseline's {seen:.3f} on validation {unit} "
             "it never learnt from. It most likely underfits, and dropout or augmentation will not help that: "
             "give it more updates (train.min_updates or train.epochs), a higher learning rate "
             "(train.learning_rate) or a larger model first.",
@@ -96,16 +102,16 @@ def _underfit(train: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
     ]
 
 
-def _fold_members(train: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
+def _fold_members(train: dict[str, Any], metrics: dict[str, Any], unit: str = WINDOWS) -> list[str]:
     if not (folds := int(train.get("folds") or 0)):
         return []
     members = int(train.get("ensemble") or 1)
     b = metrics.get("baseline") or {}
     baseline = (
         " The MiniRocket baseline's test figures likewise come from a fit on training + validation "
-        "windows (its threshold and validation figures from its fit on training windows alone)."
+        f"{unit} (its threshold and validation figures from its fit on training {unit} alone)."
         if b.get("fitted_on") == BOTH_SPLITS
-        else " The MiniRocket baseline is fitted on the training windows alone, so on test the ensemble "
+        else f" The MiniRocket baseline is fitted on the training {unit} alone, so on test the ensemble "
         "has seen more cases than the baseline."
         if b.get("available")
         else ""
@@ -113,8 +119,8 @@ def _fold_members(train: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
     return [
         Note(
             f"Validation figures are member 1's alone, test figures the average of all {members}: members "
-            f"2-{members} also trained on the validation windows (each left out another of {folds} parts of "
-            "the training windows instead), so only member 1 can be judged there; the average usually "
+            f"2-{members} also trained on the validation {unit} (each left out another of {folds} parts of "
+            f"the training {unit} instead), so only member 1 can be judged there; the average usually "
             "scores a little higher than the one model." + baseline,
             READING,
         )
@@ -140,7 +146,11 @@ LISTED = 6  # classes a note names one by one; past them, how many and the fewes
 # how the notes below begin (in stored metrics.json notes of every version): the slides' own advice
 # (runs/next_steps.py) leaves what they say to them
 STILL_LEARNING = "the model may still be learning"
-SMALL_VALIDATION = ("Validation holds no window of", "Validation holds few windows of", "Validation holds fewer than")
+SMALL_VALIDATION = tuple(
+    f"Validation holds {start}"
+    for u in (WINDOWS, SEQUENCES)
+    for start in (f"no {one(u)} of", f"few {u} of")  # "fewer than N windows / sequences of"
+) + ("Validation holds fewer than",)
 
 
 def threshold_chosen(metrics: dict[str, Any]) -> bool:
@@ -200,7 +210,7 @@ def more_validation(split: dict[str, Any] | None) -> str:
     )
 
 
-def _small_validation(metrics: dict[str, Any], split: dict[str, Any] | None = None) -> list[str]:
+def _small_validation(metrics: dict[str, Any], split: dict[str, Any] | None = None, unit: str = WINDOWS) -> list[str]:
     absent, few = small_validation_classes(metrics)
     advice = more_validation(split)
     chosen, coarse = (
@@ -215,7 +225,7 @@ def _small_validation(metrics: dict[str, Any], split: dict[str, Any] | None = No
         )
         notes.append(
             Note(
-                f"Validation holds no window of {shown}, which the test split holds: nothing chosen on "
+                f"Validation holds no {one(unit)} of {shown}, which the test split holds: nothing chosen on "
                 f"validation ({chosen}) saw that class; {advice}.",
                 CAUTION,
             )
@@ -225,7 +235,7 @@ def _small_validation(metrics: dict[str, Any], split: dict[str, Any] | None = No
         how_few = f"fewer than {MIN_VAL_CASES}" if len(few) > LISTED else "few"
         notes.append(
             Note(
-                f"Validation holds {how_few} windows of {few_windows_text(few, n_classes)}: one window moves a "
+                f"Validation holds {how_few} {unit} of {few_windows_text(few, n_classes)}: one {one(unit)} moves a "
                 f"recall by {1 / min(few.values()):.2f}, so {coarse} coarse; {advice}.",
                 CAUTION,
             )

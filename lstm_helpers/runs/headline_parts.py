@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lstm_helpers.data.units import WINDOWS
 from lstm_helpers.model.budget import MIN_VAL_CASES
 from lstm_helpers.style import fmt_number, most_frequent, visible_name
 
@@ -63,21 +64,23 @@ def counted(m: dict, cls: Any) -> tuple[int, int, int] | None:
     return int(cm[k][k]), int(sum(row[k] for row in cm)), held
 
 
-def precision_recall_phrase(m: dict, cls: Any, precision: float, recall: float) -> str:
+def precision_recall_phrase(m: dict, cls: Any, precision: float, recall: float, unit: str = WINDOWS) -> str:
     """``precision 0.64 and recall 0.83``, with the counts behind each where the class has few
     test windows (:func:`counted`): ``precision 1.00 (2 of 2 flagged) and recall 1.00 (2 of 2 test
-    windows)``."""
+    windows)``; ``unit``: what the run's examples are (:func:`~lstm_helpers.data.units.example_unit`:
+    ``2 of 2 test sequences``)."""
     n = counted(m, cls)
     if n is None:
         return f"precision {precision:.2f} and recall {recall:.2f}"
     right, flagged, held = n
-    return f"precision {precision:.2f} ({right} of {flagged} flagged) and recall {recall:.2f} ({right} of {held} test windows)"
+    return f"precision {precision:.2f} ({right} of {flagged} flagged) and recall {recall:.2f} ({right} of {held} test {unit})"
 
 
-def recall_counts(m: dict, cls: Any) -> str:
-    """``" (0 of 4 test windows)"`` after a recall of a class with few test windows; "" else."""
+def recall_counts(m: dict, cls: Any, unit: str = WINDOWS) -> str:
+    """``" (0 of 4 test windows)"`` after a recall of a class with few test windows (``unit``: the
+    run's examples, :func:`~lstm_helpers.data.units.example_unit`); "" else."""
     n = counted(m, cls)
-    return "" if n is None else f" ({n[0]} of {n[2]} test windows)"
+    return "" if n is None else f" ({n[0]} of {n[2]} test {unit})"
 
 
 def majority_words(m: dict) -> str:
