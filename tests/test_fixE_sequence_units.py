@@ -47,7 +47,7 @@ def test_the_data_tables_of_a_sequences_run_count_sequences(sequences_info):
     assert "timesteps covered by test sequences" in checks and not any("test windows" in c for c in checks)
     facts = summary_table(info)
     assert "sequences train / val / test" in facts.index and "synthetic training sequences" in facts.index
-    assert not any("windows" in k for k in facts.index)
+    assert not any("window" in k for k in facts.index) and facts.loc["pad length", "value"].endswith(" steps")
     many = {**info, "classes": [f"c{i}" for i in range(13)]}  # past 12 classes: totals per split
     assert "sequences (before)" in split_table(many).columns
     weights = {**info, "resample": {**info["resample"], "method": "class_weight"}, "class_weight": {"move": 2.0}}

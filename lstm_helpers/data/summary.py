@@ -114,7 +114,7 @@ def summary_table(info: dict, notes: bool = True) -> pd.DataFrame:
         "data": f"{inp['data_kind']}{' of token ids' * (inp['kind'] == 'tokens' and inp['data_kind'] != 'text')} "
         f"from {data_path_text(inp['source'])}",
         "classes": classes_description(info),
-        "window": f"{inp['window_length']} steps"
+        ("window" if unit == "windows" else "pad length"): f"{inp['window_length']} steps"
         + (f" ({inp['window_length'] / inp['sample_rate_hz']:.2f} s)" if inp.get("sample_rate_hz") else "")
         + (f", step {inp['step']} ({_overlap_text(inp, p)})" if inp.get("step") else ""),
         "label rule": p["windows"]["label_rule"] if inp["data_kind"] not in ("sequences", "text") else None,
