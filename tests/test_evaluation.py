@@ -474,7 +474,7 @@ def test_precision_and_recall_are_undefined_not_zero_without_windows_of_the_clas
 
 
 def test_short_of_the_baseline_the_advice_names_only_what_the_run_did_not_try():
-    from lstm_helpers.judge.evaluation import _untried
+    from lstm_helpers.judge.metrics import untried_remedies as _untried
 
     m = {"positive_class": "play", "pr_auc": 0.9, "val": {"pr_auc": 0.845}}
     m["baseline"] = {"available": True, "pr_auc": 0.8, "val": {"pr_auc": 0.856}}  # short on validation alone

@@ -1163,3 +1163,15 @@ def test_a_one_run_search_deck_does_not_say_its_run_was_ranked_first(tmp_path):
     deck = html.unescape(write_slides(search).read_text())
     assert "ranked first on validation" not in deck
     assert "Answer (from the run “best”, the search's best configuration):" in deck, deck[:3000]
+
+
+def test_a_sequence_runs_headline_and_confusion_matrix_count_sequences(tmp_path):
+    """A sequences run's report said "(6 of 6 test windows)" and "Confusion matrix (test
+    windows)": its examples are sequences, which metrics.json now says (``unit``)."""
+    run = _fake_run(tmp_path, "seq", "finished", unit="sequences", confusion_matrix=[[50, 2], [0, 6]],
+                    per_class={"play": {"precision": 0.75, "recall": 1.0, "f1": 0.86, "support": 6}})  # fmt: skip
+    assert "Confusion matrix (test sequences)" in confusion_html(json.loads(RunLayout(run).metrics.read_text()))
+    line = headline_sentence(run)
+    assert "test sequences" in line and "windows" not in line, line
+    older = _fake_run(tmp_path, "win", "finished")  # a metrics.json without unit: windows
+    assert "Confusion matrix (test windows)" in confusion_html(json.loads(RunLayout(older).metrics.read_text()))

@@ -40,6 +40,7 @@ from lstm_helpers.artifacts import (
 )
 from lstm_helpers.config import Config
 from lstm_helpers.data.prepared import load_prepared, read_prepare_json
+from lstm_helpers.data.units import example_unit
 from lstm_helpers.judge.averages import per_class_table
 from lstm_helpers.judge.baseline import BaselineResult, fit_baseline_cached
 from lstm_helpers.judge.bouts import bout_tables_for_page, per_recording_table, score_test_timelines
@@ -51,6 +52,7 @@ from lstm_helpers.judge.metrics import (
     interpret_metrics,
     summary_table,
     threshold_origin,
+    untried_remedies,
 )
 from lstm_helpers.judge.notes import CAUTION, READING, Note, kind_of
 from lstm_helpers.judge.probs import class_scores, full_probs, predict_probs
@@ -456,13 +458,14 @@ def _metrics_json(
         "train": fit_metrics,
         "baseline": baseline,
     })  # fmt: skip
-    metrics["threshold_origin"] = threshold_origin(metrics) if thresholded else "argmax"
+    metrics["unit"] = unit = example_unit(st.info)  # what the figures count: windows, or sequences
+    metrics["threshold_origin"] = threshold_origin(metrics, unit) if thresholded else "argmax"
     train, history = _training_record(st.layout)
     notes = (
         st.notes
-        + interpret_metrics(metrics, _untried(st.cfg, (train or {}).get("ensemble", 1)))
+        + interpret_metrics(metrics, untried_remedies(st.cfg, (train or {}).get("ensemble", 1)), unit)
         + training_warnings(train, st.cfg.train, _train_counts(st.layout))
-        + validation_notes(train, history, metrics, st.split)
+        + validation_notes(train, history, metrics, st.split, unit)
     )
     # each note's kind beside it, so that a short list (the slides) shows what to change first
     metrics.update(notes=[str(n) for n in notes], note_kinds=[kind_of(n) for n in notes])
@@ -480,22 +483,6 @@ def _untrained(st: _Stage, test_metrics: dict) -> list[str]:
 def _train_counts(layout: RunLayout) -> dict[str, int]:
     """Training windows per class after rebalancing (prepare.json), what the loss weighs."""
     return (read_prepare_json(layout.root).get("counts") or {}).get("train", {}).get("after") or {}
-
-
-def _untried(cfg: Any, members: int = 1) -> list[str]:
-    """The remedies :func:`interpret_metrics` may suggest that this run did not use
-    (``members``: the models it averaged, ``train.json["ensemble"]``; ``auto`` may have made five)."""
-    from lstm_helpers.judge.metrics import UNTRIED, budget_remedy
-
-    aug = cfg.train.augment
-    used = [
-        bool(cfg.model.conv),
-        False,  # a longer budget always applies, by the knob that sets it
-        max(aug.jitter_sigma, aug.scale_sigma, aug.slice_fraction, aug.warp_sigma) > 0,
-        members > 1 or cfg.train.ensemble not in (1, "auto"),
-    ]
-    remedies = [*UNTRIED[:1], budget_remedy(cfg.train.epochs), *UNTRIED[2:]]
-    return [remedy for remedy, done in zip(remedies, used, strict=True) if not done]
 
 
 def _training_record(layout: RunLayout) -> tuple[dict[str, Any] | None, pd.DataFrame | None]:
@@ -521,7 +508,9 @@ def _result(st: _Stage, metrics: dict, test_metrics: dict, choice: dict | None, 
             timeline: dict | None, predictions: pd.DataFrame, figures: dict) -> dict[str, Any]:  # fmt: skip
     return {
         "metrics": metrics,
-        "summary": summary_table(metrics, tokens=st.info.get("data_kind") == "text"),  # perplexity per character
+        "summary": summary_table(
+            metrics, st.info.get("data_kind") == "text", example_unit(st.info)
+        ),  # text: perplexity
         "per_class": per_class_table(test_metrics),
         "threshold": choice,
         "threshold_options": options,

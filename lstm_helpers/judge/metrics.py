@@ -550,3 +550,17 @@ def _collar(bouts: dict[str, Any]) -> str:
     """The bout rule's collar as the note says it (``collar_seconds``: one window length)."""
     c = bouts.get("collar_seconds")
     return "a window's length" if c is None else f"{c:g} {'s' if bouts.get('time_unit', 's') == 's' else 'timesteps'}"
+
+
+def untried_remedies(cfg: Any, members: int = 1) -> list[str]:
+    """The remedies :func:`interpret_metrics` may suggest that this run did not use
+    (``members``: the models it averaged, ``train.json["ensemble"]``; ``auto`` may have made five)."""
+    aug = cfg.train.augment
+    used = [
+        bool(cfg.model.conv),
+        False,  # a longer budget always applies, by the knob that sets it
+        max(aug.jitter_sigma, aug.scale_sigma, aug.slice_fraction, aug.warp_sigma) > 0,
+        members > 1 or cfg.train.ensemble not in (1, "auto"),
+    ]
+    remedies = [*UNTRIED[:1], budget_remedy(cfg.train.epochs), *UNTRIED[2:]]
+    return [remedy for remedy, done in zip(remedies, used, strict=True) if not done]

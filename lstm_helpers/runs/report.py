@@ -25,6 +25,7 @@ from typing import Any
 import nbformat
 
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_text
+from lstm_helpers.data.units import WINDOWS, one
 from lstm_helpers.display import NOT_DRAWN
 from lstm_helpers.judge.captions import flagging_phrase, pr_curve_alt, threshold_phrase
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
@@ -108,7 +109,7 @@ def _older_threshold_origin(m: dict) -> str:
         return "chosen on validation"
     from lstm_helpers.judge.metrics import threshold_origin  # scikit-learn: imported only here
 
-    return threshold_origin(m)
+    return threshold_origin(m, m.get("unit", WINDOWS))
 
 
 def _baseline_phrase(m: dict, pos: str | None) -> str:
@@ -161,14 +162,15 @@ def headline_sentence(run: Path, shown: Callable[[Path], str] = page_path) -> st
     if k["accuracy"] is None:
         return "No evaluation yet: this run has no metrics."
     at = threshold_phrase(k["threshold"], m) if k["threshold"] is not None else ""  # and why, for a fallback
+    unit = m.get("unit", WINDOWS)  # what the run's figures count (metrics.json; older ones: windows)
     cls = class_phrase(k["class"]) if k["class"] else None
     flags = cls and k["recall"] is not None and flagging_phrase(m, k["class"], cls)  # leads: bouts follow from it
     if cls and k["recall"] is not None and k["precision"] is not None:
-        parts = [f"{cls} found with {precision_recall_phrase(m, k['class'], k['precision'], k['recall'])}{at}"]
+        parts = [f"{cls} found with {precision_recall_phrase(m, k['class'], k['precision'], k['recall'], unit)}{at}"]
     elif cls and k["recall"] is not None:  # windows of the class, none predicted as it
-        parts = [f"{cls} never predicted{at}: recall {k['recall']:.2f}{recall_counts(m, k['class'])}"]
+        parts = [f"{cls} never predicted{at}: recall {k['recall']:.2f}{recall_counts(m, k['class'], unit)}"]
     else:  # no class of interest, or no window of it in the test split
-        parts = [f"no {cls} window in the test split{_false_alarms(m, k['class'])}"] if cls else []
+        parts = [f"no {cls} {one(unit)} in the test split{_false_alarms(m, k['class'])}"] if cls else []
         parts += overall_phrases(k, m)
     if k["bouts true"]:
         parts.append(bouts_phrase(k))
@@ -216,7 +218,7 @@ def confusion_html(m: dict, max_classes: int = 6) -> str:
         )
         rows.append(f"<tr><th>{breakable(cls)}</th>{cells}</tr>")
     return (
-        f'<table class="lw-cm" style="--k:{len(classes)}"><caption>Confusion matrix (test windows)</caption>'
+        f'<table class="lw-cm" style="--k:{len(classes)}"><caption>Confusion matrix (test {m.get("unit", WINDOWS)})</caption>'
         f'<tr><th class="lw-corner">true ↓ / predicted →</th>{head}</tr>{"".join(rows)}</table>'
     )
 
@@ -360,7 +362,7 @@ def _of_training(m: dict) -> str:
     """`` of the training windows ('rest')`` where metrics.json ranked the majority class there."""
     if m.get("baseline_from") != "training" or m.get("majority_class") is None:
         return ""
-    return f" of the training windows ({html.escape(class_phrase(m['majority_class']))})"
+    return f" of the training {m.get('unit', WINDOWS)} ({html.escape(class_phrase(m['majority_class']))})"
 
 
 def _params_html(run: Path, pairs: list[tuple[str, str]]) -> str:
