@@ -102,3 +102,15 @@ def test_notes_and_tables_of_stage_03_count_sequences():
     assert small and all(n.startswith(SMALL_VALIDATION) for n in small)  # the slides find them
     windows = [str(n) for n in validation_notes(train, None, m)]  # recordings' runs as before
     assert any("does not fit its own training windows" in n for n in windows)
+
+
+def test_the_threshold_captions_count_a_sequence_runs_examples_as_sequences():
+    from lstm_helpers.judge.captions import fallback_reason, flagging_phrase
+
+    detail = {"fallback": "fixed", "positive_class": "d", "n_positive": 0, "n": 12, "strategy": "max_f1"}
+    m = {"threshold": 0.5, "threshold_detail": detail, "unit": "sequences"}
+    assert fallback_reason(m) == "validation holds no 'd' sequence, so max_f1 cannot choose one"
+    m |= {"classes": ["a", "d"], "confusion_matrix": [[0, 9], [0, 1]]}
+    assert flagging_phrase(m, "d", "'d'") == "the threshold flags 100% of test sequences as 'd' (true share 10%)"
+    del m["unit"]  # a metrics.json written before it said its unit: windows
+    assert "of test windows" in flagging_phrase(m, "d", "'d'")
