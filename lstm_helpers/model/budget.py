@@ -141,20 +141,13 @@ def choose_budget(
         patience = int(es.patience)
     plateau = max(2, patience // 3) if sched.patience == "auto" else int(sched.patience)
 
-    warnings: list[str] = []
-    if steps * epochs < train.min_updates / 4:
-        warnings.append(
-            f"{n_train:,} training windows at batch {batch} for {epochs} epoch{'' if epochs == 1 else 's'} give only "
-            f"{steps * epochs} updates (train.min_updates = {train.min_updates}); set "
-            f"train.epochs / train.batch_size to auto or raise them"
-        )
+    from lstm_helpers.runs.terminal import plural  # (lazy: runs sits above model)
+
+    warnings = _budget_warnings(n_train, batch, epochs, train, counts)
     smallest = ""
     if counts is not None and len(counts):
         present = np.asarray(counts)[np.asarray(counts) > 0]  # a padding token is a class never seen
         smallest = f", smallest class {int(present.min()):,}" if len(present) else ""
-        if batch > n_train and train.batch_size != "auto":  # auto's smallest batch is 8: no setting to blame
-            warnings.append(f"train.batch_size = {batch} exceeds the {n_train:,} training windows")
-    from lstm_helpers.runs.terminal import plural  # (lazy: runs sits above model)
 
     mark = {k: "" if v == "auto" else " (set)" for k, v in chosen.items()}
     explanation = (
@@ -171,6 +164,25 @@ def choose_budget(
     if sched.kind == "plateau":
         explanation += f", plateau patience {plural(plateau, 'epoch')}{mark['schedule.patience']}"
     return Budget(n_train, batch, steps, epochs, patience, plateau, chosen, explanation, warnings)
+
+
+def _budget_warnings(n_train: int, batch: int, epochs: int, train: TrainConfig, counts: np.ndarray | None) -> list[str]:
+    """Too few updates for ``train.min_updates`` (a quarter of it), and a set batch larger than
+    the training windows, each count in words that agree with it (1 update, 1 window)."""
+    from lstm_helpers.runs.terminal import plural  # (lazy: runs sits above model)
+
+    windows, updates = f"{n_train:,} training window{'' if n_train == 1 else 's'}", math.ceil(n_train / batch) * epochs
+    warnings: list[str] = []
+    if updates < train.min_updates / 4:
+        warnings.append(
+            f"{windows} at batch {batch} for {plural(epochs, 'epoch')} give{'s' * (n_train == 1)} only "
+            f"{plural(updates, 'update')} (train.min_updates = {train.min_updates}); set train.epochs / "
+            "train.batch_size to auto or raise them"
+        )
+    # auto's smallest batch is 8: no setting to blame
+    if counts is not None and len(counts) and batch > n_train and train.batch_size != "auto":
+        warnings.append(f"train.batch_size = {batch} exceeds the {windows}")
+    return warnings
 
 
 def apply_budget(cfg: Config, budget: Budget) -> Config:
