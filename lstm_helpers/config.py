@@ -90,6 +90,12 @@ class DataConfig(_Section):
 
         return {text(k): text(val) for k, val in v.items()} if isinstance(v, dict) else v
 
+    @field_validator("classes_of_interest", mode="before")
+    @classmethod
+    def _interest_numbers_as_text(cls, v: object) -> object:
+        """``[3]`` names the class '3' (3.0 too): a number as class_map reads it, and a label reads (label_text)."""
+        return [cls._numbers_as_text({"": x})[""] for x in v] if isinstance(v, list) else v  # as a class_map value
+
     @field_validator("channels")
     @classmethod
     def _channels_unique(cls, v: list[str]) -> list[str]:
@@ -266,6 +272,12 @@ class ModelConfig(_Section):
         if any(u < 1 for u in v):
             raise ValueError(f"every entry must be >= 1, got {v}")
         return v
+
+    @field_validator("masking", mode="before")
+    @classmethod
+    def _on_off(cls, v: Any) -> Any:
+        """YAML (and ``--set``) reads on / off as true / false: they mean 'on' / 'off'."""
+        return ("on" if v else "off") if isinstance(v, bool) else v
 
     @model_validator(mode="before")
     @classmethod

@@ -5,7 +5,16 @@ of interest), and the budget's warning counts in words that agree with the numbe
 
 from __future__ import annotations
 
-from lstm_helpers.config import resolve_config
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from lstm_helpers.config import ConfigError, load_config, resolve_config
+from lstm_helpers.config_yaml import parse_override
+from lstm_helpers.data.examples import write_example_sequences
+from lstm_helpers.data.recordings import read_dataset
 from lstm_helpers.model.budget import choose_budget
 
 
@@ -22,3 +31,38 @@ def test_budget_warning_says_one_update_and_one_window_in_the_singular():
         "100 training windows at batch 64 for 2 epochs give only 4 updates ("
         in choose_budget(100, [50, 50], cfg.train).warnings[0]
     )
+
+
+EXAMPLE = ROOT / "configs" / "examples" / "sequences.yaml"
+
+
+def _sequences(tmp_path: Path, **overrides: object):
+    npz = write_example_sequences(tmp_path / "seq.npz", n=60)
+    return load_config(EXAMPLE, {"data.path": str(npz), "train.verbose": 0, **overrides})
+
+
+@pytest.mark.parametrize(("text", "expected"), [("on", "on"), ("off", "off"), ("yes", "on"), ("auto", "auto")])
+def test_masking_on_and_off_as_written_in_yaml_and_on_the_command_line(tmp_path, text, expected):
+    """YAML reads on / off as booleans: ``model.masking: off`` was refused with "Input should be
+    'auto', 'on' or 'off'" (False)."""
+    path = tmp_path / "mask.yaml"
+    path.write_text(f"model: {{masking: {text}}}\n")
+    assert load_config(path).model.masking == expected
+    assert load_config(None, dict([parse_override(f"model.masking={text}")])).model.masking == expected
+    with pytest.raises(ConfigError, match=r"model.masking = 'maybe': Input should be 'auto', 'on' or 'off'"):
+        resolve_config({"model": {"masking": "maybe"}})
+
+
+def test_numeric_class_of_interest_names_the_class_a_numeric_label_reads_as(tmp_path):
+    """``data.classes_of_interest: [3]`` was refused ("Input should be a valid string") though a
+    label 3 in an .npz ``y`` (or 3.0 in a CSV column with an empty cell) reads as the class '3'."""
+    parsed = load_config(None, dict([parse_override("data.classes_of_interest=[3, 2.0, 0.5, walk]")]))
+    assert parsed.data.classes_of_interest == ["3", "2", "0.5", "walk"]
+    with pytest.raises(ConfigError, match=r"classes_of_interest.0 = True: Input should be a valid string"):
+        resolve_config({"data": {"classes_of_interest": [True]}})  # yes / no: a label the YAML file must quote
+    cfg = _sequences(tmp_path, **{"data.classes_of_interest": [3]})
+    arrays = dict(np.load(cfg.data.path))
+    arrays["y"] = np.unique(arrays["y"], return_inverse=True)[1].astype(np.int64)  # the integers 0-3
+    np.savez(cfg.data.path, **arrays)
+    s = read_dataset(cfg.data)
+    assert s.classes[-1] == "3" and sorted(s.classes) == ["0", "1", "2", "3"]  # the class of interest is last
