@@ -69,6 +69,12 @@ def unread_keys(flat: dict[str, Any]) -> list[str]:
     return [k for k in flat if k in exact or k.startswith(unread)]
 
 
+def reads(cfg: Config, key: str) -> bool:
+    """Whether ``cfg``'s data kind reads ``key`` (not in :func:`unread_keys`): stage 01 checks a
+    key only where it is read, so a setting a note calls without effect never fails a run."""
+    return key not in unread_keys(flatten(cfg.to_dict(), keep=_KEEP))
+
+
 # why token ids leave a key unread: [scale.* and data.mask_value, evaluate.baseline]
 _TOKENS_WHY = ("token ids are never scaled, and 0 is their padding", "token ids have no MiniRocket baseline")
 

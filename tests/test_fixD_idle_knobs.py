@@ -14,8 +14,10 @@ from conftest import ROOT
 from lstm_helpers.config import ConfigError, load_config, resolve_config
 from lstm_helpers.config_yaml import parse_override
 from lstm_helpers.data.examples import write_example_sequences
+from lstm_helpers.data.prepare import run_prepare
 from lstm_helpers.data.recordings import read_dataset
 from lstm_helpers.model.budget import choose_budget
+from lstm_helpers.unused import idle_notes
 
 
 def test_budget_warning_says_one_update_and_one_window_in_the_singular():
@@ -39,6 +41,22 @@ EXAMPLE = ROOT / "configs" / "examples" / "sequences.yaml"
 def _sequences(tmp_path: Path, **overrides: object):
     npz = write_example_sequences(tmp_path / "seq.npz", n=60)
     return load_config(EXAMPLE, {"data.path": str(npz), "train.verbose": 0, **overrides})
+
+
+def test_timeline_recording_said_to_have_no_effect_on_sequences_fails_nothing(tmp_path):
+    """``--set evaluate.timeline_recording=q0001`` on sequences: "has no effect: data.kind is
+    sequences, which never reads it", then stage 01 refused it as no test recording; a kind that
+    draws no timeline does not check it, and recordings still do (tests/test_prepare.py)."""
+    from lstm_helpers.unused import reads
+
+    cfg = _sequences(tmp_path, **{"evaluate.timeline_recording": "q0001"})
+    assert idle_notes(cfg, ("evaluate",)) == [
+        "evaluate.timeline_recording = q0001 has no effect: data.kind is sequences, which never reads it"
+    ]
+    prepared = run_prepare(cfg, tmp_path / "run")  # refused with a DataError before the fix
+    assert len(prepared.meta["splits_recordings"]["test"]) > 0
+    assert not reads(cfg, "evaluate.timeline_recording")
+    assert reads(resolve_config({}), "evaluate.timeline_recording")  # recordings draw it
 
 
 @pytest.mark.parametrize(("text", "expected"), [("on", "on"), ("off", "off"), ("yes", "on"), ("auto", "auto")])

@@ -54,6 +54,7 @@ from lstm_helpers.data.windows import (
 )
 from lstm_helpers.layout import RunLayout
 from lstm_helpers.style import classes_text
+from lstm_helpers.unused import reads
 
 
 def _text_windows(s: SeriesSet, length: int, overlap: float) -> Windows:
@@ -358,9 +359,11 @@ def _classes_without_windows(
 
 def _check_timeline_recording(cfg: Config, test_recordings: np.ndarray, windowed: np.ndarray) -> None:
     """``evaluate.timeline_recording`` must name a test recording with at least one window
-    (``windowed``): refused here, in stage 01, not after training when stage 03 draws it."""
+    (``windowed``): refused here, in stage 01, not after training when stage 03 draws it. A data
+    kind that draws no timeline (sequences, text, a table of cases) never reads it: the note that
+    says so (:func:`lstm_helpers.unused.idle_notes`) stands, and nothing is refused."""
     name = cfg.evaluate.timeline_recording
-    if name is None or name in set(windowed.tolist()):
+    if name is None or not reads(cfg, "evaluate.timeline_recording") or name in set(windowed.tolist()):
         return
     shown = ", ".join(sorted(map(str, windowed))[:12]) + (" ..." if len(windowed) > 12 else "")
     why = (
