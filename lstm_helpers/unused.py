@@ -75,6 +75,14 @@ def reads(cfg: Config, key: str) -> bool:
     return key not in unread_keys(flatten(cfg.to_dict(), keep=_KEEP))
 
 
+def _seconds_win(flat: dict[str, Any]) -> bool:
+    """Whether ``windows.length`` is unread only because ``windows.length_seconds`` wins (a
+    sequence file, never windowed, reads neither)."""
+    return flat.get("windows.length_seconds") is not None and "windows.length" not in unread_keys(
+        {**flat, "windows.length_seconds": None}
+    )
+
+
 # why token ids leave a key unread: [scale.* and data.mask_value, evaluate.baseline]
 _TOKENS_WHY = ("token ids are never scaled, and 0 is their padding", "token ids have no MiniRocket baseline")
 
@@ -169,7 +177,7 @@ def idle_notes(cfg: Config, stages: tuple[str, ...] | None = None, varied: Any =
     for key in unread_keys(flat):
         if key in by_tokens:  # a sequence file of real values reads them; its token ids do not
             why[key] = ("data.tokens", f"data.tokens is true: {_TOKENS_WHY[key == 'evaluate.baseline']}")
-        elif key == "windows.length":
+        elif key == "windows.length" and _seconds_win(flat):
             why[key] = (
                 "windows.length_seconds",
                 f"windows.length_seconds is {_shown(flat['windows.length_seconds'])} (the seconds win)",
@@ -206,6 +214,8 @@ def unused_settings(cfg: Config) -> dict[str, str]:
     unread = {
         key: f"data.tokens true ({_TOKENS_WHY[key == 'evaluate.baseline']})"
         if key in by_tokens
+        else f"windows.length_seconds {_shown(flat['windows.length_seconds'])} (the seconds win)"
+        if key == "windows.length" and _seconds_win(flat)
         else f"data.kind {cfg.data.kind}, which never reads it"
         for key in unread_keys(flat)
     }

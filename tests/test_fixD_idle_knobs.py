@@ -17,7 +17,7 @@ from lstm_helpers.data.examples import write_example_sequences
 from lstm_helpers.data.prepare import run_prepare
 from lstm_helpers.data.recordings import read_dataset
 from lstm_helpers.model.budget import choose_budget
-from lstm_helpers.unused import idle_notes
+from lstm_helpers.unused import idle_notes, unused_settings
 
 
 def test_budget_warning_says_one_update_and_one_window_in_the_singular():
@@ -57,6 +57,20 @@ def test_timeline_recording_said_to_have_no_effect_on_sequences_fails_nothing(tm
     assert len(prepared.meta["splits_recordings"]["test"]) > 0
     assert not reads(cfg, "evaluate.timeline_recording")
     assert reads(resolve_config({}), "evaluate.timeline_recording")  # recordings draw it
+
+
+def test_window_length_on_sequences_names_the_data_kind_not_the_seconds(tmp_path):
+    """``windows.length`` on sequences said "windows.length_seconds is null (the seconds win)":
+    sequences are never windowed, as the sibling keys say; the seconds are the reason only where
+    they are set on windowed data."""
+    cfg = _sequences(tmp_path, **{"windows.length": 20})
+    assert idle_notes(cfg, ("prepare",)) == [
+        "windows.length = 20 has no effect: data.kind is sequences, which never reads it"
+    ]
+    assert unused_settings(cfg)["windows.length"] == "data.kind sequences, which never reads it"
+    seconds = resolve_config({}, {"windows.length_seconds": 2, "windows.length": 30})
+    assert "windows.length = 30 has no effect: windows.length_seconds is 2 (the seconds win)" in idle_notes(seconds)
+    assert unused_settings(seconds)["windows.length"] == "windows.length_seconds 2 (the seconds win)"
 
 
 @pytest.mark.parametrize(("text", "expected"), [("on", "on"), ("off", "off"), ("yes", "on"), ("auto", "auto")])
