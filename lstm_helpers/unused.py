@@ -1,6 +1,7 @@
 """Which parameters a run does not use: those its data kind never reads (a sequence file's
 ``data.time_column``) and those its other settings leave idle (``resample.imbalance_factor``
-under ``resample.method: class_weight``, ``train.focal_gamma`` without a focal loss). The
+under ``resample.method: class_weight``, ``train.focal_gamma`` without a focal loss), and the
+one no run reads (``train.shuffle_buffer``: every epoch is a full seeded permutation). The
 report's parameter table leaves out the first; one set away from its default, either kind is
 named in a note (:func:`idle_notes`) that ``run`` / ``prepare`` / ``train`` / ``evaluate`` and
 ``search`` print before anything runs and each stage notebook prints for its own sections
@@ -14,7 +15,7 @@ import json
 from typing import Any
 
 from lstm_helpers.artifacts import flatten
-from lstm_helpers.config import Config, resolve_config
+from lstm_helpers.config import Config, TrainConfig, resolve_config
 
 _KEEP = ("class_map", "class_weight")  # dict-valued settings: one parameter each
 _TEXT_KEYS = ("data.vocab_size", "data.lowercase", "data.max_chars", "model.embedding_dim")
@@ -83,6 +84,16 @@ def _seconds_win(flat: dict[str, Any]) -> bool:
     )
 
 
+# settings no run reads (their keys stay valid: a params.yaml that holds one still loads): what uses
+# none, as unused_settings says it ("unused under ...") and as a note says why
+_NEVER_READ = {
+    "train.shuffle_buffer": (
+        "a full shuffle of the training windows each epoch",
+        "every run and search trial shuffles all its training windows each epoch, with no buffer (a seeded "
+        "permutation: model/datasets.py::training_stream)",
+    ),
+}
+
 # why token ids leave a key unread: [scale.* and data.mask_value, evaluate.baseline]
 _TOKENS_WHY = ("token ids are never scaled, and 0 is their padding", "token ids have no MiniRocket baseline")
 
@@ -121,6 +132,7 @@ def _idle_rules(cfg: Config) -> list[tuple[bool, tuple[str, ...], str, str]]:
         (not t.early_stopping.enabled, ("train.early_stopping.restore_best_weights",), "train.early_stopping.enabled", "early stopping restores them"),
         (not t.early_stopping.enabled and not (s.kind == "plateau" and s.patience == "auto"), ("train.early_stopping.patience",), "train.early_stopping.enabled", "early stopping uses it, and an auto plateau patience"),
         (s.kind != "plateau", ("train.schedule.factor", "train.schedule.patience"), "train.schedule.kind", "plateau uses it"),
+        (t.monitor != "auto" and t.monitor_mode == _auto_mode(t.monitor), ("train.monitor_mode",), "train.monitor", "auto gives the same mode: min for a loss, max otherwise"),
         (s.kind in ("constant", "cyclical"), ("train.schedule.min_lr",), "train.schedule.kind", "plateau, cosine and one_cycle use it"),
         (s.kind not in ("cyclical", "one_cycle"), ("train.schedule.max_lr",), "train.schedule.kind", "cyclical and one_cycle use it"),
         (s.kind != "one_cycle", ("train.schedule.warmup_fraction",), "train.schedule.kind", "one_cycle uses it"),
@@ -131,6 +143,11 @@ def _idle_rules(cfg: Config) -> list[tuple[bool, tuple[str, ...], str, str]]:
         (e.threshold_strategy != "recall_at_precision", ("evaluate.min_precision",), "evaluate.threshold_strategy", "recall_at_precision uses it"),
         (e.threshold_strategy != "precision_at_recall", ("evaluate.min_recall",), "evaluate.threshold_strategy", "precision_at_recall uses it"),
     ]  # fmt: skip
+
+
+def _auto_mode(monitor: str) -> str:
+    """The mode ``train.monitor_mode: auto`` gives ``monitor`` (model/compile.py::resolve_monitor)."""
+    return "min" if monitor.endswith("loss") else "max"
 
 
 def idle_settings(cfg: Config) -> dict[str, str]:
@@ -186,6 +203,7 @@ def idle_notes(cfg: Config, stages: tuple[str, ...] | None = None, varied: Any =
             why[key] = ("data.kind", f"data.kind is {flat['data.kind']}, which never reads it")
     for idle, keys, by, who in _idle_rules(cfg):
         why |= {key: (by, f"{by} is {_shown(flat[by])} ({who})") for key in keys if idle and key not in why}
+    why |= {key: (None, text) for key, (_, text) in _NEVER_READ.items()}
     partly = set()  # not idle: said with its own verb (under argmax decision_notes says, once the classes are known)
     if (
         cfg.evaluate.threshold_strategy != "fixed" and "evaluate.threshold" not in why
@@ -219,7 +237,7 @@ def unused_settings(cfg: Config) -> dict[str, str]:
         else f"data.kind {cfg.data.kind}, which never reads it"
         for key in unread_keys(flat)
     }
-    return {**unread, **idle_settings(cfg)}
+    return {**unread, **idle_settings(cfg), **{key: under for key, (under, _) in _NEVER_READ.items()}}
 
 
 def effective_fingerprint(cfg: Config) -> str:
@@ -237,6 +255,16 @@ _THRESHOLD_KEYS = tuple(
 
 
 def decision_notes(cfg: Config, prep: dict[str, Any]) -> list[str]:
+    """:func:`threshold_notes`, and ``train.top_k`` set away from its default on a binary task,
+    which logs and reports no top-k accuracy (model/logged.py, judge/metrics.py): known only once
+    stage 01 has named the classes (``prep``: ``prepare.json``)."""
+    top_k, default = cfg.train.top_k, TrainConfig().top_k
+    binary = len(prep.get("classes") or []) == 2 and top_k != default
+    top_k_note = f"train.top_k = {top_k} has no effect: this task has 2 classes (top-k accuracy is for 3 or more)"
+    return threshold_notes(cfg, prep) + [top_k_note] * binary
+
+
+def threshold_notes(cfg: Config, prep: dict[str, Any]) -> list[str]:
     """The notes :func:`idle_notes` cannot give before stage 01 has named the classes
     (``prep``: ``prepare.json``): a multi-class run decides by the argmax without a class of
     interest, or with ``evaluate.multiclass_decision: argmax`` (judge/evaluation.py), so the

@@ -17,7 +17,7 @@ from lstm_helpers.data.examples import write_example_sequences
 from lstm_helpers.data.prepare import run_prepare
 from lstm_helpers.data.recordings import read_dataset
 from lstm_helpers.model.budget import choose_budget
-from lstm_helpers.unused import idle_notes, unused_settings
+from lstm_helpers.unused import decision_notes, effective_fingerprint, idle_notes, unused_settings
 
 
 def test_budget_warning_says_one_update_and_one_window_in_the_singular():
@@ -98,3 +98,35 @@ def test_numeric_class_of_interest_names_the_class_a_numeric_label_reads_as(tmp_
     np.savez(cfg.data.path, **arrays)
     s = read_dataset(cfg.data)
     assert s.classes[-1] == "3" and sorted(s.classes) == ["0", "1", "2", "3"]  # the class of interest is last
+
+
+def test_shuffle_buffer_no_run_reads_is_said_to_have_no_effect():
+    """``train.shuffle_buffer`` is read by no run or search trial (each shuffles its windows fully,
+    a seeded permutation per epoch) and got no note; sweeps now leave out runs differing in it."""
+    cfg = resolve_config({}, {"train.shuffle_buffer": 500})
+    (note,) = [n for n in idle_notes(cfg, ("train",)) if n.startswith("train.shuffle_buffer")]
+    assert note.startswith("train.shuffle_buffer = 500 has no effect: every run and search trial shuffles all")
+    assert effective_fingerprint(cfg) == effective_fingerprint(resolve_config({}))
+
+
+def test_monitor_mode_the_auto_mode_gives_is_said_to_have_no_effect():
+    """``train.monitor_mode: min`` with ``train.monitor: val_loss`` is what auto gives; a mode
+    that differs from auto's, or any mode under ``monitor: auto`` (which may pick val_loss or a
+    score), changes which epoch is kept and is not noted."""
+    same = resolve_config({}, {"train.monitor": "val_loss", "train.monitor_mode": "min"})
+    assert idle_notes(same, ("train",)) == [
+        "train.monitor_mode = min has no effect: train.monitor is val_loss (auto gives the same mode: min for a "
+        "loss, max otherwise)"
+    ]
+    for sets in ({"train.monitor": "val_loss", "train.monitor_mode": "max"}, {"train.monitor_mode": "min"}):
+        assert not [n for n in idle_notes(resolve_config({}, sets)) if "monitor_mode" in n], sets
+
+
+def test_top_k_on_a_binary_task_is_said_to_have_no_effect():
+    """A binary task logs and reports no top-k accuracy: ``train.top_k`` set there got no note
+    (known once stage 01 has named the classes, so said before stage 03)."""
+    cfg = resolve_config({}, {"train.top_k": 3})
+    binary = decision_notes(cfg, {"classes": ["other", "play"], "classes_of_interest": ["play"]})
+    assert binary == ["train.top_k = 3 has no effect: this task has 2 classes (top-k accuracy is for 3 or more)"]
+    assert decision_notes(cfg, {"classes": ["a", "b", "c", "d"], "classes_of_interest": ["d"]}) == []
+    assert decision_notes(resolve_config({}), {"classes": ["other", "play"], "classes_of_interest": ["play"]}) == []
