@@ -185,7 +185,8 @@ def idle_notes(cfg: Config, stages: tuple[str, ...] | None = None, varied: Any =
     the sections of ``stages`` (None: all): ``train.focal_gamma = 5 has no effect: train.loss is
     crossentropy (focal uses it)``. Keys in ``varied`` (a search's space), or left unused by a
     setting in it, are left out: a trial may use them. ``data.demo`` is an off switch (False
-    elsewhere than the demo folder): never noted. ``evaluate.threshold`` under a strategy that
+    elsewhere than the demo folder): never noted, nor ``data.test_path`` where stage 01 refuses it
+    (every kind but recordings: the note would say no effect, then the run failed). ``evaluate.threshold`` under a strategy that
     chooses the threshold is noted as applying only where validation cannot choose (the fallback)."""
     sections = None if stages is None else {sec for st in stages for sec in STAGE_SECTIONS[st]}
     flat, defaults = flatten(cfg.to_dict(), keep=_KEEP), flatten(Config().to_dict(), keep=_KEEP)
@@ -199,7 +200,7 @@ def idle_notes(cfg: Config, stages: tuple[str, ...] | None = None, varied: Any =
                 "windows.length_seconds",
                 f"windows.length_seconds is {_shown(flat['windows.length_seconds'])} (the seconds win)",
             )
-        elif key != "data.demo":
+        elif key not in ("data.demo", "data.test_path"):  # stage 01 refuses a test file of another kind, saying why
             why[key] = ("data.kind", f"data.kind is {flat['data.kind']}, which never reads it")
     for idle, keys, by, who in _idle_rules(cfg):
         why |= {key: (by, f"{by} is {_shown(flat[by])} ({who})") for key in keys if idle and key not in why}

@@ -15,7 +15,7 @@ from lstm_helpers.config import ConfigError, load_config, resolve_config
 from lstm_helpers.config_yaml import parse_override
 from lstm_helpers.data.examples import write_example_sequences
 from lstm_helpers.data.prepare import run_prepare
-from lstm_helpers.data.recordings import read_dataset
+from lstm_helpers.data.recordings import DataError, read_dataset
 from lstm_helpers.model.budget import choose_budget
 from lstm_helpers.unused import decision_notes, effective_fingerprint, idle_notes, unused_settings
 
@@ -130,3 +130,13 @@ def test_top_k_on_a_binary_task_is_said_to_have_no_effect():
     assert binary == ["train.top_k = 3 has no effect: this task has 2 classes (top-k accuracy is for 3 or more)"]
     assert decision_notes(cfg, {"classes": ["a", "b", "c", "d"], "classes_of_interest": ["d"]}) == []
     assert decision_notes(resolve_config({}), {"classes": ["other", "play"], "classes_of_interest": ["play"]}) == []
+
+
+def test_test_path_that_stage_01_refuses_is_not_said_to_have_no_effect(tmp_path):
+    """``data.test_path`` on sequences was said to have no effect, then stage 01 refused it
+    ("data.test_path is supported for data.kind 'recordings'; for sequences put a 'split' array ..."):
+    the refusal, which says what to do, is all that is said."""
+    cfg = _sequences(tmp_path, **{"data.test_path": str(tmp_path / "test.npz")})
+    assert not [n for n in idle_notes(cfg) if n.startswith("data.test_path")]
+    with pytest.raises(DataError, match="data.test_path is supported for data.kind 'recordings'"):
+        read_dataset(cfg.data)
