@@ -118,7 +118,7 @@ def test_monitor_mode_the_auto_mode_gives_is_said_to_have_no_effect():
         "train.monitor_mode = min has no effect: train.monitor is val_loss (auto gives the same mode: min for a "
         "loss, max otherwise)"
     ]
-    for sets in ({"train.monitor": "val_loss", "train.monitor_mode": "max"}, {"train.monitor_mode": "min"}):
+    for sets in ({"train.monitor": "val_loss", "train.monitor_mode": "max"},):
         assert not [n for n in idle_notes(resolve_config({}, sets)) if "monitor_mode" in n], sets
 
 
@@ -140,3 +140,13 @@ def test_test_path_that_stage_01_refuses_is_not_said_to_have_no_effect(tmp_path)
     assert not [n for n in idle_notes(cfg) if n.startswith("data.test_path")]
     with pytest.raises(DataError, match="data.test_path is supported for data.kind 'recordings'"):
         read_dataset(cfg.data)
+
+
+def test_a_monitor_mode_without_a_named_monitor_is_refused():
+    """``train.monitor_mode: min`` under ``train.monitor: auto`` (val_pr_auc on a binary task)
+    made early stopping and the checkpoint keep the worst epoch, without a word."""
+    from lstm_helpers.config import ConfigError
+
+    with pytest.raises((ConfigError, ValueError), match="train.monitor_mode = min needs a named train.monitor"):
+        resolve_config({}, {"train.monitor_mode": "min"})
+    assert resolve_config({}, {"train.monitor": "val_pr_auc", "train.monitor_mode": "max"}).train.monitor_mode == "max"
