@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -325,43 +325,6 @@ def check_earlier_stages(run_dir: str | Path, stage: str) -> None:
     raise StageMissing(f"{run_name(run_dir)} has no {files} ({why}): run {chain}")
 
 
-def _earlier_settings(old: Config, new: Config) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Both configs as dotted keys, a class map or weights as one value each: what the two
-    refusals of a later stage compare."""
-    keep = ("class_map", "class_weight")
-    return flatten(old.to_dict(), keep=keep), flatten(new.to_dict(), keep=keep)
-
-
-def _refuse_changed_earlier_settings(
-    old: Config, new: Config, run_dir: Path, stage: str, asked: Iterable[str] = ()
-) -> None:
-    """A knob of 02 / 03 (the cell, papermill ``-p``, ``overrides``) may set what that stage and
-    later ones read, not what an earlier stage already used (02: seed, data, split, windows,
-    scale, resample; 03: also model and train): params.yaml would describe windows or a model
-    the run does not hold. Refused, naming the setting, its value in the run and the notebook
-    to run again; a setting the knobs name (``asked``) first, before those it changed in turn
-    (``windows.length`` set clears ``windows.length_seconds``)."""
-    from lstm_helpers.unused import STAGE_SECTIONS
-
-    before, after = _earlier_settings(old, new)
-    asked = {str(k).replace("__", ".") for k in asked}
-    for earlier in STAGES[: STAGES.index(stage)]:
-        changed = [k for k in after if k.split(".")[0] in STAGE_SECTIONS[earlier] and after[k] != before.get(k)]
-        changed.sort(key=lambda k: not any(k == a or k.startswith(f"{a}.") for a in asked))
-        if changed:
-            k, more = changed[0], f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
-            made = "prepared" if earlier == "prepare" else "trained"
-            again = ", then ".join(_notebook(s) for s in STAGES[STAGES.index(earlier) :])
-            cause = [a for a in sorted(asked) if a.split(".")[0] in STAGE_SECTIONS[earlier]]
-            knob = k if k in asked or not cause else cause[0]
-            by = "" if knob == k else f" (set through {knob.replace('.', '__')} = {after.get(knob)!r})"
-            raise ConfigError(
-                f"{k} = {after[k]!r}{by}{more}: {run_name(run_dir)} was {made} by {_notebook(earlier)} with "
-                f"{k} = {before.get(k)!r}, which {_notebook(stage)} only reads; to change it, set it in "
-                f"{_notebook(earlier)} and run {again} again (or leave {knob.replace('.', '__')} = None here)"
-            )
-
-
 def open_run(
     run_dir: str | Path = "",
     config_file: str | Path = "",
@@ -399,6 +362,7 @@ def open_run(
                 f"notebook parameter overrides must be a mapping of dotted keys to values, "
                 f"e.g. '{{\"train.epochs\": 2}}'; got {overrides!r}"
             )
+    given = list(overrides or {})  # the overrides parameter's keys: a refusal names them as given
     if namespace is not None:
         from lstm_helpers.runs.params_cell import overrides_from_namespace
 
@@ -413,12 +377,16 @@ def open_run(
     if params.is_file() and not config_file and (run_dir or stage != "prepare"):
         cfg = _blamed(lambda o: _run_params(params, o), overrides or {}, "the run's params.yaml")
         if stage in _READS:
-            _refuse_changed_earlier_settings(_run_params(params, {}), cfg, rd, stage, overrides or {})
+            from lstm_helpers.earlier_settings import refuse_changed_earlier_settings
+
+            refuse_changed_earlier_settings(_run_params(params, {}), cfg, rd, stage, overrides or {}, given)
     else:
         base = resolve_path(config_file) if config_file else None
         cfg = _blamed(lambda o: load_config(base, o), overrides or {}, str(config_file or "configs/demo.yaml"))
         if stage in _READS:
-            _refuse_other_preparation(_run_params(params, {}), cfg, rd, config_file, stage)
+            from lstm_helpers.earlier_settings import refuse_other_preparation
+
+            refuse_other_preparation(_run_params(params, {}), cfg, rd, config_file, stage)
     if stage not in ("prepare", "train"):  # 01 and 02 write it as they start writing their outputs
         rd.mkdir(parents=True, exist_ok=True)  # (only now: a refused start leaves no empty folder)
         write_yaml(params, cfg.to_dict())
@@ -461,22 +429,6 @@ def _run_params(params: Path, overrides: dict[str, Any]) -> Config:
         return resolve_config(raw, overrides)
     except ConfigError as exc:
         raise ConfigError(f"{params}: {exc}") from None
-
-
-def _refuse_other_preparation(old: Config, new: Config, run_dir: Path, config_file: str | Path, stage: str) -> None:
-    """Stages 02 / 03 read the windows stage 01 made (and 03 the model 02 trained): another
-    config's settings of those would make params.yaml describe data or a model the run lacks."""
-    from lstm_helpers.unused import STAGE_SECTIONS
-
-    before, after = _earlier_settings(old, new)
-    sections = {sec for st in STAGES[: STAGES.index(stage)] for sec in STAGE_SECTIONS[st]}
-    changed = [k for k in after if k.split(".")[0] in sections and after[k] != before.get(k)]
-    if changed:
-        raise ConfigError(
-            f"config_file {config_file} differs from the settings {run_name(run_dir)} was made with "
-            f"({', '.join(changed[:5])}{', ...' if len(changed) > 5 else ''}): leave config_file empty to use "
-            "the run's own params.yaml, or run 01 again with this config"
-        )
 
 
 def remove_paths(paths: list[Path]) -> None:

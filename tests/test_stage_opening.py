@@ -11,6 +11,7 @@ import yaml
 
 from lstm_helpers import artifacts
 from lstm_helpers.config import ConfigError
+from lstm_helpers.earlier_settings import refuse_changed_earlier_settings
 from lstm_helpers.layout import RunLayout
 
 
@@ -213,9 +214,36 @@ def test_a_refusal_names_the_knob_that_was_set_not_only_what_it_changed(tmp_path
     old = resolve_config({"windows": {"length_seconds": 2.0}})
     new = resolve_config({"windows": {"length_seconds": 2.0}}, {"windows.length": 50})
     with pytest.raises(ConfigError) as err:
-        artifacts._refuse_changed_earlier_settings(old, new, tmp_path / "r", "train", {"windows__length": 50})
+        refuse_changed_earlier_settings(old, new, tmp_path / "r", "train", {"windows__length": 50})
     text = str(err.value)
     assert "(set through windows__length = 50)" in text and "leave windows__length = None here" in text, text
     new = resolve_config({"windows": {"length_seconds": 2.0}}, {"windows.length": 80, "seed": 7})
     with pytest.raises(ConfigError, match=r"^windows\.length = 80 \(and 2 more\)"):  # the knob set comes first
-        artifacts._refuse_changed_earlier_settings(old, new, tmp_path / "r", "train", {"windows__length": 80})
+        refuse_changed_earlier_settings(old, new, tmp_path / "r", "train", {"windows__length": 80})
+
+
+def test_a_refused_setting_given_through_overrides_is_named_as_given(tiny_config, tmp_path, monkeypatch):
+    """02 run by papermill with ``-p overrides '{"windows.overlap_percent": 25}'`` was refused
+    (right) with the hint "(or leave windows__overlap_percent = None here)": a knob the user
+    never set; the value came through ``overrides``, so that is where to leave it out."""
+    cfg = tiny_config()
+    _fake_stages(tmp_path / "r", cfg, "prepared.npz", "prepare.json", "model.keras", "train.json")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as err:
+        artifacts.open_run(tmp_path / "r", "", '{"windows.overlap_percent": 25}', {}, stage="train")
+    text = str(err.value)
+    assert text.startswith("windows.overlap_percent = 25.0: r was prepared by 01_prepare"), text
+    assert text.endswith("(or leave windows.overlap_percent out of overrides here)"), text
+    assert "windows__overlap_percent" not in text, text
+    with pytest.raises(ConfigError) as err:  # the knob parameter: its own hint, as before
+        artifacts.open_run(tmp_path / "r", "", None, {"windows__overlap_percent": 25}, stage="train")
+    assert str(err.value).endswith("(or leave windows__overlap_percent = None here)"), str(err.value)
+    from lstm_helpers.config import resolve_config  # set through overrides, refused for what it changed in turn
+
+    old = resolve_config({"windows": {"length_seconds": 2.0}})
+    new = resolve_config({"windows": {"length_seconds": 2.0}}, {"windows.length": 50})
+    with pytest.raises(ConfigError) as err:
+        refuse_changed_earlier_settings(old, new, tmp_path / "r", "train", {"windows.length": 50}, ["windows.length"])
+    text = str(err.value)
+    assert "(set through overrides entry 'windows.length': 50)" in text, text
+    assert text.endswith("(or leave windows.length out of overrides here)"), text
