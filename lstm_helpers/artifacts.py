@@ -99,7 +99,7 @@ def read_json_optional(path: str | Path) -> dict:
     path = Path(path)
     try:
         return json.loads(path.read_text()) if path.is_file() else {}
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, UnicodeDecodeError):  # truncated, or bytes that are no text
         return {}
 
 

@@ -52,6 +52,7 @@ from lstm_helpers.layout import STAGE_NOTEBOOKS, RunLayout
 from lstm_helpers.runs.kernel import StageKernel
 from lstm_helpers.runs.prefit import _prefit_baseline, _prepared_since, _start_baseline_prefit  # noqa: F401
 from lstm_helpers.runs.run_clock import HEARTBEAT_S, STATUS_LOCK, RunClock, heartbeat
+from lstm_helpers.runs.status_words import stopped_reason, unreadable_status
 from lstm_helpers.runs.terminal import stage_done_line, stage_echoes, stage_start_line
 from lstm_helpers.runs.writable import check_folder_writable
 
@@ -158,7 +159,8 @@ def finish_pages(run_dir: Path) -> None:
     """Mark ``finished`` a run stopped or failed while its pages were written (every stage done)."""
     st = run_status(run_dir)
     done = st.get("stages_done") == list(ALL_STAGES)
-    if done and st.get("stage") == "report" and st["status"] in ("interrupted", "failed"):
+    # stopped while its pages were written, or between stage 03's end and their start ("stage": evaluate)
+    if done and st.get("stage") in ("report", *ALL_STAGES) and st["status"] in ("interrupted", "failed"):
         _set_status(run_dir, "finished", stage=None, reason=None)
 
 
@@ -171,7 +173,7 @@ def resume_command(run_dir: Path) -> str:
         return by_search
     d = shown(Path(run_dir))
     st = read_json_optional(RunLayout(Path(run_dir)).status)
-    if st.get("stage") == "report" and list(st.get("stages_done") or []) == list(ALL_STAGES):
+    if list(st.get("stages_done") or []) == list(ALL_STAGES):  # stopped after stage 03: only the pages
         return f"lstm-workbench report --run {shlex.quote(d)}"
     return f"lstm-workbench run --config {shlex.quote(f'{d}/{RunLayout(Path(d)).params.name}')} --out {shlex.quote(d)}"
 
@@ -181,20 +183,16 @@ def run_status(run_dir: str | Path) -> dict[str, Any]:
     ``interrupted`` (reason and ``resume`` command added). Never writes anything.
 
     Statuses: ``running``, ``finished`` (every stage done), ``partial`` (some stages done, no
-    failure), ``failed``, ``interrupted``, ``unknown`` (no status file)."""
+    failure), ``failed``, ``interrupted``, ``unknown`` (no status file, or one that cannot be read:
+    ``reason`` says which)."""
     run_dir = Path(run_dir)
     st = read_json_optional(RunLayout(run_dir).status)
-    if not st:
-        return {"status": "unknown"}
+    if not st or not isinstance(st, dict):  # missing, or unreadable: said why (reports/index.html shows it)
+        return {"status": "unknown", "reason": unreadable_status(RunLayout(run_dir).status)}
     if st.get("status") == "running" and not _owner_alive(st):
         who = f"process {st['pid']}" if st.get("pid") else "the process running it"
-        st = {
-            **st,
-            "status": "interrupted",
-            "reason": f"{who} stopped during stage {st.get('stage') or '?'} without finishing "
-            f"(killed, crashed, or the machine restarted)",
-            "resume": resume_command(run_dir),
-        }
+        st = {**st, "status": "interrupted", "reason": stopped_reason(st, who, ALL_STAGES)}
+        st["resume"] = resume_command(run_dir)
     elif st.get("status") == "interrupted":
         st["resume"] = resume_command(run_dir)  # relative to the reader's current directory
     return st
