@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import shlex
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +20,7 @@ from urllib.parse import quote
 import pandas as pd
 import yaml
 
-from lstm_helpers.artifacts import read_json_optional, write_text
+from lstm_helpers.artifacts import read_json_optional, shown, write_text
 from lstm_helpers.layout import INDEX_FILE, SEARCH_FILES, RunLayout, SweepLayout, holds_run
 from lstm_helpers.runs.terminal import duration, plural
 from lstm_helpers.style import fmt_number
@@ -142,6 +143,22 @@ def _model_cell(k: dict[str, Any]) -> str:
     return f'<td class="model">{name}' + (f'<div class="why">{html.escape(shown)}</div>' if shown else "") + "</td>"
 
 
+def missing_files(lay: RunLayout, status: str) -> list[str]:
+    """What a finished run lacks of what it wrote (removed by hand, or a copy made without it),
+    and what brings it back: without a word its row read "finished" with every figure "–", as a
+    run that measured nothing."""
+    if status != "finished":
+        return []
+    d = shlex.quote(shown(lay.root))
+    again = f"lstm-workbench report --run {d} writes it (and slides.html) again"
+    if lay.metrics.is_file():
+        return [] if lay.report.is_file() else [f"{lay.report.name} is missing: {again}"]
+    lost = f"{lay.metrics.name} is missing (removed, or not copied with the run), so no test figure is shown"
+    if lay.report.is_file():
+        return [f"{lost}; its {lay.report.name}, written before, still shows them"]
+    return [f"{lost}; {lay.report.name} is missing too: put {lay.metrics.name} back, then {again}"]
+
+
 def _runs_html(root: Path) -> str:
     from lstm_helpers.runs.report import key_metrics, scrub_paths
 
@@ -160,6 +177,8 @@ def _runs_html(root: Path) -> str:
             name += f'<div class="reason">{html.escape(scrub_paths(str(k["reason"]), run))}</div>'
             if k.get("resume"):  # an interrupted run: the command that finishes it
                 name += f'<div class="reason">resume: <code>{html.escape(scrub_paths(k["resume"], run))}</code></div>'
+        for note in missing_files(lay, k["status"]):  # a finished run's files removed by hand: said, not "–" alone
+            name += f'<div class="reason">{html.escape(scrub_paths(note, run))}</div>'
         status = f'<td class="{html.escape(k["status"])}">{html.escape(k["status"])}</td>'
         rows.append([f'<td class="run">{name}</td>', status, *(_cell(key, k) for key, _ in RUN_COLUMNS[2:])])
     # a column no run fills (class, threshold and bouts of multi-class runs without a class of interest) is left out
