@@ -33,6 +33,7 @@ from lstm_helpers.experiments.labels import as_labels as _as_labels  # noqa: F40
 from lstm_helpers.experiments.labels import members_differ, run_labels, variant_names
 from lstm_helpers.experiments.progress import plural
 from lstm_helpers.experiments.references import MARKER, REFERENCE_STATUS, reference_rows
+from lstm_helpers.experiments.run_links import hrefs_of, link_first_cells, linked, run_page_href
 from lstm_helpers.experiments.search_page import search_sentence, search_trials
 from lstm_helpers.experiments.tasks import (
     configurations_table,
@@ -146,7 +147,7 @@ def runs_table(c: Comparison) -> Any:
     "reference, not run here"), as one sortable table, and what its timing columns measure."""
     refs, defs = c.references, timing_definitions(c.table.columns)  # what each timing column measures
     if refs.empty:
-        return as_html(sortable_table(c.table).data + defs)
+        return as_html(_run_names_linked(c, c.table, sortable_table(c.table).data) + defs)
     refs = refs.assign(run=refs["run"] + " (" + REFERENCE_STATUS + ")")  # marked where a row is read first
     whole = tuple(k for k in c.table if c.table[k].dtype.kind in "iu")  # a seed stays 1 beside a blank
     both = pd.concat([c.table, refs], ignore_index=True)
@@ -154,7 +155,13 @@ def runs_table(c: Comparison) -> Any:
     both = both[
         [*[x for x in both.columns[:at] if x != "note"], "note", *[x for x in both.columns[at:] if x != "note"]]
     ]
-    return as_html(sortable_table(both, marked=len(refs), whole=whole).data + defs)
+    return as_html(_run_names_linked(c, both, sortable_table(both, marked=len(refs), whole=whole).data) + defs)
+
+
+def _run_names_linked(c: Comparison, table: pd.DataFrame, page: str) -> str:
+    """``page`` (``table`` as HTML, its run names first) with each name a link to its run's
+    report, relative to the comparison's folder (:mod:`~lstm_helpers.experiments.run_links`)."""
+    return link_first_cells(page, hrefs_of(table, c.directory)) if list(table)[:1] == ["run"] else page
 
 
 def sortable_table(
@@ -280,10 +287,13 @@ def _best_text(c: Comparison, best: pd.Series, q: str, lead: str = "Best by vali
         else ""
     )
     why = " (the runs' <code>train.monitor</code>)" if c.meta.get("ranked_by_monitor") else ""
-    return (
-        f"<b>{esc(lead)} {esc(q)}</b>{why}: <code>{esc(label or best['run'])}</code> "
-        f"({esc(q)} = {esc(best[q])}{test_text})."
-    )
+    name = _linked_name(c, best, label)
+    return f"<b>{esc(lead)} {esc(q)}</b>{why}: {name} ({esc(q)} = {esc(best[q])}{test_text})."
+
+
+def _linked_name(c: Comparison, row: pd.Series, label: Any = None) -> str:
+    """A run's ``label`` (else its name) as code, a link to its report where it has one."""
+    return f"<code>{linked(esc(label or row['run']), run_page_href(row.get('run_dir'), c.directory))}</code>"
 
 
 def _baseline_of(metric: str) -> str:
@@ -459,9 +469,11 @@ def _ranked(c: Comparison, fin: pd.DataFrame, q: str) -> str:
     same, _ = c.tied(fin, q)
     tie = [tb] if tb and tb in fin and len(same) > 1 else []  # the tie-break shown where it acts
     cols = [q, *tie] + [x for x in (_test_of(q), _baseline_of(q), "seconds_per_epoch", "total_seconds") if x in fin]
-    shown = c.ranked(fin, q).assign(label=run_labels(c).loc[fin.index])[["label", *cols]]
+    ranked = c.ranked(fin, q)
+    shown = ranked.assign(label=run_labels(c).loc[fin.index])[["label", *cols]]
     shown.attrs["decimals"] = {x: distinct_decimals(same[x]) for x in tie}
-    return table_html(shown, sortable=False) + tracing_note_html(fin)  # 1-epoch speeds: said
+    page = link_first_cells(table_html(shown, sortable=False), hrefs_of(ranked, c.directory))  # labels: reports
+    return page + tracing_note_html(fin)  # 1-epoch speeds: said
 
 
 # ============================================================================ details
@@ -502,7 +514,6 @@ def failed_runs(c: Comparison) -> Any:
     if bad.empty:
         return as_html("<p><i>Every run finished.</i></p>")
     items = "".join(
-        f"<li><code>{esc(r['run'])}</code> <b>{esc(r['status'])}</b>: {esc(r.get('reason'))}</li>"
-        for _, r in bad.iterrows()
+        f"<li>{_linked_name(c, r)} <b>{esc(r['status'])}</b>: {esc(r.get('reason'))}</li>" for _, r in bad.iterrows()
     )
     return as_html(f"<ul>{items}</ul>")
