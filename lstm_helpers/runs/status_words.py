@@ -13,15 +13,15 @@ PAGES = ("report.html", "slides.html")  # what `lstm-workbench report --run` wri
 
 def stopped_reason(st: dict[str, Any], who: str, stages: tuple[str, ...]) -> str:
     """Why a ``running`` run whose process is gone stopped, by what it had done (``stages_done``):
-    during a stage; after one had finished, before the next began; or after the last one, while
-    its pages were written (``stage`` still names stage 03: the status moves on only once they
-    are): then only the pages are missing, not stage 03's results."""
+    during a stage; after one had finished, before the next began; or after the last one (its
+    kernel closing, its pages being written: ``stage`` still names stage 03 until the status
+    moves on): then only the pages are missing, not stage 03's results."""
     stage, done = st.get("stage") or "?", list(st.get("stages_done") or [])
     died = "(killed, crashed, or the machine restarted)"
     if done == list(stages):
         return (
-            f"{who} stopped after every stage had finished, while its pages were being written {died}: "
-            f"its results are complete, only its pages ({' and '.join(PAGES)}) are missing or out of date"
+            f"{who} stopped after every stage had finished, before its pages were written {died}: "
+            f"its results are all there; only its pages ({' and '.join(PAGES)}) are missing or out of date"
         )
     if stage in done and stage in stages:
         later = stages[stages.index(stage) + 1 :]
