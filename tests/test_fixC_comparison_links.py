@@ -49,8 +49,9 @@ def _links(page: str) -> list[str]:
     return [unquote(h) for h in re.findall(r'<a href="([^"#]+)"', page)]
 
 
-def test_every_run_name_on_the_comparison_page_links_its_report_relative_to_the_page(sweep, tmp_path):
-    c = display.open_comparison(sweep)
+def test_every_run_name_on_the_comparison_page_links_its_report_relative_to_the_page(sweep, tmp_path, monkeypatch):
+    monkeypatch.chdir(sweep)  # notebook 04 runs in the folder of comparison.html (render_comparison)
+    c = display.open_comparison(".")
     page = _page(c)
     links = _links(page)
     runs = {Path(d).name for d in c.table["run_dir"]}
@@ -64,21 +65,25 @@ def test_every_run_name_on_the_comparison_page_links_its_report_relative_to_the_
     # a sweep folder moved (or tarred) with its runs: the page's links still lead to them
     moved = tmp_path / "elsewhere" / "sw-copy"
     shutil.copytree(sweep, moved)
+    monkeypatch.chdir(moved)
     shutil.rmtree(sweep)
-    again = _links(_page(display.open_comparison(moved)))
+    again = _links(_page(display.open_comparison(".")))
     assert again == links and all((moved / h).is_file() for h in again)
 
 
-def test_runs_compared_from_elsewhere_link_by_a_relative_path_and_only_where_a_report_exists(sweep, tmp_path):
+def test_runs_compared_from_elsewhere_link_by_a_relative_path_and_only_where_a_report_exists(
+    sweep, tmp_path, monkeypatch
+):
     out = tmp_path / "reports" / "comparisons" / "cmp"
     records = compare.collect_runs([sweep])
     compare.write_comparison(out, records, html_report=False)
-    links = _links(_page(display.open_comparison(out)))
+    monkeypatch.chdir(out)
+    links = _links(_page(display.open_comparison(".")))
     assert links and all(h.startswith("../../sweeps/sw/") and (out / h).is_file() for h in links), links
     for r in records:  # a run without any page keeps its plain name
         for page in ("report.html", "slides.html"):
             (Path(r["run_dir"]) / page).unlink(missing_ok=True)
-    page = _page(display.open_comparison(out))
+    page = _page(display.open_comparison("."))
     assert not _links(page) and "<a href" not in page.replace('href="#', "")
 
 

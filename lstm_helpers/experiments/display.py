@@ -160,8 +160,8 @@ def runs_table(c: Comparison) -> Any:
 
 def _run_names_linked(c: Comparison, table: pd.DataFrame, page: str) -> str:
     """``page`` (``table`` as HTML, its run names first) with each name a link to its run's
-    report, relative to the comparison's folder (:mod:`~lstm_helpers.experiments.run_links`)."""
-    return link_first_cells(page, hrefs_of(table, c.directory)) if list(table)[:1] == ["run"] else page
+    report, relative to where the page is shown (:mod:`~lstm_helpers.experiments.run_links`)."""
+    return link_first_cells(page, hrefs_of(table)) if list(table)[:1] == ["run"] else page
 
 
 def sortable_table(
@@ -293,7 +293,7 @@ def _best_text(c: Comparison, best: pd.Series, q: str, lead: str = "Best by vali
 
 def _linked_name(c: Comparison, row: pd.Series, label: Any = None) -> str:
     """A run's ``label`` (else its name) as code, a link to its report where it has one."""
-    return f"<code>{linked(esc(label or row['run']), run_page_href(row.get('run_dir'), c.directory))}</code>"
+    return f"<code>{linked(esc(label or row['run']), run_page_href(row.get('run_dir')))}</code>"
 
 
 def _baseline_of(metric: str) -> str:
@@ -472,7 +472,7 @@ def _ranked(c: Comparison, fin: pd.DataFrame, q: str) -> str:
     ranked = c.ranked(fin, q)
     shown = ranked.assign(label=run_labels(c).loc[fin.index])[["label", *cols]]
     shown.attrs["decimals"] = {x: distinct_decimals(same[x]) for x in tie}
-    page = link_first_cells(table_html(shown, sortable=False), hrefs_of(ranked, c.directory))  # labels: reports
+    page = link_first_cells(table_html(shown, sortable=False), hrefs_of(ranked))  # labels: reports
     return page + tracing_note_html(fin)  # 1-epoch speeds: said
 
 

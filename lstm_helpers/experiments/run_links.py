@@ -3,9 +3,12 @@ run's name opens its ``report.html`` (its ``slides.html`` where only the deck wa
 wherever the name shows (the answer sentence, the ranking, the table of all runs, the runs
 that did not finish). A run without either page keeps its plain name.
 
-Each link is relative to the folder the page is written in (a sweep's, a search's, or
-``compare``'s ``--out``), ``/``-separated and percent-encoded: a sweep folder moved, copied or
-tarred with its runs keeps working, and runs compared from elsewhere are reached by ``../``."""
+Each link is relative to the current directory, the folder of the page being made: notebook 04
+runs in the folder ``comparison.html`` is written to (a sweep's, a search's, ``compare``'s
+``--out``: :func:`~lstm_helpers.experiments.compare.render_comparison`), and opened in JupyterLab
+it runs in ``notebooks/``, beside the notebook that shows the links. Links are ``/``-separated and
+percent-encoded: a sweep folder moved, copied or tarred with its runs keeps working, and runs
+compared from elsewhere are reached by ``../``."""
 
 from __future__ import annotations
 
@@ -23,10 +26,10 @@ from lstm_helpers.layout import RunLayout
 _ROW_START = re.compile(r"^(<tr[^>]*><td[^>]*>)(.*?)(</td>)", re.S)
 
 
-def run_page_href(run_dir: Any, page_dir: Path | None) -> str | None:
+def run_page_href(run_dir: Any, page_dir: Path | None = None) -> str | None:
     """The ``href`` of a run's report (else its slides) from a page in ``page_dir`` (None: the
-    current directory, where a notebook opened in JupyterLab runs); None where the run has
-    neither page, or no directory (a reference: measured elsewhere)."""
+    current directory); None where the run has neither page, or no directory (a reference:
+    measured elsewhere)."""
     if not isinstance(run_dir, str | Path) or not str(run_dir):
         return None
     lay = RunLayout(Path(run_dir))
@@ -48,7 +51,7 @@ def linked(inner_html: str, href: str | None, page: str = "report") -> str:
     return f'<a href="{html.escape(href, quote=True)}" title="open this run\'s {what}">{inner_html}</a>'
 
 
-def hrefs_of(table: pd.DataFrame, page_dir: Path | None) -> list[str | None]:
+def hrefs_of(table: pd.DataFrame, page_dir: Path | None = None) -> list[str | None]:
     """Each row's :func:`run_page_href` (its ``run_dir`` column), in the table's order."""
     dirs = table["run_dir"] if "run_dir" in table else pd.Series([None] * len(table), index=table.index)
     return [run_page_href(d, page_dir) for d in dirs]
