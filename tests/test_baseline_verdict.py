@@ -77,7 +77,7 @@ def test_a_gap_of_a_validation_window_or_two_is_level_on_the_page_and_in_the_dec
         _baseline_on_validation(run, 0.05, 20, test_baseline=0.2)
     page, deck = _both_pages(out)
     assert "level with the best run on validation" in page and "earn its keep" not in page, page
-    assert "(validation, the split that ranks)" in page and "test 0.200, reported, not judged by" in page, page
+    assert "(validation, the split that ranks; on test 0.200, reported, not used to judge)" in page, page
     assert "within what 200 validation windows resolve" in page, page
     assert deck.count("level with the best run: the gap of 0.050 is within what 200 validation windows resolve") == 2
     assert "MiniRocket baseline on validation (the split that ranks the runs): PR-AUC" in deck, deck

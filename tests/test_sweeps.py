@@ -1809,7 +1809,7 @@ def test_the_answer_says_when_the_minirocket_baseline_beats_the_best_run(tmp_pat
         c.table["test_baseline_pr_auc"] = 0.7
         head = display.headline(c).data
         assert "The MiniRocket baseline (fitted on the same training windows" in head, head
-        assert said in head and "; test 0.700" in head, head
+        assert said in head and "; on test 0.700" in head, head
         assert ("</b>: the LSTM does not earn its keep" in head) == (gap > 0), head
         assert "val_<wbr>baseline_<wbr>pr_auc" in display.ranking(c).data  # beside each run in the ranking
     # a gap of 0.0002 read "behind the best run by 0.000"; another run's stronger baseline went unsaid

@@ -317,7 +317,7 @@ def baseline_sentence(best: pd.Series, q: str, runs: pd.DataFrame | None = None)
     if b is None or pd.isna(b) or pd.isna(best[q]):
         return ""
     bt = best.get(_baseline_of(_test_of(q)))
-    test = f"; test {esc(bt)}, reported, not judged by" if bt is not None and pd.notna(bt) else ""
+    test = f"; on test {esc(bt)}, reported, not used to judge" if bt is not None and pd.notna(bt) else ""
     v = verdict(q, float(best[q]), float(b), best.get("run_dir") if isinstance(best.get("run_dir"), str) else None)
     said = esc(v.words())
     said = f"<b>{said.replace(': the LSTM', '</b>: the LSTM', 1)}" if v.side == "ahead" else said
@@ -329,7 +329,7 @@ def baseline_sentence(best: pd.Series, q: str, runs: pd.DataFrame | None = None)
     )
     out = (
         f"The MiniRocket baseline (fitted on the same training {v.unit}, {how}) scores {esc(q)} {esc(b)} "
-        f"(validation, the split that ranks){test}: {said}."
+        f"(validation, the split that ranks{test}). It is {said}."
     )
     others = runs[_baseline_of(q)] if runs is not None and _baseline_of(q) in runs else pd.Series(dtype=float)
     top = pd.to_numeric(others, errors="coerce").max()
