@@ -226,7 +226,9 @@ def test_auto_ensemble_with_fold_members_scores_validation_with_the_model_that_n
         recall_score(arrays["y_test"] == 1, p_test >= b["threshold"]), abs=1e-9
     )
     notes = " ".join(json.loads((run / "metrics.json").read_text())["notes"])
-    assert "baseline's test figures likewise come from a fit on training + validation windows" in notes
+    assert (
+        "baseline's test figures likewise come from a fit on training + validation sequences" in notes
+    )  # a sequences run counts sequences
     # a seed ensemble scores validation with the average, and its baseline sees training windows
     seeds_run = make_prepared_seed(tmp_path)
     seeds = load_trained_model(RunLayout(seeds_run).model)
