@@ -463,8 +463,9 @@ class Config(_Section):
 
     @property
     def window_length(self) -> int:
-        """Window length in timesteps (from `length_seconds` when given)."""
-        if self.windows.length_seconds is not None:
+        """Window length in timesteps (from `length_seconds` when given; a text's, in characters,
+        from `windows.length` alone: it has no sample rate, and the note says the seconds do nothing)."""
+        if self.windows.length_seconds is not None and self.data.kind != "text":
             return max(2, int(round(self.windows.length_seconds * self.data.sample_rate_hz)))
         return self.windows.length
 

@@ -64,7 +64,8 @@ def unread_keys(flat: dict[str, Any]) -> list[str]:
         )
     if kind == "sequences" and flat.get("data.tokens"):  # token ids: embedded, never scaled, padded with id 0,
         unread = (*(k for k in unread if k != "model.embedding_dim"), "scale.", "data.mask_value", "evaluate.baseline")
-    exact = {"windows.length"} if flat.get("windows.length_seconds") is not None else set()  # the seconds win
+    seconds = flat.get("windows.length_seconds") is not None and kind != "text"  # a text has no seconds
+    exact = {"windows.length"} if seconds else set()  # the seconds win
     if not str(flat.get("data.path", "")).replace("\\", "/").endswith("data/raw/demo"):
         exact.add("data.demo")  # it generates the demo recordings there only
     return [k for k in flat if k in exact or k.startswith(unread)]

@@ -150,3 +150,15 @@ def test_a_monitor_mode_without_a_named_monitor_is_refused():
     with pytest.raises((ConfigError, ValueError), match="train.monitor_mode = min needs a named train.monitor"):
         resolve_config({}, {"train.monitor_mode": "min"})
     assert resolve_config({}, {"train.monitor": "val_pr_auc", "train.monitor_mode": "max"}).train.monitor_mode == "max"
+
+
+def test_a_texts_window_is_windows_length_in_characters_whatever_length_seconds_says():
+    """On a text, windows.length_seconds was said to have no effect, yet it set the window
+    (4 s x the default 25 Hz = 100 characters) and windows.length was said to lose to it."""
+    cfg = resolve_config(
+        {}, {"data.kind": "text", "data.path": "x.txt", "windows.length_seconds": 4, "windows.length": 80}
+    )
+    assert cfg.window_length == 80
+    notes = [n for n in idle_notes(cfg) if "windows.length" in n]
+    assert notes == ["windows.length_seconds = 4 has no effect: data.kind is text, which never reads it"], notes
+    assert resolve_config({}, {"windows.length_seconds": 4}).window_length == 100  # recordings: the seconds win
