@@ -454,11 +454,6 @@ class Config(_Section):
     def _cross(self) -> Config:
         if self.windows.length_seconds is not None and self.data.sample_rate_hz is None:
             raise ValueError("windows.length_seconds needs data.sample_rate_hz")
-        if self.train.monitor == "auto" and self.train.monitor_mode != "auto":  # min on val_pr_auc kept the worst epoch
-            raise ValueError(
-                f"train.monitor_mode = {self.train.monitor_mode} needs a named train.monitor: auto picks val_pr_auc or "
-                "val_balanced_accuracy (higher is better) or val_loss (lower) from the data; leave monitor_mode auto"
-            )
         return self
 
     @property

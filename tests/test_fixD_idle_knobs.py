@@ -142,23 +142,18 @@ def test_test_path_that_stage_01_refuses_is_not_said_to_have_no_effect(tmp_path)
         read_dataset(cfg.data)
 
 
-def test_a_monitor_mode_without_a_named_monitor_is_refused():
+def test_a_monitor_mode_without_a_named_monitor_is_refused_before_training_not_when_a_run_opens():
     """``train.monitor_mode: min`` under ``train.monitor: auto`` (val_pr_auc on a binary task)
-    made early stopping and the checkpoint keep the worst epoch, without a word."""
-    from lstm_helpers.config import ConfigError
+    made early stopping and the checkpoint keep the worst epoch, without a word. Refused before a
+    run and where training starts; a finished run's params.yaml holding one still loads (predict)."""
+    from lstm_helpers.data.checks import check_monitor_logged
+    from lstm_helpers.model.logged import refuse_mode_without_monitor
 
-    with pytest.raises((ConfigError, ValueError), match="train.monitor_mode = min needs a named train.monitor"):
-        resolve_config({}, {"train.monitor_mode": "min"})
-    assert resolve_config({}, {"train.monitor": "val_pr_auc", "train.monitor_mode": "max"}).train.monitor_mode == "max"
-
-
-def test_a_texts_window_is_windows_length_in_characters_whatever_length_seconds_says():
-    """On a text, windows.length_seconds was said to have no effect, yet it set the window
-    (4 s x the default 25 Hz = 100 characters) and windows.length was said to lose to it."""
-    cfg = resolve_config(
-        {}, {"data.kind": "text", "data.path": "x.txt", "windows.length_seconds": 4, "windows.length": 80}
-    )
-    assert cfg.window_length == 80
-    notes = [n for n in idle_notes(cfg) if "windows.length" in n]
-    assert notes == ["windows.length_seconds = 4 has no effect: data.kind is text, which never reads it"], notes
-    assert resolve_config({}, {"windows.length_seconds": 4}).window_length == 100  # recordings: the seconds win
+    cfg = resolve_config({}, {"train.monitor_mode": "min"})  # loads
+    with pytest.raises(ConfigError, match="train.monitor_mode = min needs a named train.monitor"):
+        check_monitor_logged(["other", "play"], cfg)
+    with pytest.raises(ConfigError, match="needs a named train.monitor"):
+        refuse_mode_without_monitor(cfg.train)
+    named = resolve_config({}, {"train.monitor": "val_pr_auc", "train.monitor_mode": "max"})
+    check_monitor_logged(["other", "play"], named)
+    refuse_mode_without_monitor(named.train)

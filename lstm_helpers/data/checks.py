@@ -281,10 +281,11 @@ def check_monitor_logged(classes: list[str] | None, cfg: Config) -> None:
     chunks (stage 01; the message names the whole vocabulary's), and recordings read by their headers
     without a class map may hold any."""
     from lstm_helpers.data.text import target_class_count
-    from lstm_helpers.model.logged import check_logged, metric_names
+    from lstm_helpers.model.logged import check_logged, metric_names, refuse_mode_without_monitor
 
     monitor, train = cfg.train.monitor, cfg.train
     if monitor == "auto":  # always logged (val_loss where validation is small)
+        refuse_mode_without_monitor(train)
         return
     classes = _mapped_classes(classes, cfg.data)
     if classes is None:

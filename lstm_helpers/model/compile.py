@@ -12,7 +12,7 @@ import numpy as np
 
 from lstm_helpers.config import Config, TrainConfig
 from lstm_helpers.model.budget import MIN_VAL_CASES
-from lstm_helpers.model.logged import auto_metric, check_logged, top_k_for
+from lstm_helpers.model.logged import auto_metric, check_logged, refuse_mode_without_monitor, top_k_for
 from lstm_helpers.model.schedules import SERIALIZATION_PACKAGE
 from lstm_helpers.model.summary import ADAMW_DECAY
 
@@ -122,6 +122,7 @@ def resolve_monitor(
         When ``train.monitor`` names no logged quantity.
     """
     if train_cfg.monitor == "auto":
+        refuse_mode_without_monitor(train_cfg)
         monitor = auto_metric(n_classes)
         if small_validation(val_counts):
             monitor = "val_loss"

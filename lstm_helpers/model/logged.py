@@ -63,3 +63,15 @@ def check_logged(
         raise ConfigError(
             f"{key} = {name!r} is not logged for a {n_classes}-class task; valid: auto, {', '.join(valid)}"
         )
+
+
+def refuse_mode_without_monitor(train_cfg: TrainConfig) -> None:
+    """``train.monitor_mode`` set under ``train.monitor: auto`` is refused before training: auto
+    picks the metric from the data, each with its own direction, and ``min`` on ``val_pr_auc``
+    kept the worst epoch without a word. Checked where training starts (and before a run), not
+    when parameters load: a finished run's ``params.yaml`` that holds one still opens."""
+    if train_cfg.monitor == "auto" and train_cfg.monitor_mode != "auto":
+        raise ConfigError(
+            f"train.monitor_mode = {train_cfg.monitor_mode} needs a named train.monitor: auto picks val_pr_auc or "
+            "val_balanced_accuracy (higher is better) or val_loss (lower) from the data; leave monitor_mode auto"
+        )
