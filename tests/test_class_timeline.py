@@ -96,3 +96,15 @@ def test_no_two_classes_drawn_share_a_colour():
     colours = fig.axes[0].images[0].get_cmap().colors
     drawn = {k: colours[image[0][lab == k][0]] for k in range(20)}
     assert drawn[0] != drawn[18] and len({drawn[k] for k in drawn if k not in (1, 2, 3)}) == 17
+
+
+def test_a_chosen_recording_without_a_scored_timestep_gives_way_to_one_with_errors(tmp_path):
+    """evaluate.timeline_recording naming a recording whose steps are all unlabelled drew an
+    empty figure titled "... on nan% of 0 scored timesteps"."""
+    timeline = {
+        "labels": {"empty": np.full(4, -1), "r2": np.array([0, 0, 1, 1])},
+        "predicted": {"empty": np.zeros(4, int), "r2": np.array([1, 1, 1, 1])},
+        "sample_rate": None,
+    }
+    fig = ct.draw_class_timeline(tmp_path / "x.png", timeline, ["a", "b", "c"], chosen="empty")
+    assert fig._suptitle.get_text().startswith("Test recording r2: ")

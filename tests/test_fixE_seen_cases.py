@@ -99,7 +99,8 @@ def test_a_long_table_without_groups_is_matched_by_its_sequence_ids(long_run):
     df.drop(columns=["split", "subject"]).to_csv(d / "bare.csv", index=False)
     counts, note = _seen(run, d / "bare.csv")
     assert counts == {"train": whole["train"], "val": whole["val"]}
-    assert "(by their sequence ids, or model input identical to its cases; the input names no groups)" in note
+    # ids alone can collide (another dataset numbered 1, 2, ...): the note says what matched
+    assert "(by their sequence ids, the ids of the run's own cases: another dataset's cases numbered the same" in note
 
 
 def test_new_cases_of_a_new_subject_are_not_seen(long_run):

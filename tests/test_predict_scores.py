@@ -198,10 +198,12 @@ def test_predict_scores_a_labelled_held_out_recording_as_stage_03_would(finished
     labelled = covered[covered["true_label"] != ""]
     for c in ("other", "play"):
         assert budget.loc[c, "share"] == pytest.approx((covered["predicted"] == c).mean())
+        assert budget.loc[c, "labelled_share"] == pytest.approx((labelled["predicted"] == c).mean())
         assert budget.loc[c, "true_share"] == pytest.approx((labelled["true_label"] == c).mean())
         assert budget.loc[c, "seconds"] == pytest.approx((covered["predicted"] == c).sum() / 25.0)
     assert printed[at + 3].startswith("time budget, predicted share of all 2 recordings: ")
-    assert f"play {budget.loc['play', 'share']:.1%} (true {budget.loc['play', 'true_share']:.1%})" in printed[at + 3]
+    pair = f"play {budget.loc['play', 'labelled_share']:.1%} / {budget.loc['play', 'true_share']:.1%}"
+    assert "on the labelled timesteps, predicted / true: " in printed[at + 3] and pair in printed[at + 3]
     assert any(line.startswith("scores: ") and line.endswith("pred.scores.json") for line in printed), printed
     # the demo's catch-all (rest, walk... -> other) is stage 01's mapping: in the scores file, not on the terminal
     assert not any("data.other_class" in line for line in printed)

@@ -38,8 +38,22 @@ def test_labelled_input_has_the_true_budget_on_the_same_timesteps():
     # covered and labelled: a's steps 0-3 (its 5th unlabelled, its 6th uncovered) and b's four
     assert total["true_timesteps"].tolist() == [5, 2, 1]
     assert total["true_share"].tolist() == pytest.approx([5 / 8, 2 / 8, 1 / 8])
+    # predicted on the same eight: rest rest walk walk | run run rest rest
+    assert total["labelled_timesteps"].tolist() == [4, 2, 2]
+    assert total["timesteps"].tolist() == [4, 3, 2]  # over every covered step, a's unlabelled 5th too
     line = budget_line(budget)
-    assert line.startswith("time budget, predicted share of all 2 recordings: rest 44.4% (true 62.5%), ")
+    assert line == (
+        "time budget, predicted share of all 2 recordings: rest 44.4%, walk 33.3%, run 22.2%; "
+        "on the labelled timesteps, predicted / true: rest 50.0% / 62.5%, walk 25.0% / 25.0%, run 25.0% / 12.5%"
+    )
+
+
+def test_a_model_right_on_every_labelled_step_shows_equal_shares_there():
+    """Predicted x x x x x y y y y y, labelled x x x x x and then unlabelled: the line said
+    "x 50.0% (true 100.0%)", comparing all covered steps against the labelled ones."""
+    steps = pd.DataFrame({"rec": "r", "predicted": ["x"] * 5 + ["y"] * 5, "true_label": ["x"] * 5 + [""] * 5})
+    line = budget_line(time_budget(steps, "rec", ["x", "y"], rate=None))
+    assert line.endswith("on the labelled timesteps, predicted / true: x 100.0% / 100.0%"), line
 
 
 def test_the_terminal_line_names_six_classes_and_counts_the_rest():
@@ -66,3 +80,5 @@ def test_stage_03s_budget_compares_true_and_predicted_time_on_the_same_timesteps
     assert table["true (s)"].tolist() == [2.0, 1.0, 1.0] and table["predicted (s)"].tolist() == [2.0, 1.5, 0.5]
     assert budget_json(table)["play"] == {"true_share": 0.25, "predicted_share": 0.375}
     assert "true (s)" not in scored_budget(labels, predicted, ["rest", "play", "walk"], rate=None)
+    nothing = {"r": np.array([-1, -1])}
+    assert scored_budget(nothing, {"r": np.array([0, 1])}, ["rest", "play"], 2.0) is None and budget_json(None) is None

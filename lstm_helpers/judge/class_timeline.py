@@ -136,10 +136,11 @@ def draw_class_timeline(
 ) -> Any | None:
     """The figure for a run's test recordings (``timeline``:
     :func:`lstm_helpers.judge.bouts.score_test_timelines`' result): the recording ``chosen``
-    (``evaluate.timeline_recording``, or the one the bouts timeline shows), else
-    :func:`choose_recording`'s; None when no recording has a scored timestep."""
+    (``evaluate.timeline_recording``, or the one the bouts timeline shows) where it has a scored
+    timestep, else :func:`choose_recording`'s; None when no recording has one."""
     labels, predicted = timeline["labels"], timeline["predicted"]
-    rec = chosen if chosen in labels else choose_recording(labels, predicted)
+    scored_at = chosen in labels and bool(((labels[chosen] >= 0) & (predicted[chosen] >= 0)).any())
+    rec = chosen if scored_at else choose_recording(labels, predicted)  # a chosen one with nothing scored: none
     if rec is None:
         return None
     lab, pred = labels[rec], predicted[rec]

@@ -241,7 +241,10 @@ def seen_cases(
     if named:
         return seen, " (by their groups, or model input identical to its cases)"
     if by_id:
-        return seen, " (by their sequence ids, or model input identical to its cases; the input names no groups)"
+        return seen, (
+            " (by their sequence ids, the ids of the run's own cases: another dataset's cases numbered the same way"
+            " count as seen too; or by model input identical to its cases; the input names no groups)"
+        )
     left_out = _cases_left_out(run, reference)
     return seen, " (by model input identical to its cases; the input names no groups)" + (
         f"; the run's rebalancing left {left_out} of its training cases out of prepared.npz, so a case "
