@@ -210,6 +210,14 @@ class ResampleConfig(_Section):
     on_small_class: Literal["reduce", "error"] = "reduce"
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
 
+    @field_validator("class_weight", mode="before")
+    @classmethod
+    def _class_numbers_as_text(cls, v: object) -> object:
+        """``{3: 5}`` weighs the class '3' (an unquoted 3 is a number), as class_map reads it."""
+        if not isinstance(v, dict):
+            return v
+        return {next(iter(DataConfig._numbers_as_text({k: 0}))): w for k, w in v.items()}
+
     @model_validator(mode="after")
     def _weights_need_their_method(self) -> ResampleConfig:
         """Weights by class name are used by ``method: class_weight`` only (else silently unused)."""

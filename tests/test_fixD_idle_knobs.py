@@ -157,3 +157,10 @@ def test_a_monitor_mode_without_a_named_monitor_is_refused_before_training_not_w
     named = resolve_config({}, {"train.monitor": "val_pr_auc", "train.monitor_mode": "max"})
     check_monitor_logged(["other", "play"], named)
     refuse_mode_without_monitor(named.train)
+
+
+def test_class_weights_by_numeric_class_read_as_text():
+    """``resample.class_weight: {3: 5}`` was refused ("Input should be a valid string") while
+    class_map and classes_of_interest read the number 3 as the class '3'."""
+    cfg = resolve_config({}, {"resample.class_weight": {3: 5, 4.0: 1.5, "x": 2}})
+    assert cfg.resample.class_weight == {"3": 5.0, "4": 1.5, "x": 2.0}
