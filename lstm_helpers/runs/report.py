@@ -25,7 +25,7 @@ from typing import Any
 import nbformat
 
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_text
-from lstm_helpers.data.units import WINDOWS, one
+from lstm_helpers.data.units import WINDOWS, example_unit, one
 from lstm_helpers.display import NOT_DRAWN
 from lstm_helpers.judge.captions import flagging_phrase, pr_curve_alt, threshold_phrase
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
@@ -162,7 +162,7 @@ def headline_sentence(run: Path, shown: Callable[[Path], str] = page_path) -> st
     if k["accuracy"] is None:
         return "No evaluation yet: this run has no metrics."
     at = threshold_phrase(k["threshold"], m) if k["threshold"] is not None else ""  # and why, for a fallback
-    unit = m.get("unit", WINDOWS)  # what the run's figures count (metrics.json; older ones: windows)
+    unit = m.get("unit") or example_unit(read_json_optional(RunLayout(Path(run)).prepare_json))  # older: prepare.json
     cls = class_phrase(k["class"]) if k["class"] else None
     flags = cls and k["recall"] is not None and flagging_phrase(m, k["class"], cls)  # leads: bouts follow from it
     if cls and k["recall"] is not None and k["precision"] is not None:
