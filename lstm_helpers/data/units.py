@@ -24,6 +24,11 @@ def example_unit(prep: dict[str, Any] | None) -> str:
     return SEQUENCES if kind == SEQUENCES else WINDOWS
 
 
+def metrics_unit(metrics: dict[str, Any]) -> str:
+    """The unit ``metrics.json`` says its figures count (one written before it said: windows)."""
+    return metrics.get("unit") or WINDOWS
+
+
 def one(unit: str) -> str:
     """One of ``unit``: ``window``, ``sequence``."""
     return unit.removesuffix("s")

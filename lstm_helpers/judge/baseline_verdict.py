@@ -17,16 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from lstm_helpers.artifacts import read_json_optional
+from lstm_helpers.data.units import WINDOWS, example_unit
 from lstm_helpers.judge.validation_notes import headline_key, pr_auc_is_macro, resolution_on_test
 from lstm_helpers.layout import RunLayout
 
 WINDOWS_THAT_TIE = 2  # a gap two validation windows can close is no verdict
-
-
-def unit_of(prep: dict[str, Any]) -> str:
-    """What a run's examples are called: ``sequences`` for sequence data (one example per
-    sequence), else ``windows`` (``prepare.json``'s ``input.data_kind``)."""
-    return "sequences" if (prep.get("input") or {}).get("data_kind") == "sequences" else "windows"
 
 
 def _supports(section: dict[str, Any]) -> list[int]:
@@ -144,7 +139,7 @@ def verdict(metric: str, model: float, baseline: float, run: Path | str | None) 
     metrics.json and prepare.json; unknown where they cannot be read)."""
     lay = RunLayout(Path(run)) if run else None
     m = read_json_optional(lay.metrics) if lay else {}
-    unit = unit_of(read_json_optional(lay.prepare_json)) if lay else "windows"
+    unit = example_unit(read_json_optional(lay.prepare_json)) if lay else WINDOWS
     return metrics_verdict(m, metric, model, baseline, unit)
 
 

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from lstm_helpers.config import EvaluateConfig
-from lstm_helpers.data.units import WINDOWS, one
+from lstm_helpers.data.units import metrics_unit, one
 
 _EVALUATE = "lstm-workbench evaluate --run <this run>"
 
@@ -102,7 +102,7 @@ def fallback_reason(metrics: dict[str, Any]) -> str | None:
     if metrics.get("threshold") is None or detail.get("fallback") != "fixed":
         return None
     cls, n_pos = detail.get("positive_class") or metrics.get("positive_class"), detail.get("n_positive")
-    unit = metrics.get("unit") or WINDOWS  # what the run's examples are: windows, sequences
+    unit = metrics_unit(metrics)  # what the run's examples are: windows, sequences
     if detail.get("chosen_on") == "none":
         why = f"there are no validation {unit}"
     elif n_pos == 0:
@@ -158,7 +158,7 @@ def flagging_phrase(metrics: dict[str, Any], cls: Any, shown: str) -> str | None
         return None
     who = "the threshold" if metrics.get("threshold") is not None else "the decision (argmax)"
     share = f"{true:.0%}" if true >= 0.005 else "under 1%"
-    return f"{who} flags {flagged:.0%} of test {metrics.get('unit') or WINDOWS} as {shown} (true share {share})"
+    return f"{who} flags {flagged:.0%} of test {metrics_unit(metrics)} as {shown} (true share {share})"
 
 
 def threshold_text(metrics: dict[str, Any], ev: EvaluateConfig) -> str | None:
@@ -171,7 +171,7 @@ def threshold_text(metrics: dict[str, Any], ev: EvaluateConfig) -> str | None:
         return (
             f"Not chosen on validation ({why}): the fixed `evaluate.threshold` {threshold:.3g} applies. Every "
             f"strategy in the table falls back the same way; to choose a threshold, validation needs "
-            f"{metrics.get('unit') or WINDOWS} of both classes (more groups in it: `split.val_fraction`, `split.stratify`)."
+            f"{metrics_unit(metrics)} of both classes (more groups in it: `split.val_fraction`, `split.stratify`)."
         )
     if (unmet := unmet_floor(metrics)) is not None:
         return _unmet_text(threshold, unmet)
@@ -201,7 +201,7 @@ def pr_curve_text(metrics: dict[str, Any], figures: dict[str, Any]) -> str | Non
         return (
             "One curve per class, that class against the rest; each point is one threshold on its score. "
             "No point is marked: this run decides by the most probable class (argmax), not by a threshold. "
-            f"A class's no-skill precision is its share of the test {metrics.get('unit') or WINDOWS}. "
+            f"A class's no-skill precision is its share of the test {metrics_unit(metrics)}. "
             "If a class's curve sits low, no threshold gives it good precision."
         )
     if metrics.get("threshold") is None:

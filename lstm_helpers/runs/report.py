@@ -25,7 +25,7 @@ from typing import Any
 import nbformat
 
 from lstm_helpers.artifacts import flatten, read_json_optional, read_params, write_text
-from lstm_helpers.data.units import WINDOWS, example_unit, one
+from lstm_helpers.data.units import example_unit, metrics_unit, one
 from lstm_helpers.display import NOT_DRAWN
 from lstm_helpers.judge.captions import flagging_phrase, pr_curve_alt, threshold_phrase
 from lstm_helpers.judge.validation_notes import BOTH_SPLITS, pr_auc_is_macro
@@ -109,7 +109,7 @@ def _older_threshold_origin(m: dict) -> str:
         return "chosen on validation"
     from lstm_helpers.judge.metrics import threshold_origin  # scikit-learn: imported only here
 
-    return threshold_origin(m, m.get("unit", WINDOWS))
+    return threshold_origin(m, metrics_unit(m))
 
 
 def _baseline_phrase(m: dict, pos: str | None) -> str:
@@ -218,7 +218,7 @@ def confusion_html(m: dict, max_classes: int = 6) -> str:
         )
         rows.append(f"<tr><th>{breakable(cls)}</th>{cells}</tr>")
     return (
-        f'<table class="lw-cm" style="--k:{len(classes)}"><caption>Confusion matrix (test {m.get("unit", WINDOWS)})</caption>'
+        f'<table class="lw-cm" style="--k:{len(classes)}"><caption>Confusion matrix (test {metrics_unit(m)})</caption>'
         f'<tr><th class="lw-corner">true ↓ / predicted →</th>{head}</tr>{"".join(rows)}</table>'
     )
 
@@ -362,7 +362,7 @@ def _of_training(m: dict) -> str:
     """`` of the training windows ('rest')`` where metrics.json ranked the majority class there."""
     if m.get("baseline_from") != "training" or m.get("majority_class") is None:
         return ""
-    return f" of the training {m.get('unit', WINDOWS)} ({html.escape(class_phrase(m['majority_class']))})"
+    return f" of the training {metrics_unit(m)} ({html.escape(class_phrase(m['majority_class']))})"
 
 
 def _params_html(run: Path, pairs: list[tuple[str, str]]) -> str:

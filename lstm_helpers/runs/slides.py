@@ -118,9 +118,9 @@ def _data_facts(run: Path) -> list[str]:
 
 def _unit(prep: dict) -> str:
     """``sequences`` or ``windows``: what the run's examples are (prepare.json says)."""
-    from lstm_helpers.judge.baseline_verdict import unit_of
+    from lstm_helpers.data.units import example_unit
 
-    return unit_of(prep)
+    return example_unit(prep)
 
 
 def _answer(run: Path, metric: str | None = None) -> str:
